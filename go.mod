@@ -1,0 +1,3 @@
+module github.com/tern-llm/tern
+
+go 1.26
