@@ -31,7 +31,12 @@ const KeyAlignment = "general.alignment"
 const maxDims = 4
 
 // maxNesting bounds arrays of arrays, so a hostile file cannot recurse deeply.
+// (llama.cpp itself reads no nested arrays; 8 leaves room for any real use.)
 const maxNesting = 8
+
+// maxAlignment bounds general.alignment. Real files use 32; a huge alignment
+// would only pad the file with zeros.
+const maxAlignment = 1 << 30
 
 // ErrFormat is wrapped by every error about a malformed file.
 var ErrFormat = errors.New("gguf: malformed file")
@@ -150,17 +155,24 @@ func (t *Tensor) Elements() int {
 	return n
 }
 
-// Rows is the number of rows: the product of all dimensions but the first.
+// Rows is the number of rows: the product of all dimensions but the first
+// (1 for a tensor of no dimensions).
 func (t *Tensor) Rows() int {
 	n := 1
-	for _, d := range t.Shape[1:] {
-		n *= d
+	for i, d := range t.Shape {
+		if i > 0 {
+			n *= d
+		}
 	}
 	return n
 }
 
 // File is a parsed GGUF file. Its methods may be called from several
 // goroutines at once; Close must not race with them.
+//
+// Metadata (KV, Tensors and what the accessors return) is copied out of the
+// file and stays valid after Close; slices in it must not be modified. Tensor
+// data (Data) is not copied: it lives in the file's mapping and dies with it.
 type File struct {
 	Version    uint32
 	Alignment  int
@@ -168,20 +180,32 @@ type File struct {
 	Tensors    []Tensor
 	DataOffset int64
 
-	data    []byte // the whole file
+	data    []byte // the whole file; nil once closed
+	closed  bool
 	unmap   func() error
 	kvIndex map[string]int
 	tIndex  map[string]int
 }
 
-// Close releases the file's mapping. Tensor data handed out by Data must not
-// be used afterwards.
+// Close releases the file's mapping (for a File from Parse, it only drops
+// the reference to the caller's buffer). Closing twice is harmless.
+//
+// After Close, Data panics with a message saying the File is closed. Slices
+// that Data returned before Close must no longer be used: for a File from
+// Open they point into memory that is unmapped, and reading them is a
+// use-after-free that kills the process with "unexpected fault address"
+// (SIGSEGV) — or, once the address is mapped again, silently reads other
+// data. Callers that need tensor bytes past Close must copy them first.
 func (f *File) Close() error {
+	if f.closed {
+		return nil
+	}
+	f.closed, f.data = true, nil
 	if f.unmap == nil {
 		return nil
 	}
 	err := f.unmap()
-	f.unmap, f.data = nil, nil
+	f.unmap = nil
 	return err
 }
 
@@ -207,14 +231,25 @@ func (f *File) Tensor(name string) (*Tensor, bool) {
 }
 
 // Data returns the bytes of a tensor of this file without copying them.
-// The slice aliases the file's read-only mapping: never write to it.
+// The slice aliases the file's read-only mapping: never write to it (for a
+// File from Open that is a fault), and never use it after Close (see Close).
+//
+// t must be one of f.Tensors (or a copy of one). Data panics, with a message
+// that says why, when f is closed or t's data is not inside the file: both
+// are bugs in the caller, not in the file.
 func (f *File) Data(t *Tensor) []byte {
+	if f.closed {
+		panic(fmt.Sprintf("gguf: Data(%q) called on a closed File", t.Name))
+	}
 	start := f.DataOffset + t.Offset
+	if t.Offset < 0 || t.Size < 0 || start < f.DataOffset || start > int64(len(f.data)) || t.Size > int64(len(f.data))-start {
+		panic(fmt.Sprintf("gguf: Data(%q): [%d, +%d) is not inside this file of %d bytes", t.Name, start, t.Size, len(f.data)))
+	}
 	return f.data[start : start+t.Size : start+t.Size]
 }
 
-// index builds the lookup maps and checks names are unique.
-func (f *File) index() error {
+// indexKV builds the metadata lookup map and checks keys are unique.
+func (f *File) indexKV() error {
 	f.kvIndex = make(map[string]int, len(f.KV))
 	for i, kv := range f.KV {
 		if _, dup := f.kvIndex[kv.Key]; dup {
@@ -222,6 +257,11 @@ func (f *File) index() error {
 		}
 		f.kvIndex[kv.Key] = i
 	}
+	return nil
+}
+
+// indexTensors builds the tensor lookup map and checks names are unique.
+func (f *File) indexTensors() error {
 	f.tIndex = make(map[string]int, len(f.Tensors))
 	for i, t := range f.Tensors {
 		if _, dup := f.tIndex[t.Name]; dup {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/bits"
 	"os"
+	"strings"
 
 	"github.com/tern-llm/tern/quant"
 )
@@ -26,7 +27,10 @@ func Open(path string) (*File, error) {
 		return nil, fmt.Errorf("gguf: %s: not a regular file", path)
 	}
 	if fi.Size() < headerSize {
-		return nil, fmt.Errorf("gguf: %s: %w: %d bytes is too short for a GGUF header", path, ErrFormat, fi.Size())
+		return nil, fmt.Errorf("gguf: %s: %w: truncated: %d bytes is too short for a GGUF header", path, ErrFormat, fi.Size())
+	}
+	if fi.Size() > math.MaxInt {
+		return nil, fmt.Errorf("gguf: %s: %d bytes is too large to map on this platform", path, fi.Size())
 	}
 	data, unmap, err := mapFile(fd, fi.Size())
 	if err != nil {
@@ -44,35 +48,51 @@ func Open(path string) (*File, error) {
 // headerSize is magic, version, tensor count and metadata count.
 const headerSize = 4 + 4 + 8 + 8
 
-// Minimal encoded sizes, used to reject counts that cannot fit in the bytes left.
+// Minimal encoded sizes. A count of items is rejected when the bytes left
+// cannot hold that many items of the minimal size, which bounds every
+// allocation the reader makes by a small multiple of the file's size.
 const (
 	minKVSize     = 8 + 4 + 1     // empty key, type tag, one-byte value
 	minTensorSize = 8 + 4 + 4 + 8 // empty name, n_dims, type, offset (no dims)
 	minArraySize  = 4 + 8         // element type and count
+	minStringSize = 8             // length of an empty string
 )
 
 // Parse parses a GGUF file held in memory. The File refers to data (tensor
 // data is not copied), so data must not change while the File is in use.
+// Metadata (keys, strings, arrays) is copied out of data.
 func Parse(data []byte) (*File, error) {
-	r := &reader{buf: data}
+	r := &reader{buf: data, end: len(data)}
 	f, err := r.file()
 	if err != nil {
 		return nil, err
 	}
-	f.data = data
 	return f, nil
 }
 
+// reader decodes a GGUF file from memory.
+//
+// end bounds the item being read: it is the end of the buffer less the
+// minimal size of every item that follows in the enclosing lists. Counts and
+// string lengths are checked against end rather than the end of the buffer,
+// so that nested lists cannot each claim the same bytes: the allocations made
+// for all lists being read at once are then backed by disjoint bytes of the
+// file.
 type reader struct {
 	buf []byte
 	off int
+	end int
 }
 
 func (r *reader) errf(format string, args ...any) error {
 	return fmt.Errorf("%w: at byte %d: %s", ErrFormat, r.off, fmt.Sprintf(format, args...))
 }
 
+// left is the number of bytes from the read position to the end of the file.
 func (r *reader) left() int { return len(r.buf) - r.off }
+
+// room is the number of bytes the current item may use (see reader.end).
+func (r *reader) room() int { return max(0, r.end-r.off) }
 
 func (r *reader) need(n int, what string) error {
 	if n < 0 || n > r.left() {
@@ -113,22 +133,52 @@ func (r *reader) count(what string, minSize int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if n > uint64(r.left()/minSize) {
-		return 0, r.errf("%s %d is more than the %d bytes left can hold", what, n, r.left())
+	if n > uint64(r.room()/minSize) {
+		if n > uint64(r.left()/minSize) {
+			return 0, r.errf("%s %d is beyond the end of the file: the %d bytes left hold at most %d", what, n, r.left(), r.left()/minSize)
+		}
+		return 0, r.errf("%s %d is beyond the end of the file: %d bytes are left for it after the items that follow, enough for %d", what, n, r.room(), r.room()/minSize)
+	}
+	return int(n), nil
+}
+
+// strLen reads the length of a string and checks that the string fits.
+func (r *reader) strLen(what string) (int, error) {
+	n, err := r.u64(what + " length")
+	if err != nil {
+		return 0, err
+	}
+	if n > uint64(r.room()) {
+		if n > uint64(r.left()) {
+			return 0, r.errf("%s length %d is beyond the end of the file (%d bytes left)", what, n, r.left())
+		}
+		return 0, r.errf("%s length %d is beyond the end of the file: %d bytes are left for it after the items that follow", what, n, r.room())
 	}
 	return int(n), nil
 }
 
 func (r *reader) str(what string) (string, error) {
-	n, err := r.u64(what + " length")
+	n, err := r.strLen(what)
 	if err != nil {
 		return "", err
 	}
-	if n > uint64(r.left()) {
-		return "", r.errf("%s length %d is beyond the end of the file (%d bytes left)", what, n, r.left())
-	}
-	b, _ := r.bytes(int(n), what)
+	b := r.buf[r.off : r.off+n]
+	r.off += n
 	return string(b), nil
+}
+
+// items calls fn for each of n items of at least minSize bytes, keeping back
+// from each item the bytes that the items after it need (see reader.end).
+func (r *reader) items(n, minSize int, fn func(i int) error) error {
+	end := r.end
+	for i := 0; i < n; i++ {
+		r.end = end - (n-1-i)*minSize
+		if err := fn(i); err != nil {
+			return err
+		}
+	}
+	r.end = end
+	return nil
 }
 
 func (r *reader) file() (*File, error) {
@@ -145,56 +195,59 @@ func (r *reader) file() (*File, error) {
 	case version == 1:
 		return nil, fmt.Errorf("gguf: %w: version 1 is not supported (convert the file again with a current llama.cpp)", ErrFormat)
 	case bits.ReverseBytes32(version) == 2 || bits.ReverseBytes32(version) == 3:
-		return nil, fmt.Errorf("gguf: %w: big-endian files are not supported", ErrFormat)
+		return nil, fmt.Errorf("gguf: %w: version %d: big-endian files are not supported", ErrFormat, bits.ReverseBytes32(version))
 	default:
 		return nil, fmt.Errorf("gguf: %w: unknown version %d", ErrFormat, version)
 	}
 	f := &File{Version: version, Alignment: DefaultAlignment}
-	nt, err := r.u64("tensor count")
+	nt, err := r.count("tensor count", minTensorSize)
 	if err != nil {
 		return nil, fmt.Errorf("gguf: %w", err)
 	}
+	// The metadata must leave room for the tensor infos that follow it.
+	r.end -= nt * minTensorSize
 	nkv, err := r.count("metadata count", minKVSize)
 	if err != nil {
 		return nil, fmt.Errorf("gguf: %w", err)
 	}
-	f.KV = make([]KV, 0, nkv)
-	for i := 0; i < nkv; i++ {
+	f.KV = make([]KV, nkv)
+	err = r.items(nkv, minKVSize, func(i int) error {
 		key, err := r.str("metadata key")
 		if err != nil {
-			return nil, fmt.Errorf("gguf: metadata entry %d: %w", i, err)
+			return fmt.Errorf("gguf: metadata entry %d: %w", i, err)
 		}
 		v, err := r.value(0)
 		if err != nil {
-			return nil, fmt.Errorf("gguf: metadata %q: %w", key, err)
+			return fmt.Errorf("gguf: metadata %q: %w", key, err)
 		}
-		f.KV = append(f.KV, KV{Key: key, Value: v})
+		f.KV[i] = KV{Key: key, Value: v}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	if nt > uint64(r.left()/minTensorSize) {
-		return nil, fmt.Errorf("gguf: %w", r.errf("tensor count %d is more than the %d bytes left can hold", nt, r.left()))
-	}
-	if err := f.index(); err != nil {
+	r.end = len(r.buf)
+	if err := f.indexKV(); err != nil {
 		return nil, fmt.Errorf("gguf: %w", err)
 	}
 	if v, ok := f.Lookup(KeyAlignment); ok {
-		a, ok := v.(uint32)
-		if !ok {
-			return nil, fmt.Errorf("gguf: %w: %s has type %T, want uint32", ErrFormat, KeyAlignment, v)
-		}
-		if a == 0 || a&(a-1) != 0 || a > 1<<30 {
-			return nil, fmt.Errorf("gguf: %w: %s = %d is not a power of two", ErrFormat, KeyAlignment, a)
-		}
-		f.Alignment = int(a)
-	}
-	f.Tensors = make([]Tensor, 0, nt)
-	for i := 0; i < int(nt); i++ {
-		t, err := r.tensor()
+		a, err := checkAlignment(v)
 		if err != nil {
-			return nil, fmt.Errorf("gguf: tensor %d: %w", i, err)
+			return nil, fmt.Errorf("gguf: %w: %w", ErrFormat, err)
 		}
-		f.Tensors = append(f.Tensors, t)
+		f.Alignment = a
 	}
-	if err := f.index(); err != nil {
+	f.Tensors = make([]Tensor, nt)
+	err = r.items(nt, minTensorSize, func(i int) error {
+		if err := r.tensor(&f.Tensors[i]); err != nil {
+			return fmt.Errorf("gguf: tensor %d: %w", i, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := f.indexTensors(); err != nil {
 		return nil, fmt.Errorf("gguf: %w", err)
 	}
 	a := int64(f.Alignment)
@@ -206,66 +259,101 @@ func (r *reader) file() (*File, error) {
 	return f, nil
 }
 
-func (r *reader) tensor() (Tensor, error) {
-	var t Tensor
+// checkAlignment validates a general.alignment value: a uint32 power of two
+// no larger than maxAlignment.
+func checkAlignment(v any) (int, error) {
+	a, ok := v.(uint32)
+	if !ok {
+		return 0, fmt.Errorf("bad alignment: %s has type %T, want uint32", KeyAlignment, v)
+	}
+	if a == 0 || a&(a-1) != 0 {
+		return 0, fmt.Errorf("bad alignment: %s = %d is not a power of two", KeyAlignment, a)
+	}
+	if a > maxAlignment {
+		return 0, fmt.Errorf("bad alignment: %s = %d is larger than %d", KeyAlignment, a, maxAlignment)
+	}
+	return int(a), nil
+}
+
+func (r *reader) tensor(t *Tensor) error {
 	var err error
 	if t.Name, err = r.str("name"); err != nil {
-		return t, err
+		return err
 	}
 	nd, err := r.u32("dimension count")
 	if err != nil {
-		return t, fmt.Errorf("%q: %w", t.Name, err)
+		return fmt.Errorf("%q: %w", t.Name, err)
 	}
 	if nd > maxDims {
-		return t, fmt.Errorf("%q: %w", t.Name, r.errf("%d dimensions (at most %d)", nd, maxDims))
+		return fmt.Errorf("%q: %w", t.Name, r.errf("%d dimensions (at most %d)", nd, maxDims))
+	}
+	if err := r.need(8*int(nd), "dimensions"); err != nil {
+		return fmt.Errorf("%q: %w", t.Name, err)
 	}
 	t.Shape = make([]int, nd)
-	elems := uint64(1)
 	for d := range t.Shape {
-		n, err := r.u64("dimension")
-		if err != nil {
-			return t, fmt.Errorf("%q: %w", t.Name, err)
+		n, _ := r.u64("dimension")
+		if n > math.MaxInt64 || n > math.MaxInt {
+			return fmt.Errorf("%q: %w", t.Name, r.errf("dimension %d is %d: the element count overflows", d, n))
 		}
-		if n > math.MaxInt64 {
-			return t, fmt.Errorf("%q: %w", t.Name, r.errf("dimension %d is %d, beyond int64", d, n))
-		}
-		hi, lo := bits.Mul64(elems, n)
-		if hi != 0 || lo > math.MaxInt64 {
-			return t, fmt.Errorf("%q: %w", t.Name, r.errf("element count overflows"))
-		}
-		elems = lo
 		t.Shape[d] = int(n)
 	}
 	typ, err := r.u32("type")
 	if err != nil {
-		return t, fmt.Errorf("%q: %w", t.Name, err)
+		return fmt.Errorf("%q: %w", t.Name, err)
 	}
 	t.Type = quant.Type(typ)
 	if !t.Type.Valid() {
-		return t, fmt.Errorf("%q: %w", t.Name, r.errf("unknown tensor type %d", typ))
+		return fmt.Errorf("%q: %w", t.Name, r.errf("unknown tensor type %d", typ))
 	}
 	off, err := r.u64("offset")
 	if err != nil {
-		return t, fmt.Errorf("%q: %w", t.Name, err)
+		return fmt.Errorf("%q: %w", t.Name, err)
 	}
 	if off > math.MaxInt64 {
-		return t, fmt.Errorf("%q: %w", t.Name, r.errf("offset %d beyond int64", off))
+		return fmt.Errorf("%q: %w", t.Name, r.errf("data offset %d is outside the file", off))
 	}
 	t.Offset = int64(off)
+	if t.Size, err = DataSize(t.Type, t.Shape); err != nil {
+		return fmt.Errorf("%q: %w: %w", t.Name, ErrFormat, err)
+	}
+	return nil
+}
+
+// DataSize is the size in bytes of a tensor of type typ and shape shape (in
+// GGML order, Shape[0] the row length). It fails when typ is unknown, a
+// dimension is negative, there are more than four dimensions, the row length
+// is not a whole number of typ's blocks, or the size overflows int64.
+func DataSize(typ quant.Type, shape []int) (int64, error) {
+	if !typ.Valid() {
+		return 0, fmt.Errorf("unknown tensor type %d", uint32(typ))
+	}
+	if len(shape) > maxDims {
+		return 0, fmt.Errorf("%d dimensions (at most %d)", len(shape), maxDims)
+	}
+	elems := uint64(1)
+	for d, n := range shape {
+		if n < 0 {
+			return 0, fmt.Errorf("dimension %d is negative (%d)", d, n)
+		}
+		hi, lo := bits.Mul64(elems, uint64(n))
+		if hi != 0 || lo > math.MaxInt64 || lo > math.MaxInt {
+			return 0, fmt.Errorf("shape %v: the element count overflows", shape)
+		}
+		elems = lo
+	}
 	row := 1
-	if nd > 0 {
-		row = t.Shape[0]
+	if len(shape) > 0 {
+		row = shape[0]
 	}
-	if row%t.Type.BlockSize() != 0 {
-		return t, fmt.Errorf("%q: %w: row length %d is not a multiple of %s's block size %d", t.Name, ErrFormat, row, t.Type, t.Type.BlockSize())
+	if row%typ.BlockSize() != 0 {
+		return 0, fmt.Errorf("row length %d is not a multiple of %s's block size %d", row, typ, typ.BlockSize())
 	}
-	blocks := elems / uint64(t.Type.BlockSize())
-	hi, size := bits.Mul64(blocks, uint64(t.Type.BlockBytes()))
+	hi, size := bits.Mul64(elems/uint64(typ.BlockSize()), uint64(typ.BlockBytes()))
 	if hi != 0 || size > math.MaxInt64 {
-		return t, fmt.Errorf("%q: %w: data size overflows", t.Name, ErrFormat)
+		return 0, fmt.Errorf("shape %v: the data size of %s overflows", shape, typ)
 	}
-	t.Size = int64(size)
-	return t, nil
+	return int64(size), nil
 }
 
 // value reads a type tag and the value that follows it.
@@ -274,51 +362,28 @@ func (r *reader) value(depth int) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return r.typed(ValueType(tag), depth)
-}
-
-func (r *reader) typed(t ValueType, depth int) (any, error) {
-	if t == TypeString {
+	t := ValueType(tag)
+	switch t {
+	case TypeString:
 		return r.str("string")
-	}
-	if t == TypeArray {
+	case TypeArray:
 		return r.array(depth)
 	}
 	n := t.size()
 	if n == 0 {
-		return nil, r.errf("unknown value type %d", uint32(t))
+		r.off -= 4
+		return nil, r.errf("unknown value type %d", tag)
 	}
 	b, err := r.bytes(n, t.String())
 	if err != nil {
 		return nil, err
 	}
-	switch t {
-	case TypeUint8:
-		return b[0], nil
-	case TypeInt8:
-		return int8(b[0]), nil
-	case TypeBool:
-		if b[0] > 1 {
-			return nil, r.errf("bool value %d", b[0])
-		}
-		return b[0] == 1, nil
-	case TypeUint16:
-		return binary.LittleEndian.Uint16(b), nil
-	case TypeInt16:
-		return int16(binary.LittleEndian.Uint16(b)), nil
-	case TypeUint32:
-		return binary.LittleEndian.Uint32(b), nil
-	case TypeInt32:
-		return int32(binary.LittleEndian.Uint32(b)), nil
-	case TypeFloat32:
-		return math.Float32frombits(binary.LittleEndian.Uint32(b)), nil
-	case TypeUint64:
-		return binary.LittleEndian.Uint64(b), nil
-	case TypeInt64:
-		return int64(binary.LittleEndian.Uint64(b)), nil
-	default: // TypeFloat64
-		return math.Float64frombits(binary.LittleEndian.Uint64(b)), nil
+	v, err := decodeScalar(t, b)
+	if err != nil {
+		r.off -= n
+		return nil, r.errf("%v", err)
 	}
+	return v, nil
 }
 
 func (r *reader) array(depth int) (Array, error) {
@@ -333,12 +398,13 @@ func (r *reader) array(depth int) (Array, error) {
 	min := elem.size()
 	switch elem {
 	case TypeString:
-		min = 8
+		min = minStringSize
 	case TypeArray:
 		min = minArraySize
 	}
 	if min == 0 {
-		return Array{}, r.errf("unknown array element type %d", et)
+		r.off -= 4
+		return Array{}, r.errf("unknown value type %d of array elements", et)
 	}
 	n, err := r.count("array length", min)
 	if err != nil {
@@ -347,100 +413,55 @@ func (r *reader) array(depth int) (Array, error) {
 	a := Array{Elem: elem}
 	switch elem {
 	case TypeString:
-		v := make([]string, n)
-		for i := range v {
-			if v[i], err = r.str("string"); err != nil {
-				return a, err
-			}
-		}
-		a.Values = v
+		a.Values, err = r.strings(n)
 	case TypeArray:
 		v := make([]Array, n)
-		for i := range v {
-			if v[i], err = r.array(depth + 1); err != nil {
-				return a, err
-			}
-		}
+		err = r.items(n, minArraySize, func(i int) error {
+			var err error
+			v[i], err = r.array(depth + 1)
+			return err
+		})
 		a.Values = v
 	default:
+		start := r.off
 		b, _ := r.bytes(n*min, "array")
 		a.Values, err = decodeFixed(elem, b, n)
 		if err != nil {
-			return a, r.errf("%v", err)
+			r.off = start
+			err = r.errf("%v", err)
 		}
 	}
-	return a, nil
+	return a, err
 }
 
-// decodeFixed decodes n little-endian values of a fixed-size type.
-func decodeFixed(t ValueType, b []byte, n int) (any, error) {
-	le := binary.LittleEndian
-	switch t {
-	case TypeUint8:
-		return append([]uint8(nil), b...), nil
-	case TypeInt8:
-		v := make([]int8, n)
-		for i := range v {
-			v[i] = int8(b[i])
-		}
-		return v, nil
-	case TypeBool:
-		v := make([]bool, n)
-		for i := range v {
-			if b[i] > 1 {
-				return nil, fmt.Errorf("bool array element %d is %d", i, b[i])
-			}
-			v[i] = b[i] == 1
-		}
-		return v, nil
-	case TypeUint16:
-		v := make([]uint16, n)
-		for i := range v {
-			v[i] = le.Uint16(b[2*i:])
-		}
-		return v, nil
-	case TypeInt16:
-		v := make([]int16, n)
-		for i := range v {
-			v[i] = int16(le.Uint16(b[2*i:]))
-		}
-		return v, nil
-	case TypeUint32:
-		v := make([]uint32, n)
-		for i := range v {
-			v[i] = le.Uint32(b[4*i:])
-		}
-		return v, nil
-	case TypeInt32:
-		v := make([]int32, n)
-		for i := range v {
-			v[i] = int32(le.Uint32(b[4*i:]))
-		}
-		return v, nil
-	case TypeFloat32:
-		v := make([]float32, n)
-		for i := range v {
-			v[i] = math.Float32frombits(le.Uint32(b[4*i:]))
-		}
-		return v, nil
-	case TypeUint64:
-		v := make([]uint64, n)
-		for i := range v {
-			v[i] = le.Uint64(b[8*i:])
-		}
-		return v, nil
-	case TypeInt64:
-		v := make([]int64, n)
-		for i := range v {
-			v[i] = int64(le.Uint64(b[8*i:]))
-		}
-		return v, nil
-	case TypeFloat64:
-		v := make([]float64, n)
-		for i := range v {
-			v[i] = math.Float64frombits(le.Uint64(b[8*i:]))
-		}
-		return v, nil
+// strings reads n strings into one allocation: a first pass checks the
+// lengths and sums them, a second copies the bytes, a third slices them.
+func (r *reader) strings(n int) ([]string, error) {
+	start := r.off
+	total := 0
+	err := r.items(n, minStringSize, func(int) error {
+		l, err := r.strLen("string")
+		r.off += l
+		total += l
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("unknown element type %d", uint32(t))
+	var sb strings.Builder
+	sb.Grow(total)
+	for off := start; off < r.off; {
+		l := int(binary.LittleEndian.Uint64(r.buf[off:]))
+		sb.Write(r.buf[off+8 : off+8+l])
+		off += 8 + l
+	}
+	all := sb.String()
+	v := make([]string, n)
+	for i, off, pos := 0, start, 0; i < n; i++ {
+		l := int(binary.LittleEndian.Uint64(r.buf[off:]))
+		v[i] = all[pos : pos+l]
+		off += 8 + l
+		pos += l
+	}
+	return v, nil
 }
