@@ -1,0 +1,150 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/tern-llm/tern/backend"
+	"github.com/tern-llm/tern/quant"
+)
+
+// StoreKV copies each token's keys and values into its cache row.
+func (d *Device) StoreKV(kc, vc, k, v *backend.Tensor, b *backend.Batch) error {
+	for _, p := range [2]struct{ cache, src *backend.Tensor }{{kc, k}, {vc, v}} {
+		if err := d.storeRows(p.cache, p.src, b.Slots); err != nil {
+			return fmt.Errorf("cpu: store kv: %w", err)
+		}
+	}
+	return nil
+}
+
+func (d *Device) storeRows(cache, src *backend.Tensor, slots []int32) error {
+	xs, err := d.f32(src)
+	if err != nil {
+		return err
+	}
+	cb, err := d.bytes(cache)
+	if err != nil {
+		return err
+	}
+	if cache.Cols != src.Cols || len(slots) != src.Rows {
+		return fmt.Errorf("%v into cache %v with %d slots", src, cache, len(slots))
+	}
+	rb := cache.RowBytes()
+	for i, s := range slots {
+		if s < 0 || int(s) >= cache.Rows {
+			return fmt.Errorf("slot %d outside the %d-row cache", s, cache.Rows)
+		}
+		if err := quant.Quantize(cache.Type, cb[int(s)*rb:(int(s)+1)*rb], xs[i*src.Cols:(i+1)*src.Cols]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Attention runs causal attention for each (token, head) pair: scores over
+// the token's sequence so far, softmax, weighted sum of values.
+func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *backend.Batch) error {
+	os, err := d.f32(out)
+	if err != nil {
+		return err
+	}
+	qs, err := d.f32(q)
+	if err != nil {
+		return err
+	}
+	kb, err := d.bytes(kc)
+	if err != nil {
+		return err
+	}
+	vb, err := d.bytes(vc)
+	if err != nil {
+		return err
+	}
+	hd, nh, nkv := a.HeadDim, a.Heads, a.KVHeads
+	n := q.Rows
+	if nkv <= 0 || nh%nkv != 0 || q.Cols != nh*hd || out.Rows != n || out.Cols != nh*hd ||
+		kc.Cols != nkv*hd || vc.Cols != nkv*hd || kc.Rows != vc.Rows || kc.Type != vc.Type {
+		return fmt.Errorf("cpu: attention %v over q %v, k %v, v %v with %+v", out, q, kc, vc, *a)
+	}
+	if len(b.Pos) != n || len(b.Seq) != n || b.BlockSize <= 0 {
+		return fmt.Errorf("cpu: attention: batch of %d positions for %d rows", len(b.Pos), n)
+	}
+	for i := range n {
+		s, p := int(b.Seq[i]), int(b.Pos[i])
+		if s < 0 || s >= len(b.Tables) || p < 0 || (p+b.BlockSize)/b.BlockSize > len(b.Tables[s]) {
+			return fmt.Errorf("cpu: attention: token %d (sequence %d, position %d) outside its block table", i, s, p)
+		}
+		for _, blk := range b.Tables[s][:p/b.BlockSize+1] {
+			if blk < 0 || (int(blk)+1)*b.BlockSize > kc.Rows {
+				return fmt.Errorf("cpu: attention: block %d outside the %d-row cache", blk, kc.Rows)
+			}
+		}
+	}
+	rb := kc.RowBytes()
+	group := nh / nkv
+	var firstErr error
+	d.parallel(n*nh, 1, func(lo, hi int) {
+		var scores []float32
+		kr := make([]float32, kc.Cols)
+		vr := make([]float32, kc.Cols)
+		acc := make([]float32, hd)
+		for w := lo; w < hi; w++ {
+			i, h := w/nh, w%nh
+			s, p := int(b.Seq[i]), int(b.Pos[i])
+			kvh := h / group
+			qh := qs[i*q.Cols+h*hd : i*q.Cols+(h+1)*hd]
+			scores = scores[:0]
+			mx := float32(math.Inf(-1))
+			for t := 0; t <= p; t++ {
+				row := b.Row(s, t)
+				kh, err := cacheHead(kr, kb[row*rb:(row+1)*rb], kc.Type, kvh, hd)
+				if err != nil {
+					firstErr = err
+					return
+				}
+				sc := dot(qh, kh) * a.Scale
+				scores = append(scores, sc)
+				mx = max(mx, sc)
+			}
+			var sum float64 // as ggml's soft_max: float32 exponentials summed in float64
+			for t, sc := range scores {
+				e := float32(math.Exp(float64(sc - mx)))
+				scores[t] = e
+				sum += float64(e)
+			}
+			inv := float32(1 / sum)
+			clear(acc)
+			for t := 0; t <= p; t++ {
+				row := b.Row(s, t)
+				vh, err := cacheHead(vr, vb[row*rb:(row+1)*rb], vc.Type, kvh, hd)
+				if err != nil {
+					firstErr = err
+					return
+				}
+				wt := scores[t] * inv
+				for e, x := range vh {
+					acc[e] += wt * x
+				}
+			}
+			copy(os[i*out.Cols+h*hd:], acc)
+		}
+	})
+	if firstErr != nil {
+		return fmt.Errorf("cpu: attention: %w", firstErr)
+	}
+	return nil
+}
+
+// cacheHead returns head kvh of one cache row as float32, dequantizing into
+// scratch when the cache is not F32.
+func cacheHead(scratch []float32, row []byte, t quant.Type, kvh, hd int) ([]float32, error) {
+	if t == quant.F32 {
+		all := unsafeF32(row)
+		return all[kvh*hd : (kvh+1)*hd], nil
+	}
+	if err := quant.Dequantize(t, scratch, row); err != nil {
+		return nil, err
+	}
+	return scratch[kvh*hd : (kvh+1)*hd], nil
+}

@@ -1,0 +1,152 @@
+// Package cpu is the CPU backend: the op set in Go (with assembly kernels
+// where the processor has them), on the host's memory. It is always present.
+package cpu
+
+import (
+	"fmt"
+	"runtime"
+	"unsafe"
+
+	"github.com/tern-llm/tern/backend"
+	"github.com/tern-llm/tern/quant"
+)
+
+// Device is the host CPU. Its tensors are Go memory, or host memory (such as
+// a memory-mapped GGUF file) wrapped in place by Map.
+//
+// A Device is used by one goroutine at a time; its ops split work across
+// Threads goroutines internally.
+type Device struct {
+	threads int
+	memory  func() (free, total uint64, err error)
+}
+
+// New returns the CPU device running ops on threads goroutines (0 means one
+// per available core).
+func New(threads int) *Device {
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	return &Device{threads: threads, memory: hostMemory}
+}
+
+// Threads is the number of goroutines an op uses.
+func (d *Device) Threads() int { return d.threads }
+
+func (d *Device) Name() string       { return "cpu" }
+func (d *Device) Kind() backend.Kind { return backend.CPU }
+
+// Memory reports the host memory available now.
+func (d *Device) Memory() (free, total uint64, err error) { return d.memory() }
+
+// buffer is host memory. data is 8-byte aligned when Alloc made it.
+type buffer struct {
+	dev  *Device
+	data []byte
+}
+
+func (b *buffer) Device() backend.Device { return b.dev }
+
+// Alloc allocates a zeroed tensor in Go memory.
+func (d *Device) Alloc(t quant.Type, rows, cols int) (*backend.Tensor, error) {
+	n, err := t.RowBytes(cols)
+	if err != nil {
+		return nil, fmt.Errorf("cpu: %w", err)
+	}
+	if rows < 0 || (rows > 0 && n > int(^uint(0)>>1)/rows) {
+		return nil, fmt.Errorf("cpu: %d×%d %s: bad shape", rows, cols, t)
+	}
+	words := make([]uint64, (n*rows+7)/8) // 8-byte alignment for every element type
+	var data []byte
+	if len(words) > 0 {
+		data = unsafe.Slice((*byte)(unsafe.Pointer(&words[0])), n*rows)
+	}
+	return backend.NewTensor(&buffer{dev: d, data: data}, 0, t, rows, cols)
+}
+
+// Map wraps host bytes as a tensor without copying them.
+func (d *Device) Map(t quant.Type, rows, cols int, data []byte) (*backend.Tensor, error) {
+	n, err := t.RowBytes(cols)
+	if err != nil {
+		return nil, fmt.Errorf("cpu: %w", err)
+	}
+	if rows < 0 || len(data)/max(n, 1) < rows && n > 0 {
+		return nil, fmt.Errorf("cpu: %d bytes cannot hold %d×%d %s", len(data), rows, cols, t)
+	}
+	return backend.NewTensor(&buffer{dev: d, data: data[:n*rows]}, 0, t, rows, cols)
+}
+
+// Free drops the tensor; Go's collector reclaims the memory.
+func (d *Device) Free(t *backend.Tensor) {}
+
+// Upload copies src into dst.
+func (d *Device) Upload(dst *backend.Tensor, src []byte) error {
+	b, err := d.bytes(dst)
+	if err != nil {
+		return err
+	}
+	if len(src) != len(b) {
+		return fmt.Errorf("cpu: upload of %d bytes into %v (%d bytes)", len(src), dst, len(b))
+	}
+	copy(b, src)
+	return nil
+}
+
+// Download copies src into dst.
+func (d *Device) Download(dst []byte, src *backend.Tensor) error {
+	b, err := d.bytes(src)
+	if err != nil {
+		return err
+	}
+	if len(dst) != len(b) {
+		return fmt.Errorf("cpu: download of %v (%d bytes) into %d bytes", src, len(b), len(dst))
+	}
+	copy(dst, b)
+	return nil
+}
+
+// Sync returns at once: CPU ops finish before they return.
+func (d *Device) Sync() error { return nil }
+
+// bytes returns the memory of a tensor of this device.
+func (d *Device) bytes(t *backend.Tensor) ([]byte, error) {
+	b, ok := t.Buf.(*buffer)
+	if !ok || b.dev != d {
+		return nil, fmt.Errorf("cpu: tensor %v is not on this device", t)
+	}
+	n := t.Bytes()
+	if t.Off < 0 || t.Off > len(b.data) || n > len(b.data)-t.Off {
+		return nil, fmt.Errorf("cpu: tensor %v at %d lies outside its %d-byte buffer", t, t.Off, len(b.data))
+	}
+	return b.data[t.Off : t.Off+n : t.Off+n], nil
+}
+
+// f32 returns the elements of an F32 tensor of this device.
+func (d *Device) f32(t *backend.Tensor) ([]float32, error) {
+	if t.Type != quant.F32 {
+		return nil, fmt.Errorf("cpu: tensor %v: want F32", t)
+	}
+	b, err := d.bytes(t)
+	if err != nil || len(b) == 0 {
+		return nil, err
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), len(b)/4), nil
+}
+
+// F32 returns the elements of an F32 tensor of the CPU device, for callers
+// that read results in place (tests, the sampler).
+func F32(t *backend.Tensor) ([]float32, error) {
+	b, ok := t.Buf.(*buffer)
+	if !ok {
+		return nil, fmt.Errorf("cpu: tensor %v is not a CPU tensor", t)
+	}
+	return b.dev.f32(t)
+}
+
+// unsafeF32 views 4-byte-aligned bytes as float32s.
+func unsafeF32(b []byte) []float32 {
+	if len(b) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), len(b)/4)
+}

@@ -1,0 +1,122 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/tern-llm/tern/backend"
+	"github.com/tern-llm/tern/quant"
+)
+
+// Embed gathers and dequantizes rows of table.
+func (d *Device) Embed(dst, table *backend.Tensor, ids []int32) error {
+	out, err := d.f32(dst)
+	if err != nil {
+		return err
+	}
+	tb, err := d.bytes(table)
+	if err != nil {
+		return err
+	}
+	if dst.Rows != len(ids) || dst.Cols != table.Cols {
+		return fmt.Errorf("cpu: embed %v from %v with %d ids", dst, table, len(ids))
+	}
+	rb := table.RowBytes()
+	for i, id := range ids {
+		if id < 0 || int(id) >= table.Rows {
+			return fmt.Errorf("cpu: embed: id %d outside [0, %d)", id, table.Rows)
+		}
+		row := out[i*dst.Cols : (i+1)*dst.Cols]
+		if err := quant.Dequantize(table.Type, row, tb[int(id)*rb:(int(id)+1)*rb]); err != nil {
+			return fmt.Errorf("cpu: embed: %w", err)
+		}
+	}
+	return nil
+}
+
+// RMSNorm normalizes each row and scales it by w, rounding as ggml does:
+// float32 squares summed in float64, a float32 mean and scale.
+func (d *Device) RMSNorm(dst, x, w *backend.Tensor, eps float32) error {
+	out, xs, ws, err := d.f32x3(dst, x, w)
+	if err != nil {
+		return err
+	}
+	n := x.Cols
+	if dst.Rows != x.Rows || dst.Cols != n || w.Elements() != n {
+		return fmt.Errorf("cpu: rmsnorm %v of %v by %v", dst, x, w)
+	}
+	d.parallel(x.Rows, 16, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			row := xs[r*n : (r+1)*n]
+			var sum float64
+			for _, v := range row {
+				sum += float64(v * v)
+			}
+			mean := float32(sum / float64(n))
+			scale := 1 / float32(math.Sqrt(float64(mean+eps)))
+			o := out[r*n : (r+1)*n]
+			for i, v := range row {
+				o[i] = v * scale * ws[i]
+			}
+		}
+	})
+	return nil
+}
+
+// Add adds b (same shape, or one row broadcast) to a.
+func (d *Device) Add(dst, a, b *backend.Tensor) error {
+	out, as, bs, err := d.f32x3(dst, a, b)
+	if err != nil {
+		return err
+	}
+	if dst.Rows != a.Rows || dst.Cols != a.Cols || b.Cols != a.Cols || (b.Rows != a.Rows && b.Rows != 1) {
+		return fmt.Errorf("cpu: add %v = %v + %v", dst, a, b)
+	}
+	n := a.Cols
+	for r := 0; r < a.Rows; r++ {
+		br := bs[:n]
+		if b.Rows != 1 {
+			br = bs[r*n : (r+1)*n]
+		}
+		o, ar := out[r*n:(r+1)*n], as[r*n:(r+1)*n]
+		for i := range o {
+			o[i] = ar[i] + br[i]
+		}
+	}
+	return nil
+}
+
+// SwiGLU computes silu(gate)·up.
+func (d *Device) SwiGLU(dst, gate, up *backend.Tensor) error {
+	out, gs, us, err := d.f32x3(dst, gate, up)
+	if err != nil {
+		return err
+	}
+	if dst.Elements() != gate.Elements() || up.Elements() != gate.Elements() || dst.Rows != gate.Rows {
+		return fmt.Errorf("cpu: swiglu %v = silu(%v)·%v", dst, gate, up)
+	}
+	d.parallel(len(out), 4096, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			g := gs[i]
+			out[i] = g / (1 + float32(math.Exp(float64(-g)))) * us[i]
+		}
+	})
+	return nil
+}
+
+// f32x3 resolves three F32 tensors.
+func (d *Device) f32x3(a, b, c *backend.Tensor) ([]float32, []float32, []float32, error) {
+	as, err := d.f32(a)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	bs, err := d.f32(b)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cs, err := d.f32(c)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return as, bs, cs, nil
+}

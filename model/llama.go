@@ -1,0 +1,365 @@
+package model
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/tern-llm/tern/backend"
+	"github.com/tern-llm/tern/gguf"
+	"github.com/tern-llm/tern/quant"
+)
+
+// Layer is one transformer block of the llama family. Matrices are
+// out×in (GGUF's row-major layout, one output per row).
+type Layer struct {
+	AttnNorm *backend.Tensor `gguf:"attn_norm.weight"`            // (1, dim)
+	Q        *backend.Tensor `gguf:"attn_q.weight"`               // (heads·headDim, dim)
+	K        *backend.Tensor `gguf:"attn_k.weight"`               // (kvHeads·headDim, dim)
+	V        *backend.Tensor `gguf:"attn_v.weight"`               // (kvHeads·headDim, dim)
+	QBias    *backend.Tensor `gguf:"attn_q.bias,optional"`        // (1, heads·headDim) qwen2
+	KBias    *backend.Tensor `gguf:"attn_k.bias,optional"`        // (1, kvHeads·headDim)
+	VBias    *backend.Tensor `gguf:"attn_v.bias,optional"`        // (1, kvHeads·headDim)
+	QNorm    *backend.Tensor `gguf:"attn_q_norm.weight,optional"` // (1, headDim) qwen3
+	KNorm    *backend.Tensor `gguf:"attn_k_norm.weight,optional"` // (1, headDim)
+	O        *backend.Tensor `gguf:"attn_output.weight"`          // (dim, heads·headDim)
+	FFNNorm  *backend.Tensor `gguf:"ffn_norm.weight"`             // (1, dim)
+	Gate     *backend.Tensor `gguf:"ffn_gate.weight"`             // (ffn, dim)
+	Up       *backend.Tensor `gguf:"ffn_up.weight"`               // (ffn, dim)
+	Down     *backend.Tensor `gguf:"ffn_down.weight"`             // (dim, ffn)
+	// RoPEFreqs is the model's rope_freqs tensor on this layer's device.
+	RoPEFreqs *backend.Tensor // (1, ropeDims/2) or nil
+}
+
+// Weights are a model's tensors; immutable after load.
+type Weights struct {
+	Embed  *backend.Tensor `gguf:"token_embd.weight"`      // (vocab, dim)
+	Norm   *backend.Tensor `gguf:"output_norm.weight"`     // (1, dim)
+	Output *backend.Tensor `gguf:"output.weight,optional"` // (vocab, dim); the embedding when tied
+	Layers []Layer
+}
+
+// Model is a loaded llama-family model: configuration, weights on their
+// devices, and the scratch activations of a forward pass. A Model is used by
+// one goroutine at a time.
+type Model struct {
+	Config Config
+	W      Weights
+	Place  Placement
+
+	loader  *tensorLoader
+	scratch map[backend.Device]*acts
+	staging []byte // host buffer for activations crossing devices
+}
+
+// Load binds the weights of f to the devices of p. The file must stay open
+// while the model is in use (CPU weights are used in place).
+func Load(f *gguf.File, p Placement) (*Model, error) {
+	c, err := ReadConfig(f)
+	if err != nil {
+		return nil, err
+	}
+	if len(p.Layers) != c.Layers || p.Embed == nil || p.Output == nil {
+		return nil, fmt.Errorf("model: placement has %d layers for a %d-layer model", len(p.Layers), c.Layers)
+	}
+	m := &Model{Config: c, Place: p, loader: &tensorLoader{f: f}, scratch: map[backend.Device]*acts{}}
+	if err := m.load(); err != nil {
+		m.loader.release()
+		return nil, err
+	}
+	return m, nil
+}
+
+func (m *Model) load() error {
+	c, l := &m.Config, m.loader
+	if err := bind(&m.W, "", func(name string, opt bool) (*backend.Tensor, error) {
+		d := m.Place.Output
+		if name == "token_embd.weight" {
+			d = m.Place.Embed
+		}
+		return l.load(d, name, opt)
+	}); err != nil {
+		return err
+	}
+	if m.W.Output == nil { // tied: the output projection reads the embedding table
+		if m.Place.Output != m.Place.Embed {
+			t, err := l.load(m.Place.Output, "token_embd.weight", false)
+			if err != nil {
+				return err
+			}
+			m.W.Output = t
+		} else {
+			m.W.Output = m.W.Embed
+		}
+	}
+	if c.Vocab == 0 {
+		c.Vocab = m.W.Embed.Rows
+	}
+	shapes := []shape{
+		{"token_embd.weight", m.W.Embed, c.Vocab, c.Dim},
+		{"output_norm.weight", m.W.Norm, 1, c.Dim},
+		{"output.weight", m.W.Output, c.Vocab, c.Dim},
+	}
+	q, kv := c.Heads*c.HeadDim, c.KVHeads*c.HeadDim
+	m.W.Layers = make([]Layer, c.Layers)
+	for i := range m.W.Layers {
+		ly := &m.W.Layers[i]
+		d := m.Place.Layers[i]
+		prefix := fmt.Sprintf("blk.%d.", i)
+		if err := bind(ly, prefix, func(name string, opt bool) (*backend.Tensor, error) {
+			return l.load(d, name, opt)
+		}); err != nil {
+			return err
+		}
+		var err error
+		if ly.RoPEFreqs, err = l.load(d, "rope_freqs.weight", true); err != nil {
+			return err
+		}
+		if c.QKNorm && (ly.QNorm == nil || ly.KNorm == nil) {
+			return fmt.Errorf("model: %s layer %d lacks attn_q_norm/attn_k_norm", c.Arch, i)
+		}
+		shapes = append(shapes,
+			shape{prefix + "attn_norm.weight", ly.AttnNorm, 1, c.Dim},
+			shape{prefix + "attn_q.weight", ly.Q, q, c.Dim},
+			shape{prefix + "attn_k.weight", ly.K, kv, c.Dim},
+			shape{prefix + "attn_v.weight", ly.V, kv, c.Dim},
+			shape{prefix + "attn_q.bias", ly.QBias, 1, q},
+			shape{prefix + "attn_k.bias", ly.KBias, 1, kv},
+			shape{prefix + "attn_v.bias", ly.VBias, 1, kv},
+			shape{prefix + "attn_q_norm.weight", ly.QNorm, 1, c.HeadDim},
+			shape{prefix + "attn_k_norm.weight", ly.KNorm, 1, c.HeadDim},
+			shape{prefix + "attn_output.weight", ly.O, c.Dim, q},
+			shape{prefix + "ffn_norm.weight", ly.FFNNorm, 1, c.Dim},
+			shape{prefix + "ffn_gate.weight", ly.Gate, c.FFN, c.Dim},
+			shape{prefix + "ffn_up.weight", ly.Up, c.FFN, c.Dim},
+			shape{prefix + "ffn_down.weight", ly.Down, c.Dim, c.FFN},
+			shape{"rope_freqs.weight", ly.RoPEFreqs, 1, c.RoPE.Dims / 2},
+		)
+	}
+	if err := checkShapes(shapes); err != nil {
+		return err
+	}
+	for _, s := range shapes {
+		if s.t != nil && s.t.Rows == 1 && s.t.Type != quant.F32 {
+			return fmt.Errorf("model: tensor %q is %s, want F32", s.name, s.t.Type)
+		}
+	}
+	return nil
+}
+
+// Close releases weights the model copied onto devices. Tensors used in
+// place stay with the GGUF file.
+func (m *Model) Close() {
+	m.loader.release()
+	for d, a := range m.scratch {
+		a.free(d)
+	}
+	m.scratch = nil
+}
+
+// ropeFor is the op-level RoPE description of layer ly.
+func (m *Model) ropeFor(ly *Layer) *backend.RoPE {
+	rc := &m.Config.RoPE
+	r := &backend.RoPE{Dims: rc.Dims, Base: rc.Base, NeoX: rc.NeoX, Factors: ly.RoPEFreqs}
+	switch rc.Scaling {
+	case "linear":
+		r.FreqScale = 1 / rc.Factor
+	case "yarn":
+		r.FreqScale = 1 / rc.Factor
+		r.ExtFactor = 1
+		r.AttnFactor = rc.AttnScale
+		r.BetaFast, r.BetaSlow = 32, 1
+		r.OrigCtx = rc.OrigCtx
+	}
+	return r
+}
+
+// attn is the op-level attention description.
+func (m *Model) attn() *backend.Attn {
+	c := &m.Config
+	return &backend.Attn{Heads: c.Heads, KVHeads: c.KVHeads, HeadDim: c.HeadDim, Scale: float32(1 / math.Sqrt(float64(c.HeadDim)))}
+}
+
+// Forward runs the tokens of one step through the model. b describes the
+// batch (positions, sequences, KV slots); kv is the paged cache; want lists
+// the token rows whose logits are needed. The logits, len(want)×Vocab, are
+// written to logits (allocated when nil or short) and returned.
+func (m *Model) Forward(ctx context.Context, kv *Cache, tokens []int32, b *backend.Batch, want []int, logits []float32) ([]float32, error) {
+	c := &m.Config
+	n := len(tokens)
+	if n == 0 || b.Len() != n || len(b.Slots) != n || len(b.Seq) != n {
+		return nil, fmt.Errorf("model: batch of %d tokens with %d positions", n, b.Len())
+	}
+	if b.BlockSize != kv.BlockSize {
+		return nil, fmt.Errorf("model: batch block size %d, cache %d", b.BlockSize, kv.BlockSize)
+	}
+	for _, id := range tokens {
+		if id < 0 || int(id) >= c.Vocab {
+			return nil, fmt.Errorf("model: token %d outside the vocabulary of %d", id, c.Vocab)
+		}
+	}
+	for _, r := range want {
+		if r < 0 || r >= n {
+			return nil, fmt.Errorf("model: logits wanted for row %d of %d", r, n)
+		}
+	}
+	a, err := m.acts(m.Place.Embed, n)
+	if err != nil {
+		return nil, err
+	}
+	x := a.x
+	if err := m.Place.Embed.Embed(x, m.W.Embed, tokens); err != nil {
+		return nil, err
+	}
+	for i := range m.W.Layers {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if x, err = m.layer(i, x, kv, b); err != nil {
+			return nil, fmt.Errorf("model: layer %d: %w", i, err)
+		}
+	}
+	return m.output(x, want, logits)
+}
+
+// layer runs block i on x (n×dim) and returns its output on the block's device.
+func (m *Model) layer(i int, x *backend.Tensor, kv *Cache, b *backend.Batch) (*backend.Tensor, error) {
+	c, ly, d := &m.Config, &m.W.Layers[i], m.Place.Layers[i]
+	n := x.Rows
+	a, err := m.acts(d, n)
+	if err != nil {
+		return nil, err
+	}
+	if x, err = m.move(x, a.x); err != nil {
+		return nil, err
+	}
+	// attention: norm, projections (with biases), per-head norms, RoPE
+	if err := d.RMSNorm(a.xn, x, ly.AttnNorm, c.NormEps); err != nil {
+		return nil, err
+	}
+	for _, p := range [3]struct{ dst, w, bias *backend.Tensor }{{a.q, ly.Q, ly.QBias}, {a.k, ly.K, ly.KBias}, {a.v, ly.V, ly.VBias}} {
+		if err := d.MatMul(p.dst, a.xn, p.w); err != nil {
+			return nil, err
+		}
+		if p.bias != nil {
+			if err := d.Add(p.dst, p.dst, p.bias); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if c.QKNorm {
+		qh, _ := a.q.Reshape(n*c.Heads, c.HeadDim)
+		kh, _ := a.k.Reshape(n*c.KVHeads, c.HeadDim)
+		if err := d.RMSNorm(qh, qh, ly.QNorm, c.NormEps); err != nil {
+			return nil, err
+		}
+		if err := d.RMSNorm(kh, kh, ly.KNorm, c.NormEps); err != nil {
+			return nil, err
+		}
+	}
+	r := m.ropeFor(ly)
+	if err := d.RoPE(a.q, c.Heads, r, b); err != nil {
+		return nil, err
+	}
+	if err := d.RoPE(a.k, c.KVHeads, r, b); err != nil {
+		return nil, err
+	}
+	// attention over the paged cache, output projection, residual
+	if err := d.StoreKV(kv.K[i], kv.V[i], a.k, a.v, b); err != nil {
+		return nil, err
+	}
+	if err := d.Attention(a.att, a.q, kv.K[i], kv.V[i], m.attn(), b); err != nil {
+		return nil, err
+	}
+	if err := d.MatMul(a.xn, a.att, ly.O); err != nil {
+		return nil, err
+	}
+	if err := d.Add(x, x, a.xn); err != nil {
+		return nil, err
+	}
+	// feed-forward: norm, SwiGLU, down projection, residual
+	if err := d.RMSNorm(a.xn, x, ly.FFNNorm, c.NormEps); err != nil {
+		return nil, err
+	}
+	if err := d.MatMul(a.gate, a.xn, ly.Gate); err != nil {
+		return nil, err
+	}
+	if err := d.MatMul(a.up, a.xn, ly.Up); err != nil {
+		return nil, err
+	}
+	if err := d.SwiGLU(a.gate, a.gate, a.up); err != nil {
+		return nil, err
+	}
+	if err := d.MatMul(a.xn, a.gate, ly.Down); err != nil {
+		return nil, err
+	}
+	if err := d.Add(x, x, a.xn); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// output gathers the wanted rows, normalizes them and projects to logits.
+func (m *Model) output(x *backend.Tensor, want []int, logits []float32) ([]float32, error) {
+	c, d := &m.Config, m.Place.Output
+	k := len(want)
+	if k == 0 {
+		return logits[:0], nil
+	}
+	a, err := m.acts(d, x.Rows)
+	if err != nil {
+		return nil, err
+	}
+	if x, err = m.move(x, a.x); err != nil {
+		return nil, err
+	}
+	rows := make([]int32, k)
+	for i, r := range want {
+		rows[i] = int32(r)
+	}
+	sel, _ := a.xn.Slice(0, k)
+	if err := d.Embed(sel, x, rows); err != nil {
+		return nil, err
+	}
+	if err := d.RMSNorm(sel, sel, m.W.Norm, c.NormEps); err != nil {
+		return nil, err
+	}
+	out, err := m.logitsTensor(d, k)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.MatMul(out, sel, m.W.Output); err != nil {
+		return nil, err
+	}
+	if cap(logits) < k*c.Vocab {
+		logits = make([]float32, k*c.Vocab)
+	}
+	logits = logits[:k*c.Vocab]
+	if err := d.Download(f32Bytes(logits), out); err != nil {
+		return nil, err
+	}
+	return logits, nil
+}
+
+// move returns x on the device of dst's buffer, copying it through host
+// memory into dst when it lives elsewhere.
+func (m *Model) move(x, dst *backend.Tensor) (*backend.Tensor, error) {
+	if x.Device() == dst.Device() {
+		return x, nil
+	}
+	v, err := dst.Slice(0, x.Rows)
+	if err != nil {
+		return nil, err
+	}
+	if cap(m.staging) < x.Bytes() {
+		m.staging = make([]byte, x.Bytes())
+	}
+	buf := m.staging[:x.Bytes()]
+	if err := x.Device().Download(buf, x); err != nil {
+		return nil, err
+	}
+	if err := v.Device().Upload(v, buf); err != nil {
+		return nil, err
+	}
+	return v, nil
+}

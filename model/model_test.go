@@ -1,0 +1,216 @@
+package model_test
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"testing"
+
+	"github.com/tern-llm/tern/backend"
+	"github.com/tern-llm/tern/backend/cpu"
+	"github.com/tern-llm/tern/gguf"
+	"github.com/tern-llm/tern/internal/testdata"
+	"github.com/tern-llm/tern/model"
+)
+
+// refCase is one prompt of a reference.json made by llama.cpp.
+type refCase struct {
+	Prompt    string    `json:"prompt"`
+	PromptIDs []int32   `json:"prompt_ids"`
+	Greedy    []int32   `json:"greedy_ids"`
+	Text      string    `json:"greedy_text"`
+	Logits    []float32 `json:"logits_after_prompt"`
+}
+
+func readRef(t *testing.T, dir string) map[string][]refCase {
+	t.Helper()
+	data, err := os.ReadFile(testdata.Path(t, dir, "reference.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref struct {
+		Cases map[string][]refCase `json:"cases"`
+	}
+	if err := json.Unmarshal(data, &ref); err != nil {
+		t.Fatal(err)
+	}
+	return ref.Cases
+}
+
+func load(t *testing.T, path string) *model.Model {
+	t.Helper()
+	f, err := gguf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	c, err := model.ReadConfig(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := model.Load(f, model.OnDevice(cpu.New(0), c.Layers))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Close)
+	return m
+}
+
+func argmax(x []float32) int32 {
+	best := 0
+	for i, v := range x {
+		if v > x[best] {
+			best = i
+		}
+	}
+	return int32(best)
+}
+
+func maxDiff(a, b []float32) float64 {
+	var d float64
+	for i := range a {
+		d = max(d, math.Abs(float64(a[i]-b[i])))
+	}
+	return d
+}
+
+// TestStories260K checks logits after each prompt and greedy continuations
+// against llama.cpp's, with the tolerances each format allows.
+func TestStories260K(t *testing.T) {
+	ref := readRef(t, "stories260K")
+	for _, tc := range []struct {
+		file   string
+		tol    float64
+		greedy int
+	}{
+		{"stories260K-f32.gguf", 1e-3, 64},
+		{"stories260K-F16.gguf", 1e-2, 64},
+		{"stories260K-Q8_0.gguf", 0.1, 16},
+		{"stories260K-Q5_0.gguf", 0.1, 16},
+		{"stories260K-Q4_0.gguf", 0.1, 16},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			cases := ref[tc.file]
+			if len(cases) == 0 {
+				t.Fatalf("no reference for %s", tc.file)
+			}
+			m := load(t, testdata.Path(t, "stories260K", tc.file))
+			for _, rc := range cases {
+				seq, err := m.NewSequence(len(rc.PromptIDs) + len(rc.Greedy))
+				if err != nil {
+					t.Fatal(err)
+				}
+				logits, err := seq.Append(context.Background(), rc.PromptIDs, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := maxDiff(logits, rc.Logits); testing.Verbose() || d > tc.tol {
+					t.Errorf("%q: logits differ from llama.cpp's by %g (tolerance %g)", rc.Prompt, d, tc.tol)
+				}
+				for i := 0; i < tc.greedy; i++ {
+					id := argmax(logits)
+					if id != rc.Greedy[i] {
+						t.Errorf("%q: greedy token %d is %d, llama.cpp has %d", rc.Prompt, i, id, rc.Greedy[i])
+						break
+					}
+					if logits, err = seq.Append(context.Background(), []int32{id}, 0); err != nil {
+						t.Fatal(err)
+					}
+				}
+				seq.Free()
+			}
+		})
+	}
+}
+
+// TestSynthTiny checks the logits after each prompt for every weight format.
+func TestSynthTiny(t *testing.T) {
+	ref := readRef(t, "synth-tiny")
+	for file, cases := range ref {
+		t.Run(file, func(t *testing.T) {
+			m := load(t, testdata.Path(t, "synth-tiny", file))
+			for _, rc := range cases {
+				seq, err := m.NewSequence(len(rc.PromptIDs))
+				if err != nil {
+					t.Fatal(err)
+				}
+				logits, err := seq.Append(context.Background(), rc.PromptIDs, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := maxDiff(logits, rc.Logits); d > 0.1 {
+					t.Errorf("%q: logits differ from llama.cpp's by %g (tolerance 0.1)", rc.Prompt, d)
+				}
+				seq.Free()
+			}
+		})
+	}
+}
+
+// TestBatchedSequences runs two prompts in one batch, interleaved, and
+// checks each gets the logits it gets alone; then chunked prefill.
+func TestBatchedSequences(t *testing.T) {
+	ref := readRef(t, "stories260K")["stories260K-f32.gguf"]
+	m := load(t, testdata.Path(t, "stories260K", "stories260K-f32.gguf"))
+	a, b := ref[0], ref[1]
+	const bs = 4
+	kv, err := m.NewCache(64, bs, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kv.Free()
+	// sequence 0 uses odd blocks, sequence 1 even ones, in reverse: block tables need not be ordered
+	tables := [][]int32{{1, 3, 5, 7, 9, 11}, {20, 18, 16, 14, 12, 10}}
+	var toks []int32
+	batch := &backend.Batch{Tables: tables, BlockSize: bs}
+	want := []int{-1, -1}
+	for i := 0; i < max(len(a.PromptIDs), len(b.PromptIDs)); i++ {
+		for s, ids := range [][]int32{a.PromptIDs, b.PromptIDs} {
+			if i >= len(ids) {
+				continue
+			}
+			toks = append(toks, ids[i])
+			batch.Pos = append(batch.Pos, int32(i))
+			batch.Seq = append(batch.Seq, int32(s))
+			batch.Slots = append(batch.Slots, int32(batch.Row(s, i)))
+			if i == len(ids)-1 {
+				want[s] = len(toks) - 1
+			}
+		}
+	}
+	logits, err := m.Forward(context.Background(), kv, toks, batch, want, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := m.Config.Vocab
+	for s, rc := range []refCase{a, b} {
+		if d := maxDiff(logits[s*v:(s+1)*v], rc.Logits); d > 1e-3 {
+			t.Errorf("sequence %d in a batch: logits differ by %g", s, d)
+		}
+	}
+	// chunked prefill of a long prompt equals the reference
+	seq, err := m.NewSequence(len(a.PromptIDs) + len(a.Greedy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer seq.Free()
+	long := append(append([]int32{}, a.PromptIDs...), a.Greedy[:20]...)
+	whole, err := m.NewSequence(len(long))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer whole.Free()
+	want1, err := whole.Append(context.Background(), long, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want1 = append([]float32(nil), want1...)
+	got, err := seq.Append(context.Background(), long, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := maxDiff(got, want1); d > 1e-4 {
+		t.Errorf("chunked prefill differs from one-shot by %g", d)
+	}
+}

@@ -1,0 +1,88 @@
+package model
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tern-llm/tern/backend"
+	"github.com/tern-llm/tern/quant"
+)
+
+// Sequence runs one sequence at a time through a model with a KV cache of
+// its own, its blocks laid out in order: the simple path of `tern run` and
+// of tests. Serving many sequences goes through the engine instead.
+type Sequence struct {
+	m      *Model
+	kv     *Cache
+	table  []int32
+	pos    int
+	logits []float32
+}
+
+// NewSequence allocates a cache for up to ctxLen tokens (F32 keys and values).
+func (m *Model) NewSequence(ctxLen int) (*Sequence, error) {
+	const blockSize = 16
+	if ctxLen <= 0 {
+		return nil, fmt.Errorf("model: context length %d", ctxLen)
+	}
+	blocks := (ctxLen + blockSize - 1) / blockSize
+	kv, err := m.NewCache(blocks, blockSize, cacheType)
+	if err != nil {
+		return nil, err
+	}
+	s := &Sequence{m: m, kv: kv, table: make([]int32, blocks)}
+	for i := range s.table {
+		s.table[i] = int32(i)
+	}
+	return s, nil
+}
+
+// cacheType is the element type of Sequence's KV cache: F32 keeps the CPU
+// path exact against llama.cpp's F32-cache reference outputs.
+const cacheType = quant.F32
+
+// Len is the number of tokens the sequence holds.
+func (s *Sequence) Len() int { return s.pos }
+
+// Cap is the most tokens the sequence can hold.
+func (s *Sequence) Cap() int { return s.kv.Blocks * s.kv.BlockSize }
+
+// Free releases the sequence's cache.
+func (s *Sequence) Free() { s.kv.Free() }
+
+// Append runs tokens through the model at the next positions, in chunks of
+// at most chunk tokens (0: all at once), and returns the logits after the
+// last one. The returned slice is reused by the next call.
+func (s *Sequence) Append(ctx context.Context, tokens []int32, chunk int) ([]float32, error) {
+	if len(tokens) == 0 {
+		return nil, fmt.Errorf("model: no tokens to append")
+	}
+	if s.pos+len(tokens) > s.Cap() {
+		return nil, fmt.Errorf("model: %d tokens do not fit the context of %d (%d used)", len(tokens), s.Cap(), s.pos)
+	}
+	if chunk <= 0 {
+		chunk = len(tokens)
+	}
+	for len(tokens) > 0 {
+		n := min(chunk, len(tokens))
+		b := &backend.Batch{Pos: make([]int32, n), Seq: make([]int32, n), Slots: make([]int32, n), Tables: [][]int32{s.table}, BlockSize: s.kv.BlockSize}
+		for i := range n {
+			b.Pos[i] = int32(s.pos + i)
+			b.Slots[i] = int32(b.Row(0, s.pos+i))
+		}
+		var want []int
+		if n == len(tokens) {
+			want = []int{n - 1}
+		}
+		out, err := s.m.Forward(ctx, s.kv, tokens[:n], b, want, s.logits)
+		if err != nil {
+			return nil, err
+		}
+		if want != nil {
+			s.logits = out
+		}
+		s.pos += n
+		tokens = tokens[n:]
+	}
+	return s.logits, nil
+}
