@@ -1,0 +1,82 @@
+package tokenizer
+
+import (
+	"encoding/json"
+	"os"
+	"reflect"
+	"sort"
+	"testing"
+)
+
+// pieces pre-tokenizes s with the named pre-tokenizer and returns the words
+// as UTF-8 text (before byte-level encoding).
+func pieces(t testing.TB, pre, s string) []string {
+	t.Helper()
+	p, ok := preTypes[pre]
+	if !ok {
+		t.Fatalf("no pre-tokenizer %q", pre)
+	}
+	var r runes
+	r.reset(s)
+	out := []string{}
+	start := 0
+	for _, n := range split(&r, p.splitters, nil, nil) {
+		var b []byte
+		for _, c := range r.c[start : start+n] {
+			b = appendCpt(b, c)
+		}
+		out = append(out, string(b))
+		start += n
+	}
+	if start != len(r.c) {
+		t.Fatalf("%s: pieces cover %d of %d code points", pre, start, len(r.c))
+	}
+	return out
+}
+
+// TestPreTokenizerGolden compares every pre-tokenizer with the splits that
+// testdata/gen_pretok.py computes by running llama.cpp's expressions through
+// Python's regex engine the way unicode_regex_split does.
+func TestPreTokenizerGolden(t *testing.T) {
+	data, err := os.ReadFile("testdata/pretok_golden.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var golden map[string][][2]json.RawMessage
+	if err := json.Unmarshal(data, &golden); err != nil {
+		t.Fatal(err)
+	}
+	names := make([]string, 0, len(golden))
+	for n := range golden {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if len(names) < 20 {
+		t.Fatalf("golden file has %d variants", len(names))
+	}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			fails := 0
+			for _, c := range golden[name] {
+				var in string
+				var want []string
+				if err := json.Unmarshal(c[0], &in); err != nil {
+					t.Fatal(err)
+				}
+				if err := json.Unmarshal(c[1], &want); err != nil {
+					t.Fatal(err)
+				}
+				got := pieces(t, name, in)
+				if !reflect.DeepEqual(got, want) {
+					fails++
+					if fails <= 5 {
+						t.Errorf("%q:\n got %q\nwant %q", in, got, want)
+					}
+				}
+			}
+			if fails > 5 {
+				t.Errorf("%d cases differ", fails)
+			}
+		})
+	}
+}
