@@ -38,7 +38,8 @@ const maxNesting = 8
 // would only pad the file with zeros.
 const maxAlignment = 1 << 30
 
-// ErrFormat is wrapped by every error about a malformed file.
+// ErrFormat is wrapped by every error about a malformed file; the text after
+// it names the problem, and where it was found (metadata key, tensor, byte).
 var ErrFormat = errors.New("gguf: malformed file")
 
 // ValueType is the type tag of a metadata value.
@@ -253,7 +254,7 @@ func (f *File) indexKV() error {
 	f.kvIndex = make(map[string]int, len(f.KV))
 	for i, kv := range f.KV {
 		if _, dup := f.kvIndex[kv.Key]; dup {
-			return fmt.Errorf("%w: duplicate metadata key %q", ErrFormat, kv.Key)
+			return fmt.Errorf("duplicate metadata key %q", kv.Key)
 		}
 		f.kvIndex[kv.Key] = i
 	}
@@ -265,7 +266,7 @@ func (f *File) indexTensors() error {
 	f.tIndex = make(map[string]int, len(f.Tensors))
 	for i, t := range f.Tensors {
 		if _, dup := f.tIndex[t.Name]; dup {
-			return fmt.Errorf("%w: duplicate tensor name %q", ErrFormat, t.Name)
+			return fmt.Errorf("duplicate tensor name %q", t.Name)
 		}
 		f.tIndex[t.Name] = i
 	}
@@ -286,13 +287,13 @@ func (f *File) checkData() error {
 	for _, i := range order {
 		t := &f.Tensors[i]
 		if t.Offset%int64(f.Alignment) != 0 {
-			return fmt.Errorf("%w: tensor %q: offset %d is not a multiple of the alignment %d", ErrFormat, t.Name, t.Offset, f.Alignment)
+			return fmt.Errorf("tensor %q: offset %d is not a multiple of the alignment %d", t.Name, t.Offset, f.Alignment)
 		}
 		if f.DataOffset > size || t.Offset > size-f.DataOffset || t.Size > size-f.DataOffset-t.Offset {
-			return fmt.Errorf("%w: tensor %q: data [%d, +%d) lies outside the file (%d bytes)", ErrFormat, t.Name, f.DataOffset+t.Offset, t.Size, size)
+			return fmt.Errorf("tensor %q: data [%d, +%d) lies outside the file (%d bytes)", t.Name, f.DataOffset+t.Offset, t.Size, size)
 		}
 		if t.Size > 0 && t.Offset < prevEnd {
-			return fmt.Errorf("%w: tensor %q overlaps tensor %q", ErrFormat, t.Name, prev)
+			return fmt.Errorf("tensor %q overlaps tensor %q", t.Name, prev)
 		}
 		if t.Size > 0 {
 			prevEnd, prev = t.Offset+t.Size, t.Name

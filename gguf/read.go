@@ -2,7 +2,9 @@ package gguf
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/bits"
 	"os"
@@ -27,7 +29,16 @@ func Open(path string) (*File, error) {
 		return nil, fmt.Errorf("gguf: %s: not a regular file", path)
 	}
 	if fi.Size() < headerSize {
-		return nil, fmt.Errorf("gguf: %s: %w: truncated: %d bytes is too short for a GGUF header", path, ErrFormat, fi.Size())
+		// Too short to map usefully (or at all, when empty): let Parse
+		// say what is wrong with it.
+		data, err := io.ReadAll(fd)
+		if err != nil {
+			return nil, fmt.Errorf("gguf: %w", err)
+		}
+		if _, err := Parse(data); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return nil, fmt.Errorf("gguf: %s: %d bytes parsed as a header of %d", path, len(data), headerSize)
 	}
 	if fi.Size() > math.MaxInt {
 		return nil, fmt.Errorf("gguf: %s: %d bytes is too large to map on this platform", path, fi.Size())
@@ -65,7 +76,7 @@ func Parse(data []byte) (*File, error) {
 	r := &reader{buf: data, end: len(data)}
 	f, err := r.file()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrFormat, err)
 	}
 	return f, nil
 }
@@ -85,7 +96,7 @@ type reader struct {
 }
 
 func (r *reader) errf(format string, args ...any) error {
-	return fmt.Errorf("%w: at byte %d: %s", ErrFormat, r.off, fmt.Sprintf(format, args...))
+	return fmt.Errorf("at byte %d: %s", r.off, fmt.Sprintf(format, args...))
 }
 
 // left is the number of bytes from the read position to the end of the file.
@@ -144,7 +155,7 @@ func (r *reader) count(what string, minSize int) (int, error) {
 
 // strLen reads the length of a string and checks that the string fits.
 func (r *reader) strLen(what string) (int, error) {
-	n, err := r.u64(what + " length")
+	n, err := r.u64("length")
 	if err != nil {
 		return 0, err
 	}
@@ -183,42 +194,42 @@ func (r *reader) items(n, minSize int, fn func(i int) error) error {
 
 func (r *reader) file() (*File, error) {
 	if err := r.need(headerSize, "header"); err != nil {
-		return nil, fmt.Errorf("gguf: %w", err)
+		return nil, err
 	}
 	magic, _ := r.bytes(4, "magic")
 	if string(magic) != Magic {
-		return nil, fmt.Errorf("gguf: %w: bad magic %q (want %q)", ErrFormat, magic, Magic)
+		return nil, fmt.Errorf("bad magic %q (want %q)", magic, Magic)
 	}
 	version, _ := r.u32("version")
 	switch {
 	case version == 2 || version == 3:
 	case version == 1:
-		return nil, fmt.Errorf("gguf: %w: version 1 is not supported (convert the file again with a current llama.cpp)", ErrFormat)
+		return nil, errors.New("version 1 is not supported (convert the file again with a current llama.cpp)")
 	case bits.ReverseBytes32(version) == 2 || bits.ReverseBytes32(version) == 3:
-		return nil, fmt.Errorf("gguf: %w: version %d: big-endian files are not supported", ErrFormat, bits.ReverseBytes32(version))
+		return nil, fmt.Errorf("version %d: big-endian files are not supported", bits.ReverseBytes32(version))
 	default:
-		return nil, fmt.Errorf("gguf: %w: unknown version %d", ErrFormat, version)
+		return nil, fmt.Errorf("unknown version %d", version)
 	}
 	f := &File{Version: version, Alignment: DefaultAlignment}
 	nt, err := r.count("tensor count", minTensorSize)
 	if err != nil {
-		return nil, fmt.Errorf("gguf: %w", err)
+		return nil, err
 	}
 	// The metadata must leave room for the tensor infos that follow it.
 	r.end -= nt * minTensorSize
 	nkv, err := r.count("metadata count", minKVSize)
 	if err != nil {
-		return nil, fmt.Errorf("gguf: %w", err)
+		return nil, err
 	}
 	f.KV = make([]KV, nkv)
 	err = r.items(nkv, minKVSize, func(i int) error {
 		key, err := r.str("metadata key")
 		if err != nil {
-			return fmt.Errorf("gguf: metadata entry %d: %w", i, err)
+			return fmt.Errorf("metadata entry %d: %w", i, err)
 		}
 		v, err := r.value(0)
 		if err != nil {
-			return fmt.Errorf("gguf: metadata %q: %w", key, err)
+			return fmt.Errorf("metadata %q: %w", key, err)
 		}
 		f.KV[i] = KV{Key: key, Value: v}
 		return nil
@@ -228,19 +239,19 @@ func (r *reader) file() (*File, error) {
 	}
 	r.end = len(r.buf)
 	if err := f.indexKV(); err != nil {
-		return nil, fmt.Errorf("gguf: %w", err)
+		return nil, err
 	}
 	if v, ok := f.Lookup(KeyAlignment); ok {
 		a, err := checkAlignment(v)
 		if err != nil {
-			return nil, fmt.Errorf("gguf: %w: %w", ErrFormat, err)
+			return nil, err
 		}
 		f.Alignment = a
 	}
 	f.Tensors = make([]Tensor, nt)
 	err = r.items(nt, minTensorSize, func(i int) error {
 		if err := r.tensor(&f.Tensors[i]); err != nil {
-			return fmt.Errorf("gguf: tensor %d: %w", i, err)
+			return fmt.Errorf("tensor %d: %w", i, err)
 		}
 		return nil
 	})
@@ -248,13 +259,13 @@ func (r *reader) file() (*File, error) {
 		return nil, err
 	}
 	if err := f.indexTensors(); err != nil {
-		return nil, fmt.Errorf("gguf: %w", err)
+		return nil, err
 	}
 	a := int64(f.Alignment)
 	f.DataOffset = (int64(r.off) + a - 1) / a * a
 	f.data = r.buf
 	if err := f.checkData(); err != nil {
-		return nil, fmt.Errorf("gguf: %w", err)
+		return nil, err
 	}
 	return f, nil
 }
@@ -315,7 +326,7 @@ func (r *reader) tensor(t *Tensor) error {
 	}
 	t.Offset = int64(off)
 	if t.Size, err = DataSize(t.Type, t.Shape); err != nil {
-		return fmt.Errorf("%q: %w: %w", t.Name, ErrFormat, err)
+		return fmt.Errorf("%q: %w", t.Name, err)
 	}
 	return nil
 }

@@ -46,7 +46,9 @@ func decodeFixed(t ValueType, b []byte, n int) (any, error) {
 	le := binary.LittleEndian
 	switch t {
 	case TypeUint8:
-		return append([]uint8(nil), b...), nil
+		v := make([]uint8, n)
+		copy(v, b)
+		return v, nil
 	case TypeInt8:
 		v := make([]int8, n)
 		for i := range v {
