@@ -1,0 +1,159 @@
+package tokenizer
+
+// bpeBigram is a candidate merge of symbols left and right, whose texts had
+// lengths ln and rn when it was queued.
+type bpeBigram struct {
+	left, right int
+	rank        int32
+	ln, rn      int
+}
+
+// bpeBefore orders the queue like llama.cpp's llm_bigram_bpe comparator:
+// lowest rank first, then leftmost.
+func bpeBefore(a, b bpeBigram) bool {
+	return a.rank < b.rank || (a.rank == b.rank && a.left < b.left)
+}
+
+// bpeState is the scratch of one byte-level BPE encoding
+// (llm_tokenizer_bpe_session).
+type bpeState struct {
+	t       *Tokenizer
+	r       runes
+	offs    []int
+	tmp     []int
+	word    []byte
+	syms    []symbol
+	queue   []bpeBigram
+	scratch []byte
+}
+
+// tokenize is llm_tokenizer_bpe_session::tokenize: pre-tokenize, map every
+// word's bytes to GPT-2's printable code points, and merge each word by
+// rank; a final symbol that is not a token becomes its one-byte tokens
+// where they exist (llama.cpp drops the others).
+func (s *bpeState) tokenize(text string, out []int32) []int32 {
+	t := s.t
+	s.r.reset(text)
+	s.offs = split(&s.r, t.pret.splitters, s.offs, s.tmp)
+	start := 0
+	for _, n := range s.offs {
+		s.scratch = s.scratch[:0]
+		for _, c := range s.r.c[start : start+n] {
+			s.scratch = appendCpt(s.scratch, c)
+		}
+		start += n
+		s.word = s.word[:0]
+		for _, b := range s.scratch {
+			s.word = append(s.word, byteRuneStrings[b]...)
+		}
+		out = s.merge(string(s.word), out)
+	}
+	return out
+}
+
+// merge runs the BPE merges over one byte-encoded word.
+func (s *bpeState) merge(word string, out []int32) []int32 {
+	t := s.t
+	if t.ignoreMerges {
+		if id, ok := t.ids[word]; ok {
+			return append(out, id)
+		}
+	}
+	s.syms = s.syms[:0]
+	s.queue = s.queue[:0]
+	for off := 0; off < len(word); {
+		n := min(utf8Len(word[off]), len(word)-off)
+		i := len(s.syms)
+		next := i + 1
+		if off+n == len(word) {
+			next = -1
+		}
+		s.syms = append(s.syms, symbol{prev: i - 1, next: next, off: off, n: n})
+		off += n
+	}
+	for i := 1; i < len(s.syms); i++ {
+		s.tryAdd(word, i-1, i)
+	}
+	for len(s.queue) > 0 {
+		b := s.pop()
+		l, r := &s.syms[b.left], &s.syms[b.right]
+		// Skip merges made stale by an earlier one: a symbol only grows
+		// (or empties), so unchanged lengths mean unchanged texts.
+		if l.n == 0 || r.n == 0 || l.n != b.ln || r.n != b.rn {
+			continue
+		}
+		l.n += r.n
+		r.n = 0
+		l.next = r.next
+		if r.next >= 0 {
+			s.syms[r.next].prev = b.left
+		}
+		s.tryAdd(word, l.prev, b.left)
+		s.tryAdd(word, b.left, l.next)
+	}
+	for _, sym := range s.syms {
+		if sym.n == 0 {
+			continue
+		}
+		piece := word[sym.off : sym.off+sym.n]
+		if id, ok := t.ids[piece]; ok {
+			out = append(out, id)
+			continue
+		}
+		for j := 0; j < len(piece); j++ {
+			if id, ok := t.ids[piece[j:j+1]]; ok {
+				out = append(out, id)
+			}
+		}
+	}
+	return out
+}
+
+func (s *bpeState) tryAdd(word string, left, right int) {
+	if left == -1 || right == -1 {
+		return
+	}
+	l, r := s.syms[left], s.syms[right]
+	rank, ok := s.t.ranks[[2]string{word[l.off : l.off+l.n], word[r.off : r.off+r.n]}]
+	if !ok {
+		return
+	}
+	s.push(bpeBigram{left: left, right: right, rank: rank, ln: l.n, rn: r.n})
+}
+
+func (s *bpeState) push(b bpeBigram) {
+	q := append(s.queue, b)
+	for i := len(q) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !bpeBefore(q[i], q[p]) {
+			break
+		}
+		q[i], q[p] = q[p], q[i]
+		i = p
+	}
+	s.queue = q
+}
+
+func (s *bpeState) pop() bpeBigram {
+	q := s.queue
+	top := q[0]
+	last := len(q) - 1
+	q[0] = q[last]
+	q = q[:last]
+	for i := 0; ; {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < len(q) && bpeBefore(q[l], q[m]) {
+			m = l
+		}
+		if r < len(q) && bpeBefore(q[r], q[m]) {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		q[i], q[m] = q[m], q[i]
+		i = m
+	}
+	s.queue = q
+	return top
+}

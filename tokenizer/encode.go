@@ -1,0 +1,135 @@
+package tokenizer
+
+import "strings"
+
+// fragment is a piece of the input: raw text, or a token matched by its
+// special text (token >= 0).
+type fragment struct {
+	token int32
+	text  string
+}
+
+// isSpaceASCII is C's isspace in the "C" locale.
+func isSpaceASCII(b byte) bool { return b == ' ' || (b >= '\t' && b <= '\r') }
+
+// partition is llama.cpp's tokenizer_st_partition: it cuts the special
+// tokens' texts out of the input, longest token first, leftmost occurrence
+// first. User-defined tokens are always cut out; control and unknown tokens
+// only when parseSpecial is set.
+func (t *Tokenizer) partition(text string, parseSpecial bool) []fragment {
+	frags := []fragment{{token: null, text: text}}
+	if text == "" {
+		return nil
+	}
+	var next []fragment
+	for _, id := range t.special {
+		a := t.attrs[id]
+		if !parseSpecial && a&(AttrControl|AttrUnknown) != 0 {
+			continue
+		}
+		tok := t.tokens[id]
+		next = next[:0]
+		changed := false
+		for _, f := range frags {
+			if f.token != null || !strings.Contains(f.text, tok) {
+				next = append(next, f)
+				continue
+			}
+			changed = true
+			rest := f.text
+			for {
+				i := strings.Index(rest, tok)
+				if i < 0 {
+					if rest != "" {
+						next = append(next, fragment{token: null, text: rest})
+					}
+					break
+				}
+				left := rest[:i]
+				if a&AttrLStrip != 0 {
+					for left != "" && isSpaceASCII(left[len(left)-1]) {
+						left = left[:len(left)-1]
+					}
+				}
+				if left != "" {
+					next = append(next, fragment{token: null, text: left})
+				}
+				next = append(next, fragment{token: id})
+				rest = rest[i+len(tok):]
+				if a&AttrRStrip != 0 {
+					for rest != "" && isSpaceASCII(rest[0]) {
+						rest = rest[1:]
+					}
+				}
+			}
+		}
+		if changed {
+			frags, next = next, frags
+		}
+	}
+	return frags
+}
+
+// Encode turns text into token ids as llama_tokenize does. With addSpecial
+// it adds BOS and EOS as the vocabulary asks (BERT: CLS and SEP). With
+// parseSpecial the texts of control tokens in the input ("<s>",
+// "<|im_end|>", ...) become those tokens; user-defined tokens are always
+// recognised. Any byte string is accepted.
+func (t *Tokenizer) Encode(text string, addSpecial, parseSpecial bool) []int32 {
+	frags := t.partition(text, parseSpecial)
+	var out []int32
+	switch t.kind {
+	case kindSPM:
+		if addSpecial && t.addBOS {
+			out = append(out, t.bos)
+		}
+		s := spmState{t: t}
+		prevSpecial := true
+		for _, f := range frags {
+			if f.token != null {
+				out = append(out, f.token)
+				prevSpecial = true
+				continue
+			}
+			txt := f.text
+			if t.addSpacePrefix && prevSpecial {
+				txt = " " + txt
+			}
+			out = s.tokenize(strings.ReplaceAll(txt, " ", "▁"), out)
+			prevSpecial = false
+		}
+		if addSpecial && t.addEOS {
+			out = append(out, t.eos)
+		}
+	case kindBPE:
+		if addSpecial && t.addBOS {
+			out = append(out, t.bos)
+		}
+		s := bpeState{t: t}
+		for _, f := range frags {
+			if f.token != null {
+				out = append(out, f.token)
+				continue
+			}
+			out = s.tokenize(f.text, out)
+		}
+		if addSpecial && t.addEOS {
+			out = append(out, t.eos)
+		}
+	case kindWPM:
+		if addSpecial && t.bos != null {
+			out = append(out, t.bos)
+		}
+		for _, f := range frags {
+			if f.token != null {
+				out = append(out, f.token)
+				continue
+			}
+			out = t.wpmTokenize(f.text, out)
+		}
+		if addSpecial && t.sep != null {
+			out = append(out, t.sep)
+		}
+	}
+	return out
+}

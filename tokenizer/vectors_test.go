@@ -1,0 +1,127 @@
+package tokenizer
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/tern-llm/tern/gguf"
+	"github.com/tern-llm/tern/internal/testdata"
+)
+
+// vocabCase is one test-tokenizer-0 case.
+type vocabCase struct {
+	in  string
+	ids []int32
+}
+
+// readVocabCases reads NAME.gguf.inp and NAME.gguf.out as test-tokenizer-0
+// does.
+func readVocabCases(t testing.TB, gg string) []vocabCase {
+	t.Helper()
+	raw, err := os.ReadFile(gg + ".inp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const sep = "\n__ggml_vocab_test__\n"
+	var ins []string
+	s := string(raw)
+	for pos := 0; pos < len(s); {
+		next := strings.Index(s[pos:], sep)
+		if next < 0 {
+			ins = append(ins, s[pos:])
+			break
+		}
+		ins = append(ins, s[pos:pos+next])
+		pos += next + len(sep)
+	}
+	f, err := os.Open(gg + ".out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var cases []vocabCase
+	sc := bufio.NewScanner(f)
+	for i := 0; sc.Scan(); i++ {
+		if i >= len(ins) {
+			t.Fatalf("%s: more output lines than inputs", gg)
+		}
+		c := vocabCase{in: ins[i], ids: []int32{}}
+		for _, w := range strings.Fields(sc.Text()) {
+			v, err := strconv.Atoi(w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.ids = append(c.ids, int32(v))
+		}
+		cases = append(cases, c)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) != len(ins) || len(cases) == 0 {
+		t.Fatalf("%s: %d inputs, %d outputs", gg, len(ins), len(cases))
+	}
+	return cases
+}
+
+// vocabFiles lists the vocab-only GGUF files of the shared test data.
+func vocabFiles(t testing.TB) []string {
+	dir := filepath.Dir(testdata.Path(t, "vocab", "ggml-vocab-gpt-2.gguf"))
+	files, err := filepath.Glob(filepath.Join(dir, "*.gguf"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no vocab files in %s: %v", dir, err)
+	}
+	return files
+}
+
+func loadTokenizer(t testing.TB, path string) *Tokenizer {
+	t.Helper()
+	f, err := gguf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	tok, err := FromGGUF(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return tok
+}
+
+func TestVocabVectors(t *testing.T) {
+	for _, path := range vocabFiles(t) {
+		name := strings.TrimSuffix(filepath.Base(path), ".gguf")
+		t.Run(name, func(t *testing.T) {
+			tok := loadTokenizer(t, path)
+			fails := 0
+			for _, c := range readVocabCases(t, path) {
+				got := tok.Encode(c.in, false, false)
+				if !equalIDs(got, c.ids) {
+					fails++
+					if fails <= 5 {
+						t.Errorf("Encode(%q)\n got %v\nwant %v", c.in, got, c.ids)
+					}
+				}
+			}
+			if fails > 5 {
+				t.Errorf("%d cases fail", fails)
+			}
+		})
+	}
+}
+
+func equalIDs(a, b []int32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
