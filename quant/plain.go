@@ -8,25 +8,50 @@ import (
 // Block F32: one float32, 4 bytes little-endian.
 // Block F16: one IEEE half, 2 bytes little-endian (see F16ToF32).
 // Block BF16: one bfloat16, 2 bytes little-endian (see BF16ToF32).
+//
+// Their codec functions take a whole row (len(dst) or len(src) elements)
+// rather than one element, so that a call per element does not dominate.
 
 func dequantF32(dst []float32, src []byte) {
-	dst[0] = math.Float32frombits(binary.LittleEndian.Uint32(src))
+	src = src[:4*len(dst)]
+	for i := range dst {
+		dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:]))
+	}
 }
 
 func quantF32(dst []byte, src []float32) {
-	binary.LittleEndian.PutUint32(dst, math.Float32bits(src[0]))
+	dst = dst[:4*len(src)]
+	for i, v := range src {
+		binary.LittleEndian.PutUint32(dst[4*i:], math.Float32bits(v))
+	}
 }
 
-func dequantF16(dst []float32, src []byte) { dst[0] = f16At(src) }
+func dequantF16(dst []float32, src []byte) {
+	src = src[:2*len(dst)]
+	for i := range dst {
+		dst[i] = f16At(src[2*i:])
+	}
+}
 
-func quantF16(dst []byte, src []float32) { putF16(dst, src[0]) }
+func quantF16(dst []byte, src []float32) {
+	dst = dst[:2*len(src)]
+	for i, v := range src {
+		putF16(dst[2*i:], v)
+	}
+}
 
 func dequantBF16(dst []float32, src []byte) {
-	dst[0] = BF16ToF32(binary.LittleEndian.Uint16(src))
+	src = src[:2*len(dst)]
+	for i := range dst {
+		dst[i] = BF16ToF32(binary.LittleEndian.Uint16(src[2*i:]))
+	}
 }
 
 func quantBF16(dst []byte, src []float32) {
-	binary.LittleEndian.PutUint16(dst, F32ToBF16(src[0]))
+	dst = dst[:2*len(src)]
+	for i, v := range src {
+		binary.LittleEndian.PutUint16(dst[2*i:], F32ToBF16(v))
+	}
 }
 
 // dotF32 is ggml_vec_dot_f32's scalar path: float32 products summed in float64.

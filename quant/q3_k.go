@@ -79,26 +79,33 @@ func quantQ3_K(dst []byte, x []float32) {
 	pack2Bits(dst[32:96], u[:])
 }
 
-// q3KValue is element 32*b + l's value q - 4 (-4..3) of a Q3_K block.
-func q3KValue(src []byte, b, l int) int8 {
-	half, j := b/4, b%4
-	low := int8(src[32+32*half+l] >> (2 * j) & 3)
-	if src[l]&(1<<b) == 0 {
-		low -= 4
+// q3KValues writes the 256 levels q-4 (-4..3) of a Q3_K block into a and
+// its 16 scales (scale-32) into sc.
+func q3KValues(src []byte, a *[qkK]int8, sc *[qkK / 16]int8) {
+	hmask, qs := src[0:32], src[32:96]
+	for b := range 8 { // element 32b + l
+		half, shift := b/4, 2*(b%4)
+		for l := range 32 {
+			// The high bit set means no -4 (branch-free: the bits are random).
+			hi := int8(hmask[l] >> b & 1)
+			a[32*b+l] = int8(qs[32*half+l]>>shift&3) - 4 + 4*hi
+		}
 	}
-	return low
+	for j := range sc {
+		sc[j] = q3KScale(src[96:108], j)
+	}
 }
 
 func dequantQ3_K(dst []float32, src []byte) {
 	_ = src[109]
 	dAll := f16At(src[108:])
-	sc := src[96:108]
-	for b := range 8 { // 32-element groups, two sub-blocks each
-		for k := range 2 {
-			dl := fmul(dAll, float32(q3KScale(sc, 2*b+k)))
-			for l := 16 * k; l < 16*k+16; l++ {
-				dst[32*b+l] = fmul(dl, float32(q3KValue(src, b, l)))
-			}
+	var a [qkK]int8
+	var sc [qkK / 16]int8
+	q3KValues(src, &a, &sc)
+	for j := range qkK / 16 {
+		dl := fmul(dAll, float32(sc[j]))
+		for p := 16 * j; p < 16*j+16; p++ {
+			dst[p] = fmul(dl, float32(a[p]))
 		}
 	}
 }
@@ -108,13 +115,15 @@ func dequantQ3_K(dst []float32, src []byte) {
 // lane sums, added up at the end.
 func dotQ3_K(nb int, w, x []byte) float32 {
 	var sums [8]float32
+	var a [qkK]int8
+	var sc [qkK / 16]int8
 	for i := range nb {
 		wb, xb := w[110*i:110*i+110], x[292*i:292*i+292]
 		yd, q8, _ := q8KAt(xb)
+		q3KValues(wb, &a, &sc)
 		var aux32 [8]int32
 		for p := range qkK {
-			a := int32(q3KValue(wb, p/32, p%32))
-			aux32[p%8] += int32(q3KScale(wb[96:108], p/16)) * (int32(int8(q8[p])) * a)
+			aux32[p%8] += int32(sc[p/16]) * (int32(int8(q8[p])) * int32(a[p]))
 		}
 		d := fmul(f16At(wb[108:]), yd)
 		for l := range 8 {

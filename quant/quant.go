@@ -18,10 +18,11 @@ var (
 // codec is what this package implements for one type. The functions take
 // whole blocks whose sizes the exported wrappers have checked.
 type codec struct {
-	// dequant expands one block (src: BlockBytes bytes) into dst (BlockSize values).
+	// dequant expands one block (src: BlockBytes bytes) into dst (BlockSize
+	// values); for the one-element types, a whole row.
 	dequant func(dst []float32, src []byte)
 	// quant packs one block of values into dst, as llama.cpp's reference
-	// quantizer (quantize_row_*_ref) does.
+	// quantizer (quantize_row_*_ref) does; for the one-element types, a row.
 	quant func(dst []byte, src []float32)
 	// dot is the dot product of nb blocks of weights w with nb blocks of
 	// activations x of type vecDot (the blocks of the two may differ in size,
@@ -92,6 +93,10 @@ func Dequantize(t Type, dst []float32, src []byte) error {
 		return err
 	}
 	bs, bb := t.BlockSize(), t.BlockBytes()
+	if bs == 1 {
+		c.dequant(dst, src)
+		return nil
+	}
 	for i := range len(dst) / bs {
 		c.dequant(dst[i*bs:(i+1)*bs], src[i*bb:(i+1)*bb])
 	}
@@ -111,6 +116,10 @@ func Quantize(t Type, dst []byte, src []float32) error {
 		return err
 	}
 	bs, bb := t.BlockSize(), t.BlockBytes()
+	if bs == 1 {
+		c.quant(dst, src)
+		return nil
+	}
 	for i := range len(src) / bs {
 		c.quant(dst[i*bb:(i+1)*bb], src[i*bs:(i+1)*bs])
 	}
