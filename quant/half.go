@@ -29,10 +29,11 @@ func F16ToF32(h uint16) float32 {
 }
 
 // F32ToF16 converts f to the nearest half-precision value, ties to even, as
-// GGML_FP32_TO_FP16 does (the F16C instruction, or ggml's portable bit trick):
-// values past the half range become infinities, values below half the
-// smallest subnormal become signed zeros, and every NaN becomes the quiet NaN
-// 0x7e00 with f's sign.
+// GGML_FP32_TO_FP16 does (the F16C instruction, or ggml's portable
+// ggml_compute_fp32_to_fp16): values past the half range become infinities,
+// values below half the smallest subnormal become signed zeros. Every NaN
+// becomes the quiet NaN 0x7e00 with f's sign, as in the portable version
+// (F16C would keep the payload's top bits).
 func F32ToF16(f float32) uint16 {
 	b := math.Float32bits(f)
 	sign := uint16(b>>16) & 0x8000

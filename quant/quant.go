@@ -131,6 +131,11 @@ func Quantize(t Type, dst []byte, src []float32) error {
 // (its block carries the sum the weights' minimum multiplies); Q8_K for the
 // K-quants and TQ1_0/TQ2_0; the type itself for F32, F16 and BF16. For a
 // type without a dot product here it returns t, and VecDot fails.
+//
+// Quantize makes activations with ggml's reference quantizers
+// (quantize_row_q8_0_ref, _q8_1_ref, _q8_K_ref). llama.cpp's x86 SIMD
+// versions of Q8_0 and Q8_1 differ at the last bit: they scale by 127/max
+// rather than 1/(max/127) and round ties to even rather than away from zero.
 func VecDotType(t Type) Type {
 	c, ok := codecOf(t)
 	if !ok || c.dot == nil {

@@ -77,6 +77,17 @@ func TestVecDot(t *testing.T) {
 				if d := math.Abs(float64(got) - want); d > tol {
 					t.Errorf("n %d: VecDot = %.7g, dequantized dot = %.7g (|diff| %.3g > %.3g)", n, got, want, d, tol)
 				}
+				// Near the dot of the dequantized weights with the float
+				// activations: each activation moves by at most half a step
+				// of its block (max|x|/254) plus the rounding of the scale.
+				var wx, actBound float64
+				for i := range n {
+					wx += float64(wd[i]) * float64(x[i])
+					actBound += math.Abs(float64(wd[i])) * actError(xt, x, i)
+				}
+				if d := math.Abs(float64(got) - wx); d > actBound+tol {
+					t.Errorf("n %d: VecDot = %.7g, dot with float activations = %.7g (|diff| %.3g > %.3g)", n, got, wx, d, actBound+tol)
+				}
 				// And near the exact dot of the unquantized inputs: within
 				// what the weights' format loses (its round-trip bound).
 				bound := 3 * maxRE(typ) * mag
@@ -86,6 +97,27 @@ func TestVecDot(t *testing.T) {
 			}
 		})
 	}
+}
+
+// actError bounds how far activation i of x moves when quantized to xt.
+func actError(xt Type, x []float32, i int) float64 {
+	v := math.Abs(float64(x[i]))
+	switch xt {
+	case F32:
+		return 0
+	case F16:
+		return v * 0x1p-11
+	case BF16:
+		return v * 0x1p-8
+	}
+	bs := xt.BlockSize()
+	var amax float64
+	for _, u := range x[i/bs*bs : (i/bs+1)*bs] {
+		amax = max(amax, math.Abs(float64(u)))
+	}
+	// Half a step of d = amax/127, d itself rounded to a half (2^-11
+	// relative; Q8_K keeps a float32), with |q| <= 127.
+	return amax/254 + amax*0x1p-11 + v*1e-6
 }
 
 func maxRE(typ Type) float64 {
