@@ -2,11 +2,14 @@ package tokenizer
 
 import (
 	"bufio"
+	"encoding/hex"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/tern-llm/tern/gguf"
 	"github.com/tern-llm/tern/internal/testdata"
@@ -124,4 +127,77 @@ func equalIDs(a, b []int32) bool {
 		}
 	}
 	return true
+}
+
+// TestVocabDecode checks Decode of every case's expected ids against
+// testdata/gen_decode.py, and that text survives Encode then Decode where the
+// tokenizer is lossless (SentencePiece, and byte-level BPE that keeps
+// spaces).
+func TestVocabDecode(t *testing.T) {
+	data, err := os.ReadFile("testdata/decode_golden.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var golden map[string][]string
+	if err := json.Unmarshal(data, &golden); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range vocabFiles(t) {
+		base := filepath.Base(path)
+		t.Run(strings.TrimSuffix(base, ".gguf"), func(t *testing.T) {
+			tok := loadTokenizer(t, path)
+			cases := readVocabCases(t, path)
+			want := golden[base]
+			if len(want) != len(cases) {
+				t.Fatalf("golden has %d texts for %d cases", len(want), len(cases))
+			}
+			lossless := tok.kind == kindSPM || (tok.kind == kindBPE && !tok.cleanSpaces)
+			for i, c := range cases {
+				w, err := hex.DecodeString(want[i])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := tok.Decode(c.ids); got != string(w) {
+					t.Errorf("Decode(%v) = %q, want %q", c.ids, got, w)
+				}
+				if lossless {
+					if got := tok.Decode(tok.Encode(c.in, false, false)); got != c.in {
+						t.Errorf("Decode(Encode(%q)) = %q", c.in, got)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestVocabStreaming checks that the pieces a Decoder returns, with its
+// Flush, add up to Decode, for every case and for the case texts run
+// together.
+func TestVocabStreaming(t *testing.T) {
+	for _, path := range vocabFiles(t) {
+		t.Run(strings.TrimSuffix(filepath.Base(path), ".gguf"), func(t *testing.T) {
+			tok := loadTokenizer(t, path)
+			var all []int32
+			check := func(ids []int32) {
+				d := tok.NewDecoder()
+				var b strings.Builder
+				for _, id := range ids {
+					s := d.Add(id)
+					if strings.ContainsRune(s, utf8.RuneError) && !strings.ContainsRune(tok.Decode(ids), utf8.RuneError) {
+						t.Errorf("Add returned a broken UTF-8 sequence %q", s)
+					}
+					b.WriteString(s)
+				}
+				b.WriteString(d.Flush())
+				if want := tok.Decode(ids); b.String() != want {
+					t.Errorf("stream %v:\n got %q\nwant %q", ids, b.String(), want)
+				}
+			}
+			for _, c := range readVocabCases(t, path) {
+				check(c.ids)
+				all = append(all, c.ids...)
+			}
+			check(all)
+		})
+	}
 }

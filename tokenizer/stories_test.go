@@ -1,0 +1,75 @@
+package tokenizer
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tern-llm/tern/internal/testdata"
+)
+
+// TestStories260K checks the prompts and greedy continuations that llama.cpp
+// recorded for the stories260K model: Encode with BOS gives its prompt ids,
+// and the greedy ids decode to its text. That text is a continuation (the
+// pieces of the generated tokens, so a leading space stays), so it is
+// checked as Decode(prompt + greedy) = Decode(prompt) + text, and as what a
+// Decoder that has seen the prompt returns for the greedy ids. The
+// reference drops a final newline from its text (one case ends with token
+// 13, <0x0A>); that newline is put back before comparing.
+func TestStories260K(t *testing.T) {
+	ref := testdata.Path(t, "stories260K", "reference.json")
+	data, err := os.ReadFile(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Cases map[string][]struct {
+			Prompt     string  `json:"prompt"`
+			PromptIDs  []int32 `json:"prompt_ids"`
+			GreedyIDs  []int32 `json:"greedy_ids"`
+			GreedyText string  `json:"greedy_text"`
+		} `json:"cases"`
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Cases) == 0 {
+		t.Fatal("no cases")
+	}
+	for file, cases := range r.Cases {
+		t.Run(file, func(t *testing.T) {
+			tok := loadTokenizer(t, filepath.Join(filepath.Dir(ref), file))
+			if len(cases) == 0 {
+				t.Fatal("no cases")
+			}
+			for _, c := range cases {
+				if got := tok.Encode(c.Prompt, true, false); !equalIDs(got, c.PromptIDs) {
+					t.Errorf("Encode(%q) = %v, want %v", c.Prompt, got, c.PromptIDs)
+				}
+				want := c.GreedyText
+				if n := len(c.GreedyIDs); n > 0 && string(tok.TokenPiece(c.GreedyIDs[n-1])) == "\n" && !strings.HasSuffix(want, "\n") {
+					want += "\n"
+				}
+				all := append(append([]int32{}, c.PromptIDs...), c.GreedyIDs...)
+				if got, prompt := tok.Decode(all), tok.Decode(c.PromptIDs); got != prompt+want {
+					t.Errorf("Decode(prompt+greedy) = %q, want %q", got, prompt+want)
+				}
+				d := tok.NewDecoder()
+				var b strings.Builder
+				for _, id := range c.PromptIDs {
+					b.WriteString(d.Add(id))
+				}
+				b.Reset()
+				for _, id := range c.GreedyIDs {
+					b.WriteString(d.Add(id))
+				}
+				b.WriteString(d.Flush())
+				if b.String() != want {
+					t.Errorf("Decoder after prompt %q: %q, want %q", c.Prompt, b.String(), want)
+				}
+			}
+		})
+	}
+}
