@@ -4,7 +4,7 @@ package tokenizer
 // lengths ln and rn when it was queued.
 type bpeBigram struct {
 	left, right int
-	rank        int32
+	rank, id    int32 // id: the token of the merged text, or null
 	ln, rn      int
 }
 
@@ -23,6 +23,7 @@ type bpeState struct {
 	tmp     []int
 	word    []byte
 	syms    []symbol
+	symID   []int32 // token of each symbol's text, or null
 	queue   []bpeBigram
 	scratch []byte
 }
@@ -60,6 +61,7 @@ func (s *bpeState) merge(word string, out []int32) []int32 {
 		}
 	}
 	s.syms = s.syms[:0]
+	s.symID = s.symID[:0]
 	s.queue = s.queue[:0]
 	for off := 0; off < len(word); {
 		n := min(utf8Len(word[off]), len(word)-off)
@@ -69,10 +71,15 @@ func (s *bpeState) merge(word string, out []int32) []int32 {
 			next = -1
 		}
 		s.syms = append(s.syms, symbol{prev: i - 1, next: next, off: off, n: n})
+		id, ok := t.ids[word[off:off+n]]
+		if !ok {
+			id = null
+		}
+		s.symID = append(s.symID, id)
 		off += n
 	}
 	for i := 1; i < len(s.syms); i++ {
-		s.tryAdd(word, i-1, i)
+		s.tryAdd(i-1, i)
 	}
 	for len(s.queue) > 0 {
 		b := s.pop()
@@ -88,18 +95,19 @@ func (s *bpeState) merge(word string, out []int32) []int32 {
 		if r.next >= 0 {
 			s.syms[r.next].prev = b.left
 		}
-		s.tryAdd(word, l.prev, b.left)
-		s.tryAdd(word, b.left, l.next)
+		s.symID[b.left] = b.id
+		s.tryAdd(l.prev, b.left)
+		s.tryAdd(b.left, l.next)
 	}
-	for _, sym := range s.syms {
+	for i, sym := range s.syms {
 		if sym.n == 0 {
 			continue
 		}
-		piece := word[sym.off : sym.off+sym.n]
-		if id, ok := t.ids[piece]; ok {
+		if id := s.symID[i]; id != null {
 			out = append(out, id)
 			continue
 		}
+		piece := word[sym.off : sym.off+sym.n]
 		for j := 0; j < len(piece); j++ {
 			if id, ok := t.ids[piece[j:j+1]]; ok {
 				out = append(out, id)
@@ -109,16 +117,21 @@ func (s *bpeState) merge(word string, out []int32) []int32 {
 	return out
 }
 
-func (s *bpeState) tryAdd(word string, left, right int) {
+// tryAdd queues the merge of symbols left and right if there is one. Only
+// tokens take part in merges, so a symbol that is not a token never merges.
+func (s *bpeState) tryAdd(left, right int) {
 	if left == -1 || right == -1 {
 		return
 	}
-	l, r := s.syms[left], s.syms[right]
-	rank, ok := s.t.ranks[[2]string{word[l.off : l.off+l.n], word[r.off : r.off+r.n]}]
+	a, b := s.symID[left], s.symID[right]
+	if a == null || b == null {
+		return
+	}
+	m, ok := s.t.ranks[pairKey(a, b)]
 	if !ok {
 		return
 	}
-	s.push(bpeBigram{left: left, right: right, rank: rank, ln: l.n, rn: r.n})
+	s.push(bpeBigram{left: left, right: right, rank: m.rank, id: m.id, ln: s.syms[left].n, rn: s.syms[right].n})
 }
 
 func (s *bpeState) push(b bpeBigram) {

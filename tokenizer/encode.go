@@ -21,12 +21,31 @@ func (t *Tokenizer) partition(text string, parseSpecial bool) []fragment {
 	if text == "" {
 		return nil
 	}
+	// Only tokens found in the text can be cut out of its fragments; find
+	// them in one scan instead of searching for every special token.
+	var present []bool
+	for i := 0; i < len(text); i++ {
+		for _, k := range t.byFirst[text[i]] {
+			if !parseSpecial && t.attrs[t.special[k]]&(AttrControl|AttrUnknown) != 0 {
+				continue
+			}
+			if strings.HasPrefix(text[i:], t.tokens[t.special[k]]) {
+				if present == nil {
+					present = make([]bool, len(t.special))
+				}
+				present[k] = true
+			}
+		}
+	}
+	if present == nil {
+		return frags
+	}
 	var next []fragment
-	for _, id := range t.special {
-		a := t.attrs[id]
-		if !parseSpecial && a&(AttrControl|AttrUnknown) != 0 {
+	for k, id := range t.special {
+		if !present[k] {
 			continue
 		}
+		a := t.attrs[id]
 		tok := t.tokens[id]
 		next = next[:0]
 		changed := false

@@ -62,10 +62,11 @@ type Tokenizer struct {
 	scores []float32        // id -> score (SPM merge priority)
 	attrs  []Attr           // id -> attributes
 	ids    map[string]int32 // text -> id
-	ranks  map[[2]string]int32
+	ranks  map[uint64]merge // BPE: (left id, right id) -> merge
 	pieces []string // id -> llama_token_to_piece(special = true)
 
 	special []int32 // control, user-defined and unknown tokens, longest text first
+	byFirst [256][]int // indices into special, by the first byte of the text
 	eog     map[int32]bool
 
 	maxTokenLen int
@@ -262,8 +263,17 @@ func (t *Tokenizer) loadTokens(f *gguf.File) error {
 	return nil
 }
 
+// merge is a BPE merge: its rank (lower merges first) and the token of the
+// merged text (null when the vocabulary lacks it).
+type merge struct {
+	rank, id int32
+}
+
+func pairKey(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
+
 // loadMerges reads the BPE merges; the first occurrence of a pair sets its
-// rank, as in llama.cpp.
+// rank, as in llama.cpp. Both sides of a merge must be tokens, so merges can
+// be looked up by token ids.
 func (t *Tokenizer) loadMerges(f *gguf.File) error {
 	merges, ok := f.Strings(keyMerges)
 	if !ok {
@@ -272,7 +282,8 @@ func (t *Tokenizer) loadMerges(f *gguf.File) error {
 		}
 		return fmt.Errorf("tokenizer: %s is missing (needed by a gpt2 tokenizer)", keyMerges)
 	}
-	t.ranks = make(map[[2]string]int32, len(merges))
+	t.ranks = make(map[uint64]merge, len(merges))
+	var ab []byte
 	for i, m := range merges {
 		sp := -1
 		if len(m) > 1 {
@@ -282,16 +293,24 @@ func (t *Tokenizer) loadMerges(f *gguf.File) error {
 			return fmt.Errorf("tokenizer: %s[%d] = %q is not two tokens separated by a space", keyMerges, i, m)
 		}
 		a, b := m[:sp+1], m[sp+2:]
-		if _, ok := t.ids[a]; !ok {
+		ia, ok := t.ids[a]
+		if !ok {
 			return fmt.Errorf("tokenizer: %s[%d] = %q: %q is not a token", keyMerges, i, m, a)
 		}
-		if _, ok := t.ids[b]; !ok {
+		ib, ok := t.ids[b]
+		if !ok {
 			return fmt.Errorf("tokenizer: %s[%d] = %q: %q is not a token", keyMerges, i, m, b)
 		}
-		k := [2]string{a, b}
-		if _, dup := t.ranks[k]; !dup {
-			t.ranks[k] = int32(i)
+		k := pairKey(ia, ib)
+		if _, dup := t.ranks[k]; dup {
+			continue
 		}
+		ab = append(append(ab[:0], a...), b...)
+		id, ok := t.ids[string(ab)]
+		if !ok {
+			id = null
+		}
+		t.ranks[k] = merge{rank: int32(i), id: id}
 	}
 	return nil
 }
@@ -487,6 +506,10 @@ func (t *Tokenizer) buildCaches() {
 	sort.SliceStable(t.special, func(a, b int) bool {
 		return len(t.tokens[t.special[a]]) > len(t.tokens[t.special[b]])
 	})
+	for k, id := range t.special {
+		b := t.tokens[id][0]
+		t.byFirst[b] = append(t.byFirst[b], k)
+	}
 	t.pieces = make([]string, len(t.tokens))
 	for i := range t.tokens {
 		t.pieces[i] = t.renderPiece(int32(i))
