@@ -11,26 +11,38 @@ const (
 	// skip their exponentials.
 	negligibleLogit = -45
 
-	// topPFirstCap is how many of the best tokens top-p sorts first when no top-k has cut
-	// the vocabulary (llama.cpp uses 256 too); a real model's nucleus rarely needs more.
-	topPFirstCap = 256
-	// topPGrowth widens the cap when the nucleus is not covered yet; each round is one
-	// pass over the vocabulary.
-	topPGrowth = 16
+	// heapMaxK is the largest top-k served by the bounded heap; past it, a quickselect
+	// over the whole vocabulary costs less than k·log k heap work.
+	heapMaxK = 4096
+
+	// sortBelow is the range size under which selectMass sorts instead of partitioning.
+	sortBelow = 24
 )
 
 // filter runs top-k, top-p and min-p over the penalized logits src. It returns all ==
 // true when no stage was set, so every token remains and the draw reads src (whose finite
-// maximum is m); otherwise the survivors are in s.cand. It fails only when no token is
-// possible.
+// maximum is m); otherwise the survivors are in s.cand, in no particular order. It fails
+// only when no token is possible.
 func (s *Sampler) filter(src []float32) (all bool, m float32, err error) {
 	n := len(src)
 	p := s.p
 	topP := p.TopP > 0 && p.TopP < 1
 	minP := p.MinP > 0
 	if p.TopK > 0 && p.TopK < n {
-		s.cand = topK(s.cand, src, p.TopK)
-		if s.cand, err = trimSorted(s.cand); err != nil {
+		if p.TopK <= heapMaxK {
+			s.cand = topK(s.cand, src, p.TopK)
+		} else {
+			s.cand, s.w = s.cand[:0], s.w[:0]
+			for i, v := range src {
+				if v == v {
+					s.cand = append(s.cand, cand{v: v, id: int32(i)})
+					s.w = append(s.w, 1)
+				}
+			}
+			// Unit weights turn "the smallest prefix reaching mass K" into top-k.
+			s.cand = s.cand[:selectMass(s.cand, s.w, float64(p.TopK))]
+		}
+		if s.cand, err = trim(s.cand); err != nil {
 			return false, 0, err
 		}
 	} else {
@@ -49,9 +61,8 @@ func (s *Sampler) filter(src []float32) (all bool, m float32, err error) {
 			s.cand = s.nucleusAll(src, m, p.TopP)
 			topP = false
 		case minP:
-			// Unsorted: the draw does not need order.
-			thr := float64(m) + math.Log(float64(p.MinP))
 			s.cand = s.cand[:0]
+			thr := float64(m) + math.Log(float64(p.MinP))
 			for i, v := range src {
 				if float64(v) >= thr {
 					s.cand = append(s.cand, cand{v: v, id: int32(i)})
@@ -62,38 +73,52 @@ func (s *Sampler) filter(src []float32) (all bool, m float32, err error) {
 			return true, m, nil
 		}
 	}
-	// s.cand is sorted best first, finite, and not empty.
+	// s.cand is finite and not empty.
 	if topP {
-		s.cand = s.cand[:s.nucleusSorted(s.cand, p.TopP)]
+		top := float64(maxCand(s.cand))
+		s.w = grow(s.w, len(s.cand))
+		z := 0.0
+		for i, cd := range s.cand {
+			s.w[i] = math.Exp(float64(cd.v) - top)
+			z += s.w[i]
+		}
+		s.cand = s.cand[:selectMass(s.cand, s.w, float64(p.TopP)*z)]
 	}
 	if minP {
-		thr := float64(s.cand[0].v) + math.Log(float64(p.MinP))
-		j := 1
-		for j < len(s.cand) && float64(s.cand[j].v) >= thr {
-			j++
+		thr := float64(maxCand(s.cand)) + math.Log(float64(p.MinP))
+		j := 0
+		for _, cd := range s.cand {
+			if float64(cd.v) >= thr {
+				s.cand[j] = cd
+				j++
+			}
 		}
 		s.cand = s.cand[:j]
 	}
 	return false, 0, nil
 }
 
-// trimSorted prepares a best-first candidate list: drops -Inf entries, and when the best
-// is +Inf keeps only the +Inf entries, at logit 0, so that they share the mass equally.
-func trimSorted(c []cand) ([]cand, error) {
-	if len(c) == 0 || math.IsInf(float64(c[0].v), -1) {
-		return c, ErrNoCandidates
-	}
-	if math.IsInf(float64(c[0].v), 1) {
-		j := 0
-		for j < len(c) && math.IsInf(float64(c[j].v), 1) {
-			c[j].v = 0
-			j++
+// trim prepares a candidate list without NaN: when the best is +Inf it keeps only the
+// +Inf entries, at logit 0, so that they share the mass equally; else it drops the -Inf
+// entries. It fails when nothing is left.
+func trim(c []cand) ([]cand, error) {
+	m := maxCand(c)
+	j := 0
+	for _, cd := range c {
+		switch {
+		case math.IsInf(float64(m), 1):
+			if cd.v != m {
+				continue
+			}
+			cd.v = 0
+		case math.IsInf(float64(cd.v), -1):
+			continue
 		}
-		return c[:j], nil
+		c[j] = cd
+		j++
 	}
-	j := len(c)
-	for math.IsInf(float64(c[j-1].v), -1) {
-		j--
+	if j == 0 {
+		return c[:0], ErrNoCandidates
 	}
 	return c[:j], nil
 }
@@ -109,69 +134,101 @@ func maxLogit(x []float32) float32 {
 	return m
 }
 
-// nucleusSorted returns how many of the best-first, finite candidates c form the smallest
-// prefix whose softmax mass (temperature 1) reaches p; at least 1.
-func (s *Sampler) nucleusSorted(c []cand, p float32) int {
-	s.w = grow(s.w, len(c))
-	top := float64(c[0].v)
-	z := 0.0
-	for i, cd := range c {
-		s.w[i] = math.Exp(float64(cd.v) - top)
-		z += s.w[i]
+func maxCand(c []cand) float32 {
+	m := float32(math.Inf(-1))
+	for _, cd := range c {
+		m = max(m, cd.v)
 	}
-	target := float64(p) * z
-	cum := 0.0
-	for i, w := range s.w {
-		cum += w
-		if cum >= target {
+	return m
+}
+
+// nucleusAll is top-p over the whole vocabulary, whose finite best logit is m: one pass
+// takes the weights (temperature 1) and the total, then selectMass finds the nucleus in
+// linear expected time without sorting it.
+func (s *Sampler) nucleusAll(src []float32, m float32, p float32) []cand {
+	top := float64(m)
+	s.cand, s.w = s.cand[:0], s.w[:0]
+	z := 0.0
+	for i, v := range src {
+		if d := float64(v) - top; d > negligibleLogit {
+			w := math.Exp(d)
+			s.cand = append(s.cand, cand{v: v, id: int32(i)})
+			s.w = append(s.w, w)
+			z += w
+		}
+	}
+	return s.cand[:selectMass(s.cand, s.w, float64(p)*z)]
+}
+
+// selectMass reorders c and its weights w together so that c[:k] holds the smallest
+// best-first prefix (higher logit, then lower id) whose weight reaches target, and
+// returns k (len(c) when rounding keeps the total just short). It is quickselect that
+// steers by mass instead of count: partition around a pivot, keep the better side when it
+// alone reaches the target, else bank its mass and continue in the worse side.
+func selectMass(c []cand, w []float64, target float64) int {
+	w = w[:len(c)]
+	lo, hi := 0, len(c)
+	acc := 0.0
+	for hi-lo > sortBelow {
+		// Median of three (by rank) as the pivot, parked at lo.
+		a, b, d := lo, lo+(hi-lo)/2, hi-1
+		if worse(c[a], c[b]) {
+			a, b = b, a
+		}
+		if worse(c[b], c[d]) {
+			b = d
+			if worse(c[a], c[b]) {
+				b = a
+			}
+		}
+		c[lo], c[b] = c[b], c[lo]
+		w[lo], w[b] = w[b], w[lo]
+		pv := c[lo]
+		// Move the tokens that rank above the pivot to c[lo+1:j].
+		j := lo + 1
+		mass := 0.0
+		for i := lo + 1; i < hi; i++ {
+			if worse(pv, c[i]) {
+				c[i], c[j] = c[j], c[i]
+				w[i], w[j] = w[j], w[i]
+				mass += w[j]
+				j++
+			}
+		}
+		pos := j - 1
+		c[lo], c[pos] = c[pos], c[lo]
+		w[lo], w[pos] = w[pos], w[lo]
+		if acc+mass >= target {
+			hi = pos
+			continue
+		}
+		acc += mass + w[pos]
+		if acc >= target {
+			return pos + 1
+		}
+		lo = pos + 1
+	}
+	// Insertion sort the rest best first and walk it.
+	for i := lo + 1; i < hi; i++ {
+		for k := i; k > lo && worse(c[k-1], c[k]); k-- {
+			c[k], c[k-1] = c[k-1], c[k]
+			w[k], w[k-1] = w[k-1], w[k]
+		}
+	}
+	for i := lo; i < hi; i++ {
+		acc += w[i]
+		if acc >= target {
 			return i + 1
 		}
 	}
-	return len(c)
-}
-
-// nucleusAll is top-p over the whole vocabulary (finite best logit m): it sums the mass
-// once, then sorts only the best topPFirstCap tokens, widening the cap until the nucleus
-// is covered. It returns the nucleus, best first.
-func (s *Sampler) nucleusAll(src []float32, m float32, p float32) []cand {
-	top := float64(m)
-	z := 0.0
-	for _, v := range src {
-		if d := float64(v) - top; d > negligibleLogit {
-			z += math.Exp(d)
-		}
-	}
-	target := float64(p) * z
-	n := len(src)
-	for c := topPFirstCap; ; c *= topPGrowth {
-		c = min(c, n)
-		s.cand = topK(s.cand, src, c)
-		cum := 0.0
-		for i, cd := range s.cand {
-			if d := float64(cd.v) - top; d > negligibleLogit {
-				cum += math.Exp(d)
-			}
-			if cum >= target {
-				return s.cand[:i+1]
-			}
-		}
-		if c == n {
-			// Rounding kept the sum just short of p·z: the nucleus is every token.
-			c, _ := trimSorted(s.cand)
-			return c
-		}
-	}
+	return hi
 }
 
 // drawCand picks one of s.cand (not empty, finite) with probability softmax(v/T), using
 // the uniform number u in [0, 1).
 func (s *Sampler) drawCand(u float64) int32 {
 	c := s.cand
-	m := c[0].v
-	for _, cd := range c[1:] {
-		m = max(m, cd.v)
-	}
-	top, invT := float64(m), 1/float64(s.p.Temperature)
+	top, invT := float64(maxCand(c)), 1/float64(s.p.Temperature)
 	s.w = grow(s.w, len(c))
 	z := 0.0
 	for i, cd := range c {

@@ -318,6 +318,7 @@ func TestMinP(t *testing.T) {
 		{1, 0, []int32{0}},
 		{0.2, 2, []int32{0, 4}},
 		{0.3, 4, []int32{0, 1, 4}},
+		{1, 2, []int32{0}},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("min_p=%v/top_k=%d", tt.minP, tt.topK), func(t *testing.T) {
@@ -328,6 +329,16 @@ func TestMinP(t *testing.T) {
 			}
 			if got := keys(d); !slices.Equal(got, tt.want) {
 				t.Errorf("kept %v, want %v", got, tt.want)
+			}
+			// Tied best tokens are all kept, even at min_p 1.
+			tied := append(slices.Clone(logits), logits[0])
+			s = mustNew(t, Params{Temperature: 1.5, MinP: tt.minP, TopK: tt.topK})
+			d, err = implDist(s, tied)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := d[int32(len(logits))]; !ok || len(d) < 2 {
+				t.Errorf("tied best token %d dropped: kept %v", len(logits), keys(d))
 			}
 		})
 	}
@@ -436,9 +447,11 @@ func TestDistributionMatchesReference(t *testing.T) {
 		{Temperature: 0.9, TopK: 30, MinP: 0.1, RepeatPenalty: 1.2, PresencePenalty: 0.5, FrequencyPenalty: 0.5},
 		{Temperature: 1, TopP: 0.8, RepeatPenalty: 1.5, RepeatLastN: 3},
 		{Temperature: 0, RepeatPenalty: 1.5},
+		{Temperature: 1, TopK: heapMaxK + 1},
+		{Temperature: 0.7, TopK: 5000, TopP: 0.97, MinP: 0.001},
 	}
 	for ci, p := range configs {
-		for _, n := range []int{1, 3, 33, 257, 1000, 5003} {
+		for _, n := range []int{1, 3, 33, 257, 1000, 5003, 9001} {
 			for _, scale := range []float32{0.3, 2, 6} {
 				logits := randLogits(r, n, scale)
 				hist := randHist(r, n, 30)

@@ -54,3 +54,61 @@ func TestTopKMatchesSort(t *testing.T) {
 		}
 	}
 }
+
+// TestSelectMassMatchesSort checks the mass-steered quickselect against sorting and
+// walking the prefix, on odd sizes with ties. The weights are multiples of 1/64, so every
+// partial sum is exact and the two walks cannot round apart.
+func TestSelectMassMatchesSort(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for _, n := range []int{1, 2, 5, 24, 25, 26, 100, 1001, 4099} {
+		for trial := range 6 {
+			c := make([]cand, n)
+			w := make([]float64, n)
+			weightOf := map[int32]float64{}
+			total := 0.0
+			for i := range c {
+				v := float32(r.NormFloat64())
+				if trial%2 == 1 {
+					v = float32(r.IntN(4)) // ties
+				}
+				c[i] = cand{v: v, id: int32(r.IntN(1 << 20))}
+				for weightOf[c[i].id] != 0 { // ids are unique in a candidate list
+					c[i].id++
+				}
+				w[i] = float64(1+r.IntN(64)) / 64
+				weightOf[c[i].id] = w[i]
+				total += w[i]
+			}
+			ref := append([]cand(nil), c...)
+			sort.Slice(ref, func(i, j int) bool { return worse(ref[j], ref[i]) })
+			for _, frac := range []float64{0, 0.1, 0.5, 0.9, 1} {
+				target := math.Ceil(frac*total*64) / 64
+				wantK, cum := len(ref), 0.0
+				for i, cd := range ref {
+					cum += weightOf[cd.id]
+					if cum >= target {
+						wantK = i + 1
+						break
+					}
+				}
+				gc, gw := append([]cand(nil), c...), append([]float64(nil), w...)
+				k := selectMass(gc, gw, target)
+				if k != wantK {
+					t.Fatalf("n=%d trial=%d target=%v: k = %d, want %d", n, trial, target, k, wantK)
+				}
+				got := append([]cand(nil), gc[:k]...)
+				sort.Slice(got, func(i, j int) bool { return worse(got[j], got[i]) })
+				for i := range got {
+					if got[i] != ref[i] {
+						t.Fatalf("n=%d target=%v: prefix[%d] = %+v, want %+v", n, target, i, got[i], ref[i])
+					}
+				}
+				for i, cd := range gc {
+					if gw[i] != weightOf[cd.id] {
+						t.Fatalf("n=%d: weight of token %d moved apart from it", n, cd.id)
+					}
+				}
+			}
+		}
+	}
+}
