@@ -63,9 +63,9 @@ type Tokenizer struct {
 	attrs  []Attr           // id -> attributes
 	ids    map[string]int32 // text -> id
 	ranks  map[uint64]merge // BPE: (left id, right id) -> merge
-	pieces []string // id -> llama_token_to_piece(special = true)
+	pieces []string         // id -> llama_token_to_piece(special = true)
 
-	special []int32 // control, user-defined and unknown tokens, longest text first
+	special []int32    // control, user-defined and unknown tokens, longest text first
 	byFirst [256][]int // indices into special, by the first byte of the text
 	eog     map[int32]bool
 
