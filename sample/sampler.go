@@ -3,9 +3,10 @@
 // OpenAI's presence and frequency penalties, all reproducible from a seed. It also computes
 // the log-probabilities the OpenAI API reports ([Logprobs]).
 //
-// The stages run in llama.cpp's default order (common/common.h,
-// common_params_sampling.samplers, without the stages Tern lacks: DRY, top-n-sigma,
-// typical-p, XTC):
+// The stages run in llama.cpp's default order: common/common.h lists penalties, DRY,
+// top-n-sigma, top-k, typical-p, top-p, min-p, XTC, temperature, and common/sampling.cpp
+// appends the dist sampler. Without the stages Tern lacks (DRY, top-n-sigma, typical-p,
+// XTC) that is
 //
 //	penalties → top-k → top-p → min-p → temperature → draw
 //
@@ -13,11 +14,19 @@
 // final draw among the survivors. Greedy (temperature 0) is the argmax of the penalized
 // logits; the filters cannot change it because each keeps the most likely token.
 //
-// Cost on a vocabulary of V tokens: top-k is a bounded heap (one comparison per token, no
-// sort of the vocabulary); top-p without top-k sorts only an implicit top-256 cap and widens
-// it 16-fold while the nucleus is not yet covered, as llama.cpp's top-p does with its bucket
-// sort; min-p is one pass. Only when no filter is set does the draw take an exponential per
-// token, and tokens more than [negligibleLogit] below the best are skipped then.
+// Cost on a vocabulary of V tokens, with no sort of the vocabulary anywhere: top-k up to
+// 4096 is a bounded heap (one comparison per token that does not beat the k-th best);
+// a larger top-k, and top-p without top-k, are a quickselect steered by probability mass,
+// linear in expected time, where llama.cpp sorts a 256-token cap and falls back to a full
+// sort; min-p is one pass. Top-p without top-k, and the draw when no filter is set, take
+// one exponential per token (skipping those more than 45 nats below the best). Penalties
+// cost one copy of the logits when they touch any token (Sample never writes the caller's
+// slice).
+//
+// Reproducibility: the generator is specified in this package (xoshiro256**), so a seed
+// gives the same stream everywhere. The arithmetic is plain IEEE float64 apart from
+// math.Exp and math.Log, whose last bit may differ between architectures; that can change
+// a token only when the uniform draw lands within about 1e-16 of a boundary.
 //
 // The package knows nothing of models or tokenizers; it imports only the standard library.
 package sample
