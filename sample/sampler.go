@@ -86,17 +86,30 @@ type cand struct {
 
 // New validates p and returns a sampler seeded with p.Seed.
 func New(p Params) (*Sampler, error) {
-	if err := p.Validate(); err != nil {
+	s := new(Sampler)
+	if err := s.Reset(p); err != nil {
 		return nil, err
 	}
-	s := &Sampler{p: p, rng: newRNG(p.Seed)}
+	return s, nil
+}
+
+// Reset makes s a fresh sampler for p, as New(p) would, but keeps its scratch buffers, so
+// that an engine can reuse samplers across requests without regrowing them to the
+// vocabulary. On error s is unchanged.
+func (s *Sampler) Reset(p Params) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	s.p, s.rng = p, newRNG(p.Seed)
+	s.entries, s.index, s.ring = s.entries[:0], nil, nil
+	s.ringLen, s.head = 0, 0
 	if p.repeatOn() || p.generatedOn() {
 		s.index = make(map[int32]int32)
 	}
 	if p.repeatOn() && p.window() > 0 {
 		s.ring = make([]int32, p.window())
 	}
-	return s, nil
+	return nil
 }
 
 // Params returns the parameters the sampler was made with.

@@ -622,3 +622,35 @@ func TestNewRejectsInvalid(t *testing.T) {
 		t.Errorf("New(temperature -1) = %v, %v; want nil, ErrInvalid", s, err)
 	}
 }
+
+// TestReset: a reset sampler behaves as a new one, whatever its history and draws.
+func TestReset(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	logits := randLogits(r, 300, 1)
+	p := Params{Temperature: 1, TopK: 50, RepeatPenalty: 1.3, RepeatLastN: 4, PresencePenalty: 0.5, Seed: 9}
+	run := func(s *Sampler) []int32 {
+		var out []int32
+		for range 40 {
+			id, err := s.Sample(logits)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Accept(id)
+			out = append(out, id)
+		}
+		return out
+	}
+	want := run(mustNew(t, p))
+	s := mustNew(t, Params{Temperature: 2, RepeatPenalty: 2, FrequencyPenalty: 1, Seed: 1})
+	s.AcceptPrompt(1, 2, 3, 4, 5, 6)
+	run(s)
+	if err := s.Reset(p); err != nil {
+		t.Fatal(err)
+	}
+	if got := run(s); !slices.Equal(got, want) {
+		t.Errorf("after Reset:\n got %v\nwant %v", got, want)
+	}
+	if err := s.Reset(Params{TopP: 2}); !errors.Is(err, ErrInvalid) || s.Params() != p {
+		t.Errorf("Reset(invalid) = %v and params %+v; want ErrInvalid and unchanged", err, s.Params())
+	}
+}
