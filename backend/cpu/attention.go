@@ -83,12 +83,17 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 	}
 	rb := kc.RowBytes()
 	group := nh / nkv
+	// ggml multiplies softmax·V over the cache padded to kvPad positions
+	// (masked ones weigh 0): with tinyBLAS for two or more tokens, with
+	// ggml_vec_dot_f32 (whose vector steps then cover every position) for one.
+	tiled := n >= 2
 	var firstErr error
 	d.parallel(n*nh, 1, func(lo, hi int) {
 		var scores []float32
 		kr := make([]float32, kc.Cols)
 		vr := make([]float32, kc.Cols)
-		acc := make([]float32, hd)
+		var lanes [][16]float32    // tinyBLAS: one accumulator per output
+		var steps [][4][16]float32 // vec_dot: four accumulators per output
 		for w := lo; w < hi; w++ {
 			i, h := w/nh, w%nh
 			s, p := int(b.Seq[i]), int(b.Pos[i])
@@ -103,18 +108,24 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 					firstErr = err
 					return
 				}
-				sc := dot(qh, kh) * a.Scale
+				sc := vecDotF32(kh, qh) * a.Scale
 				scores = append(scores, sc)
 				mx = max(mx, sc)
 			}
-			var sum float64 // as ggml's soft_max: float32 exponentials summed in float64
-			for t, sc := range scores {
-				e := float32(math.Exp(float64(sc - mx)))
-				scores[t] = e
-				sum += float64(e)
+			softmax(scores, mx)
+			if tiled {
+				if cap(lanes) < hd {
+					lanes = make([][16]float32, hd)
+				}
+				lanes = lanes[:hd]
+				clear(lanes)
+			} else {
+				if cap(steps) < hd {
+					steps = make([][4][16]float32, hd)
+				}
+				steps = steps[:hd]
+				clear(steps)
 			}
-			inv := float32(1 / sum)
-			clear(acc)
 			for t := 0; t <= p; t++ {
 				row := b.Row(s, t)
 				vh, err := cacheHead(vr, vb[row*rb:(row+1)*rb], vc.Type, kvh, hd)
@@ -122,18 +133,56 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 					firstErr = err
 					return
 				}
-				wt := scores[t] * inv
-				for e, x := range vh {
-					acc[e] += wt * x
+				wt := scores[t]
+				if tiled {
+					l := t % tileStep
+					for e, x := range vh {
+						lanes[e][l] = fma32(x, wt, lanes[e][l])
+					}
+				} else {
+					j, l := t%vecStep/vecLanes, t%vecLanes
+					for e, x := range vh {
+						steps[e][j][l] = fma32(x, wt, steps[e][j][l])
+					}
 				}
 			}
-			copy(os[i*out.Cols+h*hd:], acc)
+			o := os[i*out.Cols+h*hd : i*out.Cols+(h+1)*hd]
+			if tiled {
+				for e := range o {
+					o[e] = reduce16(&lanes[e])
+				}
+			} else {
+				for e := range o {
+					o[e] = reduceSteps(&steps[e])
+				}
+			}
 		}
 	})
 	if firstErr != nil {
 		return fmt.Errorf("cpu: attention: %w", firstErr)
 	}
 	return nil
+}
+
+// softmax replaces scores (whose maximum is mx) by their softmax as ggml's
+// soft_max does on AVX-512: exponentials by ggml_v_expf, summed in vectors of
+// 16 (the padded cache's masked positions are zeros) into a float64, then
+// scaled by the float32 reciprocal.
+func softmax(scores []float32, mx float32) {
+	var sum float64
+	for b := 0; b < len(scores); b += vecLanes {
+		var v [16]float32
+		for l := range min(vecLanes, len(scores)-b) {
+			e := expVec(scores[b+l] - mx)
+			scores[b+l] = e
+			v[l] = e
+		}
+		sum += float64(reduce16(&v))
+	}
+	inv := float32(1 / sum)
+	for t := range scores {
+		scores[t] *= inv
+	}
 }
 
 // cacheHead returns head kvh of one cache row as float32, dequantizing into

@@ -86,7 +86,9 @@ func (d *Device) Add(dst, a, b *backend.Tensor) error {
 	return nil
 }
 
-// SwiGLU computes silu(gate)·up.
+// SwiGLU computes silu(gate)·up row by row as ggml_vec_swiglu_f32 does on
+// AVX-512: vectors of 16 through ggml_v_silu, the rest of the row through the
+// C library's expf.
 func (d *Device) SwiGLU(dst, gate, up *backend.Tensor) error {
 	out, gs, us, err := d.f32x3(dst, gate, up)
 	if err != nil {
@@ -95,10 +97,17 @@ func (d *Device) SwiGLU(dst, gate, up *backend.Tensor) error {
 	if dst.Elements() != gate.Elements() || up.Elements() != gate.Elements() || dst.Rows != gate.Rows {
 		return fmt.Errorf("cpu: swiglu %v = silu(%v)·%v", dst, gate, up)
 	}
-	d.parallel(len(out), 4096, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			g := gs[i]
-			out[i] = g / (1 + float32(math.Exp(float64(-g)))) * us[i]
+	nc := gate.Cols
+	vec := nc &^ (vecLanes - 1)
+	d.parallel(gate.Rows, 1, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			o, g, u := out[r*nc:(r+1)*nc], gs[r*nc:(r+1)*nc], us[r*nc:(r+1)*nc]
+			for i := range vec {
+				o[i] = siluVec(g[i]) * u[i]
+			}
+			for i := vec; i < nc; i++ {
+				o[i] = siluScalar(g[i]) * u[i]
+			}
 		}
 	})
 	return nil

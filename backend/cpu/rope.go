@@ -104,7 +104,9 @@ func rotate(x, cache []float32, neox bool) {
 			a, b = i0/2, i0/2+n/2
 		}
 		x0, x1 := x[a], x[b]
-		x[a] = x0*c - x1*s
-		x[b] = x0*s + x1*c
+		// ggml's x0*cos - x1*sin, contracted by the C++ compiler to one
+		// fused multiply-add on the first product
+		x[a] = fma32(x0, c, -float32(x1*s))
+		x[b] = fma32(x0, s, float32(x1*c))
 	}
 }
