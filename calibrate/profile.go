@@ -1,0 +1,98 @@
+// Package calibrate measures how fast each device runs what Tern asks of it
+// — memory bandwidth, matrix-vector and matrix-matrix throughput per weight
+// format, the fixed cost of an op, host↔device copies, and the read speed of
+// the disk a model lives on — and caches the result per machine, so that the
+// planner predicts from measurements rather than from data sheets.
+//
+// It measures; it decides nothing (plan does). The benchmarks are short
+// (the whole CPU calibration takes a few seconds) and run through the
+// backend.Device interface, so they get faster as the kernels do. A device
+// whose backend knows better how to measure itself implements Calibrator.
+//
+// It imports backend, device and quant.
+package calibrate
+
+import (
+	"github.com/tern-llm/tern/backend"
+	"github.com/tern-llm/tern/quant"
+)
+
+// Version is the cache key's version: bump it when a benchmark changes
+// what it measures, so that old caches are measured again.
+const Version = 1
+
+// Profile is one device's measured speeds. Rates are per second; a rate of
+// 0 means "not measured".
+type Profile struct {
+	Version int          `json:"version"`
+	Device  string       `json:"device"` // "cpu", "cuda0"
+	Kind    backend.Kind `json:"kind"`
+	Model   string       `json:"model"`   // processor or GPU name, part of the cache key
+	Threads int          `json:"threads"` // CPU threads the figures were measured with
+
+	// Bandwidth is the streaming read bandwidth of the device's memory with
+	// all threads, bytes/s; ByThreads holds it per thread count.
+	Bandwidth float64         `json:"bandwidth"`
+	ByThreads map[int]float64 `json:"bandwidth_by_threads,omitempty"`
+
+	// MatVec is matrix×vector throughput (one token, as in decoding) in
+	// weight bytes read per second, by format name ("Q4_0").
+	MatVec map[string]float64 `json:"matvec"`
+	// MatMat is matrix×matrix throughput (MatMatRows tokens, as in a
+	// prefill chunk) in flops per second (2 per multiply-add), by format.
+	MatMat     map[string]float64 `json:"matmat"`
+	MatMatRows int                `json:"matmat_rows"`
+
+	// OpLatency is the fixed cost of one op in seconds: dispatch, thread
+	// fan-out and sync, measured on an op too small to cost anything else.
+	OpLatency float64 `json:"op_latency"`
+
+	// Copy speeds between host and device memory, bytes/s (0 for the CPU).
+	HostToDevice float64 `json:"host_to_device,omitempty"`
+	DeviceToHost float64 `json:"device_to_host,omitempty"`
+
+	// Convert is the speed of converting weights of a format to one the
+	// device has kernels for, in source bytes/s, by source format (measured
+	// on the CPU, where conversion at load runs).
+	Convert map[string]float64 `json:"convert,omitempty"`
+
+	// Estimated is set when the figures come from data sheets rather than
+	// measurement (a device no benchmark has run on yet).
+	Estimated bool `json:"estimated,omitempty"`
+}
+
+// MatVecRate is the matrix×vector rate for weights of type t in bytes/s,
+// falling back to half the bandwidth for a format that was not measured.
+func (p *Profile) MatVecRate(t quant.Type) float64 {
+	if r := p.MatVec[t.String()]; r > 0 {
+		return r
+	}
+	return p.Bandwidth / 2
+}
+
+// MatMatRate is the matrix×matrix rate for weights of type t in flops/s,
+// falling back to the slowest measured format.
+func (p *Profile) MatMatRate(t quant.Type) float64 {
+	if r := p.MatMat[t.String()]; r > 0 {
+		return r
+	}
+	slowest := 0.0
+	for _, r := range p.MatMat {
+		if r > 0 && (slowest == 0 || r < slowest) {
+			slowest = r
+		}
+	}
+	return slowest
+}
+
+// ConvertRate is how fast weights of type t convert, in source bytes/s;
+// 0 when unknown.
+func (p *Profile) ConvertRate(t quant.Type) float64 { return p.Convert[t.String()] }
+
+// Disk is the measured sequential read speed of the file system that holds
+// a model file (streaming reads layers from it).
+type Disk struct {
+	Version int     `json:"version"`
+	Device  uint64  `json:"device"` // st_dev of the file system
+	Read    float64 `json:"read"`   // bytes/s, cold where the page cache could be dropped
+}

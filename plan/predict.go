@@ -1,0 +1,124 @@
+package plan
+
+import "github.com/tern-llm/tern/quant"
+
+// transferLatency is the fixed cost of moving activations between two
+// devices once (a copy's launch and synchronization), in seconds.
+const transferLatency = 20e-6
+
+// predict returns a layout's decode and prefill speeds in tokens/s.
+//
+// Decode (one step of Batch tokens): each part reads its weights once
+// (bytes ÷ its device's matrix×vector rate for the format), reads the KV
+// of every sequence up to PredictAt positions (bytes ÷ bandwidth), and
+// pays its ops' fixed cost. A streamed part's weights arrive at the
+// streaming source's speed while the previous part computes, so it costs
+// the larger of its compute and its read. Activations crossing devices
+// pay a copy and transferLatency.
+//
+// Prefill (one chunk of PrefillChunk tokens): each part costs the larger
+// of its matrix×matrix flops ÷ the format's rate and its weight read, plus
+// attention over the chunk (on average half of it) at the F32 rate.
+func (pl *planner) predict(l layout, emb slot) (decode, prefill float64) {
+	o := &pl.o
+	chunk := float64(o.PrefillChunk)
+	batch := float64(o.Batch)
+	var dec, pre float64
+	prev := emb
+	embed := pl.devs[emb.dev].Speeds
+	dec += float64(pl.n.Embed.Ops) * embed.OpLatency
+	pre += float64(pl.n.Embed.Ops) * embed.OpLatency
+	if emb.streamed && pl.n.Vocab > 0 {
+		row := float64(pl.n.Embed.Bytes()) / float64(pl.n.Vocab)
+		dec += batch * row / o.DiskRead
+		pre += chunk * row / o.DiskRead
+	}
+	L := len(pl.n.Layers)
+	for pi, s := range l.parts {
+		d := &pl.devs[s.dev]
+		p := pl.devs[s.dev].Speeds
+		e := &pl.eff[s.dev][pi]
+		var part *Part
+		if pi < L {
+			part = &pl.n.Layers[pi]
+		} else {
+			part = &pl.n.Output
+		}
+		var read, bytes, mm float64
+		for _, w := range e.weights {
+			read += float64(w.Bytes) / p.MatVecRate(w.Type)
+			bytes += float64(w.Bytes)
+			if r := p.MatMatRate(w.Type); r > 0 {
+				mm += 2 * float64(w.Params) * chunk / r
+			} else {
+				mm += read * chunk
+			}
+		}
+		ops := float64(part.Ops) * p.OpLatency
+		kv, _ := o.KVType.RowBytes(part.KVElems)
+		attnDec := batch * float64(kv) * float64(o.PredictAt) / p.Bandwidth
+		attnPre := 0.0
+		if r := p.MatMatRate(quant.F32); r > 0 {
+			attnPre = float64(part.AttnFlops) * chunk * chunk / 2 / r
+		}
+		stepDec := read + attnDec + ops
+		stepPre := max(mm, read) + attnPre + ops
+		if s.streamed {
+			src := pl.streamRate(d)
+			stepDec = max(stepDec, bytes/src)
+			stepPre = max(stepPre, bytes/src)
+		}
+		dec += stepDec
+		pre += stepPre
+		if s.dev != prev.dev {
+			act := float64(4 * pl.n.Dim)
+			dec += pl.transfer(prev.dev, s.dev, batch*act)
+			pre += pl.transfer(prev.dev, s.dev, chunk*act)
+		}
+		prev = s
+	}
+	// Logits come back to the host for sampling (one row per sequence
+	// when decoding, the last row of a prefill chunk).
+	if pl.host >= 0 && prev.dev != pl.host {
+		dec += pl.transfer(prev.dev, pl.host, batch*float64(pl.n.LogitsPerToken))
+		pre += pl.transfer(prev.dev, pl.host, float64(pl.n.LogitsPerToken))
+	}
+	return batch / dec, chunk / pre
+}
+
+// streamRate is the speed at which a streamed part's weights reach device
+// d: from the file's disk for the CPU, and through the host↔device copy as
+// well for an accelerator.
+func (pl *planner) streamRate(d *Device) float64 {
+	r := pl.o.DiskRead
+	if !d.host() && d.Speeds.HostToDevice > 0 {
+		r = min(r, d.Speeds.HostToDevice)
+	}
+	return r
+}
+
+// transfer is the time to move n bytes of activations from device a to b.
+func (pl *planner) transfer(a, b int, n float64) float64 {
+	if a == b {
+		return 0
+	}
+	rate := 0.0
+	pick := func(r float64) {
+		if r > 0 && (rate == 0 || r < rate) {
+			rate = r
+		}
+	}
+	if da := &pl.devs[a]; !da.host() {
+		pick(da.Speeds.DeviceToHost)
+	}
+	if db := &pl.devs[b]; !db.host() {
+		pick(db.Speeds.HostToDevice)
+	}
+	if rate == 0 {
+		pick(pl.devs[a].Speeds.Bandwidth)
+	}
+	if rate == 0 {
+		return transferLatency
+	}
+	return transferLatency + n/rate
+}
