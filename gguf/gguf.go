@@ -182,6 +182,7 @@ type File struct {
 	DataOffset int64
 
 	data    []byte // the whole file; nil once closed
+	infoOff int    // where the tensor infos begin (for tests)
 	closed  bool
 	unmap   func() error
 	kvIndex map[string]int

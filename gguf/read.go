@@ -238,6 +238,7 @@ func (r *reader) file() (*File, error) {
 		return nil, err
 	}
 	r.end = len(r.buf)
+	f.infoOff = r.off
 	if err := f.indexKV(); err != nil {
 		return nil, err
 	}
@@ -296,6 +297,7 @@ func (r *reader) tensor(t *Tensor) error {
 		return fmt.Errorf("%q: %w", t.Name, err)
 	}
 	if nd > maxDims {
+		r.off -= 4
 		return fmt.Errorf("%q: %w", t.Name, r.errf("%d dimensions (at most %d)", nd, maxDims))
 	}
 	if err := r.need(8*int(nd), "dimensions"); err != nil {
@@ -305,6 +307,7 @@ func (r *reader) tensor(t *Tensor) error {
 	for d := range t.Shape {
 		n, _ := r.u64("dimension")
 		if n > math.MaxInt64 || n > math.MaxInt {
+			r.off -= 8
 			return fmt.Errorf("%q: %w", t.Name, r.errf("dimension %d is %d: the element count overflows", d, n))
 		}
 		t.Shape[d] = int(n)
@@ -315,6 +318,7 @@ func (r *reader) tensor(t *Tensor) error {
 	}
 	t.Type = quant.Type(typ)
 	if !t.Type.Valid() {
+		r.off -= 4
 		return fmt.Errorf("%q: %w", t.Name, r.errf("unknown tensor type %d", typ))
 	}
 	off, err := r.u64("offset")
@@ -322,6 +326,7 @@ func (r *reader) tensor(t *Tensor) error {
 		return fmt.Errorf("%q: %w", t.Name, err)
 	}
 	if off > math.MaxInt64 {
+		r.off -= 8
 		return fmt.Errorf("%q: %w", t.Name, r.errf("data offset %d is outside the file", off))
 	}
 	t.Offset = int64(off)

@@ -204,7 +204,7 @@ func (w *Writer) WriteTo(out io.Writer) (int64, error) {
 	}
 
 	cw := &countWriter{w: out}
-	bw := bufio.NewWriterSize(cw, writeBufferSize)
+	bw := bufio.NewWriterSize(cw, int(min(writeBufferSize, int64(len(hdr))+dataSize)))
 	if _, err := bw.Write(hdr); err != nil {
 		return cw.n, fmt.Errorf("gguf: %w", err)
 	}
