@@ -201,3 +201,21 @@ func TestVocabStreaming(t *testing.T) {
 		})
 	}
 }
+
+// loadTokenizerOnce builds a tokenizer and closes the file at once: a
+// Tokenizer must not depend on the file staying open.
+func loadTokenizerOnce(t testing.TB, path string) *Tokenizer {
+	t.Helper()
+	f, err := gguf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := FromGGUF(f)
+	if cerr := f.Close(); cerr != nil {
+		t.Fatal(cerr)
+	}
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return tok
+}
