@@ -1,0 +1,5 @@
+//go:build !race
+
+package modelgen_test
+
+const raceEnabled = false

@@ -1,0 +1,142 @@
+package modelgen
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/tern-llm/tern/quant"
+)
+
+// Targets are the types a model can be written in (Plan.Target), in the
+// order `tern quantize` lists them.
+var Targets = []quant.Type{
+	quant.F32, quant.F16, quant.BF16,
+	quant.Q8_0, quant.Q4_0, quant.Q4_1, quant.Q5_0, quant.Q5_1,
+	quant.Q2_K, quant.Q3_K, quant.Q4_K, quant.Q5_K, quant.Q6_K,
+	quant.TQ1_0, quant.TQ2_0, quant.IQ4_NL,
+}
+
+// typeAliases are llama-quantize's names for the pure variants of the
+// K-quants: with --pure, Q4_K_S makes every matrix Q4_K.
+var typeAliases = map[string]quant.Type{
+	"Q3_K_S": quant.Q3_K, "Q4_K_S": quant.Q4_K, "Q5_K_S": quant.Q5_K,
+}
+
+// ParseType returns the target type named name: a GGML type name of
+// Targets ("Q4_0", case-insensitive) or a llama-quantize alias of one
+// ("Q4_K_S").
+func ParseType(name string) (quant.Type, error) {
+	up := strings.ToUpper(name)
+	if t, ok := typeAliases[up]; ok {
+		return t, nil
+	}
+	if t, ok := quant.TypeByName(up); ok && isTarget(t) {
+		return t, nil
+	}
+	names := make([]string, len(Targets))
+	for i, t := range Targets {
+		names[i] = t.String()
+	}
+	return 0, fmt.Errorf("modelgen: unknown or unsupported type %q (supported: %s)", name, strings.Join(names, ", "))
+}
+
+func isTarget(t quant.Type) bool {
+	for _, u := range Targets {
+		if u == t {
+			return true
+		}
+	}
+	return false
+}
+
+// FileType is llama.cpp's general.file_type (enum llama_ftype) of a file
+// whose matrices are all of type t, as llama-quantize --pure writes it.
+// The K-quants get their _S variant's number, which is what a pure mix of
+// one type is named after.
+func FileType(t quant.Type) (uint32, bool) {
+	ft, ok := fileTypes[t]
+	return ft, ok
+}
+
+var fileTypes = map[quant.Type]uint32{
+	quant.F32: 0, quant.F16: 1, quant.Q4_0: 2, quant.Q4_1: 3,
+	quant.Q8_0: 7, quant.Q5_0: 8, quant.Q5_1: 9,
+	quant.Q2_K: 10, quant.Q3_K: 11, quant.Q4_K: 14, quant.Q5_K: 16, quant.Q6_K: 18,
+	quant.IQ4_NL: 25, quant.BF16: 32, quant.TQ1_0: 36, quant.TQ2_0: 37,
+}
+
+// QuantizationVersion is general.quantization_version, GGML_QNT_VERSION:
+// the revision of the block layouts that quant implements.
+const QuantizationVersion = 2
+
+// Plan says which type each tensor of a model gets when the model is
+// written in the Target type.
+type Plan struct {
+	// Target is the type of the weight matrices; one of Targets.
+	Target quant.Type
+	// Override gives tensors named here a type of their own instead of
+	// Target (llama-quantize's --output-tensor-type and
+	// --token-embedding-type). The row-length fallback still applies.
+	Override map[string]quant.Type
+}
+
+// Choice is a Plan's decision for one tensor.
+type Choice struct {
+	Type quant.Type
+	// Kept: the tensor is not a weight matrix and keeps its type.
+	Kept bool
+	// Fallback, when not empty, says why Type is not the type asked for.
+	Fallback string
+}
+
+// Choose returns the type of tensor name, of shape shape (GGML order) and
+// present type have. As llama-quantize does, only tensors of two or more
+// dimensions whose names end in "weight" and are not norms are converted;
+// the rest keep have. A matrix whose rows are not a whole number of blocks
+// of the type asked for falls back as llama-quantize does: the 256-element
+// K-quants and ternary types to a 32-element type of about their size
+// (Q2_K, Q3_K, TQ1_0, TQ2_0 → Q4_0; Q4_K → Q5_0; Q5_K → Q5_1; Q6_K → Q8_0),
+// and when that does not fit either, or the type asked for was already a
+// 32-element type, to F16.
+func (p Plan) Choose(name string, shape []int, have quant.Type) Choice {
+	if !convertible(name, shape) {
+		return Choice{Type: have, Kept: true}
+	}
+	want := p.Target
+	if t, ok := p.Override[name]; ok {
+		want = t
+	}
+	row := shape[0]
+	if fits(want, row) {
+		return Choice{Type: want}
+	}
+	fb, ok := fallbacks[want]
+	if !ok || !fits(fb, row) {
+		fb = quant.F16
+	}
+	return Choice{Type: fb, Fallback: fmt.Sprintf("rows of %d are not a multiple of %s's block of %d: using %s", row, want, want.BlockSize(), fb)}
+}
+
+// fallbacks are llama.cpp's (src/llama-quant.cpp, tensor_type_fallback).
+var fallbacks = map[quant.Type]quant.Type{
+	quant.Q2_K: quant.Q4_0, quant.Q3_K: quant.Q4_0,
+	quant.TQ1_0: quant.Q4_0, quant.TQ2_0: quant.Q4_0,
+	quant.Q4_K: quant.Q5_0, quant.Q5_K: quant.Q5_1, quant.Q6_K: quant.Q8_0,
+}
+
+func fits(t quant.Type, row int) bool {
+	return t.BlockSize() > 0 && row%t.BlockSize() == 0
+}
+
+// convertible reports whether llama-quantize would convert the tensor:
+// a matrix (or stack of them) of weights that is not a norm.
+// Dimensions count as ggml_n_dims counts them: trailing ones do not.
+func convertible(name string, shape []int) bool {
+	dims := 1
+	for i, d := range shape {
+		if d > 1 {
+			dims = i + 1
+		}
+	}
+	return dims >= 2 && strings.HasSuffix(name, "weight") && !strings.Contains(name, "_norm.weight")
+}
