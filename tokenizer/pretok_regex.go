@@ -290,20 +290,30 @@ func (t *runes) matchJaisSpaces(p, end int) int {
 // [^\r\n\p{L}\p{N}]?U*W+C?|[^\r\n\p{L}\p{N}]?U+W*C?|\p{N}{1,D}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+
 // with U = ((?=[\p{L}])([^a-z])) (a letter but not a-z) and W =
 // ((?=[\p{L}])([^A-Z])) (a letter but not A-Z); non-ASCII letters are both.
-// C is the optional contractions (gpt-4o) or nothing (tekken).
+// C is the optional contractions (gpt-4o) or nothing (tekken). With marks
+// the lookaheads are [\p{L}\p{M}] (granite-embed-multi). With flat, U and W
+// are both [\p{L}\p{M}]: patterns written with \p{Lu}, \p{Ll}, ... collapse
+// that way in llama.cpp, where every letter category is one class (youtu,
+// tiny_aya).
 type tekkenLike struct {
 	contractions bool
 	digits       int
+	marks        bool
+	flat         bool
 }
 
 func (k tekkenLike) match(t *runes, p, end int) int {
+	word := fLetter
+	if k.marks || k.flat {
+		word |= fMark
+	}
 	isU := func(i int) bool {
 		c := t.c[i]
-		return t.is(i, end, fLetter) && !(c >= 'a' && c <= 'z')
+		return t.is(i, end, word) && (k.flat || !(c >= 'a' && c <= 'z'))
 	}
 	isW := func(i int) bool {
 		c := t.c[i]
-		return t.is(i, end, fLetter) && !(c >= 'A' && c <= 'Z')
+		return t.is(i, end, word) && (k.flat || !(c >= 'A' && c <= 'Z'))
 	}
 	suffix := func(e int) int {
 		if k.contractions {
@@ -313,9 +323,10 @@ func (k tekkenLike) match(t *runes, p, end int) int {
 		}
 		return e
 	}
-	// U*W+ from s: U* takes the whole U run [s,u); if a-z follows, W+ runs
-	// on from u. Otherwise U* gives back one code point at a time until W+
-	// can start at some k < u; c[k+1..u) are then all A-Z, so W+ ends at k+1.
+	// U*W+ from s: U* takes the whole U run [s,u); if a W that is not a U
+	// follows, W+ runs on from u. Otherwise U* gives back one code point at
+	// a time until W+ can start at some j < u; W+ then ends at j+1, as
+	// c[j+1..u) are not W and c[u] is no W either.
 	alt1 := func(s int) int {
 		u := runWhile(s, end, isU)
 		if u < end && isW(u) {
@@ -323,7 +334,10 @@ func (k tekkenLike) match(t *runes, p, end int) int {
 		}
 		for j := u - 1; j >= s; j-- {
 			if isW(j) {
-				return suffix(j + 1)
+				if j+1 < u {
+					return suffix(j + 1)
+				}
+				return suffix(runWhile(j, end, isW))
 			}
 		}
 		return -1
@@ -336,23 +350,24 @@ func (k tekkenLike) match(t *runes, p, end int) int {
 		}
 		return suffix(runWhile(u, end, isW))
 	}
+	// The regex tries each alternative with the optional prefix first.
 	c := t.c[p]
-	prefix := c != '\r' && c != '\n' && !t.is(p, end, fLetter|fNumber)
+	prefix := c != '\r' && c != '\n' && !t.is(p, end, fLetter|fNumber) && p+1 < end
 	if prefix {
-		// Without the prefix both alternatives fail at p (not a letter).
 		if e := alt1(p + 1); e >= 0 {
 			return e
 		}
+	}
+	if e := alt1(p); e >= 0 {
+		return e
+	}
+	if prefix {
 		if e := alt2(p + 1); e >= 0 {
 			return e
 		}
-	} else {
-		if e := alt1(p); e >= 0 {
-			return e
-		}
-		if e := alt2(p); e >= 0 {
-			return e
-		}
+	}
+	if e := alt2(p); e >= 0 {
+		return e
 	}
 	if t.is(p, end, fNumber) {
 		return matchNumbers(k.digits)(t, p, end)

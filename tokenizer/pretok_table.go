@@ -87,6 +87,17 @@ var preTypes = func() map[string]*preType {
 		"tekken")
 	add(&preType{splitters: []splitter{regexSplitter(tekkenLike{contractions: true, digits: 3}.match)}, keepSpaces: true},
 		"gpt-4o", "llama4", "kanana2", "talkie", "minimax-m2")
+	add(&preType{splitters: []splitter{splitAfmoeDigits, regexSplitter(matchWideRun(afmoeRanges)), regexSplitter(deepseekV3Like{}.match)}, keepSpaces: true},
+		"afmoe")
+	add(&preType{splitters: []splitter{regexSplitter(matchYoutuCJK), regexSplitter(tekkenLike{flat: true, contractions: true, digits: 1}.match)}, keepSpaces: true, ignoreMerges: true},
+		"youtu")
+	add(&preType{splitters: []splitter{regexSplitter(tekkenLike{marks: true, contractions: true, digits: 3}.match)}, keepSpaces: true, ignoreMerges: true},
+		"granite-embed-multi-97m")
+	add(&preType{splitters: []splitter{regexSplitter(matchTinyAyaDigits), regexSplitter(tekkenLike{flat: true, contractions: true, digits: 3}.match)}, keepSpaces: true},
+		"tiny_aya", "cohere2moe")
+	add(&preType{splitters: []splitter{regexSplitter(matchExaoneMoE)}}, "exaone-moe")
+	add(&preType{splitters: []splitter{regexSplitter(matchSentinel), regexSplitter(matchImage), regexSplitter(matchChameleonSpaces), spNum1, regexSplitter(matchChameleonPunct), spGPT2}, keepSpaces: true, addBOS: true},
+		"chameleon")
 	return m
 }()
 

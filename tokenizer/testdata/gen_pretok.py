@@ -67,6 +67,21 @@ JAIS2 = (CONTR + r"|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]
          r"|\s{512}(?!\S)|\s{256}(?!\S)|\s{128}(?!\S)|\s{64}(?!\S)|\s{32}(?!\S)|\s{16}(?!\S)"
          r"|\s{8}(?!\S)|\s{4}(?!\S)|\s{1,2}(?!\S)|\s{1}")
 
+AFMOE_CJK = ("[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff\u3040-\u309f\u30a0-\u30ff\uff65-\uff9f\u2f00-\u2fdf"
+             "\u0e40-\u0e7f\u0e80-\u0eff\u1780-\u17ff\u1000-\u109f\uaa60-\uaa7f\ua9e0-\ua9ff\uac00-\ud7af\u1100-\u11ff]+")
+YOUTU_CJK = ("[\uac00-\ud7a3\u3131-\u318e]+|[\uff01\u2026\u201c\u201d\u2018\u2019\u2014\uff1a\uff1b\uff0c\u3001-\u303f\ufe30-\ufe4f]+"
+             "|[\u3105-\u312f]+|[\u4e00-\u9fa5\u3040-\u309f\u30a0-\u30ff]+")
+CASED = (r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+" + CONTR + "?"
+         r"|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*" + CONTR + "?")
+WS_TAIL = r"| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"
+GRANITE = (r"[^\r\n\p{L}\p{N}]?((?=[\p{L}\p{M}])([^a-z]))*((?=[\p{L}\p{M}])([^A-Z]))+" + CONTR + "?"
+           r"|[^\r\n\p{L}\p{N}]?((?=[\p{L}\p{M}])([^a-z]))+((?=[\p{L}\p{M}])([^A-Z]))*" + CONTR + "?"
+           r"|\p{N}{1,3}" + WS_TAIL)
+EXAONE_MOE = (CONTR + r"|[^\r\n\p{L}\p{N}]?(?:\p{L}\p{M}*(?: \p{L}\p{M}*)*)+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]?"
+              r"|\s*[\r\n]|\s+(?!\S)|\s+")
+CHAMELEON = [r"<sentinel:[0-9]+>", r"(IMGIMG)((A|B|C|D|E|F|G|H|I){1,4})Z", r"([\t\n]|    |  )", r"\p{N}",
+             r"[\p{P}!-/:-@\[-`{-~]", GPT2]
+
 # Representative tokenizer.ggml.pre names and their expression lists.
 VARIANTS = {
     "default": [r"[\p{P}\$\+<=>\^~\|]+", GPT2, r"\p{N}+", r"[0-9][0-9][0-9]"],
@@ -91,6 +106,12 @@ VARIANTS = {
     "viking": [PORO, r"\p{N}"],
     "tekken": [TEKKEN],
     "gpt-4o": [GPT4O],
+    "afmoe": ["AFMOE_DIGITS", AFMOE_CJK, DSV3],
+    "youtu": [YOUTU_CJK, CASED + r"|\p{N}" + WS_TAIL],
+    "tiny_aya": [r"\d{1,3}(?=(?:\d{3})*\b)", CASED + r"|\p{N}{1,3}" + WS_TAIL],
+    "granite-embed-multi-97m": [GRANITE],
+    "exaone-moe": [EXAONE_MOE],
+    "chameleon": CHAMELEON,
 }
 
 # llama.cpp's k_ucat_cpt and k_ucat_map.
@@ -163,12 +184,43 @@ def split_once(text_view, expr, offsets):
     return res
 
 
+def split_afmoe_digits(text, offsets):
+    """llama.cpp's unicode_regex_split_custom_afmoe, which is not a regex:
+    digit runs split into len%3 digits then threes, each group taking the
+    text since the previous group with it."""
+    res, start = [], 0
+    for off in offsets:
+        end, prev, p = start + off, start, start
+        while p < end:
+            if not CAT_RE["N"].match(text[p]):
+                p += 1
+                continue
+            q = p
+            while q < end and CAT_RE["N"].match(text[q]):
+                q += 1
+            cur = p
+            r = (q - p) % 3
+            if r:
+                res.append(cur + r - prev)
+                prev = cur = cur + r
+            while cur < q:
+                res.append(cur + 3 - prev)
+                prev = cur = cur + 3
+            p = q
+        if prev < end:
+            res.append(end - prev)
+        start = end
+    return res
+
+
 def pretokenize(text, exprs):
     collapsed = "".join(collapse_char(ch) for ch in text)
     wide = "".join("\x0b" if ord(ch) > 127 and ord(ch) in WHITESPACE else ch for ch in text)
     offsets = [len(text)] if text else []
     for e in exprs:
-        if "\\p{" in e:
+        if e == "AFMOE_DIGITS":
+            offsets = split_afmoe_digits(text, offsets)
+        elif "\\p{" in e:
             offsets = split_once(collapsed, collapse_regex(e), offsets)
         else:
             # std::regex's $ (no multiline) is end of input only.
@@ -204,6 +256,11 @@ OWN_CASES = [
     "\u0391\u03b8\u03ae\u03bd\u03b1 \u1f08\u03b8\u1fc6\u03bd\u03b1\u03b9 \u2126\u212a \u0394\u03b5\u03bb\u03c4\u03b1",
     "\uff21\uff22\uff23\uff41\uff42 \uff11\uff12\uff13 \uff01\uff1f",
     "x/\n/y a/\r\n b//\n",
+    "<sentinel:12> IMGIMGABZ IMGIMGABCDEZ IMGIMGZ <sentinel:x>", "a\t\tb    c  d   e     f",
+    "1234abc 12345 9999_ 123\u00e9 1,234,567 v1.2.3 x_12", "\u0e2a\u0e27\u0e31\u0e2a\u0e14\u0e35 \u1781\u17d2\u1798\u17c2\u179a \u1019\u103c\u1014\u103a\u1019\u102c \uff71\uff72 \u3131\u314f \u3105\u3106",
+    "\uff01\uff1f\u2026\u201c\u201d\u3001\u3002\ufe30 \u2014\u2014",
+    "Hello world foo  bar baz\u0301 qu\u0300x 3 dogs",
+    "ab12 x1234 12 a123456b",
     " ".join(["word"] * 3) + "   ",
     "MixedCASEWordsAndXMLHttpRequest getHTTPResponse",
     "\u00b5m \u00b5\u00c0\u00d7\u00f7",
