@@ -40,7 +40,7 @@ func TestAllocBound(t *testing.T) {
 		{"metadata count filling the file", pad(newFile(3, 0, (size-24)/minKVSize).kv("", 99)), false},
 		{"tensor count filling the file", pad(newFile(3, (size-24)/minTensorSize, 0).str("x").u32(9)), false},
 		{"array of 2^60 strings", pad(withKVPrefix().arr(TypeString, 1<<60)), false},
-		{"array of strings filling the file", pad(withKVPrefix().arr(TypeString, (size-100)/8).u64(1<<40)), false},
+		{"array of strings filling the file", pad(withKVPrefix().arr(TypeString, (size-100)/8).u64(1 << 40)), false},
 		{"array of uint64 filling the file", pad(withKVPrefix().arr(TypeUint64, size/8)), false},
 		{"string longer than the file", pad(newFile(3, 0, 1).kv("k", TypeString).u64(size)), false},
 		{"nested arrays each claiming the file", func() []byte {
