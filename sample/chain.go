@@ -17,6 +17,16 @@ const (
 
 	// sortBelow is the range size under which selectMass sorts instead of partitioning.
 	sortBelow = 24
+
+	// nucleusBuckets histogram the probability mass by distance below the best logit,
+	// over (negligibleLogit, 0]: 0.044 nats a bucket, fine enough that the one bucket
+	// the nucleus ends in holds few tokens, and 8 KiB, small enough to stay in L1.
+	nucleusBuckets = 1024
+	bucketScale    = nucleusBuckets / -negligibleLogit
+
+	// drawBlock is how many weights share one partial sum, so that the draw scans
+	// V/drawBlock sums and then one block instead of V weights.
+	drawBlock = 256
 )
 
 // filter runs top-k, top-p and min-p over the penalized logits src. It returns all ==
@@ -79,7 +89,7 @@ func (s *Sampler) filter(src []float32) (all bool, m float32, err error) {
 		s.w = grow(s.w, len(s.cand))
 		z := 0.0
 		for i, cd := range s.cand {
-			s.w[i] = math.Exp(float64(cd.v) - top)
+			s.w[i] = expNeg(float64(cd.v) - top)
 			z += s.w[i]
 		}
 		s.cand = s.cand[:selectMass(s.cand, s.w, float64(p.TopP)*z)]
@@ -142,22 +152,61 @@ func maxCand(c []cand) float32 {
 	return m
 }
 
-// nucleusAll is top-p over the whole vocabulary, whose finite best logit is m: one pass
-// takes the weights (temperature 1) and the total, then selectMass finds the nucleus in
-// linear expected time without sorting it.
+// nucleusAll is top-p over the whole vocabulary, whose finite best logit is m, without
+// sorting it. One pass takes the total mass and a histogram of it by distance below m;
+// the buckets above the one where the running mass reaches p·total are wholly in the
+// nucleus, and a second pass gathers them, then the boundary bucket's tokens, among which
+// selectMass finds the rest. Equal logits share a bucket, so ties still go by id.
 func (s *Sampler) nucleusAll(src []float32, m float32, p float32) []cand {
 	top := float64(m)
-	s.cand, s.w = s.cand[:0], s.w[:0]
+	mass := &s.buckets
+	*mass = [nucleusBuckets]float64{}
 	z := 0.0
-	for i, v := range src {
+	for _, v := range src {
 		if d := float64(v) - top; d > negligibleLogit {
-			w := math.Exp(d)
-			s.cand = append(s.cand, cand{v: v, id: int32(i)})
-			s.w = append(s.w, w)
+			w := expNeg(d)
 			z += w
+			mass[bucketOf(d)] += w
 		}
 	}
-	return s.cand[:selectMass(s.cand, s.w, float64(p)*z)]
+	target := float64(p) * z
+	edge, above := -1, 0.0
+	for b, bm := range mass {
+		if above+bm >= target {
+			edge = b
+			break
+		}
+		above += bm
+	}
+	if edge < 0 {
+		// Rounding kept the buckets' sum short of p·z: every token is in.
+		edge = nucleusBuckets
+	}
+	// Tokens of buckets before edge go to the front of s.cand; those of edge to s.edge.
+	s.cand, s.edge = s.cand[:0], s.edge[:0]
+	for i, v := range src {
+		if d := float64(v) - top; d > negligibleLogit {
+			switch b := bucketOf(d); {
+			case b < edge:
+				s.cand = append(s.cand, cand{v: v, id: int32(i)})
+			case b == edge:
+				s.edge = append(s.edge, cand{v: v, id: int32(i)})
+			}
+		}
+	}
+	s.w = grow(s.w, len(s.edge))
+	for i, cd := range s.edge {
+		s.w[i] = expNeg(float64(cd.v) - top)
+	}
+	k := selectMass(s.edge, s.w, target-above)
+	s.cand = append(s.cand, s.edge[:k]...)
+	return s.cand
+}
+
+// bucketOf maps d in (negligibleLogit, 0] to its histogram bucket; better tokens get
+// lower buckets.
+func bucketOf(d float64) int {
+	return min(int(-d*bucketScale), nucleusBuckets-1)
 }
 
 // selectMass reorders c and its weights w together so that c[:k] holds the smallest
@@ -229,63 +278,86 @@ func selectMass(c []cand, w []float64, target float64) int {
 func (s *Sampler) drawCand(u float64) int32 {
 	c := s.cand
 	top, invT := float64(maxCand(c)), 1/float64(s.p.Temperature)
-	s.w = grow(s.w, len(c))
+	w := grow(s.w, len(c))
+	s.w = w
+	s.blk = grow(s.blk, (len(c)+drawBlock-1)/drawBlock)
 	z := 0.0
-	for i, cd := range c {
-		w := 0.0
-		if d := (float64(cd.v) - top) * invT; d > negligibleLogit {
-			w = math.Exp(d)
+	for b := range s.blk {
+		lo := b * drawBlock
+		bs := 0.0
+		for i, cd := range c[lo:min(lo+drawBlock, len(c))] {
+			wi := 0.0
+			if d := (float64(cd.v) - top) * invT; d > negligibleLogit {
+				wi = expNeg(d)
+			}
+			w[lo+i] = wi
+			bs += wi
 		}
-		s.w[i] = w
-		z += w
+		s.blk[b] = bs
+		z += bs
 	}
-	// The scan adds the same weights in the same order, so it ends at z exactly and the
-	// first cumulative sum above u·z < z exists; a zero weight never passes the test.
-	target := u * z
-	cum := 0.0
-	last := 0
-	for i, w := range s.w {
-		if w == 0 {
-			continue
-		}
-		cum += w
-		if cum > target {
-			return c[i].id
-		}
-		last = i
-	}
-	return c[last].id // u·z rounded up to z
+	return c[pick(w, s.blk, u*z)].id
 }
 
 // drawAll picks a token of src, whose finite maximum is m, with probability softmax(v/T):
 // the path with no filter, one exponential per non-negligible token.
 func (s *Sampler) drawAll(src []float32, m float32, u float64) int32 {
 	top, invT := float64(m), 1/float64(s.p.Temperature)
-	s.wAll = grow(s.wAll, len(src))
-	w := s.wAll
+	w := grow(s.w, len(src))
+	s.w = w
+	s.blk = grow(s.blk, (len(src)+drawBlock-1)/drawBlock)
 	z := 0.0
-	for i, v := range src {
-		wi := float32(0)
-		if d := (float64(v) - top) * invT; d > negligibleLogit {
-			wi = float32(math.Exp(d))
+	for b := range s.blk {
+		lo := b * drawBlock
+		bs := 0.0
+		for i, v := range src[lo:min(lo+drawBlock, len(src))] {
+			wi := 0.0
+			if d := (float64(v) - top) * invT; d > negligibleLogit { // NaN fails too
+				wi = expNeg(d)
+			}
+			w[lo+i] = wi
+			bs += wi
 		}
-		w[i] = wi
-		z += float64(wi)
+		s.blk[b] = bs
+		z += bs
 	}
-	target := u * z
+	return int32(pick(w, s.blk, u*z))
+}
+
+// pick returns the first index whose running weight exceeds target, for weights w
+// (not all zero) whose drawBlock-sized blocks sum to blk, and target = u·Σblk with u in
+// [0, 1). It scans the block sums, then one block. A zero weight is never picked: when
+// rounding leaves the running sum short of target, the last positive weight is.
+func pick(w, blk []float64, target float64) int {
 	cum := 0.0
-	last := 0
-	for i, wi := range w {
-		if wi == 0 {
+	for b, bs := range blk {
+		if cum+bs <= target && b < len(blk)-1 {
+			cum += bs
 			continue
 		}
-		cum += float64(wi)
-		if cum > target {
-			return int32(i)
+		last := -1
+		lo := b * drawBlock
+		for i, wi := range w[lo:min(lo+drawBlock, len(w))] {
+			if wi == 0 {
+				continue
+			}
+			cum += wi
+			last = lo + i
+			if cum > target {
+				return last
+			}
 		}
-		last = i
+		if last >= 0 {
+			return last
+		}
+		break // the last block is all zero
 	}
-	return int32(last)
+	for i := len(w) - 1; i > 0; i-- {
+		if w[i] > 0 {
+			return i
+		}
+	}
+	return 0
 }
 
 // topK returns, in buf's storage, the k (1 <= k <= len(x)) best tokens of x, best first:

@@ -53,7 +53,7 @@ func Logprobs(logits []float32, id int32, top int) (float32, []TokenLogprob, err
 		z := 0.0
 		for _, v := range logits {
 			if v == v { // exp(NaN) would poison the sum; NaN is -Inf
-				z += math.Exp(float64(v) - top)
+				z += expNeg(float64(v) - top)
 			}
 		}
 		lse := top + math.Log(z)

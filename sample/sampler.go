@@ -15,18 +15,20 @@
 // logits; the filters cannot change it because each keeps the most likely token.
 //
 // Cost on a vocabulary of V tokens, with no sort of the vocabulary anywhere: top-k up to
-// 4096 is a bounded heap (one comparison per token that does not beat the k-th best);
-// a larger top-k, and top-p without top-k, are a quickselect steered by probability mass,
-// linear in expected time, where llama.cpp sorts a 256-token cap and falls back to a full
-// sort; min-p is one pass. Top-p without top-k, and the draw when no filter is set, take
-// one exponential per token (skipping those more than 45 nats below the best). Penalties
-// cost one copy of the logits when they touch any token (Sample never writes the caller's
-// slice).
+// 4096 is a bounded heap (one comparison per token that does not beat the k-th best),
+// and a larger one a quickselect; top-p without top-k histograms the probability mass by
+// logit (llama.cpp buckets logits too, then sorts a 256-token cap and falls back to a
+// full sort), takes every bucket above the nucleus' edge and selects only within the edge
+// bucket; min-p is one pass. Top-p without top-k, and the draw when no filter is set, take
+// one exponential per token (skipping those more than 45 nats below the best); the draw
+// then scans block sums, not every weight. Penalties cost one copy of the logits when
+// they touch any token (Sample never writes the caller's slice).
 //
-// Reproducibility: the generator is specified in this package (xoshiro256**), so a seed
-// gives the same stream everywhere. The arithmetic is plain IEEE float64 apart from
-// math.Exp and math.Log, whose last bit may differ between architectures; that can change
-// a token only when the uniform draw lands within about 1e-16 of a boundary.
+// Reproducibility: the generator (xoshiro256**) and the exponential are written in this
+// package, so a seed gives the same stream and the same weights everywhere. The one
+// library call left is math.Log for min-p's threshold, whose last bit may differ between
+// architectures; that can change a token only when a logit lies within about 1e-16 of
+// the threshold.
 //
 // The package knows nothing of models or tokenizers; it imports only the standard library.
 package sample
@@ -66,10 +68,12 @@ type Sampler struct {
 	head    int
 
 	// Scratch reused across calls, so that Sample does not allocate once warm.
-	work []float32 // penalized copy of the logits
-	cand []cand    // surviving candidates
-	w    []float64 // weights of cand
-	wAll []float32 // weights of every token, when no filter cut anything
+	work    []float32 // penalized copy of the logits
+	cand    []cand    // surviving candidates
+	edge    []cand    // top-p: the tokens of the bucket where the nucleus ends
+	w       []float64 // weights of cand, edge, or every token
+	blk     []float64 // sums of w by drawBlock
+	buckets [nucleusBuckets]float64
 }
 
 type entry struct {
