@@ -1,0 +1,172 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/tern-llm/tern/gguf"
+	"github.com/tern-llm/tern/internal/testdata"
+	"github.com/tern-llm/tern/sample"
+	"github.com/tern-llm/tern/tokenizer"
+)
+
+// refCase is one prompt of stories260K/reference.json, made by llama.cpp.
+type refCase struct {
+	Prompt    string  `json:"prompt"`
+	PromptIDs []int32 `json:"prompt_ids"`
+	Greedy    []int32 `json:"greedy_ids"`
+	Text      string  `json:"greedy_text"`
+}
+
+func readReference(t *testing.T) map[string][]refCase {
+	t.Helper()
+	data, err := os.ReadFile(testdata.Path(t, "stories260K", "reference.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref struct {
+		Cases map[string][]refCase `json:"cases"`
+	}
+	if err := json.Unmarshal(data, &ref); err != nil {
+		t.Fatal(err)
+	}
+	return ref.Cases
+}
+
+// testIO returns a stdio over buffers.
+func testIO(stdin string) (stdio, *bytes.Buffer, *bytes.Buffer) {
+	var out, errb bytes.Buffer
+	return stdio{in: strings.NewReader(stdin), out: &out, err: &errb}, &out, &errb
+}
+
+// TestRunGreedyMatchesLlamaCpp runs `tern run -n 64 --temp 0` on every
+// prompt of the F32 stories model and compares what it prints with the
+// text of llama.cpp's 64 greedy tokens.
+func TestRunGreedyMatchesLlamaCpp(t *testing.T) {
+	path := testdata.Path(t, "stories260K", "stories260K-f32.gguf")
+	cases := readReference(t)["stories260K-f32.gguf"]
+	if len(cases) != 6 {
+		t.Fatalf("%d reference prompts, want 6", len(cases))
+	}
+	tok := stories260KTokenizer(t)
+	for _, c := range cases {
+		// The reference texts lack a final newline that their ids have (the
+		// generator trimmed it): "She was very happy because" ends with
+		// <0x0A>. tern prints every token.
+		want := c.Text
+		if last := c.Greedy[len(c.Greedy)-1]; string(tok.TokenPiece(last)) == "\n" && !strings.HasSuffix(want, "\n") {
+			want += "\n"
+		}
+		o := runOptions{model: path, prompt: c.Prompt, maxTokens: 64, threads: 1, parseSpecial: true,
+			sampling: sample.Params{Temperature: 0, TopK: defaultTopK, TopP: defaultTopP, MinP: defaultMinP, RepeatPenalty: defaultRepeat}}
+		io, out, _ := testIO("")
+		if err := runGenerate(context.Background(), o, io); err != nil {
+			t.Fatalf("%q: %v", c.Prompt, err)
+		}
+		if out.String() != want {
+			t.Errorf("prompt %q:\n got %q\nwant %q", c.Prompt, out.String(), want)
+		}
+	}
+}
+
+// TestRunCommandLine goes through Main: flags after the arguments, the
+// prompt from stdin, --echo, and the stats line.
+func TestRunCommandLine(t *testing.T) {
+	path := testdata.Path(t, "stories260K", "stories260K-f32.gguf")
+	ref := readReference(t)["stories260K-f32.gguf"][0] // "Once upon a time"
+	want16 := greedyPrefix(t, ref, 16)
+	cases := []struct {
+		name    string
+		args    []string
+		stdin   string
+		wantOut string
+		wantErr string // in stderr
+	}{
+		{"flags after", []string{"run", path, ref.Prompt, "-n", "16", "--temp", "0", "--threads", "1"}, "", want16, ""},
+		{"flags before", []string{"run", "--max-tokens=16", "-temp=0", path, ref.Prompt}, "", want16, ""},
+		{"stdin", []string{"run", "-n", "16", "--temp", "0", path}, ref.Prompt + "\n", want16, ""},
+		{"echo", []string{"run", "-n", "16", "--temp", "0", "--echo", path, ref.Prompt}, "", ref.Prompt + want16, ""},
+		{"verbose", []string{"run", "-n", "16", "--temp", "0", "-v", "--seed", "5", path, ref.Prompt}, "", want16, "generation: 16 tokens"},
+		{"zero tokens", []string{"run", "-n", "0", path, ref.Prompt}, "", "", ""},
+		// 5 prompt tokens and 3 generated ones fill 8; the 4th is sampled from them.
+		{"context end", []string{"run", "--temp", "0", "--ctx", "8", "-v", path, ref.Prompt}, "", greedyPrefix(t, ref, 4), "end of the context (8 tokens"},
+	}
+	for _, c := range cases {
+		io, out, errb := testIO(c.stdin)
+		if code := Main(context.Background(), c.args, io); code != exitOK {
+			t.Errorf("%s: exit %d, stderr %q", c.name, code, errb.String())
+			continue
+		}
+		if out.String() != c.wantOut {
+			t.Errorf("%s: printed %q, want %q", c.name, out.String(), c.wantOut)
+		}
+		if !strings.Contains(errb.String(), c.wantErr) {
+			t.Errorf("%s: stderr %q, want it to contain %q", c.name, errb.String(), c.wantErr)
+		}
+	}
+}
+
+// greedyPrefix is the text of the first n of llama.cpp's greedy tokens:
+// their pieces, as the vocabulary spells them.
+func greedyPrefix(t *testing.T, c refCase, n int) string {
+	t.Helper()
+	tok := stories260KTokenizer(t)
+	var b strings.Builder
+	for _, id := range c.Greedy[:n] {
+		b.Write(tok.TokenPiece(id))
+	}
+	if !strings.HasPrefix(c.Text, b.String()) {
+		t.Fatalf("the pieces of %d greedy ids, %q, do not begin the greedy text %q", n, b.String(), c.Text)
+	}
+	return b.String()
+}
+
+func stories260KTokenizer(t *testing.T) *tokenizer.Tokenizer {
+	t.Helper()
+	f, err := gguf.Open(testdata.Path(t, "stories260K", "stories260K-f32.gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close() // the tokenizer copies what it needs
+	tok, err := tokenizer.FromGGUF(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// TestRunSampling: a seed makes sampling reproducible; another seed (very
+// likely) gives another text.
+func TestRunSampling(t *testing.T) {
+	path := testdata.Path(t, "stories260K", "stories260K-f32.gguf")
+	outs := map[string]string{}
+	for _, seed := range []string{"1", "1", "2"} {
+		io, out, errb := testIO("")
+		if code := Main(context.Background(), []string{"run", "-n", "24", "--seed", seed, "--temp", "1.5", "--top-k", "0", "--top-p", "1", "--min-p", "0", path, "Once upon a time"}, io); code != exitOK {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+		if prev, ok := outs[seed]; ok && prev != out.String() {
+			t.Errorf("seed %s: %q, then %q", seed, prev, out.String())
+		}
+		outs[seed] = out.String()
+	}
+	if outs["1"] == outs["2"] {
+		t.Errorf("seeds 1 and 2 both gave %q", outs["1"])
+	}
+}
+
+// TestRunCancel: a cancelled context stops generation with the
+// interrupted status.
+func TestRunCancel(t *testing.T) {
+	path := testdata.Path(t, "stories260K", "stories260K-f32.gguf")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	io, _, errb := testIO("")
+	if code := Main(ctx, []string{"run", path, "Once upon a time"}, io); code != exitInterrupted {
+		t.Errorf("exit %d, want %d; stderr %q", code, exitInterrupted, errb.String())
+	}
+}
