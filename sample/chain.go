@@ -22,7 +22,7 @@ const (
 	// over (negligibleLogit, 0]: 0.044 nats a bucket, fine enough that the one bucket
 	// the nucleus ends in holds few tokens, and 8 KiB, small enough to stay in L1.
 	nucleusBuckets = 1024
-	bucketScale    = nucleusBuckets / -negligibleLogit
+	bucketScale    = float64(nucleusBuckets) / -negligibleLogit
 
 	// drawBlock is how many weights share one partial sum, so that the draw scans
 	// V/drawBlock sums and then one block instead of V weights.
