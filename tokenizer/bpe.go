@@ -33,9 +33,8 @@ type bpeState struct {
 // rank; a final symbol that is not a token becomes its one-byte tokens
 // where they exist (llama.cpp drops the others).
 func (s *bpeState) tokenize(text string, out []int32) []int32 {
-	t := s.t
 	s.r.reset(text)
-	s.offs = split(&s.r, t.pret.splitters, s.offs, s.tmp)
+	s.offs = split(&s.r, s.t.pret.splitters, s.offs, s.tmp)
 	start := 0
 	for _, n := range s.offs {
 		s.scratch = s.scratch[:0]
@@ -43,40 +42,40 @@ func (s *bpeState) tokenize(text string, out []int32) []int32 {
 			s.scratch = appendCpt(s.scratch, c)
 		}
 		start += n
-		s.word = s.word[:0]
-		for _, b := range s.scratch {
-			s.word = append(s.word, byteRuneStrings[b]...)
-		}
-		out = s.merge(string(s.word), out)
+		out = s.merge(s.scratch, out)
 	}
 	return out
 }
 
-// merge runs the BPE merges over one byte-encoded word.
-func (s *bpeState) merge(word string, out []int32) []int32 {
+// encodeWord appends the byte-level (GPT-2) encoding of raw to dst.
+func encodeWord(dst, raw []byte) []byte {
+	for _, b := range raw {
+		dst = append(dst, byteRuneStrings[b]...)
+	}
+	return dst
+}
+
+// merge runs the BPE merges over one word, given as its raw bytes. Each
+// byte is one symbol (one code point of the byte-level text), whose token
+// is byteTok; spans and lengths count raw bytes.
+func (s *bpeState) merge(raw []byte, out []int32) []int32 {
 	t := s.t
 	if t.ignoreMerges {
-		if id, ok := t.ids[word]; ok {
+		s.word = encodeWord(s.word[:0], raw)
+		if id, ok := t.ids[string(s.word)]; ok {
 			return append(out, id)
 		}
 	}
 	s.syms = s.syms[:0]
 	s.symID = s.symID[:0]
 	s.queue = s.queue[:0]
-	for off := 0; off < len(word); {
-		n := min(utf8Len(word[off]), len(word)-off)
-		i := len(s.syms)
+	for i, b := range raw {
 		next := i + 1
-		if off+n == len(word) {
+		if next == len(raw) {
 			next = -1
 		}
-		s.syms = append(s.syms, symbol{prev: i - 1, next: next, off: off, n: n})
-		id, ok := t.ids[word[off:off+n]]
-		if !ok {
-			id = null
-		}
-		s.symID = append(s.symID, id)
-		off += n
+		s.syms = append(s.syms, symbol{prev: i - 1, next: next, off: i, n: 1})
+		s.symID = append(s.symID, t.byteTok[b])
 	}
 	for i := 1; i < len(s.syms); i++ {
 		s.tryAdd(i-1, i)
@@ -107,9 +106,9 @@ func (s *bpeState) merge(word string, out []int32) []int32 {
 			out = append(out, id)
 			continue
 		}
-		piece := word[sym.off : sym.off+sym.n]
-		for j := 0; j < len(piece); j++ {
-			if id, ok := t.ids[piece[j:j+1]]; ok {
+		s.word = encodeWord(s.word[:0], raw[sym.off:sym.off+sym.n])
+		for j := range s.word {
+			if id, ok := t.ids[string(s.word[j:j+1])]; ok {
 				out = append(out, id)
 			}
 		}
@@ -117,8 +116,6 @@ func (s *bpeState) merge(word string, out []int32) []int32 {
 	return out
 }
 
-// tryAdd queues the merge of symbols left and right if there is one. Only
-// tokens take part in merges, so a symbol that is not a token never merges.
 func (s *bpeState) tryAdd(left, right int) {
 	if left == -1 || right == -1 {
 		return

@@ -102,7 +102,8 @@ func (t *Tokenizer) Encode(text string, addSpecial, parseSpecial bool) []int32 {
 		if addSpecial && t.addBOS {
 			out = append(out, t.bos)
 		}
-		s := spmState{t: t}
+		s := t.spmPool.Get().(*spmState)
+		defer t.spmPool.Put(s)
 		prevSpecial := true
 		for _, f := range frags {
 			if f.token != null {
@@ -124,7 +125,8 @@ func (t *Tokenizer) Encode(text string, addSpecial, parseSpecial bool) []int32 {
 		if addSpecial && t.addBOS {
 			out = append(out, t.bos)
 		}
-		s := bpeState{t: t}
+		s := t.bpePool.Get().(*bpeState)
+		defer t.bpePool.Put(s)
 		for _, f := range frags {
 			if f.token != null {
 				out = append(out, f.token)

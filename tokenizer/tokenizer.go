@@ -18,6 +18,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/tern-llm/tern/gguf"
 )
@@ -81,6 +82,8 @@ type Tokenizer struct {
 	ignoreMerges            bool
 	cleanSpaces             bool
 	lowercase, stripAccents bool // BERT normalizer
+
+	spmPool, bpePool sync.Pool // reused encoding scratch (*spmState, *bpeState)
 }
 
 // Metadata keys.
@@ -179,6 +182,8 @@ func FromGGUF(f *gguf.File) (*Tokenizer, error) {
 	t.detectSpecial()
 	t.buildCaches()
 	t.applyModelAttrs(f)
+	t.spmPool.New = func() any { return &spmState{t: t} }
+	t.bpePool.New = func() any { return &bpeState{t: t} }
 	return t, nil
 }
 
