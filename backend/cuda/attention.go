@@ -1,0 +1,142 @@
+package cuda
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/tern-llm/tern/backend"
+	"github.com/tern-llm/tern/quant"
+)
+
+// batchCache keeps the device copy of the last batch staged, so the ops of
+// one step (RoPE, StoreKV and Attention of every layer) upload it once.
+// It is reused only while its host copy equals the batch being asked for
+// and the staging ring has not wrapped since.
+type batchCache struct {
+	flat  []int32
+	epoch int
+	ptr   devBatch
+	valid bool
+}
+
+// devBatch points into a staged batch: pos[n], seq[n], slots[n],
+// tstart[len(Tables)+1], tables (the layout attention.cu reads as meta).
+type devBatch struct {
+	pos, seq, slots uint64
+	n, nseq         int
+}
+
+// stageBatch returns the device copy of b. The caller holds the context.
+func (d *Device) stageBatch(b *backend.Batch) (devBatch, error) {
+	n := len(b.Pos)
+	flat := make([]int32, 0, 3*n+len(b.Tables)+1)
+	flat = append(flat, b.Pos...)
+	for _, s := range [2][]int32{b.Seq, b.Slots} {
+		if len(s) == n {
+			flat = append(flat, s...)
+		} else { // absent where the op does not need it (checked by ops that do)
+			flat = append(flat, make([]int32, n)...)
+		}
+	}
+	start := int32(0)
+	for _, t := range b.Tables {
+		flat = append(flat, start)
+		start += int32(len(t))
+	}
+	flat = append(flat, start)
+	for _, t := range b.Tables {
+		flat = append(flat, t...)
+	}
+	c := &d.batch
+	if c.valid && c.epoch == d.stage.epoch && slices.Equal(c.flat, flat) {
+		return c.ptr, nil
+	}
+	p, err := d.put(flat)
+	if err != nil {
+		c.valid = false
+		return devBatch{}, err
+	}
+	c.flat, c.epoch, c.valid = flat, d.stage.epoch, true
+	c.ptr = devBatch{pos: p, seq: p + uint64(4*n), slots: p + uint64(8*n), n: n, nseq: len(b.Tables)}
+	return c.ptr, nil
+}
+
+// Attention runs causal attention for each (token, head) pair over the
+// token's sequence so far.
+func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *backend.Batch) error {
+	hd, nh, nkv := a.HeadDim, a.Heads, a.KVHeads
+	n := q.Rows
+	if nkv <= 0 || nh%nkv != 0 || q.Cols != nh*hd || out.Rows != n || out.Cols != nh*hd ||
+		kc.Cols != nkv*hd || vc.Cols != nkv*hd || kc.Rows != vc.Rows || kc.Type != vc.Type {
+		return fmt.Errorf("cuda: attention %v over q %v, k %v, v %v with %+v", out, q, kc, vc, *a)
+	}
+	if len(b.Pos) != n || len(b.Seq) != n || b.BlockSize <= 0 {
+		return fmt.Errorf("cuda: attention: batch of %d positions for %d rows", len(b.Pos), n)
+	}
+	for i := range n {
+		s, p := int(b.Seq[i]), int(b.Pos[i])
+		if s < 0 || s >= len(b.Tables) || p < 0 || (p+b.BlockSize)/b.BlockSize > len(b.Tables[s]) {
+			return fmt.Errorf("cuda: attention: token %d (sequence %d, position %d) outside its block table", i, s, p)
+		}
+		for _, blk := range b.Tables[s][:p/b.BlockSize+1] {
+			if blk < 0 || (int(blk)+1)*b.BlockSize > kc.Rows {
+				return fmt.Errorf("cuda: attention: block %d outside the %d-row cache", blk, kc.Rows)
+			}
+		}
+	}
+	var epl int
+	switch {
+	case hd <= 32:
+		epl = 1
+	case hd <= 64:
+		epl = 2
+	case hd <= 128:
+		epl = 4
+	case hd <= 256:
+		epl = 8
+	default:
+		return fmt.Errorf("cuda: attention: %w: head size %d (at most 256)", backend.ErrUnsupported, hd)
+	}
+	var kernel string
+	switch kc.Type {
+	case quant.F32:
+		kernel = fmt.Sprintf("attention_f32_%d", epl)
+	case quant.F16:
+		kernel = fmt.Sprintf("attention_f16_%d", epl)
+	default:
+		return fmt.Errorf("cuda: attention: %w: cache type %s", backend.ErrUnsupported, kc.Type)
+	}
+	op, err := d.f32ptr(out)
+	if err != nil {
+		return err
+	}
+	qp, err := d.f32ptr(q)
+	if err != nil {
+		return err
+	}
+	kp, err := d.ptr(kc)
+	if err != nil {
+		return err
+	}
+	vp, err := d.ptr(vc)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return nil
+	}
+	unlock, err := d.enter()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	bp, err := d.stageBatch(b)
+	if err != nil {
+		return err
+	}
+	return d.launch(kernel, dims{uint32(n), uint32(nh), 1}, dims{attWarps * 32, 1, 1}, 0,
+		op, qp, kp, vp, bp.pos, i32(n), i32(bp.nseq), i32(nh), i32(nkv), i32(hd), i32(b.BlockSize), f32(a.Scale))
+}
+
+// attWarps is ATT_WARPS of attention.cu.
+const attWarps = 4

@@ -1,0 +1,309 @@
+// Package cuda is the NVIDIA GPU backend: the op set as CUDA kernels, run
+// through the driver API of libcuda.so.1, which is loaded at run time with
+// purego (no cgo, no CUDA toolkit on users' machines). The kernels are
+// written in CUDA C (kernels/*.cu), compiled to PTX by kernels/build.sh on a
+// machine with the toolkit, committed, and embedded; the driver compiles the
+// PTX for the GPU it finds when a Device is opened.
+//
+// Where there is no driver, New returns an error wrapping ErrNoDevice and
+// the rest of Tern runs without the GPU.
+//
+// Threads: a CUDA context is current per OS thread. Every method that calls
+// the driver locks its goroutine to its OS thread for the call and makes the
+// device's primary context current there (cuCtxSetCurrent is a thread-local
+// store when it already is), so any goroutine may use the Device, one at a
+// time, without a dedicated driver thread and the channel hop it would cost
+// per op. All work goes to one stream, so ops run in the order they are
+// queued; Download and Sync wait for them.
+//
+// It imports backend and quant; tests also import backend/cpu.
+package cuda
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"strings"
+	"unsafe"
+
+	"github.com/tern-llm/tern/backend"
+	"github.com/tern-llm/tern/quant"
+)
+
+// minCompute is the oldest GPU the embedded PTX runs on (see kernels/build.sh).
+const minCompute = 80
+
+// Device is one NVIDIA GPU. It implements backend.Device.
+//
+// A Device is used by one goroutine at a time; Name, Kind and Memory may be
+// called concurrently with the others.
+type Device struct {
+	drv     *driver
+	name    string
+	model   string
+	dev     int32   // CUdevice
+	ctx     uintptr // primary context
+	stream  uintptr // every op and copy is queued here
+	modules []uintptr
+	kernels map[string]uintptr // CUfunction by kernel name
+
+	args *launchArgs // kernel parameter block, pinned
+	pin  runtime.Pinner
+
+	stage   staging // host→device ring for ids and batch tables
+	scratch devMem  // quantized activations for MatMul
+	batch   batchCache
+}
+
+// New opens GPU number ordinal with the embedded kernels.
+func New(ordinal int) (*Device, error) {
+	return open(ordinal, embeddedPTX())
+}
+
+// open opens GPU number ordinal with the given PTX modules (tests pass
+// freshly built ones).
+func open(ordinal int, modules map[string][]byte) (*Device, error) {
+	drv, err := openDriver()
+	if err != nil {
+		return nil, err
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	switch r := drv.raw(fnInit, 0); r {
+	case cuSuccess:
+	case cuErrNoDevice, cuErrInsufficientDrv:
+		return nil, fmt.Errorf("%w: %w", ErrNoDevice, drv.check("cuInit", r))
+	default:
+		return nil, drv.check("cuInit", r)
+	}
+	var count int32
+	if err := drv.call(fnDeviceGetCount, uintptr(unsafe.Pointer(&count))); err != nil {
+		return nil, err
+	}
+	if ordinal < 0 || ordinal >= int(count) {
+		return nil, fmt.Errorf("%w: GPU %d of %d", ErrNoDevice, ordinal, count)
+	}
+	d := &Device{drv: drv, name: fmt.Sprintf("cuda%d", ordinal), kernels: map[string]uintptr{}}
+	if err := drv.call(fnDeviceGet, uintptr(unsafe.Pointer(&d.dev)), uintptr(ordinal)); err != nil {
+		return nil, err
+	}
+	var name [256]byte
+	if err := drv.call(fnDeviceGetName, uintptr(unsafe.Pointer(&name[0])), uintptr(len(name)-1), uintptr(d.dev)); err != nil {
+		return nil, err
+	}
+	d.model = strings.TrimSpace(goString(&name[0]))
+	var major, minor int32
+	if err := drv.call(fnDeviceGetAttr, uintptr(unsafe.Pointer(&major)), attrComputeMajor, uintptr(d.dev)); err != nil {
+		return nil, err
+	}
+	if err := drv.call(fnDeviceGetAttr, uintptr(unsafe.Pointer(&minor)), attrComputeMinor, uintptr(d.dev)); err != nil {
+		return nil, err
+	}
+	if cc := int(major*10 + minor); cc < minCompute {
+		return nil, fmt.Errorf("cuda: %s is compute capability %d.%d; Tern's kernels need %d.%d or newer", d.model, major, minor, minCompute/10, minCompute%10)
+	}
+	if err := drv.call(fnPrimaryCtxRetain, uintptr(unsafe.Pointer(&d.ctx)), uintptr(d.dev)); err != nil {
+		return nil, err
+	}
+	if err := d.init(modules); err != nil {
+		d.close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// init makes the context current and sets up the stream, the kernels and
+// the staging buffers. The caller holds the OS thread.
+func (d *Device) init(modules map[string][]byte) error {
+	if err := d.drv.call(fnCtxSetCurrent, d.ctx); err != nil {
+		return err
+	}
+	if err := d.drv.call(fnStreamCreate, uintptr(unsafe.Pointer(&d.stream)), 0); err != nil {
+		return err
+	}
+	d.args = new(launchArgs)
+	d.pin.Pin(d.args)
+	for i := range d.args.ptrs {
+		d.args.ptrs[i] = uintptr(unsafe.Pointer(&d.args.vals[i]))
+	}
+	for name, ptx := range modules {
+		if err := d.loadModule(name, ptx); err != nil {
+			return err
+		}
+	}
+	return d.stage.init(d, stagingBytes)
+}
+
+// loadModule has the driver compile one PTX module and finds its kernels
+// (every .entry).
+func (d *Device) loadModule(name string, ptx []byte) error {
+	image := make([]byte, len(ptx)+1) // NUL-terminated
+	copy(image, ptx)
+	logBuf := make([]byte, 8192)
+	var pin runtime.Pinner
+	defer pin.Unpin()
+	pin.Pin(&logBuf[0])
+	opts := [2]int32{jitErrorLogBuffer, jitErrorLogBufferSize}
+	vals := [2]uintptr{uintptr(unsafe.Pointer(&logBuf[0])), uintptr(len(logBuf))}
+	var mod uintptr
+	err := d.drv.call(fnModuleLoadDataEx, uintptr(unsafe.Pointer(&mod)), uintptr(unsafe.Pointer(&image[0])),
+		uintptr(len(opts)), uintptr(unsafe.Pointer(&opts[0])), uintptr(unsafe.Pointer(&vals[0])))
+	runtime.KeepAlive(image)
+	if err != nil {
+		if msg := goString(&logBuf[0]); msg != "" {
+			return fmt.Errorf("cuda: module %s: %w: %s", name, err, msg)
+		}
+		return fmt.Errorf("cuda: module %s: %w", name, err)
+	}
+	d.modules = append(d.modules, mod)
+	for _, entry := range ptxEntries(ptx) {
+		cname := append([]byte(entry), 0)
+		var fn uintptr
+		if err := d.drv.call(fnModuleGetFunction, uintptr(unsafe.Pointer(&fn)), mod, uintptr(unsafe.Pointer(&cname[0]))); err != nil {
+			return fmt.Errorf("cuda: module %s: kernel %s: %w", name, entry, err)
+		}
+		if _, dup := d.kernels[entry]; dup {
+			return fmt.Errorf("cuda: kernel %s is defined by two modules", entry)
+		}
+		d.kernels[entry] = fn
+	}
+	return nil
+}
+
+// Close waits for queued work and releases everything the device holds;
+// tensors allocated on it must not be used afterwards.
+func (d *Device) Close() error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if err := d.drv.call(fnCtxSetCurrent, d.ctx); err != nil {
+		return err
+	}
+	err := d.drv.call(fnStreamSynchronize, d.stream)
+	d.close()
+	return err
+}
+
+// close releases what init set up, on the caller's locked thread.
+func (d *Device) close() {
+	if d.ctx == 0 {
+		return
+	}
+	d.drv.raw(fnCtxSetCurrent, d.ctx)
+	d.scratch.free(d)
+	d.stage.free(d)
+	for _, m := range d.modules {
+		d.drv.raw(fnModuleUnload, m)
+	}
+	d.modules = nil
+	if d.stream != 0 {
+		d.drv.raw(fnStreamDestroy, d.stream)
+		d.stream = 0
+	}
+	d.pin.Unpin()
+	d.drv.raw(fnPrimaryCtxRelease, uintptr(d.dev))
+	d.ctx = 0
+}
+
+// enter locks the goroutine to its thread and makes the context current;
+// the caller defers the returned unlock.
+func (d *Device) enter() (unlock func(), err error) {
+	runtime.LockOSThread()
+	if d.ctx == 0 {
+		runtime.UnlockOSThread()
+		return nil, fmt.Errorf("cuda: %s is closed", d.name)
+	}
+	if err := d.drv.call(fnCtxSetCurrent, d.ctx); err != nil {
+		runtime.UnlockOSThread()
+		return nil, err
+	}
+	return runtime.UnlockOSThread, nil
+}
+
+func (d *Device) Name() string       { return d.name }
+func (d *Device) Kind() backend.Kind { return backend.CUDA }
+
+// Model is the GPU's name as the driver reports it ("NVIDIA H100 80GB HBM3").
+func (d *Device) Model() string { return d.model }
+
+// DriverVersion is the CUDA version the driver supports, as 1000·major +
+// 10·minor (12040 for 12.4).
+func (d *Device) DriverVersion() (int, error) {
+	var v int32
+	err := d.drv.call(fnDriverGetVersion, uintptr(unsafe.Pointer(&v)))
+	return int(v), err
+}
+
+// Memory asks the driver for the GPU's free and total memory now.
+func (d *Device) Memory() (free, total uint64, err error) {
+	unlock, err := d.enter()
+	if err != nil {
+		return 0, 0, err
+	}
+	defer unlock()
+	err = d.drv.call(fnMemGetInfo, uintptr(unsafe.Pointer(&free)), uintptr(unsafe.Pointer(&total)))
+	return free, total, err
+}
+
+// Sync waits for every op and copy queued so far.
+func (d *Device) Sync() error {
+	unlock, err := d.enter()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return d.drv.call(fnStreamSynchronize, d.stream)
+}
+
+// maxParams is the most parameters a kernel of the package takes.
+const maxParams = 24
+
+// launchArgs is cuLaunchKernel's parameter block: ptrs[i] points at
+// vals[i], which holds parameter i (a device pointer, or a 4-byte value in
+// its low bytes). It is pinned for the device's lifetime.
+type launchArgs struct {
+	vals [maxParams]uint64
+	ptrs [maxParams]uintptr
+}
+
+// Kernel parameter encodings.
+func i32(v int) uint64     { return uint64(uint32(int32(v))) }
+func i64(v int) uint64     { return uint64(int64(v)) }
+func f32(v float32) uint64 { return uint64(math.Float32bits(v)) }
+
+// dims are launch dimensions.
+type dims struct{ x, y, z uint32 }
+
+// launch queues kernel name on the stream. The caller holds the context
+// (enter).
+func (d *Device) launch(name string, grid, block dims, shared int, params ...uint64) error {
+	fn, ok := d.kernels[name]
+	if !ok {
+		return fmt.Errorf("cuda: no kernel %s in the loaded modules", name)
+	}
+	if len(params) > maxParams {
+		return fmt.Errorf("cuda: kernel %s: %d parameters", name, len(params))
+	}
+	if grid.x == 0 || grid.y == 0 || grid.z == 0 {
+		return nil // nothing to do
+	}
+	copy(d.args.vals[:], params)
+	err := d.drv.call(fnLaunchKernel, fn, uintptr(grid.x), uintptr(grid.y), uintptr(grid.z),
+		uintptr(block.x), uintptr(block.y), uintptr(block.z), uintptr(shared), d.stream,
+		uintptr(unsafe.Pointer(&d.args.ptrs[0])), 0)
+	if err != nil {
+		return fmt.Errorf("cuda: %s: %w", name, err)
+	}
+	return nil
+}
+
+// blocks is the number of size-wide blocks covering n items.
+func blocks(n, size int) uint32 { return uint32((n + size - 1) / size) }
+
+// checkQuant reports whether t is a type this backend stores.
+func checkQuant(t quant.Type) error {
+	switch t {
+	case quant.F32, quant.F16, quant.Q8_0, quant.Q4_0:
+		return nil
+	}
+	return fmt.Errorf("cuda: %w: tensor type %s", backend.ErrUnsupported, t)
+}

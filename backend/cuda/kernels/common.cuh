@@ -1,0 +1,50 @@
+// common.cuh: helpers shared by Tern's CUDA kernels.
+//
+// Conventions: kernels are extern "C" (unmangled names, found by the Go side
+// from the PTX's .entry lines); tensors are row-major; sizes are int,
+// strides and element offsets that can pass 2^31 are long long; device
+// pointers are 8-byte parameters, ints and floats 4-byte ones.
+#pragma once
+#include <cuda_fp16.h>
+#include <stdint.h>
+
+#define FULL_MASK 0xffffffffu
+#define NEG_INF __int_as_float(0xff800000)
+
+__device__ __forceinline__ float warp_sum(float v) {
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(FULL_MASK, v, o);
+    return v;
+}
+
+__device__ __forceinline__ double warp_sum_d(double v) {
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(FULL_MASK, v, o);
+    return v;
+}
+
+__device__ __forceinline__ float warp_max(float v) {
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(FULL_MASK, v, o));
+    return v;
+}
+
+__device__ __forceinline__ float half_to_float(const __half* p) { return __half2float(*p); }
+
+// round_half rounds a float to the nearest F16 value (as the CPU backend
+// converts activations for F16 weights).
+__device__ __forceinline__ float round_half(float x) { return __half2float(__float2half_rn(x)); }
+
+// load16 reads 16 bytes at p: one 16-byte load when p is 16-byte aligned,
+// else eight 2-byte loads (p is always 2-byte aligned: rows of every format
+// have an even size).
+__device__ __forceinline__ int4 load16(const uint8_t* p, bool aligned) {
+    if (aligned) return __ldg((const int4*)p);
+    const uint16_t* h = (const uint16_t*)p;
+    int4 r;
+    r.x = (int)((uint32_t)h[0] | ((uint32_t)h[1] << 16));
+    r.y = (int)((uint32_t)h[2] | ((uint32_t)h[3] << 16));
+    r.z = (int)((uint32_t)h[4] | ((uint32_t)h[5] << 16));
+    r.w = (int)((uint32_t)h[6] | ((uint32_t)h[7] << 16));
+    return r;
+}

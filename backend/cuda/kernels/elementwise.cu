@@ -1,0 +1,137 @@
+// elementwise.cu: embedding gather, RMSNorm, add, SwiGLU, RoPE, KV stores and
+// the Q8_0 quantization of activations. One block per row unless noted; rows
+// are on grid x (no 65535 limit), heads or K/V on grid y.
+#include "common.cuh"
+
+// ---- embedding: dst row i = table row ids[i], dequantized ----
+
+extern "C" __global__ void embed_f32(float* dst, const uint8_t* table, const int* ids, int cols, long long rs) {
+    const float* row = (const float*)(table + (long long)ids[blockIdx.x] * rs);
+    float* o = dst + (long long)blockIdx.x * cols;
+    for (int c = threadIdx.x; c < cols; c += blockDim.x) o[c] = row[c];
+}
+
+extern "C" __global__ void embed_f16(float* dst, const uint8_t* table, const int* ids, int cols, long long rs) {
+    const __half* row = (const __half*)(table + (long long)ids[blockIdx.x] * rs);
+    float* o = dst + (long long)blockIdx.x * cols;
+    for (int c = threadIdx.x; c < cols; c += blockDim.x) o[c] = __half2float(row[c]);
+}
+
+// Q8_0 and Q4_0 rows are in the device layout (layout.go): quants, then F16 scales.
+extern "C" __global__ void embed_q8_0(float* dst, const uint8_t* table, const int* ids, int cols, long long rs) {
+    const int8_t* qs = (const int8_t*)(table + (long long)ids[blockIdx.x] * rs);
+    const __half* sc = (const __half*)(qs + cols);
+    float* o = dst + (long long)blockIdx.x * cols;
+    for (int c = threadIdx.x; c < cols; c += blockDim.x) o[c] = (float)qs[c] * __half2float(sc[c / 32]);
+}
+
+extern "C" __global__ void embed_q4_0(float* dst, const uint8_t* table, const int* ids, int cols, long long rs) {
+    const uint8_t* qs = table + (long long)ids[blockIdx.x] * rs;
+    const __half* sc = (const __half*)(qs + cols / 2);
+    float* o = dst + (long long)blockIdx.x * cols;
+    for (int c = threadIdx.x; c < cols; c += blockDim.x) {
+        int b = c / 32, j = c % 32;
+        uint8_t v = qs[b * 16 + (j & 15)];
+        int q = j < 16 ? (v & 15) : (v >> 4);
+        o[c] = (float)(q - 8) * __half2float(sc[b]);
+    }
+}
+
+// ---- RMSNorm: dst = x·w/√(mean(x²)+eps), squares summed in double as the
+// CPU backend does; dst may be x. blockDim.x is 256. ----
+
+extern "C" __global__ void rmsnorm_f32(float* dst, const float* x, const float* w, int cols, float eps) {
+    __shared__ double part[8];
+    const float* xr = x + (long long)blockIdx.x * cols;
+    float* o = dst + (long long)blockIdx.x * cols;
+    double s = 0;
+    for (int c = threadIdx.x; c < cols; c += blockDim.x) {
+        float v = xr[c];
+        s += (double)(v * v);
+    }
+    s = warp_sum_d(s);
+    int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    if (lane == 0) part[warp] = s;
+    __syncthreads();
+    double total = 0;
+    for (int i = 0; i < (int)(blockDim.x >> 5); i++) total += part[i];
+    float mean = (float)(total / cols);
+    float scale = 1.0f / (float)sqrt((double)(mean + eps));
+    for (int c = threadIdx.x; c < cols; c += blockDim.x) o[c] = xr[c] * scale * w[c];
+}
+
+// ---- add: dst = a + b, b of the same shape or one row (bcast) ----
+
+extern "C" __global__ void add_f32(float* dst, const float* a, const float* b, long long total, int cols, int bcast) {
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x)
+        dst[i] = a[i] + b[bcast ? i % cols : i];
+}
+
+// ---- SwiGLU: dst = silu(g)·u ----
+
+extern "C" __global__ void swiglu_f32(float* dst, const float* g, const float* u, long long total) {
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x) {
+        float v = g[i];
+        dst[i] = v / (1.0f + expf(-v)) * u[i];
+    }
+}
+
+// ---- RoPE as llama.cpp's rope_yarn: block (row, head), thread i rotates
+// pair i of the first dims elements. θ_i = pos·thetaScale^i is formed by i
+// successive float multiplications, as the CPU backend's cache loop does. ----
+
+extern "C" __global__ void rope_f32(float* x, const int* pos, int cols, int hd, int dims, int neox,
+                                    float thetaScale, float freqScale, float mscale, float extFactor,
+                                    float lowDim, float highDim, float extMscale, const float* factors) {
+    int i = threadIdx.x;
+    if (i >= dims / 2) return;
+    float theta = (float)pos[blockIdx.x];
+    for (int j = 0; j < i; j++) theta *= thetaScale;
+    float ff = factors ? factors[i] : 1.0f;
+    float extrap = theta / ff;
+    float t = freqScale * extrap;
+    float ms = mscale;
+    if (extFactor != 0.0f) {
+        float y = ((float)i - lowDim) / fmaxf(0.001f, highDim - lowDim);
+        float mix = (1.0f - fminf(1.0f, fmaxf(0.0f, y))) * extFactor;
+        t = __fadd_rn(__fmul_rn(t, 1.0f - mix), __fmul_rn(extrap, mix));
+        ms = extMscale;
+    }
+    float c = __fmul_rn((float)cos((double)t), ms);
+    float s = __fmul_rn((float)sin((double)t), ms);
+    float* p = x + (long long)blockIdx.x * cols + (long long)blockIdx.y * hd;
+    int a = neox ? i : 2 * i, b = neox ? i + dims / 2 : 2 * i + 1;
+    float x0 = p[a], x1 = p[b];
+    p[a] = __fmaf_rn(x0, c, -__fmul_rn(x1, s));
+    p[b] = __fmaf_rn(x0, s, __fmul_rn(x1, c));
+}
+
+// ---- KV store: row i of k (grid y 0) or v (grid y 1) to cache row slots[i] ----
+
+extern "C" __global__ void store_kv_f32(float* kc, float* vc, const float* k, const float* v, const int* slots, int cols) {
+    const float* src = (blockIdx.y ? v : k) + (long long)blockIdx.x * cols;
+    float* dst = (blockIdx.y ? vc : kc) + (long long)slots[blockIdx.x] * cols;
+    for (int c = threadIdx.x; c < cols; c += blockDim.x) dst[c] = src[c];
+}
+
+extern "C" __global__ void store_kv_f16(__half* kc, __half* vc, const float* k, const float* v, const int* slots, int cols) {
+    const float* src = (blockIdx.y ? v : k) + (long long)blockIdx.x * cols;
+    __half* dst = (blockIdx.y ? vc : kc) + (long long)slots[blockIdx.x] * cols;
+    for (int c = threadIdx.x; c < cols; c += blockDim.x) dst[c] = __float2half_rn(src[c]);
+}
+
+// ---- activations to Q8_0 as ggml's x86 from_float does: d = amax/127
+// (kept as its F16 value), q = round-half-even(x·127/amax). One warp per
+// 32-element block; quants to xq, scales to xd. ----
+
+extern "C" __global__ void quantize_q8_0(int8_t* xq, float* xd, const float* x, long long nblocks) {
+    long long b = (blockIdx.x * (long long)blockDim.x + threadIdx.x) >> 5;
+    int lane = threadIdx.x & 31;
+    if (b >= nblocks) return;
+    float v = x[b * 32 + lane];
+    float amax = warp_max(fabsf(v));
+    float d = amax / 127.0f;
+    float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+    xq[b * 32 + lane] = (int8_t)(int)rintf(v * id);
+    if (lane == 0) xd[b] = round_half(d);
+}

@@ -1,0 +1,135 @@
+package cuda
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"testing"
+
+	"github.com/tern-llm/tern/backend"
+	"github.com/tern-llm/tern/backend/cpu"
+	"github.com/tern-llm/tern/gguf"
+	"github.com/tern-llm/tern/internal/testdata"
+	"github.com/tern-llm/tern/model"
+)
+
+// TestStories260K runs stories260K on the GPU and on the CPU backend after
+// every prompt of the reference file and compares them step by step: both
+// are fed the CPU's greedy tokens, the GPU's logits must stay within tol of
+// the CPU's at every step, and the GPU's greedy pick must be the CPU's.
+//
+// The two backends sum in different orders, and activations are rounded to
+// F16 or quantized to 8 bits before each product with F16 or quantized
+// weights; where a value lies within rounding of a step boundary the two
+// round it apart, which moves the logits by far more than the summation
+// order does (tol). A pick may then differ only where the CPU's two
+// candidates are that close (a near tie); the test logs those.
+func TestStories260K(t *testing.T) {
+	dev := gpu(t)
+	var ref struct {
+		Cases map[string][]struct {
+			Prompt    string  `json:"prompt"`
+			PromptIDs []int32 `json:"prompt_ids"`
+		} `json:"cases"`
+	}
+	data, err := os.ReadFile(testdata.Path(t, "stories260K", "reference.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &ref); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		file   string
+		tokens int
+		tol    float64 // largest logit difference allowed at any step
+	}{
+		{"stories260K-f32.gguf", 64, 1e-4},
+		{"stories260K-F16.gguf", 64, 0.05},
+		{"stories260K-Q8_0.gguf", 16, 0.3},
+		{"stories260K-Q4_0.gguf", 16, 0.3},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			f, err := gguf.Open(testdata.Path(t, "stories260K", tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			c, err := model.ReadConfig(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ms [2]*model.Model // CPU, GPU
+			for i, d := range []backend.Device{cpu.New(2), dev} {
+				if ms[i], err = model.Load(f, model.OnDevice(d, c.Layers)); err != nil {
+					t.Fatal(err)
+				}
+				defer ms[i].Close()
+			}
+			cases := ref.Cases[tc.file]
+			if len(cases) == 0 {
+				t.Fatalf("no prompts for %s", tc.file)
+			}
+			same := 0
+			for _, rc := range cases {
+				var seqs [2]*model.Sequence
+				for i, m := range ms {
+					if seqs[i], err = m.NewSequence(len(rc.PromptIDs) + tc.tokens); err != nil {
+						t.Fatal(err)
+					}
+					defer seqs[i].Free()
+				}
+				input := rc.PromptIDs
+				var worst float64
+				var ties []string
+				for step := range tc.tokens {
+					var logits [2][]float32
+					for i, s := range seqs {
+						if logits[i], err = s.Append(context.Background(), input, 0); err != nil {
+							t.Fatal(err)
+						}
+					}
+					d := maxDiff(logits[1], logits[0])
+					worst = max(worst, d)
+					want, got := argmax(logits[0]), argmax(logits[1])
+					if d > tc.tol {
+						t.Errorf("%q step %d: GPU logits differ from the CPU's by %.3g (tolerance %g)", rc.Prompt, step, d, tc.tol)
+					}
+					if got != want {
+						margin := float64(logits[0][want] - logits[0][got])
+						ties = append(ties, fmt.Sprintf("step %d: GPU %d, CPU %d, CPU margin %.3g", step, got, want, margin))
+						if margin > 2*d {
+							t.Errorf("%q step %d: GPU picks %d, CPU %d by a margin of %.3g, more than twice the logits' difference %.3g", rc.Prompt, step, got, want, margin, d)
+						}
+					}
+					input = []int32{want}
+				}
+				if len(ties) == 0 {
+					same++
+				}
+				t.Logf("%q: %d greedy tokens, largest logit difference %.3g, near ties %v", rc.Prompt, tc.tokens, worst, ties)
+			}
+			t.Logf("%s: %d of %d prompts give the CPU's greedy tokens at every step", tc.file, same, len(cases))
+		})
+	}
+}
+
+func argmax(x []float32) int32 {
+	best := 0
+	for i, v := range x {
+		if v > x[best] {
+			best = i
+		}
+	}
+	return int32(best)
+}
+
+func maxDiff(a, b []float32) float64 {
+	var d float64
+	for i := range a {
+		d = max(d, math.Abs(float64(a[i]-b[i])))
+	}
+	return d
+}

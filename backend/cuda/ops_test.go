@@ -1,0 +1,297 @@
+package cuda
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/tern-llm/tern/backend"
+	"github.com/tern-llm/tern/backend/cpu"
+	"github.com/tern-llm/tern/quant"
+)
+
+// The op tests run each op on the GPU and on the CPU backend with the same
+// random, non-zero inputs of odd sizes, and compare by relative error.
+
+var weightTypes = []quant.Type{quant.F32, quant.F16, quant.Q8_0, quant.Q4_0}
+
+func TestMatMul(t *testing.T) {
+	dev, host := gpu(t), cpu.New(2)
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, typ := range weightTypes {
+		for _, s := range []struct{ n, k, m int }{
+			{1, 32, 1}, {1, 64, 7}, {1, 256, 67}, {1, 4096, 33}, {3, 96, 33}, {8, 512, 19},
+			{9, 160, 5}, {17, 1024, 45}, {1, 11008 - 2*32, 3}, // long rows, 16-byte and 2-byte loads
+			{1, 172, 13}, {5, 7, 3}, {2, 1000, 9}, // float formats: any row length
+		} {
+			if typ.BlockSize() > 1 && s.k%typ.BlockSize() != 0 {
+				continue
+			}
+			name := fmt.Sprintf("%s/n%d_k%d_m%d", typ, s.n, s.k, s.m)
+			x := f32Pair(t, host, dev, s.n, s.k, randF32(rng, s.n*s.k, 1))
+			w := newPair(t, host, dev, typ, s.m, s.k, encode(t, typ, s.m, s.k, randF32(rng, s.m*s.k, 0.5)))
+			out := f32Pair(t, host, dev, s.n, s.m, nil)
+			poison(t, dev, out.g)
+			if err := host.MatMul(out.c, x.c, w.c); err != nil {
+				t.Fatal(err)
+			}
+			if err := dev.MatMul(out.g, x.g, w.g); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			compare(t, dev, out, tolFor(typ), name)
+		}
+		// views: x rows from row 1 of a larger tensor (unaligned start),
+		// weight rows from row 3
+		k := 96
+		all := f32Pair(t, host, dev, 5, k, randF32(rng, 5*k, 1))
+		xv := pair{mustSlice(t, all.c, 1, 4), mustSlice(t, all.g, 1, 4)}
+		w := newPair(t, host, dev, typ, 9, k, encode(t, typ, 9, k, randF32(rng, 9*k, 0.5)))
+		wv := pair{mustSlice(t, w.c, 3, 9), mustSlice(t, w.g, 3, 9)}
+		out := f32Pair(t, host, dev, 3, 6, nil)
+		poison(t, dev, out.g)
+		if err := host.MatMul(out.c, xv.c, wv.c); err != nil {
+			t.Fatal(err)
+		}
+		if err := dev.MatMul(out.g, xv.g, wv.g); err != nil {
+			t.Fatal(err)
+		}
+		compare(t, dev, out, tolFor(typ), fmt.Sprintf("%s/views", typ))
+	}
+}
+
+func mustSlice(t testing.TB, x *backend.Tensor, from, to int) *backend.Tensor {
+	t.Helper()
+	v, err := x.Slice(from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestEmbed(t *testing.T) {
+	dev, host := gpu(t), cpu.New(2)
+	rng := rand.New(rand.NewPCG(2, 2))
+	for _, typ := range weightTypes {
+		for _, s := range []struct{ rows, cols, n int }{{7, 32, 3}, {33, 96, 9}, {5, 4160, 2}} {
+			table := newPair(t, host, dev, typ, s.rows, s.cols, encode(t, typ, s.rows, s.cols, randF32(rng, s.rows*s.cols, 1)))
+			ids := make([]int32, s.n)
+			for i := range ids {
+				ids[i] = int32(rng.IntN(s.rows))
+			}
+			ids[0] = int32(s.rows - 1)
+			out := f32Pair(t, host, dev, s.n, s.cols, nil)
+			poison(t, dev, out.g)
+			if err := host.Embed(out.c, table.c, ids); err != nil {
+				t.Fatal(err)
+			}
+			if err := dev.Embed(out.g, table.g, ids); err != nil {
+				t.Fatal(err)
+			}
+			compare(t, dev, out, 1e-6, fmt.Sprintf("%s/%dx%d", typ, s.rows, s.cols))
+		}
+	}
+	table := newPair(t, host, dev, quant.F32, 3, 8, nil)
+	out := f32Pair(t, host, dev, 1, 8, nil)
+	if err := dev.Embed(out.g, table.g, []int32{3}); err == nil {
+		t.Error("id outside the table accepted")
+	}
+}
+
+func TestRowOps(t *testing.T) {
+	dev, host := gpu(t), cpu.New(2)
+	rng := rand.New(rand.NewPCG(3, 3))
+	for _, s := range []struct{ n, d int }{{1, 1}, {1, 64}, {5, 172}, {3, 4097}, {33, 31}} {
+		name := fmt.Sprintf("%dx%d", s.n, s.d)
+		x := f32Pair(t, host, dev, s.n, s.d, randF32(rng, s.n*s.d, 3))
+		y := f32Pair(t, host, dev, s.n, s.d, randF32(rng, s.n*s.d, 3))
+		w := f32Pair(t, host, dev, 1, s.d, randF32(rng, s.d, 1))
+		out := f32Pair(t, host, dev, s.n, s.d, nil)
+
+		poison(t, dev, out.g)
+		if err := host.RMSNorm(out.c, x.c, w.c, 1e-5); err != nil {
+			t.Fatal(err)
+		}
+		if err := dev.RMSNorm(out.g, x.g, w.g, 1e-5); err != nil {
+			t.Fatal(err)
+		}
+		compare(t, dev, out, 1e-5, "rmsnorm/"+name)
+
+		poison(t, dev, out.g)
+		if err := host.Add(out.c, x.c, y.c); err != nil {
+			t.Fatal(err)
+		}
+		if err := dev.Add(out.g, x.g, y.g); err != nil {
+			t.Fatal(err)
+		}
+		compare(t, dev, out, 1e-6, "add/"+name)
+
+		poison(t, dev, out.g)
+		if err := host.Add(out.c, x.c, w.c); err != nil {
+			t.Fatal(err)
+		}
+		if err := dev.Add(out.g, x.g, w.g); err != nil {
+			t.Fatal(err)
+		}
+		compare(t, dev, out, 1e-6, "add-row/"+name)
+
+		poison(t, dev, out.g)
+		if err := host.SwiGLU(out.c, x.c, y.c); err != nil {
+			t.Fatal(err)
+		}
+		if err := dev.SwiGLU(out.g, x.g, y.g); err != nil {
+			t.Fatal(err)
+		}
+		compare(t, dev, out, 1e-5, "swiglu/"+name)
+
+		// in place, as the model calls them
+		if err := host.RMSNorm(x.c, x.c, w.c, 1e-6); err != nil {
+			t.Fatal(err)
+		}
+		if err := dev.RMSNorm(x.g, x.g, w.g, 1e-6); err != nil {
+			t.Fatal(err)
+		}
+		if err := host.Add(x.c, x.c, y.c); err != nil {
+			t.Fatal(err)
+		}
+		if err := dev.Add(x.g, x.g, y.g); err != nil {
+			t.Fatal(err)
+		}
+		compare(t, dev, x, 1e-5, "in-place/"+name)
+	}
+}
+
+func TestRoPE(t *testing.T) {
+	dev, host := gpu(t), cpu.New(2)
+	rng := rand.New(rand.NewPCG(4, 4))
+	for _, tc := range []struct {
+		name         string
+		n, heads, hd int
+		r            backend.RoPE
+		factors      bool
+	}{
+		{"normal", 5, 8, 8, backend.RoPE{Dims: 8, Base: 10000}, false},
+		{"neox", 3, 4, 64, backend.RoPE{Dims: 64, Base: 1e6, NeoX: true}, false},
+		{"partial", 4, 3, 80, backend.RoPE{Dims: 32, Base: 10000, NeoX: true}, false},
+		{"factors", 6, 2, 128, backend.RoPE{Dims: 128, Base: 500000}, true},
+		{"linear", 3, 2, 64, backend.RoPE{Dims: 64, Base: 10000, FreqScale: 0.25}, false},
+		{"yarn", 7, 2, 64, backend.RoPE{Dims: 64, Base: 10000, FreqScale: 0.25, ExtFactor: 1, AttnFactor: 1, BetaFast: 32, BetaSlow: 1, OrigCtx: 4096}, false},
+	} {
+		x := f32Pair(t, host, dev, tc.n, tc.heads*tc.hd, randF32(rng, tc.n*tc.heads*tc.hd, 2))
+		r := tc.r
+		rc, rg := r, r
+		if tc.factors {
+			f := make([]float32, r.Dims/2)
+			for i := range f {
+				f[i] = 1 + 7*rng.Float32()
+			}
+			fp := f32Pair(t, host, dev, 1, r.Dims/2, f)
+			rc.Factors, rg.Factors = fp.c, fp.g
+		}
+		b := &backend.Batch{Pos: make([]int32, tc.n)}
+		for i := range b.Pos {
+			b.Pos[i] = int32(rng.IntN(5000))
+		}
+		b.Pos[0] = 0
+		if err := host.RoPE(x.c, tc.heads, &rc, b); err != nil {
+			t.Fatal(err)
+		}
+		if err := dev.RoPE(x.g, tc.heads, &rg, b); err != nil {
+			t.Fatal(err)
+		}
+		compare(t, dev, x, 1e-5, "rope/"+tc.name)
+	}
+}
+
+// TestAttention stores keys and values of a batch of two sequences with
+// scattered block tables and runs attention over them, for F32 and F16
+// caches and several head sizes (GQA).
+func TestAttention(t *testing.T) {
+	dev, host := gpu(t), cpu.New(2)
+	rng := rand.New(rand.NewPCG(5, 5))
+	const bs = 4
+	for _, cache := range []quant.Type{quant.F32, quant.F16} {
+		for _, s := range []struct{ heads, kv, hd int }{{8, 4, 8}, {4, 1, 40}, {6, 2, 64}, {4, 4, 128}, {2, 1, 256}} {
+			name := fmt.Sprintf("%s/h%d_kv%d_hd%d", cache, s.heads, s.kv, s.hd)
+			tables := [][]int32{{9, 3, 5, 7, 1, 11}, {20, 18, 16, 14, 12, 10}}
+			kc := newPair(t, host, dev, cache, 24*bs, s.kv*s.hd, nil)
+			vc := newPair(t, host, dev, cache, 24*bs, s.kv*s.hd, nil)
+			a := &backend.Attn{Heads: s.heads, KVHeads: s.kv, HeadDim: s.hd, Scale: 0.3}
+			// a prefill of 13 and 7 tokens interleaved, then one decode step each
+			for _, lens := range [][2]int{{13, 7}, {1, 1}} {
+				start := [2]int{}
+				if lens[0] == 1 {
+					start = [2]int{13, 7}
+				}
+				b := &backend.Batch{Tables: tables, BlockSize: bs}
+				for i := 0; i < max(lens[0], lens[1]); i++ {
+					for sq := range 2 {
+						if i < lens[sq] {
+							p := start[sq] + i
+							b.Pos = append(b.Pos, int32(p))
+							b.Seq = append(b.Seq, int32(sq))
+							b.Slots = append(b.Slots, int32(b.Row(sq, p)))
+						}
+					}
+				}
+				n := b.Len()
+				q := f32Pair(t, host, dev, n, s.heads*s.hd, randF32(rng, n*s.heads*s.hd, 1))
+				k := f32Pair(t, host, dev, n, s.kv*s.hd, randF32(rng, n*s.kv*s.hd, 1))
+				v := f32Pair(t, host, dev, n, s.kv*s.hd, randF32(rng, n*s.kv*s.hd, 1))
+				out := f32Pair(t, host, dev, n, s.heads*s.hd, nil)
+				poison(t, dev, out.g)
+				if err := host.StoreKV(kc.c, vc.c, k.c, v.c, b); err != nil {
+					t.Fatal(err)
+				}
+				if err := dev.StoreKV(kc.g, vc.g, k.g, v.g, b); err != nil {
+					t.Fatal(err)
+				}
+				if err := host.Attention(out.c, q.c, kc.c, vc.c, a, b); err != nil {
+					t.Fatal(err)
+				}
+				if err := dev.Attention(out.g, q.g, kc.g, vc.g, a, b); err != nil {
+					t.Fatal(err)
+				}
+				compare(t, dev, out, tolFor(cache), fmt.Sprintf("%s/n%d", name, n))
+			}
+			for _, c := range []pair{kc, vc} {
+				want := make([]byte, c.c.Bytes())
+				got := make([]byte, c.g.Bytes())
+				if err := host.Download(want, c.c); err != nil {
+					t.Fatal(err)
+				}
+				if err := dev.Download(got, c.g); err != nil {
+					t.Fatal(err)
+				}
+				if string(got) != string(want) {
+					t.Errorf("%s: stored cache differs from the CPU's", name)
+				}
+			}
+		}
+	}
+}
+
+// TestUnsupported needs no GPU: types without kernels are refused before
+// the driver is called.
+func TestUnsupported(t *testing.T) {
+	d := &Device{name: "cuda0"}
+	if _, err := d.Alloc(quant.Q6_K, 1, 256); !errors.Is(err, backend.ErrUnsupported) {
+		t.Errorf("Alloc(Q6_K) = %v, want ErrUnsupported", err)
+	}
+	fake := func(typ quant.Type, rows, cols int) *backend.Tensor {
+		x, err := backend.NewTensor(&buffer{dev: d}, 0, typ, rows, cols)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	x, out := fake(quant.F32, 1, 256), fake(quant.F32, 1, 4)
+	for _, typ := range []quant.Type{quant.Q4_K, quant.Q6_K, quant.BF16, quant.Q5_0} {
+		if err := d.MatMul(out, x, fake(typ, 4, 256)); !errors.Is(err, backend.ErrUnsupported) {
+			t.Errorf("MatMul(%s) = %v, want ErrUnsupported", typ, err)
+		}
+		if err := d.Embed(x, fake(typ, 4, 256), []int32{0}); !errors.Is(err, backend.ErrUnsupported) {
+			t.Errorf("Embed(%s) = %v, want ErrUnsupported", typ, err)
+		}
+	}
+}
