@@ -233,8 +233,8 @@ func (p Params) penalized(v float32, e entry) float32 {
 // Sample returns the next token for logits, one per vocabulary entry. It does not modify
 // logits and, once its scratch buffers have grown to the vocabulary, does not allocate.
 // It returns ErrNoLogits for an empty slice and ErrNoCandidates when every logit is -Inf
-// or NaN. Each call at a temperature above 0 draws exactly one random number, so a seed's
-// sequence does not depend on how many candidates each step kept.
+// or NaN. Each successful call at a temperature above 0 draws exactly one random number,
+// so a seed's sequence does not depend on how many candidates each step kept.
 func (s *Sampler) Sample(logits []float32) (int32, error) {
 	n := len(logits)
 	if n == 0 {
