@@ -18,7 +18,7 @@ var fuzzVocabs struct {
 func fuzzTokenizers(t *testing.T) []*Tokenizer {
 	fuzzVocabs.once.Do(func() {
 		for _, name := range []string{"ggml-vocab-llama-spm.gguf", "ggml-vocab-gpt-2.gguf", "ggml-vocab-deepseek-llm.gguf", "ggml-vocab-bert-bge.gguf"} {
-			fuzzVocabs.toks = append(fuzzVocabs.toks, loadTokenizerOnce(t, testdata.Path(t, "vocab", name)))
+			fuzzVocabs.toks = append(fuzzVocabs.toks, loadTokenizer(t, testdata.Path(t, "vocab", name)))
 		}
 	})
 	if len(fuzzVocabs.toks) == 0 {

@@ -73,3 +73,26 @@ func TestStories260K(t *testing.T) {
 		})
 	}
 }
+
+// TestDetokenizeRemoveSpecial checks llama_detokenize's remove_special: a
+// leading BOS goes, and with it the first token keeps its space.
+func TestDetokenizeRemoveSpecial(t *testing.T) {
+	tok := loadTokenizer(t, testdata.Path(t, "vocab", "ggml-vocab-llama-spm.gguf"))
+	ids := []int32{1, 15043, 3186, 2}
+	for _, c := range []struct {
+		remove, unparse bool
+		want            string
+	}{
+		{false, false, " Hello world"},
+		{true, false, " Hello world"},
+		{false, true, "<s> Hello world</s>"},
+		{true, true, " Hello world</s>"},
+	} {
+		if got := tok.Detokenize(ids, c.remove, c.unparse); got != c.want {
+			t.Errorf("Detokenize(%v, %v, %v) = %q, want %q", ids, c.remove, c.unparse, got, c.want)
+		}
+	}
+	if got := tok.Detokenize(ids[1:3], false, false); got != "Hello world" {
+		t.Errorf("without BOS: %q", got)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
 
@@ -81,17 +82,17 @@ func vocabFiles(t testing.TB) []string {
 	return files
 }
 
+// tokenizerCache holds the tokenizers of the shared test files, built once
+// per test binary: a Tokenizer is immutable and outlives its file.
+var tokenizerCache sync.Map // path -> *Tokenizer
+
 func loadTokenizer(t testing.TB, path string) *Tokenizer {
 	t.Helper()
-	f, err := gguf.Open(path)
-	if err != nil {
-		t.Fatal(err)
+	if tok, ok := tokenizerCache.Load(path); ok {
+		return tok.(*Tokenizer)
 	}
-	t.Cleanup(func() { f.Close() })
-	tok, err := FromGGUF(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
+	tok := loadTokenizerOnce(t, path)
+	tokenizerCache.Store(path, tok)
 	return tok
 }
 
