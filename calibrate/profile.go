@@ -95,4 +95,5 @@ type Disk struct {
 	Version int     `json:"version"`
 	Device  uint64  `json:"device"` // st_dev of the file system
 	Read    float64 `json:"read"`   // bytes/s, cold where the page cache could be dropped
+	Cached  float64 `json:"cached"` // bytes/s from the page cache
 }

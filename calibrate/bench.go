@@ -1,0 +1,324 @@
+package calibrate
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/tern-llm/tern/backend"
+	"github.com/tern-llm/tern/quant"
+)
+
+// DefaultBandwidthBytes is the buffer the bandwidth benchmark streams
+// through: far above any cache, small enough for a machine with little
+// free memory.
+const DefaultBandwidthBytes = 64 << 20
+
+// bandwidthBuffer is the memory the bandwidth benchmark reads, every page
+// written so that reads are of memory, not of the shared zero page.
+func bandwidthBuffer(size int) []uint64 {
+	buf := make([]uint64, max(size/8, 64))
+	for i := range buf {
+		buf[i] = uint64(i)
+	}
+	return buf
+}
+
+// hostBandwidth measures streaming reads of buf with t goroutines, each
+// summing its own contiguous share, in bytes/s.
+func hostBandwidth(ctx context.Context, buf []uint64, t int, step time.Duration) (float64, error) {
+	var sink uint64
+	var mu sync.Mutex
+	sec, err := timeIt(step, func() error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var wg sync.WaitGroup
+		for g := 0; g < t; g++ {
+			part := buf[len(buf)*g/t : len(buf)*(g+1)/t]
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				s := sum64(part)
+				mu.Lock()
+				sink += s
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("calibrate: bandwidth: %w", err)
+	}
+	_ = sink
+	return float64(len(buf)*8) / sec, nil
+}
+
+// sum64 reads every word with eight independent sums, so that the loop is
+// bound by loads, not by one addition chain.
+func sum64(b []uint64) uint64 {
+	var s0, s1, s2, s3, s4, s5, s6, s7 uint64
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		c := b[i : i+8 : i+8]
+		s0 += c[0]
+		s1 += c[1]
+		s2 += c[2]
+		s3 += c[3]
+		s4 += c[4]
+		s5 += c[5]
+		s6 += c[6]
+		s7 += c[7]
+	}
+	for ; i < len(b); i++ {
+		s0 += b[i]
+	}
+	return s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7
+}
+
+// weights makes a rows×matCols tensor of type t on d from one quantized
+// random row repeated (quantizing every row with the reference quantizers
+// would take longer than the benchmark; the bytes moved are the same).
+func weights(d backend.Device, t quant.Type, rows int) (*backend.Tensor, error) {
+	rb, err := t.RowBytes(matCols)
+	if err != nil {
+		return nil, err
+	}
+	src := make([]float32, matCols)
+	r := rand.New(rand.NewPCG(uint64(t), 7))
+	for i := range src {
+		src[i] = float32(r.NormFloat64() * 0.02)
+	}
+	row := make([]byte, rb)
+	if err := quant.Quantize(t, row, src); err != nil {
+		return nil, err
+	}
+	data := make([]byte, rb*rows)
+	for i := 0; i < rows; i++ {
+		copy(data[i*rb:], row)
+	}
+	w, err := d.Alloc(t, rows, matCols)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.Upload(w, data); err != nil {
+		d.Free(w)
+		return nil, err
+	}
+	return w, nil
+}
+
+// activations makes an n×k F32 tensor of random values on d.
+func activations(d backend.Device, n, k int) (*backend.Tensor, error) {
+	x, err := d.Alloc(quant.F32, n, k)
+	if err != nil {
+		return nil, err
+	}
+	v := make([]float32, n*k)
+	r := rand.New(rand.NewPCG(3, 5))
+	for i := range v {
+		v[i] = float32(r.NormFloat64())
+	}
+	if err := d.Upload(x, f32Bytes(v)); err != nil {
+		d.Free(x)
+		return nil, err
+	}
+	return x, nil
+}
+
+func f32Bytes(v []float32) []byte {
+	if len(v) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), 4*len(v))
+}
+
+// probeBytes is the weight size of the first, sizing pass of a
+// multiplication benchmark.
+const probeBytes = 256 << 10
+
+// mulRate times dst = x·wᵀ for n tokens against a weight of type t of at
+// most maxRows rows and returns the seconds of one product and the
+// weight's bytes. The size adapts to the kernel: a probe on a small weight
+// says how many rows one quarter of the step can do, and the measurement
+// runs on that many (so a slow kernel is measured in its step, and a fast
+// one on a weight large enough to come from memory).
+func mulRate(d backend.Device, t quant.Type, n, maxRows int, step time.Duration) (sec float64, bytes int, err error) {
+	rb, err := t.RowBytes(matCols)
+	if err != nil {
+		return 0, 0, err
+	}
+	rows := max(min(probeBytes/rb, maxRows), 1)
+	probe, _, err := mulOnce(d, t, n, rows, 0)
+	if err != nil {
+		return 0, 0, err
+	}
+	if want := int(float64(rows) * step.Seconds() / 4 / max(probe, 1e-9)); want > rows {
+		rows = min(want, maxRows)
+	}
+	return mulOnce(d, t, n, rows, step)
+}
+
+// mulOnce allocates the operands and times the product: one pass after a
+// warm-up when step is 0, else timeIt(step).
+func mulOnce(d backend.Device, t quant.Type, n, rows int, step time.Duration) (sec float64, bytes int, err error) {
+	w, err := weights(d, t, rows)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer d.Free(w)
+	x, err := activations(d, n, matCols)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer d.Free(x)
+	dst, err := d.Alloc(quant.F32, n, rows)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer d.Free(dst)
+	sec, err = timeIt(step, func() error {
+		if err := d.MatMul(dst, x, w); err != nil {
+			return err
+		}
+		return d.Sync()
+	})
+	return sec, w.Bytes(), err
+}
+
+// matVec is matrix×vector throughput in weight bytes/s.
+func matVec(d backend.Device, t quant.Type, size int, step time.Duration) (float64, error) {
+	rb, err := t.RowBytes(matCols)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %w", backend.ErrUnsupported, err)
+	}
+	sec, bytes, err := mulRate(d, t, 1, max(size/rb, 1), step)
+	if err != nil {
+		return 0, err
+	}
+	return float64(bytes) / sec, nil
+}
+
+// matMat is matrix×matrix throughput in flops/s (2 per multiply-add).
+func matMat(d backend.Device, t quant.Type, size int, step time.Duration) (float64, error) {
+	rb, err := t.RowBytes(matCols)
+	if err != nil {
+		return 0, err
+	}
+	sec, bytes, err := mulRate(d, t, matmatRows, max(min(matmatWeightRows, size/rb), 1), step)
+	if err != nil {
+		return 0, err
+	}
+	return 2 * float64(matmatRows) * float64(bytes/rb) * matCols / sec, nil
+}
+
+// opLatency is the fixed cost of an op: a round of three ops on one
+// latencyWidth-wide token (norm, a latencyWidth² matmul, add), timed and
+// divided by three.
+func opLatency(d backend.Device, step time.Duration) (float64, error) {
+	x, err := activations(d, 1, latencyWidth)
+	if err != nil {
+		return 0, err
+	}
+	defer d.Free(x)
+	w, err := activations(d, latencyWidth, latencyWidth)
+	if err != nil {
+		return 0, err
+	}
+	defer d.Free(w)
+	norm, err := activations(d, 1, latencyWidth)
+	if err != nil {
+		return 0, err
+	}
+	defer d.Free(norm)
+	y, err := d.Alloc(quant.F32, 1, latencyWidth)
+	if err != nil {
+		return 0, err
+	}
+	defer d.Free(y)
+	sec, err := timeIt(step, func() error {
+		if err := d.RMSNorm(y, x, norm, 1e-5); err != nil {
+			return err
+		}
+		if err := d.MatMul(y, x, w); err != nil {
+			return err
+		}
+		if err := d.Add(y, y, x); err != nil {
+			return err
+		}
+		return d.Sync()
+	})
+	return sec / 3, err
+}
+
+// convertRate is the speed of converting weights of type t to Q8_0 (the
+// usual target of a load-time conversion) on the host: dequantize and
+// quantize one row at a time on one thread, scaled by threads (rows
+// convert independently). In source bytes/s.
+func convertRate(t quant.Type, threads int, step time.Duration) (float64, error) {
+	rb, err := t.RowBytes(matCols)
+	if err != nil {
+		return 0, err
+	}
+	const rows = 16
+	src := make([]byte, rb*rows)
+	f := make([]float32, matCols)
+	r := rand.New(rand.NewPCG(11, uint64(t)))
+	for i := range f {
+		f[i] = float32(r.NormFloat64() * 0.02)
+	}
+	if err := quant.Quantize(t, src[:rb], f); err != nil {
+		return 0, err
+	}
+	for i := 1; i < rows; i++ {
+		copy(src[i*rb:], src[:rb])
+	}
+	qb, _ := quant.Q8_0.RowBytes(matCols)
+	dst := make([]byte, qb)
+	sec, err := timeIt(step/4, func() error {
+		for i := 0; i < rows; i++ {
+			if err := quant.Dequantize(t, f, src[i*rb:(i+1)*rb]); err != nil {
+				return err
+			}
+			if err := quant.Quantize(quant.Q8_0, dst, f); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return float64(len(src)) / sec * float64(threads), nil
+}
+
+// copyBytes is the size of the host↔device copy benchmark.
+const copyBytes = 64 << 20
+
+// copyRates times Upload and Download of copyBytes, in bytes/s.
+func copyRates(d backend.Device, step time.Duration) (up, down float64, err error) {
+	t, err := d.Alloc(quant.F32, copyBytes/4/1024, 1024)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer d.Free(t)
+	host := make([]byte, t.Bytes())
+	su, err := timeIt(step, func() error {
+		if err := d.Upload(t, host); err != nil {
+			return err
+		}
+		return d.Sync()
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	sd, err := timeIt(step, func() error { return d.Download(host, t) })
+	if err != nil {
+		return 0, 0, err
+	}
+	return float64(len(host)) / su, float64(len(host)) / sd, nil
+}

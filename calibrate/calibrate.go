@@ -1,0 +1,242 @@
+package calibrate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"time"
+
+	"github.com/tern-llm/tern/backend"
+	"github.com/tern-llm/tern/quant"
+)
+
+// Calibrator is implemented by a device that measures itself (a GPU
+// backend knows how to time its own kernels and copies). Run uses it
+// instead of the generic benchmarks when present.
+type Calibrator interface {
+	Calibrate(ctx context.Context, o Options) (*Profile, error)
+}
+
+// Progress reports a calibration step as it starts.
+type Progress struct {
+	Device      string
+	Step        string // "bandwidth 2 threads", "matvec Q4_0", …
+	Done, Total int    // steps finished and planned
+}
+
+// Options control a calibration.
+type Options struct {
+	// Formats are the weight formats to measure; nil: DefaultFormats. Those
+	// the device has no kernel for are skipped.
+	Formats []quant.Type
+	// Step is the least time each measurement runs (it repeats its work
+	// until then); 0: DefaultStep.
+	Step time.Duration
+	// Progress, when set, is called as each step starts.
+	Progress func(Progress)
+	// MatVecBytes is the weight size of the matrix×vector benchmark (the
+	// matrix×matrix one uses at most matmatWeightRows rows of it), and
+	// BandwidthBytes the buffer the bandwidth benchmark reads; 0: the
+	// defaults. Tests make them small.
+	MatVecBytes, BandwidthBytes int
+}
+
+// DefaultStep is long enough to average out the scheduler and short enough
+// that a CPU's calibration (about 40 steps) stays within a few seconds.
+const DefaultStep = 60 * time.Millisecond
+
+// DefaultFormats are the weight formats calibration measures: those GGUF
+// models ship in and the CPU backend runs.
+var DefaultFormats = []quant.Type{
+	quant.F32, quant.F16, quant.BF16,
+	quant.Q4_0, quant.Q4_1, quant.Q5_0, quant.Q5_1, quant.Q8_0,
+	quant.Q2_K, quant.Q3_K, quant.Q4_K, quant.Q5_K, quant.Q6_K,
+	quant.IQ4_NL, quant.TQ1_0, quant.TQ2_0,
+}
+
+// Shapes of the benchmarks, with the reasons for their sizes.
+const (
+	// DefaultMatVecBytes is the weight size of the matrix×vector
+	// benchmark: above the last-level caches of current CPUs, so that it
+	// measures memory.
+	DefaultMatVecBytes = 48 << 20
+	// matCols is the row length of the benchmark matrices: a common model
+	// width, a whole number of every format's blocks.
+	matCols = 4096
+	// matmatRows is the tokens of the matrix×matrix benchmark, and
+	// matmatWeightRows its output rows: enough work to amortize the
+	// activation conversion, small enough to run in a fraction of a step.
+	matmatRows       = 32
+	matmatWeightRows = 512
+	// latencyWidth is the width of the ops that measure fixed op cost.
+	latencyWidth = 64
+)
+
+// Device calibrates one device: memory bandwidth per thread count (CPU),
+// the fixed cost of an op, matrix×vector and matrix×matrix throughput for
+// each format, conversion speed (CPU), and host↔device copies (other
+// devices). A device implementing Calibrator measures itself. model names
+// the hardware for the cache key (device.Device.Model).
+func Device(ctx context.Context, d backend.Device, model string, o Options) (*Profile, error) {
+	if c, ok := d.(Calibrator); ok {
+		p, err := c.Calibrate(ctx, o)
+		if err != nil {
+			return nil, fmt.Errorf("calibrate: %s: %w", d.Name(), err)
+		}
+		p.Version, p.Device, p.Kind, p.Model = Version, d.Name(), d.Kind(), model
+		return p, nil
+	}
+	if o.Step <= 0 {
+		o.Step = DefaultStep
+	}
+	if o.MatVecBytes <= 0 {
+		o.MatVecBytes = DefaultMatVecBytes
+	}
+	if o.BandwidthBytes <= 0 {
+		o.BandwidthBytes = DefaultBandwidthBytes
+	}
+	formats := o.Formats
+	if formats == nil {
+		formats = DefaultFormats
+	}
+	threads := runtime.GOMAXPROCS(0)
+	if t, ok := d.(interface{ Threads() int }); ok {
+		threads = t.Threads()
+	}
+	p := &Profile{Version: Version, Device: d.Name(), Kind: d.Kind(), Model: model, Threads: threads,
+		MatVec: map[string]float64{}, MatMat: map[string]float64{}, MatMatRows: matmatRows}
+	r := &run{ctx: ctx, d: d, o: o, p: p}
+	host := d.Kind() == backend.CPU
+	counts := threadCounts(threads)
+	r.total = 1 + 2*len(formats)
+	if host {
+		r.total += len(counts) + len(formats)
+	} else {
+		r.total += 2
+	}
+	if host {
+		p.ByThreads = map[int]float64{}
+		buf := bandwidthBuffer(o.BandwidthBytes)
+		for _, t := range counts {
+			if err := r.step(fmt.Sprintf("bandwidth %d threads", t)); err != nil {
+				return nil, err
+			}
+			bw, err := hostBandwidth(ctx, buf, t, o.Step)
+			if err != nil {
+				return nil, err
+			}
+			p.ByThreads[t] = bw
+			p.Bandwidth = max(p.Bandwidth, bw)
+		}
+	}
+	if err := r.step("op latency"); err != nil {
+		return nil, err
+	}
+	lat, err := opLatency(d, o.Step)
+	if err != nil {
+		return nil, fmt.Errorf("calibrate: %s: op latency: %w", d.Name(), err)
+	}
+	p.OpLatency = lat
+	for _, t := range formats {
+		if err := r.step("matvec " + t.String()); err != nil {
+			return nil, err
+		}
+		rate, err := matVec(d, t, o.MatVecBytes, o.Step)
+		if errors.Is(err, backend.ErrUnsupported) || errors.Is(err, quant.ErrUnsupported) {
+			r.done++ // no kernel: no matmat either
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("calibrate: %s: matvec %s: %w", d.Name(), t, err)
+		}
+		p.MatVec[t.String()] = rate
+		if err := r.step("matmat " + t.String()); err != nil {
+			return nil, err
+		}
+		if p.MatMat[t.String()], err = matMat(d, t, o.MatVecBytes, o.Step); err != nil {
+			return nil, fmt.Errorf("calibrate: %s: matmat %s: %w", d.Name(), t, err)
+		}
+	}
+	if host {
+		p.Convert = map[string]float64{}
+		for _, t := range formats {
+			if err := r.step("convert " + t.String()); err != nil {
+				return nil, err
+			}
+			rate, err := convertRate(t, threads, o.Step)
+			if err == nil {
+				p.Convert[t.String()] = rate
+			}
+		}
+	} else {
+		if err := r.step("host to device"); err != nil {
+			return nil, err
+		}
+		if p.HostToDevice, p.DeviceToHost, err = copyRates(d, o.Step); err != nil {
+			return nil, fmt.Errorf("calibrate: %s: copies: %w", d.Name(), err)
+		}
+		r.done++
+		// Without a bandwidth benchmark of its own, the best matvec rate
+		// is the device's memory bandwidth as far as Tern can see it.
+		for _, v := range p.MatVec {
+			p.Bandwidth = max(p.Bandwidth, v)
+		}
+	}
+	r.report("done")
+	return p, nil
+}
+
+// run counts steps and reports progress.
+type run struct {
+	ctx         context.Context
+	d           backend.Device
+	o           Options
+	p           *Profile
+	done, total int
+}
+
+func (r *run) step(name string) error {
+	if err := r.ctx.Err(); err != nil {
+		return fmt.Errorf("calibrate: %s: %w", r.d.Name(), err)
+	}
+	r.report(name)
+	r.done++
+	return nil
+}
+
+func (r *run) report(name string) {
+	if r.o.Progress != nil {
+		r.o.Progress(Progress{Device: r.d.Name(), Step: name, Done: min(r.done, r.total), Total: r.total})
+	}
+}
+
+// threadCounts are the thread counts the bandwidth is measured at: one,
+// powers of two, and all.
+func threadCounts(all int) []int {
+	var c []int
+	for t := 1; t < all; t *= 2 {
+		c = append(c, t)
+	}
+	return append(c, all)
+}
+
+// timeIt runs fn until at least d has passed (and at least twice, the
+// first run warming caches and pages) and returns the seconds per run of
+// the runs after the first.
+func timeIt(d time.Duration, fn func() error) (float64, error) {
+	if err := fn(); err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	n := 0
+	for {
+		if err := fn(); err != nil {
+			return 0, err
+		}
+		n++
+		if el := time.Since(start); el >= d {
+			return el.Seconds() / float64(n), nil
+		}
+	}
+}
