@@ -224,4 +224,3 @@ func (t *Tokenizer) loadSpecialIDs(f *gguf.File) error {
 	}
 	return nil
 }
-

@@ -179,4 +179,3 @@ func containsAny(s string, subs ...string) bool {
 	}
 	return false
 }
-
