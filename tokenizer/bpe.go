@@ -1,5 +1,7 @@
 package tokenizer
 
+import "strings"
+
 // bpeBigram is a candidate merge of symbols left and right, whose texts had
 // lengths ln and rn when it was queued.
 type bpeBigram struct {
@@ -60,6 +62,9 @@ func encodeWord(dst, raw []byte) []byte {
 // is byteTok; spans and lengths count raw bytes.
 func (s *bpeState) merge(raw []byte, out []int32) []int32 {
 	t := s.t
+	if t.pret.raw {
+		return s.mergeRaw(raw, out)
+	}
 	if t.ignoreMerges {
 		s.word = encodeWord(s.word[:0], raw)
 		if id, ok := t.ids[string(s.word)]; ok {
@@ -77,27 +82,7 @@ func (s *bpeState) merge(raw []byte, out []int32) []int32 {
 		s.syms = append(s.syms, symbol{prev: i - 1, next: next, off: i, n: 1})
 		s.symID = append(s.symID, t.byteTok[b])
 	}
-	for i := 1; i < len(s.syms); i++ {
-		s.tryAdd(i-1, i)
-	}
-	for len(s.queue) > 0 {
-		b := s.pop()
-		l, r := &s.syms[b.left], &s.syms[b.right]
-		// Skip merges made stale by an earlier one: a symbol only grows
-		// (or empties), so unchanged lengths mean unchanged texts.
-		if l.n == 0 || r.n == 0 || l.n != b.ln || r.n != b.rn {
-			continue
-		}
-		l.n += r.n
-		r.n = 0
-		l.next = r.next
-		if r.next >= 0 {
-			s.syms[r.next].prev = b.left
-		}
-		s.symID[b.left] = b.id
-		s.tryAdd(l.prev, b.left)
-		s.tryAdd(b.left, l.next)
-	}
+	s.run()
 	for i, sym := range s.syms {
 		if sym.n == 0 {
 			continue
@@ -166,4 +151,75 @@ func (s *bpeState) pop() bpeBigram {
 	}
 	s.queue = q
 	return top
+}
+
+// mergeRaw runs the merges of a SentencePiece-style BPE (gemma4) over one
+// word of raw UTF-8: symbols start as UTF-8 characters, and a final symbol
+// that is not a token becomes <0xXX> byte tokens where they exist.
+func (s *bpeState) mergeRaw(raw []byte, out []int32) []int32 {
+	t := s.t
+	if t.ignoreMerges || (t.pret.newlines && len(raw) > 0 && strings.Count(string(raw), "\n") == len(raw)) {
+		if id, ok := t.ids[string(raw)]; ok {
+			return append(out, id)
+		}
+	}
+	s.syms = s.syms[:0]
+	s.symID = s.symID[:0]
+	s.queue = s.queue[:0]
+	for off := 0; off < len(raw); {
+		n := min(utf8Len(raw[off]), len(raw)-off)
+		i := len(s.syms)
+		next := i + 1
+		if off+n == len(raw) {
+			next = -1
+		}
+		s.syms = append(s.syms, symbol{prev: i - 1, next: next, off: off, n: n})
+		id, ok := t.ids[string(raw[off:off+n])]
+		if !ok {
+			id = null
+		}
+		s.symID = append(s.symID, id)
+		off += n
+	}
+	s.run()
+	for i, sym := range s.syms {
+		if sym.n == 0 {
+			continue
+		}
+		if id := s.symID[i]; id != null {
+			out = append(out, id)
+			continue
+		}
+		for _, b := range raw[sym.off : sym.off+sym.n] {
+			if id := t.hexTok[b]; id != null {
+				out = append(out, id)
+			}
+		}
+	}
+	return out
+}
+
+// run applies merges, lowest rank first, until none is left.
+func (s *bpeState) run() {
+	for i := 1; i < len(s.syms); i++ {
+		s.tryAdd(i-1, i)
+	}
+	for len(s.queue) > 0 {
+		b := s.pop()
+		l, r := &s.syms[b.left], &s.syms[b.right]
+		// Skip merges made stale by an earlier one: a symbol only grows
+		// (or empties), so unchanged lengths mean unchanged texts.
+		if l.n == 0 || r.n == 0 || l.n != b.ln || r.n != b.rn {
+			continue
+		}
+		l.n += r.n
+		r.n = 0
+		l.next = r.next
+		if r.next >= 0 {
+			s.syms[r.next].prev = b.left
+		}
+		s.symID[b.left] = b.id
+		s.tryAdd(l.prev, b.left)
+		s.tryAdd(b.left, l.next)
+	}
 }

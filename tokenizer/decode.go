@@ -14,7 +14,7 @@ func (t *Tokenizer) renderPiece(id int32) string {
 	}
 	switch {
 	case a&AttrNormal != 0:
-		if t.kind == kindBPE {
+		if t.kind == kindBPE && !t.pret.raw {
 			return decodeByteLevel(text)
 		}
 		return strings.ReplaceAll(text, "▁", " ")

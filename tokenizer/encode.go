@@ -132,7 +132,11 @@ func (t *Tokenizer) Encode(text string, addSpecial, parseSpecial bool) []int32 {
 				out = append(out, f.token)
 				continue
 			}
-			out = s.tokenize(f.text, out)
+			txt := f.text
+			if t.pret.raw {
+				txt = strings.ReplaceAll(txt, " ", "▁")
+			}
+			out = s.tokenize(txt, out)
 		}
 		if addSpecial && t.addEOS {
 			out = append(out, t.eos)

@@ -213,6 +213,9 @@ func (t *Tokenizer) loadSpecialIDs(f *gguf.File) error {
 		}
 		*b.v = v
 	}
+	if t.pret != nil && t.pret.forceBOS {
+		t.addBOS = true // llama.cpp overrides add_bos_token for Gemma 4
+	}
 	if t.addBOS && t.bos == null {
 		return fmt.Errorf("tokenizer: %s is true, but tokenizer.ggml.bos_token_id is not set", keyAddBOS)
 	}

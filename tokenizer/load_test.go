@@ -256,3 +256,44 @@ func TestStrip(t *testing.T) {
 		t.Error("<|end|> is end of generation")
 	}
 }
+
+// TestSmallGemma4 checks the SentencePiece-style BPE of tokenizer.ggml.model
+// "gemma4": spaces as U+2581, merges over raw UTF-8, <0xXX> byte fallback,
+// newline runs taken whole, and BOS always added.
+func TestSmallGemma4(t *testing.T) {
+	entries := []kv{
+		{keyModel, "gemma4"},
+		{keyTokens, []string{"<pad>", "<bos>", "<eos>", "<0x0A>", "<0xC3>", "<0xA9>", "▁", "h", "i", "hi", "▁hi", "\n\n", "\n"}},
+		{keyTypes, []int32{3, 3, 3, 6, 6, 6, 1, 1, 1, 1, 1, 1, 1}},
+		{keyMerges, []string{"h i", "▁ hi"}},
+		{"tokenizer.ggml.bos_token_id", uint32(1)},
+		{"tokenizer.ggml.eos_token_id", uint32(2)},
+		{keyAddBOS, false},
+	}
+	tok, err := FromGGUF(buildGGUF(t, entries))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tok.AddBOS() || tok.Pre() != "gemma4" {
+		t.Errorf("AddBOS %v, Pre %q", tok.AddBOS(), tok.Pre())
+	}
+	for _, c := range []struct {
+		in   string
+		add  bool
+		want []int32
+	}{
+		{"hi hi", true, []int32{1, 9, 10}},
+		{"é\n\nhi", false, []int32{4, 5, 11, 9}},
+		{"\n", false, []int32{12}},
+	} {
+		if got := tok.Encode(c.in, c.add, false); !equalIDs(got, c.want) {
+			t.Errorf("Encode(%q, %v) = %v, want %v", c.in, c.add, got, c.want)
+		}
+	}
+	if got := tok.Decode([]int32{1, 9, 10, 4, 5}); got != "hi hié" {
+		t.Errorf("Decode = %q", got)
+	}
+	if _, err := FromGGUF(buildGGUF(t, with(entries, kv{"tokenizer.ggml.bos_token_id", nil}))); err == nil {
+		t.Error("gemma4 without a BOS id loads")
+	}
+}

@@ -11,6 +11,13 @@ type preType struct {
 	ignoreMerges bool // a word that is a token is taken whole
 	addBOS       bool // default of tokenizer.ggml.add_bos_token
 	noBOS        bool // the default BOS id is unset (chatglm)
+
+	// SentencePiece-style BPE (gemma4, sarvam-moe): spaces become U+2581,
+	// merges run over the raw UTF-8 (no byte-level mapping), and bytes
+	// without a token fall back to <0xXX>.
+	raw      bool
+	forceBOS bool // add_bos_token is always true (gemma4)
+	newlines bool // a word of newlines that is a token is taken whole (gemma4)
 }
 
 var (
@@ -98,6 +105,9 @@ var preTypes = func() map[string]*preType {
 	add(&preType{splitters: []splitter{regexSplitter(matchExaoneMoE)}}, "exaone-moe")
 	add(&preType{splitters: []splitter{regexSplitter(matchSentinel), regexSplitter(matchImage), regexSplitter(matchChameleonSpaces), spNum1, regexSplitter(matchChameleonPunct), spGPT2}, keepSpaces: true, addBOS: true},
 		"chameleon")
+	add(&preType{splitters: []splitter{splitLines}, raw: true, forceBOS: true, newlines: true},
+		"gemma4", "granite-embed-multi-311m")
+	add(&preType{splitters: []splitter{splitLines}, raw: true, keepSpaces: true}, "sarvam-moe")
 	return m
 }()
 

@@ -124,10 +124,13 @@ func (t *Tokenizer) buildCaches() {
 		t.pieces[i] = t.renderPiece(int32(i))
 	}
 	for b := 0; b < 256; b++ {
-		t.byteTok[b] = null
+		t.byteTok[b], t.hexTok[b] = null, null
+		if id, ok := t.ids[fmt.Sprintf("<0x%02X>", b)]; ok {
+			t.hexTok[b] = id
+		}
 		switch t.kind {
 		case kindSPM:
-			if id, ok := t.ids[fmt.Sprintf("<0x%02X>", b)]; ok {
+			if id := t.hexTok[b]; id != null {
 				t.byteTok[b] = id
 			} else if id, ok := t.ids[string([]byte{byte(b)})]; ok {
 				t.byteTok[b] = id

@@ -69,7 +69,8 @@ type Tokenizer struct {
 	eog     map[int32]bool
 
 	maxTokenLen int
-	byteTok     [256]int32 // SPM: <0xXX> (or the one-byte token) for each byte; null if none
+	byteTok     [256]int32 // SPM: <0xXX> (or the one-byte token); BPE: the byte-level character's token; null if none
+	hexTok      [256]int32 // <0xXX> for each byte, null if none
 
 	bos, eos, eot, eom, unk, sep, pad, mask int32
 	fimPre, fimSuf, fimMid, fimPad, fimRep  int32
@@ -133,10 +134,13 @@ func FromGGUF(f *gguf.File) (*Tokenizer, error) {
 		t.kind = kindSPM
 		t.bos, t.eos, t.unk = 1, 2, 0
 		t.addSpacePrefix, t.addBOS = true, true
-	case "gpt2":
+	case "gpt2", "gemma4":
 		t.kind = kindBPE
 		t.bos, t.eos, t.unk = 11, 11, null
-		t.cleanSpaces = true
+		if model == "gemma4" {
+			t.bos, t.eos = null, null
+			t.pre = "gemma4"
+		}
 		p, ok := preTypes[t.pre]
 		if !ok {
 			return nil, fmt.Errorf("tokenizer: %s %q is not supported", keyPre, t.pre)
