@@ -267,23 +267,8 @@ func (pl *planner) streamTails(l layout, ctx int) (layout, bool) {
 	return s, changed
 }
 
-// budget is what device di may use: the smaller of the user's limit and
-// its free memory less the margin.
-func (pl *planner) budget(di int) uint64 {
-	d := &pl.devs[di]
-	margin := max(uint64(pl.o.MarginFraction*float64(d.Total)), pl.o.MarginMin)
-	b := uint64(0)
-	if d.Free > margin {
-		b = d.Free - margin
-	}
-	if lim, ok := pl.o.Limits.Device[d.Name]; ok {
-		b = min(b, lim)
-	}
-	if pl.o.Limits.Total > 0 {
-		b = min(b, pl.o.Limits.Total)
-	}
-	return b
-}
+// budget is what device di may use.
+func (pl *planner) budget(di int) uint64 { return Budget(&pl.devs[di], pl.o) }
 
 // embedSlot places the embedding table: on the CPU when there is one (a
 // gather of a few rows is no work, and the table stays out of accelerator

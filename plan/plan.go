@@ -104,14 +104,7 @@ func (o Options) withDefaults(n *Needs) Options {
 	if o.PrefillChunk <= 0 {
 		o.PrefillChunk = DefaultPrefillChunk
 	}
-	if o.MarginFraction == 0 {
-		o.MarginFraction = DefaultMarginFraction
-	}
-	if o.MarginFraction < 0 {
-		o.MarginFraction, o.MarginMin = 0, 0
-	} else if o.MarginMin == 0 {
-		o.MarginMin = DefaultMarginMin
-	}
+	o = o.withMargins()
 	if o.DiskRead <= 0 {
 		o.DiskRead = DefaultDiskRead
 	}
@@ -119,6 +112,18 @@ func (o Options) withDefaults(n *Needs) Options {
 		o.PredictAt = DefaultPredictAt
 	}
 	o.PredictAt = min(o.PredictAt, o.Context)
+	return o
+}
+
+func (o Options) withMargins() Options {
+	if o.MarginFraction == 0 {
+		o.MarginFraction = DefaultMarginFraction
+	}
+	if o.MarginFraction < 0 {
+		o.MarginFraction, o.MarginMin = -1, 0 // stays "no margin" when applied again
+	} else if o.MarginMin == 0 {
+		o.MarginMin = DefaultMarginMin
+	}
 	return o
 }
 
