@@ -1,11 +1,13 @@
 package tokenizer
 
 import (
+	"bytes"
 	"strings"
 	"sync"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/tern-llm/tern/gguf"
 	"github.com/tern-llm/tern/internal/testdata"
 )
 
@@ -93,4 +95,85 @@ func FuzzEncode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzFromGGUF builds vocabularies from arbitrary token lists, types, scores
+// and merges: FromGGUF must return an error or a tokenizer, never panic, and
+// a tokenizer must encode and decode any text.
+func FuzzFromGGUF(f *testing.F) {
+	f.Add("gpt2", "gpt-2", "a\x00b\x00ab\x00Ġ\x00<|endoftext|>", "\x01\x01\x01\x01\x03", "a b\x00Ġ ab", int64(4), "ab ab<|endoftext|>")
+	f.Add("llama", "", "<unk>\x00<s>\x00</s>\x00<0x0A>\x00▁\x00a\x00▁a", "\x02\x03\x03\x06\x01\x01\x01", "", int64(1), "a\na a")
+	f.Add("bert", "", "[PAD]\x00[UNK]\x00▁a\x00b", "\x03\x03\x01\x01", "", int64(-1), "A b, c")
+	f.Add("gemma4", "", "<bos>\x00▁\x00a\x00<0x41>", "\x03\x01\x01\x06", "▁ a", int64(0), "A a")
+	f.Add("gpt2", "llama3", "a\x00\x00a", "", "a a", int64(9), "")
+	f.Fuzz(func(t *testing.T, model, pre, tokens, types, merges string, bos int64, text string) {
+		toks := strings.Split(tokens, "\x00")
+		entries := []kv{{keyModel, model}, {keyPre, pre}, {keyTokens, toks}}
+		if types != "" {
+			ty := make([]int32, len(types))
+			for i := range ty {
+				ty[i] = int32(types[i] % 8)
+			}
+			entries = append(entries, kv{keyTypes, ty})
+		}
+		sc := make([]float32, len(toks))
+		for i := range sc {
+			sc[i] = float32(len(toks[i]))
+		}
+		entries = append(entries, kv{keyScores, sc})
+		if merges != "" {
+			entries = append(entries, kv{keyMerges, strings.Split(merges, "\x00")})
+		}
+		if bos >= 0 {
+			entries = append(entries, kv{"tokenizer.ggml.bos_token_id", uint32(bos)})
+		}
+		w := buildGGUFOrNil(entries)
+		if w == nil {
+			return
+		}
+		tok, err := FromGGUF(w)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "tokenizer: ") {
+				t.Fatalf("error without prefix: %v", err)
+			}
+			return
+		}
+		for _, special := range []bool{false, true} {
+			ids := tok.Encode(text, true, special)
+			for _, id := range ids {
+				if id < 0 || int(id) >= tok.VocabSize() {
+					t.Fatalf("id %d out of range", id)
+				}
+			}
+			d := tok.NewDecoder()
+			var b strings.Builder
+			for _, id := range ids {
+				b.WriteString(d.Add(id))
+			}
+			b.WriteString(d.Flush())
+			if b.String() != tok.Decode(ids) {
+				t.Fatalf("stream %q, Decode %q", b.String(), tok.Decode(ids))
+			}
+		}
+	})
+}
+
+// buildGGUFOrNil is buildGGUF for fuzzing: nil when the writer rejects the
+// entries.
+func buildGGUFOrNil(entries []kv) *gguf.File {
+	w := gguf.NewWriter()
+	for _, e := range entries {
+		if err := w.Set(e.key, e.value); err != nil {
+			return nil
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := w.WriteTo(&buf); err != nil {
+		return nil
+	}
+	f, err := gguf.Parse(buf.Bytes())
+	if err != nil {
+		return nil
+	}
+	return f
 }
