@@ -178,7 +178,7 @@ func (d *Device) Close() error {
 	if err := d.drv.call(fnCtxSetCurrent, d.ctx); err != nil {
 		return err
 	}
-	err := d.drv.call(fnStreamSynchronize, d.stream)
+	err := d.drv.call(fnCtxSynchronize)
 	d.close()
 	return err
 }
@@ -252,6 +252,16 @@ func (d *Device) Sync() error {
 	}
 	defer unlock()
 	return d.drv.call(fnStreamSynchronize, d.stream)
+}
+
+// copyDevice queues a copy of n bytes between device addresses.
+func (d *Device) copyDevice(dst, src uint64, n int) error {
+	unlock, err := d.enter()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return d.drv.call(fnMemcpyDtoDAsync, uintptr(dst), uintptr(src), uintptr(n), d.stream)
 }
 
 // maxParams is the most parameters a kernel of the package takes.

@@ -53,6 +53,7 @@ var symbols = [...]string{
 	fnMemcpyHtoD:        "cuMemcpyHtoD_v2",
 	fnMemcpyHtoDAsync:   "cuMemcpyHtoDAsync_v2",
 	fnMemcpyDtoHAsync:   "cuMemcpyDtoHAsync_v2",
+	fnMemcpyDtoDAsync:   "cuMemcpyDtoDAsync_v2",
 	fnModuleLoadDataEx:  "cuModuleLoadDataEx",
 	fnModuleUnload:      "cuModuleUnload",
 	fnModuleGetFunction: "cuModuleGetFunction",
@@ -84,6 +85,7 @@ const (
 	fnMemcpyHtoD
 	fnMemcpyHtoDAsync
 	fnMemcpyDtoHAsync
+	fnMemcpyDtoDAsync
 	fnModuleLoadDataEx
 	fnModuleUnload
 	fnModuleGetFunction

@@ -8,22 +8,30 @@ import (
 )
 
 // mvWarps and mvTokens are MV_WARPS and MV_NT of matvec.cu: weight rows per
-// block of 128 threads, and tokens per pass over the weights.
+// block of 128 threads, and tokens per pass over the weights when n > 1.
 const (
 	mvWarps  = 4
 	mvTokens = 8
 )
 
-// MatMul computes dst = x·wᵀ. Quantized weights take x quantized to Q8_0
-// first, as the CPU backend (and ggml) does; F16 weights take x rounded to
-// F16.
+// MatMul computes dst = x·wᵀ. Activations are converted first as the CPU
+// backend (and ggml) converts them: quantized to Q8_0 for quantized
+// weights, rounded to F16 for F16 weights.
 func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 	n, k, m := x.Rows, x.Cols, w.Rows
 	if w.Cols != k || dst.Rows != n || dst.Cols != m {
 		return fmt.Errorf("cuda: matmul %v = %v · %vᵀ", dst, x, w)
 	}
+	var kernel string
 	switch w.Type {
-	case quant.F32, quant.F16, quant.Q8_0, quant.Q4_0:
+	case quant.F32:
+		kernel = "mv_f32"
+	case quant.F16:
+		kernel = "mv_f16"
+	case quant.Q8_0:
+		kernel = "mv_q8_0"
+	case quant.Q4_0:
+		kernel = "mv_q4_0"
 	default:
 		return fmt.Errorf("cuda: matmul: %w: weight type %s", backend.ErrUnsupported, w.Type)
 	}
@@ -43,9 +51,14 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 		return nil
 	}
 	rs := w.RowBytes()
-	wAligned := wp%16 == 0 && rs%16 == 0
-	xAligned := xp%16 == 0 && k%4 == 0
-	grid := dims{blocks(m, mvWarps), blocks(n, mvTokens), 1}
+	aligned := wp%16 == 0 && rs%16 == 0
+	grid := dims{blocks(m, mvWarps), 1, 1}
+	if n == 1 {
+		kernel += "_1"
+	} else {
+		kernel += "_8"
+		grid.y = blocks(n, mvTokens)
+	}
 	block := dims{mvWarps * 32, 1, 1}
 	unlock, err := d.enter()
 	if err != nil {
@@ -53,22 +66,32 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 	}
 	defer unlock()
 	switch w.Type {
-	case quant.F32, quant.F16:
-		kernel := "mv_f32"
-		if w.Type == quant.F16 {
-			kernel = "mv_f16"
+	case quant.F32:
+		aligned = aligned && xp%16 == 0 && k%4 == 0
+		return d.launch(kernel, grid, block, 0, op, wp, xp, i32(m), i32(k), i32(n), i64(rs), i32(boolInt(aligned)))
+	case quant.F16:
+		xh, err := d.toF16(xp, n*k)
+		if err != nil {
+			return err
 		}
-		return d.launch(kernel, grid, block, 0, op, wp, xp, i32(m), i32(k), i32(n), i64(rs), i32(boolInt(wAligned && xAligned)))
+		return d.launch(kernel, grid, block, 0, op, wp, xh, i32(m), i32(k), i32(n), i64(rs), i32(boolInt(aligned)))
 	}
 	xq, xd, err := d.quantizeQ8(xp, n, k)
 	if err != nil {
 		return err
 	}
-	kernel := "mv_q8_0"
-	if w.Type == quant.Q4_0 {
-		kernel = "mv_q4_0"
+	return d.launch(kernel, grid, block, 0, op, wp, xq, xd, i32(m), i32(k), i32(n), i64(rs), i32(boolInt(aligned)))
+}
+
+// toF16 queues the conversion of n F32 activations to F16 into the scratch
+// buffer. The caller holds the context.
+func (d *Device) toF16(xp uint64, n int) (uint64, error) {
+	p, err := d.scratch.get(d, 2*n)
+	if err != nil {
+		return 0, err
 	}
-	return d.launch(kernel, grid, block, 0, op, wp, xq, xd, i32(m), i32(k), i32(n), i64(rs), i32(boolInt(wAligned)))
+	err = d.launch("to_f16", dims{min(blocks(n, elemThreads), maxElemBlocks), 1, 1}, dims{elemThreads, 1, 1}, 0, p, xp, i64(n))
+	return p, err
 }
 
 // quantizeQ8 queues the Q8_0 quantization of x (n×k F32, k a multiple of

@@ -120,6 +120,13 @@ extern "C" __global__ void store_kv_f16(__half* kc, __half* vc, const float* k, 
     for (int c = threadIdx.x; c < cols; c += blockDim.x) dst[c] = __float2half_rn(src[c]);
 }
 
+// ---- activations to F16 (round to nearest even), for F16 weights ----
+
+extern "C" __global__ void to_f16(__half* dst, const float* x, long long total) {
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x)
+        dst[i] = __float2half_rn(x[i]);
+}
+
 // ---- activations to Q8_0 as ggml's x86 from_float does: d = amax/127
 // (kept as its F16 value), q = round-half-even(x·127/amax). One warp per
 // 32-element block; quants to xq, scales to xd. ----

@@ -1,0 +1,198 @@
+package cuda
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/tern-llm/tern/backend"
+	"github.com/tern-llm/tern/gguf"
+	"github.com/tern-llm/tern/internal/testdata"
+	"github.com/tern-llm/tern/model"
+	"github.com/tern-llm/tern/quant"
+)
+
+// benchBytes is the least weight data a benchmark cycles through, larger
+// than any GPU's L2 cache, so that it measures device memory.
+const benchBytes = 512 << 20
+
+// BenchmarkCopy is the bandwidth ceiling: a device-to-device copy of 1 GiB
+// (bytes counted once read and once written).
+func BenchmarkCopy(b *testing.B) {
+	dev := gpu(b)
+	const n = 1 << 30
+	src, err := dev.Alloc(quant.F32, n/4/1024, 1024)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer dev.Free(src)
+	dst, err := dev.Alloc(quant.F32, n/4/1024, 1024)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer dev.Free(dst)
+	sp, _ := dev.ptr(src)
+	dp, _ := dev.ptr(dst)
+	b.SetBytes(2 * n)
+	b.ResetTimer()
+	for range b.N {
+		if err := dev.copyDevice(dp, sp, n); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := dev.Sync(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkMatVec times one token's product with weights of the shapes of
+// an 8B llama (attention, FFN up and down), cycling through enough copies
+// of the weights to miss the L2 cache. Bytes are the weight bytes.
+func BenchmarkMatVec(b *testing.B) {
+	dev := gpu(b)
+	rng := rand.New(rand.NewPCG(9, 9))
+	for _, typ := range weightTypes {
+		for _, s := range []struct{ m, k int }{{4096, 4096}, {14336, 4096}, {4096, 14336}} {
+			for _, n := range []int{1, 8} {
+				b.Run(fmt.Sprintf("%s/%dx%d/n%d", typ, s.m, s.k, n), func(b *testing.B) {
+					ws := randomWeights(b, dev, rng, typ, s.m, s.k)
+					x, err := dev.Alloc(quant.F32, n, s.k)
+					if err != nil {
+						b.Fatal(err)
+					}
+					defer dev.Free(x)
+					if err := dev.Upload(x, f32Bytes(randF32(rng, n*s.k, 1))); err != nil {
+						b.Fatal(err)
+					}
+					out, err := dev.Alloc(quant.F32, n, s.m)
+					if err != nil {
+						b.Fatal(err)
+					}
+					defer dev.Free(out)
+					b.SetBytes(int64(ws[0].Bytes()))
+					for i := range 3 { // warm up
+						if err := dev.MatMul(out, x, ws[i%len(ws)]); err != nil {
+							b.Fatal(err)
+						}
+					}
+					if err := dev.Sync(); err != nil {
+						b.Fatal(err)
+					}
+					b.ResetTimer()
+					for i := range b.N {
+						if err := dev.MatMul(out, x, ws[i%len(ws)]); err != nil {
+							b.Fatal(err)
+						}
+					}
+					if err := dev.Sync(); err != nil {
+						b.Fatal(err)
+					}
+				})
+			}
+		}
+	}
+}
+
+// randomWeights uploads copies of an m×k weight of random values (64
+// random rows repeated) until they hold benchBytes.
+func randomWeights(b *testing.B, dev *Device, rng *rand.Rand, typ quant.Type, m, k int) []*backend.Tensor {
+	const distinct = 64
+	rows := encode(b, typ, distinct, k, randF32(rng, distinct*k, 0.5))
+	rb, _ := typ.RowBytes(k)
+	data := make([]byte, m*rb)
+	for r := 0; r < m; r++ {
+		copy(data[r*rb:], rows[(r%distinct)*rb:(r%distinct+1)*rb])
+	}
+	var ws []*backend.Tensor
+	for total := 0; total < benchBytes; total += len(data) {
+		w, err := dev.Alloc(typ, m, k)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { dev.Free(w) })
+		if err := dev.Upload(w, data); err != nil {
+			b.Fatal(err)
+		}
+		ws = append(ws, w)
+	}
+	return ws
+}
+
+// BenchmarkOp is the cost of one small op: launch and queueing overhead.
+func BenchmarkOp(b *testing.B) {
+	dev := gpu(b)
+	x, err := dev.Alloc(quant.F32, 1, 64)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer dev.Free(x)
+	for range b.N {
+		if err := dev.Add(x, x, x); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := dev.Sync(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkDecodeStories260K is one greedy decode step of a tiny model, all
+// overhead: about 90 op calls per token.
+func BenchmarkDecodeStories260K(b *testing.B) {
+	dev := gpu(b)
+	f, err := gguf.Open(testdata.Path(b, "stories260K", "stories260K-Q8_0.gguf"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	c, err := model.ReadConfig(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := model.Load(f, model.OnDevice(dev, c.Layers))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	s, err := m.NewSequence(c.ContextLen)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { s.Free() }()
+	logits, err := s.Append(context.Background(), []int32{1}, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		if s.Len() == s.Cap() {
+			b.StopTimer()
+			s.Free()
+			if s, err = m.NewSequence(c.ContextLen); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+		}
+		if logits, err = s.Append(context.Background(), []int32{argmax(logits)}, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
+}
+
+// BenchmarkDriverCall is the cost of one driver call through purego
+// (cuCtxSetCurrent of the current context) on a locked thread.
+func BenchmarkDriverCall(b *testing.B) {
+	dev := gpu(b)
+	unlock, err := dev.enter()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer unlock()
+	for range b.N {
+		if err := dev.drv.call(fnCtxSetCurrent, dev.ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
