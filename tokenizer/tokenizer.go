@@ -2,15 +2,20 @@
 // metadata of a GGUF file, with the results of llama.cpp (src/llama-vocab.cpp)
 // to the token.
 //
-// It provides the three tokenizers of tokenizer.ggml.model that llama-family
+// It provides the tokenizers of tokenizer.ggml.model that llama-family
 // models use: "llama" (SentencePiece BPE over scores, with byte fallback),
 // "gpt2" (byte-level BPE over ranked merges, after one of llama.cpp's
-// pre-tokenizers chosen by tokenizer.ggml.pre) and "bert" (WordPiece). It
-// leaves out the unigram (t5), RWKV and PLaMo-2 tokenizers, and chat
-// templates. It imports only gguf.
+// pre-tokenizers chosen by tokenizer.ggml.pre; see pretok_table.go),
+// "gemma4" (BPE over raw UTF-8 with byte fallback) and "bert" (WordPiece).
+// It leaves out the unigram (t5), RWKV, PLaMo-2, "whitespace" and
+// "hybriddna" tokenizers, the kimi-k2 and superbpe pre-tokenizers, and chat
+// templates. Unicode categories come from Go's unicode package, so code
+// points assigned after Unicode 15 may be classified differently from
+// llama.cpp's tables. It imports only gguf.
 //
-// A Tokenizer is immutable after FromGGUF and safe for concurrent use; a
-// Decoder belongs to one goroutine.
+// A Tokenizer is immutable after FromGGUF, does not refer to the file
+// afterwards, and is safe for concurrent use; a Decoder belongs to one
+// goroutine.
 package tokenizer
 
 import (
