@@ -136,6 +136,13 @@ func runGenDry(o genOptions, out io.Writer) error {
 	}
 	if mo.Vocab != nil {
 		s.Vocab = mo.Vocab.Tokens
+	} else {
+		// Made once here rather than by each Size and Layout below.
+		v, err := modelgen.SyntheticVocab(s.Vocab)
+		if err != nil {
+			return err
+		}
+		mo.Vocab = &v
 	}
 	params := s.Params()
 	fmt.Fprintf(out, "%s: %s\n", s.Name, s.About)

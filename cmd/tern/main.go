@@ -262,7 +262,7 @@ func loadModel(path string, threads int) (*loadedModel, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(f.Tensors) == 0 {
+	if arch, _ := f.String("general.architecture"); model.Supported(arch) && len(f.Tensors) == 0 {
 		f.Close()
 		return nil, inFile(path, errors.New("no tensors: a vocabulary-only file has nothing to run"))
 	}
