@@ -21,8 +21,9 @@ they go through the regex engine like the others, so the Go port of that code
 is checked against the expressions it stands for.
 
 Categories come from the `regex` module's \\p{..}, as in llama.cpp's
-scripts/gen-unicode-data.py. The corpus is the test-tokenizer-0 inputs plus
-cases written for the corner cases of each pattern.
+scripts/gen-unicode-data.py. The corpus is the test-tokenizer-0 inputs,
+cases written for the corner cases of each pattern, and 150 random strings
+over a pool of characters from every class the patterns distinguish.
 
 Run from this directory: python3 gen_pretok.py  (writes pretok_golden.json)
 """
@@ -267,6 +268,26 @@ OWN_CASES = [
 ]
 
 
+# Characters for the random cases: one or more of every class the patterns
+# tell apart (ASCII letters of both cases, other letters, marks, digits of
+# several scripts, punctuation and symbols inside and outside ASCII, '~',
+# apostrophes, every kind of space, CJK, kana, hangul, Thai, emoji, controls).
+RANDOM_POOL = (list("aAzZeEsStTmMdDlLrRvVi") + ["'", "'", " ", " ", " ", "  ", "\n", "\r", "\t", "\r\n", "\x0b", "\x0c"]
+               + list("0123456789") + ["\u0663", "\u00bd", "\uff11", "\u2460"]
+               + list("!\"#$%&()*+,-./:;<=>?@[\\]^_`{|}~") + ["\u2026", "\u3002", "\uff0c", "\u3001", "\u00bf", "\u00a7", "\u20ac", "\u2014"]
+               + ["\u00e9", "\u00c9", "\u00df", "\u0130", "\u01c5", "\u03a9", "\u03c9", "\u0436", "\u0416", "\u0301", "\u0308", "\u094d", "\u0928"]
+               + ["\u00a0", "\u3000", "\u2003", "\u0085", "\u2028", "\u200b", "\ufeff", "\x00", "\x1b", "\x7f"]
+               + ["\u65e5", "\u672c", "\u3042", "\u30ab", "\u30fc", "\ud55c", "\u3131", "\u0e2a", "\u0e31", "\u1780", "\u1000"]
+               + ["\U0001f600", "\u2705", "\ufe0f", "\u200d", "\ue000", "\U0001d400", "\u0378"]
+               + ["'s", "'RE", "'ll", "'Ve", "n't", "IMGIMGAZ", "<sentinel:1>"])
+
+
+def random_cases(n, seed):
+    import random
+    rng = random.Random(seed)
+    return ["".join(rng.choice(RANDOM_POOL) for _ in range(rng.randint(1, 24))) for _ in range(n)]
+
+
 def read_inp(path):
     raw = open(path, encoding="utf-8").read()
     sep = "\n__ggml_vocab_test__\n"
@@ -285,14 +306,14 @@ def main():
     import os
     cases = []
     inp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "testdata", "vocab", "ggml-vocab-gpt-2.gguf.inp")
-    for c in read_inp(inp) + OWN_CASES:
+    for c in read_inp(inp) + OWN_CASES + random_cases(150, 1234):
         if c not in cases:
             cases.append(c)
     out = {}
     for name, exprs in VARIANTS.items():
         out[name] = [[c, pretokenize(c, exprs)] for c in cases]
     with open("pretok_golden.json", "w", encoding="utf-8") as f:
-        json.dump(out, f, ensure_ascii=True, indent=0)
+        json.dump(out, f, ensure_ascii=True, separators=(",", ":"))
         f.write("\n")
     print(len(VARIANTS), "variants,", len(cases), "cases")
 
