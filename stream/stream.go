@@ -1,0 +1,204 @@
+// Package stream pages the weights of streamed layers through memory: the
+// planner marks layers whose weights stay in the memory-mapped model file
+// rather than resident, and while layer i runs, the Prefetcher asks the
+// kernel to read layer i+1 ahead (madvise WILLNEED) and faults its pages in
+// from a goroutine; when layer i is done, its pages are dropped from the
+// process (madvise DONTNEED), so resident memory holds about two layers of
+// streamed weights however large the model is. The page cache may keep the
+// dropped pages (it is the kernel's to evict), which makes the next pass
+// fast when the host has memory to spare.
+//
+// It knows byte ranges, not models: the loader gives it each layer's
+// tensor data (slices of the mapping). It imports budget, which charges the
+// window to the device's accountant.
+package stream
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"sync"
+	"unsafe"
+
+	"github.com/tern-llm/tern/budget"
+)
+
+// Prefetcher pages the streamed layers of one model. Layers are numbered by
+// the caller (usually the model's layer index); a layer without regions
+// (resident) is skipped.
+//
+// Begin and End are called by the goroutine that runs the forward pass,
+// in layer order; the prefetch goroutines it starts are its own.
+type Prefetcher struct {
+	layers map[int][][]byte // regions of each streamed layer
+	order  []int            // streamed layers in order, for "the next one"
+	acct   *budget.Accountant
+	page   int
+
+	mu      sync.Mutex
+	charged map[int]uint64        // layers whose bytes are charged to acct
+	pending map[int]chan struct{} // prefetches running, closed when done
+	sink    uint64                // keeps the touching reads
+}
+
+// New returns a prefetcher for layers: for each streamed layer, the byte
+// slices (within a memory-mapped file) its weights occupy. acct, when not
+// nil, is charged (class budget.Streamed) for the layers in memory: the one
+// running and the one prefetched.
+func New(layers map[int][][]byte, acct *budget.Accountant) *Prefetcher {
+	p := &Prefetcher{layers: layers, acct: acct, page: os.Getpagesize(),
+		charged: map[int]uint64{}, pending: map[int]chan struct{}{}}
+	for i := range layers {
+		p.order = append(p.order, i)
+	}
+	sort.Ints(p.order)
+	return p
+}
+
+// Bytes is the size of a layer's regions.
+func (p *Prefetcher) Bytes(layer int) uint64 {
+	var n uint64
+	for _, r := range p.layers[layer] {
+		n += uint64(len(r))
+	}
+	return n
+}
+
+// next is the streamed layer after layer, or -1.
+func (p *Prefetcher) next(layer int) int {
+	for _, i := range p.order {
+		if i > layer {
+			return i
+		}
+	}
+	return -1
+}
+
+// Begin is called before layer runs: it makes sure the layer is charged
+// and prefetched (waiting for a prefetch in flight), then starts the
+// prefetch of the next streamed layer if its charge fits the budget (if
+// not, the next layer is read when it runs). The error wraps
+// backend.ErrOutOfMemory when the layer itself does not fit.
+func (p *Prefetcher) Begin(layer int) error {
+	if _, ok := p.layers[layer]; !ok {
+		return nil
+	}
+	if err := p.charge(layer); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	done, inFlight := p.pending[layer]
+	p.mu.Unlock()
+	if !inFlight {
+		p.advise(layer, adviseWillNeed)
+	} else {
+		<-done
+	}
+	if n := p.next(layer); n >= 0 {
+		p.prefetch(n)
+	}
+	return nil
+}
+
+// End is called when layer has run: its pages leave the process and its
+// charge is released.
+func (p *Prefetcher) End(layer int) {
+	if _, ok := p.layers[layer]; !ok {
+		return
+	}
+	p.mu.Lock()
+	done, inFlight := p.pending[layer]
+	p.mu.Unlock()
+	if inFlight {
+		<-done
+	}
+	p.advise(layer, adviseDontNeed)
+	p.mu.Lock()
+	delete(p.pending, layer)
+	n, ok := p.charged[layer]
+	delete(p.charged, layer)
+	p.mu.Unlock()
+	if ok && p.acct != nil {
+		p.acct.Release(budget.Streamed, n)
+	}
+}
+
+// Close waits for prefetches in flight and drops every streamed page.
+func (p *Prefetcher) Close() {
+	for _, i := range p.order {
+		p.End(i)
+	}
+}
+
+// charge reserves layer's bytes once.
+func (p *Prefetcher) charge(layer int) error {
+	p.mu.Lock()
+	_, ok := p.charged[layer]
+	p.mu.Unlock()
+	if ok {
+		return nil
+	}
+	n := p.Bytes(layer)
+	if p.acct != nil {
+		if err := p.acct.Reserve(budget.Streamed, n); err != nil {
+			return fmt.Errorf("stream: layer %d: %w", layer, err)
+		}
+	}
+	p.mu.Lock()
+	p.charged[layer] = n
+	p.mu.Unlock()
+	return nil
+}
+
+// prefetch charges layer and, if that fits, advises and touches its pages
+// from a goroutine.
+func (p *Prefetcher) prefetch(layer int) {
+	p.mu.Lock()
+	_, inFlight := p.pending[layer]
+	p.mu.Unlock()
+	if inFlight || p.charge(layer) != nil {
+		return
+	}
+	done := make(chan struct{})
+	p.mu.Lock()
+	p.pending[layer] = done
+	p.mu.Unlock()
+	p.advise(layer, adviseWillNeed)
+	go func() {
+		defer close(done)
+		var s uint64
+		for _, r := range p.layers[layer] {
+			for i := 0; i < len(r); i += p.page {
+				s += uint64(r[i])
+			}
+		}
+		p.mu.Lock()
+		p.sink += s
+		p.mu.Unlock()
+	}()
+}
+
+type advice int
+
+const (
+	adviseWillNeed advice = iota
+	adviseDontNeed
+)
+
+// advise applies advice to every page the layer's regions touch. A page
+// at a region's edge may hold a neighbour's bytes too: dropping it costs
+// the neighbour a minor fault from the page cache (the mapping is a
+// read-only view of the file), where keeping it would leave a page per
+// edge resident for the model's lifetime.
+func (p *Prefetcher) advise(layer int, a advice) {
+	for _, r := range p.layers[layer] {
+		if len(r) == 0 {
+			continue
+		}
+		base := unsafe.Pointer(unsafe.SliceData(r))
+		pg := p.page
+		head := int(uintptr(base) & uintptr(pg-1)) // bytes from the page start to r
+		n := (head + len(r) + pg - 1) / pg * pg
+		_ = madvise(unsafe.Slice((*byte)(unsafe.Add(base, -head)), n), a) // advice: a kernel that declines it costs speed, not correctness
+	}
+}
