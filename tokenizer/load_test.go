@@ -297,3 +297,29 @@ func TestSmallGemma4(t *testing.T) {
 		t.Error("gemma4 without a BOS id loads")
 	}
 }
+
+// TestEOG checks the end-of-generation sets llama.cpp derives for the test
+// vocabularies: EOS, plus tokens found by text (starcoder's <fim_pad> is
+// taken as FIM padding, bert's [PAD] too, and both end generation).
+func TestEOG(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		want []int32
+	}{
+		{"ggml-vocab-llama-spm.gguf", []int32{2}},
+		{"ggml-vocab-gpt-2.gguf", []int32{50256}},
+		{"ggml-vocab-starcoder.gguf", []int32{0, 4}},
+		{"ggml-vocab-bert-bge.gguf", []int32{0}},
+		{"ggml-vocab-deepseek-llm.gguf", []int32{100001}},
+	} {
+		tok := loadTokenizer(t, testdata.Path(t, "vocab", c.name))
+		if got := tok.EOGs(); !equalIDs(got, c.want) {
+			t.Errorf("%s: EOGs = %v, want %v", c.name, got, c.want)
+		}
+		for _, id := range c.want {
+			if !tok.IsEOG(id) || tok.TokenAttr(id)&AttrControl == 0 {
+				t.Errorf("%s: %d: IsEOG %v, attr %b", c.name, id, tok.IsEOG(id), tok.TokenAttr(id))
+			}
+		}
+	}
+}
