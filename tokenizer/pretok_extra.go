@@ -205,3 +205,32 @@ func matchChameleonPunct(t *runes, p, end int) int {
 	}
 	return -1
 }
+
+// splitSuperBPE is superbpe's (?=(\d{3})+(?!\d)) under std::wregex: the
+// pattern matches only the empty string, at every ASCII digit from which
+// the rest of the digit run is a multiple of three long. llama.cpp cuts the
+// text there (and passes the empty matches on as empty words, which encode
+// to nothing; they are left out here).
+func splitSuperBPE(t *runes, start, end int, out []int) []int {
+	isDigit := func(i int) bool { return t.c[i] >= '0' && t.c[i] <= '9' }
+	prev := start
+	for p := start; p < end; {
+		if !isDigit(p) {
+			p++
+			continue
+		}
+		q := runWhile(p, end, isDigit)
+		first := p + (q-p)%3
+		for cut := first; cut < q; cut += 3 {
+			if cut > prev {
+				out = append(out, cut-prev)
+				prev = cut
+			}
+		}
+		p = q
+	}
+	if end > prev {
+		out = append(out, end-prev)
+	}
+	return out
+}

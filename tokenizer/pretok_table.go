@@ -105,6 +105,7 @@ var preTypes = func() map[string]*preType {
 	add(&preType{splitters: []splitter{regexSplitter(matchExaoneMoE)}}, "exaone-moe")
 	add(&preType{splitters: []splitter{regexSplitter(matchSentinel), regexSplitter(matchImage), regexSplitter(matchChameleonSpaces), spNum1, regexSplitter(matchChameleonPunct), spGPT2}, keepSpaces: true, addBOS: true},
 		"chameleon")
+	add(&preType{splitters: []splitter{spNumRun, splitSuperBPE}, keepSpaces: true}, "superbpe")
 	add(&preType{splitters: []splitter{splitLines}, raw: true, forceBOS: true, newlines: true},
 		"gemma4", "granite-embed-multi-311m")
 	add(&preType{splitters: []splitter{splitLines}, raw: true, keepSpaces: true}, "sarvam-moe")

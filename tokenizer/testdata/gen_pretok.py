@@ -113,6 +113,7 @@ VARIANTS = {
     "granite-embed-multi-97m": [GRANITE],
     "exaone-moe": [EXAONE_MOE],
     "chameleon": CHAMELEON,
+    "superbpe": [r"\p{N}+", r"(?=(\d{3})+(?!\d))"],
 }
 
 # llama.cpp's k_ucat_cpt and k_ucat_map.
@@ -174,10 +175,12 @@ def split_once(text_view, expr, offsets):
         chunk = text_view[start:start + off]
         prev = 0
         for m in r.finditer(chunk):
-            assert m.end() > m.start(), (expr, chunk)
             if m.start() > prev:
                 res.append(m.start() - prev)
-            res.append(m.end() - m.start())
+            # An empty match (superbpe) gives an empty word, which encodes
+            # to nothing; it is dropped here.
+            if m.end() > m.start():
+                res.append(m.end() - m.start())
             prev = m.end()
         if prev < off:
             res.append(off - prev)
