@@ -240,6 +240,10 @@ func listMethod(l *list, name string) (any, bool) {
 	return nil, false
 }
 
+// maxPad bounds the widths of padding builtins (zfill, center, indent),
+// which would otherwise allocate whatever a template asks for.
+const maxPad = DefaultMaxOutput
+
 // pyStrip is Python's str.strip/lstrip/rstrip with optional characters.
 func pyStrip(s string, chars any, left, right bool) (string, error) {
 	pred := isPySpace
@@ -434,6 +438,9 @@ func strMethod(s, name string) (any, bool) {
 			n := int64(utf8.RuneCountInString(s))
 			if n >= w {
 				return s, nil
+			}
+			if w > maxPad {
+				return nil, fmt.Errorf("%w: zfill width %d over %d", ErrLimit, w, maxPad)
 			}
 			sign := ""
 			body := s

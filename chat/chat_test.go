@@ -31,6 +31,9 @@ func TestParseErrors(t *testing.T) {
 		{"missing endraw", "{% raw %}x", 1, "missing endraw"},
 		{"bad escape", `{{ '\x4' }}`, 1, "escape"},
 		{"macro default order", "{% macro m(a=1, b) %}{% endmacro %}", 1, "non-default argument"},
+		{"deep expression", "{{ " + strings.Repeat("(", 5000) + "1" + strings.Repeat(")", 5000) + " }}", 1, "nests deeper"},
+		{"deep blocks", strings.Repeat("{% if true %}", 5000), 1, "nests deeper"},
+		{"not chain", "{{ " + strings.Repeat("not ", 5000) + "x }}", 1, "nests deeper"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,6 +111,11 @@ func TestLimits(t *testing.T) {
 		{"list repetition bomb", "{{ [1, 2] * 100000000000 }}", Options{}},
 		{"range too big", "{{ range(1000000000)|length }}", Options{}},
 		{"unbounded macro recursion", "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", Options{}},
+		{"power loop", "{{ (-1) ** 1000000000000000000 }}{{ 2 ** 100 }}", Options{}},
+		{"zfill bomb", "{{ 'x'.zfill(1000000000000) }}", Options{}},
+		{"center bomb", "{{ 'x'|center(1000000000000) }}", Options{}},
+		{"indent bomb", "{{ 'a\nb\nc'|indent(10000000) }}", Options{}},
+		{"batch bomb", "{{ [1]|batch(1000000000000, 0)|list }}", Options{}},
 		{"doubling string", "{% set ns = namespace(s='ab') %}{% for i in range(100) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
 			Options{MaxOutput: 1 << 20}},
 	}
@@ -140,6 +148,71 @@ func TestDefaultStepBound(t *testing.T) {
 	_, err = tpl.Render(nil, Options{})
 	if !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), fmt.Sprintf("more than %d evaluation steps", DefaultMaxSteps)) {
 		t.Fatalf("err = %v, want ErrLimit at DefaultMaxSteps", err)
+	}
+}
+
+// Values nested far deeper than any JSON input are still printed and
+// compared without exhausting the stack.
+func TestDeepValues(t *testing.T) {
+	tpl, err := Parse("{% set ns = namespace(x=[]) %}{% for i in range(20000) %}{% set ns.x = [ns.x] %}{% endfor %}" +
+		"{{ (ns.x|string)[:8] }} {{ ns.x == ns.x }} {{ ns.x|tojson }}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tpl.Render(nil, Options{})
+	if err == nil || !strings.Contains(err.Error(), "nesting too deep") {
+		t.Fatalf("err = %v, want tojson nesting error", err)
+	}
+	tpl, err = Parse("{% set ns = namespace(x=[]) %}{% for i in range(20000) %}{% set ns.x = [ns.x] %}{% endfor %}" +
+		"{{ (ns.x|string)[:8] }} {{ ns.x == ns.x }}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := tpl.Render(nil, Options{}); err != nil || out != "[[[[[[[[ False" {
+		t.Fatalf("Render = %q, %v", out, err)
+	}
+}
+
+// FuzzTemplate checks that no template text makes Parse or Render panic or
+// run away; the seed corpus (run by plain go test) is the golden templates.
+func FuzzTemplate(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "templates", "*.jinja"))
+	for _, fn := range files {
+		src, err := os.ReadFile(fn)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(src))
+	}
+	f.Add("{% for m in messages %}{{ m.role|upper ~ m['content'][1:] }}{% endfor %}{{ raise_exception('x') if false }}")
+	msgs := []Message{{Role: "system", Content: "s"}, {Role: "user", Content: "u"},
+		{Role: "assistant", ToolCalls: []ToolCall{{ID: "abc123DEF", Function: FunctionCall{Name: "f", Arguments: `{"a": 1}`}}}},
+		{Role: "tool", ToolCallID: "abc123DEF", Content: "r"}}
+	f.Fuzz(func(t *testing.T, src string) {
+		tpl, err := Parse(src)
+		if err != nil {
+			return
+		}
+		_, _ = tpl.Render(msgs, Options{MaxSteps: 100_000, MaxOutput: 1 << 20, AddGenerationPrompt: true,
+			Tools: []json.RawMessage{json.RawMessage(`{"type": "function", "function": {"name": "f"}}`)}})
+	})
+}
+
+// Newlines as jinja2 treats them; the expected outputs are jinja2's.
+func TestNewlines(t *testing.T) {
+	tests := []struct{ src, want string }{
+		{"a\r\n{% if true %}\r\nb\r\n  {% endif %}\r\nc\r\n", "a\nb\nc"},
+		{"x\ry{{ \"1\r2\" }}\r", "x\ny1\n2"},
+		{"q\n\n", "q\n"},
+	}
+	for _, tt := range tests {
+		tpl, err := Parse(tt.src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := tpl.Render(nil, Options{}); err != nil || got != tt.want {
+			t.Errorf("%q: got %q, %v; want %q", tt.src, got, err, tt.want)
+		}
 	}
 }
 

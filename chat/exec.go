@@ -808,24 +808,21 @@ func (r *runner) binOp(op string, l, rv any) (any, error) {
 		case "+":
 			s := li + ri
 			if (s > li) != (ri > 0) {
-				return nil, errors.New("integer overflow")
+				return nil, errIntOverflow
 			}
 			return s, nil
 		case "-":
 			s := li - ri
 			if (s < li) != (ri > 0) {
-				return nil, errors.New("integer overflow")
+				return nil, errIntOverflow
 			}
 			return s, nil
 		case "*":
-			if li != 0 && ri != 0 {
-				p := li * ri
-				if p/ri != li || (li == -1 && ri == math.MinInt64) || (ri == -1 && li == math.MinInt64) {
-					return nil, errors.New("integer overflow")
-				}
-				return p, nil
+			p, ok := mulOK(li, ri)
+			if !ok {
+				return nil, errIntOverflow
 			}
-			return int64(0), nil
+			return p, nil
 		case "/":
 			if ri == 0 {
 				return nil, errors.New("division by zero")
@@ -853,17 +850,7 @@ func (r *runner) binOp(op string, l, rv any) (any, error) {
 			if ri < 0 {
 				return math.Pow(float64(li), float64(ri)), nil
 			}
-			res := int64(1)
-			for i := int64(0); i < ri; i++ {
-				if res != 0 && (li > math.MaxInt64/absInt(res) || li < -math.MaxInt64/absInt(res)) {
-					return nil, errors.New("integer overflow")
-				}
-				res *= li
-				if res == 0 || res == 1 && li == 1 {
-					break
-				}
-			}
-			return res, nil
+			return intPow(li, ri)
 		}
 	}
 	a, b := toFloat(ln), toFloat(rn)
@@ -897,6 +884,41 @@ func (r *runner) binOp(op string, l, rv any) (any, error) {
 		return math.Pow(a, b), nil
 	}
 	return nil, unsupported(op, l, rv)
+}
+
+// intPow is base**exp for exp >= 0 by squaring, failing on int64 overflow
+// (Python's ints do not overflow; templates never need such numbers).
+func intPow(base, exp int64) (any, error) {
+	res := int64(1)
+	for exp > 0 {
+		if exp&1 == 1 {
+			p, ok := mulOK(res, base)
+			if !ok {
+				return nil, errIntOverflow
+			}
+			res = p
+		}
+		exp >>= 1
+		if exp > 0 {
+			sq, ok := mulOK(base, base)
+			if !ok {
+				return nil, errIntOverflow
+			}
+			base = sq
+		}
+	}
+	return res, nil
+}
+
+func mulOK(a, b int64) (int64, bool) {
+	if a == 0 || b == 0 {
+		return 0, true
+	}
+	p := a * b
+	if p/b != a || (a == -1 && b == math.MinInt64) || (b == -1 && a == math.MinInt64) {
+		return 0, false
+	}
+	return p, true
 }
 
 func absInt(v int64) int64 {
@@ -1065,3 +1087,6 @@ func (r *runner) evalSlice(x *sliceExpr, sc *scope) (any, error) {
 	}
 	return newList(res), nil
 }
+
+// errIntOverflow: template ints are int64, where Python's are unbounded.
+var errIntOverflow = fmt.Errorf("%w: integer overflow (template integers are 64-bit)", ErrLimit)

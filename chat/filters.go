@@ -122,6 +122,9 @@ func fBatch(_ *runner, v any, a argList) (any, error) {
 	if err != nil || n <= 0 {
 		return nil, errors.New("batch: linecount must be positive")
 	}
+	if n > maxRange {
+		return nil, fmt.Errorf("%w: batch size %d over %d", ErrLimit, n, maxRange)
+	}
 	items, err := iterate(v)
 	if err != nil {
 		return nil, err
@@ -147,6 +150,9 @@ func fCenter(_ *runner, v any, a argList) (any, error) {
 	n := int64(utf8.RuneCountInString(s))
 	if n >= w {
 		return s, nil
+	}
+	if w > maxPad {
+		return nil, fmt.Errorf("%w: center width %d over %d", ErrLimit, w, maxPad)
 	}
 	pad := w - n
 	left := pad / 2
@@ -290,7 +296,10 @@ func fIndent(_ *runner, v any, a argList) (any, error) {
 	if ws, ok := asString(width); ok {
 		pad = ws
 	} else if n, ok := indexOf(width); ok {
-		pad = strings.Repeat(" ", int(n))
+		if n > maxPad {
+			return nil, fmt.Errorf("%w: indent width %d over %d", ErrLimit, n, maxPad)
+		}
+		pad = strings.Repeat(" ", int(max(n, 0)))
 	}
 	first := truthy(a.arg(1, "first", false))
 	blank := truthy(a.arg(2, "blank", false))
@@ -298,6 +307,9 @@ func fIndent(_ *runner, v any, a argList) (any, error) {
 	s += newline
 	lines := strings.Split(s, newline)
 	lines = lines[:len(lines)-1] // jinja2 splits after appending a newline
+	if len(pad)*len(lines) > maxPad {
+		return nil, fmt.Errorf("%w: indented text over %d bytes", ErrLimit, maxPad)
+	}
 	var b strings.Builder
 	for i, l := range lines {
 		if i > 0 {

@@ -54,12 +54,12 @@ type lexer struct {
 }
 
 func lex(src string) ([]token, error) {
-	// keep_trailing_newline=False
-	if strings.HasSuffix(src, "\r\n") {
-		src = src[:len(src)-2]
-	} else if strings.HasSuffix(src, "\n") {
-		src = src[:len(src)-1]
+	// jinja2 turns every \r\n, \r and \n of the source into \n, then
+	// (keep_trailing_newline=False) drops one newline at the end.
+	if strings.ContainsRune(src, '\r') {
+		src = strings.ReplaceAll(strings.ReplaceAll(src, "\r\n", "\n"), "\r", "\n")
 	}
+	src = strings.TrimSuffix(src, "\n")
 	lx := &lexer{src: src, line: 1}
 	if err := lx.run(); err != nil {
 		return nil, err

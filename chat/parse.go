@@ -125,9 +125,25 @@ type (
 )
 
 type parser struct {
-	toks []token
-	pos  int
+	toks  []token
+	pos   int
+	depth int // nesting of blocks and sub-expressions
 }
+
+// maxNesting bounds how deeply blocks and expressions may nest, so that a
+// hostile template cannot exhaust the stack of the recursive parser and
+// evaluator. Real templates nest a handful of levels.
+const maxNesting = 100
+
+func (p *parser) enter() error {
+	p.depth++
+	if p.depth > maxNesting {
+		return p.errf("template nests deeper than %d levels", maxNesting)
+	}
+	return nil
+}
+
+func (p *parser) leave() { p.depth-- }
 
 func parse(src string) ([]stmt, error) {
 	toks, err := lex(src)
@@ -220,6 +236,10 @@ func describe(t token) string {
 // "elif", "else") and returns the tag that stopped it ("" at end of input).
 // The stopping tag's name is consumed; its arguments and %} are not.
 func (p *parser) stmts(ends []string) ([]stmt, string, error) {
+	if err := p.enter(); err != nil {
+		return nil, "", err
+	}
+	defer p.leave()
 	var out []stmt
 	for {
 		t := p.next()
@@ -593,6 +613,10 @@ func (p *parser) and() (expr, error) {
 }
 
 func (p *parser) not() (expr, error) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer p.leave()
 	if p.isName("not") {
 		line := p.next().line
 		x, err := p.not()
@@ -670,6 +694,10 @@ func (p *parser) pow() (expr, error) {
 }
 
 func (p *parser) unary(withFilter bool) (expr, error) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer p.leave()
 	t := p.peek()
 	var x expr
 	var err error

@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -54,7 +55,12 @@ func newTuple(items []any) *list { return &list{items: items, tuple: true} }
 func newDict() *dict             { return &dict{index: map[any]int{}} }
 
 // hashKey maps equal Python keys to one Go map key (1 == 1.0 == True).
-func hashKey(k any) (any, bool) {
+func hashKey(k any) (any, bool) { return hashKeyDepth(k, 0) }
+
+func hashKeyDepth(k any, depth int) (any, bool) {
+	if depth > maxValueDepth {
+		return nil, false
+	}
 	switch v := k.(type) {
 	case string:
 		return v, true
@@ -78,7 +84,7 @@ func hashKey(k any) (any, bool) {
 		if v.tuple {
 			parts := make([]string, len(v.items))
 			for i, it := range v.items {
-				hk, ok := hashKey(it)
+				hk, ok := hashKeyDepth(it, depth+1)
 				if !ok {
 					return nil, false
 				}
@@ -215,8 +221,19 @@ func pyStr(v any) string {
 	return b.String()
 }
 
-// pyRepr writes Python's repr(v).
-func pyRepr(b *strings.Builder, v any) {
+// maxValueDepth bounds recursion over nested values (repr, ==, ordering);
+// Python stops such recursion with RecursionError.
+const maxValueDepth = 500
+
+// pyRepr writes Python's repr(v); containers nested deeper than
+// maxValueDepth print as "...".
+func pyRepr(b *strings.Builder, v any) { pyReprDepth(b, v, 0) }
+
+func pyReprDepth(b *strings.Builder, v any, depth int) {
+	if depth > maxValueDepth {
+		b.WriteString("...")
+		return
+	}
 	switch v := v.(type) {
 	case string:
 		pyReprString(b, v)
@@ -234,7 +251,7 @@ func pyRepr(b *strings.Builder, v any) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			pyRepr(b, it)
+			pyReprDepth(b, it, depth+1)
 		}
 		if v.tuple && len(v.items) == 1 {
 			b.WriteString(",")
@@ -246,14 +263,14 @@ func pyRepr(b *strings.Builder, v any) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			pyRepr(b, k)
+			pyReprDepth(b, k, depth+1)
 			b.WriteString(": ")
-			pyRepr(b, v.vals[i])
+			pyReprDepth(b, v.vals[i], depth+1)
 		}
 		b.WriteString("}")
 	case *namespace:
 		b.WriteString("<Namespace ")
-		pyRepr(b, v.attrs)
+		pyReprDepth(b, v.attrs, depth+1)
 		b.WriteString(">")
 	case callable:
 		fmt.Fprintf(b, "<function %s>", v.name())
@@ -374,8 +391,14 @@ func parseFloat(s string) (float64, error) { return strconv.ParseFloat(s, 64) }
 
 func parseHex(s string) (int64, error) { return strconv.ParseInt(s, 16, 64) }
 
-// equal is Python's ==.
-func equal(a, b any) bool {
+// equal is Python's ==; containers nested deeper than maxValueDepth
+// compare unequal.
+func equal(a, b any) bool { return equalDepth(a, b, 0) }
+
+func equalDepth(a, b any, depth int) bool {
+	if depth > maxValueDepth {
+		return false
+	}
 	if sa, ok := asString(a); ok {
 		sb, ok := asString(b)
 		return ok && sa == sb
@@ -405,7 +428,7 @@ func equal(a, b any) bool {
 			return false
 		}
 		for i := range a.items {
-			if !equal(a.items[i], bl.items[i]) {
+			if !equalDepth(a.items[i], bl.items[i], depth+1) {
 				return false
 			}
 		}
@@ -417,7 +440,7 @@ func equal(a, b any) bool {
 		}
 		for i, k := range a.keys {
 			v, ok := bd.get(k)
-			if !ok || !equal(a.vals[i], v) {
+			if !ok || !equalDepth(a.vals[i], v, depth+1) {
 				return false
 			}
 		}
@@ -458,7 +481,12 @@ func toFloat(v any) float64 {
 
 // compare is Python's ordering for numbers, strings and sequences; it
 // returns -1, 0, 1 or an error for unorderable types.
-func compare(a, b any) (int, error) {
+func compare(a, b any) (int, error) { return compareDepth(a, b, 0) }
+
+func compareDepth(a, b any, depth int) (int, error) {
+	if depth > maxValueDepth {
+		return 0, errors.New("maximum recursion depth exceeded in comparison")
+	}
 	if na, ok := toNumber(a); ok {
 		if nb, ok := toNumber(b); ok {
 			ia, aInt := na.(int64)
@@ -481,7 +509,7 @@ func compare(a, b any) (int, error) {
 				if equal(la.items[i], lb.items[i]) {
 					continue
 				}
-				return compare(la.items[i], lb.items[i])
+				return compareDepth(la.items[i], lb.items[i], depth+1)
 			}
 			return cmp3(len(la.items) < len(lb.items), len(la.items) > len(lb.items)), nil
 		}
