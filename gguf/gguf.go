@@ -1,13 +1,23 @@
 // Package gguf reads and writes GGUF, the file format of llama.cpp's models:
 // a header, typed metadata (key → value), tensor descriptions, and aligned
-// tensor data.
+// tensor data. It reads versions 2 and 3 (little-endian) and writes version 3.
 //
-// Files are memory-mapped and tensor data is handed out zero-copy. The reader
-// trusts nothing in the file: every count, length, offset and shape is checked
-// against the file's size before it is used, so a malformed or truncated file
-// gives an error that names the problem, never a panic or an allocation larger
-// than the file. The package knows nothing about models: metadata keys mean
-// nothing to it except general.alignment.
+// Open memory-maps a file and hands tensor data out zero-copy (File.Data);
+// Parse does the same for bytes in memory. The reader trusts nothing in the
+// file: every count, length, offset and shape is checked against the bytes
+// left before it is used, so a malformed or truncated file gives an error
+// wrapping ErrFormat that names the problem, never a panic, and parsing
+// allocates at most a small multiple of the file's size: about 5× for the
+// densest valid files (thousands of tiny metadata entries, each a KV and a
+// map entry), and counts claiming more than the file holds are refused
+// before anything is allocated for them.
+//
+// Writer writes files, pulling each tensor's data from a function as it goes,
+// so files larger than memory can be written. Files read and copied through
+// a Writer come out byte-identical to llama.cpp's.
+//
+// The package knows nothing about models: metadata keys mean nothing to it
+// except general.alignment.
 package gguf
 
 import (

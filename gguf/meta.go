@@ -59,7 +59,9 @@ func (f *File) Float(key string) (float64, bool) {
 	return float64(i), ok
 }
 
-// Strings returns an array-of-strings metadata value.
+// Strings returns an array-of-strings metadata value. The slice is the
+// File's (as are those of Float32s and Int32s of an int32 array): do not
+// modify it.
 func (f *File) Strings(key string) ([]string, bool) {
 	v, _ := f.Lookup(key)
 	a, ok := v.(Array)
