@@ -33,16 +33,19 @@ func matchClassRun(m cflags, extra string) matcher {
 
 // matchNumbers matches \p{N}{1,max}, or \p{N}+ when max is 0.
 func matchNumbers(max int) matcher {
-	return func(t *runes, p, end int) int {
-		e := p
-		for e < end && t.is(e, end, fNumber) && (max == 0 || e-p < max) {
-			e++
-		}
-		if e == p {
-			return -1
-		}
-		return e
+	return func(t *runes, p, end int) int { return t.numbers(p, end, max) }
+}
+
+// numbers is matchNumbers(max) at p.
+func (t *runes) numbers(p, end, max int) int {
+	e := p
+	for e < end && t.is(e, end, fNumber) && (max == 0 || e-p < max) {
+		e++
 	}
+	if e == p {
+		return -1
+	}
+	return e
 }
 
 // matchDigits3 matches [0-9][0-9][0-9].
@@ -242,7 +245,7 @@ func (q qwenLike) match(t *runes, p, end int) int {
 		return t.runClass(p, end, word)
 	}
 	if t.is(p, end, fNumber) {
-		return matchNumbers(q.digits)(t, p, end)
+		return t.numbers(p, end, q.digits)
 	}
 	not := fLetter | fNumber
 	if q.marks {
@@ -370,7 +373,7 @@ func (k tekkenLike) match(t *runes, p, end int) int {
 		return e
 	}
 	if t.is(p, end, fNumber) {
-		return matchNumbers(k.digits)(t, p, end)
+		return t.numbers(p, end, k.digits)
 	}
 	if e := t.matchOthers(p, end, fLetter|fNumber, "\r\n/"); e >= 0 {
 		return e
