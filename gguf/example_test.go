@@ -43,14 +43,13 @@ func ExampleWriter() {
 		fmt.Println(err)
 		return
 	}
+	// Header 24 bytes, metadata 45+33+81, tensor infos 36+44: 263, padded
+	// to 288 where the data begins; each tensor is padded to 32 bytes.
 	toks, _ := f.Strings("tokenizer.ggml.tokens")
 	fmt.Println(len(buf.Bytes()), "bytes, version", f.Version, "tokens", toks)
 	for _, t := range f.Tensors {
 		fmt.Printf("%s %s %v at %d: %d bytes\n", t.Name, t.Type, t.Shape, f.DataOffset+t.Offset, t.Size)
 	}
-	// Header 24 bytes, metadata 45+33+81, tensor infos 36+44: 263, padded
-	// to 288 where the data begins; each tensor padded to 32 bytes.
-	//
 	// Output:
 	// 384 bytes, version 3 tokens [<unk> <s> </s>]
 	// norm F32 [2] at 288: 8 bytes
