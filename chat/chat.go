@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -31,6 +32,11 @@ import (
 type Message struct {
 	Role    string
 	Content string
+	// Parts, when not empty, replace Content: the template sees content as
+	// a list of {"type": ..., "text": ...} dicts, as OpenAI clients send
+	// multi-part content (templates such as Mistral Small 3.1's and GLM's
+	// accept it; many others fail on it as they do in transformers).
+	Parts []ContentPart
 	// Name is the optional participant or tool name.
 	Name string
 	// ToolCalls are the calls an assistant message made.
@@ -40,6 +46,12 @@ type Message struct {
 	// ReasoningContent is an assistant's separated reasoning (Qwen3 and
 	// DeepSeek-R1 style templates read it).
 	ReasoningContent string
+}
+
+// ContentPart is one part of a multi-part message content.
+type ContentPart struct {
+	Type string // "text" when empty
+	Text string
 }
 
 // ToolCall is one function call made by the assistant.
@@ -117,30 +129,45 @@ var chatML = func() *Template {
 // ChatML returns the fallback template for models without a chat template.
 func ChatML() *Template { return chatML }
 
-// Render renders the conversation. Tool call arguments are passed to the
-// template as parsed JSON objects (what transformers and vLLM pass, and what
-// templates such as Qwen's and Llama 3's "| tojson" expect); if rendering
-// fails that way for a reason other than raise_exception or a limit, it is
+// Render renders the conversation.
+//
+// Tool call arguments are passed to the template as parsed JSON objects
+// (what transformers and vLLM pass, and what templates such as Qwen's and
+// Llama 3's "| tojson" expect), and multi-part contents as lists. If
+// rendering fails for a reason other than raise_exception or a limit, it is
 // retried with the arguments as JSON strings (what templates that
-// concatenate them, such as DeepSeek's, need).
+// concatenate them, such as DeepSeek's, need), then with the text parts
+// joined into one string, then with both; the first success is returned, or
+// else the first error.
 //
 // Errors: *RaiseError when the template calls raise_exception (for example
 // on roles it does not support), an error wrapping ErrLimit when a bound is
 // hit, and other errors naming the template line.
 func (t *Template) Render(msgs []Message, opts Options) (string, error) {
-	out, err := t.render(msgs, opts, false)
-	if err == nil || !hasToolCalls(msgs) {
-		return out, err
+	calls, parts := hasToolCalls(msgs), hasParts(msgs)
+	var firstErr error
+	for _, v := range []struct{ stringArgs, flatParts, try bool }{
+		{false, false, true},
+		{true, false, calls},
+		{false, true, parts},
+		{true, true, calls && parts},
+	} {
+		if !v.try {
+			continue
+		}
+		out, err := t.render(msgs, opts, v.stringArgs, v.flatParts)
+		if err == nil {
+			return out, nil
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+		var re *RaiseError
+		if errors.As(err, &re) || errors.Is(err, ErrLimit) {
+			return "", err
+		}
 	}
-	var re *RaiseError
-	if errors.As(err, &re) || errors.Is(err, ErrLimit) {
-		return "", err
-	}
-	out2, err2 := t.render(msgs, opts, true)
-	if err2 != nil {
-		return "", err2
-	}
-	return out2, nil
+	return "", firstErr
 }
 
 func hasToolCalls(msgs []Message) bool {
@@ -152,7 +179,16 @@ func hasToolCalls(msgs []Message) bool {
 	return false
 }
 
-func (t *Template) render(msgs []Message, opts Options, stringArgs bool) (string, error) {
+func hasParts(msgs []Message) bool {
+	for _, m := range msgs {
+		if len(m.Parts) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *Template) render(msgs []Message, opts Options, stringArgs, flatParts bool) (string, error) {
 	r := &runner{now: opts.Now, maxOut: opts.MaxOutput, maxSteps: opts.MaxSteps}
 	if r.now == nil {
 		r.now = time.Now
@@ -175,7 +211,7 @@ func (t *Template) render(msgs []Message, opts Options, stringArgs bool) (string
 	}
 	messages := make([]any, len(msgs))
 	for i, m := range msgs {
-		messages[i] = messageValue(m, stringArgs)
+		messages[i] = messageValue(m, stringArgs, flatParts)
 	}
 	sc.set("messages", newList(messages))
 	var tools any = None
@@ -203,12 +239,35 @@ func (t *Template) render(msgs []Message, opts Options, stringArgs bool) (string
 }
 
 // messageValue builds the dict a template sees for a message: role and
-// content always (content "" when empty), the other keys only when set, in
+// content always (content "" when empty, a list when Parts are given), the
+// other keys only when set, in
 // the order a client would send them.
-func messageValue(m Message, stringArgs bool) *dict {
+func messageValue(m Message, stringArgs, flatParts bool) *dict {
 	d := newDict()
 	d.setStr("role", m.Role)
-	d.setStr("content", m.Content)
+	switch {
+	case len(m.Parts) > 0 && flatParts:
+		var b strings.Builder
+		for _, p := range m.Parts {
+			b.WriteString(p.Text)
+		}
+		d.setStr("content", b.String())
+	case len(m.Parts) > 0:
+		parts := make([]any, len(m.Parts))
+		for i, p := range m.Parts {
+			pd := newDict()
+			typ := p.Type
+			if typ == "" {
+				typ = "text"
+			}
+			pd.setStr("type", typ)
+			pd.setStr("text", p.Text)
+			parts[i] = pd
+		}
+		d.setStr("content", newList(parts))
+	default:
+		d.setStr("content", m.Content)
+	}
 	if m.Name != "" {
 		d.setStr("name", m.Name)
 	}

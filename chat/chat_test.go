@@ -368,7 +368,7 @@ func BenchmarkRenderLlama33Tools(b *testing.B) {
 			c = cc
 		}
 	}
-	msgs, opts := c.inputs(tools)
+	msgs, opts := c.inputs(b, tools)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := tpl.Render(msgs, opts); err != nil {

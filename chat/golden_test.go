@@ -18,7 +18,7 @@ import (
 
 type caseMessage struct {
 	Role       string  `json:"role"`
-	Content    *string `json:"content"`
+	Content    json.RawMessage `json:"content"`
 	Name       string  `json:"name"`
 	ToolCallID string  `json:"tool_call_id"`
 	ToolCalls  []struct {
@@ -65,12 +65,19 @@ func loadCases(t *testing.T) ([]json.RawMessage, []goldenCase) {
 	return spec.Tools, spec.Cases
 }
 
-func (c goldenCase) inputs(tools []json.RawMessage) ([]Message, Options) {
+func (c goldenCase) inputs(tb testing.TB, tools []json.RawMessage) ([]Message, Options) {
+	tb.Helper()
 	msgs := make([]Message, len(c.Messages))
 	for i, m := range c.Messages {
 		msg := Message{Role: m.Role, Name: m.Name, ToolCallID: m.ToolCallID}
-		if m.Content != nil {
-			msg.Content = *m.Content
+		if len(m.Content) > 0 && m.Content[0] == '[' {
+			if err := json.Unmarshal(m.Content, &msg.Parts); err != nil {
+				tb.Fatal(err)
+			}
+		} else if len(m.Content) > 0 && string(m.Content) != "null" {
+			if err := json.Unmarshal(m.Content, &msg.Content); err != nil {
+				tb.Fatal(err)
+			}
 		}
 		for _, tc := range m.ToolCalls {
 			msg.ToolCalls = append(msg.ToolCalls, ToolCall{ID: tc.ID, Type: tc.Type,
@@ -127,7 +134,7 @@ func TestGolden(t *testing.T) {
 			}
 			total++
 			t.Run(name+"/"+c.Name, func(t *testing.T) {
-				msgs, opts := c.inputs(tools)
+				msgs, opts := c.inputs(t, tools)
 				got, err := tpl.Render(msgs, opts)
 				switch {
 				case want.Output != nil:

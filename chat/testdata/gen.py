@@ -14,9 +14,9 @@ output is reproducible; the Go test passes the same instant.
 Messages are built as the chat package builds them from its Message type:
 keys role, content (always a string, "" when absent, as vLLM passes it), then
 name, tool_calls, tool_call_id only when set; tool
-call arguments are parsed into dicts (as vLLM and transformers expect), and if
-rendering fails with dict arguments for a reason other than raise_exception,
-the conversation is rendered again with the arguments as JSON strings.
+call arguments are parsed into dicts (as vLLM and transformers expect), list
+contents stay lists; if rendering fails for a reason other than
+raise_exception, it is retried as chat.Template.Render does (render_case).
 
 Run from this directory: python3 gen.py
 """
@@ -71,13 +71,15 @@ def env():
     return e
 
 
-def build_messages(msgs, string_args):
+def build_messages(msgs, string_args, flat_parts):
     out = []
     for m in msgs:
         d = {"role": m["role"]}
         content = m.get("content")
         if content is None:
             content = ""
+        if flat_parts and isinstance(content, list):
+            content = "".join(p.get("text", "") for p in content)
         calls = m.get("tool_calls") or []
         d["content"] = content
         if m.get("name"):
@@ -106,10 +108,10 @@ def build_messages(msgs, string_args):
     return out
 
 
-def render(tpl, case, tools, string_args):
+def render(tpl, case, tools, string_args, flat_parts):
     kwargs = dict(case.get("extra", {}))
     kwargs.update(
-        messages=build_messages(case["messages"], string_args),
+        messages=build_messages(case["messages"], string_args, flat_parts),
         tools=tools if case.get("with_tools") else None,
         documents=None,
         add_generation_prompt=case["add_generation_prompt"],
@@ -117,6 +119,32 @@ def render(tpl, case, tools, string_args):
         eos_token=EOS,
     )
     return tpl.render(**kwargs)
+
+
+def render_case(tpl, case, tools):
+    """The attempts of chat.Template.Render: dict arguments and list
+    contents first, then string arguments, then joined text parts, then
+    both; raise_exception stops at once; else the first error is kept."""
+    calls = any(m.get("tool_calls") for m in case["messages"])
+    parts = any(isinstance(m.get("content"), list) for m in case["messages"])
+    first = None
+    for string_args, flat_parts, attempt in ((False, False, True), (True, False, calls),
+                                              (False, True, parts), (True, True, calls and parts)):
+        if not attempt:
+            continue
+        try:
+            res = {"output": render(tpl, case, tools, string_args, flat_parts)}
+            if string_args:
+                res["string_args"] = True
+            if flat_parts:
+                res["flat_parts"] = True
+            return res
+        except Raised as e:
+            return {"raise": str(e)}
+        except Exception as e:
+            if first is None:
+                first = {"error": "%s: %s" % (type(e).__name__, e)}
+    return first
 
 
 def main():
@@ -133,24 +161,7 @@ def main():
         tpl = env().from_string(src)
         results = {}
         for case in spec["cases"]:
-            has_calls = any(m.get("tool_calls") for m in case["messages"])
-            res = {}
-            try:
-                res["output"] = render(tpl, case, spec["tools"], False)
-            except Raised as e:
-                res["raise"] = str(e)
-            except Exception as e:
-                if has_calls:
-                    try:
-                        res["output"] = render(tpl, case, spec["tools"], True)
-                        res["string_args"] = True
-                    except Raised as e2:
-                        res["raise"] = str(e2)
-                    except Exception as e2:
-                        res["error"] = "%s: %s" % (type(e2).__name__, e2)
-                else:
-                    res["error"] = "%s: %s" % (type(e).__name__, e)
-            results[case["name"]] = res
+            results[case["name"]] = render_case(tpl, case, spec["tools"])
         out = os.path.join(here, "golden", fn[: -len(".jinja")] + ".json")
         with open(out, "w", encoding="utf-8") as f:
             json.dump(results, f, ensure_ascii=False, indent=1, sort_keys=True)
