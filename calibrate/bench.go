@@ -216,43 +216,69 @@ func matMat(d backend.Device, t quant.Type, size int, step time.Duration) (float
 	return 2 * float64(matmatRows) * float64(bytes/rb) * matCols / sec, nil
 }
 
-// opLatency is the fixed cost of an op: a round of three ops on one
-// latencyWidth-wide token (norm, a latencyWidth² matmul, add), timed and
-// divided by three.
+// Shape of the op-latency round: a 64-wide model with 8 heads of 8 and 4
+// KV heads, attending at position latencyPos of a latencyCtx-slot cache.
+const (
+	latencyHeads, latencyKVHeads, latencyHeadDim = 8, 4, 8
+	latencyCtx, latencyPos                       = 64, 32
+)
+
+// opLatency is the fixed cost of an op: one round of the ops of a
+// transformer block (norm, matmul, add, SwiGLU, RoPE, KV store, attention)
+// on one token of a latencyWidth-wide model, timed and divided by the
+// number of ops, so that it is the mean cost of the op mix a forward pass
+// runs when its work is too small to matter.
 func opLatency(d backend.Device, step time.Duration) (float64, error) {
-	x, err := activations(d, 1, latencyWidth)
-	if err != nil {
-		return 0, err
+	kvw := latencyKVHeads * latencyHeadDim
+	var ts []*backend.Tensor
+	defer func() {
+		for _, t := range ts {
+			d.Free(t)
+		}
+	}()
+	act := func(rows, cols int) (*backend.Tensor, error) {
+		t, err := activations(d, rows, cols)
+		if err == nil {
+			ts = append(ts, t)
+		}
+		return t, err
 	}
-	defer d.Free(x)
-	w, err := activations(d, latencyWidth, latencyWidth)
-	if err != nil {
-		return 0, err
+	var x, w, norm, y, q, k, v, kc, vc, att *backend.Tensor
+	var err error
+	for _, a := range []struct {
+		p          **backend.Tensor
+		rows, cols int
+	}{{&x, 1, latencyWidth}, {&w, latencyWidth, latencyWidth}, {&norm, 1, latencyWidth}, {&y, 1, latencyWidth},
+		{&q, 1, latencyWidth}, {&k, 1, kvw}, {&v, 1, kvw}, {&kc, latencyCtx, kvw}, {&vc, latencyCtx, kvw}, {&att, 1, latencyWidth}} {
+		if *a.p, err = act(a.rows, a.cols); err != nil {
+			return 0, err
+		}
 	}
-	defer d.Free(w)
-	norm, err := activations(d, 1, latencyWidth)
-	if err != nil {
-		return 0, err
+	table := make([]int32, latencyCtx/16)
+	for i := range table {
+		table[i] = int32(i)
 	}
-	defer d.Free(norm)
-	y, err := d.Alloc(quant.F32, 1, latencyWidth)
-	if err != nil {
-		return 0, err
+	b := &backend.Batch{Pos: []int32{latencyPos}, Seq: []int32{0}, Slots: []int32{latencyPos}, Tables: [][]int32{table}, BlockSize: 16}
+	rope := &backend.RoPE{Dims: latencyHeadDim, Base: 10000}
+	attn := &backend.Attn{Heads: latencyHeads, KVHeads: latencyKVHeads, HeadDim: latencyHeadDim, Scale: 0.35}
+	ops := []func() error{
+		func() error { return d.RMSNorm(y, x, norm, 1e-5) },
+		func() error { return d.MatMul(y, x, w) },
+		func() error { return d.Add(y, y, x) },
+		func() error { return d.SwiGLU(y, y, x) },
+		func() error { return d.RoPE(q, latencyHeads, rope, b) },
+		func() error { return d.StoreKV(kc, vc, k, v, b) },
+		func() error { return d.Attention(att, q, kc, vc, attn, b) },
 	}
-	defer d.Free(y)
 	sec, err := timeIt(step, func() error {
-		if err := d.RMSNorm(y, x, norm, 1e-5); err != nil {
-			return err
-		}
-		if err := d.MatMul(y, x, w); err != nil {
-			return err
-		}
-		if err := d.Add(y, y, x); err != nil {
-			return err
+		for _, op := range ops {
+			if err := op(); err != nil {
+				return err
+			}
 		}
 		return d.Sync()
 	})
-	return sec / 3, err
+	return sec / float64(len(ops)), err
 }
 
 // convertRate is the speed of converting weights of type t to Q8_0 (the

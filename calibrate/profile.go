@@ -19,7 +19,7 @@ import (
 
 // Version is the cache key's version: bump it when a benchmark changes
 // what it measures, so that old caches are measured again.
-const Version = 1
+const Version = 2
 
 // Profile is one device's measured speeds. Rates are per second; a rate of
 // 0 means "not measured".
@@ -44,7 +44,8 @@ type Profile struct {
 	MatMatRows int                `json:"matmat_rows"`
 
 	// OpLatency is the fixed cost of one op in seconds: dispatch, thread
-	// fan-out and sync, measured on an op too small to cost anything else.
+	// fan-out and sync, the mean over a transformer block's op mix measured
+	// on a model too small for its work to cost anything else.
 	OpLatency float64 `json:"op_latency"`
 
 	// Copy speeds between host and device memory, bytes/s (0 for the CPU).

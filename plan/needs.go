@@ -90,8 +90,9 @@ func (n *Needs) Bytes() uint64 {
 // SwiGLU, down, add.
 const opsPerLayer = 17
 
-// opsOutput counts the output head's ops: norm and projection.
-const opsOutput = 2
+// opsOutput counts the output head's ops: selecting the rows whose logits
+// are wanted, norm, projection, and copying the logits out.
+const opsOutput = 4
 
 var blkName = regexp.MustCompile(`^blk\.(\d+)\.`)
 

@@ -362,7 +362,7 @@ func TestPredictionByHand(t *testing.T) {
 	}
 	s := cpuSpeeds()
 	layer := float64(n.Layers[0].Weights[0].Bytes)/30e9 + float64(2*8*128*4*100)/50e9 + 17*s.OpLatency
-	out := float64(n.Output.Weights[0].Bytes)/30e9 + 2*s.OpLatency
+	out := float64(n.Output.Weights[0].Bytes)/30e9 + 4*s.OpLatency
 	want := 1 / (8*layer + out + s.OpLatency)
 	if d := p.Decode/want - 1; d > 1e-9 || d < -1e-9 {
 		t.Errorf("decode %.4f tok/s, want %.4f", p.Decode, want)
