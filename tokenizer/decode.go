@@ -213,11 +213,12 @@ func (d *Decoder) Add(id int32) string {
 			p = strings.TrimPrefix(p, " ")
 		}
 	}
+	old := len(d.raw)
 	d.raw = append(d.raw, p...)
 	if !d.t.cleanSpaces {
 		d.out = append(d.out, d.raw...)
 		d.raw = d.raw[:0]
-	} else if c := safeCut(d.raw); c > 0 {
+	} else if c := safeCut(d.raw, old); c > 0 {
 		d.out = append(d.out, cleanSpaces(d.raw[:c])...)
 		d.raw = append(d.raw[:0], d.raw[c:]...)
 	}
@@ -253,8 +254,10 @@ func inert(b byte) bool {
 // Every rule of cleanSpaces looks at a space or an apostrophe and at most
 // two bytes after it, so a cut with four inert bytes around it (two on each
 // side) is safe: no rule's window can hold both sides and a byte it needs.
-func safeCut(raw []byte) int {
-	for c := len(raw) - 2; c >= 2; c-- {
+// The cuts whose four bytes all lie in raw[:checked] were tried before and
+// are not tried again.
+func safeCut(raw []byte, checked int) int {
+	for c := len(raw) - 2; c >= max(2, checked-1); c-- {
 		if inert(raw[c-2]) && inert(raw[c-1]) && inert(raw[c]) && inert(raw[c+1]) {
 			return c
 		}

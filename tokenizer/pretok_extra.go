@@ -72,27 +72,42 @@ func matchYoutuCJK(t *runes, p, end int) int {
 	return -1
 }
 
-// matchTinyAyaDigits is \d{1,3}(?=(?:\d{3})*\b) under std::wregex (\d and
-// \w are ASCII): k digits match when the rest of the digit run is a multiple
-// of three long and a word boundary follows it.
-func matchTinyAyaDigits(t *runes, p, end int) int {
-	isDigit := func(i int) bool { return i < end && t.c[i] >= '0' && t.c[i] <= '9' }
-	if !isDigit(p) {
-		return -1
-	}
-	q := runWhile(p, end, isDigit)
-	if q < end {
-		c := t.c[q]
-		if isASCIILetter(c) || c == '_' {
-			return -1
+// splitTinyAyaDigits is \d{1,3}(?=(?:\d{3})*\b) under std::wregex (\d and
+// \w are ASCII). k digits match at p when the rest of the digit run is a
+// multiple of three long and a word boundary follows the run; so a run
+// followed by a letter, digit or '_' has no match, and any other run splits
+// into len%3 digits (3 when that is 0) and then threes. Done per run, this is
+// linear where a per-position search would rescan long runs.
+func splitTinyAyaDigits(t *runes, start, end int, out []int) []int {
+	isDigit := func(i int) bool { return t.c[i] >= '0' && t.c[i] <= '9' }
+	prev := start
+	for p := start; p < end; {
+		if !isDigit(p) {
+			p++
+			continue
 		}
-	}
-	for k := min(3, q-p); k >= 1; k-- {
-		if (q-p-k)%3 == 0 {
-			return p + k
+		q := runWhile(p, end, isDigit)
+		if q < end && (isASCIILetter(t.c[q]) || t.c[q] == '_') {
+			p = q
+			continue
 		}
+		if p > prev {
+			out = append(out, p-prev)
+		}
+		k := (q - p) % 3
+		if k == 0 {
+			k = 3
+		}
+		out = append(out, k)
+		for c := p + k; c < q; c += 3 {
+			out = append(out, 3)
+		}
+		prev, p = q, q
 	}
-	return -1
+	if end > prev {
+		out = append(out, end-prev)
+	}
+	return out
 }
 
 // exaoneMoE is

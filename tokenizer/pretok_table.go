@@ -100,7 +100,7 @@ var preTypes = func() map[string]*preType {
 		"youtu")
 	add(&preType{splitters: []splitter{regexSplitter(tekkenLike{marks: true, contractions: true, digits: 3}.match)}, keepSpaces: true, ignoreMerges: true},
 		"granite-embed-multi-97m")
-	add(&preType{splitters: []splitter{regexSplitter(matchTinyAyaDigits), regexSplitter(tekkenLike{flat: true, contractions: true, digits: 3}.match)}, keepSpaces: true},
+	add(&preType{splitters: []splitter{splitTinyAyaDigits, regexSplitter(tekkenLike{flat: true, contractions: true, digits: 3}.match)}, keepSpaces: true},
 		"tiny_aya", "cohere2moe")
 	add(&preType{splitters: []splitter{regexSplitter(matchExaoneMoE)}}, "exaone-moe")
 	add(&preType{splitters: []splitter{regexSplitter(matchSentinel), regexSplitter(matchImage), regexSplitter(matchChameleonSpaces), spNum1, regexSplitter(matchChameleonPunct), spGPT2}, keepSpaces: true, addBOS: true},

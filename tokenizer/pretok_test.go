@@ -5,6 +5,7 @@ import (
 	"os"
 	"reflect"
 	"sort"
+	"strings"
 	"testing"
 )
 
@@ -78,5 +79,33 @@ func TestPreTokenizerGolden(t *testing.T) {
 				t.Errorf("%d cases differ", fails)
 			}
 		})
+	}
+}
+
+// TestPreTokenizerLongRuns runs every pre-tokenizer over long runs of one
+// class followed by a different one, where a search that rescans the run at
+// every position would take quadratic time; it also checks that the pieces
+// cover the text.
+func TestPreTokenizerLongRuns(t *testing.T) {
+	const n = 20000
+	inputs := []string{
+		strings.Repeat("7", n) + "a", strings.Repeat("7", n) + "_", strings.Repeat("A", n) + "1",
+		strings.Repeat("a", n) + "'", strings.Repeat(" ", n) + "x", strings.Repeat(" \n", n/2) + "x",
+		strings.Repeat("é", n) + "!", strings.Repeat("!", n) + " ", strings.Repeat("日", n) + "a",
+		strings.Repeat("\u0301", n) + "a", strings.Repeat("a ", n/2) + "1", strings.Repeat("'", n) + "s",
+		strings.Repeat("IMGIMGA", n/7), strings.Repeat("<sentinel:", n/10), strings.Repeat("\u3000", n) + "x",
+	}
+	var r runes
+	for _, in := range inputs {
+		r.reset(in)
+		for name, p := range preTypes {
+			total := 0
+			for _, k := range split(&r, p.splitters, nil, nil) {
+				total += k
+			}
+			if total != len(r.c) {
+				t.Fatalf("%s: pieces cover %d of %d code points of %q...", name, total, len(r.c), in[:10])
+			}
+		}
 	}
 }
