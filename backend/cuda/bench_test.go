@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/tern-llm/tern/backend"
 	"github.com/tern-llm/tern/gguf"
@@ -88,10 +90,41 @@ func BenchmarkMatVec(b *testing.B) {
 					if err := dev.Sync(); err != nil {
 						b.Fatal(err)
 					}
+					b.StopTimer()
+					per := gpuPerOp(b, dev, func(i int) error { return dev.MatMul(out, x, ws[i%len(ws)]) })
+					b.ReportMetric(per*1e6, "gpu-µs/op")
+					b.ReportMetric(float64(ws[0].Bytes())/per/1e9, "gpu-GB/s")
 				})
 			}
 		}
 	}
+}
+
+// gpuPerOp is the GPU time of one op, in seconds: the median over batches
+// of 128 ops queued behind a spinning kernel, so that the GPU runs them back
+// to back whatever the host's cost per launch.
+func gpuPerOp(b *testing.B, dev *Device, op func(i int) error) float64 {
+	const batch, rounds = 128, 9
+	var per []float64
+	for r := range rounds {
+		if err := dev.hold(batch * 30 * time.Microsecond); err != nil {
+			b.Fatal(err)
+		}
+		t, err := dev.gpuTime(func() error {
+			for i := range batch {
+				if err := op(r*batch + i); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		per = append(per, t.Seconds()/batch)
+	}
+	slices.Sort(per)
+	return per[rounds/2]
 }
 
 // randomWeights uploads copies of an m×k weight of random values (64
@@ -135,6 +168,9 @@ func BenchmarkOp(b *testing.B) {
 	if err := dev.Sync(); err != nil {
 		b.Fatal(err)
 	}
+	b.StopTimer()
+	per := gpuPerOp(b, dev, func(int) error { return dev.Add(x, x, x) })
+	b.ReportMetric(per*1e6, "gpu-µs/op")
 }
 
 // BenchmarkDecodeStories260K is one greedy decode step of a tiny model, all

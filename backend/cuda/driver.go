@@ -61,6 +61,11 @@ var symbols = [...]string{
 	fnStreamCreate:      "cuStreamCreate",
 	fnStreamDestroy:     "cuStreamDestroy_v2",
 	fnStreamSynchronize: "cuStreamSynchronize",
+	fnEventCreate:       "cuEventCreate",
+	fnEventRecord:       "cuEventRecord",
+	fnEventSynchronize:  "cuEventSynchronize",
+	fnEventElapsedTime:  "cuEventElapsedTime",
+	fnEventDestroy:      "cuEventDestroy_v2",
 	fnGetErrorName:      "cuGetErrorName",
 	fnGetErrorString:    "cuGetErrorString",
 }
@@ -93,6 +98,11 @@ const (
 	fnStreamCreate
 	fnStreamDestroy
 	fnStreamSynchronize
+	fnEventCreate
+	fnEventRecord
+	fnEventSynchronize
+	fnEventElapsedTime
+	fnEventDestroy
 	fnGetErrorName
 	fnGetErrorString
 	fnCount

@@ -142,3 +142,15 @@ extern "C" __global__ void quantize_q8_0(int8_t* xq, float* xd, const float* x, 
     xq[b * 32 + lane] = (int8_t)(int)rintf(v * id);
     if (lane == 0) xd[b] = round_half(d);
 }
+
+// ---- spin: one thread waits ns nanoseconds of GPU time, holding the stream
+// so that work queued behind it then runs back to back (timing) ----
+
+extern "C" __global__ void spin(long long ns) {
+    unsigned long long start, now;
+    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(start));
+    do {
+        __nanosleep(1000);
+        asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(now));
+    } while (now - start < (unsigned long long)ns);
+}

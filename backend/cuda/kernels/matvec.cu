@@ -27,14 +27,16 @@ __device__ __forceinline__ void mv_store(float* dst, float (&acc)[NT], int nt, i
     }
 }
 
-// mv_row computes one weight row for NT tokens: it walks the row's words
-// (16 bytes each; nw of them), loading MV_UNROLL per lane ahead, and calls
-// dot(acc, word, c) for every word c. tail(acc) adds what the words miss.
+// mv_walk computes one weight row for NT tokens: it walks the row's words
+// (16 bytes each; nw of them), calling load(c) for MV_UNROLL words per lane
+// before dot(acc, loaded, c) uses any, so that their loads (the word, its
+// scale, and for one token the activations) are in flight together.
 template <int NT, typename Load, typename Dot>
 __device__ __forceinline__ void mv_walk(float (&acc)[NT], int nw, Load load, Dot dot) {
+    using W = decltype(load(0));
     int lane = threadIdx.x & 31;
     for (int c0 = lane; c0 < nw; c0 += 32 * MV_UNROLL) {
-        int4 wv[MV_UNROLL];
+        W wv[MV_UNROLL];
 #pragma unroll
         for (int u = 0; u < MV_UNROLL; u++) {
             int c = c0 + 32 * u;
@@ -47,6 +49,16 @@ __device__ __forceinline__ void mv_walk(float (&acc)[NT], int nw, Load load, Dot
         }
     }
 }
+
+// word is one 16-byte word of weights with what its dot product needs:
+// the block scale, and for a single token its activations (16 or 32 int8
+// quants and their scale, or 8 halves).
+struct word {
+    int4 w;
+    float d;
+    int4 x0, x1;
+    float dx;
+};
 
 // F32 weights, 4 per word; aligned: rows of w and x start 16-byte aligned
 // and k % 4 == 0. Other rows go element by element.
@@ -61,13 +73,21 @@ __device__ __forceinline__ void mv_f32(float* dst, const uint8_t* w, const float
 #pragma unroll
     for (int t = 0; t < NT; t++) acc[t] = 0.0f;
     int nw = aligned ? k / 4 : 0;
-    mv_walk<NT>(acc, nw, [&](int c) { return __ldg((const int4*)wr + c); },
-                [&](float (&a)[NT], int4 raw, int c) {
-                    float4 wv = *(float4*)&raw;
+    mv_walk<NT>(acc, nw,
+                [&](int c) {
+                    word r;
+                    r.w = __ldg((const int4*)wr + c);
+                    if constexpr (NT == 1) r.x0 = *((const int4*)xb + c);
+                    return r;
+                },
+                [&](float (&a)[NT], const word& r, int c) {
+                    float4 wv = *(const float4*)&r.w;
 #pragma unroll
                     for (int t = 0; t < NT; t++) {
                         if (t < nt) {
-                            float4 xv = *((const float4*)(xb + (long long)t * k) + c);
+                            float4 xv;
+                            if constexpr (NT == 1) xv = *(const float4*)&r.x0;
+                            else xv = *((const float4*)(xb + (long long)t * k) + c);
                             a[t] += wv.x * xv.x + wv.y * xv.y + wv.z * xv.z + wv.w * xv.w;
                         }
                     }
@@ -94,13 +114,21 @@ __device__ __forceinline__ void mv_f16(float* dst, const uint8_t* w, const __hal
 #pragma unroll
     for (int t = 0; t < NT; t++) acc[t] = 0.0f;
     int nw = aligned ? k / 8 : 0;
-    mv_walk<NT>(acc, nw, [&](int c) { return __ldg((const int4*)wr + c); },
-                [&](float (&a)[NT], int4 raw, int c) {
-                    const __half2* wh = (const __half2*)&raw;
+    mv_walk<NT>(acc, nw,
+                [&](int c) {
+                    word r;
+                    r.w = __ldg((const int4*)wr + c);
+                    if constexpr (NT == 1) r.x0 = *((const int4*)xb + c);
+                    return r;
+                },
+                [&](float (&a)[NT], const word& r, int c) {
+                    const __half2* wh = (const __half2*)&r.w;
 #pragma unroll
                     for (int t = 0; t < NT; t++) {
                         if (t < nt) {
-                            int4 xraw = *((const int4*)(xb + (long long)t * k) + c);
+                            int4 xraw;
+                            if constexpr (NT == 1) xraw = r.x0;
+                            else xraw = *((const int4*)(xb + (long long)t * k) + c);
                             const __half2* xv = (const __half2*)&xraw;
                             float s = a[t];
 #pragma unroll
@@ -144,15 +172,28 @@ __device__ __forceinline__ void mv_q8_0(float* dst, const uint8_t* w, const int8
     float acc[NT];
 #pragma unroll
     for (int t = 0; t < NT; t++) acc[t] = 0.0f;
-    mv_walk<NT>(acc, k / 16, [&](int c) { return load16(qs + 16 * c, aligned); },
-                [&](float (&a)[NT], int4 wv, int c) {
-                    float dw = __half2float(sc[c >> 1]);
+    mv_walk<NT>(acc, k / 16,
+                [&](int c) {
+                    word r;
+                    r.w = load16(qs + 16 * c, aligned);
+                    r.d = __half2float(sc[c >> 1]);
+                    if constexpr (NT == 1) {
+                        r.x0 = *(const int4*)(xq + (long long)t0 * k + 16 * c);
+                        r.dx = xd[(long long)t0 * nb + (c >> 1)];
+                    }
+                    return r;
+                },
+                [&](float (&a)[NT], const word& r, int c) {
 #pragma unroll
                     for (int t = 0; t < NT; t++) {
                         if (t < nt) {
                             long long row = t0 + t;
-                            int4 xv = *(const int4*)(xq + row * k + 16 * c);
-                            a[t] += (float)dot16(wv, xv, 0) * (dw * xd[row * nb + (c >> 1)]);
+                            if constexpr (NT == 1) {
+                                a[t] += (float)dot16(r.w, r.x0, 0) * (r.d * r.dx);
+                            } else {
+                                int4 xv = *(const int4*)(xq + row * k + 16 * c);
+                                a[t] += (float)dot16(r.w, xv, 0) * (r.d * xd[row * nb + (c >> 1)]);
+                            }
                         }
                     }
                 });
@@ -174,22 +215,40 @@ __device__ __forceinline__ void mv_q4_0(float* dst, const uint8_t* w, const int8
     float acc[NT];
 #pragma unroll
     for (int t = 0; t < NT; t++) acc[t] = 0.0f;
-    mv_walk<NT>(acc, nb, [&](int b) { return load16(qs + 16 * b, aligned); },
-                [&](float (&a)[NT], int4 wv, int b) {
+    mv_walk<NT>(acc, nb,
+                [&](int b) {
+                    word r;
+                    r.w = load16(qs + 16 * b, aligned);
+                    r.d = __half2float(sc[b]);
+                    if constexpr (NT == 1) {
+                        const int4* xp = (const int4*)(xq + (long long)t0 * k + 32 * b);
+                        r.x0 = xp[0];
+                        r.x1 = xp[1];
+                        r.dx = xd[(long long)t0 * nb + b];
+                    }
+                    return r;
+                },
+                [&](float (&a)[NT], const word& r, int b) {
                     const int M = 0x0F0F0F0F, ONES = 0x01010101;
+                    int4 wv = r.w;
                     int4 lo = make_int4(wv.x & M, wv.y & M, wv.z & M, wv.w & M);
                     int4 hi = make_int4((wv.x >> 4) & M, (wv.y >> 4) & M, (wv.z >> 4) & M, (wv.w >> 4) & M);
                     int4 ones = make_int4(ONES, ONES, ONES, ONES);
-                    float dw = __half2float(sc[b]);
 #pragma unroll
                     for (int t = 0; t < NT; t++) {
                         if (t < nt) {
                             long long row = t0 + t;
-                            const int4* xp = (const int4*)(xq + row * k + 32 * b);
-                            int4 x0 = xp[0], x1 = xp[1];
+                            int4 x0, x1;
+                            float dx;
+                            if constexpr (NT == 1) {
+                                x0 = r.x0, x1 = r.x1, dx = r.dx;
+                            } else {
+                                const int4* xp = (const int4*)(xq + row * k + 32 * b);
+                                x0 = xp[0], x1 = xp[1], dx = xd[row * nb + b];
+                            }
                             int s = dot16(hi, x1, dot16(lo, x0, 0));
                             int sx = dot16(ones, x1, dot16(ones, x0, 0));
-                            a[t] += (float)(s - 8 * sx) * (dw * xd[row * nb + b]);
+                            a[t] += (float)(s - 8 * sx) * (r.d * dx);
                         }
                     }
                 });
