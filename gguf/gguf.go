@@ -185,10 +185,12 @@ func (t *Tensor) Rows() int {
 // file and stays valid after Close; slices in it must not be modified. Tensor
 // data (Data) is not copied: it lives in the file's mapping and dies with it.
 type File struct {
-	Version    uint32
-	Alignment  int
-	KV         []KV
-	Tensors    []Tensor
+	Version   uint32   // 2 or 3
+	Alignment int      // general.alignment, or DefaultAlignment
+	KV        []KV     // metadata, in file order
+	Tensors   []Tensor // in file order (not necessarily offset order)
+	// DataOffset is where tensor data begins: the end of the tensor infos
+	// rounded up to Alignment. Tensor offsets are relative to it.
 	DataOffset int64
 
 	data    []byte // the whole file; nil once closed
@@ -221,7 +223,7 @@ func (f *File) Close() error {
 	return err
 }
 
-// Size is the size of the file in bytes.
+// Size is the size of the file in bytes (0 after Close).
 func (f *File) Size() int64 { return int64(len(f.data)) }
 
 // Lookup returns the value of a metadata key.
