@@ -17,10 +17,10 @@ import (
 // byte for byte, fail where they fail, and raise where they raise.
 
 type caseMessage struct {
-	Role       string  `json:"role"`
+	Role       string          `json:"role"`
 	Content    json.RawMessage `json:"content"`
-	Name       string  `json:"name"`
-	ToolCallID string  `json:"tool_call_id"`
+	Name       string          `json:"name"`
+	ToolCallID string          `json:"tool_call_id"`
 	ToolCalls  []struct {
 		ID       string `json:"id"`
 		Type     string `json:"type"`

@@ -246,3 +246,35 @@ func decodeValue(dec *json.Decoder, depth int) (any, error) {
 	}
 	return nil, fmt.Errorf("unexpected JSON token %v", tok)
 }
+
+func fToJSON(_ *runner, v any, a argList) (any, error) {
+	opts := jsonOpts{itemSep: ", ", keySep: ": "}
+	// Hugging Face's signature: tojson(x, ensure_ascii=False, indent=None,
+	// separators=None, sort_keys=False)
+	opts.ascii = truthy(a.arg(0, "ensure_ascii", false))
+	switch ind := a.arg(1, "indent", None).(type) {
+	case noneType:
+	case int64:
+		opts.indent, opts.pretty = strings.Repeat(" ", int(max(ind, 0))), true
+	case string:
+		opts.indent, opts.pretty = ind, true
+	default:
+		return nil, fmt.Errorf("tojson: indent must be an int or a string, not %s", typeName(ind))
+	}
+	if opts.pretty {
+		opts.itemSep = ","
+	}
+	if sep, ok := a.arg(2, "separators", None).(*list); ok {
+		if len(sep.items) != 2 {
+			return nil, errors.New("tojson: separators must be a pair")
+		}
+		opts.itemSep, _ = asString(sep.items[0])
+		opts.keySep, _ = asString(sep.items[1])
+	}
+	opts.sortKeys = truthy(a.arg(3, "sort_keys", false))
+	var b strings.Builder
+	if err := writeJSON(&b, v, opts, 0); err != nil {
+		return nil, err
+	}
+	return b.String(), nil
+}
