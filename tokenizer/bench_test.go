@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
@@ -57,6 +58,50 @@ func BenchmarkFromGGUF(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer f.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := FromGGUF(f); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFromGGUF150k builds a synthetic byte-level BPE vocabulary of
+// 150,000 tokens and as many merges, each token the concatenation of two
+// earlier ones.
+func BenchmarkFromGGUF150k(b *testing.B) {
+	const n = 150000
+	toks := make([]string, 0, n)
+	seen := map[string]bool{}
+	for _, s := range byteRuneStrings {
+		toks = append(toks, s)
+		seen[s] = true
+	}
+	var merges []string
+	x := uint64(1)
+	for len(toks) < n {
+		x = x*6364136223846793005 + 1442695040888963407
+		l, r := toks[int(x>>33)%len(toks)], toks[int(x>>13)%len(toks)]
+		if s := l + r; len(s) < 40 && !seen[s] {
+			seen[s] = true
+			toks = append(toks, s)
+			merges = append(merges, l+" "+r)
+		}
+	}
+	w := gguf.NewWriter()
+	for _, e := range []kv{{keyModel, "gpt2"}, {keyPre, "qwen2"}, {keyTokens, toks}, {keyMerges, merges}} {
+		if err := w.Set(e.key, e.value); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := w.WriteTo(&buf); err != nil {
+		b.Fatal(err)
+	}
+	f, err := gguf.Parse(buf.Bytes())
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := FromGGUF(f); err != nil {
