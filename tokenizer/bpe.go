@@ -36,7 +36,7 @@ type bpeState struct {
 // where they exist (llama.cpp drops the others).
 func (s *bpeState) tokenize(text string, out []int32) []int32 {
 	s.r.reset(text)
-	s.offs = split(&s.r, s.t.pret.splitters, s.offs, s.tmp)
+	s.offs, s.tmp = split(&s.r, s.t.pret.splitters, s.offs, s.tmp)
 	start := 0
 	for _, n := range s.offs {
 		s.scratch = s.scratch[:0]

@@ -84,7 +84,7 @@ func FuzzEncode(f *testing.F) {
 		r.reset(s)
 		for name, p := range preTypes {
 			total := 0
-			for _, n := range split(&r, p.splitters, nil, nil) {
+			for _, n := range splitPieces(&r, p.splitters) {
 				if n <= 0 {
 					t.Fatalf("%s: empty piece", name)
 				}

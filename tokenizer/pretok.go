@@ -36,11 +36,12 @@ func (t *runes) reset(s string) {
 type splitter func(t *runes, start, end int, out []int) []int
 
 // split runs the splitters in order over the whole text and returns the
-// piece lengths. buf and tmp are reused scratch.
-func split(t *runes, splitters []splitter, buf, tmp []int) []int {
+// piece lengths, and the other scratch slice: buf and tmp are reused, and
+// must not share memory.
+func split(t *runes, splitters []splitter, buf, tmp []int) (pieces, scratch []int) {
 	buf = append(buf[:0], len(t.c))
 	if len(t.c) == 0 {
-		return buf[:0]
+		return buf[:0], tmp
 	}
 	for _, s := range splitters {
 		tmp = tmp[:0]
@@ -51,7 +52,7 @@ func split(t *runes, splitters []splitter, buf, tmp []int) []int {
 		}
 		buf, tmp = tmp, buf
 	}
-	return buf
+	return buf, tmp
 }
 
 // matcher returns where a match starting at p ends, or -1 when the pattern
