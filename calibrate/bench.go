@@ -223,8 +223,8 @@ const (
 	latencyCtx, latencyPos                       = 64, 32
 )
 
-// opLatency is the fixed cost of an op: one round of the ops of a
-// transformer block (norm, matmul, add, SwiGLU, RoPE, KV store, attention)
+// opLatency is the fixed cost of an op: the ops of one llama block (two
+// norms, seven matmuls, two RoPEs, KV store, attention, SwiGLU, two adds)
 // on one token of a latencyWidth-wide model, timed and divided by the
 // number of ops, so that it is the mean cost of the op mix a forward pass
 // runs when its work is too small to matter.
@@ -261,14 +261,19 @@ func opLatency(d backend.Device, step time.Duration) (float64, error) {
 	b := &backend.Batch{Pos: []int32{latencyPos}, Seq: []int32{0}, Slots: []int32{latencyPos}, Tables: [][]int32{table}, BlockSize: 16}
 	rope := &backend.RoPE{Dims: latencyHeadDim, Base: 10000}
 	attn := &backend.Attn{Heads: latencyHeads, KVHeads: latencyKVHeads, HeadDim: latencyHeadDim, Scale: 0.35}
+	norm1 := func() error { return d.RMSNorm(y, x, norm, 1e-5) }
+	mul := func() error { return d.MatMul(y, x, w) }
+	add := func() error { return d.Add(y, y, x) }
+	// The ops of a llama block, in its order (model/llama.go).
 	ops := []func() error{
-		func() error { return d.RMSNorm(y, x, norm, 1e-5) },
-		func() error { return d.MatMul(y, x, w) },
-		func() error { return d.Add(y, y, x) },
-		func() error { return d.SwiGLU(y, y, x) },
+		norm1, mul, mul, mul,
+		func() error { return d.RoPE(q, latencyHeads, rope, b) },
 		func() error { return d.RoPE(q, latencyHeads, rope, b) },
 		func() error { return d.StoreKV(kc, vc, k, v, b) },
 		func() error { return d.Attention(att, q, kc, vc, attn, b) },
+		mul, add, norm1, mul, mul,
+		func() error { return d.SwiGLU(y, y, x) },
+		mul, add,
 	}
 	sec, err := timeIt(step, func() error {
 		for _, op := range ops {

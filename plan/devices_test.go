@@ -64,3 +64,38 @@ func TestFromAndWriteDevices(t *testing.T) {
 		}
 	}
 }
+
+func TestModelPlacement(t *testing.T) {
+	n := mem8B()
+	p, err := Make(n, []Device{cpu(16 * gib), gpu(gpuNeed(n, 5, 2048) + 50*mib)}, noMargin(Options{Context: 2048}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, g := &fakeBackend{name: "cpu"}, &fakeBackend{name: "cuda0"}
+	mp, err := p.ModelPlacement(map[string]backend.Device{"cpu": c, "cuda0": g})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mp.Embed != c || mp.Output != g || len(mp.Layers) != 8 || mp.Layers[2] != c || mp.Layers[3] != g {
+		t.Errorf("placement %+v for %s", mp, p.Name)
+	}
+	if _, err := p.ModelPlacement(map[string]backend.Device{"cpu": c}); err == nil {
+		t.Error("no error for a device without a backend")
+	}
+	s, err := Make(n, []Device{cpu(600 * mib)}, noMargin(Options{Context: 512}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := s.StreamedParts()
+	if len(parts) != s.Streamed() || parts[len(parts)-1] != 8 {
+		t.Errorf("streamed parts %v of %s", parts, s.Name)
+	}
+}
+
+// fakeBackend is a backend.Device that only has a name.
+type fakeBackend struct {
+	backend.Device
+	name string
+}
+
+func (f *fakeBackend) Name() string { return f.name }
