@@ -106,6 +106,10 @@ func (t *Tokenizer) loadMerges(f *gguf.File) error {
 		if _, present := f.Lookup(keyMerges); present {
 			return fmt.Errorf("tokenizer: %s is not an array of strings", keyMerges)
 		}
+		if t.pret.noMerges {
+			t.ranks = map[uint64]merge{}
+			return nil
+		}
 		return fmt.Errorf("tokenizer: %s is missing (needed by a gpt2 tokenizer)", keyMerges)
 	}
 	t.ranks = make(map[uint64]merge, len(merges))

@@ -323,3 +323,16 @@ func TestEOG(t *testing.T) {
 		}
 	}
 }
+
+// TestKimiWithoutMerges: llama.cpp loads a kimi-k2 vocabulary without
+// merges (and then merges nothing); other pre-tokenizers need them.
+func TestKimiWithoutMerges(t *testing.T) {
+	entries := with(bpeBase, kv{keyPre, "kimi-k2"}, kv{keyMerges, nil})
+	tok, err := FromGGUF(buildGGUF(t, entries))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tok.Encode("ab ab", false, false); !equalIDs(got, []int32{0, 1, 3, 0, 1}) {
+		t.Errorf("Encode = %v", got)
+	}
+}

@@ -249,3 +249,143 @@ func splitSuperBPE(t *runes, start, end int, out []int) []int {
 	}
 	return out
 }
+
+// isHan is llama.cpp's unicode_cpt_is_han.
+func isHan(c cpt) bool {
+	return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
+		(c >= 0x20000 && c <= 0x2A6DF) || (c >= 0x2A700 && c <= 0x2B73F) ||
+		(c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B820 && c <= 0x2CEAF) ||
+		(c >= 0x2CEB0 && c <= 0x2EBEF) || (c >= 0xF900 && c <= 0xFAFF) ||
+		(c >= 0x2F800 && c <= 0x2FA1F)
+}
+
+// splitKimiK2 is llama.cpp's unicode_regex_split_custom_kimi_k2. It stands
+// for Kimi's pattern ([\p{Han}]+|[^\r\n\p{L}\p{N}]?[Lu..M&&^Han]*[Ll..M&&^Han]+
+// C?|...|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+) but
+// is not the same: a word is any run of non-Han letters (marks not
+// included), whatever their case, so this follows llama.cpp's code rather
+// than the pattern.
+func splitKimiK2(t *runes, start, end int, out []int) []int {
+	prev := start
+	add := func(e int) int {
+		n := e - prev
+		if n > 0 {
+			out = append(out, n)
+		}
+		prev = e
+		return n
+	}
+	get := func(i int) cpt {
+		if i >= start && i < end {
+			return t.c[i]
+		}
+		return oor
+	}
+	flg := func(i int) cflags {
+		if i >= start && i < end {
+			return t.f[i]
+		}
+		return 0
+	}
+	letter := func(i int) bool { return flg(i).has(fLetter) && !isHan(get(i)) }
+	const wln = fWhitespace | fLetter | fNumber
+	for pos := start; pos < end; {
+		c, f := t.c[pos], t.f[pos]
+		if isHan(c) {
+			for isHan(get(pos)) {
+				pos++
+			}
+			add(pos)
+			continue
+		}
+		lead := !(c == '\r' || c == '\n' || f.has(fLetter) || f.has(fNumber))
+		if (f.has(fLetter) && !isHan(c)) || (lead && letter(pos+1)) {
+			if lead {
+				pos++
+			}
+			hasLetters := false
+			for letter(pos) {
+				hasLetters = true
+				pos++
+			}
+			if hasLetters || (!lead && letter(pos)) {
+				if !hasLetters {
+					pos++
+				}
+				for letter(pos) {
+					pos++
+				}
+				if get(pos) == '\'' && pos+1 < end {
+					n := toLower(get(pos + 1))
+					if n == 's' || n == 't' || n == 'm' || n == 'd' {
+						pos += 2
+					} else if pos+2 < end {
+						nn := toLower(get(pos + 2))
+						if (n == 'r' && nn == 'e') || (n == 'v' && nn == 'e') || (n == 'l' && nn == 'l') {
+							pos += 3
+						}
+					}
+				}
+				add(pos)
+				continue
+			} else if lead {
+				pos--
+			}
+		}
+		if f.has(fNumber) {
+			ini := pos
+			for flg(pos).has(fNumber) {
+				pos++
+				if pos-ini >= 3 {
+					add(pos)
+					ini = pos
+				}
+			}
+			add(pos)
+			continue
+		}
+		f2 := f
+		if c == ' ' {
+			f2 = flg(pos + 1)
+		}
+		if !f2.has(wln) && f2 != 0 {
+			if c == ' ' {
+				pos++
+			}
+			for !f2.has(wln) && f2 != 0 {
+				pos++
+				f2 = flg(pos)
+			}
+			for c2 := get(pos); c2 == '\r' || c2 == '\n'; c2 = get(pos) {
+				pos++
+			}
+			add(pos)
+			continue
+		}
+		nws, lastNL := 0, 0
+		for flg(pos + nws).has(fWhitespace) {
+			if c2 := get(pos + nws); c2 == '\r' || c2 == '\n' {
+				lastNL = pos + nws + 1
+			}
+			nws++
+		}
+		if lastNL > 0 {
+			pos = lastNL
+			add(pos)
+			continue
+		}
+		if nws > 1 && get(pos+nws) != oor {
+			pos += nws - 1
+			add(pos)
+			continue
+		}
+		if nws > 0 {
+			pos += nws
+			add(pos)
+			continue
+		}
+		pos++
+		add(pos)
+	}
+	return out
+}

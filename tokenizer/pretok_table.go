@@ -18,6 +18,7 @@ type preType struct {
 	raw      bool
 	forceBOS bool // add_bos_token is always true (gemma4)
 	newlines bool // a word of newlines that is a token is taken whole (gemma4)
+	noMerges bool // tokenizer.ggml.merges may be missing (kimi-k2)
 }
 
 var (
@@ -106,6 +107,7 @@ var preTypes = func() map[string]*preType {
 	add(&preType{splitters: []splitter{regexSplitter(matchSentinel), regexSplitter(matchImage), regexSplitter(matchChameleonSpaces), spNum1, regexSplitter(matchChameleonPunct), spGPT2}, keepSpaces: true, addBOS: true},
 		"chameleon")
 	add(&preType{splitters: []splitter{spNumRun, splitSuperBPE}, keepSpaces: true}, "superbpe")
+	add(&preType{splitters: []splitter{splitKimiK2}, keepSpaces: true, noMerges: true}, "kimi-k2")
 	add(&preType{splitters: []splitter{splitLines}, raw: true, forceBOS: true, newlines: true},
 		"gemma4", "granite-embed-multi-311m")
 	add(&preType{splitters: []splitter{splitLines}, raw: true, keepSpaces: true}, "sarvam-moe")

@@ -115,3 +115,25 @@ func splitPieces(r *runes, splitters []splitter) []int {
 	pieces, _ := split(r, splitters, nil, nil)
 	return pieces
 }
+
+// TestKimiK2 checks the port of llama.cpp's Kimi-K2 splitter on cases worked
+// out by hand from its code (it is not the regular expression it stands for:
+// "HELLOworld's" stays one word).
+func TestKimiK2(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want []string
+	}{
+		{"Hello World", []string{"Hello", " World"}},
+		{"I'm 中文字abc123456", []string{"I'm", " ", "中文字", "abc", "123", "456"}},
+		{"HELLOworld's", []string{"HELLOworld's"}},
+		{"  x", []string{" ", " x"}},
+		{"a\n\nb", []string{"a", "\n\n", "b"}},
+		{"!!?x", []string{"!!?", "x"}},
+		{"é\u0301", []string{"é", "\u0301"}},
+	} {
+		if got := pieces(t, "kimi-k2", c.in); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%q: got %q, want %q", c.in, got, c.want)
+		}
+	}
+}

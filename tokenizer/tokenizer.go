@@ -8,7 +8,7 @@
 // pre-tokenizers chosen by tokenizer.ggml.pre; see pretok_table.go),
 // "gemma4" (BPE over raw UTF-8 with byte fallback) and "bert" (WordPiece).
 // It leaves out the unigram (t5), RWKV, PLaMo-2, "whitespace" and
-// "hybriddna" tokenizers, the kimi-k2 pre-tokenizer, and chat
+// "hybriddna" tokenizers, and chat
 // templates. Unicode categories come from Go's unicode package, so code
 // points assigned after Unicode 15 may be classified differently from
 // llama.cpp's tables. It imports only gguf.
