@@ -17,6 +17,7 @@
 #define MV_WARPS 4  // rows per block of 128 threads
 #define MV_NT 8     // tokens per pass for n > 1
 #define MV_UNROLL 4 // 16-byte words per lane in flight
+#define MV_MIN_BLOCKS 8 // one-token kernels: blocks per SM the registers must allow
 
 template <int NT>
 __device__ __forceinline__ void mv_store(float* dst, float (&acc)[NT], int nt, int t0, int m, int j) {
@@ -219,13 +220,7 @@ __device__ __forceinline__ void mv_q4_0(float* dst, const uint8_t* w, const int8
                 [&](int b) {
                     word r;
                     r.w = load16(qs + 16 * b, aligned);
-                    r.d = __half2float(sc[b]);
-                    if constexpr (NT == 1) {
-                        const int4* xp = (const int4*)(xq + (long long)t0 * k + 32 * b);
-                        r.x0 = xp[0];
-                        r.x1 = xp[1];
-                        r.dx = xd[(long long)t0 * nb + b];
-                    }
+                    r.d = __half2float(sc[b]); // activations: from L1 when used (registers)
                     return r;
                 },
                 [&](float (&a)[NT], const word& r, int b) {
@@ -238,14 +233,9 @@ __device__ __forceinline__ void mv_q4_0(float* dst, const uint8_t* w, const int8
                     for (int t = 0; t < NT; t++) {
                         if (t < nt) {
                             long long row = t0 + t;
-                            int4 x0, x1;
-                            float dx;
-                            if constexpr (NT == 1) {
-                                x0 = r.x0, x1 = r.x1, dx = r.dx;
-                            } else {
-                                const int4* xp = (const int4*)(xq + row * k + 32 * b);
-                                x0 = xp[0], x1 = xp[1], dx = xd[row * nb + b];
-                            }
+                            const int4* xp = (const int4*)(xq + row * k + 32 * b);
+                            int4 x0 = xp[0], x1 = xp[1];
+                            float dx = xd[row * nb + b];
                             int s = dot16(hi, x1, dot16(lo, x0, 0));
                             int sx = dot16(ones, x1, dot16(ones, x0, 0));
                             a[t] += (float)(s - 8 * sx) * (r.d * dx);
@@ -257,7 +247,7 @@ __device__ __forceinline__ void mv_q4_0(float* dst, const uint8_t* w, const int8
 
 // The kernels: NAME_1 for one token, NAME_8 for MV_NT tokens per pass.
 #define MV_FLOAT(NAME, XT)                                                                                            \
-    extern "C" __global__ void __launch_bounds__(MV_WARPS * 32)                                                       \
+    extern "C" __global__ void __launch_bounds__(MV_WARPS * 32, MV_MIN_BLOCKS)                                        \
         NAME##_1(float* dst, const uint8_t* w, const XT* x, int m, int k, int n, long long rs, int aligned) {         \
         NAME<1>(dst, w, x, m, k, n, rs, aligned);                                                                     \
     }                                                                                                                 \
@@ -267,7 +257,7 @@ __device__ __forceinline__ void mv_q4_0(float* dst, const uint8_t* w, const int8
     }
 
 #define MV_QUANT(NAME)                                                                                                \
-    extern "C" __global__ void __launch_bounds__(MV_WARPS * 32) NAME##_1(                                            \
+    extern "C" __global__ void __launch_bounds__(MV_WARPS * 32, MV_MIN_BLOCKS) NAME##_1(                             \
         float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs, int aligned) { \
         NAME<1>(dst, w, xq, xd, m, k, n, rs, aligned);                                                                \
     }                                                                                                                 \
