@@ -213,6 +213,12 @@ func fInt(_ *runner, v any, a argList) (any, error) {
 		return map[bool]int64{true: 1, false: 0}[n], nil
 	case string:
 		s := strings.ReplaceAll(strings.TrimFunc(n, isPySpace), "_", "")
+		// Python's int(s, base) accepts the prefix that matches the base.
+		if prefix := map[int64]string{16: "0x", 8: "0o", 2: "0b"}[base]; prefix != "" && len(s) > 2 {
+			if body := strings.TrimLeft(s, "+-"); strings.EqualFold(body[:min(2, len(body))], prefix) {
+				s = s[:len(s)-len(body)] + body[2:]
+			}
+		}
 		if i, err := strconv.ParseInt(s, int(base), 64); err == nil {
 			return i, nil
 		}
@@ -392,10 +398,8 @@ func fTruncate(_ *runner, v any, a argList) (any, error) {
 	if killwords {
 		return cut + end, nil
 	}
-	if i := strings.LastIndexByte(cut, ' '); i >= 0 {
+	if i := strings.LastIndexByte(cut, ' '); i >= 0 { // s.rsplit(" ", 1)[0]
 		cut = cut[:i]
-	} else {
-		cut = ""
 	}
 	return cut + end, nil
 }
