@@ -14,7 +14,7 @@ func (t *Tokenizer) renderPiece(id int32) string {
 	}
 	switch {
 	case a&AttrNormal != 0:
-		if t.kind == kindBPE && !t.pret.raw {
+		if t.kind == kindBPE && !t.pret.escape {
 			return decodeByteLevel(text)
 		}
 		return strings.ReplaceAll(text, "▁", " ")

@@ -133,8 +133,12 @@ func (t *Tokenizer) Encode(text string, addSpecial, parseSpecial bool) []int32 {
 				continue
 			}
 			txt := f.text
-			if t.pret.raw {
+			if t.pret.escape {
 				txt = strings.ReplaceAll(txt, " ", "▁")
+			}
+			if t.wsSegments {
+				out = t.whitespaceSegments(s, txt, out)
+				continue
 			}
 			out = s.tokenize(txt, out)
 		}
@@ -155,6 +159,30 @@ func (t *Tokenizer) Encode(text string, addSpecial, parseSpecial bool) []int32 {
 		if addSpecial && t.sep != null {
 			out = append(out, t.sep)
 		}
+	}
+	return out
+}
+
+// whitespaceSegments is llm_tokenizer_whitespace_session::tokenize
+// (tokenizer.ggml.model "whitespace"): the text is cut at White_Space, which
+// is dropped, optionally lowercased, and each segment is BPE-encoded.
+func (t *Tokenizer) whitespaceSegments(s *bpeState, text string, out []int32) []int32 {
+	var seg []byte
+	for _, c := range decodeCpts(text, nil) {
+		if flagsOf(c).has(fWhitespace) {
+			if len(seg) > 0 {
+				out = s.tokenize(string(seg), out)
+				seg = seg[:0]
+			}
+			continue
+		}
+		if t.lowercase {
+			c = toLower(c)
+		}
+		seg = appendCpt(seg, c)
+	}
+	if len(seg) > 0 {
+		out = s.tokenize(string(seg), out)
 	}
 	return out
 }

@@ -336,3 +336,36 @@ func TestKimiWithoutMerges(t *testing.T) {
 		t.Errorf("Encode = %v", got)
 	}
 }
+
+// TestSmallWhitespace checks tokenizer.ggml.model "whitespace": BPE over
+// raw UTF-8 per segment between White_Space, which is dropped, with
+// lowercasing only when the metadata asks for it.
+func TestSmallWhitespace(t *testing.T) {
+	entries := []kv{
+		{keyModel, "whitespace"},
+		{keyPre, "whitespace"},
+		{keyTokens, []string{"a", "b", "ab", "<0x41>", "<unk>"}},
+		{keyTypes, []int32{1, 1, 1, 6, 2}},
+		{keyMerges, []string{"a b"}},
+		{"tokenizer.ggml.bos_token_id", uint32(4)},
+		{"tokenizer.ggml.eos_token_id", uint32(4)},
+	}
+	tok, err := FromGGUF(buildGGUF(t, entries))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := tok.Encode("Ab\u3000 ab", false, false)
+	if !equalIDs(ids, []int32{3, 1, 2}) {
+		t.Errorf("Encode = %v", ids)
+	}
+	if got := tok.Decode(ids); got != "Abab" {
+		t.Errorf("Decode = %q", got)
+	}
+	lower, err := FromGGUF(buildGGUF(t, with(entries, kv{keyLowercase, true})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := lower.Encode("Ab\u3000 ab", false, false); !equalIDs(got, []int32{2, 2}) {
+		t.Errorf("lowercased Encode = %v", got)
+	}
+}

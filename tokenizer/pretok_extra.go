@@ -389,3 +389,12 @@ func splitKimiK2(t *runes, start, end int, out []int) []int {
 	}
 	return out
 }
+
+// matchNonSpace is \S+ under std::wregex.
+func matchNonSpace(t *runes, p, end int) int {
+	e := runWhile(p, end, func(i int) bool { return !wideSpace(t.wideAt(i, end)) })
+	if e == p {
+		return -1
+	}
+	return e
+}

@@ -12,13 +12,15 @@ type preType struct {
 	addBOS       bool // default of tokenizer.ggml.add_bos_token
 	noBOS        bool // the default BOS id is unset (chatglm)
 
-	// SentencePiece-style BPE (gemma4, sarvam-moe): spaces become U+2581,
-	// merges run over the raw UTF-8 (no byte-level mapping), and bytes
-	// without a token fall back to <0xXX>.
-	raw      bool
-	forceBOS bool // add_bos_token is always true (gemma4)
-	newlines bool // a word of newlines that is a token is taken whole (gemma4)
-	noMerges bool // tokenizer.ggml.merges may be missing (kimi-k2)
+	// raw: merges run over the raw UTF-8 (no byte-level mapping) and bytes
+	// without a token fall back to <0xXX> (gemma4, sarvam-moe, whitespace).
+	// escape: spaces become U+2581 before, and back after (SentencePiece
+	// style; gemma4, sarvam-moe).
+	raw, escape bool
+	noLower     bool // the BERT-style lowercasing defaults to off (whitespace)
+	forceBOS    bool // add_bos_token is always true (gemma4)
+	newlines    bool // a word of newlines that is a token is taken whole (gemma4)
+	noMerges    bool // tokenizer.ggml.merges may be missing (kimi-k2)
 }
 
 var (
@@ -108,9 +110,10 @@ var preTypes = func() map[string]*preType {
 		"chameleon")
 	add(&preType{splitters: []splitter{spNumRun, splitSuperBPE}, keepSpaces: true}, "superbpe")
 	add(&preType{splitters: []splitter{splitKimiK2}, keepSpaces: true, noMerges: true}, "kimi-k2")
-	add(&preType{splitters: []splitter{splitLines}, raw: true, forceBOS: true, newlines: true},
+	add(&preType{splitters: []splitter{regexSplitter(matchNonSpace)}, raw: true, noLower: true}, "whitespace")
+	add(&preType{splitters: []splitter{splitLines}, raw: true, escape: true, forceBOS: true, newlines: true},
 		"gemma4", "granite-embed-multi-311m")
-	add(&preType{splitters: []splitter{splitLines}, raw: true, keepSpaces: true}, "sarvam-moe")
+	add(&preType{splitters: []splitter{splitLines}, raw: true, escape: true, keepSpaces: true}, "sarvam-moe")
 	return m
 }()
 

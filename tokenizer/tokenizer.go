@@ -6,12 +6,11 @@
 // models use: "llama" (SentencePiece BPE over scores, with byte fallback),
 // "gpt2" (byte-level BPE over ranked merges, after one of llama.cpp's
 // pre-tokenizers chosen by tokenizer.ggml.pre; see pretok_table.go),
-// "gemma4" (BPE over raw UTF-8 with byte fallback) and "bert" (WordPiece).
-// It leaves out the unigram (t5), RWKV, PLaMo-2, "whitespace" and
-// "hybriddna" tokenizers, and chat
-// templates. Unicode categories come from Go's unicode package, so code
-// points assigned after Unicode 15 may be classified differently from
-// llama.cpp's tables. It imports only gguf.
+// "gemma4" and "whitespace" (BPE over raw UTF-8 with byte fallback) and
+// "bert" (WordPiece). It leaves out the unigram (t5), RWKV, PLaMo-2 and
+// "hybriddna" tokenizers, and chat templates. Unicode categories come from
+// Go's unicode package, so code points assigned after Unicode 15 may be
+// classified differently from llama.cpp's tables. It imports only gguf.
 //
 // A Tokenizer is immutable after FromGGUF, does not refer to the file
 // afterwards, and is safe for concurrent use; a Decoder belongs to one
@@ -85,7 +84,8 @@ type Tokenizer struct {
 	addSpacePrefix          bool
 	ignoreMerges            bool
 	cleanSpaces             bool
-	lowercase, stripAccents bool // BERT normalizer
+	lowercase, stripAccents bool // BERT normalizer (and the whitespace model's lowercasing)
+	wsSegments              bool // tokenizer.ggml.model "whitespace": BPE per whitespace-free segment
 
 	spmPool, bpePool sync.Pool // reused encoding scratch (*spmState, *bpeState)
 }
@@ -139,8 +139,9 @@ func FromGGUF(f *gguf.File) (*Tokenizer, error) {
 		t.kind = kindSPM
 		t.bos, t.eos, t.unk = 1, 2, 0
 		t.addSpacePrefix, t.addBOS = true, true
-	case "gpt2", "gemma4":
+	case "gpt2", "gemma4", "whitespace":
 		t.kind = kindBPE
+		t.wsSegments = model == "whitespace"
 		t.bos, t.eos, t.unk = 11, 11, null
 		if model == "gemma4" {
 			t.bos, t.eos = null, null
@@ -154,6 +155,7 @@ func FromGGUF(f *gguf.File) (*Tokenizer, error) {
 		t.cleanSpaces = !p.keepSpaces
 		t.ignoreMerges = p.ignoreMerges
 		t.addBOS = p.addBOS
+		t.lowercase = !p.noLower
 		if p.noBOS {
 			t.bos = null
 		}
@@ -162,7 +164,7 @@ func FromGGUF(f *gguf.File) (*Tokenizer, error) {
 		t.bos, t.eos, t.unk, t.sep, t.pad, t.mask = 101, null, 100, 102, 0, 103
 		t.addBOS, t.addSep, t.cleanSpaces = true, true, true
 	default:
-		return nil, fmt.Errorf("tokenizer: %s %q is not supported (want llama, gpt2 or bert)", keyModel, model)
+		return nil, fmt.Errorf("tokenizer: %s %q is not supported (want llama, gpt2, gemma4, whitespace or bert)", keyModel, model)
 	}
 	if v, ok := f.Bool(keyAddPrefix); ok {
 		t.addSpacePrefix = v
