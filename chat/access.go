@@ -190,7 +190,7 @@ func dictMethod(d *dict, name string) (any, bool) {
 			if v, ok := d.get(a.args[0]); ok {
 				return v, nil
 			}
-			return a.arg(1, "", None), nil
+			return a.arg(1, "", pyNone), nil
 		}), true
 	case "copy":
 		return bound("copy", func(argList) (any, error) {
@@ -217,17 +217,17 @@ func listMethod(l *list, name string) (any, bool) {
 	case "index":
 		return bound("index", func(a argList) (any, error) {
 			for i, v := range l.items {
-				if equal(v, a.arg(0, "", None)) {
+				if equal(v, a.arg(0, "", pyNone)) {
 					return int64(i), nil
 				}
 			}
-			return nil, fmt.Errorf("%s is not in list", pyStr(a.arg(0, "", None)))
+			return nil, fmt.Errorf("%s is not in list", pyStr(a.arg(0, "", pyNone)))
 		}), true
 	case "count":
 		return bound("count", func(a argList) (any, error) {
 			n := int64(0)
 			for _, v := range l.items {
-				if equal(v, a.arg(0, "", None)) {
+				if equal(v, a.arg(0, "", pyNone)) {
 					n++
 				}
 			}

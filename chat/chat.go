@@ -214,7 +214,7 @@ func (t *Template) render(msgs []Message, opts Options, stringArgs, flatParts bo
 		messages[i] = messageValue(m, stringArgs, flatParts)
 	}
 	sc.set("messages", newList(messages))
-	var tools any = None
+	var tools any = pyNone
 	if len(opts.Tools) > 0 {
 		items := make([]any, len(opts.Tools))
 		for i, raw := range opts.Tools {
@@ -227,7 +227,7 @@ func (t *Template) render(msgs []Message, opts Options, stringArgs, flatParts bo
 		tools = newList(items)
 	}
 	sc.set("tools", tools)
-	sc.set("documents", None)
+	sc.set("documents", pyNone)
 	sc.set("add_generation_prompt", opts.AddGenerationPrompt)
 	sc.set("bos_token", opts.BOSToken)
 	sc.set("eos_token", opts.EOSToken)
@@ -312,7 +312,7 @@ func messageValue(m Message, stringArgs, flatParts bool) *dict {
 func fromGo(v any) (any, error) {
 	switch v := v.(type) {
 	case nil:
-		return None, nil
+		return pyNone, nil
 	case bool, string, int64, float64:
 		return v, nil
 	case int:

@@ -189,7 +189,7 @@ func decodeValue(dec *json.Decoder, depth int) (any, error) {
 	}
 	switch t := tok.(type) {
 	case nil:
-		return None, nil
+		return pyNone, nil
 	case bool:
 		return t, nil
 	case string:
@@ -252,7 +252,7 @@ func fToJSON(_ *runner, v any, a argList) (any, error) {
 	// Hugging Face's signature: tojson(x, ensure_ascii=False, indent=None,
 	// separators=None, sort_keys=False)
 	opts.ascii = truthy(a.arg(0, "ensure_ascii", false))
-	switch ind := a.arg(1, "indent", None).(type) {
+	switch ind := a.arg(1, "indent", pyNone).(type) {
 	case noneType:
 	case int64:
 		opts.indent, opts.pretty = strings.Repeat(" ", int(max(ind, 0))), true
@@ -264,7 +264,7 @@ func fToJSON(_ *runner, v any, a argList) (any, error) {
 	if opts.pretty {
 		opts.itemSep = ","
 	}
-	if sep, ok := a.arg(2, "separators", None).(*list); ok {
+	if sep, ok := a.arg(2, "separators", pyNone).(*list); ok {
 		if len(sep.items) != 2 {
 			return nil, errors.New("tojson: separators must be a pair")
 		}

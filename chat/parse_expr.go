@@ -205,7 +205,7 @@ func (p *parser) primary() (expr, error) {
 		case "false", "False":
 			return &constExpr{v: false}, nil
 		case "none", "None":
-			return &constExpr{v: None}, nil
+			return &constExpr{v: pyNone}, nil
 		}
 		return &nameExpr{name: t.val, line: t.line}, nil
 	case tString:

@@ -35,7 +35,7 @@ func pyStrip(s string, chars any, left, right bool) (string, error) {
 // pySplit is Python's str.split(sep=None, maxsplit=-1).
 func pySplit(s string, sep any, maxsplit int64) ([]any, error) {
 	var parts []string
-	if sep == nil || sep == any(None) {
+	if sep == nil || sep == any(pyNone) {
 		fields := strings.FieldsFunc(s, isPySpace)
 		if maxsplit >= 0 && int64(len(fields)) > maxsplit+1 {
 			// re-split keeping the remainder intact
@@ -229,7 +229,7 @@ func pyRSplit(s string, sep any, maxsplit int64) (any, error) {
 	if err != nil || int64(len(parts)) <= maxsplit+1 {
 		return newList(parts), err
 	}
-	if sep == nil || sep == any(None) {
+	if sep == nil || sep == any(pyNone) {
 		// whitespace rsplit: keep the left remainder unsplit
 		rest := strings.TrimRightFunc(s, isPySpace)
 		var tail []any

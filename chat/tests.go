@@ -121,7 +121,7 @@ func (r *runner) runTest(name string, v any, args []any, kw *dict) (bool, error)
 		return ok, nil
 	case "test":
 		s, _ := asString(v)
-		_, err := r.runTest(s, None, []any{None}, nil)
+		_, err := r.runTest(s, pyNone, []any{pyNone}, nil)
 		return err == nil || !strings.HasPrefix(err.Error(), "no test named"), nil
 	}
 	return false, fmt.Errorf("no test named '%s'", name)

@@ -25,8 +25,8 @@ import (
 
 type noneType struct{}
 
-// None is the template value None.
-var None = noneType{}
+// pyNone is the template value None.
+var pyNone = noneType{}
 
 type undefined struct{ hint string }
 
