@@ -10,6 +10,7 @@ type preType struct {
 	keepSpaces   bool // clean_spaces = false: Decode leaves " ," etc. alone
 	ignoreMerges bool // a word that is a token is taken whole
 	addBOS       bool // default of tokenizer.ggml.add_bos_token
+	addSep       bool // default of tokenizer.ggml.add_sep_token
 	noBOS        bool // the default BOS id is unset (chatglm)
 
 	// raw: merges run over the raw UTF-8 (no byte-level mapping) and bytes
@@ -72,7 +73,8 @@ var preTypes = func() map[string]*preType {
 	gpt2 := []splitter{spGPT2}
 	add(&preType{splitters: gpt2},
 		"gpt-2", "phi-2", "jina-es", "jina-de", "gigachat", "jina-v2-es", "jina-v2-de", "a.x-4.0", "mellum", "modern-bert",
-		"jina-v1-en", "jina-v2-code", "roberta-bpe", "mpt", "olmo", "jais", "exaone4")
+		"mpt", "olmo", "jais", "exaone4")
+	add(&preType{splitters: gpt2, addSep: true}, "jina-v1-en", "jina-v2-code", "roberta-bpe")
 	add(&preType{splitters: gpt2, keepSpaces: true}, "trillion", "granite-docling")
 	add(&preType{splitters: []splitter{spQwen2}, keepSpaces: true},
 		"qwen2", "deepseek-r1-qwen", "kormo", "f2llmv2", "hunyuan", "solar-open", "grok-2")

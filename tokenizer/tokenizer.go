@@ -154,7 +154,7 @@ func FromGGUF(f *gguf.File) (*Tokenizer, error) {
 		t.pret = p
 		t.cleanSpaces = !p.keepSpaces
 		t.ignoreMerges = p.ignoreMerges
-		t.addBOS = p.addBOS
+		t.addBOS, t.addSep = p.addBOS, p.addSep
 		t.lowercase = !p.noLower
 		if p.noBOS {
 			t.bos = null
