@@ -240,6 +240,10 @@ func (t *Tokenizer) AddBOS() bool { return t.addBOS }
 // AddEOS reports whether Encode with addSpecial appends EOS.
 func (t *Tokenizer) AddEOS() bool { return t.addEOS }
 
+// AddSep reports whether the vocabulary asks for a separator token at the
+// end (BERT-style encoders; Encode adds BERT's SEP itself).
+func (t *Tokenizer) AddSep() bool { return t.addSep }
+
 // Token returns the text of token id as stored in the vocabulary.
 func (t *Tokenizer) Token(id int32) (string, bool) {
 	if id < 0 || int(id) >= len(t.tokens) {
