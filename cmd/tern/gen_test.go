@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -83,5 +84,8 @@ func TestGenRuns(t *testing.T) {
 		if !regexp.MustCompile(c.wantOut).MatchString(out.String()) {
 			t.Errorf("%q: printed %q, want a match of %s", c.args, out.String(), c.wantOut)
 		}
+	}
+	if fi, err := os.Stat(synth); err != nil || fi.Mode().Perm() != outputMode {
+		t.Errorf("%s: mode %v (%v), want %v", synth, fi.Mode().Perm(), err, os.FileMode(outputMode))
 	}
 }

@@ -147,6 +147,11 @@ func same(a, b string) bool {
 	return filepath.Clean(a) == filepath.Clean(b)
 }
 
+// outputMode is the permission of the files tern writes: readable by all,
+// as os.Create makes them under the usual umask 022 (os.CreateTemp, which
+// writes them first, makes them private).
+const outputMode = 0o644
+
 // writeFileAtomic writes path through write: into a temporary file beside
 // it, renamed over path only when everything was written, so that a failed
 // or interrupted write leaves no half file behind. An error in writing the
@@ -163,6 +168,12 @@ func writeFileAtomic(path string, write func(io.Writer) (int64, error)) (int64, 
 	}
 	if cerr := tmp.Close(); err == nil && cerr != nil {
 		err = inFile(path, cerr)
+	}
+	if err == nil {
+		// CreateTemp makes the file private; a model is an ordinary file.
+		if err = os.Chmod(tmp.Name(), outputMode); err != nil {
+			err = inFile(path, err)
+		}
 	}
 	if err == nil {
 		if err = os.Rename(tmp.Name(), path); err != nil {
