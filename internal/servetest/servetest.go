@@ -1,0 +1,68 @@
+// Package servetest starts Tern's OpenAI-compatible server over loopback on
+// the stories260K test model, for the server's tests and the SDK tests.
+package servetest
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/tern-llm/tern/backend/cpu"
+	"github.com/tern-llm/tern/engine"
+	"github.com/tern-llm/tern/gguf"
+	"github.com/tern-llm/tern/internal/testdata"
+	"github.com/tern-llm/tern/model"
+	"github.com/tern-llm/tern/quant"
+	"github.com/tern-llm/tern/server"
+	"github.com/tern-llm/tern/tokenizer"
+)
+
+// Model is the name the test server gives its model.
+const Model = "stories260K"
+
+// Start serves stories260K (F32) with an engine of 64 KV blocks of 16
+// tokens; everything is torn down when the test ends.
+func Start(t testing.TB, cfg engine.Config, apiKey string) (*httptest.Server, *engine.Engine) {
+	t.Helper()
+	f, err := gguf.Open(testdata.Path(t, "stories260K", "stories260K-f32.gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	c, err := model.ReadConfig(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := model.Load(f, model.OnDevice(cpu.New(0), c.Layers))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := tokenizer.FromGGUF(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv, err := m.NewCache(64, 16, quant.F32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.MaxContext == 0 {
+		cfg.MaxContext = 512
+	}
+	cfg.IsEOG = tok.IsEOG
+	eng, err := engine.New(m, kv, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { eng.Run(ctx); close(done) }()
+	srv := httptest.NewServer(server.New(eng, server.Config{Model: Model, Tokenizer: tok, APIKey: apiKey}))
+	t.Cleanup(func() {
+		srv.Close()
+		cancel()
+		<-done
+		kv.Free()
+		m.Close()
+	})
+	return srv, eng
+}
