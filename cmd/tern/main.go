@@ -32,7 +32,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := Main(ctx, os.Args[1:], stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr, tty: isTerminal(os.Stdout)})
+	code := Main(ctx, os.Args[1:], stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr, tty: isTerminal(os.Stdout), inTTY: isTerminal(os.Stdin)})
 	stop()
 	os.Exit(code)
 }
@@ -42,6 +42,23 @@ type stdio struct {
 	in       io.Reader
 	out, err io.Writer
 	tty      bool // out is a terminal: end the output with a newline
+	inTTY    bool // in is a terminal: say that tern waits for it
+}
+
+// readInput reads a text from stdin, first saying so when stdin is a
+// terminal (else tern would seem to hang).
+func (s stdio) readInput(what string) (string, error) {
+	if s.inTTY {
+		fmt.Fprintf(s.err, "tern: reading the %s from stdin (end it with Ctrl-D)\n", what)
+	}
+	if s.in == nil {
+		return "", nil
+	}
+	b, err := io.ReadAll(s.in)
+	if err != nil {
+		return "", fmt.Errorf("reading the %s from stdin: %w", what, err)
+	}
+	return string(b), nil
 }
 
 // command is one subcommand.

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"flag"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -83,9 +82,9 @@ var runCommand = command{
 			if len(args) == 2 {
 				o.prompt = args[1]
 			} else {
-				text, err := readAllText(io.in)
+				text, err := io.readInput("prompt")
 				if err != nil {
-					return fmt.Errorf("reading the prompt from stdin: %w", err)
+					return err
 				}
 				// echo and editors end a prompt with a newline that is not part of it.
 				o.prompt = strings.TrimSuffix(strings.TrimSuffix(text, "\n"), "\r")
@@ -242,15 +241,6 @@ func randomSeed() uint64 {
 	var b [8]byte
 	rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
 	return binary.LittleEndian.Uint64(b[:])
-}
-
-// readAllText reads a prompt or text from r (stdin).
-func readAllText(r io.Reader) (string, error) {
-	if r == nil {
-		return "", nil
-	}
-	b, err := io.ReadAll(r)
-	return string(b), err
 }
 
 // float32Var defines a float32 flag.

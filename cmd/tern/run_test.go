@@ -159,14 +159,41 @@ func TestRunSampling(t *testing.T) {
 	}
 }
 
-// TestRunCancel: a cancelled context stops generation with the
-// interrupted status.
+// cancelWriter cancels a context at its first write.
+type cancelWriter struct {
+	bytes.Buffer
+	cancel context.CancelFunc
+}
+
+func (w *cancelWriter) Write(p []byte) (int, error) {
+	w.cancel()
+	return w.Buffer.Write(p)
+}
+
+// TestRunCancel: a cancelled context (Ctrl-C) stops generation, before the
+// prompt or between tokens, with the interrupted status and what was
+// generated printed.
 func TestRunCancel(t *testing.T) {
 	path := testdata.Path(t, "stories260K", "stories260K-f32.gguf")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	io, _, errb := testIO("")
 	if code := Main(ctx, []string{"run", path, "Once upon a time"}, io); code != exitInterrupted {
-		t.Errorf("exit %d, want %d; stderr %q", code, exitInterrupted, errb.String())
+		t.Errorf("cancelled before: exit %d, want %d; stderr %q", code, exitInterrupted, errb.String())
+	}
+
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	out := &cancelWriter{cancel: cancel}
+	io, _, errb = testIO("")
+	io.out = out
+	if code := Main(ctx, []string{"run", "--temp", "0", path, "Once upon a time"}, io); code != exitInterrupted {
+		t.Errorf("cancelled during: exit %d, want %d; stderr %q", code, exitInterrupted, errb.String())
+	}
+	if got := out.String(); got != "," { // the first greedy token
+		t.Errorf("cancelled at the first token: printed %q, want the first token", got)
+	}
+	if !strings.Contains(errb.String(), "tern: run: interrupted") {
+		t.Errorf("stderr %q", errb.String())
 	}
 }

@@ -43,9 +43,9 @@ var tokenizeCommand = command{
 			if len(args) == 2 {
 				o.text = args[1]
 			} else {
-				text, err := readAllText(io.in)
+				text, err := io.readInput("text")
 				if err != nil {
-					return fmt.Errorf("reading the text from stdin: %w", err)
+					return err
 				}
 				o.text = text
 			}
