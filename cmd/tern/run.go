@@ -60,6 +60,7 @@ var runCommand = command{
 		fs.BoolVar(&o.parseSpecial, "parse-special", true, "read special-token text in the prompt (\"<s>\") as those tokens")
 		fs.BoolVar(&o.echo, "echo", false, "print the prompt before the generated text")
 		fs.BoolVar(&o.verbose, "v", false, "print the seed and speeds (tokens/s) to stderr")
+		fs.BoolVar(&o.verbose, "verbose", false, "same as -v")
 		float32Var(fs, &p.Temperature, "temp", defaultTemp, "temperature (0: greedy, always the most likely token)")
 		fs.IntVar(&p.TopK, "top-k", defaultTopK, "keep the K most likely tokens (0: off)")
 		float32Var(fs, &p.TopP, "top-p", defaultTopP, "keep the most likely tokens up to this probability mass (1: off)")
