@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/tern-llm/tern/backend"
@@ -69,8 +70,6 @@ const (
 	// activation conversion, small enough to run in a fraction of a step.
 	matmatRows       = 32
 	matmatWeightRows = 512
-	// latencyWidth is the width of the ops that measure fixed op cost.
-	latencyWidth = 64
 )
 
 // Device calibrates one device: memory bandwidth per thread count (CPU),
@@ -130,14 +129,6 @@ func Device(ctx context.Context, d backend.Device, model string, o Options) (*Pr
 			p.Bandwidth = max(p.Bandwidth, bw)
 		}
 	}
-	if err := r.step("op latency"); err != nil {
-		return nil, err
-	}
-	lat, err := opLatency(d, o.Step)
-	if err != nil {
-		return nil, fmt.Errorf("calibrate: %s: op latency: %w", d.Name(), err)
-	}
-	p.OpLatency = lat
 	for _, t := range formats {
 		if err := r.step("matvec " + t.String()); err != nil {
 			return nil, err
@@ -158,6 +149,14 @@ func Device(ctx context.Context, d backend.Device, model string, o Options) (*Pr
 			return nil, fmt.Errorf("calibrate: %s: matmat %s: %w", d.Name(), t, err)
 		}
 	}
+	if err := r.step("op latency"); err != nil {
+		return nil, err
+	}
+	lat, err := opLatency(ctx, d, p.MatVec["F32"], o.Step)
+	if err != nil {
+		return nil, fmt.Errorf("calibrate: %s: op latency: %w", d.Name(), err)
+	}
+	p.OpLatency = lat
 	if host {
 		p.Convert = map[string]float64{}
 		for _, t := range formats {
@@ -221,22 +220,33 @@ func threadCounts(all int) []int {
 	return append(c, all)
 }
 
-// timeIt runs fn until at least d has passed (and at least twice, the
-// first run warming caches and pages) and returns the seconds per run of
-// the runs after the first.
+// timeSlices is how many parts a measurement's time is cut into; the
+// median part's time per run is the result, so that a part disturbed by
+// another process does not move it.
+const timeSlices = 5
+
+// timeIt runs fn once to warm caches and pages, then for about d in
+// timeSlices parts (each at least one run), and returns the median part's
+// seconds per run.
 func timeIt(d time.Duration, fn func() error) (float64, error) {
 	if err := fn(); err != nil {
 		return 0, err
 	}
-	start := time.Now()
-	n := 0
-	for {
-		if err := fn(); err != nil {
-			return 0, err
-		}
-		n++
-		if el := time.Since(start); el >= d {
-			return el.Seconds() / float64(n), nil
+	per := make([]float64, 0, timeSlices)
+	for range timeSlices {
+		start := time.Now()
+		n := 0
+		for {
+			if err := fn(); err != nil {
+				return 0, err
+			}
+			n++
+			if el := time.Since(start); el >= d/timeSlices {
+				per = append(per, el.Seconds()/float64(n))
+				break
+			}
 		}
 	}
+	slices.Sort(per)
+	return per[timeSlices/2], nil
 }

@@ -9,7 +9,8 @@
 // backend.Device interface, so they get faster as the kernels do. A device
 // whose backend knows better how to measure itself implements Calibrator.
 //
-// It imports backend, device and quant.
+// It imports backend, device, gguf, model (the op-latency probe runs a
+// tiny model) and quant.
 package calibrate
 
 import (
@@ -19,7 +20,7 @@ import (
 
 // Version is the cache key's version: bump it when a benchmark changes
 // what it measures, so that old caches are measured again.
-const Version = 3
+const Version = 4
 
 // Profile is one device's measured speeds. Rates are per second; a rate of
 // 0 means "not measured".
@@ -44,8 +45,8 @@ type Profile struct {
 	MatMatRows int                `json:"matmat_rows"`
 
 	// OpLatency is the fixed cost of one op in seconds: dispatch, thread
-	// fan-out and sync, the mean over a transformer block's op mix measured
-	// on a model too small for its work to cost anything else.
+	// fan-out and sync, measured as a decode step of a model too small for
+	// its work to cost anything (stories260K's shape) over its op count.
 	OpLatency float64 `json:"op_latency"`
 
 	// Copy speeds between host and device memory, bytes/s (0 for the CPU).

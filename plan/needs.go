@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/tern-llm/tern/calibrate"
 	"github.com/tern-llm/tern/gguf"
 	"github.com/tern-llm/tern/model"
 	"github.com/tern-llm/tern/quant"
@@ -85,14 +86,13 @@ func (n *Needs) Bytes() uint64 {
 	return b
 }
 
-// opsPerLayer counts the ops of one llama-family block (model/llama.go):
-// norm, q, k, v, two RoPEs, KV store, attention, o, add, norm, gate, up,
-// SwiGLU, down, add.
-const opsPerLayer = 17
-
-// opsOutput counts the output head's ops: selecting the rows whose logits
-// are wanted, norm, projection, and copying the logits out.
-const opsOutput = 4
+// Ops per token of the llama family's parts, as calibration counts them
+// when it turns a step's time into OpLatency.
+const (
+	opsPerLayer = calibrate.OpsPerLayer
+	opsOutput   = calibrate.OpsOutput
+	opsEmbed    = calibrate.OpsEmbed
+)
 
 var blkName = regexp.MustCompile(`^blk\.(\d+)\.`)
 
@@ -119,7 +119,7 @@ func NeedsFromGGUF(f *gguf.File) (*Needs, error) {
 			Ops:       opsPerLayer,
 		}
 	}
-	n.Embed = Part{Name: "token_embd", Ops: 1}
+	n.Embed = Part{Name: "token_embd", Ops: opsEmbed}
 	n.Output = Part{Name: "output", Ops: opsOutput}
 	add := func(p *Part, t *gguf.Tensor) {
 		i := slices.IndexFunc(p.Weights, func(w Weight) bool { return w.Type == t.Type })

@@ -1,0 +1,155 @@
+package calibrate
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/tern-llm/tern/backend"
+	"github.com/tern-llm/tern/gguf"
+	"github.com/tern-llm/tern/model"
+	"github.com/tern-llm/tern/quant"
+)
+
+// Ops of a llama-family forward pass per token (model/llama.go), for
+// turning a step's time into a cost per op; plan counts the same.
+const (
+	// OpsPerLayer: norm, q, k, v, two RoPEs, KV store, attention, o, add,
+	// norm, gate, up, SwiGLU, down, add.
+	OpsPerLayer = 17
+	// OpsOutput: select the rows whose logits are wanted, norm, projection,
+	// copy the logits out.
+	OpsOutput = 4
+	// OpsEmbed: the embedding row gather.
+	OpsEmbed = 1
+)
+
+// The probe model of the op-latency benchmark: stories260K's shape (the
+// smallest real llama), F32, so that its weights cost next to nothing and
+// a token's time is the fixed cost of its ops.
+const (
+	probeDim, probeLayers, probeHeads, probeKVHeads, probeFFN, probeVocab = 64, 2, 8, 4, 172, 256
+	probePrompt                                                           = 8
+	probeContext                                                          = 512
+)
+
+// opLatency is the fixed cost of an op in a forward pass: the probe model
+// decodes on d one token at a time, and the time per token, less its
+// weights' read time at matvecF32 bytes/s (when measured), is divided by
+// the ops per token.
+func opLatency(ctx context.Context, d backend.Device, matvecF32 float64, step time.Duration) (float64, error) {
+	data, weightBytes, err := probeModel()
+	if err != nil {
+		return 0, err
+	}
+	f, err := gguf.Parse(data)
+	if err != nil {
+		return 0, err
+	}
+	m, err := model.Load(f, model.OnDevice(d, probeLayers))
+	if err != nil {
+		return 0, err
+	}
+	defer m.Close()
+	var s *model.Sequence
+	defer func() {
+		if s != nil {
+			s.Free()
+		}
+	}()
+	prompt := make([]int32, probePrompt)
+	for i := range prompt {
+		prompt[i] = int32(i * 7 % probeVocab)
+	}
+	next := int32(1)
+	sec, err := timeIt(step, func() error {
+		if s == nil || s.Len() >= s.Cap() {
+			if s != nil {
+				s.Free()
+			}
+			if s, err = m.NewSequence(probeContext); err != nil {
+				return err
+			}
+			if _, err := s.Append(ctx, prompt, 0); err != nil {
+				return err
+			}
+		}
+		next = (next*31 + 7) % probeVocab
+		_, err := s.Append(ctx, []int32{next}, 0)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	if matvecF32 > 0 {
+		sec = max(sec-float64(weightBytes)/matvecF32, sec/2)
+	}
+	return sec / (probeLayers*OpsPerLayer + OpsOutput + OpsEmbed), nil
+}
+
+// probeModel writes the probe model as a GGUF file in memory, with random
+// N(0, 0.02²) F32 weights, and returns it with the bytes of its matrices.
+func probeModel() ([]byte, int, error) {
+	w := gguf.NewWriter()
+	for _, kv := range []struct {
+		k string
+		v any
+	}{
+		{"general.architecture", "llama"}, {"general.name", "calibration probe"},
+		{"llama.embedding_length", uint32(probeDim)}, {"llama.block_count", uint32(probeLayers)},
+		{"llama.attention.head_count", uint32(probeHeads)}, {"llama.attention.head_count_kv", uint32(probeKVHeads)},
+		{"llama.feed_forward_length", uint32(probeFFN)}, {"llama.context_length", uint32(probeContext)},
+		{"llama.vocab_size", uint32(probeVocab)}, {"llama.attention.layer_norm_rms_epsilon", float32(1e-5)},
+	} {
+		if err := w.Set(kv.k, kv.v); err != nil {
+			return nil, 0, err
+		}
+	}
+	r := rand.New(rand.NewPCG(17, 19))
+	hd := probeDim / probeHeads
+	kv := probeKVHeads * hd
+	type spec struct {
+		name       string
+		rows, cols int
+	}
+	specs := []spec{{"token_embd.weight", probeVocab, probeDim}, {"output_norm.weight", 1, probeDim}, {"output.weight", probeVocab, probeDim}}
+	for l := 0; l < probeLayers; l++ {
+		p := fmt.Sprintf("blk.%d.", l)
+		specs = append(specs,
+			spec{p + "attn_norm.weight", 1, probeDim}, spec{p + "attn_q.weight", probeDim, probeDim},
+			spec{p + "attn_k.weight", kv, probeDim}, spec{p + "attn_v.weight", kv, probeDim},
+			spec{p + "attn_output.weight", probeDim, probeDim}, spec{p + "ffn_norm.weight", 1, probeDim},
+			spec{p + "ffn_gate.weight", probeFFN, probeDim}, spec{p + "ffn_up.weight", probeFFN, probeDim},
+			spec{p + "ffn_down.weight", probeDim, probeFFN})
+	}
+	read := 0 // bytes a decode step reads: every matrix but the embedding, of which one row
+	for _, s := range specs {
+		b := make([]byte, 4*s.rows*s.cols)
+		for i := 0; i < s.rows*s.cols; i++ {
+			v := float32(1) // norms
+			if s.rows > 1 {
+				v = float32(r.NormFloat64() * 0.02)
+			}
+			binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
+		}
+		shape := []int{s.cols, s.rows}
+		if s.rows == 1 {
+			shape = []int{s.cols}
+		}
+		if s.name != "token_embd.weight" {
+			read += len(b)
+		}
+		if err := w.AddTensorData(s.name, quant.F32, shape, b); err != nil {
+			return nil, 0, err
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := w.WriteTo(&buf); err != nil {
+		return nil, 0, err
+	}
+	return buf.Bytes(), read, nil
+}
