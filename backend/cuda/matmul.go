@@ -16,7 +16,7 @@ const (
 
 // MatMul computes dst = x·wᵀ. Activations are converted first as the CPU
 // backend (and ggml) converts them: quantized to Q8_0 for quantized
-// weights, rounded to F16 for F16 weights.
+// weights, rounded to F16 or BF16 for F16 or BF16 weights.
 func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 	n, k, m := x.Rows, x.Cols, w.Rows
 	if w.Cols != k || dst.Rows != n || dst.Cols != m {
@@ -28,6 +28,8 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 		kernel = "mv_f32"
 	case quant.F16:
 		kernel = "mv_f16"
+	case quant.BF16:
+		kernel = "mv_bf16"
 	case quant.Q8_0:
 		kernel = "mv_q8_0"
 	case quant.Q4_0:
@@ -69,8 +71,8 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 	case quant.F32:
 		aligned = aligned && xp%16 == 0 && k%4 == 0
 		return d.launch(kernel, grid, block, 0, op, wp, xp, i32(m), i32(k), i32(n), i64(rs), i32(boolInt(aligned)))
-	case quant.F16:
-		xh, err := d.toF16(xp, n*k)
+	case quant.F16, quant.BF16:
+		xh, err := d.toHalf(w.Type, xp, n*k)
 		if err != nil {
 			return err
 		}
@@ -83,14 +85,18 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 	return d.launch(kernel, grid, block, 0, op, wp, xq, xd, i32(m), i32(k), i32(n), i64(rs), i32(boolInt(aligned)))
 }
 
-// toF16 queues the conversion of n F32 activations to F16 into the scratch
-// buffer. The caller holds the context.
-func (d *Device) toF16(xp uint64, n int) (uint64, error) {
+// toHalf queues the conversion of n F32 activations to F16 or BF16 (t)
+// into the scratch buffer. The caller holds the context.
+func (d *Device) toHalf(t quant.Type, xp uint64, n int) (uint64, error) {
 	p, err := d.scratch.get(d, 2*n)
 	if err != nil {
 		return 0, err
 	}
-	err = d.launch("to_f16", dims{min(blocks(n, elemThreads), maxElemBlocks), 1, 1}, dims{elemThreads, 1, 1}, 0, p, xp, i64(n))
+	kernel := "to_f16"
+	if t == quant.BF16 {
+		kernel = "to_bf16"
+	}
+	err = d.launch(kernel, dims{min(blocks(n, elemThreads), maxElemBlocks), 1, 1}, dims{elemThreads, 1, 1}, 0, p, xp, i64(n))
 	return p, err
 }
 

@@ -133,3 +133,75 @@ func maxDiff(a, b []float32) float64 {
 	}
 	return d
 }
+
+// TestSynthTiny compares the GPU's logits with the CPU backend's after each
+// prompt of the synth-tiny reference, for the formats with CUDA kernels
+// (every matrix of a file, the embedding included, is of one type).
+func TestSynthTiny(t *testing.T) {
+	dev := gpu(t)
+	var ref struct {
+		Cases map[string][]struct {
+			Prompt    string  `json:"prompt"`
+			PromptIDs []int32 `json:"prompt_ids"`
+		} `json:"cases"`
+	}
+	data, err := os.ReadFile(testdata.Path(t, "synth-tiny", "reference.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &ref); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		file string
+		tol  float64
+	}{
+		{"synth-tiny-f16.gguf", 0.02},
+		{"synth-tiny-BF16.gguf", 0.02},
+		{"synth-tiny-Q8_0.gguf", 0.05},
+		{"synth-tiny-Q4_0.gguf", 0.05},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			f, err := gguf.Open(testdata.Path(t, "synth-tiny", tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			c, err := model.ReadConfig(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ms [2]*model.Model // CPU, GPU
+			for i, d := range []backend.Device{cpu.New(2), dev} {
+				if ms[i], err = model.Load(f, model.OnDevice(d, c.Layers)); err != nil {
+					t.Fatal(err)
+				}
+				defer ms[i].Close()
+			}
+			cases := ref.Cases[tc.file]
+			if len(cases) == 0 {
+				t.Fatalf("no prompts for %s", tc.file)
+			}
+			for _, rc := range cases {
+				var logits [2][]float32
+				for i, m := range ms {
+					s, err := m.NewSequence(len(rc.PromptIDs))
+					if err != nil {
+						t.Fatal(err)
+					}
+					out, err := s.Append(context.Background(), rc.PromptIDs, 0)
+					if err != nil {
+						t.Fatal(err)
+					}
+					logits[i] = append([]float32(nil), out...)
+					s.Free()
+				}
+				d := maxDiff(logits[1], logits[0])
+				t.Logf("%q: logits differ from the CPU's by at most %.3g", rc.Prompt, d)
+				if d > tc.tol {
+					t.Errorf("%q: GPU logits differ from the CPU's by %.3g (tolerance %g)", rc.Prompt, d, tc.tol)
+				}
+			}
+		})
+	}
+}

@@ -32,6 +32,8 @@ func (d *Device) Embed(dst, table *backend.Tensor, ids []int32) error {
 		kernel = "embed_f32"
 	case quant.F16:
 		kernel = "embed_f16"
+	case quant.BF16:
+		kernel = "embed_bf16"
 	case quant.Q8_0:
 		kernel = "embed_q8_0"
 	case quant.Q4_0:

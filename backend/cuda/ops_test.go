@@ -14,7 +14,7 @@ import (
 // The op tests run each op on the GPU and on the CPU backend with the same
 // random, non-zero inputs of odd sizes, and compare by relative error.
 
-var weightTypes = []quant.Type{quant.F32, quant.F16, quant.Q8_0, quant.Q4_0}
+var weightTypes = []quant.Type{quant.F32, quant.F16, quant.BF16, quant.Q8_0, quant.Q4_0}
 
 func TestMatMul(t *testing.T) {
 	dev, host := gpu(t), cpu.New(2)
@@ -24,6 +24,7 @@ func TestMatMul(t *testing.T) {
 			{1, 32, 1}, {1, 64, 7}, {1, 256, 67}, {1, 4096, 33}, {3, 96, 33}, {8, 512, 19},
 			{9, 160, 5}, {17, 1024, 45}, {1, 11008 - 2*32, 3}, // long rows, 16-byte and 2-byte loads
 			{1, 172, 13}, {5, 7, 3}, {2, 1000, 9}, // float formats: any row length
+			{1, 96, 20011}, {1, 1024, 9001}, // one token: several rows per warp of the streaming kernel
 		} {
 			if typ.BlockSize() > 1 && s.k%typ.BlockSize() != 0 {
 				continue
@@ -286,7 +287,7 @@ func TestUnsupported(t *testing.T) {
 		return x
 	}
 	x, out := fake(quant.F32, 1, 256), fake(quant.F32, 1, 4)
-	for _, typ := range []quant.Type{quant.Q4_K, quant.Q6_K, quant.BF16, quant.Q5_0} {
+	for _, typ := range []quant.Type{quant.Q4_K, quant.Q6_K, quant.Q5_0, quant.Q4_1} {
 		if err := d.MatMul(out, x, fake(typ, 4, 256)); !errors.Is(err, backend.ErrUnsupported) {
 			t.Errorf("MatMul(%s) = %v, want ErrUnsupported", typ, err)
 		}

@@ -17,6 +17,12 @@ extern "C" __global__ void embed_f16(float* dst, const uint8_t* table, const int
     for (int c = threadIdx.x; c < cols; c += blockDim.x) o[c] = __half2float(row[c]);
 }
 
+extern "C" __global__ void embed_bf16(float* dst, const uint8_t* table, const int* ids, int cols, long long rs) {
+    const uint16_t* row = (const uint16_t*)(table + (long long)ids[blockIdx.x] * rs);
+    float* o = dst + (long long)blockIdx.x * cols;
+    for (int c = threadIdx.x; c < cols; c += blockDim.x) o[c] = __uint_as_float((uint32_t)row[c] << 16);
+}
+
 // Q8_0 and Q4_0 rows are in the device layout (layout.go): quants, then F16 scales.
 extern "C" __global__ void embed_q8_0(float* dst, const uint8_t* table, const int* ids, int cols, long long rs) {
     const int8_t* qs = (const int8_t*)(table + (long long)ids[blockIdx.x] * rs);
@@ -125,6 +131,16 @@ extern "C" __global__ void store_kv_f16(__half* kc, __half* vc, const float* k, 
 extern "C" __global__ void to_f16(__half* dst, const float* x, long long total) {
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x)
         dst[i] = __float2half_rn(x[i]);
+}
+
+// ---- activations to BF16 as ggml_compute_fp32_to_bf16: round to nearest
+// even, NaN kept quiet ----
+
+extern "C" __global__ void to_bf16(uint16_t* dst, const float* x, long long total) {
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x) {
+        uint32_t u = __float_as_uint(x[i]);
+        dst[i] = (u & 0x7fffffffu) > 0x7f800000u ? (uint16_t)((u >> 16) | 64) : (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+    }
 }
 
 // ---- activations to Q8_0 as ggml's x86 from_float does: d = amax/127

@@ -8,8 +8,8 @@
 // that several loads are in flight. `aligned` says the rows allow 16-byte
 // loads, else the same words are read in 2-byte pieces.
 //
-// Activations come converted as the CPU backend converts them: to F16 for
-// F16 weights (xh, n×k), to Q8_0 for quantized ones (quants xq, n×k int8;
+// Activations come converted as the CPU backend converts them: to F16 or
+// BF16 for F16 or BF16 weights (xh, n×k), to Q8_0 for quantized ones (quants xq, n×k int8;
 // scales xd, n×k/32 float). Quantized blocks are summed in integers with
 // dp4a, as ggml's CPU dot products do.
 #include "common.cuh"
@@ -150,6 +150,57 @@ __device__ __forceinline__ void mv_f16(float* dst, const uint8_t* w, const __hal
     mv_store<NT>(dst, acc, nt, t0, m, j);
 }
 
+// bf16_lo and bf16_hi widen the bfloat16 in the low or high half of a word.
+__device__ __forceinline__ float bf16_lo(uint32_t v) { return __uint_as_float(v << 16); }
+__device__ __forceinline__ float bf16_hi(uint32_t v) { return __uint_as_float(v & 0xffff0000u); }
+
+// BF16 weights, 8 per word, with activations already rounded to BF16 (xh).
+// aligned: rows of w and xh 16-byte aligned (k % 8 == 0).
+template <int NT>
+__device__ __forceinline__ void mv_bf16(float* dst, const uint8_t* w, const uint16_t* xh, int m, int k, int n, long long rs, int aligned) {
+    int lane = threadIdx.x & 31, j = blockIdx.x * MV_WARPS + (threadIdx.x >> 5);
+    if (j >= m) return;
+    int t0 = blockIdx.y * NT, nt = min(NT, n - t0);
+    const uint16_t* wr = (const uint16_t*)(w + (long long)j * rs);
+    const uint16_t* xb = xh + (long long)t0 * k;
+    float acc[NT];
+#pragma unroll
+    for (int t = 0; t < NT; t++) acc[t] = 0.0f;
+    int nw = aligned ? k / 8 : 0;
+    mv_walk<NT>(acc, nw,
+                [&](int c) {
+                    word r;
+                    r.w = __ldg((const int4*)wr + c);
+                    if constexpr (NT == 1) r.x0 = *((const int4*)xb + c);
+                    return r;
+                },
+                [&](float (&a)[NT], const word& r, int c) {
+                    const uint32_t* wh = (const uint32_t*)&r.w;
+#pragma unroll
+                    for (int t = 0; t < NT; t++) {
+                        if (t < nt) {
+                            int4 xraw;
+                            if constexpr (NT == 1) xraw = r.x0;
+                            else xraw = *((const int4*)(xb + (long long)t * k) + c);
+                            const uint32_t* xv = (const uint32_t*)&xraw;
+                            float s = a[t];
+#pragma unroll
+                            for (int i = 0; i < 4; i++) {
+                                s += bf16_lo(wh[i]) * bf16_lo(xv[i]) + bf16_hi(wh[i]) * bf16_hi(xv[i]);
+                            }
+                            a[t] = s;
+                        }
+                    }
+                });
+    for (int e = 8 * nw + lane; e < k; e += 32) {
+        float wv = bf16_lo(wr[e]);
+#pragma unroll
+        for (int t = 0; t < NT; t++)
+            if (t < nt) acc[t] += wv * bf16_lo(xb[(long long)t * k + e]);
+    }
+    mv_store<NT>(dst, acc, nt, t0, m, j);
+}
+
 // dot16 is the integer dot product of 16 int8 pairs.
 __device__ __forceinline__ int dot16(int4 a, int4 b, int s) {
     s = __dp4a(a.x, b.x, s);
@@ -268,5 +319,6 @@ __device__ __forceinline__ void mv_q4_0(float* dst, const uint8_t* w, const int8
 
 MV_FLOAT(mv_f32, float)
 MV_FLOAT(mv_f16, __half)
+MV_FLOAT(mv_bf16, uint16_t)
 MV_QUANT(mv_q8_0)
 MV_QUANT(mv_q4_0)
