@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/tern-llm/tern/backend"
 	"github.com/tern-llm/tern/device"
@@ -154,4 +155,30 @@ func (c Cache) Get(ctx context.Context, d backend.Device, info *device.Device, f
 		return nil, err
 	}
 	return p, c.Store(key, p)
+}
+
+// GetDisk returns the read speed of the file system holding path: from the
+// cache unless force is set or it is absent, else measured on the file
+// (MeasureDisk, for at most step per pass) and stored.
+func (c Cache) GetDisk(path string, force bool, step time.Duration) (*Disk, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("calibrate: %w", err)
+	}
+	dev, _, err := fileDevice(f)
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("calibrate: %s: %w", path, err)
+	}
+	if !force {
+		d, err := c.LoadDisk(dev)
+		if err != nil || d != nil {
+			return d, err
+		}
+	}
+	d, err := MeasureDisk(path, step)
+	if err != nil {
+		return nil, err
+	}
+	return d, c.StoreDisk(d)
 }

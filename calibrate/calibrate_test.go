@@ -147,6 +147,10 @@ func TestDisk(t *testing.T) {
 	if err != nil || got == nil || *got != *d {
 		t.Errorf("LoadDisk = %+v, %v; want %+v", got, err, d)
 	}
+	g, err := c.GetDisk(path, false, time.Second) // cached: the same figures
+	if err != nil || *g != *d {
+		t.Errorf("GetDisk = %+v, %v; want the cached %+v", g, err, d)
+	}
 	if _, err := MeasureDisk(filepath.Join(t.TempDir(), "absent"), time.Second); err == nil {
 		t.Error("no error for a missing file")
 	}
