@@ -195,6 +195,8 @@ type Plan struct {
 	Model      string
 	Options    Options // with defaults filled in
 	Devices    []Device
+
+	needs *Needs // for Replan
 }
 
 // ErrNoFit is wrapped by Make when no candidate fits; it wraps
@@ -212,7 +214,7 @@ func Make(n *Needs, devs []Device, o Options) (*Plan, error) {
 	}
 	o = o.withDefaults(n)
 	pl := newPlanner(n, devs, o)
-	p := &Plan{Model: n.Name, Options: o, Devices: devs, Notes: pl.notes}
+	p := &Plan{Model: n.Name, Options: o, Devices: devs, Notes: pl.notes, needs: n}
 	if len(pl.usable) == 0 {
 		return p, fmt.Errorf("plan: no device can run %s: %w", n.Name, ErrNoFit)
 	}

@@ -318,6 +318,19 @@ func TestFreeMemoryDrops(t *testing.T) {
 	if first.Summary() == second.Summary() {
 		t.Error("summaries do not show the re-plan")
 	}
+	// The same through Replan, with the line to log.
+	again, msg, err := first.Replan([]Device{cpu(16 * gib), gpu(gpuNeed(n, 2, 2048) + mib)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantMsg := "re-plan of m8: cuda0 all → cpu 0-5 | cuda0 6-7,out; decode "
+	if again.Name != second.Name || !strings.HasPrefix(msg, wantMsg) || !strings.Contains(msg, "(cuda0 free 20GiB → ") {
+		t.Errorf("Replan chose %s, logged %q", again.Name, msg)
+	}
+	same, msg, err := again.Replan([]Device{cpu(16 * gib), gpu(gpuNeed(n, 2, 2048) + mib)})
+	if err != nil || msg != "" || same.Name != again.Name {
+		t.Errorf("an unchanged re-plan: %s, %q, %v", same.Name, msg, err)
+	}
 }
 
 func TestNoFit(t *testing.T) {
