@@ -312,7 +312,7 @@ func blocks(n, size int) uint32 { return uint32((n + size - 1) / size) }
 // checkQuant reports whether t is a type this backend stores.
 func checkQuant(t quant.Type) error {
 	switch t {
-	case quant.F32, quant.F16, quant.BF16, quant.Q8_0, quant.Q4_0:
+	case quant.F32, quant.F16, quant.BF16, quant.Q8_0, quant.Q4_0, quant.Q4_K, quant.Q6_K:
 		return nil
 	}
 	return fmt.Errorf("cuda: %w: tensor type %s", backend.ErrUnsupported, t)

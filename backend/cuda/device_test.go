@@ -198,7 +198,7 @@ func TestMemoryAndCopies(t *testing.T) {
 	// every type round-trips through Upload and Download, whole and by row views
 	rng := rand.New(rand.NewPCG(7, 7))
 	for _, typ := range weightTypes {
-		rows, cols := 5, 96
+		rows, cols := 5, 512
 		data := encode(t, typ, rows, cols, randF32(rng, rows*cols, 2))
 		g, err := dev.Alloc(typ, rows, cols)
 		if err != nil {

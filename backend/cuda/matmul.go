@@ -15,8 +15,9 @@ const (
 )
 
 // MatMul computes dst = x·wᵀ. Activations are converted first as the CPU
-// backend (and ggml) converts them: quantized to Q8_0 for quantized
-// weights, rounded to F16 or BF16 for F16 or BF16 weights.
+// backend (and ggml) converts them: quantized to Q8_0 for the 32-element
+// block formats and to Q8_K for the K-quants, rounded to F16 or BF16 for
+// F16 or BF16 weights.
 func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 	n, k, m := x.Rows, x.Cols, w.Rows
 	if w.Cols != k || dst.Rows != n || dst.Cols != m {
@@ -34,6 +35,8 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 		kernel = "mv_q8_0"
 	case quant.Q4_0:
 		kernel = "mv_q4_0"
+	case quant.Q4_K, quant.Q6_K:
+		return d.matMulK(dst, x, w)
 	default:
 		return fmt.Errorf("cuda: matmul: %w: weight type %s", backend.ErrUnsupported, w.Type)
 	}
@@ -98,6 +101,73 @@ func (d *Device) toHalf(t quant.Type, xp uint64, n int) (uint64, error) {
 	}
 	err = d.launch(kernel, dims{min(blocks(n, elemThreads), maxElemBlocks), 1, 1}, dims{elemThreads, 1, 1}, 0, p, xp, i64(n))
 	return p, err
+}
+
+// matMulK is MatMul for the K-quants: activations quantized to Q8_K, then
+// a warp per weight row (kquants.cu).
+func (d *Device) matMulK(dst, x, w *backend.Tensor) error {
+	n, k, m := x.Rows, x.Cols, w.Rows
+	op, err := d.f32ptr(dst)
+	if err != nil {
+		return err
+	}
+	xp, err := d.f32ptr(x)
+	if err != nil {
+		return err
+	}
+	wp, err := d.ptr(w)
+	if err != nil {
+		return err
+	}
+	if err := checkKAlign(w, wp); err != nil {
+		return err
+	}
+	if n == 0 || m == 0 {
+		return nil
+	}
+	kernel := "mv_q4_k"
+	if w.Type == quant.Q6_K {
+		kernel = "mv_q6_k"
+	}
+	grid := dims{blocks(m, mvWarps), 1, 1}
+	if n == 1 {
+		kernel += "_1"
+	} else {
+		kernel += "_8"
+		grid.y = blocks(n, mvTokens)
+	}
+	unlock, err := d.enter()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	nb := n * k / 256
+	qbytes := (n*k + 255) &^ 255
+	p, err := d.scratch.get(d, qbytes+4*nb)
+	if err != nil {
+		return err
+	}
+	xq, xd := p, p+uint64(qbytes)
+	const threads = 256
+	if err := d.launch("quantize_q8_k", dims{blocks(nb*32, threads), 1, 1}, dims{threads, 1, 1}, 0, xq, xd, xp, i64(nb)); err != nil {
+		return err
+	}
+	return d.launch(kernel, grid, dims{mvWarps * 32, 1, 1}, 0, op, wp, xq, xd, i32(m), i32(k), i32(n), i64(w.RowBytes()))
+}
+
+// checkKAlign checks the alignment the K-quant kernels read at: Q4_K reads
+// its block headers as 4-byte words (its rows, multiples of 144 bytes, keep
+// an allocation's alignment); Q6_K's 210-byte blocks are read in 2-byte
+// pieces.
+func checkKAlign(t *backend.Tensor, p uint64) error {
+	align := uint64(2)
+	if t.Type == quant.Q4_K {
+		align = 4
+	}
+	if p%align != 0 {
+		return fmt.Errorf("cuda: %v at a device address not %d-byte aligned", t, align)
+	}
+	return nil
 }
 
 // quantizeQ8 queues the Q8_0 quantization of x (n×k F32, k a multiple of

@@ -160,6 +160,8 @@ func TestSynthTiny(t *testing.T) {
 		{"synth-tiny-BF16.gguf", 0.02},
 		{"synth-tiny-Q8_0.gguf", 0.05},
 		{"synth-tiny-Q4_0.gguf", 0.05},
+		{"synth-tiny-Q4_K_S.gguf", 0.05},
+		{"synth-tiny-Q6_K.gguf", 0.05},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			f, err := gguf.Open(testdata.Path(t, "synth-tiny", tc.file))

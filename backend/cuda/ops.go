@@ -38,6 +38,10 @@ func (d *Device) Embed(dst, table *backend.Tensor, ids []int32) error {
 		kernel = "embed_q8_0"
 	case quant.Q4_0:
 		kernel = "embed_q4_0"
+	case quant.Q4_K:
+		kernel = "embed_q4_k"
+	case quant.Q6_K:
+		kernel = "embed_q6_k"
 	default:
 		return fmt.Errorf("cuda: embed: %w: table type %s", backend.ErrUnsupported, table.Type)
 	}
@@ -53,6 +57,11 @@ func (d *Device) Embed(dst, table *backend.Tensor, ids []int32) error {
 	tp, err := d.ptr(table)
 	if err != nil {
 		return err
+	}
+	if table.Type == quant.Q4_K || table.Type == quant.Q6_K {
+		if err := checkKAlign(table, tp); err != nil {
+			return err
+		}
 	}
 	if len(ids) == 0 {
 		return nil

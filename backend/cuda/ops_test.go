@@ -14,7 +14,7 @@ import (
 // The op tests run each op on the GPU and on the CPU backend with the same
 // random, non-zero inputs of odd sizes, and compare by relative error.
 
-var weightTypes = []quant.Type{quant.F32, quant.F16, quant.BF16, quant.Q8_0, quant.Q4_0}
+var weightTypes = []quant.Type{quant.F32, quant.F16, quant.BF16, quant.Q8_0, quant.Q4_0, quant.Q4_K, quant.Q6_K}
 
 func TestMatMul(t *testing.T) {
 	dev, host := gpu(t), cpu.New(2)
@@ -24,7 +24,8 @@ func TestMatMul(t *testing.T) {
 			{1, 32, 1}, {1, 64, 7}, {1, 256, 67}, {1, 4096, 33}, {3, 96, 33}, {8, 512, 19},
 			{9, 160, 5}, {17, 1024, 45}, {1, 11008 - 2*32, 3}, // long rows, 16-byte and 2-byte loads
 			{1, 172, 13}, {5, 7, 3}, {2, 1000, 9}, // float formats: any row length
-			{1, 96, 20011}, {1, 1024, 9001}, // one token: several rows per warp of the streaming kernel
+			{1, 96, 20011}, {1, 1024, 9001}, // many rows
+			{1, 2816, 11}, {3, 768, 70}, // K-quants: odd block counts
 		} {
 			if typ.BlockSize() > 1 && s.k%typ.BlockSize() != 0 {
 				continue
@@ -44,7 +45,7 @@ func TestMatMul(t *testing.T) {
 		}
 		// views: x rows from row 1 of a larger tensor (unaligned start),
 		// weight rows from row 3
-		k := 96
+		k := 256
 		all := f32Pair(t, host, dev, 5, k, randF32(rng, 5*k, 1))
 		xv := pair{mustSlice(t, all.c, 1, 4), mustSlice(t, all.g, 1, 4)}
 		w := newPair(t, host, dev, typ, 9, k, encode(t, typ, 9, k, randF32(rng, 9*k, 0.5)))
@@ -74,7 +75,10 @@ func TestEmbed(t *testing.T) {
 	dev, host := gpu(t), cpu.New(2)
 	rng := rand.New(rand.NewPCG(2, 2))
 	for _, typ := range weightTypes {
-		for _, s := range []struct{ rows, cols, n int }{{7, 32, 3}, {33, 96, 9}, {5, 4160, 2}} {
+		for _, s := range []struct{ rows, cols, n int }{{7, 32, 3}, {33, 96, 9}, {5, 4160, 2}, {9, 512, 4}, {3, 2816, 3}} {
+			if s.cols%typ.BlockSize() != 0 {
+				continue
+			}
 			table := newPair(t, host, dev, typ, s.rows, s.cols, encode(t, typ, s.rows, s.cols, randF32(rng, s.rows*s.cols, 1)))
 			ids := make([]int32, s.n)
 			for i := range ids {
@@ -276,8 +280,8 @@ func TestAttention(t *testing.T) {
 // the driver is called.
 func TestUnsupported(t *testing.T) {
 	d := &Device{name: "cuda0"}
-	if _, err := d.Alloc(quant.Q6_K, 1, 256); !errors.Is(err, backend.ErrUnsupported) {
-		t.Errorf("Alloc(Q6_K) = %v, want ErrUnsupported", err)
+	if _, err := d.Alloc(quant.Q5_K, 1, 256); !errors.Is(err, backend.ErrUnsupported) {
+		t.Errorf("Alloc(Q5_K) = %v, want ErrUnsupported", err)
 	}
 	fake := func(typ quant.Type, rows, cols int) *backend.Tensor {
 		x, err := backend.NewTensor(&buffer{dev: d}, 0, typ, rows, cols)
@@ -287,7 +291,7 @@ func TestUnsupported(t *testing.T) {
 		return x
 	}
 	x, out := fake(quant.F32, 1, 256), fake(quant.F32, 1, 4)
-	for _, typ := range []quant.Type{quant.Q4_K, quant.Q6_K, quant.Q5_0, quant.Q4_1} {
+	for _, typ := range []quant.Type{quant.Q5_K, quant.Q2_K, quant.Q5_0, quant.Q4_1} {
 		if err := d.MatMul(out, x, fake(typ, 4, 256)); !errors.Is(err, backend.ErrUnsupported) {
 			t.Errorf("MatMul(%s) = %v, want ErrUnsupported", typ, err)
 		}

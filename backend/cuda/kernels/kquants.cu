@@ -1,0 +1,241 @@
+// kquants.cu: the K-quant weight formats Q4_K and Q6_K, in their GGUF block
+// layout (256 elements a block): embedding rows, matrix-vector products,
+// and the Q8_K quantization of activations their dot products take.
+//
+// Products follow ggml's CPU dot products (ggml_vec_dot_q4_K_q8_K,
+// ggml_vec_dot_q6_K_q8_K): activations quantized to Q8_K (one float scale
+// per 256, int8 quants), integer sums per sub-block times the sub-block
+// scale, then the block scales. One warp per weight row (NT tokens per
+// pass); lane l takes elements 8l…8l+7 of every block, which lie in one
+// sub-block, loading 8 bytes of weights per block.
+#include "common.cuh"
+
+#define QK_K 256
+#define KQ_WARPS 4 // rows per block of 128 threads
+#define KQ_NT 8    // tokens per pass for n > 1
+
+// ---- activations to Q8_K as quantize_row_q8_K_ref: the element of largest
+// magnitude (the first, on ties) maps to -127, d = 1/iscale with iscale =
+// -127/max, q = min(127, round-half-even(iscale·x)). A warp per block; xq
+// n×k int8, xd one float per block. ----
+
+extern "C" __global__ void quantize_q8_k(int8_t* xq, float* xd, const float* x, long long nblocks) {
+    long long b = (blockIdx.x * (long long)blockDim.x + threadIdx.x) >> 5;
+    int lane = threadIdx.x & 31;
+    if (b >= nblocks) return;
+    const float* xb = x + b * QK_K + 8 * lane;
+    float v[8], amax = 0.0f, vmax = 0.0f;
+    int idx = 8 * lane;
+#pragma unroll
+    for (int i = 0; i < 8; i++) {
+        v[i] = xb[i];
+        float ax = fabsf(v[i]);
+        if (ax > amax) amax = ax, vmax = v[i], idx = 8 * lane + i;
+    }
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) {
+        float oa = __shfl_xor_sync(FULL_MASK, amax, o), ov = __shfl_xor_sync(FULL_MASK, vmax, o);
+        int oi = __shfl_xor_sync(FULL_MASK, idx, o);
+        if (oa > amax || (oa == amax && oi < idx)) amax = oa, vmax = ov, idx = oi;
+    }
+    int8_t* q = xq + b * QK_K + 8 * lane;
+    if (amax == 0.0f) {
+#pragma unroll
+        for (int i = 0; i < 8; i++) q[i] = 0;
+        if (lane == 0) xd[b] = 0.0f;
+        return;
+    }
+    float iscale = -127.0f / vmax;
+#pragma unroll
+    for (int i = 0; i < 8; i++) q[i] = (int8_t)min(127, __float2int_rn(__fmul_rn(iscale, v[i])));
+    if (lane == 0) xd[b] = 1.0f / iscale;
+}
+
+// byte_of is byte i (0…11) of the 12 bytes held in s0, s1, s2.
+__device__ __forceinline__ uint32_t byte_of(uint32_t s0, uint32_t s1, uint32_t s2, int i) {
+    uint32_t w = i < 4 ? s0 : (i < 8 ? s1 : s2);
+    return (w >> (8 * (i & 3))) & 0xFF;
+}
+
+// load8 reads 8 bytes at a 2-byte aligned address as two words.
+__device__ __forceinline__ uint2 load8(const uint8_t* p) {
+    const uint16_t* h = (const uint16_t*)p;
+    return make_uint2((uint32_t)h[0] | ((uint32_t)h[1] << 16), (uint32_t)h[2] | ((uint32_t)h[3] << 16));
+}
+
+// ---- Q4_K: block = d (F16), dmin (F16), 12 bytes of 6-bit sub-block
+// scales and minimums, 128 bytes of nibbles (64-element groups: low
+// nibbles of 32 bytes, then their high nibbles). 144 bytes. ----
+
+// q4k_lane is lane l's part of a block: its 8 nibble values (two words of
+// 4 bytes), its sub-block's scale and minimum, d and dmin.
+struct q4k_part {
+    uint32_t a0, a1;
+    int sc, m;
+    float d, dmin;
+};
+
+__device__ __forceinline__ q4k_part q4k_load(const uint8_t* blk, int lane) {
+    q4k_part r;
+    const uint32_t* w32 = (const uint32_t*)blk; // blocks are 16-byte aligned in 16-byte aligned rows; 4 at least
+    uint32_t dd = w32[0], s0 = w32[1], s1 = w32[2], s2 = w32[3];
+    r.d = __half2float(__ushort_as_half((unsigned short)(dd & 0xFFFF)));
+    r.dmin = __half2float(__ushort_as_half((unsigned short)(dd >> 16)));
+    int j = lane / 4; // sub-block of 32
+    if (j < 4) {
+        r.sc = byte_of(s0, s1, s2, j) & 63;
+        r.m = byte_of(s0, s1, s2, j + 4) & 63;
+    } else {
+        r.sc = (byte_of(s0, s1, s2, j + 4) & 0xF) | ((byte_of(s0, s1, s2, j - 4) >> 6) << 4);
+        r.m = (byte_of(s0, s1, s2, j + 4) >> 4) | ((byte_of(s0, s1, s2, j) >> 6) << 4);
+    }
+    uint2 v = load8(blk + 16 + 32 * (lane / 8) + 8 * (lane % 4));
+    int sh = (lane % 8) >= 4 ? 4 : 0;
+    r.a0 = (v.x >> sh) & 0x0F0F0F0F;
+    r.a1 = (v.y >> sh) & 0x0F0F0F0F;
+    return r;
+}
+
+extern "C" __global__ void embed_q4_k(float* dst, const uint8_t* table, const int* ids, int cols, long long rs) {
+    const uint8_t* row = table + (long long)ids[blockIdx.x] * rs;
+    float* o = dst + (long long)blockIdx.x * cols;
+    int lane = threadIdx.x & 31;
+    for (int b = threadIdx.x >> 5; b < cols / QK_K; b += blockDim.x >> 5) {
+        q4k_part p = q4k_load(row + 144 * b, lane);
+        float d1 = __fmul_rn(p.d, (float)p.sc), m1 = __fmul_rn(p.dmin, (float)p.m);
+#pragma unroll
+        for (int i = 0; i < 8; i++) {
+            uint32_t q = ((i < 4 ? p.a0 : p.a1) >> (8 * (i & 3))) & 0xFF;
+            o[b * QK_K + 8 * lane + i] = __fmul_rn(d1, (float)q) - m1;
+        }
+    }
+}
+
+// ---- Q6_K: block = 128 bytes of low 4 bits, 64 bytes of high 2 bits, 16
+// int8 sub-block scales (16 elements each), d (F16). 210 bytes, so blocks
+// are only 2-byte aligned. ----
+
+struct q6k_part {
+    uint32_t a0, a1; // 6-bit values, unsigned (the -32 offset is applied in the sums)
+    int sc;
+    float d;
+};
+
+__device__ __forceinline__ q6k_part q6k_load(const uint8_t* blk, int lane) {
+    q6k_part r;
+    int h = lane / 16, q = (lane % 16) / 4, l0 = 8 * (lane % 4);
+    uint2 lo = load8(blk + 64 * h + l0 + 32 * (q & 1));
+    uint2 hi = load8(blk + 128 + 32 * h + l0);
+    int sl = q >= 2 ? 4 : 0, sh = 2 * q;
+    r.a0 = ((lo.x >> sl) & 0x0F0F0F0F) | (((hi.x >> sh) & 0x03030303) << 4);
+    r.a1 = ((lo.y >> sl) & 0x0F0F0F0F) | (((hi.y >> sh) & 0x03030303) << 4);
+    r.sc = (int)(int8_t)blk[192 + 8 * h + l0 / 16 + 2 * q];
+    r.d = __half2float(__ushort_as_half(*(const unsigned short*)(blk + 208)));
+    return r;
+}
+
+// q6k_elem is the index within the block of value i (0…7) of lane l's part.
+__device__ __forceinline__ int q6k_elem(int lane, int i) {
+    int h = lane / 16, q = (lane % 16) / 4, l0 = 8 * (lane % 4);
+    return 128 * h + 32 * q + l0 + i;
+}
+
+extern "C" __global__ void embed_q6_k(float* dst, const uint8_t* table, const int* ids, int cols, long long rs) {
+    const uint8_t* row = table + (long long)ids[blockIdx.x] * rs;
+    float* o = dst + (long long)blockIdx.x * cols;
+    int lane = threadIdx.x & 31;
+    for (int b = threadIdx.x >> 5; b < cols / QK_K; b += blockDim.x >> 5) {
+        q6k_part p = q6k_load(row + 210 * b, lane);
+        float ds = __fmul_rn(p.d, (float)p.sc);
+#pragma unroll
+        for (int i = 0; i < 8; i++) {
+            int q = (int)(((i < 4 ? p.a0 : p.a1) >> (8 * (i & 3))) & 0xFF) - 32;
+            o[b * QK_K + q6k_elem(lane, i)] = __fmul_rn(ds, (float)q);
+        }
+    }
+}
+
+// ---- products: lane l's elements of Q8_K block b of a token are
+// xq[256b + e] for its 8 element indices e ----
+
+__device__ __forceinline__ int2 x_part(const int8_t* xrow, int b, int e0) {
+    return *(const int2*)(xrow + (long long)QK_K * b + e0);
+}
+
+template <int NT>
+__device__ __forceinline__ void kq_store(float* dst, float (&acc)[NT], int nt, int t0, int m, int j) {
+#pragma unroll
+    for (int t = 0; t < NT; t++) {
+        float s = warp_sum(acc[t]);
+        if (t < nt && (threadIdx.x & 31) == 0) dst[(long long)(t0 + t) * m + j] = s;
+    }
+}
+
+template <int NT>
+__device__ __forceinline__ void mv_q4_k(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs) {
+    int lane = threadIdx.x & 31, j = blockIdx.x * KQ_WARPS + (threadIdx.x >> 5);
+    if (j >= m) return;
+    int t0 = blockIdx.y * NT, nt = min(NT, n - t0), nb = k / QK_K;
+    const uint8_t* row = w + (long long)j * rs;
+    float acc[NT];
+#pragma unroll
+    for (int t = 0; t < NT; t++) acc[t] = 0.0f;
+    const int ONES = 0x01010101;
+#pragma unroll 4
+    for (int b = 0; b < nb; b++) {
+        q4k_part p = q4k_load(row + 144 * b, lane);
+#pragma unroll
+        for (int t = 0; t < NT; t++) {
+            if (t < nt) {
+                long long tr = t0 + t;
+                int2 xv = x_part(xq + tr * k, b, 8 * lane);
+                int dot = __dp4a((int)p.a1, xv.y, __dp4a((int)p.a0, xv.x, 0));
+                int sx = __dp4a(ONES, xv.y, __dp4a(ONES, xv.x, 0));
+                float dx = xd[tr * nb + b];
+                acc[t] += __fmul_rn(p.d, dx) * (float)(p.sc * dot) - __fmul_rn(p.dmin, dx) * (float)(p.m * sx);
+            }
+        }
+    }
+    kq_store<NT>(dst, acc, nt, t0, m, j);
+}
+
+template <int NT>
+__device__ __forceinline__ void mv_q6_k(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs) {
+    int lane = threadIdx.x & 31, j = blockIdx.x * KQ_WARPS + (threadIdx.x >> 5);
+    if (j >= m) return;
+    int t0 = blockIdx.y * NT, nt = min(NT, n - t0), nb = k / QK_K;
+    const uint8_t* row = w + (long long)j * rs;
+    float acc[NT];
+#pragma unroll
+    for (int t = 0; t < NT; t++) acc[t] = 0.0f;
+    const int ONES = 0x01010101;
+    int e0 = q6k_elem(lane, 0);
+#pragma unroll 4
+    for (int b = 0; b < nb; b++) {
+        q6k_part p = q6k_load(row + 210 * b, lane);
+#pragma unroll
+        for (int t = 0; t < NT; t++) {
+            if (t < nt) {
+                long long tr = t0 + t;
+                int2 xv = x_part(xq + tr * k, b, e0);
+                int dot = __dp4a((int)p.a1, xv.y, __dp4a((int)p.a0, xv.x, 0));
+                int sx = __dp4a(ONES, xv.y, __dp4a(ONES, xv.x, 0));
+                acc[t] += __fmul_rn(p.d, xd[tr * nb + b]) * (float)(p.sc * (dot - 32 * sx));
+            }
+        }
+    }
+    kq_store<NT>(dst, acc, nt, t0, m, j);
+}
+
+#define KQ_KERNELS(NAME)                                                                                              \
+    extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32)                                                       \
+        NAME##_1(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs) {  \
+        NAME<1>(dst, w, xq, xd, m, k, n, rs);                                                                         \
+    }                                                                                                                 \
+    extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32)                                                       \
+        NAME##_8(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs) {  \
+        NAME<KQ_NT>(dst, w, xq, xd, m, k, n, rs);                                                                     \
+    }
+
+KQ_KERNELS(mv_q4_k)
+KQ_KERNELS(mv_q6_k)
