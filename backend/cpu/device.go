@@ -19,6 +19,7 @@ import (
 type Device struct {
 	threads int
 	memory  func() (free, total uint64, err error)
+	pool    *pool
 }
 
 // New returns the CPU device running ops on threads goroutines (0 means one
@@ -27,7 +28,9 @@ func New(threads int) *Device {
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	return &Device{threads: threads, memory: hostMemory}
+	d := &Device{threads: threads, memory: hostMemory, pool: newPool(threads)}
+	runtime.AddCleanup(d, func(p *pool) { p.close() }, d.pool)
+	return d
 }
 
 // Threads is the number of goroutines an op uses.

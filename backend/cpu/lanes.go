@@ -14,6 +14,20 @@ import "math"
 // a single rounding only when the float64 sum lies exactly halfway between
 // two float32 values, a case the sum's exact error decides.
 func fma32(a, b, c float32) float32 {
+	s := math.FMA(float64(a), float64(b), float64(c))
+	bits := math.Float64bits(s)
+	// Only a float64 result with exactly a float32 half-ulp left below it
+	// (low 29 mantissa bits 1000…0), or one in float32's subnormal range,
+	// can round differently from the exact value.
+	if bits&(1<<29-1) != 1<<28 && (math.Abs(s) >= 0x1p-126 || s == 0) {
+		return float32(s)
+	}
+	return fma32Slow(a, b, c)
+}
+
+// fma32Slow rounds a*b+c exactly: the product is exact in float64, the sum's
+// rounding error is recovered (TwoSum) and decides the ties.
+func fma32Slow(a, b, c float32) float32 {
 	p := float64(a) * float64(b)
 	s := p + float64(c)
 	r := float32(s)
