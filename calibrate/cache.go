@@ -158,22 +158,27 @@ func (c Cache) Get(ctx context.Context, d backend.Device, info *device.Device, f
 }
 
 // GetDisk returns the read speed of the file system holding path: from the
-// cache unless force is set or it is absent, else measured on the file
-// (MeasureDisk, for at most step per pass) and stored.
+// cache unless force is set, it is absent, or it was measured on fewer
+// bytes than this file offers (a small file measures latency more than
+// speed); else measured on the file (MeasureDisk, for at most step per
+// pass) and stored.
 func (c Cache) GetDisk(path string, force bool, step time.Duration) (*Disk, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("calibrate: %w", err)
 	}
-	dev, _, err := fileDevice(f)
+	dev, size, err := fileDevice(f)
 	f.Close()
 	if err != nil {
 		return nil, fmt.Errorf("calibrate: %s: %w", path, err)
 	}
 	if !force {
 		d, err := c.LoadDisk(dev)
-		if err != nil || d != nil {
-			return d, err
+		if err != nil {
+			return nil, err
+		}
+		if d != nil && d.Probed >= min(size, diskProbeBytes) {
+			return d, nil
 		}
 	}
 	d, err := MeasureDisk(path, step)

@@ -151,6 +151,17 @@ func TestDisk(t *testing.T) {
 	if err != nil || *g != *d {
 		t.Errorf("GetDisk = %+v, %v; want the cached %+v", g, err, d)
 	}
+	if d.Probed != int64(len(data)) {
+		t.Errorf("probed %d bytes of a %d-byte file", d.Probed, len(data))
+	}
+	// A larger file on the same file system is measured again.
+	bigger := filepath.Join(filepath.Dir(path), "bigger.bin")
+	if err := os.WriteFile(bigger, append(data, data...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if g, err := c.GetDisk(bigger, false, time.Second); err != nil || g.Probed != int64(2*len(data)) {
+		t.Errorf("GetDisk of a larger file = %+v, %v; want it measured", g, err)
+	}
 	if _, err := MeasureDisk(filepath.Join(t.TempDir(), "absent"), time.Second); err == nil {
 		t.Error("no error for a missing file")
 	}

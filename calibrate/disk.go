@@ -53,7 +53,7 @@ func MeasureDisk(path string, step time.Duration) (*Disk, error) {
 	if err != nil {
 		return nil, fmt.Errorf("calibrate: %s: %w", path, err)
 	}
-	return &Disk{Version: Version, Device: dev, Read: cold, Cached: max(warm, cold)}, nil
+	return &Disk{Version: Version, Device: dev, Read: cold, Cached: max(warm, cold), Probed: n}, nil
 }
 
 // readSpeed reads up to n bytes from the start of f, for at most step, in

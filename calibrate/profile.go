@@ -98,4 +98,5 @@ type Disk struct {
 	Device  uint64  `json:"device"` // st_dev of the file system
 	Read    float64 `json:"read"`   // bytes/s, cold where the page cache could be dropped
 	Cached  float64 `json:"cached"` // bytes/s from the page cache
+	Probed  int64   `json:"probed"` // bytes read to measure: a small file measures latency more than speed
 }

@@ -47,7 +47,7 @@ func (p *Plan) Explain(w io.Writer) error {
 		}
 	}
 	tw := tabwriter.NewWriter(ew, 2, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "\n\tcandidate\tdecode tok/s\tprefill tok/s\tload s\tKV\tpeak memory / budget\tfits\n")
+	fmt.Fprintf(tw, "\n\tcandidate\tdecode tok/s\tprefill tok/s\tload s\tKV\tchunk\tpeak memory / budget\tfits\n")
 	for _, c := range shown {
 		mark := ""
 		if c == p.Candidate {
@@ -61,7 +61,7 @@ func (p *Plan) Explain(w io.Writer) error {
 		if !c.Fits {
 			fits = "no: " + c.Why
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%.1f\t%.1f\t%d\t%s\t%s\n", mark, c.Name, c.Decode, c.Prefill, c.Load, c.Context, strings.Join(mem, ", "), fits)
+		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%.1f\t%.1f\t%d\t%d\t%s\t%s\n", mark, c.Name, c.Decode, c.Prefill, c.Load, c.Context, c.PrefillChunk, strings.Join(mem, ", "), fits)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -102,8 +102,8 @@ func (p *Plan) Summary() string {
 	for _, u := range p.Use {
 		mem = append(mem, fmt.Sprintf("%s %s/%s", u.Device, formatSize(u.Peak()), formatSize(u.Budget)))
 	}
-	return fmt.Sprintf("%s: %s, context %d, decode %.1f tok/s, prefill %.1f tok/s, %s",
-		p.Model, p.Name, p.Context, p.Decode, p.Prefill, strings.Join(mem, ", "))
+	return fmt.Sprintf("%s: %s, context %d, prefill chunk %d, decode %.1f tok/s, prefill %.1f tok/s, %s",
+		p.Model, p.Name, p.Context, p.PrefillChunk, p.Decode, p.Prefill, strings.Join(mem, ", "))
 }
 
 func contains(cs []*Candidate, c *Candidate) bool {

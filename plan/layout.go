@@ -352,7 +352,7 @@ func (pl *planner) evaluate(l layout, ctx int) *Candidate {
 	if !emb.streamed && !pl.tiedResident(l) && emb.dev >= 0 {
 		u[emb.dev].Weights += pl.n.Embed.Bytes()
 	}
-	c := &Candidate{Context: ctx, Batch: pl.o.Batch, Layers: make([]Assign, L)}
+	c := &Candidate{Context: ctx, Batch: pl.o.Batch, PrefillChunk: pl.o.PrefillChunk, Layers: make([]Assign, L)}
 	c.Embed = Assign{Device: pl.devs[emb.dev].Name, Streamed: emb.streamed}
 	for pi, s := range l.parts {
 		a := Assign{Device: pl.devs[s.dev].Name, Streamed: s.streamed}

@@ -53,6 +53,9 @@ const (
 	// DefaultPrefillChunk is the tokens per prefill step: large enough that
 	// a step's time is compute, not weight reads.
 	DefaultPrefillChunk = 512
+	// DefaultMinPrefillChunk is the smallest chunk the planner shrinks
+	// prefill to when memory is short: below it, weight reads dominate.
+	DefaultMinPrefillChunk = 64
 	// DefaultMarginFraction and DefaultMarginMin keep part of a device's
 	// free memory out of its budget: other processes grow, allocators
 	// fragment, and a GPU driver takes workspace of its own.
@@ -75,10 +78,14 @@ type Options struct {
 	// MinContext is the smallest KV length the planner may shrink to, by
 	// halving, before it streams layers; 0 means the KV is not shrunk.
 	MinContext   int
-	Batch        int        // sequences decoded together; 0: 1
-	PrefillChunk int        // tokens per prefill step; 0: DefaultPrefillChunk
-	KVType       quant.Type // element type of the KV cache (F32, the zero value, or F16)
-	Limits       Limits     // the user's memory limits
+	Batch        int // sequences decoded together; 0: 1
+	PrefillChunk int // tokens per prefill step; 0: DefaultPrefillChunk
+	// MinPrefillChunk is the smallest chunk the planner may shrink prefill
+	// to, by halving, before it streams layers; 0: DefaultMinPrefillChunk
+	// (or PrefillChunk when that is smaller).
+	MinPrefillChunk int
+	KVType          quant.Type // element type of the KV cache (F32, the zero value, or F16)
+	Limits          Limits     // the user's memory limits
 	// MarginFraction of a device's total memory, but at least MarginMin
 	// bytes, is kept out of its budget. Zero values take the defaults; a
 	// negative MarginFraction means no margin.
@@ -104,6 +111,10 @@ func (o Options) withDefaults(n *Needs) Options {
 	if o.PrefillChunk <= 0 {
 		o.PrefillChunk = DefaultPrefillChunk
 	}
+	if o.MinPrefillChunk <= 0 {
+		o.MinPrefillChunk = DefaultMinPrefillChunk
+	}
+	o.MinPrefillChunk = min(o.MinPrefillChunk, o.PrefillChunk)
 	o = o.withMargins()
 	if o.DiskRead <= 0 {
 		o.DiskRead = DefaultDiskRead
@@ -163,10 +174,12 @@ type Candidate struct {
 	Layers []Assign
 	Output Assign
 	// Context is the KV length per sequence (smaller than asked when the
-	// KV was shrunk to fit), Batch the sequences.
-	Context, Batch int
-	Converted      []Conversion
-	Use            []Use // per device used, in the order of the planner's devices
+	// KV was shrunk to fit), Batch the sequences, PrefillChunk the tokens
+	// per prefill step (smaller than asked when activations were shrunk
+	// to fit): the engine must use these.
+	Context, Batch, PrefillChunk int
+	Converted                    []Conversion
+	Use                          []Use // per device used, in the order of the planner's devices
 	// Predicted speeds in tokens/s, and seconds of load-time conversion.
 	Prefill, Decode float64
 	Load            float64
@@ -218,34 +231,46 @@ func Make(n *Needs, devs []Device, o Options) (*Plan, error) {
 	if len(pl.usable) == 0 {
 		return p, fmt.Errorf("plan: no device can run %s: %w", n.Name, ErrNoFit)
 	}
-	// Shrink the KV (halving the context down to MinContext) before
-	// streaming: at each length, a placement with every weight resident
-	// wins; streaming is the last resort, at the longest context it fits.
+	// Shrink the KV (halving the context down to MinContext) and the
+	// prefill chunk (halving it down to MinPrefillChunk: its activations
+	// and logits) before streaming: at each size, a placement with every
+	// weight resident wins; streaming is the last resort, at the longest
+	// context where it fits.
 	var streamedFit *Candidate
-	var streamedCtx int
-	for ctx := o.Context; ; ctx = max(ctx/2, o.MinContext) {
-		cands := pl.candidates(ctx)
-		p.Candidates = append(p.Candidates, cands...)
-		if best := choose(cands, false); best != nil {
-			p.Candidate = best
-			if ctx < o.Context {
-				p.Notes = append(p.Notes, fmt.Sprintf("KV cache shrunk from %d to %d positions to keep every weight resident", o.Context, ctx))
+	for ctx := o.Context; p.Candidate == nil; ctx = max(ctx/2, o.MinContext) {
+		var levelStreamed *Candidate
+		for chunk := o.PrefillChunk; ; chunk = max(chunk/2, o.MinPrefillChunk) {
+			at := *pl
+			at.o.PrefillChunk = chunk
+			cands := at.candidates(ctx)
+			p.Candidates = append(p.Candidates, cands...)
+			if best := choose(cands, false); best != nil {
+				p.Candidate = best
+				break
 			}
-			break
+			if s := choose(cands, true); s != nil && (levelStreamed == nil || better(s, levelStreamed)) {
+				levelStreamed = s
+			}
+			if chunk == o.MinPrefillChunk {
+				break
+			}
 		}
 		if streamedFit == nil {
-			if streamedFit = choose(cands, true); streamedFit != nil {
-				streamedCtx = ctx
-			}
+			streamedFit = levelStreamed
 		}
 		if ctx == o.MinContext {
 			break
 		}
 	}
-	if p.Candidate == nil && streamedFit != nil {
+	if p.Candidate == nil {
 		p.Candidate = streamedFit
-		if streamedCtx < o.Context {
-			p.Notes = append(p.Notes, fmt.Sprintf("KV cache shrunk from %d to %d positions", o.Context, streamedCtx))
+	}
+	if c := p.Candidate; c != nil {
+		if c.Context < o.Context {
+			p.Notes = append(p.Notes, fmt.Sprintf("KV cache shrunk from %d to %d positions", o.Context, c.Context))
+		}
+		if c.PrefillChunk < o.PrefillChunk {
+			p.Notes = append(p.Notes, fmt.Sprintf("prefill chunk shrunk from %d to %d tokens (smaller activations and logits)", o.PrefillChunk, c.PrefillChunk))
 		}
 	}
 	if p.Candidate == nil {

@@ -140,18 +140,49 @@ func TestScenarios(t *testing.T) {
 			},
 		},
 		{
-			// 700 MiB less scratch (512 rows of 10·4·4096 + 4·32000 bytes:
-			// 142.5 MiB), KV (8·512·2·1024·4 bytes: 32 MiB) and the window
-			// (two layers, 214.6 MiB) leaves 310.9 MiB: two resident layers
-			// (214.6 MiB) and the embedding (70.3 MiB).
+			// With the prefill chunk shrunk to 64: 700 MiB less scratch (64
+			// rows of 10·4·4096 + 4·32000 bytes: 17.8 MiB), KV (8·512·2·1024·4
+			// bytes: 32 MiB) and the window (two layers, 214.6 MiB) leaves
+			// 435.6 MiB: four resident layers (429.2 MiB), the embedding
+			// streamed.
 			name:   "a memory limit below free memory streams on the CPU",
 			needs:  n,
 			devs:   []Device{cpu(16 * gib)},
 			opts:   noMargin(Options{Context: 512, Limits: Limits{Total: 700 * mib}}),
+			choice: "cpu 0-3 | cpu 4-7,out (streamed)",
+			check: func(t *testing.T, p *Plan) {
+				if u := use(p, "cpu"); u.Weights != 4*n.Layers[0].Bytes() || !p.Embed.Streamed || p.PrefillChunk != 64 {
+					t.Errorf("resident %d, embedding streamed %v, chunk %d", u.Weights, p.Embed.Streamed, p.PrefillChunk)
+				}
+			},
+		},
+		{
+			// The same limit with the chunk held at 512: scratch is 142.5
+			// MiB, leaving 310.9 MiB: two resident layers (214.6 MiB) and
+			// the embedding (70.3 MiB).
+			name:   "a memory limit, the prefill chunk held",
+			needs:  n,
+			devs:   []Device{cpu(16 * gib)},
+			opts:   noMargin(Options{Context: 512, MinPrefillChunk: 512, Limits: Limits{Total: 700 * mib}}),
 			choice: "cpu 0-1 | cpu 2-7,out (streamed)",
 			check: func(t *testing.T, p *Plan) {
 				if u := use(p, "cpu"); u.Weights != 2*n.Layers[0].Bytes()+n.Embed.Bytes() {
 					t.Errorf("resident %d", u.Weights)
+				}
+			},
+		},
+		{
+			// Everything resident at chunk 512 lacks 100 MiB; a smaller
+			// chunk needs up to 124.7 MiB less scratch (448 rows of
+			// 163840+128000 bytes), and the embedding may stream.
+			name:   "prefill chunk shrunk before streaming",
+			needs:  n,
+			devs:   []Device{cpu(16 * gib)},
+			opts:   noMargin(Options{Context: 512, Limits: Limits{Total: gpuNeed(n, 8, 512) + n.Embed.Bytes() - 100*mib}}),
+			choice: "cpu all",
+			check: func(t *testing.T, p *Plan) {
+				if p.PrefillChunk >= 512 || p.Streamed() != 0 || !strings.Contains(strings.Join(p.Notes, "\n"), "prefill chunk shrunk from 512 to") {
+					t.Errorf("chunk %d, notes %q", p.PrefillChunk, p.Notes)
 				}
 			},
 		},
@@ -217,7 +248,7 @@ func TestScenarios(t *testing.T) {
 			name:   "KV shrunk before streaming",
 			needs:  n,
 			devs:   []Device{gpu(gpuNeed(n, 8, 2048) + n.Embed.Bytes() + 10*mib)}, // no CPU: the embedding is on the GPU
-			opts:   noMargin(Options{Context: 8192, MinContext: 1024}),
+			opts:   noMargin(Options{Context: 8192, MinContext: 1024, MinPrefillChunk: 512}),
 			choice: "cuda0 all",
 			check: func(t *testing.T, p *Plan) {
 				if p.Context != 2048 {

@@ -39,6 +39,9 @@ func describeChange(old, new *Plan) string {
 	if old.Context != new.Context {
 		what = append(what, fmt.Sprintf("context %d → %d", old.Context, new.Context))
 	}
+	if old.PrefillChunk != new.PrefillChunk {
+		what = append(what, fmt.Sprintf("prefill chunk %d → %d", old.PrefillChunk, new.PrefillChunk))
+	}
 	if len(what) == 0 {
 		return ""
 	}
