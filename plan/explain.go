@@ -61,7 +61,7 @@ func (p *Plan) Explain(w io.Writer) error {
 		if !c.Fits {
 			fits = "no: " + c.Why
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%.1f\t%.1f\t%d\t%d\t%s\t%s\n", mark, c.Name, c.Decode, c.Prefill, c.Load, c.Context, c.PrefillChunk, strings.Join(mem, ", "), fits)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.1f\t%d\t%d\t%s\t%s\n", mark, c.Name, rate(c.Decode), rate(c.Prefill), c.Load, c.Context, c.PrefillChunk, strings.Join(mem, ", "), fits)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -77,7 +77,7 @@ func (p *Plan) Explain(w io.Writer) error {
 	}
 	if p.Candidate != nil {
 		ew.printf("\nchoice: %s — %s\n", p.Candidate.Name, p.Reason)
-		ew.printf("predicted: decode %.1f tok/s, prefill %.1f tok/s", p.Decode, p.Prefill)
+		ew.printf("predicted: decode %s tok/s, prefill %s tok/s", rate(p.Decode), rate(p.Prefill))
 		for _, u := range p.Use {
 			ew.printf("; %s peak %s (weights %s, KV %s, scratch %s, stream window %s)",
 				u.Device, formatSize(u.Peak()), formatSize(u.Weights), formatSize(u.KV), formatSize(u.Scratch), formatSize(u.Window))
@@ -102,8 +102,21 @@ func (p *Plan) Summary() string {
 	for _, u := range p.Use {
 		mem = append(mem, fmt.Sprintf("%s %s/%s", u.Device, formatSize(u.Peak()), formatSize(u.Budget)))
 	}
-	return fmt.Sprintf("%s: %s, context %d, prefill chunk %d, decode %.1f tok/s, prefill %.1f tok/s, %s",
-		p.Model, p.Name, p.Context, p.PrefillChunk, p.Decode, p.Prefill, strings.Join(mem, ", "))
+	return fmt.Sprintf("%s: %s, context %d, prefill chunk %d, decode %s tok/s, prefill %s tok/s, %s",
+		p.Model, p.Name, p.Context, p.PrefillChunk, rate(p.Decode), rate(p.Prefill), strings.Join(mem, ", "))
+}
+
+// rate writes a speed with three significant digits ("0.312", "41.5", "1240").
+func rate(r float64) string {
+	switch {
+	case r >= 100:
+		return fmt.Sprintf("%.0f", r)
+	case r >= 10:
+		return fmt.Sprintf("%.1f", r)
+	case r >= 1:
+		return fmt.Sprintf("%.2f", r)
+	}
+	return fmt.Sprintf("%.3f", r)
 }
 
 func contains(cs []*Candidate, c *Candidate) bool {

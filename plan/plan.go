@@ -340,7 +340,7 @@ func reason(c *Candidate, all []*Candidate) string {
 		s = fmt.Sprintf("no placement keeps every weight resident; streaming %d parts is the fastest of the %d that fit (of %d)", c.Streamed(), fit, total)
 	}
 	if runnerUp != nil {
-		s += fmt.Sprintf("; next: %s at %.1f tok/s", runnerUp.Name, runnerUp.Decode)
+		s += fmt.Sprintf("; next: %s (context %d, chunk %d) at %s tok/s", runnerUp.Name, runnerUp.Context, runnerUp.PrefillChunk, rate(runnerUp.Decode))
 	}
 	return s
 }

@@ -45,7 +45,7 @@ func describeChange(old, new *Plan) string {
 	if len(what) == 0 {
 		return ""
 	}
-	what = append(what, fmt.Sprintf("decode %.1f → %.1f tok/s", old.Decode, new.Decode))
+	what = append(what, fmt.Sprintf("decode %s → %s tok/s", rate(old.Decode), rate(new.Decode)))
 	s := "re-plan of " + new.Model + ": " + strings.Join(what, "; ")
 	if len(mem) > 0 {
 		s += " (" + strings.Join(mem, ", ") + ")"
