@@ -130,7 +130,7 @@ func (d *Device) matMulK(dst, x, w *backend.Tensor) error {
 		kernel = "mv_q6_k"
 	}
 	grid := dims{blocks(m, mvWarps), 1, 1}
-	if n == 1 {
+	if n == 1 && (w.Type != quant.Q4_K || wp%16 == 0) { // mv_q4_k_1 loads 16-byte words
 		kernel += "_1"
 	} else {
 		kernel += "_8"

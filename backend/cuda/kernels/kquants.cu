@@ -237,5 +237,67 @@ __device__ __forceinline__ void mv_q6_k(float* dst, const uint8_t* w, const int8
         NAME<KQ_NT>(dst, w, xq, xd, m, k, n, rs);                                                                     \
     }
 
-KQ_KERNELS(mv_q4_k)
+extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32)
+    mv_q4_k_8(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs) {
+    mv_q4_k<KQ_NT>(dst, w, xq, xd, m, k, n, rs);
+}
+
+// mv_q4_k_1 is the one-token Q4_K product with 16-byte loads: four lanes
+// per block, lane 4i+g taking 64-element group g of block i (its two
+// sub-blocks: 32 bytes of nibbles, low then high), so a warp covers 8
+// blocks (1152 bytes) per step, each lane loading the 16-byte block header
+// and its 32 bytes of quants in two words. Rows are 16-byte aligned (144·nb
+// bytes in a 16-byte aligned allocation: the host checks).
+extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32)
+    mv_q4_k_1(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs) {
+    int lane = threadIdx.x & 31, j = blockIdx.x * KQ_WARPS + (threadIdx.x >> 5);
+    if (j >= m) return;
+    int nb = k / QK_K, g = lane & 3;
+    const uint8_t* row = w + (long long)j * rs;
+    const int ONES = 0x01010101, M = 0x0F0F0F0F;
+    float acc = 0.0f;
+#pragma unroll 2
+    for (int b = lane >> 2; b < nb; b += 8) {
+        const uint8_t* blk = row + 144 * b;
+        int4 hdr = __ldg((const int4*)blk);
+        int4 q0 = __ldg((const int4*)(blk + 16 + 32 * g)), q1 = __ldg((const int4*)(blk + 32 + 32 * g));
+        const int4* xp = (const int4*)(xq + (long long)QK_K * b + 64 * g);
+        int4 xl0 = __ldg(xp), xl1 = __ldg(xp + 1), xh0 = __ldg(xp + 2), xh1 = __ldg(xp + 3);
+        float dx = __ldg(xd + b);
+        uint32_t s0 = hdr.y, s1 = hdr.z, s2 = hdr.w;
+        int j0 = 2 * g, j1 = 2 * g + 1, sc0, m0, sc1, m1;
+        if (g < 2) {
+            sc0 = byte_of(s0, s1, s2, j0) & 63, m0 = byte_of(s0, s1, s2, j0 + 4) & 63;
+            sc1 = byte_of(s0, s1, s2, j1) & 63, m1 = byte_of(s0, s1, s2, j1 + 4) & 63;
+        } else {
+            sc0 = (byte_of(s0, s1, s2, j0 + 4) & 0xF) | ((byte_of(s0, s1, s2, j0 - 4) >> 6) << 4);
+            m0 = (byte_of(s0, s1, s2, j0 + 4) >> 4) | ((byte_of(s0, s1, s2, j0) >> 6) << 4);
+            sc1 = (byte_of(s0, s1, s2, j1 + 4) & 0xF) | ((byte_of(s0, s1, s2, j1 - 4) >> 6) << 4);
+            m1 = (byte_of(s0, s1, s2, j1 + 4) >> 4) | ((byte_of(s0, s1, s2, j1) >> 6) << 4);
+        }
+        int dl = 0, dh = 0, sl = 0, sh = 0;
+        dl = __dp4a(q0.x & M, xl0.x, dl), dh = __dp4a((q0.x >> 4) & M, xh0.x, dh);
+        dl = __dp4a(q0.y & M, xl0.y, dl), dh = __dp4a((q0.y >> 4) & M, xh0.y, dh);
+        dl = __dp4a(q0.z & M, xl0.z, dl), dh = __dp4a((q0.z >> 4) & M, xh0.z, dh);
+        dl = __dp4a(q0.w & M, xl0.w, dl), dh = __dp4a((q0.w >> 4) & M, xh0.w, dh);
+        dl = __dp4a(q1.x & M, xl1.x, dl), dh = __dp4a((q1.x >> 4) & M, xh1.x, dh);
+        dl = __dp4a(q1.y & M, xl1.y, dl), dh = __dp4a((q1.y >> 4) & M, xh1.y, dh);
+        dl = __dp4a(q1.z & M, xl1.z, dl), dh = __dp4a((q1.z >> 4) & M, xh1.z, dh);
+        dl = __dp4a(q1.w & M, xl1.w, dl), dh = __dp4a((q1.w >> 4) & M, xh1.w, dh);
+        sl = __dp4a(ONES, xl0.x, sl), sh = __dp4a(ONES, xh0.x, sh);
+        sl = __dp4a(ONES, xl0.y, sl), sh = __dp4a(ONES, xh0.y, sh);
+        sl = __dp4a(ONES, xl0.z, sl), sh = __dp4a(ONES, xh0.z, sh);
+        sl = __dp4a(ONES, xl0.w, sl), sh = __dp4a(ONES, xh0.w, sh);
+        sl = __dp4a(ONES, xl1.x, sl), sh = __dp4a(ONES, xh1.x, sh);
+        sl = __dp4a(ONES, xl1.y, sl), sh = __dp4a(ONES, xh1.y, sh);
+        sl = __dp4a(ONES, xl1.z, sl), sh = __dp4a(ONES, xh1.z, sh);
+        sl = __dp4a(ONES, xl1.w, sl), sh = __dp4a(ONES, xh1.w, sh);
+        float d = __half2float(__ushort_as_half((unsigned short)(hdr.x & 0xFFFF)));
+        float dmin = __half2float(__ushort_as_half((unsigned short)((uint32_t)hdr.x >> 16)));
+        acc += __fmul_rn(d, dx) * (float)(sc0 * dl + sc1 * dh) - __fmul_rn(dmin, dx) * (float)(m0 * sl + m1 * sh);
+    }
+    acc = warp_sum(acc);
+    if (lane == 0) dst[j] = acc;
+}
+
 KQ_KERNELS(mv_q6_k)
