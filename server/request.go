@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"strings"
 
 	"github.com/tern-llm/tern/sample"
 )
@@ -41,11 +40,10 @@ type params struct {
 	} `json:"stream_options"`
 }
 
-// decode reads a JSON body into v, with errors a client can act on.
+// decode reads a JSON body into v, with errors a client can act on. Like
+// OpenAI's and llama.cpp's servers it reads the body as JSON whatever the
+// Content-Type says (curl -d sends form encoding by default).
 func decode(r *http.Request, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return invalid("", "Content-Type must be application/json, not %q", ct)
-	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		var mbe *http.MaxBytesError

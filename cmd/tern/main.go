@@ -1,6 +1,7 @@
 // Command tern runs GGUF language models and prepares their files.
 //
 //	tern run MODEL [PROMPT]        generate text (the prompt from stdin when omitted)
+//	tern serve MODEL               OpenAI-compatible API server
 //	tern show MODEL                architecture, parameters, tokenizer, tensors by type
 //	tern tokenize MODEL [TEXT]     token ids of a text (from stdin when omitted)
 //	tern quantize IN OUT TYPE      re-quantize a model
@@ -73,7 +74,7 @@ type command struct {
 }
 
 // commands are tern's subcommands, in the order help lists them.
-var commands = []command{runCommand, showCommand, tokenizeCommand, quantizeCommand, genCommand}
+var commands = []command{runCommand, serveCommand, showCommand, tokenizeCommand, quantizeCommand, genCommand}
 
 // Exit statuses.
 const (
