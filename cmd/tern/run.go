@@ -14,10 +14,12 @@ import (
 	"github.com/tern-llm/tern/tokenizer"
 )
 
-// Defaults of `tern run`. The sampling ones are llama.cpp's
-// (common/common.h, common_params_sampling), so that the two sample alike.
+// Defaults of `tern run`. The temperature is 0 (greedy): the same command
+// gives the same text, the text llama.cpp's greedy decoding gives. The
+// other sampling defaults are llama.cpp's (common/common.h,
+// common_params_sampling), so that with --temp 0.8 the two sample alike.
 const (
-	defaultTemp   = 0.8
+	defaultTemp   = 0
 	defaultTopK   = 40
 	defaultTopP   = 0.95
 	defaultMinP   = 0.05
@@ -48,7 +50,7 @@ var runCommand = command{
 	name:    "run",
 	args:    "MODEL [PROMPT]",
 	short:   "generate text that continues a prompt",
-	summary: "Generate text that continues PROMPT and stream it to stdout. Without PROMPT, the prompt\nis read from stdin (less one final newline). Sampling is llama.cpp's by default; --temp 0\nis greedy. Generation stops at an end-of-generation token, after -n tokens, or when\nthe context is full.",
+	summary: "Generate text that continues PROMPT and stream it to stdout. Without PROMPT, the prompt\nis read from stdin (less one final newline). Decoding is greedy by default (the same\nprompt gives the same text); --temp 0.8 samples as llama.cpp does. Generation stops at an\nend-of-generation token, after -n tokens, or when the context is full.",
 	flags: func(fs *flag.FlagSet) func(context.Context, stdio, []string) error {
 		o := runOptions{}
 		p := &o.sampling
