@@ -53,6 +53,7 @@ type Device struct {
 	stage   staging // host→device ring for ids and batch tables
 	scratch devMem  // quantized activations for MatMul
 	batch   batchCache
+	conv    convCache
 }
 
 // New opens GPU number ordinal with the embedded kernels.

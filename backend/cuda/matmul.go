@@ -70,36 +70,33 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 		return err
 	}
 	defer unlock()
+	defer d.wrote(dst) // after converting x, which may share memory with dst only if the caller aliases them
 	switch w.Type {
 	case quant.F32:
 		aligned = aligned && xp%16 == 0 && k%4 == 0
 		return d.launch(kernel, grid, block, 0, op, wp, xp, i32(m), i32(k), i32(n), i64(rs), i32(boolInt(aligned)))
 	case quant.F16, quant.BF16:
-		xh, err := d.toHalf(w.Type, xp, n*k)
+		xh, err := d.toHalf(w.Type, xp, n, k)
 		if err != nil {
 			return err
 		}
 		return d.launch(kernel, grid, block, 0, op, wp, xh, i32(m), i32(k), i32(n), i64(rs), i32(boolInt(aligned)))
 	}
-	xq, xd, err := d.quantizeQ8(xp, n, k)
+	xq, xd, err := d.convert("quantize_q8_0", xp, n, k)
 	if err != nil {
 		return err
 	}
 	return d.launch(kernel, grid, block, 0, op, wp, xq, xd, i32(m), i32(k), i32(n), i64(rs), i32(boolInt(aligned)))
 }
 
-// toHalf queues the conversion of n F32 activations to F16 or BF16 (t)
+// toHalf queues the conversion of n×k F32 activations to F16 or BF16 (t)
 // into the scratch buffer. The caller holds the context.
-func (d *Device) toHalf(t quant.Type, xp uint64, n int) (uint64, error) {
-	p, err := d.scratch.get(d, 2*n)
-	if err != nil {
-		return 0, err
-	}
+func (d *Device) toHalf(t quant.Type, xp uint64, n, k int) (uint64, error) {
 	kernel := "to_f16"
 	if t == quant.BF16 {
 		kernel = "to_bf16"
 	}
-	err = d.launch(kernel, dims{min(blocks(n, elemThreads), maxElemBlocks), 1, 1}, dims{elemThreads, 1, 1}, 0, p, xp, i64(n))
+	p, _, err := d.convert(kernel, xp, n, k)
 	return p, err
 }
 
@@ -141,15 +138,9 @@ func (d *Device) matMulK(dst, x, w *backend.Tensor) error {
 		return err
 	}
 	defer unlock()
-	nb := n * k / 256
-	qbytes := (n*k + 255) &^ 255
-	p, err := d.scratch.get(d, qbytes+4*nb)
+	defer d.wrote(dst)
+	xq, xd, err := d.convert("quantize_q8_k", xp, n, k)
 	if err != nil {
-		return err
-	}
-	xq, xd := p, p+uint64(qbytes)
-	const threads = 256
-	if err := d.launch("quantize_q8_k", dims{blocks(nb*32, threads), 1, 1}, dims{threads, 1, 1}, 0, xq, xd, xp, i64(nb)); err != nil {
 		return err
 	}
 	return d.launch(kernel, grid, dims{mvWarps * 32, 1, 1}, 0, op, wp, xq, xd, i32(m), i32(k), i32(n), i64(w.RowBytes()))
@@ -170,18 +161,67 @@ func checkKAlign(t *backend.Tensor, p uint64) error {
 	return nil
 }
 
-// quantizeQ8 queues the Q8_0 quantization of x (n×k F32, k a multiple of
-// 32) into the scratch buffer: quants (n·k bytes) then scales (n·k/32
-// floats), both 16-byte aligned. The caller holds the context.
-func (d *Device) quantizeQ8(xp uint64, n, k int) (xq, xd uint64, err error) {
-	nb := n * k / 32
-	qbytes := (n*k + 255) &^ 255
-	p, err := d.scratch.get(d, qbytes+4*nb)
+// convCache is the last activation conversion queued into the scratch
+// buffer: products that share an input (q, k and v; gate and up) convert
+// it once. Every op that writes device memory calls wrote, which forgets the
+// conversion when the write touches its source.
+type convCache struct {
+	kernel string
+	src    uint64
+	n, k   int
+	a, b   uint64 // results: converted values; Q8 scales
+	valid  bool
+}
+
+// wrote records that queued work writes t.
+func (d *Device) wrote(t *backend.Tensor) {
+	c := &d.conv
+	if !c.valid {
+		return
+	}
+	p, err := d.ptr(t)
+	if err != nil || (p < c.src+uint64(4*c.n*c.k) && c.src < p+uint64(t.Bytes())) {
+		c.valid = false
+	}
+}
+
+// convert queues conversion kernel (to_f16, to_bf16, quantize_q8_0,
+// quantize_q8_k) of the n×k F32 activations at xp into the scratch buffer,
+// unless the scratch buffer already holds that conversion of unchanged
+// activations. It returns the converted values and, for the Q8 formats,
+// the block scales (n·k/32 or n·k/256 floats). The caller holds the context.
+func (d *Device) convert(kernel string, xp uint64, n, k int) (a, b uint64, err error) {
+	c := &d.conv
+	if c.valid && c.kernel == kernel && c.src == xp && c.n == n && c.k == k {
+		return c.a, c.b, nil
+	}
+	c.valid = false
+	vbytes, block := 2*n*k, 0 // halves
+	switch kernel {
+	case "quantize_q8_0":
+		vbytes, block = n*k, 32
+	case "quantize_q8_k":
+		vbytes, block = n*k, 256
+	}
+	vbytes = (vbytes + 255) &^ 255
+	nb := 0
+	if block > 0 {
+		nb = n * k / block
+	}
+	p, err := d.scratch.get(d, vbytes+4*nb)
 	if err != nil {
 		return 0, 0, err
 	}
-	xq, xd = p, p+uint64(qbytes)
+	a, b = p, p+uint64(vbytes)
 	const threads = 256
-	err = d.launch("quantize_q8_0", dims{blocks(nb*32, threads), 1, 1}, dims{threads, 1, 1}, 0, xq, xd, xp, i64(nb))
-	return xq, xd, err
+	if block > 0 { // a warp per block
+		err = d.launch(kernel, dims{blocks(nb*32, threads), 1, 1}, dims{threads, 1, 1}, 0, a, b, xp, i64(nb))
+	} else {
+		err = d.launch(kernel, dims{min(blocks(n*k, elemThreads), maxElemBlocks), 1, 1}, dims{elemThreads, 1, 1}, 0, a, xp, i64(n*k))
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	*c = convCache{kernel: kernel, src: xp, n: n, k: k, a: a, b: b, valid: true}
+	return a, b, nil
 }

@@ -68,6 +68,7 @@ func (d *Device) Free(t *backend.Tensor) {
 		return
 	}
 	defer unlock()
+	d.wrote(t)
 	d.drv.raw(fnMemFree, uintptr(b.ptr))
 	b.ptr = 0
 }
@@ -120,6 +121,7 @@ func (d *Device) Upload(dst *backend.Tensor, src []byte) error {
 		return err
 	}
 	defer unlock()
+	d.wrote(dst)
 	// The synchronous copy is ordered after the stream's queued work (the
 	// stream is a blocking one) and returns once src has been read.
 	return d.drv.call(fnMemcpyHtoD, uintptr(p), uintptr(unsafe.Pointer(&src[0])), uintptr(len(src)))
@@ -255,6 +257,7 @@ func (m *devMem) get(d *Device, n int) (uint64, error) {
 	if err := d.drv.call(fnStreamSynchronize, d.stream); err != nil {
 		return 0, err
 	}
+	d.conv.valid = false // the only user of the buffer that outlives a call
 	m.free(d)
 	p, err := d.malloc(max(n, 2*m.size))
 	if err != nil {

@@ -75,6 +75,7 @@ func (d *Device) Embed(dst, table *backend.Tensor, ids []int32) error {
 	if err != nil {
 		return err
 	}
+	d.wrote(dst)
 	return d.launch(kernel, dims{uint32(len(ids)), 1, 1}, dims{rowThreads, 1, 1}, 0,
 		out, tp, ip, i32(table.Cols), i64(table.RowBytes()))
 }
@@ -94,6 +95,7 @@ func (d *Device) RMSNorm(dst, x, w *backend.Tensor, eps float32) error {
 		return err
 	}
 	defer unlock()
+	d.wrote(dst)
 	return d.launch("rmsnorm_f32", dims{uint32(x.Rows), 1, 1}, dims{rowThreads, 1, 1}, 0,
 		ps[0], ps[1], ps[2], i32(n), f32(eps))
 }
@@ -117,6 +119,7 @@ func (d *Device) Add(dst, a, b *backend.Tensor) error {
 		return err
 	}
 	defer unlock()
+	d.wrote(dst)
 	return d.launch("add_f32", dims{min(blocks(total, elemThreads), maxElemBlocks), 1, 1}, dims{elemThreads, 1, 1}, 0,
 		ps[0], ps[1], ps[2], i64(total), i32(a.Cols), i32(bcast))
 }
@@ -136,6 +139,7 @@ func (d *Device) SwiGLU(dst, gate, up *backend.Tensor) error {
 		return err
 	}
 	defer unlock()
+	d.wrote(dst)
 	return d.launch("swiglu_f32", dims{min(blocks(total, elemThreads), maxElemBlocks), 1, 1}, dims{elemThreads, 1, 1}, 0,
 		ps[0], ps[1], ps[2], i64(total))
 }
@@ -192,6 +196,7 @@ func (d *Device) RoPE(x *backend.Tensor, heads int, r *backend.RoPE, b *backend.
 	if err != nil {
 		return err
 	}
+	d.wrote(x)
 	return d.launch("rope_f32", dims{uint32(x.Rows), uint32(heads), 1}, dims{(blocks(r.Dims/2, 32)) * 32, 1, 1}, 0,
 		xp, bp.pos, i32(x.Cols), i32(hd), i32(r.Dims), i32(boolInt(r.NeoX)),
 		f32(thetaScale), f32(freqScale), f32(mscale), f32(r.ExtFactor), f32(lowDim), f32(highDim), f32(extMscale), fp)
@@ -248,6 +253,8 @@ func (d *Device) StoreKV(kc, vc, k, v *backend.Tensor, b *backend.Batch) error {
 	if err != nil {
 		return err
 	}
+	d.wrote(kc)
+	d.wrote(vc)
 	return d.launch(kernel, dims{uint32(k.Rows), 2, 1}, dims{rowThreads, 1, 1}, 0,
 		kp, vp, ps[0], ps[1], bp.slots, i32(k.Cols))
 }

@@ -300,3 +300,61 @@ func TestUnsupported(t *testing.T) {
 		}
 	}
 }
+
+// TestConvertedActivations checks that products sharing an input reuse its
+// conversion only while the input is unchanged: in-place writes to it
+// (Add, RMSNorm, Upload) must be seen by the next product.
+func TestConvertedActivations(t *testing.T) {
+	dev, host := gpu(t), cpu.New(2)
+	rng := rand.New(rand.NewPCG(6, 6))
+	const k, m = 512, 37
+	for _, typ := range weightTypes {
+		for _, n := range []int{1, 3} {
+			name := fmt.Sprintf("%s/n%d", typ, n)
+			x := f32Pair(t, host, dev, n, k, randF32(rng, n*k, 1))
+			y := f32Pair(t, host, dev, n, k, randF32(rng, n*k, 1))
+			norm := f32Pair(t, host, dev, 1, k, randF32(rng, k, 1))
+			w1 := newPair(t, host, dev, typ, m, k, encode(t, typ, m, k, randF32(rng, m*k, 0.5)))
+			w2 := newPair(t, host, dev, typ, m, k, encode(t, typ, m, k, randF32(rng, m*k, 0.5)))
+			out := f32Pair(t, host, dev, n, m, nil)
+			product := func(w pair, what string) {
+				t.Helper()
+				poison(t, dev, out.g)
+				if err := host.MatMul(out.c, x.c, w.c); err != nil {
+					t.Fatal(err)
+				}
+				if err := dev.MatMul(out.g, x.g, w.g); err != nil {
+					t.Fatal(err)
+				}
+				compare(t, dev, out, tolFor(typ), name+"/"+what)
+			}
+			product(w1, "first")
+			product(w2, "same input")
+			for _, op := range []struct {
+				what string
+				cpu  func() error
+				gpu  func() error
+			}{
+				{"after Add", func() error { return host.Add(x.c, x.c, y.c) }, func() error { return dev.Add(x.g, x.g, y.g) }},
+				{"after RMSNorm", func() error { return host.RMSNorm(x.c, x.c, norm.c, 1e-5) }, func() error { return dev.RMSNorm(x.g, x.g, norm.g, 1e-5) }},
+				{"after Upload", func() error { return host.Upload(x.c, f32Bytes(randF32(rng, n*k, 1))) }, nil},
+			} {
+				if err := op.cpu(); err != nil {
+					t.Fatal(err)
+				}
+				if op.gpu == nil { // the same bytes to both
+					b := make([]byte, x.c.Bytes())
+					if err := host.Download(b, x.c); err != nil {
+						t.Fatal(err)
+					}
+					if err := dev.Upload(x.g, b); err != nil {
+						t.Fatal(err)
+					}
+				} else if err := op.gpu(); err != nil {
+					t.Fatal(err)
+				}
+				product(w1, op.what)
+			}
+		}
+	}
+}
