@@ -6,7 +6,9 @@
 // process (madvise DONTNEED), so resident memory holds about two layers of
 // streamed weights however large the model is. The page cache may keep the
 // dropped pages (it is the kernel's to evict), which makes the next pass
-// fast when the host has memory to spare.
+// fast when the host has memory to spare. A kernel that caches files in
+// large folios (Linux 6.x on ext4, xfs) maps a whole folio, up to 2 MiB,
+// on a fault, so the window can hold up to a folio more at each end.
 //
 // It knows byte ranges, not models: the loader gives it each layer's
 // tensor data (slices of the mapping). It imports budget, which charges the
