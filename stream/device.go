@@ -25,6 +25,7 @@ type Device struct {
 	streamed backend.HostMapper // streamed weights (a budget.Streamed view, so they are not charged as resident)
 
 	mu    sync.Mutex
+	lazy  [][]byte               // regions mapped uncharged and never paged (AddLazy)
 	owner map[backend.Buffer]int // part of each mapped weight
 	cur   int                    // the part running, -1 before the first
 	err   error                  // a Begin that failed: every later op fails with it
@@ -32,22 +33,30 @@ type Device struct {
 
 // regionPart finds which part's regions hold data.
 func (p *Prefetcher) regionPart(data []byte) (int, bool) {
-	if len(data) == 0 {
-		return 0, false
-	}
-	a := uintptr(unsafe.Pointer(unsafe.SliceData(data)))
 	for part, rs := range p.layers {
-		for _, r := range rs {
-			if len(r) == 0 {
-				continue
-			}
-			lo := uintptr(unsafe.Pointer(unsafe.SliceData(r)))
-			if a >= lo && a < lo+uintptr(len(r)) {
-				return part, true
-			}
+		if within(data, rs) {
+			return part, true
 		}
 	}
 	return 0, false
+}
+
+// within reports whether data starts inside one of regions.
+func within(data []byte, regions [][]byte) bool {
+	if len(data) == 0 {
+		return false
+	}
+	a := uintptr(unsafe.Pointer(unsafe.SliceData(data)))
+	for _, r := range regions {
+		if len(r) == 0 {
+			continue
+		}
+		lo := uintptr(unsafe.Pointer(unsafe.SliceData(r)))
+		if a >= lo && a < lo+uintptr(len(r)) {
+			return true
+		}
+	}
+	return false
 }
 
 // NewDevice wraps d, which must map host memory in place (the CPU), so that
@@ -65,8 +74,23 @@ func NewDevice(d backend.Device, p *Prefetcher, streamed backend.HostMapper) (*D
 	return &Device{Device: d, p: p, mapper: m, streamed: streamed, owner: map[backend.Buffer]int{}, cur: -1}, nil
 }
 
+// AddLazy names regions whose tensors are mapped through the streamed
+// mapper (so not charged as resident) but never paged: the embedding table
+// when the plan streams it, of which a forward pass reads a row per token.
+func (d *Device) AddLazy(regions ...[]byte) {
+	d.mu.Lock()
+	d.lazy = append(d.lazy, regions...)
+	d.mu.Unlock()
+}
+
 // Map maps a weight and records its part when it lies in a streamed one.
 func (d *Device) Map(t quant.Type, rows, cols int, data []byte) (*backend.Tensor, error) {
+	d.mu.Lock()
+	lazy := within(data, d.lazy)
+	d.mu.Unlock()
+	if lazy {
+		return d.streamed.Map(t, rows, cols, data)
+	}
 	part, ok := d.p.regionPart(data)
 	if !ok {
 		return d.mapper.Map(t, rows, cols, data)
