@@ -143,7 +143,9 @@ func (d *Device) matMulK(dst, x, w *backend.Tensor) error {
 	if err != nil {
 		return err
 	}
-	return d.launch(kernel, grid, dims{mvWarps * 32, 1, 1}, 0, op, wp, xq, xd, i32(m), i32(k), i32(n), i64(w.RowBytes()))
+	rs := w.RowBytes()
+	aligned := wp%16 == 0 && rs%16 == 0 // read by mv_q6_k_1 only
+	return d.launch(kernel, grid, dims{mvWarps * 32, 1, 1}, 0, op, wp, xq, xd, i32(m), i32(k), i32(n), i64(rs), i32(boolInt(aligned)))
 }
 
 // checkKAlign checks the alignment the K-quant kernels read at: Q4_K reads

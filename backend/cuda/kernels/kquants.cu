@@ -1,5 +1,6 @@
 // kquants.cu: the K-quant weight formats Q4_K and Q6_K, in their GGUF block
-// layout (256 elements a block): embedding rows, matrix-vector products,
+// layout (256 elements a block; Q6_K split into regions per row, see
+// layout.go): embedding rows, matrix-vector products,
 // and the Q8_K quantization of activations their dot products take.
 //
 // Products follow ggml's CPU dot products (ggml_vec_dot_q4_K_q8_K,
@@ -112,8 +113,23 @@ extern "C" __global__ void embed_q4_k(float* dst, const uint8_t* table, const in
 }
 
 // ---- Q6_K: block = 128 bytes of low 4 bits, 64 bytes of high 2 bits, 16
-// int8 sub-block scales (16 elements each), d (F16). 210 bytes, so blocks
-// are only 2-byte aligned. ----
+// int8 sub-block scales (16 elements each), d (F16): 210 bytes. On the
+// device a row holds its blocks' parts in four regions (layout.go): low
+// bits (128 per block), high bits (64), scales (16), d (2). ----
+
+// q6k_row locates the parts of block b of a row of nb blocks.
+struct q6k_row {
+    const uint8_t *ql, *qh, *sc, *d;
+};
+
+__device__ __forceinline__ q6k_row q6k_at(const uint8_t* row, int nb, int b) {
+    q6k_row r;
+    r.ql = row + 128 * b;
+    r.qh = row + 128 * nb + 64 * b;
+    r.sc = row + 192 * nb + 16 * b;
+    r.d = row + 208 * nb + 2 * b;
+    return r;
+}
 
 struct q6k_part {
     uint32_t a0, a1; // 6-bit values, unsigned (the -32 offset is applied in the sums)
@@ -121,16 +137,16 @@ struct q6k_part {
     float d;
 };
 
-__device__ __forceinline__ q6k_part q6k_load(const uint8_t* blk, int lane) {
+__device__ __forceinline__ q6k_part q6k_load(q6k_row blk, int lane) {
     q6k_part r;
     int h = lane / 16, q = (lane % 16) / 4, l0 = 8 * (lane % 4);
-    uint2 lo = load8(blk + 64 * h + l0 + 32 * (q & 1));
-    uint2 hi = load8(blk + 128 + 32 * h + l0);
+    uint2 lo = load8(blk.ql + 64 * h + l0 + 32 * (q & 1));
+    uint2 hi = load8(blk.qh + 32 * h + l0);
     int sl = q >= 2 ? 4 : 0, sh = 2 * q;
     r.a0 = ((lo.x >> sl) & 0x0F0F0F0F) | (((hi.x >> sh) & 0x03030303) << 4);
     r.a1 = ((lo.y >> sl) & 0x0F0F0F0F) | (((hi.y >> sh) & 0x03030303) << 4);
-    r.sc = (int)(int8_t)blk[192 + 8 * h + l0 / 16 + 2 * q];
-    r.d = __half2float(__ushort_as_half(*(const unsigned short*)(blk + 208)));
+    r.sc = (int)(int8_t)blk.sc[8 * h + l0 / 16 + 2 * q];
+    r.d = __half2float(__ushort_as_half(*(const unsigned short*)blk.d));
     return r;
 }
 
@@ -143,9 +159,9 @@ __device__ __forceinline__ int q6k_elem(int lane, int i) {
 extern "C" __global__ void embed_q6_k(float* dst, const uint8_t* table, const int* ids, int cols, long long rs) {
     const uint8_t* row = table + (long long)ids[blockIdx.x] * rs;
     float* o = dst + (long long)blockIdx.x * cols;
-    int lane = threadIdx.x & 31;
-    for (int b = threadIdx.x >> 5; b < cols / QK_K; b += blockDim.x >> 5) {
-        q6k_part p = q6k_load(row + 210 * b, lane);
+    int lane = threadIdx.x & 31, nb = cols / QK_K;
+    for (int b = threadIdx.x >> 5; b < nb; b += blockDim.x >> 5) {
+        q6k_part p = q6k_load(q6k_at(row, nb, b), lane);
         float ds = __fmul_rn(p.d, (float)p.sc);
 #pragma unroll
         for (int i = 0; i < 8; i++) {
@@ -212,7 +228,7 @@ __device__ __forceinline__ void mv_q6_k(float* dst, const uint8_t* w, const int8
     int e0 = q6k_elem(lane, 0);
 #pragma unroll 4
     for (int b = 0; b < nb; b++) {
-        q6k_part p = q6k_load(row + 210 * b, lane);
+        q6k_part p = q6k_load(q6k_at(row, nb, b), lane);
 #pragma unroll
         for (int t = 0; t < NT; t++) {
             if (t < nt) {
@@ -226,16 +242,6 @@ __device__ __forceinline__ void mv_q6_k(float* dst, const uint8_t* w, const int8
     }
     kq_store<NT>(dst, acc, nt, t0, m, j);
 }
-
-#define KQ_KERNELS(NAME)                                                                                              \
-    extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32)                                                       \
-        NAME##_1(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs) {  \
-        NAME<1>(dst, w, xq, xd, m, k, n, rs);                                                                         \
-    }                                                                                                                 \
-    extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32)                                                       \
-        NAME##_8(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs) {  \
-        NAME<KQ_NT>(dst, w, xq, xd, m, k, n, rs);                                                                     \
-    }
 
 extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32)
     mv_q4_k_8(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs) {
@@ -300,4 +306,51 @@ extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32)
     if (lane == 0) dst[j] = acc;
 }
 
-KQ_KERNELS(mv_q6_k)
+extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32)
+    mv_q6_k_8(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs) {
+    mv_q6_k<KQ_NT>(dst, w, xq, xd, m, k, n, rs);
+}
+
+// mv_q6_k_1 is the one-token Q6_K product with 16-byte loads: four lanes
+// per block, lane 4i+g taking half g/2 of block i and its 16 positions
+// 16(g%2)… of each quarter (64 elements, four sub-blocks of 16): 16 bytes
+// of low bits for quarters 0 and 2, 16 for quarters 1 and 3, 16 of high
+// bits. aligned: the row's regions are 16-byte aligned, else the same
+// words are read in 2-byte pieces.
+extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32)
+    mv_q6_k_1(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs, int aligned) {
+    int lane = threadIdx.x & 31, j = blockIdx.x * KQ_WARPS + (threadIdx.x >> 5);
+    if (j >= m) return;
+    int nb = k / QK_K, g = lane & 3, h = g >> 1, l0 = 16 * (g & 1);
+    const uint8_t* row = w + (long long)j * rs;
+    const int ONES = 0x01010101, M = 0x0F0F0F0F, H = 0x03030303;
+    float acc = 0.0f;
+#pragma unroll 2
+    for (int b = lane >> 2; b < nb; b += 8) {
+        q6k_row blk = q6k_at(row, nb, b);
+        int4 A = load16(blk.ql + 64 * h + l0, aligned);      // quarters 0 (low), 2 (high)
+        int4 B = load16(blk.ql + 64 * h + 32 + l0, aligned); // quarters 1, 3
+        int4 C = load16(blk.qh + 32 * h + l0, aligned);      // high bits of all four
+        const int4* xp = (const int4*)(xq + (long long)QK_K * b + 128 * h + l0);
+        int4 x0 = __ldg(xp), x1 = __ldg(xp + 2), x2 = __ldg(xp + 4), x3 = __ldg(xp + 6); // quarters 0…3
+        float dx = __ldg(xd + b);
+        const int8_t* sc = (const int8_t*)blk.sc + 8 * h + (g & 1);
+        int s = 0;
+#pragma unroll
+        for (int q = 0; q < 4; q++) {
+            int4 L = (q & 1) ? B : A, X = q == 0 ? x0 : (q == 1 ? x1 : (q == 2 ? x2 : x3));
+            int sl = q >= 2 ? 4 : 0, sh = 2 * q;
+            int v0 = ((L.x >> sl) & M) | (((C.x >> sh) & H) << 4);
+            int v1 = ((L.y >> sl) & M) | (((C.y >> sh) & H) << 4);
+            int v2 = ((L.z >> sl) & M) | (((C.z >> sh) & H) << 4);
+            int v3 = ((L.w >> sl) & M) | (((C.w >> sh) & H) << 4);
+            int dot = __dp4a(v3, X.w, __dp4a(v2, X.z, __dp4a(v1, X.y, __dp4a(v0, X.x, 0))));
+            int sx = __dp4a(ONES, X.w, __dp4a(ONES, X.z, __dp4a(ONES, X.y, __dp4a(ONES, X.x, 0))));
+            s += (int)__ldg(sc + 2 * q) * (dot - 32 * sx);
+        }
+        float d = __half2float(__ushort_as_half(*(const unsigned short*)blk.d));
+        acc += __fmul_rn(d, dx) * (float)s;
+    }
+    acc = warp_sum(acc);
+    if (lane == 0) dst[j] = acc;
+}
