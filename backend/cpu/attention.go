@@ -92,8 +92,13 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 		var scores []float32
 		kr := make([]float32, kc.Cols)
 		vr := make([]float32, kc.Cols)
-		var lanes [][16]float32    // tinyBLAS: one accumulator per output
-		var steps [][4][16]float32 // vec_dot: four accumulators per output
+		// softmax·V accumulators, one row per lane: 16 (tinyBLAS) or 64
+		// (vec_dot's four accumulators of 16) rows of hd
+		rows := vecStep
+		if tiled {
+			rows = tileStep
+		}
+		acc := make([]float32, rows*hd)
 		for w := lo; w < hi; w++ {
 			i, h := w/nh, w%nh
 			s, p := int(b.Seq[i]), int(b.Pos[i])
@@ -113,19 +118,7 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 				mx = max(mx, sc)
 			}
 			softmax(scores, mx)
-			if tiled {
-				if cap(lanes) < hd {
-					lanes = make([][16]float32, hd)
-				}
-				lanes = lanes[:hd]
-				clear(lanes)
-			} else {
-				if cap(steps) < hd {
-					steps = make([][4][16]float32, hd)
-				}
-				steps = steps[:hd]
-				clear(steps)
-			}
+			clear(acc)
 			for t := 0; t <= p; t++ {
 				row := b.Row(s, t)
 				vh, err := cacheHead(vr, vb[row*rb:(row+1)*rb], vc.Type, kvh, hd)
@@ -133,29 +126,17 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 					firstErr = err
 					return
 				}
-				wt := scores[t]
-				if tiled {
-					l := t % tileStep
-					for e, x := range vh {
-						lanes[e][l] = fma32(x, wt, lanes[e][l])
-					}
-				} else {
-					j, l := t%vecStep/vecLanes, t%vecLanes
-					for e, x := range vh {
-						steps[e][j][l] = fma32(x, wt, steps[e][j][l])
-					}
-				}
+				l := t % rows
+				axpy(acc[l*hd:(l+1)*hd], vh, scores[t])
 			}
 			o := os[i*out.Cols+h*hd : i*out.Cols+(h+1)*hd]
-			if tiled {
-				for e := range o {
-					o[e] = reduce16(&lanes[e])
-				}
-			} else {
-				for e := range o {
-					o[e] = reduceSteps(&steps[e])
-				}
+			if !tiled {
+				// fold the four accumulators as GGML_F32x16_REDUCE: 0+2, 1+3, 0+1
+				addRows(acc[0:16*hd], acc[32*hd:48*hd])
+				addRows(acc[16*hd:32*hd], acc[48*hd:64*hd])
+				addRows(acc[0:16*hd], acc[16*hd:32*hd])
 			}
+			reduceRows16(o, acc[:16*hd], hd)
 		}
 	})
 	if firstErr != nil {
@@ -169,17 +150,7 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 // 16 (the padded cache's masked positions are zeros) into a float64, then
 // scaled by the float32 reciprocal.
 func softmax(scores []float32, mx float32) {
-	var sum float64
-	for b := 0; b < len(scores); b += vecLanes {
-		var v [16]float32
-		for l := range min(vecLanes, len(scores)-b) {
-			e := expVec(scores[b+l] - mx)
-			scores[b+l] = e
-			v[l] = e
-		}
-		sum += float64(reduce16(&v))
-	}
-	inv := float32(1 / sum)
+	inv := float32(1 / softmaxExp(scores, mx))
 	for t := range scores {
 		scores[t] *= inv
 	}
@@ -196,4 +167,28 @@ func cacheHead(scratch []float32, row []byte, t quant.Type, kvh, hd int) ([]floa
 		return nil, err
 	}
 	return scratch[kvh*hd : (kvh+1)*hd], nil
+}
+
+// addRows sets a[i] += b[i].
+func addRows(a, b []float32) {
+	b = b[:len(a)]
+	for i := range a {
+		a[i] += b[i]
+	}
+}
+
+// reduceRows16 sets o[e] to the 16 rows' element e (rows of n) added as
+// reduce16 adds lanes.
+func reduceRows16(o, r []float32, n int) {
+	for l := range 8 {
+		addRows(r[l*n:(l+1)*n], r[(l+8)*n:(l+9)*n])
+	}
+	for l := range 4 {
+		addRows(r[l*n:(l+1)*n], r[(l+4)*n:(l+5)*n])
+	}
+	addRows(r[0:n], r[2*n:3*n])
+	addRows(r[n:2*n], r[3*n:4*n])
+	for e := range o[:n] {
+		o[e] = r[e] + r[n+e]
+	}
 }

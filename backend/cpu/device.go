@@ -20,6 +20,8 @@ type Device struct {
 	threads int
 	memory  func() (free, total uint64, err error)
 	pool    *pool
+	scratch scratch
+	repack  map[bytesKey][]byte // repacked weights, by the memory they came from
 }
 
 // New returns the CPU device running ops on threads goroutines (0 means one

@@ -30,10 +30,10 @@ func reduceSteps(s *[4][16]float32) float32 {
 	return reduce16(&s[0])
 }
 
-// vecDotF32 is ggml_vec_dot_f32: the leftovers are added one by one to a
+// vecDotF32Generic is ggml_vec_dot_f32: the leftovers are added one by one to a
 // float32 sum, products rounded (llama.cpp's references show no contraction
 // there).
-func vecDotF32(x, y []float32) float32 {
+func vecDotF32Generic(x, y []float32) float32 {
 	n := len(x)
 	y = y[:n]
 	np := n &^ (vecStep - 1)
@@ -100,4 +100,12 @@ func vecDotF16(x, y []float32) float32 {
 		sum += float64(x[i] * y[i])
 	}
 	return float32(sum)
+}
+
+// axpyGeneric sets acc[i] = fma(v[i], w, acc[i]).
+func axpyGeneric(acc, v []float32, w float32) {
+	v = v[:len(acc)]
+	for i := range acc {
+		acc[i] = fma32(v[i], w, acc[i])
+	}
 }

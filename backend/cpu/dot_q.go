@@ -82,3 +82,10 @@ func dotBlocks(nb, bb int, w, x []byte, vals func(*[32]int8, []byte)) float32 {
 	}
 	return acc
 }
+
+// dotRowsQ8_0Generic is dotRowsQ8_0 in Go.
+func dotRowsQ8_0Generic(out []float32, w []byte, stride int, x []byte, nb int) {
+	for r := range out {
+		out[r] = dotLanes8(nb, q8Block, w[r*stride:], x, q8Vals)
+	}
+}

@@ -39,3 +39,27 @@ func siluVec(x float32) float32 { return x / (1 + expVec(0-x)) }
 func siluScalar(x float32) float32 { return x / (1 + expScalar(-x)) }
 
 func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
+
+// softmaxExpGeneric replaces s[i] by expVec(s[i]-mx) and returns their sum
+// as ggml's soft_max forms it: each vector of 16 (the last padded with
+// zeros) reduced in float32, the reductions added in float64.
+func softmaxExpGeneric(s []float32, mx float32) float64 {
+	var sum float64
+	for b := 0; b < len(s); b += vecLanes {
+		var v [16]float32
+		for l := range min(vecLanes, len(s)-b) {
+			e := expVec(s[b+l] - mx)
+			s[b+l] = e
+			v[l] = e
+		}
+		sum += float64(reduce16(&v))
+	}
+	return sum
+}
+
+// swigluVecGeneric sets out[i] = siluVec(g[i])*u[i].
+func swigluVecGeneric(out, g, u []float32) {
+	for i := range out {
+		out[i] = siluVec(g[i]) * u[i]
+	}
+}

@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	"github.com/tern-llm/tern/backend"
 	"github.com/tern-llm/tern/quant"
@@ -10,10 +11,14 @@ import (
 // MatMul computes dst = x·wᵀ the way ggml's CPU backend does on x86: each
 // row of x is first converted to the activation type paired with w's type
 // (quant.VecDotType: Q8_0 for the 32-blocks, Q8_K for K-quants and ternary,
-// F16 for F16 weights), then each weight row is dotted with every token's
-// converted row, so a prefill reads the weights once. The dot product
-// follows the kernel ggml would pick for the same shapes (see rowDotFor), so
-// that results round as llama.cpp's do.
+// F16 for F16 weights), then every weight row is dotted with every token's
+// converted row. The dot product follows the kernel ggml would pick for the
+// same shapes (see rowDotFor), so that results round as llama.cpp's do.
+//
+// Work is split by weight rows across the device's workers; each worker
+// walks its rows in tiles small enough to stay in cache while every token's
+// activations pass over them, so a prefill reads the weights from memory
+// once.
 func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 	out, err := d.f32(dst)
 	if err != nil {
@@ -31,44 +36,108 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 	if w.Cols != k || dst.Rows != n || dst.Cols != m {
 		return fmt.Errorf("cpu: matmul %v = %v · %vᵀ", dst, x, w)
 	}
-	dot, err := rowDotFor(w.Type, n, k, m)
-	if err != nil {
-		return fmt.Errorf("cpu: matmul: %w weight type %s: %w", backend.ErrUnsupported, w.Type, err)
-	}
-	rb := w.RowBytes()
 	vt := quant.VecDotType(w.Type)
 	xb, err := vt.RowBytes(k)
 	if err != nil {
 		return fmt.Errorf("cpu: matmul: %w", err)
 	}
-	xq := make([]byte, n*xb)
-	for i := 0; i < n; i++ {
-		if err := quantizeActivations(vt, xq[i*xb:(i+1)*xb], xs[i*k:(i+1)*k]); err != nil {
-			return fmt.Errorf("cpu: matmul: %w", err)
-		}
+	kern, err := d.kernelFor(w.Type, n, k, m, wb)
+	if err != nil {
+		return fmt.Errorf("cpu: matmul: %w weight type %s: %w", backend.ErrUnsupported, w.Type, err)
 	}
-	d.parallel(m, 4, func(lo, hi int) {
-		for j := lo; j < hi; j++ {
-			wr := wb[j*rb : (j+1)*rb]
+	xq := d.scratch.bytes(n * xb)
+	var qerr atomic.Pointer[error]
+	d.parallel(n, 4, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if err := quantizeActivations(vt, xq[i*xb:(i+1)*xb], xs[i*k:(i+1)*k]); err != nil {
+				qerr.Store(&err)
+			}
+		}
+	})
+	if err := qerr.Load(); err != nil {
+		return fmt.Errorf("cpu: matmul: %w", *err)
+	}
+	if kern.prep != nil {
+		kern.prep(xq, xb, n)
+	}
+	rb := w.RowBytes()
+	tile := max(kern.align, (tileBytes/max(rb, 1))/kern.align*kern.align)
+	d.parallelAligned(m, kern.align, kern.align, func(lo, hi int) {
+		for r0 := lo; r0 < hi; r0 += tile {
+			r1 := min(r0+tile, hi)
 			for i := 0; i < n; i++ {
-				out[i*m+j] = dot(k, wr, xq[i*xb:(i+1)*xb])
+				kern.rows(out[i*m+r0:i*m+r1], r0, i, xq[i*xb:(i+1)*xb])
 			}
 		}
 	})
 	return nil
 }
 
-// rowDot is the dot product of k elements of one weight row with one row of
-// activations converted to the weight type's activation type.
-type rowDot func(k int, w, x []byte) float32
+// tileBytes is the weight bytes a worker keeps hot while every token of a
+// step passes over them: half of a typical 1 MiB L2, leaving room for the
+// activations.
+const tileBytes = 256 << 10
 
-// rowDotFor picks the kernel ggml's CPU backend (AVX2/AVX-512 build) uses
-// for an n-token product with an m×k weight of type t:
+// kernel computes a matmul's outputs for a range of weight rows and one
+// token: rows sets out[j] for weight rows r0+j; prep, when set, runs once
+// per matmul on the converted activations (n rows of xb bytes).
+type kernel struct {
+	align int // row ranges start at multiples of align
+	rows  func(out []float32, r0, tok int, x []byte)
+	prep  func(xq []byte, xb, n int)
+}
+
+// kernelFor picks the kernel ggml's CPU backend (AVX2/AVX-512 build) uses
+// for an n-token product with an m×k weight of type t, so results round the
+// same:
 //   - F32, F16: tinyBLAS when n ≥ 2 and k is a multiple of 16 (llamafile's
 //     sgemm), ggml_vec_dot otherwise;
 //   - Q4_0 with m a multiple of 8: the repacked 8×8 kernels, block by block;
 //   - Q4_0, Q5_0, Q8_0 otherwise: 8 lanes (vec_dot and tinyBLAS agree);
 //   - other formats: quant.VecDot, ggml's generic order.
+func (d *Device) kernelFor(t quant.Type, n, k, m int, wb []byte) (kernel, error) {
+	rb, err := t.RowBytes(k)
+	if err != nil {
+		return kernel{}, err
+	}
+	nb := k / 32
+	switch {
+	case t == quant.Q8_0:
+		return kernel{align: 1, rows: func(out []float32, r0, _ int, x []byte) {
+			dotRowsQ8_0(out, wb[r0*rb:], rb, x, nb)
+		}}, nil
+	case t == quant.Q4_0 && m%q4GroupRows == 0:
+		packed := d.repacked(wb, m, nb)
+		acts := d.scratch.q4acts(n, nb)
+		return kernel{
+			align: q4GroupRows,
+			prep: func(xq []byte, xb, n int) {
+				for i := range n {
+					acts[i].fill(xq[i*xb:(i+1)*xb], acts[i].bias, acts[i].d)
+				}
+			},
+			rows: func(out []float32, r0, tok int, _ []byte) {
+				dotGroupsQ4_0(out, packed[r0*rb:], nb, &acts[tok])
+			},
+		}, nil
+	}
+	dot, err := rowDotFor(t, n, k, m)
+	if err != nil {
+		return kernel{}, err
+	}
+	return kernel{align: 1, rows: func(out []float32, r0, _ int, x []byte) {
+		for j := range out {
+			r := r0 + j
+			out[j] = dot(k, wb[r*rb:(r+1)*rb], x)
+		}
+	}}, nil
+}
+
+// rowDot is the dot product of k elements of one weight row with one row of
+// activations converted to the weight type's activation type.
+type rowDot func(k int, w, x []byte) float32
+
+// rowDotFor is the one-row form of kernelFor's choice, in Go.
 func rowDotFor(t quant.Type, n, k, m int) (rowDot, error) {
 	tiled := n >= 2 && k%tileStep == 0
 	switch t {
@@ -110,4 +179,19 @@ func rowDotFor(t quant.Type, n, k, m int) (rowDot, error) {
 		v, _ := quant.VecDot(t, k, w, x) // sizes were checked by the caller
 		return v
 	}, nil
+}
+
+// repacked returns the repacked form of Q4_0 weights (m rows of nb blocks),
+// made on first use and kept for the device's lifetime.
+func (d *Device) repacked(wb []byte, m, nb int) []byte {
+	key := keyOf(wb)
+	if p, ok := d.repack[key]; ok {
+		return p
+	}
+	p := repackQ4_0(wb, m, nb)
+	if d.repack == nil {
+		d.repack = map[bytesKey][]byte{}
+	}
+	d.repack[key] = p
+	return p
 }

@@ -102,9 +102,7 @@ func (d *Device) SwiGLU(dst, gate, up *backend.Tensor) error {
 	d.parallel(gate.Rows, 1, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			o, g, u := out[r*nc:(r+1)*nc], gs[r*nc:(r+1)*nc], us[r*nc:(r+1)*nc]
-			for i := range vec {
-				o[i] = siluVec(g[i]) * u[i]
-			}
+			swigluVec(o, g, u)
 			for i := vec; i < nc; i++ {
 				o[i] = siluScalar(g[i]) * u[i]
 			}

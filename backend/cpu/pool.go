@@ -39,7 +39,7 @@ func (p *pool) worker(i int) {
 	for {
 		for spins := 0; p.gen.Load() == last; spins++ {
 			if spins < spinBeforePark {
-				if spins&63 == 63 {
+				if spins&(1<<12-1) == 1<<12-1 {
 					runtime.Gosched()
 				}
 				continue
@@ -81,7 +81,7 @@ func (p *pool) run(fn func(share, n int)) {
 	}
 	fn(0, p.n)
 	for spins := 0; p.left.Load() != 0; spins++ {
-		if spins&63 == 63 {
+		if spins&(1<<12-1) == 1<<12-1 {
 			runtime.Gosched()
 		}
 	}

@@ -1,0 +1,59 @@
+//go:build amd64 && gc && !purego
+
+package cpu
+
+import "golang.org/x/sys/cpu"
+
+// useAVX512 is AVX-512 F with DQ (ggml's condition for its 512-bit expf).
+var useAVX512 = useAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ
+
+//go:noescape
+func vecDotF32AVX512(x, y *float32, n int) float32
+
+//go:noescape
+func axpyFMA(acc, v *float32, w float32, n int)
+
+//go:noescape
+func softmaxExpAVX512(s *float32, n int, mx float32) float64
+
+//go:noescape
+func swigluAVX512(out, gate, u *float32, n int)
+
+// vecDotF32 is ggml_vec_dot_f32 (see vecDotF32Generic).
+func vecDotF32(x, y []float32) float32 {
+	if useAVX512 && len(x) > 0 {
+		_ = y[len(x)-1]
+		return vecDotF32AVX512(&x[0], &y[0], len(x))
+	}
+	return vecDotF32Generic(x, y)
+}
+
+// axpy sets acc[i] = fma(v[i], w, acc[i]).
+func axpy(acc, v []float32, w float32) {
+	if useAVX2 && len(acc) > 0 {
+		_ = v[len(acc)-1]
+		axpyFMA(&acc[0], &v[0], w, len(acc))
+		return
+	}
+	axpyGeneric(acc, v, w)
+}
+
+// softmaxExp replaces s[i] by exp(s[i]-mx) and returns their sum, both as
+// ggml's AVX-512 soft_max computes them (see softmaxExpGeneric).
+func softmaxExp(s []float32, mx float32) float64 {
+	if useAVX512 && len(s) > 0 {
+		return softmaxExpAVX512(&s[0], len(s), mx)
+	}
+	return softmaxExpGeneric(s, mx)
+}
+
+// swigluVec sets out[i] = siluVec(g[i])*u[i] for the first len(out)&^15.
+func swigluVec(out, g, u []float32) {
+	n := len(out) &^ (vecLanes - 1)
+	if useAVX512 && n > 0 {
+		_, _ = g[n-1], u[n-1]
+		swigluAVX512(&out[0], &g[0], &u[0], n)
+		return
+	}
+	swigluVecGeneric(out[:n], g, u)
+}

@@ -1,0 +1,211 @@
+//go:build amd64 && gc && !purego
+
+#include "textflag.h"
+
+// func vecDotF32AVX512(x, y *float32, n int) float32
+// ggml_vec_dot_f32 on AVX-512: four 16-lane accumulators over steps of 64,
+// folded (0+2, 1+3, then 0+1) and reduced as _mm512_reduce_add_ps; the
+// leftovers added one by one, products rounded.
+TEXT ·vecDotF32AVX512(SB), NOSPLIT, $0-28
+	MOVQ x+0(FP), SI
+	MOVQ y+8(FP), DI
+	MOVQ n+16(FP), CX
+	VXORPS X0, X0, X0
+	MOVQ   CX, DX
+	ANDQ   $-64, DX
+	JZ     tail
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	XORQ   AX, AX
+step:
+	VMOVUPS     (SI)(AX*4), Z5
+	VMOVUPS     64(SI)(AX*4), Z6
+	VMOVUPS     128(SI)(AX*4), Z7
+	VMOVUPS     192(SI)(AX*4), Z8
+	VFMADD231PS (DI)(AX*4), Z5, Z1
+	VFMADD231PS 64(DI)(AX*4), Z6, Z2
+	VFMADD231PS 128(DI)(AX*4), Z7, Z3
+	VFMADD231PS 192(DI)(AX*4), Z8, Z4
+	ADDQ        $64, AX
+	CMPQ        AX, DX
+	JB          step
+	VADDPS      Z3, Z1, Z1
+	VADDPS      Z4, Z2, Z2
+	VADDPS      Z2, Z1, Z1
+	// reduce16: halves of 8, 4, then (0+2)+(1+3)
+	VEXTRACTF32X8 $1, Z1, Y2
+	VADDPS        Y2, Y1, Y1
+	VEXTRACTF128  $1, Y1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0x4e, X1, X2
+	VADDPS        X2, X1, X1
+	VMOVSHDUP     X1, X2
+	VADDSS        X2, X1, X0
+tail:
+	CMPQ DX, CX
+	JAE  done
+	VMOVSS (SI)(DX*4), X1
+	VMULSS (DI)(DX*4), X1, X1
+	VADDSS X1, X0, X0
+	INCQ   DX
+	JMP    tail
+done:
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
+	RET
+
+// func axpyFMA(acc, v *float32, w float32, n int)
+// acc[i] = fma(v[i], w, acc[i]) for i < n.
+TEXT ·axpyFMA(SB), NOSPLIT, $0-32
+	MOVQ         acc+0(FP), DI
+	MOVQ         v+8(FP), SI
+	VBROADCASTSS w+16(FP), Y0
+	MOVQ         n+24(FP), CX
+	XORQ         AX, AX
+	MOVQ         CX, DX
+	ANDQ         $-8, DX
+	JZ           atail
+avec:
+	VMOVUPS     (DI)(AX*4), Y1
+	VFMADD231PS (SI)(AX*4), Y0, Y1
+	VMOVUPS     Y1, (DI)(AX*4)
+	ADDQ        $8, AX
+	CMPQ        AX, DX
+	JB          avec
+atail:
+	CMPQ AX, CX
+	JAE  adone
+	VMOVSS      (DI)(AX*4), X1
+	VFMADD231SS (SI)(AX*4), X0, X1
+	VMOVSS      X1, (DI)(AX*4)
+	INCQ        AX
+	JMP         atail
+adone:
+	VZEROUPPER
+	RET
+
+// EXPCONST loads ggml_v_expf's constants into Z18-Z31 (Z19 = 0).
+#define EXPCONST \
+	MOVL $0x7fffffff, AX; VPBROADCASTD AX, Z18 \
+	VPXORD Z19, Z19, Z19 \
+	MOVL $0x4b400000, AX; VPBROADCASTD AX, Z20 \
+	MOVL $0x3fb8aa3b, AX; VPBROADCASTD AX, Z21 \
+	MOVL $0x3f317200, AX; VPBROADCASTD AX, Z22 \
+	MOVL $0x35bfbe8e, AX; VPBROADCASTD AX, Z23 \
+	MOVL $0x3c072010, AX; VPBROADCASTD AX, Z24 \
+	MOVL $0x3d2b9f17, AX; VPBROADCASTD AX, Z25 \
+	MOVL $0x3e2aaf33, AX; VPBROADCASTD AX, Z26 \
+	MOVL $0x3efffedb, AX; VPBROADCASTD AX, Z27 \
+	MOVL $0x3f7ffff6, AX; VPBROADCASTD AX, Z28 \
+	MOVL $0x3f800000, AX; VPBROADCASTD AX, Z29 \
+	MOVL $0x43400000, AX; VPBROADCASTD AX, Z30 \
+	MOVL $0x7f800000, AX; VPBROADCASTD AX, Z31
+
+// EXPV sets Z1 to ggml_v_expf(Z1) (AVX-512 form: the polynomial j scaled
+// by 2^n with vscalefps; |n| > 192 gives 0 or +Inf). Clobbers Z2-Z6, K1, K2.
+#define EXPV \
+	VMOVAPS      Z20, Z2      \
+	VFMADD231PS  Z21, Z1, Z2  \
+	VSUBPS       Z20, Z2, Z3  \
+	VFNMADD231PS Z22, Z3, Z1  \
+	VFNMADD231PS Z23, Z3, Z1  \
+	VMULPS       Z1, Z1, Z4   \
+	VMOVAPS      Z25, Z5      \
+	VFMADD231PS  Z24, Z1, Z5  \
+	VMOVAPS      Z27, Z6      \
+	VFMADD231PS  Z26, Z1, Z6  \
+	VFMADD231PS  Z4, Z5, Z6   \
+	VMOVAPS      Z29, Z5      \
+	VFMADD231PS  Z28, Z1, Z5  \
+	VFMADD231PS  Z4, Z6, Z5   \
+	VSCALEFPS    Z3, Z5, Z1   \
+	VPANDD       Z18, Z3, Z2  \
+	VCMPPS       $0x1e, Z30, Z2, K1 \
+	VCMPPS       $0x12, Z19, Z3, K2 \
+	VMOVAPS      Z31, Z2      \
+	VXORPS       Z2, Z2, K2, Z2 \
+	VMOVAPS      Z2, K1, Z1
+
+// REDUCE16 sets X1 to Z1's lanes added as _mm512_reduce_add_ps; clobbers Z2.
+#define REDUCE16 \
+	VEXTRACTF32X8 $1, Z1, Y2 \
+	VADDPS        Y2, Y1, Y1 \
+	VEXTRACTF128  $1, Y1, X2 \
+	VADDPS        X2, X1, X1 \
+	VPERMILPS     $0x4e, X1, X2 \
+	VADDPS        X2, X1, X1 \
+	VMOVSHDUP     X1, X2     \
+	VADDSS        X2, X1, X1
+
+// func softmaxExpAVX512(s *float32, n int, mx float32) float64
+// s[i] = ggml_v_expf(s[i]-mx) in vectors of 16 (the last one padded with
+// zeros, as the masked positions of ggml's padded cache are); returns the
+// float64 sum of the vectors' reductions.
+TEXT ·softmaxExpAVX512(SB), NOSPLIT, $0-32
+	MOVQ         s+0(FP), SI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS mx+16(FP), Z17
+	EXPCONST
+	VXORPD       X16, X16, X16
+sblock:
+	CMPQ CX, $16
+	JB   stail
+	VMOVUPS  (SI), Z1
+	VSUBPS   Z17, Z1, Z1
+	EXPV
+	VMOVUPS  Z1, (SI)
+	REDUCE16
+	VCVTSS2SD X1, X1, X1
+	VADDSD    X1, X16, X16
+	ADDQ     $64, SI
+	SUBQ     $16, CX
+	JMP      sblock
+stail:
+	TESTQ CX, CX
+	JZ    sdone
+	MOVL  $1, AX
+	SHLL  CX, AX
+	DECL  AX
+	KMOVW AX, K3
+	VMOVUPS.Z (SI), K3, Z1
+	VSUBPS    Z17, Z1, Z1
+	EXPV
+	VMOVUPS.Z Z1, K3, Z1
+	VMOVUPS   Z1, K3, (SI)
+	REDUCE16
+	VCVTSS2SD X1, X1, X1
+	VADDSD    X1, X16, X16
+sdone:
+	VMOVAPD X16, X0
+	VZEROUPPER
+	MOVSD X0, ret+24(FP)
+	RET
+
+// func swigluAVX512(out, gate, u *float32, n int)
+// out[i] = g[i]/(1+ggml_v_expf(0-g[i])) * u[i] for n a multiple of 16.
+TEXT ·swigluAVX512(SB), NOSPLIT, $0-32
+	MOVQ out+0(FP), DI
+	MOVQ gate+8(FP), SI
+	MOVQ u+16(FP), DX
+	MOVQ n+24(FP), CX
+	EXPCONST
+	SHRQ $4, CX
+	JZ   gdone
+gloop:
+	VMOVUPS (SI), Z0
+	VSUBPS  Z0, Z19, Z1
+	EXPV
+	VADDPS  Z29, Z1, Z1
+	VDIVPS  Z1, Z0, Z1
+	VMULPS  (DX), Z1, Z1
+	VMOVUPS Z1, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DX
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     gloop
+gdone:
+	VZEROUPPER
+	RET

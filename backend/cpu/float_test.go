@@ -1,0 +1,91 @@
+package cpu
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestFloatKernels checks every level of the float kernels against the
+// generic code, bit for bit, on random rows of odd lengths.
+func TestFloatKernels(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, l := range levels() {
+		t.Run(l.name, func(t *testing.T) {
+			defer l.set()()
+			for _, n := range []int{1, 5, 15, 16, 17, 63, 64, 65, 127, 128, 200, 1000} {
+				a, b := randRow(r, n), randRow(r, n)
+				if got, want := vecDotF32(a, b), vecDotF32Generic(a, b); got != want {
+					t.Errorf("vecDotF32 n=%d: %g, want %g", n, got, want)
+				}
+				acc, acc2 := randRow(r, n), make([]float32, n)
+				copy(acc2, acc)
+				w := float32(r.NormFloat64())
+				axpy(acc, a, w)
+				axpyGeneric(acc2, a, w)
+				for i := range acc {
+					if acc[i] != acc2[i] {
+						t.Fatalf("axpy n=%d: [%d] %g, want %g", n, i, acc[i], acc2[i])
+					}
+				}
+				// scores spanning exp's whole range, with extremes
+				s := make([]float32, n)
+				for i := range s {
+					s[i] = float32(r.Float64()*60 - 50)
+				}
+				s[0] = -200
+				s2 := append([]float32(nil), s...)
+				mx := float32(5)
+				if got, want := softmaxExp(s, mx), softmaxExpGeneric(s2, mx); got != want {
+					t.Errorf("softmaxExp n=%d: sum %g, want %g", n, got, want)
+				}
+				for i := range s {
+					if math.Float32bits(s[i]) != math.Float32bits(s2[i]) {
+						t.Fatalf("softmaxExp n=%d: [%d] %g, want %g", n, i, s[i], s2[i])
+					}
+				}
+				g, u := randRow(r, n), randRow(r, n)
+				for i := range g {
+					g[i] *= 8
+				}
+				g[0] = 120
+				o1, o2 := make([]float32, n), make([]float32, n)
+				swigluVec(o1, g, u)
+				swigluVecGeneric(o2[:n&^15], g, u)
+				for i := range o1 {
+					if o1[i] != o2[i] {
+						t.Fatalf("swigluVec n=%d: [%d] %g, want %g", n, i, o1[i], o2[i])
+					}
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkVecDotF32(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	x, y := randRow(r, 4096), randRow(r, 4096)
+	for _, l := range levels() {
+		b.Run(l.name, func(b *testing.B) {
+			defer l.set()()
+			b.SetBytes(8 * 4096)
+			for b.Loop() {
+				vecDotF32(x, y)
+			}
+		})
+	}
+}
+
+func BenchmarkSwiGLU(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	g, u, o := randRow(r, 8192), randRow(r, 8192), make([]float32, 8192)
+	for _, l := range levels() {
+		b.Run(l.name, func(b *testing.B) {
+			defer l.set()()
+			b.SetBytes(3 * 4 * 8192)
+			for b.Loop() {
+				swigluVec(o, g, u)
+			}
+		})
+	}
+}
