@@ -2,7 +2,6 @@
 
 package cpu
 
-
 // levels are the instruction-set levels this machine can run, best first;
 // each entry's set function selects it and returns a restore function.
 func levels() []struct {
