@@ -3,10 +3,20 @@
 // purego (no cgo, no CUDA toolkit on users' machines). The kernels are
 // written in CUDA C (kernels/*.cu), compiled to PTX by kernels/build.sh on a
 // machine with the toolkit, committed, and embedded; the driver compiles the
-// PTX for the GPU it finds when a Device is opened.
+// PTX for the GPU it finds when a Device is opened (compute capability 8.0
+// or newer).
 //
 // Where there is no driver, New returns an error wrapping ErrNoDevice and
 // the rest of Tern runs without the GPU.
+//
+// Weights: F32, F16, BF16, Q8_0, Q4_0, Q4_K and Q6_K (Alloc refuses other
+// types with backend.ErrUnsupported). Q8_0, Q4_0 and Q6_K rows are stored
+// in a device layout that allows 16-byte loads (layout.go); Upload and
+// Download convert. MatMul converts activations as ggml's CPU backend does
+// (F16/BF16 rounding, Q8_0 or Q8_K quantization) so results agree with
+// backend/cpu to rounding, and reuses a conversion while its input is
+// unchanged. One token takes the matrix-vector kernels; several tokens the
+// same kernels eight tokens per pass (no tensor-core path yet).
 //
 // Threads: a CUDA context is current per OS thread. Every method that calls
 // the driver locks its goroutine to its OS thread for the call and makes the
@@ -16,7 +26,7 @@
 // per op. All work goes to one stream, so ops run in the order they are
 // queued; Download and Sync wait for them.
 //
-// It imports backend and quant; tests also import backend/cpu.
+// It imports backend and quant; tests also import backend/cpu and model.
 package cuda
 
 import (
