@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/tern-llm/tern/backend"
@@ -355,6 +356,44 @@ func TestConvertedActivations(t *testing.T) {
 				}
 				product(w1, op.what)
 			}
+		}
+	}
+}
+
+// TestShapeErrors needs no GPU: ops given tensors of mismatched shapes
+// return errors (naming the op) before any driver call.
+func TestShapeErrors(t *testing.T) {
+	d := &Device{name: "cuda0"}
+	f := func(rows, cols int) *backend.Tensor {
+		x, err := backend.NewTensor(&buffer{dev: d}, 0, quant.F32, rows, cols)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	b := &backend.Batch{Pos: []int32{0, 1}, Seq: []int32{0, 0}, Slots: []int32{0, 1}, Tables: [][]int32{{0}}, BlockSize: 4}
+	for _, tc := range []struct {
+		name string
+		err  error
+	}{
+		{"matmul", d.MatMul(f(2, 8), f(2, 16), f(8, 32))},
+		{"embed", d.Embed(f(3, 8), f(10, 8), []int32{1, 2})},
+		{"rmsnorm", d.RMSNorm(f(2, 8), f(2, 8), f(1, 7), 1e-5)},
+		{"add", d.Add(f(2, 8), f(2, 8), f(3, 8))},
+		{"swiglu", d.SwiGLU(f(2, 8), f(2, 8), f(2, 9))},
+		{"rope heads", d.RoPE(f(2, 10), 3, &backend.RoPE{Dims: 2, Base: 1e4}, b)},
+		{"rope dims", d.RoPE(f(2, 8), 2, &backend.RoPE{Dims: 6, Base: 1e4}, b)},
+		{"rope positions", d.RoPE(f(3, 8), 2, &backend.RoPE{Dims: 4, Base: 1e4}, b)},
+		{"store kv", d.StoreKV(f(8, 8), f(8, 8), f(2, 8), f(2, 4), b)},
+		{"store kv slot", d.StoreKV(f(8, 8), f(8, 8), f(2, 8), f(2, 8), &backend.Batch{Pos: b.Pos, Slots: []int32{0, 8}})},
+		{"attention heads", d.Attention(f(2, 8), f(2, 8), f(8, 8), f(8, 8), &backend.Attn{Heads: 3, KVHeads: 2, HeadDim: 4}, b)},
+		{"attention table", d.Attention(f(2, 8), f(2, 8), f(8, 4), f(8, 4), &backend.Attn{Heads: 2, KVHeads: 1, HeadDim: 4},
+			&backend.Batch{Pos: []int32{0, 5}, Seq: []int32{0, 0}, Tables: [][]int32{{0}}, BlockSize: 4})},
+	} {
+		// the fake tensors have no memory: an op that got past its shape
+		// checks would fail on the buffer instead
+		if tc.err == nil || strings.Contains(tc.err.Error(), "buffer") {
+			t.Errorf("%s: mismatched shapes not caught by the shape checks: %v", tc.name, tc.err)
 		}
 	}
 }
