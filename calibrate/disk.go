@@ -26,10 +26,12 @@ func (d *Disk) Rate(fileBytes, spareHost uint64) float64 {
 	return d.Read
 }
 
-// MeasureDisk measures how fast the file at path reads: first cold, after
+// MeasureDisk measures how fast the file at path streams in: mapped and
+// touched a page at a time as package stream does, first cold, after
 // asking the kernel to drop the file's cached pages (Linux; elsewhere the
-// first read may be warm), then again from the page cache. It reads at most
-// diskProbeBytes and stops each pass after step.
+// first pass may be warm), then again from the page cache after the
+// process's pages were dropped. It reads at most diskProbeBytes and stops
+// each pass after step.
 func MeasureDisk(path string, step time.Duration) (*Disk, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -44,12 +46,7 @@ func MeasureDisk(path string, step time.Duration) (*Disk, error) {
 	if n <= 0 {
 		return nil, fmt.Errorf("calibrate: %s is empty", path)
 	}
-	dropCache(f, n)
-	cold, err := readSpeed(f, n, step)
-	if err != nil {
-		return nil, fmt.Errorf("calibrate: %s: %w", path, err)
-	}
-	warm, err := readSpeed(f, n, step)
+	cold, warm, err := mapSpeeds(f, n, step)
 	if err != nil {
 		return nil, fmt.Errorf("calibrate: %s: %w", path, err)
 	}

@@ -64,9 +64,17 @@ func (pl *planner) predict(l layout, emb slot) (decode, prefill float64) {
 		stepDec := read + attnDec + ops
 		stepPre := max(mm, read) + attnPre + ops
 		if s.streamed {
-			src := pl.streamRate(d)
-			stepDec = max(stepDec, bytes/src)
-			stepPre = max(stepPre, bytes/src)
+			// An accelerator computes while the host copies the next part
+			// in: the larger of the two. The CPU faults the next part in on
+			// the cores that compute (its kernels use them all): the sum.
+			read := bytes / pl.streamRate(d)
+			if d.host() {
+				stepDec += read
+				stepPre += read
+			} else {
+				stepDec = max(stepDec, read)
+				stepPre = max(stepPre, read)
+			}
 		}
 		dec += stepDec
 		pre += stepPre
