@@ -45,7 +45,9 @@ func q8x86(withSum bool, dst []byte, src []float32) {
 		qs := out[bb-32:]
 		var sum int32
 		for j, v := range x {
-			q := int32(math.RoundToEven(float64(v * id)))
+			// round to nearest even as vroundps does: adding 1.5·2²³ leaves
+			// the integer in the low mantissa bits (|v·id| ≤ 127)
+			q := int32(math.Float32bits(float32(v*id)+0x1.8p23)) - 0x4b400000
 			qs[j] = byte(int8(q))
 			sum += q
 		}

@@ -35,7 +35,12 @@ func (d *Device) storeRows(cache, src *backend.Tensor, slots []int32) error {
 		if s < 0 || int(s) >= cache.Rows {
 			return fmt.Errorf("slot %d outside the %d-row cache", s, cache.Rows)
 		}
-		if err := quant.Quantize(cache.Type, cb[int(s)*rb:(int(s)+1)*rb], xs[i*src.Cols:(i+1)*src.Cols]); err != nil {
+		dst, row := cb[int(s)*rb:(int(s)+1)*rb], xs[i*src.Cols:(i+1)*src.Cols]
+		if cache.Type == quant.F32 {
+			copy(unsafeF32(dst), row)
+			continue
+		}
+		if err := quant.Quantize(cache.Type, dst, row); err != nil {
 			return err
 		}
 	}
@@ -87,24 +92,27 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 	// (masked ones weigh 0): with tinyBLAS for two or more tokens, with
 	// ggml_vec_dot_f32 (whose vector steps then cover every position) for one.
 	tiled := n >= 2
+	// softmax·V accumulators, one row per lane: 16 (tinyBLAS) or 64
+	// (vec_dot's four accumulators of 16) rows of hd
+	rows := vecStep
+	if tiled {
+		rows = tileStep
+	}
+	maxPos := 0
+	for _, p := range b.Pos {
+		maxPos = max(maxPos, int(p))
+	}
+	bufs := d.scratch.attention(d.threads, maxPos+1, kc.Cols, rows*hd)
 	var firstErr error
-	d.parallel(n*nh, 1, func(lo, hi int) {
-		var scores []float32
-		kr := make([]float32, kc.Cols)
-		vr := make([]float32, kc.Cols)
-		// softmax·V accumulators, one row per lane: 16 (tinyBLAS) or 64
-		// (vec_dot's four accumulators of 16) rows of hd
-		rows := vecStep
-		if tiled {
-			rows = tileStep
-		}
-		acc := make([]float32, rows*hd)
+	d.parallelShares(n*nh, 1, 1, func(share, lo, hi int) {
+		buf := &bufs[share]
+		kr, vr, acc := buf.k, buf.v, buf.acc
 		for w := lo; w < hi; w++ {
 			i, h := w/nh, w%nh
 			s, p := int(b.Seq[i]), int(b.Pos[i])
 			kvh := h / group
 			qh := qs[i*q.Cols+h*hd : i*q.Cols+(h+1)*hd]
-			scores = scores[:0]
+			scores := buf.scores[:0]
 			mx := float32(math.Inf(-1))
 			for t := 0; t <= p; t++ {
 				row := b.Row(s, t)
@@ -118,7 +126,8 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 				mx = max(mx, sc)
 			}
 			softmax(scores, mx)
-			clear(acc)
+			used := min(p+1, rows) // rows past used stay zero from the last clear
+			clear(acc[:used*hd])
 			for t := 0; t <= p; t++ {
 				row := b.Row(s, t)
 				vh, err := cacheHead(vr, vb[row*rb:(row+1)*rb], vc.Type, kvh, hd)
@@ -137,6 +146,7 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 				addRows(acc[0:16*hd], acc[16*hd:32*hd])
 			}
 			reduceRows16(o, acc[:16*hd], hd)
+			clear(acc[:min(rows, 16+used)*hd]) // the folds wrote rows below 16
 		}
 	})
 	if firstErr != nil {

@@ -21,9 +21,10 @@ type pool struct {
 }
 
 // spinBeforePark is how many checks a worker makes for the next op before
-// parking: a few tens of microseconds, longer than the gap between the ops
-// of one token, shorter than anything a user would notice as burnt CPU.
-const spinBeforePark = 1 << 14
+// parking: tens of microseconds, about the gap between the ops
+// of one token (waking a parked worker costs tens of microseconds), short
+// enough that an idle model burns no noticeable CPU.
+const spinBeforePark = 1 << 16
 
 func newPool(threads int) *pool {
 	p := &pool{n: threads, park: make([]atomic.Bool, threads), wake: make([]chan struct{}, threads)}
@@ -102,12 +103,18 @@ func (d *Device) parallel(n, minChunk int, fn func(lo, hi int)) {
 }
 
 func (d *Device) parallelAligned(n, minChunk, align int, fn func(lo, hi int)) {
+	d.parallelShares(n, minChunk, align, func(_, lo, hi int) { fn(lo, hi) })
+}
+
+// parallelShares is parallelAligned with the share number (< d.threads)
+// passed along, for per-share scratch.
+func (d *Device) parallelShares(n, minChunk, align int, fn func(share, lo, hi int)) {
 	if n <= 0 {
 		return
 	}
 	chunks := min(d.threads, max(1, n/max(minChunk, 1)))
 	if chunks <= 1 {
-		fn(0, n)
+		fn(0, 0, n)
 		return
 	}
 	d.pool.run(func(share, _ int) {
@@ -116,7 +123,7 @@ func (d *Device) parallelAligned(n, minChunk, align int, fn func(lo, hi int)) {
 		}
 		lo, hi := bound(n, share, chunks, align), bound(n, share+1, chunks, align)
 		if lo < hi {
-			fn(lo, hi)
+			fn(share, lo, hi)
 		}
 	})
 }

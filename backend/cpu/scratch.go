@@ -4,6 +4,7 @@ package cpu
 // for one call, so a steady stream of same-sized steps allocates nothing.
 // Only the goroutine calling the op (never a worker) grows it.
 type scratch struct {
+	attn []attnBuf
 	buf  []byte
 	acts []q4Act
 	bias []int32
@@ -33,4 +34,32 @@ func (s *scratch) q4acts(n, nb int) []q4Act {
 		acts[i].d = s.d[i*nb : (i+1)*nb]
 	}
 	return acts
+}
+
+// attnBuf is one share's attention scratch.
+type attnBuf struct {
+	scores []float32 // (positions)
+	k, v   []float32 // (kvHeads·headDim) a dequantized cache row
+	acc    []float32 // softmax·V lane accumulators, kept zeroed between uses
+}
+
+// attention returns per-share attention buffers.
+func (s *scratch) attention(shares, positions, cols, acc int) []attnBuf {
+	if len(s.attn) < shares {
+		s.attn = make([]attnBuf, shares)
+	}
+	for i := range s.attn[:shares] {
+		b := &s.attn[i]
+		if cap(b.scores) < positions {
+			b.scores = make([]float32, positions)
+		}
+		if len(b.k) < cols {
+			b.k, b.v = make([]float32, cols), make([]float32, cols)
+		}
+		if cap(b.acc) < acc {
+			b.acc = make([]float32, acc)
+		}
+		b.acc = b.acc[:acc]
+	}
+	return s.attn[:shares]
 }
