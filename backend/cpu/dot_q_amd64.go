@@ -63,3 +63,61 @@ func dotGroupsQ4_0(out []float32, w []byte, nb int, a *q4Act) {
 		dotGroupsQ4_0Generic(out, w, nb, a)
 	}
 }
+
+//go:noescape
+func dotGroupsQ4_0x4VNNI(out *float32, ostride int, w *byte, groups int, x *byte, xstride int, bias *int32, d *float32, bstride int, nb int)
+
+//go:noescape
+func dotRowsQ8_0x4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, d *float32, dstride int, nb int)
+
+// multiToken is the number of tokens the prefill kernels take at once.
+const multiToken = 4
+
+// dotGroupsQ4_0x4 is dotGroupsQ4_0 for four tokens: out[t] for acts[t].
+// The activation rows must be spaced evenly (as scratch lays them out).
+func dotGroupsQ4_0x4(out [multiToken][]float32, w []byte, nb int, acts []q4Act) bool {
+	if !useVNNI || len(acts) < multiToken || nb == 0 || len(out[0]) < q4GroupRows {
+		return false
+	}
+	groups := len(out[0]) / q4GroupRows
+	_ = w[groups*nb*q4GroupBlock-1]
+	a0 := &acts[0]
+	for t := range multiToken {
+		_ = out[t][groups*q4GroupRows-1]
+		_, _, _ = acts[t].q[nb*q8Block-1], acts[t].bias[nb-1], acts[t].d[nb-1]
+	}
+	xs := ptrDiff(&acts[1].q[0], &a0.q[0])
+	bs := ptrDiff(&acts[1].bias[0], &a0.bias[0])
+	os := ptrDiff(&out[1][0], &out[0][0])
+	for t := 2; t < multiToken; t++ {
+		if ptrDiff(&acts[t].q[0], &a0.q[0]) != t*xs || ptrDiff(&acts[t].bias[0], &a0.bias[0]) != t*bs ||
+			ptrDiff(&acts[t].d[0], &a0.d[0]) != t*bs || ptrDiff(&out[t][0], &out[0][0]) != t*os {
+			return false
+		}
+	}
+	if ptrDiff(&acts[1].d[0], &a0.d[0]) != bs {
+		return false
+	}
+	dotGroupsQ4_0x4VNNI(&out[0][0], os, &w[0], groups, &a0.q[0], xs, &a0.bias[0], &a0.d[0], bs, nb)
+	return true
+}
+
+// dotRowsQ8_0x4 is dotRowsQ8_0 for four tokens, whose activations (xb
+// bytes apart) have their block scales as float32 in d (nb apart).
+func dotRowsQ8_0x4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, d []float32, nb int) bool {
+	rows := len(out[0])
+	if !useVNNI || rows == 0 || nb == 0 {
+		return false
+	}
+	_ = w[(rows-1)*stride+nb*q8Block-1]
+	_ = x[(multiToken-1)*xb+nb*q8Block-1]
+	_ = d[(multiToken-1)*nb+nb-1]
+	os := ptrDiff(&out[1][0], &out[0][0])
+	for t := range multiToken {
+		if len(out[t]) < rows || ptrDiff(&out[t][0], &out[0][0]) != t*os {
+			return false
+		}
+	}
+	dotRowsQ8_0x4VNNI(&out[0][0], os, &w[0], stride, rows, &x[0], xb, &d[0], 4*nb, nb)
+	return true
+}

@@ -245,3 +245,201 @@ q4ablock:
 q4adone:
 	VZEROUPPER
 	RET
+
+// Four tokens at once (prefill): the weights of a block are loaded and
+// unpacked once and used for four activation rows; each token keeps its own
+// accumulator, so every output is computed as the one-token kernel does.
+
+// func dotGroupsQ4_0x4VNNI(out *float32, ostride int, w *byte, groups int, x *byte, xstride int, bias *int32, d *float32, bstride int, nb int)
+// Token t's activations are at x+t·xstride, bias+t·bstride, d+t·bstride;
+// its outputs at out+t·ostride (strides in bytes).
+TEXT ·dotGroupsQ4_0x4VNNI(SB), NOSPLIT, $0-80
+	MOVQ out+0(FP), DI
+	MOVQ w+16(FP), SI
+	MOVQ groups+24(FP), CX
+	MOVQ xstride+40(FP), R10
+	MOVQ bstride+64(FP), R13
+	TESTQ CX, CX
+	JZ   g4done
+	CMPQ nb+72(FP), $0
+	JE   g4done
+	MOVL         $0x0f0f0f0f, AX
+	VMOVD        AX, X15
+	VPBROADCASTD X15, Y15
+g4group:
+	VXORPS Y16, Y16, Y16
+	VXORPS Y17, Y17, Y17
+	VXORPS Y18, Y18, Y18
+	VXORPS Y19, Y19, Y19
+	MOVQ   x+32(FP), R9
+	MOVQ   bias+48(FP), R11
+	MOVQ   d+56(FP), R12
+	MOVQ   nb+72(FP), BX
+g4block:
+	Q4NIB(16, Y1, Y2)
+	Q4NIB(48, Y3, Y4)
+	Q4NIB(80, Y5, Y6)
+	Q4NIB(112, Y7, Y8)
+	VCVTPH2PS (SI), Y13
+	LEAQ      (R9)(R10*2), DX
+	LEAQ      (R11)(R13*2), AX
+	LEAQ      (R12)(R13*2), R8
+	VPBROADCASTD  (R11), Y20
+	VPXORD        Y21, Y21, Y21
+	VPBROADCASTD  (R11)(R13*1), Y22
+	VPXORD        Y23, Y23, Y23
+	VPBROADCASTD  (AX), Y24
+	VPXORD        Y25, Y25, Y25
+	VPBROADCASTD  (AX)(R13*1), Y26
+	VPXORD        Y27, Y27, Y27
+	VPDPBUSD.BCST 2(R9), Y1, Y20
+	VPDPBUSD.BCST 2(R9)(R10*1), Y1, Y22
+	VPDPBUSD.BCST 2(DX), Y1, Y24
+	VPDPBUSD.BCST 2(DX)(R10*1), Y1, Y26
+	VPDPBUSD.BCST 18(R9), Y2, Y21
+	VPDPBUSD.BCST 18(R9)(R10*1), Y2, Y23
+	VPDPBUSD.BCST 18(DX), Y2, Y25
+	VPDPBUSD.BCST 18(DX)(R10*1), Y2, Y27
+	VPDPBUSD.BCST 6(R9), Y3, Y20
+	VPDPBUSD.BCST 6(R9)(R10*1), Y3, Y22
+	VPDPBUSD.BCST 6(DX), Y3, Y24
+	VPDPBUSD.BCST 6(DX)(R10*1), Y3, Y26
+	VPDPBUSD.BCST 22(R9), Y4, Y21
+	VPDPBUSD.BCST 22(R9)(R10*1), Y4, Y23
+	VPDPBUSD.BCST 22(DX), Y4, Y25
+	VPDPBUSD.BCST 22(DX)(R10*1), Y4, Y27
+	VPDPBUSD.BCST 10(R9), Y5, Y20
+	VPDPBUSD.BCST 10(R9)(R10*1), Y5, Y22
+	VPDPBUSD.BCST 10(DX), Y5, Y24
+	VPDPBUSD.BCST 10(DX)(R10*1), Y5, Y26
+	VPDPBUSD.BCST 26(R9), Y6, Y21
+	VPDPBUSD.BCST 26(R9)(R10*1), Y6, Y23
+	VPDPBUSD.BCST 26(DX), Y6, Y25
+	VPDPBUSD.BCST 26(DX)(R10*1), Y6, Y27
+	VPDPBUSD.BCST 14(R9), Y7, Y20
+	VPDPBUSD.BCST 14(R9)(R10*1), Y7, Y22
+	VPDPBUSD.BCST 14(DX), Y7, Y24
+	VPDPBUSD.BCST 14(DX)(R10*1), Y7, Y26
+	VPDPBUSD.BCST 30(R9), Y8, Y21
+	VPDPBUSD.BCST 30(R9)(R10*1), Y8, Y23
+	VPDPBUSD.BCST 30(DX), Y8, Y25
+	VPDPBUSD.BCST 30(DX)(R10*1), Y8, Y27
+	VPADDD        Y21, Y20, Y20
+	VCVTDQ2PS     Y20, Y20
+	VMULPS.BCST   (R12), Y13, Y21
+	VFMADD231PS   Y21, Y20, Y16
+	VPADDD        Y23, Y22, Y22
+	VCVTDQ2PS     Y22, Y22
+	VMULPS.BCST   (R12)(R13*1), Y13, Y23
+	VFMADD231PS   Y23, Y22, Y17
+	VPADDD        Y25, Y24, Y24
+	VCVTDQ2PS     Y24, Y24
+	VMULPS.BCST   (R8), Y13, Y25
+	VFMADD231PS   Y25, Y24, Y18
+	VPADDD        Y27, Y26, Y26
+	VCVTDQ2PS     Y26, Y26
+	VMULPS.BCST   (R8)(R13*1), Y13, Y27
+	VFMADD231PS   Y27, Y26, Y19
+	ADDQ $144, SI
+	ADDQ $34, R9
+	ADDQ $4, R11
+	ADDQ $4, R12
+	DECQ BX
+	JNZ  g4block
+	MOVQ    ostride+8(FP), AX
+	VMOVUPS Y16, (DI)
+	VMOVUPS Y17, (DI)(AX*1)
+	LEAQ    (DI)(AX*2), DX
+	VMOVUPS Y18, (DX)
+	VMOVUPS Y19, (DX)(AX*1)
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     g4group
+g4done:
+	VZEROUPPER
+	RET
+
+// func dotRowsQ8_0x4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, d *float32, dstride int, nb int)
+// Q8_0 rows (stride bytes apart) times four tokens' activations (token t's
+// at x+t·xstride, its scales as float32 at d+t·dstride), 8 lanes per row
+// and token as dotRowsQ8_0; out[t·ostride + 4r] for row r.
+TEXT ·dotRowsQ8_0x4VNNI(SB), NOSPLIT, $0-80
+	MOVQ out+0(FP), DI
+	MOVQ w+16(FP), SI
+	MOVQ rows+32(FP), CX
+	MOVQ xstride+48(FP), R10
+	MOVQ dstride+64(FP), R13
+	TESTQ CX, CX
+	JZ   r4done
+	CMPQ nb+72(FP), $0
+	JE   r4done
+r4row:
+	VXORPS Y16, Y16, Y16
+	VXORPS Y17, Y17, Y17
+	VXORPS Y18, Y18, Y18
+	VXORPS Y19, Y19, Y19
+	MOVQ   SI, R11
+	MOVQ   x+40(FP), R9
+	MOVQ   d+56(FP), R12
+	MOVQ   nb+72(FP), BX
+r4block:
+	VMOVDQU      2(R11), Y1
+	VPSIGNB      Y1, Y1, Y2
+	VPBROADCASTW (R11), X3
+	VCVTPH2PS    X3, Y3
+	LEAQ         (R9)(R10*2), DX
+	LEAQ         (R12)(R13*2), R8
+	VMOVDQU      2(R9), Y4
+	VPSIGNB      Y1, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VPDPBUSD     Y4, Y2, Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS.BCST  (R12), Y3, Y6
+	VFMADD231PS  Y6, Y5, Y16
+	VMOVDQU      2(R9)(R10*1), Y4
+	VPSIGNB      Y1, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VPDPBUSD     Y4, Y2, Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS.BCST  (R12)(R13*1), Y3, Y6
+	VFMADD231PS  Y6, Y5, Y17
+	VMOVDQU      2(DX), Y4
+	VPSIGNB      Y1, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VPDPBUSD     Y4, Y2, Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS.BCST  (R8), Y3, Y6
+	VFMADD231PS  Y6, Y5, Y18
+	VMOVDQU      2(DX)(R10*1), Y4
+	VPSIGNB      Y1, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VPDPBUSD     Y4, Y2, Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS.BCST  (R8)(R13*1), Y3, Y6
+	VFMADD231PS  Y6, Y5, Y19
+	ADDQ $34, R11
+	ADDQ $34, R9
+	ADDQ $4, R12
+	DECQ BX
+	JNZ  r4block
+	MOVQ ostride+8(FP), AX
+	VMOVAPS Y16, Y0
+	HSUM8
+	VMOVSS  X0, (DI)
+	VMOVAPS Y17, Y0
+	HSUM8
+	VMOVSS  X0, (DI)(AX*1)
+	LEAQ    (DI)(AX*2), DX
+	VMOVAPS Y18, Y0
+	HSUM8
+	VMOVSS  X0, (DX)
+	VMOVAPS Y19, Y0
+	HSUM8
+	VMOVSS  X0, (DX)(AX*1)
+	ADDQ    $4, DI
+	ADDQ    stride+24(FP), SI
+	DECQ    CX
+	JNZ     r4row
+r4done:
+	VZEROUPPER
+	RET

@@ -65,7 +65,19 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 	d.parallelAligned(m, kern.align, kern.align, func(lo, hi int) {
 		for r0 := lo; r0 < hi; r0 += tile {
 			r1 := min(r0+tile, hi)
-			for i := 0; i < n; i++ {
+			i := 0
+			if kern.rows4 != nil {
+				for ; i+multiToken <= n; i += multiToken {
+					var o [multiToken][]float32
+					for t := range o {
+						o[t] = out[(i+t)*m+r0 : (i+t)*m+r1]
+					}
+					if !kern.rows4(o, r0, i) {
+						break
+					}
+				}
+			}
+			for ; i < n; i++ {
 				kern.rows(out[i*m+r0:i*m+r1], r0, i, xq[i*xb:(i+1)*xb])
 			}
 		}
@@ -85,6 +97,9 @@ type kernel struct {
 	align int // row ranges start at multiples of align
 	rows  func(out []float32, r0, tok int, x []byte)
 	prep  func(xq []byte, xb, n int)
+	// rows4, when set, does rows' work for tokens tok…tok+3 at once and
+	// reports whether it could (false: use rows).
+	rows4 func(out [multiToken][]float32, r0, tok int) bool
 }
 
 // kernelFor picks the kernel ggml's CPU backend (AVX2/AVX-512 build) uses
@@ -103,9 +118,29 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb []byte) (kernel, error)
 	nb := k / 32
 	switch {
 	case t == quant.Q8_0:
-		return kernel{align: 1, rows: func(out []float32, r0, _ int, x []byte) {
-			dotRowsQ8_0(out, wb[r0*rb:], rb, x, nb)
-		}}, nil
+		acts := d.scratch.q4acts(n, nb)
+		var xq []byte
+		var xb int
+		return kernel{
+			align: 1,
+			rows: func(out []float32, r0, _ int, x []byte) {
+				dotRowsQ8_0(out, wb[r0*rb:], rb, x, nb)
+			},
+			prep: func(q []byte, b, n int) {
+				xq, xb = q, b
+				if n < multiToken {
+					return
+				}
+				for i := range n {
+					for j := range nb {
+						acts[i].d[j] = half(q[i*xb+j*q8Block:])
+					}
+				}
+			},
+			rows4: func(out [multiToken][]float32, r0, tok int) bool {
+				return dotRowsQ8_0x4(out, wb[r0*rb:], rb, xq[tok*xb:], xb, d.scratch.d[tok*nb:], nb)
+			},
+		}, nil
 	case t == quant.Q4_0 && m%q4GroupRows == 0:
 		packed := d.repacked(wb, m, nb)
 		acts := d.scratch.q4acts(n, nb)
@@ -118,6 +153,9 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb []byte) (kernel, error)
 			},
 			rows: func(out []float32, r0, tok int, _ []byte) {
 				dotGroupsQ4_0(out, packed[r0*rb:], nb, &acts[tok])
+			},
+			rows4: func(out [multiToken][]float32, r0, tok int) bool {
+				return dotGroupsQ4_0x4(out, packed[r0*rb:], nb, acts[tok:tok+multiToken])
 			},
 		}, nil
 	}

@@ -1,5 +1,7 @@
 package cpu
 
+import "unsafe"
+
 // scratch is a device's reusable working memory: ops take what they need
 // for one call, so a steady stream of same-sized steps allocates nothing.
 // Only the goroutine calling the op (never a worker) grows it.
@@ -63,3 +65,6 @@ func (s *scratch) attention(shares, positions, cols, acc int) []attnBuf {
 	}
 	return s.attn[:shares]
 }
+
+// ptrDiff is the byte distance from b to a.
+func ptrDiff[T any](a, b *T) int { return int(uintptr(unsafe.Pointer(a)) - uintptr(unsafe.Pointer(b))) }

@@ -1,0 +1,77 @@
+package cpu
+
+import (
+	"math/rand/v2"
+	"testing"
+	"unsafe"
+
+	"github.com/tern-llm/tern/quant"
+)
+
+// TestMatMulReference runs MatMul (tiles, four-token kernels, repacking,
+// worker shares) at every level and compares each output bit for bit with
+// the one-row Go reference for the same kernel choice.
+func TestMatMulReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	for _, l := range levels() {
+		t.Run(l.name, func(t *testing.T) {
+			defer l.set()()
+			for _, typ := range []quant.Type{quant.Q4_0, quant.Q8_0, quant.Q5_0, quant.F16, quant.F32} {
+				for _, sh := range [][3]int{{1, 64, 16}, {5, 64, 16}, {9, 96, 40}, {4, 32, 12}, {7, 2048, 24}, {2, 172, 8}} {
+					n, k, m := sh[0], sh[1], sh[2]
+					if k%typ.BlockSize() != 0 {
+						continue
+					}
+					checkMatMul(t, r, typ, n, k, m)
+				}
+			}
+		})
+	}
+}
+
+func checkMatMul(t *testing.T, r *rand.Rand, typ quant.Type, n, k, m int) {
+	t.Helper()
+	d := New(2)
+	rb, _ := typ.RowBytes(k)
+	wb := make([]byte, m*rb)
+	for j := range m {
+		if err := quant.Quantize(typ, wb[j*rb:(j+1)*rb], randRow(r, k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, err := d.Map(typ, m, k, wb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	xs := randRow(r, n*k)
+	x, _ := d.Alloc(quant.F32, n, k)
+	if err := d.Upload(x, f32Bytes(xs)); err != nil {
+		t.Fatal(err)
+	}
+	dst, _ := d.Alloc(quant.F32, n, m)
+	if err := d.MatMul(dst, x, w); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := F32(dst)
+	vt := quant.VecDotType(typ)
+	xb, _ := vt.RowBytes(k)
+	xq := make([]byte, xb)
+	dot, err := rowDotFor(typ, n, k, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if err := quantizeActivations(vt, xq, xs[i*k:(i+1)*k]); err != nil {
+			t.Fatal(err)
+		}
+		for j := range m {
+			if want := dot(k, wb[j*rb:(j+1)*rb], xq); got[i*m+j] != want {
+				t.Fatalf("%s n=%d k=%d m=%d: [%d,%d] = %g, want %g", typ, n, k, m, i, j, got[i*m+j], want)
+			}
+		}
+	}
+}
+
+func f32Bytes(f []float32) []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(f))), 4*len(f))
+}
