@@ -46,7 +46,7 @@ func MeasureDisk(path string, step time.Duration) (*Disk, error) {
 	if n <= 0 {
 		return nil, fmt.Errorf("calibrate: %s is empty", path)
 	}
-	cold, warm, err := mapSpeeds(f, n, step)
+	cold, warm, err := mapSpeeds(f, n, size, step)
 	if err != nil {
 		return nil, fmt.Errorf("calibrate: %s: %w", path, err)
 	}

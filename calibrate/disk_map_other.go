@@ -8,7 +8,7 @@ import (
 )
 
 // mapSpeeds reads with read(2) where Tern does not map files.
-func mapSpeeds(f *os.File, n int64, step time.Duration) (cold, cached float64, err error) {
+func mapSpeeds(f *os.File, n, size int64, step time.Duration) (cold, cached float64, err error) {
 	if cold, err = readSpeed(f, n, step); err != nil {
 		return 0, 0, err
 	}

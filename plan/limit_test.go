@@ -84,7 +84,8 @@ func TestMemoryLimitRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sd, err := stream.NewDevice(base, stream.New(regions, acct), view.(backend.HostMapper))
+	pf := stream.New(regions, acct)
+	sd, err := stream.NewDevice(base, pf, view.(backend.HostMapper))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,6 +104,12 @@ func TestMemoryLimitRun(t *testing.T) {
 	t.Logf("limited: peak RSS %d MiB over a baseline of %d MiB (limit %d MiB); budget %s",
 		(high-baseline)>>20, baseline>>20, limit>>20, acct)
 	t.Logf("limited: decode %.2f tok/s measured, %.2f tok/s predicted (ratio %.2f)", rate, p.Decode, p.Decode/rate)
+	// What the engine does after a pass: re-plan with the streaming speed
+	// the prefetcher saw.
+	o.DiskRead = pf.Rate()
+	if q, err := Make(n, []Device{cpuDev}, o); err == nil {
+		t.Logf("limited: prefetch ran at %.2f GB/s; re-planned %s at %.2f tok/s (ratio %.2f)", o.DiskRead/1e9, q.Name, q.Decode, q.Decode/rate)
+	}
 
 	// Without a limit, resident.
 	full, fullRate := greedy(t, f, model.OnDevice(dev, len(n.Layers)), p.Context, 0, prompt, steps)

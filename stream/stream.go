@@ -1,8 +1,8 @@
 // Package stream pages the weights of streamed layers through memory: the
 // planner marks layers whose weights stay in the memory-mapped model file
 // rather than resident, and while layer i runs, the Prefetcher asks the
-// kernel to read layer i+1 ahead (madvise WILLNEED) and faults its pages in
-// from a goroutine; when layer i is done, its pages are dropped from the
+// kernel to read layer i+1 ahead (madvise WILLNEED) and maps its pages in
+// from a goroutine (MADV_POPULATE_READ, or a touch per page); when layer i is done, its pages are dropped from the
 // process (madvise DONTNEED), so resident memory holds about two layers of
 // streamed weights however large the model is. The page cache may keep the
 // dropped pages (it is the kernel's to evict), which makes the next pass
@@ -20,6 +20,7 @@ import (
 	"os"
 	"sort"
 	"sync"
+	"time"
 	"unsafe"
 
 	"github.com/tern-llm/tern/budget"
@@ -41,6 +42,8 @@ type Prefetcher struct {
 	charged map[int]uint64        // layers whose bytes are charged to acct
 	pending map[int]chan struct{} // prefetches running, closed when done
 	sink    uint64                // keeps the touching reads
+	fetched uint64                // bytes prefetched, for Rate
+	spent   time.Duration         // time the prefetches took
 }
 
 // New returns a prefetcher for layers: for each streamed layer, the byte
@@ -125,6 +128,19 @@ func (p *Prefetcher) End(layer int) {
 	}
 }
 
+// Rate is the speed at which prefetches have brought parts in so far, in
+// bytes/s (0 before the first): the streaming speed this machine really
+// gets, which the engine can hand to plan.Options.DiskRead when it
+// re-plans.
+func (p *Prefetcher) Rate() float64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.spent <= 0 {
+		return 0
+	}
+	return float64(p.fetched) / p.spent.Seconds()
+}
+
 // Close waits for prefetches in flight and drops every streamed page.
 func (p *Prefetcher) Close() {
 	for _, i := range p.order {
@@ -168,14 +184,26 @@ func (p *Prefetcher) prefetch(layer int) {
 	p.advise(layer, adviseWillNeed)
 	go func() {
 		defer close(done)
+		start := time.Now()
 		var s uint64
 		for _, r := range p.layers[layer] {
+			if len(r) == 0 {
+				continue
+			}
+			base := unsafe.Pointer(unsafe.SliceData(r))
+			head := int(uintptr(base) & uintptr(p.page-1))
+			whole := unsafe.Slice((*byte)(unsafe.Add(base, -head)), (head+len(r)+p.page-1)/p.page*p.page)
+			if populate(whole) {
+				continue
+			}
 			for i := 0; i < len(r); i += p.page {
 				s += uint64(r[i])
 			}
 		}
 		p.mu.Lock()
 		p.sink += s
+		p.fetched += p.Bytes(layer)
+		p.spent += time.Since(start)
 		p.mu.Unlock()
 	}()
 }

@@ -118,6 +118,9 @@ func TestResidentStaysUnderTwoLayers(t *testing.T) {
 	if limit := int64(2*layerBytes + 64<<10); peak > limit {
 		t.Errorf("RssFile rose by %d KiB, want at most %d KiB", peak>>10, limit>>10)
 	}
+	if r := p.Rate(); r <= 0 {
+		t.Errorf("prefetch rate %g after a pass", r)
+	}
 	if u := acct.Usage(); u.Used != 0 || u.Peak != 2*layerBytes {
 		t.Errorf("budget after the pass: %+v; want nothing charged, peak two layers", u)
 	}
