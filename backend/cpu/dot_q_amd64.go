@@ -102,12 +102,37 @@ func dotGroupsQ4_0x4(out [multiToken][]float32, w []byte, nb int, acts []q4Act) 
 	return true
 }
 
+//go:noescape
+func dotRows2Q8_0x4VNNI(out *float32, ostride int, w *byte, stride int, pairs int, u *byte, ustride int, d *float32, dstride int, nb int)
+
 // dotRowsQ8_0x4 is dotRowsQ8_0 for four tokens, whose activations (xb
-// bytes apart) have their block scales as float32 in d (nb apart).
-func dotRowsQ8_0x4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, d []float32, nb int) bool {
+// bytes apart) have their block scales as float32 in d (nb apart) and
+// their quants plus 128 in u (32·nb bytes apart).
+func dotRowsQ8_0x4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, u []byte, d []float32, nb int) bool {
 	rows := len(out[0])
 	if !useVNNI || rows == 0 || nb == 0 {
 		return false
+	}
+	if pairs := rows / 2; pairs > 0 {
+		_ = w[(2*pairs-1)*stride+nb*q8Block-1]
+		_ = u[(multiToken-1)*32*nb+32*nb-1]
+		_ = d[(multiToken-1)*nb+nb-1]
+		os := ptrDiff(&out[1][0], &out[0][0])
+		for t := range multiToken {
+			if len(out[t]) < rows || ptrDiff(&out[t][0], &out[0][0]) != t*os {
+				return false
+			}
+		}
+		dotRows2Q8_0x4VNNI(&out[0][0], os, &w[0], stride, pairs, &u[0], 32*nb, &d[0], 4*nb, nb)
+		if rows%2 == 0 {
+			return true
+		}
+		r := rows - 1
+		var o [multiToken][]float32
+		for t := range o {
+			o[t] = out[t][r:]
+		}
+		return dotRowsQ8_0x4(o, w[r*stride:], stride, x, xb, nil, d, nb)
 	}
 	_ = w[(rows-1)*stride+nb*q8Block-1]
 	_ = x[(multiToken-1)*xb+nb*q8Block-1]

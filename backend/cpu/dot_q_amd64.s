@@ -443,3 +443,136 @@ r4block:
 r4done:
 	VZEROUPPER
 	RET
+
+// func dotRows2Q8_0x4VNNI(out *float32, ostride int, w *byte, stride int, pairs int, u *byte, ustride int, d *float32, dstride int, nb int)
+// Pairs of Q8_0 rows times four tokens. The activations come as u = x+128
+// (unsigned, 32 bytes a block, token t at u+t·ustride) so that a weight
+// row needs no sign fix-up: Σ(x+128)·w − 128·Σw is Σx·w exactly, lane by
+// lane; then the lanes go on as in dotRowsQ8_0.
+TEXT ·dotRows2Q8_0x4VNNI(SB), NOSPLIT, $0-80
+	MOVQ out+0(FP), DI
+	MOVQ w+16(FP), SI
+	MOVQ pairs+32(FP), CX
+	MOVQ ustride+48(FP), R10
+	MOVQ dstride+64(FP), R13
+	TESTQ CX, CX
+	JZ   p4done
+	CMPQ nb+72(FP), $0
+	JE   p4done
+	MOVL         $0x80808080, AX
+	VPBROADCASTD AX, Y15
+	VPXORD       Y14, Y14, Y14
+p4pair:
+	VXORPS Y16, Y16, Y16
+	VXORPS Y17, Y17, Y17
+	VXORPS Y18, Y18, Y18
+	VXORPS Y19, Y19, Y19
+	VXORPS Y28, Y28, Y28
+	VXORPS Y29, Y29, Y29
+	VXORPS Y30, Y30, Y30
+	VXORPS Y31, Y31, Y31
+	MOVQ   SI, R11
+	MOVQ   stride+24(FP), AX
+	ADDQ   SI, AX
+	MOVQ   u+40(FP), R9
+	MOVQ   d+56(FP), R12
+	MOVQ   nb+72(FP), BX
+p4block:
+	VMOVDQU      2(R11), Y1
+	VMOVDQU      2(AX), Y2
+	VPXORD       Y3, Y3, Y3
+	VPDPBUSD     Y1, Y15, Y3
+	VPSUBD       Y3, Y14, Y3
+	VPXORD       Y4, Y4, Y4
+	VPDPBUSD     Y2, Y15, Y4
+	VPSUBD       Y4, Y14, Y4
+	VPBROADCASTW (R11), X5
+	VCVTPH2PS    X5, Y5
+	VPBROADCASTW (AX), X6
+	VCVTPH2PS    X6, Y6
+	LEAQ         (R9)(R10*2), DX
+	LEAQ         (R12)(R13*2), R8
+	VMOVDQU      (R9), Y7
+	VMOVDQA32    Y3, Y20
+	VPDPBUSD     Y1, Y7, Y20
+	VMOVDQA32    Y4, Y21
+	VPDPBUSD     Y2, Y7, Y21
+	VCVTDQ2PS    Y20, Y20
+	VCVTDQ2PS    Y21, Y21
+	VMULPS.BCST  (R12), Y5, Y8
+	VMULPS.BCST  (R12), Y6, Y9
+	VFMADD231PS  Y8, Y20, Y16
+	VFMADD231PS  Y9, Y21, Y28
+	VMOVDQU      (R9)(R10*1), Y7
+	VMOVDQA32    Y3, Y22
+	VPDPBUSD     Y1, Y7, Y22
+	VMOVDQA32    Y4, Y23
+	VPDPBUSD     Y2, Y7, Y23
+	VCVTDQ2PS    Y22, Y22
+	VCVTDQ2PS    Y23, Y23
+	VMULPS.BCST  (R12)(R13*1), Y5, Y8
+	VMULPS.BCST  (R12)(R13*1), Y6, Y9
+	VFMADD231PS  Y8, Y22, Y17
+	VFMADD231PS  Y9, Y23, Y29
+	VMOVDQU      (DX), Y7
+	VMOVDQA32    Y3, Y24
+	VPDPBUSD     Y1, Y7, Y24
+	VMOVDQA32    Y4, Y25
+	VPDPBUSD     Y2, Y7, Y25
+	VCVTDQ2PS    Y24, Y24
+	VCVTDQ2PS    Y25, Y25
+	VMULPS.BCST  (R8), Y5, Y8
+	VMULPS.BCST  (R8), Y6, Y9
+	VFMADD231PS  Y8, Y24, Y18
+	VFMADD231PS  Y9, Y25, Y30
+	VMOVDQU      (DX)(R10*1), Y7
+	VMOVDQA32    Y3, Y26
+	VPDPBUSD     Y1, Y7, Y26
+	VMOVDQA32    Y4, Y27
+	VPDPBUSD     Y2, Y7, Y27
+	VCVTDQ2PS    Y26, Y26
+	VCVTDQ2PS    Y27, Y27
+	VMULPS.BCST  (R8)(R13*1), Y5, Y8
+	VMULPS.BCST  (R8)(R13*1), Y6, Y9
+	VFMADD231PS  Y8, Y26, Y19
+	VFMADD231PS  Y9, Y27, Y31
+	ADDQ $34, R11
+	ADDQ $34, AX
+	ADDQ $32, R9
+	ADDQ $4, R12
+	DECQ BX
+	JNZ  p4block
+	MOVQ ostride+8(FP), AX
+	LEAQ (DI)(AX*2), DX
+	VMOVAPS Y16, Y0
+	HSUM8
+	VMOVSS  X0, (DI)
+	VMOVAPS Y28, Y0
+	HSUM8
+	VMOVSS  X0, 4(DI)
+	VMOVAPS Y17, Y0
+	HSUM8
+	VMOVSS  X0, (DI)(AX*1)
+	VMOVAPS Y29, Y0
+	HSUM8
+	VMOVSS  X0, 4(DI)(AX*1)
+	VMOVAPS Y18, Y0
+	HSUM8
+	VMOVSS  X0, (DX)
+	VMOVAPS Y30, Y0
+	HSUM8
+	VMOVSS  X0, 4(DX)
+	VMOVAPS Y19, Y0
+	HSUM8
+	VMOVSS  X0, (DX)(AX*1)
+	VMOVAPS Y31, Y0
+	HSUM8
+	VMOVSS  X0, 4(DX)(AX*1)
+	ADDQ    $8, DI
+	MOVQ    stride+24(FP), AX
+	LEAQ    (SI)(AX*2), SI
+	DECQ    CX
+	JNZ     p4pair
+p4done:
+	VZEROUPPER
+	RET

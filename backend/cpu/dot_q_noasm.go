@@ -14,6 +14,6 @@ const multiToken = 4
 
 func dotGroupsQ4_0x4(out [multiToken][]float32, w []byte, nb int, acts []q4Act) bool { return false }
 
-func dotRowsQ8_0x4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, d []float32, nb int) bool {
+func dotRowsQ8_0x4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, u []byte, d []float32, nb int) bool {
 	return false
 }

@@ -131,14 +131,19 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb []byte) (kernel, error)
 				if n < multiToken {
 					return
 				}
+				u := d.scratch.unsigned(n * nb * 32)
 				for i := range n {
 					for j := range nb {
-						acts[i].d[j] = half(q[i*xb+j*q8Block:])
+						blk := q[i*xb+j*q8Block:][:q8Block]
+						acts[i].d[j] = half(blk)
+						for e, v := range blk[2:] {
+							u[(i*nb+j)*32+e] = v ^ 0x80
+						}
 					}
 				}
 			},
 			rows4: func(out [multiToken][]float32, r0, tok int) bool {
-				return dotRowsQ8_0x4(out, wb[r0*rb:], rb, xq[tok*xb:], xb, d.scratch.d[tok*nb:], nb)
+				return dotRowsQ8_0x4(out, wb[r0*rb:], rb, xq[tok*xb:], xb, d.scratch.u[tok*nb*32:], d.scratch.d[tok*nb:], nb)
 			},
 		}, nil
 	case t == quant.Q4_0 && m%q4GroupRows == 0:

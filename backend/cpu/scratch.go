@@ -11,6 +11,16 @@ type scratch struct {
 	acts []q4Act
 	bias []int32
 	d    []float32
+	u    []byte // Q8_0 quants plus 128, for the unsigned-activation kernels
+}
+
+// unsigned returns n bytes of u.
+func (s *scratch) unsigned(n int) []byte {
+	if cap(s.u) < n {
+		s.u = make([]byte, n)
+	}
+	s.u = s.u[:n]
+	return s.u
 }
 
 // bytes returns n bytes, contents undefined.
