@@ -345,3 +345,17 @@ func TestMetricsPrefixAndCancel(t *testing.T) {
 	}
 	t.Errorf("blocks not freed after the client left:\n%s", m)
 }
+
+// TestQueueFull: when the queue is full the server answers 503 with
+// Retry-After and an OpenAI error object.
+func TestQueueFull(t *testing.T) {
+	srv, eng := servetest.StartStopped(t, engine.Config{MaxQueue: 1})
+	// the engine's loop is stopped: this request stays queued and fills the queue
+	if _, err := eng.Submit(context.Background(), &engine.Request{Prompt: []int32{1}, MaxTokens: 1}); err != nil {
+		t.Fatal(err)
+	}
+	resp, body := post(t, srv.URL+"/v1/completions", `{"prompt":"Hi","max_tokens":2}`)
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(body), `"code":"queue_full"`) {
+		t.Errorf("with a full queue: %d, Retry-After %q, %s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+}

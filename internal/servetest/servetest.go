@@ -23,6 +23,16 @@ const Model = "stories260K"
 // Start serves stories260K (F32) with an engine of 64 KV blocks of 16
 // tokens; everything is torn down when the test ends.
 func Start(t testing.TB, cfg engine.Config, apiKey string) (*httptest.Server, *engine.Engine) {
+	return start(t, cfg, apiKey, true)
+}
+
+// StartStopped is Start with the engine's loop not running: requests queue
+// and never finish, for tests of a full queue.
+func StartStopped(t testing.TB, cfg engine.Config) (*httptest.Server, *engine.Engine) {
+	return start(t, cfg, "", false)
+}
+
+func start(t testing.TB, cfg engine.Config, apiKey string, run bool) (*httptest.Server, *engine.Engine) {
 	t.Helper()
 	f, err := gguf.Open(testdata.Path(t, "stories260K", "stories260K-f32.gguf"))
 	if err != nil {
@@ -55,7 +65,11 @@ func Start(t testing.TB, cfg engine.Config, apiKey string) (*httptest.Server, *e
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { eng.Run(ctx); close(done) }()
+	if run {
+		go func() { eng.Run(ctx); close(done) }()
+	} else {
+		close(done)
+	}
 	srv := httptest.NewServer(server.New(eng, server.Config{Model: Model, Tokenizer: tok, APIKey: apiKey}))
 	t.Cleanup(func() {
 		srv.Close()
