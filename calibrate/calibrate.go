@@ -62,6 +62,9 @@ const (
 	// benchmark: above the last-level caches of current CPUs, so that it
 	// measures memory.
 	DefaultMatVecBytes = 48 << 20
+	// DefaultGPUMatVecBytes is the same for a GPU: above the L2 caches of
+	// current GPUs (50 MiB on an H100, 126 MiB on a B200).
+	DefaultGPUMatVecBytes = 256 << 20
 	// matCols is the row length of the benchmark matrices: a common model
 	// width, a whole number of every format's blocks.
 	matCols = 4096
@@ -89,8 +92,12 @@ func Device(ctx context.Context, d backend.Device, model string, o Options) (*Pr
 	if o.Step <= 0 {
 		o.Step = DefaultStep
 	}
+	host := d.Kind() == backend.CPU
 	if o.MatVecBytes <= 0 {
 		o.MatVecBytes = DefaultMatVecBytes
+		if !host {
+			o.MatVecBytes = DefaultGPUMatVecBytes
+		}
 	}
 	if o.BandwidthBytes <= 0 {
 		o.BandwidthBytes = DefaultBandwidthBytes
@@ -106,7 +113,6 @@ func Device(ctx context.Context, d backend.Device, model string, o Options) (*Pr
 	p := &Profile{Version: Version, Device: d.Name(), Kind: d.Kind(), Model: model, Threads: threads,
 		MatVec: map[string]float64{}, MatMat: map[string]float64{}, MatMatRows: matmatRows}
 	r := &run{ctx: ctx, d: d, o: o, p: p}
-	host := d.Kind() == backend.CPU
 	counts := threadCounts(threads)
 	r.total = 1 + 2*len(formats)
 	if host {
