@@ -8,10 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tern-llm/tern/backend/cpu"
 	"github.com/tern-llm/tern/engine"
-	"github.com/tern-llm/tern/gguf"
-	"github.com/tern-llm/tern/internal/testdata"
+	"github.com/tern-llm/tern/internal/testmodel"
 	"github.com/tern-llm/tern/model"
 	"github.com/tern-llm/tern/quant"
 	"github.com/tern-llm/tern/sample"
@@ -24,19 +22,7 @@ func setup(t *testing.T, blocks int, cfg engine.Config) (*engine.Engine, *model.
 
 func setupRun(t *testing.T, blocks int, cfg engine.Config, run bool) (*engine.Engine, *model.Model) {
 	t.Helper()
-	f, err := gguf.Open(testdata.Path(t, "stories260K", "stories260K-f32.gguf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	c, err := model.ReadConfig(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := model.Load(f, model.OnDevice(cpu.New(0), c.Layers))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, m := testmodel.Load(t, nil, "stories260K", "stories260K-f32.gguf")
 	kv, err := m.NewCache(blocks, 16, quant.F32)
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +46,6 @@ func setupRun(t *testing.T, blocks int, cfg engine.Config, run bool) (*engine.En
 		cancel()
 		<-done
 		kv.Free()
-		m.Close()
 	})
 	return e, m
 }

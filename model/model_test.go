@@ -8,9 +8,8 @@ import (
 	"testing"
 
 	"github.com/tern-llm/tern/backend"
-	"github.com/tern-llm/tern/backend/cpu"
-	"github.com/tern-llm/tern/gguf"
 	"github.com/tern-llm/tern/internal/testdata"
+	"github.com/tern-llm/tern/internal/testmodel"
 	"github.com/tern-llm/tern/model"
 )
 
@@ -38,22 +37,9 @@ func readRef(t *testing.T, dir string) map[string][]refCase {
 	return ref.Cases
 }
 
-func load(t *testing.T, path string) *model.Model {
-	t.Helper()
-	f, err := gguf.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	c, err := model.ReadConfig(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := model.Load(f, model.OnDevice(cpu.New(0), c.Layers))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(m.Close)
+// loadModel loads a test model on the CPU.
+func loadModel(t *testing.T, elem ...string) *model.Model {
+	_, m := testmodel.Load(t, nil, elem...)
 	return m
 }
 
@@ -95,7 +81,7 @@ func TestStories260K(t *testing.T) {
 			if len(cases) == 0 {
 				t.Fatalf("no reference for %s", tc.file)
 			}
-			m := load(t, testdata.Path(t, "stories260K", tc.file))
+			m := loadModel(t, "stories260K", tc.file)
 			for _, rc := range cases {
 				seq, err := m.NewSequence(len(rc.PromptIDs) + len(rc.Greedy))
 				if err != nil {
@@ -129,7 +115,7 @@ func TestSynthTiny(t *testing.T) {
 	ref := readRef(t, "synth-tiny")
 	for file, cases := range ref {
 		t.Run(file, func(t *testing.T) {
-			m := load(t, testdata.Path(t, "synth-tiny", file))
+			m := loadModel(t, "synth-tiny", file)
 			for _, rc := range cases {
 				seq, err := m.NewSequence(len(rc.PromptIDs))
 				if err != nil {
@@ -152,7 +138,7 @@ func TestSynthTiny(t *testing.T) {
 // checks each gets the logits it gets alone; then chunked prefill.
 func TestBatchedSequences(t *testing.T) {
 	ref := readRef(t, "stories260K")["stories260K-f32.gguf"]
-	m := load(t, testdata.Path(t, "stories260K", "stories260K-f32.gguf"))
+	m := loadModel(t, "stories260K", "stories260K-f32.gguf")
 	a, b := ref[0], ref[1]
 	const bs = 4
 	kv, err := m.NewCache(64, bs, 0)

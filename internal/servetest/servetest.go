@@ -7,11 +7,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/tern-llm/tern/backend/cpu"
 	"github.com/tern-llm/tern/engine"
-	"github.com/tern-llm/tern/gguf"
-	"github.com/tern-llm/tern/internal/testdata"
-	"github.com/tern-llm/tern/model"
+	"github.com/tern-llm/tern/internal/testmodel"
 	"github.com/tern-llm/tern/quant"
 	"github.com/tern-llm/tern/server"
 	"github.com/tern-llm/tern/tokenizer"
@@ -34,19 +31,7 @@ func StartStopped(t testing.TB, cfg engine.Config) (*httptest.Server, *engine.En
 
 func start(t testing.TB, cfg engine.Config, apiKey string, run bool) (*httptest.Server, *engine.Engine) {
 	t.Helper()
-	f, err := gguf.Open(testdata.Path(t, "stories260K", "stories260K-f32.gguf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	c, err := model.ReadConfig(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := model.Load(f, model.OnDevice(cpu.New(0), c.Layers))
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, m := testmodel.Load(t, nil, "stories260K", "stories260K-f32.gguf")
 	tok, err := tokenizer.FromGGUF(f)
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +61,6 @@ func start(t testing.TB, cfg engine.Config, apiKey string, run bool) (*httptest.
 		cancel()
 		<-done
 		kv.Free()
-		m.Close()
 	})
 	return srv, eng
 }
