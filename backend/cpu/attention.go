@@ -104,7 +104,8 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 	}
 	bufs := d.scratch.attention(d.threads, maxPos+1, kc.Cols, rows*hd)
 	var firstErr error
-	d.parallelShares(n*nh, 1, 1, func(share, lo, hi int) {
+	perHead := 2 * (maxPos + 1) * hd // multiply-adds of one (token, head)
+	d.parallelShares(n*nh, max(1, minParallelWork/perHead), 1, func(share, lo, hi int) {
 		buf := &bufs[share]
 		kr, vr, acc := buf.k, buf.v, buf.acc
 		for w := lo; w < hi; w++ {

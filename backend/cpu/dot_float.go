@@ -56,8 +56,8 @@ func vecDotF32Generic(x, y []float32) float32 {
 	return sum
 }
 
-// tileDotF32 is one output of tinyBLAS for float32 rows (len % 16 == 0).
-func tileDotF32(a, b []float32) float32 {
+// tileDotF32Generic is one output of tinyBLAS for float32 rows (len % 16 == 0).
+func tileDotF32Generic(a, b []float32) float32 {
 	b = b[:len(a)]
 	var acc [16]float32
 	for l := 0; l < len(a); l += tileStep {

@@ -11,6 +11,18 @@ var useAVX512 = useAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ
 func vecDotF32AVX512(x, y *float32, n int) float32
 
 //go:noescape
+func tileDotF32AVX512(a, b *float32, n int) float32
+
+// tileDotF32 is one output of tinyBLAS for float32 rows (len(a) % 16 == 0).
+func tileDotF32(a, b []float32) float32 {
+	if useAVX512 && len(a) > 0 && len(a)%tileStep == 0 {
+		_ = b[len(a)-1]
+		return tileDotF32AVX512(&a[0], &b[0], len(a))
+	}
+	return tileDotF32Generic(a, b)
+}
+
+//go:noescape
 func axpyFMA(acc, v *float32, w float32, n int)
 
 //go:noescape

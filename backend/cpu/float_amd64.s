@@ -209,3 +209,26 @@ gloop:
 gdone:
 	VZEROUPPER
 	RET
+
+// func tileDotF32AVX512(a, b *float32, n int) float32
+// tinyBLAS's order: one 16-lane accumulator over the row (n % 16 == 0),
+// reduced as _mm512_reduce_add_ps.
+TEXT ·tileDotF32AVX512(SB), NOSPLIT, $0-28
+	MOVQ   a+0(FP), SI
+	MOVQ   b+8(FP), DI
+	MOVQ   n+16(FP), CX
+	VXORPS Z1, Z1, Z1
+	XORQ   AX, AX
+	TESTQ  CX, CX
+	JZ     tdone
+tstep:
+	VMOVUPS     (SI)(AX*4), Z5
+	VFMADD231PS (DI)(AX*4), Z5, Z1
+	ADDQ        $16, AX
+	CMPQ        AX, CX
+	JB          tstep
+tdone:
+	REDUCE16
+	VZEROUPPER
+	MOVSS X1, ret+24(FP)
+	RET

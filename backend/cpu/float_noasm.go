@@ -6,3 +6,5 @@ func vecDotF32(x, y []float32) float32           { return vecDotF32Generic(x, y)
 func axpy(acc, v []float32, w float32)           { axpyGeneric(acc, v, w) }
 func softmaxExp(s []float32, mx float32) float64 { return softmaxExpGeneric(s, mx) }
 func swigluVec(out, g, u []float32)              { swigluVecGeneric(out[:len(out)&^(vecLanes-1)], g, u) }
+
+func tileDotF32(a, b []float32) float32 { return tileDotF32Generic(a, b) }

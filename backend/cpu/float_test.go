@@ -18,6 +18,11 @@ func TestFloatKernels(t *testing.T) {
 				if got, want := vecDotF32(a, b), vecDotF32Generic(a, b); got != want {
 					t.Errorf("vecDotF32 n=%d: %g, want %g", n, got, want)
 				}
+				if n%16 == 0 {
+					if got, want := tileDotF32(a, b), tileDotF32Generic(a, b); got != want {
+						t.Errorf("tileDotF32 n=%d: %g, want %g", n, got, want)
+					}
+				}
 				acc, acc2 := randRow(r, n), make([]float32, n)
 				copy(acc2, acc)
 				w := float32(r.NormFloat64())

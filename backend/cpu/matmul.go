@@ -62,7 +62,8 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 	}
 	rb := w.RowBytes()
 	tile := max(kern.align, (tileBytes/max(rb, 1))/kern.align*kern.align)
-	d.parallelAligned(m, kern.align, kern.align, func(lo, hi int) {
+	minRows := max(kern.align, minParallelWork/max(1, n*k))
+	d.parallelAligned(m, minRows, kern.align, func(lo, hi int) {
 		for r0 := lo; r0 < hi; r0 += tile {
 			r1 := min(r0+tile, hi)
 			i := 0
@@ -84,6 +85,11 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 	})
 	return nil
 }
+
+// minParallelWork is the fewest multiply-adds worth handing to another
+// worker: below it (stories260K's 64×64 matrices) waking a worker costs
+// more than the work.
+const minParallelWork = 1 << 16
 
 // tileBytes is the weight bytes a worker keeps hot while every token of a
 // step passes over them: half of a typical 1 MiB L2, leaving room for the

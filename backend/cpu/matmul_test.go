@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"unsafe"
@@ -74,4 +75,42 @@ func checkMatMul(t *testing.T, r *rand.Rand, typ quant.Type, n, k, m int) {
 
 func f32Bytes(f []float32) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(f))), 4*len(f))
+}
+
+// BenchmarkMatMul runs one-token (decode) and 64-token (prefill) products
+// with Llama-3.2-1B's matrix shapes; bytes/s counts the weights read.
+func BenchmarkMatMul(b *testing.B) {
+	r := rand.New(rand.NewPCG(19, 20))
+	for _, typ := range []quant.Type{quant.Q4_0, quant.Q8_0} {
+		for _, sh := range [][2]int{{2048, 2048}, {8192, 2048}, {2048, 8192}} {
+			m, k := sh[0], sh[1]
+			d := New(0)
+			rb, _ := typ.RowBytes(k)
+			wb := make([]byte, m*rb)
+			row := make([]byte, rb)
+			for j := range m {
+				if j < 64 {
+					if err := quant.Quantize(typ, row, randRow(r, k)); err != nil {
+						b.Fatal(err)
+					}
+				}
+				copy(wb[j*rb:], row)
+			}
+			w, _ := d.Map(typ, m, k, wb)
+			for _, n := range []int{1, 64} {
+				x, _ := d.Alloc(quant.F32, n, k)
+				xs, _ := F32(x)
+				copy(xs, randRow(r, n*k))
+				dst, _ := d.Alloc(quant.F32, n, m)
+				b.Run(fmt.Sprintf("%s/%dx%d/n=%d", typ, m, k, n), func(b *testing.B) {
+					b.SetBytes(int64(len(wb)))
+					for b.Loop() {
+						if err := d.MatMul(dst, x, w); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+			}
+		}
+	}
 }
