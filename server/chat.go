@@ -110,14 +110,23 @@ func (s *Server) chatPrompt(req *chatRequest) ([]int32, error) {
 }
 
 // Response shapes.
+// header is the part of every response object that names it.
+type header struct {
+	ID                string `json:"id"`
+	Object            string `json:"object"`
+	Created           int64  `json:"created"`
+	Model             string `json:"model"`
+	SystemFingerprint string `json:"system_fingerprint"`
+}
+
+func (s *Server) header(id, object string) header {
+	return header{ID: id, Object: object, Created: time.Now().Unix(), Model: s.cfg.Model, SystemFingerprint: fingerprint}
+}
+
 type chatResponse struct {
-	ID                string       `json:"id"`
-	Object            string       `json:"object"`
-	Created           int64        `json:"created"`
-	Model             string       `json:"model"`
-	SystemFingerprint string       `json:"system_fingerprint"`
-	Choices           []chatChoice `json:"choices"`
-	Usage             *usage       `json:"usage,omitempty"`
+	header
+	Choices []chatChoice `json:"choices"`
+	Usage   *usage       `json:"usage,omitempty"`
 }
 
 type chatChoice struct {
@@ -203,7 +212,7 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := "chatcmpl-" + randomID()
-	base := chatResponse{ID: id, Object: "chat.completion", Created: time.Now().Unix(), Model: s.cfg.Model, SystemFingerprint: fingerprint}
+	base := chatResponse{header: s.header(id, "chat.completion")}
 	cs, err := s.submit(r.Context(), prompt, &st)
 	if err != nil {
 		writeErr(w, err)

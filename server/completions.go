@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"time"
 )
 
 type completionRequest struct {
@@ -15,13 +14,9 @@ type completionRequest struct {
 }
 
 type completionResponse struct {
-	ID                string             `json:"id"`
-	Object            string             `json:"object"`
-	Created           int64              `json:"created"`
-	Model             string             `json:"model"`
-	SystemFingerprint string             `json:"system_fingerprint"`
-	Choices           []completionChoice `json:"choices"`
-	Usage             *usage             `json:"usage,omitempty"`
+	header
+	Choices []completionChoice `json:"choices"`
+	Usage   *usage             `json:"usage,omitempty"`
 }
 
 type completionChoice struct {
@@ -120,7 +115,7 @@ func (s *Server) completions(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, err)
 		return
 	}
-	base := completionResponse{ID: "cmpl-" + randomID(), Object: "text_completion", Created: time.Now().Unix(), Model: s.cfg.Model, SystemFingerprint: fingerprint}
+	base := completionResponse{header: s.header("cmpl-"+randomID(), "text_completion")}
 	if st.stream {
 		out := newSSE(w)
 		offsets := make([]int, st.n)
