@@ -102,6 +102,7 @@ func (m *Model) load() error {
 	}
 	q, kv := c.Heads*c.HeadDim, c.KVHeads*c.HeadDim
 	m.W.Layers = make([]Layer, c.Layers)
+	ropeFreqs := map[backend.Device]*backend.Tensor{}
 	for i := range m.W.Layers {
 		ly := &m.W.Layers[i]
 		d := m.Place.Layers[i]
@@ -111,9 +112,14 @@ func (m *Model) load() error {
 		}); err != nil {
 			return err
 		}
-		var err error
-		if ly.RoPEFreqs, err = l.load(d, "rope_freqs.weight", true); err != nil {
-			return err
+		if f, ok := ropeFreqs[d]; ok { // one copy per device, shared by its layers
+			ly.RoPEFreqs = f
+		} else {
+			f, err := l.load(d, "rope_freqs.weight", true)
+			if err != nil {
+				return err
+			}
+			ropeFreqs[d], ly.RoPEFreqs = f, f
 		}
 		if c.QKNorm && (ly.QNorm == nil || ly.KNorm == nil) {
 			return fmt.Errorf("model: %s layer %d lacks attn_q_norm/attn_k_norm", c.Arch, i)
@@ -147,8 +153,8 @@ func (m *Model) load() error {
 	return nil
 }
 
-// Close releases weights the model copied onto devices. Tensors used in
-// place stay with the GGUF file.
+// Close releases the model's tensors on their devices (tensors used in
+// place stay with the GGUF file, which the caller closes) and its scratch.
 func (m *Model) Close() {
 	m.loader.release()
 	for d, a := range m.scratch {

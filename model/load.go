@@ -30,7 +30,7 @@ func OnDevice(d backend.Device, n int) Placement {
 // can use host memory (HostMapper), otherwise by allocation and upload.
 type tensorLoader struct {
 	f      *gguf.File
-	loaded []*backend.Tensor // for release on failure or Close
+	loaded []*backend.Tensor // every tensor brought onto a device, mapped or copied: released on failure or Close
 }
 
 func (l *tensorLoader) load(d backend.Device, name string, optional bool) (*backend.Tensor, error) {
@@ -50,12 +50,13 @@ func (l *tensorLoader) load(d backend.Device, name string, optional bool) (*back
 	var err error
 	if m, ok := d.(backend.HostMapper); ok {
 		bt, err = m.Map(t.Type, rows, cols, data)
-	} else {
-		bt, err = d.Alloc(t.Type, rows, cols)
-		if err == nil {
-			l.loaded = append(l.loaded, bt)
-			err = d.Upload(bt, data)
-		}
+	} else if bt, err = d.Alloc(t.Type, rows, cols); err == nil {
+		err = d.Upload(bt, data)
+	}
+	if bt != nil {
+		// Freeing a mapped tensor copies nothing back; it lets a budgeted
+		// device release what the mapping was charged.
+		l.loaded = append(l.loaded, bt)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("model: tensor %q to %s: %w", name, d.Name(), err)
