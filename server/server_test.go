@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tern-llm/tern/engine"
+	"github.com/tern-llm/tern/internal/loadgen"
 	"github.com/tern-llm/tern/internal/servetest"
 	"github.com/tern-llm/tern/server"
 )
@@ -357,5 +358,30 @@ func TestQueueFull(t *testing.T) {
 	resp, body := post(t, srv.URL+"/v1/completions", `{"prompt":"Hi","max_tokens":2}`)
 	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(body), `"code":"queue_full"`) {
 		t.Errorf("with a full queue: %d, Retry-After %q, %s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+}
+
+// TestLoad: 500 requests, 32 at a time, over loopback, all succeed.
+func TestLoad(t *testing.T) {
+	srv, eng := start(t, engine.Config{}, "")
+	n := 500
+	if testing.Short() {
+		n = 100
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	r, err := loadgen.Run(ctx, loadgen.Options{
+		URL: srv.URL, Requests: n, Concurrency: 32, MaxTokens: 8,
+		Prompts: []string{"Once upon a time", "The little dog", "Tom and Lily went to the park", "One day, a big bear"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.OK != n || r.Failed != 0 {
+		t.Fatalf("%d ok, %d failed: %v", r.OK, r.Failed, r.Errors)
+	}
+	t.Logf("%d requests, 32 concurrent: %.0f tokens/s aggregate, p50 %v", n, r.TokensPerSecond(), r.Percentile(0.5))
+	if st := eng.Stats(); st.BlocksUsed != 0 || st.Running != 0 || st.Waiting != 0 {
+		t.Errorf("after the load: %+v", st)
 	}
 }
