@@ -68,18 +68,18 @@ func tileDotF32Generic(a, b []float32) float32 {
 	return reduce16(&acc)
 }
 
-// f16s reads little-endian halves as float32.
-func f16s(dst []float32, src []byte) []float32 {
+// f16sGeneric reads little-endian halves as float32.
+func f16sGeneric(dst []float32, src []byte) []float32 {
 	for i := range dst {
 		dst[i] = quant.F16ToF32(binary.LittleEndian.Uint16(src[2*i:]))
 	}
 	return dst
 }
 
-// vecDotF16 is ggml_vec_dot_f16 on halves already widened to float32: the
+// vecDotF16Generic is ggml_vec_dot_f16 on halves already widened to float32: the
 // vector part as vecDotF32's, the leftovers as float32 products summed in
 // float64.
-func vecDotF16(x, y []float32) float32 {
+func vecDotF16Generic(x, y []float32) float32 {
 	n := len(x)
 	y = y[:n]
 	np := n &^ (vecStep - 1)

@@ -2,7 +2,11 @@
 
 package cpu
 
-import "golang.org/x/sys/cpu"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
 
 // useAVX512 is AVX-512 F with DQ (ggml's condition for its 512-bit expf).
 var useAVX512 = useAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ
@@ -68,4 +72,32 @@ func swigluVec(out, g, u []float32) {
 		return
 	}
 	swigluVecGeneric(out[:n], g, u)
+}
+
+//go:noescape
+func f16ToF32AVX2(dst *float32, src *uint16, n int)
+
+// f16s widens little-endian halves to float32 (exact).
+func f16s(dst []float32, src []byte) []float32 {
+	if useAVX2 && len(dst) > 0 {
+		_ = src[2*len(dst)-1]
+		f16ToF32AVX2(&dst[0], (*uint16)(unsafe.Pointer(&src[0])), len(dst))
+		return dst
+	}
+	return f16sGeneric(dst, src)
+}
+
+// vecDotF16 is ggml_vec_dot_f16 on halves already widened to float32 (see
+// vecDotF16Generic): its vector part is vecDotF32's.
+func vecDotF16(x, y []float32) float32 {
+	np := len(x) &^ (vecStep - 1)
+	if !useAVX512 || np == 0 {
+		return vecDotF16Generic(x, y)
+	}
+	_ = y[len(x)-1]
+	sum := float64(vecDotF32AVX512(&x[0], &y[0], np))
+	for i := np; i < len(x); i++ {
+		sum += float64(x[i] * y[i])
+	}
+	return float32(sum)
 }

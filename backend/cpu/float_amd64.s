@@ -232,3 +232,32 @@ tdone:
 	VZEROUPPER
 	MOVSS X1, ret+24(FP)
 	RET
+
+// func f16ToF32AVX2(dst *float32, src *uint16, n int)
+// Widens n halves to float32 with vcvtph2ps (exact).
+TEXT ·f16ToF32AVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	XORQ AX, AX
+	MOVQ CX, DX
+	ANDQ $-8, DX
+	JZ   htail
+hvec:
+	VCVTPH2PS (SI)(AX*2), Y0
+	VMOVUPS   Y0, (DI)(AX*4)
+	ADDQ      $8, AX
+	CMPQ      AX, DX
+	JB        hvec
+htail:
+	CMPQ     AX, CX
+	JAE      hdone
+	MOVWLZX  (SI)(AX*2), BX
+	VMOVD    BX, X0
+	VCVTPH2PS X0, X0
+	VMOVSS   X0, (DI)(AX*4)
+	INCQ     AX
+	JMP      htail
+hdone:
+	VZEROUPPER
+	RET

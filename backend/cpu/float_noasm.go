@@ -8,3 +8,6 @@ func softmaxExp(s []float32, mx float32) float64 { return softmaxExpGeneric(s, m
 func swigluVec(out, g, u []float32)              { swigluVecGeneric(out[:len(out)&^(vecLanes-1)], g, u) }
 
 func tileDotF32(a, b []float32) float32 { return tileDotF32Generic(a, b) }
+
+func f16s(dst []float32, src []byte) []float32 { return f16sGeneric(dst, src) }
+func vecDotF16(x, y []float32) float32         { return vecDotF16Generic(x, y) }

@@ -1,9 +1,12 @@
 package cpu
 
 import (
+	"encoding/binary"
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/tern-llm/tern/quant"
 )
 
 // TestFloatKernels checks every level of the float kernels against the
@@ -17,6 +20,19 @@ func TestFloatKernels(t *testing.T) {
 				a, b := randRow(r, n), randRow(r, n)
 				if got, want := vecDotF32(a, b), vecDotF32Generic(a, b); got != want {
 					t.Errorf("vecDotF32 n=%d: %g, want %g", n, got, want)
+				}
+				if got, want := vecDotF16(a, b), vecDotF16Generic(a, b); got != want {
+					t.Errorf("vecDotF16 n=%d: %g, want %g", n, got, want)
+				}
+				hb := make([]byte, 2*n)
+				for i, v := range a {
+					binary.LittleEndian.PutUint16(hb[2*i:], quant.F32ToF16(v))
+				}
+				h1, h2 := f16s(make([]float32, n), hb), f16sGeneric(make([]float32, n), hb)
+				for i := range h1 {
+					if math.Float32bits(h1[i]) != math.Float32bits(h2[i]) {
+						t.Fatalf("f16s n=%d: [%d] %g, want %g", n, i, h1[i], h2[i])
+					}
 				}
 				if n%16 == 0 {
 					if got, want := tileDotF32(a, b), tileDotF32Generic(a, b); got != want {

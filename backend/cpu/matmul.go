@@ -86,6 +86,10 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 	return nil
 }
 
+// maxF16Row is the longest F16 row the converting kernel takes (its row
+// buffer lives on the stack); longer rows go through the one-row path.
+const maxF16Row = 16384
+
 // minParallelWork is the fewest multiply-adds worth handing to another
 // worker: below it (stories260K's 64×64 matrices) waking a worker costs
 // more than the work.
@@ -167,6 +171,30 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb []byte) (kernel, error)
 			},
 			rows4: func(out [multiToken][]float32, r0, tok int) bool {
 				return dotGroupsQ4_0x4(out, packed[r0*rb:], nb, acts[tok:tok+multiToken])
+			},
+		}, nil
+	}
+	if t == quant.F16 && k <= maxF16Row {
+		xf := d.scratch.floats(n * k)
+		tiled := n >= 2 && k%tileStep == 0
+		return kernel{
+			align: 1,
+			prep: func(xq []byte, xb, n int) {
+				for i := range n {
+					f16s(xf[i*k:(i+1)*k], xq[i*xb:])
+				}
+			},
+			rows: func(out []float32, r0, tok int, _ []byte) {
+				var buf [maxF16Row]float32
+				wf, x := buf[:k], xf[tok*k:(tok+1)*k]
+				for j := range out {
+					f16s(wf, wb[(r0+j)*rb:])
+					if tiled {
+						out[j] = tileDotF32(wf, x)
+					} else {
+						out[j] = vecDotF16(wf, x)
+					}
+				}
 			},
 		}, nil
 	}

@@ -11,7 +11,16 @@ type scratch struct {
 	acts []q4Act
 	bias []int32
 	d    []float32
-	u    []byte // Q8_0 quants plus 128, for the unsigned-activation kernels
+	u    []byte    // Q8_0 quants plus 128, for the unsigned-activation kernels
+	f    []float32 // activations widened to float32
+}
+
+// floats returns n float32s, contents undefined.
+func (s *scratch) floats(n int) []float32 {
+	if cap(s.f) < n {
+		s.f = make([]float32, n)
+	}
+	return s.f[:n]
 }
 
 // unsigned returns n bytes of u.
