@@ -8,9 +8,11 @@ import (
 	"testing"
 
 	"github.com/tern-llm/tern/backend"
+	"github.com/tern-llm/tern/backend/cpu"
 	"github.com/tern-llm/tern/internal/testdata"
 	"github.com/tern-llm/tern/internal/testmodel"
 	"github.com/tern-llm/tern/model"
+	"github.com/tern-llm/tern/quant"
 )
 
 // refCase is one prompt of a reference.json made by llama.cpp.
@@ -198,5 +200,41 @@ func TestBatchedSequences(t *testing.T) {
 	}
 	if d := maxDiff(got, want1); d > 1e-4 {
 		t.Errorf("chunked prefill differs from one-shot by %g", d)
+	}
+}
+
+// TestF16Cache: an F16 KV cache gives the F32 cache's logits to within the
+// half's rounding, on one device running models of different KV widths in
+// turn (wide, then narrow: scratch sized for one must not break the other).
+func TestF16Cache(t *testing.T) {
+	ref := readRef(t, "stories260K")["stories260K-f32.gguf"]
+	dev := cpu.New(0)
+	for _, file := range [][2]string{{"synth-tiny", "synth-tiny-f16.gguf"}, {"stories260K", "stories260K-f32.gguf"}, {"synth-tiny", "synth-tiny-f16.gguf"}} {
+		_, m := testmodel.Load(t, dev, file[0], file[1])
+		for _, rc := range ref[:3] {
+			var logits [2][]float32
+			for i, typ := range []quant.Type{quant.F32, quant.F16} {
+				kv, err := m.NewCache(4, 16, typ)
+				if err != nil {
+					t.Fatal(err)
+				}
+				n := len(rc.PromptIDs)
+				b := &backend.Batch{Tables: [][]int32{{3, 1, 0, 2}}, BlockSize: 16}
+				for p := range n {
+					b.Pos = append(b.Pos, int32(p))
+					b.Seq = append(b.Seq, 0)
+					b.Slots = append(b.Slots, int32(b.Row(0, p)))
+				}
+				out, err := m.Forward(context.Background(), kv, rc.PromptIDs, b, []int{n - 1}, nil)
+				kv.Free()
+				if err != nil {
+					t.Fatalf("%s, %s cache: %v", file[1], typ, err)
+				}
+				logits[i] = out
+			}
+			if d := maxDiff(logits[0], logits[1]); d > 2e-2 {
+				t.Errorf("%s %q: F16 cache logits differ from F32 cache's by %g", file[1], rc.Prompt, d)
+			}
+		}
 	}
 }

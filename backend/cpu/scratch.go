@@ -74,9 +74,10 @@ func (s *scratch) attention(shares, positions, cols, acc int) []attnBuf {
 		if cap(b.scores) < positions {
 			b.scores = make([]float32, positions)
 		}
-		if len(b.k) < cols {
+		if cap(b.k) < cols {
 			b.k, b.v = make([]float32, cols), make([]float32, cols)
 		}
+		b.k, b.v = b.k[:cols], b.v[:cols] // exactly one cache row: Dequantize takes its length from them
 		if cap(b.acc) < acc {
 			b.acc = make([]float32, acc)
 		}
