@@ -6,24 +6,29 @@ import (
 )
 
 // pool is the device's persistent workers: threads-1 goroutines that, with
-// the calling goroutine, run each parallel op's shares and meet at one
-// barrier when it ends. A worker spins briefly on the op counter before
-// parking, so the ops of a token follow each other without a goroutine
-// switch, and costs nothing once the model is idle.
+// the calling goroutine, run each parallel op. An op's work is cut into
+// chunks that the participants claim from a shared counter (as ggml's
+// threadpool does), so a worker the operating system has descheduled does
+// not hold the op up: the others take its chunks, and the op ends as soon
+// as every chunk is done and no worker is inside one. A worker spins
+// briefly on the op counter before parking, so the ops of a token follow
+// each other without a goroutine switch, and costs nothing once the model
+// is idle.
 type pool struct {
-	n    int                // shares per op: workers + the caller
-	gen  atomic.Uint64      // bumped once per op
-	left atomic.Int32       // workers still running the current op
-	fn   func(share, n int) // the current op; written before gen is bumped
-	park []atomic.Bool      // worker i is (about to be) parked
-	wake []chan struct{}    // one token wakes parked worker i
-	stop atomic.Bool
+	n      int                // participants: workers + the caller
+	gen    atomic.Uint64      // bumped once per op
+	open   atomic.Uint64      // gen of the op workers may still join; 0: none
+	inside atomic.Int32       // workers inside an op's function
+	fn     func(share, n int) // the current op; written before gen is bumped
+	park   []atomic.Bool      // worker i is (about to be) parked
+	wake   []chan struct{}    // one token wakes parked worker i
+	stop   atomic.Bool
 }
 
 // spinBeforePark is how many checks a worker makes for the next op before
-// parking: tens of microseconds, about the gap between the ops
-// of one token (waking a parked worker costs tens of microseconds), short
-// enough that an idle model burns no noticeable CPU.
+// parking: tens of microseconds, about the gap between the ops of one
+// token (waking a parked worker costs tens of microseconds), short enough
+// that an idle model burns no noticeable CPU.
 const spinBeforePark = 1 << 16
 
 func newPool(threads int) *pool {
@@ -57,21 +62,27 @@ func (p *pool) worker(i int) {
 			return
 		}
 		last = p.gen.Load()
-		p.fn(i, p.n)
-		p.left.Add(-1)
+		p.inside.Add(1)
+		if p.open.Load() == last { // not finished without us already
+			p.fn(i, p.n)
+		}
+		p.inside.Add(-1)
 	}
 }
 
-// run calls fn(share, n) for every share in [0, n) on n goroutines and
-// returns when all have returned. fn must split its work by share.
+// run calls fn(share, n) on the caller (share 0) and on every worker that
+// joins in time (share i), and returns when fn has returned everywhere it
+// was called. fn must claim its work in chunks from a counter it shares, so
+// that any subset of the participants completes it.
 func (p *pool) run(fn func(share, n int)) {
 	if p.n == 1 {
 		fn(0, 1)
 		return
 	}
 	p.fn = fn
-	p.left.Store(int32(p.n - 1))
-	p.gen.Add(1)
+	g := p.gen.Load() + 1
+	p.open.Store(g)
+	p.gen.Store(g)
 	for i := 1; i < p.n; i++ {
 		if p.park[i].Load() && p.park[i].CompareAndSwap(true, false) {
 			select {
@@ -81,58 +92,63 @@ func (p *pool) run(fn func(share, n int)) {
 		}
 	}
 	fn(0, p.n)
-	for spins := 0; p.left.Load() != 0; spins++ {
+	p.open.Store(0)
+	for spins := 0; p.inside.Load() != 0; spins++ {
 		if spins&(1<<12-1) == 1<<12-1 {
 			runtime.Gosched()
 		}
 	}
-	p.fn = nil
 }
 
 // close stops the workers.
 func (p *pool) close() {
 	p.stop.Store(true)
-	p.run(func(int, int) {})
+	p.gen.Add(1)
+	for i := 1; i < p.n; i++ {
+		select {
+		case p.wake[i] <- struct{}{}:
+		default:
+		}
+	}
 }
 
-// parallel runs fn over [0, n) split into at most d.threads contiguous
-// chunks, each at least minChunk long (a multiple of align when align > 1,
-// but for the last), on the device's workers, and waits for all of them.
+// chunksPerShare is how many chunks an op is cut into per participant: a
+// descheduled worker then delays the op by at most one chunk.
+const chunksPerShare = 4
+
+// parallel runs fn over [0, n) in contiguous chunks, each at least minChunk
+// long, on the device's workers, and waits for all of them.
 func (d *Device) parallel(n, minChunk int, fn func(lo, hi int)) {
-	d.parallelAligned(n, minChunk, 1, fn)
+	d.parallelShares(n, minChunk, 1, func(_, lo, hi int) { fn(lo, hi) })
 }
 
 func (d *Device) parallelAligned(n, minChunk, align int, fn func(lo, hi int)) {
 	d.parallelShares(n, minChunk, align, func(_, lo, hi int) { fn(lo, hi) })
 }
 
-// parallelShares is parallelAligned with the share number (< d.threads)
-// passed along, for per-share scratch.
+// parallelShares is parallel with chunk starts at multiples of align and
+// the participant's number (< d.threads) passed along, for per-share
+// scratch: calls with the same share never overlap.
 func (d *Device) parallelShares(n, minChunk, align int, fn func(share, lo, hi int)) {
 	if n <= 0 {
 		return
 	}
-	chunks := min(d.threads, max(1, n/max(minChunk, 1)))
-	if chunks <= 1 {
+	minChunk = max(minChunk, 1)
+	if d.threads == 1 || n < 2*minChunk {
 		fn(0, 0, n)
 		return
 	}
+	chunk := max(minChunk, n/(d.threads*chunksPerShare))
+	chunk = (chunk + align - 1) / align * align
+	chunks := (n + chunk - 1) / chunk
+	var next atomic.Int64
 	d.pool.run(func(share, _ int) {
-		if share >= chunks {
-			return
-		}
-		lo, hi := bound(n, share, chunks, align), bound(n, share+1, chunks, align)
-		if lo < hi {
-			fn(share, lo, hi)
+		for {
+			c := int(next.Add(1) - 1)
+			if c >= chunks {
+				return
+			}
+			fn(share, c*chunk, min((c+1)*chunk, n))
 		}
 	})
-}
-
-// bound is the start of chunk c of n items in chunks pieces, rounded to align.
-func bound(n, c, chunks, align int) int {
-	if c >= chunks {
-		return n
-	}
-	b := n * c / chunks
-	return min(n, b/align*align)
 }
