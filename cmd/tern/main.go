@@ -2,6 +2,8 @@
 //
 //	tern run MODEL [PROMPT]        generate text (the prompt from stdin when omitted)
 //	tern serve MODEL               OpenAI-compatible API server
+//	tern devices                   the devices, their memory and calibrated speeds
+//	tern plan MODEL                where a model would run, and why
 //	tern show MODEL                architecture, parameters, tokenizer, tensors by type
 //	tern tokenize MODEL [TEXT]     token ids of a text (from stdin when omitted)
 //	tern quantize IN OUT TYPE      re-quantize a model
@@ -26,14 +28,12 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/tern-llm/tern/backend/cpu"
 	"github.com/tern-llm/tern/gguf"
-	"github.com/tern-llm/tern/model"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := Main(ctx, os.Args[1:], stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr, tty: isTerminal(os.Stdout), inTTY: isTerminal(os.Stdin)})
+	code := Main(ctx, os.Args[1:], stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr, tty: isTerminal(os.Stdout), inTTY: isTerminal(os.Stdin), errTTY: isTerminal(os.Stderr)})
 	stop()
 	os.Exit(code)
 }
@@ -44,6 +44,7 @@ type stdio struct {
 	out, err io.Writer
 	tty      bool // out is a terminal: end the output with a newline
 	inTTY    bool // in is a terminal: say that tern waits for it
+	errTTY   bool // err is a terminal: progress may rewrite its line
 }
 
 // readInput reads a text from stdin, first saying so when stdin is a
@@ -74,7 +75,7 @@ type command struct {
 }
 
 // commands are tern's subcommands, in the order help lists them.
-var commands = []command{runCommand, serveCommand, showCommand, tokenizeCommand, quantizeCommand, genCommand}
+var commands = []command{runCommand, serveCommand, devicesCommand, planCommand, showCommand, tokenizeCommand, quantizeCommand, genCommand}
 
 // Exit statuses.
 const (
@@ -260,47 +261,6 @@ func openGGUF(path string) (*gguf.File, error) {
 		return nil, inFile(path, err)
 	}
 	return f, nil
-}
-
-// loadedModel is a model file opened and bound to devices.
-type loadedModel struct {
-	file  *gguf.File
-	model *model.Model
-}
-
-func (m *loadedModel) Close() {
-	m.model.Close()
-	m.file.Close()
-}
-
-// loadModel opens path and loads its weights onto the devices placement
-// chooses.
-func loadModel(path string, threads int) (*loadedModel, error) {
-	f, err := openGGUF(path)
-	if err != nil {
-		return nil, err
-	}
-	if arch, _ := f.String("general.architecture"); model.Supported(arch) && len(f.Tensors) == 0 {
-		f.Close()
-		return nil, inFile(path, errors.New("no tensors: a vocabulary-only file has nothing to run"))
-	}
-	c, err := model.ReadConfig(f)
-	if err != nil {
-		f.Close()
-		return nil, inFile(path, err)
-	}
-	m, err := model.Load(f, placement(c, threads))
-	if err != nil {
-		f.Close()
-		return nil, inFile(path, err)
-	}
-	return &loadedModel{file: f, model: m}, nil
-}
-
-// placement chooses the devices that run a model: for now every part on
-// the CPU. This is the one place where the planner will decide.
-func placement(c model.Config, threads int) model.Placement {
-	return model.OnDevice(cpu.New(threads), c.Layers)
 }
 
 // isTerminal reports whether f is a character device (a terminal, as

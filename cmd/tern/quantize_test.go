@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"math"
 	"path/filepath"
 	"strings"
@@ -15,7 +17,7 @@ import (
 // its logits after tokens.
 func logitsAfter(t *testing.T, path string, tokens []int32) []float32 {
 	t.Helper()
-	lm, err := loadModel(path, 1)
+	lm, err := loadModel(context.Background(), stdio{err: io.Discard}, slog.New(slog.DiscardHandler), path, loadOptions{threads: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +27,7 @@ func logitsAfter(t *testing.T, path string, tokens []int32) []float32 {
 		t.Fatal(err)
 	}
 	defer seq.Free()
-	out, err := seq.Append(context.Background(), tokens, prefillChunk)
+	out, err := seq.Append(context.Background(), tokens, lm.plan.PrefillChunk)
 	if err != nil {
 		t.Fatal(err)
 	}

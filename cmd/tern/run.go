@@ -6,10 +6,12 @@ import (
 	"encoding/binary"
 	"flag"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/tern-llm/tern/plan"
 	"github.com/tern-llm/tern/sample"
 	"github.com/tern-llm/tern/tokenizer"
 )
@@ -26,10 +28,11 @@ const (
 	defaultRepeat = 1.0 // llama.cpp's penalty_repeat: off
 	// defaultMaxContext caps the default context: a model's trained
 	// context (128k for Llama 3) would make a KV cache of many GiB.
-	defaultMaxContext = 4096
-	// prefillChunk is how many prompt tokens go through the model at once:
-	// llama.cpp's default batch (n_batch 2048, n_ubatch 512).
-	prefillChunk = 512
+	defaultMaxContext = plan.DefaultContext
+	// defaultMinContext is the shortest the default context is shrunk to
+	// when memory is short, before layers are streamed (a context the user
+	// names is not shrunk).
+	defaultMinContext = 512
 )
 
 // runOptions is what `tern run` was asked.
@@ -39,6 +42,7 @@ type runOptions struct {
 	maxTokens    int // < 0: until an end-of-generation token or the context's end
 	context      int // 0: min(model's, defaultMaxContext)
 	threads      int // 0: one per CPU
+	memoryLimit  string
 	noBOS        bool
 	parseSpecial bool
 	echo         bool
@@ -58,6 +62,7 @@ var runCommand = command{
 		fs.IntVar(&o.maxTokens, "max-tokens", -1, "same as -n")
 		fs.IntVar(&o.context, "ctx", 0, fmt.Sprintf("context length in tokens, prompt included (0: the model's, at most %d)", defaultMaxContext))
 		fs.IntVar(&o.threads, "threads", 0, "CPU threads (0: one per CPU)")
+		fs.StringVar(&o.memoryLimit, "memory-limit", "", memoryLimitUsage)
 		fs.BoolVar(&o.noBOS, "no-bos", false, "do not add the BOS (and EOS) tokens the vocabulary asks for")
 		fs.BoolVar(&o.parseSpecial, "parse-special", true, "read special-token text in the prompt (\"<s>\") as those tokens")
 		fs.BoolVar(&o.echo, "echo", false, "print the prompt before the generated text")
@@ -82,6 +87,9 @@ var runCommand = command{
 				return err
 			}
 			o.model = args[0]
+			if err := checkLimits(o.memoryLimit); err != nil {
+				return err // before waiting for a prompt on stdin
+			}
 			if len(args) == 2 {
 				o.prompt = args[1]
 			} else {
@@ -109,7 +117,12 @@ func runGenerate(ctx context.Context, o runOptions, io stdio) error {
 	if o.context < 0 || o.threads < 0 {
 		return usageErrorf("--ctx %d and --threads %d must not be negative", o.context, o.threads)
 	}
-	lm, err := loadModel(o.model, o.threads)
+	log := slog.New(slog.NewTextHandler(io.err, nil))
+	lo := loadOptions{threads: o.threads, limits: o.memoryLimit, plan: planOptions{context: o.context}}
+	if o.context == 0 {
+		lo.plan.minContext = defaultMinContext
+	}
+	lm, err := loadModel(ctx, io, log, o.model, lo)
 	if err != nil {
 		return err
 	}
@@ -123,9 +136,9 @@ func runGenerate(ctx context.Context, o runOptions, io stdio) error {
 		return inFile(o.model, fmt.Errorf("the tokenizer has %d tokens, the model %d", tok.VocabSize(), cfg.Vocab))
 	}
 
-	ctxLen := o.context
-	if ctxLen == 0 {
-		ctxLen = min(cfg.ContextLen, defaultMaxContext)
+	ctxLen := lm.plan.Context
+	if o.verbose {
+		fmt.Fprintf(io.err, "plan: %s\n", lm.plan.Summary())
 	}
 	prompt := tok.Encode(o.prompt, !o.noBOS, o.parseSpecial)
 	if len(prompt) == 0 {
@@ -151,7 +164,7 @@ func runGenerate(ctx context.Context, o runOptions, io stdio) error {
 		}
 	}
 	start := time.Now()
-	logits, err := seq.Append(ctx, prompt, prefillChunk)
+	logits, err := seq.Append(ctx, prompt, lm.plan.PrefillChunk)
 	if err != nil {
 		return err
 	}

@@ -197,3 +197,48 @@ func TestRunCancel(t *testing.T) {
 		t.Errorf("stderr %q", errb.String())
 	}
 }
+
+// TestRunMemoryLimit: under a limit below the model's size `tern run`
+// streams layers from the file and prints the same greedy text as without
+// a limit; a limit too small for any placement is a clear error, and a bad
+// limit a usage error.
+func TestRunMemoryLimit(t *testing.T) {
+	path := testdata.Path(t, "stories260K", "stories260K-f32.gguf")
+	ref := readReference(t)["stories260K-f32.gguf"][0] // "Once upon a time"
+	want := greedyPrefix(t, ref, 24)
+	cases := []struct {
+		name    string
+		limit   string
+		code    int
+		wantOut string
+		wantErr string // in stderr
+	}{
+		{"none", "", exitOK, want, "plan: llama: cpu all, "},
+		{"generous", "1GiB", exitOK, want, "plan: llama: cpu all, "},
+		{"per device", "cpu=1GiB", exitOK, want, "plan: llama: cpu all, "},
+		// The model is 1.1 MiB: under 1 MiB four of its five layers and
+		// the output head are read from the file as they run.
+		{"streamed", "1MiB", exitOK, want, "(streamed), context 128, prefill chunk 64"},
+		{"too small", "300KiB", exitError, "", "tern: run: " + path + ": the model does not fit in memory, even streamed from the file: it needs at least"},
+		{"bad unit", "12XB", exitUsage, "", `tern: run: --memory-limit: memory limit "12XB": unknown unit`},
+		{"no such device", "cuda9=1GiB", exitUsage, "", `tern: run: --memory-limit: no device "cuda9" on this machine`},
+		{"not a size", "cpu=", exitUsage, "", "tern: run: --memory-limit: "},
+	}
+	for _, c := range cases {
+		io, out, errb := testIO("")
+		args := []string{"run", "-n", "24", "--temp", "0", "-v", "--memory-limit", c.limit, path, ref.Prompt}
+		if code := Main(context.Background(), args, io); code != c.code {
+			t.Errorf("%s: exit %d, want %d; stderr %q", c.name, code, c.code, errb.String())
+			continue
+		}
+		if out.String() != c.wantOut {
+			t.Errorf("%s: printed %q, want %q", c.name, out.String(), c.wantOut)
+		}
+		if !strings.Contains(errb.String(), c.wantErr) {
+			t.Errorf("%s: stderr %q, want it to contain %q", c.name, errb.String(), c.wantErr)
+		}
+		if strings.Contains(errb.String(), "panic") {
+			t.Errorf("%s: stderr %q", c.name, errb.String())
+		}
+	}
+}

@@ -24,9 +24,6 @@ const (
 	// enough for a few clients at once; the paged cache shares it between
 	// however many requests there are.
 	defaultSlots = 4
-	// kvMemoryShare is the most of the free memory the KV cache takes by
-	// default, leaving room for activations and the rest of the machine.
-	kvMemoryShare = 4
 	// shutdownGrace is how long running requests get to finish after an
 	// interrupt before they are cancelled.
 	shutdownGrace = 30 * time.Second
@@ -34,6 +31,7 @@ const (
 
 type serveOptions struct {
 	model, host, apiKey string
+	memoryLimit         string
 	port, context       int
 	threads, slots      int
 	batchTokens         int
@@ -59,6 +57,7 @@ otherwise; an interrupt stops accepting requests and lets running ones finish.`,
 		fs.IntVar(&o.maxRunning, "parallel", engine.DefaultMaxRunning, "requests computed at once")
 		fs.IntVar(&o.queue, "queue", engine.DefaultMaxQueue, "requests waiting before the server answers 503")
 		fs.IntVar(&o.threads, "threads", 0, "CPU threads (0: one per core)")
+		fs.StringVar(&o.memoryLimit, "memory-limit", "", memoryLimitUsage)
 		return func(ctx context.Context, io stdio, args []string) error {
 			if err := wantArgs(args, 1, 1); err != nil {
 				return err
@@ -73,24 +72,31 @@ otherwise; an interrupt stops accepting requests and lets running ones finish.`,
 }
 
 func serve(ctx context.Context, o serveOptions, io stdio) error {
-	if o.port < 0 || o.port > 65535 || o.context < 0 || o.slots < 1 || o.threads < 0 {
-		return usageErrorf("--port %d, --ctx %d, --slots %d, --threads %d: out of range", o.port, o.context, o.slots, o.threads)
+	if o.port < 0 || o.port > 65535 || o.context < 0 || o.slots < 1 || o.threads < 0 || o.batchTokens < 1 {
+		return usageErrorf("--port %d, --ctx %d, --slots %d, --threads %d, --batch-tokens %d: out of range",
+			o.port, o.context, o.slots, o.threads, o.batchTokens)
 	}
 	log := slog.New(slog.NewTextHandler(io.err, nil))
-	lm, err := loadModel(o.model, o.threads)
+	// The plan sizes the KV cache (slots full contexts, the context shrunk
+	// when memory is short and --ctx was not given) and the step's tokens.
+	lo := loadOptions{threads: o.threads, limits: o.memoryLimit,
+		plan: planOptions{context: o.context, batch: o.slots, prefillChunk: o.batchTokens}}
+	if o.context == 0 {
+		lo.plan.minContext = defaultMinContext
+	}
+	lm, err := loadModel(ctx, io, log, o.model, lo)
 	if err != nil {
 		return err
 	}
+	p := lm.plan
+	log.Info("plan", "choice", p.Summary())
 	defer lm.Close()
 	tok, err := tokenizer.FromGGUF(lm.file)
 	if err != nil {
 		return inFile(o.model, err)
 	}
 	cfg := lm.model.Config
-	ctxLen := o.context
-	if ctxLen == 0 {
-		ctxLen = min(cfg.ContextLen, defaultMaxContext)
-	}
+	ctxLen := p.Context
 	tmpl := chat.ChatML()
 	if src, ok := lm.file.String("tokenizer.chat_template"); ok {
 		if t, err := chat.Parse(src); err != nil {
@@ -102,24 +108,18 @@ func serve(ctx context.Context, o serveOptions, io stdio) error {
 		log.Info("the model has no chat template; using ChatML")
 	}
 
-	// The KV cache: slots full contexts, within a share of free memory.
+	// The KV cache the plan budgeted: Batch contexts of Context tokens, in
+	// whole blocks (at least one context's worth).
 	perToken := cfg.CacheBytes(quant.F32)
-	tokens := ctxLen * o.slots
-	dev := lm.model.Place.Layers[0]
-	if free, _, err := dev.Memory(); err == nil && free > 0 {
-		tokens = min(tokens, int(free/kvMemoryShare/uint64(perToken)))
-	}
-	blocks := tokens / engine.DefaultBlockSize
-	if blocks*engine.DefaultBlockSize < ctxLen {
-		return fmt.Errorf("not enough memory for one context of %d tokens (%d bytes each)", ctxLen, perToken)
-	}
+	blocks := p.Context * p.Batch / engine.DefaultBlockSize
+	blocks = max(blocks, (ctxLen+engine.DefaultBlockSize-1)/engine.DefaultBlockSize)
 	kv, err := lm.model.NewCache(blocks, engine.DefaultBlockSize, quant.F32)
 	if err != nil {
 		return err
 	}
 	defer kv.Free()
 	eng, err := engine.New(lm.model, kv, engine.Config{
-		MaxBatchTokens: o.batchTokens, MaxRunning: o.maxRunning, MaxQueue: o.queue,
+		MaxBatchTokens: p.PrefillChunk, MaxRunning: o.maxRunning, MaxQueue: o.queue,
 		MaxContext: ctxLen, IsEOG: tok.IsEOG, Log: log,
 	})
 	if err != nil {

@@ -15,9 +15,17 @@ import (
 )
 
 // TestServe starts `tern serve` on a free port, asks it for a greedy
-// completion, and stops it with a cancelled context (an interrupt).
+// completion, and stops it with a cancelled context (an interrupt); with
+// and without a memory limit, the KV cache is the plan's: 4 slots of the
+// model's 128-token context, in 16-token blocks.
 func TestServe(t *testing.T) {
 	path := testdata.Path(t, "stories260K", "stories260K-f32.gguf")
+	for _, limit := range []string{"", "2MiB"} {
+		serveOnce(t, path, limit, "kv_blocks=32 ")
+	}
+}
+
+func serveOnce(t *testing.T, path, limit, wantLog string) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -28,7 +36,7 @@ func TestServe(t *testing.T) {
 	var stderr bytes.Buffer
 	done := make(chan int, 1)
 	go func() {
-		done <- Main(ctx, []string{"serve", "--port", strconv.Itoa(port), path}, stdio{out: &bytes.Buffer{}, err: &stderr})
+		done <- Main(ctx, []string{"serve", "--port", strconv.Itoa(port), "--memory-limit", limit, path}, stdio{out: &bytes.Buffer{}, err: &stderr})
 	}()
 	url := "http://127.0.0.1:" + strconv.Itoa(port)
 	var resp *http.Response
@@ -52,13 +60,16 @@ func TestServe(t *testing.T) {
 	json.NewDecoder(resp.Body).Decode(&r)
 	resp.Body.Close()
 	if len(r.Choices) != 1 || !strings.HasPrefix(r.Choices[0].Text, ", there was a little girl named Lily") {
-		t.Errorf("completion %+v", r)
+		t.Errorf("limit %q: completion %+v", limit, r)
 	}
 	cancel()
 	select {
 	case code := <-done:
 		if code != exitOK {
-			t.Errorf("exit status %d after an interrupt\n%s", code, stderr.String())
+			t.Errorf("limit %q: exit status %d after an interrupt\n%s", limit, code, stderr.String())
+		}
+		if !strings.Contains(stderr.String(), wantLog) || !strings.Contains(stderr.String(), "msg=plan choice=") {
+			t.Errorf("limit %q: log %q, want the plan and %q", limit, stderr.String(), wantLog)
 		}
 	case <-time.After(time.Minute):
 		t.Fatal("serve did not stop after the interrupt")
