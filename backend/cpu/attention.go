@@ -181,10 +181,13 @@ func cacheHead(scratch []float32, row []byte, t quant.Type, kvh, hd int) ([]floa
 }
 
 // addRows sets a[i] += b[i].
-func addRows(a, b []float32) {
-	b = b[:len(a)]
-	for i := range a {
-		a[i] += b[i]
+func addRows(a, b []float32) { addF32(a, a, b) }
+
+// addF32Generic sets dst[i] = a[i] + b[i].
+func addF32Generic(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	for i := range dst {
+		dst[i] = a[i] + b[i]
 	}
 }
 
@@ -199,7 +202,5 @@ func reduceRows16(o, r []float32, n int) {
 	}
 	addRows(r[0:n], r[2*n:3*n])
 	addRows(r[n:2*n], r[3*n:4*n])
-	for e := range o[:n] {
-		o[e] = r[e] + r[n+e]
-	}
+	addF32(o[:n], r[:n], r[n:2*n])
 }

@@ -101,3 +101,16 @@ func vecDotF16(x, y []float32) float32 {
 	}
 	return float32(sum)
 }
+
+//go:noescape
+func addF32AVX2(dst, a, b *float32, n int)
+
+// addF32 sets dst[i] = a[i] + b[i] (dst may be a or b).
+func addF32(dst, a, b []float32) {
+	if useAVX2 && len(dst) > 0 {
+		_, _ = a[len(dst)-1], b[len(dst)-1]
+		addF32AVX2(&dst[0], &a[0], &b[0], len(dst))
+		return
+	}
+	addF32Generic(dst, a, b)
+}

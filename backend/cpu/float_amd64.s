@@ -261,3 +261,33 @@ htail:
 hdone:
 	VZEROUPPER
 	RET
+
+// func addF32AVX2(dst, a, b *float32, n int)
+// dst[i] = a[i] + b[i] (elementwise: the order of lanes does not matter).
+TEXT ·addF32AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $-8, BX
+	JZ   addtail
+addvec:
+	VMOVUPS (SI)(AX*4), Y0
+	VADDPS  (DX)(AX*4), Y0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ    $8, AX
+	CMPQ    AX, BX
+	JB      addvec
+addtail:
+	CMPQ   AX, CX
+	JAE    adddone
+	VMOVSS (SI)(AX*4), X0
+	VADDSS (DX)(AX*4), X0, X0
+	VMOVSS X0, (DI)(AX*4)
+	INCQ   AX
+	JMP    addtail
+adddone:
+	VZEROUPPER
+	RET

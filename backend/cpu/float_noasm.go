@@ -11,3 +11,5 @@ func tileDotF32(a, b []float32) float32 { return tileDotF32Generic(a, b) }
 
 func f16s(dst []float32, src []byte) []float32 { return f16sGeneric(dst, src) }
 func vecDotF16(x, y []float32) float32         { return vecDotF16Generic(x, y) }
+
+func addF32(dst, a, b []float32) { addF32Generic(dst, a, b) }

@@ -65,6 +65,14 @@ func TestFloatKernels(t *testing.T) {
 						t.Fatalf("softmaxExp n=%d: [%d] %g, want %g", n, i, s[i], s2[i])
 					}
 				}
+				s1, s2 := make([]float32, n), make([]float32, n)
+				addF32(s1, a, b)
+				addF32Generic(s2, a, b)
+				for i := range s1 {
+					if s1[i] != s2[i] {
+						t.Fatalf("addF32 n=%d: [%d] %g, want %g", n, i, s1[i], s2[i])
+					}
+				}
 				g, u := randRow(r, n), randRow(r, n)
 				for i := range g {
 					g[i] *= 8

@@ -78,10 +78,7 @@ func (d *Device) Add(dst, a, b *backend.Tensor) error {
 		if b.Rows != 1 {
 			br = bs[r*n : (r+1)*n]
 		}
-		o, ar := out[r*n:(r+1)*n], as[r*n:(r+1)*n]
-		for i := range o {
-			o[i] = ar[i] + br[i]
-		}
+		addF32(out[r*n:(r+1)*n], as[r*n:(r+1)*n], br)
 	}
 	return nil
 }
