@@ -33,6 +33,9 @@ most %d tokens.`, plan.DefaultContext),
 			if o.plan.context < 0 || o.plan.batch < 1 || o.threads < 0 {
 				return usageErrorf("--ctx %d, --batch %d, --threads %d: out of range", o.plan.context, o.plan.batch, o.threads)
 			}
+			if o.plan.context == 0 {
+				o.plan.minContext = defaultMinContext // as tern run and tern serve
+			}
 			path := args[0]
 			log := slog.New(slog.NewTextHandler(io.err, nil))
 			m, err := probe(ctx, io, log, o.threads, o.limits, false)
