@@ -80,7 +80,7 @@ func q4Groups(r *rand.Rand, rows, nb int) (w, packed []byte, x []byte, a *q4Act)
 	}
 	a = &q4Act{}
 	a.fill(x, make([]int32, nb), make([]float32, nb))
-	return w, repackQ4_0(w, rows, nb), x, a
+	return w, repackQ4_0(make([]byte, len(w)), w, rows, nb), x, a
 }
 
 func TestDotGroupsQ4_0(t *testing.T) {

@@ -265,7 +265,7 @@ func (d *Device) repacked(wb []byte, m, nb int) []byte {
 	if p, ok := d.repack[key]; ok {
 		return p
 	}
-	p := repackQ4_0(wb, m, nb)
+	p := repackQ4_0(hugeBytes(d, m*nb*q4Block), wb, m, nb)
 	if d.repack == nil {
 		d.repack = map[bytesKey][]byte{}
 	}

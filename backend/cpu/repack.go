@@ -19,9 +19,9 @@ const (
 	q4GroupBlock = 8 * q4Block // bytes of one block of a group
 )
 
-// repackQ4_0 repacks rows (a multiple of 8) of nb Q4_0 blocks.
-func repackQ4_0(src []byte, rows, nb int) []byte {
-	dst := make([]byte, rows*nb*q4Block)
+// repackQ4_0 repacks rows (a multiple of 8) of nb Q4_0 blocks into dst
+// (rows·nb·18 bytes).
+func repackQ4_0(dst, src []byte, rows, nb int) []byte {
 	rb := nb * q4Block
 	for g := 0; g < rows/q4GroupRows; g++ {
 		for b := range nb {
