@@ -21,7 +21,7 @@ type Device struct {
 	memory  func() (free, total uint64, err error)
 	pool    *pool
 	scratch scratch
-	repack  map[bytesKey][]byte // repacked weights, by the memory they came from
+	repack  *repackCache // repacked weights, by the memory they came from
 }
 
 // New returns the CPU device running ops on threads goroutines (0 means one
@@ -30,8 +30,10 @@ func New(threads int) *Device {
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	d := &Device{threads: threads, memory: hostMemory, pool: newPool(threads)}
+	d := &Device{threads: threads, memory: hostMemory, pool: newPool(threads),
+		repack: &repackCache{entries: map[bytesKey]repackEntry{}}}
 	runtime.AddCleanup(d, func(p *pool) { p.close() }, d.pool)
+	runtime.AddCleanup(d, func(c *repackCache) { c.releaseAll() }, d.repack)
 	return d
 }
 
@@ -81,8 +83,13 @@ func (d *Device) Map(t quant.Type, rows, cols int, data []byte) (*backend.Tensor
 	return backend.NewTensor(&buffer{dev: d, data: data[:n*rows]}, 0, t, rows, cols)
 }
 
-// Free drops the tensor; Go's collector reclaims the memory.
-func (d *Device) Free(t *backend.Tensor) {}
+// Free drops the tensor, and any repacked copy of its weights; Go's
+// collector reclaims Go memory.
+func (d *Device) Free(t *backend.Tensor) {
+	if b, err := d.bytes(t); err == nil {
+		d.repack.forget(b)
+	}
+}
 
 // Upload copies src into dst.
 func (d *Device) Upload(dst *backend.Tensor, src []byte) error {

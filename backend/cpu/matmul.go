@@ -259,16 +259,72 @@ func rowDotFor(t quant.Type, n, k, m int) (rowDot, error) {
 }
 
 // repacked returns the repacked form of Q4_0 weights (m rows of nb blocks),
-// made on first use and kept for the device's lifetime.
+// made on first use and kept until the tensor is freed (Free) or the device
+// is collected. An entry whose source bytes no longer match its fingerprint
+// (memory unmapped and reused without Free) is rebuilt.
 func (d *Device) repacked(wb []byte, m, nb int) []byte {
-	key := keyOf(wb)
-	if p, ok := d.repack[key]; ok {
-		return p
+	key, fp := keyOf(wb), fingerprint(wb)
+	if e, ok := d.repack.entries[key]; ok && e.fp == fp {
+		return e.packed
+	} else if ok {
+		e.release()
+		delete(d.repack.entries, key)
 	}
-	p := repackQ4_0(hugeBytes(d, m*nb*q4Block), wb, m, nb)
-	if d.repack == nil {
-		d.repack = map[bytesKey][]byte{}
-	}
-	d.repack[key] = p
+	buf, release := hugeBytes(m * nb * q4Block)
+	p := repackQ4_0(buf, wb, m, nb)
+	d.repack.entries[key] = repackEntry{packed: p, fp: fp, release: release}
 	return p
+}
+
+// repackCache holds a device's repacked weights by the memory they came
+// from. Its own type so that the device's cleanup can release it without
+// keeping the device alive.
+type repackCache struct {
+	entries map[bytesKey]repackEntry
+}
+
+type repackEntry struct {
+	packed  []byte
+	fp      uint64 // fingerprint of the source bytes
+	release func()
+}
+
+// forget releases the entry made from b, if any.
+func (c *repackCache) forget(b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	key := keyOf(b)
+	if e, ok := c.entries[key]; ok {
+		e.release()
+		delete(c.entries, key)
+	}
+}
+
+func (c *repackCache) releaseAll() {
+	for k, e := range c.entries {
+		e.release()
+		delete(c.entries, k)
+	}
+}
+
+// fingerprint hashes a sample of b (its ends and a few blocks between):
+// enough to notice that different weights now live at the same address.
+func fingerprint(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	mix := func(p []byte) {
+		for _, c := range p {
+			h = (h ^ uint64(c)) * 1099511628211
+		}
+	}
+	const piece = 64
+	if len(b) <= 8*piece {
+		mix(b)
+		return h
+	}
+	for i := range 8 {
+		off := (len(b) - piece) * i / 7
+		mix(b[off : off+piece])
+	}
+	return h ^ uint64(len(b))
 }

@@ -114,3 +114,48 @@ func BenchmarkMatMul(b *testing.B) {
 		}
 	}
 }
+
+// TestRepackCache checks that repacked Q4_0 weights follow their source:
+// rebuilt when different weights appear at the same address, dropped on
+// Free.
+func TestRepackCache(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	d := New(1)
+	const m, k = 16, 64
+	rb, _ := quant.Q4_0.RowBytes(k)
+	wb := make([]byte, m*rb)
+	fill := func() {
+		for j := range m {
+			if err := quant.Quantize(quant.Q4_0, wb[j*rb:(j+1)*rb], randRow(r, k)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	x, _ := d.Alloc(quant.F32, 1, k)
+	xs, _ := F32(x)
+	copy(xs, randRow(r, k))
+	dst, _ := d.Alloc(quant.F32, 1, m)
+	out, _ := F32(dst)
+	xq := make([]byte, 2*k)
+	if err := quantizeActivations(quant.Q8_0, xq, xs); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 3 {
+		fill() // new weights at the same address
+		w, _ := d.Map(quant.Q4_0, m, k, wb)
+		if err := d.MatMul(dst, x, w); err != nil {
+			t.Fatal(err)
+		}
+		for j := range m {
+			if want := dotBlocks(k/32, q4Block, wb[j*rb:], xq, q4Vals); out[j] != want {
+				t.Fatalf("round %d: row %d = %g, want %g", round, j, out[j], want)
+			}
+		}
+		if round == 1 {
+			d.Free(w)
+			if len(d.repack.entries) != 0 {
+				t.Fatalf("Free left %d repacked entries", len(d.repack.entries))
+			}
+		}
+	}
+}
