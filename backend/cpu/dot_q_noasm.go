@@ -17,3 +17,7 @@ func dotGroupsQ4_0x4(out [multiToken][]float32, w []byte, nb int, acts []q4Act) 
 func dotRowsQ8_0x4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, u []byte, d []float32, nb int) bool {
 	return false
 }
+
+func dotRowsTQ2_0(out []float32, w []byte, stride int, x []byte, nb int) {
+	dotRowsTQ2_0Generic(out, w, stride, x, nb)
+}

@@ -119,6 +119,7 @@ type kernel struct {
 //     sgemm), ggml_vec_dot otherwise;
 //   - Q4_0 with m a multiple of 8: the repacked 8×8 kernels, block by block;
 //   - Q4_0, Q5_0, Q8_0 otherwise: 8 lanes (vec_dot and tinyBLAS agree);
+//   - TQ2_0: ggml_vec_dot_tq2_0_q8_K's 8 lanes (AVX2);
 //   - other formats: quant.VecDot, ggml's generic order.
 func (d *Device) kernelFor(t quant.Type, n, k, m int, wb []byte) (kernel, error) {
 	rb, err := t.RowBytes(k)
@@ -173,6 +174,11 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb []byte) (kernel, error)
 				return dotGroupsQ4_0x4(out, packed[r0*rb:], nb, acts[tok:tok+multiToken])
 			},
 		}, nil
+	}
+	if t == quant.TQ2_0 {
+		return kernel{align: 1, rows: func(out []float32, r0, _ int, x []byte) {
+			dotRowsTQ2_0(out, wb[r0*rb:], rb, x, k/256)
+		}}, nil
 	}
 	if t == quant.F16 && k <= maxF16Row {
 		xf := d.scratch.floats(n * k)
@@ -248,6 +254,8 @@ func rowDotFor(t quant.Type, n, k, m int) (rowDot, error) {
 		return func(k int, w, x []byte) float32 { return dotLanes8(k/32, q5Block, w, x, q5Vals) }, nil
 	case quant.Q8_0:
 		return func(k int, w, x []byte) float32 { return dotLanes8(k/32, q8Block, w, x, q8Vals) }, nil
+	case quant.TQ2_0:
+		return func(k int, w, x []byte) float32 { return dotTQ2_0Lanes(k/256, w, x) }, nil
 	}
 	if _, err := quant.VecDot(t, 0, nil, nil); err != nil {
 		return nil, err
