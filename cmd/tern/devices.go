@@ -36,6 +36,7 @@ seconds, progress on stderr) and caches the result; --calibrate measures again.`
 			if err != nil {
 				return err
 			}
+			defer m.Close()
 			return plan.WriteDevices(io.out, m.found, m.profiles, plan.Options{Limits: m.limits})
 		}
 	},

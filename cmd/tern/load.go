@@ -8,17 +8,21 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tern-llm/tern/backend"
 	"github.com/tern-llm/tern/backend/cpu"
+	"github.com/tern-llm/tern/backend/cuda"
 	"github.com/tern-llm/tern/budget"
 	"github.com/tern-llm/tern/calibrate"
 	"github.com/tern-llm/tern/device"
 	"github.com/tern-llm/tern/gguf"
 	"github.com/tern-llm/tern/model"
 	"github.com/tern-llm/tern/plan"
+	"github.com/tern-llm/tern/quant"
 	"github.com/tern-llm/tern/stream"
 )
 
@@ -45,7 +49,21 @@ type machine struct {
 	profiles map[string]*calibrate.Profile
 	cache    calibrate.Cache
 	limits   plan.Limits
+	closers  []func() // backends to close
 }
+
+// Close closes the backends m opened.
+func (m *machine) Close() {
+	for _, c := range m.closers {
+		c()
+	}
+	m.closers = nil
+}
+
+// cudaFormats are the weight formats the CUDA backend has kernels for.
+var cudaFormats = []quant.Type{quant.F32, quant.F16, quant.BF16, quant.Q8_0, quant.Q4_0, quant.Q4_K, quant.Q6_K}
+
+func cudaSupports(t quant.Type) bool { return slices.Contains(cudaFormats, t) }
 
 // checkLimits checks --memory-limit's syntax (probe checks its device
 // names against the devices found).
@@ -88,19 +106,37 @@ func probe(ctx context.Context, io stdio, log *slog.Logger, threads int, limits 
 	}
 	m := &machine{found: found, cache: cache, limits: lim,
 		backends: map[string]backend.Device{}, profiles: map[string]*calibrate.Profile{}}
-	// The CPU backend; GPUs are found and shown, but their backends are
-	// not wired into planned loads yet.
+	// The CPU, and each NVIDIA GPU whose backend opens. Other GPUs
+	// (Metal) are shown but have no backend yet.
 	m.usable = []*device.Device{found[0]}
 	m.backends[found[0].Name] = cpu.New(threads)
+	for _, info := range found[1:] {
+		n, err := strconv.Atoi(strings.TrimPrefix(info.Name, "cuda"))
+		if info.Kind != backend.CUDA || err != nil {
+			continue
+		}
+		d, err := cuda.New(n)
+		if err != nil {
+			log.Warn("the GPU's backend did not open; planning without it", "device", info.Name, "err", err)
+			continue
+		}
+		m.usable = append(m.usable, info)
+		m.backends[info.Name] = d
+		m.closers = append(m.closers, func() { d.Close() })
+	}
 	for _, info := range m.usable {
 		dev := m.backends[info.Name]
 		o := calibration
+		if info.Kind == backend.CUDA && o.Formats == nil {
+			o.Formats = cudaFormats
+		}
 		o.Progress = progress(io.err, io.errTTY, info.Name, cache.Dir)
 		prof, err := cache.Get(ctx, dev, info, force, o)
 		o.Progress(calibrate.Progress{Done: -1})
 		if err != nil && prof != nil {
 			log.Warn("the calibration could not be cached; the next run measures again", "device", info.Name, "err", err)
 		} else if err != nil {
+			m.Close()
 			return nil, fmt.Errorf("calibrating %s: %w", info.Name, err)
 		}
 		m.profiles[info.Name] = prof
@@ -143,7 +179,32 @@ func progress(w io.Writer, tty bool, device, dir string) func(calibrate.Progress
 
 // devices reads the usable devices' memory now, as the planner sees it.
 func (m *machine) devices() ([]plan.Device, error) {
-	return plan.FromDevices(m.usable, m.profiles)
+	devs, err := plan.FromDevices(m.usable, m.profiles)
+	for i := range devs {
+		if devs[i].Kind == backend.CUDA {
+			devs[i].Supports = cudaSupports
+		}
+	}
+	return devs, err
+}
+
+// hostOnly is devs without the GPUs.
+func hostOnly(devs []plan.Device) []plan.Device {
+	return slices.DeleteFunc(slices.Clone(devs), func(d plan.Device) bool { return d.Kind != backend.CPU })
+}
+
+// streamsOffHost reports whether p streams a part on a device other than
+// the CPU: weights that a GPU would read from host memory each pass,
+// which the loader cannot do yet.
+func streamsOffHost(p *plan.Plan) bool {
+	for _, a := range append(p.Layers, p.Output, p.Embed) {
+		if a.Streamed {
+			if d, ok := p.Device(a.Device); ok && d.Kind != backend.CPU {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // planOptions is what a command asks of the plan.
@@ -174,8 +235,16 @@ func (m *machine) makePlan(path string, f *gguf.File, po planOptions, log *slog.
 		host := &devs[0] // the CPU
 		o.DiskRead = disk.Rate(needs.Bytes(), host.Free-min(host.Free, plan.Budget(host, o)))
 	}
-	return plan.Make(needs, devs, o)
+	p, err := plan.Make(needs, devs, o)
+	if err == nil && streamsOffHost(p) {
+		log.Info(offHostMsg, "was", p.Summary())
+		return plan.Make(needs, hostOnly(devs), o)
+	}
+	return p, err
 }
+
+// offHostMsg is logged when a plan that streams into a GPU is replaced.
+const offHostMsg = "the plan streams weights into a GPU, which the loader cannot do yet; planning on the CPU alone"
 
 // noFit explains a plan that does not fit: the budgets, the limit, and
 // the least memory any placement considered needs. It wraps plan.ErrNoFit.
@@ -214,8 +283,9 @@ type loadedModel struct {
 	file   *gguf.File
 	model  *model.Model
 	plan   *plan.Plan
-	stream *stream.Device // pages the streamed parts; nil when none are
-	acct   *budget.Accountant
+	stream *stream.Device     // pages the streamed parts; nil when none are
+	acct   *budget.Accountant // the CPU's
+	mach   *machine
 }
 
 func (m *loadedModel) Close() {
@@ -223,6 +293,7 @@ func (m *loadedModel) Close() {
 	if m.stream != nil {
 		m.stream.Close()
 	}
+	m.mach.Close()
 	m.file.Close()
 }
 
@@ -244,10 +315,12 @@ func loadModel(ctx context.Context, io stdio, log *slog.Logger, path string, lo 
 	}
 	f, err := openModel(path)
 	if err != nil {
+		mach.Close()
 		return nil, err
 	}
 	lm, err := mach.load(path, f, lo, log)
 	if err != nil {
+		mach.Close()
 		f.Close()
 		return nil, err
 	}
@@ -282,6 +355,9 @@ func (m *machine) load(path string, f *gguf.File, lo loadOptions, log *slog.Logg
 	if err != nil {
 		return nil, err
 	}
+	if len(p.Devices) < len(devs) {
+		devs = hostOnly(devs) // makePlan left the GPUs out
+	}
 	p, line, err := p.Replan(devs)
 	if line != "" {
 		log.Info(line)
@@ -289,19 +365,32 @@ func (m *machine) load(path string, f *gguf.File, lo loadOptions, log *slog.Logg
 	if err != nil {
 		return nil, noFit(path, p, m.limits, err)
 	}
-	log.Debug("plan", "choice", p.Summary())
-
-	host := m.usable[0].Name
-	dev := &p.Devices[0]
-	acct := budget.New(host, plan.Budget(dev, p.Options))
-	for _, u := range p.Use {
-		if u.Device == host {
-			acct = budget.New(host, u.Budget)
+	if streamsOffHost(p) {
+		q, _, err := p.Replan(hostOnly(devs))
+		log.Info(offHostMsg, "was", p.Summary())
+		if err != nil {
+			return nil, noFit(path, q, m.limits, err)
 		}
+		p = q
 	}
-	base := budget.Wrap(m.backends[host], acct)
-	lm := &loadedModel{file: f, plan: p, acct: acct}
-	run := base
+
+	// Each device's allocations are charged to its budget.
+	devices := map[string]backend.Device{}
+	accts := map[string]*budget.Accountant{}
+	for i := range p.Devices {
+		d := &p.Devices[i]
+		limit := plan.Budget(d, p.Options)
+		for _, u := range p.Use {
+			if u.Device == d.Name {
+				limit = u.Budget
+			}
+		}
+		accts[d.Name] = budget.New(d.Name, limit)
+		devices[d.Name] = budget.Wrap(m.backends[d.Name], accts[d.Name])
+	}
+	host := m.usable[0].Name
+	base, acct := devices[host], accts[host]
+	lm := &loadedModel{file: f, plan: p, acct: acct, mach: m}
 	if parts := p.StreamedParts(); len(parts) > 0 || p.Embed.Streamed {
 		view, err := budget.As(base, budget.Streamed)
 		if err != nil {
@@ -324,9 +413,9 @@ func (m *machine) load(path string, f *gguf.File, lo loadOptions, log *slog.Logg
 				sd.AddLazy(f.Data(t))
 			}
 		}
-		lm.stream, run = sd, sd
+		lm.stream, devices[host] = sd, sd
 	}
-	mp, err := p.ModelPlacement(map[string]backend.Device{host: run})
+	mp, err := p.ModelPlacement(devices)
 	if err == nil {
 		lm.model, err = model.Load(f, mp)
 	}

@@ -9,6 +9,8 @@ import (
 	"github.com/tern-llm/tern/backend/cpu"
 	"github.com/tern-llm/tern/calibrate"
 	"github.com/tern-llm/tern/device"
+	"github.com/tern-llm/tern/plan"
+	"github.com/tern-llm/tern/quant"
 )
 
 // TestMain points the calibration cache at a temporary directory holding
@@ -65,4 +67,50 @@ func testProfile(info *device.Device, threads int) *calibrate.Profile {
 		p.MatMat[t.String()] = 100e9
 	}
 	return p
+}
+
+// TestStreamsOffHost: a plan that streams a part on a GPU is replaced by
+// one on the CPU alone (the loader streams from the CPU's mapping only);
+// streaming on the CPU, and GPU parts kept resident, are kept.
+func TestStreamsOffHost(t *testing.T) {
+	devs := []plan.Device{{Name: "cpu", Kind: backend.CPU}, {Name: "cuda0", Kind: backend.CUDA}}
+	cpuRes, cpuStr := plan.Assign{Device: "cpu"}, plan.Assign{Device: "cpu", Streamed: true}
+	gpuRes, gpuStr := plan.Assign{Device: "cuda0"}, plan.Assign{Device: "cuda0", Streamed: true}
+	cases := []struct {
+		name          string
+		embed, output plan.Assign
+		layers        []plan.Assign
+		want          bool
+	}{
+		{"cpu resident", cpuRes, cpuRes, []plan.Assign{cpuRes, cpuRes}, false},
+		{"cpu streamed", cpuStr, cpuStr, []plan.Assign{cpuRes, cpuStr}, false},
+		{"split resident", cpuRes, gpuRes, []plan.Assign{cpuRes, gpuRes}, false},
+		{"split, cpu streamed", cpuStr, gpuRes, []plan.Assign{cpuStr, gpuRes}, false},
+		{"gpu layer streamed", cpuRes, gpuRes, []plan.Assign{gpuRes, gpuStr}, true},
+		{"gpu output streamed", cpuRes, gpuStr, []plan.Assign{gpuRes, gpuRes}, true},
+	}
+	for _, c := range cases {
+		p := &plan.Plan{Candidate: &plan.Candidate{Embed: c.embed, Output: c.output, Layers: c.layers}, Devices: devs}
+		if got := streamsOffHost(p); got != c.want {
+			t.Errorf("%s: streamsOffHost %v, want %v", c.name, got, c.want)
+		}
+	}
+	if got := hostOnly(devs); len(got) != 1 || got[0].Name != "cpu" || len(devs) != 2 {
+		t.Errorf("hostOnly(%v) = %v", devs, got)
+	}
+}
+
+// TestCUDASupports: the formats the CUDA backend's package doc lists.
+func TestCUDASupports(t *testing.T) {
+	for _, c := range []struct {
+		t    quant.Type
+		want bool
+	}{
+		{quant.F32, true}, {quant.F16, true}, {quant.BF16, true}, {quant.Q8_0, true}, {quant.Q4_0, true},
+		{quant.Q4_K, true}, {quant.Q6_K, true}, {quant.Q5_K, false}, {quant.Q4_1, false}, {quant.IQ4_NL, false},
+	} {
+		if got := cudaSupports(c.t); got != c.want {
+			t.Errorf("cudaSupports(%s) = %v, want %v", c.t, got, c.want)
+		}
+	}
 }

@@ -42,6 +42,7 @@ most %d tokens.`, plan.DefaultContext),
 			if err != nil {
 				return err
 			}
+			defer m.Close()
 			f, err := openModel(path)
 			if err != nil {
 				return err
