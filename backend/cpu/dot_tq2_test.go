@@ -48,3 +48,29 @@ func TestDotTQ2_0(t *testing.T) {
 		})
 	}
 }
+
+func BenchmarkDotRowsTQ2_0(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 4))
+	const rows, nb = 256, 8 // 256 rows of 2048
+	stride := nb * tq2Block
+	w := make([]byte, rows*stride)
+	for i := range rows {
+		if err := quant.Quantize(quant.TQ2_0, w[i*stride:(i+1)*stride], randRow(r, nb*256)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	x := make([]byte, nb*q8KBlock)
+	if err := quant.Quantize(quant.Q8_K, x, randRow(r, nb*256)); err != nil {
+		b.Fatal(err)
+	}
+	out := make([]float32, rows)
+	for _, l := range levels() {
+		b.Run(l.name, func(b *testing.B) {
+			defer l.set()()
+			b.SetBytes(int64(len(w)))
+			for b.Loop() {
+				dotRowsTQ2_0(out, w, stride, x, nb)
+			}
+		})
+	}
+}
