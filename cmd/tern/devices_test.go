@@ -70,25 +70,30 @@ func TestDevicesCalibrate(t *testing.T) {
 	calibration = calibrate.Options{Formats: []quant.Type{quant.F32}, Step: 2 * time.Millisecond,
 		MatVecBytes: 256 << 10, BandwidthBytes: 256 << 10}
 
+	missing := filepath.Join(dir, "missing.gguf")
 	cases := []struct {
 		args      []string
+		code      int
 		calibrate bool
 	}{
-		{[]string{"devices"}, true},
-		{[]string{"devices"}, false},
-		{[]string{"devices", "--calibrate"}, true},
+		// A missing model is reported before any calibration.
+		{[]string{"run", missing, "hi"}, exitError, false},
+		{[]string{"plan", missing}, exitError, false},
+		{[]string{"devices"}, exitOK, true},
+		{[]string{"devices"}, exitOK, false},
+		{[]string{"devices", "--calibrate"}, exitOK, true},
 	}
 	for i, c := range cases {
 		io, out, errb := testIO("")
-		if code := Main(context.Background(), c.args, io); code != exitOK {
-			t.Fatalf("run %d %q: exit %d; stderr %q", i, c.args, code, errb.String())
+		if code := Main(context.Background(), c.args, io); code != c.code {
+			t.Fatalf("run %d %q: exit %d, want %d; stderr %q", i, c.args, code, c.code, errb.String())
 		}
 		calibrated := strings.Contains(errb.String(), "tern: calibrating cpu") &&
 			strings.Contains(errb.String(), "tern: calibrated cpu in")
 		if calibrated != c.calibrate {
 			t.Errorf("run %d %q: calibrated %v, want %v; stderr %q", i, c.args, calibrated, c.calibrate, errb.String())
 		}
-		if !regexp.MustCompile(`(?m)^cpu +cpu .* GB/s +[0-9.]+ µs +measured$`).MatchString(out.String()) {
+		if c.code == exitOK && !regexp.MustCompile(`(?m)^cpu +cpu .* GB/s +[0-9.]+ µs +measured$`).MatchString(out.String()) {
 			t.Errorf("run %d %q: no measured CPU row:\n%s", i, c.args, out.String())
 		}
 	}

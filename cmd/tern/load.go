@@ -309,13 +309,17 @@ type loadOptions struct {
 // charged to the device's budget, and the parts the plan streams are paged
 // from the file layer by layer.
 func loadModel(ctx context.Context, io stdio, log *slog.Logger, path string, lo loadOptions) (*loadedModel, error) {
-	mach, err := probe(ctx, io, log, lo.threads, lo.limits, false)
-	if err != nil {
+	// The file first: a missing one is reported before a calibration.
+	if err := checkLimits(lo.limits); err != nil {
 		return nil, err
 	}
 	f, err := openModel(path)
 	if err != nil {
-		mach.Close()
+		return nil, err
+	}
+	mach, err := probe(ctx, io, log, lo.threads, lo.limits, false)
+	if err != nil {
+		f.Close()
 		return nil, err
 	}
 	lm, err := mach.load(path, f, lo, log)

@@ -38,16 +38,19 @@ most %d tokens.`, plan.DefaultContext),
 			}
 			path := args[0]
 			log := slog.New(slog.NewTextHandler(io.err, nil))
-			m, err := probe(ctx, io, log, o.threads, o.limits, false)
-			if err != nil {
+			if err := checkLimits(o.limits); err != nil {
 				return err
 			}
-			defer m.Close()
 			f, err := openModel(path)
 			if err != nil {
 				return err
 			}
 			defer f.Close()
+			m, err := probe(ctx, io, log, o.threads, o.limits, false)
+			if err != nil {
+				return err
+			}
+			defer m.Close()
 			p, err := m.makePlan(path, f, o.plan, log)
 			if p != nil {
 				if werr := p.Explain(io.out); werr != nil {
