@@ -114,3 +114,31 @@ func addF32(dst, a, b []float32) {
 	}
 	addF32Generic(dst, a, b)
 }
+
+//go:noescape
+func ropeAdjacentAVX2(x, cs, ss *float32, n int)
+
+//go:noescape
+func ropePairsAVX2(a, b, cs, ss *float32, n int)
+
+// rotateAdjacent is rotateAdjacentGeneric.
+func rotateAdjacent(x, cs, ss []float32) {
+	n := 0
+	if useAVX2 && len(x) >= 8 {
+		n = len(x) &^ 7
+		_, _ = cs[n-1], ss[n-1]
+		ropeAdjacentAVX2(&x[0], &cs[0], &ss[0], n)
+	}
+	rotateAdjacentGeneric(x[n:], cs[n:], ss[n:])
+}
+
+// rotatePairs is rotatePairsGeneric.
+func rotatePairs(a, b, cs, ss []float32) {
+	n := 0
+	if useAVX2 && len(a) >= 8 {
+		n = len(a) &^ 7
+		_, _, _ = b[n-1], cs[n-1], ss[n-1]
+		ropePairsAVX2(&a[0], &b[0], &cs[0], &ss[0], n)
+	}
+	rotatePairsGeneric(a[n:], b[n:], cs[n:], ss[n:])
+}

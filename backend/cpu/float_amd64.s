@@ -291,3 +291,66 @@ addtail:
 adddone:
 	VZEROUPPER
 	RET
+
+// func ropeAdjacentAVX2(x, cs, ss *float32, n int)
+// Rotates pairs (x[2i], x[2i+1]) for n (a multiple of 8) elements: even
+// lanes x0·c − x1·s, odd lanes x0·s + x1·c, each one fused multiply-add on
+// the first product (ggml's contracted rotate_pairs).
+TEXT ·ropeAdjacentAVX2(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), DI
+	MOVQ cs+8(FP), SI
+	MOVQ ss+16(FP), DX
+	MOVQ n+24(FP), CX
+	SHRQ $3, CX
+	JZ   radone
+raloop:
+	VMOVUPS      (DI), Y0
+	VPERMILPS    $0xb1, Y0, Y1
+	VMOVUPS      (SI), Y2
+	VMOVUPS      (DX), Y3
+	VMULPS       Y3, Y1, Y4
+	VMULPS       Y2, Y0, Y5
+	VFMSUB231PS  Y2, Y0, Y4
+	VFMADD231PS  Y3, Y1, Y5
+	VBLENDPS     $0xaa, Y5, Y4, Y6
+	VMOVUPS      Y6, (DI)
+	ADDQ         $32, DI
+	ADDQ         $32, SI
+	ADDQ         $32, DX
+	DECQ         CX
+	JNZ          raloop
+radone:
+	VZEROUPPER
+	RET
+
+// func ropePairsAVX2(a, b, cs, ss *float32, n int)
+// Rotates pairs (a[i], b[i]) for n (a multiple of 8): a·c − b·s and
+// a·s + b·c, fused on the first product.
+TEXT ·ropePairsAVX2(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), DI
+	MOVQ b+8(FP), R8
+	MOVQ cs+16(FP), SI
+	MOVQ ss+24(FP), DX
+	MOVQ n+32(FP), CX
+	SHRQ $3, CX
+	JZ   rpdone
+rploop:
+	VMOVUPS     (DI), Y0
+	VMOVUPS     (R8), Y1
+	VMOVUPS     (SI), Y2
+	VMOVUPS     (DX), Y3
+	VMULPS      Y3, Y1, Y4
+	VMULPS      Y2, Y1, Y5
+	VFMSUB231PS Y2, Y0, Y4
+	VFMADD231PS Y3, Y0, Y5
+	VMOVUPS     Y4, (DI)
+	VMOVUPS     Y5, (R8)
+	ADDQ        $32, DI
+	ADDQ        $32, R8
+	ADDQ        $32, SI
+	ADDQ        $32, DX
+	DECQ        CX
+	JNZ         rploop
+rpdone:
+	VZEROUPPER
+	RET

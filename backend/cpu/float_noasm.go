@@ -13,3 +13,6 @@ func f16s(dst []float32, src []byte) []float32 { return f16sGeneric(dst, src) }
 func vecDotF16(x, y []float32) float32         { return vecDotF16Generic(x, y) }
 
 func addF32(dst, a, b []float32) { addF32Generic(dst, a, b) }
+
+func rotateAdjacent(x, cs, ss []float32) { rotateAdjacentGeneric(x, cs, ss) }
+func rotatePairs(a, b, cs, ss []float32) { rotatePairsGeneric(a, b, cs, ss) }

@@ -73,6 +73,32 @@ func TestFloatKernels(t *testing.T) {
 						t.Fatalf("addF32 n=%d: [%d] %g, want %g", n, i, s1[i], s2[i])
 					}
 				}
+				// RoPE rotations, adjacent pairs (even n) and split halves
+				if n%2 == 0 {
+					cs, ss := randRow(r, n), randRow(r, n)
+					for i := 0; i < n; i += 2 {
+						cs[i+1], ss[i+1] = cs[i], ss[i]
+					}
+					v1 := append([]float32(nil), a...)
+					v2 := append([]float32(nil), a...)
+					rotateAdjacent(v1, cs, ss)
+					rotateAdjacentGeneric(v2, cs, ss)
+					for i := range v1 {
+						if v1[i] != v2[i] {
+							t.Fatalf("rotateAdjacent n=%d: [%d] %g, want %g", n, i, v1[i], v2[i])
+						}
+					}
+				}
+				p1, q1 := append([]float32(nil), a...), append([]float32(nil), b...)
+				p2, q2 := append([]float32(nil), a...), append([]float32(nil), b...)
+				cs, ss := randRow(r, n), randRow(r, n)
+				rotatePairs(p1, q1, cs, ss)
+				rotatePairsGeneric(p2, q2, cs, ss)
+				for i := range p1 {
+					if p1[i] != p2[i] || q1[i] != q2[i] {
+						t.Fatalf("rotatePairs n=%d: [%d] %g,%g want %g,%g", n, i, p1[i], q1[i], p2[i], q2[i])
+					}
+				}
 				g, u := randRow(r, n), randRow(r, n)
 				for i := range g {
 					g[i] *= 8

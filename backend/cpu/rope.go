@@ -34,12 +34,23 @@ func (d *Device) RoPE(x *backend.Tensor, heads int, r *backend.RoPE, b *backend.
 		}
 	}
 	d.parallel(x.Rows, 4, func(lo, hi int) {
-		cache := make([]float32, r.Dims)
+		var buf [3 * maxRopeDims]float32
+		cache, cs, ss := buf[:r.Dims], buf[r.Dims:2*r.Dims], buf[2*r.Dims:3*r.Dims]
+		if r.Dims > maxRopeDims {
+			cache, cs, ss = make([]float32, r.Dims), make([]float32, r.Dims), make([]float32, r.Dims)
+		}
 		for i := lo; i < hi; i++ {
 			ropeCache(cache, float32(b.Pos[i]), r, factors)
+			ropeSplit(cs, ss, cache, r.NeoX)
 			row := xs[i*x.Cols : (i+1)*x.Cols]
 			for h := 0; h < heads; h++ {
-				rotate(row[h*hd:h*hd+r.Dims], cache, r.NeoX)
+				v := row[h*hd : h*hd+r.Dims]
+				if r.NeoX {
+					n := r.Dims / 2
+					rotatePairs(v[:n], v[n:], cs[:n], ss[:n])
+				} else {
+					rotateAdjacent(v, cs, ss)
+				}
 			}
 		}
 	})
@@ -94,19 +105,45 @@ func yarnCorrDims(nDims, origCtx int, base, betaFast, betaSlow float32) (float32
 	return max(0, start), min(float32(nDims-1), end)
 }
 
-// rotate applies the cached rotation to one head's first len(cache) elements.
-func rotate(x, cache []float32, neox bool) {
-	n := len(cache)
-	for i0 := 0; i0 < n; i0 += 2 {
+// maxRopeDims is the most rotated dimensions whose tables live on the
+// stack; more are allocated.
+const maxRopeDims = 512
+
+// ropeSplit lays the cos, sin pairs of cache out for the vector rotations:
+// for adjacent pairs (GGML_ROPE_TYPE_NORMAL) each value twice, in the pair's
+// two places; for NeoX pairs (i, i+n/2) one value per pair, in cs[:n/2],
+// ss[:n/2].
+func ropeSplit(cs, ss, cache []float32, neox bool) {
+	for i0 := 0; i0 < len(cache); i0 += 2 {
 		c, s := cache[i0], cache[i0+1]
-		a, b := i0, i0+1
 		if neox {
-			a, b = i0/2, i0/2+n/2
+			cs[i0/2], ss[i0/2] = c, s
+		} else {
+			cs[i0], cs[i0+1], ss[i0], ss[i0+1] = c, c, s, s
 		}
-		x0, x1 := x[a], x[b]
-		// ggml's x0*cos - x1*sin, contracted by the C++ compiler to one
-		// fused multiply-add on the first product
-		x[a] = fma32(x0, c, -float32(x1*s))
-		x[b] = fma32(x0, s, float32(x1*c))
+	}
+}
+
+// rotateAdjacentGeneric rotates pairs (x[2i], x[2i+1]) by cs[2i], ss[2i]
+// as ggml's rotate_pairs: x0*cos - x1*sin and x0*sin + x1*cos, each
+// contracted by the C++ compiler to one fused multiply-add on its first
+// product.
+func rotateAdjacentGeneric(x, cs, ss []float32) {
+	for i0 := 0; i0+1 < len(x); i0 += 2 {
+		c, s := cs[i0], ss[i0]
+		x0, x1 := x[i0], x[i0+1]
+		x[i0] = fma32(x0, c, -float32(x1*s))
+		x[i0+1] = fma32(x0, s, float32(x1*c))
+	}
+}
+
+// rotatePairsGeneric rotates pairs (a[i], b[i]) by cs[i], ss[i], as
+// rotateAdjacentGeneric.
+func rotatePairsGeneric(a, b, cs, ss []float32) {
+	for i := range a {
+		c, s := cs[i], ss[i]
+		x0, x1 := a[i], b[i]
+		a[i] = fma32(x0, c, -float32(x1*s))
+		b[i] = fma32(x0, s, float32(x1*c))
 	}
 }
