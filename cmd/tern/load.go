@@ -284,6 +284,7 @@ type loadedModel struct {
 	model  *model.Model
 	plan   *plan.Plan
 	stream *stream.Device     // pages the streamed parts; nil when none are
+	pages  *stream.Prefetcher // its prefetcher
 	acct   *budget.Accountant // the CPU's
 	mach   *machine
 }
@@ -408,7 +409,8 @@ func (m *machine) load(path string, f *gguf.File, lo loadOptions, log *slog.Logg
 		if err != nil {
 			return nil, inFile(path, err)
 		}
-		sd, err := stream.NewDevice(base, stream.New(regions, acct), mapper)
+		lm.pages = stream.New(regions, acct)
+		sd, err := stream.NewDevice(base, lm.pages, mapper)
 		if err != nil {
 			return nil, err
 		}

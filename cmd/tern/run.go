@@ -227,6 +227,10 @@ func runGenerate(ctx context.Context, o runOptions, io stdio) error {
 		fmt.Fprintf(io.err, "prompt: %d tokens in %s (%s); generation: %d tokens in %s (%s)\n",
 			len(prompt), round(promptTime), rate(len(prompt), promptTime),
 			generated, round(genTime), rate(generated, genTime))
+		if lm.pages != nil {
+			fmt.Fprintf(io.err, "streamed weights: read at %.2f GB/s (the plan assumed %.2f GB/s)\n",
+				lm.pages.Rate()/1e9, lm.plan.Options.DiskRead/1e9)
+		}
 	}
 	return nil
 }
