@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tern-llm/tern/device"
 	"github.com/tern-llm/tern/plan"
 	"github.com/tern-llm/tern/sample"
 	"github.com/tern-llm/tern/tokenizer"
@@ -227,6 +228,7 @@ func runGenerate(ctx context.Context, o runOptions, io stdio) error {
 		fmt.Fprintf(io.err, "prompt: %d tokens in %s (%s); generation: %d tokens in %s (%s)\n",
 			len(prompt), round(promptTime), rate(len(prompt), promptTime),
 			generated, round(genTime), rate(generated, genTime))
+		fmt.Fprintf(io.err, "memory charged: %s; peak %s\n", lm.acct, device.FormatBytes(lm.acct.Usage().Peak))
 		if lm.pages != nil {
 			fmt.Fprintf(io.err, "streamed weights: read at %.2f GB/s (the plan assumed %.2f GB/s)\n",
 				lm.pages.Rate()/1e9, lm.plan.Options.DiskRead/1e9)
