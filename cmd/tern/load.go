@@ -197,7 +197,7 @@ func hostOnly(devs []plan.Device) []plan.Device {
 // the CPU: weights that a GPU would read from host memory each pass,
 // which the loader cannot do yet.
 func streamsOffHost(p *plan.Plan) bool {
-	for _, a := range append(p.Layers, p.Output, p.Embed) {
+	for _, a := range slices.Concat(p.Layers, []plan.Assign{p.Output, p.Embed}) {
 		if a.Streamed {
 			if d, ok := p.Device(a.Device); ok && d.Kind != backend.CPU {
 				return true
