@@ -75,7 +75,7 @@ type command struct {
 }
 
 // commands are tern's subcommands, in the order help lists them.
-var commands = []command{runCommand, serveCommand, devicesCommand, planCommand, showCommand, tokenizeCommand, quantizeCommand, genCommand}
+var commands = []command{runCommand, serveCommand, benchCommand, devicesCommand, planCommand, showCommand, tokenizeCommand, quantizeCommand, genCommand}
 
 // Exit statuses.
 const (

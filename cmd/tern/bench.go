@@ -1,0 +1,337 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tern-llm/tern/backend/cpu"
+	"github.com/tern-llm/tern/calibrate"
+	"github.com/tern-llm/tern/gguf"
+	"github.com/tern-llm/tern/model"
+	"github.com/tern-llm/tern/quant"
+)
+
+type benchOptions struct {
+	model   string
+	prompt  int   // -p: prompt tokens (0: no prompt test)
+	gen     int   // -n: generated tokens (0: no generation test)
+	threads []int // -t
+	reps    int   // -r
+	json    bool
+	noRoof  bool // skip calibration: no roofline column
+}
+
+var benchCommand = command{
+	name:  "bench",
+	args:  "MODEL",
+	short: "prompt-processing and generation speed, like llama-bench",
+	summary: `Measures prompt processing (ppN: N prompt tokens in one batch) and generation
+(tgN: N tokens one at a time) in tokens per second, mean ± standard deviation over
+-r repetitions after a warm-up, for each thread count of -t. Beside each result is
+its roofline: for generation, the memory bandwidth the calibration measured over the
+bytes a token reads; for prompts, the calibrated matrix-matrix rate of the model's
+main weight format over the flops a token takes.`,
+	flags: func(fs *flag.FlagSet) func(context.Context, stdio, []string) error {
+		o := benchOptions{}
+		var threads string
+		fs.IntVar(&o.prompt, "p", 64, "prompt tokens (0: skip the prompt test)")
+		fs.IntVar(&o.gen, "n", 32, "generated tokens (0: skip the generation test)")
+		fs.StringVar(&threads, "t", "0", "thread counts, comma-separated (0: one per core)")
+		fs.IntVar(&o.reps, "r", 3, "repetitions")
+		fs.BoolVar(&o.json, "json", false, "print JSON instead of a table")
+		fs.BoolVar(&o.noRoof, "no-roofline", false, "skip the calibration (first run on a machine: under 10 s) and the roofline column")
+		return func(ctx context.Context, io stdio, args []string) error {
+			if err := wantArgs(args, 1, 1); err != nil {
+				return err
+			}
+			o.model = args[0]
+			for _, s := range strings.Split(threads, ",") {
+				t, err := strconv.Atoi(strings.TrimSpace(s))
+				if err != nil || t < 0 {
+					return usageErrorf("-t %q: want thread counts like 1,2", threads)
+				}
+				o.threads = append(o.threads, t)
+			}
+			if o.reps < 1 || o.prompt < 0 || o.gen < 0 || o.prompt+o.gen == 0 {
+				return usageErrorf("-r %d, -p %d, -n %d: need at least one repetition and one test", o.reps, o.prompt, o.gen)
+			}
+			return runBench(ctx, o, io)
+		}
+	},
+}
+
+// benchResult is one row of the table (and one object of --json).
+type benchResult struct {
+	Model    string    `json:"model"`
+	Type     string    `json:"type"`
+	Size     int64     `json:"size_bytes"`
+	Params   int64     `json:"params"`
+	Threads  int       `json:"threads"`
+	Test     string    `json:"test"`
+	Tokens   int       `json:"tokens"`
+	Samples  []float64 `json:"samples_ts"`
+	Mean     float64   `json:"avg_ts"`
+	Stddev   float64   `json:"stddev_ts"`
+	Roofline float64   `json:"roofline_ts,omitempty"`
+	// RooflineNote says what the roofline is made of.
+	RooflineNote string `json:"roofline,omitempty"`
+}
+
+func runBench(ctx context.Context, o benchOptions, io stdio) error {
+	f, err := openGGUF(o.model)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	c, err := model.ReadConfig(f)
+	if err != nil {
+		return inFile(o.model, err)
+	}
+	w := weightStats(f)
+	log := slog.New(slog.NewTextHandler(io.err, nil))
+	var results []benchResult
+	for _, t := range o.threads {
+		dev := cpu.New(t)
+		m, err := model.Load(f, model.OnDevice(dev, c.Layers))
+		if err != nil {
+			return inFile(o.model, err)
+		}
+		var prof *calibrate.Profile // the CPU's calibration at t threads, for the rooflines
+		if !o.noRoof {
+			mach, err := probe(ctx, io, log, t, "", false)
+			if err != nil {
+				m.Close()
+				return err
+			}
+			prof = mach.profiles[mach.found[0].Name]
+			mach.Close()
+		}
+		base := benchResult{Model: c.Name, Type: w.mainType.String(), Size: w.total, Params: w.params, Threads: dev.Threads()}
+		if base.Model == "" {
+			base.Model = c.Arch
+		}
+		for _, test := range []struct {
+			name   string
+			tokens int
+			run    func(*model.Model, int) (float64, error)
+		}{{"pp", o.prompt, benchPrompt}, {"tg", o.gen, benchGen}} {
+			if test.tokens == 0 {
+				continue
+			}
+			r := base
+			r.Test, r.Tokens = fmt.Sprintf("%s%d", test.name, test.tokens), test.tokens
+			for i := -1; i < o.reps; i++ { // i = -1 warms up
+				if err := ctx.Err(); err != nil {
+					m.Close()
+					return err
+				}
+				ts, err := test.run(m, test.tokens)
+				if err != nil {
+					m.Close()
+					return inFile(o.model, err)
+				}
+				if i >= 0 {
+					r.Samples = append(r.Samples, ts)
+				}
+			}
+			r.Mean, r.Stddev = meanStd(r.Samples)
+			r.Roofline, r.RooflineNote = roofline(test.name, w, prof, dev.Threads())
+			results = append(results, r)
+		}
+		m.Close()
+	}
+	if o.json {
+		enc := json.NewEncoder(io.out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(results)
+	}
+	writeBenchTable(io.out, results)
+	return nil
+}
+
+// benchPrompt runs n random tokens through a fresh sequence in one batch.
+func benchPrompt(m *model.Model, n int) (float64, error) {
+	seq, err := m.NewSequence(n)
+	if err != nil {
+		return 0, err
+	}
+	defer seq.Free()
+	toks := randomTokens(m.Config.Vocab, n)
+	start := time.Now()
+	if _, err := seq.Append(context.Background(), toks, n); err != nil {
+		return 0, err
+	}
+	return float64(n) / time.Since(start).Seconds(), nil
+}
+
+// benchGen generates n tokens one at a time (greedy) after one random token.
+func benchGen(m *model.Model, n int) (float64, error) {
+	seq, err := m.NewSequence(n + 1)
+	if err != nil {
+		return 0, err
+	}
+	defer seq.Free()
+	logits, err := seq.Append(context.Background(), randomTokens(m.Config.Vocab, 1), 0)
+	if err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	for range n {
+		if logits, err = seq.Append(context.Background(), []int32{argmax(logits)}, 0); err != nil {
+			return 0, err
+		}
+	}
+	return float64(n) / time.Since(start).Seconds(), nil
+}
+
+func randomTokens(vocab, n int) []int32 {
+	r := rand.New(rand.NewPCG(1, 2))
+	t := make([]int32, n)
+	for i := range t {
+		t[i] = int32(r.IntN(vocab))
+	}
+	return t
+}
+
+func argmax(x []float32) int32 {
+	best := 0
+	for i, v := range x {
+		if v > x[best] {
+			best = i
+		}
+	}
+	return int32(best)
+}
+
+func meanStd(x []float64) (float64, float64) {
+	var s float64
+	for _, v := range x {
+		s += v
+	}
+	mean := s / float64(len(x))
+	if len(x) < 2 {
+		return mean, 0
+	}
+	var ss float64
+	for _, v := range x {
+		ss += (v - mean) * (v - mean)
+	}
+	return mean, math.Sqrt(ss / float64(len(x)-1))
+}
+
+// weights summarizes what a token reads and computes.
+type weights struct {
+	total    int64      // all tensor bytes (the file's size, less metadata)
+	perToken int64      // bytes a decoded token reads: every matrix, one embedding row
+	params   int64      // elements of all tensors
+	matmul   int64      // elements of the matrices a token multiplies by (2 flops each)
+	mainType quant.Type // the type holding the most bytes
+}
+
+func weightStats(f *gguf.File) weights {
+	var w weights
+	byType := map[quant.Type]int64{}
+	tied := true
+	for i := range f.Tensors {
+		if f.Tensors[i].Name == "output.weight" {
+			tied = false
+		}
+	}
+	for i := range f.Tensors {
+		t := &f.Tensors[i]
+		w.total += t.Size
+		w.params += int64(t.Elements())
+		byType[t.Type] += t.Size
+		if t.Name == "token_embd.weight" {
+			row := t.Size / int64(max(t.Rows(), 1))
+			w.perToken += row
+			if tied { // the output projection reads the whole table
+				w.perToken += t.Size
+				w.matmul += int64(t.Elements())
+			}
+			continue
+		}
+		w.perToken += t.Size
+		if len(t.Shape) == 2 {
+			w.matmul += int64(t.Elements())
+		}
+	}
+	for t, b := range byType {
+		if b > byType[w.mainType] {
+			w.mainType = t
+		}
+	}
+	return w
+}
+
+// roofline is the speed the calibration says the test cannot beat.
+func roofline(test string, w weights, p *calibrate.Profile, threads int) (float64, string) {
+	if p == nil {
+		return 0, ""
+	}
+	switch test {
+	case "tg":
+		bw := p.Bandwidth
+		if b, ok := p.ByThreads[threads]; ok {
+			bw = b
+		}
+		if bw <= 0 || w.perToken <= 0 {
+			return 0, ""
+		}
+		return bw / float64(w.perToken), fmt.Sprintf("%.1f GB/s ÷ %s per token", bw/1e9, byteSize(w.perToken))
+	case "pp":
+		peak := p.MatMat[w.mainType.String()]
+		if peak <= 0 || w.matmul <= 0 {
+			return 0, ""
+		}
+		return peak / float64(2*w.matmul), fmt.Sprintf("%.0f GFLOP/s (%s) ÷ %.3g GFLOP per token", peak/1e9, w.mainType, float64(2*w.matmul)/1e9)
+	}
+	return 0, ""
+}
+
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.2f MiB", float64(n)/(1<<20))
+	default:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+}
+
+func writeBenchTable(out io.Writer, rs []benchResult) {
+	fmt.Fprintln(out, "| model | type | size | params | threads | test | t/s | roofline t/s | of roofline |")
+	fmt.Fprintln(out, "|---|---|--:|--:|--:|--:|--:|--:|--:|")
+	for _, r := range rs {
+		roof, share := "", ""
+		if r.Roofline > 0 {
+			roof = fmt.Sprintf("%.1f", r.Roofline)
+			share = fmt.Sprintf("%.0f%%", 100*r.Mean/r.Roofline)
+		}
+		fmt.Fprintf(out, "| %s | %s | %s | %s | %d | %s | %.2f ± %.2f | %s | %s |\n",
+			r.Model, r.Type, byteSize(r.Size), count(r.Params), r.Threads, r.Test, r.Mean, r.Stddev, roof, share)
+	}
+	for _, r := range rs {
+		if r.RooflineNote != "" {
+			fmt.Fprintf(out, "roofline of %s, %d threads: %s\n", r.Test, r.Threads, r.RooflineNote)
+		}
+	}
+}
+
+// count writes a parameter count as llama-bench does (1.10 B), in M below a billion.
+func count(n int64) string {
+	if n >= 1e9 {
+		return fmt.Sprintf("%.2f B", float64(n)/1e9)
+	}
+	return fmt.Sprintf("%.2f M", float64(n)/1e6)
+}

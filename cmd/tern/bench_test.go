@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/tern-llm/tern/calibrate"
+	"github.com/tern-llm/tern/internal/testdata"
+	"github.com/tern-llm/tern/quant"
+)
+
+func TestBenchJSON(t *testing.T) {
+	path := testdata.Path(t, "stories260K", "stories260K-Q8_0.gguf")
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), []string{"bench", "--json", "--no-roofline", "-p", "16", "-n", "4", "-r", "2", "-t", "1,2", path}, stdio{out: &out, err: &errb})
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var rs []benchResult
+	if err := json.Unmarshal(out.Bytes(), &rs); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	want := []string{"pp16", "tg4", "pp16", "tg4"}
+	if len(rs) != len(want) {
+		t.Fatalf("%d results, want %d: %s", len(rs), len(want), out.String())
+	}
+	for i, r := range rs {
+		if r.Test != want[i] || len(r.Samples) != 2 || !(r.Mean > 0) || r.Type != "Q8_0" || r.Params != 292800 {
+			t.Errorf("result %d: %+v", i, r)
+		}
+	}
+	if rs[0].Threads != 1 || rs[2].Threads != 2 {
+		t.Errorf("threads %d, %d", rs[0].Threads, rs[2].Threads)
+	}
+}
+
+func TestBenchUsage(t *testing.T) {
+	for _, args := range [][]string{{"bench"}, {"bench", "-t", "x", "m.gguf"}, {"bench", "-p", "0", "-n", "0", "m.gguf"}, {"bench", "-r", "0", "m.gguf"}} {
+		var errb bytes.Buffer
+		if code := Main(context.Background(), args, stdio{out: &bytes.Buffer{}, err: &errb}); code != exitUsage {
+			t.Errorf("%q: exit %d, want %d (%s)", args, code, exitUsage, errb.String())
+		}
+	}
+}
+
+// TestRoofline checks the arithmetic of both rooflines on stories260K.
+func TestRoofline(t *testing.T) {
+	f, err := openGGUF(testdata.Path(t, "stories260K", "stories260K-Q8_0.gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w := weightStats(f)
+	// the file has its own output.weight, so a token reads one row of the 512-row embedding
+	emb, _ := f.Tensor("token_embd.weight")
+	var all int64
+	for i := range f.Tensors {
+		all += f.Tensors[i].Size
+	}
+	if want := all - emb.Size + emb.Size/512; w.perToken != want {
+		t.Errorf("bytes per token %d, want %d", w.perToken, want)
+	}
+	if w.mainType != quant.Q8_0 {
+		t.Errorf("main type %s", w.mainType)
+	}
+	p := &calibrate.Profile{Bandwidth: 10e9, ByThreads: map[int]float64{2: 20e9}, MatMat: map[string]float64{"Q8_0": 1e12}}
+	tg, note := roofline("tg", w, p, 2)
+	if math.Abs(tg-20e9/float64(w.perToken)) > 1e-6 || !strings.Contains(note, "20.0 GB/s") {
+		t.Errorf("tg roofline %g (%s)", tg, note)
+	}
+	pp, _ := roofline("pp", w, p, 1)
+	if math.Abs(pp-1e12/float64(2*w.matmul)) > 1e-6 {
+		t.Errorf("pp roofline %g", pp)
+	}
+	if r, _ := roofline("tg", w, nil, 1); r != 0 {
+		t.Errorf("roofline without a profile: %g", r)
+	}
+}
