@@ -103,6 +103,11 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 		maxPos = max(maxPos, int(p))
 	}
 	bufs := d.scratch.attention(d.threads, maxPos+1, kc.Cols, rows*hd)
+	f32 := kc.Type == quant.F32
+	var kf, vf []float32
+	if f32 {
+		kf, vf = unsafeF32(kb), unsafeF32(vb)
+	}
 	var firstErr error
 	perHead := 2 * (maxPos + 1) * hd // multiply-adds of one (token, head)
 	d.parallelShares(n*nh, max(1, minParallelWork/perHead), 1, func(share, lo, hi int) {
@@ -115,29 +120,50 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 			qh := qs[i*q.Cols+h*hd : i*q.Cols+(h+1)*hd]
 			scores := buf.scores[:0]
 			mx := float32(math.Inf(-1))
-			for t := 0; t <= p; t++ {
-				row := b.Row(s, t)
-				kh, err := cacheHead(kr, kb[row*rb:(row+1)*rb], kc.Type, kvh, hd)
-				if err != nil {
-					firstErr = err
-					return
+			if f32 {
+				// whole cache blocks at a time: their rows are consecutive
+				scores = scores[:p+1]
+				for t0 := 0; t0 <= p; t0 += b.BlockSize {
+					cnt := min(b.BlockSize, p+1-t0)
+					row := b.Row(s, t0)
+					kqScores(scores[t0:t0+cnt], kf[row*kc.Cols+kvh*hd:], kc.Cols, qh, a.Scale)
 				}
-				sc := vecDotF32(kh, qh) * a.Scale
-				scores = append(scores, sc)
-				mx = max(mx, sc)
+				for _, sc := range scores {
+					mx = max(mx, sc)
+				}
+			} else {
+				for t := 0; t <= p; t++ {
+					row := b.Row(s, t)
+					kh, err := cacheHead(kr, kb[row*rb:(row+1)*rb], kc.Type, kvh, hd)
+					if err != nil {
+						firstErr = err
+						return
+					}
+					sc := vecDotF32(kh, qh) * a.Scale
+					scores = append(scores, sc)
+					mx = max(mx, sc)
+				}
 			}
 			softmax(scores, mx)
 			used := min(p+1, rows) // rows past used stay zero from the last clear
 			clear(acc[:used*hd])
-			for t := 0; t <= p; t++ {
-				row := b.Row(s, t)
-				vh, err := cacheHead(vr, vb[row*rb:(row+1)*rb], vc.Type, kvh, hd)
-				if err != nil {
-					firstErr = err
-					return
+			if f32 {
+				for t0 := 0; t0 <= p; t0 += b.BlockSize {
+					cnt := min(b.BlockSize, p+1-t0)
+					row := b.Row(s, t0)
+					axpyRows(acc, hd, rows-1, t0, vf[row*vc.Cols+kvh*hd:], vc.Cols, scores[t0:t0+cnt])
 				}
-				l := t % rows
-				axpy(acc[l*hd:(l+1)*hd], vh, scores[t])
+			} else {
+				for t := 0; t <= p; t++ {
+					row := b.Row(s, t)
+					vh, err := cacheHead(vr, vb[row*rb:(row+1)*rb], vc.Type, kvh, hd)
+					if err != nil {
+						firstErr = err
+						return
+					}
+					l := t % rows
+					axpy(acc[l*hd:(l+1)*hd], vh, scores[t])
+				}
 			}
 			o := os[i*out.Cols+h*hd : i*out.Cols+(h+1)*hd]
 			if !tiled {

@@ -109,3 +109,19 @@ func axpyGeneric(acc, v []float32, w float32) {
 		acc[i] = fma32(v[i], w, acc[i])
 	}
 }
+
+// kqScoresGeneric sets out[c] = vecDotF32(k row c, q)·scale, rows stride
+// floats apart.
+func kqScoresGeneric(out, k []float32, stride int, q []float32, scale float32) {
+	for c := range out {
+		out[c] = vecDotF32(k[c*stride:][:len(q)], q) * scale
+	}
+}
+
+// axpyRowsGeneric adds w[c]·(v row c) to acc row (t0+c)&mask, fused.
+func axpyRowsGeneric(acc []float32, hd, mask, t0 int, v []float32, stride int, w []float32) {
+	for c, wc := range w {
+		r := (t0 + c) & mask
+		axpy(acc[r*hd:(r+1)*hd], v[c*stride:][:hd], wc)
+	}
+}

@@ -142,3 +142,31 @@ func rotatePairs(a, b, cs, ss []float32) {
 	}
 	rotatePairsGeneric(a[n:], b[n:], cs[n:], ss[n:])
 }
+
+//go:noescape
+func kqScoresAVX512(out, k *float32, kstride int, q *float32, hd, count int, scale float32)
+
+//go:noescape
+func axpyRowsAVX2(acc *float32, hd, mask, t0 int, v *float32, vstride int, w *float32, count int)
+
+// kqScores sets out[c] = vecDotF32(k[c·stride:][:len(q)], q)·scale.
+func kqScores(out, k []float32, stride int, q []float32, scale float32) {
+	if useAVX512 && len(out) > 0 && len(q) > 0 {
+		_ = k[(len(out)-1)*stride+len(q)-1]
+		kqScoresAVX512(&out[0], &k[0], 4*stride, &q[0], len(q), len(out), scale)
+		return
+	}
+	kqScoresGeneric(out, k, stride, q, scale)
+}
+
+// axpyRows adds w[c]·v row c (rows stride apart, hd long) to acc row
+// (t0+c)&mask, fused, for c < len(w).
+func axpyRows(acc []float32, hd, mask, t0 int, v []float32, stride int, w []float32) {
+	if useAVX2 && len(w) > 0 && hd > 0 {
+		_ = v[(len(w)-1)*stride+hd-1]
+		_ = acc[(mask+1)*hd-1]
+		axpyRowsAVX2(&acc[0], hd, mask, t0, &v[0], 4*stride, &w[0], len(w))
+		return
+	}
+	axpyRowsGeneric(acc, hd, mask, t0, v, stride, w)
+}

@@ -354,3 +354,119 @@ rploop:
 rpdone:
 	VZEROUPPER
 	RET
+
+// func kqScoresAVX512(out, k *float32, kstride int, q *float32, hd, count int, scale float32)
+// out[c] = vecDotF32(k row c, q)·scale for count rows of the cache
+// (kstride bytes apart): ggml_vec_dot_f32's order, as vecDotF32AVX512.
+TEXT ·kqScoresAVX512(SB), NOSPLIT, $0-52
+	MOVQ         out+0(FP), DI
+	MOVQ         k+8(FP), SI
+	MOVQ         kstride+16(FP), R8
+	MOVQ         q+24(FP), DX
+	MOVQ         hd+32(FP), R9
+	MOVQ         count+40(FP), CX
+	VBROADCASTSS scale+48(FP), X15
+	MOVQ         R9, R10
+	ANDQ         $-64, R10
+	TESTQ        CX, CX
+	JZ           kqdone
+kqrow:
+	VXORPS X0, X0, X0
+	XORQ   AX, AX
+	TESTQ  R10, R10
+	JZ     kqtail
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+kqstep:
+	VMOVUPS     (SI)(AX*4), Z5
+	VMOVUPS     64(SI)(AX*4), Z6
+	VMOVUPS     128(SI)(AX*4), Z7
+	VMOVUPS     192(SI)(AX*4), Z8
+	VFMADD231PS (DX)(AX*4), Z5, Z1
+	VFMADD231PS 64(DX)(AX*4), Z6, Z2
+	VFMADD231PS 128(DX)(AX*4), Z7, Z3
+	VFMADD231PS 192(DX)(AX*4), Z8, Z4
+	ADDQ        $64, AX
+	CMPQ        AX, R10
+	JB          kqstep
+	VADDPS        Z3, Z1, Z1
+	VADDPS        Z4, Z2, Z2
+	VADDPS        Z2, Z1, Z1
+	VEXTRACTF32X8 $1, Z1, Y2
+	VADDPS        Y2, Y1, Y1
+	VEXTRACTF128  $1, Y1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0x4e, X1, X2
+	VADDPS        X2, X1, X1
+	VMOVSHDUP     X1, X2
+	VADDSS        X2, X1, X0
+kqtail:
+	CMPQ   AX, R9
+	JAE    kqstore
+	VMOVSS (SI)(AX*4), X1
+	VMULSS (DX)(AX*4), X1, X1
+	VADDSS X1, X0, X0
+	INCQ   AX
+	JMP    kqtail
+kqstore:
+	VMULSS X15, X0, X0
+	VMOVSS X0, (DI)
+	ADDQ   $4, DI
+	ADDQ   R8, SI
+	DECQ   CX
+	JNZ    kqrow
+kqdone:
+	VZEROUPPER
+	RET
+
+// func axpyRowsAVX2(acc *float32, hd, mask, t0 int, v *float32, vstride int, w *float32, count int)
+// For c < count: row r = (t0+c)&mask of acc (rows of hd) gets
+// fma(v row c, w[c], acc row r) element by element; v rows vstride bytes
+// apart.
+TEXT ·axpyRowsAVX2(SB), NOSPLIT, $0-64
+	MOVQ acc+0(FP), R11
+	MOVQ hd+8(FP), R9
+	MOVQ mask+16(FP), R12
+	MOVQ t0+24(FP), R13
+	MOVQ v+32(FP), SI
+	MOVQ w+48(FP), DX
+	MOVQ count+56(FP), CX
+	MOVQ R9, R10
+	ANDQ $-8, R10
+	TESTQ CX, CX
+	JZ   axdone
+axrow:
+	MOVQ         R13, DI
+	ANDQ         R12, DI
+	IMULQ        R9, DI
+	LEAQ         (R11)(DI*4), DI
+	VBROADCASTSS (DX), Y0
+	XORQ         AX, AX
+	TESTQ        R10, R10
+	JZ           axtail
+axvec:
+	VMOVUPS     (DI)(AX*4), Y1
+	VFMADD231PS (SI)(AX*4), Y0, Y1
+	VMOVUPS     Y1, (DI)(AX*4)
+	ADDQ        $8, AX
+	CMPQ        AX, R10
+	JB          axvec
+axtail:
+	CMPQ        AX, R9
+	JAE         axnext
+	VMOVSS      (DI)(AX*4), X1
+	VFMADD231SS (SI)(AX*4), X0, X1
+	VMOVSS      X1, (DI)(AX*4)
+	INCQ        AX
+	JMP         axtail
+axnext:
+	ADDQ vstride+40(FP), SI
+	ADDQ $4, DX
+	INCQ R13
+	DECQ CX
+	JNZ  axrow
+axdone:
+	VZEROUPPER
+	RET

@@ -16,3 +16,11 @@ func addF32(dst, a, b []float32) { addF32Generic(dst, a, b) }
 
 func rotateAdjacent(x, cs, ss []float32) { rotateAdjacentGeneric(x, cs, ss) }
 func rotatePairs(a, b, cs, ss []float32) { rotatePairsGeneric(a, b, cs, ss) }
+
+func kqScores(out, k []float32, stride int, q []float32, scale float32) {
+	kqScoresGeneric(out, k, stride, q, scale)
+}
+
+func axpyRows(acc []float32, hd, mask, t0 int, v []float32, stride int, w []float32) {
+	axpyRowsGeneric(acc, hd, mask, t0, v, stride, w)
+}

@@ -99,6 +99,29 @@ func TestFloatKernels(t *testing.T) {
 						t.Fatalf("rotatePairs n=%d: [%d] %g,%g want %g,%g", n, i, p1[i], q1[i], p2[i], q2[i])
 					}
 				}
+				// attention over cache rows: scores and the lane-row sums
+				for _, hd := range []int{8, 64, 72} {
+					const stride, cnt = 150, 5
+					kv := randRow(r, (cnt-1)*stride+hd)
+					q := randRow(r, hd)
+					s1, s2 := make([]float32, cnt), make([]float32, cnt)
+					kqScores(s1, kv, stride, q, 0.125)
+					kqScoresGeneric(s2, kv, stride, q, 0.125)
+					for i := range s1 {
+						if s1[i] != s2[i] {
+							t.Fatalf("kqScores hd=%d: [%d] %g, want %g", hd, i, s1[i], s2[i])
+						}
+					}
+					a1, a2 := randRow(r, 16*hd), make([]float32, 16*hd)
+					copy(a2, a1)
+					axpyRows(a1, hd, 15, 13, kv, stride, s1)
+					axpyRowsGeneric(a2, hd, 15, 13, kv, stride, s1)
+					for i := range a1 {
+						if a1[i] != a2[i] {
+							t.Fatalf("axpyRows hd=%d: [%d] %g, want %g", hd, i, a1[i], a2[i])
+						}
+					}
+				}
 				g, u := randRow(r, n), randRow(r, n)
 				for i := range g {
 					g[i] *= 8
