@@ -1,5 +1,20 @@
 // Package cpu is the CPU backend: the op set in Go (with assembly kernels
 // where the processor has them), on the host's memory. It is always present.
+//
+// Numerics follow llama.cpp's CPU backend on x86 (AVX2/AVX-512), operation
+// for operation: activations quantized as ggml quantizes them, dot products
+// with ggml's lanes, lane trees and fused multiply-adds (ggml_vec_dot_*,
+// tinyBLAS, the repacked Q4_0 kernels), softmax and SiLU through
+// ggml_v_expf, RoPE with the compiler's contractions. Every kernel has a
+// plain-Go form in that order (the reference, and the whole backend under
+// -tags purego or off amd64) and assembly forms (AVX2+FMA+F16C, AVX-512
+// F/VNNI) that equal it bit for bit; on the stories260K references the
+// quantized models' logits match llama.cpp's to their printed precision.
+//
+// Ops run on a persistent worker pool (pool.go) in chunks claimed from a
+// shared counter; steady-state decode allocates nothing in this package
+// (scratch.go). Q4_0 weights with rows in multiples of 8 are repacked on
+// first use into 8-row groups (repack.go) kept until Free.
 package cpu
 
 import (
