@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"encoding/binary"
 	"fmt"
 	"sync/atomic"
 
@@ -41,24 +42,25 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 	if err != nil {
 		return fmt.Errorf("cpu: matmul: %w", err)
 	}
-	kern, err := d.kernelFor(w.Type, n, k, m, wb)
+	xq := d.scratch.bytes(n * xb)
+	kern, err := d.kernelFor(w.Type, n, k, m, wb, xq, xb)
 	if err != nil {
 		return fmt.Errorf("cpu: matmul: %w weight type %s: %w", backend.ErrUnsupported, w.Type, err)
 	}
-	xq := d.scratch.bytes(n * xb)
 	var qerr atomic.Pointer[error]
 	d.parallel(n, 4, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			if err := quantizeActivations(vt, xq[i*xb:(i+1)*xb], xs[i*k:(i+1)*k]); err != nil {
 				qerr.Store(&err)
+				continue
+			}
+			if kern.prep != nil {
+				kern.prep(i)
 			}
 		}
 	})
 	if err := qerr.Load(); err != nil {
 		return fmt.Errorf("cpu: matmul: %w", *err)
-	}
-	if kern.prep != nil {
-		kern.prep(xq, xb, n)
 	}
 	rb := w.RowBytes()
 	tile := max(kern.align, (tileBytes/max(rb, 1))/kern.align*kern.align)
@@ -101,12 +103,13 @@ const minParallelWork = 1 << 16
 const tileBytes = 256 << 10
 
 // kernel computes a matmul's outputs for a range of weight rows and one
-// token: rows sets out[j] for weight rows r0+j; prep, when set, runs once
-// per matmul on the converted activations (n rows of xb bytes).
+// token: rows sets out[j] for weight rows r0+j; prep, when set, runs on
+// each token's converted activations as soon as they are made (on any
+// worker: it must touch only token i's data).
 type kernel struct {
 	align int // row ranges start at multiples of align
 	rows  func(out []float32, r0, tok int, x []byte)
-	prep  func(xq []byte, xb, n int)
+	prep  func(i int)
 	// rows4, when set, does rows' work for tokens tok…tok+3 at once and
 	// reports whether it could (false: use rows).
 	rows4 func(out [multiToken][]float32, r0, tok int) bool
@@ -121,7 +124,7 @@ type kernel struct {
 //   - Q4_0, Q5_0, Q8_0 otherwise: 8 lanes (vec_dot and tinyBLAS agree);
 //   - TQ2_0: ggml_vec_dot_tq2_0_q8_K's 8 lanes (AVX2);
 //   - other formats: quant.VecDot, ggml's generic order.
-func (d *Device) kernelFor(t quant.Type, n, k, m int, wb []byte) (kernel, error) {
+func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, xq []byte, xb int) (kernel, error) {
 	rb, err := t.RowBytes(k)
 	if err != nil {
 		return kernel{}, err
@@ -130,42 +133,36 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb []byte) (kernel, error)
 	switch {
 	case t == quant.Q8_0:
 		acts := d.scratch.q4acts(n, nb)
-		var xq []byte
-		var xb int
-		return kernel{
+		kern := kernel{
 			align: 1,
 			rows: func(out []float32, r0, _ int, x []byte) {
 				dotRowsQ8_0(out, wb[r0*rb:], rb, x, nb)
 			},
-			prep: func(q []byte, b, n int) {
-				xq, xb = q, b
-				if n < multiToken {
-					return
-				}
-				u := d.scratch.unsigned(n * nb * 32)
-				for i := range n {
-					for j := range nb {
-						blk := q[i*xb+j*q8Block:][:q8Block]
-						acts[i].d[j] = half(blk)
-						for e, v := range blk[2:] {
-							u[(i*nb+j)*32+e] = v ^ 0x80
-						}
+		}
+		if n >= multiToken { // the four-token kernels take x+128 and float scales
+			u := d.scratch.unsigned(n * nb * 32)
+			kern.prep = func(i int) {
+				for j := range nb {
+					blk := xq[i*xb+j*q8Block:][:q8Block]
+					acts[i].d[j] = half(blk)
+					ub := u[(i*nb+j)*32:][:32]
+					for e := 0; e < 32; e += 8 {
+						binary.LittleEndian.PutUint64(ub[e:], binary.LittleEndian.Uint64(blk[2+e:])^0x8080808080808080)
 					}
 				}
-			},
-			rows4: func(out [multiToken][]float32, r0, tok int) bool {
-				return dotRowsQ8_0x4(out, wb[r0*rb:], rb, xq[tok*xb:], xb, d.scratch.u[tok*nb*32:], d.scratch.d[tok*nb:], nb)
-			},
-		}, nil
+			}
+			kern.rows4 = func(out [multiToken][]float32, r0, tok int) bool {
+				return dotRowsQ8_0x4(out, wb[r0*rb:], rb, xq[tok*xb:], xb, u[tok*nb*32:], d.scratch.d[tok*nb:], nb)
+			}
+		}
+		return kern, nil
 	case t == quant.Q4_0 && m%q4GroupRows == 0:
 		packed := d.repacked(wb, m, nb)
 		acts := d.scratch.q4acts(n, nb)
 		return kernel{
 			align: q4GroupRows,
-			prep: func(xq []byte, xb, n int) {
-				for i := range n {
-					acts[i].fill(xq[i*xb:(i+1)*xb], acts[i].bias, acts[i].d)
-				}
+			prep: func(i int) {
+				acts[i].fill(xq[i*xb:(i+1)*xb], acts[i].bias, acts[i].d)
 			},
 			rows: func(out []float32, r0, tok int, _ []byte) {
 				dotGroupsQ4_0(out, packed[r0*rb:], nb, &acts[tok])
@@ -185,10 +182,8 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb []byte) (kernel, error)
 		tiled := n >= 2 && k%tileStep == 0
 		return kernel{
 			align: 1,
-			prep: func(xq []byte, xb, n int) {
-				for i := range n {
-					f16s(xf[i*k:(i+1)*k], xq[i*xb:])
-				}
+			prep: func(i int) {
+				f16s(xf[i*k:(i+1)*k], xq[i*xb:])
 			},
 			rows: func(out []float32, r0, tok int, _ []byte) {
 				var buf [maxF16Row]float32
