@@ -370,6 +370,49 @@ TEXT ·kqScoresAVX512(SB), NOSPLIT, $0-52
 	ANDQ         $-64, R10
 	TESTQ        CX, CX
 	JZ           kqdone
+	TESTQ        R10, R10
+	JNZ          kqrow
+	// rows shorter than 64 are all leftovers, added one by one: four rows
+	// at a time keeps four independent chains of adds in flight
+kq4:
+	CMPQ   CX, $4
+	JB     kqrow
+	LEAQ   (SI)(R8*2), R11
+	VXORPS X0, X0, X0
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	XORQ   AX, AX
+kq4el:
+	VMOVSS (DX)(AX*4), X8
+	VMULSS (SI)(AX*4), X8, X4
+	VADDSS X4, X0, X0
+	ADDQ   R8, SI
+	VMULSS (SI)(AX*4), X8, X5
+	VADDSS X5, X1, X1
+	VMULSS (R11)(AX*4), X8, X6
+	VADDSS X6, X2, X2
+	ADDQ   R8, R11
+	VMULSS (R11)(AX*4), X8, X7
+	VADDSS X7, X3, X3
+	SUBQ   R8, SI
+	SUBQ   R8, R11
+	INCQ   AX
+	CMPQ   AX, R9
+	JB     kq4el
+	VMULSS X15, X0, X0
+	VMULSS X15, X1, X1
+	VMULSS X15, X2, X2
+	VMULSS X15, X3, X3
+	VMOVSS X0, (DI)
+	VMOVSS X1, 4(DI)
+	VMOVSS X2, 8(DI)
+	VMOVSS X3, 12(DI)
+	ADDQ   $16, DI
+	LEAQ   (SI)(R8*4), SI
+	SUBQ   $4, CX
+	JNZ    kq4
+	JMP    kqdone
 kqrow:
 	VXORPS X0, X0, X0
 	XORQ   AX, AX

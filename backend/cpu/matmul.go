@@ -172,6 +172,13 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, xq []byte, xb int) (ke
 			},
 		}, nil
 	}
+	if t == quant.F32 && !(n >= 2 && k%tileStep == 0) {
+		// ggml_vec_dot_f32 row after row: the batched scores kernel (×1)
+		wf := unsafeF32(wb)
+		return kernel{align: 1, rows: func(out []float32, r0, _ int, x []byte) {
+			kqScores(out, wf[r0*k:], k, unsafeF32(x)[:k], 1)
+		}}, nil
+	}
 	if t == quant.TQ2_0 {
 		return kernel{align: 1, rows: func(out []float32, r0, _ int, x []byte) {
 			dotRowsTQ2_0(out, wb[r0*rb:], rb, x, k/256)
