@@ -167,3 +167,52 @@ func BenchmarkSwiGLU(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFloatOps covers the remaining vector kernels (bytes/s of the
+// float32 data each reads).
+func BenchmarkFloatOps(b *testing.B) {
+	r := rand.New(rand.NewPCG(5, 7))
+	const n = 4096
+	x, y := randRow(r, n), randRow(r, n)
+	s := make([]float32, n)
+	for _, l := range levels() {
+		b.Run("softmax/"+l.name, func(b *testing.B) {
+			defer l.set()()
+			b.SetBytes(4 * n)
+			for b.Loop() {
+				copy(s, x)
+				softmaxExp(s, 4)
+			}
+		})
+		b.Run("rope/"+l.name, func(b *testing.B) {
+			defer l.set()()
+			b.SetBytes(4 * n)
+			for b.Loop() {
+				rotateAdjacent(s, x, y)
+			}
+		})
+		b.Run("kqscores64/"+l.name, func(b *testing.B) {
+			defer l.set()()
+			out := make([]float32, n/64)
+			b.SetBytes(4 * n)
+			for b.Loop() {
+				kqScores(out, x, 64, y[:64], 0.125)
+			}
+		})
+		b.Run("tiledot/"+l.name, func(b *testing.B) {
+			defer l.set()()
+			b.SetBytes(8 * n)
+			for b.Loop() {
+				tileDotF32(x, y)
+			}
+		})
+		b.Run("f16widen/"+l.name, func(b *testing.B) {
+			defer l.set()()
+			h := make([]byte, 2*n)
+			b.SetBytes(2 * n)
+			for b.Loop() {
+				f16s(s, h)
+			}
+		})
+	}
+}
