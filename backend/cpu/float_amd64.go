@@ -19,9 +19,15 @@ func tileDotF32AVX512(a, b *float32, n int) float32
 
 // tileDotF32 is one output of tinyBLAS for float32 rows (len(a) % 16 == 0).
 func tileDotF32(a, b []float32) float32 {
-	if useAVX512 && len(a) > 0 && len(a)%tileStep == 0 {
-		_ = b[len(a)-1]
-		return tileDotF32AVX512(&a[0], &b[0], len(a))
+	if len(a) > 0 && len(a)%tileStep == 0 {
+		switch {
+		case useAVX512:
+			_ = b[len(a)-1]
+			return tileDotF32AVX512(&a[0], &b[0], len(a))
+		case useAVX2:
+			_ = b[len(a)-1]
+			return tileDotF32AVX2(&a[0], &b[0], len(a))
+		}
 	}
 	return tileDotF32Generic(a, b)
 }
@@ -37,12 +43,24 @@ func swigluAVX512(out, gate, u *float32, n int)
 
 // vecDotF32 is ggml_vec_dot_f32 (see vecDotF32Generic).
 func vecDotF32(x, y []float32) float32 {
-	if useAVX512 && len(x) > 0 {
-		_ = y[len(x)-1]
-		return vecDotF32AVX512(&x[0], &y[0], len(x))
+	if len(x) > 0 {
+		switch {
+		case useAVX512:
+			_ = y[len(x)-1]
+			return vecDotF32AVX512(&x[0], &y[0], len(x))
+		case useAVX2:
+			_ = y[len(x)-1]
+			return vecDotF32AVX2(&x[0], &y[0], len(x))
+		}
 	}
 	return vecDotF32Generic(x, y)
 }
+
+//go:noescape
+func vecDotF32AVX2(x, y *float32, n int) float32
+
+//go:noescape
+func tileDotF32AVX2(a, b *float32, n int) float32
 
 // axpy sets acc[i] = fma(v[i], w, acc[i]).
 func axpy(acc, v []float32, w float32) {
@@ -60,15 +78,29 @@ func softmaxExp(s []float32, mx float32) float64 {
 	if useAVX512 && len(s) > 0 {
 		return softmaxExpAVX512(&s[0], len(s), mx)
 	}
+	if n := len(s) &^ (vecLanes - 1); useAVX2 && n > 0 {
+		// whole vectors in assembly, the last partial one in Go
+		return softmaxExpAVX2(&s[0], n, mx) + softmaxExpGeneric(s[n:], mx)
+	}
 	return softmaxExpGeneric(s, mx)
 }
+
+//go:noescape
+func softmaxExpAVX2(s *float32, n int, mx float32) float64
+
+//go:noescape
+func swigluAVX2(out, gate, u *float32, n int)
 
 // swigluVec sets out[i] = siluVec(g[i])*u[i] for the first len(out)&^15.
 func swigluVec(out, g, u []float32) {
 	n := len(out) &^ (vecLanes - 1)
-	if useAVX512 && n > 0 {
+	if n > 0 && useAVX2 {
 		_, _ = g[n-1], u[n-1]
-		swigluAVX512(&out[0], &g[0], &u[0], n)
+		if useAVX512 {
+			swigluAVX512(&out[0], &g[0], &u[0], n)
+		} else {
+			swigluAVX2(&out[0], &g[0], &u[0], n)
+		}
 		return
 	}
 	swigluVecGeneric(out[:n], g, u)
@@ -91,11 +123,10 @@ func f16s(dst []float32, src []byte) []float32 {
 // vecDotF16Generic): its vector part is vecDotF32's.
 func vecDotF16(x, y []float32) float32 {
 	np := len(x) &^ (vecStep - 1)
-	if !useAVX512 || np == 0 {
+	if !useAVX2 || np == 0 {
 		return vecDotF16Generic(x, y)
 	}
-	_ = y[len(x)-1]
-	sum := float64(vecDotF32AVX512(&x[0], &y[0], np))
+	sum := float64(vecDotF32(x[:np], y[:np]))
 	for i := np; i < len(x); i++ {
 		sum += float64(x[i] * y[i])
 	}

@@ -513,3 +513,319 @@ axnext:
 axdone:
 	VZEROUPPER
 	RET
+
+// The same float dots on AVX2: a 16-lane accumulator is two 8-lane halves
+// (lo: lanes 0-7, hi: lanes 8-15), and reduce16's first step, lane i plus
+// lane i+8, is lo + hi.
+
+// RED16YMM sets X0 to reduce16 of the halves (Y1 lo, Y2 hi); clobbers Y1, Y2.
+#define RED16YMM \
+	VADDPS       Y2, Y1, Y1    \
+	VEXTRACTF128 $1, Y1, X2    \
+	VADDPS       X2, X1, X1    \
+	VPERMILPS    $0x4e, X1, X2 \
+	VADDPS       X2, X1, X1    \
+	VMOVSHDUP    X1, X2        \
+	VADDSS       X2, X1, X0
+
+// func vecDotF32AVX2(x, y *float32, n int) float32
+TEXT ·vecDotF32AVX2(SB), NOSPLIT, $0-28
+	MOVQ x+0(FP), SI
+	MOVQ y+8(FP), DI
+	MOVQ n+16(FP), CX
+	VXORPS X0, X0, X0
+	MOVQ   CX, DX
+	ANDQ   $-64, DX
+	JZ     v2tail
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	XORQ   AX, AX
+v2step:
+	VMOVUPS     (SI)(AX*4), Y11
+	VFMADD231PS (DI)(AX*4), Y11, Y3
+	VMOVUPS     32(SI)(AX*4), Y11
+	VFMADD231PS 32(DI)(AX*4), Y11, Y4
+	VMOVUPS     64(SI)(AX*4), Y11
+	VFMADD231PS 64(DI)(AX*4), Y11, Y5
+	VMOVUPS     96(SI)(AX*4), Y11
+	VFMADD231PS 96(DI)(AX*4), Y11, Y6
+	VMOVUPS     128(SI)(AX*4), Y11
+	VFMADD231PS 128(DI)(AX*4), Y11, Y7
+	VMOVUPS     160(SI)(AX*4), Y11
+	VFMADD231PS 160(DI)(AX*4), Y11, Y8
+	VMOVUPS     192(SI)(AX*4), Y11
+	VFMADD231PS 192(DI)(AX*4), Y11, Y9
+	VMOVUPS     224(SI)(AX*4), Y11
+	VFMADD231PS 224(DI)(AX*4), Y11, Y10
+	ADDQ        $64, AX
+	CMPQ        AX, DX
+	JB          v2step
+	// accumulators j = 0..3 are (Y3,Y4), (Y5,Y6), (Y7,Y8), (Y9,Y10)
+	VADDPS Y7, Y3, Y3
+	VADDPS Y8, Y4, Y4
+	VADDPS Y9, Y5, Y5
+	VADDPS Y10, Y6, Y6
+	VADDPS Y5, Y3, Y1
+	VADDPS Y6, Y4, Y2
+	RED16YMM
+v2tail:
+	CMPQ DX, CX
+	JAE  v2done
+	VMOVSS (SI)(DX*4), X1
+	VMULSS (DI)(DX*4), X1, X1
+	VADDSS X1, X0, X0
+	INCQ   DX
+	JMP    v2tail
+v2done:
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
+	RET
+
+// func tileDotF32AVX2(a, b *float32, n int) float32
+TEXT ·tileDotF32AVX2(SB), NOSPLIT, $0-28
+	MOVQ   a+0(FP), SI
+	MOVQ   b+8(FP), DI
+	MOVQ   n+16(FP), CX
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	XORQ   AX, AX
+	TESTQ  CX, CX
+	JZ     t2done
+t2step:
+	VMOVUPS     (SI)(AX*4), Y5
+	VFMADD231PS (DI)(AX*4), Y5, Y1
+	VMOVUPS     32(SI)(AX*4), Y6
+	VFMADD231PS 32(DI)(AX*4), Y6, Y2
+	ADDQ        $16, AX
+	CMPQ        AX, CX
+	JB          t2step
+t2done:
+	RED16YMM
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
+	RET
+
+// The AVX2 form of ggml_v_expf (AVX-512's, not AVX2's: the polynomial j is
+// scaled by 2^n in two exact steps, 2^floor(n/2) then 2^(n-floor(n/2)), so
+// the result rounds once, as vscalefps rounds it).
+DATA expc<>+0(SB)/4, $0x4b400000
+DATA expc<>+4(SB)/4, $0x4b400000
+DATA expc<>+8(SB)/4, $0x4b400000
+DATA expc<>+12(SB)/4, $0x4b400000
+DATA expc<>+16(SB)/4, $0x4b400000
+DATA expc<>+20(SB)/4, $0x4b400000
+DATA expc<>+24(SB)/4, $0x4b400000
+DATA expc<>+28(SB)/4, $0x4b400000
+DATA expc<>+32(SB)/4, $0x3fb8aa3b
+DATA expc<>+36(SB)/4, $0x3fb8aa3b
+DATA expc<>+40(SB)/4, $0x3fb8aa3b
+DATA expc<>+44(SB)/4, $0x3fb8aa3b
+DATA expc<>+48(SB)/4, $0x3fb8aa3b
+DATA expc<>+52(SB)/4, $0x3fb8aa3b
+DATA expc<>+56(SB)/4, $0x3fb8aa3b
+DATA expc<>+60(SB)/4, $0x3fb8aa3b
+DATA expc<>+64(SB)/4, $0x3f317200
+DATA expc<>+68(SB)/4, $0x3f317200
+DATA expc<>+72(SB)/4, $0x3f317200
+DATA expc<>+76(SB)/4, $0x3f317200
+DATA expc<>+80(SB)/4, $0x3f317200
+DATA expc<>+84(SB)/4, $0x3f317200
+DATA expc<>+88(SB)/4, $0x3f317200
+DATA expc<>+92(SB)/4, $0x3f317200
+DATA expc<>+96(SB)/4, $0x35bfbe8e
+DATA expc<>+100(SB)/4, $0x35bfbe8e
+DATA expc<>+104(SB)/4, $0x35bfbe8e
+DATA expc<>+108(SB)/4, $0x35bfbe8e
+DATA expc<>+112(SB)/4, $0x35bfbe8e
+DATA expc<>+116(SB)/4, $0x35bfbe8e
+DATA expc<>+120(SB)/4, $0x35bfbe8e
+DATA expc<>+124(SB)/4, $0x35bfbe8e
+DATA expc<>+128(SB)/4, $0x3c072010
+DATA expc<>+132(SB)/4, $0x3c072010
+DATA expc<>+136(SB)/4, $0x3c072010
+DATA expc<>+140(SB)/4, $0x3c072010
+DATA expc<>+144(SB)/4, $0x3c072010
+DATA expc<>+148(SB)/4, $0x3c072010
+DATA expc<>+152(SB)/4, $0x3c072010
+DATA expc<>+156(SB)/4, $0x3c072010
+DATA expc<>+160(SB)/4, $0x3d2b9f17
+DATA expc<>+164(SB)/4, $0x3d2b9f17
+DATA expc<>+168(SB)/4, $0x3d2b9f17
+DATA expc<>+172(SB)/4, $0x3d2b9f17
+DATA expc<>+176(SB)/4, $0x3d2b9f17
+DATA expc<>+180(SB)/4, $0x3d2b9f17
+DATA expc<>+184(SB)/4, $0x3d2b9f17
+DATA expc<>+188(SB)/4, $0x3d2b9f17
+DATA expc<>+192(SB)/4, $0x3e2aaf33
+DATA expc<>+196(SB)/4, $0x3e2aaf33
+DATA expc<>+200(SB)/4, $0x3e2aaf33
+DATA expc<>+204(SB)/4, $0x3e2aaf33
+DATA expc<>+208(SB)/4, $0x3e2aaf33
+DATA expc<>+212(SB)/4, $0x3e2aaf33
+DATA expc<>+216(SB)/4, $0x3e2aaf33
+DATA expc<>+220(SB)/4, $0x3e2aaf33
+DATA expc<>+224(SB)/4, $0x3efffedb
+DATA expc<>+228(SB)/4, $0x3efffedb
+DATA expc<>+232(SB)/4, $0x3efffedb
+DATA expc<>+236(SB)/4, $0x3efffedb
+DATA expc<>+240(SB)/4, $0x3efffedb
+DATA expc<>+244(SB)/4, $0x3efffedb
+DATA expc<>+248(SB)/4, $0x3efffedb
+DATA expc<>+252(SB)/4, $0x3efffedb
+DATA expc<>+256(SB)/4, $0x3f7ffff6
+DATA expc<>+260(SB)/4, $0x3f7ffff6
+DATA expc<>+264(SB)/4, $0x3f7ffff6
+DATA expc<>+268(SB)/4, $0x3f7ffff6
+DATA expc<>+272(SB)/4, $0x3f7ffff6
+DATA expc<>+276(SB)/4, $0x3f7ffff6
+DATA expc<>+280(SB)/4, $0x3f7ffff6
+DATA expc<>+284(SB)/4, $0x3f7ffff6
+DATA expc<>+288(SB)/4, $0x3f800000
+DATA expc<>+292(SB)/4, $0x3f800000
+DATA expc<>+296(SB)/4, $0x3f800000
+DATA expc<>+300(SB)/4, $0x3f800000
+DATA expc<>+304(SB)/4, $0x3f800000
+DATA expc<>+308(SB)/4, $0x3f800000
+DATA expc<>+312(SB)/4, $0x3f800000
+DATA expc<>+316(SB)/4, $0x3f800000
+DATA expc<>+320(SB)/4, $0x43400000
+DATA expc<>+324(SB)/4, $0x43400000
+DATA expc<>+328(SB)/4, $0x43400000
+DATA expc<>+332(SB)/4, $0x43400000
+DATA expc<>+336(SB)/4, $0x43400000
+DATA expc<>+340(SB)/4, $0x43400000
+DATA expc<>+344(SB)/4, $0x43400000
+DATA expc<>+348(SB)/4, $0x43400000
+DATA expc<>+352(SB)/4, $0x7f800000
+DATA expc<>+356(SB)/4, $0x7f800000
+DATA expc<>+360(SB)/4, $0x7f800000
+DATA expc<>+364(SB)/4, $0x7f800000
+DATA expc<>+368(SB)/4, $0x7f800000
+DATA expc<>+372(SB)/4, $0x7f800000
+DATA expc<>+376(SB)/4, $0x7f800000
+DATA expc<>+380(SB)/4, $0x7f800000
+DATA expc<>+384(SB)/4, $0x7fffffff
+DATA expc<>+388(SB)/4, $0x7fffffff
+DATA expc<>+392(SB)/4, $0x7fffffff
+DATA expc<>+396(SB)/4, $0x7fffffff
+DATA expc<>+400(SB)/4, $0x7fffffff
+DATA expc<>+404(SB)/4, $0x7fffffff
+DATA expc<>+408(SB)/4, $0x7fffffff
+DATA expc<>+412(SB)/4, $0x7fffffff
+DATA expc<>+416(SB)/4, $0x3f000000
+DATA expc<>+420(SB)/4, $0x3f000000
+DATA expc<>+424(SB)/4, $0x3f000000
+DATA expc<>+428(SB)/4, $0x3f000000
+DATA expc<>+432(SB)/4, $0x3f000000
+DATA expc<>+436(SB)/4, $0x3f000000
+DATA expc<>+440(SB)/4, $0x3f000000
+DATA expc<>+444(SB)/4, $0x3f000000
+DATA expc<>+448(SB)/4, $0x0000007f
+DATA expc<>+452(SB)/4, $0x0000007f
+DATA expc<>+456(SB)/4, $0x0000007f
+DATA expc<>+460(SB)/4, $0x0000007f
+DATA expc<>+464(SB)/4, $0x0000007f
+DATA expc<>+468(SB)/4, $0x0000007f
+DATA expc<>+472(SB)/4, $0x0000007f
+DATA expc<>+476(SB)/4, $0x0000007f
+GLOBL expc<>(SB), RODATA|NOPTR, $480
+
+// EXPV2 sets Y1 to exp(Y1); clobbers Y2-Y7. Y15 must be zero.
+#define EXPV2 \
+	VMOVUPS      expc<>+0(SB), Y2      \
+	VFMADD231PS  expc<>+32(SB), Y1, Y2  \
+	VSUBPS       expc<>+0(SB), Y2, Y3  \
+	VFNMADD231PS expc<>+64(SB), Y3, Y1  \
+	VFNMADD231PS expc<>+96(SB), Y3, Y1  \
+	VMULPS       Y1, Y1, Y4  \
+	VMOVUPS      expc<>+160(SB), Y5      \
+	VFMADD231PS  expc<>+128(SB), Y1, Y5  \
+	VMOVUPS      expc<>+224(SB), Y6      \
+	VFMADD231PS  expc<>+192(SB), Y1, Y6  \
+	VFMADD231PS  Y4, Y5, Y6  \
+	VMOVUPS      expc<>+288(SB), Y5      \
+	VFMADD231PS  expc<>+256(SB), Y1, Y5  \
+	VFMADD231PS  Y4, Y6, Y5  \
+	VMULPS       expc<>+416(SB), Y3, Y6  \
+	VROUNDPS     $1, Y6, Y6  \
+	VSUBPS       Y6, Y3, Y7  \
+	VCVTPS2DQ    Y6, Y6      \
+	VPADDD       expc<>+448(SB), Y6, Y6  \
+	VPSLLD       $23, Y6, Y6 \
+	VCVTPS2DQ    Y7, Y7      \
+	VPADDD       expc<>+448(SB), Y7, Y7  \
+	VPSLLD       $23, Y7, Y7 \
+	VMULPS       Y6, Y5, Y5  \
+	VMULPS       Y7, Y5, Y1  \
+	VANDPS       expc<>+384(SB), Y3, Y6  \
+	VCMPPS       $0x1e, expc<>+320(SB), Y6, Y6 \
+	VCMPPS       $0x12, Y15, Y3, Y7 \
+	VANDNPS      expc<>+352(SB), Y7, Y7  \
+	VBLENDVPS    Y6, Y7, Y1, Y1
+
+// func softmaxExpAVX2(s *float32, n int, mx float32) float64
+// softmaxExpAVX512 for the whole vectors of 16 (n a multiple of 16).
+TEXT ·softmaxExpAVX2(SB), NOSPLIT, $0-32
+	MOVQ         s+0(FP), SI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS mx+16(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	VXORPD       X13, X13, X13
+	SHRQ         $4, CX
+	JZ           s2done
+s2block:
+	VMOVUPS   (SI), Y1
+	VSUBPS    Y14, Y1, Y1
+	EXPV2
+	VMOVUPS   Y1, (SI)
+	VMOVAPS   Y1, Y12
+	VMOVUPS   32(SI), Y1
+	VSUBPS    Y14, Y1, Y1
+	EXPV2
+	VMOVUPS   Y1, 32(SI)
+	VMOVAPS   Y1, Y2
+	VMOVAPS   Y12, Y1
+	RED16YMM
+	VCVTSS2SD X0, X0, X0
+	VADDSD    X0, X13, X13
+	ADDQ      $64, SI
+	DECQ      CX
+	JNZ       s2block
+s2done:
+	VMOVAPD X13, X0
+	VZEROUPPER
+	MOVSD X0, ret+24(FP)
+	RET
+
+// func swigluAVX2(out, gate, u *float32, n int)
+// swigluAVX512 in vectors of 8 (n a multiple of 8).
+TEXT ·swigluAVX2(SB), NOSPLIT, $0-32
+	MOVQ   out+0(FP), DI
+	MOVQ   gate+8(FP), SI
+	MOVQ   u+16(FP), DX
+	MOVQ   n+24(FP), CX
+	VXORPS Y15, Y15, Y15
+	SHRQ   $3, CX
+	JZ     w2done
+w2loop:
+	VMOVUPS (SI), Y0
+	VSUBPS  Y0, Y15, Y1
+	EXPV2
+	VADDPS  expc<>+288(SB), Y1, Y1
+	VDIVPS  Y1, Y0, Y1
+	VMULPS  (DX), Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     w2loop
+w2done:
+	VZEROUPPER
+	RET
