@@ -17,10 +17,27 @@ import (
 // free memory.
 const DefaultBandwidthBytes = 64 << 20
 
+// scratch is host memory the benchmarks share: the bandwidth buffer, then
+// the weights of each format on a device that maps host memory in place
+// (the CPU). Faulting in fresh memory for each format took most of a
+// calibration's time where page faults are slow (3.5 s of 15).
+type scratch struct{ b []byte }
+
+// bytes returns n bytes of the scratch (their contents are the last
+// user's), growing it when needed.
+func (s *scratch) bytes(n int) []byte {
+	if len(s.b) < n {
+		s.b = make([]byte, n)
+	}
+	return s.b[:n]
+}
+
 // bandwidthBuffer is the memory the bandwidth benchmark reads, every page
 // written so that reads are of memory, not of the shared zero page.
-func bandwidthBuffer(size int) []uint64 {
-	buf := make([]uint64, max(size/8, 64))
+func bandwidthBuffer(s *scratch, size int) []uint64 {
+	n := max(size/8, 64)
+	b := s.bytes(8 * n)
+	buf := unsafe.Slice((*uint64)(unsafe.Pointer(&b[0])), n)
 	for i := range buf {
 		buf[i] = uint64(i)
 	}
@@ -83,7 +100,7 @@ func sum64(b []uint64) uint64 {
 // weights makes a rows×matCols tensor of type t on d from one quantized
 // random row repeated (quantizing every row with the reference quantizers
 // would take longer than the benchmark; the bytes moved are the same).
-func weights(d backend.Device, t quant.Type, rows int) (*backend.Tensor, error) {
+func weights(d backend.Device, t quant.Type, rows int, s *scratch) (*backend.Tensor, error) {
 	rb, err := t.RowBytes(matCols)
 	if err != nil {
 		return nil, err
@@ -97,9 +114,18 @@ func weights(d backend.Device, t quant.Type, rows int) (*backend.Tensor, error) 
 	if err := quant.Quantize(t, row, src); err != nil {
 		return nil, err
 	}
-	data := make([]byte, rb*rows)
+	hm, mapped := d.(backend.HostMapper)
+	var data []byte
+	if mapped && s != nil {
+		data = s.bytes(rb * rows)
+	} else {
+		data = make([]byte, rb*rows)
+	}
 	for i := 0; i < rows; i++ {
 		copy(data[i*rb:], row)
+	}
+	if mapped && s != nil {
+		return hm.Map(t, rows, matCols, data)
 	}
 	w, err := d.Alloc(t, rows, matCols)
 	if err != nil {
@@ -147,26 +173,26 @@ const probeBytes = 256 << 10
 // says how many rows one quarter of the step can do, and the measurement
 // runs on that many (so a slow kernel is measured in its step, and a fast
 // one on a weight large enough to come from memory).
-func mulRate(d backend.Device, t quant.Type, n, maxRows int, step time.Duration) (sec float64, bytes int, err error) {
+func mulRate(d backend.Device, t quant.Type, n, maxRows int, step time.Duration, s *scratch) (sec float64, bytes int, err error) {
 	rb, err := t.RowBytes(matCols)
 	if err != nil {
 		return 0, 0, err
 	}
 	rows := max(min(probeBytes/rb, maxRows), 1)
-	probe, _, err := mulOnce(d, t, n, rows, 0)
+	probe, _, err := mulOnce(d, t, n, rows, 0, s)
 	if err != nil {
 		return 0, 0, err
 	}
 	if want := int(float64(rows) * step.Seconds() / 4 / max(probe, 1e-9)); want > rows {
 		rows = min(want, maxRows)
 	}
-	return mulOnce(d, t, n, rows, step)
+	return mulOnce(d, t, n, rows, step, s)
 }
 
 // mulOnce allocates the operands and times the product: one pass after a
 // warm-up when step is 0, else timeIt(step).
-func mulOnce(d backend.Device, t quant.Type, n, rows int, step time.Duration) (sec float64, bytes int, err error) {
-	w, err := weights(d, t, rows)
+func mulOnce(d backend.Device, t quant.Type, n, rows int, step time.Duration, s *scratch) (sec float64, bytes int, err error) {
+	w, err := weights(d, t, rows, s)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -191,12 +217,12 @@ func mulOnce(d backend.Device, t quant.Type, n, rows int, step time.Duration) (s
 }
 
 // matVec is matrix×vector throughput in weight bytes/s.
-func matVec(d backend.Device, t quant.Type, size int, step time.Duration) (float64, error) {
+func matVec(d backend.Device, t quant.Type, size int, step time.Duration, s *scratch) (float64, error) {
 	rb, err := t.RowBytes(matCols)
 	if err != nil {
 		return 0, fmt.Errorf("%w: %w", backend.ErrUnsupported, err)
 	}
-	sec, bytes, err := mulRate(d, t, 1, max(size/rb, 1), step)
+	sec, bytes, err := mulRate(d, t, 1, max(size/rb, 1), step, s)
 	if err != nil {
 		return 0, err
 	}
@@ -204,12 +230,12 @@ func matVec(d backend.Device, t quant.Type, size int, step time.Duration) (float
 }
 
 // matMat is matrix×matrix throughput in flops/s (2 per multiply-add).
-func matMat(d backend.Device, t quant.Type, size int, step time.Duration) (float64, error) {
+func matMat(d backend.Device, t quant.Type, size int, step time.Duration, s *scratch) (float64, error) {
 	rb, err := t.RowBytes(matCols)
 	if err != nil {
 		return 0, err
 	}
-	sec, bytes, err := mulRate(d, t, matmatRows, max(min(matmatWeightRows, size/rb), 1), step)
+	sec, bytes, err := mulRate(d, t, matmatRows, max(min(matmatWeightRows, size/rb), 1), step, s)
 	if err != nil {
 		return 0, err
 	}

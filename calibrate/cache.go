@@ -41,11 +41,17 @@ type KernelVersioner interface {
 	KernelVersion() string
 }
 
-// Key names the calibration of d on this machine: Version, the OS and
-// architecture, the device's kind, name, model, cores and features, and
-// the kernels' version when the device tells it.
+// Key names the calibration of d on this machine with this build of Tern:
+// Version, the build (its VCS revision, and its executable's size and time
+// when built from a changed tree), the OS and architecture, the device's
+// kind, name, model, cores and features, and the kernels' version when the
+// device tells it.
 func Key(d backend.Device, info *device.Device) string {
-	parts := []string{fmt.Sprintf("v%d", Version), runtime.GOOS, runtime.GOARCH, string(d.Kind()), d.Name()}
+	return key(d, info, buildIdentity())
+}
+
+func key(d backend.Device, info *device.Device, build string) string {
+	parts := []string{fmt.Sprintf("v%d", Version), build, runtime.GOOS, runtime.GOARCH, string(d.Kind()), d.Name()}
 	if info != nil {
 		parts = append(parts, info.Model, fmt.Sprint(info.Cores), strings.Join(info.Features, ","), info.Compute)
 	}

@@ -58,9 +58,9 @@ var DefaultFormats = []quant.Type{
 
 // Shapes of the benchmarks, with the reasons for their sizes.
 const (
-	// DefaultMatVecBytes is the weight size of the matrix×vector
-	// benchmark: above the last-level caches of current CPUs, so that it
-	// measures memory.
+	// DefaultMatVecBytes is the least weight size of the host's
+	// matrix×vector benchmark, which reads llcFactor times the last-level
+	// cache (hostMatVecBytes) so that it measures memory.
 	DefaultMatVecBytes = 48 << 20
 	// DefaultGPUMatVecBytes is the same for a GPU: above the L2 caches of
 	// current GPUs (50 MiB on an H100, 126 MiB on a B200).
@@ -94,13 +94,15 @@ func Device(ctx context.Context, d backend.Device, model string, o Options) (*Pr
 	}
 	host := d.Kind() == backend.CPU
 	if o.MatVecBytes <= 0 {
-		o.MatVecBytes = DefaultMatVecBytes
-		if !host {
-			o.MatVecBytes = DefaultGPUMatVecBytes
+		o.MatVecBytes = DefaultGPUMatVecBytes
+		if host {
+			free, _, _ := d.Memory()
+			o.MatVecBytes = hostMatVecBytes(lastLevelCache(), free)
 		}
 	}
 	if o.BandwidthBytes <= 0 {
-		o.BandwidthBytes = DefaultBandwidthBytes
+		// Above the caches too, as the matrix×vector weight is.
+		o.BandwidthBytes = max(DefaultBandwidthBytes, min(o.MatVecBytes, 256<<20))
 	}
 	formats := o.Formats
 	if formats == nil {
@@ -113,6 +115,7 @@ func Device(ctx context.Context, d backend.Device, model string, o Options) (*Pr
 	p := &Profile{Version: Version, Device: d.Name(), Kind: d.Kind(), Model: model, Threads: threads,
 		MatVec: map[string]float64{}, MatMat: map[string]float64{}, MatMatRows: matmatRows}
 	r := &run{ctx: ctx, d: d, o: o, p: p}
+	scr := &scratch{}
 	counts := threadCounts(threads)
 	r.total = 1 + 2*len(formats)
 	if host {
@@ -122,7 +125,7 @@ func Device(ctx context.Context, d backend.Device, model string, o Options) (*Pr
 	}
 	if host {
 		p.ByThreads = map[int]float64{}
-		buf := bandwidthBuffer(o.BandwidthBytes)
+		buf := bandwidthBuffer(scr, o.BandwidthBytes)
 		for _, t := range counts {
 			if err := r.step(fmt.Sprintf("bandwidth %d threads", t)); err != nil {
 				return nil, err
@@ -139,7 +142,7 @@ func Device(ctx context.Context, d backend.Device, model string, o Options) (*Pr
 		if err := r.step("matvec " + t.String()); err != nil {
 			return nil, err
 		}
-		rate, err := matVec(d, t, o.MatVecBytes, o.Step)
+		rate, err := matVec(d, t, o.MatVecBytes, o.Step, scr)
 		if errors.Is(err, backend.ErrUnsupported) || errors.Is(err, quant.ErrUnsupported) {
 			r.done++ // no kernel: no matmat either
 			continue
@@ -151,18 +154,17 @@ func Device(ctx context.Context, d backend.Device, model string, o Options) (*Pr
 		if err := r.step("matmat " + t.String()); err != nil {
 			return nil, err
 		}
-		if p.MatMat[t.String()], err = matMat(d, t, o.MatVecBytes, o.Step); err != nil {
+		if p.MatMat[t.String()], err = matMat(d, t, o.MatVecBytes, o.Step, scr); err != nil {
 			return nil, fmt.Errorf("calibrate: %s: matmat %s: %w", d.Name(), t, err)
 		}
 	}
 	if err := r.step("op latency"); err != nil {
 		return nil, err
 	}
-	lat, err := opLatency(ctx, d, p.MatVec["F32"], o.Step)
-	if err != nil {
+	var err error
+	if p.StepLatency, p.OpLatency, err = opLatency(ctx, d, p.MatVec["F32"], o.Step); err != nil {
 		return nil, fmt.Errorf("calibrate: %s: op latency: %w", d.Name(), err)
 	}
-	p.OpLatency = lat
 	if host {
 		p.Convert = map[string]float64{}
 		for _, t := range formats {

@@ -28,31 +28,72 @@ const (
 	OpsEmbed = 1
 )
 
-// The probe model of the op-latency benchmark: stories260K's shape (the
-// smallest real llama), F32, so that its weights cost next to nothing and
-// a token's time is the fixed cost of its ops.
+// The probe models of the op-latency benchmark: stories260K's shape (the
+// smallest real llama), F32, so that their weights cost next to nothing
+// and a token's time is the fixed cost of its ops and of the step. Two
+// depths tell the two apart: a step's own cost (the sequence's
+// bookkeeping, the forward pass's setup) is paid once however many layers
+// run, an op's once per op.
 const (
-	probeDim, probeLayers, probeHeads, probeKVHeads, probeFFN, probeVocab = 64, 2, 8, 4, 172, 256
-	probePrompt                                                           = 8
-	probeContext                                                          = 512
+	probeDim, probeHeads, probeKVHeads, probeFFN, probeVocab = 64, 8, 4, 172, 256
+	probeShallow, probeDeep                                  = 2, 8 // layers
+	probePrompt                                              = 8
+	probeContext                                             = 512
 )
 
-// opLatency is the fixed cost of an op in a forward pass: the probe model
-// decodes on d one token at a time, and the time per token, less its
-// weights' read time at matvecF32 bytes/s (when measured), is divided by
-// the ops per token.
-func opLatency(ctx context.Context, d backend.Device, matvecF32 float64, step time.Duration) (float64, error) {
-	data, weightBytes, err := probeModel()
+// probeOps is the ops per token of a probe model of layers layers.
+func probeOps(layers int) int { return layers*OpsPerLayer + OpsOutput + OpsEmbed }
+
+// opLatency is the fixed cost of a decode step and of an op in a forward
+// pass: the probe models decode on d one token at a time, and their times
+// per token, less their weights' read time at matvecF32 bytes/s (when
+// measured), are fitted to step + ops·op (fitLatency).
+func opLatency(ctx context.Context, d backend.Device, matvecF32 float64, stepTime time.Duration) (step, op float64, err error) {
+	var sec [2]float64
+	for i, layers := range []int{probeShallow, probeDeep} {
+		t, weightBytes, err := probeStep(ctx, d, layers, stepTime/2)
+		if err != nil {
+			return 0, 0, err
+		}
+		if matvecF32 > 0 {
+			t = max(t-float64(weightBytes)/matvecF32, t/2)
+		}
+		sec[i] = t
+	}
+	step, op = fitLatency(sec[0], sec[1], probeOps(probeShallow), probeOps(probeDeep))
+	return step, op, nil
+}
+
+// fitLatency splits the times per token t1 and t2 of two models of ops1 <
+// ops2 ops into a cost per step and one per op, t = step + ops·op. Noise
+// can make the line's slope or intercept negative: a slope that is not
+// positive puts all of t2 in its ops, an intercept below zero all of t1.
+func fitLatency(t1, t2 float64, ops1, ops2 int) (step, op float64) {
+	op = (t2 - t1) / float64(ops2-ops1)
+	if op <= 0 {
+		return 0, t2 / float64(ops2)
+	}
+	step = t1 - float64(ops1)*op
+	if step < 0 {
+		return 0, t1 / float64(ops1)
+	}
+	return step, op
+}
+
+// probeStep times one decode step of a probe model of layers layers on d
+// and returns it with the bytes of weights a step reads.
+func probeStep(ctx context.Context, d backend.Device, layers int, step time.Duration) (float64, int, error) {
+	data, weightBytes, err := probeModel(layers)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	f, err := gguf.Parse(data)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	m, err := model.Load(f, model.OnDevice(d, probeLayers))
+	m, err := model.Load(f, model.OnDevice(d, layers))
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer m.Close()
 	var s *model.Sequence
@@ -82,25 +123,19 @@ func opLatency(ctx context.Context, d backend.Device, matvecF32 float64, step ti
 		_, err := s.Append(ctx, []int32{next}, 0)
 		return err
 	})
-	if err != nil {
-		return 0, err
-	}
-	if matvecF32 > 0 {
-		sec = max(sec-float64(weightBytes)/matvecF32, sec/2)
-	}
-	return sec / (probeLayers*OpsPerLayer + OpsOutput + OpsEmbed), nil
+	return sec, weightBytes, err
 }
 
 // probeModel writes the probe model as a GGUF file in memory, with random
 // N(0, 0.02²) F32 weights, and returns it with the bytes of its matrices.
-func probeModel() ([]byte, int, error) {
+func probeModel(layers int) ([]byte, int, error) {
 	w := gguf.NewWriter()
 	for _, kv := range []struct {
 		k string
 		v any
 	}{
 		{"general.architecture", "llama"}, {"general.name", "calibration probe"},
-		{"llama.embedding_length", uint32(probeDim)}, {"llama.block_count", uint32(probeLayers)},
+		{"llama.embedding_length", uint32(probeDim)}, {"llama.block_count", uint32(layers)},
 		{"llama.attention.head_count", uint32(probeHeads)}, {"llama.attention.head_count_kv", uint32(probeKVHeads)},
 		{"llama.feed_forward_length", uint32(probeFFN)}, {"llama.context_length", uint32(probeContext)},
 		{"llama.vocab_size", uint32(probeVocab)}, {"llama.attention.layer_norm_rms_epsilon", float32(1e-5)},
@@ -117,7 +152,7 @@ func probeModel() ([]byte, int, error) {
 		rows, cols int
 	}
 	specs := []spec{{"token_embd.weight", probeVocab, probeDim}, {"output_norm.weight", 1, probeDim}, {"output.weight", probeVocab, probeDim}}
-	for l := 0; l < probeLayers; l++ {
+	for l := range layers {
 		p := fmt.Sprintf("blk.%d.", l)
 		specs = append(specs,
 			spec{p + "attn_norm.weight", 1, probeDim}, spec{p + "attn_q.weight", probeDim, probeDim},

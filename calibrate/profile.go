@@ -20,7 +20,7 @@ import (
 
 // Version is the cache key's version: bump it when a benchmark changes
 // what it measures, so that old caches are measured again.
-const Version = 5
+const Version = 6
 
 // Profile is one device's measured speeds. Rates are per second; a rate of
 // 0 means "not measured".
@@ -45,9 +45,12 @@ type Profile struct {
 	MatMatRows int                `json:"matmat_rows"`
 
 	// OpLatency is the fixed cost of one op in seconds: dispatch, thread
-	// fan-out and sync, measured as a decode step of a model too small for
-	// its work to cost anything (stories260K's shape) over its op count.
-	OpLatency float64 `json:"op_latency"`
+	// fan-out and sync; StepLatency that of a forward step beyond its ops
+	// (the sequence's bookkeeping, the pass's setup). Both come from decode
+	// steps of two models too small for their work to cost anything
+	// (stories260K's shape at two depths).
+	OpLatency   float64 `json:"op_latency"`
+	StepLatency float64 `json:"step_latency,omitempty"`
 
 	// Copy speeds between host and device memory, bytes/s (0 for the CPU).
 	HostToDevice float64 `json:"host_to_device,omitempty"`

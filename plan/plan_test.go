@@ -397,19 +397,24 @@ func TestUncalibratedDeviceLeftOut(t *testing.T) {
 
 // TestPredictionByHand checks the decode prediction of a one-device plan
 // against the formula written out: every byte of weights at the format's
-// matvec rate, the KV read at bandwidth, the ops' fixed cost.
+// matvec rate, the KV read at bandwidth, the ops' fixed cost, and the
+// step's.
 func TestPredictionByHand(t *testing.T) {
 	n := mem8B()
-	p, err := Make(n, []Device{cpu(16 * gib)}, noMargin(Options{Context: 1024, PredictAt: 100}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := cpuSpeeds()
-	layer := float64(n.Layers[0].Weights[0].Bytes)/30e9 + float64(2*8*128*4*100)/50e9 + 17*s.OpLatency
-	out := float64(n.Output.Weights[0].Bytes)/30e9 + 4*s.OpLatency
-	want := 1 / (8*layer + out + s.OpLatency)
-	if d := p.Decode/want - 1; d > 1e-9 || d < -1e-9 {
-		t.Errorf("decode %.4f tok/s, want %.4f", p.Decode, want)
+	for _, step := range []float64{0, 30e-6} {
+		d := cpu(16 * gib)
+		d.Speeds.StepLatency = step
+		p, err := Make(n, []Device{d}, noMargin(Options{Context: 1024, PredictAt: 100}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := d.Speeds
+		layer := float64(n.Layers[0].Weights[0].Bytes)/30e9 + float64(2*8*128*4*100)/50e9 + 17*s.OpLatency
+		out := float64(n.Output.Weights[0].Bytes)/30e9 + 4*s.OpLatency
+		want := 1 / (8*layer + out + s.OpLatency + step)
+		if d := p.Decode/want - 1; d > 1e-9 || d < -1e-9 {
+			t.Errorf("step latency %g: decode %.4f tok/s, want %.4f", step, p.Decode, want)
+		}
 	}
 }
 

@@ -11,7 +11,8 @@ const transferLatency = 20e-6
 // Decode (one step of Batch tokens): each part reads its weights once
 // (bytes ÷ its device's matrix×vector rate for the format), reads the KV
 // of every sequence up to PredictAt positions (bytes ÷ bandwidth), and
-// pays its ops' fixed cost. A streamed part's weights arrive at the
+// pays its ops' fixed cost; the step pays its own fixed cost once, on the
+// embedding's device, where it starts. A streamed part's weights arrive at the
 // streaming source's speed while the previous part computes, so it costs
 // the larger of its compute and its read. Activations crossing devices
 // pay a copy and transferLatency.
@@ -26,8 +27,8 @@ func (pl *planner) predict(l layout, emb slot) (decode, prefill float64) {
 	var dec, pre float64
 	prev := emb
 	embed := pl.devs[emb.dev].Speeds
-	dec += float64(pl.n.Embed.Ops) * embed.OpLatency
-	pre += float64(pl.n.Embed.Ops) * embed.OpLatency
+	dec += embed.StepLatency + float64(pl.n.Embed.Ops)*embed.OpLatency
+	pre += embed.StepLatency + float64(pl.n.Embed.Ops)*embed.OpLatency
 	if emb.streamed && pl.n.Vocab > 0 {
 		row := float64(pl.n.Embed.Bytes()) / float64(pl.n.Vocab)
 		dec += batch * row / o.DiskRead
