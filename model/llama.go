@@ -183,7 +183,7 @@ func (m *Model) ropeFor(ly *Layer) *backend.RoPE {
 // attn is the op-level attention description.
 func (m *Model) attn() *backend.Attn {
 	c := &m.Config
-	return &backend.Attn{Heads: c.Heads, KVHeads: c.KVHeads, HeadDim: c.HeadDim, Scale: float32(1 / math.Sqrt(float64(c.HeadDim)))}
+	return &backend.Attn{Heads: c.Heads, KVHeads: c.KVHeads, HeadDim: c.HeadDim, Scale: 1 / float32(math.Sqrt(float64(c.HeadDim)))} // ggml's 1.0f/sqrtf(head size), to the ulp
 }
 
 // Forward runs the tokens of one step through the model. b describes the
