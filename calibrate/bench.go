@@ -101,11 +101,16 @@ func sum64(b []uint64) uint64 {
 // random row repeated (quantizing every row with the reference quantizers
 // would take longer than the benchmark; the bytes moved are the same).
 func weights(d backend.Device, t quant.Type, rows int, s *scratch) (*backend.Tensor, error) {
-	rb, err := t.RowBytes(matCols)
+	return weightsShape(d, t, rows, matCols, s)
+}
+
+// weightsShape is weights with rows of cols.
+func weightsShape(d backend.Device, t quant.Type, rows, cols int, s *scratch) (*backend.Tensor, error) {
+	rb, err := t.RowBytes(cols)
 	if err != nil {
 		return nil, err
 	}
-	src := make([]float32, matCols)
+	src := make([]float32, cols)
 	r := rand.New(rand.NewPCG(uint64(t), 7))
 	for i := range src {
 		src[i] = float32(r.NormFloat64() * 0.02)
@@ -125,9 +130,9 @@ func weights(d backend.Device, t quant.Type, rows int, s *scratch) (*backend.Ten
 		copy(data[i*rb:], row)
 	}
 	if mapped && s != nil {
-		return hm.Map(t, rows, matCols, data)
+		return hm.Map(t, rows, cols, data)
 	}
-	w, err := d.Alloc(t, rows, matCols)
+	w, err := d.Alloc(t, rows, cols)
 	if err != nil {
 		return nil, err
 	}
@@ -240,6 +245,154 @@ func matMat(d backend.Device, t quant.Type, size int, step time.Duration, s *scr
 		return 0, err
 	}
 	return 2 * float64(matmatRows) * float64(bytes/rb) * matCols / sec, nil
+}
+
+// latencyBytes is the size of the matrices of the matvec latency
+// benchmark: a small matrix of a layer (the K or V projection of a 2048-wide
+// model in Q8_0), whose time is its fixed cost as much as its bytes.
+const latencyBytes = 640 << 10
+
+// matVecLatencies measures MatVecLatency for each format whose matrix×
+// vector rate is at least half the memory bandwidth (for slower kernels
+// the arithmetic hides the memory's latency), on a device that maps host
+// memory in place (none elsewhere).
+func matVecLatencies(d backend.Device, p *Profile, size int, step time.Duration, s *scratch) (map[string]float64, error) {
+	if _, ok := d.(backend.HostMapper); !ok {
+		return nil, nil
+	}
+	out := map[string]float64{}
+	for _, t := range DefaultFormats {
+		rate := p.MatVec[t.String()]
+		if rate <= 0 || rate < p.Bandwidth/2 {
+			continue
+		}
+		lat, err := matVecLatency(d, t, rate, p.OpLatency, size, step, s)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", t, err)
+		}
+		out[t.String()] = lat
+	}
+	return out, nil
+}
+
+// matVecLatency is the fixed cost of a matrix×vector of format t from
+// memory: products over distinct small matrices, cycling through size
+// bytes of them so that each comes from memory, less each one's bytes at
+// the format's rate and the op's fixed cost. It includes what each
+// product does once whatever its size (converting the input vector to the
+// format's dot-product type, starting the threads on their rows).
+func matVecLatency(d backend.Device, t quant.Type, rate, op float64, size int, step time.Duration, s *scratch) (float64, error) {
+	hm := d.(backend.HostMapper)
+	rb, err := t.RowBytes(matCols)
+	if err != nil {
+		return 0, err
+	}
+	rows := max(latencyBytes/rb, 1)
+	one, err := weights(d, t, rows, nil) // the bytes of one matrix
+	if err != nil {
+		return 0, err
+	}
+	per := one.Bytes()
+	data := make([]byte, per)
+	if err := d.Download(data, one); err != nil {
+		d.Free(one)
+		return 0, err
+	}
+	d.Free(one)
+	n := max(size/per, 2)
+	buf := s.bytes(n * per)
+	ws := make([]*backend.Tensor, 0, n)
+	defer func() {
+		for _, w := range ws {
+			d.Free(w)
+		}
+	}()
+	for i := range n {
+		b := buf[i*per : (i+1)*per]
+		copy(b, data)
+		w, err := hm.Map(t, rows, matCols, b)
+		if err != nil {
+			return 0, err
+		}
+		ws = append(ws, w)
+	}
+	x, err := activations(d, 1, matCols)
+	if err != nil {
+		return 0, err
+	}
+	defer d.Free(x)
+	dst, err := d.Alloc(quant.F32, 1, rows)
+	if err != nil {
+		return 0, err
+	}
+	defer d.Free(dst)
+	for _, w := range ws { // a first use may prepare the weights (repack)
+		if err := d.MatMul(dst, x, w); err != nil {
+			return 0, err
+		}
+	}
+	k := 0
+	sec, err := timeIt(step, func() error {
+		k = (k + 1) % n
+		return d.MatMul(dst, x, ws[k])
+	})
+	if err != nil {
+		return 0, err
+	}
+	return max(sec-float64(per)/rate-op, 0), nil
+}
+
+// The small matrix of the cached product benchmark: a layer of the
+// smallest models (stories260K's FFN is 172×64), rows a whole number of
+// every format's blocks.
+const smallRows, smallCols = 64, 256
+
+// matVecSmall measures each measured format's extra fixed cost of a
+// matrix×vector over an F32 one (whose cost is part of OpLatency), with
+// weights in the cache: a small product's time, less the F32 one's. It
+// is what a quantized format pays per product whatever its size
+// (converting the input to the format's dot-product type, its own
+// fan-out), which the smallest models feel.
+func matVecSmall(d backend.Device, p *Profile, step time.Duration) (map[string]float64, error) {
+	time1 := func(t quant.Type) (float64, error) {
+		w, err := weightsShape(d, t, smallRows, smallCols, nil)
+		if err != nil {
+			return 0, err
+		}
+		defer d.Free(w)
+		x, err := activations(d, 1, smallCols)
+		if err != nil {
+			return 0, err
+		}
+		defer d.Free(x)
+		dst, err := d.Alloc(quant.F32, 1, smallRows)
+		if err != nil {
+			return 0, err
+		}
+		defer d.Free(dst)
+		return timeIt(step, func() error {
+			if err := d.MatMul(dst, x, w); err != nil {
+				return err
+			}
+			return d.Sync()
+		})
+	}
+	base, err := time1(quant.F32)
+	if err != nil {
+		return nil, fmt.Errorf("F32: %w", err)
+	}
+	out := map[string]float64{}
+	for _, t := range DefaultFormats {
+		if p.MatVec[t.String()] <= 0 || t == quant.F32 {
+			continue
+		}
+		sec, err := time1(t)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", t, err)
+		}
+		out[t.String()] = max(sec-base, 0)
+	}
+	return out, nil
 }
 
 // convertRate is the speed of converting weights of type t to Q8_0 (the

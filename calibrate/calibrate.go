@@ -119,7 +119,7 @@ func Device(ctx context.Context, d backend.Device, model string, o Options) (*Pr
 	counts := threadCounts(threads)
 	r.total = 1 + 2*len(formats)
 	if host {
-		r.total += len(counts) + len(formats)
+		r.total += len(counts) + len(formats) + 1
 	} else {
 		r.total += 2
 	}
@@ -164,6 +164,18 @@ func Device(ctx context.Context, d backend.Device, model string, o Options) (*Pr
 	var err error
 	if p.StepLatency, p.OpLatency, err = opLatency(ctx, d, p.MatVec["F32"], o.Step); err != nil {
 		return nil, fmt.Errorf("calibrate: %s: op latency: %w", d.Name(), err)
+	}
+	if host {
+		if err := r.step("matvec latency"); err != nil {
+			return nil, err
+		}
+		p.CacheBytes = lastLevelCache()
+		if p.MatVecLatency, err = matVecLatencies(d, p, o.MatVecBytes, o.Step, scr); err != nil {
+			return nil, fmt.Errorf("calibrate: %s: matvec latency: %w", d.Name(), err)
+		}
+		if p.MatVecSmall, err = matVecSmall(d, p, o.Step/4); err != nil {
+			return nil, fmt.Errorf("calibrate: %s: small matvec: %w", d.Name(), err)
+		}
 	}
 	if host {
 		p.Convert = map[string]float64{}

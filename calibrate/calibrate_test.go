@@ -43,8 +43,20 @@ func TestCPU(t *testing.T) {
 	if p.HostToDevice != 0 {
 		t.Errorf("the CPU has no host↔device copy, got %g", p.HostToDevice)
 	}
-	// Steps: 2 bandwidths, op latency, 2 per format, 1 conversion per format.
-	if len(steps) != 2+1+2*2+2+1 {
+	for f, v := range p.MatVecLatency {
+		if v < 0 || p.MatVec[f] < p.Bandwidth/2 {
+			t.Errorf("matvec latency of %s %g (matvec %g, bandwidth %g)", f, v, p.MatVec[f], p.Bandwidth)
+		}
+	}
+	if p.MatVecSmall["Q4_0"] < 0 || len(p.MatVecSmall) != 1 {
+		t.Errorf("small matvec costs %v, want Q4_0's", p.MatVecSmall)
+	}
+	if p.StepLatency < 0 {
+		t.Errorf("step latency %g", p.StepLatency)
+	}
+	// Steps: 2 bandwidths, op latency, matvec latency, 2 per format, 1
+	// conversion per format.
+	if len(steps) != 2+1+1+2*2+2+1 {
 		t.Errorf("%d progress reports: %+v", len(steps), steps)
 	}
 	for i, s := range steps {
@@ -185,6 +197,26 @@ func TestRates(t *testing.T) {
 	}
 	if p.MatMatRate(quant.Q4_0) != 100 || p.MatMatRate(quant.Q6_K) != 40 {
 		t.Errorf("MatMatRate: %g, %g", p.MatMatRate(quant.Q4_0), p.MatMatRate(quant.Q6_K))
+	}
+}
+
+func TestMatVecFixed(t *testing.T) {
+	p := &Profile{MatVecLatency: map[string]float64{"Q8_0": 50e-6, "F32": 20e-6}, MatVecSmall: map[string]float64{"Q8_0": 2e-6, "Q4_K": 3e-6}}
+	for _, c := range []struct {
+		t          quant.Type
+		fromMemory bool
+		want       float64
+	}{
+		{quant.Q8_0, true, 50e-6},
+		{quant.Q8_0, false, 2e-6},
+		{quant.F32, true, 20e-6},
+		{quant.F32, false, 0},    // F32's small product is part of OpLatency
+		{quant.Q4_K, true, 3e-6}, // not measured from memory: the small figure
+		{quant.Q6_K, true, 0},
+	} {
+		if got := p.MatVecFixed(c.t, c.fromMemory); got != c.want {
+			t.Errorf("MatVecFixed(%s, %v) = %g, want %g", c.t, c.fromMemory, got, c.want)
+		}
 	}
 }
 

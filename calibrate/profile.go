@@ -52,6 +52,22 @@ type Profile struct {
 	OpLatency   float64 `json:"op_latency"`
 	StepLatency float64 `json:"step_latency,omitempty"`
 
+	// MatVecLatency is what a matrix×vector whose weights come from memory
+	// costs beyond its bytes at the MatVec rate and its OpLatency, by
+	// format: the memory's latency and the prefetchers' ramp at each new
+	// matrix, and the input's conversion (20 to 50 µs on a 2-core EPYC
+	// guest, where a layer's small K and V matrices ran at half the rate
+	// of large ones). Measured for the formats whose kernels keep up with
+	// memory. CacheBytes is the host's last-level cache (0: not known):
+	// weights that fit in it are read without that cost.
+	MatVecLatency map[string]float64 `json:"matvec_latency,omitempty"`
+	CacheBytes    int64              `json:"cache_bytes,omitempty"`
+	// MatVecSmall is what a matrix×vector of a format costs beyond an F32
+	// one (part of OpLatency) with its weights in the cache, by format:
+	// converting the input to the format's dot-product type, its own
+	// fan-out. The smallest models pay it per product.
+	MatVecSmall map[string]float64 `json:"matvec_small,omitempty"`
+
 	// Copy speeds between host and device memory, bytes/s (0 for the CPU).
 	HostToDevice float64 `json:"host_to_device,omitempty"`
 	DeviceToHost float64 `json:"device_to_host,omitempty"`
@@ -73,6 +89,17 @@ func (p *Profile) MatVecRate(t quant.Type) float64 {
 		return r
 	}
 	return p.Bandwidth / 2
+}
+
+// MatVecFixed is the fixed cost of one matrix×vector of weights of type
+// t beyond OpLatency: MatVecLatency when the weights come from memory
+// (MatVecSmall where that was not measured), MatVecSmall when they are in
+// the cache.
+func (p *Profile) MatVecFixed(t quant.Type, fromMemory bool) float64 {
+	if v, ok := p.MatVecLatency[t.String()]; ok && fromMemory {
+		return v
+	}
+	return p.MatVecSmall[t.String()]
 }
 
 // MatMatRate is the matrix×matrix rate for weights of type t in flops/s,

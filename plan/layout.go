@@ -108,7 +108,7 @@ func (pl *planner) effective(d *Device, p *Part) effPart {
 		}
 		be, bb := to.BlockSize(), to.BlockBytes()
 		bytes := (w.Params + uint64(be) - 1) / uint64(be) * uint64(bb)
-		e.weights = append(e.weights, Weight{Type: to, Bytes: bytes, Params: w.Params})
+		e.weights = append(e.weights, Weight{Type: to, Bytes: bytes, Params: w.Params, Matrices: w.Matrices})
 		e.conv = append(e.conv, Conversion{Part: p.Name, Device: d.Name, From: w.Type, To: to, Bytes: w.Bytes,
 			Seconds: float64(w.Bytes) / pl.convertRate(w.Type)})
 	}

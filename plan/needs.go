@@ -17,6 +17,9 @@ type Weight struct {
 	Type   quant.Type
 	Bytes  uint64
 	Params uint64 // elements; a matrix's elements are its multiply-adds per token
+	// Matrices is how many of the weights are matrices a token multiplies
+	// (each pays a fixed cost when read from memory: MatVecLatency).
+	Matrices int
 }
 
 // Part is a piece of a model that is placed as a unit: a transformer block
@@ -129,6 +132,9 @@ func NeedsFromGGUF(f *gguf.File) (*Needs, error) {
 		}
 		p.Weights[i].Bytes += uint64(t.Size)
 		p.Weights[i].Params += uint64(t.Elements())
+		if len(t.Shape) >= 2 && t.Shape[1] > 1 {
+			p.Weights[i].Matrices++
+		}
 	}
 	tied := true
 	for i := range f.Tensors {
@@ -196,6 +202,7 @@ func mergeWeights(ws []Weight) []Weight {
 		if len(out) > 0 && out[len(out)-1].Type == w.Type {
 			out[len(out)-1].Bytes += w.Bytes
 			out[len(out)-1].Params += w.Params
+			out[len(out)-1].Matrices += w.Matrices
 			continue
 		}
 		out = append(out, w)

@@ -29,8 +29,8 @@ func TestNeedsFromGGUF(t *testing.T) {
 	qParams := uint64(4096 + 2048 + 2048 + 4096 + 2*172*64)
 	want := []Weight{
 		{Type: quant.F32, Bytes: 2 * 64 * 4, Params: 128},
-		{Type: quant.F16, Bytes: 172 * 64 * 2, Params: 172 * 64},
-		{Type: quant.Q8_0, Bytes: q8(4096)*2 + q8(2048)*2 + q8(172*64)*2, Params: qParams},
+		{Type: quant.F16, Bytes: 172 * 64 * 2, Params: 172 * 64, Matrices: 1},
+		{Type: quant.Q8_0, Bytes: q8(4096)*2 + q8(2048)*2 + q8(172*64)*2, Params: qParams, Matrices: 6},
 	}
 	if len(n.Layers) != 5 || n.Dim != 64 || n.Vocab != 512 || n.Tied {
 		t.Fatalf("layers %d, dim %d, vocab %d, tied %v", len(n.Layers), n.Dim, n.Vocab, n.Tied)
@@ -52,7 +52,7 @@ func TestNeedsFromGGUF(t *testing.T) {
 		t.Errorf("embedding params %d, want %d", n.Embed.Params(), 512*64)
 	}
 	// The output head is output_norm (64 F32) and output.weight (512×64 Q8_0).
-	if n.Output.Params() != 64+512*64 || n.Output.Bytes() != 256+q8(512*64) {
+	if n.Output.Params() != 64+512*64 || n.Output.Bytes() != 256+q8(512*64) || matrices(n.Output) != 1 {
 		t.Errorf("output %+v", n.Output.Weights)
 	}
 	if n.Bytes() != tensorBytes(f) {
@@ -84,7 +84,7 @@ func TestNeedsFromGGUF(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !tn.Tied || tn.Output.Params() != 64+512*64 || tn.Output.Bytes() != 256+tn.Embed.Bytes() {
+	if !tn.Tied || tn.Output.Params() != 64+512*64 || tn.Output.Bytes() != 256+tn.Embed.Bytes() || matrices(tn.Output) != 1 {
 		t.Errorf("tied: %v, output %+v", tn.Tied, tn.Output.Weights)
 	}
 	if tn.Bytes() != tensorBytes(tf) {
@@ -93,6 +93,14 @@ func TestNeedsFromGGUF(t *testing.T) {
 	if n.ScratchPerToken == 0 || n.LogitsPerToken != 4*512 {
 		t.Errorf("scratch %d, logits %d per token", n.ScratchPerToken, n.LogitsPerToken)
 	}
+}
+
+func matrices(p Part) int {
+	n := 0
+	for _, w := range p.Weights {
+		n += w.Matrices
+	}
+	return n
 }
 
 func tensorBytes(f *gguf.File) uint64 {

@@ -397,23 +397,46 @@ func TestUncalibratedDeviceLeftOut(t *testing.T) {
 
 // TestPredictionByHand checks the decode prediction of a one-device plan
 // against the formula written out: every byte of weights at the format's
-// matvec rate, the KV read at bandwidth, the ops' fixed cost, and the
+// matvec rate, the format's cost per matrix (from memory where the weights
+// do not fit in the cache, else from the cache), the KV read at bandwidth, the ops' fixed cost, and the
 // step's.
 func TestPredictionByHand(t *testing.T) {
-	n := mem8B()
-	for _, step := range []float64{0, 30e-6} {
+	n := mem8B() // 8 × 112.5 MB of layers
+	for i := range n.Layers {
+		n.Layers[i].Weights[0].Matrices = 7
+	}
+	n.Output.Weights[0].Matrices = 1
+	for _, c := range []struct {
+		name          string
+		step, matvec  float64
+		cache         int64
+		matvecCharged bool // from memory: the matvec figure, not the small one
+	}{
+		{"ops only", 0, 0, 0, true},
+		{"a step's cost", 30e-6, 0, 0, true},
+		{"matrices from memory", 30e-6, 25e-6, 64 << 20, true},
+		{"matrices from memory, cache unknown", 0, 25e-6, 0, true},
+		{"weights within the cache", 0, 25e-6, 2 << 30, false},
+	} {
+		small := 2e-6 // Q4_0's cost per product from the cache
 		d := cpu(16 * gib)
-		d.Speeds.StepLatency = step
+		d.Speeds.StepLatency, d.Speeds.CacheBytes = c.step, c.cache
+		d.Speeds.MatVecLatency = map[string]float64{"Q4_0": c.matvec, "Q8_0": 1}
+		d.Speeds.MatVecSmall = map[string]float64{"Q4_0": small, "Q8_0": 1}
 		p, err := Make(n, []Device{d}, noMargin(Options{Context: 1024, PredictAt: 100}))
 		if err != nil {
 			t.Fatal(err)
 		}
 		s := d.Speeds
-		layer := float64(n.Layers[0].Weights[0].Bytes)/30e9 + float64(2*8*128*4*100)/50e9 + 17*s.OpLatency
-		out := float64(n.Output.Weights[0].Bytes)/30e9 + 4*s.OpLatency
-		want := 1 / (8*layer + out + s.OpLatency + step)
+		perMatrix := small
+		if c.matvecCharged {
+			perMatrix = c.matvec
+		}
+		layer := float64(n.Layers[0].Weights[0].Bytes)/30e9 + 7*perMatrix + float64(2*8*128*4*100)/50e9 + 17*s.OpLatency
+		out := float64(n.Output.Weights[0].Bytes)/30e9 + perMatrix + 4*s.OpLatency
+		want := 1 / (8*layer + out + s.OpLatency + c.step)
 		if d := p.Decode/want - 1; d > 1e-9 || d < -1e-9 {
-			t.Errorf("step latency %g: decode %.4f tok/s, want %.4f", step, p.Decode, want)
+			t.Errorf("%s: decode %.4f tok/s, want %.4f", c.name, p.Decode, want)
 		}
 	}
 }

@@ -9,7 +9,9 @@ const transferLatency = 20e-6
 // predict returns a layout's decode and prefill speeds in tokens/s.
 //
 // Decode (one step of Batch tokens): each part reads its weights once
-// (bytes ÷ its device's matrix×vector rate for the format), reads the KV
+// (bytes ÷ its device's matrix×vector rate for the format, and the
+// format's fixed cost per matrix: from memory, or from the cache when the
+// device's weights fit in it), reads the KV
 // of every sequence up to PredictAt positions (bytes ÷ bandwidth), and
 // pays its ops' fixed cost; the step pays its own fixed cost once, on the
 // embedding's device, where it starts. A streamed part's weights arrive at the
@@ -35,6 +37,7 @@ func (pl *planner) predict(l layout, emb slot) (decode, prefill float64) {
 		pre += chunk * row / o.DiskRead
 	}
 	L := len(pl.n.Layers)
+	cached := pl.cached(l)
 	for pi, s := range l.parts {
 		d := &pl.devs[s.dev]
 		p := pl.devs[s.dev].Speeds
@@ -48,6 +51,7 @@ func (pl *planner) predict(l layout, emb slot) (decode, prefill float64) {
 		var read, bytes, mm float64
 		for _, w := range e.weights {
 			read += float64(w.Bytes) / p.MatVecRate(w.Type)
+			read += float64(w.Matrices) * p.MatVecFixed(w.Type, !cached[s.dev])
 			bytes += float64(w.Bytes)
 			if r := p.MatMatRate(w.Type); r > 0 {
 				mm += 2 * float64(w.Params) * chunk / r
@@ -93,6 +97,34 @@ func (pl *planner) predict(l layout, emb slot) (decode, prefill float64) {
 		pre += pl.transfer(prev.dev, pl.host, float64(pl.n.LogitsPerToken))
 	}
 	return batch / dec, chunk / pre
+}
+
+// DefaultCacheBytes is the last-level cache assumed for a device whose
+// calibration does not know its own: a desktop processor's L3.
+const DefaultCacheBytes = 32 << 20
+
+// cached reports, by device, whether the weights a layout puts there fit
+// in the device's last-level cache (Profile.CacheBytes, else
+// DefaultCacheBytes), so that decoding reads them without the memory's
+// per-matrix cost (Profile.MatVecLatency). Streamed weights never are.
+func (pl *planner) cached(l layout) []bool {
+	bytes := make([]float64, len(pl.devs))
+	streamed := make([]bool, len(pl.devs))
+	for pi, s := range l.parts {
+		for _, w := range pl.eff[s.dev][pi].weights {
+			bytes[s.dev] += float64(w.Bytes)
+		}
+		streamed[s.dev] = streamed[s.dev] || s.streamed
+	}
+	out := make([]bool, len(pl.devs))
+	for i := range pl.devs {
+		c := float64(DefaultCacheBytes)
+		if sp := pl.devs[i].Speeds; sp != nil && sp.CacheBytes > 0 {
+			c = float64(sp.CacheBytes)
+		}
+		out[i] = !streamed[i] && bytes[i] <= c
+	}
+	return out
 }
 
 // streamRate is the speed at which a streamed part's weights reach device
