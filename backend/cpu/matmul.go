@@ -123,6 +123,8 @@ type kernel struct {
 //   - Q4_0 with m a multiple of 8: the repacked 8×8 kernels, block by block;
 //   - Q4_0, Q5_0, Q8_0 otherwise: 8 lanes (vec_dot and tinyBLAS agree);
 //   - TQ2_0: ggml_vec_dot_tq2_0_q8_K's 8 lanes (AVX2);
+//   - Q4_K, Q6_K: ggml_vec_dot_q4_K_q8_K's and ggml_vec_dot_q6_K_q8_K's 8
+//     lanes (AVX2), one token at a time;
 //   - other formats: quant.VecDot, ggml's generic order.
 func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, xq []byte, xb int) (kernel, error) {
 	rb, err := t.RowBytes(k)
@@ -182,6 +184,16 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, xq []byte, xb int) (ke
 	if t == quant.TQ2_0 {
 		return kernel{align: 1, rows: func(out []float32, r0, _ int, x []byte) {
 			dotRowsTQ2_0(out, wb[r0*rb:], rb, x, k/256)
+		}}, nil
+	}
+	if t == quant.Q4_K {
+		return kernel{align: 1, rows: func(out []float32, r0, _ int, x []byte) {
+			dotRowsQ4_K(out, wb[r0*rb:], rb, x, k/256)
+		}}, nil
+	}
+	if t == quant.Q6_K {
+		return kernel{align: 1, rows: func(out []float32, r0, _ int, x []byte) {
+			dotRowsQ6_K(out, wb[r0*rb:], rb, x, k/256)
 		}}, nil
 	}
 	if t == quant.F16 && k <= maxF16Row {
@@ -258,6 +270,10 @@ func rowDotFor(t quant.Type, n, k, m int) (rowDot, error) {
 		return func(k int, w, x []byte) float32 { return dotLanes8(k/32, q8Block, w, x, q8Vals) }, nil
 	case quant.TQ2_0:
 		return func(k int, w, x []byte) float32 { return dotTQ2_0Lanes(k/256, w, x) }, nil
+	case quant.Q4_K:
+		return func(k int, w, x []byte) float32 { return dotQ4_KLanes(k/256, w, x) }, nil
+	case quant.Q6_K:
+		return func(k int, w, x []byte) float32 { return dotQ6_KLanes(k/256, w, x) }, nil
 	}
 	if _, err := quant.VecDot(t, 0, nil, nil); err != nil {
 		return nil, err

@@ -17,7 +17,7 @@ func TestMatMulReference(t *testing.T) {
 	for _, l := range levels() {
 		t.Run(l.name, func(t *testing.T) {
 			defer l.set()()
-			for _, typ := range []quant.Type{quant.Q4_0, quant.Q8_0, quant.Q5_0, quant.F16, quant.F32, quant.TQ2_0} {
+			for _, typ := range []quant.Type{quant.Q4_0, quant.Q8_0, quant.Q5_0, quant.F16, quant.F32, quant.TQ2_0, quant.Q4_K, quant.Q6_K} {
 				for _, sh := range [][3]int{{1, 64, 16}, {5, 64, 16}, {9, 96, 40}, {4, 32, 12}, {7, 2048, 24}, {2, 172, 8}, {5, 64, 13}, {6, 96, 7}, {3, 512, 9}} {
 					n, k, m := sh[0], sh[1], sh[2]
 					if k%typ.BlockSize() != 0 {
@@ -81,7 +81,7 @@ func f32Bytes(f []float32) []byte {
 // with Llama-3.2-1B's matrix shapes; bytes/s counts the weights read.
 func BenchmarkMatMul(b *testing.B) {
 	r := rand.New(rand.NewPCG(19, 20))
-	for _, typ := range []quant.Type{quant.Q4_0, quant.Q8_0, quant.TQ2_0} {
+	for _, typ := range []quant.Type{quant.Q4_0, quant.Q8_0, quant.TQ2_0, quant.Q4_K, quant.Q6_K} {
 		for _, sh := range [][2]int{{2048, 2048}, {8192, 2048}, {2048, 8192}} {
 			m, k := sh[0], sh[1]
 			d := New(0)

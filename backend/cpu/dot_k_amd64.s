@@ -1,0 +1,366 @@
+//go:build amd64 && gc && !purego
+
+#include "textflag.h"
+
+// Q4_K and Q6_K × Q8_K rows in the order of ggml's AVX2 kernels (see
+// dot_k.go): integer lanes from vpmaddubsw (levels unsigned, activations
+// signed) and vpmaddwd with the sub-block scales, then fused into the float
+// lanes with d_x·d_w.
+
+DATA shufK4<>+0(SB)/8, $0x0100010001000100
+DATA shufK4<>+8(SB)/8, $0x0100010001000100
+DATA shufK4<>+16(SB)/8, $0x0100010001000100
+DATA shufK4<>+24(SB)/8, $0x0100010001000100
+DATA shufK4<>+32(SB)/8, $0x0302030203020302
+DATA shufK4<>+40(SB)/8, $0x0302030203020302
+DATA shufK4<>+48(SB)/8, $0x0302030203020302
+DATA shufK4<>+56(SB)/8, $0x0302030203020302
+DATA shufK4<>+64(SB)/8, $0x0504050405040504
+DATA shufK4<>+72(SB)/8, $0x0504050405040504
+DATA shufK4<>+80(SB)/8, $0x0504050405040504
+DATA shufK4<>+88(SB)/8, $0x0504050405040504
+DATA shufK4<>+96(SB)/8, $0x0706070607060706
+DATA shufK4<>+104(SB)/8, $0x0706070607060706
+DATA shufK4<>+112(SB)/8, $0x0706070607060706
+DATA shufK4<>+120(SB)/8, $0x0706070607060706
+DATA shufK4<>+128(SB)/8, $0x0908090809080908
+DATA shufK4<>+136(SB)/8, $0x0908090809080908
+DATA shufK4<>+144(SB)/8, $0x0908090809080908
+DATA shufK4<>+152(SB)/8, $0x0908090809080908
+DATA shufK4<>+160(SB)/8, $0x0b0a0b0a0b0a0b0a
+DATA shufK4<>+168(SB)/8, $0x0b0a0b0a0b0a0b0a
+DATA shufK4<>+176(SB)/8, $0x0b0a0b0a0b0a0b0a
+DATA shufK4<>+184(SB)/8, $0x0b0a0b0a0b0a0b0a
+DATA shufK4<>+192(SB)/8, $0x0d0c0d0c0d0c0d0c
+DATA shufK4<>+200(SB)/8, $0x0d0c0d0c0d0c0d0c
+DATA shufK4<>+208(SB)/8, $0x0d0c0d0c0d0c0d0c
+DATA shufK4<>+216(SB)/8, $0x0d0c0d0c0d0c0d0c
+DATA shufK4<>+224(SB)/8, $0x0f0e0f0e0f0e0f0e
+DATA shufK4<>+232(SB)/8, $0x0f0e0f0e0f0e0f0e
+DATA shufK4<>+240(SB)/8, $0x0f0e0f0e0f0e0f0e
+DATA shufK4<>+248(SB)/8, $0x0f0e0f0e0f0e0f0e
+GLOBL shufK4<>(SB), RODATA|NOPTR, $256
+
+DATA shufK6<>+0(SB)/8, $0x0000000000000000
+DATA shufK6<>+8(SB)/8, $0x0101010101010101
+DATA shufK6<>+16(SB)/8, $0x0202020202020202
+DATA shufK6<>+24(SB)/8, $0x0303030303030303
+DATA shufK6<>+32(SB)/8, $0x0404040404040404
+DATA shufK6<>+40(SB)/8, $0x0505050505050505
+DATA shufK6<>+48(SB)/8, $0x0606060606060606
+DATA shufK6<>+56(SB)/8, $0x0707070707070707
+DATA shufK6<>+64(SB)/8, $0x0808080808080808
+DATA shufK6<>+72(SB)/8, $0x0909090909090909
+DATA shufK6<>+80(SB)/8, $0x0a0a0a0a0a0a0a0a
+DATA shufK6<>+88(SB)/8, $0x0b0b0b0b0b0b0b0b
+DATA shufK6<>+96(SB)/8, $0x0c0c0c0c0c0c0c0c
+DATA shufK6<>+104(SB)/8, $0x0d0d0d0d0d0d0d0d
+DATA shufK6<>+112(SB)/8, $0x0e0e0e0e0e0e0e0e
+DATA shufK6<>+120(SB)/8, $0x0f0f0f0f0f0f0f0f
+GLOBL shufK6<>(SB), RODATA|NOPTR, $128
+
+
+// func dotRowsQ4_KAVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
+TEXT ·dotRowsQ4_KAVX2(SB), NOSPLIT, $0-48
+	MOVQ out+0(FP), DI
+	MOVQ w+8(FP), R12
+	MOVQ rows+40(FP), CX
+	TESTQ CX, CX
+	JZ   k4done
+	MOVL         $0x0f0f0f0f, AX
+	VMOVD        AX, X15
+	VPBROADCASTD X15, Y15
+k4row:
+	VXORPS Y0, Y0, Y0
+	VXORPS X1, X1, X1
+	MOVQ   R12, SI
+	MOVQ   x+24(FP), R9
+	MOVQ   nb+32(FP), BX
+	TESTQ  BX, BX
+	JZ     k4rowdone
+k4block:
+	// unpack the 6-bit scales (R10) and minimums (R11), 8 bytes each
+	MOVL 4(SI), AX
+	MOVL 8(SI), DX
+	MOVL 12(SI), R8
+	MOVL R8, R10
+	SHRL $4, R10
+	ANDL $0x0f0f0f0f, R10
+	MOVL DX, R11
+	SHRL $6, R11
+	ANDL $0x03030303, R11
+	SHLL $4, R11
+	ORL  R10, R11             // mins 4-7
+	MOVL DX, R13
+	ANDL $0x3f3f3f3f, R13     // mins 0-3
+	SHLQ $32, R11
+	ORQ  R13, R11
+	ANDL $0x0f0f0f0f, R8
+	MOVL AX, R10
+	SHRL $6, R10
+	ANDL $0x03030303, R10
+	SHLL $4, R10
+	ORL  R8, R10              // scales 4-7
+	ANDL $0x3f3f3f3f, AX      // scales 0-3
+	SHLQ $32, R10
+	ORQ  AX, R10
+	// minimums · 32-element sums of the activations
+	VMOVQ      R11, X3
+	VPMOVZXBW  X3, X3
+	VMOVDQU    260(R9), X4
+	VPHADDW    276(R9), X4, X4
+	VPMADDWD   X4, X3, X4
+	VCVTDQ2PS  X4, X4
+	VPBROADCASTW 2(SI), X9
+	VCVTPH2PS  X9, X9
+	VBROADCASTSS (R9), X8
+	VMULPS     X8, X9, X9
+	VFNMADD231PS X4, X9, X1
+	// scales as words in both halves
+	VMOVQ      R10, X2
+	VPMOVZXBW  X2, X2
+	VINSERTI128 $1, X2, Y2, Y2
+	VPXOR      Y3, Y3, Y3
+	VMOVDQU    16(SI), Y5
+	VPAND      Y15, Y5, Y6
+	VPSRLW     $4, Y5, Y5
+	VPAND      Y15, Y5, Y5
+	VPMADDUBSW 4(R9), Y6, Y6
+	VPSHUFB    shufK4<>+0(SB), Y2, Y7
+	VPMADDWD   Y7, Y6, Y6
+	VPMADDUBSW 36(R9), Y5, Y5
+	VPSHUFB    shufK4<>+32(SB), Y2, Y8
+	VPMADDWD   Y8, Y5, Y5
+	VPADDD     Y5, Y6, Y6
+	VPADDD     Y6, Y3, Y3
+	VMOVDQU    48(SI), Y5
+	VPAND      Y15, Y5, Y6
+	VPSRLW     $4, Y5, Y5
+	VPAND      Y15, Y5, Y5
+	VPMADDUBSW 68(R9), Y6, Y6
+	VPSHUFB    shufK4<>+64(SB), Y2, Y7
+	VPMADDWD   Y7, Y6, Y6
+	VPMADDUBSW 100(R9), Y5, Y5
+	VPSHUFB    shufK4<>+96(SB), Y2, Y8
+	VPMADDWD   Y8, Y5, Y5
+	VPADDD     Y5, Y6, Y6
+	VPADDD     Y6, Y3, Y3
+	VMOVDQU    80(SI), Y5
+	VPAND      Y15, Y5, Y6
+	VPSRLW     $4, Y5, Y5
+	VPAND      Y15, Y5, Y5
+	VPMADDUBSW 132(R9), Y6, Y6
+	VPSHUFB    shufK4<>+128(SB), Y2, Y7
+	VPMADDWD   Y7, Y6, Y6
+	VPMADDUBSW 164(R9), Y5, Y5
+	VPSHUFB    shufK4<>+160(SB), Y2, Y8
+	VPMADDWD   Y8, Y5, Y5
+	VPADDD     Y5, Y6, Y6
+	VPADDD     Y6, Y3, Y3
+	VMOVDQU    112(SI), Y5
+	VPAND      Y15, Y5, Y6
+	VPSRLW     $4, Y5, Y5
+	VPAND      Y15, Y5, Y5
+	VPMADDUBSW 196(R9), Y6, Y6
+	VPSHUFB    shufK4<>+192(SB), Y2, Y7
+	VPMADDWD   Y7, Y6, Y6
+	VPMADDUBSW 228(R9), Y5, Y5
+	VPSHUFB    shufK4<>+224(SB), Y2, Y8
+	VPMADDWD   Y8, Y5, Y5
+	VPADDD     Y5, Y6, Y6
+	VPADDD     Y6, Y3, Y3
+	VPBROADCASTW (SI), X7
+	VCVTPH2PS    X7, Y7
+	VBROADCASTSS (R9), Y8
+	VMULPS       Y7, Y8, Y7
+	VCVTDQ2PS    Y3, Y3
+	VFMADD231PS  Y3, Y7, Y0
+	ADDQ         $144, SI
+	ADDQ         $292, R9
+	DECQ         BX
+	JNZ          k4block
+k4rowdone:
+	VMOVHLPS     X1, X1, X2
+	VADDPS       X2, X1, X1
+	VMOVSHDUP    X1, X2
+	VADDSS       X2, X1, X1
+	VEXTRACTF128 $1, Y0, X2
+	VADDPS       X2, X0, X0
+	VMOVHLPS     X0, X0, X2
+	VADDPS       X2, X0, X0
+	VMOVSHDUP    X0, X2
+	VADDSS       X2, X0, X0
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, (DI)
+	ADDQ         $4, DI
+	ADDQ         stride+16(FP), R12
+	DECQ         CX
+	JNZ          k4row
+k4done:
+	VZEROUPPER
+	RET
+
+
+// func dotRowsQ6_KAVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
+TEXT ·dotRowsQ6_KAVX2(SB), NOSPLIT, $0-48
+	MOVQ out+0(FP), DI
+	MOVQ w+8(FP), R12
+	MOVQ rows+40(FP), CX
+	TESTQ CX, CX
+	JZ   k6done
+	MOVL         $0x0f0f0f0f, AX
+	VMOVD        AX, X15
+	VPBROADCASTD X15, Y15
+	MOVL         $0x03030303, AX
+	VMOVD        AX, X14
+	VPBROADCASTD X14, Y14
+	MOVL         $0x20202020, AX
+	VMOVD        AX, X13
+	VPBROADCASTD X13, Y13
+k6row:
+	VXORPS Y0, Y0, Y0
+	MOVQ   R12, SI
+	MOVQ   x+24(FP), R9
+	MOVQ   nb+32(FP), BX
+	TESTQ  BX, BX
+	JZ     k6rowdone
+k6block:
+	VMOVDQU 192(SI), X2
+	VPXOR   Y1, Y1, Y1
+	VMOVDQU 0(SI), Y3
+	VMOVDQU 32(SI), Y4
+	VMOVDQU 128(SI), Y5
+	VPAND      Y14, Y5, Y6
+	VPSLLW     $4, Y6, Y6
+	VPAND      Y15, Y3, Y7
+	VPOR       Y6, Y7, Y7
+	VMOVDQU    4(R9), Y8
+	VPMADDUBSW Y8, Y7, Y7
+	VPMADDUBSW Y8, Y13, Y9
+	VPSUBW     Y9, Y7, Y7
+	VPSHUFB    shufK6<>+0(SB), X2, X10
+	VPMOVSXBW  X10, Y10
+	VPMADDWD   Y10, Y7, Y7
+	VPADDD     Y7, Y1, Y1
+	VPSRLW     $2, Y5, Y6
+	VPAND      Y14, Y6, Y6
+	VPSLLW     $4, Y6, Y6
+	VPAND      Y15, Y4, Y7
+	VPOR       Y6, Y7, Y7
+	VMOVDQU    36(R9), Y8
+	VPMADDUBSW Y8, Y7, Y7
+	VPMADDUBSW Y8, Y13, Y9
+	VPSUBW     Y9, Y7, Y7
+	VPSHUFB    shufK6<>+16(SB), X2, X10
+	VPMOVSXBW  X10, Y10
+	VPMADDWD   Y10, Y7, Y7
+	VPADDD     Y7, Y1, Y1
+	VPSRLW     $4, Y5, Y6
+	VPAND      Y14, Y6, Y6
+	VPSLLW     $4, Y6, Y6
+	VPSRLW     $4, Y3, Y7
+	VPAND      Y15, Y7, Y7
+	VPOR       Y6, Y7, Y7
+	VMOVDQU    68(R9), Y8
+	VPMADDUBSW Y8, Y7, Y7
+	VPMADDUBSW Y8, Y13, Y9
+	VPSUBW     Y9, Y7, Y7
+	VPSHUFB    shufK6<>+32(SB), X2, X10
+	VPMOVSXBW  X10, Y10
+	VPMADDWD   Y10, Y7, Y7
+	VPADDD     Y7, Y1, Y1
+	VPSRLW     $6, Y5, Y6
+	VPAND      Y14, Y6, Y6
+	VPSLLW     $4, Y6, Y6
+	VPSRLW     $4, Y4, Y7
+	VPAND      Y15, Y7, Y7
+	VPOR       Y6, Y7, Y7
+	VMOVDQU    100(R9), Y8
+	VPMADDUBSW Y8, Y7, Y7
+	VPMADDUBSW Y8, Y13, Y9
+	VPSUBW     Y9, Y7, Y7
+	VPSHUFB    shufK6<>+48(SB), X2, X10
+	VPMOVSXBW  X10, Y10
+	VPMADDWD   Y10, Y7, Y7
+	VPADDD     Y7, Y1, Y1
+	VMOVDQU 64(SI), Y3
+	VMOVDQU 96(SI), Y4
+	VMOVDQU 160(SI), Y5
+	VPAND      Y14, Y5, Y6
+	VPSLLW     $4, Y6, Y6
+	VPAND      Y15, Y3, Y7
+	VPOR       Y6, Y7, Y7
+	VMOVDQU    132(R9), Y8
+	VPMADDUBSW Y8, Y7, Y7
+	VPMADDUBSW Y8, Y13, Y9
+	VPSUBW     Y9, Y7, Y7
+	VPSHUFB    shufK6<>+64(SB), X2, X10
+	VPMOVSXBW  X10, Y10
+	VPMADDWD   Y10, Y7, Y7
+	VPADDD     Y7, Y1, Y1
+	VPSRLW     $2, Y5, Y6
+	VPAND      Y14, Y6, Y6
+	VPSLLW     $4, Y6, Y6
+	VPAND      Y15, Y4, Y7
+	VPOR       Y6, Y7, Y7
+	VMOVDQU    164(R9), Y8
+	VPMADDUBSW Y8, Y7, Y7
+	VPMADDUBSW Y8, Y13, Y9
+	VPSUBW     Y9, Y7, Y7
+	VPSHUFB    shufK6<>+80(SB), X2, X10
+	VPMOVSXBW  X10, Y10
+	VPMADDWD   Y10, Y7, Y7
+	VPADDD     Y7, Y1, Y1
+	VPSRLW     $4, Y5, Y6
+	VPAND      Y14, Y6, Y6
+	VPSLLW     $4, Y6, Y6
+	VPSRLW     $4, Y3, Y7
+	VPAND      Y15, Y7, Y7
+	VPOR       Y6, Y7, Y7
+	VMOVDQU    196(R9), Y8
+	VPMADDUBSW Y8, Y7, Y7
+	VPMADDUBSW Y8, Y13, Y9
+	VPSUBW     Y9, Y7, Y7
+	VPSHUFB    shufK6<>+96(SB), X2, X10
+	VPMOVSXBW  X10, Y10
+	VPMADDWD   Y10, Y7, Y7
+	VPADDD     Y7, Y1, Y1
+	VPSRLW     $6, Y5, Y6
+	VPAND      Y14, Y6, Y6
+	VPSLLW     $4, Y6, Y6
+	VPSRLW     $4, Y4, Y7
+	VPAND      Y15, Y7, Y7
+	VPOR       Y6, Y7, Y7
+	VMOVDQU    228(R9), Y8
+	VPMADDUBSW Y8, Y7, Y7
+	VPMADDUBSW Y8, Y13, Y9
+	VPSUBW     Y9, Y7, Y7
+	VPSHUFB    shufK6<>+112(SB), X2, X10
+	VPMOVSXBW  X10, Y10
+	VPMADDWD   Y10, Y7, Y7
+	VPADDD     Y7, Y1, Y1
+	VPBROADCASTW 208(SI), X11
+	VCVTPH2PS    X11, Y11
+	VBROADCASTSS (R9), Y12
+	VMULPS       Y11, Y12, Y11
+	VCVTDQ2PS    Y1, Y1
+	VFMADD231PS  Y1, Y11, Y0
+	ADDQ         $210, SI
+	ADDQ         $292, R9
+	DECQ         BX
+	JNZ          k6block
+k6rowdone:
+	VEXTRACTF128 $1, Y0, X2
+	VADDPS       X2, X0, X0
+	VMOVHLPS     X0, X0, X2
+	VADDPS       X2, X0, X0
+	VMOVSHDUP    X0, X2
+	VADDSS       X2, X0, X0
+	VMOVSS       X0, (DI)
+	ADDQ         $4, DI
+	ADDQ         stride+16(FP), R12
+	DECQ         CX
+	JNZ          k6row
+k6done:
+	VZEROUPPER
+	RET
