@@ -174,9 +174,9 @@ const probeBytes = 256 << 10
 
 // mulRate times dst = x·wᵀ for n tokens against a weight of type t of at
 // most maxRows rows and returns the seconds of one product and the
-// weight's bytes. The size adapts to the kernel: a probe on a small weight
-// says how many rows one quarter of the step can do, and the measurement
-// runs on that many (so a slow kernel is measured in its step, and a fast
+// weight's bytes. The size adapts to the kernel: probes, from a small
+// weight up, say how many rows one quarter of the step can do, and the
+// measurement runs on that many (so a slow kernel is measured in its step, and a fast
 // one on a weight large enough to come from memory).
 func mulRate(d backend.Device, t quant.Type, n, maxRows int, step time.Duration, s *scratch) (sec float64, bytes int, err error) {
 	rb, err := t.RowBytes(matCols)
@@ -184,11 +184,19 @@ func mulRate(d backend.Device, t quant.Type, n, maxRows int, step time.Duration,
 		return 0, 0, err
 	}
 	rows := max(min(probeBytes/rb, maxRows), 1)
-	probe, _, err := mulOnce(d, t, n, rows, 0, s)
-	if err != nil {
-		return 0, 0, err
-	}
-	if want := int(float64(rows) * step.Seconds() / 4 / max(probe, 1e-9)); want > rows {
+	// A small probe overstates a fast kernel's time per row (its fixed
+	// cost is most of it): probe again at the size it asks for, until the
+	// size holds (a 256 KiB probe sized a Q8_0 benchmark at 66 MB, which a
+	// large L3 partly held, instead of the 256 MB asked for).
+	for range 3 {
+		probe, _, err := mulOnce(d, t, n, rows, 0, s)
+		if err != nil {
+			return 0, 0, err
+		}
+		want := int(float64(rows) * step.Seconds() / 4 / max(probe, 1e-9))
+		if want <= rows+rows/4 || rows == maxRows {
+			break
+		}
 		rows = min(want, maxRows)
 	}
 	return mulOnce(d, t, n, rows, step, s)

@@ -33,12 +33,14 @@ const (
 // and a token's time is the fixed cost of its ops and of the step. Two
 // depths tell the two apart: a step's own cost (the sequence's
 // bookkeeping, the forward pass's setup) is paid once however many layers
-// run, an op's once per op.
+// run, an op's once per op. The context is short, so that attention (which
+// plan predicts from the KV's bytes) adds little to the ops: at 512
+// positions it was a third of stories260K's step.
 const (
 	probeDim, probeHeads, probeKVHeads, probeFFN, probeVocab = 64, 8, 4, 172, 256
 	probeShallow, probeDeep                                  = 2, 8 // layers
 	probePrompt                                              = 8
-	probeContext                                             = 512
+	probeContext                                             = 64
 )
 
 // probeOps is the ops per token of a probe model of layers layers.
