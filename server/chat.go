@@ -222,15 +222,7 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 		s.streamChat(w, cs, &st, base)
 		return
 	}
-	texts := make([]strings.Builder, st.n)
-	lps := make([][]tokenLogprob, st.n)
-	results, err := s.runChoices(cs, &st, func(i int, p piece) error {
-		texts[i].WriteString(p.text)
-		if st.logprobs {
-			lps[i] = append(lps[i], s.tokenLogprobs(p.tokens)...)
-		}
-		return nil
-	})
+	texts, toks, results, err := s.collect(cs, &st)
 	if err != nil {
 		writeErr(w, err)
 		return
@@ -238,13 +230,10 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 	resp := base
 	resp.Usage = sumUsage(results)
 	for i := range st.n {
-		text, finish := texts[i].String(), results[i].finish
+		text, finish := texts[i], results[i].finish
 		c := chatChoice{Index: i, Message: &assistantMsg{Role: "assistant", Content: &text}, FinishReason: &finish}
 		if st.logprobs {
-			c.Logprobs = &chatLogprobs{Content: lps[i]}
-			if c.Logprobs.Content == nil {
-				c.Logprobs.Content = []tokenLogprob{}
-			}
+			c.Logprobs = &chatLogprobs{Content: s.tokenLogprobs(toks[i])}
 		}
 		resp.Choices = append(resp.Choices, c)
 	}
@@ -307,6 +296,23 @@ func (s *Server) runChoices(cs []choice, st *settings, send func(int, piece) err
 	}
 	wg.Wait()
 	return results, errors.Join(errs...)
+}
+
+// collect runs the choices of a non-streamed response and returns each
+// one's text and tokens.
+func (s *Server) collect(cs []choice, st *settings) ([]string, [][]tokenInfo, []result, error) {
+	texts := make([]strings.Builder, len(cs))
+	toks := make([][]tokenInfo, len(cs))
+	results, err := s.runChoices(cs, st, func(i int, p piece) error {
+		texts[i].WriteString(p.text)
+		toks[i] = append(toks[i], p.tokens...)
+		return nil
+	})
+	out := make([]string, len(cs))
+	for i := range texts {
+		out[i] = texts[i].String()
+	}
+	return out, toks, results, err
 }
 
 func sumUsage(rs []result) *usage {

@@ -3,7 +3,6 @@ package server
 import (
 	"encoding/json"
 	"net/http"
-	"strings"
 )
 
 type completionRequest struct {
@@ -151,13 +150,7 @@ func (s *Server) completions(w http.ResponseWriter, r *http.Request) {
 		out.done()
 		return
 	}
-	texts := make([]strings.Builder, st.n)
-	toks := make([][]tokenInfo, st.n)
-	results, err := s.runChoices(cs, &st, func(i int, p piece) error {
-		texts[i].WriteString(p.text)
-		toks[i] = append(toks[i], p.tokens...)
-		return nil
-	})
+	texts, toks, results, err := s.collect(cs, &st)
 	if err != nil {
 		writeErr(w, err)
 		return
@@ -166,7 +159,7 @@ func (s *Server) completions(w http.ResponseWriter, r *http.Request) {
 	resp.Usage = sumUsage(results)
 	for i := range st.n {
 		finish := results[i].finish
-		c := completionChoice{Text: texts[i].String(), Index: i, FinishReason: &finish}
+		c := completionChoice{Text: texts[i], Index: i, FinishReason: &finish}
 		if st.logprobs {
 			c.Logprobs = s.completionLogprobs(toks[i], 0)
 		}
