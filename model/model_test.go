@@ -2,9 +2,7 @@ package model_test
 
 import (
 	"context"
-	"encoding/json"
 	"math"
-	"os"
 	"testing"
 
 	"github.com/tern-llm/tern/backend"
@@ -14,30 +12,6 @@ import (
 	"github.com/tern-llm/tern/model"
 	"github.com/tern-llm/tern/quant"
 )
-
-// refCase is one prompt of a reference.json made by llama.cpp.
-type refCase struct {
-	Prompt    string    `json:"prompt"`
-	PromptIDs []int32   `json:"prompt_ids"`
-	Greedy    []int32   `json:"greedy_ids"`
-	Text      string    `json:"greedy_text"`
-	Logits    []float32 `json:"logits_after_prompt"`
-}
-
-func readRef(t *testing.T, dir string) map[string][]refCase {
-	t.Helper()
-	data, err := os.ReadFile(testdata.Path(t, dir, "reference.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ref struct {
-		Cases map[string][]refCase `json:"cases"`
-	}
-	if err := json.Unmarshal(data, &ref); err != nil {
-		t.Fatal(err)
-	}
-	return ref.Cases
-}
 
 // loadModel loads a test model on the CPU.
 func loadModel(t *testing.T, elem ...string) *model.Model {
@@ -66,7 +40,7 @@ func maxDiff(a, b []float32) float64 {
 // TestStories260K checks logits after each prompt and greedy continuations
 // against llama.cpp's, with the tolerances each format allows.
 func TestStories260K(t *testing.T) {
-	ref := readRef(t, "stories260K")
+	ref := testdata.Reference(t, "stories260K")
 	for _, tc := range []struct {
 		file   string
 		tol    float64
@@ -114,7 +88,7 @@ func TestStories260K(t *testing.T) {
 
 // TestSynthTiny checks the logits after each prompt for every weight format.
 func TestSynthTiny(t *testing.T) {
-	ref := readRef(t, "synth-tiny")
+	ref := testdata.Reference(t, "synth-tiny")
 	for file, cases := range ref {
 		t.Run(file, func(t *testing.T) {
 			m := loadModel(t, "synth-tiny", file)
@@ -139,7 +113,7 @@ func TestSynthTiny(t *testing.T) {
 // TestBatchedSequences runs two prompts in one batch, interleaved, and
 // checks each gets the logits it gets alone; then chunked prefill.
 func TestBatchedSequences(t *testing.T) {
-	ref := readRef(t, "stories260K")["stories260K-f32.gguf"]
+	ref := testdata.Reference(t, "stories260K")["stories260K-f32.gguf"]
 	m := loadModel(t, "stories260K", "stories260K-f32.gguf")
 	a, b := ref[0], ref[1]
 	const bs = 4
@@ -172,7 +146,7 @@ func TestBatchedSequences(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := m.Config.Vocab
-	for s, rc := range []refCase{a, b} {
+	for s, rc := range []testdata.Case{a, b} {
 		if d := maxDiff(logits[s*v:(s+1)*v], rc.Logits); d > 1e-3 {
 			t.Errorf("sequence %d in a batch: logits differ by %g", s, d)
 		}
@@ -207,7 +181,7 @@ func TestBatchedSequences(t *testing.T) {
 // half's rounding, on one device running models of different KV widths in
 // turn (wide, then narrow: scratch sized for one must not break the other).
 func TestF16Cache(t *testing.T) {
-	ref := readRef(t, "stories260K")["stories260K-f32.gguf"]
+	ref := testdata.Reference(t, "stories260K")["stories260K-f32.gguf"]
 	dev := cpu.New(0)
 	for _, file := range [][2]string{{"synth-tiny", "synth-tiny-f16.gguf"}, {"stories260K", "stories260K-f32.gguf"}, {"synth-tiny", "synth-tiny-f16.gguf"}} {
 		_, m := testmodel.Load(t, dev, file[0], file[1])

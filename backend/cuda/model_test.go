@@ -2,10 +2,8 @@ package cuda
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"testing"
 
 	"github.com/tern-llm/tern/backend"
@@ -28,19 +26,7 @@ import (
 // candidates are that close (a near tie); the test logs those.
 func TestStories260K(t *testing.T) {
 	dev := gpu(t)
-	var ref struct {
-		Cases map[string][]struct {
-			Prompt    string  `json:"prompt"`
-			PromptIDs []int32 `json:"prompt_ids"`
-		} `json:"cases"`
-	}
-	data, err := os.ReadFile(testdata.Path(t, "stories260K", "reference.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &ref); err != nil {
-		t.Fatal(err)
-	}
+	ref := testdata.Reference(t, "stories260K")
 	for _, tc := range []struct {
 		file   string
 		tokens int
@@ -68,7 +54,7 @@ func TestStories260K(t *testing.T) {
 				}
 				defer ms[i].Close()
 			}
-			cases := ref.Cases[tc.file]
+			cases := ref[tc.file]
 			if len(cases) == 0 {
 				t.Fatalf("no prompts for %s", tc.file)
 			}
@@ -139,19 +125,7 @@ func maxDiff(a, b []float32) float64 {
 // (every matrix of a file, the embedding included, is of one type).
 func TestSynthTiny(t *testing.T) {
 	dev := gpu(t)
-	var ref struct {
-		Cases map[string][]struct {
-			Prompt    string  `json:"prompt"`
-			PromptIDs []int32 `json:"prompt_ids"`
-		} `json:"cases"`
-	}
-	data, err := os.ReadFile(testdata.Path(t, "synth-tiny", "reference.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &ref); err != nil {
-		t.Fatal(err)
-	}
+	ref := testdata.Reference(t, "synth-tiny")
 	for _, tc := range []struct {
 		file string
 		tol  float64
@@ -180,7 +154,7 @@ func TestSynthTiny(t *testing.T) {
 				}
 				defer ms[i].Close()
 			}
-			cases := ref.Cases[tc.file]
+			cases := ref[tc.file]
 			if len(cases) == 0 {
 				t.Fatalf("no prompts for %s", tc.file)
 			}
