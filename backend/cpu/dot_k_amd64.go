@@ -2,6 +2,8 @@
 
 package cpu
 
+import "golang.org/x/sys/cpu"
+
 //go:noescape
 func dotRowsQ4_KAVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 
@@ -32,4 +34,31 @@ func dotRowsQ6_K(out []float32, w []byte, stride int, x []byte, nb int) {
 	_ = w[(rows-1)*stride+nb*q6KBlock-1]
 	_ = x[nb*q8KBlock-1]
 	dotRowsQ6_KAVX2(&out[0], &w[0], stride, &x[0], nb, rows)
+}
+
+//go:noescape
+func dotRowsQ4_Kx4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+
+// useK4x4BW completes useVNNI's test for the four-token Q4_K kernel, which
+// keeps its sums in Y16-Y31 (AVX-512 VL and BW).
+var useK4x4BW = cpu.X86.HasAVX512BW
+
+// dotRowsQ4_Kx4 is dotRowsQ4_K for four tokens: out[t] for the Q8_K row
+// at x[t*xb:]. The outputs must be spaced evenly (as MatMul lays them
+// out); it reports false where it cannot run.
+func dotRowsQ4_Kx4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
+	rows := len(out[0])
+	if !useVNNI || !useK4x4BW || rows == 0 || nb == 0 {
+		return false
+	}
+	_ = w[(rows-1)*stride+nb*q4KBlock-1]
+	_ = x[(multiToken-1)*xb+nb*q8KBlock-1]
+	os := ptrDiff(&out[1][0], &out[0][0])
+	for t := range multiToken {
+		if len(out[t]) < rows || ptrDiff(&out[t][0], &out[0][0]) != t*os {
+			return false
+		}
+	}
+	dotRowsQ4_Kx4VNNI(&out[0][0], os, &w[0], stride, rows, &x[0], xb, nb)
+	return true
 }

@@ -69,6 +69,45 @@ func TestDotKQuants(t *testing.T) {
 	}
 }
 
+// TestDotQ4_Kx4 checks the four-token Q4_K kernel, where this machine has
+// it, against the one-token reference for each token, bit for bit.
+func TestDotQ4_Kx4(t *testing.T) {
+	r := rand.New(rand.NewPCG(33, 34))
+	for _, l := range levels() {
+		t.Run(l.name, func(t *testing.T) {
+			defer l.set()()
+			for _, sz := range [][3]int{{1, 1, 0}, {3, 2, 7}, {9, 8, 0}, {5, 3, 1}} {
+				rows, nb, pad := sz[0], sz[1], sz[2]
+				w, stride, _ := kRows(t, r, quant.Q4_K, q4KBlock, rows, nb, pad)
+				xb := nb * q8KBlock
+				x := make([]byte, multiToken*xb)
+				if err := quant.Quantize(quant.Q8_K, x, randRow(r, multiToken*nb*256)); err != nil {
+					t.Fatal(err)
+				}
+				buf := make([]float32, multiToken*(rows+1))
+				var out [multiToken][]float32
+				for tok := range out {
+					out[tok] = buf[tok*(rows+1) : tok*(rows+1)+rows]
+				}
+				if !dotRowsQ4_Kx4(out, w, stride, x, xb, nb) {
+					if l.name == "generic" || l.name == "avx2" {
+						continue
+					}
+					t.Skip("no four-token kernel on this machine")
+				}
+				for tok := range out {
+					for i := range rows {
+						want := dotQ4_KLanes(nb, w[i*stride:], x[tok*xb:])
+						if math.Float32bits(out[tok][i]) != math.Float32bits(want) {
+							t.Fatalf("rows=%d nb=%d: token %d row %d = %g, want %g", rows, nb, tok, i, out[tok][i], want)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
 func BenchmarkDotRowsKQuants(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 5))
 	const rows, nb = 256, 8 // 256 rows of 2048

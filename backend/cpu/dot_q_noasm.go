@@ -29,3 +29,7 @@ func dotRowsQ4_K(out []float32, w []byte, stride int, x []byte, nb int) {
 func dotRowsQ6_K(out []float32, w []byte, stride int, x []byte, nb int) {
 	dotRowsQ6_KGeneric(out, w, stride, x, nb)
 }
+
+func dotRowsQ4_Kx4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
+	return false
+}

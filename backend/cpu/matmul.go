@@ -124,7 +124,7 @@ type kernel struct {
 //   - Q4_0, Q5_0, Q8_0 otherwise: 8 lanes (vec_dot and tinyBLAS agree);
 //   - TQ2_0: ggml_vec_dot_tq2_0_q8_K's 8 lanes (AVX2);
 //   - Q4_K, Q6_K: ggml_vec_dot_q4_K_q8_K's and ggml_vec_dot_q6_K_q8_K's 8
-//     lanes (AVX2), one token at a time;
+//     lanes (AVX2), per token (Q4_K four tokens at once where it can);
 //   - other formats: quant.VecDot, ggml's generic order.
 func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, xq []byte, xb int) (kernel, error) {
 	rb, err := t.RowBytes(k)
@@ -187,9 +187,15 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, xq []byte, xb int) (ke
 		}}, nil
 	}
 	if t == quant.Q4_K {
-		return kernel{align: 1, rows: func(out []float32, r0, _ int, x []byte) {
-			dotRowsQ4_K(out, wb[r0*rb:], rb, x, k/256)
-		}}, nil
+		return kernel{
+			align: 1,
+			rows: func(out []float32, r0, _ int, x []byte) {
+				dotRowsQ4_K(out, wb[r0*rb:], rb, x, k/256)
+			},
+			rows4: func(out [multiToken][]float32, r0, tok int) bool {
+				return dotRowsQ4_Kx4(out, wb[r0*rb:], rb, xq[tok*xb:], xb, k/256)
+			},
+		}, nil
 	}
 	if t == quant.Q6_K {
 		return kernel{align: 1, rows: func(out []float32, r0, _ int, x []byte) {
