@@ -274,7 +274,7 @@ func matVecLatencies(d backend.Device, p *Profile, size int, step time.Duration,
 		if rate <= 0 || rate < p.Bandwidth/2 {
 			continue
 		}
-		lat, err := matVecLatency(d, t, rate, p.OpLatency, size, step, s)
+		lat, err := matVecLatency(d, t, p.OpLatency, size, step, s)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", t, err)
 		}
@@ -283,20 +283,28 @@ func matVecLatencies(d backend.Device, p *Profile, size int, step time.Duration,
 	return out, nil
 }
 
+// latencyScale is how many times larger than the small matrices the
+// large ones of the matvec latency benchmark are.
+const latencyScale = 4
+
 // matVecLatency is the fixed cost of a matrix×vector of format t from
-// memory: products over distinct small matrices, cycling through size
-// bytes of them so that each comes from memory, less each one's bytes at
-// the format's rate and the op's fixed cost. It includes what each
-// product does once whatever its size (converting the input vector to the
-// format's dot-product type, starting the threads on their rows).
-func matVecLatency(d backend.Device, t quant.Type, rate, op float64, size int, step time.Duration, s *scratch) (float64, error) {
+// memory. Products cycle through size bytes of distinct matrices, so that
+// each comes from memory, first of small ones (latencyBytes), then of
+// latencyScale times larger ones over the same bytes, twice each in turn;
+// the line through the two sizes' times meets zero bytes at the fixed
+// cost, less the op's (op). Timing both sizes back to back, rather than
+// subtracting the big benchmark's rate measured seconds earlier, keeps a
+// busy machine's changing speed out of the difference. It includes what
+// each product does once whatever its size (converting the input vector
+// to the format's dot-product type, starting the threads on their rows).
+func matVecLatency(d backend.Device, t quant.Type, op float64, size int, step time.Duration, s *scratch) (float64, error) {
 	hm := d.(backend.HostMapper)
 	rb, err := t.RowBytes(matCols)
 	if err != nil {
 		return 0, err
 	}
 	rows := max(latencyBytes/rb, 1)
-	one, err := weights(d, t, rows, nil) // the bytes of one matrix
+	one, err := weights(d, t, rows, nil) // one small matrix's bytes
 	if err != nil {
 		return 0, err
 	}
@@ -307,47 +315,69 @@ func matVecLatency(d backend.Device, t quant.Type, rate, op float64, size int, s
 		return 0, err
 	}
 	d.Free(one)
-	n := max(size/per, 2)
+	// Every row is the same, so the buffer reads as small or large
+	// matrices alike.
+	n := max(size/(latencyScale*per), 2) * latencyScale
 	buf := s.bytes(n * per)
-	ws := make([]*backend.Tensor, 0, n)
+	for i := range n {
+		copy(buf[i*per:(i+1)*per], data)
+	}
+	var all []*backend.Tensor
 	defer func() {
-		for _, w := range ws {
+		for _, w := range all {
 			d.Free(w)
 		}
 	}()
-	for i := range n {
-		b := buf[i*per : (i+1)*per]
-		copy(b, data)
-		w, err := hm.Map(t, rows, matCols, b)
-		if err != nil {
-			return 0, err
+	views := func(m int) ([]*backend.Tensor, error) {
+		var ws []*backend.Tensor
+		for i := 0; i+m <= n; i += m {
+			w, err := hm.Map(t, m*rows, matCols, buf[i*per:(i+m)*per])
+			if err != nil {
+				return nil, err
+			}
+			ws = append(ws, w)
+			all = append(all, w)
 		}
-		ws = append(ws, w)
+		return ws, nil
 	}
 	x, err := activations(d, 1, matCols)
 	if err != nil {
 		return 0, err
 	}
 	defer d.Free(x)
-	dst, err := d.Alloc(quant.F32, 1, rows)
-	if err != nil {
-		return 0, err
-	}
-	defer d.Free(dst)
-	for _, w := range ws { // a first use may prepare the weights (repack)
-		if err := d.MatMul(dst, x, w); err != nil {
+	var sets [2][]*backend.Tensor
+	var dsts [2]*backend.Tensor
+	for i, m := range []int{1, latencyScale} {
+		dst, err := d.Alloc(quant.F32, 1, m*rows)
+		if err != nil {
 			return 0, err
 		}
+		all = append(all, dst)
+		if sets[i], err = views(m); err != nil {
+			return 0, err
+		}
+		for _, w := range sets[i] { // a first use may prepare the weights (repack)
+			if err := d.MatMul(dst, x, w); err != nil {
+				return 0, err
+			}
+		}
+		dsts[i] = dst
 	}
-	k := 0
-	sec, err := timeIt(step, func() error {
-		k = (k + 1) % n
-		return d.MatMul(dst, x, ws[k])
-	})
-	if err != nil {
-		return 0, err
+	var sec [2]float64
+	for range 2 {
+		for i, ws := range sets {
+			k, dst := 0, dsts[i]
+			t, err := timeIt(step/4, func() error {
+				k = (k + 1) % len(ws)
+				return d.MatMul(dst, x, ws[k])
+			})
+			if err != nil {
+				return 0, err
+			}
+			sec[i] += t / 2
+		}
 	}
-	return max(sec-float64(per)/rate-op, 0), nil
+	return max((latencyScale*sec[0]-sec[1])/(latencyScale-1)-op, 0), nil
 }
 
 // The small matrix of the cached product benchmark: a layer of the
