@@ -8,6 +8,9 @@ import "golang.org/x/sys/cpu"
 func dotRowsQ4_KAVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 
 //go:noescape
+func dotRowsQ4_KVNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
+
+//go:noescape
 func dotRowsQ6_KAVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 
 // dotRowsQ4_K sets out[r] to Q4_K weight row r (rows stride bytes apart, nb
@@ -20,7 +23,11 @@ func dotRowsQ4_K(out []float32, w []byte, stride int, x []byte, nb int) {
 	}
 	_ = w[(rows-1)*stride+nb*q4KBlock-1]
 	_ = x[nb*q8KBlock-1]
-	dotRowsQ4_KAVX2(&out[0], &w[0], stride, &x[0], nb, rows)
+	if useVNNI {
+		dotRowsQ4_KVNNI(&out[0], &w[0], stride, &x[0], nb, rows)
+	} else {
+		dotRowsQ4_KAVX2(&out[0], &w[0], stride, &x[0], nb, rows)
+	}
 }
 
 // dotRowsQ6_K sets out[r] to Q6_K weight row r (rows stride bytes apart, nb

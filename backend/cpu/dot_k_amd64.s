@@ -201,6 +201,142 @@ k4done:
 	RET
 
 
+// dotRowsQ4_KVNNI is dotRowsQ4_KAVX2 with vpdpwssd doing vpmaddwd's sums
+// and the add in one (the same integers).
+//
+// func dotRowsQ4_KVNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
+TEXT ·dotRowsQ4_KVNNI(SB), NOSPLIT, $0-48
+	MOVQ out+0(FP), DI
+	MOVQ w+8(FP), R12
+	MOVQ rows+40(FP), CX
+	TESTQ CX, CX
+	JZ   k4vdone
+	MOVL         $0x0f0f0f0f, AX
+	VMOVD        AX, X15
+	VPBROADCASTD X15, Y15
+k4vrow:
+	VXORPS Y0, Y0, Y0
+	VXORPS X1, X1, X1
+	MOVQ   R12, SI
+	MOVQ   x+24(FP), R9
+	MOVQ   nb+32(FP), BX
+	TESTQ  BX, BX
+	JZ     k4vrowdone
+k4vblock:
+	// unpack the 6-bit scales (R10) and minimums (R11), 8 bytes each
+	MOVL 4(SI), AX
+	MOVL 8(SI), DX
+	MOVL 12(SI), R8
+	MOVL R8, R10
+	SHRL $4, R10
+	ANDL $0x0f0f0f0f, R10
+	MOVL DX, R11
+	SHRL $6, R11
+	ANDL $0x03030303, R11
+	SHLL $4, R11
+	ORL  R10, R11             // mins 4-7
+	MOVL DX, R13
+	ANDL $0x3f3f3f3f, R13     // mins 0-3
+	SHLQ $32, R11
+	ORQ  R13, R11
+	ANDL $0x0f0f0f0f, R8
+	MOVL AX, R10
+	SHRL $6, R10
+	ANDL $0x03030303, R10
+	SHLL $4, R10
+	ORL  R8, R10              // scales 4-7
+	ANDL $0x3f3f3f3f, AX      // scales 0-3
+	SHLQ $32, R10
+	ORQ  AX, R10
+	// minimums · 32-element sums of the activations
+	VMOVQ      R11, X3
+	VPMOVZXBW  X3, X3
+	VMOVDQU    260(R9), X4
+	VPHADDW    276(R9), X4, X4
+	VPMADDWD   X4, X3, X4
+	VCVTDQ2PS  X4, X4
+	VPBROADCASTW 2(SI), X9
+	VCVTPH2PS  X9, X9
+	VBROADCASTSS (R9), X8
+	VMULPS     X8, X9, X9
+	VFNMADD231PS X4, X9, X1
+	// scales as words in both halves
+	VMOVQ      R10, X2
+	VPMOVZXBW  X2, X2
+	VINSERTI128 $1, X2, Y2, Y2
+	VPXOR      Y3, Y3, Y3
+	VMOVDQU    16(SI), Y5
+	VPAND      Y15, Y5, Y6
+	VPSRLW     $4, Y5, Y5
+	VPAND      Y15, Y5, Y5
+	VPMADDUBSW 4(R9), Y6, Y6
+	VPSHUFB    shufK4<>+0(SB), Y2, Y7
+	VPDPWSSD   Y7, Y6, Y3
+	VPMADDUBSW 36(R9), Y5, Y5
+	VPSHUFB    shufK4<>+32(SB), Y2, Y8
+	VPDPWSSD   Y8, Y5, Y3
+	VMOVDQU    48(SI), Y5
+	VPAND      Y15, Y5, Y6
+	VPSRLW     $4, Y5, Y5
+	VPAND      Y15, Y5, Y5
+	VPMADDUBSW 68(R9), Y6, Y6
+	VPSHUFB    shufK4<>+64(SB), Y2, Y7
+	VPDPWSSD   Y7, Y6, Y3
+	VPMADDUBSW 100(R9), Y5, Y5
+	VPSHUFB    shufK4<>+96(SB), Y2, Y8
+	VPDPWSSD   Y8, Y5, Y3
+	VMOVDQU    80(SI), Y5
+	VPAND      Y15, Y5, Y6
+	VPSRLW     $4, Y5, Y5
+	VPAND      Y15, Y5, Y5
+	VPMADDUBSW 132(R9), Y6, Y6
+	VPSHUFB    shufK4<>+128(SB), Y2, Y7
+	VPDPWSSD   Y7, Y6, Y3
+	VPMADDUBSW 164(R9), Y5, Y5
+	VPSHUFB    shufK4<>+160(SB), Y2, Y8
+	VPDPWSSD   Y8, Y5, Y3
+	VMOVDQU    112(SI), Y5
+	VPAND      Y15, Y5, Y6
+	VPSRLW     $4, Y5, Y5
+	VPAND      Y15, Y5, Y5
+	VPMADDUBSW 196(R9), Y6, Y6
+	VPSHUFB    shufK4<>+192(SB), Y2, Y7
+	VPDPWSSD   Y7, Y6, Y3
+	VPMADDUBSW 228(R9), Y5, Y5
+	VPSHUFB    shufK4<>+224(SB), Y2, Y8
+	VPDPWSSD   Y8, Y5, Y3
+	VPBROADCASTW (SI), X7
+	VCVTPH2PS    X7, Y7
+	VBROADCASTSS (R9), Y8
+	VMULPS       Y7, Y8, Y7
+	VCVTDQ2PS    Y3, Y3
+	VFMADD231PS  Y3, Y7, Y0
+	ADDQ         $144, SI
+	ADDQ         $292, R9
+	DECQ         BX
+	JNZ          k4vblock
+k4vrowdone:
+	VMOVHLPS     X1, X1, X2
+	VADDPS       X2, X1, X1
+	VMOVSHDUP    X1, X2
+	VADDSS       X2, X1, X1
+	VEXTRACTF128 $1, Y0, X2
+	VADDPS       X2, X0, X0
+	VMOVHLPS     X0, X0, X2
+	VADDPS       X2, X0, X0
+	VMOVSHDUP    X0, X2
+	VADDSS       X2, X0, X0
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, (DI)
+	ADDQ         $4, DI
+	ADDQ         stride+16(FP), R12
+	DECQ         CX
+	JNZ          k4vrow
+k4vdone:
+	VZEROUPPER
+	RET
+
+
 // func dotRowsQ6_KAVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ6_KAVX2(SB), NOSPLIT, $0-48
 	MOVQ out+0(FP), DI
