@@ -125,7 +125,7 @@ func TestQuantizeFallback(t *testing.T) {
 	if errb.Len() != 0 {
 		t.Errorf("-q printed %q", errb.String())
 	}
-	ref := readReference(t)["stories260K-Q8_0.gguf"][0]
+	ref := testdata.Reference(t, "stories260K")["stories260K-Q8_0.gguf"][0]
 	io, out, errb := testIO("")
 	if code := Main(context.Background(), []string{"run", "-n", "64", "--temp", "0", q8, ref.Prompt}, io); code != exitOK {
 		t.Fatalf("exit %d: %s", code, errb.String())

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 
@@ -13,29 +11,6 @@ import (
 	"github.com/tern-llm/tern/sample"
 	"github.com/tern-llm/tern/tokenizer"
 )
-
-// refCase is one prompt of stories260K/reference.json, made by llama.cpp.
-type refCase struct {
-	Prompt    string  `json:"prompt"`
-	PromptIDs []int32 `json:"prompt_ids"`
-	Greedy    []int32 `json:"greedy_ids"`
-	Text      string  `json:"greedy_text"`
-}
-
-func readReference(t *testing.T) map[string][]refCase {
-	t.Helper()
-	data, err := os.ReadFile(testdata.Path(t, "stories260K", "reference.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ref struct {
-		Cases map[string][]refCase `json:"cases"`
-	}
-	if err := json.Unmarshal(data, &ref); err != nil {
-		t.Fatal(err)
-	}
-	return ref.Cases
-}
 
 // testIO returns a stdio over buffers.
 func testIO(stdin string) (stdio, *bytes.Buffer, *bytes.Buffer) {
@@ -48,7 +23,7 @@ func testIO(stdin string) (stdio, *bytes.Buffer, *bytes.Buffer) {
 // text of llama.cpp's 64 greedy tokens.
 func TestRunGreedyMatchesLlamaCpp(t *testing.T) {
 	path := testdata.Path(t, "stories260K", "stories260K-f32.gguf")
-	cases := readReference(t)["stories260K-f32.gguf"]
+	cases := testdata.Reference(t, "stories260K")["stories260K-f32.gguf"]
 	if len(cases) != 6 {
 		t.Fatalf("%d reference prompts, want 6", len(cases))
 	}
@@ -77,7 +52,7 @@ func TestRunGreedyMatchesLlamaCpp(t *testing.T) {
 // prompt from stdin, --echo, and the stats line.
 func TestRunCommandLine(t *testing.T) {
 	path := testdata.Path(t, "stories260K", "stories260K-f32.gguf")
-	ref := readReference(t)["stories260K-f32.gguf"][0] // "Once upon a time"
+	ref := testdata.Reference(t, "stories260K")["stories260K-f32.gguf"][0] // "Once upon a time"
 	want16 := greedyPrefix(t, ref, 16)
 	cases := []struct {
 		name    string
@@ -112,7 +87,7 @@ func TestRunCommandLine(t *testing.T) {
 
 // greedyPrefix is the text of the first n of llama.cpp's greedy tokens:
 // their pieces, as the vocabulary spells them.
-func greedyPrefix(t *testing.T, c refCase, n int) string {
+func greedyPrefix(t *testing.T, c testdata.Case, n int) string {
 	t.Helper()
 	tok := stories260KTokenizer(t)
 	var b strings.Builder
@@ -204,7 +179,7 @@ func TestRunCancel(t *testing.T) {
 // limit a usage error.
 func TestRunMemoryLimit(t *testing.T) {
 	path := testdata.Path(t, "stories260K", "stories260K-f32.gguf")
-	ref := readReference(t)["stories260K-f32.gguf"][0] // "Once upon a time"
+	ref := testdata.Reference(t, "stories260K")["stories260K-f32.gguf"][0] // "Once upon a time"
 	want := greedyPrefix(t, ref, 24)
 	cases := []struct {
 		name    string
