@@ -46,19 +46,32 @@ func dotRowsQ6_K(out []float32, w []byte, stride int, x []byte, nb int) {
 //go:noescape
 func dotRowsQ4_Kx4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 
-// useK4x4BW completes useVNNI's test for the four-token Q4_K kernel, which
-// keeps its sums in Y16-Y31 (AVX-512 VL and BW).
+// useK4x4BW completes useVNNI's test for the four-token K-quant kernels,
+// which keep their sums in Y16-Y31 (AVX-512 VL and BW).
 var useK4x4BW = cpu.X86.HasAVX512BW
+
+//go:noescape
+func dotRowsQ6_Kx4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 
 // dotRowsQ4_Kx4 is dotRowsQ4_K for four tokens: out[t] for the Q8_K row
 // at x[t*xb:]. The outputs must be spaced evenly (as MatMul lays them
 // out); it reports false where it cannot run.
 func dotRowsQ4_Kx4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
+	return dotRowsKx4(dotRowsQ4_Kx4VNNI, q4KBlock, out, w, stride, x, xb, nb)
+}
+
+// dotRowsQ6_Kx4 is dotRowsQ4_Kx4 for Q6_K weights.
+func dotRowsQ6_Kx4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
+	return dotRowsKx4(dotRowsQ6_Kx4VNNI, q6KBlock, out, w, stride, x, xb, nb)
+}
+
+func dotRowsKx4(kern func(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int),
+	block int, out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
 	rows := len(out[0])
 	if !useVNNI || !useK4x4BW || rows == 0 || nb == 0 {
 		return false
 	}
-	_ = w[(rows-1)*stride+nb*q4KBlock-1]
+	_ = w[(rows-1)*stride+nb*block-1]
 	_ = x[(multiToken-1)*xb+nb*q8KBlock-1]
 	os := ptrDiff(&out[1][0], &out[0][0])
 	for t := range multiToken {
@@ -66,6 +79,6 @@ func dotRowsQ4_Kx4(out [multiToken][]float32, w []byte, stride int, x []byte, xb
 			return false
 		}
 	}
-	dotRowsQ4_Kx4VNNI(&out[0][0], os, &w[0], stride, rows, &x[0], xb, nb)
+	kern(&out[0][0], os, &w[0], stride, rows, &x[0], xb, nb)
 	return true
 }

@@ -69,42 +69,49 @@ func TestDotKQuants(t *testing.T) {
 	}
 }
 
-// TestDotQ4_Kx4 checks the four-token Q4_K kernel, where this machine has
-// it, against the one-token reference for each token, bit for bit.
-func TestDotQ4_Kx4(t *testing.T) {
+// TestDotKQuantsx4 checks the four-token K-quant kernels, where this
+// machine has them, against the one-token reference for each token, bit
+// for bit.
+func TestDotKQuantsx4(t *testing.T) {
 	r := rand.New(rand.NewPCG(33, 34))
-	for _, l := range levels() {
-		t.Run(l.name, func(t *testing.T) {
-			defer l.set()()
-			for _, sz := range [][3]int{{1, 1, 0}, {3, 2, 7}, {9, 8, 0}, {5, 3, 1}} {
-				rows, nb, pad := sz[0], sz[1], sz[2]
-				w, stride, _ := kRows(t, r, quant.Q4_K, q4KBlock, rows, nb, pad)
-				xb := nb * q8KBlock
-				x := make([]byte, multiToken*xb)
-				if err := quant.Quantize(quant.Q8_K, x, randRow(r, multiToken*nb*256)); err != nil {
-					t.Fatal(err)
-				}
-				buf := make([]float32, multiToken*(rows+1))
-				var out [multiToken][]float32
-				for tok := range out {
-					out[tok] = buf[tok*(rows+1) : tok*(rows+1)+rows]
-				}
-				if !dotRowsQ4_Kx4(out, w, stride, x, xb, nb) {
-					if l.name == "generic" || l.name == "avx2" {
-						continue
+	x4 := map[quant.Type]func(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool{
+		quant.Q4_K: dotRowsQ4_Kx4,
+		quant.Q6_K: dotRowsQ6_Kx4,
+	}
+	for _, c := range kQuantCases {
+		for _, l := range levels() {
+			t.Run(c.typ.String()+"/"+l.name, func(t *testing.T) {
+				defer l.set()()
+				for _, sz := range [][3]int{{1, 1, 0}, {3, 2, 7}, {9, 8, 0}, {5, 3, 1}} {
+					rows, nb, pad := sz[0], sz[1], sz[2]
+					w, stride, _ := kRows(t, r, c.typ, c.block, rows, nb, pad)
+					xb := nb * q8KBlock
+					x := make([]byte, multiToken*xb)
+					if err := quant.Quantize(quant.Q8_K, x, randRow(r, multiToken*nb*256)); err != nil {
+						t.Fatal(err)
 					}
-					t.Skip("no four-token kernel on this machine")
-				}
-				for tok := range out {
-					for i := range rows {
-						want := dotQ4_KLanes(nb, w[i*stride:], x[tok*xb:])
-						if math.Float32bits(out[tok][i]) != math.Float32bits(want) {
-							t.Fatalf("rows=%d nb=%d: token %d row %d = %g, want %g", rows, nb, tok, i, out[tok][i], want)
+					buf := make([]float32, multiToken*(rows+1))
+					var out [multiToken][]float32
+					for tok := range out {
+						out[tok] = buf[tok*(rows+1) : tok*(rows+1)+rows]
+					}
+					if !x4[c.typ](out, w, stride, x, xb, nb) {
+						if l.name == "generic" || l.name == "avx2" {
+							continue
+						}
+						t.Skip("no four-token kernel on this machine")
+					}
+					for tok := range out {
+						for i := range rows {
+							want := c.ref(nb, w[i*stride:], x[tok*xb:])
+							if math.Float32bits(out[tok][i]) != math.Float32bits(want) {
+								t.Fatalf("rows=%d nb=%d: token %d row %d = %g, want %g", rows, nb, tok, i, out[tok][i], want)
+							}
 						}
 					}
 				}
-			}
-		})
+			})
+		}
 	}
 }
 

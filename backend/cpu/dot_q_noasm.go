@@ -33,3 +33,7 @@ func dotRowsQ6_K(out []float32, w []byte, stride int, x []byte, nb int) {
 func dotRowsQ4_Kx4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
 	return false
 }
+
+func dotRowsQ6_Kx4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
+	return false
+}

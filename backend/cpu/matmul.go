@@ -124,7 +124,7 @@ type kernel struct {
 //   - Q4_0, Q5_0, Q8_0 otherwise: 8 lanes (vec_dot and tinyBLAS agree);
 //   - TQ2_0: ggml_vec_dot_tq2_0_q8_K's 8 lanes (AVX2);
 //   - Q4_K, Q6_K: ggml_vec_dot_q4_K_q8_K's and ggml_vec_dot_q6_K_q8_K's 8
-//     lanes (AVX2), per token (Q4_K four tokens at once where it can);
+//     lanes (AVX2), per token (four tokens at once where the machine can);
 //   - other formats: quant.VecDot, ggml's generic order.
 func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, xq []byte, xb int) (kernel, error) {
 	rb, err := t.RowBytes(k)
@@ -198,9 +198,15 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, xq []byte, xb int) (ke
 		}, nil
 	}
 	if t == quant.Q6_K {
-		return kernel{align: 1, rows: func(out []float32, r0, _ int, x []byte) {
-			dotRowsQ6_K(out, wb[r0*rb:], rb, x, k/256)
-		}}, nil
+		return kernel{
+			align: 1,
+			rows: func(out []float32, r0, _ int, x []byte) {
+				dotRowsQ6_K(out, wb[r0*rb:], rb, x, k/256)
+			},
+			rows4: func(out [multiToken][]float32, r0, tok int) bool {
+				return dotRowsQ6_Kx4(out, wb[r0*rb:], rb, xq[tok*xb:], xb, k/256)
+			},
+		}, nil
 	}
 	if t == quant.F16 && k <= maxF16Row {
 		xf := d.scratch.floats(n * k)
