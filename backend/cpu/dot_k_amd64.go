@@ -13,6 +13,9 @@ func dotRowsQ4_KVNNI(out *float32, w *byte, stride int, x *byte, nb int, rows in
 //go:noescape
 func dotRowsQ6_KAVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 
+//go:noescape
+func dotRowsQ6_KVNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
+
 // dotRowsQ4_K sets out[r] to Q4_K weight row r (rows stride bytes apart, nb
 // blocks each) dotted with the Q8_K activations x.
 func dotRowsQ4_K(out []float32, w []byte, stride int, x []byte, nb int) {
@@ -40,7 +43,11 @@ func dotRowsQ6_K(out []float32, w []byte, stride int, x []byte, nb int) {
 	}
 	_ = w[(rows-1)*stride+nb*q6KBlock-1]
 	_ = x[nb*q8KBlock-1]
-	dotRowsQ6_KAVX2(&out[0], &w[0], stride, &x[0], nb, rows)
+	if useVNNI {
+		dotRowsQ6_KVNNI(&out[0], &w[0], stride, &x[0], nb, rows)
+	} else {
+		dotRowsQ6_KAVX2(&out[0], &w[0], stride, &x[0], nb, rows)
+	}
 }
 
 //go:noescape

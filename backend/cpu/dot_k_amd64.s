@@ -333,63 +333,96 @@ k4vdone:
 	RET
 
 
+// shufK6w entry i spreads scale words 2i (low lane) and 2i+1 (high lane)
+// of a register holding eight scale words in both lanes.
+DATA shufK6w<>+0(SB)/8, $0x0100010001000100
+DATA shufK6w<>+8(SB)/8, $0x0100010001000100
+DATA shufK6w<>+16(SB)/8, $0x0302030203020302
+DATA shufK6w<>+24(SB)/8, $0x0302030203020302
+DATA shufK6w<>+32(SB)/8, $0x0504050405040504
+DATA shufK6w<>+40(SB)/8, $0x0504050405040504
+DATA shufK6w<>+48(SB)/8, $0x0706070607060706
+DATA shufK6w<>+56(SB)/8, $0x0706070607060706
+DATA shufK6w<>+64(SB)/8, $0x0908090809080908
+DATA shufK6w<>+72(SB)/8, $0x0908090809080908
+DATA shufK6w<>+80(SB)/8, $0x0b0a0b0a0b0a0b0a
+DATA shufK6w<>+88(SB)/8, $0x0b0a0b0a0b0a0b0a
+DATA shufK6w<>+96(SB)/8, $0x0d0c0d0c0d0c0d0c
+DATA shufK6w<>+104(SB)/8, $0x0d0c0d0c0d0c0d0c
+DATA shufK6w<>+112(SB)/8, $0x0f0e0f0e0f0e0f0e
+DATA shufK6w<>+120(SB)/8, $0x0f0e0f0e0f0e0f0e
+DATA shufK6w<>+128(SB)/8, $0x0100010001000100
+DATA shufK6w<>+136(SB)/8, $0x0100010001000100
+DATA shufK6w<>+144(SB)/8, $0x0302030203020302
+DATA shufK6w<>+152(SB)/8, $0x0302030203020302
+DATA shufK6w<>+160(SB)/8, $0x0504050405040504
+DATA shufK6w<>+168(SB)/8, $0x0504050405040504
+DATA shufK6w<>+176(SB)/8, $0x0706070607060706
+DATA shufK6w<>+184(SB)/8, $0x0706070607060706
+DATA shufK6w<>+192(SB)/8, $0x0908090809080908
+DATA shufK6w<>+200(SB)/8, $0x0908090809080908
+DATA shufK6w<>+208(SB)/8, $0x0b0a0b0a0b0a0b0a
+DATA shufK6w<>+216(SB)/8, $0x0b0a0b0a0b0a0b0a
+DATA shufK6w<>+224(SB)/8, $0x0d0c0d0c0d0c0d0c
+DATA shufK6w<>+232(SB)/8, $0x0d0c0d0c0d0c0d0c
+DATA shufK6w<>+240(SB)/8, $0x0f0e0f0e0f0e0f0e
+DATA shufK6w<>+248(SB)/8, $0x0f0e0f0e0f0e0f0e
+GLOBL shufK6w<>(SB), RODATA|NOPTR, $256
+
 // func dotRowsQ6_KAVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ6_KAVX2(SB), NOSPLIT, $0-48
 	MOVQ out+0(FP), DI
 	MOVQ w+8(FP), R12
 	MOVQ rows+40(FP), CX
 	TESTQ CX, CX
-	JZ   k6done
+	JZ   dotRowsQ6_KAVX2done
 	MOVL         $0x0f0f0f0f, AX
 	VMOVD        AX, X15
 	VPBROADCASTD X15, Y15
-	MOVL         $0x03030303, AX
+	MOVL         $0x30303030, AX
 	VMOVD        AX, X14
 	VPBROADCASTD X14, Y14
 	MOVL         $0x20202020, AX
 	VMOVD        AX, X13
 	VPBROADCASTD X13, Y13
-k6row:
+dotRowsQ6_KAVX2row:
 	VXORPS Y0, Y0, Y0
 	MOVQ   R12, SI
 	MOVQ   x+24(FP), R9
 	MOVQ   nb+32(FP), BX
 	TESTQ  BX, BX
-	JZ     k6rowdone
-k6block:
-	VMOVDQU 192(SI), X2
-	VPXOR   Y1, Y1, Y1
+	JZ     dotRowsQ6_KAVX2rowdone
+dotRowsQ6_KAVX2block:
+	VPMOVSXBW 192(SI), Y2
+	VPERMQ    $0x44, Y2, Y11
+	VPERMQ    $0xee, Y2, Y2
+	VPXOR     Y1, Y1, Y1
 	VMOVDQU 0(SI), Y3
 	VMOVDQU 32(SI), Y4
 	VMOVDQU 128(SI), Y5
-	VPAND      Y14, Y5, Y6
-	VPSLLW     $4, Y6, Y6
+	VPSLLW     $4, Y5, Y6
+	VPAND      Y14, Y6, Y6
 	VPAND      Y15, Y3, Y7
 	VPOR       Y6, Y7, Y7
 	VMOVDQU    4(R9), Y8
 	VPMADDUBSW Y8, Y7, Y7
 	VPMADDUBSW Y8, Y13, Y9
 	VPSUBW     Y9, Y7, Y7
-	VPSHUFB    shufK6<>+0(SB), X2, X10
-	VPMOVSXBW  X10, Y10
+	VPSHUFB    shufK6w<>+0(SB), Y11, Y10
 	VPMADDWD   Y10, Y7, Y7
 	VPADDD     Y7, Y1, Y1
-	VPSRLW     $2, Y5, Y6
+	VPSLLW     $2, Y5, Y6
 	VPAND      Y14, Y6, Y6
-	VPSLLW     $4, Y6, Y6
 	VPAND      Y15, Y4, Y7
 	VPOR       Y6, Y7, Y7
 	VMOVDQU    36(R9), Y8
 	VPMADDUBSW Y8, Y7, Y7
 	VPMADDUBSW Y8, Y13, Y9
 	VPSUBW     Y9, Y7, Y7
-	VPSHUFB    shufK6<>+16(SB), X2, X10
-	VPMOVSXBW  X10, Y10
+	VPSHUFB    shufK6w<>+32(SB), Y11, Y10
 	VPMADDWD   Y10, Y7, Y7
 	VPADDD     Y7, Y1, Y1
-	VPSRLW     $4, Y5, Y6
-	VPAND      Y14, Y6, Y6
-	VPSLLW     $4, Y6, Y6
+	VPAND      Y14, Y5, Y6
 	VPSRLW     $4, Y3, Y7
 	VPAND      Y15, Y7, Y7
 	VPOR       Y6, Y7, Y7
@@ -397,13 +430,11 @@ k6block:
 	VPMADDUBSW Y8, Y7, Y7
 	VPMADDUBSW Y8, Y13, Y9
 	VPSUBW     Y9, Y7, Y7
-	VPSHUFB    shufK6<>+32(SB), X2, X10
-	VPMOVSXBW  X10, Y10
+	VPSHUFB    shufK6w<>+64(SB), Y11, Y10
 	VPMADDWD   Y10, Y7, Y7
 	VPADDD     Y7, Y1, Y1
-	VPSRLW     $6, Y5, Y6
+	VPSRLW     $2, Y5, Y6
 	VPAND      Y14, Y6, Y6
-	VPSLLW     $4, Y6, Y6
 	VPSRLW     $4, Y4, Y7
 	VPAND      Y15, Y7, Y7
 	VPOR       Y6, Y7, Y7
@@ -411,41 +442,35 @@ k6block:
 	VPMADDUBSW Y8, Y7, Y7
 	VPMADDUBSW Y8, Y13, Y9
 	VPSUBW     Y9, Y7, Y7
-	VPSHUFB    shufK6<>+48(SB), X2, X10
-	VPMOVSXBW  X10, Y10
+	VPSHUFB    shufK6w<>+96(SB), Y11, Y10
 	VPMADDWD   Y10, Y7, Y7
 	VPADDD     Y7, Y1, Y1
 	VMOVDQU 64(SI), Y3
 	VMOVDQU 96(SI), Y4
 	VMOVDQU 160(SI), Y5
-	VPAND      Y14, Y5, Y6
-	VPSLLW     $4, Y6, Y6
+	VPSLLW     $4, Y5, Y6
+	VPAND      Y14, Y6, Y6
 	VPAND      Y15, Y3, Y7
 	VPOR       Y6, Y7, Y7
 	VMOVDQU    132(R9), Y8
 	VPMADDUBSW Y8, Y7, Y7
 	VPMADDUBSW Y8, Y13, Y9
 	VPSUBW     Y9, Y7, Y7
-	VPSHUFB    shufK6<>+64(SB), X2, X10
-	VPMOVSXBW  X10, Y10
+	VPSHUFB    shufK6w<>+128(SB), Y2, Y10
 	VPMADDWD   Y10, Y7, Y7
 	VPADDD     Y7, Y1, Y1
-	VPSRLW     $2, Y5, Y6
+	VPSLLW     $2, Y5, Y6
 	VPAND      Y14, Y6, Y6
-	VPSLLW     $4, Y6, Y6
 	VPAND      Y15, Y4, Y7
 	VPOR       Y6, Y7, Y7
 	VMOVDQU    164(R9), Y8
 	VPMADDUBSW Y8, Y7, Y7
 	VPMADDUBSW Y8, Y13, Y9
 	VPSUBW     Y9, Y7, Y7
-	VPSHUFB    shufK6<>+80(SB), X2, X10
-	VPMOVSXBW  X10, Y10
+	VPSHUFB    shufK6w<>+160(SB), Y2, Y10
 	VPMADDWD   Y10, Y7, Y7
 	VPADDD     Y7, Y1, Y1
-	VPSRLW     $4, Y5, Y6
-	VPAND      Y14, Y6, Y6
-	VPSLLW     $4, Y6, Y6
+	VPAND      Y14, Y5, Y6
 	VPSRLW     $4, Y3, Y7
 	VPAND      Y15, Y7, Y7
 	VPOR       Y6, Y7, Y7
@@ -453,13 +478,11 @@ k6block:
 	VPMADDUBSW Y8, Y7, Y7
 	VPMADDUBSW Y8, Y13, Y9
 	VPSUBW     Y9, Y7, Y7
-	VPSHUFB    shufK6<>+96(SB), X2, X10
-	VPMOVSXBW  X10, Y10
+	VPSHUFB    shufK6w<>+192(SB), Y2, Y10
 	VPMADDWD   Y10, Y7, Y7
 	VPADDD     Y7, Y1, Y1
-	VPSRLW     $6, Y5, Y6
+	VPSRLW     $2, Y5, Y6
 	VPAND      Y14, Y6, Y6
-	VPSLLW     $4, Y6, Y6
 	VPSRLW     $4, Y4, Y7
 	VPAND      Y15, Y7, Y7
 	VPOR       Y6, Y7, Y7
@@ -467,21 +490,20 @@ k6block:
 	VPMADDUBSW Y8, Y7, Y7
 	VPMADDUBSW Y8, Y13, Y9
 	VPSUBW     Y9, Y7, Y7
-	VPSHUFB    shufK6<>+112(SB), X2, X10
-	VPMOVSXBW  X10, Y10
+	VPSHUFB    shufK6w<>+224(SB), Y2, Y10
 	VPMADDWD   Y10, Y7, Y7
 	VPADDD     Y7, Y1, Y1
-	VPBROADCASTW 208(SI), X11
-	VCVTPH2PS    X11, Y11
-	VBROADCASTSS (R9), Y12
-	VMULPS       Y11, Y12, Y11
+	VPBROADCASTW 208(SI), X9
+	VCVTPH2PS    X9, Y9
+	VBROADCASTSS (R9), Y10
+	VMULPS       Y9, Y10, Y9
 	VCVTDQ2PS    Y1, Y1
-	VFMADD231PS  Y1, Y11, Y0
+	VFMADD231PS  Y1, Y9, Y0
 	ADDQ         $210, SI
 	ADDQ         $292, R9
 	DECQ         BX
-	JNZ          k6block
-k6rowdone:
+	JNZ          dotRowsQ6_KAVX2block
+dotRowsQ6_KAVX2rowdone:
 	VEXTRACTF128 $1, Y0, X2
 	VADDPS       X2, X0, X0
 	VMOVHLPS     X0, X0, X2
@@ -492,8 +514,152 @@ k6rowdone:
 	ADDQ         $4, DI
 	ADDQ         stride+16(FP), R12
 	DECQ         CX
-	JNZ          k6row
-k6done:
+	JNZ          dotRowsQ6_KAVX2row
+dotRowsQ6_KAVX2done:
+	VZEROUPPER
+	RET
+
+// dotRowsQ6_KVNNI is dotRowsQ6_KAVX2 with vpdpwssd doing vpmaddwd's sums
+// and the add in one (the same integers).
+// func dotRowsQ6_KVNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
+TEXT ·dotRowsQ6_KVNNI(SB), NOSPLIT, $0-48
+	MOVQ out+0(FP), DI
+	MOVQ w+8(FP), R12
+	MOVQ rows+40(FP), CX
+	TESTQ CX, CX
+	JZ   dotRowsQ6_KVNNIdone
+	MOVL         $0x0f0f0f0f, AX
+	VMOVD        AX, X15
+	VPBROADCASTD X15, Y15
+	MOVL         $0x30303030, AX
+	VMOVD        AX, X14
+	VPBROADCASTD X14, Y14
+	MOVL         $0x20202020, AX
+	VMOVD        AX, X13
+	VPBROADCASTD X13, Y13
+dotRowsQ6_KVNNIrow:
+	VXORPS Y0, Y0, Y0
+	MOVQ   R12, SI
+	MOVQ   x+24(FP), R9
+	MOVQ   nb+32(FP), BX
+	TESTQ  BX, BX
+	JZ     dotRowsQ6_KVNNIrowdone
+dotRowsQ6_KVNNIblock:
+	VPMOVSXBW 192(SI), Y2
+	VPERMQ    $0x44, Y2, Y11
+	VPERMQ    $0xee, Y2, Y2
+	VPXOR     Y1, Y1, Y1
+	VMOVDQU 0(SI), Y3
+	VMOVDQU 32(SI), Y4
+	VMOVDQU 128(SI), Y5
+	VPSLLW     $4, Y5, Y6
+	VPAND      Y14, Y6, Y6
+	VPAND      Y15, Y3, Y7
+	VPOR       Y6, Y7, Y7
+	VMOVDQU    4(R9), Y8
+	VPMADDUBSW Y8, Y7, Y7
+	VPMADDUBSW Y8, Y13, Y9
+	VPSUBW     Y9, Y7, Y7
+	VPSHUFB    shufK6w<>+0(SB), Y11, Y10
+	VPDPWSSD   Y10, Y7, Y1
+	VPSLLW     $2, Y5, Y6
+	VPAND      Y14, Y6, Y6
+	VPAND      Y15, Y4, Y7
+	VPOR       Y6, Y7, Y7
+	VMOVDQU    36(R9), Y8
+	VPMADDUBSW Y8, Y7, Y7
+	VPMADDUBSW Y8, Y13, Y9
+	VPSUBW     Y9, Y7, Y7
+	VPSHUFB    shufK6w<>+32(SB), Y11, Y10
+	VPDPWSSD   Y10, Y7, Y1
+	VPAND      Y14, Y5, Y6
+	VPSRLW     $4, Y3, Y7
+	VPAND      Y15, Y7, Y7
+	VPOR       Y6, Y7, Y7
+	VMOVDQU    68(R9), Y8
+	VPMADDUBSW Y8, Y7, Y7
+	VPMADDUBSW Y8, Y13, Y9
+	VPSUBW     Y9, Y7, Y7
+	VPSHUFB    shufK6w<>+64(SB), Y11, Y10
+	VPDPWSSD   Y10, Y7, Y1
+	VPSRLW     $2, Y5, Y6
+	VPAND      Y14, Y6, Y6
+	VPSRLW     $4, Y4, Y7
+	VPAND      Y15, Y7, Y7
+	VPOR       Y6, Y7, Y7
+	VMOVDQU    100(R9), Y8
+	VPMADDUBSW Y8, Y7, Y7
+	VPMADDUBSW Y8, Y13, Y9
+	VPSUBW     Y9, Y7, Y7
+	VPSHUFB    shufK6w<>+96(SB), Y11, Y10
+	VPDPWSSD   Y10, Y7, Y1
+	VMOVDQU 64(SI), Y3
+	VMOVDQU 96(SI), Y4
+	VMOVDQU 160(SI), Y5
+	VPSLLW     $4, Y5, Y6
+	VPAND      Y14, Y6, Y6
+	VPAND      Y15, Y3, Y7
+	VPOR       Y6, Y7, Y7
+	VMOVDQU    132(R9), Y8
+	VPMADDUBSW Y8, Y7, Y7
+	VPMADDUBSW Y8, Y13, Y9
+	VPSUBW     Y9, Y7, Y7
+	VPSHUFB    shufK6w<>+128(SB), Y2, Y10
+	VPDPWSSD   Y10, Y7, Y1
+	VPSLLW     $2, Y5, Y6
+	VPAND      Y14, Y6, Y6
+	VPAND      Y15, Y4, Y7
+	VPOR       Y6, Y7, Y7
+	VMOVDQU    164(R9), Y8
+	VPMADDUBSW Y8, Y7, Y7
+	VPMADDUBSW Y8, Y13, Y9
+	VPSUBW     Y9, Y7, Y7
+	VPSHUFB    shufK6w<>+160(SB), Y2, Y10
+	VPDPWSSD   Y10, Y7, Y1
+	VPAND      Y14, Y5, Y6
+	VPSRLW     $4, Y3, Y7
+	VPAND      Y15, Y7, Y7
+	VPOR       Y6, Y7, Y7
+	VMOVDQU    196(R9), Y8
+	VPMADDUBSW Y8, Y7, Y7
+	VPMADDUBSW Y8, Y13, Y9
+	VPSUBW     Y9, Y7, Y7
+	VPSHUFB    shufK6w<>+192(SB), Y2, Y10
+	VPDPWSSD   Y10, Y7, Y1
+	VPSRLW     $2, Y5, Y6
+	VPAND      Y14, Y6, Y6
+	VPSRLW     $4, Y4, Y7
+	VPAND      Y15, Y7, Y7
+	VPOR       Y6, Y7, Y7
+	VMOVDQU    228(R9), Y8
+	VPMADDUBSW Y8, Y7, Y7
+	VPMADDUBSW Y8, Y13, Y9
+	VPSUBW     Y9, Y7, Y7
+	VPSHUFB    shufK6w<>+224(SB), Y2, Y10
+	VPDPWSSD   Y10, Y7, Y1
+	VPBROADCASTW 208(SI), X9
+	VCVTPH2PS    X9, Y9
+	VBROADCASTSS (R9), Y10
+	VMULPS       Y9, Y10, Y9
+	VCVTDQ2PS    Y1, Y1
+	VFMADD231PS  Y1, Y9, Y0
+	ADDQ         $210, SI
+	ADDQ         $292, R9
+	DECQ         BX
+	JNZ          dotRowsQ6_KVNNIblock
+dotRowsQ6_KVNNIrowdone:
+	VEXTRACTF128 $1, Y0, X2
+	VADDPS       X2, X0, X0
+	VMOVHLPS     X0, X0, X2
+	VADDPS       X2, X0, X0
+	VMOVSHDUP    X0, X2
+	VADDSS       X2, X0, X0
+	VMOVSS       X0, (DI)
+	ADDQ         $4, DI
+	ADDQ         stride+16(FP), R12
+	DECQ         CX
+	JNZ          dotRowsQ6_KVNNIrow
+dotRowsQ6_KVNNIdone:
 	VZEROUPPER
 	RET
 
