@@ -54,12 +54,16 @@ func dotQ4_KLanes(nb int, w, x []byte) float32 {
 			accm[i] = fma32(dmin, float32(mn[2*i]*s0+mn[2*i+1]*s1), accm[i])
 		}
 		var lanes [8]int32
-		q8 := xb[4:260]
 		for j := range 4 {
-			for e := range 32 {
-				q := wb[16+32*j+e]
-				lanes[e/4] += sc[2*j]*int32(q&15)*int32(int8(q8[64*j+e])) +
-					sc[2*j+1]*int32(q>>4)*int32(int8(q8[64*j+32+e]))
+			qs := (*[32]byte)(wb[16+32*j:])
+			lo, hi := (*[32]byte)(xb[4+64*j:]), (*[32]byte)(xb[4+64*j+32:])
+			for l := range 8 {
+				var a, b int32
+				for e := 4 * l; e < 4*l+4; e++ {
+					a += int32(qs[e]&15) * int32(int8(lo[e]))
+					b += int32(qs[e]>>4) * int32(int8(hi[e]))
+				}
+				lanes[l] += sc[2*j]*a + sc[2*j+1]*b
 			}
 		}
 		for l := range 8 {
@@ -76,16 +80,20 @@ func dotQ6_KLanes(nb int, w, x []byte) float32 {
 	for b := range nb {
 		wb, xb := w[b*q6KBlock:][:q6KBlock], x[b*q8KBlock:][:q8KBlock]
 		d := q8KScale(xb) * half(wb[208:])
-		q8 := xb[4:260]
 		var lanes [8]int32
 		for h := range 2 {
-			ql, qh := wb[64*h:], wb[128+32*h:]
-			for e := range 32 {
-				lo, hi, bits := ql[e], ql[32+e], qh[e]
-				q := [4]byte{lo&15 | (bits&3)<<4, hi&15 | (bits>>2&3)<<4, lo>>4 | (bits>>4&3)<<4, hi>>4 | (bits>>6&3)<<4}
-				for n := range 4 {
-					p := 128*h + 32*n + e
-					lanes[e/4] += int32(int8(wb[192+p/16])) * (int32(q[n]) - 32) * int32(int8(q8[p]))
+			ql, qh := (*[64]byte)(wb[64*h:]), (*[32]byte)(wb[128+32*h:])
+			for n := range 4 {
+				// levels 128h+32n+e: nibble n/2 of ql[32(n%2)+e], bits 2n of qh[e]
+				q8 := (*[32]byte)(xb[4+128*h+32*n:])
+				sc := wb[192+8*h+2*n:]
+				for l := range 8 {
+					var a int32
+					for e := 4 * l; e < 4*l+4; e++ {
+						v := int32(ql[32*(n%2)+e]>>(4*(n/2))&15 | (qh[e]>>(2*n)&3)<<4)
+						a += (v - 32) * int32(int8(q8[e]))
+					}
+					lanes[l] += int32(int8(sc[l/4])) * a
 				}
 			}
 		}
