@@ -1,0 +1,592 @@
+//go:build amd64 && gc && !purego
+
+#include "textflag.h"
+
+// Q4_K × Q8_K rows in the order of ggml's AVX2 kernels (see
+// dot_k.go): integer lanes from vpmaddubsw (levels unsigned, activations
+// signed) and vpmaddwd with the sub-block scales, then fused into the float
+// lanes with d_x·d_w.
+
+DATA shufK4<>+0(SB)/8, $0x0100010001000100
+DATA shufK4<>+8(SB)/8, $0x0100010001000100
+DATA shufK4<>+16(SB)/8, $0x0100010001000100
+DATA shufK4<>+24(SB)/8, $0x0100010001000100
+DATA shufK4<>+32(SB)/8, $0x0302030203020302
+DATA shufK4<>+40(SB)/8, $0x0302030203020302
+DATA shufK4<>+48(SB)/8, $0x0302030203020302
+DATA shufK4<>+56(SB)/8, $0x0302030203020302
+DATA shufK4<>+64(SB)/8, $0x0504050405040504
+DATA shufK4<>+72(SB)/8, $0x0504050405040504
+DATA shufK4<>+80(SB)/8, $0x0504050405040504
+DATA shufK4<>+88(SB)/8, $0x0504050405040504
+DATA shufK4<>+96(SB)/8, $0x0706070607060706
+DATA shufK4<>+104(SB)/8, $0x0706070607060706
+DATA shufK4<>+112(SB)/8, $0x0706070607060706
+DATA shufK4<>+120(SB)/8, $0x0706070607060706
+DATA shufK4<>+128(SB)/8, $0x0908090809080908
+DATA shufK4<>+136(SB)/8, $0x0908090809080908
+DATA shufK4<>+144(SB)/8, $0x0908090809080908
+DATA shufK4<>+152(SB)/8, $0x0908090809080908
+DATA shufK4<>+160(SB)/8, $0x0b0a0b0a0b0a0b0a
+DATA shufK4<>+168(SB)/8, $0x0b0a0b0a0b0a0b0a
+DATA shufK4<>+176(SB)/8, $0x0b0a0b0a0b0a0b0a
+DATA shufK4<>+184(SB)/8, $0x0b0a0b0a0b0a0b0a
+DATA shufK4<>+192(SB)/8, $0x0d0c0d0c0d0c0d0c
+DATA shufK4<>+200(SB)/8, $0x0d0c0d0c0d0c0d0c
+DATA shufK4<>+208(SB)/8, $0x0d0c0d0c0d0c0d0c
+DATA shufK4<>+216(SB)/8, $0x0d0c0d0c0d0c0d0c
+DATA shufK4<>+224(SB)/8, $0x0f0e0f0e0f0e0f0e
+DATA shufK4<>+232(SB)/8, $0x0f0e0f0e0f0e0f0e
+DATA shufK4<>+240(SB)/8, $0x0f0e0f0e0f0e0f0e
+DATA shufK4<>+248(SB)/8, $0x0f0e0f0e0f0e0f0e
+GLOBL shufK4<>(SB), RODATA|NOPTR, $256
+
+// func dotRowsQ4_KAVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
+TEXT ·dotRowsQ4_KAVX2(SB), NOSPLIT, $0-48
+	MOVQ out+0(FP), DI
+	MOVQ w+8(FP), R12
+	MOVQ rows+40(FP), CX
+	TESTQ CX, CX
+	JZ   k4done
+	MOVL         $0x0f0f0f0f, AX
+	VMOVD        AX, X15
+	VPBROADCASTD X15, Y15
+k4row:
+	VXORPS Y0, Y0, Y0
+	VXORPS X1, X1, X1
+	MOVQ   R12, SI
+	MOVQ   x+24(FP), R9
+	MOVQ   nb+32(FP), BX
+	TESTQ  BX, BX
+	JZ     k4rowdone
+k4block:
+	// unpack the 6-bit scales (R10) and minimums (R11), 8 bytes each
+	MOVL 4(SI), AX
+	MOVL 8(SI), DX
+	MOVL 12(SI), R8
+	MOVL R8, R10
+	SHRL $4, R10
+	ANDL $0x0f0f0f0f, R10
+	MOVL DX, R11
+	SHRL $6, R11
+	ANDL $0x03030303, R11
+	SHLL $4, R11
+	ORL  R10, R11             // mins 4-7
+	MOVL DX, R13
+	ANDL $0x3f3f3f3f, R13     // mins 0-3
+	SHLQ $32, R11
+	ORQ  R13, R11
+	ANDL $0x0f0f0f0f, R8
+	MOVL AX, R10
+	SHRL $6, R10
+	ANDL $0x03030303, R10
+	SHLL $4, R10
+	ORL  R8, R10              // scales 4-7
+	ANDL $0x3f3f3f3f, AX      // scales 0-3
+	SHLQ $32, R10
+	ORQ  AX, R10
+	// minimums · 32-element sums of the activations
+	VMOVQ      R11, X3
+	VPMOVZXBW  X3, X3
+	VMOVDQU    260(R9), X4
+	VPHADDW    276(R9), X4, X4
+	VPMADDWD   X4, X3, X4
+	VCVTDQ2PS  X4, X4
+	VMOVD      (SI), X9
+	VCVTPH2PS  X9, X9
+	VBROADCASTSS (R9), X8
+	VMULPS     X8, X9, X9     // d_x·d_w, d_x·dmin_w
+	VSHUFPS    $0x55, X9, X9, X10
+	VFNMADD231PS X4, X10, X1
+	// scales as words in both halves
+	VMOVQ      R10, X2
+	VPMOVZXBW  X2, X2
+	VINSERTI128 $1, X2, Y2, Y2
+	VPXOR      Y3, Y3, Y3
+	VMOVDQU    16(SI), Y5
+	VPAND      Y15, Y5, Y6
+	VPSRLW     $4, Y5, Y5
+	VPAND      Y15, Y5, Y5
+	VPMADDUBSW 4(R9), Y6, Y6
+	VPSHUFB    shufK4<>+0(SB), Y2, Y7
+	VPMADDWD   Y7, Y6, Y6
+	VPMADDUBSW 36(R9), Y5, Y5
+	VPSHUFB    shufK4<>+32(SB), Y2, Y8
+	VPMADDWD   Y8, Y5, Y5
+	VPADDD     Y5, Y6, Y6
+	VPADDD     Y6, Y3, Y3
+	VMOVDQU    48(SI), Y5
+	VPAND      Y15, Y5, Y6
+	VPSRLW     $4, Y5, Y5
+	VPAND      Y15, Y5, Y5
+	VPMADDUBSW 68(R9), Y6, Y6
+	VPSHUFB    shufK4<>+64(SB), Y2, Y7
+	VPMADDWD   Y7, Y6, Y6
+	VPMADDUBSW 100(R9), Y5, Y5
+	VPSHUFB    shufK4<>+96(SB), Y2, Y8
+	VPMADDWD   Y8, Y5, Y5
+	VPADDD     Y5, Y6, Y6
+	VPADDD     Y6, Y3, Y3
+	VMOVDQU    80(SI), Y5
+	VPAND      Y15, Y5, Y6
+	VPSRLW     $4, Y5, Y5
+	VPAND      Y15, Y5, Y5
+	VPMADDUBSW 132(R9), Y6, Y6
+	VPSHUFB    shufK4<>+128(SB), Y2, Y7
+	VPMADDWD   Y7, Y6, Y6
+	VPMADDUBSW 164(R9), Y5, Y5
+	VPSHUFB    shufK4<>+160(SB), Y2, Y8
+	VPMADDWD   Y8, Y5, Y5
+	VPADDD     Y5, Y6, Y6
+	VPADDD     Y6, Y3, Y3
+	VMOVDQU    112(SI), Y5
+	VPAND      Y15, Y5, Y6
+	VPSRLW     $4, Y5, Y5
+	VPAND      Y15, Y5, Y5
+	VPMADDUBSW 196(R9), Y6, Y6
+	VPSHUFB    shufK4<>+192(SB), Y2, Y7
+	VPMADDWD   Y7, Y6, Y6
+	VPMADDUBSW 228(R9), Y5, Y5
+	VPSHUFB    shufK4<>+224(SB), Y2, Y8
+	VPMADDWD   Y8, Y5, Y5
+	VPADDD     Y5, Y6, Y6
+	VPADDD     Y6, Y3, Y3
+	VBROADCASTSS X9, Y7
+	VCVTDQ2PS    Y3, Y3
+	VFMADD231PS  Y3, Y7, Y0
+	ADDQ         $144, SI
+	ADDQ         $292, R9
+	DECQ         BX
+	JNZ          k4block
+k4rowdone:
+	VMOVHLPS     X1, X1, X2
+	VADDPS       X2, X1, X1
+	VMOVSHDUP    X1, X2
+	VADDSS       X2, X1, X1
+	VEXTRACTF128 $1, Y0, X2
+	VADDPS       X2, X0, X0
+	VMOVHLPS     X0, X0, X2
+	VADDPS       X2, X0, X0
+	VMOVSHDUP    X0, X2
+	VADDSS       X2, X0, X0
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, (DI)
+	ADDQ         $4, DI
+	ADDQ         stride+16(FP), R12
+	DECQ         CX
+	JNZ          k4row
+k4done:
+	VZEROUPPER
+	RET
+
+
+// dotRowsQ4_KVNNI is dotRowsQ4_KAVX2 with vpdpwssd doing vpmaddwd's sums
+// and the add in one (the same integers).
+//
+// func dotRowsQ4_KVNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
+TEXT ·dotRowsQ4_KVNNI(SB), NOSPLIT, $0-48
+	MOVQ out+0(FP), DI
+	MOVQ w+8(FP), R12
+	MOVQ rows+40(FP), CX
+	TESTQ CX, CX
+	JZ   k4vdone
+	MOVL         $0x0f0f0f0f, AX
+	VMOVD        AX, X15
+	VPBROADCASTD X15, Y15
+k4vrow:
+	VXORPS Y0, Y0, Y0
+	VXORPS X1, X1, X1
+	MOVQ   R12, SI
+	MOVQ   x+24(FP), R9
+	MOVQ   nb+32(FP), BX
+	TESTQ  BX, BX
+	JZ     k4vrowdone
+k4vblock:
+	// unpack the 6-bit scales (R10) and minimums (R11), 8 bytes each
+	MOVL 4(SI), AX
+	MOVL 8(SI), DX
+	MOVL 12(SI), R8
+	MOVL R8, R10
+	SHRL $4, R10
+	ANDL $0x0f0f0f0f, R10
+	MOVL DX, R11
+	SHRL $6, R11
+	ANDL $0x03030303, R11
+	SHLL $4, R11
+	ORL  R10, R11             // mins 4-7
+	MOVL DX, R13
+	ANDL $0x3f3f3f3f, R13     // mins 0-3
+	SHLQ $32, R11
+	ORQ  R13, R11
+	ANDL $0x0f0f0f0f, R8
+	MOVL AX, R10
+	SHRL $6, R10
+	ANDL $0x03030303, R10
+	SHLL $4, R10
+	ORL  R8, R10              // scales 4-7
+	ANDL $0x3f3f3f3f, AX      // scales 0-3
+	SHLQ $32, R10
+	ORQ  AX, R10
+	// minimums · 32-element sums of the activations
+	VMOVQ      R11, X3
+	VPMOVZXBW  X3, X3
+	VMOVDQU    260(R9), X4
+	VPHADDW    276(R9), X4, X4
+	VPMADDWD   X4, X3, X4
+	VCVTDQ2PS  X4, X4
+	VMOVD      (SI), X9
+	VCVTPH2PS  X9, X9
+	VBROADCASTSS (R9), X8
+	VMULPS     X8, X9, X9     // d_x·d_w, d_x·dmin_w
+	VSHUFPS    $0x55, X9, X9, X10
+	VFNMADD231PS X4, X10, X1
+	// scales as words in both halves
+	VMOVQ      R10, X2
+	VPMOVZXBW  X2, X2
+	VINSERTI128 $1, X2, Y2, Y2
+	VPXOR      Y3, Y3, Y3
+	VMOVDQU    16(SI), Y5
+	VPAND      Y15, Y5, Y6
+	VPSRLW     $4, Y5, Y5
+	VPAND      Y15, Y5, Y5
+	VPMADDUBSW 4(R9), Y6, Y6
+	VPSHUFB    shufK4<>+0(SB), Y2, Y7
+	VPDPWSSD   Y7, Y6, Y3
+	VPMADDUBSW 36(R9), Y5, Y5
+	VPSHUFB    shufK4<>+32(SB), Y2, Y8
+	VPDPWSSD   Y8, Y5, Y3
+	VMOVDQU    48(SI), Y5
+	VPAND      Y15, Y5, Y6
+	VPSRLW     $4, Y5, Y5
+	VPAND      Y15, Y5, Y5
+	VPMADDUBSW 68(R9), Y6, Y6
+	VPSHUFB    shufK4<>+64(SB), Y2, Y7
+	VPDPWSSD   Y7, Y6, Y3
+	VPMADDUBSW 100(R9), Y5, Y5
+	VPSHUFB    shufK4<>+96(SB), Y2, Y8
+	VPDPWSSD   Y8, Y5, Y3
+	VMOVDQU    80(SI), Y5
+	VPAND      Y15, Y5, Y6
+	VPSRLW     $4, Y5, Y5
+	VPAND      Y15, Y5, Y5
+	VPMADDUBSW 132(R9), Y6, Y6
+	VPSHUFB    shufK4<>+128(SB), Y2, Y7
+	VPDPWSSD   Y7, Y6, Y3
+	VPMADDUBSW 164(R9), Y5, Y5
+	VPSHUFB    shufK4<>+160(SB), Y2, Y8
+	VPDPWSSD   Y8, Y5, Y3
+	VMOVDQU    112(SI), Y5
+	VPAND      Y15, Y5, Y6
+	VPSRLW     $4, Y5, Y5
+	VPAND      Y15, Y5, Y5
+	VPMADDUBSW 196(R9), Y6, Y6
+	VPSHUFB    shufK4<>+192(SB), Y2, Y7
+	VPDPWSSD   Y7, Y6, Y3
+	VPMADDUBSW 228(R9), Y5, Y5
+	VPSHUFB    shufK4<>+224(SB), Y2, Y8
+	VPDPWSSD   Y8, Y5, Y3
+	VBROADCASTSS X9, Y7
+	VCVTDQ2PS    Y3, Y3
+	VFMADD231PS  Y3, Y7, Y0
+	ADDQ         $144, SI
+	ADDQ         $292, R9
+	DECQ         BX
+	JNZ          k4vblock
+k4vrowdone:
+	VMOVHLPS     X1, X1, X2
+	VADDPS       X2, X1, X1
+	VMOVSHDUP    X1, X2
+	VADDSS       X2, X1, X1
+	VEXTRACTF128 $1, Y0, X2
+	VADDPS       X2, X0, X0
+	VMOVHLPS     X0, X0, X2
+	VADDPS       X2, X0, X0
+	VMOVSHDUP    X0, X2
+	VADDSS       X2, X0, X0
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, (DI)
+	ADDQ         $4, DI
+	ADDQ         stride+16(FP), R12
+	DECQ         CX
+	JNZ          k4vrow
+k4vdone:
+	VZEROUPPER
+	RET
+
+
+
+// func dotRowsQ4_Kx4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+//
+// Four tokens (Q8_K rows xstride bytes apart; outputs ostride bytes apart)
+// against each weight row: the nibbles and scales of a block are unpacked
+// once and meet every token; vpdpwssd does vpmaddwd's sum and the add in
+// one, so each token's integer lanes and float order are those of
+// dotRowsQ4_KAVX2. Needs AVX-512 VL and BW for Y16-Y31.
+TEXT ·dotRowsQ4_Kx4VNNI(SB), NOSPLIT, $0-64
+	MOVQ out+0(FP), DI
+	MOVQ w+16(FP), R12
+	MOVQ rows+32(FP), CX
+	MOVQ xstride+48(FP), R14
+	LEAQ (R14)(R14*2), R15
+	TESTQ CX, CX
+	JZ   q4xdone
+	MOVL         $0x0f0f0f0f, AX
+	VMOVD        AX, X15
+	VPBROADCASTD X15, Y15
+q4xrow:
+	VPXORD Y16, Y16, Y16
+	VPXORD Y17, Y17, Y17
+	VPXORD Y18, Y18, Y18
+	VPXORD Y19, Y19, Y19
+	VPXORD X20, X20, X20
+	VPXORD X21, X21, X21
+	VPXORD X22, X22, X22
+	VPXORD X23, X23, X23
+	MOVQ   R12, SI
+	MOVQ   x+40(FP), R9
+	MOVQ   nb+56(FP), BX
+	TESTQ  BX, BX
+	JZ     q4xrowdone
+q4xblock:
+	MOVL 4(SI), AX
+	MOVL 8(SI), DX
+	MOVL 12(SI), R8
+	MOVL R8, R10
+	SHRL $4, R10
+	ANDL $0x0f0f0f0f, R10
+	MOVL DX, R11
+	SHRL $6, R11
+	ANDL $0x03030303, R11
+	SHLL $4, R11
+	ORL  R10, R11
+	MOVL DX, R13
+	ANDL $0x3f3f3f3f, R13
+	SHLQ $32, R11
+	ORQ  R13, R11
+	ANDL $0x0f0f0f0f, R8
+	MOVL AX, R10
+	SHRL $6, R10
+	ANDL $0x03030303, R10
+	SHLL $4, R10
+	ORL  R8, R10
+	ANDL $0x3f3f3f3f, AX
+	SHLQ $32, R10
+	ORQ  AX, R10
+	VMOVQ      R11, X3
+	VPMOVZXBW  X3, X3
+	VPBROADCASTW 2(SI), X9
+	VCVTPH2PS  X9, X9
+	VPBROADCASTW (SI), X7
+	VCVTPH2PS  X7, Y7
+	VMOVQ      R10, X2
+	VPMOVZXBW  X2, X2
+	VINSERTI128 $1, X2, Y2, Y2
+	VMOVDQU    260(R9), X4
+	VPHADDW    276(R9), X4, X4
+	VPMADDWD   X4, X3, X4
+	VCVTDQ2PS  X4, X4
+	VBROADCASTSS (R9), X8
+	VMULPS     X8, X9, X8
+	VFNMADD231PS X4, X8, X20
+	VPXORD     Y24, Y24, Y24
+	VMOVDQU    260(R9)(R14*1), X4
+	VPHADDW    276(R9)(R14*1), X4, X4
+	VPMADDWD   X4, X3, X4
+	VCVTDQ2PS  X4, X4
+	VBROADCASTSS (R9)(R14*1), X8
+	VMULPS     X8, X9, X8
+	VFNMADD231PS X4, X8, X21
+	VPXORD     Y25, Y25, Y25
+	VMOVDQU    260(R9)(R14*2), X4
+	VPHADDW    276(R9)(R14*2), X4, X4
+	VPMADDWD   X4, X3, X4
+	VCVTDQ2PS  X4, X4
+	VBROADCASTSS (R9)(R14*2), X8
+	VMULPS     X8, X9, X8
+	VFNMADD231PS X4, X8, X22
+	VPXORD     Y26, Y26, Y26
+	VMOVDQU    260(R9)(R15*1), X4
+	VPHADDW    276(R9)(R15*1), X4, X4
+	VPMADDWD   X4, X3, X4
+	VCVTDQ2PS  X4, X4
+	VBROADCASTSS (R9)(R15*1), X8
+	VMULPS     X8, X9, X8
+	VFNMADD231PS X4, X8, X23
+	VPXORD     Y27, Y27, Y27
+	VMOVDQU    16(SI), Y5
+	VPAND      Y15, Y5, Y6
+	VPSRLW     $4, Y5, Y5
+	VPAND      Y15, Y5, Y5
+	VPSHUFB    shufK4<>+0(SB), Y2, Y28
+	VPSHUFB    shufK4<>+32(SB), Y2, Y29
+	VPMADDUBSW 4(R9), Y6, Y10
+	VPDPWSSD   Y28, Y10, Y24
+	VPMADDUBSW 36(R9), Y5, Y11
+	VPDPWSSD   Y29, Y11, Y24
+	VPMADDUBSW 4(R9)(R14*1), Y6, Y10
+	VPDPWSSD   Y28, Y10, Y25
+	VPMADDUBSW 36(R9)(R14*1), Y5, Y11
+	VPDPWSSD   Y29, Y11, Y25
+	VPMADDUBSW 4(R9)(R14*2), Y6, Y10
+	VPDPWSSD   Y28, Y10, Y26
+	VPMADDUBSW 36(R9)(R14*2), Y5, Y11
+	VPDPWSSD   Y29, Y11, Y26
+	VPMADDUBSW 4(R9)(R15*1), Y6, Y10
+	VPDPWSSD   Y28, Y10, Y27
+	VPMADDUBSW 36(R9)(R15*1), Y5, Y11
+	VPDPWSSD   Y29, Y11, Y27
+	VMOVDQU    48(SI), Y5
+	VPAND      Y15, Y5, Y6
+	VPSRLW     $4, Y5, Y5
+	VPAND      Y15, Y5, Y5
+	VPSHUFB    shufK4<>+64(SB), Y2, Y28
+	VPSHUFB    shufK4<>+96(SB), Y2, Y29
+	VPMADDUBSW 68(R9), Y6, Y10
+	VPDPWSSD   Y28, Y10, Y24
+	VPMADDUBSW 100(R9), Y5, Y11
+	VPDPWSSD   Y29, Y11, Y24
+	VPMADDUBSW 68(R9)(R14*1), Y6, Y10
+	VPDPWSSD   Y28, Y10, Y25
+	VPMADDUBSW 100(R9)(R14*1), Y5, Y11
+	VPDPWSSD   Y29, Y11, Y25
+	VPMADDUBSW 68(R9)(R14*2), Y6, Y10
+	VPDPWSSD   Y28, Y10, Y26
+	VPMADDUBSW 100(R9)(R14*2), Y5, Y11
+	VPDPWSSD   Y29, Y11, Y26
+	VPMADDUBSW 68(R9)(R15*1), Y6, Y10
+	VPDPWSSD   Y28, Y10, Y27
+	VPMADDUBSW 100(R9)(R15*1), Y5, Y11
+	VPDPWSSD   Y29, Y11, Y27
+	VMOVDQU    80(SI), Y5
+	VPAND      Y15, Y5, Y6
+	VPSRLW     $4, Y5, Y5
+	VPAND      Y15, Y5, Y5
+	VPSHUFB    shufK4<>+128(SB), Y2, Y28
+	VPSHUFB    shufK4<>+160(SB), Y2, Y29
+	VPMADDUBSW 132(R9), Y6, Y10
+	VPDPWSSD   Y28, Y10, Y24
+	VPMADDUBSW 164(R9), Y5, Y11
+	VPDPWSSD   Y29, Y11, Y24
+	VPMADDUBSW 132(R9)(R14*1), Y6, Y10
+	VPDPWSSD   Y28, Y10, Y25
+	VPMADDUBSW 164(R9)(R14*1), Y5, Y11
+	VPDPWSSD   Y29, Y11, Y25
+	VPMADDUBSW 132(R9)(R14*2), Y6, Y10
+	VPDPWSSD   Y28, Y10, Y26
+	VPMADDUBSW 164(R9)(R14*2), Y5, Y11
+	VPDPWSSD   Y29, Y11, Y26
+	VPMADDUBSW 132(R9)(R15*1), Y6, Y10
+	VPDPWSSD   Y28, Y10, Y27
+	VPMADDUBSW 164(R9)(R15*1), Y5, Y11
+	VPDPWSSD   Y29, Y11, Y27
+	VMOVDQU    112(SI), Y5
+	VPAND      Y15, Y5, Y6
+	VPSRLW     $4, Y5, Y5
+	VPAND      Y15, Y5, Y5
+	VPSHUFB    shufK4<>+192(SB), Y2, Y28
+	VPSHUFB    shufK4<>+224(SB), Y2, Y29
+	VPMADDUBSW 196(R9), Y6, Y10
+	VPDPWSSD   Y28, Y10, Y24
+	VPMADDUBSW 228(R9), Y5, Y11
+	VPDPWSSD   Y29, Y11, Y24
+	VPMADDUBSW 196(R9)(R14*1), Y6, Y10
+	VPDPWSSD   Y28, Y10, Y25
+	VPMADDUBSW 228(R9)(R14*1), Y5, Y11
+	VPDPWSSD   Y29, Y11, Y25
+	VPMADDUBSW 196(R9)(R14*2), Y6, Y10
+	VPDPWSSD   Y28, Y10, Y26
+	VPMADDUBSW 228(R9)(R14*2), Y5, Y11
+	VPDPWSSD   Y29, Y11, Y26
+	VPMADDUBSW 196(R9)(R15*1), Y6, Y10
+	VPDPWSSD   Y28, Y10, Y27
+	VPMADDUBSW 228(R9)(R15*1), Y5, Y11
+	VPDPWSSD   Y29, Y11, Y27
+	VBROADCASTSS (R9), Y8
+	VMULPS       Y7, Y8, Y8
+	VCVTDQ2PS    Y24, Y24
+	VFMADD231PS  Y24, Y8, Y16
+	VBROADCASTSS (R9)(R14*1), Y8
+	VMULPS       Y7, Y8, Y8
+	VCVTDQ2PS    Y25, Y25
+	VFMADD231PS  Y25, Y8, Y17
+	VBROADCASTSS (R9)(R14*2), Y8
+	VMULPS       Y7, Y8, Y8
+	VCVTDQ2PS    Y26, Y26
+	VFMADD231PS  Y26, Y8, Y18
+	VBROADCASTSS (R9)(R15*1), Y8
+	VMULPS       Y7, Y8, Y8
+	VCVTDQ2PS    Y27, Y27
+	VFMADD231PS  Y27, Y8, Y19
+	ADDQ         $144, SI
+	ADDQ         $292, R9
+	DECQ         BX
+	JNZ          q4xblock
+q4xrowdone:
+	MOVQ DI, R8
+	VMOVAPS      Y16, Y0
+	VMOVAPS      X20, X1
+	VMOVHLPS     X1, X1, X2
+	VADDPS       X2, X1, X1
+	VMOVSHDUP    X1, X2
+	VADDSS       X2, X1, X1
+	VEXTRACTF128 $1, Y0, X2
+	VADDPS       X2, X0, X0
+	VMOVHLPS     X0, X0, X2
+	VADDPS       X2, X0, X0
+	VMOVSHDUP    X0, X2
+	VADDSS       X2, X0, X0
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, (R8)
+	ADDQ         ostride+8(FP), R8
+	VMOVAPS      Y17, Y0
+	VMOVAPS      X21, X1
+	VMOVHLPS     X1, X1, X2
+	VADDPS       X2, X1, X1
+	VMOVSHDUP    X1, X2
+	VADDSS       X2, X1, X1
+	VEXTRACTF128 $1, Y0, X2
+	VADDPS       X2, X0, X0
+	VMOVHLPS     X0, X0, X2
+	VADDPS       X2, X0, X0
+	VMOVSHDUP    X0, X2
+	VADDSS       X2, X0, X0
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, (R8)
+	ADDQ         ostride+8(FP), R8
+	VMOVAPS      Y18, Y0
+	VMOVAPS      X22, X1
+	VMOVHLPS     X1, X1, X2
+	VADDPS       X2, X1, X1
+	VMOVSHDUP    X1, X2
+	VADDSS       X2, X1, X1
+	VEXTRACTF128 $1, Y0, X2
+	VADDPS       X2, X0, X0
+	VMOVHLPS     X0, X0, X2
+	VADDPS       X2, X0, X0
+	VMOVSHDUP    X0, X2
+	VADDSS       X2, X0, X0
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, (R8)
+	ADDQ         ostride+8(FP), R8
+	VMOVAPS      Y19, Y0
+	VMOVAPS      X23, X1
+	VMOVHLPS     X1, X1, X2
+	VADDPS       X2, X1, X1
+	VMOVSHDUP    X1, X2
+	VADDSS       X2, X1, X1
+	VEXTRACTF128 $1, Y0, X2
+	VADDPS       X2, X0, X0
+	VMOVHLPS     X0, X0, X2
+	VADDPS       X2, X0, X0
+	VMOVSHDUP    X0, X2
+	VADDSS       X2, X0, X0
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, (R8)
+	ADDQ         ostride+8(FP), R8
+	ADDQ         $4, DI
+	ADDQ         stride+24(FP), R12
+	DECQ         CX
+	JNZ          q4xrow
+q4xdone:
+	VZEROUPPER
+	RET
