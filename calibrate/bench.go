@@ -183,7 +183,7 @@ func mulRate(d backend.Device, t quant.Type, n, maxRows int, step time.Duration,
 	if err != nil {
 		return 0, 0, err
 	}
-	rows := max(min(probeBytes/rb, maxRows), 1)
+	rows := rowsOf(probeBytes/rb, maxRows)
 	// A small probe overstates a fast kernel's time per row (its fixed
 	// cost is most of it): probe again at the size it asks for, until the
 	// size holds (a 256 KiB probe sized a Q8_0 benchmark at 66 MB, which a
@@ -197,9 +197,25 @@ func mulRate(d backend.Device, t quant.Type, n, maxRows int, step time.Duration,
 		if want <= rows+rows/4 || rows == maxRows {
 			break
 		}
-		rows = min(want, maxRows)
+		rows = rowsOf(want, maxRows)
 	}
 	return mulOnce(d, t, n, rows, step, s)
+}
+
+// rowGroup is the row count a benchmark weight is made a multiple of: real
+// models' matrices have such row counts, and kernels that take rows in
+// groups (the CPU's repacked Q4_0 takes 8) fall back to slower paths for
+// other counts, which a benchmark must not measure.
+const rowGroup = 8
+
+// rowsOf is n rows, at most limit, rounded down to a multiple of rowGroup
+// (never below one group, or below one row when limit is smaller).
+func rowsOf(n, limit int) int {
+	n = min(n, limit)
+	if limit >= rowGroup {
+		return max(n/rowGroup*rowGroup, rowGroup)
+	}
+	return max(n, 1)
 }
 
 // mulOnce allocates the operands and times the product: one pass after a
