@@ -320,7 +320,7 @@ func matVecLatency(d backend.Device, t quant.Type, op float64, size int, step ti
 		return 0, err
 	}
 	rows := max(latencyBytes/rb/rowGroup, 1) * rowGroup // whole groups, as real matrices
-	one, err := weights(d, t, rows, nil) // one small matrix's bytes
+	one, err := weights(d, t, rows, nil)                // one small matrix's bytes
 	if err != nil {
 		return 0, err
 	}
