@@ -4,8 +4,9 @@
 //
 // Supported says which types have code here: F32, F16, BF16, Q4_0, Q4_1,
 // Q5_0, Q5_1, Q8_0, Q8_1, Q2_K..Q6_K, Q8_K, TQ1_0, TQ2_0 and IQ4_NL. Quantize
-// reproduces llama-quantize's bytes (without an importance matrix); the
-// other IQ formats and MXFP4 are described but not implemented.
+// reproduces llama-quantize's bytes (without an importance matrix). The
+// other IQ formats and MXFP4 have their block sizes here (so GGUF files
+// holding them can be read and described) but no conversion code.
 //
 // It is the bottom of Tern: it imports nothing of Tern's. The code here is the
 // reference the fast kernels (backend/cpu, backend/cuda) are tested against,
