@@ -116,41 +116,12 @@ func (s *bpeState) tryAdd(left, right int) {
 	s.push(bpeBigram{left: left, right: right, rank: m.rank, id: m.id, ln: s.syms[left].n, rn: s.syms[right].n})
 }
 
-func (s *bpeState) push(b bpeBigram) {
-	q := append(s.queue, b)
-	for i := len(q) - 1; i > 0; {
-		p := (i - 1) / 2
-		if !bpeBefore(q[i], q[p]) {
-			break
-		}
-		q[i], q[p] = q[p], q[i]
-		i = p
-	}
-	s.queue = q
-}
+func (s *bpeState) push(b bpeBigram) { s.queue = heapPush(s.queue, b, bpeBefore) }
 
 func (s *bpeState) pop() bpeBigram {
-	q := s.queue
-	top := q[0]
-	last := len(q) - 1
-	q[0] = q[last]
-	q = q[:last]
-	for i := 0; ; {
-		l, r, m := 2*i+1, 2*i+2, i
-		if l < len(q) && bpeBefore(q[l], q[m]) {
-			m = l
-		}
-		if r < len(q) && bpeBefore(q[r], q[m]) {
-			m = r
-		}
-		if m == i {
-			break
-		}
-		q[i], q[m] = q[m], q[i]
-		i = m
-	}
+	b, q := heapPop(s.queue, bpeBefore)
 	s.queue = q
-	return top
+	return b
 }
 
 // mergeRaw runs the merges of a SentencePiece-style BPE (gemma4) over one

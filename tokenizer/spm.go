@@ -107,39 +107,10 @@ func (s *spmState) tryAdd(left, right int) {
 	s.push(spmBigram{left: left, right: right, score: s.t.scores[id], size: l.n + r.n})
 }
 
-func (s *spmState) push(b spmBigram) {
-	q := append(s.queue, b)
-	for i := len(q) - 1; i > 0; {
-		p := (i - 1) / 2
-		if !spmBefore(q[i], q[p]) {
-			break
-		}
-		q[i], q[p] = q[p], q[i]
-		i = p
-	}
-	s.queue = q
-}
+func (s *spmState) push(b spmBigram) { s.queue = heapPush(s.queue, b, spmBefore) }
 
 func (s *spmState) pop() spmBigram {
-	q := s.queue
-	top := q[0]
-	last := len(q) - 1
-	q[0] = q[last]
-	q = q[:last]
-	for i := 0; ; {
-		l, r, m := 2*i+1, 2*i+2, i
-		if l < len(q) && spmBefore(q[l], q[m]) {
-			m = l
-		}
-		if r < len(q) && spmBefore(q[r], q[m]) {
-			m = r
-		}
-		if m == i {
-			break
-		}
-		q[i], q[m] = q[m], q[i]
-		i = m
-	}
+	b, q := heapPop(s.queue, spmBefore)
 	s.queue = q
-	return top
+	return b
 }
