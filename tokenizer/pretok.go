@@ -265,30 +265,32 @@ func splitLlama3(t *runes, start, end int, out []int) []int {
 			add(pos)
 			continue
 		}
-		nws, lastNL := 0, 0
-		for flg(pos + nws).has(fWhitespace) {
-			if c2 := get(pos + nws); c2 == '\r' || c2 == '\n' {
-				lastNL = pos + nws + 1
-			}
-			nws++
-		}
-		if lastNL > 0 {
-			pos = lastNL
-			add(pos)
-			continue
-		}
-		if nws > 1 && get(pos+nws) != oor {
-			pos += nws - 1
-			add(pos)
-			continue
-		}
-		if nws > 0 {
-			pos += nws
-			add(pos)
-			continue
-		}
-		pos++
+		pos = spaceRunNL(pos, get, flg)
 		add(pos)
 	}
 	return out
+}
+
+// spaceRunNL ends the whitespace (or lone character) at pos as the llama3
+// family of patterns does, \s*[\r\n]+|\s+(?!\S)|\s+ and then any single
+// character: through the last newline of the run if it has one; else all
+// but the last space when something follows; else the whole run; else the
+// one character. It returns where the piece ends.
+func spaceRunNL(pos int, get func(int) cpt, flg func(int) cflags) int {
+	nws, lastNL := 0, 0
+	for flg(pos + nws).has(fWhitespace) {
+		if c := get(pos + nws); c == '\r' || c == '\n' {
+			lastNL = pos + nws + 1
+		}
+		nws++
+	}
+	switch {
+	case lastNL > 0:
+		return lastNL
+	case nws > 1 && get(pos+nws) != oor:
+		return pos + nws - 1
+	case nws > 0:
+		return pos + nws
+	}
+	return pos + 1
 }

@@ -362,29 +362,7 @@ func splitKimiK2(t *runes, start, end int, out []int) []int {
 			add(pos)
 			continue
 		}
-		nws, lastNL := 0, 0
-		for flg(pos + nws).has(fWhitespace) {
-			if c2 := get(pos + nws); c2 == '\r' || c2 == '\n' {
-				lastNL = pos + nws + 1
-			}
-			nws++
-		}
-		if lastNL > 0 {
-			pos = lastNL
-			add(pos)
-			continue
-		}
-		if nws > 1 && get(pos+nws) != oor {
-			pos += nws - 1
-			add(pos)
-			continue
-		}
-		if nws > 0 {
-			pos += nws
-			add(pos)
-			continue
-		}
-		pos++
+		pos = spaceRunNL(pos, get, flg)
 		add(pos)
 	}
 	return out
