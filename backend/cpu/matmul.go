@@ -230,6 +230,9 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, xq []byte, xb int) (ke
 			},
 		}, nil
 	}
+	if kern, ok := d.formatKernel(t, n, k, m, wb, xq, xb); ok {
+		return kern, nil
+	}
 	dot, err := rowDotFor(t, n, k, m)
 	if err != nil {
 		return kernel{}, err
