@@ -6,8 +6,26 @@ import "github.com/tern-llm/tern/quant"
 // does not handle itself (those whose kernels live in their own files), and
 // false for a format that has none: kernelFor then falls back to the
 // one-row Go dot products of rowDotFor.
+//
+// Each of these kernels takes one token at a time (prefill runs them once
+// per token over a cache-sized tile of rows) and rounds as its own file's
+// Go reference, which follows ggml's x86 kernel for the format.
 func (d *Device) formatKernel(t quant.Type, n, k, m int, wb, xq []byte, xb int) (kernel, bool) {
-	switch t {
+	rb, err := t.RowBytes(k)
+	if err != nil || k == 0 {
+		return kernel{}, false
 	}
-	return kernel{}, false
+	nb := k / t.BlockSize()
+	var rows func(out []float32, w []byte, stride int, x []byte, nb int)
+	switch t {
+	case quant.Q4_1:
+		rows = dotRowsQ4_1
+	case quant.Q5_0:
+		rows = dotRowsQ5_0
+	default:
+		return kernel{}, false
+	}
+	return kernel{align: 1, rows: func(out []float32, r0, _ int, x []byte) {
+		rows(out, wb[r0*rb:], rb, x, nb)
+	}}, true
 }
