@@ -1,0 +1,26 @@
+//go:build arm64 && gc && !purego
+
+package cpu
+
+func vecDotF32(x, y []float32) float32           { return vecDotF32Generic(x, y) }
+func axpy(acc, v []float32, w float32)           { axpyGeneric(acc, v, w) }
+func softmaxExp(s []float32, mx float32) float64 { return softmaxExpGeneric(s, mx) }
+func swigluVec(out, g, u []float32)              { swigluVecGeneric(out[:len(out)&^(vecLanes-1)], g, u) }
+
+func tileDotF32(a, b []float32) float32 { return tileDotF32Generic(a, b) }
+
+func f16s(dst []float32, src []byte) []float32 { return f16sGeneric(dst, src) }
+func vecDotF16(x, y []float32) float32         { return vecDotF16Generic(x, y) }
+
+func addF32(dst, a, b []float32) { addF32Generic(dst, a, b) }
+
+func rotateAdjacent(x, cs, ss []float32) { rotateAdjacentGeneric(x, cs, ss) }
+func rotatePairs(a, b, cs, ss []float32) { rotatePairsGeneric(a, b, cs, ss) }
+
+func kqScores(out, k []float32, stride int, q []float32, scale float32) {
+	kqScoresGeneric(out, k, stride, q, scale)
+}
+
+func axpyRows(acc []float32, hd, mask, t0 int, v []float32, stride int, w []float32) {
+	axpyRowsGeneric(acc, hd, mask, t0, v, stride, w)
+}

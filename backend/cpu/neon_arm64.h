@@ -1,0 +1,45 @@
+// NEON instructions that Go's arm64 assembler does not know, as WORDs.
+// Arguments are register numbers (V0-V31 → 0-31); each macro names the
+// instruction in the ARM manual's syntax. Encodings from the Arm A64
+// manual, checked with llvm-mc -show-encoding.
+
+// SDOT Vd.4S, Vn.16B, Vm.16B (FEAT_DotProd): lane i += Σ bytes 4i..4i+3.
+#define SDOT(d, n, m) WORD $(0x4e809400 | (m)<<16 | (n)<<5 | (d))
+// SDOT Vd.4S, Vn.16B, Vm.4B[i] (FEAT_DotProd): lane i of Vm's words.
+#define SDOTE(d, n, m, i) WORD $(0x4f80e000 | ((i)&1)<<21 | ((i)>>1)<<11 | (m)<<16 | (n)<<5 | (d))
+// SMULL Vd.8H, Vn.8B, Vm.8B and SMULL2 (the upper 8 bytes).
+#define SMULL8(d, n, m) WORD $(0x0e20c000 | (m)<<16 | (n)<<5 | (d))
+#define SMULL16(d, n, m) WORD $(0x4e20c000 | (m)<<16 | (n)<<5 | (d))
+// SMLAL Vd.8H, Vn.8B, Vm.8B and SMLAL2 (the upper 8 bytes).
+#define SMLAL8(d, n, m) WORD $(0x0e208000 | (m)<<16 | (n)<<5 | (d))
+#define SMLAL16(d, n, m) WORD $(0x4e208000 | (m)<<16 | (n)<<5 | (d))
+// SADDLP Vd.4S, Vn.8H: lane i = h[2i] + h[2i+1].
+#define SADDLP(d, n) WORD $(0x4e602800 | (n)<<5 | (d))
+// ADDP Vd.4S, Vn.4S, Vm.4S: pairs of n, then pairs of m.
+#define ADDP4S(d, n, m) WORD $(0x4ea0bc00 | (m)<<16 | (n)<<5 | (d))
+// ADD Vd.4S, Vn.4S, Vm.4S.
+#define ADD4S(d, n, m) WORD $(0x4ea08400 | (m)<<16 | (n)<<5 | (d))
+// SCVTF Vd.4S, Vn.4S.
+#define SCVTF4S(d, n) WORD $(0x4e21d800 | (n)<<5 | (d))
+// FADD, FMUL Vd.4S, Vn.4S, Vm.4S.
+#define FADD4S(d, n, m) WORD $(0x4e20d400 | (m)<<16 | (n)<<5 | (d))
+#define FMUL4S(d, n, m) WORD $(0x6e20dc00 | (m)<<16 | (n)<<5 | (d))
+// FMUL Vd.4S, Vn.4S, Vm.S[i].
+#define FMULE(d, n, m, i) WORD $(0x4f809000 | ((i)&1)<<21 | ((i)>>1)<<11 | (m)<<16 | (n)<<5 | (d))
+// FMLA Vd.4S, Vn.4S, Vm.4S (fused: Vd + Vn·Vm rounded once).
+#define FMLA4S(d, n, m) WORD $(0x4e20cc00 | (m)<<16 | (n)<<5 | (d))
+// FMLA Vd.4S, Vn.4S, Vm.S[i] (fused).
+#define FMLAE(d, n, m, i) WORD $(0x4f801000 | ((i)&1)<<21 | ((i)>>1)<<11 | (m)<<16 | (n)<<5 | (d))
+// FCVTL Vd.4S, Vn.4H (halves 0-3) and FCVTL2 Vd.4S, Vn.8H (halves 4-7).
+#define FCVTL4(d, n) WORD $(0x0e217800 | (n)<<5 | (d))
+#define FCVTL8(d, n) WORD $(0x4e217800 | (n)<<5 | (d))
+// FCVT Sd, Hn.
+#define FCVTSH(d, n) WORD $(0x1ee24000 | (n)<<5 | (d))
+// FADDP Sd, Vn.2S: lane 0 + lane 1.
+#define FADDP2S(d, n) WORD $(0x7e30d800 | (n)<<5 | (d))
+// EXT Vd.16B, Vn.16B, Vm.16B, #8: the upper half of n, then the lower of m.
+#define EXT8(d, n, m) WORD $(0x6e004000 | (m)<<16 | 8<<11 | (n)<<5 | (d))
+// USHR Vd.16B, Vn.16B, #4.
+#define USHR4B(d, n) WORD $(0x6f0c0400 | (n)<<5 | (d))
+// DUP Vd.4S, Vn.S[i].
+#define DUPS(d, n, i) WORD $(0x4e040400 | (i)<<19 | (n)<<5 | (d))
