@@ -22,6 +22,8 @@ func (d *Device) formatKernel(t quant.Type, n, k, m int, wb, xq []byte, xb int) 
 		rows = dotRowsQ4_1
 	case quant.Q5_0:
 		rows = dotRowsQ5_0
+	case quant.Q5_1:
+		rows = dotRowsQ5_1
 	default:
 		return kernel{}, false
 	}

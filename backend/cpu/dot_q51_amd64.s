@@ -1,0 +1,129 @@
+//go:build amd64 && gc && !purego
+
+#include "textflag.h"
+
+// q51spread sends byte i of a broadcast uint32 to bytes 8i..8i+7.
+DATA q51spread<>+0(SB)/8, $0x0000000000000000
+DATA q51spread<>+8(SB)/8, $0x0101010101010101
+DATA q51spread<>+16(SB)/8, $0x0202020202020202
+DATA q51spread<>+24(SB)/8, $0x0303030303030303
+GLOBL q51spread<>(SB), RODATA|NOPTR, $32
+
+// Q5_1 × Q8_1 rows in ggml's AVX2 lane order (see dot_q41.go): per block
+// the nibbles are spread to 32 bytes (low halves, then high) and the fifth
+// bits to bytes as ggml's bytes_from_bits_32 does (0x10 where set); their exact
+// products with the activations summed four to a lane, converted, and fused
+// with d_w·d_x into the float lanes; m_w·s_x is fused into a scalar that is
+// added after hsum8.
+
+// HSUM8 adds Y0's lanes into X0 as ggml's hsum_float_8: clobbers X1.
+#define HSUM8 \
+	VEXTRACTF128 $1, Y0, X1 \
+	VADDPS       X1, X0, X0 \
+	VMOVHLPS     X0, X0, X1 \
+	VADDPS       X1, X0, X0 \
+	VMOVSHDUP    X0, X1     \
+	VADDSS       X1, X0, X0
+
+// Q51LEVELS puts the 32 levels of the block at R9 in Y1. Constants: Y15
+// 0x0f bytes, Y13 q51spread, Y12 ggml's bit mask 0x7fbfdfeff7fbfdfe, Y11 all
+// ones, Y10 0x10 bytes.
+#define Q51LEVELS \
+	VMOVDQU      8(R9), X1      \
+	VPSRLW       $4, X1, X2     \
+	VINSERTI128  $1, X2, Y1, Y1 \
+	VPAND        Y15, Y1, Y1    \
+	VPBROADCASTD 4(R9), Y2      \
+	VPSHUFB      Y13, Y2, Y2    \
+	VPOR         Y12, Y2, Y2    \
+	VPCMPEQB     Y11, Y2, Y2    \
+	VPAND        Y10, Y2, Y2    \
+	VPOR         Y2, Y1, Y1
+
+// MINSCALE turns the integer lanes Y5 into floats, fuses them with
+// d_w·d_x into Y0, and fuses m_w·s_x into X9 (w block at R9, x block at
+// R10; the scale and minimum lead both).
+#define MINSCALE \
+	VCVTDQ2PS    Y5, Y5     \
+	VPBROADCASTW (R9), X6   \
+	VCVTPH2PS    X6, Y6     \
+	VPBROADCASTW (R10), X7  \
+	VCVTPH2PS    X7, Y7     \
+	VMULPS       Y7, Y6, Y6 \
+	VFMADD231PS  Y5, Y6, Y0 \
+	VPBROADCASTW 2(R9), X8  \
+	VCVTPH2PS    X8, X8     \
+	VPBROADCASTW 2(R10), X7 \
+	VCVTPH2PS    X7, X7     \
+	VFMADD231SS  X7, X8, X9
+
+// ROWS runs the row and block loops around the block body BODY (w block at
+// R9, x block at R10).
+#define ROWS(BODY) \
+	MOVQ  out+0(FP), DI     \
+	MOVQ  w+8(FP), SI       \
+	MOVQ  stride+16(FP), DX \
+	MOVQ  x+24(FP), R8      \
+	MOVQ  nb+32(FP), CX     \
+	MOVQ  rows+40(FP), BX   \
+	TESTQ BX, BX            \
+	JZ    done              \
+	MOVL         $0x0f0f0f0f, AX \
+	VMOVD        AX, X15         \
+	VPBROADCASTD X15, Y15        \
+	MOVL         $0x00010001, AX \
+	VMOVD        AX, X14         \
+	VPBROADCASTD X14, Y14        \
+	VMOVDQU      q51spread<>(SB), Y13     \
+	MOVQ         $0x7fbfdfeff7fbfdfe, AX  \
+	VMOVQ        AX, X12                  \
+	VPBROADCASTQ X12, Y12                 \
+	VPCMPEQB     Y11, Y11, Y11            \
+	MOVL         $0x10101010, AX          \
+	VMOVD        AX, X10                  \
+	VPBROADCASTD X10, Y10                 \
+row:                            \
+	VXORPS Y0, Y0, Y0       \
+	VXORPS X9, X9, X9    \
+	MOVQ   SI, R9           \
+	MOVQ   R8, R10          \
+	MOVQ   CX, R11          \
+	TESTQ  R11, R11         \
+	JZ     rowdone          \
+block:                          \
+	BODY                    \
+	ADDQ $24, R9            \
+	ADDQ $36, R10           \
+	DECQ R11                \
+	JNZ  block              \
+rowdone:                        \
+	HSUM8                   \
+	VADDSS X9, X0, X0      \
+	VMOVSS X0, (DI)         \
+	ADDQ   $4, DI           \
+	ADDQ   DX, SI           \
+	DECQ   BX               \
+	JNZ    row              \
+done:                           \
+	VZEROUPPER              \
+	RET
+
+#define Q51VNNI \
+	Q51LEVELS               \
+	VPXOR    Y5, Y5, Y5     \
+	VPDPBUSD 4(R10), Y1, Y5 \
+	MINSCALE
+
+#define Q51AVX2 \
+	Q51LEVELS                 \
+	VPMADDUBSW 4(R10), Y1, Y5 \
+	VPMADDWD   Y14, Y5, Y5    \
+	MINSCALE
+
+// func dotRowsQ5_1VNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
+TEXT ·dotRowsQ5_1VNNI(SB), NOSPLIT, $0-48
+	ROWS(Q51VNNI)
+
+// func dotRowsQ5_1AVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
+TEXT ·dotRowsQ5_1AVX2(SB), NOSPLIT, $0-48
+	ROWS(Q51AVX2)
