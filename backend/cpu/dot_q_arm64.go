@@ -25,8 +25,28 @@ func dotRowsQ8_0(out []float32, w []byte, stride int, x []byte, nb int) {
 	}
 }
 
+//go:noescape
+func dotGroupsQ4_0SDOT(out *float32, w *byte, groups int, x *byte, bias *int32, d *float32, nb int)
+
+//go:noescape
+func dotGroupsQ4_0NEON(out *float32, w *byte, groups int, x *byte, bias *int32, d *float32, nb int)
+
+// dotGroupsQ4_0 sets out[8g+r] to row r of repacked group g (len(out)/8
+// groups of nb blocks, contiguous) dotted with the activations a.
 func dotGroupsQ4_0(out []float32, w []byte, nb int, a *q4Act) {
-	dotGroupsQ4_0Generic(out, w, nb, a)
+	groups := len(out) / q4GroupRows
+	if groups == 0 || nb == 0 || !useNEON {
+		dotGroupsQ4_0Generic(out, w, nb, a)
+		return
+	}
+	_ = w[groups*nb*q4GroupBlock-1]
+	_ = a.q[nb*q8Block-1]
+	_, _ = a.bias[nb-1], a.d[nb-1]
+	if useDotProd {
+		dotGroupsQ4_0SDOT(&out[0], &w[0], groups, &a.q[0], &a.bias[0], &a.d[0], nb)
+	} else {
+		dotGroupsQ4_0NEON(&out[0], &w[0], groups, &a.q[0], &a.bias[0], &a.d[0], nb)
+	}
 }
 
 // multiToken is the number of tokens the prefill kernels take at once;

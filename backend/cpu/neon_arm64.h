@@ -43,3 +43,5 @@
 #define USHR4B(d, n) WORD $(0x6f0c0400 | (n)<<5 | (d))
 // DUP Vd.4S, Vn.S[i].
 #define DUPS(d, n, i) WORD $(0x4e040400 | (i)<<19 | (n)<<5 | (d))
+// AND Vd.16B, Vn.16B, Vm.16B.
+#define AND16B(d, n, m) WORD $(0x4e201c00 | (m)<<16 | (n)<<5 | (d))
