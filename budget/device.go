@@ -3,6 +3,7 @@ package budget
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tern-llm/tern/backend"
 	"github.com/tern-llm/tern/quant"
@@ -109,6 +110,12 @@ type buffer struct {
 	inner *backend.Tensor // as the inner device returned it
 	class Class
 	bytes uint64
+	// last is the inner view un made last, reused while callers pass the
+	// same view (a decode step passes each weight and activation in the
+	// same shape token after token): one op then allocates nothing here,
+	// where a new view per operand cost stories260K a tenth of its step.
+	// Views are never changed once made, so sharing one is safe.
+	last atomic.Pointer[backend.Tensor]
 }
 
 // Device is the device Wrap returned, so that t.Device().Free(t) comes back
@@ -190,7 +197,8 @@ func (m *mappingDevice) Map(t quant.Type, rows, cols int, data []byte) (*backend
 }
 
 // un returns the inner device's view of t: the same rows and offset within
-// the inner tensor's buffer.
+// the inner tensor's buffer. The view is the buffer's last one when that
+// has t's shape and offset.
 func un(t *backend.Tensor) *backend.Tensor {
 	if t == nil {
 		return nil
@@ -199,9 +207,14 @@ func un(t *backend.Tensor) *backend.Tensor {
 	if !ok {
 		return t
 	}
+	off := b.inner.Off + t.Off
+	if v := b.last.Load(); v != nil && v.Type == t.Type && v.Rows == t.Rows && v.Cols == t.Cols && v.Off == off {
+		return v
+	}
 	v := *t
 	v.Buf = b.inner.Buf
-	v.Off = b.inner.Off + t.Off
+	v.Off = off
+	b.last.Store(&v)
 	return &v
 }
 

@@ -277,3 +277,39 @@ func TestOpsUnwrap(t *testing.T) {
 		t.Errorf("inner saw %v", inner.calls)
 	}
 }
+
+// TestUnReusesViews checks that un gives the inner view of each view it is
+// handed, whichever order views of one buffer come in, and that passing
+// the same view again allocates nothing (a decode step passes the same
+// views token after token).
+func TestUnReusesViews(t *testing.T) {
+	inner := &fakeDev{}
+	d := Wrap(inner, New("fake", 1<<20))
+	big, err := d.Alloc(quant.F32, 9, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := big.Buf.(*buffer).inner
+	views := []struct{ from, to int }{{0, 9}, {2, 5}, {2, 5}, {0, 1}, {2, 5}, {0, 9}, {8, 9}, {3, 5}}
+	for _, v := range views {
+		x, err := big.Slice(v.from, v.to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u := un(x)
+		wantOff := in.Off + v.from*x.RowBytes()
+		if u.Buf != in.Buf || u.Off != wantOff || u.Rows != v.to-v.from || u.Cols != 5 || u.Type != quant.F32 {
+			t.Errorf("rows [%d,%d): inner view %+v, want buffer %p offset %d", v.from, v.to, *u, in.Buf, wantOff)
+		}
+		if un(x) != u {
+			t.Errorf("rows [%d,%d): a second un of one view made a new one", v.from, v.to)
+		}
+	}
+	x, _ := big.Slice(1, 4)
+	if n := testing.AllocsPerRun(100, func() { un(x) }); n != 0 {
+		t.Errorf("un of a repeated view allocates %.0f times", n)
+	}
+	if un(nil) != nil {
+		t.Error("un(nil) is not nil")
+	}
+}
