@@ -24,6 +24,8 @@ func (d *Device) formatKernel(t quant.Type, n, k, m int, wb, xq []byte, xb int) 
 		rows = dotRowsQ5_0
 	case quant.Q5_1:
 		rows = dotRowsQ5_1
+	case quant.IQ4_NL:
+		rows = dotRowsIQ4_NL
 	default:
 		return kernel{}, false
 	}

@@ -1,0 +1,7 @@
+//go:build !amd64 || purego || !gc
+
+package cpu
+
+func dotRowsIQ4_NL(out []float32, w []byte, stride int, x []byte, nb int) {
+	dotRowsIQ4_NLGeneric(out, w, stride, x, nb)
+}
