@@ -149,6 +149,7 @@ func (c Cache) Get(ctx context.Context, d backend.Device, info *device.Device, f
 			return nil, err
 		}
 		if p != nil {
+			c.touch(key)
 			return p, nil
 		}
 	}
@@ -160,7 +161,10 @@ func (c Cache) Get(ctx context.Context, d backend.Device, info *device.Device, f
 	if err != nil {
 		return nil, err
 	}
-	return p, c.Store(key, p)
+	if err := c.Store(key, p); err != nil {
+		return p, err
+	}
+	return p, c.prune()
 }
 
 // GetDisk returns the read speed of the file system holding path: from the
@@ -191,5 +195,8 @@ func (c Cache) GetDisk(path string, force bool, step time.Duration) (*Disk, erro
 	if err != nil {
 		return nil, err
 	}
-	return d, c.StoreDisk(d)
+	if err := c.StoreDisk(d); err != nil {
+		return d, err
+	}
+	return d, c.prune()
 }
