@@ -26,6 +26,8 @@ func (d *Device) formatKernel(t quant.Type, n, k, m int, wb, xq []byte, xb int) 
 		rows = dotRowsQ5_1
 	case quant.IQ4_NL:
 		rows = dotRowsIQ4_NL
+	case quant.Q5_K:
+		rows = dotRowsQ5_K
 	default:
 		return kernel{}, false
 	}
