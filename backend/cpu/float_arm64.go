@@ -2,17 +2,109 @@
 
 package cpu
 
-func vecDotF32(x, y []float32) float32           { return vecDotF32Generic(x, y) }
-func axpy(acc, v []float32, w float32)           { axpyGeneric(acc, v, w) }
+import "unsafe"
+
+// NEON float kernels. Each takes the whole vectors it can in assembly and
+// leaves the rest to the Go reference, whose order it keeps (see
+// dot_float.go); the others are the Go reference itself.
+
+// neonChunk is the element count the one-pass NEON kernels (f16s, axpy,
+// addF32) take at a time: two 4-lane registers.
+const neonChunk = 8
+
+//go:noescape
+func vecDotF32NEON(x, y *float32, n int) float32
+
+//go:noescape
+func tileDotF32NEON(a, b *float32, n int) float32
+
+//go:noescape
+func f16ToF32NEON(dst *float32, src *uint16, n int)
+
+//go:noescape
+func axpyNEON(acc, v *float32, w float32, n int)
+
+//go:noescape
+func addF32NEON(dst, a, b *float32, n int)
+
+// vecDotF32 is ggml_vec_dot_f32 (see vecDotF32Generic).
+func vecDotF32(x, y []float32) float32 {
+	n := len(x)
+	np := n &^ (vecStep - 1)
+	if !useNEON || np == 0 {
+		return vecDotF32Generic(x, y)
+	}
+	y = y[:n]
+	sum := vecDotF32NEON(&x[0], &y[0], np)
+	for i := np; i < n; i++ {
+		sum += float32(x[i] * y[i])
+	}
+	return sum
+}
+
+// vecDotF16 is ggml_vec_dot_f16 on halves already widened to float32 (see
+// vecDotF16Generic): its vector part is vecDotF32's.
+func vecDotF16(x, y []float32) float32 {
+	n := len(x)
+	np := n &^ (vecStep - 1)
+	if !useNEON || np == 0 {
+		return vecDotF16Generic(x, y)
+	}
+	y = y[:n]
+	sum := float64(vecDotF32NEON(&x[0], &y[0], np))
+	for i := np; i < n; i++ {
+		sum += float64(x[i] * y[i])
+	}
+	return float32(sum)
+}
+
+// tileDotF32 is one output of tinyBLAS for float32 rows (len(a) % 16 == 0).
+func tileDotF32(a, b []float32) float32 {
+	if useNEON && len(a) > 0 && len(a)%tileStep == 0 {
+		_ = b[len(a)-1]
+		return tileDotF32NEON(&a[0], &b[0], len(a))
+	}
+	return tileDotF32Generic(a, b)
+}
+
+// f16s widens little-endian halves to float32 (exact).
+func f16s(dst []float32, src []byte) []float32 {
+	n := len(dst) &^ (neonChunk - 1)
+	if !useNEON || n == 0 {
+		return f16sGeneric(dst, src)
+	}
+	_ = src[2*len(dst)-1]
+	f16ToF32NEON(&dst[0], (*uint16)(unsafe.Pointer(&src[0])), n)
+	f16sGeneric(dst[n:], src[2*n:])
+	return dst
+}
+
+// axpy sets acc[i] = fma(v[i], w, acc[i]).
+func axpy(acc, v []float32, w float32) {
+	n := len(acc) &^ (neonChunk - 1)
+	if useNEON && n > 0 {
+		_ = v[len(acc)-1]
+		axpyNEON(&acc[0], &v[0], w, n)
+	} else {
+		n = 0
+	}
+	axpyGeneric(acc[n:], v[n:len(acc)], w)
+}
+
+// addF32 sets dst[i] = a[i] + b[i] (dst may be a or b).
+func addF32(dst, a, b []float32) {
+	n := len(dst) &^ (neonChunk - 1)
+	if useNEON && n > 0 {
+		_, _ = a[len(dst)-1], b[len(dst)-1]
+		addF32NEON(&dst[0], &a[0], &b[0], n)
+	} else {
+		n = 0
+	}
+	addF32Generic(dst[n:], a[n:], b[n:])
+}
+
 func softmaxExp(s []float32, mx float32) float64 { return softmaxExpGeneric(s, mx) }
 func swigluVec(out, g, u []float32)              { swigluVecGeneric(out[:len(out)&^(vecLanes-1)], g, u) }
-
-func tileDotF32(a, b []float32) float32 { return tileDotF32Generic(a, b) }
-
-func f16s(dst []float32, src []byte) []float32 { return f16sGeneric(dst, src) }
-func vecDotF16(x, y []float32) float32         { return vecDotF16Generic(x, y) }
-
-func addF32(dst, a, b []float32) { addF32Generic(dst, a, b) }
 
 func rotateAdjacent(x, cs, ss []float32) { rotateAdjacentGeneric(x, cs, ss) }
 func rotatePairs(a, b, cs, ss []float32) { rotatePairsGeneric(a, b, cs, ss) }

@@ -1,0 +1,164 @@
+//go:build arm64 && gc && !purego
+
+#include "textflag.h"
+#include "neon_arm64.h"
+
+// The float kernels keep the 16-lane accumulators of ggml's AVX-512 code as
+// four NEON registers each (lanes 0-3, 4-7, 8-11, 12-15) and add them in
+// the same trees (reduceSteps, reduce16); FMLA is fused like vfmadd231ps.
+
+// REDUCE16 sets F16 to reduce16 of V16-V19: t = x[0:8] + x[8:16], then
+// hsum8 of t. Clobbers V17.
+#define REDUCE16 \
+	FADD4S(16, 16, 18) \
+	FADD4S(17, 17, 19) \
+	FADD4S(16, 16, 17) \
+	EXT8(17, 16, 16)   \
+	FADD4S(16, 16, 17) \
+	FADDP2S(16, 16)
+
+// func vecDotF32NEON(x, y *float32, n int) float32
+// n is a positive multiple of 64. Accumulator j (of 4) is V16+4j..V19+4j.
+TEXT ·vecDotF32NEON(SB), NOSPLIT, $0-28
+	MOVD x+0(FP), R0
+	MOVD y+8(FP), R1
+	MOVD n+16(FP), R2
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VEOR V24.B16, V24.B16, V24.B16
+	VEOR V25.B16, V25.B16, V25.B16
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V31.B16, V31.B16, V31.B16
+
+vecStep:
+	VLD1.P 64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1.P 64(R0), [V8.S4, V9.S4, V10.S4, V11.S4]
+	VLD1.P 64(R1), [V12.S4, V13.S4, V14.S4, V15.S4]
+	FMLA4S(16, 0, 4)
+	FMLA4S(17, 1, 5)
+	FMLA4S(18, 2, 6)
+	FMLA4S(19, 3, 7)
+	FMLA4S(20, 8, 12)
+	FMLA4S(21, 9, 13)
+	FMLA4S(22, 10, 14)
+	FMLA4S(23, 11, 15)
+	VLD1.P 64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1.P 64(R0), [V8.S4, V9.S4, V10.S4, V11.S4]
+	VLD1.P 64(R1), [V12.S4, V13.S4, V14.S4, V15.S4]
+	FMLA4S(24, 0, 4)
+	FMLA4S(25, 1, 5)
+	FMLA4S(26, 2, 6)
+	FMLA4S(27, 3, 7)
+	FMLA4S(28, 8, 12)
+	FMLA4S(29, 9, 13)
+	FMLA4S(30, 10, 14)
+	FMLA4S(31, 11, 15)
+	SUBS $64, R2, R2
+	BNE  vecStep
+
+	// reduceSteps: s0 += s2, s1 += s3, s0 += s1, then reduce16
+	FADD4S(16, 16, 24)
+	FADD4S(17, 17, 25)
+	FADD4S(18, 18, 26)
+	FADD4S(19, 19, 27)
+	FADD4S(20, 20, 28)
+	FADD4S(21, 21, 29)
+	FADD4S(22, 22, 30)
+	FADD4S(23, 23, 31)
+	FADD4S(16, 16, 20)
+	FADD4S(17, 17, 21)
+	FADD4S(18, 18, 22)
+	FADD4S(19, 19, 23)
+	REDUCE16
+	FMOVS F16, ret+24(FP)
+	RET
+
+// func tileDotF32NEON(a, b *float32, n int) float32
+// n is a positive multiple of 16: one accumulator of 16 lanes, V16-V19.
+TEXT ·tileDotF32NEON(SB), NOSPLIT, $0-28
+	MOVD a+0(FP), R0
+	MOVD b+8(FP), R1
+	MOVD n+16(FP), R2
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+
+tileStep:
+	VLD1.P 64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
+	FMLA4S(16, 0, 4)
+	FMLA4S(17, 1, 5)
+	FMLA4S(18, 2, 6)
+	FMLA4S(19, 3, 7)
+	SUBS $16, R2, R2
+	BNE  tileStep
+
+	REDUCE16
+	FMOVS F16, ret+24(FP)
+	RET
+
+// func f16ToF32NEON(dst *float32, src *uint16, n int)
+// n is a positive multiple of 8.
+TEXT ·f16ToF32NEON(SB), NOSPLIT, $0-24
+	MOVD dst+0(FP), R0
+	MOVD src+8(FP), R1
+	MOVD n+16(FP), R2
+
+f16Step:
+	VLD1.P 16(R1), [V0.H8]
+	FCVTL4(1, 0)
+	FCVTL8(2, 0)
+	VST1.P [V1.S4, V2.S4], 32(R0)
+	SUBS   $8, R2, R2
+	BNE    f16Step
+	RET
+
+// func axpyNEON(acc, v *float32, w float32, n int)
+// acc[i] = fma(v[i], w, acc[i]); n is a positive multiple of 8.
+TEXT ·axpyNEON(SB), NOSPLIT, $0-32
+	MOVD  acc+0(FP), R0
+	MOVD  v+8(FP), R1
+	FMOVS w+16(FP), F4
+	MOVD  n+24(FP), R2
+	MOVD  R0, R3
+
+axpyStep:
+	VLD1.P 32(R0), [V0.S4, V1.S4]
+	VLD1.P 32(R1), [V2.S4, V3.S4]
+	FMLAE(0, 2, 4, 0)
+	FMLAE(1, 3, 4, 0)
+	VST1.P [V0.S4, V1.S4], 32(R3)
+	SUBS   $8, R2, R2
+	BNE    axpyStep
+	RET
+
+// func addF32NEON(dst, a, b *float32, n int)
+// n is a positive multiple of 8.
+TEXT ·addF32NEON(SB), NOSPLIT, $0-32
+	MOVD dst+0(FP), R0
+	MOVD a+8(FP), R1
+	MOVD b+16(FP), R2
+	MOVD n+24(FP), R3
+
+addStep:
+	VLD1.P 32(R1), [V0.S4, V1.S4]
+	VLD1.P 32(R2), [V2.S4, V3.S4]
+	FADD4S(0, 0, 2)
+	FADD4S(1, 1, 3)
+	VST1.P [V0.S4, V1.S4], 32(R0)
+	SUBS   $8, R3, R3
+	BNE    addStep
+	RET
