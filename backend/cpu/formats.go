@@ -28,6 +28,8 @@ func (d *Device) formatKernel(t quant.Type, n, k, m int, wb, xq []byte, xb int) 
 		rows = dotRowsIQ4_NL
 	case quant.Q5_K:
 		rows = dotRowsQ5_K
+	case quant.TQ1_0:
+		rows = dotRowsTQ1_0
 	default:
 		return kernel{}, false
 	}

@@ -1,0 +1,7 @@
+//go:build !amd64 || purego || !gc
+
+package cpu
+
+func dotRowsTQ1_0(out []float32, w []byte, stride int, x []byte, nb int) {
+	dotRowsTQ1_0Generic(out, w, stride, x, nb)
+}
