@@ -62,19 +62,3 @@ func dotRowsQ8_0x4(out [multiToken][]float32, w []byte, stride int, x []byte, xb
 func dotRowsTQ2_0(out []float32, w []byte, stride int, x []byte, nb int) {
 	dotRowsTQ2_0Generic(out, w, stride, x, nb)
 }
-
-func dotRowsQ4_K(out []float32, w []byte, stride int, x []byte, nb int) {
-	dotRowsQ4_KGeneric(out, w, stride, x, nb)
-}
-
-func dotRowsQ6_K(out []float32, w []byte, stride int, x []byte, nb int) {
-	dotRowsQ6_KGeneric(out, w, stride, x, nb)
-}
-
-func dotRowsQ4_Kx4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
-	return false
-}
-
-func dotRowsQ6_Kx4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
-	return false
-}

@@ -45,3 +45,61 @@
 #define DUPS(d, n, i) WORD $(0x4e040400 | (i)<<19 | (n)<<5 | (d))
 // AND Vd.16B, Vn.16B, Vm.16B.
 #define AND16B(d, n, m) WORD $(0x4e201c00 | (m)<<16 | (n)<<5 | (d))
+// MLA Vd.4S, Vn.4S, Vm.S[i] (integer).
+#define MLAE(d, n, m, i) WORD $(0x6f800000 | ((i)&1)<<21 | ((i)>>1)<<11 | (m)<<16 | (n)<<5 | (d))
+// USHLL Vd.8H, Vn.8B, #0 and USHLL2 (the upper 8 bytes): widen unsigned.
+#define UXTL8H(d, n) WORD $(0x2f08a400 | (n)<<5 | (d))
+#define UXTL8H2(d, n) WORD $(0x6f08a400 | (n)<<5 | (d))
+// USHLL Vd.4S, Vn.4H, #0 and USHLL2 (the upper 4 halfwords).
+#define UXTL4S(d, n) WORD $(0x2f10a400 | (n)<<5 | (d))
+#define UXTL4S2(d, n) WORD $(0x6f10a400 | (n)<<5 | (d))
+// SSHLL Vd.8H, Vn.8B, #0 and SSHLL2: widen signed.
+#define SXTL8H(d, n) WORD $(0x0f08a400 | (n)<<5 | (d))
+#define SXTL8H2(d, n) WORD $(0x4f08a400 | (n)<<5 | (d))
+// SSHLL Vd.4S, Vn.4H, #0 and SSHLL2.
+#define SXTL4S(d, n) WORD $(0x0f10a400 | (n)<<5 | (d))
+#define SXTL4S2(d, n) WORD $(0x4f10a400 | (n)<<5 | (d))
+// ADDP Vd.8H, Vn.8H, Vm.8H.
+#define ADDP8H(d, n, m) WORD $(0x4e60bc00 | (m)<<16 | (n)<<5 | (d))
+// SMULL Vd.4S, Vn.4H, Vm.4H and SMULL2 (the upper 4 halfwords).
+#define SMULL4S(d, n, m) WORD $(0x0e60c000 | (m)<<16 | (n)<<5 | (d))
+#define SMULL4S2(d, n, m) WORD $(0x4e60c000 | (m)<<16 | (n)<<5 | (d))
+// SUB Vd.16B, Vn.16B, Vm.16B; ORR Vd.16B, Vn.16B, Vm.16B.
+#define SUB16B(d, n, m) WORD $(0x6e208400 | (m)<<16 | (n)<<5 | (d))
+#define ORR16B(d, n, m) WORD $(0x4ea01c00 | (m)<<16 | (n)<<5 | (d))
+// USHR, SHL Vd.16B, Vn.16B, #s (1 ≤ s ≤ 7).
+#define USHRB(d, n, s) WORD $(0x6f000400 | (16-(s))<<16 | (n)<<5 | (d))
+#define SHLB(d, n, s) WORD $(0x4f005400 | (8+(s))<<16 | (n)<<5 | (d))
+
+// HSUM8R sets Sa to hsum8 of Va:Vb (lanes 0-3, 4-7) as ggml's
+// hsum_float_8: a_i = x_i + x_{i+4}, then (a0+a2) + (a1+a3). Clobbers Vb.
+#define HSUM8R(a, b) \
+	FADD4S(a, a, b) \
+	EXT8(b, a, a)   \
+	FADD4S(a, a, b) \
+	FADDP2S(a, a)
+// HSUM4R sets Sa to (x0+x2) + (x1+x3) of Va. Clobbers Vt.
+#define HSUM4R(a, t) \
+	EXT8(t, a, a)   \
+	FADD4S(a, a, t) \
+	FADDP2S(a, a)
+
+// DOT32 sets Vd0 (lanes 0-3) and Vd1 (lanes 4-7) to the 8 lane sums of
+// 4 signed byte products each, of Vn0:Vn1 and Vm0:Vm1 (32 bytes each).
+// With SDOT: Vd0, Vd1 must be zero. Without (DOT32_NEON): 16-bit
+// products (each |p| ≤ 2^14), pairs widened, pairs of pairs; clobbers
+// Vt0, Vt1.
+#define DOT32_SDOT(d0, d1, n0, n1, m0, m1) \
+	SDOT(d0, n0, m0) \
+	SDOT(d1, n1, m1)
+#define DOT32_NEON(d0, d1, n0, n1, m0, m1, t0, t1) \
+	SMULL8(d0, n0, m0)  \
+	SMULL16(t0, n0, m0) \
+	SMULL8(d1, n1, m1)  \
+	SMULL16(t1, n1, m1) \
+	SADDLP(d0, d0)      \
+	SADDLP(t0, t0)      \
+	SADDLP(d1, d1)      \
+	SADDLP(t1, t1)      \
+	ADDP4S(d0, d0, t0)  \
+	ADDP4S(d1, d1, t1)

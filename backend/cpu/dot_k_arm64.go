@@ -1,0 +1,38 @@
+//go:build arm64 && gc && !purego
+
+package cpu
+
+//go:noescape
+func dotRowsQ4_KSDOT(out *float32, w *byte, stride int, x *byte, nb int, rows int)
+
+//go:noescape
+func dotRowsQ4_KNEON(out *float32, w *byte, stride int, x *byte, nb int, rows int)
+
+// dotRowsQ4_K sets out[r] to Q4_K weight row r (rows stride bytes apart, nb
+// blocks each) dotted with the Q8_K activations x.
+func dotRowsQ4_K(out []float32, w []byte, stride int, x []byte, nb int) {
+	rows := len(out)
+	if rows == 0 || nb == 0 || !useNEON {
+		dotRowsQ4_KGeneric(out, w, stride, x, nb)
+		return
+	}
+	_ = w[(rows-1)*stride+nb*q4KBlock-1]
+	_ = x[nb*q8KBlock-1]
+	if useDotProd {
+		dotRowsQ4_KSDOT(&out[0], &w[0], stride, &x[0], nb, rows)
+	} else {
+		dotRowsQ4_KNEON(&out[0], &w[0], stride, &x[0], nb, rows)
+	}
+}
+
+func dotRowsQ6_K(out []float32, w []byte, stride int, x []byte, nb int) {
+	dotRowsQ6_KGeneric(out, w, stride, x, nb)
+}
+
+func dotRowsQ4_Kx4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
+	return false
+}
+
+func dotRowsQ6_Kx4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
+	return false
+}
