@@ -30,6 +30,8 @@ func (d *Device) formatKernel(t quant.Type, n, k, m int, wb, xq []byte, xb int) 
 		rows = dotRowsQ5_K
 	case quant.TQ1_0:
 		rows = dotRowsTQ1_0
+	case quant.BF16:
+		rows = dotRowsBF16
 	default:
 		return kernel{}, false
 	}

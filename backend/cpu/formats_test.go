@@ -98,7 +98,7 @@ func testFormatMatMul(t *testing.T, f rowFormat, seed uint64) {
 	for _, l := range levels() {
 		t.Run(l.name, func(t *testing.T) {
 			defer l.set()()
-			for _, sh := range [][3]int{{1, 1, 1}, {1, 3, 16}, {5, 2, 13}, {4, 7, 40}, {2, 64, 9}} {
+			for _, sh := range [][3]int{{1, 1, 1}, {1, 3, 16}, {5, 2, 13}, {4, 7, 40}, {2, 64, 9}, {3, 130, 5}} {
 				n, k, m := sh[0], sh[1]*k1, sh[2]
 				d := New(2)
 				rb, _ := f.typ.RowBytes(k)

@@ -1,0 +1,7 @@
+//go:build !amd64 || purego || !gc
+
+package cpu
+
+func dotRowsBF16(out []float32, w []byte, stride int, x []byte, n int) {
+	dotRowsBF16Generic(out, w, stride, x, n)
+}
