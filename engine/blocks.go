@@ -14,6 +14,7 @@ import (
 // prefix can be revived by a later request with the same prefix.
 type blockPool struct {
 	size      int       // tokens per block
+	active    int       // blocks put to use so far: ids below it (the rest wait for grow)
 	refs      []int32   // users per block
 	key       []uint64  // prefix key of a cached full block (0: none)
 	toks      [][]int32 // the tokens a cached block holds, to rule out hash collisions
@@ -23,9 +24,13 @@ type blockPool struct {
 	usedCount int // blocks with users
 }
 
-func newBlockPool(blocks, size int) *blockPool {
+// newBlockPool makes a pool over a cache of blocks blocks of size tokens,
+// of which the first active are in use from the start (grow adds the rest).
+func newBlockPool(blocks, size, active int) *blockPool {
+	active = min(max(active, 0), blocks)
 	p := &blockPool{
 		size:   size,
+		active: active,
 		refs:   make([]int32, blocks),
 		key:    make([]uint64, blocks),
 		toks:   make([][]int32, blocks),
@@ -33,10 +38,24 @@ func newBlockPool(blocks, size int) *blockPool {
 		seed:   maphash.MakeSeed(),
 	}
 	p.free.init(blocks)
-	for b := 0; b < blocks; b++ {
+	for b := 0; b < active; b++ {
 		p.free.pushBack(int32(b))
 	}
 	return p
+}
+
+// capacity is the cache's blocks, in use or not yet.
+func (p *blockPool) capacity() int { return len(p.refs) }
+
+// grow puts n more blocks to use (at most the capacity). They go to the
+// front of the free list: empty blocks are taken before free ones that
+// still hold cached prefixes.
+func (p *blockPool) grow(n int) {
+	n = min(n, p.capacity()-p.active)
+	for i := n - 1; i >= 0; i-- {
+		p.free.pushFront(int32(p.active + i))
+	}
+	p.active += n
 }
 
 // blockKey is the prefix-cache key of a full block: the hash of its
@@ -154,6 +173,18 @@ func (l *freeList) pushBack(b int32) {
 		l.head = b
 	}
 	l.tail = b
+	l.in[b] = true
+	l.len++
+}
+
+func (l *freeList) pushFront(b int32) {
+	l.prev[b], l.next[b] = -1, l.head
+	if l.head >= 0 {
+		l.prev[l.head] = b
+	} else {
+		l.tail = b
+	}
+	l.head = b
 	l.in[b] = true
 	l.len++
 }

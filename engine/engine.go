@@ -44,6 +44,16 @@ type Config struct {
 	MaxRunning     int // sequences decoding at once
 	MaxQueue       int // requests waiting; beyond it Submit fails with ErrQueueFull
 	MaxContext     int // tokens per sequence, prompt and completion
+	// KVGrow, when set, is asked before more KV blocks are put to use
+	// (KVGrower). KVBlocks are in use from the start (0: enough for one
+	// MaxContext sequence), and the cache grows by at least KVGrowBlocks at
+	// a time (0: 1/DefaultKVGrowDivisor of it); after a refusal the
+	// engine asks again no sooner than KVRetry (0: DefaultKVRetry).
+	// Without KVGrow every block is in use from the start.
+	KVGrow       KVGrower
+	KVBlocks     int
+	KVGrowBlocks int
+	KVRetry      time.Duration
 	// IsEOG reports end-of-generation tokens.
 	IsEOG func(int32) bool
 	// Now is the clock (tests replace it).
@@ -81,6 +91,9 @@ func (c *Config) defaults() {
 	if c.Log == nil {
 		c.Log = slog.Default()
 	}
+	if c.KVRetry <= 0 {
+		c.KVRetry = DefaultKVRetry
+	}
 }
 
 // Request is one generation request.
@@ -116,7 +129,18 @@ func New(m Model, kv *model.Cache, cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("engine: MaxContext %d", cfg.MaxContext)
 	}
 	e := &Engine{cfg: cfg, m: m, kv: kv, wake: make(chan struct{}, 1)}
-	e.sched = &scheduler{cfg: cfg, pool: newBlockPool(kv.Blocks, kv.BlockSize)}
+	active := kv.Blocks
+	if cfg.KVGrow != nil {
+		active = cfg.KVBlocks
+		if active <= 0 {
+			active = (cfg.MaxContext + kv.BlockSize - 1) / kv.BlockSize
+		}
+		if cfg.KVGrowBlocks <= 0 {
+			cfg.KVGrowBlocks = max(kv.Blocks/DefaultKVGrowDivisor, 1)
+		}
+	}
+	e.cfg = cfg
+	e.sched = &scheduler{cfg: cfg, pool: newBlockPool(kv.Blocks, kv.BlockSize, active)}
 	e.metrics.init()
 	return e, nil
 }

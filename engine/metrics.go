@@ -73,6 +73,8 @@ func (h *histogram) snapshot() Histogram {
 type Stats struct {
 	Waiting, Running              int
 	BlocksUsed, BlocksTotal       int
+	BlocksActive                  int    // blocks put to use so far (KVGrower); BlocksTotal without one
+	KVGrowths, KVRefusals         uint64 // KV growths granted and refused
 	BlockSize                     int
 	PrefixQueries, PrefixHits     uint64 // prompt tokens looked up and found in the prefix cache
 	Preemptions                   uint64
@@ -95,7 +97,8 @@ func (e *Engine) Stats() Stats {
 	e.mu.Lock()
 	s := Stats{
 		Waiting: len(e.sched.waiting), Running: len(e.sched.running),
-		BlocksUsed: e.sched.pool.usedCount, BlocksTotal: len(e.sched.pool.refs), BlockSize: e.cfg.BlockSize,
+		BlocksUsed: e.sched.pool.usedCount, BlocksTotal: e.sched.pool.capacity(), BlocksActive: e.sched.pool.active,
+		KVGrowths: e.sched.kv.grown, KVRefusals: e.sched.kv.refusals, BlockSize: e.cfg.BlockSize,
 		PrefixQueries: e.sched.prefixQueries, PrefixHits: e.sched.prefixHits, Preemptions: e.sched.preemptions,
 	}
 	e.mu.Unlock()

@@ -36,6 +36,7 @@ type scheduler struct {
 
 	prefixQueries, prefixHits uint64 // prompt tokens looked up / found in the prefix cache
 	preemptions               uint64
+	kv                        kvGrowth
 }
 
 // schedule builds the next step. Running sequences come first, oldest
@@ -95,7 +96,7 @@ func (s *scheduler) reserve(q *seq, n int) bool {
 	if need <= 0 {
 		return true
 	}
-	if need > s.pool.numFree() {
+	if !s.grow(need) {
 		return false
 	}
 	for range need {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tern-llm/tern/chat"
 	"github.com/tern-llm/tern/engine"
+	"github.com/tern-llm/tern/plan"
 	"github.com/tern-llm/tern/quant"
 	"github.com/tern-llm/tern/server"
 	"github.com/tern-llm/tern/tokenizer"
@@ -118,9 +119,13 @@ func serve(ctx context.Context, o serveOptions, io stdio) error {
 		return err
 	}
 	defer kv.Free()
+	// The cache's memory is committed as its blocks are first used (on the
+	// CPU): the engine starts with one context's worth and asks before it
+	// grows, with free memory read again each time.
+	grow := &plan.KVGrowth{Plan: p, BlockSize: engine.DefaultBlockSize, Devices: lm.mach.devices}
 	eng, err := engine.New(lm.model, kv, engine.Config{
 		MaxBatchTokens: p.PrefillChunk, MaxRunning: o.maxRunning, MaxQueue: o.queue,
-		MaxContext: ctxLen, IsEOG: tok.IsEOG, Log: log,
+		MaxContext: ctxLen, IsEOG: tok.IsEOG, Log: log, KVGrow: grow,
 	})
 	if err != nil {
 		return err
@@ -143,7 +148,7 @@ func serve(ctx context.Context, o serveOptions, io stdio) error {
 	srvDone := make(chan error, 1)
 	go func() { srvDone <- srv.Serve(ln) }()
 	log.Info("serving", "model", name, "addr", "http://"+ln.Addr().String(), "context", ctxLen,
-		"kv_blocks", blocks, "block_size", engine.DefaultBlockSize, "kv_bytes", blocks*engine.DefaultBlockSize*perToken)
+		"kv_blocks", blocks, "kv_blocks_in_use", eng.Stats().BlocksActive, "block_size", engine.DefaultBlockSize, "kv_bytes", blocks*engine.DefaultBlockSize*perToken)
 
 	select {
 	case err := <-srvDone:
