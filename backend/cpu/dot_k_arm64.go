@@ -25,8 +25,26 @@ func dotRowsQ4_K(out []float32, w []byte, stride int, x []byte, nb int) {
 	}
 }
 
+//go:noescape
+func dotRowsQ6_KSDOT(out *float32, w *byte, stride int, x *byte, nb int, rows int)
+
+//go:noescape
+func dotRowsQ6_KNEON(out *float32, w *byte, stride int, x *byte, nb int, rows int)
+
+// dotRowsQ6_K is dotRowsQ4_K for Q6_K weights.
 func dotRowsQ6_K(out []float32, w []byte, stride int, x []byte, nb int) {
-	dotRowsQ6_KGeneric(out, w, stride, x, nb)
+	rows := len(out)
+	if rows == 0 || nb == 0 || !useNEON {
+		dotRowsQ6_KGeneric(out, w, stride, x, nb)
+		return
+	}
+	_ = w[(rows-1)*stride+nb*q6KBlock-1]
+	_ = x[nb*q8KBlock-1]
+	if useDotProd {
+		dotRowsQ6_KSDOT(&out[0], &w[0], stride, &x[0], nb, rows)
+	} else {
+		dotRowsQ6_KNEON(&out[0], &w[0], stride, &x[0], nb, rows)
+	}
 }
 
 func dotRowsQ4_Kx4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
