@@ -1,0 +1,64 @@
+//go:build arm64 && gc && !purego
+
+package cpu
+
+import (
+	"encoding/binary"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/tern-llm/tern/quant"
+)
+
+// BenchmarkDecodeARM64 runs each decode kernel that has NEON code on 256
+// weight rows of 2048 at every level (dotprod, neon, generic), one after
+// another, so that one run on an Apple or Graviton core compares them;
+// bytes/s counts the weights read. Under qemu the numbers mean nothing.
+func BenchmarkDecodeARM64(b *testing.B) {
+	r := rand.New(rand.NewPCG(41, 42))
+	const rows, k = 256, 2048
+	out := make([]float32, rows)
+
+	q8w, q8stride, q8x := q8Rows(r, rows, k/32, 0)
+	_, q4packed, _, q4a := q4Groups(r, rows, k/32)
+	q4kw, q4kstride, q8k := kRows(b, r, quant.Q4_K, q4KBlock, rows, k/256, 0)
+	q6kw, q6kstride, _ := kRows(b, r, quant.Q6_K, q6KBlock, rows, k/256, 0)
+	f16w := make([]byte, 2*rows*k)
+	for i, v := range randRow(r, rows*k) {
+		binary.LittleEndian.PutUint16(f16w[2*i:], quant.F32ToF16(v))
+	}
+	f32w, x := randRow(r, rows*k), randRow(r, k)
+	wf := make([]float32, k)
+
+	kernels := []struct {
+		name  string
+		bytes int
+		run   func()
+	}{
+		{"Q8_0", len(q8w), func() { dotRowsQ8_0(out, q8w, q8stride, q8x, k/32) }},
+		{"Q4_0", len(q4packed), func() { dotGroupsQ4_0(out, q4packed, k/32, q4a) }},
+		{"Q4_K", len(q4kw), func() { dotRowsQ4_K(out, q4kw, q4kstride, q8k, k/256) }},
+		{"Q6_K", len(q6kw), func() { dotRowsQ6_K(out, q6kw, q6kstride, q8k, k/256) }},
+		{"F16", len(f16w), func() {
+			for j := range rows {
+				out[j] = vecDotF16(f16s(wf, f16w[2*j*k:]), x)
+			}
+		}},
+		{"F32", 4 * len(f32w), func() {
+			for j := range rows {
+				out[j] = vecDotF32(f32w[j*k:(j+1)*k], x)
+			}
+		}},
+	}
+	for _, kn := range kernels {
+		for _, l := range levels() {
+			b.Run(kn.name+"/"+l.name, func(b *testing.B) {
+				defer l.set()()
+				b.SetBytes(int64(kn.bytes))
+				for b.Loop() {
+					kn.run()
+				}
+			})
+		}
+	}
+}
