@@ -62,3 +62,45 @@ func BenchmarkDecodeARM64(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPrefillARM64 compares the four-token repacked Q4_0 kernel with
+// four one-token calls on 256 rows of 2048 (bytes/s of weights; each
+// weight byte meets four tokens).
+func BenchmarkPrefillARM64(b *testing.B) {
+	if !useDotProd {
+		b.Skip("no FEAT_DotProd")
+	}
+	r := rand.New(rand.NewPCG(45, 46))
+	const rows, nb = 256, 64
+	_, packed, _, _ := q4Groups(r, rows, nb)
+	xb := nb * q8Block
+	xq := make([]byte, multiToken*xb)
+	bias := make([]int32, multiToken*nb)
+	d := make([]float32, multiToken*nb)
+	acts := make([]q4Act, multiToken)
+	for t := range acts {
+		if err := quantizeActivations(quant.Q8_0, xq[t*xb:(t+1)*xb], randRow(r, 32*nb)); err != nil {
+			b.Fatal(err)
+		}
+		acts[t].fill(xq[t*xb:(t+1)*xb], bias[t*nb:(t+1)*nb], d[t*nb:(t+1)*nb])
+	}
+	all := make([]float32, multiToken*rows)
+	var out [multiToken][]float32
+	for t := range out {
+		out[t] = all[t*rows : (t+1)*rows]
+	}
+	b.Run("Q4_0/x4", func(b *testing.B) {
+		b.SetBytes(int64(len(packed)))
+		for b.Loop() {
+			dotGroupsQ4_0x4(out, packed, nb, acts)
+		}
+	})
+	b.Run("Q4_0/onetoken", func(b *testing.B) {
+		b.SetBytes(int64(len(packed)))
+		for b.Loop() {
+			for t := range acts {
+				dotGroupsQ4_0(out[t], packed, nb, &acts[t])
+			}
+		}
+	})
+}

@@ -50,10 +50,8 @@ func dotGroupsQ4_0(out []float32, w []byte, nb int, a *q4Act) {
 }
 
 // multiToken is the number of tokens the prefill kernels take at once;
-// arm64 has no four-token kernels, so the x4 functions decline.
+// the x4 functions that arm64 lacks decline.
 const multiToken = 4
-
-func dotGroupsQ4_0x4(out [multiToken][]float32, w []byte, nb int, acts []q4Act) bool { return false }
 
 func dotRowsQ8_0x4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, u []byte, d []float32, nb int) bool {
 	return false
@@ -61,4 +59,37 @@ func dotRowsQ8_0x4(out [multiToken][]float32, w []byte, stride int, x []byte, xb
 
 func dotRowsTQ2_0(out []float32, w []byte, stride int, x []byte, nb int) {
 	dotRowsTQ2_0Generic(out, w, stride, x, nb)
+}
+
+//go:noescape
+func dotGroupsQ4_0x4SDOT(out *float32, ostride int, w *byte, groups int, x *byte, xstride int, bias *int32, d *float32, bstride int, nb int)
+
+// dotGroupsQ4_0x4 is dotGroupsQ4_0 for four tokens: out[t] for acts[t].
+// The activation rows must be spaced evenly (as scratch lays them out);
+// it declines (false) otherwise and without FEAT_DotProd.
+func dotGroupsQ4_0x4(out [multiToken][]float32, w []byte, nb int, acts []q4Act) bool {
+	if !useDotProd || len(acts) < multiToken || nb == 0 || len(out[0]) < q4GroupRows {
+		return false
+	}
+	groups := len(out[0]) / q4GroupRows
+	_ = w[groups*nb*q4GroupBlock-1]
+	a0 := &acts[0]
+	for t := range multiToken {
+		_ = out[t][groups*q4GroupRows-1]
+		_, _, _ = acts[t].q[nb*q8Block-1], acts[t].bias[nb-1], acts[t].d[nb-1]
+	}
+	xs := ptrDiff(&acts[1].q[0], &a0.q[0])
+	bs := ptrDiff(&acts[1].bias[0], &a0.bias[0])
+	os := ptrDiff(&out[1][0], &out[0][0])
+	if ptrDiff(&acts[1].d[0], &a0.d[0]) != bs {
+		return false
+	}
+	for t := 2; t < multiToken; t++ {
+		if ptrDiff(&acts[t].q[0], &a0.q[0]) != t*xs || ptrDiff(&acts[t].bias[0], &a0.bias[0]) != t*bs ||
+			ptrDiff(&acts[t].d[0], &a0.d[0]) != t*bs || ptrDiff(&out[t][0], &out[0][0]) != t*os {
+			return false
+		}
+	}
+	dotGroupsQ4_0x4SDOT(&out[0][0], os, &w[0], groups, &a0.q[0], xs, &a0.bias[0], &a0.d[0], bs, nb)
+	return true
 }
