@@ -209,7 +209,29 @@ func (m *Model) Forward(ctx context.Context, kv *Cache, tokens []int32, b *backe
 			return nil, fmt.Errorf("model: logits wanted for row %d of %d", r, n)
 		}
 	}
-	a, err := m.acts(m.Place.Embed, n)
+	if st, ok := m.stepper(); ok {
+		var out *backend.Tensor
+		err := st.Step(stepKey(kv, n, len(want), b), func() error {
+			var err error
+			out, err = m.queue(ctx, kv, tokens, b, want)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		return m.download(out, len(want), logits)
+	}
+	out, err := m.queue(ctx, kv, tokens, b, want)
+	if err != nil {
+		return nil, err
+	}
+	return m.download(out, len(want), logits)
+}
+
+// queue queues the ops of a step and returns the tensor its logits will be
+// in (nil when none are wanted), on the output device.
+func (m *Model) queue(ctx context.Context, kv *Cache, tokens []int32, b *backend.Batch, want []int) (*backend.Tensor, error) {
+	a, err := m.acts(m.Place.Embed, len(tokens))
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +247,34 @@ func (m *Model) Forward(ctx context.Context, kv *Cache, tokens []int32, b *backe
 			return nil, fmt.Errorf("model: layer %d: %w", i, err)
 		}
 	}
-	return m.output(x, want, logits)
+	return m.output(x, want)
+}
+
+// stepper is the model's device when the whole model is on one device that
+// can record and replay steps (backend.Stepper).
+func (m *Model) stepper() (backend.Stepper, bool) {
+	d := m.Place.Embed
+	if m.Place.Output != d {
+		return nil, false
+	}
+	for _, l := range m.Place.Layers {
+		if l != d {
+			return nil, false
+		}
+	}
+	st, ok := d.(backend.Stepper)
+	return st, ok
+}
+
+// stepKey names a step's shape for backend.Stepper: the cache, tokens,
+// logits rows, and the sizes of the block tables (which size the staged
+// batch).
+func stepKey(kv *Cache, n, want int, b *backend.Batch) string {
+	total := 0
+	for _, t := range b.Tables {
+		total += len(t)
+	}
+	return fmt.Sprintf("%p/n%d/w%d/s%d/t%d/b%d", kv, n, want, len(b.Tables), total, b.BlockSize)
 }
 
 // layer runs block i on x (n×dim) and returns its output on the block's device.
@@ -305,12 +354,14 @@ func (m *Model) layer(i int, x *backend.Tensor, kv *Cache, b *backend.Batch) (*b
 	return x, nil
 }
 
-// output gathers the wanted rows, normalizes them and projects to logits.
-func (m *Model) output(x *backend.Tensor, want []int, logits []float32) ([]float32, error) {
+// output gathers the wanted rows, normalizes them and queues their
+// projection to logits, returning the logits tensor (nil when none are
+// wanted).
+func (m *Model) output(x *backend.Tensor, want []int) (*backend.Tensor, error) {
 	c, d := &m.Config, m.Place.Output
 	k := len(want)
 	if k == 0 {
-		return logits[:0], nil
+		return nil, nil
 	}
 	a, err := m.acts(d, x.Rows)
 	if err != nil {
@@ -337,11 +388,21 @@ func (m *Model) output(x *backend.Tensor, want []int, logits []float32) ([]float
 	if err := d.MatMul(out, sel, m.W.Output); err != nil {
 		return nil, err
 	}
-	if cap(logits) < k*c.Vocab {
-		logits = make([]float32, k*c.Vocab)
+	return out, nil
+}
+
+// download copies the k rows of logits in out (from output) into logits,
+// growing it when short.
+func (m *Model) download(out *backend.Tensor, k int, logits []float32) ([]float32, error) {
+	if k == 0 {
+		return logits[:0], nil
 	}
-	logits = logits[:k*c.Vocab]
-	if err := d.Download(f32Bytes(logits), out); err != nil {
+	vocab := m.Config.Vocab
+	if cap(logits) < k*vocab {
+		logits = make([]float32, k*vocab)
+	}
+	logits = logits[:k*vocab]
+	if err := out.Device().Download(f32Bytes(logits), out); err != nil {
 		return nil, err
 	}
 	return logits, nil
