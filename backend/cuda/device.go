@@ -15,8 +15,14 @@
 // Download convert. MatMul converts activations as ggml's CPU backend does
 // (F16/BF16 rounding, Q8_0 or Q8_K quantization) so results agree with
 // backend/cpu to rounding, and reuses a conversion while its input is
-// unchanged. One token takes the matrix-vector kernels; several tokens the
-// same kernels eight tokens per pass (no tensor-core path yet).
+// unchanged. One token takes the matrix-vector kernels, up to 15 tokens the
+// same kernels eight tokens per pass; from 16 tokens on, products run on
+// the tensor cores (mma.cu: weights dequantized to F16 tile by tile,
+// activations rounded to F16, F32 sums).
+//
+// Steps (backend.Stepper) are recorded as CUDA graphs and replayed
+// (graph.go). ArgMax, TopK and Softmax support sampling on the device
+// (sample.go).
 //
 // Threads: a CUDA context is current per OS thread. Every method that calls
 // the driver locks its goroutine to its OS thread for the call and makes the
@@ -62,8 +68,10 @@ type Device struct {
 
 	stage   staging // host→device ring for ids and batch tables
 	scratch devMem  // quantized activations for MatMul
+	results devMem  // ArgMax and TopK results on their way to the host
 	batch   batchCache
 	conv    convCache
+	gs      graphState // recorded steps (graph.go)
 }
 
 // New opens GPU number ordinal with the embedded kernels.
@@ -200,7 +208,9 @@ func (d *Device) close() {
 		return
 	}
 	d.drv.raw(fnCtxSetCurrent, d.ctx)
+	d.freeGraphs()
 	d.scratch.free(d)
+	d.results.free(d)
 	d.stage.free(d)
 	for _, m := range d.modules {
 		d.drv.raw(fnModuleUnload, m)
@@ -216,8 +226,19 @@ func (d *Device) close() {
 }
 
 // enter locks the goroutine to its thread and makes the context current;
-// the caller defers the returned unlock.
+// the caller defers the returned unlock. Inside Step both are already done.
 func (d *Device) enter() (unlock func(), err error) {
+	if d.gs.stepping {
+		return noUnlock, nil
+	}
+	return d.enterThread()
+}
+
+func noUnlock() {}
+
+// enterThread is enter for methods that may run concurrently with a step
+// (Memory): it always locks and sets the context.
+func (d *Device) enterThread() (unlock func(), err error) {
 	runtime.LockOSThread()
 	if d.ctx == 0 {
 		runtime.UnlockOSThread()
@@ -246,7 +267,7 @@ func (d *Device) DriverVersion() (int, error) {
 
 // Memory asks the driver for the GPU's free and total memory now.
 func (d *Device) Memory() (free, total uint64, err error) {
-	unlock, err := d.enter()
+	unlock, err := d.enterThread()
 	if err != nil {
 		return 0, 0, err
 	}
@@ -307,12 +328,18 @@ func (d *Device) launch(name string, grid, block dims, shared int, params ...uin
 	if grid.x == 0 || grid.y == 0 || grid.z == 0 {
 		return nil // nothing to do
 	}
+	if d.gs.run.mode == modeReplay {
+		return d.gs.run.check(fn, grid, block, shared, params)
+	}
 	copy(d.args.vals[:], params)
 	err := d.drv.call(fnLaunchKernel, fn, uintptr(grid.x), uintptr(grid.y), uintptr(grid.z),
 		uintptr(block.x), uintptr(block.y), uintptr(block.z), uintptr(shared), d.stream,
 		uintptr(unsafe.Pointer(&d.args.ptrs[0])), 0)
 	if err != nil {
 		return fmt.Errorf("cuda: %s: %w", name, err)
+	}
+	if d.gs.run.mode == modeCapture {
+		d.gs.run.note(fn, grid, block, shared, params)
 	}
 	return nil
 }

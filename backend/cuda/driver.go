@@ -26,6 +26,10 @@ const (
 	attrComputeMinor = 76
 )
 
+// CUstreamCaptureMode: relaxed lets other threads call the driver (Memory,
+// for one) while a step is being captured.
+const captureRelaxed = 2
+
 // CUjit_option values (cuda.h) for cuModuleLoadDataEx.
 const (
 	jitErrorLogBuffer     = 5
@@ -35,39 +39,45 @@ const (
 // symbols are the driver entry points the package calls, by the names
 // libcuda exports (the _v2 ones cuda.h maps the plain names to).
 var symbols = [...]string{
-	fnInit:              "cuInit",
-	fnDriverGetVersion:  "cuDriverGetVersion",
-	fnDeviceGetCount:    "cuDeviceGetCount",
-	fnDeviceGet:         "cuDeviceGet",
-	fnDeviceGetName:     "cuDeviceGetName",
-	fnDeviceGetAttr:     "cuDeviceGetAttribute",
-	fnPrimaryCtxRetain:  "cuDevicePrimaryCtxRetain",
-	fnPrimaryCtxRelease: "cuDevicePrimaryCtxRelease_v2",
-	fnCtxSetCurrent:     "cuCtxSetCurrent",
-	fnCtxSynchronize:    "cuCtxSynchronize",
-	fnMemGetInfo:        "cuMemGetInfo_v2",
-	fnMemAlloc:          "cuMemAlloc_v2",
-	fnMemFree:           "cuMemFree_v2",
-	fnMemAllocHost:      "cuMemAllocHost_v2",
-	fnMemFreeHost:       "cuMemFreeHost",
-	fnMemcpyHtoD:        "cuMemcpyHtoD_v2",
-	fnMemcpyHtoDAsync:   "cuMemcpyHtoDAsync_v2",
-	fnMemcpyDtoHAsync:   "cuMemcpyDtoHAsync_v2",
-	fnMemcpyDtoDAsync:   "cuMemcpyDtoDAsync_v2",
-	fnModuleLoadDataEx:  "cuModuleLoadDataEx",
-	fnModuleUnload:      "cuModuleUnload",
-	fnModuleGetFunction: "cuModuleGetFunction",
-	fnLaunchKernel:      "cuLaunchKernel",
-	fnStreamCreate:      "cuStreamCreate",
-	fnStreamDestroy:     "cuStreamDestroy_v2",
-	fnStreamSynchronize: "cuStreamSynchronize",
-	fnEventCreate:       "cuEventCreate",
-	fnEventRecord:       "cuEventRecord",
-	fnEventSynchronize:  "cuEventSynchronize",
-	fnEventElapsedTime:  "cuEventElapsedTime",
-	fnEventDestroy:      "cuEventDestroy_v2",
-	fnGetErrorName:      "cuGetErrorName",
-	fnGetErrorString:    "cuGetErrorString",
+	fnInit:               "cuInit",
+	fnDriverGetVersion:   "cuDriverGetVersion",
+	fnDeviceGetCount:     "cuDeviceGetCount",
+	fnDeviceGet:          "cuDeviceGet",
+	fnDeviceGetName:      "cuDeviceGetName",
+	fnDeviceGetAttr:      "cuDeviceGetAttribute",
+	fnPrimaryCtxRetain:   "cuDevicePrimaryCtxRetain",
+	fnPrimaryCtxRelease:  "cuDevicePrimaryCtxRelease_v2",
+	fnCtxSetCurrent:      "cuCtxSetCurrent",
+	fnCtxSynchronize:     "cuCtxSynchronize",
+	fnMemGetInfo:         "cuMemGetInfo_v2",
+	fnMemAlloc:           "cuMemAlloc_v2",
+	fnMemFree:            "cuMemFree_v2",
+	fnMemAllocHost:       "cuMemAllocHost_v2",
+	fnMemFreeHost:        "cuMemFreeHost",
+	fnMemcpyHtoD:         "cuMemcpyHtoD_v2",
+	fnMemcpyHtoDAsync:    "cuMemcpyHtoDAsync_v2",
+	fnMemcpyDtoHAsync:    "cuMemcpyDtoHAsync_v2",
+	fnMemcpyDtoDAsync:    "cuMemcpyDtoDAsync_v2",
+	fnModuleLoadDataEx:   "cuModuleLoadDataEx",
+	fnModuleUnload:       "cuModuleUnload",
+	fnModuleGetFunction:  "cuModuleGetFunction",
+	fnLaunchKernel:       "cuLaunchKernel",
+	fnStreamCreate:       "cuStreamCreate",
+	fnStreamDestroy:      "cuStreamDestroy_v2",
+	fnStreamSynchronize:  "cuStreamSynchronize",
+	fnEventCreate:        "cuEventCreate",
+	fnEventRecord:        "cuEventRecord",
+	fnEventSynchronize:   "cuEventSynchronize",
+	fnEventElapsedTime:   "cuEventElapsedTime",
+	fnEventDestroy:       "cuEventDestroy_v2",
+	fnGetErrorName:       "cuGetErrorName",
+	fnGetErrorString:     "cuGetErrorString",
+	fnStreamBeginCapture: "cuStreamBeginCapture_v2",
+	fnStreamEndCapture:   "cuStreamEndCapture",
+	fnGraphInstantiate:   "cuGraphInstantiateWithFlags",
+	fnGraphLaunch:        "cuGraphLaunch",
+	fnGraphExecDestroy:   "cuGraphExecDestroy",
+	fnGraphDestroy:       "cuGraphDestroy",
 }
 
 // Indexes into symbols and driver.fn.
@@ -105,6 +115,12 @@ const (
 	fnEventDestroy
 	fnGetErrorName
 	fnGetErrorString
+	fnStreamBeginCapture
+	fnStreamEndCapture
+	fnGraphInstantiate
+	fnGraphLaunch
+	fnGraphExecDestroy
+	fnGraphDestroy
 	fnCount
 )
 

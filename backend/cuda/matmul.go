@@ -55,6 +55,9 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 	if n == 0 || m == 0 {
 		return nil
 	}
+	if n >= mmaMinTokens && w.Type != quant.F32 {
+		return d.matMulMMA(dst, x, w, op, xp, wp)
+	}
 	rs := w.RowBytes()
 	aligned := wp%16 == 0 && rs%16 == 0
 	grid := dims{blocks(m, mvWarps), 1, 1}
@@ -89,6 +92,54 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 	return d.launch(kernel, grid, block, 0, op, wp, xq, xd, i32(m), i32(k), i32(n), i64(rs), i32(boolInt(aligned)))
 }
 
+// mmaMinTokens is the token count from which products run on the tensor
+// cores (mma.cu): below it the matrix-vector kernels, which read the
+// weights once per 8 tokens, are as fast.
+const mmaMinTokens = 16
+
+// mmaRows and mmaTokens are MM_BM and MM_BN of mma.cu: the tile of weight
+// rows × tokens one block of mmaThreads computes.
+const (
+	mmaRows    = 128
+	mmaTokens  = 64
+	mmaThreads = 256
+)
+
+// mmaKernels names the tensor-core kernel of each weight format.
+var mmaKernels = map[quant.Type]string{
+	quant.F16: "mm_f16", quant.BF16: "mm_bf16", quant.Q8_0: "mm_q8_0",
+	quant.Q4_0: "mm_q4_0", quant.Q4_K: "mm_q4_k", quant.Q6_K: "mm_q6_k",
+}
+
+// matMulMMA is MatMul on the tensor cores: weights dequantized to F16 (BF16
+// for BF16) tile by tile, activations rounded to F16 (BF16) as they are
+// loaded, F32 sums. op, xp and wp are the checked addresses of dst, x and
+// w.
+func (d *Device) matMulMMA(dst, x, w *backend.Tensor, op, xp, wp uint64) error {
+	n, k, m := x.Rows, x.Cols, w.Rows
+	kernel, ok := mmaKernels[w.Type]
+	if !ok {
+		return fmt.Errorf("cuda: matmul: %w: weight type %s on the tensor cores", backend.ErrUnsupported, w.Type)
+	}
+	rs := w.RowBytes()
+	aligned := wp%16 == 0 && rs%16 == 0 // 16-byte loads of F16/BF16 words, Q8_0/Q4_0 quants
+	switch w.Type {
+	case quant.Q4_K: // 144-byte blocks: 16-byte aligned wherever the tensor is
+		aligned = wp%16 == 0
+	case quant.Q6_K: // regions of a row 16-byte aligned (layout.go)
+		aligned = aligned && (k/256)%8 == 0
+	}
+	xal := xp%16 == 0 && k%4 == 0
+	unlock, err := d.enter()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	d.wrote(dst)
+	return d.launch(kernel, dims{blocks(m, mmaRows), blocks(n, mmaTokens), 1}, dims{mmaThreads, 1, 1}, 0,
+		op, wp, xp, i32(m), i32(k), i32(n), i64(rs), i32(boolInt(aligned)), i32(boolInt(xal)))
+}
+
 // toHalf queues the conversion of n×k F32 activations to F16 or BF16 (t)
 // into the scratch buffer. The caller holds the context.
 func (d *Device) toHalf(t quant.Type, xp uint64, n, k int) (uint64, error) {
@@ -121,6 +172,9 @@ func (d *Device) matMulK(dst, x, w *backend.Tensor) error {
 	}
 	if n == 0 || m == 0 {
 		return nil
+	}
+	if n >= mmaMinTokens {
+		return d.matMulMMA(dst, x, w, op, xp, wp)
 	}
 	kernel := "mv_q4_k"
 	if w.Type == quant.Q6_K {

@@ -214,6 +214,9 @@ func (s *staging) free(d *Device) {
 // valid for kernels queued before the next epoch. The caller holds the
 // context.
 func (d *Device) put(v []int32) (uint64, error) {
+	if d.gs.run.mode != modeEager {
+		return d.gs.run.stage(v)
+	}
 	s := &d.stage
 	n := (4*len(v) + stagingAlign - 1) &^ (stagingAlign - 1)
 	if n == 0 {
@@ -253,6 +256,9 @@ type devMem struct {
 func (m *devMem) get(d *Device, n int) (uint64, error) {
 	if n <= m.size {
 		return m.ptr, nil
+	}
+	if d.gs.run.mode != modeEager { // no synchronizing in a recorded step
+		return 0, errGraphMismatch
 	}
 	if err := d.drv.call(fnStreamSynchronize, d.stream); err != nil {
 		return 0, err

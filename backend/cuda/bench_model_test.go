@@ -1,0 +1,246 @@
+package cuda
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tern-llm/tern/backend"
+	"github.com/tern-llm/tern/gguf"
+	"github.com/tern-llm/tern/model"
+	"github.com/tern-llm/tern/quant"
+)
+
+// EnvBenchModels lists GGUF files (comma-separated) that BenchmarkModel
+// runs all on the GPU; it skips when unset.
+const EnvBenchModels = "TERN_BENCH_MODELS"
+
+// Units of work per b.N of BenchmarkModel.
+const (
+	decodeTokens = 128
+	promptRuns   = 3
+	batchSteps   = 64
+)
+
+// BenchmarkModel measures, per model file: decode at batch 1 op by op and
+// with recorded steps; a 512-token prompt in one batch; and aggregate
+// decode of 32 sequences stepped together. Each b.N is a unit of work of
+// fixed size (decodeTokens tokens, promptRuns prompts, batchSteps steps)
+// so that -test.benchtime 1x measures every model in one load.
+func BenchmarkModel(b *testing.B) {
+	files := os.Getenv(EnvBenchModels)
+	if files == "" {
+		b.Skipf("$%s names no models", EnvBenchModels)
+	}
+	dev := gpu(b)
+	defer dev.SetGraphs(true)
+	for _, path := range strings.Split(files, ",") {
+		b.Run(filepath.Base(path), func(b *testing.B) {
+			f, err := gguf.Open(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer f.Close()
+			c, err := model.ReadConfig(f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			m, err := model.Load(f, model.OnDevice(dev, c.Layers))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer m.Close()
+			for _, graphs := range []bool{false, true} {
+				name := "tg/eager"
+				if graphs {
+					name = "tg/graph"
+				}
+				b.Run(name, func(b *testing.B) {
+					dev.SetGraphs(graphs)
+					benchDecode(b, m)
+				})
+			}
+			dev.SetGraphs(true)
+			b.Run("pp512", func(b *testing.B) { benchPrompt(b, m, 512) })
+			b.Run("batch32", func(b *testing.B) { benchBatch(b, m, 32) })
+		})
+	}
+}
+
+// benchDecode decodes decodeTokens·b.N tokens greedily after an 8-token warm-up.
+func benchDecode(b *testing.B, m *model.Model) {
+	const warm = 8
+	n := decodeTokens * b.N
+	s, err := m.NewSequence(n + warm + 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Free()
+	logits, err := s.Append(context.Background(), []int32{1}, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var start time.Time
+	for i := range warm + n {
+		if i == warm {
+			start = time.Now()
+		}
+		if logits, err = s.Append(context.Background(), []int32{argmax(logits)}, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "tokens/s")
+}
+
+// benchPrompt runs promptRuns·b.N prompts of n random tokens, each in one
+// batch through a fresh sequence, after one warm-up prompt.
+func benchPrompt(b *testing.B, m *model.Model, n int) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	toks := make([]int32, n)
+	for i := range toks {
+		toks[i] = int32(rng.IntN(m.Config.Vocab))
+	}
+	var total time.Duration
+	runs := promptRuns * b.N
+	for i := -1; i < runs; i++ {
+		s, err := m.NewSequence(n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		if _, err := s.Append(context.Background(), toks, n); err != nil {
+			b.Fatal(err)
+		}
+		if i >= 0 {
+			total += time.Since(start)
+		}
+		s.Free()
+	}
+	b.ReportMetric(float64(n*runs)/total.Seconds(), "tokens/s")
+}
+
+// benchBatch steps seqs sequences together, one token each per step, as
+// the engine does for decode, after a 16-token prompt each: batchSteps·b.N
+// steps.
+func benchBatch(b *testing.B, m *model.Model, seqs int) {
+	const blockSize, prompt = 16, 16
+	steps := batchSteps * b.N
+	perSeq := (prompt + steps + blockSize) / blockSize
+	kv, err := m.NewCache(seqs*perSeq, blockSize, quant.F16)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer kv.Free()
+	tables := make([][]int32, seqs)
+	for s := range tables {
+		for j := range perSeq {
+			tables[s] = append(tables[s], int32(s*perSeq+j))
+		}
+	}
+	step := func(pos []int, toks []int32) ([]float32, error) {
+		bt := &backend.Batch{Tables: tables, BlockSize: blockSize}
+		var want []int
+		for s := range seqs {
+			for i := 0; i < len(toks)/seqs; i++ {
+				p := pos[s] + i
+				bt.Pos = append(bt.Pos, int32(p))
+				bt.Seq = append(bt.Seq, int32(s))
+				bt.Slots = append(bt.Slots, int32(bt.Row(s, p)))
+			}
+			want = append(want, len(bt.Pos)-1)
+		}
+		return m.Forward(context.Background(), kv, toks, bt, want, nil)
+	}
+	pos := make([]int, seqs)
+	first := make([]int32, seqs*prompt)
+	for i := range first {
+		first[i] = int32(i % m.Config.Vocab)
+	}
+	logits, err := step(pos, first)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for s := range pos {
+		pos[s] = prompt
+	}
+	toks := make([]int32, seqs)
+	start := time.Now()
+	for range steps {
+		vocab := len(logits) / seqs
+		for s := range toks {
+			toks[s] = argmax(logits[s*vocab : (s+1)*vocab])
+		}
+		if logits, err = step(pos, toks); err != nil {
+			b.Fatal(err)
+		}
+		for s := range pos {
+			pos[s]++
+		}
+	}
+	b.ReportMetric(float64(seqs*steps)/time.Since(start).Seconds(), "tokens/s")
+}
+
+// BenchmarkMatMat times the tensor-core product at prefill sizes: an
+// 8192² F16 weight by 4096 tokens (the kernel's peak), and the 8B layer
+// shapes by 512 tokens per format. TFLOP/s from GPU time (events).
+func BenchmarkMatMat(b *testing.B) {
+	dev := gpu(b)
+	rng := rand.New(rand.NewPCG(13, 13))
+	type shape struct{ m, k, n int }
+	cases := []struct {
+		typ quant.Type
+		s   shape
+	}{{quant.F16, shape{8192, 8192, 4096}}}
+	for _, typ := range []quant.Type{quant.F16, quant.BF16, quant.Q8_0, quant.Q4_0, quant.Q4_K, quant.Q6_K} {
+		for _, s := range []shape{{4096, 4096, 512}, {14336, 4096, 512}, {4096, 14336, 512}} {
+			cases = append(cases, struct {
+				typ quant.Type
+				s   shape
+			}{typ, s})
+		}
+	}
+	for _, tc := range cases {
+		s := tc.s
+		b.Run(fmt.Sprintf("%s/%dx%d/n%d", tc.typ, s.m, s.k, s.n), func(b *testing.B) {
+			ws := randomWeights(b, dev, rng, tc.typ, s.m, s.k)
+			x, err := dev.Alloc(quant.F32, s.n, s.k)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer dev.Free(x)
+			if err := dev.Upload(x, f32Bytes(randF32(rng, s.n*s.k, 1))); err != nil {
+				b.Fatal(err)
+			}
+			out, err := dev.Alloc(quant.F32, s.n, s.m)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer dev.Free(out)
+			for i := range b.N {
+				if err := dev.MatMul(out, x, ws[i%len(ws)]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if err := dev.Sync(); err != nil {
+				b.Fatal(err)
+			}
+			var best time.Duration
+			for r := range 5 {
+				t, err := dev.gpuTime(func() error { return dev.MatMul(out, x, ws[r%len(ws)]) })
+				if err != nil {
+					b.Fatal(err)
+				}
+				if r == 0 || t < best {
+					best = t
+				}
+			}
+			b.ReportMetric(2*float64(s.m)*float64(s.k)*float64(s.n)/best.Seconds()/1e12, "TFLOP/s")
+			b.ReportMetric(best.Seconds()*1e6, "gpu-µs")
+		})
+	}
+}

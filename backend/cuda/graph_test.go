@@ -1,0 +1,117 @@
+package cuda
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/tern-llm/tern/backend/cpu"
+	"github.com/tern-llm/tern/gguf"
+	"github.com/tern-llm/tern/internal/testdata"
+	"github.com/tern-llm/tern/model"
+	"github.com/tern-llm/tern/quant"
+)
+
+// TestStepReplay runs a step of Embed (staged ids that change every step)
+// and Add through Step: op by op, recorded, then replayed, each checked
+// against the CPU; then the same key with another output tensor, which
+// must not replay the recording but still compute the right thing.
+func TestStepReplay(t *testing.T) {
+	dev, host := gpu(t), cpu.New(2)
+	defer dev.SetGraphs(true)
+	dev.SetGraphs(true)
+	rng := rand.New(rand.NewPCG(11, 11))
+	const rows, cols, n = 50, 96, 3
+	table := newPair(t, host, dev, quant.F16, rows, cols, encode(t, quant.F16, rows, cols, randF32(rng, rows*cols, 1)))
+	bias := f32Pair(t, host, dev, 1, cols, randF32(rng, cols, 1))
+	outs := []pair{f32Pair(t, host, dev, n, cols, nil), f32Pair(t, host, dev, n, cols, nil)}
+	replayed, fellBack := dev.gs.replayed, dev.gs.fellBack
+	for step := range 6 {
+		out := outs[0]
+		if step == 5 {
+			out = outs[1]
+		}
+		ids := []int32{int32(rng.IntN(rows)), int32(rng.IntN(rows)), int32(rng.IntN(rows))}
+		poison(t, dev, out.g)
+		if err := host.Embed(out.c, table.c, ids); err != nil {
+			t.Fatal(err)
+		}
+		if err := host.Add(out.c, out.c, bias.c); err != nil {
+			t.Fatal(err)
+		}
+		err := dev.Step("test-step", func() error {
+			if err := dev.Embed(out.g, table.g, ids); err != nil {
+				return err
+			}
+			return dev.Add(out.g, out.g, bias.g)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		compare(t, dev, out, 1e-6, fmt.Sprintf("step %d", step))
+	}
+	// steps 0 (op by op) and 1 (recorded) do not replay; 2, 3, 4 do; 5 falls back
+	if got := dev.gs.replayed - replayed; got != 3 {
+		t.Errorf("%d replays, want 3", got)
+	}
+	if got := dev.gs.fellBack - fellBack; got != 1 {
+		t.Errorf("%d fallbacks, want 1", got)
+	}
+}
+
+// TestGraphDecode decodes stories260K with and without recorded steps, fed
+// the same tokens, and requires the same logits: a replay runs the same
+// kernels on the same data.
+func TestGraphDecode(t *testing.T) {
+	dev := gpu(t)
+	defer dev.SetGraphs(true)
+	f, err := gguf.Open(testdata.Path(t, "stories260K", "stories260K-Q8_0.gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	c, err := model.ReadConfig(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := model.Load(f, model.OnDevice(dev, c.Layers))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	const steps = 40
+	prompt := []int32{1, 403, 407, 261, 378}
+	var tokens []int32
+	var runs [2][][]float32
+	for i, on := range []bool{false, true} {
+		dev.SetGraphs(on)
+		replayed := dev.gs.replayed
+		s, err := m.NewSequence(len(prompt) + steps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		input := prompt
+		for step := range steps {
+			logits, err := s.Append(context.Background(), input, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			runs[i] = append(runs[i], slices.Clone(logits))
+			if i == 0 {
+				tokens = append(tokens, argmax(logits))
+			}
+			input = []int32{tokens[step]}
+		}
+		s.Free()
+		if got := dev.gs.replayed - replayed; on && got < steps-4 {
+			t.Errorf("%d of %d steps replayed", got, steps)
+		}
+	}
+	for step := range steps {
+		if d := maxDiff(runs[1][step], runs[0][step]); d > 0 {
+			t.Errorf("step %d: logits with graphs differ by %.3g", step, d)
+		}
+	}
+}

@@ -1,0 +1,192 @@
+// sample.cu: sampling support over rows of logits, one block of
+// SM_THREADS per row: argmax, softmax, and the k largest values.
+#include "common.cuh"
+
+#define SM_THREADS 256
+#define SM_WARPS (SM_THREADS / 32)
+
+// better reports whether (v, i) ranks before (w, j): larger value, then
+// lower index (NaN ranks last).
+__device__ __forceinline__ bool better(float v, int i, float w, int j) {
+    if (v != v) return false;
+    if (w != w) return true;
+    return v > w || (v == w && i < j);
+}
+
+// ---- argmax: ids[r] = the column of row r's largest value (the first on
+// ties), vals[r] that value ----
+
+extern "C" __global__ void __launch_bounds__(SM_THREADS) argmax_f32(int* ids, float* vals, const float* x, int cols) {
+    __shared__ float sv[SM_WARPS];
+    __shared__ int si[SM_WARPS];
+    const float* xr = x + (long long)blockIdx.x * cols;
+    float bv = NEG_INF;
+    int bi = cols; // none yet
+    for (int c = threadIdx.x; c < cols; c += SM_THREADS) {
+        float v = xr[c];
+        if (bi == cols || better(v, c, bv, bi)) bv = v, bi = c;
+    }
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) {
+        float ov = __shfl_xor_sync(FULL_MASK, bv, o);
+        int oi = __shfl_xor_sync(FULL_MASK, bi, o);
+        if (oi != cols && (bi == cols || better(ov, oi, bv, bi))) bv = ov, bi = oi;
+    }
+    int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    if (lane == 0) sv[warp] = bv, si[warp] = bi;
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        for (int w = 1; w < SM_WARPS; w++)
+            if (si[w] != cols && (bi == cols || better(sv[w], si[w], bv, bi))) bv = sv[w], bi = si[w];
+        ids[blockIdx.x] = bi;
+        vals[blockIdx.x] = bv;
+    }
+}
+
+// block_sum and block_max reduce over the block (every thread gets the
+// result); scratch holds SM_WARPS floats.
+__device__ __forceinline__ float block_sum(float v, float* scratch) {
+    v = warp_sum(v);
+    int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    __syncthreads();
+    if (lane == 0) scratch[warp] = v;
+    __syncthreads();
+    float t = 0.0f;
+    for (int w = 0; w < SM_WARPS; w++) t += scratch[w];
+    return t;
+}
+
+__device__ __forceinline__ float block_max(float v, float* scratch) {
+    v = warp_max(v);
+    int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    __syncthreads();
+    if (lane == 0) scratch[warp] = v;
+    __syncthreads();
+    float t = scratch[0];
+    for (int w = 1; w < SM_WARPS; w++) t = fmaxf(t, scratch[w]);
+    return t;
+}
+
+// ---- softmax: dst row = exp(s·x − max)/Σ, s = scale (1/temperature);
+// dst may be x ----
+
+extern "C" __global__ void __launch_bounds__(SM_THREADS) softmax_f32(float* dst, const float* x, int cols, float scale) {
+    __shared__ float scratch[SM_WARPS];
+    const float* xr = x + (long long)blockIdx.x * cols;
+    float* o = dst + (long long)blockIdx.x * cols;
+    float mx = NEG_INF;
+    for (int c = threadIdx.x; c < cols; c += SM_THREADS) mx = fmaxf(mx, scale * xr[c]);
+    mx = block_max(mx, scratch);
+    float s = 0.0f;
+    for (int c = threadIdx.x; c < cols; c += SM_THREADS) s += expf(scale * xr[c] - mx);
+    s = block_sum(s, scratch);
+    float inv = 1.0f / s;
+    for (int c = threadIdx.x; c < cols; c += SM_THREADS) o[c] = expf(scale * xr[c] - mx) * inv;
+}
+
+// ---- top-k: the k largest values of each row, best first (ties: lower
+// column first), into ids and vals (k per row). The k-th largest key is
+// found by a radix select over the order-preserving 32-bit keys of the
+// floats (four passes of 8 bits over the row), then each thread collects
+// its contiguous chunk's larger keys and, in column order, as many equal
+// ones as are needed; the k candidates are ranked in shared memory.
+// Dynamic shared memory: 8·k bytes (k ≤ SM_MAX_K). NaN ranks lowest. ----
+
+#define SM_MAX_K 1024
+
+__device__ __forceinline__ uint32_t order_key(float f) {
+    uint32_t u = __float_as_uint(f);
+    if (f != f) return 0; // NaN below everything
+    return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+}
+
+// block_scan returns the exclusive prefix sum of v over the block's threads
+// and sets *total; scratch holds SM_WARPS ints.
+__device__ __forceinline__ int block_scan(int v, int* scratch, int* total) {
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    int inc = v;
+#pragma unroll
+    for (int o = 1; o < 32; o <<= 1) {
+        int t = __shfl_up_sync(FULL_MASK, inc, o);
+        if (lane >= o) inc += t;
+    }
+    __syncthreads();
+    if (lane == 31) scratch[warp] = inc;
+    __syncthreads();
+    int before = 0, all = 0;
+    for (int w = 0; w < SM_WARPS; w++) {
+        if (w < warp) before += scratch[w];
+        all += scratch[w];
+    }
+    *total = all;
+    return before + inc - v;
+}
+
+extern "C" __global__ void __launch_bounds__(SM_THREADS) topk_f32(int* ids, float* vals, const float* x, int cols, int k) {
+    extern __shared__ __align__(16) unsigned char sm[];
+    float* cv = (float*)sm;
+    int* ci = (int*)(sm + 4 * k);
+    __shared__ int hist[256];
+    __shared__ int scratch[SM_WARPS];
+    __shared__ uint32_t sel_prefix;
+    __shared__ int sel_need;
+    const float* xr = x + (long long)blockIdx.x * cols;
+    uint32_t prefix = 0;
+    int need = k; // how many of the keys matching prefix are still to take
+    for (int pass = 0; pass < 4; pass++) {
+        int shift = 24 - 8 * pass;
+        for (int i = threadIdx.x; i < 256; i += SM_THREADS) hist[i] = 0;
+        __syncthreads();
+        for (int c = threadIdx.x; c < cols; c += SM_THREADS) {
+            uint32_t key = order_key(xr[c]);
+            if (pass == 0 || (key >> (shift + 8)) == prefix) atomicAdd(&hist[(key >> shift) & 255], 1);
+        }
+        __syncthreads();
+        if (threadIdx.x == 0) {
+            int cum = 0, b = 255;
+            for (; b > 0; b--) {
+                if (cum + hist[b] >= need) break;
+                cum += hist[b];
+            }
+            sel_prefix = (prefix << 8) | (uint32_t)b;
+            sel_need = need - cum;
+        }
+        __syncthreads();
+        prefix = sel_prefix;
+        need = sel_need;
+        __syncthreads();
+    }
+    // prefix is the k-th largest key; take every larger key and the first
+    // `need` equal ones in column order
+    int chunk = (cols + SM_THREADS - 1) / SM_THREADS;
+    int c0 = min(cols, threadIdx.x * chunk), c1 = min(cols, c0 + chunk);
+    int gt = 0, eq = 0;
+    for (int c = c0; c < c1; c++) {
+        uint32_t key = order_key(xr[c]);
+        gt += key > prefix;
+        eq += key == prefix;
+    }
+    int ngt, neq;
+    int ogt = block_scan(gt, scratch, &ngt);
+    int oeq = block_scan(eq, scratch, &neq);
+    for (int c = c0; c < c1; c++) {
+        float v = xr[c];
+        uint32_t key = order_key(v);
+        if (key > prefix) {
+            cv[ogt] = v, ci[ogt] = c;
+            ogt++;
+        } else if (key == prefix) {
+            if (oeq < need) cv[ngt + oeq] = v, ci[ngt + oeq] = c;
+            oeq++;
+        }
+    }
+    __syncthreads();
+    // rank the k candidates (ngt + need == k)
+    for (int i = threadIdx.x; i < k; i += SM_THREADS) {
+        float v = cv[i];
+        int id = ci[i], r = 0;
+        for (int j = 0; j < k; j++) r += better(cv[j], ci[j], v, id);
+        ids[(long long)blockIdx.x * k + r] = id;
+        vals[(long long)blockIdx.x * k + r] = v;
+    }
+}
