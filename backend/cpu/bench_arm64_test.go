@@ -63,9 +63,9 @@ func BenchmarkDecodeARM64(b *testing.B) {
 	}
 }
 
-// BenchmarkPrefillARM64 compares the four-token repacked Q4_0 kernel with
-// four one-token calls on 256 rows of 2048 (bytes/s of weights; each
-// weight byte meets four tokens).
+// BenchmarkPrefillARM64 compares the four-token Q4_0 (repacked) and Q8_0
+// kernels with four one-token calls on 256 rows of 2048 (bytes/s of
+// weights; each weight byte meets four tokens).
 func BenchmarkPrefillARM64(b *testing.B) {
 	if !useDotProd {
 		b.Skip("no FEAT_DotProd")
@@ -100,6 +100,28 @@ func BenchmarkPrefillARM64(b *testing.B) {
 		for b.Loop() {
 			for t := range acts {
 				dotGroupsQ4_0(out[t], packed, nb, &acts[t])
+			}
+		}
+	})
+
+	w8, stride8, _ := q8Rows(r, rows, nb, 0)
+	d8 := make([]float32, multiToken*nb)
+	for t := range multiToken {
+		for j := range nb {
+			d8[t*nb+j] = half(xq[t*xb+j*q8Block:])
+		}
+	}
+	b.Run("Q8_0/x4", func(b *testing.B) {
+		b.SetBytes(int64(len(w8)))
+		for b.Loop() {
+			dotRowsQ8_0x4(out, w8, stride8, xq, xb, nil, d8, nb)
+		}
+	})
+	b.Run("Q8_0/onetoken", func(b *testing.B) {
+		b.SetBytes(int64(len(w8)))
+		for b.Loop() {
+			for t := range multiToken {
+				dotRowsQ8_0(out[t], w8, stride8, xq[t*xb:], nb)
 			}
 		}
 	})

@@ -53,10 +53,6 @@ func dotGroupsQ4_0(out []float32, w []byte, nb int, a *q4Act) {
 // the x4 functions that arm64 lacks decline.
 const multiToken = 4
 
-func dotRowsQ8_0x4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, u []byte, d []float32, nb int) bool {
-	return false
-}
-
 func dotRowsTQ2_0(out []float32, w []byte, stride int, x []byte, nb int) {
 	dotRowsTQ2_0Generic(out, w, stride, x, nb)
 }
@@ -91,5 +87,30 @@ func dotGroupsQ4_0x4(out [multiToken][]float32, w []byte, nb int, acts []q4Act) 
 		}
 	}
 	dotGroupsQ4_0x4SDOT(&out[0][0], os, &w[0], groups, &a0.q[0], xs, &a0.bias[0], &a0.d[0], bs, nb)
+	return true
+}
+
+//go:noescape
+func dotRowsQ8_0x4SDOT(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, d *float32, dstride int, nb int)
+
+// dotRowsQ8_0x4 is dotRowsQ8_0 for four tokens, whose activations (xb
+// bytes apart) have their block scales as float32 in d (nb apart); u (the
+// quants plus 128, for x86's unsigned×signed products) is not used here.
+// It declines (false) without FEAT_DotProd.
+func dotRowsQ8_0x4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, u []byte, d []float32, nb int) bool {
+	rows := len(out[0])
+	if !useDotProd || rows == 0 || nb == 0 {
+		return false
+	}
+	_ = w[(rows-1)*stride+nb*q8Block-1]
+	_ = x[(multiToken-1)*xb+nb*q8Block-1]
+	_ = d[(multiToken-1)*nb+nb-1]
+	os := ptrDiff(&out[1][0], &out[0][0])
+	for t := range multiToken {
+		if len(out[t]) < rows || ptrDiff(&out[t][0], &out[0][0]) != t*os {
+			return false
+		}
+	}
+	dotRowsQ8_0x4SDOT(&out[0][0], os, &w[0], stride, rows, &x[0], xb, &d[0], 4*nb, nb)
 	return true
 }

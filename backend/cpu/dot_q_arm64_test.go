@@ -64,3 +64,51 @@ func TestDotGroupsQ4_0x4(t *testing.T) {
 		})
 	}
 }
+
+// TestDotRowsQ8_0x4 checks the four-token Q8_0 kernel against the
+// one-token Go reference for each token, bit for bit; it must run wherever
+// FEAT_DotProd is on.
+func TestDotRowsQ8_0x4(t *testing.T) {
+	r := rand.New(rand.NewPCG(47, 48))
+	for _, l := range levels() {
+		t.Run(l.name, func(t *testing.T) {
+			defer l.set()()
+			for _, sz := range [][3]int{{1, 1, 0}, {3, 2, 5}, {7, 9, 0}, {16, 64, 3}, {5, 65, 1}} {
+				rows, nb, pad := sz[0], sz[1], sz[2]
+				w, stride, _ := q8Rows(r, rows, nb, pad)
+				xb := nb * q8Block
+				x := make([]byte, multiToken*xb)
+				d := make([]float32, multiToken*nb)
+				for tk := range multiToken {
+					if err := quantizeActivations(quant.Q8_0, x[tk*xb:(tk+1)*xb], randRow(r, 32*nb)); err != nil {
+						t.Fatal(err)
+					}
+					for j := range nb {
+						d[tk*nb+j] = half(x[tk*xb+j*q8Block:])
+					}
+				}
+				all := make([]float32, multiToken*rows)
+				var out [multiToken][]float32
+				for tk := range out {
+					out[tk] = all[tk*rows : (tk+1)*rows]
+				}
+				ran := dotRowsQ8_0x4(out, w, stride, x, xb, nil, d, nb)
+				if ran != useDotProd {
+					t.Fatalf("rows=%d nb=%d: ran = %v with FEAT_DotProd %v", rows, nb, ran, useDotProd)
+				}
+				if !ran {
+					continue
+				}
+				want := make([]float32, rows)
+				for tk := range multiToken {
+					dotRowsQ8_0Generic(want, w, stride, x[tk*xb:], nb)
+					for i := range want {
+						if out[tk][i] != want[i] {
+							t.Fatalf("rows=%d nb=%d: token %d row %d = %g, want %g", rows, nb, tk, i, out[tk][i], want[i])
+						}
+					}
+				}
+			}
+		})
+	}
+}
