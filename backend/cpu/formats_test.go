@@ -153,3 +153,40 @@ func benchRowFormat(b *testing.B, f rowFormat) {
 		})
 	}
 }
+
+// BenchmarkMatMulFormats runs one-token (decode) and 64-token (prefill)
+// products of the formats in formats.go with a 2048×2048 weight; bytes/s
+// counts the weights read.
+func BenchmarkMatMulFormats(b *testing.B) {
+	r := rand.New(rand.NewPCG(19, 21))
+	const m, k = 2048, 2048
+	for _, typ := range []quant.Type{quant.Q4_1, quant.Q5_0, quant.Q5_1, quant.IQ4_NL, quant.Q5_K, quant.BF16, quant.TQ1_0} {
+		d := New(0)
+		rb, _ := typ.RowBytes(k)
+		wb := make([]byte, m*rb)
+		row := make([]byte, rb)
+		for j := range m {
+			if j < 16 {
+				if err := quant.Quantize(typ, row, randRow(r, k)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			copy(wb[j*rb:], row)
+		}
+		w, _ := d.Map(typ, m, k, wb)
+		for _, n := range []int{1, 64} {
+			x, _ := d.Alloc(quant.F32, n, k)
+			xs, _ := F32(x)
+			copy(xs, randRow(r, n*k))
+			dst, _ := d.Alloc(quant.F32, n, m)
+			b.Run(fmt.Sprintf("%s/n=%d", typ, n), func(b *testing.B) {
+				b.SetBytes(int64(len(wb)))
+				for b.Loop() {
+					if err := d.MatMul(dst, x, w); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
