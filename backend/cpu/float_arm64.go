@@ -103,8 +103,33 @@ func addF32(dst, a, b []float32) {
 	addF32Generic(dst[n:], a[n:], b[n:])
 }
 
-func softmaxExp(s []float32, mx float32) float64 { return softmaxExpGeneric(s, mx) }
-func swigluVec(out, g, u []float32)              { swigluVecGeneric(out[:len(out)&^(vecLanes-1)], g, u) }
+//go:noescape
+func softmaxExpNEON(s *float32, n int, mx float32) float64
+
+//go:noescape
+func swigluNEON(out, gate, u *float32, n int)
+
+// softmaxExp replaces s[i] by exp(s[i]-mx) and returns their sum, both as
+// ggml's AVX-512 soft_max computes them (see softmaxExpGeneric): whole
+// vectors of 16 in assembly, the last partial one in Go.
+func softmaxExp(s []float32, mx float32) float64 {
+	n := len(s) &^ (vecLanes - 1)
+	if !useNEON || n == 0 {
+		return softmaxExpGeneric(s, mx)
+	}
+	return softmaxExpNEON(&s[0], n, mx) + softmaxExpGeneric(s[n:], mx)
+}
+
+// swigluVec sets out[i] = siluVec(g[i])*u[i] for the first len(out)&^15.
+func swigluVec(out, g, u []float32) {
+	n := len(out) &^ (vecLanes - 1)
+	if !useNEON || n == 0 {
+		swigluVecGeneric(out[:n], g, u)
+		return
+	}
+	_, _ = g[n-1], u[n-1]
+	swigluNEON(&out[0], &g[0], &u[0], n)
+}
 
 func rotateAdjacent(x, cs, ss []float32) { rotateAdjacentGeneric(x, cs, ss) }
 func rotatePairs(a, b, cs, ss []float32) { rotatePairsGeneric(a, b, cs, ss) }

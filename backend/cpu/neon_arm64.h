@@ -103,3 +103,26 @@
 	SADDLP(t1, t1)      \
 	ADDP4S(d0, d0, t0)  \
 	ADDP4S(d1, d1, t1)
+// FSUB Vd.4S, Vn.4S, Vm.4S; FDIV Vd.4S, Vn.4S, Vm.4S.
+#define FSUB4S(d, n, m) WORD $(0x4ea0d400 | (m)<<16 | (n)<<5 | (d))
+#define FDIV4S(d, n, m) WORD $(0x6e20fc00 | (m)<<16 | (n)<<5 | (d))
+// FMLS Vd.4S, Vn.4S, Vm.4S (fused: Vd - Vn·Vm rounded once).
+#define FMLS4S(d, n, m) WORD $(0x4ea0cc00 | (m)<<16 | (n)<<5 | (d))
+// FNEG, FABS Vd.4S, Vn.4S.
+#define FNEG4S(d, n) WORD $(0x6ea0f800 | (n)<<5 | (d))
+#define FABS4S(d, n) WORD $(0x4ea0f800 | (n)<<5 | (d))
+// FCMGT Vd.4S, Vn.4S, Vm.4S and FCMGT Vd.4S, Vn.4S, #0.0: all ones where
+// greater.
+#define FCMGT4S(d, n, m) WORD $(0x6ea0e400 | (m)<<16 | (n)<<5 | (d))
+#define FCMGTZ4S(d, n) WORD $(0x4ea0c800 | (n)<<5 | (d))
+// BSL Vd.16B, Vn.16B, Vm.16B: Vd = Vd ? Vn : Vm, bit by bit.
+#define BSL16B(d, n, m) WORD $(0x6e601c00 | (m)<<16 | (n)<<5 | (d))
+// FCVTZS Vd.4S, Vn.4S (toward zero).
+#define FCVTZS4S(d, n) WORD $(0x4ea1b800 | (n)<<5 | (d))
+// SUB Vd.4S, Vn.4S, Vm.4S.
+#define SUB4S(d, n, m) WORD $(0x6ea08400 | (m)<<16 | (n)<<5 | (d))
+// SSHR Vd.4S, Vn.4S, #1; SHL Vd.4S, Vn.4S, #23.
+#define SSHR4S1(d, n) WORD $(0x4f3f0400 | (n)<<5 | (d))
+#define SHL4S23(d, n) WORD $(0x4f375400 | (n)<<5 | (d))
+// FCVT Dd, Sn.
+#define FCVTDS(d, n) WORD $(0x1e22c000 | (n)<<5 | (d))
