@@ -32,6 +32,10 @@ func (d *Device) formatKernel(t quant.Type, n, k, m int, wb, xq []byte, xb int) 
 		rows = dotRowsTQ1_0
 	case quant.BF16:
 		rows = dotRowsBF16
+	case quant.Q2_K:
+		rows = dotRowsQ2_K
+	case quant.Q3_K:
+		rows = dotRowsQ3_K
 	default:
 		return kernel{}, false
 	}

@@ -1,0 +1,26 @@
+//go:build amd64 && gc && !purego
+
+package cpu
+
+//go:noescape
+func dotRowsQ2_KVNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
+
+//go:noescape
+func dotRowsQ2_KAVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
+
+// dotRowsQ2_K sets out[r] to Q2_K weight row r (rows stride bytes apart, nb
+// blocks each) dotted with the Q8_K activations x.
+func dotRowsQ2_K(out []float32, w []byte, stride int, x []byte, nb int) {
+	rows := len(out)
+	if rows == 0 || nb == 0 || !useAVX2 {
+		dotRowsQ2_KGeneric(out, w, stride, x, nb)
+		return
+	}
+	_ = w[(rows-1)*stride+nb*q2KBlock-1]
+	_ = x[nb*q8KBlock-1]
+	if useVNNI {
+		dotRowsQ2_KVNNI(&out[0], &w[0], stride, &x[0], nb, rows)
+	} else {
+		dotRowsQ2_KAVX2(&out[0], &w[0], stride, &x[0], nb, rows)
+	}
+}

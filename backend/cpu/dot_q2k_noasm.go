@@ -1,0 +1,7 @@
+//go:build !amd64 || purego || !gc
+
+package cpu
+
+func dotRowsQ2_K(out []float32, w []byte, stride int, x []byte, nb int) {
+	dotRowsQ2_KGeneric(out, w, stride, x, nb)
+}
