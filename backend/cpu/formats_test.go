@@ -160,7 +160,7 @@ func benchRowFormat(b *testing.B, f rowFormat) {
 func BenchmarkMatMulFormats(b *testing.B) {
 	r := rand.New(rand.NewPCG(19, 21))
 	const m, k = 2048, 2048
-	for _, typ := range []quant.Type{quant.Q4_1, quant.Q5_0, quant.Q5_1, quant.IQ4_NL, quant.Q5_K, quant.BF16, quant.TQ1_0} {
+	for _, typ := range []quant.Type{quant.Q4_1, quant.Q5_0, quant.Q5_1, quant.IQ4_NL, quant.Q5_K, quant.BF16, quant.TQ1_0, quant.Q2_K, quant.Q3_K} {
 		d := New(0)
 		rb, _ := typ.RowBytes(k)
 		wb := make([]byte, m*rb)
