@@ -131,8 +131,33 @@ func swigluVec(out, g, u []float32) {
 	swigluNEON(&out[0], &g[0], &u[0], n)
 }
 
-func rotateAdjacent(x, cs, ss []float32) { rotateAdjacentGeneric(x, cs, ss) }
-func rotatePairs(a, b, cs, ss []float32) { rotatePairsGeneric(a, b, cs, ss) }
+//go:noescape
+func ropeAdjacentNEON(x, cs, ss *float32, n int)
+
+//go:noescape
+func ropePairsNEON(a, b, cs, ss *float32, n int)
+
+// rotateAdjacent is rotateAdjacentGeneric.
+func rotateAdjacent(x, cs, ss []float32) {
+	n := 0
+	if useNEON && len(x) >= neonChunk {
+		n = len(x) &^ (neonChunk - 1)
+		_, _ = cs[n-1], ss[n-1]
+		ropeAdjacentNEON(&x[0], &cs[0], &ss[0], n)
+	}
+	rotateAdjacentGeneric(x[n:], cs[n:], ss[n:])
+}
+
+// rotatePairs is rotatePairsGeneric.
+func rotatePairs(a, b, cs, ss []float32) {
+	n := 0
+	if useNEON && len(a) >= 4 {
+		n = len(a) &^ 3
+		_, _, _ = b[n-1], cs[n-1], ss[n-1]
+		ropePairsNEON(&a[0], &b[0], &cs[0], &ss[0], n)
+	}
+	rotatePairsGeneric(a[n:], b[n:], cs[n:], ss[n:])
+}
 
 func kqScores(out, k []float32, stride int, q []float32, scale float32) {
 	kqScoresGeneric(out, k, stride, q, scale)

@@ -162,3 +162,52 @@ addStep:
 	SUBS   $8, R3, R3
 	BNE    addStep
 	RET
+
+// ROTATE sets V4 = fma(x0, c, -(x1·s)) and V5 = fma(x0, s, x1·c) from
+// x0 = V0, x1 = V1, c = V2, s = V3, as rotatePairsGeneric rounds them.
+#define ROTATE \
+	FMUL4S(4, 1, 3) \
+	FNEG4S(4, 4)    \
+	FMLA4S(4, 0, 2) \
+	FMUL4S(5, 1, 2) \
+	FMLA4S(5, 0, 3)
+
+// func ropePairsNEON(a, b, cs, ss *float32, n int)
+// n is a positive multiple of 4.
+TEXT ·ropePairsNEON(SB), NOSPLIT, $0-40
+	MOVD a+0(FP), R0
+	MOVD b+8(FP), R1
+	MOVD cs+16(FP), R2
+	MOVD ss+24(FP), R3
+	MOVD n+32(FP), R4
+
+pairsStep:
+	VLD1   (R0), [V0.S4]
+	VLD1   (R1), [V1.S4]
+	VLD1.P 16(R2), [V2.S4]
+	VLD1.P 16(R3), [V3.S4]
+	ROTATE
+	VST1.P [V4.S4], 16(R0)
+	VST1.P [V5.S4], 16(R1)
+	SUBS   $4, R4, R4
+	BNE    pairsStep
+	RET
+
+// func ropeAdjacentNEON(x, cs, ss *float32, n int)
+// n is a positive multiple of 8; pair (x[2i], x[2i+1]) turns by cs[2i],
+// ss[2i] (LD2 splits even and odd elements).
+TEXT ·ropeAdjacentNEON(SB), NOSPLIT, $0-32
+	MOVD x+0(FP), R0
+	MOVD cs+8(FP), R1
+	MOVD ss+16(FP), R2
+	MOVD n+24(FP), R3
+
+adjacentStep:
+	VLD2   (R0), [V0.S4, V1.S4]
+	VLD2.P 32(R1), [V2.S4, V3.S4] // V2: cs at even indexes
+	VLD2.P 32(R2), [V3.S4, V4.S4] // V3: ss at even indexes
+	ROTATE
+	VST2.P [V4.S4, V5.S4], 32(R0)
+	SUBS   $8, R3, R3
+	BNE    adjacentStep
+	RET
