@@ -23,6 +23,10 @@ func BenchmarkDecodeARM64(b *testing.B) {
 	_, q4packed, _, q4a := q4Groups(r, rows, k/32)
 	q4kw, q4kstride, q8k := kRows(b, r, quant.Q4_K, q4KBlock, rows, k/256, 0)
 	q6kw, q6kstride, _ := kRows(b, r, quant.Q6_K, q6KBlock, rows, k/256, 0)
+	tq2w := make([]byte, rows*k/256*tq2Block)
+	if err := quant.Quantize(quant.TQ2_0, tq2w, randRow(r, rows*k)); err != nil {
+		b.Fatal(err)
+	}
 	f16w := make([]byte, 2*rows*k)
 	for i, v := range randRow(r, rows*k) {
 		binary.LittleEndian.PutUint16(f16w[2*i:], quant.F32ToF16(v))
@@ -39,6 +43,7 @@ func BenchmarkDecodeARM64(b *testing.B) {
 		{"Q4_0", len(q4packed), func() { dotGroupsQ4_0(out, q4packed, k/32, q4a) }},
 		{"Q4_K", len(q4kw), func() { dotRowsQ4_K(out, q4kw, q4kstride, q8k, k/256) }},
 		{"Q6_K", len(q6kw), func() { dotRowsQ6_K(out, q6kw, q6kstride, q8k, k/256) }},
+		{"TQ2_0", len(tq2w), func() { dotRowsTQ2_0(out, tq2w, k/256*tq2Block, q8k, k/256) }},
 		{"F16", len(f16w), func() {
 			for j := range rows {
 				out[j] = vecDotF16(f16s(wf, f16w[2*j*k:]), x)

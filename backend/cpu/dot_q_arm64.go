@@ -53,8 +53,27 @@ func dotGroupsQ4_0(out []float32, w []byte, nb int, a *q4Act) {
 // the x4 functions that arm64 lacks decline.
 const multiToken = 4
 
+//go:noescape
+func dotRowsTQ2_0SDOT(out *float32, w *byte, stride int, x *byte, nb int, rows int)
+
+//go:noescape
+func dotRowsTQ2_0NEON(out *float32, w *byte, stride int, x *byte, nb int, rows int)
+
+// dotRowsTQ2_0 sets out[r] to TQ2_0 weight row r (rows stride bytes apart,
+// nb blocks each) dotted with the Q8_K activations x.
 func dotRowsTQ2_0(out []float32, w []byte, stride int, x []byte, nb int) {
-	dotRowsTQ2_0Generic(out, w, stride, x, nb)
+	rows := len(out)
+	if rows == 0 || nb == 0 || !useNEON {
+		dotRowsTQ2_0Generic(out, w, stride, x, nb)
+		return
+	}
+	_ = w[(rows-1)*stride+nb*tq2Block-1]
+	_ = x[nb*q8KBlock-1]
+	if useDotProd {
+		dotRowsTQ2_0SDOT(&out[0], &w[0], stride, &x[0], nb, rows)
+	} else {
+		dotRowsTQ2_0NEON(&out[0], &w[0], stride, &x[0], nb, rows)
+	}
 }
 
 //go:noescape
