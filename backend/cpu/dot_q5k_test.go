@@ -6,7 +6,7 @@ import (
 	"github.com/tern-llm/tern/quant"
 )
 
-var q5kFormat = rowFormat{typ: quant.Q5_K, rows: dotRowsQ5_K, ref: dotQ5_KLanes, tol: 1e-4}
+var q5kFormat = rowFormat{typ: quant.Q5_K, rows: dotRowsQ5_K, rows4: dotRowsQ5_Kx4, ref: dotQ5_KLanes, tol: 1e-4}
 
 func TestDotQ5_K(t *testing.T)          { testRowFormat(t, q5kFormat, 55) }
 func TestMatMulQ5_K(t *testing.T)       { testFormatMatMul(t, q5kFormat, 55) }

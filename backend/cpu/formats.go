@@ -7,9 +7,10 @@ import "github.com/tern-llm/tern/quant"
 // false for a format that has none: kernelFor then falls back to the
 // one-row Go dot products of rowDotFor.
 //
-// Each of these kernels takes one token at a time (prefill runs them once
-// per token over a cache-sized tile of rows) and rounds as its own file's
-// Go reference, which follows ggml's x86 kernel for the format.
+// Each format has a one-token kernel (prefill runs it once per token over a
+// cache-sized tile of rows), and some a four-token one that unpacks each
+// weight block once for four tokens; both round as the format's Go
+// reference, which follows ggml's x86 kernel for the format.
 func (d *Device) formatKernel(t quant.Type, n, k, m int, wb, xq []byte, xb int) (kernel, bool) {
 	rb, err := t.RowBytes(k)
 	if err != nil || k == 0 {
@@ -17,6 +18,7 @@ func (d *Device) formatKernel(t quant.Type, n, k, m int, wb, xq []byte, xb int) 
 	}
 	nb := k / t.BlockSize()
 	var rows func(out []float32, w []byte, stride int, x []byte, nb int)
+	var rows4 func(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool
 	switch t {
 	case quant.Q4_1:
 		rows = dotRowsQ4_1
@@ -27,7 +29,7 @@ func (d *Device) formatKernel(t quant.Type, n, k, m int, wb, xq []byte, xb int) 
 	case quant.IQ4_NL:
 		rows = dotRowsIQ4_NL
 	case quant.Q5_K:
-		rows = dotRowsQ5_K
+		rows, rows4 = dotRowsQ5_K, dotRowsQ5_Kx4
 	case quant.TQ1_0:
 		rows = dotRowsTQ1_0
 	case quant.BF16:
@@ -39,7 +41,13 @@ func (d *Device) formatKernel(t quant.Type, n, k, m int, wb, xq []byte, xb int) 
 	default:
 		return kernel{}, false
 	}
-	return kernel{align: 1, rows: func(out []float32, r0, _ int, x []byte) {
+	kern := kernel{align: 1, rows: func(out []float32, r0, _ int, x []byte) {
 		rows(out, wb[r0*rb:], rb, x, nb)
-	}}, true
+	}}
+	if rows4 != nil {
+		kern.rows4 = func(out [multiToken][]float32, r0, tok int) bool {
+			return rows4(out, wb[r0*rb:], rb, xq[tok*xb:], xb, nb)
+		}
+	}
+	return kern, true
 }

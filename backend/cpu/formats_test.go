@@ -16,6 +16,9 @@ type rowFormat struct {
 	// rows is the dispatching kernel: out[r] for weight row r (stride bytes
 	// apart, nb blocks each) dotted with the converted activations x.
 	rows func(out []float32, w []byte, stride int, x []byte, nb int)
+	// rows4, when set, is the four-token kernel: rows for the activation
+	// rows x[t*xb:], t = 0..3, into out[t]; false where it cannot run.
+	rows4 func(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool
 	// ref is the Go reference in ggml's x86 order over nb blocks.
 	ref func(nb int, w, x []byte) float32
 	// tol is the distance allowed between ref and quant.VecDot (ggml's
@@ -72,6 +75,9 @@ func testRowFormat(t *testing.T, f rowFormat, seed uint64) {
 					t.Fatalf("rows=%d nb=%d: wrote past the last row", rows, nb)
 				}
 				rb, _ := f.typ.RowBytes(nb * k1)
+				if f.rows4 != nil {
+					testRows4(t, r, f, w, stride, rows, nb)
+				}
 				for i := range rows {
 					want := f.ref(nb, w[i*stride:], x)
 					if got[i] != want || want == 0 {
@@ -87,6 +93,43 @@ func testRowFormat(t *testing.T, f rowFormat, seed uint64) {
 				}
 			}
 		})
+	}
+}
+
+// testRows4 checks f's four-token kernel against the reference for each
+// token, bit for bit, where it runs; it must run wherever x4Expected says.
+func testRows4(t *testing.T, r *rand.Rand, f rowFormat, w []byte, stride, rows, nb int) {
+	t.Helper()
+	k := nb * f.typ.BlockSize()
+	vt := quant.VecDotType(f.typ)
+	xb, _ := vt.RowBytes(k)
+	x := make([]byte, multiToken*xb)
+	for tok := range multiToken {
+		if err := quantizeActivations(vt, x[tok*xb:(tok+1)*xb], randRow(r, k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	buf := make([]float32, multiToken*(rows+1))
+	var out [multiToken][]float32
+	for tok := range out {
+		out[tok] = buf[tok*(rows+1) : tok*(rows+1)+rows]
+	}
+	ok := f.rows4(out, w, stride, x, xb, nb)
+	if !ok {
+		if x4Expected() {
+			t.Fatalf("rows=%d nb=%d: the four-token kernel did not run", rows, nb)
+		}
+		return
+	}
+	for tok := range out {
+		if buf[tok*(rows+1)+rows] != 0 {
+			t.Fatalf("rows=%d nb=%d: token %d: wrote past the last row", rows, nb, tok)
+		}
+		for i := range rows {
+			if want := f.ref(nb, w[i*stride:], x[tok*xb:]); out[tok][i] != want {
+				t.Fatalf("rows=%d nb=%d: token %d row %d = %g, want %g", rows, nb, tok, i, out[tok][i], want)
+			}
+		}
 	}
 }
 

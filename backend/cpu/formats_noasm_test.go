@@ -1,0 +1,6 @@
+//go:build !amd64 || purego || !gc
+
+package cpu
+
+// x4Expected: no four-token kernels here.
+func x4Expected() bool { return false }
