@@ -126,3 +126,262 @@ TEXT ·dotRowsIQ4_NLVNNI(SB), NOSPLIT, $0-48
 // func dotRowsIQ4_NLAVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsIQ4_NLAVX2(SB), NOSPLIT, $0-48
 	ROWS(LANESAVX2)
+
+// func dotRowsIQ4_NLx4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+//
+// Four tokens (Q8_0 rows xstride bytes apart; outputs ostride bytes apart)
+// against each weight row: a block's levels are looked up once and meet
+// every token with the one-token VNNI kernel's instructions, so each
+// token's lanes and float order are dotRowsIQ4_NLVNNI's. Token t keeps the
+// float lanes of the pairs' first blocks in Y16+t, of their second blocks
+// in Y20+t, and its integer lanes in Y24+t (AVX-512 VL).
+TEXT ·dotRowsIQ4_NLx4VNNI(SB), NOSPLIT, $0-64
+	MOVQ out+0(FP), DI
+	MOVQ w+16(FP), R12
+	MOVQ rows+32(FP), CX
+	MOVQ xstride+48(FP), R14
+	LEAQ (R14)(R14*2), R15
+	TESTQ CX, CX
+	JZ   iqxdone
+	MOVL           $0x0f0f0f0f, AX
+	VMOVD          AX, X15
+	VPBROADCASTD   X15, Y15
+	VBROADCASTI128 iq4nlTable<>(SB), Y13
+iqxrow:
+	VPXORD Y16, Y16, Y16
+	VPXORD Y17, Y17, Y17
+	VPXORD Y18, Y18, Y18
+	VPXORD Y19, Y19, Y19
+	MOVQ   R12, R9
+	MOVQ   x+40(FP), R10
+	VPXORD Y20, Y20, Y20
+	VPXORD Y21, Y21, Y21
+	VPXORD Y22, Y22, Y22
+	VPXORD Y23, Y23, Y23
+	MOVQ   nb+56(FP), BX
+	SHRQ   $1, BX
+	JZ     iqxpairsdone
+iqxpair:
+	VMOVDQU      2(R9), X1
+	VPSRLW       $4, X1, X2
+	VINSERTI128  $1, X2, Y1, Y1
+	VPAND        Y15, Y1, Y1
+	VPSHUFB      Y1, Y13, Y1
+	VPSIGNB      Y1, Y1, Y3
+	VPBROADCASTW (R9), X6
+	VCVTPH2PS    X6, Y6
+	VMOVDQU      2(R10), Y4
+	VPSIGNB      Y1, Y4, Y4
+	VPXORD       Y24, Y24, Y24
+	VPDPBUSD     Y4, Y3, Y24
+	VCVTDQ2PS    Y24, Y24
+	VPBROADCASTW (R10), X7
+	VCVTPH2PS    X7, Y7
+	VMULPS       Y6, Y7, Y7
+	VFMADD231PS  Y24, Y7, Y16
+	VMOVDQU      2(R10)(R14*1), Y4
+	VPSIGNB      Y1, Y4, Y4
+	VPXORD       Y25, Y25, Y25
+	VPDPBUSD     Y4, Y3, Y25
+	VCVTDQ2PS    Y25, Y25
+	VPBROADCASTW (R10)(R14*1), X7
+	VCVTPH2PS    X7, Y7
+	VMULPS       Y6, Y7, Y7
+	VFMADD231PS  Y25, Y7, Y17
+	VMOVDQU      2(R10)(R14*2), Y4
+	VPSIGNB      Y1, Y4, Y4
+	VPXORD       Y26, Y26, Y26
+	VPDPBUSD     Y4, Y3, Y26
+	VCVTDQ2PS    Y26, Y26
+	VPBROADCASTW (R10)(R14*2), X7
+	VCVTPH2PS    X7, Y7
+	VMULPS       Y6, Y7, Y7
+	VFMADD231PS  Y26, Y7, Y18
+	VMOVDQU      2(R10)(R15*1), Y4
+	VPSIGNB      Y1, Y4, Y4
+	VPXORD       Y27, Y27, Y27
+	VPDPBUSD     Y4, Y3, Y27
+	VCVTDQ2PS    Y27, Y27
+	VPBROADCASTW (R10)(R15*1), X7
+	VCVTPH2PS    X7, Y7
+	VMULPS       Y6, Y7, Y7
+	VFMADD231PS  Y27, Y7, Y19
+	ADDQ         $18, R9
+	ADDQ         $34, R10
+	VMOVDQU      2(R9), X1
+	VPSRLW       $4, X1, X2
+	VINSERTI128  $1, X2, Y1, Y1
+	VPAND        Y15, Y1, Y1
+	VPSHUFB      Y1, Y13, Y1
+	VPSIGNB      Y1, Y1, Y3
+	VPBROADCASTW (R9), X6
+	VCVTPH2PS    X6, Y6
+	VMOVDQU      2(R10), Y4
+	VPSIGNB      Y1, Y4, Y4
+	VPXORD       Y24, Y24, Y24
+	VPDPBUSD     Y4, Y3, Y24
+	VCVTDQ2PS    Y24, Y24
+	VPBROADCASTW (R10), X7
+	VCVTPH2PS    X7, Y7
+	VMULPS       Y6, Y7, Y7
+	VFMADD231PS  Y24, Y7, Y20
+	VMOVDQU      2(R10)(R14*1), Y4
+	VPSIGNB      Y1, Y4, Y4
+	VPXORD       Y25, Y25, Y25
+	VPDPBUSD     Y4, Y3, Y25
+	VCVTDQ2PS    Y25, Y25
+	VPBROADCASTW (R10)(R14*1), X7
+	VCVTPH2PS    X7, Y7
+	VMULPS       Y6, Y7, Y7
+	VFMADD231PS  Y25, Y7, Y21
+	VMOVDQU      2(R10)(R14*2), Y4
+	VPSIGNB      Y1, Y4, Y4
+	VPXORD       Y26, Y26, Y26
+	VPDPBUSD     Y4, Y3, Y26
+	VCVTDQ2PS    Y26, Y26
+	VPBROADCASTW (R10)(R14*2), X7
+	VCVTPH2PS    X7, Y7
+	VMULPS       Y6, Y7, Y7
+	VFMADD231PS  Y26, Y7, Y22
+	VMOVDQU      2(R10)(R15*1), Y4
+	VPSIGNB      Y1, Y4, Y4
+	VPXORD       Y27, Y27, Y27
+	VPDPBUSD     Y4, Y3, Y27
+	VCVTDQ2PS    Y27, Y27
+	VPBROADCASTW (R10)(R15*1), X7
+	VCVTPH2PS    X7, Y7
+	VMULPS       Y6, Y7, Y7
+	VFMADD231PS  Y27, Y7, Y23
+	ADDQ         $18, R9
+	ADDQ         $34, R10
+	DECQ         BX
+	JNZ          iqxpair
+iqxpairsdone:
+	MOVQ         nb+56(FP), BX
+	ANDQ         $1, BX
+	JZ           iqxsums
+	// the odd last block: each token's integer lanes, for the tails below
+	VMOVDQU      2(R9), X1
+	VPSRLW       $4, X1, X2
+	VINSERTI128  $1, X2, Y1, Y1
+	VPAND        Y15, Y1, Y1
+	VPSHUFB      Y1, Y13, Y1
+	VPSIGNB      Y1, Y1, Y3
+	VPBROADCASTW (R9), X6
+	VCVTPH2PS    X6, Y6
+	VMOVDQU      2(R10), Y4
+	VPSIGNB      Y1, Y4, Y4
+	VPXORD       Y24, Y24, Y24
+	VPDPBUSD     Y4, Y3, Y24
+	VMOVDQU      2(R10)(R14*1), Y4
+	VPSIGNB      Y1, Y4, Y4
+	VPXORD       Y25, Y25, Y25
+	VPDPBUSD     Y4, Y3, Y25
+	VMOVDQU      2(R10)(R14*2), Y4
+	VPSIGNB      Y1, Y4, Y4
+	VPXORD       Y26, Y26, Y26
+	VPDPBUSD     Y4, Y3, Y26
+	VMOVDQU      2(R10)(R15*1), Y4
+	VPSIGNB      Y1, Y4, Y4
+	VPXORD       Y27, Y27, Y27
+	VPDPBUSD     Y4, Y3, Y27
+iqxsums:
+	VADDPS       Y20, Y16, Y16
+	VEXTRACTF32X4 $1, Y16, X1
+	VADDPS       X1, X16, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	TESTQ        BX, BX
+	JZ           iqxstore0
+	VEXTRACTI32X4 $1, Y24, X5
+	VPADDD       X5, X24, X5
+	VPSHUFD      $0x4e, X5, X2
+	VPADDD       X2, X5, X5
+	VPSHUFD      $0xb1, X5, X2
+	VPADDD       X2, X5, X5
+	VCVTDQ2PS    X5, X5
+	VPBROADCASTW (R10), X2
+	VCVTPH2PS    X2, X2
+	VMULPS       X6, X2, X2
+	VFMADD231SS  X5, X2, X0
+iqxstore0:
+	VMOVSS       X0, (DI)
+	VADDPS       Y21, Y17, Y17
+	VEXTRACTF32X4 $1, Y17, X1
+	VADDPS       X1, X17, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	TESTQ        BX, BX
+	JZ           iqxstore1
+	VEXTRACTI32X4 $1, Y25, X5
+	VPADDD       X5, X25, X5
+	VPSHUFD      $0x4e, X5, X2
+	VPADDD       X2, X5, X5
+	VPSHUFD      $0xb1, X5, X2
+	VPADDD       X2, X5, X5
+	VCVTDQ2PS    X5, X5
+	VPBROADCASTW (R10)(R14*1), X2
+	VCVTPH2PS    X2, X2
+	VMULPS       X6, X2, X2
+	VFMADD231SS  X5, X2, X0
+iqxstore1:
+	MOVQ         ostride+8(FP), AX
+	VMOVSS       X0, (DI)(AX*1)
+	VADDPS       Y22, Y18, Y18
+	VEXTRACTF32X4 $1, Y18, X1
+	VADDPS       X1, X18, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	TESTQ        BX, BX
+	JZ           iqxstore2
+	VEXTRACTI32X4 $1, Y26, X5
+	VPADDD       X5, X26, X5
+	VPSHUFD      $0x4e, X5, X2
+	VPADDD       X2, X5, X5
+	VPSHUFD      $0xb1, X5, X2
+	VPADDD       X2, X5, X5
+	VCVTDQ2PS    X5, X5
+	VPBROADCASTW (R10)(R14*2), X2
+	VCVTPH2PS    X2, X2
+	VMULPS       X6, X2, X2
+	VFMADD231SS  X5, X2, X0
+iqxstore2:
+	MOVQ         ostride+8(FP), AX
+	VMOVSS       X0, (DI)(AX*2)
+	VADDPS       Y23, Y19, Y19
+	VEXTRACTF32X4 $1, Y19, X1
+	VADDPS       X1, X19, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	TESTQ        BX, BX
+	JZ           iqxstore3
+	VEXTRACTI32X4 $1, Y27, X5
+	VPADDD       X5, X27, X5
+	VPSHUFD      $0x4e, X5, X2
+	VPADDD       X2, X5, X5
+	VPSHUFD      $0xb1, X5, X2
+	VPADDD       X2, X5, X5
+	VCVTDQ2PS    X5, X5
+	VPBROADCASTW (R10)(R15*1), X2
+	VCVTPH2PS    X2, X2
+	VMULPS       X6, X2, X2
+	VFMADD231SS  X5, X2, X0
+iqxstore3:
+	MOVQ         ostride+8(FP), AX
+	LEAQ         (AX)(AX*2), AX
+	VMOVSS       X0, (DI)(AX*1)
+	ADDQ         $4, DI
+	ADDQ         stride+24(FP), R12
+	DECQ         CX
+	JNZ          iqxrow
+iqxdone:
+	VZEROUPPER
+	RET

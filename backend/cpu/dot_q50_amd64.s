@@ -126,3 +126,125 @@ TEXT ·dotRowsQ5_0VNNI(SB), NOSPLIT, $0-48
 // func dotRowsQ5_0AVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ5_0AVX2(SB), NOSPLIT, $0-48
 	ROWS(Q50AVX2)
+
+// func dotRowsQ5_0x4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+//
+// Four tokens (Q8_0 rows xstride bytes apart; outputs ostride bytes apart)
+// against each weight row: a block's levels are unpacked once and meet
+// every token with the one-token VNNI kernel's instructions, so each
+// token's lanes and float order are dotRowsQ5_0VNNI's. Token t keeps its
+// float lanes in Y16+t and its integer lanes in Y24+t (AVX-512 VL).
+TEXT ·dotRowsQ5_0x4VNNI(SB), NOSPLIT, $0-64
+	MOVQ out+0(FP), DI
+	MOVQ w+16(FP), R12
+	MOVQ rows+32(FP), CX
+	MOVQ xstride+48(FP), R14
+	LEAQ (R14)(R14*2), R15
+	TESTQ CX, CX
+	JZ   q5xdone
+	MOVL         $0x0f0f0f0f, AX
+	VMOVD        AX, X15
+	VPBROADCASTD X15, Y15
+	VMOVDQU      q50spread<>(SB), Y13
+	MOVQ         $0x7fbfdfeff7fbfdfe, AX
+	VMOVQ        AX, X12
+	VPBROADCASTQ X12, Y12
+	VPCMPEQB     Y11, Y11, Y11
+	MOVL         $0xf0f0f0f0, AX
+	VMOVD        AX, X10
+	VPBROADCASTD X10, Y10
+q5xrow:
+	VPXORD Y16, Y16, Y16
+	VPXORD Y17, Y17, Y17
+	VPXORD Y18, Y18, Y18
+	VPXORD Y19, Y19, Y19
+	MOVQ   R12, R9
+	MOVQ   x+40(FP), R10
+	MOVQ   nb+56(FP), BX
+	TESTQ  BX, BX
+	JZ     q5xrowdone
+q5xblock:
+	Q50LEVELS
+	VPSIGNB      Y1, Y1, Y3
+	VPBROADCASTW (R9), X6
+	VCVTPH2PS    X6, Y6
+	VMOVDQU      2(R10), Y4
+	VPSIGNB      Y1, Y4, Y4
+	VPXORD       Y24, Y24, Y24
+	VPDPBUSD     Y4, Y3, Y24
+	VCVTDQ2PS    Y24, Y24
+	VPBROADCASTW (R10), X7
+	VCVTPH2PS    X7, Y7
+	VMULPS       Y7, Y6, Y7
+	VFMADD231PS  Y24, Y7, Y16
+	VMOVDQU      2(R10)(R14*1), Y4
+	VPSIGNB      Y1, Y4, Y4
+	VPXORD       Y25, Y25, Y25
+	VPDPBUSD     Y4, Y3, Y25
+	VCVTDQ2PS    Y25, Y25
+	VPBROADCASTW (R10)(R14*1), X7
+	VCVTPH2PS    X7, Y7
+	VMULPS       Y7, Y6, Y7
+	VFMADD231PS  Y25, Y7, Y17
+	VMOVDQU      2(R10)(R14*2), Y4
+	VPSIGNB      Y1, Y4, Y4
+	VPXORD       Y26, Y26, Y26
+	VPDPBUSD     Y4, Y3, Y26
+	VCVTDQ2PS    Y26, Y26
+	VPBROADCASTW (R10)(R14*2), X7
+	VCVTPH2PS    X7, Y7
+	VMULPS       Y7, Y6, Y7
+	VFMADD231PS  Y26, Y7, Y18
+	VMOVDQU      2(R10)(R15*1), Y4
+	VPSIGNB      Y1, Y4, Y4
+	VPXORD       Y27, Y27, Y27
+	VPDPBUSD     Y4, Y3, Y27
+	VCVTDQ2PS    Y27, Y27
+	VPBROADCASTW (R10)(R15*1), X7
+	VCVTPH2PS    X7, Y7
+	VMULPS       Y7, Y6, Y7
+	VFMADD231PS  Y27, Y7, Y19
+	ADDQ         $22, R9
+	ADDQ         $34, R10
+	DECQ         BX
+	JNZ          q5xblock
+q5xrowdone:
+	VEXTRACTF32X4 $1, Y16, X1
+	VADDPS       X1, X16, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, (DI)
+	VEXTRACTF32X4 $1, Y17, X1
+	VADDPS       X1, X17, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	MOVQ         ostride+8(FP), AX
+	VMOVSS       X0, (DI)(AX*1)
+	VEXTRACTF32X4 $1, Y18, X1
+	VADDPS       X1, X18, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	MOVQ         ostride+8(FP), AX
+	VMOVSS       X0, (DI)(AX*2)
+	VEXTRACTF32X4 $1, Y19, X1
+	VADDPS       X1, X19, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	MOVQ         ostride+8(FP), AX
+	LEAQ         (AX)(AX*2), AX
+	VMOVSS       X0, (DI)(AX*1)
+	ADDQ         $4, DI
+	ADDQ         stride+24(FP), R12
+	DECQ         CX
+	JNZ          q5xrow
+q5xdone:
+	VZEROUPPER
+	RET

@@ -9,7 +9,7 @@ import (
 
 // The Q5_0 kernels must equal the one-row path (rowDotFor), which the model
 // tests hold to llama.cpp's logits.
-var q50Format = rowFormat{typ: quant.Q5_0, rows: dotRowsQ5_0, ref: dotQ5_0Lanes, tol: 1e-4}
+var q50Format = rowFormat{typ: quant.Q5_0, rows: dotRowsQ5_0, rows4: dotRowsQ5_0x4, ref: dotQ5_0Lanes, tol: 1e-4}
 
 func TestDotQ5_0(t *testing.T)          { testRowFormat(t, q50Format, 50) }
 func TestMatMulQ5_0(t *testing.T)       { testFormatMatMul(t, q50Format, 50) }

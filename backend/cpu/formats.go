@@ -23,11 +23,11 @@ func (d *Device) formatKernel(t quant.Type, n, k, m int, wb, xq []byte, xb int) 
 	case quant.Q4_1:
 		rows = dotRowsQ4_1
 	case quant.Q5_0:
-		rows = dotRowsQ5_0
+		rows, rows4 = dotRowsQ5_0, dotRowsQ5_0x4
 	case quant.Q5_1:
 		rows = dotRowsQ5_1
 	case quant.IQ4_NL:
-		rows = dotRowsIQ4_NL
+		rows, rows4 = dotRowsIQ4_NL, dotRowsIQ4_NLx4
 	case quant.Q5_K:
 		rows, rows4 = dotRowsQ5_K, dotRowsQ5_Kx4
 	case quant.TQ1_0:
