@@ -140,4 +140,4 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 }
 
 // attWarps is ATT_WARPS of attention.cu.
-const attWarps = 4
+const attWarps = 8

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -76,7 +77,7 @@ func BenchmarkModel(b *testing.B) {
 func benchDecode(b *testing.B, m *model.Model) {
 	const warm = 8
 	n := decodeTokens * b.N
-	s, err := m.NewSequence(n + warm + 1)
+	s, err := m.NewSequence(n + warm + 10)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -95,6 +96,22 @@ func benchDecode(b *testing.B, m *model.Model) {
 		}
 	}
 	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "tokens/s")
+	// GPU time of a token (events around the step and its logits' download),
+	// median of 9: what is left is host time
+	dev := m.Place.Embed.(*Device)
+	var gpu []float64
+	for range 9 {
+		t, err := dev.gpuTime(func() error {
+			logits, err = s.Append(context.Background(), []int32{argmax(logits)}, 0)
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		gpu = append(gpu, t.Seconds())
+	}
+	slices.Sort(gpu)
+	b.ReportMetric(gpu[4]*1e6, "gpu-µs/token")
 }
 
 // benchPrompt runs promptRuns·b.N prompts of n random tokens, each in one

@@ -58,6 +58,7 @@ type Device struct {
 	name    string
 	model   string
 	dev     int32   // CUdevice
+	sms     int     // streaming multiprocessors
 	ctx     uintptr // primary context
 	stream  uintptr // every op and copy is queued here
 	modules []uintptr
@@ -69,9 +70,13 @@ type Device struct {
 	stage   staging // host→device ring for ids and batch tables
 	scratch devMem  // quantized activations for MatMul
 	results devMem  // ArgMax and TopK results on their way to the host
+	parts   devMem  // partial sums of products split along k
 	batch   batchCache
 	conv    convCache
-	gs      graphState // recorded steps (graph.go)
+	// convHint is the conversion the last product asked for: RMSNorm and
+	// SwiGLU do it as they write, for the product that reads them next.
+	convHint string
+	gs       graphState // recorded steps (graph.go)
 }
 
 // New opens GPU number ordinal with the embedded kernels.
@@ -118,6 +123,11 @@ func open(ordinal int, modules map[string][]byte) (*Device, error) {
 	if err := drv.call(fnDeviceGetAttr, uintptr(unsafe.Pointer(&minor)), attrComputeMinor, uintptr(d.dev)); err != nil {
 		return nil, err
 	}
+	var sms int32
+	if err := drv.call(fnDeviceGetAttr, uintptr(unsafe.Pointer(&sms)), attrSMCount, uintptr(d.dev)); err != nil {
+		return nil, err
+	}
+	d.sms = int(sms)
 	if cc := int(major*10 + minor); cc < minCompute {
 		return nil, fmt.Errorf("cuda: %s is compute capability %d.%d; Tern's kernels need %d.%d or newer", d.model, major, minor, minCompute/10, minCompute%10)
 	}
@@ -211,6 +221,7 @@ func (d *Device) close() {
 	d.freeGraphs()
 	d.scratch.free(d)
 	d.results.free(d)
+	d.parts.free(d)
 	d.stage.free(d)
 	for _, m := range d.modules {
 		d.drv.raw(fnModuleUnload, m)

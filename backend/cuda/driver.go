@@ -22,6 +22,7 @@ const (
 
 // CUdevice_attribute values (cuda.h).
 const (
+	attrSMCount      = 16
 	attrComputeMajor = 75
 	attrComputeMinor = 76
 )

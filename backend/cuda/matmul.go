@@ -102,7 +102,15 @@ const mmaMinTokens = 16
 const (
 	mmaRows    = 128
 	mmaTokens  = 64
+	mmaK       = 32 // MM_BK: k per step
 	mmaThreads = 256
+	// mmaBlocksPerSM is how many blocks of mma.cu run on a multiprocessor
+	// at once (__launch_bounds__); products of fewer tiles than that fills
+	// are split along k.
+	mmaBlocksPerSM = 2
+	// mmaMinKTiles is the shortest split (in k steps) worth its partial
+	// sums.
+	mmaMinKTiles = 4
 )
 
 // mmaKernels names the tensor-core kernel of each weight format.
@@ -130,14 +138,40 @@ func (d *Device) matMulMMA(dst, x, w *backend.Tensor, op, xp, wp uint64) error {
 		aligned = aligned && (k/256)%8 == 0
 	}
 	xal := xp%16 == 0 && k%4 == 0
+	tiles := int(blocks(m, mmaRows) * blocks(n, mmaTokens))
+	ktiles, splits := mmaSplit(tiles, (k+mmaK-1)/mmaK, d.sms)
 	unlock, err := d.enter()
 	if err != nil {
 		return err
 	}
 	defer unlock()
 	d.wrote(dst)
-	return d.launch(kernel, dims{blocks(m, mmaRows), blocks(n, mmaTokens), 1}, dims{mmaThreads, 1, 1}, 0,
-		op, wp, xp, i32(m), i32(k), i32(n), i64(rs), i32(boolInt(aligned)), i32(boolInt(xal)))
+	var part uint64
+	if splits > 1 {
+		if part, err = d.parts.get(d, 4*splits*n*m); err != nil {
+			return err
+		}
+	}
+	err = d.launch(kernel, dims{uint32(tiles), 1, uint32(splits)}, dims{mmaThreads, 1, 1}, 0,
+		op, wp, xp, i32(m), i32(k), i32(n), i64(rs), i32(boolInt(aligned)), i32(boolInt(xal)), i32(ktiles), part)
+	if err != nil || splits == 1 {
+		return err
+	}
+	return d.launch("mm_reduce", dims{min(blocks(n*m, elemThreads), maxElemBlocks), 1, 1}, dims{elemThreads, 1, 1}, 0,
+		op, part, i64(n*m), i32(splits))
+}
+
+// mmaSplit chooses how to split k for a product of tiles output tiles and
+// nk k-tiles on a GPU of sms multiprocessors: enough splits to give every
+// multiprocessor mmaBlocksPerSM blocks, each split at least mmaMinKTiles
+// k-tiles long. It returns the k-tiles per split and the number of splits.
+func mmaSplit(tiles, nk, sms int) (ktiles, splits int) {
+	splits = 1
+	if want := mmaBlocksPerSM * sms; tiles < want {
+		splits = max(1, min(want/tiles, nk/mmaMinKTiles))
+	}
+	ktiles = (nk + splits - 1) / splits
+	return ktiles, (nk + ktiles - 1) / ktiles
 }
 
 // toHalf queues the conversion of n×k F32 activations to F16 or BF16 (t)
@@ -247,32 +281,22 @@ func (d *Device) wrote(t *backend.Tensor) {
 // activations. It returns the converted values and, for the Q8 formats,
 // the block scales (n·k/32 or n·k/256 floats). The caller holds the context.
 func (d *Device) convert(kernel string, xp uint64, n, k int) (a, b uint64, err error) {
+	d.convHint = kernel
 	c := &d.conv
 	if c.valid && c.kernel == kernel && c.src == xp && c.n == n && c.k == k {
 		return c.a, c.b, nil
 	}
 	c.valid = false
-	vbytes, block := 2*n*k, 0 // halves
-	switch kernel {
-	case "quantize_q8_0":
-		vbytes, block = n*k, 32
-	case "quantize_q8_k":
-		vbytes, block = n*k, 256
-	}
-	vbytes = (vbytes + 255) &^ 255
-	nb := 0
-	if block > 0 {
-		nb = n * k / block
-	}
-	p, err := d.scratch.get(d, vbytes+4*nb)
+	a, b, err = d.convScratch(kernel, n, k)
 	if err != nil {
 		return 0, 0, err
 	}
-	a, b = p, p+uint64(vbytes)
 	const threads = 256
-	if block > 0 { // a warp per block
+	switch kernel {
+	case "quantize_q8_0", "quantize_q8_k": // a warp per block
+		nb := n * k / convBlock(kernel)
 		err = d.launch(kernel, dims{blocks(nb*32, threads), 1, 1}, dims{threads, 1, 1}, 0, a, b, xp, i64(nb))
-	} else {
+	default:
 		err = d.launch(kernel, dims{min(blocks(n*k, elemThreads), maxElemBlocks), 1, 1}, dims{elemThreads, 1, 1}, 0, a, xp, i64(n*k))
 	}
 	if err != nil {
@@ -280,4 +304,56 @@ func (d *Device) convert(kernel string, xp uint64, n, k int) (a, b uint64, err e
 	}
 	*c = convCache{kernel: kernel, src: xp, n: n, k: k, a: a, b: b, valid: true}
 	return a, b, nil
+}
+
+// convBlock is the block size of a conversion's scales (0 for F16, BF16).
+func convBlock(kernel string) int {
+	switch kernel {
+	case "quantize_q8_0":
+		return 32
+	case "quantize_q8_k":
+		return 256
+	}
+	return 0
+}
+
+// convScratch sizes the scratch buffer for conversion kernel of n×k
+// values and returns where the values and the Q8 scales go.
+func (d *Device) convScratch(kernel string, n, k int) (a, b uint64, err error) {
+	vbytes, nb := 2*n*k, 0 // halves
+	if block := convBlock(kernel); block > 0 {
+		vbytes, nb = n*k, n*k/block
+	}
+	vbytes = (vbytes + 255) &^ 255
+	p, err := d.scratch.get(d, vbytes+4*nb)
+	if err != nil {
+		return 0, 0, err
+	}
+	return p, p + uint64(vbytes), nil
+}
+
+// fuseConv is for ops that write an n×k F32 tensor at p that a product
+// reads next (RMSNorm, SwiGLU in a decode step): when the last product
+// converted its input (convHint) and the shape allows it, it prepares the
+// scratch buffer for that conversion of the op's output and returns the
+// conversion's name and destinations; the op then converts what it writes
+// in the same kernel and calls converted. ok is false otherwise.
+func (d *Device) fuseConv(n, k int) (kernel string, a, b uint64, ok bool, err error) {
+	kernel = d.convHint
+	if kernel == "" || n >= mmaMinTokens || n == 0 {
+		return "", 0, 0, false, nil
+	}
+	if block := convBlock(kernel); block > 0 && k%block != 0 {
+		return "", 0, 0, false, nil
+	}
+	if a, b, err = d.convScratch(kernel, n, k); err != nil {
+		return "", 0, 0, false, err
+	}
+	return kernel, a, b, true, nil
+}
+
+// converted records that the scratch buffer now holds conversion kernel
+// of the n×k activations at p (written by a fused op, after fuseConv).
+func (d *Device) converted(kernel string, p uint64, n, k int, a, b uint64) {
+	d.conv = convCache{kernel: kernel, src: p, n: n, k: k, a: a, b: b, valid: true}
 }

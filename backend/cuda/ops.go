@@ -96,8 +96,19 @@ func (d *Device) RMSNorm(dst, x, w *backend.Tensor, eps float32) error {
 	}
 	defer unlock()
 	d.wrote(dst)
-	return d.launch("rmsnorm_f32", dims{uint32(x.Rows), 1, 1}, dims{rowThreads, 1, 1}, 0,
-		ps[0], ps[1], ps[2], i32(n), f32(eps))
+	grid, block := dims{uint32(x.Rows), 1, 1}, dims{rowThreads, 1, 1}
+	conv, a, b, ok, err := d.fuseConv(x.Rows, n)
+	if err != nil || !ok {
+		if err == nil {
+			err = d.launch("rmsnorm_f32", grid, block, 0, ps[0], ps[1], ps[2], i32(n), f32(eps))
+		}
+		return err
+	}
+	if err := d.launch("rmsnorm_"+conv, grid, block, 0, ps[0], ps[1], ps[2], i32(n), f32(eps), a, b); err != nil {
+		return err
+	}
+	d.converted(conv, ps[0], x.Rows, n, a, b)
+	return nil
 }
 
 // Add adds b (same shape, or one row broadcast) to a.
@@ -140,9 +151,26 @@ func (d *Device) SwiGLU(dst, gate, up *backend.Tensor) error {
 	}
 	defer unlock()
 	d.wrote(dst)
-	return d.launch("swiglu_f32", dims{min(blocks(total, elemThreads), maxElemBlocks), 1, 1}, dims{elemThreads, 1, 1}, 0,
-		ps[0], ps[1], ps[2], i64(total))
+	rows, cols := dst.Rows, dst.Cols
+	conv, a, b, ok, err := d.fuseConv(rows, cols)
+	if err != nil || !ok || gate.Cols != cols || up.Cols != cols {
+		if err == nil {
+			err = d.launch("swiglu_f32", dims{min(blocks(total, elemThreads), maxElemBlocks), 1, 1}, dims{elemThreads, 1, 1}, 0,
+				ps[0], ps[1], ps[2], i64(total))
+		}
+		return err
+	}
+	if err := d.launch("swiglu_"+conv, dims{uint32(rows), blocks(cols, swChunk), 1}, dims{elemThreads, 1, 1}, 0,
+		ps[0], ps[1], ps[2], i32(cols), a, b); err != nil {
+		return err
+	}
+	d.converted(conv, ps[0], rows, cols, a, b)
+	return nil
 }
+
+// swChunk is SW_CHUNK of elementwise.cu: elements of a row per block of the
+// SwiGLU kernels that convert their output.
+const swChunk = 1024
 
 // RoPE rotates the first r.Dims elements of every head of every row by the
 // row's position, with the angles of llama.cpp's rope_yarn.

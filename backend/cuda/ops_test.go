@@ -341,6 +341,8 @@ func TestConvertedActivations(t *testing.T) {
 			}{
 				{"after Add", func() error { return host.Add(x.c, x.c, y.c) }, func() error { return dev.Add(x.g, x.g, y.g) }},
 				{"after RMSNorm", func() error { return host.RMSNorm(x.c, x.c, norm.c, 1e-5) }, func() error { return dev.RMSNorm(x.g, x.g, norm.g, 1e-5) }},
+				{"after SwiGLU", func() error { return host.SwiGLU(x.c, x.c, y.c) }, func() error { return dev.SwiGLU(x.g, x.g, y.g) }},
+				{"after RMSNorm into another tensor", func() error { return host.RMSNorm(y.c, x.c, norm.c, 1e-5) }, func() error { return dev.RMSNorm(y.g, x.g, norm.g, 1e-5) }},
 				{"after Upload", func() error { return host.Upload(x.c, f32Bytes(randF32(rng, n*k, 1))) }, nil},
 			} {
 				if err := op.cpu(); err != nil {

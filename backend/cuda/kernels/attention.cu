@@ -1,15 +1,19 @@
-// attention.cu: causal attention over the paged KV cache, one block of four
-// warps per (token, query head). The warps take the token's positions in
-// turn, each keeping an online softmax (running maximum, sum and weighted
-// values) with lane l holding head elements l, l+32, …; the four partial
-// results are merged at the end. EPL is elements per lane (head size ≤ 32·EPL).
+// attention.cu: causal attention over the paged KV cache, one block of
+// ATT_WARPS warps per (token, query head). The warps take the token's
+// positions in turn, ATT_UNROLL at a time (their table entries, keys and
+// values loaded before any is used, so that the loads are in flight
+// together), each warp keeping an online softmax (running maximum, sum and
+// weighted values) with lane l holding head elements l, l+32, …; the
+// warps' partial results are merged at the end. EPL is elements per lane
+// (head size ≤ 32·EPL).
 //
 // meta is the step's batch as staged by the Go side: pos[n], seq[n],
 // slots[n], tstart[nseq+1], then the block tables; sequence s's table is
 // tables[tstart[s] … tstart[s+1]).
 #include "common.cuh"
 
-#define ATT_WARPS 4
+#define ATT_WARPS 8
+#define ATT_UNROLL 4
 
 __device__ __forceinline__ float kv_load(const float* p) { return *p; }
 __device__ __forceinline__ float kv_load(const __half* p) { return __half2float(*p); }
@@ -37,25 +41,48 @@ __device__ __forceinline__ void attention(float* out, const float* q, const T* k
         acc[e] = 0.0f;
     }
     float m = NEG_INF, l = 0.0f;
-    for (int t = warp; t <= p; t += ATT_WARPS) {
-        long long row = (long long)table[t / bs] * bs + t % bs;
-        const T* kr = kc + row * kvcols + (long long)kvh * hd;
-        const T* vr = vc + row * kvcols + (long long)kvh * hd;
-        float sc = 0.0f;
+    for (int t0 = warp; t0 <= p; t0 += ATT_WARPS * ATT_UNROLL) {
+        float sc[ATT_UNROLL], vv[ATT_UNROLL][EPL];
 #pragma unroll
-        for (int e = 0; e < EPL; e++) {
-            int idx = lane + 32 * e;
-            if (idx < hd) sc += qv[e] * kv_load(kr + idx);
+        for (int u = 0; u < ATT_UNROLL; u++) {
+            int t = t0 + u * ATT_WARPS;
+            sc[u] = 0.0f;
+#pragma unroll
+            for (int e = 0; e < EPL; e++) vv[u][e] = 0.0f;
+            if (t <= p) {
+                long long row = (long long)table[t / bs] * bs + t % bs;
+                const T* kr = kc + row * kvcols + (long long)kvh * hd;
+                const T* vr = vc + row * kvcols + (long long)kvh * hd;
+#pragma unroll
+                for (int e = 0; e < EPL; e++) {
+                    int idx = lane + 32 * e;
+                    if (idx < hd) {
+                        sc[u] += qv[e] * kv_load(kr + idx);
+                        vv[u][e] = kv_load(vr + idx);
+                    }
+                }
+            }
         }
-        sc = warp_sum(sc) * scale;
-        float mn = fmaxf(m, sc);
-        float corr = expf(m - mn);
-        float pe = expf(sc - mn);
-        l = l * corr + pe;
+        float mn = m;
 #pragma unroll
-        for (int e = 0; e < EPL; e++) {
-            int idx = lane + 32 * e;
-            if (idx < hd) acc[e] = acc[e] * corr + pe * kv_load(vr + idx);
+        for (int u = 0; u < ATT_UNROLL; u++) {
+            if (t0 + u * ATT_WARPS <= p) { // the same for every lane of the warp
+                sc[u] = warp_sum(sc[u]) * scale;
+                mn = fmaxf(mn, sc[u]);
+            } else {
+                sc[u] = NEG_INF;
+            }
+        }
+        float corr = expf(m - mn);
+        l *= corr;
+#pragma unroll
+        for (int e = 0; e < EPL; e++) acc[e] *= corr;
+#pragma unroll
+        for (int u = 0; u < ATT_UNROLL; u++) {
+            float pe = expf(sc[u] - mn);
+            l += pe;
+#pragma unroll
+            for (int e = 0; e < EPL; e++) acc[e] += pe * vv[u][e];
         }
         m = mn;
     }

@@ -1,7 +1,8 @@
 // elementwise.cu: embedding gather, RMSNorm, add, SwiGLU, RoPE, KV stores and
-// the Q8_0 quantization of activations. One block per row unless noted; rows
-// are on grid x (no 65535 limit), heads or K/V on grid y.
-#include "common.cuh"
+// the F16, BF16 and Q8_0 conversions of activations (convert.cuh), alone or
+// after RMSNorm and SwiGLU. One block per row unless noted; rows are on grid
+// x (no 65535 limit), heads or K/V on grid y.
+#include "convert.cuh"
 
 // ---- embedding: dst row i = table row ids[i], dequantized ----
 
@@ -46,7 +47,7 @@ extern "C" __global__ void embed_q4_0(float* dst, const uint8_t* table, const in
 // ---- RMSNorm: dst = x·w/√(mean(x²)+eps), squares summed in double as the
 // CPU backend does; dst may be x. blockDim.x is 256. ----
 
-extern "C" __global__ void rmsnorm_f32(float* dst, const float* x, const float* w, int cols, float eps) {
+__device__ __forceinline__ void rmsnorm_row(float* dst, const float* x, const float* w, int cols, float eps) {
     __shared__ double part[8];
     const float* xr = x + (long long)blockIdx.x * cols;
     float* o = dst + (long long)blockIdx.x * cols;
@@ -66,6 +67,25 @@ extern "C" __global__ void rmsnorm_f32(float* dst, const float* x, const float* 
     for (int c = threadIdx.x; c < cols; c += blockDim.x) o[c] = xr[c] * scale * w[c];
 }
 
+extern "C" __global__ void rmsnorm_f32(float* dst, const float* x, const float* w, int cols, float eps) {
+    rmsnorm_row(dst, x, w, cols, eps);
+}
+
+// rmsnorm_<conversion>: RMSNorm, then the row converted for the product
+// that reads it next (values to ca, Q8 scales to cb), as the conversion
+// kernel of that name would.
+#define RMSNORM_CONV(NAME, CONV)                                                                                    \
+    extern "C" __global__ void NAME(float* dst, const float* x, const float* w, int cols, float eps, void* ca, float* cb) { \
+        rmsnorm_row(dst, x, w, cols, eps);                                                                          \
+        __syncthreads();                                                                                            \
+        convert_span<CONV>(ca, cb, dst, (long long)blockIdx.x * cols, cols);                                        \
+    }
+
+RMSNORM_CONV(rmsnorm_to_f16, CONV_F16)
+RMSNORM_CONV(rmsnorm_to_bf16, CONV_BF16)
+RMSNORM_CONV(rmsnorm_quantize_q8_0, CONV_Q8_0)
+RMSNORM_CONV(rmsnorm_quantize_q8_k, CONV_Q8_K)
+
 // ---- add: dst = a + b, b of the same shape or one row (bcast) ----
 
 extern "C" __global__ void add_f32(float* dst, const float* a, const float* b, long long total, int cols, int bcast) {
@@ -75,12 +95,30 @@ extern "C" __global__ void add_f32(float* dst, const float* a, const float* b, l
 
 // ---- SwiGLU: dst = silu(g)·u ----
 
+__device__ __forceinline__ float swiglu(float g, float u) { return g / (1.0f + expf(-g)) * u; }
+
 extern "C" __global__ void swiglu_f32(float* dst, const float* g, const float* u, long long total) {
-    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x) {
-        float v = g[i];
-        dst[i] = v / (1.0f + expf(-v)) * u[i];
-    }
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x)
+        dst[i] = swiglu(g[i], u[i]);
 }
+
+// swiglu_<conversion>: SwiGLU, then the result converted for the product
+// that reads it next. Block (row, chunk) takes SW_CHUNK elements of a row
+// (a multiple of every Q8 block size).
+#define SW_CHUNK 1024
+#define SWIGLU_CONV(NAME, CONV)                                                                                     \
+    extern "C" __global__ void NAME(float* dst, const float* g, const float* u, int cols, void* ca, float* cb) {  \
+        long long e0 = (long long)blockIdx.x * cols + (long long)blockIdx.y * SW_CHUNK;                            \
+        int len = min(SW_CHUNK, cols - (int)blockIdx.y * SW_CHUNK);                                                 \
+        for (int i = threadIdx.x; i < len; i += blockDim.x) dst[e0 + i] = swiglu(g[e0 + i], u[e0 + i]);            \
+        __syncthreads();                                                                                            \
+        convert_span<CONV>(ca, cb, dst, e0, len);                                                                   \
+    }
+
+SWIGLU_CONV(swiglu_to_f16, CONV_F16)
+SWIGLU_CONV(swiglu_to_bf16, CONV_BF16)
+SWIGLU_CONV(swiglu_quantize_q8_0, CONV_Q8_0)
+SWIGLU_CONV(swiglu_quantize_q8_k, CONV_Q8_K)
 
 // ---- RoPE as llama.cpp's rope_yarn: block (row, head), thread i rotates
 // pair i of the first dims elements. θ_i = pos·thetaScale^i is formed by i
@@ -133,30 +171,20 @@ extern "C" __global__ void to_f16(__half* dst, const float* x, long long total) 
         dst[i] = __float2half_rn(x[i]);
 }
 
-// ---- activations to BF16 as ggml_compute_fp32_to_bf16: round to nearest
-// even, NaN kept quiet ----
+// ---- activations to BF16 as ggml_compute_fp32_to_bf16 ----
 
 extern "C" __global__ void to_bf16(uint16_t* dst, const float* x, long long total) {
-    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x) {
-        uint32_t u = __float_as_uint(x[i]);
-        dst[i] = (u & 0x7fffffffu) > 0x7f800000u ? (uint16_t)((u >> 16) | 64) : (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
-    }
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x)
+        dst[i] = bf16_round(x[i]);
 }
 
-// ---- activations to Q8_0 as ggml's x86 from_float does: d = amax/127
-// (kept as its F16 value), q = round-half-even(x·127/amax). One warp per
-// 32-element block; quants to xq, scales to xd. ----
+// ---- activations to Q8_0 (q8_0_block): one warp per 32-element block;
+// quants to xq, scales to xd ----
 
 extern "C" __global__ void quantize_q8_0(int8_t* xq, float* xd, const float* x, long long nblocks) {
     long long b = (blockIdx.x * (long long)blockDim.x + threadIdx.x) >> 5;
-    int lane = threadIdx.x & 31;
     if (b >= nblocks) return;
-    float v = x[b * 32 + lane];
-    float amax = warp_max(fabsf(v));
-    float d = amax / 127.0f;
-    float id = amax != 0.0f ? 127.0f / amax : 0.0f;
-    xq[b * 32 + lane] = (int8_t)(int)rintf(v * id);
-    if (lane == 0) xd[b] = round_half(d);
+    q8_0_block(xq, xd, x, b, threadIdx.x & 31);
 }
 
 // ---- spin: one thread waits ns nanoseconds of GPU time, holding the stream

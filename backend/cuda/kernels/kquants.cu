@@ -9,47 +9,19 @@
 // scale, then the block scales. One warp per weight row (NT tokens per
 // pass); lane l takes elements 8l…8l+7 of every block, which lie in one
 // sub-block, loading 8 bytes of weights per block.
-#include "common.cuh"
+#include "convert.cuh"
 
 #define QK_K 256
 #define KQ_WARPS 4 // rows per block of 128 threads
 #define KQ_NT 8    // tokens per pass for n > 1
 
-// ---- activations to Q8_K as quantize_row_q8_K_ref: the element of largest
-// magnitude (the first, on ties) maps to -127, d = 1/iscale with iscale =
-// -127/max, q = min(127, round-half-even(iscale·x)). A warp per block; xq
-// n×k int8, xd one float per block. ----
+// ---- activations to Q8_K (q8_k_block): a warp per block; xq n×k int8,
+// xd one float per block ----
 
 extern "C" __global__ void quantize_q8_k(int8_t* xq, float* xd, const float* x, long long nblocks) {
     long long b = (blockIdx.x * (long long)blockDim.x + threadIdx.x) >> 5;
-    int lane = threadIdx.x & 31;
     if (b >= nblocks) return;
-    const float* xb = x + b * QK_K + 8 * lane;
-    float v[8], amax = 0.0f, vmax = 0.0f;
-    int idx = 8 * lane;
-#pragma unroll
-    for (int i = 0; i < 8; i++) {
-        v[i] = xb[i];
-        float ax = fabsf(v[i]);
-        if (ax > amax) amax = ax, vmax = v[i], idx = 8 * lane + i;
-    }
-#pragma unroll
-    for (int o = 16; o > 0; o >>= 1) {
-        float oa = __shfl_xor_sync(FULL_MASK, amax, o), ov = __shfl_xor_sync(FULL_MASK, vmax, o);
-        int oi = __shfl_xor_sync(FULL_MASK, idx, o);
-        if (oa > amax || (oa == amax && oi < idx)) amax = oa, vmax = ov, idx = oi;
-    }
-    int8_t* q = xq + b * QK_K + 8 * lane;
-    if (amax == 0.0f) {
-#pragma unroll
-        for (int i = 0; i < 8; i++) q[i] = 0;
-        if (lane == 0) xd[b] = 0.0f;
-        return;
-    }
-    float iscale = -127.0f / vmax;
-#pragma unroll
-    for (int i = 0; i < 8; i++) q[i] = (int8_t)min(127, __float2int_rn(__fmul_rn(iscale, v[i])));
-    if (lane == 0) xd[b] = 1.0f / iscale;
+    q8_k_block(xq, xd, x, b, threadIdx.x & 31);
 }
 
 // byte_of is byte i (0…11) of the 12 bytes held in s0, s1, s2.

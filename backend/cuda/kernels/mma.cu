@@ -5,7 +5,13 @@
 // our compute_80 PTX).
 //
 // A block of 256 threads (8 warps) computes a tile of MM_BM weight rows ×
-// MM_BN tokens, walking k in steps of MM_BK. Each step, every thread loads
+// MM_BN tokens, walking k in steps of MM_BK. Tiles are numbered along the
+// tokens first within groups of MM_GROUP row tiles, so that the blocks
+// running at one time share their weight tiles (and their activation
+// tiles) through L2 instead of each reading its own from memory. When the
+// tiles alone are too few to fill the GPU, grid z splits k: block z sums
+// k tiles z·ktiles… into its own n×m slice of part, and mm_reduce adds the
+// slices in order. Each step, every thread loads
 // 16 weights of one row and 8 activations of one token from global memory
 // into registers (the next step's, while the tensor cores work on this
 // step's tile in shared memory), then converts them to halves in shared
@@ -23,6 +29,7 @@
 #define MM_BK 32
 #define MM_LD (MM_BK + 8) // halves per shared row: 80 bytes, so ldmatrix's 8 rows hit distinct banks
 #define MM_THREADS 256
+#define MM_GROUP 16 // row tiles per group of the tile order
 
 enum { F_F16, F_BF16, F_Q8_0, F_Q4_0, F_Q4_K, F_Q6_K };
 
@@ -198,13 +205,19 @@ __device__ __forceinline__ void mma16816(float (&c)[4], const uint32_t (&a)[4], 
 }
 
 template <int FMT>
-__device__ __forceinline__ void mm_main(float* dst, const uint8_t* w, const float* x, int m, int k, int n, long long rs, int aligned, int xal) {
+__device__ __forceinline__ void mm_main(float* dst, const uint8_t* w, const float* x, int m, int k, int n, long long rs, int aligned,
+                                        int xal, int ktiles, float* part) {
     constexpr bool BF = FMT == F_BF16;
     __shared__ __align__(16) uint16_t Ws[2][MM_BM][MM_LD];
     __shared__ __align__(16) uint16_t Xs[2][MM_BN][MM_LD];
     int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
     int wm = warp & 3, wn = warp >> 2;
-    int m0 = blockIdx.x * MM_BM, n0 = blockIdx.y * MM_BN;
+    // tile order: groups of MM_GROUP row tiles, tokens first within a group
+    int tm = (m + MM_BM - 1) / MM_BM, tn = (n + MM_BN - 1) / MM_BN;
+    int b = blockIdx.x, g = b / (MM_GROUP * tn);
+    int gsize = min(MM_GROUP, tm - g * MM_GROUP), local = b - g * MM_GROUP * tn;
+    int m0 = (g * MM_GROUP + local % gsize) * MM_BM, n0 = (local / gsize) * MM_BN;
+    if (gridDim.z > 1) dst = part + (long long)blockIdx.z * n * m;
     // loaders: weights row m0 + tid/2, k 16(tid%2)…; activations token n0 + tid/4, k 8(tid%4)…
     int lr = tid >> 1, lk = 16 * (tid & 1);
     int xt = tid >> 2, xk = 8 * (tid & 3);
@@ -219,16 +232,16 @@ __device__ __forceinline__ void mm_main(float* dst, const uint8_t* w, const floa
 #pragma unroll
             for (int e = 0; e < 4; e++) acc[i][j][e] = 0.0f;
 
-    int nk = (k + MM_BK - 1) / MM_BK;
-    wraw wv = w_fetch<FMT>(w, rs, m0 + lr, m, k, lk, aligned);
+    int kt0 = blockIdx.z * ktiles, nk = min((k + MM_BK - 1) / MM_BK, kt0 + ktiles);
+    wraw wv = w_fetch<FMT>(w, rs, m0 + lr, m, k, kt0 * MM_BK + lk, aligned);
     float4 xa, xb;
-    x_fetch(xa, xb, xr, xvalid, k, xk, xal);
+    x_fetch(xa, xb, xr, xvalid, k, kt0 * MM_BK + xk, xal);
     w_store<FMT>(&Ws[0][lr][lk], wv);
     x_store<BF>(&Xs[0][xt][xk], xa, xb);
     __syncthreads();
 
-    for (int kt = 0; kt < nk; kt++) {
-        int buf = kt & 1;
+    for (int kt = kt0; kt < nk; kt++) {
+        int buf = (kt - kt0) & 1;
         bool more = kt + 1 < nk;
         if (more) {
             int k1 = (kt + 1) * MM_BK;
@@ -279,11 +292,14 @@ __device__ __forceinline__ void mm_main(float* dst, const uint8_t* w, const floa
 
 // Entry points: dst n×m F32, w m×k (row bytes rs), x n×k F32. aligned: the
 // weight rows allow 16-byte loads (as for the matvec kernels); xal: x's
-// rows start 16-byte aligned (x 16-byte aligned, k % 4 == 0).
-#define MM_ENTRY(name, FMT)                                                                                          \
-    extern "C" __global__ void __launch_bounds__(MM_THREADS, 2)                                                    \
-        name(float* dst, const uint8_t* w, const float* x, int m, int k, int n, long long rs, int aligned, int xal) { \
-        mm_main<FMT>(dst, w, x, m, k, n, rs, aligned, xal);                                                        \
+// rows start 16-byte aligned (x 16-byte aligned, k % 4 == 0). Grid x is
+// the number of tiles, grid z the k splits of ktiles k tiles each (part:
+// z·n·m floats, unused without splits).
+#define MM_ENTRY(name, FMT)                                                                                           \
+    extern "C" __global__ void __launch_bounds__(MM_THREADS, 2)                                                     \
+        name(float* dst, const uint8_t* w, const float* x, int m, int k, int n, long long rs, int aligned, int xal,  \
+             int ktiles, float* part) {                                                                             \
+        mm_main<FMT>(dst, w, x, m, k, n, rs, aligned, xal, ktiles, part);                                           \
     }
 
 MM_ENTRY(mm_f16, F_F16)
@@ -292,3 +308,12 @@ MM_ENTRY(mm_q8_0, F_Q8_0)
 MM_ENTRY(mm_q4_0, F_Q4_0)
 MM_ENTRY(mm_q4_k, F_Q4_K)
 MM_ENTRY(mm_q6_k, F_Q6_K)
+
+// mm_reduce sums the k splits: dst[i] = Σ_z part[z·total + i], in order of z.
+extern "C" __global__ void mm_reduce(float* dst, const float* part, long long total, int parts) {
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x) {
+        float s = part[i];
+        for (int z = 1; z < parts; z++) s += part[z * total + i];
+        dst[i] = s;
+    }
+}
