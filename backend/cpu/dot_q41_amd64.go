@@ -24,3 +24,13 @@ func dotRowsQ4_1(out []float32, w []byte, stride int, x []byte, nb int) {
 		dotRowsQ4_1AVX2(&out[0], &w[0], stride, &x[0], nb, rows)
 	}
 }
+
+//go:noescape
+func dotRowsQ4_1x4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+
+// dotRowsQ4_1x4 is dotRowsQ4_1 for four tokens: out[t] for the Q8_1 row at
+// x[t*xb:]. The outputs must be spaced evenly (as MatMul lays them out); it
+// reports false where it cannot run.
+func dotRowsQ4_1x4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
+	return rowsx4(dotRowsQ4_1x4VNNI, q41Block, q81Block, out, w, stride, x, xb, nb)
+}

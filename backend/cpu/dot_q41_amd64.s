@@ -103,3 +103,131 @@ TEXT ·dotRowsQ4_1VNNI(SB), NOSPLIT, $0-48
 // func dotRowsQ4_1AVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ4_1AVX2(SB), NOSPLIT, $0-48
 	ROWS(Q41AVX2)
+
+// func dotRowsQ4_1x4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+//
+// Four tokens (Q8_1 rows xstride bytes apart; outputs ostride bytes apart)
+// against each weight row: a block's levels and scales are unpacked once
+// and meet every token with the one-token VNNI kernel's instructions, so
+// each token's lanes and float order are dotRowsQ4_1VNNI's. Token t keeps
+// its float lanes in Y16+t, its minimums' scalar in X20+t and its integer
+// lanes in Y24+t (AVX-512 VL).
+TEXT ·dotRowsQ4_1x4VNNI(SB), NOSPLIT, $0-64
+	MOVQ out+0(FP), DI
+	MOVQ w+16(FP), R12
+	MOVQ rows+32(FP), CX
+	MOVQ xstride+48(FP), R14
+	LEAQ (R14)(R14*2), R15
+	TESTQ CX, CX
+	JZ   m4xdone
+	MOVL         $0x0f0f0f0f, AX
+	VMOVD        AX, X15
+	VPBROADCASTD X15, Y15
+m4xrow:
+	VPXORD Y16, Y16, Y16
+	VPXORD Y17, Y17, Y17
+	VPXORD Y18, Y18, Y18
+	VPXORD Y19, Y19, Y19
+	VPXORD X20, X20, X20
+	VPXORD X21, X21, X21
+	VPXORD X22, X22, X22
+	VPXORD X23, X23, X23
+	MOVQ   R12, R9
+	MOVQ   x+40(FP), R10
+	MOVQ   nb+56(FP), BX
+	TESTQ  BX, BX
+	JZ     m4xrowdone
+m4xblock:
+	Q41LEVELS
+	VPBROADCASTW (R9), X6
+	VCVTPH2PS    X6, Y6
+	VPBROADCASTW 2(R9), X8
+	VCVTPH2PS    X8, X8
+	VPXORD       Y24, Y24, Y24
+	VPDPBUSD     4(R10), Y1, Y24
+	VCVTDQ2PS    Y24, Y24
+	VPBROADCASTW (R10), X7
+	VCVTPH2PS    X7, Y7
+	VMULPS       Y7, Y6, Y7
+	VFMADD231PS  Y24, Y7, Y16
+	VPBROADCASTW 2(R10), X7
+	VCVTPH2PS    X7, X7
+	VFMADD231SS  X7, X8, X20
+	VPXORD       Y25, Y25, Y25
+	VPDPBUSD     4(R10)(R14*1), Y1, Y25
+	VCVTDQ2PS    Y25, Y25
+	VPBROADCASTW (R10)(R14*1), X7
+	VCVTPH2PS    X7, Y7
+	VMULPS       Y7, Y6, Y7
+	VFMADD231PS  Y25, Y7, Y17
+	VPBROADCASTW 2(R10)(R14*1), X7
+	VCVTPH2PS    X7, X7
+	VFMADD231SS  X7, X8, X21
+	VPXORD       Y26, Y26, Y26
+	VPDPBUSD     4(R10)(R14*2), Y1, Y26
+	VCVTDQ2PS    Y26, Y26
+	VPBROADCASTW (R10)(R14*2), X7
+	VCVTPH2PS    X7, Y7
+	VMULPS       Y7, Y6, Y7
+	VFMADD231PS  Y26, Y7, Y18
+	VPBROADCASTW 2(R10)(R14*2), X7
+	VCVTPH2PS    X7, X7
+	VFMADD231SS  X7, X8, X22
+	VPXORD       Y27, Y27, Y27
+	VPDPBUSD     4(R10)(R15*1), Y1, Y27
+	VCVTDQ2PS    Y27, Y27
+	VPBROADCASTW (R10)(R15*1), X7
+	VCVTPH2PS    X7, Y7
+	VMULPS       Y7, Y6, Y7
+	VFMADD231PS  Y27, Y7, Y19
+	VPBROADCASTW 2(R10)(R15*1), X7
+	VCVTPH2PS    X7, X7
+	VFMADD231SS  X7, X8, X23
+	ADDQ         $20, R9
+	ADDQ         $36, R10
+	DECQ         BX
+	JNZ          m4xblock
+m4xrowdone:
+	VEXTRACTF32X4 $1, Y16, X1
+	VADDPS       X1, X16, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VADDSS       X20, X0, X0
+	VMOVSS       X0, (DI)
+	VEXTRACTF32X4 $1, Y17, X1
+	VADDPS       X1, X17, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VADDSS       X21, X0, X0
+	MOVQ         ostride+8(FP), AX
+	VMOVSS       X0, (DI)(AX*1)
+	VEXTRACTF32X4 $1, Y18, X1
+	VADDPS       X1, X18, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VADDSS       X22, X0, X0
+	MOVQ         ostride+8(FP), AX
+	VMOVSS       X0, (DI)(AX*2)
+	VEXTRACTF32X4 $1, Y19, X1
+	VADDPS       X1, X19, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VADDSS       X23, X0, X0
+	MOVQ         ostride+8(FP), AX
+	LEAQ         (AX)(AX*2), AX
+	VMOVSS       X0, (DI)(AX*1)
+	ADDQ         $4, DI
+	ADDQ         stride+24(FP), R12
+	DECQ         CX
+	JNZ          m4xrow
+m4xdone:
+	VZEROUPPER
+	RET

@@ -21,11 +21,11 @@ func (d *Device) formatKernel(t quant.Type, n, k, m int, wb, xq []byte, xb int) 
 	var rows4 func(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool
 	switch t {
 	case quant.Q4_1:
-		rows = dotRowsQ4_1
+		rows, rows4 = dotRowsQ4_1, dotRowsQ4_1x4
 	case quant.Q5_0:
 		rows, rows4 = dotRowsQ5_0, dotRowsQ5_0x4
 	case quant.Q5_1:
-		rows = dotRowsQ5_1
+		rows, rows4 = dotRowsQ5_1, dotRowsQ5_1x4
 	case quant.IQ4_NL:
 		rows, rows4 = dotRowsIQ4_NL, dotRowsIQ4_NLx4
 	case quant.Q5_K:
