@@ -232,3 +232,179 @@ t1rowdone:
 t1done:
 	VZEROUPPER
 	RET
+
+// func dotRowsTQ1_0x4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+//
+// Four tokens (Q8_K rows xstride bytes apart; outputs ostride bytes apart)
+// against each weight row: a block's trits are extracted once and meet
+// every token; each token's integer lanes (Y24+t) are the one-token
+// kernel's (the same exact sums) and its float lanes (Y16+t) take the same
+// operations (AVX-512 VL).
+TEXT ·dotRowsTQ1_0x4VNNI(SB), NOSPLIT, $0-64
+	MOVQ out+0(FP), DI
+	MOVQ w+16(FP), R12
+	MOVQ rows+32(FP), CX
+	MOVQ xstride+48(FP), R14
+	LEAQ (R14)(R14*2), R15
+	TESTQ CX, CX
+	JZ   t1xdone
+	MOVL         $0x03030303, AX
+	VMOVD        AX, X15
+	VPBROADCASTD X15, Y15
+	MOVL         $0xf8f8f8f8, AX
+	VMOVD        AX, X14
+	VPBROADCASTD X14, Y14
+	MOVL         $0x01010101, AX
+	VMOVD        AX, X13
+	VPBROADCASTD X13, Y13
+	VPXOR        Y12, Y12, Y12
+	MOVL         $0x00010001, AX
+	VMOVD        AX, X11
+	VPBROADCASTD X11, Y11
+t1xrow:
+	VPXORD Y16, Y16, Y16
+	VPXORD Y17, Y17, Y17
+	VPXORD Y18, Y18, Y18
+	VPXORD Y19, Y19, Y19
+	MOVQ   R12, SI
+	MOVQ   x+40(FP), R9
+	MOVQ   nb+56(FP), BX
+	TESTQ  BX, BX
+	JZ     t1xrowdone
+t1xblock:
+	VPXORD Y24, Y24, Y24
+	VPXORD Y25, Y25, Y25
+	VPXORD Y26, Y26, Y26
+	VPXORD Y27, Y27, Y27
+	VMOVDQU (SI), Y1
+	MUL3(Y1, Y2)
+	MUL9(Y1, Y3)
+	MUL9(Y2, Y4)
+	MUL9(Y3, Y5)
+	TRIT(Y1)
+	VPDPBUSD     4(R9), Y1, Y24
+	VPDPBUSD     4(R9)(R14*1), Y1, Y25
+	VPDPBUSD     4(R9)(R14*2), Y1, Y26
+	VPDPBUSD     4(R9)(R15*1), Y1, Y27
+	TRIT(Y2)
+	VPDPBUSD     36(R9), Y2, Y24
+	VPDPBUSD     36(R9)(R14*1), Y2, Y25
+	VPDPBUSD     36(R9)(R14*2), Y2, Y26
+	VPDPBUSD     36(R9)(R15*1), Y2, Y27
+	TRIT(Y3)
+	VPDPBUSD     68(R9), Y3, Y24
+	VPDPBUSD     68(R9)(R14*1), Y3, Y25
+	VPDPBUSD     68(R9)(R14*2), Y3, Y26
+	VPDPBUSD     68(R9)(R15*1), Y3, Y27
+	TRIT(Y4)
+	VPDPBUSD     100(R9), Y4, Y24
+	VPDPBUSD     100(R9)(R14*1), Y4, Y25
+	VPDPBUSD     100(R9)(R14*2), Y4, Y26
+	VPDPBUSD     100(R9)(R15*1), Y4, Y27
+	TRIT(Y5)
+	VPDPBUSD     132(R9), Y5, Y24
+	VPDPBUSD     132(R9)(R14*1), Y5, Y25
+	VPDPBUSD     132(R9)(R14*2), Y5, Y26
+	VPDPBUSD     132(R9)(R15*1), Y5, Y27
+	VMOVDQU      32(SI), X1
+	MUL3(X1, X2)
+	VINSERTI128  $1, X2, Y1, Y1
+	MUL9(Y1, Y2)
+	MUL9(Y2, Y3)
+	VPBROADCASTD 48(SI), X4
+	MUL3(X4, X5)
+	VPBLENDD     $0x02, X5, X4, X8
+	MUL9X(X4, X9)
+	MUL9X(X5, X10)
+	VPBLENDD     $0x08, X10, X9, X9
+	VPBLENDD     $0x0c, X9, X8, X8
+	VINSERTI128  $1, X8, Y3, Y3
+	TRIT(Y1)
+	VPDPBUSD     164(R9), Y1, Y24
+	VPDPBUSD     164(R9)(R14*1), Y1, Y25
+	VPDPBUSD     164(R9)(R14*2), Y1, Y26
+	VPDPBUSD     164(R9)(R15*1), Y1, Y27
+	TRIT(Y2)
+	VPDPBUSD     196(R9), Y2, Y24
+	VPDPBUSD     196(R9)(R14*1), Y2, Y25
+	VPDPBUSD     196(R9)(R14*2), Y2, Y26
+	VPDPBUSD     196(R9)(R15*1), Y2, Y27
+	TRIT(Y3)
+	VPDPBUSD     228(R9), Y3, Y24
+	VPDPBUSD     228(R9)(R14*1), Y3, Y25
+	VPDPBUSD     228(R9)(R14*2), Y3, Y26
+	VPDPBUSD     228(R9)(R15*1), Y3, Y27
+	VPBROADCASTW 52(SI), X7
+	VCVTPH2PS    X7, Y7
+	VPMADDWD     260(R9), Y11, Y8
+	VPSUBD       Y8, Y24, Y24
+	VCVTDQ2PS    Y24, Y24
+	VBROADCASTSS (R9), Y8
+	VMULPS       Y7, Y8, Y8
+	VMULPS       Y8, Y24, Y24
+	VADDPS       Y24, Y16, Y16
+	VPMADDWD     260(R9)(R14*1), Y11, Y8
+	VPSUBD       Y8, Y25, Y25
+	VCVTDQ2PS    Y25, Y25
+	VBROADCASTSS (R9)(R14*1), Y8
+	VMULPS       Y7, Y8, Y8
+	VMULPS       Y8, Y25, Y25
+	VADDPS       Y25, Y17, Y17
+	VPMADDWD     260(R9)(R14*2), Y11, Y8
+	VPSUBD       Y8, Y26, Y26
+	VCVTDQ2PS    Y26, Y26
+	VBROADCASTSS (R9)(R14*2), Y8
+	VMULPS       Y7, Y8, Y8
+	VMULPS       Y8, Y26, Y26
+	VADDPS       Y26, Y18, Y18
+	VPMADDWD     260(R9)(R15*1), Y11, Y8
+	VPSUBD       Y8, Y27, Y27
+	VCVTDQ2PS    Y27, Y27
+	VBROADCASTSS (R9)(R15*1), Y8
+	VMULPS       Y7, Y8, Y8
+	VMULPS       Y8, Y27, Y27
+	VADDPS       Y27, Y19, Y19
+	ADDQ         $54, SI
+	ADDQ         $292, R9
+	DECQ         BX
+	JNZ          t1xblock
+t1xrowdone:
+	VEXTRACTF32X4 $1, Y16, X1
+	VADDPS       X1, X16, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, (DI)
+	VEXTRACTF32X4 $1, Y17, X1
+	VADDPS       X1, X17, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	MOVQ         ostride+8(FP), AX
+	VMOVSS       X0, (DI)(AX*1)
+	VEXTRACTF32X4 $1, Y18, X1
+	VADDPS       X1, X18, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	MOVQ         ostride+8(FP), AX
+	VMOVSS       X0, (DI)(AX*2)
+	VEXTRACTF32X4 $1, Y19, X1
+	VADDPS       X1, X19, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	MOVQ         ostride+8(FP), AX
+	LEAQ         (AX)(AX*2), AX
+	VMOVSS       X0, (DI)(AX*1)
+	ADDQ         $4, DI
+	ADDQ         stride+24(FP), R12
+	DECQ         CX
+	JNZ          t1xrow
+t1xdone:
+	VZEROUPPER
+	RET

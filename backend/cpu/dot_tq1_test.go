@@ -6,7 +6,7 @@ import (
 	"github.com/tern-llm/tern/quant"
 )
 
-var tq1Format = rowFormat{typ: quant.TQ1_0, rows: dotRowsTQ1_0, ref: dotTQ1_0Lanes, tol: 1e-4}
+var tq1Format = rowFormat{typ: quant.TQ1_0, rows: dotRowsTQ1_0, rows4: dotRowsTQ1_0x4, ref: dotTQ1_0Lanes, tol: 1e-4}
 
 func TestDotTQ1_0(t *testing.T)          { testRowFormat(t, tq1Format, 10) }
 func TestMatMulTQ1_0(t *testing.T)       { testFormatMatMul(t, tq1Format, 10) }

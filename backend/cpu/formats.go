@@ -31,7 +31,7 @@ func (d *Device) formatKernel(t quant.Type, n, k, m int, wb, xq []byte, xb int) 
 	case quant.Q5_K:
 		rows, rows4 = dotRowsQ5_K, dotRowsQ5_Kx4
 	case quant.TQ1_0:
-		rows = dotRowsTQ1_0
+		rows, rows4 = dotRowsTQ1_0, dotRowsTQ1_0x4
 	case quant.BF16:
 		rows = dotRowsBF16
 	case quant.Q2_K:
