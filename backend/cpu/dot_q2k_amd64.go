@@ -24,3 +24,13 @@ func dotRowsQ2_K(out []float32, w []byte, stride int, x []byte, nb int) {
 		dotRowsQ2_KAVX2(&out[0], &w[0], stride, &x[0], nb, rows)
 	}
 }
+
+//go:noescape
+func dotRowsQ2_Kx4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+
+// dotRowsQ2_Kx4 is dotRowsQ2_K for four tokens: out[t] for the Q8_K row at
+// x[t*xb:]. The outputs must be spaced evenly (as MatMul lays them out); it
+// reports false where it cannot run.
+func dotRowsQ2_Kx4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
+	return rowsx4(dotRowsQ2_Kx4VNNI, q2KBlock, q8KBlock, out, w, stride, x, xb, nb)
+}

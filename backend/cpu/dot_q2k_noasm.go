@@ -5,3 +5,7 @@ package cpu
 func dotRowsQ2_K(out []float32, w []byte, stride int, x []byte, nb int) {
 	dotRowsQ2_KGeneric(out, w, stride, x, nb)
 }
+
+func dotRowsQ2_Kx4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
+	return false
+}

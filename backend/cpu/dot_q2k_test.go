@@ -6,7 +6,7 @@ import (
 	"github.com/tern-llm/tern/quant"
 )
 
-var q2kFormat = rowFormat{typ: quant.Q2_K, rows: dotRowsQ2_K, ref: dotQ2_KLanes, tol: 1e-4}
+var q2kFormat = rowFormat{typ: quant.Q2_K, rows: dotRowsQ2_K, rows4: dotRowsQ2_Kx4, ref: dotQ2_KLanes, tol: 1e-4}
 
 func TestDotQ2_K(t *testing.T)          { testRowFormat(t, q2kFormat, 22) }
 func TestMatMulQ2_K(t *testing.T)       { testFormatMatMul(t, q2kFormat, 22) }

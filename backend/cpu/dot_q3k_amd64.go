@@ -24,3 +24,13 @@ func dotRowsQ3_K(out []float32, w []byte, stride int, x []byte, nb int) {
 		dotRowsQ3_KAVX2(&out[0], &w[0], stride, &x[0], nb, rows)
 	}
 }
+
+//go:noescape
+func dotRowsQ3_Kx4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+
+// dotRowsQ3_Kx4 is dotRowsQ3_K for four tokens: out[t] for the Q8_K row at
+// x[t*xb:]. The outputs must be spaced evenly (as MatMul lays them out); it
+// reports false where it cannot run.
+func dotRowsQ3_Kx4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
+	return rowsx4(dotRowsQ3_Kx4VNNI, q3KBlock, q8KBlock, out, w, stride, x, xb, nb)
+}

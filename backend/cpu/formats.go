@@ -35,9 +35,9 @@ func (d *Device) formatKernel(t quant.Type, n, k, m int, wb, xq []byte, xb int) 
 	case quant.BF16:
 		rows = dotRowsBF16
 	case quant.Q2_K:
-		rows = dotRowsQ2_K
+		rows, rows4 = dotRowsQ2_K, dotRowsQ2_Kx4
 	case quant.Q3_K:
-		rows = dotRowsQ3_K
+		rows, rows4 = dotRowsQ3_K, dotRowsQ3_Kx4
 	default:
 		return kernel{}, false
 	}
