@@ -47,8 +47,34 @@ func dotRowsQ6_K(out []float32, w []byte, stride int, x []byte, nb int) {
 	}
 }
 
+//go:noescape
+func dotRowsQ4_Kx4SDOT(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+
+// dotRowsQ4_Kx4 is dotRowsQ4_K for four tokens: out[t] for the Q8_K row
+// at x[t*xb:]. The outputs must be spaced evenly (as MatMul lays them
+// out); it reports false where it cannot run.
 func dotRowsQ4_Kx4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
-	return false
+	return dotRowsKx4(dotRowsQ4_Kx4SDOT, q4KBlock, out, w, stride, x, xb, nb)
+}
+
+// dotRowsKx4 checks the shapes and runs a four-token K-quant kernel (only
+// with FEAT_DotProd).
+func dotRowsKx4(kern func(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int),
+	block int, out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
+	rows := len(out[0])
+	if !useDotProd || rows == 0 || nb == 0 {
+		return false
+	}
+	_ = w[(rows-1)*stride+nb*block-1]
+	_ = x[(multiToken-1)*xb+nb*q8KBlock-1]
+	os := ptrDiff(&out[1][0], &out[0][0])
+	for t := range multiToken {
+		if len(out[t]) < rows || ptrDiff(&out[t][0], &out[0][0]) != t*os {
+			return false
+		}
+	}
+	kern(&out[0][0], os, &w[0], stride, rows, &x[0], xb, nb)
+	return true
 }
 
 func dotRowsQ6_Kx4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
