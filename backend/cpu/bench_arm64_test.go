@@ -68,8 +68,8 @@ func BenchmarkDecodeARM64(b *testing.B) {
 	}
 }
 
-// BenchmarkPrefillARM64 compares the four-token Q4_0 (repacked) and Q8_0
-// kernels with four one-token calls on 256 rows of 2048 (bytes/s of
+// BenchmarkPrefillARM64 compares the four-token Q4_0 (repacked), Q8_0,
+// Q4_K and Q6_K kernels with four one-token calls on 256 rows of 2048 (bytes/s of
 // weights; each weight byte meets four tokens).
 func BenchmarkPrefillARM64(b *testing.B) {
 	if !useDotProd {
@@ -130,4 +130,30 @@ func BenchmarkPrefillARM64(b *testing.B) {
 			}
 		}
 	})
+	xk := make([]byte, multiToken*(nb/8)*q8KBlock)
+	if err := quant.Quantize(quant.Q8_K, xk, randRow(r, multiToken*nb*32)); err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range kQuantCases {
+		kb := (nb / 8) * q8KBlock
+		w, stride, _ := kRows(b, r, c.typ, c.block, rows, nb/8, 0)
+		x4 := dotRowsQ4_Kx4
+		if c.typ == quant.Q6_K {
+			x4 = dotRowsQ6_Kx4
+		}
+		b.Run(c.typ.String()+"/x4", func(b *testing.B) {
+			b.SetBytes(int64(len(w)))
+			for b.Loop() {
+				x4(out, w, stride, xk, kb, nb/8)
+			}
+		})
+		b.Run(c.typ.String()+"/onetoken", func(b *testing.B) {
+			b.SetBytes(int64(len(w)))
+			for b.Loop() {
+				for t := range multiToken {
+					c.rows(out[t], w, stride, xk[t*kb:], nb/8)
+				}
+			}
+		})
+	}
 }

@@ -77,6 +77,10 @@ func dotRowsKx4(kern func(out *float32, ostride int, w *byte, stride int, rows i
 	return true
 }
 
+//go:noescape
+func dotRowsQ6_Kx4SDOT(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+
+// dotRowsQ6_Kx4 is dotRowsQ4_Kx4 for Q6_K weights.
 func dotRowsQ6_Kx4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
-	return false
+	return dotRowsKx4(dotRowsQ6_Kx4SDOT, q6KBlock, out, w, stride, x, xb, nb)
 }

@@ -1,0 +1,190 @@
+//go:build arm64 && gc && !purego
+
+#include "textflag.h"
+#include "neon_arm64.h"
+
+// dotRowsQ6_Kx4SDOT is the Q6_K row kernel (dot_q6k_arm64.s) for four
+// tokens at once: each group's 6-bit levels are assembled once for the
+// four tokens. Every token's arithmetic is the one-token kernel's, so the
+// results are the same bit for bit. The tokens' float accumulators (32
+// bytes a token) live in the frame and pass through V15:V16 once a block.
+//
+// Registers: V0-V3 a half's low nibbles, V4:V5 its high bit pairs, V8:V9
+// a group's levels minus 32 (V10:V11 the high bits on the way), V6:V7 a
+// token's activations of the group, V22:V23 SDOT sums, V18-V21 the 16
+// scales (32 bits), V12 0x0f, V13 0x30, V14 32; token t's integer lanes
+// V24+2t:V25+2t.
+// GPRs: R0 out (token 0), R25 the tokens' output spacing; R1 the row, R2
+// stride, R20 rows left; R3 token 0's activations, R23 their spacing;
+// R19 nb, R12 blocks left; R6 the block, R10 its low nibbles, R4 its high
+// bits; token t's activation block R7, R13, R14, R15; R24 the frame's
+// accumulators.
+
+// K6_BLOCK widens the block's scales, points R10 and R4 into it and
+// clears the lanes.
+#define K6_BLOCK \
+	ADD   $192, R6, R9                  \
+	VLD1  (R9), [V15.B16]               \
+	SXTL8H(16, 15)                      \
+	SXTL8H2(17, 15)                     \
+	SXTL4S(18, 16)                      \
+	SXTL4S2(19, 16)                     \
+	SXTL4S(20, 17)                      \
+	SXTL4S2(21, 17)                     \
+	MOVD  R6, R10                       \
+	ADD   $128, R6, R4                  \
+	VEOR  V24.B16, V24.B16, V24.B16     \
+	VEOR  V25.B16, V25.B16, V25.B16     \
+	VEOR  V26.B16, V26.B16, V26.B16     \
+	VEOR  V27.B16, V27.B16, V27.B16     \
+	VEOR  V28.B16, V28.B16, V28.B16     \
+	VEOR  V29.B16, V29.B16, V29.B16     \
+	VEOR  V30.B16, V30.B16, V30.B16     \
+	VEOR  V31.B16, V31.B16, V31.B16
+
+#define K6_HALF \
+	VLD1.P 64(R10), [V0.B16, V1.B16, V2.B16, V3.B16] \
+	VLD1.P 32(R4), [V4.B16, V5.B16]
+
+// K6_LEVELS finishes V8:V9 = (nibbles V8:V9 | high bits V10:V11 & 0x30) - 32.
+#define K6_LEVELS \
+	AND16B(10, 10, 13) \
+	AND16B(11, 11, 13) \
+	ORR16B(8, 8, 10)   \
+	ORR16B(9, 9, 11)   \
+	SUB16B(8, 8, 14)   \
+	SUB16B(9, 9, 14)
+
+#define K6_LEVELS0 \
+	AND16B(8, 0, 12) \
+	AND16B(9, 1, 12) \
+	SHLB(10, 4, 4)   \
+	SHLB(11, 5, 4)   \
+	K6_LEVELS
+#define K6_LEVELS1 \
+	AND16B(8, 2, 12) \
+	AND16B(9, 3, 12) \
+	SHLB(10, 4, 2)   \
+	SHLB(11, 5, 2)   \
+	K6_LEVELS
+#define K6_LEVELS2 \
+	USHR4B(8, 0)      \
+	USHR4B(9, 1)      \
+	ORR16B(10, 4, 4)  \
+	ORR16B(11, 5, 5)  \
+	K6_LEVELS
+#define K6_LEVELS3 \
+	USHR4B(8, 2)      \
+	USHR4B(9, 3)      \
+	USHRB(10, 4, 2)   \
+	USHRB(11, 5, 2)   \
+	K6_LEVELS
+
+// K6_TOKEN adds the group's levels times a token's activations (at off
+// in its block rx), times scales s[i] (lanes 0-3) and s[i+1] (4-7), to
+// its lanes l, l+1.
+#define K6_TOKEN(rx, off, l, s, i) \
+	ADD  $(off), rx, R11           \
+	VLD1 (R11), [V6.B16, V7.B16]   \
+	VEOR V22.B16, V22.B16, V22.B16 \
+	VEOR V23.B16, V23.B16, V23.B16 \
+	SDOT(22, 8, 6)                 \
+	SDOT(23, 9, 7)                 \
+	MLAE(l, 22, s, i)              \
+	MLAE(l+1, 23, s, i+1)
+
+// K6_GROUP runs group n of half h (levels macro lv) for the four tokens.
+#define K6_GROUP(lv, h, n, s, i) \
+	lv                                                \
+	K6_TOKEN(R7, 4+128*(h)+32*(n), 24, s, i)          \
+	K6_TOKEN(R13, 4+128*(h)+32*(n), 26, s, i)         \
+	K6_TOKEN(R14, 4+128*(h)+32*(n), 28, s, i)         \
+	K6_TOKEN(R15, 4+128*(h)+32*(n), 30, s, i)
+
+// K6_FINISH fuses a token's lanes l, l+1, times d_x·d_w, into its
+// accumulators (frame slot at off from R24), then steps its block rx.
+#define K6_FINISH(rx, off, l) \
+	ADD   $(off), R24, R11                \
+	VLD1  (R11), [V15.S4, V16.S4]         \
+	MOVHU 208(R6), R9                     \
+	FMOVS R9, F10                         \
+	FCVTSH(10, 10)                        \
+	FMOVS (rx), F17                       \
+	FMULS F10, F17, F17                   \
+	SCVTF4S(l, l)                         \
+	SCVTF4S(l+1, l+1)                     \
+	FMLAE(15, l, 17, 0)                   \
+	FMLAE(16, l+1, 17, 0)                 \
+	VST1  [V15.S4, V16.S4], (R11)         \
+	ADD   $292, rx
+
+// K6_STORE sets a token's output (at R11) from its accumulators.
+#define K6_STORE(off) \
+	ADD   $(off), R24, R9          \
+	VLD1  (R9), [V15.S4, V16.S4]   \
+	HSUM8R(15, 16)                 \
+	FMOVS F15, (R11)
+
+// func dotRowsQ6_Kx4SDOT(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+TEXT ·dotRowsQ6_Kx4SDOT(SB), NOSPLIT, $128-64
+	MOVD out+0(FP), R0
+	MOVD ostride+8(FP), R25
+	MOVD w+16(FP), R1
+	MOVD stride+24(FP), R2
+	MOVD rows+32(FP), R20
+	MOVD x+40(FP), R3
+	MOVD xstride+48(FP), R23
+	MOVD nb+56(FP), R19
+	ADD  $8, RSP, R24
+	VMOVI $15, V12.B16
+	VMOVI $48, V13.B16
+	VMOVI $32, V14.B16
+
+row:
+	MOVD R1, R6
+	MOVD R3, R7
+	ADD  R23, R7, R13
+	ADD  R23, R13, R14
+	ADD  R23, R14, R15
+	MOVD R19, R12
+	VEOR V15.B16, V15.B16, V15.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	MOVD R24, R11
+	VST1.P [V15.S4, V16.S4], 32(R11)
+	VST1.P [V15.S4, V16.S4], 32(R11)
+	VST1.P [V15.S4, V16.S4], 32(R11)
+	VST1.P [V15.S4, V16.S4], 32(R11)
+
+block:
+	K6_BLOCK
+	K6_HALF
+	K6_GROUP(K6_LEVELS0, 0, 0, 18, 0)
+	K6_GROUP(K6_LEVELS1, 0, 1, 18, 2)
+	K6_GROUP(K6_LEVELS2, 0, 2, 19, 0)
+	K6_GROUP(K6_LEVELS3, 0, 3, 19, 2)
+	K6_HALF
+	K6_GROUP(K6_LEVELS0, 1, 0, 20, 0)
+	K6_GROUP(K6_LEVELS1, 1, 1, 20, 2)
+	K6_GROUP(K6_LEVELS2, 1, 2, 21, 0)
+	K6_GROUP(K6_LEVELS3, 1, 3, 21, 2)
+	K6_FINISH(R7, 0, 24)
+	K6_FINISH(R13, 32, 26)
+	K6_FINISH(R14, 64, 28)
+	K6_FINISH(R15, 96, 30)
+	ADD  $210, R6
+	SUBS $1, R12, R12
+	BNE  block
+
+	MOVD R0, R11
+	K6_STORE(0)
+	ADD  R25, R11
+	K6_STORE(32)
+	ADD  R25, R11
+	K6_STORE(64)
+	ADD  R25, R11
+	K6_STORE(96)
+	ADD  $4, R0
+	ADD  R2, R1, R1
+	SUBS $1, R20, R20
+	BNE  row
+	RET
