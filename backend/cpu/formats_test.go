@@ -56,40 +56,52 @@ func formatRows(t testing.TB, r *rand.Rand, typ quant.Type, rows, nb, pad int) (
 	return w, stride, x
 }
 
-// testRowFormat checks f's kernel at every level against its reference bit
+// testRowFormat checks f's kernels at every level against its reference bit
 // for bit, and the reference against ggml's generic order within f.tol, for
-// one block, odd counts and long rows.
+// one block, odd counts and long rows. Inputs are made once for all levels.
 func testRowFormat(t *testing.T, f rowFormat, seed uint64) {
 	r := rand.New(rand.NewPCG(seed, seed+1))
 	k1 := f.typ.BlockSize()
+	type rowCase struct {
+		rows, nb, stride int
+		w, x             []byte
+		want             []float32
+	}
+	var cases []rowCase
+	for _, sz := range [][3]int{{1, 1, 0}, {3, 2, 7}, {9, 8, 0}, {4, 33, 3}, {2, 8192 / k1, 0}} {
+		c := rowCase{rows: sz[0], nb: sz[1]}
+		c.w, c.stride, c.x = formatRows(t, r, f.typ, c.rows, c.nb, sz[2])
+		rb, _ := f.typ.RowBytes(c.nb * k1)
+		for i := range c.rows {
+			want := f.ref(c.nb, c.w[i*c.stride:], c.x)
+			generic, err := quant.VecDot(f.typ, c.nb*k1, c.w[i*c.stride:i*c.stride+rb], c.x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := math.Abs(float64(want - generic)); d > f.tol*(1+math.Abs(float64(generic))) || want == 0 {
+				t.Fatalf("rows=%d nb=%d: row %d = %g, generic order %g", c.rows, c.nb, i, want, generic)
+			}
+			c.want = append(c.want, want)
+		}
+		cases = append(cases, c)
+	}
 	for _, l := range levels() {
 		t.Run(l.name, func(t *testing.T) {
 			defer l.set()()
-			for _, sz := range [][3]int{{1, 1, 0}, {3, 2, 7}, {9, 8, 0}, {4, 33, 3}, {2, 8192 / k1, 0}} {
-				rows, nb, pad := sz[0], sz[1], sz[2]
-				w, stride, x := formatRows(t, r, f.typ, rows, nb, pad)
-				got := make([]float32, rows+1)
-				got[rows] = 42
-				f.rows(got[:rows], w, stride, x, nb)
-				if got[rows] != 42 {
-					t.Fatalf("rows=%d nb=%d: wrote past the last row", rows, nb)
+			for _, c := range cases {
+				got := make([]float32, c.rows+1)
+				got[c.rows] = 42
+				f.rows(got[:c.rows], c.w, c.stride, c.x, c.nb)
+				if got[c.rows] != 42 {
+					t.Fatalf("rows=%d nb=%d: wrote past the last row", c.rows, c.nb)
 				}
-				rb, _ := f.typ.RowBytes(nb * k1)
+				for i, want := range c.want {
+					if got[i] != want {
+						t.Fatalf("rows=%d nb=%d: row %d = %g, want %g", c.rows, c.nb, i, got[i], want)
+					}
+				}
 				if f.rows4 != nil {
-					testRows4(t, r, f, w, stride, rows, nb)
-				}
-				for i := range rows {
-					want := f.ref(nb, w[i*stride:], x)
-					if got[i] != want || want == 0 {
-						t.Fatalf("rows=%d nb=%d: row %d = %g, want %g", rows, nb, i, got[i], want)
-					}
-					generic, err := quant.VecDot(f.typ, nb*k1, w[i*stride:i*stride+rb], x)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if d := math.Abs(float64(want - generic)); d > f.tol*(1+math.Abs(float64(generic))) {
-						t.Fatalf("rows=%d nb=%d: row %d = %g, generic order %g", rows, nb, i, want, generic)
-					}
+					testRows4(t, r, f, c.w, c.stride, c.rows, c.nb)
 				}
 			}
 		})
@@ -133,44 +145,62 @@ func testRows4(t *testing.T, r *rand.Rand, f rowFormat, w []byte, stride, rows, 
 	}
 }
 
-// testFormatMatMul runs MatMul (tiles, worker shares, several tokens) at
-// every level and compares each output bit for bit with f.ref.
+// testFormatMatMul runs MatMul (tiles, worker shares, one and several
+// tokens) at every level and compares each output bit for bit with f.ref.
+// Inputs are made once for all levels.
 func testFormatMatMul(t *testing.T, f rowFormat, seed uint64) {
 	r := rand.New(rand.NewPCG(seed, seed+2))
 	k1 := f.typ.BlockSize()
+	shapes := [][3]int{{1, 1, 1}, {1, 3, 16}, {5, 2, 13}, {4, 7, 40}, {2, 64, 9}, {3, 130, 5}}
+	if k1 > 32 { // super-blocks: fewer, the same paths
+		shapes = [][3]int{{1, 1, 1}, {1, 3, 16}, {5, 2, 13}, {4, 7, 40}, {2, 9, 9}}
+	}
+	type mmCase struct {
+		n, k, m int
+		w       []byte
+		xs      []float32
+		want    []float32
+	}
+	var cases []mmCase
+	vt := quant.VecDotType(f.typ)
+	for _, sh := range shapes {
+		c := mmCase{n: sh[0], k: sh[1] * k1, m: sh[2]}
+		c.w, _, _ = formatRows(t, r, f.typ, c.m, c.k/k1, 0)
+		c.xs = randRow(r, c.n*c.k)
+		rb, _ := f.typ.RowBytes(c.k)
+		xb, _ := vt.RowBytes(c.k)
+		xq := make([]byte, xb)
+		for i := range c.n {
+			if err := quantizeActivations(vt, xq, c.xs[i*c.k:(i+1)*c.k]); err != nil {
+				t.Fatal(err)
+			}
+			for j := range c.m {
+				c.want = append(c.want, f.ref(c.k/k1, c.w[j*rb:(j+1)*rb], xq))
+			}
+		}
+		cases = append(cases, c)
+	}
 	for _, l := range levels() {
 		t.Run(l.name, func(t *testing.T) {
 			defer l.set()()
-			for _, sh := range [][3]int{{1, 1, 1}, {1, 3, 16}, {5, 2, 13}, {4, 7, 40}, {2, 64, 9}, {3, 130, 5}} {
-				n, k, m := sh[0], sh[1]*k1, sh[2]
+			for _, c := range cases {
 				d := New(2)
-				rb, _ := f.typ.RowBytes(k)
-				w, _, _ := formatRows(t, r, f.typ, m, k/k1, 0)
-				wt, err := d.Map(f.typ, m, k, w)
+				wt, err := d.Map(f.typ, c.m, c.k, c.w)
 				if err != nil {
 					t.Fatal(err)
 				}
-				xs := randRow(r, n*k)
-				x, _ := d.Alloc(quant.F32, n, k)
-				if err := d.Upload(x, f32Bytes(xs)); err != nil {
+				x, _ := d.Alloc(quant.F32, c.n, c.k)
+				if err := d.Upload(x, f32Bytes(c.xs)); err != nil {
 					t.Fatal(err)
 				}
-				dst, _ := d.Alloc(quant.F32, n, m)
+				dst, _ := d.Alloc(quant.F32, c.n, c.m)
 				if err := d.MatMul(dst, x, wt); err != nil {
 					t.Fatal(err)
 				}
 				got, _ := F32(dst)
-				vt := quant.VecDotType(f.typ)
-				xb, _ := vt.RowBytes(k)
-				xq := make([]byte, xb)
-				for i := range n {
-					if err := quantizeActivations(vt, xq, xs[i*k:(i+1)*k]); err != nil {
-						t.Fatal(err)
-					}
-					for j := range m {
-						if want := f.ref(k/k1, w[j*rb:(j+1)*rb], xq); got[i*m+j] != want {
-							t.Fatalf("n=%d k=%d m=%d: [%d,%d] = %g, want %g", n, k, m, i, j, got[i*m+j], want)
-						}
+				for i, want := range c.want {
+					if got[i] != want {
+						t.Fatalf("n=%d k=%d m=%d: [%d,%d] = %g, want %g", c.n, c.k, c.m, i/c.m, i%c.m, got[i], want)
 					}
 				}
 			}
@@ -178,8 +208,8 @@ func testFormatMatMul(t *testing.T, f rowFormat, seed uint64) {
 	}
 }
 
-// benchRowFormat times f's kernel at every level on 256 rows of 4096
-// (bytes/s of weights read).
+// benchRowFormat times f's kernels at every level on 256 rows of 4096
+// (bytes/s of weights read, per token).
 func benchRowFormat(b *testing.B, f rowFormat) {
 	r := rand.New(rand.NewPCG(1, 4))
 	const rows, k = 256, 4096
@@ -192,6 +222,32 @@ func benchRowFormat(b *testing.B, f rowFormat) {
 			b.SetBytes(int64(len(w)))
 			for b.Loop() {
 				f.rows(out, w, stride, x, nb)
+			}
+		})
+	}
+	if f.rows4 == nil {
+		return
+	}
+	// four tokens at once (bytes/s of weights per token, as above)
+	xb := len(x)
+	x4 := make([]byte, multiToken*xb)
+	for t := range multiToken {
+		copy(x4[t*xb:], x)
+	}
+	buf := make([]float32, multiToken*rows)
+	var o4 [multiToken][]float32
+	for t := range o4 {
+		o4[t] = buf[t*rows : (t+1)*rows]
+	}
+	for _, l := range levels() {
+		b.Run(fmt.Sprintf("%s/x4/%s", f.typ, l.name), func(b *testing.B) {
+			defer l.set()()
+			if !f.rows4(o4, w, stride, x4, xb, nb) {
+				b.Skip("no four-token kernel at this level")
+			}
+			b.SetBytes(int64(multiToken * len(w)))
+			for b.Loop() {
+				f.rows4(o4, w, stride, x4, xb, nb)
 			}
 		})
 	}
