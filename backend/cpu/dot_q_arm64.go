@@ -50,7 +50,7 @@ func dotGroupsQ4_0(out []float32, w []byte, nb int, a *q4Act) {
 }
 
 // multiToken is the number of tokens the prefill kernels take at once;
-// the x4 functions that arm64 lacks decline.
+// on arm64 they need FEAT_DotProd and decline (false) without it.
 const multiToken = 4
 
 //go:noescape
