@@ -292,10 +292,10 @@ func (m *Model) layer(i int, x *backend.Tensor, kv *Cache, b *backend.Batch) (*b
 	if err := d.RMSNorm(a.xn, x, ly.AttnNorm, c.NormEps); err != nil {
 		return nil, err
 	}
-	for _, p := range [3]struct{ dst, w, bias *backend.Tensor }{{a.q, ly.Q, ly.QBias}, {a.k, ly.K, ly.KBias}, {a.v, ly.V, ly.VBias}} {
-		if err := d.MatMul(p.dst, a.xn, p.w); err != nil {
-			return nil, err
-		}
+	if err := matMuls(d, a.xn, []*backend.Tensor{a.q, a.k, a.v}, []*backend.Tensor{ly.Q, ly.K, ly.V}); err != nil {
+		return nil, err
+	}
+	for _, p := range [3]struct{ dst, bias *backend.Tensor }{{a.q, ly.QBias}, {a.k, ly.KBias}, {a.v, ly.VBias}} {
 		if p.bias != nil {
 			if err := d.Add(p.dst, p.dst, p.bias); err != nil {
 				return nil, err
@@ -336,10 +336,7 @@ func (m *Model) layer(i int, x *backend.Tensor, kv *Cache, b *backend.Batch) (*b
 	if err := d.RMSNorm(a.xn, x, ly.FFNNorm, c.NormEps); err != nil {
 		return nil, err
 	}
-	if err := d.MatMul(a.gate, a.xn, ly.Gate); err != nil {
-		return nil, err
-	}
-	if err := d.MatMul(a.up, a.xn, ly.Up); err != nil {
+	if err := matMuls(d, a.xn, []*backend.Tensor{a.gate, a.up}, []*backend.Tensor{ly.Gate, ly.Up}); err != nil {
 		return nil, err
 	}
 	if err := d.SwiGLU(a.gate, a.gate, a.up); err != nil {
@@ -352,6 +349,20 @@ func (m *Model) layer(i int, x *backend.Tensor, kv *Cache, b *backend.Batch) (*b
 		return nil, err
 	}
 	return x, nil
+}
+
+// matMuls sets dsts[i] = x·ws[i]ᵀ, in one call where the device can
+// (backend.SharedMatMuler).
+func matMuls(d backend.Device, x *backend.Tensor, dsts, ws []*backend.Tensor) error {
+	if sm, ok := d.(backend.SharedMatMuler); ok {
+		return sm.MatMulShared(dsts, x, ws)
+	}
+	for i, w := range ws {
+		if err := d.MatMul(dsts[i], x, w); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // output gathers the wanted rows, normalizes them and queues their
