@@ -106,6 +106,7 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 	default:
 		return fmt.Errorf("cuda: attention: %w: cache type %s", backend.ErrUnsupported, kc.Type)
 	}
+	grid := dims{uint32(n), uint32(nh), 1}
 	op, err := d.f32ptr(out)
 	if err != nil {
 		return err
@@ -135,7 +136,7 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 		return err
 	}
 	d.wrote(out)
-	return d.launch(kernel, dims{uint32(n), uint32(nh), 1}, dims{attWarps * 32, 1, 1}, 0,
+	return d.launch(kernel, grid, dims{attWarps * 32, 1, 1}, 0,
 		op, qp, kp, vp, bp.pos, i32(n), i32(bp.nseq), i32(nh), i32(nkv), i32(hd), i32(b.BlockSize), f32(a.Scale))
 }
 

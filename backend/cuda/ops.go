@@ -12,8 +12,13 @@ import (
 // errors from a kernel's execution surface at the next Download or Sync.
 // Shapes are checked on the host as the CPU backend checks them.
 
-// rowThreads is the block size of the one-block-per-row kernels.
-const rowThreads = 256
+// rowThreads is the block size of the one-block-per-row kernels;
+// normThreads (RN_THREADS of elementwise.cu) that of RMSNorm's, which keep
+// a row in registers.
+const (
+	rowThreads  = 256
+	normThreads = 1024
+)
 
 // elemThreads and maxElemBlocks shape the grid-stride elementwise kernels.
 const (
@@ -96,7 +101,7 @@ func (d *Device) RMSNorm(dst, x, w *backend.Tensor, eps float32) error {
 	}
 	defer unlock()
 	d.wrote(dst)
-	grid, block := dims{uint32(x.Rows), 1, 1}, dims{rowThreads, 1, 1}
+	grid, block := dims{uint32(x.Rows), 1, 1}, dims{normThreads, 1, 1}
 	conv, a, b, ok, err := d.fuseConv(x.Rows, n)
 	if err != nil || !ok {
 		if err == nil {
@@ -170,7 +175,7 @@ func (d *Device) SwiGLU(dst, gate, up *backend.Tensor) error {
 
 // swChunk is SW_CHUNK of elementwise.cu: elements of a row per block of the
 // SwiGLU kernels that convert their output.
-const swChunk = 1024
+const swChunk = 256
 
 // RoPE rotates the first r.Dims elements of every head of every row by the
 // row's position, with the angles of llama.cpp's rope_yarn.

@@ -45,29 +45,46 @@ extern "C" __global__ void embed_q4_0(float* dst, const uint8_t* table, const in
 }
 
 // ---- RMSNorm: dst = x·w/√(mean(x²)+eps), squares summed in double as the
-// CPU backend does; dst may be x. blockDim.x is 256. ----
+// CPU backend does; dst may be x. blockDim.x is RN_THREADS: thread t keeps
+// elements t, t+RN_THREADS, … (RN_REG of them) in registers between the
+// two passes; longer rows read the rest again. ----
+
+#define RN_THREADS 1024
+#define RN_REG 8
 
 __device__ __forceinline__ void rmsnorm_row(float* dst, const float* x, const float* w, int cols, float eps) {
-    __shared__ double part[8];
+    __shared__ double part[RN_THREADS / 32];
     const float* xr = x + (long long)blockIdx.x * cols;
     float* o = dst + (long long)blockIdx.x * cols;
+    float v[RN_REG];
     double s = 0;
-    for (int c = threadIdx.x; c < cols; c += blockDim.x) {
-        float v = xr[c];
-        s += (double)(v * v);
+#pragma unroll
+    for (int i = 0; i < RN_REG; i++) {
+        int c = threadIdx.x + i * RN_THREADS;
+        v[i] = c < cols ? xr[c] : 0.0f;
+        s += (double)(v[i] * v[i]);
+    }
+    for (int c = threadIdx.x + RN_REG * RN_THREADS; c < cols; c += RN_THREADS) {
+        float t = xr[c];
+        s += (double)(t * t);
     }
     s = warp_sum_d(s);
     int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     if (lane == 0) part[warp] = s;
     __syncthreads();
     double total = 0;
-    for (int i = 0; i < (int)(blockDim.x >> 5); i++) total += part[i];
+    for (int i = 0; i < RN_THREADS / 32; i++) total += part[i];
     float mean = (float)(total / cols);
     float scale = 1.0f / (float)sqrt((double)(mean + eps));
-    for (int c = threadIdx.x; c < cols; c += blockDim.x) o[c] = xr[c] * scale * w[c];
+#pragma unroll
+    for (int i = 0; i < RN_REG; i++) {
+        int c = threadIdx.x + i * RN_THREADS;
+        if (c < cols) o[c] = v[i] * scale * w[c];
+    }
+    for (int c = threadIdx.x + RN_REG * RN_THREADS; c < cols; c += RN_THREADS) o[c] = xr[c] * scale * w[c];
 }
 
-extern "C" __global__ void rmsnorm_f32(float* dst, const float* x, const float* w, int cols, float eps) {
+extern "C" __global__ void __launch_bounds__(RN_THREADS, 1) rmsnorm_f32(float* dst, const float* x, const float* w, int cols, float eps) {
     rmsnorm_row(dst, x, w, cols, eps);
 }
 
@@ -75,7 +92,8 @@ extern "C" __global__ void rmsnorm_f32(float* dst, const float* x, const float* 
 // that reads it next (values to ca, Q8 scales to cb), as the conversion
 // kernel of that name would.
 #define RMSNORM_CONV(NAME, CONV)                                                                                    \
-    extern "C" __global__ void NAME(float* dst, const float* x, const float* w, int cols, float eps, void* ca, float* cb) { \
+    extern "C" __global__ void __launch_bounds__(RN_THREADS, 1)                                                        \
+        NAME(float* dst, const float* x, const float* w, int cols, float eps, void* ca, float* cb) {               \
         rmsnorm_row(dst, x, w, cols, eps);                                                                          \
         __syncthreads();                                                                                            \
         convert_span<CONV>(ca, cb, dst, (long long)blockIdx.x * cols, cols);                                        \
@@ -105,7 +123,7 @@ extern "C" __global__ void swiglu_f32(float* dst, const float* g, const float* u
 // swiglu_<conversion>: SwiGLU, then the result converted for the product
 // that reads it next. Block (row, chunk) takes SW_CHUNK elements of a row
 // (a multiple of every Q8 block size).
-#define SW_CHUNK 1024
+#define SW_CHUNK 256
 #define SWIGLU_CONV(NAME, CONV)                                                                                     \
     extern "C" __global__ void NAME(float* dst, const float* g, const float* u, int cols, void* ca, float* cb) {  \
         long long e0 = (long long)blockIdx.x * cols + (long long)blockIdx.y * SW_CHUNK;                            \

@@ -10,6 +10,7 @@
 // pass); lane l takes elements 8l…8l+7 of every block, which lie in one
 // sub-block, loading 8 bytes of weights per block.
 #include "convert.cuh"
+#include "mv3.cuh"
 
 #define QK_K 256
 #define KQ_WARPS 4 // rows per block of 128 threads
@@ -160,8 +161,9 @@ __device__ __forceinline__ void kq_store(float* dst, float (&acc)[NT], int nt, i
 }
 
 template <int NT>
-__device__ __forceinline__ void mv_q4_k(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs) {
-    int lane = threadIdx.x & 31, j = blockIdx.x * KQ_WARPS + (threadIdx.x >> 5);
+__device__ __forceinline__ void mv_q4_k(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs,
+                                        int bx) {
+    int lane = threadIdx.x & 31, j = bx * KQ_WARPS + (threadIdx.x >> 5);
     if (j >= m) return;
     int t0 = blockIdx.y * NT, nt = min(NT, n - t0), nb = k / QK_K;
     const uint8_t* row = w + (long long)j * rs;
@@ -188,8 +190,9 @@ __device__ __forceinline__ void mv_q4_k(float* dst, const uint8_t* w, const int8
 }
 
 template <int NT>
-__device__ __forceinline__ void mv_q6_k(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs) {
-    int lane = threadIdx.x & 31, j = blockIdx.x * KQ_WARPS + (threadIdx.x >> 5);
+__device__ __forceinline__ void mv_q6_k(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs,
+                                        int bx) {
+    int lane = threadIdx.x & 31, j = bx * KQ_WARPS + (threadIdx.x >> 5);
     if (j >= m) return;
     int t0 = blockIdx.y * NT, nt = min(NT, n - t0), nb = k / QK_K;
     const uint8_t* row = w + (long long)j * rs;
@@ -217,7 +220,7 @@ __device__ __forceinline__ void mv_q6_k(float* dst, const uint8_t* w, const int8
 
 extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32)
     mv_q4_k_8(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs) {
-    mv_q4_k<KQ_NT>(dst, w, xq, xd, m, k, n, rs);
+    mv_q4_k<KQ_NT>(dst, w, xq, xd, m, k, n, rs, blockIdx.x);
 }
 
 // mv_q4_k_1 is the one-token Q4_K product with 16-byte loads: four lanes
@@ -226,9 +229,9 @@ extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32)
 // blocks (1152 bytes) per step, each lane loading the 16-byte block header
 // and its 32 bytes of quants in two words. Rows are 16-byte aligned (144·nb
 // bytes in a 16-byte aligned allocation: the host checks).
-extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32)
-    mv_q4_k_1(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs) {
-    int lane = threadIdx.x & 31, j = blockIdx.x * KQ_WARPS + (threadIdx.x >> 5);
+__device__ __forceinline__ void mv_q4_k_one(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, long long rs,
+                                            int bx) {
+    int lane = threadIdx.x & 31, j = bx * KQ_WARPS + (threadIdx.x >> 5);
     if (j >= m) return;
     int nb = k / QK_K, g = lane & 3;
     const uint8_t* row = w + (long long)j * rs;
@@ -280,7 +283,7 @@ extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32)
 
 extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32)
     mv_q6_k_8(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs) {
-    mv_q6_k<KQ_NT>(dst, w, xq, xd, m, k, n, rs);
+    mv_q6_k<KQ_NT>(dst, w, xq, xd, m, k, n, rs, blockIdx.x);
 }
 
 // mv_q6_k_1 is the one-token Q6_K product with 16-byte loads: four lanes
@@ -289,9 +292,9 @@ extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32)
 // of low bits for quarters 0 and 2, 16 for quarters 1 and 3, 16 of high
 // bits. aligned: the row's regions are 16-byte aligned, else the same
 // words are read in 2-byte pieces.
-extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32)
-    mv_q6_k_1(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs, int aligned) {
-    int lane = threadIdx.x & 31, j = blockIdx.x * KQ_WARPS + (threadIdx.x >> 5);
+__device__ __forceinline__ void mv_q6_k_one(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, long long rs,
+                                            int aligned, int bx) {
+    int lane = threadIdx.x & 31, j = bx * KQ_WARPS + (threadIdx.x >> 5);
     if (j >= m) return;
     int nb = k / QK_K, g = lane & 3, h = g >> 1, l0 = 16 * (g & 1);
     const uint8_t* row = w + (long long)j * rs;
@@ -325,4 +328,26 @@ extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32)
     }
     acc = warp_sum(acc);
     if (lane == 0) dst[j] = acc;
+}
+
+extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32)
+    mv_q4_k_1(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs) {
+    mv_q4_k_one(dst, w, xq, xd, m, k, rs, blockIdx.x);
+}
+
+extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32)
+    mv_q6_k_1(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs, int aligned) {
+    mv_q6_k_one(dst, w, xq, xd, m, k, rs, aligned, blockIdx.x);
+}
+
+// mv3_…_1: up to three one-token products of one input in one launch
+// (mv3.cuh); Q4_K rows are 16-byte aligned (the host checks).
+extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32) mv3_mv_q4_k_1(MV3_PARAMS, const int8_t* xq, const float* xd) {
+    MV3_SEGMENT(KQ_WARPS)
+    mv_q4_k_one(dst, w, xq, xd, m, k, rs, bx);
+}
+
+extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32) mv3_mv_q6_k_1(MV3_PARAMS, const int8_t* xq, const float* xd) {
+    MV3_SEGMENT(KQ_WARPS)
+    mv_q6_k_one(dst, w, xq, xd, m, k, rs, aligned, bx);
 }

@@ -13,6 +13,7 @@
 // scales xd, n×k/32 float). Quantized blocks are summed in integers with
 // dp4a, as ggml's CPU dot products do.
 #include "common.cuh"
+#include "mv3.cuh"
 
 #define MV_WARPS 4  // rows per block of 128 threads
 #define MV_NT 8     // tokens per pass for n > 1
@@ -64,8 +65,8 @@ struct word {
 // F32 weights, 4 per word; aligned: rows of w and x start 16-byte aligned
 // and k % 4 == 0. Other rows go element by element.
 template <int NT>
-__device__ __forceinline__ void mv_f32(float* dst, const uint8_t* w, const float* x, int m, int k, int n, long long rs, int aligned) {
-    int lane = threadIdx.x & 31, j = blockIdx.x * MV_WARPS + (threadIdx.x >> 5);
+__device__ __forceinline__ void mv_f32(float* dst, const uint8_t* w, const float* x, int m, int k, int n, long long rs, int aligned, int bx) {
+    int lane = threadIdx.x & 31, j = bx * MV_WARPS + (threadIdx.x >> 5);
     if (j >= m) return;
     int t0 = blockIdx.y * NT, nt = min(NT, n - t0);
     const float* wr = (const float*)(w + (long long)j * rs);
@@ -105,8 +106,8 @@ __device__ __forceinline__ void mv_f32(float* dst, const uint8_t* w, const float
 // F16 weights, 8 per word, with activations already rounded to F16 (xh).
 // aligned: rows of w and xh 16-byte aligned (k % 8 == 0).
 template <int NT>
-__device__ __forceinline__ void mv_f16(float* dst, const uint8_t* w, const __half* xh, int m, int k, int n, long long rs, int aligned) {
-    int lane = threadIdx.x & 31, j = blockIdx.x * MV_WARPS + (threadIdx.x >> 5);
+__device__ __forceinline__ void mv_f16(float* dst, const uint8_t* w, const __half* xh, int m, int k, int n, long long rs, int aligned, int bx) {
+    int lane = threadIdx.x & 31, j = bx * MV_WARPS + (threadIdx.x >> 5);
     if (j >= m) return;
     int t0 = blockIdx.y * NT, nt = min(NT, n - t0);
     const __half* wr = (const __half*)(w + (long long)j * rs);
@@ -157,8 +158,8 @@ __device__ __forceinline__ float bf16_hi(uint32_t v) { return __uint_as_float(v 
 // BF16 weights, 8 per word, with activations already rounded to BF16 (xh).
 // aligned: rows of w and xh 16-byte aligned (k % 8 == 0).
 template <int NT>
-__device__ __forceinline__ void mv_bf16(float* dst, const uint8_t* w, const uint16_t* xh, int m, int k, int n, long long rs, int aligned) {
-    int lane = threadIdx.x & 31, j = blockIdx.x * MV_WARPS + (threadIdx.x >> 5);
+__device__ __forceinline__ void mv_bf16(float* dst, const uint8_t* w, const uint16_t* xh, int m, int k, int n, long long rs, int aligned, int bx) {
+    int lane = threadIdx.x & 31, j = bx * MV_WARPS + (threadIdx.x >> 5);
     if (j >= m) return;
     int t0 = blockIdx.y * NT, nt = min(NT, n - t0);
     const uint16_t* wr = (const uint16_t*)(w + (long long)j * rs);
@@ -214,8 +215,8 @@ __device__ __forceinline__ int dot16(int4 a, int4 b, int s) {
 // aligned (row bytes % 16 == 0).
 template <int NT>
 __device__ __forceinline__ void mv_q8_0(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n,
-                                        long long rs, int aligned) {
-    int j = blockIdx.x * MV_WARPS + (threadIdx.x >> 5);
+                                        long long rs, int aligned, int bx) {
+    int j = bx * MV_WARPS + (threadIdx.x >> 5);
     if (j >= m) return;
     int t0 = blockIdx.y * NT, nt = min(NT, n - t0);
     const uint8_t* qs = w + (long long)j * rs;
@@ -257,8 +258,8 @@ __device__ __forceinline__ void mv_q8_0(float* dst, const uint8_t* w, const int8
 // high one), then k/32 F16 scales; a word is one block.
 template <int NT>
 __device__ __forceinline__ void mv_q4_0(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n,
-                                        long long rs, int aligned) {
-    int j = blockIdx.x * MV_WARPS + (threadIdx.x >> 5);
+                                        long long rs, int aligned, int bx) {
+    int j = bx * MV_WARPS + (threadIdx.x >> 5);
     if (j >= m) return;
     int t0 = blockIdx.y * NT, nt = min(NT, n - t0);
     const uint8_t* qs = w + (long long)j * rs;
@@ -300,21 +301,21 @@ __device__ __forceinline__ void mv_q4_0(float* dst, const uint8_t* w, const int8
 #define MV_FLOAT(NAME, XT)                                                                                            \
     extern "C" __global__ void __launch_bounds__(MV_WARPS * 32, MV_MIN_BLOCKS)                                        \
         NAME##_1(float* dst, const uint8_t* w, const XT* x, int m, int k, int n, long long rs, int aligned) {         \
-        NAME<1>(dst, w, x, m, k, n, rs, aligned);                                                                     \
+        NAME<1>(dst, w, x, m, k, n, rs, aligned, blockIdx.x);                                                                     \
     }                                                                                                                 \
     extern "C" __global__ void __launch_bounds__(MV_WARPS * 32)                                                       \
         NAME##_8(float* dst, const uint8_t* w, const XT* x, int m, int k, int n, long long rs, int aligned) {         \
-        NAME<MV_NT>(dst, w, x, m, k, n, rs, aligned);                                                                 \
+        NAME<MV_NT>(dst, w, x, m, k, n, rs, aligned, blockIdx.x);                                                                 \
     }
 
 #define MV_QUANT(NAME)                                                                                                \
     extern "C" __global__ void __launch_bounds__(MV_WARPS * 32, MV_MIN_BLOCKS) NAME##_1(                             \
         float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs, int aligned) { \
-        NAME<1>(dst, w, xq, xd, m, k, n, rs, aligned);                                                                \
+        NAME<1>(dst, w, xq, xd, m, k, n, rs, aligned, blockIdx.x);                                                                \
     }                                                                                                                 \
     extern "C" __global__ void __launch_bounds__(MV_WARPS * 32) NAME##_8(                                            \
         float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs, int aligned) { \
-        NAME<MV_NT>(dst, w, xq, xd, m, k, n, rs, aligned);                                                            \
+        NAME<MV_NT>(dst, w, xq, xd, m, k, n, rs, aligned, blockIdx.x);                                                            \
     }
 
 MV_FLOAT(mv_f32, float)
@@ -322,3 +323,23 @@ MV_FLOAT(mv_f16, __half)
 MV_FLOAT(mv_bf16, uint16_t)
 MV_QUANT(mv_q8_0)
 MV_QUANT(mv_q4_0)
+
+// mv3_NAME_1: up to three one-token products of one input in one launch
+// (mv3.cuh).
+#define MV3_FLOAT(NAME, XT)                                                                                           \
+    extern "C" __global__ void __launch_bounds__(MV_WARPS * 32, MV_MIN_BLOCKS) mv3_##NAME##_1(MV3_PARAMS, const XT* x) { \
+        MV3_SEGMENT(MV_WARPS)                                                                                         \
+        NAME<1>(dst, w, x, m, k, 1, rs, aligned, bx);                                                                 \
+    }
+#define MV3_QUANT(NAME)                                                                                               \
+    extern "C" __global__ void __launch_bounds__(MV_WARPS * 32, MV_MIN_BLOCKS)                                        \
+        mv3_##NAME##_1(MV3_PARAMS, const int8_t* xq, const float* xd) {                                               \
+        MV3_SEGMENT(MV_WARPS)                                                                                         \
+        NAME<1>(dst, w, xq, xd, m, k, 1, rs, aligned, bx);                                                            \
+    }
+
+MV3_FLOAT(mv_f32, float)
+MV3_FLOAT(mv_f16, __half)
+MV3_FLOAT(mv_bf16, uint16_t)
+MV3_QUANT(mv_q8_0)
+MV3_QUANT(mv_q4_0)
