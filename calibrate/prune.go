@@ -17,7 +17,7 @@ const (
 	// KeepProfiles is how many calibrations of one device the cache
 	// keeps: the builds in use at once (an installed release, a build being
 	// tested, a benchmark's two sides) without measuring again.
-	KeepProfiles = 4
+	KeepProfiles = 8
 	// staleTemp is the age past which a half-written temporary file (its
 	// writer died before the rename) is removed.
 	staleTemp = time.Hour

@@ -33,8 +33,8 @@ func TestPrune(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Six old calibrations of cuda0 (hours 1..6 old) and two of cpu.
-	for i := 1; i <= 6; i++ {
+	// KeepProfiles+2 old calibrations of cuda0 (hours 1.. old) and two of cpu.
+	for i := 1; i <= KeepProfiles+2; i++ {
 		put(fmt.Sprintf("cuda0-%016x.json", i), time.Duration(i)*time.Hour)
 	}
 	put("cpu-00000000000000aa.json", 10*time.Hour)
@@ -48,12 +48,12 @@ func TestPrune(t *testing.T) {
 
 	// The oldest cuda0 calibration is used (and so kept), then another
 	// build of cuda0 is calibrated.
-	used := fmt.Sprintf("cuda0-%016x", 6)
+	used := fmt.Sprintf("cuda0-%016x", KeepProfiles+2)
 	stored := &Profile{Version: Version, Device: "cuda0", Kind: backend.CUDA, Bandwidth: 1}
 	if err := c.Store(used, stored); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Chtimes(filepath.Join(dir, used+".json"), now.Add(-6*time.Hour), now.Add(-6*time.Hour)); err != nil {
+	if err := os.Chtimes(filepath.Join(dir, used+".json"), now.Add(-100*time.Hour), now.Add(-100*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	d := &selfCalibrating{}
@@ -83,11 +83,13 @@ func TestPrune(t *testing.T) {
 	want := []string{
 		".tmp-456",
 		"cpu-00000000000000aa.json", "cpu-00000000000000bb.json",
-		fmt.Sprintf("cuda0-%016x.json", 1), fmt.Sprintf("cuda0-%016x.json", 2),
 		"cuda0-short.json",
 		fmt.Sprintf("disk-v%d-803.json", Version),
 		key + ".json", newKey + ".json",
 		"notes.txt",
+	}
+	for i := 1; i <= KeepProfiles-2; i++ { // the newest old ones, with the used and the new one
+		want = append(want, fmt.Sprintf("cuda0-%016x.json", i))
 	}
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
