@@ -141,7 +141,16 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, xq []byte, xb int) (ke
 				dotRowsQ8_0(out, wb[r0*rb:], rb, x, nb)
 			},
 		}
-		if n >= multiToken { // the four-token kernels take x+128 and float scales
+		if n >= multiToken && hasQ8Pairs() { // 16 lanes: two tokens a vector
+			ps := nb * q8PairRecord
+			pairs := d.scratch.pairs((n + 1) / 2 * ps)
+			kern.prep = func(i int) {
+				fillQ8Pair(pairs[i/2*ps:][:ps], xq[i*xb:][:xb], nb, i%2)
+			}
+			kern.rows4 = func(out [multiToken][]float32, r0, tok int) bool {
+				return dotRowsQ8_0Pairs(out, wb[r0*rb:], rb, pairs[tok/2*ps:], ps, nb)
+			}
+		} else if n >= multiToken { // the four-token kernels take x+128 and float scales
 			u := d.scratch.unsigned(n * nb * 32)
 			kern.prep = func(i int) {
 				for j := range nb {

@@ -12,6 +12,7 @@ type scratch struct {
 	bias []int32
 	d    []float32
 	u    []byte    // Q8_0 quants plus 128, for the unsigned-activation kernels
+	pair []byte    // Q8_0 pair records (dot_q8_0p.go), cache-line aligned
 	f    []float32 // activations widened to float32
 }
 
@@ -31,6 +32,19 @@ func (s *scratch) unsigned(n int) []byte {
 	s.u = s.u[:n]
 	return s.u
 }
+
+// pairs returns n bytes of pair records starting on a cache line (the
+// kernel reads them 64 bytes at a time), contents undefined.
+func (s *scratch) pairs(n int) []byte {
+	if cap(s.pair) < n+cacheLine {
+		s.pair = make([]byte, n+cacheLine)
+	}
+	off := int(-uintptr(unsafe.Pointer(unsafe.SliceData(s.pair)))) & (cacheLine - 1)
+	return s.pair[off : off+n]
+}
+
+// cacheLine is the size of a cache line on the machines the kernels target.
+const cacheLine = 64
 
 // bytes returns n bytes, contents undefined.
 func (s *scratch) bytes(n int) []byte {

@@ -1,0 +1,9 @@
+//go:build !amd64 || purego || !gc
+
+package cpu
+
+func hasQ8Pairs() bool { return false }
+
+func dotRowsQ8_0Pairs(out [multiToken][]float32, w []byte, stride int, pairs []byte, pstride, nb int) bool {
+	return false
+}
