@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tern-llm/tern/backend"
+	"github.com/tern-llm/tern/budget"
 	"github.com/tern-llm/tern/gguf"
 	"github.com/tern-llm/tern/model"
 	"github.com/tern-llm/tern/quant"
@@ -83,7 +84,8 @@ func fitLatency(t1, t2 float64, ops1, ops2 int) (step, op float64) {
 }
 
 // probeStep times one decode step of a probe model of layers layers on d
-// and returns it with the bytes of weights a step reads.
+// (behind a budget.Device, as a real run's) and returns it with the bytes
+// of weights a step reads.
 func probeStep(ctx context.Context, d backend.Device, layers int, step time.Duration) (float64, int, error) {
 	data, weightBytes, err := probeModel(layers)
 	if err != nil {
@@ -93,7 +95,9 @@ func probeStep(ctx context.Context, d backend.Device, layers int, step time.Dura
 	if err != nil {
 		return 0, 0, err
 	}
-	m, err := model.Load(f, model.OnDevice(d, layers))
+	// Through a budget, as every real run's device is: its wrapper's cost
+	// per op is part of an op's.
+	m, err := model.Load(f, model.OnDevice(budget.Wrap(d, budget.New(d.Name(), math.MaxUint64)), layers))
 	if err != nil {
 		return 0, 0, err
 	}

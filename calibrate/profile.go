@@ -9,8 +9,9 @@
 // backend.Device interface, so they get faster as the kernels do. A device
 // whose backend knows better how to measure itself implements Calibrator.
 //
-// It imports backend, device, gguf, model (the op-latency probe runs a
-// tiny model) and quant.
+// It imports backend, budget (the op-latency probe runs behind one, as
+// real runs do), device, gguf, model (the probe runs a tiny model) and
+// quant.
 package calibrate
 
 import (
@@ -20,7 +21,7 @@ import (
 
 // Version is the cache key's version: bump it when a benchmark changes
 // what it measures, so that old caches are measured again.
-const Version = 6
+const Version = 7
 
 // Profile is one device's measured speeds. Rates are per second; a rate of
 // 0 means "not measured".
