@@ -13,8 +13,8 @@
 //
 // Ops run on a persistent worker pool (pool.go) in chunks claimed from a
 // shared counter; steady-state decode allocates nothing in this package
-// (scratch.go). Q4_0 weights with rows in multiples of 8 are repacked on
-// first use into 8-row groups (repack.go) kept until Free.
+// (scratch.go). Q4_0 weights with rows in multiples of 8 are repacked into
+// 8-row groups (repack.go) when mapped or on first use, kept until Free.
 package cpu
 
 import (
@@ -86,7 +86,10 @@ func (d *Device) Alloc(t quant.Type, rows, cols int) (*backend.Tensor, error) {
 	return backend.NewTensor(&buffer{dev: d, data: data}, 0, t, rows, cols)
 }
 
-// Map wraps host bytes as a tensor without copying them.
+// Map wraps host bytes as a tensor without copying them. Q4_0 weights
+// that MatMul repacks (rows in multiples of 8) are repacked here, on the
+// device's workers, so that loading a model pays for it rather than its
+// first prompt; the source bytes must not change while the tensor is used.
 func (d *Device) Map(t quant.Type, rows, cols int, data []byte) (*backend.Tensor, error) {
 	n, err := t.RowBytes(cols)
 	if err != nil {
@@ -95,7 +98,11 @@ func (d *Device) Map(t quant.Type, rows, cols int, data []byte) (*backend.Tensor
 	if rows < 0 || len(data)/max(n, 1) < rows && n > 0 {
 		return nil, fmt.Errorf("cpu: %d bytes cannot hold %d×%d %s", len(data), rows, cols, t)
 	}
-	return backend.NewTensor(&buffer{dev: d, data: data[:n*rows]}, 0, t, rows, cols)
+	b := data[:n*rows]
+	if t == quant.Q4_0 && rows > 0 && rows%q4GroupRows == 0 && cols > 0 {
+		d.repacked(b, rows, cols/32)
+	}
+	return backend.NewTensor(&buffer{dev: d, data: b}, 0, t, rows, cols)
 }
 
 // Free drops the tensor, and any repacked copy of its weights; Go's

@@ -309,7 +309,7 @@ func rowDotFor(t quant.Type, n, k, m int) (rowDot, error) {
 }
 
 // repacked returns the repacked form of Q4_0 weights (m rows of nb blocks),
-// made on first use and kept until the tensor is freed (Free) or the device
+// made on first use (Map makes it for the weights it wraps) and kept until the tensor is freed (Free) or the device
 // is collected. An entry whose source bytes no longer match its fingerprint
 // (memory unmapped and reused without Free) is rebuilt.
 func (d *Device) repacked(wb []byte, m, nb int) []byte {
@@ -320,11 +320,15 @@ func (d *Device) repacked(wb []byte, m, nb int) []byte {
 		e.release()
 		delete(d.repack.entries, key)
 	}
-	buf, release := hugeBytes(m * nb * q4Block)
-	p := repackQ4_0(buf, wb, m, nb)
+	p, release := hugeBytes(m * nb * q4Block)
+	d.parallel(m/q4GroupRows, repackChunk, func(lo, hi int) { repackGroups(p, wb, lo, hi, nb) })
 	d.repack.entries[key] = repackEntry{packed: p, fp: fp, release: release}
 	return p
 }
+
+// repackChunk is the fewest 8-row groups a worker repacks at once (about
+// 150 KB of 2048-wide rows): enough to pay for waking it.
+const repackChunk = 16
 
 // repackCache holds a device's repacked weights by the memory they came
 // from. Its own type so that the device's cleanup can release it without

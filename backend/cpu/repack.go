@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"encoding/binary"
 	"unsafe"
 )
 
@@ -22,23 +23,29 @@ const (
 // repackQ4_0 repacks rows (a multiple of 8) of nb Q4_0 blocks into dst
 // (rows·nb·18 bytes).
 func repackQ4_0(dst, src []byte, rows, nb int) []byte {
+	repackGroups(dst, src, 0, rows/q4GroupRows, nb)
+	return dst
+}
+
+// repackGroups repacks groups lo…hi-1 of 8 rows: each row's block gives its
+// scale (2 bytes) and its quants as four 4-byte words, one per chunk.
+func repackGroups(dst, src []byte, lo, hi, nb int) {
 	rb := nb * q4Block
-	for g := 0; g < rows/q4GroupRows; g++ {
+	for g := lo; g < hi; g++ {
+		rows := src[g*q4GroupRows*rb:][:q4GroupRows*rb]
+		groups := dst[g*nb*q4GroupBlock:][:nb*q4GroupBlock]
 		for b := range nb {
-			out := dst[(g*nb+b)*q4GroupBlock:][:q4GroupBlock]
+			out := groups[b*q4GroupBlock:][:q4GroupBlock]
 			for r := range q4GroupRows {
-				blk := src[(g*q4GroupRows+r)*rb+b*q4Block:][:q4Block]
-				copy(out[2*r:2*r+2], blk[:2])
+				blk := rows[r*rb+b*q4Block:][:q4Block]
+				out[2*r], out[2*r+1] = blk[0], blk[1]
 				for p := range 4 {
-					for i := range 4 {
-						e := 4*p + i // low nibble of qs[e] is element e, high is e+16
-						out[16+32*p+4*r+i] = blk[2+e]
-					}
+					// low nibbles of qs[4p…4p+3] are elements 4p…4p+3, high are 16+4p…
+					binary.LittleEndian.PutUint32(out[16+32*p+4*r:], binary.LittleEndian.Uint32(blk[2+4*p:]))
 				}
 			}
 		}
 	}
-	return dst
 }
 
 // q4Act is a Q8_0 activation row with what the repacked Q4_0 kernels add

@@ -1,0 +1,81 @@
+package cpu
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/tern-llm/tern/quant"
+)
+
+// repackQ4_0Bytes is the group layout of repack.go written out byte by
+// byte: the reference for repackQ4_0.
+func repackQ4_0Bytes(dst, src []byte, rows, nb int) {
+	rb := nb * q4Block
+	for g := range rows / q4GroupRows {
+		for b := range nb {
+			out := dst[(g*nb+b)*q4GroupBlock:][:q4GroupBlock]
+			for r := range q4GroupRows {
+				blk := src[(g*q4GroupRows+r)*rb+b*q4Block:][:q4Block]
+				copy(out[2*r:2*r+2], blk[:2])
+				for p := range 4 {
+					for i := range 4 {
+						out[16+32*p+4*r+i] = blk[2+4*p+i]
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestRepackQ4_0(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	for _, sz := range [][2]int{{8, 1}, {16, 3}, {24, 64}, {40, 65}} {
+		rows, nb := sz[0], sz[1]
+		src := make([]byte, rows*nb*q4Block)
+		for i := range src {
+			src[i] = byte(r.IntN(256))
+		}
+		want := make([]byte, len(src))
+		repackQ4_0Bytes(want, src, rows, nb)
+		// on the device's workers, in chunks of repackChunk groups
+		d := New(2)
+		got := d.repacked(src, rows, nb)
+		if string(got) != string(want) {
+			t.Fatalf("rows=%d nb=%d: repacked bytes differ", rows, nb)
+		}
+	}
+}
+
+// TestMapRepacks checks that Map repacks the Q4_0 weights MatMul would
+// repack (rows in multiples of 8), and only those.
+func TestMapRepacks(t *testing.T) {
+	for _, tc := range []struct {
+		typ  quant.Type
+		rows int
+		want int
+	}{{quant.Q4_0, 16, 1}, {quant.Q4_0, 12, 0}, {quant.Q8_0, 16, 0}} {
+		d := New(1)
+		rb, _ := tc.typ.RowBytes(64)
+		w, err := d.Map(tc.typ, tc.rows, 64, make([]byte, tc.rows*rb))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(d.repack.entries); got != tc.want {
+			t.Errorf("%s %d rows: %d repacked entries after Map, want %d", tc.typ, tc.rows, got, tc.want)
+		}
+		d.Free(w)
+	}
+}
+
+// BenchmarkRepackQ4_0 repacks a 8192×2048 matrix (bytes/s of weights) on
+// the device's workers, as Map does.
+func BenchmarkRepackQ4_0(b *testing.B) {
+	const rows, nb = 8192, 64
+	src := make([]byte, rows*nb*q4Block)
+	dst := make([]byte, len(src))
+	d := New(0)
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		d.parallel(rows/q4GroupRows, repackChunk, func(lo, hi int) { repackGroups(dst, src, lo, hi, nb) })
+	}
+}
