@@ -220,7 +220,7 @@ func TestAttention(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 5))
 	const bs = 4
 	for _, cache := range []quant.Type{quant.F32, quant.F16} {
-		for _, s := range []struct{ heads, kv, hd int }{{8, 4, 8}, {4, 1, 40}, {6, 2, 64}, {4, 4, 128}, {2, 1, 256}} {
+		for _, s := range []struct{ heads, kv, hd int }{{8, 4, 8}, {4, 1, 40}, {6, 2, 64}, {4, 4, 128}, {2, 1, 256}, {8, 1, 64}, {8, 2, 128}} {
 			name := fmt.Sprintf("%s/h%d_kv%d_hd%d", cache, s.heads, s.kv, s.hd)
 			tables := [][]int32{{9, 3, 5, 7, 1, 11}, {20, 18, 16, 14, 12, 10}}
 			kc := newPair(t, host, dev, cache, 24*bs, s.kv*s.hd, nil)

@@ -113,6 +113,137 @@ __device__ __forceinline__ void attention(float* out, const float* q, const T* k
     }
 }
 
+// attention_grouped is attention for the G query heads that share one KV
+// head (grouped-query attention), one block per (token, KV head): each
+// position's key and value are loaded once for the G heads, which cuts the
+// loads of a prefill, where every token reads every earlier position, by G.
+template <typename T, int EPL, int G>
+__device__ __forceinline__ void attention_grouped(float* out, const float* q, const T* kc, const T* vc, const int* meta, int n, int nseq,
+                                                  int heads, int kvheads, int hd, int bs, float scale) {
+    __shared__ float sm_m[ATT_WARPS][G], sm_l[ATT_WARPS][G];
+    __shared__ float sm_acc[ATT_WARPS][G][EPL * 32];
+    int i = blockIdx.x, kvh = blockIdx.y, warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    const int* pos = meta;
+    const int* seq = meta + n;
+    const int* tstart = meta + 3 * n;
+    const int* tables = meta + 3 * n + nseq + 1;
+    int p = pos[i];
+    const int* table = tables + tstart[seq[i]];
+    long long kvcols = (long long)kvheads * hd;
+    const float* qr = q + (long long)i * heads * hd + (long long)kvh * G * hd;
+    float qv[G][EPL], acc[G][EPL], m[G], l[G];
+#pragma unroll
+    for (int g = 0; g < G; g++) {
+        m[g] = NEG_INF, l[g] = 0.0f;
+#pragma unroll
+        for (int e = 0; e < EPL; e++) {
+            int idx = lane + 32 * e;
+            qv[g][e] = idx < hd ? qr[g * hd + idx] : 0.0f;
+            acc[g][e] = 0.0f;
+        }
+    }
+    for (int t0 = warp; t0 <= p; t0 += ATT_WARPS * ATT_UNROLL) {
+        float kk[ATT_UNROLL][EPL], vv[ATT_UNROLL][EPL];
+#pragma unroll
+        for (int u = 0; u < ATT_UNROLL; u++) {
+            int t = t0 + u * ATT_WARPS;
+#pragma unroll
+            for (int e = 0; e < EPL; e++) kk[u][e] = 0.0f, vv[u][e] = 0.0f;
+            if (t <= p) {
+                long long row = (long long)table[t / bs] * bs + t % bs;
+                const T* kr = kc + row * kvcols + (long long)kvh * hd;
+                const T* vr = vc + row * kvcols + (long long)kvh * hd;
+#pragma unroll
+                for (int e = 0; e < EPL; e++) {
+                    int idx = lane + 32 * e;
+                    if (idx < hd) kk[u][e] = kv_load(kr + idx), vv[u][e] = kv_load(vr + idx);
+                }
+            }
+        }
+#pragma unroll
+        for (int g = 0; g < G; g++) {
+            float sc[ATT_UNROLL], mn = m[g];
+#pragma unroll
+            for (int u = 0; u < ATT_UNROLL; u++) {
+                if (t0 + u * ATT_WARPS <= p) { // the same for every lane of the warp
+                    float s = 0.0f;
+#pragma unroll
+                    for (int e = 0; e < EPL; e++) s += qv[g][e] * kk[u][e];
+                    sc[u] = warp_sum(s) * scale;
+                    mn = fmaxf(mn, sc[u]);
+                } else {
+                    sc[u] = NEG_INF;
+                }
+            }
+            float corr = expf(m[g] - mn);
+            l[g] *= corr;
+#pragma unroll
+            for (int e = 0; e < EPL; e++) acc[g][e] *= corr;
+#pragma unroll
+            for (int u = 0; u < ATT_UNROLL; u++) {
+                float pe = expf(sc[u] - mn);
+                l[g] += pe;
+#pragma unroll
+                for (int e = 0; e < EPL; e++) acc[g][e] += pe * vv[u][e];
+            }
+            m[g] = mn;
+        }
+    }
+#pragma unroll
+    for (int g = 0; g < G; g++) {
+        if (lane == 0) sm_m[warp][g] = m[g], sm_l[warp][g] = l[g];
+#pragma unroll
+        for (int e = 0; e < EPL; e++) sm_acc[warp][g][lane + 32 * e] = acc[g][e];
+    }
+    __syncthreads();
+    if (warp >= G) return;
+    int g = warp; // warp g finishes head kvh·G + g
+    float M = sm_m[0][g];
+    for (int w = 1; w < ATT_WARPS; w++) M = fmaxf(M, sm_m[w][g]);
+    float wt[ATT_WARPS], L = 0.0f;
+    for (int w = 0; w < ATT_WARPS; w++) {
+        wt[w] = sm_m[w][g] == NEG_INF ? 0.0f : expf(sm_m[w][g] - M);
+        L += sm_l[w][g] * wt[w];
+    }
+    float* o = out + (long long)i * heads * hd + ((long long)kvh * G + g) * hd;
+#pragma unroll
+    for (int e = 0; e < EPL; e++) {
+        int idx = lane + 32 * e;
+        if (idx < hd) {
+            float s = 0.0f;
+            for (int w = 0; w < ATT_WARPS; w++) s += sm_acc[w][g][idx] * wt[w];
+            o[idx] = s / L;
+        }
+    }
+}
+
+#define ATTENTION_GROUPED(NAME, T, EPL, G)                                                                            \
+    extern "C" __global__ void __launch_bounds__(ATT_WARPS * 32)                                                      \
+        NAME(float* out, const float* q, const T* kc, const T* vc, const int* meta, int n, int nseq, int heads,       \
+             int kvheads, int hd, int bs, float scale) {                                                              \
+        attention_grouped<T, EPL, G>(out, q, kc, vc, meta, n, nseq, heads, kvheads, hd, bs, scale);                 \
+    }
+
+// grouped kernels: G·EPL ≤ 16 (registers and shared memory)
+ATTENTION_GROUPED(attention_f32_1_g2, float, 1, 2)
+ATTENTION_GROUPED(attention_f32_2_g2, float, 2, 2)
+ATTENTION_GROUPED(attention_f32_4_g2, float, 4, 2)
+ATTENTION_GROUPED(attention_f32_8_g2, float, 8, 2)
+ATTENTION_GROUPED(attention_f32_1_g4, float, 1, 4)
+ATTENTION_GROUPED(attention_f32_2_g4, float, 2, 4)
+ATTENTION_GROUPED(attention_f32_4_g4, float, 4, 4)
+ATTENTION_GROUPED(attention_f32_1_g8, float, 1, 8)
+ATTENTION_GROUPED(attention_f32_2_g8, float, 2, 8)
+ATTENTION_GROUPED(attention_f16_1_g2, __half, 1, 2)
+ATTENTION_GROUPED(attention_f16_2_g2, __half, 2, 2)
+ATTENTION_GROUPED(attention_f16_4_g2, __half, 4, 2)
+ATTENTION_GROUPED(attention_f16_8_g2, __half, 8, 2)
+ATTENTION_GROUPED(attention_f16_1_g4, __half, 1, 4)
+ATTENTION_GROUPED(attention_f16_2_g4, __half, 2, 4)
+ATTENTION_GROUPED(attention_f16_4_g4, __half, 4, 4)
+ATTENTION_GROUPED(attention_f16_1_g8, __half, 1, 8)
+ATTENTION_GROUPED(attention_f16_2_g8, __half, 2, 8)
+
 #define ATTENTION_KERNEL(NAME, T, EPL)                                                                               \
     extern "C" __global__ void __launch_bounds__(ATT_WARPS * 32)                                                      \
         NAME(float* out, const float* q, const T* kc, const T* vc, const int* meta, int n, int nseq, int heads,       \
