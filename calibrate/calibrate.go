@@ -162,7 +162,7 @@ func Device(ctx context.Context, d backend.Device, model string, o Options) (*Pr
 		return nil, err
 	}
 	var err error
-	if p.StepLatency, p.OpLatency, err = opLatency(ctx, d, p.MatVec["F32"], o.Step); err != nil {
+	if p.StepLatency, p.OpLatency, p.AttnLatency, err = opLatency(ctx, d, p.MatVec["F32"], p.Bandwidth, o.Step); err != nil {
 		return nil, fmt.Errorf("calibrate: %s: op latency: %w", d.Name(), err)
 	}
 	if host {

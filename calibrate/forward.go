@@ -40,8 +40,13 @@ const (
 const (
 	probeDim, probeHeads, probeKVHeads, probeFFN, probeVocab = 64, 8, 4, 172, 256
 	probeShallow, probeDeep                                  = 2, 8 // layers
-	probePrompt                                              = 8
-	probeContext                                             = 64
+	probePrompt                                              = 8    // first position decoded
+	probeSpan                                                = 56   // positions decoded in turn from there
+	// probeLong is the first position of the attention probe: the deep
+	// model decodes there as at probePrompt, and the difference is the
+	// cost of attending to probeLong more positions.
+	probeLong    = 448
+	probeContext = probeLong + probePrompt + probeSpan
 )
 
 // probeOps is the ops per token of a probe model of layers layers.
@@ -50,13 +55,17 @@ func probeOps(layers int) int { return layers*OpsPerLayer + OpsOutput + OpsEmbed
 // opLatency is the fixed cost of a decode step and of an op in a forward
 // pass: the probe models decode on d one token at a time, and their times
 // per token, less their weights' read time at matvecF32 bytes/s (when
-// measured), are fitted to step + ops·op (fitLatency).
-func opLatency(ctx context.Context, d backend.Device, matvecF32 float64, stepTime time.Duration) (step, op float64, err error) {
+// measured), are fitted to step + ops·op (fitLatency). attn is the cost
+// per query head per attended position (Profile.AttnLatency): the deep
+// model's time per token at probeLong more positions, less their keys'
+// and values' read time at bandwidth bytes/s (when measured), spread over
+// its heads and positions.
+func opLatency(ctx context.Context, d backend.Device, matvecF32, bandwidth float64, stepTime time.Duration) (step, op, attn float64, err error) {
 	var sec [2]float64
 	for i, layers := range []int{probeShallow, probeDeep} {
-		t, weightBytes, err := probeStep(ctx, d, layers, stepTime/2)
+		t, weightBytes, err := probeStep(ctx, d, layers, probePrompt, stepTime/2)
 		if err != nil {
-			return 0, 0, err
+			return 0, 0, 0, err
 		}
 		if matvecF32 > 0 {
 			t = max(t-float64(weightBytes)/matvecF32, t/2)
@@ -64,7 +73,20 @@ func opLatency(ctx context.Context, d backend.Device, matvecF32 float64, stepTim
 		sec[i] = t
 	}
 	step, op = fitLatency(sec[0], sec[1], probeOps(probeShallow), probeOps(probeDeep))
-	return step, op, nil
+	long, weightBytes, err := probeStep(ctx, d, probeDeep, probeLong+probePrompt, stepTime/2)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	if matvecF32 > 0 {
+		long = max(long-float64(weightBytes)/matvecF32, long/2)
+	}
+	extra := long - sec[1]
+	if bandwidth > 0 {
+		kvBytes := float64(probeDeep * probeLong * 2 * probeKVHeads * (probeDim / probeHeads) * 4)
+		extra -= kvBytes / bandwidth
+	}
+	attn = max(extra, 0) / float64(probeDeep*probeHeads*probeLong)
+	return step, op, attn, nil
 }
 
 // fitLatency splits the times per token t1 and t2 of two models of ops1 <
@@ -84,9 +106,11 @@ func fitLatency(t1, t2 float64, ops1, ops2 int) (step, op float64) {
 }
 
 // probeStep times one decode step of a probe model of layers layers on d
-// (behind a budget.Device, as a real run's) and returns it with the bytes
-// of weights a step reads.
-func probeStep(ctx context.Context, d backend.Device, layers int, step time.Duration) (float64, int, error) {
+// (behind a budget.Device, as a real run's) at positions from to
+// from+probeSpan in turn, and returns it with the bytes of weights a step
+// reads. The positions before from hold zeros: attention costs the same
+// whatever the keys, so no prompt is run (its prefill would be timed too).
+func probeStep(ctx context.Context, d backend.Device, layers, from int, step time.Duration) (float64, int, error) {
 	data, weightBytes, err := probeModel(layers)
 	if err != nil {
 		return 0, 0, err
@@ -102,31 +126,29 @@ func probeStep(ctx context.Context, d backend.Device, layers int, step time.Dura
 		return 0, 0, err
 	}
 	defer m.Close()
-	var s *model.Sequence
-	defer func() {
-		if s != nil {
-			s.Free()
-		}
-	}()
-	prompt := make([]int32, probePrompt)
-	for i := range prompt {
-		prompt[i] = int32(i * 7 % probeVocab)
+	const blockSize = 16
+	blocks := (from + probeSpan + blockSize - 1) / blockSize
+	kv, err := m.NewCache(blocks, blockSize, quant.F32)
+	if err != nil {
+		return 0, 0, err
 	}
-	next := int32(1)
+	defer kv.Free()
+	table := make([]int32, blocks)
+	for i := range table {
+		table[i] = int32(i)
+	}
+	var logits []float32
+	next, pos := int32(1), from
 	sec, err := timeIt(step, func() error {
-		if s == nil || s.Len() >= s.Cap() {
-			if s != nil {
-				s.Free()
-			}
-			if s, err = m.NewSequence(probeContext); err != nil {
-				return err
-			}
-			if _, err := s.Append(ctx, prompt, 0); err != nil {
-				return err
-			}
+		if pos >= from+probeSpan {
+			pos = from
 		}
+		b := &backend.Batch{Pos: []int32{int32(pos)}, Seq: []int32{0}, Slots: []int32{int32(pos)},
+			Tables: [][]int32{table}, BlockSize: blockSize}
 		next = (next*31 + 7) % probeVocab
-		_, err := s.Append(ctx, []int32{next}, 0)
+		var err error
+		logits, err = m.Forward(ctx, kv, []int32{next}, b, []int{0}, logits)
+		pos++
 		return err
 	})
 	return sec, weightBytes, err

@@ -52,6 +52,13 @@ type Profile struct {
 	// (stories260K's shape at two depths).
 	OpLatency   float64 `json:"op_latency"`
 	StepLatency float64 `json:"step_latency,omitempty"`
+	// AttnLatency is what decode attention costs per query head per
+	// attended position beyond reading the keys and values (at Bandwidth):
+	// the score's dot product, its exponential, the weighted sum's setup.
+	// Small heads feel it most: stories260K's step at position 480 took
+	// twice its time at position 40. From the deep probe model decoding at
+	// short and at long positions.
+	AttnLatency float64 `json:"attn_latency,omitempty"`
 
 	// MatVecLatency is what a matrix×vector whose weights come from memory
 	// costs beyond its bytes at the MatVec rate and its OpLatency, by

@@ -33,6 +33,9 @@ type Part struct {
 	// AttnFlops is the attention flops per token per attended position
 	// (q·k and the weighted sum of v: 4·heads·headDim).
 	AttnFlops uint64
+	// Heads is the part's query heads, each of which pays the device's
+	// AttnLatency per attended position when decoding.
+	Heads int
 	// Ops is how many device ops the part runs per step; each has a fixed
 	// cost (Profile.OpLatency) that dominates small models.
 	Ops int
@@ -119,6 +122,7 @@ func NeedsFromGGUF(f *gguf.File) (*Needs, error) {
 			Name:      fmt.Sprintf("blk.%d", i),
 			KVElems:   kv,
 			AttnFlops: uint64(4 * c.Heads * c.HeadDim),
+			Heads:     c.Heads,
 			Ops:       opsPerLayer,
 		}
 	}

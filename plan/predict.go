@@ -11,13 +11,13 @@ const transferLatency = 20e-6
 // Decode (one step of Batch tokens): each part reads its weights once
 // (bytes ÷ its device's matrix×vector rate for the format, and the
 // format's fixed cost per matrix: from memory, or from the cache when the
-// device's weights fit in it), reads the KV
-// of every sequence up to PredictAt positions (bytes ÷ bandwidth), and
-// pays its ops' fixed cost; the step pays its own fixed cost once, on the
-// embedding's device, where it starts. A streamed part's weights arrive at the
-// streaming source's speed while the previous part computes, so it costs
-// the larger of its compute and its read. Activations crossing devices
-// pay a copy and transferLatency.
+// device's weights fit in it), reads the KV of every sequence up to
+// PredictAt positions (bytes ÷ bandwidth, and each query head's
+// AttnLatency per position), and pays its ops' fixed cost; the step pays
+// its own fixed cost once, on the embedding's device, where it starts. A
+// streamed part's weights arrive at the streaming source's speed while the
+// previous part computes, so it costs the larger of its compute and its
+// read. Activations crossing devices pay a copy and transferLatency.
 //
 // Prefill (one chunk of PrefillChunk tokens): each part costs the larger
 // of its matrix×matrix flops ÷ the format's rate and its weight read, plus
@@ -61,7 +61,7 @@ func (pl *planner) predict(l layout, emb slot) (decode, prefill float64) {
 		}
 		ops := float64(part.Ops) * p.OpLatency
 		kv, _ := o.KVType.RowBytes(part.KVElems)
-		attnDec := batch * float64(kv) * float64(o.PredictAt) / p.Bandwidth
+		attnDec := batch * float64(o.PredictAt) * (float64(kv)/p.Bandwidth + float64(part.Heads)*p.AttnLatency)
 		attnPre := 0.0
 		if r := p.MatMatRate(quant.F32); r > 0 {
 			attnPre = float64(part.AttnFlops) * chunk * chunk / 2 / r
