@@ -48,7 +48,7 @@ func synth(name string, layers int, params uint64, t quant.Type, dim, vocab int)
 		ScratchPerToken: uint64(4 * 10 * dim), LogitsPerToken: uint64(4 * vocab)}
 	for i := 0; i < layers; i++ {
 		n.Layers = append(n.Layers, Part{Name: "blk", Weights: []Weight{{Type: t, Bytes: bytesOf(params), Params: params}},
-			KVElems: 2 * 8 * 128, AttnFlops: 4 * 32 * 128, Ops: opsPerLayer})
+			KVElems: 2 * 8 * 128, AttnFlops: 4 * 32 * 128, Heads: 32, Ops: opsPerLayer})
 	}
 	emb := uint64(dim * vocab)
 	n.Embed = Part{Name: "token_embd", Weights: []Weight{{Type: t, Bytes: bytesOf(emb), Params: emb}}, Ops: 1}
@@ -410,17 +410,19 @@ func TestPredictionByHand(t *testing.T) {
 		name          string
 		step, matvec  float64
 		cache         int64
-		matvecCharged bool // from memory: the matvec figure, not the small one
+		matvecCharged bool    // from memory: the matvec figure, not the small one
+		attn          float64 // per query head per position
 	}{
-		{"ops only", 0, 0, 0, true},
-		{"a step's cost", 30e-6, 0, 0, true},
-		{"matrices from memory", 30e-6, 25e-6, 64 << 20, true},
-		{"matrices from memory, cache unknown", 0, 25e-6, 0, true},
-		{"weights within the cache", 0, 25e-6, 2 << 30, false},
+		{"ops only", 0, 0, 0, true, 0},
+		{"a step's cost", 30e-6, 0, 0, true, 0},
+		{"matrices from memory", 30e-6, 25e-6, 64 << 20, true, 0},
+		{"matrices from memory, cache unknown", 0, 25e-6, 0, true, 0},
+		{"weights within the cache", 0, 25e-6, 2 << 30, false, 0},
+		{"attention per head", 0, 25e-6, 0, true, 8e-9},
 	} {
 		small := 2e-6 // Q4_0's cost per product from the cache
 		d := cpu(16 * gib)
-		d.Speeds.StepLatency, d.Speeds.CacheBytes = c.step, c.cache
+		d.Speeds.StepLatency, d.Speeds.CacheBytes, d.Speeds.AttnLatency = c.step, c.cache, c.attn
 		d.Speeds.MatVecLatency = map[string]float64{"Q4_0": c.matvec, "Q8_0": 1}
 		d.Speeds.MatVecSmall = map[string]float64{"Q4_0": small, "Q8_0": 1}
 		p, err := Make(n, []Device{d}, noMargin(Options{Context: 1024, PredictAt: 100}))
@@ -432,7 +434,7 @@ func TestPredictionByHand(t *testing.T) {
 		if c.matvecCharged {
 			perMatrix = c.matvec
 		}
-		layer := float64(n.Layers[0].Weights[0].Bytes)/30e9 + 7*perMatrix + float64(2*8*128*4*100)/50e9 + 17*s.OpLatency
+		layer := float64(n.Layers[0].Weights[0].Bytes)/30e9 + 7*perMatrix + float64(2*8*128*4*100)/50e9 + 100*32*c.attn + 17*s.OpLatency
 		out := float64(n.Output.Weights[0].Bytes)/30e9 + perMatrix + 4*s.OpLatency
 		want := 1 / (8*layer + out + s.OpLatency + c.step)
 		if d := p.Decode/want - 1; d > 1e-9 || d < -1e-9 {
