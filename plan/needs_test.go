@@ -44,8 +44,8 @@ func TestNeedsFromGGUF(t *testing.T) {
 				t.Errorf("layer %d weights[%d] = %+v, want %+v", i, j, l.Weights[j], want[j])
 			}
 		}
-		if l.KVElems != 2*4*8 || l.AttnFlops != 4*8*8 || l.Ops != opsPerLayer {
-			t.Errorf("layer %d: kv %d, attn flops %d, ops %d", i, l.KVElems, l.AttnFlops, l.Ops)
+		if l.KVElems != 2*4*8 || l.AttnFlops != 4*8*8 || l.Heads != 8 || l.Ops != opsPerLayer {
+			t.Errorf("layer %d: kv %d, attn flops %d, heads %d, ops %d", i, l.KVElems, l.AttnFlops, l.Heads, l.Ops)
 		}
 	}
 	if n.Embed.Params() != 512*64 {
