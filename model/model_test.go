@@ -3,6 +3,7 @@ package model_test
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/tern-llm/tern/backend"
@@ -87,10 +88,18 @@ func TestStories260K(t *testing.T) {
 }
 
 // TestSynthTiny checks the logits after each prompt for every weight format.
+// The CPU kernels of every format sum in the order of ggml's x86 kernels, so
+// the logits equal llama.cpp's to the reference's print precision (6
+// decimals); only F16 rounds its activations differently on one path
+// (measured 3.5e-5).
 func TestSynthTiny(t *testing.T) {
 	ref := testdata.Reference(t, "synth-tiny")
 	for file, cases := range ref {
 		t.Run(file, func(t *testing.T) {
+			tol := 2e-6
+			if strings.Contains(strings.ToLower(file), "f16") {
+				tol = 1e-4
+			}
 			m := loadModel(t, "synth-tiny", file)
 			for _, rc := range cases {
 				seq, err := m.NewSequence(len(rc.PromptIDs))
@@ -101,8 +110,8 @@ func TestSynthTiny(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if d := maxDiff(logits, rc.Logits); d > 0.1 {
-					t.Errorf("%q: logits differ from llama.cpp's by %g (tolerance 0.1)", rc.Prompt, d)
+				if d := maxDiff(logits, rc.Logits); d > tol {
+					t.Errorf("%q: logits differ from llama.cpp's by %g (tolerance %g)", rc.Prompt, d, tol)
 				}
 				seq.Free()
 			}
