@@ -364,9 +364,13 @@ func (c *repackCache) releaseAll() {
 
 // fingerprint hashes a sample of b (its ends and a few blocks between):
 // enough to notice that different weights now live at the same address.
+// It reads eight-byte words: MatMul asks for it on every product.
 func fingerprint(b []byte) uint64 {
 	h := uint64(14695981039346656037)
 	mix := func(p []byte) {
+		for ; len(p) >= 8; p = p[8:] {
+			h = (h ^ binary.LittleEndian.Uint64(p)) * 1099511628211
+		}
 		for _, c := range p {
 			h = (h ^ uint64(c)) * 1099511628211
 		}
