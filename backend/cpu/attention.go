@@ -196,9 +196,13 @@ func softmax(scores []float32, mx float32) {
 // cacheHead returns head kvh of one cache row as float32, dequantizing into
 // scratch when the cache is not F32.
 func cacheHead(scratch []float32, row []byte, t quant.Type, kvh, hd int) ([]float32, error) {
-	if t == quant.F32 {
+	switch t {
+	case quant.F32:
 		all := unsafeF32(row)
 		return all[kvh*hd : (kvh+1)*hd], nil
+	case quant.F16: // only the head's halves, widened exactly
+		f16s(scratch[:hd], row[2*kvh*hd:2*(kvh+1)*hd])
+		return scratch[:hd], nil
 	}
 	if err := quant.Dequantize(t, scratch, row); err != nil {
 		return nil, err

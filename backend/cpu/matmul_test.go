@@ -81,7 +81,7 @@ func f32Bytes(f []float32) []byte {
 // with Llama-3.2-1B's matrix shapes; bytes/s counts the weights read.
 func BenchmarkMatMul(b *testing.B) {
 	r := rand.New(rand.NewPCG(19, 20))
-	for _, typ := range []quant.Type{quant.Q4_0, quant.Q8_0, quant.TQ2_0, quant.Q4_K, quant.Q6_K} {
+	for _, typ := range []quant.Type{quant.Q4_0, quant.Q8_0, quant.TQ2_0, quant.Q4_K, quant.Q6_K, quant.F16, quant.F32} {
 		for _, sh := range [][2]int{{2048, 2048}, {8192, 2048}, {2048, 8192}} {
 			m, k := sh[0], sh[1]
 			d := New(0)

@@ -1,0 +1,105 @@
+package cpu
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/tern-llm/tern/backend"
+	"github.com/tern-llm/tern/quant"
+)
+
+// BenchmarkRMSNorm normalizes 1 and 64 rows of 2048 (bytes/s read and
+// written: x, the weight, dst).
+func BenchmarkRMSNorm(b *testing.B) {
+	r := rand.New(rand.NewPCG(27, 28))
+	const k = 2048
+	d := New(0)
+	w, _ := d.Alloc(quant.F32, 1, k)
+	ws, _ := F32(w)
+	copy(ws, randRow(r, k))
+	for _, n := range []int{1, 64} {
+		x, _ := d.Alloc(quant.F32, n, k)
+		xs, _ := F32(x)
+		copy(xs, randRow(r, n*k))
+		dst, _ := d.Alloc(quant.F32, n, k)
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(4 * (2*n*k + k)))
+			for b.Loop() {
+				if err := d.RMSNorm(dst, x, w, 1e-5); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkAttention is one decode step's attention (Llama-3.2-1B heads:
+// 32 query heads, 8 KV heads of 64) over 512 cached positions, for F32 and
+// F16 caches (bytes/s of keys and values read).
+func BenchmarkAttention(b *testing.B) {
+	r := rand.New(rand.NewPCG(29, 30))
+	const heads, kvHeads, hd, positions, block = 32, 8, 64, 512, 16
+	a := &backend.Attn{Heads: heads, KVHeads: kvHeads, HeadDim: hd, Scale: 0.125}
+	table := make([]int32, positions/block)
+	for i := range table {
+		table[i] = int32(i)
+	}
+	batch := &backend.Batch{Pos: []int32{positions - 1}, Seq: []int32{0}, Slots: []int32{positions - 1},
+		Tables: [][]int32{table}, BlockSize: block}
+	for _, typ := range []quant.Type{quant.F32, quant.F16} {
+		d := New(0)
+		kc, _ := d.Alloc(typ, positions, kvHeads*hd)
+		vc, _ := d.Alloc(typ, positions, kvHeads*hd)
+		for _, c := range []*backend.Tensor{kc, vc} {
+			cb, _ := d.bytes(c)
+			rb, _ := typ.RowBytes(kvHeads * hd)
+			for p := range positions {
+				if err := quant.Quantize(typ, cb[p*rb:(p+1)*rb], randRow(r, kvHeads*hd)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		q, _ := d.Alloc(quant.F32, 1, heads*hd)
+		qs, _ := F32(q)
+		copy(qs, randRow(r, heads*hd))
+		out, _ := d.Alloc(quant.F32, 1, heads*hd)
+		b.Run(typ.String(), func(b *testing.B) {
+			b.SetBytes(int64(kc.Bytes() + vc.Bytes()))
+			for b.Loop() {
+				if err := d.Attention(out, q, kc, vc, a, batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// TestCacheHead checks that a head of an F16 cache row, widened alone,
+// equals that head of the whole row dequantized.
+func TestCacheHead(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 32))
+	for _, sh := range [][2]int{{1, 4}, {8, 64}, {3, 7}} {
+		kvHeads, hd := sh[0], sh[1]
+		row := make([]byte, 2*kvHeads*hd)
+		if err := quant.Quantize(quant.F16, row, randRow(r, kvHeads*hd)); err != nil {
+			t.Fatal(err)
+		}
+		all := make([]float32, kvHeads*hd)
+		if err := quant.Dequantize(quant.F16, all, row); err != nil {
+			t.Fatal(err)
+		}
+		scratch := make([]float32, kvHeads*hd)
+		for h := range kvHeads {
+			got, err := cacheHead(scratch, row, quant.F16, h, hd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range got {
+				if v != all[h*hd+i] {
+					t.Fatalf("kvHeads=%d hd=%d: head %d [%d] = %g, want %g", kvHeads, hd, h, i, v, all[h*hd+i])
+				}
+			}
+		}
+	}
+}
