@@ -224,6 +224,7 @@ func TestStreamedModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := New(regions, acct)
+	p.Overlap = true // two layers in the window, which the budget check below expects
 	sd, err := NewDevice(base, p, streamedView.(backend.HostMapper))
 	if err != nil {
 		t.Fatal(err)

@@ -1,10 +1,12 @@
 // Package stream pages the weights of streamed layers through memory: the
 // planner marks layers whose weights stay in the memory-mapped model file
-// rather than resident, and while layer i runs, the Prefetcher asks the
-// kernel to read layer i+1 ahead (madvise WILLNEED) and maps its pages in
-// from a goroutine (MADV_POPULATE_READ, or a touch per page); when layer i is done, its pages are dropped from the
-// process (madvise DONTNEED), so resident memory holds about two layers of
-// streamed weights however large the model is. The page cache may keep the
+// rather than resident, and before layer i runs the Prefetcher maps its
+// pages in (MADV_POPULATE_READ, or a touch per page) and asks the kernel
+// to read layer i+1 ahead (madvise WILLNEED); with Overlap, layer i+1 is
+// mapped in from a goroutine while layer i runs. When layer i is done, its
+// pages are dropped from the process (madvise DONTNEED), so resident
+// memory holds one or two layers of streamed weights however large the
+// model is. The page cache may keep the
 // dropped pages (it is the kernel's to evict), which makes the next pass
 // fast when the host has memory to spare. A kernel that caches files in
 // large folios (Linux 6.x on ext4, xfs) maps a whole folio, up to 2 MiB,
@@ -33,6 +35,17 @@ import (
 // Begin and End are called by the goroutine that runs the forward pass,
 // in layer order; the prefetch goroutines it starts are its own.
 type Prefetcher struct {
+	// Overlap prefetches the next streamed layer from a goroutine while
+	// the current one runs. Set it only when a core is free for that
+	// goroutine: where the compute's threads take every core, the prefetch
+	// preempts them in the middle of their ops, and each op waits for its
+	// descheduled worker (the 1.1B Q8_0 under 300 MiB on two cores ran at
+	// 2 tokens/s so; mapping each layer in before it runs, on the thread
+	// that computes, costs the sum of the two and no more). Without it,
+	// Begin maps the layer in itself and only asks the kernel to read the
+	// next one ahead (WILLNEED, which reads a cold file without a thread).
+	Overlap bool
+
 	layers map[int][][]byte // regions of each streamed layer
 	order  []int            // streamed layers in order, for "the next one"
 	acct   *budget.Accountant
@@ -80,9 +93,10 @@ func (p *Prefetcher) next(layer int) int {
 }
 
 // Begin is called before layer runs: it makes sure the layer is charged
-// and prefetched (waiting for a prefetch in flight), then starts the
-// prefetch of the next streamed layer if its charge fits the budget (if
-// not, the next layer is read when it runs). The error wraps
+// and mapped in (waiting for a prefetch in flight, or mapping it now
+// without Overlap), then, with Overlap, starts the prefetch of the next
+// streamed layer if its charge fits the budget (if not, the next layer is
+// read when it runs). The error wraps
 // backend.ErrOutOfMemory when the layer itself does not fit.
 func (p *Prefetcher) Begin(layer int) error {
 	if _, ok := p.layers[layer]; !ok {
@@ -94,13 +108,20 @@ func (p *Prefetcher) Begin(layer int) error {
 	p.mu.Lock()
 	done, inFlight := p.pending[layer]
 	p.mu.Unlock()
-	if !inFlight {
-		p.advise(layer, adviseWillNeed)
-	} else {
+	switch {
+	case inFlight:
 		<-done
+	case p.Overlap:
+		p.advise(layer, adviseWillNeed)
+	default:
+		p.fetch(layer)
 	}
 	if n := p.next(layer); n >= 0 {
-		p.prefetch(n)
+		if p.Overlap {
+			p.prefetch(n)
+		} else {
+			p.advise(n, adviseWillNeed)
+		}
 	}
 	return nil
 }
@@ -184,28 +205,34 @@ func (p *Prefetcher) prefetch(layer int) {
 	p.advise(layer, adviseWillNeed)
 	go func() {
 		defer close(done)
-		start := time.Now()
-		var s uint64
-		for _, r := range p.layers[layer] {
-			if len(r) == 0 {
-				continue
-			}
-			base := unsafe.Pointer(unsafe.SliceData(r))
-			head := int(uintptr(base) & uintptr(p.page-1))
-			whole := unsafe.Slice((*byte)(unsafe.Add(base, -head)), (head+len(r)+p.page-1)/p.page*p.page)
-			if populate(whole) {
-				continue
-			}
-			for i := 0; i < len(r); i += p.page {
-				s += uint64(r[i])
-			}
-		}
-		p.mu.Lock()
-		p.sink += s
-		p.fetched += p.Bytes(layer)
-		p.spent += time.Since(start)
-		p.mu.Unlock()
+		p.fetch(layer)
 	}()
+}
+
+// fetch maps layer's pages in (MADV_POPULATE_READ, or a touch per page)
+// and counts the time for Rate.
+func (p *Prefetcher) fetch(layer int) {
+	start := time.Now()
+	var s uint64
+	for _, r := range p.layers[layer] {
+		if len(r) == 0 {
+			continue
+		}
+		base := unsafe.Pointer(unsafe.SliceData(r))
+		head := int(uintptr(base) & uintptr(p.page-1))
+		whole := unsafe.Slice((*byte)(unsafe.Add(base, -head)), (head+len(r)+p.page-1)/p.page*p.page)
+		if populate(whole) {
+			continue
+		}
+		for i := 0; i < len(r); i += p.page {
+			s += uint64(r[i])
+		}
+	}
+	p.mu.Lock()
+	p.sink += s
+	p.fetched += p.Bytes(layer)
+	p.spent += time.Since(start)
+	p.mu.Unlock()
 }
 
 type advice int

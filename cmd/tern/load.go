@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -410,6 +411,8 @@ func (m *machine) load(path string, f *gguf.File, lo loadOptions, log *slog.Logg
 			return nil, inFile(path, err)
 		}
 		lm.pages = stream.New(regions, acct)
+		// A prefetch goroutine only helps with a core the kernels leave free.
+		lm.pages.Overlap = lo.threads > 0 && lo.threads < runtime.NumCPU()
 		sd, err := stream.NewDevice(base, lm.pages, mapper)
 		if err != nil {
 			return nil, err

@@ -230,7 +230,7 @@ func runGenerate(ctx context.Context, o runOptions, io stdio) error {
 			generated, round(genTime), rate(generated, genTime))
 		fmt.Fprintf(io.err, "memory charged: %s; peak %s\n", lm.acct, device.FormatBytes(lm.acct.Usage().Peak))
 		if lm.pages != nil {
-			fmt.Fprintf(io.err, "streamed weights: read at %.2f GB/s (the plan assumed %.2f GB/s)\n",
+			fmt.Fprintf(io.err, "streamed weights: mapped in at %.2f GB/s (the plan assumed %.2f GB/s to map and read them)\n",
 				lm.pages.Rate()/1e9, lm.plan.Options.DiskRead/1e9)
 		}
 	}

@@ -193,7 +193,7 @@ func TestRunMemoryLimit(t *testing.T) {
 		{"per device", "cpu=1GiB", exitOK, want, []string{"plan: llama: cpu all, "}},
 		// The model is 1.1 MiB: under 1 MiB four of its five layers and
 		// the output head are read from the file as they run.
-		{"streamed", "1MiB", exitOK, want, []string{"(streamed), context 128, prefill chunk 64", "streamed weights: read at ", "memory charged: cpu: "}},
+		{"streamed", "1MiB", exitOK, want, []string{"(streamed), context 128, prefill chunk 64", "streamed weights: mapped in at ", "memory charged: cpu: "}},
 		{"too small", "300KiB", exitError, "", []string{"tern: run: " + path + ": the model does not fit in memory, even streamed from the file: it needs at least"}},
 		{"bad unit", "12XB", exitUsage, "", []string{`tern: run: --memory-limit: memory limit "12XB": unknown unit`}},
 		{"no such device", "cuda9=1GiB", exitUsage, "", []string{`tern: run: --memory-limit: no device "cuda9" on this machine`}},
