@@ -65,6 +65,9 @@ func (d *Device) Memory() (free, total uint64, err error) { return d.memory() }
 type buffer struct {
 	dev  *Device
 	data []byte
+	// packed is the repacked form of mapped Q4_0 weights (Map), nil for
+	// other buffers: MatMul takes it without looking the weights up.
+	packed []byte
 }
 
 func (b *buffer) Device() backend.Device { return b.dev }
@@ -98,11 +101,11 @@ func (d *Device) Map(t quant.Type, rows, cols int, data []byte) (*backend.Tensor
 	if rows < 0 || len(data)/max(n, 1) < rows && n > 0 {
 		return nil, fmt.Errorf("cpu: %d bytes cannot hold %d×%d %s", len(data), rows, cols, t)
 	}
-	b := data[:n*rows]
+	buf := &buffer{dev: d, data: data[:n*rows]}
 	if t == quant.Q4_0 && rows > 0 && rows%q4GroupRows == 0 && cols > 0 {
-		d.repacked(b, rows, cols/32)
+		buf.packed = d.repacked(buf.data, rows, cols/32)
 	}
-	return backend.NewTensor(&buffer{dev: d, data: b}, 0, t, rows, cols)
+	return backend.NewTensor(buf, 0, t, rows, cols)
 }
 
 // Free drops the tensor, and any repacked copy of its weights; Go's
@@ -111,6 +114,18 @@ func (d *Device) Free(t *backend.Tensor) {
 	if b, err := d.bytes(t); err == nil {
 		d.repack.forget(b)
 	}
+	if b, ok := t.Buf.(*buffer); ok && b.dev == d && t.Off == 0 && t.Bytes() == len(b.data) {
+		b.packed = nil
+	}
+}
+
+// packedOf returns the repacked weights Map made for w, or nil when w is
+// not a whole mapped Q4_0 tensor.
+func (d *Device) packedOf(w *backend.Tensor) []byte {
+	if b, ok := w.Buf.(*buffer); ok && b.dev == d && w.Off == 0 && w.Bytes() == len(b.data) {
+		return b.packed
+	}
+	return nil
 }
 
 // Upload copies src into dst.

@@ -43,7 +43,7 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 		return fmt.Errorf("cpu: matmul: %w", err)
 	}
 	xq := d.scratch.bytes(n * xb)
-	kern, err := d.kernelFor(w.Type, n, k, m, wb, xq, xb)
+	kern, err := d.kernelFor(w.Type, n, k, m, wb, d.packedOf(w), xq, xb)
 	if err != nil {
 		return fmt.Errorf("cpu: matmul: %w weight type %s: %w", backend.ErrUnsupported, w.Type, err)
 	}
@@ -126,7 +126,9 @@ type kernel struct {
 //   - Q4_K, Q6_K: ggml_vec_dot_q4_K_q8_K's and ggml_vec_dot_q6_K_q8_K's 8
 //     lanes (AVX2), per token (four tokens at once where the machine can);
 //   - other formats: quant.VecDot, ggml's generic order.
-func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, xq []byte, xb int) (kernel, error) {
+//
+// packed, when not nil, is wb repacked (Map made it).
+func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, packed, xq []byte, xb int) (kernel, error) {
 	rb, err := t.RowBytes(k)
 	if err != nil {
 		return kernel{}, err
@@ -168,7 +170,9 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, xq []byte, xb int) (ke
 		}
 		return kern, nil
 	case t == quant.Q4_0 && m%q4GroupRows == 0:
-		packed := d.repacked(wb, m, nb)
+		if packed == nil {
+			packed = d.repacked(wb, m, nb)
+		}
 		acts := d.scratch.q4acts(n, nb)
 		return kernel{
 			align: q4GroupRows,
