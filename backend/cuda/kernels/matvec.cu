@@ -12,6 +12,12 @@
 // BF16 for F16 or BF16 weights (xh, n×k), to Q8_0 for quantized ones (quants xq, n×k int8;
 // scales xd, n×k/32 float). Quantized blocks are summed in integers with
 // dp4a, as ggml's CPU dot products do.
+//
+// The one-token Q8_0 and Q4_0 kernels on 16-byte aligned rows instead copy
+// each lane's words, their scales and their activations into shared memory
+// with cp.async, MV_STAGES words ahead of their use (mv_pipe): the loads of
+// a word are all in flight while the lane computes earlier ones, and the
+// lane reads only shared memory when it computes.
 #include "common.cuh"
 #include "mv3.cuh"
 
@@ -19,6 +25,7 @@
 #define MV_NT 8     // tokens per pass for n > 1
 #define MV_UNROLL 4 // 16-byte words per lane in flight
 #define MV_MIN_BLOCKS 8 // one-token kernels: blocks per SM the registers must allow
+#define MV_STAGES 4     // one-token Q8_0/Q4_0 kernels: words per lane in flight (shared memory slots)
 
 template <int NT>
 __device__ __forceinline__ void mv_store(float* dst, float (&acc)[NT], int nt, int t0, int m, int j) {
@@ -50,6 +57,73 @@ __device__ __forceinline__ void mv_walk(float (&acc)[NT], int nw, Load load, Dot
             if (c < nw) dot(acc, wv[u], c);
         }
     }
+}
+
+// cp_async copies N (4 or 16) bytes from global to shared memory, both
+// N-byte aligned, of which the first src (≤ N) are read and the rest are
+// zeros; .cg (weights, read once) bypasses L1, .ca (activations, read by
+// every warp) keeps them there. cp_commit closes the lane's group of
+// copies; cp_wait<G> waits until at most G of its groups are pending. A
+// lane's own copies are visible to it after the wait; lanes read only
+// their own.
+__device__ __forceinline__ unsigned smem_addr(const void* s) { return (unsigned)__cvta_generic_to_shared(s); }
+__device__ __forceinline__ void cp_async16_cg(void* s, const void* g) {
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(smem_addr(s)), "l"(g) : "memory");
+}
+__device__ __forceinline__ void cp_async16_ca(void* s, const void* g) {
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 16;\n" ::"r"(smem_addr(s)), "l"(g) : "memory");
+}
+__device__ __forceinline__ void cp_async4(void* s, const void* g, unsigned src) {
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(smem_addr(s)), "l"(g), "r"(src) : "memory");
+}
+__device__ __forceinline__ void cp_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
+template <int G>
+__device__ __forceinline__ void cp_wait() {
+    asm volatile("cp.async.wait_group %0;\n" ::"n"(G) : "memory");
+}
+
+// cp_scale copies the 4-byte aligned word holding F16 scale q of a row's
+// scales sc (nb of them; sc 4-byte aligned) into *s, reading no byte past
+// the last scale; scale_of(*s, q) is then scale q.
+__device__ __forceinline__ void cp_scale(uint32_t* s, const __half* sc, int q, int nb) {
+    int q0 = q & ~1;
+    cp_async4(s, sc + q0, q0 + 1 < nb ? 4 : 2);
+}
+__device__ __forceinline__ float scale_of(uint32_t w, int q) {
+    return __half2float(__ushort_as_half((unsigned short)((q & 1) ? w >> 16 : w & 0xFFFF)));
+}
+
+// mv_pipe walks a lane's words of one weight row for one token: words c =
+// lane + 32i (i < n; nw in the row) through S slots of shared memory.
+// issue(s, c) queues the copies of what word c needs into slot s;
+// use(s, c) computes with them. The copies of word i+S are queued as soon
+// as word i has been used, so S words a lane are always in flight. Nothing
+// is loaded into registers ahead of its use: a warp's pending loads share
+// a few scoreboards, and a register loaded S words ahead would make each
+// word wait for the latest load (seen on an H100: that version ran at half
+// the speed of mv_walk). The words of a lane are summed in mv_walk's order.
+template <int S, typename Issue, typename Use>
+__device__ __forceinline__ void mv_pipe(int nw, Issue issue, Use use) {
+    int lane = threadIdx.x & 31;
+    int n = nw > lane ? (nw - lane + 31) / 32 : 0;
+#pragma unroll
+    for (int s = 0; s < S; s++) {
+        if (s < n) issue(s, lane + 32 * s);
+        cp_commit();
+    }
+    for (int i0 = 0; i0 < n; i0 += S) {
+#pragma unroll
+        for (int s = 0; s < S; s++) {
+            int i = i0 + s;
+            cp_wait<S - 1>(); // word i's group is complete
+            if (i < n) {
+                use(s, lane + 32 * i);
+                if (i + S < n) issue(s, lane + 32 * (i + S));
+            }
+            cp_commit();
+        }
+    }
+    cp_wait<0>();
 }
 
 // word is one 16-byte word of weights with what its dot product needs:
@@ -225,6 +299,32 @@ __device__ __forceinline__ void mv_q8_0(float* dst, const uint8_t* w, const int8
     float acc[NT];
 #pragma unroll
     for (int t = 0; t < NT; t++) acc[t] = 0.0f;
+    if constexpr (NT == 1) {
+        if (aligned) { // a slot: the word, its activations, the weight scale's word, the activation scale
+            __shared__ int4 sw[MV_WARPS][MV_STAGES][32], sx[MV_WARPS][MV_STAGES][32];
+            __shared__ uint32_t ss[MV_WARPS][MV_STAGES][32];
+            __shared__ float sd[MV_WARPS][MV_STAGES][32];
+            int wi = threadIdx.x >> 5, lane = threadIdx.x & 31;
+            const int8_t* x = xq + (long long)t0 * k;
+            const float* dxs = xd + (long long)t0 * nb;
+            float a = 0.0f;
+            mv_pipe<MV_STAGES>(
+                k / 16,
+                [&](int s, int c) {
+                    cp_async16_cg(&sw[wi][s][lane], qs + 16 * c);
+                    cp_async16_ca(&sx[wi][s][lane], x + 16 * c);
+                    cp_scale(&ss[wi][s][lane], sc, c >> 1, nb);
+                    cp_async4(&sd[wi][s][lane], dxs + (c >> 1), 4);
+                },
+                [&](int s, int c) {
+                    float d = scale_of(ss[wi][s][lane], c >> 1);
+                    a += (float)dot16(sw[wi][s][lane], sx[wi][s][lane], 0) * (d * sd[wi][s][lane]);
+                });
+            acc[0] = a;
+            mv_store<NT>(dst, acc, nt, t0, m, j);
+            return;
+        }
+    }
     mv_walk<NT>(acc, k / 16,
                 [&](int c) {
                     word r;
@@ -268,6 +368,39 @@ __device__ __forceinline__ void mv_q4_0(float* dst, const uint8_t* w, const int8
     float acc[NT];
 #pragma unroll
     for (int t = 0; t < NT; t++) acc[t] = 0.0f;
+    const int M = 0x0F0F0F0F, ONES = 0x01010101;
+    if constexpr (NT == 1) {
+        if (aligned) { // a slot: the block's nibbles, its 32 activations, the weight scale's word, the activation scale
+            __shared__ int4 sw[MV_WARPS][MV_STAGES][32], sx0[MV_WARPS][MV_STAGES][32], sx1[MV_WARPS][MV_STAGES][32];
+            __shared__ uint32_t ss[MV_WARPS][MV_STAGES][32];
+            __shared__ float sd[MV_WARPS][MV_STAGES][32];
+            int wi = threadIdx.x >> 5, lane = threadIdx.x & 31;
+            const int8_t* x = xq + (long long)t0 * k;
+            const float* dxs = xd + (long long)t0 * nb;
+            float a = 0.0f;
+            mv_pipe<MV_STAGES>(
+                nb,
+                [&](int s, int b) {
+                    cp_async16_cg(&sw[wi][s][lane], qs + 16 * b);
+                    cp_async16_ca(&sx0[wi][s][lane], x + 32 * b);
+                    cp_async16_ca(&sx1[wi][s][lane], x + 32 * b + 16);
+                    cp_scale(&ss[wi][s][lane], sc, b, nb);
+                    cp_async4(&sd[wi][s][lane], dxs + b, 4);
+                },
+                [&](int s, int b) {
+                    int4 wv = sw[wi][s][lane], x0 = sx0[wi][s][lane], x1 = sx1[wi][s][lane];
+                    int4 lo = make_int4(wv.x & M, wv.y & M, wv.z & M, wv.w & M);
+                    int4 hi = make_int4((wv.x >> 4) & M, (wv.y >> 4) & M, (wv.z >> 4) & M, (wv.w >> 4) & M);
+                    int4 ones = make_int4(ONES, ONES, ONES, ONES);
+                    int sum = dot16(hi, x1, dot16(lo, x0, 0));
+                    int sx = dot16(ones, x1, dot16(ones, x0, 0));
+                    a += (float)(sum - 8 * sx) * (scale_of(ss[wi][s][lane], b) * sd[wi][s][lane]);
+                });
+            acc[0] = a;
+            mv_store<NT>(dst, acc, nt, t0, m, j);
+            return;
+        }
+    }
     mv_walk<NT>(acc, nb,
                 [&](int b) {
                     word r;
@@ -276,7 +409,6 @@ __device__ __forceinline__ void mv_q4_0(float* dst, const uint8_t* w, const int8
                     return r;
                 },
                 [&](float (&a)[NT], const word& r, int b) {
-                    const int M = 0x0F0F0F0F, ONES = 0x01010101;
                     int4 wv = r.w;
                     int4 lo = make_int4(wv.x & M, wv.y & M, wv.z & M, wv.w & M);
                     int4 hi = make_int4((wv.x >> 4) & M, (wv.y >> 4) & M, (wv.z >> 4) & M, (wv.w >> 4) & M);
