@@ -1,0 +1,55 @@
+//go:build amd64 && gc && !purego
+
+#include "textflag.h"
+
+// func q8BlocksAVX512(dst *byte, src *float32, nb int, ds *float32)
+// Per block of 32: amax = max |x| (order-free), d = amax/127 to ds,
+// id = 127/amax, quants = x·id rounded to nearest even (vcvtps2dq under
+// the default rounding mode), truncated to bytes at dst+2. An amax of 0
+// gives id = +Inf and quants of 0x80000000, truncated to 0: the reference's
+// zeros.
+TEXT ·q8BlocksAVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ nb+16(FP), CX
+	MOVQ ds+24(FP), R8
+	TESTQ CX, CX
+	JZ    q8done
+	MOVL         $0x7fffffff, AX
+	VPBROADCASTD AX, Z15
+	MOVL         $0x42fe0000, AX // 127.0
+	VMOVD        AX, X14
+q8loop:
+	VMOVUPS       (SI), Z0
+	VMOVUPS       64(SI), Z1
+	VPANDD        Z15, Z0, Z2
+	VPANDD        Z15, Z1, Z3
+	VMAXPS        Z3, Z2, Z2
+	VEXTRACTF64X4 $1, Z2, Y3
+	VMAXPS        Y3, Y2, Y2
+	VEXTRACTF128  $1, Y2, X3
+	VMAXPS        X3, X2, X2
+	VPERMILPS     $0x4e, X2, X3
+	VMAXPS        X3, X2, X2
+	VPERMILPS     $0xb1, X2, X3
+	VMAXPS        X3, X2, X2
+	VDIVSS        X14, X2, X4
+	VMOVSS        X4, (R8)
+	VDIVSS        X2, X14, X5
+	VBROADCASTSS  X5, Z5
+	VMULPS        Z5, Z0, Z0
+	VMULPS        Z5, Z1, Z1
+	VCVTPS2DQ     Z0, Z0
+	VCVTPS2DQ     Z1, Z1
+	VPMOVDB       Z0, X0
+	VPMOVDB       Z1, X1
+	VMOVDQU       X0, 2(DI)
+	VMOVDQU       X1, 18(DI)
+	ADDQ $128, SI
+	ADDQ $34, DI
+	ADDQ $4, R8
+	DECQ CX
+	JNZ  q8loop
+q8done:
+	VZEROUPPER
+	RET
