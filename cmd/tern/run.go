@@ -220,10 +220,16 @@ func runGenerate(ctx context.Context, o runOptions, io stdio) error {
 			return err
 		}
 	}
-	if io.tty && (last == "" || last[len(last)-1] != '\n') {
+	openLine := last == "" || last[len(last)-1] != '\n'
+	if io.tty && openLine {
 		fmt.Fprintln(io.out)
 	}
 	if o.verbose {
+		if !io.tty && openLine {
+			// stdout stays exactly the text; the report starts on a line of
+			// its own where both streams reach one terminal or file
+			fmt.Fprintln(io.err)
+		}
 		fmt.Fprintf(io.err, "seed %d; stopped at %s\n", o.sampling.Seed, stop)
 		fmt.Fprintf(io.err, "prompt: %d tokens in %s (%s); generation: %d tokens in %s (%s)\n",
 			len(prompt), round(promptTime), rate(len(prompt), promptTime),
