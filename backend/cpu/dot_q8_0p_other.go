@@ -11,3 +11,5 @@ func dotRowsQ8_0Pairs(out [multiToken][]float32, w []byte, stride int, pairs []b
 func hasQ8Vector() bool { return false }
 
 func q8BlocksVector(dst []byte, src []float32, ds []float32) {}
+
+func readAhead(b []byte) {}

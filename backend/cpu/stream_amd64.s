@@ -35,3 +35,19 @@ sdone:
 	VZEROUPPER
 	MOVQ         AX, ret+16(FP)
 	RET
+
+// func readAheadAVX2(p *byte, n int)
+// Touches every 64-byte line of n bytes (a multiple of 64) in order, so
+// that a tile of weights comes from memory as one stream.
+TEXT ·readAheadAVX2(SB), NOSPLIT, $0-16
+	MOVQ p+0(FP), SI
+	MOVQ n+8(FP), CX
+	SHRQ $6, CX
+	JZ   radone
+raloop:
+	MOVQ (SI), AX
+	ADDQ $64, SI
+	DECQ CX
+	JNZ  raloop
+radone:
+	RET

@@ -1,0 +1,16 @@
+//go:build amd64 && gc && !purego
+
+package cpu
+
+//go:noescape
+func readAheadAVX2(p *byte, n int)
+
+// readAhead brings b into the caches in address order. The four-token
+// kernels read four rows (or two 8-row groups) at once; from memory that
+// runs at half the speed of one stream on the machines measured
+// (bench/cpu.md), so MatMul reads each tile ahead as one stream.
+func readAhead(b []byte) {
+	if n := len(b) &^ 63; n > 0 {
+		readAheadAVX2(&b[0], n)
+	}
+}
