@@ -172,7 +172,9 @@ func (d *Device) Free(t *backend.Tensor) {
 }
 
 // Map charges the bytes of a mapped tensor (nothing for a Streamed view),
-// then maps them through the inner device.
+// then maps them through the inner device: a Streamed view asks for a
+// mapping that keeps no derived copy (backend.StreamMapper) where the inner
+// device has one, since a resident copy would escape the streaming budget.
 func (m *mappingDevice) Map(t quant.Type, rows, cols int, data []byte) (*backend.Tensor, error) {
 	rb, err := t.RowBytes(cols)
 	if err != nil {
@@ -188,7 +190,12 @@ func (m *mappingDevice) Map(t quant.Type, rows, cols int, data []byte) (*backend
 	if err := m.acct.Reserve(m.class, n); err != nil {
 		return nil, err
 	}
-	in, err := m.mapper.Map(t, rows, cols, data)
+	var in *backend.Tensor
+	if sm, ok := m.mapper.(backend.StreamMapper); ok && m.class == Streamed {
+		in, err = sm.MapStreamed(t, rows, cols, data)
+	} else {
+		in, err = m.mapper.Map(t, rows, cols, data)
+	}
 	if err != nil {
 		m.acct.Release(m.class, n)
 		return nil, err

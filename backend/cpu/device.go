@@ -37,6 +37,9 @@ type Device struct {
 	pool    *pool
 	scratch scratch
 	repack  *repackCache // repacked weights, by the memory they came from
+	// transient holds the repacked form of the streamed weights of the
+	// product running (repackTransient).
+	transient []byte
 }
 
 // New returns the CPU device running ops on threads goroutines (0 means one
@@ -68,6 +71,9 @@ type buffer struct {
 	// packed is the repacked form of mapped Q4_0 weights (Map), nil for
 	// other buffers: MatMul takes it without looking the weights up.
 	packed []byte
+	// streamed weights (MapStreamed) are repacked for each product into
+	// the device's transient buffer, never kept.
+	streamed bool
 }
 
 func (b *buffer) Device() backend.Device { return b.dev }
@@ -106,6 +112,27 @@ func (d *Device) Map(t quant.Type, rows, cols int, data []byte) (*backend.Tensor
 		buf.packed = d.repacked(buf.data, rows, cols/32)
 	}
 	return backend.NewTensor(buf, 0, t, rows, cols)
+}
+
+// MapStreamed maps weights that the caller pages in and releases around
+// each use (backend.StreamMapper): no repacked copy is made or kept, so
+// their memory is the pages alone. Products with them repack what they
+// need into one transient buffer per device.
+func (d *Device) MapStreamed(t quant.Type, rows, cols int, data []byte) (*backend.Tensor, error) {
+	n, err := t.RowBytes(cols)
+	if err != nil {
+		return nil, fmt.Errorf("cpu: %w", err)
+	}
+	if rows < 0 || len(data)/max(n, 1) < rows && n > 0 {
+		return nil, fmt.Errorf("cpu: %d bytes cannot hold %d×%d %s", len(data), rows, cols, t)
+	}
+	return backend.NewTensor(&buffer{dev: d, data: data[:n*rows], streamed: true}, 0, t, rows, cols)
+}
+
+// streamed reports whether w was mapped by MapStreamed.
+func (d *Device) streamed(w *backend.Tensor) bool {
+	b, ok := w.Buf.(*buffer)
+	return ok && b.dev == d && b.streamed
 }
 
 // Free drops the tensor, and any repacked copy of its weights; Go's

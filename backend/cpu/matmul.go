@@ -43,7 +43,7 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 		return fmt.Errorf("cpu: matmul: %w", err)
 	}
 	xq := d.scratch.bytes(n * xb)
-	kern, err := d.kernelFor(w.Type, n, k, m, wb, d.packedOf(w), xq, xb)
+	kern, err := d.kernelFor(w.Type, n, k, m, wb, d.packedOf(w), d.streamed(w), xq, xb)
 	if err != nil {
 		return fmt.Errorf("cpu: matmul: %w weight type %s: %w", backend.ErrUnsupported, w.Type, err)
 	}
@@ -136,8 +136,9 @@ type kernel struct {
 //     lanes (AVX2), per token (four tokens at once where the machine can);
 //   - other formats: quant.VecDot, ggml's generic order.
 //
-// packed, when not nil, is wb repacked (Map made it).
-func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, packed, xq []byte, xb int) (kernel, error) {
+// packed, when not nil, is wb repacked (Map made it); transient weights
+// (MapStreamed) are repacked for this product only.
+func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, packed []byte, transient bool, xq []byte, xb int) (kernel, error) {
 	rb, err := t.RowBytes(k)
 	if err != nil {
 		return kernel{}, err
@@ -180,7 +181,11 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, packed, xq []byte, xb 
 		}
 		return kern, nil
 	case t == quant.Q4_0 && m%q4GroupRows == 0:
-		if packed == nil {
+		switch {
+		case packed != nil:
+		case transient:
+			packed = d.repackTransient(wb, m, nb)
+		default:
 			packed = d.repacked(wb, m, nb)
 		}
 		acts := d.scratch.q4acts(n, nb)
@@ -337,6 +342,19 @@ func (d *Device) repacked(wb []byte, m, nb int) []byte {
 	p, release := hugeBytes(m * nb * q4Block)
 	d.parallel(m/q4GroupRows, repackChunk, func(lo, hi int) { repackGroups(p, wb, lo, hi, nb) })
 	d.repack.entries[key] = repackEntry{packed: p, fp: fp, release: release}
+	return p
+}
+
+// repackTransient repacks streamed Q4_0 weights into the device's one
+// transient buffer, overwritten by the next product that needs it: the
+// memory of a streamed model stays its pages plus the largest matrix.
+func (d *Device) repackTransient(wb []byte, m, nb int) []byte {
+	n := m * nb * q4Block
+	if cap(d.transient) < n {
+		d.transient = make([]byte, n)
+	}
+	p := d.transient[:n]
+	d.parallel(m/q4GroupRows, repackChunk, func(lo, hi int) { repackGroups(p, wb, lo, hi, nb) })
 	return p
 }
 
