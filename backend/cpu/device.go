@@ -110,6 +110,7 @@ func (d *Device) Map(t quant.Type, rows, cols int, data []byte) (*backend.Tensor
 	buf := &buffer{dev: d, data: data[:n*rows]}
 	if t == quant.Q4_0 && rows > 0 && rows%q4GroupRows == 0 && cols > 0 {
 		buf.packed = d.repacked(buf.data, rows, cols/32)
+		pageOut(buf.data) // the products read the copy; see pageOut
 	}
 	return backend.NewTensor(buf, 0, t, rows, cols)
 }

@@ -29,3 +29,23 @@ func hugeBytes(n int) ([]byte, func()) {
 // hugePage is the size of a transparent huge page on x86-64 and of the
 // usual arm64 configuration.
 const hugePage = 2 << 20
+
+// pageOut asks the kernel to reclaim the whole pages of b, which the
+// device no longer reads: the source of weights it keeps repacked. Mapped
+// model files are clean page cache that the kernel can drop and read back
+// if something touches them again, so a repacked Q4_0 tensor costs its
+// copy alone instead of twice its size in resident memory. MADV_PAGEOUT
+// never changes the contents (anonymous memory goes to swap or stays);
+// kernels before 5.4 refuse it, which costs only the memory.
+func pageOut(b []byte) {
+	start := (uintptr(unsafe.Pointer(unsafe.SliceData(b))) + pageSize - 1) &^ (pageSize - 1)
+	end := (uintptr(unsafe.Pointer(unsafe.SliceData(b))) + uintptr(len(b))) &^ (pageSize - 1)
+	if end <= start {
+		return
+	}
+	off := int(start - uintptr(unsafe.Pointer(unsafe.SliceData(b))))
+	_ = unix.Madvise(b[off:off+int(end-start)], unix.MADV_PAGEOUT)
+}
+
+// pageSize is the smallest page of x86-64 and arm64 Linux.
+const pageSize = 4 << 10
