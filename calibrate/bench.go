@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/tern-llm/tern/backend"
+	"github.com/tern-llm/tern/backend/cpu"
 	"github.com/tern-llm/tern/quant"
 )
 
@@ -45,7 +46,8 @@ func bandwidthBuffer(s *scratch, size int) []uint64 {
 }
 
 // hostBandwidth measures streaming reads of buf with t goroutines, each
-// summing its own contiguous share, in bytes/s.
+// summing its own contiguous share with the CPU kernels' vector loads
+// (cpu.StreamRead), in bytes/s.
 func hostBandwidth(ctx context.Context, buf []uint64, t int, step time.Duration) (float64, error) {
 	var sink uint64
 	var mu sync.Mutex
@@ -59,7 +61,7 @@ func hostBandwidth(ctx context.Context, buf []uint64, t int, step time.Duration)
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				s := sum64(part)
+				s := cpu.StreamRead(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(part))), 8*len(part)))
 				mu.Lock()
 				sink += s
 				mu.Unlock()
@@ -73,28 +75,6 @@ func hostBandwidth(ctx context.Context, buf []uint64, t int, step time.Duration)
 	}
 	_ = sink
 	return float64(len(buf)*8) / sec, nil
-}
-
-// sum64 reads every word with eight independent sums, so that the loop is
-// bound by loads, not by one addition chain.
-func sum64(b []uint64) uint64 {
-	var s0, s1, s2, s3, s4, s5, s6, s7 uint64
-	i := 0
-	for ; i+8 <= len(b); i += 8 {
-		c := b[i : i+8 : i+8]
-		s0 += c[0]
-		s1 += c[1]
-		s2 += c[2]
-		s3 += c[3]
-		s4 += c[4]
-		s5 += c[5]
-		s6 += c[6]
-		s7 += c[7]
-	}
-	for ; i < len(b); i++ {
-		s0 += b[i]
-	}
-	return s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7
 }
 
 // weights makes a rows×matCols tensor of type t on d from one quantized

@@ -8,9 +8,6 @@ import (
 	"testing"
 )
 
-//go:noescape
-func streamReadAVX2(p *byte, n int) uint64
-
 // BenchmarkStreamRead measures memory read bandwidth on 1 GiB (far past any
 // cache) with 1 and 2 goroutines: the decode roofline is this bandwidth
 // divided by the weight bytes a token reads.
@@ -38,26 +35,5 @@ func BenchmarkStreamRead(b *testing.B) {
 				wg.Wait()
 			}
 		})
-	}
-}
-
-func TestStreamRead(t *testing.T) {
-	if !useAVX2 {
-		t.Skip("no AVX2")
-	}
-	buf := make([]byte, 1024)
-	var want uint64
-	for i := range buf {
-		buf[i] = byte(i * 7)
-	}
-	for i := 0; i < len(buf); i += 8 {
-		var v uint64
-		for j := range 8 {
-			v |= uint64(buf[i+j]) << (8 * j)
-		}
-		want += v
-	}
-	if got := streamReadAVX2(&buf[0], len(buf)); got != want {
-		t.Fatalf("checksum %x, want %x", got, want)
 	}
 }

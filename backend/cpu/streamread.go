@@ -1,0 +1,37 @@
+package cpu
+
+import "encoding/binary"
+
+// StreamRead reads every byte of b as the decode kernels read weights
+// (256-bit loads where the machine has AVX2) and returns the sum of its
+// little-endian 64-bit words, a trailing partial word zero-extended, so
+// that no read can be left out. It is the memory-bandwidth probe of
+// calibration: a Go loop of scalar loads read about a fifth less here (48
+// against 61 GB/s on 2 threads), which put the decode roofline closer
+// than it is.
+func StreamRead(b []byte) uint64 {
+	s, n := streamHead(b)
+	return s + sumWords(b[n:])
+}
+
+// sumWords is StreamRead in Go: eight independent sums, so that the loop
+// is bound by loads rather than by one chain of additions.
+func sumWords(b []byte) uint64 {
+	var s [8]uint64
+	i := 0
+	for ; i+64 <= len(b); i += 64 {
+		c := b[i : i+64 : i+64]
+		for j := range s {
+			s[j] += binary.LittleEndian.Uint64(c[8*j:])
+		}
+	}
+	for ; i+8 <= len(b); i += 8 {
+		s[0] += binary.LittleEndian.Uint64(b[i:])
+	}
+	if i < len(b) {
+		var w [8]byte
+		copy(w[:], b[i:])
+		s[1] += binary.LittleEndian.Uint64(w[:])
+	}
+	return s[0] + s[1] + s[2] + s[3] + s[4] + s[5] + s[6] + s[7]
+}
