@@ -59,22 +59,11 @@ func dotRowsQ4_Kx4(out [multiToken][]float32, w []byte, stride int, x []byte, xb
 
 // dotRowsKx4 checks the shapes and runs a four-token K-quant kernel (only
 // with FEAT_DotProd).
-func dotRowsKx4(kern func(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int),
-	block int, out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
-	rows := len(out[0])
-	if !useDotProd || rows == 0 || nb == 0 {
+func dotRowsKx4(kern kernelX4, block int, out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
+	if !useDotProd {
 		return false
 	}
-	_ = w[(rows-1)*stride+nb*block-1]
-	_ = x[(multiToken-1)*xb+nb*q8KBlock-1]
-	os := ptrDiff(&out[1][0], &out[0][0])
-	for t := range multiToken {
-		if len(out[t]) < rows || ptrDiff(&out[t][0], &out[0][0]) != t*os {
-			return false
-		}
-	}
-	kern(&out[0][0], os, &w[0], stride, rows, &x[0], xb, nb)
-	return true
+	return runX4(kern, block, q8KBlock, out, w, stride, x, xb, nb)
 }
 
 //go:noescape

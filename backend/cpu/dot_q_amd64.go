@@ -70,34 +70,17 @@ func dotGroupsQ4_0x4VNNI(out *float32, ostride int, w *byte, groups int, x *byte
 //go:noescape
 func dotRowsQ8_0x4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, d *float32, dstride int, nb int)
 
-// multiToken is the number of tokens the prefill kernels take at once.
-const multiToken = 4
-
 // dotGroupsQ4_0x4 is dotGroupsQ4_0 for four tokens: out[t] for acts[t].
 // The activation rows must be spaced evenly (as scratch lays them out).
 func dotGroupsQ4_0x4(out [multiToken][]float32, w []byte, nb int, acts []q4Act) bool {
-	if !useVNNI || len(acts) < multiToken || nb == 0 || len(out[0]) < q4GroupRows {
+	if !useVNNI {
 		return false
 	}
-	groups := len(out[0]) / q4GroupRows
-	_ = w[groups*nb*q4GroupBlock-1]
+	groups, os, xs, bs, ok := groupStrides(out, w, nb, acts)
+	if !ok {
+		return false
+	}
 	a0 := &acts[0]
-	for t := range multiToken {
-		_ = out[t][groups*q4GroupRows-1]
-		_, _, _ = acts[t].q[nb*q8Block-1], acts[t].bias[nb-1], acts[t].d[nb-1]
-	}
-	xs := ptrDiff(&acts[1].q[0], &a0.q[0])
-	bs := ptrDiff(&acts[1].bias[0], &a0.bias[0])
-	os := ptrDiff(&out[1][0], &out[0][0])
-	for t := 2; t < multiToken; t++ {
-		if ptrDiff(&acts[t].q[0], &a0.q[0]) != t*xs || ptrDiff(&acts[t].bias[0], &a0.bias[0]) != t*bs ||
-			ptrDiff(&acts[t].d[0], &a0.d[0]) != t*bs || ptrDiff(&out[t][0], &out[0][0]) != t*os {
-			return false
-		}
-	}
-	if ptrDiff(&acts[1].d[0], &a0.d[0]) != bs {
-		return false
-	}
 	dotGroupsQ4_0x4VNNI(&out[0][0], os, &w[0], groups, &a0.q[0], xs, &a0.bias[0], &a0.d[0], bs, nb)
 	return true
 }

@@ -49,10 +49,6 @@ func dotGroupsQ4_0(out []float32, w []byte, nb int, a *q4Act) {
 	}
 }
 
-// multiToken is the number of tokens the prefill kernels take at once;
-// on arm64 they need FEAT_DotProd and decline (false) without it.
-const multiToken = 4
-
 //go:noescape
 func dotRowsTQ2_0SDOT(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 
@@ -83,28 +79,14 @@ func dotGroupsQ4_0x4SDOT(out *float32, ostride int, w *byte, groups int, x *byte
 // The activation rows must be spaced evenly (as scratch lays them out);
 // it declines (false) otherwise and without FEAT_DotProd.
 func dotGroupsQ4_0x4(out [multiToken][]float32, w []byte, nb int, acts []q4Act) bool {
-	if !useDotProd || len(acts) < multiToken || nb == 0 || len(out[0]) < q4GroupRows {
+	if !useDotProd {
 		return false
 	}
-	groups := len(out[0]) / q4GroupRows
-	_ = w[groups*nb*q4GroupBlock-1]
+	groups, os, xs, bs, ok := groupStrides(out, w, nb, acts)
+	if !ok {
+		return false
+	}
 	a0 := &acts[0]
-	for t := range multiToken {
-		_ = out[t][groups*q4GroupRows-1]
-		_, _, _ = acts[t].q[nb*q8Block-1], acts[t].bias[nb-1], acts[t].d[nb-1]
-	}
-	xs := ptrDiff(&acts[1].q[0], &a0.q[0])
-	bs := ptrDiff(&acts[1].bias[0], &a0.bias[0])
-	os := ptrDiff(&out[1][0], &out[0][0])
-	if ptrDiff(&acts[1].d[0], &a0.d[0]) != bs {
-		return false
-	}
-	for t := 2; t < multiToken; t++ {
-		if ptrDiff(&acts[t].q[0], &a0.q[0]) != t*xs || ptrDiff(&acts[t].bias[0], &a0.bias[0]) != t*bs ||
-			ptrDiff(&acts[t].d[0], &a0.d[0]) != t*bs || ptrDiff(&out[t][0], &out[0][0]) != t*os {
-			return false
-		}
-	}
 	dotGroupsQ4_0x4SDOT(&out[0][0], os, &w[0], groups, &a0.q[0], xs, &a0.bias[0], &a0.d[0], bs, nb)
 	return true
 }

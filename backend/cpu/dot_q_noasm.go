@@ -10,8 +10,6 @@ func dotGroupsQ4_0(out []float32, w []byte, nb int, a *q4Act) {
 	dotGroupsQ4_0Generic(out, w, nb, a)
 }
 
-const multiToken = 4
-
 func dotGroupsQ4_0x4(out [multiToken][]float32, w []byte, nb int, acts []q4Act) bool { return false }
 
 func dotRowsQ8_0x4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, u []byte, d []float32, nb int) bool {
