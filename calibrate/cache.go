@@ -139,8 +139,20 @@ func (c Cache) write(key string, v any) error {
 	return nil
 }
 
+// MaxContention is the largest share of the machine's CPU time other
+// processes may take while the host is measured for Cache.Get to keep the
+// calibration: on a 2-core machine one busy process beside it already
+// takes half, and its figures then describe a machine half as fast.
+const MaxContention = 0.25
+
+// ErrContended comes with the profile from Cache.Get when other processes
+// took more than MaxContention of the CPU while it was measured: the
+// profile serves the run that asked, and the next run measures again.
+var ErrContended = errors.New("calibrate: other processes were using the CPU while it was measured")
+
 // Get returns d's calibration: from the cache unless force is set or it
-// is absent or stale, else measured now and stored.
+// is absent or stale, else measured now and stored (unless contended:
+// ErrContended, with the profile).
 func (c Cache) Get(ctx context.Context, d backend.Device, info *device.Device, force bool, o Options) (*Profile, error) {
 	key := Key(d, info)
 	if !force {
@@ -160,6 +172,9 @@ func (c Cache) Get(ctx context.Context, d backend.Device, info *device.Device, f
 	p, err := Device(ctx, d, model, o)
 	if err != nil {
 		return nil, err
+	}
+	if p.Contention > MaxContention {
+		return p, fmt.Errorf("%w: %.0f%% of the machine's CPU time", ErrContended, 100*p.Contention)
 	}
 	if err := c.Store(key, p); err != nil {
 		return p, err

@@ -93,6 +93,10 @@ func Device(ctx context.Context, d backend.Device, model string, o Options) (*Pr
 		o.Step = DefaultStep
 	}
 	host := d.Kind() == backend.CPU
+	var contention func() float64
+	if host {
+		contention = watchContention()
+	}
 	if o.MatVecBytes <= 0 {
 		o.MatVecBytes = DefaultGPUMatVecBytes
 		if host {
@@ -201,6 +205,9 @@ func Device(ctx context.Context, d backend.Device, model string, o Options) (*Pr
 		for _, v := range p.MatVec {
 			p.Bandwidth = max(p.Bandwidth, v)
 		}
+	}
+	if contention != nil {
+		p.Contention = contention()
 	}
 	r.report("done")
 	return p, nil

@@ -45,6 +45,12 @@ type Profile struct {
 	MatMat     map[string]float64 `json:"matmat"`
 	MatMatRows int                `json:"matmat_rows"`
 
+	// Contention is the share of the machine's CPU time that other
+	// processes took while the host was measured (0 to 1): a calibration
+	// taken beside them reads their load, not the machine (Cache.Get does
+	// not keep one above MaxContention).
+	Contention float64 `json:"contention,omitempty"`
+
 	// OpLatency is the fixed cost of one op in seconds: dispatch, thread
 	// fan-out and sync; StepLatency that of a forward step beyond its ops
 	// (the sequence's bookkeeping, the pass's setup). Both come from decode
