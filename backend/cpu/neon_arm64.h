@@ -126,3 +126,11 @@
 #define SHL4S23(d, n) WORD $(0x4f375400 | (n)<<5 | (d))
 // FCVT Dd, Sn.
 #define FCVTDS(d, n) WORD $(0x1e22c000 | (n)<<5 | (d))
+// TBL Vd.16B, {Vn.16B}, Vm.16B: byte i = Vn[Vm[i]] (0 where Vm[i] ≥ 16).
+#define TBL16B(d, n, m) WORD $(0x4e000000 | (m)<<16 | (n)<<5 | (d))
+// CMTST Vd.16B, Vn.16B, Vm.16B: all ones where Vn & Vm is not zero.
+#define CMTST16B(d, n, m) WORD $(0x4e208c00 | (m)<<16 | (n)<<5 | (d))
+// BIC Vd.16B, Vn.16B, Vm.16B: Vn & ^Vm.
+#define BIC16B(d, n, m) WORD $(0x4e601c00 | (m)<<16 | (n)<<5 | (d))
+// ADDV Sd, Vn.4S: the sum of the four lanes.
+#define ADDV4S(d, n) WORD $(0x4eb1b800 | (n)<<5 | (d))

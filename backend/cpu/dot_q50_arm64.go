@@ -1,0 +1,32 @@
+//go:build arm64 && gc && !purego
+
+package cpu
+
+//go:noescape
+func dotRowsQ5_0SDOT(out *float32, w *byte, stride int, x *byte, nb int, rows int)
+
+//go:noescape
+func dotRowsQ5_0NEON(out *float32, w *byte, stride int, x *byte, nb int, rows int)
+
+// dotRowsQ5_0 sets out[r] to Q5_0 weight row r (rows stride bytes apart, nb
+// blocks each) dotted with the Q8_0 activations x.
+func dotRowsQ5_0(out []float32, w []byte, stride int, x []byte, nb int) {
+	rows := len(out)
+	if rows == 0 || nb == 0 || !useNEON {
+		dotRowsQ5_0Generic(out, w, stride, x, nb)
+		return
+	}
+	_ = w[(rows-1)*stride+nb*q5Block-1]
+	_ = x[nb*q8Block-1]
+	if useDotProd {
+		dotRowsQ5_0SDOT(&out[0], &w[0], stride, &x[0], nb, rows)
+	} else {
+		dotRowsQ5_0NEON(&out[0], &w[0], stride, &x[0], nb, rows)
+	}
+}
+
+// dotRowsQ5_0x4 declines: arm64 has no four-token Q5_0 kernel, and MatMul
+// runs the one-token kernel per token.
+func dotRowsQ5_0x4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
+	return false
+}
