@@ -1,0 +1,32 @@
+//go:build arm64 && gc && !purego
+
+package cpu
+
+//go:noescape
+func dotRowsIQ4_NLSDOT(out *float32, w *byte, stride int, x *byte, nb int, rows int)
+
+//go:noescape
+func dotRowsIQ4_NLNEON(out *float32, w *byte, stride int, x *byte, nb int, rows int)
+
+// dotRowsIQ4_NL sets out[r] to IQ4_NL weight row r (rows stride bytes apart, nb
+// blocks each) dotted with the Q8_0 activations x.
+func dotRowsIQ4_NL(out []float32, w []byte, stride int, x []byte, nb int) {
+	rows := len(out)
+	if rows == 0 || nb == 0 || !useNEON {
+		dotRowsIQ4_NLGeneric(out, w, stride, x, nb)
+		return
+	}
+	_ = w[(rows-1)*stride+nb*iq4nlBlock-1]
+	_ = x[nb*q8Block-1]
+	if useDotProd {
+		dotRowsIQ4_NLSDOT(&out[0], &w[0], stride, &x[0], nb, rows)
+	} else {
+		dotRowsIQ4_NLNEON(&out[0], &w[0], stride, &x[0], nb, rows)
+	}
+}
+
+// dotRowsIQ4_NLx4 declines: arm64 has no four-token IQ4_NL kernel, and MatMul
+// runs the one-token kernel per token.
+func dotRowsIQ4_NLx4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
+	return false
+}
