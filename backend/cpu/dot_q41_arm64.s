@@ -13,9 +13,9 @@
 #define X_CONSTS \
 	VMOVI $15, V24.B16
 
-// X_LOAD reads a block pair: the weights' d, m to R9, R11 and levels to V0
-// (elements 0-15) and V1 (16-31), the activations' d, s to R10, R12 and
-// quants to V2, V3.
+// X_LOAD reads one block of weights and one of activations: the weights'
+// d, m to R9, R11 and levels to V0 (elements 0-15) and V1 (16-31), the
+// activations' d, s to R10, R12 and quants to V2, V3.
 #define X_LOAD \
 	MOVHU.P 2(R6), R9                \
 	MOVHU.P 2(R6), R11               \

@@ -26,9 +26,9 @@ GLOBL q50spread<>(SB), RODATA|NOPTR, $48
 	VMOVI $16, V23.B16                    \
 	VMOVI $15, V24.B16
 
-// Q5_0_LOAD reads a block pair: the weights' d to R9 and levels to V0
-// (elements 0-15) and V1 (16-31), the activations' d to R10 and quants to
-// V2, V3. Clobbers R11, V6-V8.
+// Q5_0_LOAD reads one block of weights and one of activations: the
+// weights' d to R9 and levels to V0 (elements 0-15) and V1 (16-31), the
+// activations' d to R10 and quants to V2, V3. Clobbers R11, V6-V8.
 #define Q5_0_LOAD \
 	MOVHU.P 2(R6), R9             \
 	MOVWU.P 4(R6), R11            \

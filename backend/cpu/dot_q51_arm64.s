@@ -23,9 +23,10 @@ GLOBL q51spread<>(SB), RODATA|NOPTR, $48
 	VMOVI $16, V23.B16                       \
 	VMOVI $15, V24.B16
 
-// X_LOAD reads a block pair: the weights' d, m to R9, R11 and levels to V0
-// (elements 0-15) and V1 (16-31), the activations' d, s to R10, R12 and
-// quants to V2, V3. Clobbers R14, V6-V8.
+// X_LOAD reads one block of weights and one of activations: the weights'
+// d, m to R9, R11 and levels to V0 (elements 0-15) and V1 (16-31), the
+// activations' d, s to R10, R12 and quants to V2, V3. Clobbers R14,
+// V6-V8.
 #define X_LOAD \
 	MOVHU.P 2(R6), R9                \
 	MOVHU.P 2(R6), R11               \
