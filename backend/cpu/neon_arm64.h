@@ -134,3 +134,11 @@
 #define BIC16B(d, n, m) WORD $(0x4e601c00 | (m)<<16 | (n)<<5 | (d))
 // ADDV Sd, Vn.4S: the sum of the four lanes.
 #define ADDV4S(d, n) WORD $(0x4eb1b800 | (n)<<5 | (d))
+// MUL Vd.16B, Vn.16B, Vm.16B (the low 8 bits of each product).
+#define MUL16B(d, n, m) WORD $(0x4e209c00 | (m)<<16 | (n)<<5 | (d))
+// UMULL Vd.8H, Vn.8B, Vm.8B and UMULL2 (the upper 8 bytes).
+#define UMULL8(d, n, m) WORD $(0x2e20c000 | (m)<<16 | (n)<<5 | (d))
+#define UMULL16(d, n, m) WORD $(0x6e20c000 | (m)<<16 | (n)<<5 | (d))
+// SHRN Vd.8B, Vn.8H, #8 (bytes 0-7) and SHRN2 Vd.16B, Vn.8H, #8 (8-15).
+#define SHRN8(d, n) WORD $(0x0f088400 | (n)<<5 | (d))
+#define SHRN8_2(d, n) WORD $(0x4f088400 | (n)<<5 | (d))

@@ -1,0 +1,32 @@
+//go:build arm64 && gc && !purego
+
+package cpu
+
+//go:noescape
+func dotRowsTQ1_0SDOT(out *float32, w *byte, stride int, x *byte, nb int, rows int)
+
+//go:noescape
+func dotRowsTQ1_0NEON(out *float32, w *byte, stride int, x *byte, nb int, rows int)
+
+// dotRowsTQ1_0 sets out[r] to TQ1_0 weight row r (rows stride bytes apart,
+// nb blocks each) dotted with the Q8_K activations x.
+func dotRowsTQ1_0(out []float32, w []byte, stride int, x []byte, nb int) {
+	rows := len(out)
+	if rows == 0 || nb == 0 || !useNEON {
+		dotRowsTQ1_0Generic(out, w, stride, x, nb)
+		return
+	}
+	_ = w[(rows-1)*stride+nb*tq1Block-1]
+	_ = x[nb*q8KBlock-1]
+	if useDotProd {
+		dotRowsTQ1_0SDOT(&out[0], &w[0], stride, &x[0], nb, rows)
+	} else {
+		dotRowsTQ1_0NEON(&out[0], &w[0], stride, &x[0], nb, rows)
+	}
+}
+
+// dotRowsTQ1_0x4 declines: arm64 has no four-token TQ1_0 kernel, and
+// MatMul runs the one-token kernel per token.
+func dotRowsTQ1_0x4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
+	return false
+}
