@@ -142,3 +142,7 @@
 // SHRN Vd.8B, Vn.8H, #8 (bytes 0-7) and SHRN2 Vd.16B, Vn.8H, #8 (8-15).
 #define SHRN8(d, n) WORD $(0x0f088400 | (n)<<5 | (d))
 #define SHRN8_2(d, n) WORD $(0x4f088400 | (n)<<5 | (d))
+// SHL Vd.4S, Vn.4S, #16.
+#define SHL4S16(d, n) WORD $(0x4f305400 | (n)<<5 | (d))
+// FCVT Sd, Dn.
+#define FCVTS_D(d, n) WORD $(0x1e624000 | (n)<<5 | (d))
