@@ -1,0 +1,32 @@
+//go:build arm64 && gc && !purego
+
+package cpu
+
+//go:noescape
+func dotRowsQ3_KSDOT(out *float32, w *byte, stride int, x *byte, nb int, rows int)
+
+//go:noescape
+func dotRowsQ3_KNEON(out *float32, w *byte, stride int, x *byte, nb int, rows int)
+
+// dotRowsQ3_K sets out[r] to Q3_K weight row r (rows stride bytes apart, nb
+// blocks each) dotted with the Q8_K activations x.
+func dotRowsQ3_K(out []float32, w []byte, stride int, x []byte, nb int) {
+	rows := len(out)
+	if rows == 0 || nb == 0 || !useNEON {
+		dotRowsQ3_KGeneric(out, w, stride, x, nb)
+		return
+	}
+	_ = w[(rows-1)*stride+nb*q3KBlock-1]
+	_ = x[nb*q8KBlock-1]
+	if useDotProd {
+		dotRowsQ3_KSDOT(&out[0], &w[0], stride, &x[0], nb, rows)
+	} else {
+		dotRowsQ3_KNEON(&out[0], &w[0], stride, &x[0], nb, rows)
+	}
+}
+
+// dotRowsQ3_Kx4 declines: arm64 has no four-token Q3_K kernel, and MatMul
+// runs the one-token kernel per token.
+func dotRowsQ3_Kx4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
+	return false
+}
