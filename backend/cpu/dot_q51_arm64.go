@@ -25,8 +25,15 @@ func dotRowsQ5_1(out []float32, w []byte, stride int, x []byte, nb int) {
 	}
 }
 
-// dotRowsQ5_1x4 declines: arm64 has no four-token Q5_1 kernel, and MatMul
-// runs the one-token kernel per token.
+//go:noescape
+func dotRowsQ5_1x4SDOT(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+
+// dotRowsQ5_1x4 is dotRowsQ5_1 for four tokens: out[t] for the Q8_1 row at
+// x[t*xb:]. The outputs must be spaced evenly (as MatMul lays them out); it
+// reports false where it cannot run (and without FEAT_DotProd).
 func dotRowsQ5_1x4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
-	return false
+	if !useDotProd {
+		return false
+	}
+	return runX4(dotRowsQ5_1x4SDOT, q51Block, q81Block, out, w, stride, x, xb, nb)
 }
