@@ -25,8 +25,15 @@ func dotRowsIQ4_NL(out []float32, w []byte, stride int, x []byte, nb int) {
 	}
 }
 
-// dotRowsIQ4_NLx4 declines: arm64 has no four-token IQ4_NL kernel, and MatMul
-// runs the one-token kernel per token.
+//go:noescape
+func dotRowsIQ4_NLx4SDOT(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+
+// dotRowsIQ4_NLx4 is dotRowsIQ4_NL for four tokens: out[t] for the Q8_0
+// row at x[t*xb:]. The outputs must be spaced evenly (as MatMul lays them
+// out); it reports false where it cannot run (and without FEAT_DotProd).
 func dotRowsIQ4_NLx4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
-	return false
+	if !useDotProd {
+		return false
+	}
+	return runX4(dotRowsIQ4_NLx4SDOT, iq4nlBlock, q8Block, out, w, stride, x, xb, nb)
 }

@@ -1,0 +1,148 @@
+//go:build arm64 && gc && !purego
+
+#include "textflag.h"
+#include "neon_arm64.h"
+
+// dotRowsIQ4_NLx4SDOT is the IQ4_NL row kernel (dot_iq4nl_arm64.s) for
+// four tokens at once: each weight block, loaded and looked up once, meets
+// the four tokens' blocks. Every token's arithmetic is the one-token
+// kernel's (two sets of 8 lanes for the blocks of each pair, added lane by
+// lane, hsum8, the odd last block's whole sum fused in), so the results
+// are the same bit for bit.
+//
+// Registers: V0:V1 the weight block's levels, F8 its scale; V2:V3 a
+// token's activations, V4:V5 its lane sums, F9 its d_x·d_w; token t's
+// sets V10+4t:V11+4t (first blocks) and V12+4t:V13+4t (second blocks);
+// V6 the table of levels, V7 0x0f. GPRs: R0 out (token 0), R25 the
+// tokens' output spacing; R1 the row, R2 stride, R20 rows left; R3 token
+// 0's activations, R4 their spacing; R19 nb, R12 pairs left; R6 the
+// block; R7, R13, R14, R15 the tokens' current activations.
+
+DATA iq4nlx4Levels<>+0(SB)/8, $0xf6eaddcfbfad9881
+DATA iq4nlx4Levels<>+8(SB)/8, $0x7159453526190d01
+GLOBL iq4nlx4Levels<>(SB), RODATA|NOPTR, $16
+
+// WBLOCK loads and looks up a weight block.
+#define WBLOCK \
+	MOVHU.P 2(R6), R9         \
+	VLD1.P  16(R6), [V0.B16]  \
+	FMOVS   R9, F8            \
+	FCVTSH(8, 8)              \
+	USHR4B(1, 0)              \
+	AND16B(0, 0, 7)           \
+	TBL16B(0, 6, 0)           \
+	TBL16B(1, 6, 1)
+
+// TOKEN_SUMS sets V4:V5 to the lane sums of the weight block and a
+// token's block at rx, and F9 to d_x·d_w.
+#define TOKEN_SUMS(rx) \
+	MOVHU.P 2(rx), R10               \
+	VLD1.P  32(rx), [V2.B16, V3.B16] \
+	FMOVS   R10, F9                  \
+	FCVTSH(9, 9)                     \
+	FMULS   F8, F9, F9               \
+	VEOR    V4.B16, V4.B16, V4.B16   \
+	VEOR    V5.B16, V5.B16, V5.B16   \
+	SDOT(4, 0, 2)                    \
+	SDOT(5, 1, 3)
+
+// TOKEN fuses them into the token's set Va0:Va1.
+#define TOKEN(rx, a0, a1) \
+	TOKEN_SUMS(rx)    \
+	SCVTF4S(4, 4)     \
+	SCVTF4S(5, 5)     \
+	FMLAE(a0, 4, 9, 0) \
+	FMLAE(a1, 5, 9, 0)
+
+// TAIL fuses the whole sum into the token's total (lane 0 of Vt).
+#define TAIL(rx, t) \
+	TOKEN_SUMS(rx)    \
+	ADD4S(4, 4, 5)    \
+	ADDV4S(4, 4)      \
+	SCVTF4S(4, 4)     \
+	FMLAE(t, 4, 9, 0)
+
+// TOTAL adds a token's two sets lane by lane and takes hsum8 (to Sa).
+#define TOTAL(a) \
+	FADD4S(a, a, a+2)     \
+	FADD4S(a+1, a+1, a+3) \
+	HSUM8R(a, a+1)
+
+// func dotRowsIQ4_NLx4SDOT(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+TEXT ·dotRowsIQ4_NLx4SDOT(SB), NOSPLIT, $0-64
+	MOVD  out+0(FP), R0
+	MOVD  ostride+8(FP), R25
+	MOVD  w+16(FP), R1
+	MOVD  stride+24(FP), R2
+	MOVD  rows+32(FP), R20
+	MOVD  x+40(FP), R3
+	MOVD  xstride+48(FP), R4
+	MOVD  nb+56(FP), R19
+	MOVD  $iq4nlx4Levels<>(SB), R22
+	VLD1  (R22), [V6.B16]
+	VMOVI $15, V7.B16
+
+row:
+	MOVD R1, R6
+	MOVD R3, R7
+	ADD  R4, R7, R13
+	ADD  R4, R13, R14
+	ADD  R4, R14, R15
+	LSR  $1, R19, R12
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VEOR V24.B16, V24.B16, V24.B16
+	VEOR V25.B16, V25.B16, V25.B16
+	CBZ  R12, sum
+
+pair:
+	WBLOCK
+	TOKEN(R7, 10, 11)
+	TOKEN(R13, 14, 15)
+	TOKEN(R14, 18, 19)
+	TOKEN(R15, 22, 23)
+	WBLOCK
+	TOKEN(R7, 12, 13)
+	TOKEN(R13, 16, 17)
+	TOKEN(R14, 20, 21)
+	TOKEN(R15, 24, 25)
+	SUBS $1, R12, R12
+	BNE  pair
+
+sum:
+	TOTAL(10)
+	TOTAL(14)
+	TOTAL(18)
+	TOTAL(22)
+	TBZ  $0, R19, store
+	WBLOCK
+	TAIL(R7, 10)
+	TAIL(R13, 14)
+	TAIL(R14, 18)
+	TAIL(R15, 22)
+
+store:
+	FMOVS F10, (R0)
+	ADD   R25, R0, R10
+	FMOVS F14, (R10)
+	ADD   R25, R10, R10
+	FMOVS F18, (R10)
+	ADD   R25, R10, R10
+	FMOVS F22, (R10)
+	ADD   $4, R0
+	ADD   R2, R1, R1
+	SUBS  $1, R20, R20
+	BNE   row
+	RET
