@@ -25,8 +25,12 @@ func dotRowsQ5_K(out []float32, w []byte, stride int, x []byte, nb int) {
 	}
 }
 
-// dotRowsQ5_Kx4 declines: arm64 has no four-token Q5_K kernel, and MatMul
-// runs the one-token kernel per token.
+//go:noescape
+func dotRowsQ5_Kx4SDOT(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+
+// dotRowsQ5_Kx4 is dotRowsQ5_K for four tokens: out[t] for the Q8_K row
+// at x[t*xb:]. The outputs must be spaced evenly (as MatMul lays them
+// out); it reports false where it cannot run (and without FEAT_DotProd).
 func dotRowsQ5_Kx4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
-	return false
+	return dotRowsKx4(dotRowsQ5_Kx4SDOT, q5KBlock, out, w, stride, x, xb, nb)
 }
