@@ -25,8 +25,15 @@ func dotRowsTQ1_0(out []float32, w []byte, stride int, x []byte, nb int) {
 	}
 }
 
-// dotRowsTQ1_0x4 declines: arm64 has no four-token TQ1_0 kernel, and
-// MatMul runs the one-token kernel per token.
+//go:noescape
+func dotRowsTQ1_0x4SDOT(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+
+// dotRowsTQ1_0x4 is dotRowsTQ1_0 for four tokens: out[t] for the Q8_K row
+// at x[t*xb:]. The outputs must be spaced evenly (as MatMul lays them
+// out); it reports false where it cannot run (and without FEAT_DotProd).
 func dotRowsTQ1_0x4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
-	return false
+	if !useDotProd {
+		return false
+	}
+	return runX4(dotRowsTQ1_0x4SDOT, tq1Block, q8KBlock, out, w, stride, x, xb, nb)
 }

@@ -1,0 +1,175 @@
+//go:build arm64 && gc && !purego
+
+#include "textflag.h"
+#include "neon_arm64.h"
+
+// dotRowsTQ1_0x4SDOT is the TQ1_0 row kernel (dot_tq1_arm64.s) for four
+// tokens at once: each block's trits are extracted once and meet the four
+// tokens' activations. Every token's arithmetic is the one-token kernel's
+// (integer lanes less the activations' sums, times d, added unfused;
+// hsum8), so the results are the same bit for bit.
+//
+// Registers: V0:V1 bytes 0-31, V2 bytes 32-47, V3 the four-trit bytes
+// (as in the one-token kernel); V4:V5 one vector's trits, V6:V7 a
+// token's activations; token t's integer lanes V8+2t:V9+2t and float
+// accumulators V16:V17, V18:V19, V22:V23, V24:V25; V20:V21, V28-V31
+// scratch; V26 3, V27 the powers of 3. GPRs: R0 out (token 0), R25 the
+// tokens' output spacing; R1 the row, R2 stride, R20 rows left; R3 token
+// 0's activations, R4 their spacing; R19 nb, R12 blocks left; R6 the
+// block, R9 its d; R7, R13, R14, R15 the tokens' activation blocks.
+
+DATA tq1x4Pow3<>+0(SB)/8, $0x0303030301010101
+DATA tq1x4Pow3<>+8(SB)/8, $0x1b1b1b1b09090909
+GLOBL tq1x4Pow3<>(SB), RODATA|NOPTR, $16
+
+// TQ1_TRIT sets Vd to the trits of the 16 bytes Vu (already times 3^n).
+#define TQ1_TRIT(d, u) \
+	UMULL8(20, u, 26)  \
+	UMULL16(21, u, 26) \
+	SHRN8(d, 20)       \
+	SHRN8_2(d, 21)
+
+// TQ1_NEXT steps Vu from trit n to trit n+1.
+#define TQ1_NEXT(u) \
+	MUL16B(u, u, 26)
+
+// TOKEN adds the trits V4:V5 times the token's 32 activations at off in
+// its block rx to its lanes l0, l1.
+#define TOKEN(rx, off, l0, l1) \
+	ADD  $(off), rx, R11             \
+	VLD1 (R11), [V6.B16, V7.B16]     \
+	SDOT(l0, 4, 6)                   \
+	SDOT(l1, 5, 7)
+
+#define TOKENS(off) \
+	TOKEN(R7, off, 8, 9)   \
+	TOKEN(R13, off, 10, 11) \
+	TOKEN(R14, off, 12, 13) \
+	TOKEN(R15, off, 14, 15)
+
+// FINISH subtracts token t's activation sums from its lanes l0, l1,
+// scales them by d and adds them to its accumulators a0, a1, then steps
+// its block rx.
+#define FINISH(rx, l0, l1, a0, a1) \
+	ADD   $260, rx, R11         \
+	VLD1  (R11), [V28.H8, V29.H8] \
+	SADDLP(28, 28)              \
+	SADDLP(29, 29)              \
+	SUB4S(l0, l0, 28)           \
+	SUB4S(l1, l1, 29)           \
+	SCVTF4S(l0, l0)             \
+	SCVTF4S(l1, l1)             \
+	FMOVS (rx), F31             \
+	FMOVS R9, F30               \
+	FCVTSH(30, 30)              \
+	FMULS F31, F30, F30         \
+	FMULE(l0, l0, 30, 0)        \
+	FMULE(l1, l1, 30, 0)        \
+	FADD4S(a0, a0, l0)          \
+	FADD4S(a1, a1, l1)          \
+	ADD   $292, rx
+
+// func dotRowsTQ1_0x4SDOT(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+TEXT ·dotRowsTQ1_0x4SDOT(SB), NOSPLIT, $0-64
+	MOVD  out+0(FP), R0
+	MOVD  ostride+8(FP), R25
+	MOVD  w+16(FP), R1
+	MOVD  stride+24(FP), R2
+	MOVD  rows+32(FP), R20
+	MOVD  x+40(FP), R3
+	MOVD  xstride+48(FP), R4
+	MOVD  nb+56(FP), R19
+	VMOVI $3, V26.B16
+	MOVD  $tq1x4Pow3<>(SB), R9
+	VLD1  (R9), [V27.B16]
+
+row:
+	MOVD R1, R6
+	MOVD R3, R7
+	ADD  R4, R7, R13
+	ADD  R4, R13, R14
+	ADD  R4, R14, R15
+	MOVD R19, R12
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VEOR V24.B16, V24.B16, V24.B16
+	VEOR V25.B16, V25.B16, V25.B16
+
+block:
+	VLD1  (R6), [V0.B16, V1.B16, V2.B16]
+	MOVWU 48(R6), R9
+	VDUP  R9, V3.S4
+	MUL16B(3, 3, 27)
+	MOVHU 52(R6), R9
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	TQ1_TRIT(4, 0)
+	TQ1_TRIT(5, 1)
+	TOKENS(4)
+	TQ1_NEXT(0)
+	TQ1_NEXT(1)
+	TQ1_TRIT(4, 0)
+	TQ1_TRIT(5, 1)
+	TOKENS(36)
+	TQ1_NEXT(0)
+	TQ1_NEXT(1)
+	TQ1_TRIT(4, 0)
+	TQ1_TRIT(5, 1)
+	TOKENS(68)
+	TQ1_NEXT(0)
+	TQ1_NEXT(1)
+	TQ1_TRIT(4, 0)
+	TQ1_TRIT(5, 1)
+	TOKENS(100)
+	TQ1_NEXT(0)
+	TQ1_NEXT(1)
+	TQ1_TRIT(4, 0)
+	TQ1_TRIT(5, 1)
+	TOKENS(132)
+	TQ1_TRIT(4, 2)
+	TQ1_NEXT(2)
+	TQ1_TRIT(5, 2)
+	TOKENS(164)
+	TQ1_NEXT(2)
+	TQ1_TRIT(4, 2)
+	TQ1_NEXT(2)
+	TQ1_TRIT(5, 2)
+	TOKENS(196)
+	TQ1_NEXT(2)
+	TQ1_TRIT(4, 2)
+	TQ1_TRIT(5, 3)
+	TOKENS(228)
+	FINISH(R7, 8, 9, 16, 17)
+	FINISH(R13, 10, 11, 18, 19)
+	FINISH(R14, 12, 13, 22, 23)
+	FINISH(R15, 14, 15, 24, 25)
+	ADD  $54, R6
+	SUBS $1, R12, R12
+	BNE  block
+
+	HSUM8R(16, 17)
+	HSUM8R(18, 19)
+	HSUM8R(22, 23)
+	HSUM8R(24, 25)
+	FMOVS F16, (R0)
+	ADD   R25, R0, R10
+	FMOVS F18, (R10)
+	ADD   R25, R10, R10
+	FMOVS F22, (R10)
+	ADD   R25, R10, R10
+	FMOVS F24, (R10)
+	ADD   $4, R0
+	ADD   R2, R1, R1
+	SUBS  $1, R20, R20
+	BNE   row
+	RET
