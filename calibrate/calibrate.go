@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/tern-llm/tern/backend"
@@ -248,23 +248,25 @@ func threadCounts(all int) []int {
 }
 
 // timeSlices is how many parts a measurement's time is cut into; the
-// fastest part's time per run is the result. Other processes only ever
-// slow a part down, so the fastest is the least disturbed: on this
-// two-core machine shared with compiles, the median of five parts moved
-// the calibrated bandwidth between 13 and 59 GB/s from run to run, and
-// predictions with it. Ten parts give a busy machine more chances of an
-// undisturbed one.
+// median part's time per run is the result. The fastest part was used
+// before, since other processes only slow a part down, but on a shared
+// host the neighbours' memory traffic also comes and goes: the fastest of
+// ten parts read 68 GB/s where a 1 GiB stream reads 62 and decoding
+// averages far less, and predicted a 1.1B Q4_0 decode at 84 tok/s that
+// ran at 58–61. Processes that take the CPU outright are caught by the
+// contention check (watchContention) instead, which keeps such a
+// calibration out of the cache.
 const timeSlices = 10
 
 // timeIt runs fn once to warm caches and pages, then for about d in
-// timeSlices parts (each at least one run), and returns the fastest part's
+// timeSlices parts (each at least one run), and returns the median part's
 // seconds per run.
 func timeIt(d time.Duration, fn func() error) (float64, error) {
 	if err := fn(); err != nil {
 		return 0, err
 	}
-	best := math.Inf(1)
-	for range timeSlices {
+	var parts [timeSlices]float64
+	for i := range parts {
 		start := time.Now()
 		n := 0
 		for {
@@ -273,10 +275,11 @@ func timeIt(d time.Duration, fn func() error) (float64, error) {
 			}
 			n++
 			if el := time.Since(start); el >= d/timeSlices {
-				best = min(best, el.Seconds()/float64(n))
+				parts[i] = el.Seconds() / float64(n)
 				break
 			}
 		}
 	}
-	return best, nil
+	slices.Sort(parts[:])
+	return (parts[timeSlices/2-1] + parts[timeSlices/2]) / 2, nil
 }
