@@ -139,14 +139,15 @@ func (c Cache) write(key string, v any) error {
 	return nil
 }
 
-// MaxContention is the largest share of the machine's CPU time other
-// processes may take while the host is measured for Cache.Get to keep the
-// calibration: on a 2-core machine one busy process beside it already
-// takes half, and its figures then describe a machine half as fast.
-const MaxContention = 0.25
+// DefaultMaxContention is the largest share of the machine's CPU time
+// other processes may take while the host is measured for Cache.Get to
+// keep the calibration (Options.MaxContention): on a 2-core machine one
+// busy process beside it already takes half, and its figures then describe
+// a machine half as fast.
+const DefaultMaxContention = 0.25
 
 // ErrContended comes with the profile from Cache.Get when other processes
-// took more than MaxContention of the CPU while it was measured: the
+// took more than Options.MaxContention of the CPU while it was measured: the
 // profile serves the run that asked, and the next run measures again.
 var ErrContended = errors.New("calibrate: other processes were using the CPU while it was measured")
 
@@ -173,7 +174,11 @@ func (c Cache) Get(ctx context.Context, d backend.Device, info *device.Device, f
 	if err != nil {
 		return nil, err
 	}
-	if p.Contention > MaxContention {
+	limit := o.MaxContention
+	if limit <= 0 {
+		limit = DefaultMaxContention
+	}
+	if p.Contention > limit {
 		return p, fmt.Errorf("%w: %.0f%% of the machine's CPU time", ErrContended, 100*p.Contention)
 	}
 	if err := c.Store(key, p); err != nil {

@@ -41,6 +41,11 @@ type Options struct {
 	// BandwidthBytes the buffer the bandwidth benchmark reads; 0: the
 	// defaults. Tests make them small.
 	MatVecBytes, BandwidthBytes int
+	// MaxContention is the largest share of the machine's CPU time other
+	// processes may take while the host is measured for Cache.Get to keep
+	// the calibration; 0: DefaultMaxContention, 1 or more: keep it always
+	// (tests that run beside other packages' tests).
+	MaxContention float64
 }
 
 // DefaultStep is long enough to average out the scheduler and short enough

@@ -48,7 +48,7 @@ type Profile struct {
 	// Contention is the share of the machine's CPU time that other
 	// processes took while the host was measured (0 to 1): a calibration
 	// taken beside them reads their load, not the machine (Cache.Get does
-	// not keep one above MaxContention).
+	// not keep one above Options.MaxContention).
 	Contention float64 `json:"contention,omitempty"`
 
 	// OpLatency is the fixed cost of one op in seconds: dispatch, thread

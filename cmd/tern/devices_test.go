@@ -67,7 +67,7 @@ func TestDevicesCalibrate(t *testing.T) {
 	t.Setenv("HOME", dir)
 	saved := calibration
 	defer func() { calibration = saved }()
-	calibration = calibrate.Options{Formats: []quant.Type{quant.F32}, Step: 2 * time.Millisecond,
+	calibration = calibrate.Options{Formats: []quant.Type{quant.F32}, Step: 2 * time.Millisecond, MaxContention: 1,
 		MatVecBytes: 256 << 10, BandwidthBytes: 256 << 10}
 
 	missing := filepath.Join(dir, "missing.gguf")
