@@ -63,7 +63,7 @@ func probeOps(layers int) int { return layers*OpsPerLayer + OpsOutput + OpsEmbed
 func opLatency(ctx context.Context, d backend.Device, matvecF32, bandwidth float64, stepTime time.Duration) (step, op, attn float64, err error) {
 	var sec [2]float64
 	for i, layers := range []int{probeShallow, probeDeep} {
-		t, weightBytes, err := probeStep(ctx, d, layers, probePrompt, stepTime/2)
+		t, weightBytes, err := probeStep(ctx, d, layers, probePrompt, stepTime)
 		if err != nil {
 			return 0, 0, 0, err
 		}
@@ -73,7 +73,7 @@ func opLatency(ctx context.Context, d backend.Device, matvecF32, bandwidth float
 		sec[i] = t
 	}
 	step, op = fitLatency(sec[0], sec[1], probeOps(probeShallow), probeOps(probeDeep))
-	long, weightBytes, err := probeStep(ctx, d, probeDeep, probeLong+probePrompt, stepTime/2)
+	long, weightBytes, err := probeStep(ctx, d, probeDeep, probeLong+probePrompt, stepTime)
 	if err != nil {
 		return 0, 0, 0, err
 	}

@@ -3,6 +3,7 @@ package calibrate
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/tern-llm/tern/backend"
@@ -139,12 +140,13 @@ func matVecLatency(d backend.Device, t quant.Type, rate, op float64, size int, s
 			prods = append(prods, product{dsts[sh[0]], xs[sh[1]], w})
 		}
 	}
-	// Each product's fastest time over passes for about step (at least
-	// minPasses, after one that prepares the weights: repack):
-	// another process that takes a core for a while slows the products it
-	// overlaps, not all of a pass, so a busy machine still gives each
-	// product undisturbed runs.
-	best := make([]float64, len(prods))
+	// Each product's median time over passes for about step (at least
+	// minPasses, after one that prepares the weights: repack). The fastest
+	// time was taken before, but on a shared host each product's fastest
+	// pass caught the neighbours quiet and together they predicted decode
+	// 20–30% too fast; processes that take a core outright are caught by
+	// the contention check instead.
+	times := make([][]float64, len(prods))
 	for pass, start := -1, time.Now(); pass < minPasses || time.Since(start) < step; pass++ {
 		for i, p := range prods {
 			t0 := time.Now()
@@ -154,13 +156,18 @@ func matVecLatency(d backend.Device, t quant.Type, rate, op float64, size int, s
 			if err := d.Sync(); err != nil {
 				return 0, err
 			}
-			if el := time.Since(t0).Seconds(); pass == 0 || el < best[i] {
-				best[i] = el
+			if pass >= 0 {
+				times[i] = append(times[i], time.Since(t0).Seconds())
 			}
 		}
 		if pass < 0 {
 			start = time.Now()
 		}
+	}
+	best := make([]float64, len(prods))
+	for i, ts := range times {
+		slices.Sort(ts)
+		best[i] = ts[len(ts)/2]
 	}
 	var sec float64
 	for _, b := range best {
