@@ -1,0 +1,90 @@
+package cuda
+
+import (
+	"fmt"
+
+	"github.com/tern-llm/tern/backend"
+	"github.com/tern-llm/tern/quant"
+)
+
+// mmaMinTokens is the token count from which products run on the tensor
+// cores (mma.cu): below it the matrix-vector kernels, which read the
+// weights once per 8 tokens, are as fast.
+const mmaMinTokens = 16
+
+// mmaRows and mmaTokens are MM_BM and MM_BN of mma.cu: the tile of weight
+// rows × tokens one block of mmaThreads computes.
+const (
+	mmaRows    = 128
+	mmaTokens  = 64
+	mmaK       = 32 // MM_BK: k per step
+	mmaThreads = 256
+	// mmaBlocksPerSM is how many blocks of mma.cu run on a multiprocessor
+	// at once (__launch_bounds__); products of fewer tiles than that fills
+	// are split along k.
+	mmaBlocksPerSM = 2
+	// mmaMinKTiles is the shortest split (in k steps) worth its partial
+	// sums.
+	mmaMinKTiles = 4
+)
+
+// mmaKernels names the tensor-core kernel of each weight format.
+var mmaKernels = map[quant.Type]string{
+	quant.F16: "mm_f16", quant.BF16: "mm_bf16", quant.Q8_0: "mm_q8_0",
+	quant.Q4_0: "mm_q4_0", quant.Q4_K: "mm_q4_k", quant.Q6_K: "mm_q6_k",
+}
+
+// matMulMMA is MatMul on the tensor cores: weights dequantized to F16 (BF16
+// for BF16) tile by tile, activations rounded to F16 (BF16) as they are
+// loaded, F32 sums. op, xp and wp are the checked addresses of dst, x and
+// w.
+func (d *Device) matMulMMA(dst, x, w *backend.Tensor, op, xp, wp uint64) error {
+	n, k, m := x.Rows, x.Cols, w.Rows
+	kernel, ok := mmaKernels[w.Type]
+	if !ok {
+		return fmt.Errorf("cuda: matmul: %w: weight type %s on the tensor cores", backend.ErrUnsupported, w.Type)
+	}
+	rs := w.RowBytes()
+	aligned := wp%16 == 0 && rs%16 == 0 // 16-byte loads of F16/BF16 words, Q8_0/Q4_0 quants
+	switch w.Type {
+	case quant.Q4_K: // 144-byte blocks: 16-byte aligned wherever the tensor is
+		aligned = wp%16 == 0
+	case quant.Q6_K: // regions of a row 16-byte aligned (layout.go)
+		aligned = aligned && (k/256)%8 == 0
+	}
+	xal := xp%16 == 0 && k%4 == 0
+	tiles := int(blocks(m, mmaRows) * blocks(n, mmaTokens))
+	ktiles, splits := mmaSplit(tiles, (k+mmaK-1)/mmaK, d.sms)
+	unlock, err := d.enter()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	d.wrote(dst)
+	var part uint64
+	if splits > 1 {
+		if part, err = d.parts.get(d, 4*splits*n*m); err != nil {
+			return err
+		}
+	}
+	err = d.launch(kernel, dims{uint32(tiles), 1, uint32(splits)}, dims{mmaThreads, 1, 1}, 0,
+		op, wp, xp, i32(m), i32(k), i32(n), i64(rs), i32(boolInt(aligned)), i32(boolInt(xal)), i32(ktiles), part)
+	if err != nil || splits == 1 {
+		return err
+	}
+	return d.launch("mm_reduce", dims{min(blocks(n*m, elemThreads), maxElemBlocks), 1, 1}, dims{elemThreads, 1, 1}, 0,
+		op, part, i64(n*m), i32(splits))
+}
+
+// mmaSplit chooses how to split k for a product of tiles output tiles and
+// nk k-tiles on a GPU of sms multiprocessors: enough splits to give every
+// multiprocessor mmaBlocksPerSM blocks, each split at least mmaMinKTiles
+// k-tiles long. It returns the k-tiles per split and the number of splits.
+func mmaSplit(tiles, nk, sms int) (ktiles, splits int) {
+	splits = 1
+	if want := mmaBlocksPerSM * sms; tiles < want {
+		splits = max(1, min(want/tiles, nk/mmaMinKTiles))
+	}
+	ktiles = (nk + splits - 1) / splits
+	return ktiles, (nk + ktiles - 1) / ktiles
+}
