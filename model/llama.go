@@ -239,15 +239,16 @@ func (m *Model) queue(ctx context.Context, kv *Cache, tokens []int32, b *backend
 	if err := m.Place.Embed.Embed(x, m.W.Embed, tokens); err != nil {
 		return nil, err
 	}
+	var pend residual
 	for i := range m.W.Layers {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if x, err = m.layer(i, x, kv, b); err != nil {
+		if x, pend, err = m.layer(i, x, pend, kv, b); err != nil {
 			return nil, fmt.Errorf("model: layer %d: %w", i, err)
 		}
 	}
-	return m.output(x, want)
+	return m.output(x, pend, want)
 }
 
 // stepper is the model's device when the whole model is on one device that
@@ -277,28 +278,47 @@ func stepKey(kv *Cache, n, want int, b *backend.Batch) string {
 	return fmt.Sprintf("%p/n%d/w%d/s%d/t%d/b%d", kv, n, want, len(b.Tables), total, b.BlockSize)
 }
 
-// layer runs block i on x (n×dim) and returns its output on the block's device.
-func (m *Model) layer(i int, x *backend.Tensor, kv *Cache, b *backend.Batch) (*backend.Tensor, error) {
-	c, ly, d := &m.Config, &m.W.Layers[i], m.Place.Layers[i]
-	n := x.Rows
-	a, err := m.acts(d, n)
+// layer runs block i on x (n×dim), to which the previous block's pending
+// residual is still to be added, and returns its output on the block's
+// device with its own residual pending (x + pending is the block's output).
+func (m *Model) layer(i int, x *backend.Tensor, pend residual, kv *Cache, b *backend.Batch) (*backend.Tensor, residual, error) {
+	d := m.Place.Layers[i]
+	a, err := m.acts(d, x.Rows)
 	if err != nil {
-		return nil, err
+		return nil, residual{}, err
+	}
+	if x.Device() != a.x.Device() { // the addition is made before x moves
+		if err := pend.apply(x); err != nil {
+			return nil, residual{}, err
+		}
+		pend = residual{}
 	}
 	if x, err = m.move(x, a.x); err != nil {
-		return nil, err
+		return nil, residual{}, err
 	}
-	// attention: norm, projections (with biases), per-head norms, RoPE
-	if err := d.RMSNorm(a.xn, x, ly.AttnNorm, c.NormEps); err != nil {
-		return nil, err
+	if err := m.block(i, x, pend.y, a, kv, b); err != nil {
+		return nil, residual{}, err
+	}
+	return x, residual{y: a.xn, d: d}, nil
+}
+
+// block queues the ops of block i on x (n×dim, on the block's device),
+// after adding y to it (when not nil), and leaves the feed-forward's output
+// in a.xn, to be added to x.
+func (m *Model) block(i int, x, y *backend.Tensor, a *acts, kv *Cache, b *backend.Batch) error {
+	c, ly, d := &m.Config, &m.W.Layers[i], m.Place.Layers[i]
+	n := x.Rows
+	// attention: residual, norm, projections (with biases), per-head norms, RoPE
+	if err := addNorm(d, x, y, a.xn, ly.AttnNorm, c.NormEps); err != nil {
+		return err
 	}
 	if err := matMuls(d, a.xn, []*backend.Tensor{a.q, a.k, a.v}, []*backend.Tensor{ly.Q, ly.K, ly.V}); err != nil {
-		return nil, err
+		return err
 	}
 	for _, p := range [3]struct{ dst, bias *backend.Tensor }{{a.q, ly.QBias}, {a.k, ly.KBias}, {a.v, ly.VBias}} {
 		if p.bias != nil {
 			if err := d.Add(p.dst, p.dst, p.bias); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
@@ -306,49 +326,36 @@ func (m *Model) layer(i int, x *backend.Tensor, kv *Cache, b *backend.Batch) (*b
 		qh, _ := a.q.Reshape(n*c.Heads, c.HeadDim)
 		kh, _ := a.k.Reshape(n*c.KVHeads, c.HeadDim)
 		if err := d.RMSNorm(qh, qh, ly.QNorm, c.NormEps); err != nil {
-			return nil, err
+			return err
 		}
 		if err := d.RMSNorm(kh, kh, ly.KNorm, c.NormEps); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	r := m.ropeFor(ly)
-	if err := d.RoPE(a.q, c.Heads, r, b); err != nil {
-		return nil, err
+	// RoPE, keys and values into the paged cache, attention over it,
+	// output projection
+	at := m.attn()
+	if err := ropeStore(d, a.q, a.k, a.v, kv.K[i], kv.V[i], at, m.ropeFor(ly), b); err != nil {
+		return err
 	}
-	if err := d.RoPE(a.k, c.KVHeads, r, b); err != nil {
-		return nil, err
-	}
-	// attention over the paged cache, output projection, residual
-	if err := d.StoreKV(kv.K[i], kv.V[i], a.k, a.v, b); err != nil {
-		return nil, err
-	}
-	if err := d.Attention(a.att, a.q, kv.K[i], kv.V[i], m.attn(), b); err != nil {
-		return nil, err
+	if err := d.Attention(a.att, a.q, kv.K[i], kv.V[i], at, b); err != nil {
+		return err
 	}
 	if err := d.MatMul(a.xn, a.att, ly.O); err != nil {
-		return nil, err
+		return err
 	}
-	if err := d.Add(x, x, a.xn); err != nil {
-		return nil, err
-	}
-	// feed-forward: norm, SwiGLU, down projection, residual
-	if err := d.RMSNorm(a.xn, x, ly.FFNNorm, c.NormEps); err != nil {
-		return nil, err
+	// feed-forward: residual, norm, SwiGLU, down projection (its residual
+	// left to the next norm)
+	if err := addNorm(d, x, a.xn, a.xn, ly.FFNNorm, c.NormEps); err != nil {
+		return err
 	}
 	if err := matMuls(d, a.xn, []*backend.Tensor{a.gate, a.up}, []*backend.Tensor{ly.Gate, ly.Up}); err != nil {
-		return nil, err
+		return err
 	}
 	if err := d.SwiGLU(a.gate, a.gate, a.up); err != nil {
-		return nil, err
+		return err
 	}
-	if err := d.MatMul(a.xn, a.gate, ly.Down); err != nil {
-		return nil, err
-	}
-	if err := d.Add(x, x, a.xn); err != nil {
-		return nil, err
-	}
-	return x, nil
+	return d.MatMul(a.xn, a.gate, ly.Down)
 }
 
 // matMuls sets dsts[i] = x·ws[i]ᵀ, in one call where the device can
@@ -365,14 +372,17 @@ func matMuls(d backend.Device, x *backend.Tensor, dsts, ws []*backend.Tensor) er
 	return nil
 }
 
-// output gathers the wanted rows, normalizes them and queues their
-// projection to logits, returning the logits tensor (nil when none are
-// wanted).
-func (m *Model) output(x *backend.Tensor, want []int) (*backend.Tensor, error) {
+// output makes the last block's pending residual, gathers the wanted rows,
+// normalizes them and queues their projection to logits, returning the
+// logits tensor (nil when none are wanted).
+func (m *Model) output(x *backend.Tensor, pend residual, want []int) (*backend.Tensor, error) {
 	c, d := &m.Config, m.Place.Output
 	k := len(want)
 	if k == 0 {
 		return nil, nil
+	}
+	if err := pend.apply(x); err != nil {
+		return nil, err
 	}
 	a, err := m.acts(d, x.Rows)
 	if err != nil {

@@ -1,0 +1,27 @@
+package backend
+
+// Fused ops: several ops of the op set in one call, for devices where each
+// op costs a launch (a GPU's decode step is dozens of small kernels a
+// layer). They compute exactly what the ops they stand for compute, in the
+// same order; devices without them get those ops one by one.
+
+// AddNormer is implemented by devices that add to the residual stream and
+// normalize the result in one op (the residual after attention with the
+// feed-forward norm; the residual after the feed-forward with the next
+// layer's attention norm).
+type AddNormer interface {
+	// AddRMSNorm sets x = x + y, then dst = RMSNorm(x)·w: what Add(x, x, y)
+	// then RMSNorm(dst, x, w, eps) do. x, y and dst are n×d F32 (dst may
+	// be y); w is 1×d F32.
+	AddRMSNorm(x, y, dst, w *Tensor, eps float32) error
+}
+
+// RoPEStorer is implemented by devices that rotate the queries and keys of
+// a step and store its keys and values in the caches in one op.
+type RoPEStorer interface {
+	// RoPEStore does what RoPE(q, a.Heads, r, b), RoPE(k, a.KVHeads, r,
+	// b) and StoreKV(kc, vc, k, v, b) do: q (n×(a.Heads·a.HeadDim)) and k
+	// (n×(a.KVHeads·a.HeadDim)) are rotated in place, then row i of k and
+	// v goes to row b.Slots[i] of kc and vc.
+	RoPEStore(q, k, v, kc, vc *Tensor, a *Attn, r *RoPE, b *Batch) error
+}
