@@ -1,0 +1,77 @@
+package budget
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/tern-llm/tern/backend"
+	"github.com/tern-llm/tern/quant"
+)
+
+// fusedDev is a fake device with the fused ops (backend.AddNormer,
+// backend.RoPEStorer), recording them as calls.
+type fusedDev struct{ fakeDev }
+
+func (f *fusedDev) AddRMSNorm(x, y, dst, w *backend.Tensor, eps float32) error {
+	return f.mine("addrmsnorm", x, y, dst, w)
+}
+
+func (f *fusedDev) RoPEStore(q, k, v, kc, vc *backend.Tensor, a *backend.Attn, r *backend.RoPE, b *backend.Batch) error {
+	return f.mine("ropestore", q, k, v, kc, vc, r.Factors)
+}
+
+// TestFusedReachInner checks that a budgeted device passes the fused ops
+// to an inner device that has them, with unwrapped tensors (the RoPE
+// factors included), and otherwise runs the plain ops they stand for on
+// the inner device, in order.
+func TestFusedReachInner(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		inner backend.Device
+		want  []string
+	}{
+		{"with", &fusedDev{}, []string{"addrmsnorm", "ropestore"}},
+		{"without", &fakeDev{}, []string{"add", "rmsnorm", "rope", "rope", "storekv"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := Wrap(tc.inner, New("fake", 1<<20))
+			an, ok := d.(backend.AddNormer)
+			if !ok {
+				t.Fatal("budgeted device is not an AddNormer")
+			}
+			rs, ok := d.(backend.RoPEStorer)
+			if !ok {
+				t.Fatal("budgeted device is not a RoPEStorer")
+			}
+			alloc := func(rows, cols int) *backend.Tensor {
+				x, err := d.Alloc(quant.F32, rows, cols)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return x
+			}
+			x, y, dst, w := alloc(2, 8), alloc(2, 8), alloc(2, 8), alloc(1, 8)
+			if err := an.AddRMSNorm(x, y, dst, w, 1e-5); err != nil {
+				t.Fatal(err)
+			}
+			q, k, v := alloc(2, 8), alloc(2, 4), alloc(2, 4)
+			kc, vc := alloc(8, 4), alloc(8, 4)
+			r := &backend.RoPE{Dims: 4, Base: 1e4, Factors: alloc(1, 2)}
+			a := &backend.Attn{Heads: 2, KVHeads: 1, HeadDim: 4, Scale: 0.5}
+			b := &backend.Batch{Pos: []int32{0, 1}, Slots: []int32{0, 1}}
+			if err := rs.RoPEStore(q, k, v, kc, vc, a, r, b); err != nil {
+				t.Fatal(err)
+			}
+			var calls []string
+			switch in := tc.inner.(type) {
+			case *fusedDev:
+				calls = in.calls
+			case *fakeDev:
+				calls = in.calls
+			}
+			if !slices.Equal(calls, tc.want) {
+				t.Errorf("inner device saw %q, want %q", calls, tc.want)
+			}
+		})
+	}
+}
