@@ -83,7 +83,16 @@ func (s *Sampler) filter(src []float32) (all bool, m float32, err error) {
 			return true, m, nil
 		}
 	}
-	// s.cand is finite and not empty.
+	s.narrow(topP, minP)
+	return false, 0, nil
+}
+
+// narrow runs the top-p and min-p stages (as asked) over s.cand, which is finite and not
+// empty. The result depends on the order of s.cand (selectMass partitions it, the draw
+// walks it): after top-k it is best first, whether filter's topK or SampleTop's caller
+// selected it, so the two paths keep the same tokens in the same order.
+func (s *Sampler) narrow(topP, minP bool) {
+	p := s.p
 	if topP {
 		top := float64(maxCand(s.cand))
 		s.w = grow(s.w, len(s.cand))
@@ -105,7 +114,6 @@ func (s *Sampler) filter(src []float32) (all bool, m float32, err error) {
 		}
 		s.cand = s.cand[:j]
 	}
-	return false, 0, nil
 }
 
 // trim prepares a candidate list without NaN: when the best is +Inf it keeps only the
