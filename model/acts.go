@@ -16,6 +16,7 @@ type acts struct {
 	k, v     *backend.Tensor // (n, kvHeads·headDim)
 	gate, up *backend.Tensor // (n, ffn)
 	logits   *backend.Tensor // (n, vocab), on the output device
+	top      *backend.Tensor // ForwardTopK's values and ids (topk.go), on the output device
 	all      []*backend.Tensor
 }
 
@@ -76,7 +77,10 @@ func (a *acts) free(d backend.Device) {
 	if a.logits != nil {
 		d.Free(a.logits)
 	}
-	a.all, a.logits = nil, nil
+	if a.top != nil {
+		d.Free(a.top)
+	}
+	a.all, a.logits, a.top = nil, nil, nil
 }
 
 // f32Bytes views float32s as bytes.

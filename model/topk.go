@@ -1,0 +1,192 @@
+package model
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/tern-llm/tern/backend"
+	"github.com/tern-llm/tern/quant"
+)
+
+// The best logits of a step instead of all of them. A sampler that needs
+// only a row's k best logits (greedy decoding, top-k; see package sample's
+// Candidates) gets them selected on the output device (backend.TopKer), in
+// the step that computes them, and copies k values and ids per row to the
+// host instead of the whole vocabulary.
+
+// MaxTopK is the largest k ForwardTopK serves: what the output device
+// selects, at most the vocabulary. It is 0 when the output device has no
+// backend.TopKer (the CPU) or declines every k; callers then use Forward.
+func (m *Model) MaxTopK() int {
+	tk, ok := m.Place.Output.(backend.TopKer)
+	if !ok {
+		return 0
+	}
+	return max(min(tk.MaxTopK(), m.Config.Vocab), 0)
+}
+
+// Vocab is the number of logits of a row.
+func (m *Model) Vocab() int { return m.Config.Vocab }
+
+// ForwardTopK runs a step as Forward does, but returns for each wanted row
+// its k largest logits, best first (equal logits: the lower token id
+// first; NaN after the numbers), in vals, and their token ids in ids:
+// len(want)×k of each, in storage reused from vals and ids when large
+// enough. The selection is queued on the output device after the step's
+// ops, inside the recorded step where the device records steps. It returns
+// an error wrapping backend.ErrSkip, having run nothing, when k is outside
+// 1…MaxTopK().
+func (m *Model) ForwardTopK(ctx context.Context, kv *Cache, tokens []int32, b *backend.Batch, want []int, k int, vals []float32, ids []int32) ([]float32, []int32, error) {
+	if err := m.checkStep(kv, tokens, b, want); err != nil {
+		return nil, nil, err
+	}
+	d := m.Place.Output
+	if k < 1 || k > m.MaxTopK() {
+		return nil, nil, fmt.Errorf("model: top %d of %d logits on %s (at most %d): %w", k, m.Config.Vocab, d.Name(), m.MaxTopK(), backend.ErrSkip)
+	}
+	rows := len(want)
+	if rows == 0 {
+		_, err := m.Forward(ctx, kv, tokens, b, nil, nil)
+		return vals[:0], ids[:0], err
+	}
+	tk := d.(backend.TopKer) // MaxTopK found it
+	var res *backend.Tensor
+	queue := func() error {
+		out, err := m.queue(ctx, kv, tokens, b, want)
+		if err != nil {
+			return err
+		}
+		v, i, all, err := m.topTensors(d, rows, k)
+		if err != nil {
+			return err
+		}
+		if err := tk.TopK(v, i, out); err != nil {
+			return err
+		}
+		res = all
+		return nil
+	}
+	var err error
+	if st, ok := m.stepper(); ok {
+		err = st.Step(fmt.Sprintf("%s/top%d", stepKey(kv, len(tokens), rows, b), k), queue)
+	} else {
+		err = queue()
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	// One download: the values, then the ids' bits.
+	n := rows * k
+	buf := vals
+	if cap(buf) < 2*n {
+		buf = make([]float32, 2*n)
+	}
+	buf = buf[:2*n]
+	if err := d.Download(f32Bytes(buf), res); err != nil {
+		return nil, nil, err
+	}
+	if cap(ids) < n {
+		ids = make([]int32, n)
+	}
+	ids = ids[:n]
+	for j, f := range buf[n:] {
+		ids[j] = int32(math.Float32bits(f))
+	}
+	return buf[:n], ids, nil
+}
+
+// topTensors returns views of the output device's result buffer for rows×k
+// candidates: the values (F32), the ids (I32) right after them, and both
+// as one F32 row to download. The buffer is kept across steps (a recorded
+// step names its address) and grows when short.
+func (m *Model) topTensors(d backend.Device, rows, k int) (vals, ids, all *backend.Tensor, err error) {
+	a := m.scratch[d] // made by output, which ran first
+	n := rows * k
+	if a.top == nil || a.top.Cols < 2*n {
+		size := 2 * n
+		if a.top != nil {
+			size = max(size, 2*a.top.Cols)
+			d.Free(a.top)
+			a.top = nil
+		}
+		t, err := d.Alloc(quant.F32, 1, size)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		a.top = t
+	}
+	t := a.top
+	if vals, err = backend.NewTensor(t.Buf, t.Off, quant.F32, rows, k); err != nil {
+		return nil, nil, nil, err
+	}
+	if ids, err = backend.NewTensor(t.Buf, t.Off+4*n, quant.I32, rows, k); err != nil {
+		return nil, nil, nil, err
+	}
+	if all, err = backend.NewTensor(t.Buf, t.Off, quant.F32, 1, 2*n); err != nil {
+		return nil, nil, nil, err
+	}
+	return vals, ids, all, nil
+}
+
+// checkStep validates the arguments of a step as Forward does.
+func (m *Model) checkStep(kv *Cache, tokens []int32, b *backend.Batch, want []int) error {
+	n := len(tokens)
+	if n == 0 || b.Len() != n || len(b.Slots) != n || len(b.Seq) != n {
+		return fmt.Errorf("model: batch of %d tokens with %d positions", n, b.Len())
+	}
+	if b.BlockSize != kv.BlockSize {
+		return fmt.Errorf("model: batch block size %d, cache %d", b.BlockSize, kv.BlockSize)
+	}
+	for _, id := range tokens {
+		if id < 0 || int(id) >= m.Config.Vocab {
+			return fmt.Errorf("model: token %d outside the vocabulary of %d", id, m.Config.Vocab)
+		}
+	}
+	for _, r := range want {
+		if r < 0 || r >= n {
+			return fmt.Errorf("model: logits wanted for row %d of %d", r, n)
+		}
+	}
+	return nil
+}
+
+// AppendTopK is Append for a sampler that needs only the k best logits
+// after the last token (ForwardTopK): it returns them, best first, and
+// their token ids, in storage reused from vals and ids when large enough.
+// It returns an error wrapping backend.ErrSkip, having run nothing, when k
+// is outside 1…MaxTopK() of the model.
+func (s *Sequence) AppendTopK(ctx context.Context, tokens []int32, chunk, k int, vals []float32, ids []int32) ([]float32, []int32, error) {
+	if len(tokens) == 0 {
+		return nil, nil, fmt.Errorf("model: no tokens to append")
+	}
+	if s.pos+len(tokens) > s.Cap() {
+		return nil, nil, fmt.Errorf("model: %d tokens do not fit the context of %d (%d used)", len(tokens), s.Cap(), s.pos)
+	}
+	if mx := s.m.MaxTopK(); k < 1 || k > mx {
+		return nil, nil, fmt.Errorf("model: top %d of the logits (at most %d): %w", k, mx, backend.ErrSkip)
+	}
+	if chunk <= 0 {
+		chunk = len(tokens)
+	}
+	for len(tokens) > 0 {
+		n := min(chunk, len(tokens))
+		b := &backend.Batch{Pos: make([]int32, n), Seq: make([]int32, n), Slots: make([]int32, n), Tables: [][]int32{s.table}, BlockSize: s.kv.BlockSize}
+		for i := range n {
+			b.Pos[i] = int32(s.pos + i)
+			b.Slots[i] = int32(b.Row(0, s.pos+i))
+		}
+		var err error
+		if n == len(tokens) {
+			vals, ids, err = s.m.ForwardTopK(ctx, s.kv, tokens[:n], b, []int{n - 1}, k, vals, ids)
+		} else {
+			_, err = s.m.Forward(ctx, s.kv, tokens[:n], b, nil, nil)
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		s.pos += n
+		tokens = tokens[n:]
+	}
+	return vals, ids, nil
+}
