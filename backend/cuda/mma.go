@@ -35,10 +35,21 @@ var mmaKernels = map[quant.Type]string{
 }
 
 // matMulMMA is MatMul on the tensor cores: weights dequantized to F16 (BF16
-// for BF16) tile by tile, activations rounded to F16 (BF16) as they are
-// loaded, F32 sums. op, xp and wp are the checked addresses of dst, x and
-// w.
+// for BF16) tile by tile, activations rounded to F16 (BF16), F32 sums. op,
+// xp and wp are the checked addresses of dst, x and w. Weights whose rows
+// copy as aligned 16-byte words go to the pipelined kernels (mp_*), the
+// others to mm_*.
 func (d *Device) matMulMMA(dst, x, w *backend.Tensor, op, xp, wp uint64) error {
+	if mpAccepts(w.Type, x.Cols, w.RowBytes(), wp) {
+		return d.matMulPipe(dst, x, w, op, xp, wp, 0)
+	}
+	return d.matMulTiles(dst, x, w, op, xp, wp)
+}
+
+// matMulTiles is matMulMMA on mm_*, which take any weights of their
+// formats: activations rounded as they are loaded, registers carrying the
+// next k step's loads.
+func (d *Device) matMulTiles(dst, x, w *backend.Tensor, op, xp, wp uint64) error {
 	n, k, m := x.Rows, x.Cols, w.Rows
 	kernel, ok := mmaKernels[w.Type]
 	if !ok {
@@ -87,4 +98,76 @@ func mmaSplit(tiles, nk, sms int) (ktiles, splits int) {
 	}
 	ktiles = (nk + splits - 1) / splits
 	return ktiles, (nk + ktiles - 1) / ktiles
+}
+
+// mpKernels names the pipelined kernels' format suffix: mp_ + suffix tiles
+// 128 tokens, mp64_ + suffix 64.
+var mpKernels = map[quant.Type]string{
+	quant.F16: "f16", quant.BF16: "bf16", quant.Q8_0: "q8_0",
+	quant.Q4_0: "q4_0", quant.Q4_K: "q4_k", quant.Q6_K: "q6_k",
+}
+
+// mpAccepts reports whether the pipelined kernels take weights of type t
+// with k columns, row bytes rs, at device address wp: they copy every tile
+// row in 16-byte words, so the weights and each of their rows must start
+// 16-byte aligned, and the F16 activations' rows too (k a multiple of 8).
+func mpAccepts(t quant.Type, k, rs int, wp uint64) bool {
+	if _, ok := mpKernels[t]; !ok || wp%16 != 0 || rs%16 != 0 {
+		return false
+	}
+	return k%8 == 0 // the quantized formats' k: multiples of 32
+}
+
+// mpTokens chooses the pipelined kernels' token tile for n tokens and m
+// weight rows on sms multiprocessors: 128 where the 128×128 tiles give
+// every multiprocessor at least one, else 64 (and k split as mmaSplit
+// decides).
+func mpTokens(n, m, sms int) int {
+	if int(blocks(m, mmaRows)*blocks(n, 128)) >= sms {
+		return 128
+	}
+	return 64
+}
+
+// matMulPipe is matMulMMA on the pipelined kernels (mpAccepts must hold):
+// the activations converted to F16 (BF16) once, then tiles of 128 weight
+// rows × bn tokens (0: mpTokens chooses).
+func (d *Device) matMulPipe(dst, x, w *backend.Tensor, op, xp, wp uint64, bn int) error {
+	n, k, m := x.Rows, x.Cols, w.Rows
+	suffix, ok := mpKernels[w.Type]
+	if !ok || !mpAccepts(w.Type, k, w.RowBytes(), wp) {
+		return fmt.Errorf("cuda: matmul: %w: %s weights at %#x on the pipelined tensor-core kernels", backend.ErrUnsupported, w.Type, wp)
+	}
+	if bn == 0 {
+		bn = mpTokens(n, m, d.sms)
+	}
+	kernel := "mp_" + suffix
+	if bn == 64 {
+		kernel = "mp64_" + suffix
+	}
+	tiles := int(blocks(m, mmaRows) * blocks(n, bn))
+	ktiles, splits := mmaSplit(tiles, (k+mmaK-1)/mmaK, d.sms)
+	unlock, err := d.enter()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	xh, err := d.toHalf(w.Type, xp, n, k)
+	if err != nil {
+		return err
+	}
+	d.wrote(dst)
+	var part uint64
+	if splits > 1 {
+		if part, err = d.parts.get(d, 4*splits*n*m); err != nil {
+			return err
+		}
+	}
+	err = d.launch(kernel, dims{uint32(tiles), 1, uint32(splits)}, dims{mmaThreads, 1, 1}, 0,
+		op, wp, xh, i32(m), i32(k), i32(n), i64(w.RowBytes()), i32(ktiles), part)
+	if err != nil || splits == 1 {
+		return err
+	}
+	return d.launch("mm_reduce", dims{min(blocks(n*m, elemThreads), maxElemBlocks), 1, 1}, dims{elemThreads, 1, 1}, 0,
+		op, part, i64(n*m), i32(splits))
 }

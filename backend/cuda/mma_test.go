@@ -1,0 +1,155 @@
+package cuda
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/tern-llm/tern/backend"
+	"github.com/tern-llm/tern/backend/cpu"
+	"github.com/tern-llm/tern/quant"
+)
+
+// mmaTypes are the weight formats of the tensor-core products.
+var mmaTypes = []quant.Type{quant.F16, quant.BF16, quant.Q8_0, quant.Q4_0, quant.Q4_K, quant.Q6_K}
+
+// mmaCall runs one tensor-core kernel family on dst = x·wᵀ: "tiles"
+// (mm_*), "pipe64" or "pipe128" (mp64_*, mp_*), or "auto" (MatMul's own
+// choice).
+func mmaCall(dev *Device, kernel string, dst, x, w *backend.Tensor) error {
+	if kernel == "auto" {
+		return dev.MatMul(dst, x, w)
+	}
+	op, err := dev.f32ptr(dst)
+	if err != nil {
+		return err
+	}
+	xp, err := dev.f32ptr(x)
+	if err != nil {
+		return err
+	}
+	wp, err := dev.ptr(w)
+	if err != nil {
+		return err
+	}
+	switch kernel {
+	case "tiles":
+		return dev.matMulTiles(dst, x, w, op, xp, wp)
+	case "pipe64":
+		return dev.matMulPipe(dst, x, w, op, xp, wp, 64)
+	case "pipe128":
+		return dev.matMulPipe(dst, x, w, op, xp, wp, 128)
+	}
+	return fmt.Errorf("no kernel family %q", kernel)
+}
+
+// TestMatMulPipe compares every tensor-core kernel family with the CPU
+// backend on random non-zero inputs: token counts that leave partial tiles
+// (17, 100, 511), row counts that are not multiples of 128, k tails of the
+// float formats (multiples of 8, not of 32), and products of few tiles,
+// which split k.
+func TestMatMulPipe(t *testing.T) {
+	dev, host := gpu(t), cpu.New(2)
+	rng := rand.New(rand.NewPCG(5, 5))
+	shapes := []struct{ n, k, m int }{
+		{16, 256, 128}, {17, 2048, 37}, {100, 512, 300}, {511, 256, 129},
+		{33, 4096, 257}, {200, 2048, 640}, {64, 6144, 5},
+		{20, 72, 131}, {129, 1000, 65}, {48, 4104, 200}, {300, 8, 3}, // float formats: k tails
+	}
+	for _, typ := range mmaTypes {
+		for _, s := range shapes {
+			if typ.BlockSize() > 1 && s.k%typ.BlockSize() != 0 {
+				continue
+			}
+			x := f32Pair(t, host, dev, s.n, s.k, randF32(rng, s.n*s.k, 1))
+			w := newPair(t, host, dev, typ, s.m, s.k, encode(t, typ, s.m, s.k, randF32(rng, s.m*s.k, 0.5)))
+			out := f32Pair(t, host, dev, s.n, s.m, nil)
+			if err := host.MatMul(out.c, x.c, w.c); err != nil {
+				t.Fatal(err)
+			}
+			wp, _ := dev.ptr(w.g)
+			pipe := mpAccepts(typ, s.k, w.g.RowBytes(), wp)
+			for _, kernel := range []string{"auto", "tiles", "pipe64", "pipe128"} {
+				if !pipe && kernel[0] == 'p' {
+					continue
+				}
+				name := fmt.Sprintf("%s/n%d_k%d_m%d/%s", typ, s.n, s.k, s.m, kernel)
+				poison(t, dev, out.g)
+				if err := mmaCall(dev, kernel, out.g, x.g, w.g); err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				compare(t, dev, out, tolFor(typ), name)
+			}
+		}
+	}
+}
+
+// TestMatMulPipeShared checks the activations' conversion shared by
+// products of one input (q, k, v) on the tensor cores: reused while the
+// input is unchanged, redone after it is written.
+func TestMatMulPipeShared(t *testing.T) {
+	dev, host := gpu(t), cpu.New(2)
+	rng := rand.New(rand.NewPCG(7, 7))
+	const n, k, m = 40, 512, 160
+	for _, typ := range mmaTypes {
+		x := f32Pair(t, host, dev, n, k, randF32(rng, n*k, 1))
+		y := f32Pair(t, host, dev, n, k, randF32(rng, n*k, 1))
+		out := f32Pair(t, host, dev, n, m, nil)
+		for i, what := range []string{"first", "same input", "after Add"} {
+			if i == 2 {
+				if err := host.Add(x.c, x.c, y.c); err != nil {
+					t.Fatal(err)
+				}
+				if err := dev.Add(x.g, x.g, y.g); err != nil {
+					t.Fatal(err)
+				}
+			}
+			w := newPair(t, host, dev, typ, m, k, encode(t, typ, m, k, randF32(rng, m*k, 0.5)))
+			poison(t, dev, out.g)
+			if err := host.MatMul(out.c, x.c, w.c); err != nil {
+				t.Fatal(err)
+			}
+			if err := dev.MatMul(out.g, x.g, w.g); err != nil {
+				t.Fatal(err)
+			}
+			compare(t, dev, out, tolFor(typ), fmt.Sprintf("%s/%s", typ, what))
+		}
+	}
+}
+
+// TestMPAccepts needs no GPU: the pipelined kernels take 16-byte aligned
+// weights with 16-byte rows and k a multiple of 8, of their formats only.
+func TestMPAccepts(t *testing.T) {
+	for _, tc := range []struct {
+		typ  quant.Type
+		k    int
+		wp   uint64
+		want bool
+	}{
+		{quant.F16, 4096, 256, true}, {quant.F16, 72, 256, true}, {quant.F16, 68, 256, false}, {quant.F16, 4096, 8, false},
+		{quant.BF16, 1000, 0, true}, {quant.F32, 4096, 256, false},
+		{quant.Q8_0, 4096, 256, true}, {quant.Q8_0, 96, 256, false}, // 102-byte rows
+		{quant.Q4_0, 5632, 256, true}, {quant.Q4_0, 4096, 2, false},
+		{quant.Q4_K, 768, 256, true}, {quant.Q4_K, 768, 72, false},
+		{quant.Q6_K, 4096, 256, true}, {quant.Q6_K, 5632, 256, false}, // 22 blocks: 4620-byte rows
+	} {
+		rs, err := tc.typ.RowBytes(tc.k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := mpAccepts(tc.typ, tc.k, rs, tc.wp); got != tc.want {
+			t.Errorf("mpAccepts(%s, k %d, rows of %d bytes, at %#x) = %v, want %v", tc.typ, tc.k, rs, tc.wp, got, tc.want)
+		}
+	}
+}
+
+// TestMPTokens needs no GPU: 128-token tiles once they fill the GPU.
+func TestMPTokens(t *testing.T) {
+	for _, tc := range []struct{ n, m, sms, want int }{
+		{512, 2048, 132, 64}, {512, 5632, 132, 128}, {2048, 2048, 132, 128}, {16, 14336, 132, 64}, {512, 4096, 132, 64}, {1024, 4096, 132, 128},
+	} {
+		if got := mpTokens(tc.n, tc.m, tc.sms); got != tc.want {
+			t.Errorf("mpTokens(%d, %d, %d) = %d, want %d", tc.n, tc.m, tc.sms, got, tc.want)
+		}
+	}
+}
