@@ -107,9 +107,11 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 		return fmt.Errorf("cuda: attention: %w: cache type %s", backend.ErrUnsupported, kc.Type)
 	}
 	grid := dims{uint32(n), uint32(nh), 1}
+	grouped := false
 	if g := nh / nkv; n >= attGroupMinTokens*len(b.Tables) && (g == 2 || g == 4 || g == 8) && g*epl <= attGroupMax {
 		kernel += fmt.Sprintf("_g%d", g) // one block per KV head for its g query heads
 		grid.y = uint32(nkv)
+		grouped = true
 	}
 	op, err := d.f32ptr(out)
 	if err != nil {
@@ -140,8 +142,41 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 		return err
 	}
 	d.wrote(out)
-	return d.launch(kernel, grid, dims{attWarps * 32, 1, 1}, 0,
-		op, qp, kp, vp, bp.pos, i32(n), i32(bp.nseq), i32(nh), i32(nkv), i32(hd), i32(b.BlockSize), f32(a.Scale))
+	params := []uint64{op, qp, kp, vp, bp.pos, i32(n), i32(bp.nseq), i32(nh), i32(nkv), i32(hd), i32(b.BlockSize), f32(a.Scale)}
+	block := dims{attWarps * 32, 1, 1}
+	if grouped || !attFuse || !attConverts(d.convHint, hd) {
+		return d.launch(kernel, grid, block, 0, params...)
+	}
+	conv, ca, cb, ok, err := d.fuseConv(n, nh*hd)
+	if err != nil || !ok {
+		if err == nil {
+			err = d.launch(kernel, grid, block, 0, params...)
+		}
+		return err
+	}
+	if err := d.launch(kernel+"_"+conv, grid, block, 0, append(params, ca, cb)...); err != nil {
+		return err
+	}
+	d.converted(conv, op, n, nh*hd, ca, cb)
+	return nil
+}
+
+// attFuse lets the attention kernels convert their output for the next
+// product (on unless a benchmark measures what that saves).
+var attFuse = true
+
+// attConverts reports whether the attention kernels (one block per query
+// head) have a variant that converts their output as conversion kernel
+// conv does: F16 and BF16 for any head size, Q8_0 where a head is whole
+// 32-element blocks.
+func attConverts(conv string, hd int) bool {
+	switch conv {
+	case "to_f16", "to_bf16":
+		return true
+	case "quantize_q8_0":
+		return hd%32 == 0
+	}
+	return false
 }
 
 // attWarps is ATT_WARPS of attention.cu.

@@ -181,3 +181,68 @@ func TestSynthTiny(t *testing.T) {
 		})
 	}
 }
+
+// unfused is the GPU without the fused ops (backend.AddNormer,
+// backend.RoPEStorer): the model takes the plain ops, with steps recorded
+// and products shared as on the bare device.
+type unfused struct {
+	backend.Device
+	backend.Stepper
+	backend.SharedMatMuler
+}
+
+// TestFusedDecode decodes with the fused ops and without them, fed the
+// same tokens, with recorded steps, and requires the same logits bit for
+// bit: the fused kernels compute what the plain ones do.
+func TestFusedDecode(t *testing.T) {
+	dev := gpu(t)
+	for _, file := range [][2]string{{"stories260K", "stories260K-F16.gguf"}, {"stories260K", "stories260K-Q8_0.gguf"}, {"synth-tiny", "synth-tiny-Q8_0.gguf"}, {"synth-tiny", "synth-tiny-Q4_K_S.gguf"}} {
+		t.Run(file[1], func(t *testing.T) {
+			f, err := gguf.Open(testdata.Path(t, file[0], file[1]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			c, err := model.ReadConfig(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			const steps = 24
+			prompt := []int32{1, 403, 407, 261, 378}
+			var tokens []int32
+			var runs [2][][]float32
+			for i, d := range []backend.Device{dev, unfused{dev, dev, dev}} {
+				if _, ok := d.(backend.AddNormer); ok != (i == 0) {
+					t.Fatalf("device %d: AddNormer %v", i, ok)
+				}
+				m, err := model.Load(f, model.OnDevice(d, c.Layers))
+				if err != nil {
+					t.Fatal(err)
+				}
+				s, err := m.NewSequence(len(prompt) + steps)
+				if err != nil {
+					t.Fatal(err)
+				}
+				input := prompt
+				for step := range steps {
+					logits, err := s.Append(context.Background(), input, 0)
+					if err != nil {
+						t.Fatal(err)
+					}
+					runs[i] = append(runs[i], append([]float32(nil), logits...))
+					if i == 0 {
+						tokens = append(tokens, argmax(logits))
+					}
+					input = []int32{tokens[step]}
+				}
+				s.Free()
+				m.Close()
+			}
+			for step := range steps {
+				if d := maxDiff(runs[0][step], runs[1][step]); d > 0 {
+					t.Errorf("step %d: fused logits differ from the plain ops' by %.3g", step, d)
+				}
+			}
+		})
+	}
+}

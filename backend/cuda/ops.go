@@ -184,23 +184,53 @@ func (d *Device) RoPE(x *backend.Tensor, heads int, r *backend.RoPE, b *backend.
 		return fmt.Errorf("cuda: rope: %v is not %d heads", x, heads)
 	}
 	hd := x.Cols / heads
-	if r.Dims <= 0 || r.Dims%2 != 0 || r.Dims > hd {
-		return fmt.Errorf("cuda: rope: %d rotated dims for head size %d", r.Dims, hd)
-	}
 	if len(b.Pos) != x.Rows {
 		return fmt.Errorf("cuda: rope: %d positions for %d rows", len(b.Pos), x.Rows)
+	}
+	rp, err := d.ropeParams(r, hd)
+	if err != nil {
+		return err
 	}
 	xp, err := d.f32ptr(x)
 	if err != nil {
 		return err
 	}
+	if x.Rows == 0 {
+		return nil
+	}
+	unlock, err := d.enter()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	bp, err := d.stageBatch(b)
+	if err != nil {
+		return err
+	}
+	d.wrote(x)
+	return d.launch("rope_f32", dims{uint32(x.Rows), uint32(heads), 1}, dims{ropeThreads(r.Dims), 1, 1}, 0,
+		append([]uint64{xp, bp.pos, i32(x.Cols)}, rp[:]...)...)
+}
+
+// ropeThreads is the block size of the RoPE kernels: a thread per rotated pair.
+func ropeThreads(dims int) uint32 { return blocks(dims/2, 32) * 32 }
+
+// ropeParams checks r for heads of hd elements and returns the RoPE
+// kernels' angle parameters: hd, dims, neox, thetaScale, freqScale,
+// mscale, extFactor, lowDim, highDim, extMscale, factors.
+func (d *Device) ropeParams(r *backend.RoPE, hd int) ([11]uint64, error) {
+	var ps [11]uint64
+	if r.Dims <= 0 || r.Dims%2 != 0 || r.Dims > hd {
+		return ps, fmt.Errorf("cuda: rope: %d rotated dims for head size %d", r.Dims, hd)
+	}
 	var fp uint64
 	if r.Factors != nil {
 		if r.Factors.Elements() < r.Dims/2 {
-			return fmt.Errorf("cuda: rope: %d frequency factors for %d dims", r.Factors.Elements(), r.Dims)
+			return ps, fmt.Errorf("cuda: rope: %d frequency factors for %d dims", r.Factors.Elements(), r.Dims)
 		}
+		var err error
 		if fp, err = d.f32ptr(r.Factors); err != nil {
-			return err
+			return ps, err
 		}
 	}
 	freqScale, mscale := r.FreqScale, r.AttnFactor
@@ -217,22 +247,9 @@ func (d *Device) RoPE(x *backend.Tensor, heads int, r *backend.RoPE, b *backend.
 		extMscale *= 1 + 0.1*float32(math.Log(float64(1/freqScale)))
 	}
 	thetaScale := float32(math.Pow(float64(r.Base), -2/float64(r.Dims)))
-	if x.Rows == 0 {
-		return nil
-	}
-	unlock, err := d.enter()
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	bp, err := d.stageBatch(b)
-	if err != nil {
-		return err
-	}
-	d.wrote(x)
-	return d.launch("rope_f32", dims{uint32(x.Rows), uint32(heads), 1}, dims{(blocks(r.Dims/2, 32)) * 32, 1, 1}, 0,
-		xp, bp.pos, i32(x.Cols), i32(hd), i32(r.Dims), i32(boolInt(r.NeoX)),
-		f32(thetaScale), f32(freqScale), f32(mscale), f32(r.ExtFactor), f32(lowDim), f32(highDim), f32(extMscale), fp)
+	ps = [11]uint64{i32(hd), i32(r.Dims), i32(boolInt(r.NeoX)),
+		f32(thetaScale), f32(freqScale), f32(mscale), f32(r.ExtFactor), f32(lowDim), f32(highDim), f32(extMscale), fp}
+	return ps, nil
 }
 
 // yarnCorrDims is ggml_rope_yarn_corr_dims.

@@ -10,7 +10,13 @@
 // meta is the step's batch as staged by the Go side: pos[n], seq[n],
 // slots[n], tstart[nseq+1], then the block tables; sequence s's table is
 // tables[tstart[s] … tstart[s+1]).
-#include "common.cuh"
+//
+// attention_<cache>_<EPL>_<conversion> also converts the output for the
+// product that reads it next (the output projection), as the conversion
+// kernel of that name would: values to ca, Q8_0 scales to cb (Q8_0 only
+// for head sizes that are multiples of 32, so that a head's output is
+// whole blocks, block e of it in element e of the lanes).
+#include "convert.cuh"
 
 #define ATT_WARPS 8
 #define ATT_UNROLL 4
@@ -18,9 +24,12 @@
 __device__ __forceinline__ float kv_load(const float* p) { return *p; }
 __device__ __forceinline__ float kv_load(const __half* p) { return __half2float(*p); }
 
-template <typename T, int EPL>
+// CONV_NONE: attention without a conversion of its output.
+#define CONV_NONE -1
+
+template <typename T, int EPL, int CONV>
 __device__ __forceinline__ void attention(float* out, const float* q, const T* kc, const T* vc, const int* meta, int n, int nseq,
-                                          int heads, int kvheads, int hd, int bs, float scale) {
+                                          int heads, int kvheads, int hd, int bs, float scale, void* ca, float* cb) {
     __shared__ float sm_m[ATT_WARPS], sm_l[ATT_WARPS];
     __shared__ float sm_acc[ATT_WARPS][EPL * 32];
     int i = blockIdx.x, h = blockIdx.y, warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
@@ -101,14 +110,27 @@ __device__ __forceinline__ void attention(float* out, const float* q, const T* k
         wt[w] = sm_m[w] == NEG_INF ? 0.0f : expf(sm_m[w] - M);
         L += sm_l[w] * wt[w];
     }
-    float* o = out + (long long)i * heads * hd + (long long)h * hd;
+    long long o0 = (long long)i * heads * hd + (long long)h * hd;
+    float* o = out + o0;
 #pragma unroll
     for (int e = 0; e < EPL; e++) {
         int idx = lane + 32 * e;
-        if (idx < hd) {
+        if (idx < hd) { // for CONV_Q8_0 (hd a multiple of 32) the same for every lane
             float s = 0.0f;
             for (int w = 0; w < ATT_WARPS; w++) s += sm_acc[w][idx] * wt[w];
-            o[idx] = s / L;
+            float r = s / L;
+            o[idx] = r;
+            if constexpr (CONV == CONV_F16) {
+                ((__half*)ca)[o0 + idx] = __float2half_rn(r);
+            } else if constexpr (CONV == CONV_BF16) {
+                ((uint16_t*)ca)[o0 + idx] = bf16_round(r);
+            } else if constexpr (CONV == CONV_Q8_0) { // as q8_0_block
+                float amax = warp_max(fabsf(r));
+                float d = amax / 127.0f;
+                float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+                ((int8_t*)ca)[o0 + idx] = (int8_t)(int)rintf(r * id);
+                if (lane == 0) cb[o0 / 32 + e] = round_half(d);
+            }
         }
     }
 }
@@ -248,7 +270,17 @@ ATTENTION_GROUPED(attention_f16_2_g8, __half, 2, 8)
     extern "C" __global__ void __launch_bounds__(ATT_WARPS * 32)                                                      \
         NAME(float* out, const float* q, const T* kc, const T* vc, const int* meta, int n, int nseq, int heads,       \
              int kvheads, int hd, int bs, float scale) {                                                              \
-        attention<T, EPL>(out, q, kc, vc, meta, n, nseq, heads, kvheads, hd, bs, scale);                            \
+        attention<T, EPL, CONV_NONE>(out, q, kc, vc, meta, n, nseq, heads, kvheads, hd, bs, scale, nullptr, nullptr); \
+    }                                                                                                                 \
+    ATTENTION_CONV(NAME##_to_f16, T, EPL, CONV_F16)                                                                   \
+    ATTENTION_CONV(NAME##_to_bf16, T, EPL, CONV_BF16)                                                                 \
+    ATTENTION_CONV(NAME##_quantize_q8_0, T, EPL, CONV_Q8_0)
+
+#define ATTENTION_CONV(NAME, T, EPL, CONV)                                                                           \
+    extern "C" __global__ void __launch_bounds__(ATT_WARPS * 32)                                                      \
+        NAME(float* out, const float* q, const T* kc, const T* vc, const int* meta, int n, int nseq, int heads,       \
+             int kvheads, int hd, int bs, float scale, void* ca, float* cb) {                                         \
+        attention<T, EPL, CONV>(out, q, kc, vc, meta, n, nseq, heads, kvheads, hd, bs, scale, ca, cb);              \
     }
 
 ATTENTION_KERNEL(attention_f32_1, float, 1)

@@ -1,5 +1,6 @@
-// elementwise.cu: embedding gather, RMSNorm, add, SwiGLU, RoPE, KV stores and
-// the F16, BF16 and Q8_0 conversions of activations (convert.cuh), alone or
+// elementwise.cu: embedding gather, RMSNorm (alone or after a residual
+// add), add, SwiGLU, RoPE (alone or with the KV store), KV stores and the
+// F16, BF16 and Q8_0 conversions of activations (convert.cuh), alone or
 // after RMSNorm and SwiGLU. One block per row unless noted; rows are on grid
 // x (no 65535 limit), heads or K/V on grid y.
 #include "convert.cuh"
@@ -47,14 +48,18 @@ extern "C" __global__ void embed_q4_0(float* dst, const uint8_t* table, const in
 // ---- RMSNorm: dst = x·w/√(mean(x²)+eps), squares summed in double as the
 // CPU backend does; dst may be x. blockDim.x is RN_THREADS: thread t keeps
 // elements t, t+RN_THREADS, … (RN_REG of them) in registers between the
-// two passes; longer rows read the rest again. ----
+// two passes; longer rows read the rest again. With ADD, x += y first (the
+// sum stored to x, as add_f32 would, and normalized); dst may then be y
+// too, which is read before dst is written. ----
 
 #define RN_THREADS 1024
 #define RN_REG 8
 
-__device__ __forceinline__ void rmsnorm_row(float* dst, const float* x, const float* w, int cols, float eps) {
+template <bool ADD>
+__device__ __forceinline__ void rmsnorm_row(float* dst, float* x, const float* y, const float* w, int cols, float eps) {
     __shared__ double part[RN_THREADS / 32];
-    const float* xr = x + (long long)blockIdx.x * cols;
+    float* xr = x + (long long)blockIdx.x * cols;
+    const float* yr = ADD ? y + (long long)blockIdx.x * cols : nullptr;
     float* o = dst + (long long)blockIdx.x * cols;
     float v[RN_REG];
     double s = 0;
@@ -62,10 +67,18 @@ __device__ __forceinline__ void rmsnorm_row(float* dst, const float* x, const fl
     for (int i = 0; i < RN_REG; i++) {
         int c = threadIdx.x + i * RN_THREADS;
         v[i] = c < cols ? xr[c] : 0.0f;
+        if (ADD && c < cols) {
+            v[i] = v[i] + yr[c];
+            xr[c] = v[i];
+        }
         s += (double)(v[i] * v[i]);
     }
     for (int c = threadIdx.x + RN_REG * RN_THREADS; c < cols; c += RN_THREADS) {
         float t = xr[c];
+        if (ADD) {
+            t = t + yr[c];
+            xr[c] = t;
+        }
         s += (double)(t * t);
     }
     s = warp_sum_d(s);
@@ -85,7 +98,7 @@ __device__ __forceinline__ void rmsnorm_row(float* dst, const float* x, const fl
 }
 
 extern "C" __global__ void __launch_bounds__(RN_THREADS, 1) rmsnorm_f32(float* dst, const float* x, const float* w, int cols, float eps) {
-    rmsnorm_row(dst, x, w, cols, eps);
+    rmsnorm_row<false>(dst, (float*)x, nullptr, w, cols, eps);
 }
 
 // rmsnorm_<conversion>: RMSNorm, then the row converted for the product
@@ -94,7 +107,7 @@ extern "C" __global__ void __launch_bounds__(RN_THREADS, 1) rmsnorm_f32(float* d
 #define RMSNORM_CONV(NAME, CONV)                                                                                    \
     extern "C" __global__ void __launch_bounds__(RN_THREADS, 1)                                                        \
         NAME(float* dst, const float* x, const float* w, int cols, float eps, void* ca, float* cb) {               \
-        rmsnorm_row(dst, x, w, cols, eps);                                                                          \
+        rmsnorm_row<false>(dst, (float*)x, nullptr, w, cols, eps);                                                  \
         __syncthreads();                                                                                            \
         convert_span<CONV>(ca, cb, dst, (long long)blockIdx.x * cols, cols);                                        \
     }
@@ -103,6 +116,27 @@ RMSNORM_CONV(rmsnorm_to_f16, CONV_F16)
 RMSNORM_CONV(rmsnorm_to_bf16, CONV_BF16)
 RMSNORM_CONV(rmsnorm_quantize_q8_0, CONV_Q8_0)
 RMSNORM_CONV(rmsnorm_quantize_q8_k, CONV_Q8_K)
+
+// add_rmsnorm_f32: x += y, then dst = RMSNorm(x)·w (a residual added and
+// the next norm taken in one kernel); add_rmsnorm_<conversion> also
+// converts dst as rmsnorm_<conversion> does.
+extern "C" __global__ void __launch_bounds__(RN_THREADS, 1)
+    add_rmsnorm_f32(float* x, const float* y, float* dst, const float* w, int cols, float eps) {
+    rmsnorm_row<true>(dst, x, y, w, cols, eps);
+}
+
+#define ADD_RMSNORM_CONV(NAME, CONV)                                                                                \
+    extern "C" __global__ void __launch_bounds__(RN_THREADS, 1)                                                        \
+        NAME(float* x, const float* y, float* dst, const float* w, int cols, float eps, void* ca, float* cb) {     \
+        rmsnorm_row<true>(dst, x, y, w, cols, eps);                                                                 \
+        __syncthreads();                                                                                            \
+        convert_span<CONV>(ca, cb, dst, (long long)blockIdx.x * cols, cols);                                        \
+    }
+
+ADD_RMSNORM_CONV(add_rmsnorm_to_f16, CONV_F16)
+ADD_RMSNORM_CONV(add_rmsnorm_to_bf16, CONV_BF16)
+ADD_RMSNORM_CONV(add_rmsnorm_quantize_q8_0, CONV_Q8_0)
+ADD_RMSNORM_CONV(add_rmsnorm_quantize_q8_k, CONV_Q8_K)
 
 // ---- add: dst = a + b, b of the same shape or one row (bcast) ----
 
@@ -142,31 +176,102 @@ SWIGLU_CONV(swiglu_quantize_q8_k, CONV_Q8_K)
 // pair i of the first dims elements. θ_i = pos·thetaScale^i is formed by i
 // successive float multiplications, as the CPU backend's cache loop does. ----
 
+// rope_params are the angles' parameters, the same for every row and head.
+struct rope_params {
+    int hd, dims, neox;
+    float thetaScale, freqScale, mscale, extFactor, lowDim, highDim, extMscale;
+    const float* factors;
+};
+
+// rope_cs is the cosine and sine of pair i at position pos.
+__device__ __forceinline__ void rope_cs(const rope_params& r, int i, int pos, float* c, float* s) {
+    float theta = (float)pos;
+    for (int j = 0; j < i; j++) theta *= r.thetaScale;
+    float ff = r.factors ? r.factors[i] : 1.0f;
+    float extrap = theta / ff;
+    float t = r.freqScale * extrap;
+    float ms = r.mscale;
+    if (r.extFactor != 0.0f) {
+        float y = ((float)i - r.lowDim) / fmaxf(0.001f, r.highDim - r.lowDim);
+        float mix = (1.0f - fminf(1.0f, fmaxf(0.0f, y))) * r.extFactor;
+        t = __fadd_rn(__fmul_rn(t, 1.0f - mix), __fmul_rn(extrap, mix));
+        ms = r.extMscale;
+    }
+    *c = __fmul_rn((float)cos((double)t), ms);
+    *s = __fmul_rn((float)sin((double)t), ms);
+}
+
+// rope_pair rotates pair i of the head at p in place; a and b are the
+// pair's element indices.
+__device__ __forceinline__ void rope_pair(const rope_params& r, float* p, int i, int pos, int* a, int* b) {
+    float c, s;
+    rope_cs(r, i, pos, &c, &s);
+    *a = r.neox ? i : 2 * i, *b = r.neox ? i + r.dims / 2 : 2 * i + 1;
+    float x0 = p[*a], x1 = p[*b];
+    p[*a] = __fmaf_rn(x0, c, -__fmul_rn(x1, s));
+    p[*b] = __fmaf_rn(x0, s, __fmul_rn(x1, c));
+}
+
 extern "C" __global__ void rope_f32(float* x, const int* pos, int cols, int hd, int dims, int neox,
                                     float thetaScale, float freqScale, float mscale, float extFactor,
                                     float lowDim, float highDim, float extMscale, const float* factors) {
     int i = threadIdx.x;
     if (i >= dims / 2) return;
-    float theta = (float)pos[blockIdx.x];
-    for (int j = 0; j < i; j++) theta *= thetaScale;
-    float ff = factors ? factors[i] : 1.0f;
-    float extrap = theta / ff;
-    float t = freqScale * extrap;
-    float ms = mscale;
-    if (extFactor != 0.0f) {
-        float y = ((float)i - lowDim) / fmaxf(0.001f, highDim - lowDim);
-        float mix = (1.0f - fminf(1.0f, fmaxf(0.0f, y))) * extFactor;
-        t = __fadd_rn(__fmul_rn(t, 1.0f - mix), __fmul_rn(extrap, mix));
-        ms = extMscale;
-    }
-    float c = __fmul_rn((float)cos((double)t), ms);
-    float s = __fmul_rn((float)sin((double)t), ms);
-    float* p = x + (long long)blockIdx.x * cols + (long long)blockIdx.y * hd;
-    int a = neox ? i : 2 * i, b = neox ? i + dims / 2 : 2 * i + 1;
-    float x0 = p[a], x1 = p[b];
-    p[a] = __fmaf_rn(x0, c, -__fmul_rn(x1, s));
-    p[b] = __fmaf_rn(x0, s, __fmul_rn(x1, c));
+    rope_params r = {hd, dims, neox, thetaScale, freqScale, mscale, extFactor, lowDim, highDim, extMscale, factors};
+    int a, b;
+    rope_pair(r, x + (long long)blockIdx.x * cols + (long long)blockIdx.y * hd, i, pos[blockIdx.x], &a, &b);
 }
+
+// ---- RoPE of q and k with the KV store, as rope_f32 on q, rope_f32 on k
+// and store_kv: block (row, y) with y < heads rotating query head y, then
+// kvheads blocks each rotating key head y-heads in place and storing it to
+// cache row slots[row], then kvheads blocks each storing a value head.
+// blockDim.x ≥ dims/2. ----
+
+__device__ __forceinline__ void kv_store(float* p, float v) { *p = v; }
+__device__ __forceinline__ void kv_store(__half* p, float v) { *p = __float2half_rn(v); }
+
+template <typename T>
+__device__ __forceinline__ void rope_store(float* q, float* k, const float* v, T* kc, T* vc, const int* pos, const int* slots,
+                                           int heads, int kvheads, const rope_params& r) {
+    int row = blockIdx.x, y = blockIdx.y, hd = r.hd, i = threadIdx.x;
+    long long kvcols = (long long)kvheads * hd;
+    if (y < heads) {
+        int a, b;
+        if (i < r.dims / 2) rope_pair(r, q + (long long)row * heads * hd + (long long)y * hd, i, pos[row], &a, &b);
+        return;
+    }
+    y -= heads;
+    long long slot = slots[row];
+    if (y < kvheads) {
+        float* p = k + row * kvcols + (long long)y * hd;
+        T* dst = kc + slot * kvcols + (long long)y * hd;
+        if (i < r.dims / 2) {
+            int a, b;
+            rope_pair(r, p, i, pos[row], &a, &b);
+            kv_store(dst + a, p[a]);
+            kv_store(dst + b, p[b]);
+        }
+        for (int c = r.dims + i; c < hd; c += blockDim.x) kv_store(dst + c, p[c]);
+        return;
+    }
+    y -= kvheads;
+    const float* p = v + row * kvcols + (long long)y * hd;
+    T* dst = vc + slot * kvcols + (long long)y * hd;
+    for (int c = i; c < hd; c += blockDim.x) kv_store(dst + c, p[c]);
+}
+
+#define ROPE_STORE(NAME, T)                                                                                          \
+    extern "C" __global__ void NAME(float* q, float* k, const float* v, T* kc, T* vc, const int* pos, const int* slots, \
+                                    int heads, int kvheads, int hd, int dims, int neox, float thetaScale,              \
+                                    float freqScale, float mscale, float extFactor, float lowDim, float highDim,       \
+                                    float extMscale, const float* factors) {                                           \
+        rope_params r = {hd, dims, neox, thetaScale, freqScale, mscale, extFactor, lowDim, highDim, extMscale, factors}; \
+        rope_store<T>(q, k, v, kc, vc, pos, slots, heads, kvheads, r);                                                 \
+    }
+
+ROPE_STORE(rope_store_f32, float)
+ROPE_STORE(rope_store_f16, __half)
 
 // ---- KV store: row i of k (grid y 0) or v (grid y 1) to cache row slots[i] ----
 
