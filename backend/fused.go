@@ -25,3 +25,20 @@ type RoPEStorer interface {
 	// v goes to row b.Slots[i] of kc and vc.
 	RoPEStore(q, k, v, kc, vc *Tensor, a *Attn, r *RoPE, b *Batch) error
 }
+
+// TableCap is the number of block-table entries a device that records
+// steps (Stepper) stages for a batch whose tables hold total entries: the
+// next power of two, at least minTableCap. A step's key names TableCap of
+// its tables, not their size, so that steps whose tables grow within it
+// keep one shape (and one recording) while sequences lengthen.
+func TableCap(total int) int {
+	c := minTableCap
+	for c < total {
+		c *= 2
+	}
+	return c
+}
+
+// minTableCap is TableCap's least capacity: the tables of a few short
+// sequences.
+const minTableCap = 16

@@ -268,14 +268,14 @@ func (m *Model) stepper() (backend.Stepper, bool) {
 }
 
 // stepKey names a step's shape for backend.Stepper: the cache, tokens,
-// logits rows, and the sizes of the block tables (which size the staged
-// batch).
+// logits rows, sequences, and the capacity the block tables are staged at
+// (backend.TableCap), which stays while they grow within it.
 func stepKey(kv *Cache, n, want int, b *backend.Batch) string {
 	total := 0
 	for _, t := range b.Tables {
 		total += len(t)
 	}
-	return fmt.Sprintf("%p/n%d/w%d/s%d/t%d/b%d", kv, n, want, len(b.Tables), total, b.BlockSize)
+	return fmt.Sprintf("%p/n%d/w%d/s%d/t%d/b%d", kv, n, want, len(b.Tables), backend.TableCap(total), b.BlockSize)
 }
 
 // layer runs block i on x (n×dim), to which the previous block's pending

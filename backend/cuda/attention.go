@@ -27,9 +27,16 @@ type devBatch struct {
 }
 
 // stageBatch returns the device copy of b. The caller holds the context.
+// The tables are padded to backend.TableCap entries, so that the staged
+// batch of a step keeps its size (and a recorded step its staging) while
+// the tables grow within that capacity.
 func (d *Device) stageBatch(b *backend.Batch) (devBatch, error) {
 	n := len(b.Pos)
-	flat := make([]int32, 0, 3*n+len(b.Tables)+1)
+	total := 0
+	for _, t := range b.Tables {
+		total += len(t)
+	}
+	flat := make([]int32, 0, 3*n+len(b.Tables)+1+backend.TableCap(total))
 	flat = append(flat, b.Pos...)
 	for _, s := range [2][]int32{b.Seq, b.Slots} {
 		if len(s) == n {
@@ -47,6 +54,7 @@ func (d *Device) stageBatch(b *backend.Batch) (devBatch, error) {
 	for _, t := range b.Tables {
 		flat = append(flat, t...)
 	}
+	flat = append(flat, make([]int32, backend.TableCap(total)-total)...)
 	c := &d.batch
 	if c.valid && c.epoch == d.stage.epoch && slices.Equal(c.flat, flat) {
 		return c.ptr, nil

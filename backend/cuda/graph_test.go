@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/tern-llm/tern/backend"
 	"github.com/tern-llm/tern/backend/cpu"
 	"github.com/tern-llm/tern/gguf"
 	"github.com/tern-llm/tern/internal/testdata"
@@ -110,6 +111,94 @@ func TestGraphDecode(t *testing.T) {
 		}
 	}
 	for step := range steps {
+		if d := maxDiff(runs[1][step], runs[0][step]); d > 0 {
+			t.Errorf("step %d: logits with graphs differ by %.3g", step, d)
+		}
+	}
+}
+
+// TestGraphGrowingTables decodes two sequences stepped together, their
+// block tables growing a block at a time as they lengthen (as the engine
+// builds them), with and without recorded steps, and requires the same
+// logits: steps whose tables grow within their staged capacity
+// (backend.TableCap) replay one recording, which reads the current tables.
+func TestGraphGrowingTables(t *testing.T) {
+	dev := gpu(t)
+	defer dev.SetGraphs(true)
+	f, err := gguf.Open(testdata.Path(t, "stories260K", "stories260K-Q8_0.gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	c, err := model.ReadConfig(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := model.Load(f, model.OnDevice(dev, c.Layers))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	const bs, steps = 4, 60
+	prompts := [][]int32{{1, 403, 407, 261, 378}, {1, 300, 17}}
+	var tokens [][2]int32
+	var runs [2][][]float32
+	recorded := 0
+	for i, on := range []bool{false, true} {
+		dev.SetGraphs(on)
+		kv, err := m.NewCache(2*(steps+8)/bs+4, bs, quant.F16)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// sequence s takes blocks s, s+2, s+4, … as it needs them
+		tables := [][]int32{nil, nil}
+		pos := [2]int{}
+		replayed, rec := dev.gs.replayed, dev.gs.recorded
+		for step := range steps + 1 {
+			b := &backend.Batch{BlockSize: bs}
+			var toks []int32
+			var want []int
+			for s := range 2 {
+				in := prompts[s]
+				if step > 0 {
+					in = []int32{tokens[step-1][s]}
+				}
+				for _, id := range in {
+					for len(tables[s])*bs <= pos[s] {
+						tables[s] = append(tables[s], int32(2*len(tables[s])+s))
+					}
+					b.Tables = tables
+					b.Pos = append(b.Pos, int32(pos[s]))
+					b.Seq = append(b.Seq, int32(s))
+					b.Slots = append(b.Slots, int32(b.Row(s, pos[s])))
+					toks = append(toks, id)
+					pos[s]++
+				}
+				want = append(want, len(toks)-1)
+			}
+			logits, err := m.Forward(context.Background(), kv, toks, b, want, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			runs[i] = append(runs[i], logits)
+			if i == 0 {
+				v := len(logits) / 2
+				tokens = append(tokens, [2]int32{argmax(logits[:v]), argmax(logits[v:])})
+			}
+		}
+		kv.Free()
+		if on {
+			recorded = dev.gs.recorded - rec
+			total := len(tables[0]) + len(tables[1])
+			t.Logf("%d steps, tables of %d entries at the end: %d recorded, %d replayed", steps+1, total, recorded, dev.gs.replayed-replayed)
+			// decode steps: tables from 3 to 35 entries, capacities 16, 32
+			// and 64, each recorded at its second step
+			if recorded > 3 || dev.gs.replayed-replayed < steps-8 {
+				t.Errorf("%d recordings and %d replays for %d decode steps with growing tables", recorded, dev.gs.replayed-replayed, steps)
+			}
+		}
+	}
+	for step := range runs[0] {
 		if d := maxDiff(runs[1][step], runs[0][step]); d > 0 {
 			t.Errorf("step %d: logits with graphs differ by %.3g", step, d)
 		}
