@@ -2,6 +2,7 @@ package cuda
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -47,7 +48,8 @@ func mmaCall(dev *Device, kernel string, dst, x, w *backend.Tensor) error {
 // backend on random non-zero inputs: token counts that leave partial tiles
 // (17, 100, 511), row counts that are not multiples of 128, k tails of the
 // float formats (multiples of 8, not of 32), and products of few tiles,
-// which split k.
+// which split k. The pipelined kernels of 64-token tiles must also give
+// exactly mm_*'s results: the same weights dequantized, the same sums.
 func TestMatMulPipe(t *testing.T) {
 	dev, host := gpu(t), cpu.New(2)
 	rng := rand.New(rand.NewPCG(5, 5))
@@ -69,6 +71,7 @@ func TestMatMulPipe(t *testing.T) {
 			}
 			wp, _ := dev.ptr(w.g)
 			pipe := mpAccepts(typ, s.k, w.g.RowBytes(), wp)
+			got := map[string][]float32{}
 			for _, kernel := range []string{"auto", "tiles", "pipe64", "pipe128"} {
 				if !pipe && kernel[0] == 'p' {
 					continue
@@ -79,6 +82,20 @@ func TestMatMulPipe(t *testing.T) {
 					t.Fatalf("%s: %v", name, err)
 				}
 				compare(t, dev, out, tolFor(typ), name)
+				got[kernel] = make([]float32, s.n*s.m)
+				if err := dev.Download(f32Bytes(got[kernel]), out.g); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// mp64_* and mm_* split k alike and run the same sums of the
+			// same halves: their results agree bit for bit.
+			if pipe {
+				for i, v := range got["pipe64"] {
+					if math.Float32bits(v) != math.Float32bits(got["tiles"][i]) {
+						t.Errorf("%s/n%d_k%d_m%d: pipe64 and tiles differ at token %d row %d: %g, %g", typ, s.n, s.k, s.m, i/s.m, i%s.m, v, got["tiles"][i])
+						break
+					}
+				}
 			}
 		}
 	}

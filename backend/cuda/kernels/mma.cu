@@ -461,29 +461,45 @@ __device__ __forceinline__ void mp_dequant(uint4* d0, uint4* d1, const uint8_t* 
         sel = kt % 4;
     }
     uint32_t v[8];
+    if constexpr (FMT == F_Q8_0 || FMT == F_Q4_0) {
+        // q·d rounded to F16 in half arithmetic, which gives w_store's
+        // values: q (8 or 4 bits) times an F16 d is exact in F32, and
+        // mul.rn.f16x2 rounds the exact product as the F32 → F16
+        // conversion does. Each byte b becomes the half 1024 + b (bits
+        // 0x6400 | b), from which the subtraction leaves q exactly.
+        uint32_t d2 = (uint32_t)__half_as_ushort(__float2half_rn(d)) * 0x10001u;
+        uint32_t bias = FMT == F_Q8_0 ? 0x64806480u : 0x64086408u; // 1024+128, 1024+8
 #pragma unroll
-    for (int i = 0; i < 8; i++) { // elements 2i, 2i+1: bytes 2i%4, 2i%4+1 of word i/2
-        uint32_t wd = (uint32_t)word_of(q, i / 2);
-        int sh = 16 * (i & 1);
-        uint32_t b0 = (wd >> sh) & 0xFF, b1 = (wd >> (sh + 8)) & 0xFF;
-        float f0, f1;
-        if constexpr (FMT == F_Q8_0) {
-            f0 = (float)(int8_t)b0 * d, f1 = (float)(int8_t)b1 * d;
-        } else if constexpr (FMT == F_Q4_0) {
-            int s4 = 4 * sel;
-            f0 = (float)((int)((b0 >> s4) & 15) - 8) * d, f1 = (float)((int)((b1 >> s4) & 15) - 8) * d;
-        } else if constexpr (FMT == F_Q4_K) {
-            int s4 = 4 * sel;
-            f0 = __fmul_rn(d, (float)((b0 >> s4) & 15)) - dm, f1 = __fmul_rn(d, (float)((b1 >> s4) & 15)) - dm;
-        } else {
-            uint32_t hw = (uint32_t)word_of(h, i / 2);
-            uint32_t h0 = (hw >> sh) & 0xFF, h1 = (hw >> (sh + 8)) & 0xFF;
-            int sl = sel >= 2 ? 4 : 0, sq = 2 * sel;
-            int q0 = (int)(((b0 >> sl) & 15) | (((h0 >> sq) & 3) << 4)) - 32;
-            int q1 = (int)(((b1 >> sl) & 15) | (((h1 >> sq) & 3) << 4)) - 32;
-            f0 = d * (float)q0, f1 = d * (float)q1;
+        for (int i = 0; i < 4; i++) {
+            uint32_t wd = (uint32_t)word_of(q, i);
+            wd = FMT == F_Q8_0 ? wd ^ 0x80808080u : (wd >> (4 * sel)) & 0x0F0F0F0Fu;
+            uint32_t lo = __byte_perm(wd, 0x64646464u, 0x5140), hi = __byte_perm(wd, 0x64646464u, 0x5342);
+            asm("sub.rn.f16x2 %0, %0, %1;\n" : "+r"(lo) : "r"(bias));
+            asm("sub.rn.f16x2 %0, %0, %1;\n" : "+r"(hi) : "r"(bias));
+            asm("mul.rn.f16x2 %0, %0, %1;\n" : "+r"(lo) : "r"(d2));
+            asm("mul.rn.f16x2 %0, %0, %1;\n" : "+r"(hi) : "r"(d2));
+            v[2 * i] = lo, v[2 * i + 1] = hi;
         }
-        v[i] = pack_f16(f0, f1);
+    } else {
+#pragma unroll
+        for (int i = 0; i < 8; i++) { // elements 2i, 2i+1: bytes 2i%4, 2i%4+1 of word i/2
+            uint32_t wd = (uint32_t)word_of(q, i / 2);
+            int sh = 16 * (i & 1);
+            uint32_t b0 = (wd >> sh) & 0xFF, b1 = (wd >> (sh + 8)) & 0xFF;
+            float f0, f1;
+            if constexpr (FMT == F_Q4_K) {
+                int s4 = 4 * sel;
+                f0 = __fmul_rn(d, (float)((b0 >> s4) & 15)) - dm, f1 = __fmul_rn(d, (float)((b1 >> s4) & 15)) - dm;
+            } else {
+                uint32_t hw = (uint32_t)word_of(h, i / 2);
+                uint32_t h0 = (hw >> sh) & 0xFF, h1 = (hw >> (sh + 8)) & 0xFF;
+                int sl = sel >= 2 ? 4 : 0, sq = 2 * sel;
+                int q0 = (int)(((b0 >> sl) & 15) | (((h0 >> sq) & 3) << 4)) - 32;
+                int q1 = (int)(((b1 >> sl) & 15) | (((h1 >> sq) & 3) << 4)) - 32;
+                f0 = d * (float)q0, f1 = d * (float)q1;
+            }
+            v[i] = pack_f16(f0, f1);
+        }
     }
     *d0 = make_uint4(v[0], v[1], v[2], v[3]);
     *d1 = make_uint4(v[4], v[5], v[6], v[7]);
