@@ -6,17 +6,22 @@ import (
 	"unsafe"
 
 	"github.com/tern-llm/tern/backend"
+	"github.com/tern-llm/tern/quant"
 )
 
 // Sampling support on the device (sample.cu): a sampler that needs only
 // the best token, or the k best, fetches k values per row instead of the
-// whole vocabulary's logits.
+// whole vocabulary's logits (backend.TopKer).
 
 // maxTopK is SM_MAX_K of sample.cu: the most values TopK returns per row.
 const maxTopK = 1024
 
-// sampleThreads is SM_THREADS of sample.cu.
-const sampleThreads = 256
+// sampleThreads is SM_THREADS of sample.cu (softmax), topkThreads its
+// TK_THREADS (argmax, top-k).
+const (
+	sampleThreads = 256
+	topkThreads   = 1024
+)
 
 // ArgMax returns the column of the largest value of each row of x (F32),
 // the first on ties, and that value. It waits for queued work.
@@ -29,24 +34,46 @@ func (d *Device) ArgMax(x *backend.Tensor) (ids []int32, vals []float32, err err
 		return nil, nil, fmt.Errorf("cuda: argmax of %v: empty rows", x)
 	}
 	return d.rowResults(x.Rows, 1, func(ip, vp uint64) error {
-		return d.launch("argmax_f32", dims{uint32(x.Rows), 1, 1}, dims{sampleThreads, 1, 1}, 0, ip, vp, xp, i32(x.Cols))
+		return d.launch("argmax_f32", dims{uint32(x.Rows), 1, 1}, dims{topkThreads, 1, 1}, 0, ip, vp, xp, i32(x.Cols))
 	})
 }
 
-// TopK returns the k largest values of each row of x (F32) and their
-// columns, rows×k of each, best first (ties: the lower column first; NaN
-// ranks last). It waits for queued work.
-func (d *Device) TopK(x *backend.Tensor, k int) (ids []int32, vals []float32, err error) {
-	xp, err := d.f32ptr(x)
+// MaxTopK is the largest k TopK selects (backend.TopKer).
+func (d *Device) MaxTopK() int { return maxTopK }
+
+// TopK queues the selection of the k = vals.Cols largest values of each
+// row of x (F32) into vals (F32) and their columns into ids (I32), rows×k
+// each, best first (ties: the lower column first; NaN ranks last): the
+// op of backend.TopKer, which a recorded step may hold. k = 1 runs the
+// one-pass argmax kernel.
+func (d *Device) TopK(vals, ids, x *backend.Tensor) error {
+	k := vals.Cols
+	if k < 1 || k > maxTopK || k > x.Cols {
+		return fmt.Errorf("cuda: top %d of %v (at most %d and the row length): %w", k, x, maxTopK, backend.ErrSkip)
+	}
+	if vals.Rows != x.Rows || ids.Rows != x.Rows || ids.Cols != k || ids.Type != quant.I32 {
+		return fmt.Errorf("cuda: top %d of %v into %v and %v (want F32 and I32 of %d×%d)", k, x, vals, ids, x.Rows, k)
+	}
+	ps, err := d.f32ptrs(vals, x, x)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	if k <= 0 || k > x.Cols || k > maxTopK {
-		return nil, nil, fmt.Errorf("cuda: top %d of %v (at most %d and the row length)", k, x, maxTopK)
+	ip, err := d.ptr(ids)
+	if err != nil {
+		return err
 	}
-	return d.rowResults(x.Rows, k, func(ip, vp uint64) error {
-		return d.launch("topk_f32", dims{uint32(x.Rows), 1, 1}, dims{sampleThreads, 1, 1}, 8*k, ip, vp, xp, i32(x.Cols), i32(k))
-	})
+	unlock, err := d.enter()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	d.wrote(vals)
+	d.wrote(ids)
+	grid, block := dims{uint32(x.Rows), 1, 1}, dims{topkThreads, 1, 1}
+	if k == 1 {
+		return d.launch("argmax_f32", grid, block, 0, ip, ps[0], ps[1], i32(x.Cols))
+	}
+	return d.launch("topk_f32", grid, block, 8*k, ip, ps[0], ps[1], i32(x.Cols), i32(k))
 }
 
 // Softmax sets each row of dst to softmax(scale·x): exp(scale·x − max)

@@ -1,9 +1,13 @@
-// sample.cu: sampling support over rows of logits, one block of
-// SM_THREADS per row: argmax, softmax, and the k largest values.
+// sample.cu: sampling support over rows of logits, one block per row:
+// argmax and the k largest values (TK_THREADS: a decode step has one row
+// or a few, so one block must keep a whole SM's loads in flight), softmax
+// (SM_THREADS).
 #include "common.cuh"
 
 #define SM_THREADS 256
 #define SM_WARPS (SM_THREADS / 32)
+#define TK_THREADS 1024
+#define TK_WARPS (TK_THREADS / 32)
 
 // better reports whether (v, i) ranks before (w, j): larger value, then
 // lower index (NaN ranks last).
@@ -16,13 +20,13 @@ __device__ __forceinline__ bool better(float v, int i, float w, int j) {
 // ---- argmax: ids[r] = the column of row r's largest value (the first on
 // ties), vals[r] that value ----
 
-extern "C" __global__ void __launch_bounds__(SM_THREADS) argmax_f32(int* ids, float* vals, const float* x, int cols) {
-    __shared__ float sv[SM_WARPS];
-    __shared__ int si[SM_WARPS];
+extern "C" __global__ void __launch_bounds__(TK_THREADS) argmax_f32(int* ids, float* vals, const float* x, int cols) {
+    __shared__ float sv[TK_WARPS];
+    __shared__ int si[TK_WARPS];
     const float* xr = x + (long long)blockIdx.x * cols;
     float bv = NEG_INF;
     int bi = cols; // none yet
-    for (int c = threadIdx.x; c < cols; c += SM_THREADS) {
+    for (int c = threadIdx.x; c < cols; c += TK_THREADS) {
         float v = xr[c];
         if (bi == cols || better(v, c, bv, bi)) bv = v, bi = c;
     }
@@ -36,7 +40,7 @@ extern "C" __global__ void __launch_bounds__(SM_THREADS) argmax_f32(int* ids, fl
     if (lane == 0) sv[warp] = bv, si[warp] = bi;
     __syncthreads();
     if (threadIdx.x == 0) {
-        for (int w = 1; w < SM_WARPS; w++)
+        for (int w = 1; w < TK_WARPS; w++)
             if (si[w] != cols && (bi == cols || better(sv[w], si[w], bv, bi))) bv = sv[w], bi = si[w];
         ids[blockIdx.x] = bi;
         vals[blockIdx.x] = bv;
@@ -94,14 +98,17 @@ extern "C" __global__ void __launch_bounds__(SM_THREADS) softmax_f32(float* dst,
 
 #define SM_MAX_K 1024
 
+// order_key maps floats to keys in the same order: equal keys for equal
+// values (−0 is +0), NaN below everything.
 __device__ __forceinline__ uint32_t order_key(float f) {
     uint32_t u = __float_as_uint(f);
-    if (f != f) return 0; // NaN below everything
+    if (f != f) return 0;
+    if (f == 0.0f) return 0x80000000u;
     return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
 }
 
 // block_scan returns the exclusive prefix sum of v over the block's threads
-// and sets *total; scratch holds SM_WARPS ints.
+// and sets *total; scratch holds TK_WARPS ints.
 __device__ __forceinline__ int block_scan(int v, int* scratch, int* total) {
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     int inc = v;
@@ -114,7 +121,7 @@ __device__ __forceinline__ int block_scan(int v, int* scratch, int* total) {
     if (lane == 31) scratch[warp] = inc;
     __syncthreads();
     int before = 0, all = 0;
-    for (int w = 0; w < SM_WARPS; w++) {
+    for (int w = 0; w < TK_WARPS; w++) {
         if (w < warp) before += scratch[w];
         all += scratch[w];
     }
@@ -122,12 +129,20 @@ __device__ __forceinline__ int block_scan(int v, int* scratch, int* total) {
     return before + inc - v;
 }
 
-extern "C" __global__ void __launch_bounds__(SM_THREADS) topk_f32(int* ids, float* vals, const float* x, int cols, int k) {
+// count_bin adds one to hist[bin] for each calling lane, with one atomic
+// per distinct bin of the warp: logits crowd into few bins of the first
+// pass, where lane-by-lane atomics on one address would serialize.
+__device__ __forceinline__ void count_bin(int* hist, uint32_t bin) {
+    unsigned peers = __match_any_sync(__activemask(), bin);
+    if ((threadIdx.x & 31) == __ffs(peers) - 1) atomicAdd(&hist[bin], __popc(peers));
+}
+
+extern "C" __global__ void __launch_bounds__(TK_THREADS, 1) topk_f32(int* ids, float* vals, const float* x, int cols, int k) {
     extern __shared__ __align__(16) unsigned char sm[];
     float* cv = (float*)sm;
     int* ci = (int*)(sm + 4 * k);
     __shared__ int hist[256];
-    __shared__ int scratch[SM_WARPS];
+    __shared__ int scratch[TK_WARPS];
     __shared__ uint32_t sel_prefix;
     __shared__ int sel_need;
     const float* xr = x + (long long)blockIdx.x * cols;
@@ -135,21 +150,40 @@ extern "C" __global__ void __launch_bounds__(SM_THREADS) topk_f32(int* ids, floa
     int need = k; // how many of the keys matching prefix are still to take
     for (int pass = 0; pass < 4; pass++) {
         int shift = 24 - 8 * pass;
-        for (int i = threadIdx.x; i < 256; i += SM_THREADS) hist[i] = 0;
+        for (int i = threadIdx.x; i < 256; i += TK_THREADS) hist[i] = 0;
         __syncthreads();
-        for (int c = threadIdx.x; c < cols; c += SM_THREADS) {
+        for (int c = threadIdx.x; c < cols; c += TK_THREADS) {
             uint32_t key = order_key(xr[c]);
-            if (pass == 0 || (key >> (shift + 8)) == prefix) atomicAdd(&hist[(key >> shift) & 255], 1);
+            if (pass == 0 || (key >> (shift + 8)) == prefix) count_bin(hist, (key >> shift) & 255);
         }
         __syncthreads();
-        if (threadIdx.x == 0) {
-            int cum = 0, b = 255;
-            for (; b > 0; b--) {
-                if (cum + hist[b] >= need) break;
-                cum += hist[b];
+        // the bin that holds the need-th largest matching key, by warp 0:
+        // lane l sums bins 255−8l … 248−8l, a scan over the lanes finds
+        // the lane where the count from the top reaches need, and that
+        // lane walks its bins (the matching keys number at least need)
+        if (threadIdx.x < 32) {
+            int lane = threadIdx.x, top = 255 - 8 * lane;
+            int s = 0;
+#pragma unroll
+            for (int j = 0; j < 8; j++) s += hist[top - j];
+            int inc = s;
+#pragma unroll
+            for (int o = 1; o < 32; o <<= 1) {
+                int t = __shfl_up_sync(FULL_MASK, inc, o);
+                if (lane >= o) inc += t;
             }
-            sel_prefix = (prefix << 8) | (uint32_t)b;
-            sel_need = need - cum;
+            unsigned hit = __ballot_sync(FULL_MASK, inc >= need);
+            int first = hit ? __ffs(hit) - 1 : 31;
+            if (lane == first) {
+                int cum = inc - s, j = 0;
+                for (; j < 7; j++) {
+                    int h = hist[top - j];
+                    if (cum + h >= need) break;
+                    cum += h;
+                }
+                sel_prefix = (prefix << 8) | (uint32_t)(top - j);
+                sel_need = need - cum;
+            }
         }
         __syncthreads();
         prefix = sel_prefix;
@@ -158,7 +192,7 @@ extern "C" __global__ void __launch_bounds__(SM_THREADS) topk_f32(int* ids, floa
     }
     // prefix is the k-th largest key; take every larger key and the first
     // `need` equal ones in column order
-    int chunk = (cols + SM_THREADS - 1) / SM_THREADS;
+    int chunk = (cols + TK_THREADS - 1) / TK_THREADS;
     int c0 = min(cols, threadIdx.x * chunk), c1 = min(cols, c0 + chunk);
     int gt = 0, eq = 0;
     for (int c = c0; c < c1; c++) {
@@ -181,11 +215,16 @@ extern "C" __global__ void __launch_bounds__(SM_THREADS) topk_f32(int* ids, floa
         }
     }
     __syncthreads();
-    // rank the k candidates (ngt + need == k)
-    for (int i = threadIdx.x; i < k; i += SM_THREADS) {
+    // rank the k candidates (ngt + need == k) by key, then column: NaNs
+    // get distinct ranks too
+    for (int i = threadIdx.x; i < k; i += TK_THREADS) {
         float v = cv[i];
+        uint32_t key = order_key(v);
         int id = ci[i], r = 0;
-        for (int j = 0; j < k; j++) r += better(cv[j], ci[j], v, id);
+        for (int j = 0; j < k; j++) {
+            uint32_t kj = order_key(cv[j]);
+            r += kj > key || (kj == key && ci[j] < id);
+        }
         ids[(long long)blockIdx.x * k + r] = id;
         vals[(long long)blockIdx.x * k + r] = v;
     }
