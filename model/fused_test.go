@@ -89,8 +89,9 @@ func TestFusedPath(t *testing.T) {
 		name string
 		p    model.Placement
 		devs []*fusedDev
-		// add-norms a step: layer attention norms after the first, and
-		// feed-forward norms, on each device
+		// add-norms a step on each device: layer attention norms after
+		// the first, and feed-forward norms; the output norm in decode
+		// steps (every row wanted) on the output device, the last
 		addNorms []int
 	}{
 		{"one device", model.OnDevice(one, c.Layers), []*fusedDev{one}, []int{2*c.Layers - 1}},
@@ -103,9 +104,13 @@ func TestFusedPath(t *testing.T) {
 			}
 		}
 		for i, d := range tc.devs {
-			if d.addNorms != steps*tc.addNorms[i] || d.ropeStores != steps*c.Layers/len(tc.devs) {
+			want := steps * tc.addNorms[i]
+			if i == len(tc.devs)-1 {
+				want += steps - 1 // the prompt step wants its last row only
+			}
+			if d.addNorms != want || d.ropeStores != steps*c.Layers/len(tc.devs) {
 				t.Errorf("%s: device %d: %d add-norms and %d rope-stores in %d steps, want %d and %d",
-					tc.name, i, d.addNorms, d.ropeStores, steps, steps*tc.addNorms[i], steps*c.Layers/len(tc.devs))
+					tc.name, i, d.addNorms, d.ropeStores, steps, want, steps*c.Layers/len(tc.devs))
 			}
 		}
 	}

@@ -374,33 +374,47 @@ func matMuls(d backend.Device, x *backend.Tensor, dsts, ws []*backend.Tensor) er
 
 // output makes the last block's pending residual, gathers the wanted rows,
 // normalizes them and queues their projection to logits, returning the
-// logits tensor (nil when none are wanted).
+// logits tensor (nil when none are wanted). When every row is wanted in
+// order (a decode step) there is nothing to gather, and the residual and
+// the norm are one op where the device can.
 func (m *Model) output(x *backend.Tensor, pend residual, want []int) (*backend.Tensor, error) {
 	c, d := &m.Config, m.Place.Output
 	k := len(want)
 	if k == 0 {
 		return nil, nil
 	}
-	if err := pend.apply(x); err != nil {
-		return nil, err
-	}
 	a, err := m.acts(d, x.Rows)
 	if err != nil {
 		return nil, err
 	}
+	if x.Device() != a.x.Device() { // the addition is made before x moves
+		if err := pend.apply(x); err != nil {
+			return nil, err
+		}
+		pend = residual{}
+	}
 	if x, err = m.move(x, a.x); err != nil {
 		return nil, err
 	}
-	rows := make([]int32, k)
-	for i, r := range want {
-		rows[i] = int32(r)
-	}
 	sel, _ := a.xn.Slice(0, k)
-	if err := d.Embed(sel, x, rows); err != nil {
-		return nil, err
-	}
-	if err := d.RMSNorm(sel, sel, m.W.Norm, c.NormEps); err != nil {
-		return nil, err
+	if inOrder(want, x.Rows) {
+		if err := addNorm(d, x, pend.y, sel, m.W.Norm, c.NormEps); err != nil {
+			return nil, err
+		}
+	} else {
+		if err := pend.apply(x); err != nil {
+			return nil, err
+		}
+		rows := make([]int32, k)
+		for i, r := range want {
+			rows[i] = int32(r)
+		}
+		if err := d.Embed(sel, x, rows); err != nil {
+			return nil, err
+		}
+		if err := d.RMSNorm(sel, sel, m.W.Norm, c.NormEps); err != nil {
+			return nil, err
+		}
 	}
 	out, err := m.logitsTensor(d, k)
 	if err != nil {
@@ -410,6 +424,19 @@ func (m *Model) output(x *backend.Tensor, pend residual, want []int) (*backend.T
 		return nil, err
 	}
 	return out, nil
+}
+
+// inOrder reports whether want is every one of n rows, in order.
+func inOrder(want []int, n int) bool {
+	if len(want) != n {
+		return false
+	}
+	for i, r := range want {
+		if r != i {
+			return false
+		}
+	}
+	return true
 }
 
 // download copies the k rows of logits in out (from output) into logits,
