@@ -37,10 +37,9 @@ var mmaKernels = map[quant.Type]string{
 // matMulMMA is MatMul on the tensor cores: weights dequantized to F16 (BF16
 // for BF16) tile by tile, activations rounded to F16 (BF16), F32 sums. op,
 // xp and wp are the checked addresses of dst, x and w. Weights whose rows
-// copy as aligned 16-byte words go to the pipelined kernels (mp_*), the
-// others to mm_*.
+// the pipelined kernels (mp_*) can copy go to them, the others to mm_*.
 func (d *Device) matMulMMA(dst, x, w *backend.Tensor, op, xp, wp uint64) error {
-	if mpAccepts(w.Type, x.Cols, w.RowBytes(), wp) {
+	if mpAlign(w.Type, x.Cols, w.RowBytes(), wp) != 0 {
 		return d.matMulPipe(dst, x, w, op, xp, wp, 0)
 	}
 	return d.matMulTiles(dst, x, w, op, xp, wp)
@@ -107,15 +106,24 @@ var mpKernels = map[quant.Type]string{
 	quant.Q4_0: "q4_0", quant.Q4_K: "q4_k", quant.Q6_K: "q6_k",
 }
 
-// mpAccepts reports whether the pipelined kernels take weights of type t
-// with k columns, row bytes rs, at device address wp: they copy every tile
-// row in 16-byte words, so the weights and each of their rows must start
-// 16-byte aligned, and the F16 activations' rows too (k a multiple of 8).
-func mpAccepts(t quant.Type, k, rs int, wp uint64) bool {
-	if _, ok := mpKernels[t]; !ok || wp%16 != 0 || rs%16 != 0 {
-		return false
+// mpAlign is the alignment the pipelined kernels copy weights of type t
+// with k columns, row bytes rs, at device address wp in: 16 (16-byte
+// words), 4 (4-byte pieces: the *_w4 kernels, for Q8_0, Q4_0 and Q6_K
+// rows of an even number of blocks) or 0 where they cannot (the weights
+// and every row must start so aligned). The F16 activations' rows must be
+// 16-byte aligned too: k a multiple of 8 (the quantized formats' k is a
+// multiple of 32).
+func mpAlign(t quant.Type, k, rs int, wp uint64) int {
+	if _, ok := mpKernels[t]; !ok || k%8 != 0 {
+		return 0
 	}
-	return k%8 == 0 // the quantized formats' k: multiples of 32
+	switch {
+	case wp%16 == 0 && rs%16 == 0:
+		return 16
+	case wp%4 == 0 && rs%4 == 0 && (t == quant.Q8_0 || t == quant.Q4_0 || t == quant.Q6_K):
+		return 4
+	}
+	return 0
 }
 
 // mpTokens chooses the pipelined kernels' token tile for n tokens and m
@@ -129,21 +137,24 @@ func mpTokens(n, m, sms int) int {
 	return 64
 }
 
-// matMulPipe is matMulMMA on the pipelined kernels (mpAccepts must hold):
+// matMulPipe is matMulMMA on the pipelined kernels (where mpAlign allows):
 // the activations converted to F16 (BF16) once, then tiles of 128 weight
 // rows × bn tokens (0: mpTokens chooses).
 func (d *Device) matMulPipe(dst, x, w *backend.Tensor, op, xp, wp uint64, bn int) error {
 	n, k, m := x.Rows, x.Cols, w.Rows
-	suffix, ok := mpKernels[w.Type]
-	if !ok || !mpAccepts(w.Type, k, w.RowBytes(), wp) {
-		return fmt.Errorf("cuda: matmul: %w: %s weights at %#x on the pipelined tensor-core kernels", backend.ErrUnsupported, w.Type, wp)
+	align := mpAlign(w.Type, k, w.RowBytes(), wp)
+	if align == 0 {
+		return fmt.Errorf("cuda: matmul: %w: %d×%d %s weights at %#x on the pipelined tensor-core kernels", backend.ErrUnsupported, m, k, w.Type, wp)
 	}
 	if bn == 0 {
 		bn = mpTokens(n, m, d.sms)
 	}
-	kernel := "mp_" + suffix
+	kernel := "mp_" + mpKernels[w.Type]
 	if bn == 64 {
-		kernel = "mp64_" + suffix
+		kernel = "mp64_" + mpKernels[w.Type]
+	}
+	if align == 4 {
+		kernel += "_w4"
 	}
 	tiles := int(blocks(m, mmaRows) * blocks(n, bn))
 	ktiles, splits := mmaSplit(tiles, (k+mmaK-1)/mmaK, d.sms)
@@ -152,7 +163,11 @@ func (d *Device) matMulPipe(dst, x, w *backend.Tensor, op, xp, wp uint64, bn int
 		return err
 	}
 	defer unlock()
+	// The conversion hint stays the one-token products' (whose conversions
+	// RMSNorm and SwiGLU fuse), as mm_*, which convert nothing, leave it.
+	hint := d.convHint
 	xh, err := d.toHalf(w.Type, xp, n, k)
+	d.convHint = hint
 	if err != nil {
 		return err
 	}

@@ -33,7 +33,7 @@ func BenchmarkMMA(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/%s_%dx%d", typ, s.model, s.m, s.k), func(b *testing.B) {
 				w := mmaBenchWeights(b, dev, rng, typ, s.m, s.k)
 				wp, _ := dev.ptr(w)
-				pipe := mpAccepts(typ, s.k, w.RowBytes(), wp)
+				pipe := mpAlign(typ, s.k, w.RowBytes(), wp) != 0
 				for _, n := range []int{512, 2048} {
 					x := mmaBenchAlloc(b, dev, n, s.k)
 					if err := dev.Upload(x, f32Bytes(randF32(rng, n*s.k, 1))); err != nil {

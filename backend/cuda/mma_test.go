@@ -57,6 +57,7 @@ func TestMatMulPipe(t *testing.T) {
 		{16, 256, 128}, {17, 2048, 37}, {100, 512, 300}, {511, 256, 129},
 		{33, 4096, 257}, {200, 2048, 640}, {64, 6144, 5},
 		{20, 72, 131}, {129, 1000, 65}, {48, 4104, 200}, {300, 8, 3}, // float formats: k tails
+		{96, 64, 150}, {50, 896, 33}, {24, 5632, 140}, // Q8_0, Q4_0 rows of 2 and 28 blocks, Q6_K of 22: 4-byte copies
 	}
 	for _, typ := range mmaTypes {
 		for _, s := range shapes {
@@ -70,7 +71,7 @@ func TestMatMulPipe(t *testing.T) {
 				t.Fatal(err)
 			}
 			wp, _ := dev.ptr(w.g)
-			pipe := mpAccepts(typ, s.k, w.g.RowBytes(), wp)
+			pipe := mpAlign(typ, s.k, w.g.RowBytes(), wp) != 0
 			got := map[string][]float32{}
 			for _, kernel := range []string{"auto", "tiles", "pipe64", "pipe128"} {
 				if !pipe && kernel[0] == 'p' {
@@ -134,28 +135,29 @@ func TestMatMulPipeShared(t *testing.T) {
 	}
 }
 
-// TestMPAccepts needs no GPU: the pipelined kernels take 16-byte aligned
-// weights with 16-byte rows and k a multiple of 8, of their formats only.
-func TestMPAccepts(t *testing.T) {
+// TestMPAlign needs no GPU: the pipelined kernels copy 16-byte words from
+// 16-byte aligned weights and rows, 4-byte pieces from Q8_0, Q4_0 and Q6_K
+// rows of an even number of blocks, and need k a multiple of 8.
+func TestMPAlign(t *testing.T) {
 	for _, tc := range []struct {
 		typ  quant.Type
 		k    int
 		wp   uint64
-		want bool
+		want int
 	}{
-		{quant.F16, 4096, 256, true}, {quant.F16, 72, 256, true}, {quant.F16, 68, 256, false}, {quant.F16, 4096, 8, false},
-		{quant.BF16, 1000, 0, true}, {quant.F32, 4096, 256, false},
-		{quant.Q8_0, 4096, 256, true}, {quant.Q8_0, 96, 256, false}, // 102-byte rows
-		{quant.Q4_0, 5632, 256, true}, {quant.Q4_0, 4096, 2, false},
-		{quant.Q4_K, 768, 256, true}, {quant.Q4_K, 768, 72, false},
-		{quant.Q6_K, 4096, 256, true}, {quant.Q6_K, 5632, 256, false}, // 22 blocks: 4620-byte rows
+		{quant.F16, 4096, 256, 16}, {quant.F16, 72, 256, 16}, {quant.F16, 68, 256, 0}, {quant.F16, 4096, 8, 0},
+		{quant.BF16, 1000, 0, 16}, {quant.F32, 4096, 256, 0},
+		{quant.Q8_0, 4096, 256, 16}, {quant.Q8_0, 96, 256, 0}, {quant.Q8_0, 64, 256, 4}, {quant.Q8_0, 896, 4, 4}, {quant.Q8_0, 896, 2, 0},
+		{quant.Q4_0, 5632, 256, 16}, {quant.Q4_0, 4096, 2, 0}, {quant.Q4_0, 4096, 4, 4}, {quant.Q4_0, 160, 256, 0},
+		{quant.Q4_K, 768, 256, 16}, {quant.Q4_K, 768, 72, 0},
+		{quant.Q6_K, 4096, 256, 16}, {quant.Q6_K, 5632, 256, 4}, {quant.Q6_K, 768, 256, 0}, // 22 blocks: 4620-byte rows; 3: 630
 	} {
 		rs, err := tc.typ.RowBytes(tc.k)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := mpAccepts(tc.typ, tc.k, rs, tc.wp); got != tc.want {
-			t.Errorf("mpAccepts(%s, k %d, rows of %d bytes, at %#x) = %v, want %v", tc.typ, tc.k, rs, tc.wp, got, tc.want)
+		if got := mpAlign(tc.typ, tc.k, rs, tc.wp); got != tc.want {
+			t.Errorf("mpAlign(%s, k %d, rows of %d bytes, at %#x) = %d, want %d", tc.typ, tc.k, rs, tc.wp, got, tc.want)
 		}
 	}
 }

@@ -340,8 +340,9 @@ extern "C" __global__ void mm_reduce(float* dst, const float* part, long long to
 //
 // Rows past m, tokens past n and k past the end read as zeros (cp.async
 // zero-fill) and are not stored. The Go side sends here only what the
-// copies allow: a 16-byte aligned w whose row bytes are a multiple of 16,
-// and k a multiple of 8 (the activations' rows then stay aligned too).
+// copies allow: w and its rows 16-byte aligned (4-byte for the *_w4
+// kernels), and k a multiple of 8 (the activations' rows then stay
+// 16-byte aligned too).
 
 #define MP_BM 128
 #define MP_BK 32
@@ -521,7 +522,7 @@ __device__ __forceinline__ int mp_raw_src(int k, int kt, int c) {
     }
 }
 
-template <int FMT, int BN>
+template <int FMT, int BN, int WA>
 __device__ __forceinline__ void mp_main(float* dst, const uint8_t* w, const uint16_t* xh, int m, int k, int n, long long rs, int ktiles,
                                         float* part) {
     constexpr bool BF = FMT == F_BF16;
@@ -600,7 +601,13 @@ __device__ __forceinline__ void mp_main(float* dst, const uint8_t* w, const uint
                 int r = i / RC, c = i % RC;
                 // Q6_K: low bits of all rows, then high bits
                 int at = FMT == F_Q6_K ? (c >> 1) * (MP_BM * 32) + 32 * r + 16 * (c & 1) : 16 * i;
-                cp16(ws + at, wok[j] ? (const void*)(wrow[j] + mp_raw_src<FMT>(k, kt, c)) : (const void*)w, wok[j]);
+                const uint8_t* src = wok[j] ? wrow[j] + mp_raw_src<FMT>(k, kt, c) : w;
+                if constexpr (WA == 16) {
+                    cp16(ws + at, src, wok[j]);
+                } else {
+#pragma unroll
+                    for (int e = 0; e < 16; e += 4) cp4(ws + at + e, src + e, wok[j]);
+                }
             }
         }
         if constexpr (SB == 16) {
@@ -689,22 +696,30 @@ __device__ __forceinline__ void mp_main(float* dst, const uint8_t* w, const uint
 // Entry points: dst n×m F32, w m×k (row bytes rs), xh n×k F16 (BF16 for
 // mp*_bf16). Grid x is the number of tiles, grid z the k splits of ktiles
 // k steps each (part: z·n·m floats, unused without splits). mp_* tile 128
-// tokens, mp64_* 64.
-#define MP_ENTRY(name, FMT, BN)                                                                                                    \
+// tokens, mp64_* 64. The *_w4 kernels take Q8_0, Q4_0 and Q6_K rows that
+// are only 4-byte aligned (an even number of blocks), copied in 4-byte
+// pieces.
+#define MP_ENTRY(name, FMT, BN, WA)                                                                                                \
     extern "C" __global__ void __launch_bounds__(MM_THREADS, 2)                                                                  \
         name(float* dst, const uint8_t* w, const uint16_t* xh, int m, int k, int n, long long rs, int ktiles, float* part) { \
-        mp_main<FMT, BN>(dst, w, xh, m, k, n, rs, ktiles, part);                                                                 \
+        mp_main<FMT, BN, WA>(dst, w, xh, m, k, n, rs, ktiles, part);                                                             \
     }
 
-MP_ENTRY(mp_f16, F_F16, 128)
-MP_ENTRY(mp_bf16, F_BF16, 128)
-MP_ENTRY(mp_q8_0, F_Q8_0, 128)
-MP_ENTRY(mp_q4_0, F_Q4_0, 128)
-MP_ENTRY(mp_q4_k, F_Q4_K, 128)
-MP_ENTRY(mp_q6_k, F_Q6_K, 128)
-MP_ENTRY(mp64_f16, F_F16, 64)
-MP_ENTRY(mp64_bf16, F_BF16, 64)
-MP_ENTRY(mp64_q8_0, F_Q8_0, 64)
-MP_ENTRY(mp64_q4_0, F_Q4_0, 64)
-MP_ENTRY(mp64_q4_k, F_Q4_K, 64)
-MP_ENTRY(mp64_q6_k, F_Q6_K, 64)
+MP_ENTRY(mp_f16, F_F16, 128, 16)
+MP_ENTRY(mp_bf16, F_BF16, 128, 16)
+MP_ENTRY(mp_q8_0, F_Q8_0, 128, 16)
+MP_ENTRY(mp_q4_0, F_Q4_0, 128, 16)
+MP_ENTRY(mp_q4_k, F_Q4_K, 128, 16)
+MP_ENTRY(mp_q6_k, F_Q6_K, 128, 16)
+MP_ENTRY(mp64_f16, F_F16, 64, 16)
+MP_ENTRY(mp64_bf16, F_BF16, 64, 16)
+MP_ENTRY(mp64_q8_0, F_Q8_0, 64, 16)
+MP_ENTRY(mp64_q4_0, F_Q4_0, 64, 16)
+MP_ENTRY(mp64_q4_k, F_Q4_K, 64, 16)
+MP_ENTRY(mp64_q6_k, F_Q6_K, 64, 16)
+MP_ENTRY(mp_q8_0_w4, F_Q8_0, 128, 4)
+MP_ENTRY(mp_q4_0_w4, F_Q4_0, 128, 4)
+MP_ENTRY(mp_q6_k_w4, F_Q6_K, 128, 4)
+MP_ENTRY(mp64_q8_0_w4, F_Q8_0, 64, 4)
+MP_ENTRY(mp64_q4_0_w4, F_Q4_0, 64, 4)
+MP_ENTRY(mp64_q6_k_w4, F_Q6_K, 64, 4)
