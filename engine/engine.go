@@ -119,6 +119,10 @@ type Engine struct {
 	closed  bool
 	metrics metrics
 	logits  []float32
+	// topVals and topIDs receive the candidates of a step served by
+	// ForwardTopK (TopKModel).
+	topVals []float32
+	topIDs  []int32
 }
 
 // New makes an engine running m over the cache kv (whose blocks it manages).

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -32,14 +33,9 @@ func (e *Engine) step(ctx context.Context, st *Step) error {
 			want = append(want, len(tokens)-1)
 		}
 	}
-	logits, err := e.m.Forward(ctx, e.kv, tokens, b, want, e.logits)
+	out, err := e.forward(ctx, st, tokens, b, want)
 	if err != nil {
 		return err
-	}
-	e.logits = logits
-	vocab := 0
-	if len(want) > 0 {
-		vocab = len(logits) / len(want)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -48,15 +44,21 @@ func (e *Engine) step(ctx context.Context, st *Step) error {
 	for _, ss := range st.Seqs {
 		q := e.find(ss.ID)
 		if q == nil {
+			if ss.Sample {
+				row++ // cancelled meanwhile: its row goes unused
+			}
 			continue
 		}
 		e.sched.computed(q, len(ss.Tokens))
 		if !ss.Sample {
 			continue
 		}
-		l := logits[row*vocab : (row+1)*vocab]
+		id, logits, err := out.sample(q.sampler, row)
 		row++
-		if err := e.emit(q, l, now); err != nil {
+		if err == nil {
+			err = e.emit(q, id, logits, now)
+		}
+		if err != nil {
 			e.sched.remove(q)
 			q.stream.push(Event{Token: -1, Err: err}, true)
 		}
@@ -66,15 +68,71 @@ func (e *Engine) step(ctx context.Context, st *Step) error {
 	return nil
 }
 
-// emit samples q's next token from its logits and delivers it, ending the
-// request when it is an end-of-generation token or the limit is reached.
-func (e *Engine) emit(q *seq, logits []float32, now time.Time) error {
-	id, err := q.sampler.Sample(logits)
-	if err != nil {
-		return fmt.Errorf("engine: sample: %w", err)
+// stepOut is what a step computed for its sampling rows: their logits,
+// or their k best candidates (k > 0).
+type stepOut struct {
+	logits   []float32 // rows×vocab
+	vals     []float32 // rows×k, best first
+	ids      []int32   // rows×k
+	k, vocab int
+}
+
+// forward runs the step's tokens through the model, asking for the
+// sampling rows' candidates where they suffice (candidates), and for
+// their logits otherwise.
+func (e *Engine) forward(ctx context.Context, st *Step, tokens []int32, b *backend.Batch, want []int) (stepOut, error) {
+	e.mu.Lock()
+	k := e.candidates(st)
+	e.mu.Unlock()
+	if k > 0 {
+		tm := e.m.(TopKModel)
+		vals, ids, err := tm.ForwardTopK(ctx, e.kv, tokens, b, want, k, e.topVals, e.topIDs)
+		if err == nil {
+			e.topVals, e.topIDs = vals, ids
+			return stepOut{vals: vals, ids: ids, k: k, vocab: tm.Vocab()}, nil
+		}
+		if !errors.Is(err, backend.ErrSkip) { // declined: it ran nothing
+			return stepOut{}, err
+		}
 	}
+	logits, err := e.m.Forward(ctx, e.kv, tokens, b, want, e.logits)
+	if err != nil {
+		return stepOut{}, err
+	}
+	e.logits = logits
+	out := stepOut{logits: logits}
+	if len(want) > 0 {
+		out.vocab = len(logits) / len(want)
+	}
+	return out, nil
+}
+
+// sample draws the token of sampling row r with s, and returns the row's
+// logits too when the step has them (nil for candidates).
+func (o *stepOut) sample(s *sample.Sampler, r int) (int32, []float32, error) {
+	var id int32
+	var err error
+	var logits []float32
+	if o.k > 0 {
+		id, err = s.SampleTop(o.vals[r*o.k:(r+1)*o.k], o.ids[r*o.k:(r+1)*o.k], o.vocab)
+	} else {
+		logits = o.logits[r*o.vocab : (r+1)*o.vocab]
+		id, err = s.Sample(logits)
+	}
+	if err != nil {
+		return -1, nil, fmt.Errorf("engine: sample: %w", err)
+	}
+	return id, logits, nil
+}
+
+// emit delivers q's next token, sampled from logits (nil when it was
+// sampled from candidates, which a request for logprobs never is), ending
+// the request when it is an end-of-generation token or the limit is
+// reached.
+func (e *Engine) emit(q *seq, id int32, logits []float32, now time.Time) error {
 	ev := Event{Token: id}
 	if q.req.Logprobs || q.req.TopLogprobs > 0 {
+		var err error
 		if ev.Logprob, ev.Top, err = sample.Logprobs(logits, id, q.req.TopLogprobs); err != nil {
 			return fmt.Errorf("engine: logprobs: %w", err)
 		}
