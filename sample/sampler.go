@@ -24,6 +24,11 @@
 // then scans block sums, not every weight. Penalties cost one copy of the logits when
 // they touch any token (Sample never writes the caller's slice).
 //
+// A caller that can select a row's best logits where they are computed (a GPU) asks
+// Candidates how many the next token needs (1 when greedy, TopK under a top-k, none when
+// penalties or the lack of a top-k make every logit matter) and passes that many, best
+// first, to SampleTop, which returns the token and draws the random number Sample would.
+//
 // Reproducibility: the generator (xoshiro256**) and the exponential are written in this
 // package, so a seed gives the same stream and the same weights everywhere. The one
 // library call left is math.Log for min-p's threshold, whose last bit may differ between
