@@ -66,3 +66,34 @@ func BenchmarkLogprobs(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSampleTop is the host's share of a token sampled from the best logits that a
+// device selected (SampleTop), beside Sample on the whole 128k row for the same parameters.
+func BenchmarkSampleTop(b *testing.B) {
+	logits := benchLogits()["peaked"]
+	for _, bc := range []struct {
+		name string
+		p    Params
+	}{
+		{"greedy", Params{}},
+		{"top-k=40", Params{Temperature: 0.8, TopK: 40, TopP: 0.95, MinP: 0.05}},
+	} {
+		s := mustNew(b, bc.p)
+		vals, ids := refCandidates(logits, s.Candidates(len(logits)))
+		b.Run(bc.name+"/top", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := s.SampleTop(vals, ids, len(logits)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(bc.name+"/all", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := s.Sample(logits); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
