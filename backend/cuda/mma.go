@@ -40,7 +40,7 @@ var mmaKernels = map[quant.Type]string{
 // the pipelined kernels (mp_*) can copy go to them, the others to mm_*.
 func (d *Device) matMulMMA(dst, x, w *backend.Tensor, op, xp, wp uint64) error {
 	if mpAlign(w.Type, x.Cols, w.RowBytes(), wp) != 0 {
-		return d.matMulPipe(dst, x, w, op, xp, wp, 0)
+		return d.matMulPipe(dst, x, w, op, xp, wp, nil)
 	}
 	return d.matMulTiles(dst, x, w, op, xp, wp)
 }
@@ -99,12 +99,25 @@ func mmaSplit(tiles, nk, sms int) (ktiles, splits int) {
 	return ktiles, (nk + ktiles - 1) / ktiles
 }
 
-// mpKernels names the pipelined kernels' format suffix: mp_ + suffix tiles
-// 128 tokens, mp64_ + suffix 64.
+// mpKernels names the pipelined kernels' format suffix.
 var mpKernels = map[quant.Type]string{
 	quant.F16: "f16", quant.BF16: "bf16", quant.Q8_0: "q8_0",
 	quant.Q4_0: "q4_0", quant.Q4_K: "q4_k", quant.Q6_K: "q6_k",
 }
+
+// mpTile is a family of pipelined kernels (mma.cu): tiles of 128 weight
+// rows × tokens, computed by blocks of threads.
+type mpTile struct {
+	prefix          string
+	tokens, threads int
+}
+
+// The pipelined kernel families.
+var (
+	mpTile128  = mpTile{"mp_", 128, 256}  // 8 warps of 64 rows × 32 tokens
+	mpTile64   = mpTile{"mp64_", 64, 256} // 8 warps of 32 × 32
+	mpTileWide = mpTile{"mpw_", 128, 128} // 4 warps of 64 × 64
+)
 
 // mpAlign is the alignment the pipelined kernels copy weights of type t
 // with k columns, row bytes rs, at device address wp in: 16 (16-byte
@@ -126,37 +139,34 @@ func mpAlign(t quant.Type, k, rs int, wp uint64) int {
 	return 0
 }
 
-// mpTokens chooses the pipelined kernels' token tile for n tokens and m
-// weight rows on sms multiprocessors: 128 where the 128×128 tiles give
-// every multiprocessor at least one, else 64 (and k split as mmaSplit
-// decides).
-func mpTokens(n, m, sms int) int {
+// mpChoose chooses the pipelined kernel family for n tokens and m weight
+// rows on sms multiprocessors: 128-token tiles where they give every
+// multiprocessor at least one, else 64 (and k split as mmaSplit decides).
+func mpChoose(n, m, sms int) mpTile {
 	if int(blocks(m, mmaRows)*blocks(n, 128)) >= sms {
-		return 128
+		return mpTile128
 	}
-	return 64
+	return mpTile64
 }
 
 // matMulPipe is matMulMMA on the pipelined kernels (where mpAlign allows):
-// the activations converted to F16 (BF16) once, then tiles of 128 weight
-// rows × bn tokens (0: mpTokens chooses).
-func (d *Device) matMulPipe(dst, x, w *backend.Tensor, op, xp, wp uint64, bn int) error {
+// the activations converted to F16 (BF16) once, then tiles of family tile
+// (nil: mpChoose chooses).
+func (d *Device) matMulPipe(dst, x, w *backend.Tensor, op, xp, wp uint64, tile *mpTile) error {
 	n, k, m := x.Rows, x.Cols, w.Rows
 	align := mpAlign(w.Type, k, w.RowBytes(), wp)
 	if align == 0 {
 		return fmt.Errorf("cuda: matmul: %w: %d×%d %s weights at %#x on the pipelined tensor-core kernels", backend.ErrUnsupported, m, k, w.Type, wp)
 	}
-	if bn == 0 {
-		bn = mpTokens(n, m, d.sms)
+	t := mpChoose(n, m, d.sms)
+	if tile != nil {
+		t = *tile
 	}
-	kernel := "mp_" + mpKernels[w.Type]
-	if bn == 64 {
-		kernel = "mp64_" + mpKernels[w.Type]
-	}
+	kernel := t.prefix + mpKernels[w.Type]
 	if align == 4 {
 		kernel += "_w4"
 	}
-	tiles := int(blocks(m, mmaRows) * blocks(n, bn))
+	tiles := int(blocks(m, mmaRows) * blocks(n, t.tokens))
 	ktiles, splits := mmaSplit(tiles, (k+mmaK-1)/mmaK, d.sms)
 	unlock, err := d.enter()
 	if err != nil {
@@ -178,7 +188,7 @@ func (d *Device) matMulPipe(dst, x, w *backend.Tensor, op, xp, wp uint64, bn int
 			return err
 		}
 	}
-	err = d.launch(kernel, dims{uint32(tiles), 1, uint32(splits)}, dims{mmaThreads, 1, 1}, 0,
+	err = d.launch(kernel, dims{uint32(tiles), 1, uint32(splits)}, dims{uint32(t.threads), 1, 1}, 0,
 		op, wp, xh, i32(m), i32(k), i32(n), i64(w.RowBytes()), i32(ktiles), part)
 	if err != nil || splits == 1 {
 		return err

@@ -40,7 +40,7 @@ func BenchmarkMMA(b *testing.B) {
 						b.Fatal(err)
 					}
 					out := mmaBenchAlloc(b, dev, n, s.m)
-					for _, kernel := range []string{"tiles", "auto", "pipe64", "pipe128"} {
+					for _, kernel := range []string{"tiles", "auto", "pipe64", "pipe128", "pipew"} {
 						if !pipe && kernel[0] == 'p' {
 							continue
 						}

@@ -15,8 +15,8 @@ import (
 var mmaTypes = []quant.Type{quant.F16, quant.BF16, quant.Q8_0, quant.Q4_0, quant.Q4_K, quant.Q6_K}
 
 // mmaCall runs one tensor-core kernel family on dst = x·wᵀ: "tiles"
-// (mm_*), "pipe64" or "pipe128" (mp64_*, mp_*), or "auto" (MatMul's own
-// choice).
+// (mm_*), "pipe64", "pipe128" or "pipew" (mp64_*, mp_*, mpw_*), or "auto"
+// (MatMul's own choice).
 func mmaCall(dev *Device, kernel string, dst, x, w *backend.Tensor) error {
 	if kernel == "auto" {
 		return dev.MatMul(dst, x, w)
@@ -37,9 +37,11 @@ func mmaCall(dev *Device, kernel string, dst, x, w *backend.Tensor) error {
 	case "tiles":
 		return dev.matMulTiles(dst, x, w, op, xp, wp)
 	case "pipe64":
-		return dev.matMulPipe(dst, x, w, op, xp, wp, 64)
+		return dev.matMulPipe(dst, x, w, op, xp, wp, &mpTile64)
 	case "pipe128":
-		return dev.matMulPipe(dst, x, w, op, xp, wp, 128)
+		return dev.matMulPipe(dst, x, w, op, xp, wp, &mpTile128)
+	case "pipew":
+		return dev.matMulPipe(dst, x, w, op, xp, wp, &mpTileWide)
 	}
 	return fmt.Errorf("no kernel family %q", kernel)
 }
@@ -73,7 +75,7 @@ func TestMatMulPipe(t *testing.T) {
 			wp, _ := dev.ptr(w.g)
 			pipe := mpAlign(typ, s.k, w.g.RowBytes(), wp) != 0
 			got := map[string][]float32{}
-			for _, kernel := range []string{"auto", "tiles", "pipe64", "pipe128"} {
+			for _, kernel := range []string{"auto", "tiles", "pipe64", "pipe128", "pipew"} {
 				if !pipe && kernel[0] == 'p' {
 					continue
 				}
@@ -162,13 +164,13 @@ func TestMPAlign(t *testing.T) {
 	}
 }
 
-// TestMPTokens needs no GPU: 128-token tiles once they fill the GPU.
-func TestMPTokens(t *testing.T) {
+// TestMPChoose needs no GPU: 128-token tiles once they fill the GPU.
+func TestMPChoose(t *testing.T) {
 	for _, tc := range []struct{ n, m, sms, want int }{
 		{512, 2048, 132, 64}, {512, 5632, 132, 128}, {2048, 2048, 132, 128}, {16, 14336, 132, 64}, {512, 4096, 132, 64}, {1024, 4096, 132, 128},
 	} {
-		if got := mpTokens(tc.n, tc.m, tc.sms); got != tc.want {
-			t.Errorf("mpTokens(%d, %d, %d) = %d, want %d", tc.n, tc.m, tc.sms, got, tc.want)
+		if got := mpChoose(tc.n, tc.m, tc.sms).tokens; got != tc.want {
+			t.Errorf("mpChoose(%d, %d, %d) tiles %d tokens, want %d", tc.n, tc.m, tc.sms, got, tc.want)
 		}
 	}
 }

@@ -522,24 +522,28 @@ __device__ __forceinline__ int mp_raw_src(int k, int kt, int c) {
     }
 }
 
-template <int FMT, int BN, int WA>
+template <int FMT, int BN, int WA, int THREADS>
 __device__ __forceinline__ void mp_main(float* dst, const uint8_t* w, const uint16_t* xh, int m, int k, int n, long long rs, int ktiles,
                                         float* part) {
     constexpr bool BF = FMT == F_BF16;
-    constexpr int RAW = mp_raw<FMT>();            // raw bytes per row and step (0: F16/BF16)
-    constexpr int ST = mp_stages<FMT, BN>();      // pipeline depth
-    constexpr int XT = BN * MP_BK * 2;            // bytes of an activation tile
-    constexpr int WT = MP_BM * MP_BK * 2;         // bytes of a half weight tile
-    constexpr int SB = mp_sb<FMT>();              // scale bytes per row and step
-    constexpr int WS = mp_wstep<FMT>();           // bytes of a staged weight step
-    constexpr int WM = BN == 128 ? 2 : 4;         // warps along the rows
-    constexpr int MT = MP_BM / WM / 16;           // m16 tiles per warp
+    constexpr int RAW = mp_raw<FMT>();                    // raw bytes per row and step (0: F16/BF16)
+    constexpr int ST = mp_stages<FMT, BN>();              // pipeline depth
+    constexpr int XT = BN * MP_BK * 2;                    // bytes of an activation tile
+    constexpr int WT = MP_BM * MP_BK * 2;                 // bytes of a half weight tile
+    constexpr int SB = mp_sb<FMT>();                      // scale bytes per row and step
+    constexpr int WS = mp_wstep<FMT>();                   // bytes of a staged weight step
+    constexpr int WARPS = THREADS / 32;                   //
+    constexpr int WM = WARPS == 8 && BN == 64 ? 4 : 2;    // warps along the rows
+    constexpr int WN = WARPS / WM;                        // warps along the tokens
+    constexpr int MT = MP_BM / WM / 16;                   // m16 tiles per warp
+    constexpr int NT = BN / WN / 8;                       // n8 tiles per warp
     static_assert(ST >= 2, "pipeline too shallow");
     static_assert(ST * (XT + WS) + (RAW ? WT : 0) <= MP_SMEM, "shared memory");
+    static_assert(NT % 2 == 0 && BN * 4 % THREADS == 0, "tile shape");
     __shared__ __align__(128) uint8_t smem[ST * (XT + WS) + (RAW ? WT : 0)];
-    uint8_t* Xs = smem;              // ST activation tiles
-    uint8_t* Wst = smem + ST * XT;   // ST weight steps (quantized: 128 rows of quants, then of scales)
-    uint8_t* Wd = Wst + ST * WS;     // the dequantized tile (quantized formats)
+    uint8_t* Xs = smem;            // ST activation tiles
+    uint8_t* Wst = smem + ST * XT; // ST weight steps (quantized: 128 rows of quants, then of scales)
+    uint8_t* Wd = Wst + ST * WS;   // the dequantized tile (quantized formats)
 
     int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
     int wm = warp % WM, wn = warp / WM;
@@ -550,54 +554,50 @@ __device__ __forceinline__ void mp_main(float* dst, const uint8_t* w, const uint
     if (gridDim.z > 1) dst = part + (long long)blockIdx.z * n * m;
     int kt0 = blockIdx.z * ktiles, nk = min((k + MP_BK - 1) / MP_BK, kt0 + ktiles);
 
-    // copy assignments: activation chunk i = tid + 256j is token i/4, chunk i%4
-    constexpr int XC = BN * 4 / MM_THREADS;
+    // copy assignments: activation chunk i = tid + THREADS·j is token i/4, chunk i%4
+    constexpr int XC = BN * 4 / THREADS;
     const uint16_t* xrow[XC];
     bool xok[XC];
 #pragma unroll
     for (int j = 0; j < XC; j++) {
-        int t = (tid + MM_THREADS * j) >> 2;
+        int t = (tid + THREADS * j) >> 2;
         xok[j] = n0 + t < n;
         xrow[j] = xh + (long long)(xok[j] ? n0 + t : 0) * k;
     }
     // weight chunks: F16/BF16 row i/4, chunk i%4; raw: row i/RC, chunk i%RC
     constexpr int RC = RAW ? RAW / 16 : 4;
-    constexpr int WC = (MP_BM * RC + MM_THREADS - 1) / MM_THREADS;
+    constexpr int WC = (MP_BM * RC + THREADS - 1) / THREADS;
     const uint8_t* wrow[WC];
     bool wok[WC];
 #pragma unroll
     for (int j = 0; j < WC; j++) {
-        int r = (tid + MM_THREADS * j) / RC;
-        wok[j] = m0 + r < m && tid + MM_THREADS * j < MP_BM * RC;
+        int r = (tid + THREADS * j) / RC;
+        wok[j] = m0 + r < m && tid + THREADS * j < MP_BM * RC;
         wrow[j] = w + (long long)(wok[j] ? m0 + r : 0) * rs;
     }
-    // scale copies: row tid/SC (threads < 128·SC), copy tid%SC
+    // scale copies: copy i = tid + THREADS·j is row i/SC, piece i%SC
     constexpr int SC = SB == 8 ? 2 : 1;
-    int sr = tid / SC;
-    bool sok = tid < MP_BM * SC && m0 + sr < m;
-    const uint8_t* srow = w + (long long)(sok ? m0 + sr : 0) * rs;
-    // dequantization: row tid/2, elements 16(tid%2)…
-    int dr = tid >> 1, dh = tid & 1;
+    constexpr int SJ = (MP_BM * SC + THREADS - 1) / THREADS;
 
     auto issue = [&](int slot, int kt) {
         if (kt >= nk) return;
         uint8_t* xs = Xs + slot * XT;
 #pragma unroll
         for (int j = 0; j < XC; j++) {
-            int i = tid + MM_THREADS * j, c = i & 3, ke = kt * MP_BK + 8 * c;
+            int i = tid + THREADS * j, c = i & 3, ke = kt * MP_BK + 8 * c;
             bool ok = xok[j] && ke < k;
             cp16(xs + 16 * mp_chunk(i >> 2, c), ok ? (const void*)(xrow[j] + ke) : (const void*)xh, ok);
         }
         uint8_t* ws = Wst + slot * WS;
 #pragma unroll
         for (int j = 0; j < WC; j++) {
-            int i = tid + MM_THREADS * j;
+            int i = tid + THREADS * j;
             if constexpr (RAW == 0) {
                 int c = i & 3, ke = kt * MP_BK + 8 * c;
                 bool ok = wok[j] && ke < k;
                 cp16(ws + 16 * mp_chunk(i >> 2, c), ok ? (const void*)(wrow[j] + 2 * ke) : (const void*)w, ok);
             } else {
-                if (MP_BM * RC % MM_THREADS != 0 && i >= MP_BM * RC) break;
+                if (MP_BM * RC % THREADS != 0 && i >= MP_BM * RC) break;
                 int r = i / RC, c = i % RC;
                 // Q6_K: low bits of all rows, then high bits
                 int at = FMT == F_Q6_K ? (c >> 1) * (MP_BM * 32) + 32 * r + 16 * (c & 1) : 16 * i;
@@ -610,21 +610,27 @@ __device__ __forceinline__ void mp_main(float* dst, const uint8_t* w, const uint
                 }
             }
         }
-        if constexpr (SB == 16) {
-            if (tid < MP_BM) cp16(ws + MP_BM * RAW + 16 * sr, sok ? (const void*)(srow + mp_scale_src<FMT>(k, kt, 0)) : (const void*)w, sok);
-        } else if constexpr (SB != 0) {
-            if (tid < MP_BM * SC) {
-                int c = tid % SC;
-                cp4(ws + MP_BM * RAW + SB * sr + 4 * c, sok ? (const void*)(srow + mp_scale_src<FMT>(k, kt, c)) : (const void*)w, sok);
+        if constexpr (SB != 0) {
+#pragma unroll
+            for (int j = 0; j < SJ; j++) {
+                int i = tid + THREADS * j, r = i / SC, c = i % SC;
+                if (MP_BM * SC % THREADS != 0 && i >= MP_BM * SC) break;
+                bool ok = m0 + r < m;
+                const uint8_t* src = ok ? w + (long long)(m0 + r) * rs + mp_scale_src<FMT>(k, kt, c) : w;
+                if constexpr (SB == 16) {
+                    cp16(ws + MP_BM * RAW + 16 * r, src, ok);
+                } else {
+                    cp4(ws + MP_BM * RAW + SB * r + 4 * c, src, ok);
+                }
             }
         }
     };
 
-    float acc[MT][4][4];
+    float acc[MT][NT][4];
 #pragma unroll
     for (int i = 0; i < MT; i++)
 #pragma unroll
-        for (int j = 0; j < 4; j++)
+        for (int j = 0; j < NT; j++)
 #pragma unroll
             for (int e = 0; e < 4; e++) acc[i][j][e] = 0.0f;
 
@@ -642,10 +648,15 @@ __device__ __forceinline__ void mp_main(float* dst, const uint8_t* w, const uint
         cp_commit();
         const uint8_t* As = Wst + slot * WS;
         if constexpr (RAW != 0) {
-            const uint8_t* raw = FMT == F_Q6_K ? As + 32 * dr : As + RAW * dr;
-            uint4* t = (uint4*)Wd;
-            mp_dequant<FMT>(t + mp_chunk(dr, 2 * dh), t + mp_chunk(dr, 2 * dh + 1), raw, raw + MP_BM * 32, As + MP_BM * RAW + SB * dr, kt,
-                            dh);
+            // dequantization: piece i is row i/2, elements 16(i%2)…
+#pragma unroll
+            for (int i = tid; i < 2 * MP_BM; i += THREADS) {
+                int dr = i >> 1, dh = i & 1;
+                const uint8_t* raw = FMT == F_Q6_K ? As + 32 * dr : As + RAW * dr;
+                uint4* t = (uint4*)Wd;
+                mp_dequant<FMT>(t + mp_chunk(dr, 2 * dh), t + mp_chunk(dr, 2 * dh + 1), raw, raw + MP_BM * 32, As + MP_BM * RAW + SB * dr,
+                                kt, dh);
+            }
             __syncthreads();
             As = Wd;
         }
@@ -653,23 +664,23 @@ __device__ __forceinline__ void mp_main(float* dst, const uint8_t* w, const uint
         const uint16_t* B = (const uint16_t*)(Xs + slot * XT);
 #pragma unroll
         for (int kk = 0; kk < MP_BK / 16; kk++) {
-            uint32_t a[MT][4], bf[4][2];
+            uint32_t a[MT][4], bf[NT][2];
 #pragma unroll
             for (int mt = 0; mt < MT; mt++) {
                 int r = MP_BM / WM * wm + 16 * mt + (lane & 15);
                 ldsm_x4(a[mt], A + 8 * mp_chunk(r, 2 * kk + (lane >> 4)));
             }
 #pragma unroll
-            for (int np = 0; np < 2; np++) {
+            for (int np = 0; np < NT / 2; np++) {
                 uint32_t r4[4];
-                int r = 32 * wn + 16 * np + (lane & 7) + 8 * (lane >> 4);
+                int r = BN / WN * wn + 16 * np + (lane & 7) + 8 * (lane >> 4);
                 ldsm_x4(r4, B + 8 * mp_chunk(r, 2 * kk + ((lane >> 3) & 1)));
                 bf[2 * np][0] = r4[0], bf[2 * np][1] = r4[1], bf[2 * np + 1][0] = r4[2], bf[2 * np + 1][1] = r4[3];
             }
 #pragma unroll
             for (int mt = 0; mt < MT; mt++)
 #pragma unroll
-                for (int nt = 0; nt < 4; nt++) mma16816<BF>(acc[mt][nt], a[mt], bf[nt][0], bf[nt][1]);
+                for (int nt = 0; nt < NT; nt++) mma16816<BF>(acc[mt][nt], a[mt], bf[nt][0], bf[nt][1]);
         }
     }
     cp_wait<0>(); // no copy outlives the block (the last issues are empty groups)
@@ -677,9 +688,9 @@ __device__ __forceinline__ void mp_main(float* dst, const uint8_t* w, const uint
 #pragma unroll
     for (int mt = 0; mt < MT; mt++) {
 #pragma unroll
-        for (int nt = 0; nt < 4; nt++) {
+        for (int nt = 0; nt < NT; nt++) {
             int row = m0 + MP_BM / WM * wm + 16 * mt + (lane >> 2);
-            int tok = n0 + 32 * wn + 8 * nt + 2 * (lane & 3);
+            int tok = n0 + BN / WN * wn + 8 * nt + 2 * (lane & 3);
             const float* c = acc[mt][nt];
             if (tok < n) {
                 if (row < m) dst[(long long)tok * m + row] = c[0];
@@ -695,31 +706,28 @@ __device__ __forceinline__ void mp_main(float* dst, const uint8_t* w, const uint
 
 // Entry points: dst n×m F32, w m×k (row bytes rs), xh n×k F16 (BF16 for
 // mp*_bf16). Grid x is the number of tiles, grid z the k splits of ktiles
-// k steps each (part: z·n·m floats, unused without splits). mp_* tile 128
-// tokens, mp64_* 64. The *_w4 kernels take Q8_0, Q4_0 and Q6_K rows that
-// are only 4-byte aligned (an even number of blocks), copied in 4-byte
-// pieces.
-#define MP_ENTRY(name, FMT, BN, WA)                                                                                                \
-    extern "C" __global__ void __launch_bounds__(MM_THREADS, 2)                                                                  \
+// k steps each (part: z·n·m floats, unused without splits). Families:
+// mp_* tile 128 tokens with 8 warps of 64 rows × 32 tokens, mp64_* 64
+// tokens with 8 warps of 32 × 32, mpw_* 128 tokens with 4 warps of 64 × 64
+// (fewer shared-memory reads per product, fewer warps to hide latency).
+// The *_w4 kernels take Q8_0, Q4_0 and Q6_K rows that are only 4-byte
+// aligned (an even number of blocks), copied in 4-byte pieces.
+#define MP_ENTRY(name, FMT, BN, WA, THREADS)                                                                                     \
+    extern "C" __global__ void __launch_bounds__(THREADS, 2)                                                                     \
         name(float* dst, const uint8_t* w, const uint16_t* xh, int m, int k, int n, long long rs, int ktiles, float* part) { \
-        mp_main<FMT, BN, WA>(dst, w, xh, m, k, n, rs, ktiles, part);                                                             \
+        mp_main<FMT, BN, WA, THREADS>(dst, w, xh, m, k, n, rs, ktiles, part);                                                    \
     }
+#define MP_FAMILY(prefix, BN, THREADS)                                      \
+    MP_ENTRY(prefix##_f16, F_F16, BN, 16, THREADS)                         \
+    MP_ENTRY(prefix##_bf16, F_BF16, BN, 16, THREADS)                       \
+    MP_ENTRY(prefix##_q8_0, F_Q8_0, BN, 16, THREADS)                       \
+    MP_ENTRY(prefix##_q4_0, F_Q4_0, BN, 16, THREADS)                       \
+    MP_ENTRY(prefix##_q4_k, F_Q4_K, BN, 16, THREADS)                       \
+    MP_ENTRY(prefix##_q6_k, F_Q6_K, BN, 16, THREADS)                       \
+    MP_ENTRY(prefix##_q8_0_w4, F_Q8_0, BN, 4, THREADS)                     \
+    MP_ENTRY(prefix##_q4_0_w4, F_Q4_0, BN, 4, THREADS)                     \
+    MP_ENTRY(prefix##_q6_k_w4, F_Q6_K, BN, 4, THREADS)
 
-MP_ENTRY(mp_f16, F_F16, 128, 16)
-MP_ENTRY(mp_bf16, F_BF16, 128, 16)
-MP_ENTRY(mp_q8_0, F_Q8_0, 128, 16)
-MP_ENTRY(mp_q4_0, F_Q4_0, 128, 16)
-MP_ENTRY(mp_q4_k, F_Q4_K, 128, 16)
-MP_ENTRY(mp_q6_k, F_Q6_K, 128, 16)
-MP_ENTRY(mp64_f16, F_F16, 64, 16)
-MP_ENTRY(mp64_bf16, F_BF16, 64, 16)
-MP_ENTRY(mp64_q8_0, F_Q8_0, 64, 16)
-MP_ENTRY(mp64_q4_0, F_Q4_0, 64, 16)
-MP_ENTRY(mp64_q4_k, F_Q4_K, 64, 16)
-MP_ENTRY(mp64_q6_k, F_Q6_K, 64, 16)
-MP_ENTRY(mp_q8_0_w4, F_Q8_0, 128, 4)
-MP_ENTRY(mp_q4_0_w4, F_Q4_0, 128, 4)
-MP_ENTRY(mp_q6_k_w4, F_Q6_K, 128, 4)
-MP_ENTRY(mp64_q8_0_w4, F_Q8_0, 64, 4)
-MP_ENTRY(mp64_q4_0_w4, F_Q4_0, 64, 4)
-MP_ENTRY(mp64_q6_k_w4, F_Q6_K, 64, 4)
+MP_FAMILY(mp, 128, 256)
+MP_FAMILY(mp64, 64, 256)
+MP_FAMILY(mpw, 128, 128)
