@@ -319,24 +319,26 @@ extern "C" __global__ void mm_reduce(float* dst, const float* part, long long to
 }
 
 // ---- Pipelined tensor-core product (mp_*): the same dst = x·wᵀ for
-// weights and activations laid out so that every tile row moves as whole
-// 16-byte words. Activations arrive as F16 (BF16 for BF16 weights),
-// converted once per product by to_f16 (to_bf16). Blocks of 256 threads
-// compute MP_BM weight rows × BN tokens (BN = 128, or 64 for products of
-// few tiles); tiles are ordered and k split as for mm_*.
+// weights and activations laid out so that every tile row moves in whole
+// 16-byte words (4-byte pieces for the *_w4 kernels). Activations arrive
+// as F16 (BF16 for BF16 weights), converted once per product by to_f16
+// (to_bf16). A block computes MP_BM = 128 weight rows × BN tokens (BN =
+// 128, or 64 for products of few tiles); tiles are ordered and k split as
+// for mm_*.
 //
-// Global → shared copies are cp.async (16 bytes, .cg: through L2 only),
-// STAGES k steps deep, so the copies of step kt+STAGES-1 run while the
-// tensor cores work on step kt. Each shared tile row holds MP_BK = 32
-// halves (four 16-byte chunks); chunk c of row r sits at chunk
-// c ^ ((r/2) % 4), which puts the eight rows an ldmatrix reads on
-// distinct banks (two 64-byte rows share one 128-byte bank line).
-// F16/BF16 weights are copied straight into the tile the warps read;
-// quantized weights are copied raw (quants only: Q8_0, Q4_0 and Q6_K in
-// the device layout of layout.go, Q4_K in GGUF's) and dequantized each
-// step into one F16 tile, with exactly the arithmetic of w_store, their
-// scales read into registers one step ahead. Warps split the tile 2×4
-// (BN 128: 64 rows × 32 tokens each) or 4×2 (BN 64: 32 × 32).
+// Global → shared copies are cp.async (.cg: through L2 only), STAGES k
+// steps deep, so that the copies of step kt+STAGES-1 run while the tensor
+// cores work on step kt; one __syncthreads per step (two for the
+// quantized formats). Each shared tile row holds MP_BK = 32 halves (four
+// 16-byte chunks); chunk c of row r sits at chunk c ^ ((r/2) % 4), which
+// puts the eight rows an ldmatrix reads on distinct banks (two 64-byte
+// rows share one 128-byte bank line). F16/BF16 weights are copied
+// straight into the tile the warps read; quantized weights are copied raw
+// (Q8_0, Q4_0 and Q6_K in the device layout of layout.go, Q4_K in GGUF's),
+// with the words holding their scales, and dequantized each step into one
+// F16 tile with the arithmetic of w_store. Static shared memory is capped
+// at 48 KiB (more needs cuFuncSetAttribute), which sets the stage count:
+// 3 for F16 128×128 tiles, 2–4 for the others (mp_stages).
 //
 // Rows past m, tokens past n and k past the end read as zeros (cp.async
 // zero-fill) and are not stored. The Go side sends here only what the
