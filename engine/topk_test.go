@@ -25,11 +25,14 @@ type topkCPU struct {
 	calls, rows atomic.Int64
 }
 
-func (d *topkCPU) MaxTopK() int { return 64 }
+func (d *topkCPU) MaxTopK() int { return maxTopK }
+
+// maxTopK is what topkCPU selects at most.
+const maxTopK = 128
 
 func (d *topkCPU) TopK(vals, ids, x *backend.Tensor) error {
 	k := vals.Cols
-	if k < 1 || k > 64 || k > x.Cols {
+	if k < 1 || k > maxTopK || k > x.Cols {
 		return backend.ErrSkip
 	}
 	d.calls.Add(1)
@@ -113,8 +116,9 @@ func events(t *testing.T, s *engine.Stream) []engine.Event {
 // TestTopKPathMatchesLogits serves the same requests, submitted together,
 // from an engine whose model downloads logits (the CPU) and one whose model
 // returns candidates selected on its device (topkCPU): greedy and top-k
-// sampling take the candidate path, penalties, logprobs and sampling
-// without top-k need the logits. Every request must get the same events
+// sampling, with penalties that lower logits or none, take the candidate
+// path; penalties that may raise logits, logprobs, sampling without top-k
+// and a top-k past the device's need the logits. Every request must get the same events
 // from both, and the candidate path must have been taken, several rows at
 // a time.
 func TestTopKPathMatchesLogits(t *testing.T) {
@@ -127,6 +131,8 @@ func TestTopKPathMatchesLogits(t *testing.T) {
 		{Temperature: 1.3, TopK: 5},
 		{Temperature: 0.7, TopK: 64, TopP: 0.5},
 		{Temperature: 2, TopK: 2},
+		{Temperature: 0.8, TopK: 10, RepeatPenalty: 1.3, FrequencyPenalty: 0.2}, // lowering: 10 + |history| candidates
+		{RepeatPenalty: 1.5},
 	}
 	ps := prompts(12)
 	for i, p := range ps {
@@ -136,10 +142,10 @@ func TestTopKPathMatchesLogits(t *testing.T) {
 	}
 	only := len(reqs) // the requests up to here take the candidate path
 	reqs = append(reqs,
-		engine.Request{Prompt: ps[0], MaxTokens: 20, Sampling: sample.Params{Temperature: 0.8, TopK: 40, RepeatPenalty: 1.3, Seed: 5}},
+		engine.Request{Prompt: ps[0], MaxTokens: 20, Sampling: sample.Params{Temperature: 0.8, TopK: 40, RepeatPenalty: 0.8, Seed: 5}}, // raising
 		engine.Request{Prompt: ps[1], MaxTokens: 20, Sampling: sample.Params{Temperature: 0.8, TopK: 40, Seed: 6}, Logprobs: true, TopLogprobs: 3},
 		engine.Request{Prompt: ps[2], MaxTokens: 20, Sampling: sample.Params{Temperature: 0.9, Seed: 7}},
-		engine.Request{Prompt: ps[3], MaxTokens: 20, Sampling: sample.Params{Temperature: 1, TopK: 65, Seed: 8}}, // past MaxTopK
+		engine.Request{Prompt: ps[3], MaxTokens: 20, Sampling: sample.Params{Temperature: 1, TopK: maxTopK + 1, Seed: 8}}, // past MaxTopK
 	)
 	run := func(reqs []engine.Request) [2][][]engine.Event {
 		var got [2][][]engine.Event

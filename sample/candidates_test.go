@@ -29,11 +29,17 @@ func TestCandidates(t *testing.T) {
 		{"top-k 4097", Params{Temperature: 1, TopK: 4097}, 10000, nil, nil, 0},
 		{"empty row", Params{}, 0, nil, nil, 0},
 		{"repeat penalty, no history", Params{Temperature: 1, TopK: 5, RepeatPenalty: 1.1}, 100, nil, nil, 5},
-		{"repeat penalty, prompt", Params{Temperature: 1, TopK: 5, RepeatPenalty: 1.1}, 100, []int32{7}, nil, 0},
-		{"greedy, repeat penalty", Params{RepeatPenalty: 1.1}, 100, []int32{7}, nil, 0},
+		{"repeat penalty, prompt", Params{Temperature: 1, TopK: 5, RepeatPenalty: 1.1}, 100, []int32{7, 9, 7}, nil, 7},
+		{"greedy, repeat penalty", Params{RepeatPenalty: 1.1}, 100, []int32{7}, nil, 2},
+		{"repeat penalty below 1", Params{Temperature: 1, TopK: 5, RepeatPenalty: 0.9}, 100, []int32{7}, nil, 0},
 		{"repeat penalty 1", Params{Temperature: 1, TopK: 5, RepeatPenalty: 1}, 100, []int32{7}, []int32{8}, 5},
+		{"repeat penalty, no top-k", Params{Temperature: 1, RepeatPenalty: 1.1}, 100, []int32{7}, nil, 0},
+		{"penalties, capped by the row", Params{Temperature: 1, TopK: 98, RepeatPenalty: 1.1}, 100, []int32{1, 2, 3}, nil, 100},
 		{"presence, prompt only", Params{Temperature: 1, TopK: 5, PresencePenalty: 0.5}, 100, []int32{7}, nil, 5},
-		{"presence, generated", Params{Temperature: 1, TopK: 5, PresencePenalty: 0.5}, 100, []int32{7}, []int32{8}, 0},
+		{"presence, generated", Params{Temperature: 1, TopK: 5, PresencePenalty: 0.5}, 100, []int32{7}, []int32{8}, 6},
+		{"negative presence", Params{Temperature: 1, TopK: 5, PresencePenalty: -0.5}, 100, nil, []int32{8}, 0},
+		{"frequency below presence", Params{Temperature: 1, TopK: 5, FrequencyPenalty: 0.5, PresencePenalty: -1}, 100, nil, []int32{8}, 0},
+		{"frequency reaching presence", Params{Temperature: 1, TopK: 5, FrequencyPenalty: 0.5, PresencePenalty: -1}, 100, nil, []int32{8, 8}, 6},
 		{"frequency, generated past the row", Params{Temperature: 1, TopK: 5, FrequencyPenalty: 0.5}, 100, nil, []int32{200}, 5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -111,7 +117,7 @@ func randomRow(r *rand.Rand, x []float32, kind int) {
 
 // TestSampleTopMatchesSample samples many steps of one sequence twice with the same seed:
 // from the whole row (Sample) and from the reference's best candidates (SampleTop), with
-// more candidates than needed. Tokens and errors must be equal at every step, which also
+// more candidates than needed, after a random prompt (for the penalties). Tokens and errors must be equal at every step, which also
 // proves that both draw the same random numbers.
 func TestSampleTopMatchesSample(t *testing.T) {
 	params := []Params{
@@ -123,6 +129,16 @@ func TestSampleTopMatchesSample(t *testing.T) {
 		{Temperature: 0.5, TopK: 20, TopP: 0.6},
 		{Temperature: 2, TopK: 50, MinP: 0.2},
 		{Temperature: 1, TopK: 3, TopP: 1, MinP: 1},
+		{RepeatPenalty: 1.3},
+		{Temperature: 0.8, TopK: 40, TopP: 0.95, MinP: 0.05, RepeatPenalty: 1.1},
+		{Temperature: 1, TopK: 7, PresencePenalty: 0.5, FrequencyPenalty: 0.3},
+		{Temperature: 1.2, TopK: 5, RepeatPenalty: 1.2, RepeatLastN: 8, FrequencyPenalty: 0.2, PresencePenalty: -0.1},
+		{TopK: 3, RepeatPenalty: 2, RepeatLastN: -1, PresencePenalty: 1},
+		// penalties that can raise a logit, and no top-k: the whole row
+		{RepeatPenalty: 0.5},
+		{Temperature: 1, TopK: 10, RepeatPenalty: 0.5},
+		{Temperature: 1, TopK: 10, PresencePenalty: -2},
+		{Temperature: 0.9, TopP: 0.9},
 	}
 	r := rand.New(rand.NewPCG(5, 6))
 	for pi, p := range params {
@@ -134,16 +150,29 @@ func TestSampleTopMatchesSample(t *testing.T) {
 					t.Fatal(err)
 				}
 				top, _ := New(p)
+				prompt := make([]int32, 1+r.IntN(12))
+				for i := range prompt {
+					prompt[i] = int32(r.IntN(n))
+				}
+				full.AcceptPrompt(prompt...)
+				top.AcceptPrompt(prompt...)
 				x := make([]float32, n)
 				for step := range 60 {
 					randomRow(r, x, step%5)
-					k := top.Candidates(n)
-					if k == 0 {
-						t.Skipf("top-k %d needs every logit of %d", p.TopK, n)
-					}
-					vals, ids := refCandidates(x, min(n, k+3))
 					want, werr := full.Sample(x)
-					got, gerr := top.SampleTop(vals, ids, n)
+					var got int32
+					var gerr error
+					if k := top.Candidates(n); k > 0 {
+						vals, ids := refCandidates(x, min(n, k+3))
+						got, gerr = top.SampleTop(vals, ids, n)
+					} else {
+						// the whole row is needed: both take it
+						vals, ids := refCandidates(x, n)
+						if _, err := top.SampleTop(vals, ids, n); !errors.Is(err, ErrNeedAll) {
+							t.Fatalf("step %d: SampleTop without candidates: %v, want ErrNeedAll", step, err)
+						}
+						got, gerr = top.Sample(x)
+					}
 					if got != want || !errors.Is(gerr, werr) || (werr == nil) != (gerr == nil) {
 						t.Fatalf("step %d (kind %d): SampleTop %d, %v; Sample %d, %v", step, step%5, got, gerr, want, werr)
 					}
@@ -172,7 +201,9 @@ func TestSampleTopErrors(t *testing.T) {
 		{"greedy", Params{}, nil, vals[:1], ids[:1], nil, 0},
 		{"top-k 3, seed 1", Params{Temperature: 1, TopK: 3, Seed: 1}, nil, vals, ids, nil, -2},
 		{"needs all", Params{Temperature: 1}, nil, vals, ids, ErrNeedAll, -1},
-		{"penalties", Params{RepeatPenalty: 1.2}, []int32{0}, vals, ids, ErrNeedAll, -1},
+		{"raising penalty", Params{RepeatPenalty: 0.8}, []int32{0}, vals, ids, ErrNeedAll, -1},
+		{"greedy, penalty", Params{RepeatPenalty: 4}, []int32{0}, vals[:2], ids[:2], nil, 2}, // 3/4 < 2
+		{"greedy, penalty, too few", Params{RepeatPenalty: 4}, []int32{0}, vals[:1], ids[:1], nil, -1},
 		{"too few", Params{Temperature: 1, TopK: 3}, nil, vals[:2], ids[:2], nil, -1},
 		{"ids short", Params{Temperature: 1, TopK: 3}, nil, vals, ids[:2], nil, -1},
 		{"out of order", Params{Temperature: 1, TopK: 3}, nil, []float32{3, 2, 2}, []int32{0, 3, 2}, nil, -1},

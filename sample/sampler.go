@@ -25,9 +25,10 @@
 // they touch any token (Sample never writes the caller's slice).
 //
 // A caller that can select a row's best logits where they are computed (a GPU) asks
-// Candidates how many the next token needs (1 when greedy, TopK under a top-k, none when
-// penalties or the lack of a top-k make every logit matter) and passes that many, best
-// first, to SampleTop, which returns the token and draws the random number Sample would.
+// Candidates how many the next token needs (1 when greedy, TopK under a top-k, plus the
+// tokens that penalties lower; none when a penalty may raise a logit or no top-k bounds
+// the candidates) and passes that many, best first, to SampleTop, which returns the token
+// and draws the random number Sample would.
 //
 // Reproducibility: the generator (xoshiro256**) and the exponential are written in this
 // package, so a seed gives the same stream and the same weights everywhere. The one
