@@ -27,6 +27,8 @@ type TopKModel interface {
 	ForwardTopK(ctx context.Context, kv *model.Cache, tokens []int32, b *backend.Batch, want []int, k int, vals []float32, ids []int32) ([]float32, []int32, error)
 }
 
+var _ TopKModel = (*model.Model)(nil)
+
 // candidates is the k of a step served by ForwardTopK: the most candidates
 // any of its sampling sequences needs, or 0 when the step needs the full
 // logits (the model lacks TopKModel or serves too few, or some sequence's
