@@ -422,8 +422,6 @@ __device__ __forceinline__ void cp4(void* s, const void* g, bool full) {
 
 __device__ __forceinline__ float f16_bits(uint32_t v) { return __half2float(__ushort_as_half((unsigned short)(v & 0xFFFF))); }
 
-__device__ __forceinline__ int byte_of(int4 v, int i) { return (word_of(v, i >> 2) >> (8 * (i & 3))) & 0xFF; }
-
 // mp_dequant converts the 16 weights half·16… of one row's raw k step
 // (raw: the row's bytes; Q6_K: hi, its high bits; scl: its staged scales)
 // to F16 at d0, d1 (two chunks of a swizzled tile).
@@ -443,13 +441,12 @@ __device__ __forceinline__ void mp_dequant(uint4* d0, uint4* d1, const uint8_t* 
     } else if constexpr (FMT == F_Q4_K) {
         q = *(const int4*)(raw + 16 * half);
         int4 hdr = *(const int4*)scl;
-        int j = kt % 8, sc, mn; // sub-block of 32 of the 256-element block
-        if (j < 4) {
-            sc = byte_of(hdr, 4 + j) & 63, mn = byte_of(hdr, 8 + j) & 63;
-        } else {
-            sc = (byte_of(hdr, 8 + j) & 0xF) | ((byte_of(hdr, j) >> 6) << 4);
-            mn = (byte_of(hdr, 8 + j) >> 4) | ((byte_of(hdr, 4 + j) >> 6) << 4);
-        }
+        // sub-block j of 32 of the 256-element block: its 6-bit scale and
+        // min from bytes j&3 of the scale words (bytes 4…15 of the header)
+        int j = kt % 8, sh = 8 * (j & 3);
+        int b1 = ((uint32_t)hdr.y >> sh) & 0xFF, b2 = ((uint32_t)hdr.z >> sh) & 0xFF, b3 = ((uint32_t)hdr.w >> sh) & 0xFF;
+        int sc = j < 4 ? b1 & 63 : (b3 & 0xF) | ((b1 >> 6) << 4);
+        int mn = j < 4 ? b2 & 63 : (b3 >> 4) | ((b2 >> 6) << 4);
         float bd = f16_bits((uint32_t)hdr.x), bm = f16_bits((uint32_t)hdr.x >> 16);
         d = __fmul_rn(bd, (float)sc);
         dm = __fmul_rn(bm, (float)mn);
@@ -484,22 +481,28 @@ __device__ __forceinline__ void mp_dequant(uint4* d0, uint4* d1, const uint8_t* 
             v[2 * i] = lo, v[2 * i + 1] = hi;
         }
     } else {
+        // Small integers u become floats without conversion instructions
+        // (a sixteenth of the F32 rate): the float of bits 0x4B000000 | u
+        // is 2^23 + u. Q4_K's d·q − dm is one fma, the value of w_store's
+        // product and subtraction since d·q is exact.
+        constexpr float M = 8388608.0f;
 #pragma unroll
         for (int i = 0; i < 8; i++) { // elements 2i, 2i+1: bytes 2i%4, 2i%4+1 of word i/2
             uint32_t wd = (uint32_t)word_of(q, i / 2);
             int sh = 16 * (i & 1);
-            uint32_t b0 = (wd >> sh) & 0xFF, b1 = (wd >> (sh + 8)) & 0xFF;
+            uint32_t b0 = wd >> sh, b1 = wd >> (sh + 8);
             float f0, f1;
             if constexpr (FMT == F_Q4_K) {
                 int s4 = 4 * sel;
-                f0 = __fmul_rn(d, (float)((b0 >> s4) & 15)) - dm, f1 = __fmul_rn(d, (float)((b1 >> s4) & 15)) - dm;
-            } else {
+                float q0 = __uint_as_float(0x4B000000u | ((b0 >> s4) & 15)) - M, q1 = __uint_as_float(0x4B000000u | ((b1 >> s4) & 15)) - M;
+                f0 = __fmaf_rn(d, q0, -dm), f1 = __fmaf_rn(d, q1, -dm);
+            } else { // q − 32 from 2^23 + q
                 uint32_t hw = (uint32_t)word_of(h, i / 2);
-                uint32_t h0 = (hw >> sh) & 0xFF, h1 = (hw >> (sh + 8)) & 0xFF;
+                uint32_t h0 = hw >> sh, h1 = hw >> (sh + 8);
                 int sl = sel >= 2 ? 4 : 0, sq = 2 * sel;
-                int q0 = (int)(((b0 >> sl) & 15) | (((h0 >> sq) & 3) << 4)) - 32;
-                int q1 = (int)(((b1 >> sl) & 15) | (((h1 >> sq) & 3) << 4)) - 32;
-                f0 = d * (float)q0, f1 = d * (float)q1;
+                float q0 = __uint_as_float(0x4B000000u | ((b0 >> sl) & 15) | (((h0 >> sq) & 3) << 4)) - (M + 32.0f);
+                float q1 = __uint_as_float(0x4B000000u | ((b1 >> sl) & 15) | (((h1 >> sq) & 3) << 4)) - (M + 32.0f);
+                f0 = __fmul_rn(d, q0), f1 = __fmul_rn(d, q1);
             }
             v[i] = pack_f16(f0, f1);
         }
@@ -652,8 +655,8 @@ __device__ __forceinline__ void mp_main(float* dst, const uint8_t* w, const uint
         if constexpr (RAW != 0) {
             // dequantization: piece i is row i/2, elements 16(i%2)…
 #pragma unroll
-            for (int i = tid; i < 2 * MP_BM; i += THREADS) {
-                int dr = i >> 1, dh = i & 1;
+            for (int p = 0; p < 2 * MP_BM / THREADS; p++) {
+                int i = tid + THREADS * p, dr = i >> 1, dh = i & 1;
                 const uint8_t* raw = FMT == F_Q6_K ? As + 32 * dr : As + RAW * dr;
                 uint4* t = (uint4*)Wd;
                 mp_dequant<FMT>(t + mp_chunk(dr, 2 * dh), t + mp_chunk(dr, 2 * dh + 1), raw, raw + MP_BM * 32, As + MP_BM * RAW + SB * dr,
