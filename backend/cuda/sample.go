@@ -34,12 +34,37 @@ func (d *Device) ArgMax(x *backend.Tensor) (ids []int32, vals []float32, err err
 		return nil, nil, fmt.Errorf("cuda: argmax of %v: empty rows", x)
 	}
 	return d.rowResults(x.Rows, 1, func(ip, vp uint64) error {
-		return d.launch("argmax_f32", dims{uint32(x.Rows), 1, 1}, dims{topkThreads, 1, 1}, 0, ip, vp, xp, i32(x.Cols))
+		return d.launch(kernelArgMax, dims{uint32(x.Rows), 1, 1}, dims{topkThreads, 1, 1}, 0, ip, vp, xp, i32(x.Cols))
 	})
 }
 
 // MaxTopK is the largest k TopK selects (backend.TopKer).
 func (d *Device) MaxTopK() int { return maxTopK }
+
+// Top-k kernels of sample.cu (topKernel).
+const (
+	kernelArgMax    = "argmax_f32"      // k = 1
+	kernelTopFilter = "topk_filter_f32" // k ≤ filterMaxK: two reads of the row
+	kernelTopRadix  = "topk_f32"        // any k: six reads of the row
+	// filterMaxK is TF_MAX_K of sample.cu, filterMaxCap its TF_CAP.
+	filterMaxK   = 256
+	filterMaxCap = 2048
+)
+
+// topKernel is the kernel TopK runs for k.
+func topKernel(k int) string {
+	switch {
+	case k == 1:
+		return kernelArgMax
+	case k <= filterMaxK:
+		return kernelTopFilter
+	}
+	return kernelTopRadix
+}
+
+// filterCap is how many candidates topk_filter_f32 gathers for k before it
+// falls back to the radix select: ranking them costs cap² comparisons.
+func filterCap(k int) int { return min(filterMaxCap, max(512, 4*k)) }
 
 // TopK queues the selection of the k = vals.Cols largest values of each
 // row of x (F32) into vals (F32) and their columns into ids (I32), rows×k
@@ -47,12 +72,20 @@ func (d *Device) MaxTopK() int { return maxTopK }
 // op of backend.TopKer, which a recorded step may hold. k = 1 runs the
 // one-pass argmax kernel.
 func (d *Device) TopK(vals, ids, x *backend.Tensor) error {
+	return d.topK(vals, ids, x, topKernel(vals.Cols))
+}
+
+// topK is TopK with the kernel named (tests compare them).
+func (d *Device) topK(vals, ids, x *backend.Tensor, kernel string) error {
 	k := vals.Cols
 	if k < 1 || k > maxTopK || k > x.Cols {
 		return fmt.Errorf("cuda: top %d of %v (at most %d and the row length): %w", k, x, maxTopK, backend.ErrSkip)
 	}
 	if vals.Rows != x.Rows || ids.Rows != x.Rows || ids.Cols != k || ids.Type != quant.I32 {
 		return fmt.Errorf("cuda: top %d of %v into %v and %v (want F32 and I32 of %d×%d)", k, x, vals, ids, x.Rows, k)
+	}
+	if (kernel == kernelArgMax && k != 1) || (kernel == kernelTopFilter && k > filterMaxK) {
+		return fmt.Errorf("cuda: %s cannot select the top %d", kernel, k)
 	}
 	ps, err := d.f32ptrs(vals, x, x)
 	if err != nil {
@@ -70,10 +103,14 @@ func (d *Device) TopK(vals, ids, x *backend.Tensor) error {
 	d.wrote(vals)
 	d.wrote(ids)
 	grid, block := dims{uint32(x.Rows), 1, 1}, dims{topkThreads, 1, 1}
-	if k == 1 {
-		return d.launch("argmax_f32", grid, block, 0, ip, ps[0], ps[1], i32(x.Cols))
+	switch kernel {
+	case kernelArgMax:
+		return d.launch(kernel, grid, block, 0, ip, ps[0], ps[1], i32(x.Cols))
+	case kernelTopFilter:
+		c := filterCap(k)
+		return d.launch(kernel, grid, block, 8*c, ip, ps[0], ps[1], i32(x.Cols), i32(k), i32(c))
 	}
-	return d.launch("topk_f32", grid, block, 8*k, ip, ps[0], ps[1], i32(x.Cols), i32(k))
+	return d.launch(kernel, grid, block, 8*k, ip, ps[0], ps[1], i32(x.Cols), i32(k))
 }
 
 // Softmax sets each row of dst to softmax(scale·x): exp(scale·x − max)

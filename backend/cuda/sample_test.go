@@ -52,9 +52,21 @@ func sameFloat(a, b float32) bool {
 	return math.Float32bits(a) == math.Float32bits(b) || (a != a && b != b)
 }
 
-// topKOn runs the TopK op on x (rows×cols on dev) and downloads its results,
-// with the ids an I32 view of the values' buffer as the model makes them.
-func topKOn(t testing.TB, dev *Device, x *backend.Tensor, k int) (ids []int32, vals []float32) {
+// kernelsFor are the top-k kernels that can select k.
+func kernelsFor(k int) []string {
+	switch {
+	case k == 1:
+		return []string{kernelArgMax, kernelTopFilter, kernelTopRadix}
+	case k <= filterMaxK:
+		return []string{kernelTopFilter, kernelTopRadix}
+	}
+	return []string{kernelTopRadix}
+}
+
+// topKOn runs the TopK op with kernel on x (rows×cols on dev) and downloads
+// its results, with the ids an I32 view of the values' buffer as the
+// model makes them.
+func topKOn(t testing.TB, dev *Device, x *backend.Tensor, k int, kernel string) (ids []int32, vals []float32) {
 	t.Helper()
 	n := x.Rows * k
 	buf, err := dev.Alloc(quant.F32, 1, 2*n)
@@ -64,7 +76,7 @@ func topKOn(t testing.TB, dev *Device, x *backend.Tensor, k int) (ids []int32, v
 	defer dev.Free(buf)
 	vt, _ := backend.NewTensor(buf.Buf, 0, quant.F32, x.Rows, k)
 	it, _ := backend.NewTensor(buf.Buf, 4*n, quant.I32, x.Rows, k)
-	if err := dev.TopK(vt, it, x); err != nil {
+	if err := dev.topK(vt, it, x, kernel); err != nil {
 		t.Fatal(err)
 	}
 	out := make([]float32, 2*n)
@@ -146,23 +158,29 @@ func TestSampling(t *testing.T) {
 			}
 		}
 
-		for _, k := range []int{1, 2, 7, 40, 64, 1000, 1024} {
+		for _, k := range []int{1, 2, 7, 40, 64, 256, 257, 1000, 1024} {
 			if k > s.cols {
 				continue
 			}
-			ids, vals := topKOn(t, dev, x, k)
+			wants := make([][]int32, s.rows)
 			for r := range s.rows {
-				row := v[r*s.cols : (r+1)*s.cols]
-				want := refTopK(row, k)
-				got := ids[r*k : (r+1)*k]
-				if !slices.Equal(got, want) {
-					t.Errorf("%s row %d (kind %d): top %d = %v…, want %v…", name, r, r%5, k, got[:min(k, 8)], want[:min(k, 8)])
-					continue
-				}
-				for i, id := range got {
-					if !sameFloat(vals[r*k+i], row[id]) {
-						t.Errorf("%s row %d: top %d value %d is %v, want %v", name, r, k, i, vals[r*k+i], row[id])
-						break
+				wants[r] = refTopK(v[r*s.cols:(r+1)*s.cols], k)
+			}
+			for _, kernel := range kernelsFor(k) {
+				ids, vals := topKOn(t, dev, x, k, kernel)
+				for r := range s.rows {
+					row := v[r*s.cols : (r+1)*s.cols]
+					want := wants[r]
+					got := ids[r*k : (r+1)*k]
+					if !slices.Equal(got, want) {
+						t.Errorf("%s %s row %d (kind %d): top %d = %v…, want %v…", name, kernel, r, r%5, k, got[:min(k, 8)], want[:min(k, 8)])
+						continue
+					}
+					for i, id := range got {
+						if !sameFloat(vals[r*k+i], row[id]) {
+							t.Errorf("%s %s row %d: top %d value %d is %v, want %v", name, kernel, r, k, i, vals[r*k+i], row[id])
+							break
+						}
 					}
 				}
 			}
@@ -237,6 +255,9 @@ func TestTopKDeclines(t *testing.T) {
 	}
 	if err := dev.TopK(view(quant.F32, 2, 3), view(quant.F32, 2, 3), x); err == nil {
 		t.Error("F32 ids accepted")
+	}
+	if err := dev.topK(view(quant.F32, 2, 3), view(quant.I32, 2, 3), x, kernelArgMax); err == nil {
+		t.Error("argmax kernel accepted for the top 3")
 	}
 }
 
@@ -359,8 +380,8 @@ func TestModelTopK(t *testing.T) {
 // the GPU; it skips when unset.
 const EnvSampleModel = "TERN_SAMPLE_MODEL"
 
-// BenchmarkTopK times the selection of one step's candidates: rows of
-// logits of a 32k and a 128k vocabulary, k = 1 (argmax) and 40.
+// BenchmarkTopK times the selection of one step's candidates by each
+// kernel: rows of logits of a 32k and a 128k vocabulary, k = 1, 40, 256.
 func BenchmarkTopK(b *testing.B) {
 	dev := gpu(b)
 	rng := rand.New(rand.NewPCG(14, 14))
@@ -374,8 +395,12 @@ func BenchmarkTopK(b *testing.B) {
 		if err := dev.Upload(x, f32Bytes(v)); err != nil {
 			b.Fatal(err)
 		}
-		for _, k := range []int{1, 40} {
-			b.Run(fmt.Sprintf("%dx%d/k%d", s.rows, s.cols, k), func(b *testing.B) {
+		for _, kk := range []struct {
+			k      int
+			kernel string
+		}{{1, kernelArgMax}, {1, kernelTopFilter}, {40, kernelTopFilter}, {40, kernelTopRadix}, {256, kernelTopFilter}} {
+			k, kernel := kk.k, kk.kernel
+			b.Run(fmt.Sprintf("%dx%d/k%d/%s", s.rows, s.cols, k, kernel), func(b *testing.B) {
 				n := s.rows * k
 				buf, err := dev.Alloc(quant.F32, 1, 2*n)
 				if err != nil {
@@ -385,14 +410,14 @@ func BenchmarkTopK(b *testing.B) {
 				vt, _ := backend.NewTensor(buf.Buf, 0, quant.F32, s.rows, k)
 				it, _ := backend.NewTensor(buf.Buf, 4*n, quant.I32, s.rows, k)
 				for range b.N {
-					if err := dev.TopK(vt, it, x); err != nil {
+					if err := dev.topK(vt, it, x, kernel); err != nil {
 						b.Fatal(err)
 					}
 				}
 				if err := dev.Sync(); err != nil {
 					b.Fatal(err)
 				}
-				per := gpuPerOp(b, dev, func(int) error { return dev.TopK(vt, it, x) })
+				per := gpuPerOp(b, dev, func(int) error { return dev.topK(vt, it, x, kernel) })
 				b.ReportMetric(per*1e6, "gpu-µs/op")
 			})
 		}

@@ -89,14 +89,26 @@ extern "C" __global__ void __launch_bounds__(SM_THREADS) softmax_f32(float* dst,
 }
 
 // ---- top-k: the k largest values of each row, best first (ties: lower
-// column first), into ids and vals (k per row). The k-th largest key is
-// found by a radix select over the order-preserving 32-bit keys of the
-// floats (four passes of 8 bits over the row), then each thread collects
-// its contiguous chunk's larger keys and, in column order, as many equal
-// ones as are needed; the k candidates are ranked in shared memory.
-// Dynamic shared memory: 8·k bytes (k ≤ SM_MAX_K). NaN ranks lowest. ----
+// column first; NaN ranks lowest), into ids and vals (k per row).
+//
+// topk_f32, for any k ≤ SM_MAX_K: the k-th largest key is found by a radix
+// select over the order-preserving 32-bit keys of the floats (four passes
+// of 8 bits over the row), then each thread collects its contiguous
+// chunk's larger keys and, in column order, as many equal ones as are
+// needed; the k candidates are ranked in shared memory. Dynamic shared
+// memory: 8·k bytes.
+//
+// topk_filter_f32, for k ≤ TF_MAX_K: two reads of the row instead of six.
+// The k-th largest of the threads' own maxima is a lower bound t of the
+// row's k-th largest key (those maxima are k values of the row at least
+// t); the keys ≥ t, a few more than k on logits, are gathered in shared
+// memory and ranked there. When more than cap (≤ TF_CAP) pass (long runs
+// of ties, NaN), the block falls back to topk_f32's method, since ranking
+// costs cap² comparisons. Dynamic shared memory: 8·cap bytes (cap ≥ k). ----
 
 #define SM_MAX_K 1024
+#define TF_MAX_K 256
+#define TF_CAP 2048
 
 // order_key maps floats to keys in the same order: equal keys for equal
 // values (−0 is +0), NaN below everything.
@@ -137,68 +149,107 @@ __device__ __forceinline__ void count_bin(int* hist, uint32_t bin) {
     if ((threadIdx.x & 31) == __ffs(peers) - 1) atomicAdd(&hist[bin], __popc(peers));
 }
 
-extern "C" __global__ void __launch_bounds__(TK_THREADS, 1) topk_f32(int* ids, float* vals, const float* x, int cols, int k) {
-    extern __shared__ __align__(16) unsigned char sm[];
-    float* cv = (float*)sm;
-    int* ci = (int*)(sm + 4 * k);
-    __shared__ int hist[256];
-    __shared__ int scratch[TK_WARPS];
-    __shared__ uint32_t sel_prefix;
-    __shared__ int sel_need;
-    const float* xr = x + (long long)blockIdx.x * cols;
-    uint32_t prefix = 0;
-    int need = k; // how many of the keys matching prefix are still to take
-    for (int pass = 0; pass < 4; pass++) {
-        int shift = 24 - 8 * pass;
-        for (int i = threadIdx.x; i < 256; i += TK_THREADS) hist[i] = 0;
-        __syncthreads();
+// radix_state is the shared state of a radix select.
+struct radix_state {
+    int hist[256];
+    uint32_t prefix; // the selected bins so far
+    int need;        // how many of the keys matching prefix are still to take
+};
+
+// select_bin, run by warp 0 after a pass's histogram, extends rs->prefix
+// by the bin that holds the need-th largest matching key and leaves in
+// rs->need how many of that bin's keys are still to take. Lane l sums
+// bins 255−8l … 248−8l, a scan over the lanes finds the lane where the
+// count from the top reaches need, and that lane walks its bins (the
+// matching keys number at least need).
+__device__ __forceinline__ void select_bin(radix_state* rs) {
+    int lane = threadIdx.x, top = 255 - 8 * lane, need = rs->need;
+    int s = 0;
+#pragma unroll
+    for (int j = 0; j < 8; j++) s += rs->hist[top - j];
+    int inc = s;
+#pragma unroll
+    for (int o = 1; o < 32; o <<= 1) {
+        int t = __shfl_up_sync(FULL_MASK, inc, o);
+        if (lane >= o) inc += t;
+    }
+    unsigned hit = __ballot_sync(FULL_MASK, inc >= need);
+    int first = hit ? __ffs(hit) - 1 : 31;
+    if (lane == first) {
+        int cum = inc - s, j = 0;
+        for (; j < 7; j++) {
+            int h = rs->hist[top - j];
+            if (cum + h >= need) break;
+            cum += h;
+        }
+        rs->prefix = (rs->prefix << 8) | (uint32_t)(top - j);
+        rs->need = need - cum;
+    }
+}
+
+// radix_pass_begin clears the histogram (every thread calls it);
+// radix_pass_end selects the bin (every thread calls it, after counting
+// with count_bin). Keys take part in pass p when their top 8·p bits
+// equal rs->prefix.
+__device__ __forceinline__ void radix_pass_begin(radix_state* rs) {
+    for (int i = threadIdx.x; i < 256; i += TK_THREADS) rs->hist[i] = 0;
+    __syncthreads();
+}
+
+__device__ __forceinline__ void radix_pass_end(radix_state* rs) {
+    __syncthreads();
+    if (threadIdx.x < 32) select_bin(rs);
+    __syncthreads();
+}
+
+// in_pass reports whether key takes part in pass p of a select at prefix.
+__device__ __forceinline__ bool in_pass(uint32_t key, int p, uint32_t prefix) {
+    return p == 0 || (key >> (32 - 8 * p)) == prefix;
+}
+
+// rank_candidates writes the k best of the n candidates (cv, ci) to row
+// r's ids and vals, ranked by key, then column.
+__device__ __forceinline__ void rank_candidates(int* ids, float* vals, const float* cv, const int* ci, int n, int k) {
+    for (int i = threadIdx.x; i < n; i += TK_THREADS) {
+        float v = cv[i];
+        uint32_t key = order_key(v);
+        int id = ci[i], r = 0;
+        for (int j = 0; j < n; j++) {
+            uint32_t kj = order_key(cv[j]);
+            r += kj > key || (kj == key && ci[j] < id);
+        }
+        if (r < k) {
+            ids[(long long)blockIdx.x * k + r] = id;
+            vals[(long long)blockIdx.x * k + r] = v;
+        }
+    }
+}
+
+// topk_radix is topk_f32's method on row xr; cv and ci hold k entries each.
+__device__ __forceinline__ void topk_radix(int* ids, float* vals, const float* xr, int cols, int k, float* cv, int* ci,
+                                           radix_state* rs, int* scratch) {
+    if (threadIdx.x == 0) rs->prefix = 0, rs->need = k;
+    __syncthreads();
+    for (int p = 0; p < 4; p++) {
+        radix_pass_begin(rs);
+        uint32_t prefix = rs->prefix;
         for (int c = threadIdx.x; c < cols; c += TK_THREADS) {
             uint32_t key = order_key(xr[c]);
-            if (pass == 0 || (key >> (shift + 8)) == prefix) count_bin(hist, (key >> shift) & 255);
+            if (in_pass(key, p, prefix)) count_bin(rs->hist, (key >> (24 - 8 * p)) & 255);
         }
-        __syncthreads();
-        // the bin that holds the need-th largest matching key, by warp 0:
-        // lane l sums bins 255−8l … 248−8l, a scan over the lanes finds
-        // the lane where the count from the top reaches need, and that
-        // lane walks its bins (the matching keys number at least need)
-        if (threadIdx.x < 32) {
-            int lane = threadIdx.x, top = 255 - 8 * lane;
-            int s = 0;
-#pragma unroll
-            for (int j = 0; j < 8; j++) s += hist[top - j];
-            int inc = s;
-#pragma unroll
-            for (int o = 1; o < 32; o <<= 1) {
-                int t = __shfl_up_sync(FULL_MASK, inc, o);
-                if (lane >= o) inc += t;
-            }
-            unsigned hit = __ballot_sync(FULL_MASK, inc >= need);
-            int first = hit ? __ffs(hit) - 1 : 31;
-            if (lane == first) {
-                int cum = inc - s, j = 0;
-                for (; j < 7; j++) {
-                    int h = hist[top - j];
-                    if (cum + h >= need) break;
-                    cum += h;
-                }
-                sel_prefix = (prefix << 8) | (uint32_t)(top - j);
-                sel_need = need - cum;
-            }
-        }
-        __syncthreads();
-        prefix = sel_prefix;
-        need = sel_need;
-        __syncthreads();
+        radix_pass_end(rs);
     }
-    // prefix is the k-th largest key; take every larger key and the first
-    // `need` equal ones in column order
+    // rs->prefix is the k-th largest key; take every larger key and the
+    // first rs->need equal ones in column order
+    uint32_t kth = rs->prefix;
+    int need = rs->need;
     int chunk = (cols + TK_THREADS - 1) / TK_THREADS;
     int c0 = min(cols, threadIdx.x * chunk), c1 = min(cols, c0 + chunk);
     int gt = 0, eq = 0;
     for (int c = c0; c < c1; c++) {
         uint32_t key = order_key(xr[c]);
-        gt += key > prefix;
-        eq += key == prefix;
+        gt += key > kth;
+        eq += key == kth;
     }
     int ngt, neq;
     int ogt = block_scan(gt, scratch, &ngt);
@@ -206,26 +257,67 @@ extern "C" __global__ void __launch_bounds__(TK_THREADS, 1) topk_f32(int* ids, f
     for (int c = c0; c < c1; c++) {
         float v = xr[c];
         uint32_t key = order_key(v);
-        if (key > prefix) {
+        if (key > kth) {
             cv[ogt] = v, ci[ogt] = c;
             ogt++;
-        } else if (key == prefix) {
+        } else if (key == kth) {
             if (oeq < need) cv[ngt + oeq] = v, ci[ngt + oeq] = c;
             oeq++;
         }
     }
     __syncthreads();
-    // rank the k candidates (ngt + need == k) by key, then column: NaNs
-    // get distinct ranks too
-    for (int i = threadIdx.x; i < k; i += TK_THREADS) {
-        float v = cv[i];
-        uint32_t key = order_key(v);
-        int id = ci[i], r = 0;
-        for (int j = 0; j < k; j++) {
-            uint32_t kj = order_key(cv[j]);
-            r += kj > key || (kj == key && ci[j] < id);
-        }
-        ids[(long long)blockIdx.x * k + r] = id;
-        vals[(long long)blockIdx.x * k + r] = v;
+    rank_candidates(ids, vals, cv, ci, k, k); // ngt + need == k
+}
+
+extern "C" __global__ void __launch_bounds__(TK_THREADS, 1) topk_f32(int* ids, float* vals, const float* x, int cols, int k) {
+    extern __shared__ __align__(16) unsigned char sm[];
+    __shared__ radix_state rs;
+    __shared__ int scratch[TK_WARPS];
+    const float* xr = x + (long long)blockIdx.x * cols;
+    topk_radix(ids, vals, xr, cols, k, (float*)sm, (int*)(sm + 4 * k), &rs, scratch);
+}
+
+extern "C" __global__ void __launch_bounds__(TK_THREADS, 1) topk_filter_f32(int* ids, float* vals, const float* x, int cols, int k, int cap) {
+    extern __shared__ __align__(16) unsigned char sm[];
+    float* cv = (float*)sm;
+    int* ci = (int*)(sm + 4 * cap);
+    __shared__ radix_state rs;
+    __shared__ int scratch[TK_WARPS];
+    __shared__ int count;
+    const float* xr = x + (long long)blockIdx.x * cols;
+    // the thread's largest key (0, as NaN, when it has no column)
+    uint32_t mk = 0;
+    for (int c = threadIdx.x; c < cols; c += TK_THREADS) mk = max(mk, order_key(xr[c]));
+    // t: the k-th largest of the threads' keys (k ≤ cols columns have a thread each)
+    if (threadIdx.x == 0) rs.prefix = 0, rs.need = k, count = 0;
+    __syncthreads();
+    for (int p = 0; p < 4; p++) {
+        radix_pass_begin(&rs);
+        if (in_pass(mk, p, rs.prefix)) count_bin(rs.hist, (mk >> (24 - 8 * p)) & 255);
+        radix_pass_end(&rs);
     }
+    uint32_t t = rs.prefix;
+    // gather the keys ≥ t, a warp's at a time
+    int lane = threadIdx.x & 31;
+    for (int c = threadIdx.x; c < cols; c += TK_THREADS) {
+        float v = xr[c];
+        bool take = order_key(v) >= t;
+        unsigned act = __activemask();
+        unsigned m = __ballot_sync(act, take);
+        int leader = __ffs(act) - 1, base = 0;
+        if (lane == leader && m) base = atomicAdd(&count, __popc(m));
+        base = __shfl_sync(act, base, leader);
+        if (take) {
+            int slot = base + __popc(m & ((1u << lane) - 1));
+            if (slot < cap) cv[slot] = v, ci[slot] = c;
+        }
+    }
+    __syncthreads();
+    int n = count;
+    if (n > cap) { // too many: select by radix, in the same shared memory
+        __syncthreads();
+        topk_radix(ids, vals, xr, cols, k, cv, (int*)(sm + 4 * k), &rs, scratch);
+        return;
+    }
+    rank_candidates(ids, vals, cv, ci, n, k);
 }
