@@ -428,7 +428,9 @@ func BenchmarkTopK(b *testing.B) {
 // $TERN_SAMPLE_MODEL per b.N at batch 1, sampling on the host from the
 // downloaded logits ("full") or from candidates selected on the GPU
 // ("top"), greedily and with tern run's sampling at --temp 0.8 (top-k 40,
-// top-p 0.95, min-p 0.05). The two paths must give the same tokens.
+// top-p 0.95, min-p 0.05), also with a repeat penalty of 1.1 (whose 64
+// recent tokens add to the candidates). The two paths must give the same
+// tokens.
 func BenchmarkDecodeSample(b *testing.B) {
 	path := os.Getenv(EnvSampleModel)
 	if path == "" {
@@ -457,6 +459,7 @@ func BenchmarkDecodeSample(b *testing.B) {
 	}{
 		{"greedy", sample.Params{}},
 		{"top40", sample.Params{Temperature: 0.8, TopK: 40, TopP: 0.95, MinP: 0.05, Seed: 7}},
+		{"top40-repeat", sample.Params{Temperature: 0.8, TopK: 40, TopP: 0.95, MinP: 0.05, RepeatPenalty: 1.1, Seed: 7}},
 	} {
 		var ref []int32
 		for _, onDevice := range []bool{false, true} {
