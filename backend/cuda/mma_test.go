@@ -104,6 +104,35 @@ func TestMatMulPipe(t *testing.T) {
 	}
 }
 
+// TestMatMulPipeViews runs prompt-sized products on weight rows from row 3
+// of a larger tensor: 16-byte aligned or not, they take the pipelined
+// kernels, their 4-byte copies or mm_*, whichever the start allows.
+func TestMatMulPipeViews(t *testing.T) {
+	dev, host := gpu(t), cpu.New(2)
+	rng := rand.New(rand.NewPCG(8, 8))
+	const n = 40
+	for _, typ := range mmaTypes {
+		for _, k := range []int{64, 72, 256, 2048} {
+			if typ.BlockSize() > 1 && k%typ.BlockSize() != 0 {
+				continue
+			}
+			x := f32Pair(t, host, dev, n, k, randF32(rng, n*k, 1))
+			w := newPair(t, host, dev, typ, 150, k, encode(t, typ, 150, k, randF32(rng, 150*k, 0.5)))
+			wv := pair{mustSlice(t, w.c, 3, 150), mustSlice(t, w.g, 3, 150)}
+			out := f32Pair(t, host, dev, n, 147, nil)
+			poison(t, dev, out.g)
+			if err := host.MatMul(out.c, x.c, wv.c); err != nil {
+				t.Fatal(err)
+			}
+			if err := dev.MatMul(out.g, x.g, wv.g); err != nil {
+				t.Fatal(err)
+			}
+			wp, _ := dev.ptr(wv.g)
+			compare(t, dev, out, tolFor(typ), fmt.Sprintf("%s/k%d/rows 3…149 (copies of %d bytes)", typ, k, mpAlign(typ, k, wv.g.RowBytes(), wp)))
+		}
+	}
+}
+
 // TestMatMulPipeShared checks the activations' conversion shared by
 // products of one input (q, k, v) on the tensor cores: reused while the
 // input is unchanged, redone after it is written.
