@@ -69,3 +69,42 @@ func TestMatMulShared(t *testing.T) {
 		t.Error("one output for two weights accepted")
 	}
 }
+
+// TestMatVecViews runs one-token products, alone and through MatMulShared,
+// on row views that start at row 3 of a weight (starts 16-byte, 4-byte or
+// 2-byte aligned, so the one-token kernels take their unaligned paths or
+// other kernels), with row counts that leave partial row blocks, against
+// the CPU's MatMul.
+func TestMatVecViews(t *testing.T) {
+	dev, host := gpu(t), cpu.New(2)
+	rng := rand.New(rand.NewPCG(15, 15))
+	for _, typ := range weightTypes {
+		for _, s := range []struct{ k, rows int }{{256, 40}, {2048, 14}, {4096, 30}} {
+			name := fmt.Sprintf("%s/k%d/rows 3…%d", typ, s.k, s.rows-1)
+			x := f32Pair(t, host, dev, 1, s.k, randF32(rng, s.k, 1))
+			var dsts, ws []*backend.Tensor
+			var outs []pair
+			for range 2 {
+				w := newPair(t, host, dev, typ, s.rows, s.k, encode(t, typ, s.rows, s.k, randF32(rng, s.rows*s.k, 0.5)))
+				wv := pair{mustSlice(t, w.c, 3, s.rows), mustSlice(t, w.g, 3, s.rows)}
+				out := f32Pair(t, host, dev, 1, s.rows-3, nil)
+				if err := host.MatMul(out.c, x.c, wv.c); err != nil {
+					t.Fatal(err)
+				}
+				poison(t, dev, out.g)
+				if err := dev.MatMul(out.g, x.g, wv.g); err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				compare(t, dev, out, tolFor(typ), name)
+				poison(t, dev, out.g)
+				dsts, ws, outs = append(dsts, out.g), append(ws, wv.g), append(outs, out)
+			}
+			if err := dev.MatMulShared(dsts, x.g, ws); err != nil {
+				t.Fatalf("%s: shared: %v", name, err)
+			}
+			for i, out := range outs {
+				compare(t, dev, out, tolFor(typ), fmt.Sprintf("%s/shared %d", name, i))
+			}
+		}
+	}
+}
