@@ -43,8 +43,11 @@ const (
 	// 16-token blocks take 32 KiB). A bigger step is not recorded.
 	graphStageBytes = 256 << 10
 	// maxGraphs bounds the recorded shapes kept (each holds its staging
-	// buffers and the driver's executable graph).
-	maxGraphs = 16
+	// buffers, 512 KiB, and the driver's executable graph); past it the
+	// least recently used goes. Under serving a shape is the number of
+	// sequences stepped together with the capacity of their block tables
+	// (backend.TableCap), so a server sees a few dozen.
+	maxGraphs = 32
 	// recordAfter: a key is recorded at its second step; the first runs op
 	// by op, which also grows activations and scratch buffers to the
 	// shape's size, so that the recording does not allocate.
@@ -69,6 +72,7 @@ type graph struct {
 	used     int // staged bytes
 	launches []launchRec
 	puts     []stagedPut
+	lastUse  uint64 // graphState.clock at its last launch
 }
 
 // launchRec is one recorded kernel launch.
@@ -101,6 +105,8 @@ type graphState struct {
 	stepping bool
 	// off runs every step op by op (tests and benchmarks compare).
 	off bool
+	// clock counts graph launches, for the least-recently-used eviction
+	clock uint64
 	// counters, for tests and benchmarks
 	recorded, replayed, fellBack int
 }
@@ -207,18 +213,29 @@ func (d *Device) record(key string, queue func() error) error {
 		return queue()
 	}
 	if len(d.gs.graphs) >= maxGraphs {
-		for k := range d.gs.graphs { // any other shape
-			d.dropGraph(k)
-			break
-		}
+		d.dropGraph(d.gs.leastUsed())
 	}
 	d.gs.graphs[key] = g
 	d.gs.recorded++
 	return d.launchGraph(g)
 }
 
+// leastUsed is the key of the graph launched longest ago.
+func (gs *graphState) leastUsed() string {
+	var key string
+	var oldest *graph
+	for k, g := range gs.graphs {
+		if oldest == nil || g.lastUse < oldest.lastUse {
+			key, oldest = k, g
+		}
+	}
+	return key
+}
+
 // launchGraph queues the copy of g's staged arrays and g itself.
 func (d *Device) launchGraph(g *graph) error {
+	d.gs.clock++
+	g.lastUse = d.gs.clock
 	if g.used > 0 {
 		if err := d.drv.call(fnMemcpyHtoDAsync, uintptr(g.dev), uintptr(g.host), uintptr(g.used), d.stream); err != nil {
 			return err

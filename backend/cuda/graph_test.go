@@ -204,3 +204,46 @@ func TestGraphGrowingTables(t *testing.T) {
 		}
 	}
 }
+
+// TestGraphEviction records more shapes than the cache keeps, launching
+// the first again between them, and requires the least recently used to
+// go: the first stays, the second is dropped, and every step computes
+// what the CPU does.
+func TestGraphEviction(t *testing.T) {
+	dev, host := gpu(t), cpu.New(2)
+	defer dev.SetGraphs(true)
+	dev.SetGraphs(true)
+	for k := range dev.gs.graphs {
+		dev.dropGraph(k)
+	}
+	rng := rand.New(rand.NewPCG(12, 12))
+	const rows, cols = 20, 64
+	table := newPair(t, host, dev, quant.F32, rows, cols, f32Bytes(randF32(rng, rows*cols, 1)))
+	out := f32Pair(t, host, dev, 1, cols, nil)
+	step := func(key string) {
+		t.Helper()
+		id := []int32{int32(rng.IntN(rows))}
+		if err := host.Embed(out.c, table.c, id); err != nil {
+			t.Fatal(err)
+		}
+		if err := dev.Step(key, func() error { return dev.Embed(out.g, table.g, id) }); err != nil {
+			t.Fatal(err)
+		}
+		compare(t, dev, out, 0, key)
+	}
+	key := func(i int) string { return fmt.Sprintf("evict-%d", i) }
+	for i := range maxGraphs + 1 {
+		step(key(i))
+		step(key(i)) // recorded
+		step(key(0)) // replayed: the most recently used
+	}
+	if dev.gs.graphs[key(0)] == nil {
+		t.Errorf("the most recently used graph was dropped")
+	}
+	if dev.gs.graphs[key(1)] != nil {
+		t.Errorf("the least recently used graph was kept")
+	}
+	if len(dev.gs.graphs) != maxGraphs {
+		t.Errorf("%d graphs kept, want %d", len(dev.gs.graphs), maxGraphs)
+	}
+}
