@@ -83,6 +83,53 @@ func q4Groups(r *rand.Rand, rows, nb int) (w, packed []byte, x []byte, a *q4Act)
 	return w, repackQ4_0(make([]byte, len(w)), w, rows, nb), x, a
 }
 
+// q4Wide is q4Groups with rows (a multiple of 16) repacked in 16-row groups.
+func q4Wide(r *rand.Rand, rows, nb int) (w, packed []byte, x []byte, a *q4Act) {
+	w, _, x, a = q4Groups(r, rows, nb)
+	packed = make([]byte, len(w))
+	repackGroups(packed, w, 0, rows/q4WideRows, nb, q4WideRows)
+	return w, packed, x, a
+}
+
+// TestDotWideQ4_0 checks the 16-row group kernels against the one-row
+// reference (ggml's repacked order), bit for bit.
+func TestDotWideQ4_0(t *testing.T) {
+	r := rand.New(rand.NewPCG(61, 62))
+	for _, l := range levels() {
+		t.Run(l.name, func(t *testing.T) {
+			defer l.set()()
+			for _, sz := range [][2]int{{16, 1}, {32, 3}, {48, 7}, {16, 64}, {80, 65}} {
+				rows, nb := sz[0], sz[1]
+				w, packed, x, a := q4Wide(r, rows, nb)
+				got := make([]float32, rows)
+				dotWideQ4_0(got, packed, nb, a)
+				for i := range got {
+					want := dotBlocks(nb, q4Block, w[i*nb*q4Block:], x, q4Vals)
+					if got[i] != want {
+						t.Fatalf("rows=%d nb=%d: row %d = %g, want %g", rows, nb, i, got[i], want)
+					}
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkDotWideQ4_0(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	const rows, nb = 256, 64
+	_, packed, _, a := q4Wide(r, rows, nb)
+	out := make([]float32, rows)
+	for _, l := range levels() {
+		b.Run(l.name, func(b *testing.B) {
+			defer l.set()()
+			b.SetBytes(int64(len(packed)))
+			for b.Loop() {
+				dotWideQ4_0(out, packed, nb, a)
+			}
+		})
+	}
+}
+
 func TestDotGroupsQ4_0(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	for _, l := range levels() {

@@ -189,7 +189,7 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, packed []byte, transie
 			packed = d.repacked(wb, m, nb)
 		}
 		acts := d.scratch.q4acts(n, nb)
-		return kernel{
+		kern := kernel{
 			align: q4GroupRows,
 			prep: func(i int) {
 				acts[i].fill(xq[i*xb:(i+1)*xb], acts[i].bias, acts[i].d)
@@ -200,7 +200,17 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, packed []byte, transie
 			rows4: func(out [multiToken][]float32, r0, tok int) bool {
 				return dotGroupsQ4_0x4(out, packed[r0*rb:], nb, acts[tok:tok+multiToken])
 			},
-		}, nil
+		}
+		if groupRows(m) == q4WideRows { // repacked in groups of 16 rows
+			kern.align = q4WideRows
+			kern.rows = func(out []float32, r0, tok int, _ []byte) {
+				dotWideQ4_0(out, packed[r0*rb:], nb, &acts[tok])
+			}
+			kern.rows4 = func(out [multiToken][]float32, r0, tok int) bool {
+				return dotWideQ4_0x4(out, packed[r0*rb:], nb, acts[tok:tok+multiToken])
+			}
+		}
+		return kern, nil
 	}
 	if t == quant.F32 && !(n >= 2 && k%tileStep == 0) {
 		// ggml_vec_dot_f32 row after row: the batched scores kernel (×1)
@@ -340,7 +350,8 @@ func (d *Device) repacked(wb []byte, m, nb int) []byte {
 		delete(d.repack.entries, key)
 	}
 	p, release := hugeBytes(m * nb * q4Block)
-	d.parallel(m/q4GroupRows, repackChunk, func(lo, hi int) { repackGroups(p, wb, lo, hi, nb) })
+	gr := groupRows(m)
+	d.parallel(m/gr, repackChunk, func(lo, hi int) { repackGroups(p, wb, lo, hi, nb, gr) })
 	d.repack.entries[key] = repackEntry{packed: p, fp: fp, release: release}
 	return p
 }
@@ -354,7 +365,8 @@ func (d *Device) repackTransient(wb []byte, m, nb int) []byte {
 		d.transient = make([]byte, n)
 	}
 	p := d.transient[:n]
-	d.parallel(m/q4GroupRows, repackChunk, func(lo, hi int) { repackGroups(p, wb, lo, hi, nb) })
+	gr := groupRows(m)
+	d.parallel(m/gr, repackChunk, func(lo, hi int) { repackGroups(p, wb, lo, hi, nb, gr) })
 	return p
 }
 

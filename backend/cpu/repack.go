@@ -15,33 +15,53 @@ import (
 //	bytes  16-143  4 chunks of 32 bytes; chunk p byte 4r+i holds element
 //	               4p+i of row r in its low nibble and element 16+4p+i in
 //	               its high nibble (unsigned, 0-15: the value is q-8)
+//
+// Where the machine's kernels take 512-bit vectors (wideQ4), matrices with
+// a multiple of 16 rows are repacked in groups of 16 rows instead, the same
+// layout twice as wide (288 bytes a block): the 16 scales in bytes 0-31,
+// then 4 chunks of 64 bytes, chunk p byte 4r+i holding elements 4p+i and
+// 16+4p+i of row r. One vector then holds 16 rows' lanes, and a one-token
+// product still reads one sequential stream with the activations broadcast.
 const (
 	q4GroupRows  = 8
 	q4GroupBlock = 8 * q4Block // bytes of one block of a group
+	q4WideRows   = 16
+	q4WideBlock  = q4WideRows * q4Block
 )
 
+// groupRows returns the rows of a repacked group of an m-row Q4_0 matrix
+// (m a multiple of 8): 16 where the kernels take wide groups and m allows.
+func groupRows(m int) int {
+	if wideQ4 && m%q4WideRows == 0 {
+		return q4WideRows
+	}
+	return q4GroupRows
+}
+
 // repackQ4_0 repacks rows (a multiple of 8) of nb Q4_0 blocks into dst
-// (rows·nb·18 bytes).
+// (rows·nb·18 bytes) in groups of 8 rows.
 func repackQ4_0(dst, src []byte, rows, nb int) []byte {
-	repackGroups(dst, src, 0, rows/q4GroupRows, nb)
+	repackGroups(dst, src, 0, rows/q4GroupRows, nb, q4GroupRows)
 	return dst
 }
 
-// repackGroups repacks groups lo…hi-1 of 8 rows: each row's block gives its
-// scale (2 bytes) and its quants as four 4-byte words, one per chunk.
-func repackGroups(dst, src []byte, lo, hi, nb int) {
+// repackGroups repacks groups lo…hi-1 of gr rows (8 or 16): each row's
+// block gives its scale (2 bytes) and its quants as four 4-byte words, one
+// per chunk.
+func repackGroups(dst, src []byte, lo, hi, nb, gr int) {
 	rb := nb * q4Block
+	gb := gr * q4Block // bytes of one block of a group
 	for g := lo; g < hi; g++ {
-		rows := src[g*q4GroupRows*rb:][:q4GroupRows*rb]
-		groups := dst[g*nb*q4GroupBlock:][:nb*q4GroupBlock]
+		rows := src[g*gr*rb:][:gr*rb]
+		groups := dst[g*nb*gb:][:nb*gb]
 		for b := range nb {
-			out := groups[b*q4GroupBlock:][:q4GroupBlock]
-			for r := range q4GroupRows {
+			out := groups[b*gb:][:gb]
+			for r := range gr {
 				blk := rows[r*rb+b*q4Block:][:q4Block]
 				out[2*r], out[2*r+1] = blk[0], blk[1]
 				for p := range 4 {
 					// low nibbles of qs[4p…4p+3] are elements 4p…4p+3, high are 16+4p…
-					binary.LittleEndian.PutUint32(out[16+32*p+4*r:], binary.LittleEndian.Uint32(blk[2+4*p:]))
+					binary.LittleEndian.PutUint32(out[2*gr+4*gr*p+4*r:], binary.LittleEndian.Uint32(blk[2+4*p:]))
 				}
 			}
 		}
@@ -73,16 +93,29 @@ func (a *q4Act) fill(q []byte, bias []int32, d []float32) {
 // dotGroupsQ4_0Generic sets out[8g+r] to row r of group g dotted with the
 // activations, groups blocks of nb apart; the order is dotBlocks'.
 func dotGroupsQ4_0Generic(out []float32, w []byte, nb int, a *q4Act) {
-	for g := range len(out) / q4GroupRows {
-		var acc [q4GroupRows]float32
+	dotGroupsGeneric(out, w, nb, a, q4GroupRows)
+}
+
+// dotWideQ4_0Generic is dotGroupsQ4_0Generic for groups of 16 rows.
+func dotWideQ4_0Generic(out []float32, w []byte, nb int, a *q4Act) {
+	dotGroupsGeneric(out, w, nb, a, q4WideRows)
+}
+
+// dotGroupsGeneric sets out[gr·g+r] to row r of group g (gr rows) dotted
+// with the activations.
+func dotGroupsGeneric(out []float32, w []byte, nb int, a *q4Act, gr int) {
+	gb := gr * q4Block
+	var acc [q4WideRows]float32
+	for g := range len(out) / gr {
+		clear(acc[:])
 		for b := range nb {
-			blk := w[(g*nb+b)*q4GroupBlock:][:q4GroupBlock]
+			blk := w[(g*nb+b)*gb:][:gb]
 			x := a.q[b*q8Block+2:][:32]
-			for r := range q4GroupRows {
+			for r := range gr {
 				s := a.bias[b]
 				for p := range 4 {
 					for i := range 4 {
-						v := blk[16+32*p+4*r+i]
+						v := blk[2*gr+4*gr*p+4*r+i]
 						s += int32(v&0x0f)*int32(int8(x[4*p+i])) + int32(v>>4)*int32(int8(x[16+4*p+i]))
 					}
 				}
@@ -90,7 +123,7 @@ func dotGroupsQ4_0Generic(out []float32, w []byte, nb int, a *q4Act) {
 				acc[r] = fma32(float32(s), d, acc[r])
 			}
 		}
-		copy(out[g*q4GroupRows:], acc[:])
+		copy(out[g*gr:], acc[:gr])
 	}
 }
 

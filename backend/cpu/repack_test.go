@@ -7,19 +7,20 @@ import (
 	"github.com/tern-llm/tern/quant"
 )
 
-// repackQ4_0Bytes is the group layout of repack.go written out byte by
-// byte: the reference for repackQ4_0.
-func repackQ4_0Bytes(dst, src []byte, rows, nb int) {
+// repackQ4_0Bytes is the group layout of repack.go (groups of gr rows)
+// written out byte by byte: the reference for repackGroups.
+func repackQ4_0Bytes(dst, src []byte, rows, nb, gr int) {
 	rb := nb * q4Block
-	for g := range rows / q4GroupRows {
+	gb := gr * q4Block
+	for g := range rows / gr {
 		for b := range nb {
-			out := dst[(g*nb+b)*q4GroupBlock:][:q4GroupBlock]
-			for r := range q4GroupRows {
-				blk := src[(g*q4GroupRows+r)*rb+b*q4Block:][:q4Block]
+			out := dst[(g*nb+b)*gb:][:gb]
+			for r := range gr {
+				blk := src[(g*gr+r)*rb+b*q4Block:][:q4Block]
 				copy(out[2*r:2*r+2], blk[:2])
 				for p := range 4 {
 					for i := range 4 {
-						out[16+32*p+4*r+i] = blk[2+4*p+i]
+						out[2*gr+4*gr*p+4*r+i] = blk[2+4*p+i]
 					}
 				}
 			}
@@ -29,19 +30,24 @@ func repackQ4_0Bytes(dst, src []byte, rows, nb int) {
 
 func TestRepackQ4_0(t *testing.T) {
 	r := rand.New(rand.NewPCG(23, 24))
-	for _, sz := range [][2]int{{8, 1}, {16, 3}, {24, 64}, {40, 65}} {
+	for _, sz := range [][2]int{{8, 1}, {16, 3}, {24, 64}, {40, 65}, {48, 5}} {
 		rows, nb := sz[0], sz[1]
 		src := make([]byte, rows*nb*q4Block)
 		for i := range src {
 			src[i] = byte(r.IntN(256))
 		}
 		want := make([]byte, len(src))
-		repackQ4_0Bytes(want, src, rows, nb)
-		// on the device's workers, in chunks of repackChunk groups
+		repackQ4_0Bytes(want, src, rows, nb, q4GroupRows)
+		if got := repackQ4_0(make([]byte, len(src)), src, rows, nb); string(got) != string(want) {
+			t.Fatalf("rows=%d nb=%d: repackQ4_0 bytes differ", rows, nb)
+		}
+		// on the device's workers, in chunks of repackChunk groups, 16-row
+		// groups where the machine takes them
+		repackQ4_0Bytes(want, src, rows, nb, groupRows(rows))
 		d := New(2)
 		got := d.repacked(src, rows, nb)
 		if string(got) != string(want) {
-			t.Fatalf("rows=%d nb=%d: repacked bytes differ", rows, nb)
+			t.Fatalf("rows=%d nb=%d: repacked bytes differ (groups of %d)", rows, nb, groupRows(rows))
 		}
 	}
 }
@@ -76,6 +82,6 @@ func BenchmarkRepackQ4_0(b *testing.B) {
 	d := New(0)
 	b.SetBytes(int64(len(src)))
 	for b.Loop() {
-		d.parallel(rows/q4GroupRows, repackChunk, func(lo, hi int) { repackGroups(dst, src, lo, hi, nb) })
+		d.parallel(rows/q4GroupRows, repackChunk, func(lo, hi int) { repackGroups(dst, src, lo, hi, nb, q4GroupRows) })
 	}
 }
