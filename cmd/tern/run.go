@@ -164,8 +164,27 @@ func runGenerate(ctx context.Context, o runOptions, io stdio) error {
 			return err
 		}
 	}
+	// next runs tokens through the model and samples the token after
+	// them: from the best logits, selected where the logits are, when the
+	// sampler needs no others (greedy, top-k) and the output device selects
+	// them; from all of them otherwise.
+	var logits, vals []float32
+	var ids []int32
+	next := func(tokens []int32, chunk int) (int32, error) {
+		var err error
+		if k := smp.Candidates(cfg.Vocab); k > 0 && k <= lm.model.MaxTopK() {
+			if vals, ids, err = seq.AppendTopK(ctx, tokens, chunk, k, vals, ids); err != nil {
+				return -1, err
+			}
+			return smp.SampleTop(vals, ids, cfg.Vocab)
+		}
+		if logits, err = seq.Append(ctx, tokens, chunk); err != nil {
+			return -1, err
+		}
+		return smp.Sample(logits)
+	}
 	start := time.Now()
-	logits, err := seq.Append(ctx, prompt, lm.plan.PrefillChunk)
+	id, err := next(prompt, lm.plan.PrefillChunk)
 	if err != nil {
 		return err
 	}
@@ -186,10 +205,6 @@ func runGenerate(ctx context.Context, o runOptions, io stdio) error {
 		if err := ctx.Err(); err != nil {
 			return flushInterrupted(io, dec, err)
 		}
-		id, err := smp.Sample(logits)
-		if err != nil {
-			return err
-		}
 		if tok.IsEOG(id) {
 			stop = "an end-of-generation token"
 			break
@@ -209,7 +224,7 @@ func runGenerate(ctx context.Context, o runOptions, io stdio) error {
 			stop = fmt.Sprintf("the end of the context (%d tokens, see --ctx)", ctxLen)
 			break
 		}
-		if logits, err = seq.Append(ctx, []int32{id}, 1); err != nil {
+		if id, err = next([]int32{id}, 1); err != nil {
 			return flushInterrupted(io, dec, err)
 		}
 	}
