@@ -139,14 +139,26 @@ func mpAlign(t quant.Type, k, rs int, wp uint64) int {
 	return 0
 }
 
-// mpChoose chooses the pipelined kernel family for n tokens and m weight
-// rows on sms multiprocessors: 128-token tiles where they give every
-// multiprocessor at least one, else 64 (and k split as mmaSplit decides).
-func mpChoose(n, m, sms int) mpTile {
-	if int(blocks(m, mmaRows)*blocks(n, 128)) >= sms {
+// mpChoose chooses the pipelined kernel family for weights of type t, n
+// tokens and m weight rows on sms multiprocessors, as measured on an H100
+// (BenchmarkMMA, 8B and 1.1B shapes, n = 512 and 2048): 64-token tiles
+// only for n ≤ 64 (less wasted on absent tokens); 128 otherwise, even
+// where that leaves too few tiles and splits k, since the quantized
+// formats dequantize each weight tile once per token tile (64-token tiles
+// ran them 30–40% slower). The 4-warp family ran K-quants 5–7% faster
+// everywhere, and the other quantized formats where the tiles are many
+// (F16 and BF16: 3–5% slower).
+func mpChoose(t quant.Type, n, m, sms int) mpTile {
+	tiles := int(blocks(m, mmaRows) * blocks(n, 128))
+	switch {
+	case n <= 64:
+		return mpTile64
+	case t == quant.F16 || t == quant.BF16:
 		return mpTile128
+	case t == quant.Q4_K || t == quant.Q6_K || tiles >= 2*sms:
+		return mpTileWide
 	}
-	return mpTile64
+	return mpTile128
 }
 
 // matMulPipe is matMulMMA on the pipelined kernels (where mpAlign allows):
@@ -158,7 +170,7 @@ func (d *Device) matMulPipe(dst, x, w *backend.Tensor, op, xp, wp uint64, tile *
 	if align == 0 {
 		return fmt.Errorf("cuda: matmul: %w: %d×%d %s weights at %#x on the pipelined tensor-core kernels", backend.ErrUnsupported, m, k, w.Type, wp)
 	}
-	t := mpChoose(n, m, d.sms)
+	t := mpChoose(w.Type, n, m, d.sms)
 	if tile != nil {
 		t = *tile
 	}

@@ -193,13 +193,21 @@ func TestMPAlign(t *testing.T) {
 	}
 }
 
-// TestMPChoose needs no GPU: 128-token tiles once they fill the GPU.
+// TestMPChoose needs no GPU: 64-token tiles for few tokens, else 128, by
+// 4 warps for the quantized formats where the tiles are many (always for
+// the K-quants).
 func TestMPChoose(t *testing.T) {
-	for _, tc := range []struct{ n, m, sms, want int }{
-		{512, 2048, 132, 64}, {512, 5632, 132, 128}, {2048, 2048, 132, 128}, {16, 14336, 132, 64}, {512, 4096, 132, 64}, {1024, 4096, 132, 128},
+	for _, tc := range []struct {
+		typ  quant.Type
+		n, m int
+		want string
+	}{
+		{quant.F16, 512, 2048, "mp_"}, {quant.BF16, 2048, 14336, "mp_"}, {quant.F16, 64, 14336, "mp64_"}, {quant.Q8_0, 16, 4096, "mp64_"},
+		{quant.Q8_0, 512, 4096, "mp_"}, {quant.Q8_0, 2048, 4096, "mpw_"}, {quant.Q4_0, 512, 14336, "mpw_"}, {quant.Q4_0, 2048, 2048, "mp_"},
+		{quant.Q4_K, 512, 2048, "mpw_"}, {quant.Q6_K, 65, 256, "mpw_"},
 	} {
-		if got := mpChoose(tc.n, tc.m, tc.sms).tokens; got != tc.want {
-			t.Errorf("mpChoose(%d, %d, %d) tiles %d tokens, want %d", tc.n, tc.m, tc.sms, got, tc.want)
+		if got := mpChoose(tc.typ, tc.n, tc.m, 132).prefix; got != tc.want {
+			t.Errorf("mpChoose(%s, %d, %d, 132) = %s, want %s", tc.typ, tc.n, tc.m, got, tc.want)
 		}
 	}
 }
