@@ -43,21 +43,30 @@ func (d *Device) MaxTopK() int { return maxTopK }
 
 // Top-k kernels of sample.cu (topKernel).
 const (
-	kernelArgMax    = "argmax_f32"      // k = 1
-	kernelTopFilter = "topk_filter_f32" // k ≤ filterMaxK: two reads of the row
-	kernelTopRadix  = "topk_f32"        // any k: six reads of the row
-	// filterMaxK is TF_MAX_K of sample.cu, filterMaxCap its TF_CAP.
+	kernelArgMax    = "argmax_f32"      // k = 1, one block a row
+	kernelArgMax2   = "argmax_part_f32" // k = 1, segments, then argmax_merge_f32
+	kernelTopPart   = "topk_part_f32"   // k ≤ partMaxK: segments, then topk_merge_f32
+	kernelTopFilter = "topk_filter_f32" // k ≤ filterMaxK, one block a row: two reads of the row
+	kernelTopRadix  = "topk_f32"        // any k, one block a row: six reads of the row
+	// partThreads is TP_THREADS of sample.cu, partSeg TP_SEG (columns of
+	// a segment), partMaxK TP_MAX_K; filterMaxK is TF_MAX_K, filterMaxCap
+	// TF_CAP.
+	partThreads  = 256
+	partSeg      = 8 * partThreads
+	partMaxK     = 256
 	filterMaxK   = 256
 	filterMaxCap = 2048
 )
 
-// topKernel is the kernel TopK runs for k.
+// topKernel is the kernel TopK runs for k: a decode step's rows are few,
+// so the two-stage kernels, which spread a row over many blocks, serve
+// the usual k.
 func topKernel(k int) string {
 	switch {
 	case k == 1:
-		return kernelArgMax
-	case k <= filterMaxK:
-		return kernelTopFilter
+		return kernelArgMax2
+	case k <= partMaxK:
+		return kernelTopPart
 	}
 	return kernelTopRadix
 }
@@ -69,8 +78,7 @@ func filterCap(k int) int { return min(filterMaxCap, max(512, 4*k)) }
 // TopK queues the selection of the k = vals.Cols largest values of each
 // row of x (F32) into vals (F32) and their columns into ids (I32), rows×k
 // each, best first (ties: the lower column first; NaN ranks last): the
-// op of backend.TopKer, which a recorded step may hold. k = 1 runs the
-// one-pass argmax kernel.
+// op of backend.TopKer, which a recorded step may hold.
 func (d *Device) TopK(vals, ids, x *backend.Tensor) error {
 	return d.topK(vals, ids, x, topKernel(vals.Cols))
 }
@@ -84,7 +92,7 @@ func (d *Device) topK(vals, ids, x *backend.Tensor, kernel string) error {
 	if vals.Rows != x.Rows || ids.Rows != x.Rows || ids.Cols != k || ids.Type != quant.I32 {
 		return fmt.Errorf("cuda: top %d of %v into %v and %v (want F32 and I32 of %d×%d)", k, x, vals, ids, x.Rows, k)
 	}
-	if (kernel == kernelArgMax && k != 1) || (kernel == kernelTopFilter && k > filterMaxK) {
+	if ((kernel == kernelArgMax || kernel == kernelArgMax2) && k != 1) || (kernel == kernelTopFilter && k > filterMaxK) || (kernel == kernelTopPart && k > partMaxK) {
 		return fmt.Errorf("cuda: %s cannot select the top %d", kernel, k)
 	}
 	ps, err := d.f32ptrs(vals, x, x)
@@ -102,15 +110,40 @@ func (d *Device) topK(vals, ids, x *backend.Tensor, kernel string) error {
 	defer unlock()
 	d.wrote(vals)
 	d.wrote(ids)
-	grid, block := dims{uint32(x.Rows), 1, 1}, dims{topkThreads, 1, 1}
+	rows := x.Rows
+	grid, block := dims{uint32(rows), 1, 1}, dims{topkThreads, 1, 1}
 	switch kernel {
 	case kernelArgMax:
 		return d.launch(kernel, grid, block, 0, ip, ps[0], ps[1], i32(x.Cols))
 	case kernelTopFilter:
 		c := filterCap(k)
 		return d.launch(kernel, grid, block, 8*c, ip, ps[0], ps[1], i32(x.Cols), i32(k), i32(c))
+	case kernelTopRadix:
+		return d.launch(kernel, grid, block, 8*k, ip, ps[0], ps[1], i32(x.Cols), i32(k))
 	}
-	return d.launch(kernel, grid, block, 8*k, ip, ps[0], ps[1], i32(x.Cols), i32(k))
+	// two stages: the segments' results (rows×segs×k values, then as many
+	// columns) wait in the results buffer
+	if rows == 0 {
+		return nil
+	}
+	segs := (x.Cols + partSeg - 1) / partSeg
+	n := rows * segs * k
+	pv, err := d.results.get(d, 8*n)
+	if err != nil {
+		return err
+	}
+	pi := pv + uint64(4*n)
+	parts := dims{uint32(segs), uint32(rows), 1}
+	if kernel == kernelArgMax2 {
+		if err := d.launch(kernel, parts, dims{partThreads, 1, 1}, 0, pv, pi, ps[1], i32(x.Cols)); err != nil {
+			return err
+		}
+		return d.launch("argmax_merge_f32", grid, dims{32, 1, 1}, 0, ip, ps[0], pv, pi, i32(segs))
+	}
+	if err := d.launch(kernel, parts, dims{partThreads, 1, 1}, 0, pv, pi, ps[1], i32(x.Cols), i32(k)); err != nil {
+		return err
+	}
+	return d.launch("topk_merge_f32", grid, block, 8*k, ip, ps[0], pv, pi, i32(segs*k), i32(k))
 }
 
 // Softmax sets each row of dst to softmax(scale·x): exp(scale·x − max)

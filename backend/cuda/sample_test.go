@@ -56,9 +56,9 @@ func sameFloat(a, b float32) bool {
 func kernelsFor(k int) []string {
 	switch {
 	case k == 1:
-		return []string{kernelArgMax, kernelTopFilter, kernelTopRadix}
-	case k <= filterMaxK:
-		return []string{kernelTopFilter, kernelTopRadix}
+		return []string{kernelArgMax, kernelArgMax2, kernelTopPart, kernelTopFilter, kernelTopRadix}
+	case k <= min(filterMaxK, partMaxK):
+		return []string{kernelTopPart, kernelTopFilter, kernelTopRadix}
 	}
 	return []string{kernelTopRadix}
 }
@@ -132,7 +132,7 @@ func specialRow(rng *rand.Rand, row []float32, kind int) {
 func TestSampling(t *testing.T) {
 	dev := gpu(t)
 	rng := rand.New(rand.NewPCG(12, 12))
-	for _, s := range []struct{ rows, cols int }{{1, 1}, {3, 77}, {2, 1000}, {5, 1007}, {4, 32000}, {1, 128256}, {3, 128256}} {
+	for _, s := range []struct{ rows, cols int }{{1, 1}, {3, 77}, {2, 1000}, {5, 1007}, {2, 2048}, {3, 2049}, {4, 32000}, {1, 128256}, {3, 128256}} {
 		v := randF32(rng, s.rows*s.cols, 8)
 		for r := range s.rows {
 			specialRow(rng, v[r*s.cols:(r+1)*s.cols], r%5)
@@ -398,7 +398,7 @@ func BenchmarkTopK(b *testing.B) {
 		for _, kk := range []struct {
 			k      int
 			kernel string
-		}{{1, kernelArgMax}, {1, kernelTopFilter}, {40, kernelTopFilter}, {40, kernelTopRadix}, {256, kernelTopFilter}} {
+		}{{1, kernelArgMax}, {1, kernelArgMax2}, {40, kernelTopPart}, {40, kernelTopFilter}, {40, kernelTopRadix}, {256, kernelTopPart}} {
 			k, kernel := kk.k, kk.kernel
 			b.Run(fmt.Sprintf("%dx%d/k%d/%s", s.rows, s.cols, k, kernel), func(b *testing.B) {
 				n := s.rows * k

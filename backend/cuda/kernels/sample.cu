@@ -321,3 +321,211 @@ extern "C" __global__ void __launch_bounds__(TK_THREADS, 1) topk_filter_f32(int*
     }
     rank_candidates(ids, vals, cv, ci, n, k);
 }
+
+// ---- two-stage selection for decode steps: a row of logits is one block's
+// work in the kernels above, which leaves one SM pulling the whole row with
+// few loads in flight (32k logits: 12 µs for argmax). Here the first stage
+// splits each row into segments of TP_SEG columns, one block of TP_THREADS
+// each, with TP_PER loads in flight per thread; the second merges the
+// segments' results of a row in one block. ----
+
+#define TP_THREADS 256
+#define TP_WARPS (TP_THREADS / 32)
+#define TP_PER 8
+#define TP_SEG (TP_THREADS * TP_PER)
+#define TP_MAX_K 256
+#define TP_PAD_COL 0x7fffffff // column of padding: ranks after every real NaN
+
+// argmax_part_f32: grid (segments, rows). Block s of row r writes the best
+// (value, column) of columns [s·TP_SEG, (s+1)·TP_SEG) to pv/pi[r·segments + s].
+extern "C" __global__ void __launch_bounds__(TP_THREADS) argmax_part_f32(float* pv, int* pi, const float* x, int cols) {
+    __shared__ float sv[TP_WARPS];
+    __shared__ int si[TP_WARPS];
+    const float* xr = x + (long long)blockIdx.y * cols;
+    int c0 = blockIdx.x * TP_SEG + threadIdx.x;
+    float v[TP_PER];
+#pragma unroll
+    for (int j = 0; j < TP_PER; j++) {
+        int c = c0 + j * TP_THREADS;
+        v[j] = c < cols ? xr[c] : 0.0f;
+    }
+    float bv = NEG_INF;
+    int bi = cols; // none yet
+#pragma unroll
+    for (int j = 0; j < TP_PER; j++) {
+        int c = c0 + j * TP_THREADS;
+        if (c < cols && (bi == cols || better(v[j], c, bv, bi))) bv = v[j], bi = c;
+    }
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) {
+        float ov = __shfl_xor_sync(FULL_MASK, bv, o);
+        int oi = __shfl_xor_sync(FULL_MASK, bi, o);
+        if (oi != cols && (bi == cols || better(ov, oi, bv, bi))) bv = ov, bi = oi;
+    }
+    int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    if (lane == 0) sv[warp] = bv, si[warp] = bi;
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        for (int w = 1; w < TP_WARPS; w++)
+            if (si[w] != cols && (bi == cols || better(sv[w], si[w], bv, bi))) bv = sv[w], bi = si[w];
+        long long o = (long long)blockIdx.y * gridDim.x + blockIdx.x;
+        pv[o] = bv;
+        pi[o] = bi;
+    }
+}
+
+// argmax_merge_f32: grid rows, one warp each: the best of a row's segs
+// partial results (none is empty: every segment has a column).
+extern "C" __global__ void __launch_bounds__(32) argmax_merge_f32(int* ids, float* vals, const float* pv, const int* pi, int segs) {
+    const float* v = pv + (long long)blockIdx.x * segs;
+    const int* ix = pi + (long long)blockIdx.x * segs;
+    float bv = NEG_INF;
+    int bi = -1; // none yet
+    for (int s = threadIdx.x; s < segs; s += 32)
+        if (bi < 0 || better(v[s], ix[s], bv, bi)) bv = v[s], bi = ix[s];
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) {
+        float ov = __shfl_xor_sync(FULL_MASK, bv, o);
+        int oi = __shfl_xor_sync(FULL_MASK, bi, o);
+        if (oi >= 0 && (bi < 0 || better(ov, oi, bv, bi))) bv = ov, bi = oi;
+    }
+    if (threadIdx.x == 0) ids[blockIdx.x] = bi, vals[blockIdx.x] = bv;
+}
+
+// topk_part_f32: grid (segments, rows). Block s of row r writes the k best
+// of columns [s·TP_SEG, (s+1)·TP_SEG) (all of them, padded with NaN at
+// column TP_PAD_COL, when fewer), in no order, to pv/pi[(r·segments + s)·k
+// …]: the larger keys than the k-th largest and as many equal ones as
+// needed, the lowest columns first. Thread t holds columns t + j·TP_THREADS
+// of the segment, so column order is (j, warp, lane) order.
+extern "C" __global__ void __launch_bounds__(TP_THREADS) topk_part_f32(float* pv, int* pi, const float* x, int cols, int k) {
+    __shared__ radix_state rs;
+    __shared__ int eqoff[TP_PER * TP_WARPS]; // equal keys before (j, warp), in column order
+    __shared__ int ngt;
+    const float* xr = x + (long long)blockIdx.y * cols;
+    int seg0 = blockIdx.x * TP_SEG, c0 = seg0 + threadIdx.x;
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    float v[TP_PER];
+    uint32_t key[TP_PER];
+#pragma unroll
+    for (int j = 0; j < TP_PER; j++) {
+        int c = c0 + j * TP_THREADS;
+        v[j] = c < cols ? xr[c] : 0.0f;
+    }
+#pragma unroll
+    for (int j = 0; j < TP_PER; j++) key[j] = order_key(v[j]);
+    int n = min(cols - seg0, TP_SEG), kk = min(k, n);
+    if (threadIdx.x == 0) rs.prefix = 0, rs.need = kk, ngt = 0;
+    __syncthreads();
+    for (int p = 0; p < 4; p++) {
+        for (int i = threadIdx.x; i < 256; i += TP_THREADS) rs.hist[i] = 0;
+        __syncthreads();
+        uint32_t prefix = rs.prefix;
+#pragma unroll
+        for (int j = 0; j < TP_PER; j++)
+            if (c0 + j * TP_THREADS < cols && in_pass(key[j], p, prefix)) count_bin(rs.hist, (key[j] >> (24 - 8 * p)) & 255);
+        __syncthreads();
+        if (threadIdx.x < 32) select_bin(&rs);
+        __syncthreads();
+    }
+    uint32_t kth = rs.prefix;
+    int need = rs.need;
+    // ranks of the equal keys in column order
+    unsigned eqb[TP_PER];
+#pragma unroll
+    for (int j = 0; j < TP_PER; j++) {
+        eqb[j] = __ballot_sync(FULL_MASK, c0 + j * TP_THREADS < cols && key[j] == kth);
+        if (lane == 0) eqoff[j * TP_WARPS + warp] = __popc(eqb[j]);
+    }
+    __syncthreads();
+    if (threadIdx.x < 32) { // exclusive scan of the 64 counts, two a lane
+        int e0 = eqoff[2 * lane], e1 = eqoff[2 * lane + 1], s = e0 + e1, inc = s;
+#pragma unroll
+        for (int o = 1; o < 32; o <<= 1) {
+            int t = __shfl_up_sync(FULL_MASK, inc, o);
+            if (lane >= o) inc += t;
+        }
+        eqoff[2 * lane] = inc - s;
+        eqoff[2 * lane + 1] = inc - s + e0;
+    }
+    __syncthreads();
+    long long out = ((long long)blockIdx.y * gridDim.x + blockIdx.x) * k;
+    unsigned below = (1u << lane) - 1;
+#pragma unroll
+    for (int j = 0; j < TP_PER; j++) {
+        int c = c0 + j * TP_THREADS;
+        bool gt = c < cols && key[j] > kth;
+        unsigned gtb = __ballot_sync(FULL_MASK, gt);
+        int base = 0;
+        if (lane == 0 && gtb) base = atomicAdd(&ngt, __popc(gtb));
+        base = __shfl_sync(FULL_MASK, base, 0);
+        if (gt) {
+            int slot = base + __popc(gtb & below);
+            pv[out + slot] = v[j], pi[out + slot] = c;
+        }
+    }
+    __syncthreads(); // ngt is final: the larger keys number kk − need
+#pragma unroll
+    for (int j = 0; j < TP_PER; j++) {
+        if (eqb[j] >> lane & 1) {
+            int r = eqoff[j * TP_WARPS + warp] + __popc(eqb[j] & below);
+            if (r < need) pv[out + kk - need + r] = v[j], pi[out + kk - need + r] = c0 + j * TP_THREADS;
+        }
+    }
+    for (int i = kk + threadIdx.x; i < k; i += TP_THREADS) pv[out + i] = __int_as_float(0x7fc00000), pi[out + i] = TP_PAD_COL;
+}
+
+// topk_merge_f32: grid rows, TK_THREADS each: the k best of a row's n
+// candidates (pv, pi: the segments' results), best first, into ids and vals.
+// A radix select finds the k-th largest key; when more keys equal it than
+// are needed, a second one over the equal keys' complemented columns finds
+// the need lowest columns. Dynamic shared memory: 8·k bytes.
+extern "C" __global__ void __launch_bounds__(TK_THREADS, 1) topk_merge_f32(int* ids, float* vals, const float* pv, const int* pi, int n, int k) {
+    extern __shared__ __align__(16) unsigned char sm[];
+    float* cv = (float*)sm;
+    int* ci = (int*)(sm + 4 * k);
+    __shared__ radix_state rs;
+    __shared__ int taken;
+    const float* v = pv + (long long)blockIdx.x * n;
+    const int* ix = pi + (long long)blockIdx.x * n;
+    if (threadIdx.x == 0) rs.prefix = 0, rs.need = k, taken = 0;
+    __syncthreads();
+    for (int p = 0; p < 4; p++) {
+        radix_pass_begin(&rs);
+        uint32_t prefix = rs.prefix;
+        for (int i = threadIdx.x; i < n; i += TK_THREADS) {
+            uint32_t key = order_key(v[i]);
+            if (in_pass(key, p, prefix)) count_bin(rs.hist, (key >> (24 - 8 * p)) & 255);
+        }
+        radix_pass_end(&rs);
+    }
+    uint32_t kth = rs.prefix;
+    int need = rs.need;
+    bool all_equal = rs.hist[kth & 255] == need; // every key equal to kth is taken
+    uint32_t cut = 0;                             // else: complemented columns ≥ cut are
+    if (!all_equal) {
+        __syncthreads();
+        if (threadIdx.x == 0) rs.prefix = 0, rs.need = need;
+        __syncthreads();
+        for (int p = 0; p < 4; p++) {
+            radix_pass_begin(&rs);
+            uint32_t prefix = rs.prefix;
+            for (int i = threadIdx.x; i < n; i += TK_THREADS) {
+                uint32_t col = ~(uint32_t)ix[i];
+                if (order_key(v[i]) == kth && in_pass(col, p, prefix)) count_bin(rs.hist, (col >> (24 - 8 * p)) & 255);
+            }
+            radix_pass_end(&rs);
+        }
+        cut = rs.prefix;
+    }
+    for (int i = threadIdx.x; i < n; i += TK_THREADS) {
+        float f = v[i];
+        uint32_t key = order_key(f);
+        if (key > kth || (key == kth && (all_equal || ~(uint32_t)ix[i] >= cut))) {
+            int slot = atomicAdd(&taken, 1);
+            cv[slot] = f, ci[slot] = ix[i];
+        }
+    }
+    __syncthreads();
+    rank_candidates(ids, vals, cv, ci, k, k);
+}
