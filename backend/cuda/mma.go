@@ -106,18 +106,27 @@ var mpKernels = map[quant.Type]string{
 }
 
 // mpTile is a family of pipelined kernels (mma.cu): tiles of 128 weight
-// rows × tokens, computed by blocks of threads.
+// rows × tokens, computed by blocks of threads; quantOnly families
+// (double-buffered dequantization) exist for Q8_0, Q4_0 and Q4_K only.
 type mpTile struct {
 	prefix          string
 	tokens, threads int
+	quantOnly       bool
 }
 
 // The pipelined kernel families.
 var (
-	mpTile128  = mpTile{"mp_", 128, 256}  // 8 warps of 64 rows × 32 tokens
-	mpTile64   = mpTile{"mp64_", 64, 256} // 8 warps of 32 × 32
-	mpTileWide = mpTile{"mpw_", 128, 128} // 4 warps of 64 × 64
+	mpTile128   = mpTile{"mp_", 128, 256, false}  // 8 warps of 64 rows × 32 tokens
+	mpTile64    = mpTile{"mp64_", 64, 256, false} // 8 warps of 32 × 32
+	mpTileWide  = mpTile{"mpw_", 128, 128, false} // 4 warps of 64 × 64
+	mpTileD     = mpTile{"mpd_", 128, 256, true}  // mp_, dequantizing a step ahead
+	mpTileWideD = mpTile{"mpwd_", 128, 128, true} // mpw_, dequantizing a step ahead
 )
+
+// has reports whether the family has a kernel for weights of type t.
+func (f mpTile) has(t quant.Type) bool {
+	return !f.quantOnly || t == quant.Q8_0 || t == quant.Q4_0 || t == quant.Q4_K
+}
 
 // mpAlign is the alignment the pipelined kernels copy weights of type t
 // with k columns, row bytes rs, at device address wp in: 16 (16-byte
@@ -173,6 +182,9 @@ func (d *Device) matMulPipe(dst, x, w *backend.Tensor, op, xp, wp uint64, tile *
 	t := mpChoose(w.Type, n, m, d.sms)
 	if tile != nil {
 		t = *tile
+	}
+	if !t.has(w.Type) {
+		return fmt.Errorf("cuda: matmul: %w: %s weights on %s* kernels", backend.ErrUnsupported, w.Type, t.prefix)
 	}
 	kernel := t.prefix + mpKernels[w.Type]
 	if align == 4 {

@@ -33,15 +33,14 @@ func BenchmarkMMA(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/%s_%dx%d", typ, s.model, s.m, s.k), func(b *testing.B) {
 				w := mmaBenchWeights(b, dev, rng, typ, s.m, s.k)
 				wp, _ := dev.ptr(w)
-				pipe := mpAlign(typ, s.k, w.RowBytes(), wp) != 0
 				for _, n := range []int{512, 2048} {
 					x := mmaBenchAlloc(b, dev, n, s.k)
 					if err := dev.Upload(x, f32Bytes(randF32(rng, n*s.k, 1))); err != nil {
 						b.Fatal(err)
 					}
 					out := mmaBenchAlloc(b, dev, n, s.m)
-					for _, kernel := range []string{"tiles", "auto", "pipe64", "pipe128", "pipew"} {
-						if !pipe && kernel[0] == 'p' {
+					for _, kernel := range mmaFamilies {
+						if !mmaHas(kernel, w, wp) {
 							continue
 						}
 						b.Run(fmt.Sprintf("n%d/%s", n, kernel), func(b *testing.B) {

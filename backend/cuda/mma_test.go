@@ -14,9 +14,23 @@ import (
 // mmaTypes are the weight formats of the tensor-core products.
 var mmaTypes = []quant.Type{quant.F16, quant.BF16, quant.Q8_0, quant.Q4_0, quant.Q4_K, quant.Q6_K}
 
-// mmaCall runs one tensor-core kernel family on dst = x·wᵀ: "tiles"
-// (mm_*), "pipe64", "pipe128" or "pipew" (mp64_*, mp_*, mpw_*), or "auto"
-// (MatMul's own choice).
+// mmaFamilies are the kernel families mmaCall runs: "tiles" (mm_*),
+// "pipe64", "pipe128", "pipew", "piped" and "pipewd" (mp64_*, mp_*, mpw_*,
+// mpd_*, mpwd_*), and "auto" (MatMul's own choice).
+var mmaFamilies = []string{"auto", "tiles", "pipe64", "pipe128", "pipew", "piped", "pipewd"}
+
+// mmaHas reports whether family kernel takes weights w at wp.
+func mmaHas(kernel string, w *backend.Tensor, wp uint64) bool {
+	if kernel == "auto" || kernel == "tiles" {
+		return true
+	}
+	if mpAlign(w.Type, w.Cols, w.RowBytes(), wp) == 0 {
+		return false
+	}
+	return (kernel != "piped" && kernel != "pipewd") || mpTileD.has(w.Type)
+}
+
+// mmaCall runs kernel family kernel on dst = x·wᵀ.
 func mmaCall(dev *Device, kernel string, dst, x, w *backend.Tensor) error {
 	if kernel == "auto" {
 		return dev.MatMul(dst, x, w)
@@ -42,6 +56,10 @@ func mmaCall(dev *Device, kernel string, dst, x, w *backend.Tensor) error {
 		return dev.matMulPipe(dst, x, w, op, xp, wp, &mpTile128)
 	case "pipew":
 		return dev.matMulPipe(dst, x, w, op, xp, wp, &mpTileWide)
+	case "piped":
+		return dev.matMulPipe(dst, x, w, op, xp, wp, &mpTileD)
+	case "pipewd":
+		return dev.matMulPipe(dst, x, w, op, xp, wp, &mpTileWideD)
 	}
 	return fmt.Errorf("no kernel family %q", kernel)
 }
@@ -75,8 +93,8 @@ func TestMatMulPipe(t *testing.T) {
 			wp, _ := dev.ptr(w.g)
 			pipe := mpAlign(typ, s.k, w.g.RowBytes(), wp) != 0
 			got := map[string][]float32{}
-			for _, kernel := range []string{"auto", "tiles", "pipe64", "pipe128", "pipew"} {
-				if !pipe && kernel[0] == 'p' {
+			for _, kernel := range mmaFamilies {
+				if !mmaHas(kernel, w.g, wp) {
 					continue
 				}
 				name := fmt.Sprintf("%s/n%d_k%d_m%d/%s", typ, s.n, s.k, s.m, kernel)

@@ -527,12 +527,12 @@ __device__ __forceinline__ int mp_raw_src(int k, int kt, int c) {
     }
 }
 
-template <int FMT, int BN, int WA, int THREADS>
+template <int FMT, int BN, int WA, int THREADS, bool DB>
 __device__ __forceinline__ void mp_main(float* dst, const uint8_t* w, const uint16_t* xh, int m, int k, int n, long long rs, int ktiles,
                                         float* part) {
     constexpr bool BF = FMT == F_BF16;
     constexpr int RAW = mp_raw<FMT>();                    // raw bytes per row and step (0: F16/BF16)
-    constexpr int ST = mp_stages<FMT, BN>();              // pipeline depth
+    constexpr int ST = DB ? 2 : mp_stages<FMT, BN>();     // pipeline depth
     constexpr int XT = BN * MP_BK * 2;                    // bytes of an activation tile
     constexpr int WT = MP_BM * MP_BK * 2;                 // bytes of a half weight tile
     constexpr int SB = mp_sb<FMT>();                      // scale bytes per row and step
@@ -543,12 +543,14 @@ __device__ __forceinline__ void mp_main(float* dst, const uint8_t* w, const uint
     constexpr int MT = MP_BM / WM / 16;                   // m16 tiles per warp
     constexpr int NT = BN / WN / 8;                       // n8 tiles per warp
     static_assert(ST >= 2, "pipeline too shallow");
-    static_assert(ST * (XT + WS) + (RAW ? WT : 0) <= MP_SMEM, "shared memory");
+    constexpr int WD = RAW ? (DB ? 2 : 1) : 0;           // dequantized tiles
+    static_assert(ST * (XT + WS) + WD * WT <= MP_SMEM, "shared memory");
     static_assert(NT % 2 == 0 && BN * 4 % THREADS == 0, "tile shape");
-    __shared__ __align__(128) uint8_t smem[ST * (XT + WS) + (RAW ? WT : 0)];
+    static_assert(!DB || RAW, "double-buffered dequantization of a float format");
+    __shared__ __align__(128) uint8_t smem[ST * (XT + WS) + WD * WT];
     uint8_t* Xs = smem;            // ST activation tiles
     uint8_t* Wst = smem + ST * XT; // ST weight steps (quantized: 128 rows of quants, then of scales)
-    uint8_t* Wd = Wst + ST * WS;   // the dequantized tile (quantized formats)
+    uint8_t* Wd = Wst + ST * WS;   // the dequantized tiles (quantized formats)
 
     int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
     int wm = warp % WM, wn = warp / WM;
@@ -584,7 +586,7 @@ __device__ __forceinline__ void mp_main(float* dst, const uint8_t* w, const uint
     constexpr int SC = SB == 8 ? 2 : 1;
     constexpr int SJ = (MP_BM * SC + THREADS - 1) / THREADS;
 
-    auto issue = [&](int slot, int kt) {
+    auto issue_x = [&](int slot, int kt) {
         if (kt >= nk) return;
         uint8_t* xs = Xs + slot * XT;
 #pragma unroll
@@ -593,6 +595,9 @@ __device__ __forceinline__ void mp_main(float* dst, const uint8_t* w, const uint
             bool ok = xok[j] && ke < k;
             cp16(xs + 16 * mp_chunk(i >> 2, c), ok ? (const void*)(xrow[j] + ke) : (const void*)xh, ok);
         }
+    };
+    auto issue_w = [&](int slot, int kt) {
+        if (kt >= nk) return;
         uint8_t* ws = Wst + slot * WS;
 #pragma unroll
         for (int j = 0; j < WC; j++) {
@@ -639,34 +644,18 @@ __device__ __forceinline__ void mp_main(float* dst, const uint8_t* w, const uint
 #pragma unroll
             for (int e = 0; e < 4; e++) acc[i][j][e] = 0.0f;
 
+    // dequant converts the raw weights of step kt (in its slot) into tile t
+    auto dequant = [&](const uint8_t* ws, int kt, uint8_t* t) {
 #pragma unroll
-    for (int s = 0; s < ST - 1; s++) {
-        issue(s, kt0 + s);
-        cp_commit();
-    }
-
-    for (int kt = kt0; kt < nk; kt++) {
-        int slot = (kt - kt0) % ST;
-        cp_wait<ST - 2>();
-        __syncthreads(); // step kt has arrived; every warp is done with step kt-1's tiles
-        issue((kt - kt0 + ST - 1) % ST, kt + ST - 1);
-        cp_commit();
-        const uint8_t* As = Wst + slot * WS;
-        if constexpr (RAW != 0) {
-            // dequantization: piece i is row i/2, elements 16(i%2)…
-#pragma unroll
-            for (int p = 0; p < 2 * MP_BM / THREADS; p++) {
-                int i = tid + THREADS * p, dr = i >> 1, dh = i & 1;
-                const uint8_t* raw = FMT == F_Q6_K ? As + 32 * dr : As + RAW * dr;
-                uint4* t = (uint4*)Wd;
-                mp_dequant<FMT>(t + mp_chunk(dr, 2 * dh), t + mp_chunk(dr, 2 * dh + 1), raw, raw + MP_BM * 32, As + MP_BM * RAW + SB * dr,
-                                kt, dh);
-            }
-            __syncthreads();
-            As = Wd;
+        for (int p = 0; p < 2 * MP_BM / THREADS; p++) { // piece i: row i/2, elements 16(i%2)…
+            int i = tid + THREADS * p, dr = i >> 1, dh = i & 1;
+            const uint8_t* raw = FMT == F_Q6_K ? ws + 32 * dr : ws + RAW * dr;
+            mp_dequant<FMT>((uint4*)t + mp_chunk(dr, 2 * dh), (uint4*)t + mp_chunk(dr, 2 * dh + 1), raw, raw + MP_BM * 32,
+                            ws + MP_BM * RAW + SB * dr, kt, dh);
         }
-        const uint16_t* A = (const uint16_t*)As;
-        const uint16_t* B = (const uint16_t*)(Xs + slot * XT);
+    };
+    // mma multiplies tile A (weights) by tile B (activations) into acc
+    auto mma = [&](const uint16_t* A, const uint16_t* B) {
 #pragma unroll
         for (int kk = 0; kk < MP_BK / 16; kk++) {
             uint32_t a[MT][4], bf[NT][2];
@@ -686,6 +675,53 @@ __device__ __forceinline__ void mp_main(float* dst, const uint8_t* w, const uint
             for (int mt = 0; mt < MT; mt++)
 #pragma unroll
                 for (int nt = 0; nt < NT; nt++) mma16816<BF>(acc[mt][nt], a[mt], bf[nt][0], bf[nt][1]);
+        }
+    };
+
+    if constexpr (DB) {
+        // Double-buffered dequantization: step kt+1 is dequantized (into
+        // the other tile) while the tensor cores work on step kt, so one
+        // barrier a step, at the price of a shallower pipeline: the
+        // copies of step kt+1's activations and step kt+2's weights are
+        // issued one step ahead.
+        issue_x(0, kt0);
+        issue_w(0, kt0);
+        issue_w(1, kt0 + 1);
+        cp_commit();
+        cp_wait<0>();
+        __syncthreads();
+        dequant(Wst, kt0, Wd);
+        for (int kt = kt0; kt < nk; kt++) {
+            int i = (kt - kt0) & 1;
+            cp_wait<0>();
+            __syncthreads(); // step kt's tile and activations, step kt+1's raw weights are in place; step kt-1 is done
+            issue_x(i ^ 1, kt + 1);
+            issue_w(i, kt + 2);
+            cp_commit();
+            if (kt + 1 < nk) dequant(Wst + (i ^ 1) * WS, kt + 1, Wd + (i ^ 1) * WT);
+            mma((const uint16_t*)(Wd + i * WT), (const uint16_t*)(Xs + i * XT));
+        }
+    } else {
+#pragma unroll
+        for (int s = 0; s < ST - 1; s++) {
+            issue_x(s, kt0 + s);
+            issue_w(s, kt0 + s);
+            cp_commit();
+        }
+        for (int kt = kt0; kt < nk; kt++) {
+            int slot = (kt - kt0) % ST, next = (kt - kt0 + ST - 1) % ST;
+            cp_wait<ST - 2>();
+            __syncthreads(); // step kt has arrived; every warp is done with step kt-1's tiles
+            issue_x(next, kt + ST - 1);
+            issue_w(next, kt + ST - 1);
+            cp_commit();
+            const uint8_t* As = Wst + slot * WS;
+            if constexpr (RAW != 0) {
+                dequant(As, kt, Wd);
+                __syncthreads();
+                As = Wd;
+            }
+            mma((const uint16_t*)As, (const uint16_t*)(Xs + slot * XT));
         }
     }
     cp_wait<0>(); // no copy outlives the block (the last issues are empty groups)
@@ -717,22 +753,32 @@ __device__ __forceinline__ void mp_main(float* dst, const uint8_t* w, const uint
 // (fewer shared-memory reads per product, fewer warps to hide latency).
 // The *_w4 kernels take Q8_0, Q4_0 and Q6_K rows that are only 4-byte
 // aligned (an even number of blocks), copied in 4-byte pieces.
-#define MP_ENTRY(name, FMT, BN, WA, THREADS)                                                                                     \
+#define MP_ENTRY(name, FMT, BN, WA, THREADS, DB)                                                                                 \
     extern "C" __global__ void __launch_bounds__(THREADS, 2)                                                                     \
         name(float* dst, const uint8_t* w, const uint16_t* xh, int m, int k, int n, long long rs, int ktiles, float* part) { \
-        mp_main<FMT, BN, WA, THREADS>(dst, w, xh, m, k, n, rs, ktiles, part);                                                    \
+        mp_main<FMT, BN, WA, THREADS, DB>(dst, w, xh, m, k, n, rs, ktiles, part);                                                \
     }
-#define MP_FAMILY(prefix, BN, THREADS)                                      \
-    MP_ENTRY(prefix##_f16, F_F16, BN, 16, THREADS)                         \
-    MP_ENTRY(prefix##_bf16, F_BF16, BN, 16, THREADS)                       \
-    MP_ENTRY(prefix##_q8_0, F_Q8_0, BN, 16, THREADS)                       \
-    MP_ENTRY(prefix##_q4_0, F_Q4_0, BN, 16, THREADS)                       \
-    MP_ENTRY(prefix##_q4_k, F_Q4_K, BN, 16, THREADS)                       \
-    MP_ENTRY(prefix##_q6_k, F_Q6_K, BN, 16, THREADS)                       \
-    MP_ENTRY(prefix##_q8_0_w4, F_Q8_0, BN, 4, THREADS)                     \
-    MP_ENTRY(prefix##_q4_0_w4, F_Q4_0, BN, 4, THREADS)                     \
-    MP_ENTRY(prefix##_q6_k_w4, F_Q6_K, BN, 4, THREADS)
+#define MP_FAMILY(prefix, BN, THREADS)                  \
+    MP_ENTRY(prefix##_f16, F_F16, BN, 16, THREADS, false)     \
+    MP_ENTRY(prefix##_bf16, F_BF16, BN, 16, THREADS, false)   \
+    MP_ENTRY(prefix##_q8_0, F_Q8_0, BN, 16, THREADS, false)   \
+    MP_ENTRY(prefix##_q4_0, F_Q4_0, BN, 16, THREADS, false)   \
+    MP_ENTRY(prefix##_q4_k, F_Q4_K, BN, 16, THREADS, false)   \
+    MP_ENTRY(prefix##_q6_k, F_Q6_K, BN, 16, THREADS, false)   \
+    MP_ENTRY(prefix##_q8_0_w4, F_Q8_0, BN, 4, THREADS, false) \
+    MP_ENTRY(prefix##_q4_0_w4, F_Q4_0, BN, 4, THREADS, false) \
+    MP_ENTRY(prefix##_q6_k_w4, F_Q6_K, BN, 4, THREADS, false)
+// The double-buffered dequantization needs a second F16 tile: Q6_K's raw
+// steps leave no room for it.
+#define MP_FAMILY_DB(prefix, BN, THREADS)                    \
+    MP_ENTRY(prefix##_q8_0, F_Q8_0, BN, 16, THREADS, true)   \
+    MP_ENTRY(prefix##_q4_0, F_Q4_0, BN, 16, THREADS, true)   \
+    MP_ENTRY(prefix##_q4_k, F_Q4_K, BN, 16, THREADS, true)   \
+    MP_ENTRY(prefix##_q8_0_w4, F_Q8_0, BN, 4, THREADS, true) \
+    MP_ENTRY(prefix##_q4_0_w4, F_Q4_0, BN, 4, THREADS, true)
 
 MP_FAMILY(mp, 128, 256)
 MP_FAMILY(mp64, 64, 256)
 MP_FAMILY(mpw, 128, 128)
+MP_FAMILY_DB(mpd, 128, 256)
+MP_FAMILY_DB(mpwd, 128, 128)
