@@ -335,8 +335,10 @@ extern "C" __global__ void mm_reduce(float* dst, const float* part, long long to
 // rows share one 128-byte bank line). F16/BF16 weights are copied
 // straight into the tile the warps read; quantized weights are copied raw
 // (Q8_0, Q4_0 and Q6_K in the device layout of layout.go, Q4_K in GGUF's),
-// with the words holding their scales, and dequantized each step into one
-// F16 tile with the arithmetic of w_store. Static shared memory is capped
+// with the words holding their scales, and dequantized each step into an
+// F16 tile with the arithmetic of w_store: after the step arrives (a
+// second barrier before the tensor cores read it), or, in the mpd_/mpwd_
+// kernels, a step ahead into a second tile. Static shared memory is capped
 // at 48 KiB (more needs cuFuncSetAttribute), which sets the stage count:
 // 3 for F16 128×128 tiles, 2–4 for the others (mp_stages).
 //
