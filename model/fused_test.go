@@ -12,11 +12,12 @@ import (
 )
 
 // fusedDev is a device with the fused ops (backend.AddNormer,
-// backend.RoPEStorer), made of its plain ops in the order the interfaces
-// document, counting the calls: the model's fused path on the CPU.
+// backend.RoPEStorer, backend.RoPEAttender), made of its plain ops in the
+// order the interfaces document, counting the calls: the model's fused
+// path on the CPU.
 type fusedDev struct {
 	backend.Device
-	addNorms, ropeStores int
+	addNorms, ropeStores, ropeAttentions int
 }
 
 func (d *fusedDev) AddRMSNorm(x, y, dst, w *backend.Tensor, eps float32) error {
@@ -36,6 +37,14 @@ func (d *fusedDev) RoPEStore(q, k, v, kc, vc *backend.Tensor, a *backend.Attn, r
 		return err
 	}
 	return d.StoreKV(kc, vc, k, v, b)
+}
+
+func (d *fusedDev) RoPEAttention(out, q, k, v, kc, vc *backend.Tensor, a *backend.Attn, r *backend.RoPE, b *backend.Batch) error {
+	d.ropeAttentions++
+	if err := d.RoPEStore(q, k, v, kc, vc, a, r, b); err != nil {
+		return err
+	}
+	return d.Attention(out, q, kc, vc, a, b)
 }
 
 // TestFusedPath runs a prompt and greedy decode steps through the plain
@@ -108,9 +117,10 @@ func TestFusedPath(t *testing.T) {
 			if i == len(tc.devs)-1 {
 				want += steps - 1 // the prompt step wants its last row only
 			}
-			if d.addNorms != want || d.ropeStores != steps*c.Layers/len(tc.devs) {
-				t.Errorf("%s: device %d: %d add-norms and %d rope-stores in %d steps, want %d and %d",
-					tc.name, i, d.addNorms, d.ropeStores, steps, want, steps*c.Layers/len(tc.devs))
+			layers := steps * c.Layers / len(tc.devs)
+			if d.addNorms != want || d.ropeStores != layers || d.ropeAttentions != layers {
+				t.Errorf("%s: device %d: %d add-norms, %d rope-stores and %d rope-attentions in %d steps, want %d, %d and %d",
+					tc.name, i, d.addNorms, d.ropeStores, d.ropeAttentions, steps, want, layers, layers)
 			}
 		}
 	}

@@ -72,23 +72,69 @@ func (d *Device) stageBatch(b *backend.Batch) (devBatch, error) {
 // Attention runs causal attention for each (token, head) pair over the
 // token's sequence so far.
 func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *backend.Batch) error {
+	c, err := d.attPrep(out, q, kc, vc, a, b)
+	if err != nil || c.n == 0 {
+		return err
+	}
+	unlock, err := d.enter()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	bp, err := d.stageBatch(b)
+	if err != nil {
+		return err
+	}
+	d.wrote(out)
+	params := []uint64{c.op, c.qp, c.kp, c.vp, bp.pos, i32(c.n), i32(bp.nseq), i32(c.nh), i32(c.nkv), i32(c.hd), i32(b.BlockSize), f32(a.Scale)}
+	block := dims{attWarps * 32, 1, 1}
+	conv, ca, cb, ok := "", uint64(0), uint64(0), false
+	if !c.grouped && attFuse && attConverts(d.convHint, c.hd) {
+		if conv, ca, cb, ok, err = d.fuseConv(c.n, c.nh*c.hd); err != nil {
+			return err
+		}
+	}
+	if !ok {
+		return d.launch(c.kernel, c.grid, block, 0, params...)
+	}
+	if err := d.launch(c.kernel+"_"+conv, c.grid, block, 0, append(params, ca, cb)...); err != nil {
+		return err
+	}
+	d.converted(conv, c.op, c.n, c.nh*c.hd, ca, cb)
+	return nil
+}
+
+// attCall is an Attention call checked against its tensors and batch: the
+// kernel (attention_<cache>_<EPL>, _g<G> for the grouped ones), its grid,
+// and the tensors' device addresses.
+type attCall struct {
+	kernel         string
+	grid           dims
+	grouped        bool
+	op, qp, kp, vp uint64
+	n, nh, nkv, hd int
+}
+
+// attPrep checks an Attention call and chooses its kernel.
+func (d *Device) attPrep(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *backend.Batch) (attCall, error) {
 	hd, nh, nkv := a.HeadDim, a.Heads, a.KVHeads
 	n := q.Rows
+	c := attCall{n: n, nh: nh, nkv: nkv, hd: hd}
 	if nkv <= 0 || nh%nkv != 0 || q.Cols != nh*hd || out.Rows != n || out.Cols != nh*hd ||
 		kc.Cols != nkv*hd || vc.Cols != nkv*hd || kc.Rows != vc.Rows || kc.Type != vc.Type {
-		return fmt.Errorf("cuda: attention %v over q %v, k %v, v %v with %+v", out, q, kc, vc, *a)
+		return c, fmt.Errorf("cuda: attention %v over q %v, k %v, v %v with %+v", out, q, kc, vc, *a)
 	}
 	if len(b.Pos) != n || len(b.Seq) != n || b.BlockSize <= 0 {
-		return fmt.Errorf("cuda: attention: batch of %d positions for %d rows", len(b.Pos), n)
+		return c, fmt.Errorf("cuda: attention: batch of %d positions for %d rows", len(b.Pos), n)
 	}
 	for i := range n {
 		s, p := int(b.Seq[i]), int(b.Pos[i])
 		if s < 0 || s >= len(b.Tables) || p < 0 || (p+b.BlockSize)/b.BlockSize > len(b.Tables[s]) {
-			return fmt.Errorf("cuda: attention: token %d (sequence %d, position %d) outside its block table", i, s, p)
+			return c, fmt.Errorf("cuda: attention: token %d (sequence %d, position %d) outside its block table", i, s, p)
 		}
 		for _, blk := range b.Tables[s][:p/b.BlockSize+1] {
 			if blk < 0 || (int(blk)+1)*b.BlockSize > kc.Rows {
-				return fmt.Errorf("cuda: attention: block %d outside the %d-row cache", blk, kc.Rows)
+				return c, fmt.Errorf("cuda: attention: block %d outside the %d-row cache", blk, kc.Rows)
 			}
 		}
 	}
@@ -103,70 +149,34 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 	case hd <= 256:
 		epl = 8
 	default:
-		return fmt.Errorf("cuda: attention: %w: head size %d (at most 256)", backend.ErrUnsupported, hd)
+		return c, fmt.Errorf("cuda: attention: %w: head size %d (at most 256)", backend.ErrUnsupported, hd)
 	}
-	var kernel string
 	switch kc.Type {
 	case quant.F32:
-		kernel = fmt.Sprintf("attention_f32_%d", epl)
+		c.kernel = fmt.Sprintf("attention_f32_%d", epl)
 	case quant.F16:
-		kernel = fmt.Sprintf("attention_f16_%d", epl)
+		c.kernel = fmt.Sprintf("attention_f16_%d", epl)
 	default:
-		return fmt.Errorf("cuda: attention: %w: cache type %s", backend.ErrUnsupported, kc.Type)
+		return c, fmt.Errorf("cuda: attention: %w: cache type %s", backend.ErrUnsupported, kc.Type)
 	}
-	grid := dims{uint32(n), uint32(nh), 1}
-	grouped := false
+	c.grid = dims{uint32(n), uint32(nh), 1}
 	if g := nh / nkv; n >= attGroupMinTokens*len(b.Tables) && (g == 2 || g == 4 || g == 8) && g*epl <= attGroupMax {
-		kernel += fmt.Sprintf("_g%d", g) // one block per KV head for its g query heads
-		grid.y = uint32(nkv)
-		grouped = true
+		c.kernel += fmt.Sprintf("_g%d", g) // one block per KV head for its g query heads
+		c.grid.y = uint32(nkv)
+		c.grouped = true
 	}
-	op, err := d.f32ptr(out)
-	if err != nil {
-		return err
+	var err error
+	if c.op, err = d.f32ptr(out); err != nil {
+		return c, err
 	}
-	qp, err := d.f32ptr(q)
-	if err != nil {
-		return err
+	if c.qp, err = d.f32ptr(q); err != nil {
+		return c, err
 	}
-	kp, err := d.ptr(kc)
-	if err != nil {
-		return err
+	if c.kp, err = d.ptr(kc); err != nil {
+		return c, err
 	}
-	vp, err := d.ptr(vc)
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return nil
-	}
-	unlock, err := d.enter()
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	bp, err := d.stageBatch(b)
-	if err != nil {
-		return err
-	}
-	d.wrote(out)
-	params := []uint64{op, qp, kp, vp, bp.pos, i32(n), i32(bp.nseq), i32(nh), i32(nkv), i32(hd), i32(b.BlockSize), f32(a.Scale)}
-	block := dims{attWarps * 32, 1, 1}
-	if grouped || !attFuse || !attConverts(d.convHint, hd) {
-		return d.launch(kernel, grid, block, 0, params...)
-	}
-	conv, ca, cb, ok, err := d.fuseConv(n, nh*hd)
-	if err != nil || !ok {
-		if err == nil {
-			err = d.launch(kernel, grid, block, 0, params...)
-		}
-		return err
-	}
-	if err := d.launch(kernel+"_"+conv, grid, block, 0, append(params, ca, cb)...); err != nil {
-		return err
-	}
-	d.converted(conv, op, n, nh*hd, ca, cb)
-	return nil
+	c.vp, err = d.ptr(vc)
+	return c, err
 }
 
 // attFuse lets the attention kernels convert their output for the next

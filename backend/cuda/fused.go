@@ -2,6 +2,7 @@ package cuda
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/tern-llm/tern/backend"
 	"github.com/tern-llm/tern/quant"
@@ -52,43 +53,9 @@ func (d *Device) AddRMSNorm(x, y, dst, w *backend.Tensor, eps float32) error {
 // RoPEStore rotates q and k and stores k and v into the caches in one
 // kernel (rope_store_*): what RoPE, RoPE and StoreKV do.
 func (d *Device) RoPEStore(q, k, v, kc, vc *backend.Tensor, at *backend.Attn, r *backend.RoPE, b *backend.Batch) error {
-	hd, nh, nkv := at.HeadDim, at.Heads, at.KVHeads
-	n := q.Rows
-	if hd <= 0 || nh <= 0 || nkv <= 0 || q.Cols != nh*hd || k.Cols != nkv*hd || v.Cols != nkv*hd || k.Rows != n || v.Rows != n {
-		return fmt.Errorf("cuda: rope-store: q %v, k %v, v %v as %+v", q, k, v, *at)
-	}
-	if kc.Type != vc.Type || (kc.Type != quant.F32 && kc.Type != quant.F16) {
-		return fmt.Errorf("cuda: rope-store: %w: caches %s and %s (want F32 or F16)", backend.ErrUnsupported, kc.Type, vc.Type)
-	}
-	if kc.Cols != k.Cols || vc.Cols != v.Cols || kc.Rows != vc.Rows {
-		return fmt.Errorf("cuda: rope-store: k %v and v %v into caches %v and %v", k, v, kc, vc)
-	}
-	if len(b.Pos) != n || len(b.Slots) != n {
-		return fmt.Errorf("cuda: rope-store: %d positions and %d slots for %d rows", len(b.Pos), len(b.Slots), n)
-	}
-	for _, s := range b.Slots {
-		if s < 0 || int(s) >= kc.Rows {
-			return fmt.Errorf("cuda: rope-store: slot %d outside the %d-row cache", s, kc.Rows)
-		}
-	}
-	rp, err := d.ropeParams(r, hd)
-	if err != nil {
+	c, err := d.ropeStorePrep(q, k, v, kc, vc, at, r, b)
+	if err != nil || q.Rows == 0 {
 		return err
-	}
-	qkv, err := d.f32ptrs(q, k, v)
-	if err != nil {
-		return err
-	}
-	kp, err := d.ptr(kc)
-	if err != nil {
-		return err
-	}
-	vp, err := d.ptr(vc)
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return nil
 	}
 	kernel := "rope_store_f32"
 	if kc.Type == quant.F16 {
@@ -107,6 +74,131 @@ func (d *Device) RoPEStore(q, k, v, kc, vc *backend.Tensor, at *backend.Attn, r 
 	d.wrote(k)
 	d.wrote(kc)
 	d.wrote(vc)
-	params := append([]uint64{qkv[0], qkv[1], qkv[2], kp, vp, bp.pos, bp.slots, i32(nh), i32(nkv)}, rp[:]...)
-	return d.launch(kernel, dims{uint32(n), uint32(nh + 2*nkv), 1}, dims{ropeThreads(r.Dims), 1, 1}, 0, params...)
+	params := append([]uint64{c.qp, c.kp, c.vp, c.kcp, c.vcp, bp.pos, bp.slots, i32(at.Heads), i32(at.KVHeads)}, c.rope[:]...)
+	return d.launch(kernel, dims{uint32(q.Rows), uint32(at.Heads + 2*at.KVHeads), 1}, dims{ropeThreads(r.Dims), 1, 1}, 0, params...)
+}
+
+// ropeStoreCall is a RoPEStore call checked against its tensors and batch:
+// the tensors' device addresses and the angle parameters (ropeParams).
+type ropeStoreCall struct {
+	qp, kp, vp, kcp, vcp uint64
+	rope                 [11]uint64
+}
+
+// ropeStorePrep checks a RoPEStore call.
+func (d *Device) ropeStorePrep(q, k, v, kc, vc *backend.Tensor, at *backend.Attn, r *backend.RoPE, b *backend.Batch) (ropeStoreCall, error) {
+	var c ropeStoreCall
+	hd, nh, nkv := at.HeadDim, at.Heads, at.KVHeads
+	n := q.Rows
+	if hd <= 0 || nh <= 0 || nkv <= 0 || q.Cols != nh*hd || k.Cols != nkv*hd || v.Cols != nkv*hd || k.Rows != n || v.Rows != n {
+		return c, fmt.Errorf("cuda: rope-store: q %v, k %v, v %v as %+v", q, k, v, *at)
+	}
+	if kc.Type != vc.Type || (kc.Type != quant.F32 && kc.Type != quant.F16) {
+		return c, fmt.Errorf("cuda: rope-store: %w: caches %s and %s (want F32 or F16)", backend.ErrUnsupported, kc.Type, vc.Type)
+	}
+	if kc.Cols != k.Cols || vc.Cols != v.Cols || kc.Rows != vc.Rows {
+		return c, fmt.Errorf("cuda: rope-store: k %v and v %v into caches %v and %v", k, v, kc, vc)
+	}
+	if len(b.Pos) != n || len(b.Slots) != n {
+		return c, fmt.Errorf("cuda: rope-store: %d positions and %d slots for %d rows", len(b.Pos), len(b.Slots), n)
+	}
+	for _, s := range b.Slots {
+		if s < 0 || int(s) >= kc.Rows {
+			return c, fmt.Errorf("cuda: rope-store: slot %d outside the %d-row cache", s, kc.Rows)
+		}
+	}
+	var err error
+	if c.rope, err = d.ropeParams(r, hd); err != nil {
+		return c, err
+	}
+	qkv, err := d.f32ptrs(q, k, v)
+	if err != nil {
+		return c, err
+	}
+	c.qp, c.kp, c.vp = qkv[0], qkv[1], qkv[2]
+	if c.kcp, err = d.ptr(kc); err != nil {
+		return c, err
+	}
+	c.vcp, err = d.ptr(vc)
+	return c, err
+}
+
+// RoPEAttention does what RoPEStore then Attention do
+// (backend.RoPEAttender). In a decode step (ropeAttends) that is one kernel
+// (attention_rope_*): each block of the attention rotates its query head
+// and its KV head's key, the first block of each KV head stores key and
+// value, and the token's own position is read from what the block rotated,
+// as the cache holds it. Other steps take the two kernels.
+func (d *Device) RoPEAttention(out, q, k, v, kc, vc *backend.Tensor, at *backend.Attn, r *backend.RoPE, b *backend.Batch) error {
+	rc, err := d.ropeStorePrep(q, k, v, kc, vc, at, r, b)
+	if err != nil {
+		return err
+	}
+	c, err := d.attPrep(out, q, kc, vc, at, b)
+	if err != nil {
+		return err
+	}
+	if c.grouped || !ropeAttFuse || !ropeAttends(b) {
+		if err := d.RoPEStore(q, k, v, kc, vc, at, r, b); err != nil {
+			return err
+		}
+		return d.Attention(out, q, kc, vc, at, b)
+	}
+	if c.n == 0 {
+		return nil
+	}
+	unlock, err := d.enter()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	bp, err := d.stageBatch(b)
+	if err != nil {
+		return err
+	}
+	for _, t := range [...]*backend.Tensor{q, k, kc, vc, out} {
+		d.wrote(t)
+	}
+	kernel := "attention_rope_" + strings.TrimPrefix(c.kernel, "attention_")
+	conv, ca, cb, ok := "", uint64(0), uint64(0), false
+	if attFuse && attConverts(d.convHint, c.hd) {
+		if conv, ca, cb, ok, err = d.fuseConv(c.n, c.nh*c.hd); err != nil {
+			return err
+		}
+	}
+	if ok {
+		kernel += "_" + conv
+	}
+	params := append([]uint64{c.op, c.qp, c.kp, c.vp, bp.pos, i32(bp.nseq), i32(c.nkv), i32(c.hd), i32(b.BlockSize), f32(at.Scale),
+		ca, cb, rc.kp, rc.vp}, rc.rope[1:]...) // the angles less hd, passed already
+	if err := d.launch(kernel, c.grid, dims{attWarps * 32, 1, 1}, 0, params...); err != nil {
+		return err
+	}
+	if ok {
+		d.converted(conv, c.op, c.n, c.nh*c.hd, ca, cb)
+	}
+	return nil
+}
+
+// ropeAttFuse lets RoPEAttention run as one kernel (on unless a benchmark
+// measures what that saves).
+var ropeAttFuse = true
+
+// ropeAttends reports whether attention_rope can run batch b, which has
+// passed Attention's checks: every token is the only one of its sequence
+// in the batch (no token reads a position another token of the step
+// writes) and its keys and values go to the cache row of its position (the
+// row its attention would read them from).
+func ropeAttends(b *backend.Batch) bool {
+	if len(b.Slots) != len(b.Pos) {
+		return false
+	}
+	seen := make([]bool, len(b.Tables))
+	for i, s := range b.Seq {
+		if seen[s] || int(b.Slots[i]) != b.Row(int(s), int(b.Pos[i])) {
+			return false
+		}
+		seen[s] = true
+	}
+	return true
 }
