@@ -220,6 +220,9 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, packed []byte, transie
 		}}, nil
 	}
 	if t == quant.TQ2_0 {
+		if kern, ok := d.tq2Kernel(n, k/256, wb, rb, xq, xb); ok {
+			return kern, nil
+		}
 		return kernel{align: 1, rows: func(out []float32, r0, _ int, x []byte) {
 			dotRowsTQ2_0(out, wb[r0*rb:], rb, x, k/256)
 		}}, nil
