@@ -147,6 +147,14 @@ func BenchmarkDecodeOps(b *testing.B) {
 			}
 			return dev.RMSNorm(xn.g, x.g, w.g, 1e-5)
 		}},
+		{"rmsnorm_q8_0", func() error {
+			dev.convHint = q8
+			return dev.RMSNorm(xn.g, x.g, w.g, 1e-5)
+		}},
+		{"add_rmsnorm_f32", func() error {
+			dev.convHint = ""
+			return dev.AddRMSNorm(x.g, y.g, xn.g, w.g, 1e-5)
+		}},
 		{"add_rmsnorm_q8_0", func() error {
 			dev.convHint = q8
 			return dev.AddRMSNorm(x.g, y.g, xn.g, w.g, 1e-5)

@@ -122,10 +122,11 @@ func TestAddRMSNorm(t *testing.T) {
 	}
 }
 
-// TestAddRMSNormConverts checks the add_rmsnorm kernels that convert their
-// output for the next product: after a product of each weight type, the
-// fused op leaves its conversion in the cache, and a product reading its
-// output gives the bits it gives after the standalone conversion kernel.
+// TestAddRMSNormConverts checks the add_rmsnorm and rmsnorm kernels that
+// convert their output for the next product: after a product of each
+// weight type, the op leaves its conversion in the cache, and a product
+// reading its output gives the bits it gives after the standalone
+// conversion kernel (rows shorter and longer than the registers hold).
 func TestAddRMSNormConverts(t *testing.T) {
 	dev, host := gpu(t), cpu.New(2)
 	rng := rand.New(rand.NewPCG(22, 22))
@@ -149,10 +150,16 @@ func TestAddRMSNormConverts(t *testing.T) {
 				t.Fatal(err)
 			}
 
+			// RMSNorm alone converts as it writes too
+			out3 := f32Pair(t, host, dev, s.n, 37, nil)
 			if err := dev.Add(x2.g, x2.g, y2.g); err != nil {
 				t.Fatal(err)
 			}
 			if err := dev.RMSNorm(dst2.g, x2.g, w.g, 1e-6); err != nil {
+				t.Fatal(err)
+			}
+			checkConverted(t, dev, dst2.g, convOf[typ], name+"/rmsnorm")
+			if err := dev.MatMul(out3.g, dst2.g, wm.g); err != nil {
 				t.Fatal(err)
 			}
 			dev.forget() // the product converts with the standalone kernel
@@ -161,6 +168,7 @@ func TestAddRMSNormConverts(t *testing.T) {
 			}
 			sameBits(t, dev, dst.g, dst2.g, name+"/norm")
 			sameBits(t, dev, out.g, out2.g, name+"/product")
+			sameBits(t, dev, out3.g, out2.g, name+"/rmsnorm product")
 
 			if err := host.Add(x.c, x.c, y.c); err != nil {
 				t.Fatal(err)

@@ -48,26 +48,37 @@ extern "C" __global__ void embed_q4_0(float* dst, const uint8_t* table, const in
 
 // ---- RMSNorm: dst = x·w/√(mean(x²)+eps), squares summed in double as the
 // CPU backend does; dst may be x. blockDim.x is RN_THREADS: thread t keeps
-// elements t, t+RN_THREADS, … (RN_REG of them) in registers between the
-// two passes; longer rows read the rest again. With ADD, x += y first (the
-// sum stored to x, as add_f32 would, and normalized); dst may then be y
-// too, which is read before dst is written. ----
+// elements t, t+RN_THREADS, … (RN_REG of them, with their weights) in
+// registers between the two passes; longer rows read the rest again. With
+// ADD, x += y first (the sum stored to x, as add_f32 would, and
+// normalized); dst may then be y too, which is read before dst is written.
+// With CONV (F16, BF16, Q8_0), dst is also converted for the product that
+// reads it next, from the registers, as the conversion kernel of that name
+// would (values to ca, Q8_0 scales to cb): element c of the registers is
+// held by lane c%32 of a warp whose 32 elements are one Q8_0 block (cols a
+// multiple of 32 for Q8_0). ----
 
 #define RN_THREADS 1024
 #define RN_REG 8
 
-template <bool ADD>
-__device__ __forceinline__ void rmsnorm_row(float* dst, float* x, const float* y, const float* w, int cols, float eps) {
+// CONV_NONE: RMSNorm without a conversion (or one made after it: Q8_K).
+#define CONV_NONE -1
+
+template <bool ADD, int CONV>
+__device__ __forceinline__ void rmsnorm_row(float* dst, float* x, const float* y, const float* w, int cols, float eps, void* ca,
+                                            float* cb) {
     __shared__ double part[RN_THREADS / 32];
-    float* xr = x + (long long)blockIdx.x * cols;
-    const float* yr = ADD ? y + (long long)blockIdx.x * cols : nullptr;
-    float* o = dst + (long long)blockIdx.x * cols;
-    float v[RN_REG];
+    long long r0 = (long long)blockIdx.x * cols;
+    float* xr = x + r0;
+    const float* yr = ADD ? y + r0 : nullptr;
+    float* o = dst + r0;
+    float v[RN_REG], wv[RN_REG];
     double s = 0;
 #pragma unroll
     for (int i = 0; i < RN_REG; i++) {
         int c = threadIdx.x + i * RN_THREADS;
         v[i] = c < cols ? xr[c] : 0.0f;
+        wv[i] = c < cols ? w[c] : 0.0f;
         if (ADD && c < cols) {
             v[i] = v[i] + yr[c];
             xr[c] = v[i];
@@ -93,22 +104,49 @@ __device__ __forceinline__ void rmsnorm_row(float* dst, float* x, const float* y
 #pragma unroll
     for (int i = 0; i < RN_REG; i++) {
         int c = threadIdx.x + i * RN_THREADS;
-        if (c < cols) o[c] = v[i] * scale * w[c];
+        float r = v[i] * scale * wv[i];
+        if (c < cols) {
+            o[c] = r;
+            if constexpr (CONV == CONV_F16) ((__half*)ca)[r0 + c] = __float2half_rn(r);
+            if constexpr (CONV == CONV_BF16) ((uint16_t*)ca)[r0 + c] = bf16_round(r);
+        }
+        if constexpr (CONV == CONV_Q8_0) {
+            if (i * RN_THREADS + warp * 32 < cols) { // the warp's block is in the row: the same for every lane
+                float amax = warp_max(fabsf(r)); // as q8_0_block
+                float d = amax / 127.0f;
+                float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+                ((int8_t*)ca)[r0 + c] = (int8_t)(int)rintf(r * id);
+                if (lane == 0) cb[(r0 + c) / 32] = round_half(d);
+            }
+        }
     }
     for (int c = threadIdx.x + RN_REG * RN_THREADS; c < cols; c += RN_THREADS) o[c] = xr[c] * scale * w[c];
+    if constexpr (CONV != CONV_NONE) {
+        if (cols > RN_REG * RN_THREADS) { // the rest of a long row, from dst
+            __syncthreads();
+            convert_span<CONV>(ca, cb, dst, r0 + RN_REG * RN_THREADS, cols - RN_REG * RN_THREADS);
+        }
+    }
 }
 
 extern "C" __global__ void __launch_bounds__(RN_THREADS, 1) rmsnorm_f32(float* dst, const float* x, const float* w, int cols, float eps) {
-    rmsnorm_row<false>(dst, (float*)x, nullptr, w, cols, eps);
+    rmsnorm_row<false, CONV_NONE>(dst, (float*)x, nullptr, w, cols, eps, nullptr, nullptr);
 }
 
 // rmsnorm_<conversion>: RMSNorm, then the row converted for the product
 // that reads it next (values to ca, Q8 scales to cb), as the conversion
-// kernel of that name would.
+// kernel of that name would: from the registers (RMSNORM_CONV), or for
+// Q8_K, whose 256-element blocks span warps, from dst once the row is
+// written (RMSNORM_CONV_AFTER).
 #define RMSNORM_CONV(NAME, CONV)                                                                                    \
     extern "C" __global__ void __launch_bounds__(RN_THREADS, 1)                                                        \
         NAME(float* dst, const float* x, const float* w, int cols, float eps, void* ca, float* cb) {               \
-        rmsnorm_row<false>(dst, (float*)x, nullptr, w, cols, eps);                                                  \
+        rmsnorm_row<false, CONV>(dst, (float*)x, nullptr, w, cols, eps, ca, cb);                                    \
+    }
+#define RMSNORM_CONV_AFTER(NAME, CONV)                                                                              \
+    extern "C" __global__ void __launch_bounds__(RN_THREADS, 1)                                                        \
+        NAME(float* dst, const float* x, const float* w, int cols, float eps, void* ca, float* cb) {               \
+        rmsnorm_row<false, CONV_NONE>(dst, (float*)x, nullptr, w, cols, eps, nullptr, nullptr);                     \
         __syncthreads();                                                                                            \
         convert_span<CONV>(ca, cb, dst, (long long)blockIdx.x * cols, cols);                                        \
     }
@@ -116,20 +154,25 @@ extern "C" __global__ void __launch_bounds__(RN_THREADS, 1) rmsnorm_f32(float* d
 RMSNORM_CONV(rmsnorm_to_f16, CONV_F16)
 RMSNORM_CONV(rmsnorm_to_bf16, CONV_BF16)
 RMSNORM_CONV(rmsnorm_quantize_q8_0, CONV_Q8_0)
-RMSNORM_CONV(rmsnorm_quantize_q8_k, CONV_Q8_K)
+RMSNORM_CONV_AFTER(rmsnorm_quantize_q8_k, CONV_Q8_K)
 
 // add_rmsnorm_f32: x += y, then dst = RMSNorm(x)·w (a residual added and
 // the next norm taken in one kernel); add_rmsnorm_<conversion> also
 // converts dst as rmsnorm_<conversion> does.
 extern "C" __global__ void __launch_bounds__(RN_THREADS, 1)
     add_rmsnorm_f32(float* x, const float* y, float* dst, const float* w, int cols, float eps) {
-    rmsnorm_row<true>(dst, x, y, w, cols, eps);
+    rmsnorm_row<true, CONV_NONE>(dst, x, y, w, cols, eps, nullptr, nullptr);
 }
 
 #define ADD_RMSNORM_CONV(NAME, CONV)                                                                                \
     extern "C" __global__ void __launch_bounds__(RN_THREADS, 1)                                                        \
         NAME(float* x, const float* y, float* dst, const float* w, int cols, float eps, void* ca, float* cb) {     \
-        rmsnorm_row<true>(dst, x, y, w, cols, eps);                                                                 \
+        rmsnorm_row<true, CONV>(dst, x, y, w, cols, eps, ca, cb);                                                   \
+    }
+#define ADD_RMSNORM_CONV_AFTER(NAME, CONV)                                                                          \
+    extern "C" __global__ void __launch_bounds__(RN_THREADS, 1)                                                        \
+        NAME(float* x, const float* y, float* dst, const float* w, int cols, float eps, void* ca, float* cb) {     \
+        rmsnorm_row<true, CONV_NONE>(dst, x, y, w, cols, eps, nullptr, nullptr);                                    \
         __syncthreads();                                                                                            \
         convert_span<CONV>(ca, cb, dst, (long long)blockIdx.x * cols, cols);                                        \
     }
@@ -137,7 +180,7 @@ extern "C" __global__ void __launch_bounds__(RN_THREADS, 1)
 ADD_RMSNORM_CONV(add_rmsnorm_to_f16, CONV_F16)
 ADD_RMSNORM_CONV(add_rmsnorm_to_bf16, CONV_BF16)
 ADD_RMSNORM_CONV(add_rmsnorm_quantize_q8_0, CONV_Q8_0)
-ADD_RMSNORM_CONV(add_rmsnorm_quantize_q8_k, CONV_Q8_K)
+ADD_RMSNORM_CONV_AFTER(add_rmsnorm_quantize_q8_k, CONV_Q8_K)
 
 // ---- add: dst = a + b, b of the same shape or one row (bcast) ----
 
