@@ -518,3 +518,68 @@ func TestRoPEAttention(t *testing.T) {
 		}
 	}
 }
+
+// TestAttentionLongTable runs attention over a sequence whose block table
+// is longer than the kernels keep in shared memory (ATT_TAB entries, here
+// 700 one-position blocks in shuffled order), for a decode step (also
+// through RoPEAttention, bit for bit against RoPEStore then Attention) and
+// for five tokens (the grouped kernels), against the CPU.
+func TestAttentionLongTable(t *testing.T) {
+	dev, host := gpu(t), cpu.New(2)
+	rng := rand.New(rand.NewPCG(27, 27))
+	const ctx, rows = 700, 720
+	table := make([]int32, ctx)
+	for i, r := range rng.Perm(rows)[:ctx] {
+		table[i] = int32(r)
+	}
+	for _, cache := range []quant.Type{quant.F32, quant.F16} {
+		for _, s := range []struct{ heads, kv, hd int }{{8, 2, 64}, {4, 4, 128}} {
+			name := fmt.Sprintf("%s/h%d_kv%d_hd%d", cache, s.heads, s.kv, s.hd)
+			width, kvw := s.heads*s.hd, s.kv*s.hd
+			kc := newPair(t, host, dev, cache, rows, kvw, encode(t, cache, rows, kvw, randF32(rng, rows*kvw, 1)))
+			vc := newPair(t, host, dev, cache, rows, kvw, encode(t, cache, rows, kvw, randF32(rng, rows*kvw, 1)))
+			a := &backend.Attn{Heads: s.heads, KVHeads: s.kv, HeadDim: s.hd, Scale: 0.1}
+			for _, n := range []int{1, 5} {
+				b := &backend.Batch{Tables: [][]int32{table}, BlockSize: 1}
+				for i := range n {
+					b.Pos = append(b.Pos, int32(ctx-n+i))
+					b.Seq = append(b.Seq, 0)
+					b.Slots = append(b.Slots, table[ctx-n+i])
+				}
+				q := f32Pair(t, host, dev, n, width, randF32(rng, n*width, 1))
+				out := f32Pair(t, host, dev, n, width, nil)
+				poison(t, dev, out.g)
+				dev.forget()
+				if err := dev.Attention(out.g, q.g, kc.g, vc.g, a, b); err != nil {
+					t.Fatalf("%s/n%d: %v", name, n, err)
+				}
+				if err := host.Attention(out.c, q.c, kc.c, vc.c, a, b); err != nil {
+					t.Fatal(err)
+				}
+				compare(t, dev, out, tolFor(cache), fmt.Sprintf("%s/n%d", name, n))
+			}
+			// a decode step at the last position, fused and not
+			b := &backend.Batch{Tables: [][]int32{table}, BlockSize: 1, Pos: []int32{ctx - 1}, Seq: []int32{0}, Slots: []int32{table[ctx-1]}}
+			r := &backend.RoPE{Dims: s.hd, Base: 10000}
+			q := f32Pair(t, host, dev, 1, width, randF32(rng, width, 1))
+			k := f32Pair(t, host, dev, 1, kvw, randF32(rng, kvw, 1))
+			v := f32Pair(t, host, dev, 1, kvw, randF32(rng, kvw, 1))
+			q2, k2 := gpuCopy(t, host, dev, q.g), gpuCopy(t, host, dev, k.g)
+			kc2, vc2 := gpuCopy(t, host, dev, kc.g), gpuCopy(t, host, dev, vc.g)
+			out, out2 := f32Pair(t, host, dev, 1, width, nil), f32Pair(t, host, dev, 1, width, nil)
+			dev.forget()
+			if err := dev.RoPEAttention(out.g, q.g, k.g, v.g, kc.g, vc.g, a, r, b); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if err := dev.RoPEStore(q2.g, k2.g, v.g, kc2.g, vc2.g, a, r, b); err != nil {
+				t.Fatal(err)
+			}
+			if err := dev.Attention(out2.g, q2.g, kc2.g, vc2.g, a, b); err != nil {
+				t.Fatal(err)
+			}
+			sameBits(t, dev, out.g, out2.g, name+"/rope-attention")
+			sameBits(t, dev, kc.g, kc2.g, name+"/rope-attention k cache")
+			sameBits(t, dev, vc.g, vc2.g, name+"/rope-attention v cache")
+		}
+	}
+}
