@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/bits"
 
 	"github.com/tern-llm/tern/backend"
 	"github.com/tern-llm/tern/quant"
@@ -51,13 +52,17 @@ func (m *Model) ForwardTopK(ctx context.Context, kv *Cache, tokens []int32, b *b
 		return vals[:0], ids[:0], err
 	}
 	tk := d.(backend.TopKer) // MaxTopK found it
+	// The device selects kq ≥ k, a power of two, so that steps whose k
+	// differs a little (penalties add the tokens they touch) share one
+	// recorded step; each row's first k of them are the k best.
+	kq := min(1<<bits.Len(uint(k-1)), m.MaxTopK())
 	var res *backend.Tensor
 	queue := func() error {
 		out, err := m.queue(ctx, kv, tokens, b, want)
 		if err != nil {
 			return err
 		}
-		v, i, all, err := m.topTensors(d, rows, k)
+		v, i, all, err := m.topTensors(d, rows, kq)
 		if err != nil {
 			return err
 		}
@@ -69,31 +74,35 @@ func (m *Model) ForwardTopK(ctx context.Context, kv *Cache, tokens []int32, b *b
 	}
 	var err error
 	if st, ok := m.stepper(); ok {
-		err = st.Step(fmt.Sprintf("%s/top%d", stepKey(kv, len(tokens), rows, b), k), queue)
+		err = st.Step(fmt.Sprintf("%s/top%d", stepKey(kv, len(tokens), rows, b), kq), queue)
 	} else {
 		err = queue()
 	}
 	if err != nil {
 		return nil, nil, err
 	}
-	// One download: the values, then the ids' bits.
-	n := rows * k
+	// One download: the values, then the ids' bits; each row keeps its
+	// first k.
+	nq := rows * kq
 	buf := vals
-	if cap(buf) < 2*n {
-		buf = make([]float32, 2*n)
+	if cap(buf) < 2*nq {
+		buf = make([]float32, 2*nq)
 	}
-	buf = buf[:2*n]
+	buf = buf[:2*nq]
 	if err := d.Download(f32Bytes(buf), res); err != nil {
 		return nil, nil, err
 	}
-	if cap(ids) < n {
-		ids = make([]int32, n)
+	if cap(ids) < rows*k {
+		ids = make([]int32, rows*k)
 	}
-	ids = ids[:n]
-	for j, f := range buf[n:] {
-		ids[j] = int32(math.Float32bits(f))
+	ids = ids[:rows*k]
+	for r := range rows {
+		for j := range k {
+			ids[r*k+j] = int32(math.Float32bits(buf[nq+r*kq+j]))
+		}
+		copy(buf[r*k:(r+1)*k], buf[r*kq:r*kq+k]) // r·k ≤ r·kq: moves down
 	}
-	return buf[:n], ids, nil
+	return buf[:rows*k], ids, nil
 }
 
 // topTensors returns views of the output device's result buffer for rows×k

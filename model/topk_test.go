@@ -136,18 +136,22 @@ func TestForwardTopK(t *testing.T) {
 			t.Fatal(err)
 		}
 		vocab := m.Vocab()
-		for _, k := range []int{1, 5, 64} {
+		for _, k := range []int{1, 3, 5, 64} {
+			kq := 1 // the device selects a power of two, then rows keep k
+			for kq < k {
+				kq *= 2
+			}
 			// the same step again: it writes the same keys and values
 			dev.topk, dev.out = 0, 0
 			vals, ids, err = m.ForwardTopK(ctx, kv, tokens, b, want, k, vals, ids)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if dev.topk != 1 || dev.out != 0 || dev.lastK != k || dev.lastRows != len(want) {
-				t.Errorf("step %d, top %d: %d selections in the step (of %d rows, k %d), %d outside", step, k, dev.topk, dev.lastRows, dev.lastK, dev.out)
+			if dev.topk != 1 || dev.out != 0 || dev.lastK != kq || dev.lastRows != len(want) {
+				t.Errorf("step %d, top %d: %d selections in the step (of %d rows, k %d, want %d), %d outside", step, k, dev.topk, dev.lastRows, dev.lastK, kq, dev.out)
 			}
-			if key := dev.keys[len(dev.keys)-1]; !strings.HasSuffix(key, fmt.Sprintf("/top%d", k)) {
-				t.Errorf("step key %q does not name the top %d", key, k)
+			if key := dev.keys[len(dev.keys)-1]; !strings.HasSuffix(key, fmt.Sprintf("/top%d", kq)) {
+				t.Errorf("step key %q does not name the top %d", key, kq)
 			}
 			if len(vals) != len(want)*k || len(ids) != len(want)*k {
 				t.Fatalf("step %d, top %d: %d values and %d ids for %d rows", step, k, len(vals), len(ids), len(want))

@@ -240,3 +240,35 @@ func TestSampleTopErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestCandidatesFollowHistory: under a penalty, each accepted token the
+// penalty touches adds a candidate, so a caller asks Candidates at every
+// step; candidates counted before an Accept fall short after it, and
+// SampleTop says so rather than sample from too few (the GPU benchmark
+// once asked only before the first token).
+func TestCandidatesFollowHistory(t *testing.T) {
+	s, err := New(Params{Temperature: 0.8, TopK: 40, RepeatPenalty: 1.1, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(7, 7))
+	x := make([]float32, 1000)
+	randomRow(r, x, 0)
+	s.AcceptPrompt(1, 2, 3, 4)
+	before := s.Candidates(len(x))
+	if before != 44 {
+		t.Fatalf("Candidates %d after 4 prompt tokens, want 44", before)
+	}
+	s.Accept(500)
+	if got := s.Candidates(len(x)); got != before+1 {
+		t.Errorf("Candidates %d after a new token, want %d", got, before+1)
+	}
+	s.Accept(500) // already in the history
+	if got := s.Candidates(len(x)); got != before+1 {
+		t.Errorf("Candidates %d after a repeated token, want %d", got, before+1)
+	}
+	vals, ids := refCandidates(x, before)
+	if _, err := s.SampleTop(vals, ids, len(x)); err == nil {
+		t.Errorf("SampleTop accepted %d candidates where %d are needed", before, before+1)
+	}
+}

@@ -502,15 +502,16 @@ func decodeSampled(b *testing.B, m *model.Model, p sample.Params, n int, onDevic
 	}
 	prompt := []int32{1, 100, 200, 300}
 	smp.AcceptPrompt(prompt...)
-	k := smp.Candidates(m.Vocab())
-	if onDevice && (k == 0 || k > m.MaxTopK()) {
-		b.Fatalf("top %d not served (MaxTopK %d)", k, m.MaxTopK())
-	}
 	var logits, vals []float32
 	var ids []int32
 	next := func(toks []int32) int32 {
 		var id int32
 		if onDevice {
+			// asked at every step: penalties add the tokens they touch
+			k := smp.Candidates(m.Vocab())
+			if k == 0 || k > m.MaxTopK() {
+				b.Fatalf("top %d not served (MaxTopK %d)", k, m.MaxTopK())
+			}
 			vals, ids, err = s.AppendTopK(ctx, toks, 0, k, vals, ids)
 			if err == nil {
 				id, err = smp.SampleTop(vals, ids, m.Vocab())
