@@ -111,8 +111,8 @@ func fusedDecode(b *testing.B, dev *Device, m *model.Model, n int) (float64, []f
 
 // BenchmarkDecodeOps times the ops the fused kernels replace against the
 // fused kernels, at the 1.1B model's decode shapes (one token, dim 2048,
-// 32 query heads and 4 KV heads of 64, a 256-position context, an F32
-// cache): GPU time of the group of ops, run back to back (gpuPerOp), with
+// FFN 5632, 32 query heads and 4 KV heads of 64, a 256-position context,
+// an F32 cache): GPU time of the group of ops, run back to back (gpuPerOp), with
 // the outputs converted to Q8_0 for the next product as in a Q4_0 model.
 func BenchmarkDecodeOps(b *testing.B) {
 	dev, host := gpu(b), cpu.New(2)
@@ -135,6 +135,9 @@ func BenchmarkDecodeOps(b *testing.B) {
 	bt := &backend.Batch{Pos: []int32{ctx - 1}, Seq: []int32{0}, Slots: []int32{ctx - 1}, Tables: [][]int32{table}, BlockSize: bs}
 	r := &backend.RoPE{Dims: hd, Base: 10000}
 	at := &backend.Attn{Heads: heads, KVHeads: kvh, HeadDim: hd, Scale: 0.125}
+	gate := f32Pair(b, host, dev, 1, 5632, randF32(rng, 5632, 1))
+	up := f32Pair(b, host, dev, 1, 5632, randF32(rng, 5632, 1))
+	act := f32Pair(b, host, dev, 1, 5632, nil)
 	const q8 = "quantize_q8_0"
 	for _, tc := range []struct {
 		name string
@@ -197,6 +200,10 @@ func BenchmarkDecodeOps(b *testing.B) {
 		{"rope_attention_q8_0", func() error {
 			dev.convHint = q8
 			return dev.RoPEAttention(att.g, q.g, k.g, v.g, kc.g, vc.g, at, r, bt)
+		}},
+		{"swiglu_q8_0", func() error {
+			dev.convHint = q8
+			return dev.SwiGLU(act.g, gate.g, up.g)
 		}},
 		{"attention", func() error {
 			dev.convHint = ""

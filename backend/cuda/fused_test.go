@@ -583,3 +583,48 @@ func TestAttentionLongTable(t *testing.T) {
 		}
 	}
 }
+
+// TestSwiGLUConverts checks the SwiGLU kernels that convert their output
+// for the next product (from registers; Q8_K after the chunk is written):
+// after a product of each weight type, SwiGLU leaves its conversion in the
+// cache, and a product reading its output gives the bits it gives after
+// the standalone conversion kernel; rows of whole and partial chunks.
+func TestSwiGLUConverts(t *testing.T) {
+	dev, host := gpu(t), cpu.New(2)
+	rng := rand.New(rand.NewPCG(28, 28))
+	for _, typ := range []quant.Type{quant.F16, quant.BF16, quant.Q8_0, quant.Q4_0, quant.Q4_K, quant.Q6_K} {
+		for _, s := range []struct{ n, d int }{{1, 5632}, {3, 768}, {1, 2816}, {2, 4352}, {1, 96}} {
+			if s.d%typ.BlockSize() != 0 {
+				continue
+			}
+			name := fmt.Sprintf("%s/%dx%d", typ, s.n, s.d)
+			g := f32Pair(t, host, dev, s.n, s.d, randF32(rng, s.n*s.d, 3))
+			u := f32Pair(t, host, dev, s.n, s.d, randF32(rng, s.n*s.d, 3))
+			wm := newPair(t, host, dev, typ, 21, s.d, encode(t, typ, 21, s.d, randF32(rng, 21*s.d, 0.5)))
+			dst := f32Pair(t, host, dev, s.n, s.d, nil)
+			out, out2 := f32Pair(t, host, dev, s.n, 21, nil), f32Pair(t, host, dev, s.n, 21, nil)
+			poison(t, dev, dst.g)
+			primeConv(t, host, dev, rng, typ, s.d)
+			if err := dev.SwiGLU(dst.g, g.g, u.g); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			checkConverted(t, dev, dst.g, convOf[typ], name)
+			if err := dev.MatMul(out.g, dst.g, wm.g); err != nil {
+				t.Fatal(err)
+			}
+			dev.forget()
+			if err := dev.MatMul(out2.g, dst.g, wm.g); err != nil {
+				t.Fatal(err)
+			}
+			sameBits(t, dev, out.g, out2.g, name+"/product")
+			if err := host.SwiGLU(dst.c, g.c, u.c); err != nil {
+				t.Fatal(err)
+			}
+			if err := host.MatMul(out.c, dst.c, wm.c); err != nil {
+				t.Fatal(err)
+			}
+			compare(t, dev, dst, 1e-5, name+"/swiglu")
+			compare(t, dev, out, tolFor(typ), name+"/product")
+		}
+	}
+}

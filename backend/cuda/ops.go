@@ -165,7 +165,7 @@ func (d *Device) SwiGLU(dst, gate, up *backend.Tensor) error {
 		}
 		return err
 	}
-	if err := d.launch("swiglu_"+conv, dims{uint32(rows), blocks(cols, swChunk), 1}, dims{elemThreads, 1, 1}, 0,
+	if err := d.launch("swiglu_"+conv, dims{uint32(rows), blocks(cols, swChunk), 1}, dims{swChunk, 1, 1}, 0,
 		ps[0], ps[1], ps[2], i32(cols), a, b); err != nil {
 		return err
 	}
@@ -174,7 +174,7 @@ func (d *Device) SwiGLU(dst, gate, up *backend.Tensor) error {
 }
 
 // swChunk is SW_CHUNK of elementwise.cu: elements of a row per block of the
-// SwiGLU kernels that convert their output.
+// SwiGLU kernels that convert their output, one a thread.
 const swChunk = 256
 
 // RoPE rotates the first r.Dims elements of every head of every row by the

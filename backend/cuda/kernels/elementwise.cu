@@ -200,15 +200,42 @@ extern "C" __global__ void swiglu_f32(float* dst, const float* g, const float* u
 
 // swiglu_<conversion>: SwiGLU, then the result converted for the product
 // that reads it next. Block (row, chunk) takes SW_CHUNK elements of a row
-// (a multiple of every Q8 block size).
+// (a multiple of every Q8 block size), one a thread (blockDim.x is
+// SW_CHUNK): F16, BF16 and Q8_0 (a warp's 32 elements are one block) are
+// converted from registers, Q8_K (a block spans the warps) from dst once
+// the chunk is written.
 #define SW_CHUNK 256
+
+template <int CONV>
+__device__ __forceinline__ void swiglu_conv(float* dst, const float* g, const float* u, int cols, void* ca, float* cb) {
+    long long e0 = (long long)blockIdx.x * cols + (long long)blockIdx.y * SW_CHUNK;
+    int len = min(SW_CHUNK, cols - (int)blockIdx.y * SW_CHUNK);
+    int i = threadIdx.x;
+    float r = i < len ? swiglu(g[e0 + i], u[e0 + i]) : 0.0f;
+    if (i < len) {
+        dst[e0 + i] = r;
+        if constexpr (CONV == CONV_F16) ((__half*)ca)[e0 + i] = __float2half_rn(r);
+        if constexpr (CONV == CONV_BF16) ((uint16_t*)ca)[e0 + i] = bf16_round(r);
+    }
+    if constexpr (CONV == CONV_Q8_0) {
+        if ((i & ~31) < len) { // the warp's block is in the row: the same for every lane
+            float amax = warp_max(fabsf(r)); // as q8_0_block
+            float d = amax / 127.0f;
+            float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+            ((int8_t*)ca)[e0 + i] = (int8_t)(int)rintf(r * id);
+            if ((i & 31) == 0) cb[(e0 + i) / 32] = round_half(d);
+        }
+    }
+    if constexpr (CONV == CONV_Q8_K) {
+        __syncthreads();
+        convert_span<CONV>(ca, cb, dst, e0, len);
+    }
+}
+
 #define SWIGLU_CONV(NAME, CONV)                                                                                     \
-    extern "C" __global__ void NAME(float* dst, const float* g, const float* u, int cols, void* ca, float* cb) {  \
-        long long e0 = (long long)blockIdx.x * cols + (long long)blockIdx.y * SW_CHUNK;                            \
-        int len = min(SW_CHUNK, cols - (int)blockIdx.y * SW_CHUNK);                                                 \
-        for (int i = threadIdx.x; i < len; i += blockDim.x) dst[e0 + i] = swiglu(g[e0 + i], u[e0 + i]);            \
-        __syncthreads();                                                                                            \
-        convert_span<CONV>(ca, cb, dst, e0, len);                                                                   \
+    extern "C" __global__ void __launch_bounds__(SW_CHUNK)                                                           \
+        NAME(float* dst, const float* g, const float* u, int cols, void* ca, float* cb) {                          \
+        swiglu_conv<CONV>(dst, g, u, cols, ca, cb);                                                                 \
     }
 
 SWIGLU_CONV(swiglu_to_f16, CONV_F16)
