@@ -45,7 +45,8 @@ func (d *Device) MaxTopK() int { return maxTopK }
 const (
 	kernelArgMax    = "argmax_f32"      // k = 1, one block a row
 	kernelArgMax2   = "argmax_part_f32" // k = 1, segments, then argmax_merge_f32
-	kernelTopPart   = "topk_part_f32"   // k ≤ partMaxK: segments, then topk_merge_f32
+	kernelTopPart   = "topk_part_f32"   // k ≤ partMaxK: segments, then topk_merge_f32, selects stopping early
+	kernelTopPartW  = "topk_part_f32/4" // the same, every select of four passes, a 1024-thread merge
 	kernelTopFilter = "topk_filter_f32" // k ≤ filterMaxK, one block a row: two reads of the row
 	kernelTopRadix  = "topk_f32"        // any k, one block a row: six reads of the row
 	// partThreads is TP_THREADS of sample.cu, partSeg TP_SEG (columns of
@@ -92,7 +93,7 @@ func (d *Device) topK(vals, ids, x *backend.Tensor, kernel string) error {
 	if vals.Rows != x.Rows || ids.Rows != x.Rows || ids.Cols != k || ids.Type != quant.I32 {
 		return fmt.Errorf("cuda: top %d of %v into %v and %v (want F32 and I32 of %d×%d)", k, x, vals, ids, x.Rows, k)
 	}
-	if ((kernel == kernelArgMax || kernel == kernelArgMax2) && k != 1) || (kernel == kernelTopFilter && k > filterMaxK) || (kernel == kernelTopPart && k > partMaxK) {
+	if ((kernel == kernelArgMax || kernel == kernelArgMax2) && k != 1) || (kernel == kernelTopFilter && k > filterMaxK) || ((kernel == kernelTopPart || kernel == kernelTopPartW) && k > partMaxK) {
 		return fmt.Errorf("cuda: %s cannot select the top %d", kernel, k)
 	}
 	ps, err := d.f32ptrs(vals, x, x)
@@ -140,10 +141,14 @@ func (d *Device) topK(vals, ids, x *backend.Tensor, kernel string) error {
 		}
 		return d.launch("argmax_merge_f32", grid, dims{32, 1, 1}, 0, ip, ps[0], pv, pi, i32(segs))
 	}
-	if err := d.launch(kernel, parts, dims{partThreads, 1, 1}, 0, pv, pi, ps[1], i32(x.Cols), i32(k)); err != nil {
+	early, merge := 1, dims{partThreads, 1, 1}
+	if kernel == kernelTopPartW {
+		early, merge = 0, block
+	}
+	if err := d.launch(kernelTopPart, parts, dims{partThreads, 1, 1}, 0, pv, pi, ps[1], i32(x.Cols), i32(k), i32(early)); err != nil {
 		return err
 	}
-	return d.launch("topk_merge_f32", grid, block, 8*k, ip, ps[0], pv, pi, i32(segs*k), i32(k))
+	return d.launch("topk_merge_f32", grid, merge, 8*k, ip, ps[0], pv, pi, i32(segs*k), i32(k), i32(early))
 }
 
 // Softmax sets each row of dst to softmax(scale·x): exp(scale·x − max)

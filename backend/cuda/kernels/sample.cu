@@ -154,6 +154,7 @@ struct radix_state {
     int hist[256];
     uint32_t prefix; // the selected bins so far
     int need;        // how many of the keys matching prefix are still to take
+    int done;        // every key matching prefix is to be taken: the select may stop
 };
 
 // select_bin, run by warp 0 after a pass's histogram, extends rs->prefix
@@ -184,6 +185,7 @@ __device__ __forceinline__ void select_bin(radix_state* rs) {
         }
         rs->prefix = (rs->prefix << 8) | (uint32_t)(top - j);
         rs->need = need - cum;
+        rs->done = rs->hist[top - j] == need - cum;
     }
 }
 
@@ -210,7 +212,7 @@ __device__ __forceinline__ bool in_pass(uint32_t key, int p, uint32_t prefix) {
 // rank_candidates writes the k best of the n candidates (cv, ci) to row
 // r's ids and vals, ranked by key, then column.
 __device__ __forceinline__ void rank_candidates(int* ids, float* vals, const float* cv, const int* ci, int n, int k) {
-    for (int i = threadIdx.x; i < n; i += TK_THREADS) {
+    for (int i = threadIdx.x; i < n; i += blockDim.x) {
         float v = cv[i];
         uint32_t key = order_key(v);
         int id = ci[i], r = 0;
@@ -398,7 +400,7 @@ extern "C" __global__ void __launch_bounds__(32) argmax_merge_f32(int* ids, floa
 // …]: the larger keys than the k-th largest and as many equal ones as
 // needed, the lowest columns first. Thread t holds columns t + j·TP_THREADS
 // of the segment, so column order is (j, warp, lane) order.
-extern "C" __global__ void __launch_bounds__(TP_THREADS) topk_part_f32(float* pv, int* pi, const float* x, int cols, int k) {
+extern "C" __global__ void __launch_bounds__(TP_THREADS) topk_part_f32(float* pv, int* pi, const float* x, int cols, int k, int early) {
     __shared__ radix_state rs;
     __shared__ int eqoff[TP_PER * TP_WARPS]; // equal keys before (j, warp), in column order
     __shared__ int ngt;
@@ -417,6 +419,7 @@ extern "C" __global__ void __launch_bounds__(TP_THREADS) topk_part_f32(float* pv
     int n = min(cols - seg0, TP_SEG), kk = min(k, n);
     if (threadIdx.x == 0) rs.prefix = 0, rs.need = kk, ngt = 0;
     __syncthreads();
+    int levels = 4; // bytes of the keys selected
     for (int p = 0; p < 4; p++) {
         for (int i = threadIdx.x; i < 256; i += TP_THREADS) rs.hist[i] = 0;
         __syncthreads();
@@ -427,14 +430,21 @@ extern "C" __global__ void __launch_bounds__(TP_THREADS) topk_part_f32(float* pv
         __syncthreads();
         if (threadIdx.x < 32) select_bin(&rs);
         __syncthreads();
+        if (early && rs.done) {
+            levels = p + 1;
+            break;
+        }
     }
+    // keys are compared by their top 8·levels bits: above kth, taken; equal,
+    // taken lowest column first (all of them when the select stopped early)
+    int sh = 32 - 8 * levels;
     uint32_t kth = rs.prefix;
     int need = rs.need;
     // ranks of the equal keys in column order
     unsigned eqb[TP_PER];
 #pragma unroll
     for (int j = 0; j < TP_PER; j++) {
-        eqb[j] = __ballot_sync(FULL_MASK, c0 + j * TP_THREADS < cols && key[j] == kth);
+        eqb[j] = __ballot_sync(FULL_MASK, c0 + j * TP_THREADS < cols && (key[j] >> sh) == kth);
         if (lane == 0) eqoff[j * TP_WARPS + warp] = __popc(eqb[j]);
     }
     __syncthreads();
@@ -454,7 +464,7 @@ extern "C" __global__ void __launch_bounds__(TP_THREADS) topk_part_f32(float* pv
 #pragma unroll
     for (int j = 0; j < TP_PER; j++) {
         int c = c0 + j * TP_THREADS;
-        bool gt = c < cols && key[j] > kth;
+        bool gt = c < cols && (key[j] >> sh) > kth;
         unsigned gtb = __ballot_sync(FULL_MASK, gt);
         int base = 0;
         if (lane == 0 && gtb) base = atomicAdd(&ngt, __popc(gtb));
@@ -475,12 +485,14 @@ extern "C" __global__ void __launch_bounds__(TP_THREADS) topk_part_f32(float* pv
     for (int i = kk + threadIdx.x; i < k; i += TP_THREADS) pv[out + i] = __int_as_float(0x7fc00000), pi[out + i] = TP_PAD_COL;
 }
 
-// topk_merge_f32: grid rows, TK_THREADS each: the k best of a row's n
-// candidates (pv, pi: the segments' results), best first, into ids and vals.
-// A radix select finds the k-th largest key; when more keys equal it than
-// are needed, a second one over the equal keys' complemented columns finds
-// the need lowest columns. Dynamic shared memory: 8·k bytes.
-extern "C" __global__ void __launch_bounds__(TK_THREADS, 1) topk_merge_f32(int* ids, float* vals, const float* pv, const int* pi, int n, int k) {
+// topk_merge_f32: grid rows, 256 or TK_THREADS each: the k best of a row's
+// n candidates (pv, pi: the segments' results), best first, into ids and
+// vals. A radix select finds the k-th largest key (stopping early, when
+// early is set, once every key of the bin it is in is needed); when more
+// keys equal it than are needed, a second one over the equal keys'
+// complemented columns finds the need lowest columns. Dynamic shared
+// memory: 8·k bytes.
+extern "C" __global__ void __launch_bounds__(TK_THREADS, 1) topk_merge_f32(int* ids, float* vals, const float* pv, const int* pi, int n, int k, int early) {
     extern __shared__ __align__(16) unsigned char sm[];
     float* cv = (float*)sm;
     int* ci = (int*)(sm + 4 * k);
@@ -490,38 +502,51 @@ extern "C" __global__ void __launch_bounds__(TK_THREADS, 1) topk_merge_f32(int* 
     const int* ix = pi + (long long)blockIdx.x * n;
     if (threadIdx.x == 0) rs.prefix = 0, rs.need = k, taken = 0;
     __syncthreads();
+    int levels = 4;
     for (int p = 0; p < 4; p++) {
         radix_pass_begin(&rs);
         uint32_t prefix = rs.prefix;
-        for (int i = threadIdx.x; i < n; i += TK_THREADS) {
+        for (int i = threadIdx.x; i < n; i += blockDim.x) {
             uint32_t key = order_key(v[i]);
             if (in_pass(key, p, prefix)) count_bin(rs.hist, (key >> (24 - 8 * p)) & 255);
         }
         radix_pass_end(&rs);
+        if (early && rs.done) {
+            levels = p + 1;
+            break;
+        }
     }
+    int sh = 32 - 8 * levels;
     uint32_t kth = rs.prefix;
     int need = rs.need;
-    bool all_equal = rs.hist[kth & 255] == need; // every key equal to kth is taken
-    uint32_t cut = 0;                             // else: complemented columns ≥ cut are
+    bool all_equal = rs.hist[kth & 255] == need; // every key matching kth is taken
+    uint32_t cut = 0;                             // else (levels is 4): complemented columns ≥ cut are
+    int csh = 0;
     if (!all_equal) {
         __syncthreads();
         if (threadIdx.x == 0) rs.prefix = 0, rs.need = need;
         __syncthreads();
+        int clevels = 4;
         for (int p = 0; p < 4; p++) {
             radix_pass_begin(&rs);
             uint32_t prefix = rs.prefix;
-            for (int i = threadIdx.x; i < n; i += TK_THREADS) {
+            for (int i = threadIdx.x; i < n; i += blockDim.x) {
                 uint32_t col = ~(uint32_t)ix[i];
                 if (order_key(v[i]) == kth && in_pass(col, p, prefix)) count_bin(rs.hist, (col >> (24 - 8 * p)) & 255);
             }
             radix_pass_end(&rs);
+            if (early && rs.done) {
+                clevels = p + 1;
+                break;
+            }
         }
         cut = rs.prefix;
+        csh = 32 - 8 * clevels;
     }
-    for (int i = threadIdx.x; i < n; i += TK_THREADS) {
+    for (int i = threadIdx.x; i < n; i += blockDim.x) {
         float f = v[i];
-        uint32_t key = order_key(f);
-        if (key > kth || (key == kth && (all_equal || ~(uint32_t)ix[i] >= cut))) {
+        uint32_t key = order_key(f) >> sh;
+        if (key > kth || (key == kth && (all_equal || (~(uint32_t)ix[i] >> csh) >= cut))) {
             int slot = atomicAdd(&taken, 1);
             cv[slot] = f, ci[slot] = ix[i];
         }
