@@ -36,7 +36,7 @@ func (d *Device) AddRMSNorm(x, y, dst, w *backend.Tensor, eps float32) error {
 	d.wrote(x)
 	d.wrote(dst)
 	grid, block := dims{uint32(x.Rows), 1, 1}, dims{normThreads, 1, 1}
-	conv, a, b, ok, err := d.fuseConv(x.Rows, n)
+	conv, a, b, ok, err := d.writeConv(x.Rows, n)
 	if err != nil || !ok {
 		if err == nil {
 			err = d.launch("add_rmsnorm_f32", grid, block, 0, ps[0], ps[1], ps[2], wp, i32(n), f32(eps))
@@ -49,6 +49,19 @@ func (d *Device) AddRMSNorm(x, y, dst, w *backend.Tensor, eps float32) error {
 	d.converted(conv, ps[2], x.Rows, n, a, b)
 	return nil
 }
+
+// writeConv is fuseConv for the ops that convert their output as they
+// write it (RMSNorm, AddRMSNorm, SwiGLU), unless writeConvFuse is off.
+func (d *Device) writeConv(n, k int) (kernel string, a, b uint64, ok bool, err error) {
+	if !writeConvFuse {
+		return "", 0, 0, false, nil
+	}
+	return d.fuseConv(n, k)
+}
+
+// writeConvFuse lets RMSNorm, AddRMSNorm and SwiGLU convert their output
+// for the next product (on unless a benchmark measures what that saves).
+var writeConvFuse = true
 
 // RoPEStore rotates q and k and stores k and v into the caches in one
 // kernel (rope_store_*): what RoPE, RoPE and StoreKV do.

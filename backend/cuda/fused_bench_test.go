@@ -150,6 +150,19 @@ func BenchmarkDecodeOps(b *testing.B) {
 			}
 			return dev.RMSNorm(xn.g, x.g, w.g, 1e-5)
 		}},
+		{"rmsnorm+quantize_q8_0", func() error {
+			writeConvFuse = false
+			defer func() { writeConvFuse = true }()
+			if err := dev.RMSNorm(xn.g, x.g, w.g, 1e-5); err != nil {
+				return err
+			}
+			p, err := dev.f32ptr(xn.g)
+			if err != nil {
+				return err
+			}
+			_, _, err = dev.convert(q8, p, 1, dim)
+			return err
+		}},
 		{"rmsnorm_q8_0", func() error {
 			dev.convHint = q8
 			return dev.RMSNorm(xn.g, x.g, w.g, 1e-5)

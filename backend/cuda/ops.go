@@ -102,7 +102,7 @@ func (d *Device) RMSNorm(dst, x, w *backend.Tensor, eps float32) error {
 	defer unlock()
 	d.wrote(dst)
 	grid, block := dims{uint32(x.Rows), 1, 1}, dims{normThreads, 1, 1}
-	conv, a, b, ok, err := d.fuseConv(x.Rows, n)
+	conv, a, b, ok, err := d.writeConv(x.Rows, n)
 	if err != nil || !ok {
 		if err == nil {
 			err = d.launch("rmsnorm_f32", grid, block, 0, ps[0], ps[1], ps[2], i32(n), f32(eps))
@@ -157,7 +157,7 @@ func (d *Device) SwiGLU(dst, gate, up *backend.Tensor) error {
 	defer unlock()
 	d.wrote(dst)
 	rows, cols := dst.Rows, dst.Cols
-	conv, a, b, ok, err := d.fuseConv(rows, cols)
+	conv, a, b, ok, err := d.writeConv(rows, cols)
 	if err != nil || !ok || gate.Cols != cols || up.Cols != cols {
 		if err == nil {
 			err = d.launch("swiglu_f32", dims{min(blocks(total, elemThreads), maxElemBlocks), 1, 1}, dims{elemThreads, 1, 1}, 0,
