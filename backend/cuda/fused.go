@@ -8,10 +8,14 @@ import (
 	"github.com/tern-llm/tern/quant"
 )
 
-// Fused ops (backend.AddNormer, backend.RoPEStorer): one kernel where the
-// op set takes two or three, each computing exactly what those kernels
-// compute (the same float operations in the same order), so that a step
-// gives the same bits fused or not.
+// Fused ops (backend.AddNormer, backend.RoPEStorer, backend.RoPEAttender):
+// one kernel where the op set takes two or three, each computing exactly
+// what those kernels compute (the same float operations in the same
+// order), so that a step gives the same bits fused or not. A decode step
+// of a llama layer is then eight kernels: add_rmsnorm, the q/k/v product,
+// attention_rope, the o product, add_rmsnorm, the gate/up product, SwiGLU
+// and the down product, each norm, attention and SwiGLU converting its
+// output for the product after it.
 
 // AddRMSNorm sets x += y, then dst = RMSNorm(x)·w, in one kernel
 // (add_rmsnorm_*), converting dst for the next product as RMSNorm does.
