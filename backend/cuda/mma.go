@@ -107,7 +107,8 @@ var mpKernels = map[quant.Type]string{
 
 // mpTile is a family of pipelined kernels (mma.cu): tiles of 128 weight
 // rows × tokens, computed by blocks of threads; quantOnly families
-// (double-buffered dequantization) exist for Q8_0, Q4_0 and Q4_K only.
+// (dequantizing a step ahead into a second tile) exist for Q8_0, Q4_0 and
+// Q4_K only.
 type mpTile struct {
 	prefix          string
 	tokens, threads int
@@ -119,7 +120,6 @@ var (
 	mpTile128   = mpTile{"mp_", 128, 256, false}  // 8 warps of 64 rows × 32 tokens
 	mpTile64    = mpTile{"mp64_", 64, 256, false} // 8 warps of 32 × 32
 	mpTileWide  = mpTile{"mpw_", 128, 128, false} // 4 warps of 64 × 64
-	mpTileD     = mpTile{"mpd_", 128, 256, true}  // mp_, dequantizing a step ahead
 	mpTileWideD = mpTile{"mpwd_", 128, 128, true} // mpw_, dequantizing a step ahead
 )
 
@@ -149,22 +149,23 @@ func mpAlign(t quant.Type, k, rs int, wp uint64) int {
 }
 
 // mpChoose chooses the pipelined kernel family for weights of type t, n
-// tokens and m weight rows on sms multiprocessors, as measured on an H100
-// (BenchmarkMMA, 8B and 1.1B shapes, n = 512 and 2048): 64-token tiles
-// only for n ≤ 64 (less wasted on absent tokens); 128 otherwise, even
-// where that leaves too few tiles and splits k, since the quantized
-// formats dequantize each weight tile once per token tile (64-token tiles
-// ran them 30–40% slower). The 4-warp family ran K-quants 5–7% faster
-// everywhere, and the other quantized formats where the tiles are many
-// (F16 and BF16: 3–5% slower).
+// tokens and m weight rows on sms multiprocessors, from BenchmarkMMA on an
+// H100 (8B and 1.1B shapes, n = 512 and 2048). 64-token tiles only for
+// n ≤ 64 (less spent on absent tokens): they dequantize each weight tile
+// once per 64 tokens, which ran the quantized formats 30–40% slower, so
+// 128-token tiles otherwise, even where they are too few and k is split.
+// F16, BF16 and Q6_K: 8 warps (the 4-warp families ran F16 3–8% slower,
+// Q6_K alike). Q4_K: 4 warps, dequantizing a step ahead (5–8% faster).
+// Q8_0 gains from 4 warps dequantizing ahead (2–5%) where the tiles
+// nearly fill the GPU, Q4_0 from 4 warps (1–2%) where they fill it twice.
 func mpChoose(t quant.Type, n, m, sms int) mpTile {
 	tiles := int(blocks(m, mmaRows) * blocks(n, 128))
 	switch {
 	case n <= 64:
 		return mpTile64
-	case t == quant.F16 || t == quant.BF16:
-		return mpTile128
-	case t == quant.Q4_K || t == quant.Q6_K || tiles >= 2*sms:
+	case t == quant.Q4_K, t == quant.Q8_0 && 4*tiles >= 3*sms:
+		return mpTileWideD
+	case t == quant.Q4_0 && tiles >= 2*sms:
 		return mpTileWide
 	}
 	return mpTile128

@@ -15,9 +15,9 @@ import (
 var mmaTypes = []quant.Type{quant.F16, quant.BF16, quant.Q8_0, quant.Q4_0, quant.Q4_K, quant.Q6_K}
 
 // mmaFamilies are the kernel families mmaCall runs: "tiles" (mm_*),
-// "pipe64", "pipe128", "pipew", "piped" and "pipewd" (mp64_*, mp_*, mpw_*,
-// mpd_*, mpwd_*), and "auto" (MatMul's own choice).
-var mmaFamilies = []string{"auto", "tiles", "pipe64", "pipe128", "pipew", "piped", "pipewd"}
+// "pipe64", "pipe128", "pipew" and "pipewd" (mp64_*, mp_*, mpw_*,
+// mpwd_*), and "auto" (MatMul's own choice).
+var mmaFamilies = []string{"auto", "tiles", "pipe64", "pipe128", "pipew", "pipewd"}
 
 // mmaHas reports whether family kernel takes weights w at wp.
 func mmaHas(kernel string, w *backend.Tensor, wp uint64) bool {
@@ -27,7 +27,7 @@ func mmaHas(kernel string, w *backend.Tensor, wp uint64) bool {
 	if mpAlign(w.Type, w.Cols, w.RowBytes(), wp) == 0 {
 		return false
 	}
-	return (kernel != "piped" && kernel != "pipewd") || mpTileD.has(w.Type)
+	return kernel != "pipewd" || mpTileWideD.has(w.Type)
 }
 
 // mmaCall runs kernel family kernel on dst = x·wᵀ.
@@ -56,8 +56,6 @@ func mmaCall(dev *Device, kernel string, dst, x, w *backend.Tensor) error {
 		return dev.matMulPipe(dst, x, w, op, xp, wp, &mpTile128)
 	case "pipew":
 		return dev.matMulPipe(dst, x, w, op, xp, wp, &mpTileWide)
-	case "piped":
-		return dev.matMulPipe(dst, x, w, op, xp, wp, &mpTileD)
 	case "pipewd":
 		return dev.matMulPipe(dst, x, w, op, xp, wp, &mpTileWideD)
 	}
@@ -212,8 +210,7 @@ func TestMPAlign(t *testing.T) {
 }
 
 // TestMPChoose needs no GPU: 64-token tiles for few tokens, else 128, by
-// 4 warps for the quantized formats where the tiles are many (always for
-// the K-quants).
+// 8 warps except for Q4_K, and for Q8_0 and Q4_0 where the tiles are many.
 func TestMPChoose(t *testing.T) {
 	for _, tc := range []struct {
 		typ  quant.Type
@@ -221,8 +218,8 @@ func TestMPChoose(t *testing.T) {
 		want string
 	}{
 		{quant.F16, 512, 2048, "mp_"}, {quant.BF16, 2048, 14336, "mp_"}, {quant.F16, 64, 14336, "mp64_"}, {quant.Q8_0, 16, 4096, "mp64_"},
-		{quant.Q8_0, 512, 4096, "mp_"}, {quant.Q8_0, 2048, 4096, "mpw_"}, {quant.Q4_0, 512, 14336, "mpw_"}, {quant.Q4_0, 2048, 2048, "mp_"},
-		{quant.Q4_K, 512, 2048, "mpw_"}, {quant.Q6_K, 65, 256, "mpw_"},
+		{quant.Q8_0, 512, 2048, "mp_"}, {quant.Q8_0, 512, 4096, "mpwd_"}, {quant.Q8_0, 512, 5632, "mpwd_"}, {quant.Q4_0, 512, 14336, "mpw_"},
+		{quant.Q4_0, 2048, 2048, "mp_"}, {quant.Q4_K, 512, 2048, "mpwd_"}, {quant.Q6_K, 2048, 14336, "mp_"}, {quant.Q6_K, 65, 256, "mp_"},
 	} {
 		if got := mpChoose(tc.typ, tc.n, tc.m, 132).prefix; got != tc.want {
 			t.Errorf("mpChoose(%s, %d, %d, 132) = %s, want %s", tc.typ, tc.n, tc.m, got, tc.want)

@@ -337,7 +337,7 @@ extern "C" __global__ void mm_reduce(float* dst, const float* part, long long to
 // (Q8_0, Q4_0 and Q6_K in the device layout of layout.go, Q4_K in GGUF's),
 // with the words holding their scales, and dequantized each step into an
 // F16 tile with the arithmetic of w_store: after the step arrives (a
-// second barrier before the tensor cores read it), or, in the mpd_/mpwd_
+// second barrier before the tensor cores read it), or, in the mpwd_
 // kernels, a step ahead into a second tile. Static shared memory is capped
 // at 48 KiB (more needs cuFuncSetAttribute), which sets the stage count:
 // 3 for F16 128×128 tiles, 2–4 for the others (mp_stages).
@@ -782,5 +782,4 @@ __device__ __forceinline__ void mp_main(float* dst, const uint8_t* w, const uint
 MP_FAMILY(mp, 128, 256)
 MP_FAMILY(mp64, 64, 256)
 MP_FAMILY(mpw, 128, 128)
-MP_FAMILY_DB(mpd, 128, 256)
 MP_FAMILY_DB(mpwd, 128, 128)
