@@ -48,14 +48,22 @@ func BenchmarkCopy(b *testing.B) {
 	}
 }
 
+// matVecShapes are the m×k weight shapes of the products of an 8B llama
+// (attention, FFN up and down) and of a 1.1B one (attention, k and v,
+// FFN up and down).
+var matVecShapes = []struct{ m, k int }{
+	{4096, 4096}, {14336, 4096}, {4096, 14336},
+	{2048, 2048}, {256, 2048}, {5632, 2048}, {2048, 5632},
+}
+
 // BenchmarkMatVec times one token's product with weights of the shapes of
-// an 8B llama (attention, FFN up and down), cycling through enough copies
-// of the weights to miss the L2 cache. Bytes are the weight bytes.
+// matVecShapes, cycling through enough copies of the weights to miss the
+// L2 cache. Bytes are the weight bytes.
 func BenchmarkMatVec(b *testing.B) {
 	dev := gpu(b)
 	rng := rand.New(rand.NewPCG(9, 9))
 	for _, typ := range weightTypes {
-		for _, s := range []struct{ m, k int }{{4096, 4096}, {14336, 4096}, {4096, 14336}} {
+		for _, s := range matVecShapes {
 			for _, n := range []int{1, 8} {
 				b.Run(fmt.Sprintf("%s/%dx%d/n%d", typ, s.m, s.k, n), func(b *testing.B) {
 					ws := randomWeights(b, dev, rng, typ, s.m, s.k)
@@ -100,6 +108,72 @@ func BenchmarkMatVec(b *testing.B) {
 	}
 }
 
+// BenchmarkMatVecShared times one token's fused products of one input
+// (MatMulShared: q, k, v and gate, up of an 8B and a 1.1B llama), cycling
+// through enough copies of the weights to miss the L2 cache. Bytes are the
+// weight bytes of one call.
+func BenchmarkMatVecShared(b *testing.B) {
+	dev := gpu(b)
+	rng := rand.New(rand.NewPCG(10, 10))
+	for _, typ := range weightTypes {
+		for _, s := range []struct {
+			name string
+			k    int
+			ms   []int
+		}{
+			{"8B-qkv", 4096, []int{4096, 1024, 1024}}, {"8B-gateup", 4096, []int{14336, 14336}},
+			{"1.1B-qkv", 2048, []int{2048, 256, 256}}, {"1.1B-gateup", 2048, []int{5632, 5632}},
+		} {
+			b.Run(fmt.Sprintf("%s/%s", typ, s.name), func(b *testing.B) {
+				var sets [][]*backend.Tensor // sets[i][p]: copy i of product p
+				var outs []*backend.Tensor
+				total := 0
+				for _, m := range s.ms {
+					ws := randomWeights(b, dev, rng, typ, m, s.k)
+					for i, w := range ws {
+						if i == len(sets) {
+							sets = append(sets, nil)
+						}
+						sets[i] = append(sets[i], w)
+					}
+					total += ws[0].Bytes()
+					out, err := dev.Alloc(quant.F32, 1, m)
+					if err != nil {
+						b.Fatal(err)
+					}
+					b.Cleanup(func() { dev.Free(out) })
+					outs = append(outs, out)
+				}
+				for len(sets[len(sets)-1]) < len(s.ms) { // copies every product has
+					sets = sets[:len(sets)-1]
+				}
+				x, err := dev.Alloc(quant.F32, 1, s.k)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer dev.Free(x)
+				if err := dev.Upload(x, f32Bytes(randF32(rng, s.k, 1))); err != nil {
+					b.Fatal(err)
+				}
+				op := func(i int) error { return dev.MatMulShared(outs, x, sets[i%len(sets)]) }
+				b.SetBytes(int64(total))
+				for i := range b.N {
+					if err := op(i); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := dev.Sync(); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				per := gpuPerOp(b, dev, op)
+				b.ReportMetric(per*1e6, "gpu-µs/op")
+				b.ReportMetric(float64(total)/per/1e9, "gpu-GB/s")
+			})
+		}
+	}
+}
+
 // gpuPerOp is the GPU time of one op, in seconds: the median over batches
 // of 128 ops queued behind a spinning kernel, so that the GPU runs them back
 // to back whatever the host's cost per launch.
@@ -127,8 +201,9 @@ func gpuPerOp(b *testing.B, dev *Device, op func(i int) error) float64 {
 	return per[rounds/2]
 }
 
-// randomWeights uploads copies of an m×k weight of random values (64
-// random rows repeated) until they hold benchBytes.
+// randomWeights makes copies of an m×k weight of random values (64 random
+// rows repeated) until they hold benchBytes: one upload, then copies on
+// the device (uploading each took most of a benchmark's time).
 func randomWeights(b *testing.B, dev *Device, rng *rand.Rand, typ quant.Type, m, k int) []*backend.Tensor {
 	const distinct = 64
 	rows := encode(b, typ, distinct, k, randF32(rng, distinct*k, 0.5))
@@ -138,16 +213,29 @@ func randomWeights(b *testing.B, dev *Device, rng *rand.Rand, typ quant.Type, m,
 		copy(data[r*rb:], rows[(r%distinct)*rb:(r%distinct+1)*rb])
 	}
 	var ws []*backend.Tensor
+	var first uint64
 	for total := 0; total < benchBytes; total += len(data) {
 		w, err := dev.Alloc(typ, m, k)
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { dev.Free(w) })
-		if err := dev.Upload(w, data); err != nil {
+		p, err := dev.ptr(w)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(ws) == 0 {
+			err, first = dev.Upload(w, data), p
+		} else {
+			err = dev.copyDevice(p, first, w.Bytes())
+		}
+		if err != nil {
 			b.Fatal(err)
 		}
 		ws = append(ws, w)
+	}
+	if err := dev.Sync(); err != nil {
+		b.Fatal(err)
 	}
 	return ws
 }

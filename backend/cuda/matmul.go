@@ -14,6 +14,26 @@ const (
 	mvTokens = 8
 )
 
+// mvRows and q6kRows are MV_R of matvec.cu and KQ_R of kquants.cu: the
+// weight rows each warp of the one-token Q8_0 and Q4_0 kernels, and of the
+// one-token Q6_K kernels, computes (the others: one).
+const (
+	mvRows  = 2
+	q6kRows = 2
+)
+
+// oneTokenRows is the number of weight rows a block of the one-token
+// kernel (NAME_1, mv3_NAME_1) for weights of type t computes.
+func oneTokenRows(t quant.Type) int {
+	switch t {
+	case quant.Q8_0, quant.Q4_0:
+		return mvWarps * mvRows
+	case quant.Q6_K:
+		return mvWarps * q6kRows
+	}
+	return mvWarps
+}
+
 // MatMul computes dst = x·wᵀ. Activations are converted first as the CPU
 // backend (and ggml) converts them: quantized to Q8_0 for the 32-element
 // block formats and to Q8_K for the K-quants, rounded to F16 or BF16 for
@@ -63,6 +83,7 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 	grid := dims{blocks(m, mvWarps), 1, 1}
 	if n == 1 {
 		kernel += "_1"
+		grid.x = blocks(m, oneTokenRows(w.Type))
 	} else {
 		kernel += "_8"
 		grid.y = blocks(n, mvTokens)
@@ -135,6 +156,7 @@ func (d *Device) matMulK(dst, x, w *backend.Tensor) error {
 	grid := dims{blocks(m, mvWarps), 1, 1}
 	if n == 1 && (w.Type != quant.Q4_K || wp%16 == 0) { // mv_q4_k_1 loads 16-byte words
 		kernel += "_1"
+		grid.x = blocks(m, oneTokenRows(w.Type))
 	} else {
 		kernel += "_8"
 		grid.y = blocks(n, mvTokens)

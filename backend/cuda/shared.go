@@ -86,7 +86,7 @@ func (d *Device) MatMulShared(dsts []*backend.Tensor, x *backend.Tensor, ws []*b
 	}
 	rows := 0
 	for _, w := range ws {
-		rows += int(blocks(w.Rows, mvWarps))
+		rows += int(blocks(w.Rows, oneTokenRows(typ)))
 	}
 	unlock, err := d.enter()
 	if err != nil {

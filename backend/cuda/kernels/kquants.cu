@@ -11,10 +11,18 @@
 // sub-block, loading 8 bytes of weights per block.
 #include "convert.cuh"
 #include "mv3.cuh"
+#include "pipe.cuh"
 
 #define QK_K 256
 #define KQ_WARPS 4 // rows per block of 128 threads
 #define KQ_NT 8    // tokens per pass for n > 1
+#ifndef KQ_R
+#define KQ_R 2 // one-token Q6_K kernels: weight rows per warp (matmul.go's q6kRows)
+#endif
+#ifndef KQ_STAGES
+#define KQ_STAGES (KQ_R >= 2 ? 2 : 3) // one-token Q6_K kernels: pipeline steps per lane in flight (48 KB of slots at most)
+#endif
+#define KQ_MIN_BLOCKS 4 // one-token Q6_K kernels: blocks per SM the registers must allow (shared memory allows 4)
 
 // ---- activations to Q8_K (q8_k_block): a warp per block; xq n×k int8,
 // xd one float per block ----
@@ -229,6 +237,14 @@ extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32)
 // blocks (1152 bytes) per step, each lane loading the 16-byte block header
 // and its 32 bytes of quants in two words. Rows are 16-byte aligned (144·nb
 // bytes in a 16-byte aligned allocation: the host checks).
+//
+// Measured on an H100 and not kept: the same lanes' loads as a cp.async
+// pipeline like Q6_K's (header, nibbles and activations copied into shared
+// memory, 2 rows a warp, 2 or 3 steps in flight) ran at 65% of this
+// kernel's speed with the weights copied past L1 (.cg: a warp's copy of one
+// word of nibbles takes half of each 32-byte sector, so each sector came
+// twice from L2) and at 80–87% through L1 (.ca), e.g. 1913 against 2211
+// GB/s on 14336×4096.
 __device__ __forceinline__ void mv_q4_k_one(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, long long rs,
                                             int bx) {
     int lane = threadIdx.x & 31, j = bx * KQ_WARPS + (threadIdx.x >> 5);
@@ -286,43 +302,58 @@ extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32)
     mv_q6_k<KQ_NT>(dst, w, xq, xd, m, k, n, rs, blockIdx.x);
 }
 
-// mv_q6_k_1 is the one-token Q6_K product with 16-byte loads: four lanes
-// per block, lane 4i+g taking half g/2 of block i and its 16 positions
-// 16(g%2)… of each quarter (64 elements, four sub-blocks of 16): 16 bytes
-// of low bits for quarters 0 and 2, 16 for quarters 1 and 3, 16 of high
-// bits. aligned: the row's regions are 16-byte aligned, else the same
-// words are read in 2-byte pieces.
-__device__ __forceinline__ void mv_q6_k_one(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, long long rs,
-                                            int aligned, int bx) {
-    int lane = threadIdx.x & 31, j = bx * KQ_WARPS + (threadIdx.x >> 5);
-    if (j >= m) return;
+// The one-token Q6_K product: four lanes per block, lane 4i+g taking half
+// g/2 of block i and its 16 positions 16(g%2)… of each quarter (64
+// elements, four sub-blocks of 16): 16 bytes of low bits for quarters 0
+// and 2 (A), 16 for quarters 1 and 3 (B), 16 of high bits (C).
+
+// q6k_half is lane g's integer sum over its part of a block: quarters q
+// with activations x[q] (their sums sx[q]) and sub-block scales sc[q].
+__device__ __forceinline__ int q6k_half(int4 A, int4 B, int4 C, const int4 (&x)[4], const int (&sx)[4], const int (&sc)[4]) {
+    const int M = 0x0F0F0F0F, H = 0x03030303;
+    int s = 0;
+#pragma unroll
+    for (int q = 0; q < 4; q++) {
+        int4 L = (q & 1) ? B : A, X = x[q];
+        int sl = q >= 2 ? 4 : 0, sh = 2 * q;
+        int v0 = ((L.x >> sl) & M) | (((C.x >> sh) & H) << 4);
+        int v1 = ((L.y >> sl) & M) | (((C.y >> sh) & H) << 4);
+        int v2 = ((L.z >> sl) & M) | (((C.z >> sh) & H) << 4);
+        int v3 = ((L.w >> sl) & M) | (((C.w >> sh) & H) << 4);
+        int dot = __dp4a(v3, X.w, __dp4a(v2, X.z, __dp4a(v1, X.y, __dp4a(v0, X.x, 0))));
+        s += sc[q] * (dot - 32 * sx[q]);
+    }
+    return s;
+}
+
+// sum16 is the sum of 16 int8 activations.
+__device__ __forceinline__ int sum16(int4 X) {
+    const int ONES = 0x01010101;
+    return __dp4a(ONES, X.w, __dp4a(ONES, X.z, __dp4a(ONES, X.y, __dp4a(ONES, X.x, 0))));
+}
+
+// mv_q6_k_row is row j of the one-token Q6_K product with plain loads,
+// for rows whose regions are not 16-byte aligned (read in 2-byte pieces).
+__device__ __forceinline__ void mv_q6_k_row(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, long long rs,
+                                            int j) {
+    int lane = threadIdx.x & 31;
     int nb = k / QK_K, g = lane & 3, h = g >> 1, l0 = 16 * (g & 1);
     const uint8_t* row = w + (long long)j * rs;
-    const int ONES = 0x01010101, M = 0x0F0F0F0F, H = 0x03030303;
     float acc = 0.0f;
 #pragma unroll 2
     for (int b = lane >> 2; b < nb; b += 8) {
         q6k_row blk = q6k_at(row, nb, b);
-        int4 A = load16(blk.ql + 64 * h + l0, aligned);      // quarters 0 (low), 2 (high)
-        int4 B = load16(blk.ql + 64 * h + 32 + l0, aligned); // quarters 1, 3
-        int4 C = load16(blk.qh + 32 * h + l0, aligned);      // high bits of all four
+        int4 A = load16(blk.ql + 64 * h + l0, false);
+        int4 B = load16(blk.ql + 64 * h + 32 + l0, false);
+        int4 C = load16(blk.qh + 32 * h + l0, false);
         const int4* xp = (const int4*)(xq + (long long)QK_K * b + 128 * h + l0);
-        int4 x0 = __ldg(xp), x1 = __ldg(xp + 2), x2 = __ldg(xp + 4), x3 = __ldg(xp + 6); // quarters 0…3
+        int4 x[4] = {__ldg(xp), __ldg(xp + 2), __ldg(xp + 4), __ldg(xp + 6)}; // quarters 0…3
         float dx = __ldg(xd + b);
-        const int8_t* sc = (const int8_t*)blk.sc + 8 * h + (g & 1);
-        int s = 0;
+        const int8_t* scp = (const int8_t*)blk.sc + 8 * h + (g & 1);
+        int sx[4], sc[4];
 #pragma unroll
-        for (int q = 0; q < 4; q++) {
-            int4 L = (q & 1) ? B : A, X = q == 0 ? x0 : (q == 1 ? x1 : (q == 2 ? x2 : x3));
-            int sl = q >= 2 ? 4 : 0, sh = 2 * q;
-            int v0 = ((L.x >> sl) & M) | (((C.x >> sh) & H) << 4);
-            int v1 = ((L.y >> sl) & M) | (((C.y >> sh) & H) << 4);
-            int v2 = ((L.z >> sl) & M) | (((C.z >> sh) & H) << 4);
-            int v3 = ((L.w >> sl) & M) | (((C.w >> sh) & H) << 4);
-            int dot = __dp4a(v3, X.w, __dp4a(v2, X.z, __dp4a(v1, X.y, __dp4a(v0, X.x, 0))));
-            int sx = __dp4a(ONES, X.w, __dp4a(ONES, X.z, __dp4a(ONES, X.y, __dp4a(ONES, X.x, 0))));
-            s += (int)__ldg(sc + 2 * q) * (dot - 32 * sx);
-        }
+        for (int q = 0; q < 4; q++) sx[q] = sum16(x[q]), sc[q] = (int)__ldg(scp + 2 * q);
+        int s = q6k_half(A, B, C, x, sx, sc);
         float d = __half2float(__ushort_as_half(*(const unsigned short*)blk.d));
         acc += __fmul_rn(d, dx) * (float)s;
     }
@@ -330,12 +361,77 @@ __device__ __forceinline__ void mv_q6_k_one(float* dst, const uint8_t* w, const 
     if (lane == 0) dst[j] = acc;
 }
 
+// mv_q6_k_one: a warp computes KQ_R rows. aligned: the rows' regions are
+// 16-byte aligned; a pipeline step (pipe.cuh) then copies, for each row,
+// A, B, C, the 8 bytes of sub-block scales of the lane's half block and
+// the 4-byte word holding d, then the lane's 64 activations and their
+// block's scale. Other rows go one at a time through mv_q6_k_row. A and B
+// go through L1 (.ca): a warp's copy of A takes half of the low bits'
+// sectors and that of B the other half (as for Q4_K's nibbles).
+__device__ __forceinline__ void mv_q6_k_one(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, long long rs,
+                                            int aligned, int bx) {
+    const uint8_t* rows[KQ_R];
+    int j0 = warp_rows<KQ_WARPS, KQ_R>(w, m, rs, bx, rows);
+    if (j0 >= m) return;
+    if (!aligned) {
+        for (int r = 0; r < KQ_R && j0 + r < m; r++) mv_q6_k_row(dst, w, xq, xd, m, k, rs, j0 + r);
+        return;
+    }
+    __shared__ int4 sa[KQ_WARPS][KQ_STAGES][KQ_R][32], sb[KQ_WARPS][KQ_STAGES][KQ_R][32], sc_[KQ_WARPS][KQ_STAGES][KQ_R][32];
+    __shared__ uint2 ss[KQ_WARPS][KQ_STAGES][KQ_R][32];
+    __shared__ uint32_t sdd[KQ_WARPS][KQ_STAGES][KQ_R][32];
+    __shared__ int4 sx[KQ_WARPS][KQ_STAGES][4][32];
+    __shared__ float sd[KQ_WARPS][KQ_STAGES][32];
+    int wi = threadIdx.x >> 5, lane = threadIdx.x & 31, nb = k / QK_K, g = lane & 3, h = g >> 1, l0 = 16 * (g & 1), b0 = lane >> 2;
+    float acc[KQ_R];
+#pragma unroll
+    for (int r = 0; r < KQ_R; r++) acc[r] = 0.0f;
+    pipe<KQ_STAGES>(
+        nb > b0 ? (nb - b0 + 7) / 8 : 0,
+        [&](int s, int i) {
+            int b = b0 + 8 * i;
+#pragma unroll
+            for (int r = 0; r < KQ_R; r++) {
+                q6k_row blk = q6k_at(rows[r], nb, b);
+                cp_async16_ca(&sa[wi][s][r][lane], blk.ql + 64 * h + l0);
+                cp_async16_ca(&sb[wi][s][r][lane], blk.ql + 64 * h + 32 + l0);
+                cp_async16_cg(&sc_[wi][s][r][lane], blk.qh + 32 * h + l0);
+                cp_async8(&ss[wi][s][r][lane], blk.sc + 8 * h);
+                cp_async4(&sdd[wi][s][r][lane], rows[r] + 208 * nb + 4 * (b >> 1), 4); // nb is even (a multiple of 8)
+            }
+            const int8_t* xp = xq + (long long)QK_K * b + 128 * h + l0;
+#pragma unroll
+            for (int q = 0; q < 4; q++) cp_async16_ca(&sx[wi][s][q][lane], xp + 32 * q);
+            cp_async4(&sd[wi][s][lane], xd + b, 4);
+        },
+        [&](int s, int i) {
+            int b = b0 + 8 * i;
+            int4 x[4];
+            int sx4[4];
+#pragma unroll
+            for (int q = 0; q < 4; q++) x[q] = sx[wi][s][q][lane], sx4[q] = sum16(x[q]);
+            float dx = sd[wi][s][lane];
+#pragma unroll
+            for (int r = 0; r < KQ_R; r++) {
+                uint2 sv = ss[wi][s][r][lane];
+                int sc[4];
+#pragma unroll
+                for (int q = 0; q < 4; q++) sc[q] = (int)(int8_t)(((q < 2 ? sv.x : sv.y) >> (8 * ((g & 1) + 2 * (q & 1)))) & 0xFF);
+                int sum = q6k_half(sa[wi][s][r][lane], sb[wi][s][r][lane], sc_[wi][s][r][lane], x, sx4, sc);
+                uint32_t dw = sdd[wi][s][r][lane];
+                float d = __half2float(__ushort_as_half((unsigned short)((b & 1) ? dw >> 16 : dw & 0xFFFF)));
+                acc[r] += __fmul_rn(d, dx) * (float)sum;
+            }
+        });
+    row_store<KQ_R>(dst, acc, j0, m);
+}
+
 extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32)
     mv_q4_k_1(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs) {
     mv_q4_k_one(dst, w, xq, xd, m, k, rs, blockIdx.x);
 }
 
-extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32)
+extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32, KQ_MIN_BLOCKS)
     mv_q6_k_1(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs, int aligned) {
     mv_q6_k_one(dst, w, xq, xd, m, k, rs, aligned, blockIdx.x);
 }
@@ -347,7 +443,7 @@ extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32) mv3_mv_q4_k_1(MV3_PA
     mv_q4_k_one(dst, w, xq, xd, m, k, rs, bx);
 }
 
-extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32) mv3_mv_q6_k_1(MV3_PARAMS, const int8_t* xq, const float* xd) {
-    MV3_SEGMENT(KQ_WARPS)
+extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32, KQ_MIN_BLOCKS) mv3_mv_q6_k_1(MV3_PARAMS, const int8_t* xq, const float* xd) {
+    MV3_SEGMENT(KQ_WARPS * KQ_R)
     mv_q6_k_one(dst, w, xq, xd, m, k, rs, aligned, bx);
 }

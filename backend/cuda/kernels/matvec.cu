@@ -13,19 +13,27 @@
 // scales xd, n×k/32 float). Quantized blocks are summed in integers with
 // dp4a, as ggml's CPU dot products do.
 //
-// The one-token Q8_0 and Q4_0 kernels on 16-byte aligned rows instead copy
-// each lane's words, their scales and their activations into shared memory
-// with cp.async, MV_STAGES words ahead of their use (mv_pipe): the loads of
-// a word are all in flight while the lane computes earlier ones, and the
-// lane reads only shared memory when it computes.
+// The one-token Q8_0 and Q4_0 kernels give each warp MV_R rows (fewer
+// warps: the 4096-row matrices of an 8B model fit one wave) and on 16-byte
+// aligned rows copy each lane's words of those rows, their scales and the
+// activations they share into shared memory with cp.async, MV_STAGES steps
+// ahead of their use (pipe.cuh): the loads of a step are all in flight
+// while the lane computes earlier ones, and the lane reads only shared
+// memory when it computes.
 #include "common.cuh"
 #include "mv3.cuh"
+#include "pipe.cuh"
 
 #define MV_WARPS 4  // rows per block of 128 threads
 #define MV_NT 8     // tokens per pass for n > 1
 #define MV_UNROLL 4 // 16-byte words per lane in flight
 #define MV_MIN_BLOCKS 8 // one-token kernels: blocks per SM the registers must allow
-#define MV_STAGES 4     // one-token Q8_0/Q4_0 kernels: words per lane in flight (shared memory slots)
+#ifndef MV_R
+#define MV_R 2 // one-token Q8_0/Q4_0 kernels: weight rows per warp (matmul.go's mvRows)
+#endif
+#ifndef MV_STAGES
+#define MV_STAGES (MV_R >= 2 ? 3 : 4) // one-token Q8_0/Q4_0 kernels: pipeline steps per lane in flight
+#endif
 
 template <int NT>
 __device__ __forceinline__ void mv_store(float* dst, float (&acc)[NT], int nt, int t0, int m, int j) {
@@ -59,29 +67,6 @@ __device__ __forceinline__ void mv_walk(float (&acc)[NT], int nw, Load load, Dot
     }
 }
 
-// cp_async copies N (4 or 16) bytes from global to shared memory, both
-// N-byte aligned, of which the first src (≤ N) are read and the rest are
-// zeros; .cg (weights, read once) bypasses L1, .ca (activations, read by
-// every warp) keeps them there. cp_commit closes the lane's group of
-// copies; cp_wait<G> waits until at most G of its groups are pending. A
-// lane's own copies are visible to it after the wait; lanes read only
-// their own.
-__device__ __forceinline__ unsigned smem_addr(const void* s) { return (unsigned)__cvta_generic_to_shared(s); }
-__device__ __forceinline__ void cp_async16_cg(void* s, const void* g) {
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(smem_addr(s)), "l"(g) : "memory");
-}
-__device__ __forceinline__ void cp_async16_ca(void* s, const void* g) {
-    asm volatile("cp.async.ca.shared.global [%0], [%1], 16;\n" ::"r"(smem_addr(s)), "l"(g) : "memory");
-}
-__device__ __forceinline__ void cp_async4(void* s, const void* g, unsigned src) {
-    asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(smem_addr(s)), "l"(g), "r"(src) : "memory");
-}
-__device__ __forceinline__ void cp_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
-template <int G>
-__device__ __forceinline__ void cp_wait() {
-    asm volatile("cp.async.wait_group %0;\n" ::"n"(G) : "memory");
-}
-
 // cp_scale copies the 4-byte aligned word holding F16 scale q of a row's
 // scales sc (nb of them; sc 4-byte aligned) into *s, reading no byte past
 // the last scale; scale_of(*s, q) is then scale q.
@@ -91,39 +76,6 @@ __device__ __forceinline__ void cp_scale(uint32_t* s, const __half* sc, int q, i
 }
 __device__ __forceinline__ float scale_of(uint32_t w, int q) {
     return __half2float(__ushort_as_half((unsigned short)((q & 1) ? w >> 16 : w & 0xFFFF)));
-}
-
-// mv_pipe walks a lane's words of one weight row for one token: words c =
-// lane + 32i (i < n; nw in the row) through S slots of shared memory.
-// issue(s, c) queues the copies of what word c needs into slot s;
-// use(s, c) computes with them. The copies of word i+S are queued as soon
-// as word i has been used, so S words a lane are always in flight. Nothing
-// is loaded into registers ahead of its use: a warp's pending loads share
-// a few scoreboards, and a register loaded S words ahead would make each
-// word wait for the latest load (seen on an H100: that version ran at half
-// the speed of mv_walk). The words of a lane are summed in mv_walk's order.
-template <int S, typename Issue, typename Use>
-__device__ __forceinline__ void mv_pipe(int nw, Issue issue, Use use) {
-    int lane = threadIdx.x & 31;
-    int n = nw > lane ? (nw - lane + 31) / 32 : 0;
-#pragma unroll
-    for (int s = 0; s < S; s++) {
-        if (s < n) issue(s, lane + 32 * s);
-        cp_commit();
-    }
-    for (int i0 = 0; i0 < n; i0 += S) {
-#pragma unroll
-        for (int s = 0; s < S; s++) {
-            int i = i0 + s;
-            cp_wait<S - 1>(); // word i's group is complete
-            if (i < n) {
-                use(s, lane + 32 * i);
-                if (i + S < n) issue(s, lane + 32 * (i + S));
-            }
-            cp_commit();
-        }
-    }
-    cp_wait<0>();
 }
 
 // word is one 16-byte word of weights with what its dot product needs:
@@ -286,11 +238,10 @@ __device__ __forceinline__ int dot16(int4 a, int4 b, int s) {
 
 // Q8_0 weights in the device layout: row = k int8 quants, then k/32 F16
 // scales; a word is half a block. aligned: the row's quants are 16-byte
-// aligned (row bytes % 16 == 0).
+// aligned (row bytes % 16 == 0). Row j for NT tokens.
 template <int NT>
 __device__ __forceinline__ void mv_q8_0(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n,
-                                        long long rs, int aligned, int bx) {
-    int j = bx * MV_WARPS + (threadIdx.x >> 5);
+                                        long long rs, int aligned, int j) {
     if (j >= m) return;
     int t0 = blockIdx.y * NT, nt = min(NT, n - t0);
     const uint8_t* qs = w + (long long)j * rs;
@@ -299,32 +250,6 @@ __device__ __forceinline__ void mv_q8_0(float* dst, const uint8_t* w, const int8
     float acc[NT];
 #pragma unroll
     for (int t = 0; t < NT; t++) acc[t] = 0.0f;
-    if constexpr (NT == 1) {
-        if (aligned) { // a slot: the word, its activations, the weight scale's word, the activation scale
-            __shared__ int4 sw[MV_WARPS][MV_STAGES][32], sx[MV_WARPS][MV_STAGES][32];
-            __shared__ uint32_t ss[MV_WARPS][MV_STAGES][32];
-            __shared__ float sd[MV_WARPS][MV_STAGES][32];
-            int wi = threadIdx.x >> 5, lane = threadIdx.x & 31;
-            const int8_t* x = xq + (long long)t0 * k;
-            const float* dxs = xd + (long long)t0 * nb;
-            float a = 0.0f;
-            mv_pipe<MV_STAGES>(
-                k / 16,
-                [&](int s, int c) {
-                    cp_async16_cg(&sw[wi][s][lane], qs + 16 * c);
-                    cp_async16_ca(&sx[wi][s][lane], x + 16 * c);
-                    cp_scale(&ss[wi][s][lane], sc, c >> 1, nb);
-                    cp_async4(&sd[wi][s][lane], dxs + (c >> 1), 4);
-                },
-                [&](int s, int c) {
-                    float d = scale_of(ss[wi][s][lane], c >> 1);
-                    a += (float)dot16(sw[wi][s][lane], sx[wi][s][lane], 0) * (d * sd[wi][s][lane]);
-                });
-            acc[0] = a;
-            mv_store<NT>(dst, acc, nt, t0, m, j);
-            return;
-        }
-    }
     mv_walk<NT>(acc, k / 16,
                 [&](int c) {
                     word r;
@@ -353,13 +278,69 @@ __device__ __forceinline__ void mv_q8_0(float* dst, const uint8_t* w, const int8
     mv_store<NT>(dst, acc, nt, t0, m, j);
 }
 
+// mv_q8_0_one is the one-token Q8_0 product: a warp computes MV_R rows,
+// lane l words l + 32i of each. On 16-byte aligned rows a pipeline step
+// copies, for one word, the word of each row and the word holding its
+// scale, the 16 activations and their scale (pipe.cuh).
+__device__ __forceinline__ void mv_q8_0_one(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k,
+                                            long long rs, int aligned, int bx) {
+    const uint8_t* rows[MV_R];
+    int j0 = warp_rows<MV_WARPS, MV_R>(w, m, rs, bx, rows);
+    if (j0 >= m) return;
+    if (!aligned) {
+        for (int r = 0; r < MV_R; r++) mv_q8_0<1>(dst, w, xq, xd, m, k, 1, rs, 0, j0 + r);
+        return;
+    }
+    __shared__ int4 sw[MV_WARPS][MV_STAGES][MV_R][32], sx[MV_WARPS][MV_STAGES][32];
+    __shared__ uint32_t ss[MV_WARPS][MV_STAGES][MV_R][32];
+    __shared__ float sd[MV_WARPS][MV_STAGES][32];
+    int wi = threadIdx.x >> 5, lane = threadIdx.x & 31, nb = k / 32, nw = k / 16;
+    float a[MV_R];
+#pragma unroll
+    for (int r = 0; r < MV_R; r++) a[r] = 0.0f;
+    pipe<MV_STAGES>(
+        nw > lane ? (nw - lane + 31) / 32 : 0,
+        [&](int s, int i) {
+            int c = lane + 32 * i;
+#pragma unroll
+            for (int r = 0; r < MV_R; r++) {
+                cp_async16_cg(&sw[wi][s][r][lane], rows[r] + 16 * c);
+                cp_scale(&ss[wi][s][r][lane], (const __half*)(rows[r] + k), c >> 1, nb);
+            }
+            cp_async16_ca(&sx[wi][s][lane], xq + 16 * c);
+            cp_async4(&sd[wi][s][lane], xd + (c >> 1), 4);
+        },
+        [&](int s, int i) {
+            int c = lane + 32 * i;
+            int4 x = sx[wi][s][lane];
+            float dx = sd[wi][s][lane];
+#pragma unroll
+            for (int r = 0; r < MV_R; r++)
+                a[r] += (float)dot16(sw[wi][s][r][lane], x, 0) * (scale_of(ss[wi][s][r][lane], c >> 1) * dx);
+        });
+    row_store<MV_R>(dst, a, j0, m);
+}
+
+// q4_0_dot is a Q4_0 block's integer dot product with 32 activations
+// (x0: elements 0…15, x1: 16…31), the nibbles taken as unsigned and the
+// offset 8 applied through the activations' sum.
+__device__ __forceinline__ int q4_0_dot(int4 wv, int4 x0, int4 x1) {
+    const int M = 0x0F0F0F0F, ONES = 0x01010101;
+    int4 lo = make_int4(wv.x & M, wv.y & M, wv.z & M, wv.w & M);
+    int4 hi = make_int4((wv.x >> 4) & M, (wv.y >> 4) & M, (wv.z >> 4) & M, (wv.w >> 4) & M);
+    int4 ones = make_int4(ONES, ONES, ONES, ONES);
+    int sum = dot16(hi, x1, dot16(lo, x0, 0));
+    int sx = dot16(ones, x1, dot16(ones, x0, 0));
+    return sum - 8 * sx;
+}
+
 // Q4_0 weights in the device layout: row = k/2 bytes of nibbles (per block
 // 16 bytes, element i in the low nibble of byte i, element i+16 in the
-// high one), then k/32 F16 scales; a word is one block.
+// high one), then k/32 F16 scales; a word is one block. Row j for NT
+// tokens.
 template <int NT>
 __device__ __forceinline__ void mv_q4_0(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n,
-                                        long long rs, int aligned, int bx) {
-    int j = bx * MV_WARPS + (threadIdx.x >> 5);
+                                        long long rs, int aligned, int j) {
     if (j >= m) return;
     int t0 = blockIdx.y * NT, nt = min(NT, n - t0);
     const uint8_t* qs = w + (long long)j * rs;
@@ -368,39 +349,6 @@ __device__ __forceinline__ void mv_q4_0(float* dst, const uint8_t* w, const int8
     float acc[NT];
 #pragma unroll
     for (int t = 0; t < NT; t++) acc[t] = 0.0f;
-    const int M = 0x0F0F0F0F, ONES = 0x01010101;
-    if constexpr (NT == 1) {
-        if (aligned) { // a slot: the block's nibbles, its 32 activations, the weight scale's word, the activation scale
-            __shared__ int4 sw[MV_WARPS][MV_STAGES][32], sx0[MV_WARPS][MV_STAGES][32], sx1[MV_WARPS][MV_STAGES][32];
-            __shared__ uint32_t ss[MV_WARPS][MV_STAGES][32];
-            __shared__ float sd[MV_WARPS][MV_STAGES][32];
-            int wi = threadIdx.x >> 5, lane = threadIdx.x & 31;
-            const int8_t* x = xq + (long long)t0 * k;
-            const float* dxs = xd + (long long)t0 * nb;
-            float a = 0.0f;
-            mv_pipe<MV_STAGES>(
-                nb,
-                [&](int s, int b) {
-                    cp_async16_cg(&sw[wi][s][lane], qs + 16 * b);
-                    cp_async16_ca(&sx0[wi][s][lane], x + 32 * b);
-                    cp_async16_ca(&sx1[wi][s][lane], x + 32 * b + 16);
-                    cp_scale(&ss[wi][s][lane], sc, b, nb);
-                    cp_async4(&sd[wi][s][lane], dxs + b, 4);
-                },
-                [&](int s, int b) {
-                    int4 wv = sw[wi][s][lane], x0 = sx0[wi][s][lane], x1 = sx1[wi][s][lane];
-                    int4 lo = make_int4(wv.x & M, wv.y & M, wv.z & M, wv.w & M);
-                    int4 hi = make_int4((wv.x >> 4) & M, (wv.y >> 4) & M, (wv.z >> 4) & M, (wv.w >> 4) & M);
-                    int4 ones = make_int4(ONES, ONES, ONES, ONES);
-                    int sum = dot16(hi, x1, dot16(lo, x0, 0));
-                    int sx = dot16(ones, x1, dot16(ones, x0, 0));
-                    a += (float)(sum - 8 * sx) * (scale_of(ss[wi][s][lane], b) * sd[wi][s][lane]);
-                });
-            acc[0] = a;
-            mv_store<NT>(dst, acc, nt, t0, m, j);
-            return;
-        }
-    }
     mv_walk<NT>(acc, nb,
                 [&](int b) {
                     word r;
@@ -409,24 +357,61 @@ __device__ __forceinline__ void mv_q4_0(float* dst, const uint8_t* w, const int8
                     return r;
                 },
                 [&](float (&a)[NT], const word& r, int b) {
-                    int4 wv = r.w;
-                    int4 lo = make_int4(wv.x & M, wv.y & M, wv.z & M, wv.w & M);
-                    int4 hi = make_int4((wv.x >> 4) & M, (wv.y >> 4) & M, (wv.z >> 4) & M, (wv.w >> 4) & M);
-                    int4 ones = make_int4(ONES, ONES, ONES, ONES);
 #pragma unroll
                     for (int t = 0; t < NT; t++) {
                         if (t < nt) {
                             long long row = t0 + t;
                             const int4* xp = (const int4*)(xq + row * k + 32 * b);
-                            int4 x0 = xp[0], x1 = xp[1];
                             float dx = xd[row * nb + b];
-                            int s = dot16(hi, x1, dot16(lo, x0, 0));
-                            int sx = dot16(ones, x1, dot16(ones, x0, 0));
-                            a[t] += (float)(s - 8 * sx) * (r.d * dx);
+                            a[t] += (float)q4_0_dot(r.w, xp[0], xp[1]) * (r.d * dx);
                         }
                     }
                 });
     mv_store<NT>(dst, acc, nt, t0, m, j);
+}
+
+// mv_q4_0_one is the one-token Q4_0 product: a warp computes MV_R rows,
+// lane l blocks l + 32i of each. On 16-byte aligned rows a pipeline step
+// copies, for one block, the nibbles of each row and the word holding its
+// scale, the 32 activations and their scale (pipe.cuh).
+__device__ __forceinline__ void mv_q4_0_one(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k,
+                                            long long rs, int aligned, int bx) {
+    const uint8_t* rows[MV_R];
+    int j0 = warp_rows<MV_WARPS, MV_R>(w, m, rs, bx, rows);
+    if (j0 >= m) return;
+    if (!aligned) {
+        for (int r = 0; r < MV_R; r++) mv_q4_0<1>(dst, w, xq, xd, m, k, 1, rs, 0, j0 + r);
+        return;
+    }
+    __shared__ int4 sw[MV_WARPS][MV_STAGES][MV_R][32], sx0[MV_WARPS][MV_STAGES][32], sx1[MV_WARPS][MV_STAGES][32];
+    __shared__ uint32_t ss[MV_WARPS][MV_STAGES][MV_R][32];
+    __shared__ float sd[MV_WARPS][MV_STAGES][32];
+    int wi = threadIdx.x >> 5, lane = threadIdx.x & 31, nb = k / 32;
+    float a[MV_R];
+#pragma unroll
+    for (int r = 0; r < MV_R; r++) a[r] = 0.0f;
+    pipe<MV_STAGES>(
+        nb > lane ? (nb - lane + 31) / 32 : 0,
+        [&](int s, int i) {
+            int b = lane + 32 * i;
+#pragma unroll
+            for (int r = 0; r < MV_R; r++) {
+                cp_async16_cg(&sw[wi][s][r][lane], rows[r] + 16 * b);
+                cp_scale(&ss[wi][s][r][lane], (const __half*)(rows[r] + k / 2), b, nb);
+            }
+            cp_async16_ca(&sx0[wi][s][lane], xq + 32 * b);
+            cp_async16_ca(&sx1[wi][s][lane], xq + 32 * b + 16);
+            cp_async4(&sd[wi][s][lane], xd + b, 4);
+        },
+        [&](int s, int i) {
+            int b = lane + 32 * i;
+            int4 x0 = sx0[wi][s][lane], x1 = sx1[wi][s][lane];
+            float dx = sd[wi][s][lane];
+#pragma unroll
+            for (int r = 0; r < MV_R; r++)
+                a[r] += (float)q4_0_dot(sw[wi][s][r][lane], x0, x1) * (scale_of(ss[wi][s][r][lane], b) * dx);
+        });
+    row_store<MV_R>(dst, a, j0, m);
 }
 
 // The kernels: NAME_1 for one token, NAME_8 for MV_NT tokens per pass.
@@ -443,11 +428,11 @@ __device__ __forceinline__ void mv_q4_0(float* dst, const uint8_t* w, const int8
 #define MV_QUANT(NAME)                                                                                                \
     extern "C" __global__ void __launch_bounds__(MV_WARPS * 32, MV_MIN_BLOCKS) NAME##_1(                             \
         float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs, int aligned) { \
-        NAME<1>(dst, w, xq, xd, m, k, n, rs, aligned, blockIdx.x);                                                                \
+        NAME##_one(dst, w, xq, xd, m, k, rs, aligned, blockIdx.x);                                                    \
     }                                                                                                                 \
     extern "C" __global__ void __launch_bounds__(MV_WARPS * 32) NAME##_8(                                            \
         float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs, int aligned) { \
-        NAME<MV_NT>(dst, w, xq, xd, m, k, n, rs, aligned, blockIdx.x);                                                            \
+        NAME<MV_NT>(dst, w, xq, xd, m, k, n, rs, aligned, blockIdx.x * MV_WARPS + (threadIdx.x >> 5));               \
     }
 
 MV_FLOAT(mv_f32, float)
@@ -466,8 +451,8 @@ MV_QUANT(mv_q4_0)
 #define MV3_QUANT(NAME)                                                                                               \
     extern "C" __global__ void __launch_bounds__(MV_WARPS * 32, MV_MIN_BLOCKS)                                        \
         mv3_##NAME##_1(MV3_PARAMS, const int8_t* xq, const float* xd) {                                               \
-        MV3_SEGMENT(MV_WARPS)                                                                                         \
-        NAME<1>(dst, w, xq, xd, m, k, 1, rs, aligned, bx);                                                            \
+        MV3_SEGMENT(MV_WARPS * MV_R)                                                                                  \
+        NAME##_one(dst, w, xq, xd, m, k, rs, aligned, bx);                                                            \
     }
 
 MV3_FLOAT(mv_f32, float)
