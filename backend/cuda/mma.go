@@ -8,7 +8,7 @@ import (
 )
 
 // mmaMinTokens is the token count from which products run on the tensor
-// cores (mma.cu): below it the matrix-vector kernels, which read the
+// cores (mma.cu, mmp.cu): below it the matrix-vector kernels, which read the
 // weights once per 8 tokens, are as fast.
 const mmaMinTokens = 16
 
@@ -19,7 +19,7 @@ const (
 	mmaTokens  = 64
 	mmaK       = 32 // MM_BK: k per step
 	mmaThreads = 256
-	// mmaBlocksPerSM is how many blocks of mma.cu run on a multiprocessor
+	// mmaBlocksPerSM is how many blocks of mma.cu and mmp.cu run on a multiprocessor
 	// at once (__launch_bounds__); products of fewer tiles than that fills
 	// are split along k.
 	mmaBlocksPerSM = 2
@@ -105,7 +105,7 @@ var mpKernels = map[quant.Type]string{
 	quant.Q4_0: "q4_0", quant.Q4_K: "q4_k", quant.Q6_K: "q6_k",
 }
 
-// mpTile is a family of pipelined kernels (mma.cu): tiles of 128 weight
+// mpTile is a family of pipelined kernels (mmp.cu): tiles of 128 weight
 // rows × tokens, computed by blocks of threads; quantOnly families
 // (dequantizing a step ahead into a second tile) exist for Q8_0, Q4_0 and
 // Q4_K only.
