@@ -8,8 +8,8 @@ import (
 )
 
 // mmaMinTokens is the token count from which products run on the tensor
-// cores (mma.cu, mmp.cu): below it the matrix-vector kernels, which read the
-// weights once per 8 tokens, are as fast.
+// cores (mma.cu, mmp.cu): below it the matrix-vector kernels, which read
+// the weights once per 8 tokens, are as fast.
 const mmaMinTokens = 16
 
 // mmaRows and mmaTokens are MM_BM and MM_BN of mma.cu: the tile of weight
@@ -19,9 +19,9 @@ const (
 	mmaTokens  = 64
 	mmaK       = 32 // MM_BK: k per step
 	mmaThreads = 256
-	// mmaBlocksPerSM is how many blocks of mma.cu and mmp.cu run on a multiprocessor
-	// at once (__launch_bounds__); products of fewer tiles than that fills
-	// are split along k.
+	// mmaBlocksPerSM is how many blocks of mma.cu and mmp.cu run on a
+	// multiprocessor at once (__launch_bounds__); products of fewer tiles
+	// than that fills are split along k.
 	mmaBlocksPerSM = 2
 	// mmaMinKTiles is the shortest split (in k steps) worth its partial
 	// sums.
