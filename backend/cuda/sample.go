@@ -43,20 +43,16 @@ func (d *Device) MaxTopK() int { return maxTopK }
 
 // Top-k kernels of sample.cu (topKernel).
 const (
-	kernelArgMax    = "argmax_f32"      // k = 1, one block a row
-	kernelArgMax2   = "argmax_part_f32" // k = 1, segments, then argmax_merge_f32
-	kernelTopPart   = "topk_part_f32"   // k ≤ partMaxK: segments, then topk_merge_f32, selects stopping early
-	kernelTopPartW  = "topk_part_f32/4" // the same, every select of four passes, a 1024-thread merge
-	kernelTopFilter = "topk_filter_f32" // k ≤ filterMaxK, one block a row: two reads of the row
-	kernelTopRadix  = "topk_f32"        // any k, one block a row: six reads of the row
+	kernelArgMax   = "argmax_f32"      // k = 1, one block a row
+	kernelArgMax2  = "argmax_part_f32" // k = 1, segments, then argmax_merge_f32
+	kernelTopPart  = "topk_part_f32"   // k ≤ partMaxK: segments, then topk_merge_f32, selects stopping early
+	kernelTopPartW = "topk_part_f32/4" // the same, every select of four passes, a 1024-thread merge
+	kernelTopRadix = "topk_f32"        // any k, one block a row: six reads of the row
 	// partThreads is TP_THREADS of sample.cu, partSeg TP_SEG (columns of
-	// a segment), partMaxK TP_MAX_K; filterMaxK is TF_MAX_K, filterMaxCap
-	// TF_CAP.
-	partThreads  = 256
-	partSeg      = 8 * partThreads
-	partMaxK     = 256
-	filterMaxK   = 256
-	filterMaxCap = 2048
+	// a segment), partMaxK TP_MAX_K.
+	partThreads = 256
+	partSeg     = 8 * partThreads
+	partMaxK    = 256
 )
 
 // topKernel is the kernel TopK runs for k: a decode step's rows are few,
@@ -71,10 +67,6 @@ func topKernel(k int) string {
 	}
 	return kernelTopRadix
 }
-
-// filterCap is how many candidates topk_filter_f32 gathers for k before it
-// falls back to the radix select: ranking them costs cap² comparisons.
-func filterCap(k int) int { return min(filterMaxCap, max(512, 4*k)) }
 
 // TopK queues the selection of the k = vals.Cols largest values of each
 // row of x (F32) into vals (F32) and their columns into ids (I32), rows×k
@@ -93,7 +85,7 @@ func (d *Device) topK(vals, ids, x *backend.Tensor, kernel string) error {
 	if vals.Rows != x.Rows || ids.Rows != x.Rows || ids.Cols != k || ids.Type != quant.I32 {
 		return fmt.Errorf("cuda: top %d of %v into %v and %v (want F32 and I32 of %d×%d)", k, x, vals, ids, x.Rows, k)
 	}
-	if ((kernel == kernelArgMax || kernel == kernelArgMax2) && k != 1) || (kernel == kernelTopFilter && k > filterMaxK) || ((kernel == kernelTopPart || kernel == kernelTopPartW) && k > partMaxK) {
+	if ((kernel == kernelArgMax || kernel == kernelArgMax2) && k != 1) || ((kernel == kernelTopPart || kernel == kernelTopPartW) && k > partMaxK) {
 		return fmt.Errorf("cuda: %s cannot select the top %d", kernel, k)
 	}
 	ps, err := d.f32ptrs(vals, x, x)
@@ -116,9 +108,6 @@ func (d *Device) topK(vals, ids, x *backend.Tensor, kernel string) error {
 	switch kernel {
 	case kernelArgMax:
 		return d.launch(kernel, grid, block, 0, ip, ps[0], ps[1], i32(x.Cols))
-	case kernelTopFilter:
-		c := filterCap(k)
-		return d.launch(kernel, grid, block, 8*c, ip, ps[0], ps[1], i32(x.Cols), i32(k), i32(c))
 	case kernelTopRadix:
 		return d.launch(kernel, grid, block, 8*k, ip, ps[0], ps[1], i32(x.Cols), i32(k))
 	}

@@ -56,9 +56,9 @@ func sameFloat(a, b float32) bool {
 func kernelsFor(k int) []string {
 	switch {
 	case k == 1:
-		return []string{kernelArgMax, kernelArgMax2, kernelTopPart, kernelTopPartW, kernelTopFilter, kernelTopRadix}
-	case k <= min(filterMaxK, partMaxK):
-		return []string{kernelTopPart, kernelTopPartW, kernelTopFilter, kernelTopRadix}
+		return []string{kernelArgMax, kernelArgMax2, kernelTopPart, kernelTopPartW, kernelTopRadix}
+	case k <= partMaxK:
+		return []string{kernelTopPart, kernelTopPartW, kernelTopRadix}
 	}
 	return []string{kernelTopRadix}
 }
@@ -398,7 +398,7 @@ func BenchmarkTopK(b *testing.B) {
 		for _, kk := range []struct {
 			k      int
 			kernel string
-		}{{1, kernelArgMax2}, {40, kernelTopPart}, {40, kernelTopPartW}, {40, kernelTopFilter}, {64, kernelTopPart}, {64, kernelTopPartW}, {256, kernelTopPart}} {
+		}{{1, kernelArgMax2}, {40, kernelTopPart}, {40, kernelTopPartW}, {64, kernelTopPart}, {64, kernelTopPartW}, {256, kernelTopPart}} {
 			k, kernel := kk.k, kk.kernel
 			b.Run(fmt.Sprintf("%dx%d/k%d/%s", s.rows, s.cols, k, kernel), func(b *testing.B) {
 				n := s.rows * k

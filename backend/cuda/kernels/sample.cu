@@ -91,24 +91,15 @@ extern "C" __global__ void __launch_bounds__(SM_THREADS) softmax_f32(float* dst,
 // ---- top-k: the k largest values of each row, best first (ties: lower
 // column first; NaN ranks lowest), into ids and vals (k per row).
 //
-// topk_f32, for any k ≤ SM_MAX_K: the k-th largest key is found by a radix
-// select over the order-preserving 32-bit keys of the floats (four passes
-// of 8 bits over the row), then each thread collects its contiguous
-// chunk's larger keys and, in column order, as many equal ones as are
-// needed; the k candidates are ranked in shared memory. Dynamic shared
-// memory: 8·k bytes.
-//
-// topk_filter_f32, for k ≤ TF_MAX_K: two reads of the row instead of six.
-// The k-th largest of the threads' own maxima is a lower bound t of the
-// row's k-th largest key (those maxima are k values of the row at least
-// t); the keys ≥ t, a few more than k on logits, are gathered in shared
-// memory and ranked there. When more than cap (≤ TF_CAP) pass (long runs
-// of ties, NaN), the block falls back to topk_f32's method, since ranking
-// costs cap² comparisons. Dynamic shared memory: 8·cap bytes (cap ≥ k). ----
+// topk_f32, for any k ≤ SM_MAX_K, one block a row: the k-th largest key is
+// found by a radix select over the order-preserving 32-bit keys of the
+// floats (four passes of 8 bits over the row), then each thread collects
+// its contiguous chunk's larger keys and, in column order, as many equal
+// ones as are needed; the k candidates are ranked in shared memory.
+// Dynamic shared memory: 8·k bytes. (Decode steps use the two-stage
+// kernels below for k ≤ TP_MAX_K.) ----
 
 #define SM_MAX_K 1024
-#define TF_MAX_K 256
-#define TF_CAP 2048
 
 // order_key maps floats to keys in the same order: equal keys for equal
 // values (−0 is +0), NaN below everything.
@@ -277,51 +268,6 @@ extern "C" __global__ void __launch_bounds__(TK_THREADS, 1) topk_f32(int* ids, f
     __shared__ int scratch[TK_WARPS];
     const float* xr = x + (long long)blockIdx.x * cols;
     topk_radix(ids, vals, xr, cols, k, (float*)sm, (int*)(sm + 4 * k), &rs, scratch);
-}
-
-extern "C" __global__ void __launch_bounds__(TK_THREADS, 1) topk_filter_f32(int* ids, float* vals, const float* x, int cols, int k, int cap) {
-    extern __shared__ __align__(16) unsigned char sm[];
-    float* cv = (float*)sm;
-    int* ci = (int*)(sm + 4 * cap);
-    __shared__ radix_state rs;
-    __shared__ int scratch[TK_WARPS];
-    __shared__ int count;
-    const float* xr = x + (long long)blockIdx.x * cols;
-    // the thread's largest key (0, as NaN, when it has no column)
-    uint32_t mk = 0;
-    for (int c = threadIdx.x; c < cols; c += TK_THREADS) mk = max(mk, order_key(xr[c]));
-    // t: the k-th largest of the threads' keys (k ≤ cols columns have a thread each)
-    if (threadIdx.x == 0) rs.prefix = 0, rs.need = k, count = 0;
-    __syncthreads();
-    for (int p = 0; p < 4; p++) {
-        radix_pass_begin(&rs);
-        if (in_pass(mk, p, rs.prefix)) count_bin(rs.hist, (mk >> (24 - 8 * p)) & 255);
-        radix_pass_end(&rs);
-    }
-    uint32_t t = rs.prefix;
-    // gather the keys ≥ t, a warp's at a time
-    int lane = threadIdx.x & 31;
-    for (int c = threadIdx.x; c < cols; c += TK_THREADS) {
-        float v = xr[c];
-        bool take = order_key(v) >= t;
-        unsigned act = __activemask();
-        unsigned m = __ballot_sync(act, take);
-        int leader = __ffs(act) - 1, base = 0;
-        if (lane == leader && m) base = atomicAdd(&count, __popc(m));
-        base = __shfl_sync(act, base, leader);
-        if (take) {
-            int slot = base + __popc(m & ((1u << lane) - 1));
-            if (slot < cap) cv[slot] = v, ci[slot] = c;
-        }
-    }
-    __syncthreads();
-    int n = count;
-    if (n > cap) { // too many: select by radix, in the same shared memory
-        __syncthreads();
-        topk_radix(ids, vals, xr, cols, k, cv, (int*)(sm + 4 * k), &rs, scratch);
-        return;
-    }
-    rank_candidates(ids, vals, cv, ci, n, k);
 }
 
 // ---- two-stage selection for decode steps: a row of logits is one block's
