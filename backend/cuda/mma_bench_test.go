@@ -10,9 +10,9 @@ import (
 	"github.com/tern-llm/tern/quant"
 )
 
-// BenchmarkMMA times prompt-sized products (n = 512 and 2048 tokens; 64: batched decode) on
-// the tensor cores with the weight shapes of an 8B and a 1.1B llama, per
-// weight format and kernel family (see mmaCall: "auto" is what MatMul
+// BenchmarkMMA times prompt-sized products (n = 512 and 2048 tokens; 64,
+// as in batched decode) on the tensor cores with the weight shapes of an
+// 8B and a 1.1B llama, per weight format and kernel family (see mmaCall: "auto" is what MatMul
 // runs). The pipelined kernels' time includes the conversion of the
 // activations to F16, redone for every product (a layer shares each
 // conversion among up to three products). It reports GPU time per product
