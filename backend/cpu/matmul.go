@@ -228,7 +228,7 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, packed []byte, transie
 		}}, nil
 	}
 	if t == quant.Q4_K {
-		return kernel{
+		kern := kernel{
 			align: 1,
 			rows: func(out []float32, r0, _ int, x []byte) {
 				dotRowsQ4_K(out, wb[r0*rb:], rb, x, k/256)
@@ -236,7 +236,11 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, packed []byte, transie
 			rows4: func(out [multiToken][]float32, r0, tok int) bool {
 				return dotRowsQ4_Kx4(out, wb[r0*rb:], rb, xq[tok*xb:], xb, k/256)
 			},
-		}, nil
+		}
+		if prep, rows, ok := d.q4kRows(n, k/256, wb, rb, xq, xb); ok {
+			kern.prep, kern.rows = prep, rows
+		}
+		return kern, nil
 	}
 	if t == quant.Q6_K {
 		return kernel{

@@ -1,0 +1,59 @@
+//go:build amd64 && gc && !purego
+
+package cpu
+
+// q4kRecord is the bytes of one Q8_K activation block laid out for
+// dotRowsQ4_KZ: for sub-block pairs (0, 1) and (2, 3), the 32 quants their
+// low nibbles take side by side, then the 32 their high nibbles take
+// (64-byte halves of the 64-element groups 2p and 2p+1).
+const q4kRecord = 256
+
+//go:noescape
+func dotRowsQ4_KZ(out *float32, w *byte, stride int, x *byte, rec *byte, nb int, rows int)
+
+// fillQ4K lays out nb Q8_K blocks of x as records in rec (nb·q4kRecord
+// bytes).
+func fillQ4K(rec, x []byte, nb int) {
+	for b := range nb {
+		r, q8 := rec[b*q4kRecord:][:q4kRecord], x[b*q8KBlock+4:][:256]
+		for p := range 2 {
+			for h := range 2 { // low nibbles, then high
+				o := 128*p + 64*h
+				copy(r[o:o+32], q8[128*p+32*h:][:32])
+				copy(r[o+32:o+64], q8[128*p+64+32*h:][:32])
+			}
+		}
+	}
+}
+
+// dotRowsQ4_KRec is dotRowsQ4_K with the activations also as records
+// (fillQ4K): the 512-bit kernel where it runs.
+func dotRowsQ4_KRec(out []float32, w []byte, stride int, x, rec []byte, nb int) {
+	rows := len(out)
+	if rows == 0 || nb == 0 || !useVNNI || !useAVX512 || !useK4x4BW {
+		dotRowsQ4_K(out, w, stride, x, nb)
+		return
+	}
+	_ = w[(rows-1)*stride+nb*q4KBlock-1]
+	_ = x[nb*q8KBlock-1]
+	_ = rec[nb*q4kRecord-1]
+	dotRowsQ4_KZ(&out[0], &w[0], stride, &x[0], &rec[0], nb, rows)
+}
+
+// q4kRows is kernelFor's one-token Q4_K kernel where the 512-bit one runs:
+// each token's activations are laid out as records once, then every row
+// reads them (ok false elsewhere).
+func (d *Device) q4kRows(n, nb int, wb []byte, rb int, xq []byte, xb int) (prep func(int), rows func([]float32, int, int, []byte), ok bool) {
+	if !useVNNI || !useAVX512 || !useK4x4BW {
+		return nil, nil, false
+	}
+	rl := nb * q4kRecord
+	recs := d.scratch.pairs(n * rl)
+	prep = func(i int) {
+		fillQ4K(recs[i*rl:][:rl], xq[i*xb:][:xb], nb)
+	}
+	rows = func(out []float32, r0, tok int, x []byte) {
+		dotRowsQ4_KRec(out, wb[r0*rb:], rb, x, recs[tok*rl:][:rl], nb)
+	}
+	return prep, rows, true
+}

@@ -1,0 +1,57 @@
+//go:build amd64 && gc && !purego
+
+package cpu
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/tern-llm/tern/quant"
+)
+
+// TestDotQ4_KRec checks the 512-bit Q4_K kernel (activations also as
+// records) against the lane-ordered Go reference, bit for bit, at every
+// level (the levels without it take dotRowsQ4_K), on odd sizes and padded
+// rows.
+func TestDotQ4_KRec(t *testing.T) {
+	r := rand.New(rand.NewPCG(69, 70))
+	for _, l := range levels() {
+		t.Run(l.name, func(t *testing.T) {
+			defer l.set()()
+			for _, sz := range [][3]int{{1, 1, 0}, {3, 2, 7}, {9, 8, 0}, {4, 32, 3}, {5, 3, 144}} {
+				rows, nb, pad := sz[0], sz[1], sz[2]
+				w, stride, x := kRows(t, r, quant.Q4_K, q4KBlock, rows, nb, pad)
+				rec := make([]byte, nb*q4kRecord)
+				for i := range rec {
+					rec[i] = byte(r.IntN(256)) // fillQ4K must write all the kernel reads
+				}
+				fillQ4K(rec, x, nb)
+				got := make([]float32, rows)
+				dotRowsQ4_KRec(got, w, stride, x, rec, nb)
+				for i := range rows {
+					if want := dotQ4_KLanes(nb, w[i*stride:], x); got[i] != want {
+						t.Fatalf("rows=%d nb=%d: row %d = %g, want %g", rows, nb, i, got[i], want)
+					}
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkDotRowsQ4_KRec(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 5))
+	const rows, nb = 256, 8 // 256 rows of 2048
+	w, stride, x := kRows(b, r, quant.Q4_K, q4KBlock, rows, nb, 0)
+	rec := make([]byte, nb*q4kRecord)
+	fillQ4K(rec, x, nb)
+	out := make([]float32, rows)
+	for _, l := range levels() {
+		b.Run(l.name, func(b *testing.B) {
+			defer l.set()()
+			b.SetBytes(int64(len(w)))
+			for b.Loop() {
+				dotRowsQ4_KRec(out, w, stride, x, rec, nb)
+			}
+		})
+	}
+}
