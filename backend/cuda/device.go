@@ -79,9 +79,14 @@ type Device struct {
 	gs       graphState // recorded steps (graph.go)
 }
 
-// New opens GPU number ordinal with the embedded kernels.
+// New opens GPU number ordinal with the embedded kernels, or with those of
+// $TERN_CUDA_PTX_DIR when it is set (PTXModules).
 func New(ordinal int) (*Device, error) {
-	return open(ordinal, embeddedPTX())
+	mods, err := PTXModules()
+	if err != nil {
+		return nil, err
+	}
+	return open(ordinal, mods)
 }
 
 // open opens GPU number ordinal with the given PTX modules (tests pass

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"unsafe"
@@ -14,10 +12,6 @@ import (
 	"github.com/tern-llm/tern/backend/cpu"
 	"github.com/tern-llm/tern/quant"
 )
-
-// EnvPTXDir names a directory of freshly built .ptx files that tests load
-// instead of the embedded ones (to try kernels before committing them).
-const EnvPTXDir = "TERN_CUDA_PTX_DIR"
 
 var shared struct {
 	once sync.Once
@@ -29,22 +23,10 @@ var shared struct {
 func gpu(t testing.TB) *Device {
 	t.Helper()
 	shared.once.Do(func() {
-		mods := embeddedPTX()
-		if dir := os.Getenv(EnvPTXDir); dir != "" {
-			files, err := filepath.Glob(filepath.Join(dir, "*.ptx"))
-			if err != nil || len(files) == 0 {
-				shared.err = errors.New("no .ptx files in $" + EnvPTXDir)
-				return
-			}
-			mods = map[string][]byte{}
-			for _, f := range files {
-				data, err := os.ReadFile(f)
-				if err != nil {
-					shared.err = err
-					return
-				}
-				mods[filepath.Base(f)] = data
-			}
+		mods, err := PTXModules()
+		if err != nil {
+			shared.err = err
+			return
 		}
 		shared.dev, shared.err = open(0, mods)
 	})

@@ -3,7 +3,10 @@ package cuda
 import (
 	"bytes"
 	"embed"
+	"fmt"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
 )
 
@@ -14,6 +17,37 @@ var ptxFiles embed.FS
 
 // hashHeader starts the first line of every built .ptx.
 const hashHeader = "// tern-source-sha256: "
+
+// EnvPTXDir names a directory of .ptx files that the device loads instead
+// of the embedded ones: kernels built by kernels/build.sh on a machine with
+// the CUDA toolkit, tried (by the tests, tern bench, tern run) before they
+// are committed and embedded. Their source hashes are not checked.
+const EnvPTXDir = "TERN_CUDA_PTX_DIR"
+
+// PTXModules returns the PTX modules a device loads, by file name: those in
+// $TERN_CUDA_PTX_DIR when it is set, the embedded ones otherwise.
+func PTXModules() (map[string][]byte, error) {
+	dir := os.Getenv(EnvPTXDir)
+	if dir == "" {
+		return embeddedPTX(), nil
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.ptx"))
+	if err != nil {
+		return nil, fmt.Errorf("cuda: $%s: %w", EnvPTXDir, err)
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("cuda: $%s=%s holds no .ptx files", EnvPTXDir, dir)
+	}
+	mods := map[string][]byte{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("cuda: $%s: %w", EnvPTXDir, err)
+		}
+		mods[filepath.Base(f)] = data
+	}
+	return mods, nil
+}
 
 // embeddedPTX returns the embedded PTX modules by file name.
 func embeddedPTX() map[string][]byte {
