@@ -1,6 +1,7 @@
 package cuda
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
@@ -68,5 +69,31 @@ func TestPTXEntries(t *testing.T) {
 	ptx := []byte(".version 8.0\n.visible .entry add_f32(\n\t.param .u64 a\n)\n{\n}\n.entry helper (\n)\n// .entry in a comment\n")
 	if got, want := ptxEntries(ptx), []string{"add_f32", "helper"}; !slices.Equal(got, want) {
 		t.Errorf("ptxEntries = %q, want %q", got, want)
+	}
+}
+
+func TestPTXModulesFromDir(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv(EnvPTXDir, dir)
+	if _, err := PTXModules(); err == nil {
+		t.Fatal("an empty $TERN_CUDA_PTX_DIR gave no error")
+	}
+	want := []byte("// tern-source-sha256: x\n.visible .entry k(\n")
+	if err := os.WriteFile(filepath.Join(dir, "m.ptx"), want, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not a module"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mods, err := PTXModules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mods) != 1 || !bytes.Equal(mods["m.ptx"], want) {
+		t.Fatalf("modules from the directory: %q", mods)
+	}
+	t.Setenv(EnvPTXDir, "")
+	if mods, err = PTXModules(); err != nil || len(mods) != len(embeddedPTX()) {
+		t.Fatalf("without the variable: %d modules, %v; want the %d embedded", len(mods), err, len(embeddedPTX()))
 	}
 }
