@@ -50,7 +50,7 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 	var qerr atomic.Pointer[error]
 	d.parallel(n, 4, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			if err := quantizeActivations(vt, xq[i*xb:(i+1)*xb], xs[i*k:(i+1)*k]); err != nil {
+			if err := quantizeRow(vt, xq[i*xb:(i+1)*xb], xs[i*k:(i+1)*k]); err != nil {
 				qerr.Store(&err)
 				continue
 			}
@@ -89,6 +89,15 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 		}
 	})
 	return nil
+}
+
+// quantizeRow is quantizeActivations with Q8_K (the K-quants' and ternary
+// formats' activations) made by the vector quantizer where there is one.
+func quantizeRow(t quant.Type, dst []byte, src []float32) error {
+	if t == quant.Q8_K {
+		return quantizeQ8K(dst, src)
+	}
+	return quantizeActivations(t, dst, src)
 }
 
 // maxF16Row is the longest F16 row the converting kernel takes (its row
