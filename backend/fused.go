@@ -26,16 +26,6 @@ type RoPEStorer interface {
 	RoPEStore(q, k, v, kc, vc *Tensor, a *Attn, r *RoPE, b *Batch) error
 }
 
-// RoPEAttender is implemented by devices that rotate queries and keys,
-// store keys and values and run attention in one op (on a GPU, one kernel
-// for a decode step instead of two).
-type RoPEAttender interface {
-	// RoPEAttention does what RoPEStore(q, k, v, kc, vc, a, r, b) then
-	// Attention(out, q, kc, vc, a, b) do, except that q and k are left
-	// rotated or not: their contents afterwards are undefined.
-	RoPEAttention(out, q, k, v, kc, vc *Tensor, a *Attn, r *RoPE, b *Batch) error
-}
-
 // TableCap is the number of block-table entries a device that records
 // steps (Stepper) stages for a batch whose tables hold total entries: the
 // next power of two, at least minTableCap. A step's key names TableCap of

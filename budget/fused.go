@@ -36,22 +36,3 @@ func (d *Device) RoPEStore(q, k, v, kc, vc *backend.Tensor, a *backend.Attn, r *
 	}
 	return rs.RoPEStore(un(q), un(k), un(v), un(kc), un(vc), a, r, b)
 }
-
-// RoPEAttention gives the inner device the rotations, the KV store and
-// attention as one op when it has backend.RoPEAttender, and runs RoPEStore
-// (itself passed on or split) then Attention otherwise.
-func (d *Device) RoPEAttention(out, q, k, v, kc, vc *backend.Tensor, a *backend.Attn, r *backend.RoPE, b *backend.Batch) error {
-	ra, ok := d.Device.(backend.RoPEAttender)
-	if !ok {
-		if err := d.RoPEStore(q, k, v, kc, vc, a, r, b); err != nil {
-			return err
-		}
-		return d.Attention(out, q, kc, vc, a, b)
-	}
-	if r != nil && r.Factors != nil {
-		rr := *r
-		rr.Factors = un(r.Factors)
-		r = &rr
-	}
-	return ra.RoPEAttention(un(out), un(q), un(k), un(v), un(kc), un(vc), a, r, b)
-}

@@ -20,22 +20,18 @@ func (f *fusedDev) RoPEStore(q, k, v, kc, vc *backend.Tensor, a *backend.Attn, r
 	return f.mine("ropestore", q, k, v, kc, vc, r.Factors)
 }
 
-func (f *fusedDev) RoPEAttention(out, q, k, v, kc, vc *backend.Tensor, a *backend.Attn, r *backend.RoPE, b *backend.Batch) error {
-	return f.mine("ropeattention", out, q, k, v, kc, vc, r.Factors)
-}
-
 // TestFusedReachInner checks that a budgeted device passes the fused ops
-// (AddRMSNorm, RoPEStore, RoPEAttention) to an inner device that has
-// them, with unwrapped tensors (the RoPE factors included), and otherwise
-// runs the plain ops they stand for on the inner device, in order.
+// (AddRMSNorm, RoPEStore) to an inner device that has them, with
+// unwrapped tensors (the RoPE factors included), and otherwise runs the
+// plain ops they stand for on the inner device, in order.
 func TestFusedReachInner(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		inner backend.Device
 		want  []string
 	}{
-		{"with", &fusedDev{}, []string{"addrmsnorm", "ropestore", "ropeattention"}},
-		{"without", &fakeDev{}, []string{"add", "rmsnorm", "rope", "rope", "storekv", "rope", "rope", "storekv", "attention"}},
+		{"with", &fusedDev{}, []string{"addrmsnorm", "ropestore"}},
+		{"without", &fakeDev{}, []string{"add", "rmsnorm", "rope", "rope", "storekv"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := Wrap(tc.inner, New("fake", 1<<20))
@@ -46,10 +42,6 @@ func TestFusedReachInner(t *testing.T) {
 			rs, ok := d.(backend.RoPEStorer)
 			if !ok {
 				t.Fatal("budgeted device is not a RoPEStorer")
-			}
-			ra, ok := d.(backend.RoPEAttender)
-			if !ok {
-				t.Fatal("budgeted device is not a RoPEAttender")
 			}
 			alloc := func(rows, cols int) *backend.Tensor {
 				x, err := d.Alloc(quant.F32, rows, cols)
@@ -68,10 +60,6 @@ func TestFusedReachInner(t *testing.T) {
 			a := &backend.Attn{Heads: 2, KVHeads: 1, HeadDim: 4, Scale: 0.5}
 			b := &backend.Batch{Pos: []int32{0, 1}, Slots: []int32{0, 1}}
 			if err := rs.RoPEStore(q, k, v, kc, vc, a, r, b); err != nil {
-				t.Fatal(err)
-			}
-			out := alloc(2, 8)
-			if err := ra.RoPEAttention(out, q, k, v, kc, vc, a, r, b); err != nil {
 				t.Fatal(err)
 			}
 			var calls []string

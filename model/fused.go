@@ -48,16 +48,3 @@ func ropeStore(d backend.Device, q, k, v, kc, vc *backend.Tensor, a *backend.Att
 	}
 	return d.StoreKV(kc, vc, k, v, b)
 }
-
-// ropeAttend rotates q and k, stores k and v in the caches and runs
-// attention into out, in one op where the device can (backend.RoPEAttender),
-// else in two (ropeStore, Attention). q and k are undefined afterwards.
-func ropeAttend(d backend.Device, out, q, k, v, kc, vc *backend.Tensor, a *backend.Attn, r *backend.RoPE, b *backend.Batch) error {
-	if ra, ok := d.(backend.RoPEAttender); ok {
-		return ra.RoPEAttention(out, q, k, v, kc, vc, a, r, b)
-	}
-	if err := ropeStore(d, q, k, v, kc, vc, a, r, b); err != nil {
-		return err
-	}
-	return d.Attention(out, q, kc, vc, a, b)
-}

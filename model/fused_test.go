@@ -12,12 +12,11 @@ import (
 )
 
 // fusedDev is a device with the fused ops (backend.AddNormer,
-// backend.RoPEStorer, backend.RoPEAttender), made of its plain ops in the
-// order the interfaces document, counting the calls: the model's fused
-// path on the CPU.
+// backend.RoPEStorer), made of its plain ops in the order the interfaces
+// document, counting the calls: the model's fused path on the CPU.
 type fusedDev struct {
 	backend.Device
-	addNorms, ropeStores, ropeAttentions int
+	addNorms, ropeStores int
 }
 
 func (d *fusedDev) AddRMSNorm(x, y, dst, w *backend.Tensor, eps float32) error {
@@ -37,14 +36,6 @@ func (d *fusedDev) RoPEStore(q, k, v, kc, vc *backend.Tensor, a *backend.Attn, r
 		return err
 	}
 	return d.StoreKV(kc, vc, k, v, b)
-}
-
-func (d *fusedDev) RoPEAttention(out, q, k, v, kc, vc *backend.Tensor, a *backend.Attn, r *backend.RoPE, b *backend.Batch) error {
-	d.ropeAttentions++
-	if err := d.RoPEStore(q, k, v, kc, vc, a, r, b); err != nil {
-		return err
-	}
-	return d.Attention(out, q, kc, vc, a, b)
 }
 
 // TestFusedPath runs a prompt and greedy decode steps through the plain
@@ -118,9 +109,9 @@ func TestFusedPath(t *testing.T) {
 				want += steps - 1 // the prompt step wants its last row only
 			}
 			layers := steps * c.Layers / len(tc.devs)
-			if d.addNorms != want || d.ropeStores != layers || d.ropeAttentions != layers {
-				t.Errorf("%s: device %d: %d add-norms, %d rope-stores and %d rope-attentions in %d steps, want %d, %d and %d",
-					tc.name, i, d.addNorms, d.ropeStores, d.ropeAttentions, steps, want, layers, layers)
+			if d.addNorms != want || d.ropeStores != layers {
+				t.Errorf("%s: device %d: %d add-norms and %d rope-stores in %d steps, want %d and %d",
+					tc.name, i, d.addNorms, d.ropeStores, steps, want, layers)
 			}
 		}
 	}

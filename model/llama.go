@@ -334,7 +334,11 @@ func (m *Model) block(i int, x, y *backend.Tensor, a *acts, kv *Cache, b *backen
 	}
 	// RoPE, keys and values into the paged cache, attention over it,
 	// output projection
-	if err := ropeAttend(d, a.att, a.q, a.k, a.v, kv.K[i], kv.V[i], m.attn(), m.ropeFor(ly), b); err != nil {
+	at := m.attn()
+	if err := ropeStore(d, a.q, a.k, a.v, kv.K[i], kv.V[i], at, m.ropeFor(ly), b); err != nil {
+		return err
+	}
+	if err := d.Attention(a.att, a.q, kv.K[i], kv.V[i], at, b); err != nil {
 		return err
 	}
 	if err := d.MatMul(a.xn, a.att, ly.O); err != nil {

@@ -18,18 +18,17 @@ import (
 
 // BenchmarkFusedDecode measures decode at batch 1 (with recorded steps) of
 // the models of $TERN_BENCH_MODELS with the plain ops ("plain": no
-// AddRMSNorm, RoPEStore, RoPEAttention or converting attention), with
-// AddRMSNorm and RoPEStore ("fused-ops"), with the attention converting
-// its output too ("att-conv"), and with RoPE and the KV store in the
-// attention kernel as well ("fused"), in turn for three rounds, reporting
-// each variant's best tokens/s and the median GPU time of a token.
+// AddRMSNorm, RoPEStore or converting attention), with AddRMSNorm and
+// RoPEStore ("fused-ops"), and with the attention converting its output
+// too ("fused"), in turn for three rounds, reporting each variant's best
+// tokens/s and the median GPU time of a token.
 func BenchmarkFusedDecode(b *testing.B) {
 	files := os.Getenv(EnvBenchModels)
 	if files == "" {
 		b.Skipf("$%s names no models", EnvBenchModels)
 	}
 	dev := gpu(b)
-	defer func() { attFuse, ropeAttFuse = true, true }()
+	defer func() { attFuse = true }()
 	for _, path := range strings.Split(files, ",") {
 		b.Run(filepath.Base(path), func(b *testing.B) {
 			f, err := gguf.Open(path)
@@ -42,10 +41,10 @@ func BenchmarkFusedDecode(b *testing.B) {
 				b.Fatal(err)
 			}
 			variants := []struct {
-				name         string
-				d            backend.Device
-				att, ropeAtt bool
-			}{{"plain", unfused{dev, dev, dev}, false, false}, {"fused-ops", dev, false, false}, {"att-conv", dev, true, false}, {"fused", dev, true, true}}
+				name string
+				d    backend.Device
+				att  bool
+			}{{"plain", unfused{dev, dev, dev}, false}, {"fused-ops", dev, false}, {"fused", dev, true}}
 			models := make([]*model.Model, len(variants))
 			for i, v := range variants {
 				if models[i], err = model.Load(f, model.OnDevice(v.d, c.Layers)); err != nil {
@@ -57,7 +56,7 @@ func BenchmarkFusedDecode(b *testing.B) {
 			gpus := make([][]float64, len(variants))
 			for range 3 {
 				for i, v := range variants {
-					attFuse, ropeAttFuse = v.att, v.ropeAtt
+					attFuse = v.att
 					tps, g := fusedDecode(b, dev, models[i], decodeTokens*b.N)
 					best[i] = max(best[i], tps)
 					gpus[i] = append(gpus[i], g...)
@@ -202,17 +201,6 @@ func BenchmarkDecodeOps(b *testing.B) {
 		{"attention_quantize_q8_0", func() error {
 			dev.convHint = q8
 			return dev.Attention(att.g, q.g, kc.g, vc.g, at, bt)
-		}},
-		{"rope_store+attention_q8_0", func() error {
-			dev.convHint = q8
-			if err := dev.RoPEStore(q.g, k.g, v.g, kc.g, vc.g, at, r, bt); err != nil {
-				return err
-			}
-			return dev.Attention(att.g, q.g, kc.g, vc.g, at, bt)
-		}},
-		{"rope_attention_q8_0", func() error {
-			dev.convHint = q8
-			return dev.RoPEAttention(att.g, q.g, k.g, v.g, kc.g, vc.g, at, r, bt)
 		}},
 		{"swiglu_q8_0", func() error {
 			dev.convHint = q8

@@ -390,140 +390,10 @@ func TestAttentionConverts(t *testing.T) {
 	}
 }
 
-// TestRoPEAttention checks attention_rope_* (RoPE, KV store and attention
-// in one kernel for a decode step, converting its output where the last
-// product asks) against rope_store then attention: the output, both caches
-// and the product reading the output bit for bit, and the output against
-// the CPU's RoPE, RoPE, StoreKV and Attention; for F32 and F16 caches,
-// head sizes from 8 to 256, partial rotations, NeoX, frequency factors and
-// YaRN, one sequence or three; and a step with two tokens of a sequence,
-// which takes the two kernels.
-func TestRoPEAttention(t *testing.T) {
-	dev, host := gpu(t), cpu.New(2)
-	rng := rand.New(rand.NewPCG(26, 26))
-	const bs = 4
-	tables := [][]int32{{9, 3, 5, 7, 1, 11}, {20, 18, 16, 14, 12, 10}, {0, 2, 4, 6, 8, 13}}
-	batch := func(seqs []int32, pos []int32) *backend.Batch {
-		b := &backend.Batch{Tables: tables, BlockSize: bs, Seq: seqs, Pos: pos}
-		for i := range seqs {
-			b.Slots = append(b.Slots, int32(b.Row(int(seqs[i]), int(pos[i]))))
-		}
-		return b
-	}
-	batches := []struct {
-		name   string
-		b      *backend.Batch
-		decode bool
-	}{
-		{"one", batch([]int32{0}, []int32{17}), true},
-		{"three", batch([]int32{1, 2, 0}, []int32{9, 22, 14}), true},
-		{"same-sequence", batch([]int32{0, 0}, []int32{21, 22}), false},
-	}
-	for _, b := range batches {
-		if got := ropeAttends(b.b); got != b.decode {
-			t.Fatalf("%s: ropeAttends = %v", b.name, got)
-		}
-	}
-	for _, cache := range []quant.Type{quant.F32, quant.F16} {
-		for _, s := range []struct {
-			name          string
-			heads, kv, hd int
-			r             backend.RoPE
-			factors       bool
-		}{
-			{"1.1b", 32, 4, 64, backend.RoPE{Dims: 64, Base: 10000}, false},
-			{"neox", 4, 4, 128, backend.RoPE{Dims: 128, Base: 1e6, NeoX: true}, false},
-			{"partial", 8, 2, 80, backend.RoPE{Dims: 32, Base: 10000, NeoX: true}, false},
-			{"wide", 4, 1, 256, backend.RoPE{Dims: 256, Base: 500000}, true},
-			{"small", 8, 4, 8, backend.RoPE{Dims: 8, Base: 10000}, false},
-			{"yarn", 6, 2, 40, backend.RoPE{Dims: 40, Base: 10000, FreqScale: 0.25, ExtFactor: 1, AttnFactor: 1, BetaFast: 32, BetaSlow: 1, OrigCtx: 4096}, false},
-		} {
-			for _, typ := range []quant.Type{quant.F32, quant.F16, quant.Q8_0} {
-				width, kvw := s.heads*s.hd, s.kv*s.hd
-				if width%typ.BlockSize() != 0 {
-					continue
-				}
-				r := s.r
-				rc, rg := r, r
-				if s.factors {
-					f := make([]float32, r.Dims/2)
-					for i := range f {
-						f[i] = 1 + 7*rng.Float32()
-					}
-					fp := f32Pair(t, host, dev, 1, r.Dims/2, f)
-					rc.Factors, rg.Factors = fp.c, fp.g
-				}
-				a := &backend.Attn{Heads: s.heads, KVHeads: s.kv, HeadDim: s.hd, Scale: 0.2}
-				for _, bc := range batches {
-					b := bc.b
-					n := b.Len()
-					name := fmt.Sprintf("%s/%s/%s/%s", cache, s.name, typ, bc.name)
-					want := ""
-					if typ != quant.F32 && attConverts(convOf[typ], s.hd) {
-						want = convOf[typ]
-					}
-					rows := 24 * bs
-					kc := newPair(t, host, dev, cache, rows, kvw, encode(t, cache, rows, kvw, randF32(rng, rows*kvw, 1)))
-					vc := newPair(t, host, dev, cache, rows, kvw, encode(t, cache, rows, kvw, randF32(rng, rows*kvw, 1)))
-					q := f32Pair(t, host, dev, n, width, randF32(rng, n*width, 1))
-					k := f32Pair(t, host, dev, n, kvw, randF32(rng, n*kvw, 1))
-					v := f32Pair(t, host, dev, n, kvw, randF32(rng, n*kvw, 1))
-					kc2, vc2 := gpuCopy(t, host, dev, kc.g), gpuCopy(t, host, dev, vc.g)
-					q2, k2 := gpuCopy(t, host, dev, q.g), gpuCopy(t, host, dev, k.g)
-					att, att2 := f32Pair(t, host, dev, n, width, nil), f32Pair(t, host, dev, n, width, nil)
-					wo := newPair(t, host, dev, typ, 19, width, encode(t, typ, 19, width, randF32(rng, 19*width, 0.5)))
-					out, out2 := f32Pair(t, host, dev, n, 19, nil), f32Pair(t, host, dev, n, 19, nil)
-					poison(t, dev, att.g)
-
-					if typ == quant.F32 {
-						dev.forget()
-					} else {
-						primeConv(t, host, dev, rng, typ, width)
-					}
-					if err := dev.RoPEAttention(att.g, q.g, k.g, v.g, kc.g, vc.g, a, &rg, b); err != nil {
-						t.Fatalf("%s: %v", name, err)
-					}
-					checkConverted(t, dev, att.g, want, name)
-					if err := dev.MatMul(out.g, att.g, wo.g); err != nil {
-						t.Fatal(err)
-					}
-
-					dev.forget()
-					if err := dev.RoPEStore(q2.g, k2.g, v.g, kc2.g, vc2.g, a, &rg, b); err != nil {
-						t.Fatal(err)
-					}
-					if err := dev.Attention(att2.g, q2.g, kc2.g, vc2.g, a, b); err != nil {
-						t.Fatal(err)
-					}
-					dev.forget()
-					if err := dev.MatMul(out2.g, att2.g, wo.g); err != nil {
-						t.Fatal(err)
-					}
-					sameBits(t, dev, att.g, att2.g, name+"/attention")
-					sameBits(t, dev, kc.g, kc2.g, name+"/k cache")
-					sameBits(t, dev, vc.g, vc2.g, name+"/v cache")
-					sameBits(t, dev, out.g, out2.g, name+"/product")
-
-					for _, err := range []error{
-						host.RoPE(q.c, s.heads, &rc, b), host.RoPE(k.c, s.kv, &rc, b),
-						host.StoreKV(kc.c, vc.c, k.c, v.c, b), host.Attention(att.c, q.c, kc.c, vc.c, a, b),
-					} {
-						if err != nil {
-							t.Fatal(err)
-						}
-					}
-					compare(t, dev, att, tolFor(cache), name+"/attention")
-				}
-			}
-		}
-	}
-}
-
 // TestAttentionLongTable runs attention over a sequence whose block table
 // is longer than the kernels keep in shared memory (ATT_TAB entries, here
-// 700 one-position blocks in shuffled order), for a decode step (also
-// through RoPEAttention, bit for bit against RoPEStore then Attention) and
-// for five tokens (the grouped kernels), against the CPU.
+// 700 one-position blocks in shuffled order), for a decode step and for
+// five tokens (the grouped kernels), against the CPU.
 func TestAttentionLongTable(t *testing.T) {
 	dev, host := gpu(t), cpu.New(2)
 	rng := rand.New(rand.NewPCG(27, 27))
@@ -558,28 +428,6 @@ func TestAttentionLongTable(t *testing.T) {
 				}
 				compare(t, dev, out, tolFor(cache), fmt.Sprintf("%s/n%d", name, n))
 			}
-			// a decode step at the last position, fused and not
-			b := &backend.Batch{Tables: [][]int32{table}, BlockSize: 1, Pos: []int32{ctx - 1}, Seq: []int32{0}, Slots: []int32{table[ctx-1]}}
-			r := &backend.RoPE{Dims: s.hd, Base: 10000}
-			q := f32Pair(t, host, dev, 1, width, randF32(rng, width, 1))
-			k := f32Pair(t, host, dev, 1, kvw, randF32(rng, kvw, 1))
-			v := f32Pair(t, host, dev, 1, kvw, randF32(rng, kvw, 1))
-			q2, k2 := gpuCopy(t, host, dev, q.g), gpuCopy(t, host, dev, k.g)
-			kc2, vc2 := gpuCopy(t, host, dev, kc.g), gpuCopy(t, host, dev, vc.g)
-			out, out2 := f32Pair(t, host, dev, 1, width, nil), f32Pair(t, host, dev, 1, width, nil)
-			dev.forget()
-			if err := dev.RoPEAttention(out.g, q.g, k.g, v.g, kc.g, vc.g, a, r, b); err != nil {
-				t.Fatalf("%s: %v", name, err)
-			}
-			if err := dev.RoPEStore(q2.g, k2.g, v.g, kc2.g, vc2.g, a, r, b); err != nil {
-				t.Fatal(err)
-			}
-			if err := dev.Attention(out2.g, q2.g, kc2.g, vc2.g, a, b); err != nil {
-				t.Fatal(err)
-			}
-			sameBits(t, dev, out.g, out2.g, name+"/rope-attention")
-			sameBits(t, dev, kc.g, kc2.g, name+"/rope-attention k cache")
-			sameBits(t, dev, vc.g, vc2.g, name+"/rope-attention v cache")
 		}
 	}
 }

@@ -17,7 +17,6 @@
 // for head sizes that are multiples of 32, so that a head's output is
 // whole blocks, block e of it in element e of the lanes).
 #include "convert.cuh"
-#include "rope.cuh"
 
 #define ATT_WARPS 8
 #define ATT_UNROLL 4
@@ -44,27 +43,9 @@ __device__ __forceinline__ float kv_load(const __half* p) { return __half2float(
 // CONV_NONE: attention without a conversion of its output.
 #define CONV_NONE -1
 
-// rope_args are what the attention kernels that rotate as they go
-// (ROPE) take besides attention's: the step's keys k and values v,
-// n×(kvheads·hd), and the angles.
-struct rope_args {
-    const float* k;
-    const float* v;
-    rope_params r;
-};
-
-// With ROPE (a decode step: each token the only one of its sequence in the
-// batch, its keys and values going to the cache row of its position), the
-// block first does what rope_store does for its token and head: it rotates
-// its query head and its KV head's key in shared memory (as rope_pair
-// does), and the first block of each KV head stores the rotated key and the
-// value to the caches. q and k stay as they are. Position p of the token
-// itself is then read from shared memory, as the cache holds it
-// (kv_round), not from the cache another block may still be writing.
-template <typename T, int EPL, int CONV, bool ROPE>
+template <typename T, int EPL, int CONV>
 __device__ __forceinline__ void attention(float* out, const float* q, const T* kc, const T* vc, const int* meta, int n, int nseq,
-                                          int heads, int kvheads, int hd, int bs, float scale, void* ca, float* cb,
-                                          const rope_args* ra) {
+                                          int heads, int kvheads, int hd, int bs, float scale, void* ca, float* cb) {
     __shared__ float sm_m[ATT_WARPS], sm_l[ATT_WARPS];
     __shared__ float sm_acc[ATT_WARPS][EPL * 32];
     int i = blockIdx.x, h = blockIdx.y, warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
@@ -77,42 +58,16 @@ __device__ __forceinline__ void attention(float* out, const float* q, const T* k
     int kvh = h / (heads / kvheads);
     long long kvcols = (long long)kvheads * hd;
     const float* qr = q + (long long)i * heads * hd + (long long)h * hd;
-    __shared__ float sm_q[ROPE ? EPL * 32 : 1], sm_k[ROPE ? EPL * 32 : 1], sm_v[ROPE ? EPL * 32 : 1];
     __shared__ int sm_tab[ATT_TAB];
-    if constexpr (ROPE) {
-        const float* kr = ra->k + (long long)i * kvcols + (long long)kvh * hd;
-        const float* vr = ra->v + (long long)i * kvcols + (long long)kvh * hd;
-        for (int c = threadIdx.x; c < hd; c += blockDim.x) sm_q[c] = qr[c], sm_k[c] = kr[c], sm_v[c] = vr[c];
-        load_table(sm_tab, table, p, bs);
-        __syncthreads();
-        if (threadIdx.x < ra->r.dims / 2) {
-            int a, b;
-            rope_pair(ra->r, sm_q, threadIdx.x, p, &a, &b);
-            rope_pair(ra->r, sm_k, threadIdx.x, p, &a, &b);
-        }
-        __syncthreads();
-        if (h % (heads / kvheads) == 0) {
-            long long slot = meta[2 * n + i];
-            T* kcw = (T*)kc + slot * kvcols + (long long)kvh * hd;
-            T* vcw = (T*)vc + slot * kvcols + (long long)kvh * hd;
-            for (int c = threadIdx.x; c < hd; c += blockDim.x) kv_store(kcw + c, sm_k[c]), kv_store(vcw + c, sm_v[c]);
-        }
-    }
     float qv[EPL], acc[EPL];
 #pragma unroll
     for (int e = 0; e < EPL; e++) {
         int idx = lane + 32 * e;
-        if constexpr (ROPE) {
-            qv[e] = idx < hd ? sm_q[idx] : 0.0f;
-        } else {
-            qv[e] = idx < hd ? qr[idx] : 0.0f;
-        }
+        qv[e] = idx < hd ? qr[idx] : 0.0f;
         acc[e] = 0.0f;
     }
-    if constexpr (!ROPE) { // (ROPE loaded it with the heads)
-        load_table(sm_tab, table, p, bs);
-        __syncthreads();
-    }
+    load_table(sm_tab, table, p, bs);
+    __syncthreads();
     float m = NEG_INF, l = 0.0f;
     for (int t0 = warp; t0 <= p; t0 += ATT_WARPS * ATT_UNROLL) {
         float sc[ATT_UNROLL], vv[ATT_UNROLL][EPL];
@@ -122,16 +77,7 @@ __device__ __forceinline__ void attention(float* out, const float* q, const T* k
             sc[u] = 0.0f;
 #pragma unroll
             for (int e = 0; e < EPL; e++) vv[u][e] = 0.0f;
-            if (ROPE && t == p) { // the token's own position (the same for every lane)
-#pragma unroll
-                for (int e = 0; e < EPL; e++) {
-                    int idx = lane + 32 * e;
-                    if (idx < hd) {
-                        sc[u] += qv[e] * kv_round<T>(sm_k[idx]);
-                        vv[u][e] = kv_round<T>(sm_v[idx]);
-                    }
-                }
-            } else if (t <= p) {
+            if (t <= p) {
                 long long row = (long long)table_at(sm_tab, table, t / bs) * bs + t % bs;
                 const T* kr = kc + row * kvcols + (long long)kvh * hd;
                 const T* vr = vc + row * kvcols + (long long)kvh * hd;
@@ -346,8 +292,7 @@ ATTENTION_GROUPED(attention_f16_2_g8, __half, 2, 8)
     extern "C" __global__ void __launch_bounds__(ATT_WARPS * 32)                                                      \
         NAME(float* out, const float* q, const T* kc, const T* vc, const int* meta, int n, int nseq, int heads,       \
              int kvheads, int hd, int bs, float scale) {                                                              \
-        attention<T, EPL, CONV_NONE, false>(out, q, kc, vc, meta, n, nseq, heads, kvheads, hd, bs, scale, nullptr,   \
-                                            nullptr, nullptr);                                                        \
+        attention<T, EPL, CONV_NONE>(out, q, kc, vc, meta, n, nseq, heads, kvheads, hd, bs, scale, nullptr, nullptr); \
     }                                                                                                                 \
     ATTENTION_CONV(NAME##_to_f16, T, EPL, CONV_F16)                                                                   \
     ATTENTION_CONV(NAME##_to_bf16, T, EPL, CONV_BF16)                                                                 \
@@ -357,7 +302,7 @@ ATTENTION_GROUPED(attention_f16_2_g8, __half, 2, 8)
     extern "C" __global__ void __launch_bounds__(ATT_WARPS * 32)                                                      \
         NAME(float* out, const float* q, const T* kc, const T* vc, const int* meta, int n, int nseq, int heads,       \
              int kvheads, int hd, int bs, float scale, void* ca, float* cb) {                                         \
-        attention<T, EPL, CONV, false>(out, q, kc, vc, meta, n, nseq, heads, kvheads, hd, bs, scale, ca, cb, nullptr); \
+        attention<T, EPL, CONV>(out, q, kc, vc, meta, n, nseq, heads, kvheads, hd, bs, scale, ca, cb);              \
     }
 
 ATTENTION_KERNEL(attention_f32_1, float, 1)
@@ -368,31 +313,3 @@ ATTENTION_KERNEL(attention_f16_1, __half, 1)
 ATTENTION_KERNEL(attention_f16_2, __half, 2)
 ATTENTION_KERNEL(attention_f16_4, __half, 4)
 ATTENTION_KERNEL(attention_f16_8, __half, 8)
-
-// attention_rope_<cache>_<EPL>[_<conversion>]: attention with ROPE, one
-// block per (token, query head) of a decode step: grid (n, heads). ca and
-// cb are the conversion's destinations (unused without one).
-#define ATTENTION_ROPE(NAME, T, EPL, CONV)                                                                           \
-    extern "C" __global__ void __launch_bounds__(ATT_WARPS * 32)                                                      \
-        NAME(float* out, const float* q, T* kc, T* vc, const int* meta, int nseq, int kvheads, int hd, int bs,          \
-             float scale, void* ca, float* cb, const float* k, const float* v, int dims, int neox, float thetaScale, float freqScale,     \
-             float mscale, float extFactor, float lowDim, float highDim, float extMscale, const float* factors) {      \
-        rope_args ra = {k, v, {hd, dims, neox, thetaScale, freqScale, mscale, extFactor, lowDim, highDim, extMscale, factors}}; \
-        attention<T, EPL, CONV, true>(out, q, kc, vc, meta, gridDim.x, nseq, gridDim.y, kvheads, hd, bs, scale, ca, cb,  \
-                                      &ra);                                                                           \
-    }
-
-#define ATTENTION_ROPE_ALL(NAME, T, EPL)                                                                             \
-    ATTENTION_ROPE(NAME, T, EPL, CONV_NONE)                                                                           \
-    ATTENTION_ROPE(NAME##_to_f16, T, EPL, CONV_F16)                                                                   \
-    ATTENTION_ROPE(NAME##_to_bf16, T, EPL, CONV_BF16)                                                                 \
-    ATTENTION_ROPE(NAME##_quantize_q8_0, T, EPL, CONV_Q8_0)
-
-ATTENTION_ROPE_ALL(attention_rope_f32_1, float, 1)
-ATTENTION_ROPE_ALL(attention_rope_f32_2, float, 2)
-ATTENTION_ROPE_ALL(attention_rope_f32_4, float, 4)
-ATTENTION_ROPE_ALL(attention_rope_f32_8, float, 8)
-ATTENTION_ROPE_ALL(attention_rope_f16_1, __half, 1)
-ATTENTION_ROPE_ALL(attention_rope_f16_2, __half, 2)
-ATTENTION_ROPE_ALL(attention_rope_f16_4, __half, 4)
-ATTENTION_ROPE_ALL(attention_rope_f16_8, __half, 8)
