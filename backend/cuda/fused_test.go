@@ -390,10 +390,10 @@ func TestAttentionConverts(t *testing.T) {
 	}
 }
 
-// TestAttentionLongTable runs attention over a sequence whose block table
-// is longer than the kernels keep in shared memory (ATT_TAB entries, here
-// 700 one-position blocks in shuffled order), for a decode step and for
-// five tokens (the grouped kernels), against the CPU.
+// TestAttentionLongTable runs attention over a sequence of 700
+// one-position blocks in shuffled order (a block table of many cache
+// lines), for a decode step and for five tokens (the grouped kernels),
+// against the CPU.
 func TestAttentionLongTable(t *testing.T) {
 	dev, host := gpu(t), cpu.New(2)
 	rng := rand.New(rand.NewPCG(27, 27))

@@ -21,22 +21,6 @@
 #define ATT_WARPS 8
 #define ATT_UNROLL 4
 
-// ATT_TAB is the most block-table entries of its sequence a block copies
-// into shared memory at the start (positions below ATT_TAB·bs), so that a
-// position's key and value are one dependent load away, not two; entries
-// past it are read from global memory.
-#define ATT_TAB 512
-
-// load_table copies the entries of table that positions 0…p use into
-// sm_tab; the caller synchronizes the block before reading them.
-__device__ __forceinline__ void load_table(int* sm_tab, const int* table, int p, int bs) {
-    int nb = min(p / bs + 1, ATT_TAB);
-    for (int j = threadIdx.x; j < nb; j += blockDim.x) sm_tab[j] = table[j];
-}
-
-// table_at is entry j of the table (sm_tab holding its first ATT_TAB).
-__device__ __forceinline__ int table_at(const int* sm_tab, const int* table, int j) { return j < ATT_TAB ? sm_tab[j] : table[j]; }
-
 __device__ __forceinline__ float kv_load(const float* p) { return *p; }
 __device__ __forceinline__ float kv_load(const __half* p) { return __half2float(*p); }
 
@@ -58,7 +42,6 @@ __device__ __forceinline__ void attention(float* out, const float* q, const T* k
     int kvh = h / (heads / kvheads);
     long long kvcols = (long long)kvheads * hd;
     const float* qr = q + (long long)i * heads * hd + (long long)h * hd;
-    __shared__ int sm_tab[ATT_TAB];
     float qv[EPL], acc[EPL];
 #pragma unroll
     for (int e = 0; e < EPL; e++) {
@@ -66,8 +49,6 @@ __device__ __forceinline__ void attention(float* out, const float* q, const T* k
         qv[e] = idx < hd ? qr[idx] : 0.0f;
         acc[e] = 0.0f;
     }
-    load_table(sm_tab, table, p, bs);
-    __syncthreads();
     float m = NEG_INF, l = 0.0f;
     for (int t0 = warp; t0 <= p; t0 += ATT_WARPS * ATT_UNROLL) {
         float sc[ATT_UNROLL], vv[ATT_UNROLL][EPL];
@@ -78,7 +59,7 @@ __device__ __forceinline__ void attention(float* out, const float* q, const T* k
 #pragma unroll
             for (int e = 0; e < EPL; e++) vv[u][e] = 0.0f;
             if (t <= p) {
-                long long row = (long long)table_at(sm_tab, table, t / bs) * bs + t % bs;
+                long long row = (long long)table[t / bs] * bs + t % bs;
                 const T* kr = kc + row * kvcols + (long long)kvh * hd;
                 const T* vr = vc + row * kvcols + (long long)kvh * hd;
 #pragma unroll
@@ -183,9 +164,6 @@ __device__ __forceinline__ void attention_grouped(float* out, const float* q, co
             acc[g][e] = 0.0f;
         }
     }
-    __shared__ int sm_tab[ATT_TAB];
-    load_table(sm_tab, table, p, bs);
-    __syncthreads();
     for (int t0 = warp; t0 <= p; t0 += ATT_WARPS * ATT_UNROLL) {
         float kk[ATT_UNROLL][EPL], vv[ATT_UNROLL][EPL];
 #pragma unroll
@@ -194,7 +172,7 @@ __device__ __forceinline__ void attention_grouped(float* out, const float* q, co
 #pragma unroll
             for (int e = 0; e < EPL; e++) kk[u][e] = 0.0f, vv[u][e] = 0.0f;
             if (t <= p) {
-                long long row = (long long)table_at(sm_tab, table, t / bs) * bs + t % bs;
+                long long row = (long long)table[t / bs] * bs + t % bs;
                 const T* kr = kc + row * kvcols + (long long)kvh * hd;
                 const T* vr = vc + row * kvcols + (long long)kvh * hd;
 #pragma unroll
