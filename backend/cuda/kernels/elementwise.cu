@@ -55,7 +55,8 @@ extern "C" __global__ void embed_q4_0(float* dst, const uint8_t* table, const in
 // reads it next, from the registers, as the conversion kernel of that name
 // would (values to ca, Q8_0 scales to cb): element c of the registers is
 // held by lane c%32 of a warp whose 32 elements are one Q8_0 block (cols a
-// multiple of 32 for Q8_0). ----
+// multiple of 32 for Q8_0). Slots of the registers past the row are
+// skipped, not filled with zeros: their squares added nothing. ----
 
 #define RN_THREADS 1024
 #define RN_REG 8
@@ -75,6 +76,7 @@ __device__ __forceinline__ void rmsnorm_row(float* dst, float* x, const float* y
     double s = 0;
 #pragma unroll
     for (int i = 0; i < RN_REG; i++) {
+        if (i * RN_THREADS >= cols) break; // the same for every thread
         int c = threadIdx.x + i * RN_THREADS;
         v[i] = c < cols ? xr[c] : 0.0f;
         wv[i] = c < cols ? w[c] : 0.0f;
@@ -96,12 +98,21 @@ __device__ __forceinline__ void rmsnorm_row(float* dst, float* x, const float* y
     int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     if (lane == 0) part[warp] = s;
     __syncthreads();
-    double total = 0;
-    for (int i = 0; i < RN_THREADS / 32; i++) total += part[i];
-    float mean = (float)(total / cols);
-    float scale = 1.0f / (float)sqrt((double)(mean + eps));
+    // one thread finishes the sum and the scale; the others wait at the
+    // barrier instead of repeating it (32 warps of it held the SM's issue
+    // slots)
+    __shared__ float sm_scale;
+    if (threadIdx.x == 0) {
+        double total = 0;
+        for (int i = 0; i < RN_THREADS / 32; i++) total += part[i];
+        float mean = (float)(total / cols);
+        sm_scale = 1.0f / (float)sqrt((double)(mean + eps));
+    }
+    __syncthreads();
+    float scale = sm_scale;
 #pragma unroll
     for (int i = 0; i < RN_REG; i++) {
+        if (i * RN_THREADS >= cols) break;
         int c = threadIdx.x + i * RN_THREADS;
         float r = v[i] * scale * wv[i];
         if (c < cols) {
