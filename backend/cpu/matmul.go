@@ -138,12 +138,18 @@ type kernel struct {
 // same:
 //   - F32, F16: tinyBLAS when n ≥ 2 and k is a multiple of 16 (llamafile's
 //     sgemm), ggml_vec_dot otherwise;
-//   - Q4_0 with m a multiple of 8: the repacked 8×8 kernels, block by block;
+//   - Q4_0 with m a multiple of 8: the repacked 8×8 kernels, block by block
+//     (with AVX-512 VNNI and m a multiple of 16, the same order on 16-row
+//     groups, see repack.go);
 //   - Q4_0, Q5_0, Q8_0 otherwise: 8 lanes (vec_dot and tinyBLAS agree);
 //   - TQ2_0: ggml_vec_dot_tq2_0_q8_K's 8 lanes (AVX2);
 //   - Q4_K, Q6_K: ggml_vec_dot_q4_K_q8_K's and ggml_vec_dot_q6_K_q8_K's 8
 //     lanes (AVX2), per token (four tokens at once where the machine can);
 //   - other formats: quant.VecDot, ggml's generic order.
+//
+// With AVX-512, the one-token TQ2_0 and Q4_K kernels keep those lanes in
+// 512-bit vectors, two halves a vector, from activations laid out once per
+// product (prep).
 //
 // packed, when not nil, is wb repacked (Map made it); transient weights
 // (MapStreamed) are repacked for this product only.
