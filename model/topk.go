@@ -16,15 +16,24 @@ import (
 // the step that computes them, and copies k values and ids per row to the
 // host instead of the whole vocabulary.
 
+// maxSelectK bounds the k that ForwardTopK has a device select: past it
+// the selection costs about what copying the logits and scanning them on
+// the host does. (H100, 1.1B model, 32000 logits: 20 µs for the top 64,
+// 49 µs for the top 256; decoding with the top 64 selected ran 6.6% faster
+// than with the logits downloaded, with the top 128 of a sampler under a
+// repeat penalty 3% slower.)
+const maxSelectK = 64
+
 // MaxTopK is the largest k ForwardTopK serves: what the output device
-// selects, at most the vocabulary. It is 0 when the output device has no
-// backend.TopKer (the CPU) or declines every k; callers then use Forward.
+// selects, at most the vocabulary and maxSelectK. It is 0 when the output
+// device has no backend.TopKer (the CPU) or declines every k; callers then
+// use Forward.
 func (m *Model) MaxTopK() int {
 	tk, ok := m.Place.Output.(backend.TopKer)
 	if !ok {
 		return 0
 	}
-	return max(min(tk.MaxTopK(), m.Config.Vocab), 0)
+	return max(min(tk.MaxTopK(), m.Config.Vocab, maxSelectK), 0)
 }
 
 // Vocab is the number of logits of a row.

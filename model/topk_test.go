@@ -178,12 +178,14 @@ func TestForwardTopK(t *testing.T) {
 	}
 }
 
-// TestMaxTopK: the vocabulary bounds what a device offers, and a device
-// without TopKer offers nothing.
+// TestMaxTopK: the model bounds what a device offers to the k worth
+// selecting there, and a device without TopKer offers nothing.
 func TestMaxTopK(t *testing.T) {
-	_, m := testmodel.Load(t, &topkCPU{Device: cpu.New(1), max: 1024}, "stories260K", "stories260K-f32.gguf")
-	if got := m.MaxTopK(); got != 512 {
-		t.Errorf("MaxTopK %d, want the vocabulary's 512", got)
+	for _, tc := range []struct{ device, want int }{{1024, 64}, {16, 16}} {
+		_, m := testmodel.Load(t, &topkCPU{Device: cpu.New(1), max: tc.device}, "stories260K", "stories260K-f32.gguf")
+		if got := m.MaxTopK(); got != tc.want {
+			t.Errorf("MaxTopK %d on a device selecting %d, want %d", got, tc.device, tc.want)
+		}
 	}
 	plain := loadModel(t, "stories260K", "stories260K-f32.gguf")
 	if got := plain.MaxTopK(); got != 0 {

@@ -56,9 +56,9 @@ func sameFloat(a, b float32) bool {
 func kernelsFor(k int) []string {
 	switch {
 	case k == 1:
-		return []string{kernelArgMax, kernelArgMax2, kernelTopPart, kernelTopPartW, kernelTopRadix}
+		return []string{kernelArgMax, kernelArgMax2, kernelTopPart, kernelTopPartE, kernelTopRadix}
 	case k <= partMaxK:
-		return []string{kernelTopPart, kernelTopPartW, kernelTopRadix}
+		return []string{kernelTopPart, kernelTopPartE, kernelTopRadix}
 	}
 	return []string{kernelTopRadix}
 }
@@ -339,8 +339,8 @@ func TestModelTopK(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	if got := m.MaxTopK(); got != min(maxTopK, c.Vocab) {
-		t.Fatalf("MaxTopK %d, want %d", got, min(maxTopK, c.Vocab))
+	if got := m.MaxTopK(); got < 40 {
+		t.Fatalf("MaxTopK %d, want at least 40", got)
 	}
 	ctx := context.Background()
 	for _, k := range []int{1, 40} {
@@ -398,7 +398,7 @@ func BenchmarkTopK(b *testing.B) {
 		for _, kk := range []struct {
 			k      int
 			kernel string
-		}{{1, kernelArgMax2}, {40, kernelTopPart}, {40, kernelTopPartW}, {64, kernelTopPart}, {64, kernelTopPartW}, {256, kernelTopPart}} {
+		}{{1, kernelArgMax2}, {40, kernelTopPart}, {40, kernelTopPartE}, {64, kernelTopPart}, {64, kernelTopPartE}, {256, kernelTopPart}} {
 			k, kernel := kk.k, kk.kernel
 			b.Run(fmt.Sprintf("%dx%d/k%d/%s", s.rows, s.cols, k, kernel), func(b *testing.B) {
 				n := s.rows * k
@@ -429,7 +429,8 @@ func BenchmarkTopK(b *testing.B) {
 // downloaded logits ("full") or from candidates selected on the GPU
 // ("top"), greedily and with tern run's sampling at --temp 0.8 (top-k 40,
 // top-p 0.95, min-p 0.05), also with a repeat penalty of 1.1 (whose 64
-// recent tokens add to the candidates). The two paths must give the same
+// recent tokens add to the candidates, which mostly takes the top path
+// past model.MaxTopK, to the logits). The two paths must give the same
 // tokens.
 func BenchmarkDecodeSample(b *testing.B) {
 	path := os.Getenv(EnvSampleModel)
@@ -506,12 +507,9 @@ func decodeSampled(b *testing.B, m *model.Model, p sample.Params, n int, onDevic
 	var ids []int32
 	next := func(toks []int32) int32 {
 		var id int32
-		if onDevice {
-			// asked at every step: penalties add the tokens they touch
-			k := smp.Candidates(m.Vocab())
-			if k == 0 || k > m.MaxTopK() {
-				b.Fatalf("top %d not served (MaxTopK %d)", k, m.MaxTopK())
-			}
+		// asked at every step: penalties add the tokens they touch; as
+		// tern run, the logits are downloaded when k is past MaxTopK
+		if k := smp.Candidates(m.Vocab()); onDevice && k > 0 && k <= m.MaxTopK() {
 			vals, ids, err = s.AppendTopK(ctx, toks, 0, k, vals, ids)
 			if err == nil {
 				id, err = smp.SampleTop(vals, ids, m.Vocab())
