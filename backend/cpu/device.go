@@ -40,6 +40,7 @@ type Device struct {
 	// transient holds the repacked form of the streamed weights of the
 	// product running (repackTransient).
 	transient []byte
+	shared    sharedScratch // MatMulShared's working memory
 }
 
 // New returns the CPU device running ops on threads goroutines (0 means one

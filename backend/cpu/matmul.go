@@ -47,6 +47,21 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 	if err != nil {
 		return fmt.Errorf("cpu: matmul: %w weight type %s: %w", backend.ErrUnsupported, w.Type, err)
 	}
+	if err := d.convert(vt, xs, n, k, xq, xb, kern.prep); err != nil {
+		return err
+	}
+	rb := w.RowBytes()
+	tile := kern.tile(rb)
+	minRows := max(kern.align, minParallelWork/max(1, n*k))
+	d.parallelAligned(m, minRows, kern.align, func(lo, hi int) {
+		kern.tiles(out, n, m, lo, hi, tile, rb, xq, xb)
+	})
+	return nil
+}
+
+// convert quantizes the n rows of xs (k wide) to vt, xb bytes a row of xq,
+// and runs prep (when set) on each converted row.
+func (d *Device) convert(vt quant.Type, xs []float32, n, k int, xq []byte, xb int, prep func(int)) error {
 	var qerr atomic.Pointer[error]
 	d.parallel(n, 4, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
@@ -54,41 +69,47 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 				qerr.Store(&err)
 				continue
 			}
-			if kern.prep != nil {
-				kern.prep(i)
+			if prep != nil {
+				prep(i)
 			}
 		}
 	})
 	if err := qerr.Load(); err != nil {
 		return fmt.Errorf("cpu: matmul: %w", *err)
 	}
-	rb := w.RowBytes()
-	tile := max(kern.align, (tileBytes/max(rb, 1))/kern.align*kern.align)
-	minRows := max(kern.align, minParallelWork/max(1, n*k))
-	d.parallelAligned(m, minRows, kern.align, func(lo, hi int) {
-		for r0 := lo; r0 < hi; r0 += tile {
-			r1 := min(r0+tile, hi)
-			i := 0
-			if kern.rows4 != nil && n >= multiToken && kern.src != nil {
-				readAhead(kern.src[r0*rb : r1*rb])
-			}
-			if kern.rows4 != nil {
-				for ; i+multiToken <= n; i += multiToken {
-					var o [multiToken][]float32
-					for t := range o {
-						o[t] = out[(i+t)*m+r0 : (i+t)*m+r1]
-					}
-					if !kern.rows4(o, r0, i) {
-						break
-					}
+	return nil
+}
+
+// tile is the rows of rb bytes a worker keeps hot while every token of a
+// step passes over them (tileBytes), a multiple of the kernel's alignment.
+func (kern *kernel) tile(rb int) int {
+	return max(kern.align, (tileBytes/max(rb, 1))/kern.align*kern.align)
+}
+
+// tiles computes weight rows [lo, hi) of an n-token product into out (n×m),
+// tile rows at a time: every token passes over a tile before the next.
+func (kern *kernel) tiles(out []float32, n, m, lo, hi, tile, rb int, xq []byte, xb int) {
+	for r0 := lo; r0 < hi; r0 += tile {
+		r1 := min(r0+tile, hi)
+		i := 0
+		if kern.rows4 != nil && n >= multiToken && kern.src != nil {
+			readAhead(kern.src[r0*rb : r1*rb])
+		}
+		if kern.rows4 != nil {
+			for ; i+multiToken <= n; i += multiToken {
+				var o [multiToken][]float32
+				for t := range o {
+					o[t] = out[(i+t)*m+r0 : (i+t)*m+r1]
+				}
+				if !kern.rows4(o, r0, i) {
+					break
 				}
 			}
-			for ; i < n; i++ {
-				kern.rows(out[i*m+r0:i*m+r1], r0, i, xq[i*xb:(i+1)*xb])
-			}
 		}
-	})
-	return nil
+		for ; i < n; i++ {
+			kern.rows(out[i*m+r0:i*m+r1], r0, i, xq[i*xb:(i+1)*xb])
+		}
+	}
 }
 
 // quantizeRow is quantizeActivations with Q8_K (the K-quants' and ternary

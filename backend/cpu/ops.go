@@ -47,20 +47,26 @@ func (d *Device) RMSNorm(dst, x, w *backend.Tensor, eps float32) error {
 	}
 	d.parallel(x.Rows, 16, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
-			row := xs[r*n : (r+1)*n]
-			var sum float64
-			for _, v := range row {
-				sum += float64(v * v)
-			}
-			mean := float32(sum / float64(n))
-			scale := 1 / float32(math.Sqrt(float64(mean+eps)))
-			o := out[r*n : (r+1)*n]
-			for i, v := range row {
-				o[i] = v * scale * ws[i]
-			}
+			rmsNormRow(out[r*n:(r+1)*n], xs[r*n:(r+1)*n], ws[:n], eps)
 		}
 	})
 	return nil
+}
+
+// rmsNormRow sets o = RMSNorm(row)·w (o may be row): float32 squares
+// summed in float64, a float32 mean and scale, as ggml rounds.
+func rmsNormRow(o, row, w []float32, eps float32) {
+	var sum float64
+	for _, v := range row {
+		sum += float64(v * v)
+	}
+	mean := float32(sum / float64(len(row)))
+	scale := 1 / float32(math.Sqrt(float64(mean+eps)))
+	o = o[:len(row)]
+	w = w[:len(row)]
+	for i, v := range row {
+		o[i] = v * scale * w[i]
+	}
 }
 
 // Add adds b (same shape, or one row broadcast) to a.

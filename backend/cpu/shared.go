@@ -1,0 +1,161 @@
+package cpu
+
+import (
+	"fmt"
+	"sync/atomic"
+
+	"github.com/tern-llm/tern/backend"
+	"github.com/tern-llm/tern/quant"
+)
+
+// MatMulShared sets dsts[i] = x·ws[i]ᵀ for every i (backend.SharedMatMuler)
+// as one parallel op: x is converted to the weights' activation type once,
+// and the pool's participants claim chunks of rows from all the matrices
+// together. A decode step's q, k and v (or gate and up) then cost one
+// wake-up of the workers instead of three (or two), and the small k and v
+// products no longer run as ops of their own, too short to reach memory
+// speed. Every row goes through the kernel MatMul would pick for its
+// matrix, so the results equal one MatMul each bit for bit.
+//
+// Weights of different formats, and streamed weights (whose repacked form
+// lives in one transient buffer, see repackTransient), take one MatMul each.
+func (d *Device) MatMulShared(dsts []*backend.Tensor, x *backend.Tensor, ws []*backend.Tensor) error {
+	if len(dsts) != len(ws) {
+		return fmt.Errorf("cpu: matmul: %d products into %d outputs", len(ws), len(dsts))
+	}
+	if !d.shareable(x, ws) {
+		for i, w := range ws {
+			if err := d.MatMul(dsts[i], x, w); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	xs, err := d.f32(x)
+	if err != nil {
+		return err
+	}
+	n, k := x.Rows, x.Cols
+	s := &d.shared
+	s.outs, s.kerns = s.outs[:0], s.kerns[:0]
+	t := ws[0].Type
+	vt, xb, xq, err := d.activations(t, n, k)
+	if err != nil {
+		return err
+	}
+	var prep func(int)
+	for i, w := range ws {
+		out, err := d.f32(dsts[i])
+		if err != nil {
+			return err
+		}
+		wb, err := d.bytes(w)
+		if err != nil {
+			return err
+		}
+		if dsts[i].Rows != n || dsts[i].Cols != w.Rows {
+			return fmt.Errorf("cpu: matmul %v = %v · %vᵀ", dsts[i], x, w)
+		}
+		kern, err := d.kernelFor(t, n, k, w.Rows, wb, d.packedOf(w), false, xq, xb)
+		if err != nil {
+			return fmt.Errorf("cpu: matmul: %w weight type %s: %w", backend.ErrUnsupported, t, err)
+		}
+		// A kernel's prep lays out the converted activations in the
+		// device's scratch, in a way that depends on the format, n and k
+		// alone: the matrices' kernels share one layout, made once.
+		if prep == nil {
+			prep = kern.prep
+		}
+		s.outs = append(s.outs, out)
+		s.kerns = append(s.kerns, kern)
+	}
+	if err := d.convert(vt, xs, n, k, xq, xb, prep); err != nil {
+		return err
+	}
+	d.sharedRows(ws, n, k, xq, xb)
+	clear(s.kerns) // they hold the weights; drop them until the next call
+	clear(s.outs)
+	return nil
+}
+
+// activations returns the activation type paired with weight type t, the
+// bytes of one converted row of k and scratch for n such rows.
+func (d *Device) activations(t quant.Type, n, k int) (quant.Type, int, []byte, error) {
+	vt := quant.VecDotType(t)
+	xb, err := vt.RowBytes(k)
+	if err != nil {
+		return 0, 0, nil, fmt.Errorf("cpu: matmul: %w", err)
+	}
+	return vt, xb, d.scratch.bytes(n * xb), nil
+}
+
+// shareable reports whether the products of x with ws can run as one op:
+// at least two weights, all of x's width, one format, none streamed.
+func (d *Device) shareable(x *backend.Tensor, ws []*backend.Tensor) bool {
+	if len(ws) < 2 {
+		return false
+	}
+	for _, w := range ws {
+		if w.Type != ws[0].Type || w.Cols != x.Cols || d.streamed(w) {
+			return false
+		}
+	}
+	return true
+}
+
+// sharedRows runs the products set up in d.shared: the rows of all the
+// matrices cut into chunks as MatMul cuts one matrix's (the same chunk
+// length for all, as their rows cost the same, rounded up to each
+// kernel's alignment), claimed by the participants from one counter.
+func (d *Device) sharedRows(ws []*backend.Tensor, n, k int, xq []byte, xb int) {
+	s := &d.shared
+	total, align := 0, 1
+	for i, w := range ws {
+		total += w.Rows
+		align = max(align, s.kerns[i].align)
+	}
+	minRows := max(align, minParallelWork/max(1, n*k))
+	run := func(p sharedPiece) {
+		kern := &s.kerns[p.mat]
+		w := ws[p.mat]
+		rb := w.RowBytes()
+		kern.tiles(s.outs[p.mat], n, w.Rows, p.lo, p.hi, kern.tile(rb), rb, xq, xb)
+	}
+	if d.threads == 1 || total < 2*minRows {
+		for i, w := range ws {
+			run(sharedPiece{mat: i, lo: 0, hi: w.Rows})
+		}
+		return
+	}
+	chunk := max(minRows, total/(d.threads*chunksPerShare))
+	s.pieces = s.pieces[:0]
+	for i, w := range ws {
+		a := s.kerns[i].align
+		c := (chunk + a - 1) / a * a
+		for lo := 0; lo < w.Rows; lo += c {
+			s.pieces = append(s.pieces, sharedPiece{mat: i, lo: lo, hi: min(lo+c, w.Rows)})
+		}
+	}
+	var next atomic.Int64
+	d.pool.run(func(_, _ int) {
+		for {
+			c := int(next.Add(1) - 1)
+			if c >= len(s.pieces) {
+				return
+			}
+			run(s.pieces[c])
+		}
+	})
+}
+
+// sharedScratch is MatMulShared's working memory, reused across calls.
+type sharedScratch struct {
+	outs   [][]float32
+	kerns  []kernel
+	pieces []sharedPiece
+}
+
+// sharedPiece is rows [lo, hi) of matrix mat of a shared product.
+type sharedPiece struct {
+	mat, lo, hi int
+}

@@ -1,0 +1,145 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/tern-llm/tern/backend"
+	"github.com/tern-llm/tern/quant"
+)
+
+// sharedFormats is every weight format the device multiplies by.
+var sharedFormats = []quant.Type{
+	quant.F32, quant.F16, quant.BF16, quant.Q4_0, quant.Q4_1, quant.Q5_0, quant.Q5_1, quant.Q8_0,
+	quant.IQ4_NL, quant.Q2_K, quant.Q3_K, quant.Q4_K, quant.Q5_K, quant.Q6_K, quant.TQ1_0, quant.TQ2_0,
+}
+
+// TestMatMulShared checks MatMulShared against one MatMul per weight, bit
+// for bit, at every kernel level, for every format, one token and several
+// (a tail past the four-token kernels), with matrices whose rows fit the
+// repacked Q4_0 groups of 16 and of 8 and fit none, with weights mapped
+// (Q4_0 repacked at Map) and allocated (repacked on first use), and for
+// weights of mixed formats (one MatMul each).
+func TestMatMulShared(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	for _, l := range levels() {
+		t.Run(l.name, func(t *testing.T) {
+			defer l.set()()
+			for _, typ := range sharedFormats {
+				k := 96
+				if typ.BlockSize() == 256 {
+					k = 512
+				}
+				for _, n := range []int{1, 6} {
+					types := []quant.Type{typ, typ, typ}
+					checkShared(t, r, types, []int{48, 8, 13}, n, k, true)
+					checkShared(t, r, types[:2], []int{37, 16}, n, k, false)
+				}
+			}
+			checkShared(t, r, []quant.Type{quant.Q4_0, quant.Q8_0, quant.Q4_0}, []int{16, 9, 24}, 5, 64, true)
+		})
+	}
+}
+
+// TestMatMulSharedSplits runs a shared product large enough to be cut into
+// many chunks over the pool (the 1.1B model's q, k and v widths, a quarter
+// of their rows) and compares it with one MatMul each.
+func TestMatMulSharedSplits(t *testing.T) {
+	r := rand.New(rand.NewPCG(43, 44))
+	for _, typ := range []quant.Type{quant.Q4_0, quant.Q8_0, quant.Q4_K} {
+		for _, n := range []int{1, 7} {
+			checkShared(t, r, []quant.Type{typ, typ, typ}, []int{512, 128, 136}, n, 2048, true)
+		}
+	}
+}
+
+func checkShared(t *testing.T, r *rand.Rand, types []quant.Type, rows []int, n, k int, mapped bool) {
+	t.Helper()
+	name := fmt.Sprintf("%v rows=%v n=%d k=%d mapped=%v", types, rows, n, k, mapped)
+	d := New(2)
+	ws := make([]*backend.Tensor, len(types))
+	for i, typ := range types {
+		rb, err := typ.RowBytes(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wb := make([]byte, rows[i]*rb)
+		for j := range rows[i] {
+			if err := quant.Quantize(typ, wb[j*rb:(j+1)*rb], randRow(r, k)); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+		}
+		if mapped {
+			ws[i], err = d.Map(typ, rows[i], k, wb)
+		} else {
+			ws[i], err = d.Alloc(typ, rows[i], k)
+			if err == nil {
+				err = d.Upload(ws[i], wb)
+			}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	x, _ := d.Alloc(quant.F32, n, k)
+	if err := d.Upload(x, f32Bytes(randRow(r, n*k))); err != nil {
+		t.Fatal(err)
+	}
+	shared := make([]*backend.Tensor, len(ws))
+	for i, w := range ws {
+		shared[i], _ = d.Alloc(quant.F32, n, w.Rows)
+		// garbage where the product must write: a row left alone shows
+		if err := d.Upload(shared[i], f32Bytes(randRow(r, n*w.Rows))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.MatMulShared(shared, x, ws); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	for i, w := range ws {
+		one, _ := d.Alloc(quant.F32, n, w.Rows)
+		if err := d.MatMul(one, x, w); err != nil {
+			t.Fatal(err)
+		}
+		want, _ := F32(one)
+		got, _ := F32(shared[i])
+		for j := range want {
+			if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+				t.Fatalf("%s: product %d [%d,%d] = %g, want %g (MatMul)", name, i, j/w.Rows, j%w.Rows, got[j], want[j])
+			}
+		}
+	}
+}
+
+// TestMatMulSharedErrors checks that bad shapes are errors, not panics.
+func TestMatMulSharedErrors(t *testing.T) {
+	d := New(2)
+	alloc := func(typ quant.Type, rows, cols int) *backend.Tensor {
+		x, err := d.Alloc(typ, rows, cols)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	x := alloc(quant.F32, 1, 64)
+	w1, w2 := alloc(quant.Q8_0, 16, 64), alloc(quant.Q8_0, 8, 64)
+	for _, tc := range []struct {
+		name string
+		dsts []*backend.Tensor
+		x    *backend.Tensor
+		ws   []*backend.Tensor
+	}{
+		{"counts", []*backend.Tensor{alloc(quant.F32, 1, 16)}, x, []*backend.Tensor{w1, w2}},
+		{"output width", []*backend.Tensor{alloc(quant.F32, 1, 16), alloc(quant.F32, 1, 9)}, x, []*backend.Tensor{w1, w2}},
+		{"output rows", []*backend.Tensor{alloc(quant.F32, 1, 16), alloc(quant.F32, 2, 8)}, x, []*backend.Tensor{w1, w2}},
+		{"weight width", []*backend.Tensor{alloc(quant.F32, 1, 16), alloc(quant.F32, 1, 8)}, x, []*backend.Tensor{w1, alloc(quant.Q8_0, 8, 96)}},
+		{"output type", []*backend.Tensor{alloc(quant.F32, 1, 16), alloc(quant.F16, 1, 8)}, x, []*backend.Tensor{w1, w2}},
+		{"input type", []*backend.Tensor{alloc(quant.F32, 1, 16), alloc(quant.F32, 1, 8)}, alloc(quant.F16, 1, 64), []*backend.Tensor{w1, w2}},
+	} {
+		if err := d.MatMulShared(tc.dsts, tc.x, tc.ws); err == nil {
+			t.Errorf("%s: no error", tc.name)
+		}
+	}
+}
