@@ -26,10 +26,17 @@ type pool struct {
 }
 
 // spinBeforePark is how many checks a worker makes for the next op before
-// parking: tens of microseconds, about the gap between the ops of one
-// token (waking a parked worker costs tens of microseconds), short enough
-// that an idle model burns no noticeable CPU.
-const spinBeforePark = 1 << 16
+// parking: 90–150 µs on the 2-core development machine, longer than most
+// gaps between the parallel ops of a decode step (the sampler's, the
+// single-threaded small ops'), since a parked worker wakes tens of
+// microseconds late and a one-token product is over before it joins.
+// 1<<16 (22 µs) left the second worker parked at the start of ~30 of a
+// 1.1B token's ops; 1<<18 made tg32 on 2 threads 10–13% faster (8
+// interleaved rounds, bench/cpu.md: Q4_0 median 59 → 67 t/s, Q8_0 29 →
+// 32), as fast as 1<<19 and 1<<20 (370 µs). The cost when idle: each
+// worker spins at most those ~150 µs of a core (with a Gosched every 4096
+// checks) after the last op before parking, once per idle period.
+const spinBeforePark = 1 << 18
 
 func newPool(threads int) *pool {
 	p := &pool{n: threads, park: make([]atomic.Bool, threads), wake: make([]chan struct{}, threads)}
