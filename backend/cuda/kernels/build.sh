@@ -14,12 +14,14 @@
 #
 # Each .ptx starts with a header naming the sha256 of its inputs: this
 # script, the *.cuh headers (in byte order of their names) and the .cu.
-# VERBOSE=1 prints ptxas's register and spill report.
+# VERBOSE=1 prints ptxas's register and spill report. Arguments name the
+# .cu files to build (default: all of them).
 set -eu
 cd "$(dirname "$0")"
 ARCH=compute_80
-PTX_ISA=8.0
-for cu in *.cu; do
+PTX_ISA=${PTX_ISA:-8.0} # PTX_ISA=7.8 checks a build with CUDA 11.8's ptxas (not for committing)
+[ $# -gt 0 ] || set -- *.cu
+for cu in "$@"; do
 	base=${cu%.cu}
 	hash=$(cat build.sh $(ls *.cuh | LC_ALL=C sort) "$cu" | sha256sum | cut -d' ' -f1)
 	nvcc -ptx -arch=$ARCH -O3 -std=c++17 -o "$base.ptx.tmp" "$cu"
