@@ -191,24 +191,10 @@ func (m *Model) attn() *backend.Attn {
 // the token rows whose logits are needed. The logits, len(want)×Vocab, are
 // written to logits (allocated when nil or short) and returned.
 func (m *Model) Forward(ctx context.Context, kv *Cache, tokens []int32, b *backend.Batch, want []int, logits []float32) ([]float32, error) {
-	c := &m.Config
+	if err := m.checkStep(kv, tokens, b, want); err != nil {
+		return nil, err
+	}
 	n := len(tokens)
-	if n == 0 || b.Len() != n || len(b.Slots) != n || len(b.Seq) != n {
-		return nil, fmt.Errorf("model: batch of %d tokens with %d positions", n, b.Len())
-	}
-	if b.BlockSize != kv.BlockSize {
-		return nil, fmt.Errorf("model: batch block size %d, cache %d", b.BlockSize, kv.BlockSize)
-	}
-	for _, id := range tokens {
-		if id < 0 || int(id) >= c.Vocab {
-			return nil, fmt.Errorf("model: token %d outside the vocabulary of %d", id, c.Vocab)
-		}
-	}
-	for _, r := range want {
-		if r < 0 || r >= n {
-			return nil, fmt.Errorf("model: logits wanted for row %d of %d", r, n)
-		}
-	}
 	if st, ok := m.stepper(); ok {
 		var out *backend.Tensor
 		err := st.Step(stepKey(kv, n, len(want), b), func() error {
@@ -226,6 +212,28 @@ func (m *Model) Forward(ctx context.Context, kv *Cache, tokens []int32, b *backe
 		return nil, err
 	}
 	return m.download(out, len(want), logits)
+}
+
+// checkStep validates the arguments of a step (Forward, ForwardTopK).
+func (m *Model) checkStep(kv *Cache, tokens []int32, b *backend.Batch, want []int) error {
+	n := len(tokens)
+	if n == 0 || b.Len() != n || len(b.Slots) != n || len(b.Seq) != n {
+		return fmt.Errorf("model: batch of %d tokens with %d positions", n, b.Len())
+	}
+	if b.BlockSize != kv.BlockSize {
+		return fmt.Errorf("model: batch block size %d, cache %d", b.BlockSize, kv.BlockSize)
+	}
+	for _, id := range tokens {
+		if id < 0 || int(id) >= m.Config.Vocab {
+			return fmt.Errorf("model: token %d outside the vocabulary of %d", id, m.Config.Vocab)
+		}
+	}
+	for _, r := range want {
+		if r < 0 || r >= n {
+			return fmt.Errorf("model: logits wanted for row %d of %d", r, n)
+		}
+	}
+	return nil
 }
 
 // queue queues the ops of a step and returns the tensor its logits will be

@@ -148,28 +148,6 @@ func (m *Model) topTensors(d backend.Device, rows, k int) (vals, ids, all *backe
 	return vals, ids, all, nil
 }
 
-// checkStep validates the arguments of a step as Forward does.
-func (m *Model) checkStep(kv *Cache, tokens []int32, b *backend.Batch, want []int) error {
-	n := len(tokens)
-	if n == 0 || b.Len() != n || len(b.Slots) != n || len(b.Seq) != n {
-		return fmt.Errorf("model: batch of %d tokens with %d positions", n, b.Len())
-	}
-	if b.BlockSize != kv.BlockSize {
-		return fmt.Errorf("model: batch block size %d, cache %d", b.BlockSize, kv.BlockSize)
-	}
-	for _, id := range tokens {
-		if id < 0 || int(id) >= m.Config.Vocab {
-			return fmt.Errorf("model: token %d outside the vocabulary of %d", id, m.Config.Vocab)
-		}
-	}
-	for _, r := range want {
-		if r < 0 || r >= n {
-			return fmt.Errorf("model: logits wanted for row %d of %d", r, n)
-		}
-	}
-	return nil
-}
-
 // AppendTopK is Append for a sampler that needs only the k best logits
 // after the last token (ForwardTopK): it returns them, best first, and
 // their token ids, in storage reused from vals and ids when large enough.
