@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/tern-llm/tern/backend"
 	"github.com/tern-llm/tern/quant"
@@ -61,7 +62,10 @@ func BenchmarkMMA(b *testing.B) {
 }
 
 // mmaTime is the GPU time of one op, in seconds: the median of five batches
-// of three back to back, after two to warm up.
+// of three, after two to warm up. Each batch is queued behind a kernel that
+// spins for a millisecond, so that the GPU runs the ops back to back
+// however long the host takes to queue them (small products at n = 64 take
+// less GPU time than their launches take the host).
 func mmaTime(b *testing.B, dev *Device, op func() error) float64 {
 	for range 2 {
 		if err := op(); err != nil {
@@ -71,6 +75,9 @@ func mmaTime(b *testing.B, dev *Device, op func() error) float64 {
 	const batch, rounds = 3, 5
 	var per []float64
 	for range rounds {
+		if err := dev.hold(time.Millisecond); err != nil {
+			b.Fatal(err)
+		}
 		t, err := dev.gpuTime(func() error {
 			for range batch {
 				if err := op(); err != nil {
