@@ -54,12 +54,37 @@ func (s *Sequence) Free() { s.kv.Free() }
 // at most chunk tokens (0: all at once), and returns the logits after the
 // last one. The returned slice is reused by the next call.
 func (s *Sequence) Append(ctx context.Context, tokens []int32, chunk int) ([]float32, error) {
+	if err := s.check(tokens); err != nil {
+		return nil, err
+	}
+	err := s.feed(ctx, tokens, chunk, func(last []int32, b *backend.Batch) error {
+		out, err := s.m.Forward(ctx, s.kv, last, b, []int{len(last) - 1}, s.logits)
+		if err == nil {
+			s.logits = out
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.logits, nil
+}
+
+// check validates tokens to be appended: some, and room for them.
+func (s *Sequence) check(tokens []int32) error {
 	if len(tokens) == 0 {
-		return nil, fmt.Errorf("model: no tokens to append")
+		return fmt.Errorf("model: no tokens to append")
 	}
 	if s.pos+len(tokens) > s.Cap() {
-		return nil, fmt.Errorf("model: %d tokens do not fit the context of %d (%d used)", len(tokens), s.Cap(), s.pos)
+		return fmt.Errorf("model: %d tokens do not fit the context of %d (%d used)", len(tokens), s.Cap(), s.pos)
 	}
+	return nil
+}
+
+// feed runs tokens (checked) through the model at the next positions, in
+// chunks of at most chunk tokens (0: all at once): every chunk but the last
+// wanting no logits, the last through last, which runs the step itself.
+func (s *Sequence) feed(ctx context.Context, tokens []int32, chunk int, last func(tokens []int32, b *backend.Batch) error) error {
 	if chunk <= 0 {
 		chunk = len(tokens)
 	}
@@ -70,19 +95,17 @@ func (s *Sequence) Append(ctx context.Context, tokens []int32, chunk int) ([]flo
 			b.Pos[i] = int32(s.pos + i)
 			b.Slots[i] = int32(b.Row(0, s.pos+i))
 		}
-		var want []int
+		var err error
 		if n == len(tokens) {
-			want = []int{n - 1}
+			err = last(tokens, b)
+		} else {
+			_, err = s.m.Forward(ctx, s.kv, tokens[:n], b, nil, nil)
 		}
-		out, err := s.m.Forward(ctx, s.kv, tokens[:n], b, want, s.logits)
 		if err != nil {
-			return nil, err
-		}
-		if want != nil {
-			s.logits = out
+			return err
 		}
 		s.pos += n
 		tokens = tokens[n:]
 	}
-	return s.logits, nil
+	return nil
 }

@@ -154,36 +154,19 @@ func (m *Model) topTensors(d backend.Device, rows, k int) (vals, ids, all *backe
 // It returns an error wrapping backend.ErrSkip, having run nothing, when k
 // is outside 1…MaxTopK() of the model.
 func (s *Sequence) AppendTopK(ctx context.Context, tokens []int32, chunk, k int, vals []float32, ids []int32) ([]float32, []int32, error) {
-	if len(tokens) == 0 {
-		return nil, nil, fmt.Errorf("model: no tokens to append")
-	}
-	if s.pos+len(tokens) > s.Cap() {
-		return nil, nil, fmt.Errorf("model: %d tokens do not fit the context of %d (%d used)", len(tokens), s.Cap(), s.pos)
+	if err := s.check(tokens); err != nil {
+		return nil, nil, err
 	}
 	if mx := s.m.MaxTopK(); k < 1 || k > mx {
 		return nil, nil, fmt.Errorf("model: top %d of the logits (at most %d): %w", k, mx, backend.ErrSkip)
 	}
-	if chunk <= 0 {
-		chunk = len(tokens)
-	}
-	for len(tokens) > 0 {
-		n := min(chunk, len(tokens))
-		b := &backend.Batch{Pos: make([]int32, n), Seq: make([]int32, n), Slots: make([]int32, n), Tables: [][]int32{s.table}, BlockSize: s.kv.BlockSize}
-		for i := range n {
-			b.Pos[i] = int32(s.pos + i)
-			b.Slots[i] = int32(b.Row(0, s.pos+i))
-		}
+	err := s.feed(ctx, tokens, chunk, func(last []int32, b *backend.Batch) error {
 		var err error
-		if n == len(tokens) {
-			vals, ids, err = s.m.ForwardTopK(ctx, s.kv, tokens[:n], b, []int{n - 1}, k, vals, ids)
-		} else {
-			_, err = s.m.Forward(ctx, s.kv, tokens[:n], b, nil, nil)
-		}
-		if err != nil {
-			return nil, nil, err
-		}
-		s.pos += n
-		tokens = tokens[n:]
+		vals, ids, err = s.m.ForwardTopK(ctx, s.kv, last, b, []int{len(last) - 1}, k, vals, ids)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	return vals, ids, nil
 }
