@@ -37,12 +37,10 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 	if w.Cols != k || dst.Rows != n || dst.Cols != m {
 		return fmt.Errorf("cpu: matmul %v = %v · %vᵀ", dst, x, w)
 	}
-	vt := quant.VecDotType(w.Type)
-	xb, err := vt.RowBytes(k)
+	vt, xb, xq, err := d.activations(w.Type, n, k)
 	if err != nil {
-		return fmt.Errorf("cpu: matmul: %w", err)
+		return err
 	}
-	xq := d.scratch.bytes(n * xb)
 	kern, err := d.kernelFor(w.Type, n, k, m, wb, d.packedOf(w), d.streamed(w), xq, xb)
 	if err != nil {
 		return fmt.Errorf("cpu: matmul: %w weight type %s: %w", backend.ErrUnsupported, w.Type, err)
