@@ -45,18 +45,26 @@ func (d *Device) AddRMSNorm(x, y, dst, w *backend.Tensor, eps float32) error {
 	defer unlock()
 	d.wrote(x)
 	d.wrote(dst)
-	grid, block := dims{uint32(x.Rows), 1, 1}, dims{normThreads, 1, 1}
-	conv, a, b, ok, err := d.writeConv(x.Rows, n)
-	if err != nil || !ok {
-		if err == nil {
-			err = d.launch("add_rmsnorm_f32", grid, block, 0, ps[0], ps[1], ps[2], wp, i32(n), f32(eps))
-		}
+	return d.launchNorm("add_rmsnorm", x.Rows, n, ps[2], ps[0], ps[1], ps[2], wp, i32(n), f32(eps))
+}
+
+// launchNorm launches the norm kernel family name (rmsnorm, add_rmsnorm)
+// over rows rows of n with params: name_f32, or, where the next product
+// wants its input converted (writeConv), name_<conversion>, which also
+// converts out, the normalized rows.
+func (d *Device) launchNorm(name string, rows, n int, out uint64, params ...uint64) error {
+	grid, block := dims{uint32(rows), 1, 1}, dims{normThreads, 1, 1}
+	conv, a, b, ok, err := d.writeConv(rows, n)
+	if err != nil {
 		return err
 	}
-	if err := d.launch("add_rmsnorm_"+conv, grid, block, 0, ps[0], ps[1], ps[2], wp, i32(n), f32(eps), a, b); err != nil {
+	if !ok {
+		return d.launch(name+"_f32", grid, block, 0, params...)
+	}
+	if err := d.launch(name+"_"+conv, grid, block, 0, append(params, a, b)...); err != nil {
 		return err
 	}
-	d.converted(conv, ps[2], x.Rows, n, a, b)
+	d.converted(conv, out, rows, n, a, b)
 	return nil
 }
 

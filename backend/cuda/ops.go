@@ -101,19 +101,7 @@ func (d *Device) RMSNorm(dst, x, w *backend.Tensor, eps float32) error {
 	}
 	defer unlock()
 	d.wrote(dst)
-	grid, block := dims{uint32(x.Rows), 1, 1}, dims{normThreads, 1, 1}
-	conv, a, b, ok, err := d.writeConv(x.Rows, n)
-	if err != nil || !ok {
-		if err == nil {
-			err = d.launch("rmsnorm_f32", grid, block, 0, ps[0], ps[1], ps[2], i32(n), f32(eps))
-		}
-		return err
-	}
-	if err := d.launch("rmsnorm_"+conv, grid, block, 0, ps[0], ps[1], ps[2], i32(n), f32(eps), a, b); err != nil {
-		return err
-	}
-	d.converted(conv, ps[0], x.Rows, n, a, b)
-	return nil
+	return d.launchNorm("rmsnorm", x.Rows, n, ps[0], ps[0], ps[1], ps[2], i32(n), f32(eps))
 }
 
 // Add adds b (same shape, or one row broadcast) to a.
