@@ -21,7 +21,7 @@
 // activations rounded to F16, F32 sums).
 //
 // Steps (backend.Stepper) are recorded as CUDA graphs and replayed
-// (graph.go). ArgMax, TopK and Softmax support sampling on the device
+// (graph.go). TopK (k = 1: argmax) and Softmax support sampling on the device
 // (sample.go).
 //
 // Threads: a CUDA context is current per OS thread. Every method that calls
@@ -69,7 +69,7 @@ type Device struct {
 
 	stage   staging // host→device ring for ids and batch tables
 	scratch devMem  // quantized activations for MatMul
-	results devMem  // ArgMax and TopK results on their way to the host
+	results devMem  // TopK's per-segment candidates
 	parts   devMem  // partial sums of products split along k
 	batch   batchCache
 	conv    convCache
