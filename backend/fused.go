@@ -26,6 +26,34 @@ type RoPEStorer interface {
 	RoPEStore(q, k, v, kc, vc *Tensor, a *Attn, r *RoPE, b *Batch) error
 }
 
+// AddRMSNorm sets x = x + y, then dst = RMSNorm(x)·w, on d: in one op where
+// d is an AddNormer, with Add then RMSNorm otherwise.
+func AddRMSNorm(d Device, x, y, dst, w *Tensor, eps float32) error {
+	if an, ok := d.(AddNormer); ok {
+		return an.AddRMSNorm(x, y, dst, w, eps)
+	}
+	if err := d.Add(x, x, y); err != nil {
+		return err
+	}
+	return d.RMSNorm(dst, x, w, eps)
+}
+
+// RoPEStore rotates q and k and stores k and v in the caches kc and vc on
+// d: in one op where d is a RoPEStorer, with RoPE, RoPE and StoreKV
+// otherwise.
+func RoPEStore(d Device, q, k, v, kc, vc *Tensor, a *Attn, r *RoPE, b *Batch) error {
+	if rs, ok := d.(RoPEStorer); ok {
+		return rs.RoPEStore(q, k, v, kc, vc, a, r, b)
+	}
+	if err := d.RoPE(q, a.Heads, r, b); err != nil {
+		return err
+	}
+	if err := d.RoPE(k, a.KVHeads, r, b); err != nil {
+		return err
+	}
+	return d.StoreKV(kc, vc, k, v, b)
+}
+
 // TableCap is the number of block-table entries a device that records
 // steps (Stepper) stages for a batch whose tables hold total entries: the
 // next power of two, at least minTableCap. A step's key names TableCap of

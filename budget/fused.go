@@ -9,10 +9,7 @@ func (d *Device) AddRMSNorm(x, y, dst, w *backend.Tensor, eps float32) error {
 	if an, ok := d.Device.(backend.AddNormer); ok {
 		return an.AddRMSNorm(un(x), un(y), un(dst), un(w), eps)
 	}
-	if err := d.Add(x, x, y); err != nil {
-		return err
-	}
-	return d.RMSNorm(dst, x, w, eps)
+	return backend.AddRMSNorm(d.ops(), x, y, dst, w, eps)
 }
 
 // RoPEStore gives the inner device the rotations and the KV store as one
@@ -21,13 +18,7 @@ func (d *Device) AddRMSNorm(x, y, dst, w *backend.Tensor, eps float32) error {
 func (d *Device) RoPEStore(q, k, v, kc, vc *backend.Tensor, a *backend.Attn, r *backend.RoPE, b *backend.Batch) error {
 	rs, ok := d.Device.(backend.RoPEStorer)
 	if !ok {
-		if err := d.RoPE(q, a.Heads, r, b); err != nil {
-			return err
-		}
-		if err := d.RoPE(k, a.KVHeads, r, b); err != nil {
-			return err
-		}
-		return d.StoreKV(kc, vc, k, v, b)
+		return backend.RoPEStore(d.ops(), q, k, v, kc, vc, a, r, b)
 	}
 	if r != nil && r.Factors != nil {
 		rr := *r
@@ -36,3 +27,8 @@ func (d *Device) RoPEStore(q, k, v, kc, vc *backend.Tensor, a *backend.Attn, r *
 	}
 	return rs.RoPEStore(un(q), un(k), un(v), un(kc), un(vc), a, r, b)
 }
+
+// ops is d with the op set alone, not the fused ops above: what their
+// fallbacks run, through this wrapper's ops (which unwrap the tensors),
+// when the inner device lacks them.
+func (d *Device) ops() backend.Device { return struct{ backend.Device }{d} }

@@ -25,12 +25,7 @@ func (d *Device) MatMulShared(dsts []*backend.Tensor, x *backend.Tensor, ws []*b
 	}
 	sm, ok := d.Device.(backend.SharedMatMuler)
 	if !ok {
-		for i, w := range ws {
-			if err := d.MatMul(dsts[i], x, w); err != nil {
-				return err
-			}
-		}
-		return nil
+		return backend.MatMulShared(d.ops(), dsts, x, ws)
 	}
 	// q/k/v and gate/up: a few operands, kept off the heap
 	var dbuf, wbuf [4]*backend.Tensor

@@ -21,30 +21,10 @@ func (r residual) apply(x *backend.Tensor) error {
 }
 
 // addNorm sets x += y (when y is not nil), then dst = RMSNorm(x)·w, in one
-// op where the device can (backend.AddNormer).
+// op where the device can (backend.AddRMSNorm).
 func addNorm(d backend.Device, x, y, dst, w *backend.Tensor, eps float32) error {
-	if y != nil {
-		if an, ok := d.(backend.AddNormer); ok {
-			return an.AddRMSNorm(x, y, dst, w, eps)
-		}
-		if err := d.Add(x, x, y); err != nil {
-			return err
-		}
+	if y == nil {
+		return d.RMSNorm(dst, x, w, eps)
 	}
-	return d.RMSNorm(dst, x, w, eps)
-}
-
-// ropeStore rotates q and k and stores k and v in the caches, in one op
-// where the device can (backend.RoPEStorer).
-func ropeStore(d backend.Device, q, k, v, kc, vc *backend.Tensor, a *backend.Attn, r *backend.RoPE, b *backend.Batch) error {
-	if rs, ok := d.(backend.RoPEStorer); ok {
-		return rs.RoPEStore(q, k, v, kc, vc, a, r, b)
-	}
-	if err := d.RoPE(q, a.Heads, r, b); err != nil {
-		return err
-	}
-	if err := d.RoPE(k, a.KVHeads, r, b); err != nil {
-		return err
-	}
-	return d.StoreKV(kc, vc, k, v, b)
+	return backend.AddRMSNorm(d, x, y, dst, w, eps)
 }

@@ -320,7 +320,7 @@ func (m *Model) block(i int, x, y *backend.Tensor, a *acts, kv *Cache, b *backen
 	if err := addNorm(d, x, y, a.xn, ly.AttnNorm, c.NormEps); err != nil {
 		return err
 	}
-	if err := matMuls(d, a.xn, []*backend.Tensor{a.q, a.k, a.v}, []*backend.Tensor{ly.Q, ly.K, ly.V}); err != nil {
+	if err := backend.MatMulShared(d, []*backend.Tensor{a.q, a.k, a.v}, a.xn, []*backend.Tensor{ly.Q, ly.K, ly.V}); err != nil {
 		return err
 	}
 	for _, p := range [3]struct{ dst, bias *backend.Tensor }{{a.q, ly.QBias}, {a.k, ly.KBias}, {a.v, ly.VBias}} {
@@ -343,7 +343,7 @@ func (m *Model) block(i int, x, y *backend.Tensor, a *acts, kv *Cache, b *backen
 	// RoPE, keys and values into the paged cache, attention over it,
 	// output projection
 	at := m.attn()
-	if err := ropeStore(d, a.q, a.k, a.v, kv.K[i], kv.V[i], at, m.ropeFor(ly), b); err != nil {
+	if err := backend.RoPEStore(d, a.q, a.k, a.v, kv.K[i], kv.V[i], at, m.ropeFor(ly), b); err != nil {
 		return err
 	}
 	if err := d.Attention(a.att, a.q, kv.K[i], kv.V[i], at, b); err != nil {
@@ -357,27 +357,13 @@ func (m *Model) block(i int, x, y *backend.Tensor, a *acts, kv *Cache, b *backen
 	if err := addNorm(d, x, a.xn, a.xn, ly.FFNNorm, c.NormEps); err != nil {
 		return err
 	}
-	if err := matMuls(d, a.xn, []*backend.Tensor{a.gate, a.up}, []*backend.Tensor{ly.Gate, ly.Up}); err != nil {
+	if err := backend.MatMulShared(d, []*backend.Tensor{a.gate, a.up}, a.xn, []*backend.Tensor{ly.Gate, ly.Up}); err != nil {
 		return err
 	}
 	if err := d.SwiGLU(a.gate, a.gate, a.up); err != nil {
 		return err
 	}
 	return d.MatMul(a.xn, a.gate, ly.Down)
-}
-
-// matMuls sets dsts[i] = x·ws[i]ᵀ, in one call where the device can
-// (backend.SharedMatMuler).
-func matMuls(d backend.Device, x *backend.Tensor, dsts, ws []*backend.Tensor) error {
-	if sm, ok := d.(backend.SharedMatMuler); ok {
-		return sm.MatMulShared(dsts, x, ws)
-	}
-	for i, w := range ws {
-		if err := d.MatMul(dsts[i], x, w); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // output makes the last block's pending residual, gathers the wanted rows,
