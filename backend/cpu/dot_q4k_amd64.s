@@ -1,6 +1,7 @@
 //go:build amd64 && gc && !purego
 
 #include "textflag.h"
+#include "dotk_amd64.h"
 
 // Q4_K × Q8_K rows in the order of ggml's AVX2 kernels (see
 // dot_k.go): integer lanes from vpmaddubsw (levels unsigned, activations
@@ -41,6 +42,56 @@ DATA shufK4<>+240(SB)/8, $0x0f0e0f0e0f0e0f0e
 DATA shufK4<>+248(SB)/8, $0x0f0e0f0e0f0e0f0e
 GLOBL shufK4<>(SB), RODATA|NOPTR, $256
 
+// Q4K_NIBBLES(w): the 64 levels of a sub-block pair from the 32 bytes at
+// w(SI): Y6 the low nibbles (the first sub-block), Y5 the high (the
+// second). Reads Y15 (0x0f bytes).
+#define Q4K_NIBBLES(w) \
+	VMOVDQU w(SI), Y5; \
+	VPAND   Y15, Y5, Y6; \
+	VPSRLW  $4, Y5, Y5; \
+	VPAND   Y15, Y5, Y5
+
+// Q4K_PAIR_AVX2(w, x, s): Y3 += a sub-block pair's integer lanes: levels
+// at w(SI) (Q4K_NIBBLES) · activations at x(R9) and x+32(R9) by
+// vpmaddubsw, weighed with vpmaddwd by the scale words of Y2 that shufK4
+// rows s and s+32 pick. Clobbers Y5-Y8.
+#define Q4K_PAIR_AVX2(w, x, s) \
+	Q4K_NIBBLES(w); \
+	VPMADDUBSW x(R9), Y6, Y6; \
+	VPSHUFB    shufK4<>+s(SB), Y2, Y7; \
+	VPMADDWD   Y7, Y6, Y6; \
+	VPMADDUBSW x+32(R9), Y5, Y5; \
+	VPSHUFB    shufK4<>+s+32(SB), Y2, Y8; \
+	VPMADDWD   Y8, Y5, Y5; \
+	VPADDD     Y5, Y6, Y6; \
+	VPADDD     Y6, Y3, Y3
+
+// Q4K_PAIR_VNNI(w, x, s): Q4K_PAIR_AVX2 with vpdpwssd doing vpmaddwd's
+// sums and the adds (the same integers). Clobbers Y5-Y8.
+#define Q4K_PAIR_VNNI(w, x, s) \
+	Q4K_NIBBLES(w); \
+	VPMADDUBSW x(R9), Y6, Y6; \
+	VPSHUFB    shufK4<>+s(SB), Y2, Y7; \
+	VPDPWSSD   Y7, Y6, Y3; \
+	VPMADDUBSW x+32(R9), Y5, Y5; \
+	VPSHUFB    shufK4<>+s+32(SB), Y2, Y8; \
+	VPDPWSSD   Y8, Y5, Y3
+
+// Q4K_BLOCK(PAIR): one block's part of a row (SI the block, R9 its Q8_K
+// block): X1 += the minimums' lanes (Q4K_MINS), Y0 += the four sub-block
+// pairs' lanes by PAIR, fused with d_x·d_w. Clobbers AX, DX, R8, R10,
+// R11, R13, X2-X10.
+#define Q4K_BLOCK(PAIR) \
+	K_SCALES_MINS; \
+	Q4K_MINS; \
+	K_SCALES_Y2; \
+	VPXOR Y3, Y3, Y3; \
+	PAIR(16, 4, 0); \
+	PAIR(48, 68, 64); \
+	PAIR(80, 132, 128); \
+	PAIR(112, 196, 192); \
+	K_FUSE
+
 // func dotRowsQ4_KAVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ4_KAVX2(SB), NOSPLIT, $0-48
 	MOVQ out+0(FP), DI
@@ -48,9 +99,7 @@ TEXT ·dotRowsQ4_KAVX2(SB), NOSPLIT, $0-48
 	MOVQ rows+40(FP), CX
 	TESTQ CX, CX
 	JZ   k4done
-	MOVL         $0x0f0f0f0f, AX
-	VMOVD        AX, X15
-	VPBROADCASTD X15, Y15
+	VBCAST32(0x0f0f0f0f, X15, Y15)
 k4row:
 	VXORPS Y0, Y0, Y0
 	VXORPS X1, X1, X1
@@ -60,125 +109,21 @@ k4row:
 	TESTQ  BX, BX
 	JZ     k4rowdone
 k4block:
-	// unpack the 6-bit scales (R10) and minimums (R11), 8 bytes each
-	MOVL 4(SI), AX
-	MOVL 8(SI), DX
-	MOVL 12(SI), R8
-	MOVL R8, R10
-	SHRL $4, R10
-	ANDL $0x0f0f0f0f, R10
-	MOVL DX, R11
-	SHRL $6, R11
-	ANDL $0x03030303, R11
-	SHLL $4, R11
-	ORL  R10, R11             // mins 4-7
-	MOVL DX, R13
-	ANDL $0x3f3f3f3f, R13     // mins 0-3
-	SHLQ $32, R11
-	ORQ  R13, R11
-	ANDL $0x0f0f0f0f, R8
-	MOVL AX, R10
-	SHRL $6, R10
-	ANDL $0x03030303, R10
-	SHLL $4, R10
-	ORL  R8, R10              // scales 4-7
-	ANDL $0x3f3f3f3f, AX      // scales 0-3
-	SHLQ $32, R10
-	ORQ  AX, R10
-	// minimums · 32-element sums of the activations
-	VMOVQ      R11, X3
-	VPMOVZXBW  X3, X3
-	VMOVDQU    260(R9), X4
-	VPHADDW    276(R9), X4, X4
-	VPMADDWD   X4, X3, X4
-	VCVTDQ2PS  X4, X4
-	VMOVD      (SI), X9
-	VCVTPH2PS  X9, X9
-	VBROADCASTSS (R9), X8
-	VMULPS     X8, X9, X9     // d_x·d_w, d_x·dmin_w
-	VSHUFPS    $0x55, X9, X9, X10
-	VFNMADD231PS X4, X10, X1
-	// scales as words in both halves
-	VMOVQ      R10, X2
-	VPMOVZXBW  X2, X2
-	VINSERTI128 $1, X2, Y2, Y2
-	VPXOR      Y3, Y3, Y3
-	VMOVDQU    16(SI), Y5
-	VPAND      Y15, Y5, Y6
-	VPSRLW     $4, Y5, Y5
-	VPAND      Y15, Y5, Y5
-	VPMADDUBSW 4(R9), Y6, Y6
-	VPSHUFB    shufK4<>+0(SB), Y2, Y7
-	VPMADDWD   Y7, Y6, Y6
-	VPMADDUBSW 36(R9), Y5, Y5
-	VPSHUFB    shufK4<>+32(SB), Y2, Y8
-	VPMADDWD   Y8, Y5, Y5
-	VPADDD     Y5, Y6, Y6
-	VPADDD     Y6, Y3, Y3
-	VMOVDQU    48(SI), Y5
-	VPAND      Y15, Y5, Y6
-	VPSRLW     $4, Y5, Y5
-	VPAND      Y15, Y5, Y5
-	VPMADDUBSW 68(R9), Y6, Y6
-	VPSHUFB    shufK4<>+64(SB), Y2, Y7
-	VPMADDWD   Y7, Y6, Y6
-	VPMADDUBSW 100(R9), Y5, Y5
-	VPSHUFB    shufK4<>+96(SB), Y2, Y8
-	VPMADDWD   Y8, Y5, Y5
-	VPADDD     Y5, Y6, Y6
-	VPADDD     Y6, Y3, Y3
-	VMOVDQU    80(SI), Y5
-	VPAND      Y15, Y5, Y6
-	VPSRLW     $4, Y5, Y5
-	VPAND      Y15, Y5, Y5
-	VPMADDUBSW 132(R9), Y6, Y6
-	VPSHUFB    shufK4<>+128(SB), Y2, Y7
-	VPMADDWD   Y7, Y6, Y6
-	VPMADDUBSW 164(R9), Y5, Y5
-	VPSHUFB    shufK4<>+160(SB), Y2, Y8
-	VPMADDWD   Y8, Y5, Y5
-	VPADDD     Y5, Y6, Y6
-	VPADDD     Y6, Y3, Y3
-	VMOVDQU    112(SI), Y5
-	VPAND      Y15, Y5, Y6
-	VPSRLW     $4, Y5, Y5
-	VPAND      Y15, Y5, Y5
-	VPMADDUBSW 196(R9), Y6, Y6
-	VPSHUFB    shufK4<>+192(SB), Y2, Y7
-	VPMADDWD   Y7, Y6, Y6
-	VPMADDUBSW 228(R9), Y5, Y5
-	VPSHUFB    shufK4<>+224(SB), Y2, Y8
-	VPMADDWD   Y8, Y5, Y5
-	VPADDD     Y5, Y6, Y6
-	VPADDD     Y6, Y3, Y3
-	VBROADCASTSS X9, Y7
-	VCVTDQ2PS    Y3, Y3
-	VFMADD231PS  Y3, Y7, Y0
-	ADDQ         $144, SI
-	ADDQ         $292, R9
-	DECQ         BX
-	JNZ          k4block
+	Q4K_BLOCK(Q4K_PAIR_AVX2)
+	ADDQ $144, SI
+	ADDQ $292, R9
+	DECQ BX
+	JNZ  k4block
 k4rowdone:
-	VMOVHLPS     X1, X1, X2
-	VADDPS       X2, X1, X1
-	VMOVSHDUP    X1, X2
-	VADDSS       X2, X1, X1
-	VEXTRACTF128 $1, Y0, X2
-	VADDPS       X2, X0, X0
-	VMOVHLPS     X0, X0, X2
-	VADDPS       X2, X0, X0
-	VMOVSHDUP    X0, X2
-	VADDSS       X2, X0, X0
-	VADDSS       X1, X0, X0
-	VMOVSS       X0, (DI)
-	ADDQ         $4, DI
-	ADDQ         stride+16(FP), R12
-	DECQ         CX
-	JNZ          k4row
+	SUM_Y0_X1
+	VMOVSS X0, (DI)
+	ADDQ   $4, DI
+	ADDQ   stride+16(FP), R12
+	DECQ   CX
+	JNZ    k4row
 k4done:
 	VZEROUPPER
 	RET
-
 
 // dotRowsQ4_KVNNI is dotRowsQ4_KAVX2 with vpdpwssd doing vpmaddwd's sums
 // and the add in one (the same integers).
@@ -190,9 +135,7 @@ TEXT ·dotRowsQ4_KVNNI(SB), NOSPLIT, $0-48
 	MOVQ rows+40(FP), CX
 	TESTQ CX, CX
 	JZ   k4vdone
-	MOVL         $0x0f0f0f0f, AX
-	VMOVD        AX, X15
-	VPBROADCASTD X15, Y15
+	VBCAST32(0x0f0f0f0f, X15, Y15)
 k4vrow:
 	VXORPS Y0, Y0, Y0
 	VXORPS X1, X1, X1
@@ -202,118 +145,71 @@ k4vrow:
 	TESTQ  BX, BX
 	JZ     k4vrowdone
 k4vblock:
-	// unpack the 6-bit scales (R10) and minimums (R11), 8 bytes each
-	MOVL 4(SI), AX
-	MOVL 8(SI), DX
-	MOVL 12(SI), R8
-	MOVL R8, R10
-	SHRL $4, R10
-	ANDL $0x0f0f0f0f, R10
-	MOVL DX, R11
-	SHRL $6, R11
-	ANDL $0x03030303, R11
-	SHLL $4, R11
-	ORL  R10, R11             // mins 4-7
-	MOVL DX, R13
-	ANDL $0x3f3f3f3f, R13     // mins 0-3
-	SHLQ $32, R11
-	ORQ  R13, R11
-	ANDL $0x0f0f0f0f, R8
-	MOVL AX, R10
-	SHRL $6, R10
-	ANDL $0x03030303, R10
-	SHLL $4, R10
-	ORL  R8, R10              // scales 4-7
-	ANDL $0x3f3f3f3f, AX      // scales 0-3
-	SHLQ $32, R10
-	ORQ  AX, R10
-	// minimums · 32-element sums of the activations
-	VMOVQ      R11, X3
-	VPMOVZXBW  X3, X3
-	VMOVDQU    260(R9), X4
-	VPHADDW    276(R9), X4, X4
-	VPMADDWD   X4, X3, X4
-	VCVTDQ2PS  X4, X4
-	VMOVD      (SI), X9
-	VCVTPH2PS  X9, X9
-	VBROADCASTSS (R9), X8
-	VMULPS     X8, X9, X9     // d_x·d_w, d_x·dmin_w
-	VSHUFPS    $0x55, X9, X9, X10
-	VFNMADD231PS X4, X10, X1
-	// scales as words in both halves
-	VMOVQ      R10, X2
-	VPMOVZXBW  X2, X2
-	VINSERTI128 $1, X2, Y2, Y2
-	VPXOR      Y3, Y3, Y3
-	VMOVDQU    16(SI), Y5
-	VPAND      Y15, Y5, Y6
-	VPSRLW     $4, Y5, Y5
-	VPAND      Y15, Y5, Y5
-	VPMADDUBSW 4(R9), Y6, Y6
-	VPSHUFB    shufK4<>+0(SB), Y2, Y7
-	VPDPWSSD   Y7, Y6, Y3
-	VPMADDUBSW 36(R9), Y5, Y5
-	VPSHUFB    shufK4<>+32(SB), Y2, Y8
-	VPDPWSSD   Y8, Y5, Y3
-	VMOVDQU    48(SI), Y5
-	VPAND      Y15, Y5, Y6
-	VPSRLW     $4, Y5, Y5
-	VPAND      Y15, Y5, Y5
-	VPMADDUBSW 68(R9), Y6, Y6
-	VPSHUFB    shufK4<>+64(SB), Y2, Y7
-	VPDPWSSD   Y7, Y6, Y3
-	VPMADDUBSW 100(R9), Y5, Y5
-	VPSHUFB    shufK4<>+96(SB), Y2, Y8
-	VPDPWSSD   Y8, Y5, Y3
-	VMOVDQU    80(SI), Y5
-	VPAND      Y15, Y5, Y6
-	VPSRLW     $4, Y5, Y5
-	VPAND      Y15, Y5, Y5
-	VPMADDUBSW 132(R9), Y6, Y6
-	VPSHUFB    shufK4<>+128(SB), Y2, Y7
-	VPDPWSSD   Y7, Y6, Y3
-	VPMADDUBSW 164(R9), Y5, Y5
-	VPSHUFB    shufK4<>+160(SB), Y2, Y8
-	VPDPWSSD   Y8, Y5, Y3
-	VMOVDQU    112(SI), Y5
-	VPAND      Y15, Y5, Y6
-	VPSRLW     $4, Y5, Y5
-	VPAND      Y15, Y5, Y5
-	VPMADDUBSW 196(R9), Y6, Y6
-	VPSHUFB    shufK4<>+192(SB), Y2, Y7
-	VPDPWSSD   Y7, Y6, Y3
-	VPMADDUBSW 228(R9), Y5, Y5
-	VPSHUFB    shufK4<>+224(SB), Y2, Y8
-	VPDPWSSD   Y8, Y5, Y3
-	VBROADCASTSS X9, Y7
-	VCVTDQ2PS    Y3, Y3
-	VFMADD231PS  Y3, Y7, Y0
-	ADDQ         $144, SI
-	ADDQ         $292, R9
-	DECQ         BX
-	JNZ          k4vblock
+	Q4K_BLOCK(Q4K_PAIR_VNNI)
+	ADDQ $144, SI
+	ADDQ $292, R9
+	DECQ BX
+	JNZ  k4vblock
 k4vrowdone:
-	VMOVHLPS     X1, X1, X2
-	VADDPS       X2, X1, X1
-	VMOVSHDUP    X1, X2
-	VADDSS       X2, X1, X1
-	VEXTRACTF128 $1, Y0, X2
-	VADDPS       X2, X0, X0
-	VMOVHLPS     X0, X0, X2
-	VADDPS       X2, X0, X0
-	VMOVSHDUP    X0, X2
-	VADDSS       X2, X0, X0
-	VADDSS       X1, X0, X0
-	VMOVSS       X0, (DI)
-	ADDQ         $4, DI
-	ADDQ         stride+16(FP), R12
-	DECQ         CX
-	JNZ          k4vrow
+	SUM_Y0_X1
+	VMOVSS X0, (DI)
+	ADDQ   $4, DI
+	ADDQ   stride+16(FP), R12
+	DECQ   CX
+	JNZ    k4vrow
 k4vdone:
 	VZEROUPPER
 	RET
 
+// Q4KX4_MINS(tok, facc, acc): for the token whose Q8_K block is at tok:
+// facc += the minimums (words in X3) · its 32-element sums, times
+// −d_x·dmin_w (X9 lane 0: dmin_w); then clears its integer lanes acc.
+// Clobbers X4, X8.
+#define Q4KX4_MINS(tok, facc, acc) \
+	VMOVDQU      260 tok, X4; \
+	VPHADDW      276 tok, X4, X4; \
+	VPMADDWD     X4, X3, X4; \
+	VCVTDQ2PS    X4, X4; \
+	VBROADCASTSS tok, X8; \
+	VMULPS       X8, X9, X8; \
+	VFNMADD231PS X4, X8, facc; \
+	VPXORD       acc, acc, acc
 
+// Q4KX4_TOKEN(x, tok, acc): acc += a sub-block pair's lanes for one token:
+// the levels Y6, Y5 · its activations at x tok and x+32 tok, weighed by
+// the scale words Y28, Y29 (vpdpwssd). Clobbers Y10, Y11.
+#define Q4KX4_TOKEN(x, tok, acc) \
+	VPMADDUBSW x tok, Y6, Y10; \
+	VPDPWSSD   Y28, Y10, acc; \
+	VPMADDUBSW x+32 tok, Y5, Y11; \
+	VPDPWSSD   Y29, Y11, acc
+
+// Q4KX4_PAIR(w, x, s): a sub-block pair (Q4K_PAIR_VNNI's arguments) for
+// the four tokens, into Y24-Y27. Clobbers Y5, Y6, Y10, Y11, Y28, Y29.
+#define Q4KX4_PAIR(w, x, s) \
+	Q4K_NIBBLES(w); \
+	VPSHUFB shufK4<>+s(SB), Y2, Y28; \
+	VPSHUFB shufK4<>+s+32(SB), Y2, Y29; \
+	Q4KX4_TOKEN(x, (R9), Y24); \
+	Q4KX4_TOKEN(x, (R9)(R14*1), Y25); \
+	Q4KX4_TOKEN(x, (R9)(R14*2), Y26); \
+	Q4KX4_TOKEN(x, (R9)(R15*1), Y27)
+
+// Q4KX4_FUSE(tok, acc, facc): facc += float(acc) · d_x·d_w for the token
+// whose Q8_K block is at tok (Y7: d_w in every lane). Clobbers acc, Y8.
+#define Q4KX4_FUSE(tok, acc, facc) \
+	VBROADCASTSS tok, Y8; \
+	VMULPS       Y7, Y8, Y8; \
+	VCVTDQ2PS    acc, acc; \
+	VFMADD231PS  acc, Y8, facc
+
+// Q4KX4_RESULT(y, x): X0 = a token's result, hsum8(y) + hsum4(x) (its
+// float lanes and its minimums' lanes), into (R8). Clobbers X1, X2, Y0.
+#define Q4KX4_RESULT(y, x) \
+	VMOVAPS y, Y0; \
+	VMOVAPS x, X1; \
+	SUM_Y0_X1; \
+	VMOVSS  X0, (R8)
 
 // func dotRowsQ4_Kx4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 //
@@ -330,9 +226,7 @@ TEXT ·dotRowsQ4_Kx4VNNI(SB), NOSPLIT, $0-64
 	LEAQ (R14)(R14*2), R15
 	TESTQ CX, CX
 	JZ   q4xdone
-	MOVL         $0x0f0f0f0f, AX
-	VMOVD        AX, X15
-	VPBROADCASTD X15, Y15
+	VBCAST32(0x0f0f0f0f, X15, Y15)
 q4xrow:
 	VPXORD Y16, Y16, Y16
 	VPXORD Y17, Y17, Y17
@@ -348,245 +242,44 @@ q4xrow:
 	TESTQ  BX, BX
 	JZ     q4xrowdone
 q4xblock:
-	MOVL 4(SI), AX
-	MOVL 8(SI), DX
-	MOVL 12(SI), R8
-	MOVL R8, R10
-	SHRL $4, R10
-	ANDL $0x0f0f0f0f, R10
-	MOVL DX, R11
-	SHRL $6, R11
-	ANDL $0x03030303, R11
-	SHLL $4, R11
-	ORL  R10, R11
-	MOVL DX, R13
-	ANDL $0x3f3f3f3f, R13
-	SHLQ $32, R11
-	ORQ  R13, R11
-	ANDL $0x0f0f0f0f, R8
-	MOVL AX, R10
-	SHRL $6, R10
-	ANDL $0x03030303, R10
-	SHLL $4, R10
-	ORL  R8, R10
-	ANDL $0x3f3f3f3f, AX
-	SHLQ $32, R10
-	ORQ  AX, R10
-	VMOVQ      R11, X3
-	VPMOVZXBW  X3, X3
+	K_SCALES_MINS
+	VMOVQ        R11, X3
+	VPMOVZXBW    X3, X3
 	VPBROADCASTW 2(SI), X9
-	VCVTPH2PS  X9, X9
+	VCVTPH2PS    X9, X9
 	VPBROADCASTW (SI), X7
-	VCVTPH2PS  X7, Y7
-	VMOVQ      R10, X2
-	VPMOVZXBW  X2, X2
-	VINSERTI128 $1, X2, Y2, Y2
-	VMOVDQU    260(R9), X4
-	VPHADDW    276(R9), X4, X4
-	VPMADDWD   X4, X3, X4
-	VCVTDQ2PS  X4, X4
-	VBROADCASTSS (R9), X8
-	VMULPS     X8, X9, X8
-	VFNMADD231PS X4, X8, X20
-	VPXORD     Y24, Y24, Y24
-	VMOVDQU    260(R9)(R14*1), X4
-	VPHADDW    276(R9)(R14*1), X4, X4
-	VPMADDWD   X4, X3, X4
-	VCVTDQ2PS  X4, X4
-	VBROADCASTSS (R9)(R14*1), X8
-	VMULPS     X8, X9, X8
-	VFNMADD231PS X4, X8, X21
-	VPXORD     Y25, Y25, Y25
-	VMOVDQU    260(R9)(R14*2), X4
-	VPHADDW    276(R9)(R14*2), X4, X4
-	VPMADDWD   X4, X3, X4
-	VCVTDQ2PS  X4, X4
-	VBROADCASTSS (R9)(R14*2), X8
-	VMULPS     X8, X9, X8
-	VFNMADD231PS X4, X8, X22
-	VPXORD     Y26, Y26, Y26
-	VMOVDQU    260(R9)(R15*1), X4
-	VPHADDW    276(R9)(R15*1), X4, X4
-	VPMADDWD   X4, X3, X4
-	VCVTDQ2PS  X4, X4
-	VBROADCASTSS (R9)(R15*1), X8
-	VMULPS     X8, X9, X8
-	VFNMADD231PS X4, X8, X23
-	VPXORD     Y27, Y27, Y27
-	VMOVDQU    16(SI), Y5
-	VPAND      Y15, Y5, Y6
-	VPSRLW     $4, Y5, Y5
-	VPAND      Y15, Y5, Y5
-	VPSHUFB    shufK4<>+0(SB), Y2, Y28
-	VPSHUFB    shufK4<>+32(SB), Y2, Y29
-	VPMADDUBSW 4(R9), Y6, Y10
-	VPDPWSSD   Y28, Y10, Y24
-	VPMADDUBSW 36(R9), Y5, Y11
-	VPDPWSSD   Y29, Y11, Y24
-	VPMADDUBSW 4(R9)(R14*1), Y6, Y10
-	VPDPWSSD   Y28, Y10, Y25
-	VPMADDUBSW 36(R9)(R14*1), Y5, Y11
-	VPDPWSSD   Y29, Y11, Y25
-	VPMADDUBSW 4(R9)(R14*2), Y6, Y10
-	VPDPWSSD   Y28, Y10, Y26
-	VPMADDUBSW 36(R9)(R14*2), Y5, Y11
-	VPDPWSSD   Y29, Y11, Y26
-	VPMADDUBSW 4(R9)(R15*1), Y6, Y10
-	VPDPWSSD   Y28, Y10, Y27
-	VPMADDUBSW 36(R9)(R15*1), Y5, Y11
-	VPDPWSSD   Y29, Y11, Y27
-	VMOVDQU    48(SI), Y5
-	VPAND      Y15, Y5, Y6
-	VPSRLW     $4, Y5, Y5
-	VPAND      Y15, Y5, Y5
-	VPSHUFB    shufK4<>+64(SB), Y2, Y28
-	VPSHUFB    shufK4<>+96(SB), Y2, Y29
-	VPMADDUBSW 68(R9), Y6, Y10
-	VPDPWSSD   Y28, Y10, Y24
-	VPMADDUBSW 100(R9), Y5, Y11
-	VPDPWSSD   Y29, Y11, Y24
-	VPMADDUBSW 68(R9)(R14*1), Y6, Y10
-	VPDPWSSD   Y28, Y10, Y25
-	VPMADDUBSW 100(R9)(R14*1), Y5, Y11
-	VPDPWSSD   Y29, Y11, Y25
-	VPMADDUBSW 68(R9)(R14*2), Y6, Y10
-	VPDPWSSD   Y28, Y10, Y26
-	VPMADDUBSW 100(R9)(R14*2), Y5, Y11
-	VPDPWSSD   Y29, Y11, Y26
-	VPMADDUBSW 68(R9)(R15*1), Y6, Y10
-	VPDPWSSD   Y28, Y10, Y27
-	VPMADDUBSW 100(R9)(R15*1), Y5, Y11
-	VPDPWSSD   Y29, Y11, Y27
-	VMOVDQU    80(SI), Y5
-	VPAND      Y15, Y5, Y6
-	VPSRLW     $4, Y5, Y5
-	VPAND      Y15, Y5, Y5
-	VPSHUFB    shufK4<>+128(SB), Y2, Y28
-	VPSHUFB    shufK4<>+160(SB), Y2, Y29
-	VPMADDUBSW 132(R9), Y6, Y10
-	VPDPWSSD   Y28, Y10, Y24
-	VPMADDUBSW 164(R9), Y5, Y11
-	VPDPWSSD   Y29, Y11, Y24
-	VPMADDUBSW 132(R9)(R14*1), Y6, Y10
-	VPDPWSSD   Y28, Y10, Y25
-	VPMADDUBSW 164(R9)(R14*1), Y5, Y11
-	VPDPWSSD   Y29, Y11, Y25
-	VPMADDUBSW 132(R9)(R14*2), Y6, Y10
-	VPDPWSSD   Y28, Y10, Y26
-	VPMADDUBSW 164(R9)(R14*2), Y5, Y11
-	VPDPWSSD   Y29, Y11, Y26
-	VPMADDUBSW 132(R9)(R15*1), Y6, Y10
-	VPDPWSSD   Y28, Y10, Y27
-	VPMADDUBSW 164(R9)(R15*1), Y5, Y11
-	VPDPWSSD   Y29, Y11, Y27
-	VMOVDQU    112(SI), Y5
-	VPAND      Y15, Y5, Y6
-	VPSRLW     $4, Y5, Y5
-	VPAND      Y15, Y5, Y5
-	VPSHUFB    shufK4<>+192(SB), Y2, Y28
-	VPSHUFB    shufK4<>+224(SB), Y2, Y29
-	VPMADDUBSW 196(R9), Y6, Y10
-	VPDPWSSD   Y28, Y10, Y24
-	VPMADDUBSW 228(R9), Y5, Y11
-	VPDPWSSD   Y29, Y11, Y24
-	VPMADDUBSW 196(R9)(R14*1), Y6, Y10
-	VPDPWSSD   Y28, Y10, Y25
-	VPMADDUBSW 228(R9)(R14*1), Y5, Y11
-	VPDPWSSD   Y29, Y11, Y25
-	VPMADDUBSW 196(R9)(R14*2), Y6, Y10
-	VPDPWSSD   Y28, Y10, Y26
-	VPMADDUBSW 228(R9)(R14*2), Y5, Y11
-	VPDPWSSD   Y29, Y11, Y26
-	VPMADDUBSW 196(R9)(R15*1), Y6, Y10
-	VPDPWSSD   Y28, Y10, Y27
-	VPMADDUBSW 228(R9)(R15*1), Y5, Y11
-	VPDPWSSD   Y29, Y11, Y27
-	VBROADCASTSS (R9), Y8
-	VMULPS       Y7, Y8, Y8
-	VCVTDQ2PS    Y24, Y24
-	VFMADD231PS  Y24, Y8, Y16
-	VBROADCASTSS (R9)(R14*1), Y8
-	VMULPS       Y7, Y8, Y8
-	VCVTDQ2PS    Y25, Y25
-	VFMADD231PS  Y25, Y8, Y17
-	VBROADCASTSS (R9)(R14*2), Y8
-	VMULPS       Y7, Y8, Y8
-	VCVTDQ2PS    Y26, Y26
-	VFMADD231PS  Y26, Y8, Y18
-	VBROADCASTSS (R9)(R15*1), Y8
-	VMULPS       Y7, Y8, Y8
-	VCVTDQ2PS    Y27, Y27
-	VFMADD231PS  Y27, Y8, Y19
-	ADDQ         $144, SI
-	ADDQ         $292, R9
-	DECQ         BX
-	JNZ          q4xblock
+	VCVTPH2PS    X7, Y7
+	K_SCALES_Y2
+	Q4KX4_MINS((R9), X20, Y24)
+	Q4KX4_MINS((R9)(R14*1), X21, Y25)
+	Q4KX4_MINS((R9)(R14*2), X22, Y26)
+	Q4KX4_MINS((R9)(R15*1), X23, Y27)
+	Q4KX4_PAIR(16, 4, 0)
+	Q4KX4_PAIR(48, 68, 64)
+	Q4KX4_PAIR(80, 132, 128)
+	Q4KX4_PAIR(112, 196, 192)
+	Q4KX4_FUSE((R9), Y24, Y16)
+	Q4KX4_FUSE((R9)(R14*1), Y25, Y17)
+	Q4KX4_FUSE((R9)(R14*2), Y26, Y18)
+	Q4KX4_FUSE((R9)(R15*1), Y27, Y19)
+	ADDQ $144, SI
+	ADDQ $292, R9
+	DECQ BX
+	JNZ  q4xblock
 q4xrowdone:
 	MOVQ DI, R8
-	VMOVAPS      Y16, Y0
-	VMOVAPS      X20, X1
-	VMOVHLPS     X1, X1, X2
-	VADDPS       X2, X1, X1
-	VMOVSHDUP    X1, X2
-	VADDSS       X2, X1, X1
-	VEXTRACTF128 $1, Y0, X2
-	VADDPS       X2, X0, X0
-	VMOVHLPS     X0, X0, X2
-	VADDPS       X2, X0, X0
-	VMOVSHDUP    X0, X2
-	VADDSS       X2, X0, X0
-	VADDSS       X1, X0, X0
-	VMOVSS       X0, (R8)
-	ADDQ         ostride+8(FP), R8
-	VMOVAPS      Y17, Y0
-	VMOVAPS      X21, X1
-	VMOVHLPS     X1, X1, X2
-	VADDPS       X2, X1, X1
-	VMOVSHDUP    X1, X2
-	VADDSS       X2, X1, X1
-	VEXTRACTF128 $1, Y0, X2
-	VADDPS       X2, X0, X0
-	VMOVHLPS     X0, X0, X2
-	VADDPS       X2, X0, X0
-	VMOVSHDUP    X0, X2
-	VADDSS       X2, X0, X0
-	VADDSS       X1, X0, X0
-	VMOVSS       X0, (R8)
-	ADDQ         ostride+8(FP), R8
-	VMOVAPS      Y18, Y0
-	VMOVAPS      X22, X1
-	VMOVHLPS     X1, X1, X2
-	VADDPS       X2, X1, X1
-	VMOVSHDUP    X1, X2
-	VADDSS       X2, X1, X1
-	VEXTRACTF128 $1, Y0, X2
-	VADDPS       X2, X0, X0
-	VMOVHLPS     X0, X0, X2
-	VADDPS       X2, X0, X0
-	VMOVSHDUP    X0, X2
-	VADDSS       X2, X0, X0
-	VADDSS       X1, X0, X0
-	VMOVSS       X0, (R8)
-	ADDQ         ostride+8(FP), R8
-	VMOVAPS      Y19, Y0
-	VMOVAPS      X23, X1
-	VMOVHLPS     X1, X1, X2
-	VADDPS       X2, X1, X1
-	VMOVSHDUP    X1, X2
-	VADDSS       X2, X1, X1
-	VEXTRACTF128 $1, Y0, X2
-	VADDPS       X2, X0, X0
-	VMOVHLPS     X0, X0, X2
-	VADDPS       X2, X0, X0
-	VMOVSHDUP    X0, X2
-	VADDSS       X2, X0, X0
-	VADDSS       X1, X0, X0
-	VMOVSS       X0, (R8)
-	ADDQ         ostride+8(FP), R8
-	ADDQ         $4, DI
-	ADDQ         stride+24(FP), R12
-	DECQ         CX
-	JNZ          q4xrow
+	Q4KX4_RESULT(Y16, X20)
+	ADDQ ostride+8(FP), R8
+	Q4KX4_RESULT(Y17, X21)
+	ADDQ ostride+8(FP), R8
+	Q4KX4_RESULT(Y18, X22)
+	ADDQ ostride+8(FP), R8
+	Q4KX4_RESULT(Y19, X23)
+	ADDQ ostride+8(FP), R8
+	ADDQ $4, DI
+	ADDQ stride+24(FP), R12
+	DECQ CX
+	JNZ  q4xrow
 q4xdone:
 	VZEROUPPER
 	RET

@@ -1,0 +1,115 @@
+// Instruction sequences shared by the K-quant × Q8_K kernels
+// (dot_q*k_amd64.s, dot_tq1_amd64.s): each macro is the same instructions
+// every kernel had written out, so including it changes no kernel's code.
+// Registers as those kernels use them: SI the weight block, R9 the Q8_K
+// block (d at 0, quants at 4, the 16-element sums at 260), Y0 the float
+// lanes of a row, Y3 its integer lanes of a block, X9 lane 0 d_x·d_w.
+// Four-token kernels: token t's Q8_K row at (R9)(R14*t) (R15 = 3·R14),
+// float lanes in Y16+t, integer lanes in Y24+t.
+// A macro's comment says what it reads and what it clobbers besides its
+// result; Go's assembler has no token pasting, so a register wanted in two
+// widths (Y16 and X16) is passed twice.
+
+// VBCAST32(v, x, y): every 32-bit lane of y = v. Clobbers AX.
+#define VBCAST32(v, x, y) \
+	MOVL         $v, AX; \
+	VMOVD        AX, x; \
+	VPBROADCASTD x, y
+
+// HSUM4(x, t): lane 0 of x = (x0+x2) + (x1+x3), hsum4's order. Clobbers t.
+#define HSUM4(x, t) \
+	VMOVHLPS  x, x, t; \
+	VADDPS    t, x, x; \
+	VMOVSHDUP x, t; \
+	VADDSS    t, x, x
+
+// HSUM8_Y0: lane 0 of X0 = the sum of Y0's eight lanes in hsum8's order
+// (the halves added, then HSUM4). Clobbers X2.
+#define HSUM8_Y0 \
+	VEXTRACTF128 $1, Y0, X2; \
+	VADDPS       X2, X0, X0; \
+	HSUM4(X0, X2)
+
+// HSUM8_TO_X0(y, x): lane 0 of X0 = the sum of y's eight lanes in
+// hsum8's order, for y one of Y16-Y31 (x: its low half, X16-X31).
+// Clobbers X1.
+#define HSUM8_TO_X0(y, x) \
+	VEXTRACTF32X4 $1, y, X1; \
+	VADDPS        X1, x, X0; \
+	HSUM4(X0, X1)
+
+// SUM_Y0_X1: lane 0 of X0 = hsum8(Y0) + hsum4(X1), the result of a row
+// that keeps the minimums' float lanes in X1. Clobbers X1, X2.
+#define SUM_Y0_X1 \
+	HSUM4(X1, X2); \
+	HSUM8_Y0; \
+	VADDSS X1, X0, X0
+
+// K_FUSE: Y0 += float(Y3) · (X9 lane 0), a block's integer lanes fused
+// with d_x·d_w. Clobbers Y3, Y7.
+#define K_FUSE \
+	VBROADCASTSS X9, Y7; \
+	VCVTDQ2PS    Y3, Y3; \
+	VFMADD231PS  Y3, Y7, Y0
+
+// KX4_FUSE(tok, acc, facc): facc += float(acc) · d_x·d_w for the token
+// whose Q8_K block is at tok (X9 lane 0: d_w). Clobbers acc, X8, Y7.
+#define KX4_FUSE(tok, acc, facc) \
+	VBROADCASTSS tok, X8; \
+	VMULPS       X8, X9, X8; \
+	VBROADCASTSS X8, Y7; \
+	VCVTDQ2PS    acc, acc; \
+	VFMADD231PS  acc, Y7, facc
+
+// K_SCALES_MINS: the twelve bytes of 6-bit scales and minimums of a Q4_K
+// or Q5_K block (at 4(SI)) unpacked to R10 (scales 0-7, a byte each) and
+// R11 (minimums 0-7). Clobbers AX, DX, R8, R13.
+#define K_SCALES_MINS \
+	MOVL 4(SI), AX; \
+	MOVL 8(SI), DX; \
+	MOVL 12(SI), R8; \
+	MOVL R8, R10; \
+	SHRL $4, R10; \
+	ANDL $0x0f0f0f0f, R10; \
+	MOVL DX, R11; \
+	SHRL $6, R11; \
+	ANDL $0x03030303, R11; \
+	SHLL $4, R11; \
+	ORL  R10, R11             /* mins 4-7 */; \
+	MOVL DX, R13; \
+	ANDL $0x3f3f3f3f, R13     /* mins 0-3 */; \
+	SHLQ $32, R11; \
+	ORQ  R13, R11; \
+	ANDL $0x0f0f0f0f, R8; \
+	MOVL AX, R10; \
+	SHRL $6, R10; \
+	ANDL $0x03030303, R10; \
+	SHLL $4, R10; \
+	ORL  R8, R10              /* scales 4-7 */; \
+	ANDL $0x3f3f3f3f, AX      /* scales 0-3 */; \
+	SHLQ $32, R10; \
+	ORQ  AX, R10
+
+// K_SCALES_Y2: the eight scale bytes in R10 as words, in both halves of
+// Y2 (for vpshufb to broadcast one sub-block's scale).
+#define K_SCALES_Y2 \
+	VMOVQ       R10, X2; \
+	VPMOVZXBW   X2, X2; \
+	VINSERTI128 $1, X2, Y2, Y2
+
+// Q4K_MINS: the minimums (R11) · the activations' 32-element sums, fused
+// with −d_x·dmin_w into the four float lanes of X1; leaves X9 = d_x·d_w,
+// d_x·dmin_w (lanes 0, 1). Clobbers X3, X4, X8, X10.
+#define Q4K_MINS \
+	VMOVQ        R11, X3; \
+	VPMOVZXBW    X3, X3; \
+	VMOVDQU      260(R9), X4; \
+	VPHADDW      276(R9), X4, X4; \
+	VPMADDWD     X4, X3, X4; \
+	VCVTDQ2PS    X4, X4; \
+	VMOVD        (SI), X9; \
+	VCVTPH2PS    X9, X9; \
+	VBROADCASTSS (R9), X8; \
+	VMULPS       X8, X9, X9; \
+	VSHUFPS      $0x55, X9, X9, X10; \
+	VFNMADD231PS X4, X10, X1
