@@ -20,6 +20,8 @@ func (d *Device) formatKernel(t quant.Type, n, k, m int, wb, xq []byte, xb int) 
 	var rows func(out []float32, w []byte, stride int, x []byte, nb int)
 	var rows4 func(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool
 	switch t {
+	case quant.Q4_0: // rows not a multiple of 8 (kernelFor repacks the others)
+		rows, rows4 = dotRowsQ4_0, dotRowsQ4_0x4
 	case quant.Q4_1:
 		rows, rows4 = dotRowsQ4_1, dotRowsQ4_1x4
 	case quant.Q5_0:
