@@ -1,6 +1,7 @@
 //go:build amd64 && gc && !purego
 
 #include "textflag.h"
+#include "dotk_amd64.h"
 
 // Q4_K × Q8_K rows in 512-bit vectors, the order of dotRowsQ4_KVNNI (see
 // dot_k.go): the quants of sub-block pairs j and j+1 in one vector (lanes
@@ -46,6 +47,23 @@ DATA shufK4Z<>+240(SB)/8, $0x0f0e0f0e0f0e0f0e
 DATA shufK4Z<>+248(SB)/8, $0x0f0e0f0e0f0e0f0e
 GLOBL shufK4Z<>(SB), RODATA|NOPTR, $256
 
+// Q4KZ_QUAD(w, r, slo, shi): Z3, Z11 += four sub-blocks' integer lanes:
+// the 64 level bytes at w(SI) (low nibbles: sub-blocks j, j+1, high:
+// j+2, j+3) · their activation records at r(R14) and r+64(R14), weighed
+// by the scale words of Z2 that the masks slo and shi pick. Reads Z15
+// (0x0f bytes); clobbers Z5-Z8.
+#define Q4KZ_QUAD(w, r, slo, shi) \
+	VMOVDQU32  w(SI), Z5; \
+	VPANDD     Z15, Z5, Z6; \
+	VPSRLW     $4, Z5, Z5; \
+	VPANDD     Z15, Z5, Z5; \
+	VPMADDUBSW r(R14), Z6, Z6; \
+	VPSHUFB    slo, Z2, Z7; \
+	VPDPWSSD   Z7, Z6, Z3; \
+	VPMADDUBSW r+64(R14), Z5, Z5; \
+	VPSHUFB    shi, Z2, Z8; \
+	VPDPWSSD   Z8, Z5, Z11
+
 // func dotRowsQ4_KZ(out *float32, w *byte, stride int, x *byte, rec *byte, nb int, rows int)
 TEXT ·dotRowsQ4_KZ(SB), NOSPLIT, $0-56
 	MOVQ out+0(FP), DI
@@ -69,93 +87,27 @@ kzrow:
 	TESTQ  BX, BX
 	JZ     kzrowdone
 kzblock:
-	// unpack the 6-bit scales (R10) and minimums (R11), 8 bytes each
-	MOVL 4(SI), AX
-	MOVL 8(SI), DX
-	MOVL 12(SI), R8
-	MOVL R8, R10
-	SHRL $4, R10
-	ANDL $0x0f0f0f0f, R10
-	MOVL DX, R11
-	SHRL $6, R11
-	ANDL $0x03030303, R11
-	SHLL $4, R11
-	ORL  R10, R11             // mins 4-7
-	MOVL DX, R13
-	ANDL $0x3f3f3f3f, R13     // mins 0-3
-	SHLQ $32, R11
-	ORQ  R13, R11
-	ANDL $0x0f0f0f0f, R8
-	MOVL AX, R10
-	SHRL $6, R10
-	ANDL $0x03030303, R10
-	SHLL $4, R10
-	ORL  R8, R10              // scales 4-7
-	ANDL $0x3f3f3f3f, AX      // scales 0-3
-	SHLQ $32, R10
-	ORQ  AX, R10
-	// minimums · 32-element sums of the activations
-	VMOVQ      R11, X3
-	VPMOVZXBW  X3, X3
-	VMOVDQU    260(R9), X4
-	VPHADDW    276(R9), X4, X4
-	VPMADDWD   X4, X3, X4
-	VCVTDQ2PS  X4, X4
-	VMOVD      (SI), X9
-	VCVTPH2PS  X9, X9
-	VBROADCASTSS (R9), X8
-	VMULPS     X8, X9, X9     // d_x·d_w, d_x·dmin_w
-	VSHUFPS    $0x55, X9, X9, X10
-	VFNMADD231PS X4, X10, X1
+	K_SCALES_MINS
+	Q4K_MINS
 	// scales as words in every 128-bit lane
 	VMOVQ         R10, X2
 	VPMOVZXBW     X2, X2
 	VSHUFI32X4    $0, Z2, Z2, Z2
 	VPXORD        Z3, Z3, Z3
 	VPXORD        Z11, Z11, Z11
-	VMOVDQU32     16(SI), Z5
-	VPANDD        Z15, Z5, Z6
-	VPSRLW        $4, Z5, Z5
-	VPANDD        Z15, Z5, Z5
-	VPMADDUBSW    (R14), Z6, Z6
-	VPSHUFB       Z16, Z2, Z7
-	VPDPWSSD      Z7, Z6, Z3
-	VPMADDUBSW    64(R14), Z5, Z5
-	VPSHUFB       Z17, Z2, Z8
-	VPDPWSSD      Z8, Z5, Z11
-	VMOVDQU32     80(SI), Z5
-	VPANDD        Z15, Z5, Z6
-	VPSRLW        $4, Z5, Z5
-	VPANDD        Z15, Z5, Z5
-	VPMADDUBSW    128(R14), Z6, Z6
-	VPSHUFB       Z18, Z2, Z7
-	VPDPWSSD      Z7, Z6, Z3
-	VPMADDUBSW    192(R14), Z5, Z5
-	VPSHUFB       Z19, Z2, Z8
-	VPDPWSSD      Z8, Z5, Z11
+	Q4KZ_QUAD(16, 0, Z16, Z17)
+	Q4KZ_QUAD(80, 128, Z18, Z19)
 	VPADDD        Z11, Z3, Z3
 	VEXTRACTI64X4 $1, Z3, Y4
 	VPADDD        Y4, Y3, Y3
-	VBROADCASTSS  X9, Y7
-	VCVTDQ2PS     Y3, Y3
-	VFMADD231PS   Y3, Y7, Y0
+	K_FUSE
 	ADDQ          $144, SI
 	ADDQ          $292, R9
 	ADDQ          $256, R14
 	DECQ          BX
 	JNZ           kzblock
 kzrowdone:
-	VMOVHLPS     X1, X1, X2
-	VADDPS       X2, X1, X1
-	VMOVSHDUP    X1, X2
-	VADDSS       X2, X1, X1
-	VEXTRACTF128 $1, Y0, X2
-	VADDPS       X2, X0, X0
-	VMOVHLPS     X0, X0, X2
-	VADDPS       X2, X0, X0
-	VMOVSHDUP    X0, X2
-	VADDSS       X2, X0, X0
-	VADDSS       X1, X0, X0
+	SUM_Y0_X1
 	VMOVSS       X0, (DI)
 	ADDQ         $4, DI
 	ADDQ         stride+16(FP), R12
