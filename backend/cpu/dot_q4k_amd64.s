@@ -42,54 +42,30 @@ DATA shufK4<>+240(SB)/8, $0x0f0e0f0e0f0e0f0e
 DATA shufK4<>+248(SB)/8, $0x0f0e0f0e0f0e0f0e
 GLOBL shufK4<>(SB), RODATA|NOPTR, $256
 
-// Q4K_NIBBLES(w): the 64 levels of a sub-block pair from the 32 bytes at
-// w(SI): Y6 the low nibbles (the first sub-block), Y5 the high (the
-// second). Reads Y15 (0x0f bytes).
-#define Q4K_NIBBLES(w) \
-	VMOVDQU w(SI), Y5; \
-	VPAND   Y15, Y5, Y6; \
-	VPSRLW  $4, Y5, Y5; \
-	VPAND   Y15, Y5, Y5
-
-// Q4K_PAIR_AVX2(w, x, s): Y3 += a sub-block pair's integer lanes: levels
-// at w(SI) (Q4K_NIBBLES) · activations at x(R9) and x+32(R9) by
-// vpmaddubsw, weighed with vpmaddwd by the scale words of Y2 that shufK4
-// rows s and s+32 pick. Clobbers Y5-Y8.
-#define Q4K_PAIR_AVX2(w, x, s) \
-	Q4K_NIBBLES(w); \
-	VPMADDUBSW x(R9), Y6, Y6; \
-	VPSHUFB    shufK4<>+s(SB), Y2, Y7; \
-	VPMADDWD   Y7, Y6, Y6; \
-	VPMADDUBSW x+32(R9), Y5, Y5; \
-	VPSHUFB    shufK4<>+s+32(SB), Y2, Y8; \
-	VPMADDWD   Y8, Y5, Y5; \
-	VPADDD     Y5, Y6, Y6; \
-	VPADDD     Y6, Y3, Y3
-
-// Q4K_PAIR_VNNI(w, x, s): Q4K_PAIR_AVX2 with vpdpwssd doing vpmaddwd's
-// sums and the adds (the same integers). Clobbers Y5-Y8.
-#define Q4K_PAIR_VNNI(w, x, s) \
-	Q4K_NIBBLES(w); \
-	VPMADDUBSW x(R9), Y6, Y6; \
-	VPSHUFB    shufK4<>+s(SB), Y2, Y7; \
-	VPDPWSSD   Y7, Y6, Y3; \
-	VPMADDUBSW x+32(R9), Y5, Y5; \
-	VPSHUFB    shufK4<>+s+32(SB), Y2, Y8; \
-	VPDPWSSD   Y8, Y5, Y3
+// Q4K_PAIRS(PAIR): the four sub-block pairs of a block: levels from
+// K_NIBBLES, then PAIR(shufK4, x, s) with their activations' offset x and
+// their scales' vpshufb row s (K_PAIR_AVX2, K_PAIR_VNNI or a four-token
+// pair).
+#define Q4K_PAIRS(PAIR) \
+	K_NIBBLES(16); \
+	PAIR(shufK4, 4, 0); \
+	K_NIBBLES(48); \
+	PAIR(shufK4, 68, 64); \
+	K_NIBBLES(80); \
+	PAIR(shufK4, 132, 128); \
+	K_NIBBLES(112); \
+	PAIR(shufK4, 196, 192)
 
 // Q4K_BLOCK(PAIR): one block's part of a row (SI the block, R9 its Q8_K
 // block): X1 += the minimums' lanes (Q4K_MINS), Y0 += the four sub-block
-// pairs' lanes by PAIR, fused with d_x·d_w. Clobbers AX, DX, R8, R10,
-// R11, R13, X2-X10.
+// pairs' lanes (Q4K_PAIRS(PAIR)), fused with d_x·d_w. Clobbers AX, DX,
+// R8, R10, R11, R13, X2-X10.
 #define Q4K_BLOCK(PAIR) \
 	K_SCALES_MINS; \
 	Q4K_MINS; \
 	K_SCALES_Y2; \
 	VPXOR Y3, Y3, Y3; \
-	PAIR(16, 4, 0); \
-	PAIR(48, 68, 64); \
-	PAIR(80, 132, 128); \
-	PAIR(112, 196, 192); \
+	Q4K_PAIRS(PAIR); \
 	K_FUSE
 
 // func dotRowsQ4_KAVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
@@ -109,7 +85,7 @@ k4row:
 	TESTQ  BX, BX
 	JZ     k4rowdone
 k4block:
-	Q4K_BLOCK(Q4K_PAIR_AVX2)
+	Q4K_BLOCK(K_PAIR_AVX2)
 	ADDQ $144, SI
 	ADDQ $292, R9
 	DECQ BX
@@ -145,7 +121,7 @@ k4vrow:
 	TESTQ  BX, BX
 	JZ     k4vrowdone
 k4vblock:
-	Q4K_BLOCK(Q4K_PAIR_VNNI)
+	Q4K_BLOCK(K_PAIR_VNNI)
 	ADDQ $144, SI
 	ADDQ $292, R9
 	DECQ BX
@@ -175,25 +151,8 @@ k4vdone:
 	VFNMADD231PS X4, X8, facc; \
 	VPXORD       acc, acc, acc
 
-// Q4KX4_TOKEN(x, tok, acc): acc += a sub-block pair's lanes for one token:
-// the levels Y6, Y5 · its activations at x tok and x+32 tok, weighed by
-// the scale words Y28, Y29 (vpdpwssd). Clobbers Y10, Y11.
-#define Q4KX4_TOKEN(x, tok, acc) \
-	VPMADDUBSW x tok, Y6, Y10; \
-	VPDPWSSD   Y28, Y10, acc; \
-	VPMADDUBSW x+32 tok, Y5, Y11; \
-	VPDPWSSD   Y29, Y11, acc
-
-// Q4KX4_PAIR(w, x, s): a sub-block pair (Q4K_PAIR_VNNI's arguments) for
-// the four tokens, into Y24-Y27. Clobbers Y5, Y6, Y10, Y11, Y28, Y29.
-#define Q4KX4_PAIR(w, x, s) \
-	Q4K_NIBBLES(w); \
-	VPSHUFB shufK4<>+s(SB), Y2, Y28; \
-	VPSHUFB shufK4<>+s+32(SB), Y2, Y29; \
-	Q4KX4_TOKEN(x, (R9), Y24); \
-	Q4KX4_TOKEN(x, (R9)(R14*1), Y25); \
-	Q4KX4_TOKEN(x, (R9)(R14*2), Y26); \
-	Q4KX4_TOKEN(x, (R9)(R15*1), Y27)
+// Q4KX4_PAIR(tab, x, s): KX4_PAIR with Y11 for the second sub-block.
+#define Q4KX4_PAIR(tab, x, s) KX4_PAIR(tab, x, s, Y11)
 
 // Q4KX4_FUSE(tok, acc, facc): facc += float(acc) · d_x·d_w for the token
 // whose Q8_K block is at tok (Y7: d_w in every lane). Clobbers acc, Y8.
@@ -254,10 +213,7 @@ q4xblock:
 	Q4KX4_MINS((R9)(R14*1), X21, Y25)
 	Q4KX4_MINS((R9)(R14*2), X22, Y26)
 	Q4KX4_MINS((R9)(R15*1), X23, Y27)
-	Q4KX4_PAIR(16, 4, 0)
-	Q4KX4_PAIR(48, 68, 64)
-	Q4KX4_PAIR(80, 132, 128)
-	Q4KX4_PAIR(112, 196, 192)
+	Q4K_PAIRS(Q4KX4_PAIR)
 	Q4KX4_FUSE((R9), Y24, Y16)
 	Q4KX4_FUSE((R9)(R14*1), Y25, Y17)
 	Q4KX4_FUSE((R9)(R14*2), Y26, Y18)

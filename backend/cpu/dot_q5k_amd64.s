@@ -1,6 +1,7 @@
 //go:build amd64 && gc && !purego
 
 #include "textflag.h"
+#include "dotk_amd64.h"
 
 // Q5_K × Q8_K rows in the order of ggml's AVX2 kernel (see dot_q5k.go):
 // per 32-element group the nibbles take their fifth bits (moved to bit 4 by
@@ -45,6 +46,81 @@ DATA q5kScale<>+240(SB)/8, $0x0f0e0f0e0f0e0f0e
 DATA q5kScale<>+248(SB)/8, $0x0f0e0f0e0f0e0f0e
 GLOBL q5kScale<>(SB), RODATA|NOPTR, $256
 
+// Q5K_MINSUM(tok): X4 lane 0 = float(Σ minimums (words in X3) · the
+// 32-element sums of the Q8_K block at tok), one integer summed across
+// lanes before the conversion. Clobbers X5.
+#define Q5K_MINSUM(tok) \
+	VMOVDQU   260 tok, X4; \
+	VPHADDW   276 tok, X4, X4; \
+	VPMADDWD  X4, X3, X4; \
+	VPSHUFD   $0x4e, X4, X5; \
+	VPADDD    X5, X4, X4; \
+	VPSHUFD   $0xb1, X4, X5; \
+	VPADDD    X5, X4, X4; \
+	VCVTDQ2PS X4, X4
+
+// Q5K_MINS: X1 lane 0 −= d_x·dmin_w · Σ minimums (R11) · the activations'
+// 32-element sums; leaves X9 = d_x·d_w, d_x·dmin_w (lanes 0, 1).
+// Clobbers X3-X5, X8, X10.
+#define Q5K_MINS \
+	VMOVQ        R11, X3; \
+	VPMOVZXBW    X3, X3; \
+	Q5K_MINSUM((R9)); \
+	VMOVD        (SI), X9; \
+	VCVTPH2PS    X9, X9; \
+	VBROADCASTSS (R9), X8; \
+	VMULPS       X8, X9, X9; \
+	VSHUFPS      $0x55, X9, X9, X10; \
+	VFNMADD231SS X4, X10, X1
+
+// Q5K_BIT(op, n, dst): dst |= the fifth bits of a sub-block (bit k of the
+// qh bytes in Y11) moved to bit 4 by op $n (VPSLLW by 4−k or VPSRLW by
+// k−4). Reads Y14 (0x10 bytes); clobbers Y12.
+#define Q5K_BIT(op, n, dst) \
+	op    $n, Y11, Y12; \
+	VPAND Y14, Y12, Y12; \
+	VPOR  Y12, dst, dst
+
+// Q5K_BIT4(dst): Q5K_BIT for k = 4 (no shift). Clobbers Y12.
+#define Q5K_BIT4(dst) \
+	VPAND Y14, Y11, Y12; \
+	VPOR  Y12, dst, dst
+
+// Q5K_PAIRS(PAIR): the four sub-block pairs of a block (SI; qh in Y11):
+// the levels (K_NIBBLES and the fifth bits) into Y6, Y5, then
+// PAIR(q5kScale, x, s) with their activations' offset x and their scales'
+// vpshufb row s (K_PAIR_AVX2, K_PAIR_VNNI or a four-token pair).
+#define Q5K_PAIRS(PAIR) \
+	K_NIBBLES(48); \
+	Q5K_BIT(VPSLLW, 4, Y6); \
+	Q5K_BIT(VPSLLW, 3, Y5); \
+	PAIR(q5kScale, 4, 0); \
+	K_NIBBLES(80); \
+	Q5K_BIT(VPSLLW, 2, Y6); \
+	Q5K_BIT(VPSLLW, 1, Y5); \
+	PAIR(q5kScale, 68, 64); \
+	K_NIBBLES(112); \
+	Q5K_BIT4(Y6); \
+	Q5K_BIT(VPSRLW, 1, Y5); \
+	PAIR(q5kScale, 132, 128); \
+	K_NIBBLES(144); \
+	Q5K_BIT(VPSRLW, 2, Y6); \
+	Q5K_BIT(VPSRLW, 3, Y5); \
+	PAIR(q5kScale, 196, 192)
+
+// Q5K_BLOCK(PAIR): one block's part of a row (SI the block, R9 its Q8_K
+// block): X1 += the minimums' scalar (Q5K_MINS), Y0 += the four sub-block
+// pairs' lanes (Q5K_PAIRS(PAIR)), fused with d_x·d_w. Clobbers AX, DX,
+// R8, R10, R11, R13, X2-X12.
+#define Q5K_BLOCK(PAIR) \
+	K_SCALES_MINS; \
+	Q5K_MINS; \
+	K_SCALES_Y2; \
+	VMOVDQU 16(SI), Y11; \
+	VPXOR   Y3, Y3, Y3; \
+	Q5K_PAIRS(PAIR); \
+	K_FUSE
+
 // func dotRowsQ5_KAVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ5_KAVX2(SB), NOSPLIT, $0-48
 	MOVQ out+0(FP), DI
@@ -52,12 +128,8 @@ TEXT ·dotRowsQ5_KAVX2(SB), NOSPLIT, $0-48
 	MOVQ rows+40(FP), CX
 	TESTQ CX, CX
 	JZ   k5done
-	MOVL         $0x0f0f0f0f, AX
-	VMOVD        AX, X15
-	VPBROADCASTD X15, Y15
-	MOVL         $0x10101010, AX
-	VMOVD        AX, X14
-	VPBROADCASTD X14, Y14
+	VBCAST32(0x0f0f0f0f, X15, Y15)
+	VBCAST32(0x10101010, X14, Y14)
 k5row:
 	VXORPS Y0, Y0, Y0
 	VXORPS X1, X1, X1
@@ -67,145 +139,19 @@ k5row:
 	TESTQ  BX, BX
 	JZ     k5rowdone
 k5block:
-	// unpack the 6-bit scales (R10) and minimums (R11), 8 bytes each
-	MOVL 4(SI), AX
-	MOVL 8(SI), DX
-	MOVL 12(SI), R8
-	MOVL R8, R10
-	SHRL $4, R10
-	ANDL $0x0f0f0f0f, R10
-	MOVL DX, R11
-	SHRL $6, R11
-	ANDL $0x03030303, R11
-	SHLL $4, R11
-	ORL  R10, R11             // mins 4-7
-	MOVL DX, R13
-	ANDL $0x3f3f3f3f, R13     // mins 0-3
-	SHLQ $32, R11
-	ORQ  R13, R11
-	ANDL $0x0f0f0f0f, R8
-	MOVL AX, R10
-	SHRL $6, R10
-	ANDL $0x03030303, R10
-	SHLL $4, R10
-	ORL  R8, R10              // scales 4-7
-	ANDL $0x3f3f3f3f, AX      // scales 0-3
-	SHLQ $32, R10
-	ORQ  AX, R10
-	// minimums · 32-element sums of the activations, one integer
-	VMOVQ      R11, X3
-	VPMOVZXBW  X3, X3
-	VMOVDQU    260(R9), X4
-	VPHADDW    276(R9), X4, X4
-	VPMADDWD   X4, X3, X4
-	VPSHUFD    $0x4e, X4, X5
-	VPADDD     X5, X4, X4
-	VPSHUFD    $0xb1, X4, X5
-	VPADDD     X5, X4, X4
-	VCVTDQ2PS  X4, X4
-	VMOVD      (SI), X9
-	VCVTPH2PS  X9, X9
-	VBROADCASTSS (R9), X8
-	VMULPS     X8, X9, X9     // d_x·d_w, d_x·dmin_w
-	VSHUFPS    $0x55, X9, X9, X10
-	VFNMADD231SS X4, X10, X1
-	// scales as words in both halves; the fifth bits
-	VMOVQ      R10, X2
-	VPMOVZXBW  X2, X2
-	VINSERTI128 $1, X2, Y2, Y2
-	VMOVDQU    16(SI), Y11
-	VPXOR      Y3, Y3, Y3
-	VMOVDQU    48(SI), Y5
-	VPAND      Y15, Y5, Y6
-	VPSRLW     $4, Y5, Y5
-	VPAND      Y15, Y5, Y5
-	VPSLLW     $4, Y11, Y12
-	VPAND      Y14, Y12, Y12
-	VPOR       Y12, Y6, Y6
-	VPSLLW     $3, Y11, Y12
-	VPAND      Y14, Y12, Y12
-	VPOR       Y12, Y5, Y5
-	VPMADDUBSW 4(R9), Y6, Y6
-	VPSHUFB    q5kScale<>+0(SB), Y2, Y7
-	VPMADDWD   Y7, Y6, Y6
-	VPMADDUBSW 36(R9), Y5, Y5
-	VPSHUFB    q5kScale<>+32(SB), Y2, Y8
-	VPMADDWD   Y8, Y5, Y5
-	VPADDD     Y5, Y6, Y6
-	VPADDD     Y6, Y3, Y3
-	VMOVDQU    80(SI), Y5
-	VPAND      Y15, Y5, Y6
-	VPSRLW     $4, Y5, Y5
-	VPAND      Y15, Y5, Y5
-	VPSLLW     $2, Y11, Y12
-	VPAND      Y14, Y12, Y12
-	VPOR       Y12, Y6, Y6
-	VPSLLW     $1, Y11, Y12
-	VPAND      Y14, Y12, Y12
-	VPOR       Y12, Y5, Y5
-	VPMADDUBSW 68(R9), Y6, Y6
-	VPSHUFB    q5kScale<>+64(SB), Y2, Y7
-	VPMADDWD   Y7, Y6, Y6
-	VPMADDUBSW 100(R9), Y5, Y5
-	VPSHUFB    q5kScale<>+96(SB), Y2, Y8
-	VPMADDWD   Y8, Y5, Y5
-	VPADDD     Y5, Y6, Y6
-	VPADDD     Y6, Y3, Y3
-	VMOVDQU    112(SI), Y5
-	VPAND      Y15, Y5, Y6
-	VPSRLW     $4, Y5, Y5
-	VPAND      Y15, Y5, Y5
-	VPAND      Y14, Y11, Y12
-	VPOR       Y12, Y6, Y6
-	VPSRLW     $1, Y11, Y12
-	VPAND      Y14, Y12, Y12
-	VPOR       Y12, Y5, Y5
-	VPMADDUBSW 132(R9), Y6, Y6
-	VPSHUFB    q5kScale<>+128(SB), Y2, Y7
-	VPMADDWD   Y7, Y6, Y6
-	VPMADDUBSW 164(R9), Y5, Y5
-	VPSHUFB    q5kScale<>+160(SB), Y2, Y8
-	VPMADDWD   Y8, Y5, Y5
-	VPADDD     Y5, Y6, Y6
-	VPADDD     Y6, Y3, Y3
-	VMOVDQU    144(SI), Y5
-	VPAND      Y15, Y5, Y6
-	VPSRLW     $4, Y5, Y5
-	VPAND      Y15, Y5, Y5
-	VPSRLW     $2, Y11, Y12
-	VPAND      Y14, Y12, Y12
-	VPOR       Y12, Y6, Y6
-	VPSRLW     $3, Y11, Y12
-	VPAND      Y14, Y12, Y12
-	VPOR       Y12, Y5, Y5
-	VPMADDUBSW 196(R9), Y6, Y6
-	VPSHUFB    q5kScale<>+192(SB), Y2, Y7
-	VPMADDWD   Y7, Y6, Y6
-	VPMADDUBSW 228(R9), Y5, Y5
-	VPSHUFB    q5kScale<>+224(SB), Y2, Y8
-	VPMADDWD   Y8, Y5, Y5
-	VPADDD     Y5, Y6, Y6
-	VPADDD     Y6, Y3, Y3
-	VBROADCASTSS X9, Y7
-	VCVTDQ2PS    Y3, Y3
-	VFMADD231PS  Y3, Y7, Y0
-	ADDQ         $176, SI
-	ADDQ         $292, R9
-	DECQ         BX
-	JNZ          k5block
+	Q5K_BLOCK(K_PAIR_AVX2)
+	ADDQ $176, SI
+	ADDQ $292, R9
+	DECQ BX
+	JNZ  k5block
 k5rowdone:
-	VEXTRACTF128 $1, Y0, X2
-	VADDPS       X2, X0, X0
-	VMOVHLPS     X0, X0, X2
-	VADDPS       X2, X0, X0
-	VMOVSHDUP    X0, X2
-	VADDSS       X2, X0, X0
-	VADDSS       X1, X0, X0
-	VMOVSS       X0, (DI)
-	ADDQ         $4, DI
-	ADDQ         stride+16(FP), R12
-	DECQ         CX
-	JNZ          k5row
+	HSUM8_Y0
+	VADDSS X1, X0, X0
+	VMOVSS X0, (DI)
+	ADDQ   $4, DI
+	ADDQ   stride+16(FP), R12
+	DECQ   CX
+	JNZ    k5row
 k5done:
 	VZEROUPPER
 	RET
@@ -220,12 +166,8 @@ TEXT ·dotRowsQ5_KVNNI(SB), NOSPLIT, $0-48
 	MOVQ rows+40(FP), CX
 	TESTQ CX, CX
 	JZ   k5vdone
-	MOVL         $0x0f0f0f0f, AX
-	VMOVD        AX, X15
-	VPBROADCASTD X15, Y15
-	MOVL         $0x10101010, AX
-	VMOVD        AX, X14
-	VPBROADCASTD X14, Y14
+	VBCAST32(0x0f0f0f0f, X15, Y15)
+	VBCAST32(0x10101010, X14, Y14)
 k5vrow:
 	VXORPS Y0, Y0, Y0
 	VXORPS X1, X1, X1
@@ -235,140 +177,37 @@ k5vrow:
 	TESTQ  BX, BX
 	JZ     k5vrowdone
 k5vblock:
-	// unpack the 6-bit scales (R10) and minimums (R11), 8 bytes each
-	MOVL 4(SI), AX
-	MOVL 8(SI), DX
-	MOVL 12(SI), R8
-	MOVL R8, R10
-	SHRL $4, R10
-	ANDL $0x0f0f0f0f, R10
-	MOVL DX, R11
-	SHRL $6, R11
-	ANDL $0x03030303, R11
-	SHLL $4, R11
-	ORL  R10, R11             // mins 4-7
-	MOVL DX, R13
-	ANDL $0x3f3f3f3f, R13     // mins 0-3
-	SHLQ $32, R11
-	ORQ  R13, R11
-	ANDL $0x0f0f0f0f, R8
-	MOVL AX, R10
-	SHRL $6, R10
-	ANDL $0x03030303, R10
-	SHLL $4, R10
-	ORL  R8, R10              // scales 4-7
-	ANDL $0x3f3f3f3f, AX      // scales 0-3
-	SHLQ $32, R10
-	ORQ  AX, R10
-	// minimums · 32-element sums of the activations, one integer
-	VMOVQ      R11, X3
-	VPMOVZXBW  X3, X3
-	VMOVDQU    260(R9), X4
-	VPHADDW    276(R9), X4, X4
-	VPMADDWD   X4, X3, X4
-	VPSHUFD    $0x4e, X4, X5
-	VPADDD     X5, X4, X4
-	VPSHUFD    $0xb1, X4, X5
-	VPADDD     X5, X4, X4
-	VCVTDQ2PS  X4, X4
-	VMOVD      (SI), X9
-	VCVTPH2PS  X9, X9
-	VBROADCASTSS (R9), X8
-	VMULPS     X8, X9, X9     // d_x·d_w, d_x·dmin_w
-	VSHUFPS    $0x55, X9, X9, X10
-	VFNMADD231SS X4, X10, X1
-	// scales as words in both halves; the fifth bits
-	VMOVQ      R10, X2
-	VPMOVZXBW  X2, X2
-	VINSERTI128 $1, X2, Y2, Y2
-	VMOVDQU    16(SI), Y11
-	VPXOR      Y3, Y3, Y3
-	VMOVDQU    48(SI), Y5
-	VPAND      Y15, Y5, Y6
-	VPSRLW     $4, Y5, Y5
-	VPAND      Y15, Y5, Y5
-	VPSLLW     $4, Y11, Y12
-	VPAND      Y14, Y12, Y12
-	VPOR       Y12, Y6, Y6
-	VPSLLW     $3, Y11, Y12
-	VPAND      Y14, Y12, Y12
-	VPOR       Y12, Y5, Y5
-	VPMADDUBSW 4(R9), Y6, Y6
-	VPSHUFB    q5kScale<>+0(SB), Y2, Y7
-	VPDPWSSD   Y7, Y6, Y3
-	VPMADDUBSW 36(R9), Y5, Y5
-	VPSHUFB    q5kScale<>+32(SB), Y2, Y8
-	VPDPWSSD   Y8, Y5, Y3
-	VMOVDQU    80(SI), Y5
-	VPAND      Y15, Y5, Y6
-	VPSRLW     $4, Y5, Y5
-	VPAND      Y15, Y5, Y5
-	VPSLLW     $2, Y11, Y12
-	VPAND      Y14, Y12, Y12
-	VPOR       Y12, Y6, Y6
-	VPSLLW     $1, Y11, Y12
-	VPAND      Y14, Y12, Y12
-	VPOR       Y12, Y5, Y5
-	VPMADDUBSW 68(R9), Y6, Y6
-	VPSHUFB    q5kScale<>+64(SB), Y2, Y7
-	VPDPWSSD   Y7, Y6, Y3
-	VPMADDUBSW 100(R9), Y5, Y5
-	VPSHUFB    q5kScale<>+96(SB), Y2, Y8
-	VPDPWSSD   Y8, Y5, Y3
-	VMOVDQU    112(SI), Y5
-	VPAND      Y15, Y5, Y6
-	VPSRLW     $4, Y5, Y5
-	VPAND      Y15, Y5, Y5
-	VPAND      Y14, Y11, Y12
-	VPOR       Y12, Y6, Y6
-	VPSRLW     $1, Y11, Y12
-	VPAND      Y14, Y12, Y12
-	VPOR       Y12, Y5, Y5
-	VPMADDUBSW 132(R9), Y6, Y6
-	VPSHUFB    q5kScale<>+128(SB), Y2, Y7
-	VPDPWSSD   Y7, Y6, Y3
-	VPMADDUBSW 164(R9), Y5, Y5
-	VPSHUFB    q5kScale<>+160(SB), Y2, Y8
-	VPDPWSSD   Y8, Y5, Y3
-	VMOVDQU    144(SI), Y5
-	VPAND      Y15, Y5, Y6
-	VPSRLW     $4, Y5, Y5
-	VPAND      Y15, Y5, Y5
-	VPSRLW     $2, Y11, Y12
-	VPAND      Y14, Y12, Y12
-	VPOR       Y12, Y6, Y6
-	VPSRLW     $3, Y11, Y12
-	VPAND      Y14, Y12, Y12
-	VPOR       Y12, Y5, Y5
-	VPMADDUBSW 196(R9), Y6, Y6
-	VPSHUFB    q5kScale<>+192(SB), Y2, Y7
-	VPDPWSSD   Y7, Y6, Y3
-	VPMADDUBSW 228(R9), Y5, Y5
-	VPSHUFB    q5kScale<>+224(SB), Y2, Y8
-	VPDPWSSD   Y8, Y5, Y3
-	VBROADCASTSS X9, Y7
-	VCVTDQ2PS    Y3, Y3
-	VFMADD231PS  Y3, Y7, Y0
-	ADDQ         $176, SI
-	ADDQ         $292, R9
-	DECQ         BX
-	JNZ          k5vblock
+	Q5K_BLOCK(K_PAIR_VNNI)
+	ADDQ $176, SI
+	ADDQ $292, R9
+	DECQ BX
+	JNZ  k5vblock
 k5vrowdone:
-	VEXTRACTF128 $1, Y0, X2
-	VADDPS       X2, X0, X0
-	VMOVHLPS     X0, X0, X2
-	VADDPS       X2, X0, X0
-	VMOVSHDUP    X0, X2
-	VADDSS       X2, X0, X0
-	VADDSS       X1, X0, X0
-	VMOVSS       X0, (DI)
-	ADDQ         $4, DI
-	ADDQ         stride+16(FP), R12
-	DECQ         CX
-	JNZ          k5vrow
+	HSUM8_Y0
+	VADDSS X1, X0, X0
+	VMOVSS X0, (DI)
+	ADDQ   $4, DI
+	ADDQ   stride+16(FP), R12
+	DECQ   CX
+	JNZ    k5vrow
 k5vdone:
 	VZEROUPPER
 	RET
+
+// Q5KX4_MINS(tok, facc, acc): for the token whose Q8_K block is at tok:
+// facc lane 0 −= d_x·dmin_w · Σ minimums · its 32-element sums (X9:
+// d_w, dmin_w); then clears its integer lanes acc. Clobbers X4, X5, X8,
+// X10.
+#define Q5KX4_MINS(tok, facc, acc) \
+	Q5K_MINSUM(tok); \
+	VBROADCASTSS tok, X8; \
+	VMULPS       X8, X9, X8; \
+	VSHUFPS      $0x55, X8, X8, X10; \
+	VFNMADD231SS X4, X10, facc; \
+	VPXORD       acc, acc, acc
+
+// Q5KX4_PAIR(tab, x, s): KX4_PAIR with Y13 for the second sub-block.
+#define Q5KX4_PAIR(tab, x, s) KX4_PAIR(tab, x, s, Y13)
 
 // func dotRowsQ5_Kx4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 //
@@ -386,12 +225,8 @@ TEXT ·dotRowsQ5_Kx4VNNI(SB), NOSPLIT, $0-64
 	LEAQ (R14)(R14*2), R15
 	TESTQ CX, CX
 	JZ   k5xdone
-	MOVL         $0x0f0f0f0f, AX
-	VMOVD        AX, X15
-	VPBROADCASTD X15, Y15
-	MOVL         $0x10101010, AX
-	VMOVD        AX, X14
-	VPBROADCASTD X14, Y14
+	VBCAST32(0x0f0f0f0f, X15, Y15)
+	VBCAST32(0x10101010, X14, Y14)
 k5xrow:
 	VPXORD Y16, Y16, Y16
 	VPXORD Y17, Y17, Y17
@@ -407,266 +242,47 @@ k5xrow:
 	TESTQ  BX, BX
 	JZ     k5xrowdone
 k5xblock:
-	MOVL 4(SI), AX
-	MOVL 8(SI), DX
-	MOVL 12(SI), R8
-	MOVL R8, R10
-	SHRL $4, R10
-	ANDL $0x0f0f0f0f, R10
-	MOVL DX, R11
-	SHRL $6, R11
-	ANDL $0x03030303, R11
-	SHLL $4, R11
-	ORL  R10, R11             // mins 4-7
-	MOVL DX, R13
-	ANDL $0x3f3f3f3f, R13     // mins 0-3
-	SHLQ $32, R11
-	ORQ  R13, R11
-	ANDL $0x0f0f0f0f, R8
-	MOVL AX, R10
-	SHRL $6, R10
-	ANDL $0x03030303, R10
-	SHLL $4, R10
-	ORL  R8, R10              // scales 4-7
-	ANDL $0x3f3f3f3f, AX      // scales 0-3
-	SHLQ $32, R10
-	ORQ  AX, R10
-	VMOVQ      R11, X3
-	VPMOVZXBW  X3, X3
-	VMOVD      (SI), X9
-	VCVTPH2PS  X9, X9         // d_w, dmin_w
-	VMOVDQU      260(R9), X4
-	VPHADDW      276(R9), X4, X4
-	VPMADDWD     X4, X3, X4
-	VPSHUFD      $0x4e, X4, X5
-	VPADDD       X5, X4, X4
-	VPSHUFD      $0xb1, X4, X5
-	VPADDD       X5, X4, X4
-	VCVTDQ2PS    X4, X4
-	VBROADCASTSS (R9), X8
-	VMULPS       X8, X9, X8
-	VSHUFPS      $0x55, X8, X8, X10
-	VFNMADD231SS X4, X10, X20
-	VPXORD       Y24, Y24, Y24
-	VMOVDQU      260(R9)(R14*1), X4
-	VPHADDW      276(R9)(R14*1), X4, X4
-	VPMADDWD     X4, X3, X4
-	VPSHUFD      $0x4e, X4, X5
-	VPADDD       X5, X4, X4
-	VPSHUFD      $0xb1, X4, X5
-	VPADDD       X5, X4, X4
-	VCVTDQ2PS    X4, X4
-	VBROADCASTSS (R9)(R14*1), X8
-	VMULPS       X8, X9, X8
-	VSHUFPS      $0x55, X8, X8, X10
-	VFNMADD231SS X4, X10, X21
-	VPXORD       Y25, Y25, Y25
-	VMOVDQU      260(R9)(R14*2), X4
-	VPHADDW      276(R9)(R14*2), X4, X4
-	VPMADDWD     X4, X3, X4
-	VPSHUFD      $0x4e, X4, X5
-	VPADDD       X5, X4, X4
-	VPSHUFD      $0xb1, X4, X5
-	VPADDD       X5, X4, X4
-	VCVTDQ2PS    X4, X4
-	VBROADCASTSS (R9)(R14*2), X8
-	VMULPS       X8, X9, X8
-	VSHUFPS      $0x55, X8, X8, X10
-	VFNMADD231SS X4, X10, X22
-	VPXORD       Y26, Y26, Y26
-	VMOVDQU      260(R9)(R15*1), X4
-	VPHADDW      276(R9)(R15*1), X4, X4
-	VPMADDWD     X4, X3, X4
-	VPSHUFD      $0x4e, X4, X5
-	VPADDD       X5, X4, X4
-	VPSHUFD      $0xb1, X4, X5
-	VPADDD       X5, X4, X4
-	VCVTDQ2PS    X4, X4
-	VBROADCASTSS (R9)(R15*1), X8
-	VMULPS       X8, X9, X8
-	VSHUFPS      $0x55, X8, X8, X10
-	VFNMADD231SS X4, X10, X23
-	VPXORD       Y27, Y27, Y27
-	VMOVQ      R10, X2
-	VPMOVZXBW  X2, X2
-	VINSERTI128 $1, X2, Y2, Y2
-	VMOVDQU    16(SI), Y11
-	VMOVDQU    48(SI), Y5
-	VPAND      Y15, Y5, Y6
-	VPSRLW     $4, Y5, Y5
-	VPAND      Y15, Y5, Y5
-	VPSLLW     $4, Y11, Y12
-	VPAND      Y14, Y12, Y12
-	VPOR       Y12, Y6, Y6
-	VPSLLW     $3, Y11, Y12
-	VPAND      Y14, Y12, Y12
-	VPOR       Y12, Y5, Y5
-	VPSHUFB    q5kScale<>+0(SB), Y2, Y28
-	VPSHUFB    q5kScale<>+32(SB), Y2, Y29
-	VPMADDUBSW 4(R9), Y6, Y10
-	VPDPWSSD   Y28, Y10, Y24
-	VPMADDUBSW 36(R9), Y5, Y13
-	VPDPWSSD   Y29, Y13, Y24
-	VPMADDUBSW 4(R9)(R14*1), Y6, Y10
-	VPDPWSSD   Y28, Y10, Y25
-	VPMADDUBSW 36(R9)(R14*1), Y5, Y13
-	VPDPWSSD   Y29, Y13, Y25
-	VPMADDUBSW 4(R9)(R14*2), Y6, Y10
-	VPDPWSSD   Y28, Y10, Y26
-	VPMADDUBSW 36(R9)(R14*2), Y5, Y13
-	VPDPWSSD   Y29, Y13, Y26
-	VPMADDUBSW 4(R9)(R15*1), Y6, Y10
-	VPDPWSSD   Y28, Y10, Y27
-	VPMADDUBSW 36(R9)(R15*1), Y5, Y13
-	VPDPWSSD   Y29, Y13, Y27
-	VMOVDQU    80(SI), Y5
-	VPAND      Y15, Y5, Y6
-	VPSRLW     $4, Y5, Y5
-	VPAND      Y15, Y5, Y5
-	VPSLLW     $2, Y11, Y12
-	VPAND      Y14, Y12, Y12
-	VPOR       Y12, Y6, Y6
-	VPSLLW     $1, Y11, Y12
-	VPAND      Y14, Y12, Y12
-	VPOR       Y12, Y5, Y5
-	VPSHUFB    q5kScale<>+64(SB), Y2, Y28
-	VPSHUFB    q5kScale<>+96(SB), Y2, Y29
-	VPMADDUBSW 68(R9), Y6, Y10
-	VPDPWSSD   Y28, Y10, Y24
-	VPMADDUBSW 100(R9), Y5, Y13
-	VPDPWSSD   Y29, Y13, Y24
-	VPMADDUBSW 68(R9)(R14*1), Y6, Y10
-	VPDPWSSD   Y28, Y10, Y25
-	VPMADDUBSW 100(R9)(R14*1), Y5, Y13
-	VPDPWSSD   Y29, Y13, Y25
-	VPMADDUBSW 68(R9)(R14*2), Y6, Y10
-	VPDPWSSD   Y28, Y10, Y26
-	VPMADDUBSW 100(R9)(R14*2), Y5, Y13
-	VPDPWSSD   Y29, Y13, Y26
-	VPMADDUBSW 68(R9)(R15*1), Y6, Y10
-	VPDPWSSD   Y28, Y10, Y27
-	VPMADDUBSW 100(R9)(R15*1), Y5, Y13
-	VPDPWSSD   Y29, Y13, Y27
-	VMOVDQU    112(SI), Y5
-	VPAND      Y15, Y5, Y6
-	VPSRLW     $4, Y5, Y5
-	VPAND      Y15, Y5, Y5
-	VPAND      Y14, Y11, Y12
-	VPOR       Y12, Y6, Y6
-	VPSRLW     $1, Y11, Y12
-	VPAND      Y14, Y12, Y12
-	VPOR       Y12, Y5, Y5
-	VPSHUFB    q5kScale<>+128(SB), Y2, Y28
-	VPSHUFB    q5kScale<>+160(SB), Y2, Y29
-	VPMADDUBSW 132(R9), Y6, Y10
-	VPDPWSSD   Y28, Y10, Y24
-	VPMADDUBSW 164(R9), Y5, Y13
-	VPDPWSSD   Y29, Y13, Y24
-	VPMADDUBSW 132(R9)(R14*1), Y6, Y10
-	VPDPWSSD   Y28, Y10, Y25
-	VPMADDUBSW 164(R9)(R14*1), Y5, Y13
-	VPDPWSSD   Y29, Y13, Y25
-	VPMADDUBSW 132(R9)(R14*2), Y6, Y10
-	VPDPWSSD   Y28, Y10, Y26
-	VPMADDUBSW 164(R9)(R14*2), Y5, Y13
-	VPDPWSSD   Y29, Y13, Y26
-	VPMADDUBSW 132(R9)(R15*1), Y6, Y10
-	VPDPWSSD   Y28, Y10, Y27
-	VPMADDUBSW 164(R9)(R15*1), Y5, Y13
-	VPDPWSSD   Y29, Y13, Y27
-	VMOVDQU    144(SI), Y5
-	VPAND      Y15, Y5, Y6
-	VPSRLW     $4, Y5, Y5
-	VPAND      Y15, Y5, Y5
-	VPSRLW     $2, Y11, Y12
-	VPAND      Y14, Y12, Y12
-	VPOR       Y12, Y6, Y6
-	VPSRLW     $3, Y11, Y12
-	VPAND      Y14, Y12, Y12
-	VPOR       Y12, Y5, Y5
-	VPSHUFB    q5kScale<>+192(SB), Y2, Y28
-	VPSHUFB    q5kScale<>+224(SB), Y2, Y29
-	VPMADDUBSW 196(R9), Y6, Y10
-	VPDPWSSD   Y28, Y10, Y24
-	VPMADDUBSW 228(R9), Y5, Y13
-	VPDPWSSD   Y29, Y13, Y24
-	VPMADDUBSW 196(R9)(R14*1), Y6, Y10
-	VPDPWSSD   Y28, Y10, Y25
-	VPMADDUBSW 228(R9)(R14*1), Y5, Y13
-	VPDPWSSD   Y29, Y13, Y25
-	VPMADDUBSW 196(R9)(R14*2), Y6, Y10
-	VPDPWSSD   Y28, Y10, Y26
-	VPMADDUBSW 228(R9)(R14*2), Y5, Y13
-	VPDPWSSD   Y29, Y13, Y26
-	VPMADDUBSW 196(R9)(R15*1), Y6, Y10
-	VPDPWSSD   Y28, Y10, Y27
-	VPMADDUBSW 228(R9)(R15*1), Y5, Y13
-	VPDPWSSD   Y29, Y13, Y27
-	VBROADCASTSS (R9), X8
-	VMULPS       X8, X9, X8
-	VBROADCASTSS X8, Y7
-	VCVTDQ2PS    Y24, Y24
-	VFMADD231PS  Y24, Y7, Y16
-	VBROADCASTSS (R9)(R14*1), X8
-	VMULPS       X8, X9, X8
-	VBROADCASTSS X8, Y7
-	VCVTDQ2PS    Y25, Y25
-	VFMADD231PS  Y25, Y7, Y17
-	VBROADCASTSS (R9)(R14*2), X8
-	VMULPS       X8, X9, X8
-	VBROADCASTSS X8, Y7
-	VCVTDQ2PS    Y26, Y26
-	VFMADD231PS  Y26, Y7, Y18
-	VBROADCASTSS (R9)(R15*1), X8
-	VMULPS       X8, X9, X8
-	VBROADCASTSS X8, Y7
-	VCVTDQ2PS    Y27, Y27
-	VFMADD231PS  Y27, Y7, Y19
-	ADDQ         $176, SI
-	ADDQ         $292, R9
-	DECQ         BX
-	JNZ          k5xblock
+	K_SCALES_MINS
+	VMOVQ     R11, X3
+	VPMOVZXBW X3, X3
+	VMOVD     (SI), X9
+	VCVTPH2PS X9, X9         // d_w, dmin_w
+	Q5KX4_MINS((R9), X20, Y24)
+	Q5KX4_MINS((R9)(R14*1), X21, Y25)
+	Q5KX4_MINS((R9)(R14*2), X22, Y26)
+	Q5KX4_MINS((R9)(R15*1), X23, Y27)
+	K_SCALES_Y2
+	VMOVDQU 16(SI), Y11
+	Q5K_PAIRS(Q5KX4_PAIR)
+	KX4_FUSE((R9), Y24, Y16)
+	KX4_FUSE((R9)(R14*1), Y25, Y17)
+	KX4_FUSE((R9)(R14*2), Y26, Y18)
+	KX4_FUSE((R9)(R15*1), Y27, Y19)
+	ADDQ $176, SI
+	ADDQ $292, R9
+	DECQ BX
+	JNZ  k5xblock
 k5xrowdone:
-	VEXTRACTF32X4 $1, Y16, X1
-	VADDPS       X1, X16, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
-	VADDSS       X20, X0, X0
-	VMOVSS       X0, (DI)
-	VEXTRACTF32X4 $1, Y17, X1
-	VADDPS       X1, X17, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
-	VADDSS       X21, X0, X0
-	MOVQ         ostride+8(FP), AX
-	VMOVSS       X0, (DI)(AX*1)
-	VEXTRACTF32X4 $1, Y18, X1
-	VADDPS       X1, X18, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
-	VADDSS       X22, X0, X0
-	MOVQ         ostride+8(FP), AX
-	VMOVSS       X0, (DI)(AX*2)
-	VEXTRACTF32X4 $1, Y19, X1
-	VADDPS       X1, X19, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
-	VADDSS       X23, X0, X0
-	MOVQ         ostride+8(FP), AX
-	LEAQ         (AX)(AX*2), AX
-	VMOVSS       X0, (DI)(AX*1)
-	ADDQ         $4, DI
-	ADDQ         stride+24(FP), R12
-	DECQ         CX
-	JNZ          k5xrow
+	HSUM8_TO_X0(Y16, X16)
+	VADDSS X20, X0, X0
+	VMOVSS X0, (DI)
+	HSUM8_TO_X0(Y17, X17)
+	VADDSS X21, X0, X0
+	MOVQ   ostride+8(FP), AX
+	VMOVSS X0, (DI)(AX*1)
+	HSUM8_TO_X0(Y18, X18)
+	VADDSS X22, X0, X0
+	MOVQ   ostride+8(FP), AX
+	VMOVSS X0, (DI)(AX*2)
+	HSUM8_TO_X0(Y19, X19)
+	VADDSS X23, X0, X0
+	MOVQ   ostride+8(FP), AX
+	LEAQ   (AX)(AX*2), AX
+	VMOVSS X0, (DI)(AX*1)
+	ADDQ   $4, DI
+	ADDQ   stride+24(FP), R12
+	DECQ   CX
+	JNZ    k5xrow
 k5xdone:
 	VZEROUPPER
 	RET

@@ -61,6 +61,58 @@
 	VCVTDQ2PS    acc, acc; \
 	VFMADD231PS  acc, Y7, facc
 
+// K_NIBBLES(w): the 64 levels of a sub-block pair of a Q4_K or Q5_K
+// block from the 32 bytes at w(SI): Y6 the low nibbles (the first
+// sub-block), Y5 the high (the second). Reads Y15 (0x0f bytes).
+#define K_NIBBLES(w) \
+	VMOVDQU w(SI), Y5; \
+	VPAND   Y15, Y5, Y6; \
+	VPSRLW  $4, Y5, Y5; \
+	VPAND   Y15, Y5, Y5
+
+// K_PAIR_AVX2(tab, x, s): Y3 += a sub-block pair's integer lanes: the
+// levels Y6, Y5 · the activations at x(R9), x+32(R9) by vpmaddubsw,
+// weighed with vpmaddwd by the scale words of Y2 that rows s and s+32 of
+// the vpshufb masks tab pick. Clobbers Y5-Y8.
+#define K_PAIR_AVX2(tab, x, s) \
+	VPMADDUBSW x(R9), Y6, Y6; \
+	VPSHUFB    tab<>+s(SB), Y2, Y7; \
+	VPMADDWD   Y7, Y6, Y6; \
+	VPMADDUBSW x+32(R9), Y5, Y5; \
+	VPSHUFB    tab<>+s+32(SB), Y2, Y8; \
+	VPMADDWD   Y8, Y5, Y5; \
+	VPADDD     Y5, Y6, Y6; \
+	VPADDD     Y6, Y3, Y3
+
+// K_PAIR_VNNI(tab, x, s): K_PAIR_AVX2 with vpdpwssd doing vpmaddwd's sums
+// and the adds (the same integers). Clobbers Y5-Y8.
+#define K_PAIR_VNNI(tab, x, s) \
+	VPMADDUBSW x(R9), Y6, Y6; \
+	VPSHUFB    tab<>+s(SB), Y2, Y7; \
+	VPDPWSSD   Y7, Y6, Y3; \
+	VPMADDUBSW x+32(R9), Y5, Y5; \
+	VPSHUFB    tab<>+s+32(SB), Y2, Y8; \
+	VPDPWSSD   Y8, Y5, Y3
+
+// KX4_TOKEN(x, tok, acc, t): acc += a sub-block pair's lanes for one
+// token: the levels Y6, Y5 · its activations at x tok and x+32 tok,
+// weighed by the scale words Y28, Y29 (vpdpwssd). Clobbers Y10 and t.
+#define KX4_TOKEN(x, tok, acc, t) \
+	VPMADDUBSW x tok, Y6, Y10; \
+	VPDPWSSD   Y28, Y10, acc; \
+	VPMADDUBSW x+32 tok, Y5, t; \
+	VPDPWSSD   Y29, t, acc
+
+// KX4_PAIR(tab, x, s, t): K_PAIR_VNNI for the four tokens, into Y24-Y27:
+// the scale words picked once into Y28, Y29. Clobbers Y10, Y28, Y29, t.
+#define KX4_PAIR(tab, x, s, t) \
+	VPSHUFB tab<>+s(SB), Y2, Y28; \
+	VPSHUFB tab<>+s+32(SB), Y2, Y29; \
+	KX4_TOKEN(x, (R9), Y24, t); \
+	KX4_TOKEN(x, (R9)(R14*1), Y25, t); \
+	KX4_TOKEN(x, (R9)(R14*2), Y26, t); \
+	KX4_TOKEN(x, (R9)(R15*1), Y27, t)
+
 // K_SCALES_MINS: the twelve bytes of 6-bit scales and minimums of a Q4_K
 // or Q5_K block (at 4(SI)) unpacked to R10 (scales 0-7, a byte each) and
 // R11 (minimums 0-7). Clobbers AX, DX, R8, R13.
