@@ -1,6 +1,7 @@
 //go:build amd64 && gc && !purego
 
 #include "textflag.h"
+#include "dotk_amd64.h"
 
 // Q2_K × Q8_K rows in the order of ggml's AVX2 kernel (see dot_q2k.go):
 // the minimums' lanes (vpmaddwd of the 4-bit minimums with bsums) are fused
@@ -29,6 +30,85 @@ DATA kShufQ2<>+112(SB)/8, $0x0f0e0f0e0f0e0f0e
 DATA kShufQ2<>+120(SB)/8, $0x0f0e0f0e0f0e0f0e
 GLOBL kShufQ2<>(SB), RODATA|NOPTR, $128
 
+// Q2K_CONSTS: Y15 = 0x03 bytes, Y14 = 0x0f bytes, Y13 = 0x01 bytes.
+// Clobbers AX.
+#define Q2K_CONSTS \
+	VBCAST32(0x03030303, X15, Y15); \
+	VBCAST32(0x0f0f0f0f, X14, Y14); \
+	VBCAST32(0x01010101, X13, Y13)
+
+// Q2K_MINWORDS: X1 = the block's 16 scale bytes (at (SI)), Y2 = their
+// high nibbles, the minimums, as words. Reads X14; clobbers X2.
+#define Q2K_MINWORDS \
+	VMOVDQU   (SI), X1; \
+	VPSRLW    $4, X1, X2; \
+	VPAND     X14, X2, X2; \
+	VPMOVZXBW X2, Y2
+
+// Q2K_SCALEWORDS: the low nibbles of X1, the scales, as words: Y11
+// sub-blocks 0-7 in both halves, Y12 8-15. Clobbers Y1.
+#define Q2K_SCALEWORDS \
+	VPAND     X14, X1, X1; \
+	VPMOVZXBW X1, Y1; \
+	VPERMQ    $0x44, Y1, Y11; \
+	VPERMQ    $0xee, Y1, Y12
+
+// Q2K_DOT_AVX2(x, s, sc): Y3 += a sub-block pair's lanes: the levels Y4 ·
+// the activations at x(R9) (vpmaddubsw), weighed with vpmaddwd by the
+// scale words of sc that kShufQ2 row s picks. Clobbers Y4, Y7.
+#define Q2K_DOT_AVX2(x, s, sc) \
+	VPMADDUBSW x(R9), Y4, Y4; \
+	VPSHUFB    kShufQ2<>+s(SB), sc, Y7; \
+	VPMADDWD   Y7, Y4, Y4; \
+	VPADDD     Y4, Y3, Y3
+
+// Q2K_DOT_VNNI(x, s, sc): Q2K_DOT_AVX2 with vpdpwssd doing vpmaddwd's
+// sums and the add (the same integers). Clobbers Y4, Y7.
+#define Q2K_DOT_VNNI(x, s, sc) \
+	VPMADDUBSW x(R9), Y4, Y4; \
+	VPSHUFB    kShufQ2<>+s(SB), sc, Y7; \
+	VPDPWSSD   Y7, Y4, Y3
+
+// Q2K_HALF(w, x, sc, DOT): half a block: the 32 bytes at w(SI) hold four
+// 32-level groups, two bits each (bits 0-1 the first, 6-7 the last);
+// group g is isolated into Y4 and meets the activations at x+32g by
+// DOT(x+32g, 32g, sc) (sc: the half's scale words). Reads Y15; clobbers
+// Y1, Y4 and DOT's registers.
+#define Q2K_HALF(w, x, sc, DOT) \
+	VMOVDQU w(SI), Y1; \
+	VPAND   Y15, Y1, Y4; \
+	DOT(x, 0, sc); \
+	VPSRLW  $2, Y1, Y4; \
+	VPAND   Y15, Y4, Y4; \
+	DOT(x+32, 32, sc); \
+	VPSRLW  $4, Y1, Y4; \
+	VPAND   Y15, Y4, Y4; \
+	DOT(x+64, 64, sc); \
+	VPSRLW  $6, Y1, Y4; \
+	VPAND   Y15, Y4, Y4; \
+	DOT(x+96, 96, sc)
+
+// Q2K_BLOCK(DOT): one block's part of a row (SI the block, R9 its Q8_K
+// block): Y0 −= d_x·dmin_w · the minimums · the 16-element sums (lanes),
+// then Y0 += d_x·d_w · the levels' lanes (Q2K_HALF with DOT). Clobbers
+// X1-X4, X7-X12.
+#define Q2K_BLOCK(DOT) \
+	Q2K_MINWORDS; \
+	VPMADDWD     260(R9), Y2, Y2; \
+	VCVTDQ2PS    Y2, Y2; \
+	VMOVD        80(SI), X9; \
+	VCVTPH2PS    X9, X9; \
+	VBROADCASTSS (R9), X8; \
+	VMULPS       X8, X9, X9; \
+	VPERMILPS    $0x55, X9, X10; \
+	VINSERTF128  $1, X10, Y10, Y10; \
+	VFNMADD231PS Y2, Y10, Y0; \
+	Q2K_SCALEWORDS; \
+	VPXOR        Y3, Y3, Y3; \
+	Q2K_HALF(16, 4, Y11, DOT); \
+	Q2K_HALF(48, 132, Y12, DOT); \
+	K_FUSE
+
 // func dotRowsQ2_KVNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ2_KVNNI(SB), NOSPLIT, $0-48
 	MOVQ out+0(FP), DI
@@ -36,15 +116,7 @@ TEXT ·dotRowsQ2_KVNNI(SB), NOSPLIT, $0-48
 	MOVQ rows+40(FP), CX
 	TESTQ CX, CX
 	JZ   q2vdone
-	MOVL         $0x03030303, AX
-	VMOVD        AX, X15
-	VPBROADCASTD X15, Y15
-	MOVL         $0x0f0f0f0f, AX
-	VMOVD        AX, X14
-	VPBROADCASTD X14, Y14
-	MOVL         $0x01010101, AX
-	VMOVD        AX, X13
-	VPBROADCASTD X13, Y13
+	Q2K_CONSTS
 q2vrow:
 	VXORPS Y0, Y0, Y0
 	MOVQ   R12, SI
@@ -53,85 +125,18 @@ q2vrow:
 	TESTQ  BX, BX
 	JZ     q2vrowdone
 q2vblock:
-	// minimums · bsums, fused with −d_x·dmin_w
-	VMOVDQU      (SI), X1
-	VPSRLW       $4, X1, X2
-	VPAND        X14, X2, X2
-	VPMOVZXBW    X2, Y2
-	VPMADDWD     260(R9), Y2, Y2
-	VCVTDQ2PS    Y2, Y2
-	VMOVD        80(SI), X9
-	VCVTPH2PS    X9, X9
-	VBROADCASTSS (R9), X8
-	VMULPS       X8, X9, X9     // d_x·d_w, d_x·dmin_w
-	VPERMILPS    $0x55, X9, X10
-	VINSERTF128  $1, X10, Y10, Y10
-	VFNMADD231PS Y2, Y10, Y0
-	// scales as words: Y11 sub-blocks 0-7 in both halves, Y12 8-15
-	VPAND        X14, X1, X1
-	VPMOVZXBW    X1, Y1
-	VPERMQ       $0x44, Y1, Y11
-	VPERMQ       $0xee, Y1, Y12
-	VPXOR        Y3, Y3, Y3
-	VMOVDQU      16(SI), Y1
-	VPAND        Y15, Y1, Y4
-	VPMADDUBSW   4(R9), Y4, Y4
-	VPSHUFB      kShufQ2<>+0(SB), Y11, Y7
-	VPDPWSSD     Y7, Y4, Y3
-	VPSRLW       $2, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPMADDUBSW   36(R9), Y4, Y4
-	VPSHUFB      kShufQ2<>+32(SB), Y11, Y7
-	VPDPWSSD     Y7, Y4, Y3
-	VPSRLW       $4, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPMADDUBSW   68(R9), Y4, Y4
-	VPSHUFB      kShufQ2<>+64(SB), Y11, Y7
-	VPDPWSSD     Y7, Y4, Y3
-	VPSRLW       $6, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPMADDUBSW   100(R9), Y4, Y4
-	VPSHUFB      kShufQ2<>+96(SB), Y11, Y7
-	VPDPWSSD     Y7, Y4, Y3
-	VMOVDQU      48(SI), Y1
-	VPAND        Y15, Y1, Y4
-	VPMADDUBSW   132(R9), Y4, Y4
-	VPSHUFB      kShufQ2<>+0(SB), Y12, Y7
-	VPDPWSSD     Y7, Y4, Y3
-	VPSRLW       $2, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPMADDUBSW   164(R9), Y4, Y4
-	VPSHUFB      kShufQ2<>+32(SB), Y12, Y7
-	VPDPWSSD     Y7, Y4, Y3
-	VPSRLW       $4, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPMADDUBSW   196(R9), Y4, Y4
-	VPSHUFB      kShufQ2<>+64(SB), Y12, Y7
-	VPDPWSSD     Y7, Y4, Y3
-	VPSRLW       $6, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPMADDUBSW   228(R9), Y4, Y4
-	VPSHUFB      kShufQ2<>+96(SB), Y12, Y7
-	VPDPWSSD     Y7, Y4, Y3
-	VBROADCASTSS X9, Y7
-	VCVTDQ2PS    Y3, Y3
-	VFMADD231PS  Y3, Y7, Y0
-	ADDQ         $84, SI
-	ADDQ         $292, R9
-	DECQ         BX
-	JNZ          q2vblock
+	Q2K_BLOCK(Q2K_DOT_VNNI)
+	ADDQ $84, SI
+	ADDQ $292, R9
+	DECQ BX
+	JNZ  q2vblock
 q2vrowdone:
-	VEXTRACTF128 $1, Y0, X2
-	VADDPS       X2, X0, X0
-	VMOVHLPS     X0, X0, X2
-	VADDPS       X2, X0, X0
-	VMOVSHDUP    X0, X2
-	VADDSS       X2, X0, X0
-	VMOVSS       X0, (DI)
-	ADDQ         $4, DI
-	ADDQ         stride+16(FP), R12
-	DECQ         CX
-	JNZ          q2vrow
+	HSUM8_Y0
+	VMOVSS X0, (DI)
+	ADDQ   $4, DI
+	ADDQ   stride+16(FP), R12
+	DECQ   CX
+	JNZ    q2vrow
 q2vdone:
 	VZEROUPPER
 	RET
@@ -143,15 +148,7 @@ TEXT ·dotRowsQ2_KAVX2(SB), NOSPLIT, $0-48
 	MOVQ rows+40(FP), CX
 	TESTQ CX, CX
 	JZ   q2done
-	MOVL         $0x03030303, AX
-	VMOVD        AX, X15
-	VPBROADCASTD X15, Y15
-	MOVL         $0x0f0f0f0f, AX
-	VMOVD        AX, X14
-	VPBROADCASTD X14, Y14
-	MOVL         $0x01010101, AX
-	VMOVD        AX, X13
-	VPBROADCASTD X13, Y13
+	Q2K_CONSTS
 q2row:
 	VXORPS Y0, Y0, Y0
 	MOVQ   R12, SI
@@ -160,96 +157,46 @@ q2row:
 	TESTQ  BX, BX
 	JZ     q2rowdone
 q2block:
-	// minimums · bsums, fused with −d_x·dmin_w
-	VMOVDQU      (SI), X1
-	VPSRLW       $4, X1, X2
-	VPAND        X14, X2, X2
-	VPMOVZXBW    X2, Y2
-	VPMADDWD     260(R9), Y2, Y2
-	VCVTDQ2PS    Y2, Y2
-	VMOVD        80(SI), X9
-	VCVTPH2PS    X9, X9
-	VBROADCASTSS (R9), X8
-	VMULPS       X8, X9, X9     // d_x·d_w, d_x·dmin_w
-	VPERMILPS    $0x55, X9, X10
-	VINSERTF128  $1, X10, Y10, Y10
-	VFNMADD231PS Y2, Y10, Y0
-	// scales as words: Y11 sub-blocks 0-7 in both halves, Y12 8-15
-	VPAND        X14, X1, X1
-	VPMOVZXBW    X1, Y1
-	VPERMQ       $0x44, Y1, Y11
-	VPERMQ       $0xee, Y1, Y12
-	VPXOR        Y3, Y3, Y3
-	VMOVDQU      16(SI), Y1
-	VPAND        Y15, Y1, Y4
-	VPMADDUBSW   4(R9), Y4, Y4
-	VPSHUFB      kShufQ2<>+0(SB), Y11, Y7
-	VPMADDWD     Y7, Y4, Y4
-	VPADDD       Y4, Y3, Y3
-	VPSRLW       $2, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPMADDUBSW   36(R9), Y4, Y4
-	VPSHUFB      kShufQ2<>+32(SB), Y11, Y7
-	VPMADDWD     Y7, Y4, Y4
-	VPADDD       Y4, Y3, Y3
-	VPSRLW       $4, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPMADDUBSW   68(R9), Y4, Y4
-	VPSHUFB      kShufQ2<>+64(SB), Y11, Y7
-	VPMADDWD     Y7, Y4, Y4
-	VPADDD       Y4, Y3, Y3
-	VPSRLW       $6, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPMADDUBSW   100(R9), Y4, Y4
-	VPSHUFB      kShufQ2<>+96(SB), Y11, Y7
-	VPMADDWD     Y7, Y4, Y4
-	VPADDD       Y4, Y3, Y3
-	VMOVDQU      48(SI), Y1
-	VPAND        Y15, Y1, Y4
-	VPMADDUBSW   132(R9), Y4, Y4
-	VPSHUFB      kShufQ2<>+0(SB), Y12, Y7
-	VPMADDWD     Y7, Y4, Y4
-	VPADDD       Y4, Y3, Y3
-	VPSRLW       $2, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPMADDUBSW   164(R9), Y4, Y4
-	VPSHUFB      kShufQ2<>+32(SB), Y12, Y7
-	VPMADDWD     Y7, Y4, Y4
-	VPADDD       Y4, Y3, Y3
-	VPSRLW       $4, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPMADDUBSW   196(R9), Y4, Y4
-	VPSHUFB      kShufQ2<>+64(SB), Y12, Y7
-	VPMADDWD     Y7, Y4, Y4
-	VPADDD       Y4, Y3, Y3
-	VPSRLW       $6, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPMADDUBSW   228(R9), Y4, Y4
-	VPSHUFB      kShufQ2<>+96(SB), Y12, Y7
-	VPMADDWD     Y7, Y4, Y4
-	VPADDD       Y4, Y3, Y3
-	VBROADCASTSS X9, Y7
-	VCVTDQ2PS    Y3, Y3
-	VFMADD231PS  Y3, Y7, Y0
-	ADDQ         $84, SI
-	ADDQ         $292, R9
-	DECQ         BX
-	JNZ          q2block
+	Q2K_BLOCK(Q2K_DOT_AVX2)
+	ADDQ $84, SI
+	ADDQ $292, R9
+	DECQ BX
+	JNZ  q2block
 q2rowdone:
-	VEXTRACTF128 $1, Y0, X2
-	VADDPS       X2, X0, X0
-	VMOVHLPS     X0, X0, X2
-	VADDPS       X2, X0, X0
-	VMOVSHDUP    X0, X2
-	VADDSS       X2, X0, X0
-	VMOVSS       X0, (DI)
-	ADDQ         $4, DI
-	ADDQ         stride+16(FP), R12
-	DECQ         CX
-	JNZ          q2row
+	HSUM8_Y0
+	VMOVSS X0, (DI)
+	ADDQ   $4, DI
+	ADDQ   stride+16(FP), R12
+	DECQ   CX
+	JNZ    q2row
 q2done:
 	VZEROUPPER
 	RET
+
+// Q2KX4_MINS(tok, facc): facc −= d_x·dmin_w · the minimums (Y2) · the
+// 16-element sums of the token whose Q8_K block is at tok (X9 lane 1:
+// dmin_w). Clobbers Y5, X8, Y10.
+#define Q2KX4_MINS(tok, facc) \
+	VPMADDWD     260 tok, Y2, Y5; \
+	VCVTDQ2PS    Y5, Y5; \
+	VBROADCASTSS tok, X8; \
+	VMULPS       X8, X9, X8; \
+	VPERMILPS    $0x55, X8, X10; \
+	VINSERTF128  $1, X10, Y10, Y10; \
+	VFNMADD231PS Y5, Y10, facc
+
+// Q2KX4_DOT(x, s, sc): Q2K_DOT_VNNI for the four tokens, into Y24-Y27:
+// the scale words picked once into Y7. Clobbers Y28.
+#define Q2KX4_DOT(x, s, sc) \
+	VPSHUFB    kShufQ2<>+s(SB), sc, Y7; \
+	VPMADDUBSW x(R9), Y4, Y28; \
+	VPDPWSSD   Y7, Y28, Y24; \
+	VPMADDUBSW x(R9)(R14*1), Y4, Y28; \
+	VPDPWSSD   Y7, Y28, Y25; \
+	VPMADDUBSW x(R9)(R14*2), Y4, Y28; \
+	VPDPWSSD   Y7, Y28, Y26; \
+	VPMADDUBSW x(R9)(R15*1), Y4, Y28; \
+	VPDPWSSD   Y7, Y28, Y27
 
 // func dotRowsQ2_Kx4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 //
@@ -267,15 +214,7 @@ TEXT ·dotRowsQ2_Kx4VNNI(SB), NOSPLIT, $0-64
 	LEAQ (R14)(R14*2), R15
 	TESTQ CX, CX
 	JZ   q2xdone
-	MOVL         $0x03030303, AX
-	VMOVD        AX, X15
-	VPBROADCASTD X15, Y15
-	MOVL         $0x0f0f0f0f, AX
-	VMOVD        AX, X14
-	VPBROADCASTD X14, Y14
-	MOVL         $0x01010101, AX
-	VMOVD        AX, X13
-	VPBROADCASTD X13, Y13
+	Q2K_CONSTS
 q2xrow:
 	VPXORD Y16, Y16, Y16
 	VPXORD Y17, Y17, Y17
@@ -291,193 +230,41 @@ q2xblock:
 	VPXORD Y25, Y25, Y25
 	VPXORD Y26, Y26, Y26
 	VPXORD Y27, Y27, Y27
-	VMOVDQU      (SI), X1
-	VPSRLW       $4, X1, X2
-	VPAND        X14, X2, X2
-	VPMOVZXBW    X2, Y2
-	VMOVD        80(SI), X9
-	VCVTPH2PS    X9, X9         // d_w, dmin_w
-	VPMADDWD     260(R9), Y2, Y5
-	VCVTDQ2PS    Y5, Y5
-	VBROADCASTSS (R9), X8
-	VMULPS       X8, X9, X8
-	VPERMILPS    $0x55, X8, X10
-	VINSERTF128  $1, X10, Y10, Y10
-	VFNMADD231PS Y5, Y10, Y16
-	VPMADDWD     260(R9)(R14*1), Y2, Y5
-	VCVTDQ2PS    Y5, Y5
-	VBROADCASTSS (R9)(R14*1), X8
-	VMULPS       X8, X9, X8
-	VPERMILPS    $0x55, X8, X10
-	VINSERTF128  $1, X10, Y10, Y10
-	VFNMADD231PS Y5, Y10, Y17
-	VPMADDWD     260(R9)(R14*2), Y2, Y5
-	VCVTDQ2PS    Y5, Y5
-	VBROADCASTSS (R9)(R14*2), X8
-	VMULPS       X8, X9, X8
-	VPERMILPS    $0x55, X8, X10
-	VINSERTF128  $1, X10, Y10, Y10
-	VFNMADD231PS Y5, Y10, Y18
-	VPMADDWD     260(R9)(R15*1), Y2, Y5
-	VCVTDQ2PS    Y5, Y5
-	VBROADCASTSS (R9)(R15*1), X8
-	VMULPS       X8, X9, X8
-	VPERMILPS    $0x55, X8, X10
-	VINSERTF128  $1, X10, Y10, Y10
-	VFNMADD231PS Y5, Y10, Y19
-	VPAND        X14, X1, X1
-	VPMOVZXBW    X1, Y1
-	VPERMQ       $0x44, Y1, Y11
-	VPERMQ       $0xee, Y1, Y12
-	VMOVDQU      16(SI), Y1
-	VPAND        Y15, Y1, Y4
-	VPSHUFB      kShufQ2<>+0(SB), Y11, Y7
-	VPMADDUBSW   4(R9), Y4, Y28
-	VPDPWSSD     Y7, Y28, Y24
-	VPMADDUBSW   4(R9)(R14*1), Y4, Y28
-	VPDPWSSD     Y7, Y28, Y25
-	VPMADDUBSW   4(R9)(R14*2), Y4, Y28
-	VPDPWSSD     Y7, Y28, Y26
-	VPMADDUBSW   4(R9)(R15*1), Y4, Y28
-	VPDPWSSD     Y7, Y28, Y27
-	VPSRLW       $2, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPSHUFB      kShufQ2<>+32(SB), Y11, Y7
-	VPMADDUBSW   36(R9), Y4, Y28
-	VPDPWSSD     Y7, Y28, Y24
-	VPMADDUBSW   36(R9)(R14*1), Y4, Y28
-	VPDPWSSD     Y7, Y28, Y25
-	VPMADDUBSW   36(R9)(R14*2), Y4, Y28
-	VPDPWSSD     Y7, Y28, Y26
-	VPMADDUBSW   36(R9)(R15*1), Y4, Y28
-	VPDPWSSD     Y7, Y28, Y27
-	VPSRLW       $4, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPSHUFB      kShufQ2<>+64(SB), Y11, Y7
-	VPMADDUBSW   68(R9), Y4, Y28
-	VPDPWSSD     Y7, Y28, Y24
-	VPMADDUBSW   68(R9)(R14*1), Y4, Y28
-	VPDPWSSD     Y7, Y28, Y25
-	VPMADDUBSW   68(R9)(R14*2), Y4, Y28
-	VPDPWSSD     Y7, Y28, Y26
-	VPMADDUBSW   68(R9)(R15*1), Y4, Y28
-	VPDPWSSD     Y7, Y28, Y27
-	VPSRLW       $6, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPSHUFB      kShufQ2<>+96(SB), Y11, Y7
-	VPMADDUBSW   100(R9), Y4, Y28
-	VPDPWSSD     Y7, Y28, Y24
-	VPMADDUBSW   100(R9)(R14*1), Y4, Y28
-	VPDPWSSD     Y7, Y28, Y25
-	VPMADDUBSW   100(R9)(R14*2), Y4, Y28
-	VPDPWSSD     Y7, Y28, Y26
-	VPMADDUBSW   100(R9)(R15*1), Y4, Y28
-	VPDPWSSD     Y7, Y28, Y27
-	VMOVDQU      48(SI), Y1
-	VPAND        Y15, Y1, Y4
-	VPSHUFB      kShufQ2<>+0(SB), Y12, Y7
-	VPMADDUBSW   132(R9), Y4, Y28
-	VPDPWSSD     Y7, Y28, Y24
-	VPMADDUBSW   132(R9)(R14*1), Y4, Y28
-	VPDPWSSD     Y7, Y28, Y25
-	VPMADDUBSW   132(R9)(R14*2), Y4, Y28
-	VPDPWSSD     Y7, Y28, Y26
-	VPMADDUBSW   132(R9)(R15*1), Y4, Y28
-	VPDPWSSD     Y7, Y28, Y27
-	VPSRLW       $2, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPSHUFB      kShufQ2<>+32(SB), Y12, Y7
-	VPMADDUBSW   164(R9), Y4, Y28
-	VPDPWSSD     Y7, Y28, Y24
-	VPMADDUBSW   164(R9)(R14*1), Y4, Y28
-	VPDPWSSD     Y7, Y28, Y25
-	VPMADDUBSW   164(R9)(R14*2), Y4, Y28
-	VPDPWSSD     Y7, Y28, Y26
-	VPMADDUBSW   164(R9)(R15*1), Y4, Y28
-	VPDPWSSD     Y7, Y28, Y27
-	VPSRLW       $4, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPSHUFB      kShufQ2<>+64(SB), Y12, Y7
-	VPMADDUBSW   196(R9), Y4, Y28
-	VPDPWSSD     Y7, Y28, Y24
-	VPMADDUBSW   196(R9)(R14*1), Y4, Y28
-	VPDPWSSD     Y7, Y28, Y25
-	VPMADDUBSW   196(R9)(R14*2), Y4, Y28
-	VPDPWSSD     Y7, Y28, Y26
-	VPMADDUBSW   196(R9)(R15*1), Y4, Y28
-	VPDPWSSD     Y7, Y28, Y27
-	VPSRLW       $6, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPSHUFB      kShufQ2<>+96(SB), Y12, Y7
-	VPMADDUBSW   228(R9), Y4, Y28
-	VPDPWSSD     Y7, Y28, Y24
-	VPMADDUBSW   228(R9)(R14*1), Y4, Y28
-	VPDPWSSD     Y7, Y28, Y25
-	VPMADDUBSW   228(R9)(R14*2), Y4, Y28
-	VPDPWSSD     Y7, Y28, Y26
-	VPMADDUBSW   228(R9)(R15*1), Y4, Y28
-	VPDPWSSD     Y7, Y28, Y27
-	VBROADCASTSS (R9), X8
-	VMULPS       X8, X9, X8
-	VBROADCASTSS X8, Y7
-	VCVTDQ2PS    Y24, Y24
-	VFMADD231PS  Y24, Y7, Y16
-	VBROADCASTSS (R9)(R14*1), X8
-	VMULPS       X8, X9, X8
-	VBROADCASTSS X8, Y7
-	VCVTDQ2PS    Y25, Y25
-	VFMADD231PS  Y25, Y7, Y17
-	VBROADCASTSS (R9)(R14*2), X8
-	VMULPS       X8, X9, X8
-	VBROADCASTSS X8, Y7
-	VCVTDQ2PS    Y26, Y26
-	VFMADD231PS  Y26, Y7, Y18
-	VBROADCASTSS (R9)(R15*1), X8
-	VMULPS       X8, X9, X8
-	VBROADCASTSS X8, Y7
-	VCVTDQ2PS    Y27, Y27
-	VFMADD231PS  Y27, Y7, Y19
-	ADDQ         $84, SI
-	ADDQ         $292, R9
-	DECQ         BX
-	JNZ          q2xblock
+	Q2K_MINWORDS
+	VMOVD     80(SI), X9
+	VCVTPH2PS X9, X9         // d_w, dmin_w
+	Q2KX4_MINS((R9), Y16)
+	Q2KX4_MINS((R9)(R14*1), Y17)
+	Q2KX4_MINS((R9)(R14*2), Y18)
+	Q2KX4_MINS((R9)(R15*1), Y19)
+	Q2K_SCALEWORDS
+	Q2K_HALF(16, 4, Y11, Q2KX4_DOT)
+	Q2K_HALF(48, 132, Y12, Q2KX4_DOT)
+	KX4_FUSE((R9), Y24, Y16)
+	KX4_FUSE((R9)(R14*1), Y25, Y17)
+	KX4_FUSE((R9)(R14*2), Y26, Y18)
+	KX4_FUSE((R9)(R15*1), Y27, Y19)
+	ADDQ $84, SI
+	ADDQ $292, R9
+	DECQ BX
+	JNZ  q2xblock
 q2xrowdone:
-	VEXTRACTF32X4 $1, Y16, X1
-	VADDPS       X1, X16, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
-	VMOVSS       X0, (DI)
-	VEXTRACTF32X4 $1, Y17, X1
-	VADDPS       X1, X17, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
-	MOVQ         ostride+8(FP), AX
-	VMOVSS       X0, (DI)(AX*1)
-	VEXTRACTF32X4 $1, Y18, X1
-	VADDPS       X1, X18, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
-	MOVQ         ostride+8(FP), AX
-	VMOVSS       X0, (DI)(AX*2)
-	VEXTRACTF32X4 $1, Y19, X1
-	VADDPS       X1, X19, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
-	MOVQ         ostride+8(FP), AX
-	LEAQ         (AX)(AX*2), AX
-	VMOVSS       X0, (DI)(AX*1)
-	ADDQ         $4, DI
-	ADDQ         stride+24(FP), R12
-	DECQ         CX
-	JNZ          q2xrow
+	HSUM8_TO_X0(Y16, X16)
+	VMOVSS X0, (DI)
+	HSUM8_TO_X0(Y17, X17)
+	MOVQ   ostride+8(FP), AX
+	VMOVSS X0, (DI)(AX*1)
+	HSUM8_TO_X0(Y18, X18)
+	MOVQ   ostride+8(FP), AX
+	VMOVSS X0, (DI)(AX*2)
+	HSUM8_TO_X0(Y19, X19)
+	MOVQ   ostride+8(FP), AX
+	LEAQ   (AX)(AX*2), AX
+	VMOVSS X0, (DI)(AX*1)
+	ADDQ   $4, DI
+	ADDQ   stride+24(FP), R12
+	DECQ   CX
+	JNZ    q2xrow
 q2xdone:
 	VZEROUPPER
 	RET
