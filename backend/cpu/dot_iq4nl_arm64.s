@@ -58,12 +58,7 @@ GLOBL iq4nlLevels<>(SB), RODATA|NOPTR, $16
 
 // func dotRowsIQ4_NLSDOT(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsIQ4_NLSDOT(SB), NOSPLIT, $0-48
-	MOVD out+0(FP), R0
-	MOVD w+8(FP), R1
-	MOVD stride+16(FP), R2
-	MOVD x+24(FP), R3
-	MOVD nb+32(FP), R4
-	MOVD rows+40(FP), R5
+	ROWS_ARGS
 	IQ4_NL_CONSTS
 
 sdotRow:
@@ -113,12 +108,7 @@ sdotStore:
 
 // func dotRowsIQ4_NLNEON(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsIQ4_NLNEON(SB), NOSPLIT, $0-48
-	MOVD out+0(FP), R0
-	MOVD w+8(FP), R1
-	MOVD stride+16(FP), R2
-	MOVD x+24(FP), R3
-	MOVD nb+32(FP), R4
-	MOVD rows+40(FP), R5
+	ROWS_ARGS
 	IQ4_NL_CONSTS
 
 neonRow:

@@ -70,14 +70,7 @@ GLOBL iq4nlx4Levels<>(SB), RODATA|NOPTR, $16
 
 // func dotRowsIQ4_NLx4SDOT(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 TEXT ·dotRowsIQ4_NLx4SDOT(SB), NOSPLIT, $0-64
-	MOVD  out+0(FP), R0
-	MOVD  ostride+8(FP), R25
-	MOVD  w+16(FP), R1
-	MOVD  stride+24(FP), R2
-	MOVD  rows+32(FP), R20
-	MOVD  x+40(FP), R3
-	MOVD  xstride+48(FP), R4
-	MOVD  nb+56(FP), R19
+	X4_ARGS
 	MOVD  $iq4nlx4Levels<>(SB), R22
 	VLD1  (R22), [V6.B16]
 	VMOVI $15, V7.B16

@@ -78,14 +78,7 @@
 
 // func dotRowsQ2_Kx4SDOT(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 TEXT ·dotRowsQ2_Kx4SDOT(SB), NOSPLIT, $0-64
-	MOVD  out+0(FP), R0
-	MOVD  ostride+8(FP), R25
-	MOVD  w+16(FP), R1
-	MOVD  stride+24(FP), R2
-	MOVD  rows+32(FP), R20
-	MOVD  x+40(FP), R3
-	MOVD  xstride+48(FP), R4
-	MOVD  nb+56(FP), R19
+	X4_ARGS
 	VMOVI $3, V24.B16
 	VMOVI $15, V29.B16
 

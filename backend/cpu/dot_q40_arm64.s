@@ -16,8 +16,7 @@
 
 // Q4_0R_LEVELS unpacks the nibbles in V0 to the levels V0:V1.
 #define Q4_0R_LEVELS \
-	USHR4B(1, 0)     \
-	AND16B(0, 0, 24) \
+	SPLIT_NIBBLES    \
 	SUB16B(0, 0, 23) \
 	SUB16B(1, 1, 23)
 
@@ -35,38 +34,21 @@
 
 // func dotRowsQ4_0SDOT(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ4_0SDOT(SB), NOSPLIT, $0-48
-	MOVD out+0(FP), R0
-	MOVD w+8(FP), R1
-	MOVD stride+16(FP), R2
-	MOVD x+24(FP), R3
-	MOVD nb+32(FP), R4
-	MOVD rows+40(FP), R5
+	ROWS_ARGS
 	Q4_0R_CONSTS
 	LANES_ROWS(Q4_0R_LOAD, LANES_SDOT, sdotRow, sdotBlock)
 	RET
 
 // func dotRowsQ4_0NEON(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ4_0NEON(SB), NOSPLIT, $0-48
-	MOVD out+0(FP), R0
-	MOVD w+8(FP), R1
-	MOVD stride+16(FP), R2
-	MOVD x+24(FP), R3
-	MOVD nb+32(FP), R4
-	MOVD rows+40(FP), R5
+	ROWS_ARGS
 	Q4_0R_CONSTS
 	LANES_ROWS(Q4_0R_LOAD, Q4_0R_NEON, neonRow, neonBlock)
 	RET
 
 // func dotRowsQ4_0x4SDOT(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 TEXT ·dotRowsQ4_0x4SDOT(SB), NOSPLIT, $0-64
-	MOVD out+0(FP), R0
-	MOVD ostride+8(FP), R25
-	MOVD w+16(FP), R1
-	MOVD stride+24(FP), R2
-	MOVD rows+32(FP), R20
-	MOVD x+40(FP), R3
-	MOVD xstride+48(FP), R4
-	MOVD nb+56(FP), R19
+	X4_ARGS
 	Q4_0R_CONSTS
 
 row:

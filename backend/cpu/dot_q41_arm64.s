@@ -2,113 +2,39 @@
 
 #include "textflag.h"
 #include "neon_arm64.h"
+#include "lanes_arm64.h"
 
-// The Q4_1 kernels keep ggml's x86 lanes (dot_q41.go): per block, lane l
-// (0-7) is the integer sum of elements 4l..4l+3 of the levels (0..15) times
-// the Q8_1 activations, converted and fused into V16 (lanes 0-3) and V17
-// (4-7) with d_w·d_x; m_w·s_x is fused into lane 0 of V18 (summs). The
-// result is hsum8 of V16:V17 plus summs.
+// The Q4_1 kernels keep ggml's x86 lanes (dot_q41.go, lanes_arm64.h): per
+// block, lane l (0-7) is the integer sum of elements 4l..4l+3 of the
+// levels (0..15) times the Q8_1 activations, converted and fused into V16
+// (lanes 0-3) and V17 (4-7) with d_w·d_x; m_w·s_x is fused into lane 0 of
+// V18 (summs). The result is hsum8 of V16:V17 plus summs.
 
-// X_CONSTS sets V24 to 0x0f.
-#define X_CONSTS \
-	VMOVI $15, V24.B16
-
-// X_LOAD reads one block of weights and one of activations: the weights'
-// d, m to R9, R11 and levels to V0 (elements 0-15) and V1 (16-31), the
-// activations' d, s to R10, R12 and quants to V2, V3.
-#define X_LOAD \
+// Q4_1_LOAD reads one block of weights and one of activations: the
+// weights' d, m to R9, R11 and levels to V0 (elements 0-15) and V1
+// (16-31), the activations' d, s to R10, R12 and quants to V2, V3.
+#define Q4_1_LOAD \
 	MOVHU.P 2(R6), R9                \
 	MOVHU.P 2(R6), R11               \
 	VLD1.P  16(R6), [V0.B16]         \
 	MOVHU.P 2(R7), R10               \
 	MOVHU.P 2(R7), R12               \
 	VLD1.P  32(R7), [V2.B16, V3.B16] \
-	USHR4B(1, 0)                     \
-	AND16B(0, 0, 24)
+	SPLIT_NIBBLES
 
-// MIN_ACC fuses the lanes' integer sums V4 (0-3) and V5 (4-7), times
-// d_w·d_x (from the halves in R9, R10), into V16 and V17, and m_w·s_x
-// (halves in R11, R12) into lane 0 of V18.
-#define MIN_ACC \
-	FMOVS R11, F8      \
-	FMOVS R12, F9      \
-	FCVTSH(8, 8)       \
-	FCVTSH(9, 9)       \
-	FMLAE(18, 8, 9, 0) \
-	FMOVS R9, F6       \
-	FMOVS R10, F7      \
-	FCVTSH(6, 6)       \
-	FCVTSH(7, 7)       \
-	FMULS F7, F6, F6   \
-	SCVTF4S(4, 4)      \
-	SCVTF4S(5, 5)      \
-	FMLAE(16, 4, 6, 0) \
-	FMLAE(17, 5, 6, 0)
+// Q4_1_NEON sets the lane sums V4:V5 without SDOT: products |p| ≤ 15·128.
+#define Q4_1_NEON DOT32_NEON(4, 5, 0, 1, 2, 3, 10, 11)
 
 // func dotRowsQ4_1SDOT(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ4_1SDOT(SB), NOSPLIT, $0-48
-	MOVD out+0(FP), R0
-	MOVD w+8(FP), R1
-	MOVD stride+16(FP), R2
-	MOVD x+24(FP), R3
-	MOVD nb+32(FP), R4
-	MOVD rows+40(FP), R5
-	X_CONSTS
-
-sdotRow:
-	MOVD R1, R6
-	MOVD R3, R7
-	MOVD R4, R8
-	VEOR V16.B16, V16.B16, V16.B16
-	VEOR V17.B16, V17.B16, V17.B16
-	VEOR V18.B16, V18.B16, V18.B16
-
-sdotBlock:
-	X_LOAD
-	VEOR V4.B16, V4.B16, V4.B16
-	VEOR V5.B16, V5.B16, V5.B16
-	DOT32_SDOT(4, 5, 0, 1, 2, 3)
-	MIN_ACC
-	SUBS $1, R8, R8
-	BNE  sdotBlock
-
-	HSUM8R(16, 17)
-	FADDS   F18, F16, F16
-	FMOVS.P F16, 4(R0)
-	ADD     R2, R1, R1
-	SUBS    $1, R5, R5
-	BNE     sdotRow
+	ROWS_ARGS
+	VMOVI $15, V24.B16
+	LANES_MIN_ROWS(Q4_1_LOAD, LANES_SDOT, sdotRow, sdotBlock)
 	RET
 
 // func dotRowsQ4_1NEON(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ4_1NEON(SB), NOSPLIT, $0-48
-	MOVD out+0(FP), R0
-	MOVD w+8(FP), R1
-	MOVD stride+16(FP), R2
-	MOVD x+24(FP), R3
-	MOVD nb+32(FP), R4
-	MOVD rows+40(FP), R5
-	X_CONSTS
-
-neonRow:
-	MOVD R1, R6
-	MOVD R3, R7
-	MOVD R4, R8
-	VEOR V16.B16, V16.B16, V16.B16
-	VEOR V17.B16, V17.B16, V17.B16
-	VEOR V18.B16, V18.B16, V18.B16
-
-neonBlock:
-	X_LOAD
-	DOT32_NEON(4, 5, 0, 1, 2, 3, 10, 11) // products |p| ≤ 31·128
-	MIN_ACC
-	SUBS $1, R8, R8
-	BNE  neonBlock
-
-	HSUM8R(16, 17)
-	FADDS   F18, F16, F16
-	FMOVS.P F16, 4(R0)
-	ADD     R2, R1, R1
-	SUBS    $1, R5, R5
-	BNE     neonRow
+	ROWS_ARGS
+	VMOVI $15, V24.B16
+	LANES_MIN_ROWS(Q4_1_LOAD, Q4_1_NEON, neonRow, neonBlock)
 	RET

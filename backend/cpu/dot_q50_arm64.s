@@ -2,124 +2,41 @@
 
 #include "textflag.h"
 #include "neon_arm64.h"
+#include "lanes_arm64.h"
 
-// The Q5_0 kernels keep the lanes of the Q8_0 kernels (dot_q_arm64.s):
+// The Q5_0 kernels keep the lanes of the Q8_0 kernels (lanes_arm64.h):
 // per block, lane l (0-7) is the integer sum of elements 4l..4l+3 of the
 // signed levels (−16..15) times the activations, converted and fused into
 // V16 (lanes 0-3) and V17 (4-7) with d_w·d_x; hsum8 at the end. A level is
-// its nibble minus 16 where its fifth bit (bit e of qh) is clear: TBL
-// spreads qh's bytes over the elements (V20, V21), CMTST with one bit per
-// byte (V22) finds the set bits, BIC keeps 16 (V23) where it is clear.
+// its nibble minus 16 where its fifth bit (bit e of qh) is clear
+// (Q5_0_LEVELS).
 
-DATA q50spread<>+0(SB)/8, $0x0000000000000000
-DATA q50spread<>+8(SB)/8, $0x0101010101010101
-DATA q50spread<>+16(SB)/8, $0x0202020202020202
-DATA q50spread<>+24(SB)/8, $0x0303030303030303
-DATA q50spread<>+32(SB)/8, $0x8040201008040201
-DATA q50spread<>+40(SB)/8, $0x8040201008040201
-GLOBL q50spread<>(SB), RODATA|NOPTR, $48
-
-// Q5_0_CONSTS loads V20-V22 and sets V23 to 16s, V24 to 0x0f.
-#define Q5_0_CONSTS \
-	MOVD  $q50spread<>(SB), R12           \
-	VLD1  (R12), [V20.B16, V21.B16, V22.B16] \
-	VMOVI $16, V23.B16                    \
-	VMOVI $15, V24.B16
+Q5_SPREAD(q50spread<>)
 
 // Q5_0_LOAD reads one block of weights and one of activations: the
 // weights' d to R9 and levels to V0 (elements 0-15) and V1 (16-31), the
 // activations' d to R10 and quants to V2, V3. Clobbers R11, V6-V8.
 #define Q5_0_LOAD \
-	MOVHU.P 2(R6), R9             \
-	MOVWU.P 4(R6), R11            \
-	VLD1.P  16(R6), [V0.B16]      \
-	MOVHU.P 2(R7), R10            \
+	MOVHU.P 2(R6), R9                \
+	MOVWU.P 4(R6), R11               \
+	VLD1.P  16(R6), [V0.B16]         \
+	MOVHU.P 2(R7), R10               \
 	VLD1.P  32(R7), [V2.B16, V3.B16] \
-	VMOV    R11, V6.S[0]          \
-	USHR4B(1, 0)                  \
-	AND16B(0, 0, 24)              \
-	TBL16B(7, 6, 20)              \
-	TBL16B(8, 6, 21)              \
-	CMTST16B(7, 7, 22)            \
-	CMTST16B(8, 8, 22)            \
-	BIC16B(7, 23, 7)              \
-	BIC16B(8, 23, 8)              \
-	SUB16B(0, 0, 7)               \
-	SUB16B(1, 1, 8)
+	Q5_0_LEVELS(R11)
 
-// Q5_0_ACC fuses the lanes' integer sums V4 (0-3) and V5 (4-7), times
-// d_w·d_x (from the halves in R9, R10), into V16 and V17.
-#define Q5_0_ACC \
-	FMOVS R9, F6     \
-	FMOVS R10, F7    \
-	FCVTSH(6, 6)     \
-	FCVTSH(7, 7)     \
-	FMULS F7, F6, F6 \
-	SCVTF4S(4, 4)    \
-	SCVTF4S(5, 5)    \
-	FMLAE(16, 4, 6, 0) \
-	FMLAE(17, 5, 6, 0)
+// Q5_0_NEON sets the lane sums V4:V5 without SDOT: products |p| ≤ 16·128.
+#define Q5_0_NEON DOT32_NEON(4, 5, 0, 1, 2, 3, 9, 10)
 
 // func dotRowsQ5_0SDOT(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ5_0SDOT(SB), NOSPLIT, $0-48
-	MOVD out+0(FP), R0
-	MOVD w+8(FP), R1
-	MOVD stride+16(FP), R2
-	MOVD x+24(FP), R3
-	MOVD nb+32(FP), R4
-	MOVD rows+40(FP), R5
-	Q5_0_CONSTS
-
-sdotRow:
-	MOVD R1, R6
-	MOVD R3, R7
-	MOVD R4, R8
-	VEOR V16.B16, V16.B16, V16.B16
-	VEOR V17.B16, V17.B16, V17.B16
-
-sdotBlock:
-	Q5_0_LOAD
-	VEOR V4.B16, V4.B16, V4.B16
-	VEOR V5.B16, V5.B16, V5.B16
-	DOT32_SDOT(4, 5, 0, 1, 2, 3)
-	Q5_0_ACC
-	SUBS $1, R8, R8
-	BNE  sdotBlock
-
-	HSUM8R(16, 17)
-	FMOVS.P F16, 4(R0)
-	ADD     R2, R1, R1
-	SUBS    $1, R5, R5
-	BNE     sdotRow
+	ROWS_ARGS
+	Q5_CONSTS(q50spread<>, R12)
+	LANES_ROWS(Q5_0_LOAD, LANES_SDOT, sdotRow, sdotBlock)
 	RET
 
 // func dotRowsQ5_0NEON(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ5_0NEON(SB), NOSPLIT, $0-48
-	MOVD out+0(FP), R0
-	MOVD w+8(FP), R1
-	MOVD stride+16(FP), R2
-	MOVD x+24(FP), R3
-	MOVD nb+32(FP), R4
-	MOVD rows+40(FP), R5
-	Q5_0_CONSTS
-
-neonRow:
-	MOVD R1, R6
-	MOVD R3, R7
-	MOVD R4, R8
-	VEOR V16.B16, V16.B16, V16.B16
-	VEOR V17.B16, V17.B16, V17.B16
-
-neonBlock:
-	Q5_0_LOAD
-	DOT32_NEON(4, 5, 0, 1, 2, 3, 9, 10) // products |p| ≤ 16·128
-	Q5_0_ACC
-	SUBS $1, R8, R8
-	BNE  neonBlock
-
-	HSUM8R(16, 17)
-	FMOVS.P F16, 4(R0)
-	ADD     R2, R1, R1
-	SUBS    $1, R5, R5
-	BNE     neonRow
+	ROWS_ARGS
+	Q5_CONSTS(q50spread<>, R12)
+	LANES_ROWS(Q5_0_LOAD, Q5_0_NEON, neonRow, neonBlock)
 	RET

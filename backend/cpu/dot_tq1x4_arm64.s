@@ -71,14 +71,7 @@ GLOBL tq1x4Pow3<>(SB), RODATA|NOPTR, $16
 
 // func dotRowsTQ1_0x4SDOT(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 TEXT ·dotRowsTQ1_0x4SDOT(SB), NOSPLIT, $0-64
-	MOVD  out+0(FP), R0
-	MOVD  ostride+8(FP), R25
-	MOVD  w+16(FP), R1
-	MOVD  stride+24(FP), R2
-	MOVD  rows+32(FP), R20
-	MOVD  x+40(FP), R3
-	MOVD  xstride+48(FP), R4
-	MOVD  nb+56(FP), R19
+	X4_ARGS
 	VMOVI $3, V26.B16
 	MOVD  $tq1x4Pow3<>(SB), R9
 	VLD1  (R9), [V27.B16]

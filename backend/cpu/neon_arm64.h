@@ -84,6 +84,48 @@
 	FADD4S(a, a, t) \
 	FADDP2S(a, a)
 
+// ROWS_ARGS loads the arguments of a one-token row kernel, func(out
+// *float32, w *byte, stride int, x *byte, nb int, rows int): R0 out, R1 w,
+// R2 stride, R3 x, R4 nb, R5 rows.
+#define ROWS_ARGS \
+	MOVD out+0(FP), R0     \
+	MOVD w+8(FP), R1       \
+	MOVD stride+16(FP), R2 \
+	MOVD x+24(FP), R3      \
+	MOVD nb+32(FP), R4     \
+	MOVD rows+40(FP), R5
+
+// X4_ARGS loads the arguments of a four-token row kernel (kernelX4,
+// func(out *float32, ostride int, w *byte, stride int, rows int, x *byte,
+// xstride int, nb int)): R0 out, R25 ostride, R1 w, R2 stride, R20 rows,
+// R3 x, R4 xstride, R19 nb.
+#define X4_ARGS \
+	MOVD out+0(FP), R0      \
+	MOVD ostride+8(FP), R25 \
+	MOVD w+16(FP), R1       \
+	MOVD stride+24(FP), R2  \
+	MOVD rows+32(FP), R20   \
+	MOVD x+40(FP), R3       \
+	MOVD xstride+48(FP), R4 \
+	MOVD nb+56(FP), R19
+
+// STORE4 stores a row's results for the four tokens of a four-token
+// kernel (Fa to out, Fb, Fc, Fd R25 bytes apart, from R0; R0 then moves
+// to the next row's) and moves to the next weight row (R1 += R2) and to
+// label row while rows are left (R20). Clobbers R10.
+#define STORE4(a, b, c, d, row) \
+	FMOVS a, (R0)       \
+	ADD   R25, R0, R10  \
+	FMOVS b, (R10)      \
+	ADD   R25, R10, R10 \
+	FMOVS c, (R10)      \
+	ADD   R25, R10, R10 \
+	FMOVS d, (R10)      \
+	ADD   $4, R0        \
+	ADD   R2, R1, R1    \
+	SUBS  $1, R20, R20  \
+	BNE   row
+
 // DOT32 sets Vd0 (lanes 0-3) and Vd1 (lanes 4-7) to the 8 lane sums of
 // 4 signed byte products each, of Vn0:Vn1 and Vm0:Vm1 (32 bytes each).
 // With SDOT: Vd0, Vd1 must be zero. Without (DOT32_NEON): 16-bit
