@@ -132,6 +132,11 @@ func Device(ctx context.Context, d backend.Device, model string, o Options) (*Pr
 	} else {
 		r.total += 2
 	}
+	_, stepper := d.(backend.Stepper)
+	stepper = stepper && !host
+	if stepper {
+		r.total += len(LayerClasses) * len(formats)
+	}
 	if host {
 		p.ByThreads = map[int]float64{}
 		buf := bandwidthBuffer(scr, o.BandwidthBytes)
@@ -173,6 +178,11 @@ func Device(ctx context.Context, d backend.Device, model string, o Options) (*Pr
 	var err error
 	if p.StepLatency, p.OpLatency, p.AttnLatency, err = opLatency(ctx, d, p.MatVec["F32"], p.Bandwidth, o.Step); err != nil {
 		return nil, fmt.Errorf("calibrate: %s: op latency: %w", d.Name(), err)
+	}
+	if stepper {
+		if p.Decode, err = decodeLayers(ctx, d, p, LayerClasses, formats, decodeShallowBytes, o.Step, r.step); err != nil {
+			return nil, fmt.Errorf("calibrate: %s: %w", d.Name(), err)
+		}
 	}
 	if host {
 		if err := r.step("matvec latency"); err != nil {

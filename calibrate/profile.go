@@ -21,7 +21,7 @@ import (
 
 // Version is the cache key's version: bump it when a benchmark changes
 // what it measures, so that old caches are measured again.
-const Version = 10
+const Version = 11
 
 // Profile is one device's measured speeds. Rates are per second; a rate of
 // 0 means "not measured".
@@ -81,6 +81,14 @@ type Profile struct {
 	// converting the input to the format's dot-product type, its own
 	// fan-out. The smallest models pay it per product.
 	MatVecSmall map[string]float64 `json:"matvec_small,omitempty"`
+
+	// Decode is, on a device that replays a step's kernels as a graph (a
+	// GPU), the decode cost of whole layers of each LayerClass in each
+	// format, measured on probe models of those layers: there a kernel's
+	// fixed cost, not the bytes, sets most of a small layer's time, and
+	// attention's heads run side by side (OpLatency and AttnLatency, from a
+	// tiny model, would charge the 1.1B's layers per op and per head).
+	Decode []LayerCost `json:"decode,omitempty"`
 
 	// Copy speeds between host and device memory, bytes/s (0 for the CPU).
 	HostToDevice float64 `json:"host_to_device,omitempty"`

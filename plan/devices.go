@@ -128,6 +128,25 @@ func WriteDevices(w io.Writer, found []*device.Device, profiles map[string]*cali
 		if err := tw.Flush(); err != nil {
 			return err
 		}
+		if err := writeDecode(ew, f.Name, p); err != nil {
+			return err
+		}
 	}
 	return ew.err
+}
+
+// writeDecode writes a device's measured decode layers (calibrate.
+// LayerCost), when it has them.
+func writeDecode(ew *errWriter, name string, p *calibrate.Profile) error {
+	if len(p.Decode) == 0 {
+		return nil
+	}
+	ew.printf("\n%s decode, one layer of each class (graphs: steps replayed as graphs; eager: op by op; attention per position; step: beyond layers and output)\n", name)
+	tw := tabwriter.NewWriter(ew, 2, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "class\tformat\tweights\tgraphs µs\teager µs\tattention ns\tstep graphs µs\tstep eager µs\t\n")
+	for _, c := range p.Decode {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t\n", c.Class, c.Format, formatSize(uint64(c.Bytes)),
+			c.Graph*1e6, c.Eager*1e6, c.Attn*1e9, c.StepGraph*1e6, c.StepEager*1e6)
+	}
+	return tw.Flush()
 }

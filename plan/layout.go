@@ -301,6 +301,20 @@ func (pl *planner) tiedResident(l layout) bool {
 	return pl.n.Tied && out.dev == pl.host && !out.streamed
 }
 
+// tiedShared: the output head reads the embedding table and holds it
+// resident on the embedding's device, so the embedding costs no memory of
+// its own there.
+func (pl *planner) tiedShared(l layout, emb slot) bool {
+	out := l.parts[len(l.parts)-1]
+	return pl.n.Tied && out.dev == emb.dev && !out.streamed
+}
+
+// decodeAt is the predicted decode speed of l with the embedding at emb.
+func (pl *planner) decodeAt(l layout, emb slot) float64 {
+	d, _ := pl.predict(l, emb)
+	return d
+}
+
 // use is each device's memory under l, without the embedding.
 func (pl *planner) use(l layout, ctx int) []Use {
 	u := make([]Use, len(pl.devs))
@@ -349,7 +363,14 @@ func (pl *planner) evaluate(l layout, ctx int) *Candidate {
 	L := len(pl.n.Layers)
 	u := pl.use(l, ctx)
 	emb := pl.embedSlot(l, u)
-	if !emb.streamed && !pl.tiedResident(l) && emb.dev >= 0 {
+	// The table beside the layers, when the step then replays as one
+	// graph and the prediction says it is faster.
+	if g, ok := pl.graphSlot(l, u); ok && g != emb {
+		if pl.decodeAt(l, g) > pl.decodeAt(l, emb) {
+			emb = g
+		}
+	}
+	if !emb.streamed && !pl.tiedShared(l, emb) && emb.dev >= 0 {
 		u[emb.dev].Weights += pl.n.Embed.Bytes()
 	}
 	c := &Candidate{Context: ctx, Batch: pl.o.Batch, PrefillChunk: pl.o.PrefillChunk, Layers: make([]Assign, L)}

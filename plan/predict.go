@@ -19,6 +19,11 @@ const transferLatency = 20e-6
 // previous part computes, so it costs the larger of its compute and its
 // read. Activations crossing devices pay a copy and transferLatency.
 //
+// On a device with measured decode layers (calibrate.LayerCost: a GPU)
+// decode is priced from them instead (graphs.go): a layer's bytes, its
+// matrices' measured fixed cost and its attention per position, and the
+// step's measured cost, with graphs when the whole step is that device's.
+//
 // Prefill (one chunk of PrefillChunk tokens): each part costs the larger
 // of its matrix×matrix flops ÷ the format's rate and its weight read, plus
 // attention over the chunk (on average half of it) at the F32 rate.
@@ -28,9 +33,14 @@ func (pl *planner) predict(l layout, emb slot) (decode, prefill float64) {
 	batch := float64(o.Batch)
 	var dec, pre float64
 	prev := emb
+	graphs := pl.graphed(l, emb)
 	embed := pl.devs[emb.dev].Speeds
-	dec += embed.StepLatency + float64(pl.n.Embed.Ops)*embed.OpLatency
 	pre += embed.StepLatency + float64(pl.n.Embed.Ops)*embed.OpLatency
+	if sc, ok := costsFor(embed, pl.n.Dim, graphs); ok {
+		dec += sc.step()
+	} else {
+		dec += embed.StepLatency + float64(pl.n.Embed.Ops)*embed.OpLatency
+	}
 	if emb.streamed && pl.n.Vocab > 0 {
 		row := float64(pl.n.Embed.Bytes()) / float64(pl.n.Vocab)
 		dec += batch * row / o.DiskRead
@@ -67,6 +77,12 @@ func (pl *planner) predict(l layout, emb slot) (decode, prefill float64) {
 			attnPre = float64(part.AttnFlops) * chunk * chunk / 2 / r
 		}
 		stepDec := read + attnDec + ops
+		if sc, ok := costsFor(p, pl.n.Dim, graphs); ok {
+			stepDec = sc.weights(e.weights)
+			if pi < L {
+				stepDec += batch * float64(o.PredictAt) * sc.attn()
+			}
+		}
 		stepPre := max(mm, read) + attnPre + ops
 		if s.streamed {
 			// An accelerator computes while the host copies the next part
@@ -91,9 +107,12 @@ func (pl *planner) predict(l layout, emb slot) (decode, prefill float64) {
 		prev = s
 	}
 	// Logits come back to the host for sampling (one row per sequence
-	// when decoding, the last row of a prefill chunk).
+	// when decoding, the last row of a prefill chunk); a measured graphed
+	// step's cost has its download in it.
 	if pl.host >= 0 && prev.dev != pl.host {
-		dec += pl.transfer(prev.dev, pl.host, batch*float64(pl.n.LogitsPerToken))
+		if !graphs {
+			dec += pl.transfer(prev.dev, pl.host, batch*float64(pl.n.LogitsPerToken))
+		}
 		pre += pl.transfer(prev.dev, pl.host, float64(pl.n.LogitsPerToken))
 	}
 	return batch / dec, chunk / pre

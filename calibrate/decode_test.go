@@ -1,0 +1,64 @@
+package calibrate
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/tern-llm/tern/backend/cpu"
+	"github.com/tern-llm/tern/quant"
+)
+
+func TestProbeLayers(t *testing.T) {
+	cases := []struct {
+		layerBytes, shallowBytes int
+		shallow, deep            int
+		ok                       bool
+	}{
+		{34 << 20, 64 << 20, 2, 4, true},   // 1B class Q4_0: two layers leave the L2
+		{122 << 20, 64 << 20, 1, 3, true},  // 1B F16
+		{243 << 20, 64 << 20, 1, 3, true},  // 1B F32: 972 MiB together
+		{436 << 20, 64 << 20, 1, 3, false}, // 8B F16: 1744 MiB
+		{1000, 0, 1, 3, true},
+		{1000, 2500, 3, 5, true},
+	}
+	for _, c := range cases {
+		s, d, ok := probeLayers(c.layerBytes, c.shallowBytes)
+		if s != c.shallow || d != c.deep || ok != c.ok {
+			t.Errorf("probeLayers(%d, %d) = %d, %d, %v; want %d, %d, %v", c.layerBytes, c.shallowBytes, s, d, ok, c.shallow, c.deep, c.ok)
+		}
+	}
+}
+
+// TestDecodeLayers runs the decode probe on the CPU with a tiny class: it
+// checks the mechanics (every format measured, bytes, one attention cost
+// per class), not the CPU's speed.
+func TestDecodeLayers(t *testing.T) {
+	d := cpu.New(2)
+	tiny := []LayerClass{{Name: "tiny", Dim: 64, FFN: 128, Heads: 4, KVHeads: 2, HeadDim: 16}}
+	p := &Profile{MatVec: map[string]float64{"F32": 10e9, "Q8_0": 10e9}}
+	var steps []string
+	next := func(s string) error { steps = append(steps, s); return nil }
+	// Q4_K has no rate in p: reported as a step, not measured.
+	costs, err := decodeLayers(context.Background(), d, p, tiny, []quant.Type{quant.F32, quant.Q8_0, quant.Q4_K}, 0, 10*time.Millisecond, next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(steps) != 3 || steps[0] != "decode tiny F32" {
+		t.Errorf("steps %q", steps)
+	}
+	// Matrices 64×64 (q, o), 32×64 (k, v), 128×64 (gate, up), 64×128
+	// (down): 36864 elements; Q8_0 rows of 64 are 68 bytes, of 128 136.
+	want := map[string]int64{"F32": 36864 * 4, "Q8_0": 2*64*68 + 2*32*68 + 2*128*68 + 64*136}
+	if len(costs) != len(want) {
+		t.Fatalf("costs %+v", costs)
+	}
+	for _, c := range costs {
+		if c.Class != "tiny" || c.Dim != 64 || c.Matrices != 7 || c.Bytes != want[c.Format] {
+			t.Errorf("%+v: want %d bytes of 7 matrices", c, want[c.Format])
+		}
+		if c.Graph < 0 || c.Eager != c.Graph || c.Attn < 0 || c.Attn != costs[0].Attn || c.StepGraph < 0 {
+			t.Errorf("%+v: want a layer cost, eager = graph (no SetGraphs), the class's attention", c)
+		}
+	}
+}
