@@ -1,6 +1,7 @@
 //go:build amd64 && gc && !purego
 
 #include "textflag.h"
+#include "dotk_amd64.h"
 
 // Q3_K × Q8_K rows in the order of ggml's AVX2 kernel (see dot_q3k.go): the
 // low 2 bits and the "high bit clear" 4s meet the activations in two
@@ -29,6 +30,138 @@ DATA kShufQ3<>+112(SB)/8, $0x0f0e0f0e0f0e0f0e
 DATA kShufQ3<>+120(SB)/8, $0x0f0e0f0e0f0e0f0e
 GLOBL kShufQ3<>(SB), RODATA|NOPTR, $128
 
+// Q3K_CONSTS: Y15 = 0x03 bytes, Y14 = 0x0f bytes, Y13 = 0x01 bytes.
+// Clobbers AX.
+#define Q3K_CONSTS \
+	VBCAST32(0x03030303, X15, Y15); \
+	VBCAST32(0x0f0f0f0f, X14, Y14); \
+	VBCAST32(0x01010101, X13, Y13)
+
+// Q3K_SCALES: the 16 signed 6-bit scales of the block (12 bytes at
+// 96(SI)), less 32, as words: Y11 sub-blocks 0-7 in both halves, Y12
+// 8-15. Clobbers AX, DX, R8, R10, R11, Y1, X2.
+#define Q3K_SCALES \
+	MOVL         96(SI), AX; \
+	MOVL         100(SI), DX; \
+	MOVL         104(SI), R8; \
+	MOVL         AX, R10; \
+	ANDL         $0x0f0f0f0f, R10; \
+	MOVL         R8, R11; \
+	ANDL         $0x03030303, R11; \
+	SHLL         $4, R11; \
+	ORL          R11, R10; \
+	VMOVD        R10, X1; \
+	MOVL         DX, R10; \
+	ANDL         $0x0f0f0f0f, R10; \
+	MOVL         R8, R11; \
+	SHRL         $2, R11; \
+	ANDL         $0x03030303, R11; \
+	SHLL         $4, R11; \
+	ORL          R11, R10; \
+	VPINSRD      $1, R10, X1, X1; \
+	MOVL         AX, R10; \
+	SHRL         $4, R10; \
+	ANDL         $0x0f0f0f0f, R10; \
+	MOVL         R8, R11; \
+	SHRL         $4, R11; \
+	ANDL         $0x03030303, R11; \
+	SHLL         $4, R11; \
+	ORL          R11, R10; \
+	VPINSRD      $2, R10, X1, X1; \
+	MOVL         DX, R10; \
+	SHRL         $4, R10; \
+	ANDL         $0x0f0f0f0f, R10; \
+	MOVL         R8, R11; \
+	SHRL         $6, R11; \
+	ANDL         $0x03030303, R11; \
+	SHLL         $4, R11; \
+	ORL          R11, R10; \
+	VPINSRD      $3, R10, X1, X1; \
+	MOVL         $0x20202020, R10; \
+	VMOVD        R10, X2; \
+	VPBROADCASTD X2, X2; \
+	VPSUBB       X2, X1, X1; \
+	VPMOVSXBW    X1, Y1; \
+	VPERMQ       $0x44, Y1, Y11; \
+	VPERMQ       $0xee, Y1, Y12
+
+// Q3K_LOW0 and Q3K_LOW(n): the 2-bit low parts of a 32-level group,
+// bits n and n+1 of Y1's bytes, into Y4. Reads Y15 (0x03 bytes).
+#define Q3K_LOW0 \
+	VPAND Y15, Y1, Y4
+#define Q3K_LOW(n) \
+	VPSRLW $n, Y1, Y4; \
+	VPAND  Y15, Y4, Y4
+
+// Q3K_HIGH(g, op, n): Y5 = 4 where bit g of the high-bit bytes (Y10) is
+// clear, else 0 (bit g of Y13<<g, moved to bit 2 by op $n); Q3K_HIGH0
+// and Q3K_HIGH2 are the cases g = 0 and g = 2. Reads Y13 (0x01 bytes).
+#define Q3K_HIGH(g, op, n) \
+	VPSLLW $g, Y13, Y5; \
+	VPANDN Y5, Y10, Y5; \
+	op     $n, Y5, Y5
+#define Q3K_HIGH0 \
+	VPANDN Y13, Y10, Y5; \
+	VPSLLW $2, Y5, Y5
+#define Q3K_HIGH2 \
+	VPSLLW $2, Y13, Y5; \
+	VPANDN Y5, Y10, Y5
+
+// Q3K_DOT_AVX2(x, s, sc): Y3 += a 32-level group's lanes: (low part Y4 −
+// the 4s Y5) · the activations at x(R9), as two vpmaddubsw and a
+// difference, weighed with vpmaddwd by the scale words of sc that kShufQ3
+// row s picks. Clobbers Y4-Y7.
+#define Q3K_DOT_AVX2(x, s, sc) \
+	VMOVDQU    x(R9), Y6; \
+	VPMADDUBSW Y6, Y5, Y5; \
+	VPMADDUBSW Y6, Y4, Y4; \
+	VPSUBW     Y5, Y4, Y4; \
+	VPSHUFB    kShufQ3<>+s(SB), sc, Y7; \
+	VPMADDWD   Y7, Y4, Y4; \
+	VPADDD     Y4, Y3, Y3
+
+// Q3K_DOT_VNNI(x, s, sc): Q3K_DOT_AVX2 with vpdpwssd doing vpmaddwd's
+// sums and the add (the same integers). Clobbers Y4-Y7.
+#define Q3K_DOT_VNNI(x, s, sc) \
+	VMOVDQU    x(R9), Y6; \
+	VPMADDUBSW Y6, Y5, Y5; \
+	VPMADDUBSW Y6, Y4, Y4; \
+	VPSUBW     Y5, Y4, Y4; \
+	VPSHUFB    kShufQ3<>+s(SB), sc, Y7; \
+	VPDPWSSD   Y7, Y4, Y3
+
+// Q3K_GROUPS(DOT): the block's eight 32-level groups (low parts at
+// 32(SI) and 64(SI), four to 32 bytes; high bits in Y10), each as Y4 and
+// Y5 meeting its activations by DOT(x, s, sc). Clobbers Y1, Y4, Y5 and
+// DOT's registers.
+#define Q3K_GROUPS(DOT) \
+	VMOVDQU 32(SI), Y1; \
+	Q3K_LOW0; \
+	Q3K_HIGH0; \
+	DOT(4, 0, Y11); \
+	Q3K_LOW(2); \
+	Q3K_HIGH(1, VPSLLW, 1); \
+	DOT(36, 32, Y11); \
+	Q3K_LOW(4); \
+	Q3K_HIGH2; \
+	DOT(68, 64, Y11); \
+	Q3K_LOW(6); \
+	Q3K_HIGH(3, VPSRLW, 1); \
+	DOT(100, 96, Y11); \
+	VMOVDQU 64(SI), Y1; \
+	Q3K_LOW0; \
+	Q3K_HIGH(4, VPSRLW, 2); \
+	DOT(132, 0, Y12); \
+	Q3K_LOW(2); \
+	Q3K_HIGH(5, VPSRLW, 3); \
+	DOT(164, 32, Y12); \
+	Q3K_LOW(4); \
+	Q3K_HIGH(6, VPSRLW, 4); \
+	DOT(196, 64, Y12); \
+	Q3K_LOW(6); \
+	Q3K_HIGH(7, VPSRLW, 5); \
+	DOT(228, 96, Y12)
+
 // func dotRowsQ3_KVNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ3_KVNNI(SB), NOSPLIT, $0-48
 	MOVQ out+0(FP), DI
@@ -36,15 +169,7 @@ TEXT ·dotRowsQ3_KVNNI(SB), NOSPLIT, $0-48
 	MOVQ rows+40(FP), CX
 	TESTQ CX, CX
 	JZ   q3vdone
-	MOVL         $0x03030303, AX
-	VMOVD        AX, X15
-	VPBROADCASTD X15, Y15
-	MOVL         $0x0f0f0f0f, AX
-	VMOVD        AX, X14
-	VPBROADCASTD X14, Y14
-	MOVL         $0x01010101, AX
-	VMOVD        AX, X13
-	VPBROADCASTD X13, Y13
+	Q3K_CONSTS
 q3vrow:
 	VXORPS Y0, Y0, Y0
 	MOVQ   R12, SI
@@ -53,160 +178,27 @@ q3vrow:
 	TESTQ  BX, BX
 	JZ     q3vrowdone
 q3vblock:
-	// the 16 signed scales, as words: Y11 sub-blocks 0-7 in both halves, Y12 8-15
-	MOVL         96(SI), AX
-	MOVL         100(SI), DX
-	MOVL         104(SI), R8
-	MOVL         AX, R10
-	ANDL         $0x0f0f0f0f, R10
-	MOVL         R8, R11
-	ANDL         $0x03030303, R11
-	SHLL         $4, R11
-	ORL          R11, R10
-	VMOVD        R10, X1
-	MOVL         DX, R10
-	ANDL         $0x0f0f0f0f, R10
-	MOVL         R8, R11
-	SHRL         $2, R11
-	ANDL         $0x03030303, R11
-	SHLL         $4, R11
-	ORL          R11, R10
-	VPINSRD      $1, R10, X1, X1
-	MOVL         AX, R10
-	SHRL         $4, R10
-	ANDL         $0x0f0f0f0f, R10
-	MOVL         R8, R11
-	SHRL         $4, R11
-	ANDL         $0x03030303, R11
-	SHLL         $4, R11
-	ORL          R11, R10
-	VPINSRD      $2, R10, X1, X1
-	MOVL         DX, R10
-	SHRL         $4, R10
-	ANDL         $0x0f0f0f0f, R10
-	MOVL         R8, R11
-	SHRL         $6, R11
-	ANDL         $0x03030303, R11
-	SHLL         $4, R11
-	ORL          R11, R10
-	VPINSRD      $3, R10, X1, X1
-	MOVL         $0x20202020, R10
-	VMOVD        R10, X2
-	VPBROADCASTD X2, X2
-	VPSUBB       X2, X1, X1
-	VPMOVSXBW    X1, Y1
-	VPERMQ       $0x44, Y1, Y11
-	VPERMQ       $0xee, Y1, Y12
-	VMOVDQU      (SI), Y10        // high bits
-	VPXOR        Y3, Y3, Y3
-	VMOVDQU      32(SI), Y1
-	VPAND        Y15, Y1, Y4
-	VPANDN       Y13, Y10, Y5
-	VPSLLW       $2, Y5, Y5
-	VMOVDQU      4(R9), Y6
-	VPMADDUBSW   Y6, Y5, Y5
-	VPMADDUBSW   Y6, Y4, Y4
-	VPSUBW       Y5, Y4, Y4
-	VPSHUFB      kShufQ3<>+0(SB), Y11, Y7
-	VPDPWSSD     Y7, Y4, Y3
-	VPSRLW       $2, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPSLLW       $1, Y13, Y5
-	VPANDN       Y5, Y10, Y5
-	VPSLLW       $1, Y5, Y5
-	VMOVDQU      36(R9), Y6
-	VPMADDUBSW   Y6, Y5, Y5
-	VPMADDUBSW   Y6, Y4, Y4
-	VPSUBW       Y5, Y4, Y4
-	VPSHUFB      kShufQ3<>+32(SB), Y11, Y7
-	VPDPWSSD     Y7, Y4, Y3
-	VPSRLW       $4, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPSLLW       $2, Y13, Y5
-	VPANDN       Y5, Y10, Y5
-	VMOVDQU      68(R9), Y6
-	VPMADDUBSW   Y6, Y5, Y5
-	VPMADDUBSW   Y6, Y4, Y4
-	VPSUBW       Y5, Y4, Y4
-	VPSHUFB      kShufQ3<>+64(SB), Y11, Y7
-	VPDPWSSD     Y7, Y4, Y3
-	VPSRLW       $6, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPSLLW       $3, Y13, Y5
-	VPANDN       Y5, Y10, Y5
-	VPSRLW       $1, Y5, Y5
-	VMOVDQU      100(R9), Y6
-	VPMADDUBSW   Y6, Y5, Y5
-	VPMADDUBSW   Y6, Y4, Y4
-	VPSUBW       Y5, Y4, Y4
-	VPSHUFB      kShufQ3<>+96(SB), Y11, Y7
-	VPDPWSSD     Y7, Y4, Y3
-	VMOVDQU      64(SI), Y1
-	VPAND        Y15, Y1, Y4
-	VPSLLW       $4, Y13, Y5
-	VPANDN       Y5, Y10, Y5
-	VPSRLW       $2, Y5, Y5
-	VMOVDQU      132(R9), Y6
-	VPMADDUBSW   Y6, Y5, Y5
-	VPMADDUBSW   Y6, Y4, Y4
-	VPSUBW       Y5, Y4, Y4
-	VPSHUFB      kShufQ3<>+0(SB), Y12, Y7
-	VPDPWSSD     Y7, Y4, Y3
-	VPSRLW       $2, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPSLLW       $5, Y13, Y5
-	VPANDN       Y5, Y10, Y5
-	VPSRLW       $3, Y5, Y5
-	VMOVDQU      164(R9), Y6
-	VPMADDUBSW   Y6, Y5, Y5
-	VPMADDUBSW   Y6, Y4, Y4
-	VPSUBW       Y5, Y4, Y4
-	VPSHUFB      kShufQ3<>+32(SB), Y12, Y7
-	VPDPWSSD     Y7, Y4, Y3
-	VPSRLW       $4, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPSLLW       $6, Y13, Y5
-	VPANDN       Y5, Y10, Y5
-	VPSRLW       $4, Y5, Y5
-	VMOVDQU      196(R9), Y6
-	VPMADDUBSW   Y6, Y5, Y5
-	VPMADDUBSW   Y6, Y4, Y4
-	VPSUBW       Y5, Y4, Y4
-	VPSHUFB      kShufQ3<>+64(SB), Y12, Y7
-	VPDPWSSD     Y7, Y4, Y3
-	VPSRLW       $6, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPSLLW       $7, Y13, Y5
-	VPANDN       Y5, Y10, Y5
-	VPSRLW       $5, Y5, Y5
-	VMOVDQU      228(R9), Y6
-	VPMADDUBSW   Y6, Y5, Y5
-	VPMADDUBSW   Y6, Y4, Y4
-	VPSUBW       Y5, Y4, Y4
-	VPSHUFB      kShufQ3<>+96(SB), Y12, Y7
-	VPDPWSSD     Y7, Y4, Y3
+	Q3K_SCALES
+	VMOVDQU (SI), Y10        // high bits
+	VPXOR   Y3, Y3, Y3
+	Q3K_GROUPS(Q3K_DOT_VNNI)
 	VPBROADCASTW 108(SI), X7
 	VCVTPH2PS    X7, X7
 	VMULSS       (R9), X7, X7
 	VBROADCASTSS X7, Y7
 	VCVTDQ2PS    Y3, Y3
 	VFMADD231PS  Y3, Y7, Y0
-	ADDQ         $110, SI
-	ADDQ         $292, R9
-	DECQ         BX
-	JNZ          q3vblock
+	ADDQ $110, SI
+	ADDQ $292, R9
+	DECQ BX
+	JNZ  q3vblock
 q3vrowdone:
-	VEXTRACTF128 $1, Y0, X2
-	VADDPS       X2, X0, X0
-	VMOVHLPS     X0, X0, X2
-	VADDPS       X2, X0, X0
-	VMOVSHDUP    X0, X2
-	VADDSS       X2, X0, X0
-	VMOVSS       X0, (DI)
-	ADDQ         $4, DI
-	ADDQ         stride+16(FP), R12
-	DECQ         CX
-	JNZ          q3vrow
+	HSUM8_Y0
+	VMOVSS X0, (DI)
+	ADDQ   $4, DI
+	ADDQ   stride+16(FP), R12
+	DECQ   CX
+	JNZ    q3vrow
 q3vdone:
 	VZEROUPPER
 	RET
@@ -218,15 +210,7 @@ TEXT ·dotRowsQ3_KAVX2(SB), NOSPLIT, $0-48
 	MOVQ rows+40(FP), CX
 	TESTQ CX, CX
 	JZ   q3done
-	MOVL         $0x03030303, AX
-	VMOVD        AX, X15
-	VPBROADCASTD X15, Y15
-	MOVL         $0x0f0f0f0f, AX
-	VMOVD        AX, X14
-	VPBROADCASTD X14, Y14
-	MOVL         $0x01010101, AX
-	VMOVD        AX, X13
-	VPBROADCASTD X13, Y13
+	Q3K_CONSTS
 q3row:
 	VXORPS Y0, Y0, Y0
 	MOVQ   R12, SI
@@ -235,171 +219,56 @@ q3row:
 	TESTQ  BX, BX
 	JZ     q3rowdone
 q3block:
-	// the 16 signed scales, as words: Y11 sub-blocks 0-7 in both halves, Y12 8-15
-	MOVL         96(SI), AX
-	MOVL         100(SI), DX
-	MOVL         104(SI), R8
-	MOVL         AX, R10
-	ANDL         $0x0f0f0f0f, R10
-	MOVL         R8, R11
-	ANDL         $0x03030303, R11
-	SHLL         $4, R11
-	ORL          R11, R10
-	VMOVD        R10, X1
-	MOVL         DX, R10
-	ANDL         $0x0f0f0f0f, R10
-	MOVL         R8, R11
-	SHRL         $2, R11
-	ANDL         $0x03030303, R11
-	SHLL         $4, R11
-	ORL          R11, R10
-	VPINSRD      $1, R10, X1, X1
-	MOVL         AX, R10
-	SHRL         $4, R10
-	ANDL         $0x0f0f0f0f, R10
-	MOVL         R8, R11
-	SHRL         $4, R11
-	ANDL         $0x03030303, R11
-	SHLL         $4, R11
-	ORL          R11, R10
-	VPINSRD      $2, R10, X1, X1
-	MOVL         DX, R10
-	SHRL         $4, R10
-	ANDL         $0x0f0f0f0f, R10
-	MOVL         R8, R11
-	SHRL         $6, R11
-	ANDL         $0x03030303, R11
-	SHLL         $4, R11
-	ORL          R11, R10
-	VPINSRD      $3, R10, X1, X1
-	MOVL         $0x20202020, R10
-	VMOVD        R10, X2
-	VPBROADCASTD X2, X2
-	VPSUBB       X2, X1, X1
-	VPMOVSXBW    X1, Y1
-	VPERMQ       $0x44, Y1, Y11
-	VPERMQ       $0xee, Y1, Y12
-	VMOVDQU      (SI), Y10        // high bits
-	VPXOR        Y3, Y3, Y3
-	VMOVDQU      32(SI), Y1
-	VPAND        Y15, Y1, Y4
-	VPANDN       Y13, Y10, Y5
-	VPSLLW       $2, Y5, Y5
-	VMOVDQU      4(R9), Y6
-	VPMADDUBSW   Y6, Y5, Y5
-	VPMADDUBSW   Y6, Y4, Y4
-	VPSUBW       Y5, Y4, Y4
-	VPSHUFB      kShufQ3<>+0(SB), Y11, Y7
-	VPMADDWD     Y7, Y4, Y4
-	VPADDD       Y4, Y3, Y3
-	VPSRLW       $2, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPSLLW       $1, Y13, Y5
-	VPANDN       Y5, Y10, Y5
-	VPSLLW       $1, Y5, Y5
-	VMOVDQU      36(R9), Y6
-	VPMADDUBSW   Y6, Y5, Y5
-	VPMADDUBSW   Y6, Y4, Y4
-	VPSUBW       Y5, Y4, Y4
-	VPSHUFB      kShufQ3<>+32(SB), Y11, Y7
-	VPMADDWD     Y7, Y4, Y4
-	VPADDD       Y4, Y3, Y3
-	VPSRLW       $4, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPSLLW       $2, Y13, Y5
-	VPANDN       Y5, Y10, Y5
-	VMOVDQU      68(R9), Y6
-	VPMADDUBSW   Y6, Y5, Y5
-	VPMADDUBSW   Y6, Y4, Y4
-	VPSUBW       Y5, Y4, Y4
-	VPSHUFB      kShufQ3<>+64(SB), Y11, Y7
-	VPMADDWD     Y7, Y4, Y4
-	VPADDD       Y4, Y3, Y3
-	VPSRLW       $6, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPSLLW       $3, Y13, Y5
-	VPANDN       Y5, Y10, Y5
-	VPSRLW       $1, Y5, Y5
-	VMOVDQU      100(R9), Y6
-	VPMADDUBSW   Y6, Y5, Y5
-	VPMADDUBSW   Y6, Y4, Y4
-	VPSUBW       Y5, Y4, Y4
-	VPSHUFB      kShufQ3<>+96(SB), Y11, Y7
-	VPMADDWD     Y7, Y4, Y4
-	VPADDD       Y4, Y3, Y3
-	VMOVDQU      64(SI), Y1
-	VPAND        Y15, Y1, Y4
-	VPSLLW       $4, Y13, Y5
-	VPANDN       Y5, Y10, Y5
-	VPSRLW       $2, Y5, Y5
-	VMOVDQU      132(R9), Y6
-	VPMADDUBSW   Y6, Y5, Y5
-	VPMADDUBSW   Y6, Y4, Y4
-	VPSUBW       Y5, Y4, Y4
-	VPSHUFB      kShufQ3<>+0(SB), Y12, Y7
-	VPMADDWD     Y7, Y4, Y4
-	VPADDD       Y4, Y3, Y3
-	VPSRLW       $2, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPSLLW       $5, Y13, Y5
-	VPANDN       Y5, Y10, Y5
-	VPSRLW       $3, Y5, Y5
-	VMOVDQU      164(R9), Y6
-	VPMADDUBSW   Y6, Y5, Y5
-	VPMADDUBSW   Y6, Y4, Y4
-	VPSUBW       Y5, Y4, Y4
-	VPSHUFB      kShufQ3<>+32(SB), Y12, Y7
-	VPMADDWD     Y7, Y4, Y4
-	VPADDD       Y4, Y3, Y3
-	VPSRLW       $4, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPSLLW       $6, Y13, Y5
-	VPANDN       Y5, Y10, Y5
-	VPSRLW       $4, Y5, Y5
-	VMOVDQU      196(R9), Y6
-	VPMADDUBSW   Y6, Y5, Y5
-	VPMADDUBSW   Y6, Y4, Y4
-	VPSUBW       Y5, Y4, Y4
-	VPSHUFB      kShufQ3<>+64(SB), Y12, Y7
-	VPMADDWD     Y7, Y4, Y4
-	VPADDD       Y4, Y3, Y3
-	VPSRLW       $6, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPSLLW       $7, Y13, Y5
-	VPANDN       Y5, Y10, Y5
-	VPSRLW       $5, Y5, Y5
-	VMOVDQU      228(R9), Y6
-	VPMADDUBSW   Y6, Y5, Y5
-	VPMADDUBSW   Y6, Y4, Y4
-	VPSUBW       Y5, Y4, Y4
-	VPSHUFB      kShufQ3<>+96(SB), Y12, Y7
-	VPMADDWD     Y7, Y4, Y4
-	VPADDD       Y4, Y3, Y3
+	Q3K_SCALES
+	VMOVDQU (SI), Y10        // high bits
+	VPXOR   Y3, Y3, Y3
+	Q3K_GROUPS(Q3K_DOT_AVX2)
 	VPBROADCASTW 108(SI), X7
 	VCVTPH2PS    X7, X7
 	VMULSS       (R9), X7, X7
 	VBROADCASTSS X7, Y7
 	VCVTDQ2PS    Y3, Y3
 	VFMADD231PS  Y3, Y7, Y0
-	ADDQ         $110, SI
-	ADDQ         $292, R9
-	DECQ         BX
-	JNZ          q3block
+	ADDQ $110, SI
+	ADDQ $292, R9
+	DECQ BX
+	JNZ  q3block
 q3rowdone:
-	VEXTRACTF128 $1, Y0, X2
-	VADDPS       X2, X0, X0
-	VMOVHLPS     X0, X0, X2
-	VADDPS       X2, X0, X0
-	VMOVSHDUP    X0, X2
-	VADDSS       X2, X0, X0
-	VMOVSS       X0, (DI)
-	ADDQ         $4, DI
-	ADDQ         stride+16(FP), R12
-	DECQ         CX
-	JNZ          q3row
+	HSUM8_Y0
+	VMOVSS X0, (DI)
+	ADDQ   $4, DI
+	ADDQ   stride+16(FP), R12
+	DECQ   CX
+	JNZ    q3row
 q3done:
 	VZEROUPPER
 	RET
+
+// Q3KX4_TOKEN(x, tok, acc): acc += a group's lanes for the token whose
+// activations are at x tok (the scale words in Y7). Clobbers Y6, Y28, Y29.
+#define Q3KX4_TOKEN(x, tok, acc) \
+	VMOVDQU    x tok, Y6; \
+	VPMADDUBSW Y6, Y5, Y28; \
+	VPMADDUBSW Y6, Y4, Y29; \
+	VPSUBW     Y28, Y29, Y29; \
+	VPDPWSSD   Y7, Y29, acc
+
+// Q3KX4_DOT(x, s, sc): Q3K_DOT_VNNI for the four tokens, into Y24-Y27:
+// the scale words picked once into Y7. Clobbers Y6, Y7, Y28, Y29.
+#define Q3KX4_DOT(x, s, sc) \
+	VPSHUFB kShufQ3<>+s(SB), sc, Y7; \
+	Q3KX4_TOKEN(x, (R9), Y24); \
+	Q3KX4_TOKEN(x, (R9)(R14*1), Y25); \
+	Q3KX4_TOKEN(x, (R9)(R14*2), Y26); \
+	Q3KX4_TOKEN(x, (R9)(R15*1), Y27)
+
+// Q3KX4_FUSE(tok, acc, facc): facc += float(acc) · d_x·d_w for the token
+// whose Q8_K block is at tok (X9 lane 0: d_w). Clobbers acc, X8, Y8.
+#define Q3KX4_FUSE(tok, acc, facc) \
+	VMULSS       tok, X9, X8; \
+	VBROADCASTSS X8, Y8; \
+	VCVTDQ2PS    acc, acc; \
+	VFMADD231PS  acc, Y8, facc
 
 // func dotRowsQ3_Kx4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 //
@@ -417,15 +286,7 @@ TEXT ·dotRowsQ3_Kx4VNNI(SB), NOSPLIT, $0-64
 	LEAQ (R14)(R14*2), R15
 	TESTQ CX, CX
 	JZ   q3xdone
-	MOVL         $0x03030303, AX
-	VMOVD        AX, X15
-	VPBROADCASTD X15, Y15
-	MOVL         $0x0f0f0f0f, AX
-	VMOVD        AX, X14
-	VPBROADCASTD X14, Y14
-	MOVL         $0x01010101, AX
-	VMOVD        AX, X13
-	VPBROADCASTD X13, Y13
+	Q3K_CONSTS
 q3xrow:
 	VPXORD Y16, Y16, Y16
 	VPXORD Y17, Y17, Y17
@@ -441,315 +302,36 @@ q3xblock:
 	VPXORD Y25, Y25, Y25
 	VPXORD Y26, Y26, Y26
 	VPXORD Y27, Y27, Y27
-	MOVL         96(SI), AX
-	MOVL         100(SI), DX
-	MOVL         104(SI), R8
-	MOVL         AX, R10
-	ANDL         $0x0f0f0f0f, R10
-	MOVL         R8, R11
-	ANDL         $0x03030303, R11
-	SHLL         $4, R11
-	ORL          R11, R10
-	VMOVD        R10, X1
-	MOVL         DX, R10
-	ANDL         $0x0f0f0f0f, R10
-	MOVL         R8, R11
-	SHRL         $2, R11
-	ANDL         $0x03030303, R11
-	SHLL         $4, R11
-	ORL          R11, R10
-	VPINSRD      $1, R10, X1, X1
-	MOVL         AX, R10
-	SHRL         $4, R10
-	ANDL         $0x0f0f0f0f, R10
-	MOVL         R8, R11
-	SHRL         $4, R11
-	ANDL         $0x03030303, R11
-	SHLL         $4, R11
-	ORL          R11, R10
-	VPINSRD      $2, R10, X1, X1
-	MOVL         DX, R10
-	SHRL         $4, R10
-	ANDL         $0x0f0f0f0f, R10
-	MOVL         R8, R11
-	SHRL         $6, R11
-	ANDL         $0x03030303, R11
-	SHLL         $4, R11
-	ORL          R11, R10
-	VPINSRD      $3, R10, X1, X1
-	MOVL         $0x20202020, R10
-	VMOVD        R10, X2
-	VPBROADCASTD X2, X2
-	VPSUBB       X2, X1, X1
-	VPMOVSXBW    X1, Y1
-	VPERMQ       $0x44, Y1, Y11
-	VPERMQ       $0xee, Y1, Y12
-	VMOVDQU      (SI), Y10        // high bits
-	VMOVDQU      32(SI), Y1
-	VPAND        Y15, Y1, Y4
-	VPANDN       Y13, Y10, Y5
-	VPSLLW       $2, Y5, Y5
-	VPSHUFB      kShufQ3<>+0(SB), Y11, Y7
-	VMOVDQU      4(R9), Y6
-	VPMADDUBSW   Y6, Y5, Y28
-	VPMADDUBSW   Y6, Y4, Y29
-	VPSUBW       Y28, Y29, Y29
-	VPDPWSSD     Y7, Y29, Y24
-	VMOVDQU      4(R9)(R14*1), Y6
-	VPMADDUBSW   Y6, Y5, Y28
-	VPMADDUBSW   Y6, Y4, Y29
-	VPSUBW       Y28, Y29, Y29
-	VPDPWSSD     Y7, Y29, Y25
-	VMOVDQU      4(R9)(R14*2), Y6
-	VPMADDUBSW   Y6, Y5, Y28
-	VPMADDUBSW   Y6, Y4, Y29
-	VPSUBW       Y28, Y29, Y29
-	VPDPWSSD     Y7, Y29, Y26
-	VMOVDQU      4(R9)(R15*1), Y6
-	VPMADDUBSW   Y6, Y5, Y28
-	VPMADDUBSW   Y6, Y4, Y29
-	VPSUBW       Y28, Y29, Y29
-	VPDPWSSD     Y7, Y29, Y27
-	VPSRLW       $2, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPSLLW       $1, Y13, Y5
-	VPANDN       Y5, Y10, Y5
-	VPSLLW       $1, Y5, Y5
-	VPSHUFB      kShufQ3<>+32(SB), Y11, Y7
-	VMOVDQU      36(R9), Y6
-	VPMADDUBSW   Y6, Y5, Y28
-	VPMADDUBSW   Y6, Y4, Y29
-	VPSUBW       Y28, Y29, Y29
-	VPDPWSSD     Y7, Y29, Y24
-	VMOVDQU      36(R9)(R14*1), Y6
-	VPMADDUBSW   Y6, Y5, Y28
-	VPMADDUBSW   Y6, Y4, Y29
-	VPSUBW       Y28, Y29, Y29
-	VPDPWSSD     Y7, Y29, Y25
-	VMOVDQU      36(R9)(R14*2), Y6
-	VPMADDUBSW   Y6, Y5, Y28
-	VPMADDUBSW   Y6, Y4, Y29
-	VPSUBW       Y28, Y29, Y29
-	VPDPWSSD     Y7, Y29, Y26
-	VMOVDQU      36(R9)(R15*1), Y6
-	VPMADDUBSW   Y6, Y5, Y28
-	VPMADDUBSW   Y6, Y4, Y29
-	VPSUBW       Y28, Y29, Y29
-	VPDPWSSD     Y7, Y29, Y27
-	VPSRLW       $4, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPSLLW       $2, Y13, Y5
-	VPANDN       Y5, Y10, Y5
-	VPSHUFB      kShufQ3<>+64(SB), Y11, Y7
-	VMOVDQU      68(R9), Y6
-	VPMADDUBSW   Y6, Y5, Y28
-	VPMADDUBSW   Y6, Y4, Y29
-	VPSUBW       Y28, Y29, Y29
-	VPDPWSSD     Y7, Y29, Y24
-	VMOVDQU      68(R9)(R14*1), Y6
-	VPMADDUBSW   Y6, Y5, Y28
-	VPMADDUBSW   Y6, Y4, Y29
-	VPSUBW       Y28, Y29, Y29
-	VPDPWSSD     Y7, Y29, Y25
-	VMOVDQU      68(R9)(R14*2), Y6
-	VPMADDUBSW   Y6, Y5, Y28
-	VPMADDUBSW   Y6, Y4, Y29
-	VPSUBW       Y28, Y29, Y29
-	VPDPWSSD     Y7, Y29, Y26
-	VMOVDQU      68(R9)(R15*1), Y6
-	VPMADDUBSW   Y6, Y5, Y28
-	VPMADDUBSW   Y6, Y4, Y29
-	VPSUBW       Y28, Y29, Y29
-	VPDPWSSD     Y7, Y29, Y27
-	VPSRLW       $6, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPSLLW       $3, Y13, Y5
-	VPANDN       Y5, Y10, Y5
-	VPSRLW       $1, Y5, Y5
-	VPSHUFB      kShufQ3<>+96(SB), Y11, Y7
-	VMOVDQU      100(R9), Y6
-	VPMADDUBSW   Y6, Y5, Y28
-	VPMADDUBSW   Y6, Y4, Y29
-	VPSUBW       Y28, Y29, Y29
-	VPDPWSSD     Y7, Y29, Y24
-	VMOVDQU      100(R9)(R14*1), Y6
-	VPMADDUBSW   Y6, Y5, Y28
-	VPMADDUBSW   Y6, Y4, Y29
-	VPSUBW       Y28, Y29, Y29
-	VPDPWSSD     Y7, Y29, Y25
-	VMOVDQU      100(R9)(R14*2), Y6
-	VPMADDUBSW   Y6, Y5, Y28
-	VPMADDUBSW   Y6, Y4, Y29
-	VPSUBW       Y28, Y29, Y29
-	VPDPWSSD     Y7, Y29, Y26
-	VMOVDQU      100(R9)(R15*1), Y6
-	VPMADDUBSW   Y6, Y5, Y28
-	VPMADDUBSW   Y6, Y4, Y29
-	VPSUBW       Y28, Y29, Y29
-	VPDPWSSD     Y7, Y29, Y27
-	VMOVDQU      64(SI), Y1
-	VPAND        Y15, Y1, Y4
-	VPSLLW       $4, Y13, Y5
-	VPANDN       Y5, Y10, Y5
-	VPSRLW       $2, Y5, Y5
-	VPSHUFB      kShufQ3<>+0(SB), Y12, Y7
-	VMOVDQU      132(R9), Y6
-	VPMADDUBSW   Y6, Y5, Y28
-	VPMADDUBSW   Y6, Y4, Y29
-	VPSUBW       Y28, Y29, Y29
-	VPDPWSSD     Y7, Y29, Y24
-	VMOVDQU      132(R9)(R14*1), Y6
-	VPMADDUBSW   Y6, Y5, Y28
-	VPMADDUBSW   Y6, Y4, Y29
-	VPSUBW       Y28, Y29, Y29
-	VPDPWSSD     Y7, Y29, Y25
-	VMOVDQU      132(R9)(R14*2), Y6
-	VPMADDUBSW   Y6, Y5, Y28
-	VPMADDUBSW   Y6, Y4, Y29
-	VPSUBW       Y28, Y29, Y29
-	VPDPWSSD     Y7, Y29, Y26
-	VMOVDQU      132(R9)(R15*1), Y6
-	VPMADDUBSW   Y6, Y5, Y28
-	VPMADDUBSW   Y6, Y4, Y29
-	VPSUBW       Y28, Y29, Y29
-	VPDPWSSD     Y7, Y29, Y27
-	VPSRLW       $2, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPSLLW       $5, Y13, Y5
-	VPANDN       Y5, Y10, Y5
-	VPSRLW       $3, Y5, Y5
-	VPSHUFB      kShufQ3<>+32(SB), Y12, Y7
-	VMOVDQU      164(R9), Y6
-	VPMADDUBSW   Y6, Y5, Y28
-	VPMADDUBSW   Y6, Y4, Y29
-	VPSUBW       Y28, Y29, Y29
-	VPDPWSSD     Y7, Y29, Y24
-	VMOVDQU      164(R9)(R14*1), Y6
-	VPMADDUBSW   Y6, Y5, Y28
-	VPMADDUBSW   Y6, Y4, Y29
-	VPSUBW       Y28, Y29, Y29
-	VPDPWSSD     Y7, Y29, Y25
-	VMOVDQU      164(R9)(R14*2), Y6
-	VPMADDUBSW   Y6, Y5, Y28
-	VPMADDUBSW   Y6, Y4, Y29
-	VPSUBW       Y28, Y29, Y29
-	VPDPWSSD     Y7, Y29, Y26
-	VMOVDQU      164(R9)(R15*1), Y6
-	VPMADDUBSW   Y6, Y5, Y28
-	VPMADDUBSW   Y6, Y4, Y29
-	VPSUBW       Y28, Y29, Y29
-	VPDPWSSD     Y7, Y29, Y27
-	VPSRLW       $4, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPSLLW       $6, Y13, Y5
-	VPANDN       Y5, Y10, Y5
-	VPSRLW       $4, Y5, Y5
-	VPSHUFB      kShufQ3<>+64(SB), Y12, Y7
-	VMOVDQU      196(R9), Y6
-	VPMADDUBSW   Y6, Y5, Y28
-	VPMADDUBSW   Y6, Y4, Y29
-	VPSUBW       Y28, Y29, Y29
-	VPDPWSSD     Y7, Y29, Y24
-	VMOVDQU      196(R9)(R14*1), Y6
-	VPMADDUBSW   Y6, Y5, Y28
-	VPMADDUBSW   Y6, Y4, Y29
-	VPSUBW       Y28, Y29, Y29
-	VPDPWSSD     Y7, Y29, Y25
-	VMOVDQU      196(R9)(R14*2), Y6
-	VPMADDUBSW   Y6, Y5, Y28
-	VPMADDUBSW   Y6, Y4, Y29
-	VPSUBW       Y28, Y29, Y29
-	VPDPWSSD     Y7, Y29, Y26
-	VMOVDQU      196(R9)(R15*1), Y6
-	VPMADDUBSW   Y6, Y5, Y28
-	VPMADDUBSW   Y6, Y4, Y29
-	VPSUBW       Y28, Y29, Y29
-	VPDPWSSD     Y7, Y29, Y27
-	VPSRLW       $6, Y1, Y4
-	VPAND        Y15, Y4, Y4
-	VPSLLW       $7, Y13, Y5
-	VPANDN       Y5, Y10, Y5
-	VPSRLW       $5, Y5, Y5
-	VPSHUFB      kShufQ3<>+96(SB), Y12, Y7
-	VMOVDQU      228(R9), Y6
-	VPMADDUBSW   Y6, Y5, Y28
-	VPMADDUBSW   Y6, Y4, Y29
-	VPSUBW       Y28, Y29, Y29
-	VPDPWSSD     Y7, Y29, Y24
-	VMOVDQU      228(R9)(R14*1), Y6
-	VPMADDUBSW   Y6, Y5, Y28
-	VPMADDUBSW   Y6, Y4, Y29
-	VPSUBW       Y28, Y29, Y29
-	VPDPWSSD     Y7, Y29, Y25
-	VMOVDQU      228(R9)(R14*2), Y6
-	VPMADDUBSW   Y6, Y5, Y28
-	VPMADDUBSW   Y6, Y4, Y29
-	VPSUBW       Y28, Y29, Y29
-	VPDPWSSD     Y7, Y29, Y26
-	VMOVDQU      228(R9)(R15*1), Y6
-	VPMADDUBSW   Y6, Y5, Y28
-	VPMADDUBSW   Y6, Y4, Y29
-	VPSUBW       Y28, Y29, Y29
-	VPDPWSSD     Y7, Y29, Y27
+	Q3K_SCALES
+	VMOVDQU (SI), Y10        // high bits
+	Q3K_GROUPS(Q3KX4_DOT)
 	VPBROADCASTW 108(SI), X9
 	VCVTPH2PS    X9, X9
-	VMULSS       (R9), X9, X8
-	VBROADCASTSS X8, Y8
-	VCVTDQ2PS    Y24, Y24
-	VFMADD231PS  Y24, Y8, Y16
-	VMULSS       (R9)(R14*1), X9, X8
-	VBROADCASTSS X8, Y8
-	VCVTDQ2PS    Y25, Y25
-	VFMADD231PS  Y25, Y8, Y17
-	VMULSS       (R9)(R14*2), X9, X8
-	VBROADCASTSS X8, Y8
-	VCVTDQ2PS    Y26, Y26
-	VFMADD231PS  Y26, Y8, Y18
-	VMULSS       (R9)(R15*1), X9, X8
-	VBROADCASTSS X8, Y8
-	VCVTDQ2PS    Y27, Y27
-	VFMADD231PS  Y27, Y8, Y19
-	ADDQ         $110, SI
-	ADDQ         $292, R9
-	DECQ         BX
-	JNZ          q3xblock
+	Q3KX4_FUSE((R9), Y24, Y16)
+	Q3KX4_FUSE((R9)(R14*1), Y25, Y17)
+	Q3KX4_FUSE((R9)(R14*2), Y26, Y18)
+	Q3KX4_FUSE((R9)(R15*1), Y27, Y19)
+	ADDQ $110, SI
+	ADDQ $292, R9
+	DECQ BX
+	JNZ  q3xblock
 q3xrowdone:
-	VEXTRACTF32X4 $1, Y16, X1
-	VADDPS       X1, X16, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
-	VMOVSS       X0, (DI)
-	VEXTRACTF32X4 $1, Y17, X1
-	VADDPS       X1, X17, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
-	MOVQ         ostride+8(FP), AX
-	VMOVSS       X0, (DI)(AX*1)
-	VEXTRACTF32X4 $1, Y18, X1
-	VADDPS       X1, X18, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
-	MOVQ         ostride+8(FP), AX
-	VMOVSS       X0, (DI)(AX*2)
-	VEXTRACTF32X4 $1, Y19, X1
-	VADDPS       X1, X19, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
-	MOVQ         ostride+8(FP), AX
-	LEAQ         (AX)(AX*2), AX
-	VMOVSS       X0, (DI)(AX*1)
-	ADDQ         $4, DI
-	ADDQ         stride+24(FP), R12
-	DECQ         CX
-	JNZ          q3xrow
+	HSUM8_TO_X0(Y16, X16)
+	VMOVSS X0, (DI)
+	HSUM8_TO_X0(Y17, X17)
+	MOVQ   ostride+8(FP), AX
+	VMOVSS X0, (DI)(AX*1)
+	HSUM8_TO_X0(Y18, X18)
+	MOVQ   ostride+8(FP), AX
+	VMOVSS X0, (DI)(AX*2)
+	HSUM8_TO_X0(Y19, X19)
+	MOVQ   ostride+8(FP), AX
+	LEAQ   (AX)(AX*2), AX
+	VMOVSS X0, (DI)(AX*1)
+	ADDQ   $4, DI
+	ADDQ   stride+24(FP), R12
+	DECQ   CX
+	JNZ    q3xrow
 q3xdone:
 	VZEROUPPER
 	RET
