@@ -2,6 +2,8 @@
 
 #include "textflag.h"
 #include "neon_arm64.h"
+#include "lanes_arm64.h"
+#include "iq4nl_arm64.h"
 
 // dotRowsIQ4_NLx4SDOT is the IQ4_NL row kernel (dot_iq4nl_arm64.s) for
 // four tokens at once: each weight block, loaded and looked up once, meets
@@ -18,9 +20,7 @@
 // 0's activations, R4 their spacing; R19 nb, R12 pairs left; R6 the
 // block; R7, R13, R14, R15 the tokens' current activations.
 
-DATA iq4nlx4Levels<>+0(SB)/8, $0xf6eaddcfbfad9881
-DATA iq4nlx4Levels<>+8(SB)/8, $0x7159453526190d01
-GLOBL iq4nlx4Levels<>(SB), RODATA|NOPTR, $16
+IQ4_NL_TABLE(iq4nlx4Levels<>)
 
 // WBLOCK loads and looks up a weight block.
 #define WBLOCK \
@@ -41,26 +41,17 @@ GLOBL iq4nlx4Levels<>(SB), RODATA|NOPTR, $16
 	FMOVS   R10, F9                  \
 	FCVTSH(9, 9)                     \
 	FMULS   F8, F9, F9               \
-	VEOR    V4.B16, V4.B16, V4.B16   \
-	VEOR    V5.B16, V5.B16, V5.B16   \
-	SDOT(4, 0, 2)                    \
-	SDOT(5, 1, 3)
+	LANES_SDOT
 
 // TOKEN fuses them into the token's set Va0:Va1.
 #define TOKEN(rx, a0, a1) \
-	TOKEN_SUMS(rx)    \
-	SCVTF4S(4, 4)     \
-	SCVTF4S(5, 5)     \
-	FMLAE(a0, 4, 9, 0) \
-	FMLAE(a1, 5, 9, 0)
+	TOKEN_SUMS(rx) \
+	LANES_FUSE(a0, a1, 9)
 
 // TAIL fuses the whole sum into the token's total (lane 0 of Vt).
 #define TAIL(rx, t) \
-	TOKEN_SUMS(rx)    \
-	ADD4S(4, 4, 5)    \
-	ADDV4S(4, 4)      \
-	SCVTF4S(4, 4)     \
-	FMLAE(t, 4, 9, 0)
+	TOKEN_SUMS(rx) \
+	IQ4_NL_WHOLE(t, 9)
 
 // TOTAL adds a token's two sets lane by lane and takes hsum8 (to Sa).
 #define TOTAL(a) \
@@ -127,15 +118,5 @@ sum:
 	TAIL(R15, 22)
 
 store:
-	FMOVS F10, (R0)
-	ADD   R25, R0, R10
-	FMOVS F14, (R10)
-	ADD   R25, R10, R10
-	FMOVS F18, (R10)
-	ADD   R25, R10, R10
-	FMOVS F22, (R10)
-	ADD   $4, R0
-	ADD   R2, R1, R1
-	SUBS  $1, R20, R20
-	BNE   row
+	STORE4(F10, F14, F18, F22, row)
 	RET
