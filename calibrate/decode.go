@@ -141,8 +141,8 @@ func decodeLayers(ctx context.Context, d backend.Device, p *Profile, classes []L
 			}
 		}
 	}
-	s := &scratch{}
-	s.bytes(most + most/8 + headerSlack) // the classes' embedding, norms and output: well under an eighth
+	pr := &prober{ctx: ctx, d: d, step: step, s: &scratch{}}
+	pr.s.bytes(most + most/8 + headerSlack) // the classes' embedding, norms and output: well under an eighth
 	var out []LayerCost
 	for _, c := range classes {
 		attn := -1.0 // measured with the class's first format
@@ -160,7 +160,7 @@ func decodeLayers(ctx context.Context, d backend.Device, p *Profile, classes []L
 			if !ok {
 				continue
 			}
-			lc, a, err := decodeLayer(ctx, d, c, t, shallow, deep, rate, attn, step, s)
+			lc, a, err := pr.layer(c, t, shallow, deep, rate, attn)
 			if err != nil {
 				return nil, fmt.Errorf("decode %s %s: %w", c.Name, t, err)
 			}
@@ -176,25 +176,38 @@ func decodeLayers(ctx context.Context, d backend.Device, p *Profile, classes []L
 	return out, nil
 }
 
-// decodeLayer times decode steps of class c's probe models of shallow and
+// prober runs the probe models of decodeLayers.
+type prober struct {
+	ctx  context.Context
+	d    backend.Device
+	step time.Duration
+	s    *scratch // the probe files
+	// caches are every probe's KV cache, freed but kept: a step's graph
+	// key names its cache by address (model's stepKey), and a later probe's
+	// cache at a freed one's address would find that probe's graph, fail to
+	// replay it, and after three such failures run its key op by op.
+	caches []*model.Cache
+}
+
+// layer times decode steps of class c's probe models of shallow and
 // deep layers in format t (each with graphs and without) and returns the
 // layer's cost; attn is the attention cost per position when already
 // measured for the class (else < 0: the deep probe decodes at decodeLong
 // too) and is returned. rate is t's matrix×vector rate, which prices the
 // probes' output product.
-func decodeLayer(ctx context.Context, d backend.Device, c LayerClass, t quant.Type, shallow, deep int, rate, attn float64, step time.Duration, s *scratch) (LayerCost, float64, error) {
+func (pr *prober) layer(c LayerClass, t quant.Type, shallow, deep int, rate, attn float64) (LayerCost, float64, error) {
 	lc := LayerCost{Class: c.Name, Dim: c.Dim, Format: t.String(), Matrices: len(c.matrices())}
 	type times struct{ graph, eager, long float64 }
 	var tm [2]times
 	outBytes := 0
 	for i, layers := range []int{shallow, deep} {
-		data, ob, err := decodeModel(c, t, layers, s)
+		data, ob, err := decodeModel(c, t, layers, pr.s)
 		if err != nil {
 			return lc, 0, err
 		}
 		outBytes = ob
 		long := i == 1 && attn < 0
-		if tm[i].graph, tm[i].eager, tm[i].long, err = decodeSteps(ctx, d, data, layers, long, step); err != nil {
+		if tm[i].graph, tm[i].eager, tm[i].long, err = pr.steps(data, layers, long); err != nil {
 			return lc, 0, err
 		}
 	}
@@ -218,12 +231,13 @@ func decodeLayer(ctx context.Context, d backend.Device, c LayerClass, t quant.Ty
 	return lc, attn, nil
 }
 
-// decodeSteps loads a probe model (data, of layers layers) on d behind a
+// steps loads a probe model (data, of layers layers) on d behind a
 // budget and times a decode step at positions decodeFrom… with graphs and
 // without, and when long is set with graphs at decodeLong+decodeFrom….
 // Each step selects the top token on the device when d can (as `tern run`
 // does) and downloads it.
-func decodeSteps(ctx context.Context, d backend.Device, data []byte, layers int, long bool, step time.Duration) (graph, eager, longGraph float64, err error) {
+func (pr *prober) steps(data []byte, layers int, long bool) (graph, eager, longGraph float64, err error) {
+	ctx, d, step := pr.ctx, pr.d, pr.step
 	f, err := gguf.Parse(data)
 	if err != nil {
 		return 0, 0, 0, err
@@ -240,6 +254,7 @@ func decodeSteps(ctx context.Context, d backend.Device, data []byte, layers int,
 		return 0, 0, 0, err
 	}
 	defer kv.Free()
+	pr.caches = append(pr.caches, kv)
 	table := make([]int32, blocks)
 	for i := range table {
 		table[i] = int32(i)
