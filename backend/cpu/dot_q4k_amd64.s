@@ -154,14 +154,6 @@ k4vdone:
 // Q4KX4_PAIR(tab, x, s): KX4_PAIR with Y11 for the second sub-block.
 #define Q4KX4_PAIR(tab, x, s) KX4_PAIR(tab, x, s, Y11)
 
-// Q4KX4_FUSE(tok, acc, facc): facc += float(acc) · d_x·d_w for the token
-// whose Q8_K block is at tok (Y7: d_w in every lane). Clobbers acc, Y8.
-#define Q4KX4_FUSE(tok, acc, facc) \
-	VBROADCASTSS tok, Y8; \
-	VMULPS       Y7, Y8, Y8; \
-	VCVTDQ2PS    acc, acc; \
-	VFMADD231PS  acc, Y8, facc
-
 // Q4KX4_RESULT(y, x): X0 = a token's result, hsum8(y) + hsum4(x) (its
 // float lanes and its minimums' lanes), into (R8). Clobbers X1, X2, Y0.
 #define Q4KX4_RESULT(y, x) \
@@ -214,10 +206,10 @@ q4xblock:
 	Q4KX4_MINS((R9)(R14*2), X22, Y26)
 	Q4KX4_MINS((R9)(R15*1), X23, Y27)
 	Q4K_PAIRS(Q4KX4_PAIR)
-	Q4KX4_FUSE((R9), Y24, Y16)
-	Q4KX4_FUSE((R9)(R14*1), Y25, Y17)
-	Q4KX4_FUSE((R9)(R14*2), Y26, Y18)
-	Q4KX4_FUSE((R9)(R15*1), Y27, Y19)
+	KX4_FUSE_Y((R9), Y7, Y24, Y16)
+	KX4_FUSE_Y((R9)(R14*1), Y7, Y25, Y17)
+	KX4_FUSE_Y((R9)(R14*2), Y7, Y26, Y18)
+	KX4_FUSE_Y((R9)(R15*1), Y7, Y27, Y19)
 	ADDQ $144, SI
 	ADDQ $292, R9
 	DECQ BX

@@ -1,6 +1,7 @@
 //go:build amd64 && gc && !purego
 
 #include "textflag.h"
+#include "dotk_amd64.h"
 
 // Q6_K × Q8_K rows in the order of ggml's AVX2 kernels (see
 // dot_k.go): integer lanes from vpmaddubsw (levels unsigned, activations
@@ -24,7 +25,6 @@ DATA shufK6<>+104(SB)/8, $0x0d0d0d0d0d0d0d0d
 DATA shufK6<>+112(SB)/8, $0x0e0e0e0e0e0e0e0e
 DATA shufK6<>+120(SB)/8, $0x0f0f0f0f0f0f0f0f
 GLOBL shufK6<>(SB), RODATA|NOPTR, $128
-
 
 // shufK6w entry i spreads scale words 2i (low lane) and 2i+1 (high lane)
 // of a register holding eight scale words in both lanes.
@@ -62,6 +62,61 @@ DATA shufK6w<>+240(SB)/8, $0x0f0e0f0e0f0e0f0e
 DATA shufK6w<>+248(SB)/8, $0x0f0e0f0e0f0e0f0e
 GLOBL shufK6w<>(SB), RODATA|NOPTR, $256
 
+// Q6K_DOT_AVX2(x, s, sc): Y1 += a 32-level group's lanes: (levels Y7 −
+// 32) · the activations at x(R9), as two vpmaddubsw (Y13: 32s) and a
+// difference, weighed with vpmaddwd by the scale words of sc that shufK6w
+// row s picks. Clobbers Y7-Y10.
+#define Q6K_DOT_AVX2(x, s, sc) \
+	VMOVDQU    x(R9), Y8; \
+	VPMADDUBSW Y8, Y7, Y7; \
+	VPMADDUBSW Y8, Y13, Y9; \
+	VPSUBW     Y9, Y7, Y7; \
+	VPSHUFB    shufK6w<>+s(SB), sc, Y10; \
+	VPMADDWD   Y10, Y7, Y7; \
+	VPADDD     Y7, Y1, Y1
+
+// Q6K_DOT_VNNI(x, s, sc): Q6K_DOT_AVX2 with vpdpwssd doing vpmaddwd's
+// sums and the add (the same integers). Clobbers Y7-Y10.
+#define Q6K_DOT_VNNI(x, s, sc) \
+	VMOVDQU    x(R9), Y8; \
+	VPMADDUBSW Y8, Y7, Y7; \
+	VPMADDUBSW Y8, Y13, Y9; \
+	VPSUBW     Y9, Y7, Y7; \
+	VPSHUFB    shufK6w<>+s(SB), sc, Y10; \
+	VPDPWSSD   Y10, Y7, Y1
+
+// Q6K_HALF(q, h, x, s, sc, DOT): half a block, four 32-level groups: low
+// nibbles in the 64 bytes at q(SI) (low, then high nibbles of each 32),
+// high 2 bits in the 32 bytes at h(SI) (bits 0-1 the first group, 6-7 the
+// last), put together as levels in Y7 (Y14: 0x30 bytes, Y15: 0x0f) and
+// met with the activations at x+32g by DOT(x+32g, s+32g, sc). Clobbers
+// Y3-Y7 and DOT's registers.
+#define Q6K_HALF(q, h, x, s, sc, DOT) \
+	VMOVDQU q(SI), Y3; \
+	VMOVDQU q+32(SI), Y4; \
+	VMOVDQU h(SI), Y5; \
+	VPSLLW  $4, Y5, Y6; \
+	VPAND   Y14, Y6, Y6; \
+	VPAND   Y15, Y3, Y7; \
+	VPOR    Y6, Y7, Y7; \
+	DOT(x, s, sc); \
+	VPSLLW  $2, Y5, Y6; \
+	VPAND   Y14, Y6, Y6; \
+	VPAND   Y15, Y4, Y7; \
+	VPOR    Y6, Y7, Y7; \
+	DOT(x+32, s+32, sc); \
+	VPAND   Y14, Y5, Y6; \
+	VPSRLW  $4, Y3, Y7; \
+	VPAND   Y15, Y7, Y7; \
+	VPOR    Y6, Y7, Y7; \
+	DOT(x+64, s+64, sc); \
+	VPSRLW  $2, Y5, Y6; \
+	VPAND   Y14, Y6, Y6; \
+	VPSRLW  $4, Y4, Y7; \
+	VPAND   Y15, Y7, Y7; \
+	VPOR    Y6, Y7, Y7; \
+	DOT(x+96, s+96, sc)
+
 // func dotRowsQ6_KAVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ6_KAVX2(SB), NOSPLIT, $0-48
 	MOVQ out+0(FP), DI
@@ -69,15 +124,9 @@ TEXT ·dotRowsQ6_KAVX2(SB), NOSPLIT, $0-48
 	MOVQ rows+40(FP), CX
 	TESTQ CX, CX
 	JZ   dotRowsQ6_KAVX2done
-	MOVL         $0x0f0f0f0f, AX
-	VMOVD        AX, X15
-	VPBROADCASTD X15, Y15
-	MOVL         $0x30303030, AX
-	VMOVD        AX, X14
-	VPBROADCASTD X14, Y14
-	MOVL         $0x20202020, AX
-	VMOVD        AX, X13
-	VPBROADCASTD X13, Y13
+	VBCAST32(0x0f0f0f0f, X15, Y15)
+	VBCAST32(0x30303030, X14, Y14)
+	VBCAST32(0x20202020, X13, Y13)
 dotRowsQ6_KAVX2row:
 	VXORPS Y0, Y0, Y0
 	MOVQ   R12, SI
@@ -90,124 +139,25 @@ dotRowsQ6_KAVX2block:
 	VPERMQ    $0x44, Y2, Y11
 	VPERMQ    $0xee, Y2, Y2
 	VPXOR     Y1, Y1, Y1
-	VMOVDQU 0(SI), Y3
-	VMOVDQU 32(SI), Y4
-	VMOVDQU 128(SI), Y5
-	VPSLLW     $4, Y5, Y6
-	VPAND      Y14, Y6, Y6
-	VPAND      Y15, Y3, Y7
-	VPOR       Y6, Y7, Y7
-	VMOVDQU    4(R9), Y8
-	VPMADDUBSW Y8, Y7, Y7
-	VPMADDUBSW Y8, Y13, Y9
-	VPSUBW     Y9, Y7, Y7
-	VPSHUFB    shufK6w<>+0(SB), Y11, Y10
-	VPMADDWD   Y10, Y7, Y7
-	VPADDD     Y7, Y1, Y1
-	VPSLLW     $2, Y5, Y6
-	VPAND      Y14, Y6, Y6
-	VPAND      Y15, Y4, Y7
-	VPOR       Y6, Y7, Y7
-	VMOVDQU    36(R9), Y8
-	VPMADDUBSW Y8, Y7, Y7
-	VPMADDUBSW Y8, Y13, Y9
-	VPSUBW     Y9, Y7, Y7
-	VPSHUFB    shufK6w<>+32(SB), Y11, Y10
-	VPMADDWD   Y10, Y7, Y7
-	VPADDD     Y7, Y1, Y1
-	VPAND      Y14, Y5, Y6
-	VPSRLW     $4, Y3, Y7
-	VPAND      Y15, Y7, Y7
-	VPOR       Y6, Y7, Y7
-	VMOVDQU    68(R9), Y8
-	VPMADDUBSW Y8, Y7, Y7
-	VPMADDUBSW Y8, Y13, Y9
-	VPSUBW     Y9, Y7, Y7
-	VPSHUFB    shufK6w<>+64(SB), Y11, Y10
-	VPMADDWD   Y10, Y7, Y7
-	VPADDD     Y7, Y1, Y1
-	VPSRLW     $2, Y5, Y6
-	VPAND      Y14, Y6, Y6
-	VPSRLW     $4, Y4, Y7
-	VPAND      Y15, Y7, Y7
-	VPOR       Y6, Y7, Y7
-	VMOVDQU    100(R9), Y8
-	VPMADDUBSW Y8, Y7, Y7
-	VPMADDUBSW Y8, Y13, Y9
-	VPSUBW     Y9, Y7, Y7
-	VPSHUFB    shufK6w<>+96(SB), Y11, Y10
-	VPMADDWD   Y10, Y7, Y7
-	VPADDD     Y7, Y1, Y1
-	VMOVDQU 64(SI), Y3
-	VMOVDQU 96(SI), Y4
-	VMOVDQU 160(SI), Y5
-	VPSLLW     $4, Y5, Y6
-	VPAND      Y14, Y6, Y6
-	VPAND      Y15, Y3, Y7
-	VPOR       Y6, Y7, Y7
-	VMOVDQU    132(R9), Y8
-	VPMADDUBSW Y8, Y7, Y7
-	VPMADDUBSW Y8, Y13, Y9
-	VPSUBW     Y9, Y7, Y7
-	VPSHUFB    shufK6w<>+128(SB), Y2, Y10
-	VPMADDWD   Y10, Y7, Y7
-	VPADDD     Y7, Y1, Y1
-	VPSLLW     $2, Y5, Y6
-	VPAND      Y14, Y6, Y6
-	VPAND      Y15, Y4, Y7
-	VPOR       Y6, Y7, Y7
-	VMOVDQU    164(R9), Y8
-	VPMADDUBSW Y8, Y7, Y7
-	VPMADDUBSW Y8, Y13, Y9
-	VPSUBW     Y9, Y7, Y7
-	VPSHUFB    shufK6w<>+160(SB), Y2, Y10
-	VPMADDWD   Y10, Y7, Y7
-	VPADDD     Y7, Y1, Y1
-	VPAND      Y14, Y5, Y6
-	VPSRLW     $4, Y3, Y7
-	VPAND      Y15, Y7, Y7
-	VPOR       Y6, Y7, Y7
-	VMOVDQU    196(R9), Y8
-	VPMADDUBSW Y8, Y7, Y7
-	VPMADDUBSW Y8, Y13, Y9
-	VPSUBW     Y9, Y7, Y7
-	VPSHUFB    shufK6w<>+192(SB), Y2, Y10
-	VPMADDWD   Y10, Y7, Y7
-	VPADDD     Y7, Y1, Y1
-	VPSRLW     $2, Y5, Y6
-	VPAND      Y14, Y6, Y6
-	VPSRLW     $4, Y4, Y7
-	VPAND      Y15, Y7, Y7
-	VPOR       Y6, Y7, Y7
-	VMOVDQU    228(R9), Y8
-	VPMADDUBSW Y8, Y7, Y7
-	VPMADDUBSW Y8, Y13, Y9
-	VPSUBW     Y9, Y7, Y7
-	VPSHUFB    shufK6w<>+224(SB), Y2, Y10
-	VPMADDWD   Y10, Y7, Y7
-	VPADDD     Y7, Y1, Y1
+	Q6K_HALF(0, 128, 4, 0, Y11, Q6K_DOT_AVX2)
+	Q6K_HALF(64, 160, 132, 128, Y2, Q6K_DOT_AVX2)
 	VPBROADCASTW 208(SI), X9
 	VCVTPH2PS    X9, Y9
 	VBROADCASTSS (R9), Y10
 	VMULPS       Y9, Y10, Y9
 	VCVTDQ2PS    Y1, Y1
 	VFMADD231PS  Y1, Y9, Y0
-	ADDQ         $210, SI
-	ADDQ         $292, R9
-	DECQ         BX
-	JNZ          dotRowsQ6_KAVX2block
+	ADDQ $210, SI
+	ADDQ $292, R9
+	DECQ BX
+	JNZ  dotRowsQ6_KAVX2block
 dotRowsQ6_KAVX2rowdone:
-	VEXTRACTF128 $1, Y0, X2
-	VADDPS       X2, X0, X0
-	VMOVHLPS     X0, X0, X2
-	VADDPS       X2, X0, X0
-	VMOVSHDUP    X0, X2
-	VADDSS       X2, X0, X0
-	VMOVSS       X0, (DI)
-	ADDQ         $4, DI
-	ADDQ         stride+16(FP), R12
-	DECQ         CX
-	JNZ          dotRowsQ6_KAVX2row
+	HSUM8_Y0
+	VMOVSS X0, (DI)
+	ADDQ   $4, DI
+	ADDQ   stride+16(FP), R12
+	DECQ   CX
+	JNZ    dotRowsQ6_KAVX2row
 dotRowsQ6_KAVX2done:
 	VZEROUPPER
 	RET
@@ -221,15 +171,9 @@ TEXT ·dotRowsQ6_KVNNI(SB), NOSPLIT, $0-48
 	MOVQ rows+40(FP), CX
 	TESTQ CX, CX
 	JZ   dotRowsQ6_KVNNIdone
-	MOVL         $0x0f0f0f0f, AX
-	VMOVD        AX, X15
-	VPBROADCASTD X15, Y15
-	MOVL         $0x30303030, AX
-	VMOVD        AX, X14
-	VPBROADCASTD X14, Y14
-	MOVL         $0x20202020, AX
-	VMOVD        AX, X13
-	VPBROADCASTD X13, Y13
+	VBCAST32(0x0f0f0f0f, X15, Y15)
+	VBCAST32(0x30303030, X14, Y14)
+	VBCAST32(0x20202020, X13, Y13)
 dotRowsQ6_KVNNIrow:
 	VXORPS Y0, Y0, Y0
 	MOVQ   R12, SI
@@ -242,120 +186,81 @@ dotRowsQ6_KVNNIblock:
 	VPERMQ    $0x44, Y2, Y11
 	VPERMQ    $0xee, Y2, Y2
 	VPXOR     Y1, Y1, Y1
-	VMOVDQU 0(SI), Y3
-	VMOVDQU 32(SI), Y4
-	VMOVDQU 128(SI), Y5
-	VPSLLW     $4, Y5, Y6
-	VPAND      Y14, Y6, Y6
-	VPAND      Y15, Y3, Y7
-	VPOR       Y6, Y7, Y7
-	VMOVDQU    4(R9), Y8
-	VPMADDUBSW Y8, Y7, Y7
-	VPMADDUBSW Y8, Y13, Y9
-	VPSUBW     Y9, Y7, Y7
-	VPSHUFB    shufK6w<>+0(SB), Y11, Y10
-	VPDPWSSD   Y10, Y7, Y1
-	VPSLLW     $2, Y5, Y6
-	VPAND      Y14, Y6, Y6
-	VPAND      Y15, Y4, Y7
-	VPOR       Y6, Y7, Y7
-	VMOVDQU    36(R9), Y8
-	VPMADDUBSW Y8, Y7, Y7
-	VPMADDUBSW Y8, Y13, Y9
-	VPSUBW     Y9, Y7, Y7
-	VPSHUFB    shufK6w<>+32(SB), Y11, Y10
-	VPDPWSSD   Y10, Y7, Y1
-	VPAND      Y14, Y5, Y6
-	VPSRLW     $4, Y3, Y7
-	VPAND      Y15, Y7, Y7
-	VPOR       Y6, Y7, Y7
-	VMOVDQU    68(R9), Y8
-	VPMADDUBSW Y8, Y7, Y7
-	VPMADDUBSW Y8, Y13, Y9
-	VPSUBW     Y9, Y7, Y7
-	VPSHUFB    shufK6w<>+64(SB), Y11, Y10
-	VPDPWSSD   Y10, Y7, Y1
-	VPSRLW     $2, Y5, Y6
-	VPAND      Y14, Y6, Y6
-	VPSRLW     $4, Y4, Y7
-	VPAND      Y15, Y7, Y7
-	VPOR       Y6, Y7, Y7
-	VMOVDQU    100(R9), Y8
-	VPMADDUBSW Y8, Y7, Y7
-	VPMADDUBSW Y8, Y13, Y9
-	VPSUBW     Y9, Y7, Y7
-	VPSHUFB    shufK6w<>+96(SB), Y11, Y10
-	VPDPWSSD   Y10, Y7, Y1
-	VMOVDQU 64(SI), Y3
-	VMOVDQU 96(SI), Y4
-	VMOVDQU 160(SI), Y5
-	VPSLLW     $4, Y5, Y6
-	VPAND      Y14, Y6, Y6
-	VPAND      Y15, Y3, Y7
-	VPOR       Y6, Y7, Y7
-	VMOVDQU    132(R9), Y8
-	VPMADDUBSW Y8, Y7, Y7
-	VPMADDUBSW Y8, Y13, Y9
-	VPSUBW     Y9, Y7, Y7
-	VPSHUFB    shufK6w<>+128(SB), Y2, Y10
-	VPDPWSSD   Y10, Y7, Y1
-	VPSLLW     $2, Y5, Y6
-	VPAND      Y14, Y6, Y6
-	VPAND      Y15, Y4, Y7
-	VPOR       Y6, Y7, Y7
-	VMOVDQU    164(R9), Y8
-	VPMADDUBSW Y8, Y7, Y7
-	VPMADDUBSW Y8, Y13, Y9
-	VPSUBW     Y9, Y7, Y7
-	VPSHUFB    shufK6w<>+160(SB), Y2, Y10
-	VPDPWSSD   Y10, Y7, Y1
-	VPAND      Y14, Y5, Y6
-	VPSRLW     $4, Y3, Y7
-	VPAND      Y15, Y7, Y7
-	VPOR       Y6, Y7, Y7
-	VMOVDQU    196(R9), Y8
-	VPMADDUBSW Y8, Y7, Y7
-	VPMADDUBSW Y8, Y13, Y9
-	VPSUBW     Y9, Y7, Y7
-	VPSHUFB    shufK6w<>+192(SB), Y2, Y10
-	VPDPWSSD   Y10, Y7, Y1
-	VPSRLW     $2, Y5, Y6
-	VPAND      Y14, Y6, Y6
-	VPSRLW     $4, Y4, Y7
-	VPAND      Y15, Y7, Y7
-	VPOR       Y6, Y7, Y7
-	VMOVDQU    228(R9), Y8
-	VPMADDUBSW Y8, Y7, Y7
-	VPMADDUBSW Y8, Y13, Y9
-	VPSUBW     Y9, Y7, Y7
-	VPSHUFB    shufK6w<>+224(SB), Y2, Y10
-	VPDPWSSD   Y10, Y7, Y1
+	Q6K_HALF(0, 128, 4, 0, Y11, Q6K_DOT_VNNI)
+	Q6K_HALF(64, 160, 132, 128, Y2, Q6K_DOT_VNNI)
 	VPBROADCASTW 208(SI), X9
 	VCVTPH2PS    X9, Y9
 	VBROADCASTSS (R9), Y10
 	VMULPS       Y9, Y10, Y9
 	VCVTDQ2PS    Y1, Y1
 	VFMADD231PS  Y1, Y9, Y0
-	ADDQ         $210, SI
-	ADDQ         $292, R9
-	DECQ         BX
-	JNZ          dotRowsQ6_KVNNIblock
+	ADDQ $210, SI
+	ADDQ $292, R9
+	DECQ BX
+	JNZ  dotRowsQ6_KVNNIblock
 dotRowsQ6_KVNNIrowdone:
-	VEXTRACTF128 $1, Y0, X2
-	VADDPS       X2, X0, X0
-	VMOVHLPS     X0, X0, X2
-	VADDPS       X2, X0, X0
-	VMOVSHDUP    X0, X2
-	VADDSS       X2, X0, X0
-	VMOVSS       X0, (DI)
-	ADDQ         $4, DI
-	ADDQ         stride+16(FP), R12
-	DECQ         CX
-	JNZ          dotRowsQ6_KVNNIrow
+	HSUM8_Y0
+	VMOVSS X0, (DI)
+	ADDQ   $4, DI
+	ADDQ   stride+16(FP), R12
+	DECQ   CX
+	JNZ    dotRowsQ6_KVNNIrow
 dotRowsQ6_KVNNIdone:
 	VZEROUPPER
 	RET
 
+// Q6KX4_TOKEN(x, tok, acc): acc += a group's lanes for the token whose
+// activations are at x tok: (levels Y7 − 32) · activations, weighed by
+// the scale words Y28. Clobbers Y10, Y11.
+#define Q6KX4_TOKEN(x, tok, acc) \
+	VPMADDUBSW x tok, Y7, Y10; \
+	VPMADDUBSW x tok, Y13, Y11; \
+	VPSUBW     Y11, Y10, Y10; \
+	VPDPWSSD   Y28, Y10, acc
+
+// Q6KX4_DOT(x, s): a 32-level group (levels in Y7) for the four tokens,
+// into Y24-Y27: the group's two scale bytes (shufK6 row s of X2) widened
+// to words in Y28 once. Clobbers X10, Y11, Y28.
+#define Q6KX4_DOT(x, s) \
+	VPSHUFB   shufK6<>+s(SB), X2, X10; \
+	VPMOVSXBW X10, Y28; \
+	Q6KX4_TOKEN(x, (R9), Y24); \
+	Q6KX4_TOKEN(x, (R9)(R14*1), Y25); \
+	Q6KX4_TOKEN(x, (R9)(R14*2), Y26); \
+	Q6KX4_TOKEN(x, (R9)(R15*1), Y27)
+
+// Q6KX4_HALF(q, h, x, s): Q6K_HALF for four tokens (Y14: 0x03 bytes, the
+// high bits masked before the shift), groups by Q6KX4_DOT(x+32g, s+16g).
+// Clobbers Y3-Y7, X10, Y11, Y28.
+#define Q6KX4_HALF(q, h, x, s) \
+	VMOVDQU q(SI), Y3; \
+	VMOVDQU q+32(SI), Y4; \
+	VMOVDQU h(SI), Y5; \
+	VPAND   Y14, Y5, Y6; \
+	VPSLLW  $4, Y6, Y6; \
+	VPAND   Y15, Y3, Y7; \
+	VPOR    Y6, Y7, Y7; \
+	Q6KX4_DOT(x, s); \
+	VPSRLW  $2, Y5, Y6; \
+	VPAND   Y14, Y6, Y6; \
+	VPSLLW  $4, Y6, Y6; \
+	VPAND   Y15, Y4, Y7; \
+	VPOR    Y6, Y7, Y7; \
+	Q6KX4_DOT(x+32, s+16); \
+	VPSRLW  $4, Y5, Y6; \
+	VPAND   Y14, Y6, Y6; \
+	VPSLLW  $4, Y6, Y6; \
+	VPSRLW  $4, Y3, Y7; \
+	VPAND   Y15, Y7, Y7; \
+	VPOR    Y6, Y7, Y7; \
+	Q6KX4_DOT(x+64, s+32); \
+	VPSRLW  $6, Y5, Y6; \
+	VPAND   Y14, Y6, Y6; \
+	VPSLLW  $4, Y6, Y6; \
+	VPSRLW  $4, Y4, Y7; \
+	VPAND   Y15, Y7, Y7; \
+	VPOR    Y6, Y7, Y7; \
+	Q6KX4_DOT(x+96, s+48)
 
 // func dotRowsQ6_Kx4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 //
@@ -370,15 +275,9 @@ TEXT ·dotRowsQ6_Kx4VNNI(SB), NOSPLIT, $0-64
 	LEAQ (R14)(R14*2), R15
 	TESTQ CX, CX
 	JZ   q6xdone
-	MOVL         $0x0f0f0f0f, AX
-	VMOVD        AX, X15
-	VPBROADCASTD X15, Y15
-	MOVL         $0x03030303, AX
-	VMOVD        AX, X14
-	VPBROADCASTD X14, Y14
-	MOVL         $0x20202020, AX
-	VMOVD        AX, X13
-	VPBROADCASTD X13, Y13
+	VBCAST32(0x0f0f0f0f, X15, Y15)
+	VBCAST32(0x03030303, X14, Y14)
+	VBCAST32(0x20202020, X13, Y13)
 q6xrow:
 	VPXORD Y16, Y16, Y16
 	VPXORD Y17, Y17, Y17
@@ -395,262 +294,40 @@ q6xblock:
 	VPXORD  Y25, Y25, Y25
 	VPXORD  Y26, Y26, Y26
 	VPXORD  Y27, Y27, Y27
-	VMOVDQU 0(SI), Y3
-	VMOVDQU 32(SI), Y4
-	VMOVDQU 128(SI), Y5
-	VPAND      Y14, Y5, Y6
-	VPSLLW     $4, Y6, Y6
-	VPAND      Y15, Y3, Y7
-	VPOR       Y6, Y7, Y7
-	VPSHUFB    shufK6<>+0(SB), X2, X10
-	VPMOVSXBW  X10, Y28
-	VPMADDUBSW 4(R9), Y7, Y10
-	VPMADDUBSW 4(R9), Y13, Y11
-	VPSUBW     Y11, Y10, Y10
-	VPDPWSSD   Y28, Y10, Y24
-	VPMADDUBSW 4(R9)(R14*1), Y7, Y10
-	VPMADDUBSW 4(R9)(R14*1), Y13, Y11
-	VPSUBW     Y11, Y10, Y10
-	VPDPWSSD   Y28, Y10, Y25
-	VPMADDUBSW 4(R9)(R14*2), Y7, Y10
-	VPMADDUBSW 4(R9)(R14*2), Y13, Y11
-	VPSUBW     Y11, Y10, Y10
-	VPDPWSSD   Y28, Y10, Y26
-	VPMADDUBSW 4(R9)(R15*1), Y7, Y10
-	VPMADDUBSW 4(R9)(R15*1), Y13, Y11
-	VPSUBW     Y11, Y10, Y10
-	VPDPWSSD   Y28, Y10, Y27
-	VPSRLW     $2, Y5, Y6
-	VPAND      Y14, Y6, Y6
-	VPSLLW     $4, Y6, Y6
-	VPAND      Y15, Y4, Y7
-	VPOR       Y6, Y7, Y7
-	VPSHUFB    shufK6<>+16(SB), X2, X10
-	VPMOVSXBW  X10, Y28
-	VPMADDUBSW 36(R9), Y7, Y10
-	VPMADDUBSW 36(R9), Y13, Y11
-	VPSUBW     Y11, Y10, Y10
-	VPDPWSSD   Y28, Y10, Y24
-	VPMADDUBSW 36(R9)(R14*1), Y7, Y10
-	VPMADDUBSW 36(R9)(R14*1), Y13, Y11
-	VPSUBW     Y11, Y10, Y10
-	VPDPWSSD   Y28, Y10, Y25
-	VPMADDUBSW 36(R9)(R14*2), Y7, Y10
-	VPMADDUBSW 36(R9)(R14*2), Y13, Y11
-	VPSUBW     Y11, Y10, Y10
-	VPDPWSSD   Y28, Y10, Y26
-	VPMADDUBSW 36(R9)(R15*1), Y7, Y10
-	VPMADDUBSW 36(R9)(R15*1), Y13, Y11
-	VPSUBW     Y11, Y10, Y10
-	VPDPWSSD   Y28, Y10, Y27
-	VPSRLW     $4, Y5, Y6
-	VPAND      Y14, Y6, Y6
-	VPSLLW     $4, Y6, Y6
-	VPSRLW     $4, Y3, Y7
-	VPAND      Y15, Y7, Y7
-	VPOR       Y6, Y7, Y7
-	VPSHUFB    shufK6<>+32(SB), X2, X10
-	VPMOVSXBW  X10, Y28
-	VPMADDUBSW 68(R9), Y7, Y10
-	VPMADDUBSW 68(R9), Y13, Y11
-	VPSUBW     Y11, Y10, Y10
-	VPDPWSSD   Y28, Y10, Y24
-	VPMADDUBSW 68(R9)(R14*1), Y7, Y10
-	VPMADDUBSW 68(R9)(R14*1), Y13, Y11
-	VPSUBW     Y11, Y10, Y10
-	VPDPWSSD   Y28, Y10, Y25
-	VPMADDUBSW 68(R9)(R14*2), Y7, Y10
-	VPMADDUBSW 68(R9)(R14*2), Y13, Y11
-	VPSUBW     Y11, Y10, Y10
-	VPDPWSSD   Y28, Y10, Y26
-	VPMADDUBSW 68(R9)(R15*1), Y7, Y10
-	VPMADDUBSW 68(R9)(R15*1), Y13, Y11
-	VPSUBW     Y11, Y10, Y10
-	VPDPWSSD   Y28, Y10, Y27
-	VPSRLW     $6, Y5, Y6
-	VPAND      Y14, Y6, Y6
-	VPSLLW     $4, Y6, Y6
-	VPSRLW     $4, Y4, Y7
-	VPAND      Y15, Y7, Y7
-	VPOR       Y6, Y7, Y7
-	VPSHUFB    shufK6<>+48(SB), X2, X10
-	VPMOVSXBW  X10, Y28
-	VPMADDUBSW 100(R9), Y7, Y10
-	VPMADDUBSW 100(R9), Y13, Y11
-	VPSUBW     Y11, Y10, Y10
-	VPDPWSSD   Y28, Y10, Y24
-	VPMADDUBSW 100(R9)(R14*1), Y7, Y10
-	VPMADDUBSW 100(R9)(R14*1), Y13, Y11
-	VPSUBW     Y11, Y10, Y10
-	VPDPWSSD   Y28, Y10, Y25
-	VPMADDUBSW 100(R9)(R14*2), Y7, Y10
-	VPMADDUBSW 100(R9)(R14*2), Y13, Y11
-	VPSUBW     Y11, Y10, Y10
-	VPDPWSSD   Y28, Y10, Y26
-	VPMADDUBSW 100(R9)(R15*1), Y7, Y10
-	VPMADDUBSW 100(R9)(R15*1), Y13, Y11
-	VPSUBW     Y11, Y10, Y10
-	VPDPWSSD   Y28, Y10, Y27
-	VMOVDQU 64(SI), Y3
-	VMOVDQU 96(SI), Y4
-	VMOVDQU 160(SI), Y5
-	VPAND      Y14, Y5, Y6
-	VPSLLW     $4, Y6, Y6
-	VPAND      Y15, Y3, Y7
-	VPOR       Y6, Y7, Y7
-	VPSHUFB    shufK6<>+64(SB), X2, X10
-	VPMOVSXBW  X10, Y28
-	VPMADDUBSW 132(R9), Y7, Y10
-	VPMADDUBSW 132(R9), Y13, Y11
-	VPSUBW     Y11, Y10, Y10
-	VPDPWSSD   Y28, Y10, Y24
-	VPMADDUBSW 132(R9)(R14*1), Y7, Y10
-	VPMADDUBSW 132(R9)(R14*1), Y13, Y11
-	VPSUBW     Y11, Y10, Y10
-	VPDPWSSD   Y28, Y10, Y25
-	VPMADDUBSW 132(R9)(R14*2), Y7, Y10
-	VPMADDUBSW 132(R9)(R14*2), Y13, Y11
-	VPSUBW     Y11, Y10, Y10
-	VPDPWSSD   Y28, Y10, Y26
-	VPMADDUBSW 132(R9)(R15*1), Y7, Y10
-	VPMADDUBSW 132(R9)(R15*1), Y13, Y11
-	VPSUBW     Y11, Y10, Y10
-	VPDPWSSD   Y28, Y10, Y27
-	VPSRLW     $2, Y5, Y6
-	VPAND      Y14, Y6, Y6
-	VPSLLW     $4, Y6, Y6
-	VPAND      Y15, Y4, Y7
-	VPOR       Y6, Y7, Y7
-	VPSHUFB    shufK6<>+80(SB), X2, X10
-	VPMOVSXBW  X10, Y28
-	VPMADDUBSW 164(R9), Y7, Y10
-	VPMADDUBSW 164(R9), Y13, Y11
-	VPSUBW     Y11, Y10, Y10
-	VPDPWSSD   Y28, Y10, Y24
-	VPMADDUBSW 164(R9)(R14*1), Y7, Y10
-	VPMADDUBSW 164(R9)(R14*1), Y13, Y11
-	VPSUBW     Y11, Y10, Y10
-	VPDPWSSD   Y28, Y10, Y25
-	VPMADDUBSW 164(R9)(R14*2), Y7, Y10
-	VPMADDUBSW 164(R9)(R14*2), Y13, Y11
-	VPSUBW     Y11, Y10, Y10
-	VPDPWSSD   Y28, Y10, Y26
-	VPMADDUBSW 164(R9)(R15*1), Y7, Y10
-	VPMADDUBSW 164(R9)(R15*1), Y13, Y11
-	VPSUBW     Y11, Y10, Y10
-	VPDPWSSD   Y28, Y10, Y27
-	VPSRLW     $4, Y5, Y6
-	VPAND      Y14, Y6, Y6
-	VPSLLW     $4, Y6, Y6
-	VPSRLW     $4, Y3, Y7
-	VPAND      Y15, Y7, Y7
-	VPOR       Y6, Y7, Y7
-	VPSHUFB    shufK6<>+96(SB), X2, X10
-	VPMOVSXBW  X10, Y28
-	VPMADDUBSW 196(R9), Y7, Y10
-	VPMADDUBSW 196(R9), Y13, Y11
-	VPSUBW     Y11, Y10, Y10
-	VPDPWSSD   Y28, Y10, Y24
-	VPMADDUBSW 196(R9)(R14*1), Y7, Y10
-	VPMADDUBSW 196(R9)(R14*1), Y13, Y11
-	VPSUBW     Y11, Y10, Y10
-	VPDPWSSD   Y28, Y10, Y25
-	VPMADDUBSW 196(R9)(R14*2), Y7, Y10
-	VPMADDUBSW 196(R9)(R14*2), Y13, Y11
-	VPSUBW     Y11, Y10, Y10
-	VPDPWSSD   Y28, Y10, Y26
-	VPMADDUBSW 196(R9)(R15*1), Y7, Y10
-	VPMADDUBSW 196(R9)(R15*1), Y13, Y11
-	VPSUBW     Y11, Y10, Y10
-	VPDPWSSD   Y28, Y10, Y27
-	VPSRLW     $6, Y5, Y6
-	VPAND      Y14, Y6, Y6
-	VPSLLW     $4, Y6, Y6
-	VPSRLW     $4, Y4, Y7
-	VPAND      Y15, Y7, Y7
-	VPOR       Y6, Y7, Y7
-	VPSHUFB    shufK6<>+112(SB), X2, X10
-	VPMOVSXBW  X10, Y28
-	VPMADDUBSW 228(R9), Y7, Y10
-	VPMADDUBSW 228(R9), Y13, Y11
-	VPSUBW     Y11, Y10, Y10
-	VPDPWSSD   Y28, Y10, Y24
-	VPMADDUBSW 228(R9)(R14*1), Y7, Y10
-	VPMADDUBSW 228(R9)(R14*1), Y13, Y11
-	VPSUBW     Y11, Y10, Y10
-	VPDPWSSD   Y28, Y10, Y25
-	VPMADDUBSW 228(R9)(R14*2), Y7, Y10
-	VPMADDUBSW 228(R9)(R14*2), Y13, Y11
-	VPSUBW     Y11, Y10, Y10
-	VPDPWSSD   Y28, Y10, Y26
-	VPMADDUBSW 228(R9)(R15*1), Y7, Y10
-	VPMADDUBSW 228(R9)(R15*1), Y13, Y11
-	VPSUBW     Y11, Y10, Y10
-	VPDPWSSD   Y28, Y10, Y27
+	Q6KX4_HALF(0, 128, 4, 0)
+	Q6KX4_HALF(64, 160, 132, 64)
 	VPBROADCASTW 208(SI), X11
 	VCVTPH2PS    X11, Y12
-	VBROADCASTSS (R9), Y8
-	VMULPS       Y12, Y8, Y8
-	VCVTDQ2PS    Y24, Y24
-	VFMADD231PS  Y24, Y8, Y16
-	VBROADCASTSS (R9)(R14*1), Y8
-	VMULPS       Y12, Y8, Y8
-	VCVTDQ2PS    Y25, Y25
-	VFMADD231PS  Y25, Y8, Y17
-	VBROADCASTSS (R9)(R14*2), Y8
-	VMULPS       Y12, Y8, Y8
-	VCVTDQ2PS    Y26, Y26
-	VFMADD231PS  Y26, Y8, Y18
-	VBROADCASTSS (R9)(R15*1), Y8
-	VMULPS       Y12, Y8, Y8
-	VCVTDQ2PS    Y27, Y27
-	VFMADD231PS  Y27, Y8, Y19
-	ADDQ         $210, SI
-	ADDQ         $292, R9
-	DECQ         BX
-	JNZ          q6xblock
+	KX4_FUSE_Y((R9), Y12, Y24, Y16)
+	KX4_FUSE_Y((R9)(R14*1), Y12, Y25, Y17)
+	KX4_FUSE_Y((R9)(R14*2), Y12, Y26, Y18)
+	KX4_FUSE_Y((R9)(R15*1), Y12, Y27, Y19)
+	ADDQ $210, SI
+	ADDQ $292, R9
+	DECQ BX
+	JNZ  q6xblock
 q6xrowdone:
 	MOVQ DI, R8
-	VMOVAPS      Y16, Y0
-	VEXTRACTF128 $1, Y0, X2
-	VADDPS       X2, X0, X0
-	VMOVHLPS     X0, X0, X2
-	VADDPS       X2, X0, X0
-	VMOVSHDUP    X0, X2
-	VADDSS       X2, X0, X0
-	VMOVSS       X0, (R8)
-	ADDQ         ostride+8(FP), R8
-	VMOVAPS      Y17, Y0
-	VEXTRACTF128 $1, Y0, X2
-	VADDPS       X2, X0, X0
-	VMOVHLPS     X0, X0, X2
-	VADDPS       X2, X0, X0
-	VMOVSHDUP    X0, X2
-	VADDSS       X2, X0, X0
-	VMOVSS       X0, (R8)
-	ADDQ         ostride+8(FP), R8
-	VMOVAPS      Y18, Y0
-	VEXTRACTF128 $1, Y0, X2
-	VADDPS       X2, X0, X0
-	VMOVHLPS     X0, X0, X2
-	VADDPS       X2, X0, X0
-	VMOVSHDUP    X0, X2
-	VADDSS       X2, X0, X0
-	VMOVSS       X0, (R8)
-	ADDQ         ostride+8(FP), R8
-	VMOVAPS      Y19, Y0
-	VEXTRACTF128 $1, Y0, X2
-	VADDPS       X2, X0, X0
-	VMOVHLPS     X0, X0, X2
-	VADDPS       X2, X0, X0
-	VMOVSHDUP    X0, X2
-	VADDSS       X2, X0, X0
-	VMOVSS       X0, (R8)
-	ADDQ         ostride+8(FP), R8
-	ADDQ         $4, DI
-	ADDQ         stride+24(FP), R12
-	DECQ         CX
-	JNZ          q6xrow
+	VMOVAPS Y16, Y0
+	HSUM8_Y0
+	VMOVSS  X0, (R8)
+	ADDQ    ostride+8(FP), R8
+	VMOVAPS Y17, Y0
+	HSUM8_Y0
+	VMOVSS  X0, (R8)
+	ADDQ    ostride+8(FP), R8
+	VMOVAPS Y18, Y0
+	HSUM8_Y0
+	VMOVSS  X0, (R8)
+	ADDQ    ostride+8(FP), R8
+	VMOVAPS Y19, Y0
+	HSUM8_Y0
+	VMOVSS  X0, (R8)
+	ADDQ    ostride+8(FP), R8
+	ADDQ    $4, DI
+	ADDQ    stride+24(FP), R12
+	DECQ    CX
+	JNZ     q6xrow
 q6xdone:
 	VZEROUPPER
 	RET

@@ -61,6 +61,15 @@
 	VCVTDQ2PS    acc, acc; \
 	VFMADD231PS  acc, Y7, facc
 
+// KX4_FUSE_Y(tok, d, acc, facc): facc += float(acc) · d_x·d_w for the
+// token whose Q8_K block is at tok (d: d_w in every lane, a Y register).
+// Clobbers acc, Y8.
+#define KX4_FUSE_Y(tok, d, acc, facc) \
+	VBROADCASTSS tok, Y8; \
+	VMULPS       d, Y8, Y8; \
+	VCVTDQ2PS    acc, acc; \
+	VFMADD231PS  acc, Y8, facc
+
 // K_NIBBLES(w): the 64 levels of a sub-block pair of a Q4_K or Q5_K
 // block from the 32 bytes at w(SI): Y6 the low nibbles (the first
 // sub-block), Y5 the high (the second). Reads Y15 (0x0f bytes).
