@@ -109,6 +109,47 @@
 	MOVD xstride+48(FP), R4 \
 	MOVD nb+56(FP), R19
 
+// The four-token K-quant kernels (Q4_K, Q5_K, Q6_K) keep the tokens' float
+// accumulators in the frame (from R24); their arguments: R0 out, R25
+// ostride, R1 w, R2 stride, R20 rows, R3 x, R23 xstride, R19 nb.
+#define KX4_ARGS \
+	MOVD out+0(FP), R0       \
+	MOVD ostride+8(FP), R25  \
+	MOVD w+16(FP), R1        \
+	MOVD stride+24(FP), R2   \
+	MOVD rows+32(FP), R20    \
+	MOVD x+40(FP), R3        \
+	MOVD xstride+48(FP), R23 \
+	MOVD nb+56(FP), R19      \
+	ADD  $8, RSP, R24
+
+// KX4_ROW starts a row: R6 its blocks, R7, R13, R14, R15 the four tokens'
+// activations, R12 nb blocks left.
+#define KX4_ROW \
+	MOVD R1, R6       \
+	MOVD R3, R7       \
+	ADD  R23, R7, R13 \
+	ADD  R23, R13, R14 \
+	ADD  R23, R14, R15 \
+	MOVD R19, R12
+
+// KX4_STORES stores the row's four results, STORE(off) storing the token
+// whose accumulators are off bytes into the frame (size bytes a token) at
+// R11, and moves to the next row (label row) while rows are left.
+#define KX4_STORES(STORE, size, row) \
+	MOVD R0, R11       \
+	STORE(0)           \
+	ADD  R25, R11      \
+	STORE(size)        \
+	ADD  R25, R11      \
+	STORE(2*(size))    \
+	ADD  R25, R11      \
+	STORE(3*(size))    \
+	ADD  $4, R0        \
+	ADD  R2, R1, R1    \
+	SUBS $1, R20, R20  \
+	BNE  row
+
 // STORE4 stores a row's results for the four tokens of a four-token
 // kernel (Fa to out, Fb, Fc, Fd R25 bytes apart, from R0; R0 then moves
 // to the next row's) and moves to the next weight row (R1 += R2) and to
