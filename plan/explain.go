@@ -83,6 +83,9 @@ func (p *Plan) Explain(w io.Writer) error {
 				u.Device, formatSize(u.Peak()), formatSize(u.Weights), formatSize(u.KV), formatSize(u.Scratch), formatSize(u.Window))
 		}
 		ew.printf("\n")
+		if p.Candidate.Graph {
+			ew.printf("decode steps: one graph on %s, the embedding there too (its measured graph costs)\n", p.Candidate.Embed.Device)
+		}
 	} else {
 		ew.printf("\nno candidate fits\n")
 	}

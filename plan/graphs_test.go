@@ -75,6 +75,16 @@ func TestGPUDecodeByHand(t *testing.T) {
 		if p.Name != c.candidate || p.Embed.Device != c.embed {
 			t.Errorf("%s: chose %s with the embedding on %s, want %s on %s", c.name, p.Name, p.Embed.Device, c.candidate, c.embed)
 		}
+		if p.Candidate.Graph != (c.embed == "cuda0") {
+			t.Errorf("%s: graph %v with the embedding on %s", c.name, p.Candidate.Graph, p.Embed.Device)
+		}
+		var b strings.Builder
+		if err := p.Explain(&b); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(b.String(), "decode steps: one graph on cuda0"); got != p.Candidate.Graph {
+			t.Errorf("%s: Explain says graphs %v:\n%s", c.name, got, b.String())
+		}
 		if d := p.Decode*c.want - 1; math.Abs(d) > 1e-9 {
 			t.Errorf("%s: decode %.2f tok/s, want %.2f", c.name, p.Decode, 1/c.want)
 		}

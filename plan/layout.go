@@ -411,6 +411,7 @@ func (pl *planner) evaluate(l layout, ctx int) *Candidate {
 	}
 	c.Why = strings.Join(why, "; ")
 	c.Decode, c.Prefill = pl.predict(l, emb)
+	c.Graph = pl.graphed(l, emb)
 	return c
 }
 

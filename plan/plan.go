@@ -183,8 +183,12 @@ type Candidate struct {
 	// Predicted speeds in tokens/s, and seconds of load-time conversion.
 	Prefill, Decode float64
 	Load            float64
-	Fits            bool
-	Why             string // what does not fit; empty when it fits
+	// Graph is set when a decode step is one device's, replayed as a
+	// recorded graph (the embedding beside the layers), and predicted
+	// from that device's measured graph costs.
+	Graph bool
+	Fits  bool
+	Why   string // what does not fit; empty when it fits
 }
 
 // Streamed counts the streamed parts (layers and output).
