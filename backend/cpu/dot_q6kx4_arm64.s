@@ -2,6 +2,7 @@
 
 #include "textflag.h"
 #include "neon_arm64.h"
+#include "q6k_arm64.h"
 
 // dotRowsQ6_Kx4SDOT is the Q6_K row kernel (dot_q6k_arm64.s) for four
 // tokens at once: each group's 6-bit levels are assembled once for the
@@ -23,14 +24,7 @@
 // K6_BLOCK widens the block's scales, points R10 and R4 into it and
 // clears the lanes.
 #define K6_BLOCK \
-	ADD   $192, R6, R9                  \
-	VLD1  (R9), [V15.B16]               \
-	SXTL8H(16, 15)                      \
-	SXTL8H2(17, 15)                     \
-	SXTL4S(18, 16)                      \
-	SXTL4S2(19, 16)                     \
-	SXTL4S(20, 17)                      \
-	SXTL4S2(21, 17)                     \
+	Q6K_SCALES                          \
 	MOVD  R6, R10                       \
 	ADD   $128, R6, R4                  \
 	VEOR  V24.B16, V24.B16, V24.B16     \
@@ -41,44 +35,6 @@
 	VEOR  V29.B16, V29.B16, V29.B16     \
 	VEOR  V30.B16, V30.B16, V30.B16     \
 	VEOR  V31.B16, V31.B16, V31.B16
-
-#define K6_HALF \
-	VLD1.P 64(R10), [V0.B16, V1.B16, V2.B16, V3.B16] \
-	VLD1.P 32(R4), [V4.B16, V5.B16]
-
-// K6_LEVELS finishes V8:V9 = (nibbles V8:V9 | high bits V10:V11 & 0x30) - 32.
-#define K6_LEVELS \
-	AND16B(10, 10, 13) \
-	AND16B(11, 11, 13) \
-	ORR16B(8, 8, 10)   \
-	ORR16B(9, 9, 11)   \
-	SUB16B(8, 8, 14)   \
-	SUB16B(9, 9, 14)
-
-#define K6_LEVELS0 \
-	AND16B(8, 0, 12) \
-	AND16B(9, 1, 12) \
-	SHLB(10, 4, 4)   \
-	SHLB(11, 5, 4)   \
-	K6_LEVELS
-#define K6_LEVELS1 \
-	AND16B(8, 2, 12) \
-	AND16B(9, 3, 12) \
-	SHLB(10, 4, 2)   \
-	SHLB(11, 5, 2)   \
-	K6_LEVELS
-#define K6_LEVELS2 \
-	USHR4B(8, 0)      \
-	USHR4B(9, 1)      \
-	ORR16B(10, 4, 4)  \
-	ORR16B(11, 5, 5)  \
-	K6_LEVELS
-#define K6_LEVELS3 \
-	USHR4B(8, 2)      \
-	USHR4B(9, 3)      \
-	USHRB(10, 4, 2)   \
-	USHRB(11, 5, 2)   \
-	K6_LEVELS
 
 // K6_TOKEN adds the group's levels times a token's activations (at off
 // in its block rx), times scales s[i] (lanes 0-3) and s[i+1] (4-7), to
@@ -93,9 +49,10 @@
 	MLAE(l, 22, s, i)              \
 	MLAE(l+1, 23, s, i+1)
 
-// K6_GROUP runs group n of half h (levels macro lv) for the four tokens.
-#define K6_GROUP(lv, h, n, s, i) \
-	lv                                                \
+// K6_GROUP runs group n of half h (NIB, Q6K_NIBn) for the four tokens.
+#define K6_GROUP(NIB, h, n, s, i) \
+	NIB                                               \
+	Q6K_LEVELS                                        \
 	K6_TOKEN(R7, 4+128*(h)+32*(n), 24, s, i)          \
 	K6_TOKEN(R13, 4+128*(h)+32*(n), 26, s, i)         \
 	K6_TOKEN(R14, 4+128*(h)+32*(n), 28, s, i)         \
@@ -127,26 +84,11 @@
 
 // func dotRowsQ6_Kx4SDOT(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 TEXT ·dotRowsQ6_Kx4SDOT(SB), NOSPLIT, $128-64
-	MOVD out+0(FP), R0
-	MOVD ostride+8(FP), R25
-	MOVD w+16(FP), R1
-	MOVD stride+24(FP), R2
-	MOVD rows+32(FP), R20
-	MOVD x+40(FP), R3
-	MOVD xstride+48(FP), R23
-	MOVD nb+56(FP), R19
-	ADD  $8, RSP, R24
-	VMOVI $15, V12.B16
-	VMOVI $48, V13.B16
-	VMOVI $32, V14.B16
+	KX4_ARGS
+	Q6K_CONSTS
 
 row:
-	MOVD R1, R6
-	MOVD R3, R7
-	ADD  R23, R7, R13
-	ADD  R23, R13, R14
-	ADD  R23, R14, R15
-	MOVD R19, R12
+	KX4_ROW
 	VEOR V15.B16, V15.B16, V15.B16
 	VEOR V16.B16, V16.B16, V16.B16
 	MOVD R24, R11
@@ -157,16 +99,16 @@ row:
 
 block:
 	K6_BLOCK
-	K6_HALF
-	K6_GROUP(K6_LEVELS0, 0, 0, 18, 0)
-	K6_GROUP(K6_LEVELS1, 0, 1, 18, 2)
-	K6_GROUP(K6_LEVELS2, 0, 2, 19, 0)
-	K6_GROUP(K6_LEVELS3, 0, 3, 19, 2)
-	K6_HALF
-	K6_GROUP(K6_LEVELS0, 1, 0, 20, 0)
-	K6_GROUP(K6_LEVELS1, 1, 1, 20, 2)
-	K6_GROUP(K6_LEVELS2, 1, 2, 21, 0)
-	K6_GROUP(K6_LEVELS3, 1, 3, 21, 2)
+	Q6K_HALF(R4)
+	K6_GROUP(Q6K_NIB0, 0, 0, 18, 0)
+	K6_GROUP(Q6K_NIB1, 0, 1, 18, 2)
+	K6_GROUP(Q6K_NIB2, 0, 2, 19, 0)
+	K6_GROUP(Q6K_NIB3, 0, 3, 19, 2)
+	Q6K_HALF(R4)
+	K6_GROUP(Q6K_NIB0, 1, 0, 20, 0)
+	K6_GROUP(Q6K_NIB1, 1, 1, 20, 2)
+	K6_GROUP(Q6K_NIB2, 1, 2, 21, 0)
+	K6_GROUP(Q6K_NIB3, 1, 3, 21, 2)
 	K6_FINISH(R7, 0, 24)
 	K6_FINISH(R13, 32, 26)
 	K6_FINISH(R14, 64, 28)
@@ -175,16 +117,5 @@ block:
 	SUBS $1, R12, R12
 	BNE  block
 
-	MOVD R0, R11
-	K6_STORE(0)
-	ADD  R25, R11
-	K6_STORE(32)
-	ADD  R25, R11
-	K6_STORE(64)
-	ADD  R25, R11
-	K6_STORE(96)
-	ADD  $4, R0
-	ADD  R2, R1, R1
-	SUBS $1, R20, R20
-	BNE  row
+	KX4_STORES(K6_STORE, 32, row)
 	RET
