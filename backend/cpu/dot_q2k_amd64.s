@@ -131,7 +131,7 @@ q2vblock:
 	DECQ BX
 	JNZ  q2vblock
 q2vrowdone:
-	HSUM8_Y0
+	HSUM8_Y0(X2)
 	VMOVSS X0, (DI)
 	ADDQ   $4, DI
 	ADDQ   stride+16(FP), R12
@@ -163,7 +163,7 @@ q2block:
 	DECQ BX
 	JNZ  q2block
 q2rowdone:
-	HSUM8_Y0
+	HSUM8_Y0(X2)
 	VMOVSS X0, (DI)
 	ADDQ   $4, DI
 	ADDQ   stride+16(FP), R12

@@ -193,7 +193,7 @@ q3vblock:
 	DECQ BX
 	JNZ  q3vblock
 q3vrowdone:
-	HSUM8_Y0
+	HSUM8_Y0(X2)
 	VMOVSS X0, (DI)
 	ADDQ   $4, DI
 	ADDQ   stride+16(FP), R12
@@ -234,7 +234,7 @@ q3block:
 	DECQ BX
 	JNZ  q3block
 q3rowdone:
-	HSUM8_Y0
+	HSUM8_Y0(X2)
 	VMOVSS X0, (DI)
 	ADDQ   $4, DI
 	ADDQ   stride+16(FP), R12

@@ -145,7 +145,7 @@ k5block:
 	DECQ BX
 	JNZ  k5block
 k5rowdone:
-	HSUM8_Y0
+	HSUM8_Y0(X2)
 	VADDSS X1, X0, X0
 	VMOVSS X0, (DI)
 	ADDQ   $4, DI
@@ -183,7 +183,7 @@ k5vblock:
 	DECQ BX
 	JNZ  k5vblock
 k5vrowdone:
-	HSUM8_Y0
+	HSUM8_Y0(X2)
 	VADDSS X1, X0, X0
 	VMOVSS X0, (DI)
 	ADDQ   $4, DI

@@ -152,7 +152,7 @@ dotRowsQ6_KAVX2block:
 	DECQ BX
 	JNZ  dotRowsQ6_KAVX2block
 dotRowsQ6_KAVX2rowdone:
-	HSUM8_Y0
+	HSUM8_Y0(X2)
 	VMOVSS X0, (DI)
 	ADDQ   $4, DI
 	ADDQ   stride+16(FP), R12
@@ -199,7 +199,7 @@ dotRowsQ6_KVNNIblock:
 	DECQ BX
 	JNZ  dotRowsQ6_KVNNIblock
 dotRowsQ6_KVNNIrowdone:
-	HSUM8_Y0
+	HSUM8_Y0(X2)
 	VMOVSS X0, (DI)
 	ADDQ   $4, DI
 	ADDQ   stride+16(FP), R12
@@ -309,19 +309,19 @@ q6xblock:
 q6xrowdone:
 	MOVQ DI, R8
 	VMOVAPS Y16, Y0
-	HSUM8_Y0
+	HSUM8_Y0(X2)
 	VMOVSS  X0, (R8)
 	ADDQ    ostride+8(FP), R8
 	VMOVAPS Y17, Y0
-	HSUM8_Y0
+	HSUM8_Y0(X2)
 	VMOVSS  X0, (R8)
 	ADDQ    ostride+8(FP), R8
 	VMOVAPS Y18, Y0
-	HSUM8_Y0
+	HSUM8_Y0(X2)
 	VMOVSS  X0, (R8)
 	ADDQ    ostride+8(FP), R8
 	VMOVAPS Y19, Y0
-	HSUM8_Y0
+	HSUM8_Y0(X2)
 	VMOVSS  X0, (R8)
 	ADDQ    ostride+8(FP), R8
 	ADDQ    $4, DI

@@ -23,12 +23,12 @@
 	VMOVSHDUP x, t; \
 	VADDSS    t, x, x
 
-// HSUM8_Y0: lane 0 of X0 = the sum of Y0's eight lanes in hsum8's order
-// (the halves added, then HSUM4). Clobbers X2.
-#define HSUM8_Y0 \
-	VEXTRACTF128 $1, Y0, X2; \
-	VADDPS       X2, X0, X0; \
-	HSUM4(X0, X2)
+// HSUM8_Y0(t): lane 0 of X0 = the sum of Y0's eight lanes in hsum8's
+// order (the halves added, then HSUM4). Clobbers t (an X register).
+#define HSUM8_Y0(t) \
+	VEXTRACTF128 $1, Y0, t; \
+	VADDPS       t, X0, X0; \
+	HSUM4(X0, t)
 
 // HSUM8_TO_X0(y, x): lane 0 of X0 = the sum of y's eight lanes in
 // hsum8's order, for y one of Y16-Y31 (x: its low half, X16-X31).
@@ -42,7 +42,7 @@
 // that keeps the minimums' float lanes in X1. Clobbers X1, X2.
 #define SUM_Y0_X1 \
 	HSUM4(X1, X2); \
-	HSUM8_Y0; \
+	HSUM8_Y0(X2); \
 	VADDSS X1, X0, X0
 
 // K_FUSE: Y0 += float(Y3) · (X9 lane 0), a block's integer lanes fused
