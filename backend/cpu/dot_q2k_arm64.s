@@ -2,6 +2,7 @@
 
 #include "textflag.h"
 #include "neon_arm64.h"
+#include "q23k_arm64.h"
 
 // Q2_K × Q8_K in the order of ggml's AVX2 kernel (see dot_q2k.go): per
 // block, the minimums first: lane l takes min[2l]·bsums[2l] +
@@ -17,38 +18,11 @@
 // V6:V7 one group's levels, V8:V9 its activations, V18:V19 its sums, F30
 // d, F31 dmin, V24 3 in every byte, V29 0x0f.
 
-#define Q2K_ARGS \
-	MOVD  out+0(FP), R0     \
-	MOVD  w+8(FP), R1       \
-	MOVD  stride+16(FP), R2 \
-	MOVD  x+24(FP), R3      \
-	MOVD  nb+32(FP), R4     \
-	MOVD  rows+40(FP), R5   \
-	VMOVI $3, V24.B16       \
-	VMOVI $15, V29.B16
-
-#define Q2K_ROW \
-	MOVD R1, R6                    \
-	MOVD R3, R7                    \
-	MOVD R4, R8                    \
-	VEOR V27.B16, V27.B16, V27.B16 \
-	VEOR V28.B16, V28.B16, V28.B16
-
 // Q2K_BLOCK widens the scales to V20-V23, sets F30 = d_x·d_w, F31 =
 // -d_x·dmin_w and fuses the minimums times the activations' 16-element
 // sums into V27:V28.
 #define Q2K_BLOCK \
-	VLD1  (R6), [V10.B16]         \
-	AND16B(11, 10, 29)            \
-	USHR4B(12, 10)                \
-	UXTL8H(13, 11)                \
-	UXTL8H2(14, 11)               \
-	UXTL4S(20, 13)                \
-	UXTL4S2(21, 13)               \
-	UXTL4S(22, 14)                \
-	UXTL4S2(23, 14)               \
-	UXTL8H(15, 12)                \
-	UXTL8H2(16, 12)               \
+	Q2K_SCALES(V10, 10, 11, 12, 13, 14, 15, 16) \
 	ADD   $260, R7, R9            \
 	VLD1  (R9), [V0.H8, V1.H8]    \
 	SMULL4S(2, 0, 15)             \
@@ -76,131 +50,18 @@
 	ADD   $16, R6, R10            \
 	ADD   $4, R7, R11
 
-#define Q2K_QS \
-	VLD1.P 32(R10), [V4.B16, V5.B16]
-
-// Q2K_LEVELS sets V6:V7 to the 2-bit levels at bits s.. of V4:V5.
-#define Q2K_LEVELS(s) \
-	USHRB(6, 4, s)   \
-	USHRB(7, 5, s)   \
-	AND16B(6, 6, 24) \
-	AND16B(7, 7, 24)
-#define Q2K_LEVELS0 \
-	AND16B(6, 4, 24) \
-	AND16B(7, 5, 24)
-
-#define Q2K_DOT_SDOT \
-	VLD1.P 32(R11), [V8.B16, V9.B16] \
-	VEOR   V18.B16, V18.B16, V18.B16 \
-	VEOR   V19.B16, V19.B16, V19.B16 \
-	DOT32_SDOT(18, 19, 6, 7, 8, 9)
-
-#define Q2K_DOT_NEON \
-	VLD1.P 32(R11), [V8.B16, V9.B16] \
-	DOT32_NEON(18, 19, 6, 7, 8, 9, 0, 1)
-
-// Q2K_SCALE adds the group's sums V18 (lanes 0-3) and V19 (4-7) times
-// scales s[i0] and s[i1] to the lanes.
-#define Q2K_SCALE(s, i0, i1) \
-	MLAE(25, 18, s, i0) \
-	MLAE(26, 19, s, i1)
-
-#define Q2K_GROUPS_SDOT \
-	Q2K_QS \
-	Q2K_LEVELS0 \
-	Q2K_DOT_SDOT \
-	Q2K_SCALE(20, 0, 1) \
-	Q2K_LEVELS(2) \
-	Q2K_DOT_SDOT \
-	Q2K_SCALE(20, 2, 3) \
-	Q2K_LEVELS(4) \
-	Q2K_DOT_SDOT \
-	Q2K_SCALE(21, 0, 1) \
-	Q2K_LEVELS(6) \
-	Q2K_DOT_SDOT \
-	Q2K_SCALE(21, 2, 3) \
-	Q2K_QS \
-	Q2K_LEVELS0 \
-	Q2K_DOT_SDOT \
-	Q2K_SCALE(22, 0, 1) \
-	Q2K_LEVELS(2) \
-	Q2K_DOT_SDOT \
-	Q2K_SCALE(22, 2, 3) \
-	Q2K_LEVELS(4) \
-	Q2K_DOT_SDOT \
-	Q2K_SCALE(23, 0, 1) \
-	Q2K_LEVELS(6) \
-	Q2K_DOT_SDOT \
-	Q2K_SCALE(23, 2, 3)
-
-#define Q2K_GROUPS_NEON \
-	Q2K_QS \
-	Q2K_LEVELS0 \
-	Q2K_DOT_NEON \
-	Q2K_SCALE(20, 0, 1) \
-	Q2K_LEVELS(2) \
-	Q2K_DOT_NEON \
-	Q2K_SCALE(20, 2, 3) \
-	Q2K_LEVELS(4) \
-	Q2K_DOT_NEON \
-	Q2K_SCALE(21, 0, 1) \
-	Q2K_LEVELS(6) \
-	Q2K_DOT_NEON \
-	Q2K_SCALE(21, 2, 3) \
-	Q2K_QS \
-	Q2K_LEVELS0 \
-	Q2K_DOT_NEON \
-	Q2K_SCALE(22, 0, 1) \
-	Q2K_LEVELS(2) \
-	Q2K_DOT_NEON \
-	Q2K_SCALE(22, 2, 3) \
-	Q2K_LEVELS(4) \
-	Q2K_DOT_NEON \
-	Q2K_SCALE(23, 0, 1) \
-	Q2K_LEVELS(6) \
-	Q2K_DOT_NEON \
-	Q2K_SCALE(23, 2, 3)
-
-// Q2K_BLOCK_END fuses the lanes into the accumulators and steps a block.
-#define Q2K_BLOCK_END \
-	SCVTF4S(25, 25)     \
-	SCVTF4S(26, 26)     \
-	FMLAE(27, 25, 30, 0) \
-	FMLAE(28, 26, 30, 0) \
-	ADD  $84, R6        \
-	ADD  $292, R7       \
-	SUBS $1, R8, R8
-
-#define Q2K_ROW_END \
-	HSUM8R(27, 28)       \
-	FMOVS.P F27, 4(R0)   \
-	ADD  R2, R1, R1      \
-	SUBS $1, R5, R5
-
 // func dotRowsQ2_KSDOT(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ2_KSDOT(SB), NOSPLIT, $0-48
-	Q2K_ARGS
-sdotRow:
-	Q2K_ROW
-sdotBlock:
-	Q2K_BLOCK
-	Q2K_GROUPS_SDOT
-	Q2K_BLOCK_END
-	BNE sdotBlock
-	Q2K_ROW_END
-	BNE sdotRow
+	ROWS_ARGS
+	VMOVI $3, V24.B16
+	VMOVI $15, V29.B16
+	Q23_ROWS(Q2K_BLOCK, NO_HIGH, Q23_DOT_SDOT, 30, 84, sdotRow, sdotBlock)
 	RET
 
 // func dotRowsQ2_KNEON(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ2_KNEON(SB), NOSPLIT, $0-48
-	Q2K_ARGS
-neonRow:
-	Q2K_ROW
-neonBlock:
-	Q2K_BLOCK
-	Q2K_GROUPS_NEON
-	Q2K_BLOCK_END
-	BNE neonBlock
-	Q2K_ROW_END
-	BNE neonRow
+	ROWS_ARGS
+	VMOVI $3, V24.B16
+	VMOVI $15, V29.B16
+	Q23_ROWS(Q2K_BLOCK, NO_HIGH, Q23_DOT_NEON, 30, 84, neonRow, neonBlock)
 	RET

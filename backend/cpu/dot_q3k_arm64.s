@@ -2,6 +2,7 @@
 
 #include "textflag.h"
 #include "neon_arm64.h"
+#include "q23k_arm64.h"
 
 // Q3_K × Q8_K in the order of ggml's AVX2 kernel (see dot_q3k.go): per
 // block, integer lanes L (V25 lanes 0-3, V26 lanes 4-7) add each
@@ -18,26 +19,6 @@
 // V4:V5 32 bytes of low bits, V6:V7 one group's levels, V8:V9 its
 // activations, V18:V19 its sums, F29 d, V24 3, V30 32, V31 4 in every
 // byte.
-
-#define Q3K_ARGS \
-	MOVD  out+0(FP), R0     \
-	MOVD  w+8(FP), R1       \
-	MOVD  stride+16(FP), R2 \
-	MOVD  x+24(FP), R3      \
-	MOVD  nb+32(FP), R4     \
-	MOVD  rows+40(FP), R5   \
-	MOVW  $0x03030303, R14  \
-	MOVW  $0x0f0f0f0f, R15  \
-	VMOVI $3, V24.B16       \
-	VMOVI $32, V30.B16      \
-	VMOVI $4, V31.B16
-
-#define Q3K_ROW \
-	MOVD R1, R6                    \
-	MOVD R3, R7                    \
-	MOVD R4, R8                    \
-	VEOR V27.B16, V27.B16, V27.B16 \
-	VEOR V28.B16, V28.B16, V28.B16
 
 // Q3K_BLOCK unpacks the 16 scales as ggml's utmp code does, less 32, and
 // widens them to V20-V23; sets F29 = d_x·d_w and loads hmask.
@@ -84,19 +65,6 @@
 	ADD   $32, R6, R10            \
 	ADD   $4, R7, R11
 
-#define Q3K_QS \
-	VLD1.P 32(R10), [V4.B16, V5.B16]
-
-// Q3K_LEVELS sets V6:V7 to the 2-bit values at bits s.. of V4:V5.
-#define Q3K_LEVELS(s) \
-	USHRB(6, 4, s)   \
-	USHRB(7, 5, s)   \
-	AND16B(6, 6, 24) \
-	AND16B(7, 7, 24)
-#define Q3K_LEVELS0 \
-	AND16B(6, 4, 24) \
-	AND16B(7, 5, 24)
-
 // Q3K_HIGH subtracts 4 where bit 0 of hmask is clear and steps hmask.
 #define Q3K_HIGH \
 	SHLB(14, 12, 2)     \
@@ -108,134 +76,24 @@
 	USHRB(12, 12, 1)    \
 	USHRB(13, 13, 1)
 
-#define Q3K_DOT_SDOT \
-	VLD1.P 32(R11), [V8.B16, V9.B16] \
-	VEOR   V18.B16, V18.B16, V18.B16 \
-	VEOR   V19.B16, V19.B16, V19.B16 \
-	DOT32_SDOT(18, 19, 6, 7, 8, 9)
-
-#define Q3K_DOT_NEON \
-	VLD1.P 32(R11), [V8.B16, V9.B16] \
-	DOT32_NEON(18, 19, 6, 7, 8, 9, 0, 1)
-
-// Q3K_SCALE adds the group's sums V18 (lanes 0-3) and V19 (4-7) times
-// scales s[i0] and s[i1] to the lanes.
-#define Q3K_SCALE(s, i0, i1) \
-	MLAE(25, 18, s, i0) \
-	MLAE(26, 19, s, i1)
-
-#define Q3K_GROUPS_SDOT \
-	Q3K_QS \
-	Q3K_LEVELS0 \
-	Q3K_HIGH \
-	Q3K_DOT_SDOT \
-	Q3K_SCALE(20, 0, 1) \
-	Q3K_LEVELS(2) \
-	Q3K_HIGH \
-	Q3K_DOT_SDOT \
-	Q3K_SCALE(20, 2, 3) \
-	Q3K_LEVELS(4) \
-	Q3K_HIGH \
-	Q3K_DOT_SDOT \
-	Q3K_SCALE(21, 0, 1) \
-	Q3K_LEVELS(6) \
-	Q3K_HIGH \
-	Q3K_DOT_SDOT \
-	Q3K_SCALE(21, 2, 3) \
-	Q3K_QS \
-	Q3K_LEVELS0 \
-	Q3K_HIGH \
-	Q3K_DOT_SDOT \
-	Q3K_SCALE(22, 0, 1) \
-	Q3K_LEVELS(2) \
-	Q3K_HIGH \
-	Q3K_DOT_SDOT \
-	Q3K_SCALE(22, 2, 3) \
-	Q3K_LEVELS(4) \
-	Q3K_HIGH \
-	Q3K_DOT_SDOT \
-	Q3K_SCALE(23, 0, 1) \
-	Q3K_LEVELS(6) \
-	Q3K_HIGH \
-	Q3K_DOT_SDOT \
-	Q3K_SCALE(23, 2, 3)
-
-#define Q3K_GROUPS_NEON \
-	Q3K_QS \
-	Q3K_LEVELS0 \
-	Q3K_HIGH \
-	Q3K_DOT_NEON \
-	Q3K_SCALE(20, 0, 1) \
-	Q3K_LEVELS(2) \
-	Q3K_HIGH \
-	Q3K_DOT_NEON \
-	Q3K_SCALE(20, 2, 3) \
-	Q3K_LEVELS(4) \
-	Q3K_HIGH \
-	Q3K_DOT_NEON \
-	Q3K_SCALE(21, 0, 1) \
-	Q3K_LEVELS(6) \
-	Q3K_HIGH \
-	Q3K_DOT_NEON \
-	Q3K_SCALE(21, 2, 3) \
-	Q3K_QS \
-	Q3K_LEVELS0 \
-	Q3K_HIGH \
-	Q3K_DOT_NEON \
-	Q3K_SCALE(22, 0, 1) \
-	Q3K_LEVELS(2) \
-	Q3K_HIGH \
-	Q3K_DOT_NEON \
-	Q3K_SCALE(22, 2, 3) \
-	Q3K_LEVELS(4) \
-	Q3K_HIGH \
-	Q3K_DOT_NEON \
-	Q3K_SCALE(23, 0, 1) \
-	Q3K_LEVELS(6) \
-	Q3K_HIGH \
-	Q3K_DOT_NEON \
-	Q3K_SCALE(23, 2, 3)
-
-// Q3K_BLOCK_END fuses the lanes into the accumulators and steps a block.
-#define Q3K_BLOCK_END \
-	SCVTF4S(25, 25)      \
-	SCVTF4S(26, 26)      \
-	FMLAE(27, 25, 29, 0) \
-	FMLAE(28, 26, 29, 0) \
-	ADD  $110, R6        \
-	ADD  $292, R7        \
-	SUBS $1, R8, R8
-
-#define Q3K_ROW_END \
-	HSUM8R(27, 28)       \
-	FMOVS.P F27, 4(R0)   \
-	ADD  R2, R1, R1      \
-	SUBS $1, R5, R5
+// Q3K_CONSTS sets ggml's kmask1-2 (R14, R15) and V24, V30, V31.
+#define Q3K_CONSTS \
+	MOVW  $0x03030303, R14  \
+	MOVW  $0x0f0f0f0f, R15  \
+	VMOVI $3, V24.B16       \
+	VMOVI $32, V30.B16      \
+	VMOVI $4, V31.B16
 
 // func dotRowsQ3_KSDOT(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ3_KSDOT(SB), NOSPLIT, $0-48
-	Q3K_ARGS
-sdotRow:
-	Q3K_ROW
-sdotBlock:
-	Q3K_BLOCK
-	Q3K_GROUPS_SDOT
-	Q3K_BLOCK_END
-	BNE sdotBlock
-	Q3K_ROW_END
-	BNE sdotRow
+	ROWS_ARGS
+	Q3K_CONSTS
+	Q23_ROWS(Q3K_BLOCK, Q3K_HIGH, Q23_DOT_SDOT, 29, 110, sdotRow, sdotBlock)
 	RET
 
 // func dotRowsQ3_KNEON(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ3_KNEON(SB), NOSPLIT, $0-48
-	Q3K_ARGS
-neonRow:
-	Q3K_ROW
-neonBlock:
-	Q3K_BLOCK
-	Q3K_GROUPS_NEON
-	Q3K_BLOCK_END
-	BNE neonBlock
-	Q3K_ROW_END
-	BNE neonRow
+	ROWS_ARGS
+	Q3K_CONSTS
+	Q23_ROWS(Q3K_BLOCK, Q3K_HIGH, Q23_DOT_NEON, 29, 110, neonRow, neonBlock)
 	RET

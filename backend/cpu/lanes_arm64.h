@@ -117,12 +117,7 @@ block:                             \
 
 // LANES4_ROW starts a row for the four tokens.
 #define LANES4_ROW \
-	MOVD R1, R6                    \
-	MOVD R3, R7                    \
-	ADD  R4, R7, R13               \
-	ADD  R4, R13, R14              \
-	ADD  R4, R14, R15              \
-	MOVD R19, R12                  \
+	X4_ROW                         \
 	VEOR V16.B16, V16.B16, V16.B16 \
 	VEOR V17.B16, V17.B16, V17.B16 \
 	VEOR V18.B16, V18.B16, V18.B16 \

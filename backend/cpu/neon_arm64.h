@@ -109,6 +109,51 @@
 	MOVD xstride+48(FP), R4 \
 	MOVD nb+56(FP), R19
 
+// The one-token K-quant and ternary kernels' row loop: R0 out, R1 the
+// row, R2 stride, R3 x, R5 rows left; R6 the block, R7 the activations'
+// block (292 bytes of Q8_K), R8 blocks left; integer lanes V25:V26 fused
+// each block into the accumulators V27:V28.
+
+// K1_ROW starts a row: its blocks and the activations' from the start, nb
+// (R4) blocks left, accumulators zero.
+#define K1_ROW \
+	MOVD R1, R6                    \
+	MOVD R3, R7                    \
+	MOVD R4, R8                    \
+	VEOR V27.B16, V27.B16, V27.B16 \
+	VEOR V28.B16, V28.B16, V28.B16
+
+// K1_FUSE fuses the lanes, times lane 0 of Vf (d_x·d_w), into the
+// accumulators, steps to the next block (bytes on) and loops to label
+// block while blocks are left.
+#define K1_FUSE(f, bytes, block) \
+	SCVTF4S(25, 25)     \
+	SCVTF4S(26, 26)     \
+	FMLAE(27, 25, f, 0) \
+	FMLAE(28, 26, f, 0) \
+	ADD  $(bytes), R6   \
+	ADD  $292, R7       \
+	SUBS $1, R8, R8     \
+	BNE  block
+
+// K1_NEXT stores F27 and moves to the next row (label row) while rows are
+// left.
+#define K1_NEXT(row) \
+	FMOVS.P F27, 4(R0) \
+	ADD  R2, R1, R1    \
+	SUBS $1, R5, R5    \
+	BNE  row
+
+// X4_ROW starts a row of a four-token kernel (X4_ARGS): R6 its blocks,
+// R7, R13, R14, R15 the four tokens' activations, R12 nb blocks left.
+#define X4_ROW \
+	MOVD R1, R6      \
+	MOVD R3, R7      \
+	ADD  R4, R7, R13 \
+	ADD  R4, R13, R14 \
+	ADD  R4, R14, R15 \
+	MOVD R19, R12
+
 // The four-token K-quant kernels (Q4_K, Q5_K, Q6_K) keep the tokens' float
 // accumulators in the frame (from R24); their arguments: R0 out, R25
 // ostride, R1 w, R2 stride, R20 rows, R3 x, R23 xstride, R19 nb.
