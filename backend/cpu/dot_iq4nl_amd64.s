@@ -1,6 +1,7 @@
 //go:build amd64 && gc && !purego
 
 #include "textflag.h"
+#include "dotq8_amd64.h"
 
 // IQ4_NL × Q8_0 rows in ggml's AVX2 order (see dot_iq4nl.go): blocks in
 // pairs, the first fused into Y0 and the second into Y8; per block the index
@@ -14,23 +15,20 @@ DATA iq4nlTable<>+0(SB)/8, $0xf6eaddcfbfad9881
 DATA iq4nlTable<>+8(SB)/8, $0x7159453526190d01
 GLOBL iq4nlTable<>(SB), RODATA|NOPTR, $16
 
-// HSUM8 adds Y0's lanes into X0 as ggml's hsum_float_8: clobbers X1.
-#define HSUM8 \
-	VEXTRACTF128 $1, Y0, X1 \
-	VADDPS       X1, X0, X0 \
-	VMOVHLPS     X0, X0, X1 \
-	VADDPS       X1, X0, X0 \
-	VMOVSHDUP    X0, X1     \
-	VADDSS       X1, X0, X0
+// IQ4LEVELS puts the signed levels of the block at R9 in Y1: its index
+// nibbles spread to 32 bytes (low halves, then high) and looked up in the
+// table (Y15: 0x0f bytes, Y13: the table). Clobbers X2.
+#define IQ4LEVELS \
+	VMOVDQU     2(R9), X1;      \
+	VPSRLW      $4, X1, X2;     \
+	VINSERTI128 $1, X2, Y1, Y1; \
+	VPAND       Y15, Y1, Y1;    \
+	VPSHUFB     Y1, Y13, Y1
 
 // IQ4SIGNED puts |levels| of the block at R9 in Y3 and the activations at
 // R10 signed by the levels in Y4 (Y15: 0x0f bytes, Y13: the table).
 #define IQ4SIGNED \
-	VMOVDQU     2(R9), X1      \
-	VPSRLW      $4, X1, X2     \
-	VINSERTI128 $1, X2, Y1, Y1 \
-	VPAND       Y15, Y1, Y1    \
-	VPSHUFB     Y1, Y13, Y1    \
+	IQ4LEVELS                  \
 	VMOVDQU     2(R10), Y4     \
 	VPSIGNB     Y1, Y1, Y3     \
 	VPSIGNB     Y1, Y4, Y4
@@ -64,12 +62,8 @@ GLOBL iq4nlTable<>(SB), RODATA|NOPTR, $16
 	MOVQ  rows+40(FP), BX   \
 	TESTQ BX, BX            \
 	JZ    done              \
-	MOVL           $0x0f0f0f0f, AX       \
-	VMOVD          AX, X15               \
-	VPBROADCASTD   X15, Y15              \
-	MOVL           $0x00010001, AX       \
-	VMOVD          AX, X14               \
-	VPBROADCASTD   X14, Y14              \
+	VBCAST32(0x0f0f0f0f, X15, Y15) \
+	VBCAST32(0x00010001, X14, Y14) \
 	VBROADCASTI128 iq4nlTable<>(SB), Y13 \
 row:                            \
 	VXORPS Y0, Y0, Y0       \
@@ -96,7 +90,7 @@ pair:                           \
 	JNZ  pair               \
 pairsdone:                      \
 	VADDPS Y8, Y0, Y0       \
-	HSUM8                   \
+	HSUM8_Y0(X1)                   \
 	TESTQ  $1, CX           \
 	JZ     rowdone          \
 	LANES                   \
@@ -127,6 +121,40 @@ TEXT ·dotRowsIQ4_NLVNNI(SB), NOSPLIT, $0-48
 TEXT ·dotRowsIQ4_NLAVX2(SB), NOSPLIT, $0-48
 	ROWS(LANESAVX2)
 
+// IQ4X4_LEVELS: IQ4LEVELS, |levels| in Y3, d_w in Y6 (every lane), for
+// the four tokens. Clobbers X2.
+#define IQ4X4_LEVELS \
+	IQ4LEVELS; \
+	VPSIGNB      Y1, Y1, Y3; \
+	VPBROADCASTW (R9), X6; \
+	VCVTPH2PS    X6, Y6
+
+// IQ4X4_TOKEN(tok, acc, facc): one token's block: acc = its integer lanes
+// (Q80X4_LANES), facc += float(acc) · d_x·d_w. Clobbers acc, Y4, Y7.
+#define IQ4X4_TOKEN(tok, acc, facc) \
+	Q80X4_LANES(tok, acc); \
+	VCVTDQ2PS    acc, acc; \
+	VPBROADCASTW tok, X7; \
+	VCVTPH2PS    X7, Y7; \
+	VMULPS       Y6, Y7, Y7; \
+	VFMADD231PS  acc, Y7, facc
+
+// IQ4X4_ODD(tok, acc, accx): X0 lane 0 += an odd last block's integer
+// lanes acc (accx: their low half) summed to one integer, times d_x·d_w
+// (X6: d_w; tok: the token's Q8_0 block). Clobbers X2, X5.
+#define IQ4X4_ODD(tok, acc, accx) \
+	VEXTRACTI32X4 $1, acc, X5; \
+	VPADDD       X5, accx, X5; \
+	VPSHUFD      $0x4e, X5, X2; \
+	VPADDD       X2, X5, X5; \
+	VPSHUFD      $0xb1, X5, X2; \
+	VPADDD       X2, X5, X5; \
+	VCVTDQ2PS    X5, X5; \
+	VPBROADCASTW tok, X2; \
+	VCVTPH2PS    X2, X2; \
+	VMULPS       X6, X2, X2; \
+	VFMADD231SS  X5, X2, X0
+
 // func dotRowsIQ4_NLx4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 //
 // Four tokens (Q8_0 rows xstride bytes apart; outputs ostride bytes apart)
@@ -143,9 +171,7 @@ TEXT ·dotRowsIQ4_NLx4VNNI(SB), NOSPLIT, $0-64
 	LEAQ (R14)(R14*2), R15
 	TESTQ CX, CX
 	JZ   iqxdone
-	MOVL           $0x0f0f0f0f, AX
-	VMOVD          AX, X15
-	VPBROADCASTD   X15, Y15
+	VBCAST32(0x0f0f0f0f, X15, Y15)
 	VBROADCASTI128 iq4nlTable<>(SB), Y13
 iqxrow:
 	VPXORD Y16, Y16, Y16
@@ -162,96 +188,18 @@ iqxrow:
 	SHRQ   $1, BX
 	JZ     iqxpairsdone
 iqxpair:
-	VMOVDQU      2(R9), X1
-	VPSRLW       $4, X1, X2
-	VINSERTI128  $1, X2, Y1, Y1
-	VPAND        Y15, Y1, Y1
-	VPSHUFB      Y1, Y13, Y1
-	VPSIGNB      Y1, Y1, Y3
-	VPBROADCASTW (R9), X6
-	VCVTPH2PS    X6, Y6
-	VMOVDQU      2(R10), Y4
-	VPSIGNB      Y1, Y4, Y4
-	VPXORD       Y24, Y24, Y24
-	VPDPBUSD     Y4, Y3, Y24
-	VCVTDQ2PS    Y24, Y24
-	VPBROADCASTW (R10), X7
-	VCVTPH2PS    X7, Y7
-	VMULPS       Y6, Y7, Y7
-	VFMADD231PS  Y24, Y7, Y16
-	VMOVDQU      2(R10)(R14*1), Y4
-	VPSIGNB      Y1, Y4, Y4
-	VPXORD       Y25, Y25, Y25
-	VPDPBUSD     Y4, Y3, Y25
-	VCVTDQ2PS    Y25, Y25
-	VPBROADCASTW (R10)(R14*1), X7
-	VCVTPH2PS    X7, Y7
-	VMULPS       Y6, Y7, Y7
-	VFMADD231PS  Y25, Y7, Y17
-	VMOVDQU      2(R10)(R14*2), Y4
-	VPSIGNB      Y1, Y4, Y4
-	VPXORD       Y26, Y26, Y26
-	VPDPBUSD     Y4, Y3, Y26
-	VCVTDQ2PS    Y26, Y26
-	VPBROADCASTW (R10)(R14*2), X7
-	VCVTPH2PS    X7, Y7
-	VMULPS       Y6, Y7, Y7
-	VFMADD231PS  Y26, Y7, Y18
-	VMOVDQU      2(R10)(R15*1), Y4
-	VPSIGNB      Y1, Y4, Y4
-	VPXORD       Y27, Y27, Y27
-	VPDPBUSD     Y4, Y3, Y27
-	VCVTDQ2PS    Y27, Y27
-	VPBROADCASTW (R10)(R15*1), X7
-	VCVTPH2PS    X7, Y7
-	VMULPS       Y6, Y7, Y7
-	VFMADD231PS  Y27, Y7, Y19
+	IQ4X4_LEVELS
+	IQ4X4_TOKEN((R10), Y24, Y16)
+	IQ4X4_TOKEN((R10)(R14*1), Y25, Y17)
+	IQ4X4_TOKEN((R10)(R14*2), Y26, Y18)
+	IQ4X4_TOKEN((R10)(R15*1), Y27, Y19)
 	ADDQ         $18, R9
 	ADDQ         $34, R10
-	VMOVDQU      2(R9), X1
-	VPSRLW       $4, X1, X2
-	VINSERTI128  $1, X2, Y1, Y1
-	VPAND        Y15, Y1, Y1
-	VPSHUFB      Y1, Y13, Y1
-	VPSIGNB      Y1, Y1, Y3
-	VPBROADCASTW (R9), X6
-	VCVTPH2PS    X6, Y6
-	VMOVDQU      2(R10), Y4
-	VPSIGNB      Y1, Y4, Y4
-	VPXORD       Y24, Y24, Y24
-	VPDPBUSD     Y4, Y3, Y24
-	VCVTDQ2PS    Y24, Y24
-	VPBROADCASTW (R10), X7
-	VCVTPH2PS    X7, Y7
-	VMULPS       Y6, Y7, Y7
-	VFMADD231PS  Y24, Y7, Y20
-	VMOVDQU      2(R10)(R14*1), Y4
-	VPSIGNB      Y1, Y4, Y4
-	VPXORD       Y25, Y25, Y25
-	VPDPBUSD     Y4, Y3, Y25
-	VCVTDQ2PS    Y25, Y25
-	VPBROADCASTW (R10)(R14*1), X7
-	VCVTPH2PS    X7, Y7
-	VMULPS       Y6, Y7, Y7
-	VFMADD231PS  Y25, Y7, Y21
-	VMOVDQU      2(R10)(R14*2), Y4
-	VPSIGNB      Y1, Y4, Y4
-	VPXORD       Y26, Y26, Y26
-	VPDPBUSD     Y4, Y3, Y26
-	VCVTDQ2PS    Y26, Y26
-	VPBROADCASTW (R10)(R14*2), X7
-	VCVTPH2PS    X7, Y7
-	VMULPS       Y6, Y7, Y7
-	VFMADD231PS  Y26, Y7, Y22
-	VMOVDQU      2(R10)(R15*1), Y4
-	VPSIGNB      Y1, Y4, Y4
-	VPXORD       Y27, Y27, Y27
-	VPDPBUSD     Y4, Y3, Y27
-	VCVTDQ2PS    Y27, Y27
-	VPBROADCASTW (R10)(R15*1), X7
-	VCVTPH2PS    X7, Y7
-	VMULPS       Y6, Y7, Y7
-	VFMADD231PS  Y27, Y7, Y23
+	IQ4X4_LEVELS
+	IQ4X4_TOKEN((R10), Y24, Y20)
+	IQ4X4_TOKEN((R10)(R14*1), Y25, Y21)
+	IQ4X4_TOKEN((R10)(R14*2), Y26, Y22)
+	IQ4X4_TOKEN((R10)(R15*1), Y27, Y23)
 	ADDQ         $18, R9
 	ADDQ         $34, R10
 	DECQ         BX
@@ -261,119 +209,40 @@ iqxpairsdone:
 	ANDQ         $1, BX
 	JZ           iqxsums
 	// the odd last block: each token's integer lanes, for the tails below
-	VMOVDQU      2(R9), X1
-	VPSRLW       $4, X1, X2
-	VINSERTI128  $1, X2, Y1, Y1
-	VPAND        Y15, Y1, Y1
-	VPSHUFB      Y1, Y13, Y1
-	VPSIGNB      Y1, Y1, Y3
-	VPBROADCASTW (R9), X6
-	VCVTPH2PS    X6, Y6
-	VMOVDQU      2(R10), Y4
-	VPSIGNB      Y1, Y4, Y4
-	VPXORD       Y24, Y24, Y24
-	VPDPBUSD     Y4, Y3, Y24
-	VMOVDQU      2(R10)(R14*1), Y4
-	VPSIGNB      Y1, Y4, Y4
-	VPXORD       Y25, Y25, Y25
-	VPDPBUSD     Y4, Y3, Y25
-	VMOVDQU      2(R10)(R14*2), Y4
-	VPSIGNB      Y1, Y4, Y4
-	VPXORD       Y26, Y26, Y26
-	VPDPBUSD     Y4, Y3, Y26
-	VMOVDQU      2(R10)(R15*1), Y4
-	VPSIGNB      Y1, Y4, Y4
-	VPXORD       Y27, Y27, Y27
-	VPDPBUSD     Y4, Y3, Y27
+	IQ4X4_LEVELS
+	Q80X4_LANES((R10), Y24)
+	Q80X4_LANES((R10)(R14*1), Y25)
+	Q80X4_LANES((R10)(R14*2), Y26)
+	Q80X4_LANES((R10)(R15*1), Y27)
 iqxsums:
 	VADDPS       Y20, Y16, Y16
-	VEXTRACTF32X4 $1, Y16, X1
-	VADDPS       X1, X16, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
+	HSUM8_TO_X0(Y16, X16)
 	TESTQ        BX, BX
 	JZ           iqxstore0
-	VEXTRACTI32X4 $1, Y24, X5
-	VPADDD       X5, X24, X5
-	VPSHUFD      $0x4e, X5, X2
-	VPADDD       X2, X5, X5
-	VPSHUFD      $0xb1, X5, X2
-	VPADDD       X2, X5, X5
-	VCVTDQ2PS    X5, X5
-	VPBROADCASTW (R10), X2
-	VCVTPH2PS    X2, X2
-	VMULPS       X6, X2, X2
-	VFMADD231SS  X5, X2, X0
+	IQ4X4_ODD((R10), Y24, X24)
 iqxstore0:
 	VMOVSS       X0, (DI)
 	VADDPS       Y21, Y17, Y17
-	VEXTRACTF32X4 $1, Y17, X1
-	VADDPS       X1, X17, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
+	HSUM8_TO_X0(Y17, X17)
 	TESTQ        BX, BX
 	JZ           iqxstore1
-	VEXTRACTI32X4 $1, Y25, X5
-	VPADDD       X5, X25, X5
-	VPSHUFD      $0x4e, X5, X2
-	VPADDD       X2, X5, X5
-	VPSHUFD      $0xb1, X5, X2
-	VPADDD       X2, X5, X5
-	VCVTDQ2PS    X5, X5
-	VPBROADCASTW (R10)(R14*1), X2
-	VCVTPH2PS    X2, X2
-	VMULPS       X6, X2, X2
-	VFMADD231SS  X5, X2, X0
+	IQ4X4_ODD((R10)(R14*1), Y25, X25)
 iqxstore1:
 	MOVQ         ostride+8(FP), AX
 	VMOVSS       X0, (DI)(AX*1)
 	VADDPS       Y22, Y18, Y18
-	VEXTRACTF32X4 $1, Y18, X1
-	VADDPS       X1, X18, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
+	HSUM8_TO_X0(Y18, X18)
 	TESTQ        BX, BX
 	JZ           iqxstore2
-	VEXTRACTI32X4 $1, Y26, X5
-	VPADDD       X5, X26, X5
-	VPSHUFD      $0x4e, X5, X2
-	VPADDD       X2, X5, X5
-	VPSHUFD      $0xb1, X5, X2
-	VPADDD       X2, X5, X5
-	VCVTDQ2PS    X5, X5
-	VPBROADCASTW (R10)(R14*2), X2
-	VCVTPH2PS    X2, X2
-	VMULPS       X6, X2, X2
-	VFMADD231SS  X5, X2, X0
+	IQ4X4_ODD((R10)(R14*2), Y26, X26)
 iqxstore2:
 	MOVQ         ostride+8(FP), AX
 	VMOVSS       X0, (DI)(AX*2)
 	VADDPS       Y23, Y19, Y19
-	VEXTRACTF32X4 $1, Y19, X1
-	VADDPS       X1, X19, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
+	HSUM8_TO_X0(Y19, X19)
 	TESTQ        BX, BX
 	JZ           iqxstore3
-	VEXTRACTI32X4 $1, Y27, X5
-	VPADDD       X5, X27, X5
-	VPSHUFD      $0x4e, X5, X2
-	VPADDD       X2, X5, X5
-	VPSHUFD      $0xb1, X5, X2
-	VPADDD       X2, X5, X5
-	VCVTDQ2PS    X5, X5
-	VPBROADCASTW (R10)(R15*1), X2
-	VCVTPH2PS    X2, X2
-	VMULPS       X6, X2, X2
-	VFMADD231SS  X5, X2, X0
+	IQ4X4_ODD((R10)(R15*1), Y27, X27)
 iqxstore3:
 	MOVQ         ostride+8(FP), AX
 	LEAQ         (AX)(AX*2), AX

@@ -1,21 +1,13 @@
 //go:build amd64 && gc && !purego
 
 #include "textflag.h"
+#include "dotq8_amd64.h"
 
 // Q4_1 × Q8_1 rows in ggml's AVX2 lane order (see dot_q41.go): per block
 // the nibbles are spread to 32 bytes (low halves, then high), their exact
 // products with the activations summed four to a lane, converted, and fused
 // with d_w·d_x into the float lanes; m_w·s_x is fused into a scalar that is
 // added after hsum8.
-
-// HSUM8 adds Y0's lanes into X0 as ggml's hsum_float_8: clobbers X1.
-#define HSUM8 \
-	VEXTRACTF128 $1, Y0, X1 \
-	VADDPS       X1, X0, X0 \
-	VMOVHLPS     X0, X0, X1 \
-	VADDPS       X1, X0, X0 \
-	VMOVSHDUP    X0, X1     \
-	VADDSS       X1, X0, X0
 
 // Q41LEVELS puts the 32 levels of the block at R9 in Y1 (Y15: 0x0f bytes).
 #define Q41LEVELS \
@@ -52,12 +44,8 @@
 	MOVQ  rows+40(FP), BX   \
 	TESTQ BX, BX            \
 	JZ    done              \
-	MOVL         $0x0f0f0f0f, AX \
-	VMOVD        AX, X15         \
-	VPBROADCASTD X15, Y15        \
-	MOVL         $0x00010001, AX \
-	VMOVD        AX, X14         \
-	VPBROADCASTD X14, Y14        \
+	VBCAST32(0x0f0f0f0f, X15, Y15) \
+	VBCAST32(0x00010001, X14, Y14) \
 row:                            \
 	VXORPS Y0, Y0, Y0       \
 	VXORPS X10, X10, X10    \
@@ -73,7 +61,7 @@ block:                          \
 	DECQ R11                \
 	JNZ  block              \
 rowdone:                        \
-	HSUM8                   \
+	HSUM8_Y0(X1)                   \
 	VADDSS X10, X0, X0      \
 	VMOVSS X0, (DI)         \
 	ADDQ   $4, DI           \
@@ -120,9 +108,7 @@ TEXT ·dotRowsQ4_1x4VNNI(SB), NOSPLIT, $0-64
 	LEAQ (R14)(R14*2), R15
 	TESTQ CX, CX
 	JZ   m4xdone
-	MOVL         $0x0f0f0f0f, AX
-	VMOVD        AX, X15
-	VPBROADCASTD X15, Y15
+	VBCAST32(0x0f0f0f0f, X15, Y15)
 m4xrow:
 	VPXORD Y16, Y16, Y16
 	VPXORD Y17, Y17, Y17
@@ -143,83 +129,27 @@ m4xblock:
 	VCVTPH2PS    X6, Y6
 	VPBROADCASTW 2(R9), X8
 	VCVTPH2PS    X8, X8
-	VPXORD       Y24, Y24, Y24
-	VPDPBUSD     4(R10), Y1, Y24
-	VCVTDQ2PS    Y24, Y24
-	VPBROADCASTW (R10), X7
-	VCVTPH2PS    X7, Y7
-	VMULPS       Y7, Y6, Y7
-	VFMADD231PS  Y24, Y7, Y16
-	VPBROADCASTW 2(R10), X7
-	VCVTPH2PS    X7, X7
-	VFMADD231SS  X7, X8, X20
-	VPXORD       Y25, Y25, Y25
-	VPDPBUSD     4(R10)(R14*1), Y1, Y25
-	VCVTDQ2PS    Y25, Y25
-	VPBROADCASTW (R10)(R14*1), X7
-	VCVTPH2PS    X7, Y7
-	VMULPS       Y7, Y6, Y7
-	VFMADD231PS  Y25, Y7, Y17
-	VPBROADCASTW 2(R10)(R14*1), X7
-	VCVTPH2PS    X7, X7
-	VFMADD231SS  X7, X8, X21
-	VPXORD       Y26, Y26, Y26
-	VPDPBUSD     4(R10)(R14*2), Y1, Y26
-	VCVTDQ2PS    Y26, Y26
-	VPBROADCASTW (R10)(R14*2), X7
-	VCVTPH2PS    X7, Y7
-	VMULPS       Y7, Y6, Y7
-	VFMADD231PS  Y26, Y7, Y18
-	VPBROADCASTW 2(R10)(R14*2), X7
-	VCVTPH2PS    X7, X7
-	VFMADD231SS  X7, X8, X22
-	VPXORD       Y27, Y27, Y27
-	VPDPBUSD     4(R10)(R15*1), Y1, Y27
-	VCVTDQ2PS    Y27, Y27
-	VPBROADCASTW (R10)(R15*1), X7
-	VCVTPH2PS    X7, Y7
-	VMULPS       Y7, Y6, Y7
-	VFMADD231PS  Y27, Y7, Y19
-	VPBROADCASTW 2(R10)(R15*1), X7
-	VCVTPH2PS    X7, X7
-	VFMADD231SS  X7, X8, X23
+	Q81X4_TOKEN((R10), Y24, Y16, X20)
+	Q81X4_TOKEN((R10)(R14*1), Y25, Y17, X21)
+	Q81X4_TOKEN((R10)(R14*2), Y26, Y18, X22)
+	Q81X4_TOKEN((R10)(R15*1), Y27, Y19, X23)
 	ADDQ         $20, R9
 	ADDQ         $36, R10
 	DECQ         BX
 	JNZ          m4xblock
 m4xrowdone:
-	VEXTRACTF32X4 $1, Y16, X1
-	VADDPS       X1, X16, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
+	HSUM8_TO_X0(Y16, X16)
 	VADDSS       X20, X0, X0
 	VMOVSS       X0, (DI)
-	VEXTRACTF32X4 $1, Y17, X1
-	VADDPS       X1, X17, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
+	HSUM8_TO_X0(Y17, X17)
 	VADDSS       X21, X0, X0
 	MOVQ         ostride+8(FP), AX
 	VMOVSS       X0, (DI)(AX*1)
-	VEXTRACTF32X4 $1, Y18, X1
-	VADDPS       X1, X18, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
+	HSUM8_TO_X0(Y18, X18)
 	VADDSS       X22, X0, X0
 	MOVQ         ostride+8(FP), AX
 	VMOVSS       X0, (DI)(AX*2)
-	VEXTRACTF32X4 $1, Y19, X1
-	VADDPS       X1, X19, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
+	HSUM8_TO_X0(Y19, X19)
 	VADDSS       X23, X0, X0
 	MOVQ         ostride+8(FP), AX
 	LEAQ         (AX)(AX*2), AX

@@ -1,6 +1,7 @@
 //go:build amd64 && gc && !purego
 
 #include "textflag.h"
+#include "dotq8_amd64.h"
 
 // Q5_0 × Q8_0 rows in ggml's AVX2 lane order (dotLanes8 with q5Vals, see
 // dot_q50.go): per block the nibbles are spread to 32 bytes (low halves,
@@ -16,15 +17,6 @@ DATA q50spread<>+8(SB)/8, $0x0101010101010101
 DATA q50spread<>+16(SB)/8, $0x0202020202020202
 DATA q50spread<>+24(SB)/8, $0x0303030303030303
 GLOBL q50spread<>(SB), RODATA|NOPTR, $32
-
-// HSUM8 adds Y0's lanes into X0 as ggml's hsum_float_8: clobbers X1.
-#define HSUM8 \
-	VEXTRACTF128 $1, Y0, X1 \
-	VADDPS       X1, X0, X0 \
-	VMOVHLPS     X0, X0, X1 \
-	VADDPS       X1, X0, X0 \
-	VMOVSHDUP    X0, X1     \
-	VADDSS       X1, X0, X0
 
 // Q50LEVELS puts the 32 signed levels of the block at R9 in Y1. Constants:
 // Y15 0x0f bytes, Y13 q50spread, Y12 ggml's bit mask 0x7fbfdfeff7fbfdfe,
@@ -63,20 +55,14 @@ GLOBL q50spread<>(SB), RODATA|NOPTR, $32
 	MOVQ  rows+40(FP), BX   \
 	TESTQ BX, BX            \
 	JZ    done              \
-	MOVL         $0x0f0f0f0f, AX          \
-	VMOVD        AX, X15                  \
-	VPBROADCASTD X15, Y15                 \
-	MOVL         $0x00010001, AX          \
-	VMOVD        AX, X14                  \
-	VPBROADCASTD X14, Y14                 \
+	VBCAST32(0x0f0f0f0f, X15, Y15) \
+	VBCAST32(0x00010001, X14, Y14) \
 	VMOVDQU      q50spread<>(SB), Y13     \
 	MOVQ         $0x7fbfdfeff7fbfdfe, AX  \
 	VMOVQ        AX, X12                  \
 	VPBROADCASTQ X12, Y12                 \
 	VPCMPEQB     Y11, Y11, Y11            \
-	MOVL         $0xf0f0f0f0, AX          \
-	VMOVD        AX, X10                  \
-	VPBROADCASTD X10, Y10                 \
+	VBCAST32(0xf0f0f0f0, X10, Y10) \
 row:                            \
 	VXORPS Y0, Y0, Y0       \
 	MOVQ   SI, R9           \
@@ -91,7 +77,7 @@ block:                          \
 	DECQ R11                \
 	JNZ  block              \
 rowdone:                        \
-	HSUM8                   \
+	HSUM8_Y0(X1)                   \
 	VMOVSS X0, (DI)         \
 	ADDQ   $4, DI           \
 	ADDQ   DX, SI           \
@@ -127,6 +113,17 @@ TEXT ·dotRowsQ5_0VNNI(SB), NOSPLIT, $0-48
 TEXT ·dotRowsQ5_0AVX2(SB), NOSPLIT, $0-48
 	ROWS(Q50AVX2)
 
+// Q50X4_TOKEN(tok, acc, facc): one token of the four-token kernel: acc =
+// its integer lanes (Q80X4_LANES), facc += float(acc) · d_w·d_x (Y6:
+// d_w). Clobbers acc, Y4, Y7.
+#define Q50X4_TOKEN(tok, acc, facc) \
+	Q80X4_LANES(tok, acc); \
+	VCVTDQ2PS    acc, acc; \
+	VPBROADCASTW tok, X7; \
+	VCVTPH2PS    X7, Y7; \
+	VMULPS       Y7, Y6, Y7; \
+	VFMADD231PS  acc, Y7, facc
+
 // func dotRowsQ5_0x4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 //
 // Four tokens (Q8_0 rows xstride bytes apart; outputs ostride bytes apart)
@@ -142,17 +139,13 @@ TEXT ·dotRowsQ5_0x4VNNI(SB), NOSPLIT, $0-64
 	LEAQ (R14)(R14*2), R15
 	TESTQ CX, CX
 	JZ   q5xdone
-	MOVL         $0x0f0f0f0f, AX
-	VMOVD        AX, X15
-	VPBROADCASTD X15, Y15
+	VBCAST32(0x0f0f0f0f, X15, Y15)
 	VMOVDQU      q50spread<>(SB), Y13
 	MOVQ         $0x7fbfdfeff7fbfdfe, AX
 	VMOVQ        AX, X12
 	VPBROADCASTQ X12, Y12
 	VPCMPEQB     Y11, Y11, Y11
-	MOVL         $0xf0f0f0f0, AX
-	VMOVD        AX, X10
-	VPBROADCASTD X10, Y10
+	VBCAST32(0xf0f0f0f0, X10, Y10)
 q5xrow:
 	VPXORD Y16, Y16, Y16
 	VPXORD Y17, Y17, Y17
@@ -168,76 +161,24 @@ q5xblock:
 	VPSIGNB      Y1, Y1, Y3
 	VPBROADCASTW (R9), X6
 	VCVTPH2PS    X6, Y6
-	VMOVDQU      2(R10), Y4
-	VPSIGNB      Y1, Y4, Y4
-	VPXORD       Y24, Y24, Y24
-	VPDPBUSD     Y4, Y3, Y24
-	VCVTDQ2PS    Y24, Y24
-	VPBROADCASTW (R10), X7
-	VCVTPH2PS    X7, Y7
-	VMULPS       Y7, Y6, Y7
-	VFMADD231PS  Y24, Y7, Y16
-	VMOVDQU      2(R10)(R14*1), Y4
-	VPSIGNB      Y1, Y4, Y4
-	VPXORD       Y25, Y25, Y25
-	VPDPBUSD     Y4, Y3, Y25
-	VCVTDQ2PS    Y25, Y25
-	VPBROADCASTW (R10)(R14*1), X7
-	VCVTPH2PS    X7, Y7
-	VMULPS       Y7, Y6, Y7
-	VFMADD231PS  Y25, Y7, Y17
-	VMOVDQU      2(R10)(R14*2), Y4
-	VPSIGNB      Y1, Y4, Y4
-	VPXORD       Y26, Y26, Y26
-	VPDPBUSD     Y4, Y3, Y26
-	VCVTDQ2PS    Y26, Y26
-	VPBROADCASTW (R10)(R14*2), X7
-	VCVTPH2PS    X7, Y7
-	VMULPS       Y7, Y6, Y7
-	VFMADD231PS  Y26, Y7, Y18
-	VMOVDQU      2(R10)(R15*1), Y4
-	VPSIGNB      Y1, Y4, Y4
-	VPXORD       Y27, Y27, Y27
-	VPDPBUSD     Y4, Y3, Y27
-	VCVTDQ2PS    Y27, Y27
-	VPBROADCASTW (R10)(R15*1), X7
-	VCVTPH2PS    X7, Y7
-	VMULPS       Y7, Y6, Y7
-	VFMADD231PS  Y27, Y7, Y19
+	Q50X4_TOKEN((R10), Y24, Y16)
+	Q50X4_TOKEN((R10)(R14*1), Y25, Y17)
+	Q50X4_TOKEN((R10)(R14*2), Y26, Y18)
+	Q50X4_TOKEN((R10)(R15*1), Y27, Y19)
 	ADDQ         $22, R9
 	ADDQ         $34, R10
 	DECQ         BX
 	JNZ          q5xblock
 q5xrowdone:
-	VEXTRACTF32X4 $1, Y16, X1
-	VADDPS       X1, X16, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
+	HSUM8_TO_X0(Y16, X16)
 	VMOVSS       X0, (DI)
-	VEXTRACTF32X4 $1, Y17, X1
-	VADDPS       X1, X17, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
+	HSUM8_TO_X0(Y17, X17)
 	MOVQ         ostride+8(FP), AX
 	VMOVSS       X0, (DI)(AX*1)
-	VEXTRACTF32X4 $1, Y18, X1
-	VADDPS       X1, X18, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
+	HSUM8_TO_X0(Y18, X18)
 	MOVQ         ostride+8(FP), AX
 	VMOVSS       X0, (DI)(AX*2)
-	VEXTRACTF32X4 $1, Y19, X1
-	VADDPS       X1, X19, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
+	HSUM8_TO_X0(Y19, X19)
 	MOVQ         ostride+8(FP), AX
 	LEAQ         (AX)(AX*2), AX
 	VMOVSS       X0, (DI)(AX*1)
