@@ -56,11 +56,7 @@
 #define Q6K_ROWS(DOT, row, block) \
 	Q6K_CONSTS                     \
 row:                               \
-	MOVD R1, R6                    \
-	MOVD R3, R7                    \
-	MOVD R4, R8                    \
-	VEOR V27.B16, V27.B16, V27.B16 \
-	VEOR V28.B16, V28.B16, V28.B16 \
+	K1_ROW                         \
 block:                             \
 	Q6K_BLOCK                      \
 	Q6K_HALF(R11)                  \
@@ -73,19 +69,9 @@ block:                             \
 	Q6K_GROUP(Q6K_NIB1, DOT, 20, 2) \
 	Q6K_GROUP(Q6K_NIB2, DOT, 21, 0) \
 	Q6K_GROUP(Q6K_NIB3, DOT, 21, 2) \
-	SCVTF4S(25, 25)                \
-	SCVTF4S(26, 26)                \
-	FMLAE(27, 25, 30, 0)           \
-	FMLAE(28, 26, 30, 0)           \
-	ADD  $210, R6                  \
-	ADD  $292, R7                  \
-	SUBS $1, R8, R8                \
-	BNE  block                     \
+	K1_FUSE(30, 210, block)        \
 	HSUM8R(27, 28)                 \
-	FMOVS.P F27, 4(R0)             \
-	ADD  R2, R1, R1                \
-	SUBS $1, R5, R5                \
-	BNE  row
+	K1_NEXT(row)
 
 // func dotRowsQ6_KSDOT(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ6_KSDOT(SB), NOSPLIT, $0-48

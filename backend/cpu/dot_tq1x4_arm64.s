@@ -2,6 +2,7 @@
 
 #include "textflag.h"
 #include "neon_arm64.h"
+#include "tq_arm64.h"
 
 // dotRowsTQ1_0x4SDOT is the TQ1_0 row kernel (dot_tq1_arm64.s) for four
 // tokens at once: each block's trits are extracted once and meet the four
@@ -18,20 +19,7 @@
 // 0's activations, R4 their spacing; R19 nb, R12 blocks left; R6 the
 // block, R9 its d; R7, R13, R14, R15 the tokens' activation blocks.
 
-DATA tq1x4Pow3<>+0(SB)/8, $0x0303030301010101
-DATA tq1x4Pow3<>+8(SB)/8, $0x1b1b1b1b09090909
-GLOBL tq1x4Pow3<>(SB), RODATA|NOPTR, $16
-
-// TQ1_TRIT sets Vd to the trits of the 16 bytes Vu (already times 3^n).
-#define TQ1_TRIT(d, u) \
-	UMULL8(20, u, 26)  \
-	UMULL16(21, u, 26) \
-	SHRN8(d, 20)       \
-	SHRN8_2(d, 21)
-
-// TQ1_NEXT steps Vu from trit n to trit n+1.
-#define TQ1_NEXT(u) \
-	MUL16B(u, u, 26)
+TQ1_POW3(tq1x4Pow3<>)
 
 // TOKEN adds the trits V4:V5 times the token's 32 activations at off in
 // its block rx to its lanes l0, l1.
@@ -72,17 +60,10 @@ GLOBL tq1x4Pow3<>(SB), RODATA|NOPTR, $16
 // func dotRowsTQ1_0x4SDOT(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 TEXT ·dotRowsTQ1_0x4SDOT(SB), NOSPLIT, $0-64
 	X4_ARGS
-	VMOVI $3, V26.B16
-	MOVD  $tq1x4Pow3<>(SB), R9
-	VLD1  (R9), [V27.B16]
+	TQ1_CONSTS(tq1x4Pow3<>)
 
 row:
-	MOVD R1, R6
-	MOVD R3, R7
-	ADD  R4, R7, R13
-	ADD  R4, R13, R14
-	ADD  R4, R14, R15
-	MOVD R19, R12
+	X4_ROW
 	VEOR V16.B16, V16.B16, V16.B16
 	VEOR V17.B16, V17.B16, V17.B16
 	VEOR V18.B16, V18.B16, V18.B16
@@ -93,10 +74,7 @@ row:
 	VEOR V25.B16, V25.B16, V25.B16
 
 block:
-	VLD1  (R6), [V0.B16, V1.B16, V2.B16]
-	MOVWU 48(R6), R9
-	VDUP  R9, V3.S4
-	MUL16B(3, 3, 27)
+	TQ1_BYTES
 	MOVHU 52(R6), R9
 	VEOR V8.B16, V8.B16, V8.B16
 	VEOR V9.B16, V9.B16, V9.B16
@@ -106,42 +84,7 @@ block:
 	VEOR V13.B16, V13.B16, V13.B16
 	VEOR V14.B16, V14.B16, V14.B16
 	VEOR V15.B16, V15.B16, V15.B16
-	TQ1_TRIT(4, 0)
-	TQ1_TRIT(5, 1)
-	TOKENS(4)
-	TQ1_NEXT(0)
-	TQ1_NEXT(1)
-	TQ1_TRIT(4, 0)
-	TQ1_TRIT(5, 1)
-	TOKENS(36)
-	TQ1_NEXT(0)
-	TQ1_NEXT(1)
-	TQ1_TRIT(4, 0)
-	TQ1_TRIT(5, 1)
-	TOKENS(68)
-	TQ1_NEXT(0)
-	TQ1_NEXT(1)
-	TQ1_TRIT(4, 0)
-	TQ1_TRIT(5, 1)
-	TOKENS(100)
-	TQ1_NEXT(0)
-	TQ1_NEXT(1)
-	TQ1_TRIT(4, 0)
-	TQ1_TRIT(5, 1)
-	TOKENS(132)
-	TQ1_TRIT(4, 2)
-	TQ1_NEXT(2)
-	TQ1_TRIT(5, 2)
-	TOKENS(164)
-	TQ1_NEXT(2)
-	TQ1_TRIT(4, 2)
-	TQ1_NEXT(2)
-	TQ1_TRIT(5, 2)
-	TOKENS(196)
-	TQ1_NEXT(2)
-	TQ1_TRIT(4, 2)
-	TQ1_TRIT(5, 3)
-	TOKENS(228)
+	TQ1_VECTORS(TOKENS)
 	FINISH(R7, 8, 9, 16, 17)
 	FINISH(R13, 10, 11, 18, 19)
 	FINISH(R14, 12, 13, 22, 23)

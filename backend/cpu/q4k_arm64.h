@@ -30,13 +30,9 @@
 	MOVW $0x03030303, R16 \
 	VMOVI $15, V31.B16
 
-// K_ROW starts a row.
+// K_ROW starts a row (K1_ROW, neon_arm64.h) and zeroes the minimums.
 #define K_ROW \
-	MOVD R1, R6                    \
-	MOVD R3, R7                    \
-	MOVD R4, R8                    \
-	VEOR V27.B16, V27.B16, V27.B16 \
-	VEOR V28.B16, V28.B16, V28.B16 \
+	K1_ROW                         \
 	VEOR V29.B16, V29.B16, V29.B16
 
 // K_SCALES unpacks the block's 12 bytes of scales and minimums as
@@ -146,20 +142,10 @@ block:                     \
 	DOT(23, 0, 1)          \
 	LOAD                   \
 	DOT(23, 2, 3)          \
-	SCVTF4S(25, 25)        \
-	SCVTF4S(26, 26)        \
-	FMLAE(27, 25, 7, 0)    \
-	FMLAE(28, 26, 7, 0)    \
-	ADD  $(bytes), R6      \
-	ADD  $292, R7          \
-	SUBS $1, R8, R8        \
-	BNE  block             \
+	K1_FUSE(7, bytes, block) \
 	SUM                    \
 	FADDS F29, F27, F27    \
-	FMOVS.P F27, 4(R0)     \
-	ADD  R2, R1, R1        \
-	SUBS $1, R5, R5        \
-	BNE  row
+	K1_NEXT(row)
 
 // Four tokens (kernelX4): each block's scales are unpacked and its levels
 // made once for the four tokens. Registers: V31 0x0f; V28 scales 0-3, V29
