@@ -4,6 +4,25 @@
 
 // Q8_K activations (blocks of 256) in two passes; see q8k_amd64.go.
 
+// KRLOAD(off) loads the 64 values at off(SI) into Z0-Z3.
+#define KRLOAD(off) \
+	VMOVUPS off(SI), Z0;     \
+	VMOVUPS off+64(SI), Z1;  \
+	VMOVUPS off+128(SI), Z2; \
+	VMOVUPS off+192(SI), Z3
+
+// KRFOLD folds Z0-Z3 into the running maxima (Z16, Z18) and minima (Z17,
+// Z19), Z0 and Z2 into the first pair, Z1 and Z3 into the second.
+#define KRFOLD \
+	VMAXPS Z0, Z16, Z16; \
+	VMINPS Z0, Z17, Z17; \
+	VMAXPS Z1, Z18, Z18; \
+	VMINPS Z1, Z19, Z19; \
+	VMAXPS Z2, Z16, Z16; \
+	VMINPS Z2, Z17, Z17; \
+	VMAXPS Z3, Z18, Z18; \
+	VMINPS Z3, Z19, Z19
+
 // func q8KRangeAVX512(src *float32, nb int, mm *float32)
 // mm[2b], mm[2b+1] = the largest and the smallest value of block b.
 TEXT ·q8KRangeAVX512(SB), NOSPLIT, $0-24
@@ -13,50 +32,17 @@ TEXT ·q8KRangeAVX512(SB), NOSPLIT, $0-24
 	TESTQ CX, CX
 	JZ    kr_done
 kr_loop:
-	VMOVUPS       (SI), Z0
-	VMOVUPS       64(SI), Z1
-	VMOVUPS       128(SI), Z2
-	VMOVUPS       192(SI), Z3
-	VMAXPS        Z1, Z0, Z16
-	VMINPS        Z1, Z0, Z17
-	VMAXPS        Z3, Z2, Z18
-	VMINPS        Z3, Z2, Z19
-	VMOVUPS       256(SI), Z0
-	VMOVUPS       320(SI), Z1
-	VMOVUPS       384(SI), Z2
-	VMOVUPS       448(SI), Z3
-	VMAXPS        Z0, Z16, Z16
-	VMINPS        Z0, Z17, Z17
-	VMAXPS        Z1, Z18, Z18
-	VMINPS        Z1, Z19, Z19
-	VMAXPS        Z2, Z16, Z16
-	VMINPS        Z2, Z17, Z17
-	VMAXPS        Z3, Z18, Z18
-	VMINPS        Z3, Z19, Z19
-	VMOVUPS       512(SI), Z0
-	VMOVUPS       576(SI), Z1
-	VMOVUPS       640(SI), Z2
-	VMOVUPS       704(SI), Z3
-	VMAXPS        Z0, Z16, Z16
-	VMINPS        Z0, Z17, Z17
-	VMAXPS        Z1, Z18, Z18
-	VMINPS        Z1, Z19, Z19
-	VMAXPS        Z2, Z16, Z16
-	VMINPS        Z2, Z17, Z17
-	VMAXPS        Z3, Z18, Z18
-	VMINPS        Z3, Z19, Z19
-	VMOVUPS       768(SI), Z0
-	VMOVUPS       832(SI), Z1
-	VMOVUPS       896(SI), Z2
-	VMOVUPS       960(SI), Z3
-	VMAXPS        Z0, Z16, Z16
-	VMINPS        Z0, Z17, Z17
-	VMAXPS        Z1, Z18, Z18
-	VMINPS        Z1, Z19, Z19
-	VMAXPS        Z2, Z16, Z16
-	VMINPS        Z2, Z17, Z17
-	VMAXPS        Z3, Z18, Z18
-	VMINPS        Z3, Z19, Z19
+	KRLOAD(0)
+	VMAXPS Z1, Z0, Z16
+	VMINPS Z1, Z0, Z17
+	VMAXPS Z3, Z2, Z18
+	VMINPS Z3, Z2, Z19
+	KRLOAD(256)
+	KRFOLD
+	KRLOAD(512)
+	KRFOLD
+	KRLOAD(768)
+	KRFOLD
 	VMAXPS        Z18, Z16, Z16
 	VMINPS        Z19, Z17, Z17
 	VEXTRACTF64X4 $1, Z16, Y18
