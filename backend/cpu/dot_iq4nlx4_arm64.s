@@ -24,13 +24,13 @@ IQ4_NL_TABLE(iq4nlx4Levels<>)
 
 // WBLOCK loads and looks up a weight block.
 #define WBLOCK \
-	MOVHU.P 2(R6), R9         \
-	VLD1.P  16(R6), [V0.B16]  \
-	FMOVS   R9, F8            \
-	FCVTSH(8, 8)              \
-	USHR4B(1, 0)              \
-	AND16B(0, 0, 7)           \
-	TBL16B(0, 6, 0)           \
+	MOVHU.P 2(R6), R9        \
+	VLD1.P  16(R6), [V0.B16] \
+	FMOVS   R9, F8           \
+	FCVTSH(8, 8)             \
+	USHR4B(1, 0)             \
+	AND16B(0, 0, 7)          \
+	TBL16B(0, 6, 0)          \
 	TBL16B(1, 6, 1)
 
 // TOKEN_SUMS sets V4:V5 to the lane sums of the weight block and a
@@ -45,12 +45,12 @@ IQ4_NL_TABLE(iq4nlx4Levels<>)
 
 // TOKEN fuses them into the token's set Va0:Va1.
 #define TOKEN(rx, a0, a1) \
-	TOKEN_SUMS(rx) \
+	TOKEN_SUMS(rx)        \
 	LANES_FUSE(a0, a1, 9)
 
 // TAIL fuses the whole sum into the token's total (lane 0 of Vt).
 #define TAIL(rx, t) \
-	TOKEN_SUMS(rx) \
+	TOKEN_SUMS(rx)     \
 	IQ4_NL_WHOLE(t, 9)
 
 // TOTAL adds a token's two sets lane by lane and takes hsum8 (to Sa).
@@ -73,22 +73,8 @@ row:
 	ADD  R4, R13, R14
 	ADD  R4, R14, R15
 	LSR  $1, R19, R12
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	VEOR V12.B16, V12.B16, V12.B16
-	VEOR V13.B16, V13.B16, V13.B16
-	VEOR V14.B16, V14.B16, V14.B16
-	VEOR V15.B16, V15.B16, V15.B16
-	VEOR V16.B16, V16.B16, V16.B16
-	VEOR V17.B16, V17.B16, V17.B16
-	VEOR V18.B16, V18.B16, V18.B16
-	VEOR V19.B16, V19.B16, V19.B16
-	VEOR V20.B16, V20.B16, V20.B16
-	VEOR V21.B16, V21.B16, V21.B16
-	VEOR V22.B16, V22.B16, V22.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	VEOR V24.B16, V24.B16, V24.B16
-	VEOR V25.B16, V25.B16, V25.B16
+	ZERO8(10)
+	ZERO8(18)
 	CBZ  R12, sum
 
 pair:

@@ -23,31 +23,30 @@
 // sums into V27:V28.
 #define Q2K_BLOCK \
 	Q2K_SCALES(V10, 10, 11, 12, 13, 14, 15, 16) \
-	ADD   $260, R7, R9            \
-	VLD1  (R9), [V0.H8, V1.H8]    \
-	SMULL4S(2, 0, 15)             \
-	SMULL4S2(3, 0, 15)            \
-	SMULL4S(10, 1, 16)            \
-	SMULL4S2(11, 1, 16)           \
-	ADDP4S(2, 2, 3)               \
-	ADDP4S(3, 10, 11)             \
-	SCVTF4S(2, 2)                 \
-	SCVTF4S(3, 3)                 \
-	FMOVS (R7), F4                \
-	MOVHU 80(R6), R9              \
-	MOVHU 82(R6), R10             \
-	FMOVS R9, F30                 \
-	FMOVS R10, F31                \
-	FCVTSH(30, 30)                \
-	FCVTSH(31, 31)                \
-	FMULS F4, F30, F30            \
-	FNEGS F4, F4                  \
-	FMULS F4, F31, F31            \
-	FMLAE(27, 2, 31, 0)           \
-	FMLAE(28, 3, 31, 0)           \
-	VEOR  V25.B16, V25.B16, V25.B16 \
-	VEOR  V26.B16, V26.B16, V26.B16 \
-	ADD   $16, R6, R10            \
+	ADD   $260, R7, R9                          \
+	VLD1  (R9), [V0.H8, V1.H8]                  \
+	SMULL4S(2, 0, 15)                           \
+	SMULL4S2(3, 0, 15)                          \
+	SMULL4S(10, 1, 16)                          \
+	SMULL4S2(11, 1, 16)                         \
+	ADDP4S(2, 2, 3)                             \
+	ADDP4S(3, 10, 11)                           \
+	SCVTF4S(2, 2)                               \
+	SCVTF4S(3, 3)                               \
+	FMOVS (R7), F4                              \
+	MOVHU 80(R6), R9                            \
+	MOVHU 82(R6), R10                           \
+	FMOVS R9, F30                               \
+	FMOVS R10, F31                              \
+	FCVTSH(30, 30)                              \
+	FCVTSH(31, 31)                              \
+	FMULS F4, F30, F30                          \
+	FNEGS F4, F4                                \
+	FMULS F4, F31, F31                          \
+	FMLAE(27, 2, 31, 0)                         \
+	FMLAE(28, 3, 31, 0)                         \
+	ZERO2(25)                                   \
+	ADD   $16, R6, R10                          \
 	ADD   $4, R7, R11
 
 // func dotRowsQ2_KSDOT(out *float32, w *byte, stride int, x *byte, nb int, rows int)

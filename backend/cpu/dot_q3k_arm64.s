@@ -23,65 +23,64 @@
 // Q3K_BLOCK unpacks the 16 scales as ggml's utmp code does, less 32, and
 // widens them to V20-V23; sets F29 = d_x·d_w and loads hmask.
 #define Q3K_BLOCK \
-	MOVWU 96(R6), R9              \
-	MOVWU 100(R6), R12            \
-	MOVWU 104(R6), R13            \
-	ANDW  R15, R9, R17            \
-	ANDW  R14, R13, R21           \
-	ORRW  R21<<4, R17, R17        \
-	ANDW  R15, R12, R19           \
-	LSRW  $2, R13, R21            \
-	ANDW  R14, R21, R21           \
-	ORRW  R21<<4, R19, R19        \
-	LSRW  $4, R9, R20             \
-	ANDW  R15, R20, R20           \
-	LSRW  $4, R13, R21            \
-	ANDW  R14, R21, R21           \
-	ORRW  R21<<4, R20, R20        \
-	LSRW  $4, R12, R22            \
-	ANDW  R15, R22, R22           \
-	LSRW  $6, R13, R21            \
-	ANDW  R14, R21, R21           \
-	ORRW  R21<<4, R22, R22        \
-	ORR   R19<<32, R17, R17       \
-	ORR   R22<<32, R20, R20       \
-	VMOV  R17, V10.D[0]           \
-	VMOV  R20, V10.D[1]           \
-	SUB16B(10, 10, 30)            \
-	SXTL8H(11, 10)                \
-	SXTL8H2(12, 10)               \
-	SXTL4S(20, 11)                \
-	SXTL4S2(21, 11)               \
-	SXTL4S(22, 12)                \
-	SXTL4S2(23, 12)               \
-	FMOVS (R7), F4                \
-	MOVHU 108(R6), R9             \
-	FMOVS R9, F29                 \
-	FCVTSH(29, 29)                \
-	FMULS F4, F29, F29            \
+	MOVWU 96(R6), R9               \
+	MOVWU 100(R6), R12             \
+	MOVWU 104(R6), R13             \
+	ANDW  R15, R9, R17             \
+	ANDW  R14, R13, R21            \
+	ORRW  R21<<4, R17, R17         \
+	ANDW  R15, R12, R19            \
+	LSRW  $2, R13, R21             \
+	ANDW  R14, R21, R21            \
+	ORRW  R21<<4, R19, R19         \
+	LSRW  $4, R9, R20              \
+	ANDW  R15, R20, R20            \
+	LSRW  $4, R13, R21             \
+	ANDW  R14, R21, R21            \
+	ORRW  R21<<4, R20, R20         \
+	LSRW  $4, R12, R22             \
+	ANDW  R15, R22, R22            \
+	LSRW  $6, R13, R21             \
+	ANDW  R14, R21, R21            \
+	ORRW  R21<<4, R22, R22         \
+	ORR   R19<<32, R17, R17        \
+	ORR   R22<<32, R20, R20        \
+	VMOV  R17, V10.D[0]            \
+	VMOV  R20, V10.D[1]            \
+	SUB16B(10, 10, 30)             \
+	SXTL8H(11, 10)                 \
+	SXTL8H2(12, 10)                \
+	SXTL4S(20, 11)                 \
+	SXTL4S2(21, 11)                \
+	SXTL4S(22, 12)                 \
+	SXTL4S2(23, 12)                \
+	FMOVS (R7), F4                 \
+	MOVHU 108(R6), R9              \
+	FMOVS R9, F29                  \
+	FCVTSH(29, 29)                 \
+	FMULS F4, F29, F29             \
 	VLD1  (R6), [V12.B16, V13.B16] \
-	VEOR  V25.B16, V25.B16, V25.B16 \
-	VEOR  V26.B16, V26.B16, V26.B16 \
-	ADD   $32, R6, R10            \
+	ZERO2(25)                      \
+	ADD   $32, R6, R10             \
 	ADD   $4, R7, R11
 
 // Q3K_HIGH subtracts 4 where bit 0 of hmask is clear and steps hmask.
 #define Q3K_HIGH \
-	SHLB(14, 12, 2)     \
-	SHLB(15, 13, 2)     \
-	BIC16B(14, 31, 14)  \
-	BIC16B(15, 31, 15)  \
-	SUB16B(6, 6, 14)    \
-	SUB16B(7, 7, 15)    \
-	USHRB(12, 12, 1)    \
+	SHLB(14, 12, 2)    \
+	SHLB(15, 13, 2)    \
+	BIC16B(14, 31, 14) \
+	BIC16B(15, 31, 15) \
+	SUB16B(6, 6, 14)   \
+	SUB16B(7, 7, 15)   \
+	USHRB(12, 12, 1)   \
 	USHRB(13, 13, 1)
 
 // Q3K_CONSTS sets ggml's kmask1-2 (R14, R15) and V24, V30, V31.
 #define Q3K_CONSTS \
-	MOVW  $0x03030303, R14  \
-	MOVW  $0x0f0f0f0f, R15  \
-	VMOVI $3, V24.B16       \
-	VMOVI $32, V30.B16      \
+	MOVW  $0x03030303, R14 \
+	MOVW  $0x0f0f0f0f, R15 \
+	VMOVI $3, V24.B16      \
+	VMOVI $32, V30.B16     \
 	VMOVI $4, V31.B16
 
 // func dotRowsQ3_KSDOT(out *float32, w *byte, stride int, x *byte, nb int, rows int)

@@ -30,22 +30,21 @@
 // Q4_0_GROUP starts a group: activation pointers back to block 0 (R7 x,
 // R8 bias, R9 d), R12 blocks left, accumulators zero.
 #define Q4_0_GROUP \
-	MOVD R2, R7                    \
-	MOVD R3, R8                    \
-	MOVD R4, R9                    \
-	MOVD R5, R12                   \
-	VEOR V24.B16, V24.B16, V24.B16 \
-	VEOR V25.B16, V25.B16, V25.B16
+	MOVD R2, R7  \
+	MOVD R3, R8  \
+	MOVD R4, R9  \
+	MOVD R5, R12 \
+	ZERO2(24)
 
 // Q4_0_LOAD loads a block of the group and of the activations and puts
 // the block's bias in R11.
 #define Q4_0_LOAD \
-	ADD     $2, R7, R10                                 \
-	VLD1    (R10), [V0.B16, V1.B16]                     \
-	ADD     $34, R7, R7                                 \
-	VLD1.P  16(R6), [V2.B16]                            \
-	VLD1.P  64(R6), [V3.B16, V4.B16, V5.B16, V6.B16]    \
-	VLD1.P  64(R6), [V7.B16, V8.B16, V9.B16, V10.B16]   \
+	ADD     $2, R7, R10                               \
+	VLD1    (R10), [V0.B16, V1.B16]                   \
+	ADD     $34, R7, R7                               \
+	VLD1.P  16(R6), [V2.B16]                          \
+	VLD1.P  64(R6), [V3.B16, V4.B16, V5.B16, V6.B16]  \
+	VLD1.P  64(R6), [V7.B16, V8.B16, V9.B16, V10.B16] \
 	MOVW.P  4(R8), R11
 
 // Q4_0_FINISH converts the rows' integer sums V11 (rows 0-3) and V13
@@ -138,10 +137,7 @@ neonGroup:
 
 neonBlock:
 	Q4_0_LOAD
-	VEOR V11.B16, V11.B16, V11.B16
-	VEOR V12.B16, V12.B16, V12.B16
-	VEOR V13.B16, V13.B16, V13.B16
-	VEOR V14.B16, V14.B16, V14.B16
+	ZERO4(11)
 	CHUNK_SMLAL(3, 4, 0)
 	CHUNK_SMLAL(5, 6, 1)
 	CHUNK_SMLAL(7, 8, 2)

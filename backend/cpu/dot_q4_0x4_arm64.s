@@ -51,12 +51,12 @@
 // TOKEN_FINISH fuses token t's sums, times d_w·d_x (d_x at rd), into its
 // accumulators; V1:V2 hold the rows' d_w as float32.
 #define TOKEN_FINISH(t, rd) \
-	FMOVS.P 4(rd), F3                      \
-	FMULE(4, 1, 3, 0)                      \
-	FMULE(29, 2, 3, 0)                     \
-	SCVTF4S(13+2*(t), 13+2*(t))            \
-	SCVTF4S(14+2*(t), 14+2*(t))            \
-	FMLA4S(21+2*(t), 13+2*(t), 4)          \
+	FMOVS.P 4(rd), F3              \
+	FMULE(4, 1, 3, 0)              \
+	FMULE(29, 2, 3, 0)             \
+	SCVTF4S(13+2*(t), 13+2*(t))    \
+	SCVTF4S(14+2*(t), 14+2*(t))    \
+	FMLA4S(21+2*(t), 13+2*(t), 4)  \
 	FMLA4S(22+2*(t), 14+2*(t), 29)
 
 // func dotGroupsQ4_0x4SDOT(out *float32, ostride int, w *byte, groups int, x *byte, xstride int, bias *int32, d *float32, bstride int, nb int)
@@ -87,14 +87,7 @@ group:
 	ADD  R24, R20, R21
 	ADD  R24, R21, R22
 	MOVD R5, R12
-	VEOR V21.B16, V21.B16, V21.B16
-	VEOR V22.B16, V22.B16, V22.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	VEOR V24.B16, V24.B16, V24.B16
-	VEOR V25.B16, V25.B16, V25.B16
-	VEOR V26.B16, V26.B16, V26.B16
-	VEOR V27.B16, V27.B16, V27.B16
-	VEOR V28.B16, V28.B16, V28.B16
+	ZERO8(21)
 
 block:
 	VLD1.P 16(R6), [V0.B16]

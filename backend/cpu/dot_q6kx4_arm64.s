@@ -24,62 +24,54 @@
 // K6_BLOCK widens the block's scales, points R10 and R4 into it and
 // clears the lanes.
 #define K6_BLOCK \
-	Q6K_SCALES                          \
-	MOVD  R6, R10                       \
-	ADD   $128, R6, R4                  \
-	VEOR  V24.B16, V24.B16, V24.B16     \
-	VEOR  V25.B16, V25.B16, V25.B16     \
-	VEOR  V26.B16, V26.B16, V26.B16     \
-	VEOR  V27.B16, V27.B16, V27.B16     \
-	VEOR  V28.B16, V28.B16, V28.B16     \
-	VEOR  V29.B16, V29.B16, V29.B16     \
-	VEOR  V30.B16, V30.B16, V30.B16     \
-	VEOR  V31.B16, V31.B16, V31.B16
+	Q6K_SCALES         \
+	MOVD  R6, R10      \
+	ADD   $128, R6, R4 \
+	ZERO8(24)
 
 // K6_TOKEN adds the group's levels times a token's activations (at off
 // in its block rx), times scales s[i] (lanes 0-3) and s[i+1] (4-7), to
 // its lanes l, l+1.
 #define K6_TOKEN(rx, off, l, s, i) \
-	ADD  $(off), rx, R11           \
-	VLD1 (R11), [V6.B16, V7.B16]   \
-	VEOR V22.B16, V22.B16, V22.B16 \
-	VEOR V23.B16, V23.B16, V23.B16 \
-	SDOT(22, 8, 6)                 \
-	SDOT(23, 9, 7)                 \
-	MLAE(l, 22, s, i)              \
+	ADD  $(off), rx, R11         \
+	VLD1 (R11), [V6.B16, V7.B16] \
+	ZERO2(22)                    \
+	SDOT(22, 8, 6)               \
+	SDOT(23, 9, 7)               \
+	MLAE(l, 22, s, i)            \
 	MLAE(l+1, 23, s, i+1)
 
 // K6_GROUP runs group n of half h (NIB, Q6K_NIBn) for the four tokens.
 #define K6_GROUP(NIB, h, n, s, i) \
-	NIB                                               \
-	Q6K_LEVELS                                        \
-	K6_TOKEN(R7, 4+128*(h)+32*(n), 24, s, i)          \
-	K6_TOKEN(R13, 4+128*(h)+32*(n), 26, s, i)         \
-	K6_TOKEN(R14, 4+128*(h)+32*(n), 28, s, i)         \
+	NIB                                       \
+	Q6K_LEVELS                                \
+	K6_TOKEN(R7, 4+128*(h)+32*(n), 24, s, i)  \
+	K6_TOKEN(R13, 4+128*(h)+32*(n), 26, s, i) \
+	K6_TOKEN(R14, 4+128*(h)+32*(n), 28, s, i) \
 	K6_TOKEN(R15, 4+128*(h)+32*(n), 30, s, i)
 
 // K6_FINISH fuses a token's lanes l, l+1, times d_x·d_w, into its
 // accumulators (frame slot at off from R24), then steps its block rx.
 #define K6_FINISH(rx, off, l) \
-	ADD   $(off), R24, R11                \
-	VLD1  (R11), [V15.S4, V16.S4]         \
-	MOVHU 208(R6), R9                     \
-	FMOVS R9, F10                         \
-	FCVTSH(10, 10)                        \
-	FMOVS (rx), F17                       \
-	FMULS F10, F17, F17                   \
-	SCVTF4S(l, l)                         \
-	SCVTF4S(l+1, l+1)                     \
-	FMLAE(15, l, 17, 0)                   \
-	FMLAE(16, l+1, 17, 0)                 \
-	VST1  [V15.S4, V16.S4], (R11)         \
+	ADD   $(off), R24, R11        \
+	VLD1  (R11), [V15.S4, V16.S4] \
+	MOVHU 208(R6), R9             \
+	FMOVS R9, F10                 \
+	FCVTSH(10, 10)                \
+	FMOVS (rx), F17               \
+	FMULS F10, F17, F17           \
+	SCVTF4S(l, l)                 \
+	SCVTF4S(l+1, l+1)             \
+	FMLAE(15, l, 17, 0)           \
+	FMLAE(16, l+1, 17, 0)         \
+	VST1  [V15.S4, V16.S4], (R11) \
 	ADD   $292, rx
 
 // K6_STORE sets a token's output (at R11) from its accumulators.
 #define K6_STORE(off) \
-	ADD   $(off), R24, R9          \
-	VLD1  (R9), [V15.S4, V16.S4]   \
-	HSUM8R(15, 16)                 \
+	ADD   $(off), R24, R9        \
+	VLD1  (R9), [V15.S4, V16.S4] \
+	HSUM8R(15, 16)               \
 	FMOVS F15, (R11)
 
 // func dotRowsQ6_Kx4SDOT(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
@@ -89,8 +81,7 @@ TEXT ·dotRowsQ6_Kx4SDOT(SB), NOSPLIT, $128-64
 
 row:
 	KX4_ROW
-	VEOR V15.B16, V15.B16, V15.B16
-	VEOR V16.B16, V16.B16, V16.B16
+	ZERO2(15)
 	MOVD R24, R11
 	VST1.P [V15.S4, V16.S4], 32(R11)
 	VST1.P [V15.S4, V16.S4], 32(R11)

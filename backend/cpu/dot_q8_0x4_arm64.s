@@ -22,18 +22,18 @@
 // rd) to the token's accumulators: x0, x1, s0, s1 name the registers
 // whose numbers xn, sn, an, dn the WORD macros take.
 #define TOKEN8(rx, rd, x0, x1, s0, s1, fd, xn, sn, an, dn) \
-	ADD     $2, rx, R11               \
-	VLD1    (R11), [x0.B16, x1.B16]   \
-	ADD     $34, rx, rx               \
-	FMOVS.P 4(rd), fd                 \
-	VEOR    s0.B16, s0.B16, s0.B16    \
-	VEOR    s1.B16, s1.B16, s1.B16    \
-	SDOT(sn, 0, xn)                   \
-	SDOT(sn+1, 1, xn+1)               \
-	FMULS   F30, fd, fd               \
-	SCVTF4S(sn, sn)                   \
-	SCVTF4S(sn+1, sn+1)               \
-	FMLAE(an, sn, dn, 0)              \
+	ADD     $2, rx, R11             \
+	VLD1    (R11), [x0.B16, x1.B16] \
+	ADD     $34, rx, rx             \
+	FMOVS.P 4(rd), fd               \
+	VEOR    s0.B16, s0.B16, s0.B16  \
+	VEOR    s1.B16, s1.B16, s1.B16  \
+	SDOT(sn, 0, xn)                 \
+	SDOT(sn+1, 1, xn+1)             \
+	FMULS   F30, fd, fd             \
+	SCVTF4S(sn, sn)                 \
+	SCVTF4S(sn+1, sn+1)             \
+	FMLAE(an, sn, dn, 0)            \
 	FMLAE(an+1, sn+1, dn, 0)
 
 // func dotRowsQ8_0x4SDOT(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, d *float32, dstride int, nb int)
@@ -60,14 +60,7 @@ row:
 	ADD  R17, R9, R16
 	ADD  R17, R16, R21
 	MOVD R19, R12
-	VEOR V16.B16, V16.B16, V16.B16
-	VEOR V17.B16, V17.B16, V17.B16
-	VEOR V18.B16, V18.B16, V18.B16
-	VEOR V19.B16, V19.B16, V19.B16
-	VEOR V20.B16, V20.B16, V20.B16
-	VEOR V21.B16, V21.B16, V21.B16
-	VEOR V22.B16, V22.B16, V22.B16
-	VEOR V23.B16, V23.B16, V23.B16
+	ZERO8(16)
 
 block:
 	MOVHU.P 2(R6), R10

@@ -17,10 +17,9 @@ TQ1_POW3(tq1Pow3<>)
 
 // TQ1_BLOCK loads a block's bytes and starts its lanes.
 #define TQ1_BLOCK \
-	TQ1_BYTES                                    \
-	ADD   $4, R7, R10                            \
-	VEOR  V16.B16, V16.B16, V16.B16              \
-	VEOR  V17.B16, V17.B16, V17.B16
+	TQ1_BYTES         \
+	ADD   $4, R7, R10 \
+	ZERO2(16)
 
 // func dotRowsTQ1_0SDOT(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsTQ1_0SDOT(SB), NOSPLIT, $0-48

@@ -24,13 +24,13 @@ TQ1_POW3(tq1x4Pow3<>)
 // TOKEN adds the trits V4:V5 times the token's 32 activations at off in
 // its block rx to its lanes l0, l1.
 #define TOKEN(rx, off, l0, l1) \
-	ADD  $(off), rx, R11             \
-	VLD1 (R11), [V6.B16, V7.B16]     \
-	SDOT(l0, 4, 6)                   \
+	ADD  $(off), rx, R11         \
+	VLD1 (R11), [V6.B16, V7.B16] \
+	SDOT(l0, 4, 6)               \
 	SDOT(l1, 5, 7)
 
 #define TOKENS(off) \
-	TOKEN(R7, off, 8, 9)   \
+	TOKEN(R7, off, 8, 9)    \
 	TOKEN(R13, off, 10, 11) \
 	TOKEN(R14, off, 12, 13) \
 	TOKEN(R15, off, 14, 15)
@@ -39,22 +39,22 @@ TQ1_POW3(tq1x4Pow3<>)
 // scales them by d and adds them to its accumulators a0, a1, then steps
 // its block rx.
 #define FINISH(rx, l0, l1, a0, a1) \
-	ADD   $260, rx, R11         \
+	ADD   $260, rx, R11           \
 	VLD1  (R11), [V28.H8, V29.H8] \
-	SADDLP(28, 28)              \
-	SADDLP(29, 29)              \
-	SUB4S(l0, l0, 28)           \
-	SUB4S(l1, l1, 29)           \
-	SCVTF4S(l0, l0)             \
-	SCVTF4S(l1, l1)             \
-	FMOVS (rx), F31             \
-	FMOVS R9, F30               \
-	FCVTSH(30, 30)              \
-	FMULS F31, F30, F30         \
-	FMULE(l0, l0, 30, 0)        \
-	FMULE(l1, l1, 30, 0)        \
-	FADD4S(a0, a0, l0)          \
-	FADD4S(a1, a1, l1)          \
+	SADDLP(28, 28)                \
+	SADDLP(29, 29)                \
+	SUB4S(l0, l0, 28)             \
+	SUB4S(l1, l1, 29)             \
+	SCVTF4S(l0, l0)               \
+	SCVTF4S(l1, l1)               \
+	FMOVS (rx), F31               \
+	FMOVS R9, F30                 \
+	FCVTSH(30, 30)                \
+	FMULS F31, F30, F30           \
+	FMULE(l0, l0, 30, 0)          \
+	FMULE(l1, l1, 30, 0)          \
+	FADD4S(a0, a0, l0)            \
+	FADD4S(a1, a1, l1)            \
 	ADD   $292, rx
 
 // func dotRowsTQ1_0x4SDOT(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
@@ -64,26 +64,13 @@ TEXT ·dotRowsTQ1_0x4SDOT(SB), NOSPLIT, $0-64
 
 row:
 	X4_ROW
-	VEOR V16.B16, V16.B16, V16.B16
-	VEOR V17.B16, V17.B16, V17.B16
-	VEOR V18.B16, V18.B16, V18.B16
-	VEOR V19.B16, V19.B16, V19.B16
-	VEOR V22.B16, V22.B16, V22.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	VEOR V24.B16, V24.B16, V24.B16
-	VEOR V25.B16, V25.B16, V25.B16
+	ZERO4(16)
+	ZERO4(22)
 
 block:
 	TQ1_BYTES
 	MOVHU 52(R6), R9
-	VEOR V8.B16, V8.B16, V8.B16
-	VEOR V9.B16, V9.B16, V9.B16
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	VEOR V12.B16, V12.B16, V12.B16
-	VEOR V13.B16, V13.B16, V13.B16
-	VEOR V14.B16, V14.B16, V14.B16
-	VEOR V15.B16, V15.B16, V15.B16
+	ZERO8(8)
 	TQ1_VECTORS(TOKENS)
 	FINISH(R7, 8, 9, 16, 17)
 	FINISH(R13, 10, 11, 18, 19)

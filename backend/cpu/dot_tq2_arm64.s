@@ -16,12 +16,12 @@
 
 // TQ2_LEVELS sets V4:V5 to the 2-bit levels at bits s.. of Va:Vb.
 #define TQ2_LEVELS(a, b, s) \
-	USHRB(4, a, s)    \
-	USHRB(5, b, s)    \
-	AND16B(4, 4, 31)  \
+	USHRB(4, a, s)   \
+	USHRB(5, b, s)   \
+	AND16B(4, 4, 31) \
 	AND16B(5, 5, 31)
 #define TQ2_LEVELS0(a, b) \
-	AND16B(4, a, 31)  \
+	AND16B(4, a, 31) \
 	AND16B(5, b, 31)
 
 // TQ2_GROUPS runs the 8 groups of a block through DOT (TQ_SDOT or
@@ -48,8 +48,7 @@
 #define TQ2_BLOCK \
 	VLD1  (R6), [V0.B16, V1.B16, V2.B16, V3.B16] \
 	ADD   $4, R7, R10                            \
-	VEOR  V16.B16, V16.B16, V16.B16              \
-	VEOR  V17.B16, V17.B16, V17.B16
+	ZERO2(16)
 
 // func dotRowsTQ2_0SDOT(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsTQ2_0SDOT(SB), NOSPLIT, $0-48

@@ -45,8 +45,8 @@
 
 // IQ4_NL_BLOCK reads a block and sets its lane sums V4:V5 (DOT) and F6.
 #define IQ4_NL_BLOCK(DOT) \
-	IQ4_NL_LOAD \
-	DOT         \
+	IQ4_NL_LOAD  \
+	DOT          \
 	IQ4_NL_SCALE
 
 // IQ4_NL_ROWS is a whole one-token kernel after its arguments (the table
@@ -54,31 +54,28 @@
 // the lane sums V4:V5 of V0:V1 and V2:V3; row, pair, sum and store name
 // its labels.
 #define IQ4_NL_ROWS(DOT, row, pair, sum, store) \
-	MOVD  $iq4nlLevels<>(SB), R12  \
-	VLD1  (R12), [V25.B16]         \
-	VMOVI $15, V24.B16             \
-row:                               \
-	MOVD R1, R6                    \
-	MOVD R3, R7                    \
-	LSR  $1, R4, R8                \
-	VEOR V16.B16, V16.B16, V16.B16 \
-	VEOR V17.B16, V17.B16, V17.B16 \
-	VEOR V18.B16, V18.B16, V18.B16 \
-	VEOR V19.B16, V19.B16, V19.B16 \
-	CBZ  R8, sum                   \
-pair:                              \
-	IQ4_NL_BLOCK(DOT)              \
-	LANES_FUSE(16, 17, 6)          \
-	IQ4_NL_BLOCK(DOT)              \
-	LANES_FUSE(18, 19, 6)          \
-	SUBS $1, R8, R8                \
-	BNE  pair                      \
-sum:                               \
-	FADD4S(16, 16, 18)             \
-	FADD4S(17, 17, 19)             \
-	HSUM8R(16, 17)                 \
-	TBZ  $0, R4, store             \
-	IQ4_NL_BLOCK(DOT)              \
-	IQ4_NL_WHOLE(16, 6)            \
-store:                             \
+	MOVD  $iq4nlLevels<>(SB), R12 \
+	VLD1  (R12), [V25.B16]        \
+	VMOVI $15, V24.B16            \
+row:                                  \
+	MOVD R1, R6                   \
+	MOVD R3, R7                   \
+	LSR  $1, R4, R8               \
+	ZERO4(16)                     \
+	CBZ  R8, sum                  \
+pair:                                 \
+	IQ4_NL_BLOCK(DOT)             \
+	LANES_FUSE(16, 17, 6)         \
+	IQ4_NL_BLOCK(DOT)             \
+	LANES_FUSE(18, 19, 6)         \
+	SUBS $1, R8, R8               \
+	BNE  pair                     \
+sum:                                  \
+	FADD4S(16, 16, 18)            \
+	FADD4S(17, 17, 19)            \
+	HSUM8R(16, 17)                \
+	TBZ  $0, R4, store            \
+	IQ4_NL_BLOCK(DOT)             \
+	IQ4_NL_WHOLE(16, 6)           \
+store:                                \
 	LANES_NEXT(row)

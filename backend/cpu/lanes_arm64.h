@@ -23,16 +23,14 @@
 // LANES_ROW starts a row: its blocks and the activations' from the start,
 // nb blocks left, accumulators zero.
 #define LANES_ROW \
-	MOVD R1, R6                    \
-	MOVD R3, R7                    \
-	MOVD R4, R8                    \
-	VEOR V16.B16, V16.B16, V16.B16 \
-	VEOR V17.B16, V17.B16, V17.B16
+	MOVD R1, R6 \
+	MOVD R3, R7 \
+	MOVD R4, R8 \
+	ZERO2(16)
 
 // LANES_SDOT sets the lane sums V4:V5 of V0:V1 and V2:V3 with SDOT.
 #define LANES_SDOT \
-	VEOR V4.B16, V4.B16, V4.B16 \
-	VEOR V5.B16, V5.B16, V5.B16 \
+	ZERO2(4)                     \
 	DOT32_SDOT(4, 5, 0, 1, 2, 3)
 
 // LANES_FUSE fuses the lane sums V4:V5, times lane 0 of Vf, into Va0:Va1.
@@ -45,11 +43,11 @@
 // LANES_ACC fuses the lane sums V4:V5, times d_w·d_x (F6, from the halves
 // in R9 and R10), into V16:V17. Clobbers F7.
 #define LANES_ACC \
-	FMOVS R9, F6     \
-	FMOVS R10, F7    \
-	FCVTSH(6, 6)     \
-	FCVTSH(7, 7)     \
-	FMULS F7, F6, F6 \
+	FMOVS R9, F6          \
+	FMOVS R10, F7         \
+	FCVTSH(6, 6)          \
+	FCVTSH(7, 7)          \
+	FMULS F7, F6, F6      \
 	LANES_FUSE(16, 17, 6)
 
 // LANES_MIN_ACC is LANES_ACC after fusing m_w·s_x (halves in R11, R12)
@@ -75,9 +73,9 @@
 // of activations (V2:V3, d to R10), DOT sets the lane sums V4:V5; row and
 // block name the loops' labels.
 #define LANES_ROWS(LOAD, DOT, row, block) \
-row:                \
+row:                    \
 	LANES_ROW       \
-block:              \
+block:                  \
 	LOAD            \
 	DOT             \
 	LANES_ACC       \
@@ -89,10 +87,10 @@ block:              \
 // LANES_MIN_ROWS is LANES_ROWS with summs: LOAD also reads m_w to R11 and
 // s_x to R12, and the result is hsum8 plus summs.
 #define LANES_MIN_ROWS(LOAD, DOT, row, block) \
-row:                               \
+row:                                   \
 	LANES_ROW                      \
 	VEOR V18.B16, V18.B16, V18.B16 \
-block:                             \
+block:                                 \
 	LOAD                           \
 	DOT                            \
 	LANES_MIN_ACC                  \
@@ -117,22 +115,15 @@ block:                             \
 
 // LANES4_ROW starts a row for the four tokens.
 #define LANES4_ROW \
-	X4_ROW                         \
-	VEOR V16.B16, V16.B16, V16.B16 \
-	VEOR V17.B16, V17.B16, V17.B16 \
-	VEOR V18.B16, V18.B16, V18.B16 \
-	VEOR V19.B16, V19.B16, V19.B16 \
-	VEOR V25.B16, V25.B16, V25.B16 \
-	VEOR V26.B16, V26.B16, V26.B16 \
-	VEOR V27.B16, V27.B16, V27.B16 \
-	VEOR V28.B16, V28.B16, V28.B16
+	X4_ROW    \
+	ZERO4(16) \
+	ZERO4(25)
 
 // LANES4_MIN_ROW is LANES4_ROW with the four tokens' summs zeroed.
 #define LANES4_MIN_ROW \
-	LANES4_ROW                     \
-	VEOR V11.B16, V11.B16, V11.B16 \
-	VEOR V12.B16, V12.B16, V12.B16 \
-	VEOR V13.B16, V13.B16, V13.B16 \
+	LANES4_ROW                  \
+	ZERO2(11)                   \
+	ZERO(13)                    \
 	VEOR V9.B16, V9.B16, V9.B16
 
 // LANES4_TOKEN adds weight block V0:V1 (d in F9) times a token's block at
@@ -188,16 +179,16 @@ block:                             \
 // LANES4_STORE stores the four tokens' hsum8 of the row and moves to the
 // next row (label row) while rows are left.
 #define LANES4_STORE(row) \
-	LANES4_HSUM \
+	LANES4_HSUM                     \
 	STORE4(F16, F18, F25, F27, row)
 
 // LANES4_MIN_STORE is LANES4_STORE with each token's summs added.
 #define LANES4_MIN_STORE(row) \
-	LANES4_HSUM         \
-	FADDS F11, F16, F16 \
-	FADDS F12, F18, F18 \
-	FADDS F13, F25, F25 \
-	FADDS F9, F27, F27  \
+	LANES4_HSUM                     \
+	FADDS F11, F16, F16             \
+	FADDS F12, F18, F18             \
+	FADDS F13, F25, F25             \
+	FADDS F9, F27, F27              \
 	STORE4(F16, F18, F25, F27, row)
 
 // The fifth bits of Q5_0 and Q5_1: TBL spreads qh's bytes over the
@@ -217,9 +208,9 @@ block:                             \
 // Q5_CONSTS loads V20-V22 from sym (through r) and sets V23 to 16s, V24
 // to 0x0f.
 #define Q5_CONSTS(sym, r) \
-	MOVD  $sym(SB), r                        \
-	VLD1  (r), [V20.B16, V21.B16, V22.B16]   \
-	VMOVI $16, V23.B16                       \
+	MOVD  $sym(SB), r                      \
+	VLD1  (r), [V20.B16, V21.B16, V22.B16] \
+	VMOVI $16, V23.B16                     \
 	VMOVI $15, V24.B16
 
 // Q5_BITS splits the nibbles in V0 (SPLIT_NIBBLES) and sets V7, V8 (for
@@ -236,7 +227,7 @@ block:                             \
 // Q5_0_LEVELS sets V0:V1 to the Q5_0 levels (−16..15): 16 is taken from
 // the nibbles where the fifth bit is clear.
 #define Q5_0_LEVELS(rq) \
-	Q5_BITS(rq)     \
+	Q5_BITS(rq)      \
 	BIC16B(7, 23, 7) \
 	BIC16B(8, 23, 8) \
 	SUB16B(0, 0, 7)  \

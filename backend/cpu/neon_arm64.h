@@ -147,9 +147,9 @@
 // X4_ROW starts a row of a four-token kernel (X4_ARGS): R6 its blocks,
 // R7, R13, R14, R15 the four tokens' activations, R12 nb blocks left.
 #define X4_ROW \
-	MOVD R1, R6      \
-	MOVD R3, R7      \
-	ADD  R4, R7, R13 \
+	MOVD R1, R6       \
+	MOVD R3, R7       \
+	ADD  R4, R7, R13  \
 	ADD  R4, R13, R14 \
 	ADD  R4, R14, R15 \
 	MOVD R19, R12
@@ -171,9 +171,9 @@
 // KX4_ROW starts a row: R6 its blocks, R7, R13, R14, R15 the four tokens'
 // activations, R12 nb blocks left.
 #define KX4_ROW \
-	MOVD R1, R6       \
-	MOVD R3, R7       \
-	ADD  R23, R7, R13 \
+	MOVD R1, R6        \
+	MOVD R3, R7        \
+	ADD  R23, R7, R13  \
 	ADD  R23, R13, R14 \
 	ADD  R23, R14, R15 \
 	MOVD R19, R12
@@ -182,18 +182,31 @@
 // whose accumulators are off bytes into the frame (size bytes a token) at
 // R11, and moves to the next row (label row) while rows are left.
 #define KX4_STORES(STORE, size, row) \
-	MOVD R0, R11       \
-	STORE(0)           \
-	ADD  R25, R11      \
-	STORE(size)        \
-	ADD  R25, R11      \
-	STORE(2*(size))    \
-	ADD  R25, R11      \
-	STORE(3*(size))    \
-	ADD  $4, R0        \
-	ADD  R2, R1, R1    \
-	SUBS $1, R20, R20  \
+	MOVD R0, R11      \
+	STORE(0)          \
+	ADD  R25, R11     \
+	STORE(size)       \
+	ADD  R25, R11     \
+	STORE(2*(size))   \
+	ADD  R25, R11     \
+	STORE(3*(size))   \
+	ADD  $4, R0       \
+	ADD  R2, R1, R1   \
+	SUBS $1, R20, R20 \
 	BNE  row
+
+// ZERO sets Vd to zero (EOR Vd.16B, Vd.16B, Vd.16B, which Go spells VEOR);
+// ZERO2, ZERO4, ZERO8 zero Vd and the registers after it.
+#define ZERO(d) WORD $(0x6e201c00 | (d)<<16 | (d)<<5 | (d))
+#define ZERO2(d) \
+	ZERO(d)     \
+	ZERO((d)+1)
+#define ZERO4(d) \
+	ZERO2(d)     \
+	ZERO2((d)+2)
+#define ZERO8(d) \
+	ZERO4(d)     \
+	ZERO4((d)+4)
 
 // STORE4 stores a row's results for the four tokens of a four-token
 // kernel (Fa to out, Fb, Fc, Fd R25 bytes apart, from R0; R0 then moves

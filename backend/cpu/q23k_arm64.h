@@ -50,11 +50,10 @@
 // sums.
 #define Q23_DOT_SDOT \
 	VLD1.P 32(R11), [V8.B16, V9.B16] \
-	VEOR   V18.B16, V18.B16, V18.B16 \
-	VEOR   V19.B16, V19.B16, V19.B16 \
+	ZERO2(18)                        \
 	DOT32_SDOT(18, 19, 6, 7, 8, 9)
 #define Q23_DOT_NEON \
-	VLD1.P 32(R11), [V8.B16, V9.B16] \
+	VLD1.P 32(R11), [V8.B16, V9.B16]     \
 	DOT32_NEON(18, 19, 6, 7, 8, 9, 0, 1)
 
 // Q23_GROUP makes a group's levels (LEVELS, HIGH), sets its sums (DOT)
@@ -80,14 +79,14 @@
 // constants: BLOCK starts a block (scales, d·d_x in Vf, minimums, R10,
 // R11, lanes zero), bytes its size; row and block name the loops' labels.
 #define Q23_ROWS(BLOCK, HIGH, DOT, f, bytes, row, block) \
-row:                              \
-	K1_ROW                        \
-block:                            \
-	BLOCK                         \
-	Q23_HALF(HIGH, DOT, 20, 21)   \
-	Q23_HALF(HIGH, DOT, 22, 23)   \
-	K1_FUSE(f, bytes, block)      \
-	HSUM8R(27, 28)                \
+row:                                \
+	K1_ROW                      \
+block:                              \
+	BLOCK                       \
+	Q23_HALF(HIGH, DOT, 20, 21) \
+	Q23_HALF(HIGH, DOT, 22, 23) \
+	K1_FUSE(f, bytes, block)    \
+	HSUM8R(27, 28)              \
 	K1_NEXT(row)
 
 // Four tokens (kernelX4, X4_ARGS and X4_ROW): each block's scales are
@@ -97,38 +96,25 @@ block:                            \
 
 // Q23X4_ROW starts a row: accumulators zero.
 #define Q23X4_ROW \
-	X4_ROW                         \
-	VEOR V25.B16, V25.B16, V25.B16 \
-	VEOR V26.B16, V26.B16, V26.B16 \
-	VEOR V27.B16, V27.B16, V27.B16 \
-	VEOR V28.B16, V28.B16, V28.B16 \
-	VEOR V30.B16, V30.B16, V30.B16 \
-	VEOR V31.B16, V31.B16, V31.B16 \
-	VEOR V0.B16, V0.B16, V0.B16    \
-	VEOR V1.B16, V1.B16, V1.B16
+	X4_ROW    \
+	ZERO4(25) \
+	ZERO2(30) \
+	ZERO2(0)
 
 // Q23X4_ZERO_LANES zeroes the four tokens' integer lanes.
 #define Q23X4_ZERO_LANES \
-	VEOR V10.B16, V10.B16, V10.B16 \
-	VEOR V11.B16, V11.B16, V11.B16 \
-	VEOR V12.B16, V12.B16, V12.B16 \
-	VEOR V13.B16, V13.B16, V13.B16 \
-	VEOR V14.B16, V14.B16, V14.B16 \
-	VEOR V15.B16, V15.B16, V15.B16 \
-	VEOR V16.B16, V16.B16, V16.B16 \
-	VEOR V17.B16, V17.B16, V17.B16
+	ZERO8(10)
 
 // Q23X4_TOKEN adds the group's levels times the token's 32 activations
 // at off in its block rx, times scales s[i0] (lanes 0-3) and s[i1] (4-7),
 // to its lanes l0, l1.
 #define Q23X4_TOKEN(rx, off, l0, l1, s, i0, i1) \
-	ADD  $(off), rx, R11             \
-	VLD1 (R11), [V8.B16, V9.B16]     \
-	VEOR V18.B16, V18.B16, V18.B16   \
-	VEOR V19.B16, V19.B16, V19.B16   \
-	SDOT(18, 6, 8)                   \
-	SDOT(19, 7, 9)                   \
-	MLAE(l0, 18, s, i0)              \
+	ADD  $(off), rx, R11         \
+	VLD1 (R11), [V8.B16, V9.B16] \
+	ZERO2(18)                    \
+	SDOT(18, 6, 8)               \
+	SDOT(19, 7, 9)               \
+	MLAE(l0, 18, s, i0)          \
 	MLAE(l1, 19, s, i1)
 
 // Q23X4_GROUP makes a group's levels (LEVELS, HIGH) and adds them to the
@@ -144,43 +130,43 @@ block:                            \
 // Q23X4_HALF runs the four groups of 32 bytes of low bits (activations
 // from off), scales Vs0 (groups 0, 1) and Vs1 (2, 3).
 #define Q23X4_HALF(HIGH, off, s0, s1) \
-	VLD1.P 32(R21), [V4.B16, V5.B16]                     \
-	Q23X4_GROUP(Q23_LEVELS0, HIGH, off, s0, 0, 1)        \
-	Q23X4_GROUP(Q23_LEVELS(2), HIGH, off+32, s0, 2, 3)   \
-	Q23X4_GROUP(Q23_LEVELS(4), HIGH, off+64, s1, 0, 1)   \
+	VLD1.P 32(R21), [V4.B16, V5.B16]                   \
+	Q23X4_GROUP(Q23_LEVELS0, HIGH, off, s0, 0, 1)      \
+	Q23X4_GROUP(Q23_LEVELS(2), HIGH, off+32, s0, 2, 3) \
+	Q23X4_GROUP(Q23_LEVELS(4), HIGH, off+64, s1, 0, 1) \
 	Q23X4_GROUP(Q23_LEVELS(6), HIGH, off+96, s1, 2, 3)
 
 // Q23X4_FINISH fuses a token's lanes, with d_x·d_w, into its
 // accumulators and steps its block rx.
 #define Q23X4_FINISH(rx, l0, l1, a0, a1) \
-	SCVTF4S(l0, l0)       \
-	SCVTF4S(l1, l1)       \
-	FMOVS (rx), F18       \
-	FMOVS R16, F19        \
-	FCVTSH(19, 19)        \
-	FMULS F18, F19, F19   \
-	FMLAE(a0, l0, 19, 0)  \
-	FMLAE(a1, l1, 19, 0)  \
+	SCVTF4S(l0, l0)      \
+	SCVTF4S(l1, l1)      \
+	FMOVS (rx), F18      \
+	FMOVS R16, F19       \
+	FCVTSH(19, 19)       \
+	FMULS F18, F19, F19  \
+	FMLAE(a0, l0, 19, 0) \
+	FMLAE(a1, l1, 19, 0) \
 	ADD   $292, rx
 
 // Q23X4_GROUPS runs the block's eight groups for the four tokens and
 // fuses their lanes, steps to the next block (bytes on) and loops to
 // label block while blocks are left.
 #define Q23X4_GROUPS(HIGH, bytes, block) \
-	Q23X4_HALF(HIGH, 4, 20, 21)        \
-	Q23X4_HALF(HIGH, 132, 22, 23)      \
-	Q23X4_FINISH(R7, 10, 11, 25, 26)   \
-	Q23X4_FINISH(R13, 12, 13, 27, 28)  \
-	Q23X4_FINISH(R14, 14, 15, 30, 31)  \
-	Q23X4_FINISH(R15, 16, 17, 0, 1)    \
-	ADD  $(bytes), R6                  \
-	SUBS $1, R12, R12                  \
+	Q23X4_HALF(HIGH, 4, 20, 21)       \
+	Q23X4_HALF(HIGH, 132, 22, 23)     \
+	Q23X4_FINISH(R7, 10, 11, 25, 26)  \
+	Q23X4_FINISH(R13, 12, 13, 27, 28) \
+	Q23X4_FINISH(R14, 14, 15, 30, 31) \
+	Q23X4_FINISH(R15, 16, 17, 0, 1)   \
+	ADD  $(bytes), R6                 \
+	SUBS $1, R12, R12                 \
 	BNE  block
 
 // Q23X4_STORE stores the four tokens' hsum8 and moves to the next row.
 #define Q23X4_STORE(row) \
-	HSUM8R(25, 26) \
-	HSUM8R(27, 28) \
-	HSUM8R(30, 31) \
-	HSUM8R(0, 1)   \
+	HSUM8R(25, 26)                 \
+	HSUM8R(27, 28)                 \
+	HSUM8R(30, 31)                 \
+	HSUM8R(0, 1)                   \
 	STORE4(F25, F27, F30, F0, row)

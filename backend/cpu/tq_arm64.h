@@ -19,9 +19,9 @@
 	VLD1.P 32(R10), [V6.B16, V7.B16] \
 	DOT32_SDOT(16, 17, 4, 5, 6, 7)
 #define TQ_NEON(off) \
-	VLD1.P 32(R10), [V6.B16, V7.B16]        \
-	DOT32_NEON(18, 19, 4, 5, 6, 7, 20, 21)  \
-	ADD4S(16, 16, 18)                       \
+	VLD1.P 32(R10), [V6.B16, V7.B16]       \
+	DOT32_NEON(18, 19, 4, 5, 6, 7, 20, 21) \
+	ADD4S(16, 16, 18)                      \
 	ADD4S(17, 17, 19)
 
 // TQ_ROWS is a whole one-token kernel after its arguments and constants:
@@ -29,39 +29,38 @@
 // VECTORS(DOT) runs its eight vectors; d is the weights' d at dofs in the
 // block, bytes its size; row and block name the loops' labels.
 #define TQ_ROWS(BLOCK, VECTORS, DOT, dofs, bytes, row, block) \
-row:                               \
-	MOVD R1, R6                    \
-	MOVD R3, R7                    \
-	MOVD R4, R8                    \
-	VEOR V24.B16, V24.B16, V24.B16 \
-	VEOR V25.B16, V25.B16, V25.B16 \
-block:                             \
-	BLOCK                          \
-	VECTORS(DOT)                   \
-	VLD1  (R10), [V0.H8, V1.H8]    \
-	SADDLP(0, 0)                   \
-	SADDLP(1, 1)                   \
-	SUB4S(16, 16, 0)               \
-	SUB4S(17, 17, 1)               \
-	SCVTF4S(16, 16)                \
-	SCVTF4S(17, 17)                \
-	FMOVS (R7), F29                \
-	MOVHU dofs(R6), R9             \
-	FMOVS R9, F30                  \
-	FCVTSH(30, 30)                 \
-	FMULS F29, F30, F30            \
-	FMULE(16, 16, 30, 0)           \
-	FMULE(17, 17, 30, 0)           \
-	FADD4S(24, 24, 16)             \
-	FADD4S(25, 25, 17)             \
-	ADD   $(bytes), R6             \
-	ADD   $292, R7                 \
-	SUBS  $1, R8, R8               \
-	BNE   block                    \
-	HSUM8R(24, 25)                 \
-	FMOVS.P F24, 4(R0)             \
-	ADD  R2, R1, R1                \
-	SUBS $1, R5, R5                \
+row:                                \
+	MOVD R1, R6                 \
+	MOVD R3, R7                 \
+	MOVD R4, R8                 \
+	ZERO2(24)                   \
+block:                              \
+	BLOCK                       \
+	VECTORS(DOT)                \
+	VLD1  (R10), [V0.H8, V1.H8] \
+	SADDLP(0, 0)                \
+	SADDLP(1, 1)                \
+	SUB4S(16, 16, 0)            \
+	SUB4S(17, 17, 1)            \
+	SCVTF4S(16, 16)             \
+	SCVTF4S(17, 17)             \
+	FMOVS (R7), F29             \
+	MOVHU dofs(R6), R9          \
+	FMOVS R9, F30               \
+	FCVTSH(30, 30)              \
+	FMULS F29, F30, F30         \
+	FMULE(16, 16, 30, 0)        \
+	FMULE(17, 17, 30, 0)        \
+	FADD4S(24, 24, 16)          \
+	FADD4S(25, 25, 17)          \
+	ADD   $(bytes), R6          \
+	ADD   $292, R7              \
+	SUBS  $1, R8, R8            \
+	BNE   block                 \
+	HSUM8R(24, 25)              \
+	FMOVS.P F24, 4(R0)          \
+	ADD  R2, R1, R1             \
+	SUBS $1, R5, R5             \
 	BNE  row
 
 // TQ1_0: V0:V1 bytes 0-31, V2 bytes 32-47, V3 the four-trit bytes 48-51
@@ -77,8 +76,8 @@ block:                             \
 
 // TQ1_CONSTS sets V26 and loads V27 from sym.
 #define TQ1_CONSTS(sym) \
-	VMOVI $3, V26.B16     \
-	MOVD $sym(SB), R9     \
+	VMOVI $3, V26.B16    \
+	MOVD $sym(SB), R9    \
 	VLD1 (R9), [V27.B16]
 
 // TQ1_BYTES loads a block's bytes to V0-V2 and its four-trit bytes,
@@ -104,39 +103,39 @@ block:                             \
 // DOT(off), off the vector's activations in the block: trits 0-4 of bytes
 // 0-31, then trits 0|1, 2|3 and 4|(the four-trit bytes) of bytes 32-47.
 #define TQ1_VECTORS(DOT) \
-	TQ1_TRIT(4, 0)   \
-	TQ1_TRIT(5, 1)   \
-	DOT(4)           \
-	TQ1_NEXT(0)      \
-	TQ1_NEXT(1)      \
-	TQ1_TRIT(4, 0)   \
-	TQ1_TRIT(5, 1)   \
-	DOT(36)          \
-	TQ1_NEXT(0)      \
-	TQ1_NEXT(1)      \
-	TQ1_TRIT(4, 0)   \
-	TQ1_TRIT(5, 1)   \
-	DOT(68)          \
-	TQ1_NEXT(0)      \
-	TQ1_NEXT(1)      \
-	TQ1_TRIT(4, 0)   \
-	TQ1_TRIT(5, 1)   \
-	DOT(100)         \
-	TQ1_NEXT(0)      \
-	TQ1_NEXT(1)      \
-	TQ1_TRIT(4, 0)   \
-	TQ1_TRIT(5, 1)   \
-	DOT(132)         \
-	TQ1_TRIT(4, 2)   \
-	TQ1_NEXT(2)      \
-	TQ1_TRIT(5, 2)   \
-	DOT(164)         \
-	TQ1_NEXT(2)      \
-	TQ1_TRIT(4, 2)   \
-	TQ1_NEXT(2)      \
-	TQ1_TRIT(5, 2)   \
-	DOT(196)         \
-	TQ1_NEXT(2)      \
-	TQ1_TRIT(4, 2)   \
-	TQ1_TRIT(5, 3)   \
+	TQ1_TRIT(4, 0) \
+	TQ1_TRIT(5, 1) \
+	DOT(4)         \
+	TQ1_NEXT(0)    \
+	TQ1_NEXT(1)    \
+	TQ1_TRIT(4, 0) \
+	TQ1_TRIT(5, 1) \
+	DOT(36)        \
+	TQ1_NEXT(0)    \
+	TQ1_NEXT(1)    \
+	TQ1_TRIT(4, 0) \
+	TQ1_TRIT(5, 1) \
+	DOT(68)        \
+	TQ1_NEXT(0)    \
+	TQ1_NEXT(1)    \
+	TQ1_TRIT(4, 0) \
+	TQ1_TRIT(5, 1) \
+	DOT(100)       \
+	TQ1_NEXT(0)    \
+	TQ1_NEXT(1)    \
+	TQ1_TRIT(4, 0) \
+	TQ1_TRIT(5, 1) \
+	DOT(132)       \
+	TQ1_TRIT(4, 2) \
+	TQ1_NEXT(2)    \
+	TQ1_TRIT(5, 2) \
+	DOT(164)       \
+	TQ1_NEXT(2)    \
+	TQ1_TRIT(4, 2) \
+	TQ1_NEXT(2)    \
+	TQ1_TRIT(5, 2) \
+	DOT(196)       \
+	TQ1_NEXT(2)    \
+	TQ1_TRIT(4, 2) \
+	TQ1_TRIT(5, 3) \
 	DOT(228)
