@@ -84,32 +84,6 @@
 	SDOTE(13, 17, 0, p) \
 	SDOTE(14, 18, 1, p)
 
-// func dotGroupsQ4_0SDOT(out *float32, w *byte, groups int, x *byte, bias *int32, d *float32, nb int)
-TEXT ·dotGroupsQ4_0SDOT(SB), NOSPLIT, $0-56
-	Q4_0_ARGS
-
-sdotGroup:
-	Q4_0_GROUP
-
-sdotBlock:
-	Q4_0_LOAD
-	VDUP R11, V11.S4
-	VDUP R11, V13.S4
-	VEOR V12.B16, V12.B16, V12.B16
-	VEOR V14.B16, V14.B16, V14.B16
-	CHUNK_SDOT(3, 4, 0)
-	CHUNK_SDOT(5, 6, 1)
-	CHUNK_SDOT(7, 8, 2)
-	CHUNK_SDOT(9, 10, 3)
-	ADD4S(11, 11, 12)
-	ADD4S(13, 13, 14)
-	Q4_0_FINISH
-	SUBS $1, R12, R12
-	BNE  sdotBlock
-
-	Q4_0_NEXT(sdotGroup)
-	RET
-
 // CHUNK_SMLAL adds chunk p (registers a, b) to the 16-bit sums V11 (rows
 // 0, 1), V12 (2, 3), V13 (4, 5), V14 (6, 7): activation word p of V0
 // (low nibbles) and of V1 (high), each spread to all four words (V22,
@@ -128,32 +102,60 @@ sdotBlock:
 	SMLAL8(13, 18, 23)  \
 	SMLAL16(14, 18, 23)
 
+// Q4_0_CHUNKS adds the block's 4 chunks to the sums with CHUNK.
+#define Q4_0_CHUNKS(CHUNK) \
+	CHUNK(3, 4, 0)  \
+	CHUNK(5, 6, 1)  \
+	CHUNK(7, 8, 2)  \
+	CHUNK(9, 10, 3)
+
+// Q4_0_SDOT sets the rows' block sums V11 (rows 0-3) and V13 (4-7) with
+// SDOT, starting from the bias.
+#define Q4_0_SDOT \
+	VDUP R11, V11.S4              \
+	VDUP R11, V13.S4              \
+	VEOR V12.B16, V12.B16, V12.B16 \
+	VEOR V14.B16, V14.B16, V14.B16 \
+	Q4_0_CHUNKS(CHUNK_SDOT)       \
+	ADD4S(11, 11, 12)             \
+	ADD4S(13, 13, 14)
+
+// Q4_0_NEON sets them with SMLAL: 16-bit sums, pairs of a row's four
+// lanes (SADDLP), rows 0-3 and 4-7 (ADDP), plus the bias.
+#define Q4_0_NEON \
+	ZERO4(11)                  \
+	Q4_0_CHUNKS(CHUNK_SMLAL)   \
+	SADDLP(11, 11)             \
+	SADDLP(12, 12)             \
+	SADDLP(13, 13)             \
+	SADDLP(14, 14)             \
+	ADDP4S(11, 11, 12)         \
+	ADDP4S(13, 13, 14)         \
+	VDUP R11, V26.S4           \
+	ADD4S(11, 11, 26)          \
+	ADD4S(13, 13, 26)
+
+// Q4_0_GROUPS is a whole kernel after its arguments: SUMS sets the rows'
+// block sums; group and block name the loops' labels.
+#define Q4_0_GROUPS(SUMS, group, block) \
+group:                \
+	Q4_0_GROUP        \
+block:                \
+	Q4_0_LOAD         \
+	SUMS              \
+	Q4_0_FINISH       \
+	SUBS $1, R12, R12 \
+	BNE  block        \
+	Q4_0_NEXT(group)
+
+// func dotGroupsQ4_0SDOT(out *float32, w *byte, groups int, x *byte, bias *int32, d *float32, nb int)
+TEXT ·dotGroupsQ4_0SDOT(SB), NOSPLIT, $0-56
+	Q4_0_ARGS
+	Q4_0_GROUPS(Q4_0_SDOT, sdotGroup, sdotBlock)
+	RET
+
 // func dotGroupsQ4_0NEON(out *float32, w *byte, groups int, x *byte, bias *int32, d *float32, nb int)
 TEXT ·dotGroupsQ4_0NEON(SB), NOSPLIT, $0-56
 	Q4_0_ARGS
-
-neonGroup:
-	Q4_0_GROUP
-
-neonBlock:
-	Q4_0_LOAD
-	ZERO4(11)
-	CHUNK_SMLAL(3, 4, 0)
-	CHUNK_SMLAL(5, 6, 1)
-	CHUNK_SMLAL(7, 8, 2)
-	CHUNK_SMLAL(9, 10, 3)
-	SADDLP(11, 11)    // rows 0, 1: pairs of a row's four lanes
-	SADDLP(12, 12)
-	SADDLP(13, 13)
-	SADDLP(14, 14)
-	ADDP4S(11, 11, 12) // rows 0-3
-	ADDP4S(13, 13, 14) // rows 4-7
-	VDUP R11, V26.S4
-	ADD4S(11, 11, 26)
-	ADD4S(13, 13, 26)
-	Q4_0_FINISH
-	SUBS $1, R12, R12
-	BNE  neonBlock
-
-	Q4_0_NEXT(neonGroup)
+	Q4_0_GROUPS(Q4_0_NEON, neonGroup, neonBlock)
 	RET

@@ -23,27 +23,13 @@
 	KX4_SPLIT \
 	KX4_TOKENS(j, s, i0, i1)
 
+// K4_QH: Q4_K has no fifth bits.
+#define K4_QH
+
 // func dotRowsQ4_Kx4SDOT(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 TEXT ·dotRowsQ4_Kx4SDOT(SB), NOSPLIT, $192-64
 	KX4_ARGS
 	VMOVI $15, V31.B16
 
-row:
-	KX4_ROW
-	KX4_ZERO
-
-block:
-	KX4_SCALES
-	ADD  $16, R6, R10
-	KX4_ZERO_LANES
-	K4_GROUP(0, 28, 0, 1)
-	K4_GROUP(1, 28, 2, 3)
-	K4_GROUP(2, 29, 0, 1)
-	K4_GROUP(3, 29, 2, 3)
-	KX4_FINISHES(MINSUM4)
-	ADD  $144, R6
-	SUBS $1, R12, R12
-	BNE  block
-
-	KX4_STORES(K4_STORE, 48, row)
+	KX4_ROWS(K4_QH, K4_GROUP, MINSUM4, 144, K4_STORE)
 	RET

@@ -26,29 +26,15 @@
 	K5_HIGH(13, 14, 4, 5, 6, 7, 15, 2, 3, 0, 1)    \
 	KX4_TOKENS(j, s, i0, i1)
 
+// K5_QH loads the block's qh to V13:V14 and sets V15 to 0x10.
+#define K5_QH \
+	VLD1.P 32(R10), [V13.B16, V14.B16] \
+	VMOVI  $16, V15.B16
+
 // func dotRowsQ5_Kx4SDOT(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 TEXT ·dotRowsQ5_Kx4SDOT(SB), NOSPLIT, $192-64
 	KX4_ARGS
 	VMOVI $15, V31.B16
 
-row:
-	KX4_ROW
-	KX4_ZERO
-
-block:
-	KX4_SCALES
-	ADD  $16, R6, R10
-	VLD1.P 32(R10), [V13.B16, V14.B16]
-	VMOVI $16, V15.B16
-	KX4_ZERO_LANES
-	K5_GROUP(0, 28, 0, 1)
-	K5_GROUP(1, 28, 2, 3)
-	K5_GROUP(2, 29, 0, 1)
-	K5_GROUP(3, 29, 2, 3)
-	KX4_FINISHES(MINSUM5)
-	ADD  $176, R6
-	SUBS $1, R12, R12
-	BNE  block
-
-	KX4_STORES(K5_STORE, 48, row)
+	KX4_ROWS(K5_QH, K5_GROUP, MINSUM5, 176, K5_STORE)
 	RET

@@ -288,3 +288,26 @@ block:                           \
 	ORR16B(hi1, hi1, t3) \
 	USHRB(q0, q0, 2)     \
 	USHRB(q1, q1, 2)
+
+// KX4_ROWS is a whole four-token kernel after its arguments and V31:
+// BLOCK ends a block's start (R10 at the nibbles), GROUP(j, s, i0, i1)
+// adds group j to the tokens' lanes, MINSUM reduces the minimums, bytes
+// is the block's size and STORE(off) stores a token's result.
+#define KX4_ROWS(BLOCK, GROUP, MINSUM, bytes, STORE) \
+row:                                \
+	KX4_ROW                         \
+	KX4_ZERO                        \
+block:                              \
+	KX4_SCALES                      \
+	ADD  $16, R6, R10               \
+	BLOCK                           \
+	KX4_ZERO_LANES                  \
+	GROUP(0, 28, 0, 1)              \
+	GROUP(1, 28, 2, 3)              \
+	GROUP(2, 29, 0, 1)              \
+	GROUP(3, 29, 2, 3)              \
+	KX4_FINISHES(MINSUM)            \
+	ADD  $(bytes), R6               \
+	SUBS $1, R12, R12               \
+	BNE  block                      \
+	KX4_STORES(STORE, 48, row)
