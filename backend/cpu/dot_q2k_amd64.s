@@ -111,67 +111,11 @@ GLOBL kShufQ2<>(SB), RODATA|NOPTR, $128
 
 // func dotRowsQ2_KVNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ2_KVNNI(SB), NOSPLIT, $0-48
-	MOVQ out+0(FP), DI
-	MOVQ w+8(FP), R12
-	MOVQ rows+40(FP), CX
-	TESTQ CX, CX
-	JZ   q2vdone
-	Q2K_CONSTS
-q2vrow:
-	VXORPS Y0, Y0, Y0
-	MOVQ   R12, SI
-	MOVQ   x+24(FP), R9
-	MOVQ   nb+32(FP), BX
-	TESTQ  BX, BX
-	JZ     q2vrowdone
-q2vblock:
-	Q2K_BLOCK(Q2K_DOT_VNNI)
-	ADDQ $84, SI
-	ADDQ $292, R9
-	DECQ BX
-	JNZ  q2vblock
-q2vrowdone:
-	HSUM8_Y0(X2)
-	VMOVSS X0, (DI)
-	ADDQ   $4, DI
-	ADDQ   stride+16(FP), R12
-	DECQ   CX
-	JNZ    q2vrow
-q2vdone:
-	VZEROUPPER
-	RET
+	KROWS(Q2K_CONSTS, K_ZERO_Y0, Q2K_BLOCK(Q2K_DOT_VNNI), 84, HSUM8_Y0(X2))
 
 // func dotRowsQ2_KAVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ2_KAVX2(SB), NOSPLIT, $0-48
-	MOVQ out+0(FP), DI
-	MOVQ w+8(FP), R12
-	MOVQ rows+40(FP), CX
-	TESTQ CX, CX
-	JZ   q2done
-	Q2K_CONSTS
-q2row:
-	VXORPS Y0, Y0, Y0
-	MOVQ   R12, SI
-	MOVQ   x+24(FP), R9
-	MOVQ   nb+32(FP), BX
-	TESTQ  BX, BX
-	JZ     q2rowdone
-q2block:
-	Q2K_BLOCK(Q2K_DOT_AVX2)
-	ADDQ $84, SI
-	ADDQ $292, R9
-	DECQ BX
-	JNZ  q2block
-q2rowdone:
-	HSUM8_Y0(X2)
-	VMOVSS X0, (DI)
-	ADDQ   $4, DI
-	ADDQ   stride+16(FP), R12
-	DECQ   CX
-	JNZ    q2row
-q2done:
-	VZEROUPPER
-	RET
+	KROWS(Q2K_CONSTS, K_ZERO_Y0, Q2K_BLOCK(Q2K_DOT_AVX2), 84, HSUM8_Y0(X2))
 
 // Q2KX4_MINS(tok, facc): facc −= d_x·dmin_w · the minimums (Y2) · the
 // 16-element sums of the token whose Q8_K block is at tok (X9 lane 1:

@@ -162,87 +162,28 @@ GLOBL kShufQ3<>(SB), RODATA|NOPTR, $128
 	Q3K_HIGH(7, VPSRLW, 5); \
 	DOT(228, 96, Y12)
 
+// Q3K_BLOCK(DOT): one block's part of a row (SI the block, R9 its Q8_K
+// block): Y0 += d_x·d_w · the eight groups' lanes (Q3K_GROUPS(DOT)).
+// Clobbers AX, DX, R8, R10, R11, Y1-Y7, Y10-Y12.
+#define Q3K_BLOCK(DOT) \
+	Q3K_SCALES; \
+	VMOVDQU      (SI), Y10 /* high bits */; \
+	VPXOR        Y3, Y3, Y3; \
+	Q3K_GROUPS(DOT); \
+	VPBROADCASTW 108(SI), X7; \
+	VCVTPH2PS    X7, X7; \
+	VMULSS       (R9), X7, X7; \
+	VBROADCASTSS X7, Y7; \
+	VCVTDQ2PS    Y3, Y3; \
+	VFMADD231PS  Y3, Y7, Y0
+
 // func dotRowsQ3_KVNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ3_KVNNI(SB), NOSPLIT, $0-48
-	MOVQ out+0(FP), DI
-	MOVQ w+8(FP), R12
-	MOVQ rows+40(FP), CX
-	TESTQ CX, CX
-	JZ   q3vdone
-	Q3K_CONSTS
-q3vrow:
-	VXORPS Y0, Y0, Y0
-	MOVQ   R12, SI
-	MOVQ   x+24(FP), R9
-	MOVQ   nb+32(FP), BX
-	TESTQ  BX, BX
-	JZ     q3vrowdone
-q3vblock:
-	Q3K_SCALES
-	VMOVDQU (SI), Y10        // high bits
-	VPXOR   Y3, Y3, Y3
-	Q3K_GROUPS(Q3K_DOT_VNNI)
-	VPBROADCASTW 108(SI), X7
-	VCVTPH2PS    X7, X7
-	VMULSS       (R9), X7, X7
-	VBROADCASTSS X7, Y7
-	VCVTDQ2PS    Y3, Y3
-	VFMADD231PS  Y3, Y7, Y0
-	ADDQ $110, SI
-	ADDQ $292, R9
-	DECQ BX
-	JNZ  q3vblock
-q3vrowdone:
-	HSUM8_Y0(X2)
-	VMOVSS X0, (DI)
-	ADDQ   $4, DI
-	ADDQ   stride+16(FP), R12
-	DECQ   CX
-	JNZ    q3vrow
-q3vdone:
-	VZEROUPPER
-	RET
+	KROWS(Q3K_CONSTS, K_ZERO_Y0, Q3K_BLOCK(Q3K_DOT_VNNI), 110, HSUM8_Y0(X2))
 
 // func dotRowsQ3_KAVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ3_KAVX2(SB), NOSPLIT, $0-48
-	MOVQ out+0(FP), DI
-	MOVQ w+8(FP), R12
-	MOVQ rows+40(FP), CX
-	TESTQ CX, CX
-	JZ   q3done
-	Q3K_CONSTS
-q3row:
-	VXORPS Y0, Y0, Y0
-	MOVQ   R12, SI
-	MOVQ   x+24(FP), R9
-	MOVQ   nb+32(FP), BX
-	TESTQ  BX, BX
-	JZ     q3rowdone
-q3block:
-	Q3K_SCALES
-	VMOVDQU (SI), Y10        // high bits
-	VPXOR   Y3, Y3, Y3
-	Q3K_GROUPS(Q3K_DOT_AVX2)
-	VPBROADCASTW 108(SI), X7
-	VCVTPH2PS    X7, X7
-	VMULSS       (R9), X7, X7
-	VBROADCASTSS X7, Y7
-	VCVTDQ2PS    Y3, Y3
-	VFMADD231PS  Y3, Y7, Y0
-	ADDQ $110, SI
-	ADDQ $292, R9
-	DECQ BX
-	JNZ  q3block
-q3rowdone:
-	HSUM8_Y0(X2)
-	VMOVSS X0, (DI)
-	ADDQ   $4, DI
-	ADDQ   stride+16(FP), R12
-	DECQ   CX
-	JNZ    q3row
-q3done:
-	VZEROUPPER
-	RET
+	KROWS(Q3K_CONSTS, K_ZERO_Y0, Q3K_BLOCK(Q3K_DOT_AVX2), 110, HSUM8_Y0(X2))
 
 // Q3KX4_TOKEN(x, tok, acc): acc += a group's lanes for the token whose
 // activations are at x tok (the scale words in Y7). Clobbers Y6, Y28, Y29.

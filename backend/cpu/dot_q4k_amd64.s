@@ -42,6 +42,9 @@ DATA shufK4<>+240(SB)/8, $0x0f0e0f0e0f0e0f0e
 DATA shufK4<>+248(SB)/8, $0x0f0e0f0e0f0e0f0e
 GLOBL shufK4<>(SB), RODATA|NOPTR, $256
 
+// Q4K_CONSTS: Y15 = 0x0f bytes. Clobbers AX.
+#define Q4K_CONSTS VBCAST32(0x0f0f0f0f, X15, Y15)
+
 // Q4K_PAIRS(PAIR): the four sub-block pairs of a block: levels from
 // K_NIBBLES, then PAIR(shufK4, x, s) with their activations' offset x and
 // their scales' vpshufb row s (K_PAIR_AVX2, K_PAIR_VNNI or a four-token
@@ -70,72 +73,14 @@ GLOBL shufK4<>(SB), RODATA|NOPTR, $256
 
 // func dotRowsQ4_KAVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ4_KAVX2(SB), NOSPLIT, $0-48
-	MOVQ out+0(FP), DI
-	MOVQ w+8(FP), R12
-	MOVQ rows+40(FP), CX
-	TESTQ CX, CX
-	JZ   k4done
-	VBCAST32(0x0f0f0f0f, X15, Y15)
-k4row:
-	VXORPS Y0, Y0, Y0
-	VXORPS X1, X1, X1
-	MOVQ   R12, SI
-	MOVQ   x+24(FP), R9
-	MOVQ   nb+32(FP), BX
-	TESTQ  BX, BX
-	JZ     k4rowdone
-k4block:
-	Q4K_BLOCK(K_PAIR_AVX2)
-	ADDQ $144, SI
-	ADDQ $292, R9
-	DECQ BX
-	JNZ  k4block
-k4rowdone:
-	SUM_Y0_X1
-	VMOVSS X0, (DI)
-	ADDQ   $4, DI
-	ADDQ   stride+16(FP), R12
-	DECQ   CX
-	JNZ    k4row
-k4done:
-	VZEROUPPER
-	RET
+	KROWS(Q4K_CONSTS, K_ZERO_Y0_X1, Q4K_BLOCK(K_PAIR_AVX2), 144, SUM_Y0_X1)
 
 // dotRowsQ4_KVNNI is dotRowsQ4_KAVX2 with vpdpwssd doing vpmaddwd's sums
 // and the add in one (the same integers).
 //
 // func dotRowsQ4_KVNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ4_KVNNI(SB), NOSPLIT, $0-48
-	MOVQ out+0(FP), DI
-	MOVQ w+8(FP), R12
-	MOVQ rows+40(FP), CX
-	TESTQ CX, CX
-	JZ   k4vdone
-	VBCAST32(0x0f0f0f0f, X15, Y15)
-k4vrow:
-	VXORPS Y0, Y0, Y0
-	VXORPS X1, X1, X1
-	MOVQ   R12, SI
-	MOVQ   x+24(FP), R9
-	MOVQ   nb+32(FP), BX
-	TESTQ  BX, BX
-	JZ     k4vrowdone
-k4vblock:
-	Q4K_BLOCK(K_PAIR_VNNI)
-	ADDQ $144, SI
-	ADDQ $292, R9
-	DECQ BX
-	JNZ  k4vblock
-k4vrowdone:
-	SUM_Y0_X1
-	VMOVSS X0, (DI)
-	ADDQ   $4, DI
-	ADDQ   stride+16(FP), R12
-	DECQ   CX
-	JNZ    k4vrow
-k4vdone:
-	VZEROUPPER
-	RET
+	KROWS(Q4K_CONSTS, K_ZERO_Y0_X1, Q4K_BLOCK(K_PAIR_VNNI), 144, SUM_Y0_X1)
 
 // Q4KX4_MINS(tok, facc, acc): for the token whose Q8_K block is at tok:
 // facc += the minimums (words in X3) · its 32-element sums, times

@@ -46,6 +46,16 @@ DATA q5kScale<>+240(SB)/8, $0x0f0e0f0e0f0e0f0e
 DATA q5kScale<>+248(SB)/8, $0x0f0e0f0e0f0e0f0e
 GLOBL q5kScale<>(SB), RODATA|NOPTR, $256
 
+// Q5K_CONSTS: Y15 = 0x0f bytes, Y14 = 0x10 bytes. Clobbers AX.
+#define Q5K_CONSTS \
+	VBCAST32(0x0f0f0f0f, X15, Y15); \
+	VBCAST32(0x10101010, X14, Y14)
+
+// Q5K_RESULT: X0 lane 0 = hsum8(Y0) + the minimums' scalar X1. Clobbers X2.
+#define Q5K_RESULT \
+	HSUM8_Y0(X2); \
+	VADDSS X1, X0, X0
+
 // Q5K_MINSUM(tok): X4 lane 0 = float(Σ minimums (words in X3) · the
 // 32-element sums of the Q8_K block at tok), one integer summed across
 // lanes before the conversion. Clobbers X5.
@@ -123,76 +133,14 @@ GLOBL q5kScale<>(SB), RODATA|NOPTR, $256
 
 // func dotRowsQ5_KAVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ5_KAVX2(SB), NOSPLIT, $0-48
-	MOVQ out+0(FP), DI
-	MOVQ w+8(FP), R12
-	MOVQ rows+40(FP), CX
-	TESTQ CX, CX
-	JZ   k5done
-	VBCAST32(0x0f0f0f0f, X15, Y15)
-	VBCAST32(0x10101010, X14, Y14)
-k5row:
-	VXORPS Y0, Y0, Y0
-	VXORPS X1, X1, X1
-	MOVQ   R12, SI
-	MOVQ   x+24(FP), R9
-	MOVQ   nb+32(FP), BX
-	TESTQ  BX, BX
-	JZ     k5rowdone
-k5block:
-	Q5K_BLOCK(K_PAIR_AVX2)
-	ADDQ $176, SI
-	ADDQ $292, R9
-	DECQ BX
-	JNZ  k5block
-k5rowdone:
-	HSUM8_Y0(X2)
-	VADDSS X1, X0, X0
-	VMOVSS X0, (DI)
-	ADDQ   $4, DI
-	ADDQ   stride+16(FP), R12
-	DECQ   CX
-	JNZ    k5row
-k5done:
-	VZEROUPPER
-	RET
+	KROWS(Q5K_CONSTS, K_ZERO_Y0_X1, Q5K_BLOCK(K_PAIR_AVX2), 176, Q5K_RESULT)
 
 // dotRowsQ5_KVNNI is dotRowsQ5_KAVX2 with vpdpwssd doing vpmaddwd's sums
 // and the add in one (the same integers).
 //
 // func dotRowsQ5_KVNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ5_KVNNI(SB), NOSPLIT, $0-48
-	MOVQ out+0(FP), DI
-	MOVQ w+8(FP), R12
-	MOVQ rows+40(FP), CX
-	TESTQ CX, CX
-	JZ   k5vdone
-	VBCAST32(0x0f0f0f0f, X15, Y15)
-	VBCAST32(0x10101010, X14, Y14)
-k5vrow:
-	VXORPS Y0, Y0, Y0
-	VXORPS X1, X1, X1
-	MOVQ   R12, SI
-	MOVQ   x+24(FP), R9
-	MOVQ   nb+32(FP), BX
-	TESTQ  BX, BX
-	JZ     k5vrowdone
-k5vblock:
-	Q5K_BLOCK(K_PAIR_VNNI)
-	ADDQ $176, SI
-	ADDQ $292, R9
-	DECQ BX
-	JNZ  k5vblock
-k5vrowdone:
-	HSUM8_Y0(X2)
-	VADDSS X1, X0, X0
-	VMOVSS X0, (DI)
-	ADDQ   $4, DI
-	ADDQ   stride+16(FP), R12
-	DECQ   CX
-	JNZ    k5vrow
-k5vdone:
-	VZEROUPPER
-	RET
+	KROWS(Q5K_CONSTS, K_ZERO_Y0_X1, Q5K_BLOCK(K_PAIR_VNNI), 176, Q5K_RESULT)
 
 // Q5KX4_MINS(tok, facc, acc): for the token whose Q8_K block is at tok:
 // facc lane 0 −= d_x·dmin_w · Σ minimums · its 32-element sums (X9:

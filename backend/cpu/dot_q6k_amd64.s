@@ -117,97 +117,40 @@ GLOBL shufK6w<>(SB), RODATA|NOPTR, $256
 	VPOR    Y6, Y7, Y7; \
 	DOT(x+96, s+96, sc)
 
+// Q6K_CONSTS: Y15 = 0x0f bytes, Y14 = 0x30 bytes, Y13 = 0x20 bytes.
+// Clobbers AX.
+#define Q6K_CONSTS \
+	VBCAST32(0x0f0f0f0f, X15, Y15); \
+	VBCAST32(0x30303030, X14, Y14); \
+	VBCAST32(0x20202020, X13, Y13)
+
+// Q6K_BLOCK(DOT): one block's part of a row (SI the block, R9 its Q8_K
+// block): the 16 signed scales as words (Y11 sub-blocks 0-7 in both
+// halves, Y2 8-15), the two halves' lanes into Y1 (Q6K_HALF with DOT),
+// fused with d_x·d_w into Y0. Clobbers Y1-Y11.
+#define Q6K_BLOCK(DOT) \
+	VPMOVSXBW    192(SI), Y2; \
+	VPERMQ       $0x44, Y2, Y11; \
+	VPERMQ       $0xee, Y2, Y2; \
+	VPXOR        Y1, Y1, Y1; \
+	Q6K_HALF(0, 128, 4, 0, Y11, DOT); \
+	Q6K_HALF(64, 160, 132, 128, Y2, DOT); \
+	VPBROADCASTW 208(SI), X9; \
+	VCVTPH2PS    X9, Y9; \
+	VBROADCASTSS (R9), Y10; \
+	VMULPS       Y9, Y10, Y9; \
+	VCVTDQ2PS    Y1, Y1; \
+	VFMADD231PS  Y1, Y9, Y0
+
 // func dotRowsQ6_KAVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ6_KAVX2(SB), NOSPLIT, $0-48
-	MOVQ out+0(FP), DI
-	MOVQ w+8(FP), R12
-	MOVQ rows+40(FP), CX
-	TESTQ CX, CX
-	JZ   dotRowsQ6_KAVX2done
-	VBCAST32(0x0f0f0f0f, X15, Y15)
-	VBCAST32(0x30303030, X14, Y14)
-	VBCAST32(0x20202020, X13, Y13)
-dotRowsQ6_KAVX2row:
-	VXORPS Y0, Y0, Y0
-	MOVQ   R12, SI
-	MOVQ   x+24(FP), R9
-	MOVQ   nb+32(FP), BX
-	TESTQ  BX, BX
-	JZ     dotRowsQ6_KAVX2rowdone
-dotRowsQ6_KAVX2block:
-	VPMOVSXBW 192(SI), Y2
-	VPERMQ    $0x44, Y2, Y11
-	VPERMQ    $0xee, Y2, Y2
-	VPXOR     Y1, Y1, Y1
-	Q6K_HALF(0, 128, 4, 0, Y11, Q6K_DOT_AVX2)
-	Q6K_HALF(64, 160, 132, 128, Y2, Q6K_DOT_AVX2)
-	VPBROADCASTW 208(SI), X9
-	VCVTPH2PS    X9, Y9
-	VBROADCASTSS (R9), Y10
-	VMULPS       Y9, Y10, Y9
-	VCVTDQ2PS    Y1, Y1
-	VFMADD231PS  Y1, Y9, Y0
-	ADDQ $210, SI
-	ADDQ $292, R9
-	DECQ BX
-	JNZ  dotRowsQ6_KAVX2block
-dotRowsQ6_KAVX2rowdone:
-	HSUM8_Y0(X2)
-	VMOVSS X0, (DI)
-	ADDQ   $4, DI
-	ADDQ   stride+16(FP), R12
-	DECQ   CX
-	JNZ    dotRowsQ6_KAVX2row
-dotRowsQ6_KAVX2done:
-	VZEROUPPER
-	RET
+	KROWS(Q6K_CONSTS, K_ZERO_Y0, Q6K_BLOCK(Q6K_DOT_AVX2), 210, HSUM8_Y0(X2))
 
 // dotRowsQ6_KVNNI is dotRowsQ6_KAVX2 with vpdpwssd doing vpmaddwd's sums
 // and the add in one (the same integers).
 // func dotRowsQ6_KVNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ6_KVNNI(SB), NOSPLIT, $0-48
-	MOVQ out+0(FP), DI
-	MOVQ w+8(FP), R12
-	MOVQ rows+40(FP), CX
-	TESTQ CX, CX
-	JZ   dotRowsQ6_KVNNIdone
-	VBCAST32(0x0f0f0f0f, X15, Y15)
-	VBCAST32(0x30303030, X14, Y14)
-	VBCAST32(0x20202020, X13, Y13)
-dotRowsQ6_KVNNIrow:
-	VXORPS Y0, Y0, Y0
-	MOVQ   R12, SI
-	MOVQ   x+24(FP), R9
-	MOVQ   nb+32(FP), BX
-	TESTQ  BX, BX
-	JZ     dotRowsQ6_KVNNIrowdone
-dotRowsQ6_KVNNIblock:
-	VPMOVSXBW 192(SI), Y2
-	VPERMQ    $0x44, Y2, Y11
-	VPERMQ    $0xee, Y2, Y2
-	VPXOR     Y1, Y1, Y1
-	Q6K_HALF(0, 128, 4, 0, Y11, Q6K_DOT_VNNI)
-	Q6K_HALF(64, 160, 132, 128, Y2, Q6K_DOT_VNNI)
-	VPBROADCASTW 208(SI), X9
-	VCVTPH2PS    X9, Y9
-	VBROADCASTSS (R9), Y10
-	VMULPS       Y9, Y10, Y9
-	VCVTDQ2PS    Y1, Y1
-	VFMADD231PS  Y1, Y9, Y0
-	ADDQ $210, SI
-	ADDQ $292, R9
-	DECQ BX
-	JNZ  dotRowsQ6_KVNNIblock
-dotRowsQ6_KVNNIrowdone:
-	HSUM8_Y0(X2)
-	VMOVSS X0, (DI)
-	ADDQ   $4, DI
-	ADDQ   stride+16(FP), R12
-	DECQ   CX
-	JNZ    dotRowsQ6_KVNNIrow
-dotRowsQ6_KVNNIdone:
-	VZEROUPPER
-	RET
+	KROWS(Q6K_CONSTS, K_ZERO_Y0, Q6K_BLOCK(Q6K_DOT_VNNI), 210, HSUM8_Y0(X2))
 
 // Q6KX4_TOKEN(x, tok, acc): acc += a group's lanes for the token whose
 // activations are at x tok: (levels Y7 − 32) · activations, weighed by

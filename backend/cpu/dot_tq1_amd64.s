@@ -120,78 +120,30 @@
 	VMULPS       Y7, Y6, Y6; \
 	VADDPS       Y6, Y0, Y0
 
+// TQ1_BLOCK_VNNI and TQ1_BLOCK_AVX2: one block's part of a row (SI the
+// block, R9 its Q8_K block): the trit groups' lanes (TQ1_TRITS), less the
+// activations' bsums pairs, scaled into Y0 (TQ1_SCALE). VNNI sums bytes
+// four to a lane in Y6 and Y7; AVX2 sums words in Y6, subtracts the bsums
+// as words and then pairs them to lanes.
+#define TQ1_BLOCK_VNNI \
+	TQ1_TRITS(TQ1_FIRST_VNNI, TQ1_DOT_VNNI); \
+	VPADDD   Y7, Y6, Y6; \
+	VPMADDWD 260(R9), Y11, Y7; \
+	VPSUBD   Y7, Y6, Y6; \
+	TQ1_SCALE
+#define TQ1_BLOCK_AVX2 \
+	TQ1_TRITS(TQ1_FIRST_AVX2, TQ1_DOT_AVX2); \
+	VPSUBW   260(R9), Y6, Y6; \
+	VPMADDWD Y11, Y6, Y6; \
+	TQ1_SCALE
+
 // func dotRowsTQ1_0VNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsTQ1_0VNNI(SB), NOSPLIT, $0-48
-	MOVQ out+0(FP), DI
-	MOVQ w+8(FP), R12
-	MOVQ rows+40(FP), CX
-	TESTQ CX, CX
-	JZ   t1vdone
-	TQ1_CONSTS
-t1vrow:
-	VXORPS Y0, Y0, Y0
-	MOVQ   R12, SI
-	MOVQ   x+24(FP), R9
-	MOVQ   nb+32(FP), BX
-	TESTQ  BX, BX
-	JZ     t1vrowdone
-t1vblock:
-	TQ1_TRITS(TQ1_FIRST_VNNI, TQ1_DOT_VNNI)
-	// less the bsums pairs (words · 1)
-	VPADDD   Y7, Y6, Y6
-	VPMADDWD 260(R9), Y11, Y7
-	VPSUBD   Y7, Y6, Y6
-	TQ1_SCALE
-	ADDQ $54, SI
-	ADDQ $292, R9
-	DECQ BX
-	JNZ  t1vblock
-t1vrowdone:
-	HSUM8_Y0(X1)
-	VMOVSS X0, (DI)
-	ADDQ   $4, DI
-	ADDQ   stride+16(FP), R12
-	DECQ   CX
-	JNZ    t1vrow
-t1vdone:
-	VZEROUPPER
-	RET
+	KROWS(TQ1_CONSTS, K_ZERO_Y0, TQ1_BLOCK_VNNI, 54, HSUM8_Y0(X1))
 
 // func dotRowsTQ1_0AVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsTQ1_0AVX2(SB), NOSPLIT, $0-48
-	MOVQ out+0(FP), DI
-	MOVQ w+8(FP), R12
-	MOVQ rows+40(FP), CX
-	TESTQ CX, CX
-	JZ   t1done
-	TQ1_CONSTS
-t1row:
-	VXORPS Y0, Y0, Y0
-	MOVQ   R12, SI
-	MOVQ   x+24(FP), R9
-	MOVQ   nb+32(FP), BX
-	TESTQ  BX, BX
-	JZ     t1rowdone
-t1block:
-	TQ1_TRITS(TQ1_FIRST_AVX2, TQ1_DOT_AVX2)
-	// less the bsums, then pairs of words summed to lanes
-	VPSUBW   260(R9), Y6, Y6
-	VPMADDWD Y11, Y6, Y6
-	TQ1_SCALE
-	ADDQ $54, SI
-	ADDQ $292, R9
-	DECQ BX
-	JNZ  t1block
-t1rowdone:
-	HSUM8_Y0(X1)
-	VMOVSS X0, (DI)
-	ADDQ   $4, DI
-	ADDQ   stride+16(FP), R12
-	DECQ   CX
-	JNZ    t1row
-t1done:
-	VZEROUPPER
-	RET
+	KROWS(TQ1_CONSTS, K_ZERO_Y0, TQ1_BLOCK_AVX2, 54, HSUM8_Y0(X1))
 
 // TQ1X4_DOT(r, x, acc): TQ1_DOT_VNNI for the four tokens, into Y24-Y27
 // (acc unused).

@@ -11,6 +11,53 @@
 
 #include "simd_amd64.h"
 
+// KROWS(CONSTS, ZERO, BLOCK, bsize, RESULT): the whole body of a one-token
+// kernel func(out *float32, w *byte, stride int, x *byte, nb int, rows
+// int): CONSTS once; for each of the rows weight rows (stride bytes apart)
+// ZERO clears the row's sums, BLOCK runs on each of its nb blocks (SI the
+// weight block, bsize bytes; R9 the Q8_K block, 292 bytes) and RESULT
+// leaves the row's dot product in X0 lane 0 for out[i]. Labels are local
+// to each TEXT, so every kernel may expand it once. Uses AX (CONSTS), BX,
+// CX, DI, R9, R12 and SI besides what its arguments clobber.
+#define KROWS(CONSTS, ZERO, BLOCK, bsize, RESULT) \
+	MOVQ  out+0(FP), DI; \
+	MOVQ  w+8(FP), R12; \
+	MOVQ  rows+40(FP), CX; \
+	TESTQ CX, CX; \
+	JZ    done; \
+	CONSTS; \
+row: \
+	ZERO; \
+	MOVQ  R12, SI; \
+	MOVQ  x+24(FP), R9; \
+	MOVQ  nb+32(FP), BX; \
+	TESTQ BX, BX; \
+	JZ    rowdone; \
+block: \
+	BLOCK; \
+	ADDQ  $bsize, SI; \
+	ADDQ  $292, R9; \
+	DECQ  BX; \
+	JNZ   block; \
+rowdone: \
+	RESULT; \
+	VMOVSS X0, (DI); \
+	ADDQ  $4, DI; \
+	ADDQ  stride+16(FP), R12; \
+	DECQ  CX; \
+	JNZ   row; \
+done: \
+	VZEROUPPER; \
+	RET
+
+// K_ZERO_Y0 and K_ZERO_Y0_X1 clear a row's float lanes (and the minimums'
+// lanes X1), KROWS' ZERO.
+#define K_ZERO_Y0 \
+	VXORPS Y0, Y0, Y0
+#define K_ZERO_Y0_X1 \
+	VXORPS Y0, Y0, Y0; \
+	VXORPS X1, X1, X1
+
 // SUM_Y0_X1: lane 0 of X0 = hsum8(Y0) + hsum4(X1), the result of a row
 // that keeps the minimums' float lanes in X1. Clobbers X1, X2.
 #define SUM_Y0_X1 \
