@@ -17,6 +17,34 @@
 	FADD4S(16, 16, 17) \
 	FADDP2S(16, 16)
 
+// FMLA16 fuses the products of Vx..Vx+3 and Vy..Vy+3 into the 16 lanes
+// Va..Va+3.
+#define FMLA16(a, x, y) \
+	FMLA4S(a, x, y)             \
+	FMLA4S((a)+1, (x)+1, (y)+1) \
+	FMLA4S((a)+2, (x)+2, (y)+2) \
+	FMLA4S((a)+3, (x)+3, (y)+3)
+
+// FADD4 adds Vb..Vb+3 to Va..Va+3.
+#define FADD4(a, b) \
+	FADD4S(a, a, b)             \
+	FADD4S((a)+1, (a)+1, (b)+1) \
+	FADD4S((a)+2, (a)+2, (b)+2) \
+	FADD4S((a)+3, (a)+3, (b)+3)
+
+// F32_LOAD16 loads 16 floats of x (R0) to Vx0-Vx3 and of y (R1) to
+// Vy0-Vy3.
+#define F32_LOAD16(x0, x1, x2, x3, y0, y1, y2, y3) \
+	VLD1.P 64(R0), [x0.S4, x1.S4, x2.S4, x3.S4] \
+	VLD1.P 64(R1), [y0.S4, y1.S4, y2.S4, y3.S4]
+
+// F32_STEP32 fuses 32 products of x and y into accumulators Va..Va+7.
+#define F32_STEP32(a) \
+	F32_LOAD16(V0, V1, V2, V3, V4, V5, V6, V7)       \
+	F32_LOAD16(V8, V9, V10, V11, V12, V13, V14, V15) \
+	FMLA16(a, 0, 4)                                  \
+	FMLA16((a)+4, 8, 12)
+
 // func vecDotF32NEON(x, y *float32, n int) float32
 // n is a positive multiple of 64. Accumulator j (of 4) is V16+4j..V19+4j.
 TEXT ·vecDotF32NEON(SB), NOSPLIT, $0-28
@@ -27,46 +55,15 @@ TEXT ·vecDotF32NEON(SB), NOSPLIT, $0-28
 	ZERO8(24)
 
 vecStep:
-	VLD1.P 64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
-	VLD1.P 64(R0), [V8.S4, V9.S4, V10.S4, V11.S4]
-	VLD1.P 64(R1), [V12.S4, V13.S4, V14.S4, V15.S4]
-	FMLA4S(16, 0, 4)
-	FMLA4S(17, 1, 5)
-	FMLA4S(18, 2, 6)
-	FMLA4S(19, 3, 7)
-	FMLA4S(20, 8, 12)
-	FMLA4S(21, 9, 13)
-	FMLA4S(22, 10, 14)
-	FMLA4S(23, 11, 15)
-	VLD1.P 64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
-	VLD1.P 64(R0), [V8.S4, V9.S4, V10.S4, V11.S4]
-	VLD1.P 64(R1), [V12.S4, V13.S4, V14.S4, V15.S4]
-	FMLA4S(24, 0, 4)
-	FMLA4S(25, 1, 5)
-	FMLA4S(26, 2, 6)
-	FMLA4S(27, 3, 7)
-	FMLA4S(28, 8, 12)
-	FMLA4S(29, 9, 13)
-	FMLA4S(30, 10, 14)
-	FMLA4S(31, 11, 15)
+	F32_STEP32(16)
+	F32_STEP32(24)
 	SUBS $64, R2, R2
 	BNE  vecStep
 
 	// reduceSteps: s0 += s2, s1 += s3, s0 += s1, then reduce16
-	FADD4S(16, 16, 24)
-	FADD4S(17, 17, 25)
-	FADD4S(18, 18, 26)
-	FADD4S(19, 19, 27)
-	FADD4S(20, 20, 28)
-	FADD4S(21, 21, 29)
-	FADD4S(22, 22, 30)
-	FADD4S(23, 23, 31)
-	FADD4S(16, 16, 20)
-	FADD4S(17, 17, 21)
-	FADD4S(18, 18, 22)
-	FADD4S(19, 19, 23)
+	FADD4(16, 24)
+	FADD4(20, 28)
+	FADD4(16, 20)
 	REDUCE16
 	FMOVS F16, ret+24(FP)
 	RET
@@ -80,12 +77,8 @@ TEXT ·tileDotF32NEON(SB), NOSPLIT, $0-28
 	ZERO4(16)
 
 tileStep:
-	VLD1.P 64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
-	FMLA4S(16, 0, 4)
-	FMLA4S(17, 1, 5)
-	FMLA4S(18, 2, 6)
-	FMLA4S(19, 3, 7)
+	F32_LOAD16(V0, V1, V2, V3, V4, V5, V6, V7)
+	FMLA16(16, 0, 4)
 	SUBS $16, R2, R2
 	BNE  tileStep
 

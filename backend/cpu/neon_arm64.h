@@ -145,13 +145,16 @@
 	BNE  row
 
 // X4_ROW starts a row of a four-token kernel (X4_ARGS): R6 its blocks,
-// R7, R13, R14, R15 the four tokens' activations, R12 nb blocks left.
-#define X4_ROW \
+// R7, R13, R14, R15 the four tokens' activations (X4_TOKENS), R12 nb
+// blocks left.
+#define X4_TOKENS \
 	MOVD R1, R6       \
 	MOVD R3, R7       \
 	ADD  R4, R7, R13  \
 	ADD  R4, R13, R14 \
-	ADD  R4, R14, R15 \
+	ADD  R4, R14, R15
+#define X4_ROW \
+	X4_TOKENS \
 	MOVD R19, R12
 
 // The four-token K-quant kernels (Q4_K, Q5_K, Q6_K) keep the tokens' float
