@@ -211,6 +211,24 @@ TEXT ·dotRowsQ3_KAVX2(SB), NOSPLIT, $0-48
 	VCVTDQ2PS    acc, acc; \
 	VFMADD231PS  acc, Y8, facc
 
+// Q3KX4_BLOCK: one block (SI) for the four tokens: the scales and high
+// bits unpacked once, each token's lanes into Y24+t (cleared here), fused
+// into Y16+t.
+#define Q3KX4_BLOCK \
+	VPXORD Y24, Y24, Y24; \
+	VPXORD Y25, Y25, Y25; \
+	VPXORD Y26, Y26, Y26; \
+	VPXORD Y27, Y27, Y27; \
+	Q3K_SCALES; \
+	VMOVDQU (SI), Y10 /* high bits */; \
+	Q3K_GROUPS(Q3KX4_DOT); \
+	VPBROADCASTW 108(SI), X9; \
+	VCVTPH2PS    X9, X9; \
+	Q3KX4_FUSE((R9), Y24, Y16); \
+	Q3KX4_FUSE((R9)(R14*1), Y25, Y17); \
+	Q3KX4_FUSE((R9)(R14*2), Y26, Y18); \
+	Q3KX4_FUSE((R9)(R15*1), Y27, Y19)
+
 // func dotRowsQ3_Kx4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 //
 // Four tokens (Q8_K rows xstride bytes apart; outputs ostride bytes apart)
@@ -220,59 +238,4 @@ TEXT ·dotRowsQ3_KAVX2(SB), NOSPLIT, $0-48
 // keeps its float lanes in Y16+t and its integer lanes in Y24+t (AVX-512
 // VL and BW).
 TEXT ·dotRowsQ3_Kx4VNNI(SB), NOSPLIT, $0-64
-	MOVQ out+0(FP), DI
-	MOVQ w+16(FP), R12
-	MOVQ rows+32(FP), CX
-	MOVQ xstride+48(FP), R14
-	LEAQ (R14)(R14*2), R15
-	TESTQ CX, CX
-	JZ   q3xdone
-	Q3K_CONSTS
-q3xrow:
-	VPXORD Y16, Y16, Y16
-	VPXORD Y17, Y17, Y17
-	VPXORD Y18, Y18, Y18
-	VPXORD Y19, Y19, Y19
-	MOVQ   R12, SI
-	MOVQ   x+40(FP), R9
-	MOVQ   nb+56(FP), BX
-	TESTQ  BX, BX
-	JZ     q3xrowdone
-q3xblock:
-	VPXORD Y24, Y24, Y24
-	VPXORD Y25, Y25, Y25
-	VPXORD Y26, Y26, Y26
-	VPXORD Y27, Y27, Y27
-	Q3K_SCALES
-	VMOVDQU (SI), Y10        // high bits
-	Q3K_GROUPS(Q3KX4_DOT)
-	VPBROADCASTW 108(SI), X9
-	VCVTPH2PS    X9, X9
-	Q3KX4_FUSE((R9), Y24, Y16)
-	Q3KX4_FUSE((R9)(R14*1), Y25, Y17)
-	Q3KX4_FUSE((R9)(R14*2), Y26, Y18)
-	Q3KX4_FUSE((R9)(R15*1), Y27, Y19)
-	ADDQ $110, SI
-	ADDQ $292, R9
-	DECQ BX
-	JNZ  q3xblock
-q3xrowdone:
-	HSUM8_TO_X0(Y16, X16)
-	VMOVSS X0, (DI)
-	HSUM8_TO_X0(Y17, X17)
-	MOVQ   ostride+8(FP), AX
-	VMOVSS X0, (DI)(AX*1)
-	HSUM8_TO_X0(Y18, X18)
-	MOVQ   ostride+8(FP), AX
-	VMOVSS X0, (DI)(AX*2)
-	HSUM8_TO_X0(Y19, X19)
-	MOVQ   ostride+8(FP), AX
-	LEAQ   (AX)(AX*2), AX
-	VMOVSS X0, (DI)(AX*1)
-	ADDQ   $4, DI
-	ADDQ   stride+24(FP), R12
-	DECQ   CX
-	JNZ    q3xrow
-q3xdone:
-	VZEROUPPER
-	RET
+	KX4ROWS(Q3K_CONSTS, KX4_ZERO_F, Q3KX4_BLOCK, SI, R9, 110, 292, KX4_STORE(KX4_HSUM))

@@ -92,6 +92,23 @@ TEXT ·dotRowsQ4_1VNNI(SB), NOSPLIT, $0-48
 TEXT ·dotRowsQ4_1AVX2(SB), NOSPLIT, $0-48
 	ROWS(Q41AVX2)
 
+// Q41X4_CONSTS: Y15 = 0x0f bytes. Clobbers AX.
+#define Q41X4_CONSTS \
+	VBCAST32(0x0f0f0f0f, X15, Y15)
+
+// Q41X4_BLOCK: one block (R9) for the four tokens: its levels (Y1), d_w
+// (Y6) and m_w (X8) once, then each token's step (Q81X4_TOKEN).
+#define Q41X4_BLOCK \
+	Q41LEVELS; \
+	VPBROADCASTW (R9), X6; \
+	VCVTPH2PS    X6, Y6; \
+	VPBROADCASTW 2(R9), X8; \
+	VCVTPH2PS    X8, X8; \
+	Q81X4_TOKEN((R10), Y24, Y16, X20); \
+	Q81X4_TOKEN((R10)(R14*1), Y25, Y17, X21); \
+	Q81X4_TOKEN((R10)(R14*2), Y26, Y18, X22); \
+	Q81X4_TOKEN((R10)(R15*1), Y27, Y19, X23)
+
 // func dotRowsQ4_1x4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 //
 // Four tokens (Q8_1 rows xstride bytes apart; outputs ostride bytes apart)
@@ -101,63 +118,4 @@ TEXT ·dotRowsQ4_1AVX2(SB), NOSPLIT, $0-48
 // its float lanes in Y16+t, its minimums' scalar in X20+t and its integer
 // lanes in Y24+t (AVX-512 VL).
 TEXT ·dotRowsQ4_1x4VNNI(SB), NOSPLIT, $0-64
-	MOVQ out+0(FP), DI
-	MOVQ w+16(FP), R12
-	MOVQ rows+32(FP), CX
-	MOVQ xstride+48(FP), R14
-	LEAQ (R14)(R14*2), R15
-	TESTQ CX, CX
-	JZ   m4xdone
-	VBCAST32(0x0f0f0f0f, X15, Y15)
-m4xrow:
-	VPXORD Y16, Y16, Y16
-	VPXORD Y17, Y17, Y17
-	VPXORD Y18, Y18, Y18
-	VPXORD Y19, Y19, Y19
-	VPXORD X20, X20, X20
-	VPXORD X21, X21, X21
-	VPXORD X22, X22, X22
-	VPXORD X23, X23, X23
-	MOVQ   R12, R9
-	MOVQ   x+40(FP), R10
-	MOVQ   nb+56(FP), BX
-	TESTQ  BX, BX
-	JZ     m4xrowdone
-m4xblock:
-	Q41LEVELS
-	VPBROADCASTW (R9), X6
-	VCVTPH2PS    X6, Y6
-	VPBROADCASTW 2(R9), X8
-	VCVTPH2PS    X8, X8
-	Q81X4_TOKEN((R10), Y24, Y16, X20)
-	Q81X4_TOKEN((R10)(R14*1), Y25, Y17, X21)
-	Q81X4_TOKEN((R10)(R14*2), Y26, Y18, X22)
-	Q81X4_TOKEN((R10)(R15*1), Y27, Y19, X23)
-	ADDQ         $20, R9
-	ADDQ         $36, R10
-	DECQ         BX
-	JNZ          m4xblock
-m4xrowdone:
-	HSUM8_TO_X0(Y16, X16)
-	VADDSS       X20, X0, X0
-	VMOVSS       X0, (DI)
-	HSUM8_TO_X0(Y17, X17)
-	VADDSS       X21, X0, X0
-	MOVQ         ostride+8(FP), AX
-	VMOVSS       X0, (DI)(AX*1)
-	HSUM8_TO_X0(Y18, X18)
-	VADDSS       X22, X0, X0
-	MOVQ         ostride+8(FP), AX
-	VMOVSS       X0, (DI)(AX*2)
-	HSUM8_TO_X0(Y19, X19)
-	VADDSS       X23, X0, X0
-	MOVQ         ostride+8(FP), AX
-	LEAQ         (AX)(AX*2), AX
-	VMOVSS       X0, (DI)(AX*1)
-	ADDQ         $4, DI
-	ADDQ         stride+24(FP), R12
-	DECQ         CX
-	JNZ          m4xrow
-m4xdone:
-	VZEROUPPER
-	RET
+	KX4ROWS(Q41X4_CONSTS, KX4_ZERO_FM, Q41X4_BLOCK, R9, R10, 20, 36, KX4_STORE(KX4_HSUM_MIN))

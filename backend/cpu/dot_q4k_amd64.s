@@ -99,13 +99,35 @@ TEXT ·dotRowsQ4_KVNNI(SB), NOSPLIT, $0-48
 // Q4KX4_PAIR(tab, x, s): KX4_PAIR with Y11 for the second sub-block.
 #define Q4KX4_PAIR(tab, x, s) KX4_PAIR(tab, x, s, Y11)
 
-// Q4KX4_RESULT(y, x): X0 = a token's result, hsum8(y) + hsum4(x) (its
-// float lanes and its minimums' lanes), into (R8). Clobbers X1, X2, Y0.
-#define Q4KX4_RESULT(y, x) \
+// Q4KX4_RESULT(y, x, m): X0 lane 0 = a token's result, hsum8(y) +
+// hsum4(m) (its float lanes and its minimums' lanes; x unused). Clobbers
+// X1, X2, Y0.
+#define Q4KX4_RESULT(y, x, m) \
 	VMOVAPS y, Y0; \
-	VMOVAPS x, X1; \
-	SUM_Y0_X1; \
-	VMOVSS  X0, (R8)
+	VMOVAPS m, X1; \
+	SUM_Y0_X1
+
+// Q4KX4_BLOCK: one block (SI) for the four tokens: the scales and
+// minimums unpacked once, d_w (Y7) and dmin_w (X9), each token's minimums
+// into X20+t and its pairs' lanes into Y24+t, fused into Y16+t.
+#define Q4KX4_BLOCK \
+	K_SCALES_MINS; \
+	VMOVQ        R11, X3; \
+	VPMOVZXBW    X3, X3; \
+	VPBROADCASTW 2(SI), X9; \
+	VCVTPH2PS    X9, X9; \
+	VPBROADCASTW (SI), X7; \
+	VCVTPH2PS    X7, Y7; \
+	K_SCALES_Y2; \
+	Q4KX4_MINS((R9), X20, Y24); \
+	Q4KX4_MINS((R9)(R14*1), X21, Y25); \
+	Q4KX4_MINS((R9)(R14*2), X22, Y26); \
+	Q4KX4_MINS((R9)(R15*1), X23, Y27); \
+	Q4K_PAIRS(Q4KX4_PAIR); \
+	KX4_FUSE_Y((R9), Y7, Y24, Y16); \
+	KX4_FUSE_Y((R9)(R14*1), Y7, Y25, Y17); \
+	KX4_FUSE_Y((R9)(R14*2), Y7, Y26, Y18); \
+	KX4_FUSE_Y((R9)(R15*1), Y7, Y27, Y19)
 
 // func dotRowsQ4_Kx4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 //
@@ -115,64 +137,4 @@ TEXT ·dotRowsQ4_KVNNI(SB), NOSPLIT, $0-48
 // one, so each token's integer lanes and float order are those of
 // dotRowsQ4_KAVX2. Needs AVX-512 VL and BW for Y16-Y31.
 TEXT ·dotRowsQ4_Kx4VNNI(SB), NOSPLIT, $0-64
-	MOVQ out+0(FP), DI
-	MOVQ w+16(FP), R12
-	MOVQ rows+32(FP), CX
-	MOVQ xstride+48(FP), R14
-	LEAQ (R14)(R14*2), R15
-	TESTQ CX, CX
-	JZ   q4xdone
-	VBCAST32(0x0f0f0f0f, X15, Y15)
-q4xrow:
-	VPXORD Y16, Y16, Y16
-	VPXORD Y17, Y17, Y17
-	VPXORD Y18, Y18, Y18
-	VPXORD Y19, Y19, Y19
-	VPXORD X20, X20, X20
-	VPXORD X21, X21, X21
-	VPXORD X22, X22, X22
-	VPXORD X23, X23, X23
-	MOVQ   R12, SI
-	MOVQ   x+40(FP), R9
-	MOVQ   nb+56(FP), BX
-	TESTQ  BX, BX
-	JZ     q4xrowdone
-q4xblock:
-	K_SCALES_MINS
-	VMOVQ        R11, X3
-	VPMOVZXBW    X3, X3
-	VPBROADCASTW 2(SI), X9
-	VCVTPH2PS    X9, X9
-	VPBROADCASTW (SI), X7
-	VCVTPH2PS    X7, Y7
-	K_SCALES_Y2
-	Q4KX4_MINS((R9), X20, Y24)
-	Q4KX4_MINS((R9)(R14*1), X21, Y25)
-	Q4KX4_MINS((R9)(R14*2), X22, Y26)
-	Q4KX4_MINS((R9)(R15*1), X23, Y27)
-	Q4K_PAIRS(Q4KX4_PAIR)
-	KX4_FUSE_Y((R9), Y7, Y24, Y16)
-	KX4_FUSE_Y((R9)(R14*1), Y7, Y25, Y17)
-	KX4_FUSE_Y((R9)(R14*2), Y7, Y26, Y18)
-	KX4_FUSE_Y((R9)(R15*1), Y7, Y27, Y19)
-	ADDQ $144, SI
-	ADDQ $292, R9
-	DECQ BX
-	JNZ  q4xblock
-q4xrowdone:
-	MOVQ DI, R8
-	Q4KX4_RESULT(Y16, X20)
-	ADDQ ostride+8(FP), R8
-	Q4KX4_RESULT(Y17, X21)
-	ADDQ ostride+8(FP), R8
-	Q4KX4_RESULT(Y18, X22)
-	ADDQ ostride+8(FP), R8
-	Q4KX4_RESULT(Y19, X23)
-	ADDQ ostride+8(FP), R8
-	ADDQ $4, DI
-	ADDQ stride+24(FP), R12
-	DECQ CX
-	JNZ  q4xrow
-q4xdone:
-	VZEROUPPER
-	RET
+	KX4ROWS(Q4K_CONSTS, KX4_ZERO_FM, Q4KX4_BLOCK, SI, R9, 144, 292, KX4_STORE_R8(Q4KX4_RESULT))

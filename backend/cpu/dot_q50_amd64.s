@@ -124,6 +124,30 @@ TEXT ·dotRowsQ5_0AVX2(SB), NOSPLIT, $0-48
 	VMULPS       Y7, Y6, Y7; \
 	VFMADD231PS  acc, Y7, facc
 
+// Q50X4_CONSTS: the constants of Q50LEVELS (Y15, Y13, Y12, Y11, Y10).
+// Clobbers AX.
+#define Q50X4_CONSTS \
+	VBCAST32(0x0f0f0f0f, X15, Y15); \
+	VMOVDQU      q50spread<>(SB), Y13; \
+	MOVQ         $0x7fbfdfeff7fbfdfe, AX; \
+	VMOVQ        AX, X12; \
+	VPBROADCASTQ X12, Y12; \
+	VPCMPEQB     Y11, Y11, Y11; \
+	VBCAST32(0xf0f0f0f0, X10, Y10)
+
+// Q50X4_BLOCK: one block (R9) for the four tokens: its levels (Y1, and
+// |levels| in Y3) and d_w (Y6) once, then each token's step
+// (Q50X4_TOKEN).
+#define Q50X4_BLOCK \
+	Q50LEVELS; \
+	VPSIGNB      Y1, Y1, Y3; \
+	VPBROADCASTW (R9), X6; \
+	VCVTPH2PS    X6, Y6; \
+	Q50X4_TOKEN((R10), Y24, Y16); \
+	Q50X4_TOKEN((R10)(R14*1), Y25, Y17); \
+	Q50X4_TOKEN((R10)(R14*2), Y26, Y18); \
+	Q50X4_TOKEN((R10)(R15*1), Y27, Y19)
+
 // func dotRowsQ5_0x4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 //
 // Four tokens (Q8_0 rows xstride bytes apart; outputs ostride bytes apart)
@@ -132,60 +156,4 @@ TEXT ·dotRowsQ5_0AVX2(SB), NOSPLIT, $0-48
 // token's lanes and float order are dotRowsQ5_0VNNI's. Token t keeps its
 // float lanes in Y16+t and its integer lanes in Y24+t (AVX-512 VL).
 TEXT ·dotRowsQ5_0x4VNNI(SB), NOSPLIT, $0-64
-	MOVQ out+0(FP), DI
-	MOVQ w+16(FP), R12
-	MOVQ rows+32(FP), CX
-	MOVQ xstride+48(FP), R14
-	LEAQ (R14)(R14*2), R15
-	TESTQ CX, CX
-	JZ   q5xdone
-	VBCAST32(0x0f0f0f0f, X15, Y15)
-	VMOVDQU      q50spread<>(SB), Y13
-	MOVQ         $0x7fbfdfeff7fbfdfe, AX
-	VMOVQ        AX, X12
-	VPBROADCASTQ X12, Y12
-	VPCMPEQB     Y11, Y11, Y11
-	VBCAST32(0xf0f0f0f0, X10, Y10)
-q5xrow:
-	VPXORD Y16, Y16, Y16
-	VPXORD Y17, Y17, Y17
-	VPXORD Y18, Y18, Y18
-	VPXORD Y19, Y19, Y19
-	MOVQ   R12, R9
-	MOVQ   x+40(FP), R10
-	MOVQ   nb+56(FP), BX
-	TESTQ  BX, BX
-	JZ     q5xrowdone
-q5xblock:
-	Q50LEVELS
-	VPSIGNB      Y1, Y1, Y3
-	VPBROADCASTW (R9), X6
-	VCVTPH2PS    X6, Y6
-	Q50X4_TOKEN((R10), Y24, Y16)
-	Q50X4_TOKEN((R10)(R14*1), Y25, Y17)
-	Q50X4_TOKEN((R10)(R14*2), Y26, Y18)
-	Q50X4_TOKEN((R10)(R15*1), Y27, Y19)
-	ADDQ         $22, R9
-	ADDQ         $34, R10
-	DECQ         BX
-	JNZ          q5xblock
-q5xrowdone:
-	HSUM8_TO_X0(Y16, X16)
-	VMOVSS       X0, (DI)
-	HSUM8_TO_X0(Y17, X17)
-	MOVQ         ostride+8(FP), AX
-	VMOVSS       X0, (DI)(AX*1)
-	HSUM8_TO_X0(Y18, X18)
-	MOVQ         ostride+8(FP), AX
-	VMOVSS       X0, (DI)(AX*2)
-	HSUM8_TO_X0(Y19, X19)
-	MOVQ         ostride+8(FP), AX
-	LEAQ         (AX)(AX*2), AX
-	VMOVSS       X0, (DI)(AX*1)
-	ADDQ         $4, DI
-	ADDQ         stride+24(FP), R12
-	DECQ         CX
-	JNZ          q5xrow
-q5xdone:
-	VZEROUPPER
-	RET
+	KX4ROWS(Q50X4_CONSTS, KX4_ZERO_F, Q50X4_BLOCK, R9, R10, 22, 34, KX4_STORE(KX4_HSUM))

@@ -114,6 +114,30 @@ TEXT ·dotRowsQ5_1VNNI(SB), NOSPLIT, $0-48
 TEXT ·dotRowsQ5_1AVX2(SB), NOSPLIT, $0-48
 	ROWS(Q51AVX2)
 
+// Q51X4_CONSTS: the constants of Q51LEVELS (Y15, Y13, Y12, Y11, Y10).
+// Clobbers AX.
+#define Q51X4_CONSTS \
+	VBCAST32(0x0f0f0f0f, X15, Y15); \
+	VMOVDQU      q51spread<>(SB), Y13; \
+	MOVQ         $0x7fbfdfeff7fbfdfe, AX; \
+	VMOVQ        AX, X12; \
+	VPBROADCASTQ X12, Y12; \
+	VPCMPEQB     Y11, Y11, Y11; \
+	VBCAST32(0x10101010, X10, Y10)
+
+// Q51X4_BLOCK: one block (R9) for the four tokens: its levels (Y1), d_w
+// (Y6) and m_w (X8) once, then each token's step (Q81X4_TOKEN).
+#define Q51X4_BLOCK \
+	Q51LEVELS; \
+	VPBROADCASTW (R9), X6; \
+	VCVTPH2PS    X6, Y6; \
+	VPBROADCASTW 2(R9), X8; \
+	VCVTPH2PS    X8, X8; \
+	Q81X4_TOKEN((R10), Y24, Y16, X20); \
+	Q81X4_TOKEN((R10)(R14*1), Y25, Y17, X21); \
+	Q81X4_TOKEN((R10)(R14*2), Y26, Y18, X22); \
+	Q81X4_TOKEN((R10)(R15*1), Y27, Y19, X23)
+
 // func dotRowsQ5_1x4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 //
 // Four tokens (Q8_1 rows xstride bytes apart; outputs ostride bytes apart)
@@ -123,69 +147,4 @@ TEXT ·dotRowsQ5_1AVX2(SB), NOSPLIT, $0-48
 // its float lanes in Y16+t, its minimums' scalar in X20+t and its integer
 // lanes in Y24+t (AVX-512 VL).
 TEXT ·dotRowsQ5_1x4VNNI(SB), NOSPLIT, $0-64
-	MOVQ out+0(FP), DI
-	MOVQ w+16(FP), R12
-	MOVQ rows+32(FP), CX
-	MOVQ xstride+48(FP), R14
-	LEAQ (R14)(R14*2), R15
-	TESTQ CX, CX
-	JZ   m5xdone
-	VBCAST32(0x0f0f0f0f, X15, Y15)
-	VMOVDQU      q51spread<>(SB), Y13
-	MOVQ         $0x7fbfdfeff7fbfdfe, AX
-	VMOVQ        AX, X12
-	VPBROADCASTQ X12, Y12
-	VPCMPEQB     Y11, Y11, Y11
-	VBCAST32(0x10101010, X10, Y10)
-m5xrow:
-	VPXORD Y16, Y16, Y16
-	VPXORD Y17, Y17, Y17
-	VPXORD Y18, Y18, Y18
-	VPXORD Y19, Y19, Y19
-	VPXORD X20, X20, X20
-	VPXORD X21, X21, X21
-	VPXORD X22, X22, X22
-	VPXORD X23, X23, X23
-	MOVQ   R12, R9
-	MOVQ   x+40(FP), R10
-	MOVQ   nb+56(FP), BX
-	TESTQ  BX, BX
-	JZ     m5xrowdone
-m5xblock:
-	Q51LEVELS
-	VPBROADCASTW (R9), X6
-	VCVTPH2PS    X6, Y6
-	VPBROADCASTW 2(R9), X8
-	VCVTPH2PS    X8, X8
-	Q81X4_TOKEN((R10), Y24, Y16, X20)
-	Q81X4_TOKEN((R10)(R14*1), Y25, Y17, X21)
-	Q81X4_TOKEN((R10)(R14*2), Y26, Y18, X22)
-	Q81X4_TOKEN((R10)(R15*1), Y27, Y19, X23)
-	ADDQ         $24, R9
-	ADDQ         $36, R10
-	DECQ         BX
-	JNZ          m5xblock
-m5xrowdone:
-	HSUM8_TO_X0(Y16, X16)
-	VADDSS       X20, X0, X0
-	VMOVSS       X0, (DI)
-	HSUM8_TO_X0(Y17, X17)
-	VADDSS       X21, X0, X0
-	MOVQ         ostride+8(FP), AX
-	VMOVSS       X0, (DI)(AX*1)
-	HSUM8_TO_X0(Y18, X18)
-	VADDSS       X22, X0, X0
-	MOVQ         ostride+8(FP), AX
-	VMOVSS       X0, (DI)(AX*2)
-	HSUM8_TO_X0(Y19, X19)
-	VADDSS       X23, X0, X0
-	MOVQ         ostride+8(FP), AX
-	LEAQ         (AX)(AX*2), AX
-	VMOVSS       X0, (DI)(AX*1)
-	ADDQ         $4, DI
-	ADDQ         stride+24(FP), R12
-	DECQ         CX
-	JNZ          m5xrow
-m5xdone:
-	VZEROUPPER
-	RET
+	KX4ROWS(Q51X4_CONSTS, KX4_ZERO_FM, Q51X4_BLOCK, R9, R10, 24, 36, KX4_STORE(KX4_HSUM_MIN))

@@ -157,6 +157,27 @@ TEXT ·dotRowsQ5_KVNNI(SB), NOSPLIT, $0-48
 // Q5KX4_PAIR(tab, x, s): KX4_PAIR with Y13 for the second sub-block.
 #define Q5KX4_PAIR(tab, x, s) KX4_PAIR(tab, x, s, Y13)
 
+// Q5KX4_BLOCK: one block (SI) for the four tokens: the scales and
+// minimums unpacked once, d_w and dmin_w (X9), each token's minimums'
+// scalar into X20+t and its pairs' lanes into Y24+t, fused into Y16+t.
+#define Q5KX4_BLOCK \
+	K_SCALES_MINS; \
+	VMOVQ     R11, X3; \
+	VPMOVZXBW X3, X3; \
+	VMOVD     (SI), X9; \
+	VCVTPH2PS X9, X9 /* d_w, dmin_w */; \
+	Q5KX4_MINS((R9), X20, Y24); \
+	Q5KX4_MINS((R9)(R14*1), X21, Y25); \
+	Q5KX4_MINS((R9)(R14*2), X22, Y26); \
+	Q5KX4_MINS((R9)(R15*1), X23, Y27); \
+	K_SCALES_Y2; \
+	VMOVDQU 16(SI), Y11; \
+	Q5K_PAIRS(Q5KX4_PAIR); \
+	KX4_FUSE((R9), Y24, Y16); \
+	KX4_FUSE((R9)(R14*1), Y25, Y17); \
+	KX4_FUSE((R9)(R14*2), Y26, Y18); \
+	KX4_FUSE((R9)(R15*1), Y27, Y19)
+
 // func dotRowsQ5_Kx4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 //
 // Four tokens (Q8_K rows xstride bytes apart; outputs ostride bytes apart)
@@ -166,71 +187,4 @@ TEXT ·dotRowsQ5_KVNNI(SB), NOSPLIT, $0-48
 // its float lanes in Y16+t, its minimums' scalar in X20+t and its integer
 // lanes in Y24+t (AVX-512 VL and BW).
 TEXT ·dotRowsQ5_Kx4VNNI(SB), NOSPLIT, $0-64
-	MOVQ out+0(FP), DI
-	MOVQ w+16(FP), R12
-	MOVQ rows+32(FP), CX
-	MOVQ xstride+48(FP), R14
-	LEAQ (R14)(R14*2), R15
-	TESTQ CX, CX
-	JZ   k5xdone
-	VBCAST32(0x0f0f0f0f, X15, Y15)
-	VBCAST32(0x10101010, X14, Y14)
-k5xrow:
-	VPXORD Y16, Y16, Y16
-	VPXORD Y17, Y17, Y17
-	VPXORD Y18, Y18, Y18
-	VPXORD Y19, Y19, Y19
-	VPXORD X20, X20, X20
-	VPXORD X21, X21, X21
-	VPXORD X22, X22, X22
-	VPXORD X23, X23, X23
-	MOVQ   R12, SI
-	MOVQ   x+40(FP), R9
-	MOVQ   nb+56(FP), BX
-	TESTQ  BX, BX
-	JZ     k5xrowdone
-k5xblock:
-	K_SCALES_MINS
-	VMOVQ     R11, X3
-	VPMOVZXBW X3, X3
-	VMOVD     (SI), X9
-	VCVTPH2PS X9, X9         // d_w, dmin_w
-	Q5KX4_MINS((R9), X20, Y24)
-	Q5KX4_MINS((R9)(R14*1), X21, Y25)
-	Q5KX4_MINS((R9)(R14*2), X22, Y26)
-	Q5KX4_MINS((R9)(R15*1), X23, Y27)
-	K_SCALES_Y2
-	VMOVDQU 16(SI), Y11
-	Q5K_PAIRS(Q5KX4_PAIR)
-	KX4_FUSE((R9), Y24, Y16)
-	KX4_FUSE((R9)(R14*1), Y25, Y17)
-	KX4_FUSE((R9)(R14*2), Y26, Y18)
-	KX4_FUSE((R9)(R15*1), Y27, Y19)
-	ADDQ $176, SI
-	ADDQ $292, R9
-	DECQ BX
-	JNZ  k5xblock
-k5xrowdone:
-	HSUM8_TO_X0(Y16, X16)
-	VADDSS X20, X0, X0
-	VMOVSS X0, (DI)
-	HSUM8_TO_X0(Y17, X17)
-	VADDSS X21, X0, X0
-	MOVQ   ostride+8(FP), AX
-	VMOVSS X0, (DI)(AX*1)
-	HSUM8_TO_X0(Y18, X18)
-	VADDSS X22, X0, X0
-	MOVQ   ostride+8(FP), AX
-	VMOVSS X0, (DI)(AX*2)
-	HSUM8_TO_X0(Y19, X19)
-	VADDSS X23, X0, X0
-	MOVQ   ostride+8(FP), AX
-	LEAQ   (AX)(AX*2), AX
-	VMOVSS X0, (DI)(AX*1)
-	ADDQ   $4, DI
-	ADDQ   stride+24(FP), R12
-	DECQ   CX
-	JNZ    k5xrow
-k5xdone:
-	VZEROUPPER
-	RET
+	KX4ROWS(Q5K_CONSTS, KX4_ZERO_FM, Q5KX4_BLOCK, SI, R9, 176, 292, KX4_STORE(KX4_HSUM_MIN))

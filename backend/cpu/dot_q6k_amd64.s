@@ -205,72 +205,41 @@ TEXT ·dotRowsQ6_KVNNI(SB), NOSPLIT, $0-48
 	VPOR    Y6, Y7, Y7; \
 	Q6KX4_DOT(x+96, s+48)
 
+// Q6KX4_CONSTS: Y15 = 0x0f bytes, Y14 = 0x03 bytes, Y13 = 0x20 bytes.
+// Clobbers AX.
+#define Q6KX4_CONSTS \
+	VBCAST32(0x0f0f0f0f, X15, Y15); \
+	VBCAST32(0x03030303, X14, Y14); \
+	VBCAST32(0x20202020, X13, Y13)
+
+// Q6KX4_RESULT(y, x, m): X0 lane 0 = hsum8(y), a token's result (x, m
+// unused). Clobbers Y0, X2.
+#define Q6KX4_RESULT(y, x, m) \
+	VMOVAPS y, Y0; \
+	HSUM8_Y0(X2)
+
+// Q6KX4_BLOCK: one block (SI) for the four tokens: the scale bytes (X2)
+// and levels unpacked once, each token's lanes into Y24+t (cleared here),
+// fused into Y16+t (Y12: d_w).
+#define Q6KX4_BLOCK \
+	VMOVDQU 192(SI), X2; \
+	VPXORD  Y24, Y24, Y24; \
+	VPXORD  Y25, Y25, Y25; \
+	VPXORD  Y26, Y26, Y26; \
+	VPXORD  Y27, Y27, Y27; \
+	Q6KX4_HALF(0, 128, 4, 0); \
+	Q6KX4_HALF(64, 160, 132, 64); \
+	VPBROADCASTW 208(SI), X11; \
+	VCVTPH2PS    X11, Y12; \
+	KX4_FUSE_Y((R9), Y12, Y24, Y16); \
+	KX4_FUSE_Y((R9)(R14*1), Y12, Y25, Y17); \
+	KX4_FUSE_Y((R9)(R14*2), Y12, Y26, Y18); \
+	KX4_FUSE_Y((R9)(R15*1), Y12, Y27, Y19)
+
 // func dotRowsQ6_Kx4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 //
 // Four tokens against each Q6_K row, as dotRowsQ4_Kx4VNNI: the 6-bit
 // levels and scales of a block are unpacked once; each token's integer
 // lanes and float order are those of dotRowsQ6_KAVX2.
 TEXT ·dotRowsQ6_Kx4VNNI(SB), NOSPLIT, $0-64
-	MOVQ out+0(FP), DI
-	MOVQ w+16(FP), R12
-	MOVQ rows+32(FP), CX
-	MOVQ xstride+48(FP), R14
-	LEAQ (R14)(R14*2), R15
-	TESTQ CX, CX
-	JZ   q6xdone
-	VBCAST32(0x0f0f0f0f, X15, Y15)
-	VBCAST32(0x03030303, X14, Y14)
-	VBCAST32(0x20202020, X13, Y13)
-q6xrow:
-	VPXORD Y16, Y16, Y16
-	VPXORD Y17, Y17, Y17
-	VPXORD Y18, Y18, Y18
-	VPXORD Y19, Y19, Y19
-	MOVQ   R12, SI
-	MOVQ   x+40(FP), R9
-	MOVQ   nb+56(FP), BX
-	TESTQ  BX, BX
-	JZ     q6xrowdone
-q6xblock:
-	VMOVDQU 192(SI), X2
-	VPXORD  Y24, Y24, Y24
-	VPXORD  Y25, Y25, Y25
-	VPXORD  Y26, Y26, Y26
-	VPXORD  Y27, Y27, Y27
-	Q6KX4_HALF(0, 128, 4, 0)
-	Q6KX4_HALF(64, 160, 132, 64)
-	VPBROADCASTW 208(SI), X11
-	VCVTPH2PS    X11, Y12
-	KX4_FUSE_Y((R9), Y12, Y24, Y16)
-	KX4_FUSE_Y((R9)(R14*1), Y12, Y25, Y17)
-	KX4_FUSE_Y((R9)(R14*2), Y12, Y26, Y18)
-	KX4_FUSE_Y((R9)(R15*1), Y12, Y27, Y19)
-	ADDQ $210, SI
-	ADDQ $292, R9
-	DECQ BX
-	JNZ  q6xblock
-q6xrowdone:
-	MOVQ DI, R8
-	VMOVAPS Y16, Y0
-	HSUM8_Y0(X2)
-	VMOVSS  X0, (R8)
-	ADDQ    ostride+8(FP), R8
-	VMOVAPS Y17, Y0
-	HSUM8_Y0(X2)
-	VMOVSS  X0, (R8)
-	ADDQ    ostride+8(FP), R8
-	VMOVAPS Y18, Y0
-	HSUM8_Y0(X2)
-	VMOVSS  X0, (R8)
-	ADDQ    ostride+8(FP), R8
-	VMOVAPS Y19, Y0
-	HSUM8_Y0(X2)
-	VMOVSS  X0, (R8)
-	ADDQ    ostride+8(FP), R8
-	ADDQ    $4, DI
-	ADDQ    stride+24(FP), R12
-	DECQ    CX
-	JNZ     q6xrow
-q6xdone:
-	VZEROUPPER
-	RET
+	KX4ROWS(Q6KX4_CONSTS, KX4_ZERO_F, Q6KX4_BLOCK, SI, R9, 210, 292, KX4_STORE_R8(Q6KX4_RESULT))

@@ -166,6 +166,22 @@ TEXT ·dotRowsTQ1_0AVX2(SB), NOSPLIT, $0-48
 	VMULPS       Y8, acc, acc; \
 	VADDPS       acc, facc, facc
 
+// TQ1X4_BLOCK: one block (SI) for the four tokens: the trits extracted
+// once, each token's lanes into Y24+t (cleared here), less its bsums,
+// scaled into Y16+t (Y7: d_w).
+#define TQ1X4_BLOCK \
+	VPXORD Y24, Y24, Y24; \
+	VPXORD Y25, Y25, Y25; \
+	VPXORD Y26, Y26, Y26; \
+	VPXORD Y27, Y27, Y27; \
+	TQ1_TRITS(TQ1X4_DOT, TQ1X4_DOT); \
+	VPBROADCASTW 52(SI), X7; \
+	VCVTPH2PS    X7, Y7; \
+	TQ1X4_SCALE((R9), Y24, Y16); \
+	TQ1X4_SCALE((R9)(R14*1), Y25, Y17); \
+	TQ1X4_SCALE((R9)(R14*2), Y26, Y18); \
+	TQ1X4_SCALE((R9)(R15*1), Y27, Y19)
+
 // func dotRowsTQ1_0x4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 //
 // Four tokens (Q8_K rows xstride bytes apart; outputs ostride bytes apart)
@@ -174,57 +190,4 @@ TEXT ·dotRowsTQ1_0AVX2(SB), NOSPLIT, $0-48
 // kernel's (the same exact sums) and its float lanes (Y16+t) take the same
 // operations (AVX-512 VL).
 TEXT ·dotRowsTQ1_0x4VNNI(SB), NOSPLIT, $0-64
-	MOVQ out+0(FP), DI
-	MOVQ w+16(FP), R12
-	MOVQ rows+32(FP), CX
-	MOVQ xstride+48(FP), R14
-	LEAQ (R14)(R14*2), R15
-	TESTQ CX, CX
-	JZ   t1xdone
-	TQ1_CONSTS
-t1xrow:
-	VPXORD Y16, Y16, Y16
-	VPXORD Y17, Y17, Y17
-	VPXORD Y18, Y18, Y18
-	VPXORD Y19, Y19, Y19
-	MOVQ   R12, SI
-	MOVQ   x+40(FP), R9
-	MOVQ   nb+56(FP), BX
-	TESTQ  BX, BX
-	JZ     t1xrowdone
-t1xblock:
-	VPXORD Y24, Y24, Y24
-	VPXORD Y25, Y25, Y25
-	VPXORD Y26, Y26, Y26
-	VPXORD Y27, Y27, Y27
-	TQ1_TRITS(TQ1X4_DOT, TQ1X4_DOT)
-	VPBROADCASTW 52(SI), X7
-	VCVTPH2PS    X7, Y7
-	TQ1X4_SCALE((R9), Y24, Y16)
-	TQ1X4_SCALE((R9)(R14*1), Y25, Y17)
-	TQ1X4_SCALE((R9)(R14*2), Y26, Y18)
-	TQ1X4_SCALE((R9)(R15*1), Y27, Y19)
-	ADDQ $54, SI
-	ADDQ $292, R9
-	DECQ BX
-	JNZ  t1xblock
-t1xrowdone:
-	HSUM8_TO_X0(Y16, X16)
-	VMOVSS X0, (DI)
-	HSUM8_TO_X0(Y17, X17)
-	MOVQ   ostride+8(FP), AX
-	VMOVSS X0, (DI)(AX*1)
-	HSUM8_TO_X0(Y18, X18)
-	MOVQ   ostride+8(FP), AX
-	VMOVSS X0, (DI)(AX*2)
-	HSUM8_TO_X0(Y19, X19)
-	MOVQ   ostride+8(FP), AX
-	LEAQ   (AX)(AX*2), AX
-	VMOVSS X0, (DI)(AX*1)
-	ADDQ   $4, DI
-	ADDQ   stride+24(FP), R12
-	DECQ   CX
-	JNZ    t1xrow
-t1xdone:
-	VZEROUPPER
-	RET
+	KX4ROWS(TQ1_CONSTS, KX4_ZERO_F, TQ1X4_BLOCK, SI, R9, 54, 292, KX4_STORE(KX4_HSUM))

@@ -31,3 +31,104 @@
 	VEXTRACTF32X4 $1, y, X1; \
 	VADDPS        X1, x, X0; \
 	HSUM4(X0, X1)
+
+// Four-token kernels, func(out *float32, ostride int, w *byte, stride int,
+// rows int, x *byte, xstride int, nb int): one weight row against four
+// activation rows xstride bytes apart (R14 = xstride, R15 = 3·xstride),
+// token t's float lanes in Y16+t (its minimums' lanes or scalar, where
+// the format has them, in X20+t), its four results ostride bytes apart.
+
+// KX4ROWS(CONSTS, ZERO, BLOCK, W, X, wsize, xsize, STORE): the whole body
+// of a four-token kernel: CONSTS once; for each of the rows weight rows
+// (stride bytes apart) ZERO clears the tokens' sums, BLOCK runs on each
+// of its nb blocks (W the weight block, wsize bytes; X token 0's
+// activation block, xsize bytes) and STORE writes the four results (DI:
+// token 0's out[i]). Labels are local to each TEXT. Uses AX (CONSTS), BX,
+// CX, DI, R12, R14, R15, W and X besides what its arguments clobber.
+#define KX4ROWS(CONSTS, ZERO, BLOCK, W, X, wsize, xsize, STORE) \
+	MOVQ  out+0(FP), DI; \
+	MOVQ  w+16(FP), R12; \
+	MOVQ  rows+32(FP), CX; \
+	MOVQ  xstride+48(FP), R14; \
+	LEAQ  (R14)(R14*2), R15; \
+	TESTQ CX, CX; \
+	JZ    done; \
+	CONSTS; \
+row: \
+	ZERO; \
+	MOVQ  R12, W; \
+	MOVQ  x+40(FP), X; \
+	MOVQ  nb+56(FP), BX; \
+	TESTQ BX, BX; \
+	JZ    rowdone; \
+block: \
+	BLOCK; \
+	ADDQ  $wsize, W; \
+	ADDQ  $xsize, X; \
+	DECQ  BX; \
+	JNZ   block; \
+rowdone: \
+	STORE; \
+	ADDQ  $4, DI; \
+	ADDQ  stride+24(FP), R12; \
+	DECQ  CX; \
+	JNZ   row; \
+done: \
+	VZEROUPPER; \
+	RET
+
+// KX4_ZERO_F clears the tokens' float lanes Y16-Y19; KX4_ZERO_FM those
+// and the minimums' X20-X23.
+#define KX4_ZERO_F \
+	VPXORD Y16, Y16, Y16; \
+	VPXORD Y17, Y17, Y17; \
+	VPXORD Y18, Y18, Y18; \
+	VPXORD Y19, Y19, Y19
+#define KX4_ZERO_FM \
+	KX4_ZERO_F; \
+	VPXORD X20, X20, X20; \
+	VPXORD X21, X21, X21; \
+	VPXORD X22, X22, X22; \
+	VPXORD X23, X23, X23
+
+// KX4_HSUM(y, x, m): a token's result in X0 lane 0: hsum8 of its float
+// lanes y (x: y's low half); KX4_HSUM_MIN adds its minimums' scalar m.
+// Clobbers X1.
+#define KX4_HSUM(y, x, m) \
+	HSUM8_TO_X0(y, x)
+#define KX4_HSUM_MIN(y, x, m) \
+	HSUM8_TO_X0(y, x); \
+	VADDSS m, X0, X0
+
+// KX4_STORE(RESULT): the four tokens' results, RESULT(Y16+t, X16+t,
+// X20+t) for token t, stored at DI + t·ostride. Clobbers AX.
+#define KX4_STORE(RESULT) \
+	RESULT(Y16, X16, X20); \
+	VMOVSS X0, (DI); \
+	RESULT(Y17, X17, X21); \
+	MOVQ   ostride+8(FP), AX; \
+	VMOVSS X0, (DI)(AX*1); \
+	RESULT(Y18, X18, X22); \
+	MOVQ   ostride+8(FP), AX; \
+	VMOVSS X0, (DI)(AX*2); \
+	RESULT(Y19, X19, X23); \
+	MOVQ   ostride+8(FP), AX; \
+	LEAQ   (AX)(AX*2), AX; \
+	VMOVSS X0, (DI)(AX*1)
+
+// KX4_STORE_R8(RESULT): KX4_STORE stepping R8 by ostride instead.
+// Clobbers R8.
+#define KX4_STORE_R8(RESULT) \
+	MOVQ   DI, R8; \
+	RESULT(Y16, X16, X20); \
+	VMOVSS X0, (R8); \
+	ADDQ   ostride+8(FP), R8; \
+	RESULT(Y17, X17, X21); \
+	VMOVSS X0, (R8); \
+	ADDQ   ostride+8(FP), R8; \
+	RESULT(Y18, X18, X22); \
+	VMOVSS X0, (R8); \
+	ADDQ   ostride+8(FP), R8; \
+	RESULT(Y19, X19, X23); \
+	VMOVSS X0, (R8); \
+	ADDQ   ostride+8(FP), R8
