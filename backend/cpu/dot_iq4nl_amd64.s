@@ -129,9 +129,10 @@ TEXT ·dotRowsIQ4_NLAVX2(SB), NOSPLIT, $0-48
 	VPBROADCASTW (R9), X6; \
 	VCVTPH2PS    X6, Y6
 
-// IQ4X4_TOKEN(tok, acc, facc): one token's block: acc = its integer lanes
-// (Q80X4_LANES), facc += float(acc) · d_x·d_w. Clobbers acc, Y4, Y7.
-#define IQ4X4_TOKEN(tok, acc, facc) \
+// IQ4X4_TOKEN(tok, acc, facc, m): one token's block: acc = its integer lanes
+// (Q80X4_LANES), facc += float(acc) · d_x·d_w (m unused). Clobbers acc,
+// Y4, Y7.
+#define IQ4X4_TOKEN(tok, acc, facc, m) \
 	Q80X4_LANES(tok, acc); \
 	VCVTDQ2PS    acc, acc; \
 	VPBROADCASTW tok, X7; \
@@ -186,17 +187,14 @@ iqxrow:
 	JZ     iqxpairsdone
 iqxpair:
 	IQ4X4_LEVELS
-	IQ4X4_TOKEN((R10), Y24, Y16)
-	IQ4X4_TOKEN((R10)(R14*1), Y25, Y17)
-	IQ4X4_TOKEN((R10)(R14*2), Y26, Y18)
-	IQ4X4_TOKEN((R10)(R15*1), Y27, Y19)
+	KX4_EACH(IQ4X4_TOKEN, R10)
 	ADDQ         $18, R9
 	ADDQ         $34, R10
 	IQ4X4_LEVELS
-	IQ4X4_TOKEN((R10), Y24, Y20)
-	IQ4X4_TOKEN((R10)(R14*1), Y25, Y21)
-	IQ4X4_TOKEN((R10)(R14*2), Y26, Y22)
-	IQ4X4_TOKEN((R10)(R15*1), Y27, Y23)
+	IQ4X4_TOKEN((R10), Y24, Y20, X0)
+	IQ4X4_TOKEN((R10)(R14*1), Y25, Y21, X0)
+	IQ4X4_TOKEN((R10)(R14*2), Y26, Y22, X0)
+	IQ4X4_TOKEN((R10)(R15*1), Y27, Y23, X0)
 	ADDQ         $18, R9
 	ADDQ         $34, R10
 	DECQ         BX

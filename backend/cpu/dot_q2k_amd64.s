@@ -117,10 +117,10 @@ TEXT ·dotRowsQ2_KVNNI(SB), NOSPLIT, $0-48
 TEXT ·dotRowsQ2_KAVX2(SB), NOSPLIT, $0-48
 	KROWS(Q2K_CONSTS, K_ZERO_Y0, Q2K_BLOCK(Q2K_DOT_AVX2), 84, HSUM8_Y0(X2))
 
-// Q2KX4_MINS(tok, facc): facc −= d_x·dmin_w · the minimums (Y2) · the
+// Q2KX4_MINS(tok, acc, facc, m): facc −= d_x·dmin_w · the minimums (Y2) · the
 // 16-element sums of the token whose Q8_K block is at tok (X9 lane 1:
-// dmin_w). Clobbers Y5, X8, Y10.
-#define Q2KX4_MINS(tok, facc) \
+// dmin_w; acc, m unused). Clobbers Y5, X8, Y10.
+#define Q2KX4_MINS(tok, acc, facc, m) \
 	VPMADDWD     260 tok, Y2, Y5; \
 	VCVTDQ2PS    Y5, Y5; \
 	VBROADCASTSS tok, X8; \
@@ -153,17 +153,11 @@ TEXT ·dotRowsQ2_KAVX2(SB), NOSPLIT, $0-48
 	Q2K_MINWORDS; \
 	VMOVD     80(SI), X9; \
 	VCVTPH2PS X9, X9 /* d_w, dmin_w */; \
-	Q2KX4_MINS((R9), Y16); \
-	Q2KX4_MINS((R9)(R14*1), Y17); \
-	Q2KX4_MINS((R9)(R14*2), Y18); \
-	Q2KX4_MINS((R9)(R15*1), Y19); \
+	KX4_EACH(Q2KX4_MINS, R9); \
 	Q2K_SCALEWORDS; \
 	Q2K_HALF(16, 4, Y11, Q2KX4_DOT); \
 	Q2K_HALF(48, 132, Y12, Q2KX4_DOT); \
-	KX4_FUSE((R9), Y24, Y16); \
-	KX4_FUSE((R9)(R14*1), Y25, Y17); \
-	KX4_FUSE((R9)(R14*2), Y26, Y18); \
-	KX4_FUSE((R9)(R15*1), Y27, Y19)
+	KX4_EACH(KX4_FUSE, R9)
 
 // func dotRowsQ2_Kx4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 //

@@ -203,9 +203,10 @@ TEXT ·dotRowsQ3_KAVX2(SB), NOSPLIT, $0-48
 	Q3KX4_TOKEN(x, (R9)(R14*2), Y26); \
 	Q3KX4_TOKEN(x, (R9)(R15*1), Y27)
 
-// Q3KX4_FUSE(tok, acc, facc): facc += float(acc) · d_x·d_w for the token
-// whose Q8_K block is at tok (X9 lane 0: d_w). Clobbers acc, X8, Y8.
-#define Q3KX4_FUSE(tok, acc, facc) \
+// Q3KX4_FUSE(tok, acc, facc, m): facc += float(acc) · d_x·d_w for the token
+// whose Q8_K block is at tok (X9 lane 0: d_w; m unused). Clobbers acc,
+// X8, Y8.
+#define Q3KX4_FUSE(tok, acc, facc, m) \
 	VMULSS       tok, X9, X8; \
 	VBROADCASTSS X8, Y8; \
 	VCVTDQ2PS    acc, acc; \
@@ -224,10 +225,7 @@ TEXT ·dotRowsQ3_KAVX2(SB), NOSPLIT, $0-48
 	Q3K_GROUPS(Q3KX4_DOT); \
 	VPBROADCASTW 108(SI), X9; \
 	VCVTPH2PS    X9, X9; \
-	Q3KX4_FUSE((R9), Y24, Y16); \
-	Q3KX4_FUSE((R9)(R14*1), Y25, Y17); \
-	Q3KX4_FUSE((R9)(R14*2), Y26, Y18); \
-	Q3KX4_FUSE((R9)(R15*1), Y27, Y19)
+	KX4_EACH(Q3KX4_FUSE, R9)
 
 // func dotRowsQ3_Kx4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 //

@@ -82,19 +82,22 @@ TEXT ·dotRowsQ4_KAVX2(SB), NOSPLIT, $0-48
 TEXT ·dotRowsQ4_KVNNI(SB), NOSPLIT, $0-48
 	KROWS(Q4K_CONSTS, K_ZERO_Y0_X1, Q4K_BLOCK(K_PAIR_VNNI), 144, SUM_Y0_X1)
 
-// Q4KX4_MINS(tok, facc, acc): for the token whose Q8_K block is at tok:
-// facc += the minimums (words in X3) · its 32-element sums, times
-// −d_x·dmin_w (X9 lane 0: dmin_w); then clears its integer lanes acc.
-// Clobbers X4, X8.
-#define Q4KX4_MINS(tok, facc, acc) \
+// Q4KX4_MINS(tok, acc, facc, m): for the token whose Q8_K block is at
+// tok: m += the minimums (words in X3) · its 32-element sums, times
+// −d_x·dmin_w (X9 lane 0: dmin_w); then clears its integer lanes acc
+// (facc unused). Clobbers X4, X8.
+#define Q4KX4_MINS(tok, acc, facc, m) \
 	VMOVDQU      260 tok, X4; \
 	VPHADDW      276 tok, X4, X4; \
 	VPMADDWD     X4, X3, X4; \
 	VCVTDQ2PS    X4, X4; \
 	VBROADCASTSS tok, X8; \
 	VMULPS       X8, X9, X8; \
-	VFNMADD231PS X4, X8, facc; \
+	VFNMADD231PS X4, X8, m; \
 	VPXORD       acc, acc, acc
+
+// Q4KX4_FUSE(tok, acc, facc, m): KX4_FUSE_Y with d_w in Y7 (m unused).
+#define Q4KX4_FUSE(tok, acc, facc, m) KX4_FUSE_Y(tok, Y7, acc, facc)
 
 // Q4KX4_PAIR(tab, x, s): KX4_PAIR with Y11 for the second sub-block.
 #define Q4KX4_PAIR(tab, x, s) KX4_PAIR(tab, x, s, Y11)
@@ -119,15 +122,9 @@ TEXT ·dotRowsQ4_KVNNI(SB), NOSPLIT, $0-48
 	VPBROADCASTW (SI), X7; \
 	VCVTPH2PS    X7, Y7; \
 	K_SCALES_Y2; \
-	Q4KX4_MINS((R9), X20, Y24); \
-	Q4KX4_MINS((R9)(R14*1), X21, Y25); \
-	Q4KX4_MINS((R9)(R14*2), X22, Y26); \
-	Q4KX4_MINS((R9)(R15*1), X23, Y27); \
+	KX4_EACH(Q4KX4_MINS, R9); \
 	Q4K_PAIRS(Q4KX4_PAIR); \
-	KX4_FUSE_Y((R9), Y7, Y24, Y16); \
-	KX4_FUSE_Y((R9)(R14*1), Y7, Y25, Y17); \
-	KX4_FUSE_Y((R9)(R14*2), Y7, Y26, Y18); \
-	KX4_FUSE_Y((R9)(R15*1), Y7, Y27, Y19)
+	KX4_EACH(Q4KX4_FUSE, R9)
 
 // func dotRowsQ4_Kx4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 //

@@ -113,10 +113,10 @@ TEXT ·dotRowsQ5_0VNNI(SB), NOSPLIT, $0-48
 TEXT ·dotRowsQ5_0AVX2(SB), NOSPLIT, $0-48
 	ROWS(Q50AVX2)
 
-// Q50X4_TOKEN(tok, acc, facc): one token of the four-token kernel: acc =
+// Q50X4_TOKEN(tok, acc, facc, m): one token of the four-token kernel: acc =
 // its integer lanes (Q80X4_LANES), facc += float(acc) · d_w·d_x (Y6:
-// d_w). Clobbers acc, Y4, Y7.
-#define Q50X4_TOKEN(tok, acc, facc) \
+// d_w; m unused). Clobbers acc, Y4, Y7.
+#define Q50X4_TOKEN(tok, acc, facc, m) \
 	Q80X4_LANES(tok, acc); \
 	VCVTDQ2PS    acc, acc; \
 	VPBROADCASTW tok, X7; \
@@ -143,10 +143,7 @@ TEXT ·dotRowsQ5_0AVX2(SB), NOSPLIT, $0-48
 	VPSIGNB      Y1, Y1, Y3; \
 	VPBROADCASTW (R9), X6; \
 	VCVTPH2PS    X6, Y6; \
-	Q50X4_TOKEN((R10), Y24, Y16); \
-	Q50X4_TOKEN((R10)(R14*1), Y25, Y17); \
-	Q50X4_TOKEN((R10)(R14*2), Y26, Y18); \
-	Q50X4_TOKEN((R10)(R15*1), Y27, Y19)
+	KX4_EACH(Q50X4_TOKEN, R10)
 
 // func dotRowsQ5_0x4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 //

@@ -133,10 +133,7 @@ TEXT ·dotRowsQ5_1AVX2(SB), NOSPLIT, $0-48
 	VCVTPH2PS    X6, Y6; \
 	VPBROADCASTW 2(R9), X8; \
 	VCVTPH2PS    X8, X8; \
-	Q81X4_TOKEN((R10), Y24, Y16, X20); \
-	Q81X4_TOKEN((R10)(R14*1), Y25, Y17, X21); \
-	Q81X4_TOKEN((R10)(R14*2), Y26, Y18, X22); \
-	Q81X4_TOKEN((R10)(R15*1), Y27, Y19, X23)
+	KX4_EACH(Q81X4_TOKEN, R10)
 
 // func dotRowsQ5_1x4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 //

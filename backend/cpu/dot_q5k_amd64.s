@@ -142,16 +142,16 @@ TEXT ·dotRowsQ5_KAVX2(SB), NOSPLIT, $0-48
 TEXT ·dotRowsQ5_KVNNI(SB), NOSPLIT, $0-48
 	KROWS(Q5K_CONSTS, K_ZERO_Y0_X1, Q5K_BLOCK(K_PAIR_VNNI), 176, Q5K_RESULT)
 
-// Q5KX4_MINS(tok, facc, acc): for the token whose Q8_K block is at tok:
-// facc lane 0 −= d_x·dmin_w · Σ minimums · its 32-element sums (X9:
-// d_w, dmin_w); then clears its integer lanes acc. Clobbers X4, X5, X8,
-// X10.
-#define Q5KX4_MINS(tok, facc, acc) \
+// Q5KX4_MINS(tok, acc, facc, m): for the token whose Q8_K block is at
+// tok: m lane 0 −= d_x·dmin_w · Σ minimums · its 32-element sums (X9:
+// d_w, dmin_w); then clears its integer lanes acc (facc unused).
+// Clobbers X4, X5, X8, X10.
+#define Q5KX4_MINS(tok, acc, facc, m) \
 	Q5K_MINSUM(tok); \
 	VBROADCASTSS tok, X8; \
 	VMULPS       X8, X9, X8; \
 	VSHUFPS      $0x55, X8, X8, X10; \
-	VFNMADD231SS X4, X10, facc; \
+	VFNMADD231SS X4, X10, m; \
 	VPXORD       acc, acc, acc
 
 // Q5KX4_PAIR(tab, x, s): KX4_PAIR with Y13 for the second sub-block.
@@ -166,17 +166,11 @@ TEXT ·dotRowsQ5_KVNNI(SB), NOSPLIT, $0-48
 	VPMOVZXBW X3, X3; \
 	VMOVD     (SI), X9; \
 	VCVTPH2PS X9, X9 /* d_w, dmin_w */; \
-	Q5KX4_MINS((R9), X20, Y24); \
-	Q5KX4_MINS((R9)(R14*1), X21, Y25); \
-	Q5KX4_MINS((R9)(R14*2), X22, Y26); \
-	Q5KX4_MINS((R9)(R15*1), X23, Y27); \
+	KX4_EACH(Q5KX4_MINS, R9); \
 	K_SCALES_Y2; \
 	VMOVDQU 16(SI), Y11; \
 	Q5K_PAIRS(Q5KX4_PAIR); \
-	KX4_FUSE((R9), Y24, Y16); \
-	KX4_FUSE((R9)(R14*1), Y25, Y17); \
-	KX4_FUSE((R9)(R14*2), Y26, Y18); \
-	KX4_FUSE((R9)(R15*1), Y27, Y19)
+	KX4_EACH(KX4_FUSE, R9)
 
 // func dotRowsQ5_Kx4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 //

@@ -212,6 +212,9 @@ TEXT ·dotRowsQ6_KVNNI(SB), NOSPLIT, $0-48
 	VBCAST32(0x03030303, X14, Y14); \
 	VBCAST32(0x20202020, X13, Y13)
 
+// Q6KX4_FUSE(tok, acc, facc, m): KX4_FUSE_Y with d_w in Y12 (m unused).
+#define Q6KX4_FUSE(tok, acc, facc, m) KX4_FUSE_Y(tok, Y12, acc, facc)
+
 // Q6KX4_RESULT(y, x, m): X0 lane 0 = hsum8(y), a token's result (x, m
 // unused). Clobbers Y0, X2.
 #define Q6KX4_RESULT(y, x, m) \
@@ -231,10 +234,7 @@ TEXT ·dotRowsQ6_KVNNI(SB), NOSPLIT, $0-48
 	Q6KX4_HALF(64, 160, 132, 64); \
 	VPBROADCASTW 208(SI), X11; \
 	VCVTPH2PS    X11, Y12; \
-	KX4_FUSE_Y((R9), Y12, Y24, Y16); \
-	KX4_FUSE_Y((R9)(R14*1), Y12, Y25, Y17); \
-	KX4_FUSE_Y((R9)(R14*2), Y12, Y26, Y18); \
-	KX4_FUSE_Y((R9)(R15*1), Y12, Y27, Y19)
+	KX4_EACH(Q6KX4_FUSE, R9)
 
 // func dotRowsQ6_Kx4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 //

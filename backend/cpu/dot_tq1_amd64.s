@@ -154,10 +154,10 @@ TEXT ·dotRowsTQ1_0AVX2(SB), NOSPLIT, $0-48
 	VPDPBUSD x(R9)(R14*2), r, Y26; \
 	VPDPBUSD x(R9)(R15*1), r, Y27
 
-// TQ1X4_SCALE(tok, acc, facc): the one-token kernel's end for the token
+// TQ1X4_SCALE(tok, acc, facc, m): the one-token kernel's end for the token
 // whose Q8_K block is at tok: acc less its bsums pairs, converted, times
-// d_x·d_w (Y7: d_w), added to facc. Clobbers acc, Y8.
-#define TQ1X4_SCALE(tok, acc, facc) \
+// d_x·d_w (Y7: d_w), added to facc (m unused). Clobbers acc, Y8.
+#define TQ1X4_SCALE(tok, acc, facc, m) \
 	VPMADDWD     260 tok, Y11, Y8; \
 	VPSUBD       Y8, acc, acc; \
 	VCVTDQ2PS    acc, acc; \
@@ -177,10 +177,7 @@ TEXT ·dotRowsTQ1_0AVX2(SB), NOSPLIT, $0-48
 	TQ1_TRITS(TQ1X4_DOT, TQ1X4_DOT); \
 	VPBROADCASTW 52(SI), X7; \
 	VCVTPH2PS    X7, Y7; \
-	TQ1X4_SCALE((R9), Y24, Y16); \
-	TQ1X4_SCALE((R9)(R14*1), Y25, Y17); \
-	TQ1X4_SCALE((R9)(R14*2), Y26, Y18); \
-	TQ1X4_SCALE((R9)(R15*1), Y27, Y19)
+	KX4_EACH(TQ1X4_SCALE, R9)
 
 // func dotRowsTQ1_0x4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 //

@@ -72,9 +72,10 @@ done: \
 	VCVTDQ2PS    Y3, Y3; \
 	VFMADD231PS  Y3, Y7, Y0
 
-// KX4_FUSE(tok, acc, facc): facc += float(acc) · d_x·d_w for the token
-// whose Q8_K block is at tok (X9 lane 0: d_w). Clobbers acc, X8, Y7.
-#define KX4_FUSE(tok, acc, facc) \
+// KX4_FUSE(tok, acc, facc, m): facc += float(acc) · d_x·d_w for the token
+// whose Q8_K block is at tok (X9 lane 0: d_w; m unused, as KX4_EACH
+// passes it). Clobbers acc, X8, Y7.
+#define KX4_FUSE(tok, acc, facc, m) \
 	VBROADCASTSS tok, X8; \
 	VMULPS       X8, X9, X8; \
 	VBROADCASTSS X8, Y7; \

@@ -77,6 +77,15 @@ done: \
 	VZEROUPPER; \
 	RET
 
+// KX4_EACH(M, B): M(tok, acc, facc, macc) for each token t: tok its
+// activation block ((B)(R14*t), R15 for t = 3), acc = Y24+t, facc =
+// Y16+t and macc = X20+t (the registers a step may use).
+#define KX4_EACH(M, B) \
+	M((B), Y24, Y16, X20); \
+	M((B)(R14*1), Y25, Y17, X21); \
+	M((B)(R14*2), Y26, Y18, X22); \
+	M((B)(R15*1), Y27, Y19, X23)
+
 // KX4_ZERO_F clears the tokens' float lanes Y16-Y19; KX4_ZERO_FM those
 // and the minimums' X20-X23.
 #define KX4_ZERO_F \
