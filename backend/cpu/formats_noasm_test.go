@@ -1,4 +1,4 @@
-//go:build !amd64 || purego || !gc
+//go:build (!amd64 && !arm64) || purego || !gc
 
 package cpu
 
