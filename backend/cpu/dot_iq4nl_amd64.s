@@ -54,14 +54,7 @@ GLOBL iq4nlTable<>(SB), RODATA|NOPTR, $16
 
 // ROWS runs the row and block loops with LANES for the integer lanes.
 #define ROWS(LANES) \
-	MOVQ  out+0(FP), DI     \
-	MOVQ  w+8(FP), SI       \
-	MOVQ  stride+16(FP), DX \
-	MOVQ  x+24(FP), R8      \
-	MOVQ  nb+32(FP), CX     \
-	MOVQ  rows+40(FP), BX   \
-	TESTQ BX, BX            \
-	JZ    done              \
+	Q8ROWS_ARGS             \
 	VBCAST32(0x0f0f0f0f, X15, Y15) \
 	VBCAST32(0x00010001, X14, Y14) \
 	VBROADCASTI128 iq4nlTable<>(SB), Y13 \

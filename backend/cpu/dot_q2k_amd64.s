@@ -111,11 +111,11 @@ GLOBL kShufQ2<>(SB), RODATA|NOPTR, $128
 
 // func dotRowsQ2_KVNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ2_KVNNI(SB), NOSPLIT, $0-48
-	KROWS(Q2K_CONSTS, K_ZERO_Y0, Q2K_BLOCK(Q2K_DOT_VNNI), 84, HSUM8_Y0(X2))
+	KROWS(Q2K_CONSTS, ZERO_Y0, Q2K_BLOCK(Q2K_DOT_VNNI), 84, HSUM8_Y0(X2))
 
 // func dotRowsQ2_KAVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ2_KAVX2(SB), NOSPLIT, $0-48
-	KROWS(Q2K_CONSTS, K_ZERO_Y0, Q2K_BLOCK(Q2K_DOT_AVX2), 84, HSUM8_Y0(X2))
+	KROWS(Q2K_CONSTS, ZERO_Y0, Q2K_BLOCK(Q2K_DOT_AVX2), 84, HSUM8_Y0(X2))
 
 // Q2KX4_MINS(tok, acc, facc, m): facc −= d_x·dmin_w · the minimums (Y2) · the
 // 16-element sums of the token whose Q8_K block is at tok (X9 lane 1:

@@ -179,11 +179,11 @@ GLOBL kShufQ3<>(SB), RODATA|NOPTR, $128
 
 // func dotRowsQ3_KVNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ3_KVNNI(SB), NOSPLIT, $0-48
-	KROWS(Q3K_CONSTS, K_ZERO_Y0, Q3K_BLOCK(Q3K_DOT_VNNI), 110, HSUM8_Y0(X2))
+	KROWS(Q3K_CONSTS, ZERO_Y0, Q3K_BLOCK(Q3K_DOT_VNNI), 110, HSUM8_Y0(X2))
 
 // func dotRowsQ3_KAVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ3_KAVX2(SB), NOSPLIT, $0-48
-	KROWS(Q3K_CONSTS, K_ZERO_Y0, Q3K_BLOCK(Q3K_DOT_AVX2), 110, HSUM8_Y0(X2))
+	KROWS(Q3K_CONSTS, ZERO_Y0, Q3K_BLOCK(Q3K_DOT_AVX2), 110, HSUM8_Y0(X2))
 
 // Q3KX4_TOKEN(x, tok, acc): acc += a group's lanes for the token whose
 // activations are at x tok (the scale words in Y7). Clobbers Y6, Y28, Y29.

@@ -16,81 +16,32 @@
 	VINSERTI128 $1, X2, Y1, Y1 \
 	VPAND       Y15, Y1, Y1
 
-// MINSCALE turns the integer lanes Y5 into floats, fuses them with
-// d_w·d_x into Y0, and fuses m_w·s_x into X10 (w block at R9, x block at
-// R10; the scale and minimum lead both).
-#define MINSCALE \
-	VCVTDQ2PS    Y5, Y5     \
-	VPBROADCASTW (R9), X6   \
-	VCVTPH2PS    X6, Y6     \
-	VPBROADCASTW (R10), X7  \
-	VCVTPH2PS    X7, Y7     \
-	VMULPS       Y7, Y6, Y6 \
-	VFMADD231PS  Y5, Y6, Y0 \
-	VPBROADCASTW 2(R9), X8  \
-	VCVTPH2PS    X8, X8     \
-	VPBROADCASTW 2(R10), X9 \
-	VCVTPH2PS    X9, X9     \
-	VFMADD231SS  X9, X8, X10
-
-// ROWS runs the row and block loops around the block body BODY (w block at
-// R9, x block at R10).
-#define ROWS(BODY) \
-	MOVQ  out+0(FP), DI     \
-	MOVQ  w+8(FP), SI       \
-	MOVQ  stride+16(FP), DX \
-	MOVQ  x+24(FP), R8      \
-	MOVQ  nb+32(FP), CX     \
-	MOVQ  rows+40(FP), BX   \
-	TESTQ BX, BX            \
-	JZ    done              \
-	VBCAST32(0x0f0f0f0f, X15, Y15) \
-	VBCAST32(0x00010001, X14, Y14) \
-row:                            \
-	VXORPS Y0, Y0, Y0       \
-	VXORPS X10, X10, X10    \
-	MOVQ   SI, R9           \
-	MOVQ   R8, R10          \
-	MOVQ   CX, R11          \
-	TESTQ  R11, R11         \
-	JZ     rowdone          \
-block:                          \
-	BODY                    \
-	ADDQ $20, R9            \
-	ADDQ $36, R10           \
-	DECQ R11                \
-	JNZ  block              \
-rowdone:                        \
-	HSUM8_Y0(X1)                   \
-	VADDSS X10, X0, X0      \
-	VMOVSS X0, (DI)         \
-	ADDQ   $4, DI           \
-	ADDQ   DX, SI           \
-	DECQ   BX               \
-	JNZ    row              \
-done:                           \
-	VZEROUPPER              \
-	RET
-
+// Q41VNNI and Q41AVX2: one block's integer lanes into Y5 (vpdpbusd, or
+// vpmaddubsw and vpmaddwd by Y14's words of 1), scaled by Q81_SCALE.
 #define Q41VNNI \
 	Q41LEVELS               \
 	VPXOR    Y5, Y5, Y5     \
 	VPDPBUSD 4(R10), Y1, Y5 \
-	MINSCALE
+	Q81_SCALE(X9, X10)
 
 #define Q41AVX2 \
 	Q41LEVELS                 \
 	VPMADDUBSW 4(R10), Y1, Y5 \
 	VPMADDWD   Y14, Y5, Y5    \
-	MINSCALE
+	Q81_SCALE(X9, X10)
+
+// Q41_CONSTS: Y15 = 0x0f bytes, Y14 = 0x0001 words. Clobbers AX.
+#define Q41_CONSTS \
+	VBCAST32(0x0f0f0f0f, X15, Y15); \
+	VBCAST32(0x00010001, X14, Y14)
 
 // func dotRowsQ4_1VNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ4_1VNNI(SB), NOSPLIT, $0-48
-	ROWS(Q41VNNI)
+	Q8ROWS(Q41_CONSTS, ZERO_Y0_AND(X10), Q41VNNI, 20, 36, HSUM8_Y0_PLUS(X1, X10))
 
 // func dotRowsQ4_1AVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ4_1AVX2(SB), NOSPLIT, $0-48
-	ROWS(Q41AVX2)
+	Q8ROWS(Q41_CONSTS, ZERO_Y0_AND(X10), Q41AVX2, 20, 36, HSUM8_Y0_PLUS(X1, X10))
 
 // Q41X4_CONSTS: Y15 = 0x0f bytes. Clobbers AX.
 #define Q41X4_CONSTS \

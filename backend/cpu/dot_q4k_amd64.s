@@ -73,14 +73,14 @@ GLOBL shufK4<>(SB), RODATA|NOPTR, $256
 
 // func dotRowsQ4_KAVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ4_KAVX2(SB), NOSPLIT, $0-48
-	KROWS(Q4K_CONSTS, K_ZERO_Y0_X1, Q4K_BLOCK(K_PAIR_AVX2), 144, SUM_Y0_X1)
+	KROWS(Q4K_CONSTS, ZERO_Y0_AND(X1), Q4K_BLOCK(K_PAIR_AVX2), 144, SUM_Y0_X1)
 
 // dotRowsQ4_KVNNI is dotRowsQ4_KAVX2 with vpdpwssd doing vpmaddwd's sums
 // and the add in one (the same integers).
 //
 // func dotRowsQ4_KVNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ4_KVNNI(SB), NOSPLIT, $0-48
-	KROWS(Q4K_CONSTS, K_ZERO_Y0_X1, Q4K_BLOCK(K_PAIR_VNNI), 144, SUM_Y0_X1)
+	KROWS(Q4K_CONSTS, ZERO_Y0_AND(X1), Q4K_BLOCK(K_PAIR_VNNI), 144, SUM_Y0_X1)
 
 // Q4KX4_MINS(tok, acc, facc, m): for the token whose Q8_K block is at
 // tok: m += the minimums (words in X3) · its 32-element sums, times

@@ -18,6 +18,16 @@ DATA q50spread<>+16(SB)/8, $0x0202020202020202
 DATA q50spread<>+24(SB)/8, $0x0303030303030303
 GLOBL q50spread<>(SB), RODATA|NOPTR, $32
 
+// Q50LEVELS_CONSTS: the constants of Q50LEVELS but Y15 (Y13, Y12, Y11,
+// Y10). Clobbers AX.
+#define Q50LEVELS_CONSTS \
+	VMOVDQU      q50spread<>(SB), Y13; \
+	MOVQ         $0x7fbfdfeff7fbfdfe, AX; \
+	VMOVQ        AX, X12; \
+	VPBROADCASTQ X12, Y12; \
+	VPCMPEQB     Y11, Y11, Y11; \
+	VBCAST32(0xf0f0f0f0, X10, Y10)
+
 // Q50LEVELS puts the 32 signed levels of the block at R9 in Y1. Constants:
 // Y15 0x0f bytes, Y13 q50spread, Y12 ggml's bit mask 0x7fbfdfeff7fbfdfe,
 // Y11 all ones, Y10 0xf0 bytes.
@@ -33,60 +43,9 @@ GLOBL q50spread<>(SB), RODATA|NOPTR, $32
 	VPANDN       Y10, Y2, Y2    \
 	VPOR         Y2, Y1, Y1
 
-// SCALE turns the integer lanes Y5 into floats and fuses them with d_w·d_x
-// into Y0 (w block at R9, x block at R10).
-#define SCALE \
-	VCVTDQ2PS    Y5, Y5     \
-	VPBROADCASTW (R9), X6   \
-	VCVTPH2PS    X6, Y6     \
-	VPBROADCASTW (R10), X7  \
-	VCVTPH2PS    X7, Y7     \
-	VMULPS       Y7, Y6, Y6 \
-	VFMADD231PS  Y5, Y6, Y0
-
-// ROWS runs the row and block loops around the block body BODY (w block at
-// R9, x block at R10).
-#define ROWS(BODY) \
-	MOVQ  out+0(FP), DI     \
-	MOVQ  w+8(FP), SI       \
-	MOVQ  stride+16(FP), DX \
-	MOVQ  x+24(FP), R8      \
-	MOVQ  nb+32(FP), CX     \
-	MOVQ  rows+40(FP), BX   \
-	TESTQ BX, BX            \
-	JZ    done              \
-	VBCAST32(0x0f0f0f0f, X15, Y15) \
-	VBCAST32(0x00010001, X14, Y14) \
-	VMOVDQU      q50spread<>(SB), Y13     \
-	MOVQ         $0x7fbfdfeff7fbfdfe, AX  \
-	VMOVQ        AX, X12                  \
-	VPBROADCASTQ X12, Y12                 \
-	VPCMPEQB     Y11, Y11, Y11            \
-	VBCAST32(0xf0f0f0f0, X10, Y10) \
-row:                            \
-	VXORPS Y0, Y0, Y0       \
-	MOVQ   SI, R9           \
-	MOVQ   R8, R10          \
-	MOVQ   CX, R11          \
-	TESTQ  R11, R11         \
-	JZ     rowdone          \
-block:                          \
-	BODY                    \
-	ADDQ $22, R9            \
-	ADDQ $34, R10           \
-	DECQ R11                \
-	JNZ  block              \
-rowdone:                        \
-	HSUM8_Y0(X1)                   \
-	VMOVSS X0, (DI)         \
-	ADDQ   $4, DI           \
-	ADDQ   DX, SI           \
-	DECQ   BX               \
-	JNZ    row              \
-done:                           \
-	VZEROUPPER              \
-	RET
-
+// Q50VNNI and Q50AVX2: one block's integer lanes into Y5, |w| × sign(x,
+// w) (vpdpbusd, or vpmaddubsw and vpmaddwd by Y14's words of 1), scaled
+// by Q8_SCALE.
 #define Q50VNNI \
 	Q50LEVELS               \
 	VMOVDQU  2(R10), Y4     \
@@ -94,7 +53,7 @@ done:                           \
 	VPSIGNB  Y1, Y4, Y4     \
 	VPXOR    Y5, Y5, Y5     \
 	VPDPBUSD Y4, Y3, Y5     \
-	SCALE
+	Q8_SCALE
 
 #define Q50AVX2 \
 	Q50LEVELS               \
@@ -103,15 +62,22 @@ done:                           \
 	VPSIGNB    Y1, Y4, Y4   \
 	VPMADDUBSW Y4, Y3, Y5   \
 	VPMADDWD   Y14, Y5, Y5  \
-	SCALE
+	Q8_SCALE
+
+// Q50_CONSTS: Y14 = 0x0001 words and the constants of Q50LEVELS.
+// Clobbers AX.
+#define Q50_CONSTS \
+	VBCAST32(0x0f0f0f0f, X15, Y15); \
+	VBCAST32(0x00010001, X14, Y14); \
+	Q50LEVELS_CONSTS
 
 // func dotRowsQ5_0VNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ5_0VNNI(SB), NOSPLIT, $0-48
-	ROWS(Q50VNNI)
+	Q8ROWS(Q50_CONSTS, ZERO_Y0, Q50VNNI, 22, 34, HSUM8_Y0(X1))
 
 // func dotRowsQ5_0AVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ5_0AVX2(SB), NOSPLIT, $0-48
-	ROWS(Q50AVX2)
+	Q8ROWS(Q50_CONSTS, ZERO_Y0, Q50AVX2, 22, 34, HSUM8_Y0(X1))
 
 // Q50X4_TOKEN(tok, acc, facc, m): one token of the four-token kernel: acc =
 // its integer lanes (Q80X4_LANES), facc += float(acc) · d_w·d_x (Y6:
@@ -128,12 +94,7 @@ TEXT ·dotRowsQ5_0AVX2(SB), NOSPLIT, $0-48
 // Clobbers AX.
 #define Q50X4_CONSTS \
 	VBCAST32(0x0f0f0f0f, X15, Y15); \
-	VMOVDQU      q50spread<>(SB), Y13; \
-	MOVQ         $0x7fbfdfeff7fbfdfe, AX; \
-	VMOVQ        AX, X12; \
-	VPBROADCASTQ X12, Y12; \
-	VPCMPEQB     Y11, Y11, Y11; \
-	VBCAST32(0xf0f0f0f0, X10, Y10)
+	Q50LEVELS_CONSTS
 
 // Q50X4_BLOCK: one block (R9) for the four tokens: its levels (Y1, and
 // |levels| in Y3) and d_w (Y6) once, then each token's step

@@ -17,6 +17,16 @@ GLOBL q51spread<>(SB), RODATA|NOPTR, $32
 // with d_w·d_x into the float lanes; m_w·s_x is fused into a scalar that is
 // added after hsum8.
 
+// Q51LEVELS_CONSTS: the constants of Q51LEVELS but Y15 (Y13, Y12, Y11,
+// Y10). Clobbers AX.
+#define Q51LEVELS_CONSTS \
+	VMOVDQU      q51spread<>(SB), Y13; \
+	MOVQ         $0x7fbfdfeff7fbfdfe, AX; \
+	VMOVQ        AX, X12; \
+	VPBROADCASTQ X12, Y12; \
+	VPCMPEQB     Y11, Y11, Y11; \
+	VBCAST32(0x10101010, X10, Y10)
+
 // Q51LEVELS puts the 32 levels of the block at R9 in Y1. Constants: Y15
 // 0x0f bytes, Y13 q51spread, Y12 ggml's bit mask 0x7fbfdfeff7fbfdfe, Y11 all
 // ones, Y10 0x10 bytes.
@@ -32,98 +42,40 @@ GLOBL q51spread<>(SB), RODATA|NOPTR, $32
 	VPAND        Y10, Y2, Y2    \
 	VPOR         Y2, Y1, Y1
 
-// MINSCALE turns the integer lanes Y5 into floats, fuses them with
-// d_w·d_x into Y0, and fuses m_w·s_x into X9 (w block at R9, x block at
-// R10; the scale and minimum lead both).
-#define MINSCALE \
-	VCVTDQ2PS    Y5, Y5     \
-	VPBROADCASTW (R9), X6   \
-	VCVTPH2PS    X6, Y6     \
-	VPBROADCASTW (R10), X7  \
-	VCVTPH2PS    X7, Y7     \
-	VMULPS       Y7, Y6, Y6 \
-	VFMADD231PS  Y5, Y6, Y0 \
-	VPBROADCASTW 2(R9), X8  \
-	VCVTPH2PS    X8, X8     \
-	VPBROADCASTW 2(R10), X7 \
-	VCVTPH2PS    X7, X7     \
-	VFMADD231SS  X7, X8, X9
-
-// ROWS runs the row and block loops around the block body BODY (w block at
-// R9, x block at R10).
-#define ROWS(BODY) \
-	MOVQ  out+0(FP), DI     \
-	MOVQ  w+8(FP), SI       \
-	MOVQ  stride+16(FP), DX \
-	MOVQ  x+24(FP), R8      \
-	MOVQ  nb+32(FP), CX     \
-	MOVQ  rows+40(FP), BX   \
-	TESTQ BX, BX            \
-	JZ    done              \
-	VBCAST32(0x0f0f0f0f, X15, Y15) \
-	VBCAST32(0x00010001, X14, Y14) \
-	VMOVDQU      q51spread<>(SB), Y13     \
-	MOVQ         $0x7fbfdfeff7fbfdfe, AX  \
-	VMOVQ        AX, X12                  \
-	VPBROADCASTQ X12, Y12                 \
-	VPCMPEQB     Y11, Y11, Y11            \
-	VBCAST32(0x10101010, X10, Y10) \
-row:                            \
-	VXORPS Y0, Y0, Y0       \
-	VXORPS X9, X9, X9    \
-	MOVQ   SI, R9           \
-	MOVQ   R8, R10          \
-	MOVQ   CX, R11          \
-	TESTQ  R11, R11         \
-	JZ     rowdone          \
-block:                          \
-	BODY                    \
-	ADDQ $24, R9            \
-	ADDQ $36, R10           \
-	DECQ R11                \
-	JNZ  block              \
-rowdone:                        \
-	HSUM8_Y0(X1)                   \
-	VADDSS X9, X0, X0      \
-	VMOVSS X0, (DI)         \
-	ADDQ   $4, DI           \
-	ADDQ   DX, SI           \
-	DECQ   BX               \
-	JNZ    row              \
-done:                           \
-	VZEROUPPER              \
-	RET
-
+// Q51VNNI and Q51AVX2: one block's integer lanes into Y5 (vpdpbusd, or
+// vpmaddubsw and vpmaddwd by Y14's words of 1), scaled by Q81_SCALE.
 #define Q51VNNI \
 	Q51LEVELS               \
 	VPXOR    Y5, Y5, Y5     \
 	VPDPBUSD 4(R10), Y1, Y5 \
-	MINSCALE
+	Q81_SCALE(X7, X9)
 
 #define Q51AVX2 \
 	Q51LEVELS                 \
 	VPMADDUBSW 4(R10), Y1, Y5 \
 	VPMADDWD   Y14, Y5, Y5    \
-	MINSCALE
+	Q81_SCALE(X7, X9)
+
+// Q51_CONSTS: Y14 = 0x0001 words and the constants of Q51LEVELS.
+// Clobbers AX.
+#define Q51_CONSTS \
+	VBCAST32(0x0f0f0f0f, X15, Y15); \
+	VBCAST32(0x00010001, X14, Y14); \
+	Q51LEVELS_CONSTS
 
 // func dotRowsQ5_1VNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ5_1VNNI(SB), NOSPLIT, $0-48
-	ROWS(Q51VNNI)
+	Q8ROWS(Q51_CONSTS, ZERO_Y0_AND(X9), Q51VNNI, 24, 36, HSUM8_Y0_PLUS(X1, X9))
 
 // func dotRowsQ5_1AVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ5_1AVX2(SB), NOSPLIT, $0-48
-	ROWS(Q51AVX2)
+	Q8ROWS(Q51_CONSTS, ZERO_Y0_AND(X9), Q51AVX2, 24, 36, HSUM8_Y0_PLUS(X1, X9))
 
 // Q51X4_CONSTS: the constants of Q51LEVELS (Y15, Y13, Y12, Y11, Y10).
 // Clobbers AX.
 #define Q51X4_CONSTS \
 	VBCAST32(0x0f0f0f0f, X15, Y15); \
-	VMOVDQU      q51spread<>(SB), Y13; \
-	MOVQ         $0x7fbfdfeff7fbfdfe, AX; \
-	VMOVQ        AX, X12; \
-	VPBROADCASTQ X12, Y12; \
-	VPCMPEQB     Y11, Y11, Y11; \
-	VBCAST32(0x10101010, X10, Y10)
+	Q51LEVELS_CONSTS
 
 // Q51X4_BLOCK: one block (R9) for the four tokens: its levels (Y1), d_w
 // (Y6) and m_w (X8) once, then each token's step (Q81X4_TOKEN).

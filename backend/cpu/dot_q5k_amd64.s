@@ -51,11 +51,6 @@ GLOBL q5kScale<>(SB), RODATA|NOPTR, $256
 	VBCAST32(0x0f0f0f0f, X15, Y15); \
 	VBCAST32(0x10101010, X14, Y14)
 
-// Q5K_RESULT: X0 lane 0 = hsum8(Y0) + the minimums' scalar X1. Clobbers X2.
-#define Q5K_RESULT \
-	HSUM8_Y0(X2); \
-	VADDSS X1, X0, X0
-
 // Q5K_MINSUM(tok): X4 lane 0 = float(Σ minimums (words in X3) · the
 // 32-element sums of the Q8_K block at tok), one integer summed across
 // lanes before the conversion. Clobbers X5.
@@ -133,14 +128,14 @@ GLOBL q5kScale<>(SB), RODATA|NOPTR, $256
 
 // func dotRowsQ5_KAVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ5_KAVX2(SB), NOSPLIT, $0-48
-	KROWS(Q5K_CONSTS, K_ZERO_Y0_X1, Q5K_BLOCK(K_PAIR_AVX2), 176, Q5K_RESULT)
+	KROWS(Q5K_CONSTS, ZERO_Y0_AND(X1), Q5K_BLOCK(K_PAIR_AVX2), 176, HSUM8_Y0_PLUS(X2, X1))
 
 // dotRowsQ5_KVNNI is dotRowsQ5_KAVX2 with vpdpwssd doing vpmaddwd's sums
 // and the add in one (the same integers).
 //
 // func dotRowsQ5_KVNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ5_KVNNI(SB), NOSPLIT, $0-48
-	KROWS(Q5K_CONSTS, K_ZERO_Y0_X1, Q5K_BLOCK(K_PAIR_VNNI), 176, Q5K_RESULT)
+	KROWS(Q5K_CONSTS, ZERO_Y0_AND(X1), Q5K_BLOCK(K_PAIR_VNNI), 176, HSUM8_Y0_PLUS(X2, X1))
 
 // Q5KX4_MINS(tok, acc, facc, m): for the token whose Q8_K block is at
 // tok: m lane 0 −= d_x·dmin_w · Σ minimums · its 32-element sums (X9:

@@ -144,13 +144,13 @@ GLOBL shufK6w<>(SB), RODATA|NOPTR, $256
 
 // func dotRowsQ6_KAVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ6_KAVX2(SB), NOSPLIT, $0-48
-	KROWS(Q6K_CONSTS, K_ZERO_Y0, Q6K_BLOCK(Q6K_DOT_AVX2), 210, HSUM8_Y0(X2))
+	KROWS(Q6K_CONSTS, ZERO_Y0, Q6K_BLOCK(Q6K_DOT_AVX2), 210, HSUM8_Y0(X2))
 
 // dotRowsQ6_KVNNI is dotRowsQ6_KAVX2 with vpdpwssd doing vpmaddwd's sums
 // and the add in one (the same integers).
 // func dotRowsQ6_KVNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ6_KVNNI(SB), NOSPLIT, $0-48
-	KROWS(Q6K_CONSTS, K_ZERO_Y0, Q6K_BLOCK(Q6K_DOT_VNNI), 210, HSUM8_Y0(X2))
+	KROWS(Q6K_CONSTS, ZERO_Y0, Q6K_BLOCK(Q6K_DOT_VNNI), 210, HSUM8_Y0(X2))
 
 // Q6KX4_TOKEN(x, tok, acc): acc += a group's lanes for the token whose
 // activations are at x tok: (levels Y7 − 32) · activations, weighed by

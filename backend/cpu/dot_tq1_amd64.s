@@ -139,11 +139,11 @@
 
 // func dotRowsTQ1_0VNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsTQ1_0VNNI(SB), NOSPLIT, $0-48
-	KROWS(TQ1_CONSTS, K_ZERO_Y0, TQ1_BLOCK_VNNI, 54, HSUM8_Y0(X1))
+	KROWS(TQ1_CONSTS, ZERO_Y0, TQ1_BLOCK_VNNI, 54, HSUM8_Y0(X1))
 
 // func dotRowsTQ1_0AVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsTQ1_0AVX2(SB), NOSPLIT, $0-48
-	KROWS(TQ1_CONSTS, K_ZERO_Y0, TQ1_BLOCK_AVX2, 54, HSUM8_Y0(X1))
+	KROWS(TQ1_CONSTS, ZERO_Y0, TQ1_BLOCK_AVX2, 54, HSUM8_Y0(X1))
 
 // TQ1X4_DOT(r, x, acc): TQ1_DOT_VNNI for the four tokens, into Y24-Y27
 // (acc unused).

@@ -50,14 +50,6 @@ done: \
 	VZEROUPPER; \
 	RET
 
-// K_ZERO_Y0 and K_ZERO_Y0_X1 clear a row's float lanes (and the minimums'
-// lanes X1), KROWS' ZERO.
-#define K_ZERO_Y0 \
-	VXORPS Y0, Y0, Y0
-#define K_ZERO_Y0_X1 \
-	VXORPS Y0, Y0, Y0; \
-	VXORPS X1, X1, X1
-
 // SUM_Y0_X1: lane 0 of X0 = hsum8(Y0) + hsum4(X1), the result of a row
 // that keeps the minimums' float lanes in X1. Clobbers X1, X2.
 #define SUM_Y0_X1 \

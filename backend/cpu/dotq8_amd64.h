@@ -7,6 +7,74 @@
 
 #include "simd_amd64.h"
 
+// Q8ROWS_ARGS loads a one-token kernel's arguments, func(out *float32, w
+// *byte, stride int, x *byte, nb int, rows int), to DI, SI, DX, R8, CX and
+// BX, and leaves for the label done when rows is 0.
+#define Q8ROWS_ARGS \
+	MOVQ  out+0(FP), DI; \
+	MOVQ  w+8(FP), SI; \
+	MOVQ  stride+16(FP), DX; \
+	MOVQ  x+24(FP), R8; \
+	MOVQ  nb+32(FP), CX; \
+	MOVQ  rows+40(FP), BX; \
+	TESTQ BX, BX; \
+	JZ    done
+
+// Q8ROWS(CONSTS, ZERO, BODY, wsize, xsize, RESULT): the whole body of a
+// one-token kernel: CONSTS once; for each row ZERO clears its sums, BODY
+// runs on each block (R9 the weight block, wsize bytes; R10 the
+// activations' block, xsize bytes) and RESULT leaves the row's dot product
+// in X0 lane 0 for out[i]. Labels are local to each TEXT. Uses AX
+// (CONSTS), BX, CX, DX, DI, SI, R8-R11 besides what its arguments clobber.
+#define Q8ROWS(CONSTS, ZERO, BODY, wsize, xsize, RESULT) \
+	Q8ROWS_ARGS; \
+	CONSTS; \
+row: \
+	ZERO; \
+	MOVQ  SI, R9; \
+	MOVQ  R8, R10; \
+	MOVQ  CX, R11; \
+	TESTQ R11, R11; \
+	JZ    rowdone; \
+block: \
+	BODY; \
+	ADDQ  $wsize, R9; \
+	ADDQ  $xsize, R10; \
+	DECQ  R11; \
+	JNZ   block; \
+rowdone: \
+	RESULT; \
+	VMOVSS X0, (DI); \
+	ADDQ  $4, DI; \
+	ADDQ  DX, SI; \
+	DECQ  BX; \
+	JNZ   row; \
+done: \
+	VZEROUPPER; \
+	RET
+
+// Q8_SCALE turns the integer lanes Y5 into floats and fuses them with
+// d_w·d_x into Y0 (the scales lead the blocks at R9 and R10). Clobbers
+// Y5-Y7.
+#define Q8_SCALE \
+	VCVTDQ2PS    Y5, Y5; \
+	VPBROADCASTW (R9), X6; \
+	VCVTPH2PS    X6, Y6; \
+	VPBROADCASTW (R10), X7; \
+	VCVTPH2PS    X7, Y7; \
+	VMULPS       Y7, Y6, Y6; \
+	VFMADD231PS  Y5, Y6, Y0
+
+// Q81_SCALE(t, m): Q8_SCALE, then m lane 0 += m_w·s_x (the minimum and
+// the sum follow the scales at 2(R9) and 2(R10)). Clobbers Y5-Y7, X8, t.
+#define Q81_SCALE(t, m) \
+	Q8_SCALE; \
+	VPBROADCASTW 2(R9), X8; \
+	VCVTPH2PS    X8, X8; \
+	VPBROADCASTW 2(R10), t; \
+	VCVTPH2PS    t, t; \
+	VFMADD231SS  t, X8, m
+
 // Q81X4_TOKEN(tok, acc, facc, macc): one token of a four-token Q4_1/Q5_1
 // kernel, the one-token VNNI kernel's instructions for the Q8_1 block at
 // tok: acc = the levels (Y1) · its quants (vpdpbusd), facc += float(acc)

@@ -32,6 +32,20 @@
 	VADDPS        X1, x, X0; \
 	HSUM4(X0, X1)
 
+// ZERO_Y0 clears a row's float lanes Y0; ZERO_Y0_AND(x) also x (the
+// minimums' lanes or scalar).
+#define ZERO_Y0 \
+	VXORPS Y0, Y0, Y0
+#define ZERO_Y0_AND(x) \
+	VXORPS Y0, Y0, Y0; \
+	VXORPS x, x, x
+
+// HSUM8_Y0_PLUS(t, m): X0 lane 0 = hsum8(Y0) + m lane 0 (a row's float
+// lanes and its minimums' scalar). Clobbers t.
+#define HSUM8_Y0_PLUS(t, m) \
+	HSUM8_Y0(t); \
+	VADDSS m, X0, X0
+
 // Four-token kernels, func(out *float32, ostride int, w *byte, stride int,
 // rows int, x *byte, xstride int, nb int): one weight row against four
 // activation rows xstride bytes apart (R14 = xstride, R15 = 3·xstride),
