@@ -48,6 +48,15 @@ func (c LayerClass) matrices() [][2]int {
 	return [][2]int{{q, c.Dim}, {kv, c.Dim}, {kv, c.Dim}, {c.Dim, q}, {c.FFN, c.Dim}, {c.FFN, c.Dim}, {c.Dim, c.FFN}}
 }
 
+// params is the elements of a layer's matrices.
+func (c LayerClass) params() int64 {
+	var n int64
+	for _, m := range c.matrices() {
+		n += int64(m[0]) * int64(m[1])
+	}
+	return n
+}
+
 // layerBytes is the bytes of a layer's matrices in format t.
 func (c LayerClass) layerBytes(t quant.Type) (int, error) {
 	n := 0
@@ -84,7 +93,19 @@ type LayerCost struct {
 	// selection, the host's work and the result's download.
 	StepGraph float64 `json:"step_graph"`
 	StepEager float64 `json:"step_eager"`
+	// Params is the layer's matrices' elements (its multiply-adds per
+	// token). Prefill is the seconds one layer adds to a prefill step of
+	// PrefillTokens tokens from position 0, op by op, its attention
+	// included; PrefillStep what that step costs beyond its layers and its
+	// one row of output.
+	Params      int64   `json:"params"`
+	Prefill     float64 `json:"prefill"`
+	PrefillStep float64 `json:"prefill_step"`
 }
+
+// PrefillTokens is the prompt chunk of the prefill probe: the planner's
+// default chunk (plan.DefaultPrefillChunk).
+const PrefillTokens = 512
 
 // Probe shapes of the decode measurement, with the reasons for their
 // sizes.
@@ -196,9 +217,8 @@ type prober struct {
 // too) and is returned. rate is t's matrix×vector rate, which prices the
 // probes' output product.
 func (pr *prober) layer(c LayerClass, t quant.Type, shallow, deep int, rate, attn float64) (LayerCost, float64, error) {
-	lc := LayerCost{Class: c.Name, Dim: c.Dim, Format: t.String(), Matrices: len(c.matrices())}
-	type times struct{ graph, eager, long float64 }
-	var tm [2]times
+	lc := LayerCost{Class: c.Name, Dim: c.Dim, Format: t.String(), Matrices: len(c.matrices()), Params: c.params()}
+	var tm [2]probeTimes
 	outBytes := 0
 	for i, layers := range []int{shallow, deep} {
 		data, ob, err := decodeModel(c, t, layers, pr.s)
@@ -207,7 +227,7 @@ func (pr *prober) layer(c LayerClass, t quant.Type, shallow, deep int, rate, att
 		}
 		outBytes = ob
 		long := i == 1 && attn < 0
-		if tm[i].graph, tm[i].eager, tm[i].long, err = pr.steps(data, layers, long); err != nil {
+		if tm[i], err = pr.steps(data, layers, long); err != nil {
 			return lc, 0, err
 		}
 	}
@@ -228,30 +248,41 @@ func (pr *prober) layer(c LayerClass, t quant.Type, shallow, deep int, rate, att
 	}
 	lc.StepGraph = max(tm[0].graph-float64(shallow)*graph-output(lc.Graph), 0)
 	lc.StepEager = max(tm[0].eager-float64(shallow)*eager-output(lc.Eager), 0)
+	prefill := (tm[1].prefill - tm[0].prefill) / dl
+	lc.Prefill = max(prefill, 0)
+	// The prefill step's output is one row: a decode step's product.
+	lc.PrefillStep = max(tm[0].prefill-float64(shallow)*prefill-output(lc.Eager), 0)
 	return lc, attn, nil
 }
 
+// probeTimes are a probe model's measured steps, in seconds.
+type probeTimes struct {
+	graph, eager float64 // a decode step at decodeFrom…, with graphs and without
+	long         float64 // a decode step at decodeLong+decodeFrom…, with graphs (when asked)
+	prefill      float64 // a prefill step of PrefillTokens tokens from position 0, op by op
+}
+
 // steps loads a probe model (data, of layers layers) on d behind a
-// budget and times a decode step at positions decodeFrom… with graphs and
-// without, and when long is set with graphs at decodeLong+decodeFrom….
-// Each step selects the top token on the device when d can (as `tern run`
-// does) and downloads it.
-func (pr *prober) steps(data []byte, layers int, long bool) (graph, eager, longGraph float64, err error) {
+// budget and times its steps (probeTimes; long only when long is set).
+// Each decode step selects the top token on the device when d can (as
+// `tern run` does) and downloads it; the prefill step the last token's.
+func (pr *prober) steps(data []byte, layers int, long bool) (probeTimes, error) {
 	ctx, d, step := pr.ctx, pr.d, pr.step
+	var tm probeTimes
 	f, err := gguf.Parse(data)
 	if err != nil {
-		return 0, 0, 0, err
+		return tm, err
 	}
 	m, err := model.Load(f, model.OnDevice(budget.Wrap(d, budget.New(d.Name(), math.MaxUint64)), layers))
 	if err != nil {
-		return 0, 0, 0, err
+		return tm, err
 	}
 	defer m.Close()
 	const blockSize = 16
-	blocks := (decodeLong + decodeFrom + decodeSpan + blockSize - 1) / blockSize
+	blocks := (max(decodeLong+decodeFrom+decodeSpan, PrefillTokens) + blockSize - 1) / blockSize
 	kv, err := m.NewCache(blocks, blockSize, quant.F32)
 	if err != nil {
-		return 0, 0, 0, err
+		return tm, err
 	}
 	defer kv.Free()
 	pr.caches = append(pr.caches, kv)
@@ -262,6 +293,16 @@ func (pr *prober) steps(data []byte, layers int, long bool) (graph, eager, longG
 	var vals []float32
 	var ids []int32
 	topK := m.MaxTopK() > 0
+	forward := func(tokens []int32, b *backend.Batch) error {
+		var err error
+		want := []int{len(tokens) - 1}
+		if topK {
+			vals, ids, err = m.ForwardTopK(ctx, kv, tokens, b, want, 1, vals, ids)
+		} else {
+			vals, err = m.Forward(ctx, kv, tokens, b, want, vals)
+		}
+		return err
+	}
 	timeAt := func(from int) (float64, error) {
 		next, pos := int32(1), from
 		return timeIt(step, func() error {
@@ -272,31 +313,36 @@ func (pr *prober) steps(data []byte, layers int, long bool) (graph, eager, longG
 				Tables: [][]int32{table}, BlockSize: blockSize}
 			next = (next*31 + 7) % decodeVocab
 			pos++
-			var err error
-			if topK {
-				vals, ids, err = m.ForwardTopK(ctx, kv, []int32{next}, b, []int{0}, 1, vals, ids)
-			} else {
-				vals, err = m.Forward(ctx, kv, []int32{next}, b, []int{0}, vals)
-			}
-			return err
+			return forward([]int32{next}, b)
 		})
 	}
-	if graph, err = timeAt(decodeFrom); err != nil {
-		return 0, 0, 0, err
+	if tm.graph, err = timeAt(decodeFrom); err != nil {
+		return tm, err
 	}
 	if long {
-		if longGraph, err = timeAt(decodeLong + decodeFrom); err != nil {
-			return 0, 0, 0, err
+		if tm.long, err = timeAt(decodeLong + decodeFrom); err != nil {
+			return tm, err
 		}
 	}
-	g, ok := d.(interface{ SetGraphs(bool) })
-	if !ok {
-		return graph, graph, longGraph, nil
+	if g, ok := d.(interface{ SetGraphs(bool) }); ok {
+		g.SetGraphs(false)
+		defer g.SetGraphs(true)
+		if tm.eager, err = timeAt(decodeFrom); err != nil {
+			return tm, err
+		}
+	} else {
+		tm.eager = tm.graph
 	}
-	g.SetGraphs(false)
-	defer g.SetGraphs(true)
-	eager, err = timeAt(decodeFrom)
-	return graph, eager, longGraph, err
+	// A prompt's first chunk runs op by op (a step's graph is recorded at
+	// its second run), and later chunks are as much work.
+	prompt := &backend.Batch{Pos: make([]int32, PrefillTokens), Seq: make([]int32, PrefillTokens),
+		Slots: make([]int32, PrefillTokens), Tables: [][]int32{table}, BlockSize: blockSize}
+	tokens := make([]int32, PrefillTokens)
+	for i := range PrefillTokens {
+		prompt.Pos[i], prompt.Slots[i], tokens[i] = int32(i), int32(i), int32((i*31+7)%decodeVocab)
+	}
+	tm.prefill, err = timeIt(step, func() error { return forward(tokens, prompt) })
+	return tm, err
 }
 
 // decodeModel writes a probe model of class c with layers layers as a GGUF

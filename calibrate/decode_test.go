@@ -54,8 +54,11 @@ func TestDecodeLayers(t *testing.T) {
 		t.Fatalf("costs %+v", costs)
 	}
 	for _, c := range costs {
-		if c.Class != "tiny" || c.Dim != 64 || c.Matrices != 7 || c.Bytes != want[c.Format] {
-			t.Errorf("%+v: want %d bytes of 7 matrices", c, want[c.Format])
+		if c.Class != "tiny" || c.Dim != 64 || c.Matrices != 7 || c.Bytes != want[c.Format] || c.Params != 36864 {
+			t.Errorf("%+v: want %d bytes of 7 matrices, 36864 elements", c, want[c.Format])
+		}
+		if c.Prefill < 0 || c.PrefillStep < 0 {
+			t.Errorf("%+v: negative prefill figures", c)
 		}
 		if c.Graph < 0 || c.Eager != c.Graph || c.Attn < 0 || c.Attn != costs[0].Attn || c.StepGraph < 0 {
 			t.Errorf("%+v: want a layer cost, eager = graph (no SetGraphs), the class's attention", c)

@@ -141,12 +141,13 @@ func writeDecode(ew *errWriter, name string, p *calibrate.Profile) error {
 	if len(p.Decode) == 0 {
 		return nil
 	}
-	ew.printf("\n%s decode, one layer of each class (graphs: steps replayed as graphs; eager: op by op; attention per position; step: beyond layers and output)\n", name)
+	ew.printf("\n%s decode and prefill, one layer of each class (decode: steps replayed as graphs, op by op, attention per position; prefill: %d tokens; step: beyond layers and output)\n",
+		name, calibrate.PrefillTokens)
 	tw := tabwriter.NewWriter(ew, 2, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "class\tformat\tweights\tgraphs µs\teager µs\tattention ns\tstep graphs µs\tstep eager µs\t\n")
+	fmt.Fprintf(tw, "class\tformat\tweights\tgraphs µs\teager µs\tattention ns\tstep graphs µs\tstep eager µs\tprefill µs\tprefill step µs\t\n")
 	for _, c := range p.Decode {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t\n", c.Class, c.Format, formatSize(uint64(c.Bytes)),
-			c.Graph*1e6, c.Eager*1e6, c.Attn*1e9, c.StepGraph*1e6, c.StepEager*1e6)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.0f\t%.0f\t\n", c.Class, c.Format, formatSize(uint64(c.Bytes)),
+			c.Graph*1e6, c.Eager*1e6, c.Attn*1e9, c.StepGraph*1e6, c.StepEager*1e6, c.Prefill*1e6, c.PrefillStep*1e6)
 	}
 	return tw.Flush()
 }

@@ -95,6 +95,32 @@ func (s stepCosts) weights(ws []Weight) float64 {
 	return sec
 }
 
+// prefill is the cost of ws in a prefill step of calibrate.PrefillTokens
+// tokens: each matrix format's elements at the class's layer cost per
+// element in that format (the mean over the class's formats for one not
+// measured). Vectors (norms) cost nothing beside them.
+func (s stepCosts) prefill(ws []Weight) float64 {
+	perParam := func(c calibrate.LayerCost) float64 { return c.Prefill / float64(max(c.Params, 1)) }
+	sec := 0.0
+	for _, w := range ws {
+		if w.Matrices == 0 {
+			continue
+		}
+		r, sum := -1.0, 0.0
+		for _, c := range s.layers {
+			if c.Format == w.Type.String() {
+				r = perParam(c)
+			}
+			sum += perParam(c)
+		}
+		if r < 0 {
+			r = sum / float64(len(s.layers))
+		}
+		sec += float64(w.Params) * r
+	}
+	return sec
+}
+
 // attn is a layer's attention cost per attended position.
 func (s stepCosts) attn() float64 {
 	a := 0.0
@@ -104,15 +130,27 @@ func (s stepCosts) attn() float64 {
 	return a
 }
 
-// step is the step's own cost: the median over the class's formats (it
-// does not depend on the layers' format).
+// step is a decode step's own cost: the median over the class's formats
+// (it does not depend on the layers' format).
 func (s stepCosts) step() float64 {
+	return s.median(func(c calibrate.LayerCost) float64 {
+		if s.graphs {
+			return c.StepGraph
+		}
+		return c.StepEager
+	})
+}
+
+// prefillStep is a prefill step's own cost, the median likewise.
+func (s stepCosts) prefillStep() float64 {
+	return s.median(func(c calibrate.LayerCost) float64 { return c.PrefillStep })
+}
+
+// median is the median of f over the class's formats.
+func (s stepCosts) median(f func(calibrate.LayerCost) float64) float64 {
 	v := make([]float64, len(s.layers))
 	for i, c := range s.layers {
-		v[i] = c.StepEager
-		if s.graphs {
-			v[i] = c.StepGraph
-		}
+		v[i] = f(c)
 	}
 	slices.Sort(v)
 	if n := len(v); n%2 == 0 {

@@ -18,9 +18,12 @@ func gpuDecode(free uint64) Device {
 	d := gpu(free)
 	d.Speeds.Decode = []calibrate.LayerCost{
 		// 12 MB at 600 GB/s is 20 µs: 20 µs more over 7 matrices with graphs, 50 µs op by op.
-		{Class: "a", Dim: 2048, Format: "Q4_0", Bytes: 12e6, Matrices: 7, Graph: 40e-6, Eager: 70e-6, Attn: 10e-9, StepGraph: 50e-6, StepEager: 80e-6},
+		// A 512-token prefill: 0.1 ns an element of Q4_0, 0.05 of F16; the step 300 and 500 µs.
+		{Class: "a", Dim: 2048, Format: "Q4_0", Bytes: 12e6, Matrices: 7, Graph: 40e-6, Eager: 70e-6, Attn: 10e-9, StepGraph: 50e-6, StepEager: 80e-6,
+			Params: 20e6, Prefill: 2e-3, PrefillStep: 300e-6},
 		// 42 MB at 700 GB/s is 60 µs: 70 µs more with graphs, 100 µs op by op.
-		{Class: "a", Dim: 2048, Format: "F16", Bytes: 42e6, Matrices: 7, Graph: 130e-6, Eager: 160e-6, Attn: 10e-9, StepGraph: 60e-6, StepEager: 90e-6},
+		{Class: "a", Dim: 2048, Format: "F16", Bytes: 42e6, Matrices: 7, Graph: 130e-6, Eager: 160e-6, Attn: 10e-9, StepGraph: 60e-6, StepEager: 90e-6,
+			Params: 20e6, Prefill: 1e-3, PrefillStep: 500e-6},
 		{Class: "b", Dim: 4096, Format: "Q4_0", Bytes: 120e6, Matrices: 7, Graph: 1, Eager: 1, Attn: 1, StepGraph: 1, StepEager: 1},
 	}
 	return d
@@ -54,17 +57,23 @@ func TestGPUDecodeByHand(t *testing.T) {
 		candidate string
 		embed     string
 		want      float64 // seconds a token
+		// seconds a 512-token prefill step (0: not checked): the step's
+		// median cost, the layers' elements at their format's cost, the
+		// output head's one row, the logits' copy
+		prefill float64
 	}{
 		{"whole model on the GPU, graphs", quant.Q4_0, 20 * gib, "cuda0 all", "cuda0",
-			55e-6 + 4*(q4Layer+20e-6+at*10e-9) + q4Out + 20e-6/7},
+			55e-6 + 4*(q4Layer+20e-6+at*10e-9) + q4Out + 20e-6/7,
+			400e-6 + 4*60e6*1e-10 + q4Out + 20e-6/7 + 20e-6 + 4*32000/25e9},
 		{"a format the class lacks: the mean of its formats' cost per matrix", quant.Q8_0, 20 * gib, "cuda0 all", "cuda0",
-			55e-6 + 4*(60e6/32*34/650e9+7*(20e-6/7+10e-6)/2+at*10e-9) + 2048*32000/32*34/650e9 + (20e-6/7+10e-6)/2},
+			55e-6 + 4*(60e6/32*34/650e9+7*(20e-6/7+10e-6)/2+at*10e-9) + 2048*32000/32*34/650e9 + (20e-6/7+10e-6)/2,
+			400e-6 + 4*60e6*(1e-10+0.5e-10)/2 + 2048*32000/32*34/650e9 + (20e-6/7+10e-6)/2 + 20e-6 + 4*32000/25e9},
 		{"split: op by op on the GPU", quant.Q4_0, gpuNeed(gpuModel(quant.Q4_0), 2, 1024) + 10*mib, "cpu 0-1 | cuda0 2-3,out", "cpu",
 			// The CPU's embedding op, two layers (bytes at 30 GB/s, KV at
 			// 50 GB/s, 17 ops of 4 µs), the activations' copy, two GPU
 			// layers and the output head op by op, the logits' copy.
 			4e-6 + 2*(60e6/32*18/30e9+2*8*128*4*at/50e9+17*4e-6) + 20e-6 + 4*2048/25e9 +
-				2*(q4Layer+50e-6+at*10e-9) + q4Out + 50e-6/7 + 20e-6 + 4*32000/25e9},
+				2*(q4Layer+50e-6+at*10e-9) + q4Out + 50e-6/7 + 20e-6 + 4*32000/25e9, 0},
 	}
 	for _, c := range cases {
 		n := gpuModel(c.t)
@@ -88,6 +97,9 @@ func TestGPUDecodeByHand(t *testing.T) {
 		if d := p.Decode*c.want - 1; math.Abs(d) > 1e-9 {
 			t.Errorf("%s: decode %.2f tok/s, want %.2f", c.name, p.Decode, 1/c.want)
 		}
+		if d := p.Prefill*c.prefill/512 - 1; c.prefill > 0 && math.Abs(d) > 1e-9 {
+			t.Errorf("%s: prefill %.2f tok/s, want %.2f", c.name, p.Prefill, 512/c.prefill)
+		}
 	}
 }
 
@@ -105,8 +117,8 @@ func TestWriteDecode(t *testing.T) {
 	}
 	out := b.String()
 	// The Q4_0 row of class a: 40 and 70 µs, 10 ns a position, steps 50
-	// and 80 µs.
-	for _, want := range []string{"cuda0 decode", "a    Q4_0", "40.0       70.0          10.0            50.0           80.0", "b    Q4_0"} {
+	// and 80 µs, prefill 2000 and 300 µs.
+	for _, want := range []string{"cuda0 decode", "a    Q4_0", "40.0       70.0          10.0            50.0           80.0        2000              300", "b    Q4_0"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("devices output lacks %q:\n%s", want, out)
 		}

@@ -1,6 +1,9 @@
 package plan
 
-import "github.com/tern-llm/tern/quant"
+import (
+	"github.com/tern-llm/tern/calibrate"
+	"github.com/tern-llm/tern/quant"
+)
 
 // transferLatency is the fixed cost of moving activations between two
 // devices once (a copy's launch and synchronization), in seconds.
@@ -22,7 +25,10 @@ const transferLatency = 20e-6
 // On a device with measured decode layers (calibrate.LayerCost: a GPU)
 // decode is priced from them instead (graphs.go): a layer's bytes, its
 // matrices' measured fixed cost and its attention per position, and the
-// step's measured cost, with graphs when the whole step is that device's.
+// step's measured cost, with graphs when the whole step is that device's;
+// and prefill: a layer's measured cost per weight of a calibrate.
+// PrefillTokens chunk (attention over it included), scaled to the chunk,
+// and the step's measured cost.
 //
 // Prefill (one chunk of PrefillChunk tokens): each part costs the larger
 // of its matrix×matrix flops ÷ the format's rate and its weight read, plus
@@ -35,11 +41,12 @@ func (pl *planner) predict(l layout, emb slot) (decode, prefill float64) {
 	prev := emb
 	graphs := pl.graphed(l, emb)
 	embed := pl.devs[emb.dev].Speeds
-	pre += embed.StepLatency + float64(pl.n.Embed.Ops)*embed.OpLatency
 	if sc, ok := costsFor(embed, pl.n.Dim, graphs); ok {
 		dec += sc.step()
+		pre += sc.prefillStep()
 	} else {
 		dec += embed.StepLatency + float64(pl.n.Embed.Ops)*embed.OpLatency
+		pre += embed.StepLatency + float64(pl.n.Embed.Ops)*embed.OpLatency
 	}
 	if emb.streamed && pl.n.Vocab > 0 {
 		row := float64(pl.n.Embed.Bytes()) / float64(pl.n.Vocab)
@@ -77,13 +84,15 @@ func (pl *planner) predict(l layout, emb slot) (decode, prefill float64) {
 			attnPre = float64(part.AttnFlops) * chunk * chunk / 2 / r
 		}
 		stepDec := read + attnDec + ops
+		stepPre := max(mm, read) + attnPre + ops
 		if sc, ok := costsFor(p, pl.n.Dim, graphs); ok {
 			stepDec = sc.weights(e.weights)
+			stepPre = stepDec // the output head: one row
 			if pi < L {
 				stepDec += batch * float64(o.PredictAt) * sc.attn()
+				stepPre = sc.prefill(e.weights) * chunk / calibrate.PrefillTokens
 			}
 		}
-		stepPre := max(mm, read) + attnPre + ops
 		if s.streamed {
 			// An accelerator computes while the host copies the next part
 			// in: the larger of the two. The CPU faults the next part in on
