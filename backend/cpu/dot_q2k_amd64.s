@@ -30,13 +30,6 @@ DATA kShufQ2<>+112(SB)/8, $0x0f0e0f0e0f0e0f0e
 DATA kShufQ2<>+120(SB)/8, $0x0f0e0f0e0f0e0f0e
 GLOBL kShufQ2<>(SB), RODATA|NOPTR, $128
 
-// Q2K_CONSTS: Y15 = 0x03 bytes, Y14 = 0x0f bytes, Y13 = 0x01 bytes.
-// Clobbers AX.
-#define Q2K_CONSTS \
-	VBCAST32(0x03030303, X15, Y15); \
-	VBCAST32(0x0f0f0f0f, X14, Y14); \
-	VBCAST32(0x01010101, X13, Y13)
-
 // Q2K_MINWORDS: X1 = the block's 16 scale bytes (at (SI)), Y2 = their
 // high nibbles, the minimums, as words. Reads X14; clobbers X2.
 #define Q2K_MINWORDS \
@@ -111,11 +104,11 @@ GLOBL kShufQ2<>(SB), RODATA|NOPTR, $128
 
 // func dotRowsQ2_KVNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ2_KVNNI(SB), NOSPLIT, $0-48
-	KROWS(Q2K_CONSTS, ZERO_Y0, Q2K_BLOCK(Q2K_DOT_VNNI), 84, HSUM8_Y0(X2))
+	KROWS(K23_CONSTS, ZERO_Y0, Q2K_BLOCK(Q2K_DOT_VNNI), 84, HSUM8_Y0(X2))
 
 // func dotRowsQ2_KAVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ2_KAVX2(SB), NOSPLIT, $0-48
-	KROWS(Q2K_CONSTS, ZERO_Y0, Q2K_BLOCK(Q2K_DOT_AVX2), 84, HSUM8_Y0(X2))
+	KROWS(K23_CONSTS, ZERO_Y0, Q2K_BLOCK(Q2K_DOT_AVX2), 84, HSUM8_Y0(X2))
 
 // Q2KX4_MINS(tok, acc, facc, m): facc −= d_x·dmin_w · the minimums (Y2) · the
 // 16-element sums of the token whose Q8_K block is at tok (X9 lane 1:
@@ -168,4 +161,4 @@ TEXT ·dotRowsQ2_KAVX2(SB), NOSPLIT, $0-48
 // keeps its float lanes in Y16+t and its integer lanes in Y24+t (AVX-512
 // VL and BW).
 TEXT ·dotRowsQ2_Kx4VNNI(SB), NOSPLIT, $0-64
-	KX4ROWS(Q2K_CONSTS, KX4_ZERO_F, Q2KX4_BLOCK, SI, R9, 84, 292, KX4_STORE(KX4_HSUM))
+	KX4ROWS(K23_CONSTS, KX4_ZERO_F, Q2KX4_BLOCK, SI, R9, 84, 292, KX4_STORE(KX4_HSUM))

@@ -30,13 +30,6 @@ DATA kShufQ3<>+112(SB)/8, $0x0f0e0f0e0f0e0f0e
 DATA kShufQ3<>+120(SB)/8, $0x0f0e0f0e0f0e0f0e
 GLOBL kShufQ3<>(SB), RODATA|NOPTR, $128
 
-// Q3K_CONSTS: Y15 = 0x03 bytes, Y14 = 0x0f bytes, Y13 = 0x01 bytes.
-// Clobbers AX.
-#define Q3K_CONSTS \
-	VBCAST32(0x03030303, X15, Y15); \
-	VBCAST32(0x0f0f0f0f, X14, Y14); \
-	VBCAST32(0x01010101, X13, Y13)
-
 // Q3K_SCALES: the 16 signed 6-bit scales of the block (12 bytes at
 // 96(SI)), less 32, as words: Y11 sub-blocks 0-7 in both halves, Y12
 // 8-15. Clobbers AX, DX, R8, R10, R11, Y1, X2.
@@ -179,11 +172,11 @@ GLOBL kShufQ3<>(SB), RODATA|NOPTR, $128
 
 // func dotRowsQ3_KVNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ3_KVNNI(SB), NOSPLIT, $0-48
-	KROWS(Q3K_CONSTS, ZERO_Y0, Q3K_BLOCK(Q3K_DOT_VNNI), 110, HSUM8_Y0(X2))
+	KROWS(K23_CONSTS, ZERO_Y0, Q3K_BLOCK(Q3K_DOT_VNNI), 110, HSUM8_Y0(X2))
 
 // func dotRowsQ3_KAVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ3_KAVX2(SB), NOSPLIT, $0-48
-	KROWS(Q3K_CONSTS, ZERO_Y0, Q3K_BLOCK(Q3K_DOT_AVX2), 110, HSUM8_Y0(X2))
+	KROWS(K23_CONSTS, ZERO_Y0, Q3K_BLOCK(Q3K_DOT_AVX2), 110, HSUM8_Y0(X2))
 
 // Q3KX4_TOKEN(x, tok, acc): acc += a group's lanes for the token whose
 // activations are at x tok (the scale words in Y7). Clobbers Y6, Y28, Y29.
@@ -236,4 +229,4 @@ TEXT ·dotRowsQ3_KAVX2(SB), NOSPLIT, $0-48
 // keeps its float lanes in Y16+t and its integer lanes in Y24+t (AVX-512
 // VL and BW).
 TEXT ·dotRowsQ3_Kx4VNNI(SB), NOSPLIT, $0-64
-	KX4ROWS(Q3K_CONSTS, KX4_ZERO_F, Q3KX4_BLOCK, SI, R9, 110, 292, KX4_STORE(KX4_HSUM))
+	KX4ROWS(K23_CONSTS, KX4_ZERO_F, Q3KX4_BLOCK, SI, R9, 110, 292, KX4_STORE(KX4_HSUM))

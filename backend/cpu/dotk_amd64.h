@@ -50,6 +50,13 @@ done: \
 	VZEROUPPER; \
 	RET
 
+// K23_CONSTS: Y15 = 0x03 bytes, Y14 = 0x0f bytes, Y13 = 0x01 bytes (the
+// Q2_K and Q3_K kernels). Clobbers AX.
+#define K23_CONSTS \
+	VBCAST32(0x03030303, X15, Y15); \
+	VBCAST32(0x0f0f0f0f, X14, Y14); \
+	VBCAST32(0x01010101, X13, Y13)
+
 // SUM_Y0_X1: lane 0 of X0 = hsum8(Y0) + hsum4(X1), the result of a row
 // that keeps the minimums' float lanes in X1. Clobbers X1, X2.
 #define SUM_Y0_X1 \
