@@ -70,9 +70,9 @@ func (c LayerClass) layerBytes(t quant.Type) (int, error) {
 	return n, nil
 }
 
-// LayerCost is the measured decode cost of one layer of a class with its
-// matrices in one format (its norms F32), on a device that replays steps
-// as graphs.
+// LayerCost is the measured decode and prefill cost of one layer of a
+// class with its matrices in one format (its norms F32), on a device that
+// replays steps as graphs.
 type LayerCost struct {
 	Class    string `json:"class"`
 	Dim      int    `json:"dim"`
@@ -141,13 +141,13 @@ func probeLayers(layerBytes, shallowBytes int) (shallow, deep int, ok bool) {
 	return shallow, deep, (shallow+deep)*layerBytes <= decodeMaxBytes
 }
 
-// decodeLayers measures LayerCost for each class and each format with a
-// matrix×vector rate in p (the rates must be measured already), the
-// shallow probes of at least shallowBytes (decodeShallowBytes; tests
-// make it small). next is
-// called before each class and format's measurement (progress, the
-// context's end). A device with a SetGraphs method is measured with
-// graphs and without; others once, for both.
+// decodeLayers measures LayerCost (decode and prefill) for each class and
+// each format with a matrix×vector rate in p (the rates must be measured
+// already), the shallow probes of at least shallowBytes
+// (decodeShallowBytes; tests make it small). next is called before each
+// class and format's measurement (progress, the context's end). A device
+// with a SetGraphs method is measured with graphs and without; others
+// once, for both.
 func decodeLayers(ctx context.Context, d backend.Device, p *Profile, classes []LayerClass, formats []quant.Type, shallowBytes int, step time.Duration, next func(string) error) ([]LayerCost, error) {
 	// One buffer for every probe file, as large as the largest: fresh
 	// memory is slow to fault in (a 700 MB file took 3 s to write the
