@@ -19,6 +19,8 @@
 // leaves the row's dot product in X0 lane 0 for out[i]. Labels are local
 // to each TEXT, so every kernel may expand it once. Uses AX (CONSTS), BX,
 // CX, DI, R9, R12 and SI besides what its arguments clobber.
+// vet's asmdecl does not look into macros: the argument offsets here are
+// the signature's above, the same in every kernel that expands it.
 #define KROWS(CONSTS, ZERO, BLOCK, bsize, RESULT) \
 	MOVQ  out+0(FP), DI; \
 	MOVQ  w+8(FP), R12; \

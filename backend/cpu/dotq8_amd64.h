@@ -10,6 +10,8 @@
 // Q8ROWS_ARGS loads a one-token kernel's arguments, func(out *float32, w
 // *byte, stride int, x *byte, nb int, rows int), to DI, SI, DX, R8, CX and
 // BX, and leaves for the label done when rows is 0.
+// vet's asmdecl does not look into macros: the argument offsets here are
+// the signature's above, the same in every kernel that expands it.
 #define Q8ROWS_ARGS \
 	MOVQ  out+0(FP), DI; \
 	MOVQ  w+8(FP), SI; \

@@ -59,6 +59,8 @@
 // activation block, xsize bytes) and STORE writes the four results (DI:
 // token 0's out[i]). Labels are local to each TEXT. Uses AX (CONSTS), BX,
 // CX, DI, R12, R14, R15, W and X besides what its arguments clobber.
+// vet's asmdecl does not look into macros: the argument offsets here are
+// the signature's above, the same in every kernel that expands it.
 #define KX4ROWS(CONSTS, ZERO, BLOCK, W, X, wsize, xsize, STORE) \
 	MOVQ  out+0(FP), DI; \
 	MOVQ  w+16(FP), R12; \
