@@ -52,58 +52,61 @@ GLOBL iq4nlTable<>(SB), RODATA|NOPTR, $16
 	VCVTPH2PS    X7, Y7     \
 	VMULPS       Y7, Y6, Y6
 
-// ROWS runs the row and block loops with LANES for the integer lanes.
+// IQ4BLOCK(LANES, acc): acc += one block's lanes (LANES), converted, times
+// d_x·d_w (DSCALE); then steps R9 and R10 to the next block. Clobbers
+// Y1-Y7.
+#define IQ4BLOCK(LANES, acc) \
+	LANES; \
+	VCVTDQ2PS   Y5, Y5; \
+	DSCALE; \
+	VFMADD231PS Y5, Y6, acc; \
+	ADDQ        $18, R9; \
+	ADDQ        $34, R10
+
+// ROWS runs the row and block loops with LANES for the integer lanes:
+// blocks in pairs (IQ4BLOCK into Y0, then Y8), an odd last block's lanes
+// summed to one integer and fused after hsum8.
 #define ROWS(LANES) \
-	Q8ROWS_ARGS             \
-	VBCAST32(0x0f0f0f0f, X15, Y15) \
-	VBCAST32(0x00010001, X14, Y14) \
-	VBROADCASTI128 iq4nlTable<>(SB), Y13 \
-row:                            \
-	VXORPS Y0, Y0, Y0       \
-	VXORPS Y8, Y8, Y8       \
-	MOVQ   SI, R9           \
-	MOVQ   R8, R10          \
-	MOVQ   CX, R11          \
-	SHRQ   $1, R11          \
-	JZ     pairsdone        \
-pair:                           \
-	LANES                   \
-	VCVTDQ2PS   Y5, Y5      \
-	DSCALE                  \
-	VFMADD231PS Y5, Y6, Y0  \
-	ADDQ        $18, R9     \
-	ADDQ        $34, R10    \
-	LANES                   \
-	VCVTDQ2PS   Y5, Y5      \
-	DSCALE                  \
-	VFMADD231PS Y5, Y6, Y8  \
-	ADDQ        $18, R9     \
-	ADDQ        $34, R10    \
-	DECQ R11                \
-	JNZ  pair               \
-pairsdone:                      \
-	VADDPS Y8, Y0, Y0       \
-	HSUM8_Y0(X1)                   \
-	TESTQ  $1, CX           \
-	JZ     rowdone          \
-	LANES                   \
-	VEXTRACTI128 $1, Y5, X6 \
-	VPADDD       X6, X5, X5 \
-	VPSHUFD      $0x4e, X5, X6 \
-	VPADDD       X6, X5, X5 \
-	VPSHUFD      $0xb1, X5, X6 \
-	VPADDD       X6, X5, X5 \
-	VCVTDQ2PS    X5, X5     \
-	DSCALE                  \
-	VFMADD231SS  X5, X6, X0 \
-rowdone:                        \
-	VMOVSS X0, (DI)         \
-	ADDQ   $4, DI           \
-	ADDQ   DX, SI           \
-	DECQ   BX               \
-	JNZ    row              \
-done:                           \
-	VZEROUPPER              \
+	Q8ROWS_ARGS; \
+	VBCAST32(0x0f0f0f0f, X15, Y15); \
+	VBCAST32(0x00010001, X14, Y14); \
+	VBROADCASTI128 iq4nlTable<>(SB), Y13; \
+row: \
+	VXORPS Y0, Y0, Y0; \
+	VXORPS Y8, Y8, Y8; \
+	MOVQ   SI, R9; \
+	MOVQ   R8, R10; \
+	MOVQ   CX, R11; \
+	SHRQ   $1, R11; \
+	JZ     pairsdone; \
+pair: \
+	IQ4BLOCK(LANES, Y0); \
+	IQ4BLOCK(LANES, Y8); \
+	DECQ   R11; \
+	JNZ    pair; \
+pairsdone: \
+	VADDPS Y8, Y0, Y0; \
+	HSUM8_Y0(X1); \
+	TESTQ  $1, CX; \
+	JZ     rowdone; \
+	LANES; \
+	VEXTRACTI128 $1, Y5, X6; \
+	VPADDD       X6, X5, X5; \
+	VPSHUFD      $0x4e, X5, X6; \
+	VPADDD       X6, X5, X5; \
+	VPSHUFD      $0xb1, X5, X6; \
+	VPADDD       X6, X5, X5; \
+	VCVTDQ2PS    X5, X5; \
+	DSCALE; \
+	VFMADD231SS  X5, X6, X0; \
+rowdone: \
+	VMOVSS X0, (DI); \
+	ADDQ   $4, DI; \
+	ADDQ   DX, SI; \
+	DECQ   BX; \
+	JNZ    row; \
+done: \
+	VZEROUPPER; \
 	RET
 
 // func dotRowsIQ4_NLVNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
