@@ -60,7 +60,7 @@ GLOBL shufK4<>(SB), RODATA|NOPTR, $256
 	PAIR(shufK4, 196, 192)
 
 // Q4K_BLOCK(PAIR): one block's part of a row (SI the block, R9 its Q8_K
-// block): X1 += the minimums' lanes (Q4K_MINS), Y0 += the four sub-block
+// block): X1 −= the minimums' lanes (Q4K_MINS), Y0 += the four sub-block
 // pairs' lanes (Q4K_PAIRS(PAIR)), fused with d_x·d_w. Clobbers AX, DX,
 // R8, R10, R11, R13, X2-X10.
 #define Q4K_BLOCK(PAIR) \

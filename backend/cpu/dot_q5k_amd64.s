@@ -114,7 +114,7 @@ GLOBL q5kScale<>(SB), RODATA|NOPTR, $256
 	PAIR(q5kScale, 196, 192)
 
 // Q5K_BLOCK(PAIR): one block's part of a row (SI the block, R9 its Q8_K
-// block): X1 += the minimums' scalar (Q5K_MINS), Y0 += the four sub-block
+// block): X1 −= the minimums' term (Q5K_MINS), Y0 += the four sub-block
 // pairs' lanes (Q5K_PAIRS(PAIR)), fused with d_x·d_w. Clobbers AX, DX,
 // R8, R10, R11, R13, X2-X12.
 #define Q5K_BLOCK(PAIR) \
