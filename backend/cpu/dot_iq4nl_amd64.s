@@ -100,14 +100,7 @@ pairsdone: \
 	DSCALE; \
 	VFMADD231SS  X5, X6, X0; \
 rowdone: \
-	VMOVSS X0, (DI); \
-	ADDQ   $4, DI; \
-	ADDQ   DX, SI; \
-	DECQ   BX; \
-	JNZ    row; \
-done: \
-	VZEROUPPER; \
-	RET
+	Q8ROWS_NEXT
 
 // func dotRowsIQ4_NLVNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsIQ4_NLVNNI(SB), NOSPLIT, $0-48

@@ -22,6 +22,18 @@
 	TESTQ BX, BX; \
 	JZ    done
 
+// Q8ROWS_NEXT stores a row's result (X0 lane 0) to out[i] and goes on to
+// the next row (label row) or returns (label done).
+#define Q8ROWS_NEXT \
+	VMOVSS X0, (DI); \
+	ADDQ   $4, DI; \
+	ADDQ   DX, SI; \
+	DECQ   BX; \
+	JNZ    row; \
+done: \
+	VZEROUPPER; \
+	RET
+
 // Q8ROWS(CONSTS, ZERO, BODY, wsize, xsize, RESULT): the whole body of a
 // one-token kernel: CONSTS once; for each row ZERO clears its sums, BODY
 // runs on each block (R9 the weight block, wsize bytes; R10 the
@@ -46,14 +58,7 @@ block: \
 	JNZ   block; \
 rowdone: \
 	RESULT; \
-	VMOVSS X0, (DI); \
-	ADDQ  $4, DI; \
-	ADDQ  DX, SI; \
-	DECQ  BX; \
-	JNZ   row; \
-done: \
-	VZEROUPPER; \
-	RET
+	Q8ROWS_NEXT
 
 // Q8_SCALE turns the integer lanes Y5 into floats and fuses them with
 // d_w·d_x into Y0 (the scales lead the blocks at R9 and R10). Clobbers
