@@ -67,6 +67,17 @@ func BenchmarkModel(b *testing.B) {
 				})
 			}
 			dev.SetGraphs(true)
+			// The same without programmatic dependent launch, where the
+			// GPU has it: what starting each kernel while the one before
+			// finishes gains.
+			if on, err := dev.SetPDL(false); err != nil {
+				b.Fatal(err)
+			} else if !on && dev.canPDL {
+				b.Run("tg/graph-nopdl", func(b *testing.B) { benchDecode(b, m) })
+			}
+			if _, err := dev.SetPDL(true); err != nil {
+				b.Fatal(err)
+			}
 			b.Run("pp512", func(b *testing.B) { benchPrompt(b, m, 512) })
 			b.Run("batch32", func(b *testing.B) { benchBatch(b, m, 32) })
 		})
@@ -112,6 +123,34 @@ func benchDecode(b *testing.B, m *model.Model) {
 	}
 	slices.Sort(gpu)
 	b.ReportMetric(gpu[4]*1e6, "gpu-µs/token")
+	// The step's recording replayed back to back, without the host work
+	// between steps (checking the ops, downloading and picking the token).
+	if g := dev.lastGraph(); g != nil && !dev.gs.off {
+		const launches = 20
+		t, err := dev.gpuTime(func() error {
+			for range launches {
+				if err := dev.drv.call(fnGraphLaunch, g.exec, dev.stream); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(t.Seconds()*1e6/launches, "graph-µs/step")
+	}
+}
+
+// lastGraph is the recorded step launched last, or nil.
+func (d *Device) lastGraph() *graph {
+	var last *graph
+	for _, g := range d.gs.graphs {
+		if last == nil || g.lastUse > last.lastUse {
+			last = g
+		}
+	}
+	return last
 }
 
 // benchPrompt runs promptRuns·b.N prompts of n random tokens, each in one

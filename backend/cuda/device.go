@@ -2,9 +2,12 @@
 // through the driver API of libcuda.so.1, which is loaded at run time with
 // purego (no cgo, no CUDA toolkit on users' machines). The kernels are
 // written in CUDA C (kernels/*.cu), compiled to PTX by kernels/build.sh on a
-// machine with the toolkit, committed, and embedded; the driver compiles the
-// PTX for the GPU it finds when a Device is opened (compute capability 8.0
-// or newer).
+// machine with the toolkit, committed, and embedded, once for compute
+// capability 8.0 and once for 9.0; the driver compiles the newest the GPU
+// runs when a Device is opened (8.0 or newer). On 9.0 (Hopper) and a CUDA
+// 12.3 driver, kernels launch with programmatic dependent launch: each may
+// start while the one before finishes, and waits for its results
+// (kernels/common.cuh).
 //
 // Where there is no driver, New returns an error wrapping ErrNoDevice and
 // the rest of Tern runs without the GPU.
@@ -62,7 +65,10 @@ type Device struct {
 	ctx     uintptr // primary context
 	stream  uintptr // every op and copy is queued here
 	modules []uintptr
-	kernels map[string]uintptr // CUfunction by kernel name
+	kernels map[string]kernel // by kernel name
+	// pdl: kernels that wait for their predecessors (kernel.pdl) are
+	// launched with programmatic stream serialization (SetPDL).
+	pdl, canPDL bool
 
 	args *launchArgs // kernel parameter block, pinned
 	pin  runtime.Pinner
@@ -112,7 +118,7 @@ func open(ordinal int, modules map[string][]byte) (*Device, error) {
 	if ordinal < 0 || ordinal >= int(count) {
 		return nil, fmt.Errorf("%w: GPU %d of %d", ErrNoDevice, ordinal, count)
 	}
-	d := &Device{drv: drv, name: fmt.Sprintf("cuda%d", ordinal), kernels: map[string]uintptr{}}
+	d := &Device{drv: drv, name: fmt.Sprintf("cuda%d", ordinal), kernels: map[string]kernel{}}
 	if err := drv.call(fnDeviceGet, uintptr(unsafe.Pointer(&d.dev)), uintptr(ordinal)); err != nil {
 		return nil, err
 	}
@@ -133,9 +139,19 @@ func open(ordinal int, modules map[string][]byte) (*Device, error) {
 		return nil, err
 	}
 	d.sms = int(sms)
-	if cc := int(major*10 + minor); cc < minCompute {
+	cc := int(major*10 + minor)
+	if cc < minCompute {
 		return nil, fmt.Errorf("cuda: %s is compute capability %d.%d; Tern's kernels need %d.%d or newer", d.model, major, minor, minCompute/10, minCompute%10)
 	}
+	modules = forCompute(modules, cc)
+	var version int32
+	if err := drv.call(fnDriverGetVersion, uintptr(unsafe.Pointer(&version))); err != nil {
+		return nil, err
+	}
+	// Programmatic dependent launch needs compute capability 9.0 and, to be
+	// recorded in graphs, a CUDA 12.3 driver.
+	d.canPDL = cc >= 90 && version >= 12030 && drv.fn[fnLaunchKernelEx] != 0
+	d.pdl = d.canPDL
 	if err := drv.call(fnPrimaryCtxRetain, uintptr(unsafe.Pointer(&d.ctx)), uintptr(d.dev)); err != nil {
 		return nil, err
 	}
@@ -190,16 +206,16 @@ func (d *Device) loadModule(name string, ptx []byte) error {
 		return fmt.Errorf("cuda: module %s: %w", name, err)
 	}
 	d.modules = append(d.modules, mod)
-	for _, entry := range ptxEntries(ptx) {
-		cname := append([]byte(entry), 0)
+	for _, k := range ptxKernels(ptx) {
+		cname := append([]byte(k.name), 0)
 		var fn uintptr
 		if err := d.drv.call(fnModuleGetFunction, uintptr(unsafe.Pointer(&fn)), mod, uintptr(unsafe.Pointer(&cname[0]))); err != nil {
-			return fmt.Errorf("cuda: module %s: kernel %s: %w", name, entry, err)
+			return fmt.Errorf("cuda: module %s: kernel %s: %w", name, k.name, err)
 		}
-		if _, dup := d.kernels[entry]; dup {
-			return fmt.Errorf("cuda: kernel %s is defined by two modules", entry)
+		if _, dup := d.kernels[k.name]; dup {
+			return fmt.Errorf("cuda: kernel %s is defined by two modules", k.name)
 		}
-		d.kernels[entry] = fn
+		d.kernels[k.name] = kernel{fn: fn, pdl: k.pdl}
 	}
 	return nil
 }
@@ -317,10 +333,62 @@ const maxParams = 24
 
 // launchArgs is cuLaunchKernel's parameter block: ptrs[i] points at
 // vals[i], which holds parameter i (a device pointer, or a 4-byte value in
-// its low bytes). It is pinned for the device's lifetime.
+// its low bytes); cuLaunchKernelEx's configuration and its one attribute.
+// It is pinned for the device's lifetime.
 type launchArgs struct {
 	vals [maxParams]uint64
 	ptrs [maxParams]uintptr
+	cfg  launchConfig
+	attr launchAttr
+}
+
+// launchConfig is CUlaunchConfig (cuda.h).
+type launchConfig struct {
+	grid, block dims
+	shared      uint32
+	stream      uintptr
+	attrs       uintptr // *launchAttr
+	nattrs      uint32
+}
+
+// launchAttr is CUlaunchAttribute: an id and a 64-byte value union.
+type launchAttr struct {
+	id    uint32
+	_     uint32
+	value [8]uint64
+}
+
+// attrProgrammaticSerialization is
+// CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION: the kernel may
+// start before the one queued before it completes; it waits for it with
+// griddepcontrol.wait.
+const attrProgrammaticSerialization = 6
+
+// kernel is a loaded kernel.
+type kernel struct {
+	fn  uintptr // CUfunction
+	pdl bool    // ptxKernel.pdl
+}
+
+// SetPDL turns programmatic dependent launch on (the default where the GPU
+// and driver have it) or off, for benchmarks to compare, and drops the
+// recorded steps, which were recorded with the other setting. It reports
+// whether it is on.
+func (d *Device) SetPDL(on bool) (bool, error) {
+	if want := on && d.canPDL; want == d.pdl {
+		return d.pdl, nil
+	}
+	unlock, err := d.enter()
+	if err != nil {
+		return d.pdl, err
+	}
+	defer unlock()
+	if err := d.drv.call(fnStreamSynchronize, d.stream); err != nil {
+		return d.pdl, err
+	}
+	d.freeGraphs()
+	d.pdl = !d.pdl
+	return d.pdl, nil
 }
 
 // Kernel parameter encodings.
@@ -334,7 +402,8 @@ type dims struct{ x, y, z uint32 }
 // launch queues kernel name on the stream. The caller holds the context
 // (enter).
 func (d *Device) launch(name string, grid, block dims, shared int, params ...uint64) error {
-	fn, ok := d.kernels[name]
+	k, ok := d.kernels[name]
+	fn := k.fn
 	if !ok {
 		return fmt.Errorf("cuda: no kernel %s in the loaded modules", name)
 	}
@@ -348,9 +417,18 @@ func (d *Device) launch(name string, grid, block dims, shared int, params ...uin
 		return d.gs.run.check(fn, grid, block, shared, params)
 	}
 	copy(d.args.vals[:], params)
-	err := d.drv.call(fnLaunchKernel, fn, uintptr(grid.x), uintptr(grid.y), uintptr(grid.z),
-		uintptr(block.x), uintptr(block.y), uintptr(block.z), uintptr(shared), d.stream,
-		uintptr(unsafe.Pointer(&d.args.ptrs[0])), 0)
+	var err error
+	if k.pdl && d.pdl {
+		a := d.args
+		a.cfg = launchConfig{grid: grid, block: block, shared: uint32(shared), stream: d.stream,
+			attrs: uintptr(unsafe.Pointer(&a.attr)), nattrs: 1}
+		a.attr = launchAttr{id: attrProgrammaticSerialization, value: [8]uint64{1}}
+		err = d.drv.call(fnLaunchKernelEx, uintptr(unsafe.Pointer(&a.cfg)), fn, uintptr(unsafe.Pointer(&a.ptrs[0])), 0)
+	} else {
+		err = d.drv.call(fnLaunchKernel, fn, uintptr(grid.x), uintptr(grid.y), uintptr(grid.z),
+			uintptr(block.x), uintptr(block.y), uintptr(block.z), uintptr(shared), d.stream,
+			uintptr(unsafe.Pointer(&d.args.ptrs[0])), 0)
+	}
 	if err != nil {
 		return fmt.Errorf("cuda: %s: %w", name, err)
 	}

@@ -79,7 +79,13 @@ var symbols = [...]string{
 	fnGraphLaunch:        "cuGraphLaunch",
 	fnGraphExecDestroy:   "cuGraphExecDestroy",
 	fnGraphDestroy:       "cuGraphDestroy",
+	fnLaunchKernelEx:     "cuLaunchKernelEx",
 }
+
+// optionalSymbols may be missing from an older driver: their entries in
+// driver.fn are then 0 and the package does without (cuLaunchKernelEx:
+// CUDA 12.0).
+var optionalSymbols = map[int]bool{fnLaunchKernelEx: true}
 
 // Indexes into symbols and driver.fn.
 const (
@@ -122,6 +128,7 @@ const (
 	fnGraphLaunch
 	fnGraphExecDestroy
 	fnGraphDestroy
+	fnLaunchKernelEx
 	fnCount
 )
 

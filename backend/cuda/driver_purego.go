@@ -23,6 +23,9 @@ func openDriver() (*driver, error) {
 	d := &driver{}
 	for i, name := range symbols {
 		p, err := purego.Dlsym(lib, name)
+		if err != nil && optionalSymbols[i] {
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("cuda: %s has no %s (driver too old?): %w", libcudaName, name, err)
 		}

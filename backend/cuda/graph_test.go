@@ -62,12 +62,15 @@ func TestStepReplay(t *testing.T) {
 	}
 }
 
-// TestGraphDecode decodes stories260K with and without recorded steps, fed
+// TestGraphDecode decodes stories260K with and without recorded steps, and
+// with and without programmatic dependent launch where the GPU has it, fed
 // the same tokens, and requires the same logits: a replay runs the same
-// kernels on the same data.
+// kernels on the same data, and a kernel that starts early waits for the
+// results it reads.
 func TestGraphDecode(t *testing.T) {
 	dev := gpu(t)
 	defer dev.SetGraphs(true)
+	defer dev.SetPDL(true)
 	f, err := gguf.Open(testdata.Path(t, "stories260K", "stories260K-Q8_0.gguf"))
 	if err != nil {
 		t.Fatal(err)
@@ -85,9 +88,18 @@ func TestGraphDecode(t *testing.T) {
 	const steps = 40
 	prompt := []int32{1, 403, 407, 261, 378}
 	var tokens []int32
-	var runs [2][][]float32
-	for i, on := range []bool{false, true} {
+	type config struct{ graphs, pdl bool }
+	configs := []config{{false, false}, {true, false}}
+	if dev.canPDL {
+		configs = append(configs, config{false, true}, config{true, true})
+	}
+	runs := make([][][]float32, len(configs))
+	for i, cf := range configs {
+		on := cf.graphs
 		dev.SetGraphs(on)
+		if _, err := dev.SetPDL(cf.pdl); err != nil {
+			t.Fatal(err)
+		}
 		replayed := dev.gs.replayed
 		s, err := m.NewSequence(len(prompt) + steps)
 		if err != nil {
@@ -110,9 +122,11 @@ func TestGraphDecode(t *testing.T) {
 			t.Errorf("%d of %d steps replayed", got, steps)
 		}
 	}
-	for step := range steps {
-		if d := maxDiff(runs[1][step], runs[0][step]); d > 0 {
-			t.Errorf("step %d: logits with graphs differ by %.3g", step, d)
+	for i, cf := range configs[1:] {
+		for step := range steps {
+			if d := maxDiff(runs[i+1][step], runs[0][step]); d > 0 {
+				t.Errorf("step %d: logits with graphs %v, PDL %v differ from one by one by %.3g", step, cf.graphs, cf.pdl, d)
+			}
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -60,9 +61,18 @@ func embeddedPTX() map[string][]byte {
 	return mods
 }
 
-// ptxEntries lists the kernels (.entry directives) a PTX module defines.
-func ptxEntries(ptx []byte) []string {
-	var names []string
+// ptxKernel is one kernel (.entry) of a PTX module.
+type ptxKernel struct {
+	name string
+	// pdl: the kernel waits for the kernels queued before it
+	// (griddepcontrol.wait, common.cuh's pdl_begin), so it may be launched
+	// to start while they still run.
+	pdl bool
+}
+
+// ptxKernels lists the kernels a PTX module defines, in order.
+func ptxKernels(ptx []byte) []ptxKernel {
+	var ks []ptxKernel
 	for line := range bytes.Lines(ptx) {
 		s := strings.TrimSpace(string(line))
 		rest, ok := strings.CutPrefix(s, ".visible .entry ")
@@ -70,14 +80,54 @@ func ptxEntries(ptx []byte) []string {
 			rest, ok = strings.CutPrefix(s, ".entry ")
 		}
 		if !ok {
+			if len(ks) > 0 && strings.HasPrefix(s, "griddepcontrol.wait") {
+				ks[len(ks)-1].pdl = true
+			}
 			continue
 		}
 		if i := strings.IndexByte(rest, '('); i >= 0 {
 			rest = rest[:i]
 		}
-		names = append(names, strings.TrimSpace(rest))
+		ks = append(ks, ptxKernel{name: strings.TrimSpace(rest)})
 	}
-	return names
+	return ks
+}
+
+// moduleCompute splits a module's file name into the source it was built
+// from and the compute capability it needs (10·major + minor): NAME.ptx
+// runs on every GPU the package supports, NAME.smNN.ptx needs NN
+// (kernels/build.sh).
+func moduleCompute(file string) (base string, cc int) {
+	base = strings.TrimSuffix(file, ".ptx")
+	if i := strings.LastIndex(base, ".sm"); i >= 0 {
+		if n, err := strconv.Atoi(base[i+3:]); err == nil {
+			return base[:i], n
+		}
+	}
+	return base, minCompute
+}
+
+// forCompute keeps, of each source's modules, the one for the newest
+// compute capability a GPU of capability cc runs.
+func forCompute(mods map[string][]byte, cc int) map[string][]byte {
+	best := map[string]string{} // source → file
+	for file := range mods {
+		base, need := moduleCompute(file)
+		if need > cc {
+			continue
+		}
+		if cur, ok := best[base]; ok {
+			if _, have := moduleCompute(cur); have >= need {
+				continue
+			}
+		}
+		best[base] = file
+	}
+	out := make(map[string][]byte, len(best))
+	for _, file := range best {
+		out[file] = mods[file]
+	}
+	return out
 }
 
 // ptxSourceHash is the source hash recorded in a built module's header.

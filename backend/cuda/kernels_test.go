@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // sourceHash is what kernels/build.sh records for cu: the sha256 of
@@ -41,23 +43,26 @@ func TestPTXMatchesSources(t *testing.T) {
 	mods := embeddedPTX()
 	for _, src := range sources {
 		cu := filepath.Base(src)
-		name := strings.TrimSuffix(cu, ".cu") + ".ptx"
-		ptx, ok := mods[name]
-		if !ok {
-			t.Errorf("%s has no embedded %s: run kernels/build.sh", cu, name)
-			continue
-		}
-		delete(mods, name)
-		got, ok := ptxSourceHash(ptx)
-		if !ok {
-			t.Errorf("%s has no %q header", name, strings.TrimSpace(hashHeader))
-			continue
-		}
-		if want := sourceHash(t, "kernels", cu); got != want {
-			t.Errorf("%s was built from other sources (recorded %s, sources hash to %s): run kernels/build.sh", name, got, want)
-		}
-		if len(ptxEntries(ptx)) == 0 {
-			t.Errorf("%s defines no kernels", name)
+		want := sourceHash(t, "kernels", cu)
+		for _, suffix := range []string{".ptx", ".sm90.ptx"} {
+			name := strings.TrimSuffix(cu, ".cu") + suffix
+			ptx, ok := mods[name]
+			if !ok {
+				t.Errorf("%s has no embedded %s: run kernels/build.sh", cu, name)
+				continue
+			}
+			delete(mods, name)
+			got, ok := ptxSourceHash(ptx)
+			if !ok {
+				t.Errorf("%s has no %q header", name, strings.TrimSpace(hashHeader))
+				continue
+			}
+			if got != want {
+				t.Errorf("%s was built from other sources (recorded %s, sources hash to %s): run kernels/build.sh", name, got, want)
+			}
+			if len(ptxKernels(ptx)) == 0 {
+				t.Errorf("%s defines no kernels", name)
+			}
 		}
 	}
 	for name := range mods {
@@ -65,10 +70,47 @@ func TestPTXMatchesSources(t *testing.T) {
 	}
 }
 
-func TestPTXEntries(t *testing.T) {
-	ptx := []byte(".version 8.0\n.visible .entry add_f32(\n\t.param .u64 a\n)\n{\n}\n.entry helper (\n)\n// .entry in a comment\n")
-	if got, want := ptxEntries(ptx), []string{"add_f32", "helper"}; !slices.Equal(got, want) {
-		t.Errorf("ptxEntries = %q, want %q", got, want)
+func TestPTXKernels(t *testing.T) {
+	ptx := []byte(".version 8.0\n.visible .entry add_f32(\n\t.param .u64 a\n)\n{\n\tgriddepcontrol.launch_dependents;\n\tgriddepcontrol.wait;\n}\n" +
+		".entry helper (\n)\n{\n\tret;\n}\n// .entry in a comment\n")
+	want := []ptxKernel{{"add_f32", true}, {"helper", false}}
+	if got := ptxKernels(ptx); !slices.Equal(got, want) {
+		t.Errorf("ptxKernels = %+v, want %+v", got, want)
+	}
+}
+
+// TestForCompute: each source's newest module the GPU runs is loaded.
+func TestForCompute(t *testing.T) {
+	mods := map[string][]byte{"a.ptx": {1}, "a.sm90.ptx": {2}, "b.ptx": {3}, "c.sm90.ptx": {4}, "d.x.ptx": {5}}
+	for _, tc := range []struct {
+		cc   int
+		want []string
+	}{
+		{80, []string{"a.ptx", "b.ptx", "d.x.ptx"}},
+		{86, []string{"a.ptx", "b.ptx", "d.x.ptx"}},
+		{90, []string{"a.sm90.ptx", "b.ptx", "c.sm90.ptx", "d.x.ptx"}},
+		{120, []string{"a.sm90.ptx", "b.ptx", "c.sm90.ptx", "d.x.ptx"}},
+	} {
+		got := slices.Sorted(maps.Keys(forCompute(mods, tc.cc)))
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("compute %d: %q, want %q", tc.cc, got, tc.want)
+		}
+	}
+	if got := forCompute(embeddedPTX(), 90); len(got) != len(embeddedPTX())/2 {
+		t.Errorf("embedded modules for compute 9.0: %d of %d", len(got), len(embeddedPTX()))
+	}
+}
+
+// TestLaunchConfigLayout: CUlaunchConfig is 56 bytes, its stream at 32
+// and attrs at 40; CUlaunchAttribute is 72 bytes (cuda.h, 64-bit).
+func TestLaunchConfigLayout(t *testing.T) {
+	var c launchConfig
+	if unsafe.Sizeof(c) != 56 || unsafe.Offsetof(c.stream) != 32 || unsafe.Offsetof(c.attrs) != 40 || unsafe.Offsetof(c.nattrs) != 48 {
+		t.Errorf("launchConfig: size %d, stream at %d, attrs at %d, nattrs at %d", unsafe.Sizeof(c), unsafe.Offsetof(c.stream), unsafe.Offsetof(c.attrs), unsafe.Offsetof(c.nattrs))
+	}
+	var a launchAttr
+	if unsafe.Sizeof(a) != 72 || unsafe.Offsetof(a.value) != 8 {
+		t.Errorf("launchAttr: size %d, value at %d", unsafe.Sizeof(a), unsafe.Offsetof(a.value))
 	}
 }
 

@@ -50,10 +50,11 @@ __device__ __forceinline__ void attention(float* out, const float* q, const T* k
         acc[e] = 0.0f;
     }
     float m = NEG_INF, l = 0.0f;
-    for (int t0 = warp; t0 <= p; t0 += ATT_WARPS * ATT_UNROLL) {
-        float sc[ATT_UNROLL], vv[ATT_UNROLL][EPL];
+    constexpr int U = ATT_UNROLL; // 8 measured no faster in decode (H200)
+    for (int t0 = warp; t0 <= p; t0 += ATT_WARPS * U) {
+        float sc[U], vv[U][EPL];
 #pragma unroll
-        for (int u = 0; u < ATT_UNROLL; u++) {
+        for (int u = 0; u < U; u++) {
             int t = t0 + u * ATT_WARPS;
             sc[u] = 0.0f;
 #pragma unroll
@@ -74,7 +75,7 @@ __device__ __forceinline__ void attention(float* out, const float* q, const T* k
         }
         float mn = m;
 #pragma unroll
-        for (int u = 0; u < ATT_UNROLL; u++) {
+        for (int u = 0; u < U; u++) {
             if (t0 + u * ATT_WARPS <= p) { // the same for every lane of the warp
                 sc[u] = warp_sum(sc[u]) * scale;
                 mn = fmaxf(mn, sc[u]);
@@ -87,7 +88,7 @@ __device__ __forceinline__ void attention(float* out, const float* q, const T* k
 #pragma unroll
         for (int e = 0; e < EPL; e++) acc[e] *= corr;
 #pragma unroll
-        for (int u = 0; u < ATT_UNROLL; u++) {
+        for (int u = 0; u < U; u++) {
             float pe = expf(sc[u] - mn);
             l += pe;
 #pragma unroll
@@ -242,7 +243,7 @@ __device__ __forceinline__ void attention_grouped(float* out, const float* q, co
 #define ATTENTION_GROUPED(NAME, T, EPL, G)                                                                            \
     extern "C" __global__ void __launch_bounds__(ATT_WARPS * 32)                                                      \
         NAME(float* out, const float* q, const T* kc, const T* vc, const int* meta, int n, int nseq, int heads,       \
-             int kvheads, int hd, int bs, float scale) {                                                              \
+             int kvheads, int hd, int bs, float scale) { pdl_begin();                                                 \
         attention_grouped<T, EPL, G>(out, q, kc, vc, meta, n, nseq, heads, kvheads, hd, bs, scale);                 \
     }
 
@@ -269,7 +270,7 @@ ATTENTION_GROUPED(attention_f16_2_g8, __half, 2, 8)
 #define ATTENTION_KERNEL(NAME, T, EPL)                                                                               \
     extern "C" __global__ void __launch_bounds__(ATT_WARPS * 32)                                                      \
         NAME(float* out, const float* q, const T* kc, const T* vc, const int* meta, int n, int nseq, int heads,       \
-             int kvheads, int hd, int bs, float scale) {                                                              \
+             int kvheads, int hd, int bs, float scale) { pdl_begin();                                                 \
         attention<T, EPL, CONV_NONE>(out, q, kc, vc, meta, n, nseq, heads, kvheads, hd, bs, scale, nullptr, nullptr); \
     }                                                                                                                 \
     ATTENTION_CONV(NAME##_to_f16, T, EPL, CONV_F16)                                                                   \
@@ -279,7 +280,7 @@ ATTENTION_GROUPED(attention_f16_2_g8, __half, 2, 8)
 #define ATTENTION_CONV(NAME, T, EPL, CONV)                                                                           \
     extern "C" __global__ void __launch_bounds__(ATT_WARPS * 32)                                                      \
         NAME(float* out, const float* q, const T* kc, const T* vc, const int* meta, int n, int nseq, int heads,       \
-             int kvheads, int hd, int bs, float scale, void* ca, float* cb) {                                         \
+             int kvheads, int hd, int bs, float scale, void* ca, float* cb) { pdl_begin();                            \
         attention<T, EPL, CONV>(out, q, kc, vc, meta, n, nseq, heads, kvheads, hd, bs, scale, ca, cb);              \
     }
 

@@ -8,18 +8,21 @@
 // ---- embedding: dst row i = table row ids[i], dequantized ----
 
 extern "C" __global__ void embed_f32(float* dst, const uint8_t* table, const int* ids, int cols, long long rs) {
+    pdl_begin();
     const float* row = (const float*)(table + (long long)ids[blockIdx.x] * rs);
     float* o = dst + (long long)blockIdx.x * cols;
     for (int c = threadIdx.x; c < cols; c += blockDim.x) o[c] = row[c];
 }
 
 extern "C" __global__ void embed_f16(float* dst, const uint8_t* table, const int* ids, int cols, long long rs) {
+    pdl_begin();
     const __half* row = (const __half*)(table + (long long)ids[blockIdx.x] * rs);
     float* o = dst + (long long)blockIdx.x * cols;
     for (int c = threadIdx.x; c < cols; c += blockDim.x) o[c] = __half2float(row[c]);
 }
 
 extern "C" __global__ void embed_bf16(float* dst, const uint8_t* table, const int* ids, int cols, long long rs) {
+    pdl_begin();
     const uint16_t* row = (const uint16_t*)(table + (long long)ids[blockIdx.x] * rs);
     float* o = dst + (long long)blockIdx.x * cols;
     for (int c = threadIdx.x; c < cols; c += blockDim.x) o[c] = __uint_as_float((uint32_t)row[c] << 16);
@@ -27,6 +30,7 @@ extern "C" __global__ void embed_bf16(float* dst, const uint8_t* table, const in
 
 // Q8_0 and Q4_0 rows are in the device layout (layout.go): quants, then F16 scales.
 extern "C" __global__ void embed_q8_0(float* dst, const uint8_t* table, const int* ids, int cols, long long rs) {
+    pdl_begin();
     const int8_t* qs = (const int8_t*)(table + (long long)ids[blockIdx.x] * rs);
     const __half* sc = (const __half*)(qs + cols);
     float* o = dst + (long long)blockIdx.x * cols;
@@ -34,6 +38,7 @@ extern "C" __global__ void embed_q8_0(float* dst, const uint8_t* table, const in
 }
 
 extern "C" __global__ void embed_q4_0(float* dst, const uint8_t* table, const int* ids, int cols, long long rs) {
+    pdl_begin();
     const uint8_t* qs = table + (long long)ids[blockIdx.x] * rs;
     const __half* sc = (const __half*)(qs + cols / 2);
     float* o = dst + (long long)blockIdx.x * cols;
@@ -140,6 +145,7 @@ __device__ __forceinline__ void rmsnorm_row(float* dst, float* x, const float* y
 }
 
 extern "C" __global__ void __launch_bounds__(RN_THREADS, 1) rmsnorm_f32(float* dst, const float* x, const float* w, int cols, float eps) {
+    pdl_begin();
     rmsnorm_row<false, CONV_NONE>(dst, (float*)x, nullptr, w, cols, eps, nullptr, nullptr);
 }
 
@@ -150,12 +156,12 @@ extern "C" __global__ void __launch_bounds__(RN_THREADS, 1) rmsnorm_f32(float* d
 // written (RMSNORM_CONV_AFTER).
 #define RMSNORM_CONV(NAME, CONV)                                                                                    \
     extern "C" __global__ void __launch_bounds__(RN_THREADS, 1)                                                        \
-        NAME(float* dst, const float* x, const float* w, int cols, float eps, void* ca, float* cb) {               \
+        NAME(float* dst, const float* x, const float* w, int cols, float eps, void* ca, float* cb) { pdl_begin();  \
         rmsnorm_row<false, CONV>(dst, (float*)x, nullptr, w, cols, eps, ca, cb);                                    \
     }
 #define RMSNORM_CONV_AFTER(NAME, CONV)                                                                              \
     extern "C" __global__ void __launch_bounds__(RN_THREADS, 1)                                                        \
-        NAME(float* dst, const float* x, const float* w, int cols, float eps, void* ca, float* cb) {               \
+        NAME(float* dst, const float* x, const float* w, int cols, float eps, void* ca, float* cb) { pdl_begin();  \
         rmsnorm_row<false, CONV_NONE>(dst, (float*)x, nullptr, w, cols, eps, nullptr, nullptr);                     \
         __syncthreads();                                                                                            \
         convert_span<CONV>(ca, cb, dst, (long long)blockIdx.x * cols, cols);                                        \
@@ -171,17 +177,18 @@ RMSNORM_CONV_AFTER(rmsnorm_quantize_q8_k, CONV_Q8_K)
 // converts dst as rmsnorm_<conversion> does.
 extern "C" __global__ void __launch_bounds__(RN_THREADS, 1)
     add_rmsnorm_f32(float* x, const float* y, float* dst, const float* w, int cols, float eps) {
+    pdl_begin();
     rmsnorm_row<true, CONV_NONE>(dst, x, y, w, cols, eps, nullptr, nullptr);
 }
 
 #define ADD_RMSNORM_CONV(NAME, CONV)                                                                                \
     extern "C" __global__ void __launch_bounds__(RN_THREADS, 1)                                                        \
-        NAME(float* x, const float* y, float* dst, const float* w, int cols, float eps, void* ca, float* cb) {     \
+        NAME(float* x, const float* y, float* dst, const float* w, int cols, float eps, void* ca, float* cb) { pdl_begin();     \
         rmsnorm_row<true, CONV>(dst, x, y, w, cols, eps, ca, cb);                                                   \
     }
 #define ADD_RMSNORM_CONV_AFTER(NAME, CONV)                                                                          \
     extern "C" __global__ void __launch_bounds__(RN_THREADS, 1)                                                        \
-        NAME(float* x, const float* y, float* dst, const float* w, int cols, float eps, void* ca, float* cb) {     \
+        NAME(float* x, const float* y, float* dst, const float* w, int cols, float eps, void* ca, float* cb) { pdl_begin();     \
         rmsnorm_row<true, CONV_NONE>(dst, x, y, w, cols, eps, nullptr, nullptr);                                    \
         __syncthreads();                                                                                            \
         convert_span<CONV>(ca, cb, dst, (long long)blockIdx.x * cols, cols);                                        \
@@ -195,6 +202,7 @@ ADD_RMSNORM_CONV_AFTER(add_rmsnorm_quantize_q8_k, CONV_Q8_K)
 // ---- add: dst = a + b, b of the same shape or one row (bcast) ----
 
 extern "C" __global__ void add_f32(float* dst, const float* a, const float* b, long long total, int cols, int bcast) {
+    pdl_begin();
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x)
         dst[i] = a[i] + b[bcast ? i % cols : i];
 }
@@ -204,6 +212,7 @@ extern "C" __global__ void add_f32(float* dst, const float* a, const float* b, l
 __device__ __forceinline__ float swiglu(float g, float u) { return g / (1.0f + expf(-g)) * u; }
 
 extern "C" __global__ void swiglu_f32(float* dst, const float* g, const float* u, long long total) {
+    pdl_begin();
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x)
         dst[i] = swiglu(g[i], u[i]);
 }
@@ -244,7 +253,7 @@ __device__ __forceinline__ void swiglu_conv(float* dst, const float* g, const fl
 
 #define SWIGLU_CONV(NAME, CONV)                                                                                     \
     extern "C" __global__ void __launch_bounds__(SW_CHUNK)                                                           \
-        NAME(float* dst, const float* g, const float* u, int cols, void* ca, float* cb) {                          \
+        NAME(float* dst, const float* g, const float* u, int cols, void* ca, float* cb) { pdl_begin();             \
         swiglu_conv<CONV>(dst, g, u, cols, ca, cb);                                                                 \
     }
 
@@ -296,6 +305,7 @@ __device__ __forceinline__ void rope_pair(const rope_params& r, float* p, int i,
 extern "C" __global__ void rope_f32(float* x, const int* pos, int cols, int hd, int dims, int neox,
                                     float thetaScale, float freqScale, float mscale, float extFactor,
                                     float lowDim, float highDim, float extMscale, const float* factors) {
+    pdl_begin();
     int i = threadIdx.x;
     if (i >= dims / 2) return;
     rope_params r = {hd, dims, neox, thetaScale, freqScale, mscale, extFactor, lowDim, highDim, extMscale, factors};
@@ -346,7 +356,7 @@ __device__ __forceinline__ void rope_store(float* q, float* k, const float* v, T
     extern "C" __global__ void NAME(float* q, float* k, const float* v, T* kc, T* vc, const int* pos, const int* slots, \
                                     int heads, int kvheads, int hd, int dims, int neox, float thetaScale,              \
                                     float freqScale, float mscale, float extFactor, float lowDim, float highDim,       \
-                                    float extMscale, const float* factors) {                                           \
+                                    float extMscale, const float* factors) { pdl_begin();                              \
         rope_params r = {hd, dims, neox, thetaScale, freqScale, mscale, extFactor, lowDim, highDim, extMscale, factors}; \
         rope_store<T>(q, k, v, kc, vc, pos, slots, heads, kvheads, r);                                                 \
     }
@@ -357,12 +367,14 @@ ROPE_STORE(rope_store_f16, __half)
 // ---- KV store: row i of k (grid y 0) or v (grid y 1) to cache row slots[i] ----
 
 extern "C" __global__ void store_kv_f32(float* kc, float* vc, const float* k, const float* v, const int* slots, int cols) {
+    pdl_begin();
     const float* src = (blockIdx.y ? v : k) + (long long)blockIdx.x * cols;
     float* dst = (blockIdx.y ? vc : kc) + (long long)slots[blockIdx.x] * cols;
     for (int c = threadIdx.x; c < cols; c += blockDim.x) dst[c] = src[c];
 }
 
 extern "C" __global__ void store_kv_f16(__half* kc, __half* vc, const float* k, const float* v, const int* slots, int cols) {
+    pdl_begin();
     const float* src = (blockIdx.y ? v : k) + (long long)blockIdx.x * cols;
     __half* dst = (blockIdx.y ? vc : kc) + (long long)slots[blockIdx.x] * cols;
     for (int c = threadIdx.x; c < cols; c += blockDim.x) dst[c] = __float2half_rn(src[c]);
@@ -371,6 +383,7 @@ extern "C" __global__ void store_kv_f16(__half* kc, __half* vc, const float* k, 
 // ---- activations to F16 (round to nearest even), for F16 weights ----
 
 extern "C" __global__ void to_f16(__half* dst, const float* x, long long total) {
+    pdl_begin();
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x)
         dst[i] = __float2half_rn(x[i]);
 }
@@ -378,6 +391,7 @@ extern "C" __global__ void to_f16(__half* dst, const float* x, long long total) 
 // ---- activations to BF16 as ggml_compute_fp32_to_bf16 ----
 
 extern "C" __global__ void to_bf16(uint16_t* dst, const float* x, long long total) {
+    pdl_begin();
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x)
         dst[i] = bf16_round(x[i]);
 }
@@ -386,6 +400,7 @@ extern "C" __global__ void to_bf16(uint16_t* dst, const float* x, long long tota
 // quants to xq, scales to xd ----
 
 extern "C" __global__ void quantize_q8_0(int8_t* xq, float* xd, const float* x, long long nblocks) {
+    pdl_begin();
     long long b = (blockIdx.x * (long long)blockDim.x + threadIdx.x) >> 5;
     if (b >= nblocks) return;
     q8_0_block(xq, xd, x, b, threadIdx.x & 31);

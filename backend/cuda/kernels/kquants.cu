@@ -28,6 +28,7 @@
 // xd one float per block ----
 
 extern "C" __global__ void quantize_q8_k(int8_t* xq, float* xd, const float* x, long long nblocks) {
+    pdl_begin();
     long long b = (blockIdx.x * (long long)blockDim.x + threadIdx.x) >> 5;
     if (b >= nblocks) return;
     q8_k_block(xq, xd, x, b, threadIdx.x & 31);
@@ -79,6 +80,7 @@ __device__ __forceinline__ q4k_part q4k_load(const uint8_t* blk, int lane) {
 }
 
 extern "C" __global__ void embed_q4_k(float* dst, const uint8_t* table, const int* ids, int cols, long long rs) {
+    pdl_begin();
     const uint8_t* row = table + (long long)ids[blockIdx.x] * rs;
     float* o = dst + (long long)blockIdx.x * cols;
     int lane = threadIdx.x & 31;
@@ -138,6 +140,7 @@ __device__ __forceinline__ int q6k_elem(int lane, int i) {
 }
 
 extern "C" __global__ void embed_q6_k(float* dst, const uint8_t* table, const int* ids, int cols, long long rs) {
+    pdl_begin();
     const uint8_t* row = table + (long long)ids[blockIdx.x] * rs;
     float* o = dst + (long long)blockIdx.x * cols;
     int lane = threadIdx.x & 31, nb = cols / QK_K;
@@ -228,6 +231,7 @@ __device__ __forceinline__ void mv_q6_k(float* dst, const uint8_t* w, const int8
 
 extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32)
     mv_q4_k_8(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs) {
+    pdl_begin();
     mv_q4_k<KQ_NT>(dst, w, xq, xd, m, k, n, rs, blockIdx.x);
 }
 
@@ -299,6 +303,7 @@ __device__ __forceinline__ void mv_q4_k_one(float* dst, const uint8_t* w, const 
 
 extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32)
     mv_q6_k_8(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs) {
+    pdl_begin();
     mv_q6_k<KQ_NT>(dst, w, xq, xd, m, k, n, rs, blockIdx.x);
 }
 
@@ -428,11 +433,13 @@ __device__ __forceinline__ void mv_q6_k_one(float* dst, const uint8_t* w, const 
 
 extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32)
     mv_q4_k_1(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs) {
+    pdl_product();
     mv_q4_k_one(dst, w, xq, xd, m, k, rs, blockIdx.x);
 }
 
 extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32, KQ_MIN_BLOCKS)
     mv_q6_k_1(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs, int aligned) {
+    pdl_product();
     mv_q6_k_one(dst, w, xq, xd, m, k, rs, aligned, blockIdx.x);
 }
 
@@ -440,10 +447,12 @@ extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32, KQ_MIN_BLOCKS)
 // (mv3.cuh); Q4_K rows are 16-byte aligned (the host checks).
 extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32) mv3_mv_q4_k_1(MV3_PARAMS, const int8_t* xq, const float* xd) {
     MV3_SEGMENT(KQ_WARPS)
+    pdl_product();
     mv_q4_k_one(dst, w, xq, xd, m, k, rs, bx);
 }
 
 extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32, KQ_MIN_BLOCKS) mv3_mv_q6_k_1(MV3_PARAMS, const int8_t* xq, const float* xd) {
     MV3_SEGMENT(KQ_WARPS * KQ_R)
+    pdl_product();
     mv_q6_k_one(dst, w, xq, xd, m, k, rs, aligned, bx);
 }

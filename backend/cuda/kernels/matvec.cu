@@ -418,20 +418,24 @@ __device__ __forceinline__ void mv_q4_0_one(float* dst, const uint8_t* w, const 
 #define MV_FLOAT(NAME, XT)                                                                                            \
     extern "C" __global__ void __launch_bounds__(MV_WARPS * 32, MV_MIN_BLOCKS)                                        \
         NAME##_1(float* dst, const uint8_t* w, const XT* x, int m, int k, int n, long long rs, int aligned) {         \
-        NAME<1>(dst, w, x, m, k, n, rs, aligned, blockIdx.x);                                                                     \
+        pdl_product();                                                                                                \
+        NAME<1>(dst, w, x, m, k, n, rs, aligned, blockIdx.x);                                                         \
     }                                                                                                                 \
     extern "C" __global__ void __launch_bounds__(MV_WARPS * 32)                                                       \
         NAME##_8(float* dst, const uint8_t* w, const XT* x, int m, int k, int n, long long rs, int aligned) {         \
-        NAME<MV_NT>(dst, w, x, m, k, n, rs, aligned, blockIdx.x);                                                                 \
+        pdl_begin();                                                                                                  \
+        NAME<MV_NT>(dst, w, x, m, k, n, rs, aligned, blockIdx.x);                                                     \
     }
 
 #define MV_QUANT(NAME)                                                                                                \
     extern "C" __global__ void __launch_bounds__(MV_WARPS * 32, MV_MIN_BLOCKS) NAME##_1(                             \
         float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs, int aligned) { \
+        pdl_product();                                                                                                \
         NAME##_one(dst, w, xq, xd, m, k, rs, aligned, blockIdx.x);                                                    \
     }                                                                                                                 \
     extern "C" __global__ void __launch_bounds__(MV_WARPS * 32) NAME##_8(                                            \
         float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs, int aligned) { \
+        pdl_begin();                                                                                                  \
         NAME<MV_NT>(dst, w, xq, xd, m, k, n, rs, aligned, blockIdx.x * MV_WARPS + (threadIdx.x >> 5));               \
     }
 
@@ -446,12 +450,14 @@ MV_QUANT(mv_q4_0)
 #define MV3_FLOAT(NAME, XT)                                                                                           \
     extern "C" __global__ void __launch_bounds__(MV_WARPS * 32, MV_MIN_BLOCKS) mv3_##NAME##_1(MV3_PARAMS, const XT* x) { \
         MV3_SEGMENT(MV_WARPS)                                                                                         \
+        pdl_product();                                                                                                \
         NAME<1>(dst, w, x, m, k, 1, rs, aligned, bx);                                                                 \
     }
 #define MV3_QUANT(NAME)                                                                                               \
     extern "C" __global__ void __launch_bounds__(MV_WARPS * 32, MV_MIN_BLOCKS)                                        \
         mv3_##NAME##_1(MV3_PARAMS, const int8_t* xq, const float* xd) {                                               \
         MV3_SEGMENT(MV_WARPS * MV_R)                                                                                  \
+        pdl_product();                                                                                                \
         NAME##_one(dst, w, xq, xd, m, k, rs, aligned, bx);                                                            \
     }
 

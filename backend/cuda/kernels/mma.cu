@@ -260,7 +260,7 @@ __device__ __forceinline__ void mm_main(float* dst, const uint8_t* w, const floa
 #define MM_ENTRY(name, FMT)                                                                                           \
     extern "C" __global__ void __launch_bounds__(MM_THREADS, 2)                                                     \
         name(float* dst, const uint8_t* w, const float* x, int m, int k, int n, long long rs, int aligned, int xal,  \
-             int ktiles, float* part) {                                                                             \
+             int ktiles, float* part) { pdl_begin();                                                                \
         mm_main<FMT>(dst, w, x, m, k, n, rs, aligned, xal, ktiles, part);                                           \
     }
 
@@ -273,6 +273,7 @@ MM_ENTRY(mm_q6_k, F_Q6_K)
 
 // mm_reduce sums the k splits: dst[i] = Σ_z part[z·total + i], in order of z.
 extern "C" __global__ void mm_reduce(float* dst, const float* part, long long total, int parts) {
+    pdl_begin();
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x) {
         float s = part[i];
         for (int z = 1; z < parts; z++) s += part[z * total + i];

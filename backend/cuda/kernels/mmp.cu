@@ -438,7 +438,7 @@ __device__ __forceinline__ void mp_main(float* dst, const uint8_t* w, const uint
 // aligned (an even number of blocks), copied in 4-byte pieces.
 #define MP_ENTRY(name, FMT, BN, WA, THREADS, DB)                                                                                 \
     extern "C" __global__ void __launch_bounds__(THREADS, 2)                                                                     \
-        name(float* dst, const uint8_t* w, const uint16_t* xh, int m, int k, int n, long long rs, int ktiles, float* part) { \
+        name(float* dst, const uint8_t* w, const uint16_t* xh, int m, int k, int n, long long rs, int ktiles, float* part) { pdl_begin(); \
         mp_main<FMT, BN, WA, THREADS, DB>(dst, w, xh, m, k, n, rs, ktiles, part);                                                \
     }
 #define MP_FAMILY(prefix, BN, THREADS)                  \

@@ -21,6 +21,7 @@ __device__ __forceinline__ bool better(float v, int i, float w, int j) {
 // ties), vals[r] that value ----
 
 extern "C" __global__ void __launch_bounds__(TK_THREADS) argmax_f32(int* ids, float* vals, const float* x, int cols) {
+    pdl_begin();
     __shared__ float sv[TK_WARPS];
     __shared__ int si[TK_WARPS];
     const float* xr = x + (long long)blockIdx.x * cols;
@@ -75,6 +76,7 @@ __device__ __forceinline__ float block_max(float v, float* scratch) {
 // dst may be x ----
 
 extern "C" __global__ void __launch_bounds__(SM_THREADS) softmax_f32(float* dst, const float* x, int cols, float scale) {
+    pdl_begin();
     __shared__ float scratch[SM_WARPS];
     const float* xr = x + (long long)blockIdx.x * cols;
     float* o = dst + (long long)blockIdx.x * cols;
@@ -263,6 +265,7 @@ __device__ __forceinline__ void topk_radix(int* ids, float* vals, const float* x
 }
 
 extern "C" __global__ void __launch_bounds__(TK_THREADS, 1) topk_f32(int* ids, float* vals, const float* x, int cols, int k) {
+    pdl_begin();
     extern __shared__ __align__(16) unsigned char sm[];
     __shared__ radix_state rs;
     __shared__ int scratch[TK_WARPS];
@@ -287,6 +290,7 @@ extern "C" __global__ void __launch_bounds__(TK_THREADS, 1) topk_f32(int* ids, f
 // argmax_part_f32: grid (segments, rows). Block s of row r writes the best
 // (value, column) of columns [s·TP_SEG, (s+1)·TP_SEG) to pv/pi[r·segments + s].
 extern "C" __global__ void __launch_bounds__(TP_THREADS) argmax_part_f32(float* pv, int* pi, const float* x, int cols) {
+    pdl_begin();
     __shared__ float sv[TP_WARPS];
     __shared__ int si[TP_WARPS];
     const float* xr = x + (long long)blockIdx.y * cols;
@@ -325,6 +329,7 @@ extern "C" __global__ void __launch_bounds__(TP_THREADS) argmax_part_f32(float* 
 // argmax_merge_f32: grid rows, one warp each: the best of a row's segs
 // partial results (none is empty: every segment has a column).
 extern "C" __global__ void __launch_bounds__(32) argmax_merge_f32(int* ids, float* vals, const float* pv, const int* pi, int segs) {
+    pdl_begin();
     const float* v = pv + (long long)blockIdx.x * segs;
     const int* ix = pi + (long long)blockIdx.x * segs;
     float bv = NEG_INF;
@@ -347,6 +352,7 @@ extern "C" __global__ void __launch_bounds__(32) argmax_merge_f32(int* ids, floa
 // needed, the lowest columns first. Thread t holds columns t + j·TP_THREADS
 // of the segment, so column order is (j, warp, lane) order.
 extern "C" __global__ void __launch_bounds__(TP_THREADS) topk_part_f32(float* pv, int* pi, const float* x, int cols, int k, int early) {
+    pdl_begin();
     __shared__ radix_state rs;
     __shared__ int eqoff[TP_PER * TP_WARPS]; // equal keys before (j, warp), in column order
     __shared__ int ngt;
@@ -439,6 +445,7 @@ extern "C" __global__ void __launch_bounds__(TP_THREADS) topk_part_f32(float* pv
 // complemented columns finds the need lowest columns. Dynamic shared
 // memory: 8·k bytes.
 extern "C" __global__ void __launch_bounds__(TK_THREADS, 1) topk_merge_f32(int* ids, float* vals, const float* pv, const int* pi, int n, int k, int early) {
+    pdl_begin();
     extern __shared__ __align__(16) unsigned char sm[];
     float* cv = (float*)sm;
     int* ci = (int*)(sm + 4 * k);
