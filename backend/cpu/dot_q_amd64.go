@@ -38,6 +38,25 @@ func dotRowsQ8_0(out []float32, w []byte, stride int, x []byte, nb int) {
 }
 
 //go:noescape
+func dotRowsQ8_0TwoVNNI(outA *float32, outB *float32, wA *byte, wB *byte, stride int, x *byte, nb int, rows int)
+
+// dotRowsQ8_0Two is dotRowsQ8_0 on two runs of rows at once, outA from wA
+// and outB from wB (len(outA) = len(outB), rows stride bytes apart in
+// each), reading both as two streams side by side.
+func dotRowsQ8_0Two(outA, outB []float32, wA, wB []byte, stride int, x []byte, nb int) {
+	rows := len(outA)
+	if rows == 0 || nb == 0 || !useVNNI || len(outB) != rows {
+		dotRowsQ8_0(outA, wA, stride, x, nb)
+		dotRowsQ8_0(outB, wB, stride, x, nb)
+		return
+	}
+	_ = wA[(rows-1)*stride+nb*q8Block-1]
+	_ = wB[(rows-1)*stride+nb*q8Block-1]
+	_ = x[nb*q8Block-1]
+	dotRowsQ8_0TwoVNNI(&outA[0], &outB[0], &wA[0], &wB[0], stride, &x[0], nb, rows)
+}
+
+//go:noescape
 func dotGroupsQ4_0VNNI(out *float32, w *byte, groups int, x *byte, bias *int32, d *float32, nb int)
 
 //go:noescape

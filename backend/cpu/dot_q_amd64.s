@@ -576,3 +576,74 @@ p4block:
 p4done:
 	VZEROUPPER
 	RET
+
+// func dotRowsQ8_0TwoVNNI(outA *float32, outB *float32, wA *byte, wB *byte, stride int, x *byte, nb int, rows int)
+// dotRowsQ8_0VNNI over two runs of rows at once (row i of wA beside row i
+// of wB, each as the one-run kernel computes it): two streams from two
+// places in memory, which one core reads faster than one stream when they
+// lie a megabyte or more apart.
+TEXT ·dotRowsQ8_0TwoVNNI(SB), NOSPLIT, $0-64
+	MOVQ outA+0(FP), DI
+	MOVQ outB+8(FP), R15
+	MOVQ wA+16(FP), SI
+	MOVQ wB+24(FP), R14
+	MOVQ stride+32(FP), DX
+	MOVQ x+40(FP), R8
+	MOVQ nb+48(FP), CX
+	MOVQ rows+56(FP), BX
+	TESTQ BX, BX
+	JZ   tdone
+trow:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y8, Y8, Y8
+	MOVQ   SI, R9
+	MOVQ   R14, R12
+	MOVQ   R8, R10
+	MOVQ   CX, R11
+	TESTQ  R11, R11
+	JZ     trowdone
+tblock:
+	VMOVDQU      2(R10), Y2
+	VPBROADCASTW (R10), X7
+	VCVTPH2PS    X7, Y7
+	VMOVDQU      2(R9), Y1
+	VMOVDQU      2(R12), Y9
+	VPSIGNB      Y1, Y1, Y3
+	VPSIGNB      Y1, Y2, Y4
+	VPSIGNB      Y9, Y9, Y11
+	VPSIGNB      Y9, Y2, Y12
+	VPXOR        Y5, Y5, Y5
+	VPXOR        Y13, Y13, Y13
+	VPDPBUSD     Y4, Y3, Y5
+	VPDPBUSD     Y12, Y11, Y13
+	VCVTDQ2PS    Y5, Y5
+	VCVTDQ2PS    Y13, Y13
+	VPBROADCASTW (R9), X6
+	VCVTPH2PS    X6, Y6
+	VPBROADCASTW (R12), X14
+	VCVTPH2PS    X14, Y14
+	VMULPS       Y7, Y6, Y6
+	VMULPS       Y7, Y14, Y14
+	VFMADD231PS  Y5, Y6, Y0
+	VFMADD231PS  Y13, Y14, Y8
+	ADDQ         $34, R9
+	ADDQ         $34, R12
+	ADDQ         $34, R10
+	DECQ         R11
+	JNZ          tblock
+trowdone:
+	VMOVAPS Y8, Y15
+	HSUM8
+	VMOVSS  X0, (DI)
+	VMOVAPS Y15, Y0
+	HSUM8
+	VMOVSS  X0, (R15)
+	ADDQ    $4, DI
+	ADDQ    $4, R15
+	ADDQ    DX, SI
+	ADDQ    DX, R14
+	DECQ    BX
+	JNZ     trow
+tdone:
+	VZEROUPPER
+	RET

@@ -47,6 +47,25 @@ func dotRowsTQ2_0Rec(out []float32, w []byte, stride int, rec, x []byte, nb int)
 	dotRowsTQ2_0Z(&out[0], &w[0], stride, &rec[0], nb, rows)
 }
 
+//go:noescape
+func dotRowsTQ2_0ZTwo(outA *float32, outB *float32, wA *byte, wB *byte, stride int, rec *byte, nb int, rows int)
+
+// dotRowsTQ2_0RecTwo is dotRowsTQ2_0Rec on two runs of rows at once, outA
+// from wA and outB from wB (len(outA) = len(outB)), reading both as two
+// streams side by side.
+func dotRowsTQ2_0RecTwo(outA, outB []float32, wA, wB []byte, stride int, rec, x []byte, nb int) {
+	rows := len(outA)
+	if rows == 0 || nb == 0 || !useVNNI || !useAVX512 || len(outB) != rows {
+		dotRowsTQ2_0Rec(outA, wA, stride, rec, x, nb)
+		dotRowsTQ2_0Rec(outB, wB, stride, rec, x, nb)
+		return
+	}
+	_ = wA[(rows-1)*stride+nb*tq2Block-1]
+	_ = wB[(rows-1)*stride+nb*tq2Block-1]
+	_ = rec[nb*tq2Record-1]
+	dotRowsTQ2_0ZTwo(&outA[0], &outB[0], &wA[0], &wB[0], stride, &rec[0], nb, rows)
+}
+
 // tq2Kernel is kernelFor's TQ2_0 kernel where the 512-bit one runs: each
 // token's activations are laid out as records once, then every row reads
 // them (ok false elsewhere).
@@ -63,6 +82,9 @@ func (d *Device) tq2Kernel(n, nb int, wb []byte, rb int, xq []byte, xb int) (ker
 		},
 		rows: func(out []float32, r0, tok int, x []byte) {
 			dotRowsTQ2_0Rec(out, wb[r0*rb:], rb, recs[tok*rl:][:rl], x, nb)
+		},
+		rowsTwo: func(outA, outB []float32, r0, h int) {
+			dotRowsTQ2_0RecTwo(outA, outB, wb[r0*rb:], wb[(r0+h)*rb:], rb, recs[:rl], xq[:xb], nb)
 		},
 	}, true
 }

@@ -69,3 +69,108 @@ tzrowdone:
 tzdone:
 	VZEROUPPER
 	RET
+
+// func dotRowsTQ2_0ZTwo(outA *float32, outB *float32, wA *byte, wB *byte, stride int, rec *byte, nb int, rows int)
+// dotRowsTQ2_0Z over two runs of rows at once (row i of wA beside row i of
+// wB, each as the one-run kernel computes it, the records read once for
+// both): two streams from two places in memory, which one core reads
+// faster than one stream when they lie a megabyte or more apart.
+TEXT ·dotRowsTQ2_0ZTwo(SB), NOSPLIT, $0-64
+	MOVQ outA+0(FP), DI
+	MOVQ outB+8(FP), R15
+	MOVQ wA+16(FP), R12
+	MOVQ wB+24(FP), R13
+	MOVQ rows+56(FP), CX
+	TESTQ CX, CX
+	JZ   t2done
+	MOVL         $0x03030303, AX
+	VPBROADCASTD AX, Z15
+t2row:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y8, Y8, Y8
+	MOVQ   R12, SI
+	MOVQ   R13, R14
+	MOVQ   rec+40(FP), R9
+	MOVQ   nb+48(FP), BX
+	TESTQ  BX, BX
+	JZ     t2rowdone
+t2block:
+	VMOVDQU32     (R9), Z20
+	VMOVDQU32     64(R9), Z21
+	VMOVDQU32     128(R9), Z22
+	VMOVDQU32     192(R9), Z23
+	VMOVDQU32     (SI), Z1
+	VMOVDQU32     (R14), Z11
+	VMOVDQU32     256(R9), Z5
+	VMOVDQA32     Z5, Z12
+	VPXORD        Z6, Z6, Z6
+	VPXORD        Z13, Z13, Z13
+	VPANDD        Z15, Z1, Z2
+	VPANDD        Z15, Z11, Z16
+	VPSRLW        $2, Z1, Z3
+	VPSRLW        $2, Z11, Z17
+	VPANDD        Z15, Z3, Z3
+	VPANDD        Z15, Z17, Z17
+	VPDPBUSD      Z20, Z2, Z5
+	VPDPBUSD      Z20, Z16, Z12
+	VPSRLW        $4, Z1, Z4
+	VPSRLW        $4, Z11, Z18
+	VPANDD        Z15, Z4, Z4
+	VPANDD        Z15, Z18, Z18
+	VPDPBUSD      Z21, Z3, Z6
+	VPDPBUSD      Z21, Z17, Z13
+	VPSRLW        $6, Z1, Z1
+	VPSRLW        $6, Z11, Z11
+	VPANDD        Z15, Z1, Z1
+	VPANDD        Z15, Z11, Z11
+	VPDPBUSD      Z22, Z4, Z5
+	VPDPBUSD      Z22, Z18, Z12
+	VPDPBUSD      Z23, Z1, Z6
+	VPDPBUSD      Z23, Z11, Z13
+	VPADDD        Z6, Z5, Z5
+	VPADDD        Z13, Z12, Z12
+	VEXTRACTI64X4 $1, Z5, Y6
+	VEXTRACTI64X4 $1, Z12, Y13
+	VPADDD        Y6, Y5, Y5
+	VPADDD        Y13, Y12, Y12
+	VCVTDQ2PS     Y5, Y5
+	VCVTDQ2PS     Y12, Y12
+	VPBROADCASTW  64(SI), X7
+	VPBROADCASTW  64(R14), X14
+	VCVTPH2PS     X7, Y7
+	VCVTPH2PS     X14, Y14
+	VMULPS.BCST   320(R9), Y7, Y7
+	VMULPS.BCST   320(R9), Y14, Y14
+	VMULPS        Y7, Y5, Y5
+	VMULPS        Y14, Y12, Y12
+	VADDPS        Y5, Y0, Y0
+	VADDPS        Y12, Y8, Y8
+	ADDQ          $66, SI
+	ADDQ          $66, R14
+	ADDQ          $384, R9
+	DECQ          BX
+	JNZ           t2block
+t2rowdone:
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS       X1, X0, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, (DI)
+	VEXTRACTF128 $1, Y8, X1
+	VADDPS       X1, X8, X8
+	VMOVHLPS     X8, X8, X1
+	VADDPS       X1, X8, X8
+	VMOVSHDUP    X8, X1
+	VADDSS       X1, X8, X8
+	VMOVSS       X8, (R15)
+	ADDQ         $4, DI
+	ADDQ         $4, R15
+	ADDQ         stride+32(FP), R12
+	ADDQ         stride+32(FP), R13
+	DECQ         CX
+	JNZ          t2row
+t2done:
+	VZEROUPPER
+	RET

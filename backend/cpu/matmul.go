@@ -51,10 +51,30 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 	rb := w.RowBytes()
 	tile := kern.tile(rb)
 	minRows := max(kern.align, minParallelWork/max(1, n*k))
+	if h := kern.twoHalf(n, m); h > 0 {
+		d.parallelSpread(h, max(kern.align, minRows/2), kern.align, func(lo, hi int) {
+			kern.rowsTwo(out[lo:hi], out[lo+h:hi+h], lo, h)
+		})
+		if 2*h < m {
+			kern.rows(out[2*h:m], 2*h, 0, xq)
+		}
+		return nil
+	}
 	d.parallelAligned(m, minRows, kern.align, func(lo, hi int) {
 		kern.tiles(out, n, m, lo, hi, tile, rb, xq, xb)
 	})
 	return nil
+}
+
+// twoHalf is, for a one-token product of m rows whose kernel reads two
+// runs of rows at once (rowsTwo), the distance h in rows between the runs:
+// rows [0, h) go beside rows [h, 2h), and the last m-2h (fewer than two
+// alignments) through rows. Zero where rows alone do the product.
+func (kern *kernel) twoHalf(n, m int) int {
+	if n != 1 || kern.rowsTwo == nil {
+		return 0
+	}
+	return m / (2 * kern.align) * kern.align
 }
 
 // convert quantizes the n rows of xs (k wide) to vt, xb bytes a row of xq,
@@ -144,6 +164,13 @@ type kernel struct {
 	// rows4, when set, does rows' work for tokens tok…tok+3 at once and
 	// reports whether it could (false: use rows).
 	rows4 func(out [multiToken][]float32, r0, tok int) bool
+	// rowsTwo, when set, does rows' work for one token (the first) on
+	// rows r0… and r0+h… at once, len(outA) = len(outB) of each, reading
+	// the two runs as two streams: one core reads two streams a megabyte or
+	// more apart ~10% faster than one (bench/cpu.md), so a one-token
+	// product pairs each row of its first half with the row half a matrix
+	// further on (twoHalf).
+	rowsTwo func(outA, outB []float32, r0, h int)
 	// src, when set, is the weights rows and rows4 read, rb bytes a row:
 	// a tile of them is read in order before rows4, for four-token kernels
 	// that read several rows at once (see readAhead). Kernels that read one
@@ -185,6 +212,9 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, packed []byte, transie
 			align: 1,
 			rows: func(out []float32, r0, _ int, x []byte) {
 				dotRowsQ8_0(out, wb[r0*rb:], rb, x, nb)
+			},
+			rowsTwo: func(outA, outB []float32, r0, h int) {
+				dotRowsQ8_0Two(outA, outB, wb[r0*rb:], wb[(r0+h)*rb:], rb, xq[:xb], nb)
 			},
 			src: wb,
 		}
@@ -239,6 +269,9 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, packed []byte, transie
 			kern.align = q4WideRows
 			kern.rows = func(out []float32, r0, tok int, _ []byte) {
 				dotWideQ4_0(out, packed[r0*rb:], nb, &acts[tok])
+			}
+			kern.rowsTwo = func(outA, outB []float32, r0, h int) {
+				dotWideQ4_0Two(outA, outB, packed[r0*rb:], packed[(r0+h)*rb:], nb, &acts[0])
 			}
 			kern.rows4 = func(out [multiToken][]float32, r0, tok int) bool {
 				return dotWideQ4_0x4(out, packed[r0*rb:], nb, acts[tok:tok+multiToken])

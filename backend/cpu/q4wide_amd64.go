@@ -28,6 +28,26 @@ func dotWideQ4_0(out []float32, w []byte, nb int, a *q4Act) {
 	dotWideQ4_0VNNI(&out[0], &w[0], groups, &a.q[0], &a.bias[0], &a.d[0], nb)
 }
 
+//go:noescape
+func dotWideQ4_0TwoVNNI(outA *float32, outB *float32, wA *byte, wB *byte, groups int, x *byte, bias *int32, d *float32, nb int)
+
+// dotWideQ4_0Two is dotWideQ4_0 on two runs of 16-row groups at once,
+// outA from wA and outB from wB (len(outA) = len(outB)), reading both as
+// two streams side by side.
+func dotWideQ4_0Two(outA, outB []float32, wA, wB []byte, nb int, a *q4Act) {
+	groups := len(outA) / q4WideRows
+	if groups == 0 || nb == 0 || !useVNNI || !useAVX512 || len(outB) != len(outA) {
+		dotWideQ4_0(outA, wA, nb, a)
+		dotWideQ4_0(outB, wB, nb, a)
+		return
+	}
+	_ = wA[groups*nb*q4WideBlock-1]
+	_ = wB[groups*nb*q4WideBlock-1]
+	_ = a.q[nb*q8Block-1]
+	_, _ = a.bias[nb-1], a.d[nb-1]
+	dotWideQ4_0TwoVNNI(&outA[0], &outB[0], &wA[0], &wB[0], groups, &a.q[0], &a.bias[0], &a.d[0], nb)
+}
+
 // dotWideQ4_0x4 is dotWideQ4_0 for four tokens: out[t] for acts[t]. The
 // activation rows must be spaced evenly (as scratch lays them out).
 func dotWideQ4_0x4(out [multiToken][]float32, w []byte, nb int, acts []q4Act) bool {

@@ -189,3 +189,96 @@ w4block:
 w4done:
 	VZEROUPPER
 	RET
+
+// WNIBB is WNIBY with the weights at base instead of SI.
+#define WNIBB(base, off, offh, lo, hi, y) \
+	VMOVDQU32    off(base), y          \
+	VINSERTI64X4 $1, offh(base), hi, hi \
+	VPANDD       Z15, hi, lo            \
+	VPXORD       lo, hi, hi
+
+// func dotWideQ4_0TwoVNNI(outA *float32, outB *float32, wA *byte, wB *byte, groups int, x *byte, bias *int32, d *float32, nb int)
+// dotWideQ4_0VNNI over two runs of groups at once (group i of wA beside
+// group i of wB, each as the one-run kernel computes it): two streams from
+// two places in memory, which one core reads faster than one stream when
+// they lie a megabyte or more apart.
+TEXT ·dotWideQ4_0TwoVNNI(SB), NOSPLIT, $0-72
+	MOVQ outA+0(FP), DI
+	MOVQ outB+8(FP), R15
+	MOVQ wA+16(FP), SI
+	MOVQ wB+24(FP), R14
+	MOVQ groups+32(FP), CX
+	MOVQ x+40(FP), R8
+	MOVQ bias+48(FP), R12
+	MOVQ d+56(FP), R13
+	MOVQ nb+64(FP), DX
+	TESTQ CX, CX
+	JZ   w2done
+	TESTQ DX, DX
+	JZ   w2done
+	MOVL         $0x0f0f0f0f, AX
+	VPBROADCASTD AX, Z15
+w2group:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z16, Z16, Z16
+	MOVQ   R8, R9
+	MOVQ   R12, R10
+	MOVQ   R13, R11
+	MOVQ   DX, BX
+w2block:
+	VPBROADCASTD  (R10), Z5
+	VPXORD        Z9, Z9, Z9
+	VPBROADCASTD  (R10), Z21
+	VPXORD        Z25, Z25, Z25
+	WNIBY(32, 64, Z1, Z2, Y2)
+	WNIBB(R14, 32, 64, Z17, Z18, Y18)
+	WNIBY(96, 128, Z3, Z4, Y4)
+	WNIBB(R14, 96, 128, Z19, Z20, Y20)
+	VPDPBUSD.BCST 2(R9), Z1, Z5
+	VPDPBUSD.BCST 2(R9), Z17, Z21
+	VPDPBUSD.BCST 18(R9), Z2, Z9
+	VPDPBUSD.BCST 18(R9), Z18, Z25
+	VPDPBUSD.BCST 6(R9), Z3, Z5
+	VPDPBUSD.BCST 6(R9), Z19, Z21
+	VPDPBUSD.BCST 22(R9), Z4, Z9
+	VPDPBUSD.BCST 22(R9), Z20, Z25
+	WNIBY(160, 192, Z6, Z7, Y7)
+	WNIBB(R14, 160, 192, Z22, Z23, Y23)
+	WNIBY(224, 256, Z10, Z11, Y11)
+	WNIBB(R14, 224, 256, Z26, Z27, Y27)
+	VPDPBUSD.BCST 10(R9), Z6, Z5
+	VPDPBUSD.BCST 10(R9), Z22, Z21
+	VPDPBUSD.BCST 26(R9), Z7, Z9
+	VPDPBUSD.BCST 26(R9), Z23, Z25
+	VPDPBUSD.BCST 14(R9), Z10, Z5
+	VPDPBUSD.BCST 14(R9), Z26, Z21
+	VPDPBUSD.BCST 30(R9), Z11, Z9
+	VPDPBUSD.BCST 30(R9), Z27, Z25
+	VPSRAD        $4, Z9, Z9
+	VPSRAD        $4, Z25, Z25
+	VPADDD        Z9, Z5, Z5
+	VPADDD        Z25, Z21, Z21
+	VCVTDQ2PS     Z5, Z5
+	VCVTDQ2PS     Z21, Z21
+	VCVTPH2PS     (SI), Z6
+	VCVTPH2PS     (R14), Z22
+	VMULPS.BCST   (R11), Z6, Z6
+	VMULPS.BCST   (R11), Z22, Z22
+	VFMADD231PS   Z6, Z5, Z0
+	VFMADD231PS   Z22, Z21, Z16
+	ADDQ $288, SI
+	ADDQ $288, R14
+	ADDQ $34, R9
+	ADDQ $4, R10
+	ADDQ $4, R11
+	DECQ BX
+	JNZ  w2block
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z16, (R15)
+	ADDQ    $64, DI
+	ADDQ    $64, R15
+	DECQ    CX
+	JNZ     w2group
+w2done:
+	VZEROUPPER
+	RET

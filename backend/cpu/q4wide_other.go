@@ -11,3 +11,8 @@ func dotWideQ4_0(out []float32, w []byte, nb int, a *q4Act) {
 }
 
 func dotWideQ4_0x4(out [multiToken][]float32, w []byte, nb int, acts []q4Act) bool { return false }
+
+func dotWideQ4_0Two(outA, outB []float32, wA, wB []byte, nb int, a *q4Act) {
+	dotWideQ4_0Generic(outA, wA, nb, a)
+	dotWideQ4_0Generic(outB, wB, nb, a)
+}

@@ -118,12 +118,24 @@ func (d *Device) sharedRows(ws []*backend.Tensor, n, k int, xq []byte, xb int) {
 	run := func(p sharedPiece) {
 		kern := &s.kerns[p.mat]
 		w := ws[p.mat]
+		if p.h > 0 {
+			out := s.outs[p.mat]
+			kern.rowsTwo(out[p.lo:p.hi], out[p.lo+p.h:p.hi+p.h], p.lo, p.h)
+			return
+		}
 		rb := w.RowBytes()
 		kern.tiles(s.outs[p.mat], n, w.Rows, p.lo, p.hi, kern.tile(rb), rb, xq, xb)
 	}
 	if d.threads == 1 || total < 2*minRows {
 		for i, w := range ws {
-			run(sharedPiece{mat: i, lo: 0, hi: w.Rows})
+			lo := 0
+			if h := s.kerns[i].twoHalf(n, w.Rows); h > 0 {
+				run(sharedPiece{mat: i, lo: 0, hi: h, h: h})
+				lo = 2 * h
+			}
+			if lo < w.Rows {
+				run(sharedPiece{mat: i, lo: lo, hi: w.Rows})
+			}
 		}
 		return
 	}
@@ -132,7 +144,21 @@ func (d *Device) sharedRows(ws []*backend.Tensor, n, k int, xq []byte, xb int) {
 	for i, w := range ws {
 		a := s.kerns[i].align
 		c := (chunk + a - 1) / a * a
-		for lo := 0; lo < w.Rows; lo += c {
+		lo := 0
+		if h := s.kerns[i].twoHalf(n, w.Rows); h > 0 { // pieces of both halves
+			c2 := (chunk/2 + a - 1) / a * a
+			start := len(s.pieces)
+			for ; lo < h; lo += c2 {
+				s.pieces = append(s.pieces, sharedPiece{mat: i, lo: lo, hi: min(lo+c2, h), h: h})
+			}
+			lo = 2 * h
+			// claimed in spreadChunk's order, as MatMul claims them
+			s.spare = append(s.spare[:0], s.pieces[start:]...)
+			for j := range s.spare {
+				s.pieces[start+j] = s.spare[spreadChunk(j, len(s.spare))]
+			}
+		}
+		for ; lo < w.Rows; lo += c {
 			s.pieces = append(s.pieces, sharedPiece{mat: i, lo: lo, hi: min(lo+c, w.Rows)})
 		}
 	}
@@ -153,9 +179,11 @@ type sharedScratch struct {
 	outs   [][]float32
 	kerns  []kernel
 	pieces []sharedPiece
+	spare  []sharedPiece
 }
 
-// sharedPiece is rows [lo, hi) of matrix mat of a shared product.
+// sharedPiece is rows [lo, hi) of matrix mat of a shared product, and
+// with h > 0 rows [lo+h, hi+h) beside them (kernel.rowsTwo).
 type sharedPiece struct {
-	mat, lo, hi int
+	mat, lo, hi, h int
 }

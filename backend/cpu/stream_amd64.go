@@ -5,6 +5,13 @@ package cpu
 //go:noescape
 func readAheadAVX2(p *byte, n int)
 
+// streamRead2AVX2 reads n bytes at p and n at p+off as two streams side by
+// side (BenchmarkStreamRead's streams=2): one core reads two streams a
+// megabyte or more apart faster than one.
+//
+//go:noescape
+func streamRead2AVX2(p *byte, n int, off int) uint64
+
 // readAhead brings b into the caches in address order. The four-token
 // kernels read four rows (or two 8-row groups) at once; from memory that
 // runs at half the speed of one stream on the machines measured

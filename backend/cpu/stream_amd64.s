@@ -51,3 +51,38 @@ raloop:
 	JNZ  raloop
 radone:
 	RET
+
+// func streamRead2AVX2(p *byte, n int, off int) uint64
+// Reads n bytes (a multiple of 64) at p and n bytes at p+off side by side,
+// 64 bytes of each in turn, with 256-bit loads: two streams at once, as the
+// two-run kernels (kernel.rowsTwo) read their weights.
+TEXT ·streamRead2AVX2(SB), NOSPLIT, $0-32
+	MOVQ  p+0(FP), SI
+	MOVQ  n+8(FP), CX
+	MOVQ  off+16(FP), DX
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	SHRQ  $6, CX
+	JZ    s2done
+s2loop:
+	VPADDQ (SI), Y0, Y0
+	VPADDQ 32(SI), Y1, Y1
+	VPADDQ (SI)(DX*1), Y2, Y2
+	VPADDQ 32(SI)(DX*1), Y3, Y3
+	ADDQ   $64, SI
+	DECQ   CX
+	JNZ    s2loop
+s2done:
+	VPADDQ       Y1, Y0, Y0
+	VPADDQ       Y3, Y2, Y2
+	VPADDQ       Y2, Y0, Y0
+	VEXTRACTI128 $1, Y0, X1
+	VPADDQ       X1, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDQ       X1, X0, X0
+	VMOVQ        X0, AX
+	VZEROUPPER
+	MOVQ         AX, ret+24(FP)
+	RET
