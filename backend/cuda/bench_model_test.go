@@ -98,18 +98,24 @@ func benchDecode(b *testing.B, m *model.Model) {
 		b.Fatal(err)
 	}
 	var start time.Time
+	dev := m.Place.Embed.(*Device)
+	var checking time.Duration
+	replayed := dev.gs.replayed
 	for i := range warm + n {
 		if i == warm {
 			start = time.Now()
+			checking, replayed = dev.gs.checking, dev.gs.replayed
 		}
 		if logits, err = s.Append(context.Background(), []int32{argmax(logits)}, 0); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "tokens/s")
+	if r := dev.gs.replayed - replayed; r > 0 {
+		b.ReportMetric(float64((dev.gs.checking-checking).Microseconds())/float64(r), "check-µs/step")
+	}
 	// GPU time of a token (events around the step and its logits' download),
 	// median of 9: what is left is host time
-	dev := m.Place.Embed.(*Device)
 	var gpu []float64
 	for range 9 {
 		t, err := dev.gpuTime(func() error {

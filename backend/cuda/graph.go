@@ -2,6 +2,7 @@ package cuda
 
 import (
 	"errors"
+	"time"
 	"unsafe"
 )
 
@@ -109,6 +110,9 @@ type graphState struct {
 	clock uint64
 	// counters, for tests and benchmarks
 	recorded, replayed, fellBack int
+	// checking is the host time replays spent running their steps' ops
+	// in replay mode, before their launch
+	checking time.Duration
 }
 
 // SetGraphs turns the recording of steps on (the default) or off.
@@ -166,7 +170,9 @@ func (d *Device) replay(g *graph, queue func() error) (bool, error) {
 	}
 	d.forget()
 	d.gs.run = graphRun{mode: modeReplay, g: g}
+	start := time.Now()
 	err := queue()
+	d.gs.checking += time.Since(start)
 	r := d.gs.run
 	d.gs.run = graphRun{}
 	d.forget()
