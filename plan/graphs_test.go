@@ -127,3 +127,32 @@ func TestWriteDecode(t *testing.T) {
 		t.Errorf("a decode table for the CPU, which has no figures:\n%s", out)
 	}
 }
+
+func TestCostsForNearestClass(t *testing.T) {
+	p := gpuDecode(0).Speeds
+	for _, c := range []struct {
+		dim  int
+		want string // class; "" for none
+	}{
+		{2048, "a"}, {1024, "a"}, {2800, "a"}, // 2800/2048 < 4096/2800
+		{3072, "b"}, {4096, "b"}, {8192, "b"},
+		{0, ""},
+	} {
+		sc, ok := costsFor(p, c.dim, true)
+		got := ""
+		if ok {
+			got = sc.layers[0].Class
+			for _, l := range sc.layers {
+				if l.Class != got {
+					t.Errorf("dim %d: classes %q and %q mixed", c.dim, got, l.Class)
+				}
+			}
+		}
+		if got != c.want {
+			t.Errorf("dim %d: class %q, want %q", c.dim, got, c.want)
+		}
+	}
+	if _, ok := costsFor(gpuSpeeds(), 2048, true); ok {
+		t.Error("costs from a profile without decode layers")
+	}
+}
