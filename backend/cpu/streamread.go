@@ -14,6 +14,13 @@ func StreamRead(b []byte) uint64 {
 	return s + sumWords(b[n:])
 }
 
+// twoStreamBytes is the size from which streamHead reads b as two streams,
+// its halves side by side, as the amd64 one-token kernels read a matrix of
+// that size (kernel.rowsTwo): one core reads two streams a megabyte or more
+// apart faster than one (71-72 against 53-55 GB/s on 2 threads, bench/cpu.md),
+// so a one-stream probe put the decode roofline below what the kernels read.
+const twoStreamBytes = 2 << 20
+
 // sumWords is StreamRead in Go: eight independent sums, so that the loop
 // is bound by loads rather than by one chain of additions.
 func sumWords(b []byte) uint64 {

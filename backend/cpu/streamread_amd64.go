@@ -12,5 +12,8 @@ func streamHead(b []byte) (uint64, int) {
 	if !useAVX2 || n == 0 {
 		return 0, 0
 	}
+	if n >= twoStreamBytes {
+		return streamRead2AVX2(&b[0], n/2, n/2), n
+	}
 	return streamReadAVX2(&b[0], n), n
 }
