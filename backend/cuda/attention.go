@@ -31,6 +31,26 @@ type devBatch struct {
 // batch of a step keeps its size (and a recorded step its staging) while
 // the tables grow within that capacity.
 func (d *Device) stageBatch(b *backend.Batch) (devBatch, error) {
+	c := &d.batch
+	if c.valid && c.epoch == d.stage.epoch && c.holds(b) {
+		return c.ptr, nil
+	}
+	flat := batchLayout(b)
+	p, err := d.put(flat)
+	if err != nil {
+		c.valid = false
+		return devBatch{}, err
+	}
+	c.flat, c.epoch, c.valid = flat, d.stage.epoch, true
+	n := len(b.Pos)
+	c.ptr = devBatch{pos: p, seq: p + uint64(4*n), slots: p + uint64(8*n), n: n, nseq: len(b.Tables)}
+	return c.ptr, nil
+}
+
+// batchLayout is the staged form of b (devBatch): pos, seq and slots (zeros
+// where absent: the ops that need them check them), the tables' starts,
+// the tables, and zeros up to their staged capacity (backend.TableCap).
+func batchLayout(b *backend.Batch) []int32 {
 	n := len(b.Pos)
 	total := 0
 	for _, t := range b.Tables {
@@ -41,7 +61,7 @@ func (d *Device) stageBatch(b *backend.Batch) (devBatch, error) {
 	for _, s := range [2][]int32{b.Seq, b.Slots} {
 		if len(s) == n {
 			flat = append(flat, s...)
-		} else { // absent where the op does not need it (checked by ops that do)
+		} else {
 			flat = append(flat, make([]int32, n)...)
 		}
 	}
@@ -54,19 +74,57 @@ func (d *Device) stageBatch(b *backend.Batch) (devBatch, error) {
 	for _, t := range b.Tables {
 		flat = append(flat, t...)
 	}
-	flat = append(flat, make([]int32, backend.TableCap(total)-total)...)
-	c := &d.batch
-	if c.valid && c.epoch == d.stage.epoch && slices.Equal(c.flat, flat) {
-		return c.ptr, nil
+	return append(flat, make([]int32, backend.TableCap(total)-total)...)
+}
+
+// holds reports whether c.flat is batchLayout(b), without building it: a step's RoPE and attention ops stage the same
+// batch once a layer each, and building it every time (its tables grow
+// with the context) took a fifth of a replay's host time on an 8B model
+// at 5,000 positions.
+func (c *batchCache) holds(b *backend.Batch) bool {
+	n, f := len(b.Pos), c.flat
+	total := 0
+	for _, t := range b.Tables {
+		total += len(t)
 	}
-	p, err := d.put(flat)
-	if err != nil {
-		c.valid = false
-		return devBatch{}, err
+	if len(f) != 3*n+len(b.Tables)+1+backend.TableCap(total) || !slices.Equal(f[:n], b.Pos) {
+		return false
 	}
-	c.flat, c.epoch, c.valid = flat, d.stage.epoch, true
-	c.ptr = devBatch{pos: p, seq: p + uint64(4*n), slots: p + uint64(8*n), n: n, nseq: len(b.Tables)}
-	return c.ptr, nil
+	off := n
+	for _, s := range [2][]int32{b.Seq, b.Slots} {
+		if len(s) == n && !slices.Equal(f[off:off+n], s) || len(s) != n && !zeros(f[off:off+n]) {
+			return false
+		}
+		off += n
+	}
+	start := int32(0)
+	for _, t := range b.Tables {
+		if f[off] != start {
+			return false
+		}
+		off++
+		start += int32(len(t))
+	}
+	if f[off] != start {
+		return false
+	}
+	off++
+	for _, t := range b.Tables {
+		if !slices.Equal(f[off:off+len(t)], t) {
+			return false
+		}
+		off += len(t)
+	}
+	return zeros(f[off:])
+}
+
+func zeros(v []int32) bool {
+	for _, x := range v {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // Attention runs causal attention for each (token, head) pair over the
