@@ -40,12 +40,32 @@ func dotRowsQ4_KRec(out []float32, w []byte, stride int, x, rec []byte, nb int) 
 	dotRowsQ4_KZ(&out[0], &w[0], stride, &x[0], &rec[0], nb, rows)
 }
 
+//go:noescape
+func dotRowsQ4_KZTwo(outA *float32, outB *float32, w *byte, dist int, stride int, x *byte, rec *byte, nb int, rows int)
+
+// dotRowsQ4_KRecTwo is dotRowsQ4_KRec on two runs of rows at once: the
+// rows at w into outA beside those dist bytes further into outB
+// (len(outA) = len(outB)), read as two streams side by side.
+func dotRowsQ4_KRecTwo(outA, outB []float32, w []byte, dist, stride int, x, rec []byte, nb int) {
+	rows := len(outA)
+	if rows == 0 || nb == 0 || !useVNNI || !useAVX512 || !useK4x4BW || len(outB) != rows || dist < 0 {
+		dotRowsQ4_KRec(outA, w, stride, x, rec, nb)
+		dotRowsQ4_KRec(outB, w[dist:], stride, x, rec, nb)
+		return
+	}
+	_ = w[dist+(rows-1)*stride+nb*q4KBlock-1]
+	_ = x[nb*q8KBlock-1]
+	_ = rec[nb*q4kRecord-1]
+	dotRowsQ4_KZTwo(&outA[0], &outB[0], &w[0], dist, stride, &x[0], &rec[0], nb, rows)
+}
+
 // q4kRows is kernelFor's one-token Q4_K kernel where the 512-bit one runs:
 // each token's activations are laid out as records once, then every row
-// reads them (ok false elsewhere).
-func (d *Device) q4kRows(n, nb int, wb []byte, rb int, xq []byte, xb int) (prep func(int), rows func([]float32, int, int, []byte), ok bool) {
+// reads them (ok false elsewhere); rowsTwo reads two runs of rows at once
+// (kernel.rowsTwo).
+func (d *Device) q4kRows(n, nb int, wb []byte, rb int, xq []byte, xb int) (prep func(int), rows func([]float32, int, int, []byte), rowsTwo func(outA, outB []float32, r0, h int), ok bool) {
 	if !useVNNI || !useAVX512 || !useK4x4BW {
-		return nil, nil, false
+		return nil, nil, nil, false
 	}
 	rl := nb * q4kRecord
 	recs := d.scratch.pairs(n * rl)
@@ -55,5 +75,8 @@ func (d *Device) q4kRows(n, nb int, wb []byte, rb int, xq []byte, xb int) (prep 
 	rows = func(out []float32, r0, tok int, x []byte) {
 		dotRowsQ4_KRec(out, wb[r0*rb:], rb, x, recs[tok*rl:][:rl], nb)
 	}
-	return prep, rows, true
+	rowsTwo = func(outA, outB []float32, r0, h int) {
+		dotRowsQ4_KRecTwo(outA, outB, wb[r0*rb:], h*rb, rb, xq[:xb], recs[:rl], nb)
+	}
+	return prep, rows, rowsTwo, true
 }

@@ -64,6 +64,34 @@ GLOBL shufK4Z<>(SB), RODATA|NOPTR, $256
 	VPSHUFB    shi, Z2, Z8; \
 	VPDPWSSD   Z8, Z5, Z11
 
+// Q4KZ_BLOCK: Y0, X1 += the block at SI (its sums and minimums) against
+// the Q8_K block at R9 and its records at R14. Reads Z15-Z19; clobbers AX,
+// DX, R8, R10, R11, R13, Z2-Z11.
+#define Q4KZ_BLOCK \
+	K_SCALES_MINS; \
+	Q4K_MINS; \
+	VMOVQ         R10, X2       /* scales as words in every 128-bit lane */; \
+	VPMOVZXBW     X2, X2; \
+	VSHUFI32X4    $0, Z2, Z2, Z2; \
+	VPXORD        Z3, Z3, Z3; \
+	VPXORD        Z11, Z11, Z11; \
+	Q4KZ_QUAD(16, 0, Z16, Z17); \
+	Q4KZ_QUAD(80, 128, Z18, Z19); \
+	VPADDD        Z11, Z3, Z3; \
+	VEXTRACTI64X4 $1, Z3, Y4; \
+	VPADDD        Y4, Y3, Y3; \
+	K_FUSE
+
+// Q4KZ_CONSTS loads what Q4KZ_BLOCK reads besides its operands: 0x0f
+// bytes in Z15, the scale masks in Z16-Z19. Clobbers AX.
+#define Q4KZ_CONSTS \
+	MOVL         $0x0f0f0f0f, AX; \
+	VPBROADCASTD AX, Z15; \
+	VMOVDQU64    shufK4Z<>+0(SB), Z16; \
+	VMOVDQU64    shufK4Z<>+64(SB), Z17; \
+	VMOVDQU64    shufK4Z<>+128(SB), Z18; \
+	VMOVDQU64    shufK4Z<>+192(SB), Z19
+
 // func dotRowsQ4_KZ(out *float32, w *byte, stride int, x *byte, rec *byte, nb int, rows int)
 TEXT ·dotRowsQ4_KZ(SB), NOSPLIT, $0-56
 	MOVQ out+0(FP), DI
@@ -71,12 +99,7 @@ TEXT ·dotRowsQ4_KZ(SB), NOSPLIT, $0-56
 	MOVQ rows+48(FP), CX
 	TESTQ CX, CX
 	JZ   kzdone
-	MOVL         $0x0f0f0f0f, AX
-	VPBROADCASTD AX, Z15
-	VMOVDQU64    shufK4Z<>+0(SB), Z16
-	VMOVDQU64    shufK4Z<>+64(SB), Z17
-	VMOVDQU64    shufK4Z<>+128(SB), Z18
-	VMOVDQU64    shufK4Z<>+192(SB), Z19
+	Q4KZ_CONSTS
 kzrow:
 	VXORPS Y0, Y0, Y0
 	VXORPS X1, X1, X1
@@ -87,20 +110,7 @@ kzrow:
 	TESTQ  BX, BX
 	JZ     kzrowdone
 kzblock:
-	K_SCALES_MINS
-	Q4K_MINS
-	// scales as words in every 128-bit lane
-	VMOVQ         R10, X2
-	VPMOVZXBW     X2, X2
-	VSHUFI32X4    $0, Z2, Z2, Z2
-	VPXORD        Z3, Z3, Z3
-	VPXORD        Z11, Z11, Z11
-	Q4KZ_QUAD(16, 0, Z16, Z17)
-	Q4KZ_QUAD(80, 128, Z18, Z19)
-	VPADDD        Z11, Z3, Z3
-	VEXTRACTI64X4 $1, Z3, Y4
-	VPADDD        Y4, Y3, Y3
-	K_FUSE
+	Q4KZ_BLOCK
 	ADDQ          $144, SI
 	ADDQ          $292, R9
 	ADDQ          $256, R14
@@ -114,5 +124,64 @@ kzrowdone:
 	DECQ         CX
 	JNZ          kzrow
 kzdone:
+	VZEROUPPER
+	RET
+
+// func dotRowsQ4_KZTwo(outA *float32, outB *float32, w *byte, dist int, stride int, x *byte, rec *byte, nb int, rows int)
+// dotRowsQ4_KZ over two runs of rows at once: row i at w into outA[i]
+// beside row i at w+dist into outB[i], block by block, each as the one-run
+// kernel computes it (the second run's sums wait in Y20, X21 while the
+// first's are in Y0, X1): two streams, which one core reads faster than
+// one when they lie a megabyte or more apart.
+TEXT ·dotRowsQ4_KZTwo(SB), NOSPLIT, $0-72
+	MOVQ outA+0(FP), DI
+	MOVQ outB+8(FP), R15
+	MOVQ w+16(FP), R12
+	MOVQ rows+64(FP), CX
+	TESTQ CX, CX
+	JZ   k2done
+	Q4KZ_CONSTS
+k2row:
+	VXORPS Y0, Y0, Y0
+	VXORPS X1, X1, X1
+	VPXORD Y20, Y20, Y20
+	VPXORD X21, X21, X21
+	MOVQ   R12, SI
+	MOVQ   x+40(FP), R9
+	MOVQ   rec+48(FP), R14
+	MOVQ   nb+56(FP), BX
+	TESTQ  BX, BX
+	JZ     k2rowdone
+k2block:
+	Q4KZ_BLOCK
+	VMOVAPS Y0, Y22
+	VMOVAPS X1, X23
+	VMOVAPS Y20, Y0
+	VMOVAPS X21, X1
+	ADDQ    dist+24(FP), SI
+	Q4KZ_BLOCK
+	SUBQ    dist+24(FP), SI
+	VMOVAPS Y0, Y20
+	VMOVAPS X1, X21
+	VMOVAPS Y22, Y0
+	VMOVAPS X23, X1
+	ADDQ    $144, SI
+	ADDQ    $292, R9
+	ADDQ    $256, R14
+	DECQ    BX
+	JNZ     k2block
+k2rowdone:
+	SUM_Y0_X1
+	VMOVSS  X0, (DI)
+	VMOVAPS Y20, Y0
+	VMOVAPS X21, X1
+	SUM_Y0_X1
+	VMOVSS  X0, (R15)
+	ADDQ    $4, DI
+	ADDQ    $4, R15
+	ADDQ    stride+32(FP), R12
+	DECQ    CX
+	JNZ     k2row
+k2done:
 	VZEROUPPER
 	RET

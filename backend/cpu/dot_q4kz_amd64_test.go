@@ -38,6 +38,36 @@ func TestDotQ4_KRec(t *testing.T) {
 	}
 }
 
+// TestDotQ4_KRecTwo checks the two-stream Q4_K kernel against the
+// lane-ordered Go reference on each of its two runs, bit for bit, at every
+// level, on odd sizes, padded rows and runs with rows between them.
+func TestDotQ4_KRecTwo(t *testing.T) {
+	r := rand.New(rand.NewPCG(77, 78))
+	for _, l := range levels() {
+		t.Run(l.name, func(t *testing.T) {
+			defer l.set()()
+			for _, sz := range [][4]int{{1, 1, 0, 0}, {3, 2, 7, 1}, {9, 8, 0, 0}, {4, 32, 3, 5}, {5, 3, 144, 2}} {
+				rows, nb, pad, gap := sz[0], sz[1], sz[2], sz[3]
+				w, stride, x := kRows(t, r, quant.Q4_K, q4KBlock, 2*rows+gap, nb, pad)
+				rec := make([]byte, nb*q4kRecord)
+				fillQ4K(rec, x, nb)
+				got := make([]float32, 2*rows)
+				h := rows + gap
+				dotRowsQ4_KRecTwo(got[:rows], got[rows:], w, h*stride, stride, x, rec, nb)
+				for i := range got {
+					row := i
+					if i >= rows {
+						row = h + i - rows
+					}
+					if want := dotQ4_KLanes(nb, w[row*stride:], x); got[i] != want {
+						t.Fatalf("rows=2×%d nb=%d gap=%d: output %d (row %d) = %g, want %g", rows, nb, gap, i, row, got[i], want)
+					}
+				}
+			}
+		})
+	}
+}
+
 func BenchmarkDotRowsQ4_KRec(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 5))
 	const rows, nb = 256, 8 // 256 rows of 2048

@@ -304,8 +304,8 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, packed []byte, transie
 				return dotRowsQ4_Kx4(out, wb[r0*rb:], rb, xq[tok*xb:], xb, k/256)
 			},
 		}
-		if prep, rows, ok := d.q4kRows(n, k/256, wb, rb, xq, xb); ok {
-			kern.prep, kern.rows = prep, rows
+		if prep, rows, rowsTwo, ok := d.q4kRows(n, k/256, wb, rb, xq, xb); ok {
+			kern.prep, kern.rows, kern.rowsTwo = prep, rows, rowsTwo
 		}
 		return kern, nil
 	}
