@@ -352,20 +352,8 @@ func (pr *prober) steps(data []byte, layers int, long bool) (probeTimes, error) 
 // the file and the output matrix's bytes.
 func decodeModel(c LayerClass, t quant.Type, layers int, s *scratch) ([]byte, int, error) {
 	w := gguf.NewWriter()
-	for _, kv := range []struct {
-		k string
-		v any
-	}{
-		{"general.architecture", "llama"}, {"general.name", "calibration probe " + c.Name},
-		{"llama.embedding_length", uint32(c.Dim)}, {"llama.block_count", uint32(layers)},
-		{"llama.attention.head_count", uint32(c.Heads)}, {"llama.attention.head_count_kv", uint32(c.KVHeads)},
-		{"llama.attention.key_length", uint32(c.HeadDim)}, {"llama.attention.value_length", uint32(c.HeadDim)},
-		{"llama.feed_forward_length", uint32(c.FFN)}, {"llama.context_length", uint32(decodeLong + decodeFrom + decodeSpan)},
-		{"llama.vocab_size", uint32(decodeVocab)}, {"llama.attention.layer_norm_rms_epsilon", float32(1e-5)},
-	} {
-		if err := w.Set(kv.k, kv.v); err != nil {
-			return nil, 0, err
-		}
+	if err := setLlamaHeader(w, c, "calibration probe "+c.Name, layers, decodeLong+decodeFrom+decodeSpan, decodeVocab); err != nil {
+		return nil, 0, err
 	}
 	rows := map[int][]byte{} // one row of t per width
 	row := func(cols int) ([]byte, error) {
@@ -447,6 +435,28 @@ func decodeModel(c LayerClass, t quant.Type, layers int, s *scratch) ([]byte, in
 		return nil, 0, err
 	}
 	return buf.Bytes(), outBytes, nil
+}
+
+// setLlamaHeader writes the metadata of a llama-architecture probe model
+// with layers layers of class c (decodeModel's, and probeModel's one
+// class).
+func setLlamaHeader(w *gguf.Writer, c LayerClass, name string, layers, context, vocab int) error {
+	for _, kv := range []struct {
+		k string
+		v any
+	}{
+		{"general.architecture", "llama"}, {"general.name", name},
+		{"llama.embedding_length", uint32(c.Dim)}, {"llama.block_count", uint32(layers)},
+		{"llama.attention.head_count", uint32(c.Heads)}, {"llama.attention.head_count_kv", uint32(c.KVHeads)},
+		{"llama.attention.key_length", uint32(c.HeadDim)}, {"llama.attention.value_length", uint32(c.HeadDim)},
+		{"llama.feed_forward_length", uint32(c.FFN)}, {"llama.context_length", uint32(context)},
+		{"llama.vocab_size", uint32(vocab)}, {"llama.attention.layer_norm_rms_epsilon", float32(1e-5)},
+	} {
+		if err := w.Set(kv.k, kv.v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Room in decodeModel's buffer beyond the tensors' bytes, so that writing

@@ -158,19 +158,9 @@ func probeStep(ctx context.Context, d backend.Device, layers, from int, step tim
 // N(0, 0.02²) F32 weights, and returns it with the bytes of its matrices.
 func probeModel(layers int) ([]byte, int, error) {
 	w := gguf.NewWriter()
-	for _, kv := range []struct {
-		k string
-		v any
-	}{
-		{"general.architecture", "llama"}, {"general.name", "calibration probe"},
-		{"llama.embedding_length", uint32(probeDim)}, {"llama.block_count", uint32(layers)},
-		{"llama.attention.head_count", uint32(probeHeads)}, {"llama.attention.head_count_kv", uint32(probeKVHeads)},
-		{"llama.feed_forward_length", uint32(probeFFN)}, {"llama.context_length", uint32(probeContext)},
-		{"llama.vocab_size", uint32(probeVocab)}, {"llama.attention.layer_norm_rms_epsilon", float32(1e-5)},
-	} {
-		if err := w.Set(kv.k, kv.v); err != nil {
-			return nil, 0, err
-		}
+	class := LayerClass{Dim: probeDim, FFN: probeFFN, Heads: probeHeads, KVHeads: probeKVHeads, HeadDim: probeDim / probeHeads}
+	if err := setLlamaHeader(w, class, "calibration probe", layers, probeContext, probeVocab); err != nil {
+		return nil, 0, err
 	}
 	r := rand.New(rand.NewPCG(17, 19))
 	hd := probeDim / probeHeads
