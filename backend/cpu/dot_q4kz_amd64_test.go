@@ -38,29 +38,38 @@ func TestDotQ4_KRec(t *testing.T) {
 	}
 }
 
-// TestDotQ4_KRecTwo checks the two-stream Q4_K kernel against the
-// lane-ordered Go reference on each of its two runs, bit for bit, at every
-// level, on odd sizes, padded rows and runs with rows between them.
+// TestDotQ4_KRecTwo checks the two-stream Q4_K kernel (testTwoRuns).
 func TestDotQ4_KRecTwo(t *testing.T) {
-	r := rand.New(rand.NewPCG(77, 78))
+	testTwoRuns(t, quant.Q4_K, q4KBlock, dotQ4_KLanes, func(outA, outB []float32, w []byte, dist, stride int, x []byte, nb int) {
+		rec := make([]byte, nb*q4kRecord)
+		fillQ4K(rec, x, nb)
+		dotRowsQ4_KRecTwo(outA, outB, w, dist, stride, x, rec, nb)
+	})
+}
+
+// testTwoRuns checks a two-stream one-token kernel (two(outA, outB, w,
+// dist, …): the rows at w into outA beside those dist bytes further into
+// outB) against the lane-ordered Go reference ref on each of its two runs,
+// bit for bit, at every level, on odd sizes, padded rows (pad bytes) and
+// runs with gap rows between them.
+func testTwoRuns(t *testing.T, typ quant.Type, block int, ref func(nb int, w, x []byte) float32, two func(outA, outB []float32, w []byte, dist, stride int, x []byte, nb int)) {
+	r := rand.New(rand.NewPCG(uint64(typ), 78))
 	for _, l := range levels() {
 		t.Run(l.name, func(t *testing.T) {
 			defer l.set()()
 			for _, sz := range [][4]int{{1, 1, 0, 0}, {3, 2, 7, 1}, {9, 8, 0, 0}, {4, 32, 3, 5}, {5, 3, 144, 2}} {
 				rows, nb, pad, gap := sz[0], sz[1], sz[2], sz[3]
-				w, stride, x := kRows(t, r, quant.Q4_K, q4KBlock, 2*rows+gap, nb, pad)
-				rec := make([]byte, nb*q4kRecord)
-				fillQ4K(rec, x, nb)
+				w, stride, x := kRows(t, r, typ, block, 2*rows+gap, nb, pad)
 				got := make([]float32, 2*rows)
 				h := rows + gap
-				dotRowsQ4_KRecTwo(got[:rows], got[rows:], w, h*stride, stride, x, rec, nb)
+				two(got[:rows], got[rows:], w, h*stride, stride, x, nb)
 				for i := range got {
 					row := i
 					if i >= rows {
 						row = h + i - rows
 					}
-					if want := dotQ4_KLanes(nb, w[row*stride:], x); got[i] != want {
-						t.Fatalf("rows=2×%d nb=%d gap=%d: output %d (row %d) = %g, want %g", rows, nb, gap, i, row, got[i], want)
+					if want := ref(nb, w[row*stride:], x); got[i] != want {
+						t.Fatalf("%s rows=2×%d nb=%d gap=%d: output %d (row %d) = %g, want %g", typ, rows, nb, gap, i, row, got[i], want)
 					}
 				}
 			}

@@ -75,37 +75,11 @@ func BenchmarkDotRowsTQ2_0Rec(b *testing.B) {
 	}
 }
 
-// TestDotTQ2_0RecTwo checks the two-stream TQ2_0 kernel against the
-// lane-ordered Go reference on each of its two runs, bit for bit, at every
-// level, on odd sizes and padded rows.
+// TestDotTQ2_0RecTwo checks the two-stream TQ2_0 kernel (testTwoRuns).
 func TestDotTQ2_0RecTwo(t *testing.T) {
-	r := rand.New(rand.NewPCG(75, 76))
-	for _, l := range levels() {
-		t.Run(l.name, func(t *testing.T) {
-			defer l.set()()
-			for _, sz := range [][3]int{{1, 1, 0}, {3, 2, 7}, {9, 8, 0}, {4, 32, 3}, {5, 3, 66}} {
-				rows, nb, pad := sz[0], sz[1], sz[2]
-				stride := nb*tq2Block + pad
-				w := make([]byte, 2*rows*stride)
-				for i := range 2 * rows {
-					if err := quant.Quantize(quant.TQ2_0, w[i*stride:i*stride+nb*tq2Block], randRow(r, nb*256)); err != nil {
-						t.Fatal(err)
-					}
-				}
-				x := make([]byte, nb*q8KBlock)
-				if err := quant.Quantize(quant.Q8_K, x, randRow(r, nb*256)); err != nil {
-					t.Fatal(err)
-				}
-				rec := make([]byte, nb*tq2Record)
-				fillTQ2(rec, x, nb)
-				got := make([]float32, 2*rows)
-				dotRowsTQ2_0RecTwo(got[:rows], got[rows:], w, w[rows*stride:], stride, rec, x, nb)
-				for i := range got {
-					if want := dotTQ2_0Lanes(nb, w[i*stride:], x); got[i] != want {
-						t.Fatalf("rows=2×%d nb=%d: row %d = %g, want %g", rows, nb, i, got[i], want)
-					}
-				}
-			}
-		})
-	}
+	testTwoRuns(t, quant.TQ2_0, tq2Block, dotTQ2_0Lanes, func(outA, outB []float32, w []byte, dist, stride int, x []byte, nb int) {
+		rec := make([]byte, nb*tq2Record)
+		fillTQ2(rec, x, nb)
+		dotRowsTQ2_0RecTwo(outA, outB, w, w[dist:], stride, rec, x, nb)
+	})
 }
