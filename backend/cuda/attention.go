@@ -14,6 +14,7 @@ import (
 // and the staging ring has not wrapped since.
 type batchCache struct {
 	flat  []int32
+	next  []int32 // stageBatch's buffer for the batch asked for
 	epoch int
 	ptr   devBatch
 	valid bool
@@ -32,99 +33,62 @@ type devBatch struct {
 // the tables grow within that capacity.
 func (d *Device) stageBatch(b *backend.Batch) (devBatch, error) {
 	c := &d.batch
-	if c.valid && c.epoch == d.stage.epoch && c.holds(b) {
+	// the layout is built into a buffer of the cache's own, so that the
+	// step's RoPE and attention ops, which stage the same batch once a
+	// layer each, allocate nothing to find it staged already
+	c.next = appendBatch(c.next[:0], b)
+	if c.valid && c.epoch == d.stage.epoch && slices.Equal(c.flat, c.next) {
 		return c.ptr, nil
 	}
-	flat := batchLayout(b)
-	p, err := d.put(flat)
+	p, err := d.put(c.next)
 	if err != nil {
 		c.valid = false
 		return devBatch{}, err
 	}
-	c.flat, c.epoch, c.valid = flat, d.stage.epoch, true
+	c.flat, c.next = c.next, c.flat
+	c.epoch, c.valid = d.stage.epoch, true
 	n := len(b.Pos)
 	c.ptr = devBatch{pos: p, seq: p + uint64(4*n), slots: p + uint64(8*n), n: n, nseq: len(b.Tables)}
 	return c.ptr, nil
 }
 
-// batchLayout is the staged form of b (devBatch): pos, seq and slots (zeros
-// where absent: the ops that need them check them), the tables' starts,
-// the tables, and zeros up to their staged capacity (backend.TableCap).
-func batchLayout(b *backend.Batch) []int32 {
+// appendBatch appends the staged form of b (devBatch) to dst: pos, seq
+// and slots (zeros where absent: the ops that need them check them), the
+// tables' starts, the tables, and zeros up to their staged capacity
+// (backend.TableCap).
+func appendBatch(dst []int32, b *backend.Batch) []int32 {
 	n := len(b.Pos)
 	total := 0
 	for _, t := range b.Tables {
 		total += len(t)
 	}
-	flat := make([]int32, 0, 3*n+len(b.Tables)+1+backend.TableCap(total))
-	flat = append(flat, b.Pos...)
+	dst = slices.Grow(dst, 3*n+len(b.Tables)+1+backend.TableCap(total))
+	dst = append(dst, b.Pos...)
 	for _, s := range [2][]int32{b.Seq, b.Slots} {
 		if len(s) == n {
-			flat = append(flat, s...)
+			dst = append(dst, s...)
 		} else {
-			flat = append(flat, make([]int32, n)...)
+			dst = appendZeros(dst, n)
 		}
 	}
 	start := int32(0)
 	for _, t := range b.Tables {
-		flat = append(flat, start)
+		dst = append(dst, start)
 		start += int32(len(t))
 	}
-	flat = append(flat, start)
+	dst = append(dst, start)
 	for _, t := range b.Tables {
-		flat = append(flat, t...)
+		dst = append(dst, t...)
 	}
-	return append(flat, make([]int32, backend.TableCap(total)-total)...)
+	return appendZeros(dst, backend.TableCap(total)-total)
 }
 
-// holds reports whether c.flat is batchLayout(b), without building it: a step's RoPE and attention ops stage the same
-// batch once a layer each, and building it every time (its tables grow
-// with the context) took a fifth of a replay's host time on an 8B model
-// at 5,000 positions.
-func (c *batchCache) holds(b *backend.Batch) bool {
-	n, f := len(b.Pos), c.flat
-	total := 0
-	for _, t := range b.Tables {
-		total += len(t)
+// appendZeros appends n zeros to dst.
+func appendZeros(dst []int32, n int) []int32 {
+	for range n {
+		dst = append(dst, 0)
 	}
-	if len(f) != 3*n+len(b.Tables)+1+backend.TableCap(total) || !slices.Equal(f[:n], b.Pos) {
-		return false
-	}
-	off := n
-	for _, s := range [2][]int32{b.Seq, b.Slots} {
-		if len(s) == n && !slices.Equal(f[off:off+n], s) || len(s) != n && !zeros(f[off:off+n]) {
-			return false
-		}
-		off += n
-	}
-	start := int32(0)
-	for _, t := range b.Tables {
-		if f[off] != start {
-			return false
-		}
-		off++
-		start += int32(len(t))
-	}
-	if f[off] != start {
-		return false
-	}
-	off++
-	for _, t := range b.Tables {
-		if !slices.Equal(f[off:off+len(t)], t) {
-			return false
-		}
-		off += len(t)
-	}
-	return zeros(f[off:])
-}
-
-func zeros(v []int32) bool {
-	for _, x := range v {
-		if x != 0 {
-			return false
-		}
-	}
-	return true
+	return dst
 }
 
 // Attention runs causal attention for each (token, head) pair over the
