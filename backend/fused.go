@@ -16,6 +16,18 @@ type AddNormer interface {
 	AddRMSNorm(x, y, dst, w *Tensor, eps float32) error
 }
 
+// ProductAddNormer is implemented by devices that make a product, add it to
+// the residual stream and normalize the result in one op (the attention's
+// output projection with the feed-forward norm; the feed-forward's down
+// projection with the next layer's attention norm, or the output norm).
+type ProductAddNormer interface {
+	// MatMulAddRMSNorm sets y = a·wᵀ, x = x + y, then dst = RMSNorm(x)·nw:
+	// what MatMul(y, a, w) then AddRMSNorm(x, y, dst, nw, eps) do. a is
+	// n×k, w m×k of any weight type, x, y and dst n×m F32 (dst may be y);
+	// nw is 1×m F32.
+	MatMulAddRMSNorm(x, y, a, w, dst, nw *Tensor, eps float32) error
+}
+
 // RoPEStorer is implemented by devices that rotate the queries and keys of
 // a step and store its keys and values in the caches in one op.
 type RoPEStorer interface {
@@ -36,6 +48,19 @@ func AddRMSNorm(d Device, x, y, dst, w *Tensor, eps float32) error {
 		return err
 	}
 	return d.RMSNorm(dst, x, w, eps)
+}
+
+// MatMulAddRMSNorm sets y = a·wᵀ, x = x + y, then dst = RMSNorm(x)·nw, on
+// d: in one op where d is a ProductAddNormer, with MatMul then AddRMSNorm
+// otherwise.
+func MatMulAddRMSNorm(d Device, x, y, a, w, dst, nw *Tensor, eps float32) error {
+	if pn, ok := d.(ProductAddNormer); ok {
+		return pn.MatMulAddRMSNorm(x, y, a, w, dst, nw, eps)
+	}
+	if err := d.MatMul(y, a, w); err != nil {
+		return err
+	}
+	return AddRMSNorm(d, x, y, dst, nw, eps)
 }
 
 // RoPEStore rotates q and k and stores k and v in the caches kc and vc on

@@ -304,20 +304,21 @@ func (m *Model) layer(i int, x *backend.Tensor, pend residual, kv *Cache, b *bac
 	if x, err = m.move(x, a.x); err != nil {
 		return nil, residual{}, err
 	}
-	if err := m.block(i, x, pend.y, a, kv, b); err != nil {
+	if err := m.block(i, x, pend, a, kv, b); err != nil {
 		return nil, residual{}, err
 	}
-	return x, residual{y: a.xn, d: d}, nil
+	return x, residual{y: a.xn, d: d, a: a.gate, w: m.W.Layers[i].Down}, nil
 }
 
 // block queues the ops of block i on x (n×dim, on the block's device),
-// after adding y to it (when not nil), and leaves the feed-forward's output
-// in a.xn, to be added to x.
-func (m *Model) block(i int, x, y *backend.Tensor, a *acts, kv *Cache, b *backend.Batch) error {
+// after making the pending residual (on that device too), and leaves the
+// feed-forward's SwiGLU in a.gate: its down projection, to be added to x,
+// is left pending (layer).
+func (m *Model) block(i int, x *backend.Tensor, pend residual, a *acts, kv *Cache, b *backend.Batch) error {
 	c, ly, d := &m.Config, &m.W.Layers[i], m.Place.Layers[i]
 	n := x.Rows
 	// attention: residual, norm, projections (with biases), per-head norms, RoPE
-	if err := addNorm(d, x, y, a.xn, ly.AttnNorm, c.NormEps); err != nil {
+	if err := addNorm(d, x, pend, a.xn, ly.AttnNorm, c.NormEps); err != nil {
 		return err
 	}
 	if err := backend.MatMulShared(d, []*backend.Tensor{a.q, a.k, a.v}, a.xn, []*backend.Tensor{ly.Q, ly.K, ly.V}); err != nil {
@@ -340,8 +341,7 @@ func (m *Model) block(i int, x, y *backend.Tensor, a *acts, kv *Cache, b *backen
 			return err
 		}
 	}
-	// RoPE, keys and values into the paged cache, attention over it,
-	// output projection
+	// RoPE, keys and values into the paged cache, attention over it
 	at := m.attn()
 	if err := backend.RoPEStore(d, a.q, a.k, a.v, kv.K[i], kv.V[i], at, m.ropeFor(ly), b); err != nil {
 		return err
@@ -349,21 +349,16 @@ func (m *Model) block(i int, x, y *backend.Tensor, a *acts, kv *Cache, b *backen
 	if err := d.Attention(a.att, a.q, kv.K[i], kv.V[i], at, b); err != nil {
 		return err
 	}
-	if err := d.MatMul(a.xn, a.att, ly.O); err != nil {
+	// output projection, residual, feed-forward norm
+	if err := addNorm(d, x, residual{y: a.xn, d: d, a: a.att, w: ly.O}, a.xn, ly.FFNNorm, c.NormEps); err != nil {
 		return err
 	}
-	// feed-forward: residual, norm, SwiGLU, down projection (its residual
-	// left to the next norm)
-	if err := addNorm(d, x, a.xn, a.xn, ly.FFNNorm, c.NormEps); err != nil {
-		return err
-	}
+	// feed-forward: SwiGLU (the down projection and its residual left to
+	// the next norm)
 	if err := backend.MatMulShared(d, []*backend.Tensor{a.gate, a.up}, a.xn, []*backend.Tensor{ly.Gate, ly.Up}); err != nil {
 		return err
 	}
-	if err := d.SwiGLU(a.gate, a.gate, a.up); err != nil {
-		return err
-	}
-	return d.MatMul(a.xn, a.gate, ly.Down)
+	return d.SwiGLU(a.gate, a.gate, a.up)
 }
 
 // output makes the last block's pending residual, gathers the wanted rows,
@@ -392,7 +387,7 @@ func (m *Model) output(x *backend.Tensor, pend residual, want []int) (*backend.T
 	}
 	sel, _ := a.xn.Slice(0, k)
 	if inOrder(want, x.Rows) {
-		if err := addNorm(d, x, pend.y, sel, m.W.Norm, c.NormEps); err != nil {
+		if err := addNorm(d, x, pend, sel, m.W.Norm, c.NormEps); err != nil {
 			return nil, err
 		}
 	} else {
