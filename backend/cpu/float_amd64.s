@@ -2,6 +2,121 @@
 
 #include "textflag.h"
 
+// Loops and reductions the float kernels share. The element loops run an
+// index AX (or, for the dot products' leftovers, the register named) over
+// float32 elements; labels are local to each TEXT, so a kernel expands each
+// loop macro once.
+
+// WHOLE8(n, m): AX = 0 and m = n rounded down to a multiple of 8; on to the
+// label tail when that is 0.
+#define WHOLE8(n, m) \
+	XORQ AX, AX; \
+	MOVQ n, m; \
+	ANDQ $-8, m; \
+	JZ   tail
+
+// EACH8(n, m, VEC, ONE, exit): VEC on the eight elements from AX while AX
+// < m, then ONE on each element left while AX < n, then on to exit.
+// Labels vec and tail.
+#define EACH8(n, m, VEC, ONE, exit) \
+vec: \
+	VEC; \
+	ADDQ $8, AX; \
+	CMPQ AX, m; \
+	JB   vec; \
+	EACH1(AX, n, ONE, exit)
+
+// EACH1(i, n, ONE, exit): ONE on each element i while i < n, then on to
+// exit. Label tail.
+#define EACH1(i, n, ONE, exit) \
+tail: \
+	CMPQ i, n; \
+	JAE  exit; \
+	ONE; \
+	INCQ i; \
+	JMP  tail
+
+// AXPY8 and AXPY1: acc[AX…] = fma(v[AX…], w, acc[AX…]) for eight elements
+// and one (DI acc, SI v, Y0 w in every lane). Clobber Y1.
+#define AXPY8 \
+	VMOVUPS     (DI)(AX*4), Y1; \
+	VFMADD231PS (SI)(AX*4), Y0, Y1; \
+	VMOVUPS     Y1, (DI)(AX*4)
+#define AXPY1 \
+	VMOVSS      (DI)(AX*4), X1; \
+	VFMADD231SS (SI)(AX*4), X0, X1; \
+	VMOVSS      X1, (DI)(AX*4)
+
+// DOT1(x, y, i): X0 += x[i]·y[i], the product rounded. Clobbers X1.
+#define DOT1(x, y, i) \
+	VMOVSS (x)(i*4), X1; \
+	VMULSS (y)(i*4), X1, X1; \
+	VADDSS X1, X0, X0
+
+// HALVES16(d): lane 0 of d = reduce16 of a 16-lane sum held as its halves
+// (Y1 lanes 0-7, Y2 lanes 8-15): their sum, then _mm512_reduce_add_ps's
+// steps. Clobbers Y1, Y2.
+#define HALVES16(d) \
+	VADDPS       Y2, Y1, Y1; \
+	VEXTRACTF128 $1, Y1, X2; \
+	VADDPS       X2, X1, X1; \
+	VPERMILPS    $0x4e, X1, X2; \
+	VADDPS       X2, X1, X1; \
+	VMOVSHDUP    X1, X2; \
+	VADDSS       X2, X1, d
+
+// REDUCE16_TO(d): lane 0 of d = Z1's lanes added as _mm512_reduce_add_ps.
+// Clobbers Z1, Z2.
+#define REDUCE16_TO(d) \
+	VEXTRACTF32X8 $1, Z1, Y2; \
+	HALVES16(d)
+
+// DOT64Z(x, y, m): ggml_vec_dot_f32's AVX-512 loop from AX = 0 to m (a
+// multiple of 64, not 0): four 16-lane accumulators Z1-Z4 (zeroed before),
+// folded 0+2, 1+3, then 0+1, and X0 = their reduce16. Label step.
+// Clobbers Z1-Z8.
+#define DOT64Z(x, y, m) \
+step: \
+	VMOVUPS     (x)(AX*4), Z5; \
+	VMOVUPS     64(x)(AX*4), Z6; \
+	VMOVUPS     128(x)(AX*4), Z7; \
+	VMOVUPS     192(x)(AX*4), Z8; \
+	VFMADD231PS (y)(AX*4), Z5, Z1; \
+	VFMADD231PS 64(y)(AX*4), Z6, Z2; \
+	VFMADD231PS 128(y)(AX*4), Z7, Z3; \
+	VFMADD231PS 192(y)(AX*4), Z8, Z4; \
+	ADDQ        $64, AX; \
+	CMPQ        AX, m; \
+	JB          step; \
+	VADDPS      Z3, Z1, Z1; \
+	VADDPS      Z4, Z2, Z2; \
+	VADDPS      Z2, Z1, Z1; \
+	REDUCE16_TO(X0)
+
+// ZERO_Z1_Z4 clears DOT64Z's accumulators.
+#define ZERO_Z1_Z4 \
+	VXORPS Z1, Z1, Z1; \
+	VXORPS Z2, Z2, Z2; \
+	VXORPS Z3, Z3, Z3; \
+	VXORPS Z4, Z4, Z4
+
+// VECDOT(LOOP64): vecDotF32 with x in SI, y in DI, n in CX: X0 = LOOP64's
+// dot of the first n&-64 elements (DX, when not 0; index AX), then the
+// leftovers added one by one, products rounded. Labels tail and done.
+#define VECDOT(LOOP64) \
+	VXORPS X0, X0, X0; \
+	MOVQ   CX, DX; \
+	ANDQ   $-64, DX; \
+	JZ     tail; \
+	LOOP64; \
+	EACH1(DX, CX, DOT1(SI, DI, DX), done)
+
+// VECDOT64Z: VECDOT's loop on AVX-512 (DOT64Z from AX = 0).
+#define VECDOT64Z \
+	ZERO_Z1_Z4; \
+	XORQ AX, AX; \
+	DOT64Z(SI, DI, DX)
+
 // func vecDotF32AVX512(x, y *float32, n int) float32
 // ggml_vec_dot_f32 on AVX-512: four 16-lane accumulators over steps of 64,
 // folded (0+2, 1+3, then 0+1) and reduced as _mm512_reduce_add_ps; the
@@ -10,47 +125,7 @@ TEXT ·vecDotF32AVX512(SB), NOSPLIT, $0-28
 	MOVQ x+0(FP), SI
 	MOVQ y+8(FP), DI
 	MOVQ n+16(FP), CX
-	VXORPS X0, X0, X0
-	MOVQ   CX, DX
-	ANDQ   $-64, DX
-	JZ     tail
-	VXORPS Z1, Z1, Z1
-	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
-	VXORPS Z4, Z4, Z4
-	XORQ   AX, AX
-step:
-	VMOVUPS     (SI)(AX*4), Z5
-	VMOVUPS     64(SI)(AX*4), Z6
-	VMOVUPS     128(SI)(AX*4), Z7
-	VMOVUPS     192(SI)(AX*4), Z8
-	VFMADD231PS (DI)(AX*4), Z5, Z1
-	VFMADD231PS 64(DI)(AX*4), Z6, Z2
-	VFMADD231PS 128(DI)(AX*4), Z7, Z3
-	VFMADD231PS 192(DI)(AX*4), Z8, Z4
-	ADDQ        $64, AX
-	CMPQ        AX, DX
-	JB          step
-	VADDPS      Z3, Z1, Z1
-	VADDPS      Z4, Z2, Z2
-	VADDPS      Z2, Z1, Z1
-	// reduce16: halves of 8, 4, then (0+2)+(1+3)
-	VEXTRACTF32X8 $1, Z1, Y2
-	VADDPS        Y2, Y1, Y1
-	VEXTRACTF128  $1, Y1, X2
-	VADDPS        X2, X1, X1
-	VPERMILPS     $0x4e, X1, X2
-	VADDPS        X2, X1, X1
-	VMOVSHDUP     X1, X2
-	VADDSS        X2, X1, X0
-tail:
-	CMPQ DX, CX
-	JAE  done
-	VMOVSS (SI)(DX*4), X1
-	VMULSS (DI)(DX*4), X1, X1
-	VADDSS X1, X0, X0
-	INCQ   DX
-	JMP    tail
+	VECDOT(VECDOT64Z)
 done:
 	VZEROUPPER
 	MOVSS X0, ret+24(FP)
@@ -63,26 +138,9 @@ TEXT ·axpyFMA(SB), NOSPLIT, $0-32
 	MOVQ         v+8(FP), SI
 	VBROADCASTSS w+16(FP), Y0
 	MOVQ         n+24(FP), CX
-	XORQ         AX, AX
-	MOVQ         CX, DX
-	ANDQ         $-8, DX
-	JZ           atail
-avec:
-	VMOVUPS     (DI)(AX*4), Y1
-	VFMADD231PS (SI)(AX*4), Y0, Y1
-	VMOVUPS     Y1, (DI)(AX*4)
-	ADDQ        $8, AX
-	CMPQ        AX, DX
-	JB          avec
-atail:
-	CMPQ AX, CX
-	JAE  adone
-	VMOVSS      (DI)(AX*4), X1
-	VFMADD231SS (SI)(AX*4), X0, X1
-	VMOVSS      X1, (DI)(AX*4)
-	INCQ        AX
-	JMP         atail
-adone:
+	WHOLE8(CX, DX)
+	EACH8(CX, DX, AXPY8, AXPY1, done)
+done:
 	VZEROUPPER
 	RET
 
@@ -128,17 +186,6 @@ adone:
 	VXORPS       Z2, Z2, K2, Z2 \
 	VMOVAPS      Z2, K1, Z1
 
-// REDUCE16 sets X1 to Z1's lanes added as _mm512_reduce_add_ps; clobbers Z2.
-#define REDUCE16 \
-	VEXTRACTF32X8 $1, Z1, Y2 \
-	VADDPS        Y2, Y1, Y1 \
-	VEXTRACTF128  $1, Y1, X2 \
-	VADDPS        X2, X1, X1 \
-	VPERMILPS     $0x4e, X1, X2 \
-	VADDPS        X2, X1, X1 \
-	VMOVSHDUP     X1, X2     \
-	VADDSS        X2, X1, X1
-
 // func softmaxExpAVX512(s *float32, n int, mx float32) float64
 // s[i] = ggml_v_expf(s[i]-mx) in vectors of 16 (the last one padded with
 // zeros, as the masked positions of ggml's padded cache are); returns the
@@ -156,7 +203,7 @@ sblock:
 	VSUBPS   Z17, Z1, Z1
 	EXPV
 	VMOVUPS  Z1, (SI)
-	REDUCE16
+	REDUCE16_TO(X1)
 	VCVTSS2SD X1, X1, X1
 	VADDSD    X1, X16, X16
 	ADDQ     $64, SI
@@ -174,7 +221,7 @@ stail:
 	EXPV
 	VMOVUPS.Z Z1, K3, Z1
 	VMOVUPS   Z1, K3, (SI)
-	REDUCE16
+	REDUCE16_TO(X1)
 	VCVTSS2SD X1, X1, X1
 	VADDSD    X1, X16, X16
 sdone:
@@ -228,10 +275,21 @@ tstep:
 	CMPQ        AX, CX
 	JB          tstep
 tdone:
-	REDUCE16
+	REDUCE16_TO(X1)
 	VZEROUPPER
 	MOVSS X1, ret+24(FP)
 	RET
+
+// F16TO32_8 and F16TO32_1: dst[AX…] = src[AX…] widened, for eight elements
+// and one (DI dst, SI src). Clobber Y0 (and BX).
+#define F16TO32_8 \
+	VCVTPH2PS (SI)(AX*2), Y0; \
+	VMOVUPS   Y0, (DI)(AX*4)
+#define F16TO32_1 \
+	MOVWLZX   (SI)(AX*2), BX; \
+	VMOVD     BX, X0; \
+	VCVTPH2PS X0, X0; \
+	VMOVSS    X0, (DI)(AX*4)
 
 // func f16ToF32AVX2(dst *float32, src *uint16, n int)
 // Widens n halves to float32 with vcvtph2ps (exact).
@@ -239,28 +297,22 @@ TEXT ·f16ToF32AVX2(SB), NOSPLIT, $0-24
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
 	MOVQ n+16(FP), CX
-	XORQ AX, AX
-	MOVQ CX, DX
-	ANDQ $-8, DX
-	JZ   htail
-hvec:
-	VCVTPH2PS (SI)(AX*2), Y0
-	VMOVUPS   Y0, (DI)(AX*4)
-	ADDQ      $8, AX
-	CMPQ      AX, DX
-	JB        hvec
-htail:
-	CMPQ     AX, CX
-	JAE      hdone
-	MOVWLZX  (SI)(AX*2), BX
-	VMOVD    BX, X0
-	VCVTPH2PS X0, X0
-	VMOVSS   X0, (DI)(AX*4)
-	INCQ     AX
-	JMP      htail
-hdone:
+	WHOLE8(CX, DX)
+	EACH8(CX, DX, F16TO32_8, F16TO32_1, done)
+done:
 	VZEROUPPER
 	RET
+
+// ADD8 and ADD1: dst[AX…] = a[AX…] + b[AX…] for eight elements and one
+// (DI dst, SI a, DX b). Clobber Y0.
+#define ADD8 \
+	VMOVUPS (SI)(AX*4), Y0; \
+	VADDPS  (DX)(AX*4), Y0, Y0; \
+	VMOVUPS Y0, (DI)(AX*4)
+#define ADD1 \
+	VMOVSS (SI)(AX*4), X0; \
+	VADDSS (DX)(AX*4), X0, X0; \
+	VMOVSS X0, (DI)(AX*4)
 
 // func addF32AVX2(dst, a, b *float32, n int)
 // dst[i] = a[i] + b[i] (elementwise: the order of lanes does not matter).
@@ -269,26 +321,9 @@ TEXT ·addF32AVX2(SB), NOSPLIT, $0-32
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DX
 	MOVQ n+24(FP), CX
-	XORQ AX, AX
-	MOVQ CX, BX
-	ANDQ $-8, BX
-	JZ   addtail
-addvec:
-	VMOVUPS (SI)(AX*4), Y0
-	VADDPS  (DX)(AX*4), Y0, Y0
-	VMOVUPS Y0, (DI)(AX*4)
-	ADDQ    $8, AX
-	CMPQ    AX, BX
-	JB      addvec
-addtail:
-	CMPQ   AX, CX
-	JAE    adddone
-	VMOVSS (SI)(AX*4), X0
-	VADDSS (DX)(AX*4), X0, X0
-	VMOVSS X0, (DI)(AX*4)
-	INCQ   AX
-	JMP    addtail
-adddone:
+	WHOLE8(CX, BX)
+	EACH8(CX, BX, ADD8, ADD1, done)
+done:
 	VZEROUPPER
 	RET
 
@@ -417,42 +452,10 @@ kqrow:
 	VXORPS X0, X0, X0
 	XORQ   AX, AX
 	TESTQ  R10, R10
-	JZ     kqtail
-	VXORPS Z1, Z1, Z1
-	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
-	VXORPS Z4, Z4, Z4
-kqstep:
-	VMOVUPS     (SI)(AX*4), Z5
-	VMOVUPS     64(SI)(AX*4), Z6
-	VMOVUPS     128(SI)(AX*4), Z7
-	VMOVUPS     192(SI)(AX*4), Z8
-	VFMADD231PS (DX)(AX*4), Z5, Z1
-	VFMADD231PS 64(DX)(AX*4), Z6, Z2
-	VFMADD231PS 128(DX)(AX*4), Z7, Z3
-	VFMADD231PS 192(DX)(AX*4), Z8, Z4
-	ADDQ        $64, AX
-	CMPQ        AX, R10
-	JB          kqstep
-	VADDPS        Z3, Z1, Z1
-	VADDPS        Z4, Z2, Z2
-	VADDPS        Z2, Z1, Z1
-	VEXTRACTF32X8 $1, Z1, Y2
-	VADDPS        Y2, Y1, Y1
-	VEXTRACTF128  $1, Y1, X2
-	VADDPS        X2, X1, X1
-	VPERMILPS     $0x4e, X1, X2
-	VADDPS        X2, X1, X1
-	VMOVSHDUP     X1, X2
-	VADDSS        X2, X1, X0
-kqtail:
-	CMPQ   AX, R9
-	JAE    kqstore
-	VMOVSS (SI)(AX*4), X1
-	VMULSS (DX)(AX*4), X1, X1
-	VADDSS X1, X0, X0
-	INCQ   AX
-	JMP    kqtail
+	JZ     tail
+	ZERO_Z1_Z4
+	DOT64Z(SI, DX, R10)
+	EACH1(AX, R9, DOT1(SI, DX, AX), kqstore)
 kqstore:
 	VMULSS X15, X0, X0
 	VMOVSS X0, (DI)
@@ -488,22 +491,8 @@ axrow:
 	VBROADCASTSS (DX), Y0
 	XORQ         AX, AX
 	TESTQ        R10, R10
-	JZ           axtail
-axvec:
-	VMOVUPS     (DI)(AX*4), Y1
-	VFMADD231PS (SI)(AX*4), Y0, Y1
-	VMOVUPS     Y1, (DI)(AX*4)
-	ADDQ        $8, AX
-	CMPQ        AX, R10
-	JB          axvec
-axtail:
-	CMPQ        AX, R9
-	JAE         axnext
-	VMOVSS      (DI)(AX*4), X1
-	VFMADD231SS (SI)(AX*4), X0, X1
-	VMOVSS      X1, (DI)(AX*4)
-	INCQ        AX
-	JMP         axtail
+	JZ           tail
+	EACH8(R9, R10, AXPY8, AXPY1, axnext)
 axnext:
 	ADDQ vstride+40(FP), SI
 	ADDQ $4, DX
@@ -516,73 +505,56 @@ axdone:
 
 // The same float dots on AVX2: a 16-lane accumulator is two 8-lane halves
 // (lo: lanes 0-7, hi: lanes 8-15), and reduce16's first step, lane i plus
-// lane i+8, is lo + hi.
+// lane i+8, is lo + hi (HALVES16).
 
-// RED16YMM sets X0 to reduce16 of the halves (Y1 lo, Y2 hi); clobbers Y1, Y2.
-#define RED16YMM \
-	VADDPS       Y2, Y1, Y1    \
-	VEXTRACTF128 $1, Y1, X2    \
-	VADDPS       X2, X1, X1    \
-	VPERMILPS    $0x4e, X1, X2 \
-	VADDPS       X2, X1, X1    \
-	VMOVSHDUP    X1, X2        \
-	VADDSS       X2, X1, X0
+// VECDOT64Y: VECDOT's loop on AVX2: the four 16-lane accumulators as
+// halves (Y3,Y4), (Y5,Y6), (Y7,Y8), (Y9,Y10), folded as DOT64Z folds them.
+// Label step. Clobbers Y1-Y11.
+#define VECDOT64Y \
+	VXORPS Y3, Y3, Y3; \
+	VXORPS Y4, Y4, Y4; \
+	VXORPS Y5, Y5, Y5; \
+	VXORPS Y6, Y6, Y6; \
+	VXORPS Y7, Y7, Y7; \
+	VXORPS Y8, Y8, Y8; \
+	VXORPS Y9, Y9, Y9; \
+	VXORPS Y10, Y10, Y10; \
+	XORQ   AX, AX; \
+step: \
+	VMOVUPS     (SI)(AX*4), Y11; \
+	VFMADD231PS (DI)(AX*4), Y11, Y3; \
+	VMOVUPS     32(SI)(AX*4), Y11; \
+	VFMADD231PS 32(DI)(AX*4), Y11, Y4; \
+	VMOVUPS     64(SI)(AX*4), Y11; \
+	VFMADD231PS 64(DI)(AX*4), Y11, Y5; \
+	VMOVUPS     96(SI)(AX*4), Y11; \
+	VFMADD231PS 96(DI)(AX*4), Y11, Y6; \
+	VMOVUPS     128(SI)(AX*4), Y11; \
+	VFMADD231PS 128(DI)(AX*4), Y11, Y7; \
+	VMOVUPS     160(SI)(AX*4), Y11; \
+	VFMADD231PS 160(DI)(AX*4), Y11, Y8; \
+	VMOVUPS     192(SI)(AX*4), Y11; \
+	VFMADD231PS 192(DI)(AX*4), Y11, Y9; \
+	VMOVUPS     224(SI)(AX*4), Y11; \
+	VFMADD231PS 224(DI)(AX*4), Y11, Y10; \
+	ADDQ        $64, AX; \
+	CMPQ        AX, DX; \
+	JB          step; \
+	VADDPS Y7, Y3, Y3; \
+	VADDPS Y8, Y4, Y4; \
+	VADDPS Y9, Y5, Y5; \
+	VADDPS Y10, Y6, Y6; \
+	VADDPS Y5, Y3, Y1; \
+	VADDPS Y6, Y4, Y2; \
+	HALVES16(X0)
 
 // func vecDotF32AVX2(x, y *float32, n int) float32
 TEXT ·vecDotF32AVX2(SB), NOSPLIT, $0-28
 	MOVQ x+0(FP), SI
 	MOVQ y+8(FP), DI
 	MOVQ n+16(FP), CX
-	VXORPS X0, X0, X0
-	MOVQ   CX, DX
-	ANDQ   $-64, DX
-	JZ     v2tail
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	XORQ   AX, AX
-v2step:
-	VMOVUPS     (SI)(AX*4), Y11
-	VFMADD231PS (DI)(AX*4), Y11, Y3
-	VMOVUPS     32(SI)(AX*4), Y11
-	VFMADD231PS 32(DI)(AX*4), Y11, Y4
-	VMOVUPS     64(SI)(AX*4), Y11
-	VFMADD231PS 64(DI)(AX*4), Y11, Y5
-	VMOVUPS     96(SI)(AX*4), Y11
-	VFMADD231PS 96(DI)(AX*4), Y11, Y6
-	VMOVUPS     128(SI)(AX*4), Y11
-	VFMADD231PS 128(DI)(AX*4), Y11, Y7
-	VMOVUPS     160(SI)(AX*4), Y11
-	VFMADD231PS 160(DI)(AX*4), Y11, Y8
-	VMOVUPS     192(SI)(AX*4), Y11
-	VFMADD231PS 192(DI)(AX*4), Y11, Y9
-	VMOVUPS     224(SI)(AX*4), Y11
-	VFMADD231PS 224(DI)(AX*4), Y11, Y10
-	ADDQ        $64, AX
-	CMPQ        AX, DX
-	JB          v2step
-	// accumulators j = 0..3 are (Y3,Y4), (Y5,Y6), (Y7,Y8), (Y9,Y10)
-	VADDPS Y7, Y3, Y3
-	VADDPS Y8, Y4, Y4
-	VADDPS Y9, Y5, Y5
-	VADDPS Y10, Y6, Y6
-	VADDPS Y5, Y3, Y1
-	VADDPS Y6, Y4, Y2
-	RED16YMM
-v2tail:
-	CMPQ DX, CX
-	JAE  v2done
-	VMOVSS (SI)(DX*4), X1
-	VMULSS (DI)(DX*4), X1, X1
-	VADDSS X1, X0, X0
-	INCQ   DX
-	JMP    v2tail
-v2done:
+	VECDOT(VECDOT64Y)
+done:
 	VZEROUPPER
 	MOVSS X0, ret+24(FP)
 	RET
@@ -606,7 +578,7 @@ t2step:
 	CMPQ        AX, CX
 	JB          t2step
 t2done:
-	RED16YMM
+	HALVES16(X0)
 	VZEROUPPER
 	MOVSS X0, ret+24(FP)
 	RET
@@ -614,126 +586,32 @@ t2done:
 // The AVX2 form of ggml_v_expf (AVX-512's, not AVX2's: the polynomial j is
 // scaled by 2^n in two exact steps, 2^floor(n/2) then 2^(n-floor(n/2)), so
 // the result rounds once, as vscalefps rounds it).
-DATA expc<>+0(SB)/4, $0x4b400000
-DATA expc<>+4(SB)/4, $0x4b400000
-DATA expc<>+8(SB)/4, $0x4b400000
-DATA expc<>+12(SB)/4, $0x4b400000
-DATA expc<>+16(SB)/4, $0x4b400000
-DATA expc<>+20(SB)/4, $0x4b400000
-DATA expc<>+24(SB)/4, $0x4b400000
-DATA expc<>+28(SB)/4, $0x4b400000
-DATA expc<>+32(SB)/4, $0x3fb8aa3b
-DATA expc<>+36(SB)/4, $0x3fb8aa3b
-DATA expc<>+40(SB)/4, $0x3fb8aa3b
-DATA expc<>+44(SB)/4, $0x3fb8aa3b
-DATA expc<>+48(SB)/4, $0x3fb8aa3b
-DATA expc<>+52(SB)/4, $0x3fb8aa3b
-DATA expc<>+56(SB)/4, $0x3fb8aa3b
-DATA expc<>+60(SB)/4, $0x3fb8aa3b
-DATA expc<>+64(SB)/4, $0x3f317200
-DATA expc<>+68(SB)/4, $0x3f317200
-DATA expc<>+72(SB)/4, $0x3f317200
-DATA expc<>+76(SB)/4, $0x3f317200
-DATA expc<>+80(SB)/4, $0x3f317200
-DATA expc<>+84(SB)/4, $0x3f317200
-DATA expc<>+88(SB)/4, $0x3f317200
-DATA expc<>+92(SB)/4, $0x3f317200
-DATA expc<>+96(SB)/4, $0x35bfbe8e
-DATA expc<>+100(SB)/4, $0x35bfbe8e
-DATA expc<>+104(SB)/4, $0x35bfbe8e
-DATA expc<>+108(SB)/4, $0x35bfbe8e
-DATA expc<>+112(SB)/4, $0x35bfbe8e
-DATA expc<>+116(SB)/4, $0x35bfbe8e
-DATA expc<>+120(SB)/4, $0x35bfbe8e
-DATA expc<>+124(SB)/4, $0x35bfbe8e
-DATA expc<>+128(SB)/4, $0x3c072010
-DATA expc<>+132(SB)/4, $0x3c072010
-DATA expc<>+136(SB)/4, $0x3c072010
-DATA expc<>+140(SB)/4, $0x3c072010
-DATA expc<>+144(SB)/4, $0x3c072010
-DATA expc<>+148(SB)/4, $0x3c072010
-DATA expc<>+152(SB)/4, $0x3c072010
-DATA expc<>+156(SB)/4, $0x3c072010
-DATA expc<>+160(SB)/4, $0x3d2b9f17
-DATA expc<>+164(SB)/4, $0x3d2b9f17
-DATA expc<>+168(SB)/4, $0x3d2b9f17
-DATA expc<>+172(SB)/4, $0x3d2b9f17
-DATA expc<>+176(SB)/4, $0x3d2b9f17
-DATA expc<>+180(SB)/4, $0x3d2b9f17
-DATA expc<>+184(SB)/4, $0x3d2b9f17
-DATA expc<>+188(SB)/4, $0x3d2b9f17
-DATA expc<>+192(SB)/4, $0x3e2aaf33
-DATA expc<>+196(SB)/4, $0x3e2aaf33
-DATA expc<>+200(SB)/4, $0x3e2aaf33
-DATA expc<>+204(SB)/4, $0x3e2aaf33
-DATA expc<>+208(SB)/4, $0x3e2aaf33
-DATA expc<>+212(SB)/4, $0x3e2aaf33
-DATA expc<>+216(SB)/4, $0x3e2aaf33
-DATA expc<>+220(SB)/4, $0x3e2aaf33
-DATA expc<>+224(SB)/4, $0x3efffedb
-DATA expc<>+228(SB)/4, $0x3efffedb
-DATA expc<>+232(SB)/4, $0x3efffedb
-DATA expc<>+236(SB)/4, $0x3efffedb
-DATA expc<>+240(SB)/4, $0x3efffedb
-DATA expc<>+244(SB)/4, $0x3efffedb
-DATA expc<>+248(SB)/4, $0x3efffedb
-DATA expc<>+252(SB)/4, $0x3efffedb
-DATA expc<>+256(SB)/4, $0x3f7ffff6
-DATA expc<>+260(SB)/4, $0x3f7ffff6
-DATA expc<>+264(SB)/4, $0x3f7ffff6
-DATA expc<>+268(SB)/4, $0x3f7ffff6
-DATA expc<>+272(SB)/4, $0x3f7ffff6
-DATA expc<>+276(SB)/4, $0x3f7ffff6
-DATA expc<>+280(SB)/4, $0x3f7ffff6
-DATA expc<>+284(SB)/4, $0x3f7ffff6
-DATA expc<>+288(SB)/4, $0x3f800000
-DATA expc<>+292(SB)/4, $0x3f800000
-DATA expc<>+296(SB)/4, $0x3f800000
-DATA expc<>+300(SB)/4, $0x3f800000
-DATA expc<>+304(SB)/4, $0x3f800000
-DATA expc<>+308(SB)/4, $0x3f800000
-DATA expc<>+312(SB)/4, $0x3f800000
-DATA expc<>+316(SB)/4, $0x3f800000
-DATA expc<>+320(SB)/4, $0x43400000
-DATA expc<>+324(SB)/4, $0x43400000
-DATA expc<>+328(SB)/4, $0x43400000
-DATA expc<>+332(SB)/4, $0x43400000
-DATA expc<>+336(SB)/4, $0x43400000
-DATA expc<>+340(SB)/4, $0x43400000
-DATA expc<>+344(SB)/4, $0x43400000
-DATA expc<>+348(SB)/4, $0x43400000
-DATA expc<>+352(SB)/4, $0x7f800000
-DATA expc<>+356(SB)/4, $0x7f800000
-DATA expc<>+360(SB)/4, $0x7f800000
-DATA expc<>+364(SB)/4, $0x7f800000
-DATA expc<>+368(SB)/4, $0x7f800000
-DATA expc<>+372(SB)/4, $0x7f800000
-DATA expc<>+376(SB)/4, $0x7f800000
-DATA expc<>+380(SB)/4, $0x7f800000
-DATA expc<>+384(SB)/4, $0x7fffffff
-DATA expc<>+388(SB)/4, $0x7fffffff
-DATA expc<>+392(SB)/4, $0x7fffffff
-DATA expc<>+396(SB)/4, $0x7fffffff
-DATA expc<>+400(SB)/4, $0x7fffffff
-DATA expc<>+404(SB)/4, $0x7fffffff
-DATA expc<>+408(SB)/4, $0x7fffffff
-DATA expc<>+412(SB)/4, $0x7fffffff
-DATA expc<>+416(SB)/4, $0x3f000000
-DATA expc<>+420(SB)/4, $0x3f000000
-DATA expc<>+424(SB)/4, $0x3f000000
-DATA expc<>+428(SB)/4, $0x3f000000
-DATA expc<>+432(SB)/4, $0x3f000000
-DATA expc<>+436(SB)/4, $0x3f000000
-DATA expc<>+440(SB)/4, $0x3f000000
-DATA expc<>+444(SB)/4, $0x3f000000
-DATA expc<>+448(SB)/4, $0x0000007f
-DATA expc<>+452(SB)/4, $0x0000007f
-DATA expc<>+456(SB)/4, $0x0000007f
-DATA expc<>+460(SB)/4, $0x0000007f
-DATA expc<>+464(SB)/4, $0x0000007f
-DATA expc<>+468(SB)/4, $0x0000007f
-DATA expc<>+472(SB)/4, $0x0000007f
-DATA expc<>+476(SB)/4, $0x0000007f
+// EXPC8(off, v): eight float32 lanes of v at expc<>+off.
+#define EXPC8(off, v) \
+	DATA expc<>+(off+0)(SB)/4, $v; \
+	DATA expc<>+(off+4)(SB)/4, $v; \
+	DATA expc<>+(off+8)(SB)/4, $v; \
+	DATA expc<>+(off+12)(SB)/4, $v; \
+	DATA expc<>+(off+16)(SB)/4, $v; \
+	DATA expc<>+(off+20)(SB)/4, $v; \
+	DATA expc<>+(off+24)(SB)/4, $v; \
+	DATA expc<>+(off+28)(SB)/4, $v
+
+EXPC8(0, 0x4b400000)
+EXPC8(32, 0x3fb8aa3b)
+EXPC8(64, 0x3f317200)
+EXPC8(96, 0x35bfbe8e)
+EXPC8(128, 0x3c072010)
+EXPC8(160, 0x3d2b9f17)
+EXPC8(192, 0x3e2aaf33)
+EXPC8(224, 0x3efffedb)
+EXPC8(256, 0x3f7ffff6)
+EXPC8(288, 0x3f800000)
+EXPC8(320, 0x43400000)
+EXPC8(352, 0x7f800000)
+EXPC8(384, 0x7fffffff)
+EXPC8(416, 0x3f000000)
+EXPC8(448, 0x0000007f)
 GLOBL expc<>(SB), RODATA|NOPTR, $480
 
 // EXPV2 sets Y1 to exp(Y1); clobbers Y2-Y7. Y15 must be zero.
@@ -791,7 +669,7 @@ s2block:
 	VMOVUPS   Y1, 32(SI)
 	VMOVAPS   Y1, Y2
 	VMOVAPS   Y12, Y1
-	RED16YMM
+	HALVES16(X0)
 	VCVTSS2SD X0, X0, X0
 	VADDSD    X0, X13, X13
 	ADDQ      $64, SI
