@@ -1,363 +1,172 @@
 //go:build amd64 && gc && !purego
 
 #include "textflag.h"
+#include "dotq8_amd64.h"
+#include "q4_amd64.h"
 
 // The Q8_0 kernels keep ggml's 8 lanes per row: per block, lane l is the
 // integer sum of elements 4l..4l+3 (|w|·sign(x,w), exact), converted to
 // float and fused-multiply-added with the block's d_w·d_x; hsum8 at the end.
 
-// hsum8 of Y0 into X0 as ggml's hsum_float_8: clobbers X1.
-#define HSUM8 \
-	VEXTRACTF128 $1, Y0, X1 \
-	VADDPS       X1, X0, X0 \
-	VMOVHLPS     X0, X0, X1 \
-	VADDPS       X1, X0, X0 \
-	VMOVSHDUP    X0, X1     \
-	VADDSS       X1, X0, X0
+// Q80SIGNS: the block at R9 (Y1) and the activations' block at R10 as
+// |w| (Y3) and sign(x, w) (Y4). Clobbers Y2.
+#define Q80SIGNS \
+	VMOVDQU 2(R9), Y1; \
+	VMOVDQU 2(R10), Y2; \
+	VPSIGNB Y1, Y1, Y3; \
+	VPSIGNB Y1, Y2, Y4
+
+// Q80VNNI and Q80AVX2: one block's integer lanes into Y5 (vpdpbusd, or
+// vpmaddubsw and vpmaddwd by Y15's words of 1), scaled by Q8_SCALE.
+#define Q80VNNI \
+	Q80SIGNS; \
+	VPXOR    Y5, Y5, Y5; \
+	VPDPBUSD Y4, Y3, Y5; \
+	Q8_SCALE
+#define Q80AVX2 \
+	Q80SIGNS; \
+	VPMADDUBSW Y4, Y3, Y5; \
+	VPMADDWD   Y15, Y5, Y5; \
+	Q8_SCALE
+
+// Q80_CONSTS: none (VNNI); Q80AVX2_CONSTS: Y15 = 0x0001 words. Clobbers AX.
+#define Q80_CONSTS
+#define Q80AVX2_CONSTS \
+	VBCAST32(0x00010001, X15, Y15)
 
 // func dotRowsQ8_0VNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ8_0VNNI(SB), NOSPLIT, $0-48
-	MOVQ out+0(FP), DI
-	MOVQ w+8(FP), SI
-	MOVQ stride+16(FP), DX
-	MOVQ x+24(FP), R8
-	MOVQ nb+32(FP), CX
-	MOVQ rows+40(FP), BX
-	TESTQ BX, BX
-	JZ   done
-row:
-	VXORPS Y0, Y0, Y0
-	MOVQ   SI, R9
-	MOVQ   R8, R10
-	MOVQ   CX, R11
-	TESTQ  R11, R11
-	JZ     rowdone
-block:
-	VMOVDQU      2(R9), Y1
-	VMOVDQU      2(R10), Y2
-	VPSIGNB      Y1, Y1, Y3
-	VPSIGNB      Y1, Y2, Y4
-	VPXOR        Y5, Y5, Y5
-	VPDPBUSD     Y4, Y3, Y5
-	VCVTDQ2PS    Y5, Y5
-	VPBROADCASTW (R9), X6
-	VCVTPH2PS    X6, Y6
-	VPBROADCASTW (R10), X7
-	VCVTPH2PS    X7, Y7
-	VMULPS       Y7, Y6, Y6
-	VFMADD231PS  Y5, Y6, Y0
-	ADDQ         $34, R9
-	ADDQ         $34, R10
-	DECQ         R11
-	JNZ          block
-rowdone:
-	HSUM8
-	VMOVSS X0, (DI)
-	ADDQ   $4, DI
-	ADDQ   DX, SI
-	DECQ   BX
-	JNZ    row
-done:
-	VZEROUPPER
-	RET
+	Q8ROWS(Q80_CONSTS, ZERO_Y0, Q80VNNI, 34, 34, HSUM8_Y0(X1))
 
 // func dotRowsQ8_0AVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ8_0AVX2(SB), NOSPLIT, $0-48
-	MOVQ out+0(FP), DI
-	MOVQ w+8(FP), SI
-	MOVQ stride+16(FP), DX
-	MOVQ x+24(FP), R8
-	MOVQ nb+32(FP), CX
-	MOVQ rows+40(FP), BX
-	TESTQ BX, BX
-	JZ   done
-	MOVL         $0x00010001, AX
-	VMOVD        AX, X15
-	VPBROADCASTD X15, Y15
-row:
-	VXORPS Y0, Y0, Y0
-	MOVQ   SI, R9
-	MOVQ   R8, R10
-	MOVQ   CX, R11
-	TESTQ  R11, R11
-	JZ     rowdone
-block:
-	VMOVDQU      2(R9), Y1
-	VMOVDQU      2(R10), Y2
-	VPSIGNB      Y1, Y1, Y3
-	VPSIGNB      Y1, Y2, Y4
-	VPMADDUBSW   Y4, Y3, Y5
-	VPMADDWD     Y15, Y5, Y5
-	VCVTDQ2PS    Y5, Y5
-	VPBROADCASTW (R9), X6
-	VCVTPH2PS    X6, Y6
-	VPBROADCASTW (R10), X7
-	VCVTPH2PS    X7, Y7
-	VMULPS       Y7, Y6, Y6
-	VFMADD231PS  Y5, Y6, Y0
-	ADDQ         $34, R9
-	ADDQ         $34, R10
-	DECQ         R11
-	JNZ          block
-rowdone:
-	HSUM8
-	VMOVSS X0, (DI)
-	ADDQ   $4, DI
-	ADDQ   DX, SI
-	DECQ   BX
-	JNZ    row
-done:
-	VZEROUPPER
-	RET
+	Q8ROWS(Q80AVX2_CONSTS, ZERO_Y0, Q80AVX2, 34, 34, HSUM8_Y0(X1))
 
-// The repacked Q4_0 kernels (see repack.go): 8 rows per group in the 8
-// lanes; per block the lanes start from bias (-8·Σx) and take the unsigned
-// nibbles times the activations, exact; then float, times d_w·d_x, fused
-// into the accumulator, block after block (ggml's repacked order).
+// The repacked Q4_0 kernels (see repack.go and q4_amd64.h): 8 rows per
+// group in the 8 lanes; per block the lanes start from bias (-8·Σx) and
+// take the unsigned nibbles times the activations, exact; then float, times
+// d_w·d_x, fused into the accumulator, block after block (ggml's repacked
+// order).
 
+// Q4NIB(off, lo, hi): the 32 bytes at off(SI) as their low (lo) and high
+// (hi) nibbles (Y15: 0x0f bytes).
 #define Q4NIB(off, lo, hi) \
-	VMOVDQU off(SI), hi      \
-	VPAND   Y15, hi, lo      \
-	VPSRLW  $4, hi, hi       \
+	VMOVDQU off(SI), hi; \
+	VPAND   Y15, hi, lo; \
+	VPSRLW  $4, hi, hi; \
 	VPAND   Y15, hi, hi
+
+// Q4DOT_VNNI(xoff, u, acc) and Q4MAD(xoff, u, acc): acc += the nibbles u
+// times the four activation bytes at xoff(R9), broadcast: vpdpbusd, or
+// vpmaddubsw and vpmaddwd by Y14's words of 1 into Y5 whatever acc is
+// (clobbers Y7, Y8).
+#define Q4DOT_VNNI(xoff, u, acc) \
+	VPDPBUSD.BCST xoff(R9), u, acc
+#define Q4MAD(xoff, u, acc) \
+	VPBROADCASTD xoff(R9), Y7; \
+	VPMADDUBSW   Y7, u, Y8; \
+	VPMADDWD     Y14, Y8, Y8; \
+	VPADDD       Y8, Y5, Y5
+
+// Q4HALF(DOT, w0, w1, x0, x1, x2, x3): half a block: the nibbles of the 64
+// bytes at w0 and w1 (Y1-Y4) times the activations at x0-x3 by DOT into
+// Y5, Y9, Y10 and Y11 in turn.
+#define Q4HALF(DOT, w0, w1, x0, x1, x2, x3) \
+	Q4NIB(w0, Y1, Y2); \
+	Q4NIB(w1, Y3, Y4); \
+	DOT(x0, Y1, Y5); \
+	DOT(x1, Y2, Y9); \
+	DOT(x2, Y3, Y10); \
+	DOT(x3, Y4, Y11)
+
+// Q4FUSE: the block's integer lanes Y5 converted, times d_w (at SI, eight
+// halves) · d_x (at R11) and fused into Y0. Clobbers Y5-Y7.
+#define Q4FUSE \
+	VCVTDQ2PS    Y5, Y5; \
+	VCVTPH2PS    (SI), Y6; \
+	VBROADCASTSS (R11), Y7; \
+	VMULPS       Y7, Y6, Y6; \
+	VFMADD231PS  Y6, Y5, Y0
+
+// Q4BLOCK_VNNI and Q4BLOCK_AVX2: one block into Y0, its lanes from the bias
+// at R10; VNNI sums in four registers and adds them at the end.
+#define Q4BLOCK_VNNI \
+	VPBROADCASTD (R10), Y5; \
+	VPXOR        Y9, Y9, Y9; \
+	VPXOR        Y10, Y10, Y10; \
+	VPXOR        Y11, Y11, Y11; \
+	Q4HALF(Q4DOT_VNNI, 16, 48, 2, 18, 6, 22); \
+	Q4HALF(Q4DOT_VNNI, 80, 112, 10, 26, 14, 30); \
+	VPADDD       Y9, Y5, Y5; \
+	VPADDD       Y11, Y10, Y10; \
+	VPADDD       Y10, Y5, Y5; \
+	Q4FUSE
+#define Q4BLOCK_AVX2 \
+	VPBROADCASTD (R10), Y5; \
+	Q4HALF(Q4MAD, 16, 48, 2, 18, 6, 22); \
+	Q4HALF(Q4MAD, 80, 112, 10, 26, 14, 30); \
+	Q4FUSE
+
+// Q4_CONSTS: Y15 = 0x0f bytes; Q4AVX2_CONSTS also Y14 = 0x0001 words.
+// Clobber AX.
+#define Q4_CONSTS \
+	VBCAST32(0x0f0f0f0f, X15, Y15)
+#define Q4AVX2_CONSTS \
+	Q4_CONSTS; \
+	VBCAST32(0x00010001, X14, Y14)
 
 // func dotGroupsQ4_0VNNI(out *float32, w *byte, groups int, x *byte, bias *int32, d *float32, nb int)
 TEXT ·dotGroupsQ4_0VNNI(SB), NOSPLIT, $0-56
-	MOVQ out+0(FP), DI
-	MOVQ w+8(FP), SI
-	MOVQ groups+16(FP), CX
-	MOVQ x+24(FP), R8
-	MOVQ bias+32(FP), R12
-	MOVQ d+40(FP), R13
-	MOVQ nb+48(FP), DX
-	TESTQ CX, CX
-	JZ   q4vdone
-	TESTQ DX, DX
-	JZ   q4vdone
-	MOVL         $0x0f0f0f0f, AX
-	VMOVD        AX, X15
-	VPBROADCASTD X15, Y15
-q4vgroup:
-	VXORPS Y0, Y0, Y0
-	MOVQ   R8, R9
-	MOVQ   R12, R10
-	MOVQ   R13, R11
-	MOVQ   DX, BX
-q4vblock:
-	VPBROADCASTD (R10), Y5
-	VPXOR        Y9, Y9, Y9
-	VPXOR        Y10, Y10, Y10
-	VPXOR        Y11, Y11, Y11
-	Q4NIB(16, Y1, Y2)
-	Q4NIB(48, Y3, Y4)
-	VPDPBUSD.BCST 2(R9), Y1, Y5
-	VPDPBUSD.BCST 18(R9), Y2, Y9
-	VPDPBUSD.BCST 6(R9), Y3, Y10
-	VPDPBUSD.BCST 22(R9), Y4, Y11
-	Q4NIB(80, Y1, Y2)
-	Q4NIB(112, Y3, Y4)
-	VPDPBUSD.BCST 10(R9), Y1, Y5
-	VPDPBUSD.BCST 26(R9), Y2, Y9
-	VPDPBUSD.BCST 14(R9), Y3, Y10
-	VPDPBUSD.BCST 30(R9), Y4, Y11
-	VPADDD        Y9, Y5, Y5
-	VPADDD        Y11, Y10, Y10
-	VPADDD        Y10, Y5, Y5
-	VCVTDQ2PS     Y5, Y5
-	VCVTPH2PS     (SI), Y6
-	VBROADCASTSS  (R11), Y7
-	VMULPS        Y7, Y6, Y6
-	VFMADD231PS   Y6, Y5, Y0
-	ADDQ $144, SI
-	ADDQ $34, R9
-	ADDQ $4, R10
-	ADDQ $4, R11
-	DECQ BX
-	JNZ  q4vblock
-	VMOVUPS Y0, (DI)
-	ADDQ    $32, DI
-	DECQ    CX
-	JNZ     q4vgroup
-q4vdone:
-	VZEROUPPER
-	RET
-
-#define Q4MAD(xoff, u) \
-	VPBROADCASTD xoff(R9), Y7 \
-	VPMADDUBSW   Y7, u, Y8    \
-	VPMADDWD     Y14, Y8, Y8  \
-	VPADDD       Y8, Y5, Y5
+	Q4GROUPS(Q4_CONSTS, Y0, Q4BLOCK_VNNI, 144, 32)
 
 // func dotGroupsQ4_0AVX2(out *float32, w *byte, groups int, x *byte, bias *int32, d *float32, nb int)
 TEXT ·dotGroupsQ4_0AVX2(SB), NOSPLIT, $0-56
-	MOVQ out+0(FP), DI
-	MOVQ w+8(FP), SI
-	MOVQ groups+16(FP), CX
-	MOVQ x+24(FP), R8
-	MOVQ bias+32(FP), R12
-	MOVQ d+40(FP), R13
-	MOVQ nb+48(FP), DX
-	TESTQ CX, CX
-	JZ   q4adone
-	TESTQ DX, DX
-	JZ   q4adone
-	MOVL         $0x0f0f0f0f, AX
-	VMOVD        AX, X15
-	VPBROADCASTD X15, Y15
-	MOVL         $0x00010001, AX
-	VMOVD        AX, X14
-	VPBROADCASTD X14, Y14
-q4agroup:
-	VXORPS Y0, Y0, Y0
-	MOVQ   R8, R9
-	MOVQ   R12, R10
-	MOVQ   R13, R11
-	MOVQ   DX, BX
-q4ablock:
-	VPBROADCASTD (R10), Y5
-	Q4NIB(16, Y1, Y2)
-	Q4NIB(48, Y3, Y4)
-	Q4MAD(2, Y1)
-	Q4MAD(18, Y2)
-	Q4MAD(6, Y3)
-	Q4MAD(22, Y4)
-	Q4NIB(80, Y1, Y2)
-	Q4NIB(112, Y3, Y4)
-	Q4MAD(10, Y1)
-	Q4MAD(26, Y2)
-	Q4MAD(14, Y3)
-	Q4MAD(30, Y4)
-	VCVTDQ2PS     Y5, Y5
-	VCVTPH2PS     (SI), Y6
-	VBROADCASTSS  (R11), Y7
-	VMULPS        Y7, Y6, Y6
-	VFMADD231PS   Y6, Y5, Y0
-	ADDQ $144, SI
-	ADDQ $34, R9
-	ADDQ $4, R10
-	ADDQ $4, R11
-	DECQ BX
-	JNZ  q4ablock
-	VMOVUPS Y0, (DI)
-	ADDQ    $32, DI
-	DECQ    CX
-	JNZ     q4agroup
-q4adone:
-	VZEROUPPER
-	RET
+	Q4GROUPS(Q4AVX2_CONSTS, Y0, Q4BLOCK_AVX2, 144, 32)
 
 // Four tokens at once (prefill): the weights of a block are loaded and
 // unpacked once and used for four activation rows; each token keeps its own
 // accumulator, so every output is computed as the one-token kernel does.
 
+// Q4X4_BLOCK: a block for the four tokens (Q4X4GROUPS): all its nibbles
+// (Y1-Y8), d_w (Y13), each token's lanes (Y20+2t low, Y21+2t high) fused
+// into Y16+t.
+#define Q4X4_BLOCK \
+	Q4NIB(16, Y1, Y2); \
+	Q4NIB(48, Y3, Y4); \
+	Q4NIB(80, Y5, Y6); \
+	Q4NIB(112, Y7, Y8); \
+	VCVTPH2PS (SI), Y13; \
+	Q4X4_DOTS(Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y20, Y21, Y22, Y23, Y24, Y25, Y26, Y27); \
+	Q4X4_FUSE(Y20, Y21, (R12), Y13, Y16); \
+	Q4X4_FUSE(Y22, Y23, (R12)(R13*1), Y13, Y17); \
+	Q4X4_FUSE(Y24, Y25, (R8), Y13, Y18); \
+	Q4X4_FUSE(Y26, Y27, (R8)(R13*1), Y13, Y19)
+
 // func dotGroupsQ4_0x4VNNI(out *float32, ostride int, w *byte, groups int, x *byte, xstride int, bias *int32, d *float32, bstride int, nb int)
 // Token t's activations are at x+t·xstride, bias+t·bstride, d+t·bstride;
 // its outputs at out+t·ostride (strides in bytes).
 TEXT ·dotGroupsQ4_0x4VNNI(SB), NOSPLIT, $0-80
-	MOVQ out+0(FP), DI
-	MOVQ w+16(FP), SI
-	MOVQ groups+24(FP), CX
-	MOVQ xstride+40(FP), R10
-	MOVQ bstride+64(FP), R13
-	TESTQ CX, CX
-	JZ   g4done
-	CMPQ nb+72(FP), $0
-	JE   g4done
-	MOVL         $0x0f0f0f0f, AX
-	VMOVD        AX, X15
-	VPBROADCASTD X15, Y15
-g4group:
-	VXORPS Y16, Y16, Y16
-	VXORPS Y17, Y17, Y17
-	VXORPS Y18, Y18, Y18
-	VXORPS Y19, Y19, Y19
-	MOVQ   x+32(FP), R9
-	MOVQ   bias+48(FP), R11
-	MOVQ   d+56(FP), R12
-	MOVQ   nb+72(FP), BX
-g4block:
-	Q4NIB(16, Y1, Y2)
-	Q4NIB(48, Y3, Y4)
-	Q4NIB(80, Y5, Y6)
-	Q4NIB(112, Y7, Y8)
-	VCVTPH2PS (SI), Y13
-	LEAQ      (R9)(R10*2), DX
-	LEAQ      (R11)(R13*2), AX
-	LEAQ      (R12)(R13*2), R8
-	VPBROADCASTD  (R11), Y20
-	VPXORD        Y21, Y21, Y21
-	VPBROADCASTD  (R11)(R13*1), Y22
-	VPXORD        Y23, Y23, Y23
-	VPBROADCASTD  (AX), Y24
-	VPXORD        Y25, Y25, Y25
-	VPBROADCASTD  (AX)(R13*1), Y26
-	VPXORD        Y27, Y27, Y27
-	VPDPBUSD.BCST 2(R9), Y1, Y20
-	VPDPBUSD.BCST 2(R9)(R10*1), Y1, Y22
-	VPDPBUSD.BCST 2(DX), Y1, Y24
-	VPDPBUSD.BCST 2(DX)(R10*1), Y1, Y26
-	VPDPBUSD.BCST 18(R9), Y2, Y21
-	VPDPBUSD.BCST 18(R9)(R10*1), Y2, Y23
-	VPDPBUSD.BCST 18(DX), Y2, Y25
-	VPDPBUSD.BCST 18(DX)(R10*1), Y2, Y27
-	VPDPBUSD.BCST 6(R9), Y3, Y20
-	VPDPBUSD.BCST 6(R9)(R10*1), Y3, Y22
-	VPDPBUSD.BCST 6(DX), Y3, Y24
-	VPDPBUSD.BCST 6(DX)(R10*1), Y3, Y26
-	VPDPBUSD.BCST 22(R9), Y4, Y21
-	VPDPBUSD.BCST 22(R9)(R10*1), Y4, Y23
-	VPDPBUSD.BCST 22(DX), Y4, Y25
-	VPDPBUSD.BCST 22(DX)(R10*1), Y4, Y27
-	VPDPBUSD.BCST 10(R9), Y5, Y20
-	VPDPBUSD.BCST 10(R9)(R10*1), Y5, Y22
-	VPDPBUSD.BCST 10(DX), Y5, Y24
-	VPDPBUSD.BCST 10(DX)(R10*1), Y5, Y26
-	VPDPBUSD.BCST 26(R9), Y6, Y21
-	VPDPBUSD.BCST 26(R9)(R10*1), Y6, Y23
-	VPDPBUSD.BCST 26(DX), Y6, Y25
-	VPDPBUSD.BCST 26(DX)(R10*1), Y6, Y27
-	VPDPBUSD.BCST 14(R9), Y7, Y20
-	VPDPBUSD.BCST 14(R9)(R10*1), Y7, Y22
-	VPDPBUSD.BCST 14(DX), Y7, Y24
-	VPDPBUSD.BCST 14(DX)(R10*1), Y7, Y26
-	VPDPBUSD.BCST 30(R9), Y8, Y21
-	VPDPBUSD.BCST 30(R9)(R10*1), Y8, Y23
-	VPDPBUSD.BCST 30(DX), Y8, Y25
-	VPDPBUSD.BCST 30(DX)(R10*1), Y8, Y27
-	VPADDD        Y21, Y20, Y20
-	VCVTDQ2PS     Y20, Y20
-	VMULPS.BCST   (R12), Y13, Y21
-	VFMADD231PS   Y21, Y20, Y16
-	VPADDD        Y23, Y22, Y22
-	VCVTDQ2PS     Y22, Y22
-	VMULPS.BCST   (R12)(R13*1), Y13, Y23
-	VFMADD231PS   Y23, Y22, Y17
-	VPADDD        Y25, Y24, Y24
-	VCVTDQ2PS     Y24, Y24
-	VMULPS.BCST   (R8), Y13, Y25
-	VFMADD231PS   Y25, Y24, Y18
-	VPADDD        Y27, Y26, Y26
-	VCVTDQ2PS     Y26, Y26
-	VMULPS.BCST   (R8)(R13*1), Y13, Y27
-	VFMADD231PS   Y27, Y26, Y19
-	ADDQ $144, SI
-	ADDQ $34, R9
-	ADDQ $4, R11
-	ADDQ $4, R12
-	DECQ BX
-	JNZ  g4block
-	MOVQ    ostride+8(FP), AX
-	VMOVUPS Y16, (DI)
-	VMOVUPS Y17, (DI)(AX*1)
-	LEAQ    (DI)(AX*2), DX
-	VMOVUPS Y18, (DX)
-	VMOVUPS Y19, (DX)(AX*1)
-	ADDQ    $32, DI
-	DECQ    CX
-	JNZ     g4group
-g4done:
-	VZEROUPPER
-	RET
+	Q4X4GROUPS(Q4_CONSTS, Q4X4_BLOCK, 144, Y16, Y17, Y18, Y19, 32)
+
+// Q80X4_TOKEN(x, d, acc): one token of dotRowsQ8_0x4VNNI: its Q8_0 quants
+// at 2 x as sign(x, w) (Y1: the block's quants), times |w| (Y2) summed four
+// to a lane, converted, times d_w (Y3) · d_x (at d) and fused into acc.
+// Clobbers Y4-Y6.
+#define Q80X4_TOKEN(x, d, acc) \
+	VMOVDQU     2 x, Y4; \
+	VPSIGNB     Y1, Y4, Y4; \
+	VPXOR       Y5, Y5, Y5; \
+	VPDPBUSD    Y4, Y2, Y5; \
+	VCVTDQ2PS   Y5, Y5; \
+	VMULPS.BCST d, Y3, Y6; \
+	VFMADD231PS Y6, Y5, acc
+
+// HSUM8_STORE(y, dst): hsum8 of y's lanes to the float32 at dst.
+// Clobbers Y0, X1.
+#define HSUM8_STORE(y, dst) \
+	VMOVAPS y, Y0; \
+	HSUM8_Y0(X1); \
+	VMOVSS  X0, dst
 
 // func dotRowsQ8_0x4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, d *float32, dstride int, nb int)
 // Q8_0 rows (stride bytes apart) times four tokens' activations (token t's
@@ -374,10 +183,7 @@ TEXT ·dotRowsQ8_0x4VNNI(SB), NOSPLIT, $0-80
 	CMPQ nb+72(FP), $0
 	JE   r4done
 r4row:
-	VXORPS Y16, Y16, Y16
-	VXORPS Y17, Y17, Y17
-	VXORPS Y18, Y18, Y18
-	VXORPS Y19, Y19, Y19
+	VZERO4(Y16, Y17, Y18, Y19)
 	MOVQ   SI, R11
 	MOVQ   x+40(FP), R9
 	MOVQ   d+56(FP), R12
@@ -389,53 +195,21 @@ r4block:
 	VCVTPH2PS    X3, Y3
 	LEAQ         (R9)(R10*2), DX
 	LEAQ         (R12)(R13*2), R8
-	VMOVDQU      2(R9), Y4
-	VPSIGNB      Y1, Y4, Y4
-	VPXOR        Y5, Y5, Y5
-	VPDPBUSD     Y4, Y2, Y5
-	VCVTDQ2PS    Y5, Y5
-	VMULPS.BCST  (R12), Y3, Y6
-	VFMADD231PS  Y6, Y5, Y16
-	VMOVDQU      2(R9)(R10*1), Y4
-	VPSIGNB      Y1, Y4, Y4
-	VPXOR        Y5, Y5, Y5
-	VPDPBUSD     Y4, Y2, Y5
-	VCVTDQ2PS    Y5, Y5
-	VMULPS.BCST  (R12)(R13*1), Y3, Y6
-	VFMADD231PS  Y6, Y5, Y17
-	VMOVDQU      2(DX), Y4
-	VPSIGNB      Y1, Y4, Y4
-	VPXOR        Y5, Y5, Y5
-	VPDPBUSD     Y4, Y2, Y5
-	VCVTDQ2PS    Y5, Y5
-	VMULPS.BCST  (R8), Y3, Y6
-	VFMADD231PS  Y6, Y5, Y18
-	VMOVDQU      2(DX)(R10*1), Y4
-	VPSIGNB      Y1, Y4, Y4
-	VPXOR        Y5, Y5, Y5
-	VPDPBUSD     Y4, Y2, Y5
-	VCVTDQ2PS    Y5, Y5
-	VMULPS.BCST  (R8)(R13*1), Y3, Y6
-	VFMADD231PS  Y6, Y5, Y19
+	Q80X4_TOKEN((R9), (R12), Y16)
+	Q80X4_TOKEN((R9)(R10*1), (R12)(R13*1), Y17)
+	Q80X4_TOKEN((DX), (R8), Y18)
+	Q80X4_TOKEN((DX)(R10*1), (R8)(R13*1), Y19)
 	ADDQ $34, R11
 	ADDQ $34, R9
 	ADDQ $4, R12
 	DECQ BX
 	JNZ  r4block
 	MOVQ ostride+8(FP), AX
-	VMOVAPS Y16, Y0
-	HSUM8
-	VMOVSS  X0, (DI)
-	VMOVAPS Y17, Y0
-	HSUM8
-	VMOVSS  X0, (DI)(AX*1)
+	HSUM8_STORE(Y16, (DI))
+	HSUM8_STORE(Y17, (DI)(AX*1))
 	LEAQ    (DI)(AX*2), DX
-	VMOVAPS Y18, Y0
-	HSUM8
-	VMOVSS  X0, (DX)
-	VMOVAPS Y19, Y0
-	HSUM8
-	VMOVSS  X0, (DX)(AX*1)
+	HSUM8_STORE(Y18, (DX))
+	HSUM8_STORE(Y19, (DX)(AX*1))
 	ADDQ    $4, DI
 	ADDQ    stride+24(FP), SI
 	DECQ    CX
@@ -443,6 +217,23 @@ r4block:
 r4done:
 	VZEROUPPER
 	RET
+
+// P4_TOKEN(u, d, a, b, fa, fb): one token of dotRows2Q8_0x4VNNI: its
+// unsigned activations at u (Y7) times the pair's rows (Y1, Y2) on top of
+// their −128·Σw lanes (Y3, Y4) into a and b, converted, times d_w (Y5, Y6)
+// · d_x (at d) and fused into fa and fb. Clobbers Y7-Y9.
+#define P4_TOKEN(u, d, a, b, fa, fb) \
+	VMOVDQU     u, Y7; \
+	VMOVDQA32   Y3, a; \
+	VPDPBUSD    Y1, Y7, a; \
+	VMOVDQA32   Y4, b; \
+	VPDPBUSD    Y2, Y7, b; \
+	VCVTDQ2PS   a, a; \
+	VCVTDQ2PS   b, b; \
+	VMULPS.BCST d, Y5, Y8; \
+	VMULPS.BCST d, Y6, Y9; \
+	VFMADD231PS Y8, a, fa; \
+	VFMADD231PS Y9, b, fb
 
 // func dotRows2Q8_0x4VNNI(out *float32, ostride int, w *byte, stride int, pairs int, u *byte, ustride int, d *float32, dstride int, nb int)
 // Pairs of Q8_0 rows times four tokens. The activations come as u = x+128
@@ -463,14 +254,8 @@ TEXT ·dotRows2Q8_0x4VNNI(SB), NOSPLIT, $0-80
 	VPBROADCASTD AX, Y15
 	VPXORD       Y14, Y14, Y14
 p4pair:
-	VXORPS Y16, Y16, Y16
-	VXORPS Y17, Y17, Y17
-	VXORPS Y18, Y18, Y18
-	VXORPS Y19, Y19, Y19
-	VXORPS Y28, Y28, Y28
-	VXORPS Y29, Y29, Y29
-	VXORPS Y30, Y30, Y30
-	VXORPS Y31, Y31, Y31
+	VZERO4(Y16, Y17, Y18, Y19)
+	VZERO4(Y28, Y29, Y30, Y31)
 	MOVQ   SI, R11
 	MOVQ   stride+24(FP), AX
 	ADDQ   SI, AX
@@ -492,50 +277,10 @@ p4block:
 	VCVTPH2PS    X6, Y6
 	LEAQ         (R9)(R10*2), DX
 	LEAQ         (R12)(R13*2), R8
-	VMOVDQU      (R9), Y7
-	VMOVDQA32    Y3, Y20
-	VPDPBUSD     Y1, Y7, Y20
-	VMOVDQA32    Y4, Y21
-	VPDPBUSD     Y2, Y7, Y21
-	VCVTDQ2PS    Y20, Y20
-	VCVTDQ2PS    Y21, Y21
-	VMULPS.BCST  (R12), Y5, Y8
-	VMULPS.BCST  (R12), Y6, Y9
-	VFMADD231PS  Y8, Y20, Y16
-	VFMADD231PS  Y9, Y21, Y28
-	VMOVDQU      (R9)(R10*1), Y7
-	VMOVDQA32    Y3, Y22
-	VPDPBUSD     Y1, Y7, Y22
-	VMOVDQA32    Y4, Y23
-	VPDPBUSD     Y2, Y7, Y23
-	VCVTDQ2PS    Y22, Y22
-	VCVTDQ2PS    Y23, Y23
-	VMULPS.BCST  (R12)(R13*1), Y5, Y8
-	VMULPS.BCST  (R12)(R13*1), Y6, Y9
-	VFMADD231PS  Y8, Y22, Y17
-	VFMADD231PS  Y9, Y23, Y29
-	VMOVDQU      (DX), Y7
-	VMOVDQA32    Y3, Y24
-	VPDPBUSD     Y1, Y7, Y24
-	VMOVDQA32    Y4, Y25
-	VPDPBUSD     Y2, Y7, Y25
-	VCVTDQ2PS    Y24, Y24
-	VCVTDQ2PS    Y25, Y25
-	VMULPS.BCST  (R8), Y5, Y8
-	VMULPS.BCST  (R8), Y6, Y9
-	VFMADD231PS  Y8, Y24, Y18
-	VFMADD231PS  Y9, Y25, Y30
-	VMOVDQU      (DX)(R10*1), Y7
-	VMOVDQA32    Y3, Y26
-	VPDPBUSD     Y1, Y7, Y26
-	VMOVDQA32    Y4, Y27
-	VPDPBUSD     Y2, Y7, Y27
-	VCVTDQ2PS    Y26, Y26
-	VCVTDQ2PS    Y27, Y27
-	VMULPS.BCST  (R8)(R13*1), Y5, Y8
-	VMULPS.BCST  (R8)(R13*1), Y6, Y9
-	VFMADD231PS  Y8, Y26, Y19
-	VFMADD231PS  Y9, Y27, Y31
+	P4_TOKEN((R9), (R12), Y20, Y21, Y16, Y28)
+	P4_TOKEN((R9)(R10*1), (R12)(R13*1), Y22, Y23, Y17, Y29)
+	P4_TOKEN((DX), (R8), Y24, Y25, Y18, Y30)
+	P4_TOKEN((DX)(R10*1), (R8)(R13*1), Y26, Y27, Y19, Y31)
 	ADDQ $34, R11
 	ADDQ $34, AX
 	ADDQ $32, R9
@@ -544,30 +289,14 @@ p4block:
 	JNZ  p4block
 	MOVQ ostride+8(FP), AX
 	LEAQ (DI)(AX*2), DX
-	VMOVAPS Y16, Y0
-	HSUM8
-	VMOVSS  X0, (DI)
-	VMOVAPS Y28, Y0
-	HSUM8
-	VMOVSS  X0, 4(DI)
-	VMOVAPS Y17, Y0
-	HSUM8
-	VMOVSS  X0, (DI)(AX*1)
-	VMOVAPS Y29, Y0
-	HSUM8
-	VMOVSS  X0, 4(DI)(AX*1)
-	VMOVAPS Y18, Y0
-	HSUM8
-	VMOVSS  X0, (DX)
-	VMOVAPS Y30, Y0
-	HSUM8
-	VMOVSS  X0, 4(DX)
-	VMOVAPS Y19, Y0
-	HSUM8
-	VMOVSS  X0, (DX)(AX*1)
-	VMOVAPS Y31, Y0
-	HSUM8
-	VMOVSS  X0, 4(DX)(AX*1)
+	HSUM8_STORE(Y16, (DI))
+	HSUM8_STORE(Y28, 4(DI))
+	HSUM8_STORE(Y17, (DI)(AX*1))
+	HSUM8_STORE(Y29, 4(DI)(AX*1))
+	HSUM8_STORE(Y18, (DX))
+	HSUM8_STORE(Y30, 4(DX))
+	HSUM8_STORE(Y19, (DX)(AX*1))
+	HSUM8_STORE(Y31, 4(DX)(AX*1))
 	ADDQ    $8, DI
 	MOVQ    stride+24(FP), AX
 	LEAQ    (SI)(AX*2), SI
@@ -633,10 +362,10 @@ tblock:
 	JNZ          tblock
 trowdone:
 	VMOVAPS Y8, Y15
-	HSUM8
+	HSUM8_Y0(X1)
 	VMOVSS  X0, (DI)
 	VMOVAPS Y15, Y0
-	HSUM8
+	HSUM8_Y0(X1)
 	VMOVSS  X0, (R15)
 	ADDQ    $4, DI
 	ADDQ    $4, R15

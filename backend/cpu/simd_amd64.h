@@ -4,6 +4,9 @@
 // pasting, so a register wanted in two widths (Y16 and X16) is passed
 // twice.
 
+#ifndef SIMD_AMD64_H
+#define SIMD_AMD64_H
+
 // VBCAST32(v, x, y): every 32-bit lane of y = v. Clobbers AX.
 #define VBCAST32(v, x, y) \
 	MOVL         $v, AX; \
@@ -39,6 +42,13 @@
 #define ZERO_Y0_AND(x) \
 	VXORPS Y0, Y0, Y0; \
 	VXORPS x, x, x
+
+// VZERO4(a, b, c, d) clears four float registers (vxorps).
+#define VZERO4(a, b, c, d) \
+	VXORPS a, a, a; \
+	VXORPS b, b, b; \
+	VXORPS c, c, c; \
+	VXORPS d, d, d
 
 // HSUM8_Y0_PLUS(t, m): X0 lane 0 = hsum8(Y0) + m lane 0 (a row's float
 // lanes and its minimums' scalar). Clobbers t.
@@ -157,3 +167,5 @@ done: \
 	RESULT(Y19, X19, X23); \
 	VMOVSS X0, (R8); \
 	ADDQ   ostride+8(FP), R8
+
+#endif
