@@ -1,6 +1,7 @@
 //go:build amd64 && gc && !purego
 
 #include "textflag.h"
+#include "dotk_amd64.h"
 
 // TQ2_0 × Q8_K in 512-bit vectors, ggml's AVX2 lane order (see dot_tq2.go):
 // a block's 64 bytes of levels in one vector, lanes 0-7 its first half's
@@ -10,65 +11,49 @@
 // at −(bsums[2l]+bsums[2l+1]) (the record's bias, zero in lanes 8-15), and
 // the float part is dotRowsTQ2_0VNNI's: × d_x·d_w, added (not fused).
 
+// TQ2Z_BLOCK: one block (SI, 66 bytes; R9 its record, 384 bytes) added to
+// the float lanes Y0 (Z15: 0x03 bytes). Clobbers Z1-Z7.
+#define TQ2Z_BLOCK \
+	VMOVDQU32     (SI), Z1; \
+	VMOVDQU32     256(R9), Z5; \
+	VPXORD        Z6, Z6, Z6; \
+	VPANDD        Z15, Z1, Z2; \
+	VPSRLW        $2, Z1, Z3; \
+	VPANDD        Z15, Z3, Z3; \
+	VPDPBUSD      (R9), Z2, Z5; \
+	VPSRLW        $4, Z1, Z4; \
+	VPANDD        Z15, Z4, Z4; \
+	VPDPBUSD      64(R9), Z3, Z6; \
+	VPSRLW        $6, Z1, Z1; \
+	VPANDD        Z15, Z1, Z1; \
+	VPDPBUSD      128(R9), Z4, Z5; \
+	VPDPBUSD      192(R9), Z1, Z6; \
+	VPADDD        Z6, Z5, Z5; \
+	VEXTRACTI64X4 $1, Z5, Y6; \
+	VPADDD        Y6, Y5, Y5; \
+	VCVTDQ2PS     Y5, Y5; \
+	VPBROADCASTW  64(SI), X7; \
+	VCVTPH2PS     X7, Y7; \
+	VMULPS.BCST   320(R9), Y7, Y7; \
+	VMULPS        Y7, Y5, Y5; \
+	VADDPS        Y5, Y0, Y0
+
+// TQ2Z_CONSTS: Z15 = 0x03 bytes. Clobbers AX.
+#define TQ2Z_CONSTS \
+	MOVL         $0x03030303, AX; \
+	VPBROADCASTD AX, Z15
+
 // func dotRowsTQ2_0Z(out *float32, w *byte, stride int, rec *byte, nb int, rows int)
 TEXT ·dotRowsTQ2_0Z(SB), NOSPLIT, $0-48
-	MOVQ out+0(FP), DI
-	MOVQ w+8(FP), R12
-	MOVQ rows+40(FP), CX
-	TESTQ CX, CX
-	JZ   tzdone
-	MOVL         $0x03030303, AX
-	VPBROADCASTD AX, Z15
-tzrow:
-	VXORPS Y0, Y0, Y0
-	MOVQ   R12, SI
-	MOVQ   rec+24(FP), R9
-	MOVQ   nb+32(FP), BX
-	TESTQ  BX, BX
-	JZ     tzrowdone
-tzblock:
-	VMOVDQU32     (SI), Z1
-	VMOVDQU32     256(R9), Z5
-	VPXORD        Z6, Z6, Z6
-	VPANDD        Z15, Z1, Z2
-	VPSRLW        $2, Z1, Z3
-	VPANDD        Z15, Z3, Z3
-	VPDPBUSD      (R9), Z2, Z5
-	VPSRLW        $4, Z1, Z4
-	VPANDD        Z15, Z4, Z4
-	VPDPBUSD      64(R9), Z3, Z6
-	VPSRLW        $6, Z1, Z1
-	VPANDD        Z15, Z1, Z1
-	VPDPBUSD      128(R9), Z4, Z5
-	VPDPBUSD      192(R9), Z1, Z6
-	VPADDD        Z6, Z5, Z5
-	VEXTRACTI64X4 $1, Z5, Y6
-	VPADDD        Y6, Y5, Y5
-	VCVTDQ2PS     Y5, Y5
-	VPBROADCASTW  64(SI), X7
-	VCVTPH2PS     X7, Y7
-	VMULPS.BCST   320(R9), Y7, Y7
-	VMULPS        Y7, Y5, Y5
-	VADDPS        Y5, Y0, Y0
-	ADDQ          $66, SI
-	ADDQ          $384, R9
-	DECQ          BX
-	JNZ           tzblock
-tzrowdone:
-	VEXTRACTF128 $1, Y0, X1
-	VADDPS       X1, X0, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
-	VMOVSS       X0, (DI)
-	ADDQ         $4, DI
-	ADDQ         stride+16(FP), R12
-	DECQ         CX
-	JNZ          tzrow
-tzdone:
-	VZEROUPPER
-	RET
+	KROWS_X(TQ2Z_CONSTS, ZERO_Y0, TQ2Z_BLOCK, 66, 384, HSUM8_Y0(X1))
+
+// TQ2Z_LEV2(n, a, b, ta, tb): level n/2 of both runs' bytes a and b into ta
+// and tb (shifted right by n, masked by Z15).
+#define TQ2Z_LEV2(n, a, b, ta, tb) \
+	VPSRLW $n, a, ta; \
+	VPSRLW $n, b, tb; \
+	VPANDD Z15, ta, ta; \
+	VPANDD Z15, tb, tb
 
 // func dotRowsTQ2_0ZTwo(outA *float32, outB *float32, wA *byte, wB *byte, stride int, rec *byte, nb int, rows int)
 // dotRowsTQ2_0Z over two runs of rows at once (row i of wA beside row i of
@@ -83,8 +68,7 @@ TEXT ·dotRowsTQ2_0ZTwo(SB), NOSPLIT, $0-64
 	MOVQ rows+56(FP), CX
 	TESTQ CX, CX
 	JZ   t2done
-	MOVL         $0x03030303, AX
-	VPBROADCASTD AX, Z15
+	TQ2Z_CONSTS
 t2row:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y8, Y8, Y8
@@ -107,22 +91,13 @@ t2block:
 	VPXORD        Z13, Z13, Z13
 	VPANDD        Z15, Z1, Z2
 	VPANDD        Z15, Z11, Z16
-	VPSRLW        $2, Z1, Z3
-	VPSRLW        $2, Z11, Z17
-	VPANDD        Z15, Z3, Z3
-	VPANDD        Z15, Z17, Z17
+	TQ2Z_LEV2(2, Z1, Z11, Z3, Z17)
 	VPDPBUSD      Z20, Z2, Z5
 	VPDPBUSD      Z20, Z16, Z12
-	VPSRLW        $4, Z1, Z4
-	VPSRLW        $4, Z11, Z18
-	VPANDD        Z15, Z4, Z4
-	VPANDD        Z15, Z18, Z18
+	TQ2Z_LEV2(4, Z1, Z11, Z4, Z18)
 	VPDPBUSD      Z21, Z3, Z6
 	VPDPBUSD      Z21, Z17, Z13
-	VPSRLW        $6, Z1, Z1
-	VPSRLW        $6, Z11, Z11
-	VPANDD        Z15, Z1, Z1
-	VPANDD        Z15, Z11, Z11
+	TQ2Z_LEV2(6, Z1, Z11, Z1, Z11)
 	VPDPBUSD      Z22, Z4, Z5
 	VPDPBUSD      Z22, Z18, Z12
 	VPDPBUSD      Z23, Z1, Z6
@@ -151,19 +126,9 @@ t2block:
 	DECQ          BX
 	JNZ           t2block
 t2rowdone:
-	VEXTRACTF128 $1, Y0, X1
-	VADDPS       X1, X0, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
+	HSUM8_Y0(X1)
 	VMOVSS       X0, (DI)
-	VEXTRACTF128 $1, Y8, X1
-	VADDPS       X1, X8, X8
-	VMOVHLPS     X8, X8, X1
-	VADDPS       X1, X8, X8
-	VMOVSHDUP    X8, X1
-	VADDSS       X1, X8, X8
+	HSUM8(Y8, X8, X1)
 	VMOVSS       X8, (R15)
 	ADDQ         $4, DI
 	ADDQ         $4, R15

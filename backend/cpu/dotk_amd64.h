@@ -19,9 +19,14 @@
 // leaves the row's dot product in X0 lane 0 for out[i]. Labels are local
 // to each TEXT, so every kernel may expand it once. Uses AX (CONSTS), BX,
 // CX, DI, R9, R12 and SI besides what its arguments clobber.
+#define KROWS(CONSTS, ZERO, BLOCK, bsize, RESULT) \
+	KROWS_X(CONSTS, ZERO, BLOCK, bsize, 292, RESULT)
+
+// KROWS_X(CONSTS, ZERO, BLOCK, bsize, xsize, RESULT): KROWS with xsize
+// bytes of activations a block at R9 (a layout of the kernel's own).
 // vet's asmdecl does not look into macros: the argument offsets here are
 // the signature's above, the same in every kernel that expands it.
-#define KROWS(CONSTS, ZERO, BLOCK, bsize, RESULT) \
+#define KROWS_X(CONSTS, ZERO, BLOCK, bsize, xsize, RESULT) \
 	MOVQ  out+0(FP), DI; \
 	MOVQ  w+8(FP), R12; \
 	MOVQ  rows+40(FP), CX; \
@@ -38,7 +43,7 @@ row: \
 block: \
 	BLOCK; \
 	ADDQ  $bsize, SI; \
-	ADDQ  $292, R9; \
+	ADDQ  $xsize, R9; \
 	DECQ  BX; \
 	JNZ   block; \
 rowdone: \

@@ -20,12 +20,17 @@
 	VMOVSHDUP x, t; \
 	VADDSS    t, x, x
 
-// HSUM8_Y0(t): lane 0 of X0 = the sum of Y0's eight lanes in hsum8's
-// order (the halves added, then HSUM4). Clobbers t (an X register).
+// HSUM8(y, x, t): lane 0 of x = the sum of y's eight lanes in hsum8's
+// order (the halves added, then HSUM4), x being y's low half, one of
+// X0-X15. Clobbers t (an X register).
+#define HSUM8(y, x, t) \
+	VEXTRACTF128 $1, y, t; \
+	VADDPS       t, x, x; \
+	HSUM4(x, t)
+
+// HSUM8_Y0(t): HSUM8 of Y0 into X0.
 #define HSUM8_Y0(t) \
-	VEXTRACTF128 $1, Y0, t; \
-	VADDPS       t, X0, X0; \
-	HSUM4(X0, t)
+	HSUM8(Y0, X0, t)
 
 // HSUM8_TO_X0(y, x): lane 0 of X0 = the sum of y's eight lanes in
 // hsum8's order, for y one of Y16-Y31 (x: its low half, X16-X31).
