@@ -139,10 +139,7 @@ TEXT ·dotRowsQ2_KAVX2(SB), NOSPLIT, $0-48
 // scales unpacked once, each token's minimums fused into Y16+t, its
 // levels' lanes into Y24+t (cleared here), fused into Y16+t.
 #define Q2KX4_BLOCK \
-	VPXORD Y24, Y24, Y24; \
-	VPXORD Y25, Y25, Y25; \
-	VPXORD Y26, Y26, Y26; \
-	VPXORD Y27, Y27, Y27; \
+	KX4_ZERO_I; \
 	Q2K_MINWORDS; \
 	VMOVD     80(SI), X9; \
 	VCVTPH2PS X9, X9 /* d_w, dmin_w */; \

@@ -209,10 +209,7 @@ TEXT ·dotRowsQ3_KAVX2(SB), NOSPLIT, $0-48
 // bits unpacked once, each token's lanes into Y24+t (cleared here), fused
 // into Y16+t.
 #define Q3KX4_BLOCK \
-	VPXORD Y24, Y24, Y24; \
-	VPXORD Y25, Y25, Y25; \
-	VPXORD Y26, Y26, Y26; \
-	VPXORD Y27, Y27, Y27; \
+	KX4_ZERO_I; \
 	Q3K_SCALES; \
 	VMOVDQU (SI), Y10 /* high bits */; \
 	Q3K_GROUPS(Q3KX4_DOT); \
@@ -222,11 +219,8 @@ TEXT ·dotRowsQ3_KAVX2(SB), NOSPLIT, $0-48
 
 // func dotRowsQ3_Kx4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 //
-// Four tokens (Q8_K rows xstride bytes apart; outputs ostride bytes apart)
-// against each weight row: a block's levels and scales are unpacked once
-// and meet every token with the one-token VNNI kernel's instructions, so
-// each token's lanes and float order are the one-token kernel's. Token t
-// keeps its float lanes in Y16+t and its integer lanes in Y24+t (AVX-512
-// VL and BW).
+// Four tokens against each weight row as dotRowsQ2_Kx4VNNI (and with its
+// registers): a block's levels, high bits and scales are unpacked once and
+// meet every token with the one-token VNNI kernel's instructions.
 TEXT ·dotRowsQ3_Kx4VNNI(SB), NOSPLIT, $0-64
 	KX4ROWS(K23_CONSTS, KX4_ZERO_F, Q3KX4_BLOCK, SI, R9, 110, 292, KX4_STORE(KX4_HSUM))

@@ -170,10 +170,7 @@ TEXT ·dotRowsTQ1_0AVX2(SB), NOSPLIT, $0-48
 // once, each token's lanes into Y24+t (cleared here), less its bsums,
 // scaled into Y16+t (Y7: d_w).
 #define TQ1X4_BLOCK \
-	VPXORD Y24, Y24, Y24; \
-	VPXORD Y25, Y25, Y25; \
-	VPXORD Y26, Y26, Y26; \
-	VPXORD Y27, Y27, Y27; \
+	KX4_ZERO_I; \
 	TQ1_TRITS(TQ1X4_DOT, TQ1X4_DOT); \
 	VPBROADCASTW 52(SI), X7; \
 	VCVTPH2PS    X7, Y7; \

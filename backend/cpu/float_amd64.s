@@ -36,6 +36,15 @@ tail: \
 	INCQ i; \
 	JMP  tail
 
+// ELEMENTS8(n, m, VEC, ONE): the rest of an element-wise kernel:
+// WHOLE8(n, m), then EACH8 and return. Label done.
+#define ELEMENTS8(n, m, VEC, ONE) \
+	WHOLE8(n, m); \
+	EACH8(n, m, VEC, ONE, done); \
+done: \
+	VZEROUPPER; \
+	RET
+
 // AXPY8 and AXPY1: acc[AX…] = fma(v[AX…], w, acc[AX…]) for eight elements
 // and one (DI acc, SI v, Y0 w in every lane). Clobber Y1.
 #define AXPY8 \
@@ -138,11 +147,7 @@ TEXT ·axpyFMA(SB), NOSPLIT, $0-32
 	MOVQ         v+8(FP), SI
 	VBROADCASTSS w+16(FP), Y0
 	MOVQ         n+24(FP), CX
-	WHOLE8(CX, DX)
-	EACH8(CX, DX, AXPY8, AXPY1, done)
-done:
-	VZEROUPPER
-	RET
+	ELEMENTS8(CX, DX, AXPY8, AXPY1)
 
 // EXPCONST loads ggml_v_expf's constants into Z18-Z31 (Z19 = 0).
 #define EXPCONST \
@@ -297,11 +302,7 @@ TEXT ·f16ToF32AVX2(SB), NOSPLIT, $0-24
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
 	MOVQ n+16(FP), CX
-	WHOLE8(CX, DX)
-	EACH8(CX, DX, F16TO32_8, F16TO32_1, done)
-done:
-	VZEROUPPER
-	RET
+	ELEMENTS8(CX, DX, F16TO32_8, F16TO32_1)
 
 // ADD8 and ADD1: dst[AX…] = a[AX…] + b[AX…] for eight elements and one
 // (DI dst, SI a, DX b). Clobber Y0.
@@ -321,11 +322,7 @@ TEXT ·addF32AVX2(SB), NOSPLIT, $0-32
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DX
 	MOVQ n+24(FP), CX
-	WHOLE8(CX, BX)
-	EACH8(CX, BX, ADD8, ADD1, done)
-done:
-	VZEROUPPER
-	RET
+	ELEMENTS8(CX, BX, ADD8, ADD1)
 
 // func ropeAdjacentAVX2(x, cs, ss *float32, n int)
 // Rotates pairs (x[2i], x[2i+1]) for n (a multiple of 8) elements: even

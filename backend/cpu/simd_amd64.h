@@ -117,13 +117,19 @@ done: \
 	M((B)(R14*2), Y26, Y18, X22); \
 	M((B)(R15*1), Y27, Y19, X23)
 
-// KX4_ZERO_F clears the tokens' float lanes Y16-Y19; KX4_ZERO_FM those
-// and the minimums' X20-X23.
+// KX4_ZERO_F clears the tokens' float lanes Y16-Y19, KX4_ZERO_I their
+// integer lanes Y24-Y27; KX4_ZERO_FM the float lanes and the minimums'
+// X20-X23.
 #define KX4_ZERO_F \
 	VPXORD Y16, Y16, Y16; \
 	VPXORD Y17, Y17, Y17; \
 	VPXORD Y18, Y18, Y18; \
 	VPXORD Y19, Y19, Y19
+#define KX4_ZERO_I \
+	VPXORD Y24, Y24, Y24; \
+	VPXORD Y25, Y25, Y25; \
+	VPXORD Y26, Y26, Y26; \
+	VPXORD Y27, Y27, Y27
 #define KX4_ZERO_FM \
 	KX4_ZERO_F; \
 	VPXORD X20, X20, X20; \

@@ -2,6 +2,26 @@
 
 #include "textflag.h"
 
+// ZERO_Y0_Y3 clears the four 64-bit-lane sums Y0-Y3.
+#define ZERO_Y0_Y3 \
+	VPXOR Y0, Y0, Y0; \
+	VPXOR Y1, Y1, Y1; \
+	VPXOR Y2, Y2, Y2; \
+	VPXOR Y3, Y3, Y3
+
+// SUM_Y0_Y3: AX = the sum of Y0-Y3's 64-bit lanes (the checksum), upper
+// halves cleared for the return. Clobbers Y0-Y3.
+#define SUM_Y0_Y3 \
+	VPADDQ       Y1, Y0, Y0; \
+	VPADDQ       Y3, Y2, Y2; \
+	VPADDQ       Y2, Y0, Y0; \
+	VEXTRACTI128 $1, Y0, X1; \
+	VPADDQ       X1, X0, X0; \
+	VPSHUFD      $0x4e, X0, X1; \
+	VPADDQ       X1, X0, X0; \
+	VMOVQ        X0, AX; \
+	VZEROUPPER
+
 // func streamReadAVX2(p *byte, n int) uint64
 // Reads n bytes (a multiple of 128) with 256-bit loads, as the decode
 // kernels do, and returns a checksum so the loads cannot be skipped: the
@@ -9,10 +29,7 @@
 TEXT ·streamReadAVX2(SB), NOSPLIT, $0-24
 	MOVQ  p+0(FP), SI
 	MOVQ  n+8(FP), CX
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
+	ZERO_Y0_Y3
 	SHRQ  $7, CX
 	JZ    sdone
 sloop:
@@ -24,15 +41,7 @@ sloop:
 	DECQ   CX
 	JNZ    sloop
 sdone:
-	VPADDQ       Y1, Y0, Y0
-	VPADDQ       Y3, Y2, Y2
-	VPADDQ       Y2, Y0, Y0
-	VEXTRACTI128 $1, Y0, X1
-	VPADDQ       X1, X0, X0
-	VPSHUFD      $0x4e, X0, X1
-	VPADDQ       X1, X0, X0
-	VMOVQ        X0, AX
-	VZEROUPPER
+	SUM_Y0_Y3
 	MOVQ         AX, ret+16(FP)
 	RET
 
@@ -60,10 +69,7 @@ TEXT ·streamRead2AVX2(SB), NOSPLIT, $0-32
 	MOVQ  p+0(FP), SI
 	MOVQ  n+8(FP), CX
 	MOVQ  off+16(FP), DX
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
+	ZERO_Y0_Y3
 	SHRQ  $6, CX
 	JZ    s2done
 s2loop:
@@ -75,14 +81,6 @@ s2loop:
 	DECQ   CX
 	JNZ    s2loop
 s2done:
-	VPADDQ       Y1, Y0, Y0
-	VPADDQ       Y3, Y2, Y2
-	VPADDQ       Y2, Y0, Y0
-	VEXTRACTI128 $1, Y0, X1
-	VPADDQ       X1, X0, X0
-	VPSHUFD      $0x4e, X0, X1
-	VPADDQ       X1, X0, X0
-	VMOVQ        X0, AX
-	VZEROUPPER
+	SUM_Y0_Y3
 	MOVQ         AX, ret+24(FP)
 	RET
