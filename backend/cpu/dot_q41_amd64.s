@@ -16,20 +16,6 @@
 	VINSERTI128 $1, X2, Y1, Y1 \
 	VPAND       Y15, Y1, Y1
 
-// Q41VNNI and Q41AVX2: one block's integer lanes into Y5 (vpdpbusd, or
-// vpmaddubsw and vpmaddwd by Y14's words of 1), scaled by Q81_SCALE.
-#define Q41VNNI \
-	Q41LEVELS               \
-	VPXOR    Y5, Y5, Y5     \
-	VPDPBUSD 4(R10), Y1, Y5 \
-	Q81_SCALE(X9, X10)
-
-#define Q41AVX2 \
-	Q41LEVELS                 \
-	VPMADDUBSW 4(R10), Y1, Y5 \
-	VPMADDWD   Y14, Y5, Y5    \
-	Q81_SCALE(X9, X10)
-
 // Q41_CONSTS: Y15 = 0x0f bytes, Y14 = 0x0001 words. Clobbers AX.
 #define Q41_CONSTS \
 	VBCAST32(0x0f0f0f0f, X15, Y15); \
@@ -37,25 +23,15 @@
 
 // func dotRowsQ4_1VNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ4_1VNNI(SB), NOSPLIT, $0-48
-	Q8ROWS(Q41_CONSTS, ZERO_Y0_AND(X10), Q41VNNI, 20, 36, HSUM8_Y0_PLUS(X1, X10))
+	Q8ROWS(Q41_CONSTS, ZERO_Y0_AND(X10), Q81VNNI(Q41LEVELS, X9, X10), 20, 36, HSUM8_Y0_PLUS(X1, X10))
 
 // func dotRowsQ4_1AVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ4_1AVX2(SB), NOSPLIT, $0-48
-	Q8ROWS(Q41_CONSTS, ZERO_Y0_AND(X10), Q41AVX2, 20, 36, HSUM8_Y0_PLUS(X1, X10))
+	Q8ROWS(Q41_CONSTS, ZERO_Y0_AND(X10), Q81AVX2(Q41LEVELS, X9, X10), 20, 36, HSUM8_Y0_PLUS(X1, X10))
 
 // Q41X4_CONSTS: Y15 = 0x0f bytes. Clobbers AX.
 #define Q41X4_CONSTS \
 	VBCAST32(0x0f0f0f0f, X15, Y15)
-
-// Q41X4_BLOCK: one block (R9) for the four tokens: its levels (Y1), d_w
-// (Y6) and m_w (X8) once, then each token's step (Q81X4_TOKEN).
-#define Q41X4_BLOCK \
-	Q41LEVELS; \
-	VPBROADCASTW (R9), X6; \
-	VCVTPH2PS    X6, Y6; \
-	VPBROADCASTW 2(R9), X8; \
-	VCVTPH2PS    X8, X8; \
-	KX4_EACH(Q81X4_TOKEN, R10)
 
 // func dotRowsQ4_1x4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 //
@@ -66,4 +42,4 @@ TEXT ·dotRowsQ4_1AVX2(SB), NOSPLIT, $0-48
 // its float lanes in Y16+t, its minimums' scalar in X20+t and its integer
 // lanes in Y24+t (AVX-512 VL).
 TEXT ·dotRowsQ4_1x4VNNI(SB), NOSPLIT, $0-64
-	KX4ROWS(Q41X4_CONSTS, KX4_ZERO_FM, Q41X4_BLOCK, R9, R10, 20, 36, KX4_STORE(KX4_HSUM_MIN))
+	KX4ROWS(Q41X4_CONSTS, KX4_ZERO_FM, Q81X4_BLOCK(Q41LEVELS), R9, R10, 20, 36, KX4_STORE(KX4_HSUM_MIN))

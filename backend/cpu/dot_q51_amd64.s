@@ -42,20 +42,6 @@ GLOBL q51spread<>(SB), RODATA|NOPTR, $32
 	VPAND        Y10, Y2, Y2    \
 	VPOR         Y2, Y1, Y1
 
-// Q51VNNI and Q51AVX2: one block's integer lanes into Y5 (vpdpbusd, or
-// vpmaddubsw and vpmaddwd by Y14's words of 1), scaled by Q81_SCALE.
-#define Q51VNNI \
-	Q51LEVELS               \
-	VPXOR    Y5, Y5, Y5     \
-	VPDPBUSD 4(R10), Y1, Y5 \
-	Q81_SCALE(X7, X9)
-
-#define Q51AVX2 \
-	Q51LEVELS                 \
-	VPMADDUBSW 4(R10), Y1, Y5 \
-	VPMADDWD   Y14, Y5, Y5    \
-	Q81_SCALE(X7, X9)
-
 // Q51_CONSTS: Y14 = 0x0001 words and the constants of Q51LEVELS.
 // Clobbers AX.
 #define Q51_CONSTS \
@@ -65,11 +51,11 @@ GLOBL q51spread<>(SB), RODATA|NOPTR, $32
 
 // func dotRowsQ5_1VNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ5_1VNNI(SB), NOSPLIT, $0-48
-	Q8ROWS(Q51_CONSTS, ZERO_Y0_AND(X9), Q51VNNI, 24, 36, HSUM8_Y0_PLUS(X1, X9))
+	Q8ROWS(Q51_CONSTS, ZERO_Y0_AND(X9), Q81VNNI(Q51LEVELS, X7, X9), 24, 36, HSUM8_Y0_PLUS(X1, X9))
 
 // func dotRowsQ5_1AVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ5_1AVX2(SB), NOSPLIT, $0-48
-	Q8ROWS(Q51_CONSTS, ZERO_Y0_AND(X9), Q51AVX2, 24, 36, HSUM8_Y0_PLUS(X1, X9))
+	Q8ROWS(Q51_CONSTS, ZERO_Y0_AND(X9), Q81AVX2(Q51LEVELS, X7, X9), 24, 36, HSUM8_Y0_PLUS(X1, X9))
 
 // Q51X4_CONSTS: the constants of Q51LEVELS (Y15, Y13, Y12, Y11, Y10).
 // Clobbers AX.
@@ -77,23 +63,9 @@ TEXT ·dotRowsQ5_1AVX2(SB), NOSPLIT, $0-48
 	VBCAST32(0x0f0f0f0f, X15, Y15); \
 	Q51LEVELS_CONSTS
 
-// Q51X4_BLOCK: one block (R9) for the four tokens: its levels (Y1), d_w
-// (Y6) and m_w (X8) once, then each token's step (Q81X4_TOKEN).
-#define Q51X4_BLOCK \
-	Q51LEVELS; \
-	VPBROADCASTW (R9), X6; \
-	VCVTPH2PS    X6, Y6; \
-	VPBROADCASTW 2(R9), X8; \
-	VCVTPH2PS    X8, X8; \
-	KX4_EACH(Q81X4_TOKEN, R10)
-
 // func dotRowsQ5_1x4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 //
-// Four tokens (Q8_1 rows xstride bytes apart; outputs ostride bytes apart)
-// against each weight row: a block's levels and scales are unpacked once
-// and meet every token with the one-token VNNI kernel's instructions, so
-// each token's lanes and float order are dotRowsQ5_1VNNI's. Token t keeps
-// its float lanes in Y16+t, its minimums' scalar in X20+t and its integer
-// lanes in Y24+t (AVX-512 VL).
+// Four tokens against each weight row as dotRowsQ4_1x4VNNI (and with its
+// registers), each token's lanes and float order dotRowsQ5_1VNNI's.
 TEXT ·dotRowsQ5_1x4VNNI(SB), NOSPLIT, $0-64
-	KX4ROWS(Q51X4_CONSTS, KX4_ZERO_FM, Q51X4_BLOCK, R9, R10, 24, 36, KX4_STORE(KX4_HSUM_MIN))
+	KX4ROWS(Q51X4_CONSTS, KX4_ZERO_FM, Q81X4_BLOCK(Q51LEVELS), R9, R10, 24, 36, KX4_STORE(KX4_HSUM_MIN))

@@ -82,6 +82,32 @@ rowdone: \
 	VCVTPH2PS    t, t; \
 	VFMADD231SS  t, X8, m
 
+// Q81VNNI(LEVELS, t, m) and Q81AVX2(LEVELS, t, m): one Q4_1/Q5_1 block's
+// integer lanes into Y5 from its 32 levels (LEVELS puts them in Y1) and the
+// Q8_1 quants at 4(R10) (vpdpbusd, or vpmaddubsw and vpmaddwd by Y14's
+// words of 1), scaled by Q81_SCALE(t, m).
+#define Q81VNNI(LEVELS, t, m) \
+	LEVELS; \
+	VPXOR    Y5, Y5, Y5; \
+	VPDPBUSD 4(R10), Y1, Y5; \
+	Q81_SCALE(t, m)
+#define Q81AVX2(LEVELS, t, m) \
+	LEVELS; \
+	VPMADDUBSW 4(R10), Y1, Y5; \
+	VPMADDWD   Y14, Y5, Y5; \
+	Q81_SCALE(t, m)
+
+// Q81X4_BLOCK(LEVELS): one Q4_1/Q5_1 block (R9) for the four tokens: its
+// levels (LEVELS, into Y1), d_w (Y6) and m_w (X8) once, then each token's
+// step (Q81X4_TOKEN).
+#define Q81X4_BLOCK(LEVELS) \
+	LEVELS; \
+	VPBROADCASTW (R9), X6; \
+	VCVTPH2PS    X6, Y6; \
+	VPBROADCASTW 2(R9), X8; \
+	VCVTPH2PS    X8, X8; \
+	KX4_EACH(Q81X4_TOKEN, R10)
+
 // Q81X4_TOKEN(tok, acc, facc, macc): one token of a four-token Q4_1/Q5_1
 // kernel, the one-token VNNI kernel's instructions for the Q8_1 block at
 // tok: acc = the levels (Y1) · its quants (vpdpbusd), facc += float(acc)
