@@ -1,6 +1,7 @@
 //go:build amd64 && gc && !purego
 
 #include "textflag.h"
+#include "simd_amd64.h"
 
 // Loops and reductions the float kernels share. The element loops run an
 // index AX (or, for the dot products' leftovers, the register named) over
@@ -104,10 +105,7 @@ step: \
 
 // ZERO_Z1_Z4 clears DOT64Z's accumulators.
 #define ZERO_Z1_Z4 \
-	VXORPS Z1, Z1, Z1; \
-	VXORPS Z2, Z2, Z2; \
-	VXORPS Z3, Z3, Z3; \
-	VXORPS Z4, Z4, Z4
+	VZERO4(Z1, Z2, Z3, Z4)
 
 // VECDOT(LOOP64): vecDotF32 with x in SI, y in DI, n in CX: X0 = LOOP64's
 // dot of the first n&-64 elements (DX, when not 0; index AX), then the
@@ -508,14 +506,8 @@ axdone:
 // halves (Y3,Y4), (Y5,Y6), (Y7,Y8), (Y9,Y10), folded as DOT64Z folds them.
 // Label step. Clobbers Y1-Y11.
 #define VECDOT64Y \
-	VXORPS Y3, Y3, Y3; \
-	VXORPS Y4, Y4, Y4; \
-	VXORPS Y5, Y5, Y5; \
-	VXORPS Y6, Y6, Y6; \
-	VXORPS Y7, Y7, Y7; \
-	VXORPS Y8, Y8, Y8; \
-	VXORPS Y9, Y9, Y9; \
-	VXORPS Y10, Y10, Y10; \
+	VZERO4(Y3, Y4, Y5, Y6); \
+	VZERO4(Y7, Y8, Y9, Y10); \
 	XORQ   AX, AX; \
 step: \
 	VMOVUPS     (SI)(AX*4), Y11; \

@@ -42,7 +42,7 @@ sloop:
 	JNZ    sloop
 sdone:
 	SUM_Y0_Y3
-	MOVQ         AX, ret+16(FP)
+	MOVQ AX, ret+16(FP)
 	RET
 
 // func readAheadAVX2(p *byte, n int)
@@ -82,5 +82,5 @@ s2loop:
 	JNZ    s2loop
 s2done:
 	SUM_Y0_Y3
-	MOVQ         AX, ret+24(FP)
+	MOVQ AX, ret+24(FP)
 	RET
