@@ -1,8 +1,8 @@
-// Register-level sequences the amd64 dot kernels share (dotk_amd64.h,
-// dotq8_amd64.h and the kernels that include them): each macro is the same
-// instructions the kernels had written out. Go's assembler has no token
-// pasting, so a register wanted in two widths (Y16 and X16) is passed
-// twice.
+// Register-level sequences the amd64 kernels share (dotk_amd64.h,
+// dotq8_amd64.h, q4_amd64.h and the kernels that include them): each macro
+// is the same instructions the kernels had written out. Included more than
+// once, it defines its macros once. Go's assembler has no token pasting,
+// so a register wanted in two widths (Y16 and X16) is passed twice.
 
 #ifndef SIMD_AMD64_H
 #define SIMD_AMD64_H
