@@ -155,7 +155,7 @@ func BenchmarkDotGroupsQ4_0(b *testing.B) { benchQ4Groups(b, q4Groups, dotGroups
 
 // q4Acts makes multiToken random Q8_0 activation rows of nb blocks in one
 // buffer, spaced as scratch spaces them, and their q4Acts.
-func q4Acts(t *testing.T, r *rand.Rand, nb int) []q4Act {
+func q4Acts(t testing.TB, r *rand.Rand, nb int) []q4Act {
 	xb := nb * q8Block
 	xq := make([]byte, multiToken*xb)
 	bias := make([]int32, multiToken*nb)
