@@ -145,8 +145,7 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 				}
 			}
 			softmax(scores, mx)
-			used := min(p+1, rows) // rows past used stay zero from the last clear
-			clear(acc[:used*hd])
+			used := min(p+1, rows) // rows from used on are zero (cleared after each use)
 			if f32 {
 				for t0 := 0; t0 <= p; t0 += b.BlockSize {
 					cnt := min(b.BlockSize, p+1-t0)
@@ -159,21 +158,15 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 					vh, err := cacheHead(vr, vb[row*rb:(row+1)*rb], vc.Type, kvh, hd)
 					if err != nil {
 						firstErr = err
+						clear(acc)
 						return
 					}
 					l := t % rows
 					axpy(acc[l*hd:(l+1)*hd], vh, scores[t])
 				}
 			}
-			o := os[i*out.Cols+h*hd : i*out.Cols+(h+1)*hd]
-			if !tiled {
-				// fold the four accumulators as GGML_F32x16_REDUCE: 0+2, 1+3, 0+1
-				addRows(acc[0:16*hd], acc[32*hd:48*hd])
-				addRows(acc[16*hd:32*hd], acc[48*hd:64*hd])
-				addRows(acc[0:16*hd], acc[16*hd:32*hd])
-			}
-			reduceRows16(o, acc[:16*hd], hd)
-			clear(acc[:min(rows, 16+used)*hd]) // the folds wrote rows below 16
+			foldLanes(os[i*out.Cols+h*hd:i*out.Cols+(h+1)*hd], acc, hd, rows, used)
+			clear(acc[:used*hd])
 		}
 	})
 	if firstErr != nil {
@@ -221,16 +214,33 @@ func addF32Generic(dst, a, b []float32) {
 	}
 }
 
-// reduceRows16 sets o[e] to the 16 rows' element e (rows of n) added as
-// reduce16 adds lanes.
-func reduceRows16(o, r []float32, n int) {
-	for l := range 8 {
-		addRows(r[l*n:(l+1)*n], r[(l+8)*n:(l+9)*n])
+// foldLanes sets o (hd long) to the sum of the rows lanes of acc (rows of
+// hd) in the order ggml adds its lanes: for 64 rows (ggml_vec_dot_f32's four
+// accumulators of 16) rows r += r+32, then r += r+16 (GGML_F32x16_REDUCE's
+// folds 0+2, 1+3, 0+1), then the 16 lanes of a vector as reduce16 adds
+// them: r += r+8, r += r+4, r += r+2, o = row 0 + row 1. Rows from used on
+// are zero, and their additions are left out (a one-token step early in a
+// sequence uses a few rows of 64): that changes no sum but, possibly, a
+// zero's sign (-0 + 0 is +0), and the whole tree's sum is -0 only when
+// every term is, so with rows left out a zero of o is made +0.
+func foldLanes(o, acc []float32, hd, rows, used int) {
+	live := used // rows [0, live) hold terms
+	for w := rows / 2; w >= 2; w /= 2 {
+		if live > w {
+			addRows(acc[:(live-w)*hd], acc[w*hd:live*hd])
+			live = w
+		}
 	}
-	for l := range 4 {
-		addRows(r[l*n:(l+1)*n], r[(l+4)*n:(l+5)*n])
+	if live == 2 {
+		addF32(o[:hd], acc[:hd], acc[hd:2*hd])
+	} else {
+		copy(o[:hd], acc[:hd])
 	}
-	addRows(r[0:n], r[2*n:3*n])
-	addRows(r[n:2*n], r[3*n:4*n])
-	addF32(o[:n], r[:n], r[n:2*n])
+	if used < rows {
+		for e, v := range o[:hd] {
+			if v == 0 {
+				o[e] = 0
+			}
+		}
+	}
 }

@@ -35,43 +35,45 @@ func BenchmarkRMSNorm(b *testing.B) {
 }
 
 // BenchmarkAttention is one decode step's attention (Llama-3.2-1B heads:
-// 32 query heads, 8 KV heads of 64) over 512 cached positions, for F32 and
+// 32 query heads, 8 KV heads of 64) over 16 and 512 cached positions, for F32 and
 // F16 caches (bytes/s of keys and values read).
 func BenchmarkAttention(b *testing.B) {
 	r := rand.New(rand.NewPCG(29, 30))
-	const heads, kvHeads, hd, positions, block = 32, 8, 64, 512, 16
-	a := &backend.Attn{Heads: heads, KVHeads: kvHeads, HeadDim: hd, Scale: 0.125}
-	table := make([]int32, positions/block)
-	for i := range table {
-		table[i] = int32(i)
-	}
-	batch := &backend.Batch{Pos: []int32{positions - 1}, Seq: []int32{0}, Slots: []int32{positions - 1},
-		Tables: [][]int32{table}, BlockSize: block}
-	for _, typ := range []quant.Type{quant.F32, quant.F16} {
-		d := New(0)
-		kc, _ := d.Alloc(typ, positions, kvHeads*hd)
-		vc, _ := d.Alloc(typ, positions, kvHeads*hd)
-		for _, c := range []*backend.Tensor{kc, vc} {
-			cb, _ := d.bytes(c)
-			rb, _ := typ.RowBytes(kvHeads * hd)
-			for p := range positions {
-				if err := quant.Quantize(typ, cb[p*rb:(p+1)*rb], randRow(r, kvHeads*hd)); err != nil {
-					b.Fatal(err)
-				}
-			}
+	const heads, kvHeads, hd, block = 32, 8, 64, 16
+	for _, positions := range []int{16, 512} {
+		a := &backend.Attn{Heads: heads, KVHeads: kvHeads, HeadDim: hd, Scale: 0.125}
+		table := make([]int32, positions/block)
+		for i := range table {
+			table[i] = int32(i)
 		}
-		q, _ := d.Alloc(quant.F32, 1, heads*hd)
-		qs, _ := F32(q)
-		copy(qs, randRow(r, heads*hd))
-		out, _ := d.Alloc(quant.F32, 1, heads*hd)
-		b.Run(typ.String(), func(b *testing.B) {
-			b.SetBytes(int64(kc.Bytes() + vc.Bytes()))
-			for b.Loop() {
-				if err := d.Attention(out, q, kc, vc, a, batch); err != nil {
-					b.Fatal(err)
+		batch := &backend.Batch{Pos: []int32{int32(positions - 1)}, Seq: []int32{0}, Slots: []int32{int32(positions - 1)},
+			Tables: [][]int32{table}, BlockSize: block}
+		for _, typ := range []quant.Type{quant.F32, quant.F16} {
+			d := New(0)
+			kc, _ := d.Alloc(typ, positions, kvHeads*hd)
+			vc, _ := d.Alloc(typ, positions, kvHeads*hd)
+			for _, c := range []*backend.Tensor{kc, vc} {
+				cb, _ := d.bytes(c)
+				rb, _ := typ.RowBytes(kvHeads * hd)
+				for p := range positions {
+					if err := quant.Quantize(typ, cb[p*rb:(p+1)*rb], randRow(r, kvHeads*hd)); err != nil {
+						b.Fatal(err)
+					}
 				}
 			}
-		})
+			q, _ := d.Alloc(quant.F32, 1, heads*hd)
+			qs, _ := F32(q)
+			copy(qs, randRow(r, heads*hd))
+			out, _ := d.Alloc(quant.F32, 1, heads*hd)
+			b.Run(fmt.Sprintf("%s/positions=%d", typ, positions), func(b *testing.B) {
+				b.SetBytes(int64(kc.Bytes() + vc.Bytes()))
+				for b.Loop() {
+					if err := d.Attention(out, q, kc, vc, a, batch); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }
 
