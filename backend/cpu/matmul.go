@@ -48,18 +48,18 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 	if err := d.convert(vt, xs, n, k, xq, xb, kern.prep); err != nil {
 		return err
 	}
+	if n == 1 { // pieces that shorten toward the end, as MatMulShared's
+		s := &d.shared
+		s.outs, s.kerns, s.one[0] = append(s.outs[:0], out), append(s.kerns[:0], kern), w
+		d.sharedRows(s.one[:], n, k, xq, xb)
+		clear(s.kerns)
+		clear(s.outs)
+		s.one[0] = nil
+		return nil
+	}
 	rb := w.RowBytes()
 	tile := kern.tile(rb)
 	minRows := max(kern.align, minParallelWork/max(1, n*k))
-	if h := kern.twoHalf(n, m); h > 0 {
-		d.parallelSpread(h, max(kern.align, minRows/2), kern.align, func(lo, hi int) {
-			kern.rowsTwo(out[lo:hi], out[lo+h:hi+h], lo, h)
-		})
-		if 2*h < m {
-			kern.rows(out[2*h:m], 2*h, 0, xq)
-		}
-		return nil
-	}
 	d.parallelAligned(m, minRows, kern.align, func(lo, hi int) {
 		kern.tiles(out, n, m, lo, hi, tile, rb, xq, xb)
 	})

@@ -137,18 +137,6 @@ func (d *Device) parallelAligned(n, minChunk, align int, fn func(lo, hi int)) {
 // the participant's number (< d.threads) passed along, for per-share
 // scratch: calls with the same share never overlap.
 func (d *Device) parallelShares(n, minChunk, align int, fn func(share, lo, hi int)) {
-	d.parallelChunks(n, minChunk, align, false, fn)
-}
-
-// parallelSpread is parallelAligned with the chunks claimed in
-// spreadChunk's order.
-func (d *Device) parallelSpread(n, minChunk, align int, fn func(lo, hi int)) {
-	d.parallelChunks(n, minChunk, align, true, func(_, lo, hi int) { fn(lo, hi) })
-}
-
-// parallelChunks is parallelShares, claiming chunks in spreadChunk's order
-// when spread is set.
-func (d *Device) parallelChunks(n, minChunk, align int, spread bool, fn func(share, lo, hi int)) {
 	if n <= 0 {
 		return
 	}
@@ -167,22 +155,7 @@ func (d *Device) parallelChunks(n, minChunk, align int, spread bool, fn func(sha
 			if c >= chunks {
 				return
 			}
-			if spread {
-				c = spreadChunk(c, chunks)
-			}
 			fn(share, c*chunk, min((c+1)*chunk, n))
 		}
 	})
-}
-
-// spreadChunk is the chunk claimed c-th of chunks when claims alternate
-// between the first half of the range and the second (0, h, 1, h+1, … for
-// h = ⌈chunks/2⌉): participants that claim at once then read places half
-// the range apart rather than neighbouring ones.
-func spreadChunk(c, chunks int) int {
-	h := (chunks + 1) / 2
-	if c%2 == 0 {
-		return c / 2
-	}
-	return h + c/2
 }

@@ -42,21 +42,6 @@ func TestPoolShares(t *testing.T) {
 					t.Fatalf("threads=%d n=%d: item %d done %d times", threads, n, i, marks[i].Load())
 				}
 			}
-			// and so does parallelSpread, in another order
-			spread := make([]atomic.Int32, n)
-			d.parallelSpread(n, 1, 8, func(lo, hi int) {
-				if lo%8 != 0 {
-					t.Errorf("spread chunk at %d not aligned", lo)
-				}
-				for i := lo; i < hi; i++ {
-					spread[i].Add(1)
-				}
-			})
-			for i := range spread {
-				if spread[i].Load() != 1 {
-					t.Fatalf("threads=%d n=%d: spread item %d done %d times", threads, n, i, spread[i].Load())
-				}
-			}
 		}
 	}
 }
@@ -65,23 +50,5 @@ func BenchmarkPoolRun(b *testing.B) {
 	d := New(2)
 	for b.Loop() {
 		d.pool.run(func(int, int) {})
-	}
-}
-
-// TestSpreadChunk checks that spreadChunk orders every chunk count's
-// chunks once each, alternating between the halves.
-func TestSpreadChunk(t *testing.T) {
-	for chunks := 1; chunks <= 17; chunks++ {
-		seen := make([]bool, chunks)
-		for c := range chunks {
-			p := spreadChunk(c, chunks)
-			if p < 0 || p >= chunks || seen[p] {
-				t.Fatalf("chunks=%d: claim %d → chunk %d (repeated or out of range)", chunks, c, p)
-			}
-			seen[p] = true
-			if c%2 == 1 && p < (chunks+1)/2 {
-				t.Fatalf("chunks=%d: claim %d → chunk %d, want one in the second half", chunks, c, p)
-			}
-		}
 	}
 }

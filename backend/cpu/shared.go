@@ -104,9 +104,8 @@ func (d *Device) shareable(x *backend.Tensor, ws []*backend.Tensor) bool {
 }
 
 // sharedRows runs the products set up in d.shared: the rows of all the
-// matrices cut into chunks as MatMul cuts one matrix's (the same chunk
-// length for all, as their rows cost the same, rounded up to each
-// kernel's alignment), claimed by the participants from one counter.
+// matrices cut into pieces (cut), claimed by the participants from one
+// counter. MatMul runs its one-token products here too.
 func (d *Device) sharedRows(ws []*backend.Tensor, n, k int, xq []byte, xb int) {
 	s := &d.shared
 	total, align := 0, 1
@@ -139,29 +138,7 @@ func (d *Device) sharedRows(ws []*backend.Tensor, n, k int, xq []byte, xb int) {
 		}
 		return
 	}
-	chunk := max(minRows, total/(d.threads*chunksPerShare))
-	s.pieces = s.pieces[:0]
-	for i, w := range ws {
-		a := s.kerns[i].align
-		c := (chunk + a - 1) / a * a
-		lo := 0
-		if h := s.kerns[i].twoHalf(n, w.Rows); h > 0 { // pieces of both halves
-			c2 := (chunk/2 + a - 1) / a * a
-			start := len(s.pieces)
-			for ; lo < h; lo += c2 {
-				s.pieces = append(s.pieces, sharedPiece{mat: i, lo: lo, hi: min(lo+c2, h), h: h})
-			}
-			lo = 2 * h
-			// claimed in spreadChunk's order, as MatMul claims them
-			s.spare = append(s.spare[:0], s.pieces[start:]...)
-			for j := range s.spare {
-				s.pieces[start+j] = s.spare[spreadChunk(j, len(s.spare))]
-			}
-		}
-		for ; lo < w.Rows; lo += c {
-			s.pieces = append(s.pieces, sharedPiece{mat: i, lo: lo, hi: min(lo+c, w.Rows)})
-		}
-	}
+	s.cut(ws, n, d.threads, minRows)
 	var next atomic.Int64
 	d.pool.run(func(_, _ int) {
 		for {
@@ -174,12 +151,77 @@ func (d *Device) sharedRows(ws []*backend.Tensor, n, k int, xq []byte, xb int) {
 	})
 }
 
+// cut lays out in s.pieces the pieces of the products set up in s, in the
+// order they are claimed. Each takes a chunksPerShare·threads-th of all
+// the rows while much is left; a one-token product's later pieces are
+// shorter (guided: a guidedShare·threads-th of what is left, no fewer than
+// minPieceBytes of weights), so that the participants finish together: the
+// one that runs out of pieces first waits only for a short last piece, not
+// for half of a long one. A kernel that reads two runs of rows (rowsTwo)
+// takes its pieces from the first and the second half of its first run in
+// turn, so that participants that claim at once read places a quarter of
+// the matrix apart (as spreadChunk orders MatMul's chunks).
+func (s *sharedScratch) cut(ws []*backend.Tensor, n, threads, minRows int) {
+	total := 0
+	for _, w := range ws {
+		total += w.Rows
+	}
+	base := max(minRows, total/(threads*chunksPerShare))
+	left := total // rows not in a piece yet
+	s.pieces = s.pieces[:0]
+	for i, w := range ws {
+		kern := &s.kerns[i]
+		a := kern.align
+		least := base // multi-token products: tiles, every piece alike
+		if n == 1 {
+			least = max(minRows, (minPieceBytes+w.RowBytes()-1)/max(1, w.RowBytes()))
+		}
+		// size is the rows (of work) of the next piece, rounded up to whole
+		// alignments of per rows each.
+		size := func(per int) int {
+			r := min(base, max(least, left/(threads*guidedShare)))
+			return (r/per + a - 1) / a * a
+		}
+		lo := 0
+		if h := kern.twoHalf(n, w.Rows); h > 0 {
+			mid := (h/a + 1) / 2 * a
+			cur, end := [2]int{0, mid}, [2]int{mid, h}
+			for side := 0; cur[0] < end[0] || cur[1] < end[1]; side ^= 1 {
+				if cur[side] >= end[side] {
+					side ^= 1
+				}
+				c := min(size(2), end[side]-cur[side])
+				s.pieces = append(s.pieces, sharedPiece{mat: i, lo: cur[side], hi: cur[side] + c, h: h})
+				cur[side] += c
+				left -= 2 * c
+			}
+			lo = 2 * h
+		}
+		for lo < w.Rows {
+			c := min(size(1), w.Rows-lo)
+			s.pieces = append(s.pieces, sharedPiece{mat: i, lo: lo, hi: lo + c})
+			lo += c
+			left -= c
+		}
+	}
+}
+
+// guidedShare is how many pieces per participant a one-token product's
+// remaining rows are cut into as it nears its end (cut): each piece a
+// quarter of what is left on 2 threads.
+const guidedShare = 2
+
+// minPieceBytes is the fewest weight bytes of a one-token product's piece
+// (cut): two streams of 32 KiB for the two-run kernels, long enough that
+// starting them costs little beside reading them.
+const minPieceBytes = 64 << 10
+
 // sharedScratch is MatMulShared's working memory, reused across calls.
 type sharedScratch struct {
 	outs   [][]float32
 	kerns  []kernel
 	pieces []sharedPiece
-	spare  []sharedPiece
+	one    [1]*backend.Tensor // MatMul's weights, as sharedRows takes them
 }
 
 // sharedPiece is rows [lo, hi) of matrix mat of a shared product, and

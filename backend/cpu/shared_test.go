@@ -143,3 +143,107 @@ func TestMatMulSharedErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedCut checks the pieces cut lays out: every row of every matrix
+// in exactly one piece (a two-run piece covers its rows and those h
+// further), starts at multiples of the kernel's alignment, two-run pieces
+// inside the first run; for one token, a last piece no longer than the
+// first, and every piece but the last of a run at least minPieceBytes of
+// weights; for several tokens, pieces of one length but for the last of
+// each run.
+func TestSharedCut(t *testing.T) {
+	d := New(2)
+	var mem []byte // the weights' bytes, never read: one buffer for all
+	for _, tc := range []struct {
+		rows   []int
+		k      int
+		two    bool
+		align  int
+		n      int
+		thread int
+	}{
+		{[]int{2048, 512, 512}, 2048, true, 16, 1, 2},
+		{[]int{8192, 8192}, 2048, true, 16, 1, 2},
+		{[]int{2048}, 8192, true, 16, 1, 2},
+		{[]int{32000}, 2048, true, 16, 1, 2},
+		{[]int{2051, 37}, 2048, true, 1, 1, 3},
+		{[]int{4099}, 2048, false, 1, 1, 2},
+		{[]int{4096, 1024}, 2048, false, 16, 7, 2},
+		{[]int{100, 37}, 4096, true, 1, 1, 2},
+	} {
+		name := fmt.Sprintf("%+v", tc)
+		s := &sharedScratch{}
+		ws := make([]*backend.Tensor, len(tc.rows))
+		total := 0
+		for i, m := range tc.rows {
+			rb, _ := quant.Q8_0.RowBytes(tc.k)
+			if len(mem) < m*rb {
+				mem = make([]byte, m*rb)
+			}
+			var err error
+			if ws[i], err = d.Map(quant.Q8_0, m, tc.k, mem); err != nil {
+				t.Fatal(err)
+			}
+			kern := kernel{align: tc.align}
+			if tc.two {
+				kern.rowsTwo = func(_, _ []float32, _, _ int) {}
+			}
+			s.kerns = append(s.kerns, kern)
+			total += m
+		}
+		minRows := max(tc.align, minParallelWork/(tc.n*tc.k))
+		s.cut(ws, tc.n, tc.thread, minRows)
+		seen := make([][]int, len(ws))
+		for i, m := range tc.rows {
+			seen[i] = make([]int, m)
+		}
+		for j, p := range s.pieces {
+			m := tc.rows[p.mat]
+			h := s.kerns[p.mat].twoHalf(tc.n, m)
+			if p.lo%tc.align != 0 || p.lo >= p.hi || p.hi > m || p.h != 0 && (p.h != h || p.hi > h) || p.h == 0 && p.lo < 2*h {
+				t.Fatalf("%s: piece %d %+v (h=%d) out of place", name, j, p, h)
+			}
+			for r := p.lo; r < p.hi; r++ {
+				seen[p.mat][r]++
+				if p.h > 0 {
+					seen[p.mat][r+p.h]++
+				}
+			}
+		}
+		for i := range seen {
+			for r, c := range seen[i] {
+				if c != 1 {
+					t.Fatalf("%s: matrix %d row %d in %d pieces", name, i, r, c)
+				}
+			}
+		}
+		work := func(p sharedPiece) int {
+			if p.h > 0 {
+				return 2 * (p.hi - p.lo)
+			}
+			return p.hi - p.lo
+		}
+		if first, last := work(s.pieces[0]), work(s.pieces[len(s.pieces)-1]); tc.n == 1 && last > first {
+			t.Errorf("%s: last piece %d rows, first %d", name, last, first)
+		}
+		lengths := map[[2]int]int{} // matrix, two runs or not: rows of a piece
+		for j, p := range s.pieces {
+			m := tc.rows[p.mat]
+			if h := s.kerns[p.mat].twoHalf(tc.n, m); p.hi == m || p.h > 0 && (p.hi == h || p.hi == (h/tc.align+1)/2*tc.align) {
+				continue // the last of its run (a run of two is cut at its middle): what is left
+			}
+			if tc.n > 1 {
+				key := [2]int{p.mat, min(p.h, 1)}
+				if l, ok := lengths[key]; ok && l != p.hi-p.lo {
+					t.Errorf("%s: piece %d %+v of %d rows, others %d", name, j, p, p.hi-p.lo, l)
+				}
+				lengths[key] = p.hi - p.lo
+				continue
+			}
+			rb := ws[p.mat].RowBytes()
+			if least := max(minRows, (minPieceBytes+rb-1)/rb); work(p) < least-1 {
+				t.Errorf("%s: piece %d %+v has %d rows of work, want %d", name, j, p, work(p), least)
+			}
+		}
+	}
+}
