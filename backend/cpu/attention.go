@@ -110,7 +110,7 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 	}
 	var firstErr error
 	perHead := 2 * (maxPos + 1) * hd // multiply-adds of one (token, head)
-	d.parallelShares(n*nh, max(1, minParallelWork/perHead), 1, func(share, lo, hi int) {
+	d.parallelShares(n*nh, max(1, minAttentionWork/perHead), 1, func(share, lo, hi int) {
 		buf := &bufs[share]
 		kr, vr, acc := buf.k, buf.v, buf.acc
 		for w := lo; w < hi; w++ {
@@ -174,6 +174,14 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 	}
 	return nil
 }
+
+// minAttentionWork is the fewest multiply-adds of attention worth handing
+// to another worker: a head also costs its softmax and lane folds, and a
+// worker spinning between a step's ops joins within a microsecond, so a
+// one-token step splits its 32 heads from about 16 positions on (its
+// attention is then half as long on 2 threads) where minParallelWork kept
+// it on one thread below 256.
+const minAttentionWork = 1 << 13
 
 // softmax replaces scores (whose maximum is mx) by their softmax as ggml's
 // soft_max does on AVX-512: exponentials by ggml_v_expf, summed in vectors of
