@@ -256,7 +256,7 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, packed []byte, transie
 		kern := kernel{
 			align: q4GroupRows,
 			prep: func(i int) {
-				acts[i].fill(xq[i*xb:(i+1)*xb], acts[i].bias, acts[i].d)
+				fillQ4Act(&acts[i], xq[i*xb:(i+1)*xb], acts[i].bias, acts[i].d)
 			},
 			rows: func(out []float32, r0, tok int, _ []byte) {
 				dotGroupsQ4_0(out, packed[r0*rb:], nb, &acts[tok])
