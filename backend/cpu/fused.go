@@ -32,3 +32,44 @@ func (d *Device) AddRMSNorm(x, y, dst, w *backend.Tensor, eps float32) error {
 	})
 	return nil
 }
+
+// MatMulAddRMSNorm sets y = a·wᵀ, x = x + y, then dst = RMSNorm(x)·nw
+// (backend.ProductAddNormer): what MatMul(y, a, w) then AddRMSNorm(x, y,
+// dst, nw, eps) compute, bit for bit. For one token it is one parallel op:
+// each piece of the product adds its rows of y to x as it ends, while they
+// are in cache, and the participant that ends the last piece normalizes x
+// into dst while the others return, so the caller does not wait for the
+// last piece and then add and normalize alone. Several tokens run MatMul
+// then AddRMSNorm. a is n×k; x, y and dst are n×m F32 (dst may be y or x);
+// nw holds m F32 values.
+func (d *Device) MatMulAddRMSNorm(x, y, a, w, dst, nw *backend.Tensor, eps float32) error {
+	if a.Rows != 1 {
+		if err := d.MatMul(y, a, w); err != nil {
+			return err
+		}
+		return d.AddRMSNorm(x, y, dst, nw, eps)
+	}
+	xs, ys, out, err := d.f32x3(x, y, dst)
+	if err != nil {
+		return err
+	}
+	ws, err := d.f32(nw)
+	if err != nil {
+		return err
+	}
+	m := x.Cols
+	if x.Rows != 1 || y.Rows != 1 || y.Cols != m || dst.Rows != 1 || dst.Cols != m || nw.Elements() != m {
+		return fmt.Errorf("cpu: matmul+add+rmsnorm %v = norm(%v + %v) by %v", dst, x, y, nw)
+	}
+	s := &d.shared
+	s.after = func(p sharedPiece) {
+		addF32(xs[p.lo:p.hi], xs[p.lo:p.hi], ys[p.lo:p.hi])
+		if p.h > 0 {
+			addF32(xs[p.lo+p.h:p.hi+p.h], xs[p.lo+p.h:p.hi+p.h], ys[p.lo+p.h:p.hi+p.h])
+		}
+	}
+	s.last = func() { rmsNormRow(out, xs, ws, eps) }
+	err = d.MatMul(y, a, w) // one token: through sharedRows, which calls them
+	s.after, s.last = nil, nil
+	return err
+}

@@ -105,3 +105,146 @@ func TestAddRMSNormErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestMatMulAddRMSNorm checks MatMulAddRMSNorm against MatMul then
+// AddRMSNorm, bit for bit, at every level: weight formats with and
+// without two-run kernels, one token (one parallel op, pieces of both
+// runs and the rows past them) and several, row counts that fit the
+// kernels' alignments and that do not, products cut into many pieces and
+// made on one thread, with dst apart, dst = y and dst = x.
+func TestMatMulAddRMSNorm(t *testing.T) {
+	r := rand.New(rand.NewPCG(47, 48))
+	type product struct {
+		typ     quant.Type
+		n, k, m int
+		wb      []byte // weights, quantized once for every level
+	}
+	var ps []product
+	for _, typ := range []quant.Type{quant.Q4_0, quant.Q8_0, quant.Q4_K, quant.TQ2_0, quant.Q6_K, quant.F32} {
+		for _, sh := range [][3]int{{1, 256, 208}, {1, 256, 37}, {1, 512, 2048}, {1, 256, 4099}, {3, 256, 48}} {
+			p := product{typ: typ, n: sh[0], k: sh[1], m: sh[2]}
+			rb, err := typ.RowBytes(p.k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.wb = make([]byte, p.m*rb)
+			row := make([]byte, rb)
+			for j := range p.m {
+				if j < 64 { // 64 distinct rows, repeated: quantizing is the slow part
+					if err := quant.Quantize(typ, row, randRow(r, p.k)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				copy(p.wb[j*rb:], row)
+			}
+			ps = append(ps, p)
+		}
+	}
+	for _, l := range levels() {
+		t.Run(l.name, func(t *testing.T) {
+			defer l.set()()
+			for _, p := range ps {
+				for _, alias := range []string{"apart", "y", "x"} {
+					checkMatMulAddRMSNorm(t, r, p.typ, p.n, p.k, p.m, p.wb, alias)
+				}
+			}
+		})
+	}
+}
+
+func checkMatMulAddRMSNorm(t *testing.T, r *rand.Rand, typ quant.Type, n, k, m int, wb []byte, alias string) {
+	t.Helper()
+	name := fmt.Sprintf("%s n=%d k=%d m=%d dst=%s", typ, n, k, m, alias)
+	d := New(2)
+	w, err := d.Map(typ, m, k, wb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	load := func(v []float32, rows, cols int) *backend.Tensor {
+		tn, err := d.Alloc(quant.F32, rows, cols)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Upload(tn, f32Bytes(v)); err != nil {
+			t.Fatal(err)
+		}
+		return tn
+	}
+	as, xs, nv := randRow(r, n*k), randRow(r, n*m), randRow(r, m)
+	a, nw := load(as, n, k), load(nv, 1, m)
+	const eps = 1e-5
+	// reference: the two ops
+	x0, y0, norm0 := load(xs, n, m), load(randRow(r, n*m), n, m), load(randRow(r, n*m), n, m)
+	if err := d.MatMul(y0, a, w); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.AddRMSNorm(x0, y0, norm0, nw, eps); err != nil {
+		t.Fatal(err)
+	}
+	// fused
+	x1, y1, dst := load(xs, n, m), load(randRow(r, n*m), n, m), load(randRow(r, n*m), n, m)
+	switch alias {
+	case "y":
+		dst = y1
+	case "x":
+		dst = x1
+	}
+	if err := d.MatMulAddRMSNorm(x1, y1, a, w, dst, nw, eps); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	wantSum, _ := F32(x0)
+	wantProd, _ := F32(y0)
+	wantNorm, _ := F32(norm0)
+	gotSum, _ := F32(x1)
+	gotProd, _ := F32(y1)
+	gotNorm, _ := F32(dst)
+	for i := range wantNorm {
+		if alias != "x" && math.Float32bits(gotSum[i]) != math.Float32bits(wantSum[i]) {
+			t.Fatalf("%s: x[%d] = %g, want %g", name, i, gotSum[i], wantSum[i])
+		}
+		if alias != "y" && math.Float32bits(gotProd[i]) != math.Float32bits(wantProd[i]) {
+			t.Fatalf("%s: y[%d] = %g, want %g", name, i, gotProd[i], wantProd[i])
+		}
+		if math.Float32bits(gotNorm[i]) != math.Float32bits(wantNorm[i]) {
+			t.Fatalf("%s: dst[%d] = %g, want %g", name, i, gotNorm[i], wantNorm[i])
+		}
+	}
+}
+
+// TestMatMulAddRMSNormErrors checks that mismatched shapes and types are
+// errors, and that a failed call leaves no hooks behind for the next
+// product.
+func TestMatMulAddRMSNormErrors(t *testing.T) {
+	d := New(2)
+	alloc := func(typ quant.Type, rows, cols int) *backend.Tensor {
+		x, err := d.Alloc(typ, rows, cols)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	a, w := alloc(quant.F32, 1, 32), alloc(quant.Q8_0, 8, 32)
+	x, y, dst, nw := alloc(quant.F32, 1, 8), alloc(quant.F32, 1, 8), alloc(quant.F32, 1, 8), alloc(quant.F32, 1, 8)
+	for _, tc := range []struct {
+		name               string
+		x, y, a, w, dst, n *backend.Tensor
+	}{
+		{"x cols", alloc(quant.F32, 1, 9), y, a, w, dst, nw},
+		{"y cols", x, alloc(quant.F32, 1, 9), a, w, dst, nw},
+		{"dst rows", x, y, a, w, alloc(quant.F32, 2, 8), nw},
+		{"norm size", x, y, a, w, dst, alloc(quant.F32, 1, 9)},
+		{"weight width", x, y, a, alloc(quant.Q8_0, 8, 64), dst, nw},
+		{"weight rows", x, y, a, alloc(quant.Q8_0, 16, 32), dst, nw},
+		{"x type", alloc(quant.F16, 1, 8), y, a, w, dst, nw},
+		{"norm type", x, y, a, w, dst, alloc(quant.F16, 1, 8)},
+		{"input type", x, y, alloc(quant.F16, 1, 32), w, dst, nw},
+		{"several tokens", alloc(quant.F32, 2, 8), alloc(quant.F32, 2, 8), alloc(quant.F32, 2, 32), w, dst, nw},
+	} {
+		if err := d.MatMulAddRMSNorm(tc.x, tc.y, tc.a, tc.w, tc.dst, tc.n, 1e-5); err == nil {
+			t.Errorf("%s: no error", tc.name)
+		}
+		if d.shared.after != nil || d.shared.last != nil {
+			t.Fatalf("%s: hooks left set", tc.name)
+		}
+	}
+}

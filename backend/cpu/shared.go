@@ -120,10 +120,13 @@ func (d *Device) sharedRows(ws []*backend.Tensor, n, k int, xq []byte, xb int) {
 		if p.h > 0 {
 			out := s.outs[p.mat]
 			kern.rowsTwo(out[p.lo:p.hi], out[p.lo+p.h:p.hi+p.h], p.lo, p.h)
-			return
+		} else {
+			rb := w.RowBytes()
+			kern.tiles(s.outs[p.mat], n, w.Rows, p.lo, p.hi, kern.tile(rb), rb, xq, xb)
 		}
-		rb := w.RowBytes()
-		kern.tiles(s.outs[p.mat], n, w.Rows, p.lo, p.hi, kern.tile(rb), rb, xq, xb)
+		if s.after != nil {
+			s.after(p)
+		}
 	}
 	if d.threads == 1 || total < 2*minRows {
 		for i, w := range ws {
@@ -136,10 +139,13 @@ func (d *Device) sharedRows(ws []*backend.Tensor, n, k int, xq []byte, xb int) {
 				run(sharedPiece{mat: i, lo: lo, hi: w.Rows})
 			}
 		}
+		if s.last != nil {
+			s.last()
+		}
 		return
 	}
 	s.cut(ws, n, d.threads, minRows)
-	var next atomic.Int64
+	var next, done atomic.Int64
 	d.pool.run(func(_, _ int) {
 		for {
 			c := int(next.Add(1) - 1)
@@ -147,6 +153,9 @@ func (d *Device) sharedRows(ws []*backend.Tensor, n, k int, xq []byte, xb int) {
 				return
 			}
 			run(s.pieces[c])
+			if int(done.Add(1)) == len(s.pieces) && s.last != nil {
+				s.last()
+			}
 		}
 	})
 }
@@ -222,6 +231,11 @@ type sharedScratch struct {
 	kerns  []kernel
 	pieces []sharedPiece
 	one    [1]*backend.Tensor // MatMul's weights, as sharedRows takes them
+	// after, when set, runs after each piece, on the participant that made
+	// it; last, when set, runs once every piece is made (and its after),
+	// on the participant that made the last (MatMulAddRMSNorm).
+	after func(sharedPiece)
+	last  func()
 }
 
 // sharedPiece is rows [lo, hi) of matrix mat of a shared product, and
