@@ -78,6 +78,11 @@ func BenchmarkModel(b *testing.B) {
 			if _, err := dev.SetPDL(true); err != nil {
 				b.Fatal(err)
 			}
+			// The same with each step recorded as one graph, launched once
+			// the whole step is checked.
+			setFirstPart(b, dev, 0)
+			b.Run("tg/graph-onepart", func(b *testing.B) { benchDecode(b, m) })
+			setFirstPart(b, dev, 16)
 			b.Run("pp512", func(b *testing.B) { benchPrompt(b, m, 512) })
 			b.Run("batch32", func(b *testing.B) { benchBatch(b, m, 32) })
 		})
@@ -99,12 +104,12 @@ func benchDecode(b *testing.B, m *model.Model) {
 	}
 	var start time.Time
 	dev := m.Place.Embed.(*Device)
-	var checking time.Duration
+	var checking, checkingAll time.Duration
 	replayed := dev.gs.replayed
 	for i := range warm + n {
 		if i == warm {
 			start = time.Now()
-			checking, replayed = dev.gs.checking, dev.gs.replayed
+			checking, checkingAll, replayed = dev.gs.checking, dev.gs.checkingAll, dev.gs.replayed
 		}
 		if logits, err = s.Append(context.Background(), []int32{argmax(logits)}, 0); err != nil {
 			b.Fatal(err)
@@ -113,6 +118,7 @@ func benchDecode(b *testing.B, m *model.Model) {
 	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "tokens/s")
 	if r := dev.gs.replayed - replayed; r > 0 {
 		b.ReportMetric(float64((dev.gs.checking-checking).Microseconds())/float64(r), "check-µs/step")
+		b.ReportMetric(float64((dev.gs.checkingAll-checkingAll).Microseconds())/float64(r), "checkall-µs/step")
 	}
 	// GPU time of a token (events around the step and its logits' download),
 	// median of 9: what is left is host time
@@ -130,13 +136,17 @@ func benchDecode(b *testing.B, m *model.Model) {
 	slices.Sort(gpu)
 	b.ReportMetric(gpu[4]*1e6, "gpu-µs/token")
 	// The step's recording replayed back to back, without the host work
-	// between steps (checking the ops, downloading and picking the token).
+	// between steps (checking the ops, downloading and picking the token):
+	// checking the kernels of the first part is the GPU's wait (check-µs),
+	// of all of them the host's work before the last part (checkall-µs).
 	if g := dev.lastGraph(); g != nil && !dev.gs.off {
 		const launches = 20
 		t, err := dev.gpuTime(func() error {
 			for range launches {
-				if err := dev.drv.call(fnGraphLaunch, g.exec, dev.stream); err != nil {
-					return err
+				for _, p := range g.parts {
+					if err := dev.drv.call(fnGraphLaunch, p.exec, dev.stream); err != nil {
+						return err
+					}
 				}
 			}
 			return nil
@@ -146,6 +156,21 @@ func benchDecode(b *testing.B, m *model.Model) {
 		}
 		b.ReportMetric(t.Seconds()*1e6/launches, "graph-µs/step")
 	}
+}
+
+// setFirstPart sets firstPart, dropping the recordings made with the other
+// setting.
+func setFirstPart(b *testing.B, d *Device, n int) {
+	unlock, err := d.enter()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer unlock()
+	if err := d.drv.call(fnStreamSynchronize, d.stream); err != nil {
+		b.Fatal(err)
+	}
+	d.freeGraphs()
+	firstPart = n
 }
 
 // lastGraph is the recorded step launched last, or nil.

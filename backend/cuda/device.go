@@ -413,8 +413,15 @@ func (d *Device) launch(name string, grid, block dims, shared int, params ...uin
 	if grid.x == 0 || grid.y == 0 || grid.z == 0 {
 		return nil // nothing to do
 	}
-	if d.gs.run.mode == modeReplay {
-		return d.gs.run.check(fn, grid, block, shared, params)
+	switch r := &d.gs.run; {
+	case r.mode == modeReplay:
+		if err := r.check(fn, grid, block, shared, params); err != nil {
+			return err
+		}
+		return d.checked()
+	case r.mode == modeSkip && r.launches < r.skip:
+		r.launches++
+		return nil
 	}
 	copy(d.args.vals[:], params)
 	var err error
@@ -432,8 +439,11 @@ func (d *Device) launch(name string, grid, block dims, shared int, params ...uin
 	if err != nil {
 		return fmt.Errorf("cuda: %s: %w", name, err)
 	}
-	if d.gs.run.mode == modeCapture {
-		d.gs.run.note(fn, grid, block, shared, params)
+	if r := &d.gs.run; r.mode == modeCapture {
+		r.note(fn, grid, block, shared, params)
+		if r.launches == r.cut {
+			return d.closePart(true)
+		}
 	}
 	return nil
 }

@@ -26,15 +26,26 @@ import (
 // mode: the ops do their host-side checks and staging as usual, but launch
 // compares each kernel and its parameters with the recording instead of
 // calling the driver. Any difference (another shape, a reallocated tensor,
-// a grown scratch buffer) abandons the replay before anything was queued,
-// drops the graph and runs the step op by op, so a replay always does what
-// the same ops run one by one would have done.
+// a grown scratch buffer) abandons the replay, drops the graph and runs the
+// rest of the step op by op, so a replay always does what the same ops run
+// one by one would have done.
+//
+// A recording is cut into parts of 16, 32, 64, … kernels, each its own
+// executable graph, and a replay launches each part as soon as it has
+// checked the part's kernels: the GPU then runs the first part while the
+// host checks the next, which takes less time than the GPU takes to run
+// the part before, so that of the check only the first part's (a few
+// microseconds) keeps the GPU waiting, not the whole step's (50–300 µs on
+// the models of bench/cuda.md). When a later part does not match, the parts
+// launched already did what op by op would have done; the step runs again
+// with their kernels skipped (modeSkip) and the rest launched one by one.
 
 // Graph modes of a Device (graphRun.mode).
 const (
 	modeEager   = iota // ops launch kernels
 	modeCapture        // ops launch kernels into a stream capture, recorded
 	modeReplay         // ops check their kernels against a recording
+	modeSkip           // ops launch kernels, except the first graphRun.skip (a replay ran them)
 )
 
 // Tuning of the graph cache.
@@ -60,14 +71,19 @@ const (
 	maxSeenKeys = 4096
 )
 
+// firstPart is the number of kernels in the first part of a recording
+// (each next part is twice the one before); 0 records a step as one graph
+// (tests and benchmarks compare).
+var firstPart = 16
+
 // errGraphMismatch is returned by ops in capture or replay mode when the
 // step cannot be recorded or does not match its recording.
 var errGraphMismatch = errors.New("cuda: step does not match its graph")
 
 // graph is one recorded step.
 type graph struct {
-	exec     uintptr // CUgraphExec
-	copied   uintptr // event recorded after the staging copy of the last launch
+	parts    []graphPart
+	copied   uintptr // event recorded after the last staging copy of the last launch
 	host     unsafe.Pointer
 	dev      uint64
 	used     int // staged bytes
@@ -84,6 +100,15 @@ type launchRec struct {
 	args          [maxParams]uint64
 }
 
+// graphPart is one part of a recorded step: its kernels end before launch
+// end, and staged is how many bytes of the staging buffer the step had
+// filled by then (what must be on the device before the part runs).
+type graphPart struct {
+	exec   uintptr // CUgraphExec
+	end    int
+	staged int
+}
+
 // stagedPut is one array staged by a recorded step.
 type stagedPut struct{ off, n int }
 
@@ -91,8 +116,13 @@ type stagedPut struct{ off, n int }
 type graphRun struct {
 	mode     int
 	g        *graph
-	launches int // kernels launched or checked so far
+	launches int // kernels launched, checked or skipped so far
 	puts     int
+	parts    int // parts closed (capture) or launched (replay)
+	cut      int // capture: launches at which the open part closes
+	staged   int // replay: bytes of the staging buffer copied to the device
+	skip     int // modeSkip: the kernels a replay ran
+	start    time.Time
 }
 
 // graphState is a Device's graph cache.
@@ -111,8 +141,9 @@ type graphState struct {
 	// counters, for tests and benchmarks
 	recorded, replayed, fellBack int
 	// checking is the host time replays spent running their steps' ops
-	// in replay mode, before their launch
-	checking time.Duration
+	// in replay mode before they launched their first part (the GPU
+	// waiting), checkingAll the time until they launched their last
+	checking, checkingAll time.Duration
 }
 
 // SetGraphs turns the recording of steps on (the default) or off.
@@ -136,13 +167,16 @@ func (d *Device) Step(key string, queue func() error) error {
 	gs.stepping = true
 	defer func() { gs.stepping = false }()
 	if g := gs.graphs[key]; g != nil {
-		ok, err := d.replay(g, queue)
+		ran, ok, err := d.replay(g, queue)
 		if ok || err != nil {
 			return err
 		}
 		d.dropGraph(key)
 		gs.failed[key]++
 		gs.fellBack++
+		if ran > 0 {
+			return d.skipRun(ran, queue)
+		}
 		return queue()
 	}
 	if gs.failed[key] >= maxGraphFailures {
@@ -160,34 +194,85 @@ func (d *Device) Step(key string, queue func() error) error {
 	return d.record(key, queue)
 }
 
-// replay runs queue in replay mode against g and launches g when queue
-// asked for exactly the recorded kernels and staged arrays. It reports
-// false (and no error) when they differ: nothing was queued then.
-func (d *Device) replay(g *graph, queue func() error) (bool, error) {
+// replay runs queue in replay mode against g, launching each part of g
+// once queue has asked for exactly its kernels and staged arrays, the last
+// when queue has returned and asked for nothing else. It reports false (and
+// no error) when they differ, and how many kernels the parts it launched
+// ran then.
+func (d *Device) replay(g *graph, queue func() error) (ran int, ok bool, err error) {
 	// the last launch's staging copy must have read the host buffer
 	if err := d.drv.call(fnEventSynchronize, g.copied); err != nil {
-		return false, err
+		return 0, false, err
 	}
 	d.forget()
-	d.gs.run = graphRun{mode: modeReplay, g: g}
-	start := time.Now()
-	err := queue()
-	d.gs.checking += time.Since(start)
-	r := d.gs.run
-	d.gs.run = graphRun{}
+	d.gs.run = graphRun{mode: modeReplay, g: g, start: time.Now()}
+	err = queue()
+	r := &d.gs.run
+	defer func() { d.gs.run = graphRun{} }()
 	d.forget()
+	if r.parts > 0 {
+		ran = g.parts[r.parts-1].end
+	}
 	if errors.Is(err, errGraphMismatch) || (err == nil && (r.launches != len(g.launches) || r.puts != len(g.puts))) {
-		return false, nil
+		return ran, false, nil
 	}
 	if err != nil {
-		return false, err
+		return ran, false, err
+	}
+	for r.parts < len(g.parts) {
+		if err := d.launchPart(); err != nil {
+			return 0, false, err
+		}
 	}
 	d.gs.replayed++
-	return true, d.launchGraph(g)
+	return len(g.launches), true, d.drv.call(fnEventRecord, g.copied, d.stream)
 }
 
-// record captures queue's kernels into a new graph for key and launches
-// it; when the capture fails, the step runs op by op.
+// checked is called by launch in replay mode once a kernel matched the
+// recording: it launches the part that kernel ends, unless that is the
+// last part (replay launches it once queue has returned).
+func (d *Device) checked() error {
+	r := &d.gs.run
+	if r.parts >= len(r.g.parts)-1 || r.launches != r.g.parts[r.parts].end {
+		return nil
+	}
+	return d.launchPart()
+}
+
+// launchPart queues the copy of what the step has staged since the last
+// part, and the next part of the replayed graph.
+func (d *Device) launchPart() error {
+	r := &d.gs.run
+	g, p := r.g, r.g.parts[r.parts]
+	if r.parts == 0 {
+		d.gs.checking += time.Since(r.start)
+		d.gs.clock++
+		g.lastUse = d.gs.clock
+	}
+	if r.parts == len(g.parts)-1 {
+		d.gs.checkingAll += time.Since(r.start)
+	}
+	if n := p.staged - r.staged; n > 0 {
+		if err := d.drv.call(fnMemcpyHtoDAsync, uintptr(g.dev)+uintptr(r.staged), uintptr(unsafe.Add(g.host, r.staged)), uintptr(n), d.stream); err != nil {
+			return err
+		}
+		r.staged = p.staged
+	}
+	r.parts++
+	return d.drv.call(fnGraphLaunch, p.exec, d.stream)
+}
+
+// skipRun runs queue op by op after a replay's parts ran its first ran
+// kernels: those are skipped, the rest launched.
+func (d *Device) skipRun(ran int, queue func() error) error {
+	d.forget()
+	d.gs.run = graphRun{mode: modeSkip, skip: ran}
+	defer func() { d.gs.run = graphRun{} }()
+	return queue()
+}
+
+// record captures queue's kernels into a new graph for key, in parts, and
+// launches it; when the capture fails, the step runs op by op.
 func (d *Device) record(key string, queue func() error) error {
 	g, err := d.newGraph()
 	if err != nil {
@@ -198,19 +283,12 @@ func (d *Device) record(key string, queue func() error) error {
 		d.freeGraph(g)
 		return err
 	}
-	d.gs.run = graphRun{mode: modeCapture, g: g}
+	d.gs.run = graphRun{mode: modeCapture, g: g, cut: firstPart}
 	qerr := queue()
+	eerr := d.closePart(false)
 	d.gs.run = graphRun{}
-	var cg uintptr
-	eerr := d.drv.call(fnStreamEndCapture, d.stream, uintptr(unsafe.Pointer(&cg)))
 	d.forget()
-	if qerr == nil && eerr == nil {
-		eerr = d.drv.call(fnGraphInstantiate, uintptr(unsafe.Pointer(&g.exec)), cg, 0)
-	}
-	if cg != 0 {
-		d.drv.raw(fnGraphDestroy, cg)
-	}
-	if qerr != nil || eerr != nil {
+	if qerr != nil || eerr != nil || len(g.parts) == 0 {
 		// a capture that failed records nothing; the ops run one by one,
 		// where a genuine error of queue's shows again
 		d.freeGraph(g)
@@ -226,6 +304,34 @@ func (d *Device) record(key string, queue func() error) error {
 	return d.launchGraph(g)
 }
 
+// closePart ends the stream capture of the open part of the graph being
+// recorded and instantiates it (unless it has no kernels), then, with
+// more, begins the next part's capture, twice as long.
+func (d *Device) closePart(more bool) error {
+	r := &d.gs.run
+	g := r.g
+	start := 0
+	if n := len(g.parts); n > 0 {
+		start = g.parts[n-1].end
+	}
+	var cg uintptr
+	err := d.drv.call(fnStreamEndCapture, d.stream, uintptr(unsafe.Pointer(&cg)))
+	if err == nil && r.launches > start {
+		p := graphPart{end: r.launches, staged: g.used}
+		if err = d.drv.call(fnGraphInstantiate, uintptr(unsafe.Pointer(&p.exec)), cg, 0); err == nil {
+			g.parts = append(g.parts, p)
+		}
+	}
+	if cg != 0 {
+		d.drv.raw(fnGraphDestroy, cg)
+	}
+	if err != nil || !more {
+		return err
+	}
+	r.cut = r.launches + 2*(r.launches-start)
+	return d.drv.call(fnStreamBeginCapture, d.stream, captureRelaxed)
+}
+
 // leastUsed is the key of the graph launched longest ago.
 func (gs *graphState) leastUsed() string {
 	var key string
@@ -238,7 +344,7 @@ func (gs *graphState) leastUsed() string {
 	return key
 }
 
-// launchGraph queues the copy of g's staged arrays and g itself.
+// launchGraph queues the copy of g's staged arrays and g's parts.
 func (d *Device) launchGraph(g *graph) error {
 	d.gs.clock++
 	g.lastUse = d.gs.clock
@@ -250,7 +356,12 @@ func (d *Device) launchGraph(g *graph) error {
 	if err := d.drv.call(fnEventRecord, g.copied, d.stream); err != nil {
 		return err
 	}
-	return d.drv.call(fnGraphLaunch, g.exec, d.stream)
+	for _, p := range g.parts {
+		if err := d.drv.call(fnGraphLaunch, p.exec, d.stream); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // newGraph allocates the staging buffers and event of a graph.
@@ -287,10 +398,10 @@ func (d *Device) dropGraph(key string) {
 // freeGraph releases what newGraph and record allocated. The caller holds
 // the context and knows the stream is done with g.
 func (d *Device) freeGraph(g *graph) {
-	if g.exec != 0 {
-		d.drv.raw(fnGraphExecDestroy, g.exec)
-		g.exec = 0
+	for _, p := range g.parts {
+		d.drv.raw(fnGraphExecDestroy, p.exec)
 	}
+	g.parts = nil
 	if g.host != nil {
 		d.drv.raw(fnMemFreeHost, uintptr(g.host))
 		g.host = nil

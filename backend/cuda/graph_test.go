@@ -62,6 +62,81 @@ func TestStepReplay(t *testing.T) {
 	}
 }
 
+// TestGraphParts runs a step of 40 kernels, recorded in parts of 16 and
+// 24, each part staging ids of its own: replays must match the CPU; a
+// replay whose second part differs (another tensor at the 30th kernel) must
+// still compute the right thing, the first part's kernels (additions, which
+// would show if they ran twice) run once; as must one whose first part
+// differs.
+func TestGraphParts(t *testing.T) {
+	dev, host := gpu(t), cpu.New(2)
+	defer dev.SetGraphs(true)
+	dev.SetGraphs(true)
+	rng := rand.New(rand.NewPCG(12, 12))
+	const rows, cols, n = 50, 96, 2
+	table := newPair(t, host, dev, quant.F16, rows, cols, encode(t, quant.F16, rows, cols, randF32(rng, rows*cols, 1)))
+	biases := []pair{f32Pair(t, host, dev, 1, cols, randF32(rng, cols, 1)), f32Pair(t, host, dev, 1, cols, randF32(rng, cols, 1))}
+	outs := []pair{f32Pair(t, host, dev, n, cols, nil), f32Pair(t, host, dev, n, cols, nil)}
+	replayed, fellBack := dev.gs.replayed, dev.gs.fellBack
+	for step := range 8 {
+		odd := -1 // the kernel that differs from the recording
+		switch step {
+		case 4:
+			odd = 29
+		case 6:
+			odd = 5
+		}
+		ids := [][]int32{{int32(rng.IntN(rows)), int32(rng.IntN(rows))}, {int32(rng.IntN(rows)), int32(rng.IntN(rows))}}
+		run := func(d backend.Device, out func(int) *backend.Tensor, bias func(int) *backend.Tensor, tab *backend.Tensor) error {
+			for i := range 40 {
+				o := out(i / 20)
+				var err error
+				if i%20 == 0 {
+					err = d.Embed(o, tab, ids[i/20])
+				} else {
+					b := bias(0)
+					if i == odd {
+						b = bias(1)
+					}
+					err = d.Add(o, o, b)
+				}
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		for _, o := range outs {
+			poison(t, dev, o.g)
+		}
+		if err := run(host, func(i int) *backend.Tensor { return outs[i].c }, func(i int) *backend.Tensor { return biases[i].c }, table.c); err != nil {
+			t.Fatal(err)
+		}
+		err := dev.Step("test-parts", func() error {
+			return run(dev, func(i int) *backend.Tensor { return outs[i].g }, func(i int) *backend.Tensor { return biases[i].g }, table.g)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, o := range outs {
+			compare(t, dev, o, 1e-6, fmt.Sprintf("step %d, output %d", step, i))
+		}
+		if g := dev.gs.graphs["test-parts"]; step == 1 && (g == nil || len(g.parts) != 2 || g.parts[0].end != 16 || g.parts[1].end != 40) {
+			t.Fatalf("step 1 recorded %+v, want parts ending at 16 and 40", g)
+		}
+	}
+	// 0 op by op, 1 recorded, 2 and 3 replayed, 4 falls back after the
+	// first part, 5 op by op, 6 recorded again (with its other tensor at
+	// the 6th kernel), 7 differs from that in the first part and falls
+	// back at once
+	if got := dev.gs.fellBack - fellBack; got != 2 {
+		t.Errorf("%d fallbacks, want 2", got)
+	}
+	if got := dev.gs.replayed - replayed; got != 2 {
+		t.Errorf("%d replays, want 2", got)
+	}
+}
+
 // TestGraphDecode decodes stories260K with and without recorded steps, and
 // with and without programmatic dependent launch where the GPU has it, fed
 // the same tokens, and requires the same logits: a replay runs the same
