@@ -41,6 +41,7 @@ type Device struct {
 	// product running (repackTransient).
 	transient []byte
 	shared    sharedScratch // MatMulShared's working memory
+	rope      ropeMemo      // the last one-token rotation table
 }
 
 // New returns the CPU device running ops on threads goroutines (0 means one

@@ -3,6 +3,7 @@ package cpu
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/tern-llm/tern/backend"
 )
@@ -33,6 +34,11 @@ func (d *Device) RoPE(x *backend.Tensor, heads int, r *backend.RoPE, b *backend.
 			return fmt.Errorf("cpu: rope: %d frequency factors for %d dims", len(factors), r.Dims)
 		}
 	}
+	if x.Rows == 1 { // a decode step: its layers share one table
+		cs, ss := d.rope.table(b.Pos[0], r, factors)
+		rotateHeads(xs, heads, hd, r, cs, ss)
+		return nil
+	}
 	d.parallel(x.Rows, 4, func(lo, hi int) {
 		var buf [3 * maxRopeDims]float32
 		cache, cs, ss := buf[:r.Dims], buf[r.Dims:2*r.Dims], buf[2*r.Dims:3*r.Dims]
@@ -42,19 +48,56 @@ func (d *Device) RoPE(x *backend.Tensor, heads int, r *backend.RoPE, b *backend.
 		for i := lo; i < hi; i++ {
 			ropeCache(cache, float32(b.Pos[i]), r, factors)
 			ropeSplit(cs, ss, cache, r.NeoX)
-			row := xs[i*x.Cols : (i+1)*x.Cols]
-			for h := 0; h < heads; h++ {
-				v := row[h*hd : h*hd+r.Dims]
-				if r.NeoX {
-					n := r.Dims / 2
-					rotatePairs(v[:n], v[n:], cs[:n], ss[:n])
-				} else {
-					rotateAdjacent(v, cs, ss)
-				}
-			}
+			rotateHeads(xs[i*x.Cols:(i+1)*x.Cols], heads, hd, r, cs, ss)
 		}
 	})
 	return nil
+}
+
+// rotateHeads rotates the first r.Dims elements of each of the heads
+// (hd apart) of row by the table cs, ss (ropeSplit's layout).
+func rotateHeads(row []float32, heads, hd int, r *backend.RoPE, cs, ss []float32) {
+	for h := 0; h < heads; h++ {
+		v := row[h*hd : h*hd+r.Dims]
+		if r.NeoX {
+			n := r.Dims / 2
+			rotatePairs(v[:n], v[n:], cs[:n], ss[:n])
+		} else {
+			rotateAdjacent(v, cs, ss)
+		}
+	}
+}
+
+// ropeMemo is the last one-token rotation table RoPE made (ropeCache, then
+// ropeSplit): a decode step's layers rotate their queries and keys at one
+// position with one description, so the table, r.Dims cosines and sines in
+// float64, is made once a step rather than twice a layer (32 times for a
+// 16-layer model). It is the device's: only the calling goroutine uses it.
+type ropeMemo struct {
+	made    bool
+	pos     int32
+	r       backend.RoPE
+	factors []float32 // the frequency factors' values it was made with
+	cache   []float32
+	cs, ss  []float32
+}
+
+// table returns the rotation table of position pos for r (factors: r's
+// frequency factors' values, or nil), made again when any of them differ
+// from the last call's.
+func (m *ropeMemo) table(pos int32, r *backend.RoPE, factors []float32) (cs, ss []float32) {
+	if m.made && m.pos == pos && m.r == *r && slices.Equal(m.factors, factors[:min(len(factors), r.Dims/2)]) {
+		return m.cs, m.ss
+	}
+	if cap(m.cache) < r.Dims {
+		m.cache, m.cs, m.ss = make([]float32, r.Dims), make([]float32, r.Dims), make([]float32, r.Dims)
+	}
+	m.cache, m.cs, m.ss = m.cache[:r.Dims], m.cs[:r.Dims], m.ss[:r.Dims]
+	ropeCache(m.cache, float32(pos), r, factors)
+	ropeSplit(m.cs, m.ss, m.cache, r.NeoX)
+	m.made, m.pos, m.r = true, pos, *r
+	m.factors = append(m.factors[:0], factors[:min(len(factors), r.Dims/2)]...)
+	return m.cs, m.ss
 }
 
 // ropeCache fills cache with cos, sin pairs for one position (ggml's
