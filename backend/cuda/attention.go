@@ -109,7 +109,7 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 	}
 	d.wrote(out)
 	params := []uint64{c.op, c.qp, c.kp, c.vp, bp.pos, i32(c.n), i32(bp.nseq), i32(c.nh), i32(c.nkv), i32(c.hd), i32(b.BlockSize), f32(a.Scale)}
-	block := dims{attWarps * 32, 1, 1}
+	block := c.block
 	conv, ca, cb, ok := "", uint64(0), uint64(0), false
 	if !c.grouped && attFuse && attConverts(d.convHint, c.hd) {
 		if conv, ca, cb, ok, err = d.fuseConv(c.n, c.nh*c.hd); err != nil {
@@ -131,8 +131,8 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 // and the tensors' device addresses.
 type attCall struct {
 	kernel         string
-	grid           dims
-	grouped        bool
+	grid, block    dims
+	grouped        bool // one block per KV head (no conversion of the output)
 	op, qp, kp, vp uint64
 	n, nh, nkv, hd int
 }
@@ -181,23 +181,31 @@ func (d *Device) attPrep(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *bac
 	default:
 		return c, fmt.Errorf("cuda: attention: %w: cache type %s", backend.ErrUnsupported, kc.Type)
 	}
-	c.grid = dims{uint32(n), uint32(nh), 1}
-	if g := nh / nkv; n >= attGroupMinTokens*len(b.Tables) && (g == 2 || g == 4 || g == 8) && g*epl <= attGroupMax {
+	c.grid, c.block = dims{uint32(n), uint32(nh), 1}, dims{attWarps * 32, 1, 1}
+	kp, err := d.ptr(kc)
+	if err != nil {
+		return c, err
+	}
+	vp, err := d.ptr(vc)
+	if err != nil {
+		return c, err
+	}
+	g := nh / nkv
+	switch qt, ok := attTileTokens(hd, g); {
+	case ok && attTiles && n >= attGroupMinTokens*len(b.Tables) && oneSeqTiles(b.Seq, qt) && kp%16 == 0 && vp%16 == 0: // 16-byte loads
+		c.kernel = fmt.Sprintf("attention_tile_%s_h%d_g%d", kernelFormat[kc.Type], hd, g)
+		c.grid, c.block = dims{blocks(n, qt), uint32(nkv), 1}, dims{attTileThreads, 1, 1}
+		c.grouped = true
+	case n >= attGroupMinTokens*len(b.Tables) && (g == 2 || g == 4 || g == 8) && g*epl <= attGroupMax:
 		c.kernel += fmt.Sprintf("_g%d", g) // one block per KV head for its g query heads
 		c.grid.y = uint32(nkv)
 		c.grouped = true
 	}
-	var err error
+	c.kp, c.vp = kp, vp
 	if c.op, err = d.f32ptr(out); err != nil {
 		return c, err
 	}
-	if c.qp, err = d.f32ptr(q); err != nil {
-		return c, err
-	}
-	if c.kp, err = d.ptr(kc); err != nil {
-		return c, err
-	}
-	c.vp, err = d.ptr(vc)
+	c.qp, err = d.f32ptr(q)
 	return c, err
 }
 
@@ -221,6 +229,45 @@ func attConverts(conv string, hd int) bool {
 
 // attWarps is ATT_WARPS of attention.cu.
 const attWarps = 8
+
+// The tiled attention kernels (attention_tile_*: a block of query rows of
+// one sequence sharing the keys and values it copies into shared memory)
+// run where the grouped ones would, for head sizes 64 and 128 and groups of
+// 1, 2, 4 or 8 query heads, when every tile of the step is one sequence's.
+// attTileThreads is AT_THREADS of attention.cu.
+const attTileThreads = 128
+
+// attTiles turns the tiled kernels on (tests and benchmarks compare).
+var attTiles = true
+
+// attTileTokens is the tokens a block of attention_tile_*_h<hd>_g<g>
+// takes (AT_ROWS/g: 32 query rows for head size 64, 16 for 128), and
+// whether that kernel exists.
+func attTileTokens(hd, g int) (int, bool) {
+	if g != 1 && g != 2 && g != 4 && g != 8 {
+		return 0, false
+	}
+	switch hd {
+	case 64:
+		return 32 / g, true
+	case 128:
+		return 16 / g, true
+	}
+	return 0, false
+}
+
+// oneSeqTiles reports whether every run of qt rows (the last may be
+// shorter) belongs to one sequence.
+func oneSeqTiles(seq []int32, qt int) bool {
+	for i := 0; i < len(seq); i += qt {
+		for _, s := range seq[i:min(i+qt, len(seq))] {
+			if s != seq[i] {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // The grouped attention kernels (one block per KV head and its query
 // heads, each key and value loaded once for them) run for steps of at

@@ -291,3 +291,198 @@ ATTENTION_KERNEL(attention_f16_1, __half, 1)
 ATTENTION_KERNEL(attention_f16_2, __half, 2)
 ATTENTION_KERNEL(attention_f16_4, __half, 4)
 ATTENTION_KERNEL(attention_f16_8, __half, 8)
+
+// ---- Prompts: attention_tile_<cache>_h<HD>_g<G>, one block per AT_ROWS
+// query rows (AT_ROWS/G consecutive tokens of one sequence × the G query
+// heads of one KV head) that share every key and value they read. The
+// block copies the rows' queries and, AT_KT positions at a time, their KV
+// head's keys and values into shared memory; 128 threads as 16 row groups ×
+// 8 column groups then make the tile's scores (a thread: AT_ROWS/16 rows ×
+// AT_KT/8 positions, 4 elements of a head a read), an online softmax per
+// row (the 8 threads of a row group combine by shuffles), and the weighted
+// values (a thread: the same rows × HD/8 elements, 4 a read). The attention_* kernels above read each key from
+// L2 once per query row. HD is the head size exactly; the Go side sends
+// only steps whose every tile is one sequence's. ----
+
+#define AT_THREADS 128
+#define AT_KT 32 // positions per tile
+
+// at_vec is 16 bytes of a cache row: 4 F32 or 8 F16 values.
+template <typename T> struct at_vec;
+template <> struct at_vec<float> {
+    static constexpr int W = 4;
+    float4 v;
+    __device__ __forceinline__ void load(const float* p) { v = *(const float4*)p; }
+    __device__ __forceinline__ float get(int j) const { return j == 0 ? v.x : j == 1 ? v.y : j == 2 ? v.z : v.w; }
+};
+template <> struct at_vec<__half> {
+    static constexpr int W = 8;
+    uint4 v;
+    __device__ __forceinline__ void load(const __half* p) { v = *(const uint4*)p; }
+    __device__ __forceinline__ float get(int j) const {
+        uint32_t w = j < 2 ? v.x : j < 4 ? v.y : j < 6 ? v.z : v.w;
+        return __half2float(__ushort_as_half((unsigned short)(j & 1 ? w >> 16 : w & 0xFFFF)));
+    }
+};
+
+// at_load_tiles copies the keys and values of positions k0…k0+AT_KT-1 of
+// KV head kvh into sk and sv (zeros past pmax): 16-byte loads, all of a
+// thread's issued before any is stored (rows are 16-byte aligned: the host
+// checks).
+template <typename T, int HD, int LK>
+__device__ __forceinline__ void at_load_tiles(float (&sk)[AT_KT][LK], float (&sv)[AT_KT][HD], const T* kc, const T* vc, const int* table,
+                                              int k0, int pmax, int bs, long long kvcols, int kvh, int tid) {
+    constexpr int W = at_vec<T>::W, PER = AT_KT * HD / W / AT_THREADS;
+    at_vec<T> kv[PER], vv[PER];
+#pragma unroll
+    for (int u = 0; u < PER; u++) {
+        int e = (tid + AT_THREADS * u) * W, kk = e / HD, d = e % HD, t = k0 + kk;
+        if (t <= pmax) {
+            long long off = ((long long)table[t / bs] * bs + t % bs) * kvcols + (long long)kvh * HD + d;
+            kv[u].load(kc + off);
+            vv[u].load(vc + off);
+        }
+    }
+#pragma unroll
+    for (int u = 0; u < PER; u++) {
+        int e = (tid + AT_THREADS * u) * W, kk = e / HD, d = e % HD;
+        bool in = k0 + kk <= pmax;
+#pragma unroll
+        for (int j = 0; j < W; j++) {
+            sk[kk][d + j] = in ? kv[u].get(j) : 0.0f;
+            sv[kk][d + j] = in ? vv[u].get(j) : 0.0f;
+        }
+    }
+}
+
+template <typename T, int HD, int G>
+__device__ __forceinline__ void attention_tile(float* out, const float* q, const T* kc, const T* vc, const int* meta, int n, int nseq,
+                                               int heads, int kvheads, int bs, float scale) {
+    constexpr int R = HD == 64 ? 32 : 16; // query rows a block
+    constexpr int QT = R / G;            // tokens a block
+    constexpr int RS = R / 16, CS = AT_KT / 8, DS = HD / 8;
+    // rows of queries and keys 4 floats longer than a head: the 16-byte
+    // reads of 8 threads from 8 rows then fall in 32 distinct banks
+    __shared__ __align__(16) float sq[R][HD + 4], sk[AT_KT][HD + 4], sv[AT_KT][HD];
+    __shared__ float sp[R][AT_KT + 1];
+    __shared__ int spos[R];
+    const int* pos = meta;
+    const int* seq = meta + n;
+    const int* tstart = meta + 3 * n;
+    const int* tables = meta + 3 * n + nseq + 1;
+    // the last tokens' blocks, which read the most positions, first
+    int i0 = (gridDim.x - 1 - blockIdx.x) * QT, kvh = blockIdx.y, tid = threadIdx.x;
+    int tr = tid >> 3, tc = tid & 7;
+    long long kvcols = (long long)kvheads * HD;
+    const int* table = tables + tstart[seq[i0]];
+    // the rows' queries and positions (-1: past the step's tokens)
+    for (int e = tid; e < R * HD; e += AT_THREADS) {
+        int r = e / HD, d = e % HD, i = i0 + r / G;
+        sq[r][d] = i < n ? q[(long long)i * heads * HD + (long long)(kvh * G + r % G) * HD + d] : 0.0f;
+    }
+    int pmax = -1;
+    for (int t = 0; t < QT; t++)
+        if (i0 + t < n) pmax = max(pmax, pos[i0 + t]);
+    if (tid < R) spos[tid] = i0 + tid / G < n ? pos[i0 + tid / G] : -1;
+    float m[RS], l[RS], o[RS][DS];
+#pragma unroll
+    for (int a = 0; a < RS; a++) {
+        m[a] = NEG_INF, l[a] = 0.0f;
+#pragma unroll
+        for (int b = 0; b < DS; b++) o[a][b] = 0.0f;
+    }
+    for (int k0 = 0; k0 <= pmax; k0 += AT_KT) {
+        __syncthreads(); // the last tile's keys, values and weights are used
+        at_load_tiles<T, HD>(sk, sv, kc, vc, table, k0, pmax, bs, kvcols, kvh, tid);
+        __syncthreads();
+        float s[RS][CS];
+#pragma unroll
+        for (int a = 0; a < RS; a++)
+#pragma unroll
+            for (int b = 0; b < CS; b++) s[a][b] = 0.0f;
+#pragma unroll 4
+        for (int d = 0; d < HD; d += 4) {
+            float4 qa[RS], kb[CS];
+#pragma unroll
+            for (int a = 0; a < RS; a++) qa[a] = *(const float4*)&sq[tr + 16 * a][d];
+#pragma unroll
+            for (int b = 0; b < CS; b++) kb[b] = *(const float4*)&sk[tc + 8 * b][d];
+#pragma unroll
+            for (int a = 0; a < RS; a++)
+#pragma unroll
+                for (int b = 0; b < CS; b++)
+                    s[a][b] += qa[a].x * kb[b].x + qa[a].y * kb[b].y + qa[a].z * kb[b].z + qa[a].w * kb[b].w;
+        }
+#pragma unroll
+        for (int a = 0; a < RS; a++) {
+            int p = spos[tr + 16 * a];
+            float mx = m[a];
+#pragma unroll
+            for (int b = 0; b < CS; b++) {
+                s[a][b] = k0 + tc + 8 * b <= p ? s[a][b] * scale : NEG_INF;
+                mx = fmaxf(mx, s[a][b]);
+            }
+#pragma unroll
+            for (int off = 1; off < 8; off <<= 1) mx = fmaxf(mx, __shfl_xor_sync(FULL_MASK, mx, off));
+            float corr = mx == NEG_INF ? 1.0f : expf(m[a] - mx), sum = 0.0f;
+#pragma unroll
+            for (int b = 0; b < CS; b++) {
+                float pe = mx == NEG_INF ? 0.0f : expf(s[a][b] - mx);
+                sp[tr + 16 * a][tc + 8 * b] = pe;
+                sum += pe;
+            }
+#pragma unroll
+            for (int off = 1; off < 8; off <<= 1) sum += __shfl_xor_sync(FULL_MASK, sum, off);
+            l[a] = l[a] * corr + sum;
+            m[a] = mx;
+#pragma unroll
+            for (int b = 0; b < DS; b++) o[a][b] *= corr;
+        }
+        __syncthreads(); // the weights are in sp
+        int kn = min(AT_KT, pmax - k0 + 1);
+        // a thread's elements of the output: 4·tc + 32·c … +3, c < DS/4
+        for (int kk = 0; kk < kn; kk++) {
+            float4 va[DS / 4];
+#pragma unroll
+            for (int c = 0; c < DS / 4; c++) va[c] = *(const float4*)&sv[kk][4 * tc + 32 * c];
+#pragma unroll
+            for (int a = 0; a < RS; a++) {
+                float pw = sp[tr + 16 * a][kk];
+#pragma unroll
+                for (int c = 0; c < DS / 4; c++) {
+                    o[a][4 * c] += pw * va[c].x;
+                    o[a][4 * c + 1] += pw * va[c].y;
+                    o[a][4 * c + 2] += pw * va[c].z;
+                    o[a][4 * c + 3] += pw * va[c].w;
+                }
+            }
+        }
+    }
+#pragma unroll
+    for (int a = 0; a < RS; a++) {
+        int r = tr + 16 * a, i = i0 + r / G;
+        if (i >= n || l[a] == 0.0f) continue;
+        float* orow = out + (long long)i * heads * HD + (long long)(kvh * G + r % G) * HD;
+#pragma unroll
+        for (int b = 0; b < DS; b++) orow[4 * tc + 32 * (b / 4) + b % 4] = o[a][b] / l[a];
+    }
+}
+
+#define ATTENTION_TILE(NAME, T, HD, G)                                                                                \
+    extern "C" __global__ void __launch_bounds__(AT_THREADS)                                                          \
+        NAME(float* out, const float* q, const T* kc, const T* vc, const int* meta, int n, int nseq, int heads,       \
+             int kvheads, int hd, int bs, float scale) { pdl_begin();                                                 \
+        attention_tile<T, HD, G>(out, q, kc, vc, meta, n, nseq, heads, kvheads, bs, scale);                          \
+    }
+#define ATTENTION_TILES(T, NAME)                                                                                      \
+    ATTENTION_TILE(attention_tile_##NAME##_h64_g1, T, 64, 1)                                                          \
+    ATTENTION_TILE(attention_tile_##NAME##_h64_g2, T, 64, 2)                                                          \
+    ATTENTION_TILE(attention_tile_##NAME##_h64_g4, T, 64, 4)                                                          \
+    ATTENTION_TILE(attention_tile_##NAME##_h64_g8, T, 64, 8)                                                          \
+    ATTENTION_TILE(attention_tile_##NAME##_h128_g1, T, 128, 1)                                                        \
+    ATTENTION_TILE(attention_tile_##NAME##_h128_g2, T, 128, 2)                                                        \
+    ATTENTION_TILE(attention_tile_##NAME##_h128_g4, T, 128, 4)                                                        \
+    ATTENTION_TILE(attention_tile_##NAME##_h128_g8, T, 128, 8)
+
+ATTENTION_TILES(float, f32)
+ATTENTION_TILES(__half, f16)
