@@ -84,10 +84,13 @@ func BenchmarkModel(b *testing.B) {
 			b.Run("tg/graph-onepart", func(b *testing.B) { benchDecode(b, m) })
 			setFirstPart(b, dev, 16)
 			b.Run("pp512", func(b *testing.B) { benchPrompt(b, m, 512) })
-			// the same without the tiled attention kernels
+			// the same without the tiled attention kernels, and with each
+			// conversion for a product its own kernel
 			attTiles = false
 			b.Run("pp512-notile", func(b *testing.B) { benchPrompt(b, m, 512) })
-			attTiles = true
+			attTiles, writeConvFuse = true, false
+			b.Run("pp512-noconv", func(b *testing.B) { benchPrompt(b, m, 512) })
+			writeConvFuse = true
 			b.Run("batch32", func(b *testing.B) { benchBatch(b, m, 32) })
 		})
 	}

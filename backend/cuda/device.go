@@ -79,9 +79,10 @@ type Device struct {
 	parts   devMem  // partial sums of products split along k
 	batch   batchCache
 	conv    convCache
-	// convHint is the conversion the last product asked for: RMSNorm and
-	// SwiGLU do it as they write, for the product that reads them next.
-	convHint string
+	// convHint is the conversion the last one-token product asked for,
+	// mmaHint the last tensor-core product's: RMSNorm and SwiGLU do it as
+	// they write, for the product that reads them next.
+	convHint, mmaHint string
 	gs       graphState // recorded steps (graph.go)
 }
 

@@ -46,19 +46,42 @@ var convOf = map[quant.Type]string{
 	quant.Q4_K: "quantize_q8_k", quant.Q6_K: "quantize_q8_k",
 }
 
-// primeConv runs a product with weights of type typ on k-wide input, so
-// that the next op that converts as it writes (convHint) converts for typ.
-func primeConv(t testing.TB, host *cpu.Device, dev *Device, rng *rand.Rand, typ quant.Type, k int) {
+// primeConv runs a product with weights of type typ on n×k input, so that
+// the next op that converts as it writes converts for typ: the one-token
+// products' conversion (convHint) below mmaMinTokens rows, the tensor-core
+// products' (mmaHint) from there. It returns that conversion: wantConv, or
+// for a tensor-core product that converted nothing (mm_*, which read F32),
+// none.
+func primeConv(t testing.TB, host *cpu.Device, dev *Device, rng *rand.Rand, typ quant.Type, n, k int) string {
 	t.Helper()
-	x := f32Pair(t, host, dev, 1, k, randF32(rng, k, 1))
-	w := newPair(t, host, dev, typ, 3, k, encode(t, typ, 3, k, randF32(rng, 3*k, 0.5)))
-	out := f32Pair(t, host, dev, 1, 3, nil)
+	x := f32Pair(t, host, dev, n, k, randF32(rng, n*k, 1))
+	w := newPair(t, host, dev, typ, 64, k, encode(t, typ, 64, k, randF32(rng, 64*k, 0.5)))
+	out := f32Pair(t, host, dev, n, 64, nil)
+	dev.forget()
 	if err := dev.MatMul(out.g, x.g, w.g); err != nil {
 		t.Fatal(err)
 	}
-	if dev.convHint != convOf[typ] {
-		t.Fatalf("a %s product leaves the conversion hint %q", typ, dev.convHint)
+	hint := dev.convHint
+	if n >= mmaMinTokens {
+		hint = dev.mmaHint
 	}
+	if hint != wantConv(typ, n) && (n < mmaMinTokens || hint != "") {
+		t.Fatalf("a %s product of %d rows leaves the conversion hint %q", typ, n, hint)
+	}
+	return hint
+}
+
+// wantConv is the conversion of n rows that a product with weights of type
+// typ takes: convOf for one-token products, F16 or BF16 for the tensor-core
+// ones.
+func wantConv(typ quant.Type, n int) string {
+	switch {
+	case n < mmaMinTokens:
+		return convOf[typ]
+	case typ == quant.BF16:
+		return "to_bf16"
+	}
+	return "to_f16"
 }
 
 // checkConverted requires the conversion cache to hold conversion conv
@@ -131,7 +154,7 @@ func TestAddRMSNormConverts(t *testing.T) {
 	dev, host := gpu(t), cpu.New(2)
 	rng := rand.New(rand.NewPCG(22, 22))
 	for _, typ := range []quant.Type{quant.F16, quant.BF16, quant.Q8_0, quant.Q4_0, quant.Q4_K, quant.Q6_K} {
-		for _, s := range []struct{ n, d int }{{1, 2048}, {3, 4096}, {1, 9216}, {2, 768}} {
+		for _, s := range []struct{ n, d int }{{1, 2048}, {3, 4096}, {1, 9216}, {2, 768}, {17, 2048}, {33, 4096}} {
 			name := fmt.Sprintf("%s/%dx%d", typ, s.n, s.d)
 			x := f32Pair(t, host, dev, s.n, s.d, randF32(rng, s.n*s.d, 3))
 			y := f32Pair(t, host, dev, s.n, s.d, randF32(rng, s.n*s.d, 3))
@@ -141,11 +164,11 @@ func TestAddRMSNormConverts(t *testing.T) {
 			dst, dst2 := f32Pair(t, host, dev, s.n, s.d, nil), f32Pair(t, host, dev, s.n, s.d, nil)
 			out, out2 := f32Pair(t, host, dev, s.n, 37, nil), f32Pair(t, host, dev, s.n, 37, nil)
 
-			primeConv(t, host, dev, rng, typ, s.d)
+			conv := primeConv(t, host, dev, rng, typ, s.n, s.d)
 			if err := dev.AddRMSNorm(x.g, y.g, dst.g, w.g, 1e-6); err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
-			checkConverted(t, dev, dst.g, convOf[typ], name)
+			checkConverted(t, dev, dst.g, conv, name)
 			if err := dev.MatMul(out.g, dst.g, wm.g); err != nil {
 				t.Fatal(err)
 			}
@@ -158,7 +181,7 @@ func TestAddRMSNormConverts(t *testing.T) {
 			if err := dev.RMSNorm(dst2.g, x2.g, w.g, 1e-6); err != nil {
 				t.Fatal(err)
 			}
-			checkConverted(t, dev, dst2.g, convOf[typ], name+"/rmsnorm")
+			checkConverted(t, dev, dst2.g, conv, name+"/rmsnorm")
 			if err := dev.MatMul(out3.g, dst2.g, wm.g); err != nil {
 				t.Fatal(err)
 			}
@@ -357,7 +380,7 @@ func TestAttentionConverts(t *testing.T) {
 					out, out2 := f32Pair(t, host, dev, n, 45, nil), f32Pair(t, host, dev, n, 45, nil)
 					poison(t, dev, att.g)
 
-					primeConv(t, host, dev, rng, typ, width)
+					primeConv(t, host, dev, rng, typ, 1, width)
 					if err := dev.Attention(att.g, q.g, kc.g, vc.g, a, b); err != nil {
 						t.Fatalf("%s: %v", what, err)
 					}
@@ -441,7 +464,7 @@ func TestSwiGLUConverts(t *testing.T) {
 	dev, host := gpu(t), cpu.New(2)
 	rng := rand.New(rand.NewPCG(28, 28))
 	for _, typ := range []quant.Type{quant.F16, quant.BF16, quant.Q8_0, quant.Q4_0, quant.Q4_K, quant.Q6_K} {
-		for _, s := range []struct{ n, d int }{{1, 5632}, {3, 768}, {1, 2816}, {2, 4352}, {1, 96}} {
+		for _, s := range []struct{ n, d int }{{1, 5632}, {3, 768}, {1, 2816}, {2, 4352}, {1, 96}, {17, 768}, {33, 2816}} {
 			if s.d%typ.BlockSize() != 0 {
 				continue
 			}
@@ -452,11 +475,11 @@ func TestSwiGLUConverts(t *testing.T) {
 			dst := f32Pair(t, host, dev, s.n, s.d, nil)
 			out, out2 := f32Pair(t, host, dev, s.n, 21, nil), f32Pair(t, host, dev, s.n, 21, nil)
 			poison(t, dev, dst.g)
-			primeConv(t, host, dev, rng, typ, s.d)
+			conv := primeConv(t, host, dev, rng, typ, s.n, s.d)
 			if err := dev.SwiGLU(dst.g, g.g, u.g); err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
-			checkConverted(t, dev, dst.g, convOf[typ], name)
+			checkConverted(t, dev, dst.g, conv, name)
 			if err := dev.MatMul(out.g, dst.g, wm.g); err != nil {
 				t.Fatal(err)
 			}

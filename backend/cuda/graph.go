@@ -429,7 +429,7 @@ func (d *Device) freeGraphs() {
 func (d *Device) forget() {
 	d.batch.valid = false
 	d.conv.valid = false
-	d.convHint = ""
+	d.convHint, d.mmaHint = "", ""
 }
 
 // stage is put in capture and replay modes: v goes to the graph's own

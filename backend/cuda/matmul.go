@@ -273,14 +273,18 @@ func (d *Device) convScratch(kernel string, n, k int) (a, b uint64, err error) {
 }
 
 // fuseConv is for ops that write an n×k F32 tensor at p that a product
-// reads next (RMSNorm, SwiGLU in a decode step): when the last product
-// converted its input (convHint) and the shape allows it, it prepares the
+// reads next (RMSNorm, SwiGLU): when the last product of its kind (one-token
+// products for n < mmaMinTokens, tensor-core ones from there: convHint,
+// mmaHint) converted its input and the shape allows it, it prepares the
 // scratch buffer for that conversion of the op's output and returns the
 // conversion's name and destinations; the op then converts what it writes
 // in the same kernel and calls converted. ok is false otherwise.
 func (d *Device) fuseConv(n, k int) (kernel string, a, b uint64, ok bool, err error) {
 	kernel = d.convHint
-	if kernel == "" || n >= mmaMinTokens || n == 0 {
+	if n >= mmaMinTokens {
+		kernel = d.mmaHint
+	}
+	if kernel == "" || n == 0 {
 		return "", 0, 0, false, nil
 	}
 	if block := convBlock(kernel); block > 0 && k%block != 0 {

@@ -198,11 +198,11 @@ func (d *Device) matMulPipe(dst, x, w *backend.Tensor, op, xp, wp uint64, tile *
 		return err
 	}
 	defer unlock()
-	// The conversion hint stays the one-token products' (whose conversions
-	// RMSNorm and SwiGLU fuse), as mm_*, which convert nothing, leave it.
+	// The one-token products' conversion hint stays theirs, as mm_*, which
+	// convert nothing, leave it; this one is the tensor-core products'.
 	hint := d.convHint
 	xh, err := d.toHalf(w.Type, xp, n, k)
-	d.convHint = hint
+	d.convHint, d.mmaHint = hint, d.convHint
 	if err != nil {
 		return err
 	}
