@@ -83,7 +83,7 @@ type Device struct {
 	// mmaHint the last tensor-core product's: RMSNorm and SwiGLU do it as
 	// they write, for the product that reads them next.
 	convHint, mmaHint string
-	gs       graphState // recorded steps (graph.go)
+	gs                graphState // recorded steps (graph.go)
 }
 
 // New opens GPU number ordinal with the embedded kernels, or with those of
