@@ -230,6 +230,11 @@ func TestRoPEStore(t *testing.T) {
 			{"factors", 6, 4, 2, 128, backend.RoPE{Dims: 128, Base: 500000}, true},
 			{"yarn", 7, 2, 1, 64, backend.RoPE{Dims: 64, Base: 10000, FreqScale: 0.25, ExtFactor: 1, AttnFactor: 1, BetaFast: 32, BetaSlow: 1, OrigCtx: 4096}, false},
 			{"wide", 3, 2, 1, 256, backend.RoPE{Dims: 256, Base: 10000}, false},
+			// steps of ropeRowsMin tokens or more: a block per token
+			{"prompt", 40, 8, 2, 64, backend.RoPE{Dims: 64, Base: 10000}, false},
+			{"prompt-neox-partial", 17, 3, 1, 80, backend.RoPE{Dims: 32, Base: 10000, NeoX: true}, false},
+			{"prompt-factors", 16, 4, 2, 128, backend.RoPE{Dims: 128, Base: 500000}, true},
+			{"prompt-yarn-wide", 21, 2, 1, 256, backend.RoPE{Dims: 256, Base: 10000, FreqScale: 0.25, ExtFactor: 1, AttnFactor: 1, BetaFast: 32, BetaSlow: 1, OrigCtx: 4096}, false},
 		} {
 			name := fmt.Sprintf("%s/%s", cache, tc.name)
 			const rows = 61

@@ -291,15 +291,21 @@ __device__ __forceinline__ void rope_cs(const rope_params& r, int i, int pos, fl
     *s = __fmul_rn((float)sin((double)t), ms);
 }
 
+// rope_rotate rotates pair i of the head at p in place by the angle of
+// cosine c and sine s; a and b are the pair's element indices.
+__device__ __forceinline__ void rope_rotate(const rope_params& r, float* p, int i, float c, float s, int* a, int* b) {
+    *a = r.neox ? i : 2 * i, *b = r.neox ? i + r.dims / 2 : 2 * i + 1;
+    float x0 = p[*a], x1 = p[*b];
+    p[*a] = __fmaf_rn(x0, c, -__fmul_rn(x1, s));
+    p[*b] = __fmaf_rn(x0, s, __fmul_rn(x1, c));
+}
+
 // rope_pair rotates pair i of the head at p in place; a and b are the
 // pair's element indices.
 __device__ __forceinline__ void rope_pair(const rope_params& r, float* p, int i, int pos, int* a, int* b) {
     float c, s;
     rope_cs(r, i, pos, &c, &s);
-    *a = r.neox ? i : 2 * i, *b = r.neox ? i + r.dims / 2 : 2 * i + 1;
-    float x0 = p[*a], x1 = p[*b];
-    p[*a] = __fmaf_rn(x0, c, -__fmul_rn(x1, s));
-    p[*b] = __fmaf_rn(x0, s, __fmul_rn(x1, c));
+    rope_rotate(r, p, i, c, s, a, b);
 }
 
 extern "C" __global__ void rope_f32(float* x, const int* pos, int cols, int hd, int dims, int neox,
@@ -363,6 +369,53 @@ __device__ __forceinline__ void rope_store(float* q, float* k, const float* v, T
 
 ROPE_STORE(rope_store_f32, float)
 ROPE_STORE(rope_store_f16, __half)
+
+// rope_store_rows_<cache>: the same for the steps of many tokens, a block
+// per token: the angles of its positions' pairs are made once (in double,
+// the costly part) rather than once per head, then the block's threads
+// rotate every head's pairs and store the keys and values. dims/2 ≤
+// RSR_PAIRS.
+#define RSR_PAIRS 128
+
+template <typename T>
+__device__ __forceinline__ void rope_store_rows(float* q, float* k, const float* v, T* kc, T* vc, const int* pos, const int* slots,
+                                                int heads, int kvheads, const rope_params& r) {
+    __shared__ float sc[RSR_PAIRS], ss[RSR_PAIRS];
+    int row = blockIdx.x, hd = r.hd, np = r.dims / 2;
+    long long kvcols = (long long)kvheads * hd, slot = slots[row];
+    for (int i = threadIdx.x; i < np; i += blockDim.x) rope_cs(r, i, pos[row], &sc[i], &ss[i]);
+    __syncthreads();
+    float* qr = q + (long long)row * heads * hd;
+    for (int e = threadIdx.x; e < heads * np; e += blockDim.x) {
+        int h = e / np, i = e % np, a, b;
+        rope_rotate(r, qr + (long long)h * hd, i, sc[i], ss[i], &a, &b);
+    }
+    float* kr = k + row * kvcols;
+    T* kd = kc + slot * kvcols;
+    for (int e = threadIdx.x; e < kvheads * np; e += blockDim.x) {
+        int h = e / np, i = e % np, a, b;
+        float* p = kr + (long long)h * hd;
+        rope_rotate(r, p, i, sc[i], ss[i], &a, &b);
+        kv_store(kd + (long long)h * hd + a, p[a]);
+        kv_store(kd + (long long)h * hd + b, p[b]);
+    }
+    for (int e = threadIdx.x; e < kvheads * hd; e += blockDim.x) {
+        if (e % hd >= r.dims) kv_store(kd + e, kr[e]); // past the rotated elements
+        kv_store(vc + slot * kvcols + e, v[row * kvcols + e]);
+    }
+}
+
+#define ROPE_STORE_ROWS(NAME, T)                                                                                     \
+    extern "C" __global__ void NAME(float* q, float* k, const float* v, T* kc, T* vc, const int* pos, const int* slots, \
+                                    int heads, int kvheads, int hd, int dims, int neox, float thetaScale,              \
+                                    float freqScale, float mscale, float extFactor, float lowDim, float highDim,       \
+                                    float extMscale, const float* factors) { pdl_begin();                              \
+        rope_params r = {hd, dims, neox, thetaScale, freqScale, mscale, extFactor, lowDim, highDim, extMscale, factors}; \
+        rope_store_rows<T>(q, k, v, kc, vc, pos, slots, heads, kvheads, r);                                            \
+    }
+
+ROPE_STORE_ROWS(rope_store_rows_f32, float)
+ROPE_STORE_ROWS(rope_store_rows_f16, __half)
 
 // ---- KV store: row i of k (grid y 0) or v (grid y 1) to cache row slots[i] ----
 
