@@ -12,6 +12,20 @@ func (d *Device) AddRMSNorm(x, y, dst, w *backend.Tensor, eps float32) error {
 	return backend.AddRMSNorm(d.ops(), x, y, dst, w, eps)
 }
 
+// MatMulAddRMSNorm gives the inner device the product, the residual
+// addition and the norm as one op when it has backend.ProductAddNormer, and
+// runs MatMul then this wrapper's AddRMSNorm (the inner device's
+// AddNormer where it has one) otherwise.
+func (d *Device) MatMulAddRMSNorm(x, y, a, w, dst, nw *backend.Tensor, eps float32) error {
+	if pn, ok := d.Device.(backend.ProductAddNormer); ok {
+		return pn.MatMulAddRMSNorm(un(x), un(y), un(a), un(w), un(dst), un(nw), eps)
+	}
+	if err := d.MatMul(y, a, w); err != nil {
+		return err
+	}
+	return d.AddRMSNorm(x, y, dst, nw, eps)
+}
+
 // RoPEStore gives the inner device the rotations and the KV store as one
 // op when it has backend.RoPEStorer, and runs RoPE, RoPE and StoreKV
 // otherwise.

@@ -9,11 +9,18 @@ import (
 )
 
 // fusedDev is a fake device with the fused ops (backend.AddNormer,
-// backend.RoPEStorer), recording them as calls.
-type fusedDev struct{ fakeDev }
+// backend.RoPEStorer, backend.ProductAddNormer), recording them as calls;
+// addNormDev has backend.AddNormer alone.
+type fusedDev struct{ addNormDev }
 
-func (f *fusedDev) AddRMSNorm(x, y, dst, w *backend.Tensor, eps float32) error {
+type addNormDev struct{ fakeDev }
+
+func (f *addNormDev) AddRMSNorm(x, y, dst, w *backend.Tensor, eps float32) error {
 	return f.mine("addrmsnorm", x, y, dst, w)
+}
+
+func (f *fusedDev) MatMulAddRMSNorm(x, y, a, w, dst, nw *backend.Tensor, eps float32) error {
+	return f.mine("matmuladdrmsnorm", x, y, a, w, dst, nw)
 }
 
 func (f *fusedDev) RoPEStore(q, k, v, kc, vc *backend.Tensor, a *backend.Attn, r *backend.RoPE, b *backend.Batch) error {
@@ -21,17 +28,19 @@ func (f *fusedDev) RoPEStore(q, k, v, kc, vc *backend.Tensor, a *backend.Attn, r
 }
 
 // TestFusedReachInner checks that a budgeted device passes the fused ops
-// (AddRMSNorm, RoPEStore) to an inner device that has them, with
-// unwrapped tensors (the RoPE factors included), and otherwise runs the
-// plain ops they stand for on the inner device, in order.
+// (AddRMSNorm, RoPEStore, MatMulAddRMSNorm) to an inner device that has
+// them, with unwrapped tensors (the RoPE factors included), and otherwise
+// runs the ops they stand for on the inner device, in order: the product
+// and the inner device's AddRMSNorm where it has that one alone.
 func TestFusedReachInner(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		inner backend.Device
 		want  []string
 	}{
-		{"with", &fusedDev{}, []string{"addrmsnorm", "ropestore"}},
-		{"without", &fakeDev{}, []string{"add", "rmsnorm", "rope", "rope", "storekv"}},
+		{"with", &fusedDev{}, []string{"addrmsnorm", "ropestore", "matmuladdrmsnorm"}},
+		{"addnorm", &addNormDev{}, []string{"addrmsnorm", "rope", "rope", "storekv", "matmul", "addrmsnorm"}},
+		{"without", &fakeDev{}, []string{"add", "rmsnorm", "rope", "rope", "storekv", "matmul", "add", "rmsnorm"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := Wrap(tc.inner, New("fake", 1<<20))
@@ -62,9 +71,19 @@ func TestFusedReachInner(t *testing.T) {
 			if err := rs.RoPEStore(q, k, v, kc, vc, a, r, b); err != nil {
 				t.Fatal(err)
 			}
+			pn, ok := d.(backend.ProductAddNormer)
+			if !ok {
+				t.Fatal("budgeted device is not a ProductAddNormer")
+			}
+			act, wm := alloc(2, 4), alloc(8, 4)
+			if err := pn.MatMulAddRMSNorm(x, y, act, wm, dst, w, 1e-5); err != nil {
+				t.Fatal(err)
+			}
 			var calls []string
 			switch in := tc.inner.(type) {
 			case *fusedDev:
+				calls = in.calls
+			case *addNormDev:
 				calls = in.calls
 			case *fakeDev:
 				calls = in.calls
