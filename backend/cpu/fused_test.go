@@ -68,12 +68,19 @@ func checkAddRMSNorm(t *testing.T, r *rand.Rand, n, c int, alias string) {
 	wantNorm, _ := F32(norm0)
 	gotSum, _ := F32(x1)
 	gotNorm, _ := F32(dst)
-	for i := range wantNorm {
-		if alias != "x" && math.Float32bits(gotSum[i]) != math.Float32bits(wantSum[i]) {
-			t.Fatalf("%s: x[%d] = %g, want %g", name, i, gotSum[i], wantSum[i])
-		}
-		if math.Float32bits(gotNorm[i]) != math.Float32bits(wantNorm[i]) {
-			t.Fatalf("%s: dst[%d] = %g, want %g", name, i, gotNorm[i], wantNorm[i])
+	if alias != "x" {
+		sameBits(t, name+": x", gotSum, wantSum)
+	}
+	sameBits(t, name+": dst", gotNorm, wantNorm)
+}
+
+// sameBits requires got to hold want's bits, naming the first element
+// that differs as what[i].
+func sameBits(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s[%d] = %g, want %g", what, i, got[i], want[i])
 		}
 	}
 }
@@ -198,17 +205,13 @@ func checkMatMulAddRMSNorm(t *testing.T, r *rand.Rand, typ quant.Type, n, k, m i
 	gotSum, _ := F32(x1)
 	gotProd, _ := F32(y1)
 	gotNorm, _ := F32(dst)
-	for i := range wantNorm {
-		if alias != "x" && math.Float32bits(gotSum[i]) != math.Float32bits(wantSum[i]) {
-			t.Fatalf("%s: x[%d] = %g, want %g", name, i, gotSum[i], wantSum[i])
-		}
-		if alias != "y" && math.Float32bits(gotProd[i]) != math.Float32bits(wantProd[i]) {
-			t.Fatalf("%s: y[%d] = %g, want %g", name, i, gotProd[i], wantProd[i])
-		}
-		if math.Float32bits(gotNorm[i]) != math.Float32bits(wantNorm[i]) {
-			t.Fatalf("%s: dst[%d] = %g, want %g", name, i, gotNorm[i], wantNorm[i])
-		}
+	if alias != "x" {
+		sameBits(t, name+": x", gotSum, wantSum)
 	}
+	if alias != "y" {
+		sameBits(t, name+": y", gotProd, wantProd)
+	}
+	sameBits(t, name+": dst", gotNorm, wantNorm)
 }
 
 // TestMatMulAddRMSNormErrors checks that mismatched shapes and types are
