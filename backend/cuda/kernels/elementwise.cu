@@ -358,17 +358,18 @@ __device__ __forceinline__ void rope_store(float* q, float* k, const float* v, T
     for (int c = i; c < hd; c += blockDim.x) kv_store(dst + c, p[c]);
 }
 
-#define ROPE_STORE(NAME, T)                                                                                          \
+// ROPE_STORE defines kernel NAME running FN (rope_store, rope_store_rows).
+#define ROPE_STORE(NAME, FN, T)                                                                                      \
     extern "C" __global__ void NAME(float* q, float* k, const float* v, T* kc, T* vc, const int* pos, const int* slots, \
                                     int heads, int kvheads, int hd, int dims, int neox, float thetaScale,              \
                                     float freqScale, float mscale, float extFactor, float lowDim, float highDim,       \
                                     float extMscale, const float* factors) { pdl_begin();                              \
         rope_params r = {hd, dims, neox, thetaScale, freqScale, mscale, extFactor, lowDim, highDim, extMscale, factors}; \
-        rope_store<T>(q, k, v, kc, vc, pos, slots, heads, kvheads, r);                                                 \
+        FN<T>(q, k, v, kc, vc, pos, slots, heads, kvheads, r);                                                         \
     }
 
-ROPE_STORE(rope_store_f32, float)
-ROPE_STORE(rope_store_f16, __half)
+ROPE_STORE(rope_store_f32, rope_store, float)
+ROPE_STORE(rope_store_f16, rope_store, __half)
 
 // rope_store_rows_<cache>: the same for the steps of many tokens, a block
 // per token: the angles of its positions' pairs are made once (in double,
@@ -405,17 +406,8 @@ __device__ __forceinline__ void rope_store_rows(float* q, float* k, const float*
     }
 }
 
-#define ROPE_STORE_ROWS(NAME, T)                                                                                     \
-    extern "C" __global__ void NAME(float* q, float* k, const float* v, T* kc, T* vc, const int* pos, const int* slots, \
-                                    int heads, int kvheads, int hd, int dims, int neox, float thetaScale,              \
-                                    float freqScale, float mscale, float extFactor, float lowDim, float highDim,       \
-                                    float extMscale, const float* factors) { pdl_begin();                              \
-        rope_params r = {hd, dims, neox, thetaScale, freqScale, mscale, extFactor, lowDim, highDim, extMscale, factors}; \
-        rope_store_rows<T>(q, k, v, kc, vc, pos, slots, heads, kvheads, r);                                            \
-    }
-
-ROPE_STORE_ROWS(rope_store_rows_f32, float)
-ROPE_STORE_ROWS(rope_store_rows_f16, __half)
+ROPE_STORE(rope_store_rows_f32, rope_store_rows, float)
+ROPE_STORE(rope_store_rows_f16, rope_store_rows, __half)
 
 // ---- KV store: row i of k (grid y 0) or v (grid y 1) to cache row slots[i] ----
 
