@@ -9,8 +9,9 @@ import (
 
 // mmaMinTokens is the token count from which products run on the tensor
 // cores (mma.cu, mmp.cu): below it the matrix-vector kernels, which read
-// the weights once per 8 tokens, are as fast.
-const mmaMinTokens = 16
+// the weights once per 8 tokens, are as fast. (A variable so that
+// benchmarks can run the matrix-vector kernels on more tokens.)
+var mmaMinTokens = 16
 
 // mmaRows and mmaTokens are MM_BM and MM_BN of mma.cu: the tile of weight
 // rows × tokens one block of mmaThreads computes.

@@ -16,12 +16,13 @@ var mmaTypes = []quant.Type{quant.F16, quant.BF16, quant.Q8_0, quant.Q4_0, quant
 
 // mmaFamilies are the kernel families mmaCall runs: "tiles" (mm_*),
 // "pipe64", "pipe128", "pipew" and "pipewd" (mp64_*, mp_*, mpw_*,
-// mpwd_*), and "auto" (MatMul's own choice).
-var mmaFamilies = []string{"auto", "tiles", "pipe64", "pipe128", "pipew", "pipewd"}
+// mpwd_*), "auto" (MatMul's own choice), and "mv8", the matrix-vector
+// kernels of 8 tokens a pass, to compare at small n.
+var mmaFamilies = []string{"auto", "tiles", "pipe64", "pipe128", "pipew", "pipewd", "mv8"}
 
 // mmaHas reports whether family kernel takes weights w at wp.
 func mmaHas(kernel string, w *backend.Tensor, wp uint64) bool {
-	if kernel == "auto" || kernel == "tiles" {
+	if kernel == "auto" || kernel == "tiles" || kernel == "mv8" {
 		return true
 	}
 	if mpAlign(w.Type, w.Cols, w.RowBytes(), wp) == 0 {
@@ -32,7 +33,12 @@ func mmaHas(kernel string, w *backend.Tensor, wp uint64) bool {
 
 // mmaCall runs kernel family kernel on dst = x·wᵀ.
 func mmaCall(dev *Device, kernel string, dst, x, w *backend.Tensor) error {
-	if kernel == "auto" {
+	switch kernel {
+	case "auto":
+		return dev.MatMul(dst, x, w)
+	case "mv8":
+		defer func(n int) { mmaMinTokens = n }(mmaMinTokens)
+		mmaMinTokens = math.MaxInt
 		return dev.MatMul(dst, x, w)
 	}
 	op, err := dev.f32ptr(dst)
