@@ -111,7 +111,7 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 	params := []uint64{c.op, c.qp, c.kp, c.vp, bp.pos, i32(c.n), i32(bp.nseq), i32(c.nh), i32(c.nkv), i32(c.hd), i32(b.BlockSize), f32(a.Scale)}
 	block := c.block
 	conv, ca, cb, ok := "", uint64(0), uint64(0), false
-	if !c.grouped && attFuse && attConverts(d.convHint, c.hd) {
+	if !c.grouped && attFuse && attConverts(d.hintFor(c.n), c.hd) {
 		if conv, ca, cb, ok, err = d.fuseConv(c.n, c.nh*c.hd); err != nil {
 			return err
 		}

@@ -280,10 +280,7 @@ func (d *Device) convScratch(kernel string, n, k int) (a, b uint64, err error) {
 // conversion's name and destinations; the op then converts what it writes
 // in the same kernel and calls converted. ok is false otherwise.
 func (d *Device) fuseConv(n, k int) (kernel string, a, b uint64, ok bool, err error) {
-	kernel = d.convHint
-	if n >= mmaMinTokens {
-		kernel = d.mmaHint
-	}
+	kernel = d.hintFor(n)
 	if kernel == "" || n == 0 {
 		return "", 0, 0, false, nil
 	}
@@ -294,6 +291,15 @@ func (d *Device) fuseConv(n, k int) (kernel string, a, b uint64, ok bool, err er
 		return "", 0, 0, false, err
 	}
 	return kernel, a, b, true, nil
+}
+
+// hintFor is the conversion the last product of n tokens' kind took
+// (fuseConv).
+func (d *Device) hintFor(n int) string {
+	if n >= mmaMinTokens {
+		return d.mmaHint
+	}
+	return d.convHint
 }
 
 // converted records that the scratch buffer now holds conversion kernel
