@@ -32,16 +32,7 @@ func checkAddRMSNorm(t *testing.T, r *rand.Rand, n, c int, alias string) {
 	name := fmt.Sprintf("%d×%d dst=%s", n, c, alias)
 	d := New(2)
 	xs, ys, wv := randRow(r, n*c), randRow(r, n*c), randRow(r, c)
-	load := func(v []float32, rows, cols int) *backend.Tensor {
-		tn, err := d.Alloc(quant.F32, rows, cols)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := d.Upload(tn, f32Bytes(v)); err != nil {
-			t.Fatal(err)
-		}
-		return tn
-	}
+	load := func(v []float32, rows, cols int) *backend.Tensor { return testF32(t, d, v, rows, cols) }
 	const eps = 1e-5
 	// reference: the two ops
 	x0, y0, w := load(xs, n, c), load(ys, n, c), load(wv, 1, c)
@@ -74,6 +65,26 @@ func checkAddRMSNorm(t *testing.T, r *rand.Rand, n, c int, alias string) {
 	sameBits(t, name+": dst", gotNorm, wantNorm)
 }
 
+// testAlloc allocates a rows×cols tensor of type typ on d.
+func testAlloc(t testing.TB, d *Device, typ quant.Type, rows, cols int) *backend.Tensor {
+	t.Helper()
+	x, err := d.Alloc(typ, rows, cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+// testF32 is a rows×cols F32 tensor on d holding v.
+func testF32(t testing.TB, d *Device, v []float32, rows, cols int) *backend.Tensor {
+	t.Helper()
+	x := testAlloc(t, d, quant.F32, rows, cols)
+	if err := d.Upload(x, f32Bytes(v)); err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
 // sameBits requires got to hold want's bits, naming the first element
 // that differs as what[i].
 func sameBits(t *testing.T, what string, got, want []float32) {
@@ -88,13 +99,7 @@ func sameBits(t *testing.T, what string, got, want []float32) {
 // TestAddRMSNormErrors checks that mismatched shapes and types are errors.
 func TestAddRMSNormErrors(t *testing.T) {
 	d := New(1)
-	alloc := func(typ quant.Type, rows, cols int) *backend.Tensor {
-		x, err := d.Alloc(typ, rows, cols)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return x
-	}
+	alloc := func(typ quant.Type, rows, cols int) *backend.Tensor { return testAlloc(t, d, typ, rows, cols) }
 	x, y, dst, w := alloc(quant.F32, 2, 8), alloc(quant.F32, 2, 8), alloc(quant.F32, 2, 8), alloc(quant.F32, 1, 8)
 	for _, tc := range []struct {
 		name         string
@@ -167,16 +172,7 @@ func checkMatMulAddRMSNorm(t *testing.T, r *rand.Rand, typ quant.Type, n, k, m i
 	if err != nil {
 		t.Fatal(err)
 	}
-	load := func(v []float32, rows, cols int) *backend.Tensor {
-		tn, err := d.Alloc(quant.F32, rows, cols)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := d.Upload(tn, f32Bytes(v)); err != nil {
-			t.Fatal(err)
-		}
-		return tn
-	}
+	load := func(v []float32, rows, cols int) *backend.Tensor { return testF32(t, d, v, rows, cols) }
 	as, xs, nv := randRow(r, n*k), randRow(r, n*m), randRow(r, m)
 	a, nw := load(as, n, k), load(nv, 1, m)
 	const eps = 1e-5
@@ -219,13 +215,7 @@ func checkMatMulAddRMSNorm(t *testing.T, r *rand.Rand, typ quant.Type, n, k, m i
 // product.
 func TestMatMulAddRMSNormErrors(t *testing.T) {
 	d := New(2)
-	alloc := func(typ quant.Type, rows, cols int) *backend.Tensor {
-		x, err := d.Alloc(typ, rows, cols)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return x
-	}
+	alloc := func(typ quant.Type, rows, cols int) *backend.Tensor { return testAlloc(t, d, typ, rows, cols) }
 	a, w := alloc(quant.F32, 1, 32), alloc(quant.Q8_0, 8, 32)
 	x, y, dst, nw := alloc(quant.F32, 1, 8), alloc(quant.F32, 1, 8), alloc(quant.F32, 1, 8), alloc(quant.F32, 1, 8)
 	for _, tc := range []struct {

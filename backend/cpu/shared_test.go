@@ -116,13 +116,7 @@ func checkShared(t *testing.T, r *rand.Rand, types []quant.Type, rows []int, n, 
 // TestMatMulSharedErrors checks that bad shapes are errors, not panics.
 func TestMatMulSharedErrors(t *testing.T) {
 	d := New(2)
-	alloc := func(typ quant.Type, rows, cols int) *backend.Tensor {
-		x, err := d.Alloc(typ, rows, cols)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return x
-	}
+	alloc := func(typ quant.Type, rows, cols int) *backend.Tensor { return testAlloc(t, d, typ, rows, cols) }
 	x := alloc(quant.F32, 1, 64)
 	w1, w2 := alloc(quant.Q8_0, 16, 64), alloc(quant.Q8_0, 8, 64)
 	for _, tc := range []struct {
