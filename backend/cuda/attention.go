@@ -110,6 +110,16 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 	d.wrote(out)
 	params := []uint64{c.op, c.qp, c.kp, c.vp, bp.pos, i32(c.n), i32(bp.nseq), i32(c.nh), i32(c.nkv), i32(c.hd), i32(b.BlockSize), f32(a.Scale)}
 	block := c.block
+	if splits := d.attSplits(c, b); splits > 1 {
+		part, err := d.attParts.get(d, 4*c.n*c.nh*splits*(c.hd+2))
+		if err != nil {
+			return err
+		}
+		if err := d.launch(c.kernel+"_split", dims{c.grid.x, c.grid.y, uint32(splits)}, block, 0, append(params, part)...); err != nil {
+			return err
+		}
+		return d.launch("attention_merge", c.grid, dims{32, 1, 1}, 0, c.op, part, i32(c.nh), i32(c.hd), i32(splits))
+	}
 	conv, ca, cb, ok := "", uint64(0), uint64(0), false
 	if !c.grouped && attFuse && attConverts(d.hintFor(c.n), c.hd) {
 		if conv, ca, cb, ok, err = d.fuseConv(c.n, c.nh*c.hd); err != nil {
@@ -229,6 +239,31 @@ func attConverts(conv string, hd int) bool {
 
 // attWarps is ATT_WARPS of attention.cu.
 const attWarps = 8
+
+// A decode step of one sequence with few query heads runs a block per
+// head, each reading every position: at a long context those blocks, one
+// per multiprocessor at most, read the cache slowly. There the positions
+// are cut into runs of attention_*_split blocks (about attSplitRun
+// positions each, at most attMaxSplits runs), which attention_merge
+// combines. The number of runs follows the sequence's table capacity
+// (backend.TableCap), which names a recorded step's shape, so a recording
+// replays while the context grows within it.
+const (
+	attSplitRun  = 256
+	attMaxSplits = 32
+)
+
+// attSplit turns the split kernels on (tests and benchmarks compare).
+var attSplit = true
+
+// attSplits is the number of runs Attention cuts call c's positions into
+// (1: none).
+func (d *Device) attSplits(c attCall, b *backend.Batch) int {
+	if !attSplit || c.grouped || len(b.Tables) != 1 || c.n*c.nh >= 2*d.sms {
+		return 1
+	}
+	return min(attMaxSplits, backend.TableCap(len(b.Tables[0]))*b.BlockSize/attSplitRun)
+}
 
 // The tiled attention kernels (attention_tile_*: a block of query rows of
 // one sequence sharing the keys and values it copies into shared memory)

@@ -83,6 +83,12 @@ func BenchmarkModel(b *testing.B) {
 			setFirstPart(b, dev, 0)
 			b.Run("tg/graph-onepart", func(b *testing.B) { benchDecode(b, m) })
 			setFirstPart(b, dev, 16)
+			// decode after a long prompt, with and without attention split
+			// along the positions
+			b.Run("tg-long", func(b *testing.B) { benchDecodeLong(b, m) })
+			attSplit = false
+			b.Run("tg-long-nosplit", func(b *testing.B) { benchDecodeLong(b, m) })
+			attSplit = true
 			b.Run("pp512", func(b *testing.B) { benchPrompt(b, m, 512) })
 			// the same without the tiled attention kernels, and with each
 			// conversion for a product its own kernel
@@ -94,6 +100,39 @@ func BenchmarkModel(b *testing.B) {
 			b.Run("batch32", func(b *testing.B) { benchBatch(b, m, 32) })
 		})
 	}
+}
+
+// benchDecodeLong decodes 64·b.N tokens greedily, recorded as graphs, after
+// a prompt of random tokens that fills the model's context but for 256
+// positions (at most 8192): the context a long chat reaches.
+func benchDecodeLong(b *testing.B, m *model.Model) {
+	ctx := min(8192, m.Config.ContextLen) - 256
+	n := 64 * b.N
+	s, err := m.NewSequence(ctx + n + 8)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Free()
+	rng := rand.New(rand.NewPCG(3, 3))
+	prompt := make([]int32, ctx)
+	for i := range prompt {
+		prompt[i] = int32(rng.IntN(m.Config.Vocab))
+	}
+	logits, err := s.Append(context.Background(), prompt, 512)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var start time.Time
+	for i := range n + 8 {
+		if i == 8 {
+			start = time.Now()
+		}
+		if logits, err = s.Append(context.Background(), []int32{argmax(logits)}, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "tokens/s")
+	b.ReportMetric(float64(ctx), "context")
 }
 
 // benchDecode decodes decodeTokens·b.N tokens greedily after an 8-token warm-up.

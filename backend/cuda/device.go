@@ -77,8 +77,10 @@ type Device struct {
 	scratch devMem  // quantized activations for MatMul
 	results devMem  // TopK's per-segment candidates
 	parts   devMem  // partial sums of products split along k
-	batch   batchCache
-	conv    convCache
+	// attParts: parts of attention split along the positions
+	attParts devMem
+	batch    batchCache
+	conv     convCache
 	// convHint is the conversion the last one-token product asked for,
 	// mmaHint the last tensor-core product's: RMSNorm and SwiGLU do it as
 	// they write, for the product that reads them next.
@@ -244,6 +246,7 @@ func (d *Device) close() {
 	d.scratch.free(d)
 	d.results.free(d)
 	d.parts.free(d)
+	d.attParts.free(d)
 	d.stage.free(d)
 	for _, m := range d.modules {
 		d.drv.raw(fnModuleUnload, m)

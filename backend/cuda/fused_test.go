@@ -418,21 +418,32 @@ func TestAttentionConverts(t *testing.T) {
 	}
 }
 
-// TestAttentionLongTable runs attention over a sequence of 700
+// TestAttentionLongTable runs attention over a sequence of 700 and of 3000
 // one-position blocks in shuffled order (a block table of many cache
-// lines), for a decode step and for five tokens (the grouped kernels),
-// against the CPU.
+// lines), for a decode step (split along the positions: 4 and 16 runs, and
+// not split) and for five tokens (the grouped kernels), against the CPU.
 func TestAttentionLongTable(t *testing.T) {
 	dev, host := gpu(t), cpu.New(2)
+	defer func() { attSplit = true }()
 	rng := rand.New(rand.NewPCG(27, 27))
-	const ctx, rows = 700, 720
+	for _, tc := range []struct {
+		ctx   int
+		split bool
+	}{{700, true}, {3000, true}, {700, false}} {
+		attSplit = tc.split
+		longTable(t, dev, host, rng, tc.ctx, fmt.Sprintf("ctx%d/split=%v", tc.ctx, tc.split))
+	}
+}
+
+func longTable(t *testing.T, dev *Device, host *cpu.Device, rng *rand.Rand, ctx int, what string) {
+	rows := ctx + 20
 	table := make([]int32, ctx)
 	for i, r := range rng.Perm(rows)[:ctx] {
 		table[i] = int32(r)
 	}
 	for _, cache := range []quant.Type{quant.F32, quant.F16} {
-		for _, s := range []struct{ heads, kv, hd int }{{8, 2, 64}, {4, 4, 128}} {
-			name := fmt.Sprintf("%s/h%d_kv%d_hd%d", cache, s.heads, s.kv, s.hd)
+		for _, s := range []struct{ heads, kv, hd int }{{8, 2, 64}, {4, 4, 128}, {6, 3, 40}} {
+			name := fmt.Sprintf("%s/%s/h%d_kv%d_hd%d", what, cache, s.heads, s.kv, s.hd)
 			width, kvw := s.heads*s.hd, s.kv*s.hd
 			kc := newPair(t, host, dev, cache, rows, kvw, encode(t, cache, rows, kvw, randF32(rng, rows*kvw, 1)))
 			vc := newPair(t, host, dev, cache, rows, kvw, encode(t, cache, rows, kvw, randF32(rng, rows*kvw, 1)))
@@ -446,6 +457,13 @@ func TestAttentionLongTable(t *testing.T) {
 				}
 				q := f32Pair(t, host, dev, n, width, randF32(rng, n*width, 1))
 				out := f32Pair(t, host, dev, n, width, nil)
+				c, err := dev.attPrep(out.g, q.g, kc.g, vc.g, a, b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if split := dev.attSplits(c, b) > 1; split != (attSplit && n == 1) {
+					t.Errorf("%s/n%d: split %v", name, n, split)
+				}
 				poison(t, dev, out.g)
 				dev.forget()
 				if err := dev.Attention(out.g, q.g, kc.g, vc.g, a, b); err != nil {

@@ -27,9 +27,14 @@ __device__ __forceinline__ float kv_load(const __half* p) { return __half2float(
 // CONV_NONE: attention without a conversion of its output.
 #define CONV_NONE -1
 
-template <typename T, int EPL, int CONV>
+// With SPLIT, block (token, head, s) takes the s-th of gridDim.z runs of
+// the token's positions and writes its part to part (attention_merge
+// combines them): the running maximum, the sum of weights and the weighted
+// values, not yet divided.
+template <typename T, int EPL, int CONV, bool SPLIT = false>
 __device__ __forceinline__ void attention(float* out, const float* q, const T* kc, const T* vc, const int* meta, int n, int nseq,
-                                          int heads, int kvheads, int hd, int bs, float scale, void* ca, float* cb) {
+                                          int heads, int kvheads, int hd, int bs, float scale, void* ca, float* cb,
+                                          float* part = nullptr) {
     __shared__ float sm_m[ATT_WARPS], sm_l[ATT_WARPS];
     __shared__ float sm_acc[ATT_WARPS][EPL * 32];
     int i = blockIdx.x, h = blockIdx.y, warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
@@ -50,7 +55,12 @@ __device__ __forceinline__ void attention(float* out, const float* q, const T* k
         acc[e] = 0.0f;
     }
     float m = NEG_INF, l = 0.0f;
-    for (int t0 = warp; t0 <= p; t0 += ATT_WARPS * ATT_UNROLL) {
+    int lo = 0, hi = p + 1; // the positions this block takes
+    if constexpr (SPLIT) {
+        int run = (p + gridDim.z) / gridDim.z;
+        lo = min(p + 1, (int)blockIdx.z * run), hi = min(p + 1, lo + run);
+    }
+    for (int t0 = lo + warp; t0 < hi; t0 += ATT_WARPS * ATT_UNROLL) {
         float sc[ATT_UNROLL], vv[ATT_UNROLL][EPL];
 #pragma unroll
         for (int u = 0; u < ATT_UNROLL; u++) {
@@ -58,7 +68,7 @@ __device__ __forceinline__ void attention(float* out, const float* q, const T* k
             sc[u] = 0.0f;
 #pragma unroll
             for (int e = 0; e < EPL; e++) vv[u][e] = 0.0f;
-            if (t <= p) {
+            if (t < hi) {
                 long long row = (long long)table[t / bs] * bs + t % bs;
                 const T* kr = kc + row * kvcols + (long long)kvh * hd;
                 const T* vr = vc + row * kvcols + (long long)kvh * hd;
@@ -75,7 +85,7 @@ __device__ __forceinline__ void attention(float* out, const float* q, const T* k
         float mn = m;
 #pragma unroll
         for (int u = 0; u < ATT_UNROLL; u++) {
-            if (t0 + u * ATT_WARPS <= p) { // the same for every lane of the warp
+            if (t0 + u * ATT_WARPS < hi) { // the same for every lane of the warp
                 sc[u] = warp_sum(sc[u]) * scale;
                 mn = fmaxf(mn, sc[u]);
             } else {
@@ -112,24 +122,34 @@ __device__ __forceinline__ void attention(float* out, const float* q, const T* k
     }
     long long o0 = (long long)i * heads * hd + (long long)h * hd;
     float* o = out + o0;
-#pragma unroll
-    for (int e = 0; e < EPL; e++) {
-        int idx = lane + 32 * e;
-        if (idx < hd) { // for CONV_Q8_0 (hd a multiple of 32) the same for every lane
+    if constexpr (SPLIT) {
+        float* pr = part + (((long long)i * heads + h) * gridDim.z + blockIdx.z) * (hd + 2);
+        if (lane == 0) pr[0] = M, pr[1] = L;
+        for (int idx = lane; idx < hd; idx += 32) {
             float s = 0.0f;
             for (int w = 0; w < ATT_WARPS; w++) s += sm_acc[w][idx] * wt[w];
-            float r = s / L;
-            o[idx] = r;
-            if constexpr (CONV == CONV_F16) {
-                ((__half*)ca)[o0 + idx] = __float2half_rn(r);
-            } else if constexpr (CONV == CONV_BF16) {
-                ((uint16_t*)ca)[o0 + idx] = bf16_round(r);
-            } else if constexpr (CONV == CONV_Q8_0) { // as q8_0_block
-                float amax = warp_max(fabsf(r));
-                float d = amax / 127.0f;
-                float id = amax != 0.0f ? 127.0f / amax : 0.0f;
-                ((int8_t*)ca)[o0 + idx] = (int8_t)(int)rintf(r * id);
-                if (lane == 0) cb[o0 / 32 + e] = round_half(d);
+            pr[2 + idx] = s;
+        }
+    } else {
+#pragma unroll
+        for (int e = 0; e < EPL; e++) {
+            int idx = lane + 32 * e;
+            if (idx < hd) { // for CONV_Q8_0 (hd a multiple of 32) the same for every lane
+                float s = 0.0f;
+                for (int w = 0; w < ATT_WARPS; w++) s += sm_acc[w][idx] * wt[w];
+                float r = s / L;
+                o[idx] = r;
+                if constexpr (CONV == CONV_F16) {
+                    ((__half*)ca)[o0 + idx] = __float2half_rn(r);
+                } else if constexpr (CONV == CONV_BF16) {
+                    ((uint16_t*)ca)[o0 + idx] = bf16_round(r);
+                } else if constexpr (CONV == CONV_Q8_0) { // as q8_0_block
+                    float amax = warp_max(fabsf(r));
+                    float d = amax / 127.0f;
+                    float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+                    ((int8_t*)ca)[o0 + idx] = (int8_t)(int)rintf(r * id);
+                    if (lane == 0) cb[o0 / 32 + e] = round_half(d);
+                }
             }
         }
     }
@@ -272,6 +292,12 @@ ATTENTION_GROUPED(attention_f16_2_g8, __half, 2, 8)
              int kvheads, int hd, int bs, float scale) { pdl_begin();                                                 \
         attention<T, EPL, CONV_NONE>(out, q, kc, vc, meta, n, nseq, heads, kvheads, hd, bs, scale, nullptr, nullptr); \
     }                                                                                                                 \
+    extern "C" __global__ void __launch_bounds__(ATT_WARPS * 32)                                                      \
+        NAME##_split(float* out, const float* q, const T* kc, const T* vc, const int* meta, int n, int nseq, int heads, \
+                     int kvheads, int hd, int bs, float scale, float* part) { pdl_begin();                            \
+        attention<T, EPL, CONV_NONE, true>(out, q, kc, vc, meta, n, nseq, heads, kvheads, hd, bs, scale, nullptr,     \
+                                           nullptr, part);                                                            \
+    }                                                                                                                 \
     ATTENTION_CONV(NAME##_to_f16, T, EPL, CONV_F16)                                                                   \
     ATTENTION_CONV(NAME##_to_bf16, T, EPL, CONV_BF16)                                                                 \
     ATTENTION_CONV(NAME##_quantize_q8_0, T, EPL, CONV_Q8_0)
@@ -291,6 +317,30 @@ ATTENTION_KERNEL(attention_f16_1, __half, 1)
 ATTENTION_KERNEL(attention_f16_2, __half, 2)
 ATTENTION_KERNEL(attention_f16_4, __half, 4)
 ATTENTION_KERNEL(attention_f16_8, __half, 8)
+
+// attention_merge combines the parts of attention_*_split, block (token,
+// head) and a thread per head element: with M the parts' largest maximum,
+// each part's sums count e^(m-M) times, as the warps of one block combine.
+extern "C" __global__ void attention_merge(float* out, const float* part, int heads, int hd, int splits) {
+    pdl_begin();
+    int i = blockIdx.x, h = blockIdx.y;
+    const float* p0 = part + ((long long)i * heads + h) * splits * (hd + 2);
+    float M = NEG_INF, L = 0.0f;
+    for (int s = 0; s < splits; s++) M = fmaxf(M, p0[s * (hd + 2)]);
+    for (int s = 0; s < splits; s++) {
+        float m = p0[s * (hd + 2)];
+        L += m == NEG_INF ? 0.0f : p0[s * (hd + 2) + 1] * expf(m - M);
+    }
+    float* o = out + (long long)i * heads * hd + (long long)h * hd;
+    for (int idx = threadIdx.x; idx < hd; idx += blockDim.x) {
+        float acc = 0.0f;
+        for (int s = 0; s < splits; s++) {
+            float m = p0[s * (hd + 2)];
+            if (m != NEG_INF) acc += p0[s * (hd + 2) + 2 + idx] * expf(m - M);
+        }
+        o[idx] = acc / L;
+    }
+}
 
 // ---- Prompts: attention_tile_<cache>_h<HD>_g<G>, one block per AT_ROWS
 // query rows (AT_ROWS/G consecutive tokens of one sequence × the G query
