@@ -96,12 +96,6 @@ func TestDotRowsQ4_0(t *testing.T) {
 // one-row Go path (rowDotFor) bit for bit.
 func TestMatMulQ4_0Rows(t *testing.T) {
 	r := rand.New(rand.NewPCG(42, 43))
-	type mmCase struct {
-		n, k, m int
-		w       []byte
-		xs      []float32
-		want    []float32
-	}
 	var cases []mmCase
 	for m := 1; m <= 17; m++ {
 		for _, n := range []int{1, 5} {
@@ -130,25 +124,7 @@ func TestMatMulQ4_0Rows(t *testing.T) {
 			defer l.set()()
 			d := New(2)
 			for _, c := range cases {
-				wt, err := d.Map(quant.Q4_0, c.m, c.k, c.w)
-				if err != nil {
-					t.Fatal(err)
-				}
-				x, _ := d.Alloc(quant.F32, c.n, c.k)
-				if err := d.Upload(x, f32Bytes(c.xs)); err != nil {
-					t.Fatal(err)
-				}
-				dst, _ := d.Alloc(quant.F32, c.n, c.m)
-				if err := d.MatMul(dst, x, wt); err != nil {
-					t.Fatal(err)
-				}
-				got, _ := F32(dst)
-				for i, want := range c.want {
-					if got[i] != want {
-						t.Fatalf("n=%d k=%d m=%d: [%d,%d] = %g, want %g", c.n, c.k, c.m, i/c.m, i%c.m, got[i], want)
-					}
-				}
-				d.Free(wt)
+				c.check(t, d, quant.Q4_0)
 			}
 		})
 	}

@@ -147,6 +147,41 @@ func testRows4(t *testing.T, r *rand.Rand, f rowFormat, w []byte, stride, rows, 
 
 // testFormatMatMul runs MatMul (tiles, worker shares, one and several
 // tokens) at every level and compares each output bit for bit with f.ref.
+// mmCase is a product to check: n×k activations xs, m weight rows w of
+// the format under test, and the reference results want (n×m).
+type mmCase struct {
+	n, k, m int
+	w       []byte
+	xs      []float32
+	want    []float32
+}
+
+// check runs the product on d with weights of type typ and requires
+// want's values exactly; it frees the weights it mapped (d's repacked
+// copies).
+func (c mmCase) check(t *testing.T, d *Device, typ quant.Type) {
+	t.Helper()
+	wt, err := d.Map(typ, c.m, c.k, c.w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Free(wt)
+	x, _ := d.Alloc(quant.F32, c.n, c.k)
+	if err := d.Upload(x, f32Bytes(c.xs)); err != nil {
+		t.Fatal(err)
+	}
+	dst, _ := d.Alloc(quant.F32, c.n, c.m)
+	if err := d.MatMul(dst, x, wt); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := F32(dst)
+	for i, want := range c.want {
+		if got[i] != want {
+			t.Fatalf("n=%d k=%d m=%d: [%d,%d] = %g, want %g", c.n, c.k, c.m, i/c.m, i%c.m, got[i], want)
+		}
+	}
+}
+
 // Inputs are made once for all levels.
 func testFormatMatMul(t *testing.T, f rowFormat, seed uint64) {
 	r := rand.New(rand.NewPCG(seed, seed+2))
@@ -154,12 +189,6 @@ func testFormatMatMul(t *testing.T, f rowFormat, seed uint64) {
 	shapes := [][3]int{{1, 1, 1}, {1, 3, 16}, {5, 2, 13}, {4, 7, 40}, {2, 64, 9}, {3, 130, 5}}
 	if k1 > 32 { // super-blocks: fewer, the same paths
 		shapes = [][3]int{{1, 1, 1}, {1, 3, 16}, {5, 2, 13}, {4, 7, 40}, {2, 9, 9}}
-	}
-	type mmCase struct {
-		n, k, m int
-		w       []byte
-		xs      []float32
-		want    []float32
 	}
 	var cases []mmCase
 	vt := quant.VecDotType(f.typ)
@@ -184,25 +213,7 @@ func testFormatMatMul(t *testing.T, f rowFormat, seed uint64) {
 		t.Run(l.name, func(t *testing.T) {
 			defer l.set()()
 			for _, c := range cases {
-				d := New(2)
-				wt, err := d.Map(f.typ, c.m, c.k, c.w)
-				if err != nil {
-					t.Fatal(err)
-				}
-				x, _ := d.Alloc(quant.F32, c.n, c.k)
-				if err := d.Upload(x, f32Bytes(c.xs)); err != nil {
-					t.Fatal(err)
-				}
-				dst, _ := d.Alloc(quant.F32, c.n, c.m)
-				if err := d.MatMul(dst, x, wt); err != nil {
-					t.Fatal(err)
-				}
-				got, _ := F32(dst)
-				for i, want := range c.want {
-					if got[i] != want {
-						t.Fatalf("n=%d k=%d m=%d: [%d,%d] = %g, want %g", c.n, c.k, c.m, i/c.m, i%c.m, got[i], want)
-					}
-				}
+				c.check(t, New(2), f.typ)
 			}
 		})
 	}
