@@ -66,6 +66,8 @@ type Device struct {
 	stream  uintptr // every op and copy is queued here
 	modules []uintptr
 	kernels map[string]kernel // by kernel name
+	// sharedOptin is the most shared memory a block may use.
+	sharedOptin int
 	// pdl: kernels that wait for their predecessors (kernel.pdl) are
 	// launched with programmatic stream serialization (SetPDL).
 	pdl, canPDL bool
@@ -142,6 +144,11 @@ func open(ordinal int, modules map[string][]byte) (*Device, error) {
 		return nil, err
 	}
 	d.sms = int(sms)
+	var optin int32
+	if err := drv.call(fnDeviceGetAttr, uintptr(unsafe.Pointer(&optin)), attrSharedOptin, uintptr(d.dev)); err != nil {
+		return nil, err
+	}
+	d.sharedOptin = int(optin)
 	cc := int(major*10 + minor)
 	if cc < minCompute {
 		return nil, fmt.Errorf("cuda: %s is compute capability %d.%d; Tern's kernels need %d.%d or newer", d.model, major, minor, minCompute/10, minCompute%10)
@@ -372,6 +379,9 @@ const attrProgrammaticSerialization = 6
 type kernel struct {
 	fn  uintptr // CUfunction
 	pdl bool    // ptxKernel.pdl
+	// shared is the dynamic shared memory the kernel may use, once raised
+	// past the 48 KiB every kernel may (0: not raised).
+	shared int
 }
 
 // SetPDL turns programmatic dependent launch on (the default where the GPU
@@ -416,6 +426,16 @@ func (d *Device) launch(name string, grid, block dims, shared int, params ...uin
 	}
 	if grid.x == 0 || grid.y == 0 || grid.z == 0 {
 		return nil // nothing to do
+	}
+	if shared > 48<<10 && shared > k.shared {
+		if shared > d.sharedOptin {
+			return fmt.Errorf("cuda: kernel %s: %d bytes of shared memory, the GPU allows %d", name, shared, d.sharedOptin)
+		}
+		if err := d.drv.call(fnFuncSetAttribute, fn, funcAttrMaxDynamicShared, uintptr(shared)); err != nil {
+			return fmt.Errorf("cuda: kernel %s: %w", name, err)
+		}
+		k.shared = shared
+		d.kernels[name] = k
 	}
 	switch r := &d.gs.run; {
 	case r.mode == modeReplay:

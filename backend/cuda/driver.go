@@ -25,7 +25,13 @@ const (
 	attrSMCount      = 16
 	attrComputeMajor = 75
 	attrComputeMinor = 76
+	// attrSharedOptin: the most shared memory a block may ask for
+	// (cuFuncSetAttribute), beyond the 48 KiB any kernel gets.
+	attrSharedOptin = 97
 )
+
+// funcAttrMaxDynamicShared is CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES.
+const funcAttrMaxDynamicShared = 8
 
 // CUstreamCaptureMode: relaxed lets other threads call the driver (Memory,
 // for one) while a step is being captured.
@@ -80,6 +86,7 @@ var symbols = [...]string{
 	fnGraphExecDestroy:   "cuGraphExecDestroy",
 	fnGraphDestroy:       "cuGraphDestroy",
 	fnLaunchKernelEx:     "cuLaunchKernelEx",
+	fnFuncSetAttribute:   "cuFuncSetAttribute",
 }
 
 // optionalSymbols may be missing from an older driver: their entries in
@@ -129,6 +136,7 @@ const (
 	fnGraphExecDestroy
 	fnGraphDestroy
 	fnLaunchKernelEx
+	fnFuncSetAttribute
 	fnCount
 )
 
