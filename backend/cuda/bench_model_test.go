@@ -98,6 +98,10 @@ func BenchmarkModel(b *testing.B) {
 			b.Run("pp512-noconv", func(b *testing.B) { benchPrompt(b, m, 512) })
 			writeConvFuse = true
 			b.Run("batch32", func(b *testing.B) { benchBatch(b, m, 32) })
+			// the same on the pipelined kernels instead of mmq.cu's
+			mqOn = false
+			b.Run("batch32-nomq", func(b *testing.B) { benchBatch(b, m, 32) })
+			mqOn = true
 		})
 	}
 }

@@ -40,6 +40,9 @@ var mmaKernels = map[quant.Type]string{
 // xp and wp are the checked addresses of dst, x and w. Weights whose rows
 // the pipelined kernels (mp_*) can copy go to them, the others to mm_*.
 func (d *Device) matMulMMA(dst, x, w *backend.Tensor, op, xp, wp uint64) error {
+	if f, ok := d.mqFor(w.Type, x.Rows, x.Cols, w.RowBytes(), wp); ok {
+		return d.matMulQ(dst, x, w, op, xp, wp, f)
+	}
 	if mpAlign(w.Type, x.Cols, w.RowBytes(), wp) != 0 {
 		return d.matMulPipe(dst, x, w, op, xp, wp, nil)
 	}

@@ -17,7 +17,8 @@ import (
 // runs). The pipelined kernels' time includes the conversion of the
 // activations to F16, redone for every product (a layer shares each
 // conversion among up to three products). It reports GPU time per product
-// and TFLOP/s (2·n·m·k per product). Run it with -test.benchtime=1x: each
+// TFLOP/s (2·n·m·k per product) and the weights' bytes over the time
+// (what bounds a few-token product). Run it with -test.benchtime=1x: each
 // sub-benchmark times its own batches.
 func BenchmarkMMA(b *testing.B) {
 	dev := gpu(b)
@@ -41,7 +42,7 @@ func BenchmarkMMA(b *testing.B) {
 					}
 					out := mmaBenchAlloc(b, dev, n, s.m)
 					for _, kernel := range mmaFamilies {
-						if !mmaHas(kernel, w, wp) {
+						if !mmaHas(dev, kernel, w, wp, n) {
 							continue
 						}
 						b.Run(fmt.Sprintf("n%d/%s", n, kernel), func(b *testing.B) {
@@ -51,6 +52,7 @@ func BenchmarkMMA(b *testing.B) {
 							})
 							b.ReportMetric(per*1e3, "gpu-ms/op")
 							b.ReportMetric(2*float64(n)*float64(s.m)*float64(s.k)/per/1e12, "TFLOP/s")
+							b.ReportMetric(float64(w.Bytes())/per/1e9, "weight-GB/s")
 						})
 					}
 					dev.Free(out)

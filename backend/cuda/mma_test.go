@@ -16,14 +16,23 @@ var mmaTypes = []quant.Type{quant.F16, quant.BF16, quant.Q8_0, quant.Q4_0, quant
 
 // mmaFamilies are the kernel families mmaCall runs: "tiles" (mm_*),
 // "pipe64", "pipe128", "pipew" and "pipewd" (mp64_*, mp_*, mpw_*,
-// mpwd_*), "auto" (MatMul's own choice), and "mv8", the matrix-vector
-// kernels of 8 tokens a pass, to compare at small n.
-var mmaFamilies = []string{"auto", "tiles", "pipe64", "pipe128", "pipew", "pipewd", "mv8"}
+// mpwd_*), "mq" (mmq.cu's few-token Q4_0 and Q8_0 kernels, mq16_, mq32_
+// or mq64_ by n) and "mqsplit1", "mqsplit2", "mqsplit4" (the same with k
+// split at most so many times), "auto" (MatMul's own choice), and "mv8",
+// the matrix-vector kernels of 8 tokens a pass, to compare at small n.
+var mmaFamilies = []string{"auto", "tiles", "pipe64", "pipe128", "pipew", "pipewd", "mq", "mqsplit1", "mqsplit2", "mqsplit4", "mv8"}
 
-// mmaHas reports whether family kernel takes weights w at wp.
-func mmaHas(kernel string, w *backend.Tensor, wp uint64) bool {
-	if kernel == "auto" || kernel == "tiles" || kernel == "mv8" {
+// mqSplitFamilies are the split caps of the "mqsplit" families.
+var mqSplitFamilies = map[string]int{"mqsplit1": 1, "mqsplit2": 2, "mqsplit4": 4}
+
+// mmaHas reports whether family kernel takes weights w at wp and n tokens.
+func mmaHas(dev *Device, kernel string, w *backend.Tensor, wp uint64, n int) bool {
+	switch kernel {
+	case "auto", "tiles", "mv8":
 		return true
+	case "mq", "mqsplit1", "mqsplit2", "mqsplit4":
+		_, ok := dev.mqFor(w.Type, n, w.Cols, w.RowBytes(), wp)
+		return ok
 	}
 	if mpAlign(w.Type, w.Cols, w.RowBytes(), wp) == 0 {
 		return false
@@ -64,6 +73,16 @@ func mmaCall(dev *Device, kernel string, dst, x, w *backend.Tensor) error {
 		return dev.matMulPipe(dst, x, w, op, xp, wp, &mpTileWide)
 	case "pipewd":
 		return dev.matMulPipe(dst, x, w, op, xp, wp, &mpTileWideD)
+	case "mq", "mqsplit1", "mqsplit2", "mqsplit4":
+		f, ok := dev.mqFor(w.Type, x.Rows, x.Cols, w.RowBytes(), wp)
+		if !ok {
+			return fmt.Errorf("no mq kernel for %v", w)
+		}
+		if s, ok := mqSplitFamilies[kernel]; ok {
+			defer func(s int) { mqMaxSplits = s }(mqMaxSplits)
+			mqMaxSplits = s
+		}
+		return dev.matMulQ(dst, x, w, op, xp, wp, f)
 	}
 	return fmt.Errorf("no kernel family %q", kernel)
 }
@@ -98,7 +117,7 @@ func TestMatMulPipe(t *testing.T) {
 			pipe := mpAlign(typ, s.k, w.g.RowBytes(), wp) != 0
 			got := map[string][]float32{}
 			for _, kernel := range mmaFamilies {
-				if !mmaHas(kernel, w.g, wp) {
+				if !mmaHas(dev, kernel, w.g, wp, s.n) {
 					continue
 				}
 				name := fmt.Sprintf("%s/n%d_k%d_m%d/%s", typ, s.n, s.k, s.m, kernel)

@@ -1,0 +1,280 @@
+// mmq.cu: tensor-core products of Q4_0 and Q8_0 weights with a few tokens
+// (16–64: a batched decode step), mq<BN>_<format>: dst = x·wᵀ for n ≤ BN
+// tokens a block, with F16 activations (to_f16) and F32 sums.
+//
+// mmp.cu's kernels dequantize each 32-wide k step of a 128-row tile into
+// an F16 tile in shared memory, with a barrier before and after: at 32
+// tokens each step carries 2 KiB of Q4_0 weights, and the steps' fixed
+// costs held the weights to ~550 GB/s. Here a block copies 128 k (four
+// blocks of 32) of 128 weight rows a stage, raw, with their scales and the
+// tokens' activations, several stages ahead (cp.async, dynamic shared
+// memory), and each warp turns the raw quants of its own rows into mma
+// fragments in registers: one barrier a stage, no F16 tile.
+//
+// The fragments come straight from the quants by ordering k inside each
+// 32-block as the bytes lie. Lane (g, c) of an m16n8k16 product holds, of
+// row g and g+8, the A elements at k 2c, 2c+1, 2c+8, 2c+9 and, of token g,
+// the B elements at the same k. A block's first k16 step here takes the
+// block's elements 4c…4c+3 in those places and its second step elements
+// 16+4c…16+4c+3: the low and the high nibbles of Q4_0 quant bytes
+// 4c…4c+3, or Q8_0 quant words 4c and 16+4c, and for B four consecutive
+// halves of the token's row (one 8-byte load). Any order of k gives the
+// same product; the weights are the halves mmp.cu's dequantization makes
+// (q·d rounded to F16), and only the order of the F32 sums differs.
+//
+// Warps 0–3 take rows 32w…32w+31 of the tile; with KG k groups (1 or 2:
+// 128 or 256 threads), warp w+4j takes the stage's blocks j, j+KG, … for
+// the same rows, and the groups' sums are added in group order at the end. Shared rows are padded (80 or
+// 144 bytes a weight row, 288 a token) so that a warp's loads hit distinct
+// banks. Rows past m and tokens past n read as zeros (cp.async zero-fill)
+// and are not stored. The Go side (mmq.go) sends only what the copies
+// allow: w and its rows 16-byte aligned (device layout, layout.go) and k
+// a multiple of 128; grid z splits k into runs of ktiles stages, whose
+// partial sums go to part and are added by mm_reduce.
+#include "mma.cuh"
+
+#define MQ_BK 128  // k per stage: four blocks of 32
+#define MQ_MT 2    // m16 tiles a warp
+#define MQ_BM 128  // weight rows a block: four warps of MQ_MT m16 tiles
+#define MQ_XROW 288 // shared bytes of a token's stage row: 128 halves and 32 bytes of padding
+
+// mq_qb is the quant bytes of a block of 32; mq_wrow the shared bytes of a
+// weight row's stage (four blocks and 16 of padding); mq_stage a stage's
+// bytes: the weight rows, their scales (8 bytes a row), and BN activation
+// rows.
+// mmq.go's mqStageBytes computes the same.
+template <int FMT>
+__host__ __device__ constexpr int mq_qb() { return FMT == F_Q4_0 ? 16 : 32; }
+template <int FMT>
+__host__ __device__ constexpr int mq_wrow() { return 4 * mq_qb<FMT>() + 16; }
+template <int FMT, int BN>
+__host__ __device__ constexpr int mq_stage() { return MQ_BM * (mq_wrow<FMT>() + 8) + BN * MQ_XROW; }
+
+// mq_cp copies N (16 or 8) bytes from global to shared memory, or zeros
+// where ok is false (src must still be a valid address).
+template <int N>
+__device__ __forceinline__ void mq_cp(void* s, const void* g, bool ok) {
+    uint32_t a = (uint32_t)__cvta_generic_to_shared(s);
+    if constexpr (N == 16) {
+        asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(a), "l"(g), "r"(ok ? 16 : 0) : "memory");
+    } else {
+        asm volatile("cp.async.ca.shared.global [%0], [%1], 8, %2;\n" ::"r"(a), "l"(g), "r"(ok ? 8 : 0) : "memory");
+    }
+}
+
+__device__ __forceinline__ void mq_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
+
+template <int N>
+__device__ __forceinline__ void mq_wait() {
+    asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory");
+}
+
+// mq_half2 turns bytes b, b+1 of word v (selector 0x5140) or b+2, b+3
+// (0x5342) into halves 1024 + byte, then into (byte − bias)·d: each byte
+// is a small integer, so the subtraction is exact and the product is q·d
+// rounded to F16, as mmp.cu's mp_dequant rounds it.
+template <uint32_t SEL>
+__device__ __forceinline__ uint32_t mq_half2(uint32_t v, uint32_t bias, uint32_t d2) {
+    uint32_t h = __byte_perm(v, 0x64646464u, SEL);
+    asm("sub.rn.f16x2 %0, %0, %1;\n" : "+r"(h) : "r"(bias));
+    asm("mul.rn.f16x2 %0, %0, %1;\n" : "+r"(h) : "r"(d2));
+    return h;
+}
+
+// mq_frag makes the A fragments of one 32-block of rows g (quants q0, F16
+// scale at s0) and g+8 (q8, s8) for the block's two k16 steps (a0, a1).
+template <int FMT>
+__device__ __forceinline__ void mq_frag(uint32_t (&a0)[4], uint32_t (&a1)[4], const uint8_t* q0, const uint8_t* q8,
+                                        const uint8_t* s0, const uint8_t* s8) {
+    constexpr uint32_t bias = FMT == F_Q8_0 ? 0x64806480u : 0x64086408u; // 1024+128, 1024+8
+#pragma unroll
+    for (int j = 0; j < 2; j++) {
+        const uint8_t* q = j ? q8 : q0;
+        uint32_t lo, hi; // the words of steps 0 and 1
+        if constexpr (FMT == F_Q4_0) {
+            uint32_t v = *(const uint32_t*)q;
+            lo = v & 0x0F0F0F0Fu, hi = (v >> 4) & 0x0F0F0F0Fu;
+        } else {
+            lo = *(const uint32_t*)q ^ 0x80808080u, hi = *(const uint32_t*)(q + 16) ^ 0x80808080u;
+        }
+        uint32_t d2 = (uint32_t)*(const uint16_t*)(j ? s8 : s0) * 0x10001u;
+        a0[j] = mq_half2<0x5140>(lo, bias, d2), a0[2 + j] = mq_half2<0x5342>(lo, bias, d2);
+        a1[j] = mq_half2<0x5140>(hi, bias, d2), a1[2 + j] = mq_half2<0x5342>(hi, bias, d2);
+    }
+}
+
+template <int FMT, int BN, int ST, int KG>
+__device__ __forceinline__ void mq_main(float* dst, const uint8_t* w, const uint16_t* xh, int m, int k, int n, long long rs,
+                                        int ktiles, float* part) {
+    constexpr int BM = MQ_BM, MT = MQ_MT, QB = mq_qb<FMT>(), WR = mq_wrow<FMT>(), SZ = mq_stage<FMT, BN>();
+    constexpr int THREADS = 128 * KG, NT = BN / 8;
+    constexpr int SOFF = BM * WR, XOFF = SOFF + 8 * BM; // scales and activations in a stage
+    constexpr int WC = BM * 4 * QB / 16, XC = BN * MQ_BK / 8; // 16-byte copies of weights and activations
+    static_assert(WC % THREADS == 0 && XC % THREADS == 0 && 4 % KG == 0, "copy shape");
+    static_assert((KG - 1) * 4 * MT * NT * 4 * 32 * 4 <= ST * SZ, "room for the groups' sums");
+    extern __shared__ __align__(16) uint8_t smem[];
+
+    int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+    int wm = warp & 3, kg = warp >> 2, g = lane >> 2, c = lane & 3;
+    int m0 = blockIdx.x * BM, n0 = blockIdx.y * BN;
+    if (gridDim.z > 1) dst = part + (long long)blockIdx.z * n * m;
+    int kt0 = blockIdx.z * ktiles, kt1 = min(k / MQ_BK, kt0 + ktiles);
+    long long sc0 = (long long)(k / 32) * QB; // a row's scales follow its quants
+
+    // Each thread's copies, set up once: sources (rows past m read row
+    // m-1 and tokens past n token n-1, zero-filled) and shared offsets;
+    // a stage then adds its k to each source.
+    constexpr int WJ = WC / THREADS, XJ = XC / THREADS, SJ = (BM + THREADS - 1) / THREADS;
+    const uint8_t* wsrc[WJ];
+    const uint8_t* ssrc[SJ];
+    const uint16_t* xsrc[XJ];
+    int wdst[WJ], xdst[XJ];
+    bool wok[WJ], sok[SJ], xok[XJ];
+#pragma unroll
+    for (int j = 0; j < WJ; j++) {
+        int i = tid + THREADS * j, r = i / (4 * QB / 16), ch = i % (4 * QB / 16);
+        wok[j] = m0 + r < m;
+        wsrc[j] = w + (long long)min(m0 + r, m - 1) * rs + 16 * ch;
+        wdst[j] = r * WR + 16 * ch;
+    }
+#pragma unroll
+    for (int j = 0; j < SJ; j++) {
+        int r = tid + THREADS * j;
+        sok[j] = m0 + r < m && r < BM;
+        ssrc[j] = w + (long long)min(m0 + r, m - 1) * rs + sc0;
+    }
+#pragma unroll
+    for (int j = 0; j < XJ; j++) {
+        int i = tid + THREADS * j, t = i >> 4, ch = i & 15;
+        xok[j] = n0 + t < n;
+        xsrc[j] = xh + (long long)min(n0 + t, n - 1) * k + 8 * ch;
+        xdst[j] = XOFF + t * MQ_XROW + 16 * ch;
+    }
+
+    auto issue = [&](int slot, int kt) {
+        if (kt >= kt1) return;
+        uint8_t* s = smem + slot * SZ;
+#pragma unroll
+        for (int j = 0; j < WJ; j++) mq_cp<16>(s + wdst[j], wsrc[j] + kt * 4 * QB, wok[j]);
+#pragma unroll
+        for (int j = 0; j < SJ; j++)
+            if (BM % THREADS == 0 || tid + THREADS * j < BM) mq_cp<8>(s + SOFF + 8 * (tid + THREADS * j), ssrc[j] + 8 * kt, sok[j]);
+#pragma unroll
+        for (int j = 0; j < XJ; j++) mq_cp<16>(s + xdst[j], xsrc[j] + kt * MQ_BK, xok[j]);
+    };
+
+    float acc[MT][NT][4];
+#pragma unroll
+    for (int i = 0; i < MT; i++)
+#pragma unroll
+        for (int j = 0; j < NT; j++)
+#pragma unroll
+            for (int e = 0; e < 4; e++) acc[i][j][e] = 0.0f;
+
+    auto compute = [&](int slot) {
+        const uint8_t* s = smem + slot * SZ;
+#pragma unroll
+        for (int bb = 0; bb < 4 / KG; bb++) {
+            int b = kg + KG * bb;
+            uint32_t bf[NT][4];
+#pragma unroll
+            for (int nt = 0; nt < NT; nt++) {
+                const uint8_t* xp = s + XOFF + (8 * nt + g) * MQ_XROW + 2 * (32 * b + 4 * c);
+                uint2 v0 = *(const uint2*)xp, v1 = *(const uint2*)(xp + 32);
+                bf[nt][0] = v0.x, bf[nt][1] = v0.y, bf[nt][2] = v1.x, bf[nt][3] = v1.y;
+            }
+#pragma unroll
+            for (int mt = 0; mt < MT; mt++) {
+                int r = 16 * MT * wm + 16 * mt + g;
+                uint32_t a0[4], a1[4];
+                mq_frag<FMT>(a0, a1, s + r * WR + QB * b + 4 * c, s + (r + 8) * WR + QB * b + 4 * c, s + SOFF + 8 * r + 2 * b,
+                             s + SOFF + 8 * (r + 8) + 2 * b);
+#pragma unroll
+                for (int nt = 0; nt < NT; nt++) {
+                    mma16816<false>(acc[mt][nt], a0, bf[nt][0], bf[nt][1]);
+                    mma16816<false>(acc[mt][nt], a1, bf[nt][2], bf[nt][3]);
+                }
+            }
+        }
+    };
+
+#pragma unroll
+    for (int s = 0; s < ST - 1; s++) {
+        issue(s, kt0 + s);
+        mq_commit();
+    }
+    for (int kt = kt0; kt < kt1; kt++) {
+        int i = kt - kt0;
+        mq_wait<ST - 2>();
+        __syncthreads(); // stage i has arrived; every warp is done with stage i-1's slot
+        issue((i + ST - 1) % ST, kt + ST - 1);
+        mq_commit();
+        compute(i % ST);
+    }
+    mq_wait<0>(); // no copy outlives the block (the last groups are empty)
+
+    if constexpr (KG > 1) {
+        // The groups' sums meet in shared memory, added in group order.
+        float* red = (float*)smem;
+        constexpr int PER = MT * NT * 4; // a lane's sums
+        __syncthreads(); // every warp is done with the stages
+        if (kg > 0) {
+#pragma unroll
+            for (int i = 0; i < MT; i++)
+#pragma unroll
+                for (int j = 0; j < NT; j++)
+#pragma unroll
+                    for (int e = 0; e < 4; e++) red[(((kg - 1) * 4 + wm) * PER + (i * NT + j) * 4 + e) * 32 + lane] = acc[i][j][e];
+        }
+        __syncthreads();
+        if (kg > 0) return;
+#pragma unroll
+        for (int q = 1; q < KG; q++)
+#pragma unroll
+            for (int i = 0; i < MT; i++)
+#pragma unroll
+                for (int j = 0; j < NT; j++)
+#pragma unroll
+                    for (int e = 0; e < 4; e++) acc[i][j][e] += red[(((q - 1) * 4 + wm) * PER + (i * NT + j) * 4 + e) * 32 + lane];
+    }
+
+#pragma unroll
+    for (int mt = 0; mt < MT; mt++) {
+#pragma unroll
+        for (int nt = 0; nt < NT; nt++) {
+            int row = m0 + 16 * MT * wm + 16 * mt + g, tok = n0 + 8 * nt + 2 * c;
+            const float* v = acc[mt][nt];
+            if (tok < n) {
+                if (row < m) dst[(long long)tok * m + row] = v[0];
+                if (row + 8 < m) dst[(long long)tok * m + row + 8] = v[2];
+            }
+            if (tok + 1 < n) {
+                if (row < m) dst[(long long)(tok + 1) * m + row] = v[1];
+                if (row + 8 < m) dst[(long long)(tok + 1) * m + row + 8] = v[3];
+            }
+        }
+    }
+}
+
+// Entry points: dst n×m F32, w m×k (row bytes rs, device layout), xh n×k
+// F16. Grid x: row tiles of 128, y: token tiles of BN, z: k splits of
+// ktiles stages (part: z·n·m floats, unused without splits); 128·KG
+// threads. Dynamic shared memory: ST stages of mq_stage bytes, as many as
+// fit 96 KiB (so that the GPUs of compute capability 8.6 and 8.9, which
+// give a block at most 99 KiB, run them too; mmq.go's mqFamily). One k
+// group for mq32_q4_0, two for the others: BenchmarkMMA on an H100, 8B
+// shapes, one against two k groups: mq32_q4_0 4–7% faster, mq16_q8_0
+// 13–19% slower, mq64_q4_0 up to 37% slower.
+#define MQ_ENTRY(name, FMT, BN, ST, KG)                                                                                  \
+    extern "C" __global__ void __launch_bounds__(128 * KG, 1)                                                            \
+        name(float* dst, const uint8_t* w, const uint16_t* xh, int m, int k, int n, long long rs, int ktiles, float* part) { \
+        pdl_begin();                                                                                                     \
+        mq_main<FMT, BN, ST, KG>(dst, w, xh, m, k, n, rs, ktiles, part);                                                \
+    }
+
+MQ_ENTRY(mq16_q4_0, F_Q4_0, 16, 4, 2)
+MQ_ENTRY(mq32_q4_0, F_Q4_0, 32, 4, 1)
+MQ_ENTRY(mq64_q4_0, F_Q4_0, 64, 3, 2)
+MQ_ENTRY(mq16_q8_0, F_Q8_0, 16, 3, 2)
+MQ_ENTRY(mq32_q8_0, F_Q8_0, 32, 3, 2)
+MQ_ENTRY(mq64_q8_0, F_Q8_0, 64, 2, 2)

@@ -1,0 +1,137 @@
+package cuda
+
+import (
+	"fmt"
+
+	"github.com/tern-llm/tern/backend"
+	"github.com/tern-llm/tern/quant"
+)
+
+// The few-token products of Q4_0 and Q8_0 weights (mmq.cu: mq16_*, mq32_*,
+// mq64_*): a batched decode step's 16–64 tokens, where the pipelined
+// kernels' dequantization into shared memory held the weights to ~550 GB/s.
+const (
+	mqRows   = 128 // MQ_BM: weight rows a block
+	mqK      = 128 // MQ_BK: k per stage
+	mqTokRow = 288 // MQ_XROW: shared bytes of a token's stage row
+)
+
+// mqOn sends the products mqFor takes to mmq.cu's kernels (a variable so
+// that benchmarks can compare the pipelined kernels).
+var mqOn = true
+
+// mqShape is one of mmq.cu's kernels: its pipeline stages (ST) and threads
+// (128·KG).
+type mqShape struct{ stages, threads int }
+
+// mqFamily is the kernels of mmq.cu for tokens (BN) a block, by weight
+// format, as its MQ_ENTRY lines define them.
+type mqFamily struct {
+	prefix string
+	tokens int
+	kern   map[quant.Type]mqShape
+}
+
+var (
+	mqFamily16 = mqFamily{"mq16_", 16, map[quant.Type]mqShape{quant.Q4_0: {4, 256}, quant.Q8_0: {3, 256}}}
+	mqFamily32 = mqFamily{"mq32_", 32, map[quant.Type]mqShape{quant.Q4_0: {4, 128}, quant.Q8_0: {3, 256}}}
+	mqFamily64 = mqFamily{"mq64_", 64, map[quant.Type]mqShape{quant.Q4_0: {3, 256}, quant.Q8_0: {2, 256}}}
+)
+
+// mqStageBytes is mmq.cu's mq_stage: a stage's weight rows (four blocks'
+// quants and 16 bytes of padding each), their scales (8 bytes a row) and
+// tokens rows.
+func mqStageBytes(t quant.Type, tokens int) int {
+	qb := 16 // Q4_0 quant bytes a block
+	if t == quant.Q8_0 {
+		qb = 32
+	}
+	return mqRows*(4*qb+16+8) + tokens*mqTokRow
+}
+
+// shared is the dynamic shared memory f's kernel for t takes.
+func (f mqFamily) shared(t quant.Type) int { return f.kern[t].stages * mqStageBytes(t, f.tokens) }
+
+// mqFor returns the family for a product of n tokens with weights of type
+// t, k wide, at wp (row bytes rs), or false where none takes it: n from
+// mmaMinTokens to 64, k a multiple of a stage, rows 16-byte aligned, and a
+// GPU that gives a block the shared memory.
+func (d *Device) mqFor(t quant.Type, n, k, rs int, wp uint64) (mqFamily, bool) {
+	f := mqFamily16
+	switch {
+	case n > 32:
+		f = mqFamily64
+	case n > 16:
+		f = mqFamily32
+	}
+	if _, ok := f.kern[t]; !ok || !mqOn || n < mmaMinTokens || n > 64 || k%mqK != 0 || wp%16 != 0 || rs%16 != 0 {
+		return f, false
+	}
+	if _, ok := d.kernels[f.prefix+mpKernels[t]]; !ok || f.shared(t) > d.sharedOptin {
+		return f, false
+	}
+	return f, true
+}
+
+// matMulQ is matMulMMA on mmq.cu's kernels of family f: the activations
+// converted to F16 once (shared as matMulPipe's are), k split by mqSplits.
+func (d *Device) matMulQ(dst, x, w *backend.Tensor, op, xp, wp uint64, f mqFamily) error {
+	n, k, m := x.Rows, x.Cols, w.Rows
+	shape, ok := f.kern[w.Type]
+	if !ok || n > f.tokens || k%mqK != 0 {
+		return fmt.Errorf("cuda: matmul: %w: %d×%d %s weights, %d tokens on %s* kernels", backend.ErrUnsupported, m, k, w.Type, n, f.prefix)
+	}
+	tiles := int(blocks(m, mqRows))
+	ktiles, splits := mqSplits(tiles, k/mqK, d.sms, f.tokens)
+	unlock, err := d.enter()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	hint := d.convHint // as matMulPipe: the one-token products' hint stays theirs
+	xh, err := d.toHalf(w.Type, xp, n, k)
+	d.convHint, d.mmaHint = hint, d.convHint
+	if err != nil {
+		return err
+	}
+	d.wrote(dst)
+	var part uint64
+	if splits > 1 {
+		if part, err = d.parts.get(d, 4*splits*n*m); err != nil {
+			return err
+		}
+	}
+	err = d.launch(f.prefix+mpKernels[w.Type], dims{uint32(tiles), 1, uint32(splits)}, dims{uint32(shape.threads), 1, 1}, f.shared(w.Type),
+		op, wp, xh, i32(m), i32(k), i32(n), i64(w.RowBytes()), i32(ktiles), part)
+	if err != nil || splits == 1 {
+		return err
+	}
+	return d.launch("mm_reduce", dims{min(blocks(n*m, elemThreads), maxElemBlocks), 1, 1}, dims{elemThreads, 1, 1}, 0,
+		op, part, i64(n*m), i32(splits))
+}
+
+// mqSplits chooses how to split k (nk stages) for tiles row tiles of a
+// family of tokens a block on sms multiprocessors, as mmaSplit does, with
+// enough splits to give each multiprocessor two blocks (BN ≤ 32) or one
+// (BN = 64, whose blocks work twice as long on each stage and whose
+// partial sums take twice the memory), at most mqMaxSplits. It returns the
+// stages per split and the number of splits. BenchmarkMMA on an H100 (8B
+// shapes, Q4_0): 4096×4096 at 32 tokens 12.7 µs with 8 splits against
+// 15.9 with 4; at 64 tokens 17.3 with 4 against 20.1 with 8, and
+// 14336×4096 40.7 µs unsplit against 48.7 with 2.
+func mqSplits(tiles, nk, sms, tokens int) (ktiles, splits int) {
+	perSM := 2
+	if tokens > 32 {
+		perSM = 1
+	}
+	splits = 1
+	if want := perSM * sms; tiles < want {
+		splits = max(1, min(want/tiles, nk/mmaMinKTiles, mqMaxSplits))
+	}
+	ktiles = (nk + splits - 1) / splits
+	return ktiles, (nk + ktiles - 1) / ktiles
+}
+
+// mqMaxSplits caps matMulQ's k splits (a variable so that benchmarks can
+// compare; 1: no split).
+var mqMaxSplits = 8

@@ -1,0 +1,89 @@
+package cuda
+
+import (
+	"os"
+	"regexp"
+	"strconv"
+	"testing"
+
+	"github.com/tern-llm/tern/quant"
+)
+
+// TestMQFamilies checks the Go side's mmq.cu kernels against the source's
+// MQ_ENTRY lines: the same kernels, with the stages and threads the
+// launches size their shared memory and blocks by. A stage count that
+// differed would let a kernel read past its shared memory.
+func TestMQFamilies(t *testing.T) {
+	src, err := os.ReadFile("kernels/mmq.cu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := regexp.MustCompile(`(?m)^MQ_ENTRY\((\w+), F_(Q4_0|Q8_0), (\d+), (\d+), (\d+)\)$`)
+	type def struct {
+		typ    quant.Type
+		tokens int
+		shape  mqShape
+	}
+	want := map[string]def{}
+	for _, m := range entry.FindAllStringSubmatch(string(src), -1) {
+		bn, _ := strconv.Atoi(m[3])
+		st, _ := strconv.Atoi(m[4])
+		kg, _ := strconv.Atoi(m[5])
+		typ := quant.Q4_0
+		if m[2] == "Q8_0" {
+			typ = quant.Q8_0
+		}
+		want[m[1]] = def{typ, bn, mqShape{st, 128 * kg}}
+	}
+	if len(want) == 0 {
+		t.Fatal("no MQ_ENTRY lines in kernels/mmq.cu")
+	}
+	got := 0
+	for _, f := range []mqFamily{mqFamily16, mqFamily32, mqFamily64} {
+		for typ, shape := range f.kern {
+			name := f.prefix + mpKernels[typ]
+			w, ok := want[name]
+			switch {
+			case !ok:
+				t.Errorf("%s: no MQ_ENTRY", name)
+			case w != (def{typ, f.tokens, shape}):
+				t.Errorf("%s: Go has %s, %d tokens, %+v; mmq.cu %+v", name, typ, f.tokens, shape, w)
+			}
+			if s := f.shared(typ); s > 96<<10 {
+				t.Errorf("%s: %d bytes of shared memory, more than the 96 KiB every supported GPU gives", name, s)
+			}
+			got++
+		}
+	}
+	if got != len(want) {
+		t.Errorf("mmq.cu defines %d kernels, the Go side launches %d", len(want), got)
+	}
+}
+
+// TestMQSplits checks the k splits of the few-token products on an H100's
+// 132 multiprocessors.
+func TestMQSplits(t *testing.T) {
+	for _, tc := range []struct {
+		tiles, nk, tokens   int
+		wantKTiles, wantSpl int
+	}{
+		{32, 32, 32, 4, 8},    // 8B q, o: 4096×4096
+		{112, 32, 32, 16, 2},  // 8B gate, up: 14336×4096
+		{32, 112, 32, 14, 8},  // 8B down: 4096×14336
+		{32, 32, 64, 8, 4},    // one block a multiprocessor at 64 tokens
+		{112, 32, 64, 32, 1},  // enough tiles: no split
+		{8, 16, 32, 4, 4},     // short k: splits of at least mmaMinKTiles stages
+		{300, 16, 16, 16, 1},  // more tiles than blocks
+		{1, 2, 16, 2, 1},      // k of two stages
+		{16, 37, 32, 5, 8},    // uneven: the last split shorter
+		{2, 1000, 32, 125, 8}, // capped at mqMaxSplits
+	} {
+		kt, s := mqSplits(tc.tiles, tc.nk, 132, tc.tokens)
+		if kt != tc.wantKTiles || s != tc.wantSpl {
+			t.Errorf("mqSplits(%d tiles, %d stages, %d tokens) = %d stages × %d splits, want %d × %d", tc.tiles, tc.nk, tc.tokens, kt, s, tc.wantKTiles, tc.wantSpl)
+		}
+		if (s-1)*kt >= tc.nk || s*kt < tc.nk {
+			t.Errorf("mqSplits(%d tiles, %d stages): %d × %d does not cover the stages once", tc.tiles, tc.nk, kt, s)
+		}
+	}
+}
