@@ -38,6 +38,9 @@ func dotRowsQ8_0(out []float32, w []byte, stride int, x []byte, nb int) {
 }
 
 //go:noescape
+func dotRowsQ8_0TwoZ(outA *float32, outB *float32, wA *byte, wB *byte, stride int, x *byte, nb int, rows int)
+
+//go:noescape
 func dotRowsQ8_0TwoVNNI(outA *float32, outB *float32, wA *byte, wB *byte, stride int, x *byte, nb int, rows int)
 
 // dotRowsQ8_0Two is dotRowsQ8_0 on two runs of rows at once, outA from wA
@@ -53,6 +56,10 @@ func dotRowsQ8_0Two(outA, outB []float32, wA, wB []byte, stride int, x []byte, n
 	_ = wA[(rows-1)*stride+nb*q8Block-1]
 	_ = wB[(rows-1)*stride+nb*q8Block-1]
 	_ = x[nb*q8Block-1]
+	if useAVX512 {
+		dotRowsQ8_0TwoZ(&outA[0], &outB[0], &wA[0], &wB[0], stride, &x[0], nb, rows)
+		return
+	}
 	dotRowsQ8_0TwoVNNI(&outA[0], &outB[0], &wA[0], &wB[0], stride, &x[0], nb, rows)
 }
 

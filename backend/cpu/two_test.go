@@ -45,6 +45,17 @@ func TestDotRowsQ8_0Two(t *testing.T) {
 			for _, sz := range [][3]int{{1, 1, 0}, {3, 2, 5}, {7, 9, 0}, {16, 64, 3}, {5, 65, 1}} {
 				rows, nb, pad := sz[0], sz[1], sz[2]
 				w, stride, x := q8Rows(r, 2*rows, nb, pad)
+				if rows == 5 { // the extremes: weights of -128 (w+128 = 0 in the 512-bit kernel) and ±127
+					for i := range 2 * rows {
+						for b := range nb {
+							q := w[i*stride+b*q8Block+2:][:32]
+							q[(i+b)%32], q[(i+3*b+5)%32], q[(2*i+b+9)%32] = 0x80, 127, 0x81
+						}
+					}
+					for b := range nb {
+						x[b*q8Block+2+b%32], x[b*q8Block+2+(b+7)%32] = 127, 0x81
+					}
+				}
 				got := make([]float32, 2*rows)
 				dotRowsQ8_0Two(got[:rows], got[rows:], w, w[rows*stride:], stride, x, nb)
 				want := make([]float32, 2*rows)

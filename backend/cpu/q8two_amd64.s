@@ -1,0 +1,98 @@
+//go:build amd64 && gc && !purego
+
+#include "textflag.h"
+
+// q8Ahead is how far ahead of each run the kernel asks for its weights
+// (prefetcht0, once a block): the kernel holds about 20 instructions a
+// 68-byte step, so the core's window reaches few loads ahead, and the
+// weights are a mapped file's 4 KiB pages, whose boundaries the hardware
+// prefetchers do not cross. From memory on 2 threads, 4 KiB ahead read
+// 1.05-1.11× what no prefetch did; 512 bytes 0.85×, 12-16 KiB no better
+// (bench/cpu.md, session 12).
+#define q8Ahead 4096
+
+// func dotRowsQ8_0TwoZ(outA *float32, outB *float32, wA *byte, wB *byte, stride int, x *byte, nb int, rows int)
+// dotRowsQ8_0TwoVNNI in 512-bit vectors: row i of wA in the lower eight
+// lanes and row i of wB in the upper eight, so that each step of a block
+// is one instruction for both rows. Per block the weights are made
+// unsigned (w+128, the top bit flipped) and multiplied by the signed
+// activations (vpdpbusd), and 128·Σx, the same in both halves, is taken
+// off: each lane's integer is Σw·x over its four bytes exactly, as the
+// 256-bit kernel's |w|·sign(x, w) makes it. Then, as there, converted,
+// times d_w·d_x and fused into the row's lanes, block after block; each
+// half's eight lanes are summed as hsum8 at the end. Rows of 2·34 bytes a
+// block take 15 vector instructions where the 256-bit kernel takes 21: in
+// L2 on one core 51 against 44 GB/s.
+TEXT ·dotRowsQ8_0TwoZ(SB), NOSPLIT, $0-64
+	MOVQ outA+0(FP), DI
+	MOVQ outB+8(FP), R15
+	MOVQ wA+16(FP), SI
+	MOVQ wB+24(FP), R14
+	MOVQ stride+32(FP), DX
+	MOVQ x+40(FP), R8
+	MOVQ nb+48(FP), CX
+	MOVQ rows+56(FP), BX
+	TESTQ BX, BX
+	JZ   zdone
+	MOVL         $0x80808080, AX
+	VPBROADCASTD AX, Z15
+	MOVL         $0xff00, AX
+	KMOVW        AX, K1
+zrow:
+	VXORPS Z0, Z0, Z0
+	MOVQ   SI, R9
+	MOVQ   R14, R12
+	MOVQ   R8, R10
+	MOVQ   CX, R11
+	TESTQ  R11, R11
+	JZ     zrowdone
+zblock:
+	PREFETCHT0      q8Ahead(R9)
+	PREFETCHT0      q8Ahead(R12)
+	VBROADCASTI32X8 2(R10), Z2
+	VPXORD          Z3, Z3, Z3
+	VPDPBUSD        Z2, Z15, Z3
+	VMOVDQU         2(R9), Y1
+	VINSERTI32X8    $1, 2(R12), Z1, Z1
+	VPXORD          Z15, Z1, Z1
+	VPXORD          Z5, Z5, Z5
+	VPDPBUSD        Z2, Z1, Z5
+	VPSUBD          Z3, Z5, Z5
+	VCVTDQ2PS       Z5, Z5
+	VPBROADCASTW    (R9), Y6
+	VPBROADCASTW    (R12), K1, Y6
+	VCVTPH2PS       Y6, Z6
+	VPBROADCASTW    (R10), Y7
+	VCVTPH2PS       Y7, Z7
+	VMULPS          Z7, Z6, Z6
+	VFMADD231PS     Z5, Z6, Z0
+	ADDQ            $34, R9
+	ADDQ            $34, R12
+	ADDQ            $34, R10
+	DECQ            R11
+	JNZ             zblock
+zrowdone:
+	VEXTRACTF32X8 $1, Z0, Y8
+	VEXTRACTF128  $1, Y0, X1
+	VADDPS        X1, X0, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, (DI)
+	VEXTRACTF32X4 $1, Y8, X1
+	VADDPS        X1, X8, X8
+	VMOVHLPS      X8, X8, X1
+	VADDPS        X1, X8, X8
+	VMOVSHDUP     X8, X1
+	VADDSS        X1, X8, X8
+	VMOVSS        X8, (R15)
+	ADDQ          $4, DI
+	ADDQ          $4, R15
+	ADDQ          DX, SI
+	ADDQ          DX, R14
+	DECQ          BX
+	JNZ           zrow
+zdone:
+	VZEROUPPER
+	RET

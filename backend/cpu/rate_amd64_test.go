@@ -1,0 +1,117 @@
+//go:build amd64 && gc && !purego
+
+package cpu
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"testing"
+
+	"github.com/tern-llm/tern/quant"
+)
+
+// BenchmarkKernelRate runs the one-token two-run kernels (Q4_0 repacked in
+// 16-row groups, Q8_0 in 512-bit and in 256-bit vectors) and the
+// two-stream read over weights that fit in a
+// core's L2 (512 KiB a thread), in L3 (8 MiB) and far past the caches (128
+// MiB a thread), on 1 and 2 threads, each thread its own copy: bytes/s of
+// weights. A kernel whose in-cache rate is far above its rate from memory
+// is bound by memory there; one whose rates are close is bound by its
+// instructions (bench/cpu.md, session 12).
+func BenchmarkKernelRate(b *testing.B) {
+	if !useVNNI || !useAVX512 {
+		b.Skip("no AVX-512 VNNI")
+	}
+	const k = 2048
+	nb := k / 32
+	r := rand.New(rand.NewPCG(41, 42))
+	xq := make([]byte, nb*q8Block)
+	if err := quantizeActivations(quant.Q8_0, xq, randRow(r, k)); err != nil {
+		b.Fatal(err)
+	}
+	var act q4Act
+	fillQ4Act(&act, xq, make([]int32, nb), make([]float32, nb))
+	// pattern is 64 rows of each format, copied over each thread's buffer.
+	q8 := make([]byte, 64*nb*q8Block)
+	q4 := make([]byte, 64*nb*q4Block)
+	for i := range 64 {
+		row := randRow(r, k)
+		if err := quant.Quantize(quant.Q8_0, q8[i*nb*q8Block:][:nb*q8Block], row); err != nil {
+			b.Fatal(err)
+		}
+		if err := quant.Quantize(quant.Q4_0, q4[i*nb*q4Block:][:nb*q4Block], row); err != nil {
+			b.Fatal(err)
+		}
+	}
+	q4p := make([]byte, len(q4))
+	repackGroups(q4p, q4, 0, 64/q4WideRows, nb, q4WideRows)
+	type kern struct {
+		name    string
+		pattern []byte
+		unit    int // bytes of a row (Q8_0) or a 16-row group (Q4_0)
+		run     func(buf []byte, n int, out []float32)
+	}
+	kerns := []kern{
+		{"Q4_0", q4p, nb * q4WideBlock, func(buf []byte, n int, out []float32) {
+			dotWideQ4_0TwoVNNI(&out[0], &out[len(out)/2], &buf[0], &buf[n*nb*q4WideBlock], n, &act.q[0], &act.bias[0], &act.d[0], nb)
+		}},
+		{"Q8_0", q8, nb * q8Block, func(buf []byte, n int, out []float32) {
+			rb := nb * q8Block
+			dotRowsQ8_0TwoZ(&out[0], &out[len(out)/2], &buf[0], &buf[n*rb], rb, &xq[0], nb, n)
+		}},
+		{"Q8_0-256bit", q8, nb * q8Block, func(buf []byte, n int, out []float32) {
+			rb := nb * q8Block
+			dotRowsQ8_0TwoVNNI(&out[0], &out[len(out)/2], &buf[0], &buf[n*rb], rb, &xq[0], nb, n)
+		}},
+		{"read", q8, nb * q8Block, func(buf []byte, n int, out []float32) {
+			rb := nb * q8Block
+			out[0] = float32(streamRead2AVX2(&buf[0], n*rb, n*rb))
+		}},
+	}
+	for _, size := range []int{512 << 10, 8 << 20, 128 << 20} {
+		for _, threads := range []int{1, 2} {
+			for _, kn := range kerns {
+				benchKernelRate(b, kn.name, kn.pattern, kn.unit, size, threads, kn.run)
+			}
+		}
+	}
+}
+
+// benchKernelRate runs run on threads buffers of about size bytes (two
+// runs of n units each), each thread over its own, enough passes a round
+// to read 64 MiB a thread.
+func benchKernelRate(b *testing.B, name string, pattern []byte, unit, size, threads int, run func(buf []byte, n int, out []float32)) {
+	n := max(1, size/(2*unit))
+	bufs := make([][]byte, threads)
+	outs := make([][]float32, threads)
+	for t := range bufs {
+		buf, release := hugeBytes(2 * n * unit)
+		b.Cleanup(release)
+		for i := 0; i < len(buf); i += len(pattern) {
+			copy(buf[i:], pattern)
+		}
+		bufs[t] = buf
+		outs[t] = make([]float32, 2*n*16)
+	}
+	passes := max(1, (64<<20)/(2*n*unit))
+	b.Run(fmt.Sprintf("%s/%dKiB/threads=%d", name, 2*n*unit>>10, threads), func(b *testing.B) {
+		b.SetBytes(int64(threads * passes * 2 * n * unit))
+		for b.Loop() {
+			var wg sync.WaitGroup
+			for t := range threads {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					runtime.LockOSThread()
+					defer runtime.UnlockOSThread()
+					for range passes {
+						run(bufs[t], n, outs[t])
+					}
+				}()
+			}
+			wg.Wait()
+		}
+	})
+}
