@@ -111,21 +111,24 @@ func (d *Device) matMulQ(dst, x, w *backend.Tensor, op, xp, wp uint64, f mqFamil
 }
 
 // mqSplits chooses how to split k (nk stages) for tiles row tiles of a
-// family of tokens a block on sms multiprocessors, as mmaSplit does, with
+// family of tokens a block on sms multiprocessors: none where the tiles
+// fill three quarters of the multiprocessors, else as mmaSplit does, with
 // enough splits to give each multiprocessor two blocks (BN ≤ 32) or one
 // (BN = 64, whose blocks work twice as long on each stage and whose
 // partial sums take twice the memory), at most mqMaxSplits. It returns the
 // stages per split and the number of splits. BenchmarkMMA on an H100 (8B
-// shapes, Q4_0): 4096×4096 at 32 tokens 12.7 µs with 8 splits against
-// 15.9 with 4; at 64 tokens 17.3 with 4 against 20.1 with 8, and
-// 14336×4096 40.7 µs unsplit against 48.7 with 2.
+// shapes, Q4_0, the split's mm_reduce included): 4096×4096 at 32 tokens
+// 12.7 µs with 8 splits against 15.9 with 4 and 27.3 unsplit; at 64
+// tokens 17.3 with 4 against 20.1 with 8; 14336×4096 (112 tiles) at 32
+// tokens 27.7–28.5 µs unsplit against 27.2–29.1 with 2, at 64 tokens 40.7
+// against 48.7.
 func mqSplits(tiles, nk, sms, tokens int) (ktiles, splits int) {
 	perSM := 2
 	if tokens > 32 {
 		perSM = 1
 	}
 	splits = 1
-	if want := perSM * sms; tiles < want {
+	if want := perSM * sms; 4*tiles < 3*sms {
 		splits = max(1, min(want/tiles, nk/mmaMinKTiles, mqMaxSplits))
 	}
 	ktiles = (nk + splits - 1) / splits

@@ -68,12 +68,13 @@ func TestMQSplits(t *testing.T) {
 		wantKTiles, wantSpl int
 	}{
 		{32, 32, 32, 4, 8},    // 8B q, o: 4096×4096
-		{112, 32, 32, 16, 2},  // 8B gate, up: 14336×4096
+		{112, 32, 32, 32, 1},  // 8B gate, up: 14336×4096, 85% of the multiprocessors
+		{98, 32, 32, 16, 2},   // 74%: split
 		{32, 112, 32, 14, 8},  // 8B down: 4096×14336
 		{32, 32, 64, 8, 4},    // one block a multiprocessor at 64 tokens
 		{112, 32, 64, 32, 1},  // enough tiles: no split
 		{8, 16, 32, 4, 4},     // short k: splits of at least mmaMinKTiles stages
-		{300, 16, 16, 16, 1},  // more tiles than blocks
+		{300, 16, 16, 16, 1},  // more tiles than multiprocessors
 		{1, 2, 16, 2, 1},      // k of two stages
 		{16, 37, 32, 5, 8},    // uneven: the last split shorter
 		{2, 1000, 32, 125, 8}, // capped at mqMaxSplits
