@@ -145,6 +145,28 @@ TEXT ·dotWideQ4_0VNNI(SB), NOSPLIT, $0-56
 TEXT ·dotWideQ4_0x4VNNI(SB), NOSPLIT, $0-80
 	Q4X4GROUPS(W_CONSTS, WX4_BLOCK, 288, Z16, Z17, Z18, Z19, 64)
 
+// q4Ahead is how far ahead of each run the two-run kernel asks for its
+// weights (prefetcht0, a line at a time: five a 288-byte block). A
+// one-token product's pieces are short streams (a 2048×2048 matrix is
+// 2.4 MB, cut in pieces of 64 KiB and more), and the hardware prefetchers
+// take a while to reach each new one: asking 2 KiB ahead made the
+// device's 2048-row products 1.04-1.12× faster (8192 rows 0.99-1.03×),
+// the model's one-token products 1.03-1.07× (bench/cpu.md, session 12).
+#define q4Ahead 2048
+
+// W2_PF asks for the five lines of both runs' block q4Ahead ahead.
+#define W2_PF \
+	PREFETCHT0 q4Ahead(SI); \
+	PREFETCHT0 q4Ahead+64(SI); \
+	PREFETCHT0 q4Ahead+128(SI); \
+	PREFETCHT0 q4Ahead+192(SI); \
+	PREFETCHT0 q4Ahead+256(SI); \
+	PREFETCHT0 q4Ahead(R14); \
+	PREFETCHT0 q4Ahead+64(R14); \
+	PREFETCHT0 q4Ahead+128(R14); \
+	PREFETCHT0 q4Ahead+192(R14); \
+	PREFETCHT0 q4Ahead+256(R14)
+
 // func dotWideQ4_0TwoVNNI(outA *float32, outB *float32, wA *byte, wB *byte, groups int, x *byte, bias *int32, d *float32, nb int)
 // dotWideQ4_0VNNI over two runs of groups at once (group i of wA beside
 // group i of wB, each as the one-run kernel computes it): two streams from
@@ -173,6 +195,7 @@ w2group:
 	MOVQ   R13, R11
 	MOVQ   DX, BX
 w2block:
+	W2_PF
 	WBLOCK(W2_START, W2_NIB, W2_DOT, W2_FIN)
 	ADDQ $288, SI
 	ADDQ $288, R14
