@@ -16,7 +16,7 @@ var mmaTypes = []quant.Type{quant.F16, quant.BF16, quant.Q8_0, quant.Q4_0, quant
 
 // mmaFamilies are the kernel families mmaCall runs: "tiles" (mm_*),
 // "pipe64", "pipe128", "pipew" and "pipewd" (mp64_*, mp_*, mpw_*,
-// mpwd_*), "mq" (mmq.cu's few-token Q4_0 and Q8_0 kernels, mq16_, mq32_
+// mpwd_*), "mq" (mmq.cu's few-token Q4_0, Q8_0 and Q4_K kernels, mq16_, mq32_
 // or mq64_ by n) and "mqsplit1", "mqsplit2", "mqsplit4" (the same with k
 // split at most so many times), "auto" (MatMul's own choice), and "mv8",
 // the matrix-vector kernels of 8 tokens a pass, to compare at small n.

@@ -7,7 +7,7 @@ import (
 	"github.com/tern-llm/tern/quant"
 )
 
-// The few-token products of Q4_0 and Q8_0 weights (mmq.cu: mq16_*, mq32_*,
+// The few-token products of Q4_0, Q8_0 and Q4_K weights (mmq.cu: mq16_*, mq32_*,
 // mq64_*): a batched decode step's 16–64 tokens, where the pipelined
 // kernels' dequantization into shared memory held the weights to ~550 GB/s.
 const (
@@ -33,20 +33,23 @@ type mqFamily struct {
 }
 
 var (
-	mqFamily16 = mqFamily{"mq16_", 16, map[quant.Type]mqShape{quant.Q4_0: {4, 256}, quant.Q8_0: {3, 256}}}
-	mqFamily32 = mqFamily{"mq32_", 32, map[quant.Type]mqShape{quant.Q4_0: {4, 128}, quant.Q8_0: {3, 256}}}
-	mqFamily64 = mqFamily{"mq64_", 64, map[quant.Type]mqShape{quant.Q4_0: {3, 256}, quant.Q8_0: {2, 256}}}
+	mqFamily16 = mqFamily{"mq16_", 16, map[quant.Type]mqShape{quant.Q4_0: {4, 256}, quant.Q8_0: {3, 256}, quant.Q4_K: {4, 256}}}
+	mqFamily32 = mqFamily{"mq32_", 32, map[quant.Type]mqShape{quant.Q4_0: {4, 128}, quant.Q8_0: {3, 256}, quant.Q4_K: {4, 256}}}
+	mqFamily64 = mqFamily{"mq64_", 64, map[quant.Type]mqShape{quant.Q4_0: {3, 256}, quant.Q8_0: {2, 256}, quant.Q4_K: {3, 256}}}
 )
 
 // mqStageBytes is mmq.cu's mq_stage: a stage's weight rows (four blocks'
-// quants and 16 bytes of padding each), their scales (8 bytes a row) and
-// tokens rows.
+// quants and 16 bytes, of padding or Q4_K's header), the Q4_0 and Q8_0
+// rows' scales (8 bytes a row) and tokens rows.
 func mqStageBytes(t quant.Type, tokens int) int {
-	qb := 16 // Q4_0 quant bytes a block
-	if t == quant.Q8_0 {
-		qb = 32
+	row := 4*16 + 16 // Q4_K
+	switch t {
+	case quant.Q4_0:
+		row += 8
+	case quant.Q8_0:
+		row = 4*32 + 16 + 8
 	}
-	return mqRows*(4*qb+16+8) + tokens*mqTokRow
+	return mqRows*row + tokens*mqTokRow
 }
 
 // shared is the dynamic shared memory f's kernel for t takes.
@@ -111,24 +114,24 @@ func (d *Device) matMulQ(dst, x, w *backend.Tensor, op, xp, wp uint64, f mqFamil
 }
 
 // mqSplits chooses how to split k (nk stages) for tiles row tiles of a
-// family of tokens a block on sms multiprocessors: none where the tiles
-// fill three quarters of the multiprocessors, else as mmaSplit does, with
-// enough splits to give each multiprocessor two blocks (BN ≤ 32) or one
-// (BN = 64, whose blocks work twice as long on each stage and whose
-// partial sums take twice the memory), at most mqMaxSplits. It returns the
-// stages per split and the number of splits. BenchmarkMMA on an H100 (8B
-// shapes, Q4_0, the split's mm_reduce included): 4096×4096 at 32 tokens
-// 12.7 µs with 8 splits against 15.9 with 4 and 27.3 unsplit; at 64
-// tokens 17.3 with 4 against 20.1 with 8; 14336×4096 (112 tiles) at 32
-// tokens 27.7–28.5 µs unsplit against 27.2–29.1 with 2, at 64 tokens 40.7
-// against 48.7.
+// family of tokens a block on sms multiprocessors, as mmaSplit does: enough
+// splits to give each multiprocessor two blocks (BN ≤ 32) or one (BN = 64,
+// whose blocks work twice as long on each stage and whose partial sums
+// take twice the memory), at most mqMaxSplits. It returns the stages per
+// split and the number of splits. BenchmarkMMA on an H100 (8B shapes,
+// Q4_0, the split's mm_reduce included): 4096×4096 at 32 tokens 12.7 µs
+// with 8 splits against 15.9 with 4 and 27.3 unsplit; at 64 tokens 17.3
+// with 4 against 20.1 with 8; 14336×4096 (112 tiles) at 32 tokens 27.1 µs
+// with 2 splits against 44.2 unsplit (mq32_q4_0's blocks of four warps;
+// with eight, 27.2–29.1 against 27.7–28.5), at 64 tokens 40.7 unsplit
+// against 48.7 with 2.
 func mqSplits(tiles, nk, sms, tokens int) (ktiles, splits int) {
 	perSM := 2
 	if tokens > 32 {
 		perSM = 1
 	}
 	splits = 1
-	if want := perSM * sms; 4*tiles < 3*sms {
+	if want := perSM * sms; tiles < want {
 		splits = max(1, min(want/tiles, nk/mmaMinKTiles, mqMaxSplits))
 	}
 	ktiles = (nk + splits - 1) / splits

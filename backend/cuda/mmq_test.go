@@ -18,7 +18,7 @@ func TestMQFamilies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	entry := regexp.MustCompile(`(?m)^MQ_ENTRY\((\w+), F_(Q4_0|Q8_0), (\d+), (\d+), (\d+)\)$`)
+	entry := regexp.MustCompile(`(?m)^MQ_ENTRY\((\w+), F_(Q4_0|Q8_0|Q4_K), (\d+), (\d+), (\d+)\)$`)
 	type def struct {
 		typ    quant.Type
 		tokens int
@@ -29,10 +29,7 @@ func TestMQFamilies(t *testing.T) {
 		bn, _ := strconv.Atoi(m[3])
 		st, _ := strconv.Atoi(m[4])
 		kg, _ := strconv.Atoi(m[5])
-		typ := quant.Q4_0
-		if m[2] == "Q8_0" {
-			typ = quant.Q8_0
-		}
+		typ := map[string]quant.Type{"Q4_0": quant.Q4_0, "Q8_0": quant.Q8_0, "Q4_K": quant.Q4_K}[m[2]]
 		want[m[1]] = def{typ, bn, mqShape{st, 128 * kg}}
 	}
 	if len(want) == 0 {
@@ -68,8 +65,7 @@ func TestMQSplits(t *testing.T) {
 		wantKTiles, wantSpl int
 	}{
 		{32, 32, 32, 4, 8},    // 8B q, o: 4096×4096
-		{112, 32, 32, 32, 1},  // 8B gate, up: 14336×4096, 85% of the multiprocessors
-		{98, 32, 32, 16, 2},   // 74%: split
+		{112, 32, 32, 16, 2},  // 8B gate, up: 14336×4096
 		{32, 112, 32, 14, 8},  // 8B down: 4096×14336
 		{32, 32, 64, 8, 4},    // one block a multiprocessor at 64 tokens
 		{112, 32, 64, 32, 1},  // enough tiles: no split

@@ -1,15 +1,16 @@
-// mmq.cu: tensor-core products of Q4_0 and Q8_0 weights with a few tokens
-// (16–64: a batched decode step), mq<BN>_<format>: dst = x·wᵀ for n ≤ BN
-// tokens a block, with F16 activations (to_f16) and F32 sums.
+// mmq.cu: tensor-core products of Q4_0, Q8_0 and Q4_K weights with a few
+// tokens (16–64: a batched decode step), mq<BN>_<format>: dst = x·wᵀ for
+// n ≤ BN tokens a block, with F16 activations (to_f16) and F32 sums.
 //
 // mmp.cu's kernels dequantize each 32-wide k step of a 128-row tile into
 // an F16 tile in shared memory, with a barrier before and after: at 32
 // tokens each step carries 2 KiB of Q4_0 weights, and the steps' fixed
 // costs held the weights to ~550 GB/s. Here a block copies 128 k (four
-// blocks of 32) of 128 weight rows a stage, raw, with their scales and the
-// tokens' activations, several stages ahead (cp.async, dynamic shared
-// memory), and each warp turns the raw quants of its own rows into mma
-// fragments in registers: one barrier a stage, no F16 tile.
+// blocks of 32) of 128 weight rows a stage, raw, with their scales (Q4_K:
+// the super-block's header) and the tokens' activations, several stages
+// ahead (cp.async, dynamic shared memory), and each warp turns the raw
+// quants of its own rows into mma fragments in registers: one barrier a
+// stage, no F16 tile.
 //
 // The fragments come straight from the quants by ordering k inside each
 // 32-block as the bytes lie. Lane (g, c) of an m16n8k16 product holds, of
@@ -17,20 +18,22 @@
 // the B elements at the same k. A block's first k16 step here takes the
 // block's elements 4c…4c+3 in those places and its second step elements
 // 16+4c…16+4c+3: the low and the high nibbles of Q4_0 quant bytes
-// 4c…4c+3, or Q8_0 quant words 4c and 16+4c, and for B four consecutive
-// halves of the token's row (one 8-byte load). Any order of k gives the
-// same product; the weights are the halves mmp.cu's dequantization makes
-// (q·d rounded to F16), and only the order of the F32 sums differs.
+// 4c…4c+3, Q8_0 quant words 4c and 16+4c, or one nibble of Q4_K words 4c
+// and 16+4c of the sub-block's 32 bytes, and for B four consecutive halves
+// of the token's row (one 8-byte load). Any order of k gives the same
+// product; Q4_0 and Q8_0 weights are the halves mmp.cu's dequantization
+// makes (q·d rounded to F16), and only the order of the F32 sums differs.
 //
 // Warps 0–3 take rows 32w…32w+31 of the tile; with KG k groups (1 or 2:
 // 128 or 256 threads), warp w+4j takes the stage's blocks j, j+KG, … for
 // the same rows, and the groups' sums are added in group order at the end. Shared rows are padded (80 or
-// 144 bytes a weight row, 288 a token) so that a warp's loads hit distinct
-// banks. Rows past m and tokens past n read as zeros (cp.async zero-fill)
+// 144 bytes a weight row, 288 a token; Q4_K's 80 are its header and
+// quants) so that a warp's loads hit distinct banks. Rows past m and tokens past n read as zeros (cp.async zero-fill)
 // and are not stored. The Go side (mmq.go) sends only what the copies
-// allow: w and its rows 16-byte aligned (device layout, layout.go) and k
-// a multiple of 128; grid z splits k into runs of ktiles stages, whose
-// partial sums go to part and are added by mm_reduce.
+// allow: w and its rows 16-byte aligned (Q4_0 and Q8_0 in the device
+// layout of layout.go, Q4_K in GGUF's) and k a multiple of 128; grid z
+// splits k into runs of ktiles stages, whose partial sums go to part and
+// are added by mm_reduce.
 #include "mma.cuh"
 
 #define MQ_BK 128  // k per stage: four blocks of 32
@@ -39,16 +42,19 @@
 #define MQ_XROW 288 // shared bytes of a token's stage row: 128 halves and 32 bytes of padding
 
 // mq_qb is the quant bytes of a block of 32; mq_wrow the shared bytes of a
-// weight row's stage (four blocks and 16 of padding); mq_stage a stage's
-// bytes: the weight rows, their scales (8 bytes a row), and BN activation
-// rows.
-// mmq.go's mqStageBytes computes the same.
+// weight row's stage: four blocks' quants and 16 bytes (Q4_0, Q8_0: of
+// padding; Q4_K: the super-block's header, its d, dmin and scales); mq_sb
+// the bytes of a row's staged scales (Q4_0, Q8_0: the four blocks' F16
+// d); mq_stage a stage's bytes: the weight rows, their scales, and BN
+// activation rows. mmq.go's mqStageBytes computes the same.
 template <int FMT>
-__host__ __device__ constexpr int mq_qb() { return FMT == F_Q4_0 ? 16 : 32; }
+__host__ __device__ constexpr int mq_qb() { return FMT == F_Q8_0 ? 32 : 16; }
 template <int FMT>
 __host__ __device__ constexpr int mq_wrow() { return 4 * mq_qb<FMT>() + 16; }
+template <int FMT>
+__host__ __device__ constexpr int mq_sb() { return FMT == F_Q4_K ? 0 : 8; }
 template <int FMT, int BN>
-__host__ __device__ constexpr int mq_stage() { return MQ_BM * (mq_wrow<FMT>() + 8) + BN * MQ_XROW; }
+__host__ __device__ constexpr int mq_stage() { return MQ_BM * (mq_wrow<FMT>() + mq_sb<FMT>()) + BN * MQ_XROW; }
 
 // mq_cp copies N (16 or 8) bytes from global to shared memory, or zeros
 // where ok is false (src must still be a valid address).
@@ -103,14 +109,70 @@ __device__ __forceinline__ void mq_frag(uint32_t (&a0)[4], uint32_t (&a1)[4], co
     }
 }
 
+// mq_khdr is what a Q4_K row's stage takes from its super-block header
+// (d, dmin, twelve bytes of 6-bit scales and mins): d twice (F16), −dmin
+// twice, and the 6-bit scales and mins of the stage's four sub-blocks
+// (half hh of the super-block: sub-blocks 4hh…4hh+3), a byte each.
+struct mq_khdr {
+    uint32_t d2, m2, sc, mn;
+};
+
+__device__ __forceinline__ mq_khdr mq_khdr_of(const uint8_t* hdr, int hh) {
+    uint4 h = *(const uint4*)hdr;
+    mq_khdr r;
+    r.d2 = (h.x & 0xFFFFu) * 0x10001u;
+    r.m2 = ((h.x >> 16) * 0x10001u) ^ 0x80008000u;
+    if (hh == 0) { // sub-blocks 0–3: the low 6 bits of scale bytes 0–3 and 4–7
+        r.sc = h.y & 0x3F3F3F3Fu, r.mn = h.z & 0x3F3F3F3Fu;
+    } else { // 4–7: the nibbles of bytes 8–11, their top bits from bytes 0–3 and 4–7
+        r.sc = (h.w & 0x0F0F0F0Fu) | ((h.y >> 2) & 0x30303030u);
+        r.mn = ((h.w >> 4) & 0x0F0F0F0Fu) | ((h.z >> 2) & 0x30303030u);
+    }
+    return r;
+}
+
+// mq_kfrag is mq_frag for sub-block b (0–3) of a Q4_K stage: the quants of
+// rows g (q0) and g+8 (q8) are nibbles hh = b&1 of the stage's bytes
+// 32(b/2)…, a weight d·sc·q − dmin·m with d·sc and dmin·m rounded to F16
+// and one fma in half precision (mmp.cu rounds once, from F32: these
+// differ from its halves by up to an F16 rounding of each product).
+__device__ __forceinline__ void mq_kfrag(uint32_t (&a0)[4], uint32_t (&a1)[4], const uint8_t* q0, const uint8_t* q8, const mq_khdr& h0,
+                                         const mq_khdr& h8, int b) {
+    constexpr uint32_t bias = 0x64006400u; // 1024, 1024
+    uint32_t sel = (uint32_t)b | 0x40u | ((uint32_t)b << 8) | 0x4000u; // byte b of the scales, twice, as 1024 + byte
+#pragma unroll
+    for (int j = 0; j < 2; j++) {
+        const uint8_t* q = j ? q8 : q0;
+        const mq_khdr& h = j ? h8 : h0;
+        uint32_t sh = 4 * (b & 1);
+        uint32_t lo = (*(const uint32_t*)q >> sh) & 0x0F0F0F0Fu, hi = (*(const uint32_t*)(q + 16) >> sh) & 0x0F0F0F0Fu;
+        uint32_t sc = __byte_perm(h.sc, 0x64646464u, sel), mn = __byte_perm(h.mn, 0x64646464u, sel);
+        asm("sub.rn.f16x2 %0, %0, %1;\n" : "+r"(sc) : "r"(bias));
+        asm("sub.rn.f16x2 %0, %0, %1;\n" : "+r"(mn) : "r"(bias));
+        asm("mul.rn.f16x2 %0, %0, %1;\n" : "+r"(sc) : "r"(h.d2)); // d·sc
+        asm("mul.rn.f16x2 %0, %0, %1;\n" : "+r"(mn) : "r"(h.m2)); // −dmin·m
+        uint32_t v[4] = {lo, lo, hi, hi};
+        uint32_t* out[4] = {&a0[j], &a0[2 + j], &a1[j], &a1[2 + j]};
+#pragma unroll
+        for (int e = 0; e < 4; e++) {
+            uint32_t x = __byte_perm(v[e], 0x64646464u, e & 1 ? 0x5342 : 0x5140);
+            asm("sub.rn.f16x2 %0, %0, %1;\n" : "+r"(x) : "r"(bias));
+            asm("fma.rn.f16x2 %0, %0, %1, %2;\n" : "+r"(x) : "r"(sc), "r"(mn));
+            *out[e] = x;
+        }
+    }
+}
+
 template <int FMT, int BN, int ST, int KG>
 __device__ __forceinline__ void mq_main(float* dst, const uint8_t* w, const uint16_t* xh, int m, int k, int n, long long rs,
                                         int ktiles, float* part) {
     constexpr int BM = MQ_BM, MT = MQ_MT, QB = mq_qb<FMT>(), WR = mq_wrow<FMT>(), SZ = mq_stage<FMT, BN>();
     constexpr int THREADS = 128 * KG, NT = BN / 8;
-    constexpr int SOFF = BM * WR, XOFF = SOFF + 8 * BM; // scales and activations in a stage
-    constexpr int WC = BM * 4 * QB / 16, XC = BN * MQ_BK / 8; // 16-byte copies of weights and activations
-    static_assert(WC % THREADS == 0 && XC % THREADS == 0 && 4 % KG == 0, "copy shape");
+    constexpr bool K = FMT == F_Q4_K;
+    constexpr int SOFF = BM * WR, XOFF = SOFF + mq_sb<FMT>() * BM; // scales and activations in a stage
+    constexpr int WCH = (K ? 16 : 0) / 16 + 4 * QB / 16;         // a row's 16-byte copies (Q4_K: the header first)
+    constexpr int WC = BM * WCH, XC = BN * MQ_BK / 8;            // 16-byte copies of weights and activations
+    static_assert(XC % THREADS == 0 && 4 % KG == 0, "copy shape");
     static_assert((KG - 1) * 4 * MT * NT * 4 * 32 * 4 <= ST * SZ, "room for the groups' sums");
     extern __shared__ __align__(16) uint8_t smem[];
 
@@ -124,16 +186,17 @@ __device__ __forceinline__ void mq_main(float* dst, const uint8_t* w, const uint
     // Each thread's copies, set up once: sources (rows past m read row
     // m-1 and tokens past n token n-1, zero-filled) and shared offsets;
     // a stage then adds its k to each source.
-    constexpr int WJ = WC / THREADS, XJ = XC / THREADS, SJ = (BM + THREADS - 1) / THREADS;
+    constexpr int WJ = (WC + THREADS - 1) / THREADS, XJ = XC / THREADS, SJ = mq_sb<FMT>() ? (BM + THREADS - 1) / THREADS : 0;
     const uint8_t* wsrc[WJ];
-    const uint8_t* ssrc[SJ];
+    const uint8_t* ssrc[SJ > 0 ? SJ : 1];
     const uint16_t* xsrc[XJ];
     int wdst[WJ], xdst[XJ];
-    bool wok[WJ], sok[SJ], xok[XJ];
+    bool wok[WJ], wq[WJ], sok[SJ > 0 ? SJ : 1], xok[XJ];
 #pragma unroll
     for (int j = 0; j < WJ; j++) {
-        int i = tid + THREADS * j, r = i / (4 * QB / 16), ch = i % (4 * QB / 16);
+        int i = min(tid + THREADS * j, WC - 1), r = i / WCH, ch = i % WCH; // (copies past WC are not issued)
         wok[j] = m0 + r < m;
+        wq[j] = K && ch > 0;
         wsrc[j] = w + (long long)min(m0 + r, m - 1) * rs + 16 * ch;
         wdst[j] = r * WR + 16 * ch;
     }
@@ -155,7 +218,12 @@ __device__ __forceinline__ void mq_main(float* dst, const uint8_t* w, const uint
         if (kt >= kt1) return;
         uint8_t* s = smem + slot * SZ;
 #pragma unroll
-        for (int j = 0; j < WJ; j++) mq_cp<16>(s + wdst[j], wsrc[j] + kt * 4 * QB, wok[j]);
+        for (int j = 0; j < WJ; j++) {
+            if (WC % THREADS != 0 && tid + THREADS * j >= WC) break;
+            // Q4_K: the super-block kt/2's header, then its quant bytes 64(kt%2)… (at 16 + 64(kt%2) + 16(ch−1))
+            long long off = K ? 144LL * (kt >> 1) + (wq[j] ? 64 * (kt & 1) : 0) : (long long)kt * 4 * QB;
+            mq_cp<16>(s + wdst[j], wsrc[j] + off, wok[j]);
+        }
 #pragma unroll
         for (int j = 0; j < SJ; j++)
             if (BM % THREADS == 0 || tid + THREADS * j < BM) mq_cp<8>(s + SOFF + 8 * (tid + THREADS * j), ssrc[j] + 8 * kt, sok[j]);
@@ -171,8 +239,16 @@ __device__ __forceinline__ void mq_main(float* dst, const uint8_t* w, const uint
 #pragma unroll
             for (int e = 0; e < 4; e++) acc[i][j][e] = 0.0f;
 
-    auto compute = [&](int slot) {
+    auto compute = [&](int slot, int kt) {
         const uint8_t* s = smem + slot * SZ;
+        mq_khdr kh[MT][2]; // Q4_K: the headers of rows g and g+8 of each m16 tile
+        if constexpr (K) {
+#pragma unroll
+            for (int mt = 0; mt < MT; mt++) {
+                int r = 16 * MT * wm + 16 * mt + g;
+                kh[mt][0] = mq_khdr_of(s + r * WR, kt & 1), kh[mt][1] = mq_khdr_of(s + (r + 8) * WR, kt & 1);
+            }
+        }
 #pragma unroll
         for (int bb = 0; bb < 4 / KG; bb++) {
             int b = kg + KG * bb;
@@ -187,8 +263,13 @@ __device__ __forceinline__ void mq_main(float* dst, const uint8_t* w, const uint
             for (int mt = 0; mt < MT; mt++) {
                 int r = 16 * MT * wm + 16 * mt + g;
                 uint32_t a0[4], a1[4];
-                mq_frag<FMT>(a0, a1, s + r * WR + QB * b + 4 * c, s + (r + 8) * WR + QB * b + 4 * c, s + SOFF + 8 * r + 2 * b,
-                             s + SOFF + 8 * (r + 8) + 2 * b);
+                if constexpr (K) {
+                    int q = 16 + 32 * (b >> 1) + 4 * c;
+                    mq_kfrag(a0, a1, s + r * WR + q, s + (r + 8) * WR + q, kh[mt][0], kh[mt][1], b);
+                } else {
+                    mq_frag<FMT>(a0, a1, s + r * WR + QB * b + 4 * c, s + (r + 8) * WR + QB * b + 4 * c, s + SOFF + 8 * r + 2 * b,
+                                 s + SOFF + 8 * (r + 8) + 2 * b);
+                }
 #pragma unroll
                 for (int nt = 0; nt < NT; nt++) {
                     mma16816<false>(acc[mt][nt], a0, bf[nt][0], bf[nt][1]);
@@ -209,7 +290,7 @@ __device__ __forceinline__ void mq_main(float* dst, const uint8_t* w, const uint
         __syncthreads(); // stage i has arrived; every warp is done with stage i-1's slot
         issue((i + ST - 1) % ST, kt + ST - 1);
         mq_commit();
-        compute(i % ST);
+        compute(i % ST, kt);
     }
     mq_wait<0>(); // no copy outlives the block (the last groups are empty)
 
@@ -264,7 +345,8 @@ __device__ __forceinline__ void mq_main(float* dst, const uint8_t* w, const uint
 // give a block at most 99 KiB, run them too; mmq.go's mqFamily). One k
 // group for mq32_q4_0, two for the others: BenchmarkMMA on an H100, 8B
 // shapes, one against two k groups: mq32_q4_0 4–7% faster, mq16_q8_0
-// 13–19% slower, mq64_q4_0 up to 37% slower.
+// 13–19% slower, mq64_q4_0 up to 37% slower; mq32_q4_k, whose
+// dequantization costs more, took 40.6 µs with one on 14336×4096.
 #define MQ_ENTRY(name, FMT, BN, ST, KG)                                                                                  \
     extern "C" __global__ void __launch_bounds__(128 * KG, 1)                                                            \
         name(float* dst, const uint8_t* w, const uint16_t* xh, int m, int k, int n, long long rs, int ktiles, float* part) { \
@@ -278,3 +360,6 @@ MQ_ENTRY(mq64_q4_0, F_Q4_0, 64, 3, 2)
 MQ_ENTRY(mq16_q8_0, F_Q8_0, 16, 3, 2)
 MQ_ENTRY(mq32_q8_0, F_Q8_0, 32, 3, 2)
 MQ_ENTRY(mq64_q8_0, F_Q8_0, 64, 2, 2)
+MQ_ENTRY(mq16_q4_k, F_Q4_K, 16, 4, 2)
+MQ_ENTRY(mq32_q4_k, F_Q4_K, 32, 4, 2)
+MQ_ENTRY(mq64_q4_k, F_Q4_K, 64, 3, 2)
