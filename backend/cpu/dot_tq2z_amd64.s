@@ -55,6 +55,13 @@ TEXT ·dotRowsTQ2_0Z(SB), NOSPLIT, $0-48
 	VPANDD Z15, ta, ta; \
 	VPANDD Z15, tb, tb
 
+// tq2Ahead is how far ahead of each run the two-run kernel asks for its
+// weights (prefetcht0, once a 66-byte block): the weights are a mapped
+// file's 4 KiB pages, whose boundaries the hardware prefetchers do not
+// cross, as for Q8_0 (q8two_amd64.s). In the model's one-token products
+// 1.05× median (in-process A/B, 7 of 8 runs, bench/cpu.md, session 12).
+#define tq2Ahead 4096
+
 // func dotRowsTQ2_0ZTwo(outA *float32, outB *float32, wA *byte, wB *byte, stride int, rec *byte, nb int, rows int)
 // dotRowsTQ2_0Z over two runs of rows at once (row i of wA beside row i of
 // wB, each as the one-run kernel computes it, the records read once for
@@ -79,6 +86,8 @@ t2row:
 	TESTQ  BX, BX
 	JZ     t2rowdone
 t2block:
+	PREFETCHT0    tq2Ahead(SI)
+	PREFETCHT0    tq2Ahead(R14)
 	VMOVDQU32     (R9), Z20
 	VMOVDQU32     64(R9), Z21
 	VMOVDQU32     128(R9), Z22
