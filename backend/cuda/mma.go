@@ -37,8 +37,10 @@ var mmaKernels = map[quant.Type]string{
 
 // matMulMMA is MatMul on the tensor cores: weights dequantized to F16 (BF16
 // for BF16) tile by tile, activations rounded to F16 (BF16), F32 sums. op,
-// xp and wp are the checked addresses of dst, x and w. Weights whose rows
-// the pipelined kernels (mp_*) can copy go to them, the others to mm_*.
+// xp and wp are the checked addresses of dst, x and w. Q4_0, Q8_0, Q4_K
+// and Q6_K products of 16–64 tokens go to mmq.cu's kernels (mqFor);
+// weights whose rows the pipelined kernels (mp_*) can copy go to them, the
+// others to mm_*.
 func (d *Device) matMulMMA(dst, x, w *backend.Tensor, op, xp, wp uint64) error {
 	if f, ok := d.mqFor(w.Type, x.Rows, x.Cols, w.RowBytes(), wp); ok {
 		return d.matMulQ(dst, x, w, op, xp, wp, f)

@@ -16,7 +16,7 @@ var mmaTypes = []quant.Type{quant.F16, quant.BF16, quant.Q8_0, quant.Q4_0, quant
 
 // mmaFamilies are the kernel families mmaCall runs: "tiles" (mm_*),
 // "pipe64", "pipe128", "pipew" and "pipewd" (mp64_*, mp_*, mpw_*,
-// mpwd_*), "mq" (mmq.cu's few-token Q4_0, Q8_0 and Q4_K kernels, mq16_, mq32_
+// mpwd_*), "mq" (mmq.cu's few-token Q4_0, Q8_0, Q4_K and Q6_K kernels, mq16_, mq32_
 // or mq64_ by n) and "mqsplit1", "mqsplit2", "mqsplit4" (the same with k
 // split at most so many times), "auto" (MatMul's own choice), and "mv8",
 // the matrix-vector kernels of 8 tokens a pass, to compare at small n.
@@ -101,6 +101,7 @@ func TestMatMulPipe(t *testing.T) {
 		{33, 4096, 257}, {200, 2048, 640}, {64, 6144, 5},
 		{20, 72, 131}, {129, 1000, 65}, {48, 4104, 200}, {300, 8, 3}, // float formats: k tails
 		{96, 64, 150}, {50, 896, 33}, {24, 5632, 140}, // Q8_0, Q4_0 rows of 2 and 28 blocks, Q6_K of 22: 4-byte copies
+		{16, 2048, 131}, // mmq.cu's 16-token kernels, Q6_K's too (rows of 16-byte multiples from k = 2048)
 	}
 	for _, typ := range mmaTypes {
 		for _, s := range shapes {

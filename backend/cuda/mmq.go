@@ -7,7 +7,7 @@ import (
 	"github.com/tern-llm/tern/quant"
 )
 
-// The few-token products of Q4_0, Q8_0 and Q4_K weights (mmq.cu: mq16_*, mq32_*,
+// The few-token products of Q4_0, Q8_0, Q4_K and Q6_K weights (mmq.cu: mq16_*, mq32_*,
 // mq64_*): a batched decode step's 16–64 tokens, where the pipelined
 // kernels' dequantization into shared memory held the weights to ~550 GB/s.
 const (
@@ -33,14 +33,14 @@ type mqFamily struct {
 }
 
 var (
-	mqFamily16 = mqFamily{"mq16_", 16, map[quant.Type]mqShape{quant.Q4_0: {4, 256}, quant.Q8_0: {3, 256}, quant.Q4_K: {4, 256}}}
-	mqFamily32 = mqFamily{"mq32_", 32, map[quant.Type]mqShape{quant.Q4_0: {4, 128}, quant.Q8_0: {3, 256}, quant.Q4_K: {4, 256}}}
-	mqFamily64 = mqFamily{"mq64_", 64, map[quant.Type]mqShape{quant.Q4_0: {3, 256}, quant.Q8_0: {2, 256}, quant.Q4_K: {3, 256}}}
+	mqFamily16 = mqFamily{"mq16_", 16, map[quant.Type]mqShape{quant.Q4_0: {4, 256}, quant.Q8_0: {3, 256}, quant.Q4_K: {4, 256}, quant.Q6_K: {4, 256}}}
+	mqFamily32 = mqFamily{"mq32_", 32, map[quant.Type]mqShape{quant.Q4_0: {4, 128}, quant.Q8_0: {3, 256}, quant.Q4_K: {4, 256}, quant.Q6_K: {4, 256}}}
+	mqFamily64 = mqFamily{"mq64_", 64, map[quant.Type]mqShape{quant.Q4_0: {3, 256}, quant.Q8_0: {2, 256}, quant.Q4_K: {3, 256}, quant.Q6_K: {2, 256}}}
 )
 
 // mqStageBytes is mmq.cu's mq_stage: a stage's weight rows (four blocks'
-// quants and 16 bytes, of padding or Q4_K's header), the Q4_0 and Q8_0
-// rows' scales (8 bytes a row) and tokens rows.
+// quants and 16 bytes, of padding or Q4_K's header; Q6_K's 112), the Q4_0
+// and Q8_0 rows' scales (8 bytes a row) and tokens rows.
 func mqStageBytes(t quant.Type, tokens int) int {
 	row := 4*16 + 16 // Q4_K
 	switch t {
@@ -48,6 +48,8 @@ func mqStageBytes(t quant.Type, tokens int) int {
 		row += 8
 	case quant.Q8_0:
 		row = 4*32 + 16 + 8
+	case quant.Q6_K:
+		row = 64 + 32 + 8 + 4 + 4
 	}
 	return mqRows*row + tokens*mqTokRow
 }

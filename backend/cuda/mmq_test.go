@@ -18,7 +18,7 @@ func TestMQFamilies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	entry := regexp.MustCompile(`(?m)^MQ_ENTRY\((\w+), F_(Q4_0|Q8_0|Q4_K), (\d+), (\d+), (\d+)\)$`)
+	entry := regexp.MustCompile(`(?m)^MQ_ENTRY\((\w+), F_(Q4_0|Q8_0|Q4_K|Q6_K), (\d+), (\d+), (\d+)\)$`)
 	type def struct {
 		typ    quant.Type
 		tokens int
@@ -29,7 +29,7 @@ func TestMQFamilies(t *testing.T) {
 		bn, _ := strconv.Atoi(m[3])
 		st, _ := strconv.Atoi(m[4])
 		kg, _ := strconv.Atoi(m[5])
-		typ := map[string]quant.Type{"Q4_0": quant.Q4_0, "Q8_0": quant.Q8_0, "Q4_K": quant.Q4_K}[m[2]]
+		typ := map[string]quant.Type{"Q4_0": quant.Q4_0, "Q8_0": quant.Q8_0, "Q4_K": quant.Q4_K, "Q6_K": quant.Q6_K}[m[2]]
 		want[m[1]] = def{typ, bn, mqShape{st, 128 * kg}}
 	}
 	if len(want) == 0 {

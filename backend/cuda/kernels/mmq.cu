@@ -1,16 +1,16 @@
-// mmq.cu: tensor-core products of Q4_0, Q8_0 and Q4_K weights with a few
-// tokens (16–64: a batched decode step), mq<BN>_<format>: dst = x·wᵀ for
-// n ≤ BN tokens a block, with F16 activations (to_f16) and F32 sums.
+// mmq.cu: tensor-core products of Q4_0, Q8_0, Q4_K and Q6_K weights with
+// a few tokens (16–64: a batched decode step), mq<BN>_<format>: dst = x·wᵀ
+// for n ≤ BN tokens a block, with F16 activations (to_f16) and F32 sums.
 //
 // mmp.cu's kernels dequantize each 32-wide k step of a 128-row tile into
 // an F16 tile in shared memory, with a barrier before and after: at 32
 // tokens each step carries 2 KiB of Q4_0 weights, and the steps' fixed
 // costs held the weights to ~550 GB/s. Here a block copies 128 k (four
 // blocks of 32) of 128 weight rows a stage, raw, with their scales (Q4_K:
-// the super-block's header) and the tokens' activations, several stages
-// ahead (cp.async, dynamic shared memory), and each warp turns the raw
-// quants of its own rows into mma fragments in registers: one barrier a
-// stage, no F16 tile.
+// the super-block's header; Q6_K: its scales and d) and the tokens'
+// activations, several stages ahead (cp.async, dynamic shared memory), and
+// each warp turns the raw quants of its own rows into mma fragments in
+// registers: one barrier a stage, no F16 tile.
 //
 // The fragments come straight from the quants by ordering k inside each
 // 32-block as the bytes lie. Lane (g, c) of an m16n8k16 product holds, of
@@ -18,22 +18,24 @@
 // the B elements at the same k. A block's first k16 step here takes the
 // block's elements 4c…4c+3 in those places and its second step elements
 // 16+4c…16+4c+3: the low and the high nibbles of Q4_0 quant bytes
-// 4c…4c+3, Q8_0 quant words 4c and 16+4c, or one nibble of Q4_K words 4c
-// and 16+4c of the sub-block's 32 bytes, and for B four consecutive halves
-// of the token's row (one 8-byte load). Any order of k gives the same
-// product; Q4_0 and Q8_0 weights are the halves mmp.cu's dequantization
-// makes (q·d rounded to F16), and only the order of the F32 sums differs.
+// 4c…4c+3, Q8_0 quant words 4c and 16+4c, one nibble of Q4_K words 4c and
+// 16+4c of the sub-block's 32 bytes (Q6_K: with two bits of its high-bit
+// words 4c and 16+4c), and for B four consecutive halves of the token's
+// row (one 8-byte load). Any order of k gives the same product; Q4_0 and
+// Q8_0 weights are the halves mmp.cu's dequantization makes (q·d rounded
+// to F16), and only the order of the F32 sums differs.
 //
 // Warps 0–3 take rows 32w…32w+31 of the tile; with KG k groups (1 or 2:
 // 128 or 256 threads), warp w+4j takes the stage's blocks j, j+KG, … for
-// the same rows, and the groups' sums are added in group order at the end. Shared rows are padded (80 or
-// 144 bytes a weight row, 288 a token; Q4_K's 80 are its header and
-// quants) so that a warp's loads hit distinct banks. Rows past m and tokens past n read as zeros (cp.async zero-fill)
-// and are not stored. The Go side (mmq.go) sends only what the copies
-// allow: w and its rows 16-byte aligned (Q4_0 and Q8_0 in the device
-// layout of layout.go, Q4_K in GGUF's) and k a multiple of 128; grid z
-// splits k into runs of ktiles stages, whose partial sums go to part and
-// are added by mm_reduce.
+// the same rows, and the groups' sums are added in group order at the
+// end. Shared rows are padded (80 or 144 bytes a weight row, 288 a token;
+// Q4_K's 80 and Q6_K's 112 are what a stage takes of a row) so that a
+// warp's loads hit distinct banks. Rows past m and tokens past n read as
+// zeros (cp.async zero-fill) and are not stored. The Go side (mmq.go)
+// sends only what the copies allow: w and its rows 16-byte aligned (Q4_0,
+// Q8_0 and Q6_K in the device layout of layout.go, Q4_K in GGUF's) and k
+// a multiple of 128; grid z splits k into runs of ktiles stages, whose
+// partial sums go to part and are added by mm_reduce.
 #include "mma.cuh"
 
 #define MQ_BK 128  // k per stage: four blocks of 32
@@ -43,28 +45,30 @@
 
 // mq_qb is the quant bytes of a block of 32; mq_wrow the shared bytes of a
 // weight row's stage: four blocks' quants and 16 bytes (Q4_0, Q8_0: of
-// padding; Q4_K: the super-block's header, its d, dmin and scales); mq_sb
+// padding; Q4_K: the super-block's header, its d, dmin and scales), or
+// Q6_K's 64 bytes of low bits, 32 of high bits, 8 scales and the 4-byte
+// word holding d (112 in all); mq_sb
 // the bytes of a row's staged scales (Q4_0, Q8_0: the four blocks' F16
 // d); mq_stage a stage's bytes: the weight rows, their scales, and BN
 // activation rows. mmq.go's mqStageBytes computes the same.
 template <int FMT>
 __host__ __device__ constexpr int mq_qb() { return FMT == F_Q8_0 ? 32 : 16; }
 template <int FMT>
-__host__ __device__ constexpr int mq_wrow() { return 4 * mq_qb<FMT>() + 16; }
+__host__ __device__ constexpr int mq_wrow() { return FMT == F_Q6_K ? 112 : 4 * mq_qb<FMT>() + 16; }
 template <int FMT>
-__host__ __device__ constexpr int mq_sb() { return FMT == F_Q4_K ? 0 : 8; }
+__host__ __device__ constexpr int mq_sb() { return FMT == F_Q4_K || FMT == F_Q6_K ? 0 : 8; }
 template <int FMT, int BN>
 __host__ __device__ constexpr int mq_stage() { return MQ_BM * (mq_wrow<FMT>() + mq_sb<FMT>()) + BN * MQ_XROW; }
 
-// mq_cp copies N (16 or 8) bytes from global to shared memory, or zeros
-// where ok is false (src must still be a valid address).
+// mq_cp copies N (16, 8 or 4) bytes from global to shared memory, or
+// zeros where ok is false (src must still be a valid address).
 template <int N>
 __device__ __forceinline__ void mq_cp(void* s, const void* g, bool ok) {
     uint32_t a = (uint32_t)__cvta_generic_to_shared(s);
     if constexpr (N == 16) {
         asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(a), "l"(g), "r"(ok ? 16 : 0) : "memory");
     } else {
-        asm volatile("cp.async.ca.shared.global [%0], [%1], 8, %2;\n" ::"r"(a), "l"(g), "r"(ok ? 8 : 0) : "memory");
+        asm volatile("cp.async.ca.shared.global [%0], [%1], %2, %3;\n" ::"r"(a), "l"(g), "n"(N), "r"(ok ? N : 0) : "memory");
     }
 }
 
@@ -163,14 +167,52 @@ __device__ __forceinline__ void mq_kfrag(uint32_t (&a0)[4], uint32_t (&a1)[4], c
     }
 }
 
+// mq_6frag is mq_frag for sub-block j (0–3) of a Q6_K stage (half of a
+// super-block) of rows g (row: the row's staged bytes) and g+8 (row8):
+// 6-bit quants from nibble j/2 of low-bit bytes 32(j%2)… and bits 2j, 2j+1
+// of high-bit bytes 0…31; the first k16 step takes the sub-block's first
+// 16 elements, with scale 2j, the second its last 16, with scale 2j+1;
+// dsel picks the super-block's d in its word. A weight is (q − 32)·(d·sc)
+// with d·sc rounded to F16 (mmp.cu rounds once, from F32).
+__device__ __forceinline__ void mq_6frag(uint32_t (&a0)[4], uint32_t (&a1)[4], const uint8_t* row, const uint8_t* row8, int j, int c,
+                                         int dsel) {
+    constexpr uint32_t bias = 0x64206420u; // 1024+32
+#pragma unroll
+    for (int r = 0; r < 2; r++) {
+        const uint8_t* p = r ? row8 : row;
+        int sh = 4 * (j >> 1), hs = 2 * j;
+        const uint8_t* ql = p + 32 * (j & 1) + 4 * c;
+        uint32_t h0 = *(const uint32_t*)(p + 64 + 4 * c), h1 = *(const uint32_t*)(p + 80 + 4 * c);
+        uint32_t v0 = ((*(const uint32_t*)ql >> sh) & 0x0F0F0F0Fu) | (((h0 >> hs) & 0x03030303u) << 4);
+        uint32_t v1 = ((*(const uint32_t*)(ql + 16) >> sh) & 0x0F0F0F0Fu) | (((h1 >> hs) & 0x03030303u) << 4);
+        // scales 2j and 2j+1 (int8) as halves: 1024 + 128 + sc, less 1152
+        uint32_t sc = __byte_perm((uint32_t)*(const uint16_t*)(p + 96 + 2 * j) ^ 0x8080u, 0x64646464u, 0x5140);
+        asm("sub.rn.f16x2 %0, %0, %1;\n" : "+r"(sc) : "r"(0x64806480u));
+        uint32_t d2 = ((*(const uint32_t*)(p + 104) >> (16 * dsel)) & 0xFFFFu) * 0x10001u;
+        asm("mul.rn.f16x2 %0, %0, %1;\n" : "+r"(sc) : "r"(d2)); // d·sc of both steps
+        uint32_t s0 = __byte_perm(sc, sc, 0x1010), s1 = __byte_perm(sc, sc, 0x3232);
+        uint32_t v[4] = {v0, v0, v1, v1}, sv[4] = {s0, s0, s1, s1};
+        uint32_t* out[4] = {&a0[r], &a0[2 + r], &a1[r], &a1[2 + r]};
+#pragma unroll
+        for (int e = 0; e < 4; e++) {
+            uint32_t x = __byte_perm(v[e], 0x64646464u, e & 1 ? 0x5342 : 0x5140);
+            asm("sub.rn.f16x2 %0, %0, %1;\n" : "+r"(x) : "r"(bias));
+            asm("mul.rn.f16x2 %0, %0, %1;\n" : "+r"(x) : "r"(sv[e]));
+            *out[e] = x;
+        }
+    }
+}
+
 template <int FMT, int BN, int ST, int KG>
 __device__ __forceinline__ void mq_main(float* dst, const uint8_t* w, const uint16_t* xh, int m, int k, int n, long long rs,
                                         int ktiles, float* part) {
     constexpr int BM = MQ_BM, MT = MQ_MT, QB = mq_qb<FMT>(), WR = mq_wrow<FMT>(), SZ = mq_stage<FMT, BN>();
     constexpr int THREADS = 128 * KG, NT = BN / 8;
-    constexpr bool K = FMT == F_Q4_K;
+    constexpr bool K = FMT == F_Q4_K, K6 = FMT == F_Q6_K;
     constexpr int SOFF = BM * WR, XOFF = SOFF + mq_sb<FMT>() * BM; // scales and activations in a stage
-    constexpr int WCH = (K ? 16 : 0) / 16 + 4 * QB / 16;         // a row's 16-byte copies (Q4_K: the header first)
+    // a row's copies: 16 bytes each (Q4_K: the header first), or Q6_K's
+    // four of low bits, two of high bits, its 8 bytes of scales, its d word
+    constexpr int WCH = K6 ? 8 : (K ? 16 : 0) / 16 + 4 * QB / 16;
     constexpr int WC = BM * WCH, XC = BN * MQ_BK / 8;            // 16-byte copies of weights and activations
     static_assert(XC % THREADS == 0 && 4 % KG == 0, "copy shape");
     static_assert((KG - 1) * 4 * MT * NT * 4 * 32 * 4 <= ST * SZ, "room for the groups' sums");
@@ -182,6 +224,7 @@ __device__ __forceinline__ void mq_main(float* dst, const uint8_t* w, const uint
     if (gridDim.z > 1) dst = part + (long long)blockIdx.z * n * m;
     int kt0 = blockIdx.z * ktiles, kt1 = min(k / MQ_BK, kt0 + ktiles);
     long long sc0 = (long long)(k / 32) * QB; // a row's scales follow its quants
+    int nb = k / 256;                         // Q6_K: super-blocks a row (its regions: 128, 64, 16 and 2 bytes each)
 
     // Each thread's copies, set up once: sources (rows past m read row
     // m-1 and tokens past n token n-1, zero-filled) and shared offsets;
@@ -199,6 +242,11 @@ __device__ __forceinline__ void mq_main(float* dst, const uint8_t* w, const uint
         wq[j] = K && ch > 0;
         wsrc[j] = w + (long long)min(m0 + r, m - 1) * rs + 16 * ch;
         wdst[j] = r * WR + 16 * ch;
+        if constexpr (K6) {
+            const uint8_t* row = w + (long long)min(m0 + r, m - 1) * rs;
+            wsrc[j] = ch < 4 ? row + 16 * ch : ch < 6 ? row + 128 * nb + 16 * (ch - 4) : ch == 6 ? row + 192 * nb : row + 208 * nb;
+            wdst[j] = r * WR + (ch < 6 ? 16 * ch : ch == 6 ? 96 : 104);
+        }
     }
 #pragma unroll
     for (int j = 0; j < SJ; j++) {
@@ -220,6 +268,14 @@ __device__ __forceinline__ void mq_main(float* dst, const uint8_t* w, const uint
 #pragma unroll
         for (int j = 0; j < WJ; j++) {
             if (WC % THREADS != 0 && tid + THREADS * j >= WC) break;
+            if constexpr (K6) { // super-block b = kt/2, half kt%2
+                int b = kt >> 1, h = kt & 1, ch = (tid + THREADS * j) % WCH;
+                if (ch < 4) mq_cp<16>(s + wdst[j], wsrc[j] + 128 * b + 64 * h, wok[j]);
+                else if (ch < 6) mq_cp<16>(s + wdst[j], wsrc[j] + 64 * b + 32 * h, wok[j]);
+                else if (ch == 6) mq_cp<8>(s + wdst[j], wsrc[j] + 16 * b + 8 * h, wok[j]);
+                else mq_cp<4>(s + wdst[j], wsrc[j] + 4 * (b >> 1), wok[j]);
+                continue;
+            }
             // Q4_K: the super-block kt/2's header, then its quant bytes 64(kt%2)… (at 16 + 64(kt%2) + 16(ch−1))
             long long off = K ? 144LL * (kt >> 1) + (wq[j] ? 64 * (kt & 1) : 0) : (long long)kt * 4 * QB;
             mq_cp<16>(s + wdst[j], wsrc[j] + off, wok[j]);
@@ -266,6 +322,8 @@ __device__ __forceinline__ void mq_main(float* dst, const uint8_t* w, const uint
                 if constexpr (K) {
                     int q = 16 + 32 * (b >> 1) + 4 * c;
                     mq_kfrag(a0, a1, s + r * WR + q, s + (r + 8) * WR + q, kh[mt][0], kh[mt][1], b);
+                } else if constexpr (K6) {
+                    mq_6frag(a0, a1, s + r * WR, s + (r + 8) * WR, b, c, (kt >> 1) & 1);
                 } else {
                     mq_frag<FMT>(a0, a1, s + r * WR + QB * b + 4 * c, s + (r + 8) * WR + QB * b + 4 * c, s + SOFF + 8 * r + 2 * b,
                                  s + SOFF + 8 * (r + 8) + 2 * b);
@@ -363,3 +421,6 @@ MQ_ENTRY(mq64_q8_0, F_Q8_0, 64, 2, 2)
 MQ_ENTRY(mq16_q4_k, F_Q4_K, 16, 4, 2)
 MQ_ENTRY(mq32_q4_k, F_Q4_K, 32, 4, 2)
 MQ_ENTRY(mq64_q4_k, F_Q4_K, 64, 3, 2)
+MQ_ENTRY(mq16_q6_k, F_Q6_K, 16, 4, 2)
+MQ_ENTRY(mq32_q6_k, F_Q6_K, 32, 4, 2)
+MQ_ENTRY(mq64_q6_k, F_Q6_K, 64, 2, 2)
