@@ -13,15 +13,15 @@ import (
 )
 
 // BenchmarkKernelRate runs the one-token two-run kernels (Q4_0 repacked in
-// 16-row groups, Q8_0 in 512-bit and in 256-bit vectors) and the
-// two-stream read over weights that fit in a
+// 16-row groups, Q8_0 in 512-bit and in 256-bit vectors, Q4_K, TQ2_0) and
+// the two-stream read over weights that fit in a
 // core's L2 (512 KiB a thread), in L3 (8 MiB) and far past the caches (128
 // MiB a thread), on 1 and 2 threads, each thread its own copy: bytes/s of
 // weights. A kernel whose in-cache rate is far above its rate from memory
 // is bound by memory there; one whose rates are close is bound by its
 // instructions (bench/cpu.md, session 12).
 func BenchmarkKernelRate(b *testing.B) {
-	if !useVNNI || !useAVX512 {
+	if !useVNNI || !useAVX512 || !useK4x4BW {
 		b.Skip("no AVX-512 VNNI")
 	}
 	const k = 2048
@@ -45,6 +45,26 @@ func BenchmarkKernelRate(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	// Q4_K and TQ2_0: 8 blocks of 256 a row, their activations laid out as
+	// the 512-bit kernels take them (records, made once per product).
+	q4k := make([]byte, 64*8*q4KBlock)
+	tq2 := make([]byte, 64*8*tq2Block)
+	for i := range 64 {
+		row := randRow(r, k)
+		if err := quant.Quantize(quant.Q4_K, q4k[i*8*q4KBlock:][:8*q4KBlock], row); err != nil {
+			b.Fatal(err)
+		}
+		if err := quant.Quantize(quant.TQ2_0, tq2[i*8*tq2Block:][:8*tq2Block], row); err != nil {
+			b.Fatal(err)
+		}
+	}
+	xk := make([]byte, 8*q8KBlock)
+	if err := quantizeRow(quant.Q8_K, xk, randRow(r, k)); err != nil {
+		b.Fatal(err)
+	}
+	recK, recT := make([]byte, 8*q4kRecord), make([]byte, 8*tq2Record)
+	fillQ4K(recK, xk, 8)
+	fillTQ2(recT, xk, 8)
 	q4p := make([]byte, len(q4))
 	repackGroups(q4p, q4, 0, 64/q4WideRows, nb, q4WideRows)
 	type kern struct {
@@ -64,6 +84,14 @@ func BenchmarkKernelRate(b *testing.B) {
 		{"Q8_0-256bit", q8, nb * q8Block, func(buf []byte, n int, out []float32) {
 			rb := nb * q8Block
 			dotRowsQ8_0TwoVNNI(&out[0], &out[len(out)/2], &buf[0], &buf[n*rb], rb, &xq[0], nb, n)
+		}},
+		{"Q4_K", q4k, 8 * q4KBlock, func(buf []byte, n int, out []float32) {
+			rb := 8 * q4KBlock
+			dotRowsQ4_KZTwo(&out[0], &out[len(out)/2], &buf[0], n*rb, rb, &xk[0], &recK[0], 8, n)
+		}},
+		{"TQ2_0", tq2, 8 * tq2Block, func(buf []byte, n int, out []float32) {
+			rb := 8 * tq2Block
+			dotRowsTQ2_0ZTwo(&out[0], &out[len(out)/2], &buf[0], &buf[n*rb], rb, &recT[0], 8, n)
 		}},
 		{"read", q8, nb * q8Block, func(buf []byte, n int, out []float32) {
 			rb := nb * q8Block
