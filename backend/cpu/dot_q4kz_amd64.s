@@ -127,12 +127,44 @@ kzdone:
 	VZEROUPPER
 	RET
 
+// Q4KZ_RUN(acc, macc): Q4KZ_BLOCK for one run of the two-run kernel, into
+// the float lanes acc and the minimums' lanes macc, with what depends on
+// the activations alone made once for both runs: X12 the pair sums of the
+// block's bsums (Q4K_MINS' vphaddw), X13 d_x in every lane. The same
+// instructions on the same values as Q4KZ_BLOCK otherwise. Clobbers AX, DX,
+// R8, R10, R11, R13, Z2-Z11.
+#define Q4KZ_RUN(acc, macc) \
+	K_SCALES_MINS; \
+	VMOVQ         R11, X3; \
+	VPMOVZXBW     X3, X3; \
+	VPMADDWD      X12, X3, X4; \
+	VCVTDQ2PS     X4, X4; \
+	VMOVD         (SI), X9; \
+	VCVTPH2PS     X9, X9; \
+	VMULPS        X13, X9, X9; \
+	VSHUFPS       $0x55, X9, X9, X10; \
+	VFNMADD231PS  X4, X10, macc; \
+	VMOVQ         R10, X2; \
+	VPMOVZXBW     X2, X2; \
+	VSHUFI32X4    $0, Z2, Z2, Z2; \
+	VPXORD        Z3, Z3, Z3; \
+	VPXORD        Z11, Z11, Z11; \
+	Q4KZ_QUAD(16, 0, Z16, Z17); \
+	Q4KZ_QUAD(80, 128, Z18, Z19); \
+	VPADDD        Z11, Z3, Z3; \
+	VEXTRACTI64X4 $1, Z3, Y4; \
+	VPADDD        Y4, Y3, Y3; \
+	VBROADCASTSS  X9, Y7; \
+	VCVTDQ2PS     Y3, Y3; \
+	VFMADD231PS   Y3, Y7, acc
+
 // func dotRowsQ4_KZTwo(outA *float32, outB *float32, w *byte, dist int, stride int, x *byte, rec *byte, nb int, rows int)
 // dotRowsQ4_KZ over two runs of rows at once: row i at w into outA[i]
 // beside row i at w+dist into outB[i], block by block, each as the one-run
-// kernel computes it (the second run's sums wait in Y20, X21 while the
-// first's are in Y0, X1): two streams, which one core reads faster than
-// one when they lie a megabyte or more apart.
+// kernel computes it (the first run's sums in Y0, X1, the second's in Y20,
+// X21): two streams, which one core reads faster than one when they lie a
+// megabyte or more apart. The block's bsums pair sums and d_x are read
+// once for both runs.
 TEXT ·dotRowsQ4_KZTwo(SB), NOSPLIT, $0-72
 	MOVQ outA+0(FP), DI
 	MOVQ outB+8(FP), R15
@@ -153,28 +185,25 @@ k2row:
 	TESTQ  BX, BX
 	JZ     k2rowdone
 k2block:
-	Q4KZ_BLOCK
-	VMOVAPS Y0, Y22
-	VMOVAPS X1, X23
-	VMOVAPS Y20, Y0
-	VMOVAPS X21, X1
-	ADDQ    dist+24(FP), SI
-	Q4KZ_BLOCK
-	SUBQ    dist+24(FP), SI
-	VMOVAPS Y0, Y20
-	VMOVAPS X1, X21
-	VMOVAPS Y22, Y0
-	VMOVAPS X23, X1
-	ADDQ    $144, SI
-	ADDQ    $292, R9
-	ADDQ    $256, R14
-	DECQ    BX
-	JNZ     k2block
+	VMOVDQU      260(R9), X12
+	VPHADDW      276(R9), X12, X12
+	VBROADCASTSS (R9), X13
+	Q4KZ_RUN(Y0, X1)
+	ADDQ         dist+24(FP), SI
+	Q4KZ_RUN(Y20, X21)
+	SUBQ         dist+24(FP), SI
+	ADDQ         $144, SI
+	ADDQ         $292, R9
+	ADDQ         $256, R14
+	DECQ         BX
+	JNZ          k2block
 k2rowdone:
+	VMOVAPS Y20, Y22
+	VMOVAPS X21, X23
 	SUM_Y0_X1
 	VMOVSS  X0, (DI)
-	VMOVAPS Y20, Y0
-	VMOVAPS X21, X1
+	VMOVAPS Y22, Y0
+	VMOVAPS X23, X1
 	SUM_Y0_X1
 	VMOVSS  X0, (R15)
 	ADDQ    $4, DI
