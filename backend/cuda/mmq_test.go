@@ -84,3 +84,66 @@ func TestMQSplits(t *testing.T) {
 		}
 	}
 }
+
+// TestMQFor checks which products mqFor sends to mmq.cu's kernels: Q4_0,
+// Q8_0, Q4_K and Q6_K with mmaMinTokens to 64 tokens, k a multiple of a
+// stage, rows 16-byte aligned, on a GPU that loaded the kernel and gives a
+// block its shared memory.
+func TestMQFor(t *testing.T) {
+	d := &Device{kernels: map[string]kernel{}, sharedOptin: 99 << 10}
+	for _, f := range []mqFamily{mqFamily16, mqFamily32, mqFamily64} {
+		for typ := range f.kern {
+			d.kernels[f.prefix+mpKernels[typ]] = kernel{}
+		}
+	}
+	rs := func(typ quant.Type, k int) int {
+		n, err := typ.RowBytes(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for _, tc := range []struct {
+		name   string
+		typ    quant.Type
+		n, k   int
+		wp     uint64
+		want   string // the family's prefix; "" where none takes it
+		optin  int
+		unload bool
+	}{
+		{"16 tokens", quant.Q4_0, 16, 4096, 0, "mq16_", 0, false},
+		{"17 tokens", quant.Q4_0, 17, 4096, 0, "mq32_", 0, false},
+		{"32 tokens", quant.Q8_0, 32, 4096, 0, "mq32_", 0, false},
+		{"33 tokens", quant.Q4_K, 33, 4096, 0, "mq64_", 0, false},
+		{"64 tokens", quant.Q6_K, 64, 4096, 0, "mq64_", 0, false},
+		{"65 tokens", quant.Q4_0, 65, 4096, 0, "", 0, false},
+		{"15 tokens", quant.Q4_0, 15, 4096, 0, "", 0, false},
+		{"F16", quant.F16, 32, 4096, 0, "", 0, false},
+		{"Q5_K", quant.Q5_K, 32, 4096, 0, "", 0, false},
+		{"k not a multiple of 128", quant.Q8_0, 32, 4000, 0, "", 0, false},
+		{"unaligned weights", quant.Q4_0, 32, 4096, 8, "", 0, false},
+		{"Q6_K rows not 16-byte multiples", quant.Q6_K, 32, 5632, 0, "", 0, false},
+		{"too little shared memory", quant.Q4_0, 32, 4096, 0, "", 48 << 10, false},
+		{"kernel not loaded", quant.Q4_0, 32, 4096, 0, "", 0, true},
+	} {
+		d.sharedOptin = 99 << 10
+		if tc.optin != 0 {
+			d.sharedOptin = tc.optin
+		}
+		name := "mq32_q4_0"
+		saved := d.kernels[name]
+		if tc.unload {
+			delete(d.kernels, name)
+		}
+		f, ok := d.mqFor(tc.typ, tc.n, tc.k, rs(tc.typ, tc.k), tc.wp)
+		got := ""
+		if ok {
+			got = f.prefix
+		}
+		if got != tc.want {
+			t.Errorf("%s: mqFor(%s, %d tokens, k %d) = %q, want %q", tc.name, tc.typ, tc.n, tc.k, got, tc.want)
+		}
+		d.kernels[name] = saved
+	}
+}
