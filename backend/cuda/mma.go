@@ -204,22 +204,41 @@ func (d *Device) matMulPipe(dst, x, w *backend.Tensor, op, xp, wp uint64, tile *
 		return err
 	}
 	defer unlock()
-	// The one-token products' conversion hint stays theirs, as mm_*, which
-	// convert nothing, leave it; this one is the tensor-core products'.
-	hint := d.convHint
-	xh, err := d.toHalf(w.Type, xp, n, k)
-	d.convHint, d.mmaHint = hint, d.convHint
+	xh, err := d.mmaActivations(w.Type, xp, n, k)
 	if err != nil {
 		return err
 	}
 	d.wrote(dst)
+	return d.launchSplitK(kernel, tiles, splits, t.threads, 0, op, wp, xh, w, n, ktiles)
+}
+
+// mmaActivations queues the conversion of n×k activations to F16 (BF16
+// for t = BF16) for a tensor-core product, as the kernels of mmp.cu and
+// mmq.cu take them. The one-token products' conversion hint stays theirs
+// (mm_*, which convert nothing, leave it too); the conversion made is the
+// tensor-core products' hint. The caller holds the context.
+func (d *Device) mmaActivations(t quant.Type, xp uint64, n, k int) (uint64, error) {
+	hint := d.convHint
+	xh, err := d.toHalf(t, xp, n, k)
+	d.convHint, d.mmaHint = hint, d.convHint
+	return xh, err
+}
+
+// launchSplitK queues a product kernel of mmp.cu or mmq.cu with the grid
+// of tiles row tiles and splits k splits of ktiles k steps each, its
+// threads and dynamic shared memory, on F16 activations xh and weights w
+// at wp, then mm_reduce to add the splits' partial sums. The caller holds
+// the context.
+func (d *Device) launchSplitK(kernel string, tiles, splits, threads, shared int, op, wp, xh uint64, w *backend.Tensor, n, ktiles int) error {
+	m, k := w.Rows, w.Cols
 	var part uint64
 	if splits > 1 {
+		var err error
 		if part, err = d.parts.get(d, 4*splits*n*m); err != nil {
 			return err
 		}
 	}
-	err = d.launch(kernel, dims{uint32(tiles), 1, uint32(splits)}, dims{uint32(t.threads), 1, 1}, 0,
+	err := d.launch(kernel, dims{uint32(tiles), 1, uint32(splits)}, dims{uint32(threads), 1, 1}, shared,
 		op, wp, xh, i32(m), i32(k), i32(n), i64(w.RowBytes()), i32(ktiles), part)
 	if err != nil || splits == 1 {
 		return err

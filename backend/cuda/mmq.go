@@ -93,26 +93,12 @@ func (d *Device) matMulQ(dst, x, w *backend.Tensor, op, xp, wp uint64, f mqFamil
 		return err
 	}
 	defer unlock()
-	hint := d.convHint // as matMulPipe: the one-token products' hint stays theirs
-	xh, err := d.toHalf(w.Type, xp, n, k)
-	d.convHint, d.mmaHint = hint, d.convHint
+	xh, err := d.mmaActivations(w.Type, xp, n, k)
 	if err != nil {
 		return err
 	}
 	d.wrote(dst)
-	var part uint64
-	if splits > 1 {
-		if part, err = d.parts.get(d, 4*splits*n*m); err != nil {
-			return err
-		}
-	}
-	err = d.launch(f.prefix+mpKernels[w.Type], dims{uint32(tiles), 1, uint32(splits)}, dims{uint32(shape.threads), 1, 1}, f.shared(w.Type),
-		op, wp, xh, i32(m), i32(k), i32(n), i64(w.RowBytes()), i32(ktiles), part)
-	if err != nil || splits == 1 {
-		return err
-	}
-	return d.launch("mm_reduce", dims{min(blocks(n*m, elemThreads), maxElemBlocks), 1, 1}, dims{elemThreads, 1, 1}, 0,
-		op, part, i64(n*m), i32(splits))
+	return d.launchSplitK(f.prefix+mpKernels[w.Type], tiles, splits, shape.threads, f.shared(w.Type), op, wp, xh, w, n, ktiles)
 }
 
 // mqSplits chooses how to split k (nk stages) for tiles row tiles of a

@@ -237,17 +237,7 @@ __device__ __forceinline__ void mm_main(float* dst, const uint8_t* w, const floa
     for (int mt = 0; mt < 2; mt++) {
 #pragma unroll
         for (int nt = 0; nt < 4; nt++) {
-            int row = m0 + 32 * wm + 16 * mt + (lane >> 2);
-            int tok = n0 + 32 * wn + 8 * nt + 2 * (lane & 3);
-            const float* c = acc[mt][nt];
-            if (tok < n) {
-                if (row < m) dst[(long long)tok * m + row] = c[0];
-                if (row + 8 < m) dst[(long long)tok * m + row + 8] = c[2];
-            }
-            if (tok + 1 < n) {
-                if (row < m) dst[(long long)(tok + 1) * m + row] = c[1];
-                if (row + 8 < m) dst[(long long)(tok + 1) * m + row + 8] = c[3];
-            }
+            mma_store(dst, acc[mt][nt], m0 + 32 * wm + 16 * mt + (lane >> 2), n0 + 32 * wn + 8 * nt + 2 * (lane & 3), m, n);
         }
     }
 }

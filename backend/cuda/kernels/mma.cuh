@@ -41,3 +41,17 @@ __device__ __forceinline__ void mma16816(float (&c)[4], const uint32_t (&a)[4], 
                      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
     }
 }
+
+// mma_store writes the m16n8 tile c of an mma16816 product (rows row and
+// row+8, tokens tok and tok+1, as the lane holds them) to dst, n tokens of
+// m rows, leaving out rows past m and tokens past n.
+__device__ __forceinline__ void mma_store(float* dst, const float (&c)[4], int row, int tok, int m, int n) {
+    if (tok < n) {
+        if (row < m) dst[(long long)tok * m + row] = c[0];
+        if (row + 8 < m) dst[(long long)tok * m + row + 8] = c[2];
+    }
+    if (tok + 1 < n) {
+        if (row < m) dst[(long long)(tok + 1) * m + row] = c[1];
+        if (row + 8 < m) dst[(long long)(tok + 1) * m + row + 8] = c[3];
+    }
+}

@@ -414,16 +414,7 @@ __device__ __forceinline__ void mp_main(float* dst, const uint8_t* w, const uint
 #pragma unroll
         for (int nt = 0; nt < NT; nt++) {
             int row = m0 + MP_BM / WM * wm + 16 * mt + (lane >> 2);
-            int tok = n0 + BN / WN * wn + 8 * nt + 2 * (lane & 3);
-            const float* c = acc[mt][nt];
-            if (tok < n) {
-                if (row < m) dst[(long long)tok * m + row] = c[0];
-                if (row + 8 < m) dst[(long long)tok * m + row + 8] = c[2];
-            }
-            if (tok + 1 < n) {
-                if (row < m) dst[(long long)(tok + 1) * m + row] = c[1];
-                if (row + 8 < m) dst[(long long)(tok + 1) * m + row + 8] = c[3];
-            }
+            mma_store(dst, acc[mt][nt], row, n0 + BN / WN * wn + 8 * nt + 2 * (lane & 3), m, n);
         }
     }
 }

@@ -381,16 +381,7 @@ __device__ __forceinline__ void mq_main(float* dst, const uint8_t* w, const uint
     for (int mt = 0; mt < MT; mt++) {
 #pragma unroll
         for (int nt = 0; nt < NT; nt++) {
-            int row = m0 + 16 * MT * wm + 16 * mt + g, tok = n0 + 8 * nt + 2 * c;
-            const float* v = acc[mt][nt];
-            if (tok < n) {
-                if (row < m) dst[(long long)tok * m + row] = v[0];
-                if (row + 8 < m) dst[(long long)tok * m + row + 8] = v[2];
-            }
-            if (tok + 1 < n) {
-                if (row < m) dst[(long long)(tok + 1) * m + row] = v[1];
-                if (row + 8 < m) dst[(long long)(tok + 1) * m + row + 8] = v[3];
-            }
+            mma_store(dst, acc[mt][nt], m0 + 16 * MT * wm + 16 * mt + g, n0 + 8 * nt + 2 * c, m, n);
         }
     }
 }
@@ -403,7 +394,7 @@ __device__ __forceinline__ void mq_main(float* dst, const uint8_t* w, const uint
 // give a block at most 99 KiB, run them too; mmq.go's mqFamily). One k
 // group for mq32_q4_0, two for the others: BenchmarkMMA on an H100, 8B
 // shapes, one against two k groups: mq32_q4_0 4–7% faster, mq16_q8_0
-// 13–19% slower, mq64_q4_0 up to 37% slower; mq32_q4_k, whose
+// 15–23% slower, mq64_q4_0 up to 37% slower; mq32_q4_k, whose
 // dequantization costs more, took 40.6 µs with one on 14336×4096.
 #define MQ_ENTRY(name, FMT, BN, ST, KG)                                                                                  \
     extern "C" __global__ void __launch_bounds__(128 * KG, 1)                                                            \
