@@ -199,46 +199,38 @@ func (d *Device) matMulPipe(dst, x, w *backend.Tensor, op, xp, wp uint64, tile *
 	}
 	tiles := int(blocks(m, mmaRows) * blocks(n, t.tokens))
 	ktiles, splits := mmaSplit(tiles, (k+mmaK-1)/mmaK, d.sms)
+	return d.splitProduct(kernel, dst, w, op, xp, wp, n, tiles, splits, ktiles, t.threads, 0)
+}
+
+// splitProduct queues a product of mmp.cu or mmq.cu, dst (at op) = x (n
+// rows of F32 at xp) · wᵀ (w at wp): x converted to F16 (BF16 for BF16
+// weights), then kernel on a grid of tiles row tiles and splits k splits
+// of ktiles k steps each, blocks of threads with shared bytes of dynamic
+// shared memory, then mm_reduce to add the splits' partial sums. The
+// one-token products' conversion hint stays theirs (mm_*, which convert
+// nothing, leave it too); the conversion made is the tensor-core products'
+// hint.
+func (d *Device) splitProduct(kernel string, dst, w *backend.Tensor, op, xp, wp uint64, n, tiles, splits, ktiles, threads, shared int) error {
+	m, k := w.Rows, w.Cols
 	unlock, err := d.enter()
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	xh, err := d.mmaActivations(w.Type, xp, n, k)
+	hint := d.convHint
+	xh, err := d.toHalf(w.Type, xp, n, k)
+	d.convHint, d.mmaHint = hint, d.convHint
 	if err != nil {
 		return err
 	}
 	d.wrote(dst)
-	return d.launchSplitK(kernel, tiles, splits, t.threads, 0, op, wp, xh, w, n, ktiles)
-}
-
-// mmaActivations queues the conversion of n×k activations to F16 (BF16
-// for t = BF16) for a tensor-core product, as the kernels of mmp.cu and
-// mmq.cu take them. The one-token products' conversion hint stays theirs
-// (mm_*, which convert nothing, leave it too); the conversion made is the
-// tensor-core products' hint. The caller holds the context.
-func (d *Device) mmaActivations(t quant.Type, xp uint64, n, k int) (uint64, error) {
-	hint := d.convHint
-	xh, err := d.toHalf(t, xp, n, k)
-	d.convHint, d.mmaHint = hint, d.convHint
-	return xh, err
-}
-
-// launchSplitK queues a product kernel of mmp.cu or mmq.cu with the grid
-// of tiles row tiles and splits k splits of ktiles k steps each, its
-// threads and dynamic shared memory, on F16 activations xh and weights w
-// at wp, then mm_reduce to add the splits' partial sums. The caller holds
-// the context.
-func (d *Device) launchSplitK(kernel string, tiles, splits, threads, shared int, op, wp, xh uint64, w *backend.Tensor, n, ktiles int) error {
-	m, k := w.Rows, w.Cols
 	var part uint64
 	if splits > 1 {
-		var err error
 		if part, err = d.parts.get(d, 4*splits*n*m); err != nil {
 			return err
 		}
 	}
-	err := d.launch(kernel, dims{uint32(tiles), 1, uint32(splits)}, dims{uint32(threads), 1, 1}, shared,
+	err = d.launch(kernel, dims{uint32(tiles), 1, uint32(splits)}, dims{uint32(threads), 1, 1}, shared,
 		op, wp, xh, i32(m), i32(k), i32(n), i64(w.RowBytes()), i32(ktiles), part)
 	if err != nil || splits == 1 {
 		return err

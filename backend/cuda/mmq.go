@@ -88,17 +88,7 @@ func (d *Device) matMulQ(dst, x, w *backend.Tensor, op, xp, wp uint64, f mqFamil
 	}
 	tiles := int(blocks(m, mqRows))
 	ktiles, splits := mqSplits(tiles, k/mqK, d.sms, f.tokens)
-	unlock, err := d.enter()
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	xh, err := d.mmaActivations(w.Type, xp, n, k)
-	if err != nil {
-		return err
-	}
-	d.wrote(dst)
-	return d.launchSplitK(f.prefix+mpKernels[w.Type], tiles, splits, shape.threads, f.shared(w.Type), op, wp, xh, w, n, ktiles)
+	return d.splitProduct(f.prefix+mpKernels[w.Type], dst, w, op, xp, wp, n, tiles, splits, ktiles, shape.threads, f.shared(w.Type))
 }
 
 // mqSplits chooses how to split k (nk stages) for tiles row tiles of a

@@ -319,13 +319,7 @@ __device__ __forceinline__ void mp_main(float* dst, const uint8_t* w, const uint
         }
     };
 
-    float acc[MT][NT][4];
-#pragma unroll
-    for (int i = 0; i < MT; i++)
-#pragma unroll
-        for (int j = 0; j < NT; j++)
-#pragma unroll
-            for (int e = 0; e < 4; e++) acc[i][j][e] = 0.0f;
+    float acc[MT][NT][4] = {};
 
     // dequant converts the raw weights of step kt (in its slot) into tile t
     auto dequant = [&](const uint8_t* ws, int kt, uint8_t* t) {

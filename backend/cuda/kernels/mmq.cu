@@ -287,13 +287,7 @@ __device__ __forceinline__ void mq_main(float* dst, const uint8_t* w, const uint
         for (int j = 0; j < XJ; j++) mq_cp<16>(s + xdst[j], xsrc[j] + kt * MQ_BK, xok[j]);
     };
 
-    float acc[MT][NT][4];
-#pragma unroll
-    for (int i = 0; i < MT; i++)
-#pragma unroll
-        for (int j = 0; j < NT; j++)
-#pragma unroll
-            for (int e = 0; e < 4; e++) acc[i][j][e] = 0.0f;
+    float acc[MT][NT][4] = {};
 
     auto compute = [&](int slot, int kt) {
         const uint8_t* s = smem + slot * SZ;
