@@ -11,8 +11,8 @@ import (
 	"github.com/tern-llm/tern/quant"
 )
 
-// BenchmarkMMA times prompt-sized products (n = 512 and 2048 tokens; 16,
-// 32 and 64, as in batched decode) on the tensor cores with the weight shapes of an
+// BenchmarkMMA times prompt-sized products (n = 512 and 2048 tokens; 2 to
+// 64, as in batched decode) on the tensor cores with the weight shapes of an
 // 8B and a 1.1B llama, per weight format and kernel family (see mmaCall: "auto" is what MatMul
 // runs). The pipelined kernels' time includes the conversion of the
 // activations to F16, redone for every product (a layer shares each
@@ -22,6 +22,9 @@ import (
 // sub-benchmark times its own batches.
 func BenchmarkMMA(b *testing.B) {
 	dev := gpu(b)
+	// from 2 tokens on the tensor cores, to compare with "mv8"
+	defer func(n int) { mmaMinTokens = n }(mmaMinTokens)
+	mmaMinTokens = 2
 	rng := rand.New(rand.NewPCG(11, 11))
 	shapes := []struct {
 		model string
@@ -35,7 +38,7 @@ func BenchmarkMMA(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/%s_%dx%d", typ, s.model, s.m, s.k), func(b *testing.B) {
 				w := mmaBenchWeights(b, dev, rng, typ, s.m, s.k)
 				wp, _ := dev.ptr(w)
-				for _, n := range []int{16, 32, 64, 512, 2048} {
+				for _, n := range []int{2, 3, 4, 8, 12, 16, 32, 64, 512, 2048} {
 					x := mmaBenchAlloc(b, dev, n, s.k)
 					if err := dev.Upload(x, f32Bytes(randF32(rng, n*s.k, 1))); err != nil {
 						b.Fatal(err)
