@@ -98,9 +98,15 @@ func BenchmarkModel(b *testing.B) {
 			b.Run("pp512-noconv", func(b *testing.B) { benchPrompt(b, m, 512) })
 			writeConvFuse = true
 			b.Run("batch32", func(b *testing.B) { benchBatch(b, m, 32) })
-			// the same on the pipelined kernels instead of mmq.cu's
+			// the same on the pipelined kernels instead of mmq.cu's, and 8
+			// sequences, on mmq.cu's 8-bit activation kernels and on the
+			// matrix-vector kernels
 			mqOn = false
 			b.Run("batch32-nomq", func(b *testing.B) { benchBatch(b, m, 32) })
+			mqOn = true
+			b.Run("batch8", func(b *testing.B) { benchBatch(b, m, 8) })
+			mqOn = false
+			b.Run("batch8-nomq", func(b *testing.B) { benchBatch(b, m, 8) })
 			mqOn = true
 		})
 	}

@@ -19,9 +19,11 @@
 // (F16/BF16 rounding, Q8_0 or Q8_K quantization) so results agree with
 // backend/cpu to rounding, and reuses a conversion while its input is
 // unchanged. One token takes the matrix-vector kernels, up to 15 tokens the
-// same kernels eight tokens per pass; from 16 tokens on, products run on
-// the tensor cores (mma.cu: weights dequantized to F16 tile by tile,
-// activations rounded to F16, F32 sums).
+// same kernels eight tokens per pass, or from 4 tokens of Q4_0, Q8_0, Q4_K
+// and Q6_K mmq.cu's tensor-core kernels on the same 8-bit activations;
+// from 16 tokens on, products run on the tensor cores with activations
+// rounded to F16 and F32 sums (mmq.cu to 64 tokens of those formats,
+// mmp.cu and mma.cu otherwise).
 //
 // Steps (backend.Stepper) are recorded as CUDA graphs and replayed
 // (graph.go). TopK (k = 1: argmax) and Softmax support sampling on the device

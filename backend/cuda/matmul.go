@@ -78,6 +78,9 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 	if n >= mmaMinTokens && w.Type != quant.F32 {
 		return d.matMulMMA(dst, x, w, op, xp, wp)
 	}
+	if f, ok := d.mqFor(w.Type, n, k, w.RowBytes(), wp); ok {
+		return d.matMulQ(dst, x, w, op, xp, wp, f)
+	}
 	rs := w.RowBytes()
 	aligned := wp%16 == 0 && rs%16 == 0
 	grid := dims{blocks(m, mvWarps), 1, 1}
@@ -148,6 +151,9 @@ func (d *Device) matMulK(dst, x, w *backend.Tensor) error {
 	}
 	if n >= mmaMinTokens {
 		return d.matMulMMA(dst, x, w, op, xp, wp)
+	}
+	if f, ok := d.mqFor(w.Type, n, k, w.RowBytes(), wp); ok {
+		return d.matMulQ(dst, x, w, op, xp, wp, f)
 	}
 	kernel := "mv_q4_k"
 	if w.Type == quant.Q6_K {

@@ -211,7 +211,7 @@ func (d *Device) matMulPipe(dst, x, w *backend.Tensor, op, xp, wp uint64, tile *
 // nothing, leave it too); the conversion made is the tensor-core products'
 // hint.
 func (d *Device) splitProduct(kernel string, dst, w *backend.Tensor, op, xp, wp uint64, n, tiles, splits, ktiles, threads, shared int) error {
-	m, k := w.Rows, w.Cols
+	k := w.Cols
 	unlock, err := d.enter()
 	if err != nil {
 		return err
@@ -224,14 +224,25 @@ func (d *Device) splitProduct(kernel string, dst, w *backend.Tensor, op, xp, wp 
 		return err
 	}
 	d.wrote(dst)
+	return d.launchSplit(kernel, w, op, []uint64{wp, xh}, n, tiles, splits, ktiles, threads, shared)
+}
+
+// launchSplit queues kernel (mmp.cu, mmq.cu) for dst at op = x·wᵀ, its
+// parameters op, then ins (the weights' and the converted activations'
+// addresses), the shape, ktiles and the partial sums' buffer, on a grid of
+// tiles row tiles and splits k splits, then mm_reduce to add the splits.
+// The caller holds the context.
+func (d *Device) launchSplit(kernel string, w *backend.Tensor, op uint64, ins []uint64, n, tiles, splits, ktiles, threads, shared int) error {
+	m, k := w.Rows, w.Cols
 	var part uint64
 	if splits > 1 {
+		var err error
 		if part, err = d.parts.get(d, 4*splits*n*m); err != nil {
 			return err
 		}
 	}
-	err = d.launch(kernel, dims{uint32(tiles), 1, uint32(splits)}, dims{uint32(threads), 1, 1}, shared,
-		op, wp, xh, i32(m), i32(k), i32(n), i64(w.RowBytes()), i32(ktiles), part)
+	params := append(append([]uint64{op}, ins...), i32(m), i32(k), i32(n), i64(w.RowBytes()), i32(ktiles), part)
+	err := d.launch(kernel, dims{uint32(tiles), 1, uint32(splits)}, dims{uint32(threads), 1, 1}, shared, params...)
 	if err != nil || splits == 1 {
 		return err
 	}

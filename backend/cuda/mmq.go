@@ -11,9 +11,10 @@ import (
 // mq64_*): a batched decode step's 16–64 tokens, where the pipelined
 // kernels' dequantization into shared memory held the weights to ~550 GB/s.
 const (
-	mqRows   = 128 // MQ_BM: weight rows a block
-	mqK      = 128 // MQ_BK: k per stage
-	mqTokRow = 288 // MQ_XROW: shared bytes of a token's stage row
+	mqRows     = 128 // MQ_BM: weight rows a block
+	mqK        = 128 // MQ_BK: k per stage
+	mqTokRow   = 288 // MQ_XROW: shared bytes of a token's stage row
+	mqTokRowXQ = 176 // MQ_XQROW: the same with 8-bit activations
 )
 
 // mqOn sends the products mqFor takes to mmq.cu's kernels (a variable so
@@ -25,23 +26,33 @@ var mqOn = true
 type mqShape struct{ stages, threads int }
 
 // mqFamily is the kernels of mmq.cu for tokens (BN) a block, by weight
-// format, as its MQ_ENTRY lines define them.
+// format, as its MQ_ENTRY lines (MQ_ENTRY_XQ: xq) define them; xq kernels
+// take 8-bit activations.
 type mqFamily struct {
 	prefix string
 	tokens int
 	kern   map[quant.Type]mqShape
+	xq     bool
 }
 
 var (
-	mqFamily16 = mqFamily{"mq16_", 16, map[quant.Type]mqShape{quant.Q4_0: {4, 256}, quant.Q8_0: {3, 256}, quant.Q4_K: {4, 256}, quant.Q6_K: {4, 256}}}
-	mqFamily32 = mqFamily{"mq32_", 32, map[quant.Type]mqShape{quant.Q4_0: {4, 128}, quant.Q8_0: {3, 256}, quant.Q4_K: {4, 256}, quant.Q6_K: {4, 256}}}
-	mqFamily64 = mqFamily{"mq64_", 64, map[quant.Type]mqShape{quant.Q4_0: {3, 256}, quant.Q8_0: {2, 256}, quant.Q4_K: {3, 256}, quant.Q6_K: {2, 256}}}
+	mqFamily16 = mqFamily{"mq16_", 16, map[quant.Type]mqShape{quant.Q4_0: {4, 256}, quant.Q8_0: {3, 256}, quant.Q4_K: {4, 256}, quant.Q6_K: {4, 256}}, false}
+	mqFamily32 = mqFamily{"mq32_", 32, map[quant.Type]mqShape{quant.Q4_0: {4, 128}, quant.Q8_0: {3, 256}, quant.Q4_K: {4, 256}, quant.Q6_K: {4, 256}}, false}
+	mqFamily64 = mqFamily{"mq64_", 64, map[quant.Type]mqShape{quant.Q4_0: {3, 256}, quant.Q8_0: {2, 256}, quant.Q4_K: {3, 256}, quant.Q6_K: {2, 256}}, false}
+	// mqFamilyXQ takes products of mqXQMinTokens to mmaMinTokens-1 tokens
+	// with the activations quantized as the matrix-vector kernels (and the
+	// CPU) take them, so that a short prompt's numerics stay theirs.
+	mqFamilyXQ = mqFamily{"mq16x_", 16, map[quant.Type]mqShape{quant.Q4_0: {4, 256}, quant.Q8_0: {3, 256}, quant.Q4_K: {4, 256}, quant.Q6_K: {4, 256}}, true}
 )
 
 // mqStageBytes is mmq.cu's mq_stage: a stage's weight rows (four blocks'
 // quants and 16 bytes, of padding or Q4_K's header; Q6_K's 112), the Q4_0
-// and Q8_0 rows' scales (8 bytes a row) and tokens rows.
-func mqStageBytes(t quant.Type, tokens int) int {
+// and Q8_0 rows' scales (8 bytes a row) and tokens rows (F16, or xq 8-bit).
+func mqStageBytes(t quant.Type, tokens int, xq bool) int {
+	tok := mqTokRow
+	if xq {
+		tok = mqTokRowXQ
+	}
 	row := 4*16 + 16 // Q4_K
 	switch t {
 	case quant.Q4_0:
@@ -51,16 +62,17 @@ func mqStageBytes(t quant.Type, tokens int) int {
 	case quant.Q6_K:
 		row = 64 + 32 + 8 + 4 + 4
 	}
-	return mqRows*row + tokens*mqTokRow
+	return mqRows*row + tokens*tok
 }
 
 // shared is the dynamic shared memory f's kernel for t takes.
-func (f mqFamily) shared(t quant.Type) int { return f.kern[t].stages * mqStageBytes(t, f.tokens) }
+func (f mqFamily) shared(t quant.Type) int { return f.kern[t].stages * mqStageBytes(t, f.tokens, f.xq) }
 
 // mqFor returns the family for a product of n tokens with weights of type
 // t, k wide, at wp (row bytes rs), or false where none takes it: n from
-// mmaMinTokens to 64, k a multiple of a stage, rows 16-byte aligned, and a
-// GPU that gives a block the shared memory.
+// mqXQMinTokens to 64 (below mmaMinTokens the 8-bit activations' family),
+// k a multiple of a stage, rows 16-byte aligned, and a GPU that gives a
+// block the shared memory.
 func (d *Device) mqFor(t quant.Type, n, k, rs int, wp uint64) (mqFamily, bool) {
 	f := mqFamily16
 	switch {
@@ -68,8 +80,10 @@ func (d *Device) mqFor(t quant.Type, n, k, rs int, wp uint64) (mqFamily, bool) {
 		f = mqFamily64
 	case n > 16:
 		f = mqFamily32
+	case n < mmaMinTokens:
+		f = mqFamilyXQ
 	}
-	if _, ok := f.kern[t]; !ok || !mqOn || n < mmaMinTokens || n > 64 || k%mqK != 0 || wp%16 != 0 || rs%16 != 0 {
+	if _, ok := f.kern[t]; !ok || !mqOn || n < mqXQMinTokens || n > 64 || k%mqK != 0 || wp%16 != 0 || rs%16 != 0 {
 		return f, false
 	}
 	if _, ok := d.kernels[f.prefix+mpKernels[t]]; !ok || f.shared(t) > d.sharedOptin {
@@ -88,7 +102,25 @@ func (d *Device) matMulQ(dst, x, w *backend.Tensor, op, xp, wp uint64, f mqFamil
 	}
 	tiles := int(blocks(m, mqRows))
 	ktiles, splits := mqSplits(tiles, k/mqK, d.sms, f.tokens)
-	return d.splitProduct(f.prefix+mpKernels[w.Type], dst, w, op, xp, wp, n, tiles, splits, ktiles, shape.threads, f.shared(w.Type))
+	kernel := f.prefix + mpKernels[w.Type]
+	if !f.xq {
+		return d.splitProduct(kernel, dst, w, op, xp, wp, n, tiles, splits, ktiles, shape.threads, f.shared(w.Type))
+	}
+	unlock, err := d.enter()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	conv := "quantize_q8_0"
+	if w.Type == quant.Q4_K || w.Type == quant.Q6_K {
+		conv = "quantize_q8_k"
+	}
+	xq, xd, err := d.convert(conv, xp, n, k)
+	if err != nil {
+		return err
+	}
+	d.wrote(dst)
+	return d.launchSplit(kernel, w, op, []uint64{wp, xq, xd}, n, tiles, splits, ktiles, shape.threads, f.shared(w.Type))
 }
 
 // mqSplits chooses how to split k (nk stages) for tiles row tiles of a
@@ -115,6 +147,14 @@ func mqSplits(tiles, nk, sms, tokens int) (ktiles, splits int) {
 	ktiles = (nk + splits - 1) / splits
 	return ktiles, (nk + ktiles - 1) / ktiles
 }
+
+// mqXQMinTokens is the token count from which Q4_0, Q8_0, Q4_K and Q6_K
+// products run on mmq.cu's kernels: BenchmarkMMA on an H100, 8B and 1.1B
+// shapes, mmq.cu's 16-token kernels with F16 activations against the
+// matrix-vector kernels of 8 tokens a pass: faster at 4 tokens for all but
+// the 1.1B's 2048×2048 Q4_0 (7.8 against 7.1 µs), slower at 2 and 3 for
+// some.
+var mqXQMinTokens = 4
 
 // mqMaxSplits caps matMulQ's k splits (a variable so that benchmarks can
 // compare; 1: no split).

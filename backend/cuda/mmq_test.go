@@ -19,6 +19,7 @@ func TestMQFamilies(t *testing.T) {
 		t.Fatal(err)
 	}
 	entry := regexp.MustCompile(`(?m)^MQ_ENTRY\((\w+), F_(Q4_0|Q8_0|Q4_K|Q6_K), (\d+), (\d+), (\d+)\)$`)
+	entryXQ := regexp.MustCompile(`(?m)^MQ_ENTRY_XQ\((\w+), F_(Q4_0|Q8_0|Q4_K|Q6_K), (\d+), (\d+)\)$`)
 	type def struct {
 		typ    quant.Type
 		tokens int
@@ -32,11 +33,17 @@ func TestMQFamilies(t *testing.T) {
 		typ := map[string]quant.Type{"Q4_0": quant.Q4_0, "Q8_0": quant.Q8_0, "Q4_K": quant.Q4_K, "Q6_K": quant.Q6_K}[m[2]]
 		want[m[1]] = def{typ, bn, mqShape{st, 128 * kg}}
 	}
+	for _, m := range entryXQ.FindAllStringSubmatch(string(src), -1) { // 16 tokens
+		st, _ := strconv.Atoi(m[3])
+		kg, _ := strconv.Atoi(m[4])
+		typ := map[string]quant.Type{"Q4_0": quant.Q4_0, "Q8_0": quant.Q8_0, "Q4_K": quant.Q4_K, "Q6_K": quant.Q6_K}[m[2]]
+		want[m[1]] = def{typ, 16, mqShape{st, 128 * kg}}
+	}
 	if len(want) == 0 {
 		t.Fatal("no MQ_ENTRY lines in kernels/mmq.cu")
 	}
 	got := 0
-	for _, f := range []mqFamily{mqFamily16, mqFamily32, mqFamily64} {
+	for _, f := range []mqFamily{mqFamily16, mqFamily32, mqFamily64, mqFamilyXQ} {
 		for typ, shape := range f.kern {
 			name := f.prefix + mpKernels[typ]
 			w, ok := want[name]
@@ -86,12 +93,12 @@ func TestMQSplits(t *testing.T) {
 }
 
 // TestMQFor checks which products mqFor sends to mmq.cu's kernels: Q4_0,
-// Q8_0, Q4_K and Q6_K with mmaMinTokens to 64 tokens, k a multiple of a
+// Q8_0, Q4_K and Q6_K with mqXQMinTokens to 64 tokens, k a multiple of a
 // stage, rows 16-byte aligned, on a GPU that loaded the kernel and gives a
 // block its shared memory.
 func TestMQFor(t *testing.T) {
 	d := &Device{kernels: map[string]kernel{}, sharedOptin: 99 << 10}
-	for _, f := range []mqFamily{mqFamily16, mqFamily32, mqFamily64} {
+	for _, f := range []mqFamily{mqFamily16, mqFamily32, mqFamily64, mqFamilyXQ} {
 		for typ := range f.kern {
 			d.kernels[f.prefix+mpKernels[typ]] = kernel{}
 		}
@@ -118,7 +125,9 @@ func TestMQFor(t *testing.T) {
 		{"33 tokens", quant.Q4_K, 33, 4096, 0, "mq64_", 0, false},
 		{"64 tokens", quant.Q6_K, 64, 4096, 0, "mq64_", 0, false},
 		{"65 tokens", quant.Q4_0, 65, 4096, 0, "", 0, false},
-		{"15 tokens", quant.Q4_0, 15, 4096, 0, "", 0, false},
+		{"15 tokens", quant.Q4_0, 15, 4096, 0, "mq16x_", 0, false},
+		{"4 tokens", quant.Q4_K, mqXQMinTokens, 4096, 0, "mq16x_", 0, false},
+		{"3 tokens", quant.Q4_0, mqXQMinTokens - 1, 4096, 0, "", 0, false},
 		{"F16", quant.F16, 32, 4096, 0, "", 0, false},
 		{"Q5_K", quant.Q5_K, 32, 4096, 0, "", 0, false},
 		{"k not a multiple of 128", quant.Q8_0, 32, 4000, 0, "", 0, false},

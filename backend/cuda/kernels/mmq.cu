@@ -41,7 +41,8 @@
 #define MQ_BK 128  // k per stage: four blocks of 32
 #define MQ_MT 2    // m16 tiles a warp
 #define MQ_BM 128  // weight rows a block: four warps of MQ_MT m16 tiles
-#define MQ_XROW 288 // shared bytes of a token's stage row: 128 halves and 32 bytes of padding
+#define MQ_XROW 288  // shared bytes of a token's stage row: 128 halves and 32 bytes of padding
+#define MQ_XQROW 176 // the same with 8-bit activations: 128 quants, 32 bytes of padding, 16 of scales
 
 // mq_qb is the quant bytes of a block of 32; mq_wrow the shared bytes of a
 // weight row's stage: four blocks' quants and 16 bytes (Q4_0, Q8_0: of
@@ -50,15 +51,16 @@
 // word holding d (112 in all); mq_sb
 // the bytes of a row's staged scales (Q4_0, Q8_0: the four blocks' F16
 // d); mq_stage a stage's bytes: the weight rows, their scales, and BN
-// activation rows. mmq.go's mqStageBytes computes the same.
+// activation rows (F16, or with XQ 8-bit quants and their scales). mmq.go's
+// mqStageBytes computes the same.
 template <int FMT>
 __host__ __device__ constexpr int mq_qb() { return FMT == F_Q8_0 ? 32 : 16; }
 template <int FMT>
 __host__ __device__ constexpr int mq_wrow() { return FMT == F_Q6_K ? 112 : 4 * mq_qb<FMT>() + 16; }
 template <int FMT>
 __host__ __device__ constexpr int mq_sb() { return FMT == F_Q4_K || FMT == F_Q6_K ? 0 : 8; }
-template <int FMT, int BN>
-__host__ __device__ constexpr int mq_stage() { return MQ_BM * (mq_wrow<FMT>() + mq_sb<FMT>()) + BN * MQ_XROW; }
+template <int FMT, int BN, bool XQ>
+__host__ __device__ constexpr int mq_stage() { return MQ_BM * (mq_wrow<FMT>() + mq_sb<FMT>()) + BN * (XQ ? MQ_XQROW : MQ_XROW); }
 
 // mq_cp copies N (16, 8 or 4) bytes from global to shared memory, or
 // zeros where ok is false (src must still be a valid address).
@@ -203,18 +205,32 @@ __device__ __forceinline__ void mq_6frag(uint32_t (&a0)[4], uint32_t (&a1)[4], c
     }
 }
 
-template <int FMT, int BN, int ST, int KG>
-__device__ __forceinline__ void mq_main(float* dst, const uint8_t* w, const uint16_t* xh, int m, int k, int n, long long rs,
+// mq_xfrag makes the B fragments of 32-block b of token row p (8-bit
+// quants, their float scales at sc: one a block for Q8_0, one a stage for
+// Q8_K) for the block's two k16 steps: q·d rounded to F16.
+template <bool K8>
+__device__ __forceinline__ void mq_xfrag(uint32_t (&bf)[4], const uint8_t* p, const float* sc, int b, int c) {
+    __half2 dh = __float2half2_rn(sc[K8 ? 0 : b]);
+    uint32_t d2 = *(uint32_t*)&dh;
+    uint32_t w0 = *(const uint32_t*)(p + 32 * b + 4 * c) ^ 0x80808080u, w1 = *(const uint32_t*)(p + 32 * b + 16 + 4 * c) ^ 0x80808080u;
+    bf[0] = mq_half2<0x5140>(w0, 0x64806480u, d2), bf[1] = mq_half2<0x5342>(w0, 0x64806480u, d2);
+    bf[2] = mq_half2<0x5140>(w1, 0x64806480u, d2), bf[3] = mq_half2<0x5342>(w1, 0x64806480u, d2);
+}
+
+template <int FMT, int BN, int ST, int KG, bool XQ>
+__device__ __forceinline__ void mq_main(float* dst, const uint8_t* w, const void* x, const float* xd, int m, int k, int n, long long rs,
                                         int ktiles, float* part) {
-    constexpr int BM = MQ_BM, MT = MQ_MT, QB = mq_qb<FMT>(), WR = mq_wrow<FMT>(), SZ = mq_stage<FMT, BN>();
+    constexpr int BM = MQ_BM, MT = MQ_MT, QB = mq_qb<FMT>(), WR = mq_wrow<FMT>(), SZ = mq_stage<FMT, BN, XQ>();
+    constexpr bool K8 = FMT == F_Q4_K || FMT == F_Q6_K; // with XQ: Q8_K activations (a scale per 256), else Q8_0's
     constexpr int THREADS = 128 * KG, NT = BN / 8;
     constexpr bool K = FMT == F_Q4_K, K6 = FMT == F_Q6_K;
     constexpr int SOFF = BM * WR, XOFF = SOFF + mq_sb<FMT>() * BM; // scales and activations in a stage
     // a row's copies: 16 bytes each (Q4_K: the header first), or Q6_K's
     // four of low bits, two of high bits, its 8 bytes of scales, its d word
     constexpr int WCH = K6 ? 8 : (K ? 16 : 0) / 16 + 4 * QB / 16;
-    constexpr int WC = BM * WCH, XC = BN * MQ_BK / 8;            // 16-byte copies of weights and activations
-    static_assert(XC % THREADS == 0 && 4 % KG == 0, "copy shape");
+    // 16-byte copies of weights and activations (XQ: a token's 8 of quants and one of its scales)
+    constexpr int WC = BM * WCH, XC = XQ ? BN * 9 : BN * MQ_BK / 8;
+    static_assert(4 % KG == 0, "copy shape");
     static_assert((KG - 1) * 4 * MT * NT * 4 * 32 * 4 <= ST * SZ, "room for the groups' sums");
     extern __shared__ __align__(16) uint8_t smem[];
 
@@ -229,10 +245,10 @@ __device__ __forceinline__ void mq_main(float* dst, const uint8_t* w, const uint
     // Each thread's copies, set up once: sources (rows past m read row
     // m-1 and tokens past n token n-1, zero-filled) and shared offsets;
     // a stage then adds its k to each source.
-    constexpr int WJ = (WC + THREADS - 1) / THREADS, XJ = XC / THREADS, SJ = mq_sb<FMT>() ? (BM + THREADS - 1) / THREADS : 0;
+    constexpr int WJ = (WC + THREADS - 1) / THREADS, XJ = (XC + THREADS - 1) / THREADS, SJ = mq_sb<FMT>() ? (BM + THREADS - 1) / THREADS : 0;
     const uint8_t* wsrc[WJ];
     const uint8_t* ssrc[SJ > 0 ? SJ : 1];
-    const uint16_t* xsrc[XJ];
+    const uint8_t* xsrc[XJ];
     int wdst[WJ], xdst[XJ];
     bool wok[WJ], wq[WJ], sok[SJ > 0 ? SJ : 1], xok[XJ];
 #pragma unroll
@@ -256,10 +272,16 @@ __device__ __forceinline__ void mq_main(float* dst, const uint8_t* w, const uint
     }
 #pragma unroll
     for (int j = 0; j < XJ; j++) {
-        int i = tid + THREADS * j, t = i >> 4, ch = i & 15;
+        int i = min(tid + THREADS * j, XC - 1), t = XQ ? i / 9 : i >> 4, ch = XQ ? i % 9 : i & 15; // (copies past XC are not issued)
+        long long tok = min(n0 + t, n - 1);
         xok[j] = n0 + t < n;
-        xsrc[j] = xh + (long long)min(n0 + t, n - 1) * k + 8 * ch;
-        xdst[j] = XOFF + t * MQ_XROW + 16 * ch;
+        if constexpr (XQ) { // chunk 8: the scales (Q8_0: four a stage; Q8_K: one a super-block)
+            xsrc[j] = ch < 8 ? (const uint8_t*)x + tok * k + 16 * ch : (const uint8_t*)(xd + tok * (k / (K8 ? 256 : 32)));
+            xdst[j] = XOFF + t * MQ_XQROW + (ch < 8 ? 16 * ch : 160);
+        } else {
+            xsrc[j] = (const uint8_t*)x + 2 * (tok * k + 8 * ch);
+            xdst[j] = XOFF + t * MQ_XROW + 16 * ch;
+        }
     }
 
     auto issue = [&](int slot, int kt) {
@@ -284,7 +306,17 @@ __device__ __forceinline__ void mq_main(float* dst, const uint8_t* w, const uint
         for (int j = 0; j < SJ; j++)
             if (BM % THREADS == 0 || tid + THREADS * j < BM) mq_cp<8>(s + SOFF + 8 * (tid + THREADS * j), ssrc[j] + 8 * kt, sok[j]);
 #pragma unroll
-        for (int j = 0; j < XJ; j++) mq_cp<16>(s + xdst[j], xsrc[j] + kt * MQ_BK, xok[j]);
+        for (int j = 0; j < XJ; j++) {
+            if (XC % THREADS != 0 && tid + THREADS * j >= XC) break;
+            if constexpr (XQ) {
+                bool sc = (tid + THREADS * j) % 9 == 8;
+                if (!sc) mq_cp<16>(s + xdst[j], xsrc[j] + kt * MQ_BK, xok[j]);
+                else if (K8) mq_cp<4>(s + xdst[j], xsrc[j] + 4 * (kt >> 1), xok[j]);
+                else mq_cp<16>(s + xdst[j], xsrc[j] + 16 * kt, xok[j]);
+            } else {
+                mq_cp<16>(s + xdst[j], xsrc[j] + 2 * kt * MQ_BK, xok[j]);
+            }
+        }
     };
 
     float acc[MT][NT][4] = {};
@@ -305,9 +337,14 @@ __device__ __forceinline__ void mq_main(float* dst, const uint8_t* w, const uint
             uint32_t bf[NT][4];
 #pragma unroll
             for (int nt = 0; nt < NT; nt++) {
-                const uint8_t* xp = s + XOFF + (8 * nt + g) * MQ_XROW + 2 * (32 * b + 4 * c);
-                uint2 v0 = *(const uint2*)xp, v1 = *(const uint2*)(xp + 32);
-                bf[nt][0] = v0.x, bf[nt][1] = v0.y, bf[nt][2] = v1.x, bf[nt][3] = v1.y;
+                if constexpr (XQ) {
+                    const uint8_t* xp = s + XOFF + (8 * nt + g) * MQ_XQROW;
+                    mq_xfrag<K8>(bf[nt], xp, (const float*)(xp + 160), b, c);
+                } else {
+                    const uint8_t* xp = s + XOFF + (8 * nt + g) * MQ_XROW + 2 * (32 * b + 4 * c);
+                    uint2 v0 = *(const uint2*)xp, v1 = *(const uint2*)(xp + 32);
+                    bf[nt][0] = v0.x, bf[nt][1] = v0.y, bf[nt][2] = v1.x, bf[nt][3] = v1.y;
+                }
             }
 #pragma unroll
             for (int mt = 0; mt < MT; mt++) {
@@ -394,7 +431,18 @@ __device__ __forceinline__ void mq_main(float* dst, const uint8_t* w, const uint
     extern "C" __global__ void __launch_bounds__(128 * KG, 1)                                                            \
         name(float* dst, const uint8_t* w, const uint16_t* xh, int m, int k, int n, long long rs, int ktiles, float* part) { \
         pdl_begin();                                                                                                     \
-        mq_main<FMT, BN, ST, KG>(dst, w, xh, m, k, n, rs, ktiles, part);                                                \
+        mq_main<FMT, BN, ST, KG, false>(dst, w, xh, nullptr, m, k, n, rs, ktiles, part);                                \
+    }
+// mq16x_*: 16 tokens of 8-bit activations (xq quants, xd scales: Q8_0 for
+// Q4_0 and Q8_0 weights, Q8_K for Q4_K and Q6_K, as the matrix-vector
+// kernels and the CPU take them), for fewer tokens than the other products
+// run on the tensor cores with.
+#define MQ_ENTRY_XQ(name, FMT, ST, KG)                                                                                   \
+    extern "C" __global__ void __launch_bounds__(128 * KG, 1) name(float* dst, const uint8_t* w, const int8_t* xq,       \
+                                                                   const float* xd, int m, int k, int n, long long rs,  \
+                                                                   int ktiles, float* part) {                           \
+        pdl_begin();                                                                                                     \
+        mq_main<FMT, 16, ST, KG, true>(dst, w, xq, xd, m, k, n, rs, ktiles, part);                                      \
     }
 
 MQ_ENTRY(mq16_q4_0, F_Q4_0, 16, 4, 2)
@@ -409,3 +457,7 @@ MQ_ENTRY(mq64_q4_k, F_Q4_K, 64, 3, 2)
 MQ_ENTRY(mq16_q6_k, F_Q6_K, 16, 4, 2)
 MQ_ENTRY(mq32_q6_k, F_Q6_K, 32, 4, 2)
 MQ_ENTRY(mq64_q6_k, F_Q6_K, 64, 2, 2)
+MQ_ENTRY_XQ(mq16x_q4_0, F_Q4_0, 4, 2)
+MQ_ENTRY_XQ(mq16x_q8_0, F_Q8_0, 3, 2)
+MQ_ENTRY_XQ(mq16x_q4_k, F_Q4_K, 4, 2)
+MQ_ENTRY_XQ(mq16x_q6_k, F_Q6_K, 4, 2)
