@@ -101,7 +101,7 @@ func TestMatMulPipe(t *testing.T) {
 		{33, 4096, 257}, {200, 2048, 640}, {64, 6144, 5},
 		{20, 72, 131}, {129, 1000, 65}, {48, 4104, 200}, {300, 8, 3}, // float formats: k tails
 		{96, 64, 150}, {50, 896, 33}, {24, 5632, 140}, // Q8_0, Q4_0 rows of 2 and 28 blocks, Q6_K of 22: 4-byte copies
-		{16, 2048, 131}, // mmq.cu's 16-token kernels, Q6_K's too (rows of 16-byte multiples from k = 2048)
+		{16, 2048, 131},                // mmq.cu's 16-token kernels, Q6_K's too (rows of 16-byte multiples from k = 2048)
 		{5, 2048, 131}, {12, 4096, 37}, // fewer than mmaMinTokens: mmq.cu's 8-bit activation kernels
 	}
 	for _, typ := range mmaTypes {
