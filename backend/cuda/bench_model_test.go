@@ -3,6 +3,7 @@ package cuda
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -105,9 +106,9 @@ func BenchmarkModel(b *testing.B) {
 			b.Run("batch32-nomq", func(b *testing.B) { benchBatch(b, m, 32) })
 			mqOn = true
 			b.Run("batch8", func(b *testing.B) { benchBatch(b, m, 8) })
-			mqOn = false
+			mqOn, mmaHalfMinTokens = false, math.MaxInt
 			b.Run("batch8-nomq", func(b *testing.B) { benchBatch(b, m, 8) })
-			mqOn = true
+			mqOn, mmaHalfMinTokens = true, 4
 		})
 	}
 }

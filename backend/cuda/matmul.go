@@ -75,7 +75,8 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 	if n == 0 || m == 0 {
 		return nil
 	}
-	if n >= mmaMinTokens && w.Type != quant.F32 {
+	half := w.Type == quant.F16 || w.Type == quant.BF16
+	if w.Type != quant.F32 && (n >= mmaMinTokens || half && n >= mmaHalfMinTokens) {
 		return d.matMulMMA(dst, x, w, op, xp, wp)
 	}
 	if f, ok := d.mqFor(w.Type, n, k, w.RowBytes(), wp); ok {

@@ -13,6 +13,14 @@ import (
 // benchmarks can run the matrix-vector kernels on more tokens.)
 var mmaMinTokens = 16
 
+// mmaHalfMinTokens is the same for F16 and BF16 weights, whose activations
+// both paths round to F16 (BF16) alike: BenchmarkMMA on an H100, the
+// tensor cores against the matrix-vector kernels at 4 tokens, F16 8B
+// 4096×14336 64.3 against 183.3 µs, 14336×4096 63.7 against 67.2, 1.1B
+// 2048×2048 8.7 against 12.9; at 3 tokens 14336×4096 took 63.5 against
+// 60.0.
+var mmaHalfMinTokens = 4
+
 // mmaRows and mmaTokens are MM_BM and MM_BN of mma.cu: the tile of weight
 // rows × tokens one block of mmaThreads computes.
 const (

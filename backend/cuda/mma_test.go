@@ -46,8 +46,8 @@ func mmaCall(dev *Device, kernel string, dst, x, w *backend.Tensor) error {
 	case "auto":
 		return dev.MatMul(dst, x, w)
 	case "mv8":
-		defer func(n int, on bool) { mmaMinTokens, mqOn = n, on }(mmaMinTokens, mqOn)
-		mmaMinTokens, mqOn = math.MaxInt, false
+		defer func(n, h int, on bool) { mmaMinTokens, mmaHalfMinTokens, mqOn = n, h, on }(mmaMinTokens, mmaHalfMinTokens, mqOn)
+		mmaMinTokens, mmaHalfMinTokens, mqOn = math.MaxInt, math.MaxInt, false
 		return dev.MatMul(dst, x, w)
 	}
 	op, err := dev.f32ptr(dst)
