@@ -167,7 +167,7 @@ type kernel struct {
 	// rowsTwo, when set, does rows' work for one token (the first) on
 	// rows r0… and r0+h… at once, len(outA) = len(outB) of each, reading
 	// the two runs as two streams: one core reads two streams a megabyte or
-	// more apart ~10% faster than one (bench/cpu.md), so a one-token
+	// more apart ~10% faster than one (bench/cpu-earlier.md), so a one-token
 	// product pairs each row of its first half with the row half a matrix
 	// further on (twoHalf).
 	rowsTwo func(outA, outB []float32, r0, h int)

@@ -32,7 +32,7 @@ type pool struct {
 // microseconds late and a one-token product is over before it joins.
 // 1<<16 (22 µs) left the second worker parked at the start of ~30 of a
 // 1.1B token's ops; 1<<18 made tg32 on 2 threads 10–13% faster (8
-// interleaved rounds, bench/cpu.md: Q4_0 median 59 → 67 t/s, Q8_0 29 →
+// interleaved rounds, bench/cpu-earlier.md: Q4_0 median 59 → 67 t/s, Q8_0 29 →
 // 32), as fast as 1<<19 and 1<<20 (370 µs). The cost when idle: each
 // worker spins at most those ~150 µs of a core (with a Gosched every 4096
 // checks) after the last op before parking, once per idle period.

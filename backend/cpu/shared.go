@@ -170,7 +170,7 @@ func (d *Device) sharedRows(ws []*backend.Tensor, n, k int, xq []byte, xb int) {
 // takes its pieces from the first and the second half of its first run in
 // turn, so that participants that claim at once read places a quarter of
 // the matrix apart rather than neighbouring ones (their streams would
-// share pages: bench/cpu.md, session 10).
+// share pages: bench/cpu-earlier.md, session 10).
 func (s *sharedScratch) cut(ws []*backend.Tensor, n, threads, minRows int) {
 	total := 0
 	for _, w := range ws {

@@ -15,7 +15,7 @@ func streamRead2AVX2(p *byte, n int, off int) uint64
 // readAhead brings b into the caches in address order. The four-token
 // kernels read four rows (or two 8-row groups) at once; from memory that
 // runs at half the speed of one stream on the machines measured
-// (bench/cpu.md), so MatMul reads each tile ahead as one stream.
+// (bench/cpu-earlier.md), so MatMul reads each tile ahead as one stream.
 func readAhead(b []byte) {
 	if n := len(b) &^ 63; n > 0 {
 		readAheadAVX2(&b[0], n)

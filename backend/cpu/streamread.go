@@ -17,7 +17,7 @@ func StreamRead(b []byte) uint64 {
 // twoStreamBytes is the size from which streamHead reads b as two streams,
 // its halves side by side, as the amd64 one-token kernels read a matrix of
 // that size (kernel.rowsTwo): one core reads two streams a megabyte or more
-// apart faster than one (71-72 against 53-55 GB/s on 2 threads, bench/cpu.md),
+// apart faster than one (71-72 against 53-55 GB/s on 2 threads, bench/cpu-earlier.md),
 // so a one-stream probe put the decode roofline below what the kernels read.
 const twoStreamBytes = 2 << 20
 
