@@ -22,9 +22,10 @@ import (
 // sub-benchmark times its own batches.
 func BenchmarkMMA(b *testing.B) {
 	dev := gpu(b)
-	// from 2 tokens on the tensor cores, to compare with "mv8"
-	defer func(n int) { mmaMinTokens = n }(mmaMinTokens)
-	mmaMinTokens = 2
+	// "auto" from 2 tokens on the tensor cores (below 16 on mmq.cu's 8-bit
+	// activation kernels for the formats it has), to compare with "mv8"
+	defer func(q, q4, h int) { mqXQMinTokens, mqXQMinTokensQ4_0, mmaHalfMinTokens = q, q4, h }(mqXQMinTokens, mqXQMinTokensQ4_0, mmaHalfMinTokens)
+	mqXQMinTokens, mqXQMinTokensQ4_0, mmaHalfMinTokens = 2, 2, 2
 	rng := rand.New(rand.NewPCG(11, 11))
 	shapes := []struct {
 		model string

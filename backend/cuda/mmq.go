@@ -70,7 +70,8 @@ func (f mqFamily) shared(t quant.Type) int { return f.kern[t].stages * mqStageBy
 
 // mqFor returns the family for a product of n tokens with weights of type
 // t, k wide, at wp (row bytes rs), or false where none takes it: n from
-// mqXQMinTokens to 64 (below mmaMinTokens the 8-bit activations' family),
+// mqXQMinTokens (Q4_0: mqXQMinTokensQ4_0) to 64 (below mmaMinTokens the
+// 8-bit activations' family),
 // k a multiple of a stage, rows 16-byte aligned, and a GPU that gives a
 // block the shared memory.
 func (d *Device) mqFor(t quant.Type, n, k, rs int, wp uint64) (mqFamily, bool) {
@@ -83,7 +84,11 @@ func (d *Device) mqFor(t quant.Type, n, k, rs int, wp uint64) (mqFamily, bool) {
 	case n < mmaMinTokens:
 		f = mqFamilyXQ
 	}
-	if _, ok := f.kern[t]; !ok || !mqOn || n < mqXQMinTokens || n > 64 || k%mqK != 0 || wp%16 != 0 || rs%16 != 0 {
+	least := mqXQMinTokens
+	if t == quant.Q4_0 {
+		least = max(least, mqXQMinTokensQ4_0)
+	}
+	if _, ok := f.kern[t]; !ok || !mqOn || n < least || n > 64 || k%mqK != 0 || wp%16 != 0 || rs%16 != 0 {
 		return f, false
 	}
 	if _, ok := d.kernels[f.prefix+mpKernels[t]]; !ok || f.shared(t) > d.sharedOptin {
@@ -148,13 +153,19 @@ func mqSplits(tiles, nk, sms, tokens int) (ktiles, splits int) {
 	return ktiles, (nk + ktiles - 1) / ktiles
 }
 
-// mqXQMinTokens is the token count from which Q4_0, Q8_0, Q4_K and Q6_K
-// products run on mmq.cu's kernels: BenchmarkMMA on an H100, 8B and 1.1B
-// shapes, mmq.cu's 16-token kernels with F16 activations against the
-// matrix-vector kernels of 8 tokens a pass: faster at 4 tokens for all but
-// the 1.1B's 2048×2048 Q4_0 (7.8 against 7.1 µs), slower at 2 and 3 for
-// some.
-var mqXQMinTokens = 4
+// mqXQMinTokens is the token count from which Q8_0, Q4_K and Q6_K products
+// run on mmq.cu's kernels, mqXQMinTokensQ4_0 Q4_0's. BenchmarkMMA on an
+// H100, 8B and 1.1B shapes, the 8-bit activation kernels against the
+// matrix-vector kernels of 8 tokens a pass at 2 tokens: Q8_0 8B 4096×14336
+// 31.1 against 65.7 µs, Q4_K 27.5 against 54.1, Q6_K 37.6 against 93.2,
+// the 1.1B's within 4% or faster; Q4_0, whose matrix-vector kernels read
+// the least, only from about 8 tokens (at 4 the 8B's 14336×4096 32.8
+// against 34.2, the 1.1B's 2048×5632 16.4 against 12.3; at 8 the 8B's
+// 14336×4096 33.0 against 53.1).
+var (
+	mqXQMinTokens     = 2
+	mqXQMinTokensQ4_0 = 8
+)
 
 // mqMaxSplits caps matMulQ's k splits (a variable so that benchmarks can
 // compare; 1: no split).
