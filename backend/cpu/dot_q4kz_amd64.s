@@ -64,13 +64,11 @@ GLOBL shufK4Z<>(SB), RODATA|NOPTR, $256
 	VPSHUFB    shi, Z2, Z8; \
 	VPDPWSSD   Z8, Z5, Z11
 
-// Q4KZ_BLOCK: Y0, X1 += the block at SI (its sums and minimums) against
-// the Q8_K block at R9 and its records at R14. Reads Z15-Z19; clobbers AX,
-// DX, R8, R10, R11, R13, Z2-Z11.
-#define Q4KZ_BLOCK \
-	K_SCALES_MINS; \
-	Q4K_MINS; \
-	VMOVQ         R10, X2       /* scales as words in every 128-bit lane */; \
+// Q4KZ_SUMS: Y3 = the block's eight sub-block sums of scale × quants ·
+// activations (Q4KZ_QUAD over its four quads), the scales (R10) as words
+// in every 128-bit lane. Clobbers Z2-Z11.
+#define Q4KZ_SUMS \
+	VMOVQ         R10, X2; \
 	VPMOVZXBW     X2, X2; \
 	VSHUFI32X4    $0, Z2, Z2, Z2; \
 	VPXORD        Z3, Z3, Z3; \
@@ -79,7 +77,15 @@ GLOBL shufK4Z<>(SB), RODATA|NOPTR, $256
 	Q4KZ_QUAD(80, 128, Z18, Z19); \
 	VPADDD        Z11, Z3, Z3; \
 	VEXTRACTI64X4 $1, Z3, Y4; \
-	VPADDD        Y4, Y3, Y3; \
+	VPADDD        Y4, Y3, Y3
+
+// Q4KZ_BLOCK: Y0, X1 += the block at SI (its sums and minimums) against
+// the Q8_K block at R9 and its records at R14. Reads Z15-Z19; clobbers AX,
+// DX, R8, R10, R11, R13, Z2-Z11.
+#define Q4KZ_BLOCK \
+	K_SCALES_MINS; \
+	Q4K_MINS; \
+	Q4KZ_SUMS; \
 	K_FUSE
 
 // Q4KZ_CONSTS loads what Q4KZ_BLOCK reads besides its operands: 0x0f
@@ -144,16 +150,7 @@ kzdone:
 	VMULPS        X13, X9, X9; \
 	VSHUFPS       $0x55, X9, X9, X10; \
 	VFNMADD231PS  X4, X10, macc; \
-	VMOVQ         R10, X2; \
-	VPMOVZXBW     X2, X2; \
-	VSHUFI32X4    $0, Z2, Z2, Z2; \
-	VPXORD        Z3, Z3, Z3; \
-	VPXORD        Z11, Z11, Z11; \
-	Q4KZ_QUAD(16, 0, Z16, Z17); \
-	Q4KZ_QUAD(80, 128, Z18, Z19); \
-	VPADDD        Z11, Z3, Z3; \
-	VEXTRACTI64X4 $1, Z3, Y4; \
-	VPADDD        Y4, Y3, Y3; \
+	Q4KZ_SUMS; \
 	VBROADCASTSS  X9, Y7; \
 	VCVTDQ2PS     Y3, Y3; \
 	VFMADD231PS   Y3, Y7, acc
