@@ -19,8 +19,9 @@
 // (F16/BF16 rounding, Q8_0 or Q8_K quantization) so results agree with
 // backend/cpu to rounding, and reuses a conversion while its input is
 // unchanged. One token takes the matrix-vector kernels, up to 15 tokens the
-// same kernels eight tokens per pass, or from 4 tokens of Q4_0, Q8_0, Q4_K
-// and Q6_K mmq.cu's tensor-core kernels on the same 8-bit activations;
+// same kernels eight tokens per pass, or from 2 tokens of Q8_0, Q4_K and
+// Q6_K (8 of Q4_0) mmq.cu's tensor-core kernels on the same 8-bit
+// activations;
 // from 16 tokens on (4 for F16 and BF16 weights), products run on the
 // tensor cores with activations rounded to F16 (BF16) and F32 sums (mmq.cu
 // to 64 tokens of those four formats, mmp.cu and mma.cu otherwise).

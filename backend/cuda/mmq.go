@@ -7,9 +7,11 @@ import (
 	"github.com/tern-llm/tern/quant"
 )
 
-// The few-token products of Q4_0, Q8_0, Q4_K and Q6_K weights (mmq.cu: mq16_*, mq32_*,
-// mq64_*): a batched decode step's 16–64 tokens, where the pipelined
-// kernels' dequantization into shared memory held the weights to ~550 GB/s.
+// The few-token products of Q4_0, Q8_0, Q4_K and Q6_K weights (mmq.cu:
+// mq16x_*, mq16_*, mq32_*, mq64_*): a batched decode step's or a short
+// prompt's 2–64 tokens (Q4_0: 8–64), where the pipelined kernels'
+// dequantization into shared memory held the weights to ~550 GB/s and the
+// matrix-vector kernels read them once per 8 tokens.
 const (
 	mqRows     = 128 // MQ_BM: weight rows a block
 	mqK        = 128 // MQ_BK: k per stage
@@ -70,10 +72,9 @@ func (f mqFamily) shared(t quant.Type) int { return f.kern[t].stages * mqStageBy
 
 // mqFor returns the family for a product of n tokens with weights of type
 // t, k wide, at wp (row bytes rs), or false where none takes it: n from
-// mqXQMinTokens (Q4_0: mqXQMinTokensQ4_0) to 64 (below mmaMinTokens the
-// 8-bit activations' family),
-// k a multiple of a stage, rows 16-byte aligned, and a GPU that gives a
-// block the shared memory.
+// mqXQMinTokens (Q4_0: mqXQMinTokensQ4_0) to 64, below mmaMinTokens the
+// 8-bit activations' family; k a multiple of a stage, rows 16-byte
+// aligned, and a GPU that gives a block the shared memory.
 func (d *Device) mqFor(t quant.Type, n, k, rs int, wp uint64) (mqFamily, bool) {
 	f := mqFamily16
 	switch {
