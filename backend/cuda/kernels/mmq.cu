@@ -1,6 +1,9 @@
 // mmq.cu: tensor-core products of Q4_0, Q8_0, Q4_K and Q6_K weights with
-// a few tokens (16–64: a batched decode step), mq<BN>_<format>: dst = x·wᵀ
-// for n ≤ BN tokens a block, with F16 activations (to_f16) and F32 sums.
+// a few tokens (up to 64: a batched decode step, a short prompt),
+// mq<BN>_<format>: dst = x·wᵀ for n ≤ BN tokens a block, with F16
+// activations (to_f16) and F32 sums; mq16x_<format> the same for fewer
+// than 16 tokens on 8-bit activations (Q8_0, Q8_K), as the matrix-vector
+// kernels take them.
 //
 // mmp.cu's kernels dequantize each 32-wide k step of a 128-row tile into
 // an F16 tile in shared memory, with a barrier before and after: at 32
@@ -21,7 +24,7 @@
 // 4c…4c+3, Q8_0 quant words 4c and 16+4c, one nibble of Q4_K words 4c and
 // 16+4c of the sub-block's 32 bytes (Q6_K: with two bits of its high-bit
 // words 4c and 16+4c), and for B four consecutive halves of the token's
-// row (one 8-byte load). Any order of k gives the same product; Q4_0 and
+// row (one 8-byte load; 8-bit activations: four quants times their scale). Any order of k gives the same product; Q4_0 and
 // Q8_0 weights are the halves mmp.cu's dequantization makes (q·d rounded
 // to F16), and only the order of the F32 sums differs.
 //
