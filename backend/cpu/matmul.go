@@ -57,13 +57,19 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 		s.one[0] = nil
 		return nil
 	}
-	rb := w.RowBytes()
+	d.tiledRows(kern, out, n, k, m, w.RowBytes(), xq, xb)
+	return nil
+}
+
+// tiledRows runs an n-token product's rows (kern.tiles) on the device's
+// workers. It takes kern by value: the copy its closure holds escapes, and
+// one-token products, which never come here, then allocate nothing.
+func (d *Device) tiledRows(kern kernel, out []float32, n, k, m, rb int, xq []byte, xb int) {
 	tile := kern.tile(rb)
 	minRows := max(kern.align, minParallelWork/max(1, n*k))
 	d.parallelAligned(m, minRows, kern.align, func(lo, hi int) {
 		kern.tiles(out, n, m, lo, hi, tile, rb, xq, xb)
 	})
-	return nil
 }
 
 // twoHalf is, for a one-token product of m rows whose kernel reads two
@@ -80,8 +86,24 @@ func (kern *kernel) twoHalf(n, m int) int {
 // convert quantizes the n rows of xs (k wide) to vt, xb bytes a row of xq,
 // and runs prep (when set) on each converted row.
 func (d *Device) convert(vt quant.Type, xs []float32, n, k int, xq []byte, xb int, prep func(int)) error {
+	if d.threads == 1 || n < 2*convertChunk { // what parallel would do, without its closure
+		var err error
+		for i := range n {
+			if e := quantizeRow(vt, xq[i*xb:(i+1)*xb], xs[i*k:(i+1)*k]); e != nil {
+				err = e
+				continue
+			}
+			if prep != nil {
+				prep(i)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("cpu: matmul: %w", err)
+		}
+		return nil
+	}
 	var qerr atomic.Pointer[error]
-	d.parallel(n, 4, func(lo, hi int) {
+	d.parallel(n, convertChunk, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			if err := quantizeRow(vt, xq[i*xb:(i+1)*xb], xs[i*k:(i+1)*k]); err != nil {
 				qerr.Store(&err)
@@ -97,6 +119,9 @@ func (d *Device) convert(vt quant.Type, xs []float32, n, k int, xq []byte, xb in
 	}
 	return nil
 }
+
+// convertChunk is the fewest activation rows a worker converts at once.
+const convertChunk = 4
 
 // tile is the rows of rb bytes a worker keeps hot while every token of a
 // step passes over them (tileBytes), a multiple of the kernel's alignment.
@@ -207,7 +232,6 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, packed []byte, transie
 	nb := k / 32
 	switch {
 	case t == quant.Q8_0:
-		acts := d.scratch.q4acts(n, nb)
 		kern := kernel{
 			align: 1,
 			rows: func(out []float32, r0, _ int, x []byte) {
@@ -228,6 +252,7 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, packed []byte, transie
 				return dotRowsQ8_0Pairs(out, wb[r0*rb:], rb, pairs[tok/2*ps:], ps, nb)
 			}
 		} else if n >= multiToken { // the four-token kernels take x+128 and float scales
+			acts := d.scratch.q4acts(n, nb)
 			u := d.scratch.unsigned(n * nb * 32)
 			kern.prep = func(i int) {
 				for j := range nb {
@@ -258,21 +283,30 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, packed []byte, transie
 			prep: func(i int) {
 				fillQ4Act(&acts[i], xq[i*xb:(i+1)*xb], acts[i].bias, acts[i].d)
 			},
-			rows: func(out []float32, r0, tok int, _ []byte) {
-				dotGroupsQ4_0(out, packed[r0*rb:], nb, &acts[tok])
-			},
-			rows4: func(out [multiToken][]float32, r0, tok int) bool {
-				return dotGroupsQ4_0x4(out, packed[r0*rb:], nb, acts[tok:tok+multiToken])
-			},
 		}
-		if groupRows(m) == q4WideRows { // repacked in groups of 16 rows
-			kern.align = q4WideRows
+		// Only the functions an n-token product calls are made: each is an
+		// allocation, and a one-token product's setup is on its critical path.
+		if groupRows(m) != q4WideRows {
 			kern.rows = func(out []float32, r0, tok int, _ []byte) {
-				dotWideQ4_0(out, packed[r0*rb:], nb, &acts[tok])
+				dotGroupsQ4_0(out, packed[r0*rb:], nb, &acts[tok])
 			}
+			if n >= multiToken {
+				kern.rows4 = func(out [multiToken][]float32, r0, tok int) bool {
+					return dotGroupsQ4_0x4(out, packed[r0*rb:], nb, acts[tok:tok+multiToken])
+				}
+			}
+			return kern, nil
+		}
+		kern.align = q4WideRows // repacked in groups of 16 rows
+		kern.rows = func(out []float32, r0, tok int, _ []byte) {
+			dotWideQ4_0(out, packed[r0*rb:], nb, &acts[tok])
+		}
+		if n == 1 {
 			kern.rowsTwo = func(outA, outB []float32, r0, h int) {
 				dotWideQ4_0Two(outA, outB, packed[r0*rb:], packed[(r0+h)*rb:], nb, &acts[0])
 			}
+		}
+		if n >= multiToken {
 			kern.rows4 = func(out [multiToken][]float32, r0, tok int) bool {
 				return dotWideQ4_0x4(out, packed[r0*rb:], nb, acts[tok:tok+multiToken])
 			}

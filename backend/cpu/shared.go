@@ -114,29 +114,17 @@ func (d *Device) sharedRows(ws []*backend.Tensor, n, k int, xq []byte, xb int) {
 		align = max(align, s.kerns[i].align)
 	}
 	minRows := max(align, minParallelWork/max(1, n*k))
-	run := func(p sharedPiece) {
-		kern := &s.kerns[p.mat]
-		w := ws[p.mat]
-		if p.h > 0 {
-			out := s.outs[p.mat]
-			kern.rowsTwo(out[p.lo:p.hi], out[p.lo+p.h:p.hi+p.h], p.lo, p.h)
-		} else {
-			rb := w.RowBytes()
-			kern.tiles(s.outs[p.mat], n, w.Rows, p.lo, p.hi, kern.tile(rb), rb, xq, xb)
-		}
-		if s.after != nil {
-			s.after(p)
-		}
-	}
+	s.ws, s.n, s.xq, s.xb = ws, n, xq, xb
+	defer s.drop()
 	if d.threads == 1 || total < 2*minRows {
 		for i, w := range ws {
 			lo := 0
 			if h := s.kerns[i].twoHalf(n, w.Rows); h > 0 {
-				run(sharedPiece{mat: i, lo: 0, hi: h, h: h})
+				s.run(sharedPiece{mat: i, lo: 0, hi: h, h: h})
 				lo = 2 * h
 			}
 			if lo < w.Rows {
-				run(sharedPiece{mat: i, lo: lo, hi: w.Rows})
+				s.run(sharedPiece{mat: i, lo: lo, hi: w.Rows})
 			}
 		}
 		if s.last != nil {
@@ -145,20 +133,47 @@ func (d *Device) sharedRows(ws []*backend.Tensor, n, k int, xq []byte, xb int) {
 		return
 	}
 	s.cut(ws, n, d.threads, minRows)
-	var next, done atomic.Int64
-	d.pool.run(func(_, _ int) {
-		for {
-			c := int(next.Add(1) - 1)
-			if c >= len(s.pieces) {
-				return
-			}
-			run(s.pieces[c])
-			if int(done.Add(1)) == len(s.pieces) && s.last != nil {
-				s.last()
-			}
-		}
-	})
+	s.next.Store(0)
+	s.done.Store(0)
+	if s.claim == nil {
+		s.claim = s.claimPieces // made once: a product allocates nothing
+	}
+	d.pool.run(s.claim)
 }
+
+// claimPieces is a participant's share of sharedRows: it claims pieces
+// from s.next until none is left.
+func (s *sharedScratch) claimPieces(_, _ int) {
+	for {
+		c := int(s.next.Add(1) - 1)
+		if c >= len(s.pieces) {
+			return
+		}
+		s.run(s.pieces[c])
+		if int(s.done.Add(1)) == len(s.pieces) && s.last != nil {
+			s.last()
+		}
+	}
+}
+
+// run computes piece p of the products set up in s (sharedRows).
+func (s *sharedScratch) run(p sharedPiece) {
+	kern := &s.kerns[p.mat]
+	w := s.ws[p.mat]
+	if p.h > 0 {
+		out := s.outs[p.mat]
+		kern.rowsTwo(out[p.lo:p.hi], out[p.lo+p.h:p.hi+p.h], p.lo, p.h)
+	} else {
+		rb := w.RowBytes()
+		kern.tiles(s.outs[p.mat], s.n, w.Rows, p.lo, p.hi, kern.tile(rb), rb, s.xq, s.xb)
+	}
+	if s.after != nil {
+		s.after(p)
+	}
+}
+
+// drop forgets the operands of the last sharedRows.
+func (s *sharedScratch) drop() { s.ws, s.xq = nil, nil }
 
 // cut lays out in s.pieces the pieces of the products set up in s, in the
 // order they are claimed. Each takes a chunksPerShare·threads-th of all
@@ -237,6 +252,16 @@ type sharedScratch struct {
 	// on the participant that made the last (MatMulAddRMSNorm).
 	after func(sharedPiece)
 	last  func()
+	// The operands of the running sharedRows, for its participants.
+	ws    []*backend.Tensor
+	n, xb int
+	xq    []byte
+	claim func(share, n int) // claimPieces, bound once
+	// next and done count the pieces claimed and made, on a cache line of
+	// their own: the participants write them.
+	_          [cacheLine]byte
+	next, done atomic.Int64
+	_          [cacheLine - 16]byte
 }
 
 // sharedPiece is rows [lo, hi) of matrix mat of a shared product, and
