@@ -76,6 +76,9 @@ type buffer struct {
 	// streamed weights (MapStreamed) are repacked for each product into
 	// the device's transient buffer, never kept.
 	streamed bool
+	// one is the tensor's one-token kernel, made on its first such product
+	// (kernelOf); Free drops it.
+	one oneKernel
 }
 
 func (b *buffer) Device() backend.Device { return b.dev }
@@ -155,6 +158,7 @@ func (d *Device) Free(t *backend.Tensor) {
 	}
 	if b, ok := t.Buf.(*buffer); ok && b.dev == d && t.Off == 0 && t.Bytes() == len(b.data) {
 		b.packed = nil
+		b.one = oneKernel{}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/tern-llm/tern/backend"
 	"github.com/tern-llm/tern/quant"
@@ -41,7 +42,7 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 	if err != nil {
 		return err
 	}
-	kern, err := d.kernelFor(w.Type, n, k, m, wb, d.packedOf(w), d.streamed(w), xq, xb)
+	kern, err := d.kernelOf(w, n, k, wb, xq, xb)
 	if err != nil {
 		return fmt.Errorf("cpu: matmul: %w weight type %s: %w", backend.ErrUnsupported, w.Type, err)
 	}
@@ -204,6 +205,43 @@ type kernel struct {
 	src []byte
 }
 
+// kernelOf is kernelFor for an n-token product with w (wb its bytes): a
+// whole mapped Q4_0 or Q8_0 tensor keeps its one-token kernel (buffer.one),
+// so that a decode step's products do not make their closures again, nor
+// touch what making them reads, between the streams of weights that have
+// pushed it out of the caches.
+func (d *Device) kernelOf(w *backend.Tensor, n, k int, wb, xq []byte, xb int) (kernel, error) {
+	b, ok := w.Buf.(*buffer)
+	keep := n == 1 && ok && b.dev == d && w.Off == 0 && len(wb) == len(b.data) && !b.streamed &&
+		(w.Type == quant.Q8_0 || w.Type == quant.Q4_0 && b.packed != nil)
+	if !keep {
+		return d.kernelFor(w.Type, n, k, w.Rows, wb, d.packedOf(w), d.streamed(w), xq, xb)
+	}
+	if c := &b.one; c.kern.rows != nil && c.gen == d.scratch.gen && c.xq == unsafe.SliceData(xq) && c.xb == xb &&
+		c.t == w.Type && c.k == k && c.m == w.Rows {
+		return c.kern, nil
+	}
+	kern, err := d.kernelFor(w.Type, n, k, w.Rows, wb, b.packed, false, xq, xb)
+	if err != nil {
+		return kernel{}, err
+	}
+	b.one = oneKernel{kern: kern, t: w.Type, k: k, m: w.Rows, gen: d.scratch.gen, xq: unsafe.SliceData(xq), xb: xb}
+	return kern, nil
+}
+
+// oneKernel is a weight tensor's one-token kernel (kernelOf) with what it
+// was made for and with: the shape the tensor was viewed as, and the
+// device's scratch (its generation and the converted activations' place
+// and row bytes).
+type oneKernel struct {
+	kern kernel
+	t    quant.Type
+	k, m int
+	gen  uint64
+	xq   *byte
+	xb   int
+}
+
 // kernelFor picks the kernel ggml's CPU backend (AVX2/AVX-512 build) uses
 // for an n-token product with an m×k weight of type t, so results round the
 // same:
@@ -278,10 +316,11 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, packed []byte, transie
 			packed = d.repacked(wb, m, nb)
 		}
 		acts := d.scratch.q4acts(n, nb)
+		bias, ds := d.scratch.bias[:n*nb], d.scratch.d[:n*nb] // acts[i]'s, as q4acts sets them
 		kern := kernel{
 			align: q4GroupRows,
-			prep: func(i int) {
-				fillQ4Act(&acts[i], xq[i*xb:(i+1)*xb], acts[i].bias, acts[i].d)
+			prep: func(i int) { // sets acts[i], which the kernels read
+				fillQ4Act(&acts[i], xq[i*xb:(i+1)*xb], bias[i*nb:(i+1)*nb], ds[i*nb:(i+1)*nb])
 			},
 		}
 		// Only the functions an n-token product calls are made: each is an

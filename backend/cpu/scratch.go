@@ -14,12 +14,17 @@ type scratch struct {
 	u    []byte    // Q8_0 quants plus 128, for the unsigned-activation kernels
 	pair []byte    // Q8_0 pair records (dot_q8_0p.go), cache-line aligned
 	f    []float32 // activations widened to float32
+	// gen counts the reallocations of the buffers above: a kernel made
+	// with them (kernelFor's closures hold them) stays valid while gen
+	// does (oneKernel).
+	gen uint64
 }
 
 // floats returns n float32s, contents undefined.
 func (s *scratch) floats(n int) []float32 {
 	if cap(s.f) < n {
 		s.f = make([]float32, n)
+		s.gen++
 	}
 	return s.f[:n]
 }
@@ -28,6 +33,7 @@ func (s *scratch) floats(n int) []float32 {
 func (s *scratch) unsigned(n int) []byte {
 	if cap(s.u) < n {
 		s.u = make([]byte, n)
+		s.gen++
 	}
 	s.u = s.u[:n]
 	return s.u
@@ -38,6 +44,7 @@ func (s *scratch) unsigned(n int) []byte {
 func (s *scratch) pairs(n int) []byte {
 	if cap(s.pair) < n+cacheLine {
 		s.pair = make([]byte, n+cacheLine)
+		s.gen++
 	}
 	off := int(-uintptr(unsafe.Pointer(unsafe.SliceData(s.pair)))) & (cacheLine - 1)
 	return s.pair[off : off+n]
@@ -50,6 +57,7 @@ const cacheLine = 64
 func (s *scratch) bytes(n int) []byte {
 	if cap(s.buf) < n {
 		s.buf = make([]byte, n+n/4)
+		s.gen++
 	}
 	return s.buf[:n]
 }
@@ -58,10 +66,12 @@ func (s *scratch) bytes(n int) []byte {
 func (s *scratch) q4acts(n, nb int) []q4Act {
 	if cap(s.acts) < n {
 		s.acts = make([]q4Act, n)
+		s.gen++
 	}
 	if cap(s.bias) < n*nb {
 		s.bias = make([]int32, n*nb)
 		s.d = make([]float32, n*nb)
+		s.gen++
 	}
 	acts := s.acts[:n]
 	for i := range acts {

@@ -56,7 +56,7 @@ func (d *Device) MatMulShared(dsts []*backend.Tensor, x *backend.Tensor, ws []*b
 		if dsts[i].Rows != n || dsts[i].Cols != w.Rows {
 			return fmt.Errorf("cpu: matmul %v = %v · %vᵀ", dsts[i], x, w)
 		}
-		kern, err := d.kernelFor(t, n, k, w.Rows, wb, d.packedOf(w), false, xq, xb)
+		kern, err := d.kernelOf(w, n, k, wb, xq, xb)
 		if err != nil {
 			return fmt.Errorf("cpu: matmul: %w weight type %s: %w", backend.ErrUnsupported, t, err)
 		}

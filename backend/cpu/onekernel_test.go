@@ -1,0 +1,90 @@
+package cpu
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/tern-llm/tern/backend"
+	"github.com/tern-llm/tern/quant"
+)
+
+// TestOneKernelKept checks that one-token products with the kernel a weight
+// tensor keeps (kernelOf) equal those of a fresh device, which makes each
+// kernel anew: across products of other widths and token counts that grow
+// the device's scratch between them, through MatMul and MatMulShared.
+func TestOneKernelKept(t *testing.T) {
+	for _, typ := range []quant.Type{quant.Q4_0, quant.Q8_0} {
+		t.Run(typ.String(), func(t *testing.T) {
+			r := rand.New(rand.NewPCG(41, 42))
+			d := New(2)
+			type mat struct {
+				w    *backend.Tensor
+				m, k int
+				data []byte
+			}
+			var mats []mat
+			for _, sh := range [][2]int{{48, 64}, {32, 96}, {48, 64}, {16, 512}, {80, 1024}} {
+				m, k := sh[0], sh[1]
+				rb, _ := typ.RowBytes(k)
+				wb := make([]byte, m*rb)
+				for j := range m {
+					if err := quant.Quantize(typ, wb[j*rb:(j+1)*rb], randRow(r, k)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				w, err := d.Map(typ, m, k, wb)
+				if err != nil {
+					t.Fatal(err)
+				}
+				mats = append(mats, mat{w, m, k, wb})
+			}
+			// want is the product on a fresh device.
+			want := func(mt mat, n int, xs []float32) []float32 {
+				f := New(2)
+				w, _ := f.Map(typ, mt.m, mt.k, mt.data)
+				x, _ := f.Alloc(quant.F32, n, mt.k)
+				xf, _ := F32(x)
+				copy(xf, xs)
+				dst, _ := f.Alloc(quant.F32, n, mt.m)
+				if err := f.MatMul(dst, x, w); err != nil {
+					t.Fatal(err)
+				}
+				out, _ := F32(dst)
+				return out
+			}
+			// tokens: 1 except where a longer product grows the scratch
+			for step, n := range []int{1, 1, 1, 5, 1, 1, 9, 1} {
+				for i, mt := range mats {
+					x, _ := d.Alloc(quant.F32, n, mt.k)
+					xf, _ := F32(x)
+					copy(xf, randRow(r, n*mt.k))
+					dst, _ := d.Alloc(quant.F32, n, mt.m)
+					if err := d.MatMul(dst, x, mt.w); err != nil {
+						t.Fatal(err)
+					}
+					got, _ := F32(dst)
+					if exp := want(mt, n, xf); !slices.Equal(got, exp) {
+						t.Fatalf("step %d matrix %d (%d×%d), %d tokens: got %v, want %v", step, i, mt.m, mt.k, n, got[:4], exp[:4])
+					}
+				}
+				// the two 48×64 matrices as one shared product
+				x, _ := d.Alloc(quant.F32, 1, 64)
+				xf, _ := F32(x)
+				copy(xf, randRow(r, 64))
+				a, _ := d.Alloc(quant.F32, 1, 48)
+				b, _ := d.Alloc(quant.F32, 1, 48)
+				if err := d.MatMulShared([]*backend.Tensor{a, b}, x, []*backend.Tensor{mats[0].w, mats[2].w}); err != nil {
+					t.Fatal(err)
+				}
+				for j, out := range []*backend.Tensor{a, b} {
+					got, _ := F32(out)
+					if exp := want(mats[2*j], 1, xf); !slices.Equal(got, exp) {
+						t.Fatal(fmt.Sprintf("step %d shared product %d differs", step, j))
+					}
+				}
+			}
+		})
+	}
+}
