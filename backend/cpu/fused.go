@@ -62,14 +62,31 @@ func (d *Device) MatMulAddRMSNorm(x, y, a, w, dst, nw *backend.Tensor, eps float
 		return fmt.Errorf("cpu: matmul+add+rmsnorm %v = norm(%v + %v) by %v", dst, x, y, nw)
 	}
 	s := &d.shared
-	s.after = func(p sharedPiece) {
-		addF32(xs[p.lo:p.hi], xs[p.lo:p.hi], ys[p.lo:p.hi])
-		if p.h > 0 {
-			addF32(xs[p.lo+p.h:p.hi+p.h], xs[p.lo+p.h:p.hi+p.h], ys[p.lo+p.h:p.hi+p.h])
-		}
+	if s.addPiece == nil { // bound once: a product allocates nothing
+		s.addPiece, s.normAll = s.norm.addPiece, s.norm.normAll
 	}
-	s.last = func() { rmsNormRow(out, xs, ws, eps) }
+	s.norm = addNorm{xs: xs, ys: ys, out: out, ws: ws, eps: eps}
+	s.after, s.last = s.addPiece, s.normAll
 	err = d.MatMul(y, a, w) // one token: through sharedRows, which calls them
 	s.after, s.last = nil, nil
+	s.norm = addNorm{}
 	return err
 }
+
+// addNorm is the operands of a one-token MatMulAddRMSNorm: x (xs) + y
+// (ys), normalized by ws into out.
+type addNorm struct {
+	xs, ys, out, ws []float32
+	eps             float32
+}
+
+// addPiece adds piece p's rows of y to x.
+func (a *addNorm) addPiece(p sharedPiece) {
+	addF32(a.xs[p.lo:p.hi], a.xs[p.lo:p.hi], a.ys[p.lo:p.hi])
+	if p.h > 0 {
+		addF32(a.xs[p.lo+p.h:p.hi+p.h], a.xs[p.lo+p.h:p.hi+p.h], a.ys[p.lo+p.h:p.hi+p.h])
+	}
+}
+
+// normAll normalizes x into out.
+func (a *addNorm) normAll() { rmsNormRow(a.out, a.xs, a.ws, a.eps) }

@@ -257,6 +257,11 @@ type sharedScratch struct {
 	n, xb int
 	xq    []byte
 	claim func(share, n int) // claimPieces, bound once
+	// norm is MatMulAddRMSNorm's operands; addPiece and normAll its
+	// methods, bound once, for after and last.
+	norm     addNorm
+	addPiece func(sharedPiece)
+	normAll  func()
 	// next and done count the pieces claimed and made, on a cache line of
 	// their own: the participants write them.
 	_          [cacheLine]byte
