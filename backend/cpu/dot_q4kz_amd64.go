@@ -80,3 +80,20 @@ func (d *Device) q4kRows(n, nb int, wb []byte, rb int, xq []byte, xb int) (prep 
 	}
 	return prep, rows, rowsTwo, true
 }
+
+// kernelLevel is the levels on which kernelFor's choice of a one-token
+// kernel depends (the 512-bit record kernels of Q4_K and TQ2_0): a kept
+// kernel (oneKernel) made under others is made again (tests switch them).
+func kernelLevel() uint8 {
+	var l uint8
+	if useVNNI {
+		l |= 1
+	}
+	if useAVX512 {
+		l |= 2
+	}
+	if useK4x4BW {
+		l |= 4
+	}
+	return l
+}

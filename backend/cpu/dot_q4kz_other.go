@@ -7,3 +7,7 @@ package cpu
 func (d *Device) q4kRows(n, nb int, wb []byte, rb int, xq []byte, xb int) (prep func(int), rows func([]float32, int, int, []byte), rowsTwo func(outA, outB []float32, r0, h int), ok bool) {
 	return nil, nil, nil, false
 }
+
+// kernelLevel is the levels on which kernelFor's choice of a one-token
+// kernel depends: none here.
+func kernelLevel() uint8 { return 0 }

@@ -206,40 +206,42 @@ type kernel struct {
 }
 
 // kernelOf is kernelFor for an n-token product with w (wb its bytes): a
-// whole mapped Q4_0 or Q8_0 tensor keeps its one-token kernel (buffer.one),
+// whole Q8_0, Q4_K or TQ2_0 tensor, or a whole mapped Q4_0 one, keeps its
+// one-token kernel (buffer.one),
 // so that a decode step's products do not make their closures again, nor
 // touch what making them reads, between the streams of weights that have
 // pushed it out of the caches.
 func (d *Device) kernelOf(w *backend.Tensor, n, k int, wb, xq []byte, xb int) (kernel, error) {
 	b, ok := w.Buf.(*buffer)
 	keep := n == 1 && ok && b.dev == d && w.Off == 0 && len(wb) == len(b.data) && !b.streamed &&
-		(w.Type == quant.Q8_0 || w.Type == quant.Q4_0 && b.packed != nil)
+		(w.Type == quant.Q8_0 || w.Type == quant.Q4_K || w.Type == quant.TQ2_0 || w.Type == quant.Q4_0 && b.packed != nil)
 	if !keep {
 		return d.kernelFor(w.Type, n, k, w.Rows, wb, d.packedOf(w), d.streamed(w), xq, xb)
 	}
 	if c := &b.one; c.kern.rows != nil && c.gen == d.scratch.gen && c.xq == unsafe.SliceData(xq) && c.xb == xb &&
-		c.t == w.Type && c.k == k && c.m == w.Rows {
+		c.t == w.Type && c.k == k && c.m == w.Rows && c.level == kernelLevel() {
 		return c.kern, nil
 	}
 	kern, err := d.kernelFor(w.Type, n, k, w.Rows, wb, b.packed, false, xq, xb)
 	if err != nil {
 		return kernel{}, err
 	}
-	b.one = oneKernel{kern: kern, t: w.Type, k: k, m: w.Rows, gen: d.scratch.gen, xq: unsafe.SliceData(xq), xb: xb}
+	b.one = oneKernel{kern: kern, t: w.Type, k: k, m: w.Rows, level: kernelLevel(), gen: d.scratch.gen, xq: unsafe.SliceData(xq), xb: xb}
 	return kern, nil
 }
 
 // oneKernel is a weight tensor's one-token kernel (kernelOf) with what it
-// was made for and with: the shape the tensor was viewed as, and the
-// device's scratch (its generation and the converted activations' place
-// and row bytes).
+// was made for and with: the shape the tensor was viewed as, the kernel
+// levels that chose it (kernelLevel), and the device's scratch (its
+// generation and the converted activations' place and row bytes).
 type oneKernel struct {
-	kern kernel
-	t    quant.Type
-	k, m int
-	gen  uint64
-	xq   *byte
-	xb   int
+	kern  kernel
+	t     quant.Type
+	k, m  int
+	level uint8
+	gen   uint64
+	xq    *byte
+	xb    int
 }
 
 // kernelFor picks the kernel ggml's CPU backend (AVX2/AVX-512 build) uses

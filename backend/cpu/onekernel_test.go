@@ -15,7 +15,7 @@ import (
 // kernel anew: across products of other widths and token counts that grow
 // the device's scratch between them, through MatMul and MatMulShared.
 func TestOneKernelKept(t *testing.T) {
-	for _, typ := range []quant.Type{quant.Q4_0, quant.Q8_0} {
+	for _, typ := range []quant.Type{quant.Q4_0, quant.Q8_0, quant.Q4_K, quant.TQ2_0} {
 		t.Run(typ.String(), func(t *testing.T) {
 			r := rand.New(rand.NewPCG(41, 42))
 			d := New(2)
@@ -27,6 +27,9 @@ func TestOneKernelKept(t *testing.T) {
 			var mats []mat
 			for _, sh := range [][2]int{{48, 64}, {32, 96}, {48, 64}, {16, 512}, {80, 1024}} {
 				m, k := sh[0], sh[1]
+				if typ.BlockSize() == 256 {
+					k *= 8
+				}
 				rb, _ := typ.RowBytes(k)
 				wb := make([]byte, m*rb)
 				for j := range m {
@@ -54,8 +57,17 @@ func TestOneKernelKept(t *testing.T) {
 				out, _ := F32(dst)
 				return out
 			}
-			// tokens: 1 except where a longer product grows the scratch
-			for step, n := range []int{1, 1, 1, 5, 1, 1, 9, 1} {
+			// tokens: 1 except where a longer product grows the scratch;
+			// then each level's kernels (the kept ones made on the best)
+			steps := []int{1, 1, 1, 5, 1, 1, 9, 1}
+			ls := levels()
+			for range ls {
+				steps = append(steps, 1)
+			}
+			for step, n := range steps {
+				if l := step - 8; l >= 0 {
+					defer ls[l].set()()
+				}
 				for i, mt := range mats {
 					x, _ := d.Alloc(quant.F32, n, mt.k)
 					xf, _ := F32(x)
@@ -70,9 +82,9 @@ func TestOneKernelKept(t *testing.T) {
 					}
 				}
 				// the two 48×64 matrices as one shared product
-				x, _ := d.Alloc(quant.F32, 1, 64)
+				x, _ := d.Alloc(quant.F32, 1, mats[0].k)
 				xf, _ := F32(x)
-				copy(xf, randRow(r, 64))
+				copy(xf, randRow(r, mats[0].k))
 				a, _ := d.Alloc(quant.F32, 1, 48)
 				b, _ := d.Alloc(quant.F32, 1, 48)
 				if err := d.MatMulShared([]*backend.Tensor{a, b}, x, []*backend.Tensor{mats[0].w, mats[2].w}); err != nil {
