@@ -6,6 +6,7 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/tern-llm/tern/backend"
 	"github.com/tern-llm/tern/quant"
 )
 
@@ -30,9 +31,10 @@ func TestMatMulReference(t *testing.T) {
 	}
 }
 
-func checkMatMul(t *testing.T, r *rand.Rand, typ quant.Type, n, k, m int) {
+// mapRandom quantizes m random rows of k to typ and maps them on d,
+// returning the tensor and its bytes.
+func mapRandom(t *testing.T, d *Device, r *rand.Rand, typ quant.Type, m, k int) (*backend.Tensor, []byte) {
 	t.Helper()
-	d := New(2)
 	rb, _ := typ.RowBytes(k)
 	wb := make([]byte, m*rb)
 	for j := range m {
@@ -44,6 +46,14 @@ func checkMatMul(t *testing.T, r *rand.Rand, typ quant.Type, n, k, m int) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return w, wb
+}
+
+func checkMatMul(t *testing.T, r *rand.Rand, typ quant.Type, n, k, m int) {
+	t.Helper()
+	d := New(2)
+	w, wb := mapRandom(t, d, r, typ, m, k)
+	rb := w.RowBytes()
 	xs := randRow(r, n*k)
 	x, _ := d.Alloc(quant.F32, n, k)
 	if err := d.Upload(x, f32Bytes(xs)); err != nil {

@@ -30,17 +30,7 @@ func TestOneKernelKept(t *testing.T) {
 				if typ.BlockSize() == 256 {
 					k *= 8
 				}
-				rb, _ := typ.RowBytes(k)
-				wb := make([]byte, m*rb)
-				for j := range m {
-					if err := quant.Quantize(typ, wb[j*rb:(j+1)*rb], randRow(r, k)); err != nil {
-						t.Fatal(err)
-					}
-				}
-				w, err := d.Map(typ, m, k, wb)
-				if err != nil {
-					t.Fatal(err)
-				}
+				w, wb := mapRandom(t, d, r, typ, m, k)
 				mats = append(mats, mat{w, m, k, wb})
 			}
 			// want is the product on a fresh device.
