@@ -133,48 +133,182 @@ kzdone:
 	VZEROUPPER
 	RET
 
-// Q4KZ_RUN(acc, macc): Q4KZ_BLOCK for one run of the two-run kernel, into
-// the float lanes acc and the minimums' lanes macc, with what depends on
-// the activations alone made once for both runs: X12 the pair sums of the
-// block's bsums (Q4K_MINS' vphaddw), X13 d_x in every lane. The same
-// instructions on the same values as Q4KZ_BLOCK otherwise. Clobbers AX, DX,
-// R8, R10, R11, R13, Z2-Z11.
-#define Q4KZ_RUN(acc, macc) \
-	K_SCALES_MINS; \
-	VMOVQ         R11, X3; \
-	VPMOVZXBW     X3, X3; \
-	VPMADDWD      X12, X3, X4; \
-	VCVTDQ2PS     X4, X4; \
-	VMOVD         (SI), X9; \
-	VCVTPH2PS     X9, X9; \
-	VMULPS        X13, X9, X9; \
-	VSHUFPS       $0x55, X9, X9, X10; \
-	VFNMADD231PS  X4, X10, macc; \
-	Q4KZ_SUMS; \
-	VBROADCASTSS  X9, Y7; \
-	VCVTDQ2PS     Y3, Y3; \
-	VFMADD231PS   Y3, Y7, acc
+// k4zTwo: the two-run kernel's constants. At 0-255 the vpermw indices of
+// the first run's scale words (Z4 words 0-7) for sub-blocks (0, 2), (1, 3),
+// (4, 6), (5, 7), one pair a 64-byte vector, each in its half (shufK4Z's
+// picks as word indices); at 256-511 the second run's (words 16-23). At
+// 512 the dword shifts, at 544 and 576 the masks that unpack the twelve
+// scale and minimum bytes (K4Z2_SCALES); at 608 the vpermps indices that
+// put d_x·dmin_w of the first run in dwords 4-7 and of the second in
+// 12-15; at 672 those that put d_x·d_w of the first run in dwords 0-7 and
+// of the second in 8-15.
+DATA k4zTwo<>+0(SB)/8, $0x0000000000000000
+DATA k4zTwo<>+8(SB)/8, $0x0000000000000000
+DATA k4zTwo<>+16(SB)/8, $0x0000000000000000
+DATA k4zTwo<>+24(SB)/8, $0x0000000000000000
+DATA k4zTwo<>+32(SB)/8, $0x0002000200020002
+DATA k4zTwo<>+40(SB)/8, $0x0002000200020002
+DATA k4zTwo<>+48(SB)/8, $0x0002000200020002
+DATA k4zTwo<>+56(SB)/8, $0x0002000200020002
+DATA k4zTwo<>+64(SB)/8, $0x0001000100010001
+DATA k4zTwo<>+72(SB)/8, $0x0001000100010001
+DATA k4zTwo<>+80(SB)/8, $0x0001000100010001
+DATA k4zTwo<>+88(SB)/8, $0x0001000100010001
+DATA k4zTwo<>+96(SB)/8, $0x0003000300030003
+DATA k4zTwo<>+104(SB)/8, $0x0003000300030003
+DATA k4zTwo<>+112(SB)/8, $0x0003000300030003
+DATA k4zTwo<>+120(SB)/8, $0x0003000300030003
+DATA k4zTwo<>+128(SB)/8, $0x0004000400040004
+DATA k4zTwo<>+136(SB)/8, $0x0004000400040004
+DATA k4zTwo<>+144(SB)/8, $0x0004000400040004
+DATA k4zTwo<>+152(SB)/8, $0x0004000400040004
+DATA k4zTwo<>+160(SB)/8, $0x0006000600060006
+DATA k4zTwo<>+168(SB)/8, $0x0006000600060006
+DATA k4zTwo<>+176(SB)/8, $0x0006000600060006
+DATA k4zTwo<>+184(SB)/8, $0x0006000600060006
+DATA k4zTwo<>+192(SB)/8, $0x0005000500050005
+DATA k4zTwo<>+200(SB)/8, $0x0005000500050005
+DATA k4zTwo<>+208(SB)/8, $0x0005000500050005
+DATA k4zTwo<>+216(SB)/8, $0x0005000500050005
+DATA k4zTwo<>+224(SB)/8, $0x0007000700070007
+DATA k4zTwo<>+232(SB)/8, $0x0007000700070007
+DATA k4zTwo<>+240(SB)/8, $0x0007000700070007
+DATA k4zTwo<>+248(SB)/8, $0x0007000700070007
+DATA k4zTwo<>+256(SB)/8, $0x0010001000100010
+DATA k4zTwo<>+264(SB)/8, $0x0010001000100010
+DATA k4zTwo<>+272(SB)/8, $0x0010001000100010
+DATA k4zTwo<>+280(SB)/8, $0x0010001000100010
+DATA k4zTwo<>+288(SB)/8, $0x0012001200120012
+DATA k4zTwo<>+296(SB)/8, $0x0012001200120012
+DATA k4zTwo<>+304(SB)/8, $0x0012001200120012
+DATA k4zTwo<>+312(SB)/8, $0x0012001200120012
+DATA k4zTwo<>+320(SB)/8, $0x0011001100110011
+DATA k4zTwo<>+328(SB)/8, $0x0011001100110011
+DATA k4zTwo<>+336(SB)/8, $0x0011001100110011
+DATA k4zTwo<>+344(SB)/8, $0x0011001100110011
+DATA k4zTwo<>+352(SB)/8, $0x0013001300130013
+DATA k4zTwo<>+360(SB)/8, $0x0013001300130013
+DATA k4zTwo<>+368(SB)/8, $0x0013001300130013
+DATA k4zTwo<>+376(SB)/8, $0x0013001300130013
+DATA k4zTwo<>+384(SB)/8, $0x0014001400140014
+DATA k4zTwo<>+392(SB)/8, $0x0014001400140014
+DATA k4zTwo<>+400(SB)/8, $0x0014001400140014
+DATA k4zTwo<>+408(SB)/8, $0x0014001400140014
+DATA k4zTwo<>+416(SB)/8, $0x0016001600160016
+DATA k4zTwo<>+424(SB)/8, $0x0016001600160016
+DATA k4zTwo<>+432(SB)/8, $0x0016001600160016
+DATA k4zTwo<>+440(SB)/8, $0x0016001600160016
+DATA k4zTwo<>+448(SB)/8, $0x0015001500150015
+DATA k4zTwo<>+456(SB)/8, $0x0015001500150015
+DATA k4zTwo<>+464(SB)/8, $0x0015001500150015
+DATA k4zTwo<>+472(SB)/8, $0x0015001500150015
+DATA k4zTwo<>+480(SB)/8, $0x0017001700170017
+DATA k4zTwo<>+488(SB)/8, $0x0017001700170017
+DATA k4zTwo<>+496(SB)/8, $0x0017001700170017
+DATA k4zTwo<>+504(SB)/8, $0x0017001700170017
+DATA k4zTwo<>+512(SB)/8, $0x0000000000000000
+DATA k4zTwo<>+520(SB)/8, $0x0000000400000000
+DATA k4zTwo<>+528(SB)/8, $0x0000000000000000
+DATA k4zTwo<>+536(SB)/8, $0x0000000400000000
+DATA k4zTwo<>+544(SB)/8, $0x0f0f0f0f3f3f3f3f
+DATA k4zTwo<>+552(SB)/8, $0x0f0f0f0f3f3f3f3f
+DATA k4zTwo<>+560(SB)/8, $0x0f0f0f0f3f3f3f3f
+DATA k4zTwo<>+568(SB)/8, $0x0f0f0f0f3f3f3f3f
+DATA k4zTwo<>+576(SB)/8, $0x3030303000000000
+DATA k4zTwo<>+584(SB)/8, $0x3030303000000000
+DATA k4zTwo<>+592(SB)/8, $0x3030303000000000
+DATA k4zTwo<>+600(SB)/8, $0x3030303000000000
+DATA k4zTwo<>+608(SB)/8, $0x0000000000000000
+DATA k4zTwo<>+616(SB)/8, $0x0000000000000000
+DATA k4zTwo<>+624(SB)/8, $0x0000000100000001
+DATA k4zTwo<>+632(SB)/8, $0x0000000100000001
+DATA k4zTwo<>+640(SB)/8, $0x0000000000000000
+DATA k4zTwo<>+648(SB)/8, $0x0000000000000000
+DATA k4zTwo<>+656(SB)/8, $0x0000000300000003
+DATA k4zTwo<>+664(SB)/8, $0x0000000300000003
+DATA k4zTwo<>+672(SB)/8, $0x0000000000000000
+DATA k4zTwo<>+680(SB)/8, $0x0000000000000000
+DATA k4zTwo<>+688(SB)/8, $0x0000000000000000
+DATA k4zTwo<>+696(SB)/8, $0x0000000000000000
+DATA k4zTwo<>+704(SB)/8, $0x0000000200000002
+DATA k4zTwo<>+712(SB)/8, $0x0000000200000002
+DATA k4zTwo<>+720(SB)/8, $0x0000000200000002
+DATA k4zTwo<>+728(SB)/8, $0x0000000200000002
+GLOBL k4zTwo<>(SB), RODATA|NOPTR, $736
+
+// K4Z2_QUAD(w, r, slo, shi, alo, ahi, op): K4Z2's Q4KZ_QUAD: alo, ahi op=
+// four sub-blocks' lanes, the 64 level bytes at w against the records at
+// r and r+64(R14), weighed by the scale words of Z4 that the vpermw
+// indices slo and shi pick; op vpmaddwd for the first quad of a block (the
+// same integers as vpdpwssd into zero), vpdpwssd after. Reads Z15;
+// clobbers Z5-Z8.
+#define K4Z2_QUAD(w, r, slo, shi, alo, ahi, op) \
+	VMOVDQU32  w, Z5; \
+	VPANDD     Z15, Z5, Z6; \
+	VPSRLW     $4, Z5, Z5; \
+	VPANDD     Z15, Z5, Z5; \
+	VPMADDUBSW r(R14), Z6, Z6; \
+	VPERMW     Z4, slo, Z7; \
+	op         Z7, Z6, alo; \
+	VPMADDUBSW r+64(R14), Z5, Z5; \
+	VPERMW     Z4, shi, Z8; \
+	op         Z8, Z5, ahi
+
+// K4Z2_SCALES: Z4 = the scales and minimums of the blocks at SI and
+// SI+DX as words: dwords 0-3 the first block's scales 0-7, 4-7 its
+// minimums, 8-11 and 12-15 the second's. The same bytes as
+// K_SCALES_MINS: per 128-bit lane of Y2 (a block's bytes q0-q11, dwords
+// d0-d2), scales 0-3 = d0 & 0x3f, scales 4-7 = d2 & 0x0f | (d0 >> 2) &
+// 0x30, minimums 0-3 = d1 & 0x3f, 4-7 = (d2 >> 4) & 0x0f | (d1 >> 2) &
+// 0x30 (bytewise masks). Reads Y22, Y23, Y28; clobbers Y2, Y5.
+#define K4Z2_SCALES \
+	VMOVDQU     4(SI), X2; \
+	VINSERTI128 $1, 4(SI)(DX*1), Y2, Y2; \
+	VPSHUFD     $0x98, Y2, Y4; \
+	VPSRLVD     Y22, Y4, Y4; \
+	VPSHUFD     $0x50, Y2, Y5; \
+	VPSRLD      $2, Y5, Y5; \
+	VPANDD      Y23, Y4, Y4; \
+	VPTERNLOGD  $0xf8, Y28, Y5, Y4; \
+	VPMOVZXBW   Y4, Z4
 
 // func dotRowsQ4_KZTwo(outA *float32, outB *float32, w *byte, dist int, stride int, x *byte, rec *byte, nb int, rows int)
 // dotRowsQ4_KZ over two runs of rows at once: row i at w into outA[i]
-// beside row i at w+dist into outB[i], block by block, each as the one-run
-// kernel computes it (the first run's sums in Y0, X1, the second's in Y20,
-// X21): two streams, which one core reads faster than one when they lie a
-// megabyte or more apart. The block's bsums pair sums and d_x are read
-// once for both runs.
+// beside row i at w+dist into outB[i], block by block, each lane as the
+// one-run kernel computes it, the two runs side by side in 512-bit
+// vectors: Z0's low half the first run's float lanes (Y0 of dotRowsQ4_KZ),
+// its high half the second's; Z1's dwords 4-7 the first run's minimums'
+// lanes (X1), 12-15 the second's. Two streams, which one core reads faster
+// than one when they lie a megabyte or more apart. The scales and
+// minimums of both blocks are unpacked at once in vectors (K4Z2_SCALES),
+// their minimums' products, d and dmin made together, the bsums pair sums
+// and d_x read once.
 TEXT ·dotRowsQ4_KZTwo(SB), NOSPLIT, $0-72
 	MOVQ outA+0(FP), DI
 	MOVQ outB+8(FP), R15
 	MOVQ w+16(FP), R12
+	MOVQ dist+24(FP), DX
 	MOVQ rows+64(FP), CX
 	TESTQ CX, CX
 	JZ   k2done
-	Q4KZ_CONSTS
+	MOVL         $0x0f0f0f0f, AX
+	VPBROADCASTD AX, Z15
+	VMOVDQU64    k4zTwo<>+0(SB), Z16
+	VMOVDQU64    k4zTwo<>+64(SB), Z17
+	VMOVDQU64    k4zTwo<>+128(SB), Z18
+	VMOVDQU64    k4zTwo<>+192(SB), Z19
+	VMOVDQU64    k4zTwo<>+256(SB), Z24
+	VMOVDQU64    k4zTwo<>+320(SB), Z25
+	VMOVDQU64    k4zTwo<>+384(SB), Z26
+	VMOVDQU64    k4zTwo<>+448(SB), Z27
+	VMOVDQU64    k4zTwo<>+512(SB), Y22
+	VMOVDQU64    k4zTwo<>+544(SB), Y23
+	VMOVDQU64    k4zTwo<>+576(SB), Y28
+	VMOVDQU64    k4zTwo<>+608(SB), Z29
+	VMOVDQU64    k4zTwo<>+672(SB), Z30
 k2row:
-	VXORPS Y0, Y0, Y0
-	VXORPS X1, X1, X1
-	VPXORD Y20, Y20, Y20
-	VPXORD X21, X21, X21
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
 	MOVQ   R12, SI
 	MOVQ   x+40(FP), R9
 	MOVQ   rec+48(FP), R14
@@ -182,25 +316,49 @@ k2row:
 	TESTQ  BX, BX
 	JZ     k2rowdone
 k2block:
+	K4Z2_SCALES
+	// The minimums: Z1 −= float(minimums · bsums pair sums) · d_x·dmin_w
+	// (Q4K_MINS, both blocks' lanes at once).
 	VMOVDQU      260(R9), X12
 	VPHADDW      276(R9), X12, X12
+	VSHUFI32X4   $0, Z12, Z12, Z12
+	VPMADDWD     Z12, Z4, Z5
+	VCVTDQ2PS    Z5, Z5
 	VBROADCASTSS (R9), X13
-	Q4KZ_RUN(Y0, X1)
-	ADDQ         dist+24(FP), SI
-	Q4KZ_RUN(Y20, X21)
-	SUBQ         dist+24(FP), SI
+	VMOVD        (SI), X9
+	VPINSRD      $1, (SI)(DX*1), X9, X9
+	VCVTPH2PS    X9, X9
+	VMULPS       X13, X9, X9
+	VPERMPS      Z9, Z29, Z10
+	VFNMADD231PS Z5, Z10, Z1
+	// The sums of scale × quants · activations (Q4KZ_SUMS), each run's
+	// lanes in two accumulators (Z3, Z11; Z20, Z21).
+	K4Z2_QUAD(16(SI), 0, Z16, Z17, Z3, Z11, VPMADDWD)
+	K4Z2_QUAD(80(SI), 128, Z18, Z19, Z3, Z11, VPDPWSSD)
+	K4Z2_QUAD(16(SI)(DX*1), 0, Z24, Z25, Z20, Z21, VPMADDWD)
+	K4Z2_QUAD(80(SI)(DX*1), 128, Z26, Z27, Z20, Z21, VPDPWSSD)
+	VPADDD       Z11, Z3, Z3
+	VPADDD       Z21, Z20, Z20
+	VSHUFI64X2   $0x44, Z20, Z3, Z11
+	VSHUFI64X2   $0xee, Z20, Z3, Z3
+	VPADDD       Z11, Z3, Z3
+	// K_FUSE for both: Z0 += float(Z3) · d_x·d_w.
+	VPERMPS      Z9, Z30, Z7
+	VCVTDQ2PS    Z3, Z3
+	VFMADD231PS  Z3, Z7, Z0
 	ADDQ         $144, SI
 	ADDQ         $292, R9
 	ADDQ         $256, R14
 	DECQ         BX
 	JNZ          k2block
 k2rowdone:
-	VMOVAPS Y20, Y22
-	VMOVAPS X21, X23
+	VEXTRACTF64X4 $1, Z0, Y31
+	VEXTRACTF32X4 $3, Z1, X14
+	VEXTRACTF32X4 $1, Z1, X1
 	SUM_Y0_X1
 	VMOVSS  X0, (DI)
-	VMOVAPS Y22, Y0
-	VMOVAPS X23, X1
+	VMOVAPS Y31, Y0
+	VMOVAPS X14, X1
 	SUM_Y0_X1
 	VMOVSS  X0, (R15)
 	ADDQ    $4, DI
