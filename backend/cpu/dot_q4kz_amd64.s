@@ -236,17 +236,25 @@ DATA k4zTwo<>+720(SB)/8, $0x0000000200000002
 DATA k4zTwo<>+728(SB)/8, $0x0000000200000002
 GLOBL k4zTwo<>(SB), RODATA|NOPTR, $736
 
-// K4Z2_QUAD(w, r, slo, shi, alo, ahi, op): K4Z2's Q4KZ_QUAD: alo, ahi op=
-// four sub-blocks' lanes, the 64 level bytes at w against the records at
-// r and r+64(R14), weighed by the scale words of Z4 that the vpermw
+// K4Z2_HI_AVX, K4Z2_HI_GF: Z5 = the high nibbles of Z5's bytes, by a
+// shift and a mask (Z15: 0x0f bytes) or by one GF(2) affine map (Z31: the
+// matrix of x >> 4, AVX-512 GFNI).
+#define K4Z2_HI_AVX \
+	VPSRLW $4, Z5, Z5; \
+	VPANDD Z15, Z5, Z5
+#define K4Z2_HI_GF \
+	VGF2P8AFFINEQB $0, Z31, Z5, Z5
+
+// K4Z2_QUAD(w, r, slo, shi, alo, ahi, op, HI): K4Z2's Q4KZ_QUAD: alo, ahi
+// op= four sub-blocks' lanes, the 64 level bytes at w against the records
+// at r and r+64(R14), weighed by the scale words of Z4 that the vpermw
 // indices slo and shi pick; op vpmaddwd for the first quad of a block (the
-// same integers as vpdpwssd into zero), vpdpwssd after. Reads Z15;
-// clobbers Z5-Z8.
-#define K4Z2_QUAD(w, r, slo, shi, alo, ahi, op) \
+// same integers as vpdpwssd into zero), vpdpwssd after; HI takes the high
+// nibbles. Reads Z15, Z31; clobbers Z5-Z8.
+#define K4Z2_QUAD(w, r, slo, shi, alo, ahi, op, HI) \
 	VMOVDQU32  w, Z5; \
 	VPANDD     Z15, Z5, Z6; \
-	VPSRLW     $4, Z5, Z5; \
-	VPANDD     Z15, Z5, Z5; \
+	HI; \
 	VPMADDUBSW r(R14), Z6, Z6; \
 	VPERMW     Z4, slo, Z7; \
 	op         Z7, Z6, alo; \
@@ -272,6 +280,97 @@ GLOBL k4zTwo<>(SB), RODATA|NOPTR, $736
 	VPTERNLOGD  $0xf8, Y28, Y5, Y4; \
 	VPMOVZXBW   Y4, Z4
 
+// K4Z2_TEXT(HI): the body of dotRowsQ4_KZTwo (HI: K4Z2_HI_AVX) and
+// dotRowsQ4_KZTwoGF (K4Z2_HI_GF): in each block pair, K4Z2_SCALES; the
+// minimums, Z1 −= float(minimums · bsums pair sums) · d_x·dmin_w
+// (Q4K_MINS, both blocks' lanes at once); the sums of scale × quants ·
+// activations (Q4KZ_SUMS), each run's lanes in two accumulators (Z3, Z11;
+// Z20, Z21), their halves added in one vector; K_FUSE for both, Z0 +=
+// float(Z3) · d_x·d_w.
+#define K4Z2_TEXT(HI) \
+	MOVQ outA+0(FP), DI; \
+	MOVQ outB+8(FP), R15; \
+	MOVQ w+16(FP), R12; \
+	MOVQ dist+24(FP), DX; \
+	MOVQ rows+64(FP), CX; \
+	TESTQ CX, CX; \
+	JZ   k2done; \
+	MOVL         $0x0f0f0f0f, AX; \
+	VPBROADCASTD AX, Z15; \
+	MOVQ         $0x1020408000000000, AX; \
+	VPBROADCASTQ AX, Z31; \
+	VMOVDQU64    k4zTwo<>+0(SB), Z16; \
+	VMOVDQU64    k4zTwo<>+64(SB), Z17; \
+	VMOVDQU64    k4zTwo<>+128(SB), Z18; \
+	VMOVDQU64    k4zTwo<>+192(SB), Z19; \
+	VMOVDQU64    k4zTwo<>+256(SB), Z24; \
+	VMOVDQU64    k4zTwo<>+320(SB), Z25; \
+	VMOVDQU64    k4zTwo<>+384(SB), Z26; \
+	VMOVDQU64    k4zTwo<>+448(SB), Z27; \
+	VMOVDQU64    k4zTwo<>+512(SB), Y22; \
+	VMOVDQU64    k4zTwo<>+544(SB), Y23; \
+	VMOVDQU64    k4zTwo<>+576(SB), Y28; \
+	VMOVDQU64    k4zTwo<>+608(SB), Z29; \
+	VMOVDQU64    k4zTwo<>+672(SB), Z30; \
+k2row: \
+	VPXORD Z0, Z0, Z0; \
+	VPXORD Z1, Z1, Z1; \
+	MOVQ   R12, SI; \
+	MOVQ   x+40(FP), R9; \
+	MOVQ   rec+48(FP), R14; \
+	MOVQ   nb+56(FP), BX; \
+	TESTQ  BX, BX; \
+	JZ     k2rowdone; \
+k2block: \
+	K4Z2_SCALES; \
+	VMOVDQU      260(R9), X12; \
+	VPHADDW      276(R9), X12, X12; \
+	VSHUFI32X4   $0, Z12, Z12, Z12; \
+	VPMADDWD     Z12, Z4, Z5; \
+	VCVTDQ2PS    Z5, Z5; \
+	VBROADCASTSS (R9), X13; \
+	VMOVD        (SI), X9; \
+	VPINSRD      $1, (SI)(DX*1), X9, X9; \
+	VCVTPH2PS    X9, X9; \
+	VMULPS       X13, X9, X9; \
+	VPERMPS      Z9, Z29, Z10; \
+	VFNMADD231PS Z5, Z10, Z1; \
+	K4Z2_QUAD(16(SI), 0, Z16, Z17, Z3, Z11, VPMADDWD, HI); \
+	K4Z2_QUAD(80(SI), 128, Z18, Z19, Z3, Z11, VPDPWSSD, HI); \
+	K4Z2_QUAD(16(SI)(DX*1), 0, Z24, Z25, Z20, Z21, VPMADDWD, HI); \
+	K4Z2_QUAD(80(SI)(DX*1), 128, Z26, Z27, Z20, Z21, VPDPWSSD, HI); \
+	VPADDD       Z11, Z3, Z3; \
+	VPADDD       Z21, Z20, Z20; \
+	VSHUFI64X2   $0x44, Z20, Z3, Z11; \
+	VSHUFI64X2   $0xee, Z20, Z3, Z3; \
+	VPADDD       Z11, Z3, Z3; \
+	VPERMPS      Z9, Z30, Z7; \
+	VCVTDQ2PS    Z3, Z3; \
+	VFMADD231PS  Z3, Z7, Z0; \
+	ADDQ         $144, SI; \
+	ADDQ         $292, R9; \
+	ADDQ         $256, R14; \
+	DECQ         BX; \
+	JNZ          k2block; \
+k2rowdone: \
+	VEXTRACTF64X4 $1, Z0, Y13; \
+	VEXTRACTF32X4 $3, Z1, X14; \
+	VEXTRACTF32X4 $1, Z1, X1; \
+	SUM_Y0_X1; \
+	VMOVSS  X0, (DI); \
+	VMOVAPS Y13, Y0; \
+	VMOVAPS X14, X1; \
+	SUM_Y0_X1; \
+	VMOVSS  X0, (R15); \
+	ADDQ    $4, DI; \
+	ADDQ    $4, R15; \
+	ADDQ    stride+32(FP), R12; \
+	DECQ    CX; \
+	JNZ     k2row; \
+k2done: \
+	VZEROUPPER; \
+	RET
+
 // func dotRowsQ4_KZTwo(outA *float32, outB *float32, w *byte, dist int, stride int, x *byte, rec *byte, nb int, rows int)
 // dotRowsQ4_KZ over two runs of rows at once: row i at w into outA[i]
 // beside row i at w+dist into outB[i], block by block, each lane as the
@@ -284,88 +383,10 @@ GLOBL k4zTwo<>(SB), RODATA|NOPTR, $736
 // their minimums' products, d and dmin made together, the bsums pair sums
 // and d_x read once.
 TEXT ·dotRowsQ4_KZTwo(SB), NOSPLIT, $0-72
-	MOVQ outA+0(FP), DI
-	MOVQ outB+8(FP), R15
-	MOVQ w+16(FP), R12
-	MOVQ dist+24(FP), DX
-	MOVQ rows+64(FP), CX
-	TESTQ CX, CX
-	JZ   k2done
-	MOVL         $0x0f0f0f0f, AX
-	VPBROADCASTD AX, Z15
-	VMOVDQU64    k4zTwo<>+0(SB), Z16
-	VMOVDQU64    k4zTwo<>+64(SB), Z17
-	VMOVDQU64    k4zTwo<>+128(SB), Z18
-	VMOVDQU64    k4zTwo<>+192(SB), Z19
-	VMOVDQU64    k4zTwo<>+256(SB), Z24
-	VMOVDQU64    k4zTwo<>+320(SB), Z25
-	VMOVDQU64    k4zTwo<>+384(SB), Z26
-	VMOVDQU64    k4zTwo<>+448(SB), Z27
-	VMOVDQU64    k4zTwo<>+512(SB), Y22
-	VMOVDQU64    k4zTwo<>+544(SB), Y23
-	VMOVDQU64    k4zTwo<>+576(SB), Y28
-	VMOVDQU64    k4zTwo<>+608(SB), Z29
-	VMOVDQU64    k4zTwo<>+672(SB), Z30
-k2row:
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	MOVQ   R12, SI
-	MOVQ   x+40(FP), R9
-	MOVQ   rec+48(FP), R14
-	MOVQ   nb+56(FP), BX
-	TESTQ  BX, BX
-	JZ     k2rowdone
-k2block:
-	K4Z2_SCALES
-	// The minimums: Z1 −= float(minimums · bsums pair sums) · d_x·dmin_w
-	// (Q4K_MINS, both blocks' lanes at once).
-	VMOVDQU      260(R9), X12
-	VPHADDW      276(R9), X12, X12
-	VSHUFI32X4   $0, Z12, Z12, Z12
-	VPMADDWD     Z12, Z4, Z5
-	VCVTDQ2PS    Z5, Z5
-	VBROADCASTSS (R9), X13
-	VMOVD        (SI), X9
-	VPINSRD      $1, (SI)(DX*1), X9, X9
-	VCVTPH2PS    X9, X9
-	VMULPS       X13, X9, X9
-	VPERMPS      Z9, Z29, Z10
-	VFNMADD231PS Z5, Z10, Z1
-	// The sums of scale × quants · activations (Q4KZ_SUMS), each run's
-	// lanes in two accumulators (Z3, Z11; Z20, Z21).
-	K4Z2_QUAD(16(SI), 0, Z16, Z17, Z3, Z11, VPMADDWD)
-	K4Z2_QUAD(80(SI), 128, Z18, Z19, Z3, Z11, VPDPWSSD)
-	K4Z2_QUAD(16(SI)(DX*1), 0, Z24, Z25, Z20, Z21, VPMADDWD)
-	K4Z2_QUAD(80(SI)(DX*1), 128, Z26, Z27, Z20, Z21, VPDPWSSD)
-	VPADDD       Z11, Z3, Z3
-	VPADDD       Z21, Z20, Z20
-	VSHUFI64X2   $0x44, Z20, Z3, Z11
-	VSHUFI64X2   $0xee, Z20, Z3, Z3
-	VPADDD       Z11, Z3, Z3
-	// K_FUSE for both: Z0 += float(Z3) · d_x·d_w.
-	VPERMPS      Z9, Z30, Z7
-	VCVTDQ2PS    Z3, Z3
-	VFMADD231PS  Z3, Z7, Z0
-	ADDQ         $144, SI
-	ADDQ         $292, R9
-	ADDQ         $256, R14
-	DECQ         BX
-	JNZ          k2block
-k2rowdone:
-	VEXTRACTF64X4 $1, Z0, Y31
-	VEXTRACTF32X4 $3, Z1, X14
-	VEXTRACTF32X4 $1, Z1, X1
-	SUM_Y0_X1
-	VMOVSS  X0, (DI)
-	VMOVAPS Y31, Y0
-	VMOVAPS X14, X1
-	SUM_Y0_X1
-	VMOVSS  X0, (R15)
-	ADDQ    $4, DI
-	ADDQ    $4, R15
-	ADDQ    stride+32(FP), R12
-	DECQ    CX
-	JNZ     k2row
-k2done:
-	VZEROUPPER
-	RET
+	K4Z2_TEXT(K4Z2_HI_AVX)
+
+// func dotRowsQ4_KZTwoGF(outA *float32, outB *float32, w *byte, dist int, stride int, x *byte, rec *byte, nb int, rows int)
+// dotRowsQ4_KZTwo taking the high nibbles with one GFNI instruction
+// instead of two (AVX-512 GFNI): the same integers.
+TEXT ·dotRowsQ4_KZTwoGF(SB), NOSPLIT, $0-72
+	K4Z2_TEXT(K4Z2_HI_GF)

@@ -3,6 +3,7 @@
 package cpu
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -38,13 +39,24 @@ func TestDotQ4_KRec(t *testing.T) {
 	}
 }
 
-// TestDotQ4_KRecTwo checks the two-stream Q4_K kernel (testTwoRuns).
+// TestDotQ4_KRecTwo checks the two-stream Q4_K kernel (testTwoRuns), with
+// and without GFNI where the machine has it.
 func TestDotQ4_KRecTwo(t *testing.T) {
-	testTwoRuns(t, quant.Q4_K, q4KBlock, dotQ4_KLanes, func(outA, outB []float32, w []byte, dist, stride int, x []byte, nb int) {
-		rec := make([]byte, nb*q4kRecord)
-		fillQ4K(rec, x, nb)
-		dotRowsQ4_KRecTwo(outA, outB, w, dist, stride, x, rec, nb)
-	})
+	gfni := []bool{false}
+	if useGFNI {
+		gfni = append(gfni, true)
+	}
+	for _, g := range gfni {
+		t.Run(fmt.Sprintf("gfni=%t", g), func(t *testing.T) {
+			defer func(old bool) { useGFNI = old }(useGFNI)
+			useGFNI = g
+			testTwoRuns(t, quant.Q4_K, q4KBlock, dotQ4_KLanes, func(outA, outB []float32, w []byte, dist, stride int, x []byte, nb int) {
+				rec := make([]byte, nb*q4kRecord)
+				fillQ4K(rec, x, nb)
+				dotRowsQ4_KRecTwo(outA, outB, w, dist, stride, x, rec, nb)
+			})
+		})
+	}
 }
 
 // testTwoRuns checks a two-stream one-token kernel (two(outA, outB, w,

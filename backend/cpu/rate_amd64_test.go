@@ -89,6 +89,12 @@ func BenchmarkKernelRate(b *testing.B) {
 			rb := 8 * q4KBlock
 			dotRowsQ4_KZTwo(&out[0], &out[len(out)/2], &buf[0], n*rb, rb, &xk[0], &recK[0], 8, n)
 		}},
+		{"Q4_K-gfni", q4k, 8 * q4KBlock, func(buf []byte, n int, out []float32) {
+			rb := 8 * q4KBlock
+			if useGFNI {
+				dotRowsQ4_KZTwoGF(&out[0], &out[len(out)/2], &buf[0], n*rb, rb, &xk[0], &recK[0], 8, n)
+			}
+		}},
 		{"TQ2_0", tq2, 8 * tq2Block, func(buf []byte, n int, out []float32) {
 			rb := 8 * tq2Block
 			dotRowsTQ2_0ZTwo(&out[0], &out[len(out)/2], &buf[0], &buf[n*rb], rb, &recT[0], 8, n)
