@@ -7,8 +7,11 @@ import "golang.org/x/sys/cpu"
 // q4kRecord is the bytes of one Q8_K activation block laid out for
 // dotRowsQ4_KZ: for sub-block pairs (0, 1) and (2, 3), the 32 quants their
 // low nibbles take side by side, then the 32 their high nibbles take
-// (64-byte halves of the 64-element groups 2p and 2p+1).
-const q4kRecord = 256
+// (64-byte halves of the 64-element groups 2p and 2p+1); then, in each
+// 16 bytes of the last 64, the eight 32-element sums of the block as
+// int16 (its bsums added in pairs, vphaddw's words, which the two-run
+// kernel reads instead of adding them).
+const q4kRecord = 320
 
 //go:noescape
 func dotRowsQ4_KZ(out *float32, w *byte, stride int, x *byte, rec *byte, nb int, rows int)
@@ -23,6 +26,14 @@ func fillQ4K(rec, x []byte, nb int) {
 				o := 128*p + 64*h
 				copy(r[o:o+32], q8[128*p+32*h:][:32])
 				copy(r[o+32:o+64], q8[128*p+64+32*h:][:32])
+			}
+		}
+		bs := x[b*q8KBlock+260:][:32]
+		for j := range 8 {
+			v := uint16(bs[4*j]) | uint16(bs[4*j+1])<<8
+			v += uint16(bs[4*j+2]) | uint16(bs[4*j+3])<<8
+			for c := range 4 {
+				r[256+16*c+2*j], r[256+16*c+2*j+1] = byte(v), byte(v>>8)
 			}
 		}
 	}

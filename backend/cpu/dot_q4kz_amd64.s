@@ -119,7 +119,7 @@ kzblock:
 	Q4KZ_BLOCK
 	ADDQ          $144, SI
 	ADDQ          $292, R9
-	ADDQ          $256, R14
+	ADDQ          $320, R14
 	DECQ          BX
 	JNZ           kzblock
 kzrowdone:
@@ -283,7 +283,8 @@ GLOBL k4zTwo<>(SB), RODATA|NOPTR, $736
 // K4Z2_TEXT(HI): the body of dotRowsQ4_KZTwo (HI: K4Z2_HI_AVX) and
 // dotRowsQ4_KZTwoGF (K4Z2_HI_GF): in each block pair, K4Z2_SCALES; the
 // minimums, Z1 −= float(minimums · bsums pair sums) · d_x·dmin_w
-// (Q4K_MINS, both blocks' lanes at once); the sums of scale × quants ·
+// (Q4K_MINS, both blocks' lanes at once, the pair sums taken from the
+// record's last 64 bytes: vphaddw's words in each 128-bit lane); the sums of scale × quants ·
 // activations (Q4KZ_SUMS), each run's lanes in two accumulators (Z3, Z11;
 // Z20, Z21), their halves added in one vector; K_FUSE for both, Z0 +=
 // float(Z3) · d_x·d_w.
@@ -323,10 +324,7 @@ k2row: \
 	JZ     k2rowdone; \
 k2block: \
 	K4Z2_SCALES; \
-	VMOVDQU      260(R9), X12; \
-	VPHADDW      276(R9), X12, X12; \
-	VSHUFI32X4   $0, Z12, Z12, Z12; \
-	VPMADDWD     Z12, Z4, Z5; \
+	VPMADDWD     256(R14), Z4, Z5; \
 	VCVTDQ2PS    Z5, Z5; \
 	VBROADCASTSS (R9), X13; \
 	VMOVD        (SI), X9; \
@@ -349,7 +347,7 @@ k2block: \
 	VFMADD231PS  Z3, Z7, Z0; \
 	ADDQ         $144, SI; \
 	ADDQ         $292, R9; \
-	ADDQ         $256, R14; \
+	ADDQ         $320, R14; \
 	DECQ         BX; \
 	JNZ          k2block; \
 k2rowdone: \
@@ -381,7 +379,7 @@ k2done: \
 // than one when they lie a megabyte or more apart. The scales and
 // minimums of both blocks are unpacked at once in vectors (K4Z2_SCALES),
 // their minimums' products, d and dmin made together, the bsums pair sums
-// and d_x read once.
+// read from the records (fillQ4K), d_x once.
 TEXT ·dotRowsQ4_KZTwo(SB), NOSPLIT, $0-72
 	K4Z2_TEXT(K4Z2_HI_AVX)
 
