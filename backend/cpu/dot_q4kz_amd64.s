@@ -64,11 +64,13 @@ GLOBL shufK4Z<>(SB), RODATA|NOPTR, $256
 	VPSHUFB    shi, Z2, Z8; \
 	VPDPWSSD   Z8, Z5, Z11
 
-// Q4KZ_SUMS: Y3 = the block's eight sub-block sums of scale × quants ·
-// activations (Q4KZ_QUAD over its four quads), the scales (R10) as words
-// in every 128-bit lane. Clobbers Z2-Z11.
-#define Q4KZ_SUMS \
-	VMOVQ         R10, X2; \
+// Q4KZ_BLOCK: Y0, X1 += the block at SI (its sums and minimums) against
+// the Q8_K block at R9 and its records at R14. Reads Z15-Z19; clobbers AX,
+// DX, R8, R10, R11, R13, Z2-Z11.
+#define Q4KZ_BLOCK \
+	K_SCALES_MINS; \
+	Q4K_MINS; \
+	VMOVQ         R10, X2       /* scales as words in every 128-bit lane */; \
 	VPMOVZXBW     X2, X2; \
 	VSHUFI32X4    $0, Z2, Z2, Z2; \
 	VPXORD        Z3, Z3, Z3; \
@@ -77,15 +79,7 @@ GLOBL shufK4Z<>(SB), RODATA|NOPTR, $256
 	Q4KZ_QUAD(80, 128, Z18, Z19); \
 	VPADDD        Z11, Z3, Z3; \
 	VEXTRACTI64X4 $1, Z3, Y4; \
-	VPADDD        Y4, Y3, Y3
-
-// Q4KZ_BLOCK: Y0, X1 += the block at SI (its sums and minimums) against
-// the Q8_K block at R9 and its records at R14. Reads Z15-Z19; clobbers AX,
-// DX, R8, R10, R11, R13, Z2-Z11.
-#define Q4KZ_BLOCK \
-	K_SCALES_MINS; \
-	Q4K_MINS; \
-	Q4KZ_SUMS; \
+	VPADDD        Y4, Y3, Y3; \
 	K_FUSE
 
 // Q4KZ_CONSTS loads what Q4KZ_BLOCK reads besides its operands: 0x0f
@@ -285,7 +279,7 @@ GLOBL k4zTwo<>(SB), RODATA|NOPTR, $736
 // minimums, Z1 −= float(minimums · bsums pair sums) · d_x·dmin_w
 // (Q4K_MINS, both blocks' lanes at once, the pair sums taken from the
 // record's last 64 bytes: vphaddw's words in each 128-bit lane); the sums of scale × quants ·
-// activations (Q4KZ_SUMS), each run's lanes in two accumulators (Z3, Z11;
+// activations (K4Z2_QUAD), each run's lanes in two accumulators (Z3, Z11;
 // Z20, Z21), their halves added in one vector; K_FUSE for both, Z0 +=
 // float(Z3) · d_x·d_w.
 #define K4Z2_TEXT(HI) \
