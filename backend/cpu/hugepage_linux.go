@@ -13,17 +13,26 @@ import (
 // megabytes per token does not miss the TLB every 4 KiB. Plain Go memory
 // when smaller than one such page or when the mapping fails.
 func hugeBytes(n int) ([]byte, func()) {
+	if b, release, ok := hugeMap(n); ok {
+		return b, release
+	}
+	return make([]byte, n), func() {}
+}
+
+// hugeMap is hugeBytes without the fallback: ok is false when n is smaller
+// than one 2 MiB page or the mapping fails.
+func hugeMap(n int) (b []byte, release func(), ok bool) {
 	if n < hugePage {
-		return make([]byte, n), func() {}
+		return nil, nil, false
 	}
 	m, err := unix.Mmap(-1, 0, n+hugePage, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
 	if err != nil {
-		return make([]byte, n), func() {}
+		return nil, nil, false
 	}
 	off := int(-uintptr(unsafe.Pointer(unsafe.SliceData(m)))) & (hugePage - 1)
-	b := m[off : off+n : off+n]
+	b = m[off : off+n : off+n]
 	_ = unix.Madvise(b, unix.MADV_HUGEPAGE) // advice only: 4 KiB pages work too
-	return b, func() { _ = unix.Munmap(m) }
+	return b, func() { _ = unix.Munmap(m) }, true
 }
 
 // hugePage is the size of a transparent huge page on x86-64 and of the
