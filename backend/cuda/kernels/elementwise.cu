@@ -77,16 +77,25 @@ __device__ __forceinline__ void rmsnorm_row(float* dst, float* x, const float* y
     float* xr = x + r0;
     const float* yr = ADD ? y + r0 : nullptr;
     float* o = dst + r0;
-    float v[RN_REG], wv[RN_REG];
-    double s = 0;
+    float v[RN_REG], wv[RN_REG], yv[RN_REG];
+    // every load before the first store: a load issued after a store to x
+    // would wait for the values that store needs, one memory latency per
+    // slot instead of one for all of them
 #pragma unroll
     for (int i = 0; i < RN_REG; i++) {
         if (i * RN_THREADS >= cols) break; // the same for every thread
         int c = threadIdx.x + i * RN_THREADS;
         v[i] = c < cols ? xr[c] : 0.0f;
         wv[i] = c < cols ? w[c] : 0.0f;
+        if (ADD) yv[i] = c < cols ? yr[c] : 0.0f;
+    }
+    double s = 0;
+#pragma unroll
+    for (int i = 0; i < RN_REG; i++) {
+        if (i * RN_THREADS >= cols) break;
+        int c = threadIdx.x + i * RN_THREADS;
         if (ADD && c < cols) {
-            v[i] = v[i] + yr[c];
+            v[i] = v[i] + yv[i];
             xr[c] = v[i];
         }
         s += (double)(v[i] * v[i]);
@@ -115,22 +124,38 @@ __device__ __forceinline__ void rmsnorm_row(float* dst, float* x, const float* y
     }
     __syncthreads();
     float scale = sm_scale;
+    float r[RN_REG];
 #pragma unroll
     for (int i = 0; i < RN_REG; i++) {
         if (i * RN_THREADS >= cols) break;
         int c = threadIdx.x + i * RN_THREADS;
-        float r = v[i] * scale * wv[i];
+        r[i] = v[i] * scale * wv[i];
         if (c < cols) {
-            o[c] = r;
-            if constexpr (CONV == CONV_F16) ((__half*)ca)[r0 + c] = __float2half_rn(r);
-            if constexpr (CONV == CONV_BF16) ((uint16_t*)ca)[r0 + c] = bf16_round(r);
+            o[c] = r[i];
+            if constexpr (CONV == CONV_F16) ((__half*)ca)[r0 + c] = __float2half_rn(r[i]);
+            if constexpr (CONV == CONV_BF16) ((uint16_t*)ca)[r0 + c] = bf16_round(r[i]);
         }
-        if constexpr (CONV == CONV_Q8_0) {
-            if (i * RN_THREADS + warp * 32 < cols) { // the warp's block is in the row: the same for every lane
-                float amax = warp_max(fabsf(r)); // as q8_0_block
-                float d = amax / 127.0f;
-                float id = amax != 0.0f ? 127.0f / amax : 0.0f;
-                ((int8_t*)ca)[r0 + c] = (int8_t)(int)rintf(r * id);
+    }
+    if constexpr (CONV == CONV_Q8_0) {
+        // the blocks' maxima as q8_0_block's warp_max, the slots' shuffles
+        // interleaved (a maximum is the same in any order)
+        float am[RN_REG];
+#pragma unroll
+        for (int i = 0; i < RN_REG; i++)
+            if (i * RN_THREADS < cols) am[i] = fabsf(r[i]);
+#pragma unroll
+        for (int off = 16; off > 0; off >>= 1) {
+#pragma unroll
+            for (int i = 0; i < RN_REG; i++)
+                if (i * RN_THREADS < cols) am[i] = fmaxf(am[i], __shfl_xor_sync(FULL_MASK, am[i], off));
+        }
+#pragma unroll
+        for (int i = 0; i < RN_REG; i++) {
+            int c = threadIdx.x + i * RN_THREADS;
+            if (i * RN_THREADS < cols && i * RN_THREADS + warp * 32 < cols) { // the warp's block is in the row: the same for every lane
+                float d = am[i] / 127.0f;
+                float id = am[i] != 0.0f ? 127.0f / am[i] : 0.0f;
+                ((int8_t*)ca)[r0 + c] = (int8_t)(int)rintf(r[i] * id);
                 if (lane == 0) cb[(r0 + c) / 32] = round_half(d);
             }
         }

@@ -297,6 +297,7 @@ __device__ __forceinline__ void mv_q4_k_one(float* dst, const uint8_t* w, const 
         float dmin = __half2float(__ushort_as_half((unsigned short)((uint32_t)hdr.x >> 16)));
         acc += __fmul_rn(d, dx) * (float)(sc0 * dl + sc1 * dh) - __fmul_rn(dmin, dx) * (float)(m0 * sl + m1 * sh);
     }
+    pdl_product_end();
     acc = warp_sum(acc);
     if (lane == 0) dst[j] = acc;
 }

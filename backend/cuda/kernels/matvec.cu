@@ -37,6 +37,7 @@
 
 template <int NT>
 __device__ __forceinline__ void mv_store(float* dst, float (&acc)[NT], int nt, int t0, int m, int j) {
+    pdl_product_end();
 #pragma unroll
     for (int t = 0; t < NT; t++) {
         float s = warp_sum(acc[t]);

@@ -64,6 +64,7 @@ __device__ __forceinline__ void pipe(int n, Issue issue, Use use) {
 // row_store sums a warp's R row partials and stores those of rows j0+r < m.
 template <int R>
 __device__ __forceinline__ void row_store(float* dst, float (&acc)[R], int j0, int m) {
+    pdl_product_end();
 #pragma unroll
     for (int r = 0; r < R; r++) {
         float s = warp_sum(acc[r]);
