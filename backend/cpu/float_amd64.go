@@ -136,6 +136,20 @@ func vecDotF16(x, y []float32) float32 {
 //go:noescape
 func addF32AVX2(dst, a, b *float32, n int)
 
+//go:noescape
+func scaleMulAVX2(dst, a, b *float32, s float32, n int)
+
+// scaleMul sets dst[i] = (a[i]·s)·b[i], each product rounded (dst may be
+// a or b).
+func scaleMul(dst, a, b []float32, s float32) {
+	if useAVX2 && len(dst) > 0 {
+		_, _ = a[len(dst)-1], b[len(dst)-1]
+		scaleMulAVX2(&dst[0], &a[0], &b[0], s, len(dst))
+		return
+	}
+	scaleMulGeneric(dst, a, b, s)
+}
+
 // addF32 sets dst[i] = a[i] + b[i] (dst may be a or b).
 func addF32(dst, a, b []float32) {
 	if useAVX2 && len(dst) > 0 {

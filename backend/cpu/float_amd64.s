@@ -696,3 +696,25 @@ w2loop:
 w2done:
 	VZEROUPPER
 	RET
+
+// SCALEMUL8 and SCALEMUL1: dst[AX…] = (a[AX…]·s)·b[AX…] for eight
+// elements and one, each product rounded (DI dst, SI a, DX b, Y2 s in
+// every lane). Clobber Y0.
+#define SCALEMUL8 \
+	VMULPS  (SI)(AX*4), Y2, Y0; \
+	VMULPS  (DX)(AX*4), Y0, Y0; \
+	VMOVUPS Y0, (DI)(AX*4)
+#define SCALEMUL1 \
+	VMULSS (SI)(AX*4), X2, X0; \
+	VMULSS (DX)(AX*4), X0, X0; \
+	VMOVSS X0, (DI)(AX*4)
+
+// func scaleMulAVX2(dst, a, b *float32, s float32, n int)
+// dst[i] = (a[i]·s)·b[i] (RMSNorm's scaling: elementwise, two roundings).
+TEXT ·scaleMulAVX2(SB), NOSPLIT, $0-40
+	MOVQ         dst+0(FP), DI
+	MOVQ         a+8(FP), SI
+	MOVQ         b+16(FP), DX
+	VBROADCASTSS s+24(FP), Y2
+	MOVQ         n+32(FP), CX
+	ELEMENTS8(CX, BX, SCALEMUL8, SCALEMUL1)

@@ -166,3 +166,6 @@ func kqScores(out, k []float32, stride int, q []float32, scale float32) {
 func axpyRows(acc []float32, hd, mask, t0 int, v []float32, stride int, w []float32) {
 	axpyRowsGeneric(acc, hd, mask, t0, v, stride, w)
 }
+
+// scaleMul is scaleMulGeneric.
+func scaleMul(dst, a, b []float32, s float32) { scaleMulGeneric(dst, a, b, s) }

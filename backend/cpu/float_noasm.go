@@ -10,7 +10,9 @@ func swigluVec(out, g, u []float32)              { swigluVecGeneric(out[:len(out
 func tileDotF32(a, b []float32) float32 { return tileDotF32Generic(a, b) }
 
 func f16s(dst []float32, src []byte) []float32 { return f16sGeneric(dst, src) }
-func vecDotF16(x, y []float32) float32         { return vecDotF16Generic(x, y) }
+
+func scaleMul(dst, a, b []float32, s float32) { scaleMulGeneric(dst, a, b, s) }
+func vecDotF16(x, y []float32) float32        { return vecDotF16Generic(x, y) }
 
 func addF32(dst, a, b []float32) { addF32Generic(dst, a, b) }
 

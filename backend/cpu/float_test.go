@@ -73,6 +73,14 @@ func TestFloatKernels(t *testing.T) {
 						t.Fatalf("addF32 n=%d: [%d] %g, want %g", n, i, s1[i], s2[i])
 					}
 				}
+				sc := float32(r.NormFloat64())
+				scaleMul(s1, a, b, sc)
+				scaleMulGeneric(s2, a, b, sc)
+				for i := range s1 {
+					if math.Float32bits(s1[i]) != math.Float32bits(s2[i]) {
+						t.Fatalf("scaleMul n=%d: [%d] %g, want %g", n, i, s1[i], s2[i])
+					}
+				}
 				// RoPE rotations, adjacent pairs (even n) and split halves
 				if n%2 == 0 {
 					cs, ss := randRow(r, n), randRow(r, n)

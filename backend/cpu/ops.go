@@ -62,10 +62,14 @@ func rmsNormRow(o, row, w []float32, eps float32) {
 	}
 	mean := float32(sum / float64(len(row)))
 	scale := 1 / float32(math.Sqrt(float64(mean+eps)))
-	o = o[:len(row)]
-	w = w[:len(row)]
-	for i, v := range row {
-		o[i] = v * scale * w[i]
+	scaleMul(o[:len(row)], row, w, scale)
+}
+
+// scaleMulGeneric sets dst[i] = (a[i]·s)·b[i], each product rounded.
+func scaleMulGeneric(dst, a, b []float32, s float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	for i, v := range a {
+		dst[i] = v * s * b[i]
 	}
 }
 
