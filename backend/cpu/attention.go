@@ -102,7 +102,19 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 	for _, p := range b.Pos {
 		maxPos = max(maxPos, int(p))
 	}
-	bufs := d.scratch.attention(d.threads, maxPos+1, kc.Cols, rows*hd)
+	// An F16 cache's rows of a key-value head are widened once a token
+	// into blocks of (positions, hd) that the group's query heads then read
+	// as an F32 cache's (kqScores, axpyRows: the same sums as a row at a
+	// time), where they fit attnBlockMax.
+	block := kc.Type == quant.F16 && (maxPos+1)*hd <= attnBlockMax
+	blockFloats := 0
+	if block {
+		blockFloats = (maxPos + 1) * hd
+	}
+	bufs := d.scratch.attention(d.threads, maxPos+1, kc.Cols, rows*hd, blockFloats)
+	for i := range bufs {
+		bufs[i].head = -1 // the blocks hold nothing of this call yet
+	}
 	f32 := kc.Type == quant.F32
 	var kf, vf []float32
 	if f32 {
@@ -131,6 +143,16 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 				for _, sc := range scores {
 					mx = max(mx, sc)
 				}
+			} else if block {
+				if buf.head != i*nkv+kvh {
+					widenHeads(buf.kw, buf.vw, kb, vb, rb, b, s, p, kvh, hd)
+					buf.head = i*nkv + kvh
+				}
+				scores = scores[:p+1]
+				kqScores(scores, buf.kw, hd, qh, a.Scale)
+				for _, sc := range scores {
+					mx = max(mx, sc)
+				}
 			} else {
 				for t := 0; t <= p; t++ {
 					row := b.Row(s, t)
@@ -152,6 +174,8 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 					row := b.Row(s, t0)
 					axpyRows(acc, hd, rows-1, t0, vf[row*vc.Cols+kvh*hd:], vc.Cols, scores[t0:t0+cnt])
 				}
+			} else if block {
+				axpyRows(acc, hd, rows-1, 0, buf.vw, hd, scores)
 			} else {
 				for t := 0; t <= p; t++ {
 					row := b.Row(s, t)
@@ -174,6 +198,21 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 	}
 	return nil
 }
+
+// widenHeads sets row t of kf and vf (hd wide) to head kvh of the F16
+// key and value cache rows (rb bytes) of position t of sequence s, for t
+// up to p.
+func widenHeads(kf, vf []float32, kb, vb []byte, rb int, b *backend.Batch, s, p, kvh, hd int) {
+	for t := 0; t <= p; t++ {
+		off := b.Row(s, t)*rb + 2*kvh*hd
+		f16s(kf[t*hd:(t+1)*hd], kb[off:off+2*hd])
+		f16s(vf[t*hd:(t+1)*hd], vb[off:off+2*hd])
+	}
+}
+
+// attnBlockMax is the most floats of the widened key (and value) rows a
+// share keeps for one head (Attention): 1 MiB, 4096 positions of 64.
+const attnBlockMax = 1 << 18
 
 // minAttentionWork is the fewest multiply-adds of attention worth handing
 // to another worker: a head also costs its softmax and lane folds, and a

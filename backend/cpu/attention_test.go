@@ -153,3 +153,55 @@ func checkAttention(t *testing.T, r *rand.Rand, name string, typ quant.Type, hea
 		}
 	}
 }
+
+// TestAttentionWidenedAnew checks that the widened F16 rows (attnBuf.kw,
+// vw) are made anew for each call: a second call over a cache whose rows
+// changed between the calls equals the first call of a fresh device.
+func TestAttentionWidenedAnew(t *testing.T) {
+	r := rand.New(rand.NewPCG(63, 64))
+	const heads, kvHeads, hd, block = 4, 2, 64, 16
+	pos := []int32{20}
+	b := &backend.Batch{Pos: pos, Seq: []int32{0}, Slots: []int32{0}, Tables: [][]int32{{1, 0}}, BlockSize: block}
+	a := &backend.Attn{Heads: heads, KVHeads: kvHeads, HeadDim: hd, Scale: 0.125}
+	qv := randRow(r, heads*hd)
+	run := func(d *Device, kc, vc *backend.Tensor) []float32 {
+		q, _ := d.Alloc(quant.F32, 1, heads*hd)
+		qf, _ := F32(q)
+		copy(qf, qv)
+		out, _ := d.Alloc(quant.F32, 1, heads*hd)
+		if err := d.Attention(out, q, kc, vc, a, b); err != nil {
+			t.Fatal(err)
+		}
+		of, _ := F32(out)
+		return of
+	}
+	fill := func(d *Device, kc, vc *backend.Tensor, vals []float32) {
+		for _, c := range []*backend.Tensor{kc, vc} {
+			cb, _ := d.bytes(c)
+			rb := c.RowBytes()
+			for row := range c.Rows {
+				if err := quant.Quantize(quant.F16, cb[row*rb:(row+1)*rb], vals[row*c.Cols:(row+1)*c.Cols]); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	d := New(2)
+	kc, _ := d.Alloc(quant.F16, 2*block, kvHeads*hd)
+	vc, _ := d.Alloc(quant.F16, 2*block, kvHeads*hd)
+	fill(d, kc, vc, randRow(r, 2*block*kvHeads*hd))
+	first := run(d, kc, vc)
+	second := randRow(r, 2*block*kvHeads*hd)
+	fill(d, kc, vc, second)
+	got := run(d, kc, vc)
+	f := New(2)
+	fk, _ := f.Alloc(quant.F16, 2*block, kvHeads*hd)
+	fv, _ := f.Alloc(quant.F16, 2*block, kvHeads*hd)
+	fill(f, fk, fv, second)
+	want := run(f, fk, fv)
+	for e := range want {
+		if math.Float32bits(got[e]) != math.Float32bits(want[e]) {
+			t.Fatalf("[%d] = %g after the cache changed, want %g (the first call's: %g)", e, got[e], want[e], first[e])
+		}
+	}
+}

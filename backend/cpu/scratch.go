@@ -86,10 +86,14 @@ type attnBuf struct {
 	scores []float32 // (positions)
 	k, v   []float32 // (kvHeads·headDim) a dequantized cache row
 	acc    []float32 // softmax·V lane accumulators, kept zeroed between uses
+	// kw and vw are one key-value head's cache rows widened from F16
+	// (positions, headDim): those of head (token·kvHeads + head) head.
+	kw, vw []float32
+	head   int
 }
 
 // attention returns per-share attention buffers.
-func (s *scratch) attention(shares, positions, cols, acc int) []attnBuf {
+func (s *scratch) attention(shares, positions, cols, acc, block int) []attnBuf {
 	if len(s.attn) < shares {
 		s.attn = make([]attnBuf, shares)
 	}
@@ -106,6 +110,10 @@ func (s *scratch) attention(shares, positions, cols, acc int) []attnBuf {
 			b.acc = make([]float32, acc)
 		}
 		b.acc = b.acc[:acc]
+		if cap(b.kw) < block {
+			b.kw, b.vw = make([]float32, block), make([]float32, block)
+		}
+		b.kw, b.vw = b.kw[:block], b.vw[:block]
 	}
 	return s.attn[:shares]
 }
