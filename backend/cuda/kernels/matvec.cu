@@ -289,6 +289,7 @@ __device__ __forceinline__ void mv_q8_0_one(float* dst, const uint8_t* w, const 
     int j0 = warp_rows<MV_WARPS, MV_R>(w, m, rs, bx, rows);
     if (j0 >= m) return;
     if (!aligned) {
+        pdl_wait();
         for (int r = 0; r < MV_R; r++) mv_q8_0<1>(dst, w, xq, xd, m, k, 1, rs, 0, j0 + r);
         return;
     }
@@ -299,7 +300,7 @@ __device__ __forceinline__ void mv_q8_0_one(float* dst, const uint8_t* w, const 
     float a[MV_R];
 #pragma unroll
     for (int r = 0; r < MV_R; r++) a[r] = 0.0f;
-    pipe<MV_STAGES>(
+    pipe_after_wait<MV_STAGES>(
         nw > lane ? (nw - lane + 31) / 32 : 0,
         [&](int s, int i) {
             int c = lane + 32 * i;
@@ -308,6 +309,9 @@ __device__ __forceinline__ void mv_q8_0_one(float* dst, const uint8_t* w, const 
                 cp_async16_cg(&sw[wi][s][r][lane], rows[r] + 16 * c);
                 cp_scale(&ss[wi][s][r][lane], (const __half*)(rows[r] + k), c >> 1, nb);
             }
+        },
+        [&](int s, int i) {
+            int c = lane + 32 * i;
             cp_async16_ca(&sx[wi][s][lane], xq + 16 * c);
             cp_async4(&sd[wi][s][lane], xd + (c >> 1), 4);
         },
@@ -381,6 +385,7 @@ __device__ __forceinline__ void mv_q4_0_one(float* dst, const uint8_t* w, const 
     int j0 = warp_rows<MV_WARPS, MV_R>(w, m, rs, bx, rows);
     if (j0 >= m) return;
     if (!aligned) {
+        pdl_wait();
         for (int r = 0; r < MV_R; r++) mv_q4_0<1>(dst, w, xq, xd, m, k, 1, rs, 0, j0 + r);
         return;
     }
@@ -391,7 +396,7 @@ __device__ __forceinline__ void mv_q4_0_one(float* dst, const uint8_t* w, const 
     float a[MV_R];
 #pragma unroll
     for (int r = 0; r < MV_R; r++) a[r] = 0.0f;
-    pipe<MV_STAGES>(
+    pipe_after_wait<MV_STAGES>(
         nb > lane ? (nb - lane + 31) / 32 : 0,
         [&](int s, int i) {
             int b = lane + 32 * i;
@@ -400,6 +405,9 @@ __device__ __forceinline__ void mv_q4_0_one(float* dst, const uint8_t* w, const 
                 cp_async16_cg(&sw[wi][s][r][lane], rows[r] + 16 * b);
                 cp_scale(&ss[wi][s][r][lane], (const __half*)(rows[r] + k / 2), b, nb);
             }
+        },
+        [&](int s, int i) {
+            int b = lane + 32 * i;
             cp_async16_ca(&sx0[wi][s][lane], xq + 32 * b);
             cp_async16_ca(&sx1[wi][s][lane], xq + 32 * b + 16);
             cp_async4(&sd[wi][s][lane], xd + b, 4);
@@ -431,8 +439,7 @@ __device__ __forceinline__ void mv_q4_0_one(float* dst, const uint8_t* w, const 
 #define MV_QUANT(NAME)                                                                                                \
     extern "C" __global__ void __launch_bounds__(MV_WARPS * 32, MV_MIN_BLOCKS) NAME##_1(                             \
         float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs, int aligned) { \
-        pdl_product();                                                                                                \
-        NAME##_one(dst, w, xq, xd, m, k, rs, aligned, blockIdx.x);                                                    \
+        NAME##_one(dst, w, xq, xd, m, k, rs, aligned, blockIdx.x); /* waits inside: pipe_after_wait */                \
     }                                                                                                                 \
     extern "C" __global__ void __launch_bounds__(MV_WARPS * 32) NAME##_8(                                            \
         float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs, int aligned) { \
@@ -458,8 +465,7 @@ MV_QUANT(mv_q4_0)
     extern "C" __global__ void __launch_bounds__(MV_WARPS * 32, MV_MIN_BLOCKS)                                        \
         mv3_##NAME##_1(MV3_PARAMS, const int8_t* xq, const float* xd) {                                               \
         MV3_SEGMENT(MV_WARPS * MV_R)                                                                                  \
-        pdl_product();                                                                                                \
-        NAME##_one(dst, w, xq, xd, m, k, rs, aligned, bx);                                                            \
+        NAME##_one(dst, w, xq, xd, m, k, rs, aligned, bx); /* waits inside: pipe_after_wait */                        \
     }
 
 MV3_FLOAT(mv_f32, float)

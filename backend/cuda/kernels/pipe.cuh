@@ -61,6 +61,43 @@ __device__ __forceinline__ void pipe(int n, Issue issue, Use use) {
     cp_wait<0>();
 }
 
+#ifndef PDL_PREFETCH
+#define PDL_PREFETCH 1 // 0: pipe_after_wait waits before its first copies (to compare)
+#endif
+
+// pipe_after_wait is pipe for a kernel started by programmatic dependent
+// launch (common.cuh) that has not waited yet: the first S steps' copies
+// of what no earlier kernel writes (issue_w: the weights and their scales)
+// are queued before griddepcontrol.wait, those of the rest (issue_x: the
+// activations) after it, so that the weights stream while the kernels
+// before finish. Later steps queue both, as pipe does.
+template <int S, typename IssueW, typename IssueX, typename Use>
+__device__ __forceinline__ void pipe_after_wait(int n, IssueW issue_w, IssueX issue_x, Use use) {
+    if (!PDL_PREFETCH) pdl_wait();
+#pragma unroll
+    for (int s = 0; s < S; s++)
+        if (s < n) issue_w(s, s);
+    if (PDL_PREFETCH) pdl_wait();
+#pragma unroll
+    for (int s = 0; s < S; s++) {
+        if (s < n) issue_x(s, s);
+        cp_commit(); // step 0's group holds the weights of steps 1…S-1 too: they are only earlier
+    }
+    for (int i0 = 0; i0 < n; i0 += S) {
+#pragma unroll
+        for (int s = 0; s < S; s++) {
+            int i = i0 + s;
+            cp_wait<S - 1>(); // step i's group is complete
+            if (i < n) {
+                use(s, i);
+                if (i + S < n) issue_w(s, i + S), issue_x(s, i + S);
+            }
+            cp_commit();
+        }
+    }
+    cp_wait<0>();
+}
+
 // row_store sums a warp's R row partials and stores those of rows j0+r < m.
 template <int R>
 __device__ __forceinline__ void row_store(float* dst, float (&acc)[R], int j0, int m) {
