@@ -61,14 +61,21 @@ __device__ __forceinline__ int4 load16(const uint8_t* p, bool aligned) {
 //
 // The small kernels (norms, RoPE, attention, SwiGLU, sampling) let the
 // next kernel launch at once (pdl_begin), so that its launch is spent
-// while they run. The one-token products wait at their start (pdl_wait)
-// and let the next kernel launch once each warp has read all its weights
-// (pdl_product_end, before the sums and stores), not while they stream
-// them: letting it launch at once made an 8B decode step 4% slower on an
-// H200 (its waiting blocks take room from the product's last wave), and
-// asking L2 for the first weights before the wait, 6% slower (1% faster
-// on the 1.1B). Launching at the stores instead of at the exit: 1.1B Q4_K
-// 1231-1242 -> 1293-1325 tok/s, 1.1B Q4_0 and 8B Q4_0 +0-1% (H100).
+// while they run. The Q8_0 and Q4_0 one-token products, launched so while
+// the small kernel before them runs, copy their first weights before they
+// wait (pipe.cuh's pipe_after_wait): weights are never written by a
+// kernel, so they stream in while that kernel finishes (8B Q4_0 decode
+// 388-394 -> 414-422 tok/s on an H100; the same for the F16 and K-quant
+// products read no faster, nor did mmq.cu's few-token products copying
+// their first stages' weights so (batch32 and batch8 within the noise,
+// some up, some down), nor decode attention asking L2 for its first keys
+// and values before the wait). The other one-token products wait at their
+// start (pdl_product). All of them let the kernel after them launch once
+// each warp has read its weights (pdl_product_end, before the sums and
+// stores), not while they stream them: letting it launch at once made an
+// 8B decode step 4% slower on an H200 (its waiting blocks take room from
+// the product's last wave); at the stores rather than at the exit, 1.1B
+// Q4_K 1231-1242 -> 1293-1325 tok/s, 1.1B and 8B Q4_0 +0-1%.
 __device__ __forceinline__ void pdl_wait() {
 #if __CUDA_ARCH__ >= 900
     asm volatile("griddepcontrol.wait;\n" ::: "memory");
@@ -83,17 +90,12 @@ __device__ __forceinline__ void pdl_begin() {
 }
 
 #ifndef PDL_PRODUCT_TRIGGER
-#define PDL_PRODUCT_TRIGGER 2 // 0: one-token products launch the next kernel at their exit, 1: at their start (pdl_begin), 2: at their stores
+#define PDL_PRODUCT_TRIGGER 2 // 0: one-token products launch the next kernel at their exit, 2: at their stores (to compare)
 #endif
 
-// pdl_product is the one-token products' start.
-__device__ __forceinline__ void pdl_product() {
-#if PDL_PRODUCT_TRIGGER == 1
-    pdl_begin();
-#else
-    pdl_wait();
-#endif
-}
+// pdl_product is the start of the one-token products that ask for nothing
+// before they wait.
+__device__ __forceinline__ void pdl_product() { pdl_wait(); }
 
 // pdl_product_end is where a one-token product's warp, its weights all
 // read, lets the next kernel launch (PDL_PRODUCT_TRIGGER 2).
