@@ -113,13 +113,14 @@ func (d *Device) Alloc(t quant.Type, rows, cols int) (*backend.Tensor, error) {
 	return backend.NewTensor(&buffer{dev: d, data: data}, 0, t, rows, cols)
 }
 
-// Map wraps host bytes as a tensor, in place but for the weights the
-// one-token kernels stream: Q4_0 weights that MatMul repacks (rows in
+// Map wraps host bytes as a tensor, but for the weights one-token products
+// stream it keeps copies: Q4_0 weights that MatMul repacks (rows in
 // multiples of 8) are repacked here, on the device's workers, so that
-// loading a model pays for it rather than its first prompt, and Q8_0, Q4_K
-// and TQ2_0 weights of a 2 MiB page or more are copied into memory of
-// 2 MiB pages (hugeCopy); the source pages of both are then let go
-// (pageOut). The source bytes must not change while the tensor is used.
+// loading a model pays for it rather than its first prompt, and other
+// tensors of a 2 MiB page or more are copied into memory of 2 MiB pages
+// (hugeCopy); the source pages of both are then let go (pageOut). Smaller
+// tensors are used in place. The source bytes must not change while the
+// tensor is used.
 func (d *Device) Map(t quant.Type, rows, cols int, data []byte) (*backend.Tensor, error) {
 	n, err := t.RowBytes(cols)
 	if err != nil {
@@ -133,7 +134,7 @@ func (d *Device) Map(t quant.Type, rows, cols int, data []byte) (*backend.Tensor
 	case t == quant.Q4_0 && rows > 0 && rows%q4GroupRows == 0 && cols > 0:
 		buf.packed = d.repacked(buf.data, rows, cols/32)
 		pageOut(buf.data) // the products read the copy; see pageOut
-	case t == quant.Q8_0 || t == quant.Q4_K || t == quant.TQ2_0:
+	default:
 		if c, release, ok := d.hugeCopy(buf.data); ok {
 			pageOut(buf.data)
 			buf.data, buf.release = c, release
@@ -146,14 +147,14 @@ func (d *Device) Map(t quant.Type, rows, cols int, data []byte) (*backend.Tensor
 // hugeCopy returns a copy of b in memory of 2 MiB pages (hugeMap), made on
 // the device's workers, and the function that releases it (once, however
 // often called); ok is false, and b is to be used as it is, where no such
-// memory can be had. Q8_0, Q4_K and TQ2_0 weights are used as stored,
-// from a mapped file's 4 KiB page cache; Q4_0's repacked copies are such
-// memory already. The 1.1B models decoded faster from the copy in
-// separate runs, interleaved (bench/cpu.md, session 13): Q8_0 ×1.05–1.10,
-// Q4_K and TQ2_0 by less and less surely, each with a fraction of the
-// mapped file's spread between repetitions; in one process the Q8_0 copy
-// and the mapped file differed by ~1%. It costs ~1 s more load a GB (the
-// kernel clears each fresh page before the copy fills it).
+// memory can be had. Weights used as stored would otherwise be read from
+// a mapped file's 4 KiB page cache; Q4_0's repacked copies are such memory
+// already. The 1.1B models decoded faster from the copy in separate runs,
+// interleaved (bench/cpu.md, session 13): Q8_0 ×1.05–1.10, Q6_K ×1.10,
+// Q4_K and TQ2_0 ×1.05, each with a fraction of the mapped file's spread
+// between repetitions; in one process the Q8_0 copy and the mapped file
+// differed by ~1%. It costs ~1 s more load a GB (the kernel clears each
+// fresh page before the copy fills it).
 func (d *Device) hugeCopy(b []byte) (c []byte, release func(), ok bool) {
 	c, unmap, ok := hugeMap(len(b))
 	if !ok {

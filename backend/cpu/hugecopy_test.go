@@ -11,12 +11,12 @@ import (
 	"github.com/tern-llm/tern/quant"
 )
 
-// TestMapCopies checks that Map copies Q8_0, Q4_K and TQ2_0 weights of at
-// least one 2 MiB page into memory of its own (on Linux) and leaves
-// smaller ones, and other formats, in place; that products with the copy
-// equal the one-row reference on the source, for one token (the two-run
-// kernels) and several; and that Free releases the copy so that later
-// products fail instead of reading it.
+// TestMapCopies checks that Map copies weights of at least one 2 MiB page
+// into memory of its own (on Linux), but for Q4_0 weights it repacks, and
+// leaves smaller ones in place; that products with the copy equal the
+// one-row reference on the source, for one token (the two-run kernels) and
+// several; and that Free releases the copy so that later products fail
+// instead of reading it.
 func TestMapCopies(t *testing.T) {
 	linux := runtime.GOOS == "linux"
 	for _, tc := range []struct {
@@ -26,7 +26,8 @@ func TestMapCopies(t *testing.T) {
 	}{
 		{quant.Q8_0, 1999, 1056, linux}, {quant.Q8_0, 257, 1056, false},
 		{quant.Q4_K, 1999, 2304, linux}, {quant.TQ2_0, 4001, 2304, linux},
-		{quant.Q4_K, 99, 2304, false}, {quant.Q5_0, 1999, 2048, false},
+		{quant.Q4_K, 99, 2304, false}, {quant.Q5_0, 1999, 2048, linux},
+		{quant.Q6_K, 1201, 2304, linux}, {quant.Q4_0, 2000, 2048, false}, {quant.Q4_0, 2001, 2048, linux},
 	} {
 		r := rand.New(rand.NewPCG(uint64(tc.m), 7))
 		d := New(2)
