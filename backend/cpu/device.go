@@ -14,7 +14,8 @@
 // Ops run on a persistent worker pool (pool.go) in chunks claimed from a
 // shared counter; steady-state decode allocates nothing in this package
 // (scratch.go). Q4_0 weights with rows in multiples of 8 are repacked into
-// 8-row groups (repack.go) when mapped or on first use, kept until Free.
+// 8-row groups (repack.go) when mapped or on first use, kept until Free;
+// other mapped weights of 2 MiB or more are copied into 2 MiB pages (Map).
 package cpu
 
 import (

@@ -5,10 +5,11 @@
 // q8Ahead is how far ahead of each run the kernel asks for its weights
 // (prefetcht0, once a block): the kernel holds about 20 instructions a
 // 68-byte step, so the core's window reaches few loads ahead, and the
-// weights are a mapped file's 4 KiB pages, whose boundaries the hardware
-// prefetchers do not cross. From memory on 2 threads, 4 KiB ahead read
-// 1.05-1.11× what no prefetch did; 512 bytes 0.85×, 12-16 KiB no better
-// (bench/cpu.md, session 12).
+// hardware prefetchers do not cross 4 KiB boundaries. From memory on 2
+// threads, on a mapped file's 4 KiB pages, 4 KiB ahead read 1.05-1.11×
+// what no prefetch did; 512 bytes 0.85×, 12-16 KiB no better (bench/cpu.md,
+// session 12). On the 2 MiB pages of Map's copies (session 13), in the
+// 1.1B's decode, 2 KiB ran ×0.92-0.95 and 8 KiB ×0.96-0.98 of 4 KiB.
 #define q8Ahead 4096
 
 // func dotRowsQ8_0TwoZ(outA *float32, outB *float32, wA *byte, wB *byte, stride int, x *byte, nb int, rows int)
