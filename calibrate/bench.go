@@ -371,3 +371,24 @@ func copyRates(d backend.Device, step time.Duration) (up, down float64, err erro
 	}
 	return float64(len(host)) / su, float64(len(host)) / sd, nil
 }
+
+// HostBandwidth measures the host's streaming reads now, as Device does
+// for each thread count of a profile (threads goroutines over a buffer of
+// size bytes, DefaultBandwidthBytes when size ≤ 0, timed for about step),
+// in bytes/s: to set beside a measurement taken in the same minute, on a
+// host whose bandwidth moves with its neighbours' load. buf, when it holds
+// at least size bytes, is the memory read (kept between calls, so that
+// only the first faults its pages in); the buffer read is returned for the
+// next call.
+func HostBandwidth(ctx context.Context, threads, size int, step time.Duration, buf []byte) (float64, []byte, error) {
+	if threads < 1 {
+		return 0, buf, fmt.Errorf("calibrate: bandwidth: %d threads", threads)
+	}
+	if size <= 0 {
+		size = DefaultBandwidthBytes
+	}
+	s := &scratch{b: buf}
+	words := bandwidthBuffer(s, size)
+	bw, err := hostBandwidth(ctx, words, threads, step)
+	return bw, s.b, err
+}

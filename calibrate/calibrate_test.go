@@ -243,3 +243,20 @@ func TestFullCalibrationTime(t *testing.T) {
 		t.Errorf("calibration took %v, over 10 s", el)
 	}
 }
+
+// TestHostBandwidth checks the bandwidth probe tern bench -probe runs:
+// a rate for a real buffer, the buffer kept for the next call, and an
+// error for no threads.
+func TestHostBandwidth(t *testing.T) {
+	bw, buf, err := HostBandwidth(context.Background(), 2, 4<<20, 20*time.Millisecond, nil)
+	if err != nil || !(bw > 1e8) || len(buf) < 4<<20 {
+		t.Fatalf("HostBandwidth: %g bytes/s, %d bytes, %v", bw, len(buf), err)
+	}
+	bw2, buf2, err := HostBandwidth(context.Background(), 1, 4<<20, 20*time.Millisecond, buf)
+	if err != nil || !(bw2 > 1e8) || &buf2[0] != &buf[0] {
+		t.Errorf("second call: %g bytes/s, buffer kept %v, %v", bw2, &buf2[0] == &buf[0], err)
+	}
+	if _, _, err := HostBandwidth(context.Background(), 0, 4<<20, 20*time.Millisecond, buf); err == nil {
+		t.Error("0 threads accepted")
+	}
+}

@@ -28,7 +28,15 @@ type benchOptions struct {
 	reps    int   // -r
 	json    bool
 	noRoof  bool // skip calibration: no roofline column
+	probe   bool // -probe: the bandwidth measured again before each generation repetition
 }
+
+// probeStep is how long -probe reads memory before each repetition, and
+// probeBytes what it reads (above the caches, as the calibration's).
+const (
+	probeStep  = 200 * time.Millisecond
+	probeBytes = 256 << 20
+)
 
 var benchCommand = command{
 	name:  "bench",
@@ -49,6 +57,7 @@ main weight format over the flops a token takes.`,
 		fs.IntVar(&o.reps, "r", 3, "repetitions")
 		fs.BoolVar(&o.json, "json", false, "print JSON instead of a table")
 		fs.BoolVar(&o.noRoof, "no-roofline", false, "skip the calibration (first run on a machine: under 10 s) and the roofline column")
+		fs.BoolVar(&o.probe, "probe", false, "measure the memory bandwidth again before each generation repetition and set the mean beside the\ncalibrated roofline (on a shared host the bandwidth moves by the minute)")
 		return func(ctx context.Context, io stdio, args []string) error {
 			if err := wantArgs(args, 1, 1); err != nil {
 				return err
@@ -84,6 +93,10 @@ type benchResult struct {
 	Roofline float64   `json:"roofline_ts,omitempty"`
 	// RooflineNote says what the roofline is made of.
 	RooflineNote string `json:"roofline,omitempty"`
+	// Probes are the bandwidths (bytes/s) measured before each generation
+	// repetition with -probe, and ProbeRoofline the roofline of their mean.
+	Probes        []float64 `json:"probe_bytes_per_s,omitempty"`
+	ProbeRoofline float64   `json:"probe_roofline_ts,omitempty"`
 }
 
 func runBench(ctx context.Context, o benchOptions, io stdio) error {
@@ -99,6 +112,7 @@ func runBench(ctx context.Context, o benchOptions, io stdio) error {
 	w := weightStats(f)
 	log := slog.New(slog.NewTextHandler(io.err, nil))
 	var results []benchResult
+	var probeBuf []byte // -probe's memory, kept across repetitions
 	for _, t := range o.threads {
 		dev := cpu.New(t)
 		m, err := model.Load(f, model.OnDevice(dev, c.Layers))
@@ -134,6 +148,14 @@ func runBench(ctx context.Context, o benchOptions, io stdio) error {
 					m.Close()
 					return err
 				}
+				if o.probe && test.name == "tg" && i >= 0 {
+					var bw float64
+					if bw, probeBuf, err = calibrate.HostBandwidth(ctx, dev.Threads(), probeBytes, probeStep, probeBuf); err != nil {
+						m.Close()
+						return err
+					}
+					r.Probes = append(r.Probes, bw)
+				}
 				ts, err := test.run(m, test.tokens)
 				if err != nil {
 					m.Close()
@@ -145,6 +167,10 @@ func runBench(ctx context.Context, o benchOptions, io stdio) error {
 			}
 			r.Mean, r.Stddev = meanStd(r.Samples)
 			r.Roofline, r.RooflineNote = roofline(test.name, w, prof, dev.Threads())
+			if len(r.Probes) > 0 && w.perToken > 0 {
+				bw, _ := meanStd(r.Probes)
+				r.ProbeRoofline = bw / float64(w.perToken)
+			}
 			results = append(results, r)
 		}
 		m.Close()
@@ -324,6 +350,11 @@ func writeBenchTable(out io.Writer, rs []benchResult) {
 	for _, r := range rs {
 		if r.RooflineNote != "" {
 			fmt.Fprintf(out, "roofline of %s, %d threads: %s\n", r.Test, r.Threads, r.RooflineNote)
+		}
+		if r.ProbeRoofline > 0 {
+			bw, sd := meanStd(r.Probes)
+			fmt.Fprintf(out, "bandwidth read before each %s repetition, %d threads: %.1f ± %.1f GB/s, roofline %.1f t/s: %.2f t/s is %.0f%% of it\n",
+				r.Test, r.Threads, bw/1e9, sd/1e9, r.ProbeRoofline, r.Mean, 100*r.Mean/r.ProbeRoofline)
 		}
 	}
 }

@@ -38,6 +38,55 @@ func TestBenchJSON(t *testing.T) {
 	}
 }
 
+// TestBenchProbe checks -probe: a bandwidth read before each generation
+// repetition (none for the prompt test), and the roofline of their mean
+// over the bytes a token reads, in the JSON and the table.
+func TestBenchProbe(t *testing.T) {
+	path := testdata.Path(t, "stories260K", "stories260K-Q8_0.gguf")
+	f, err := openGGUF(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perToken := weightStats(f).perToken
+	f.Close()
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), []string{"bench", "--json", "--no-roofline", "-probe", "-p", "8", "-n", "4", "-r", "3", "-t", "1", path}, stdio{out: &out, err: &errb})
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var rs []benchResult
+	if err := json.Unmarshal(out.Bytes(), &rs); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	if len(rs) != 2 || rs[0].Test != "pp8" || rs[1].Test != "tg4" {
+		t.Fatalf("results %s", out.String())
+	}
+	if len(rs[0].Probes) != 0 || rs[0].ProbeRoofline != 0 {
+		t.Errorf("pp8 has probes: %+v", rs[0])
+	}
+	tg := rs[1]
+	if len(tg.Probes) != 3 {
+		t.Fatalf("tg4: %d probes, want 3", len(tg.Probes))
+	}
+	var sum float64
+	for _, bw := range tg.Probes {
+		if !(bw > 1e8 && bw < 1e13) { // 0.1 GB/s … 10 TB/s
+			t.Errorf("probe %g bytes/s", bw)
+		}
+		sum += bw
+	}
+	if want := sum / 3 / float64(perToken); math.Abs(tg.ProbeRoofline-want) > 1e-9*want {
+		t.Errorf("probe roofline %g, want %g", tg.ProbeRoofline, want)
+	}
+	out.Reset()
+	if code := Main(context.Background(), []string{"bench", "--no-roofline", "-probe", "-p", "0", "-n", "2", "-r", "1", "-t", "1", path}, stdio{out: &out, err: &errb}); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "bandwidth read before each tg2 repetition, 1 threads") {
+		t.Errorf("table without the probe line:\n%s", out.String())
+	}
+}
+
 func TestBenchUsage(t *testing.T) {
 	for _, args := range [][]string{{"bench"}, {"bench", "-t", "x", "m.gguf"}, {"bench", "-p", "0", "-n", "0", "m.gguf"}, {"bench", "-r", "0", "m.gguf"}} {
 		var errb bytes.Buffer
