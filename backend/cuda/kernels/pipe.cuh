@@ -35,17 +35,13 @@ __device__ __forceinline__ void cp_wait() {
     asm volatile("cp.async.wait_group %0;\n" ::"n"(G) : "memory");
 }
 
-// pipe runs a lane's n steps through S slots of shared memory: issue(s, i)
-// queues the copies step i needs into slot s, use(s, i) computes with
-// them. The copies of step i+S are queued as soon as step i has been used,
-// so S steps a lane are always in flight; steps are used in order.
+// pipe_steps runs a lane's n steps through S slots of shared memory once
+// the copies of steps 0…S-1 are queued, one group each: use(s, i) computes
+// with step i's copies, issue(s, i) queues those of step i into slot s.
+// The copies of step i+S are queued as soon as step i has been used, so S
+// steps a lane are always in flight; steps are used in order.
 template <int S, typename Issue, typename Use>
-__device__ __forceinline__ void pipe(int n, Issue issue, Use use) {
-#pragma unroll
-    for (int s = 0; s < S; s++) {
-        if (s < n) issue(s, s);
-        cp_commit();
-    }
+__device__ __forceinline__ void pipe_steps(int n, Issue issue, Use use) {
     for (int i0 = 0; i0 < n; i0 += S) {
 #pragma unroll
         for (int s = 0; s < S; s++) {
@@ -61,6 +57,18 @@ __device__ __forceinline__ void pipe(int n, Issue issue, Use use) {
     cp_wait<0>();
 }
 
+// pipe runs a lane's n steps through S slots (pipe_steps), queueing the
+// first S steps' copies itself.
+template <int S, typename Issue, typename Use>
+__device__ __forceinline__ void pipe(int n, Issue issue, Use use) {
+#pragma unroll
+    for (int s = 0; s < S; s++) {
+        if (s < n) issue(s, s);
+        cp_commit();
+    }
+    pipe_steps<S>(n, issue, use);
+}
+
 #ifndef PDL_PREFETCH
 #define PDL_PREFETCH 1 // 0: pipe_after_wait waits before its first copies (to compare)
 #endif
@@ -70,7 +78,7 @@ __device__ __forceinline__ void pipe(int n, Issue issue, Use use) {
 // of what no earlier kernel writes (issue_w: the weights and their scales)
 // are queued before griddepcontrol.wait, those of the rest (issue_x: the
 // activations) after it, so that the weights stream while the kernels
-// before finish. Later steps queue both, as pipe does.
+// before finish. Later steps queue both (pipe_steps).
 template <int S, typename IssueW, typename IssueX, typename Use>
 __device__ __forceinline__ void pipe_after_wait(int n, IssueW issue_w, IssueX issue_x, Use use) {
     if (!PDL_PREFETCH) pdl_wait();
@@ -83,19 +91,7 @@ __device__ __forceinline__ void pipe_after_wait(int n, IssueW issue_w, IssueX is
         if (s < n) issue_x(s, s);
         cp_commit(); // step 0's group holds the weights of steps 1…S-1 too: they are only earlier
     }
-    for (int i0 = 0; i0 < n; i0 += S) {
-#pragma unroll
-        for (int s = 0; s < S; s++) {
-            int i = i0 + s;
-            cp_wait<S - 1>(); // step i's group is complete
-            if (i < n) {
-                use(s, i);
-                if (i + S < n) issue_w(s, i + S), issue_x(s, i + S);
-            }
-            cp_commit();
-        }
-    }
-    cp_wait<0>();
+    pipe_steps<S>(n, [&](int s, int i) { issue_w(s, i), issue_x(s, i); }, use);
 }
 
 // row_store sums a warp's R row partials and stores those of rows j0+r < m.
