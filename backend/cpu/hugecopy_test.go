@@ -45,14 +45,7 @@ func TestMapCopies(t *testing.T) {
 		rb := w.RowBytes()
 		for _, n := range []int{1, 2} {
 			xs := randRow(r, n*tc.k)
-			x, _ := d.Alloc(quant.F32, n, tc.k)
-			xf, _ := F32(x)
-			copy(xf, xs)
-			dst, _ := d.Alloc(quant.F32, n, tc.m)
-			if err := d.MatMul(dst, x, w); err != nil {
-				t.Fatal(err)
-			}
-			got, _ := F32(dst)
+			got := matMulRows(t, d, w, xs, n)
 			vt := quant.VecDotType(tc.typ)
 			xb, _ := vt.RowBytes(tc.k)
 			xq := make([]byte, xb) // one row of activations

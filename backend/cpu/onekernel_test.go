@@ -37,15 +37,7 @@ func TestOneKernelKept(t *testing.T) {
 			want := func(mt mat, n int, xs []float32) []float32 {
 				f := New(2)
 				w, _ := f.Map(typ, mt.m, mt.k, mt.data)
-				x, _ := f.Alloc(quant.F32, n, mt.k)
-				xf, _ := F32(x)
-				copy(xf, xs)
-				dst, _ := f.Alloc(quant.F32, n, mt.m)
-				if err := f.MatMul(dst, x, w); err != nil {
-					t.Fatal(err)
-				}
-				out, _ := F32(dst)
-				return out
+				return matMulRows(t, f, w, xs, n)
 			}
 			// tokens: 1 except where a longer product grows the scratch;
 			// then each level's kernels (the kept ones made on the best)
@@ -89,4 +81,18 @@ func TestOneKernelKept(t *testing.T) {
 			}
 		})
 	}
+}
+
+// matMulRows is the product of the n rows xs (n×w.Cols) with w on d.
+func matMulRows(t testing.TB, d *Device, w *backend.Tensor, xs []float32, n int) []float32 {
+	t.Helper()
+	x, _ := d.Alloc(quant.F32, n, w.Cols)
+	xf, _ := F32(x)
+	copy(xf, xs)
+	dst, _ := d.Alloc(quant.F32, n, w.Rows)
+	if err := d.MatMul(dst, x, w); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := F32(dst)
+	return out
 }
