@@ -21,16 +21,33 @@ const DefaultBandwidthBytes = 64 << 20
 // scratch is host memory the benchmarks share: the bandwidth buffer, then
 // the weights of each format on a device that maps host memory in place
 // (the CPU). Faulting in fresh memory for each format took most of a
-// calibration's time where page faults are slow (3.5 s of 15).
-type scratch struct{ b []byte }
+// calibration's time where page faults are slow (3.5 s of 15). It is
+// memory of 2 MiB pages where the system gives them (cpu.HugeBytes), as
+// the CPU device keeps its weights in: read from 4 KiB pages, the
+// bandwidth probe read 50-55 GB/s in minutes when decode streamed 57 GB/s
+// from weights in 2 MiB pages (session 13).
+type scratch struct {
+	b        []byte
+	releases []func() // of b and of what it outgrew, which tensors may still read
+}
 
 // bytes returns n bytes of the scratch (their contents are the last
 // user's), growing it when needed.
 func (s *scratch) bytes(n int) []byte {
 	if len(s.b) < n {
-		s.b = make([]byte, n)
+		var release func()
+		s.b, release = cpu.HugeBytes(n)
+		s.releases = append(s.releases, release)
 	}
 	return s.b[:n]
+}
+
+// free releases the scratch's memory, once nothing reads it.
+func (s *scratch) free() {
+	for _, release := range s.releases {
+		release()
+	}
+	s.b, s.releases = nil, nil
 }
 
 // bandwidthBuffer is the memory the bandwidth benchmark reads, every page
@@ -372,23 +389,40 @@ func copyRates(d backend.Device, step time.Duration) (up, down float64, err erro
 	return float64(len(host)) / su, float64(len(host)) / sd, nil
 }
 
-// HostBandwidth measures the host's streaming reads now, as Device does
-// for each thread count of a profile (threads goroutines over a buffer of
-// size bytes, DefaultBandwidthBytes when size ≤ 0, timed for about step),
-// in bytes/s: to set beside a measurement taken in the same minute, on a
-// host whose bandwidth moves with its neighbours' load. buf, when it holds
-// at least size bytes, is the memory read (kept between calls, so that
-// only the first faults its pages in); the buffer read is returned for the
-// next call.
-func HostBandwidth(ctx context.Context, threads, size int, step time.Duration, buf []byte) (float64, []byte, error) {
-	if threads < 1 {
-		return 0, buf, fmt.Errorf("calibrate: bandwidth: %d threads", threads)
-	}
+// BandwidthProbe measures the host's streaming reads as Device does for
+// each thread count of a profile, again and again over the same memory: to
+// set beside a measurement taken in the same minute, on a host whose
+// bandwidth moves with its neighbours' load. Close releases its memory.
+type BandwidthProbe struct {
+	s     scratch
+	words []uint64
+}
+
+// NewBandwidthProbe returns a probe reading size bytes
+// (DefaultBandwidthBytes when size ≤ 0), its pages written once here.
+func NewBandwidthProbe(size int) *BandwidthProbe {
 	if size <= 0 {
 		size = DefaultBandwidthBytes
 	}
-	s := &scratch{b: buf}
-	words := bandwidthBuffer(s, size)
-	bw, err := hostBandwidth(ctx, words, threads, step)
-	return bw, s.b, err
+	p := &BandwidthProbe{}
+	p.words = bandwidthBuffer(&p.s, size)
+	return p
+}
+
+// Measure reads the probe's memory with threads goroutines for about
+// step and returns the rate in bytes/s.
+func (p *BandwidthProbe) Measure(ctx context.Context, threads int, step time.Duration) (float64, error) {
+	if threads < 1 {
+		return 0, fmt.Errorf("calibrate: bandwidth: %d threads", threads)
+	}
+	if p.words == nil {
+		return 0, fmt.Errorf("calibrate: bandwidth: probe closed")
+	}
+	return hostBandwidth(ctx, p.words, threads, step)
+}
+
+// Close releases the probe's memory; Measure then fails.
+func (p *BandwidthProbe) Close() {
+	p.words = nil
+	p.s.free()
 }

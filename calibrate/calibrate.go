@@ -125,6 +125,7 @@ func Device(ctx context.Context, d backend.Device, model string, o Options) (*Pr
 		MatVec: map[string]float64{}, MatMat: map[string]float64{}, MatMatRows: matmatRows}
 	r := &run{ctx: ctx, d: d, o: o, p: p}
 	scr := &scratch{}
+	defer scr.free()
 	counts := threadCounts(threads)
 	r.total = 1 + 2*len(formats)
 	if host {

@@ -244,19 +244,21 @@ func TestFullCalibrationTime(t *testing.T) {
 	}
 }
 
-// TestHostBandwidth checks the bandwidth probe tern bench -probe runs:
-// a rate for a real buffer, the buffer kept for the next call, and an
-// error for no threads.
-func TestHostBandwidth(t *testing.T) {
-	bw, buf, err := HostBandwidth(context.Background(), 2, 4<<20, 20*time.Millisecond, nil)
-	if err != nil || !(bw > 1e8) || len(buf) < 4<<20 {
-		t.Fatalf("HostBandwidth: %g bytes/s, %d bytes, %v", bw, len(buf), err)
+// TestBandwidthProbe checks the probe tern bench -probe runs: a rate
+// from its memory, again from the same memory, an error for no threads
+// and after Close.
+func TestBandwidthProbe(t *testing.T) {
+	p := NewBandwidthProbe(4 << 20)
+	for _, threads := range []int{2, 1} {
+		if bw, err := p.Measure(context.Background(), threads, 20*time.Millisecond); err != nil || !(bw > 1e8) {
+			t.Fatalf("%d threads: %g bytes/s, %v", threads, bw, err)
+		}
 	}
-	bw2, buf2, err := HostBandwidth(context.Background(), 1, 4<<20, 20*time.Millisecond, buf)
-	if err != nil || !(bw2 > 1e8) || &buf2[0] != &buf[0] {
-		t.Errorf("second call: %g bytes/s, buffer kept %v, %v", bw2, &buf2[0] == &buf[0], err)
-	}
-	if _, _, err := HostBandwidth(context.Background(), 0, 4<<20, 20*time.Millisecond, buf); err == nil {
+	if _, err := p.Measure(context.Background(), 0, 20*time.Millisecond); err == nil {
 		t.Error("0 threads accepted")
+	}
+	p.Close()
+	if _, err := p.Measure(context.Background(), 1, 20*time.Millisecond); err == nil {
+		t.Error("a closed probe measured")
 	}
 }

@@ -163,6 +163,7 @@ func decodeLayers(ctx context.Context, d backend.Device, p *Profile, classes []L
 		}
 	}
 	pr := &prober{ctx: ctx, d: d, step: step, s: &scratch{}}
+	defer pr.s.free()
 	pr.s.bytes(most + most/8 + headerSlack) // the classes' embedding, norms and output: well under an eighth
 	var out []LayerCost
 	for _, c := range classes {

@@ -42,3 +42,10 @@ func sumWords(b []byte) uint64 {
 	}
 	return s[0] + s[1] + s[2] + s[3] + s[4] + s[5] + s[6] + s[7]
 }
+
+// HugeBytes returns n zeroed bytes in memory of 2 MiB pages where the
+// system gives them (plain Go memory otherwise, or below 2 MiB), and the
+// function that releases them: the memory the device keeps weights in
+// (Q4_0's repacked copies, Map's copies), so the memory a bandwidth probe
+// should read for a roofline of their products.
+func HugeBytes(n int) ([]byte, func()) { return hugeBytes(n) }

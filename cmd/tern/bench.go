@@ -112,7 +112,11 @@ func runBench(ctx context.Context, o benchOptions, io stdio) error {
 	w := weightStats(f)
 	log := slog.New(slog.NewTextHandler(io.err, nil))
 	var results []benchResult
-	var probeBuf []byte // -probe's memory, kept across repetitions
+	var bwProbe *calibrate.BandwidthProbe // -probe's memory, kept across repetitions
+	if o.probe {
+		bwProbe = calibrate.NewBandwidthProbe(probeBytes)
+		defer bwProbe.Close()
+	}
 	for _, t := range o.threads {
 		dev := cpu.New(t)
 		m, err := model.Load(f, model.OnDevice(dev, c.Layers))
@@ -149,8 +153,8 @@ func runBench(ctx context.Context, o benchOptions, io stdio) error {
 					return err
 				}
 				if o.probe && test.name == "tg" && i >= 0 {
-					var bw float64
-					if bw, probeBuf, err = calibrate.HostBandwidth(ctx, dev.Threads(), probeBytes, probeStep, probeBuf); err != nil {
+					bw, err := bwProbe.Measure(ctx, dev.Threads(), probeStep)
+					if err != nil {
 						m.Close()
 						return err
 					}
