@@ -50,6 +50,9 @@ func dotRowsTQ2_0Rec(out []float32, w []byte, stride int, rec, x []byte, nb int)
 //go:noescape
 func dotRowsTQ2_0ZTwo(outA *float32, outB *float32, wA *byte, wB *byte, stride int, rec *byte, nb int, rows int)
 
+//go:noescape
+func dotRowsTQ2_0ZTwoGF(outA *float32, outB *float32, wA *byte, wB *byte, stride int, rec *byte, nb int, rows int)
+
 // dotRowsTQ2_0RecTwo is dotRowsTQ2_0Rec on two runs of rows at once, outA
 // from wA and outB from wB (len(outA) = len(outB)), reading both as two
 // streams side by side.
@@ -63,6 +66,10 @@ func dotRowsTQ2_0RecTwo(outA, outB []float32, wA, wB []byte, stride int, rec, x 
 	_ = wA[(rows-1)*stride+nb*tq2Block-1]
 	_ = wB[(rows-1)*stride+nb*tq2Block-1]
 	_ = rec[nb*tq2Record-1]
+	if useGFNI {
+		dotRowsTQ2_0ZTwoGF(&outA[0], &outB[0], &wA[0], &wB[0], stride, &rec[0], nb, rows)
+		return
+	}
 	dotRowsTQ2_0ZTwo(&outA[0], &outB[0], &wA[0], &wB[0], stride, &rec[0], nb, rows)
 }
 

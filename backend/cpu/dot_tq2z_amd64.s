@@ -38,22 +38,52 @@
 	VMULPS        Y7, Y5, Y5; \
 	VADDPS        Y5, Y0, Y0
 
+// TQ2Z_NONE: nothing (an empty step for TQ2Z2_TEXT's CONSTS).
+#define TQ2Z_NONE
+
 // TQ2Z_CONSTS: Z15 = 0x03 bytes. Clobbers AX.
 #define TQ2Z_CONSTS \
 	MOVL         $0x03030303, AX; \
 	VPBROADCASTD AX, Z15
 
-// func dotRowsTQ2_0Z(out *float32, w *byte, stride int, rec *byte, nb int, rows int)
-TEXT ·dotRowsTQ2_0Z(SB), NOSPLIT, $0-48
-	KROWS_X(TQ2Z_CONSTS, ZERO_Y0, TQ2Z_BLOCK, 66, 384, HSUM8_Y0(X1))
+// TQ2Z2_L1, TQ2Z2_L2, TQ2Z2_L3 (_AVX by a shift and a mask, Z15: 0x03
+// bytes; _GF by one GF(2) affine map each, Z24-Z26: the matrices of
+// (x >> 2n) & 3, AVX-512 GFNI): level n of both runs' bytes Z1 and Z11
+// into Z3, Z17 (n = 1), Z4, Z18 (n = 2) and Z1, Z11 (n = 3).
+#define TQ2Z2_L1_AVX \
+	VPSRLW $2, Z1, Z3; \
+	VPSRLW $2, Z11, Z17; \
+	VPANDD Z15, Z3, Z3; \
+	VPANDD Z15, Z17, Z17
+#define TQ2Z2_L2_AVX \
+	VPSRLW $4, Z1, Z4; \
+	VPSRLW $4, Z11, Z18; \
+	VPANDD Z15, Z4, Z4; \
+	VPANDD Z15, Z18, Z18
+#define TQ2Z2_L3_AVX \
+	VPSRLW $6, Z1, Z1; \
+	VPSRLW $6, Z11, Z11; \
+	VPANDD Z15, Z1, Z1; \
+	VPANDD Z15, Z11, Z11
+#define TQ2Z2_L1_GF \
+	VGF2P8AFFINEQB $0, Z24, Z1, Z3; \
+	VGF2P8AFFINEQB $0, Z24, Z11, Z17
+#define TQ2Z2_L2_GF \
+	VGF2P8AFFINEQB $0, Z25, Z1, Z4; \
+	VGF2P8AFFINEQB $0, Z25, Z11, Z18
+#define TQ2Z2_L3_GF \
+	VGF2P8AFFINEQB $0, Z26, Z1, Z1; \
+	VGF2P8AFFINEQB $0, Z26, Z11, Z11
 
-// TQ2Z_LEV2(n, a, b, ta, tb): level n/2 of both runs' bytes a and b into ta
-// and tb (shifted right by n, masked by Z15).
-#define TQ2Z_LEV2(n, a, b, ta, tb) \
-	VPSRLW $n, a, ta; \
-	VPSRLW $n, b, tb; \
-	VPANDD Z15, ta, ta; \
-	VPANDD Z15, tb, tb
+// TQ2Z2_GF_CONSTS: Z24-Z26 = the matrices of levels 1-3 (output bits 0
+// and 1 from input bits 2n and 2n+1). Clobbers AX.
+#define TQ2Z2_GF_CONSTS \
+	MOVQ         $0x0408000000000000, AX; \
+	VPBROADCASTQ AX, Z24; \
+	MOVQ         $0x1020000000000000, AX; \
+	VPBROADCASTQ AX, Z25; \
+	MOVQ         $0x4080000000000000, AX; \
+	VPBROADCASTQ AX, Z26
 
 // tq2Ahead is how far ahead of each run the two-run kernel asks for its
 // weights (prefetcht0, once a 66-byte block): the weights are a mapped
@@ -62,89 +92,107 @@ TEXT ·dotRowsTQ2_0Z(SB), NOSPLIT, $0-48
 // 1.05× median (in-process A/B, 7 of 8 runs, bench/cpu.md, session 12).
 #define tq2Ahead 4096
 
+// TQ2Z2_TEXT(CONSTS, L1, L2, L3): the body of dotRowsTQ2_0ZTwo (L1-L3:
+// TQ2Z2_L1_AVX…, CONSTS nothing) and dotRowsTQ2_0ZTwoGF (TQ2Z2_L1_GF…,
+// CONSTS TQ2Z2_GF_CONSTS). Each run's levels go through vpdpbusd on their
+// own, 16 lanes (the block's two halves) starting from the record's
+// biases (lanes 0-7; zero in 8-15); then the halves of both runs are
+// gathered as run A's halves in lanes 0-7 and run B's in 8-15 and added
+// (the integers are the one-run kernel's, exact), and the float part is
+// done once for both rows in 16 lanes (Z0: row A in lanes 0-7, row B in
+// 8-15).
+#define TQ2Z2_TEXT(CONSTS, L1, L2, L3) \
+	MOVQ outA+0(FP), DI; \
+	MOVQ outB+8(FP), R15; \
+	MOVQ wA+16(FP), R12; \
+	MOVQ wB+24(FP), R13; \
+	MOVQ rows+56(FP), CX; \
+	TESTQ CX, CX; \
+	JZ   t2done; \
+	TQ2Z_CONSTS; \
+	CONSTS; \
+	MOVL  $0xff00, AX; \
+	KMOVW AX, K1; \
+t2row: \
+	VXORPS Z0, Z0, Z0; \
+	MOVQ   R12, SI; \
+	MOVQ   R13, R14; \
+	MOVQ   rec+40(FP), R9; \
+	MOVQ   nb+48(FP), BX; \
+	TESTQ  BX, BX; \
+	JZ     t2rowdone; \
+t2block: \
+	PREFETCHT0      tq2Ahead(SI); \
+	PREFETCHT0      tq2Ahead(R14); \
+	VMOVDQU32       (R9), Z20; \
+	VMOVDQU32       64(R9), Z21; \
+	VMOVDQU32       128(R9), Z22; \
+	VMOVDQU32       192(R9), Z23; \
+	VMOVDQU32       (SI), Z1; \
+	VMOVDQU32       (R14), Z11; \
+	VMOVDQU32       256(R9), Z5; \
+	VMOVDQU32       256(R9), Z12; \
+	VPANDD          Z15, Z1, Z2; \
+	VPANDD          Z15, Z11, Z16; \
+	L1; \
+	VPDPBUSD        Z20, Z2, Z5; \
+	VPDPBUSD        Z20, Z16, Z12; \
+	L2; \
+	VPDPBUSD        Z21, Z3, Z5; \
+	VPDPBUSD        Z21, Z17, Z12; \
+	L3; \
+	VPDPBUSD        Z22, Z4, Z5; \
+	VPDPBUSD        Z22, Z18, Z12; \
+	VPDPBUSD        Z23, Z1, Z5; \
+	VPDPBUSD        Z23, Z11, Z12; \
+	VSHUFI64X2      $0x44, Z12, Z5, Z6; \
+	VSHUFI64X2      $0xee, Z12, Z5, Z13; \
+	VPADDD          Z13, Z6, Z6; \
+	VCVTDQ2PS       Z6, Z6; \
+	VPBROADCASTW    64(SI), Y7; \
+	VPBROADCASTW    64(R14), K1, Y7; \
+	VCVTPH2PS       Y7, Z7; \
+	VMULPS.BCST     320(R9), Z7, Z7; \
+	VMULPS          Z7, Z6, Z6; \
+	VADDPS          Z6, Z0, Z0; \
+	ADDQ            $66, SI; \
+	ADDQ            $66, R14; \
+	ADDQ            $384, R9; \
+	DECQ            BX; \
+	JNZ             t2block; \
+t2rowdone: \
+	VEXTRACTF32X8 $1, Z0, Y8; \
+	HSUM8_Y0(X1); \
+	VMOVSS        X0, (DI); \
+	HSUM8(Y8, X8, X1); \
+	VMOVSS        X8, (R15); \
+	ADDQ          $4, DI; \
+	ADDQ          $4, R15; \
+	ADDQ          stride+32(FP), R12; \
+	ADDQ          stride+32(FP), R13; \
+	DECQ          CX; \
+	JNZ           t2row; \
+t2done: \
+	VZEROUPPER; \
+	RET
+
+// func dotRowsTQ2_0Z(out *float32, w *byte, stride int, rec *byte, nb int, rows int)
+TEXT ·dotRowsTQ2_0Z(SB), NOSPLIT, $0-48
+	KROWS_X(TQ2Z_CONSTS, ZERO_Y0, TQ2Z_BLOCK, 66, 384, HSUM8_Y0(X1))
+
 // func dotRowsTQ2_0ZTwo(outA *float32, outB *float32, wA *byte, wB *byte, stride int, rec *byte, nb int, rows int)
 // dotRowsTQ2_0Z over two runs of rows at once (row i of wA beside row i of
 // wB, each as the one-run kernel computes it, the records read once for
 // both): two streams from two places in memory, which one core reads
-// faster than one stream when they lie a megabyte or more apart. Each
-// run's levels go through vpdpbusd on their own, 16 lanes (the block's two
-// halves); then the halves of both runs are gathered as run A's halves in
-// lanes 0-7 and run B's in 8-15 and added, the biases added (the integers
-// are the one-run kernel's, exact), and the float part is done once for
-// both rows in 16 lanes (Z0: row A in lanes 0-7, row B in 8-15): 39
-// vector instructions a block pair where one for each row took 48.
+// faster than one stream when they lie a megabyte or more apart. 37
+// vector instructions a block pair (TQ2Z2_TEXT) where one for each row
+// took 48.
 TEXT ·dotRowsTQ2_0ZTwo(SB), NOSPLIT, $0-64
-	MOVQ outA+0(FP), DI
-	MOVQ outB+8(FP), R15
-	MOVQ wA+16(FP), R12
-	MOVQ wB+24(FP), R13
-	MOVQ rows+56(FP), CX
-	TESTQ CX, CX
-	JZ   t2done
-	TQ2Z_CONSTS
-	MOVL  $0xff00, AX
-	KMOVW AX, K1
-t2row:
-	VXORPS Z0, Z0, Z0
-	MOVQ   R12, SI
-	MOVQ   R13, R14
-	MOVQ   rec+40(FP), R9
-	MOVQ   nb+48(FP), BX
-	TESTQ  BX, BX
-	JZ     t2rowdone
-t2block:
-	PREFETCHT0      tq2Ahead(SI)
-	PREFETCHT0      tq2Ahead(R14)
-	VMOVDQU32       (R9), Z20
-	VMOVDQU32       64(R9), Z21
-	VMOVDQU32       128(R9), Z22
-	VMOVDQU32       192(R9), Z23
-	VMOVDQU32       (SI), Z1
-	VMOVDQU32       (R14), Z11
-	VPANDD          Z15, Z1, Z2
-	VPANDD          Z15, Z11, Z16
-	TQ2Z_LEV2(2, Z1, Z11, Z3, Z17)
-	VPXORD          Z5, Z5, Z5
-	VPXORD          Z12, Z12, Z12
-	VPDPBUSD        Z20, Z2, Z5
-	VPDPBUSD        Z20, Z16, Z12
-	TQ2Z_LEV2(4, Z1, Z11, Z4, Z18)
-	VPDPBUSD        Z21, Z3, Z5
-	VPDPBUSD        Z21, Z17, Z12
-	TQ2Z_LEV2(6, Z1, Z11, Z1, Z11)
-	VPDPBUSD        Z22, Z4, Z5
-	VPDPBUSD        Z22, Z18, Z12
-	VPDPBUSD        Z23, Z1, Z5
-	VPDPBUSD        Z23, Z11, Z12
-	VSHUFI64X2      $0x44, Z12, Z5, Z6
-	VSHUFI64X2      $0xee, Z12, Z5, Z13
-	VPADDD          Z13, Z6, Z6
-	VBROADCASTI32X8 256(R9), Z13
-	VPADDD          Z13, Z6, Z6
-	VCVTDQ2PS       Z6, Z6
-	VPBROADCASTW    64(SI), Y7
-	VPBROADCASTW    64(R14), K1, Y7
-	VCVTPH2PS       Y7, Z7
-	VMULPS.BCST     320(R9), Z7, Z7
-	VMULPS          Z7, Z6, Z6
-	VADDPS          Z6, Z0, Z0
-	ADDQ            $66, SI
-	ADDQ            $66, R14
-	ADDQ            $384, R9
-	DECQ            BX
-	JNZ             t2block
-t2rowdone:
-	VEXTRACTF32X8 $1, Z0, Y8
-	HSUM8_Y0(X1)
-	VMOVSS        X0, (DI)
-	HSUM8(Y8, X8, X1)
-	VMOVSS        X8, (R15)
-	ADDQ          $4, DI
-	ADDQ          $4, R15
-	ADDQ          stride+32(FP), R12
-	ADDQ          stride+32(FP), R13
-	DECQ          CX
-	JNZ           t2row
-t2done:
-	VZEROUPPER
-	RET
+	TQ2Z2_TEXT(TQ2Z_NONE, TQ2Z2_L1_AVX, TQ2Z2_L2_AVX, TQ2Z2_L3_AVX)
+
+// func dotRowsTQ2_0ZTwoGF(outA *float32, outB *float32, wA *byte, wB *byte, stride int, rec *byte, nb int, rows int)
+// dotRowsTQ2_0ZTwo taking levels 1-3 with one GFNI instruction each
+// instead of two (AVX-512 GFNI): the same integers, 31 vector
+// instructions a block pair.
+TEXT ·dotRowsTQ2_0ZTwoGF(SB), NOSPLIT, $0-64
+	TQ2Z2_TEXT(TQ2Z2_GF_CONSTS, TQ2Z2_L1_GF, TQ2Z2_L2_GF, TQ2Z2_L3_GF)

@@ -3,6 +3,7 @@
 package cpu
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -75,11 +76,22 @@ func BenchmarkDotRowsTQ2_0Rec(b *testing.B) {
 	}
 }
 
-// TestDotTQ2_0RecTwo checks the two-stream TQ2_0 kernel (testTwoRuns).
+// TestDotTQ2_0RecTwo checks the two-stream TQ2_0 kernel (testTwoRuns),
+// with and without GFNI where the machine has it.
 func TestDotTQ2_0RecTwo(t *testing.T) {
-	testTwoRuns(t, quant.TQ2_0, tq2Block, dotTQ2_0Lanes, func(outA, outB []float32, w []byte, dist, stride int, x []byte, nb int) {
-		rec := make([]byte, nb*tq2Record)
-		fillTQ2(rec, x, nb)
-		dotRowsTQ2_0RecTwo(outA, outB, w, w[dist:], stride, rec, x, nb)
-	})
+	gfni := []bool{false}
+	if useGFNI {
+		gfni = append(gfni, true)
+	}
+	for _, g := range gfni {
+		t.Run(fmt.Sprintf("gfni=%t", g), func(t *testing.T) {
+			defer func(old bool) { useGFNI = old }(useGFNI)
+			useGFNI = g
+			testTwoRuns(t, quant.TQ2_0, tq2Block, dotTQ2_0Lanes, func(outA, outB []float32, w []byte, dist, stride int, x []byte, nb int) {
+				rec := make([]byte, nb*tq2Record)
+				fillTQ2(rec, x, nb)
+				dotRowsTQ2_0RecTwo(outA, outB, w, w[dist:], stride, rec, x, nb)
+			})
+		})
+	}
 }

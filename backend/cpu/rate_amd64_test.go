@@ -99,6 +99,12 @@ func BenchmarkKernelRate(b *testing.B) {
 			rb := 8 * tq2Block
 			dotRowsTQ2_0ZTwo(&out[0], &out[len(out)/2], &buf[0], &buf[n*rb], rb, &recT[0], 8, n)
 		}},
+		{"TQ2_0-gfni", tq2, 8 * tq2Block, func(buf []byte, n int, out []float32) {
+			rb := 8 * tq2Block
+			if useGFNI {
+				dotRowsTQ2_0ZTwoGF(&out[0], &out[len(out)/2], &buf[0], &buf[n*rb], rb, &recT[0], 8, n)
+			}
+		}},
 		{"read", q8, nb * q8Block, func(buf []byte, n int, out []float32) {
 			rb := nb * q8Block
 			out[0] = float32(streamRead2AVX2(&buf[0], n*rb, n*rb))
