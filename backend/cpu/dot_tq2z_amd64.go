@@ -53,6 +53,14 @@ func dotRowsTQ2_0ZTwo(outA *float32, outB *float32, wA *byte, wB *byte, stride i
 //go:noescape
 func dotRowsTQ2_0ZTwoGF(outA *float32, outB *float32, wA *byte, wB *byte, stride int, rec *byte, nb int, rows int)
 
+//go:noescape
+func dotRowsTQ2_0ZFourGF(outA *float32, outB *float32, outC *float32, outD *float32, wA *byte, wB *byte, wC *byte, wD *byte, stride int, rec *byte, nb int, rows int)
+
+// tq2Four: where GFNI runs, dotRowsTQ2_0RecTwo reads each of its two runs
+// as two halves, four streams (dotRowsTQ2_0ZFourGF); a variable so that
+// the tests take both kernels.
+var tq2Four = true
+
 // dotRowsTQ2_0RecTwo is dotRowsTQ2_0Rec on two runs of rows at once, outA
 // from wA and outB from wB (len(outA) = len(outB)), reading both as two
 // streams side by side.
@@ -66,6 +74,16 @@ func dotRowsTQ2_0RecTwo(outA, outB []float32, wA, wB []byte, stride int, rec, x 
 	_ = wA[(rows-1)*stride+nb*tq2Block-1]
 	_ = wB[(rows-1)*stride+nb*tq2Block-1]
 	_ = rec[nb*tq2Record-1]
+	if useGFNI && tq2Four {
+		h := rows / 2
+		if h > 0 {
+			dotRowsTQ2_0ZFourGF(&outA[0], &outA[h], &outB[0], &outB[h], &wA[0], &wA[h*stride], &wB[0], &wB[h*stride], stride, &rec[0], nb, h)
+		}
+		if r := 2 * h; r < rows {
+			dotRowsTQ2_0ZTwoGF(&outA[r], &outB[r], &wA[r*stride], &wB[r*stride], stride, &rec[0], nb, rows-r)
+		}
+		return
+	}
 	if useGFNI {
 		dotRowsTQ2_0ZTwoGF(&outA[0], &outB[0], &wA[0], &wB[0], stride, &rec[0], nb, rows)
 		return

@@ -196,3 +196,122 @@ TEXT ·dotRowsTQ2_0ZTwo(SB), NOSPLIT, $0-64
 // instructions a block pair.
 TEXT ·dotRowsTQ2_0ZTwoGF(SB), NOSPLIT, $0-64
 	TQ2Z2_TEXT(TQ2Z2_GF_CONSTS, TQ2Z2_L1_GF, TQ2Z2_L2_GF, TQ2Z2_L3_GF)
+
+// TQ2Z4_RUN(w, t, acc): one run's levels of the block bytes w (clobbered)
+// through vpdpbusd into acc, levels 1-3 by GFNI (Z24-Z26), against the
+// record in Z20-Z23; t a temporary.
+#define TQ2Z4_RUN(w, t, acc) \
+	VPANDD         Z15, w, t; \
+	VPDPBUSD       Z20, t, acc; \
+	VGF2P8AFFINEQB $0, Z24, w, t; \
+	VPDPBUSD       Z21, t, acc; \
+	VGF2P8AFFINEQB $0, Z25, w, t; \
+	VPDPBUSD       Z22, t, acc; \
+	VGF2P8AFFINEQB $0, Z26, w, w; \
+	VPDPBUSD       Z23, w, acc
+
+// func dotRowsTQ2_0ZFourGF(outA *float32, outB *float32, outC *float32, outD *float32, wA *byte, wB *byte, wC *byte, wD *byte, stride int, rec *byte, nb int, rows int)
+// dotRowsTQ2_0ZTwoGF over four runs of rows at once (row i of wA, wB, wC
+// and wD into outA…outD, each as the one-run kernel computes it): four
+// streams, which the model's one-token products read 2–14% faster than
+// two (in-process A/B; bench/cpu.md, "TQ2_0 decode in four streams"). Each
+// block's record is loaded once for the four runs; runs A and B share
+// the float steps in 16 lanes (Z0), C and D in others (Z30), as in
+// dotRowsTQ2_0ZTwo; d_x is broadcast once (Z27). The four runs' bytes are
+// at the same offset SI of their rows.
+TEXT ·dotRowsTQ2_0ZFourGF(SB), NOSPLIT, $0-96
+	MOVQ outA+0(FP), DI
+	MOVQ outB+8(FP), R15
+	MOVQ outC+16(FP), R10
+	MOVQ outD+24(FP), R11
+	MOVQ wA+32(FP), R12
+	MOVQ wB+40(FP), R13
+	MOVQ wC+48(FP), R8
+	MOVQ wD+56(FP), DX
+	MOVQ rows+88(FP), CX
+	TESTQ CX, CX
+	JZ   t4done
+	TQ2Z_CONSTS
+	TQ2Z2_GF_CONSTS
+	MOVL  $0xff00, AX
+	KMOVW AX, K1
+t4row:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z30, Z30, Z30
+	XORQ   SI, SI
+	MOVQ   rec+72(FP), R9
+	MOVQ   nb+80(FP), BX
+	TESTQ  BX, BX
+	JZ     t4rowdone
+t4block:
+	PREFETCHT0   tq2Ahead(R12)(SI*1)
+	PREFETCHT0   tq2Ahead(R13)(SI*1)
+	PREFETCHT0   tq2Ahead(R8)(SI*1)
+	PREFETCHT0   tq2Ahead(DX)(SI*1)
+	VMOVDQU32    (R9), Z20
+	VMOVDQU32    64(R9), Z21
+	VMOVDQU32    128(R9), Z22
+	VMOVDQU32    192(R9), Z23
+	VMOVDQU32    256(R9), Z5
+	VMOVDQU32    256(R9), Z6
+	VMOVDQU32    256(R9), Z7
+	VMOVDQU32    256(R9), Z8
+	VMOVDQU32    (R12)(SI*1), Z1
+	VMOVDQU32    (R13)(SI*1), Z2
+	VMOVDQU32    (R8)(SI*1), Z3
+	VMOVDQU32    (DX)(SI*1), Z4
+	TQ2Z4_RUN(Z1, Z9, Z5)
+	TQ2Z4_RUN(Z2, Z10, Z6)
+	TQ2Z4_RUN(Z3, Z11, Z7)
+	TQ2Z4_RUN(Z4, Z12, Z8)
+	VSHUFI64X2   $0x44, Z6, Z5, Z13
+	VSHUFI64X2   $0xee, Z6, Z5, Z14
+	VPADDD       Z14, Z13, Z13
+	VSHUFI64X2   $0x44, Z8, Z7, Z16
+	VSHUFI64X2   $0xee, Z8, Z7, Z17
+	VPADDD       Z17, Z16, Z16
+	VCVTDQ2PS    Z13, Z13
+	VCVTDQ2PS    Z16, Z16
+	VPBROADCASTW 64(R12)(SI*1), Y18
+	VPBROADCASTW 64(R13)(SI*1), K1, Y18
+	VPBROADCASTW 64(R8)(SI*1), Y19
+	VPBROADCASTW 64(DX)(SI*1), K1, Y19
+	VCVTPH2PS    Y18, Z18
+	VCVTPH2PS    Y19, Z19
+	VBROADCASTSS 320(R9), Z27
+	VMULPS       Z27, Z18, Z18
+	VMULPS       Z27, Z19, Z19
+	VMULPS       Z18, Z13, Z13
+	VMULPS       Z19, Z16, Z16
+	VADDPS       Z13, Z0, Z0
+	VADDPS       Z16, Z30, Z30
+	ADDQ         $66, SI
+	ADDQ         $384, R9
+	DECQ         BX
+	JNZ          t4block
+t4rowdone:
+	VEXTRACTF32X8 $1, Z0, Y8
+	HSUM8_Y0(X1)
+	VMOVSS        X0, (DI)
+	HSUM8(Y8, X8, X1)
+	VMOVSS        X8, (R15)
+	VMOVAPS       Z30, Z9
+	VEXTRACTF32X8 $1, Z9, Y10
+	HSUM8(Y9, X9, X1)
+	VMOVSS        X9, (R10)
+	HSUM8(Y10, X10, X1)
+	VMOVSS        X10, (R11)
+	ADDQ          $4, DI
+	ADDQ          $4, R15
+	ADDQ          $4, R10
+	ADDQ          $4, R11
+	MOVQ          stride+64(FP), AX
+	ADDQ          AX, R12
+	ADDQ          AX, R13
+	ADDQ          AX, R8
+	ADDQ          AX, DX
+	DECQ          CX
+	JNZ           t4row
+t4done:
+	VZEROUPPER
+	RET

@@ -77,16 +77,18 @@ func BenchmarkDotRowsTQ2_0Rec(b *testing.B) {
 }
 
 // TestDotTQ2_0RecTwo checks the two-stream TQ2_0 kernel (testTwoRuns),
-// with and without GFNI where the machine has it.
+// with and without GFNI where the machine has it, and with GFNI as two
+// streams and as four (tq2Four).
 func TestDotTQ2_0RecTwo(t *testing.T) {
-	gfni := []bool{false}
+	type mode struct{ gfni, four bool }
+	modes := []mode{{false, false}}
 	if useGFNI {
-		gfni = append(gfni, true)
+		modes = append(modes, mode{true, false}, mode{true, true})
 	}
-	for _, g := range gfni {
-		t.Run(fmt.Sprintf("gfni=%t", g), func(t *testing.T) {
-			defer func(old bool) { useGFNI = old }(useGFNI)
-			useGFNI = g
+	for _, m := range modes {
+		t.Run(fmt.Sprintf("gfni=%t/four=%t", m.gfni, m.four), func(t *testing.T) {
+			defer func(g, f bool) { useGFNI, tq2Four = g, f }(useGFNI, tq2Four)
+			useGFNI, tq2Four = m.gfni, m.four
 			testTwoRuns(t, quant.TQ2_0, tq2Block, dotTQ2_0Lanes, func(outA, outB []float32, w []byte, dist, stride int, x []byte, nb int) {
 				rec := make([]byte, nb*tq2Record)
 				fillTQ2(rec, x, nb)

@@ -105,6 +105,12 @@ func BenchmarkKernelRate(b *testing.B) {
 				dotRowsTQ2_0ZTwoGF(&out[0], &out[len(out)/2], &buf[0], &buf[n*rb], rb, &recT[0], 8, n)
 			}
 		}},
+		{"TQ2_0-four", tq2, 8 * tq2Block, func(buf []byte, n int, out []float32) {
+			rb, h := 8*tq2Block, n/2
+			if useGFNI && h > 0 {
+				dotRowsTQ2_0ZFourGF(&out[0], &out[h], &out[len(out)/2], &out[len(out)/2+h], &buf[0], &buf[h*rb], &buf[n*rb], &buf[(n+h)*rb], rb, &recT[0], 8, h)
+			}
+		}},
 		{"read", q8, nb * q8Block, func(buf []byte, n int, out []float32) {
 			rb := nb * q8Block
 			out[0] = float32(streamRead2AVX2(&buf[0], n*rb, n*rb))
