@@ -92,6 +92,12 @@
 // 1.05× median (in-process A/B, 7 of 8 runs, bench/cpu.md, session 12).
 #define tq2Ahead 4096
 
+// tq4Ahead is the same for the four-run kernel, whose four streams a
+// piece are half as long: in tern bench of the 1.1B TQ2_0 (2 MiB pages)
+// 2 KiB against 4 KiB won 16 of 16 interleaved rounds (medians ×1.06); 1
+// KiB and 8 KiB were no better than 4 KiB (bench/cpu.md).
+#define tq4Ahead 2048
+
 // TQ2Z2_TEXT(CONSTS, L1, L2, L3): the body of dotRowsTQ2_0ZTwo (L1-L3:
 // TQ2Z2_L1_AVX…, CONSTS nothing) and dotRowsTQ2_0ZTwoGF (TQ2Z2_L1_GF…,
 // CONSTS TQ2Z2_GF_CONSTS). Each run's levels go through vpdpbusd on their
@@ -244,10 +250,10 @@ t4row:
 	TESTQ  BX, BX
 	JZ     t4rowdone
 t4block:
-	PREFETCHT0   tq2Ahead(R12)(SI*1)
-	PREFETCHT0   tq2Ahead(R13)(SI*1)
-	PREFETCHT0   tq2Ahead(R8)(SI*1)
-	PREFETCHT0   tq2Ahead(DX)(SI*1)
+	PREFETCHT0   tq4Ahead(R12)(SI*1)
+	PREFETCHT0   tq4Ahead(R13)(SI*1)
+	PREFETCHT0   tq4Ahead(R8)(SI*1)
+	PREFETCHT0   tq4Ahead(DX)(SI*1)
 	VMOVDQU32    (R9), Z20
 	VMOVDQU32    64(R9), Z21
 	VMOVDQU32    128(R9), Z22
