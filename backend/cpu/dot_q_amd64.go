@@ -41,6 +41,14 @@ func dotRowsQ8_0(out []float32, w []byte, stride int, x []byte, nb int) {
 func dotRowsQ8_0TwoZ(outA *float32, outB *float32, wA *byte, wB *byte, stride int, x *byte, nb int, rows int)
 
 //go:noescape
+func dotRowsQ8_0ZFour(outA *float32, outB *float32, outC *float32, outD *float32, wA *byte, wB *byte, wC *byte, wD *byte, stride int, x *byte, nb int, rows int)
+
+// q8Four: where AVX-512 runs, dotRowsQ8_0Two reads each of its two runs
+// as two halves, four streams (dotRowsQ8_0ZFour), an odd last row by
+// dotRowsQ8_0TwoZ; a variable so that the tests take both kernels.
+var q8Four = true
+
+//go:noescape
 func dotRowsQ8_0TwoVNNI(outA *float32, outB *float32, wA *byte, wB *byte, stride int, x *byte, nb int, rows int)
 
 // dotRowsQ8_0Two is dotRowsQ8_0 on two runs of rows at once, outA from wA
@@ -56,6 +64,16 @@ func dotRowsQ8_0Two(outA, outB []float32, wA, wB []byte, stride int, x []byte, n
 	_ = wA[(rows-1)*stride+nb*q8Block-1]
 	_ = wB[(rows-1)*stride+nb*q8Block-1]
 	_ = x[nb*q8Block-1]
+	if useAVX512 && q8Four {
+		h := rows / 2
+		if h > 0 {
+			dotRowsQ8_0ZFour(&outA[0], &outA[h], &outB[0], &outB[h], &wA[0], &wA[h*stride], &wB[0], &wB[h*stride], stride, &x[0], nb, h)
+		}
+		if r := 2 * h; r < rows {
+			dotRowsQ8_0TwoZ(&outA[r], &outB[r], &wA[r*stride], &wB[r*stride], stride, &x[0], nb, rows-r)
+		}
+		return
+	}
 	if useAVX512 {
 		dotRowsQ8_0TwoZ(&outA[0], &outB[0], &wA[0], &wB[0], stride, &x[0], nb, rows)
 		return

@@ -2,6 +2,11 @@
 
 package cpu
 
+import (
+	"fmt"
+	"testing"
+)
+
 // levels are the instruction-set levels this machine can run, best first;
 // each entry's set function selects it and returns a restore function.
 func levels() []struct {
@@ -30,4 +35,16 @@ func levels() []struct {
 		ls = append(ls, level{"avx2", set(false, false, true)})
 	}
 	return append(ls, level{"generic", set(false, false, false)})
+}
+
+// TestDotRowsQ8_0TwoStreams runs TestDotRowsQ8_0Two's cases with the
+// four-stream kernel off (dotRowsQ8_0TwoZ alone) as well as on.
+func TestDotRowsQ8_0TwoStreams(t *testing.T) {
+	for _, four := range []bool{false, true} {
+		t.Run(fmt.Sprintf("four=%t", four), func(t *testing.T) {
+			defer func(old bool) { q8Four = old }(q8Four)
+			q8Four = four
+			testDotRowsQ8_0Two(t)
+		})
+	}
 }

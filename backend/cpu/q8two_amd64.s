@@ -1,6 +1,7 @@
 //go:build amd64 && gc && !purego
 
 #include "textflag.h"
+#include "simd_amd64.h"
 
 // q8Ahead is how far ahead of each run the kernel asks for its weights
 // (prefetcht0, once a block): the kernel holds about 20 instructions a
@@ -11,6 +12,10 @@
 // session 12). On the 2 MiB pages of Map's copies (session 13), in the
 // 1.1B's decode, 2 KiB ran ×0.92-0.95 and 8 KiB ×0.96-0.98 of 4 KiB.
 #define q8Ahead 4096
+
+// q8FourAhead is the same for the four-run kernel, whose four streams a
+// piece are half as long (as tq4Ahead for TQ2_0's).
+#define q8FourAhead 2048
 
 // func dotRowsQ8_0TwoZ(outA *float32, outB *float32, wA *byte, wB *byte, stride int, x *byte, nb int, rows int)
 // dotRowsQ8_0TwoVNNI in 512-bit vectors: row i of wA in the lower eight
@@ -95,5 +100,113 @@ zrowdone:
 	DECQ          BX
 	JNZ           zrow
 zdone:
+	VZEROUPPER
+	RET
+
+// func dotRowsQ8_0ZFour(outA *float32, outB *float32, outC *float32, outD *float32, wA *byte, wB *byte, wC *byte, wD *byte, stride int, x *byte, nb int, rows int)
+// dotRowsQ8_0TwoZ over four runs of rows at once (row i of wA, wB, wC and
+// wD into outA…outD, each as the one-run kernel computes it): four
+// streams, as TQ2_0's dotRowsTQ2_0ZFourGF reads them. Runs A and B share
+// 16 lanes (Z0), C and D others (Z30), each pair as in dotRowsQ8_0TwoZ;
+// the activations' block, its 128·Σx and d_x are loaded once for the
+// four. The four runs' bytes are at the same offset SI of their rows.
+// Before the first row it asks for the first q8FourAhead bytes of each
+// stream, which the loop's prefetches do not cover.
+TEXT ·dotRowsQ8_0ZFour(SB), NOSPLIT, $0-96
+	MOVQ outA+0(FP), DI
+	MOVQ outB+8(FP), R15
+	MOVQ outC+16(FP), R10
+	MOVQ outD+24(FP), R11
+	MOVQ wA+32(FP), R12
+	MOVQ wB+40(FP), R13
+	MOVQ wC+48(FP), R8
+	MOVQ wD+56(FP), DX
+	MOVQ rows+88(FP), CX
+	TESTQ CX, CX
+	JZ   q4done
+	MOVL         $0x80808080, AX
+	VPBROADCASTD AX, Z15
+	MOVL         $0xff00, AX
+	KMOVW        AX, K1
+	XORQ  SI, SI
+	MOVQ  $(q8FourAhead/64), BX
+q4first:
+	PREFETCHT0 (R12)(SI*1)
+	PREFETCHT0 (R13)(SI*1)
+	PREFETCHT0 (R8)(SI*1)
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ  $64, SI
+	DECQ  BX
+	JNZ   q4first
+q4row:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z30, Z30, Z30
+	XORQ   SI, SI
+	MOVQ   x+72(FP), R9
+	MOVQ   nb+80(FP), BX
+	TESTQ  BX, BX
+	JZ     q4rowdone
+q4block:
+	PREFETCHT0      q8FourAhead(R12)(SI*1)
+	PREFETCHT0      q8FourAhead(R13)(SI*1)
+	PREFETCHT0      q8FourAhead(R8)(SI*1)
+	PREFETCHT0      q8FourAhead(DX)(SI*1)
+	VBROADCASTI32X8 2(R9), Z2
+	VPXORD          Z3, Z3, Z3
+	VPDPBUSD        Z2, Z15, Z3
+	VMOVDQU         2(R12)(SI*1), Y1
+	VINSERTI32X8    $1, 2(R13)(SI*1), Z1, Z1
+	VMOVDQU         2(R8)(SI*1), Y4
+	VINSERTI32X8    $1, 2(DX)(SI*1), Z4, Z4
+	VPXORD          Z15, Z1, Z1
+	VPXORD          Z15, Z4, Z4
+	VPXORD          Z5, Z5, Z5
+	VPXORD          Z8, Z8, Z8
+	VPDPBUSD        Z2, Z1, Z5
+	VPDPBUSD        Z2, Z4, Z8
+	VPSUBD          Z3, Z5, Z5
+	VPSUBD          Z3, Z8, Z8
+	VCVTDQ2PS       Z5, Z5
+	VCVTDQ2PS       Z8, Z8
+	VPBROADCASTW    (R12)(SI*1), Y6
+	VPBROADCASTW    (R13)(SI*1), K1, Y6
+	VPBROADCASTW    (R8)(SI*1), Y9
+	VPBROADCASTW    (DX)(SI*1), K1, Y9
+	VCVTPH2PS       Y6, Z6
+	VCVTPH2PS       Y9, Z9
+	VPBROADCASTW    (R9), Y7
+	VCVTPH2PS       Y7, Z7
+	VMULPS          Z7, Z6, Z6
+	VMULPS          Z7, Z9, Z9
+	VFMADD231PS     Z5, Z6, Z0
+	VFMADD231PS     Z8, Z9, Z30
+	ADDQ            $34, SI
+	ADDQ            $34, R9
+	DECQ            BX
+	JNZ             q4block
+q4rowdone:
+	VEXTRACTF32X8 $1, Z0, Y8
+	HSUM8_Y0(X1)
+	VMOVSS        X0, (DI)
+	HSUM8(Y8, X8, X1)
+	VMOVSS        X8, (R15)
+	VMOVAPS       Z30, Z9
+	VEXTRACTF32X8 $1, Z9, Y10
+	HSUM8(Y9, X9, X1)
+	VMOVSS        X9, (R10)
+	HSUM8(Y10, X10, X1)
+	VMOVSS        X10, (R11)
+	ADDQ          $4, DI
+	ADDQ          $4, R15
+	ADDQ          $4, R10
+	ADDQ          $4, R11
+	MOVQ          stride+64(FP), AX
+	ADDQ          AX, R12
+	ADDQ          AX, R13
+	ADDQ          AX, R8
+	ADDQ          AX, DX
+	DECQ          CX
+	JNZ           q4row
+q4done:
 	VZEROUPPER
 	RET
