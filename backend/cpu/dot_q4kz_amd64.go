@@ -59,6 +59,17 @@ func dotRowsQ4_KZTwo(outA *float32, outB *float32, w *byte, dist int, stride int
 //go:noescape
 func dotRowsQ4_KZTwoGF(outA *float32, outB *float32, w *byte, dist int, stride int, x *byte, rec *byte, nb int, rows int)
 
+//go:noescape
+func dotRowsQ4_KZFour(outA *float32, outB *float32, outC *float32, outD *float32, w *byte, dist int, half int, stride int, x *byte, rec *byte, nb int, rows int)
+
+//go:noescape
+func dotRowsQ4_KZFourGF(outA *float32, outB *float32, outC *float32, outD *float32, w *byte, dist int, half int, stride int, x *byte, rec *byte, nb int, rows int)
+
+// q4kFour: dotRowsQ4_KRecTwo reads each of its two runs as two halves,
+// four streams (dotRowsQ4_KZFour, dotRowsQ4_KZFourGF), an odd last row by
+// the two-run kernel; a variable so that the tests take both.
+var q4kFour = true
+
 // useGFNI: dotRowsQ4_KRecTwo takes the high nibbles with one GFNI
 // instruction (dotRowsQ4_KZTwoGF: the same integers, fewer instructions).
 var useGFNI = cpu.X86.HasAVX512GFNI
@@ -76,6 +87,21 @@ func dotRowsQ4_KRecTwo(outA, outB []float32, w []byte, dist, stride int, x, rec 
 	_ = w[dist+(rows-1)*stride+nb*q4KBlock-1]
 	_ = x[nb*q8KBlock-1]
 	_ = rec[nb*q4kRecord-1]
+	if q4kFour {
+		h := rows / 2
+		if h > 0 {
+			four := dotRowsQ4_KZFour
+			if useGFNI {
+				four = dotRowsQ4_KZFourGF
+			}
+			four(&outA[0], &outB[0], &outA[h], &outB[h], &w[0], dist, h*stride, stride, &x[0], &rec[0], nb, h)
+		}
+		r := 2 * h
+		if r == rows {
+			return
+		}
+		outA, outB, w, rows = outA[r:], outB[r:], w[r*stride:], rows-r
+	}
 	if useGFNI {
 		dotRowsQ4_KZTwoGF(&outA[0], &outB[0], &w[0], dist, stride, &x[0], &rec[0], nb, rows)
 		return

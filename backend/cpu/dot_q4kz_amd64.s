@@ -363,6 +363,153 @@ k2done: \
 	VZEROUPPER; \
 	RET
 
+// K4Z4_PAIR(b, acc, mins, HI): one block of K4Z2_TEXT's loop for the pair
+// of rows at b and b+DX (its two runs' lanes in acc and mins, as Z0 and Z1
+// there), with d_x in X13 already; the same instructions on the same
+// lanes. Clobbers Z2-Z11, Z20, Z21.
+#define K4Z4_PAIR(b, acc, mins, HI) \
+	VMOVDQU      4(b), X2; \
+	VINSERTI128  $1, 4(b)(DX*1), Y2, Y2; \
+	VPSHUFD      $0x98, Y2, Y4; \
+	VPSRLVD      Y22, Y4, Y4; \
+	VPSHUFD      $0x50, Y2, Y5; \
+	VPSRLD       $2, Y5, Y5; \
+	VPANDD       Y23, Y4, Y4; \
+	VPTERNLOGD   $0xf8, Y28, Y5, Y4; \
+	VPMOVZXBW    Y4, Z4; \
+	VPMADDWD     256(R14), Z4, Z5; \
+	VCVTDQ2PS    Z5, Z5; \
+	VMOVD        (b), X9; \
+	VPINSRD      $1, (b)(DX*1), X9, X9; \
+	VCVTPH2PS    X9, X9; \
+	VMULPS       X13, X9, X9; \
+	VPERMPS      Z9, Z29, Z10; \
+	VFNMADD231PS Z5, Z10, mins; \
+	K4Z2_QUAD(16(b), 0, Z16, Z17, Z3, Z11, VPMADDWD, HI); \
+	K4Z2_QUAD(80(b), 128, Z18, Z19, Z3, Z11, VPDPWSSD, HI); \
+	K4Z2_QUAD(16(b)(DX*1), 0, Z24, Z25, Z20, Z21, VPMADDWD, HI); \
+	K4Z2_QUAD(80(b)(DX*1), 128, Z26, Z27, Z20, Z21, VPDPWSSD, HI); \
+	VPADDD       Z11, Z3, Z3; \
+	VPADDD       Z21, Z20, Z20; \
+	VSHUFI64X2   $0x44, Z20, Z3, Z11; \
+	VSHUFI64X2   $0xee, Z20, Z3, Z3; \
+	VPADDD       Z11, Z3, Z3; \
+	VPERMPS      Z9, Z30, Z7; \
+	VCVTDQ2PS    Z3, Z3; \
+	VFMADD231PS  Z3, Z7, acc
+
+// k4FourAhead is how far ahead of each of its four streams the four-run
+// kernel asks for its weights, as q8FourAhead and tq4Ahead; K4Z4_AHEAD(b)
+// asks for the three cache lines a 144-byte block may touch that far ahead
+// of the pair at b and b+DX.
+#define k4FourAhead 2048
+#define K4Z4_AHEAD(b) \
+	PREFETCHT0 k4FourAhead(b); \
+	PREFETCHT0 k4FourAhead+64(b); \
+	PREFETCHT0 k4FourAhead+128(b); \
+	PREFETCHT0 k4FourAhead(b)(DX*1); \
+	PREFETCHT0 k4FourAhead+64(b)(DX*1); \
+	PREFETCHT0 k4FourAhead+128(b)(DX*1)
+
+// K4Z4_END(out1, out2): stores the results of the pair whose lanes are in
+// Z0 and Z1 (as at K4Z2_TEXT's row end) to out1 and out2. Clobbers Z0,
+// Z1, X2, Y6, X8.
+#define K4Z4_END(out1, out2) \
+	VEXTRACTF64X4 $1, Z0, Y6; \
+	VEXTRACTF32X4 $3, Z1, X8; \
+	VEXTRACTF32X4 $1, Z1, X1; \
+	SUM_Y0_X1; \
+	VMOVSS        X0, (out1); \
+	VMOVAPS       Y6, Y0; \
+	VMOVAPS       X8, X1; \
+	SUM_Y0_X1; \
+	VMOVSS        X0, (out2)
+
+// K4Z4_TEXT(HI): the body of dotRowsQ4_KZFour and dotRowsQ4_KZFourGF:
+// K4Z2_TEXT's on two pairs of runs at once, the rows at w and w+dist
+// (SI, lanes Z0 and Z1, into outA and outB) and those half bytes further
+// (R13, lanes Z12 and Z14, into outC and outD): four streams, each
+// block's record and d_x loaded once for the four.
+#define K4Z4_TEXT(HI) \
+	MOVQ outA+0(FP), DI; \
+	MOVQ outB+8(FP), R15; \
+	MOVQ outC+16(FP), R10; \
+	MOVQ outD+24(FP), R11; \
+	MOVQ w+32(FP), R12; \
+	MOVQ dist+40(FP), DX; \
+	MOVQ half+48(FP), R8; \
+	MOVQ rows+88(FP), CX; \
+	TESTQ CX, CX; \
+	JZ   k4done; \
+	MOVL         $0x0f0f0f0f, AX; \
+	VPBROADCASTD AX, Z15; \
+	MOVQ         $0x1020408000000000, AX; \
+	VPBROADCASTQ AX, Z31; \
+	VMOVDQU64    k4zTwo<>+0(SB), Z16; \
+	VMOVDQU64    k4zTwo<>+64(SB), Z17; \
+	VMOVDQU64    k4zTwo<>+128(SB), Z18; \
+	VMOVDQU64    k4zTwo<>+192(SB), Z19; \
+	VMOVDQU64    k4zTwo<>+256(SB), Z24; \
+	VMOVDQU64    k4zTwo<>+320(SB), Z25; \
+	VMOVDQU64    k4zTwo<>+384(SB), Z26; \
+	VMOVDQU64    k4zTwo<>+448(SB), Z27; \
+	VMOVDQU64    k4zTwo<>+512(SB), Y22; \
+	VMOVDQU64    k4zTwo<>+544(SB), Y23; \
+	VMOVDQU64    k4zTwo<>+576(SB), Y28; \
+	VMOVDQU64    k4zTwo<>+608(SB), Z29; \
+	VMOVDQU64    k4zTwo<>+672(SB), Z30; \
+	MOVQ  R12, SI; \
+	LEAQ  (R12)(R8*1), R13; \
+	MOVQ  $(k4FourAhead/64), BX; \
+k4first: \
+	PREFETCHT0 (SI); \
+	PREFETCHT0 (SI)(DX*1); \
+	PREFETCHT0 (R13); \
+	PREFETCHT0 (R13)(DX*1); \
+	ADDQ  $64, SI; \
+	ADDQ  $64, R13; \
+	DECQ  BX; \
+	JNZ   k4first; \
+k4row: \
+	VPXORD Z0, Z0, Z0; \
+	VPXORD Z1, Z1, Z1; \
+	VPXORD Z12, Z12, Z12; \
+	VPXORD Z14, Z14, Z14; \
+	MOVQ   R12, SI; \
+	LEAQ   (R12)(R8*1), R13; \
+	MOVQ   x+64(FP), R9; \
+	MOVQ   rec+72(FP), R14; \
+	MOVQ   nb+80(FP), BX; \
+	TESTQ  BX, BX; \
+	JZ     k4rowdone; \
+k4block: \
+	K4Z4_AHEAD(SI); \
+	K4Z4_AHEAD(R13); \
+	VBROADCASTSS (R9), X13; \
+	K4Z4_PAIR(SI, Z0, Z1, HI); \
+	K4Z4_PAIR(R13, Z12, Z14, HI); \
+	ADDQ         $144, SI; \
+	ADDQ         $144, R13; \
+	ADDQ         $292, R9; \
+	ADDQ         $320, R14; \
+	DECQ         BX; \
+	JNZ          k4block; \
+k4rowdone: \
+	K4Z4_END(DI, R15); \
+	VMOVAPS Z12, Z0; \
+	VMOVAPS Z14, Z1; \
+	K4Z4_END(R10, R11); \
+	ADDQ    $4, DI; \
+	ADDQ    $4, R15; \
+	ADDQ    $4, R10; \
+	ADDQ    $4, R11; \
+	ADDQ    stride+56(FP), R12; \
+	DECQ    CX; \
+	JNZ     k4row; \
+k4done: \
+	VZEROUPPER; \
+	RET
+
 // func dotRowsQ4_KZTwo(outA *float32, outB *float32, w *byte, dist int, stride int, x *byte, rec *byte, nb int, rows int)
 // dotRowsQ4_KZ over two runs of rows at once: row i at w into outA[i]
 // beside row i at w+dist into outB[i], block by block, each lane as the
@@ -382,3 +529,19 @@ TEXT ·dotRowsQ4_KZTwo(SB), NOSPLIT, $0-72
 // instead of two (AVX-512 GFNI): the same integers.
 TEXT ·dotRowsQ4_KZTwoGF(SB), NOSPLIT, $0-72
 	K4Z2_TEXT(K4Z2_HI_GF)
+
+// func dotRowsQ4_KZFour(outA *float32, outB *float32, outC *float32, outD *float32, w *byte, dist int, half int, stride int, x *byte, rec *byte, nb int, rows int)
+// dotRowsQ4_KZTwo over four runs of rows at once: row i at w into
+// outA[i], at w+dist into outB[i], at w+half into outC[i] and at
+// w+dist+half into outD[i], each lane as the one-run kernel computes it.
+// Four streams, as TQ2_0's and Q8_0's four-run kernels read them, each
+// asked for k4FourAhead ahead and, before the first row, its first
+// k4FourAhead bytes (the two-run kernel asks for none; without them four
+// streams ran ×0.99-1.04 of two in the model, with them ×1.16-1.20).
+TEXT ·dotRowsQ4_KZFour(SB), NOSPLIT, $0-96
+	K4Z4_TEXT(K4Z2_HI_AVX)
+
+// func dotRowsQ4_KZFourGF(outA *float32, outB *float32, outC *float32, outD *float32, w *byte, dist int, half int, stride int, x *byte, rec *byte, nb int, rows int)
+// dotRowsQ4_KZFour taking the high nibbles with one GFNI instruction.
+TEXT ·dotRowsQ4_KZFourGF(SB), NOSPLIT, $0-96
+	K4Z4_TEXT(K4Z2_HI_GF)

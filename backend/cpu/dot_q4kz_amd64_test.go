@@ -40,16 +40,18 @@ func TestDotQ4_KRec(t *testing.T) {
 }
 
 // TestDotQ4_KRecTwo checks the two-stream Q4_K kernel (testTwoRuns), with
-// and without GFNI where the machine has it.
+// and without GFNI where the machine has it, as two streams and as four
+// (q4kFour; rows/2 = 0, 1, 4, 2, 2, odd last rows by the two-run kernel).
 func TestDotQ4_KRecTwo(t *testing.T) {
-	gfni := []bool{false}
+	type mode struct{ gfni, four bool }
+	modes := []mode{{false, false}, {false, true}}
 	if useGFNI {
-		gfni = append(gfni, true)
+		modes = append(modes, mode{true, false}, mode{true, true})
 	}
-	for _, g := range gfni {
-		t.Run(fmt.Sprintf("gfni=%t", g), func(t *testing.T) {
-			defer func(old bool) { useGFNI = old }(useGFNI)
-			useGFNI = g
+	for _, m := range modes {
+		t.Run(fmt.Sprintf("gfni=%t/four=%t", m.gfni, m.four), func(t *testing.T) {
+			defer func(g, f bool) { useGFNI, q4kFour = g, f }(useGFNI, q4kFour)
+			useGFNI, q4kFour = m.gfni, m.four
 			testTwoRuns(t, quant.Q4_K, q4KBlock, dotQ4_KLanes, func(outA, outB []float32, w []byte, dist, stride int, x []byte, nb int) {
 				rec := make([]byte, nb*q4kRecord)
 				fillQ4K(rec, x, nb)
