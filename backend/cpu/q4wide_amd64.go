@@ -31,9 +31,17 @@ func dotWideQ4_0(out []float32, w []byte, nb int, a *q4Act) {
 //go:noescape
 func dotWideQ4_0TwoVNNI(outA *float32, outB *float32, wA *byte, wB *byte, groups int, x *byte, bias *int32, d *float32, nb int)
 
+//go:noescape
+func dotWideQ4_0FourVNNI(outA *float32, outB *float32, outC *float32, outD *float32, wA *byte, wB *byte, wC *byte, wD *byte, groups int, x *byte, bias *int32, d *float32, nb int)
+
+// q4Four: dotWideQ4_0Two reads each of its two runs as two halves, four
+// streams (dotWideQ4_0FourVNNI), an odd last group by dotWideQ4_0TwoVNNI;
+// a variable so that the tests take both kernels.
+var q4Four = true
+
 // dotWideQ4_0Two is dotWideQ4_0 on two runs of 16-row groups at once,
 // outA from wA and outB from wB (len(outA) = len(outB)), reading both as
-// two streams side by side.
+// two streams side by side (four where q4Four).
 func dotWideQ4_0Two(outA, outB []float32, wA, wB []byte, nb int, a *q4Act) {
 	groups := len(outA) / q4WideRows
 	if groups == 0 || nb == 0 || !useVNNI || !useAVX512 || len(outB) != len(outA) {
@@ -45,6 +53,18 @@ func dotWideQ4_0Two(outA, outB []float32, wA, wB []byte, nb int, a *q4Act) {
 	_ = wB[groups*nb*q4WideBlock-1]
 	_ = a.q[nb*q8Block-1]
 	_, _ = a.bias[nb-1], a.d[nb-1]
+	if q4Four {
+		h := groups / 2
+		if h > 0 {
+			hw, ho := h*nb*q4WideBlock, h*q4WideRows
+			dotWideQ4_0FourVNNI(&outA[0], &outA[ho], &outB[0], &outB[ho], &wA[0], &wA[hw], &wB[0], &wB[hw], h, &a.q[0], &a.bias[0], &a.d[0], nb)
+		}
+		if g := 2 * h; g < groups {
+			gw, og := g*nb*q4WideBlock, g*q4WideRows
+			dotWideQ4_0TwoVNNI(&outA[og], &outB[og], &wA[gw], &wB[gw], groups-g, &a.q[0], &a.bias[0], &a.d[0], nb)
+		}
+		return
+	}
 	dotWideQ4_0TwoVNNI(&outA[0], &outB[0], &wA[0], &wB[0], groups, &a.q[0], &a.bias[0], &a.d[0], nb)
 }
 

@@ -213,3 +213,121 @@ w2block:
 w2done:
 	VZEROUPPER
 	RET
+
+// q4FourAhead is how far ahead of each stream the four-run kernel asks for
+// its weights: its four streams a piece are half as long. In the 1.1B's
+// decode (four / two streams) 1.5 KiB ran x1.06, 1 KiB x1.05-1.07, 2 KiB
+// x1.02-1.05, 512 bytes x0.96-1.02, 4 KiB x0.97-0.99 (bench/cpu.md).
+#define q4FourAhead 1536
+
+// WNIBX is WNIBB with the weights at off(base)(SI*1).
+#define WNIBX(base, off, offh, lo, hi, y) \
+	VMOVDQU32    off(base)(SI*1), y; \
+	VINSERTI64X4 $1, offh(base)(SI*1), hi, hi; \
+	VPANDD       Z15, hi, lo; \
+	VPXORD       lo, hi, hi
+
+// W4_NIBAB and W4_NIBCD: W2_NIB with the first run's weights at R12 and
+// the second's at R13 (runs A and B), or at R8 and DX (runs C and D).
+#define W4_NIBAB(off, offh, lo, hi, y, lob, hib, yb) \
+	WNIBX(R12, off, offh, lo, hi, y); \
+	WNIBX(R13, off, offh, lob, hib, yb)
+#define W4_NIBCD(off, offh, lo, hi, y, lob, hib, yb) \
+	WNIBX(R8, off, offh, lo, hi, y); \
+	WNIBX(DX, off, offh, lob, hib, yb)
+
+// W4_FIN(w, wb, acc, accb): W2_FIN with the first run's weights at
+// (w)(SI*1) fused into acc and the second's at (wb)(SI*1) into accb.
+#define W4_FIN(w, wb, acc, accb) \
+	VPSRAD      $4, Z9, Z9; \
+	VPSRAD      $4, Z25, Z25; \
+	VPADDD      Z9, Z5, Z5; \
+	VPADDD      Z25, Z21, Z21; \
+	VCVTDQ2PS   Z5, Z5; \
+	VCVTDQ2PS   Z21, Z21; \
+	VCVTPH2PS   (w)(SI*1), Z6; \
+	VCVTPH2PS   (wb)(SI*1), Z22; \
+	VMULPS.BCST (R11), Z6, Z6; \
+	VMULPS.BCST (R11), Z22, Z22; \
+	VFMADD231PS Z6, Z5, acc; \
+	VFMADD231PS Z22, Z21, accb
+#define W4_FINAB W4_FIN(R12, R13, Z0, Z16)
+#define W4_FINCD W4_FIN(R8, DX, Z12, Z28)
+
+// W4_PF1(base, off) asks for the five lines of the block at off(base)(SI*1).
+#define W4_PF1(base, off) \
+	PREFETCHT0 off(base)(SI*1); \
+	PREFETCHT0 off+64(base)(SI*1); \
+	PREFETCHT0 off+128(base)(SI*1); \
+	PREFETCHT0 off+192(base)(SI*1); \
+	PREFETCHT0 off+256(base)(SI*1)
+
+// func dotWideQ4_0FourVNNI(outA *float32, outB *float32, outC *float32, outD *float32, wA *byte, wB *byte, wC *byte, wD *byte, groups int, x *byte, bias *int32, d *float32, nb int)
+// dotWideQ4_0TwoVNNI over four runs of groups at once (group i of wA, wB,
+// wC and wD into outA…outD, each as the one-run kernel computes it): four
+// streams, as dotRowsQ8_0ZFour reads them. Runs A and B take the two-run
+// kernel's registers (sums into Z0, Z16), then C and D the same (Z12,
+// Z28); the activations are read once a block for the four. The runs'
+// bytes are at the same offset SI of each, their outputs at DI. Before
+// the first group it asks for the first q4FourAhead bytes of each stream,
+// which the loop's prefetches do not cover.
+TEXT ·dotWideQ4_0FourVNNI(SB), NOSPLIT, $0-104
+	MOVQ wA+32(FP), R12
+	MOVQ wB+40(FP), R13
+	MOVQ wC+48(FP), R8
+	MOVQ wD+56(FP), DX
+	MOVQ groups+64(FP), CX
+	TESTQ CX, CX
+	JZ   w4done
+	MOVQ nb+96(FP), BX
+	TESTQ BX, BX
+	JZ   w4done
+	W_CONSTS
+	XORQ SI, SI
+	MOVQ $(q4FourAhead/64), BX
+w4first:
+	PREFETCHT0 (R12)(SI*1)
+	PREFETCHT0 (R13)(SI*1)
+	PREFETCHT0 (R8)(SI*1)
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ $64, SI
+	DECQ BX
+	JNZ  w4first
+	XORQ SI, SI
+	XORQ DI, DI
+w4group:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z16, Z16, Z16
+	VXORPS Z12, Z12, Z12
+	VXORPS Z28, Z28, Z28
+	MOVQ   x+72(FP), R9
+	MOVQ   bias+80(FP), R10
+	MOVQ   d+88(FP), R11
+	MOVQ   nb+96(FP), BX
+w4block:
+	W4_PF1(R12, q4FourAhead)
+	W4_PF1(R13, q4FourAhead)
+	WBLOCK(W2_START, W4_NIBAB, W2_DOT, W4_FINAB)
+	W4_PF1(R8, q4FourAhead)
+	W4_PF1(DX, q4FourAhead)
+	WBLOCK(W2_START, W4_NIBCD, W2_DOT, W4_FINCD)
+	ADDQ $288, SI
+	ADDQ $34, R9
+	ADDQ $4, R10
+	ADDQ $4, R11
+	DECQ BX
+	JNZ  w4block
+	MOVQ    outA+0(FP), AX
+	VMOVUPS Z0, (AX)(DI*1)
+	MOVQ    outB+8(FP), AX
+	VMOVUPS Z16, (AX)(DI*1)
+	MOVQ    outC+16(FP), AX
+	VMOVUPS Z12, (AX)(DI*1)
+	MOVQ    outD+24(FP), AX
+	VMOVUPS Z28, (AX)(DI*1)
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     w4group
+w4done:
+	VZEROUPPER
+	RET

@@ -3,6 +3,7 @@
 package cpu
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 )
@@ -19,4 +20,16 @@ func TestDotWideQ4_0x4(t *testing.T) {
 		on:      func() bool { return useVNNI && useAVX512 },
 		feature: "AVX-512 VNNI",
 	}, [][2]int{{16, 1}, {32, 3}, {48, 7}, {80, 65}})
+}
+
+// TestDotWideQ4_0TwoStreams runs TestDotWideQ4_0Two's cases with the
+// four-stream kernel off (dotWideQ4_0TwoVNNI alone) as well as on.
+func TestDotWideQ4_0TwoStreams(t *testing.T) {
+	for _, four := range []bool{false, true} {
+		t.Run(fmt.Sprintf("four=%t", four), func(t *testing.T) {
+			defer func(old bool) { q4Four = old }(q4Four)
+			q4Four = four
+			testDotWideQ4_0Two(t)
+		})
+	}
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // BenchmarkKernelRate runs the one-token two-run kernels (Q4_0 repacked in
-// 16-row groups, Q8_0 in 512-bit and in 256-bit vectors, Q4_K, TQ2_0) and
+// 16-row groups, also as four runs, Q8_0 in 512-bit and in 256-bit vectors, Q4_K, TQ2_0) and
 // the two-stream read over weights that fit in a
 // core's L2 (512 KiB a thread), in L3 (8 MiB) and far past the caches (128
 // MiB a thread), on 1 and 2 threads, each thread its own copy: bytes/s of
@@ -76,6 +76,12 @@ func BenchmarkKernelRate(b *testing.B) {
 	kerns := []kern{
 		{"Q4_0", q4p, nb * q4WideBlock, func(buf []byte, n int, out []float32) {
 			dotWideQ4_0TwoVNNI(&out[0], &out[len(out)/2], &buf[0], &buf[n*nb*q4WideBlock], n, &act.q[0], &act.bias[0], &act.d[0], nb)
+		}},
+		{"Q4_0-four", q4p, nb * q4WideBlock, func(buf []byte, n int, out []float32) {
+			rb, h, o := nb*q4WideBlock, n/2, len(out)/2
+			if h > 0 {
+				dotWideQ4_0FourVNNI(&out[0], &out[h*q4WideRows], &out[o], &out[o+h*q4WideRows], &buf[0], &buf[h*rb], &buf[n*rb], &buf[(n+h)*rb], h, &act.q[0], &act.bias[0], &act.d[0], nb)
+			}
 		}},
 		{"Q8_0", q8, nb * q8Block, func(buf []byte, n int, out []float32) {
 			rb := nb * q8Block
