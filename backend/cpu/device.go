@@ -81,7 +81,7 @@ type buffer struct {
 	// one is the tensor's one-token kernel, made on its first such product
 	// (kernelOf); Free drops it.
 	one oneKernel
-	// release, when set, unmaps data: Map's copy of Q8_0 weights
+	// release, when set, unmaps data: Map's copy of the weights
 	// (hugeCopy), released by Free or once the buffer is unreachable.
 	release func()
 }
