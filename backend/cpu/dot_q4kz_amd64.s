@@ -274,22 +274,10 @@ GLOBL k4zTwo<>(SB), RODATA|NOPTR, $736
 	VPTERNLOGD  $0xf8, Y28, Y5, Y4; \
 	VPMOVZXBW   Y4, Z4
 
-// K4Z2_TEXT(HI): the body of dotRowsQ4_KZTwo (HI: K4Z2_HI_AVX) and
-// dotRowsQ4_KZTwoGF (K4Z2_HI_GF): in each block pair, K4Z2_SCALES; the
-// minimums, Z1 −= float(minimums · bsums pair sums) · d_x·dmin_w
-// (Q4K_MINS, both blocks' lanes at once, the pair sums taken from the
-// record's last 64 bytes: vphaddw's words in each 128-bit lane); the sums of scale × quants ·
-// activations (K4Z2_QUAD), each run's lanes in two accumulators (Z3, Z11;
-// Z20, Z21), their halves added in one vector; K_FUSE for both, Z0 +=
-// float(Z3) · d_x·d_w.
-#define K4Z2_TEXT(HI) \
-	MOVQ outA+0(FP), DI; \
-	MOVQ outB+8(FP), R15; \
-	MOVQ w+16(FP), R12; \
-	MOVQ dist+24(FP), DX; \
-	MOVQ rows+64(FP), CX; \
-	TESTQ CX, CX; \
-	JZ   k2done; \
+// K4Z_CONSTS loads what the record kernels (K4Z2_TEXT, K4Z4_TEXT) keep
+// in registers: the nibble mask (Z15), the GFNI matrix of the high nibbles
+// (Z31) and the k4zTwo tables (Z16-Z19, Z24-Z27, Y22, Y23, Y28, Z29, Z30).
+#define K4Z_CONSTS \
 	MOVL         $0x0f0f0f0f, AX; \
 	VPBROADCASTD AX, Z15; \
 	MOVQ         $0x1020408000000000, AX; \
@@ -306,7 +294,25 @@ GLOBL k4zTwo<>(SB), RODATA|NOPTR, $736
 	VMOVDQU64    k4zTwo<>+544(SB), Y23; \
 	VMOVDQU64    k4zTwo<>+576(SB), Y28; \
 	VMOVDQU64    k4zTwo<>+608(SB), Z29; \
-	VMOVDQU64    k4zTwo<>+672(SB), Z30; \
+	VMOVDQU64    k4zTwo<>+672(SB), Z30
+
+// K4Z2_TEXT(HI): the body of dotRowsQ4_KZTwo (HI: K4Z2_HI_AVX) and
+// dotRowsQ4_KZTwoGF (K4Z2_HI_GF): in each block pair, K4Z2_SCALES; the
+// minimums, Z1 −= float(minimums · bsums pair sums) · d_x·dmin_w
+// (Q4K_MINS, both blocks' lanes at once, the pair sums taken from the
+// record's last 64 bytes: vphaddw's words in each 128-bit lane); the sums of scale × quants ·
+// activations (K4Z2_QUAD), each run's lanes in two accumulators (Z3, Z11;
+// Z20, Z21), their halves added in one vector; K_FUSE for both, Z0 +=
+// float(Z3) · d_x·d_w.
+#define K4Z2_TEXT(HI) \
+	MOVQ outA+0(FP), DI; \
+	MOVQ outB+8(FP), R15; \
+	MOVQ w+16(FP), R12; \
+	MOVQ dist+24(FP), DX; \
+	MOVQ rows+64(FP), CX; \
+	TESTQ CX, CX; \
+	JZ   k2done; \
+	K4Z_CONSTS; \
 k2row: \
 	VPXORD Z0, Z0, Z0; \
 	VPXORD Z1, Z1, Z1; \
@@ -441,23 +447,7 @@ k2done: \
 	MOVQ rows+88(FP), CX; \
 	TESTQ CX, CX; \
 	JZ   k4done; \
-	MOVL         $0x0f0f0f0f, AX; \
-	VPBROADCASTD AX, Z15; \
-	MOVQ         $0x1020408000000000, AX; \
-	VPBROADCASTQ AX, Z31; \
-	VMOVDQU64    k4zTwo<>+0(SB), Z16; \
-	VMOVDQU64    k4zTwo<>+64(SB), Z17; \
-	VMOVDQU64    k4zTwo<>+128(SB), Z18; \
-	VMOVDQU64    k4zTwo<>+192(SB), Z19; \
-	VMOVDQU64    k4zTwo<>+256(SB), Z24; \
-	VMOVDQU64    k4zTwo<>+320(SB), Z25; \
-	VMOVDQU64    k4zTwo<>+384(SB), Z26; \
-	VMOVDQU64    k4zTwo<>+448(SB), Z27; \
-	VMOVDQU64    k4zTwo<>+512(SB), Y22; \
-	VMOVDQU64    k4zTwo<>+544(SB), Y23; \
-	VMOVDQU64    k4zTwo<>+576(SB), Y28; \
-	VMOVDQU64    k4zTwo<>+608(SB), Z29; \
-	VMOVDQU64    k4zTwo<>+672(SB), Z30; \
+	K4Z_CONSTS; \
 	MOVQ  R12, SI; \
 	LEAQ  (R12)(R8*1), R13; \
 	MOVQ  $(k4FourAhead/64), BX; \
