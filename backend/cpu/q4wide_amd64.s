@@ -283,16 +283,7 @@ TEXT ·dotWideQ4_0FourVNNI(SB), NOSPLIT, $0-104
 	TESTQ BX, BX
 	JZ   w4done
 	W_CONSTS
-	XORQ SI, SI
-	MOVQ $(q4FourAhead/64), BX
-w4first:
-	PREFETCHT0 (R12)(SI*1)
-	PREFETCHT0 (R13)(SI*1)
-	PREFETCHT0 (R8)(SI*1)
-	PREFETCHT0 (DX)(SI*1)
-	ADDQ $64, SI
-	DECQ BX
-	JNZ  w4first
+	FOUR_FIRST(q4FourAhead, w4first)
 	XORQ SI, SI
 	XORQ DI, DI
 w4group:

@@ -128,16 +128,7 @@ TEXT ·dotRowsQ8_0ZFour(SB), NOSPLIT, $0-96
 	VPBROADCASTD AX, Z15
 	MOVL         $0xff00, AX
 	KMOVW        AX, K1
-	XORQ  SI, SI
-	MOVQ  $(q8FourAhead/64), BX
-q4first:
-	PREFETCHT0 (R12)(SI*1)
-	PREFETCHT0 (R13)(SI*1)
-	PREFETCHT0 (R8)(SI*1)
-	PREFETCHT0 (DX)(SI*1)
-	ADDQ  $64, SI
-	DECQ  BX
-	JNZ   q4first
+	FOUR_FIRST(q8FourAhead, q4first)
 q4row:
 	VXORPS Z0, Z0, Z0
 	VXORPS Z30, Z30, Z30
@@ -185,28 +176,7 @@ q4block:
 	DECQ            BX
 	JNZ             q4block
 q4rowdone:
-	VEXTRACTF32X8 $1, Z0, Y8
-	HSUM8_Y0(X1)
-	VMOVSS        X0, (DI)
-	HSUM8(Y8, X8, X1)
-	VMOVSS        X8, (R15)
-	VMOVAPS       Z30, Z9
-	VEXTRACTF32X8 $1, Z9, Y10
-	HSUM8(Y9, X9, X1)
-	VMOVSS        X9, (R10)
-	HSUM8(Y10, X10, X1)
-	VMOVSS        X10, (R11)
-	ADDQ          $4, DI
-	ADDQ          $4, R15
-	ADDQ          $4, R10
-	ADDQ          $4, R11
-	MOVQ          stride+64(FP), AX
-	ADDQ          AX, R12
-	ADDQ          AX, R13
-	ADDQ          AX, R8
-	ADDQ          AX, DX
-	DECQ          CX
-	JNZ           q4row
+	FOUR_ROW_END(q4row)
 q4done:
 	VZEROUPPER
 	RET

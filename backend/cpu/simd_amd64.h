@@ -179,4 +179,50 @@ done: \
 	VMOVSS X0, (R8); \
 	ADDQ   ostride+8(FP), R8
 
+
+// FOUR_FIRST asks for the first ahead bytes of the four streams at R12,
+// R13, R8 and DX, a line at a time, before a four-stream one-token
+// kernel's first row (label names its loop; SI and BX are overwritten).
+#define FOUR_FIRST(ahead, label) \
+	XORQ SI, SI; \
+	MOVQ $(ahead/64), BX; \
+label: \
+	PREFETCHT0 (R12)(SI*1); \
+	PREFETCHT0 (R13)(SI*1); \
+	PREFETCHT0 (R8)(SI*1); \
+	PREFETCHT0 (DX)(SI*1); \
+	ADDQ $64, SI; \
+	DECQ BX; \
+	JNZ  label
+
+// FOUR_ROW_END ends a row of a four-stream kernel whose rows' sums are Z0
+// (lanes 0-7 stream A, 8-15 B) and Z30 (C, D): their sums go to (DI),
+// (R15), (R10) and (R11), every output and stream (R12, R13, R8, DX) moves
+// a row on (stride+64(FP) bytes), and CX counts the rows left (next: the
+// row loop's label).
+#define FOUR_ROW_END(next) \
+	VEXTRACTF32X8 $1, Z0, Y8; \
+	HSUM8_Y0(X1); \
+	VMOVSS        X0, (DI); \
+	HSUM8(Y8, X8, X1); \
+	VMOVSS        X8, (R15); \
+	VMOVAPS       Z30, Z9; \
+	VEXTRACTF32X8 $1, Z9, Y10; \
+	HSUM8(Y9, X9, X1); \
+	VMOVSS        X9, (R10); \
+	HSUM8(Y10, X10, X1); \
+	VMOVSS        X10, (R11); \
+	ADDQ          $4, DI; \
+	ADDQ          $4, R15; \
+	ADDQ          $4, R10; \
+	ADDQ          $4, R11; \
+	MOVQ          stride+64(FP), AX; \
+	ADDQ          AX, R12; \
+	ADDQ          AX, R13; \
+	ADDQ          AX, R8; \
+	ADDQ          AX, DX; \
+	DECQ          CX; \
+	JNZ           next
+
 #endif
+
