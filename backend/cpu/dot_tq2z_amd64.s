@@ -228,35 +228,16 @@ TEXT ·dotRowsTQ2_0ZTwoGF(SB), NOSPLIT, $0-64
 // the first tq4Ahead bytes of each stream, which the loop's prefetches do
 // not cover (in-process A/B in the model ×1.010–1.028, 4 of 4; bench/cpu.md).
 TEXT ·dotRowsTQ2_0ZFourGF(SB), NOSPLIT, $0-96
-	MOVQ outA+0(FP), DI
-	MOVQ outB+8(FP), R15
-	MOVQ outC+16(FP), R10
-	MOVQ outD+24(FP), R11
-	MOVQ wA+32(FP), R12
-	MOVQ wB+40(FP), R13
-	MOVQ wC+48(FP), R8
-	MOVQ wD+56(FP), DX
-	MOVQ rows+88(FP), CX
-	TESTQ CX, CX
-	JZ   t4done
+	FOUR_ARGS(t4done)
 	TQ2Z_CONSTS
 	TQ2Z2_GF_CONSTS
 	MOVL  $0xff00, AX
 	KMOVW AX, K1
 	FOUR_FIRST(tq4Ahead, t4first)
 t4row:
-	VXORPS Z0, Z0, Z0
-	VXORPS Z30, Z30, Z30
-	XORQ   SI, SI
-	MOVQ   rec+72(FP), R9
-	MOVQ   nb+80(FP), BX
-	TESTQ  BX, BX
-	JZ     t4rowdone
+	FOUR_ROW_START(rec, t4rowdone)
 t4block:
-	PREFETCHT0   tq4Ahead(R12)(SI*1)
-	PREFETCHT0   tq4Ahead(R13)(SI*1)
-	PREFETCHT0   tq4Ahead(R8)(SI*1)
-	PREFETCHT0   tq4Ahead(DX)(SI*1)
+	FOUR_AHEAD(tq4Ahead)
 	VMOVDQU32    (R9), Z20
 	VMOVDQU32    64(R9), Z21
 	VMOVDQU32    128(R9), Z22

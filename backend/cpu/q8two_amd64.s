@@ -113,35 +113,16 @@ zdone:
 // Before the first row it asks for the first q8FourAhead bytes of each
 // stream, which the loop's prefetches do not cover.
 TEXT ·dotRowsQ8_0ZFour(SB), NOSPLIT, $0-96
-	MOVQ outA+0(FP), DI
-	MOVQ outB+8(FP), R15
-	MOVQ outC+16(FP), R10
-	MOVQ outD+24(FP), R11
-	MOVQ wA+32(FP), R12
-	MOVQ wB+40(FP), R13
-	MOVQ wC+48(FP), R8
-	MOVQ wD+56(FP), DX
-	MOVQ rows+88(FP), CX
-	TESTQ CX, CX
-	JZ   q4done
+	FOUR_ARGS(q4done)
 	MOVL         $0x80808080, AX
 	VPBROADCASTD AX, Z15
 	MOVL         $0xff00, AX
 	KMOVW        AX, K1
 	FOUR_FIRST(q8FourAhead, q4first)
 q4row:
-	VXORPS Z0, Z0, Z0
-	VXORPS Z30, Z30, Z30
-	XORQ   SI, SI
-	MOVQ   x+72(FP), R9
-	MOVQ   nb+80(FP), BX
-	TESTQ  BX, BX
-	JZ     q4rowdone
+	FOUR_ROW_START(x, q4rowdone)
 q4block:
-	PREFETCHT0      q8FourAhead(R12)(SI*1)
-	PREFETCHT0      q8FourAhead(R13)(SI*1)
-	PREFETCHT0      q8FourAhead(R8)(SI*1)
-	PREFETCHT0      q8FourAhead(DX)(SI*1)
+	FOUR_AHEAD(q8FourAhead)
 	VBROADCASTI32X8 2(R9), Z2
 	VPXORD          Z3, Z3, Z3
 	VPDPBUSD        Z2, Z15, Z3

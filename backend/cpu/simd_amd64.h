@@ -180,6 +180,42 @@ done: \
 	ADDQ   ostride+8(FP), R8
 
 
+// FOUR_ARGS loads a four-stream one-token kernel's outputs (DI, R15,
+// R10, R11), streams (R12, R13, R8, DX) and row count (CX), and leaves
+// for done when there are no rows. Its arguments: outA, outB, outC, outD,
+// wA, wB, wC, wD at 0…56(FP), rows at 88(FP).
+#define FOUR_ARGS(done) \
+	MOVQ outA+0(FP), DI; \
+	MOVQ outB+8(FP), R15; \
+	MOVQ outC+16(FP), R10; \
+	MOVQ outD+24(FP), R11; \
+	MOVQ wA+32(FP), R12; \
+	MOVQ wB+40(FP), R13; \
+	MOVQ wC+48(FP), R8; \
+	MOVQ wD+56(FP), DX; \
+	MOVQ rows+88(FP), CX; \
+	TESTQ CX, CX; \
+	JZ   done
+
+// FOUR_ROW_START clears a row's sums (Z0, Z30) and offset (SI), loads the
+// activations (argument x at 72(FP)) into R9 and the block count (nb at
+// 80(FP)) into BX, and leaves for rowdone when there are no blocks.
+#define FOUR_ROW_START(x, rowdone) \
+	VXORPS Z0, Z0, Z0; \
+	VXORPS Z30, Z30, Z30; \
+	XORQ   SI, SI; \
+	MOVQ   x+72(FP), R9; \
+	MOVQ   nb+80(FP), BX; \
+	TESTQ  BX, BX; \
+	JZ     rowdone
+
+// FOUR_AHEAD asks for the four streams' bytes ahead bytes past SI.
+#define FOUR_AHEAD(ahead) \
+	PREFETCHT0 ahead(R12)(SI*1); \
+	PREFETCHT0 ahead(R13)(SI*1); \
+	PREFETCHT0 ahead(R8)(SI*1); \
+	PREFETCHT0 ahead(DX)(SI*1)
+
 // FOUR_FIRST asks for the first ahead bytes of the four streams at R12,
 // R13, R8 and DX, a line at a time, before a four-stream one-token
 // kernel's first row (label names its loop; SI and BX are overwritten).
