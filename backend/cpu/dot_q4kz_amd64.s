@@ -256,16 +256,16 @@ GLOBL k4zTwo<>(SB), RODATA|NOPTR, $736
 	VPERMW     Z4, shi, Z8; \
 	op         Z8, Z5, ahi
 
-// K4Z2_SCALES: Z4 = the scales and minimums of the blocks at SI and
+// K4Z2_SCALES(b): Z4 = the scales and minimums of the blocks at b and
 // SI+DX as words: dwords 0-3 the first block's scales 0-7, 4-7 its
 // minimums, 8-11 and 12-15 the second's. The same bytes as
 // K_SCALES_MINS: per 128-bit lane of Y2 (a block's bytes q0-q11, dwords
 // d0-d2), scales 0-3 = d0 & 0x3f, scales 4-7 = d2 & 0x0f | (d0 >> 2) &
 // 0x30, minimums 0-3 = d1 & 0x3f, 4-7 = (d2 >> 4) & 0x0f | (d1 >> 2) &
 // 0x30 (bytewise masks). Reads Y22, Y23, Y28; clobbers Y2, Y5.
-#define K4Z2_SCALES \
-	VMOVDQU     4(SI), X2; \
-	VINSERTI128 $1, 4(SI)(DX*1), Y2, Y2; \
+#define K4Z2_SCALES(b) \
+	VMOVDQU     4(b), X2; \
+	VINSERTI128 $1, 4(b)(DX*1), Y2, Y2; \
 	VPSHUFD     $0x98, Y2, Y4; \
 	VPSRLVD     Y22, Y4, Y4; \
 	VPSHUFD     $0x50, Y2, Y5; \
@@ -273,6 +273,31 @@ GLOBL k4zTwo<>(SB), RODATA|NOPTR, $736
 	VPANDD      Y23, Y4, Y4; \
 	VPTERNLOGD  $0xf8, Y28, Y5, Y4; \
 	VPMOVZXBW   Y4, Z4
+
+// K4Z2_SUMS(b, acc, mins, HI): the rest of a block pair of the rows at b
+// and b+DX once K4Z2_SCALES(b) and the minimums' product (Z5) are made,
+// with d_x in X13: mins −= float(Z5)·d_x·dmin_w, acc += the scale ×
+// quants · activations sums (K4Z2_QUAD) · d_x·d_w. Clobbers Z3, Z7,
+// Z9-Z11, Z20, Z21.
+#define K4Z2_SUMS(b, acc, mins, HI) \
+	VMOVD        (b), X9; \
+	VPINSRD      $1, (b)(DX*1), X9, X9; \
+	VCVTPH2PS    X9, X9; \
+	VMULPS       X13, X9, X9; \
+	VPERMPS      Z9, Z29, Z10; \
+	VFNMADD231PS Z5, Z10, mins; \
+	K4Z2_QUAD(16(b), 0, Z16, Z17, Z3, Z11, VPMADDWD, HI); \
+	K4Z2_QUAD(80(b), 128, Z18, Z19, Z3, Z11, VPDPWSSD, HI); \
+	K4Z2_QUAD(16(b)(DX*1), 0, Z24, Z25, Z20, Z21, VPMADDWD, HI); \
+	K4Z2_QUAD(80(b)(DX*1), 128, Z26, Z27, Z20, Z21, VPDPWSSD, HI); \
+	VPADDD       Z11, Z3, Z3; \
+	VPADDD       Z21, Z20, Z20; \
+	VSHUFI64X2   $0x44, Z20, Z3, Z11; \
+	VSHUFI64X2   $0xee, Z20, Z3, Z3; \
+	VPADDD       Z11, Z3, Z3; \
+	VPERMPS      Z9, Z30, Z7; \
+	VCVTDQ2PS    Z3, Z3; \
+	VFMADD231PS  Z3, Z7, acc
 
 // K4Z_CONSTS loads what the record kernels (K4Z2_TEXT, K4Z4_TEXT) keep
 // in registers: the nibble mask (Z15), the GFNI matrix of the high nibbles
@@ -323,28 +348,11 @@ k2row: \
 	TESTQ  BX, BX; \
 	JZ     k2rowdone; \
 k2block: \
-	K4Z2_SCALES; \
+	K4Z2_SCALES(SI); \
 	VPMADDWD     256(R14), Z4, Z5; \
 	VCVTDQ2PS    Z5, Z5; \
 	VBROADCASTSS (R9), X13; \
-	VMOVD        (SI), X9; \
-	VPINSRD      $1, (SI)(DX*1), X9, X9; \
-	VCVTPH2PS    X9, X9; \
-	VMULPS       X13, X9, X9; \
-	VPERMPS      Z9, Z29, Z10; \
-	VFNMADD231PS Z5, Z10, Z1; \
-	K4Z2_QUAD(16(SI), 0, Z16, Z17, Z3, Z11, VPMADDWD, HI); \
-	K4Z2_QUAD(80(SI), 128, Z18, Z19, Z3, Z11, VPDPWSSD, HI); \
-	K4Z2_QUAD(16(SI)(DX*1), 0, Z24, Z25, Z20, Z21, VPMADDWD, HI); \
-	K4Z2_QUAD(80(SI)(DX*1), 128, Z26, Z27, Z20, Z21, VPDPWSSD, HI); \
-	VPADDD       Z11, Z3, Z3; \
-	VPADDD       Z21, Z20, Z20; \
-	VSHUFI64X2   $0x44, Z20, Z3, Z11; \
-	VSHUFI64X2   $0xee, Z20, Z3, Z3; \
-	VPADDD       Z11, Z3, Z3; \
-	VPERMPS      Z9, Z30, Z7; \
-	VCVTDQ2PS    Z3, Z3; \
-	VFMADD231PS  Z3, Z7, Z0; \
+	K4Z2_SUMS(SI, Z0, Z1, HI); \
 	ADDQ         $144, SI; \
 	ADDQ         $292, R9; \
 	ADDQ         $320, R14; \
@@ -374,35 +382,10 @@ k2done: \
 // there), with d_x in X13 already; the same instructions on the same
 // lanes. Clobbers Z2-Z11, Z20, Z21.
 #define K4Z4_PAIR(b, acc, mins, HI) \
-	VMOVDQU      4(b), X2; \
-	VINSERTI128  $1, 4(b)(DX*1), Y2, Y2; \
-	VPSHUFD      $0x98, Y2, Y4; \
-	VPSRLVD      Y22, Y4, Y4; \
-	VPSHUFD      $0x50, Y2, Y5; \
-	VPSRLD       $2, Y5, Y5; \
-	VPANDD       Y23, Y4, Y4; \
-	VPTERNLOGD   $0xf8, Y28, Y5, Y4; \
-	VPMOVZXBW    Y4, Z4; \
+	K4Z2_SCALES(b); \
 	VPMADDWD     256(R14), Z4, Z5; \
 	VCVTDQ2PS    Z5, Z5; \
-	VMOVD        (b), X9; \
-	VPINSRD      $1, (b)(DX*1), X9, X9; \
-	VCVTPH2PS    X9, X9; \
-	VMULPS       X13, X9, X9; \
-	VPERMPS      Z9, Z29, Z10; \
-	VFNMADD231PS Z5, Z10, mins; \
-	K4Z2_QUAD(16(b), 0, Z16, Z17, Z3, Z11, VPMADDWD, HI); \
-	K4Z2_QUAD(80(b), 128, Z18, Z19, Z3, Z11, VPDPWSSD, HI); \
-	K4Z2_QUAD(16(b)(DX*1), 0, Z24, Z25, Z20, Z21, VPMADDWD, HI); \
-	K4Z2_QUAD(80(b)(DX*1), 128, Z26, Z27, Z20, Z21, VPDPWSSD, HI); \
-	VPADDD       Z11, Z3, Z3; \
-	VPADDD       Z21, Z20, Z20; \
-	VSHUFI64X2   $0x44, Z20, Z3, Z11; \
-	VSHUFI64X2   $0xee, Z20, Z3, Z3; \
-	VPADDD       Z11, Z3, Z3; \
-	VPERMPS      Z9, Z30, Z7; \
-	VCVTDQ2PS    Z3, Z3; \
-	VFMADD231PS  Z3, Z7, acc
+	K4Z2_SUMS(b, acc, mins, HI)
 
 // k4FourAhead is how far ahead of each of its four streams the four-run
 // kernel asks for its weights, as q8FourAhead and tq4Ahead; K4Z4_AHEAD(b)
