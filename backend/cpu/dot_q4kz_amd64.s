@@ -257,7 +257,7 @@ GLOBL k4zTwo<>(SB), RODATA|NOPTR, $736
 	op         Z8, Z5, ahi
 
 // K4Z2_SCALES(b): Z4 = the scales and minimums of the blocks at b and
-// SI+DX as words: dwords 0-3 the first block's scales 0-7, 4-7 its
+// b+DX as words: dwords 0-3 the first block's scales 0-7, 4-7 its
 // minimums, 8-11 and 12-15 the second's. The same bytes as
 // K_SCALES_MINS: per 128-bit lane of Y2 (a block's bytes q0-q11, dwords
 // d0-d2), scales 0-3 = d0 & 0x3f, scales 4-7 = d2 & 0x0f | (d0 >> 2) &
