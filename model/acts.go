@@ -15,9 +15,18 @@ type acts struct {
 	q, att   *backend.Tensor // (n, heads·headDim)
 	k, v     *backend.Tensor // (n, kvHeads·headDim)
 	gate, up *backend.Tensor // (n, ffn)
-	logits   *backend.Tensor // (n, vocab), on the output device
+	logits   *backend.Tensor // (cap, vocab), on the output device (the base acts' alone)
+	rows     *backend.Tensor // logits' last view (logitsTensor)
 	top      *backend.Tensor // ForwardTopK's values and ids (topk.go), on the output device
 	all      []*backend.Tensor
+	// view is the last view acts returned (at view.n rows), returned again
+	// for the same n: a step's layers then make no tensors of their own.
+	view *acts
+	n    int // a view's rows
+	// qkv and gu are the view's q, k, v and gate, up, as the shared
+	// products take them.
+	qkv [3]*backend.Tensor
+	gu  [2]*backend.Tensor
 }
 
 // acts returns device d's activations viewed at n rows, growing them when needed.
@@ -46,11 +55,16 @@ func (m *Model) acts(d backend.Device, n int) (*acts, error) {
 		}
 		m.scratch[d] = a
 	}
-	v := &acts{cap: a.cap, logits: a.logits, all: a.all}
+	if v := a.view; v != nil && v.n == n {
+		return v, nil
+	}
+	v := &acts{cap: a.cap, all: a.all, n: n}
 	for _, p := range []struct{ dst, src **backend.Tensor }{{&v.x, &a.x}, {&v.xn, &a.xn}, {&v.q, &a.q}, {&v.att, &a.att},
 		{&v.k, &a.k}, {&v.v, &a.v}, {&v.gate, &a.gate}, {&v.up, &a.up}} {
 		*p.dst, _ = (*p.src).Slice(0, n)
 	}
+	v.qkv, v.gu = [3]*backend.Tensor{v.q, v.k, v.v}, [2]*backend.Tensor{v.gate, v.up}
+	a.view = v
 	return v, nil
 }
 
@@ -65,9 +79,16 @@ func (m *Model) logitsTensor(d backend.Device, k int) (*backend.Tensor, error) {
 		if err != nil {
 			return nil, err
 		}
-		a.logits = t
+		a.logits, a.rows = t, nil
 	}
-	return a.logits.Slice(0, k)
+	if a.rows == nil || a.rows.Rows != k {
+		r, err := a.logits.Slice(0, k)
+		if err != nil {
+			return nil, err
+		}
+		a.rows = r
+	}
+	return a.rows, nil
 }
 
 func (a *acts) free(d backend.Device) {
@@ -80,7 +101,7 @@ func (a *acts) free(d backend.Device) {
 	if a.top != nil {
 		d.Free(a.top)
 	}
-	a.all, a.logits, a.top = nil, nil, nil
+	a.all, a.logits, a.rows, a.top, a.view = nil, nil, nil, nil, nil
 }
 
 // f32Bytes views float32s as bytes.

@@ -50,6 +50,13 @@ type Model struct {
 	loader  *tensorLoader
 	scratch map[backend.Device]*acts
 	staging []byte // host buffer for activations crossing devices
+	// A step's op arguments, kept here so that a step allocates nothing:
+	// the shared products' weights (block), the RoPE and attention
+	// descriptions (ropeFor, attn).
+	ws3  [3]*backend.Tensor
+	ws2  [2]*backend.Tensor
+	rope backend.RoPE
+	at   backend.Attn
 }
 
 // Load binds the weights of f to the devices of p. The file must stay open
@@ -163,10 +170,12 @@ func (m *Model) Close() {
 	m.scratch = nil
 }
 
-// ropeFor is the op-level RoPE description of layer ly.
+// ropeFor is the op-level RoPE description of layer ly, in the model's
+// storage for it (valid until the next call).
 func (m *Model) ropeFor(ly *Layer) *backend.RoPE {
 	rc := &m.Config.RoPE
-	r := &backend.RoPE{Dims: rc.Dims, Base: rc.Base, NeoX: rc.NeoX, Factors: ly.RoPEFreqs}
+	r := &m.rope
+	*r = backend.RoPE{Dims: rc.Dims, Base: rc.Base, NeoX: rc.NeoX, Factors: ly.RoPEFreqs}
 	switch rc.Scaling {
 	case "linear":
 		r.FreqScale = 1 / rc.Factor
@@ -180,10 +189,12 @@ func (m *Model) ropeFor(ly *Layer) *backend.RoPE {
 	return r
 }
 
-// attn is the op-level attention description.
+// attn is the op-level attention description, in the model's storage for
+// it (valid until the next call).
 func (m *Model) attn() *backend.Attn {
 	c := &m.Config
-	return &backend.Attn{Heads: c.Heads, KVHeads: c.KVHeads, HeadDim: c.HeadDim, Scale: 1 / float32(math.Sqrt(float64(c.HeadDim)))} // ggml's 1.0f/sqrtf(head size), to the ulp
+	m.at = backend.Attn{Heads: c.Heads, KVHeads: c.KVHeads, HeadDim: c.HeadDim, Scale: 1 / float32(math.Sqrt(float64(c.HeadDim)))} // ggml's 1.0f/sqrtf(head size), to the ulp
+	return &m.at
 }
 
 // Forward runs the tokens of one step through the model. b describes the
@@ -321,7 +332,8 @@ func (m *Model) block(i int, x *backend.Tensor, pend residual, a *acts, kv *Cach
 	if err := addNorm(d, x, pend, a.xn, ly.AttnNorm, c.NormEps); err != nil {
 		return err
 	}
-	if err := backend.MatMulShared(d, []*backend.Tensor{a.q, a.k, a.v}, a.xn, []*backend.Tensor{ly.Q, ly.K, ly.V}); err != nil {
+	m.ws3 = [3]*backend.Tensor{ly.Q, ly.K, ly.V}
+	if err := backend.MatMulShared(d, a.qkv[:], a.xn, m.ws3[:]); err != nil {
 		return err
 	}
 	for _, p := range [3]struct{ dst, bias *backend.Tensor }{{a.q, ly.QBias}, {a.k, ly.KBias}, {a.v, ly.VBias}} {
@@ -355,7 +367,8 @@ func (m *Model) block(i int, x *backend.Tensor, pend residual, a *acts, kv *Cach
 	}
 	// feed-forward: SwiGLU (the down projection and its residual left to
 	// the next norm)
-	if err := backend.MatMulShared(d, []*backend.Tensor{a.gate, a.up}, a.xn, []*backend.Tensor{ly.Gate, ly.Up}); err != nil {
+	m.ws2 = [2]*backend.Tensor{ly.Gate, ly.Up}
+	if err := backend.MatMulShared(d, a.gu[:], a.xn, m.ws2[:]); err != nil {
 		return err
 	}
 	return d.SwiGLU(a.gate, a.gate, a.up)
@@ -385,7 +398,10 @@ func (m *Model) output(x *backend.Tensor, pend residual, want []int) (*backend.T
 	if x, err = m.move(x, a.x); err != nil {
 		return nil, err
 	}
-	sel, _ := a.xn.Slice(0, k)
+	sel := a.xn // all of it in a decode step
+	if k != sel.Rows {
+		sel, _ = a.xn.Slice(0, k)
+	}
 	if inOrder(want, x.Rows) {
 		if err := addNorm(d, x, pend, sel, m.W.Norm, c.NormEps); err != nil {
 			return nil, err

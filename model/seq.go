@@ -17,6 +17,11 @@ type Sequence struct {
 	table  []int32
 	pos    int
 	logits []float32
+	// batch, tables and want are feed's and Append's step arguments,
+	// reused so that a steady stream of one-token steps allocates nothing.
+	batch  backend.Batch
+	tables [1][]int32
+	want   [1]int
 }
 
 // NewSequence allocates a cache for up to ctxLen tokens (F32 keys and values).
@@ -58,7 +63,8 @@ func (s *Sequence) Append(ctx context.Context, tokens []int32, chunk int) ([]flo
 		return nil, err
 	}
 	err := s.feed(ctx, tokens, chunk, func(last []int32, b *backend.Batch) error {
-		out, err := s.m.Forward(ctx, s.kv, last, b, []int{len(last) - 1}, s.logits)
+		s.want[0] = len(last) - 1
+		out, err := s.m.Forward(ctx, s.kv, last, b, s.want[:], s.logits)
 		if err == nil {
 			s.logits = out
 		}
@@ -90,7 +96,7 @@ func (s *Sequence) feed(ctx context.Context, tokens []int32, chunk int, last fun
 	}
 	for len(tokens) > 0 {
 		n := min(chunk, len(tokens))
-		b := &backend.Batch{Pos: make([]int32, n), Seq: make([]int32, n), Slots: make([]int32, n), Tables: [][]int32{s.table}, BlockSize: s.kv.BlockSize}
+		b := s.step(n)
 		for i := range n {
 			b.Pos[i] = int32(s.pos + i)
 			b.Slots[i] = int32(b.Row(0, s.pos+i))
@@ -108,4 +114,19 @@ func (s *Sequence) feed(ctx context.Context, tokens []int32, chunk int, last fun
 		tokens = tokens[n:]
 	}
 	return nil
+}
+
+// step returns the sequence's batch for n tokens, its positions and slots
+// to be set: the one batch of the sequence, grown when short. Each step's
+// ops are done with it before the next step sets it.
+func (s *Sequence) step(n int) *backend.Batch {
+	b := &s.batch
+	if cap(b.Pos) < n {
+		b.Pos, b.Seq, b.Slots = make([]int32, n), make([]int32, n), make([]int32, n)
+	}
+	b.Pos, b.Seq, b.Slots = b.Pos[:n], b.Seq[:n], b.Slots[:n]
+	clear(b.Seq) // one sequence: number 0
+	s.tables[0] = s.table
+	b.Tables, b.BlockSize = s.tables[:], s.kv.BlockSize
+	return b
 }

@@ -162,7 +162,8 @@ func (s *Sequence) AppendTopK(ctx context.Context, tokens []int32, chunk, k int,
 	}
 	err := s.feed(ctx, tokens, chunk, func(last []int32, b *backend.Batch) error {
 		var err error
-		vals, ids, err = s.m.ForwardTopK(ctx, s.kv, last, b, []int{len(last) - 1}, k, vals, ids)
+		s.want[0] = len(last) - 1
+		vals, ids, err = s.m.ForwardTopK(ctx, s.kv, last, b, s.want[:], k, vals, ids)
 		return err
 	})
 	if err != nil {

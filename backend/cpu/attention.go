@@ -3,6 +3,7 @@ package cpu
 import (
 	"fmt"
 	"math"
+	"sync/atomic"
 
 	"github.com/tern-llm/tern/backend"
 	"github.com/tern-llm/tern/quant"
@@ -86,21 +87,21 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 			}
 		}
 	}
-	rb := kc.RowBytes()
-	group := nh / nkv
 	// ggml multiplies softmax·V over the cache padded to kvPad positions
 	// (masked ones weigh 0): with tinyBLAS for two or more tokens, with
 	// ggml_vec_dot_f32 (whose vector steps then cover every position) for one.
-	tiled := n >= 2
 	// softmax·V accumulators, one row per lane: 16 (tinyBLAS) or 64
 	// (vec_dot's four accumulators of 16) rows of hd
 	rows := vecStep
-	if tiled {
+	if n >= 2 {
 		rows = tileStep
 	}
-	maxPos := 0
+	maxPos, room := 0, 0
 	for _, p := range b.Pos {
 		maxPos = max(maxPos, int(p))
+	}
+	for _, t := range b.Tables {
+		room = max(room, len(t)*b.BlockSize)
 	}
 	// An F16 cache's rows of a key-value head are widened once a token
 	// into blocks of (positions, hd) that the group's query heads then read
@@ -111,92 +112,152 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 	if block {
 		blockFloats = (maxPos + 1) * hd
 	}
-	bufs := d.scratch.attention(d.threads, maxPos+1, kc.Cols, rows*hd, blockFloats)
+	bufs := d.scratch.attention(d.threads, maxPos+1, room, kc.Cols, rows*hd, blockFloats)
 	for i := range bufs {
 		bufs[i].head = -1 // the blocks hold nothing of this call yet
 	}
-	f32 := kc.Type == quant.F32
-	var kf, vf []float32
-	if f32 {
-		kf, vf = unsafeF32(kb), unsafeF32(vb)
+	r := &d.attn
+	r.a = attnArgs{os: os, qs: qs, kb: kb, vb: vb, rb: kc.RowBytes(), hd: hd, nh: nh, nkv: nkv, group: nh / nkv,
+		rows: rows, qCols: q.Cols, oCols: out.Cols, kCols: kc.Cols, vCols: vc.Cols, typ: kc.Type, block: block,
+		scale: a.Scale, b: b, bufs: bufs}
+	if kc.Type == quant.F32 {
+		r.a.kf, r.a.vf = unsafeF32(kb), unsafeF32(vb)
 	}
-	var firstErr error
+	if r.claim == nil {
+		r.claim = r.claimChunks // bound once: a decode step allocates nothing
+	}
 	perHead := 2 * (maxPos + 1) * hd // multiply-adds of one (token, head)
-	d.parallelShares(n*nh, max(1, minAttentionWork/perHead), 1, func(share, lo, hi int) {
-		buf := &bufs[share]
-		kr, vr, acc := buf.k, buf.v, buf.acc
-		for w := lo; w < hi; w++ {
-			i, h := w/nh, w%nh
-			s, p := int(b.Seq[i]), int(b.Pos[i])
-			kvh := h / group
-			qh := qs[i*q.Cols+h*hd : i*q.Cols+(h+1)*hd]
-			scores := buf.scores[:0]
-			mx := float32(math.Inf(-1))
-			if f32 {
-				// whole cache blocks at a time: their rows are consecutive
-				scores = scores[:p+1]
-				for t0 := 0; t0 <= p; t0 += b.BlockSize {
-					cnt := min(b.BlockSize, p+1-t0)
-					row := b.Row(s, t0)
-					kqScores(scores[t0:t0+cnt], kf[row*kc.Cols+kvh*hd:], kc.Cols, qh, a.Scale)
-				}
-				for _, sc := range scores {
-					mx = max(mx, sc)
-				}
-			} else if block {
-				if buf.head != i*nkv+kvh {
-					widenHeads(buf.kw, buf.vw, kb, vb, rb, b, s, p, kvh, hd)
-					buf.head = i*nkv + kvh
-				}
-				scores = scores[:p+1]
-				kqScores(scores, buf.kw, hd, qh, a.Scale)
-				for _, sc := range scores {
-					mx = max(mx, sc)
-				}
-			} else {
-				for t := 0; t <= p; t++ {
-					row := b.Row(s, t)
-					kh, err := cacheHead(kr, kb[row*rb:(row+1)*rb], kc.Type, kvh, hd)
-					if err != nil {
-						firstErr = err
-						return
-					}
-					sc := vecDotF32(kh, qh) * a.Scale
-					scores = append(scores, sc)
-					mx = max(mx, sc)
-				}
-			}
-			softmax(scores, mx)
-			used := min(p+1, rows) // rows from used on are zero (cleared after each use)
-			if f32 {
-				for t0 := 0; t0 <= p; t0 += b.BlockSize {
-					cnt := min(b.BlockSize, p+1-t0)
-					row := b.Row(s, t0)
-					axpyRows(acc, hd, rows-1, t0, vf[row*vc.Cols+kvh*hd:], vc.Cols, scores[t0:t0+cnt])
-				}
-			} else if block {
-				axpyRows(acc, hd, rows-1, 0, buf.vw, hd, scores)
-			} else {
-				for t := 0; t <= p; t++ {
-					row := b.Row(s, t)
-					vh, err := cacheHead(vr, vb[row*rb:(row+1)*rb], vc.Type, kvh, hd)
-					if err != nil {
-						firstErr = err
-						clear(acc)
-						return
-					}
-					l := t % rows
-					axpy(acc[l*hd:(l+1)*hd], vh, scores[t])
-				}
-			}
-			foldLanes(os[i*out.Cols+h*hd:i*out.Cols+(h+1)*hd], acc, hd, rows, used)
-			clear(acc[:used*hd])
-		}
-	})
-	if firstErr != nil {
-		return fmt.Errorf("cpu: attention: %w", firstErr)
+	if w, minChunk := n*nh, max(1, minAttentionWork/perHead); d.parallelWorth(w, minChunk) {
+		r.total, r.chunk = w, max(minChunk, w/(d.threads*chunksPerShare))
+		r.next.Store(0)
+		d.pool.run(r.claim)
+	} else {
+		r.heads(0, 0, w)
 	}
-	return nil
+	err = nil
+	if e := r.err.Swap(nil); e != nil {
+		err = fmt.Errorf("cpu: attention: %w", *e)
+	}
+	r.a = attnArgs{} // drop the operands
+	return err
+}
+
+// attnRun is the running Attention's operands and its (token, head)
+// pairs' counter, kept in the device (Device.attn) so that its share of
+// the work, claimChunks, is a method value bound once.
+type attnRun struct {
+	a            attnArgs
+	err          atomic.Pointer[error] // a share's error
+	total, chunk int                   // (token, head) pairs, and the pairs of a chunk
+	claim        func(share, n int)    // claimChunks, bound once
+	_            [cacheLine]byte
+	next         atomic.Int64 // chunks claimed
+	_            [cacheLine - 8]byte
+}
+
+// attnArgs are an Attention call's operands.
+type attnArgs struct {
+	os, qs, kf, vf []float32 // kf, vf: an F32 cache's
+	kb, vb         []byte
+	rb, hd         int // cache row bytes, head size
+	nh, nkv, group int // query heads, key-value heads, query heads per key-value head
+	rows           int // lanes of the softmax·V accumulators
+	qCols, oCols   int
+	kCols, vCols   int
+	typ            quant.Type // the cache's
+	block          bool       // an F16 cache's heads widened once a token (widenHeads)
+	scale          float32
+	b              *backend.Batch
+	bufs           []attnBuf
+}
+
+// claimChunks is a participant's share of a parallel Attention: chunks of
+// (token, head) pairs claimed from r.next until none is left.
+func (r *attnRun) claimChunks(share, _ int) {
+	for {
+		lo := int(r.next.Add(1)-1) * r.chunk
+		if lo >= r.total {
+			return
+		}
+		r.heads(share, lo, min(lo+r.chunk, r.total))
+	}
+}
+
+// heads runs attention for (token, head) pairs [lo, hi) (pair w is token
+// w/nh, head w%nh) with share's buffers.
+func (run *attnRun) heads(share, lo, hi int) {
+	r := &run.a
+	buf := &r.bufs[share]
+	kr, vr, acc := buf.k, buf.v, buf.acc
+	b, hd, nh, nkv, rows := r.b, r.hd, r.nh, r.nkv, r.rows
+	f32 := r.typ == quant.F32
+	for w := lo; w < hi; w++ {
+		i, h := w/nh, w%nh
+		s, p := int(b.Seq[i]), int(b.Pos[i])
+		kvh := h / r.group
+		qh := r.qs[i*r.qCols+h*hd : i*r.qCols+(h+1)*hd]
+		scores := buf.scores[:0]
+		mx := float32(math.Inf(-1))
+		if f32 {
+			// whole cache blocks at a time: their rows are consecutive
+			scores = scores[:p+1]
+			for t0 := 0; t0 <= p; t0 += b.BlockSize {
+				cnt := min(b.BlockSize, p+1-t0)
+				row := b.Row(s, t0)
+				kqScores(scores[t0:t0+cnt], r.kf[row*r.kCols+kvh*hd:], r.kCols, qh, r.scale)
+			}
+			for _, sc := range scores {
+				mx = max(mx, sc)
+			}
+		} else if r.block {
+			if buf.head != i*nkv+kvh {
+				widenHeads(buf.kw, buf.vw, r.kb, r.vb, r.rb, b, s, p, kvh, hd)
+				buf.head = i*nkv + kvh
+			}
+			scores = scores[:p+1]
+			kqScores(scores, buf.kw, hd, qh, r.scale)
+			for _, sc := range scores {
+				mx = max(mx, sc)
+			}
+		} else {
+			for t := 0; t <= p; t++ {
+				row := b.Row(s, t)
+				kh, err := cacheHead(kr, r.kb[row*r.rb:(row+1)*r.rb], r.typ, kvh, hd)
+				if err != nil {
+					run.err.Store(&err)
+					return
+				}
+				sc := vecDotF32(kh, qh) * r.scale
+				scores = append(scores, sc)
+				mx = max(mx, sc)
+			}
+		}
+		softmax(scores, mx)
+		used := min(p+1, rows) // rows from used on are zero (cleared after each use)
+		if f32 {
+			for t0 := 0; t0 <= p; t0 += b.BlockSize {
+				cnt := min(b.BlockSize, p+1-t0)
+				row := b.Row(s, t0)
+				axpyRows(acc, hd, rows-1, t0, r.vf[row*r.vCols+kvh*hd:], r.vCols, scores[t0:t0+cnt])
+			}
+		} else if r.block {
+			axpyRows(acc, hd, rows-1, 0, buf.vw, hd, scores)
+		} else {
+			for t := 0; t <= p; t++ {
+				row := b.Row(s, t)
+				vh, err := cacheHead(vr, r.vb[row*r.rb:(row+1)*r.rb], r.typ, kvh, hd)
+				if err != nil {
+					run.err.Store(&err)
+					clear(acc)
+					return
+				}
+				l := t % rows
+				axpy(acc[l*hd:(l+1)*hd], vh, scores[t])
+			}
+		}
+		foldLanes(r.os[i*r.oCols+h*hd:i*r.oCols+(h+1)*hd], acc, hd, rows, used)
+		clear(acc[:used*hd])
+	}
 }
 
 // widenHeads sets row t of kf and vf (hd wide) to head kvh of the F16

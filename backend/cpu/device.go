@@ -44,6 +44,7 @@ type Device struct {
 	transient []byte
 	shared    sharedScratch // MatMulShared's working memory
 	rope      ropeMemo      // the last one-token rotation table
+	attn      attnRun       // the running Attention's operands
 }
 
 // New returns the CPU device running ops on threads goroutines (0 means one

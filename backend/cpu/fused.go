@@ -23,14 +23,23 @@ func (d *Device) AddRMSNorm(x, y, dst, w *backend.Tensor, eps float32) error {
 	if y.Rows != x.Rows || y.Cols != n || dst.Rows != x.Rows || dst.Cols != n || w.Elements() != n {
 		return fmt.Errorf("cpu: add+rmsnorm %v = norm(%v + %v) by %v", dst, x, y, w)
 	}
-	d.parallel(x.Rows, 16, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			row := xs[r*n : (r+1)*n]
-			addF32(row, row, ys[r*n:(r+1)*n])
-			rmsNormRow(out[r*n:(r+1)*n], row, ws, eps)
-		}
-	})
+	if !d.parallelWorth(x.Rows, normChunk) { // without parallel's closure
+		addNormRows(xs, ys, out, ws[:n], eps, 0, x.Rows)
+		return nil
+	}
+	d.parallel(x.Rows, normChunk, func(lo, hi int) { addNormRows(xs, ys, out, ws[:n], eps, lo, hi) })
 	return nil
+}
+
+// addNormRows sets rows [lo, hi) of xs (rows of len(w)) to xs + ys, then
+// out's to RMSNorm(xs)·w.
+func addNormRows(xs, ys, out, w []float32, eps float32, lo, hi int) {
+	n := len(w)
+	for r := lo; r < hi; r++ {
+		row := xs[r*n : (r+1)*n]
+		addF32(row, row, ys[r*n:(r+1)*n])
+		rmsNormRow(out[r*n:(r+1)*n], row, w, eps)
+	}
 }
 
 // MatMulAddRMSNorm sets y = a·wᵀ, x = x + y, then dst = RMSNorm(x)·nw

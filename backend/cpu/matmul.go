@@ -206,15 +206,16 @@ type kernel struct {
 }
 
 // kernelOf is kernelFor for an n-token product with w (wb its bytes): a
-// whole Q8_0, Q4_K or TQ2_0 tensor, or a whole mapped Q4_0 one, keeps its
-// one-token kernel (buffer.one),
-// so that a decode step's products do not make their closures again, nor
-// touch what making them reads, between the streams of weights that have
-// pushed it out of the caches.
+// whole tensor of this device keeps its one-token kernel (buffer.one), so
+// that a decode step's products do not make their closures again (a
+// decode step allocates nothing), nor touch what making them reads,
+// between the streams of weights that have pushed it out of the caches.
+// Streamed tensors and Q4_0 tensors that Map did not repack (kernelFor
+// repacks those for each product) make theirs each time.
 func (d *Device) kernelOf(w *backend.Tensor, n, k int, wb, xq []byte, xb int) (kernel, error) {
 	b, ok := w.Buf.(*buffer)
 	keep := n == 1 && ok && b.dev == d && w.Off == 0 && len(wb) == len(b.data) && !b.streamed &&
-		(w.Type == quant.Q8_0 || w.Type == quant.Q4_K || w.Type == quant.TQ2_0 || w.Type == quant.Q4_0 && b.packed != nil)
+		(w.Type != quant.Q4_0 || b.packed != nil)
 	if !keep {
 		return d.kernelFor(w.Type, n, k, w.Rows, wb, d.packedOf(w), d.streamed(w), xq, xb)
 	}

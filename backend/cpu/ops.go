@@ -45,13 +45,25 @@ func (d *Device) RMSNorm(dst, x, w *backend.Tensor, eps float32) error {
 	if dst.Rows != x.Rows || dst.Cols != n || w.Elements() != n {
 		return fmt.Errorf("cpu: rmsnorm %v of %v by %v", dst, x, w)
 	}
-	d.parallel(x.Rows, 16, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			rmsNormRow(out[r*n:(r+1)*n], xs[r*n:(r+1)*n], ws[:n], eps)
-		}
-	})
+	if !d.parallelWorth(x.Rows, normChunk) { // without parallel's closure: a decode step allocates nothing
+		rmsNormRows(out, xs, ws[:n], eps, 0, x.Rows)
+		return nil
+	}
+	d.parallel(x.Rows, normChunk, func(lo, hi int) { rmsNormRows(out, xs, ws[:n], eps, lo, hi) })
 	return nil
 }
+
+// rmsNormRows sets rows [lo, hi) of out (rows of len(w)) to
+// RMSNorm(xs's rows)·w.
+func rmsNormRows(out, xs, w []float32, eps float32, lo, hi int) {
+	n := len(w)
+	for r := lo; r < hi; r++ {
+		rmsNormRow(out[r*n:(r+1)*n], xs[r*n:(r+1)*n], w, eps)
+	}
+}
+
+// normChunk is the fewest rows a worker normalizes at once.
+const normChunk = 16
 
 // rmsNormRow sets o = RMSNorm(row)·w (o may be row): float32 squares
 // summed in float64, a float32 mean and scale, as ggml rounds.
@@ -105,17 +117,24 @@ func (d *Device) SwiGLU(dst, gate, up *backend.Tensor) error {
 		return fmt.Errorf("cpu: swiglu %v = silu(%v)·%v", dst, gate, up)
 	}
 	nc := gate.Cols
-	vec := nc &^ (vecLanes - 1)
-	d.parallel(gate.Rows, 1, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			o, g, u := out[r*nc:(r+1)*nc], gs[r*nc:(r+1)*nc], us[r*nc:(r+1)*nc]
-			swigluVec(o, g, u)
-			for i := vec; i < nc; i++ {
-				o[i] = siluScalar(g[i]) * u[i]
-			}
-		}
-	})
+	if !d.parallelWorth(gate.Rows, 1) { // without parallel's closure
+		swigluRows(out, gs, us, nc, 0, gate.Rows)
+		return nil
+	}
+	d.parallel(gate.Rows, 1, func(lo, hi int) { swigluRows(out, gs, us, nc, lo, hi) })
 	return nil
+}
+
+// swigluRows sets rows [lo, hi) of out (rows of nc) to silu(gs)·us.
+func swigluRows(out, gs, us []float32, nc, lo, hi int) {
+	vec := nc &^ (vecLanes - 1)
+	for r := lo; r < hi; r++ {
+		o, g, u := out[r*nc:(r+1)*nc], gs[r*nc:(r+1)*nc], us[r*nc:(r+1)*nc]
+		swigluVec(o, g, u)
+		for i := vec; i < nc; i++ {
+			o[i] = siluScalar(g[i]) * u[i]
+		}
+	}
 }
 
 // f32x3 resolves three F32 tensors.

@@ -133,6 +133,13 @@ func (d *Device) parallelAligned(n, minChunk, align int, fn func(lo, hi int)) {
 	d.parallelShares(n, minChunk, align, func(_, lo, hi int) { fn(lo, hi) })
 }
 
+// parallelWorth reports whether parallel(n, minChunk, …) would hand work
+// to the workers: an op that would run on the caller alone calls its body
+// itself, so that the closures parallel makes (allocations) are not made.
+func (d *Device) parallelWorth(n, minChunk int) bool {
+	return d.threads > 1 && n >= 2*max(minChunk, 1)
+}
+
 // parallelShares is parallel with chunk starts at multiples of align and
 // the participant's number (< d.threads) passed along, for per-share
 // scratch: calls with the same share never overlap.
@@ -140,11 +147,11 @@ func (d *Device) parallelShares(n, minChunk, align int, fn func(share, lo, hi in
 	if n <= 0 {
 		return
 	}
-	minChunk = max(minChunk, 1)
-	if d.threads == 1 || n < 2*minChunk {
+	if !d.parallelWorth(n, minChunk) {
 		fn(0, 0, n)
 		return
 	}
+	minChunk = max(minChunk, 1)
 	chunk := max(minChunk, n/(d.threads*chunksPerShare))
 	chunk = (chunk + align - 1) / align * align
 	chunks := (n + chunk - 1) / chunk

@@ -92,15 +92,17 @@ type attnBuf struct {
 	head   int
 }
 
-// attention returns per-share attention buffers.
-func (s *scratch) attention(shares, positions, cols, acc, block int) []attnBuf {
+// attention returns per-share attention buffers for up to positions
+// positions, their scores made room for up to room (the block tables'
+// positions), so that the steps of a growing sequence do not grow them.
+func (s *scratch) attention(shares, positions, room, cols, acc, block int) []attnBuf {
 	if len(s.attn) < shares {
 		s.attn = make([]attnBuf, shares)
 	}
 	for i := range s.attn[:shares] {
 		b := &s.attn[i]
 		if cap(b.scores) < positions {
-			b.scores = make([]float32, positions)
+			b.scores = make([]float32, max(positions, room))
 		}
 		if cap(b.k) < cols {
 			b.k, b.v = make([]float32, cols), make([]float32, cols)
