@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,7 +29,7 @@ type benchOptions struct {
 	reps    int   // -r
 	json    bool
 	noRoof  bool // skip calibration: no roofline column
-	probe   bool // -probe: the bandwidth measured again before each generation repetition
+	probe   bool // -probe: the bandwidth measured again around each generation repetition
 }
 
 // probeStep is how long -probe reads memory before each repetition, and
@@ -57,7 +58,7 @@ main weight format over the flops a token takes.`,
 		fs.IntVar(&o.reps, "r", 3, "repetitions")
 		fs.BoolVar(&o.json, "json", false, "print JSON instead of a table")
 		fs.BoolVar(&o.noRoof, "no-roofline", false, "skip the calibration (first run on a machine: under 10 s) and the roofline column")
-		fs.BoolVar(&o.probe, "probe", false, "measure the memory bandwidth again before each generation repetition and set the mean beside the\ncalibrated roofline (on a shared host the bandwidth moves by the minute)")
+		fs.BoolVar(&o.probe, "probe", false, "measure the memory bandwidth again before and after each generation repetition and set each\nrepetition beside the bandwidth read around it (on a shared host the bandwidth moves by the minute)")
 		return func(ctx context.Context, io stdio, args []string) error {
 			if err := wantArgs(args, 1, 1); err != nil {
 				return err
@@ -93,10 +94,14 @@ type benchResult struct {
 	Roofline float64   `json:"roofline_ts,omitempty"`
 	// RooflineNote says what the roofline is made of.
 	RooflineNote string `json:"roofline,omitempty"`
-	// Probes are the bandwidths (bytes/s) measured before each generation
-	// repetition with -probe, and ProbeRoofline the roofline of their mean.
+	// Probes are the bandwidths (bytes/s) measured with -probe before each
+	// generation repetition and after the last (one more than Samples),
+	// ProbeRoofline the roofline of their mean, and ProbeShares each
+	// repetition's speed over the roofline of the mean of the two probes
+	// around it.
 	Probes        []float64 `json:"probe_bytes_per_s,omitempty"`
 	ProbeRoofline float64   `json:"probe_roofline_ts,omitempty"`
+	ProbeShares   []float64 `json:"probe_shares,omitempty"`
 }
 
 func runBench(ctx context.Context, o benchOptions, io stdio) error {
@@ -153,12 +158,10 @@ func runBench(ctx context.Context, o benchOptions, io stdio) error {
 					return err
 				}
 				if o.probe && test.name == "tg" && i >= 0 {
-					bw, err := bwProbe.Measure(ctx, dev.Threads(), probeStep)
-					if err != nil {
+					if err := measureProbe(ctx, bwProbe, dev.Threads(), &r); err != nil {
 						m.Close()
 						return err
 					}
-					r.Probes = append(r.Probes, bw)
 				}
 				ts, err := test.run(m, test.tokens)
 				if err != nil {
@@ -169,12 +172,15 @@ func runBench(ctx context.Context, o benchOptions, io stdio) error {
 					r.Samples = append(r.Samples, ts)
 				}
 			}
+			if len(r.Probes) > 0 { // and after the last repetition
+				if err := measureProbe(ctx, bwProbe, dev.Threads(), &r); err != nil {
+					m.Close()
+					return err
+				}
+			}
 			r.Mean, r.Stddev = meanStd(r.Samples)
 			r.Roofline, r.RooflineNote = roofline(test.name, w, prof, dev.Threads())
-			if len(r.Probes) > 0 && w.perToken > 0 {
-				bw, _ := meanStd(r.Probes)
-				r.ProbeRoofline = bw / float64(w.perToken)
-			}
+			r.ProbeRoofline, r.ProbeShares = probeRooflines(r.Samples, r.Probes, w.perToken)
 			results = append(results, r)
 		}
 		m.Close()
@@ -186,6 +192,33 @@ func runBench(ctx context.Context, o benchOptions, io stdio) error {
 	}
 	writeBenchTable(io.out, results)
 	return nil
+}
+
+// measureProbe reads the probe's memory for probeStep and appends the
+// bandwidth to r.Probes.
+func measureProbe(ctx context.Context, p *calibrate.BandwidthProbe, threads int, r *benchResult) error {
+	bw, err := p.Measure(ctx, threads, probeStep)
+	if err != nil {
+		return err
+	}
+	r.Probes = append(r.Probes, bw)
+	return nil
+}
+
+// probeRooflines returns the roofline of the probes' mean bandwidth and
+// each sample's share of the roofline of the two probes read around it
+// (probes[i] before sample i, probes[i+1] after it), for a token reading
+// perToken bytes; zeros where there is no probe around every sample.
+func probeRooflines(samples, probes []float64, perToken int64) (float64, []float64) {
+	if len(probes) != len(samples)+1 || perToken <= 0 {
+		return 0, nil
+	}
+	bw, _ := meanStd(probes)
+	shares := make([]float64, len(samples))
+	for i, ts := range samples {
+		shares[i] = ts * float64(perToken) / ((probes[i] + probes[i+1]) / 2)
+	}
+	return bw / float64(perToken), shares
 }
 
 // benchPrompt runs n random tokens through a fresh sequence in one batch.
@@ -357,8 +390,9 @@ func writeBenchTable(out io.Writer, rs []benchResult) {
 		}
 		if r.ProbeRoofline > 0 {
 			bw, sd := meanStd(r.Probes)
-			fmt.Fprintf(out, "bandwidth read before each %s repetition, %d threads: %.1f ± %.1f GB/s, roofline %.1f t/s: %.2f t/s is %.0f%% of it\n",
-				r.Test, r.Threads, bw/1e9, sd/1e9, r.ProbeRoofline, r.Mean, 100*r.Mean/r.ProbeRoofline)
+			share, ssd := meanStd(r.ProbeShares)
+			fmt.Fprintf(out, "bandwidth read around each %s repetition, %d threads: %.1f ± %.1f GB/s, roofline %.1f t/s: %.2f t/s is %.0f%% of it; each repetition against the bandwidth read just before and after it: %.0f ± %.0f%% (lowest %.0f%%)\n",
+				r.Test, r.Threads, bw/1e9, sd/1e9, r.ProbeRoofline, r.Mean, 100*r.Mean/r.ProbeRoofline, 100*share, 100*ssd, 100*slices.Min(r.ProbeShares))
 		}
 	}
 }

@@ -39,8 +39,9 @@ func TestBenchJSON(t *testing.T) {
 }
 
 // TestBenchProbe checks -probe: a bandwidth read before each generation
-// repetition (none for the prompt test), and the roofline of their mean
-// over the bytes a token reads, in the JSON and the table.
+// repetition and after the last (none for the prompt test), the roofline
+// of their mean over the bytes a token reads, and each repetition's share
+// of the roofline of the two probes around it, in the JSON and the table.
 func TestBenchProbe(t *testing.T) {
 	path := testdata.Path(t, "stories260K", "stories260K-Q8_0.gguf")
 	f, err := openGGUF(path)
@@ -65,8 +66,8 @@ func TestBenchProbe(t *testing.T) {
 		t.Errorf("pp8 has probes: %+v", rs[0])
 	}
 	tg := rs[1]
-	if len(tg.Probes) != 3 {
-		t.Fatalf("tg4: %d probes, want 3", len(tg.Probes))
+	if len(tg.Probes) != 4 || len(tg.Samples) != 3 || len(tg.ProbeShares) != 3 {
+		t.Fatalf("tg4: %d probes, %d samples, %d shares, want 4, 3, 3", len(tg.Probes), len(tg.Samples), len(tg.ProbeShares))
 	}
 	var sum float64
 	for _, bw := range tg.Probes {
@@ -75,15 +76,50 @@ func TestBenchProbe(t *testing.T) {
 		}
 		sum += bw
 	}
-	if want := sum / 3 / float64(perToken); math.Abs(tg.ProbeRoofline-want) > 1e-9*want {
+	if want := sum / 4 / float64(perToken); math.Abs(tg.ProbeRoofline-want) > 1e-9*want {
 		t.Errorf("probe roofline %g, want %g", tg.ProbeRoofline, want)
+	}
+	for i, share := range tg.ProbeShares {
+		roof := (tg.Probes[i] + tg.Probes[i+1]) / 2 / float64(perToken)
+		if want := tg.Samples[i] / roof; math.Abs(share-want) > 1e-9*want {
+			t.Errorf("repetition %d: share %g, want %g (%g t/s, roofline %g)", i, share, want, tg.Samples[i], roof)
+		}
 	}
 	out.Reset()
 	if code := Main(context.Background(), []string{"bench", "--no-roofline", "-probe", "-p", "0", "-n", "2", "-r", "1", "-t", "1", path}, stdio{out: &out, err: &errb}); code != exitOK {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	if !strings.Contains(out.String(), "bandwidth read before each tg2 repetition, 1 threads") {
+	if !strings.Contains(out.String(), "bandwidth read around each tg2 repetition, 1 threads") {
 		t.Errorf("table without the probe line:\n%s", out.String())
+	}
+}
+
+// TestProbeRooflines checks the arithmetic of -probe's rooflines: the
+// probes' mean over the bytes a token reads, and each sample over the
+// roofline of the probes before and after it.
+func TestProbeRooflines(t *testing.T) {
+	for _, tc := range []struct {
+		samples, probes []float64
+		perToken        int64
+		roof            float64
+		shares          []float64
+	}{
+		{[]float64{10, 20}, []float64{100, 300, 200}, 10, 20, []float64{0.5, 0.8}},
+		{[]float64{4}, []float64{40, 40}, 5, 8, []float64{0.5}},
+		{[]float64{10, 20}, []float64{100, 300}, 10, 0, nil}, // no probe after the last sample
+		{[]float64{10}, []float64{100, 300}, 0, 0, nil},
+		{nil, nil, 10, 0, nil},
+	} {
+		roof, shares := probeRooflines(tc.samples, tc.probes, tc.perToken)
+		if math.Abs(roof-tc.roof) > 1e-12 || len(shares) != len(tc.shares) {
+			t.Errorf("probeRooflines(%v, %v, %d) = %g, %v; want %g, %v", tc.samples, tc.probes, tc.perToken, roof, shares, tc.roof, tc.shares)
+			continue
+		}
+		for i := range shares {
+			if math.Abs(shares[i]-tc.shares[i]) > 1e-12 {
+				t.Errorf("probeRooflines(%v, %v, %d): share %d = %g, want %g", tc.samples, tc.probes, tc.perToken, i, shares[i], tc.shares[i])
+			}
+		}
 	}
 }
 
