@@ -60,15 +60,16 @@ const minCompute = 80
 // A Device is used by one goroutine at a time; Name, Kind and Memory may be
 // called concurrently with the others.
 type Device struct {
-	drv     *driver
-	name    string
-	model   string
-	dev     int32   // CUdevice
-	sms     int     // streaming multiprocessors
-	ctx     uintptr // primary context
-	stream  uintptr // every op and copy is queued here
-	modules []uintptr
-	kernels map[string]kernel // by kernel name
+	drv      *driver
+	name     string
+	model    string
+	dev      int32   // CUdevice
+	sms      int     // streaming multiprocessors
+	ctx      uintptr // primary context
+	stream   uintptr // every op and copy is queued here
+	modules  []uintptr
+	modNames []string          // modules' names, for the trace test
+	kernels  map[string]kernel // by kernel name
 	// sharedOptin is the most shared memory a block may use.
 	sharedOptin int
 	// pdl: kernels that wait for their predecessors (kernel.pdl) are
@@ -218,7 +219,7 @@ func (d *Device) loadModule(name string, ptx []byte) error {
 		}
 		return fmt.Errorf("cuda: module %s: %w", name, err)
 	}
-	d.modules = append(d.modules, mod)
+	d.modules, d.modNames = append(d.modules, mod), append(d.modNames, name)
 	for _, k := range ptxKernels(ptx) {
 		cname := append([]byte(k.name), 0)
 		var fn uintptr

@@ -87,12 +87,13 @@ var symbols = [...]string{
 	fnGraphDestroy:       "cuGraphDestroy",
 	fnLaunchKernelEx:     "cuLaunchKernelEx",
 	fnFuncSetAttribute:   "cuFuncSetAttribute",
+	fnModuleGetGlobal:    "cuModuleGetGlobal_v2",
 }
 
 // optionalSymbols may be missing from an older driver: their entries in
 // driver.fn are then 0 and the package does without (cuLaunchKernelEx:
 // CUDA 12.0).
-var optionalSymbols = map[int]bool{fnLaunchKernelEx: true}
+var optionalSymbols = map[int]bool{fnLaunchKernelEx: true, fnModuleGetGlobal: true}
 
 // Indexes into symbols and driver.fn.
 const (
@@ -137,6 +138,7 @@ const (
 	fnGraphDestroy
 	fnLaunchKernelEx
 	fnFuncSetAttribute
+	fnModuleGetGlobal
 	fnCount
 )
 

@@ -76,10 +76,41 @@ __device__ __forceinline__ int4 load16(const uint8_t* p, bool aligned) {
 // 8B decode step 4% slower on an H200 (its waiting blocks take room from
 // the product's last wave); at the stores rather than at the exit, 1.1B
 // Q4_K 1231-1242 -> 1293-1325 tok/s, 1.1B and 8B Q4_0 +0-1%.
+#ifdef TERN_TRACE
+// A timeline of a module's kernels, built with -DTERN_TRACE only (the
+// trace test reads it, trace_test.go): thread 0 of every eighth block and
+// of the last records the global timer when it reaches griddepcontrol.wait
+// (event 0), when the wait returns (1) and, in the one-token products, when
+// its warps have read their weights (2), with its multiprocessor, grid and
+// block.
+#define TRACE_CAP (1 << 19)
+__device__ unsigned long long tern_trace[2 * TRACE_CAP];
+__device__ unsigned int tern_trace_n;
+__device__ __forceinline__ void trace(unsigned ev) {
+    if (threadIdx.x | threadIdx.y | threadIdx.z) return;
+    if ((blockIdx.x & 7) && blockIdx.x != gridDim.x - 1) return;
+    unsigned long long t;
+    unsigned sm;
+    asm volatile("mov.u64 %0, %%globaltimer;\n" : "=l"(t));
+    asm volatile("mov.u32 %0, %%smid;\n" : "=r"(sm));
+    unsigned i = atomicAdd(&tern_trace_n, 1);
+    if (i >= TRACE_CAP) return;
+    unsigned long long warps = (blockDim.x * blockDim.y * blockDim.z + 31) / 32;
+    tern_trace[2 * i] = t;
+    tern_trace[2 * i + 1] = ev | (unsigned long long)(sm & 0xFF) << 2 | (warps & 0x3F) << 10 |
+                            (unsigned long long)(gridDim.x & 0xFFFFF) << 16 | (unsigned long long)(blockIdx.x & 0xFFFFF) << 36 |
+                            (unsigned long long)min(gridDim.y * gridDim.z, 255u) << 56;
+}
+#else
+__device__ __forceinline__ void trace(unsigned) {}
+#endif
+
 __device__ __forceinline__ void pdl_wait() {
+    trace(0);
 #if __CUDA_ARCH__ >= 900
     asm volatile("griddepcontrol.wait;\n" ::: "memory");
 #endif
+    trace(1);
 }
 
 __device__ __forceinline__ void pdl_begin() {
@@ -100,6 +131,7 @@ __device__ __forceinline__ void pdl_product() { pdl_wait(); }
 // pdl_product_end is where a one-token product's warp, its weights all
 // read, lets the next kernel launch (PDL_PRODUCT_TRIGGER 2).
 __device__ __forceinline__ void pdl_product_end() {
+    trace(2);
 #if PDL_PRODUCT_TRIGGER == 2 && __CUDA_ARCH__ >= 900
     asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
 #endif
