@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tern-llm/tern/backend/cpu"
 	"github.com/tern-llm/tern/calibrate"
 	"github.com/tern-llm/tern/gguf"
 	"github.com/tern-llm/tern/model"
@@ -28,8 +27,9 @@ type benchOptions struct {
 	threads []int // -t
 	reps    int   // -r
 	json    bool
-	noRoof  bool // skip calibration: no roofline column
-	probe   bool // -probe: the bandwidth measured again around each generation repetition
+	noRoof  bool   // skip calibration: no roofline column
+	device  string // -device: "auto" (where tern run places the model) or "cpu"
+	probe   bool   // -probe: the bandwidth measured again around each generation repetition
 }
 
 // probeStep is how long -probe reads memory before each repetition, and
@@ -48,7 +48,10 @@ var benchCommand = command{
 -r repetitions after a warm-up, for each thread count of -t. Beside each result is
 its roofline: for generation, the memory bandwidth the calibration measured over the
 bytes a token reads; for prompts, the calibrated matrix-matrix rate of the model's
-main weight format over the flops a token takes.`,
+main weight format over the flops a token takes. On a machine with an NVIDIA GPU the
+model runs where tern run would place it (-device cpu: on the CPU alone): the
+generation roofline then sums each part's bytes over its device's bandwidth, and the
+plan's predicted speed is printed beside each result.`,
 	flags: func(fs *flag.FlagSet) func(context.Context, stdio, []string) error {
 		o := benchOptions{}
 		var threads string
@@ -57,6 +60,7 @@ main weight format over the flops a token takes.`,
 		fs.StringVar(&threads, "t", "0", "thread counts, comma-separated (0: one per core)")
 		fs.IntVar(&o.reps, "r", 3, "repetitions")
 		fs.BoolVar(&o.json, "json", false, "print JSON instead of a table")
+		fs.StringVar(&o.device, "device", "auto", "where to run: auto (where tern run would place the model: the GPU when there is one; the\nroofline then sums each part's bytes over its device's bandwidth) or cpu (the CPU alone)")
 		fs.BoolVar(&o.noRoof, "no-roofline", false, "skip the calibration (first run on a machine: under 10 s) and the roofline column")
 		fs.BoolVar(&o.probe, "probe", false, "measure the memory bandwidth again before and after each generation repetition and set each\nrepetition beside the bandwidth read around it (on a shared host the bandwidth moves by the minute)")
 		return func(ctx context.Context, io stdio, args []string) error {
@@ -71,6 +75,9 @@ main weight format over the flops a token takes.`,
 				}
 				o.threads = append(o.threads, t)
 			}
+			if o.device != "auto" && o.device != "cpu" {
+				return usageErrorf("-device %q: want auto or cpu", o.device)
+			}
 			if o.reps < 1 || o.prompt < 0 || o.gen < 0 || o.prompt+o.gen == 0 {
 				return usageErrorf("-r %d, -p %d, -n %d: need at least one repetition and one test", o.reps, o.prompt, o.gen)
 			}
@@ -81,11 +88,14 @@ main weight format over the flops a token takes.`,
 
 // benchResult is one row of the table (and one object of --json).
 type benchResult struct {
-	Model    string    `json:"model"`
-	Type     string    `json:"type"`
-	Size     int64     `json:"size_bytes"`
-	Params   int64     `json:"params"`
-	Threads  int       `json:"threads"`
+	Model   string `json:"model"`
+	Type    string `json:"type"`
+	Size    int64  `json:"size_bytes"`
+	Params  int64  `json:"params"`
+	Threads int    `json:"threads"`
+	// Devices are where the model's parts ran: "cpu", or as tern run
+	// places them on a machine with a GPU ("cuda0", "cuda0+cpu").
+	Devices  string    `json:"devices"`
 	Test     string    `json:"test"`
 	Tokens   int       `json:"tokens"`
 	Samples  []float64 `json:"samples_ts"`
@@ -102,6 +112,9 @@ type benchResult struct {
 	Probes        []float64 `json:"probe_bytes_per_s,omitempty"`
 	ProbeRoofline float64   `json:"probe_roofline_ts,omitempty"`
 	ProbeShares   []float64 `json:"probe_shares,omitempty"`
+	// Predicted is the plan's speed for the test where a plan placed the
+	// model (a machine with a GPU).
+	Predicted float64 `json:"predicted_ts,omitempty"`
 }
 
 func runBench(ctx context.Context, o benchOptions, io stdio) error {
@@ -123,22 +136,12 @@ func runBench(ctx context.Context, o benchOptions, io stdio) error {
 		defer bwProbe.Close()
 	}
 	for _, t := range o.threads {
-		dev := cpu.New(t)
-		m, err := model.Load(f, model.OnDevice(dev, c.Layers))
+		bm, err := loadBench(ctx, io, log, o, f, &c, w, t)
 		if err != nil {
-			return inFile(o.model, err)
+			return err
 		}
-		var prof *calibrate.Profile // the CPU's calibration at t threads, for the rooflines
-		if !o.noRoof {
-			mach, err := probe(ctx, io, log, t, "", false)
-			if err != nil {
-				m.Close()
-				return err
-			}
-			prof = mach.profiles[mach.found[0].Name]
-			mach.Close()
-		}
-		base := benchResult{Model: c.Name, Type: w.mainType.String(), Size: w.total, Params: w.params, Threads: dev.Threads()}
+		m := bm.m
+		base := benchResult{Model: c.Name, Type: w.mainType.String(), Size: w.total, Params: w.params, Threads: bm.threads, Devices: bm.devices}
 		if base.Model == "" {
 			base.Model = c.Arch
 		}
@@ -152,20 +155,21 @@ func runBench(ctx context.Context, o benchOptions, io stdio) error {
 			}
 			r := base
 			r.Test, r.Tokens = fmt.Sprintf("%s%d", test.name, test.tokens), test.tokens
-			for i := -1; i < o.reps; i++ { // i = -1 warms up
+			probing := o.probe && bm.host && test.name == "tg" // the probe reads host memory
+			for i := -1; i < o.reps; i++ {                     // i = -1 warms up
 				if err := ctx.Err(); err != nil {
-					m.Close()
+					bm.close()
 					return err
 				}
-				if o.probe && test.name == "tg" && i >= 0 {
-					if err := measureProbe(ctx, bwProbe, dev.Threads(), &r); err != nil {
-						m.Close()
+				if probing && i >= 0 {
+					if err := measureProbe(ctx, bwProbe, bm.threads, &r); err != nil {
+						bm.close()
 						return err
 					}
 				}
 				ts, err := test.run(m, test.tokens)
 				if err != nil {
-					m.Close()
+					bm.close()
 					return inFile(o.model, err)
 				}
 				if i >= 0 {
@@ -173,17 +177,21 @@ func runBench(ctx context.Context, o benchOptions, io stdio) error {
 				}
 			}
 			if len(r.Probes) > 0 { // and after the last repetition
-				if err := measureProbe(ctx, bwProbe, dev.Threads(), &r); err != nil {
-					m.Close()
+				if err := measureProbe(ctx, bwProbe, bm.threads, &r); err != nil {
+					bm.close()
 					return err
 				}
 			}
 			r.Mean, r.Stddev = meanStd(r.Samples)
-			r.Roofline, r.RooflineNote = roofline(test.name, w, prof, dev.Threads())
+			if test.name == "tg" {
+				r.Roofline, r.RooflineNote, r.Predicted = bm.tgRoof, bm.tgNote, bm.predTG
+			} else {
+				r.Roofline, r.RooflineNote, r.Predicted = bm.ppRoof, bm.ppNote, bm.predPP
+			}
 			r.ProbeRoofline, r.ProbeShares = probeRooflines(r.Samples, r.Probes, w.perToken)
 			results = append(results, r)
 		}
-		m.Close()
+		bm.close()
 	}
 	if o.json {
 		enc := json.NewEncoder(io.out)
@@ -373,20 +381,23 @@ func byteSize(n int64) string {
 }
 
 func writeBenchTable(out io.Writer, rs []benchResult) {
-	fmt.Fprintln(out, "| model | type | size | params | threads | test | t/s | roofline t/s | of roofline |")
-	fmt.Fprintln(out, "|---|---|--:|--:|--:|--:|--:|--:|--:|")
+	fmt.Fprintln(out, "| model | type | size | params | devices | threads | test | t/s | roofline t/s | of roofline |")
+	fmt.Fprintln(out, "|---|---|--:|--:|---|--:|--:|--:|--:|--:|")
 	for _, r := range rs {
 		roof, share := "", ""
 		if r.Roofline > 0 {
 			roof = fmt.Sprintf("%.1f", r.Roofline)
 			share = fmt.Sprintf("%.0f%%", 100*r.Mean/r.Roofline)
 		}
-		fmt.Fprintf(out, "| %s | %s | %s | %s | %d | %s | %.2f ± %.2f | %s | %s |\n",
-			r.Model, r.Type, byteSize(r.Size), count(r.Params), r.Threads, r.Test, r.Mean, r.Stddev, roof, share)
+		fmt.Fprintf(out, "| %s | %s | %s | %s | %s | %d | %s | %.2f ± %.2f | %s | %s |\n",
+			r.Model, r.Type, byteSize(r.Size), count(r.Params), r.Devices, r.Threads, r.Test, r.Mean, r.Stddev, roof, share)
 	}
 	for _, r := range rs {
 		if r.RooflineNote != "" {
 			fmt.Fprintf(out, "roofline of %s, %d threads: %s\n", r.Test, r.Threads, r.RooflineNote)
+		}
+		if r.Predicted > 0 {
+			fmt.Fprintf(out, "the plan predicted %s on %s at %.1f t/s: %.2f t/s is %.0f%% of it\n", r.Test, r.Devices, r.Predicted, r.Mean, 100*r.Mean/r.Predicted)
 		}
 		if r.ProbeRoofline > 0 {
 			bw, sd := meanStd(r.Probes)

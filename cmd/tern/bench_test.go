@@ -24,12 +24,12 @@ func TestBenchJSON(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &rs); err != nil {
 		t.Fatalf("%v: %s", err, out.String())
 	}
-	want := []string{"pp16", "tg4", "pp16", "tg4"}
+	want := []string{"pp16", "tg4", "pp16", "tg4"} // on the CPU: no GPU here (load_test.go's discovery)
 	if len(rs) != len(want) {
 		t.Fatalf("%d results, want %d: %s", len(rs), len(want), out.String())
 	}
 	for i, r := range rs {
-		if r.Test != want[i] || len(r.Samples) != 2 || !(r.Mean > 0) || r.Type != "Q8_0" || r.Params != 292800 {
+		if r.Test != want[i] || len(r.Samples) != 2 || !(r.Mean > 0) || r.Type != "Q8_0" || r.Params != 292800 || r.Devices != "cpu" {
 			t.Errorf("result %d: %+v", i, r)
 		}
 	}
@@ -124,7 +124,7 @@ func TestProbeRooflines(t *testing.T) {
 }
 
 func TestBenchUsage(t *testing.T) {
-	for _, args := range [][]string{{"bench"}, {"bench", "-t", "x", "m.gguf"}, {"bench", "-p", "0", "-n", "0", "m.gguf"}, {"bench", "-r", "0", "m.gguf"}} {
+	for _, args := range [][]string{{"bench"}, {"bench", "-t", "x", "m.gguf"}, {"bench", "-p", "0", "-n", "0", "m.gguf"}, {"bench", "-r", "0", "m.gguf"}, {"bench", "-device", "gpu", "m.gguf"}} {
 		var errb bytes.Buffer
 		if code := Main(context.Background(), args, stdio{out: &bytes.Buffer{}, err: &errb}); code != exitUsage {
 			t.Errorf("%q: exit %d, want %d (%s)", args, code, exitUsage, errb.String())
