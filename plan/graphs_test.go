@@ -69,10 +69,12 @@ func TestGPUDecodeByHand(t *testing.T) {
 			55e-6 + 4*(60e6/32*34/650e9+7*(20e-6/7+10e-6)/2+at*10e-9) + 2048*32000/32*34/650e9 + (20e-6/7+10e-6)/2,
 			400e-6 + 4*60e6*(1e-10+0.5e-10)/2 + 2048*32000/32*34/650e9 + (20e-6/7+10e-6)/2 + 20e-6 + 4*32000/25e9},
 		{"split: op by op on the GPU", quant.Q4_0, gpuNeed(gpuModel(quant.Q4_0), 2, 1024) + 10*mib, "cpu 0-1 | cuda0 2-3,out", "cpu",
-			// The CPU's embedding op, two layers (bytes at 30 GB/s, KV at
-			// 50 GB/s, 17 ops of 4 µs), the activations' copy, two GPU
-			// layers and the output head op by op, the logits' copy.
-			4e-6 + 2*(60e6/32*18/30e9+2*8*128*4*at/50e9+17*4e-6) + 20e-6 + 4*2048/25e9 +
+			// The GPU's step op by op (the median of 80 and 90 µs: the
+			// output head is there), the CPU's embedding op, two layers
+			// (bytes at 30 GB/s, KV at 50 GB/s, 17 ops of 4 µs), the
+			// activations' copy, two GPU layers and the output head op by
+			// op, the logits' copy.
+			85e-6 + 4e-6 + 2*(60e6/32*18/30e9+2*8*128*4*at/50e9+17*4e-6) + 20e-6 + 4*2048/25e9 +
 				2*(q4Layer+50e-6+at*10e-9) + q4Out + 50e-6/7 + 20e-6 + 4*32000/25e9, 0},
 	}
 	for _, c := range cases {
@@ -99,6 +101,33 @@ func TestGPUDecodeByHand(t *testing.T) {
 		}
 		if d := p.Prefill*c.prefill/512 - 1; c.prefill > 0 && math.Abs(d) > 1e-9 {
 			t.Errorf("%s: prefill %.2f tok/s, want %.2f", c.name, p.Prefill, 512/c.prefill)
+		}
+	}
+}
+
+// TestEmbeddingStepCost checks that a GPU's measured step cost is charged
+// when the embedding sits on the CPU and everything else on the GPU: the
+// step's output norm, selection and host work stay on the GPU. With a
+// step cost that dwarfs its layers (as a real GPU's does for a small model),
+// charging it only with the embedding on the GPU made the table's move to
+// the CPU look faster, and lost the step's graph.
+func TestEmbeddingStepCost(t *testing.T) {
+	g := gpuDecode(20 * gib)
+	for i := range g.Speeds.Decode {
+		g.Speeds.Decode[i].StepGraph += 500e-6
+		g.Speeds.Decode[i].StepEager += 500e-6
+	}
+	n := gpuModel(quant.Q4_0)
+	p, err := Make(n, []Device{cpu(16 * gib), g}, noMargin(Options{Context: 1024, PredictAt: 100}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Name != "cuda0 all" || p.Embed.Device != "cuda0" || !p.Candidate.Graph {
+		t.Errorf("chose %s with the embedding on %s (graph %v), want cuda0 all with it there, replayed", p.Name, p.Embed.Device, p.Candidate.Graph)
+	}
+	for _, c := range p.Candidates {
+		if c.Fits && c.Embed.Device == "cpu" && c.Name == "cuda0 all" && c.Decode >= p.Decode {
+			t.Errorf("the embedding on the CPU predicted at %.1f tok/s, the graph at %.1f", c.Decode, p.Decode)
 		}
 	}
 }
