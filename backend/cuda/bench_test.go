@@ -9,9 +9,7 @@ import (
 	"time"
 
 	"github.com/tern-llm/tern/backend"
-	"github.com/tern-llm/tern/gguf"
 	"github.com/tern-llm/tern/internal/testdata"
-	"github.com/tern-llm/tern/model"
 	"github.com/tern-llm/tern/quant"
 )
 
@@ -265,21 +263,8 @@ func BenchmarkOp(b *testing.B) {
 // overhead: about 90 op calls per token.
 func BenchmarkDecodeStories260K(b *testing.B) {
 	dev := gpu(b)
-	f, err := gguf.Open(testdata.Path(b, "stories260K", "stories260K-Q8_0.gguf"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	c, err := model.ReadConfig(f)
-	if err != nil {
-		b.Fatal(err)
-	}
-	m, err := model.Load(f, model.OnDevice(dev, c.Layers))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer m.Close()
-	s, err := m.NewSequence(c.ContextLen)
+	m := loadOn(b, dev, testdata.Path(b, "stories260K", "stories260K-Q8_0.gguf"))
+	s, err := m.NewSequence(m.Config.ContextLen)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -293,7 +278,7 @@ func BenchmarkDecodeStories260K(b *testing.B) {
 		if s.Len() == s.Cap() {
 			b.StopTimer()
 			s.Free()
-			if s, err = m.NewSequence(c.ContextLen); err != nil {
+			if s, err = m.NewSequence(m.Config.ContextLen); err != nil {
 				b.Fatal(err)
 			}
 			b.StartTimer()

@@ -9,9 +9,7 @@ import (
 
 	"github.com/tern-llm/tern/backend"
 	"github.com/tern-llm/tern/backend/cpu"
-	"github.com/tern-llm/tern/gguf"
 	"github.com/tern-llm/tern/internal/testdata"
-	"github.com/tern-llm/tern/model"
 	"github.com/tern-llm/tern/quant"
 )
 
@@ -146,20 +144,7 @@ func TestGraphDecode(t *testing.T) {
 	dev := gpu(t)
 	defer dev.SetGraphs(true)
 	defer dev.SetPDL(true)
-	f, err := gguf.Open(testdata.Path(t, "stories260K", "stories260K-Q8_0.gguf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	c, err := model.ReadConfig(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := model.Load(f, model.OnDevice(dev, c.Layers))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := loadOn(t, dev, testdata.Path(t, "stories260K", "stories260K-Q8_0.gguf"))
 	const steps = 40
 	prompt := []int32{1, 403, 407, 261, 378}
 	var tokens []int32
@@ -214,20 +199,7 @@ func TestGraphDecode(t *testing.T) {
 func TestGraphGrowingTables(t *testing.T) {
 	dev := gpu(t)
 	defer dev.SetGraphs(true)
-	f, err := gguf.Open(testdata.Path(t, "stories260K", "stories260K-Q8_0.gguf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	c, err := model.ReadConfig(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := model.Load(f, model.OnDevice(dev, c.Layers))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := loadOn(t, dev, testdata.Path(t, "stories260K", "stories260K-Q8_0.gguf"))
 	const bs, steps = 4, 60
 	prompts := [][]int32{{1, 403, 407, 261, 378}, {1, 300, 17}}
 	var tokens [][2]int32

@@ -246,3 +246,24 @@ func TestFusedDecode(t *testing.T) {
 		})
 	}
 }
+
+// loadOn loads the model at path onto dev, every layer there; the file and
+// the model are closed when the test ends.
+func loadOn(tb testing.TB, dev *Device, path string) *model.Model {
+	tb.Helper()
+	f, err := gguf.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { f.Close() })
+	c, err := model.ReadConfig(f)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m, err := model.Load(f, model.OnDevice(dev, c.Layers))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(m.Close)
+	return m
+}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/tern-llm/tern/backend"
-	"github.com/tern-llm/tern/gguf"
 	"github.com/tern-llm/tern/internal/testdata"
 	"github.com/tern-llm/tern/model"
 	"github.com/tern-llm/tern/quant"
@@ -314,20 +313,7 @@ func TestModelTopK(t *testing.T) {
 	dev := gpu(t)
 	defer dev.SetGraphs(true)
 	dev.SetGraphs(true)
-	f, err := gguf.Open(testdata.Path(t, "stories260K", "stories260K-f32.gguf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	c, err := model.ReadConfig(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := model.Load(f, model.OnDevice(dev, c.Layers))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := loadOn(t, dev, testdata.Path(t, "stories260K", "stories260K-f32.gguf"))
 	if got := m.MaxTopK(); got < 40 {
 		t.Fatalf("MaxTopK %d, want at least 40", got)
 	}
@@ -428,20 +414,7 @@ func BenchmarkDecodeSample(b *testing.B) {
 	}
 	dev := gpu(b)
 	dev.SetGraphs(true)
-	f, err := gguf.Open(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	c, err := model.ReadConfig(f)
-	if err != nil {
-		b.Fatal(err)
-	}
-	m, err := model.Load(f, model.OnDevice(dev, c.Layers))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer m.Close()
+	m := loadOn(b, dev, path)
 	const tokens = 256
 	for _, ps := range []struct {
 		name string

@@ -12,9 +12,6 @@ import (
 	"strings"
 	"testing"
 	"unsafe"
-
-	"github.com/tern-llm/tern/gguf"
-	"github.com/tern-llm/tern/model"
 )
 
 // EnvTraceOut names the file TestTraceStep writes its timeline to.
@@ -33,20 +30,7 @@ func TestTraceStep(t *testing.T) {
 		t.Skipf("$%s or $%s unset", EnvTraceOut, EnvBenchModels)
 	}
 	dev := gpu(t)
-	f, err := gguf.Open(strings.Split(files, ",")[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	c, err := model.ReadConfig(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := model.Load(f, model.OnDevice(dev, c.Layers))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := loadOn(t, dev, strings.Split(files, ",")[0])
 	s, err := m.NewSequence(64)
 	if err != nil {
 		t.Fatal(err)
