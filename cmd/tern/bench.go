@@ -311,30 +311,16 @@ type weights struct {
 func weightStats(f *gguf.File) weights {
 	var w weights
 	byType := map[quant.Type]int64{}
-	tied := true
-	for i := range f.Tensors {
-		if f.Tensors[i].Name == "output.weight" {
-			tied = false
-		}
-	}
 	for i := range f.Tensors {
 		t := &f.Tensors[i]
 		w.total += t.Size
 		w.params += int64(t.Elements())
 		byType[t.Type] += t.Size
-		if t.Name == "token_embd.weight" {
-			row := t.Size / int64(max(t.Rows(), 1))
-			w.perToken += row
-			if tied { // the output projection reads the whole table
-				w.perToken += t.Size
-				w.matmul += int64(t.Elements())
-			}
-			continue
-		}
-		w.perToken += t.Size
-		if len(t.Shape) == 2 {
-			w.matmul += int64(t.Elements())
-		}
+	}
+	p := partsOf(f) // what a token reads and multiplies by, part by part
+	w.perToken, w.matmul = p.embed+p.output, p.outputFlops/2
+	for i := range p.layers {
+		w.perToken, w.matmul = w.perToken+p.layers[i], w.matmul+p.layerFlops[i]/2
 	}
 	for t, b := range byType {
 		if b > byType[w.mainType] {

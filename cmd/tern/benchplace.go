@@ -115,9 +115,10 @@ type modelParts struct {
 	layerFlops    []int64
 }
 
-// partsOf splits what weightStats counts by placement part: tensors named
-// blk.N.* are layer N's, output.weight (or, tied, the whole embedding
-// table) the output's.
+// partsOf splits what a decoded token reads (and the flops of the matrices
+// it multiplies by) by placement part: one row of the embedding table; the
+// tensors named blk.N.* for layer N; output.weight (or, tied, the whole
+// embedding table) and every other tensor for the output.
 func partsOf(f *gguf.File) modelParts {
 	var p modelParts
 	tied := !slices.ContainsFunc(f.Tensors, func(t gguf.Tensor) bool { return t.Name == "output.weight" })
@@ -134,13 +135,11 @@ func partsOf(f *gguf.File) modelParts {
 				p.output += t.Size
 				p.outputFlops += flops
 			}
-		case t.Name == "output.weight" || t.Name == "output_norm.weight":
-			p.output += t.Size
-			p.outputFlops += flops
 		default:
 			var n int
 			if _, err := fmt.Sscanf(t.Name, "blk.%d.", &n); err != nil || n < 0 || n > 1<<16 {
-				p.output += t.Size // other tensors: counted with the output
+				p.output += t.Size // output.weight, output_norm.weight and the rest
+				p.outputFlops += flops
 				continue
 			}
 			for len(p.layers) <= n {
