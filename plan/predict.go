@@ -50,13 +50,16 @@ func (pl *planner) predict(l layout, emb slot) (decode, prefill float64) {
 	// from the prediction: an H100 planned the 1.1B Q4_0 with its
 	// embedding on the CPU at 2092 tok/s, against 1324 all on the GPU, and
 	// decoded 1305 without its graphs.)
-	stepDev := emb.dev
+	stepDev, sc, ok := emb.dev, stepCosts{}, false
 	if n := len(l.parts); n > 0 {
-		if _, ok := costsFor(pl.devs[l.parts[n-1].dev].Speeds, pl.n.Dim, graphs); ok {
-			stepDev = l.parts[n-1].dev
-		}
+		stepDev = l.parts[n-1].dev
+		sc, ok = costsFor(pl.devs[stepDev].Speeds, pl.n.Dim, graphs)
 	}
-	if sc, ok := costsFor(pl.devs[stepDev].Speeds, pl.n.Dim, graphs); ok {
+	if !ok {
+		stepDev = emb.dev
+		sc, ok = costsFor(embed, pl.n.Dim, graphs)
+	}
+	if ok {
 		dec += sc.step()
 		pre += sc.prefillStep()
 		if stepDev != emb.dev {
