@@ -28,6 +28,15 @@ type ProductAddNormer interface {
 	MatMulAddRMSNorm(x, y, a, w, dst, nw *Tensor, eps float32) error
 }
 
+// ProductRoPEStorer is implemented by devices that make the q, k and v
+// projections of a step, rotate q and k and store k and v in the caches
+// in one op (a decode step's projections with RoPE and the KV store).
+type ProductRoPEStorer interface {
+	// MatMulRoPEStore does what MatMulShared([q k v], x, [wq wk wv]) then
+	// RoPEStore(q, k, v, kc, vc, a, r, b) do.
+	MatMulRoPEStore(q, k, v, x, wq, wk, wv, kc, vc *Tensor, a *Attn, r *RoPE, b *Batch) error
+}
+
 // RoPEStorer is implemented by devices that rotate the queries and keys of
 // a step and store its keys and values in the caches in one op.
 type RoPEStorer interface {

@@ -327,11 +327,41 @@ func (m *Model) layer(i int, x *backend.Tensor, pend residual, kv *Cache, b *bac
 // is left pending (layer).
 func (m *Model) block(i int, x *backend.Tensor, pend residual, a *acts, kv *Cache, b *backend.Batch) error {
 	c, ly, d := &m.Config, &m.W.Layers[i], m.Place.Layers[i]
-	n := x.Rows
 	// attention: residual, norm, projections (with biases), per-head norms, RoPE
 	if err := addNorm(d, x, pend, a.xn, ly.AttnNorm, c.NormEps); err != nil {
 		return err
 	}
+	at, r := m.attn(), m.ropeFor(ly)
+	if prs, ok := d.(backend.ProductRoPEStorer); ok && ly.QBias == nil && ly.KBias == nil && ly.VBias == nil && !c.QKNorm {
+		// the projections, RoPE and the KV store in one op
+		if err := prs.MatMulRoPEStore(a.q, a.k, a.v, a.xn, ly.Q, ly.K, ly.V, kv.K[i], kv.V[i], at, r, b); err != nil {
+			return err
+		}
+	} else if err := m.projectQKV(i, a, kv, at, r, b); err != nil {
+		return err
+	}
+	if err := d.Attention(a.att, a.q, kv.K[i], kv.V[i], at, b); err != nil {
+		return err
+	}
+	// output projection, residual, feed-forward norm
+	if err := addNorm(d, x, residual{y: a.xn, d: d, a: a.att, w: ly.O}, a.xn, ly.FFNNorm, c.NormEps); err != nil {
+		return err
+	}
+	// feed-forward: SwiGLU (the down projection and its residual left to
+	// the next norm)
+	m.ws2 = [2]*backend.Tensor{ly.Gate, ly.Up}
+	if err := backend.MatMulShared(d, a.gu[:], a.xn, m.ws2[:]); err != nil {
+		return err
+	}
+	return d.SwiGLU(a.gate, a.gate, a.up)
+}
+
+// projectQKV makes layer i's q, k and v projections of a.xn (with their
+// biases and per-head norms), rotates q and k and stores k and v in the
+// caches: what ProductRoPEStorer devices do in one op.
+func (m *Model) projectQKV(i int, a *acts, kv *Cache, at *backend.Attn, r *backend.RoPE, b *backend.Batch) error {
+	c, ly, d := &m.Config, &m.W.Layers[i], m.Place.Layers[i]
+	n := a.xn.Rows
 	m.ws3 = [3]*backend.Tensor{ly.Q, ly.K, ly.V}
 	if err := backend.MatMulShared(d, a.qkv[:], a.xn, m.ws3[:]); err != nil {
 		return err
@@ -353,25 +383,7 @@ func (m *Model) block(i int, x *backend.Tensor, pend residual, a *acts, kv *Cach
 			return err
 		}
 	}
-	// RoPE, keys and values into the paged cache, attention over it
-	at := m.attn()
-	if err := backend.RoPEStore(d, a.q, a.k, a.v, kv.K[i], kv.V[i], at, m.ropeFor(ly), b); err != nil {
-		return err
-	}
-	if err := d.Attention(a.att, a.q, kv.K[i], kv.V[i], at, b); err != nil {
-		return err
-	}
-	// output projection, residual, feed-forward norm
-	if err := addNorm(d, x, residual{y: a.xn, d: d, a: a.att, w: ly.O}, a.xn, ly.FFNNorm, c.NormEps); err != nil {
-		return err
-	}
-	// feed-forward: SwiGLU (the down projection and its residual left to
-	// the next norm)
-	m.ws2 = [2]*backend.Tensor{ly.Gate, ly.Up}
-	if err := backend.MatMulShared(d, a.gu[:], a.xn, m.ws2[:]); err != nil {
-		return err
-	}
-	return d.SwiGLU(a.gate, a.gate, a.up)
+	return backend.RoPEStore(d, a.q, a.k, a.v, kv.K[i], kv.V[i], at, r, b)
 }
 
 // output makes the last block's pending residual, gathers the wanted rows,

@@ -344,7 +344,7 @@ func (d *Device) copyDevice(dst, src uint64, n int) error {
 }
 
 // maxParams is the most parameters a kernel of the package takes.
-const maxParams = 24
+const maxParams = 40
 
 // launchArgs is cuLaunchKernel's parameter block: ptrs[i] points at
 // vals[i], which holds parameter i (a device pointer, or a 4-byte value in

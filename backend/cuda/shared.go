@@ -18,7 +18,11 @@ func (d *Device) MatMulShared(dsts []*backend.Tensor, x *backend.Tensor, ws []*b
 	if len(dsts) != len(ws) {
 		return fmt.Errorf("cuda: matmul shared: %d outputs for %d weights", len(dsts), len(ws))
 	}
-	one := func() error {
+	c, ok, err := d.sharedPrep(dsts, x, ws)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		for i := range ws {
 			if err := d.MatMul(dsts[i], x, ws[i]); err != nil {
 				return err
@@ -26,93 +30,119 @@ func (d *Device) MatMulShared(dsts []*backend.Tensor, x *backend.Tensor, ws []*b
 		}
 		return nil
 	}
-	if x.Rows != 1 || len(ws) < 2 || len(ws) > maxShared {
-		return one()
-	}
-	typ := ws[0].Type
-	var args [3 * 5]uint64 // d, w, m, rs, aligned for each of three products
-	for i, w := range ws {
-		if w.Type != typ || w.Cols != x.Cols || dsts[i].Rows != 1 || dsts[i].Cols != w.Rows {
-			return one()
-		}
-		op, err := d.f32ptr(dsts[i])
-		if err != nil {
-			return err
-		}
-		wp, err := d.ptr(w)
-		if err != nil {
-			return err
-		}
-		rs := w.RowBytes()
-		aligned := wp%16 == 0 && rs%16 == 0
-		switch typ {
-		case quant.Q4_K:
-			if err := checkKAlign(w, wp); err != nil {
-				return err
-			}
-			if wp%16 != 0 { // mv_q4_k_1 loads 16-byte words
-				return one()
-			}
-		case quant.Q6_K:
-			if err := checkKAlign(w, wp); err != nil {
-				return err
-			}
-		}
-		args[i], args[3+i], args[6+i], args[9+i], args[12+i] = op, wp, i32(w.Rows), i64(rs), i32(boolInt(aligned))
-	}
-	xp, err := d.f32ptr(x)
-	if err != nil {
-		return err
-	}
-	k := x.Cols
-	var conv string
-	switch typ {
-	case quant.F32:
-		if xp%16 != 0 || k%4 != 0 { // mv_f32 reads x in 16-byte words when aligned
-			for i := range ws {
-				args[12+i] = 0
-			}
-		}
-	case quant.F16:
-		conv = "to_f16"
-	case quant.BF16:
-		conv = "to_bf16"
-	case quant.Q8_0, quant.Q4_0:
-		conv = "quantize_q8_0"
-	case quant.Q4_K, quant.Q6_K:
-		conv = "quantize_q8_k"
-	default:
-		return fmt.Errorf("cuda: matmul: %w: weight type %s", backend.ErrUnsupported, typ)
-	}
-	rows := 0
-	for _, w := range ws {
-		rows += int(blocks(w.Rows, oneTokenRows(typ)))
-	}
 	unlock, err := d.enter()
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	defer func() {
-		for _, t := range dsts {
-			d.wrote(t)
+	defer wroteAll(d, dsts)
+	return d.sharedLaunch(&c, "mv3_mv_"+kernelFormat[c.typ]+"_1")
+}
+
+// sharedCall is a one-launch MatMulShared (mv3_*_1) checked against its
+// tensors.
+type sharedCall struct {
+	typ    quant.Type
+	args   [3*5 + 1]uint64 // d, w, m, rs, aligned for each of three products; k
+	xp     uint64
+	blocks uint32 // every product's row blocks
+	conv   string // the conversion of x ("": none, F32 weights)
+}
+
+// sharedPrep checks MatMulShared's tensors and says whether the products
+// run in one launch: one token, two or three weights of one type and width.
+func (d *Device) sharedPrep(dsts []*backend.Tensor, x *backend.Tensor, ws []*backend.Tensor) (sharedCall, bool, error) {
+	var c sharedCall
+	if x.Rows != 1 || len(ws) < 2 || len(ws) > maxShared {
+		return c, false, nil
+	}
+	c.typ = ws[0].Type
+	for i, w := range ws {
+		if w.Type != c.typ || w.Cols != x.Cols || dsts[i].Rows != 1 || dsts[i].Cols != w.Rows {
+			return c, false, nil
 		}
-	}()
-	params := append(args[:], i32(k))
-	if conv == "" {
-		params = append(params, xp)
+		op, err := d.f32ptr(dsts[i])
+		if err != nil {
+			return c, false, err
+		}
+		wp, err := d.ptr(w)
+		if err != nil {
+			return c, false, err
+		}
+		rs := w.RowBytes()
+		aligned := wp%16 == 0 && rs%16 == 0
+		switch c.typ {
+		case quant.Q4_K:
+			if err := checkKAlign(w, wp); err != nil {
+				return c, false, err
+			}
+			if wp%16 != 0 { // mv_q4_k_1 loads 16-byte words
+				return c, false, nil
+			}
+		case quant.Q6_K:
+			if err := checkKAlign(w, wp); err != nil {
+				return c, false, err
+			}
+		}
+		c.args[i], c.args[3+i], c.args[6+i], c.args[9+i], c.args[12+i] = op, wp, i32(w.Rows), i64(rs), i32(boolInt(aligned))
+		c.blocks += blocks(w.Rows, oneTokenRows(c.typ))
+	}
+	var err error
+	if c.xp, err = d.f32ptr(x); err != nil {
+		return c, false, err
+	}
+	k := x.Cols
+	c.args[15] = i32(k)
+	switch c.typ {
+	case quant.F32:
+		if c.xp%16 != 0 || k%4 != 0 { // mv_f32 reads x in 16-byte words when aligned
+			for i := range ws {
+				c.args[12+i] = 0
+			}
+		}
+	case quant.F16:
+		c.conv = "to_f16"
+	case quant.BF16:
+		c.conv = "to_bf16"
+	case quant.Q8_0, quant.Q4_0:
+		c.conv = "quantize_q8_0"
+	case quant.Q4_K, quant.Q6_K:
+		c.conv = "quantize_q8_k"
+	default:
+		return c, false, fmt.Errorf("cuda: matmul: %w: weight type %s", backend.ErrUnsupported, c.typ)
+	}
+	return c, true, nil
+}
+
+// sharedLaunch converts x and launches kernel (an mv3 kernel) on c's
+// products, with extra after its own parameters. The caller holds the
+// context.
+func (d *Device) sharedLaunch(c *sharedCall, kernel string, extra ...uint64) error {
+	params := make([]uint64, 0, len(c.args)+2+len(extra))
+	params = append(params, c.args[:]...)
+	if c.conv == "" {
+		params = append(params, c.xp)
 	} else {
-		a, b, err := d.convert(conv, xp, 1, k)
+		k := int(int32(uint32(c.args[15])))
+		a, b, err := d.convert(c.conv, c.xp, 1, k)
 		if err != nil {
 			return err
 		}
-		if typ == quant.F16 || typ == quant.BF16 {
+		if c.typ == quant.F16 || c.typ == quant.BF16 {
 			params = append(params, a)
 		} else {
 			params = append(params, a, b)
 		}
 	}
-	return d.launch("mv3_mv_"+kernelFormat[typ]+"_1", dims{uint32(rows), 1, 1}, dims{mvWarps * 32, 1, 1}, 0, params...)
+	params = append(params, extra...)
+	return d.launch(kernel, dims{c.blocks, 1, 1}, dims{mvWarps * 32, 1, 1}, 0, params...)
+}
+
+// wroteAll marks every tensor of ts written (Device.wrote).
+func wroteAll(d *Device, ts []*backend.Tensor) {
+	for _, t := range ts {
+		d.wrote(t)
+	}
 }
 
 // kernelFormat is how kernel names spell a weight type.

@@ -4,6 +4,7 @@
 // after RMSNorm and SwiGLU. One block per row unless noted; rows are on grid
 // x (no 65535 limit), heads or K/V on grid y.
 #include "convert.cuh"
+#include "rope.cuh"
 
 // ---- embedding: dst row i = table row ids[i], dequantized ----
 
@@ -287,51 +288,8 @@ SWIGLU_CONV(swiglu_to_bf16, CONV_BF16)
 SWIGLU_CONV(swiglu_quantize_q8_0, CONV_Q8_0)
 SWIGLU_CONV(swiglu_quantize_q8_k, CONV_Q8_K)
 
-// ---- RoPE as llama.cpp's rope_yarn: block (row, head), thread i rotates
-// pair i of the first dims elements. θ_i = pos·thetaScale^i is formed by i
-// successive float multiplications, as the CPU backend's cache loop does. ----
-
-// rope_params are the angles' parameters, the same for every row and head.
-struct rope_params {
-    int hd, dims, neox;
-    float thetaScale, freqScale, mscale, extFactor, lowDim, highDim, extMscale;
-    const float* factors;
-};
-
-// rope_cs is the cosine and sine of pair i at position pos.
-__device__ __forceinline__ void rope_cs(const rope_params& r, int i, int pos, float* c, float* s) {
-    float theta = (float)pos;
-    for (int j = 0; j < i; j++) theta *= r.thetaScale;
-    float ff = r.factors ? r.factors[i] : 1.0f;
-    float extrap = theta / ff;
-    float t = r.freqScale * extrap;
-    float ms = r.mscale;
-    if (r.extFactor != 0.0f) {
-        float y = ((float)i - r.lowDim) / fmaxf(0.001f, r.highDim - r.lowDim);
-        float mix = (1.0f - fminf(1.0f, fmaxf(0.0f, y))) * r.extFactor;
-        t = __fadd_rn(__fmul_rn(t, 1.0f - mix), __fmul_rn(extrap, mix));
-        ms = r.extMscale;
-    }
-    *c = __fmul_rn((float)cos((double)t), ms);
-    *s = __fmul_rn((float)sin((double)t), ms);
-}
-
-// rope_rotate rotates pair i of the head at p in place by the angle of
-// cosine c and sine s; a and b are the pair's element indices.
-__device__ __forceinline__ void rope_rotate(const rope_params& r, float* p, int i, float c, float s, int* a, int* b) {
-    *a = r.neox ? i : 2 * i, *b = r.neox ? i + r.dims / 2 : 2 * i + 1;
-    float x0 = p[*a], x1 = p[*b];
-    p[*a] = __fmaf_rn(x0, c, -__fmul_rn(x1, s));
-    p[*b] = __fmaf_rn(x0, s, __fmul_rn(x1, c));
-}
-
-// rope_pair rotates pair i of the head at p in place; a and b are the
-// pair's element indices.
-__device__ __forceinline__ void rope_pair(const rope_params& r, float* p, int i, int pos, int* a, int* b) {
-    float c, s;
-    rope_cs(r, i, pos, &c, &s);
-    rope_rotate(r, p, i, c, s, a, b);
-}
+// ---- RoPE as llama.cpp's rope_yarn (rope.cuh): block (row, head), thread
+// i rotates pair i of the first dims elements. ----
 
 extern "C" __global__ void rope_f32(float* x, const int* pos, int cols, int hd, int dims, int neox,
                                     float thetaScale, float freqScale, float mscale, float extFactor,
@@ -349,9 +307,6 @@ extern "C" __global__ void rope_f32(float* x, const int* pos, int cols, int hd, 
 // kvheads blocks each rotating key head y-heads in place and storing it to
 // cache row slots[row], then kvheads blocks each storing a value head.
 // blockDim.x ≥ dims/2. ----
-
-__device__ __forceinline__ void kv_store(float* p, float v) { *p = v; }
-__device__ __forceinline__ void kv_store(__half* p, float v) { *p = __float2half_rn(v); }
 
 template <typename T>
 __device__ __forceinline__ void rope_store(float* q, float* k, const float* v, T* kc, T* vc, const int* pos, const int* slots,

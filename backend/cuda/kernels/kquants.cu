@@ -457,3 +457,29 @@ extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32, KQ_MIN_BLOCKS) mv3_m
     pdl_product();
     mv_q6_k_one(dst, w, xq, xd, m, k, rs, aligned, bx);
 }
+
+// mv3r_…_1_<cache>: the q, k and v products with RoPE and the KV store
+// (mv3.cuh).
+#define MV3R_Q4_K(CACHE, T)                                                                                           \
+    extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32)                                                       \
+        mv3r_mv_q4_k_1_##CACHE(MV3_PARAMS, const int8_t* xq, const float* xd, MV3R_PARAMS(T)) {                      \
+        MV3_SEGMENT(KQ_WARPS)                                                                                         \
+        MV3R_ANGLE(KQ_WARPS)                                                                                          \
+        pdl_product();                                                                                                \
+        mv_q4_k_one(dst, w, xq, xd, m, k, rs, bx);                                                                    \
+        MV3R_STORE(KQ_WARPS)                                                                                          \
+    }
+#define MV3R_Q6_K(CACHE, T)                                                                                           \
+    extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32, KQ_MIN_BLOCKS)                                        \
+        mv3r_mv_q6_k_1_##CACHE(MV3_PARAMS, const int8_t* xq, const float* xd, MV3R_PARAMS(T)) {                      \
+        MV3_SEGMENT(KQ_WARPS * KQ_R)                                                                                  \
+        MV3R_ANGLE(KQ_WARPS * KQ_R)                                                                                   \
+        pdl_product();                                                                                                \
+        mv_q6_k_one(dst, w, xq, xd, m, k, rs, aligned, bx);                                                           \
+        MV3R_STORE(KQ_WARPS * KQ_R)                                                                                   \
+    }
+
+MV3R_Q4_K(f32, float)
+MV3R_Q4_K(f16, __half)
+MV3R_Q6_K(f32, float)
+MV3R_Q6_K(f16, __half)

@@ -473,3 +473,34 @@ MV3_FLOAT(mv_f16, __half)
 MV3_FLOAT(mv_bf16, uint16_t)
 MV3_QUANT(mv_q8_0)
 MV3_QUANT(mv_q4_0)
+
+// mv3r_NAME_1_<cache>: the q, k and v products with RoPE and the KV store
+// (mv3.cuh).
+#define MV3R_FLOAT(NAME, XT, CACHE, T)                                                                                \
+    extern "C" __global__ void __launch_bounds__(MV_WARPS * 32, MV_MIN_BLOCKS)                                        \
+        mv3r_##NAME##_1_##CACHE(MV3_PARAMS, const XT* x, MV3R_PARAMS(T)) {                                           \
+        MV3_SEGMENT(MV_WARPS)                                                                                         \
+        MV3R_ANGLE(MV_WARPS)                                                                                          \
+        pdl_product();                                                                                                \
+        NAME<1>(dst, w, x, m, k, 1, rs, aligned, bx);                                                                 \
+        MV3R_STORE(MV_WARPS)                                                                                          \
+    }
+#define MV3R_QUANT(NAME, CACHE, T)                                                                                    \
+    extern "C" __global__ void __launch_bounds__(MV_WARPS * 32, MV_MIN_BLOCKS)                                        \
+        mv3r_##NAME##_1_##CACHE(MV3_PARAMS, const int8_t* xq, const float* xd, MV3R_PARAMS(T)) {                     \
+        MV3_SEGMENT(MV_WARPS * MV_R)                                                                                  \
+        MV3R_ANGLE(MV_WARPS * MV_R)                                                                                   \
+        NAME##_one(dst, w, xq, xd, m, k, rs, aligned, bx); /* waits inside: pipe_after_wait */                        \
+        MV3R_STORE(MV_WARPS * MV_R)                                                                                   \
+    }
+
+MV3R_FLOAT(mv_f32, float, f32, float)
+MV3R_FLOAT(mv_f32, float, f16, __half)
+MV3R_FLOAT(mv_f16, __half, f32, float)
+MV3R_FLOAT(mv_f16, __half, f16, __half)
+MV3R_FLOAT(mv_bf16, uint16_t, f32, float)
+MV3R_FLOAT(mv_bf16, uint16_t, f16, __half)
+MV3R_QUANT(mv_q8_0, f32, float)
+MV3R_QUANT(mv_q8_0, f16, __half)
+MV3R_QUANT(mv_q4_0, f32, float)
+MV3R_QUANT(mv_q4_0, f16, __half)
