@@ -232,9 +232,28 @@ func (pr *prober) layer(c LayerClass, t quant.Type, shallow, deep int, rate, att
 			return lc, 0, err
 		}
 	}
+	lb, _ := c.layerBytes(t)
+	attn = lc.fromTimes(tm, shallow, deep, attn, rate, outBytes, lb)
+	return lc, attn, nil
+}
+
+// fromTimes sets lc's decode and prefill costs from the times of a
+// class's probes of shallow and deep layers (tm) of lb bytes a layer,
+// whose output products read outBytes at rate; attn is the attention cost
+// per position, measured here (from tm[1].long) when < 0, and returned.
+func (lc *LayerCost) fromTimes(tm [2]probeTimes, shallow, deep int, attn, rate float64, outBytes, lb int) float64 {
 	dl := float64(deep - shallow)
 	graph := (tm[1].graph - tm[0].graph) / dl
-	eager := (tm[1].eager - tm[0].eager) / dl
+	// A step launched op by op costs at least its graph's replay: the
+	// same kernels, with their launches besides. An eager cost below the
+	// graph's is the host's noise: the difference of two probes over
+	// decodeExtraLayers layers, each timed op by op on the host. (An H200
+	// calibrated while three model generations held its CPU planned the
+	// 1.1B Q4_0 with its embedding on the CPU, without graphs, at a
+	// predicted 2060 tok/s; it decoded 1297, against 1531-1567 on its
+	// graphs after a quiet calibration.) The same holds for the step's
+	// own cost, below.
+	eager := max((tm[1].eager-tm[0].eager)/dl, graph)
 	if attn < 0 {
 		attn = max(tm[1].long-tm[1].graph, 0) / float64(deep*decodeLong)
 	}
@@ -243,17 +262,16 @@ func (pr *prober) layer(c LayerClass, t quant.Type, shallow, deep int, rate, att
 	lc.Graph, lc.Eager = max(graph-at, 0), max(eager-at, 0)
 	// The output product as the planner prices it: bytes at the rate, and
 	// a layer matrix's share of the layer's cost beyond its bytes.
-	lb, _ := c.layerBytes(t)
 	output := func(layer float64) float64 {
 		return float64(outBytes)/rate + max(layer-float64(lb)/rate, 0)/float64(lc.Matrices)
 	}
 	lc.StepGraph = max(tm[0].graph-float64(shallow)*graph-output(lc.Graph), 0)
-	lc.StepEager = max(tm[0].eager-float64(shallow)*eager-output(lc.Eager), 0)
+	lc.StepEager = max(tm[0].eager-float64(shallow)*eager-output(lc.Eager), lc.StepGraph)
 	prefill := (tm[1].prefill - tm[0].prefill) / dl
 	lc.Prefill = max(prefill, 0)
 	// The prefill step's output is one row: a decode step's product.
 	lc.PrefillStep = max(tm[0].prefill-float64(shallow)*prefill-output(lc.Eager), 0)
-	return lc, attn, nil
+	return attn
 }
 
 // probeTimes are a probe model's measured steps, in seconds.

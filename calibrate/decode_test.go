@@ -2,6 +2,7 @@ package calibrate
 
 import (
 	"context"
+	"math"
 	"testing"
 	"time"
 
@@ -62,6 +63,43 @@ func TestDecodeLayers(t *testing.T) {
 		}
 		if c.Graph < 0 || c.Eager != c.Graph || c.Attn < 0 || c.Attn != costs[0].Attn || c.StepGraph < 0 {
 			t.Errorf("%+v: want a layer cost, eager = graph (no SetGraphs), the class's attention", c)
+		}
+	}
+}
+
+// TestFromTimes checks a layer's costs from its probes' times: the
+// difference of the deep and shallow probes a layer, the rest the step's;
+// and that op-by-op costs below the graphs' (host noise) are raised to
+// them, while costs above are kept.
+func TestFromTimes(t *testing.T) {
+	const ms = 1e-3
+	cases := []struct {
+		name                         string
+		graph0, graph1               float64 // shallow (2 layers) and deep (4) probes' steps
+		eager0, eager1               float64
+		graph, eager, sGraph, sEager float64 // want: a layer's costs and the step's
+	}{
+		// layers 0.2 ms with graphs, 0.3 op by op; the output product a
+		// seventh of a layer (no bytes, no rate to speak of)
+		{"eager above", 1.0 * ms, 1.4 * ms, 1.5 * ms, 2.1 * ms, 0.2 * ms, 0.3 * ms, 1.0*ms - 0.4*ms - 0.2*ms/7, 1.5*ms - 0.6*ms - 0.3*ms/7},
+		// op by op measured 0.1 ms a layer, 0.2 with graphs: raised
+		{"eager below", 1.0 * ms, 1.4 * ms, 1.5 * ms, 1.7 * ms, 0.2 * ms, 0.2 * ms, 1.0*ms - 0.4*ms - 0.2*ms/7, 1.5*ms - 0.4*ms - 0.2*ms/7},
+		// and a step op by op below the graph's step
+		{"eager step below", 1.0 * ms, 1.4 * ms, 0.5 * ms, 1.1 * ms, 0.2 * ms, 0.3 * ms, 1.0*ms - 0.4*ms - 0.2*ms/7, 1.0*ms - 0.4*ms - 0.2*ms/7},
+	}
+	for _, c := range cases {
+		lc := LayerCost{Matrices: 7}
+		tm := [2]probeTimes{{graph: c.graph0, eager: c.eager0}, {graph: c.graph1, eager: c.eager1}}
+		if attn := lc.fromTimes(tm, 2, 4, 0, 1e30, 0, 0); attn != 0 {
+			t.Errorf("%s: attention %g, want the 0 given", c.name, attn)
+		}
+		for _, v := range []struct {
+			what      string
+			got, want float64
+		}{{"graph", lc.Graph, c.graph}, {"eager", lc.Eager, c.eager}, {"graph step", lc.StepGraph, c.sGraph}, {"eager step", lc.StepEager, c.sEager}} {
+			if math.Abs(v.got-v.want) > 1e-12 {
+				t.Errorf("%s: %s %g s, want %g", c.name, v.what, v.got, v.want)
+			}
 		}
 	}
 }
