@@ -92,10 +92,7 @@ func (d *Device) RoPEStore(q, k, v, kc, vc *backend.Tensor, at *backend.Attn, r 
 	if err != nil || q.Rows == 0 {
 		return err
 	}
-	cache := "f32"
-	if kc.Type == quant.F16 {
-		cache = "f16"
-	}
+	cache := kernelFormat[kc.Type] // F32 or F16: checked
 	// a block per (token, head), or for many tokens a block per token
 	// (rope_store_rows_*), which makes each angle once, not once per head
 	kernel, grid, block := "rope_store_"+cache, dims{uint32(q.Rows), uint32(at.Heads + 2*at.KVHeads), 1}, dims{ropeThreads(r.Dims), 1, 1}
@@ -197,10 +194,7 @@ func (d *Device) MatMulRoPEStore(q, k, v, x, wq, wk, wv, kc, vc *backend.Tensor,
 	if err != nil {
 		return err
 	}
-	cache := "f32"
-	if kc.Type == quant.F16 {
-		cache = "f16"
-	}
+	cache := kernelFormat[kc.Type] // F32 or F16: checked
 	unlock, err := d.enter()
 	if err != nil {
 		return err

@@ -278,10 +278,7 @@ func (d *Device) StoreKV(kc, vc, k, v *backend.Tensor, b *backend.Batch) error {
 	if k.Rows == 0 {
 		return nil
 	}
-	kernel := "store_kv_f32"
-	if kc.Type == quant.F16 {
-		kernel = "store_kv_f16"
-	}
+	kernel := "store_kv_" + kernelFormat[kc.Type] // F32 or F16: checked
 	unlock, err := d.enter()
 	if err != nil {
 		return err
