@@ -27,6 +27,20 @@ type devBatch struct {
 	n, nseq         int
 }
 
+// enterBatch takes the context (enter) and stages b (stageBatch): the
+// start of every op that reads a batch's positions, slots or tables. The
+// caller calls unlock when it is done.
+func (d *Device) enterBatch(b *backend.Batch) (bp devBatch, unlock func(), err error) {
+	if unlock, err = d.enter(); err != nil {
+		return bp, nil, err
+	}
+	if bp, err = d.stageBatch(b); err != nil {
+		unlock()
+		return bp, nil, err
+	}
+	return bp, unlock, nil
+}
+
 // stageBatch returns the device copy of b. The caller holds the context.
 // The tables are padded to backend.TableCap entries, so that the staged
 // batch of a step keeps its size (and a recorded step its staging) while
@@ -98,15 +112,11 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 	if err != nil || c.n == 0 {
 		return err
 	}
-	unlock, err := d.enter()
+	bp, unlock, err := d.enterBatch(b)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	bp, err := d.stageBatch(b)
-	if err != nil {
-		return err
-	}
 	d.wrote(out)
 	params := []uint64{c.op, c.qp, c.kp, c.vp, bp.pos, i32(c.n), i32(bp.nseq), i32(c.nh), i32(c.nkv), i32(c.hd), i32(b.BlockSize), f32(a.Scale)}
 	block := c.block

@@ -99,15 +99,11 @@ func (d *Device) RoPEStore(q, k, v, kc, vc *backend.Tensor, at *backend.Attn, r 
 	if q.Rows >= ropeRowsMin && r.Dims/2 <= ropeRowsPairs {
 		kernel, grid, block = "rope_store_rows_"+cache, dims{uint32(q.Rows), 1, 1}, dims{ropeRowsThreads, 1, 1}
 	}
-	unlock, err := d.enter()
+	bp, unlock, err := d.enterBatch(b)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	bp, err := d.stageBatch(b)
-	if err != nil {
-		return err
-	}
 	d.wrote(q)
 	d.wrote(k)
 	d.wrote(kc)
@@ -195,15 +191,11 @@ func (d *Device) MatMulRoPEStore(q, k, v, x, wq, wk, wv, kc, vc *backend.Tensor,
 		return err
 	}
 	cache := kernelFormat[kc.Type] // F32 or F16: checked
-	unlock, err := d.enter()
+	bp, unlock, err := d.enterBatch(b)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	bp, err := d.stageBatch(b)
-	if err != nil {
-		return err
-	}
 	defer wroteAll(d, []*backend.Tensor{q, k, v, kc, vc})
 	extra := append([]uint64{rc.kcp, rc.vcp, bp.pos, bp.slots}, rc.rope[:]...)
 	return d.sharedLaunch(&c, "mv3r_mv_"+kernelFormat[c.typ]+"_1_"+cache, extra...)

@@ -186,15 +186,11 @@ func (d *Device) RoPE(x *backend.Tensor, heads int, r *backend.RoPE, b *backend.
 	if x.Rows == 0 {
 		return nil
 	}
-	unlock, err := d.enter()
+	bp, unlock, err := d.enterBatch(b)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	bp, err := d.stageBatch(b)
-	if err != nil {
-		return err
-	}
 	d.wrote(x)
 	return d.launch("rope_f32", dims{uint32(x.Rows), uint32(heads), 1}, dims{ropeThreads(r.Dims), 1, 1}, 0,
 		append([]uint64{xp, bp.pos, i32(x.Cols)}, rp[:]...)...)
@@ -279,15 +275,11 @@ func (d *Device) StoreKV(kc, vc, k, v *backend.Tensor, b *backend.Batch) error {
 		return nil
 	}
 	kernel := "store_kv_" + kernelFormat[kc.Type] // F32 or F16: checked
-	unlock, err := d.enter()
+	bp, unlock, err := d.enterBatch(b)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	bp, err := d.stageBatch(b)
-	if err != nil {
-		return err
-	}
 	d.wrote(kc)
 	d.wrote(vc)
 	return d.launch(kernel, dims{uint32(k.Rows), 2, 1}, dims{rowThreads, 1, 1}, 0,
