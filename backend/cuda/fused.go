@@ -180,7 +180,7 @@ func (d *Device) MatMulRoPEStore(q, k, v, x, wq, wk, wv, kc, vc *backend.Tensor,
 	if err != nil {
 		return err
 	}
-	if !ok || !ropeInProduct(c.typ, r, q, k, v) {
+	if !ok || !ropeInProduct(c.typ, at, r, q, k, v) {
 		if err := d.MatMulShared(dsts[:], x, ws[:]); err != nil {
 			return err
 		}
@@ -203,8 +203,10 @@ func (d *Device) MatMulRoPEStore(q, k, v, x, wq, wk, wv, kc, vc *backend.Tensor,
 
 // ropeInProduct says whether the one-launch q, k and v products of weights
 // of type typ (MatMulShared's mv3 launch) can rotate and store as they
-// finish: adjacent pairs, and every product's rows a multiple of a block's.
-func ropeInProduct(typ quant.Type, r *backend.RoPE, q, k, v *backend.Tensor) bool {
+// finish: adjacent pairs, heads of even size (a pair's rows, 2t and 2t+1
+// of a block, then lie in one head), and every product's rows a multiple
+// of a block's.
+func ropeInProduct(typ quant.Type, at *backend.Attn, r *backend.RoPE, q, k, v *backend.Tensor) bool {
 	rows := oneTokenRows(typ)
-	return !r.NeoX && q.Cols%rows == 0 && k.Cols%rows == 0 && v.Cols%rows == 0
+	return !r.NeoX && at.HeadDim%2 == 0 && q.Cols%rows == 0 && k.Cols%rows == 0 && v.Cols%rows == 0
 }

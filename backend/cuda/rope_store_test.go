@@ -36,7 +36,8 @@ func TestMatMulRoPEStore(t *testing.T) {
 				{"factors", 1, 2, 1, 128, backend.RoPE{Dims: 128, Base: 500000}, true, true, true},
 				{"yarn", 1, 2, 1, 64, backend.RoPE{Dims: 64, Base: 10000, FreqScale: 0.25, ExtFactor: 1, AttnFactor: 1, BetaFast: 32, BetaSlow: 1, OrigCtx: 4096}, false, true, true},
 				{"neox", 1, 4, 2, 64, backend.RoPE{Dims: 64, Base: 10000, NeoX: true}, false, false, false},
-				{"rows", 1, 3, 1, 12, backend.RoPE{Dims: 12, Base: 10000}, false, true, false}, // 12-wide k and v
+				{"rows", 1, 3, 1, 12, backend.RoPE{Dims: 12, Base: 10000}, false, true, false},    // 12-wide k and v
+				{"odd head", 1, 8, 8, 9, backend.RoPE{Dims: 8, Base: 10000}, false, false, false}, // 72-wide rows: pairs would cross heads
 				{"two tokens", 2, 4, 2, 64, backend.RoPE{Dims: 64, Base: 10000}, false, false, false},
 			} {
 				name := fmt.Sprintf("%s/%s/%s", typ, cache, tc.name)
@@ -74,7 +75,7 @@ func TestMatMulRoPEStore(t *testing.T) {
 				if oneTokenRows(typ) == mvWarps {
 					want = tc.fused4
 				}
-				if got := tc.n == 1 && ropeInProduct(typ, &r, q[0], kk[0], v[0]); got != want {
+				if got := tc.n == 1 && ropeInProduct(typ, at, &r, q[0], kk[0], v[0]); got != want {
 					t.Errorf("%s: rotated in the products' launch %v, want %v", name, got, want)
 				}
 				if err := dev.MatMulRoPEStore(q[0], kk[0], v[0], x.g, wq, wk, wv, kc[0], vc[0], at, &r, b); err != nil {
