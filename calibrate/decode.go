@@ -248,11 +248,12 @@ func (lc *LayerCost) fromTimes(tm [2]probeTimes, shallow, deep int, attn, rate f
 	// same kernels, with their launches besides. An eager cost below the
 	// graph's is the host's noise: the difference of two probes over
 	// decodeExtraLayers layers, each timed op by op on the host. (An H200
-	// calibrated while three model generations held its CPU planned the
-	// 1.1B Q4_0 with its embedding on the CPU, without graphs, at a
-	// predicted 2060 tok/s; it decoded 1297, against 1531-1567 on its
-	// graphs after a quiet calibration.) The same holds for the step's
-	// own cost, below.
+	// calibrated while three model generations ran on its host planned
+	// the 1.1B Q4_0 with its embedding on the CPU, without graphs, at a
+	// predicted 2060 tok/s, which needs op-by-op layer or step costs below
+	// the graphed ones; it decoded 1297, against 1531-1567 on its graphs
+	// after a quiet calibration.) The same holds for the step's own cost,
+	// below.
 	eager := max((tm[1].eager-tm[0].eager)/dl, graph)
 	if attn < 0 {
 		attn = max(tm[1].long-tm[1].graph, 0) / float64(deep*decodeLong)
