@@ -181,7 +181,7 @@ func (d *Device) MatMulRoPEStore(q, k, v, x, wq, wk, wv, kc, vc *backend.Tensor,
 		return err
 	}
 	if !ok || !ropeInProduct(c.typ, at, r, q, k, v) {
-		if err := d.MatMulShared(dsts[:], x, ws[:]); err != nil {
+		if err := d.matMulShared(&c, ok, dsts[:], x, ws[:]); err != nil {
 			return err
 		}
 		return d.RoPEStore(q, k, v, kc, vc, at, r, b)

@@ -22,6 +22,12 @@ func (d *Device) MatMulShared(dsts []*backend.Tensor, x *backend.Tensor, ws []*b
 	if err != nil {
 		return err
 	}
+	return d.matMulShared(&c, ok, dsts, x, ws)
+}
+
+// matMulShared is MatMulShared once sharedPrep has checked its tensors: c
+// in one launch when ok, else one MatMul a product.
+func (d *Device) matMulShared(c *sharedCall, ok bool, dsts []*backend.Tensor, x *backend.Tensor, ws []*backend.Tensor) error {
 	if !ok {
 		for i := range ws {
 			if err := d.MatMul(dsts[i], x, ws[i]); err != nil {
@@ -36,7 +42,7 @@ func (d *Device) MatMulShared(dsts []*backend.Tensor, x *backend.Tensor, ws []*b
 	}
 	defer unlock()
 	defer wroteAll(d, dsts)
-	return d.sharedLaunch(&c, "mv3_mv_"+kernelFormat[c.typ]+"_1")
+	return d.sharedLaunch(c, "mv3_mv_"+kernelFormat[c.typ]+"_1")
 }
 
 // sharedCall is a one-launch MatMulShared (mv3_*_1) checked against its
@@ -44,6 +50,7 @@ func (d *Device) MatMulShared(dsts []*backend.Tensor, x *backend.Tensor, ws []*b
 type sharedCall struct {
 	typ    quant.Type
 	args   [3*5 + 1]uint64 // d, w, m, rs, aligned for each of three products; k
+	k      int             // x's columns
 	xp     uint64
 	blocks uint32 // every product's row blocks
 	conv   string // the conversion of x ("": none, F32 weights)
@@ -92,7 +99,7 @@ func (d *Device) sharedPrep(dsts []*backend.Tensor, x *backend.Tensor, ws []*bac
 		return c, false, err
 	}
 	k := x.Cols
-	c.args[15] = i32(k)
+	c.k, c.args[15] = k, i32(k)
 	switch c.typ {
 	case quant.F32:
 		if c.xp%16 != 0 || k%4 != 0 { // mv_f32 reads x in 16-byte words when aligned
@@ -123,8 +130,7 @@ func (d *Device) sharedLaunch(c *sharedCall, kernel string, extra ...uint64) err
 	if c.conv == "" {
 		params = append(params, c.xp)
 	} else {
-		k := int(int32(uint32(c.args[15])))
-		a, b, err := d.convert(c.conv, c.xp, 1, k)
+		a, b, err := d.convert(c.conv, c.xp, 1, c.k)
 		if err != nil {
 			return err
 		}
