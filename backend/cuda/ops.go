@@ -149,7 +149,7 @@ func (d *Device) SwiGLU(dst, gate, up *backend.Tensor) error {
 	if err != nil || !ok || gate.Cols != cols || up.Cols != cols {
 		if err == nil {
 			err = d.launch("swiglu_f32", dims{min(blocks(total, elemThreads), maxElemBlocks), 1, 1}, dims{elemThreads, 1, 1}, 0,
-				ps[0], ps[1], ps[2], i64(total))
+				ps[0], ps[1], ps[2], i64(total), i32(cols))
 		}
 		return err
 	}

@@ -1,8 +1,10 @@
 package cuda
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -167,6 +169,63 @@ func TestRowOps(t *testing.T) {
 			t.Fatal(err)
 		}
 		compare(t, dev, x, 1e-5, "in-place/"+name)
+	}
+}
+
+// TestSwiGLUBits checks that the GPU's SwiGLU gives the CPU backend's bits
+// (ggml_v_expf on whole vectors of 16 of a row, the correctly rounded expf
+// on the rest), with and without the conversion for a product after it,
+// on rows whose length leaves a tail, over exp's whole range: arguments
+// where exp over- and underflows, turns subnormal, and zeros.
+func TestSwiGLUBits(t *testing.T) {
+	dev, host := gpu(t), cpu.New(2)
+	rng := rand.New(rand.NewPCG(29, 29))
+	for _, s := range []struct{ n, d int }{{1, 172}, {3, 5632}, {2, 31}, {1, 16}, {5, 7}, {2, 96}} {
+		for _, conv := range []bool{false, true} {
+			if conv && s.d%32 != 0 {
+				continue
+			}
+			name := fmt.Sprintf("%dx%d/conv=%v", s.n, s.d, conv)
+			gv := randF32(rng, s.n*s.d, 3)
+			for i := range gv {
+				switch i % 7 {
+				case 1:
+					gv[i] *= 40 // exp(-g) from e^-120 to e^120
+				case 3:
+					gv[i] = (rng.Float32()*2 - 1) * 110 // subnormal exp, and overflow past 88.7
+				case 5:
+					gv[i] *= 1e-6
+				}
+			}
+			gv[0], gv[len(gv)-1] = 0, -200
+			g := f32Pair(t, host, dev, s.n, s.d, gv)
+			uv := randF32(rng, s.n*s.d, 2)
+			u := f32Pair(t, host, dev, s.n, s.d, uv)
+			dst := f32Pair(t, host, dev, s.n, s.d, nil)
+			poison(t, dev, dst.g)
+			dev.forget()
+			if conv {
+				primeConv(t, host, dev, rng, quant.Q8_0, s.n, s.d)
+			}
+			if err := dev.SwiGLU(dst.g, g.g, u.g); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if err := host.SwiGLU(dst.c, g.c, u.c); err != nil {
+				t.Fatal(err)
+			}
+			want, err := cpu.F32(dst.c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := gpuBytes(t, dev, dst.g)
+			for i, w := range want {
+				gb := math.Float32frombits(binary.LittleEndian.Uint32(got[4*i:]))
+				if math.Float32bits(gb) != math.Float32bits(w) {
+					t.Errorf("%s: element %d (g %v, u %v): GPU %v, CPU %v", name, i, gv[i], uv[i], gb, w)
+					break
+				}
+			}
+		}
 	}
 }
 

@@ -233,14 +233,39 @@ extern "C" __global__ void add_f32(float* dst, const float* a, const float* b, l
         dst[i] = a[i] + b[bcast ? i % cols : i];
 }
 
-// ---- SwiGLU: dst = silu(g)·u ----
+// ---- SwiGLU: dst = silu(g)·u, as the CPU backend (and ggml on AVX-512)
+// computes it: in each row, the elements of whole vectors of 16 with
+// ggml_v_expf (vec_expf), the rest with the correctly rounded expf, so
+// that the two backends' SwiGLU outputs are the same bits for the same
+// inputs (the down product quantizes them: an ulp apart can round to
+// another integer). ----
 
-__device__ __forceinline__ float swiglu(float g, float u) { return g / (1.0f + expf(-g)) * u; }
+// vec_expf is ggml_v_expf for one lane (backend/cpu's expVec): a
+// polynomial in fused multiply-adds, each rounded once, scaled by 2^n as
+// vscalefps does (one rounding, subnormals kept).
+__device__ __forceinline__ float vec_expf(float x) {
+    const float r = 0x1.8p23f;
+    float z = __fmaf_rn(x, 0x1.715476p+0f, r);
+    float n = __fsub_rn(z, r);
+    float b = __fmaf_rn(-n, 0x1.7f7d1cp-20f, __fmaf_rn(-n, 0x1.62e4p-1f, x));
+    float u = __fmul_rn(b, b);
+    float j = __fmaf_rn(__fmaf_rn(__fmaf_rn(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u, __fmaf_rn(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)),
+                        u, __fmaf_rn(0x1.ffffecp-1f, b, 1.0f));
+    if (fabsf(n) > 192.0f) return n <= 0.0f ? 0.0f : __int_as_float(0x7f800000);
+    return __double2float_rn(ldexp((double)j, (int)n));
+}
 
-extern "C" __global__ void swiglu_f32(float* dst, const float* g, const float* u, long long total) {
+// swiglu is silu(g)·u for the element in column c of a row of cols: with
+// vec_expf below cols rounded down to 16, else the correctly rounded expf.
+__device__ __forceinline__ float swiglu(float g, float u, int c, int cols) {
+    float e = c < (cols & ~15) ? vec_expf(__fsub_rn(0.0f, g)) : __double2float_rn(exp(-(double)g));
+    return __fmul_rn(__fdiv_rn(g, __fadd_rn(1.0f, e)), u);
+}
+
+extern "C" __global__ void swiglu_f32(float* dst, const float* g, const float* u, long long total, int cols) {
     pdl_begin();
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x)
-        dst[i] = swiglu(g[i], u[i]);
+        dst[i] = swiglu(g[i], u[i], (int)(i % cols), cols);
 }
 
 // swiglu_<conversion>: SwiGLU, then the result converted for the product
@@ -256,7 +281,7 @@ __device__ __forceinline__ void swiglu_conv(float* dst, const float* g, const fl
     long long e0 = (long long)blockIdx.x * cols + (long long)blockIdx.y * SW_CHUNK;
     int len = min(SW_CHUNK, cols - (int)blockIdx.y * SW_CHUNK);
     int i = threadIdx.x;
-    float r = i < len ? swiglu(g[e0 + i], u[e0 + i]) : 0.0f;
+    float r = i < len ? swiglu(g[e0 + i], u[e0 + i], (int)blockIdx.y * SW_CHUNK + i, cols) : 0.0f;
     if (i < len) {
         dst[e0 + i] = r;
         if constexpr (CONV == CONV_F16) ((__half*)ca)[e0 + i] = __float2half_rn(r);
