@@ -57,7 +57,8 @@ type sharedCall struct {
 }
 
 // sharedPrep checks MatMulShared's tensors and says whether the products
-// run in one launch: one token, two or three weights of one type and width.
+// run in one launch: one token, two or three weights of one type and width,
+// none summed in the CPU's eight lanes (q4Lanes: MatMul's own kernel).
 func (d *Device) sharedPrep(dsts []*backend.Tensor, x *backend.Tensor, ws []*backend.Tensor) (sharedCall, bool, error) {
 	var c sharedCall
 	if x.Rows != 1 || len(ws) < 2 || len(ws) > maxShared {
@@ -65,7 +66,7 @@ func (d *Device) sharedPrep(dsts []*backend.Tensor, x *backend.Tensor, ws []*bac
 	}
 	c.typ = ws[0].Type
 	for i, w := range ws {
-		if w.Type != c.typ || w.Cols != x.Cols || dsts[i].Rows != 1 || dsts[i].Cols != w.Rows {
+		if w.Type != c.typ || w.Cols != x.Cols || dsts[i].Rows != 1 || dsts[i].Cols != w.Rows || q4Lanes(w) {
 			return c, false, nil
 		}
 		op, err := d.f32ptr(dsts[i])

@@ -423,6 +423,64 @@ __device__ __forceinline__ void mv_q4_0_one(float* dst, const uint8_t* w, const 
     row_store<MV_R>(dst, a, j0, m);
 }
 
+// mv_q4_0_lanes is the Q4_0 product, for NT tokens, in the order of the
+// CPU backend for rows it does not repack (a row count not a multiple of
+// 8: backend/cpu's dotLanes8, ggml's x86 ggml_vec_dot_q4_0_q8_0): eight
+// float lanes, lane a adding each block's integer sum of elements
+// 4a…4a+3 times the product of the two scales with a fused multiply-add,
+// block after block, then the lanes added as hsum8 adds them. The results
+// are the CPU's bits; where the other kernels' order lands an ulp away, the
+// next op's quantization can round to the other integer (stories260K's
+// feed-forward, 172 rows). A warp computes one row: lane l sums block
+// 32i + l in integers, then lane 8t + a chains lane a of token t over the
+// 32 blocks in order, through shared memory.
+template <int NT>
+__device__ __forceinline__ void mv_q4_0_lanes(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n,
+                                              long long rs, int bx) {
+    static_assert(8 * NT <= 32, "a lane for each chain");
+    __shared__ int ss[MV_WARPS][32][8 * NT + 1];
+    __shared__ float sd[MV_WARPS][32][NT];
+    int wi = threadIdx.x >> 5, lane = threadIdx.x & 31, j = bx * MV_WARPS + wi;
+    if (j >= m) return;
+    int t0 = blockIdx.y * NT, nt = min(NT, n - t0), nb = k / 32;
+    const uint8_t* qs = w + (long long)j * rs;
+    const __half* sc = (const __half*)(qs + k / 2);
+    float acc = 0.0f;
+    for (int b0 = 0; b0 < nb; b0 += 32) {
+        int b = b0 + lane;
+        if (b < nb) {
+            const uint16_t* h = (const uint16_t*)(qs + 16 * b); // rows are 2-byte aligned (18 bytes a block)
+            float dw = __half2float(sc[b]);
+#pragma unroll
+            for (int t = 0; t < NT; t++) {
+                if (t < nt) {
+                    const int* x = (const int*)(xq + (long long)(t0 + t) * k + 32 * b);
+#pragma unroll
+                    for (int a = 0; a < 4; a++) {
+                        int q = (int)((uint32_t)h[2 * a] | (uint32_t)h[2 * a + 1] << 16);
+                        int lo = q & 0x0F0F0F0F, hi = (q >> 4) & 0x0F0F0F0F;
+                        ss[wi][lane][8 * t + a] = __dp4a(lo, x[a], 0) - 8 * __dp4a(0x01010101, x[a], 0);
+                        ss[wi][lane][8 * t + a + 4] = __dp4a(hi, x[a + 4], 0) - 8 * __dp4a(0x01010101, x[a + 4], 0);
+                    }
+                    sd[wi][lane][t] = dw * xd[(long long)(t0 + t) * nb + b];
+                }
+            }
+        }
+        __syncwarp();
+        if (lane < 8 * nt) {
+            int cnt = min(32, nb - b0);
+            for (int i = 0; i < cnt; i++) acc = fmaf(sd[wi][i][lane >> 3], (float)ss[wi][i][lane], acc);
+        }
+        __syncwarp();
+    }
+    acc += __shfl_down_sync(FULL_MASK, acc, 4); // lane a < 4: lanes a and a + 4
+    acc += __shfl_down_sync(FULL_MASK, acc, 2); // lane 0: (0+4) + (2+6), lane 1: (1+5) + (3+7)
+    acc += __shfl_down_sync(FULL_MASK, acc, 1);
+    if ((lane & 7) == 0 && (lane >> 3) < nt) dst[(long long)(t0 + (lane >> 3)) * m + j] = acc;
+}
+
+#define MV_LANES_NT 4 // mv_q4_0_lanes: tokens per pass for n > 1 (a lane for each of 4·8 chains)
+
 // The kernels: NAME_1 for one token, NAME_8 for MV_NT tokens per pass.
 #define MV_FLOAT(NAME, XT)                                                                                            \
     extern "C" __global__ void __launch_bounds__(MV_WARPS * 32, MV_MIN_BLOCKS)                                        \
@@ -452,6 +510,18 @@ MV_FLOAT(mv_f16, __half)
 MV_FLOAT(mv_bf16, uint16_t)
 MV_QUANT(mv_q8_0)
 MV_QUANT(mv_q4_0)
+
+// mv_q4_0_lanes_1 (one token) and mv_q4_0_lanes_4 (MV_LANES_NT a pass).
+extern "C" __global__ void __launch_bounds__(MV_WARPS * 32)
+    mv_q4_0_lanes_1(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs) {
+    pdl_begin();
+    mv_q4_0_lanes<1>(dst, w, xq, xd, m, k, n, rs, blockIdx.x);
+}
+extern "C" __global__ void __launch_bounds__(MV_WARPS * 32)
+    mv_q4_0_lanes_4(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs) {
+    pdl_begin();
+    mv_q4_0_lanes<MV_LANES_NT>(dst, w, xq, xd, m, k, n, rs, blockIdx.x);
+}
 
 // mv3_NAME_1: up to three one-token products of one input in one launch
 // (mv3.cuh).
