@@ -119,9 +119,13 @@ const (
 	// memory as a real model's do.
 	decodeShallowBytes = 64 << 20
 	// decodeMaxBytes bounds the weights of a class and format's two probe
-	// models together; a larger one (the 8B class in F32: 3.5 GB) is not
+	// models together, and so does a quarter of the device's free memory
+	// (probeMaxBytes); a larger one (the 8B class in F32: 3.5 GB) is not
 	// measured and the planner takes that format's cost from the others.
-	decodeMaxBytes = 1 << 30
+	// At 1 GiB the 8B class in F16 (1744 MiB) was not measured either, and
+	// an H200 then decoded the 8B F16 at 115% of its plan's prediction and
+	// prefilled at 135%, where every measured format came within 1-3%.
+	decodeMaxBytes = 2 << 30
 	// decodeExtraLayers is how many layers the deep probe has beyond the
 	// shallow one: the difference of their steps is that many layers.
 	decodeExtraLayers = 2
@@ -134,11 +138,19 @@ const (
 // probeLayers is the layers of the shallow and deep probe models of a
 // format whose layer is layerBytes: the shallow one at least one layer and
 // shallowBytes, the deep one decodeExtraLayers more. ok is false when both
-// together exceed decodeMaxBytes.
-func probeLayers(layerBytes, shallowBytes int) (shallow, deep int, ok bool) {
+// together exceed maxBytes (probeMaxBytes).
+func probeLayers(layerBytes, shallowBytes, maxBytes int) (shallow, deep int, ok bool) {
 	shallow = max(1, (shallowBytes+layerBytes-1)/layerBytes)
 	deep = shallow + decodeExtraLayers
-	return shallow, deep, (shallow+deep)*layerBytes <= decodeMaxBytes
+	return shallow, deep, (shallow+deep)*layerBytes <= maxBytes
+}
+
+// probeMaxBytes is the most weight bytes of a class and format's two
+// probe models on a device with free bytes free: decodeMaxBytes, or a
+// quarter of free where that is less (the deep probe, its cache and
+// scratch are loaded alone, but the device may be shared).
+func probeMaxBytes(free uint64) int {
+	return int(min(uint64(decodeMaxBytes), free/4))
 }
 
 // decodeLayers measures LayerCost (decode and prefill) for each class and
@@ -152,11 +164,16 @@ func decodeLayers(ctx context.Context, d backend.Device, p *Profile, classes []L
 	// One buffer for every probe file, as large as the largest: fresh
 	// memory is slow to fault in (a 700 MB file took 3 s to write the
 	// first time, 50 ms the next).
+	free, _, err := d.Memory()
+	if err != nil {
+		return nil, err
+	}
+	maxBytes := probeMaxBytes(free)
 	most := 0
 	for _, c := range classes {
 		for _, t := range formats {
 			if lb, err := c.layerBytes(t); err == nil && p.MatVec[t.String()] > 0 {
-				if _, deep, ok := probeLayers(lb, shallowBytes); ok {
+				if _, deep, ok := probeLayers(lb, shallowBytes, maxBytes); ok {
 					most = max(most, deep*lb)
 				}
 			}
@@ -178,7 +195,7 @@ func decodeLayers(ctx context.Context, d backend.Device, p *Profile, classes []L
 			if rate <= 0 || err != nil {
 				continue
 			}
-			shallow, deep, ok := probeLayers(lb, shallowBytes)
+			shallow, deep, ok := probeLayers(lb, shallowBytes, maxBytes)
 			if !ok {
 				continue
 			}

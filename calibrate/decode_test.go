@@ -13,20 +13,25 @@ import (
 func TestProbeLayers(t *testing.T) {
 	cases := []struct {
 		layerBytes, shallowBytes int
+		free                     uint64
 		shallow, deep            int
 		ok                       bool
 	}{
-		{34 << 20, 64 << 20, 2, 4, true},   // 1B class Q4_0: two layers leave the L2
-		{122 << 20, 64 << 20, 1, 3, true},  // 1B F16
-		{243 << 20, 64 << 20, 1, 3, true},  // 1B F32: 972 MiB together
-		{436 << 20, 64 << 20, 1, 3, false}, // 8B F16: 1744 MiB
-		{1000, 0, 1, 3, true},
-		{1000, 2500, 3, 5, true},
+		{34 << 20, 64 << 20, 80 << 30, 2, 4, true},   // 1B class Q4_0: two layers leave the L2
+		{122 << 20, 64 << 20, 80 << 30, 1, 3, true},  // 1B F16
+		{243 << 20, 64 << 20, 80 << 30, 1, 3, true},  // 1B F32: 972 MiB together
+		{436 << 20, 64 << 20, 80 << 30, 1, 3, true},  // 8B F16: 1744 MiB
+		{872 << 20, 64 << 20, 80 << 30, 1, 3, false}, // 8B F32: 3488 MiB
+		{436 << 20, 64 << 20, 6 << 30, 1, 3, false},  // 8B F16 on a 6 GiB card: over a quarter
+		{243 << 20, 64 << 20, 4 << 30, 1, 3, true},   // 1B F32 within a quarter of 4 GiB
+		{1000, 0, 1 << 30, 1, 3, true},
+		{1000, 2500, 1 << 30, 3, 5, true},
+		{1000, 0, 0, 1, 3, false}, // no free memory
 	}
 	for _, c := range cases {
-		s, d, ok := probeLayers(c.layerBytes, c.shallowBytes)
+		s, d, ok := probeLayers(c.layerBytes, c.shallowBytes, probeMaxBytes(c.free))
 		if s != c.shallow || d != c.deep || ok != c.ok {
-			t.Errorf("probeLayers(%d, %d) = %d, %d, %v; want %d, %d, %v", c.layerBytes, c.shallowBytes, s, d, ok, c.shallow, c.deep, c.ok)
+			t.Errorf("probeLayers(%d, %d, probeMaxBytes(%d)) = %d, %d, %v; want %d, %d, %v", c.layerBytes, c.shallowBytes, c.free, s, d, ok, c.shallow, c.deep, c.ok)
 		}
 	}
 }

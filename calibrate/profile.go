@@ -21,7 +21,7 @@ import (
 
 // Version is the cache key's version: bump it when a benchmark changes
 // what it measures, so that old caches are measured again.
-const Version = 12
+const Version = 13
 
 // Profile is one device's measured speeds. Rates are per second; a rate of
 // 0 means "not measured".
