@@ -37,35 +37,46 @@ func TestMatMul(t *testing.T) {
 				continue
 			}
 			name := fmt.Sprintf("%s/n%d_k%d_m%d", typ, s.n, s.k, s.m)
-			x := f32Pair(t, host, dev, s.n, s.k, randF32(rng, s.n*s.k, 1))
-			w := newPair(t, host, dev, typ, s.m, s.k, encode(t, typ, s.m, s.k, randF32(rng, s.m*s.k, 0.5)))
-			out := f32Pair(t, host, dev, s.n, s.m, nil)
-			poison(t, dev, out.g)
-			if err := host.MatMul(out.c, x.c, w.c); err != nil {
-				t.Fatal(err)
-			}
-			if err := dev.MatMul(out.g, x.g, w.g); err != nil {
-				t.Fatalf("%s: %v", name, err)
-			}
-			compare(t, dev, out, tolFor(typ), name)
+			compare(t, dev, randomProduct(t, host, dev, rng, typ, s.n, s.k, s.m), tolFor(typ), name)
 		}
-		// views: x rows from row 1 of a larger tensor (unaligned start),
-		// weight rows from row 3
-		k := 256
-		all := f32Pair(t, host, dev, 5, k, randF32(rng, 5*k, 1))
-		xv := pair{mustSlice(t, all.c, 1, 4), mustSlice(t, all.g, 1, 4)}
-		w := newPair(t, host, dev, typ, 9, k, encode(t, typ, 9, k, randF32(rng, 9*k, 0.5)))
-		wv := pair{mustSlice(t, w.c, 3, 9), mustSlice(t, w.g, 3, 9)}
-		out := f32Pair(t, host, dev, 3, 6, nil)
-		poison(t, dev, out.g)
-		if err := host.MatMul(out.c, xv.c, wv.c); err != nil {
-			t.Fatal(err)
-		}
-		if err := dev.MatMul(out.g, xv.g, wv.g); err != nil {
-			t.Fatal(err)
-		}
-		compare(t, dev, out, tolFor(typ), fmt.Sprintf("%s/views", typ))
+		compare(t, dev, viewedProduct(t, host, dev, rng, typ), tolFor(typ), fmt.Sprintf("%s/views", typ))
 	}
+}
+
+// randomProduct runs on both devices the product of n×k random
+// activations and m×k random weights of type typ, and returns the outputs.
+func randomProduct(t testing.TB, host *cpu.Device, dev *Device, rng *rand.Rand, typ quant.Type, n, k, m int) pair {
+	t.Helper()
+	x := f32Pair(t, host, dev, n, k, randF32(rng, n*k, 1))
+	w := newPair(t, host, dev, typ, m, k, encode(t, typ, m, k, randF32(rng, m*k, 0.5)))
+	return product(t, host, dev, x, w, n, m)
+}
+
+// product runs out = x·wᵀ (n×m) on both devices and returns out.
+func product(t testing.TB, host *cpu.Device, dev *Device, x, w pair, n, m int) pair {
+	t.Helper()
+	out := f32Pair(t, host, dev, n, m, nil)
+	poison(t, dev, out.g)
+	if err := host.MatMul(out.c, x.c, w.c); err != nil {
+		t.Fatal(err)
+	}
+	if err := dev.MatMul(out.g, x.g, w.g); err != nil {
+		t.Fatalf("%s %d×%d · %d×%dᵀ: %v", w.g.Type, n, x.g.Cols, m, w.g.Cols, err)
+	}
+	return out
+}
+
+// viewedProduct runs on both devices a 3-token product of views: x rows
+// from row 1 of a larger tensor (unaligned start), 6 weight rows of type
+// typ from row 3 of 9. It returns the outputs.
+func viewedProduct(t testing.TB, host *cpu.Device, dev *Device, rng *rand.Rand, typ quant.Type) pair {
+	t.Helper()
+	k := 256
+	all := f32Pair(t, host, dev, 5, k, randF32(rng, 5*k, 1))
+	xv := pair{mustSlice(t, all.c, 1, 4), mustSlice(t, all.g, 1, 4)}
+	w := newPair(t, host, dev, typ, 9, k, encode(t, typ, 9, k, randF32(rng, 9*k, 0.5)))
+	wv := pair{mustSlice(t, w.c, 3, 9), mustSlice(t, w.g, 3, 9)}
+	return product(t, host, dev, xv, wv, 3, 6)
 }
 
 func mustSlice(t testing.TB, x *backend.Tensor, from, to int) *backend.Tensor {

@@ -26,38 +26,14 @@ func TestQ4_0LanesBits(t *testing.T) {
 		{1, 1056, 13}, {6, 1056, 13}, {3, 2048, 33}, {2, 32, 1},
 		{1, 96, 9001}, {13, 4096, 7}, {4, 11008, 3},
 	} {
-		name := fmt.Sprintf("n%d_k%d_m%d", s.n, s.k, s.m)
-		x := f32Pair(t, host, dev, s.n, s.k, randF32(rng, s.n*s.k, 1))
-		w := newPair(t, host, dev, quant.Q4_0, s.m, s.k, encode(t, quant.Q4_0, s.m, s.k, randF32(rng, s.m*s.k, 0.5)))
-		out := f32Pair(t, host, dev, s.n, s.m, nil)
-		poison(t, dev, out.g)
-		if err := host.MatMul(out.c, x.c, w.c); err != nil {
-			t.Fatal(err)
-		}
-		if err := dev.MatMul(out.g, x.g, w.g); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		sameAsCPU(t, dev, out, name)
+		sameAsCPU(t, dev, randomProduct(t, host, dev, rng, quant.Q4_0, s.n, s.k, s.m), fmt.Sprintf("n%d_k%d_m%d", s.n, s.k, s.m))
 	}
 
-	// rows 3…8 of a 9-row matrix, for 3 tokens
-	k := 256
-	x := f32Pair(t, host, dev, 3, k, randF32(rng, 3*k, 1))
-	w := newPair(t, host, dev, quant.Q4_0, 9, k, encode(t, quant.Q4_0, 9, k, randF32(rng, 9*k, 0.5)))
-	wv := pair{mustSlice(t, w.c, 3, 9), mustSlice(t, w.g, 3, 9)}
-	out := f32Pair(t, host, dev, 3, 6, nil)
-	poison(t, dev, out.g)
-	if err := host.MatMul(out.c, x.c, wv.c); err != nil {
-		t.Fatal(err)
-	}
-	if err := dev.MatMul(out.g, x.g, wv.g); err != nil {
-		t.Fatal(err)
-	}
-	sameAsCPU(t, dev, out, "views")
+	sameAsCPU(t, dev, viewedProduct(t, host, dev, rng, quant.Q4_0), "views")
 
 	// a one-token gate and up of 172 rows
-	k = 64
-	x = f32Pair(t, host, dev, 1, k, randF32(rng, k, 1))
+	k := 64
+	x := f32Pair(t, host, dev, 1, k, randF32(rng, k, 1))
 	var ws, outs [2]pair
 	for i := range ws {
 		ws[i] = newPair(t, host, dev, quant.Q4_0, 172, k, encode(t, quant.Q4_0, 172, k, randF32(rng, 172*k, 0.5)))
