@@ -29,6 +29,7 @@ func TestMatMul(t *testing.T) {
 			{1, 172, 13}, {5, 7, 3}, {2, 1000, 9}, // float formats: any row length
 			{1, 96, 20011}, {1, 1024, 9001}, // many rows
 			{1, 2816, 11}, {3, 768, 70}, // K-quants: odd block counts
+			{1, 5632, 21}, {1, 3072, 40}, // Q6_K rows 4-byte aligned only (22 and 12 blocks)
 			// tensor cores (n ≥ mmaMinTokens): tails of rows and tokens
 			{16, 256, 130}, {19, 100, 37}, {33, 7, 5}, {64, 512, 128},
 			{77, 768, 300}, {100, 2048, 129}, {130, 4352, 33},

@@ -368,12 +368,16 @@ __device__ __forceinline__ void mv_q6_k_row(float* dst, const uint8_t* w, const 
 }
 
 // mv_q6_k_one: a warp computes KQ_R rows. aligned: the rows' regions are
-// 16-byte aligned; a pipeline step (pipe.cuh) then copies, for each row,
-// A, B, C, the 8 bytes of sub-block scales of the lane's half block and
-// the 4-byte word holding d, then the lane's 64 activations and their
-// block's scale. Other rows go one at a time through mv_q6_k_row. A and B
-// go through L1 (.ca): a warp's copy of A takes half of the low bits'
-// sectors and that of B the other half (as for Q4_K's nibbles).
+// 16-byte aligned (W4 false), or 4-byte aligned (W4: an even number of
+// blocks, not a multiple of 8; the weights are then copied in 4-byte
+// pieces); a pipeline step (pipe.cuh) then copies, for each row, A, B, C,
+// the 8 bytes of sub-block scales of the lane's half block and the 4-byte
+// word holding d, then the lane's 64 activations and their block's scale.
+// Other rows go one at a time through mv_q6_k_row. A and B go through L1
+// (.ca): a warp's copy of A takes half of the low bits' sectors and that
+// of B the other half (as for Q4_K's nibbles). Each kernel instantiates
+// one W4: both in one kernel made the 16-byte path 1-3% slower (H100).
+template <bool W4>
 __device__ __forceinline__ void mv_q6_k_one(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, long long rs,
                                             int aligned, int bx) {
     const uint8_t* rows[KQ_R];
@@ -399,11 +403,22 @@ __device__ __forceinline__ void mv_q6_k_one(float* dst, const uint8_t* w, const 
 #pragma unroll
             for (int r = 0; r < KQ_R; r++) {
                 q6k_row blk = q6k_at(rows[r], nb, b);
-                cp_async16_ca(&sa[wi][s][r][lane], blk.ql + 64 * h + l0);
-                cp_async16_ca(&sb[wi][s][r][lane], blk.ql + 64 * h + 32 + l0);
-                cp_async16_cg(&sc_[wi][s][r][lane], blk.qh + 32 * h + l0);
-                cp_async8(&ss[wi][s][r][lane], blk.sc + 8 * h);
-                cp_async4(&sdd[wi][s][r][lane], rows[r] + 208 * nb + 4 * (b >> 1), 4); // nb is even (a multiple of 8)
+                if constexpr (W4) {
+#pragma unroll
+                    for (int e = 0; e < 4; e++) {
+                        cp_async4((uint32_t*)&sa[wi][s][r][lane] + e, blk.ql + 64 * h + l0 + 4 * e, 4);
+                        cp_async4((uint32_t*)&sb[wi][s][r][lane] + e, blk.ql + 64 * h + 32 + l0 + 4 * e, 4);
+                        cp_async4((uint32_t*)&sc_[wi][s][r][lane] + e, blk.qh + 32 * h + l0 + 4 * e, 4);
+                    }
+                    cp_async4(&ss[wi][s][r][lane].x, blk.sc + 8 * h, 4);
+                    cp_async4(&ss[wi][s][r][lane].y, blk.sc + 8 * h + 4, 4);
+                } else {
+                    cp_async16_ca(&sa[wi][s][r][lane], blk.ql + 64 * h + l0);
+                    cp_async16_ca(&sb[wi][s][r][lane], blk.ql + 64 * h + 32 + l0);
+                    cp_async16_cg(&sc_[wi][s][r][lane], blk.qh + 32 * h + l0);
+                    cp_async8(&ss[wi][s][r][lane], blk.sc + 8 * h);
+                }
+                cp_async4(&sdd[wi][s][r][lane], rows[r] + 208 * nb + 4 * (b >> 1), 4); // nb is even
             }
             const int8_t* xp = xq + (long long)QK_K * b + 128 * h + l0;
 #pragma unroll
@@ -441,7 +456,15 @@ extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32)
 extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32, KQ_MIN_BLOCKS)
     mv_q6_k_1(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs, int aligned) {
     pdl_product();
-    mv_q6_k_one(dst, w, xq, xd, m, k, rs, aligned, blockIdx.x);
+    mv_q6_k_one<false>(dst, w, xq, xd, m, k, rs, aligned, blockIdx.x);
+}
+
+// mv_q6_k_1_w4 is mv_q6_k_1 for rows 4-byte aligned only (aligned: 1
+// where rows and their regions are, matmul.go's q6kAlign).
+extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32, KQ_MIN_BLOCKS)
+    mv_q6_k_1_w4(float* dst, const uint8_t* w, const int8_t* xq, const float* xd, int m, int k, int n, long long rs, int aligned) {
+    pdl_product();
+    mv_q6_k_one<true>(dst, w, xq, xd, m, k, rs, aligned, blockIdx.x);
 }
 
 // mv3_…_1: up to three one-token products of one input in one launch
@@ -455,7 +478,7 @@ extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32) mv3_mv_q4_k_1(MV3_PA
 extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32, KQ_MIN_BLOCKS) mv3_mv_q6_k_1(MV3_PARAMS, const int8_t* xq, const float* xd) {
     MV3_SEGMENT(KQ_WARPS * KQ_R)
     pdl_product();
-    mv_q6_k_one(dst, w, xq, xd, m, k, rs, aligned, bx);
+    mv_q6_k_one<false>(dst, w, xq, xd, m, k, rs, aligned, bx);
 }
 
 // mv3r_…_1_<cache>: the q, k and v products with RoPE and the KV store
@@ -475,7 +498,7 @@ extern "C" __global__ void __launch_bounds__(KQ_WARPS * 32, KQ_MIN_BLOCKS) mv3_m
         MV3_SEGMENT(KQ_WARPS * KQ_R)                                                                                  \
         MV3R_ANGLE(KQ_WARPS * KQ_R)                                                                                   \
         pdl_product();                                                                                                \
-        mv_q6_k_one(dst, w, xq, xd, m, k, rs, aligned, bx);                                                           \
+        mv_q6_k_one<false>(dst, w, xq, xd, m, k, rs, aligned, bx);                                                    \
         MV3R_STORE(KQ_WARPS * KQ_R)                                                                                   \
     }
 
