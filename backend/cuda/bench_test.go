@@ -305,3 +305,43 @@ func BenchmarkDriverCall(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkQ6KRows times one token's Q6_K product over rows that are only
+// 4-byte aligned (an even number of blocks, not a multiple of 8) on
+// mv_q6_k_1_w4 and on mv_q6_k_row's 2-byte loads ("w4" and "row"), for
+// row lengths of real models (Qwen2.5 1.5B's 1536, Llama 3.2 3B's 3072, …)
+// and few or many rows (the output head): q6kW4 off and on.
+func BenchmarkQ6KRows(b *testing.B) {
+	dev := gpu(b)
+	rng := rand.New(rand.NewPCG(12, 12))
+	defer func(v bool) { q6kW4 = v }(q6kW4)
+	for _, k := range []int{1536, 3072, 3584, 4608, 5120, 5632, 13824, 18944} {
+		for _, m := range []int{2048, 16384, 151936} {
+			if m == 151936 && k > 5120 {
+				continue
+			}
+			ws := randomWeights(b, dev, rng, quant.Q6_K, m, k)
+			x, err := dev.Alloc(quant.F32, 1, k)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := dev.Upload(x, f32Bytes(randF32(rng, k, 1))); err != nil {
+				b.Fatal(err)
+			}
+			out, err := dev.Alloc(quant.F32, 1, m)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, path := range []string{"row", "w4"} {
+				q6kW4 = path == "w4"
+				b.Run(fmt.Sprintf("%dx%d/%s", m, k, path), func(b *testing.B) {
+					per := gpuPerOp(b, dev, func(i int) error { return dev.MatMul(out, x, ws[i%len(ws)]) })
+					b.ReportMetric(per*1e6, "gpu-µs/op")
+					b.ReportMetric(float64(ws[0].Bytes())/per/1e9, "gpu-GB/s")
+				})
+			}
+			dev.Free(out)
+			dev.Free(x)
+		}
+	}
+}

@@ -223,14 +223,23 @@ func (d *Device) matMulK(dst, x, w *backend.Tensor) error {
 	}
 	rs := w.RowBytes()
 	aligned := wp%16 == 0 && rs%16 == 0 // read by mv_q6_k_1 only
-	if kernel == "mv_q6_k_1" && !aligned && wp%4 == 0 && rs%4 == 0 {
-		// an even number of blocks, not a multiple of 8: copied in 4-byte
-		// pieces (on an H100, BenchmarkMatVec's 2048×5632, 22 blocks a row,
-		// 8.96 µs read in 2-byte pieces, 6.64 µs so)
+	if kernel == "mv_q6_k_1" && !aligned && wp%4 == 0 && rs%4 == 0 && q6kW4 {
 		kernel, aligned = "mv_q6_k_1_w4", true
 	}
 	return d.launch(kernel, grid, dims{mvWarps * 32, 1, 1}, 0, op, wp, xq, xd, i32(m), i32(k), i32(n), i64(rs), i32(boolInt(aligned)))
 }
+
+// q6kW4 says whether one-token Q6_K products whose rows are only 4-byte
+// aligned (an even number of 210-byte blocks, not a multiple of 8: k =
+// 1536, 3072, 5632, …) run on mv_q6_k_1_w4, the pipeline with the weights
+// copied in 4-byte pieces, rather than mv_q6_k_row's 2-byte loads; a
+// variable so that BenchmarkQ6KRows can compare the two. On an H100 the
+// pipeline took 0.70-0.90 of the time at every shape measured, 6 to 74
+// blocks a row, 2048 to 151936 rows (2048×5632: 8.95 → 6.66 µs;
+// 151936×1536: 117.5 → 99.9), and a Qwen2.5-1.5B-shaped Q4_K whose tied
+// 151936×1536 embedding is Q6_K replayed its decode step in 1416-1419 µs
+// against 1432-1436.
+var q6kW4 = true
 
 // checkKAlign checks the alignment the K-quant kernels read at: Q4_K reads
 // its block headers as 4-byte words (its rows, multiples of 144 bytes, keep
