@@ -77,23 +77,30 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 	if n == 0 || m == 0 {
 		return nil
 	}
-	if q4Lanes(w) && n < mmaMinTokens {
-		return d.matMulLanes(dst, x, w, op, xp, wp)
-	}
-	half := w.Type == quant.F16 || w.Type == quant.BF16
-	if w.Type != quant.F32 && (n >= mmaMinTokens || half && n >= mmaHalfMinTokens) {
-		return d.matMulMMA(dst, x, w, op, xp, wp)
-	}
-	if f, ok := d.mqFor(w.Type, n, k, w.RowBytes(), wp); ok {
-		return d.matMulQ(dst, x, w, op, xp, wp, f)
+	// the CPU's eight lanes (q4Lanes): mv_q4_0_lanes_*, whatever the other
+	// kernels' choice
+	lanes := q4Lanes(w) && n < mmaMinTokens
+	if !lanes {
+		half := w.Type == quant.F16 || w.Type == quant.BF16
+		if w.Type != quant.F32 && (n >= mmaMinTokens || half && n >= mmaHalfMinTokens) {
+			return d.matMulMMA(dst, x, w, op, xp, wp)
+		}
+		if f, ok := d.mqFor(w.Type, n, k, w.RowBytes(), wp); ok {
+			return d.matMulQ(dst, x, w, op, xp, wp, f)
+		}
 	}
 	rs := w.RowBytes()
-	aligned := wp%16 == 0 && rs%16 == 0
+	aligned := wp%16 == 0 && rs%16 == 0 // mv_q4_0_lanes_* take no aligned: they read 2-byte words
 	grid := dims{blocks(m, mvWarps), 1, 1}
-	if n == 1 {
+	switch {
+	case lanes && n == 1:
+		kernel = "mv_q4_0_lanes_1"
+	case lanes:
+		kernel, grid.y = "mv_q4_0_lanes_4", blocks(n, mvLanesTokens)
+	case n == 1:
 		kernel += "_1"
 		grid.x = blocks(m, oneTokenRows(w.Type))
-	} else {
+	default:
 		kernel += "_8"
 		grid.y = blocks(n, mvTokens)
 	}
@@ -128,37 +135,12 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 const cpuQ4Rows = 8
 
 // q4Lanes says whether w is a Q4_0 matrix the CPU backend sums in eight
-// lanes (its rows not a multiple of cpuQ4Rows). Their products of fewer
-// than mmaMinTokens tokens run on mv_q4_0_lanes_*, which give the CPU's
-// bits: the other kernels' order can land a sum an ulp away, and the next
-// op's conversion then round it to another integer or half (stories260K's
-// 172-row gate and up: one greedy token of 96 differed).
+// lanes (its rows not a multiple of cpuQ4Rows). MatMul runs their products
+// of fewer than mmaMinTokens tokens on mv_q4_0_lanes_*, which give the
+// CPU's bits: the other kernels' order can land a sum an ulp away, and the
+// next op's conversion then round it to another integer or half
+// (stories260K's 172-row gate and up: one greedy token of 96 differed).
 func q4Lanes(w *backend.Tensor) bool { return w.Type == quant.Q4_0 && w.Rows%cpuQ4Rows != 0 }
-
-// matMulLanes is MatMul on mv_q4_0_lanes_* (q4Lanes): a warp a row,
-// one token or mvLanesTokens a pass.
-func (d *Device) matMulLanes(dst, x, w *backend.Tensor, op, xp, wp uint64) error {
-	n, k, m := x.Rows, x.Cols, w.Rows
-	rs := w.RowBytes()
-	if wp%2 != 0 || rs%2 != 0 { // 18-byte blocks: cannot happen for Alloc'd tensors and their views
-		return fmt.Errorf("cuda: matmul: Q4_0 rows of %d bytes at an odd address", rs)
-	}
-	kernel, grid := "mv_q4_0_lanes_1", dims{blocks(m, mvWarps), 1, 1}
-	if n > 1 {
-		kernel, grid.y = "mv_q4_0_lanes_4", blocks(n, mvLanesTokens)
-	}
-	unlock, err := d.enter()
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	defer d.wrote(dst)
-	xq, xd, err := d.convert("quantize_q8_0", xp, n, k)
-	if err != nil {
-		return err
-	}
-	return d.launch(kernel, grid, dims{mvWarps * 32, 1, 1}, 0, op, wp, xq, xd, i32(m), i32(k), i32(n), i64(rs))
-}
 
 // toHalf queues the conversion of n×k F32 activations to F16 or BF16 (t)
 // into the scratch buffer. The caller holds the context.
