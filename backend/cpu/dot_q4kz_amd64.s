@@ -377,28 +377,29 @@ k2done: \
 	VZEROUPPER; \
 	RET
 
+// k4FourAhead is how far ahead of each of its four streams the four-run
+// kernel asks for its weights, as q8FourAhead and tq4Ahead.
+#define k4FourAhead 2048
+
 // K4Z4_PAIR(b, acc, mins, HI): one block of K4Z2_TEXT's loop for the pair
 // of rows at b and b+DX (its two runs' lanes in acc and mins, as Z0 and Z1
 // there), with d_x in X13 already; the same instructions on the same
-// lanes. Clobbers Z2-Z11, Z20, Z21.
+// lanes. Between them it asks for the three cache lines a 144-byte block
+// may touch k4FourAhead ahead of both rows, two at a time: the twelve
+// requests of the four streams asked at once before the block made a
+// decode step's products 1.03-1.05x slower (bench/cpu.md, session 18).
+// Clobbers Z2-Z11, Z20, Z21.
 #define K4Z4_PAIR(b, acc, mins, HI) \
 	K4Z2_SCALES(b); \
+	PREFETCHT0   k4FourAhead(b); \
+	PREFETCHT0   k4FourAhead(b)(DX*1); \
 	VPMADDWD     256(R14), Z4, Z5; \
 	VCVTDQ2PS    Z5, Z5; \
-	K4Z2_SUMS(b, acc, mins, HI)
-
-// k4FourAhead is how far ahead of each of its four streams the four-run
-// kernel asks for its weights, as q8FourAhead and tq4Ahead; K4Z4_AHEAD(b)
-// asks for the three cache lines a 144-byte block may touch that far ahead
-// of the pair at b and b+DX.
-#define k4FourAhead 2048
-#define K4Z4_AHEAD(b) \
-	PREFETCHT0 k4FourAhead(b); \
-	PREFETCHT0 k4FourAhead+64(b); \
-	PREFETCHT0 k4FourAhead+128(b); \
-	PREFETCHT0 k4FourAhead(b)(DX*1); \
-	PREFETCHT0 k4FourAhead+64(b)(DX*1); \
-	PREFETCHT0 k4FourAhead+128(b)(DX*1)
+	PREFETCHT0   k4FourAhead+64(b); \
+	PREFETCHT0   k4FourAhead+64(b)(DX*1); \
+	K4Z2_SUMS(b, acc, mins, HI); \
+	PREFETCHT0   k4FourAhead+128(b); \
+	PREFETCHT0   k4FourAhead+128(b)(DX*1)
 
 // K4Z4_END(out1, out2): stores the results of the pair whose lanes are in
 // Z0 and Z1 (as at K4Z2_TEXT's row end) to out1 and out2. Clobbers Z0,
@@ -456,8 +457,6 @@ k4row: \
 	TESTQ  BX, BX; \
 	JZ     k4rowdone; \
 k4block: \
-	K4Z4_AHEAD(SI); \
-	K4Z4_AHEAD(R13); \
 	VBROADCASTSS (R9), X13; \
 	K4Z4_PAIR(SI, Z0, Z1, HI); \
 	K4Z4_PAIR(R13, Z12, Z14, HI); \

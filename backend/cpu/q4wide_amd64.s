@@ -217,8 +217,11 @@ w2done:
 // q4FourAhead is how far ahead of each stream the four-run kernel asks for
 // its weights: its four streams a piece are half as long. In the 1.1B's
 // decode (four / two streams) 1.5 KiB ran x1.06, 1 KiB x1.05-1.07, 2 KiB
-// x1.02-1.05, 512 bytes x0.96-1.02, 4 KiB x0.97-0.99 (bench/cpu.md).
-#define q4FourAhead 1536
+// x1.02-1.05, 512 bytes x0.96-1.02, 4 KiB x0.97-0.99 (bench/cpu.md). With
+// the requests spread through the block (WBLOCK4), 1.25 KiB ran a decode
+// step's products x1.03-1.08 faster than 1.5 KiB asked at the block's
+// start, and 1 KiB x1.03-1.07, 1.75 KiB x1.05, 2 KiB x1.04 (session 18).
+#define q4FourAhead 1280
 
 // WNIBX is WNIBB with the weights at off(base)(SI*1).
 #define WNIBX(base, off, offh, lo, hi, y) \
@@ -254,13 +257,36 @@ w2done:
 #define W4_FINAB W4_FIN(R12, R13, Z0, Z16)
 #define W4_FINCD W4_FIN(R8, DX, Z12, Z28)
 
-// W4_PF1(base, off) asks for the five lines of the block at off(base)(SI*1).
-#define W4_PF1(base, off) \
-	PREFETCHT0 off(base)(SI*1); \
-	PREFETCHT0 off+64(base)(SI*1); \
-	PREFETCHT0 off+128(base)(SI*1); \
-	PREFETCHT0 off+192(base)(SI*1); \
-	PREFETCHT0 off+256(base)(SI*1)
+// WBLOCK4(NIB, FIN, pa, pb) is WBLOCK (W2_START, W2_DOT) for a pair of
+// the four-run kernel's runs, asking for the lines of both runs' block
+// q4FourAhead ahead (pa, pb at SI) a pair at a time between its loads: the
+// ten requests asked at once before the block made the 1.1B's decode
+// products 1.03-1.08x slower, more so when the host reads faster.
+#define WBLOCK4(NIB, FIN, pa, pb) \
+	W2_START; \
+	PREFETCHT0 q4FourAhead(pa)(SI*1); \
+	PREFETCHT0 q4FourAhead(pb)(SI*1); \
+	NIB(32, 64, Z1, Z2, Y2, Z17, Z18, Y18); \
+	PREFETCHT0 q4FourAhead+64(pa)(SI*1); \
+	PREFETCHT0 q4FourAhead+64(pb)(SI*1); \
+	NIB(96, 128, Z3, Z4, Y4, Z19, Z20, Y20); \
+	W2_DOT(2, Z1, Z5, Z17, Z21); \
+	W2_DOT(18, Z2, Z9, Z18, Z25); \
+	W2_DOT(6, Z3, Z5, Z19, Z21); \
+	W2_DOT(22, Z4, Z9, Z20, Z25); \
+	PREFETCHT0 q4FourAhead+128(pa)(SI*1); \
+	PREFETCHT0 q4FourAhead+128(pb)(SI*1); \
+	NIB(160, 192, Z6, Z7, Y7, Z22, Z23, Y23); \
+	PREFETCHT0 q4FourAhead+192(pa)(SI*1); \
+	PREFETCHT0 q4FourAhead+192(pb)(SI*1); \
+	NIB(224, 256, Z10, Z11, Y11, Z26, Z27, Y27); \
+	W2_DOT(10, Z6, Z5, Z22, Z21); \
+	W2_DOT(26, Z7, Z9, Z23, Z25); \
+	W2_DOT(14, Z10, Z5, Z26, Z21); \
+	W2_DOT(30, Z11, Z9, Z27, Z25); \
+	PREFETCHT0 q4FourAhead+256(pa)(SI*1); \
+	PREFETCHT0 q4FourAhead+256(pb)(SI*1); \
+	FIN
 
 // func dotWideQ4_0FourVNNI(outA *float32, outB *float32, outC *float32, outD *float32, wA *byte, wB *byte, wC *byte, wD *byte, groups int, x *byte, bias *int32, d *float32, nb int)
 // dotWideQ4_0TwoVNNI over four runs of groups at once (group i of wA, wB,
@@ -296,12 +322,8 @@ w4group:
 	MOVQ   d+88(FP), R11
 	MOVQ   nb+96(FP), BX
 w4block:
-	W4_PF1(R12, q4FourAhead)
-	W4_PF1(R13, q4FourAhead)
-	WBLOCK(W2_START, W4_NIBAB, W2_DOT, W4_FINAB)
-	W4_PF1(R8, q4FourAhead)
-	W4_PF1(DX, q4FourAhead)
-	WBLOCK(W2_START, W4_NIBCD, W2_DOT, W4_FINCD)
+	WBLOCK4(W4_NIBAB, W4_FINAB, R12, R13)
+	WBLOCK4(W4_NIBCD, W4_FINCD, R8, DX)
 	ADDQ $288, SI
 	ADDQ $34, R9
 	ADDQ $4, R10
