@@ -216,11 +216,11 @@ w2done:
 
 // q4FourAhead is how far ahead of each stream the four-run kernel asks for
 // its weights: its four streams a piece are half as long. In the 1.1B's
-// decode (four / two streams) 1.5 KiB ran x1.06, 1 KiB x1.05-1.07, 2 KiB
-// x1.02-1.05, 512 bytes x0.96-1.02, 4 KiB x0.97-0.99 (bench/cpu.md). With
-// the requests spread through the block (WBLOCK4), 1.25 KiB ran a decode
-// step's products x1.03-1.08 faster than 1.5 KiB asked at the block's
-// start, and 1 KiB x1.03-1.07, 1.75 KiB x1.05, 2 KiB x1.04 (session 18).
+// decode (four / two streams, all of a block's requests asked at once)
+// 1.5 KiB ran x1.06, 1 KiB x1.05-1.07, 2 KiB x1.02-1.05, 512 bytes
+// x0.96-1.02, 4 KiB x0.97-0.99 (bench/cpu.md). Asked a chunk at a time
+// (W4_CHUNK), 1.25 and 1.5 KiB ran a decode step's products alike, 1 KiB
+// x0.99 and 2 KiB x0.97-0.98 of them (session 18).
 #define q4FourAhead 1280
 
 // WNIBX is WNIBB with the weights at off(base)(SI*1).
@@ -230,71 +230,84 @@ w2done:
 	VPANDD       Z15, hi, lo; \
 	VPXORD       lo, hi, hi
 
-// W4_NIBAB and W4_NIBCD: W2_NIB with the first run's weights at R12 and
-// the second's at R13 (runs A and B), or at R8 and DX (runs C and D).
-#define W4_NIBAB(off, offh, lo, hi, y, lob, hib, yb) \
-	WNIBX(R12, off, offh, lo, hi, y); \
-	WNIBX(R13, off, offh, lob, hib, yb)
-#define W4_NIBCD(off, offh, lo, hi, y, lob, hib, yb) \
-	WNIBX(R8, off, offh, lo, hi, y); \
-	WNIBX(DX, off, offh, lob, hib, yb)
+// The four-run kernel's registers: runs A, B, C and D (weights at R12,
+// R13, R8 and DX, offset SI) keep their float sums in Z0, Z16, Z12 and
+// Z28, a block's low-nibble sums in Z5, Z21, Z13 and Z29 and its
+// high-nibble sums in Z9, Z25, Z14 and Z30.
 
-// W4_FIN(w, wb, acc, accb): W2_FIN with the first run's weights at
-// (w)(SI*1) fused into acc and the second's at (wb)(SI*1) into accb.
-#define W4_FIN(w, wb, acc, accb) \
-	VPSRAD      $4, Z9, Z9; \
-	VPSRAD      $4, Z25, Z25; \
-	VPADDD      Z9, Z5, Z5; \
-	VPADDD      Z25, Z21, Z21; \
-	VCVTDQ2PS   Z5, Z5; \
-	VCVTDQ2PS   Z21, Z21; \
-	VCVTPH2PS   (w)(SI*1), Z6; \
-	VCVTPH2PS   (wb)(SI*1), Z22; \
-	VMULPS.BCST (R11), Z6, Z6; \
-	VMULPS.BCST (R11), Z22, Z22; \
-	VFMADD231PS Z6, Z5, acc; \
-	VFMADD231PS Z22, Z21, accb
-#define W4_FINAB W4_FIN(R12, R13, Z0, Z16)
-#define W4_FINCD W4_FIN(R8, DX, Z12, Z28)
+// W4_START: the low sums from the bias at R10, the high sums from 0.
+#define W4_START \
+	VPBROADCASTD (R10), Z5; \
+	VPBROADCASTD (R10), Z21; \
+	VPBROADCASTD (R10), Z13; \
+	VPBROADCASTD (R10), Z29; \
+	VPXORD       Z9, Z9, Z9; \
+	VPXORD       Z25, Z25, Z25; \
+	VPXORD       Z14, Z14, Z14; \
+	VPXORD       Z30, Z30, Z30
 
-// WBLOCK4(NIB, FIN, pa, pb) is WBLOCK (W2_START, W2_DOT) for a pair of
-// the four-run kernel's runs, asking for the lines of both runs' block
-// q4FourAhead ahead (pa, pb at SI) a pair at a time between its loads: the
-// ten requests asked at once before the block made the 1.1B's decode
-// products 1.03-1.08x slower, more so when the host reads faster.
-#define WBLOCK4(NIB, FIN, pa, pb) \
-	W2_START; \
-	PREFETCHT0 q4FourAhead(pa)(SI*1); \
-	PREFETCHT0 q4FourAhead(pb)(SI*1); \
-	NIB(32, 64, Z1, Z2, Y2, Z17, Z18, Y18); \
-	PREFETCHT0 q4FourAhead+64(pa)(SI*1); \
-	PREFETCHT0 q4FourAhead+64(pb)(SI*1); \
-	NIB(96, 128, Z3, Z4, Y4, Z19, Z20, Y20); \
-	W2_DOT(2, Z1, Z5, Z17, Z21); \
-	W2_DOT(18, Z2, Z9, Z18, Z25); \
-	W2_DOT(6, Z3, Z5, Z19, Z21); \
-	W2_DOT(22, Z4, Z9, Z20, Z25); \
-	PREFETCHT0 q4FourAhead+128(pa)(SI*1); \
-	PREFETCHT0 q4FourAhead+128(pb)(SI*1); \
-	NIB(160, 192, Z6, Z7, Y7, Z22, Z23, Y23); \
-	PREFETCHT0 q4FourAhead+192(pa)(SI*1); \
-	PREFETCHT0 q4FourAhead+192(pb)(SI*1); \
-	NIB(224, 256, Z10, Z11, Y11, Z26, Z27, Y27); \
-	W2_DOT(10, Z6, Z5, Z22, Z21); \
-	W2_DOT(26, Z7, Z9, Z23, Z25); \
-	W2_DOT(14, Z10, Z5, Z26, Z21); \
-	W2_DOT(30, Z11, Z9, Z27, Z25); \
-	PREFETCHT0 q4FourAhead+256(pa)(SI*1); \
-	PREFETCHT0 q4FourAhead+256(pb)(SI*1); \
-	FIN
+// W4_AHEAD(line) asks for line (a byte offset in the block) of the four
+// runs' block q4FourAhead ahead.
+#define W4_AHEAD(line) \
+	PREFETCHT0 q4FourAhead+line(R12)(SI*1); \
+	PREFETCHT0 q4FourAhead+line(R13)(SI*1); \
+	PREFETCHT0 q4FourAhead+line(R8)(SI*1); \
+	PREFETCHT0 q4FourAhead+line(DX)(SI*1)
+
+// W4_CHUNK(off, offh, xlo, xhi, line): the 64-byte chunk at off, offh of
+// the four runs' block, unpacked (WNIBX) and its low and high nibbles
+// times the activation bytes at xlo and xhi(R9) added to the sums, after
+// asking for line ahead (W4_AHEAD). Clobbers Z1-Z4, Z17-Z20.
+#define W4_CHUNK(off, offh, xlo, xhi, line) \
+	W4_AHEAD(line); \
+	WNIBX(R12, off, offh, Z1, Z2, Y2); \
+	WNIBX(R13, off, offh, Z17, Z18, Y18); \
+	WNIBX(R8, off, offh, Z3, Z4, Y4); \
+	WNIBX(DX, off, offh, Z19, Z20, Y20); \
+	VPDPBUSD.BCST xlo(R9), Z1, Z5; \
+	VPDPBUSD.BCST xlo(R9), Z17, Z21; \
+	VPDPBUSD.BCST xlo(R9), Z3, Z13; \
+	VPDPBUSD.BCST xlo(R9), Z19, Z29; \
+	VPDPBUSD.BCST xhi(R9), Z2, Z9; \
+	VPDPBUSD.BCST xhi(R9), Z18, Z25; \
+	VPDPBUSD.BCST xhi(R9), Z4, Z14; \
+	VPDPBUSD.BCST xhi(R9), Z20, Z30
+
+// W4_FIN(w, lo, hi, acc): W1_FIN for one run (weights at w, sums lo and
+// hi, float sums acc). Clobbers Z1.
+#define W4_FIN(w, lo, hi, acc) \
+	VPSRAD      $4, hi, hi; \
+	VPADDD      hi, lo, lo; \
+	VCVTDQ2PS   lo, lo; \
+	VCVTPH2PS   (w)(SI*1), Z1; \
+	VMULPS.BCST (R11), Z1, Z1; \
+	VFMADD231PS Z1, lo, acc
+
+// W4_BLOCK: one block of the four runs, a 64-byte chunk of all four at a
+// time, and the requests for the block q4FourAhead ahead spread between
+// them: the four streams' demands and requests then come a few lines at a
+// time. Taking runs A and B's whole block, then C and D's, ran a 1.1B
+// decode step's products x0.97-0.98 as fast, and x0.90-0.95 with each
+// pair's ten requests asked at once before its block (bench/cpu.md,
+// session 18).
+#define W4_BLOCK \
+	W4_START; \
+	W4_CHUNK(32, 64, 2, 18, 0); \
+	W4_CHUNK(96, 128, 6, 22, 64); \
+	W4_CHUNK(160, 192, 10, 26, 128); \
+	W4_CHUNK(224, 256, 14, 30, 192); \
+	W4_AHEAD(256); \
+	W4_FIN(R12, Z5, Z9, Z0); \
+	W4_FIN(R13, Z21, Z25, Z16); \
+	W4_FIN(R8, Z13, Z14, Z12); \
+	W4_FIN(DX, Z29, Z30, Z28)
 
 // func dotWideQ4_0FourVNNI(outA *float32, outB *float32, outC *float32, outD *float32, wA *byte, wB *byte, wC *byte, wD *byte, groups int, x *byte, bias *int32, d *float32, nb int)
 // dotWideQ4_0TwoVNNI over four runs of groups at once (group i of wA, wB,
 // wC and wD into outA…outD, each as the one-run kernel computes it): four
-// streams, as dotRowsQ8_0ZFour reads them. Runs A and B take the two-run
-// kernel's registers (sums into Z0, Z16), then C and D the same (Z12,
-// Z28); the activations are read once a block for the four. The runs'
-// bytes are at the same offset SI of each, their outputs at DI. Before
+// streams, as dotRowsQ8_0ZFour reads them, a 64-byte chunk of each in
+// turn (W4_BLOCK); the activations are read once a block for the four.
+// The runs' bytes are at the same offset SI of each, their outputs at DI. Before
 // the first group it asks for the first q4FourAhead bytes of each stream,
 // which the loop's prefetches do not cover.
 TEXT ·dotWideQ4_0FourVNNI(SB), NOSPLIT, $0-104
@@ -322,8 +335,7 @@ w4group:
 	MOVQ   d+88(FP), R11
 	MOVQ   nb+96(FP), BX
 w4block:
-	WBLOCK4(W4_NIBAB, W4_FINAB, R12, R13)
-	WBLOCK4(W4_NIBCD, W4_FINCD, R8, DX)
+	W4_BLOCK
 	ADDQ $288, SI
 	ADDQ $34, R9
 	ADDQ $4, R10
