@@ -152,7 +152,7 @@ func (d *Device) Map(t quant.Type, rows, cols int, data []byte) (*backend.Tensor
 // memory can be had. Weights used as stored would otherwise be read from
 // a mapped file's 4 KiB page cache; Q4_0's repacked copies are such memory
 // already. The 1.1B models decoded faster from the copy in separate runs,
-// interleaved (bench/cpu.md, session 13): Q8_0 ×1.05–1.10, Q6_K ×1.10,
+// interleaved (bench/cpu-12-14.md, session 13): Q8_0 ×1.05–1.10, Q6_K ×1.10,
 // Q4_K and TQ2_0 ×1.05, each with a fraction of the mapped file's spread
 // between repetitions; in one process the Q8_0 copy and the mapped file
 // differed by ~1%. It costs ~1 s more load a GB (the kernel clears each

@@ -89,13 +89,13 @@
 // weights (prefetcht0, once a 66-byte block): the weights are a mapped
 // file's 4 KiB pages, whose boundaries the hardware prefetchers do not
 // cross, as for Q8_0 (q8two_amd64.s). In the model's one-token products
-// 1.05× median (in-process A/B, 7 of 8 runs, bench/cpu.md, session 12).
+// 1.05× median (in-process A/B, 7 of 8 runs, bench/cpu-12-14.md, session 12).
 #define tq2Ahead 4096
 
 // tq4Ahead is the same for the four-run kernel, whose four streams a
 // piece are half as long: in tern bench of the 1.1B TQ2_0 (2 MiB pages)
 // 2 KiB against 4 KiB won 16 of 16 interleaved rounds (medians ×1.06); 1
-// KiB and 8 KiB were no better than 4 KiB (bench/cpu.md).
+// KiB and 8 KiB were no better than 4 KiB (bench/cpu-12-14.md).
 #define tq4Ahead 2048
 
 // TQ2Z2_TEXT(CONSTS, L1, L2, L3): the body of dotRowsTQ2_0ZTwo (L1-L3:
@@ -220,13 +220,13 @@ TEXT ·dotRowsTQ2_0ZTwoGF(SB), NOSPLIT, $0-64
 // dotRowsTQ2_0ZTwoGF over four runs of rows at once (row i of wA, wB, wC
 // and wD into outA…outD, each as the one-run kernel computes it): four
 // streams, which the model's one-token products read 2–14% faster than
-// two (in-process A/B; bench/cpu.md, "TQ2_0 decode in four streams"). Each
+// two (in-process A/B; bench/cpu-12-14.md, "TQ2_0 decode in four streams"). Each
 // block's record is loaded once for the four runs; runs A and B share
 // the float steps in 16 lanes (Z0), C and D in others (Z30), as in
 // dotRowsTQ2_0ZTwo; d_x is broadcast once (Z27). The four runs' bytes are
 // at the same offset SI of their rows. Before the first row it asks for
 // the first tq4Ahead bytes of each stream, which the loop's prefetches do
-// not cover (in-process A/B in the model ×1.010–1.028, 4 of 4; bench/cpu.md).
+// not cover (in-process A/B in the model ×1.010–1.028, 4 of 4; bench/cpu-12-14.md).
 TEXT ·dotRowsTQ2_0ZFourGF(SB), NOSPLIT, $0-96
 	FOUR_ARGS(t4done)
 	TQ2Z_CONSTS

@@ -151,7 +151,7 @@ TEXT ·dotWideQ4_0x4VNNI(SB), NOSPLIT, $0-80
 // 2.4 MB, cut in pieces of 64 KiB and more), and the hardware prefetchers
 // take a while to reach each new one: asking 2 KiB ahead made the
 // device's 2048-row products 1.04-1.12× faster (8192 rows 0.99-1.03×),
-// the model's one-token products 1.03-1.07× (bench/cpu.md, session 12).
+// the model's one-token products 1.03-1.07× (bench/cpu-12-14.md, session 12).
 #define q4Ahead 2048
 
 // W2_PF asks for the five lines of both runs' block q4Ahead ahead.
@@ -218,7 +218,7 @@ w2done:
 // its weights: its four streams a piece are half as long. In the 1.1B's
 // decode (four / two streams, all of a block's requests asked at once)
 // 1.5 KiB ran x1.06, 1 KiB x1.05-1.07, 2 KiB x1.02-1.05, 512 bytes
-// x0.96-1.02, 4 KiB x0.97-0.99 (bench/cpu.md). Asked a chunk at a time
+// x0.96-1.02, 4 KiB x0.97-0.99 (bench/cpu-12-14.md). Asked a chunk at a time
 // (W4_CHUNK), 1.25 and 1.5 KiB ran a decode step's products alike, 1 KiB
 // x0.99 and 2 KiB x0.97-0.98 of them (session 18).
 #define q4FourAhead 1280

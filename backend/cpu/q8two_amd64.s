@@ -8,7 +8,7 @@
 // 68-byte step, so the core's window reaches few loads ahead, and the
 // hardware prefetchers do not cross 4 KiB boundaries. From memory on 2
 // threads, on a mapped file's 4 KiB pages, 4 KiB ahead read 1.05-1.11×
-// what no prefetch did; 512 bytes 0.85×, 12-16 KiB no better (bench/cpu.md,
+// what no prefetch did; 512 bytes 0.85×, 12-16 KiB no better (bench/cpu-12-14.md,
 // session 12). On the 2 MiB pages of Map's copies (session 13), in the
 // 1.1B's decode, 2 KiB ran ×0.92-0.95 and 8 KiB ×0.96-0.98 of 4 KiB.
 #define q8Ahead 4096

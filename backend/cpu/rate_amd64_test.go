@@ -19,7 +19,7 @@ import (
 // MiB a thread), on 1 and 2 threads, each thread its own copy: bytes/s of
 // weights. A kernel whose in-cache rate is far above its rate from memory
 // is bound by memory there; one whose rates are close is bound by its
-// instructions (bench/cpu.md, session 12).
+// instructions (bench/cpu-12-14.md, session 12).
 func BenchmarkKernelRate(b *testing.B) {
 	if !useVNNI || !useAVX512 || !useK4x4BW {
 		b.Skip("no AVX-512 VNNI")
