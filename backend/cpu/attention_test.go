@@ -205,3 +205,41 @@ func TestAttentionWidenedAnew(t *testing.T) {
 		}
 	}
 }
+
+// TestFoldClear checks foldClear (its vector path where there is one)
+// against foldLanes and a clear, bit for bit: one-token lane rows (64) of
+// which 1 to 20 hold terms, heads of 16 to 128 and 40 (no vector path),
+// some terms ±0 and some columns all -0, and every row of acc zero after.
+func TestFoldClear(t *testing.T) {
+	r := rand.New(rand.NewPCG(33, 34))
+	for _, hd := range []int{16, 40, 64, 128} {
+		for used := 1; used <= 20; used++ {
+			acc := make([]float32, vecStep*hd)
+			for i := range acc[:used*hd] {
+				switch c := i % hd; {
+				case c == 3: // a column of -0 terms: +0 after the fold
+					acc[i] = float32(math.Copysign(0, -1))
+				case r.IntN(8) == 0:
+					acc[i] = 0
+				default:
+					acc[i] = float32(r.NormFloat64())
+				}
+			}
+			want := make([]float32, hd)
+			ref := append([]float32(nil), acc...)
+			foldLanes(want, ref, hd, vecStep, used)
+			got := make([]float32, hd)
+			foldClear(got, acc, hd, vecStep, used)
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("hd %d, %d rows used: o[%d] = %v (%#x), want %v (%#x)", hd, used, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+				}
+			}
+			for i, v := range acc {
+				if math.Float32bits(v) != 0 {
+					t.Fatalf("hd %d, %d rows used: acc[%d] = %v after the fold, want +0", hd, used, i, v)
+				}
+			}
+		}
+	}
+}
