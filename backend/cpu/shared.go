@@ -185,7 +185,8 @@ func (s *sharedScratch) drop() { s.ws, s.xq = nil, nil }
 // takes its pieces from the first and the second half of its first run in
 // turn, so that participants that claim at once read places a quarter of
 // the matrix apart rather than neighbouring ones (their streams would
-// share pages: bench/cpu-earlier.md, session 10).
+// share pages: bench/cpu-earlier.md, session 10), in pieces of whole pairs
+// of alignments (twoAlign).
 func (s *sharedScratch) cut(ws []*backend.Tensor, n, threads, minRows int) {
 	total := 0
 	for _, w := range ws {
@@ -201,21 +202,22 @@ func (s *sharedScratch) cut(ws []*backend.Tensor, n, threads, minRows int) {
 		if n == 1 {
 			least = max(minRows, (minPieceBytes+w.RowBytes()-1)/max(1, w.RowBytes()))
 		}
-		// size is the rows (of work) of the next piece, rounded up to whole
-		// alignments of per rows each.
-		size := func(per int) int {
+		// size is the rows (of work) of the next piece, per rows of work
+		// each, rounded up to a multiple of al.
+		size := func(per, al int) int {
 			r := min(base, max(least, left/(threads*guidedShare)))
-			return (r/per + a - 1) / a * a
+			return (r/per + al - 1) / al * al
 		}
 		lo := 0
 		if h := kern.twoHalf(n, w.Rows); h > 0 {
-			mid := (h/a + 1) / 2 * a
+			a2 := kern.twoAlign()
+			mid := kern.twoMid(h)
 			cur, end := [2]int{0, mid}, [2]int{mid, h}
 			for side := 0; cur[0] < end[0] || cur[1] < end[1]; side ^= 1 {
 				if cur[side] >= end[side] {
 					side ^= 1
 				}
-				c := min(size(2), end[side]-cur[side])
+				c := min(size(2, a2), end[side]-cur[side])
 				s.pieces = append(s.pieces, sharedPiece{mat: i, lo: cur[side], hi: cur[side] + c, h: h})
 				cur[side] += c
 				left -= 2 * c
@@ -223,12 +225,29 @@ func (s *sharedScratch) cut(ws []*backend.Tensor, n, threads, minRows int) {
 			lo = 2 * h
 		}
 		for lo < w.Rows {
-			c := min(size(1), w.Rows-lo)
+			c := min(size(1, a), w.Rows-lo)
 			s.pieces = append(s.pieces, sharedPiece{mat: i, lo: lo, hi: lo + c})
 			lo += c
 			left -= c
 		}
 	}
+}
+
+// twoAlign is the rows the pieces of a two-run kernel's one-token product
+// start and end at multiples of (cut): twice its alignment, since rowsTwo
+// reads each of its runs as two halves (four streams) and leaves an odd
+// last alignment of rows (a 16-row group of repacked Q4_0) to a call of its
+// own on two streams. Cut at single alignments, a 1.1B Q4_0 decode step
+// spent 5.6% of its kernels' time in those calls; cut at pairs it ran
+// x1.005-1.017 as fast (bench/cpu.md, session 19).
+func (kern *kernel) twoAlign() int { return 2 * kern.align }
+
+// twoMid is where cut splits the first run (h rows) of a two-run kernel's
+// one-token product in two, the halves' pieces claimed in turn: its middle,
+// rounded up to a multiple of twoAlign (at most h).
+func (kern *kernel) twoMid(h int) int {
+	a2 := kern.twoAlign()
+	return (h/a2 + 1) / 2 * a2
 }
 
 // guidedShare is how many pieces per participant a one-token product's

@@ -141,7 +141,8 @@ func TestMatMulSharedErrors(t *testing.T) {
 // TestSharedCut checks the pieces cut lays out: every row of every matrix
 // in exactly one piece (a two-run piece covers its rows and those h
 // further), starts at multiples of the kernel's alignment, two-run pieces
-// inside the first run; for one token, a last piece no longer than the
+// inside the first run and at multiples of twice the alignment but where
+// the run ends; for one token, a last piece no longer than the
 // first, and every piece but the last of a run at least minPieceBytes of
 // weights; for several tokens, pieces of one length but for the last of
 // each run.
@@ -197,6 +198,11 @@ func TestSharedCut(t *testing.T) {
 			if p.lo%tc.align != 0 || p.lo >= p.hi || p.hi > m || p.h != 0 && (p.h != h || p.hi > h) || p.h == 0 && p.lo < 2*h {
 				t.Fatalf("%s: piece %d %+v (h=%d) out of place", name, j, p, h)
 			}
+			// two-run pieces at pairs of alignments (kernel.twoAlign), but
+			// where the run ends
+			if a2 := s.kerns[p.mat].twoAlign(); p.h > 0 && (p.lo%a2 != 0 || p.hi%a2 != 0 && p.hi != h) {
+				t.Errorf("%s: piece %d %+v not at multiples of %d rows", name, j, p, a2)
+			}
 			for r := p.lo; r < p.hi; r++ {
 				seen[p.mat][r]++
 				if p.h > 0 {
@@ -223,7 +229,7 @@ func TestSharedCut(t *testing.T) {
 		lengths := map[[2]int]int{} // matrix, two runs or not: rows of a piece
 		for j, p := range s.pieces {
 			m := tc.rows[p.mat]
-			if h := s.kerns[p.mat].twoHalf(tc.n, m); p.hi == m || p.h > 0 && (p.hi == h || p.hi == (h/tc.align+1)/2*tc.align) {
+			if kern := &s.kerns[p.mat]; p.hi == m || p.h > 0 && (p.hi == p.h || p.hi == kern.twoMid(p.h)) {
 				continue // the last of its run (a run of two is cut at its middle): what is left
 			}
 			if tc.n > 1 {
