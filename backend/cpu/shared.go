@@ -256,9 +256,12 @@ func (kern *kernel) twoMid(h int) int {
 const guidedShare = 2
 
 // minPieceBytes is the fewest weight bytes of a one-token product's piece
-// (cut): two streams of 32 KiB for the two-run kernels, long enough that
-// starting them costs little beside reading them.
-const minPieceBytes = 64 << 10
+// (cut): four streams of 32 KiB for the two-run kernels, long enough that
+// starting them costs little beside reading them. In-process A/B in the
+// 1.1B decode against 64 KiB: Q4_0 x0.993-1.013 (median x1.005, 12
+// repetitions), TQ2_0 x1.007-1.018, Q8_0 x0.993-1.009 (bench/cpu.md,
+// session 19).
+const minPieceBytes = 128 << 10
 
 // sharedScratch is MatMulShared's working memory, reused across calls.
 type sharedScratch struct {

@@ -144,8 +144,8 @@ func TestMatMulSharedErrors(t *testing.T) {
 // inside the first run and at multiples of twice the alignment but where
 // the run ends; for one token, a last piece no longer than the
 // first, and every piece but the last of a run at least minPieceBytes of
-// weights; for several tokens, pieces of one length but for the last of
-// each run.
+// weights (or a chunksPerShare·threads-th of the rows, where less); for
+// several tokens, pieces of one length but for the last of each run.
 func TestSharedCut(t *testing.T) {
 	d := New(2)
 	var mem []byte // the weights' bytes, never read: one buffer for all
@@ -241,7 +241,10 @@ func TestSharedCut(t *testing.T) {
 				continue
 			}
 			rb := ws[p.mat].RowBytes()
-			if least := max(minRows, (minPieceBytes+rb-1)/rb); work(p) < least-1 {
+			// at least minPieceBytes, unless a chunksPerShare·threads-th of
+			// all the rows is less
+			base := max(minRows, total/(tc.thread*chunksPerShare))
+			if least := min(base, max(minRows, (minPieceBytes+rb-1)/rb)); work(p) < least-1 {
 				t.Errorf("%s: piece %d %+v has %d rows of work, want %d", name, j, p, work(p), least)
 			}
 		}
