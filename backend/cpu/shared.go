@@ -176,12 +176,17 @@ func (s *sharedScratch) run(p sharedPiece) {
 func (s *sharedScratch) drop() { s.ws, s.xq = nil, nil }
 
 // cut lays out in s.pieces the pieces of the products set up in s, in the
-// order they are claimed. Each takes a chunksPerShare·threads-th of all
-// the rows while much is left; a one-token product's later pieces are
-// shorter (guided: a guidedShare·threads-th of what is left, no fewer than
-// minPieceBytes of weights), so that the participants finish together: the
-// one that runs out of pieces first waits only for a short last piece, not
-// for half of a long one. A kernel that reads two runs of rows (rowsTwo)
+// order they are claimed. A several-token product's pieces each take a
+// chunksPerShare·threads-th of all the rows; a one-token product's are
+// guided from the first: a guidedShare·threads-th of what is left, no fewer
+// than minPieceBytes of weights, so that the participants finish together
+// (the one that runs out of pieces first waits only for a short last
+// piece, not for half of a long one) in few pieces, each of which starts
+// its streams afresh. Capping its first pieces at a
+// chunksPerShare·threads-th of the rows, as a several-token product's are,
+// made the 1.1B decode 0.1-1.0% slower in Q4_0, 0.1-1.3% in TQ2_0, 0-0.8%
+// in Q8_0 and 0-0.1% in Q4_K (in-process A/B, bench/cpu.md, session 19).
+// A kernel that reads two runs of rows (rowsTwo)
 // takes its pieces from the first and the second half of its first run in
 // turn, so that participants that claim at once read places a quarter of
 // the matrix apart rather than neighbouring ones (their streams would
@@ -192,7 +197,11 @@ func (s *sharedScratch) cut(ws []*backend.Tensor, n, threads, minRows int) {
 	for _, w := range ws {
 		total += w.Rows
 	}
-	base := max(minRows, total/(threads*chunksPerShare))
+	per := chunksPerShare
+	if n == 1 {
+		per = guidedShare
+	}
+	base := max(minRows, total/(threads*per))
 	left := total // rows not in a piece yet
 	s.pieces = s.pieces[:0]
 	for i, w := range ws {

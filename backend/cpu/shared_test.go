@@ -144,7 +144,7 @@ func TestMatMulSharedErrors(t *testing.T) {
 // inside the first run and at multiples of twice the alignment but where
 // the run ends; for one token, a last piece no longer than the
 // first, and every piece but the last of a run at least minPieceBytes of
-// weights (or a chunksPerShare·threads-th of the rows, where less); for
+// weights (or a guidedShare·threads-th of the rows, where less); for
 // several tokens, pieces of one length but for the last of each run.
 func TestSharedCut(t *testing.T) {
 	d := New(2)
@@ -241,9 +241,9 @@ func TestSharedCut(t *testing.T) {
 				continue
 			}
 			rb := ws[p.mat].RowBytes()
-			// at least minPieceBytes, unless a chunksPerShare·threads-th of
+			// at least minPieceBytes, unless a guidedShare·threads-th of
 			// all the rows is less
-			base := max(minRows, total/(tc.thread*chunksPerShare))
+			base := max(minRows, total/(tc.thread*guidedShare))
 			if least := min(base, max(minRows, (minPieceBytes+rb-1)/rb)); work(p) < least-1 {
 				t.Errorf("%s: piece %d %+v has %d rows of work, want %d", name, j, p, work(p), least)
 			}
