@@ -265,12 +265,14 @@ func (kern *kernel) twoMid(h int) int {
 const guidedShare = 2
 
 // minPieceBytes is the fewest weight bytes of a one-token product's piece
-// (cut): four streams of 32 KiB for the two-run kernels, long enough that
+// (cut): four streams of 64 KiB for the two-run kernels, long enough that
 // starting them costs little beside reading them. In-process A/B in the
-// 1.1B decode against 64 KiB: Q4_0 x0.993-1.013 (median x1.005, 12
-// repetitions), TQ2_0 x1.007-1.018, Q8_0 x0.993-1.009 (bench/cpu.md,
-// session 19).
-const minPieceBytes = 128 << 10
+// 1.1B decode (session 19, bench/cpu.md): 128 KiB against 64 KiB, Q4_0
+// x0.993-1.013 (median x1.005, 12 repetitions), TQ2_0 x1.007-1.018, Q8_0
+// x0.993-1.009; then 256 KiB against 128 KiB, Q4_0 x0.997-1.014 (median
+// x1.005, 12), TQ2_0 x1.005-1.017, Q8_0 x1.004-1.010, where 384 and 512
+// KiB gained nothing more.
+const minPieceBytes = 256 << 10
 
 // sharedScratch is MatMulShared's working memory, reused across calls.
 type sharedScratch struct {
