@@ -220,8 +220,11 @@ w2done:
 // 1.5 KiB ran x1.06, 1 KiB x1.05-1.07, 2 KiB x1.02-1.05, 512 bytes
 // x0.96-1.02, 4 KiB x0.97-0.99 (bench/cpu-12-14.md). Asked a chunk at a time
 // (W4_CHUNK), 1.25 and 1.5 KiB ran a decode step's products alike, 1 KiB
-// x0.99 and 2 KiB x0.97-0.98 of them (session 18).
-#define q4FourAhead 1280
+// x0.99 and 2 KiB x0.97-0.98 of them (session 18). With pieces of 256 KiB
+// and more (minPieceBytes), 1.5 KiB ran the 1.1B decode x0.999-1.015 as
+// fast as 1.25 KiB (11 of 12 repetitions faster), 1 KiB x0.98, 1.75 KiB
+// x0.99-1.01, 2 KiB x0.97-0.99 (session 19).
+#define q4FourAhead 1536
 
 // WNIBX is WNIBB with the weights at off(base)(SI*1).
 #define WNIBX(base, off, offh, lo, hi, y) \
