@@ -233,7 +233,7 @@ TEXT ·dotRowsTQ2_0ZFourGF(SB), NOSPLIT, $0-96
 	TQ2Z2_GF_CONSTS
 	MOVL  $0xff00, AX
 	KMOVW AX, K1
-	FOUR_FIRST(tq4Ahead, t4first)
+	FOUR_FIRST(PREFETCHT0, tq4Ahead, t4first)
 t4row:
 	FOUR_ROW_START(rec, t4rowdone)
 t4block:

@@ -118,7 +118,7 @@ TEXT ·dotRowsQ8_0ZFour(SB), NOSPLIT, $0-96
 	VPBROADCASTD AX, Z15
 	MOVL         $0xff00, AX
 	KMOVW        AX, K1
-	FOUR_FIRST(q8FourAhead, q4first)
+	FOUR_FIRST(PREFETCHT0, q8FourAhead, q4first)
 q4row:
 	FOUR_ROW_START(x, q4rowdone)
 q4block:

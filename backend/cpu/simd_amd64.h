@@ -216,17 +216,18 @@ done: \
 	PREFETCHT0 ahead(R8)(SI*1); \
 	PREFETCHT0 ahead(DX)(SI*1)
 
-// FOUR_FIRST asks for the first ahead bytes of the four streams at R12,
-// R13, R8 and DX, a line at a time, before a four-stream one-token
-// kernel's first row (label names its loop; SI and BX are overwritten).
-#define FOUR_FIRST(ahead, label) \
+// FOUR_FIRST asks (with the prefetch instruction op) for the first ahead
+// bytes of the four streams at R12, R13, R8 and DX, a line at a time,
+// before a four-stream one-token kernel's first row (label names its
+// loop; SI and BX are overwritten).
+#define FOUR_FIRST(op, ahead, label) \
 	XORQ SI, SI; \
 	MOVQ $(ahead/64), BX; \
 label: \
-	PREFETCHT0 (R12)(SI*1); \
-	PREFETCHT0 (R13)(SI*1); \
-	PREFETCHT0 (R8)(SI*1); \
-	PREFETCHT0 (DX)(SI*1); \
+	op (R12)(SI*1); \
+	op (R13)(SI*1); \
+	op (R8)(SI*1); \
+	op (DX)(SI*1); \
 	ADDQ $64, SI; \
 	DECQ BX; \
 	JNZ  label
