@@ -197,11 +197,11 @@ func (s *sharedScratch) cut(ws []*backend.Tensor, n, threads, minRows int) {
 	for _, w := range ws {
 		total += w.Rows
 	}
-	per := chunksPerShare
+	shares := chunksPerShare // pieces a participant, at most
 	if n == 1 {
-		per = guidedShare
+		shares = guidedShare
 	}
-	base := max(minRows, total/(threads*per))
+	base := max(minRows, total/(threads*shares))
 	left := total // rows not in a piece yet
 	s.pieces = s.pieces[:0]
 	for i, w := range ws {
