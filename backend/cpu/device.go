@@ -45,6 +45,7 @@ type Device struct {
 	shared    sharedScratch // MatMulShared's working memory
 	rope      ropeMemo      // the last one-token rotation table
 	attn      attnRun       // the running Attention's operands
+	ahead     *aheadPlans   // the workers' reading ahead; nil: none
 }
 
 // New returns the CPU device running ops on threads goroutines (0 means one
@@ -53,8 +54,14 @@ func New(threads int) *Device {
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	d := &Device{threads: threads, memory: hostMemory, pool: newPool(threads),
+	d := &Device{threads: threads, memory: hostMemory,
 		repack: &repackCache{entries: map[bytesKey]repackEntry{}}}
+	var idle func(int, uint64) bool
+	if readsAhead && threads > 1 {
+		d.ahead = &aheadPlans{shares: make([]aheadShare, threads)}
+		idle = d.ahead.read
+	}
+	d.pool = newPool(threads, idle)
 	runtime.AddCleanup(d, func(p *pool) { p.close() }, d.pool)
 	runtime.AddCleanup(d, func(c *repackCache) { c.releaseAll() }, d.repack)
 	return d
@@ -200,6 +207,9 @@ func (d *Device) streamed(w *backend.Tensor) bool {
 // Free drops the tensor, and any repacked copy of its weights; Go's
 // collector reclaims Go memory.
 func (d *Device) Free(t *backend.Tensor) {
+	if b, ok := t.Buf.(*buffer); ok && b.dev == d && d.ahead != nil {
+		d.ahead.drop(unsafe.SliceData(b.data), unsafe.SliceData(b.packed))
+	}
 	if b, err := d.bytes(t); err == nil {
 		d.repack.forget(b)
 	}

@@ -203,6 +203,10 @@ type kernel struct {
 	// row or one 8-row group at a time leave it nil: reading ahead only
 	// slowed them (Q4_0 pp64 −4%).
 	src []byte
+	// mem is the weights a one-token product's rows and rowsTwo read, rb
+	// bytes a row in row order (repacked Q4_0's groups of rows are rows
+	// in order too): what a worker reads ahead of its piece (aheadPlans).
+	mem []byte
 }
 
 // kernelOf is kernelFor for an n-token product with w (wb its bytes): a
@@ -245,7 +249,17 @@ type oneKernel struct {
 	xb    int
 }
 
-// kernelFor picks the kernel ggml's CPU backend (AVX2/AVX-512 build) uses
+// kernelFor is pickKernel's kernel with mem set: packed for repacked
+// Q4_0, wb for the others.
+func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, packed []byte, transient bool, xq []byte, xb int) (kernel, error) {
+	kern, err := d.pickKernel(t, n, k, m, wb, packed, transient, xq, xb)
+	if err == nil && kern.mem == nil {
+		kern.mem = wb
+	}
+	return kern, err
+}
+
+// pickKernel picks the kernel ggml's CPU backend (AVX2/AVX-512 build) uses
 // for an n-token product with an m×k weight of type t, so results round the
 // same:
 //   - F32, F16: tinyBLAS when n ≥ 2 and k is a multiple of 16 (llamafile's
@@ -265,7 +279,7 @@ type oneKernel struct {
 //
 // packed, when not nil, is wb repacked (Map made it); transient weights
 // (MapStreamed) are repacked for this product only.
-func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, packed []byte, transient bool, xq []byte, xb int) (kernel, error) {
+func (d *Device) pickKernel(t quant.Type, n, k, m int, wb, packed []byte, transient bool, xq []byte, xb int) (kernel, error) {
 	rb, err := t.RowBytes(k)
 	if err != nil {
 		return kernel{}, err
@@ -322,6 +336,7 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, packed []byte, transie
 		bias, ds := d.scratch.bias[:n*nb], d.scratch.d[:n*nb] // acts[i]'s, as q4acts sets them
 		kern := kernel{
 			align: q4GroupRows,
+			mem:   packed,
 			prep: func(i int) { // sets acts[i], which the kernels read
 				fillQ4Act(&acts[i], xq[i*xb:(i+1)*xb], bias[i*nb:(i+1)*nb], ds[i*nb:(i+1)*nb])
 			},

@@ -23,6 +23,10 @@ type pool struct {
 	park   []atomic.Bool      // worker i is (about to be) parked
 	wake   []chan struct{}    // one token wakes parked worker i
 	stop   atomic.Bool
+	// idle, when set, is work a worker does while it waits for the op
+	// after op gen, a little at a time: it reports whether it did some
+	// (the worker then looks for the op again before calling it again).
+	idle func(share int, gen uint64) bool
 }
 
 // spinBeforePark is how many checks a worker makes for the next op before
@@ -38,8 +42,8 @@ type pool struct {
 // checks) after the last op before parking, once per idle period.
 const spinBeforePark = 1 << 18
 
-func newPool(threads int) *pool {
-	p := &pool{n: threads, park: make([]atomic.Bool, threads), wake: make([]chan struct{}, threads)}
+func newPool(threads int, idle func(share int, gen uint64) bool) *pool {
+	p := &pool{n: threads, park: make([]atomic.Bool, threads), wake: make([]chan struct{}, threads), idle: idle}
 	for i := 1; i < threads; i++ {
 		p.wake[i] = make(chan struct{}, 1)
 		go p.worker(i)
@@ -51,6 +55,9 @@ func (p *pool) worker(i int) {
 	var last uint64 // gen when the pool was made: a worker may start after the first op
 	for {
 		for spins := 0; p.gen.Load() == last; spins++ {
+			if p.idle != nil && p.idle(i, last) {
+				continue
+			}
 			if spins < spinBeforePark {
 				if spins&(1<<12-1) == 1<<12-1 {
 					runtime.Gosched()

@@ -3,6 +3,7 @@ package cpu
 import (
 	"fmt"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/tern-llm/tern/backend"
 	"github.com/tern-llm/tern/quant"
@@ -132,8 +133,22 @@ func (d *Device) sharedRows(ws []*backend.Tensor, n, k int, xq []byte, xb int) {
 		}
 		return
 	}
-	s.cut(ws, n, d.threads, minRows)
-	s.next.Store(0)
+	reserve := 0
+	if n == 1 && d.ahead != nil && !d.streamed(ws[0]) {
+		reserve = d.threads - 1
+	}
+	s.cut(ws, n, d.threads, minRows, reserve)
+	s.reserve = min(reserve, len(s.pieces))
+	if len(s.taken) < s.reserve {
+		s.taken = make([]atomic.Bool, s.reserve)
+	}
+	for i := range s.reserve {
+		s.taken[i].Store(false)
+	}
+	if s.reserve > 0 {
+		d.planAhead(ws)
+	}
+	s.next.Store(int64(s.reserve))
 	s.done.Store(0)
 	if s.claim == nil {
 		s.claim = s.claimPieces // made once: a product allocates nothing
@@ -141,18 +156,60 @@ func (d *Device) sharedRows(ws []*backend.Tensor, n, k int, xq []byte, xb int) {
 	d.pool.run(s.claim)
 }
 
+// planAhead records which weights the workers' reserved pieces of the
+// product set up in d.shared read, and hands each worker its piece of the
+// product that followed this one the last time (aheadPlans).
+func (d *Device) planAhead(ws []*backend.Tensor) {
+	s := &d.shared
+	p := d.ahead.plan(unsafe.SliceData(s.kerns[0].mem))
+	for i := 1; i < d.threads; i++ {
+		var runs [2][]byte
+		if i <= s.reserve {
+			pc := s.pieces[i-1]
+			mem, rb := s.kerns[pc.mat].mem, ws[pc.mat].RowBytes()
+			runs[0] = mem[pc.lo*rb : pc.hi*rb]
+			if pc.h > 0 {
+				runs[1] = mem[(pc.lo+pc.h)*rb : (pc.hi+pc.h)*rb]
+			}
+		}
+		p.set(i, 0, runs[0])
+		p.set(i, 1, runs[1])
+	}
+	d.ahead.begin(p, d.pool.gen.Load()+1)
+}
+
 // claimPieces is a participant's share of sharedRows: it claims pieces
-// from s.next until none is left.
-func (s *sharedScratch) claimPieces(_, _ int) {
+// from s.next until none is left. Worker i first makes the piece reserved
+// for it (piece i-1, which it has read ahead), and the reserved pieces of
+// workers that have not come by then are made by those that are there.
+func (s *sharedScratch) claimPieces(share, _ int) {
+	if share >= 1 && share <= s.reserve {
+		s.take(share - 1)
+	}
 	for {
 		c := int(s.next.Add(1) - 1)
 		if c >= len(s.pieces) {
-			return
+			break
 		}
-		s.run(s.pieces[c])
-		if int(s.done.Add(1)) == len(s.pieces) && s.last != nil {
-			s.last()
-		}
+		s.make(c)
+	}
+	for c := range s.reserve {
+		s.take(c)
+	}
+}
+
+// take makes reserved piece c unless a participant has taken it.
+func (s *sharedScratch) take(c int) {
+	if s.taken[c].CompareAndSwap(false, true) {
+		s.make(c)
+	}
+}
+
+// make runs piece c, and last after the last piece.
+func (s *sharedScratch) make(c int) {
+	s.run(s.pieces[c])
+	if int(s.done.Add(1)) == len(s.pieces) && s.last != nil {
+		s.last()
 	}
 }
 
@@ -192,7 +249,10 @@ func (s *sharedScratch) drop() { s.ws, s.xq = nil, nil }
 // that claim at once read places a quarter of the matrix apart rather than
 // neighbouring ones (their streams would share pages: bench/cpu-earlier.md,
 // session 10), in pieces of whole pairs of alignments (twoAlign).
-func (s *sharedScratch) cut(ws []*backend.Tensor, n, threads, minRows int) {
+//
+// The first reserve pieces, reserved for the workers (claimPieces), hold
+// at most aheadBytes of weights each: what a worker reads ahead.
+func (s *sharedScratch) cut(ws []*backend.Tensor, n, threads, minRows, reserve int) {
 	total := 0
 	for _, w := range ws {
 		total += w.Rows
@@ -215,6 +275,10 @@ func (s *sharedScratch) cut(ws []*backend.Tensor, n, threads, minRows int) {
 		// each, rounded up to a multiple of al.
 		size := func(per, al int) int {
 			r := min(base, max(least, left/(threads*guidedShare)))
+			if len(s.pieces) < reserve {
+				r = min(r, aheadBytes/max(1, w.RowBytes()))
+				return max(al, r/per/al*al)
+			}
 			return (r/per + al - 1) / al * al
 		}
 		lo := 0
@@ -291,6 +355,10 @@ type sharedScratch struct {
 	n, xb int
 	xq    []byte
 	claim func(share, n int) // claimPieces, bound once
+	// reserve is how many of the first pieces are reserved, piece i for
+	// worker i+1; taken[i] is set by the participant that makes it.
+	reserve int
+	taken   []atomic.Bool
 	// norm is MatMulAddRMSNorm's operands; addPiece and normAll its
 	// methods, bound once, for after and last.
 	norm     addNorm

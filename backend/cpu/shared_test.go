@@ -145,7 +145,9 @@ func TestMatMulSharedErrors(t *testing.T) {
 // the run ends; for one token, a last piece no longer than the
 // first, and every piece but the last of a run at least minPieceBytes of
 // weights (or a guidedShare·threads-th of the rows, where less); for
-// several tokens, pieces of one length but for the last of each run.
+// several tokens, pieces of one length but for the last of each run; and
+// for one token with a piece reserved for each worker (reading ahead),
+// reserved pieces of at most aheadBytes.
 func TestSharedCut(t *testing.T) {
 	d := New(2)
 	var mem []byte // the weights' bytes, never read: one buffer for all
@@ -187,66 +189,92 @@ func TestSharedCut(t *testing.T) {
 			total += m
 		}
 		minRows := max(tc.align, minParallelWork/(tc.n*tc.k))
-		s.cut(ws, tc.n, tc.thread, minRows)
-		seen := make([][]int, len(ws))
-		for i, m := range tc.rows {
-			seen[i] = make([]int, m)
-		}
-		for j, p := range s.pieces {
-			m := tc.rows[p.mat]
-			h := s.kerns[p.mat].twoHalf(tc.n, m)
-			if p.lo%tc.align != 0 || p.lo >= p.hi || p.hi > m || p.h != 0 && (p.h != h || p.hi > h) || p.h == 0 && p.lo < 2*h {
-				t.Fatalf("%s: piece %d %+v (h=%d) out of place", name, j, p, h)
-			}
-			// two-run pieces at pairs of alignments (kernel.twoAlign), but
-			// where the run ends
-			if a2 := s.kerns[p.mat].twoAlign(); p.h > 0 && (p.lo%a2 != 0 || p.hi%a2 != 0 && p.hi != h) {
-				t.Errorf("%s: piece %d %+v not at multiples of %d rows", name, j, p, a2)
-			}
-			for r := p.lo; r < p.hi; r++ {
-				seen[p.mat][r]++
-				if p.h > 0 {
-					seen[p.mat][r+p.h]++
-				}
-			}
-		}
-		for i := range seen {
-			for r, c := range seen[i] {
-				if c != 1 {
-					t.Fatalf("%s: matrix %d row %d in %d pieces", name, i, r, c)
-				}
-			}
-		}
-		work := func(p sharedPiece) int {
-			if p.h > 0 {
-				return 2 * (p.hi - p.lo)
-			}
-			return p.hi - p.lo
-		}
-		if first, last := work(s.pieces[0]), work(s.pieces[len(s.pieces)-1]); tc.n == 1 && last > first {
-			t.Errorf("%s: last piece %d rows, first %d", name, last, first)
-		}
-		lengths := map[[2]int]int{} // matrix, two runs or not: rows of a piece
-		for j, p := range s.pieces {
-			m := tc.rows[p.mat]
-			if kern := &s.kerns[p.mat]; p.hi == m || p.h > 0 && (p.hi == p.h || p.hi == kern.twoMid(p.h)) {
-				continue // the last of its run (a run of two is cut at its middle): what is left
-			}
-			if tc.n > 1 {
-				key := [2]int{p.mat, min(p.h, 1)}
-				if l, ok := lengths[key]; ok && l != p.hi-p.lo {
-					t.Errorf("%s: piece %d %+v of %d rows, others %d", name, j, p, p.hi-p.lo, l)
-				}
-				lengths[key] = p.hi - p.lo
+		for _, reserve := range []int{0, tc.thread - 1} {
+			if reserve > 0 && tc.n > 1 {
 				continue
 			}
-			rb := ws[p.mat].RowBytes()
-			// at least minPieceBytes, unless a guidedShare·threads-th of
-			// all the rows is less
-			base := max(minRows, total/(tc.thread*guidedShare))
-			if least := min(base, max(minRows, (minPieceBytes+rb-1)/rb)); work(p) < least-1 {
-				t.Errorf("%s: piece %d %+v has %d rows of work, want %d", name, j, p, work(p), least)
+			checkCut(t, fmt.Sprintf("%s reserve=%d", name, reserve), s, ws, tc.rows, tc.n, tc.thread, tc.align, minRows, total, reserve)
+		}
+	}
+}
+
+// checkCut cuts the products set up in s with reserve pieces reserved and
+// checks the pieces (TestSharedCut).
+func checkCut(t *testing.T, name string, s *sharedScratch, ws []*backend.Tensor, rows []int, n, threads, align, minRows, total, reserve int) {
+	t.Helper()
+	s.cut(ws, n, threads, minRows, reserve)
+	seen := make([][]int, len(ws))
+	for i, m := range rows {
+		seen[i] = make([]int, m)
+	}
+	for j, p := range s.pieces {
+		m := rows[p.mat]
+		h := s.kerns[p.mat].twoHalf(n, m)
+		if p.lo%align != 0 || p.lo >= p.hi || p.hi > m || p.h != 0 && (p.h != h || p.hi > h) || p.h == 0 && p.lo < 2*h {
+			t.Fatalf("%s: piece %d %+v (h=%d) out of place", name, j, p, h)
+		}
+		// two-run pieces at pairs of alignments (kernel.twoAlign), but
+		// where the run ends
+		if a2 := s.kerns[p.mat].twoAlign(); p.h > 0 && (p.lo%a2 != 0 || p.hi%a2 != 0 && p.hi != h) {
+			t.Errorf("%s: piece %d %+v not at multiples of %d rows", name, j, p, a2)
+		}
+		for r := p.lo; r < p.hi; r++ {
+			seen[p.mat][r]++
+			if p.h > 0 {
+				seen[p.mat][r+p.h]++
 			}
+		}
+	}
+	for i := range seen {
+		for r, c := range seen[i] {
+			if c != 1 {
+				t.Fatalf("%s: matrix %d row %d in %d pieces", name, i, r, c)
+			}
+		}
+	}
+	work := func(p sharedPiece) int {
+		if p.h > 0 {
+			return 2 * (p.hi - p.lo)
+		}
+		return p.hi - p.lo
+	}
+	if first, last := work(s.pieces[reserve]), work(s.pieces[len(s.pieces)-1]); n == 1 && last > first {
+		t.Errorf("%s: last piece %d rows, first %d", name, last, first)
+	}
+	// reserved pieces: at most aheadBytes of weights, or one
+	// alignment (a pair for two runs) where that is more
+	for j, p := range s.pieces[:reserve] {
+		rb, unit := ws[p.mat].RowBytes(), s.kerns[p.mat].align
+		if p.h > 0 {
+			unit = 2 * s.kerns[p.mat].twoAlign()
+		}
+		if b := work(p) * rb; b > max(aheadBytes, unit*rb) {
+			t.Errorf("%s: reserved piece %d %+v holds %d bytes", name, j, p, b)
+		}
+	}
+	lengths := map[[2]int]int{} // matrix, two runs or not: rows of a piece
+	for j, p := range s.pieces {
+		m := rows[p.mat]
+		if j < reserve {
+			continue
+		}
+		if kern := &s.kerns[p.mat]; p.hi == m || p.h > 0 && (p.hi == p.h || p.hi == kern.twoMid(p.h)) {
+			continue // the last of its run (a run of two is cut at its middle): what is left
+		}
+		if n > 1 {
+			key := [2]int{p.mat, min(p.h, 1)}
+			if l, ok := lengths[key]; ok && l != p.hi-p.lo {
+				t.Errorf("%s: piece %d %+v of %d rows, others %d", name, j, p, p.hi-p.lo, l)
+			}
+			lengths[key] = p.hi - p.lo
+			continue
+		}
+		rb := ws[p.mat].RowBytes()
+		// at least minPieceBytes, unless a guidedShare·threads-th of
+		// all the rows is less
+		base := max(minRows, total/(threads*guidedShare))
+		if least := min(base, max(minRows, (minPieceBytes+rb-1)/rb)); work(p) < least-1 {
+			t.Errorf("%s: piece %d %+v has %d rows of work, want %d", name, j, p, work(p), least)
 		}
 	}
 }

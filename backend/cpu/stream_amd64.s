@@ -84,3 +84,22 @@ s2done:
 	SUM_Y0_Y3
 	MOVQ AX, ret+24(FP)
 	RET
+
+// func prefetchL2(p uintptr, n int)
+// Asks for every 64-byte line of the n bytes at p (PREFETCHT1: into L2),
+// the first line that holds p through the one that holds p+n-1. A
+// prefetch never faults, so p may be memory freed since.
+TEXT ·prefetchL2(SB), NOSPLIT, $0-16
+	MOVQ p+0(FP), SI
+	MOVQ n+8(FP), CX
+	TESTQ CX, CX
+	JLE  pfdone
+	LEAQ -1(SI)(CX*1), CX
+	ANDQ $-64, SI
+pfloop:
+	PREFETCHT1 (SI)
+	ADDQ $64, SI
+	CMPQ SI, CX
+	JLS  pfloop
+pfdone:
+	RET
