@@ -13,3 +13,5 @@ func hasQ8Vector() bool { return false }
 func q8BlocksVector(dst []byte, src []float32, ds []float32) {}
 
 func readAhead(b []byte) {}
+
+func q8Q4ActVector(dst []byte, src []float32, ds []float32, bias []int32, dh []float32) {}

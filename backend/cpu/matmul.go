@@ -46,7 +46,7 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 	if err != nil {
 		return fmt.Errorf("cpu: matmul: %w weight type %s: %w", backend.ErrUnsupported, w.Type, err)
 	}
-	if err := d.convert(vt, xs, n, k, xq, xb, kern.prep); err != nil {
+	if err := d.convert(vt, xs, n, k, xq, xb, kern.prep, kern.quantize); err != nil {
 		return err
 	}
 	if n == 1 { // pieces that shorten toward the end, as MatMulShared's
@@ -85,8 +85,23 @@ func (kern *kernel) twoHalf(n, m int) int {
 }
 
 // convert quantizes the n rows of xs (k wide) to vt, xb bytes a row of xq,
-// and runs prep (when set) on each converted row.
-func (d *Device) convert(vt quant.Type, xs []float32, n, k int, xq []byte, xb int, prep func(int)) error {
+// and runs prep (when set) on each converted row; or quantize (when set)
+// does both (a kernel's prep and quantize).
+func (d *Device) convert(vt quant.Type, xs []float32, n, k int, xq []byte, xb int, prep func(int), quantize func(int, []float32)) error {
+	if quantize != nil {
+		if d.threads == 1 || n < 2*convertChunk {
+			for i := range n {
+				quantize(i, xs[i*k:(i+1)*k])
+			}
+			return nil
+		}
+		d.parallel(n, convertChunk, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				quantize(i, xs[i*k:(i+1)*k])
+			}
+		})
+		return nil
+	}
 	if d.threads == 1 || n < 2*convertChunk { // what parallel would do, without its closure
 		var err error
 		for i := range n {
@@ -187,6 +202,10 @@ type kernel struct {
 	align int // row ranges start at multiples of align
 	rows  func(out []float32, r0, tok int, x []byte)
 	prep  func(i int)
+	// quantize, when set, converts token i's activations (src) and does
+	// prep's work on them in one pass: convert calls it in place of
+	// quantizeRow and prep.
+	quantize func(i int, src []float32)
 	// rows4, when set, does rows' work for tokens tok…tok+3 at once and
 	// reports whether it could (false: use rows).
 	rows4 func(out [multiToken][]float32, r0, tok int) bool
@@ -339,6 +358,9 @@ func (d *Device) pickKernel(t quant.Type, n, k, m int, wb, packed []byte, transi
 			mem:   packed,
 			prep: func(i int) { // sets acts[i], which the kernels read
 				fillQ4Act(&acts[i], xq[i*xb:(i+1)*xb], bias[i*nb:(i+1)*nb], ds[i*nb:(i+1)*nb])
+			},
+			quantize: func(i int, src []float32) {
+				quantizeQ4Act(&acts[i], xq[i*xb:(i+1)*xb], src, bias[i*nb:(i+1)*nb], ds[i*nb:(i+1)*nb])
 			},
 		}
 		// Only the functions an n-token product calls are made: each is an

@@ -1,6 +1,9 @@
 package cpu
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math"
+)
 
 // fillQ4Act is q4Act.fill, the extras the repacked Q4_0 kernels take with a
 // token's Q8_0 activations (q, blocks of q8Block bytes: an F16 scale, 32
@@ -22,6 +25,33 @@ func fillQ4Act(a *q4Act, q []byte, bias []int32, d []float32) {
 			bias[b0+b] = -8 * sumInt8x32(blk[2:])
 		}
 		f16s(d[b0:b0+n], halves[:2*n])
+	}
+}
+
+// quantizeQ4Act converts src to Q8_0 activations in q as quantizeRow
+// does and sets a to them with their extras, as quantizeRow then
+// fillQ4Act(a, q, bias, d) do: in one pass where the machine has the
+// vector form (a 2,048-wide row took 0.77 µs in two passes, 0.2 in one).
+func quantizeQ4Act(a *q4Act, q []byte, src []float32, bias []int32, d []float32) {
+	if !hasQ8Vector() {
+		q8x86(false, q, src)
+		fillQ4Act(a, q, bias, d)
+		return
+	}
+	a.q, a.bias, a.d = q, bias, d
+	nb := len(bias)
+	var ds [q8Chunk]float32
+	for b0 := 0; b0 < nb; b0 += q8Chunk {
+		n := min(q8Chunk, nb-b0)
+		q8Q4ActVector(q[b0*q8Block:(b0+n)*q8Block], src[b0*32:(b0+n)*32], ds[:n], bias[b0:b0+n], d[b0:b0+n])
+		for b, s := range ds[:n] {
+			if s != 0 && !(s >= 0x1p-126 && s <= math.MaxFloat32) { // as q8x86 redoes it
+				blk := q[(b0+b)*q8Block:][:q8Block]
+				q8Quantize(false, blk, src[(b0+b)*32:][:32])
+				bias[b0+b] = -8 * sumInt8x32(blk[2:])
+				d[b0+b] = half(blk)
+			}
+		}
 	}
 }
 

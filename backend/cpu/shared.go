@@ -45,6 +45,7 @@ func (d *Device) MatMulShared(dsts []*backend.Tensor, x *backend.Tensor, ws []*b
 		return err
 	}
 	var prep func(int)
+	var quantize func(int, []float32)
 	for i, w := range ws {
 		out, err := d.f32(dsts[i])
 		if err != nil {
@@ -61,16 +62,17 @@ func (d *Device) MatMulShared(dsts []*backend.Tensor, x *backend.Tensor, ws []*b
 		if err != nil {
 			return fmt.Errorf("cpu: matmul: %w weight type %s: %w", backend.ErrUnsupported, t, err)
 		}
-		// A kernel's prep lays out the converted activations in the
-		// device's scratch, in a way that depends on the format, n and k
-		// alone: the matrices' kernels share one layout, made once.
-		if prep == nil {
-			prep = kern.prep
+		// A kernel's prep (or quantize) lays out the converted
+		// activations in the device's scratch, in a way that depends on
+		// the format, n and k alone: the matrices' kernels share one
+		// layout, made once.
+		if prep == nil && quantize == nil {
+			prep, quantize = kern.prep, kern.quantize
 		}
 		s.outs = append(s.outs, out)
 		s.kerns = append(s.kerns, kern)
 	}
-	if err := d.convert(vt, xs, n, k, xq, xb, prep); err != nil {
+	if err := d.convert(vt, xs, n, k, xq, xb, prep, quantize); err != nil {
 		return err
 	}
 	d.sharedRows(ws, n, k, xq, xb)
