@@ -57,9 +57,10 @@ q8done:
 // func q8Q4ActAVX512(dst *byte, src *float32, nb int, ds *float32, bias *int32, dh *float32)
 // q8BlocksAVX512, and per block: the scale as F16 (vcvtps2ph, to nearest
 // even) at dst, that half widened back to dh, and bias = -8 times the sum
-// of the 32 stored quants (sign-extended from the bytes written, so a lane
-// vcvtps2dq could not convert counts as the 0 stored): the repacked Q4_0
-// kernels' extras (fillQ4Act) in the same pass.
+// of the 32 stored quants (summed from the bytes written, each biased by
+// 128 to an unsigned byte for vpsadbw, so a lane vcvtps2dq could not
+// convert counts as the 0 stored): the repacked Q4_0 kernels' extras
+// (fillQ4Act) in the same pass.
 TEXT ·q8Q4ActAVX512(SB), NOSPLIT, $0-48
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
@@ -71,6 +72,9 @@ TEXT ·q8Q4ActAVX512(SB), NOSPLIT, $0-48
 	JZ    qadone
 	MOVL         $0x7fffffff, AX
 	VPBROADCASTD AX, Z15
+	MOVL         $0x80808080, AX
+	VPBROADCASTD AX, Y13
+	VPXOR        Y12, Y12, Y12
 	MOVL         $0x42fe0000, AX // 127.0
 	VMOVD        AX, X14
 qaloop:
@@ -104,18 +108,15 @@ qaloop:
 	VPMOVDB       Z1, X1
 	VMOVDQU       X0, 2(DI)
 	VMOVDQU       X1, 18(DI)
-	VPMOVSXBD     X0, Z8
-	VPMOVSXBD     X1, Z9
-	VPADDD        Z9, Z8, Z8
-	VEXTRACTI64X4 $1, Z8, Y9
-	VPADDD        Y9, Y8, Y8
+	VINSERTI128   $1, X1, Y0, Y8
+	VPXOR         Y13, Y8, Y8
+	VPSADBW       Y12, Y8, Y8
 	VEXTRACTI128  $1, Y8, X9
-	VPADDD        X9, X8, X8
+	VPADDQ        X9, X8, X8
 	VPSHUFD       $0x4e, X8, X9
-	VPADDD        X9, X8, X8
-	VPSHUFD       $0xb1, X8, X9
-	VPADDD        X9, X8, X8
+	VPADDQ        X9, X8, X8
 	VMOVD         X8, AX
+	SUBL          $4096, AX
 	SHLL          $3, AX
 	NEGL          AX
 	MOVL          AX, (R9)
