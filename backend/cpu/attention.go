@@ -206,9 +206,7 @@ func (run *attnRun) heads(share, lo, hi int) {
 				row := b.Row(s, t0)
 				kqScores(scores[t0:t0+cnt], r.kf[row*r.kCols+kvh*hd:], r.kCols, qh, r.scale)
 			}
-			for _, sc := range scores {
-				mx = max(mx, sc)
-			}
+			mx = maxF32(scores)
 		} else if r.block {
 			if buf.head != i*nkv+kvh {
 				widenHeads(buf.kw, buf.vw, r.kb, r.vb, r.rb, b, s, p, kvh, hd)
@@ -216,9 +214,7 @@ func (run *attnRun) heads(share, lo, hi int) {
 			}
 			scores = scores[:p+1]
 			kqScores(scores, buf.kw, hd, qh, r.scale)
-			for _, sc := range scores {
-				mx = max(mx, sc)
-			}
+			mx = maxF32(scores)
 		} else {
 			for t := 0; t <= p; t++ {
 				row := b.Row(s, t)
@@ -287,10 +283,7 @@ const minAttentionWork = 1 << 13
 // 16 (the padded cache's masked positions are zeros) into a float64, then
 // scaled by the float32 reciprocal.
 func softmax(scores []float32, mx float32) {
-	inv := float32(1 / softmaxExp(scores, mx))
-	for t := range scores {
-		scores[t] *= inv
-	}
+	scaleF32(scores, float32(1/softmaxExp(scores, mx)))
 }
 
 // cacheHead returns head kvh of one cache row as float32, dequantizing into

@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"encoding/binary"
+	"math"
 
 	"github.com/tern-llm/tern/quant"
 )
@@ -123,5 +124,22 @@ func axpyRowsGeneric(acc []float32, hd, mask, t0 int, v []float32, stride int, w
 	for c, wc := range w {
 		r := (t0 + c) & mask
 		axpy(acc[r*hd:(r+1)*hd], v[c*stride:][:hd], wc)
+	}
+}
+
+// maxF32Generic is the largest element of x (-Inf when x is empty), by
+// Go's max: NaN if any is, +0 over -0.
+func maxF32Generic(x []float32) float32 {
+	m := float32(math.Inf(-1))
+	for _, v := range x {
+		m = max(m, v)
+	}
+	return m
+}
+
+// scaleF32Generic sets x[i] *= s.
+func scaleF32Generic(x []float32, s float32) {
+	for i := range x {
+		x[i] *= s
 	}
 }

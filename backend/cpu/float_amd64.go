@@ -215,3 +215,31 @@ func axpyRows(acc []float32, hd, mask, t0 int, v []float32, stride int, w []floa
 	}
 	axpyRowsGeneric(acc, hd, mask, t0, v, stride, w)
 }
+
+//go:noescape
+func maxF32AVX2(x *float32, n int) float32
+
+//go:noescape
+func scaleF32AVX2(x *float32, n int, s float32)
+
+// maxF32 is maxF32Generic: by vmaxps where the machine has it, done
+// again in Go where that found a zero (whose sign vmaxps takes from
+// whichever operand comes second, Go's max from +0 first). A NaN among x
+// may be passed over; a score's softmax is NaN then either way.
+func maxF32(x []float32) float32 {
+	if useAVX2 && len(x) > 0 {
+		if m := maxF32AVX2(&x[0], len(x)); m != 0 {
+			return m
+		}
+	}
+	return maxF32Generic(x)
+}
+
+// scaleF32 sets x[i] *= s.
+func scaleF32(x []float32, s float32) {
+	if useAVX2 && len(x) > 0 {
+		scaleF32AVX2(&x[0], len(x), s)
+		return
+	}
+	scaleF32Generic(x, s)
+}

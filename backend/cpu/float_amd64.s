@@ -718,3 +718,53 @@ TEXT ·scaleMulAVX2(SB), NOSPLIT, $0-40
 	VBROADCASTSS s+24(FP), Y2
 	MOVQ         n+32(FP), CX
 	ELEMENTS8(CX, BX, SCALEMUL8, SCALEMUL1)
+
+// func maxF32AVX2(x *float32, n int) float32
+// The largest of n ≥ 1 elements by vmaxps, from x[0]: Go's max over them
+// where they are not NaN and the largest is not zero (see maxF32).
+TEXT ·maxF32AVX2(SB), NOSPLIT, $0-20
+	MOVQ         x+0(FP), SI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS (SI), Y0
+	XORQ         AX, AX
+	MOVQ         CX, DX
+	ANDQ         $-8, DX
+	JZ           mxtail
+mxvec:
+	VMAXPS       (SI)(AX*4), Y0, Y0
+	ADDQ         $8, AX
+	CMPQ         AX, DX
+	JB           mxvec
+	VEXTRACTF128 $1, Y0, X1
+	VMAXPS       X1, X0, X0
+	VPERMILPS    $0x4e, X0, X1
+	VMAXPS       X1, X0, X0
+	VPERMILPS    $0xb1, X0, X1
+	VMAXPS       X1, X0, X0
+mxtail:
+	CMPQ   AX, CX
+	JAE    mxdone
+	VMAXSS (SI)(AX*4), X0, X0
+	INCQ   AX
+	JMP    mxtail
+mxdone:
+	VZEROUPPER
+	MOVSS X0, ret+16(FP)
+	RET
+
+// SCALE8 and SCALE1: x[AX…] *= s (in Y15) for eight elements and one (SI
+// x). Clobber Y0.
+#define SCALE8 \
+	VMULPS  (SI)(AX*4), Y15, Y0; \
+	VMOVUPS Y0, (SI)(AX*4)
+#define SCALE1 \
+	VMULSS (SI)(AX*4), X15, X0; \
+	VMOVSS X0, (SI)(AX*4)
+
+// func scaleF32AVX2(x *float32, n int, s float32)
+// x[i] *= s (element-wise).
+TEXT ·scaleF32AVX2(SB), NOSPLIT, $0-20
+	MOVQ         x+0(FP), SI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS s+16(FP), Y15
+	ELEMENTS8(CX, DX, SCALE8, SCALE1)

@@ -169,3 +169,9 @@ func axpyRows(acc []float32, hd, mask, t0 int, v []float32, stride int, w []floa
 
 // scaleMul is scaleMulGeneric.
 func scaleMul(dst, a, b []float32, s float32) { scaleMulGeneric(dst, a, b, s) }
+
+// maxF32 is maxF32Generic.
+func maxF32(x []float32) float32 { return maxF32Generic(x) }
+
+// scaleF32 is scaleF32Generic.
+func scaleF32(x []float32, s float32) { scaleF32Generic(x, s) }

@@ -26,3 +26,6 @@ func kqScores(out, k []float32, stride int, q []float32, scale float32) {
 func axpyRows(acc []float32, hd, mask, t0 int, v []float32, stride int, w []float32) {
 	axpyRowsGeneric(acc, hd, mask, t0, v, stride, w)
 }
+
+func maxF32(x []float32) float32      { return maxF32Generic(x) }
+func scaleF32(x []float32, s float32) { scaleF32Generic(x, s) }

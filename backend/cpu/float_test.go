@@ -9,6 +9,47 @@ import (
 	"github.com/tern-llm/tern/quant"
 )
 
+// TestMaxScale checks maxF32 and scaleF32 at every level against their
+// generic forms, bit for bit, on random rows of odd lengths, all negative
+// and with the largest element at either end, and on rows of zeros of
+// either sign.
+func TestMaxScale(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	negZero := float32(math.Copysign(0, -1))
+	for _, l := range levels() {
+		t.Run(l.name, func(t *testing.T) {
+			defer l.set()()
+			for _, n := range []int{1, 2, 7, 8, 9, 15, 16, 17, 31, 64, 65, 513} {
+				rows := [][]float32{randRow(r, n), randRow(r, n), randRow(r, n), make([]float32, n), make([]float32, n)}
+				for i := range rows[1] {
+					rows[1][i] = -float32(math.Abs(float64(rows[1][i]))) - 1
+				}
+				rows[2][0], rows[2][n-1] = 9, 9.5
+				for i := range rows[4] {
+					rows[4][i] = negZero
+				}
+				if n > 1 {
+					rows = append(rows, append([]float32{negZero}, make([]float32, n-1)...))
+				}
+				for j, x := range rows {
+					if got, want := maxF32(x), maxF32Generic(x); math.Float32bits(got) != math.Float32bits(want) {
+						t.Errorf("maxF32 n=%d row %d: %g (%#x), want %g (%#x)", n, j, got, math.Float32bits(got), want, math.Float32bits(want))
+					}
+					s := r.Float32() + 0.5
+					got, want := append([]float32(nil), x...), append([]float32(nil), x...)
+					scaleF32(got, s)
+					scaleF32Generic(want, s)
+					for i := range got {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("scaleF32 n=%d row %d [%d]: %g, want %g", n, j, i, got[i], want[i])
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
 // TestFloatKernels checks every level of the float kernels against the
 // generic code, bit for bit, on random rows of odd lengths.
 func TestFloatKernels(t *testing.T) {
