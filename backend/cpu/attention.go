@@ -259,10 +259,12 @@ func (run *attnRun) heads(share, lo, hi int) {
 // key and value cache rows (rb bytes) of position t of sequence s, for t
 // up to p.
 func widenHeads(kf, vf []float32, kb, vb []byte, rb int, b *backend.Batch, s, p, kvh, hd int) {
-	for t := 0; t <= p; t++ {
-		off := b.Row(s, t)*rb + 2*kvh*hd
-		f16s(kf[t*hd:(t+1)*hd], kb[off:off+2*hd])
-		f16s(vf[t*hd:(t+1)*hd], vb[off:off+2*hd])
+	for t0 := 0; t0 <= p; t0 += b.BlockSize { // a cache block's rows are consecutive
+		cnt := min(b.BlockSize, p+1-t0)
+		off := b.Row(s, t0)*rb + 2*kvh*hd
+		end := off + (cnt-1)*rb + 2*hd
+		f16Rows(kf[t0*hd:(t0+cnt)*hd], kb[off:end], cnt, hd, rb)
+		f16Rows(vf[t0*hd:(t0+cnt)*hd], vb[off:end], cnt, hd, rb)
 	}
 }
 

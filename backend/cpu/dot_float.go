@@ -143,3 +143,11 @@ func scaleF32Generic(x []float32, s float32) {
 		x[i] *= s
 	}
 }
+
+// f16RowsGeneric widens rows rows of hd halves, stride bytes apart in src,
+// into dst row after row.
+func f16RowsGeneric(dst []float32, src []byte, rows, hd, stride int) {
+	for t := range rows {
+		f16s(dst[t*hd:(t+1)*hd], src[t*stride:t*stride+2*hd])
+	}
+}

@@ -243,3 +243,21 @@ func scaleF32(x []float32, s float32) {
 	}
 	scaleF32Generic(x, s)
 }
+
+//go:noescape
+func f16RowsAVX2(dst *float32, src *uint16, rows, hd, stride int)
+
+// f16Rows widens rows rows of hd halves, stride bytes apart in src, into
+// dst, row after row: f16s on each, in one call where hd is a multiple of 8.
+func f16Rows(dst []float32, src []byte, rows, hd, stride int) {
+	if rows <= 0 || hd <= 0 {
+		return
+	}
+	if useAVX2 && hd%8 == 0 {
+		_ = dst[rows*hd-1]
+		_ = src[(rows-1)*stride+2*hd-1]
+		f16RowsAVX2(&dst[0], (*uint16)(unsafe.Pointer(&src[0])), rows, hd, stride)
+		return
+	}
+	f16RowsGeneric(dst, src, rows, hd, stride)
+}

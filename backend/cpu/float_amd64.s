@@ -768,3 +768,32 @@ TEXT ·scaleF32AVX2(SB), NOSPLIT, $0-20
 	MOVQ         n+8(FP), CX
 	VBROADCASTSS s+16(FP), Y15
 	ELEMENTS8(CX, DX, SCALE8, SCALE1)
+
+// func f16RowsAVX2(dst *float32, src *uint16, rows, hd, stride int)
+// Widens rows rows of hd halves (a multiple of 8), stride bytes apart at
+// src, into rows of hd floats one after another at dst (vcvtph2ps, exact).
+TEXT ·f16RowsAVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ rows+16(FP), CX
+	MOVQ hd+24(FP), DX
+	MOVQ stride+32(FP), R8
+	TESTQ CX, CX
+	JZ    frdone
+	TESTQ DX, DX
+	JZ    frdone
+frrow:
+	XORQ AX, AX
+frvec:
+	VCVTPH2PS (SI)(AX*2), Y0
+	VMOVUPS   Y0, (DI)(AX*4)
+	ADDQ      $8, AX
+	CMPQ      AX, DX
+	JB        frvec
+	ADDQ R8, SI
+	LEAQ (DI)(DX*4), DI
+	DECQ CX
+	JNZ  frrow
+frdone:
+	VZEROUPPER
+	RET

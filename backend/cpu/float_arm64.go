@@ -175,3 +175,8 @@ func maxF32(x []float32) float32 { return maxF32Generic(x) }
 
 // scaleF32 is scaleF32Generic.
 func scaleF32(x []float32, s float32) { scaleF32Generic(x, s) }
+
+// f16Rows is f16RowsGeneric (f16s a row at a time).
+func f16Rows(dst []float32, src []byte, rows, hd, stride int) {
+	f16RowsGeneric(dst, src, rows, hd, stride)
+}

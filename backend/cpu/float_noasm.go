@@ -29,3 +29,7 @@ func axpyRows(acc []float32, hd, mask, t0 int, v []float32, stride int, w []floa
 
 func maxF32(x []float32) float32      { return maxF32Generic(x) }
 func scaleF32(x []float32, s float32) { scaleF32Generic(x, s) }
+
+func f16Rows(dst []float32, src []byte, rows, hd, stride int) {
+	f16RowsGeneric(dst, src, rows, hd, stride)
+}

@@ -50,6 +50,38 @@ func TestMaxScale(t *testing.T) {
 	}
 }
 
+// TestF16Rows checks f16Rows at every level against f16s a row at a time
+// on rows of 8 to 72 halves (and 12, of no vector's width), 1 to 5 rows,
+// strides from a row to a row and a half.
+func TestF16Rows(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	for _, l := range levels() {
+		t.Run(l.name, func(t *testing.T) {
+			defer l.set()()
+			for _, hd := range []int{8, 12, 16, 64, 72} {
+				for rows := 1; rows <= 5; rows++ {
+					stride := 2*hd + 2*r.IntN(hd)
+					src := make([]byte, (rows-1)*stride+2*hd)
+					for i := 0; i+1 < len(src); i += 2 {
+						binary.LittleEndian.PutUint16(src[i:], quant.F32ToF16(float32(r.NormFloat64())))
+					}
+					got, want := make([]float32, rows*hd+1), make([]float32, rows*hd+1)
+					got[rows*hd], want[rows*hd] = 7, 7 // past the rows: left alone
+					f16Rows(got, src, rows, hd, stride)
+					for i := range rows {
+						f16sGeneric(want[i*hd:(i+1)*hd], src[i*stride:])
+					}
+					for i := range got {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("hd %d, %d rows, stride %d: [%d] = %g, want %g", hd, rows, stride, i, got[i], want[i])
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
 // TestFloatKernels checks every level of the float kernels against the
 // generic code, bit for bit, on random rows of odd lengths.
 func TestFloatKernels(t *testing.T) {
