@@ -192,6 +192,9 @@ func rotatePairs(a, b, cs, ss []float32) {
 func kqScoresAVX512(out, k *float32, kstride int, q *float32, hd, count int, scale float32)
 
 //go:noescape
+func axpyRowsAVX512(acc *float32, hd, mask, t0 int, v *float32, vstride int, w *float32, count int)
+
+//go:noescape
 func axpyRowsAVX2(acc *float32, hd, mask, t0 int, v *float32, vstride int, w *float32, count int)
 
 // kqScores sets out[c] = vecDotF32(k[c·stride:][:len(q)], q)·scale.
@@ -210,6 +213,10 @@ func axpyRows(acc []float32, hd, mask, t0 int, v []float32, stride int, w []floa
 	if useAVX2 && len(w) > 0 && hd > 0 {
 		_ = v[(len(w)-1)*stride+hd-1]
 		_ = acc[(mask+1)*hd-1]
+		if useAVX512 && hd%16 == 0 {
+			axpyRowsAVX512(&acc[0], hd, mask, t0, &v[0], 4*stride, &w[0], len(w))
+			return
+		}
 		axpyRowsAVX2(&acc[0], hd, mask, t0, &v[0], 4*stride, &w[0], len(w))
 		return
 	}

@@ -797,3 +797,42 @@ frvec:
 frdone:
 	VZEROUPPER
 	RET
+
+// func axpyRowsAVX512(acc *float32, hd, mask, t0 int, v *float32, vstride int, w *float32, count int)
+// axpyRowsAVX2 for hd a multiple of 16, sixteen elements a step (each
+// element's fma as before: the same sums).
+TEXT ·axpyRowsAVX512(SB), NOSPLIT, $0-64
+	MOVQ acc+0(FP), R11
+	MOVQ hd+8(FP), R9
+	MOVQ mask+16(FP), R12
+	MOVQ t0+24(FP), R13
+	MOVQ v+32(FP), SI
+	MOVQ vstride+40(FP), R8
+	MOVQ w+48(FP), DX
+	MOVQ count+56(FP), CX
+	TESTQ CX, CX
+	JZ   azdone
+	TESTQ R9, R9
+	JZ   azdone
+azrow:
+	MOVQ         R13, DI
+	ANDQ         R12, DI
+	IMULQ        R9, DI
+	LEAQ         (R11)(DI*4), DI
+	VBROADCASTSS (DX), Z0
+	XORQ         AX, AX
+azvec:
+	VMOVUPS     (DI)(AX*4), Z1
+	VFMADD231PS (SI)(AX*4), Z0, Z1
+	VMOVUPS     Z1, (DI)(AX*4)
+	ADDQ        $16, AX
+	CMPQ        AX, R9
+	JB          azvec
+	ADDQ R8, SI
+	ADDQ $4, DX
+	INCQ R13
+	DECQ CX
+	JNZ  azrow
+azdone:
+	VZEROUPPER
+	RET

@@ -181,7 +181,7 @@ func TestFloatKernels(t *testing.T) {
 					}
 				}
 				// attention over cache rows: scores and the lane-row sums
-				for _, hd := range []int{8, 64, 72} {
+				for _, hd := range []int{8, 16, 64, 72, 80} {
 					const stride, cnt = 150, 5
 					kv := randRow(r, (cnt-1)*stride+hd)
 					q := randRow(r, hd)
