@@ -208,12 +208,13 @@ func TestAttentionWidenedAnew(t *testing.T) {
 
 // TestFoldClear checks foldClear (its vector path where there is one)
 // against foldLanes and a clear, bit for bit: one-token lane rows (64) of
-// which 1 to 20 hold terms, heads of 16 to 128 and 40 (no vector path),
+// which 1 to 64 hold terms (each of the 16-, 32- and 64-row folds, and all
+// rows, where foldLanes adds no +0), heads of 16 to 128 and 40 (no vector path),
 // some terms ±0 and some columns all -0, and every row of acc zero after.
 func TestFoldClear(t *testing.T) {
 	r := rand.New(rand.NewPCG(33, 34))
 	for _, hd := range []int{16, 40, 64, 128} {
-		for used := 1; used <= 20; used++ {
+		for used := 1; used <= vecStep; used++ {
 			acc := make([]float32, vecStep*hd)
 			for i := range acc[:used*hd] {
 				switch c := i % hd; {
