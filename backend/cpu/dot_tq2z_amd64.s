@@ -284,3 +284,46 @@ t4rowdone:
 t4done:
 	VZEROUPPER
 	RET
+
+// func fillTQ2AVX512(rec *byte, x *byte, nb int)
+// fillTQ2Generic's records of nb Q8_K blocks (q8KBlock = 292 bytes apart
+// at x) into rec (tq2Record = 384 bytes apart): each level's two runs of
+// 32 quants side by side, the lanes' biases −(bsums[2l]+bsums[2l+1]) by
+// vpmaddwd with ones (each pair's exact sum), negated, zeros, then d.
+TEXT ·fillTQ2AVX512(SB), NOSPLIT, $0-24
+	MOVQ rec+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ nb+16(FP), CX
+	TESTQ CX, CX
+	JZ   ftdone
+	VPXORD       Z15, Z15, Z15
+	MOVL         $0x00010001, AX
+	VPBROADCASTD AX, Y14
+ftblock:
+	VMOVDQU      4(SI), Y0
+	VINSERTI64X4 $1, 132(SI), Z0, Z0
+	VMOVDQU64    Z0, (DI)
+	VMOVDQU      36(SI), Y1
+	VINSERTI64X4 $1, 164(SI), Z1, Z1
+	VMOVDQU64    Z1, 64(DI)
+	VMOVDQU      68(SI), Y2
+	VINSERTI64X4 $1, 196(SI), Z2, Z2
+	VMOVDQU64    Z2, 128(DI)
+	VMOVDQU      100(SI), Y3
+	VINSERTI64X4 $1, 228(SI), Z3, Z3
+	VMOVDQU64    Z3, 192(DI)
+	VMOVDQU      260(SI), Y4
+	VPMADDWD     Y14, Y4, Y4
+	VPSUBD       Y4, Y15, Y4
+	VMOVDQU      Y4, 256(DI)
+	VMOVDQU      Y15, 288(DI)
+	VMOVDQU64    Z15, 320(DI)
+	MOVL         (SI), AX
+	MOVL         AX, 320(DI)
+	ADDQ $292, SI
+	ADDQ $384, DI
+	DECQ CX
+	JNZ  ftblock
+ftdone:
+	VZEROUPPER
+	RET
