@@ -16,9 +16,24 @@ const q4kRecord = 320
 //go:noescape
 func dotRowsQ4_KZ(out *float32, w *byte, stride int, x *byte, rec *byte, nb int, rows int)
 
+//go:noescape
+func fillQ4KAVX512(rec *byte, x *byte, nb int)
+
 // fillQ4K lays out nb Q8_K blocks of x as records in rec (nb·q4kRecord
-// bytes).
+// bytes): fillQ4KGeneric, in vectors where the machine has AVX-512 (the
+// 32 blocks of an 8,192-wide row: 1,124 ns in Go, 99 ns in vectors).
 func fillQ4K(rec, x []byte, nb int) {
+	if useAVX512 && nb > 0 {
+		_ = rec[nb*q4kRecord-1]
+		_ = x[nb*q8KBlock-1]
+		fillQ4KAVX512(&rec[0], &x[0], nb)
+		return
+	}
+	fillQ4KGeneric(rec, x, nb)
+}
+
+// fillQ4KGeneric is fillQ4K in Go.
+func fillQ4KGeneric(rec, x []byte, nb int) {
 	for b := range nb {
 		r, q8 := rec[b*q4kRecord:][:q4kRecord], x[b*q8KBlock+4:][:256]
 		for p := range 2 {

@@ -517,3 +517,40 @@ TEXT ·dotRowsQ4_KZFour(SB), NOSPLIT, $0-96
 // dotRowsQ4_KZFour taking the high nibbles with one GFNI instruction.
 TEXT ·dotRowsQ4_KZFourGF(SB), NOSPLIT, $0-96
 	K4Z4_TEXT(K4Z2_HI_GF)
+
+// func fillQ4KAVX512(rec *byte, x *byte, nb int)
+// fillQ4KGeneric's records of nb Q8_K blocks (q8KBlock = 292 bytes apart
+// at x) into rec (q4kRecord = 320 bytes apart): each 64 bytes two runs of
+// 32 quants side by side; then the block's bsums added in pairs (vphaddw,
+// 16-bit sums as the Go form's), the eight in each 16 bytes of the last 64.
+TEXT ·fillQ4KAVX512(SB), NOSPLIT, $0-24
+	MOVQ rec+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ nb+16(FP), CX
+	TESTQ CX, CX
+	JZ   fkdone
+fkblock:
+	VMOVDQU      4(SI), Y0
+	VINSERTI64X4 $1, 68(SI), Z0, Z0
+	VMOVDQU64    Z0, (DI)
+	VMOVDQU      36(SI), Y1
+	VINSERTI64X4 $1, 100(SI), Z1, Z1
+	VMOVDQU64    Z1, 64(DI)
+	VMOVDQU      132(SI), Y2
+	VINSERTI64X4 $1, 196(SI), Z2, Z2
+	VMOVDQU64    Z2, 128(DI)
+	VMOVDQU      164(SI), Y3
+	VINSERTI64X4 $1, 228(SI), Z3, Z3
+	VMOVDQU64    Z3, 192(DI)
+	VMOVDQU      260(SI), X4
+	VMOVDQU      276(SI), X5
+	VPHADDW      X5, X4, X6
+	VSHUFI32X4   $0, Z6, Z6, Z6
+	VMOVDQU64    Z6, 256(DI)
+	ADDQ $292, SI
+	ADDQ $320, DI
+	DECQ CX
+	JNZ  fkblock
+fkdone:
+	VZEROUPPER
+	RET

@@ -3,6 +3,7 @@
 package cpu
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -104,6 +105,39 @@ func BenchmarkDotRowsQ4_KRec(b *testing.B) {
 			b.SetBytes(int64(len(w)))
 			for b.Loop() {
 				dotRowsQ4_KRec(out, w, stride, x, rec, nb)
+			}
+		})
+	}
+}
+
+// TestFillQ4K checks fillQ4K against fillQ4KGeneric byte for byte, every
+// byte of the records (garbage before), on random Q8_K blocks and on
+// blocks of the extreme sums (pairs that wrap in 16 bits).
+func TestFillQ4K(t *testing.T) {
+	r := rand.New(rand.NewPCG(63, 64))
+	for _, l := range levels() {
+		t.Run(l.name, func(t *testing.T) {
+			defer l.set()()
+			for _, nb := range []int{1, 2, 7, 32} {
+				x := make([]byte, nb*q8KBlock)
+				for i := range x {
+					x[i] = byte(r.Uint32())
+				}
+				for j := 260; j < q8KBlock; j += 4 { // the first block's sums at the extremes
+					binary.LittleEndian.PutUint16(x[j:], 0x8000)
+					binary.LittleEndian.PutUint16(x[j+2:], uint16(0x8000+r.IntN(2)*0x7fff))
+				}
+				got, want := make([]byte, nb*q4kRecord), make([]byte, nb*q4kRecord)
+				for i := range got {
+					got[i], want[i] = byte(r.Uint32()), byte(r.Uint32())
+				}
+				fillQ4K(got, x, nb)
+				fillQ4KGeneric(want, x, nb)
+				for i := range got {
+					if got[i] != want[i] {
+						t.Fatalf("nb=%d: byte %d (block %d, offset %d) = %#x, want %#x", nb, i, i/q4kRecord, i%q4kRecord, got[i], want[i])
+					}
+				}
 			}
 		})
 	}
