@@ -110,35 +110,45 @@ func BenchmarkDotRowsQ4_KRec(b *testing.B) {
 	}
 }
 
-// TestFillQ4K checks fillQ4K against fillQ4KGeneric byte for byte, every
-// byte of the records (garbage before), on random Q8_K blocks and on
-// blocks of the extreme sums (pairs that wrap in 16 bits).
-func TestFillQ4K(t *testing.T) {
+// TestFillRecords checks fillQ4K and fillTQ2 against their Go forms byte
+// for byte, every byte of the records (garbage before), at every level, on
+// random Q8_K blocks and on blocks of the extreme sums (every bsums pair
+// -32768 with -32768 or 32767: sums that wrap in 16 bits for Q4_K's).
+func TestFillRecords(t *testing.T) {
 	r := rand.New(rand.NewPCG(63, 64))
-	for _, l := range levels() {
-		t.Run(l.name, func(t *testing.T) {
-			defer l.set()()
-			for _, nb := range []int{1, 2, 7, 32} {
-				x := make([]byte, nb*q8KBlock)
-				for i := range x {
-					x[i] = byte(r.Uint32())
-				}
-				for j := 260; j < q8KBlock; j += 4 { // the first block's sums at the extremes
-					binary.LittleEndian.PutUint16(x[j:], 0x8000)
-					binary.LittleEndian.PutUint16(x[j+2:], uint16(0x8000+r.IntN(2)*0x7fff))
-				}
-				got, want := make([]byte, nb*q4kRecord), make([]byte, nb*q4kRecord)
-				for i := range got {
-					got[i], want[i] = byte(r.Uint32()), byte(r.Uint32())
-				}
-				fillQ4K(got, x, nb)
-				fillQ4KGeneric(want, x, nb)
-				for i := range got {
-					if got[i] != want[i] {
-						t.Fatalf("nb=%d: byte %d (block %d, offset %d) = %#x, want %#x", nb, i, i/q4kRecord, i%q4kRecord, got[i], want[i])
+	for _, f := range []struct {
+		name          string
+		record        int
+		fill, generic func(rec, x []byte, nb int)
+	}{
+		{"Q4_K", q4kRecord, fillQ4K, fillQ4KGeneric},
+		{"TQ2_0", tq2Record, fillTQ2, fillTQ2Generic},
+	} {
+		for _, l := range levels() {
+			t.Run(f.name+"/"+l.name, func(t *testing.T) {
+				defer l.set()()
+				for _, nb := range []int{1, 2, 7, 32} {
+					x := make([]byte, nb*q8KBlock)
+					for i := range x {
+						x[i] = byte(r.Uint32())
+					}
+					for j := 260; j < q8KBlock; j += 4 { // the first block's sums at the extremes
+						binary.LittleEndian.PutUint16(x[j:], 0x8000)
+						binary.LittleEndian.PutUint16(x[j+2:], uint16(0x8000+r.IntN(2)*0x7fff))
+					}
+					got, want := make([]byte, nb*f.record), make([]byte, nb*f.record)
+					for i := range got {
+						got[i], want[i] = byte(r.Uint32()), byte(r.Uint32())
+					}
+					f.fill(got, x, nb)
+					f.generic(want, x, nb)
+					for i := range got {
+						if got[i] != want[i] {
+							t.Fatalf("nb=%d: byte %d (block %d, offset %d) = %#x, want %#x", nb, i, i/f.record, i%f.record, got[i], want[i])
+						}
 					}
 				}
-			}
-		})
+			})
+		}
 	}
 }

@@ -3,7 +3,6 @@
 package cpu
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -95,39 +94,6 @@ func TestDotTQ2_0RecTwo(t *testing.T) {
 				fillTQ2(rec, x, nb)
 				dotRowsTQ2_0RecTwo(outA, outB, w, w[dist:], stride, rec, x, nb)
 			})
-		})
-	}
-}
-
-// TestFillTQ2 checks fillTQ2 against fillTQ2Generic byte for byte, every
-// byte of the records (garbage before), on random Q8_K blocks and on
-// blocks of the extreme sums (every bsums ±32767, -32768).
-func TestFillTQ2(t *testing.T) {
-	r := rand.New(rand.NewPCG(61, 62))
-	for _, l := range levels() {
-		t.Run(l.name, func(t *testing.T) {
-			defer l.set()()
-			for _, nb := range []int{1, 2, 7, 32} {
-				x := make([]byte, nb*q8KBlock)
-				for i := range x {
-					x[i] = byte(r.Uint32())
-				}
-				for j := 260; j < q8KBlock; j += 4 { // the first block's sums at the extremes
-					binary.LittleEndian.PutUint16(x[j:], 0x8000)
-					binary.LittleEndian.PutUint16(x[j+2:], uint16(0x8000+r.IntN(2)*0x7fff))
-				}
-				got, want := make([]byte, nb*tq2Record), make([]byte, nb*tq2Record)
-				for i := range got {
-					got[i], want[i] = byte(r.Uint32()), byte(r.Uint32())
-				}
-				fillTQ2(got, x, nb)
-				fillTQ2Generic(want, x, nb)
-				for i := range got {
-					if got[i] != want[i] {
-						t.Fatalf("nb=%d: byte %d (block %d, offset %d) = %#x, want %#x", nb, i, i/tq2Record, i%tq2Record, got[i], want[i])
-					}
-				}
-			}
 		})
 	}
 }

@@ -74,6 +74,38 @@
 noplus: \
 	VPBROADCASTD AX, Z30
 
+// FOLD_COLUMNS(ROW): for each of CX columns of 16 floats, Z0-Z15 from
+// the lane rows by ROW, then their tree into o (TREE16_STORE); SI and DI
+// move a column on. Labels column and done.
+#define FOLD_COLUMNS(ROW) \
+	TESTQ CX, CX; \
+	JZ    done; \
+column: \
+	MOVQ SI, AX; \
+	ROW(Z0); \
+	ROW(Z1); \
+	ROW(Z2); \
+	ROW(Z3); \
+	ROW(Z4); \
+	ROW(Z5); \
+	ROW(Z6); \
+	ROW(Z7); \
+	ROW(Z8); \
+	ROW(Z9); \
+	ROW(Z10); \
+	ROW(Z11); \
+	ROW(Z12); \
+	ROW(Z13); \
+	ROW(Z14); \
+	ROW(Z15); \
+	TREE16_STORE; \
+	ADDQ $64, SI; \
+	ADDQ $64, DI; \
+	DECQ CX; \
+	JNZ  column; \
+done: \
+	VZEROUPPER; \
+	RET
 
 // func foldClear16AVX512(o *float32, acc *float32, stride int, blocks int)
 // foldLanes of the first 16 lane rows of acc (rows stride bytes apart, all
@@ -89,84 +121,15 @@ TEXT ·foldClear16AVX512(SB), NOSPLIT, $0-32
 	MOVQ   stride+16(FP), DX
 	MOVQ   blocks+24(FP), CX
 	VPXORD Z31, Z31, Z31
-	TESTQ  CX, CX
-	JZ     done
-column:
-	MOVQ SI, AX
-	FOLD_ROW(Z0)
-	FOLD_ROW(Z1)
-	FOLD_ROW(Z2)
-	FOLD_ROW(Z3)
-	FOLD_ROW(Z4)
-	FOLD_ROW(Z5)
-	FOLD_ROW(Z6)
-	FOLD_ROW(Z7)
-	FOLD_ROW(Z8)
-	FOLD_ROW(Z9)
-	FOLD_ROW(Z10)
-	FOLD_ROW(Z11)
-	FOLD_ROW(Z12)
-	FOLD_ROW(Z13)
-	FOLD_ROW(Z14)
-	FOLD_ROW(Z15)
-	VADDPS  Z8, Z0, Z0
-	VADDPS  Z9, Z1, Z1
-	VADDPS  Z10, Z2, Z2
-	VADDPS  Z11, Z3, Z3
-	VADDPS  Z12, Z4, Z4
-	VADDPS  Z13, Z5, Z5
-	VADDPS  Z14, Z6, Z6
-	VADDPS  Z15, Z7, Z7
-	VADDPS  Z4, Z0, Z0
-	VADDPS  Z5, Z1, Z1
-	VADDPS  Z6, Z2, Z2
-	VADDPS  Z7, Z3, Z3
-	VADDPS  Z2, Z0, Z0
-	VADDPS  Z3, Z1, Z1
-	VADDPS  Z1, Z0, Z0
-	VADDPS  Z31, Z0, Z0
-	VMOVUPS Z0, (DI)
-	ADDQ    $64, SI
-	ADDQ    $64, DI
-	DECQ    CX
-	JNZ     column
-done:
-	VZEROUPPER
-	RET
+	VPXORD Z30, Z30, Z30
+	FOLD_COLUMNS(FOLD_ROW)
 
 // func foldClear32AVX512(o *float32, acc *float32, stride int, blocks int, plus int)
 // foldClear16AVX512 for the first 32 lane rows (all from the 32nd on
 // zero): rows r += r+16 first; +0 at the end where plus is set.
 TEXT ·foldClear32AVX512(SB), NOSPLIT, $0-40
 	FOLD_ARGS
-	TESTQ CX, CX
-	JZ    done
-column:
-	MOVQ SI, AX
-	FOLD2_ROW(Z0)
-	FOLD2_ROW(Z1)
-	FOLD2_ROW(Z2)
-	FOLD2_ROW(Z3)
-	FOLD2_ROW(Z4)
-	FOLD2_ROW(Z5)
-	FOLD2_ROW(Z6)
-	FOLD2_ROW(Z7)
-	FOLD2_ROW(Z8)
-	FOLD2_ROW(Z9)
-	FOLD2_ROW(Z10)
-	FOLD2_ROW(Z11)
-	FOLD2_ROW(Z12)
-	FOLD2_ROW(Z13)
-	FOLD2_ROW(Z14)
-	FOLD2_ROW(Z15)
-	TREE16_STORE
-	ADDQ $64, SI
-	ADDQ $64, DI
-	DECQ CX
-	JNZ  column
-done:
-	VZEROUPPER
-	RET
+	FOLD_COLUMNS(FOLD2_ROW)
 
 // func foldClear64AVX512(o *float32, acc *float32, stride int, blocks int, plus int)
 // foldClear16AVX512 for all 64 lane rows: rows r += r+32, then r += r+16,
@@ -174,31 +137,4 @@ done:
 // rows used).
 TEXT ·foldClear64AVX512(SB), NOSPLIT, $0-40
 	FOLD_ARGS
-	TESTQ CX, CX
-	JZ    done
-column:
-	MOVQ SI, AX
-	FOLD4_ROW(Z0)
-	FOLD4_ROW(Z1)
-	FOLD4_ROW(Z2)
-	FOLD4_ROW(Z3)
-	FOLD4_ROW(Z4)
-	FOLD4_ROW(Z5)
-	FOLD4_ROW(Z6)
-	FOLD4_ROW(Z7)
-	FOLD4_ROW(Z8)
-	FOLD4_ROW(Z9)
-	FOLD4_ROW(Z10)
-	FOLD4_ROW(Z11)
-	FOLD4_ROW(Z12)
-	FOLD4_ROW(Z13)
-	FOLD4_ROW(Z14)
-	FOLD4_ROW(Z15)
-	TREE16_STORE
-	ADDQ $64, SI
-	ADDQ $64, DI
-	DECQ CX
-	JNZ  column
-done:
-	VZEROUPPER
-	RET
+	FOLD_COLUMNS(FOLD4_ROW)
