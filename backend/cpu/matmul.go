@@ -356,10 +356,7 @@ func (d *Device) pickKernel(t quant.Type, n, k, m int, wb, packed []byte, transi
 		kern := kernel{
 			align: q4GroupRows,
 			mem:   packed,
-			prep: func(i int) { // sets acts[i], which the kernels read
-				fillQ4Act(&acts[i], xq[i*xb:(i+1)*xb], bias[i*nb:(i+1)*nb], ds[i*nb:(i+1)*nb])
-			},
-			quantize: func(i int, src []float32) {
+			quantize: func(i int, src []float32) { // sets xq's row i and acts[i], which the kernels read
 				quantizeQ4Act(&acts[i], xq[i*xb:(i+1)*xb], src, bias[i*nb:(i+1)*nb], ds[i*nb:(i+1)*nb])
 			},
 		}
