@@ -18,19 +18,17 @@ import (
 // speed. Every row goes through the kernel MatMul would pick for its
 // matrix, so the results equal one MatMul each bit for bit.
 //
-// Weights of different formats, and streamed weights (whose repacked form
-// lives in one transient buffer, see repackTransient), take one MatMul each.
+// Weights of different formats share the op where their activations are
+// of one type (a Q4_K_M file's Q4_K q and k with its Q6_K v, all Q8_K) and
+// at most one of the formats lays them out further (prep, quantize). Other
+// mixes, and streamed weights (whose repacked form lives in one transient
+// buffer, see repackTransient), take one MatMul each.
 func (d *Device) MatMulShared(dsts []*backend.Tensor, x *backend.Tensor, ws []*backend.Tensor) error {
 	if len(dsts) != len(ws) {
 		return fmt.Errorf("cpu: matmul: %d products into %d outputs", len(ws), len(dsts))
 	}
 	if !d.shareable(x, ws) {
-		for i, w := range ws {
-			if err := d.MatMul(dsts[i], x, w); err != nil {
-				return err
-			}
-		}
-		return nil
+		return d.matMulEach(dsts, x, ws)
 	}
 	xs, err := d.f32(x)
 	if err != nil {
@@ -46,6 +44,7 @@ func (d *Device) MatMulShared(dsts []*backend.Tensor, x *backend.Tensor, ws []*b
 	}
 	var prep func(int)
 	var quantize func(int, []float32)
+	var prepType quant.Type // the format prep and quantize are of
 	for i, w := range ws {
 		out, err := d.f32(dsts[i])
 		if err != nil {
@@ -64,10 +63,18 @@ func (d *Device) MatMulShared(dsts []*backend.Tensor, x *backend.Tensor, ws []*b
 		}
 		// A kernel's prep (or quantize) lays out the converted
 		// activations in the device's scratch, in a way that depends on
-		// the format, n and k alone: the matrices' kernels share one
-		// layout, made once.
-		if prep == nil && quantize == nil {
-			prep, quantize = kern.prep, kern.quantize
+		// the format, n and k alone: the matrices' kernels of a format
+		// share one layout, made once; two formats' layouts may not fit
+		// in the scratch together.
+		if kern.prep != nil || kern.quantize != nil {
+			switch {
+			case prep == nil && quantize == nil:
+				prep, quantize, prepType = kern.prep, kern.quantize, w.Type
+			case w.Type != prepType:
+				clear(s.kerns)
+				clear(s.outs)
+				return d.matMulEach(dsts, x, ws)
+			}
 		}
 		s.outs = append(s.outs, out)
 		s.kerns = append(s.kerns, kern)
@@ -92,14 +99,26 @@ func (d *Device) activations(t quant.Type, n, k int) (quant.Type, int, []byte, e
 	return vt, xb, d.scratch.bytes(n * xb), nil
 }
 
+// matMulEach sets dsts[i] = x·ws[i]ᵀ with one MatMul each.
+func (d *Device) matMulEach(dsts []*backend.Tensor, x *backend.Tensor, ws []*backend.Tensor) error {
+	for i, w := range ws {
+		if err := d.MatMul(dsts[i], x, w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // shareable reports whether the products of x with ws can run as one op:
-// at least two weights, all of x's width, one format, none streamed.
+// at least two weights, all of x's width, their activations of one type,
+// none streamed.
 func (d *Device) shareable(x *backend.Tensor, ws []*backend.Tensor) bool {
 	if len(ws) < 2 {
 		return false
 	}
+	vt := quant.VecDotType(ws[0].Type)
 	for _, w := range ws {
-		if w.Type != ws[0].Type || w.Cols != x.Cols || d.streamed(w) {
+		if quant.VecDotType(w.Type) != vt || w.Cols != x.Cols || d.streamed(w) {
 			return false
 		}
 	}

@@ -21,7 +21,8 @@ var sharedFormats = []quant.Type{
 // (a tail past the four-token kernels), with matrices whose rows fit the
 // repacked Q4_0 groups of 16 and of 8 and fit none, with weights mapped
 // (Q4_0 repacked at Map) and allocated (repacked on first use), and for
-// weights of mixed formats (one MatMul each).
+// weights of mixed formats (one op where their activations are of one
+// type and one format at most lays them out; one MatMul each else).
 func TestMatMulShared(t *testing.T) {
 	r := rand.New(rand.NewPCG(41, 42))
 	for _, l := range levels() {
@@ -39,6 +40,15 @@ func TestMatMulShared(t *testing.T) {
 				}
 			}
 			checkShared(t, r, []quant.Type{quant.Q4_0, quant.Q8_0, quant.Q4_0}, []int{16, 9, 24}, 5, 64, true)
+			// formats whose activations are of one type share the op
+			// where at most one lays them out further; the others (TQ2_0
+			// with Q4_K, Q4_0 with Q8_0 for several tokens) fall back
+			for _, n := range []int{1, 6} {
+				checkShared(t, r, []quant.Type{quant.Q4_K, quant.Q4_K, quant.Q6_K}, []int{48, 16, 16}, n, 512, true)
+				checkShared(t, r, []quant.Type{quant.Q6_K, quant.Q5_K, quant.Q4_K}, []int{16, 32, 17}, n, 512, false)
+				checkShared(t, r, []quant.Type{quant.TQ2_0, quant.Q4_K, quant.Q6_K}, []int{16, 16, 16}, n, 512, true)
+				checkShared(t, r, []quant.Type{quant.Q4_0, quant.Q5_0, quant.IQ4_NL, quant.Q8_0}, []int{32, 16, 24, 16}, n, 96, true)
+			}
 		})
 	}
 }
@@ -52,6 +62,9 @@ func TestMatMulSharedSplits(t *testing.T) {
 		for _, n := range []int{1, 7} {
 			checkShared(t, r, []quant.Type{typ, typ, typ}, []int{512, 128, 136}, n, 2048, true)
 		}
+	}
+	for _, n := range []int{1, 7} { // a Q4_K_M file's q, k and v
+		checkShared(t, r, []quant.Type{quant.Q4_K, quant.Q4_K, quant.Q6_K}, []int{512, 128, 128}, n, 2048, true)
 	}
 }
 
