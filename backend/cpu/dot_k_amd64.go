@@ -43,12 +43,26 @@ func dotRowsQ6_K(out []float32, w []byte, stride int, x []byte, nb int) {
 	}
 	_ = w[(rows-1)*stride+nb*q6KBlock-1]
 	_ = x[nb*q8KBlock-1]
+	if pairs := rows / 2; pairs > 0 && useVNNI && useAVX512 && useK4x4BW {
+		dotRowsQ6_KPairsVNNI(&out[0], &w[0], stride, &x[0], nb, pairs)
+		if rows%2 == 1 {
+			dotRowsQ6_KVNNI(&out[rows-1], &w[(rows-1)*stride], stride, &x[0], nb, 1)
+		}
+		return
+	}
 	if useVNNI {
 		dotRowsQ6_KVNNI(&out[0], &w[0], stride, &x[0], nb, rows)
 	} else {
 		dotRowsQ6_KAVX2(&out[0], &w[0], stride, &x[0], nb, rows)
 	}
 }
+
+// dotRowsQ6_KPairsVNNI is dotRowsQ6_KVNNI on 2·pairs rows, rows p and
+// pairs+p at a time in the halves of 512-bit vectors (the same sums for
+// each row).
+//
+//go:noescape
+func dotRowsQ6_KPairsVNNI(out *float32, w *byte, stride int, x *byte, nb int, pairs int)
 
 //go:noescape
 func dotRowsQ4_Kx4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)

@@ -243,3 +243,139 @@ TEXT ·dotRowsQ6_KVNNI(SB), NOSPLIT, $0-48
 // lanes and float order are those of dotRowsQ6_KAVX2.
 TEXT ·dotRowsQ6_Kx4VNNI(SB), NOSPLIT, $0-64
 	KX4ROWS(Q6KX4_CONSTS, KX4_ZERO_F, Q6KX4_BLOCK, SI, R9, 210, 292, KX4_STORE_R8(Q6KX4_RESULT))
+
+// The pair kernel: two rows at once in 512-bit vectors, row A in the low
+// 256 bits and row B in the high, each half computing exactly what
+// dotRowsQ6_KVNNI computes for its row (the same integer lanes, the same
+// float lanes, the same sums), the activations broadcast to both halves.
+
+// Q6KP_DOT(x, sh, sc): Z1 += a 32-level group's lanes of both rows (levels
+// Z7): (levels − 32) · the activations at x(R9) (both halves), weighed by
+// the scale words of sc that the shuffle sh picks in each half. Clobbers
+// Z7-Z10.
+#define Q6KP_DOT(x, sh, sc) \
+	VBROADCASTI64X4 x(R9), Z8; \
+	VPMADDUBSW      Z8, Z7, Z7; \
+	VPMADDUBSW      Z8, Z13, Z9; \
+	VPSUBW          Z9, Z7, Z7; \
+	VPSHUFB         sh, sc, Z10; \
+	VPDPWSSD        Z10, Z7, Z1
+
+// Q6KP_LOAD(off, z, y): z = 32 bytes at off of row A (SI) beside 32 of
+// row B (R10).
+#define Q6KP_LOAD(off, z, y) \
+	VMOVDQU      off(SI), y; \
+	VINSERTI64X4 $1, off(R10), z, z
+
+// Q6KP_HALF(q, h, x, s0, s1, s2, s3, sc): Q6K_HALF for both rows (Z14:
+// 0x30 bytes, Z15: 0x0f), the groups' shuffles s0-s3. Clobbers Z3-Z10.
+#define Q6KP_HALF(q, h, x, s0, s1, s2, s3, sc) \
+	Q6KP_LOAD(q, Z3, Y3); \
+	Q6KP_LOAD(q+32, Z4, Y4); \
+	Q6KP_LOAD(h, Z5, Y5); \
+	VPSLLW  $4, Z5, Z6; \
+	VPANDD  Z14, Z6, Z6; \
+	VPANDD  Z15, Z3, Z7; \
+	VPORD   Z6, Z7, Z7; \
+	Q6KP_DOT(x, s0, sc); \
+	VPSLLW  $2, Z5, Z6; \
+	VPANDD  Z14, Z6, Z6; \
+	VPANDD  Z15, Z4, Z7; \
+	VPORD   Z6, Z7, Z7; \
+	Q6KP_DOT(x+32, s1, sc); \
+	VPANDD  Z14, Z5, Z6; \
+	VPSRLW  $4, Z3, Z7; \
+	VPANDD  Z15, Z7, Z7; \
+	VPORD   Z6, Z7, Z7; \
+	Q6KP_DOT(x+64, s2, sc); \
+	VPSRLW  $2, Z5, Z6; \
+	VPANDD  Z14, Z6, Z6; \
+	VPSRLW  $4, Z4, Z7; \
+	VPANDD  Z15, Z7, Z7; \
+	VPORD   Z6, Z7, Z7; \
+	Q6KP_DOT(x+96, s3, sc)
+
+// Q6KP_BLOCK: one block of both rows (SI row A's, R10 row B's, R9 the
+// Q8_K block): each row's 16 scales as words (Z11 sub-blocks 0-7 in both
+// 128-bit lanes of each half, Z2 8-15), the halves' lanes into Z1, fused
+// with d_x·d_w into Z0. Clobbers Z1-Z12.
+#define Q6KP_BLOCK \
+	VPMOVSXBW       192(SI), Y2; \
+	VPMOVSXBW       192(R10), Y12; \
+	VPERMQ          $0x44, Y2, Y11; \
+	VPERMQ          $0xee, Y2, Y2; \
+	VPERMQ          $0x44, Y12, Y3; \
+	VPERMQ          $0xee, Y12, Y12; \
+	VINSERTI64X4    $1, Y3, Z11, Z11; \
+	VINSERTI64X4    $1, Y12, Z2, Z2; \
+	VPXORD          Z1, Z1, Z1; \
+	Q6KP_HALF(0, 128, 4, Z16, Z17, Z18, Z19, Z11); \
+	Q6KP_HALF(64, 160, 132, Z20, Z21, Z22, Z23, Z2); \
+	VPBROADCASTW    208(SI), X9; \
+	VCVTPH2PS       X9, Y9; \
+	VPBROADCASTW    208(R10), X12; \
+	VCVTPH2PS       X12, Y12; \
+	VINSERTF64X4    $1, Y12, Z9, Z9; \
+	VBROADCASTSS    (R9), Z10; \
+	VMULPS          Z9, Z10, Z9; \
+	VCVTDQ2PS       Z1, Z1; \
+	VFMADD231PS     Z1, Z9, Z0
+
+// func dotRowsQ6_KPairsVNNI(out *float32, w *byte, stride int, x *byte, nb int, pairs int)
+// Rows p and pairs+p (stride bytes apart) for p < pairs, each as
+// dotRowsQ6_KVNNI computes it, into out[p] and out[pairs+p]: two streams
+// half the rows apart (rows side by side, read in turns of a block, left
+// the hardware prefetchers behind: 10.5 against 26 GB/s from memory on
+// one core).
+TEXT ·dotRowsQ6_KPairsVNNI(SB), NOSPLIT, $0-48
+	MOVQ  out+0(FP), DI
+	MOVQ  w+8(FP), R12
+	MOVQ  stride+16(FP), R13
+	MOVQ  pairs+40(FP), CX
+	TESTQ CX, CX
+	JZ    pdone
+	MOVQ  CX, R14
+	IMULQ R13, R14 // row B's offset from row A's
+	LEAQ  (CX*4), R15 // out's
+	MOVL         $0x0f0f0f0f, AX
+	VPBROADCASTD AX, Z15
+	MOVL         $0x30303030, AX
+	VPBROADCASTD AX, Z14
+	MOVL         $0x20202020, AX
+	VPBROADCASTD AX, Z13
+	VBROADCASTI64X4 shufK6w<>+0(SB), Z16
+	VBROADCASTI64X4 shufK6w<>+32(SB), Z17
+	VBROADCASTI64X4 shufK6w<>+64(SB), Z18
+	VBROADCASTI64X4 shufK6w<>+96(SB), Z19
+	VBROADCASTI64X4 shufK6w<>+128(SB), Z20
+	VBROADCASTI64X4 shufK6w<>+160(SB), Z21
+	VBROADCASTI64X4 shufK6w<>+192(SB), Z22
+	VBROADCASTI64X4 shufK6w<>+224(SB), Z23
+prow:
+	VXORPS Z0, Z0, Z0
+	MOVQ   R12, SI
+	LEAQ   (R12)(R14*1), R10
+	MOVQ   x+24(FP), R9
+	MOVQ   nb+32(FP), BX
+	TESTQ  BX, BX
+	JZ     prowdone
+pblock:
+	Q6KP_BLOCK
+	ADDQ $210, SI
+	ADDQ $210, R10
+	ADDQ $292, R9
+	DECQ BX
+	JNZ  pblock
+prowdone:
+	VEXTRACTF64X4 $1, Z0, Y24
+	HSUM8_Y0(X2)
+	VMOVSS        X0, (DI)
+	HSUM8_TO_X0(Y24, X24)
+	VMOVSS        X0, (DI)(R15*1)
+	ADDQ $4, DI
+	ADDQ R13, R12
+	DECQ CX
+	JNZ  prow
+pdone:
+	VZEROUPPER
+	RET
