@@ -43,8 +43,9 @@ func dotRowsQ6_K(out []float32, w []byte, stride int, x []byte, nb int) {
 	}
 	_ = w[(rows-1)*stride+nb*q6KBlock-1]
 	_ = x[nb*q8KBlock-1]
-	if pairs := rows / 2; pairs > 0 && useVNNI && useAVX512 && useK4x4BW {
-		dotRowsQ6_KPairsVNNI(&out[0], &w[0], stride, &x[0], nb, pairs)
+	if h := rows / 2; h > 0 && hasQ6KTwo() {
+		// rows h apart, two streams
+		dotRowsQ6_KTwoVNNI(&out[0], &out[h], &w[0], h*stride, stride, &x[0], nb, h)
 		if rows%2 == 1 {
 			dotRowsQ6_KVNNI(&out[rows-1], &w[(rows-1)*stride], stride, &x[0], nb, 1)
 		}
@@ -57,12 +58,14 @@ func dotRowsQ6_K(out []float32, w []byte, stride int, x []byte, nb int) {
 	}
 }
 
-// dotRowsQ6_KPairsVNNI is dotRowsQ6_KVNNI on 2·pairs rows, rows p and
-// pairs+p at a time in the halves of 512-bit vectors (the same sums for
-// each row).
+// dotRowsQ6_KTwoVNNI is dotRowsQ6_KVNNI on two runs of rows at once, a row
+// of each in the halves of 512-bit vectors (the same sums for each row).
 //
 //go:noescape
-func dotRowsQ6_KPairsVNNI(out *float32, w *byte, stride int, x *byte, nb int, pairs int)
+func dotRowsQ6_KTwoVNNI(outA *float32, outB *float32, w *byte, dist int, stride int, x *byte, nb int, rows int)
+
+// hasQ6KTwo reports whether dotRowsQ6_KTwoVNNI runs here.
+func hasQ6KTwo() bool { return useVNNI && useAVX512 && useK4x4BW }
 
 //go:noescape
 func dotRowsQ4_Kx4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)

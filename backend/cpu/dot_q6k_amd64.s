@@ -321,22 +321,21 @@ TEXT ·dotRowsQ6_Kx4VNNI(SB), NOSPLIT, $0-64
 	VCVTDQ2PS       Z1, Z1; \
 	VFMADD231PS     Z1, Z9, Z0
 
-// func dotRowsQ6_KPairsVNNI(out *float32, w *byte, stride int, x *byte, nb int, pairs int)
-// Rows p and pairs+p (stride bytes apart) for p < pairs, each as
-// dotRowsQ6_KVNNI computes it, into out[p] and out[pairs+p]: two streams
-// half the rows apart (rows side by side, read in turns of a block, left
-// the hardware prefetchers behind: 10.5 against 26 GB/s from memory on
-// one core).
-TEXT ·dotRowsQ6_KPairsVNNI(SB), NOSPLIT, $0-48
-	MOVQ  out+0(FP), DI
-	MOVQ  w+8(FP), R12
-	MOVQ  stride+16(FP), R13
-	MOVQ  pairs+40(FP), CX
+// func dotRowsQ6_KTwoVNNI(outA *float32, outB *float32, w *byte, dist int, stride int, x *byte, nb int, rows int)
+// Rows i of run A (at w, stride bytes apart) and of run B (dist bytes
+// further) for i < rows, each as dotRowsQ6_KVNNI computes it, into outA[i]
+// and outB[i]: two streams. (Rows side by side, read a block of each in
+// turn, left the hardware prefetchers behind: 10.5 against 26 GB/s from
+// memory on one core.)
+TEXT ·dotRowsQ6_KTwoVNNI(SB), NOSPLIT, $0-64
+	MOVQ  outA+0(FP), DI
+	MOVQ  outB+8(FP), R15
+	MOVQ  w+16(FP), R12
+	MOVQ  dist+24(FP), R14
+	MOVQ  stride+32(FP), R13
+	MOVQ  rows+56(FP), CX
 	TESTQ CX, CX
 	JZ    pdone
-	MOVQ  CX, R14
-	IMULQ R13, R14 // row B's offset from row A's
-	LEAQ  (CX*4), R15 // out's
 	MOVL         $0x0f0f0f0f, AX
 	VPBROADCASTD AX, Z15
 	MOVL         $0x30303030, AX
@@ -355,8 +354,8 @@ prow:
 	VXORPS Z0, Z0, Z0
 	MOVQ   R12, SI
 	LEAQ   (R12)(R14*1), R10
-	MOVQ   x+24(FP), R9
-	MOVQ   nb+32(FP), BX
+	MOVQ   x+40(FP), R9
+	MOVQ   nb+48(FP), BX
 	TESTQ  BX, BX
 	JZ     prowdone
 pblock:
@@ -371,8 +370,9 @@ prowdone:
 	HSUM8_Y0(X2)
 	VMOVSS        X0, (DI)
 	HSUM8_TO_X0(Y24, X24)
-	VMOVSS        X0, (DI)(R15*1)
+	VMOVSS        X0, (R15)
 	ADDQ $4, DI
+	ADDQ $4, R15
 	ADDQ R13, R12
 	DECQ CX
 	JNZ  prow
