@@ -39,7 +39,7 @@ func q8x86(withSum bool, dst []byte, src []float32) {
 			q8BlocksVector(dst[b0*bb:(b0+n)*bb], src[b0*32:(b0+n)*32], ds[:n])
 			for b, d := range ds[:n] {
 				out := dst[(b0+b)*bb:][:bb]
-				if d != 0 && !(d >= 0x1p-126 && d <= math.MaxFloat32) {
+				if q8Redo(d) {
 					q8Quantize(false, out, src[(b0+b)*32:][:32])
 					continue
 				}
@@ -52,6 +52,11 @@ func q8x86(withSum bool, dst []byte, src []float32) {
 		q8Quantize(withSum, dst[b*bb:(b+1)*bb], src[b*32:(b+1)*32])
 	}
 }
+
+// q8Redo reports whether a block the vector form quantized with scale d
+// is to be quantized again in Go: d neither zero nor a normal float32 (a
+// tiny, huge or non-finite amax).
+func q8Redo(d float32) bool { return d != 0 && !(d >= 0x1p-126 && d <= math.MaxFloat32) }
 
 // q8Chunk is the blocks the vector form quantizes per call (their scales
 // come back on the stack).

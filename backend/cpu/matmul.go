@@ -88,29 +88,11 @@ func (kern *kernel) twoHalf(n, m int) int {
 // and runs prep (when set) on each converted row; or quantize (when set)
 // does both (a kernel's prep and quantize).
 func (d *Device) convert(vt quant.Type, xs []float32, n, k int, xq []byte, xb int, prep func(int), quantize func(int, []float32)) error {
-	if quantize != nil {
-		if d.threads == 1 || n < 2*convertChunk {
-			for i := range n {
-				quantize(i, xs[i*k:(i+1)*k])
-			}
-			return nil
-		}
-		d.parallel(n, convertChunk, func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				quantize(i, xs[i*k:(i+1)*k])
-			}
-		})
-		return nil
-	}
 	if d.threads == 1 || n < 2*convertChunk { // what parallel would do, without its closure
 		var err error
 		for i := range n {
-			if e := quantizeRow(vt, xq[i*xb:(i+1)*xb], xs[i*k:(i+1)*k]); e != nil {
+			if e := convertRow(vt, xq[i*xb:(i+1)*xb], xs[i*k:(i+1)*k], i, prep, quantize); e != nil {
 				err = e
-				continue
-			}
-			if prep != nil {
-				prep(i)
 			}
 		}
 		if err != nil {
@@ -121,17 +103,29 @@ func (d *Device) convert(vt quant.Type, xs []float32, n, k int, xq []byte, xb in
 	var qerr atomic.Pointer[error]
 	d.parallel(n, convertChunk, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			if err := quantizeRow(vt, xq[i*xb:(i+1)*xb], xs[i*k:(i+1)*k]); err != nil {
+			if err := convertRow(vt, xq[i*xb:(i+1)*xb], xs[i*k:(i+1)*k], i, prep, quantize); err != nil {
 				qerr.Store(&err)
-				continue
-			}
-			if prep != nil {
-				prep(i)
 			}
 		}
 	})
 	if err := qerr.Load(); err != nil {
 		return fmt.Errorf("cpu: matmul: %w", *err)
+	}
+	return nil
+}
+
+// convertRow converts row i of the activations, x, into q: by quantize
+// where it is set, else by quantizeRow and then prep (when set).
+func convertRow(vt quant.Type, q []byte, x []float32, i int, prep func(int), quantize func(int, []float32)) error {
+	if quantize != nil {
+		quantize(i, x)
+		return nil
+	}
+	if err := quantizeRow(vt, q, x); err != nil {
+		return err
+	}
+	if prep != nil {
+		prep(i)
 	}
 	return nil
 }

@@ -1,9 +1,6 @@
 package cpu
 
-import (
-	"encoding/binary"
-	"math"
-)
+import "encoding/binary"
 
 // fillQ4Act is q4Act.fill, the extras the repacked Q4_0 kernels take with a
 // token's Q8_0 activations (q, blocks of q8Block bytes: an F16 scale, 32
@@ -46,7 +43,7 @@ func quantizeQ4Act(a *q4Act, q []byte, src []float32, bias []int32, d []float32)
 		n := min(q8Chunk, nb-b0)
 		q8Q4ActVector(q[b0*q8Block:(b0+n)*q8Block], src[b0*32:(b0+n)*32], ds[:n], bias[b0:b0+n], d[b0:b0+n])
 		for b, s := range ds[:n] {
-			if s != 0 && !(s >= 0x1p-126 && s <= math.MaxFloat32) { // as q8x86 redoes it
+			if q8Redo(s) { // as q8x86 redoes it
 				blk := q[(b0+b)*q8Block:][:q8Block]
 				q8Quantize(false, blk, src[(b0+b)*32:][:32])
 				bias[b0+b] = -8 * sumInt8x32(blk[2:])
