@@ -42,7 +42,7 @@ type aheadRegion struct {
 // of rows for a two-run kernel (kernel.rowsTwo), one otherwise.
 type aheadPlan struct {
 	regions [][2]aheadRegion
-	next    atomic.Pointer[aheadPlan] // the product that followed it last
+	next    *aheadPlan // the product that followed it last (the caller's alone)
 }
 
 // aheadShare is worker i's reading ahead: the plan it reads once the
@@ -83,11 +83,11 @@ func (a *aheadPlans) plan(key *byte) *aheadPlan {
 // and hands each worker its piece of the product that followed p the last
 // time, to read once p's pieces are gone.
 func (a *aheadPlans) begin(p *aheadPlan, gen uint64) {
-	if a.prev != nil && a.prev.next.Load() != p {
-		a.prev.next.Store(p)
+	if a.prev != nil {
+		a.prev.next = p
 	}
 	a.prev = p
-	nx := p.next.Load()
+	nx := p.next
 	for i := 1; i < len(a.shares); i++ {
 		sh := &a.shares[i]
 		sh.plan.Store(nx)
