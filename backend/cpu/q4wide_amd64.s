@@ -18,62 +18,74 @@
 	VPANDD    Z15, hi, lo; \
 	VPXORD    lo, hi, hi
 
-// WNIBY is WNIB with two 256-bit loads (y is hi's lower half): every other
-// block starts 32 bytes into a cache line, and a 512-bit load across two
-// lines cost the one-token kernel a third of its speed in cache (54–67 →
-// 83–94 GB/s on one Zen 5 core).
-#define WNIBY(off, offh, lo, hi, y) \
-	VMOVDQU      off(SI), y; \
-	VINSERTI64X4 $1, offh(SI), hi, hi; \
+// WNIBY is WNIB with two 256-bit loads (y is hi's lower half), for an odd
+// last block, whose chunks start 32 bytes into a cache line: a 512-bit
+// load across two lines cost the one-token kernel a third of its speed in
+// cache (54–67 → 83–94 GB/s on one Zen 5 core).
+#define WNIBY(off, lo, hi, y) \
+	VMOVDQU32    off(SI), y; \
+	VINSERTI64X4 $1, off+32(SI), hi, hi; \
 	VPANDD       Z15, hi, lo; \
 	VPXORD       lo, hi, hi
 
-// WNIBB is WNIBY with the weights at base instead of SI, for registers
-// Z16-Z31 (whose lower halves only an EVEX load reaches).
-#define WNIBB(base, off, offh, lo, hi, y) \
+// WNIBB and WNIBBY are WNIB and WNIBY with the weights at base instead of
+// SI.
+#define WNIBB(base, off, lo, hi) \
+	VMOVDQU32 off(base), hi; \
+	VPANDD    Z15, hi, lo; \
+	VPXORD    lo, hi, hi
+#define WNIBBY(base, off, lo, hi, y) \
 	VMOVDQU32    off(base), y; \
-	VINSERTI64X4 $1, offh(base), hi, hi; \
+	VINSERTI64X4 $1, off+32(base), hi, hi; \
 	VPANDD       Z15, hi, lo; \
 	VPXORD       lo, hi, hi
 
-// WBLOCK(START, NIB, DOT, FIN): one block of the one-token kernel for one
-// run of groups (run A: weights at SI, low sums Z5, high sums Z9, float
-// lanes Z0) or two (run B beside it: weights at R14, registers A's + 16):
-// the steps below name both runs' registers and the W1_ or W2_ forms emit
-// run A's instructions or A's then B's.
-#define WBLOCK(START, NIB, DOT, FIN) \
-	START; \
-	NIB(32, 64, Z1, Z2, Y2, Z17, Z18, Y18); \
-	NIB(96, 128, Z3, Z4, Y4, Z19, Z20, Y20); \
-	DOT(2, Z1, Z5, Z17, Z21); \
-	DOT(18, Z2, Z9, Z18, Z25); \
-	DOT(6, Z3, Z5, Z19, Z21); \
-	DOT(22, Z4, Z9, Z20, Z25); \
-	NIB(160, 192, Z6, Z7, Y7, Z22, Z23, Y23); \
-	NIB(224, 256, Z10, Z11, Y11, Z26, Z27, Y27); \
-	DOT(10, Z6, Z5, Z22, Z21); \
-	DOT(26, Z7, Z9, Z23, Z25); \
-	DOT(14, Z10, Z5, Z26, Z21); \
-	DOT(30, Z11, Z9, Z27, Z25); \
-	FIN
+// WBLOCK(START, NIB, DOT, FIN, s, q, xb, bb): one block of the one-token
+// kernel for one run of groups (run A: weights at SI, low sums Z5, high
+// sums Z9, float lanes Z0) or two (run B beside it: weights at R14,
+// registers A's + 16): its scales at s and its chunks from q (bytes from
+// SI, R14), its activations' Q8_0 block at xb(R9), bias at bb(R10) and d_x
+// at bb(R11). The steps below name both runs' registers and the W1_ or
+// W2_ forms emit run A's instructions or A's then B's.
+#define WBLOCK(START, NIB, DOT, FIN, s, q, xb, bb) \
+	START(bb); \
+	NIB(q, Z1, Z2, Y2, Z17, Z18, Y18); \
+	NIB(q+64, Z3, Z4, Y4, Z19, Z20, Y20); \
+	DOT(xb+2, Z1, Z5, Z17, Z21); \
+	DOT(xb+18, Z2, Z9, Z18, Z25); \
+	DOT(xb+6, Z3, Z5, Z19, Z21); \
+	DOT(xb+22, Z4, Z9, Z20, Z25); \
+	NIB(q+128, Z6, Z7, Y7, Z22, Z23, Y23); \
+	NIB(q+192, Z10, Z11, Y11, Z26, Z27, Y27); \
+	DOT(xb+10, Z6, Z5, Z22, Z21); \
+	DOT(xb+26, Z7, Z9, Z23, Z25); \
+	DOT(xb+14, Z10, Z5, Z26, Z21); \
+	DOT(xb+30, Z11, Z9, Z27, Z25); \
+	FIN(s, bb)
 
-// W1_START and W2_START: the low sums from the bias at R10, the high sums
-// from 0.
-#define W1_START \
-	VPBROADCASTD (R10), Z5; \
+// W1_START and W2_START(bb): the low sums from the bias at bb(R10), the
+// high sums from 0.
+#define W1_START(bb) \
+	VPBROADCASTD bb(R10), Z5; \
 	VPXORD       Z9, Z9, Z9
-#define W2_START \
-	W1_START; \
-	VPBROADCASTD (R10), Z21; \
+#define W2_START(bb) \
+	W1_START(bb); \
+	VPBROADCASTD bb(R10), Z21; \
 	VPXORD       Z25, Z25, Z25
 
-// W1_NIB and W2_NIB(off, offh, lo, hi, y, lob, hib, yb): the chunk at
-// off, offh unpacked (WNIBY; run B's by WNIBB).
-#define W1_NIB(off, offh, lo, hi, y, lob, hib, yb) \
-	WNIBY(off, offh, lo, hi, y)
-#define W2_NIB(off, offh, lo, hi, y, lob, hib, yb) \
-	WNIBY(off, offh, lo, hi, y); \
-	WNIBB(R14, off, offh, lob, hib, yb)
+// W1_NIB, W2_NIB (aligned chunks: WNIB) and W1_NIBY, W2_NIBY (an odd last
+// block's: WNIBY)(off, lo, hi, y, lob, hib, yb): the chunk at off
+// unpacked (run B's from R14).
+#define W1_NIB(off, lo, hi, y, lob, hib, yb) \
+	WNIB(off, lo, hi)
+#define W2_NIB(off, lo, hi, y, lob, hib, yb) \
+	WNIB(off, lo, hi); \
+	WNIBB(R14, off, lob, hib)
+#define W1_NIBY(off, lo, hi, y, lob, hib, yb) \
+	WNIBY(off, lo, hi, y)
+#define W2_NIBY(off, lo, hi, y, lob, hib, yb) \
+	WNIBY(off, lo, hi, y); \
+	WNIBBY(R14, off, lob, hib, yb)
 
 // W1_DOT and W2_DOT(xoff, w, acc, wb, accb): acc += the nibbles w times
 // the four activation bytes at xoff(R9), broadcast.
@@ -83,27 +95,27 @@
 	W1_DOT(xoff, w, acc, wb, accb); \
 	VPDPBUSD.BCST xoff(R9), wb, accb
 
-// W1_FIN and W2_FIN: low sums += high sums/16, converted, times d_w (at
-// SI, sixteen halves; run B's at R14) · d_x (at R11) and fused into Z0
-// (run B: Z16); the two runs' steps interleaved.
-#define W1_FIN \
+// W1_FIN and W2_FIN(s, bb): low sums += high sums/16, converted, times d_w
+// (at s(SI), sixteen halves; run B's at s(R14)) · d_x (at bb(R11)) and
+// fused into Z0 (run B: Z16); the two runs' steps interleaved.
+#define W1_FIN(s, bb) \
 	VPSRAD      $4, Z9, Z9; \
 	VPADDD      Z9, Z5, Z5; \
 	VCVTDQ2PS   Z5, Z5; \
-	VCVTPH2PS   (SI), Z6; \
-	VMULPS.BCST (R11), Z6, Z6; \
+	VCVTPH2PS   s(SI), Z6; \
+	VMULPS.BCST bb(R11), Z6, Z6; \
 	VFMADD231PS Z6, Z5, Z0
-#define W2_FIN \
+#define W2_FIN(s, bb) \
 	VPSRAD      $4, Z9, Z9; \
 	VPSRAD      $4, Z25, Z25; \
 	VPADDD      Z9, Z5, Z5; \
 	VPADDD      Z25, Z21, Z21; \
 	VCVTDQ2PS   Z5, Z5; \
 	VCVTDQ2PS   Z21, Z21; \
-	VCVTPH2PS   (SI), Z6; \
-	VCVTPH2PS   (R14), Z22; \
-	VMULPS.BCST (R11), Z6, Z6; \
-	VMULPS.BCST (R11), Z22, Z22; \
+	VCVTPH2PS   s(SI), Z6; \
+	VCVTPH2PS   s(R14), Z22; \
+	VMULPS.BCST bb(R11), Z6, Z6; \
+	VMULPS.BCST bb(R11), Z22, Z22; \
 	VFMADD231PS Z6, Z5, Z0; \
 	VFMADD231PS Z22, Z21, Z16
 
@@ -112,9 +124,65 @@
 	MOVL         $0x0f0f0f0f, AX; \
 	VPBROADCASTD AX, Z15
 
+// WPAIRS(PAIR, ODD, next, last, done): a group's blocks, SI (and R14) at
+// its first: PAIR on each pair of blocks (576 bytes; R9, R10 and R11 at
+// the first's activations), then ODD on an odd last block (288 bytes);
+// SI, R9, R10, R11 (and R14, with two runs) are left past the group. nb
+// is in DX; BX counts the pairs. next, last and done label the loop, the
+// odd block and the end.
+#define WPAIRS(PAIR, ODD, next, last, done) \
+	MOVQ DX, BX; \
+	SHRQ $1, BX; \
+	JZ   last; \
+next: \
+	PAIR; \
+	ADDQ $68, R9; \
+	ADDQ $8, R10; \
+	ADDQ $8, R11; \
+	DECQ BX; \
+	JNZ  next; \
+last: \
+	TESTQ $1, DX; \
+	JZ    done; \
+	ODD; \
+done:
+
+// W1_PAIR and W1_ODD: the one-run kernel's pair of blocks and odd block.
+#define W1_PAIR \
+	WBLOCK(W1_START, W1_NIB, W1_DOT, W1_FIN, 0, 64, 0, 0); \
+	WBLOCK(W1_START, W1_NIB, W1_DOT, W1_FIN, 32, 320, 34, 4); \
+	ADDQ $576, SI
+#define W1_ODD \
+	WBLOCK(W1_START, W1_NIBY, W1_DOT, W1_FIN, 0, 32, 0, 0); \
+	ADDQ $288, SI
+
 // func dotWideQ4_0VNNI(out *float32, w *byte, groups int, x *byte, bias *int32, d *float32, nb int)
 TEXT ·dotWideQ4_0VNNI(SB), NOSPLIT, $0-56
-	Q4GROUPS(W_CONSTS, Z0, WBLOCK(W1_START, W1_NIB, W1_DOT, W1_FIN), 288, 64)
+	MOVQ  out+0(FP), DI
+	MOVQ  w+8(FP), SI
+	MOVQ  groups+16(FP), CX
+	MOVQ  x+24(FP), R8
+	MOVQ  bias+32(FP), R12
+	MOVQ  d+40(FP), R13
+	MOVQ  nb+48(FP), DX
+	TESTQ CX, CX
+	JZ    w1done
+	TESTQ DX, DX
+	JZ    w1done
+	W_CONSTS
+w1group:
+	VXORPS Z0, Z0, Z0
+	MOVQ   R8, R9
+	MOVQ   R12, R10
+	MOVQ   R13, R11
+	WPAIRS(W1_PAIR, W1_ODD, w1pair, w1odd, w1end)
+	VMOVUPS Z0, (DI)
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     w1group
+w1done:
+	VZEROUPPER
+	RET
 
 // WTOK finishes token t's block: lo += hi/16, converted, times d_w·d_x
 // (scales in Z13, d_x at dx) and fused into acc.
@@ -122,31 +190,87 @@ TEXT ·dotWideQ4_0VNNI(SB), NOSPLIT, $0-56
 	VPSRAD $4, hi, hi; \
 	Q4X4_FUSE(lo, hi, dx, Z13, acc)
 
-// WX4_BLOCK: a block for the four tokens (Q4X4GROUPS): all its nibbles
-// (Z1-Z8), d_w (Z13), each token's lanes (Z20+2t low, Z21+2t high) fused
-// into Z16+t.
-#define WX4_BLOCK \
-	WNIB(32, Z1, Z2); \
-	WNIB(96, Z3, Z4); \
-	WNIB(160, Z5, Z6); \
-	WNIB(224, Z7, Z8); \
-	VCVTPH2PS (SI), Z13; \
+// WX4_BLOCK(NIB, s, q): a block for the four tokens (Q4X4_DOTS): its
+// scales at s(SI) and chunks from q(SI) (NIB: WX4_NIB, or WX4_NIBY for an
+// odd last block), all its nibbles (Z1-Z8), d_w (Z13), each token's lanes
+// (Z20+2t low, Z21+2t high) fused into Z16+t. R9, R11 and R12 are token
+// 0's activations, bias and d_x.
+#define WX4_BLOCK(NIB, s, q) \
+	NIB(q, Z1, Z2, Y2); \
+	NIB(q+64, Z3, Z4, Y4); \
+	NIB(q+128, Z5, Z6, Y6); \
+	NIB(q+192, Z7, Z8, Y8); \
+	VCVTPH2PS s(SI), Z13; \
 	Q4X4_DOTS(Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27); \
 	WTOK(Z20, Z21, (R12), Z16); \
 	WTOK(Z22, Z23, (R12)(R13*1), Z17); \
 	WTOK(Z24, Z25, (R8), Z18); \
 	WTOK(Z26, Z27, (R8)(R13*1), Z19)
+#define WX4_NIB(off, lo, hi, y) \
+	WNIB(off, lo, hi)
+#define WX4_NIBY(off, lo, hi, y) \
+	WNIBY(off, lo, hi, y)
+
+// WX4_NEXT moves R9, R11 and R12 to the tokens' next block.
+#define WX4_NEXT \
+	ADDQ $34, R9; \
+	ADDQ $4, R11; \
+	ADDQ $4, R12
 
 // func dotWideQ4_0x4VNNI(out *float32, ostride int, w *byte, groups int, x *byte, xstride int, bias *int32, d *float32, bstride int, nb int)
 // Four tokens at once (prefill): token t's activations are at x+t·xstride,
 // bias+t·bstride, d+t·bstride; its outputs at out+t·ostride (strides in
 // bytes). The block's weights are unpacked once for the four tokens, each
-// with its own accumulator, as the one-token kernel computes it.
+// with its own accumulator, as the one-token kernel computes it; blocks
+// go in pairs, as WPAIRS takes them.
 TEXT ·dotWideQ4_0x4VNNI(SB), NOSPLIT, $0-80
-	Q4X4GROUPS(W_CONSTS, WX4_BLOCK, 288, Z16, Z17, Z18, Z19, 64)
+	MOVQ  out+0(FP), DI
+	MOVQ  w+16(FP), SI
+	MOVQ  groups+24(FP), CX
+	MOVQ  xstride+40(FP), R10
+	MOVQ  bstride+64(FP), R13
+	TESTQ CX, CX
+	JZ    x4done
+	CMPQ  nb+72(FP), $0
+	JE    x4done
+	W_CONSTS
+x4group:
+	VZERO4(Z16, Z17, Z18, Z19)
+	MOVQ nb+72(FP), BX
+	MOVQ x+32(FP), R9
+	MOVQ bias+48(FP), R11
+	MOVQ d+56(FP), R12
+	SHRQ $1, BX
+	JZ   x4odd
+x4pair:
+	WX4_BLOCK(WX4_NIB, 0, 64)
+	WX4_NEXT
+	WX4_BLOCK(WX4_NIB, 32, 320)
+	WX4_NEXT
+	ADDQ $576, SI
+	DECQ BX
+	JNZ  x4pair
+x4odd:
+	TESTQ $1, nb+72(FP)
+	JZ    x4end
+	WX4_BLOCK(WX4_NIBY, 0, 32)
+	ADDQ  $288, SI
+x4end:
+	MOVQ    ostride+8(FP), AX
+	VMOVUPS Z16, (DI)
+	VMOVUPS Z17, (DI)(AX*1)
+	LEAQ    (DI)(AX*2), DX
+	VMOVUPS Z18, (DX)
+	VMOVUPS Z19, (DX)(AX*1)
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     x4group
+x4done:
+	VZEROUPPER
+	RET
 
 // q4Ahead is how far ahead of each run the two-run kernel asks for its
-// weights (prefetcht0, a line at a time: five a 288-byte block). A
+// weights (prefetcht0, a line at a time: nine a 576-byte pair of blocks). A
 // one-token product's pieces are short streams (a 2048×2048 matrix is
 // 2.4 MB, cut in pieces of 64 KiB and more), and the hardware prefetchers
 // take a while to reach each new one: asking 2 KiB ahead made the
@@ -154,18 +278,37 @@ TEXT ·dotWideQ4_0x4VNNI(SB), NOSPLIT, $0-80
 // the model's one-token products 1.03-1.07× (bench/cpu-12-14.md, session 12).
 #define q4Ahead 2048
 
-// W2_PF asks for the five lines of both runs' block q4Ahead ahead.
-#define W2_PF \
-	PREFETCHT0 q4Ahead(SI); \
-	PREFETCHT0 q4Ahead+64(SI); \
-	PREFETCHT0 q4Ahead+128(SI); \
-	PREFETCHT0 q4Ahead+192(SI); \
-	PREFETCHT0 q4Ahead+256(SI); \
-	PREFETCHT0 q4Ahead(R14); \
-	PREFETCHT0 q4Ahead+64(R14); \
-	PREFETCHT0 q4Ahead+128(R14); \
-	PREFETCHT0 q4Ahead+192(R14); \
-	PREFETCHT0 q4Ahead+256(R14)
+// W2_PF(line) asks for line (a byte offset from SI and R14) of both runs
+// q4Ahead ahead.
+#define W2_PF(line) \
+	PREFETCHT0 q4Ahead+line(SI); \
+	PREFETCHT0 q4Ahead+line(R14)
+
+// W2_PAIR and W2_ODD: the two-run kernel's pair of blocks and odd block,
+// each after asking for its lines q4Ahead ahead.
+#define W2_PAIR \
+	W2_PF(0); \
+	W2_PF(64); \
+	W2_PF(128); \
+	W2_PF(192); \
+	W2_PF(256); \
+	WBLOCK(W2_START, W2_NIB, W2_DOT, W2_FIN, 0, 64, 0, 0); \
+	W2_PF(320); \
+	W2_PF(384); \
+	W2_PF(448); \
+	W2_PF(512); \
+	WBLOCK(W2_START, W2_NIB, W2_DOT, W2_FIN, 32, 320, 34, 4); \
+	ADDQ $576, SI; \
+	ADDQ $576, R14
+#define W2_ODD \
+	W2_PF(0); \
+	W2_PF(64); \
+	W2_PF(128); \
+	W2_PF(192); \
+	W2_PF(256); \
+	WBLOCK(W2_START, W2_NIBY, W2_DOT, W2_FIN, 0, 32, 0, 0); \
+	ADDQ $288, SI; \
+	ADDQ $288, R14
 
 // func dotWideQ4_0TwoVNNI(outA *float32, outB *float32, wA *byte, wB *byte, groups int, x *byte, bias *int32, d *float32, nb int)
 // dotWideQ4_0VNNI over two runs of groups at once (group i of wA beside
@@ -193,17 +336,7 @@ w2group:
 	MOVQ   R8, R9
 	MOVQ   R12, R10
 	MOVQ   R13, R11
-	MOVQ   DX, BX
-w2block:
-	W2_PF
-	WBLOCK(W2_START, W2_NIB, W2_DOT, W2_FIN)
-	ADDQ $288, SI
-	ADDQ $288, R14
-	ADDQ $34, R9
-	ADDQ $4, R10
-	ADDQ $4, R11
-	DECQ BX
-	JNZ  w2block
+	WPAIRS(W2_PAIR, W2_ODD, w2pair, w2odd, w2end)
 	VMOVUPS Z0, (DI)
 	VMOVUPS Z16, (R15)
 	ADDQ    $64, DI
@@ -226,10 +359,15 @@ w2done:
 // x0.99-1.01, 2 KiB x0.97-0.99 (session 19).
 #define q4FourAhead 1536
 
-// WNIBX is WNIBB with the weights at off(base)(SI*1).
-#define WNIBX(base, off, offh, lo, hi, y) \
+// WNIBX and WNIBXY are WNIBB and WNIBBY with the weights at
+// off(base)(SI*1).
+#define WNIBX(base, off, lo, hi, y) \
+	VMOVDQU32 off(base)(SI*1), hi; \
+	VPANDD    Z15, hi, lo; \
+	VPXORD    lo, hi, hi
+#define WNIBXY(base, off, lo, hi, y) \
 	VMOVDQU32    off(base)(SI*1), y; \
-	VINSERTI64X4 $1, offh(base)(SI*1), hi, hi; \
+	VINSERTI64X4 $1, off+32(base)(SI*1), hi, hi; \
 	VPANDD       Z15, hi, lo; \
 	VPXORD       lo, hi, hi
 
@@ -238,41 +376,43 @@ w2done:
 // Z28, a block's low-nibble sums in Z5, Z21, Z13 and Z29 and its
 // high-nibble sums in Z9, Z25, Z14 and Z30.
 
-// W4_START: the low sums from the bias at R10, the high sums from 0.
-#define W4_START \
-	VPBROADCASTD (R10), Z5; \
-	VPBROADCASTD (R10), Z21; \
-	VPBROADCASTD (R10), Z13; \
-	VPBROADCASTD (R10), Z29; \
+// W4_START(bb): the low sums from the bias at bb(R10), the high sums from
+// 0.
+#define W4_START(bb) \
+	VPBROADCASTD bb(R10), Z5; \
+	VPBROADCASTD bb(R10), Z21; \
+	VPBROADCASTD bb(R10), Z13; \
+	VPBROADCASTD bb(R10), Z29; \
 	VPXORD       Z9, Z9, Z9; \
 	VPXORD       Z25, Z25, Z25; \
 	VPXORD       Z14, Z14, Z14; \
 	VPXORD       Z30, Z30, Z30
 
-// W4_AHEAD(line) asks for line (a byte offset in the block) of the four
-// runs' block q4FourAhead ahead, as data to be read once (PREFETCHNTA). In
-// the 1.1B decode, with session 19's pieces, that ran x0.999-1.029 as
-// fast as PREFETCHT0 in 17 of 18 in-process repetitions (16 faster,
-// median x1.010; the 18th x0.883 as the host's bandwidth jumped); with
-// session 18's pieces, x0.986-1.014, median x1.000. The same change
-// left the Q8_0 and TQ2_0 four-stream kernels as they were (x0.994-1.003),
-// so they keep PREFETCHT0.
+// W4_AHEAD(line) asks for line (a byte offset from SI) of the four runs
+// q4FourAhead ahead, as data to be read once (PREFETCHNTA). In the 1.1B
+// decode, with session 19's pieces, that ran x0.999-1.029 as fast as
+// PREFETCHT0 in 17 of 18 in-process repetitions (16 faster, median
+// x1.010; the 18th x0.883 as the host's bandwidth jumped); with session
+// 18's pieces, x0.986-1.014, median x1.000. The same change left the Q8_0
+// and TQ2_0 four-stream kernels as they were (x0.994-1.003), so they keep
+// PREFETCHT0.
 #define W4_AHEAD(line) \
 	PREFETCHNTA q4FourAhead+line(R12)(SI*1); \
 	PREFETCHNTA q4FourAhead+line(R13)(SI*1); \
 	PREFETCHNTA q4FourAhead+line(R8)(SI*1); \
 	PREFETCHNTA q4FourAhead+line(DX)(SI*1)
 
-// W4_CHUNK(off, offh, xlo, xhi, line): the 64-byte chunk at off, offh of
-// the four runs' block, unpacked (WNIBX) and its low and high nibbles
-// times the activation bytes at xlo and xhi(R9) added to the sums, after
-// asking for line ahead (W4_AHEAD). Clobbers Z1-Z4, Z17-Z20.
-#define W4_CHUNK(off, offh, xlo, xhi, line) \
+// W4_CHUNK(NIB, off, xlo, xhi, line): the 64-byte chunk at off of the four
+// runs, unpacked (NIB: WNIBX, or WNIBXY in an odd last block) and its low
+// and high nibbles times the activation bytes at xlo and xhi(R9) added to
+// the sums, after asking for line ahead (W4_AHEAD). Clobbers Z1-Z4,
+// Z17-Z20.
+#define W4_CHUNK(NIB, off, xlo, xhi, line) \
 	W4_AHEAD(line); \
-	WNIBX(R12, off, offh, Z1, Z2, Y2); \
-	WNIBX(R13, off, offh, Z17, Z18, Y18); \
-	WNIBX(R8, off, offh, Z3, Z4, Y4); \
-	WNIBX(DX, off, offh, Z19, Z20, Y20); \
+	NIB(R12, off, Z1, Z2, Y2); \
+	NIB(R13, off, Z17, Z18, Y18); \
+	NIB(R8, off, Z3, Z4, Y4); \
+	NIB(DX, off, Z19, Z20, Y20); \
 	VPDPBUSD.BCST xlo(R9), Z1, Z5; \
 	VPDPBUSD.BCST xlo(R9), Z17, Z21; \
 	VPDPBUSD.BCST xlo(R9), Z3, Z13; \
@@ -282,34 +422,34 @@ w2done:
 	VPDPBUSD.BCST xhi(R9), Z4, Z14; \
 	VPDPBUSD.BCST xhi(R9), Z20, Z30
 
-// W4_FIN(w, lo, hi, acc): W1_FIN for one run (weights at w, sums lo and
-// hi, float sums acc). Clobbers Z1.
-#define W4_FIN(w, lo, hi, acc) \
+// W4_FIN(w, s, bb, lo, hi, acc): W1_FIN for one run (scales at s(w)(SI*1),
+// d_x at bb(R11), sums lo and hi, float sums acc). Clobbers Z1.
+#define W4_FIN(w, s, bb, lo, hi, acc) \
 	VPSRAD      $4, hi, hi; \
 	VPADDD      hi, lo, lo; \
 	VCVTDQ2PS   lo, lo; \
-	VCVTPH2PS   (w)(SI*1), Z1; \
-	VMULPS.BCST (R11), Z1, Z1; \
+	VCVTPH2PS   s(w)(SI*1), Z1; \
+	VMULPS.BCST bb(R11), Z1, Z1; \
 	VFMADD231PS Z1, lo, acc
 
-// W4_BLOCK: one block of the four runs, a 64-byte chunk of all four at a
-// time, and the requests for the block q4FourAhead ahead spread between
-// them: the four streams' demands and requests then come a few lines at a
-// time. Taking runs A and B's whole block, then C and D's, ran a 1.1B
-// decode step's products x0.97-0.98 as fast, and x0.90-0.95 with each
-// pair's ten requests asked at once before its block (bench/cpu.md,
-// session 18).
-#define W4_BLOCK \
-	W4_START; \
-	W4_CHUNK(32, 64, 2, 18, 0); \
-	W4_CHUNK(96, 128, 6, 22, 64); \
-	W4_CHUNK(160, 192, 10, 26, 128); \
-	W4_CHUNK(224, 256, 14, 30, 192); \
-	W4_AHEAD(256); \
-	W4_FIN(R12, Z5, Z9, Z0); \
-	W4_FIN(R13, Z21, Z25, Z16); \
-	W4_FIN(R8, Z13, Z14, Z12); \
-	W4_FIN(DX, Z29, Z30, Z28)
+// W4_BLOCK(NIB, s, q, xb, bb, line): one block of the four runs (scales
+// at s, chunks from q, activations at xb(R9), bias and d_x at bb(R10),
+// bb(R11)), a 64-byte chunk of all four at a time, and the requests for
+// the lines from line, q4FourAhead ahead, spread between them: the four
+// streams' demands and requests then come a few lines at a time. Taking
+// runs A and B's whole block, then C and D's, ran a 1.1B decode step's
+// products x0.97-0.98 as fast, and x0.90-0.95 with each pair's ten
+// requests asked at once before its block (bench/cpu.md, session 18).
+#define W4_BLOCK(NIB, s, q, xb, bb, line) \
+	W4_START(bb); \
+	W4_CHUNK(NIB, q, xb+2, xb+18, line); \
+	W4_CHUNK(NIB, q+64, xb+6, xb+22, line+64); \
+	W4_CHUNK(NIB, q+128, xb+10, xb+26, line+128); \
+	W4_CHUNK(NIB, q+192, xb+14, xb+30, line+192); \
+	W4_FIN(R12, s, bb, Z5, Z9, Z0); \
+	W4_FIN(R13, s, bb, Z21, Z25, Z16); \
+	W4_FIN(R8, s, bb, Z13, Z14, Z12); \
+	W4_FIN(DX, s, bb, Z29, Z30, Z28)
 
 // func dotWideQ4_0FourVNNI(outA *float32, outB *float32, outC *float32, outD *float32, wA *byte, wB *byte, wC *byte, wD *byte, groups int, x *byte, bias *int32, d *float32, nb int)
 // dotWideQ4_0TwoVNNI over four runs of groups at once (group i of wA, wB,
@@ -343,14 +483,25 @@ w4group:
 	MOVQ   bias+80(FP), R10
 	MOVQ   d+88(FP), R11
 	MOVQ   nb+96(FP), BX
-w4block:
-	W4_BLOCK
-	ADDQ $288, SI
-	ADDQ $34, R9
-	ADDQ $4, R10
-	ADDQ $4, R11
+	SHRQ   $1, BX
+	JZ     w4odd
+w4pair:
+	W4_BLOCK(WNIBX, 0, 64, 0, 0, 0)
+	W4_AHEAD(256)
+	W4_BLOCK(WNIBX, 32, 320, 34, 4, 320)
+	ADDQ $576, SI
+	ADDQ $68, R9
+	ADDQ $8, R10
+	ADDQ $8, R11
 	DECQ BX
-	JNZ  w4block
+	JNZ  w4pair
+w4odd:
+	TESTQ $1, nb+96(FP)
+	JZ    w4end
+	W4_BLOCK(WNIBXY, 0, 32, 0, 0, 0)
+	W4_AHEAD(256)
+	ADDQ  $288, SI
+w4end:
 	MOVQ    outA+0(FP), AX
 	VMOVUPS Z0, (AX)(DI*1)
 	MOVQ    outB+8(FP), AX

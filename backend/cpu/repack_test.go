@@ -8,19 +8,29 @@ import (
 )
 
 // repackQ4_0Bytes is the group layout of repack.go (groups of gr rows)
-// written out byte by byte: the reference for repackGroups.
+// written out byte by byte: the reference for repackGroups. Groups of 8
+// rows keep each block's scales and chunks together (16 + 128 bytes);
+// groups of 16 pair their blocks: blocks 2j and 2j+1 take 576 bytes from
+// 576j, their scales in bytes 0-31 and 32-63, their chunks from 64 and
+// from 320; an odd last block takes its scales, then its chunks.
 func repackQ4_0Bytes(dst, src []byte, rows, nb, gr int) {
 	rb := nb * q4Block
 	gb := gr * q4Block
 	for g := range rows / gr {
+		group := dst[g*nb*gb:][:nb*gb]
 		for b := range nb {
-			out := dst[(g*nb+b)*gb:][:gb]
+			s, c := b*gb, b*gb+2*gr
+			if gr == 16 && b%2 == 1 {
+				s, c = (b-1)*288+32, (b-1)*288+320
+			} else if gr == 16 && b+1 < nb {
+				c = b*288 + 64
+			}
 			for r := range gr {
 				blk := src[(g*gr+r)*rb+b*q4Block:][:q4Block]
-				copy(out[2*r:2*r+2], blk[:2])
+				copy(group[s+2*r:s+2*r+2], blk[:2])
 				for p := range 4 {
 					for i := range 4 {
-						out[2*gr+4*gr*p+4*r+i] = blk[2+4*p+i]
+						group[c+4*gr*p+4*r+i] = blk[2+4*p+i]
 					}
 				}
 			}
@@ -30,7 +40,7 @@ func repackQ4_0Bytes(dst, src []byte, rows, nb, gr int) {
 
 func TestRepackQ4_0(t *testing.T) {
 	r := rand.New(rand.NewPCG(23, 24))
-	for _, sz := range [][2]int{{8, 1}, {16, 3}, {24, 64}, {40, 65}, {48, 5}} {
+	for _, sz := range [][2]int{{8, 1}, {16, 3}, {24, 64}, {40, 65}, {48, 5}, {32, 1}, {16, 2}, {32, 65}} {
 		rows, nb := sz[0], sz[1]
 		src := make([]byte, rows*nb*q4Block)
 		for i := range src {
