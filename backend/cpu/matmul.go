@@ -227,12 +227,12 @@ type kernel struct {
 // that a decode step's products do not make their closures again (a
 // decode step allocates nothing), nor touch what making them reads,
 // between the streams of weights that have pushed it out of the caches.
-// Streamed tensors and Q4_0 tensors that Map did not repack (kernelFor
-// repacks those for each product) make theirs each time.
+// Streamed tensors and Q4_0 or Q8_0 tensors that Map did not repack
+// (kernelFor repacks those for each product) make theirs each time.
 func (d *Device) kernelOf(w *backend.Tensor, n, k int, wb, xq []byte, xb int) (kernel, error) {
 	b, ok := w.Buf.(*buffer)
 	keep := n == 1 && ok && b.dev == d && w.Off == 0 && len(wb) == len(b.data) && !b.streamed &&
-		(w.Type != quant.Q4_0 || b.packed != nil)
+		(!repacks(w.Type, w.Rows, k) || b.packed != nil)
 	if !keep {
 		return d.kernelFor(w.Type, n, k, w.Rows, wb, d.packedOf(w), d.streamed(w), xq, xb)
 	}
@@ -263,7 +263,7 @@ type oneKernel struct {
 }
 
 // kernelFor is pickKernel's kernel with mem set: packed for repacked
-// Q4_0, wb for the others.
+// weights, wb for the others.
 func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, packed []byte, transient bool, xq []byte, xb int) (kernel, error) {
 	kern, err := d.pickKernel(t, n, k, m, wb, packed, transient, xq, xb)
 	if err == nil && kern.mem == nil {
@@ -280,6 +280,8 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, packed []byte, transie
 //   - Q4_0 with m a multiple of 8: the repacked 8×8 kernels, block by block
 //     (with AVX-512 VNNI and m a multiple of 16, the same order on 16-row
 //     groups, see repack.go);
+//   - Q8_0 with AVX-512 VNNI and m a multiple of 16: repacked in 16-row
+//     groups, block by block, as Q4_0 (see q8wide.go);
 //   - Q4_0, Q5_0, Q8_0 otherwise: 8 lanes (vec_dot and tinyBLAS agree);
 //   - TQ2_0: ggml_vec_dot_tq2_0_q8_K's 8 lanes (AVX2);
 //   - Q4_K, Q6_K: ggml_vec_dot_q4_K_q8_K's and ggml_vec_dot_q6_K_q8_K's 8
@@ -299,6 +301,8 @@ func (d *Device) pickKernel(t quant.Type, n, k, m int, wb, packed []byte, transi
 	}
 	nb := k / 32
 	switch {
+	case t == quant.Q8_0 && repacks(t, m, k):
+		return d.wideQ8Kernel(n, m, nb, wb, packed, transient, xq, xb), nil
 	case t == quant.Q8_0:
 		kern := kernel{
 			align: 1,
@@ -341,9 +345,9 @@ func (d *Device) pickKernel(t quant.Type, n, k, m int, wb, packed []byte, transi
 		switch {
 		case packed != nil:
 		case transient:
-			packed = d.repackTransient(wb, m, nb)
+			packed = d.repackTransient(t, wb, m, nb)
 		default:
-			packed = d.repacked(wb, m, nb)
+			packed = d.repacked(t, wb, m, nb)
 		}
 		acts := d.scratch.q4acts(n, nb)
 		bias, ds := d.scratch.bias[:n*nb], d.scratch.d[:n*nb] // acts[i]'s, as q4acts sets them
@@ -498,6 +502,9 @@ func rowDotFor(t quant.Type, n, k, m int) (rowDot, error) {
 	case quant.Q5_0:
 		return func(k int, w, x []byte) float32 { return dotLanes8(k/32, q5Block, w, x, q5Vals) }, nil
 	case quant.Q8_0:
+		if repacks(t, m, k) {
+			return func(k int, w, x []byte) float32 { return dotBlocks(k/32, q8Block, w, x, q8Vals) }, nil
+		}
 		return func(k int, w, x []byte) float32 { return dotLanes8(k/32, q8Block, w, x, q8Vals) }, nil
 	case quant.TQ2_0:
 		return func(k int, w, x []byte) float32 { return dotTQ2_0Lanes(k/256, w, x) }, nil
@@ -515,11 +522,25 @@ func rowDotFor(t quant.Type, n, k, m int) (rowDot, error) {
 	}, nil
 }
 
-// repacked returns the repacked form of Q4_0 weights (m rows of nb blocks),
-// made on first use (Map makes it for the weights it wraps) and kept until the tensor is freed (Free) or the device
-// is collected. An entry whose source bytes no longer match its fingerprint
+// repacks reports whether MatMul takes m×k weights of type t repacked
+// (repackInto): Q4_0 with rows in multiples of 8, Q8_0 with rows in
+// multiples of 16 where wideQ8.
+func repacks(t quant.Type, m, k int) bool {
+	switch t {
+	case quant.Q4_0:
+		return m > 0 && m%q4GroupRows == 0 && k > 0
+	case quant.Q8_0:
+		return wideQ8 && m > 0 && m%q4WideRows == 0 && k > 0
+	}
+	return false
+}
+
+// repacked returns the repacked form of Q4_0 or Q8_0 weights (m rows of
+// nb blocks, repacks), made on first use (Map makes it for the weights it
+// wraps) and kept until the tensor is freed (Free) or the device is
+// collected. An entry whose source bytes no longer match its fingerprint
 // (memory unmapped and reused without Free) is rebuilt.
-func (d *Device) repacked(wb []byte, m, nb int) []byte {
+func (d *Device) repacked(t quant.Type, wb []byte, m, nb int) []byte {
 	key, fp := keyOf(wb), fingerprint(wb)
 	if e, ok := d.repack.entries[key]; ok && e.fp == fp {
 		return e.packed
@@ -527,25 +548,43 @@ func (d *Device) repacked(wb []byte, m, nb int) []byte {
 		e.release()
 		delete(d.repack.entries, key)
 	}
-	p, release := hugeBytes(m * nb * q4Block)
-	gr := groupRows(m)
-	d.parallel(m/gr, repackChunk, func(lo, hi int) { repackGroups(p, wb, lo, hi, nb, gr) })
+	p, release := hugeBytes(repackedBytes(t, m, nb))
+	d.repackInto(p, t, wb, m, nb)
 	d.repack.entries[key] = repackEntry{packed: p, fp: fp, release: release}
 	return p
 }
 
-// repackTransient repacks streamed Q4_0 weights into the device's one
+// repackTransient repacks streamed weights into the device's one
 // transient buffer, overwritten by the next product that needs it: the
 // memory of a streamed model stays its pages plus the largest matrix.
-func (d *Device) repackTransient(wb []byte, m, nb int) []byte {
-	n := m * nb * q4Block
+func (d *Device) repackTransient(t quant.Type, wb []byte, m, nb int) []byte {
+	n := repackedBytes(t, m, nb)
 	if cap(d.transient) < n {
 		d.transient = make([]byte, n)
 	}
 	p := d.transient[:n]
+	d.repackInto(p, t, wb, m, nb)
+	return p
+}
+
+// repackedBytes is the bytes of m rows of nb blocks of t (Q4_0 or Q8_0),
+// repacked or not.
+func repackedBytes(t quant.Type, m, nb int) int {
+	if t == quant.Q8_0 {
+		return m * nb * q8Block
+	}
+	return m * nb * q4Block
+}
+
+// repackInto repacks m rows of nb blocks of t (Q4_0 or Q8_0) from wb into
+// p (as many bytes), on the device's workers.
+func (d *Device) repackInto(p []byte, t quant.Type, wb []byte, m, nb int) {
+	if t == quant.Q8_0 {
+		d.parallel(m/q4WideRows, repackChunk/2, func(lo, hi int) { repackQ8Groups(p, wb, lo, hi, nb) })
+		return
+	}
 	gr := groupRows(m)
 	d.parallel(m/gr, repackChunk, func(lo, hi int) { repackGroups(p, wb, lo, hi, nb, gr) })
-	return p
 }
 
 // repackChunk is the fewest 8-row groups a worker repacks at once (about

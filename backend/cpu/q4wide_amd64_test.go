@@ -33,3 +33,15 @@ func TestDotWideQ4_0TwoStreams(t *testing.T) {
 		})
 	}
 }
+
+// TestDotWideQ8_0x4 checks the four-token repacked Q8_0 kernel against
+// the one-token Go reference for each token, as TestDotWideQ4_0x4 does.
+func TestDotWideQ8_0x4(t *testing.T) {
+	testQ4x4(t, rand.New(rand.NewPCG(83, 84)), q4x4Kernel{
+		pack:    q8Wide,
+		run:     dotWideQ8_0x4,
+		ref:     dotWideQ8_0Generic,
+		on:      func() bool { return useVNNI && useAVX512 },
+		feature: "AVX-512 VNNI",
+	}, [][2]int{{16, 1}, {32, 2}, {48, 7}, {80, 65}})
+}

@@ -51,29 +51,31 @@ func repackQ4_0(dst, src []byte, rows, nb int) []byte {
 	return dst
 }
 
-// groupOffsets returns where block b of a group of gr rows (8 or 16) and
-// nb blocks keeps its scales and its first chunk, in bytes from the
+// groupOffsets returns where block b of a Q4_0 group of gr rows (8 or 16)
+// and nb blocks keeps its scales and its first chunk, in bytes from the
 // group's start.
 func groupOffsets(b, nb, gr int) (scales, chunks int) {
 	gb := gr * q4Block
 	if gr != q4WideRows {
 		return b * gb, b*gb + 2*gr
 	}
-	return wideOffsets(b, nb)
+	return wideOffsets(b, nb, gb)
 }
 
-// wideOffsets is groupOffsets for groups of 16 rows: blocks in pairs, an
-// odd last block alone.
-func wideOffsets(b, nb int) (scales, chunks int) {
-	const quants = q4WideBlock - 2*q4WideRows // a block's chunks: 256 bytes
-	pair := (b &^ 1) * q4WideBlock
+// wideOffsets is groupOffsets for groups of 16 rows whose blocks are gb
+// bytes (16 scales, then the quants: Q4_0's 288, Q8_0's 544): blocks in
+// pairs, an odd last block alone.
+func wideOffsets(b, nb, gb int) (scales, chunks int) {
+	const scaleBytes = 2 * q4WideRows
+	quants := gb - scaleBytes
+	pair := (b &^ 1) * gb
 	switch {
 	case b&1 == 1:
-		return pair + 2*q4WideRows, pair + 4*q4WideRows + quants
+		return pair + scaleBytes, pair + 2*scaleBytes + quants
 	case b == nb-1:
-		return pair, pair + 2*q4WideRows
+		return pair, pair + scaleBytes
 	}
-	return pair, pair + 4*q4WideRows
+	return pair, pair + 2*scaleBytes
 }
 
 // repackGroups repacks groups lo…hi-1 of gr rows (8 or 16): each row's

@@ -55,21 +55,22 @@ func TestRepackQ4_0(t *testing.T) {
 		// groups where the machine takes them
 		repackQ4_0Bytes(want, src, rows, nb, groupRows(rows))
 		d := New(2)
-		got := d.repacked(src, rows, nb)
+		got := d.repacked(quant.Q4_0, src, rows, nb)
 		if string(got) != string(want) {
 			t.Fatalf("rows=%d nb=%d: repacked bytes differ (groups of %d)", rows, nb, groupRows(rows))
 		}
 	}
 }
 
-// TestMapRepacks checks that Map repacks the Q4_0 weights MatMul would
-// repack (rows in multiples of 8), and only those.
+// TestMapRepacks checks that Map repacks the weights MatMul would repack
+// (Q4_0 with rows in multiples of 8, Q8_0 in multiples of 16 where wideQ8),
+// and only those.
 func TestMapRepacks(t *testing.T) {
 	for _, tc := range []struct {
 		typ  quant.Type
 		rows int
 		want int
-	}{{quant.Q4_0, 16, 1}, {quant.Q4_0, 12, 0}, {quant.Q8_0, 16, 0}} {
+	}{{quant.Q4_0, 16, 1}, {quant.Q4_0, 12, 0}, {quant.Q8_0, 16, b2i(wideQ8)}, {quant.Q8_0, 24, 0}, {quant.Q5_0, 16, 0}} {
 		d := New(1)
 		rb, _ := tc.typ.RowBytes(64)
 		w, err := d.Map(tc.typ, tc.rows, 64, make([]byte, tc.rows*rb))
@@ -94,4 +95,11 @@ func BenchmarkRepackQ4_0(b *testing.B) {
 	for b.Loop() {
 		d.parallel(rows/q4GroupRows, repackChunk, func(lo, hi int) { repackGroups(dst, src, lo, hi, nb, q4GroupRows) })
 	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

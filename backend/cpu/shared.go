@@ -44,7 +44,7 @@ func (d *Device) MatMulShared(dsts []*backend.Tensor, x *backend.Tensor, ws []*b
 	}
 	var prep func(int)
 	var quantize func(int, []float32)
-	var prepType quant.Type // the format prep and quantize are of
+	var prepOf layoutKey // the layout prep and quantize make
 	for i, w := range ws {
 		out, err := d.f32(dsts[i])
 		if err != nil {
@@ -63,14 +63,15 @@ func (d *Device) MatMulShared(dsts []*backend.Tensor, x *backend.Tensor, ws []*b
 		}
 		// A kernel's prep (or quantize) lays out the converted
 		// activations in the device's scratch, in a way that depends on
-		// the format, n and k alone: the matrices' kernels of a format
-		// share one layout, made once; two formats' layouts may not fit
-		// in the scratch together.
+		// the format, whether the weights are repacked, n and k alone:
+		// the matrices' kernels of one such layout share it, made once;
+		// two layouts may not fit in the scratch together.
 		if kern.prep != nil || kern.quantize != nil {
+			key := layoutKey{w.Type, repacks(w.Type, w.Rows, k)}
 			switch {
 			case prep == nil && quantize == nil:
-				prep, quantize, prepType = kern.prep, kern.quantize, w.Type
-			case w.Type != prepType:
+				prep, quantize, prepOf = kern.prep, kern.quantize, key
+			case key != prepOf:
 				clear(s.kerns)
 				clear(s.outs)
 				return d.matMulEach(dsts, x, ws)
@@ -86,6 +87,14 @@ func (d *Device) MatMulShared(dsts []*backend.Tensor, x *backend.Tensor, ws []*b
 	clear(s.kerns) // they hold the weights; drop them until the next call
 	clear(s.outs)
 	return nil
+}
+
+// layoutKey names the layout a kernel's prep or quantize gives the
+// converted activations (MatMulShared): its weights' format, repacked or
+// not (Q8_0 repacked takes a bias a block, Q8_0 kept whole pairs of tokens).
+type layoutKey struct {
+	t      quant.Type
+	packed bool
 }
 
 // activations returns the activation type paired with weight type t, the

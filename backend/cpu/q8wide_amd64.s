@@ -1,0 +1,308 @@
+//go:build amd64 && gc && !purego
+
+#include "textflag.h"
+#include "q4_amd64.h"
+
+// Repacked Q8_0 in groups of 16 rows (see q8wide.go), 512-bit vectors: one
+// lane a row. Per block a lane starts from bias (-128·Σx) and takes the
+// weights (stored +128, unsigned) times their activations, four bytes at a
+// time (vpdpbusd, the activations broadcast): chunks 0, 2, 4, 6 into one
+// sum and 1, 3, 5, 7 into another, added at the end of the block, so
+// that two chains of vpdpbusd run side by side. The block's integer sum is
+// then converted, times d_w·d_x and fused into the row's accumulator,
+// block after block: dotWideQ8_0Generic's order.
+
+// V8LD loads the aligned 64-byte chunk at off(base)(SI*1) into z; V8LDY
+// loads it as two 256-bit halves (y is z's lower half), for an odd last
+// block, whose chunks start 32 bytes into a cache line.
+#define V8LD(base, off, z, y) \
+	VMOVDQU32 off(base)(SI*1), z
+#define V8LDY(base, off, z, y) \
+	VMOVDQU32    off(base)(SI*1), y; \
+	VINSERTI64X4 $1, off+32(base)(SI*1), z, z
+
+// V8FIN(w, s, bb, lo, hi, acc, t): lo += hi, converted, times d_w (at
+// s(w)(SI*1), sixteen halves) · d_x (at bb(R11)) and fused into acc.
+// Clobbers t.
+#define V8FIN(w, s, bb, lo, hi, acc, t) \
+	VPADDD      hi, lo, lo; \
+	VCVTDQ2PS   lo, lo; \
+	VCVTPH2PS   s(w)(SI*1), t; \
+	VMULPS.BCST bb(R11), t, t; \
+	VFMADD231PS t, lo, acc
+
+// V1_BLOCK(LD, s, q, xb, bb): one block of the one-run kernel (weights at
+// AX, offset SI): scales at s, chunks from q, the activations' Q8_0 block
+// at xb(R9), bias and d_x at bb(R10), bb(R11); float lanes Z0.
+#define V1_BLOCK(LD, s, q, xb, bb) \
+	VPBROADCASTD  bb(R10), Z5; \
+	VPXORD        Z9, Z9, Z9; \
+	LD(AX, q, Z1, Y1); \
+	LD(AX, q+64, Z2, Y2); \
+	LD(AX, q+128, Z3, Y3); \
+	LD(AX, q+192, Z4, Y4); \
+	VPDPBUSD.BCST xb+2(R9), Z1, Z5; \
+	VPDPBUSD.BCST xb+6(R9), Z2, Z9; \
+	VPDPBUSD.BCST xb+10(R9), Z3, Z5; \
+	VPDPBUSD.BCST xb+14(R9), Z4, Z9; \
+	LD(AX, q+256, Z1, Y1); \
+	LD(AX, q+320, Z2, Y2); \
+	LD(AX, q+384, Z3, Y3); \
+	LD(AX, q+448, Z4, Y4); \
+	VPDPBUSD.BCST xb+18(R9), Z1, Z5; \
+	VPDPBUSD.BCST xb+22(R9), Z2, Z9; \
+	VPDPBUSD.BCST xb+26(R9), Z3, Z5; \
+	VPDPBUSD.BCST xb+30(R9), Z4, Z9; \
+	V8FIN(AX, s, bb, Z5, Z9, Z0, Z6)
+
+// func dotWideQ8_0VNNI(out *float32, w *byte, groups int, x *byte, bias *int32, d *float32, nb int)
+// The group's weights are at AX, offset SI.
+TEXT ·dotWideQ8_0VNNI(SB), NOSPLIT, $0-56
+	MOVQ  out+0(FP), DI
+	MOVQ  w+8(FP), AX
+	MOVQ  groups+16(FP), CX
+	MOVQ  nb+48(FP), DX
+	TESTQ CX, CX
+	JZ    v1done
+	TESTQ DX, DX
+	JZ    v1done
+	XORQ  SI, SI
+v1group:
+	VXORPS Z0, Z0, Z0
+	MOVQ   x+24(FP), R9
+	MOVQ   bias+32(FP), R10
+	MOVQ   d+40(FP), R11
+	MOVQ   DX, BX
+	SHRQ   $1, BX
+	JZ     v1odd
+v1pair:
+	V1_BLOCK(V8LD, 0, 64, 0, 0)
+	V1_BLOCK(V8LD, 32, 576, 34, 4)
+	ADDQ $1088, SI
+	ADDQ $68, R9
+	ADDQ $8, R10
+	ADDQ $8, R11
+	DECQ BX
+	JNZ  v1pair
+v1odd:
+	TESTQ $1, DX
+	JZ    v1end
+	V1_BLOCK(V8LDY, 0, 32, 0, 0)
+	ADDQ  $544, SI
+v1end:
+	VMOVUPS Z0, (DI)
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     v1group
+v1done:
+	VZEROUPPER
+	RET
+
+// q8WideAhead is how far ahead of each stream the four-run kernel asks for
+// its weights (prefetcht0, a line a chunk), as dotRowsQ8_0ZFour does.
+#define q8WideAhead 2048
+
+// V4_AHEAD(line) asks for line (a byte offset from SI) of the four runs
+// q8WideAhead ahead.
+#define V4_AHEAD(line) \
+	PREFETCHT0 q8WideAhead+line(R12)(SI*1); \
+	PREFETCHT0 q8WideAhead+line(R13)(SI*1); \
+	PREFETCHT0 q8WideAhead+line(R8)(SI*1); \
+	PREFETCHT0 q8WideAhead+line(DX)(SI*1)
+
+// The four-run kernel's registers: runs A, B, C and D (weights at R12,
+// R13, R8 and DX, offset SI) keep their float sums in Z0, Z16, Z12 and
+// Z28, a block's sums of even chunks in Z5, Z21, Z13 and Z29 and of odd
+// chunks in Z9, Z25, Z14 and Z30.
+
+// V4_CHUNK(LD, off, xoff, a, b, c, d, line): the 64-byte chunk at off of
+// the four runs times the activation bytes at xoff(R9), added to sums a-d,
+// after asking for line ahead. Clobbers Z1-Z4.
+#define V4_CHUNK(LD, off, xoff, a, b, c, d, line) \
+	V4_AHEAD(line); \
+	LD(R12, off, Z1, Y1); \
+	LD(R13, off, Z2, Y2); \
+	LD(R8, off, Z3, Y3); \
+	LD(DX, off, Z4, Y4); \
+	VPDPBUSD.BCST xoff(R9), Z1, a; \
+	VPDPBUSD.BCST xoff(R9), Z2, b; \
+	VPDPBUSD.BCST xoff(R9), Z3, c; \
+	VPDPBUSD.BCST xoff(R9), Z4, d
+
+#define V4_EVEN(LD, off, xoff, line) \
+	V4_CHUNK(LD, off, xoff, Z5, Z21, Z13, Z29, line)
+#define V4_ODD(LD, off, xoff, line) \
+	V4_CHUNK(LD, off, xoff, Z9, Z25, Z14, Z30, line)
+
+// V4_BLOCK(LD, s, q, xb, bb, line): one block of the four runs (scales at
+// s, chunks from q, activations at xb(R9), bias and d_x at bb(R10),
+// bb(R11)), a chunk of all four at a time, asking for the lines from line
+// ahead, one a chunk.
+#define V4_BLOCK(LD, s, q, xb, bb, line) \
+	VPBROADCASTD bb(R10), Z5; \
+	VPBROADCASTD bb(R10), Z21; \
+	VPBROADCASTD bb(R10), Z13; \
+	VPBROADCASTD bb(R10), Z29; \
+	VPXORD       Z9, Z9, Z9; \
+	VPXORD       Z25, Z25, Z25; \
+	VPXORD       Z14, Z14, Z14; \
+	VPXORD       Z30, Z30, Z30; \
+	V4_EVEN(LD, q, xb+2, line); \
+	V4_ODD(LD, q+64, xb+6, line+64); \
+	V4_EVEN(LD, q+128, xb+10, line+128); \
+	V4_ODD(LD, q+192, xb+14, line+192); \
+	V4_EVEN(LD, q+256, xb+18, line+256); \
+	V4_ODD(LD, q+320, xb+22, line+320); \
+	V4_EVEN(LD, q+384, xb+26, line+384); \
+	V4_ODD(LD, q+448, xb+30, line+448); \
+	V8FIN(R12, s, bb, Z5, Z9, Z0, Z1); \
+	V8FIN(R13, s, bb, Z21, Z25, Z16, Z2); \
+	V8FIN(R8, s, bb, Z13, Z14, Z12, Z3); \
+	V8FIN(DX, s, bb, Z29, Z30, Z28, Z4)
+
+// func dotWideQ8_0FourVNNI(outA *float32, outB *float32, outC *float32, outD *float32, wA *byte, wB *byte, wC *byte, wD *byte, groups int, x *byte, bias *int32, d *float32, nb int)
+// dotWideQ8_0VNNI over four runs of groups at once (group i of wA, wB, wC
+// and wD into outA…outD, each as the one-run kernel computes it): four
+// streams, a chunk of each in turn, the activations read once for the
+// four. The runs' bytes are at the same offset SI of each, their outputs
+// at DI. Before the first group it asks for the first q8WideAhead bytes of
+// each stream, which the loop's requests do not cover.
+TEXT ·dotWideQ8_0FourVNNI(SB), NOSPLIT, $0-104
+	MOVQ wA+32(FP), R12
+	MOVQ wB+40(FP), R13
+	MOVQ wC+48(FP), R8
+	MOVQ wD+56(FP), DX
+	MOVQ groups+64(FP), CX
+	TESTQ CX, CX
+	JZ   v4done
+	MOVQ nb+96(FP), BX
+	TESTQ BX, BX
+	JZ   v4done
+	FOUR_FIRST(PREFETCHT0, q8WideAhead, v4first)
+	XORQ SI, SI
+	XORQ DI, DI
+v4group:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z16, Z16, Z16
+	VXORPS Z12, Z12, Z12
+	VXORPS Z28, Z28, Z28
+	MOVQ   x+72(FP), R9
+	MOVQ   bias+80(FP), R10
+	MOVQ   d+88(FP), R11
+	MOVQ   nb+96(FP), BX
+	SHRQ   $1, BX
+	JZ     v4odd
+v4pair:
+	V4_BLOCK(V8LD, 0, 64, 0, 0, 0)
+	V4_AHEAD(512)
+	V4_BLOCK(V8LD, 32, 576, 34, 4, 576)
+	ADDQ $1088, SI
+	ADDQ $68, R9
+	ADDQ $8, R10
+	ADDQ $8, R11
+	DECQ BX
+	JNZ  v4pair
+v4odd:
+	TESTQ $1, nb+96(FP)
+	JZ    v4end
+	V4_BLOCK(V8LDY, 0, 32, 0, 0, 0)
+	V4_AHEAD(512)
+	ADDQ  $544, SI
+v4end:
+	MOVQ    outA+0(FP), AX
+	VMOVUPS Z0, (AX)(DI*1)
+	MOVQ    outB+8(FP), AX
+	VMOVUPS Z16, (AX)(DI*1)
+	MOVQ    outC+16(FP), AX
+	VMOVUPS Z12, (AX)(DI*1)
+	MOVQ    outD+24(FP), AX
+	VMOVUPS Z28, (AX)(DI*1)
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     v4group
+v4done:
+	VZEROUPPER
+	RET
+
+// VX4_BLOCK(LD, s, q): a block for the four tokens (Q4X4_DOTS, which takes
+// chunks 0-3 against activation bytes 0-15 and 4-7 against 16-31 as it
+// takes Q4_0's low and high nibbles): its scales at s(SI) and chunks from
+// q(SI), d_w (Z13), each token's lanes fused into Z16+t. R9, R11 and R12
+// are token 0's activations, bias and d_x.
+#define VX4_BLOCK(LD, s, q) \
+	LD(SI, q, Z1, Y1); \
+	LD(SI, q+256, Z2, Y2); \
+	LD(SI, q+64, Z3, Y3); \
+	LD(SI, q+320, Z4, Y4); \
+	LD(SI, q+128, Z5, Y5); \
+	LD(SI, q+384, Z6, Y6); \
+	LD(SI, q+192, Z7, Y7); \
+	LD(SI, q+448, Z8, Y8); \
+	VCVTPH2PS s(SI), Z13; \
+	Q4X4_DOTS(Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27); \
+	Q4X4_FUSE(Z20, Z21, (R12), Z13, Z16); \
+	Q4X4_FUSE(Z22, Z23, (R12)(R13*1), Z13, Z17); \
+	Q4X4_FUSE(Z24, Z25, (R8), Z13, Z18); \
+	Q4X4_FUSE(Z26, Z27, (R8)(R13*1), Z13, Z19)
+
+// V8X4LD and V8X4LDY are V8LD and V8LDY with the weights at off(SI): the
+// four-token kernel's group is at SI.
+#define V8X4LD(base, off, z, y) \
+	VMOVDQU32 off(base), z
+#define V8X4LDY(base, off, z, y) \
+	VMOVDQU32    off(base), y; \
+	VINSERTI64X4 $1, off+32(base), z, z
+
+// VX4_NEXT moves R9, R11 and R12 to the tokens' next block.
+#define VX4_NEXT \
+	ADDQ $34, R9; \
+	ADDQ $4, R11; \
+	ADDQ $4, R12
+
+// func dotWideQ8_0x4VNNI(out *float32, ostride int, w *byte, groups int, x *byte, xstride int, bias *int32, d *float32, bstride int, nb int)
+// Four tokens at once (prefill), as dotWideQ4_0x4VNNI takes them: each
+// token's outputs as the one-token kernel computes them.
+TEXT ·dotWideQ8_0x4VNNI(SB), NOSPLIT, $0-80
+	MOVQ  out+0(FP), DI
+	MOVQ  w+16(FP), SI
+	MOVQ  groups+24(FP), CX
+	MOVQ  xstride+40(FP), R10
+	MOVQ  bstride+64(FP), R13
+	TESTQ CX, CX
+	JZ    x4done
+	CMPQ  nb+72(FP), $0
+	JE    x4done
+x4group:
+	VZERO4(Z16, Z17, Z18, Z19)
+	MOVQ nb+72(FP), BX
+	MOVQ x+32(FP), R9
+	MOVQ bias+48(FP), R11
+	MOVQ d+56(FP), R12
+	SHRQ $1, BX
+	JZ   x4odd
+x4pair:
+	VX4_BLOCK(V8X4LD, 0, 64)
+	VX4_NEXT
+	VX4_BLOCK(V8X4LD, 32, 576)
+	VX4_NEXT
+	ADDQ $1088, SI
+	DECQ BX
+	JNZ  x4pair
+x4odd:
+	TESTQ $1, nb+72(FP)
+	JZ    x4end
+	VX4_BLOCK(V8X4LDY, 0, 32)
+	ADDQ  $544, SI
+x4end:
+	MOVQ    ostride+8(FP), AX
+	VMOVUPS Z16, (DI)
+	VMOVUPS Z17, (DI)(AX*1)
+	LEAQ    (DI)(AX*2), DX
+	VMOVUPS Z18, (DX)
+	VMOVUPS Z19, (DX)(AX*1)
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     x4group
+x4done:
+	VZEROUPPER
+	RET
