@@ -283,7 +283,9 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, packed []byte, transie
 //   - Q8_0 with AVX-512 VNNI and m a multiple of 16: repacked in 16-row
 //     groups, block by block, as Q4_0 (see q8wide.go);
 //   - Q4_0, Q5_0, Q8_0 otherwise: 8 lanes (vec_dot and tinyBLAS agree);
-//   - TQ2_0: ggml_vec_dot_tq2_0_q8_K's 8 lanes (AVX2);
+//   - TQ2_0 with AVX-512 VNNI and m a multiple of 16: repacked in 16-row
+//     groups, block by block (see tq2wide.go);
+//   - TQ2_0 otherwise: ggml_vec_dot_tq2_0_q8_K's 8 lanes (AVX2);
 //   - Q4_K, Q6_K: ggml_vec_dot_q4_K_q8_K's and ggml_vec_dot_q6_K_q8_K's 8
 //     lanes (AVX2), per token (four tokens at once where the machine can);
 //   - other formats: quant.VecDot, ggml's generic order.
@@ -393,6 +395,9 @@ func (d *Device) pickKernel(t quant.Type, n, k, m int, wb, packed []byte, transi
 		return kernel{align: 1, rows: func(out []float32, r0, _ int, x []byte) {
 			kqScores(out, wf[r0*k:], k, unsafeF32(x)[:k], 1)
 		}}, nil
+	}
+	if t == quant.TQ2_0 && repacks(t, m, k) {
+		return d.wideTQ2Kernel(n, m, k/256, wb, packed, transient, xq, xb), nil
 	}
 	if t == quant.TQ2_0 {
 		if kern, ok := d.tq2Kernel(n, k/256, wb, rb, xq, xb); ok {
@@ -507,6 +512,9 @@ func rowDotFor(t quant.Type, n, k, m int) (rowDot, error) {
 		}
 		return func(k int, w, x []byte) float32 { return dotLanes8(k/32, q8Block, w, x, q8Vals) }, nil
 	case quant.TQ2_0:
+		if repacks(t, m, k) {
+			return func(k int, w, x []byte) float32 { return dotTQ2Blocks(k/256, w, x) }, nil
+		}
 		return func(k int, w, x []byte) float32 { return dotTQ2_0Lanes(k/256, w, x) }, nil
 	case quant.Q4_K:
 		return func(k int, w, x []byte) float32 { return dotQ4_KLanes(k/256, w, x) }, nil
@@ -523,19 +531,24 @@ func rowDotFor(t quant.Type, n, k, m int) (rowDot, error) {
 }
 
 // repacks reports whether MatMul takes m×k weights of type t repacked
-// (repackInto): Q4_0 with rows in multiples of 8, Q8_0 with rows in
-// multiples of 16 where wideQ8.
+// (repackInto): Q4_0 with rows in multiples of 8, Q8_0 and TQ2_0 with rows
+// in multiples of 16 where wideQ8 and wideTQ2.
 func repacks(t quant.Type, m, k int) bool {
+	if m <= 0 || k <= 0 || k%t.BlockSize() != 0 {
+		return false
+	}
 	switch t {
 	case quant.Q4_0:
-		return m > 0 && m%q4GroupRows == 0 && k > 0
+		return m%q4GroupRows == 0
 	case quant.Q8_0:
-		return wideQ8 && m > 0 && m%q4WideRows == 0 && k > 0
+		return wideQ8 && m%q4WideRows == 0
+	case quant.TQ2_0:
+		return wideTQ2 && m%q4WideRows == 0
 	}
 	return false
 }
 
-// repacked returns the repacked form of Q4_0 or Q8_0 weights (m rows of
+// repacked returns the repacked form of weights that MatMul repacks (m rows of
 // nb blocks, repacks), made on first use (Map makes it for the weights it
 // wraps) and kept until the tensor is freed (Free) or the device is
 // collected. An entry whose source bytes no longer match its fingerprint
@@ -567,20 +580,27 @@ func (d *Device) repackTransient(t quant.Type, wb []byte, m, nb int) []byte {
 	return p
 }
 
-// repackedBytes is the bytes of m rows of nb blocks of t (Q4_0 or Q8_0),
-// repacked or not.
+// repackedBytes is the bytes of m rows of nb blocks of t (Q4_0, Q8_0 or
+// TQ2_0), repacked or not.
 func repackedBytes(t quant.Type, m, nb int) int {
-	if t == quant.Q8_0 {
+	switch t {
+	case quant.Q8_0:
 		return m * nb * q8Block
+	case quant.TQ2_0:
+		return m * nb * tq2Block
 	}
 	return m * nb * q4Block
 }
 
-// repackInto repacks m rows of nb blocks of t (Q4_0 or Q8_0) from wb into
+// repackInto repacks m rows of nb blocks of t (Q4_0, Q8_0 or TQ2_0) from wb into
 // p (as many bytes), on the device's workers.
 func (d *Device) repackInto(p []byte, t quant.Type, wb []byte, m, nb int) {
-	if t == quant.Q8_0 {
+	switch t {
+	case quant.Q8_0:
 		d.parallel(m/q4WideRows, repackChunk/2, func(lo, hi int) { repackQ8Groups(p, wb, lo, hi, nb) })
+		return
+	case quant.TQ2_0:
+		d.parallel(m/q4WideRows, repackChunk/2, func(lo, hi int) { repackTQ2Groups(p, wb, lo, hi, nb) })
 		return
 	}
 	gr := groupRows(m)

@@ -149,3 +149,20 @@ done: \
 	VCVTDQ2PS   lo, lo; \
 	VMULPS.BCST dx, s, hi; \
 	VFMADD231PS hi, lo, acc
+
+// Loads of a 64-byte chunk of a repacked 16-row group (see repack.go):
+// WIDE_LD(base, off, z, y) loads the aligned chunk at off(base)(SI*1)
+// into z; WIDE_LDY loads it as two 256-bit halves (y is z's lower half),
+// for an odd last block, whose chunks start 32 bytes into a cache line
+// (a 512-bit load across two lines is slower than two loads). WIDE_LD0 and
+// WIDE_LDY0 are the same at off(base).
+#define WIDE_LD(base, off, z, y) \
+	VMOVDQU32 off(base)(SI*1), z
+#define WIDE_LDY(base, off, z, y) \
+	VMOVDQU32    off(base)(SI*1), y; \
+	VINSERTI64X4 $1, off+32(base)(SI*1), z, z
+#define WIDE_LD0(base, off, z, y) \
+	VMOVDQU32 off(base), z
+#define WIDE_LDY0(base, off, z, y) \
+	VMOVDQU32    off(base), y; \
+	VINSERTI64X4 $1, off+32(base), z, z

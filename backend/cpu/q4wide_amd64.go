@@ -74,7 +74,7 @@ func dotWideQ4_0x4(out [multiToken][]float32, w []byte, nb int, acts []q4Act) bo
 	if !useVNNI || !useAVX512 {
 		return false
 	}
-	groups, os, xs, bs, ok := groupStridesOf(out, w, nb, acts, q4WideRows)
+	groups, os, xs, bs, ok := groupStridesOf(out, w, nb, acts, q4WideRows, q4Block, q8Block)
 	if !ok {
 		return false
 	}

@@ -61,11 +61,10 @@ func dotWideQ8_0x4(out [multiToken][]float32, w []byte, nb int, acts []q4Act) bo
 	if !useVNNI || !useAVX512 {
 		return false
 	}
-	groups, os, xs, bs, ok := groupStridesOf(out, w, nb, acts, q4WideRows)
+	groups, os, xs, bs, ok := groupStridesOf(out, w, nb, acts, q4WideRows, q8Block, q8Block)
 	if !ok {
 		return false
 	}
-	_ = w[groups*nb*q8WideBlock-1]
 	a0 := &acts[0]
 	dotWideQ8_0x4VNNI(&out[0][0], os, &w[0], groups, &a0.q[0], xs, &a0.bias[0], &a0.d[0], bs, nb)
 	return true

@@ -12,15 +12,6 @@
 // then converted, times d_w·d_x and fused into the row's accumulator,
 // block after block: dotWideQ8_0Generic's order.
 
-// V8LD loads the aligned 64-byte chunk at off(base)(SI*1) into z; V8LDY
-// loads it as two 256-bit halves (y is z's lower half), for an odd last
-// block, whose chunks start 32 bytes into a cache line.
-#define V8LD(base, off, z, y) \
-	VMOVDQU32 off(base)(SI*1), z
-#define V8LDY(base, off, z, y) \
-	VMOVDQU32    off(base)(SI*1), y; \
-	VINSERTI64X4 $1, off+32(base)(SI*1), z, z
-
 // V8FIN(w, s, bb, lo, hi, acc, t): lo += hi, converted, times d_w (at
 // s(w)(SI*1), sixteen halves) · d_x (at bb(R11)) and fused into acc.
 // Clobbers t.
@@ -76,8 +67,8 @@ v1group:
 	SHRQ   $1, BX
 	JZ     v1odd
 v1pair:
-	V1_BLOCK(V8LD, 0, 64, 0, 0)
-	V1_BLOCK(V8LD, 32, 576, 34, 4)
+	V1_BLOCK(WIDE_LD, 0, 64, 0, 0)
+	V1_BLOCK(WIDE_LD, 32, 576, 34, 4)
 	ADDQ $1088, SI
 	ADDQ $68, R9
 	ADDQ $8, R10
@@ -87,7 +78,7 @@ v1pair:
 v1odd:
 	TESTQ $1, DX
 	JZ    v1end
-	V1_BLOCK(V8LDY, 0, 32, 0, 0)
+	V1_BLOCK(WIDE_LDY, 0, 32, 0, 0)
 	ADDQ  $544, SI
 v1end:
 	VMOVUPS Z0, (DI)
@@ -193,9 +184,9 @@ v4group:
 	SHRQ   $1, BX
 	JZ     v4odd
 v4pair:
-	V4_BLOCK(V8LD, 0, 64, 0, 0, 0)
+	V4_BLOCK(WIDE_LD, 0, 64, 0, 0, 0)
 	V4_AHEAD(512)
-	V4_BLOCK(V8LD, 32, 576, 34, 4, 576)
+	V4_BLOCK(WIDE_LD, 32, 576, 34, 4, 576)
 	ADDQ $1088, SI
 	ADDQ $68, R9
 	ADDQ $8, R10
@@ -205,7 +196,7 @@ v4pair:
 v4odd:
 	TESTQ $1, nb+96(FP)
 	JZ    v4end
-	V4_BLOCK(V8LDY, 0, 32, 0, 0, 0)
+	V4_BLOCK(WIDE_LDY, 0, 32, 0, 0, 0)
 	V4_AHEAD(512)
 	ADDQ  $544, SI
 v4end:
@@ -245,14 +236,6 @@ v4done:
 	Q4X4_FUSE(Z24, Z25, (R8), Z13, Z18); \
 	Q4X4_FUSE(Z26, Z27, (R8)(R13*1), Z13, Z19)
 
-// V8X4LD and V8X4LDY are V8LD and V8LDY with the weights at off(SI): the
-// four-token kernel's group is at SI.
-#define V8X4LD(base, off, z, y) \
-	VMOVDQU32 off(base), z
-#define V8X4LDY(base, off, z, y) \
-	VMOVDQU32    off(base), y; \
-	VINSERTI64X4 $1, off+32(base), z, z
-
 // VX4_NEXT moves R9, R11 and R12 to the tokens' next block.
 #define VX4_NEXT \
 	ADDQ $34, R9; \
@@ -281,9 +264,9 @@ x4group:
 	SHRQ $1, BX
 	JZ   x4odd
 x4pair:
-	VX4_BLOCK(V8X4LD, 0, 64)
+	VX4_BLOCK(WIDE_LD0, 0, 64)
 	VX4_NEXT
-	VX4_BLOCK(V8X4LD, 32, 576)
+	VX4_BLOCK(WIDE_LD0, 32, 576)
 	VX4_NEXT
 	ADDQ $1088, SI
 	DECQ BX
@@ -291,7 +274,7 @@ x4pair:
 x4odd:
 	TESTQ $1, nb+72(FP)
 	JZ    x4end
-	VX4_BLOCK(V8X4LDY, 0, 32)
+	VX4_BLOCK(WIDE_LDY0, 0, 32)
 	ADDQ  $544, SI
 x4end:
 	MOVQ    ostride+8(FP), AX

@@ -13,7 +13,8 @@ import (
 )
 
 // BenchmarkKernelRate runs the one-token two-run kernels (Q4_0 repacked in
-// 16-row groups, also as four runs, Q8_0 in 512-bit and in 256-bit vectors, Q4_K, TQ2_0) and
+// 16-row groups, also as four runs, Q8_0 and TQ2_0 repacked as four runs,
+// Q8_0 in 512-bit and in 256-bit vectors, Q4_K, TQ2_0) and
 // the two-stream read over weights that fit in a
 // core's L2 (512 KiB a thread), in L3 (8 MiB) and far past the caches (128
 // MiB a thread), on 1 and 2 threads, each thread its own copy: bytes/s of
@@ -67,6 +68,14 @@ func BenchmarkKernelRate(b *testing.B) {
 	fillTQ2(recT, xk, 8)
 	q4p := make([]byte, len(q4))
 	repackGroups(q4p, q4, 0, 64/q4WideRows, nb, q4WideRows)
+	q8p := make([]byte, len(q8))
+	repackQ8Groups(q8p, q8, 0, 64/q4WideRows, nb)
+	tq2p := make([]byte, len(tq2))
+	repackTQ2Groups(tq2p, tq2, 0, 64/q4WideRows, 8)
+	var act8 q4Act
+	quantizeQ8WideAct(&act8, make([]byte, nb*q8Block), randRow(r, k), make([]int32, nb), make([]float32, nb))
+	actT := q4Act{bias: make([]int32, 8), d: make([]float32, 8)}
+	fillTQ2Wide(&actT, xk, 8)
 	type kern struct {
 		name    string
 		pattern []byte
@@ -81,6 +90,18 @@ func BenchmarkKernelRate(b *testing.B) {
 			rb, h, o := nb*q4WideBlock, n/2, len(out)/2
 			if h > 0 {
 				dotWideQ4_0FourVNNI(&out[0], &out[h*q4WideRows], &out[o], &out[o+h*q4WideRows], &buf[0], &buf[h*rb], &buf[n*rb], &buf[(n+h)*rb], h, &act.q[0], &act.bias[0], &act.d[0], nb)
+			}
+		}},
+		{"Q8_0-wide-four", q8p, nb * q8WideBlock, func(buf []byte, n int, out []float32) {
+			rb, h, o := nb*q8WideBlock, n/2, len(out)/2
+			if h > 0 {
+				dotWideQ8_0FourVNNI(&out[0], &out[h*q4WideRows], &out[o], &out[o+h*q4WideRows], &buf[0], &buf[h*rb], &buf[n*rb], &buf[(n+h)*rb], h, &act8.q[0], &act8.bias[0], &act8.d[0], nb)
+			}
+		}},
+		{"TQ2_0-wide-four", tq2p, 8 * tq2WideBlock, func(buf []byte, n int, out []float32) {
+			rb, h, o := 8*tq2WideBlock, n/2, len(out)/2
+			if h > 0 {
+				dotWideTQ2_0FourVNNI(&out[0], &out[h*q4WideRows], &out[o], &out[o+h*q4WideRows], &buf[0], &buf[h*rb], &buf[n*rb], &buf[(n+h)*rb], h, &actT.q[0], &actT.bias[0], &actT.d[0], 8)
 			}
 		}},
 		{"Q8_0", q8, nb * q8Block, func(buf []byte, n int, out []float32) {

@@ -63,17 +63,21 @@ func TestRepackQ4_0(t *testing.T) {
 }
 
 // TestMapRepacks checks that Map repacks the weights MatMul would repack
-// (Q4_0 with rows in multiples of 8, Q8_0 in multiples of 16 where wideQ8),
-// and only those.
+// (Q4_0 with rows in multiples of 8, Q8_0 and TQ2_0 in multiples of 16
+// where wideQ8 and wideTQ2), and only those.
 func TestMapRepacks(t *testing.T) {
 	for _, tc := range []struct {
 		typ  quant.Type
 		rows int
 		want int
-	}{{quant.Q4_0, 16, 1}, {quant.Q4_0, 12, 0}, {quant.Q8_0, 16, b2i(wideQ8)}, {quant.Q8_0, 24, 0}, {quant.Q5_0, 16, 0}} {
+	}{
+		{quant.Q4_0, 16, 1}, {quant.Q4_0, 12, 0}, {quant.Q8_0, 16, b2i(wideQ8)}, {quant.Q8_0, 24, 0},
+		{quant.TQ2_0, 32, b2i(wideTQ2)}, {quant.TQ2_0, 8, 0}, {quant.Q5_0, 16, 0}, {quant.Q4_K, 16, 0},
+	} {
 		d := New(1)
-		rb, _ := tc.typ.RowBytes(64)
-		w, err := d.Map(tc.typ, tc.rows, 64, make([]byte, tc.rows*rb))
+		k := 2 * tc.typ.BlockSize()
+		rb, _ := tc.typ.RowBytes(k)
+		w, err := d.Map(tc.typ, tc.rows, k, make([]byte, tc.rows*rb))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -41,20 +41,21 @@ func runX4(kern kernelX4, block, xblock int, out [multiToken][]float32, w []byte
 // their biases and scales (one spacing for both), or ok false when they
 // are not spaced evenly or a size is zero.
 func groupStrides(out [multiToken][]float32, w []byte, nb int, acts []q4Act) (groups, os, xs, bs int, ok bool) {
-	return groupStridesOf(out, w, nb, acts, q4GroupRows)
+	return groupStridesOf(out, w, nb, acts, q4GroupRows, q4Block, q8Block)
 }
 
-// groupStridesOf is groupStrides for groups of gr rows.
-func groupStridesOf(out [multiToken][]float32, w []byte, nb int, acts []q4Act, gr int) (groups, os, xs, bs int, ok bool) {
+// groupStridesOf is groupStrides for groups of gr rows of block-byte
+// blocks, activations of xblock-byte blocks.
+func groupStridesOf(out [multiToken][]float32, w []byte, nb int, acts []q4Act, gr, block, xblock int) (groups, os, xs, bs int, ok bool) {
 	if len(acts) < multiToken || nb == 0 || len(out[0]) < gr {
 		return 0, 0, 0, 0, false
 	}
 	groups = len(out[0]) / gr
-	_ = w[groups*nb*gr*q4Block-1]
+	_ = w[groups*nb*gr*block-1]
 	a0 := &acts[0]
 	for t := range multiToken {
 		_ = out[t][groups*gr-1]
-		_, _, _ = acts[t].q[nb*q8Block-1], acts[t].bias[nb-1], acts[t].d[nb-1]
+		_, _, _ = acts[t].q[nb*xblock-1], acts[t].bias[nb-1], acts[t].d[nb-1]
 	}
 	xs = ptrDiff(&acts[1].q[0], &a0.q[0])
 	bs = ptrDiff(&acts[1].bias[0], &a0.bias[0])

@@ -1,0 +1,71 @@
+//go:build amd64 && gc && !purego
+
+package cpu
+
+// wideTQ2 is whether TQ2_0 weights with a multiple of 16 rows are repacked
+// (see tq2wide.go): the machine has AVX-512 with VNNI. It is fixed at
+// start, as wideQ4 is.
+var wideTQ2 = useVNNI && useAVX512
+
+//go:noescape
+func dotWideTQ2_0VNNI(out *float32, w *byte, groups int, x *byte, bias *int32, d *float32, nb int)
+
+//go:noescape
+func dotWideTQ2_0FourVNNI(outA *float32, outB *float32, outC *float32, outD *float32, wA *byte, wB *byte, wC *byte, wD *byte, groups int, x *byte, bias *int32, d *float32, nb int)
+
+//go:noescape
+func dotWideTQ2_0x4VNNI(out *float32, ostride int, w *byte, groups int, x *byte, xstride int, bias *int32, d *float32, bstride int, nb int)
+
+// dotWideTQ2_0 sets out[16g+r] to row r of repacked group g (len(out)/16
+// groups of nb blocks) dotted with the activations a (fillTQ2Wide).
+func dotWideTQ2_0(out []float32, w []byte, nb int, a *q4Act) {
+	groups := len(out) / q4WideRows
+	if groups == 0 || nb == 0 || !useVNNI || !useAVX512 {
+		dotWideTQ2_0Generic(out, w, nb, a)
+		return
+	}
+	_ = w[groups*nb*tq2WideBlock-1]
+	_ = a.q[nb*q8KBlock-1]
+	_, _ = a.bias[nb-1], a.d[nb-1]
+	dotWideTQ2_0VNNI(&out[0], &w[0], groups, &a.q[0], &a.bias[0], &a.d[0], nb)
+}
+
+// dotWideTQ2_0Two is dotWideTQ2_0 on two runs of groups at once, outA from
+// wA and outB from wB (len(outA) = len(outB)), each run read as two
+// halves: four streams (an odd last group of each by dotWideTQ2_0).
+func dotWideTQ2_0Two(outA, outB []float32, wA, wB []byte, nb int, a *q4Act) {
+	groups := len(outA) / q4WideRows
+	if groups == 0 || nb == 0 || !useVNNI || !useAVX512 || len(outB) != len(outA) {
+		dotWideTQ2_0(outA, wA, nb, a)
+		dotWideTQ2_0(outB, wB, nb, a)
+		return
+	}
+	gb := nb * tq2WideBlock
+	_, _ = wA[groups*gb-1], wB[groups*gb-1]
+	_ = a.q[nb*q8KBlock-1]
+	_, _ = a.bias[nb-1], a.d[nb-1]
+	h := groups / 2
+	if h > 0 {
+		ho := h * q4WideRows
+		dotWideTQ2_0FourVNNI(&outA[0], &outA[ho], &outB[0], &outB[ho], &wA[0], &wA[h*gb], &wB[0], &wB[h*gb], h, &a.q[0], &a.bias[0], &a.d[0], nb)
+	}
+	if g := 2 * h; g < groups {
+		dotWideTQ2_0(outA[g*q4WideRows:], wA[g*gb:], nb, a)
+		dotWideTQ2_0(outB[g*q4WideRows:], wB[g*gb:], nb, a)
+	}
+}
+
+// dotWideTQ2_0x4 is dotWideTQ2_0 for four tokens: out[t] for acts[t]. The
+// activation rows must be spaced evenly (as scratch lays them out).
+func dotWideTQ2_0x4(out [multiToken][]float32, w []byte, nb int, acts []q4Act) bool {
+	if !useVNNI || !useAVX512 {
+		return false
+	}
+	groups, os, xs, bs, ok := groupStridesOf(out, w, nb, acts, q4WideRows, tq2Block, q8KBlock)
+	if !ok {
+		return false
+	}
+	a0 := &acts[0]
+	dotWideTQ2_0x4VNNI(&out[0][0], os, &w[0], groups, &a0.q[0], xs, &a0.bias[0], &a0.d[0], bs, nb)
+	return true
+}
