@@ -80,7 +80,7 @@ func (d *Device) Memory() (free, total uint64, err error) { return d.memory() }
 type buffer struct {
 	dev  *Device
 	data []byte
-	// packed is the repacked form of mapped Q4_0, Q8_0 and TQ2_0 weights
+	// packed is the repacked form of mapped weights that MatMul repacks
 	// (Map, repacks), nil for other buffers: MatMul takes it without looking the weights up.
 	packed []byte
 	// streamed weights (MapStreamed) are repacked for each product into
@@ -123,8 +123,8 @@ func (d *Device) Alloc(t quant.Type, rows, cols int) (*backend.Tensor, error) {
 }
 
 // Map wraps host bytes as a tensor, but for the weights one-token products
-// stream it keeps copies: Q4_0, Q8_0 and TQ2_0 weights that MatMul
-// repacks (repacks) are repacked here, on the device's workers, so that
+// stream it keeps copies: weights that MatMul repacks (repacks: Q4_0,
+// and Q8_0, TQ2_0 and Q4_K with AVX-512 VNNI) are repacked here, on the device's workers, so that
 // loading a model pays for it rather than its first prompt, and other
 // tensors of a 2 MiB page or more are copied into memory of 2 MiB pages
 // (hugeCopy); the source pages of both are then let go (pageOut). Smaller

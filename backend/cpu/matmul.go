@@ -286,6 +286,8 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, packed []byte, transie
 //   - TQ2_0 with AVX-512 VNNI and m a multiple of 16: repacked in 16-row
 //     groups, block by block (see tq2wide.go);
 //   - TQ2_0 otherwise: ggml_vec_dot_tq2_0_q8_K's 8 lanes (AVX2);
+//   - Q4_K with AVX-512 VNNI and m a multiple of 16: repacked in 16-row
+//     groups, block by block (see q4kwide.go);
 //   - Q4_K, Q6_K: ggml_vec_dot_q4_K_q8_K's and ggml_vec_dot_q6_K_q8_K's 8
 //     lanes (AVX2), per token (four tokens at once where the machine can);
 //   - other formats: quant.VecDot, ggml's generic order.
@@ -407,6 +409,9 @@ func (d *Device) pickKernel(t quant.Type, n, k, m int, wb, packed []byte, transi
 			dotRowsTQ2_0(out, wb[r0*rb:], rb, x, k/256)
 		}}, nil
 	}
+	if t == quant.Q4_K && repacks(t, m, k) {
+		return d.wideQ4KKernel(n, m, k/256, wb, packed, transient, xq, xb), nil
+	}
 	if t == quant.Q4_K {
 		kern := kernel{
 			align: 1,
@@ -517,6 +522,9 @@ func rowDotFor(t quant.Type, n, k, m int) (rowDot, error) {
 		}
 		return func(k int, w, x []byte) float32 { return dotTQ2_0Lanes(k/256, w, x) }, nil
 	case quant.Q4_K:
+		if repacks(t, m, k) {
+			return func(k int, w, x []byte) float32 { return dotQ4KBlocks(k/256, w, x) }, nil
+		}
 		return func(k int, w, x []byte) float32 { return dotQ4_KLanes(k/256, w, x) }, nil
 	case quant.Q6_K:
 		return func(k int, w, x []byte) float32 { return dotQ6_KLanes(k/256, w, x) }, nil
@@ -531,8 +539,8 @@ func rowDotFor(t quant.Type, n, k, m int) (rowDot, error) {
 }
 
 // repacks reports whether MatMul takes m×k weights of type t repacked
-// (repackInto): Q4_0 with rows in multiples of 8, Q8_0 and TQ2_0 with rows
-// in multiples of 16 where wideQ8 and wideTQ2.
+// (repackInto): Q4_0 with rows in multiples of 8; Q8_0, TQ2_0 and Q4_K
+// with rows in multiples of 16 where wideQ8, wideTQ2 and wideQ4K.
 func repacks(t quant.Type, m, k int) bool {
 	if m <= 0 || k <= 0 || k%t.BlockSize() != 0 {
 		return false
@@ -544,6 +552,8 @@ func repacks(t quant.Type, m, k int) bool {
 		return wideQ8 && m%q4WideRows == 0
 	case quant.TQ2_0:
 		return wideTQ2 && m%q4WideRows == 0
+	case quant.Q4_K:
+		return wideQ4K && m%q4WideRows == 0
 	}
 	return false
 }
@@ -580,19 +590,21 @@ func (d *Device) repackTransient(t quant.Type, wb []byte, m, nb int) []byte {
 	return p
 }
 
-// repackedBytes is the bytes of m rows of nb blocks of t (Q4_0, Q8_0 or
-// TQ2_0), repacked or not.
+// repackedBytes is the bytes of m rows of nb blocks of t (a type that
+// repacks), repacked or not.
 func repackedBytes(t quant.Type, m, nb int) int {
 	switch t {
 	case quant.Q8_0:
 		return m * nb * q8Block
 	case quant.TQ2_0:
 		return m * nb * tq2Block
+	case quant.Q4_K:
+		return m * nb * q4KBlock
 	}
 	return m * nb * q4Block
 }
 
-// repackInto repacks m rows of nb blocks of t (Q4_0, Q8_0 or TQ2_0) from wb into
+// repackInto repacks m rows of nb blocks of t (a type that repacks) from wb into
 // p (as many bytes), on the device's workers.
 func (d *Device) repackInto(p []byte, t quant.Type, wb []byte, m, nb int) {
 	switch t {
@@ -601,6 +613,9 @@ func (d *Device) repackInto(p []byte, t quant.Type, wb []byte, m, nb int) {
 		return
 	case quant.TQ2_0:
 		d.parallel(m/q4WideRows, repackChunk/2, func(lo, hi int) { repackTQ2Groups(p, wb, lo, hi, nb) })
+		return
+	case quant.Q4_K:
+		d.parallel(m/q4WideRows, repackChunk/2, func(lo, hi int) { repackQ4KGroups(p, wb, lo, hi, nb) })
 		return
 	}
 	gr := groupRows(m)
