@@ -347,18 +347,6 @@ w2done:
 	VZEROUPPER
 	RET
 
-// q4FourAhead is how far ahead of each stream the four-run kernel asks for
-// its weights: its four streams a piece are half as long. In the 1.1B's
-// decode (four / two streams, all of a block's requests asked at once)
-// 1.5 KiB ran x1.06, 1 KiB x1.05-1.07, 2 KiB x1.02-1.05, 512 bytes
-// x0.96-1.02, 4 KiB x0.97-0.99 (bench/cpu-12-14.md). Asked a chunk at a time
-// (W4_CHUNK), 1.25 and 1.5 KiB ran a decode step's products alike, 1 KiB
-// x0.99 and 2 KiB x0.97-0.98 of them (session 18). With pieces of 256 KiB
-// and more (minPieceBytes), 1.5 KiB ran the 1.1B decode x0.999-1.015 as
-// fast as 1.25 KiB (11 of 12 repetitions faster), 1 KiB x0.98, 1.75 KiB
-// x0.99-1.01, 2 KiB x0.97-0.99 (session 19).
-#define q4FourAhead 1536
-
 // WNIBX and WNIBXY are WNIBB and WNIBBY with the weights at
 // off(base)(SI*1).
 #define WNIBX(base, off, lo, hi, y) \
@@ -388,27 +376,11 @@ w2done:
 	VPXORD       Z14, Z14, Z14; \
 	VPXORD       Z30, Z30, Z30
 
-// W4_AHEAD(line) asks for line (a byte offset from SI) of the four runs
-// q4FourAhead ahead, as data to be read once (PREFETCHNTA). In the 1.1B
-// decode, with session 19's pieces, that ran x0.999-1.029 as fast as
-// PREFETCHT0 in 17 of 18 in-process repetitions (16 faster, median
-// x1.010; the 18th x0.883 as the host's bandwidth jumped); with session
-// 18's pieces, x0.986-1.014, median x1.000. The same change left the Q8_0
-// and TQ2_0 four-stream kernels as they were (x0.994-1.003), so they keep
-// PREFETCHT0.
-#define W4_AHEAD(line) \
-	PREFETCHNTA q4FourAhead+line(R12)(SI*1); \
-	PREFETCHNTA q4FourAhead+line(R13)(SI*1); \
-	PREFETCHNTA q4FourAhead+line(R8)(SI*1); \
-	PREFETCHNTA q4FourAhead+line(DX)(SI*1)
-
-// W4_CHUNK(NIB, off, xlo, xhi, line): the 64-byte chunk at off of the four
-// runs, unpacked (NIB: WNIBX, or WNIBXY in an odd last block) and its low
-// and high nibbles times the activation bytes at xlo and xhi(R9) added to
-// the sums, after asking for line ahead (W4_AHEAD). Clobbers Z1-Z4,
-// Z17-Z20.
-#define W4_CHUNK(NIB, off, xlo, xhi, line) \
-	W4_AHEAD(line); \
+// W4_CHUNK(NIB, off, xlo, xhi): the 64-byte chunk at off of the four runs,
+// unpacked (NIB: WNIBX, or WNIBXY in an odd last block) and its low and
+// high nibbles times the activation bytes at xlo and xhi(R9) added to the
+// sums. Clobbers Z1-Z4, Z17-Z20.
+#define W4_CHUNK(NIB, off, xlo, xhi) \
 	NIB(R12, off, Z1, Z2, Y2); \
 	NIB(R13, off, Z17, Z18, Y18); \
 	NIB(R8, off, Z3, Z4, Y4); \
@@ -432,20 +404,17 @@ w2done:
 	VMULPS.BCST bb(R11), Z1, Z1; \
 	VFMADD231PS Z1, lo, acc
 
-// W4_BLOCK(NIB, s, q, xb, bb, line): one block of the four runs (scales
-// at s, chunks from q, activations at xb(R9), bias and d_x at bb(R10),
-// bb(R11)), a 64-byte chunk of all four at a time, and the requests for
-// the lines from line, q4FourAhead ahead, spread between them: the four
-// streams' demands and requests then come a few lines at a time. Taking
-// runs A and B's whole block, then C and D's, ran a 1.1B decode step's
-// products x0.97-0.98 as fast, and x0.90-0.95 with each pair's ten
-// requests asked at once before its block (bench/cpu.md, session 18).
-#define W4_BLOCK(NIB, s, q, xb, bb, line) \
+// W4_BLOCK(NIB, s, q, xb, bb): one block of the four runs (scales at s,
+// chunks from q, activations at xb(R9), bias and d_x at bb(R10),
+// bb(R11)), a 64-byte chunk of all four at a time. Taking runs A and B's
+// whole block, then C and D's, ran a 1.1B decode step's products
+// x0.97-0.98 as fast (bench/cpu.md, session 18).
+#define W4_BLOCK(NIB, s, q, xb, bb) \
 	W4_START(bb); \
-	W4_CHUNK(NIB, q, xb+2, xb+18, line); \
-	W4_CHUNK(NIB, q+64, xb+6, xb+22, line+64); \
-	W4_CHUNK(NIB, q+128, xb+10, xb+26, line+128); \
-	W4_CHUNK(NIB, q+192, xb+14, xb+30, line+192); \
+	W4_CHUNK(NIB, q, xb+2, xb+18); \
+	W4_CHUNK(NIB, q+64, xb+6, xb+22); \
+	W4_CHUNK(NIB, q+128, xb+10, xb+26); \
+	W4_CHUNK(NIB, q+192, xb+14, xb+30); \
 	W4_FIN(R12, s, bb, Z5, Z9, Z0); \
 	W4_FIN(R13, s, bb, Z21, Z25, Z16); \
 	W4_FIN(R8, s, bb, Z13, Z14, Z12); \
@@ -456,9 +425,12 @@ w2done:
 // wC and wD into outA…outD, each as the one-run kernel computes it): four
 // streams, as dotRowsQ8_0ZFour reads them, a 64-byte chunk of each in
 // turn (W4_BLOCK); the activations are read once a block for the four.
-// The runs' bytes are at the same offset SI of each, their outputs at DI. Before
-// the first group it asks for the first q4FourAhead bytes of each stream,
-// which the loop's prefetches do not cover.
+// The runs' bytes are at the same offset SI of each, their outputs at DI.
+// It asks for no lines ahead: sessions 12-19 tuned requests 1.5 KiB ahead
+// (x1.01-1.06 on unpaired blocks), but with every chunk one aligned load
+// the 1.1B decode ran x1.025-1.042 as fast without them (6 of 6 in
+// process, session 21): the hardware prefetchers keep up with four
+// sequential streams.
 TEXT ·dotWideQ4_0FourVNNI(SB), NOSPLIT, $0-104
 	MOVQ wA+32(FP), R12
 	MOVQ wB+40(FP), R13
@@ -471,7 +443,6 @@ TEXT ·dotWideQ4_0FourVNNI(SB), NOSPLIT, $0-104
 	TESTQ BX, BX
 	JZ   w4done
 	W_CONSTS
-	FOUR_FIRST(PREFETCHNTA, q4FourAhead, w4first)
 	XORQ SI, SI
 	XORQ DI, DI
 w4group:
@@ -486,9 +457,8 @@ w4group:
 	SHRQ   $1, BX
 	JZ     w4odd
 w4pair:
-	W4_BLOCK(WNIBX, 0, 64, 0, 0, 0)
-	W4_AHEAD(256)
-	W4_BLOCK(WNIBX, 32, 320, 34, 4, 320)
+	W4_BLOCK(WNIBX, 0, 64, 0, 0)
+	W4_BLOCK(WNIBX, 32, 320, 34, 4)
 	ADDQ $576, SI
 	ADDQ $68, R9
 	ADDQ $8, R10
@@ -498,8 +468,7 @@ w4pair:
 w4odd:
 	TESTQ $1, nb+96(FP)
 	JZ    w4end
-	W4_BLOCK(WNIBXY, 0, 32, 0, 0, 0)
-	W4_AHEAD(256)
+	W4_BLOCK(WNIBXY, 0, 32, 0, 0)
 	ADDQ  $288, SI
 w4end:
 	MOVQ    outA+0(FP), AX
