@@ -288,6 +288,8 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, packed []byte, transie
 //   - TQ2_0 otherwise: ggml_vec_dot_tq2_0_q8_K's 8 lanes (AVX2);
 //   - Q4_K with AVX-512 VNNI and m a multiple of 16: repacked in 16-row
 //     groups, block by block (see q4kwide.go);
+//   - Q6_K with AVX-512 VNNI, m a multiple of 16 and an even number of
+//     blocks a row: repacked in 16-row groups, block by block (q6kwide.go);
 //   - Q4_K, Q6_K: ggml_vec_dot_q4_K_q8_K's and ggml_vec_dot_q6_K_q8_K's 8
 //     lanes (AVX2), per token (four tokens at once where the machine can);
 //   - other formats: quant.VecDot, ggml's generic order.
@@ -427,6 +429,9 @@ func (d *Device) pickKernel(t quant.Type, n, k, m int, wb, packed []byte, transi
 		}
 		return kern, nil
 	}
+	if t == quant.Q6_K && repacks(t, m, k) {
+		return d.wideQ6KKernel(n, m, k/256, wb, packed, transient, xq, xb), nil
+	}
 	if t == quant.Q6_K {
 		return kernel{
 			align: 1,
@@ -527,6 +532,9 @@ func rowDotFor(t quant.Type, n, k, m int) (rowDot, error) {
 		}
 		return func(k int, w, x []byte) float32 { return dotQ4_KLanes(k/256, w, x) }, nil
 	case quant.Q6_K:
+		if repacks(t, m, k) {
+			return func(k int, w, x []byte) float32 { return dotQ6KBlocks(k/256, w, x) }, nil
+		}
 		return func(k int, w, x []byte) float32 { return dotQ6_KLanes(k/256, w, x) }, nil
 	}
 	if _, err := quant.VecDot(t, 0, nil, nil); err != nil {
@@ -539,8 +547,9 @@ func rowDotFor(t quant.Type, n, k, m int) (rowDot, error) {
 }
 
 // repacks reports whether MatMul takes m×k weights of type t repacked
-// (repackInto): Q4_0 with rows in multiples of 8; Q8_0, TQ2_0 and Q4_K
-// with rows in multiples of 16 where wideQ8, wideTQ2 and wideQ4K.
+// (repackInto): Q4_0 with rows in multiples of 8; Q8_0, TQ2_0, Q4_K and
+// Q6_K (an even number of blocks a row) with rows in multiples of 16 where
+// the machine has AVX-512 VNNI (wideQ8, wideTQ2, wideQ4K, wideQ6K).
 func repacks(t quant.Type, m, k int) bool {
 	if m <= 0 || k <= 0 || k%t.BlockSize() != 0 {
 		return false
@@ -554,6 +563,8 @@ func repacks(t quant.Type, m, k int) bool {
 		return wideTQ2 && m%q4WideRows == 0
 	case quant.Q4_K:
 		return wideQ4K && m%q4WideRows == 0
+	case quant.Q6_K:
+		return wideQ6K && m%q4WideRows == 0 && k/256%2 == 0
 	}
 	return false
 }
@@ -600,6 +611,8 @@ func repackedBytes(t quant.Type, m, nb int) int {
 		return m * nb * tq2Block
 	case quant.Q4_K:
 		return m * nb * q4KBlock
+	case quant.Q6_K:
+		return m * nb * q6KBlock
 	}
 	return m * nb * q4Block
 }
@@ -616,6 +629,9 @@ func (d *Device) repackInto(p []byte, t quant.Type, wb []byte, m, nb int) {
 		return
 	case quant.Q4_K:
 		d.parallel(m/q4WideRows, repackChunk/2, func(lo, hi int) { repackQ4KGroups(p, wb, lo, hi, nb) })
+		return
+	case quant.Q6_K:
+		d.parallel(m/q4WideRows, repackChunk/2, func(lo, hi int) { repackQ6KGroups(p, wb, lo, hi, nb) })
 		return
 	}
 	gr := groupRows(m)

@@ -14,7 +14,8 @@ import (
 
 // BenchmarkKernelRate runs the one-token two-run kernels (Q4_0 repacked in
 // 16-row groups, also as four runs, Q8_0 and TQ2_0 repacked as four runs,
-// Q8_0 in 512-bit and in 256-bit vectors, Q4_K, TQ2_0) and
+// Q4_K and Q6_K repacked, Q8_0 in 512-bit and in 256-bit vectors, Q4_K,
+// TQ2_0) and
 // the two-stream read over weights that fit in a
 // core's L2 (512 KiB a thread), in L3 (8 MiB) and far past the caches (128
 // MiB a thread), on 1 and 2 threads, each thread its own copy: bytes/s of
@@ -72,6 +73,19 @@ func BenchmarkKernelRate(b *testing.B) {
 	repackQ8Groups(q8p, q8, 0, 64/q4WideRows, nb)
 	tq2p := make([]byte, len(tq2))
 	repackTQ2Groups(tq2p, tq2, 0, 64/q4WideRows, 8)
+	q6k := make([]byte, 64*8*q6KBlock)
+	for i := range 64 {
+		if err := quant.Quantize(quant.Q6_K, q6k[i*8*q6KBlock:][:8*q6KBlock], randRow(r, k)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	q4kp, q6kp := make([]byte, len(q4k)), make([]byte, len(q6k))
+	repackQ4KGroups(q4kp, q4k, 0, 64/q4WideRows, 8)
+	repackQ6KGroups(q6kp, q6k, 0, 64/q4WideRows, 8)
+	actK := q4Act{bias: make([]int32, 8*8), d: make([]float32, 8)}
+	fillQ4KWide(&actK, xk, 8)
+	act6 := q4Act{bias: make([]int32, 16*8), d: make([]float32, 8)}
+	fillQ6KWide(&act6, xk, 8)
 	var act8 q4Act
 	quantizeQ8WideAct(&act8, make([]byte, nb*q8Block), randRow(r, k), make([]int32, nb), make([]float32, nb))
 	actT := q4Act{bias: make([]int32, 8), d: make([]float32, 8)}
@@ -103,6 +117,15 @@ func BenchmarkKernelRate(b *testing.B) {
 			if h > 0 {
 				dotWideTQ2_0FourVNNI(&out[0], &out[h*q4WideRows], &out[o], &out[o+h*q4WideRows], &buf[0], &buf[h*rb], &buf[n*rb], &buf[(n+h)*rb], h, &actT.q[0], &actT.bias[0], &actT.d[0], 8)
 			}
+		}},
+		{"Q4_K-wide", q4kp, 8 * q4KWideBlock, func(buf []byte, n int, out []float32) {
+			dotWideQ4_KTwoVNNI(&out[0], &out[len(out)/2], &buf[0], &buf[n*8*q4KWideBlock], n, &actK.q[0], &actK.bias[0], &actK.d[0], 8)
+		}},
+		{"Q6_K-wide", q6kp, 8 * q6KWideBlock, func(buf []byte, n int, out []float32) {
+			dotWideQ6_KTwoVNNI(&out[0], &out[len(out)/2], &buf[0], &buf[n*8*q6KWideBlock], n, &act6.q[0], &act6.bias[0], &act6.d[0], 8)
+		}},
+		{"Q6_K-wide-one", q6kp, 8 * q6KWideBlock, func(buf []byte, n int, out []float32) {
+			dotWideQ6_KVNNI(&out[0], &buf[0], 2*n, &act6.q[0], &act6.bias[0], &act6.d[0], 8)
 		}},
 		{"Q8_0", q8, nb * q8Block, func(buf []byte, n int, out []float32) {
 			rb := nb * q8Block

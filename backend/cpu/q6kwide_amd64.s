@@ -1,0 +1,373 @@
+//go:build amd64 && gc && !purego
+
+#include "textflag.h"
+#include "q4_amd64.h"
+
+// Repacked Q6_K in groups of 16 rows (see q6kwide.go), 512-bit vectors:
+// one lane a row, blocks in pairs of 6720 bytes (block b: d at 32b, scale
+// lines at 64+256b, chunks from 576+3072b, three a chunk step c of step
+// (h, is) at 1536h+768is+192c: the low bits of elements 128h+16is+4c…
+// and +64, of +32 and +96, and the high bits). A Q8_K block is 292
+// bytes, its quants from byte 4; the records hold −32 times each
+// 16-element sum, 16 int32 a block. The kernels ask for no lines ahead:
+// prefetcht0 2 KiB ahead, a line a load, made the 1.1B decode x0.80-0.91
+// as fast in process (session 21).
+
+// Q6_CONSTS: Z15 = 0x0f bytes, Z28-Z31 = 0x03, 0x0c, 0x30, 0xc0 bytes.
+// Clobbers AX.
+#define Q6_CONSTS \
+	MOVL         $0x0f0f0f0f, AX; \
+	VPBROADCASTD AX, Z15; \
+	MOVL         $0x03030303, AX; \
+	VPBROADCASTD AX, Z28; \
+	VPSLLD       $2, Z28, Z29; \
+	VPSLLD       $4, Z28, Z30; \
+	VPSLLD       $6, Z28, Z31
+
+// Q6_SC(line, sh, dst): the int8 scale in byte (24-sh)/8 of each lane of
+// line, sign-extended.
+#define Q6_SC(line, sh, dst) \
+	VPSLLD $sh, line, dst; \
+	VPSRAD $24, dst, dst
+
+// Q6_JOIN1..4(a, b): a sub-block's level sums joined: a + b·16 (levels
+// 0-31), a + b·4, (a + b·16)/16 and (a + b·4)/16 (levels 32-127: the low
+// bits were taken ×16). Clobbers b.
+#define Q6_JOIN1(a, b) \
+	VPSLLD $4, b, b; \
+	VPADDD b, a, a
+#define Q6_JOIN2(a, b) \
+	VPSLLD $2, b, b; \
+	VPADDD b, a, a
+#define Q6_JOIN3(a, b) \
+	Q6_JOIN1(a, b); \
+	VPSRAD $4, a, a
+#define Q6_JOIN4(a, b) \
+	Q6_JOIN2(a, b); \
+	VPSRAD $4, a, a
+
+// Q6_CHUNK1(w, b, h, is, c): the one-run kernel's chunks c of step (h,
+// is) of block b (weights at w, offset SI): the low bits of elements 128h+16is+4c… (& 0x0f) and
+// 128h+64+… (& 0xf0), of 128h+32+… and 128h+96+…, the high bits of all
+// four; each times its activations (R9) into Z6-Z13.
+#define Q6_CHUNK1(w, b, h, is, c) \
+	VMOVDQU32     576+3072*b+1536*h+768*is+192*c(w)(SI*1), Z2; \
+	VMOVDQU32     640+3072*b+1536*h+768*is+192*c(w)(SI*1), Z4; \
+	VMOVDQU32     704+3072*b+1536*h+768*is+192*c(w)(SI*1), Z14; \
+	VPANDD        Z15, Z2, Z1; \
+	VPXORD        Z1, Z2, Z2; \
+	VPANDD        Z15, Z4, Z3; \
+	VPXORD        Z3, Z4, Z4; \
+	VPANDD        Z28, Z14, Z16; \
+	VPANDD        Z29, Z14, Z17; \
+	VPANDD        Z30, Z14, Z18; \
+	VPANDD        Z31, Z14, Z19; \
+	VPDPBUSD.BCST 4+128*h+16*is+4*c(R9), Z1, Z6; \
+	VPDPBUSD.BCST 4+128*h+16*is+4*c(R9), Z16, Z7; \
+	VPDPBUSD.BCST 36+128*h+16*is+4*c(R9), Z3, Z8; \
+	VPDPBUSD.BCST 36+128*h+16*is+4*c(R9), Z17, Z9; \
+	VPDPBUSD.BCST 68+128*h+16*is+4*c(R9), Z2, Z10; \
+	VPDPBUSD.BCST 68+128*h+16*is+4*c(R9), Z18, Z11; \
+	VPDPBUSD.BCST 100+128*h+16*is+4*c(R9), Z4, Z12; \
+	VPDPBUSD.BCST 100+128*h+16*is+4*c(R9), Z19, Z13
+
+// Q6_STEP1(w, b, h, is, la, lb, s, sh1, sh2): sub-blocks 8h+is, +2, +4,
+// +6 of block b of the pair at w (offset SI) added to s: their scales are
+// bytes is and 2+is of the block's scale lines 2h and 2h+1, in la and lb
+// (shifts sh1, sh2).
+#define Q6_STEP1(w, b, h, is, la, lb, s, sh1, sh2) \
+	VPBROADCASTD 32*h+4*is(R10), Z6; \
+	VPBROADCASTD 32*h+8+4*is(R10), Z8; \
+	VPBROADCASTD 32*h+16+4*is(R10), Z10; \
+	VPBROADCASTD 32*h+24+4*is(R10), Z12; \
+	VPSLLD       $4, Z10, Z10; \
+	VPSLLD       $4, Z12, Z12; \
+	VPXORD       Z7, Z7, Z7; \
+	VPXORD       Z9, Z9, Z9; \
+	VPXORD       Z11, Z11, Z11; \
+	VPXORD       Z13, Z13, Z13; \
+	Q6_CHUNK1(w, b, h, is, 0); \
+	Q6_CHUNK1(w, b, h, is, 1); \
+	Q6_CHUNK1(w, b, h, is, 2); \
+	Q6_CHUNK1(w, b, h, is, 3); \
+	Q6_JOIN1(Z6, Z7); \
+	Q6_JOIN2(Z8, Z9); \
+	Q6_JOIN3(Z10, Z11); \
+	Q6_JOIN4(Z12, Z13); \
+	Q6_SC(la, sh1, Z20); \
+	Q6_SC(la, sh2, Z21); \
+	Q6_SC(lb, sh1, Z7); \
+	Q6_SC(lb, sh2, Z9); \
+	VPMULLD      Z20, Z6, Z6; \
+	VPMULLD      Z21, Z8, Z8; \
+	VPMULLD      Z7, Z10, Z10; \
+	VPMULLD      Z9, Z12, Z12; \
+	VPADDD       Z6, s, s; \
+	VPADDD       Z8, s, s; \
+	VPADDD       Z10, s, s; \
+	VPADDD       Z12, s, s
+
+// Q6_FIN1(w, b, s, acc): acc = fma(S, d·d_x, acc), d block b's at w.
+// Clobbers s, Z1.
+#define Q6_FIN1(w, b, s, acc) \
+	VCVTDQ2PS   s, s; \
+	VCVTPH2PS   32*b(w)(SI*1), Z1; \
+	VMULPS.BCST (R11), Z1, Z1; \
+	VFMADD231PS Z1, s, acc
+
+// Q6_BLOCK1(w, b, acc): block b of the pair at w (offset SI) into acc,
+// its scale lines loaded into Z24-Z27.
+#define Q6_BLOCK1(w, b, acc) \
+	VMOVDQU32 64+256*b(w)(SI*1), Z24; \
+	VMOVDQU32 128+256*b(w)(SI*1), Z25; \
+	VMOVDQU32 192+256*b(w)(SI*1), Z26; \
+	VMOVDQU32 256+256*b(w)(SI*1), Z27; \
+	VPXORD    Z5, Z5, Z5; \
+	Q6_STEP1(w, b, 0, 0, Z24, Z25, Z5, 24, 8); \
+	Q6_STEP1(w, b, 0, 1, Z24, Z25, Z5, 16, 0); \
+	Q6_STEP1(w, b, 1, 0, Z26, Z27, Z5, 24, 8); \
+	Q6_STEP1(w, b, 1, 1, Z26, Z27, Z5, 16, 0); \
+	Q6_FIN1(w, b, Z5, acc)
+
+// Q6_NEXT moves R9, R10 and R11 to the next block's activations.
+#define Q6_NEXT \
+	ADDQ $292, R9; \
+	ADDQ $64, R10; \
+	ADDQ $4, R11
+
+// func dotWideQ6_KVNNI(out *float32, w *byte, groups int, x *byte, bias *int32, d *float32, nb int)
+// nb even; bias: the activations' records (fillQ6KWide).
+TEXT ·dotWideQ6_KVNNI(SB), NOSPLIT, $0-56
+	MOVQ  out+0(FP), DI
+	MOVQ  groups+16(FP), CX
+	MOVQ  nb+48(FP), DX
+	SHRQ  $1, DX
+	TESTQ CX, CX
+	JZ    q6done
+	TESTQ DX, DX
+	JZ    q6done
+	Q6_CONSTS
+	MOVQ  w+8(FP), AX
+	XORQ  SI, SI
+q6group:
+	VXORPS Z0, Z0, Z0
+	MOVQ   x+24(FP), R9
+	MOVQ   bias+32(FP), R10
+	MOVQ   d+40(FP), R11
+	MOVQ   DX, BX
+q6pair:
+	Q6_BLOCK1(AX, 0, Z0)
+	Q6_NEXT
+	Q6_BLOCK1(AX, 1, Z0)
+	Q6_NEXT
+	ADDQ $6720, SI
+	DECQ BX
+	JNZ  q6pair
+	VMOVUPS Z0, (DI)
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     q6group
+q6done:
+	VZEROUPPER
+	RET
+
+// func dotWideQ6_KTwoVNNI(outA *float32, outB *float32, wA *byte, wB *byte, groups int, x *byte, bias *int32, d *float32, nb int)
+// dotWideQ6_KVNNI over two runs of groups at once (group i of wA beside
+// group i of wB, each as the one-run kernel computes it): a block of each
+// in turn, two streams. A 768-byte step of each in turn read 11 GB/s from
+// memory on one core where a block of each read 24 (session 21).
+TEXT ·dotWideQ6_KTwoVNNI(SB), NOSPLIT, $0-72
+	MOVQ  outA+0(FP), DI
+	MOVQ  outB+8(FP), R15
+	MOVQ  groups+32(FP), CX
+	MOVQ  nb+64(FP), DX
+	SHRQ  $1, DX
+	TESTQ CX, CX
+	JZ    q62done
+	TESTQ DX, DX
+	JZ    q62done
+	Q6_CONSTS
+	MOVQ  wA+16(FP), AX
+	MOVQ  wB+24(FP), R8
+	XORQ  SI, SI
+q62group:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z22, Z22, Z22
+	MOVQ   x+40(FP), R9
+	MOVQ   bias+48(FP), R10
+	MOVQ   d+56(FP), R11
+	MOVQ   DX, BX
+q62pair:
+	Q6_BLOCK1(AX, 0, Z0)
+	Q6_BLOCK1(R8, 0, Z22)
+	Q6_NEXT
+	Q6_BLOCK1(AX, 1, Z0)
+	Q6_BLOCK1(R8, 1, Z22)
+	Q6_NEXT
+	ADDQ $6720, SI
+	DECQ BX
+	JNZ  q62pair
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z22, (R15)
+	ADDQ    $64, DI
+	ADDQ    $64, R15
+	DECQ    CX
+	JNZ     q62group
+q62done:
+	VZEROUPPER
+	RET
+
+// The four-token kernel takes a step's four sub-blocks one at a time,
+// each chunk loaded and its field taken once for the four tokens. Token
+// t's activations are at R9 + t·R10, its records and d_x at R11, R12 +
+// t·R13 (DX, AX and R8: token 2's); its lanes: float sums Z16+t, S
+// Z20+t, a sub-block's low-bit and high-bit sums Z4+t and Z8+t.
+
+// QX_DOT(x, f, a0, a1, a2, a3): the tokens' sums += the field f times
+// their activation bytes at x.
+#define QX_DOT(x, f, a0, a1, a2, a3) \
+	VPDPBUSD.BCST x(R9), f, a0; \
+	VPDPBUSD.BCST x(R9)(R10*1), f, a1; \
+	VPDPBUSD.BCST x(DX), f, a2; \
+	VPDPBUSD.BCST x(DX)(R10*1), f, a3
+
+// QX_LO0 and QX_LO1 take a chunk's low bits (& 0x0f) or high nibble in
+// place (& 0xf0).
+#define QX_LO0(w, f) VPANDD Z15, w, f
+#define QX_LO1(w, f) VPANDND w, Z15, f
+
+// QX_CHUNK(LO, ql, qh, mask, x): one chunk of a sub-block: the low bits
+// at ql(SI) (field by LO), the high bits at qh(SI) (& mask), times the
+// activations at x.
+#define QX_CHUNK(LO, ql, qh, mask, x) \
+	VMOVDQU32 ql(SI), Z1; \
+	VMOVDQU32 qh(SI), Z3; \
+	LO(Z1, Z2); \
+	VPANDD    mask, Z3, Z12; \
+	QX_DOT(x, Z2, Z4, Z5, Z6, Z7); \
+	QX_DOT(x, Z12, Z8, Z9, Z10, Z11)
+
+// QX_INIT(rec, SH): the tokens' low-bit sums from their records at rec
+// (times 16 where SH shifts), high-bit sums from 0.
+#define QX_INIT(rec, SH) \
+	VPBROADCASTD rec(R11), Z4; \
+	VPBROADCASTD rec(R11)(R13*1), Z5; \
+	VPBROADCASTD rec(AX), Z6; \
+	VPBROADCASTD rec(AX)(R13*1), Z7; \
+	SH(Z4); \
+	SH(Z5); \
+	SH(Z6); \
+	SH(Z7); \
+	VPXORD       Z8, Z8, Z8; \
+	VPXORD       Z9, Z9, Z9; \
+	VPXORD       Z10, Z10, Z10; \
+	VPXORD       Z11, Z11, Z11
+#define QX_SH0(z)
+#define QX_SH4(z) VPSLLD $4, z, z
+
+// QX_SUB(LO, SH, JOIN, ql, qh, mask, x, rec, line, sh): one sub-block for
+// the four tokens: four chunks (low bits from ql, high bits from qh,
+// activations from x, 64 bytes and 4 bytes apart), joined, times the
+// scale in line (shift sh) and added to S.
+#define QX_SUB(LO, SH, JOIN, ql, qh, mask, x, rec, line, sh) \
+	QX_INIT(rec, SH); \
+	QX_CHUNK(LO, ql, qh, mask, x); \
+	QX_CHUNK(LO, ql+192, qh+192, mask, x+4); \
+	QX_CHUNK(LO, ql+384, qh+384, mask, x+8); \
+	QX_CHUNK(LO, ql+576, qh+576, mask, x+12); \
+	JOIN(Z4, Z8); \
+	JOIN(Z5, Z9); \
+	JOIN(Z6, Z10); \
+	JOIN(Z7, Z11); \
+	Q6_SC(line, sh, Z13); \
+	VPMULLD   Z13, Z4, Z4; \
+	VPMULLD   Z13, Z5, Z5; \
+	VPMULLD   Z13, Z6, Z6; \
+	VPMULLD   Z13, Z7, Z7; \
+	VPADDD    Z4, Z20, Z20; \
+	VPADDD    Z5, Z21, Z21; \
+	VPADDD    Z6, Z22, Z22; \
+	VPADDD    Z7, Z23, Z23
+
+// QX_STEP(b, h, is, la, lb, sh1, sh2): sub-blocks 8h+is, +2, +4, +6 of
+// block b (as Q6_STEP1) for the four tokens.
+#define QX_STEP(b, h, is, la, lb, sh1, sh2) \
+	QX_SUB(QX_LO0, QX_SH0, Q6_JOIN1, 576+3072*b+1536*h+768*is, 704+3072*b+1536*h+768*is, Z28, 4+128*h+16*is, 32*h+4*is, la, sh1); \
+	QX_SUB(QX_LO0, QX_SH0, Q6_JOIN2, 640+3072*b+1536*h+768*is, 704+3072*b+1536*h+768*is, Z29, 36+128*h+16*is, 32*h+8+4*is, la, sh2); \
+	QX_SUB(QX_LO1, QX_SH4, Q6_JOIN3, 576+3072*b+1536*h+768*is, 704+3072*b+1536*h+768*is, Z30, 68+128*h+16*is, 32*h+16+4*is, lb, sh1); \
+	QX_SUB(QX_LO1, QX_SH4, Q6_JOIN4, 640+3072*b+1536*h+768*is, 704+3072*b+1536*h+768*is, Z31, 100+128*h+16*is, 32*h+24+4*is, lb, sh2)
+
+// QX_FIN(s, dx, acc): acc = fma(S, d·d_x, acc) (d in Z14). Clobbers Z13.
+#define QX_FIN(s, dx, acc) \
+	VCVTDQ2PS   s, s; \
+	VMULPS.BCST dx, Z14, Z13; \
+	VFMADD231PS Z13, s, acc
+
+// QX_BLOCK(b): block b of the pair for the four tokens; then R9, R11 and
+// R12 move to the tokens' next block.
+#define QX_BLOCK(b) \
+	LEAQ      (R9)(R10*2), DX; \
+	LEAQ      (R11)(R13*2), AX; \
+	LEAQ      (R12)(R13*2), R8; \
+	VMOVDQU32 64+256*b(SI), Z24; \
+	VMOVDQU32 128+256*b(SI), Z25; \
+	VMOVDQU32 192+256*b(SI), Z26; \
+	VMOVDQU32 256+256*b(SI), Z27; \
+	VPXORD    Z20, Z20, Z20; \
+	VPXORD    Z21, Z21, Z21; \
+	VPXORD    Z22, Z22, Z22; \
+	VPXORD    Z23, Z23, Z23; \
+	QX_STEP(b, 0, 0, Z24, Z25, 24, 8); \
+	QX_STEP(b, 0, 1, Z24, Z25, 16, 0); \
+	QX_STEP(b, 1, 0, Z26, Z27, 24, 8); \
+	QX_STEP(b, 1, 1, Z26, Z27, 16, 0); \
+	VCVTPH2PS 32*b(SI), Z14; \
+	QX_FIN(Z20, (R12), Z16); \
+	QX_FIN(Z21, (R12)(R13*1), Z17); \
+	QX_FIN(Z22, (R8), Z18); \
+	QX_FIN(Z23, (R8)(R13*1), Z19); \
+	ADDQ      $292, R9; \
+	ADDQ      $64, R11; \
+	ADDQ      $4, R12
+
+// func dotWideQ6_Kx4VNNI(out *float32, ostride int, w *byte, groups int, x *byte, xstride int, bias *int32, d *float32, bstride int, nb int)
+// Four tokens at once (prefill), as dotWideQ4_0x4VNNI takes them (bias:
+// the tokens' records, 16 a block; nb even): each token's outputs as the
+// one-token kernel computes them.
+TEXT ·dotWideQ6_Kx4VNNI(SB), NOSPLIT, $0-80
+	MOVQ  out+0(FP), DI
+	MOVQ  w+16(FP), SI
+	MOVQ  groups+24(FP), CX
+	MOVQ  xstride+40(FP), R10
+	MOVQ  bstride+64(FP), R13
+	TESTQ CX, CX
+	JZ    qxdone
+	MOVQ  nb+72(FP), BX
+	SHRQ  $1, BX
+	JZ    qxdone
+	Q6_CONSTS
+qxgroup:
+	VZERO4(Z16, Z17, Z18, Z19)
+	MOVQ nb+72(FP), BX
+	SHRQ $1, BX
+	MOVQ x+32(FP), R9
+	MOVQ bias+48(FP), R11
+	MOVQ d+56(FP), R12
+qxpair:
+	QX_BLOCK(0)
+	QX_BLOCK(1)
+	ADDQ $6720, SI
+	DECQ BX
+	JNZ  qxpair
+	MOVQ    ostride+8(FP), AX
+	VMOVUPS Z16, (DI)
+	VMOVUPS Z17, (DI)(AX*1)
+	LEAQ    (DI)(AX*2), DX
+	VMOVUPS Z18, (DX)
+	VMOVUPS Z19, (DX)(AX*1)
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     qxgroup
+qxdone:
+	VZEROUPPER
+	RET

@@ -1,0 +1,124 @@
+package cpu
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/tern-llm/tern/quant"
+)
+
+// q6KWide makes rows (a multiple of 16) of nb (even) random Q6_K blocks,
+// their 16-row groups (repackQ6KGroups), a Q8_K activation row and its
+// q4Act (fillQ6KWide). Every tenth row is all 63s (+31) with the scales
+// -128 and 127 in turn.
+func q6KWide(r *rand.Rand, rows, nb int) (w, packed []byte, x []byte, a *q4Act) {
+	rb := nb * q6KBlock
+	w = make([]byte, rows*rb)
+	for i := range rows {
+		row := w[i*rb : (i+1)*rb]
+		if err := quant.Quantize(quant.Q6_K, row, randRow(r, nb*256)); err != nil {
+			panic(err)
+		}
+		if i%10 == 9 {
+			for b := range nb {
+				blk := row[b*q6KBlock:]
+				for j := range 192 {
+					blk[j] = 0xff
+				}
+				for j := range 16 {
+					blk[192+j] = byte(0x80 - j%2)
+				}
+			}
+		}
+	}
+	x = make([]byte, nb*q8KBlock)
+	if err := quantizeRow(quant.Q8_K, x, randRow(r, nb*256)); err != nil {
+		panic(err)
+	}
+	a = &q4Act{bias: make([]int32, 16*nb), d: make([]float32, nb)}
+	fillQ6KWide(a, x, nb)
+	packed = make([]byte, len(w))
+	repackQ6KGroups(packed, w, 0, rows/q4WideRows, nb)
+	return w, packed, x, a
+}
+
+// TestDotQ6KBlocks checks the block-by-block order's reference against
+// ggml's lanes (dotQ6_KLanes): the same sum, rounded differently.
+func TestDotQ6KBlocks(t *testing.T) {
+	r := rand.New(rand.NewPCG(95, 96))
+	for _, nb := range []int{2, 4, 8} {
+		w, _, x, _ := q6KWide(r, 16, nb)
+		rb := nb * q6KBlock
+		for i := range 16 {
+			got, want := dotQ6KBlocks(nb, w[i*rb:], x), dotQ6_KLanes(nb, w[i*rb:], x)
+			if math.Abs(float64(got-want)) > 1e-4*math.Max(1, math.Abs(float64(want))) {
+				t.Fatalf("nb=%d row %d: %g, ggml's lanes %g", nb, i, got, want)
+			}
+		}
+	}
+}
+
+// TestDotWideQ6_K checks the repacked Q6_K kernels, one run and two runs
+// at once, against the row by row reference of the order they keep
+// (dotQ6KBlocks on the rows as stored), bit for bit, at every level.
+func TestDotWideQ6_K(t *testing.T) {
+	r := rand.New(rand.NewPCG(97, 98))
+	for _, l := range levels() {
+		t.Run(l.name, func(t *testing.T) {
+			defer l.set()()
+			for _, sz := range [][2]int{{16, 2}, {32, 4}, {48, 2}, {16, 8}, {80, 6}, {64, 2}, {96, 4}} {
+				rows, nb := sz[0], sz[1]
+				w, packed, x, a := q6KWide(r, rows, nb)
+				rb := nb * q6KBlock
+				want := make([]float32, rows)
+				for i := range want {
+					want[i] = dotQ6KBlocks(nb, w[i*rb:], x)
+				}
+				got := make([]float32, rows)
+				dotWideQ6_K(got, packed, nb, a)
+				for i := range want {
+					if got[i] != want[i] {
+						t.Fatalf("rows=%d nb=%d: row %d = %g, want %g", rows, nb, i, got[i], want[i])
+					}
+				}
+				clear(got)
+				dotWideQ6_KGeneric(got, packed, nb, a)
+				for i := range want {
+					if got[i] != want[i] {
+						t.Fatalf("rows=%d nb=%d: generic: row %d = %g, want %g", rows, nb, i, got[i], want[i])
+					}
+				}
+				if rows%32 != 0 {
+					continue
+				}
+				h := rows / 2
+				clear(got)
+				dotWideQ6_KTwo(got[:h], got[h:], packed[:h*rb], packed[h*rb:], nb, a)
+				for i := range want {
+					if got[i] != want[i] {
+						t.Fatalf("rows=2×%d nb=%d: two runs: row %d = %g, want %g", h, nb, i, got[i], want[i])
+					}
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkDotWideQ6_K measures the one-run kernel on 256 rows of 2048
+// at every level (bytes/s of weights).
+func BenchmarkDotWideQ6_K(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	const rows, nb = 256, 8
+	_, packed, _, a := q6KWide(r, rows, nb)
+	out := make([]float32, rows)
+	for _, l := range levels() {
+		b.Run(l.name, func(b *testing.B) {
+			defer l.set()()
+			b.SetBytes(int64(len(packed)))
+			for b.Loop() {
+				dotWideQ6_K(out, packed, nb, a)
+			}
+		})
+	}
+}
