@@ -69,15 +69,7 @@ done: \
 // Labels are local to each TEXT. Uses AX, BX, CX, DX and R9-R13 besides
 // what its arguments clobber; vet's asmdecl does not look into it.
 #define Q4X4GROUPS(CONSTS, BLOCK, wsize, f0, f1, f2, f3, osize) \
-	MOVQ  out+0(FP), DI; \
-	MOVQ  w+16(FP), SI; \
-	MOVQ  groups+24(FP), CX; \
-	MOVQ  xstride+40(FP), R10; \
-	MOVQ  bstride+64(FP), R13; \
-	TESTQ CX, CX; \
-	JZ    done; \
-	CMPQ  nb+72(FP), $0; \
-	JE    done; \
+	X4_ARGS(done); \
 	CONSTS; \
 group: \
 	VZERO4(f0, f1, f2, f3); \
@@ -93,13 +85,7 @@ block: \
 	ADDQ $4, R12; \
 	DECQ BX; \
 	JNZ  block; \
-	MOVQ    ostride+8(FP), AX; \
-	VMOVUPS f0, (DI); \
-	VMOVUPS f1, (DI)(AX*1); \
-	LEAQ    (DI)(AX*2), DX; \
-	VMOVUPS f2, (DX); \
-	VMOVUPS f3, (DX)(AX*1); \
-	ADDQ    $osize, DI; \
+	X4_STORE(f0, f1, f2, f3, osize); \
 	DECQ    CX; \
 	JNZ     group; \
 done: \
@@ -166,3 +152,173 @@ done: \
 #define WIDE_LDY0(base, off, z, y) \
 	VMOVDQU32    off(base), y; \
 	VINSERTI64X4 $1, off+32(base), z, z
+
+// FOUR_STORE(a, b, c, d): a four-run one-token kernel's group sums a-d
+// stored at outA…outD+DI, DI moved on a group (64 bytes). Clobbers AX.
+// vet's asmdecl does not look into it: the offsets are the signature's,
+// the same in every four-run kernel.
+#define FOUR_STORE(a, b, c, d) \
+	MOVQ    outA+0(FP), AX; \
+	VMOVUPS a, (AX)(DI*1); \
+	MOVQ    outB+8(FP), AX; \
+	VMOVUPS b, (AX)(DI*1); \
+	MOVQ    outC+16(FP), AX; \
+	VMOVUPS c, (AX)(DI*1); \
+	MOVQ    outD+24(FP), AX; \
+	VMOVUPS d, (AX)(DI*1); \
+	ADDQ    $64, DI
+
+// X4_STORE(f0, f1, f2, f3, osize): a four-token kernel's sums f0-f3
+// stored at DI + t·ostride, DI moved on osize bytes. Clobbers AX, DX.
+#define X4_STORE(f0, f1, f2, f3, osize) \
+	MOVQ    ostride+8(FP), AX; \
+	VMOVUPS f0, (DI); \
+	VMOVUPS f1, (DI)(AX*1); \
+	LEAQ    (DI)(AX*2), DX; \
+	VMOVUPS f2, (DX); \
+	VMOVUPS f3, (DX)(AX*1); \
+	ADDQ    $osize, DI
+
+// X4_ARGS(done): a four-token kernel's arguments: out in DI, w in SI,
+// groups in CX, xstride in R10, bstride in R13; to done when groups or nb
+// is 0.
+#define X4_ARGS(done) \
+	MOVQ  out+0(FP), DI; \
+	MOVQ  w+16(FP), SI; \
+	MOVQ  groups+24(FP), CX; \
+	MOVQ  xstride+40(FP), R10; \
+	MOVQ  bstride+64(FP), R13; \
+	TESTQ CX, CX; \
+	JZ    done; \
+	CMPQ  nb+72(FP), $0; \
+	JE    done
+
+// WIDE_FOUR(CONSTS, PAIR, ODD, f0, f1, f2, f3): the whole body of a four-run
+// one-token kernel of a format repacked in 16-row groups with blocks in
+// pairs, func(outA, outB, outC, outD *float32, wA, wB, wC, wD *byte,
+// groups int, x *byte, bias *int32, d *float32, nb int): the runs'
+// weights in R12, R13, R8 and DX (offset SI), CONSTS once; for each group
+// the float sums f0-f3 cleared, R9, R10 and R11 set to the activations,
+// bias and d_x, PAIR on each pair of blocks (moving SI and R9-R11 past
+// it), ODD on an odd last block (moving SI past it), and the sums stored
+// (FOUR_STORE). Labels are local to each TEXT; vet's asmdecl does not
+// look into it.
+#define WIDE_FOUR(CONSTS, PAIR, ODD, f0, f1, f2, f3) \
+	MOVQ  wA+32(FP), R12; \
+	MOVQ  wB+40(FP), R13; \
+	MOVQ  wC+48(FP), R8; \
+	MOVQ  wD+56(FP), DX; \
+	MOVQ  groups+64(FP), CX; \
+	TESTQ CX, CX; \
+	JZ    done; \
+	MOVQ  nb+96(FP), BX; \
+	TESTQ BX, BX; \
+	JZ    done; \
+	CONSTS; \
+	XORQ  SI, SI; \
+	XORQ  DI, DI; \
+group: \
+	VXORPS f0, f0, f0; \
+	VXORPS f1, f1, f1; \
+	VXORPS f2, f2, f2; \
+	VXORPS f3, f3, f3; \
+	MOVQ   x+72(FP), R9; \
+	MOVQ   bias+80(FP), R10; \
+	MOVQ   d+88(FP), R11; \
+	MOVQ   nb+96(FP), BX; \
+	SHRQ   $1, BX; \
+	JZ     odd; \
+pair: \
+	PAIR; \
+	DECQ   BX; \
+	JNZ    pair; \
+odd: \
+	TESTQ  $1, nb+96(FP); \
+	JZ     end; \
+	ODD; \
+end: \
+	FOUR_STORE(f0, f1, f2, f3); \
+	DECQ   CX; \
+	JNZ    group; \
+done: \
+	VZEROUPPER; \
+	RET
+
+// WIDE_X4(CONSTS, PAIR, ODD): the whole body of a four-token kernel of a
+// format repacked in 16-row groups with blocks in pairs (X4_ARGS' and
+// Q4X4GROUPS' arguments): for each group the tokens' sums Z16-Z19
+// cleared, R9, R11 and R12 set to token 0's activations, bias and d_x,
+// PAIR on each pair of blocks (moving SI and R9, R11, R12 past it), ODD
+// on an odd last block (moving SI past it), and the sums stored
+// (X4_STORE). Labels are local to each TEXT.
+#define WIDE_X4(CONSTS, PAIR, ODD) \
+	X4_ARGS(done); \
+	CONSTS; \
+group: \
+	VZERO4(Z16, Z17, Z18, Z19); \
+	MOVQ  nb+72(FP), BX; \
+	MOVQ  x+32(FP), R9; \
+	MOVQ  bias+48(FP), R11; \
+	MOVQ  d+56(FP), R12; \
+	SHRQ  $1, BX; \
+	JZ    odd; \
+pair: \
+	PAIR; \
+	DECQ  BX; \
+	JNZ   pair; \
+odd: \
+	TESTQ $1, nb+72(FP); \
+	JZ    end; \
+	ODD; \
+end: \
+	X4_STORE(Z16, Z17, Z18, Z19, 64); \
+	DECQ  CX; \
+	JNZ   group; \
+done: \
+	VZEROUPPER; \
+	RET
+
+// WIDE_ONE(CONSTS, TWO, LAST): the whole body of a one-run one-token
+// kernel of a format repacked in 16-row groups with blocks in pairs,
+// func(out *float32, w *byte, groups int, x *byte, bias *int32, d
+// *float32, nb int): the weights at AX (offset SI), CONSTS once (before
+// AX is set); for each group the float sums Z0 cleared, R9, R10 and R11
+// set to the activations, bias and d_x, TWO on each pair of blocks
+// (moving SI and R9-R11 past it), LAST on an odd last block (moving SI
+// past it), and Z0 stored. Uses BX, CX, DX, DI. Labels are local to each
+// TEXT.
+#define WIDE_ONE(CONSTS, TWO, LAST) \
+	MOVQ  out+0(FP), DI; \
+	MOVQ  groups+16(FP), CX; \
+	MOVQ  nb+48(FP), DX; \
+	TESTQ CX, CX; \
+	JZ    done; \
+	TESTQ DX, DX; \
+	JZ    done; \
+	CONSTS; \
+	MOVQ  w+8(FP), AX; \
+	XORQ  SI, SI; \
+group: \
+	VXORPS Z0, Z0, Z0; \
+	MOVQ   x+24(FP), R9; \
+	MOVQ   bias+32(FP), R10; \
+	MOVQ   d+40(FP), R11; \
+	MOVQ   DX, BX; \
+	SHRQ   $1, BX; \
+	JZ     odd; \
+pair: \
+	TWO; \
+	DECQ   BX; \
+	JNZ    pair; \
+odd: \
+	TESTQ  $1, DX; \
+	JZ     end; \
+	LAST; \
+end: \
+	VMOVUPS Z0, (DI); \
+	ADDQ    $64, DI; \
+	DECQ    CX; \
+	JNZ     group; \
+done: \
+	VZEROUPPER; \
+	RET

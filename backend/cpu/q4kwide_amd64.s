@@ -349,15 +349,7 @@ k2done:
 // the tokens' 8 sums a block): each token's outputs as the one-token
 // kernel computes them.
 TEXT ·dotWideQ4_Kx4VNNI(SB), NOSPLIT, $0-80
-	MOVQ  out+0(FP), DI
-	MOVQ  w+16(FP), SI
-	MOVQ  groups+24(FP), CX
-	MOVQ  xstride+40(FP), R10
-	MOVQ  bstride+64(FP), R13
-	TESTQ CX, CX
-	JZ    kxdone
-	CMPQ  nb+72(FP), $0
-	JE    kxdone
+	X4_ARGS(kxdone)
 	K_CONSTS
 kxgroup:
 	VZERO4(Z16, Z17, Z18, Z19)
@@ -373,13 +365,7 @@ kxblock:
 	ADDQ $4, R12
 	DECQ BX
 	JNZ  kxblock
-	MOVQ    ostride+8(FP), AX
-	VMOVUPS Z16, (DI)
-	VMOVUPS Z17, (DI)(AX*1)
-	LEAQ    (DI)(AX*2), DX
-	VMOVUPS Z18, (DX)
-	VMOVUPS Z19, (DX)(AX*1)
-	ADDQ    $64, DI
+	X4_STORE(Z16, Z17, Z18, Z19, 64)
 	DECQ    CX
 	JNZ     kxgroup
 kxdone:

@@ -54,66 +54,20 @@ func TestDotQ4KBlocks(t *testing.T) {
 	}
 }
 
-// TestDotWideQ4_K checks the repacked Q4_K kernels, one run and two runs
-// at once, against the row by row reference of the order they keep
-// (dotQ4KBlocks on the rows as stored), bit for bit, at every level.
+// TestDotWideQ4_K checks the repacked Q4_K kernels against dotQ4KBlocks
+// on the rows as stored.
 func TestDotWideQ4_K(t *testing.T) {
-	r := rand.New(rand.NewPCG(91, 92))
-	for _, l := range levels() {
-		t.Run(l.name, func(t *testing.T) {
-			defer l.set()()
-			for _, sz := range [][2]int{{16, 1}, {32, 2}, {48, 3}, {16, 8}, {80, 9}, {64, 7}, {96, 5}, {128, 4}} {
-				rows, nb := sz[0], sz[1]
-				w, packed, x, a := q4KWide(r, rows, nb)
-				rb := nb * q4KBlock
-				want := make([]float32, rows)
-				for i := range want {
-					want[i] = dotQ4KBlocks(nb, w[i*rb:], x)
-				}
-				got := make([]float32, rows)
-				dotWideQ4_K(got, packed, nb, a)
-				for i := range want {
-					if got[i] != want[i] {
-						t.Fatalf("rows=%d nb=%d: row %d = %g, want %g", rows, nb, i, got[i], want[i])
-					}
-				}
-				clear(got)
-				dotWideQ4_KGeneric(got, packed, nb, a)
-				for i := range want {
-					if got[i] != want[i] {
-						t.Fatalf("rows=%d nb=%d: generic: row %d = %g, want %g", rows, nb, i, got[i], want[i])
-					}
-				}
-				if rows%32 != 0 {
-					continue
-				}
-				h := rows / 2
-				clear(got)
-				dotWideQ4_KTwo(got[:h], got[h:], packed[:h*rb], packed[h*rb:], nb, a)
-				for i := range want {
-					if got[i] != want[i] {
-						t.Fatalf("rows=2×%d nb=%d: two runs: row %d = %g, want %g", h, nb, i, got[i], want[i])
-					}
-				}
-			}
-		})
-	}
+	testWide(t, rand.New(rand.NewPCG(91, 92)), q4KWideFormat, [][2]int{{16, 1}, {32, 2}, {48, 3}, {16, 8}, {80, 9}, {64, 7}, {96, 5}, {128, 4}})
 }
 
-// BenchmarkDotWideQ4_K measures the one-run kernel on 256 rows of 2048
-// at every level (bytes/s of weights).
-func BenchmarkDotWideQ4_K(b *testing.B) {
-	r := rand.New(rand.NewPCG(1, 1))
-	const rows, nb = 256, 8
-	_, packed, _, a := q4KWide(r, rows, nb)
-	out := make([]float32, rows)
-	for _, l := range levels() {
-		b.Run(l.name, func(b *testing.B) {
-			defer l.set()()
-			b.SetBytes(int64(len(packed)))
-			for b.Loop() {
-				dotWideQ4_K(out, packed, nb, a)
-			}
-		})
-	}
+var q4KWideFormat = wideFormat{
+	pack:    q4KWide,
+	block:   q4KBlock,
+	row:     dotQ4KBlocks,
+	one:     dotWideQ4_K,
+	generic: dotWideQ4_KGeneric,
+	two:     dotWideQ4_KTwo,
 }
+
+// BenchmarkDotWideQ4_K measures the one-run kernel on 256 rows of 2048.
+func BenchmarkDotWideQ4_K(b *testing.B) { benchWide(b, q4KWideFormat, 8) }

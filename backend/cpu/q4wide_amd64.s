@@ -217,6 +217,18 @@ w1done:
 	ADDQ $4, R11; \
 	ADDQ $4, R12
 
+// WX4_TWO and WX4_LAST: a pair of blocks for the four tokens, and an odd
+// last block (WIDE_X4).
+#define WX4_TWO \
+	WX4_BLOCK(WX4_NIB, 0, 64); \
+	WX4_NEXT; \
+	WX4_BLOCK(WX4_NIB, 32, 320); \
+	WX4_NEXT; \
+	ADDQ $576, SI
+#define WX4_LAST \
+	WX4_BLOCK(WX4_NIBY, 0, 32); \
+	ADDQ $288, SI
+
 // func dotWideQ4_0x4VNNI(out *float32, ostride int, w *byte, groups int, x *byte, xstride int, bias *int32, d *float32, bstride int, nb int)
 // Four tokens at once (prefill): token t's activations are at x+t·xstride,
 // bias+t·bstride, d+t·bstride; its outputs at out+t·ostride (strides in
@@ -224,50 +236,7 @@ w1done:
 // with its own accumulator, as the one-token kernel computes it; blocks
 // go in pairs, as WPAIRS takes them.
 TEXT ·dotWideQ4_0x4VNNI(SB), NOSPLIT, $0-80
-	MOVQ  out+0(FP), DI
-	MOVQ  w+16(FP), SI
-	MOVQ  groups+24(FP), CX
-	MOVQ  xstride+40(FP), R10
-	MOVQ  bstride+64(FP), R13
-	TESTQ CX, CX
-	JZ    x4done
-	CMPQ  nb+72(FP), $0
-	JE    x4done
-	W_CONSTS
-x4group:
-	VZERO4(Z16, Z17, Z18, Z19)
-	MOVQ nb+72(FP), BX
-	MOVQ x+32(FP), R9
-	MOVQ bias+48(FP), R11
-	MOVQ d+56(FP), R12
-	SHRQ $1, BX
-	JZ   x4odd
-x4pair:
-	WX4_BLOCK(WX4_NIB, 0, 64)
-	WX4_NEXT
-	WX4_BLOCK(WX4_NIB, 32, 320)
-	WX4_NEXT
-	ADDQ $576, SI
-	DECQ BX
-	JNZ  x4pair
-x4odd:
-	TESTQ $1, nb+72(FP)
-	JZ    x4end
-	WX4_BLOCK(WX4_NIBY, 0, 32)
-	ADDQ  $288, SI
-x4end:
-	MOVQ    ostride+8(FP), AX
-	VMOVUPS Z16, (DI)
-	VMOVUPS Z17, (DI)(AX*1)
-	LEAQ    (DI)(AX*2), DX
-	VMOVUPS Z18, (DX)
-	VMOVUPS Z19, (DX)(AX*1)
-	ADDQ    $64, DI
-	DECQ    CX
-	JNZ     x4group
-x4done:
-	VZEROUPPER
-	RET
+	WIDE_X4(W_CONSTS, WX4_TWO, WX4_LAST)
 
 // q4Ahead is how far ahead of each run the two-run kernel asks for its
 // weights (prefetcht0, a line at a time: nine a 576-byte pair of blocks). A
@@ -420,6 +389,19 @@ w2done:
 	W4_FIN(R8, s, bb, Z13, Z14, Z12); \
 	W4_FIN(DX, s, bb, Z29, Z30, Z28)
 
+// W4_TWO and W4_LAST: a pair of blocks of the four runs, and an odd last
+// block (WIDE_FOUR).
+#define W4_TWO \
+	W4_BLOCK(WNIBX, 0, 64, 0, 0); \
+	W4_BLOCK(WNIBX, 32, 320, 34, 4); \
+	ADDQ $576, SI; \
+	ADDQ $68, R9; \
+	ADDQ $8, R10; \
+	ADDQ $8, R11
+#define W4_LAST \
+	W4_BLOCK(WNIBXY, 0, 32, 0, 0); \
+	ADDQ $288, SI
+
 // func dotWideQ4_0FourVNNI(outA *float32, outB *float32, outC *float32, outD *float32, wA *byte, wB *byte, wC *byte, wD *byte, groups int, x *byte, bias *int32, d *float32, nb int)
 // dotWideQ4_0TwoVNNI over four runs of groups at once (group i of wA, wB,
 // wC and wD into outA…outD, each as the one-run kernel computes it): four
@@ -432,56 +414,4 @@ w2done:
 // process, session 21): the hardware prefetchers keep up with four
 // sequential streams.
 TEXT ·dotWideQ4_0FourVNNI(SB), NOSPLIT, $0-104
-	MOVQ wA+32(FP), R12
-	MOVQ wB+40(FP), R13
-	MOVQ wC+48(FP), R8
-	MOVQ wD+56(FP), DX
-	MOVQ groups+64(FP), CX
-	TESTQ CX, CX
-	JZ   w4done
-	MOVQ nb+96(FP), BX
-	TESTQ BX, BX
-	JZ   w4done
-	W_CONSTS
-	XORQ SI, SI
-	XORQ DI, DI
-w4group:
-	VXORPS Z0, Z0, Z0
-	VXORPS Z16, Z16, Z16
-	VXORPS Z12, Z12, Z12
-	VXORPS Z28, Z28, Z28
-	MOVQ   x+72(FP), R9
-	MOVQ   bias+80(FP), R10
-	MOVQ   d+88(FP), R11
-	MOVQ   nb+96(FP), BX
-	SHRQ   $1, BX
-	JZ     w4odd
-w4pair:
-	W4_BLOCK(WNIBX, 0, 64, 0, 0)
-	W4_BLOCK(WNIBX, 32, 320, 34, 4)
-	ADDQ $576, SI
-	ADDQ $68, R9
-	ADDQ $8, R10
-	ADDQ $8, R11
-	DECQ BX
-	JNZ  w4pair
-w4odd:
-	TESTQ $1, nb+96(FP)
-	JZ    w4end
-	W4_BLOCK(WNIBXY, 0, 32, 0, 0)
-	ADDQ  $288, SI
-w4end:
-	MOVQ    outA+0(FP), AX
-	VMOVUPS Z0, (AX)(DI*1)
-	MOVQ    outB+8(FP), AX
-	VMOVUPS Z16, (AX)(DI*1)
-	MOVQ    outC+16(FP), AX
-	VMOVUPS Z12, (AX)(DI*1)
-	MOVQ    outD+24(FP), AX
-	VMOVUPS Z28, (AX)(DI*1)
-	ADDQ    $64, DI
-	DECQ    CX
-	JNZ     w4group
-w4done:
-	VZEROUPPER
-	RET
+	WIDE_FOUR(W_CONSTS, W4_TWO, W4_LAST, Z0, Z16, Z12, Z28)

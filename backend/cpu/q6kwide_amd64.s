@@ -359,13 +359,7 @@ qxpair:
 	ADDQ $6720, SI
 	DECQ BX
 	JNZ  qxpair
-	MOVQ    ostride+8(FP), AX
-	VMOVUPS Z16, (DI)
-	VMOVUPS Z17, (DI)(AX*1)
-	LEAQ    (DI)(AX*2), DX
-	VMOVUPS Z18, (DX)
-	VMOVUPS Z19, (DX)(AX*1)
-	ADDQ    $64, DI
+	X4_STORE(Z16, Z17, Z18, Z19, 64)
 	DECQ    CX
 	JNZ     qxgroup
 qxdone:

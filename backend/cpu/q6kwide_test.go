@@ -59,66 +59,20 @@ func TestDotQ6KBlocks(t *testing.T) {
 	}
 }
 
-// TestDotWideQ6_K checks the repacked Q6_K kernels, one run and two runs
-// at once, against the row by row reference of the order they keep
-// (dotQ6KBlocks on the rows as stored), bit for bit, at every level.
+// TestDotWideQ6_K checks the repacked Q6_K kernels against dotQ6KBlocks
+// on the rows as stored.
 func TestDotWideQ6_K(t *testing.T) {
-	r := rand.New(rand.NewPCG(97, 98))
-	for _, l := range levels() {
-		t.Run(l.name, func(t *testing.T) {
-			defer l.set()()
-			for _, sz := range [][2]int{{16, 2}, {32, 4}, {48, 2}, {16, 8}, {80, 6}, {64, 2}, {96, 4}} {
-				rows, nb := sz[0], sz[1]
-				w, packed, x, a := q6KWide(r, rows, nb)
-				rb := nb * q6KBlock
-				want := make([]float32, rows)
-				for i := range want {
-					want[i] = dotQ6KBlocks(nb, w[i*rb:], x)
-				}
-				got := make([]float32, rows)
-				dotWideQ6_K(got, packed, nb, a)
-				for i := range want {
-					if got[i] != want[i] {
-						t.Fatalf("rows=%d nb=%d: row %d = %g, want %g", rows, nb, i, got[i], want[i])
-					}
-				}
-				clear(got)
-				dotWideQ6_KGeneric(got, packed, nb, a)
-				for i := range want {
-					if got[i] != want[i] {
-						t.Fatalf("rows=%d nb=%d: generic: row %d = %g, want %g", rows, nb, i, got[i], want[i])
-					}
-				}
-				if rows%32 != 0 {
-					continue
-				}
-				h := rows / 2
-				clear(got)
-				dotWideQ6_KTwo(got[:h], got[h:], packed[:h*rb], packed[h*rb:], nb, a)
-				for i := range want {
-					if got[i] != want[i] {
-						t.Fatalf("rows=2×%d nb=%d: two runs: row %d = %g, want %g", h, nb, i, got[i], want[i])
-					}
-				}
-			}
-		})
-	}
+	testWide(t, rand.New(rand.NewPCG(97, 98)), q6KWideFormat, [][2]int{{16, 2}, {32, 4}, {48, 2}, {16, 8}, {80, 6}, {64, 2}, {96, 4}})
 }
 
-// BenchmarkDotWideQ6_K measures the one-run kernel on 256 rows of 2048
-// at every level (bytes/s of weights).
-func BenchmarkDotWideQ6_K(b *testing.B) {
-	r := rand.New(rand.NewPCG(1, 1))
-	const rows, nb = 256, 8
-	_, packed, _, a := q6KWide(r, rows, nb)
-	out := make([]float32, rows)
-	for _, l := range levels() {
-		b.Run(l.name, func(b *testing.B) {
-			defer l.set()()
-			b.SetBytes(int64(len(packed)))
-			for b.Loop() {
-				dotWideQ6_K(out, packed, nb, a)
-			}
-		})
-	}
+var q6KWideFormat = wideFormat{
+	pack:    q6KWide,
+	block:   q6KBlock,
+	row:     dotQ6KBlocks,
+	one:     dotWideQ6_K,
+	generic: dotWideQ6_KGeneric,
+	two:     dotWideQ6_KTwo,
 }
+
+// BenchmarkDotWideQ6_K measures the one-run kernel on 256 rows of 2048.
+func BenchmarkDotWideQ6_K(b *testing.B) { benchWide(b, q6KWideFormat, 8) }

@@ -32,26 +32,40 @@ func dotWideQ8_0(out []float32, w []byte, nb int, a *q4Act) {
 
 // dotWideQ8_0Two is dotWideQ8_0 on two runs of groups at once, outA from
 // wA and outB from wB (len(outA) = len(outB)), each run read as two
-// halves: four streams (an odd last group of each by dotWideQ8_0).
+// halves: four streams (wideFour).
 func dotWideQ8_0Two(outA, outB []float32, wA, wB []byte, nb int, a *q4Act) {
-	groups := len(outA) / q4WideRows
-	if groups == 0 || nb == 0 || !useVNNI || !useAVX512 || len(outB) != len(outA) {
+	if !useVNNI || !useAVX512 || nb == 0 {
 		dotWideQ8_0(outA, wA, nb, a)
 		dotWideQ8_0(outB, wB, nb, a)
 		return
 	}
-	gb := nb * q8WideBlock
-	_, _ = wA[groups*gb-1], wB[groups*gb-1]
 	_ = a.q[nb*q8Block-1]
 	_, _ = a.bias[nb-1], a.d[nb-1]
+	wideFour(dotWideQ8_0FourVNNI, dotWideQ8_0, outA, outB, wA, wB, nb*q8WideBlock, nb, a)
+}
+
+// wideFourKernel is a four-run kernel of groups repacked in 16-row groups.
+type wideFourKernel func(outA, outB, outC, outD *float32, wA, wB, wC, wD *byte, groups int, x *byte, bias *int32, d *float32, nb int)
+
+// wideFour runs two runs of 16-row groups of gb bytes (outA from wA, outB
+// from wB) as four streams, each run as two halves (four), an odd last
+// group of each by one. The caller has checked a's lengths.
+func wideFour(four wideFourKernel, one q4Kernel, outA, outB []float32, wA, wB []byte, gb, nb int, a *q4Act) {
+	groups := len(outA) / q4WideRows
+	if groups == 0 || len(outB) != len(outA) {
+		one(outA, wA, nb, a)
+		one(outB, wB, nb, a)
+		return
+	}
+	_, _ = wA[groups*gb-1], wB[groups*gb-1]
 	h := groups / 2
 	if h > 0 {
 		ho := h * q4WideRows
-		dotWideQ8_0FourVNNI(&outA[0], &outA[ho], &outB[0], &outB[ho], &wA[0], &wA[h*gb], &wB[0], &wB[h*gb], h, &a.q[0], &a.bias[0], &a.d[0], nb)
+		four(&outA[0], &outA[ho], &outB[0], &outB[ho], &wA[0], &wA[h*gb], &wB[0], &wB[h*gb], h, &a.q[0], &a.bias[0], &a.d[0], nb)
 	}
 	if g := 2 * h; g < groups {
-		dotWideQ8_0(outA[g*q4WideRows:], wA[g*gb:], nb, a)
-		dotWideQ8_0(outB[g*q4WideRows:], wB[g*gb:], nb, a)
+		one(outA[g*q4WideRows:], wA[g*gb:], nb, a)
+		one(outB[g*q4WideRows:], wB[g*gb:], nb, a)
 	}
 }
 

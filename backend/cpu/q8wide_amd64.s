@@ -46,48 +46,23 @@
 	VPDPBUSD.BCST xb+30(R9), Z4, Z9; \
 	V8FIN(AX, s, bb, Z5, Z9, Z0, Z6)
 
-// func dotWideQ8_0VNNI(out *float32, w *byte, groups int, x *byte, bias *int32, d *float32, nb int)
-// The group's weights are at AX, offset SI.
-TEXT ·dotWideQ8_0VNNI(SB), NOSPLIT, $0-56
-	MOVQ  out+0(FP), DI
-	MOVQ  w+8(FP), AX
-	MOVQ  groups+16(FP), CX
-	MOVQ  nb+48(FP), DX
-	TESTQ CX, CX
-	JZ    v1done
-	TESTQ DX, DX
-	JZ    v1done
-	XORQ  SI, SI
-v1group:
-	VXORPS Z0, Z0, Z0
-	MOVQ   x+24(FP), R9
-	MOVQ   bias+32(FP), R10
-	MOVQ   d+40(FP), R11
-	MOVQ   DX, BX
-	SHRQ   $1, BX
-	JZ     v1odd
-v1pair:
-	V1_BLOCK(WIDE_LD, 0, 64, 0, 0)
-	V1_BLOCK(WIDE_LD, 32, 576, 34, 4)
-	ADDQ $1088, SI
-	ADDQ $68, R9
-	ADDQ $8, R10
+// V1_TWO and V1_LAST: the one-run kernel's pair of blocks and odd last
+// block (WIDE_ONE); V8_NONE: the Q8_0 kernels' constants (none).
+#define V1_TWO \
+	V1_BLOCK(WIDE_LD, 0, 64, 0, 0); \
+	V1_BLOCK(WIDE_LD, 32, 576, 34, 4); \
+	ADDQ $1088, SI; \
+	ADDQ $68, R9; \
+	ADDQ $8, R10; \
 	ADDQ $8, R11
-	DECQ BX
-	JNZ  v1pair
-v1odd:
-	TESTQ $1, DX
-	JZ    v1end
-	V1_BLOCK(WIDE_LDY, 0, 32, 0, 0)
-	ADDQ  $544, SI
-v1end:
-	VMOVUPS Z0, (DI)
-	ADDQ    $64, DI
-	DECQ    CX
-	JNZ     v1group
-v1done:
-	VZEROUPPER
-	RET
+#define V1_LAST \
+	V1_BLOCK(WIDE_LDY, 0, 32, 0, 0); \
+	ADDQ $544, SI
+#define V8_NONE
+
+// func dotWideQ8_0VNNI(out *float32, w *byte, groups int, x *byte, bias *int32, d *float32, nb int)
+TEXT ·dotWideQ8_0VNNI(SB), NOSPLIT, $0-56
+	WIDE_ONE(V8_NONE, V1_TWO, V1_LAST)
 
 // The four-run kernel's registers: runs A, B, C and D (weights at R12,
 // R13, R8 and DX, offset SI) keep their float sums in Z0, Z16, Z12 and
@@ -137,6 +112,19 @@ v1done:
 	V8FIN(R8, s, bb, Z13, Z14, Z12, Z3); \
 	V8FIN(DX, s, bb, Z29, Z30, Z28, Z4)
 
+// V4_TWO and V4_LAST: a pair of blocks of the four runs, and an odd last
+// block (WIDE_FOUR).
+#define V4_TWO \
+	V4_BLOCK(WIDE_LD, 0, 64, 0, 0); \
+	V4_BLOCK(WIDE_LD, 32, 576, 34, 4); \
+	ADDQ $1088, SI; \
+	ADDQ $68, R9; \
+	ADDQ $8, R10; \
+	ADDQ $8, R11
+#define V4_LAST \
+	V4_BLOCK(WIDE_LDY, 0, 32, 0, 0); \
+	ADDQ $544, SI
+
 // func dotWideQ8_0FourVNNI(outA *float32, outB *float32, outC *float32, outD *float32, wA *byte, wB *byte, wC *byte, wD *byte, groups int, x *byte, bias *int32, d *float32, nb int)
 // dotWideQ8_0VNNI over four runs of groups at once (group i of wA, wB, wC
 // and wD into outA…outD, each as the one-run kernel computes it): four
@@ -146,58 +134,7 @@ v1done:
 // chunk, made the 1.1B decode x0.97-0.99 as fast in process, session 21):
 // the hardware prefetchers keep up with four sequential streams.
 TEXT ·dotWideQ8_0FourVNNI(SB), NOSPLIT, $0-104
-	MOVQ wA+32(FP), R12
-	MOVQ wB+40(FP), R13
-	MOVQ wC+48(FP), R8
-	MOVQ wD+56(FP), DX
-	MOVQ groups+64(FP), CX
-	TESTQ CX, CX
-	JZ   v4done
-	MOVQ nb+96(FP), BX
-	TESTQ BX, BX
-	JZ   v4done
-	XORQ SI, SI
-	XORQ DI, DI
-v4group:
-	VXORPS Z0, Z0, Z0
-	VXORPS Z16, Z16, Z16
-	VXORPS Z12, Z12, Z12
-	VXORPS Z28, Z28, Z28
-	MOVQ   x+72(FP), R9
-	MOVQ   bias+80(FP), R10
-	MOVQ   d+88(FP), R11
-	MOVQ   nb+96(FP), BX
-	SHRQ   $1, BX
-	JZ     v4odd
-v4pair:
-	V4_BLOCK(WIDE_LD, 0, 64, 0, 0)
-	V4_BLOCK(WIDE_LD, 32, 576, 34, 4)
-	ADDQ $1088, SI
-	ADDQ $68, R9
-	ADDQ $8, R10
-	ADDQ $8, R11
-	DECQ BX
-	JNZ  v4pair
-v4odd:
-	TESTQ $1, nb+96(FP)
-	JZ    v4end
-	V4_BLOCK(WIDE_LDY, 0, 32, 0, 0)
-	ADDQ  $544, SI
-v4end:
-	MOVQ    outA+0(FP), AX
-	VMOVUPS Z0, (AX)(DI*1)
-	MOVQ    outB+8(FP), AX
-	VMOVUPS Z16, (AX)(DI*1)
-	MOVQ    outC+16(FP), AX
-	VMOVUPS Z12, (AX)(DI*1)
-	MOVQ    outD+24(FP), AX
-	VMOVUPS Z28, (AX)(DI*1)
-	ADDQ    $64, DI
-	DECQ    CX
-	JNZ     v4group
-v4done:
-	VZEROUPPER
-	RET
+	WIDE_FOUR(V8_NONE, V4_TWO, V4_LAST, Z0, Z16, Z12, Z28)
 
 // VX4_BLOCK(LD, s, q): a block for the four tokens (Q4X4_DOTS, which takes
 // chunks 0-3 against activation bytes 0-15 and 4-7 against 16-31 as it
@@ -226,50 +163,20 @@ v4done:
 	ADDQ $4, R11; \
 	ADDQ $4, R12
 
+// VX4_TWO and VX4_LAST: a pair of blocks for the four tokens, and an odd
+// last block (WIDE_X4).
+#define VX4_TWO \
+	VX4_BLOCK(WIDE_LD0, 0, 64); \
+	VX4_NEXT; \
+	VX4_BLOCK(WIDE_LD0, 32, 576); \
+	VX4_NEXT; \
+	ADDQ $1088, SI
+#define VX4_LAST \
+	VX4_BLOCK(WIDE_LDY0, 0, 32); \
+	ADDQ $544, SI
+
 // func dotWideQ8_0x4VNNI(out *float32, ostride int, w *byte, groups int, x *byte, xstride int, bias *int32, d *float32, bstride int, nb int)
 // Four tokens at once (prefill), as dotWideQ4_0x4VNNI takes them: each
 // token's outputs as the one-token kernel computes them.
 TEXT ·dotWideQ8_0x4VNNI(SB), NOSPLIT, $0-80
-	MOVQ  out+0(FP), DI
-	MOVQ  w+16(FP), SI
-	MOVQ  groups+24(FP), CX
-	MOVQ  xstride+40(FP), R10
-	MOVQ  bstride+64(FP), R13
-	TESTQ CX, CX
-	JZ    x4done
-	CMPQ  nb+72(FP), $0
-	JE    x4done
-x4group:
-	VZERO4(Z16, Z17, Z18, Z19)
-	MOVQ nb+72(FP), BX
-	MOVQ x+32(FP), R9
-	MOVQ bias+48(FP), R11
-	MOVQ d+56(FP), R12
-	SHRQ $1, BX
-	JZ   x4odd
-x4pair:
-	VX4_BLOCK(WIDE_LD0, 0, 64)
-	VX4_NEXT
-	VX4_BLOCK(WIDE_LD0, 32, 576)
-	VX4_NEXT
-	ADDQ $1088, SI
-	DECQ BX
-	JNZ  x4pair
-x4odd:
-	TESTQ $1, nb+72(FP)
-	JZ    x4end
-	VX4_BLOCK(WIDE_LDY0, 0, 32)
-	ADDQ  $544, SI
-x4end:
-	MOVQ    ostride+8(FP), AX
-	VMOVUPS Z16, (DI)
-	VMOVUPS Z17, (DI)(AX*1)
-	LEAQ    (DI)(AX*2), DX
-	VMOVUPS Z18, (DX)
-	VMOVUPS Z19, (DX)(AX*1)
-	ADDQ    $64, DI
-	DECQ    CX
-	JNZ     x4group
-x4done:
-	VZEROUPPER
-	RET
+	WIDE_X4(V8_NONE, VX4_TWO, VX4_LAST)

@@ -35,52 +35,20 @@ func q8Wide(r *rand.Rand, rows, nb int) (w, packed []byte, x []byte, a *q4Act) {
 	return w, packed, x, a
 }
 
-// TestDotWideQ8_0 checks the repacked Q8_0 kernels, one run and two runs
-// at once (four streams, an odd last group alone), against the row by row
-// reference of the order they keep (dotBlocks on the rows as stored),
-// bit for bit, at every level: the layout, the bias and the kernels at
-// once.
+// TestDotWideQ8_0 checks the repacked Q8_0 kernels (two runs: four
+// streams, an odd last group alone) against dotBlocks on the rows as
+// stored.
 func TestDotWideQ8_0(t *testing.T) {
-	r := rand.New(rand.NewPCG(81, 82))
-	for _, l := range levels() {
-		t.Run(l.name, func(t *testing.T) {
-			defer l.set()()
-			for _, sz := range [][2]int{{16, 1}, {32, 2}, {48, 3}, {16, 64}, {80, 65}, {64, 7}, {96, 65}, {128, 4}} {
-				rows, nb := sz[0], sz[1]
-				w, packed, x, a := q8Wide(r, rows, nb)
-				rb := nb * q8Block
-				want := make([]float32, rows)
-				for i := range want {
-					want[i] = dotBlocks(nb, q8Block, w[i*rb:], x, q8Vals)
-				}
-				got := make([]float32, rows)
-				dotWideQ8_0(got, packed, nb, a)
-				for i := range want {
-					if got[i] != want[i] {
-						t.Fatalf("rows=%d nb=%d: row %d = %g, want %g", rows, nb, i, got[i], want[i])
-					}
-				}
-				clear(got)
-				dotWideQ8_0Generic(got, packed, nb, a)
-				for i := range want {
-					if got[i] != want[i] {
-						t.Fatalf("rows=%d nb=%d: generic: row %d = %g, want %g", rows, nb, i, got[i], want[i])
-					}
-				}
-				if rows%32 != 0 {
-					continue
-				}
-				h := rows / 2
-				clear(got)
-				dotWideQ8_0Two(got[:h], got[h:], packed[:h*rb], packed[h*rb:], nb, a)
-				for i := range want {
-					if got[i] != want[i] {
-						t.Fatalf("rows=2×%d nb=%d: two runs: row %d = %g, want %g", h, nb, i, got[i], want[i])
-					}
-				}
-			}
-		})
-	}
+	testWide(t, rand.New(rand.NewPCG(81, 82)), q8WideFormat, [][2]int{{16, 1}, {32, 2}, {48, 3}, {16, 64}, {80, 65}, {64, 7}, {96, 65}, {128, 4}})
 }
 
-func BenchmarkDotWideQ8_0(b *testing.B) { benchQ4Groups(b, q8Wide, dotWideQ8_0) }
+var q8WideFormat = wideFormat{
+	pack:    q8Wide,
+	block:   q8Block,
+	row:     func(nb int, w, x []byte) float32 { return dotBlocks(nb, q8Block, w, x, q8Vals) },
+	one:     dotWideQ8_0,
+	generic: dotWideQ8_0Generic,
+	two:     dotWideQ8_0Two,
+}
+
+func BenchmarkDotWideQ8_0(b *testing.B) { benchWide(b, q8WideFormat, 64) }

@@ -32,27 +32,16 @@ func dotWideTQ2_0(out []float32, w []byte, nb int, a *q4Act) {
 
 // dotWideTQ2_0Two is dotWideTQ2_0 on two runs of groups at once, outA from
 // wA and outB from wB (len(outA) = len(outB)), each run read as two
-// halves: four streams (an odd last group of each by dotWideTQ2_0).
+// halves: four streams (wideFour).
 func dotWideTQ2_0Two(outA, outB []float32, wA, wB []byte, nb int, a *q4Act) {
-	groups := len(outA) / q4WideRows
-	if groups == 0 || nb == 0 || !useVNNI || !useAVX512 || len(outB) != len(outA) {
+	if !useVNNI || !useAVX512 || nb == 0 {
 		dotWideTQ2_0(outA, wA, nb, a)
 		dotWideTQ2_0(outB, wB, nb, a)
 		return
 	}
-	gb := nb * tq2WideBlock
-	_, _ = wA[groups*gb-1], wB[groups*gb-1]
 	_ = a.q[nb*q8KBlock-1]
 	_, _ = a.bias[nb-1], a.d[nb-1]
-	h := groups / 2
-	if h > 0 {
-		ho := h * q4WideRows
-		dotWideTQ2_0FourVNNI(&outA[0], &outA[ho], &outB[0], &outB[ho], &wA[0], &wA[h*gb], &wB[0], &wB[h*gb], h, &a.q[0], &a.bias[0], &a.d[0], nb)
-	}
-	if g := 2 * h; g < groups {
-		dotWideTQ2_0(outA[g*q4WideRows:], wA[g*gb:], nb, a)
-		dotWideTQ2_0(outB[g*q4WideRows:], wB[g*gb:], nb, a)
-	}
+	wideFour(dotWideTQ2_0FourVNNI, dotWideTQ2_0, outA, outB, wA, wB, nb*tq2WideBlock, nb, a)
 }
 
 // dotWideTQ2_0x4 is dotWideTQ2_0 for four tokens: out[t] for acts[t]. The

@@ -83,49 +83,22 @@
 	TQ_FIN(Z5, Z6, Z7, Z8); \
 	TQ_SCALE(AX, s, bb, Z5, Z0, Z6)
 
-// func dotWideTQ2_0VNNI(out *float32, w *byte, groups int, x *byte, bias *int32, d *float32, nb int)
-// The groups' weights are at AX, offset SI.
-TEXT ·dotWideTQ2_0VNNI(SB), NOSPLIT, $0-56
-	MOVQ  out+0(FP), DI
-	MOVQ  groups+16(FP), CX
-	MOVQ  nb+48(FP), DX
-	TESTQ CX, CX
-	JZ    t1done
-	TESTQ DX, DX
-	JZ    t1done
-	TQ_MASKS
-	MOVQ  w+8(FP), AX
-	XORQ  SI, SI
-t1group:
-	VXORPS Z0, Z0, Z0
-	MOVQ   x+24(FP), R9
-	MOVQ   bias+32(FP), R10
-	MOVQ   d+40(FP), R11
-	MOVQ   DX, BX
-	SHRQ   $1, BX
-	JZ     t1odd
-t1pair:
-	T1_BLOCK(WIDE_LD, 0, 64, 0, 0)
-	T1_BLOCK(WIDE_LD, 32, 1088, 292, 4)
-	ADDQ $2112, SI
-	ADDQ $584, R9
-	ADDQ $8, R10
+// T1_TWO and T1_LAST: the one-run kernel's pair of blocks and odd last
+// block (WIDE_ONE).
+#define T1_TWO \
+	T1_BLOCK(WIDE_LD, 0, 64, 0, 0); \
+	T1_BLOCK(WIDE_LD, 32, 1088, 292, 4); \
+	ADDQ $2112, SI; \
+	ADDQ $584, R9; \
+	ADDQ $8, R10; \
 	ADDQ $8, R11
-	DECQ BX
-	JNZ  t1pair
-t1odd:
-	TESTQ $1, DX
-	JZ    t1end
-	T1_BLOCK(WIDE_LDY, 0, 32, 0, 0)
-	ADDQ  $1056, SI
-t1end:
-	VMOVUPS Z0, (DI)
-	ADDQ    $64, DI
-	DECQ    CX
-	JNZ     t1group
-t1done:
-	VZEROUPPER
-	RET
+#define T1_LAST \
+	T1_BLOCK(WIDE_LDY, 0, 32, 0, 0); \
+	ADDQ $1056, SI
+
+// func dotWideTQ2_0VNNI(out *float32, w *byte, groups int, x *byte, bias *int32, d *float32, nb int)
+TEXT ·dotWideTQ2_0VNNI(SB), NOSPLIT, $0-56
+	WIDE_ONE(TQ_MASKS, T1_TWO, T1_LAST)
 
 // The four-run kernel's registers: runs A, B, C and D (weights at R12,
 // R13, R8 and DX, offset SI) keep their float sums in Z0, Z16, Z12 and
@@ -201,6 +174,19 @@ t1done:
 	TQ_SCALE(R8, s, bb, Z14, Z12, Z3); \
 	TQ_SCALE(DX, s, bb, Z23, Z24, Z4)
 
+// T4_TWO and T4_LAST: a pair of blocks of the four runs, and an odd last
+// block (WIDE_FOUR).
+#define T4_TWO \
+	T4_BLOCK(WIDE_LD, 0, 64, 0, 0); \
+	T4_BLOCK(WIDE_LD, 32, 1088, 292, 4); \
+	ADDQ $2112, SI; \
+	ADDQ $584, R9; \
+	ADDQ $8, R10; \
+	ADDQ $8, R11
+#define T4_LAST \
+	T4_BLOCK(WIDE_LDY, 0, 32, 0, 0); \
+	ADDQ $1056, SI
+
 // func dotWideTQ2_0FourVNNI(outA *float32, outB *float32, outC *float32, outD *float32, wA *byte, wB *byte, wC *byte, wD *byte, groups int, x *byte, bias *int32, d *float32, nb int)
 // dotWideTQ2_0VNNI over four runs of groups at once (group i of wA, wB,
 // wC and wD into outA…outD, each as the one-run kernel computes it): four
@@ -208,59 +194,7 @@ t1done:
 // four. It asks for no lines ahead (prefetcht0 2 KiB ahead, a line a
 // chunk, made the 1.1B decode x0.95 as fast in process, session 21).
 TEXT ·dotWideTQ2_0FourVNNI(SB), NOSPLIT, $0-104
-	MOVQ wA+32(FP), R12
-	MOVQ wB+40(FP), R13
-	MOVQ wC+48(FP), R8
-	MOVQ wD+56(FP), DX
-	MOVQ groups+64(FP), CX
-	TESTQ CX, CX
-	JZ   t4done
-	MOVQ nb+96(FP), BX
-	TESTQ BX, BX
-	JZ   t4done
-	TQ_MASKS
-	XORQ SI, SI
-	XORQ DI, DI
-t4group:
-	VXORPS Z0, Z0, Z0
-	VXORPS Z16, Z16, Z16
-	VXORPS Z12, Z12, Z12
-	VXORPS Z24, Z24, Z24
-	MOVQ   x+72(FP), R9
-	MOVQ   bias+80(FP), R10
-	MOVQ   d+88(FP), R11
-	MOVQ   nb+96(FP), BX
-	SHRQ   $1, BX
-	JZ     t4odd
-t4pair:
-	T4_BLOCK(WIDE_LD, 0, 64, 0, 0)
-	T4_BLOCK(WIDE_LD, 32, 1088, 292, 4)
-	ADDQ $2112, SI
-	ADDQ $584, R9
-	ADDQ $8, R10
-	ADDQ $8, R11
-	DECQ BX
-	JNZ  t4pair
-t4odd:
-	TESTQ $1, nb+96(FP)
-	JZ    t4end
-	T4_BLOCK(WIDE_LDY, 0, 32, 0, 0)
-	ADDQ  $1056, SI
-t4end:
-	MOVQ    outA+0(FP), AX
-	VMOVUPS Z0, (AX)(DI*1)
-	MOVQ    outB+8(FP), AX
-	VMOVUPS Z16, (AX)(DI*1)
-	MOVQ    outC+16(FP), AX
-	VMOVUPS Z12, (AX)(DI*1)
-	MOVQ    outD+24(FP), AX
-	VMOVUPS Z24, (AX)(DI*1)
-	ADDQ    $64, DI
-	DECQ    CX
-	JNZ     t4group
-t4done:
-	VZEROUPPER
-	RET
+	WIDE_FOUR(TQ_MASKS, T4_TWO, T4_LAST, Z0, Z16, Z12, Z24)
 
 // The four-token kernel: a chunk's fields are unpacked once, shifted down
 // (levels 0-2 in each byte), for the four tokens, whose sums (Z20-Z23,
@@ -335,52 +269,23 @@ t4done:
 	ADDQ $4, R11; \
 	ADDQ $4, R12
 
+// TX_TWO and TX_LAST: a pair of blocks for the four tokens, and an odd
+// last block (WIDE_X4); TX_MASK: Z28 = 0x03 bytes. Clobbers AX.
+#define TX_TWO \
+	TX_BLOCK(WIDE_LD0, 0, 64); \
+	TX_NEXT; \
+	TX_BLOCK(WIDE_LD0, 32, 1088); \
+	TX_NEXT; \
+	ADDQ $2112, SI
+#define TX_LAST \
+	TX_BLOCK(WIDE_LDY0, 0, 32); \
+	ADDQ $1056, SI
+#define TX_MASK \
+	MOVL         $0x03030303, AX; \
+	VPBROADCASTD AX, Z28
+
 // func dotWideTQ2_0x4VNNI(out *float32, ostride int, w *byte, groups int, x *byte, xstride int, bias *int32, d *float32, bstride int, nb int)
 // Four tokens at once (prefill), as dotWideQ4_0x4VNNI takes them: each
 // token's outputs as the one-token kernel computes them.
 TEXT ·dotWideTQ2_0x4VNNI(SB), NOSPLIT, $0-80
-	MOVQ  out+0(FP), DI
-	MOVQ  w+16(FP), SI
-	MOVQ  groups+24(FP), CX
-	MOVQ  xstride+40(FP), R10
-	MOVQ  bstride+64(FP), R13
-	TESTQ CX, CX
-	JZ    x4done
-	CMPQ  nb+72(FP), $0
-	JE    x4done
-	MOVL         $0x03030303, AX
-	VPBROADCASTD AX, Z28
-x4group:
-	VZERO4(Z16, Z17, Z18, Z19)
-	MOVQ nb+72(FP), BX
-	MOVQ x+32(FP), R9
-	MOVQ bias+48(FP), R11
-	MOVQ d+56(FP), R12
-	SHRQ $1, BX
-	JZ   x4odd
-x4pair:
-	TX_BLOCK(WIDE_LD0, 0, 64)
-	TX_NEXT
-	TX_BLOCK(WIDE_LD0, 32, 1088)
-	TX_NEXT
-	ADDQ $2112, SI
-	DECQ BX
-	JNZ  x4pair
-x4odd:
-	TESTQ $1, nb+72(FP)
-	JZ    x4end
-	TX_BLOCK(WIDE_LDY0, 0, 32)
-	ADDQ  $1056, SI
-x4end:
-	MOVQ    ostride+8(FP), AX
-	VMOVUPS Z16, (DI)
-	VMOVUPS Z17, (DI)(AX*1)
-	LEAQ    (DI)(AX*2), DX
-	VMOVUPS Z18, (DX)
-	VMOVUPS Z19, (DX)(AX*1)
-	ADDQ    $64, DI
-	DECQ    CX
-	JNZ     x4group
-x4done:
-	VZEROUPPER
-	RET
+	WIDE_X4(TX_MASK, TX_TWO, TX_LAST)
