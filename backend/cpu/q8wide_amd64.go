@@ -50,7 +50,7 @@ type wideFourKernel func(outA, outB, outC, outD *float32, wA, wB, wC, wD *byte, 
 // wideFour runs two runs of 16-row groups of gb bytes (outA from wA, outB
 // from wB) as four streams, each run as two halves (four), an odd last
 // group of each by one. The caller has checked a's lengths.
-func wideFour(four wideFourKernel, one q4Kernel, outA, outB []float32, wA, wB []byte, gb, nb int, a *q4Act) {
+func wideFour(four wideFourKernel, one func(out []float32, w []byte, nb int, a *q4Act), outA, outB []float32, wA, wB []byte, gb, nb int, a *q4Act) {
 	groups := len(outA) / q4WideRows
 	if groups == 0 || len(outB) != len(outA) {
 		one(outA, wA, nb, a)
