@@ -2,6 +2,7 @@
 
 #include "textflag.h"
 #include "q4_amd64.h"
+#include "kwide_amd64.h"
 
 // Repacked Q4_K in groups of 16 rows (see q4kwide.go), 512-bit vectors:
 // one lane a row. A block is 2304 bytes: d at 0, dmin at 32, the three
@@ -9,168 +10,29 @@
 // 256. A Q8_K block is 292 bytes, its quants from byte 4; the records'
 // sums are 8 int32 a block.
 
-// K_CONSTS: Z15 = 0x0f bytes; Z28, Z29, Z30 = the dwords 0x3f, 0x0f,
-// 0x30. Clobbers AX.
-#define K_CONSTS \
-	MOVL         $0x0f0f0f0f, AX; \
-	VPBROADCASTD AX, Z15; \
-	MOVL         $0x3f, AX; \
-	VPBROADCASTD AX, Z28; \
-	MOVL         $0x0f, AX; \
-	VPBROADCASTD AX, Z29; \
-	MOVL         $0x30, AX; \
-	VPBROADCASTD AX, Z30
-
-// get_scale_min_k4 on sixteen rows: the packed lines a, b, c (lane r:
-// bytes 0-3, 4-7, 8-11 of row r's scales) give sub-block j's scale
-// (K_SCn) or minimum (K_MNn) in dst; t is clobbered where j ≥ 4.
-#define K_LOW(a, sh, dst) \
-	VPSRLD $sh, a, dst; \
-	VPANDD Z28, dst, dst
-#define K_HIGH(c, csh, ab, absh, dst, t) \
-	VPSRLD     $csh, c, dst; \
-	VPANDD     Z29, dst, dst; \
-	VPSRLD     $absh, ab, t; \
-	VPTERNLOGD $0xf8, Z30, t, dst
-
-// K_SC(j, a, b, c, dst, t) and K_MN: sub-block j's scale and minimum.
-#define K_SC0(a, b, c, dst, t) VPANDD Z28, a, dst
-#define K_SC1(a, b, c, dst, t) K_LOW(a, 8, dst)
-#define K_SC2(a, b, c, dst, t) K_LOW(a, 16, dst)
-#define K_SC3(a, b, c, dst, t) K_LOW(a, 24, dst)
-#define K_SC4(a, b, c, dst, t) K_HIGH(c, 0, a, 2, dst, t)
-#define K_SC5(a, b, c, dst, t) K_HIGH(c, 8, a, 10, dst, t)
-#define K_SC6(a, b, c, dst, t) K_HIGH(c, 16, a, 18, dst, t)
-#define K_SC7(a, b, c, dst, t) K_HIGH(c, 24, a, 26, dst, t)
-#define K_MN0(a, b, c, dst, t) VPANDD Z28, b, dst
-#define K_MN1(a, b, c, dst, t) K_LOW(b, 8, dst)
-#define K_MN2(a, b, c, dst, t) K_LOW(b, 16, dst)
-#define K_MN3(a, b, c, dst, t) K_LOW(b, 24, dst)
-#define K_MN4(a, b, c, dst, t) K_HIGH(c, 4, b, 2, dst, t)
-#define K_MN5(a, b, c, dst, t) K_HIGH(c, 12, b, 10, dst, t)
-#define K_MN6(a, b, c, dst, t) K_HIGH(c, 20, b, 18, dst, t)
-#define K_MN7(a, b, c, dst, t) K_HIGH(c, 28, b, 26, dst, t)
-
-// K_CHUNK(w, j, p, lo, hi): chunk 8j+p of the block at w (offset SI)
+// K4_CHUNK(w, j, p, lo, hi, SH): chunk 8j+p of the block at w (offset SI)
 // unpacked, its low nibbles times the activation bytes of elements
-// 64j+4p… (at R9) into lo, its high nibbles (times 16) times those of
-// elements 64j+32+4p… into hi. Clobbers Z1, Z2.
-#define K_CHUNK(w, j, p, lo, hi) \
+// 64j+4p… (at R9) into lo, its high nibbles (times 16, K4_HI brings them
+// back) times those of elements 64j+32+4p… into hi. Clobbers Z1, Z2.
+#define K4_CHUNK(w, j, p, lo, hi, SH) \
 	VMOVDQU32     256+512*j+64*p(w)(SI*1), Z2; \
 	VPANDD        Z15, Z2, Z1; \
 	VPXORD        Z1, Z2, Z2; \
 	VPDPBUSD.BCST 4+64*j+4*p(R9), Z1, lo; \
 	VPDPBUSD.BCST 36+64*j+4*p(R9), Z2, hi
 
-// K_GROUP(w, j, SCLO, SCHI, a, b, c, s, lo, hi, t1, t2, t3): the block's
-// 64-element group j (sub-blocks 2j, 2j+1, their scales by SCLO, SCHI
-// from the lines a, b, c) added to s. Clobbers lo, hi, t1-t3, Z1, Z2.
-#define K_GROUP(w, j, SCLO, SCHI, a, b, c, s, lo, hi, t1, t2, t3) \
-	VPXORD  lo, lo, lo; \
-	VPXORD  hi, hi, hi; \
-	K_CHUNK(w, j, 0, lo, hi); \
-	K_CHUNK(w, j, 1, lo, hi); \
-	K_CHUNK(w, j, 2, lo, hi); \
-	K_CHUNK(w, j, 3, lo, hi); \
-	K_CHUNK(w, j, 4, lo, hi); \
-	K_CHUNK(w, j, 5, lo, hi); \
-	K_CHUNK(w, j, 6, lo, hi); \
-	K_CHUNK(w, j, 7, lo, hi); \
-	VPSRAD  $4, hi, hi; \
-	SCLO(a, b, c, t1, t3); \
-	SCHI(a, b, c, t2, t3); \
-	VPMULLD t1, lo, lo; \
-	VPMULLD t2, hi, hi; \
-	VPADDD  lo, s, s; \
-	VPADDD  hi, s, s
+#define K4_HI(hi) VPSRAD $4, hi, hi
 
-// K_MIN(j, MN, a, b, c, m, t1, t3): m += sub-block j's minimums times the
-// activations' sum over it (at 4j(R10)).
-#define K_MIN(j, MN, a, b, c, m, t1, t3) \
-	MN(a, b, c, t1, t3); \
-	VPMULLD.BCST 4*j(R10), t1, t1; \
-	VPADDD       t1, m, m
-
-// K_ROW(w, a, b, c, s, m, acc, lo, hi, t1, t2, t3): one block of one run
-// (weights at w, offset SI): its packed scales loaded into a, b, c, its
-// sums S (s) and M (m), then acc = fma(S, d·d_x, acc) and fma(M,
-// −dmin·d_x, acc), d_x at (R11).
-#define K_LINES(w, a, b, c) \
-	VMOVDQU32 64(w)(SI*1), a; \
-	VMOVDQU32 128(w)(SI*1), b; \
-	VMOVDQU32 192(w)(SI*1), c
-#define K_MINS(a, b, c, m, t1, t3) \
-	VPXORD m, m, m; \
-	K_MIN(0, K_MN0, a, b, c, m, t1, t3); \
-	K_MIN(1, K_MN1, a, b, c, m, t1, t3); \
-	K_MIN(2, K_MN2, a, b, c, m, t1, t3); \
-	K_MIN(3, K_MN3, a, b, c, m, t1, t3); \
-	K_MIN(4, K_MN4, a, b, c, m, t1, t3); \
-	K_MIN(5, K_MN5, a, b, c, m, t1, t3); \
-	K_MIN(6, K_MN6, a, b, c, m, t1, t3); \
-	K_MIN(7, K_MN7, a, b, c, m, t1, t3)
-#define K_FIN(w, s, m, acc, t1) \
-	VCVTDQ2PS    s, s; \
-	VCVTPH2PS    0(w)(SI*1), t1; \
-	VMULPS.BCST  (R11), t1, t1; \
-	VFMADD231PS  t1, s, acc; \
-	VCVTDQ2PS    m, m; \
-	VCVTPH2PS    32(w)(SI*1), t1; \
-	VMULPS.BCST  (R11), t1, t1; \
-	VFNMADD231PS t1, m, acc
-
-// K_BLOCK1: one block of the one-run kernel (weights at AX, offset SI):
-// lines Z24-Z26, S in Z5, M in Z9, float lanes Z0.
-#define K_BLOCK1 \
-	K_LINES(AX, Z24, Z25, Z26); \
-	VPXORD  Z5, Z5, Z5; \
-	K_GROUP(AX, 0, K_SC0, K_SC1, Z24, Z25, Z26, Z5, Z6, Z7, Z8, Z10, Z11); \
-	K_GROUP(AX, 1, K_SC2, K_SC3, Z24, Z25, Z26, Z5, Z6, Z7, Z8, Z10, Z11); \
-	K_GROUP(AX, 2, K_SC4, K_SC5, Z24, Z25, Z26, Z5, Z6, Z7, Z8, Z10, Z11); \
-	K_GROUP(AX, 3, K_SC6, K_SC7, Z24, Z25, Z26, Z5, Z6, Z7, Z8, Z10, Z11); \
-	K_MINS(Z24, Z25, Z26, Z9, Z8, Z11); \
-	K_FIN(AX, Z5, Z9, Z0, Z10)
+// K4_BLOCK1, K4_BLOCK2, KX4_BLOCK: a block of the one-run, two-run and
+// four-token kernels.
+#define K4_BLOCK1 K_BLOCK1(K4_CHUNK, K4_HI, _, _, _, _)
+#define K4_BLOCK2 K_BLOCK2(K4_CHUNK, K4_HI, _, _, _, _)
+#define KX4_BLOCK KX_BLOCK(KX4_CHUNK, K4_HI, _, _, _, _)
 
 // func dotWideQ4_KVNNI(out *float32, w *byte, groups int, x *byte, bias *int32, d *float32, nb int)
 // bias: the activations' 8 sub-block sums a block (fillQ4KWide).
 TEXT ·dotWideQ4_KVNNI(SB), NOSPLIT, $0-56
-	MOVQ  out+0(FP), DI
-	MOVQ  groups+16(FP), CX
-	MOVQ  nb+48(FP), DX
-	TESTQ CX, CX
-	JZ    k1done
-	TESTQ DX, DX
-	JZ    k1done
-	K_CONSTS
-	MOVQ  w+8(FP), AX
-	XORQ  SI, SI
-k1group:
-	VXORPS Z0, Z0, Z0
-	MOVQ   x+24(FP), R9
-	MOVQ   bias+32(FP), R10
-	MOVQ   d+40(FP), R11
-	MOVQ   DX, BX
-k1block:
-	K_BLOCK1
-	ADDQ $2304, SI
-	ADDQ $292, R9
-	ADDQ $32, R10
-	ADDQ $4, R11
-	DECQ BX
-	JNZ  k1block
-	VMOVUPS Z0, (DI)
-	ADDQ    $64, DI
-	DECQ    CX
-	JNZ     k1group
-k1done:
-	VZEROUPPER
-	RET
-
-// K_GROUP2(j, SCLO, SCHI): group j of both runs (A: weights R12, lines
-// Z24-Z26, S Z5; B: R13, Z17-Z19, Z21).
-#define K_GROUP2(j, SCLO, SCHI) \
-	K_GROUP(R12, j, SCLO, SCHI, Z24, Z25, Z26, Z5, Z6, Z7, Z8, Z10, Z11); \
-	K_GROUP(R13, j, SCLO, SCHI, Z17, Z18, Z19, Z21, Z22, Z23, Z12, Z13, Z14)
+	K_ONE(K_CONSTS, K4_BLOCK1, 2304)
 
 // func dotWideQ4_KTwoVNNI(outA *float32, outB *float32, wA *byte, wB *byte, groups int, x *byte, bias *int32, d *float32, nb int)
 // dotWideQ4_KVNNI over two runs of groups at once (group i of wA beside
@@ -178,196 +40,20 @@ k1done:
 // It asks for no lines ahead (prefetcht0 2 KiB ahead, nine lines a group,
 // made the 1.1B decode x0.92-0.98 as fast in process, session 21).
 TEXT ·dotWideQ4_KTwoVNNI(SB), NOSPLIT, $0-72
-	MOVQ  outA+0(FP), DI
-	MOVQ  outB+8(FP), R15
-	MOVQ  wA+16(FP), R12
-	MOVQ  wB+24(FP), R13
-	MOVQ  groups+32(FP), CX
-	MOVQ  nb+64(FP), DX
-	TESTQ CX, CX
-	JZ    k2done
-	TESTQ DX, DX
-	JZ    k2done
-	K_CONSTS
-	XORQ  SI, SI
-k2group:
-	VXORPS Z0, Z0, Z0
-	VXORPS Z16, Z16, Z16
-	MOVQ   x+40(FP), R9
-	MOVQ   bias+48(FP), R10
-	MOVQ   d+56(FP), R11
-	MOVQ   DX, BX
-k2block:
-	K_LINES(R12, Z24, Z25, Z26)
-	K_LINES(R13, Z17, Z18, Z19)
-	VPXORD Z5, Z5, Z5
-	VPXORD Z21, Z21, Z21
-	K_GROUP2(0, K_SC0, K_SC1)
-	K_GROUP2(1, K_SC2, K_SC3)
-	K_GROUP2(2, K_SC4, K_SC5)
-	K_GROUP2(3, K_SC6, K_SC7)
-	K_MINS(Z24, Z25, Z26, Z9, Z8, Z11)
-	K_MINS(Z17, Z18, Z19, Z27, Z12, Z14)
-	K_FIN(R12, Z5, Z9, Z0, Z10)
-	K_FIN(R13, Z21, Z27, Z16, Z13)
-	ADDQ $2304, SI
-	ADDQ $292, R9
-	ADDQ $32, R10
-	ADDQ $4, R11
-	DECQ BX
-	JNZ  k2block
-	VMOVUPS Z0, (DI)
-	VMOVUPS Z16, (R15)
-	ADDQ    $64, DI
-	ADDQ    $64, R15
-	DECQ    CX
-	JNZ     k2group
-k2done:
-	VZEROUPPER
-	RET
+	K_TWO(K_CONSTS, K4_BLOCK2, 2304)
 
-// The four-token kernel: a chunk is unpacked once for the four tokens.
-// Token t's activations are at R9 + t·R10, its sums (8 int32 a block) at
-// R11 + t·R13 and its d_x at R12 + t·R13 (DX, AX and R8: token 2's). Its
-// lanes: float sums Z16+t, S Z20+t, a group's low and high sums Z4+t and
-// Z8+t (in the minimums' step: products Z4+t, M Z8+t).
-
-// KX_DOT(x, w, a0, a1, a2, a3): the tokens' sums a0-a3 += w times their
-// activation bytes at x.
-#define KX_DOT(x, w, a0, a1, a2, a3) \
-	VPDPBUSD.BCST x(R9), w, a0; \
-	VPDPBUSD.BCST x(R9)(R10*1), w, a1; \
-	VPDPBUSD.BCST x(DX), w, a2; \
-	VPDPBUSD.BCST x(DX)(R10*1), w, a3
-
-// KX_CHUNK(j, p): chunk 8j+p (at SI) unpacked, into the tokens' low and
-// high sums.
-#define KX_CHUNK(j, p) \
+// KX4_CHUNK(j, p, SH): chunk 8j+p (at SI) unpacked, into the tokens' low
+// and high sums (the high ones times 16).
+#define KX4_CHUNK(j, p, SH) \
 	VMOVDQU32 256+512*j+64*p(SI), Z2; \
 	VPANDD    Z15, Z2, Z1; \
 	VPXORD    Z1, Z2, Z2; \
 	KX_DOT(4+64*j+4*p, Z1, Z4, Z5, Z6, Z7); \
 	KX_DOT(36+64*j+4*p, Z2, Z8, Z9, Z10, Z11)
 
-// KX_SCALE(sc, lo, hi, s): s += lo·scale (Z12) + hi/16·scale (Z13).
-#define KX_SCALE(lo, hi, s) \
-	VPSRAD  $4, hi, hi; \
-	VPMULLD Z12, lo, lo; \
-	VPMULLD Z13, hi, hi; \
-	VPADDD  lo, s, s; \
-	VPADDD  hi, s, s
-
-// KX_GROUP(j, SCLO, SCHI): group j for the four tokens.
-#define KX_GROUP(j, SCLO, SCHI) \
-	VPXORD Z4, Z4, Z4; \
-	VPXORD Z5, Z5, Z5; \
-	VPXORD Z6, Z6, Z6; \
-	VPXORD Z7, Z7, Z7; \
-	VPXORD Z8, Z8, Z8; \
-	VPXORD Z9, Z9, Z9; \
-	VPXORD Z10, Z10, Z10; \
-	VPXORD Z11, Z11, Z11; \
-	KX_CHUNK(j, 0); \
-	KX_CHUNK(j, 1); \
-	KX_CHUNK(j, 2); \
-	KX_CHUNK(j, 3); \
-	KX_CHUNK(j, 4); \
-	KX_CHUNK(j, 5); \
-	KX_CHUNK(j, 6); \
-	KX_CHUNK(j, 7); \
-	SCLO(Z24, Z25, Z26, Z12, Z14); \
-	SCHI(Z24, Z25, Z26, Z13, Z14); \
-	KX_SCALE(Z4, Z8, Z20); \
-	KX_SCALE(Z5, Z9, Z21); \
-	KX_SCALE(Z6, Z10, Z22); \
-	KX_SCALE(Z7, Z11, Z23)
-
-// KX_MIN(j, MN): each token's M (Z8+t) += sub-block j's minimums times its
-// sum over it.
-#define KX_MIN(j, MN) \
-	MN(Z24, Z25, Z26, Z12, Z14); \
-	VPMULLD.BCST 4*j(R11), Z12, Z4; \
-	VPMULLD.BCST 4*j(R11)(R13*1), Z12, Z5; \
-	VPMULLD.BCST 4*j(AX), Z12, Z6; \
-	VPMULLD.BCST 4*j(AX)(R13*1), Z12, Z7; \
-	VPADDD       Z4, Z8, Z8; \
-	VPADDD       Z5, Z9, Z9; \
-	VPADDD       Z6, Z10, Z10; \
-	VPADDD       Z7, Z11, Z11
-
-// KX_FIN(s, m, dx, acc): acc = fma(S, d·d_x, acc), then fma(M, −dmin·d_x,
-// acc) (d in Z13, dmin in Z14). Clobbers Z12.
-#define KX_FIN(s, m, dx, acc) \
-	VCVTDQ2PS    s, s; \
-	VMULPS.BCST  dx, Z13, Z12; \
-	VFMADD231PS  Z12, s, acc; \
-	VCVTDQ2PS    m, m; \
-	VMULPS.BCST  dx, Z14, Z12; \
-	VFNMADD231PS Z12, m, acc
-
-// KX_BLOCK: one block for the four tokens.
-#define KX_BLOCK \
-	LEAQ      (R9)(R10*2), DX; \
-	LEAQ      (R11)(R13*2), AX; \
-	LEAQ      (R12)(R13*2), R8; \
-	K_LINES0; \
-	VPXORD    Z20, Z20, Z20; \
-	VPXORD    Z21, Z21, Z21; \
-	VPXORD    Z22, Z22, Z22; \
-	VPXORD    Z23, Z23, Z23; \
-	KX_GROUP(0, K_SC0, K_SC1); \
-	KX_GROUP(1, K_SC2, K_SC3); \
-	KX_GROUP(2, K_SC4, K_SC5); \
-	KX_GROUP(3, K_SC6, K_SC7); \
-	VPXORD    Z8, Z8, Z8; \
-	VPXORD    Z9, Z9, Z9; \
-	VPXORD    Z10, Z10, Z10; \
-	VPXORD    Z11, Z11, Z11; \
-	KX_MIN(0, K_MN0); \
-	KX_MIN(1, K_MN1); \
-	KX_MIN(2, K_MN2); \
-	KX_MIN(3, K_MN3); \
-	KX_MIN(4, K_MN4); \
-	KX_MIN(5, K_MN5); \
-	KX_MIN(6, K_MN6); \
-	KX_MIN(7, K_MN7); \
-	VCVTPH2PS 0(SI), Z13; \
-	VCVTPH2PS 32(SI), Z14; \
-	KX_FIN(Z20, Z8, (R12), Z16); \
-	KX_FIN(Z21, Z9, (R12)(R13*1), Z17); \
-	KX_FIN(Z22, Z10, (R8), Z18); \
-	KX_FIN(Z23, Z11, (R8)(R13*1), Z19)
-
-// K_LINES0: the block's packed scales (at SI) into Z24-Z26.
-#define K_LINES0 \
-	VMOVDQU32 64(SI), Z24; \
-	VMOVDQU32 128(SI), Z25; \
-	VMOVDQU32 192(SI), Z26
-
 // func dotWideQ4_Kx4VNNI(out *float32, ostride int, w *byte, groups int, x *byte, xstride int, bias *int32, d *float32, bstride int, nb int)
 // Four tokens at once (prefill), as dotWideQ4_0x4VNNI takes them (bias:
 // the tokens' 8 sums a block): each token's outputs as the one-token
 // kernel computes them.
 TEXT ·dotWideQ4_Kx4VNNI(SB), NOSPLIT, $0-80
-	X4_ARGS(kxdone)
-	K_CONSTS
-kxgroup:
-	VZERO4(Z16, Z17, Z18, Z19)
-	MOVQ nb+72(FP), BX
-	MOVQ x+32(FP), R9
-	MOVQ bias+48(FP), R11
-	MOVQ d+56(FP), R12
-kxblock:
-	KX_BLOCK
-	ADDQ $2304, SI
-	ADDQ $292, R9
-	ADDQ $32, R11
-	ADDQ $4, R12
-	DECQ BX
-	JNZ  kxblock
-	X4_STORE(Z16, Z17, Z18, Z19, 64)
-	DECQ    CX
-	JNZ     kxgroup
-kxdone:
-	VZEROUPPER
-	RET
+	K_X4(K_CONSTS, KX4_BLOCK, 2304)
