@@ -1,9 +1,10 @@
-// Instruction sequences shared by the repacked K-quant kernels with
-// get_scale_min_k4 scales (q4kwide_amd64.s, q5kwide_amd64.s): sixteen
-// rows a 512-bit vector, one lane a row. A block of the group has the
-// rows' d at 0, dmin at 32 and three lines of packed scales at 64, 128
-// and 192 (see q4kwide.go); each format lays out its quants after them
-// and unpacks a chunk of them with its own CHUNK macro. A Q8_K block is
+// The steps of the repacked kernels of K-quants with get_scale_min_k4
+// scales (q4kwide_amd64.s), around the format's own: sixteen rows a
+// 512-bit vector, one lane a row. A block of the group has the rows' d at
+// 0, dmin at 32 and three lines of packed scales at 64, 128 and 192 (see
+// q4kwide.go); a format lays out its quants after them and unpacks a
+// chunk of them with its CHUNK macro (Q5_K's was written and not landed:
+// bench/cpu.md, session 21). A Q8_K block is
 // 292 bytes, its quants from byte 4; the records' sums are 8 int32 a
 // block.
 
