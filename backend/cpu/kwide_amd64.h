@@ -255,43 +255,6 @@
 	K_FIN(R12, Z5, Z9, Z0, Z10); \
 	K_FIN(R13, Z21, Z27, Z16, Z13)
 
-// K_ONE(CONSTS, BLOCK, size): the whole body of a one-run kernel,
-// func(out *float32, w *byte, groups int, x *byte, bias *int32, d
-// *float32, nb int), of blocks of size bytes (BLOCK: K_BLOCK1). Labels
-// are local to each TEXT; vet's asmdecl does not look into it.
-#define K_ONE(CONSTS, BLOCK, size) \
-	MOVQ  out+0(FP), DI; \
-	MOVQ  groups+16(FP), CX; \
-	MOVQ  nb+48(FP), DX; \
-	TESTQ CX, CX; \
-	JZ    done; \
-	TESTQ DX, DX; \
-	JZ    done; \
-	CONSTS; \
-	MOVQ  w+8(FP), AX; \
-	XORQ  SI, SI; \
-group: \
-	VXORPS Z0, Z0, Z0; \
-	MOVQ   x+24(FP), R9; \
-	MOVQ   bias+32(FP), R10; \
-	MOVQ   d+40(FP), R11; \
-	MOVQ   DX, BX; \
-block: \
-	BLOCK; \
-	ADDQ   $size, SI; \
-	ADDQ   $292, R9; \
-	ADDQ   $32, R10; \
-	ADDQ   $4, R11; \
-	DECQ   BX; \
-	JNZ    block; \
-	VMOVUPS Z0, (DI); \
-	ADDQ    $64, DI; \
-	DECQ    CX; \
-	JNZ     group; \
-done: \
-	VZEROUPPER; \
-	RET
-
 // K_TWO(CONSTS, BLOCK, size): the whole body of a two-run kernel,
 // func(outA, outB *float32, wA, wB *byte, groups int, x *byte, bias
 // *int32, d *float32, nb int) (BLOCK: K_BLOCK2).
@@ -329,32 +292,6 @@ block: \
 	ADDQ    $64, R15; \
 	DECQ    CX; \
 	JNZ     group; \
-done: \
-	VZEROUPPER; \
-	RET
-
-// K_X4(CONSTS, BLOCK, size): the whole body of a four-token kernel (as
-// Q4X4GROUPS takes its arguments; BLOCK: KX_BLOCK).
-#define K_X4(CONSTS, BLOCK, size) \
-	X4_ARGS(done); \
-	CONSTS; \
-group: \
-	VZERO4(Z16, Z17, Z18, Z19); \
-	MOVQ nb+72(FP), BX; \
-	MOVQ x+32(FP), R9; \
-	MOVQ bias+48(FP), R11; \
-	MOVQ d+56(FP), R12; \
-block: \
-	BLOCK; \
-	ADDQ $size, SI; \
-	ADDQ $292, R9; \
-	ADDQ $32, R11; \
-	ADDQ $4, R12; \
-	DECQ BX; \
-	JNZ  block; \
-	X4_STORE(Z16, Z17, Z18, Z19, 64); \
-	DECQ CX; \
-	JNZ  group; \
 done: \
 	VZEROUPPER; \
 	RET

@@ -245,7 +245,7 @@ done: \
 	RET
 
 // WIDE_X4(CONSTS, PAIR, ODD): the whole body of a four-token kernel of a
-// format repacked in 16-row groups with blocks in pairs (X4_ARGS' and
+// format repacked in 16-row groups, two blocks at a time (X4_ARGS' and
 // Q4X4GROUPS' arguments): for each group the tokens' sums Z16-Z19
 // cleared, R9, R11 and R12 set to token 0's activations, bias and d_x,
 // PAIR on each pair of blocks (moving SI and R9, R11, R12 past it), ODD
@@ -279,7 +279,8 @@ done: \
 	RET
 
 // WIDE_ONE(CONSTS, TWO, LAST): the whole body of a one-run one-token
-// kernel of a format repacked in 16-row groups with blocks in pairs,
+// kernel of a format repacked in 16-row groups, two blocks at a time (a
+// pair, where the format lays its blocks in pairs),
 // func(out *float32, w *byte, groups int, x *byte, bias *int32, d
 // *float32, nb int): the weights at AX (offset SI), CONSTS once (before
 // AX is set); for each group the float sums Z0 cleared, R9, R10 and R11

@@ -29,10 +29,37 @@
 #define K4_BLOCK2 K_BLOCK2(K4_CHUNK, K4_HI, _, _, _, _)
 #define KX4_BLOCK KX_BLOCK(KX4_CHUNK, K4_HI, _, _, _, _)
 
+// K4_NEXT1: the one-run kernel past a block (WIDE_ONE takes the blocks
+// two at a time, K4_ONE2, and an odd last one, K4_ONE1).
+#define K4_NEXT1 \
+	ADDQ $2304, SI; \
+	ADDQ $292, R9; \
+	ADDQ $32, R10; \
+	ADDQ $4, R11
+#define K4_ONE1 \
+	K4_BLOCK1; \
+	K4_NEXT1
+#define K4_ONE2 \
+	K4_ONE1; \
+	K4_ONE1
+
+// KX4_NEXT: the four-token kernel past a block (WIDE_X4, as WIDE_ONE).
+#define KX4_NEXT \
+	ADDQ $2304, SI; \
+	ADDQ $292, R9; \
+	ADDQ $32, R11; \
+	ADDQ $4, R12
+#define KX4_ONE1 \
+	KX4_BLOCK; \
+	KX4_NEXT
+#define KX4_ONE2 \
+	KX4_ONE1; \
+	KX4_ONE1
+
 // func dotWideQ4_KVNNI(out *float32, w *byte, groups int, x *byte, bias *int32, d *float32, nb int)
 // bias: the activations' 8 sub-block sums a block (fillQ4KWide).
 TEXT ·dotWideQ4_KVNNI(SB), NOSPLIT, $0-56
-	K_ONE(K_CONSTS, K4_BLOCK1, 2304)
+	WIDE_ONE(K_CONSTS, K4_ONE2, K4_ONE1)
 
 // func dotWideQ4_KTwoVNNI(outA *float32, outB *float32, wA *byte, wB *byte, groups int, x *byte, bias *int32, d *float32, nb int)
 // dotWideQ4_KVNNI over two runs of groups at once (group i of wA beside
@@ -56,4 +83,4 @@ TEXT ·dotWideQ4_KTwoVNNI(SB), NOSPLIT, $0-72
 // the tokens' 8 sums a block): each token's outputs as the one-token
 // kernel computes them.
 TEXT ·dotWideQ4_Kx4VNNI(SB), NOSPLIT, $0-80
-	K_X4(K_CONSTS, KX4_BLOCK, 2304)
+	WIDE_X4(K_CONSTS, KX4_ONE2, KX4_ONE1)
