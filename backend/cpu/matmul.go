@@ -227,8 +227,9 @@ type kernel struct {
 // that a decode step's products do not make their closures again (a
 // decode step allocates nothing), nor touch what making them reads,
 // between the streams of weights that have pushed it out of the caches.
-// Streamed tensors and Q4_0 or Q8_0 tensors that Map did not repack
-// (kernelFor repacks those for each product) make theirs each time.
+// Streamed tensors, and tensors of a format MatMul repacks that Map did
+// not repack (kernelFor repacks those for each product), make theirs each
+// time.
 func (d *Device) kernelOf(w *backend.Tensor, n, k int, wb, xq []byte, xb int) (kernel, error) {
 	b, ok := w.Buf.(*buffer)
 	keep := n == 1 && ok && b.dev == d && w.Off == 0 && len(wb) == len(b.data) && !b.streamed &&
@@ -569,10 +570,10 @@ func repacks(t quant.Type, m, k int) bool {
 	return false
 }
 
-// repacked returns the repacked form of weights that MatMul repacks (m rows of
-// nb blocks, repacks), made on first use (Map makes it for the weights it
-// wraps) and kept until the tensor is freed (Free) or the device is
-// collected. An entry whose source bytes no longer match its fingerprint
+// repacked returns the repacked form of weights that MatMul repacks (m
+// rows of nb blocks, repacks), made on first use (Map makes it for the
+// weights it wraps) and kept until the tensor is freed (Free) or the
+// device is collected. An entry whose source bytes no longer match its fingerprint
 // (memory unmapped and reused without Free) is rebuilt.
 func (d *Device) repacked(t quant.Type, wb []byte, m, nb int) []byte {
 	key, fp := keyOf(wb), fingerprint(wb)
@@ -601,41 +602,29 @@ func (d *Device) repackTransient(t quant.Type, wb []byte, m, nb int) []byte {
 	return p
 }
 
-// repackedBytes is the bytes of m rows of nb blocks of t (a type that
-// repacks), repacked or not.
-func repackedBytes(t quant.Type, m, nb int) int {
-	switch t {
-	case quant.Q8_0:
-		return m * nb * q8Block
-	case quant.TQ2_0:
-		return m * nb * tq2Block
-	case quant.Q4_K:
-		return m * nb * q4KBlock
-	case quant.Q6_K:
-		return m * nb * q6KBlock
-	}
-	return m * nb * q4Block
-}
+// repackedBytes is the bytes of m rows of nb blocks of t, repacked or
+// not.
+func repackedBytes(t quant.Type, m, nb int) int { return m * nb * t.BlockBytes() }
 
-// repackInto repacks m rows of nb blocks of t (a type that repacks) from wb into
-// p (as many bytes), on the device's workers.
+// repackInto repacks m rows of nb blocks of t (a type that repacks) from
+// wb into p (as many bytes), on the device's workers.
 func (d *Device) repackInto(p []byte, t quant.Type, wb []byte, m, nb int) {
+	var wide func(dst, src []byte, lo, hi, nb int) // 16-row groups of a format repacked only so
 	switch t {
 	case quant.Q8_0:
-		d.parallel(m/q4WideRows, repackChunk/2, func(lo, hi int) { repackQ8Groups(p, wb, lo, hi, nb) })
-		return
+		wide = repackQ8Groups
 	case quant.TQ2_0:
-		d.parallel(m/q4WideRows, repackChunk/2, func(lo, hi int) { repackTQ2Groups(p, wb, lo, hi, nb) })
-		return
+		wide = repackTQ2Groups
 	case quant.Q4_K:
-		d.parallel(m/q4WideRows, repackChunk/2, func(lo, hi int) { repackQ4KGroups(p, wb, lo, hi, nb) })
-		return
+		wide = repackQ4KGroups
 	case quant.Q6_K:
-		d.parallel(m/q4WideRows, repackChunk/2, func(lo, hi int) { repackQ6KGroups(p, wb, lo, hi, nb) })
+		wide = repackQ6KGroups
+	default: // Q4_0: groups of 8 or 16 rows
+		gr := groupRows(m)
+		d.parallel(m/gr, repackChunk, func(lo, hi int) { repackGroups(p, wb, lo, hi, nb, gr) })
 		return
 	}
-	gr := groupRows(m)
-	d.parallel(m/gr, repackChunk, func(lo, hi int) { repackGroups(p, wb, lo, hi, nb, gr) })
+	d.parallel(m/q4WideRows, repackChunk/2, func(lo, hi int) { wide(p, wb, lo, hi, nb) })
 }
 
 // repackChunk is the fewest 8-row groups a worker repacks at once (about
