@@ -143,50 +143,13 @@ func dotQ4KBlocks(nb int, w, x []byte) float32 {
 	return acc
 }
 
-// q4KWideActs returns n activation records of nb blocks from the device's
-// scratch, each with room for 8 sums a block (bias) and spaced evenly, as
-// the four-token kernel takes them.
-func (d *Device) q4KWideActs(n, nb int) (acts []q4Act, bias []int32, ds []float32) {
-	acts = d.scratch.q4acts(n, 8*nb)
-	return acts, d.scratch.bias[:n*8*nb], d.scratch.d[:n*8*nb]
-}
-
 // wideQ4KKernel is pickKernel's kernel for an n-token product with Q4_K
-// weights (m rows of nb blocks) that it takes repacked (repacks; packed,
-// or made here from wb): the Q8_K activations' sums and scales gathered
-// (prep), one token's rows by dotWideQ4_K, a one-token product's two runs
-// by dotWideQ4_KTwo, four tokens at once by dotWideQ4_Kx4.
+// weights that it takes repacked (wideKernel): the Q8_K activations'
+// sub-block sums and scales gathered (prep).
 func (d *Device) wideQ4KKernel(n, m, nb int, wb, packed []byte, transient bool, xq []byte, xb int) kernel {
-	switch {
-	case packed != nil:
-	case transient:
-		packed = d.repackTransient(quant.Q4_K, wb, m, nb)
-	default:
-		packed = d.repacked(quant.Q4_K, wb, m, nb)
-	}
-	rb := nb * q4KBlock
-	acts, bias, ds := d.q4KWideActs(n, nb)
-	kern := kernel{
-		align: q4WideRows,
-		mem:   packed,
-		prep: func(i int) { // sets acts[i] from xq's row i, which the kernels read
-			a := &acts[i]
-			a.bias, a.d = bias[i*8*nb:(i+1)*8*nb], ds[i*8*nb:i*8*nb+nb] // another product may have cut them
-			fillQ4KWide(a, xq[i*xb:(i+1)*xb], nb)
-		},
-		rows: func(out []float32, r0, tok int, _ []byte) {
-			dotWideQ4_K(out, packed[r0*rb:], nb, &acts[tok])
-		},
-	}
-	if n == 1 {
-		kern.rowsTwo = func(outA, outB []float32, r0, h int) {
-			dotWideQ4_KTwo(outA, outB, packed[r0*rb:], packed[(r0+h)*rb:], nb, &acts[0])
-		}
-	}
-	if n >= multiToken {
-		kern.rows4 = func(out [multiToken][]float32, r0, tok int) bool {
-			return dotWideQ4_Kx4(out, packed[r0*rb:], nb, acts[tok:tok+multiToken])
-		}
+	kern, acts, bias, ds := d.wideKernel(quant.Q4_K, n, m, nb, wb, packed, transient, wideKernels{8, dotWideQ4_K, dotWideQ4_KTwo, dotWideQ4_Kx4})
+	kern.prep = func(i int) { // sets acts[i] from xq's row i, which the kernels read
+		fillQ4KWide(wideRecord(acts, bias, ds, i, 8*nb, nb), xq[i*xb:(i+1)*xb], nb)
 	}
 	return kern
 }

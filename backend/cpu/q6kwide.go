@@ -153,42 +153,12 @@ func dotQ6KBlocks(nb int, w, x []byte) float32 {
 }
 
 // wideQ6KKernel is pickKernel's kernel for an n-token product with Q6_K
-// weights (m rows of nb blocks) that it takes repacked (repacks; packed,
-// or made here from wb): the Q8_K activations' sums and scales gathered
-// (prep), one token's rows by dotWideQ6_K, a one-token product's two runs
-// by dotWideQ6_KTwo, four tokens at once by dotWideQ6_Kx4.
+// weights that it takes repacked (wideKernel): the Q8_K activations'
+// records and scales made (prep).
 func (d *Device) wideQ6KKernel(n, m, nb int, wb, packed []byte, transient bool, xq []byte, xb int) kernel {
-	switch {
-	case packed != nil:
-	case transient:
-		packed = d.repackTransient(quant.Q6_K, wb, m, nb)
-	default:
-		packed = d.repacked(quant.Q6_K, wb, m, nb)
-	}
-	rb := nb * q6KBlock
-	acts := d.scratch.q4acts(n, 16*nb)
-	bias, ds := d.scratch.bias[:n*16*nb], d.scratch.d[:n*16*nb]
-	kern := kernel{
-		align: q4WideRows,
-		mem:   packed,
-		prep: func(i int) { // sets acts[i] from xq's row i, which the kernels read
-			a := &acts[i]
-			a.bias, a.d = bias[i*16*nb:(i+1)*16*nb], ds[i*16*nb:i*16*nb+nb] // another product may have cut them
-			fillQ6KWide(a, xq[i*xb:(i+1)*xb], nb)
-		},
-		rows: func(out []float32, r0, tok int, _ []byte) {
-			dotWideQ6_K(out, packed[r0*rb:], nb, &acts[tok])
-		},
-	}
-	if n == 1 {
-		kern.rowsTwo = func(outA, outB []float32, r0, h int) {
-			dotWideQ6_KTwo(outA, outB, packed[r0*rb:], packed[(r0+h)*rb:], nb, &acts[0])
-		}
-	}
-	if n >= multiToken {
-		kern.rows4 = func(out [multiToken][]float32, r0, tok int) bool {
-			return dotWideQ6_Kx4(out, packed[r0*rb:], nb, acts[tok:tok+multiToken])
-		}
+	kern, acts, bias, ds := d.wideKernel(quant.Q6_K, n, m, nb, wb, packed, transient, wideKernels{16, dotWideQ6_K, dotWideQ6_KTwo, dotWideQ6_Kx4})
+	kern.prep = func(i int) { // sets acts[i] from xq's row i, which the kernels read
+		fillQ6KWide(wideRecord(acts, bias, ds, i, 16*nb, nb), xq[i*xb:(i+1)*xb], nb)
 	}
 	return kern
 }

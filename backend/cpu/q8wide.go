@@ -75,41 +75,12 @@ func dotWideQ8_0Generic(out []float32, w []byte, nb int, a *q4Act) {
 }
 
 // wideQ8Kernel is pickKernel's kernel for an n-token product with Q8_0
-// weights (m rows of nb blocks) that it takes repacked (repacks; packed,
-// or made here from wb):
-// activations quantized with the repacked kernels' bias (quantize), one
-// token's rows by dotWideQ8_0, a one-token product's two runs by
-// dotWideQ8_0Two, four tokens at once by dotWideQ8_0x4.
+// weights that it takes repacked (wideKernel): the activations quantized
+// with the repacked kernels' bias (quantize).
 func (d *Device) wideQ8Kernel(n, m, nb int, wb, packed []byte, transient bool, xq []byte, xb int) kernel {
-	switch {
-	case packed != nil:
-	case transient:
-		packed = d.repackTransient(quant.Q8_0, wb, m, nb)
-	default:
-		packed = d.repacked(quant.Q8_0, wb, m, nb)
-	}
-	rb := nb * q8Block
-	acts := d.scratch.q4acts(n, nb)
-	bias, ds := d.scratch.bias[:n*nb], d.scratch.d[:n*nb] // acts[i]'s, as q4acts sets them
-	kern := kernel{
-		align: q4WideRows,
-		mem:   packed,
-		quantize: func(i int, src []float32) { // sets xq's row i and acts[i], which the kernels read
-			quantizeQ8WideAct(&acts[i], xq[i*xb:(i+1)*xb], src, bias[i*nb:(i+1)*nb], ds[i*nb:(i+1)*nb])
-		},
-		rows: func(out []float32, r0, tok int, _ []byte) {
-			dotWideQ8_0(out, packed[r0*rb:], nb, &acts[tok])
-		},
-	}
-	if n == 1 {
-		kern.rowsTwo = func(outA, outB []float32, r0, h int) {
-			dotWideQ8_0Two(outA, outB, packed[r0*rb:], packed[(r0+h)*rb:], nb, &acts[0])
-		}
-	}
-	if n >= multiToken {
-		kern.rows4 = func(out [multiToken][]float32, r0, tok int) bool {
-			return dotWideQ8_0x4(out, packed[r0*rb:], nb, acts[tok:tok+multiToken])
-		}
+	kern, acts, bias, ds := d.wideKernel(quant.Q8_0, n, m, nb, wb, packed, transient, wideKernels{1, dotWideQ8_0, dotWideQ8_0Two, dotWideQ8_0x4})
+	kern.quantize = func(i int, src []float32) { // sets xq's row i and acts[i], which the kernels read
+		quantizeQ8WideAct(&acts[i], xq[i*xb:(i+1)*xb], src, bias[i*nb:(i+1)*nb], ds[i*nb:(i+1)*nb])
 	}
 	return kern
 }

@@ -113,42 +113,12 @@ func dotTQ2Blocks(nb int, w, x []byte) float32 {
 }
 
 // wideTQ2Kernel is pickKernel's kernel for an n-token product with TQ2_0
-// weights (m rows of nb blocks) that it takes repacked (repacks; packed,
-// or made here from wb): the Q8_K activations' biases and scales gathered
-// (prep), one token's rows by dotWideTQ2_0, a one-token product's two
-// runs by dotWideTQ2_0Two, four tokens at once by dotWideTQ2_0x4.
+// weights that it takes repacked (wideKernel): the Q8_K activations'
+// biases and scales gathered (prep).
 func (d *Device) wideTQ2Kernel(n, m, nb int, wb, packed []byte, transient bool, xq []byte, xb int) kernel {
-	switch {
-	case packed != nil:
-	case transient:
-		packed = d.repackTransient(quant.TQ2_0, wb, m, nb)
-	default:
-		packed = d.repacked(quant.TQ2_0, wb, m, nb)
-	}
-	rb := nb * tq2Block
-	acts := d.scratch.q4acts(n, nb)
-	bias, ds := d.scratch.bias[:n*nb], d.scratch.d[:n*nb] // acts[i]'s, as q4acts sets them
-	kern := kernel{
-		align: q4WideRows,
-		mem:   packed,
-		prep: func(i int) { // sets acts[i] from xq's row i, which the kernels read
-			a := &acts[i]
-			a.bias, a.d = bias[i*nb:(i+1)*nb], ds[i*nb:(i+1)*nb] // another product may have cut them
-			fillTQ2Wide(a, xq[i*xb:(i+1)*xb], nb)
-		},
-		rows: func(out []float32, r0, tok int, _ []byte) {
-			dotWideTQ2_0(out, packed[r0*rb:], nb, &acts[tok])
-		},
-	}
-	if n == 1 {
-		kern.rowsTwo = func(outA, outB []float32, r0, h int) {
-			dotWideTQ2_0Two(outA, outB, packed[r0*rb:], packed[(r0+h)*rb:], nb, &acts[0])
-		}
-	}
-	if n >= multiToken {
-		kern.rows4 = func(out [multiToken][]float32, r0, tok int) bool {
-			return dotWideTQ2_0x4(out, packed[r0*rb:], nb, acts[tok:tok+multiToken])
-		}
+	kern, acts, bias, ds := d.wideKernel(quant.TQ2_0, n, m, nb, wb, packed, transient, wideKernels{1, dotWideTQ2_0, dotWideTQ2_0Two, dotWideTQ2_0x4})
+	kern.prep = func(i int) { // sets acts[i] from xq's row i, which the kernels read
+		fillTQ2Wide(wideRecord(acts, bias, ds, i, nb, nb), xq[i*xb:(i+1)*xb], nb)
 	}
 	return kern
 }

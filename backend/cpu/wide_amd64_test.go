@@ -87,3 +87,45 @@ func TestDotWideQ6_Kx4(t *testing.T) {
 	testWideX4(t, rand.New(rand.NewPCG(99, 100)), wideX4{q6KWide, 16, fillQ6KWide, dotWideQ6_Kx4, dotWideQ6_KGeneric},
 		[][2]int{{16, 2}, {32, 4}, {48, 2}, {80, 6}})
 }
+
+// TestWideRows4 checks that a product of four tokens with weights of each
+// format repacked in 16-row groups hands its four-token kernel the records
+// its activations' conversion made (spaced as the kernel takes them): a
+// record laid out otherwise would send every token to the one-token
+// kernel, with the same results.
+func TestWideRows4(t *testing.T) {
+	if !useVNNI || !useAVX512 {
+		t.Skip("no AVX-512 VNNI")
+	}
+	r := rand.New(rand.NewPCG(107, 108))
+	for _, typ := range []quant.Type{quant.Q4_0, quant.Q8_0, quant.TQ2_0, quant.Q4_K, quant.Q6_K} {
+		const n, m = multiToken, 32
+		k := 2 * typ.BlockSize()
+		if typ.BlockSize() == 32 {
+			k = 256
+		}
+		w, _, _ := formatRows(t, r, typ, m, k/typ.BlockSize(), 0)
+		if !repacks(typ, m, k) {
+			t.Fatalf("%s: %d×%d not repacked", typ, m, k)
+		}
+		d := New(1)
+		vt, xb, xq, err := d.activations(typ, n, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kern, err := d.kernelFor(typ, n, k, m, w, nil, false, xq, xb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		xs := randRow(r, n*k)
+		for i := range n {
+			if err := convertRow(vt, xq[i*xb:(i+1)*xb], xs[i*k:(i+1)*k], i, kern.prep, kern.quantize); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out := tokenRows(m)
+		if kern.rows4 == nil || !kern.rows4(out, 0, 0) {
+			t.Errorf("%s: the four-token kernel did not run", typ)
+		}
+	}
+}
