@@ -180,16 +180,18 @@ func tokenRows(n int) (out [multiToken][]float32) {
 	return out
 }
 
-// q4x4Kernel is a four-token repacked Q4_0 kernel (run) with what it is
+// q4x4Kernel is a four-token repacked kernel (run) with what it is
 // checked against: pack makes its weights, ref is the one-token Go
 // reference, and on says whether run must run at the current level
-// (feature names that condition in failures).
+// (feature names that condition in failures); acts, when set, makes the
+// four activation records (else q4Acts: Q8_0 rows).
 type q4x4Kernel struct {
 	pack    q4Pack
 	run     func(out [multiToken][]float32, w []byte, nb int, acts []q4Act) bool
 	ref     q4Kernel
 	on      func() bool
 	feature string
+	acts    func(t testing.TB, r *rand.Rand, nb int) []q4Act
 }
 
 // testQ4x4 checks k against its one-token reference for each token, bit
@@ -203,7 +205,11 @@ func testQ4x4(t *testing.T, r *rand.Rand, k q4x4Kernel, sizes [][2]int) {
 			for _, sz := range sizes {
 				rows, nb := sz[0], sz[1]
 				_, packed, _, _ := k.pack(r, rows, nb)
-				acts := q4Acts(t, r, nb)
+				makeActs := k.acts
+				if makeActs == nil {
+					makeActs = q4Acts
+				}
+				acts := makeActs(t, r, nb)
 				out := tokenRows(rows)
 				ran := k.run(out, packed, nb, acts)
 				if on := k.on(); ran != on {
@@ -223,8 +229,7 @@ func testQ4x4(t *testing.T, r *rand.Rand, k q4x4Kernel, sizes [][2]int) {
 				}
 				// an activation row out of step: the kernel must decline
 				skewed := append([]q4Act(nil), acts...)
-				skewed[3].q = make([]byte, nb*q8Block)
-				copy(skewed[3].q, acts[3].q)
+				skewed[3].q = append([]byte(nil), acts[3].q...)
 				if k.run(out, packed, nb, skewed) {
 					t.Fatalf("rows=%d nb=%d: ran on unevenly spaced activations", rows, nb)
 				}

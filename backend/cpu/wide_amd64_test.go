@@ -9,82 +9,43 @@ import (
 	"github.com/tern-llm/tern/quant"
 )
 
-// wideX4 is the four-token kernel of a format repacked in 16-row groups
-// that takes Q8_K activations, for testWideX4: how to make rows, how many
-// record entries a block of activations takes and how to fill them, the
-// kernel and its one-token Go reference.
-type wideX4 struct {
-	pack q4Pack
-	recs int
-	fill func(a *q4Act, q []byte, nb int)
-	run  func(out [multiToken][]float32, w []byte, nb int, acts []q4Act) bool
-	ref  q4Kernel
-}
-
-// testWideX4 checks k.run against k.ref for each token, bit for bit, on
-// activation records spaced as the device's scratch spaces them (records
-// and scales k.recs entries a block apart), at every level, for each size
-// {rows, nb}: it must run wherever AVX-512 VNNI is on, and decline
-// records spaced unevenly.
-func testWideX4(t *testing.T, r *rand.Rand, k wideX4, sizes [][2]int) {
-	for _, l := range levels() {
-		t.Run(l.name, func(t *testing.T) {
-			defer l.set()()
-			for _, sz := range sizes {
-				rows, nb := sz[0], sz[1]
-				_, packed, _, _ := k.pack(r, rows, nb)
-				xb, rl := nb*q8KBlock, k.recs*nb
-				xq := make([]byte, multiToken*xb)
-				bias, d := make([]int32, multiToken*rl), make([]float32, multiToken*rl)
-				acts := make([]q4Act, multiToken)
-				for tk := range acts {
-					if err := quantizeRow(quant.Q8_K, xq[tk*xb:(tk+1)*xb], randRow(r, nb*256)); err != nil {
-						t.Fatal(err)
-					}
-					acts[tk] = q4Act{bias: bias[tk*rl : (tk+1)*rl], d: d[tk*rl : tk*rl+nb]}
-					k.fill(&acts[tk], xq[tk*xb:(tk+1)*xb], nb)
-				}
-				out := tokenRows(rows)
-				ran := k.run(out, packed, nb, acts)
-				if on := useVNNI && useAVX512; ran != on {
-					t.Fatalf("rows=%d nb=%d: ran = %v with AVX-512 VNNI %v", rows, nb, ran, on)
-				}
-				if !ran {
-					continue
-				}
-				want := make([]float32, rows)
-				for tk := range acts {
-					k.ref(want, packed, nb, &acts[tk])
-					for i := range want {
-						if out[tk][i] != want[i] {
-							t.Fatalf("rows=%d nb=%d: token %d row %d = %g, want %g", rows, nb, tk, i, out[tk][i], want[i])
-						}
-					}
-				}
-				skewed := append([]q4Act(nil), acts...)
-				skewed[3].q = append([]byte(nil), acts[3].q...)
-				if k.run(out, packed, nb, skewed) {
-					t.Fatalf("rows=%d nb=%d: ran on unevenly spaced activations", rows, nb)
-				}
+// wideActs makes four Q8_K activation rows of nb blocks and their records
+// (recs entries a block, filled by fill), spaced as the device's scratch
+// spaces them, for the four-token kernels of the formats repacked in
+// 16-row groups that take Q8_K activations (testQ4x4).
+func wideActs(recs int, fill func(a *q4Act, q []byte, nb int)) func(testing.TB, *rand.Rand, int) []q4Act {
+	return func(t testing.TB, r *rand.Rand, nb int) []q4Act {
+		xb, rl := nb*q8KBlock, recs*nb
+		xq := make([]byte, multiToken*xb)
+		bias, d := make([]int32, multiToken*rl), make([]float32, multiToken*rl)
+		acts := make([]q4Act, multiToken)
+		for tk := range acts {
+			if err := quantizeRow(quant.Q8_K, xq[tk*xb:(tk+1)*xb], randRow(r, nb*256)); err != nil {
+				t.Fatal(err)
 			}
-		})
+			acts[tk] = q4Act{bias: bias[tk*rl : (tk+1)*rl], d: d[tk*rl : tk*rl+nb]}
+			fill(&acts[tk], xq[tk*xb:(tk+1)*xb], nb)
+		}
+		return acts
 	}
 }
 
+func vnniOn() bool { return useVNNI && useAVX512 }
+
 // TestDotWideTQ2_0x4, TestDotWideQ4_Kx4 and TestDotWideQ6_Kx4 check the
-// four-token repacked kernels (testWideX4).
+// four-token repacked kernels that take Q8_K activations (testQ4x4).
 func TestDotWideTQ2_0x4(t *testing.T) {
-	testWideX4(t, rand.New(rand.NewPCG(87, 88)), wideX4{tq2Wide, 1, fillTQ2Wide, dotWideTQ2_0x4, dotWideTQ2_0Generic},
+	testQ4x4(t, rand.New(rand.NewPCG(87, 88)), q4x4Kernel{tq2Wide, dotWideTQ2_0x4, dotWideTQ2_0Generic, vnniOn, "AVX-512 VNNI", wideActs(1, fillTQ2Wide)},
 		[][2]int{{16, 1}, {32, 2}, {48, 7}, {80, 9}})
 }
 
 func TestDotWideQ4_Kx4(t *testing.T) {
-	testWideX4(t, rand.New(rand.NewPCG(93, 94)), wideX4{q4KWide, 8, fillQ4KWide, dotWideQ4_Kx4, dotWideQ4_KGeneric},
+	testQ4x4(t, rand.New(rand.NewPCG(93, 94)), q4x4Kernel{q4KWide, dotWideQ4_Kx4, dotWideQ4_KGeneric, vnniOn, "AVX-512 VNNI", wideActs(8, fillQ4KWide)},
 		[][2]int{{16, 1}, {32, 2}, {48, 7}, {80, 9}})
 }
 
 func TestDotWideQ6_Kx4(t *testing.T) {
-	testWideX4(t, rand.New(rand.NewPCG(99, 100)), wideX4{q6KWide, 16, fillQ6KWide, dotWideQ6_Kx4, dotWideQ6_KGeneric},
+	testQ4x4(t, rand.New(rand.NewPCG(99, 100)), q4x4Kernel{q6KWide, dotWideQ6_Kx4, dotWideQ6_KGeneric, vnniOn, "AVX-512 VNNI", wideActs(16, fillQ6KWide)},
 		[][2]int{{16, 2}, {32, 4}, {48, 2}, {80, 6}})
 }
 
