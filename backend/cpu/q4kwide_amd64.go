@@ -47,7 +47,7 @@ func dotWideQ4_KTwo(outA, outB []float32, wA, wB []byte, nb int, a *q4Act) {
 }
 
 // dotWideQ4_Kx4 is dotWideQ4_K for four tokens: out[t] for acts[t]. The
-// activation records must be spaced evenly (as q4KWideActs lays them out).
+// activation records must be spaced evenly (as wideKernel lays them out).
 func dotWideQ4_Kx4(out [multiToken][]float32, w []byte, nb int, acts []q4Act) bool {
 	if !useVNNI || !useAVX512 {
 		return false
