@@ -48,8 +48,7 @@ func dotWideQ6_KTwo(outA, outB []float32, wA, wB []byte, nb int, a *q4Act) {
 func dotWideQ6_Kx4VNNI(out *float32, ostride int, w *byte, groups int, x *byte, xstride int, bias *int32, d *float32, bstride int, nb int)
 
 // dotWideQ6_Kx4 is dotWideQ6_K for four tokens: out[t] for acts[t]. The
-// activation records must be spaced evenly (as wideQ6KKernel lays them
-// out).
+// activation records must be spaced evenly (as wideKernel lays them out).
 func dotWideQ6_Kx4(out [multiToken][]float32, w []byte, nb int, acts []q4Act) bool {
 	if !useVNNI || !useAVX512 || nb%2 != 0 {
 		return false
