@@ -10,18 +10,13 @@ var wideQ4K = useVNNI && useAVX512
 //go:noescape
 func dotWideQ4_KVNNI(out *float32, w *byte, groups int, x *byte, bias *int32, d *float32, nb int)
 
+// q4KWideShape is repacked Q4_K's wideShape.
+var q4KWideShape = wideShape{q4KBlock, q8KBlock, 8}
+
 // dotWideQ4_K sets out[16g+r] to row r of repacked group g (len(out)/16
 // groups of nb blocks) dotted with the activations a (fillQ4KWide).
 func dotWideQ4_K(out []float32, w []byte, nb int, a *q4Act) {
-	groups := len(out) / q4WideRows
-	if groups == 0 || nb == 0 || !useVNNI || !useAVX512 {
-		dotWideQ4_KGeneric(out, w, nb, a)
-		return
-	}
-	_ = w[groups*nb*q4KWideBlock-1]
-	_ = a.q[nb*q8KBlock-1]
-	_, _ = a.bias[8*nb-1], a.d[nb-1]
-	dotWideQ4_KVNNI(&out[0], &w[0], groups, &a.q[0], &a.bias[0], &a.d[0], nb)
+	wideOne(dotWideQ4_KVNNI, dotWideQ4_KGeneric, q4KWideShape, out, w, nb, a)
 }
 
 //go:noescape
@@ -34,32 +29,10 @@ func dotWideQ4_Kx4VNNI(out *float32, ostride int, w *byte, groups int, x *byte, 
 // wA and outB from wB (len(outA) = len(outB)), read side by side: two
 // streams.
 func dotWideQ4_KTwo(outA, outB []float32, wA, wB []byte, nb int, a *q4Act) {
-	groups := len(outA) / q4WideRows
-	if groups == 0 || nb == 0 || !useVNNI || !useAVX512 || len(outB) != len(outA) {
-		dotWideQ4_K(outA, wA, nb, a)
-		dotWideQ4_K(outB, wB, nb, a)
-		return
-	}
-	_, _ = wA[groups*nb*q4KWideBlock-1], wB[groups*nb*q4KWideBlock-1]
-	_ = a.q[nb*q8KBlock-1]
-	_, _ = a.bias[8*nb-1], a.d[nb-1]
-	dotWideQ4_KTwoVNNI(&outA[0], &outB[0], &wA[0], &wB[0], groups, &a.q[0], &a.bias[0], &a.d[0], nb)
+	wideTwo(dotWideQ4_KTwoVNNI, dotWideQ4_K, q4KWideShape, outA, outB, wA, wB, nb, a)
 }
 
-// dotWideQ4_Kx4 is dotWideQ4_K for four tokens: out[t] for acts[t]. The
-// activation records must be spaced evenly (as wideKernel lays them out).
+// dotWideQ4_Kx4 is dotWideQ4_K for four tokens: out[t] for acts[t].
 func dotWideQ4_Kx4(out [multiToken][]float32, w []byte, nb int, acts []q4Act) bool {
-	if !useVNNI || !useAVX512 {
-		return false
-	}
-	groups, os, xs, bs, ok := groupStridesOf(out, w, nb, acts, q4WideRows, q4KBlock, q8KBlock)
-	if !ok {
-		return false
-	}
-	for t := range multiToken {
-		_ = acts[t].bias[8*nb-1]
-	}
-	a0 := &acts[0]
-	dotWideQ4_Kx4VNNI(&out[0][0], os, &w[0], groups, &a0.q[0], xs, &a0.bias[0], &a0.d[0], bs, nb)
-	return true
+	return wideX4(dotWideQ4_Kx4VNNI, q4KWideShape, out, w, nb, acts)
 }

@@ -14,18 +14,13 @@ func dotWideQ4_0VNNI(out *float32, w *byte, groups int, x *byte, bias *int32, d 
 //go:noescape
 func dotWideQ4_0x4VNNI(out *float32, ostride int, w *byte, groups int, x *byte, xstride int, bias *int32, d *float32, bstride int, nb int)
 
+// q4WideShape is repacked Q4_0's wideShape (groups of 16 rows).
+var q4WideShape = wideShape{q4Block, q8Block, 1}
+
 // dotWideQ4_0 sets out[16g+r] to row r of 16-row group g (len(out)/16
 // groups of nb blocks, contiguous) dotted with the activations a.
 func dotWideQ4_0(out []float32, w []byte, nb int, a *q4Act) {
-	groups := len(out) / q4WideRows
-	if groups == 0 || nb == 0 || !useVNNI || !useAVX512 {
-		dotWideQ4_0Generic(out, w, nb, a)
-		return
-	}
-	_ = w[groups*nb*q4WideBlock-1]
-	_ = a.q[nb*q8Block-1]
-	_, _ = a.bias[nb-1], a.d[nb-1]
-	dotWideQ4_0VNNI(&out[0], &w[0], groups, &a.q[0], &a.bias[0], &a.d[0], nb)
+	wideOne(dotWideQ4_0VNNI, dotWideQ4_0Generic, q4WideShape, out, w, nb, a)
 }
 
 //go:noescape
@@ -71,14 +66,5 @@ func dotWideQ4_0Two(outA, outB []float32, wA, wB []byte, nb int, a *q4Act) {
 // dotWideQ4_0x4 is dotWideQ4_0 for four tokens: out[t] for acts[t]. The
 // activation rows must be spaced evenly (as scratch lays them out).
 func dotWideQ4_0x4(out [multiToken][]float32, w []byte, nb int, acts []q4Act) bool {
-	if !useVNNI || !useAVX512 {
-		return false
-	}
-	groups, os, xs, bs, ok := groupStridesOf(out, w, nb, acts, q4WideRows, q4Block, q8Block)
-	if !ok {
-		return false
-	}
-	a0 := &acts[0]
-	dotWideQ4_0x4VNNI(&out[0][0], os, &w[0], groups, &a0.q[0], xs, &a0.bias[0], &a0.d[0], bs, nb)
-	return true
+	return wideX4(dotWideQ4_0x4VNNI, q4WideShape, out, w, nb, acts)
 }
