@@ -9,32 +9,15 @@ import (
 )
 
 // q4KWide makes rows (a multiple of 16) of nb random Q4_K blocks, their
-// 16-row groups (repackQ4KGroups), a Q8_K activation row and its q4Act
-// (fillQ4KWide). Every tenth row is all 15s with the largest scales.
+// 16-row groups, a Q8_K activation row and its q4Act (fillQ4KWide). Every
+// tenth row is all 15s with the largest scales.
 func q4KWide(r *rand.Rand, rows, nb int) (w, packed []byte, x []byte, a *q4Act) {
-	rb := nb * q4KBlock
-	w = make([]byte, rows*rb)
-	for i := range rows {
-		row := w[i*rb : (i+1)*rb]
-		if err := quant.Quantize(quant.Q4_K, row, randRow(r, nb*256)); err != nil {
-			panic(err)
+	w, packed = wideRows(r, quant.Q4_K, rows, nb, func(blk []byte) {
+		for j := 4; j < q4KBlock; j++ {
+			blk[j] = 0xff
 		}
-		if i%10 == 9 {
-			for b := range nb {
-				for j := 4; j < q4KBlock; j++ {
-					row[b*q4KBlock+j] = 0xff
-				}
-			}
-		}
-	}
-	x = make([]byte, nb*q8KBlock)
-	if err := quantizeRow(quant.Q8_K, x, randRow(r, nb*256)); err != nil {
-		panic(err)
-	}
-	a = &q4Act{bias: make([]int32, 8*nb), d: make([]float32, nb)}
-	fillQ4KWide(a, x, nb)
-	packed = make([]byte, len(w))
-	repackQ4KGroups(packed, w, 0, rows/q4WideRows, nb)
+	}, repackQ4KGroups)
+	x, a = q8KAct(r, nb, 8, fillQ4KWide)
 	return w, packed, x, a
 }
 

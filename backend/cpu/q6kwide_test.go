@@ -9,37 +9,18 @@ import (
 )
 
 // q6KWide makes rows (a multiple of 16) of nb (even) random Q6_K blocks,
-// their 16-row groups (repackQ6KGroups), a Q8_K activation row and its
-// q4Act (fillQ6KWide). Every tenth row is all 63s (+31) with the scales
-// -128 and 127 in turn.
+// their 16-row groups, a Q8_K activation row and its q4Act (fillQ6KWide).
+// Every tenth row is all 63s (+31) with the scales -128 and 127 in turn.
 func q6KWide(r *rand.Rand, rows, nb int) (w, packed []byte, x []byte, a *q4Act) {
-	rb := nb * q6KBlock
-	w = make([]byte, rows*rb)
-	for i := range rows {
-		row := w[i*rb : (i+1)*rb]
-		if err := quant.Quantize(quant.Q6_K, row, randRow(r, nb*256)); err != nil {
-			panic(err)
+	w, packed = wideRows(r, quant.Q6_K, rows, nb, func(blk []byte) {
+		for j := range 192 {
+			blk[j] = 0xff
 		}
-		if i%10 == 9 {
-			for b := range nb {
-				blk := row[b*q6KBlock:]
-				for j := range 192 {
-					blk[j] = 0xff
-				}
-				for j := range 16 {
-					blk[192+j] = byte(0x80 - j%2)
-				}
-			}
+		for j := range 16 {
+			blk[192+j] = byte(0x80 - j%2)
 		}
-	}
-	x = make([]byte, nb*q8KBlock)
-	if err := quantizeRow(quant.Q8_K, x, randRow(r, nb*256)); err != nil {
-		panic(err)
-	}
-	a = &q4Act{bias: make([]int32, 16*nb), d: make([]float32, nb)}
-	fillQ6KWide(a, x, nb)
-	packed = make([]byte, len(w))
-	repackQ6KGroups(packed, w, 0, rows/q4WideRows, nb)
+	}, repackQ6KGroups)
+	x, a = q8KAct(r, nb, 16, fillQ6KWide)
 	return w, packed, x, a
 }
 

@@ -8,30 +8,17 @@ import (
 )
 
 // q8Wide makes rows (a multiple of 16) of nb random Q8_0 blocks, their
-// 16-row groups (repackQ8Groups), an activation row and its q4Act with
-// the repacked kernels' bias. Every tenth row's weights are the extremes
-// -128 and 127.
+// 16-row groups, an activation row and its q4Act with the repacked
+// kernels' bias. Every tenth row's weights are the extremes -128 and 127.
 func q8Wide(r *rand.Rand, rows, nb int) (w, packed []byte, x []byte, a *q4Act) {
-	rb := nb * q8Block
-	w = make([]byte, rows*rb)
-	for i := range rows {
-		row := w[i*rb : (i+1)*rb]
-		if err := quant.Quantize(quant.Q8_0, row, randRow(r, nb*32)); err != nil {
-			panic(err)
+	w, packed = wideRows(r, quant.Q8_0, rows, nb, func(blk []byte) {
+		for j := range 32 {
+			blk[2+j] = byte(0x80 - j%2) // -128, 127
 		}
-		if i%10 == 9 {
-			for b := range nb {
-				for j := range 32 {
-					row[b*q8Block+2+j] = byte(0x80 - j%2) // -128, 127
-				}
-			}
-		}
-	}
+	}, repackQ8Groups)
 	x = make([]byte, nb*q8Block)
 	a = &q4Act{}
 	quantizeQ8WideAct(a, x, randRow(r, nb*32), make([]int32, nb), make([]float32, nb))
-	packed = make([]byte, len(w))
-	repackQ8Groups(packed, w, 0, rows/q4WideRows, nb)
 	return w, packed, x, a
 }
 

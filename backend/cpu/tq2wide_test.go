@@ -8,33 +8,15 @@ import (
 )
 
 // tq2Wide makes rows (a multiple of 16) of nb random TQ2_0 blocks, their
-// 16-row groups (repackTQ2Groups), a Q8_K activation row and its q4Act
-// (fillTQ2Wide). Every tenth row's levels are all 2 (every weight +1) and
-// its activations' extremes are kept.
+// 16-row groups, a Q8_K activation row and its q4Act (fillTQ2Wide). Every
+// tenth row's levels are all 2 (every weight +1).
 func tq2Wide(r *rand.Rand, rows, nb int) (w, packed []byte, x []byte, a *q4Act) {
-	rb := nb * tq2Block
-	w = make([]byte, rows*rb)
-	for i := range rows {
-		row := w[i*rb : (i+1)*rb]
-		if err := quant.Quantize(quant.TQ2_0, row, randRow(r, nb*256)); err != nil {
-			panic(err)
+	w, packed = wideRows(r, quant.TQ2_0, rows, nb, func(blk []byte) {
+		for j := range 64 {
+			blk[j] = 0xaa
 		}
-		if i%10 == 9 {
-			for b := range nb {
-				for j := range 64 {
-					row[b*tq2Block+j] = 0xaa
-				}
-			}
-		}
-	}
-	x = make([]byte, nb*q8KBlock)
-	if err := quantizeRow(quant.Q8_K, x, randRow(r, nb*256)); err != nil {
-		panic(err)
-	}
-	a = &q4Act{bias: make([]int32, nb), d: make([]float32, nb)}
-	fillTQ2Wide(a, x, nb)
-	packed = make([]byte, len(w))
-	repackTQ2Groups(packed, w, 0, rows/q4WideRows, nb)
+	}, repackTQ2Groups)
+	x, a = q8KAct(r, nb, 1, fillTQ2Wide)
 	return w, packed, x, a
 }
 

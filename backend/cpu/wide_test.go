@@ -3,6 +3,8 @@ package cpu
 import (
 	"math/rand/v2"
 	"testing"
+
+	"github.com/tern-llm/tern/quant"
 )
 
 // wideFormat is a format repacked in 16-row groups, for testWide: how to
@@ -75,4 +77,39 @@ func benchWide(b *testing.B, f wideFormat, nb int) {
 			}
 		})
 	}
+}
+
+// wideRows makes rows (a multiple of 16) of nb random blocks of typ, every
+// tenth row's blocks set to the format's extremes by extreme, and their
+// 16-row groups (repack).
+func wideRows(r *rand.Rand, typ quant.Type, rows, nb int, extreme func(blk []byte), repack func(dst, src []byte, lo, hi, nb int)) (w, packed []byte) {
+	bb := typ.BlockBytes()
+	rb := nb * bb
+	w = make([]byte, rows*rb)
+	for i := range rows {
+		row := w[i*rb : (i+1)*rb]
+		if err := quant.Quantize(typ, row, randRow(r, nb*typ.BlockSize())); err != nil {
+			panic(err)
+		}
+		if i%10 == 9 {
+			for b := range nb {
+				extreme(row[b*bb : (b+1)*bb])
+			}
+		}
+	}
+	packed = make([]byte, len(w))
+	repack(packed, w, 0, rows/q4WideRows, nb)
+	return w, packed
+}
+
+// q8KAct makes a random Q8_K activation row of nb blocks and its record
+// (recs entries a block, filled by fill).
+func q8KAct(r *rand.Rand, nb, recs int, fill func(a *q4Act, q []byte, nb int)) (x []byte, a *q4Act) {
+	x = make([]byte, nb*q8KBlock)
+	if err := quantizeRow(quant.Q8_K, x, randRow(r, nb*256)); err != nil {
+		panic(err)
+	}
+	a = &q4Act{bias: make([]int32, recs*nb), d: make([]float32, nb)}
+	fill(a, x, nb)
+	return x, a
 }
