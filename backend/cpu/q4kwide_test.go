@@ -1,7 +1,6 @@
 package cpu
 
 import (
-	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -21,20 +20,10 @@ func q4KWide(r *rand.Rand, rows, nb int) (w, packed []byte, x []byte, a *q4Act) 
 	return w, packed, x, a
 }
 
-// TestDotQ4KBlocks checks the block-by-block order's reference against
-// ggml's lanes (dotQ4_KLanes): the same sum, rounded differently.
+// TestDotQ4KBlocks checks dotQ4KBlocks against ggml's lanes
+// (dotQ4_KLanes).
 func TestDotQ4KBlocks(t *testing.T) {
-	r := rand.New(rand.NewPCG(89, 90))
-	for _, nb := range []int{1, 3, 8} {
-		w, _, x, _ := q4KWide(r, 16, nb)
-		rb := nb * q4KBlock
-		for i := range 16 {
-			got, want := dotQ4KBlocks(nb, w[i*rb:], x), dotQ4_KLanes(nb, w[i*rb:], x)
-			if math.Abs(float64(got-want)) > 1e-4*math.Max(1, math.Abs(float64(want))) {
-				t.Fatalf("nb=%d row %d: %g, ggml's lanes %g", nb, i, got, want)
-			}
-		}
-	}
+	testBlockOrder(t, rand.New(rand.NewPCG(89, 90)), q4KWideFormat, dotQ4_KLanes, []int{1, 3, 8})
 }
 
 // TestDotWideQ4_K checks the repacked Q4_K kernels against dotQ4KBlocks

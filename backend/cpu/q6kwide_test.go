@@ -1,7 +1,6 @@
 package cpu
 
 import (
-	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -24,20 +23,10 @@ func q6KWide(r *rand.Rand, rows, nb int) (w, packed []byte, x []byte, a *q4Act) 
 	return w, packed, x, a
 }
 
-// TestDotQ6KBlocks checks the block-by-block order's reference against
-// ggml's lanes (dotQ6_KLanes): the same sum, rounded differently.
+// TestDotQ6KBlocks checks dotQ6KBlocks against ggml's lanes
+// (dotQ6_KLanes).
 func TestDotQ6KBlocks(t *testing.T) {
-	r := rand.New(rand.NewPCG(95, 96))
-	for _, nb := range []int{2, 4, 8} {
-		w, _, x, _ := q6KWide(r, 16, nb)
-		rb := nb * q6KBlock
-		for i := range 16 {
-			got, want := dotQ6KBlocks(nb, w[i*rb:], x), dotQ6_KLanes(nb, w[i*rb:], x)
-			if math.Abs(float64(got-want)) > 1e-4*math.Max(1, math.Abs(float64(want))) {
-				t.Fatalf("nb=%d row %d: %g, ggml's lanes %g", nb, i, got, want)
-			}
-		}
-	}
+	testBlockOrder(t, rand.New(rand.NewPCG(95, 96)), q6KWideFormat, dotQ6_KLanes, []int{2, 4, 8})
 }
 
 // TestDotWideQ6_K checks the repacked Q6_K kernels against dotQ6KBlocks

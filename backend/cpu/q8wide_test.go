@@ -39,3 +39,10 @@ var q8WideFormat = wideFormat{
 }
 
 func BenchmarkDotWideQ8_0(b *testing.B) { benchWide(b, q8WideFormat, 64) }
+
+// TestDotQ8BlockOrder checks dotBlocks on Q8_0 rows against ggml's lanes
+// (dotLanes8).
+func TestDotQ8BlockOrder(t *testing.T) {
+	lanes := func(nb int, w, x []byte) float32 { return dotLanes8(nb, q8Block, w, x, q8Vals) }
+	testBlockOrder(t, rand.New(rand.NewPCG(109, 110)), q8WideFormat, lanes, []int{1, 7, 64})
+}

@@ -38,3 +38,9 @@ var tq2WideFormat = wideFormat{
 
 // BenchmarkDotWideTQ2_0 measures the one-run kernel on 256 rows of 2048.
 func BenchmarkDotWideTQ2_0(b *testing.B) { benchWide(b, tq2WideFormat, 8) }
+
+// TestDotTQ2Blocks checks dotTQ2Blocks against ggml's lanes
+// (dotTQ2_0Lanes).
+func TestDotTQ2Blocks(t *testing.T) {
+	testBlockOrder(t, rand.New(rand.NewPCG(111, 112)), tq2WideFormat, dotTQ2_0Lanes, []int{1, 3, 8})
+}
