@@ -46,7 +46,7 @@ func (d *Device) MatMul(dst, x, w *backend.Tensor) error {
 	if err != nil {
 		return fmt.Errorf("cpu: matmul: %w weight type %s: %w", backend.ErrUnsupported, w.Type, err)
 	}
-	if err := d.convert(vt, xs, n, k, xq, xb, kern.prep, kern.quantize); err != nil {
+	if err := d.convert(vt, xs, n, k, xq, xb, kern.prep, kern.quantize, kern.extras); err != nil {
 		return err
 	}
 	if n == 1 { // pieces that shorten toward the end, as MatMulShared's
@@ -86,8 +86,27 @@ func (kern *kernel) twoHalf(n, m int) int {
 
 // convert quantizes the n rows of xs (k wide) to vt, xb bytes a row of xq,
 // and runs prep (when set) on each converted row; or quantize (when set)
-// does both (a kernel's prep and quantize).
-func (d *Device) convert(vt quant.Type, xs []float32, n, k int, xq []byte, xb int, prep func(int), quantize func(int, []float32)) error {
+// does both (a kernel's prep and quantize, extras what they write beside
+// the first row).
+//
+// One token's conversion first claims the lines it writes (claimLines),
+// lines the workers read in the last product. On the 2-core development
+// host, at the minutes its two cores sit far apart (a round trip between
+// them of 350 ns instead of 65, and twice the memory bandwidth), the 1.1B
+// Q4_0 decode's conversions took 510-560 µs a token, 5-18 µs each, where
+// converting the same row again at once took 1 µs; with a zero written to
+// each line first they took 165-260 µs, claiming included, and the token
+// ran ×1.03 as fast (median of 25 in-process comparisons; bench/cpu.md,
+// session 22). Asking for the lines with PREFETCHW instead saved a tenth
+// of the time. Where the cores are near it changes nothing (×0.96-1.06).
+func (d *Device) convert(vt quant.Type, xs []float32, n, k int, xq []byte, xb int, prep func(int), quantize func(int, []float32), extras *q4Act) error {
+	if n == 1 && d.threads > 1 {
+		claimLines(xq[:xb])
+		if extras != nil {
+			claimLines(wordBytes(extras.bias))
+			claimLines(wordBytes(extras.d))
+		}
+	}
 	if d.threads == 1 || n < 2*convertChunk { // what parallel would do, without its closure
 		var err error
 		for i := range n {
@@ -220,6 +239,9 @@ type kernel struct {
 	// bytes a row in row order (repacked Q4_0's groups of rows are rows
 	// in order too): what a worker reads ahead of its piece (aheadPlans).
 	mem []byte
+	// extras, when set, is the first token's records that prep or
+	// quantize write beside its converted row (convert claims their lines).
+	extras *q4Act
 }
 
 // kernelOf is kernelFor for an n-token product with w (wb its bytes): a
@@ -359,8 +381,9 @@ func (d *Device) pickKernel(t quant.Type, n, k, m int, wb, packed []byte, transi
 		acts := d.scratch.q4acts(n, nb)
 		bias, ds := d.scratch.bias[:n*nb], d.scratch.d[:n*nb] // acts[i]'s, as q4acts sets them
 		kern := kernel{
-			align: q4GroupRows,
-			mem:   packed,
+			align:  q4GroupRows,
+			mem:    packed,
+			extras: &acts[0],
 			quantize: func(i int, src []float32) { // sets xq's row i and acts[i], which the kernels read
 				quantizeQ4Act(&acts[i], xq[i*xb:(i+1)*xb], src, bias[i*nb:(i+1)*nb], ds[i*nb:(i+1)*nb])
 			},

@@ -44,6 +44,7 @@ func (d *Device) MatMulShared(dsts []*backend.Tensor, x *backend.Tensor, ws []*b
 	}
 	var prep func(int)
 	var quantize func(int, []float32)
+	var extras *q4Act
 	var prepOf layoutKey // the layout prep and quantize make
 	for i, w := range ws {
 		out, err := d.f32(dsts[i])
@@ -70,7 +71,7 @@ func (d *Device) MatMulShared(dsts []*backend.Tensor, x *backend.Tensor, ws []*b
 			key := layoutKey{w.Type, repacks(w.Type, w.Rows, k)}
 			switch {
 			case prep == nil && quantize == nil:
-				prep, quantize, prepOf = kern.prep, kern.quantize, key
+				prep, quantize, extras, prepOf = kern.prep, kern.quantize, kern.extras, key
 			case key != prepOf:
 				clear(s.kerns)
 				clear(s.outs)
@@ -80,7 +81,7 @@ func (d *Device) MatMulShared(dsts []*backend.Tensor, x *backend.Tensor, ws []*b
 		s.outs = append(s.outs, out)
 		s.kerns = append(s.kerns, kern)
 	}
-	if err := d.convert(vt, xs, n, k, xq, xb, prep, quantize); err != nil {
+	if err := d.convert(vt, xs, n, k, xq, xb, prep, quantize, extras); err != nil {
 		return err
 	}
 	d.sharedRows(ws, n, k, xq, xb)

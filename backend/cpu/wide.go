@@ -33,8 +33,9 @@ func (d *Device) wideKernel(t quant.Type, n, m, nb int, wb, packed []byte, trans
 	acts = d.scratch.q4acts(n, rl)
 	bias, ds = d.scratch.bias[:n*rl], d.scratch.d[:n*rl] // acts[i]'s, as q4acts sets them
 	kern = kernel{
-		align: q4WideRows,
-		mem:   packed,
+		align:  q4WideRows,
+		mem:    packed,
+		extras: &acts[0],
 		rows: func(out []float32, r0, tok int, _ []byte) {
 			k.one(out, packed[r0*rb:], nb, &acts[tok])
 		},
