@@ -93,12 +93,13 @@ func (kern *kernel) twoHalf(n, m int) int {
 // lines the workers read in the last product. On the 2-core development
 // host, at the minutes its two cores sit far apart (a round trip between
 // them of 350 ns instead of 65, and twice the memory bandwidth), the 1.1B
-// Q4_0 decode's conversions took 510-560 µs a token, 5-18 µs each, where
+// Q4_0 decode's conversions took 500-570 µs a token, 5-18 µs each, where
 // converting the same row again at once took 1 µs; with a zero written to
-// each line first they took 165-260 µs, claiming included, and the token
-// ran ×1.03 as fast (median of 25 in-process comparisons; bench/cpu.md,
-// session 22). Asking for the lines with PREFETCHW instead saved a tenth
-// of the time. Where the cores are near it changes nothing (×0.96-1.06).
+// each line first they took 180-215 µs, claiming included, and the token
+// ran ×1.027 as fast (median of 48 in-process repetitions; bench/cpu.md,
+// session 22). Asking for the lines with PREFETCHW instead saved less than
+// a tenth of the time. Where the cores are near, the token runs as before
+// (×1.002, median of 237).
 func (d *Device) convert(vt quant.Type, xs []float32, n, k int, xq []byte, xb int, prep func(int), quantize func(int, []float32), extras *q4Act) error {
 	if n == 1 && d.threads > 1 {
 		claimLines(xq[:xb])
