@@ -62,7 +62,7 @@ plan's predicted speed is printed beside each result.`,
 		fs.BoolVar(&o.json, "json", false, "print JSON instead of a table")
 		fs.StringVar(&o.device, "device", "auto", "where to run: auto (where tern run would place the model: the GPU when there is one; the\nroofline then sums each part's bytes over its device's bandwidth) or cpu (the CPU alone)")
 		fs.BoolVar(&o.noRoof, "no-roofline", false, "skip the calibration (first run on a machine: under 10 s) and the roofline column")
-		fs.BoolVar(&o.probe, "probe", false, "measure the memory bandwidth again before and after each generation repetition and set each\nrepetition beside the bandwidth read around it (on a shared host the bandwidth moves by the minute)")
+		fs.BoolVar(&o.probe, "probe", false, "measure the memory bandwidth again before and after each generation repetition and set each\nrepetition beside the bandwidth read around it (on a shared host the bandwidth moves by the minute);\non two threads or more, also a cache line's round trip between two threads (where a host moves its\nvCPUs, it tells the minutes they share a core from those they do not)")
 		return func(ctx context.Context, io stdio, args []string) error {
 			if err := wantArgs(args, 1, 1); err != nil {
 				return err
@@ -112,6 +112,12 @@ type benchResult struct {
 	Probes        []float64 `json:"probe_bytes_per_s,omitempty"`
 	ProbeRoofline float64   `json:"probe_roofline_ts,omitempty"`
 	ProbeShares   []float64 `json:"probe_shares,omitempty"`
+	// RoundTrips are the round trips of a cache line between two threads
+	// (ns, calibrate.RoundTrip), read with each probe where the test runs
+	// on two threads or more, 0 where a thread was descheduled past the
+	// measure's limit: on a shared host they tell the minutes when the
+	// threads share a core's path to memory from those they do not.
+	RoundTrips []float64 `json:"probe_round_trip_ns,omitempty"`
 	// Predicted is the plan's speed for the test where a plan placed the
 	// model (a machine with a GPU).
 	Predicted float64 `json:"predicted_ts,omitempty"`
@@ -203,15 +209,31 @@ func runBench(ctx context.Context, o benchOptions, io stdio) error {
 }
 
 // measureProbe reads the probe's memory for probeStep and appends the
-// bandwidth to r.Probes.
+// bandwidth to r.Probes, and on two threads or more a cache line's round
+// trip between two of them to r.RoundTrips.
 func measureProbe(ctx context.Context, p *calibrate.BandwidthProbe, threads int, r *benchResult) error {
 	bw, err := p.Measure(ctx, threads, probeStep)
 	if err != nil {
 		return err
 	}
 	r.Probes = append(r.Probes, bw)
+	if threads < 2 {
+		return nil
+	}
+	rt, err := calibrate.RoundTrip(ctx, roundTripBounces, probeStep)
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return ctxErr
+	}
+	if err != nil {
+		rt = 0 // a thread descheduled past the limit: no reading, not a failed bench
+	}
+	r.RoundTrips = append(r.RoundTrips, float64(rt.Nanoseconds()))
 	return nil
 }
+
+// roundTripBounces is how many times -probe hands a cache line between two
+// threads: a millisecond or a few on the development host.
+const roundTripBounces = 5000
 
 // probeRooflines returns the roofline of the probes' mean bandwidth and
 // each sample's share of the roofline of the two probes read around it
@@ -390,6 +412,9 @@ func writeBenchTable(out io.Writer, rs []benchResult) {
 			share, ssd := meanStd(r.ProbeShares)
 			fmt.Fprintf(out, "bandwidth read around each %s repetition, %d threads: %.1f ± %.1f GB/s, roofline %.1f t/s: %.2f t/s is %.0f%% of it; each repetition against the bandwidth read just before and after it: %.0f ± %.0f%% (lowest %.0f%%)\n",
 				r.Test, r.Threads, bw/1e9, sd/1e9, r.ProbeRoofline, r.Mean, 100*r.Mean/r.ProbeRoofline, 100*share, 100*ssd, 100*slices.Min(r.ProbeShares))
+		}
+		if read := slices.DeleteFunc(slices.Clone(r.RoundTrips), func(ns float64) bool { return ns <= 0 }); len(read) > 0 {
+			fmt.Fprintf(out, "a cache line's round trip between two threads, read with each probe: %.0f–%.0f ns\n", slices.Min(read), slices.Max(read))
 		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -91,6 +93,24 @@ func TestBenchProbe(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "bandwidth read around each tg2 repetition, 1 threads") {
 		t.Errorf("table without the probe line:\n%s", out.String())
+	}
+	if len(tg.RoundTrips) != 0 || strings.Contains(out.String(), "round trip") {
+		t.Errorf("one thread: round trips %v", tg.RoundTrips)
+	}
+	if runtime.GOMAXPROCS(0) < 2 {
+		return
+	}
+	out.Reset()
+	if code := Main(context.Background(), []string{"bench", "--json", "--no-roofline", "-probe", "-p", "0", "-n", "2", "-r", "2", "-t", "2", path}, stdio{out: &out, err: &errb}); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	rs = nil
+	if err := json.Unmarshal(out.Bytes(), &rs); err != nil || len(rs) != 1 {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	// 0 marks a reading a descheduled thread spoiled (a busy test machine)
+	if rts := rs[0].RoundTrips; len(rts) != 3 || slices.Min(rts) < 0 {
+		t.Errorf("two threads, 2 repetitions: round trips %v, want 3, none below 0", rts)
 	}
 }
 
