@@ -10,15 +10,15 @@ import (
 
 // RoundTrip measures how long a cache line takes to go from one thread to
 // another and back: two goroutines, each locked to its thread, hand a
-// counter back and forth bounces times, and the mean round trip is
-// returned. On a virtual machine the answer moves with where the host
+// counter back and forth bounces times after a first bounce that waits
+// for the second goroutine to start, and the mean round trip is returned. On a virtual machine the answer moves with where the host
 // puts the two vCPUs: on the 2-core development host, 56–105 ns at the
 // minutes they share a core's path to memory and 321–377 ns at those
 // they do not (bench/cpu.md, session 22), and what a parallel op pays
 // between its participants moves with it. It gives up after limit
 // (a thread descheduled for long, or one CPU to run both).
 func RoundTrip(ctx context.Context, bounces int, limit time.Duration) (time.Duration, error) {
-	if bounces < 1 {
+	if bounces < 1 || int64(bounces) > 1<<40 {
 		return 0, fmt.Errorf("calibrate: round trip: %d bounces", bounces)
 	}
 	if runtime.GOMAXPROCS(0) < 2 {
@@ -35,7 +35,7 @@ func RoundTrip(ctx context.Context, bounces int, limit time.Duration) (time.Dura
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 		defer close(done)
-		for i := int64(1); i < 2*int64(bounces); i += 2 {
+		for i := int64(1); i < 2*int64(bounces+1); i += 2 {
 			for line.turn.Load() != i {
 				if line.stop.Load() {
 					return
@@ -60,12 +60,16 @@ func RoundTrip(ctx context.Context, bounces int, limit time.Duration) (time.Dura
 		}
 		return err != nil
 	}
-	for i := int64(0); i < 2*int64(bounces) && !tick(); i += 2 {
+	var t0 time.Time // after the first bounce
+	for i := int64(0); i < 2*int64(bounces+1) && !tick(); i += 2 {
+		if i == 2 {
+			t0 = time.Now()
+		}
 		line.turn.Store(i + 1)
 		for line.turn.Load() != i+2 && !tick() {
 		}
 	}
-	took := time.Since(start)
+	took := time.Since(t0)
 	line.stop.Store(true)
 	<-done
 	if err != nil {
