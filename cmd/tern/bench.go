@@ -114,9 +114,10 @@ type benchResult struct {
 	ProbeShares   []float64 `json:"probe_shares,omitempty"`
 	// RoundTrips are the round trips of a cache line between two threads
 	// (ns, calibrate.RoundTrip), read with each probe where the test runs
-	// on two threads or more, 0 where a thread was descheduled past the
-	// measure's limit: on a shared host they tell the minutes when the
-	// threads share a core's path to memory from those they do not.
+	// on two threads or more, 0 where none could be read (a thread
+	// descheduled past the measure's limit, or GOMAXPROCS 1): on a shared
+	// host they tell the minutes when the threads share a core's path to
+	// memory from those they do not.
 	RoundTrips []float64 `json:"probe_round_trip_ns,omitempty"`
 	// Predicted is the plan's speed for the test where a plan placed the
 	// model (a machine with a GPU).
@@ -225,7 +226,7 @@ func measureProbe(ctx context.Context, p *calibrate.BandwidthProbe, threads int,
 		return ctxErr
 	}
 	if err != nil {
-		rt = 0 // a thread descheduled past the limit: no reading, not a failed bench
+		rt = 0 // no reading (see RoundTrips), not a failed bench
 	}
 	r.RoundTrips = append(r.RoundTrips, float64(rt.Nanoseconds()))
 	return nil
