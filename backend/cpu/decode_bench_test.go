@@ -55,10 +55,15 @@ func benchMatVecFromMemory(b *testing.B, d *Device, typ quant.Type) {
 }
 
 // BenchmarkMatVecLayers runs one-token products over a decode step's
-// matrices: Llama-3.2-1B's q, k, v, o, gate, up and down shapes, layer
-// after layer (256 MiB of Q4_0 or Q8_0, far past the caches) on 2
-// threads: bytes/s of weights, the kernels' share of a token as the model
-// runs them (small matrices, one after another).
+// matrices as the model runs them: Llama-3.2-1B's q, k and v in one op
+// (MatMulShared), o, gate and up in one op, and down, layer after layer
+// (256 MiB of Q4_0 or Q8_0, far past the caches) on 2 threads: bytes/s of
+// weights, the products' share of a token without the work between them.
+// Set beside BenchmarkMatVecFromMemory's (one large matrix an op), it
+// shows what a decode step's many small ops cost: on the 2-core
+// development host, at the minutes its cores sit far apart, a loop like
+// this one over the 1.1B's shapes read 87-94% of the bandwidth read
+// beside it, where 37 MB matrices read 95-104% (bench/cpu.md, session 23).
 func BenchmarkMatVecLayers(b *testing.B) {
 	for _, typ := range []quant.Type{quant.Q4_0, quant.Q8_0} {
 		benchMatVecLayers(b, New(2), typ)
@@ -67,44 +72,51 @@ func BenchmarkMatVecLayers(b *testing.B) {
 
 func benchMatVecLayers(b *testing.B, d *Device, typ quant.Type) {
 	r := rand.New(rand.NewPCG(27, 28))
-	shapes := [][2]int{{2048, 2048}, {512, 2048}, {512, 2048}, {2048, 2048}, {8192, 2048}, {8192, 2048}, {2048, 8192}}
-	type mat struct {
-		w   *backend.Tensor
-		x   *backend.Tensor
-		dst *backend.Tensor
+	// each op's matrices (rows) over k columns
+	type shape struct {
+		rows []int
+		k    int
+	}
+	shapes := []shape{{[]int{2048, 512, 512}, 2048}, {[]int{2048}, 2048}, {[]int{8192, 8192}, 2048}, {[]int{2048}, 8192}}
+	type op struct {
+		ws, dsts []*backend.Tensor
+		x        *backend.Tensor
 	}
 	xs := map[int]*backend.Tensor{}
-	var mats []mat
+	var ops []op
 	var total int64
 	for total < 256<<20 {
 		for _, sh := range shapes {
-			m, k := sh[0], sh[1]
-			rb, _ := typ.RowBytes(k)
+			rb, _ := typ.RowBytes(sh.k)
 			row := make([]byte, rb)
-			if err := quant.Quantize(typ, row, randRow(r, k)); err != nil {
+			if err := quant.Quantize(typ, row, randRow(r, sh.k)); err != nil {
 				b.Fatal(err)
 			}
-			wb := make([]byte, m*rb)
-			for j := range m {
-				copy(wb[j*rb:], row)
-			}
-			w, _ := d.Map(typ, m, k, wb)
-			if xs[k] == nil {
-				x, _ := d.Alloc(quant.F32, 1, k)
+			if xs[sh.k] == nil {
+				x, _ := d.Alloc(quant.F32, 1, sh.k)
 				xf, _ := F32(x)
-				copy(xf, randRow(r, k))
-				xs[k] = x
+				copy(xf, randRow(r, sh.k))
+				xs[sh.k] = x
 			}
-			dst, _ := d.Alloc(quant.F32, 1, m)
-			mats = append(mats, mat{w, xs[k], dst})
-			total += int64(len(wb))
+			o := op{x: xs[sh.k]}
+			for _, m := range sh.rows {
+				wb := make([]byte, m*rb)
+				for j := range m {
+					copy(wb[j*rb:], row)
+				}
+				w, _ := d.Map(typ, m, sh.k, wb)
+				dst, _ := d.Alloc(quant.F32, 1, m)
+				o.ws, o.dsts = append(o.ws, w), append(o.dsts, dst)
+				total += int64(len(wb))
+			}
+			ops = append(ops, o)
 		}
 	}
-	b.Run(fmt.Sprintf("%s/%d-matrices/threads=%d", typ, len(mats), d.Threads()), func(b *testing.B) {
+	b.Run(fmt.Sprintf("%s/%d-ops/threads=%d", typ, len(ops), d.Threads()), func(b *testing.B) {
 		b.SetBytes(total)
 		for b.Loop() {
-			for _, m := range mats {
-				if err := d.MatMul(m.dst, m.x, m.w); err != nil {
+			for _, o := range ops {
+				if err := backend.MatMulShared(d, o.dsts, o.x, o.ws); err != nil {
 					b.Fatal(err)
 				}
 			}
