@@ -372,13 +372,7 @@ func (d *Device) pickKernel(t quant.Type, n, k, m int, wb, packed []byte, transi
 		}
 		return kern, nil
 	case t == quant.Q4_0 && m%q4GroupRows == 0:
-		switch {
-		case packed != nil:
-		case transient:
-			packed = d.repackTransient(t, wb, m, nb)
-		default:
-			packed = d.repacked(t, wb, m, nb)
-		}
+		packed = d.packedFor(t, wb, packed, transient, m, nb)
 		acts := d.scratch.q4acts(n, nb)
 		bias, ds := d.scratch.bias[:n*nb], d.scratch.d[:n*nb] // acts[i]'s, as q4acts sets them
 		kern := kernel{

@@ -48,6 +48,19 @@ func (d *Device) repacked(t quant.Type, wb []byte, m, nb int) []byte {
 	return p
 }
 
+// packedFor returns the repacked form of m rows of nb blocks of t (wb) a
+// product reads: packed where Map made it, the device's transient buffer
+// for streamed weights, else the device's kept copy (made on first use).
+func (d *Device) packedFor(t quant.Type, wb, packed []byte, transient bool, m, nb int) []byte {
+	switch {
+	case packed != nil:
+		return packed
+	case transient:
+		return d.repackTransient(t, wb, m, nb)
+	}
+	return d.repacked(t, wb, m, nb)
+}
+
 // repackTransient repacks streamed weights into the device's one
 // transient buffer, overwritten by the next product that needs it: the
 // memory of a streamed model stays its pages plus the largest matrix.

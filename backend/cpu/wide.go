@@ -21,13 +21,7 @@ type wideKernels struct {
 // the scratch behind them (a record's sums and scales), for the caller's
 // prep or quantize to fill.
 func (d *Device) wideKernel(t quant.Type, n, m, nb int, wb, packed []byte, transient bool, k wideKernels) (kern kernel, acts []q4Act, bias []int32, ds []float32) {
-	switch {
-	case packed != nil:
-	case transient:
-		packed = d.repackTransient(t, wb, m, nb)
-	default:
-		packed = d.repacked(t, wb, m, nb)
-	}
+	packed = d.packedFor(t, wb, packed, transient, m, nb)
 	rb := nb * t.BlockBytes()
 	rl := k.recs * nb
 	acts = d.scratch.q4acts(n, rl)
