@@ -45,30 +45,37 @@ func wideOne(asm wideOneAsm, generic wideRowKernel, s wideShape, out []float32, 
 // from wB, len(outA) = len(outB)) by a two-stream asm, else by one on
 // each.
 func wideTwo(asm wideTwoAsm, one wideRowKernel, s wideShape, outA, outB []float32, wA, wB []byte, nb int, a *q4Act) {
-	groups := len(outA) / q4WideRows
+	groups, _ := wideRuns(one, s, outA, outB, wA, wB, nb, a)
+	if groups == 0 {
+		return
+	}
+	asm(&outA[0], &outB[0], &wA[0], &wB[0], groups, &a.q[0], &a.bias[0], &a.d[0], nb)
+}
+
+// wideRuns checks two runs of groups for a multi-stream asm and returns
+// their groups and the bytes of a group; where the asm cannot take them
+// (no whole group, unequal runs, no AVX-512 VNNI) it runs one on each and
+// returns 0.
+func wideRuns(one wideRowKernel, s wideShape, outA, outB []float32, wA, wB []byte, nb int, a *q4Act) (groups, gb int) {
+	groups = len(outA) / q4WideRows
 	if groups == 0 || nb == 0 || !useVNNI || !useAVX512 || len(outB) != len(outA) {
 		one(outA, wA, nb, a)
 		one(outB, wB, nb, a)
-		return
+		return 0, 0
 	}
-	gb := nb * q4WideRows * s.block
+	gb = nb * q4WideRows * s.block
 	_, _ = wA[groups*gb-1], wB[groups*gb-1]
 	s.checkAct(a, nb)
-	asm(&outA[0], &outB[0], &wA[0], &wB[0], groups, &a.q[0], &a.bias[0], &a.d[0], nb)
+	return groups, gb
 }
 
 // wideFour is wideTwo with each run read as two halves: four streams by
 // four, an odd last group of each by one.
 func wideFour(four wideFourAsm, one wideRowKernel, s wideShape, outA, outB []float32, wA, wB []byte, nb int, a *q4Act) {
-	groups := len(outA) / q4WideRows
-	if groups == 0 || nb == 0 || !useVNNI || !useAVX512 || len(outB) != len(outA) {
-		one(outA, wA, nb, a)
-		one(outB, wB, nb, a)
+	groups, gb := wideRuns(one, s, outA, outB, wA, wB, nb, a)
+	if groups == 0 {
 		return
 	}
-	gb := nb * q4WideRows * s.block
-	_, _ = wA[groups*gb-1], wB[groups*gb-1]
-	s.checkAct(a, nb)
 	h := groups / 2
 	if h > 0 {
 		ho := h * q4WideRows
