@@ -56,7 +56,7 @@ func benchMatVecFromMemory(b *testing.B, d *Device, typ quant.Type) {
 
 // BenchmarkMatVecLayers runs one-token products over a decode step's
 // matrices as the model runs them: Llama-3.2-1B's q, k and v in one op
-// (MatMulShared), o, gate and up in one op, and down, layer after layer
+// (MatMulShared), then o, then gate and up in one op, then down, layer after layer
 // (256 MiB of Q4_0 or Q8_0, far past the caches) on 2 threads: bytes/s of
 // weights, the products' share of a token without the work between them.
 // Set beside BenchmarkMatVecFromMemory's (one large matrix an op), it
