@@ -38,24 +38,18 @@ var q4Four = true
 // outA from wA and outB from wB (len(outA) = len(outB)), reading both as
 // two streams side by side (four where q4Four).
 func dotWideQ4_0Two(outA, outB []float32, wA, wB []byte, nb int, a *q4Act) {
-	groups := len(outA) / q4WideRows
-	if groups == 0 || nb == 0 || !useVNNI || !useAVX512 || len(outB) != len(outA) {
-		dotWideQ4_0(outA, wA, nb, a)
-		dotWideQ4_0(outB, wB, nb, a)
+	groups, gb := wideRuns(dotWideQ4_0, q4WideShape, outA, outB, wA, wB, nb, a)
+	if groups == 0 {
 		return
 	}
-	_ = wA[groups*nb*q4WideBlock-1]
-	_ = wB[groups*nb*q4WideBlock-1]
-	_ = a.q[nb*q8Block-1]
-	_, _ = a.bias[nb-1], a.d[nb-1]
 	if q4Four {
 		h := groups / 2
 		if h > 0 {
-			hw, ho := h*nb*q4WideBlock, h*q4WideRows
+			hw, ho := h*gb, h*q4WideRows
 			dotWideQ4_0FourVNNI(&outA[0], &outA[ho], &outB[0], &outB[ho], &wA[0], &wA[hw], &wB[0], &wB[hw], h, &a.q[0], &a.bias[0], &a.d[0], nb)
 		}
 		if g := 2 * h; g < groups {
-			gw, og := g*nb*q4WideBlock, g*q4WideRows
+			gw, og := g*gb, g*q4WideRows
 			dotWideQ4_0TwoVNNI(&outA[og], &outB[og], &wA[gw], &wB[gw], groups-g, &a.q[0], &a.bias[0], &a.d[0], nb)
 		}
 		return
