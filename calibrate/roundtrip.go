@@ -11,12 +11,13 @@ import (
 // RoundTrip measures how long a cache line takes to go from one thread to
 // another and back: two goroutines, each locked to its thread, hand a
 // counter back and forth bounces times after a first bounce that waits
-// for the second goroutine to start, and the mean round trip is returned. On a virtual machine the answer moves with where the host
-// puts the two vCPUs: on the 2-core development host, 56–105 ns at the
-// minutes they share a core's path to memory and 321–377 ns at those
-// they do not (bench/cpu.md, session 22), and what a parallel op pays
-// between its participants moves with it. It gives up after limit
-// (a thread descheduled for long, or one CPU to run both).
+// for the second goroutine to start, and the mean round trip is returned.
+// On a virtual machine the answer moves with where the host puts the two
+// vCPUs: on the 2-core development host, 56–105 ns at the minutes they
+// share a core's path to memory and 321–377 ns at those they do not
+// (bench/cpu.md, session 22), and what a parallel op pays between its
+// participants moves with it. It gives up after limit (a thread
+// descheduled for long, or one CPU to run both).
 func RoundTrip(ctx context.Context, bounces int, limit time.Duration) (time.Duration, error) {
 	if bounces < 1 || int64(bounces) > 1<<40 {
 		return 0, fmt.Errorf("calibrate: round trip: %d bounces", bounces)
