@@ -3,10 +3,8 @@
 // 512-bit vector, one lane a row. A block of the group has the rows' d at
 // 0, dmin at 32 and three lines of packed scales at 64, 128 and 192 (see
 // q4kwide.go); a format lays out its quants after them and unpacks a
-// chunk of them with its CHUNK macro (Q5_K's was written and not landed:
-// bench/cpu.md, session 21). A Q8_K block is
-// 292 bytes, its quants from byte 4; the records' sums are 8 int32 a
-// block.
+// chunk of them with its CHUNK macro. A Q8_K block is 292 bytes, its
+// quants from byte 4; the records' sums are 8 int32 a block.
 
 // K_CONSTS: Z15 = 0x0f bytes; Z28, Z29, Z30 = the dwords 0x3f, 0x0f,
 // 0x30. Clobbers AX.
@@ -20,20 +18,28 @@
 	MOVL         $0x30, AX; \
 	VPBROADCASTD AX, Z30
 
+// K_C3F, K_C0F, K_C30: the dwords 0x3f, 0x0f and 0x30, in Z28, Z29, Z30
+// (K_CONSTS) unless a file defines them before it includes this one.
+#ifndef K_C3F
+#define K_C3F Z28
+#define K_C0F Z29
+#define K_C30 Z30
+#endif
+
 // get_scale_min_k4 on sixteen rows: the packed lines a, b, c (lane r:
 // bytes 0-3, 4-7, 8-11 of row r's scales) give sub-block j's scale
 // (K_SCn) or minimum (K_MNn) in dst; t is clobbered where j ≥ 4.
 #define K_LOW(a, sh, dst) \
 	VPSRLD $sh, a, dst; \
-	VPANDD Z28, dst, dst
+	VPANDD K_C3F, dst, dst
 #define K_HIGH(c, csh, ab, absh, dst, t) \
 	VPSRLD     $csh, c, dst; \
-	VPANDD     Z29, dst, dst; \
+	VPANDD     K_C0F, dst, dst; \
 	VPSRLD     $absh, ab, t; \
-	VPTERNLOGD $0xf8, Z30, t, dst
+	VPTERNLOGD $0xf8, K_C30, t, dst
 
 // K_SC(j, a, b, c, dst, t) and K_MN: sub-block j's scale and minimum.
-#define K_SC0(a, b, c, dst, t) VPANDD Z28, a, dst
+#define K_SC0(a, b, c, dst, t) VPANDD K_C3F, a, dst
 #define K_SC1(a, b, c, dst, t) K_LOW(a, 8, dst)
 #define K_SC2(a, b, c, dst, t) K_LOW(a, 16, dst)
 #define K_SC3(a, b, c, dst, t) K_LOW(a, 24, dst)
@@ -41,7 +47,7 @@
 #define K_SC5(a, b, c, dst, t) K_HIGH(c, 8, a, 10, dst, t)
 #define K_SC6(a, b, c, dst, t) K_HIGH(c, 16, a, 18, dst, t)
 #define K_SC7(a, b, c, dst, t) K_HIGH(c, 24, a, 26, dst, t)
-#define K_MN0(a, b, c, dst, t) VPANDD Z28, b, dst
+#define K_MN0(a, b, c, dst, t) VPANDD K_C3F, b, dst
 #define K_MN1(a, b, c, dst, t) K_LOW(b, 8, dst)
 #define K_MN2(a, b, c, dst, t) K_LOW(b, 16, dst)
 #define K_MN3(a, b, c, dst, t) K_LOW(b, 24, dst)

@@ -312,6 +312,8 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, packed []byte, transie
 //   - TQ2_0 otherwise: ggml_vec_dot_tq2_0_q8_K's 8 lanes (AVX2);
 //   - Q4_K with AVX-512 VNNI and m a multiple of 16: repacked in 16-row
 //     groups, block by block (see q4kwide.go);
+//   - Q5_K with AVX-512 VNNI and m a multiple of 16: repacked in 16-row
+//     groups, in ggml_vec_dot_q5_K_q8_K's 8 lanes (see q5kwide.go);
 //   - Q6_K with AVX-512 VNNI, m a multiple of 16 and an even number of
 //     blocks a row: repacked in 16-row groups, block by block (q6kwide.go);
 //   - Q4_K, Q6_K: ggml_vec_dot_q4_K_q8_K's and ggml_vec_dot_q6_K_q8_K's 8
@@ -447,6 +449,9 @@ func (d *Device) pickKernel(t quant.Type, n, k, m int, wb, packed []byte, transi
 			kern.prep, kern.rows, kern.rowsTwo = prep, rows, rowsTwo
 		}
 		return kern, nil
+	}
+	if t == quant.Q5_K && repacks(t, m, k) {
+		return d.wideQ5KKernel(n, m, k/256, wb, packed, transient, xq, xb), nil
 	}
 	if t == quant.Q6_K && repacks(t, m, k) {
 		return d.wideQ6KKernel(n, m, k/256, wb, packed, transient, xq, xb), nil

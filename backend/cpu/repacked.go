@@ -7,9 +7,10 @@ import (
 )
 
 // repacks reports whether MatMul takes m×k weights of type t repacked
-// (repackInto): Q4_0 with rows in multiples of 8; Q8_0, TQ2_0, Q4_K and
-// Q6_K (an even number of blocks a row) with rows in multiples of 16 where
-// the machine has AVX-512 VNNI (wideQ8, wideTQ2, wideQ4K, wideQ6K).
+// (repackInto): Q4_0 with rows in multiples of 8; Q8_0, TQ2_0, Q4_K, Q5_K
+// and Q6_K (an even number of blocks a row) with rows in multiples of 16
+// where the machine has AVX-512 VNNI (wideQ8, wideTQ2, wideQ4K, wideQ5K,
+// wideQ6K).
 func repacks(t quant.Type, m, k int) bool {
 	if m <= 0 || k <= 0 || k%t.BlockSize() != 0 {
 		return false
@@ -23,6 +24,8 @@ func repacks(t quant.Type, m, k int) bool {
 		return wideTQ2 && m%q4WideRows == 0
 	case quant.Q4_K:
 		return wideQ4K && m%q4WideRows == 0
+	case quant.Q5_K:
+		return wideQ5K && m%q4WideRows == 0
 	case quant.Q6_K:
 		return wideQ6K && m%q4WideRows == 0 && k/256%2 == 0
 	}
@@ -89,6 +92,8 @@ func (d *Device) repackInto(p []byte, t quant.Type, wb []byte, m, nb int) {
 		wide = repackTQ2Groups
 	case quant.Q4_K:
 		wide = repackQ4KGroups
+	case quant.Q5_K:
+		wide = repackQ5KGroups
 	case quant.Q6_K:
 		wide = repackQ6KGroups
 	default: // Q4_0: groups of 8 or 16 rows

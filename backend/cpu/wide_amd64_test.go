@@ -32,8 +32,9 @@ func wideActs(recs int, fill func(a *q4Act, q []byte, nb int)) func(testing.TB, 
 
 func vnniOn() bool { return useVNNI && useAVX512 }
 
-// TestDotWideTQ2_0x4, TestDotWideQ4_Kx4 and TestDotWideQ6_Kx4 check the
-// four-token repacked kernels that take Q8_K activations (testQ4x4).
+// TestDotWideTQ2_0x4, TestDotWideQ4_Kx4, TestDotWideQ5_Kx4 and
+// TestDotWideQ6_Kx4 check the four-token repacked kernels that take Q8_K
+// activations (testQ4x4).
 func TestDotWideTQ2_0x4(t *testing.T) {
 	testQ4x4(t, rand.New(rand.NewPCG(87, 88)), q4x4Kernel{tq2Wide, dotWideTQ2_0x4, dotWideTQ2_0Generic, vnniOn, "AVX-512 VNNI", wideActs(1, fillTQ2Wide)},
 		[][2]int{{16, 1}, {32, 2}, {48, 7}, {80, 9}})
@@ -41,6 +42,11 @@ func TestDotWideTQ2_0x4(t *testing.T) {
 
 func TestDotWideQ4_Kx4(t *testing.T) {
 	testQ4x4(t, rand.New(rand.NewPCG(93, 94)), q4x4Kernel{q4KWide, dotWideQ4_Kx4, dotWideQ4_KGeneric, vnniOn, "AVX-512 VNNI", wideActs(8, fillQ4KWide)},
+		[][2]int{{16, 1}, {32, 2}, {48, 7}, {80, 9}})
+}
+
+func TestDotWideQ5_Kx4(t *testing.T) {
+	testQ4x4(t, rand.New(rand.NewPCG(105, 106)), q4x4Kernel{q5KWide, dotWideQ5_Kx4, dotWideQ5_KGeneric, vnniOn, "AVX-512 VNNI", wideActs(8, fillQ4KWide)},
 		[][2]int{{16, 1}, {32, 2}, {48, 7}, {80, 9}})
 }
 
@@ -59,7 +65,7 @@ func TestWideRows4(t *testing.T) {
 		t.Skip("no AVX-512 VNNI")
 	}
 	r := rand.New(rand.NewPCG(107, 108))
-	for _, typ := range []quant.Type{quant.Q4_0, quant.Q8_0, quant.TQ2_0, quant.Q4_K, quant.Q6_K} {
+	for _, typ := range []quant.Type{quant.Q4_0, quant.Q8_0, quant.TQ2_0, quant.Q4_K, quant.Q5_K, quant.Q6_K} {
 		const n, m = multiToken, 32
 		k := 2 * typ.BlockSize()
 		if typ.BlockSize() == 32 {

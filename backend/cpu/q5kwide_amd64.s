@@ -1,0 +1,404 @@
+//go:build amd64 && gc && !purego
+
+#include "textflag.h"
+
+// Repacked Q5_K in groups of 16 rows (see q5kwide.go), 512-bit vectors:
+// one lane a row. A block is 2816 bytes: d at 0, dmin at 32, the packed
+// scales at 64-255 (kwide_amd64.h), and from 256 a run of 320 bytes for
+// each lane p: eight masks of fifth bits (group j's at 16j, its high half's
+// at 16j+8), then the four groups' chunks of nibbles (group j's at
+// 64+64j). A Q8_K block is 292 bytes, its quants from byte 4; the
+// records' sums are 8 int32 a block.
+//
+// The scale steps' dword constants are read from memory, so that the
+// two-run kernel has Z28-Z30 for its sums.
+#define K_C3F k5c3f<>(SB)
+#define K_C0F k5c0f<>(SB)
+#define K_C30 k5c30<>(SB)
+#include "kwide_amd64.h"
+
+DATA k5c3f<>+0(SB)/8, $0x0000003f0000003f
+DATA k5c3f<>+8(SB)/8, $0x0000003f0000003f
+DATA k5c3f<>+16(SB)/8, $0x0000003f0000003f
+DATA k5c3f<>+24(SB)/8, $0x0000003f0000003f
+DATA k5c3f<>+32(SB)/8, $0x0000003f0000003f
+DATA k5c3f<>+40(SB)/8, $0x0000003f0000003f
+DATA k5c3f<>+48(SB)/8, $0x0000003f0000003f
+DATA k5c3f<>+56(SB)/8, $0x0000003f0000003f
+GLOBL k5c3f<>(SB), RODATA|NOPTR, $64
+
+DATA k5c0f<>+0(SB)/8, $0x0000000f0000000f
+DATA k5c0f<>+8(SB)/8, $0x0000000f0000000f
+DATA k5c0f<>+16(SB)/8, $0x0000000f0000000f
+DATA k5c0f<>+24(SB)/8, $0x0000000f0000000f
+DATA k5c0f<>+32(SB)/8, $0x0000000f0000000f
+DATA k5c0f<>+40(SB)/8, $0x0000000f0000000f
+DATA k5c0f<>+48(SB)/8, $0x0000000f0000000f
+DATA k5c0f<>+56(SB)/8, $0x0000000f0000000f
+GLOBL k5c0f<>(SB), RODATA|NOPTR, $64
+
+DATA k5c30<>+0(SB)/8, $0x0000003000000030
+DATA k5c30<>+8(SB)/8, $0x0000003000000030
+DATA k5c30<>+16(SB)/8, $0x0000003000000030
+DATA k5c30<>+24(SB)/8, $0x0000003000000030
+DATA k5c30<>+32(SB)/8, $0x0000003000000030
+DATA k5c30<>+40(SB)/8, $0x0000003000000030
+DATA k5c30<>+48(SB)/8, $0x0000003000000030
+DATA k5c30<>+56(SB)/8, $0x0000003000000030
+GLOBL k5c30<>(SB), RODATA|NOPTR, $64
+
+// K5_CONSTS: Z15 = 0x0f bytes, Z31 = 0x10 bytes. Clobbers AX.
+#define K5_CONSTS \
+	MOVL         $0x0f0f0f0f, AX; \
+	VPBROADCASTD AX, Z15; \
+	MOVL         $0x10101010, AX; \
+	VPBROADCASTD AX, Z31
+
+// K5_LEVELS(chunk, mlo, mhi): the levels (0-31) of the chunk of nibbles
+// at chunk, the low nibbles' in Z24, the high ones' in Z25: the nibbles,
+// plus 16 where the masks at mlo and mhi (into K1, K2) say.
+#define K5_LEVELS(chunk, mlo, mhi) \
+	VMOVDQU32 chunk, Z25; \
+	KMOVQ     mlo, K1; \
+	KMOVQ     mhi, K2; \
+	VPANDD    Z15, Z25, Z24; \
+	VPSRLW    $4, Z25, Z25; \
+	VPANDD    Z15, Z25, Z25; \
+	VPADDB    Z31, Z24, K1, Z24; \
+	VPADDB    Z31, Z25, K2, Z25
+
+// K5_DOT(lo, hi, SCA, SCB, s, p1, p2): s += SCA·(Z24 · the four
+// activation bytes at lo) + SCB·(Z25 · those at hi), each lane's four
+// products summed exactly (vpdpbusd) and times its scale (vpdpwssd: the
+// sum fits a word, the scale's dword is a word and a zero).
+#define K5_DOT(lo, hi, SCA, SCB, s, p1, p2) \
+	VPXORD        p1, p1, p1; \
+	VPXORD        p2, p2, p2; \
+	VPDPBUSD.BCST lo, Z24, p1; \
+	VPDPBUSD.BCST hi, Z25, p2; \
+	VPDPWSSD      SCA, p1, s; \
+	VPDPWSSD      SCB, p2, s
+
+// K5_CHUNK(w, j, p, SCA, SCB): chunk 8j+p of the block at w (offset SI)
+// into lane p's sum Z8 (activations at R9; scales of sub-blocks 2j and
+// 2j+1 in SCA and SCB). Clobbers Z24-Z27.
+#define K5_CHUNK(w, j, p, SCA, SCB) \
+	K5_LEVELS(320+320*p+64*j(w)(SI*1), 256+320*p+16*j(w)(SI*1), 264+320*p+16*j(w)(SI*1)); \
+	K5_DOT(4+64*j+4*p(R9), 36+64*j+4*p(R9), SCA, SCB, Z8, Z26, Z27)
+
+// K5_LANE(w, p, A): ggml's lane p of the block into A: its exact sum over
+// the block's four 64-element groups, then A = fma(d·d_x (Z9), sum, A).
+#define K5_LANE(w, p, A) \
+	VPXORD      Z8, Z8, Z8; \
+	K5_CHUNK(w, 0, p, Z16, Z17); \
+	K5_CHUNK(w, 1, p, Z18, Z19); \
+	K5_CHUNK(w, 2, p, Z20, Z21); \
+	K5_CHUNK(w, 3, p, Z22, Z23); \
+	VCVTDQ2PS   Z8, Z8; \
+	VFMADD231PS Z9, Z8, A
+
+// K5_SCALES: the eight sub-blocks' scales of the lines Z24-Z26 into
+// Z16-Z23. Clobbers Z27.
+#define K5_SCALES \
+	K_SC0(Z24, Z25, Z26, Z16, Z27); \
+	K_SC1(Z24, Z25, Z26, Z17, Z27); \
+	K_SC2(Z24, Z25, Z26, Z18, Z27); \
+	K_SC3(Z24, Z25, Z26, Z19, Z27); \
+	K_SC4(Z24, Z25, Z26, Z20, Z27); \
+	K_SC5(Z24, Z25, Z26, Z21, Z27); \
+	K_SC6(Z24, Z25, Z26, Z22, Z27); \
+	K_SC7(Z24, Z25, Z26, Z23, Z27)
+
+// K5_RUN(w, A0, …, A7, sums): one block of one run (weights at w, offset
+// SI; activations R9, their sums R10, d_x at (R11)) into the lanes A0-A7
+// and the minimums' floats at sums: summs = fma(−d_x·dmin, M, summs).
+// Clobbers Z8, Z9, Z16-Z27, K1, K2.
+#define K5_RUN(w, A0, A1, A2, A3, A4, A5, A6, A7, sums) \
+	K_LINES(w, Z24, Z25, Z26); \
+	K_MINS(Z24, Z25, Z26, Z27, Z8, Z9); \
+	VCVTDQ2PS    Z27, Z27; \
+	VCVTPH2PS    32(w)(SI*1), Z8; \
+	VMULPS.BCST  (R11), Z8, Z8; \
+	VMOVUPS      sums, Z9; \
+	VFNMADD231PS Z8, Z27, Z9; \
+	VMOVUPS      Z9, sums; \
+	K5_SCALES; \
+	VCVTPH2PS    0(w)(SI*1), Z9; \
+	VMULPS.BCST  (R11), Z9, Z9; \
+	K5_LANE(w, 0, A0); \
+	K5_LANE(w, 1, A1); \
+	K5_LANE(w, 2, A2); \
+	K5_LANE(w, 3, A3); \
+	K5_LANE(w, 4, A4); \
+	K5_LANE(w, 5, A5); \
+	K5_LANE(w, 6, A6); \
+	K5_LANE(w, 7, A7)
+
+// K5_ZERO(A0, …, A7, sums): a group's lanes and minimums' floats cleared.
+#define K5_ZERO(A0, A1, A2, A3, A4, A5, A6, A7, sums) \
+	VPXORD  A0, A0, A0; \
+	VPXORD  A1, A1, A1; \
+	VPXORD  A2, A2, A2; \
+	VPXORD  A3, A3, A3; \
+	VPXORD  A4, A4, A4; \
+	VPXORD  A5, A5, A5; \
+	VPXORD  A6, A6, A6; \
+	VPXORD  A7, A7, A7; \
+	VMOVUPS A0, sums
+
+// K5_SUM(A0, …, A7, out): out = hsum8 of the lanes + the minimums'
+// floats at out: (A0+A4 + A2+A6) + (A1+A5 + A3+A7) + summs.
+#define K5_SUM(A0, A1, A2, A3, A4, A5, A6, A7, out) \
+	VADDPS  A4, A0, A0; \
+	VADDPS  A5, A1, A1; \
+	VADDPS  A6, A2, A2; \
+	VADDPS  A7, A3, A3; \
+	VADDPS  A2, A0, A0; \
+	VADDPS  A3, A1, A1; \
+	VADDPS  A1, A0, A0; \
+	VADDPS  out, A0, A0; \
+	VMOVUPS A0, out
+
+// func dotWideQ5_KVNNI(out *float32, w *byte, groups int, x *byte, bias *int32, d *float32, nb int)
+// bias: the activations' 8 sub-block sums a block (fillQ4KWide).
+TEXT ·dotWideQ5_KVNNI(SB), NOSPLIT, $0-56
+	MOVQ  out+0(FP), DI
+	MOVQ  groups+16(FP), CX
+	MOVQ  nb+48(FP), DX
+	TESTQ CX, CX
+	JZ    done
+	TESTQ DX, DX
+	JZ    done
+	K5_CONSTS
+	MOVQ  w+8(FP), AX
+	XORQ  SI, SI
+
+group:
+	K5_ZERO(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, (DI))
+	MOVQ x+24(FP), R9
+	MOVQ bias+32(FP), R10
+	MOVQ d+40(FP), R11
+	MOVQ DX, BX
+
+block:
+	K5_RUN(AX, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, (DI))
+	ADDQ $2816, SI
+	ADDQ $292, R9
+	ADDQ $32, R10
+	ADDQ $4, R11
+	DECQ BX
+	JNZ  block
+	K5_SUM(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, (DI))
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  group
+
+done:
+	VZEROUPPER
+	RET
+
+// func dotWideQ5_KTwoVNNI(outA *float32, outB *float32, wA *byte, wB *byte, groups int, x *byte, bias *int32, d *float32, nb int)
+// dotWideQ5_KVNNI over two runs of groups at once (group i of wA beside
+// group i of wB, each as the one-run kernel computes it): two streams, a
+// block of each in turn.
+TEXT ·dotWideQ5_KTwoVNNI(SB), NOSPLIT, $0-72
+	MOVQ  outA+0(FP), DI
+	MOVQ  outB+8(FP), R15
+	MOVQ  wA+16(FP), R12
+	MOVQ  wB+24(FP), R13
+	MOVQ  groups+32(FP), CX
+	MOVQ  nb+64(FP), DX
+	TESTQ CX, CX
+	JZ    done
+	TESTQ DX, DX
+	JZ    done
+	K5_CONSTS
+	XORQ  SI, SI
+
+group:
+	K5_ZERO(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, (DI))
+	K5_ZERO(Z10, Z11, Z12, Z13, Z14, Z28, Z29, Z30, (R15))
+	MOVQ x+40(FP), R9
+	MOVQ bias+48(FP), R10
+	MOVQ d+56(FP), R11
+	MOVQ DX, BX
+
+block:
+	K5_RUN(R12, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, (DI))
+	K5_RUN(R13, Z10, Z11, Z12, Z13, Z14, Z28, Z29, Z30, (R15))
+	ADDQ $2816, SI
+	ADDQ $292, R9
+	ADDQ $32, R10
+	ADDQ $4, R11
+	DECQ BX
+	JNZ  block
+	K5_SUM(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, (DI))
+	K5_SUM(Z10, Z11, Z12, Z13, Z14, Z28, Z29, Z30, (R15))
+	ADDQ $64, DI
+	ADDQ $64, R15
+	DECQ CX
+	JNZ  group
+
+done:
+	VZEROUPPER
+	RET
+
+// The four-token kernel: a chunk's levels are made once for the four
+// tokens. Token t's activations are at R9 + t·R10, its sums (8 int32 a
+// block) at R11 + t·R13, its d_x at R12 + t·R13 (DX, AX and R8: token
+// 2's) and its outputs at DI + t·R14 (R15: token 2's), which hold its
+// minimums' floats until the group ends. Its lane p's floats are on the
+// stack at 512t + 64p, its lane sums in Z0+t.
+
+// KX5_CHUNK(j, p, SCA, SCB): chunk 8j+p (at SI) into the tokens' lane
+// sums Z0-Z3. Clobbers Z5-Z12, Z24, Z25.
+#define KX5_CHUNK(j, p, SCA, SCB) \
+	K5_LEVELS(320+320*p+64*j(SI), 256+320*p+16*j(SI), 264+320*p+16*j(SI)); \
+	K5_DOT(4+64*j+4*p(R9), 36+64*j+4*p(R9), SCA, SCB, Z0, Z5, Z6); \
+	K5_DOT(4+64*j+4*p(R9)(R10*1), 36+64*j+4*p(R9)(R10*1), SCA, SCB, Z1, Z7, Z8); \
+	K5_DOT(4+64*j+4*p(DX), 36+64*j+4*p(DX), SCA, SCB, Z2, Z9, Z10); \
+	K5_DOT(4+64*j+4*p(DX)(R10*1), 36+64*j+4*p(DX)(R10*1), SCA, SCB, Z3, Z11, Z12)
+
+// KX5_FIN(s, dx, acc): a token's lane floats at acc = fma(d·d_x, s, acc)
+// (d in Z4). Clobbers Z13, Z14.
+#define KX5_FIN(s, dx, acc) \
+	VCVTDQ2PS   s, s; \
+	VMULPS.BCST dx, Z4, Z13; \
+	VMOVUPS     acc, Z14; \
+	VFMADD231PS Z13, s, Z14; \
+	VMOVUPS     Z14, acc
+
+// KX5_LANE(p): lane p of the block for the four tokens.
+#define KX5_LANE(p) \
+	VPXORD Z0, Z0, Z0; \
+	VPXORD Z1, Z1, Z1; \
+	VPXORD Z2, Z2, Z2; \
+	VPXORD Z3, Z3, Z3; \
+	KX5_CHUNK(0, p, Z16, Z17); \
+	KX5_CHUNK(1, p, Z18, Z19); \
+	KX5_CHUNK(2, p, Z20, Z21); \
+	KX5_CHUNK(3, p, Z22, Z23); \
+	KX5_FIN(Z0, (R12), 64*p(SP)); \
+	KX5_FIN(Z1, (R12)(R13*1), 512+64*p(SP)); \
+	KX5_FIN(Z2, (R8), 1024+64*p(SP)); \
+	KX5_FIN(Z3, (R8)(R13*1), 1536+64*p(SP))
+
+// KX5_SUMS(m, dx, out): a token's minimums' floats at out = fma(−d_x·dmin,
+// M, summs) (dmin in Z13). Clobbers Z4, Z12.
+#define KX5_SUMS(m, dx, out) \
+	VCVTDQ2PS    m, m; \
+	VMULPS.BCST  dx, Z13, Z12; \
+	VMOVUPS      out, Z4; \
+	VFNMADD231PS Z12, m, Z4; \
+	VMOVUPS      Z4, out
+
+// KX5_BLOCK: one block for the four tokens.
+#define KX5_BLOCK \
+	LEAQ      (R9)(R10*2), DX; \
+	LEAQ      (R11)(R13*2), AX; \
+	LEAQ      (R12)(R13*2), R8; \
+	K_LINES0; \
+	VPXORD    Z8, Z8, Z8; \
+	VPXORD    Z9, Z9, Z9; \
+	VPXORD    Z10, Z10, Z10; \
+	VPXORD    Z11, Z11, Z11; \
+	KX_MIN(0, K_MN0); \
+	KX_MIN(1, K_MN1); \
+	KX_MIN(2, K_MN2); \
+	KX_MIN(3, K_MN3); \
+	KX_MIN(4, K_MN4); \
+	KX_MIN(5, K_MN5); \
+	KX_MIN(6, K_MN6); \
+	KX_MIN(7, K_MN7); \
+	VCVTPH2PS 32(SI), Z13; \
+	KX5_SUMS(Z8, (R12), (DI)); \
+	KX5_SUMS(Z9, (R12)(R13*1), (DI)(R14*1)); \
+	KX5_SUMS(Z10, (R8), (R15)); \
+	KX5_SUMS(Z11, (R8)(R13*1), (R15)(R14*1)); \
+	K5_SCALES; \
+	VCVTPH2PS 0(SI), Z4; \
+	KX5_LANE(0); \
+	KX5_LANE(1); \
+	KX5_LANE(2); \
+	KX5_LANE(3); \
+	KX5_LANE(4); \
+	KX5_LANE(5); \
+	KX5_LANE(6); \
+	KX5_LANE(7)
+
+// KX5_CLEAR(t): token t's lane floats on the stack cleared (Z0 = 0).
+#define KX5_CLEAR(t) \
+	VMOVUPS Z0, 512*t(SP); \
+	VMOVUPS Z0, 512*t+64(SP); \
+	VMOVUPS Z0, 512*t+128(SP); \
+	VMOVUPS Z0, 512*t+192(SP); \
+	VMOVUPS Z0, 512*t+256(SP); \
+	VMOVUPS Z0, 512*t+320(SP); \
+	VMOVUPS Z0, 512*t+384(SP); \
+	VMOVUPS Z0, 512*t+448(SP)
+
+// KX5_END(t, out): token t's outputs of the group (K5_SUM of its lane
+// floats).
+#define KX5_END(t, out) \
+	VMOVUPS 512*t(SP), Z0; \
+	VMOVUPS 512*t+64(SP), Z1; \
+	VMOVUPS 512*t+128(SP), Z2; \
+	VMOVUPS 512*t+192(SP), Z3; \
+	VMOVUPS 512*t+256(SP), Z4; \
+	VMOVUPS 512*t+320(SP), Z5; \
+	VMOVUPS 512*t+384(SP), Z6; \
+	VMOVUPS 512*t+448(SP), Z7; \
+	K5_SUM(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, out)
+
+// func dotWideQ5_Kx4VNNI(out *float32, ostride int, w *byte, groups int, x *byte, xstride int, bias *int32, d *float32, bstride int, nb int)
+// Four tokens at once (prefill), as dotWideQ4_Kx4VNNI takes them (bias:
+// the tokens' 8 sums a block): each token's outputs as the one-token
+// kernel computes them. Its frame holds the tokens' lane floats.
+TEXT ·dotWideQ5_Kx4VNNI(SB), 0, $2048-80
+	MOVQ  out+0(FP), DI
+	MOVQ  ostride+8(FP), R14
+	MOVQ  w+16(FP), SI
+	MOVQ  groups+24(FP), CX
+	MOVQ  xstride+40(FP), R10
+	MOVQ  bstride+64(FP), R13
+	TESTQ CX, CX
+	JZ    done
+	CMPQ  nb+72(FP), $0
+	JE    done
+	K5_CONSTS
+
+group:
+	VPXORD  Z0, Z0, Z0
+	KX5_CLEAR(0)
+	KX5_CLEAR(1)
+	KX5_CLEAR(2)
+	KX5_CLEAR(3)
+	LEAQ    (DI)(R14*2), R15
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z0, (DI)(R14*1)
+	VMOVUPS Z0, (R15)
+	VMOVUPS Z0, (R15)(R14*1)
+	MOVQ    nb+72(FP), BX
+	MOVQ    x+32(FP), R9
+	MOVQ    bias+48(FP), R11
+	MOVQ    d+56(FP), R12
+
+block:
+	KX5_BLOCK
+	ADDQ $2816, SI
+	ADDQ $292, R9
+	ADDQ $32, R11
+	ADDQ $4, R12
+	DECQ BX
+	JNZ  block
+	KX5_END(0, (DI))
+	KX5_END(1, (DI)(R14*1))
+	KX5_END(2, (R15))
+	KX5_END(3, (R15)(R14*1))
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  group
+
+done:
+	VZEROUPPER
+	RET
