@@ -19,11 +19,15 @@
 	VPBROADCASTD AX, Z30
 
 // K_C3F, K_C0F, K_C30: the dwords 0x3f, 0x0f and 0x30, in Z28, Z29, Z30
-// (K_CONSTS) unless a file defines them before it includes this one.
+// (K_CONSTS), and K_ANDC, K_TERNC the instructions that take them, unless
+// a file defines them before it includes this one (as dwords in memory,
+// with VPANDD.BCST and VPTERNLOGD.BCST).
 #ifndef K_C3F
 #define K_C3F Z28
 #define K_C0F Z29
 #define K_C30 Z30
+#define K_ANDC VPANDD
+#define K_TERNC VPTERNLOGD
 #endif
 
 // get_scale_min_k4 on sixteen rows: the packed lines a, b, c (lane r:
@@ -31,15 +35,15 @@
 // (K_SCn) or minimum (K_MNn) in dst; t is clobbered where j ≥ 4.
 #define K_LOW(a, sh, dst) \
 	VPSRLD $sh, a, dst; \
-	VPANDD K_C3F, dst, dst
+	K_ANDC K_C3F, dst, dst
 #define K_HIGH(c, csh, ab, absh, dst, t) \
 	VPSRLD     $csh, c, dst; \
-	VPANDD     K_C0F, dst, dst; \
+	K_ANDC     K_C0F, dst, dst; \
 	VPSRLD     $absh, ab, t; \
-	VPTERNLOGD $0xf8, K_C30, t, dst
+	K_TERNC    $0xf8, K_C30, t, dst
 
 // K_SC(j, a, b, c, dst, t) and K_MN: sub-block j's scale and minimum.
-#define K_SC0(a, b, c, dst, t) VPANDD K_C3F, a, dst
+#define K_SC0(a, b, c, dst, t) K_ANDC K_C3F, a, dst
 #define K_SC1(a, b, c, dst, t) K_LOW(a, 8, dst)
 #define K_SC2(a, b, c, dst, t) K_LOW(a, 16, dst)
 #define K_SC3(a, b, c, dst, t) K_LOW(a, 24, dst)
@@ -47,7 +51,7 @@
 #define K_SC5(a, b, c, dst, t) K_HIGH(c, 8, a, 10, dst, t)
 #define K_SC6(a, b, c, dst, t) K_HIGH(c, 16, a, 18, dst, t)
 #define K_SC7(a, b, c, dst, t) K_HIGH(c, 24, a, 26, dst, t)
-#define K_MN0(a, b, c, dst, t) VPANDD K_C3F, b, dst
+#define K_MN0(a, b, c, dst, t) K_ANDC K_C3F, b, dst
 #define K_MN1(a, b, c, dst, t) K_LOW(b, 8, dst)
 #define K_MN2(a, b, c, dst, t) K_LOW(b, 16, dst)
 #define K_MN3(a, b, c, dst, t) K_LOW(b, 24, dst)
@@ -176,6 +180,21 @@
 	VPADDD       Z6, Z10, Z10; \
 	VPADDD       Z7, Z11, Z11
 
+// KX_MINS: each token's M (Z8+t) of the block, from the lines Z24-Z26.
+#define KX_MINS \
+	VPXORD Z8, Z8, Z8; \
+	VPXORD Z9, Z9, Z9; \
+	VPXORD Z10, Z10, Z10; \
+	VPXORD Z11, Z11, Z11; \
+	KX_MIN(0, K_MN0); \
+	KX_MIN(1, K_MN1); \
+	KX_MIN(2, K_MN2); \
+	KX_MIN(3, K_MN3); \
+	KX_MIN(4, K_MN4); \
+	KX_MIN(5, K_MN5); \
+	KX_MIN(6, K_MN6); \
+	KX_MIN(7, K_MN7)
+
 // KX_FIN(s, m, dx, acc): acc = fma(S, d·d_x, acc), then fma(M, −dmin·d_x,
 // acc) (d in Z13, dmin in Z14). Clobbers Z12.
 #define KX_FIN(s, m, dx, acc) \
@@ -201,18 +220,7 @@
 	KX_GROUP(CHUNK, HI, SH1, 1, K_SC2, K_SC3); \
 	KX_GROUP(CHUNK, HI, SH2, 2, K_SC4, K_SC5); \
 	KX_GROUP(CHUNK, HI, SH3, 3, K_SC6, K_SC7); \
-	VPXORD    Z8, Z8, Z8; \
-	VPXORD    Z9, Z9, Z9; \
-	VPXORD    Z10, Z10, Z10; \
-	VPXORD    Z11, Z11, Z11; \
-	KX_MIN(0, K_MN0); \
-	KX_MIN(1, K_MN1); \
-	KX_MIN(2, K_MN2); \
-	KX_MIN(3, K_MN3); \
-	KX_MIN(4, K_MN4); \
-	KX_MIN(5, K_MN5); \
-	KX_MIN(6, K_MN6); \
-	KX_MIN(7, K_MN7); \
+	KX_MINS; \
 	VCVTPH2PS 0(SI), Z13; \
 	VCVTPH2PS 32(SI), Z14; \
 	KX_FIN(Z20, Z8, (R12), Z16); \

@@ -10,42 +10,19 @@
 // 64+64j). A Q8_K block is 292 bytes, its quants from byte 4; the
 // records' sums are 8 int32 a block.
 //
-// The scale steps' dword constants are read from memory, so that the
-// two-run kernel has Z28-Z30 for its sums.
-#define K_C3F k5c3f<>(SB)
-#define K_C0F k5c0f<>(SB)
-#define K_C30 k5c30<>(SB)
+// The scale steps' dword constants are read from memory (broadcast), so
+// that the two-run kernel has Z28-Z30 for its sums.
+#define K_C3F k5c<>+0(SB)
+#define K_C0F k5c<>+4(SB)
+#define K_C30 k5c<>+8(SB)
+#define K_ANDC VPANDD.BCST
+#define K_TERNC VPTERNLOGD.BCST
 #include "kwide_amd64.h"
 
-DATA k5c3f<>+0(SB)/8, $0x0000003f0000003f
-DATA k5c3f<>+8(SB)/8, $0x0000003f0000003f
-DATA k5c3f<>+16(SB)/8, $0x0000003f0000003f
-DATA k5c3f<>+24(SB)/8, $0x0000003f0000003f
-DATA k5c3f<>+32(SB)/8, $0x0000003f0000003f
-DATA k5c3f<>+40(SB)/8, $0x0000003f0000003f
-DATA k5c3f<>+48(SB)/8, $0x0000003f0000003f
-DATA k5c3f<>+56(SB)/8, $0x0000003f0000003f
-GLOBL k5c3f<>(SB), RODATA|NOPTR, $64
-
-DATA k5c0f<>+0(SB)/8, $0x0000000f0000000f
-DATA k5c0f<>+8(SB)/8, $0x0000000f0000000f
-DATA k5c0f<>+16(SB)/8, $0x0000000f0000000f
-DATA k5c0f<>+24(SB)/8, $0x0000000f0000000f
-DATA k5c0f<>+32(SB)/8, $0x0000000f0000000f
-DATA k5c0f<>+40(SB)/8, $0x0000000f0000000f
-DATA k5c0f<>+48(SB)/8, $0x0000000f0000000f
-DATA k5c0f<>+56(SB)/8, $0x0000000f0000000f
-GLOBL k5c0f<>(SB), RODATA|NOPTR, $64
-
-DATA k5c30<>+0(SB)/8, $0x0000003000000030
-DATA k5c30<>+8(SB)/8, $0x0000003000000030
-DATA k5c30<>+16(SB)/8, $0x0000003000000030
-DATA k5c30<>+24(SB)/8, $0x0000003000000030
-DATA k5c30<>+32(SB)/8, $0x0000003000000030
-DATA k5c30<>+40(SB)/8, $0x0000003000000030
-DATA k5c30<>+48(SB)/8, $0x0000003000000030
-DATA k5c30<>+56(SB)/8, $0x0000003000000030
-GLOBL k5c30<>(SB), RODATA|NOPTR, $64
+DATA k5c<>+0(SB)/4, $0x3f
+DATA k5c<>+4(SB)/4, $0x0f
+DATA k5c<>+8(SB)/4, $0x30
+GLOBL k5c<>(SB), RODATA|NOPTR, $12
 
 // K5_CONSTS: Z15 = 0x0f bytes, Z31 = 0x10 bytes. Clobbers AX.
 #define K5_CONSTS \
@@ -159,6 +136,14 @@ GLOBL k5c30<>(SB), RODATA|NOPTR, $64
 	VADDPS  out, A0, A0; \
 	VMOVUPS A0, out
 
+// K5_NEXT: the one-token kernels past a block, BX counted down.
+#define K5_NEXT \
+	ADDQ $2816, SI; \
+	ADDQ $292, R9; \
+	ADDQ $32, R10; \
+	ADDQ $4, R11; \
+	DECQ BX
+
 // func dotWideQ5_KVNNI(out *float32, w *byte, groups int, x *byte, bias *int32, d *float32, nb int)
 // bias: the activations' 8 sub-block sums a block (fillQ4KWide).
 TEXT ·dotWideQ5_KVNNI(SB), NOSPLIT, $0-56
@@ -182,12 +167,8 @@ group:
 
 block:
 	K5_RUN(AX, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, (DI))
-	ADDQ $2816, SI
-	ADDQ $292, R9
-	ADDQ $32, R10
-	ADDQ $4, R11
-	DECQ BX
-	JNZ  block
+	K5_NEXT
+	JNZ block
 	K5_SUM(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, (DI))
 	ADDQ $64, DI
 	DECQ CX
@@ -226,12 +207,8 @@ group:
 block:
 	K5_RUN(R12, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, (DI))
 	K5_RUN(R13, Z10, Z11, Z12, Z13, Z14, Z28, Z29, Z30, (R15))
-	ADDQ $2816, SI
-	ADDQ $292, R9
-	ADDQ $32, R10
-	ADDQ $4, R11
-	DECQ BX
-	JNZ  block
+	K5_NEXT
+	JNZ block
 	K5_SUM(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, (DI))
 	K5_SUM(Z10, Z11, Z12, Z13, Z14, Z28, Z29, Z30, (R15))
 	ADDQ $64, DI
@@ -298,18 +275,7 @@ done:
 	LEAQ      (R11)(R13*2), AX; \
 	LEAQ      (R12)(R13*2), R8; \
 	K_LINES0; \
-	VPXORD    Z8, Z8, Z8; \
-	VPXORD    Z9, Z9, Z9; \
-	VPXORD    Z10, Z10, Z10; \
-	VPXORD    Z11, Z11, Z11; \
-	KX_MIN(0, K_MN0); \
-	KX_MIN(1, K_MN1); \
-	KX_MIN(2, K_MN2); \
-	KX_MIN(3, K_MN3); \
-	KX_MIN(4, K_MN4); \
-	KX_MIN(5, K_MN5); \
-	KX_MIN(6, K_MN6); \
-	KX_MIN(7, K_MN7); \
+	KX_MINS; \
 	VCVTPH2PS 32(SI), Z13; \
 	KX5_SUMS(Z8, (R12), (DI)); \
 	KX5_SUMS(Z9, (R12)(R13*1), (DI)(R14*1)); \
