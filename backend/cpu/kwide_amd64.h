@@ -271,41 +271,19 @@
 
 // K_TWO(CONSTS, BLOCK, size): the whole body of a two-run kernel,
 // func(outA, outB *float32, wA, wB *byte, groups int, x *byte, bias
-// *int32, d *float32, nb int) (BLOCK: K_BLOCK2).
-#define K_TWO(CONSTS, BLOCK, size) \
-	MOVQ  outA+0(FP), DI; \
-	MOVQ  outB+8(FP), R15; \
-	MOVQ  wA+16(FP), R12; \
-	MOVQ  wB+24(FP), R13; \
-	MOVQ  groups+32(FP), CX; \
-	MOVQ  nb+64(FP), DX; \
-	TESTQ CX, CX; \
-	JZ    done; \
-	TESTQ DX, DX; \
-	JZ    done; \
-	CONSTS; \
-	XORQ  SI, SI; \
-group: \
+// *int32, d *float32, nb int) (BLOCK: K_BLOCK2; size: a group's block).
+#define K_TWO(CONSTS, BLOCK, size) WIDE_TWO(CONSTS, K_TWO_CLEAR, BLOCK, K_NEXT(size), K_TWO_STORE)
+#define K_TWO_CLEAR \
 	VXORPS Z0, Z0, Z0; \
-	VXORPS Z16, Z16, Z16; \
-	MOVQ   x+40(FP), R9; \
-	MOVQ   bias+48(FP), R10; \
-	MOVQ   d+56(FP), R11; \
-	MOVQ   DX, BX; \
-block: \
-	BLOCK; \
-	ADDQ   $size, SI; \
-	ADDQ   $292, R9; \
-	ADDQ   $32, R10; \
-	ADDQ   $4, R11; \
-	DECQ   BX; \
-	JNZ    block; \
+	VXORPS Z16, Z16, Z16
+#define K_TWO_STORE \
 	VMOVUPS Z0, (DI); \
-	VMOVUPS Z16, (R15); \
-	ADDQ    $64, DI; \
-	ADDQ    $64, R15; \
-	DECQ    CX; \
-	JNZ     group; \
-done: \
-	VZEROUPPER; \
-	RET
+	VMOVUPS Z16, (R15)
+
+// K_NEXT(size): past a block of a group (size bytes) and its Q8_K block
+// and records.
+#define K_NEXT(size) \
+	ADDQ $size, SI; \
+	ADDQ $292, R9; \
+	ADDQ $32, R10; \
+	ADDQ $4, R11

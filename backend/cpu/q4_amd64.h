@@ -288,7 +288,14 @@ done: \
 // (moving SI and R9-R11 past it), LAST on an odd last block (moving SI
 // past it), and Z0 stored. Uses BX, CX, DX, DI. Labels are local to each
 // TEXT.
-#define WIDE_ONE(CONSTS, TWO, LAST) \
+#define WIDE_ONE(CONSTS, TWO, LAST) WIDE_GROUPS(CONSTS, WIDE_CLEAR, TWO, LAST, WIDE_STORE)
+#define WIDE_CLEAR VXORPS Z0, Z0, Z0
+#define WIDE_STORE VMOVUPS Z0, (DI)
+
+// WIDE_GROUPS(CONSTS, GROUP, TWO, LAST, END) is WIDE_ONE with GROUP at the
+// start of each group (its sums cleared) and END at its end (its outputs
+// stored at DI).
+#define WIDE_GROUPS(CONSTS, GROUP, TWO, LAST, END) \
 	MOVQ  out+0(FP), DI; \
 	MOVQ  groups+16(FP), CX; \
 	MOVQ  nb+48(FP), DX; \
@@ -300,7 +307,7 @@ done: \
 	MOVQ  w+8(FP), AX; \
 	XORQ  SI, SI; \
 group: \
-	VXORPS Z0, Z0, Z0; \
+	GROUP; \
 	MOVQ   x+24(FP), R9; \
 	MOVQ   bias+32(FP), R10; \
 	MOVQ   d+40(FP), R11; \
@@ -316,10 +323,51 @@ odd: \
 	JZ     end; \
 	LAST; \
 end: \
-	VMOVUPS Z0, (DI); \
+	END; \
 	ADDQ    $64, DI; \
 	DECQ    CX; \
 	JNZ     group; \
+done: \
+	VZEROUPPER; \
+	RET
+
+// WIDE_TWO(CONSTS, GROUP, BLOCK, NEXT, END): the whole body of a two-run
+// one-token kernel of a format repacked in 16-row groups, a block at a
+// time, func(outA, outB *float32, wA, wB *byte, groups int, x *byte, bias
+// *int32, d *float32, nb int): the runs' weights at R12 and R13 (offset
+// SI), CONSTS once; for each group GROUP (its sums cleared), R9, R10 and
+// R11 set to the activations, bias and d_x, BLOCK and NEXT (moving SI and
+// R9-R11 past it) on each block, then END (the outputs stored at DI and
+// R15). Uses BX, CX, DX. Labels are local to each TEXT.
+#define WIDE_TWO(CONSTS, GROUP, BLOCK, NEXT, END) \
+	MOVQ  outA+0(FP), DI; \
+	MOVQ  outB+8(FP), R15; \
+	MOVQ  wA+16(FP), R12; \
+	MOVQ  wB+24(FP), R13; \
+	MOVQ  groups+32(FP), CX; \
+	MOVQ  nb+64(FP), DX; \
+	TESTQ CX, CX; \
+	JZ    done; \
+	TESTQ DX, DX; \
+	JZ    done; \
+	CONSTS; \
+	XORQ  SI, SI; \
+group: \
+	GROUP; \
+	MOVQ  x+40(FP), R9; \
+	MOVQ  bias+48(FP), R10; \
+	MOVQ  d+56(FP), R11; \
+	MOVQ  DX, BX; \
+block: \
+	BLOCK; \
+	NEXT; \
+	DECQ  BX; \
+	JNZ   block; \
+	END; \
+	ADDQ  $64, DI; \
+	ADDQ  $64, R15; \
+	DECQ  CX; \
+	JNZ   group; \
 done: \
 	VZEROUPPER; \
 	RET

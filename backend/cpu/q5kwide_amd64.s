@@ -1,6 +1,7 @@
 //go:build amd64 && gc && !purego
 
 #include "textflag.h"
+#include "q4_amd64.h"
 
 // Repacked Q5_K in groups of 16 rows (see q5kwide.go), 512-bit vectors:
 // one lane a row. A block is 2816 bytes: d at 0, dmin at 32, the packed
@@ -18,31 +19,12 @@
 #define K_ANDC VPANDD.BCST
 #define K_TERNC VPTERNLOGD.BCST
 #include "kwide_amd64.h"
+#include "lanes_amd64.h"
 
 DATA k5c<>+0(SB)/4, $0x3f
 DATA k5c<>+4(SB)/4, $0x0f
 DATA k5c<>+8(SB)/4, $0x30
 GLOBL k5c<>(SB), RODATA|NOPTR, $12
-
-// K5_CONSTS: Z15 = 0x0f bytes, Z31 = 0x10 bytes. Clobbers AX.
-#define K5_CONSTS \
-	MOVL         $0x0f0f0f0f, AX; \
-	VPBROADCASTD AX, Z15; \
-	MOVL         $0x10101010, AX; \
-	VPBROADCASTD AX, Z31
-
-// K5_LEVELS(chunk, mlo, mhi): the levels (0-31) of the chunk of nibbles
-// at chunk, the low nibbles' in Z24, the high ones' in Z25: the nibbles,
-// plus 16 where the masks at mlo and mhi (into K1, K2) say.
-#define K5_LEVELS(chunk, mlo, mhi) \
-	VMOVDQU32 chunk, Z25; \
-	KMOVQ     mlo, K1; \
-	KMOVQ     mhi, K2; \
-	VPANDD    Z15, Z25, Z24; \
-	VPSRLW    $4, Z25, Z25; \
-	VPANDD    Z15, Z25, Z25; \
-	VPADDB    Z31, Z24, K1, Z24; \
-	VPADDB    Z31, Z25, K2, Z25
 
 // K5_DOT(lo, hi, SCA, SCB, s, p1, p2): s += SCA·(Z24 · the four
 // activation bytes at lo) + SCB·(Z25 · those at hi), each lane's four
@@ -124,101 +106,44 @@ GLOBL k5c<>(SB), RODATA|NOPTR, $12
 	VMOVUPS A0, sums
 
 // K5_SUM(A0, …, A7, out): out = hsum8 of the lanes + the minimums'
-// floats at out: (A0+A4 + A2+A6) + (A1+A5 + A3+A7) + summs.
+// floats at out.
 #define K5_SUM(A0, A1, A2, A3, A4, A5, A6, A7, out) \
-	VADDPS  A4, A0, A0; \
-	VADDPS  A5, A1, A1; \
-	VADDPS  A6, A2, A2; \
-	VADDPS  A7, A3, A3; \
-	VADDPS  A2, A0, A0; \
-	VADDPS  A3, A1, A1; \
-	VADDPS  A1, A0, A0; \
+	L8_HSUM(A0, A1, A2, A3, A4, A5, A6, A7); \
 	VADDPS  out, A0, A0; \
 	VMOVUPS A0, out
 
-// K5_NEXT: the one-token kernels past a block, BX counted down.
-#define K5_NEXT \
-	ADDQ $2816, SI; \
-	ADDQ $292, R9; \
-	ADDQ $32, R10; \
-	ADDQ $4, R11; \
-	DECQ BX
+// The one-token kernels' steps (WIDE_GROUPS, WIDE_TWO): a group's lanes
+// (and the minimums' floats at the outputs) cleared, a block (or two) and
+// past it, and the sums.
+#define K5_GROUP1 K5_ZERO(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, (DI))
+#define K5_BLOCK1 \
+	K5_RUN(AX, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, (DI)); \
+	K_NEXT(2816)
+#define K5_PAIR1 \
+	K5_BLOCK1; \
+	K5_BLOCK1
+#define K5_END1 K5_SUM(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, (DI))
+#define K5_GROUP2 \
+	K5_GROUP1; \
+	K5_ZERO(Z10, Z11, Z12, Z13, Z14, Z28, Z29, Z30, (R15))
+#define K5_BLOCK2 \
+	K5_RUN(R12, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, (DI)); \
+	K5_RUN(R13, Z10, Z11, Z12, Z13, Z14, Z28, Z29, Z30, (R15))
+#define K5_END2 \
+	K5_END1; \
+	K5_SUM(Z10, Z11, Z12, Z13, Z14, Z28, Z29, Z30, (R15))
 
 // func dotWideQ5_KVNNI(out *float32, w *byte, groups int, x *byte, bias *int32, d *float32, nb int)
 // bias: the activations' 8 sub-block sums a block (fillQ4KWide).
 TEXT ·dotWideQ5_KVNNI(SB), NOSPLIT, $0-56
-	MOVQ  out+0(FP), DI
-	MOVQ  groups+16(FP), CX
-	MOVQ  nb+48(FP), DX
-	TESTQ CX, CX
-	JZ    done
-	TESTQ DX, DX
-	JZ    done
-	K5_CONSTS
-	MOVQ  w+8(FP), AX
-	XORQ  SI, SI
-
-group:
-	K5_ZERO(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, (DI))
-	MOVQ x+24(FP), R9
-	MOVQ bias+32(FP), R10
-	MOVQ d+40(FP), R11
-	MOVQ DX, BX
-
-block:
-	K5_RUN(AX, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, (DI))
-	K5_NEXT
-	JNZ block
-	K5_SUM(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, (DI))
-	ADDQ $64, DI
-	DECQ CX
-	JNZ  group
-
-done:
-	VZEROUPPER
-	RET
+	WIDE_GROUPS(K5_CONSTS, K5_GROUP1, K5_PAIR1, K5_BLOCK1, K5_END1)
 
 // func dotWideQ5_KTwoVNNI(outA *float32, outB *float32, wA *byte, wB *byte, groups int, x *byte, bias *int32, d *float32, nb int)
 // dotWideQ5_KVNNI over two runs of groups at once (group i of wA beside
 // group i of wB, each as the one-run kernel computes it): two streams, a
 // block of each in turn.
 TEXT ·dotWideQ5_KTwoVNNI(SB), NOSPLIT, $0-72
-	MOVQ  outA+0(FP), DI
-	MOVQ  outB+8(FP), R15
-	MOVQ  wA+16(FP), R12
-	MOVQ  wB+24(FP), R13
-	MOVQ  groups+32(FP), CX
-	MOVQ  nb+64(FP), DX
-	TESTQ CX, CX
-	JZ    done
-	TESTQ DX, DX
-	JZ    done
-	K5_CONSTS
-	XORQ  SI, SI
-
-group:
-	K5_ZERO(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, (DI))
-	K5_ZERO(Z10, Z11, Z12, Z13, Z14, Z28, Z29, Z30, (R15))
-	MOVQ x+40(FP), R9
-	MOVQ bias+48(FP), R10
-	MOVQ d+56(FP), R11
-	MOVQ DX, BX
-
-block:
-	K5_RUN(R12, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, (DI))
-	K5_RUN(R13, Z10, Z11, Z12, Z13, Z14, Z28, Z29, Z30, (R15))
-	K5_NEXT
-	JNZ block
-	K5_SUM(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, (DI))
-	K5_SUM(Z10, Z11, Z12, Z13, Z14, Z28, Z29, Z30, (R15))
-	ADDQ $64, DI
-	ADDQ $64, R15
-	DECQ CX
-	JNZ  group
-
-done:
-	VZEROUPPER
-	RET
+	WIDE_TWO(K5_CONSTS, K5_GROUP2, K5_BLOCK2, K_NEXT(2816), K5_END2)
 
 // The four-token kernel: a chunk's levels are made once for the four
 // tokens. Token t's activations are at R9 + t·R10, its sums (8 int32 a

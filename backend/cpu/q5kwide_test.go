@@ -16,7 +16,7 @@ func q5KWide(r *rand.Rand, rows, nb int) (w, packed []byte, x []byte, a *q4Act) 
 			blk[j] = 0xff
 		}
 	}, repackQ5KGroups)
-	x, a = q8KAct(r, nb, 8, fillQ4KWide)
+	x, a = wideAct(r, quant.Q8_K, nb, 8, fillQ4KWide)
 	return w, packed, x, a
 }
 

@@ -19,7 +19,7 @@ func q6KWide(r *rand.Rand, rows, nb int) (w, packed []byte, x []byte, a *q4Act) 
 			blk[192+j] = byte(0x80 - j%2)
 		}
 	}, repackQ6KGroups)
-	x, a = q8KAct(r, nb, 16, fillQ6KWide)
+	x, a = wideAct(r, quant.Q8_K, nb, 16, fillQ6KWide)
 	return w, packed, x, a
 }
 

@@ -16,7 +16,7 @@ func tq2Wide(r *rand.Rand, rows, nb int) (w, packed []byte, x []byte, a *q4Act) 
 			blk[j] = 0xaa
 		}
 	}, repackTQ2Groups)
-	x, a = q8KAct(r, nb, 1, fillTQ2Wide)
+	x, a = wideAct(r, quant.Q8_K, nb, 1, fillTQ2Wide)
 	return w, packed, x, a
 }
 

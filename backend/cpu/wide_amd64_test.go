@@ -9,18 +9,18 @@ import (
 	"github.com/tern-llm/tern/quant"
 )
 
-// wideActs makes four Q8_K activation rows of nb blocks and their records
-// (recs entries a block, filled by fill), spaced as the device's scratch
-// spaces them, for the four-token kernels of the formats repacked in
-// 16-row groups that take Q8_K activations (testQ4x4).
-func wideActs(recs int, fill func(a *q4Act, q []byte, nb int)) func(testing.TB, *rand.Rand, int) []q4Act {
+// wideActs makes four activation rows of nb blocks of vt (Q8_K or Q8_0)
+// and their records (recs entries a block, filled by fill), spaced as the
+// device's scratch spaces them, for the four-token kernels of the formats
+// repacked in 16-row groups that take records (testQ4x4).
+func wideActs(vt quant.Type, recs int, fill func(a *q4Act, q []byte, nb int)) func(testing.TB, *rand.Rand, int) []q4Act {
 	return func(t testing.TB, r *rand.Rand, nb int) []q4Act {
-		xb, rl := nb*q8KBlock, recs*nb
+		xb, rl := nb*vt.BlockBytes(), recs*nb
 		xq := make([]byte, multiToken*xb)
 		bias, d := make([]int32, multiToken*rl), make([]float32, multiToken*rl)
 		acts := make([]q4Act, multiToken)
 		for tk := range acts {
-			if err := quantizeRow(quant.Q8_K, xq[tk*xb:(tk+1)*xb], randRow(r, nb*256)); err != nil {
+			if err := quantizeRow(vt, xq[tk*xb:(tk+1)*xb], randRow(r, nb*vt.BlockSize())); err != nil {
 				t.Fatal(err)
 			}
 			acts[tk] = q4Act{bias: bias[tk*rl : (tk+1)*rl], d: d[tk*rl : tk*rl+nb]}
@@ -32,26 +32,31 @@ func wideActs(recs int, fill func(a *q4Act, q []byte, nb int)) func(testing.TB, 
 
 func vnniOn() bool { return useVNNI && useAVX512 }
 
-// TestDotWideTQ2_0x4, TestDotWideQ4_Kx4, TestDotWideQ5_Kx4 and
-// TestDotWideQ6_Kx4 check the four-token repacked kernels that take Q8_K
-// activations (testQ4x4).
+// TestDotWideTQ2_0x4, TestDotWideQ4_Kx4, TestDotWideQ5_0x4,
+// TestDotWideQ5_Kx4 and TestDotWideQ6_Kx4 check the four-token repacked
+// kernels that take records of their activations (testQ4x4).
 func TestDotWideTQ2_0x4(t *testing.T) {
-	testQ4x4(t, rand.New(rand.NewPCG(87, 88)), q4x4Kernel{tq2Wide, dotWideTQ2_0x4, dotWideTQ2_0Generic, vnniOn, "AVX-512 VNNI", wideActs(1, fillTQ2Wide)},
+	testQ4x4(t, rand.New(rand.NewPCG(87, 88)), q4x4Kernel{tq2Wide, dotWideTQ2_0x4, dotWideTQ2_0Generic, vnniOn, "AVX-512 VNNI", wideActs(quant.Q8_K, 1, fillTQ2Wide)},
 		[][2]int{{16, 1}, {32, 2}, {48, 7}, {80, 9}})
 }
 
 func TestDotWideQ4_Kx4(t *testing.T) {
-	testQ4x4(t, rand.New(rand.NewPCG(93, 94)), q4x4Kernel{q4KWide, dotWideQ4_Kx4, dotWideQ4_KGeneric, vnniOn, "AVX-512 VNNI", wideActs(8, fillQ4KWide)},
+	testQ4x4(t, rand.New(rand.NewPCG(93, 94)), q4x4Kernel{q4KWide, dotWideQ4_Kx4, dotWideQ4_KGeneric, vnniOn, "AVX-512 VNNI", wideActs(quant.Q8_K, 8, fillQ4KWide)},
+		[][2]int{{16, 1}, {32, 2}, {48, 7}, {80, 9}})
+}
+
+func TestDotWideQ5_0x4(t *testing.T) {
+	testQ4x4(t, rand.New(rand.NewPCG(109, 110)), q4x4Kernel{q50Wide, dotWideQ5_0x4, dotWideQ5_0Generic, vnniOn, "AVX-512 VNNI", wideActs(quant.Q8_0, 8, fillQ50Wide)},
 		[][2]int{{16, 1}, {32, 2}, {48, 7}, {80, 9}})
 }
 
 func TestDotWideQ5_Kx4(t *testing.T) {
-	testQ4x4(t, rand.New(rand.NewPCG(105, 106)), q4x4Kernel{q5KWide, dotWideQ5_Kx4, dotWideQ5_KGeneric, vnniOn, "AVX-512 VNNI", wideActs(8, fillQ4KWide)},
+	testQ4x4(t, rand.New(rand.NewPCG(105, 106)), q4x4Kernel{q5KWide, dotWideQ5_Kx4, dotWideQ5_KGeneric, vnniOn, "AVX-512 VNNI", wideActs(quant.Q8_K, 8, fillQ4KWide)},
 		[][2]int{{16, 1}, {32, 2}, {48, 7}, {80, 9}})
 }
 
 func TestDotWideQ6_Kx4(t *testing.T) {
-	testQ4x4(t, rand.New(rand.NewPCG(99, 100)), q4x4Kernel{q6KWide, dotWideQ6_Kx4, dotWideQ6_KGeneric, vnniOn, "AVX-512 VNNI", wideActs(16, fillQ6KWide)},
+	testQ4x4(t, rand.New(rand.NewPCG(99, 100)), q4x4Kernel{q6KWide, dotWideQ6_Kx4, dotWideQ6_KGeneric, vnniOn, "AVX-512 VNNI", wideActs(quant.Q8_K, 16, fillQ6KWide)},
 		[][2]int{{16, 2}, {32, 4}, {48, 2}, {80, 6}})
 }
 
@@ -65,7 +70,7 @@ func TestWideRows4(t *testing.T) {
 		t.Skip("no AVX-512 VNNI")
 	}
 	r := rand.New(rand.NewPCG(107, 108))
-	for _, typ := range []quant.Type{quant.Q4_0, quant.Q8_0, quant.TQ2_0, quant.Q4_K, quant.Q5_K, quant.Q6_K} {
+	for _, typ := range []quant.Type{quant.Q4_0, quant.Q8_0, quant.Q5_0, quant.TQ2_0, quant.Q4_K, quant.Q5_K, quant.Q6_K} {
 		const n, m = multiToken, 32
 		k := 2 * typ.BlockSize()
 		if typ.BlockSize() == 32 {

@@ -103,11 +103,11 @@ func wideRows(r *rand.Rand, typ quant.Type, rows, nb int, extreme func(blk []byt
 	return w, packed
 }
 
-// q8KAct makes a random Q8_K activation row of nb blocks and its record
-// (recs entries a block, filled by fill).
-func q8KAct(r *rand.Rand, nb, recs int, fill func(a *q4Act, q []byte, nb int)) (x []byte, a *q4Act) {
-	x = make([]byte, nb*q8KBlock)
-	if err := quantizeRow(quant.Q8_K, x, randRow(r, nb*256)); err != nil {
+// wideAct makes a random activation row of nb blocks of vt (Q8_K or
+// Q8_0) and its record (recs entries a block, filled by fill).
+func wideAct(r *rand.Rand, vt quant.Type, nb, recs int, fill func(a *q4Act, q []byte, nb int)) (x []byte, a *q4Act) {
+	x = make([]byte, nb*vt.BlockBytes())
+	if err := quantizeRow(vt, x, randRow(r, nb*vt.BlockSize())); err != nil {
 		panic(err)
 	}
 	a = &q4Act{bias: make([]int32, recs*nb), d: make([]float32, nb)}
