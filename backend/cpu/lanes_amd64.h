@@ -1,6 +1,7 @@
 // The steps of the repacked kernels that keep ggml's eight lanes a row
 // (lanes.go) in 16-row groups, one lane of a 512-bit vector a row: Q5_K's
-// (q5kwide_amd64.s) and Q5_0's (q50wide_amd64.s).
+// (q5kwide_amd64.s) and those of the 32-element formats (q50wide_amd64.s,
+// q41wide_amd64.s).
 
 // K5_CONSTS: Z15 = 0x0f bytes, Z31 = 0x10 bytes (K5_LEVELS). Clobbers
 // AX.
@@ -33,3 +34,93 @@
 	VADDPS A2, A0, A0; \
 	VADDPS A3, A1, A1; \
 	VADDPS A1, A0, A0
+
+// L4_LEVELS(chunk): the levels (0-15) of the chunk of nibbles at chunk,
+// the low nibbles' in Z24, the high ones' in Z25 (Z15 = 0x0f bytes).
+#define L4_LEVELS(chunk) \
+	VMOVDQU32 chunk, Z25; \
+	VPANDD    Z15, Z25, Z24; \
+	VPSRLW    $4, Z25, Z25; \
+	VPANDD    Z15, Z25, Z25
+
+// L32_DOT(INIT, blo, bhi, xlo, xhi, D, A, B, p1, p2): two lanes of a
+// 32-element block, the levels Z24 (lane l) and Z25 (lane l+4): p1 =
+// INIT(blo) (a record's bias, or 0) plus Z24 · the four activation bytes
+// at xlo, exact (vpdpbusd), then A = fma(D, p1, A); the same for Z25 into
+// B.
+#define L32_DOT(INIT, blo, bhi, xlo, xhi, D, A, B, p1, p2) \
+	INIT(blo, p1); \
+	INIT(bhi, p2); \
+	VPDPBUSD.BCST xlo, Z24, p1; \
+	VPDPBUSD.BCST xhi, Z25, p2; \
+	VCVTDQ2PS     p1, p1; \
+	VCVTDQ2PS     p2, p2; \
+	VFMADD231PS   D, p1, A; \
+	VFMADD231PS   D, p2, B
+#define L32_BIAS(b, p) VPBROADCASTD b, p
+#define L32_NOBIAS(b, p) VPXORD p, p, p
+
+// L8_ZERO(A0, …, A7): lanes cleared.
+#define L8_ZERO(A0, A1, A2, A3, A4, A5, A6, A7) \
+	VPXORD A0, A0, A0; \
+	VPXORD A1, A1, A1; \
+	VPXORD A2, A2, A2; \
+	VPXORD A3, A3, A3; \
+	VPXORD A4, A4, A4; \
+	VPXORD A5, A5, A5; \
+	VPXORD A6, A6, A6; \
+	VPXORD A7, A7, A7
+
+// L32_X4(CONSTS, GROUP, BLOCK, NEXT, END): the whole body of a four-token
+// kernel, func(out *float32, ostride int, w *byte, groups int, x *byte,
+// xstride int, bias *int32, d *float32, bstride int, nb int), that takes
+// the tokens in two pairs, each over all the groups (the second pair finds
+// the weights in cache): CONSTS once; for each group GROUP (the pair's
+// lanes cleared), BLOCK and NEXT (past it) on each block, END (the pair's
+// outputs stored). The block is at SI; token t of the pair has its
+// activations at R9 + t·R10, its records at R11 + t·R13, its d_x at R12 +
+// t·R13 and its outputs at DI + t·R14. Uses AX, BX, CX, DX, R8, R15.
+// Labels are local to each TEXT.
+#define L32_X4(CONSTS, GROUP, BLOCK, NEXT, END) \
+	MOVQ  ostride+8(FP), R14; \
+	MOVQ  xstride+40(FP), R10; \
+	MOVQ  bstride+64(FP), R13; \
+	CMPQ  groups+24(FP), $0; \
+	JE    done; \
+	CMPQ  nb+72(FP), $0; \
+	JE    done; \
+	CONSTS; \
+	MOVQ  out+0(FP), DI; \
+	MOVQ  x+32(FP), AX; \
+	MOVQ  bias+48(FP), DX; \
+	MOVQ  d+56(FP), R15; \
+	MOVQ  $2, R8; \
+pair: \
+	MOVQ  w+16(FP), SI; \
+	MOVQ  groups+24(FP), CX; \
+group: \
+	GROUP; \
+	MOVQ  nb+72(FP), BX; \
+	MOVQ  AX, R9; \
+	MOVQ  DX, R11; \
+	MOVQ  R15, R12; \
+block: \
+	BLOCK; \
+	NEXT; \
+	DECQ  BX; \
+	JNZ   block; \
+	END; \
+	ADDQ  $64, DI; \
+	DECQ  CX; \
+	JNZ   group; \
+	DECQ  R8; \
+	JZ    done; \
+	MOVQ  out+0(FP), DI; \
+	LEAQ  (DI)(R14*2), DI; \
+	LEAQ  (AX)(R10*2), AX; \
+	LEAQ  (DX)(R13*2), DX; \
+	LEAQ  (R15)(R13*2), R15; \
+	JMP   pair; \
+done: \
+	VZEROUPPER; \
+	RET

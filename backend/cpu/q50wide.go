@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"encoding/binary"
+	"math"
 
 	"github.com/tern-llm/tern/quant"
 )
@@ -70,37 +71,77 @@ func fillQ50Wide(a *q4Act, q []byte, nb int) {
 }
 
 // q50WideLevel is row r's level (0-31) of element 16h+4c+i in a repacked
-// block.
+// Q5_0 block.
 func q50WideLevel(blk []byte, r, c, h, i int) int32 {
-	v := blk[48+80*c+4*r+i] >> (4 * h) & 15
-	mask := binary.LittleEndian.Uint64(blk[32+80*c+8*h:])
+	return wideLevel5(blk[32+80*c:], r, h, i)
+}
+
+// wideLevel5 is row r's level (0-31) of element 16h+4c+i from chunk c's
+// run (two masks of fifth bits, then the nibbles) at run.
+func wideLevel5(run []byte, r, h, i int) int32 {
+	v := run[16+4*r+i] >> (4 * h) & 15
+	mask := binary.LittleEndian.Uint64(run[8*h:])
 	return int32(v) | int32(mask>>(4*r+i)&1)<<4
 }
 
-// dotWideQ5_0Generic sets out[16g+r] to row r of 16-row group g of
-// repacked Q5_0 (len(out)/16 groups of nb blocks) dotted with the Q8_0
-// activations a (fillQ50Wide), in ggml's lanes.
-func dotWideQ5_0Generic(out []float32, w []byte, nb int, a *q4Act) {
+// lanes32 is a 32-element format repacked in 16-row groups whose kernels
+// keep ggml's eight lanes (Q5_0, Q4_1, Q5_1): its group's block bytes,
+// its activations' block bytes and where their quants start, whether its
+// rows have minimums (halves at 32, met by the activations' s), and its
+// levels.
+type lanes32 struct {
+	block, xblock, xq int
+	mins              bool
+	level             func(blk []byte, r, c, h, i int) int32
+}
+
+// dot sets out[16g+r] to row r of 16-row group g of w (len(out)/16 groups
+// of nb blocks) dotted with the activations a, in ggml's lanes: per
+// block, lane l's exact sum (the level times the activation over elements
+// 4l…4l+3, plus the record's bias where the rows have no minimums) fused
+// in as fma(d_w·d_x, sum, acc[l]); with minimums, summs = fma(m_w, s_x,
+// summs) (s_x the record's float bits); then hsum8(acc) + summs.
+func (f lanes32) dot(out []float32, w []byte, nb int, a *q4Act) {
 	for g := range len(out) / q4WideRows {
-		group := w[g*nb*q50WideBlock:][:nb*q50WideBlock]
+		group := w[g*nb*f.block:][:nb*f.block]
 		for r := range q4WideRows {
 			var acc [8]float32
+			var summs float32
 			for b := range nb {
-				blk := group[b*q50WideBlock:][:q50WideBlock]
-				x := a.q[b*q8Block+2:][:32]
+				blk := group[b*f.block:][:f.block]
+				x := a.q[b*f.xblock+f.xq:][:32]
+				if f.mins {
+					summs = fma32(half(blk[32+2*r:]), math.Float32frombits(uint32(a.bias[b])), summs)
+				}
 				d := half(blk[2*r:]) * a.d[b]
 				for l := range 8 {
 					c, h := l%4, l/4
-					s := a.bias[8*b+l]
+					var s int32
+					if !f.mins {
+						s = a.bias[8*b+l]
+					}
 					for i := range 4 {
-						s += q50WideLevel(blk, r, c, h, i) * int32(int8(x[4*l+i]))
+						s += f.level(blk, r, c, h, i) * int32(int8(x[4*l+i]))
 					}
 					acc[l] = fma32(d, float32(s), acc[l])
 				}
 			}
 			out[g*q4WideRows+r] = hsum8(&acc)
+			if f.mins {
+				out[g*q4WideRows+r] += summs
+			}
 		}
 	}
+}
+
+// q50Lanes is repacked Q5_0.
+var q50Lanes = lanes32{block: q50WideBlock, xblock: q8Block, xq: 2, level: q50WideLevel}
+
+// dotWideQ5_0Generic sets out[16g+r] to row r of 16-row group g of
+// repacked Q5_0 (len(out)/16 groups of nb blocks) dotted with the Q8_0
+// activations a (fillQ50Wide), in ggml's lanes.
+func dotWideQ5_0Generic(out []float32, w []byte, nb int, a *q4Act) {
+	q50Lanes.dot(out, w, nb, a)
 }
 
 // wideQ50Kernel is pickKernel's kernel for an n-token product with Q5_0

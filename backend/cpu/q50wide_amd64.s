@@ -11,20 +11,6 @@
 // quants from byte 2; the records hold −16·Σx over each of a block's 8
 // lanes.
 
-// Q50_DOT(blo, bhi, xlo, xhi, D, A, B, p1, p2): two lanes of a block, the
-// levels Z24 (lane l) and Z25 (lane l+4): p1 = the record at blo plus
-// Z24 · the four activation bytes at xlo, exact (vpdpbusd), then A =
-// fma(D, p1, A); the same for Z25 into B.
-#define Q50_DOT(blo, bhi, xlo, xhi, D, A, B, p1, p2) \
-	VPBROADCASTD  blo, p1; \
-	VPBROADCASTD  bhi, p2; \
-	VPDPBUSD.BCST xlo, Z24, p1; \
-	VPDPBUSD.BCST xhi, Z25, p2; \
-	VCVTDQ2PS     p1, p1; \
-	VCVTDQ2PS     p2, p2; \
-	VFMADD231PS   D, p1, A; \
-	VFMADD231PS   D, p2, B
-
 // Q50_LEVELS(m, c): chunk c's levels of the block at m into Z24, Z25.
 #define Q50_LEVELS(m, c) K5_LEVELS(48+80*c m, 32+80*c m, 40+80*c m)
 
@@ -32,7 +18,7 @@
 // and c+4, into A and B (activations at R9, records at R10, d·d_x in Z9).
 #define Q50_CHUNK(w, c, A, B) \
 	Q50_LEVELS((w)(SI*1), c); \
-	Q50_DOT(4*c(R10), 16+4*c(R10), 2+4*c(R9), 18+4*c(R9), Z9, A, B, Z26, Z27)
+	L32_DOT(L32_BIAS, 4*c(R10), 16+4*c(R10), 2+4*c(R9), 18+4*c(R9), Z9, A, B, Z26, Z27)
 
 // Q50_RUN(w, A0, …, A7): one block of one run into the lanes A0-A7 (d_x
 // at (R11)). Clobbers Z9, Z24-Z27, K1, K2.
@@ -51,20 +37,9 @@
 	ADDQ $32, R10; \
 	ADDQ $4, R11
 
-// Q50_ZERO(A0, …, A7): lanes cleared.
-#define Q50_ZERO(A0, A1, A2, A3, A4, A5, A6, A7) \
-	VPXORD A0, A0, A0; \
-	VPXORD A1, A1, A1; \
-	VPXORD A2, A2, A2; \
-	VPXORD A3, A3, A3; \
-	VPXORD A4, A4, A4; \
-	VPXORD A5, A5, A5; \
-	VPXORD A6, A6, A6; \
-	VPXORD A7, A7, A7
-
 // The one-token kernels' steps (WIDE_GROUPS, WIDE_TWO): a group's lanes
 // cleared, a block (or two) and past it, and the sums stored.
-#define Q50_GROUP1 Q50_ZERO(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
+#define Q50_GROUP1 L8_ZERO(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
 #define Q50_BLOCK1 \
 	Q50_RUN(AX, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7); \
 	Q50_NEXT
@@ -76,7 +51,7 @@
 	VMOVUPS Z0, (DI)
 #define Q50_GROUP2 \
 	Q50_GROUP1; \
-	Q50_ZERO(Z10, Z11, Z12, Z13, Z14, Z16, Z17, Z18)
+	L8_ZERO(Z10, Z11, Z12, Z13, Z14, Z16, Z17, Z18)
 #define Q50_BLOCK2 \
 	Q50_RUN(R12, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7); \
 	Q50_RUN(R13, Z10, Z11, Z12, Z13, Z14, Z16, Z17, Z18)
@@ -96,20 +71,19 @@ TEXT ·dotWideQ5_0VNNI(SB), NOSPLIT, $0-56
 TEXT ·dotWideQ5_0TwoVNNI(SB), NOSPLIT, $0-72
 	WIDE_TWO(K5_CONSTS, Q50_GROUP2, Q50_BLOCK2, Q50_NEXT, Q50_END2)
 
-// The four-token kernel takes the tokens in two pairs, each over all the
-// groups (the second pair finds the weights in cache): a pair's lanes are
-// Z0-Z7 and Z8-Z14, Z16. Token t of the pair has its activations at R9 +
-// t·R10, its records at R11 + t·R13, its d_x at R12 + t·R13 and its
-// outputs at DI + t·R14; d_w·d_x in Z17 and Z18.
+// The four-token kernel's steps (L32_X4): the pair's lanes are Z0-Z7 and
+// Z8-Z14, Z16; d_w·d_x in Z17 and Z18.
 
 // Q50X_CHUNK(c, A, B, C, E): chunk c (at SI) into the pair's lanes c and
 // c+4: A and B for the first token, C and E for the second.
 #define Q50X_CHUNK(c, A, B, C, E) \
 	Q50_LEVELS((SI), c); \
-	Q50_DOT(4*c(R11), 16+4*c(R11), 2+4*c(R9), 18+4*c(R9), Z17, A, B, Z26, Z27); \
-	Q50_DOT(4*c(R11)(R13*1), 16+4*c(R11)(R13*1), 2+4*c(R9)(R10*1), 18+4*c(R9)(R10*1), Z18, C, E, Z28, Z29)
+	L32_DOT(L32_BIAS, 4*c(R11), 16+4*c(R11), 2+4*c(R9), 18+4*c(R9), Z17, A, B, Z26, Z27); \
+	L32_DOT(L32_BIAS, 4*c(R11)(R13*1), 16+4*c(R11)(R13*1), 2+4*c(R9)(R10*1), 18+4*c(R9)(R10*1), Z18, C, E, Z28, Z29)
 
-// Q50X_BLOCK: one block for the pair.
+#define Q50X_GROUP \
+	L8_ZERO(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7); \
+	L8_ZERO(Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z16)
 #define Q50X_BLOCK \
 	VCVTPH2PS   (SI), Z19; \
 	VMULPS.BCST (R12), Z19, Z17; \
@@ -118,64 +92,20 @@ TEXT ·dotWideQ5_0TwoVNNI(SB), NOSPLIT, $0-72
 	Q50X_CHUNK(1, Z1, Z5, Z9, Z13); \
 	Q50X_CHUNK(2, Z2, Z6, Z10, Z14); \
 	Q50X_CHUNK(3, Z3, Z7, Z11, Z16)
+#define Q50X_NEXT \
+	ADDQ $352, SI; \
+	ADDQ $34, R9; \
+	ADDQ $32, R11; \
+	ADDQ $4, R12
+#define Q50X_END \
+	L8_HSUM(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7); \
+	L8_HSUM(Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z16); \
+	VMOVUPS Z0, (DI); \
+	VMOVUPS Z8, (DI)(R14*1)
 
 // func dotWideQ5_0x4VNNI(out *float32, ostride int, w *byte, groups int, x *byte, xstride int, bias *int32, d *float32, bstride int, nb int)
 // Four tokens (prefill), as dotWideQ4_Kx4VNNI takes them (bias: the
 // tokens' 8 records a block): each token's outputs as the one-token
 // kernel computes them.
 TEXT ·dotWideQ5_0x4VNNI(SB), NOSPLIT, $0-80
-	MOVQ  ostride+8(FP), R14
-	MOVQ  xstride+40(FP), R10
-	MOVQ  bstride+64(FP), R13
-	CMPQ  groups+24(FP), $0
-	JE    done
-	CMPQ  nb+72(FP), $0
-	JE    done
-	K5_CONSTS
-	MOVQ  out+0(FP), DI
-	MOVQ  x+32(FP), AX
-	MOVQ  bias+48(FP), DX
-	MOVQ  d+56(FP), R15
-	MOVQ  $2, R8
-
-pair:
-	MOVQ w+16(FP), SI
-	MOVQ groups+24(FP), CX
-
-group:
-	Q50_ZERO(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
-	Q50_ZERO(Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z16)
-	MOVQ nb+72(FP), BX
-	MOVQ AX, R9
-	MOVQ DX, R11
-	MOVQ R15, R12
-
-block:
-	Q50X_BLOCK
-	ADDQ $352, SI
-	ADDQ $34, R9
-	ADDQ $32, R11
-	ADDQ $4, R12
-	DECQ BX
-	JNZ  block
-	L8_HSUM(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
-	L8_HSUM(Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z16)
-	VMOVUPS Z0, (DI)
-	VMOVUPS Z8, (DI)(R14*1)
-	ADDQ    $64, DI
-	DECQ    CX
-	JNZ     group
-	DECQ    R8
-	JZ      done
-
-	// the second pair: tokens 2 and 3
-	MOVQ out+0(FP), DI
-	LEAQ (DI)(R14*2), DI
-	LEAQ (AX)(R10*2), AX
-	LEAQ (DX)(R13*2), DX
-	LEAQ (R15)(R13*2), R15
-	JMP  pair
-
-done:
-	VZEROUPPER
-	RET
+	L32_X4(K5_CONSTS, Q50X_GROUP, Q50X_BLOCK, Q50X_NEXT, Q50X_END)

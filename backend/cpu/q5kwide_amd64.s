@@ -95,14 +95,7 @@ GLOBL k5c<>(SB), RODATA|NOPTR, $12
 
 // K5_ZERO(A0, …, A7, sums): a group's lanes and minimums' floats cleared.
 #define K5_ZERO(A0, A1, A2, A3, A4, A5, A6, A7, sums) \
-	VPXORD  A0, A0, A0; \
-	VPXORD  A1, A1, A1; \
-	VPXORD  A2, A2, A2; \
-	VPXORD  A3, A3, A3; \
-	VPXORD  A4, A4, A4; \
-	VPXORD  A5, A5, A5; \
-	VPXORD  A6, A6, A6; \
-	VPXORD  A7, A7, A7; \
+	L8_ZERO(A0, A1, A2, A3, A4, A5, A6, A7); \
 	VMOVUPS A0, sums
 
 // K5_SUM(A0, …, A7, out): out = hsum8 of the lanes + the minimums'
