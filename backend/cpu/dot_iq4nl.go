@@ -24,16 +24,21 @@ func iq4nlVals(v *[32]int8, b []byte) {
 
 // dotIQ4_NLLanes is the Go reference of that order over nb blocks.
 func dotIQ4_NLLanes(nb int, w, x []byte) float32 {
-	var acc [2][8]float32
 	var v [32]int8
-	block := func(b int) (d float32, lanes [8]int32) {
+	return iq4nlOrder(nb, func(b int) (d float32, lanes [8]int32) {
 		wb, xb := w[b*iq4nlBlock:][:iq4nlBlock], x[b*q8Block:][:q8Block]
 		iq4nlVals(&v, wb)
 		for e := range 32 {
 			lanes[e/4] += int32(v[e]) * int32(int8(xb[2+e]))
 		}
 		return half(xb) * half(wb), lanes
-	}
+	})
+}
+
+// iq4nlOrder sums nb blocks in that order, block(b) giving block b's
+// d_x·d_w and its eight lanes' exact sums.
+func iq4nlOrder(nb int, block func(b int) (float32, [8]int32)) float32 {
+	var acc [2][8]float32
 	b := 0
 	for ; b+1 < nb; b += 2 {
 		for h := range 2 {

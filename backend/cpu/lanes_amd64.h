@@ -71,17 +71,18 @@
 	VPXORD A6, A6, A6; \
 	VPXORD A7, A7, A7
 
-// L32_X4(CONSTS, GROUP, BLOCK, NEXT, END): the whole body of a four-token
-// kernel, func(out *float32, ostride int, w *byte, groups int, x *byte,
-// xstride int, bias *int32, d *float32, bstride int, nb int), that takes
-// the tokens in two pairs, each over all the groups (the second pair finds
-// the weights in cache): CONSTS once; for each group GROUP (the pair's
-// lanes cleared), BLOCK and NEXT (past it) on each block, END (the pair's
-// outputs stored). The block is at SI; token t of the pair has its
-// activations at R9 + t·R10, its records at R11 + t·R13, its d_x at R12 +
-// t·R13 and its outputs at DI + t·R14. Uses AX, BX, CX, DX, R8, R15.
-// Labels are local to each TEXT.
-#define L32_X4(CONSTS, GROUP, BLOCK, NEXT, END) \
+// L32_X4(CONSTS, GROUP, TWO, LAST, END, passes, step): the whole body of
+// a four-token kernel, func(out *float32, ostride int, w *byte, groups
+// int, x *byte, xstride int, bias *int32, d *float32, bstride int, nb
+// int), that takes the tokens in passes of step tokens (2 of 2 or 4 of 1),
+// each over all the groups (the later passes find the weights in cache):
+// CONSTS once; for each group GROUP (the pass's lanes cleared), TWO on
+// each pair of blocks and LAST on an odd last one (each moving SI, R9, R11
+// and R12 past what it takes), END (the pass's outputs stored). The block
+// is at SI; token t of the pass has its activations at R9 + t·R10, its
+// records at R11 + t·R13, its d_x at R12 + t·R13 and its outputs at DI +
+// t·R14. Uses AX, BX, CX, DX, R8, R15. Labels are local to each TEXT.
+#define L32_X4(CONSTS, GROUP, TWO, LAST, END, passes, step) \
 	MOVQ  ostride+8(FP), R14; \
 	MOVQ  xstride+40(FP), R10; \
 	MOVQ  bstride+64(FP), R13; \
@@ -94,8 +95,8 @@
 	MOVQ  x+32(FP), AX; \
 	MOVQ  bias+48(FP), DX; \
 	MOVQ  d+56(FP), R15; \
-	MOVQ  $2, R8; \
-pair: \
+	MOVQ  $passes, R8; \
+pass: \
 	MOVQ  w+16(FP), SI; \
 	MOVQ  groups+24(FP), CX; \
 group: \
@@ -104,23 +105,31 @@ group: \
 	MOVQ  AX, R9; \
 	MOVQ  DX, R11; \
 	MOVQ  R15, R12; \
-block: \
-	BLOCK; \
-	NEXT; \
+	SHRQ  $1, BX; \
+	JZ    odd; \
+pair: \
+	TWO; \
 	DECQ  BX; \
-	JNZ   block; \
+	JNZ   pair; \
+odd: \
+	TESTQ $1, nb+72(FP); \
+	JZ    end; \
+	LAST; \
+end: \
 	END; \
 	ADDQ  $64, DI; \
 	DECQ  CX; \
 	JNZ   group; \
 	DECQ  R8; \
 	JZ    done; \
-	MOVQ  out+0(FP), DI; \
-	LEAQ  (DI)(R14*2), DI; \
-	LEAQ  (AX)(R10*2), AX; \
-	LEAQ  (DX)(R13*2), DX; \
-	LEAQ  (R15)(R13*2), R15; \
-	JMP   pair; \
+	MOVQ  groups+24(FP), BX; \
+	SHLQ  $6, BX; \
+	SUBQ  BX, DI; \
+	LEAQ  (DI)(R14*step), DI; \
+	LEAQ  (AX)(R10*step), AX; \
+	LEAQ  (DX)(R13*step), DX; \
+	LEAQ  (R15)(R13*step), R15; \
+	JMP   pass; \
 done: \
 	VZEROUPPER; \
 	RET

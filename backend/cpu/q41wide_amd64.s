@@ -122,12 +122,22 @@ TEXT ·dotWideQ5_1TwoVNNI(SB), NOSPLIT, $0-72
 	MX_CHUNK(LEVELS, 2, Z2, Z6, Z10, Z14); \
 	MX_CHUNK(LEVELS, 3, Z3, Z7, Z11, Z16)
 
-// MX_NEXT(size): the four-token kernels past a block.
-#define MX_NEXT(size) \
+// MX_ONE(LEVELS, size), MX_TWO: one block for the pair and past it, or
+// two.
+#define MX_ONE(LEVELS, size) \
+	MX_BLOCK(LEVELS); \
 	ADDQ $size, SI; \
 	ADDQ $36, R9; \
 	ADDQ $4, R11; \
 	ADDQ $4, R12
+#define Q41X_ONE MX_ONE(Q41_LEVELS, 320)
+#define Q41X_TWO \
+	Q41X_ONE; \
+	Q41X_ONE
+#define Q51X_ONE MX_ONE(Q51_LEVELS, 384)
+#define Q51X_TWO \
+	Q51X_ONE; \
+	Q51X_ONE
 
 #define MX_GROUP \
 	L8_ZERO(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7); \
@@ -147,8 +157,8 @@ TEXT ·dotWideQ5_1TwoVNNI(SB), NOSPLIT, $0-72
 // tokens' records): each token's outputs as the one-token kernel computes
 // them. dotWideQ5_1x4VNNI likewise.
 TEXT ·dotWideQ4_1x4VNNI(SB), NOSPLIT, $0-80
-	L32_X4(K5_CONSTS, MX_GROUP, MX_BLOCK(Q41_LEVELS), MX_NEXT(320), MX_END)
+	L32_X4(K5_CONSTS, MX_GROUP, Q41X_TWO, Q41X_ONE, MX_END, 2, 2)
 
 // func dotWideQ5_1x4VNNI(out *float32, ostride int, w *byte, groups int, x *byte, xstride int, bias *int32, d *float32, bstride int, nb int)
 TEXT ·dotWideQ5_1x4VNNI(SB), NOSPLIT, $0-80
-	L32_X4(K5_CONSTS, MX_GROUP, MX_BLOCK(Q51_LEVELS), MX_NEXT(384), MX_END)
+	L32_X4(K5_CONSTS, MX_GROUP, Q51X_TWO, Q51X_ONE, MX_END, 2, 2)

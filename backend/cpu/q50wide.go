@@ -55,7 +55,12 @@ func repackQ50Groups(dst, src []byte, lo, hi, nb int) {
 // fillQ50Wide sets a from the Q8_0 row q of nb blocks: a.q to q, a.d[b] to
 // block b's d_x and a.bias[8b+l] to −16 times the sum of its lane l's
 // activations (elements 4l…4l+3).
-func fillQ50Wide(a *q4Act, q []byte, nb int) {
+func fillQ50Wide(a *q4Act, q []byte, nb int) { fillLaneSums(a, q, nb, -16) }
+
+// fillLaneSums sets a from the Q8_0 row q of nb blocks: a.q to q, a.d[b]
+// to block b's d_x and a.bias[8b+l] to k times the sum of its lane l's
+// activations.
+func fillLaneSums(a *q4Act, q []byte, nb int, k int32) {
 	a.q = q
 	for b := range nb {
 		blk := q[b*q8Block:][:q8Block]
@@ -64,7 +69,7 @@ func fillQ50Wide(a *q4Act, q []byte, nb int) {
 			for _, v := range blk[2+4*l : 6+4*l] {
 				s += int32(int8(v))
 			}
-			a.bias[8*b+l] = -16 * s
+			a.bias[8*b+l] = k * s
 		}
 		a.d[b] = half(blk)
 	}

@@ -97,6 +97,12 @@ TEXT ·dotWideQ5_0TwoVNNI(SB), NOSPLIT, $0-72
 	ADDQ $34, R9; \
 	ADDQ $32, R11; \
 	ADDQ $4, R12
+#define Q50X_ONE \
+	Q50X_BLOCK; \
+	Q50X_NEXT
+#define Q50X_TWO \
+	Q50X_ONE; \
+	Q50X_ONE
 #define Q50X_END \
 	L8_HSUM(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7); \
 	L8_HSUM(Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z16); \
@@ -108,4 +114,4 @@ TEXT ·dotWideQ5_0TwoVNNI(SB), NOSPLIT, $0-72
 // tokens' 8 records a block): each token's outputs as the one-token
 // kernel computes them.
 TEXT ·dotWideQ5_0x4VNNI(SB), NOSPLIT, $0-80
-	L32_X4(K5_CONSTS, Q50X_GROUP, Q50X_BLOCK, Q50X_NEXT, Q50X_END)
+	L32_X4(K5_CONSTS, Q50X_GROUP, Q50X_TWO, Q50X_ONE, Q50X_END, 2, 2)
