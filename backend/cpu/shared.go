@@ -273,7 +273,8 @@ func (s *sharedScratch) drop() { s.ws, s.xq = nil, nil }
 // its streams afresh. Capping its first pieces at a
 // chunksPerShare·threads-th of the rows, as a several-token product's are,
 // made the 1.1B decode 0.1-1.0% slower in Q4_0, 0.1-1.3% in TQ2_0, 0-0.8%
-// in Q8_0 and 0-0.1% in Q4_K (in-process A/B, bench/cpu.md, session 19).
+// in Q8_0 and 0-0.1% in Q4_K (in-process A/B, bench/cpu-19-20.md, session
+// 19).
 //
 // A kernel that reads two runs of rows (rowsTwo) takes its pieces from the
 // first and the second half of its first run in turn, so that participants
@@ -343,7 +344,7 @@ func (s *sharedScratch) cut(ws []*backend.Tensor, n, threads, minRows, reserve i
 // last alignment of rows (a 16-row group of repacked Q4_0) to a call of its
 // own on two streams. Cut at single alignments, a 1.1B Q4_0 decode step
 // spent 5.6% of its kernels' time in those calls; cut at pairs it ran
-// x1.005-1.017 as fast (bench/cpu.md, session 19).
+// x1.005-1.017 as fast (bench/cpu-19-20.md, session 19).
 func (kern *kernel) twoAlign() int { return 2 * kern.align }
 
 // twoMid is where cut splits the first run (h rows) of a two-run kernel's
@@ -363,7 +364,7 @@ const guidedShare = 2
 // minPieceBytes is the fewest weight bytes of a one-token product's piece
 // (cut): four streams of 64 KiB for the two-run kernels, long enough that
 // starting them costs little beside reading them. In-process A/B in the
-// 1.1B decode (session 19, bench/cpu.md): 128 KiB against 64 KiB, Q4_0
+// 1.1B decode (session 19, bench/cpu-19-20.md): 128 KiB against 64 KiB, Q4_0
 // x0.993-1.013 (median x1.005, 12 repetitions), TQ2_0 x1.007-1.018, Q8_0
 // x0.993-1.009; then 256 KiB against 128 KiB, Q4_0 x0.997-1.014 (median
 // x1.005, 12), TQ2_0 x1.005-1.017, Q8_0 x1.004-1.010, where 384 and 512
