@@ -11,18 +11,23 @@
 	MOVL         $0x10101010, AX; \
 	VPBROADCASTD AX, Z31
 
+// L4_LEVELS(chunk): the levels (0-15) of the chunk of nibbles at chunk,
+// the low nibbles' in Z24, the high ones' in Z25 (Z15 = 0x0f bytes).
+#define L4_LEVELS(chunk) \
+	VMOVDQU32 chunk, Z25; \
+	VPANDD    Z15, Z25, Z24; \
+	VPSRLW    $4, Z25, Z25; \
+	VPANDD    Z15, Z25, Z25
+
 // K5_LEVELS(chunk, mlo, mhi): the levels (0-31) of the chunk of nibbles
 // at chunk, the low nibbles' in Z24, the high ones' in Z25: the nibbles,
 // plus 16 where the masks at mlo and mhi (into K1, K2) say.
 #define K5_LEVELS(chunk, mlo, mhi) \
-	VMOVDQU32 chunk, Z25; \
-	KMOVQ     mlo, K1; \
-	KMOVQ     mhi, K2; \
-	VPANDD    Z15, Z25, Z24; \
-	VPSRLW    $4, Z25, Z25; \
-	VPANDD    Z15, Z25, Z25; \
-	VPADDB    Z31, Z24, K1, Z24; \
-	VPADDB    Z31, Z25, K2, Z25
+	L4_LEVELS(chunk); \
+	KMOVQ  mlo, K1; \
+	KMOVQ  mhi, K2; \
+	VPADDB Z31, Z24, K1, Z24; \
+	VPADDB Z31, Z25, K2, Z25
 
 // L8_HSUM(A0, …, A7): A0 = hsum8 of the lanes A0-A7, each a vector of
 // rows: (A0+A4 + A2+A6) + (A1+A5 + A3+A7). Clobbers A1-A3.
@@ -34,14 +39,6 @@
 	VADDPS A2, A0, A0; \
 	VADDPS A3, A1, A1; \
 	VADDPS A1, A0, A0
-
-// L4_LEVELS(chunk): the levels (0-15) of the chunk of nibbles at chunk,
-// the low nibbles' in Z24, the high ones' in Z25 (Z15 = 0x0f bytes).
-#define L4_LEVELS(chunk) \
-	VMOVDQU32 chunk, Z25; \
-	VPANDD    Z15, Z25, Z24; \
-	VPSRLW    $4, Z25, Z25; \
-	VPANDD    Z15, Z25, Z25
 
 // L32_DOT(INIT, blo, bhi, xlo, xhi, D, A, B, p1, p2): two lanes of a
 // 32-element block, the levels Z24 (lane l) and Z25 (lane l+4): p1 =
