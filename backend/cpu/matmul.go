@@ -306,9 +306,9 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, packed []byte, transie
 //     groups, see repack.go);
 //   - Q8_0 with AVX-512 VNNI and m a multiple of 16: repacked in 16-row
 //     groups, block by block, as Q4_0 (see q8wide.go);
-//   - Q5_0, Q4_1, Q5_1 and IQ4_NL with AVX-512 VNNI and m a multiple of
-//     16: repacked in 16-row groups, in ggml's 8 lanes (see q50wide.go,
-//     q41wide.go, iq4nlwide.go);
+//   - Q5_0, Q4_1, Q5_1, IQ4_NL and TQ1_0 with AVX-512 VNNI and m a
+//     multiple of 16: repacked in 16-row groups, in ggml's 8 lanes (see
+//     q50wide.go, q41wide.go, iq4nlwide.go, tq1wide.go);
 //   - Q4_0, Q5_0, Q8_0 otherwise: 8 lanes (vec_dot and tinyBLAS agree);
 //   - TQ2_0 with AVX-512 VNNI and m a multiple of 16: repacked in 16-row
 //     groups, block by block (see tq2wide.go);
@@ -461,6 +461,9 @@ func (d *Device) pickKernel(t quant.Type, n, k, m int, wb, packed []byte, transi
 	}
 	if t == quant.IQ4_NL && repacks(t, m, k) {
 		return d.wideIQ4NLKernel(n, m, k/32, wb, packed, transient, xq, xb), nil
+	}
+	if t == quant.TQ1_0 && repacks(t, m, k) {
+		return d.wideTQ1Kernel(n, m, k/256, wb, packed, transient, xq, xb), nil
 	}
 	if t == quant.Q5_K && repacks(t, m, k) {
 		return d.wideQ5KKernel(n, m, k/256, wb, packed, transient, xq, xb), nil

@@ -8,9 +8,10 @@ import (
 
 // repacks reports whether MatMul takes m×k weights of type t repacked
 // (repackInto): Q4_0 with rows in multiples of 8; Q8_0, Q5_0, Q4_1, Q5_1,
-// IQ4_NL, TQ2_0, Q4_K, Q5_K and Q6_K (an even number of blocks a row) with
-// rows in multiples of 16 where the machine has AVX-512 VNNI (wideQ8,
-// wideQ50, wideQ41, wideIQ4NL, wideTQ2, wideQ4K, wideQ5K, wideQ6K).
+// IQ4_NL, TQ1_0, TQ2_0, Q4_K, Q5_K and Q6_K (an even number of blocks a
+// row) with rows in multiples of 16 where the machine has AVX-512 VNNI
+// (wideQ8, wideQ50, wideQ41, wideIQ4NL, wideTQ1, wideTQ2, wideQ4K,
+// wideQ5K, wideQ6K).
 func repacks(t quant.Type, m, k int) bool {
 	if m <= 0 || k <= 0 || k%t.BlockSize() != 0 {
 		return false
@@ -26,6 +27,8 @@ func repacks(t quant.Type, m, k int) bool {
 		return wideQ41 && m%q4WideRows == 0
 	case quant.IQ4_NL:
 		return wideIQ4NL && m%q4WideRows == 0
+	case quant.TQ1_0:
+		return wideTQ1 && m%q4WideRows == 0
 	case quant.TQ2_0:
 		return wideTQ2 && m%q4WideRows == 0
 	case quant.Q4_K:
@@ -102,6 +105,8 @@ func (d *Device) repackInto(p []byte, t quant.Type, wb []byte, m, nb int) {
 		wide = repackQ51Groups
 	case quant.IQ4_NL:
 		wide = repackIQ4NLGroups
+	case quant.TQ1_0:
+		wide = repackTQ1Groups
 	case quant.TQ2_0:
 		wide = repackTQ2Groups
 	case quant.Q4_K:
