@@ -2,6 +2,7 @@
 
 #include "textflag.h"
 #include "simd_amd64.h"
+#include "float_amd64.h"
 
 // Loops and reductions the float kernels share. The element loops run an
 // index AX (or, for the dot products' leftovers, the register named) over
@@ -63,50 +64,6 @@ done: \
 	VMULSS (y)(i*4), X1, X1; \
 	VADDSS X1, X0, X0
 
-// HALVES16(d): lane 0 of d = reduce16 of a 16-lane sum held as its halves
-// (Y1 lanes 0-7, Y2 lanes 8-15): their sum, then _mm512_reduce_add_ps's
-// steps. Clobbers Y1, Y2.
-#define HALVES16(d) \
-	VADDPS       Y2, Y1, Y1; \
-	VEXTRACTF128 $1, Y1, X2; \
-	VADDPS       X2, X1, X1; \
-	VPERMILPS    $0x4e, X1, X2; \
-	VADDPS       X2, X1, X1; \
-	VMOVSHDUP    X1, X2; \
-	VADDSS       X2, X1, d
-
-// REDUCE16_TO(d): lane 0 of d = Z1's lanes added as _mm512_reduce_add_ps.
-// Clobbers Z1, Z2.
-#define REDUCE16_TO(d) \
-	VEXTRACTF32X8 $1, Z1, Y2; \
-	HALVES16(d)
-
-// DOT64Z(x, y, m): ggml_vec_dot_f32's AVX-512 loop from AX = 0 to m (a
-// multiple of 64, not 0): four 16-lane accumulators Z1-Z4 (zeroed before),
-// folded 0+2, 1+3, then 0+1, and X0 = their reduce16. Label step.
-// Clobbers Z1-Z8.
-#define DOT64Z(x, y, m) \
-step: \
-	VMOVUPS     (x)(AX*4), Z5; \
-	VMOVUPS     64(x)(AX*4), Z6; \
-	VMOVUPS     128(x)(AX*4), Z7; \
-	VMOVUPS     192(x)(AX*4), Z8; \
-	VFMADD231PS (y)(AX*4), Z5, Z1; \
-	VFMADD231PS 64(y)(AX*4), Z6, Z2; \
-	VFMADD231PS 128(y)(AX*4), Z7, Z3; \
-	VFMADD231PS 192(y)(AX*4), Z8, Z4; \
-	ADDQ        $64, AX; \
-	CMPQ        AX, m; \
-	JB          step; \
-	VADDPS      Z3, Z1, Z1; \
-	VADDPS      Z4, Z2, Z2; \
-	VADDPS      Z2, Z1, Z1; \
-	REDUCE16_TO(X0)
-
-// ZERO_Z1_Z4 clears DOT64Z's accumulators.
-#define ZERO_Z1_Z4 \
-	VZERO4(Z1, Z2, Z3, Z4)
-
 // VECDOT(LOOP64): vecDotF32 with x in SI, y in DI, n in CX: X0 = LOOP64's
 // dot of the first n&-64 elements (DX, when not 0; index AX), then the
 // leftovers added one by one, products rounded. Labels tail and done.
@@ -118,11 +75,11 @@ step: \
 	LOOP64; \
 	EACH1(DX, CX, DOT1(SI, DI, DX), done)
 
-// VECDOT64Z: VECDOT's loop on AVX-512 (DOT64Z from AX = 0).
+// VECDOT64Z: VECDOT's loop on AVX-512 (DOT64 from AX = 0).
 #define VECDOT64Z \
 	ZERO_Z1_Z4; \
 	XORQ AX, AX; \
-	DOT64Z(SI, DI, DX)
+	DOT64(DOT64_F32, SI, DI, DX)
 
 // func vecDotF32AVX512(x, y *float32, n int) float32
 // ggml_vec_dot_f32 on AVX-512: four 16-lane accumulators over steps of 64,
@@ -449,7 +406,7 @@ kqrow:
 	TESTQ  R10, R10
 	JZ     tail
 	ZERO_Z1_Z4
-	DOT64Z(SI, DX, R10)
+	DOT64(DOT64_F32, SI, DX, R10)
 	EACH1(AX, R9, DOT1(SI, DX, AX), kqstore)
 kqstore:
 	VMULSS X15, X0, X0
@@ -503,7 +460,7 @@ axdone:
 // lane i+8, is lo + hi (HALVES16).
 
 // VECDOT64Y: VECDOT's loop on AVX2: the four 16-lane accumulators as
-// halves (Y3,Y4), (Y5,Y6), (Y7,Y8), (Y9,Y10), folded as DOT64Z folds them.
+// halves (Y3,Y4), (Y5,Y6), (Y7,Y8), (Y9,Y10), folded as DOT64 folds them.
 // Label step. Clobbers Y1-Y11.
 #define VECDOT64Y \
 	VZERO4(Y3, Y4, Y5, Y6); \
@@ -836,3 +793,4 @@ azvec:
 azdone:
 	VZEROUPPER
 	RET
+

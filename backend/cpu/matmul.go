@@ -483,26 +483,7 @@ func (d *Device) pickKernel(t quant.Type, n, k, m int, wb, packed []byte, transi
 		}, nil
 	}
 	if t == quant.F16 && k <= maxF16Row {
-		xf := d.scratch.floats(n * k)
-		tiled := n >= 2 && k%tileStep == 0
-		return kernel{
-			align: 1,
-			prep: func(i int) {
-				f16s(xf[i*k:(i+1)*k], xq[i*xb:])
-			},
-			rows: func(out []float32, r0, tok int, _ []byte) {
-				var buf [maxF16Row]float32
-				wf, x := buf[:k], xf[tok*k:(tok+1)*k]
-				for j := range out {
-					f16s(wf, wb[(r0+j)*rb:])
-					if tiled {
-						out[j] = tileDotF32(wf, x)
-					} else {
-						out[j] = vecDotF16(wf, x)
-					}
-				}
-			},
-		}, nil
+		return d.f16Kernel(n, k, wb, rb, xq, xb), nil
 	}
 	if kern, ok := d.formatKernel(t, n, k, m, wb, xq, xb); ok {
 		return kern, nil

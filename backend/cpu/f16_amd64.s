@@ -1,0 +1,123 @@
+//go:build amd64 && gc && !purego
+
+#include "textflag.h"
+#include "simd_amd64.h"
+#include "float_amd64.h"
+
+// F16 weights against float32 activations (f16rows.go), the halves widened
+// as they are read (vcvtph2ps, exact), in ggml's orders.
+
+// func dotRowsF16AVX512(out *float32, w *byte, stride int, x *float32, n int, rows int)
+// out[r] = ggml_vec_dot_f16's vector part (vecDotF16) of the F16 row r
+// (stride bytes apart) and x over their first n elements (a multiple of
+// 64, not 0), the halves widened as they are read.
+TEXT ·dotRowsF16AVX512(SB), NOSPLIT, $0-48
+	MOVQ out+0(FP), DI
+	MOVQ w+8(FP), SI
+	MOVQ stride+16(FP), R8
+	MOVQ x+24(FP), R9
+	MOVQ n+32(FP), DX
+	MOVQ rows+40(FP), CX
+
+row:
+	ZERO_Z1_Z4
+	XORQ    AX, AX
+	DOT64(DOT64_F16, SI, R9, DX)
+	VMOVSS  X0, (DI)
+	ADDQ    $4, DI
+	ADDQ    R8, SI
+	DECQ    CX
+	JNZ     row
+	VZEROUPPER
+	RET
+
+// F16X4_SUM(z, out): out = reduce16 of z's lanes (REDUCE16_TO). Clobbers
+// Z1, Z2, X24.
+#define F16X4_SUM(z, out) \
+	VMOVAPS z, Z1; \
+	REDUCE16_TO(X24); \
+	VMOVSS  X24, out
+
+// F16X4_ROW(w, r, a0, a1, a2, a3): the 16 halves of row r at (w)(AX*2)
+// widened into Z16+r and times the four tokens' floats (Z20-Z23) into
+// a0-a3.
+#define F16X4_ROW(w, wz, a0, a1, a2, a3) \
+	VCVTPH2PS   (w)(AX*2), wz; \
+	VFMADD231PS Z20, wz, a0; \
+	VFMADD231PS Z21, wz, a1; \
+	VFMADD231PS Z22, wz, a2; \
+	VFMADD231PS Z23, wz, a3
+
+// F16X4_OUT(r, a0, a1, a2, a3): row r's outputs for the four tokens (at
+// DI, R10, R11, BX).
+#define F16X4_OUT(r, a0, a1, a2, a3) \
+	F16X4_SUM(a0, 4*r(DI)); \
+	F16X4_SUM(a1, 4*r(R10)); \
+	F16X4_SUM(a2, 4*r(R11)); \
+	F16X4_SUM(a3, 4*r(BX))
+
+// func dotRowsF16x4AVX512(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+// tinyBLAS's order (tileDotF32: one 16-lane accumulator an output,
+// reduced as _mm512_reduce_add_ps) for four tokens (floats xstride bytes
+// apart) and rows F16 rows (a multiple of 4, stride bytes apart) of nb
+// steps of 16 elements, four rows at a time: each row's halves widened
+// once for the four tokens, the 16 outputs' chains side by side. Output
+// row t is ostride bytes after row t-1.
+TEXT ·dotRowsF16x4AVX512(SB), NOSPLIT, $0-64
+	MOVQ  out+0(FP), DI
+	MOVQ  w+16(FP), SI
+	MOVQ  stride+24(FP), R8
+	MOVQ  rows+32(FP), CX
+	MOVQ  x+40(FP), R9
+	MOVQ  xstride+48(FP), R13
+	MOVQ  nb+56(FP), DX
+	SHLQ  $4, DX
+	SHRQ  $2, CX
+	JZ    done
+	TESTQ DX, DX
+	JZ    done
+	LEAQ  (R9)(R13*1), R14
+	LEAQ  (R14)(R13*1), R15
+	LEAQ  (R15)(R13*1), R12
+
+quad:
+	VZERO4(Z0, Z1, Z2, Z3)
+	VZERO4(Z4, Z5, Z6, Z7)
+	VZERO4(Z8, Z9, Z10, Z11)
+	VZERO4(Z12, Z13, Z14, Z15)
+	LEAQ (SI)(R8*1), R10
+	LEAQ (R10)(R8*1), R11
+	LEAQ (R11)(R8*1), BX
+	XORQ AX, AX
+
+step:
+	VMOVUPS (R9)(AX*4), Z20
+	VMOVUPS (R14)(AX*4), Z21
+	VMOVUPS (R15)(AX*4), Z22
+	VMOVUPS (R12)(AX*4), Z23
+	F16X4_ROW(SI, Z16, Z0, Z1, Z2, Z3)
+	F16X4_ROW(R10, Z17, Z4, Z5, Z6, Z7)
+	F16X4_ROW(R11, Z18, Z8, Z9, Z10, Z11)
+	F16X4_ROW(BX, Z19, Z12, Z13, Z14, Z15)
+	ADDQ $16, AX
+	CMPQ AX, DX
+	JB   step
+
+	MOVQ ostride+8(FP), AX
+	LEAQ (DI)(AX*1), R10
+	LEAQ (R10)(AX*1), R11
+	LEAQ (R11)(AX*1), BX
+	VMOVAPS Z1, Z26 // REDUCE16_TO works in Z1 and Z2
+	VMOVAPS Z2, Z27
+	F16X4_OUT(0, Z0, Z26, Z27, Z3)
+	F16X4_OUT(1, Z4, Z5, Z6, Z7)
+	F16X4_OUT(2, Z8, Z9, Z10, Z11)
+	F16X4_OUT(3, Z12, Z13, Z14, Z15)
+	LEAQ (SI)(R8*4), SI
+	ADDQ $16, DI
+	DECQ CX
+	JNZ  quad
+
+done:
+	VZEROUPPER
+	RET

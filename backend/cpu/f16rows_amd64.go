@@ -1,0 +1,64 @@
+//go:build amd64 && gc && !purego
+
+package cpu
+
+import "unsafe"
+
+//go:noescape
+func dotRowsF16AVX512(out *float32, w *byte, stride int, x *float32, n int, rows int)
+
+//go:noescape
+func dotRowsF16x4AVX512(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+
+// dotRowsF16 sets out[j] to F16 row j (stride bytes apart, len(x) halves)
+// dotted with x, as dotRowsF16Generic: a one-token product's rows by the
+// AVX-512 kernel (the leftovers past a multiple of 64 as vecDotF16 adds
+// them, in float64).
+func dotRowsF16(out []float32, w []byte, stride int, x []float32, tiled bool) {
+	k := len(x)
+	np := k &^ (vecStep - 1)
+	if tiled || !useAVX512 || np == 0 || len(out) == 0 {
+		dotRowsF16Generic(out, w, stride, x, tiled)
+		return
+	}
+	_ = w[(len(out)-1)*stride+2*k-1]
+	dotRowsF16AVX512(&out[0], &w[0], stride, &x[0], np, len(out))
+	if np == k {
+		return
+	}
+	for j := range out {
+		sum := float64(out[j])
+		row := w[j*stride:]
+		for i := np; i < k; i++ {
+			sum += float64(half(row[2*i:]) * x[i])
+		}
+		out[j] = float32(sum)
+	}
+}
+
+// dotRowsF16x4 is dotRowsF16, tiled, for four tokens: out[t] for the
+// floats x[t*k:(t+1)*k]. The outputs must be spaced evenly (as MatMul lays
+// them out); it reports false where it cannot run.
+func dotRowsF16x4(out [multiToken][]float32, w []byte, stride int, x []float32, k int) bool {
+	rows := len(out[0])
+	if !useAVX512 || k == 0 || k%tileStep != 0 || len(x) < multiToken*k {
+		return false
+	}
+	r4 := rows &^ 3
+	if r4 > 0 {
+		var o [multiToken][]float32
+		for t := range o {
+			o[t] = out[t][:r4]
+		}
+		xb := unsafe.Slice((*byte)(unsafe.Pointer(&x[0])), 4*len(x))
+		if !runX4(dotRowsF16x4AVX512, 2*tileStep, 4*tileStep, o, w, stride, xb, 4*k, k/tileStep) {
+			return false
+		}
+	}
+	if r4 < rows {
+		for t := range multiToken {
+			dotRowsF16Generic(out[t][r4:rows], w[r4*stride:], stride, x[t*k:(t+1)*k], true)
+		}
+	}
+	return true
+}

@@ -1,0 +1,49 @@
+// The reductions the float kernels share (float_amd64.s, f16_amd64.s).
+
+// HALVES16(d): lane 0 of d = reduce16 of a 16-lane sum held as its halves
+// (Y1 lanes 0-7, Y2 lanes 8-15): their sum, then _mm512_reduce_add_ps's
+// steps. Clobbers Y1, Y2.
+#define HALVES16(d) \
+	VADDPS       Y2, Y1, Y1; \
+	VEXTRACTF128 $1, Y1, X2; \
+	VADDPS       X2, X1, X1; \
+	VPERMILPS    $0x4e, X1, X2; \
+	VADDPS       X2, X1, X1; \
+	VMOVSHDUP    X1, X2; \
+	VADDSS       X2, X1, d
+
+// REDUCE16_TO(d): lane 0 of d = Z1's lanes added as _mm512_reduce_add_ps.
+// Clobbers Z1, Z2.
+#define REDUCE16_TO(d) \
+	VEXTRACTF32X8 $1, Z1, Y2; \
+	HALVES16(d)
+
+// ZERO_Z1_Z4 clears DOT64's accumulators.
+#define ZERO_Z1_Z4 \
+	VZERO4(Z1, Z2, Z3, Z4)
+
+// DOT64(LOAD, x, y, m): ggml_vec_dot_f32's AVX-512 loop from AX = 0 to m
+// (a multiple of 64, not 0): four 16-lane accumulators Z1-Z4 (zeroed
+// before) of x's elements (LOAD(x, i, z): the i-th 16 of the step's 64,
+// DOT64_F32 floats, DOT64_F16 halves widened) times y's floats, folded
+// 0+2, 1+3, then 0+1, and X0 = their reduce16. Label step. Clobbers
+// Z1-Z8.
+#define DOT64(LOAD, x, y, m) \
+step: \
+	LOAD(x, 0, Z5); \
+	LOAD(x, 1, Z6); \
+	LOAD(x, 2, Z7); \
+	LOAD(x, 3, Z8); \
+	VFMADD231PS (y)(AX*4), Z5, Z1; \
+	VFMADD231PS 64(y)(AX*4), Z6, Z2; \
+	VFMADD231PS 128(y)(AX*4), Z7, Z3; \
+	VFMADD231PS 192(y)(AX*4), Z8, Z4; \
+	ADDQ        $64, AX; \
+	CMPQ        AX, m; \
+	JB          step; \
+	VADDPS      Z3, Z1, Z1; \
+	VADDPS      Z4, Z2, Z2; \
+	VADDPS      Z2, Z1, Z1; \
+	REDUCE16_TO(X0)
+#define DOT64_F32(x, i, z) VMOVUPS 64*i(x)(AX*4), z
+#define DOT64_F16(x, i, z) VCVTPH2PS 32*i(x)(AX*2), z
