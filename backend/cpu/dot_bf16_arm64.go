@@ -17,3 +17,7 @@ func dotRowsBF16(out []float32, w []byte, stride int, x []byte, n int) {
 	_ = x[2*n-1]
 	dotRowsBF16NEON(&out[0], &w[0], stride, &x[0], n, rows)
 }
+
+func dotRowsBF16x4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
+	return false
+}

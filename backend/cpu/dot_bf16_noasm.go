@@ -5,3 +5,7 @@ package cpu
 func dotRowsBF16(out []float32, w []byte, stride int, x []byte, n int) {
 	dotRowsBF16Generic(out, w, stride, x, n)
 }
+
+func dotRowsBF16x4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
+	return false
+}

@@ -64,27 +64,10 @@ row:
 // once for the four tokens, the 16 outputs' chains side by side. Output
 // row t is ostride bytes after row t-1.
 TEXT ·dotRowsF16x4AVX512(SB), NOSPLIT, $0-64
-	MOVQ  out+0(FP), DI
-	MOVQ  w+16(FP), SI
-	MOVQ  stride+24(FP), R8
-	MOVQ  rows+32(FP), CX
-	MOVQ  x+40(FP), R9
-	MOVQ  xstride+48(FP), R13
-	MOVQ  nb+56(FP), DX
-	SHLQ  $4, DX
-	SHRQ  $2, CX
-	JZ    done
-	TESTQ DX, DX
-	JZ    done
-	LEAQ  (R9)(R13*1), R14
-	LEAQ  (R14)(R13*1), R15
-	LEAQ  (R15)(R13*1), R12
+	X4F_ARGS(4, 2)
 
 quad:
-	VZERO4(Z0, Z1, Z2, Z3)
-	VZERO4(Z4, Z5, Z6, Z7)
-	VZERO4(Z8, Z9, Z10, Z11)
-	VZERO4(Z12, Z13, Z14, Z15)
+	X4F_ZERO
 	LEAQ (SI)(R8*1), R10
 	LEAQ (R10)(R8*1), R11
 	LEAQ (R11)(R8*1), BX
@@ -103,10 +86,7 @@ step:
 	CMPQ AX, DX
 	JB   step
 
-	MOVQ ostride+8(FP), AX
-	LEAQ (DI)(AX*1), R10
-	LEAQ (R10)(AX*1), R11
-	LEAQ (R11)(AX*1), BX
+	X4F_OUTS
 	VMOVAPS Z1, Z26 // REDUCE16_TO works in Z1 and Z2
 	VMOVAPS Z2, Z27
 	F16X4_OUT(0, Z0, Z26, Z27, Z3)

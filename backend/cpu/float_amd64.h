@@ -1,4 +1,5 @@
-// The reductions the float kernels share (float_amd64.s, f16_amd64.s).
+// The steps the float kernels share (float_amd64.s, f16_amd64.s,
+// dot_bf16_amd64.s).
 
 // HALVES16(d): lane 0 of d = reduce16 of a 16-lane sum held as its halves
 // (Y1 lanes 0-7, Y2 lanes 8-15): their sum, then _mm512_reduce_add_ps's
@@ -47,3 +48,38 @@ step: \
 	REDUCE16_TO(X0)
 #define DOT64_F32(x, i, z) VMOVUPS 64*i(x)(AX*4), z
 #define DOT64_F16(x, i, z) VCVTPH2PS 32*i(x)(AX*2), z
+
+// The four-token kernels of F16 and BF16 rows, func(out *float32, ostride
+// int, w *byte, stride int, rows int, x *byte, xstride int, nb int):
+// X4F_ARGS(nbshift, rowshift) loads out (DI), w (SI), stride (R8), rows
+// >> rowshift (CX: the kernel's row groups), x (R9; the other tokens' at
+// R14, R15, R12), xstride (R13) and nb << nbshift (DX: the bytes, or
+// elements, the row loop runs to), to done when CX or DX is 0; X4F_ZERO
+// clears the sums Z0-Z15; X4F_OUTS points R10, R11 and BX at the other
+// tokens' outputs.
+#define X4F_ARGS(nbshift, rowshift) \
+	MOVQ  out+0(FP), DI; \
+	MOVQ  w+16(FP), SI; \
+	MOVQ  stride+24(FP), R8; \
+	MOVQ  rows+32(FP), CX; \
+	MOVQ  x+40(FP), R9; \
+	MOVQ  xstride+48(FP), R13; \
+	MOVQ  nb+56(FP), DX; \
+	SHLQ  $nbshift, DX; \
+	SHRQ  $rowshift, CX; \
+	JZ    done; \
+	TESTQ DX, DX; \
+	JZ    done; \
+	LEAQ  (R9)(R13*1), R14; \
+	LEAQ  (R14)(R13*1), R15; \
+	LEAQ  (R15)(R13*1), R12
+#define X4F_ZERO \
+	VZERO4(Z0, Z1, Z2, Z3); \
+	VZERO4(Z4, Z5, Z6, Z7); \
+	VZERO4(Z8, Z9, Z10, Z11); \
+	VZERO4(Z12, Z13, Z14, Z15)
+#define X4F_OUTS \
+	MOVQ ostride+8(FP), AX; \
+	LEAQ (DI)(AX*1), R10; \
+	LEAQ (R10)(AX*1), R11; \
+	LEAQ (R11)(AX*1), BX

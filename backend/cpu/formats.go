@@ -35,7 +35,7 @@ func (d *Device) formatKernel(t quant.Type, n, k, m int, wb, xq []byte, xb int) 
 	case quant.TQ1_0:
 		rows, rows4 = dotRowsTQ1_0, dotRowsTQ1_0x4
 	case quant.BF16:
-		rows = dotRowsBF16
+		rows, rows4 = dotRowsBF16, dotRowsBF16x4
 	case quant.Q2_K:
 		rows, rows4 = dotRowsQ2_K, dotRowsQ2_Kx4
 	case quant.Q3_K:
