@@ -5,7 +5,8 @@
 #include "float_amd64.h"
 
 // F16 weights against float32 activations (f16rows.go), the halves widened
-// as they are read (vcvtph2ps, exact), in ggml's orders.
+// as they are read (vcvtph2ps, exact), in ggml's orders; and the four-token
+// kernel of float32 weights, the same as F16's but for the loads.
 
 // func dotRowsF16AVX512(out *float32, w *byte, stride int, x *float32, n int, rows int)
 // out[r] = ggml_vec_dot_f16's vector part (vecDotF16) of the F16 row r
@@ -38,15 +39,18 @@ row:
 	REDUCE16_TO(X24); \
 	VMOVSS  X24, out
 
-// F16X4_ROW(w, r, a0, a1, a2, a3): the 16 halves of row r at (w)(AX*2)
-// widened into Z16+r and times the four tokens' floats (Z20-Z23) into
-// a0-a3.
-#define F16X4_ROW(w, wz, a0, a1, a2, a3) \
-	VCVTPH2PS   (w)(AX*2), wz; \
+// F16X4_ROW(LOAD, w, wz, a0, a1, a2, a3): 16 elements of a row at w (offset
+// AX elements) into wz as floats (LOAD: F16X4_HALVES widens halves,
+// F16X4_FLOATS reads floats) and times the four tokens' floats (Z20-Z23)
+// into a0-a3.
+#define F16X4_ROW(LOAD, w, wz, a0, a1, a2, a3) \
+	LOAD(w, wz); \
 	VFMADD231PS Z20, wz, a0; \
 	VFMADD231PS Z21, wz, a1; \
 	VFMADD231PS Z22, wz, a2; \
 	VFMADD231PS Z23, wz, a3
+#define F16X4_HALVES(w, wz) VCVTPH2PS (w)(AX*2), wz
+#define F16X4_FLOATS(w, wz) VMOVUPS (w)(AX*4), wz
 
 // F16X4_OUT(r, a0, a1, a2, a3): row r's outputs for the four tokens (at
 // DI, R10, R11, BX).
@@ -56,48 +60,55 @@ row:
 	F16X4_SUM(a2, 4*r(R11)); \
 	F16X4_SUM(a3, 4*r(BX))
 
-// func dotRowsF16x4AVX512(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
-// tinyBLAS's order (tileDotF32: one 16-lane accumulator an output,
-// reduced as _mm512_reduce_add_ps) for four tokens (floats xstride bytes
-// apart) and rows F16 rows (a multiple of 4, stride bytes apart) of nb
-// steps of 16 elements, four rows at a time: each row's halves widened
-// once for the four tokens, the 16 outputs' chains side by side. Output
-// row t is ostride bytes after row t-1.
-TEXT ·dotRowsF16x4AVX512(SB), NOSPLIT, $0-64
-	X4F_ARGS(4, 2)
-
-quad:
-	X4F_ZERO
-	LEAQ (SI)(R8*1), R10
-	LEAQ (R10)(R8*1), R11
-	LEAQ (R11)(R8*1), BX
-	XORQ AX, AX
-
-step:
-	VMOVUPS (R9)(AX*4), Z20
-	VMOVUPS (R14)(AX*4), Z21
-	VMOVUPS (R15)(AX*4), Z22
-	VMOVUPS (R12)(AX*4), Z23
-	F16X4_ROW(SI, Z16, Z0, Z1, Z2, Z3)
-	F16X4_ROW(R10, Z17, Z4, Z5, Z6, Z7)
-	F16X4_ROW(R11, Z18, Z8, Z9, Z10, Z11)
-	F16X4_ROW(BX, Z19, Z12, Z13, Z14, Z15)
-	ADDQ $16, AX
-	CMPQ AX, DX
-	JB   step
-
-	X4F_OUTS
-	VMOVAPS Z1, Z26 // REDUCE16_TO works in Z1 and Z2
-	VMOVAPS Z2, Z27
-	F16X4_OUT(0, Z0, Z26, Z27, Z3)
-	F16X4_OUT(1, Z4, Z5, Z6, Z7)
-	F16X4_OUT(2, Z8, Z9, Z10, Z11)
-	F16X4_OUT(3, Z12, Z13, Z14, Z15)
-	LEAQ (SI)(R8*4), SI
-	ADDQ $16, DI
-	DECQ CX
-	JNZ  quad
-
-done:
-	VZEROUPPER
+// F16X4(LOAD): the whole body of dotRowsF16x4AVX512 and
+// dotRowsF32x4AVX512, the rows' elements read by LOAD: tinyBLAS's order
+// (tileDotF32: one 16-lane accumulator an output, reduced as
+// _mm512_reduce_add_ps) for four tokens (floats xstride bytes apart) and
+// rows weight rows (a multiple of 4, stride bytes apart) of nb steps of
+// 16 elements, four rows at a time: each row's elements read once for
+// the four tokens, the 16 outputs' chains side by side. Output row t is
+// ostride bytes after row t-1.
+#define F16X4(LOAD) \
+	X4F_ARGS(4, 2); \
+quad: \
+	X4F_ZERO; \
+	LEAQ    (SI)(R8*1), R10; \
+	LEAQ    (R10)(R8*1), R11; \
+	LEAQ    (R11)(R8*1), BX; \
+	XORQ    AX, AX; \
+step: \
+	VMOVUPS (R9)(AX*4), Z20; \
+	VMOVUPS (R14)(AX*4), Z21; \
+	VMOVUPS (R15)(AX*4), Z22; \
+	VMOVUPS (R12)(AX*4), Z23; \
+	F16X4_ROW(LOAD, SI, Z16, Z0, Z1, Z2, Z3); \
+	F16X4_ROW(LOAD, R10, Z17, Z4, Z5, Z6, Z7); \
+	F16X4_ROW(LOAD, R11, Z18, Z8, Z9, Z10, Z11); \
+	F16X4_ROW(LOAD, BX, Z19, Z12, Z13, Z14, Z15); \
+	ADDQ    $16, AX; \
+	CMPQ    AX, DX; \
+	JB      step; \
+	X4F_OUTS; \
+	VMOVAPS Z1, Z26; \
+	VMOVAPS Z2, Z27; \
+	F16X4_OUT(0, Z0, Z26, Z27, Z3); \
+	F16X4_OUT(1, Z4, Z5, Z6, Z7); \
+	F16X4_OUT(2, Z8, Z9, Z10, Z11); \
+	F16X4_OUT(3, Z12, Z13, Z14, Z15); \
+	LEAQ    (SI)(R8*4), SI; \
+	ADDQ    $16, DI; \
+	DECQ    CX; \
+	JNZ     quad; \
+done: \
+	VZEROUPPER; \
 	RET
+
+// func dotRowsF16x4AVX512(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+// F16X4 on F16 rows, each row's halves widened once for the four tokens.
+TEXT ·dotRowsF16x4AVX512(SB), NOSPLIT, $0-64
+	F16X4(F16X4_HALVES)
+
+// func dotRowsF32x4AVX512(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+// F16X4 on float32 rows.
+TEXT ·dotRowsF32x4AVX512(SB), NOSPLIT, $0-64
+	F16X4(F16X4_FLOATS)

@@ -10,6 +10,9 @@ func dotRowsF16AVX512(out *float32, w *byte, stride int, x *float32, n int, rows
 //go:noescape
 func dotRowsF16x4AVX512(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 
+//go:noescape
+func dotRowsF32x4AVX512(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+
 // dotRowsF16 sets out[j] to F16 row j (stride bytes apart, len(x) halves)
 // dotted with x, as dotRowsF16Generic: a one-token product's rows by the
 // AVX-512 kernel (the leftovers past a multiple of 64 as vecDotF16 adds
@@ -40,6 +43,25 @@ func dotRowsF16(out []float32, w []byte, stride int, x []float32, tiled bool) {
 // floats x[t*k:(t+1)*k]. The outputs must be spaced evenly (as MatMul lays
 // them out); it reports false where it cannot run.
 func dotRowsF16x4(out [multiToken][]float32, w []byte, stride int, x []float32, k int) bool {
+	return rowsFloatX4(dotRowsF16x4AVX512, 2, out, w, stride, x, k, func(out []float32, w []byte, x []float32) {
+		dotRowsF16Generic(out, w, stride, x, true)
+	})
+}
+
+// dotRowsF32x4 is tinyBLAS's order (tileDotF32) for float32 rows (stride
+// bytes apart) and four tokens, as dotRowsF16x4.
+func dotRowsF32x4(out [multiToken][]float32, w []byte, stride int, x []float32, k int) bool {
+	return rowsFloatX4(dotRowsF32x4AVX512, 4, out, w, stride, x, k, func(out []float32, w []byte, x []float32) {
+		for j := range out {
+			out[j] = tileDotF32(unsafeF32(w[j*stride:])[:len(x)], x)
+		}
+	})
+}
+
+// rowsFloatX4 runs a four-token kernel of rows of k elements of size bytes
+// (F16 or float32) in tinyBLAS's order on the rows a multiple of four,
+// the others by rest (a token at a time), and reports whether it could.
+func rowsFloatX4(kern kernelX4, size int, out [multiToken][]float32, w []byte, stride int, x []float32, k int, rest func(out []float32, w []byte, x []float32)) bool {
 	rows := len(out[0])
 	if !useAVX512 || k == 0 || k%tileStep != 0 || len(x) < multiToken*k {
 		return false
@@ -51,13 +73,13 @@ func dotRowsF16x4(out [multiToken][]float32, w []byte, stride int, x []float32, 
 			o[t] = out[t][:r4]
 		}
 		xb := unsafe.Slice((*byte)(unsafe.Pointer(&x[0])), 4*len(x))
-		if !runX4(dotRowsF16x4AVX512, 2*tileStep, 4*tileStep, o, w, stride, xb, 4*k, k/tileStep) {
+		if !runX4(kern, size*tileStep, 4*tileStep, o, w, stride, xb, 4*k, k/tileStep) {
 			return false
 		}
 	}
 	if r4 < rows {
 		for t := range multiToken {
-			dotRowsF16Generic(out[t][r4:rows], w[r4*stride:], stride, x[t*k:(t+1)*k], true)
+			rest(out[t][r4:rows], w[r4*stride:], x[t*k:(t+1)*k])
 		}
 	}
 	return true

@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"encoding/binary"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -95,6 +96,46 @@ func BenchmarkDotRowsF16(b *testing.B) {
 			for b.Loop() {
 				if !dotRowsF16x4(outs, w, 2*k, x, k) {
 					b.Skip("no four-token kernel")
+				}
+			}
+		})
+	}
+}
+
+// TestDotRowsF32x4 checks the four-token float32 kernel against
+// tileDotF32 for each token, bit for bit, at every level.
+func TestDotRowsF32x4(t *testing.T) {
+	r := rand.New(rand.NewPCG(133, 134))
+	for _, l := range levels() {
+		t.Run(l.name, func(t *testing.T) {
+			defer l.set()()
+			for _, sz := range [][2]int{{4, 16}, {7, 48}, {16, 2048}, {33, 256}, {2, 64}} {
+				rows, k := sz[0], sz[1]
+				stride := 4*k + 8
+				w := make([]byte, rows*stride)
+				for i := range w {
+					w[i] = byte(r.Uint32())
+				}
+				for j := range rows {
+					for i, v := range randRow(r, k) {
+						binary.LittleEndian.PutUint32(w[j*stride+4*i:], math.Float32bits(v))
+					}
+				}
+				x := randRow(r, multiToken*k)
+				outs := tokenRows(rows)
+				if !dotRowsF32x4(outs, w, stride, x, k) {
+					if l.name == "avx512" {
+						t.Fatalf("rows=%d k=%d: the four-token kernel declined", rows, k)
+					}
+					continue
+				}
+				for tk := range multiToken {
+					for j := range rows {
+						want := tileDotF32(unsafeF32(w[j*stride:])[:k], x[tk*k:(tk+1)*k])
+						if outs[tk][j] != want {
+							t.Fatalf("rows=%d k=%d: token %d: row %d = %g, want %g", rows, k, tk, j, outs[tk][j], want)
+						}
+					}
 				}
 			}
 		})

@@ -424,6 +424,20 @@ func (d *Device) pickKernel(t quant.Type, n, k, m int, wb, packed []byte, transi
 			kqScores(out, wf[r0*k:], k, unsafeF32(x)[:k], 1)
 		}}, nil
 	}
+	if t == quant.F32 { // tinyBLAS: a row at a time for a token, four tokens at once
+		wf := unsafeF32(wb)
+		return kernel{
+			align: 1,
+			rows: func(out []float32, r0, _ int, x []byte) {
+				for j := range out {
+					out[j] = tileDotF32(wf[(r0+j)*k:(r0+j+1)*k], unsafeF32(x)[:k])
+				}
+			},
+			rows4: func(out [multiToken][]float32, r0, tok int) bool {
+				return dotRowsF32x4(out, wb[r0*rb:], rb, unsafeF32(xq[tok*xb:]), k)
+			},
+		}, nil
+	}
 	if t == quant.TQ2_0 && repacks(t, m, k) {
 		return d.wideTQ2Kernel(n, m, k/256, wb, packed, transient, xq, xb), nil
 	}
