@@ -7,11 +7,9 @@ import (
 )
 
 // repacks reports whether MatMul takes m×k weights of type t repacked
-// (repackInto): Q4_0 with rows in multiples of 8; Q8_0, Q5_0, Q4_1, Q5_1,
-// IQ4_NL, TQ1_0, TQ2_0, Q4_K, Q5_K and Q6_K (an even number of blocks a
-// row) with rows in multiples of 16 where the machine has AVX-512 VNNI
-// (wideQ8, wideQ50, wideQ41, wideIQ4NL, wideTQ1, wideTQ2, wideQ4K,
-// wideQ5K, wideQ6K).
+// (repackInto): Q4_0 with rows in multiples of 8; the formats of
+// wideRepack (Q6_K with an even number of blocks a row) with rows in
+// multiples of 16 where the machine has AVX-512 VNNI.
 func repacks(t quant.Type, m, k int) bool {
 	if m <= 0 || k <= 0 || k%t.BlockSize() != 0 {
 		return false
@@ -19,26 +17,42 @@ func repacks(t quant.Type, m, k int) bool {
 	switch t {
 	case quant.Q4_0:
 		return m%q4GroupRows == 0
-	case quant.Q8_0:
-		return wideQ8 && m%q4WideRows == 0
-	case quant.Q5_0:
-		return wideQ50 && m%q4WideRows == 0
-	case quant.Q4_1, quant.Q5_1:
-		return wideQ41 && m%q4WideRows == 0
-	case quant.IQ4_NL:
-		return wideIQ4NL && m%q4WideRows == 0
-	case quant.TQ1_0:
-		return wideTQ1 && m%q4WideRows == 0
-	case quant.TQ2_0:
-		return wideTQ2 && m%q4WideRows == 0
-	case quant.Q4_K:
-		return wideQ4K && m%q4WideRows == 0
-	case quant.Q5_K:
-		return wideQ5K && m%q4WideRows == 0
 	case quant.Q6_K:
-		return wideQ6K && m%q4WideRows == 0 && k/256%2 == 0
+		if k/256%2 != 0 {
+			return false
+		}
 	}
-	return false
+	repack, on := wideRepack(t)
+	return repack != nil && on && m%q4WideRows == 0
+}
+
+// wideRepack returns how a format MatMul repacks in 16-row groups (and no
+// other way) is repacked, and whether this machine's kernels read it (the
+// format's flag: AVX-512 VNNI); nil for the others.
+func wideRepack(t quant.Type) (repack func(dst, src []byte, lo, hi, nb int), on bool) {
+	switch t {
+	case quant.Q8_0:
+		return repackQ8Groups, wideQ8
+	case quant.Q5_0:
+		return repackQ50Groups, wideQ50
+	case quant.Q4_1:
+		return repackQ41Groups, wideQ41
+	case quant.Q5_1:
+		return repackQ51Groups, wideQ41
+	case quant.IQ4_NL:
+		return repackIQ4NLGroups, wideIQ4NL
+	case quant.TQ1_0:
+		return repackTQ1Groups, wideTQ1
+	case quant.TQ2_0:
+		return repackTQ2Groups, wideTQ2
+	case quant.Q4_K:
+		return repackQ4KGroups, wideQ4K
+	case quant.Q5_K:
+		return repackQ5KGroups, wideQ5K
+	case quant.Q6_K:
+		return repackQ6KGroups, wideQ6K
+	}
+	return nil, false
 }
 
 // repacked returns the repacked form of weights that MatMul repacks (m
@@ -93,34 +107,12 @@ func repackedBytes(t quant.Type, m, nb int) int { return m * nb * t.BlockBytes()
 // repackInto repacks m rows of nb blocks of t (a type that repacks) from
 // wb into p (as many bytes), on the device's workers.
 func (d *Device) repackInto(p []byte, t quant.Type, wb []byte, m, nb int) {
-	var wide func(dst, src []byte, lo, hi, nb int) // 16-row groups of a format repacked only so
-	switch t {
-	case quant.Q8_0:
-		wide = repackQ8Groups
-	case quant.Q5_0:
-		wide = repackQ50Groups
-	case quant.Q4_1:
-		wide = repackQ41Groups
-	case quant.Q5_1:
-		wide = repackQ51Groups
-	case quant.IQ4_NL:
-		wide = repackIQ4NLGroups
-	case quant.TQ1_0:
-		wide = repackTQ1Groups
-	case quant.TQ2_0:
-		wide = repackTQ2Groups
-	case quant.Q4_K:
-		wide = repackQ4KGroups
-	case quant.Q5_K:
-		wide = repackQ5KGroups
-	case quant.Q6_K:
-		wide = repackQ6KGroups
-	default: // Q4_0: groups of 8 or 16 rows
-		gr := groupRows(m)
-		d.parallel(m/gr, repackChunk, func(lo, hi int) { repackGroups(p, wb, lo, hi, nb, gr) })
+	if wide, _ := wideRepack(t); wide != nil {
+		d.parallel(m/q4WideRows, repackChunk/2, func(lo, hi int) { wide(p, wb, lo, hi, nb) })
 		return
 	}
-	d.parallel(m/q4WideRows, repackChunk/2, func(lo, hi int) { wide(p, wb, lo, hi, nb) })
+	gr := groupRows(m) // Q4_0: groups of 8 or 16 rows
+	d.parallel(m/gr, repackChunk, func(lo, hi int) { repackGroups(p, wb, lo, hi, nb, gr) })
 }
 
 // repackChunk is the fewest 8-row groups a worker repacks at once (about
