@@ -52,3 +52,12 @@ func dotRowsBF16Generic(out []float32, w []byte, stride int, x []byte, n int) {
 		out[r] = dotBF16Lanes(n, w[r*stride:], x)
 	}
 }
+
+// dotRowsBF16Each is dotRowsBF16 for four tokens, a token at a time:
+// out[t] for the BF16 row at x[t*xb:] (the four-token kernel's rows that
+// its assembly does not take, and all of them where there is none).
+func dotRowsBF16Each(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) {
+	for t := range multiToken {
+		dotRowsBF16(out[t], w, stride, x[t*xb:], nb)
+	}
+}

@@ -42,9 +42,11 @@ func dotRowsBF16x4(out [multiToken][]float32, w []byte, stride int, x []byte, xb
 		}
 	}
 	if r2 < rows {
-		for t := range multiToken {
-			dotRowsBF16(out[t][r2:rows], w[r2*stride:], stride, x[t*xb:], nb)
+		var o [multiToken][]float32
+		for t := range o {
+			o[t] = out[t][r2:rows]
 		}
+		dotRowsBF16Each(o, w[r2*stride:], stride, x, xb, nb)
 	}
 	return true
 }

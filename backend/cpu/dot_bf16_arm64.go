@@ -18,6 +18,8 @@ func dotRowsBF16(out []float32, w []byte, stride int, x []byte, n int) {
 	dotRowsBF16NEON(&out[0], &w[0], stride, &x[0], n, rows)
 }
 
+// dotRowsBF16x4 is dotRowsBF16 for four tokens, a token at a time.
 func dotRowsBF16x4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
-	return false
+	dotRowsBF16Each(out, w, stride, x, xb, nb)
+	return true
 }
