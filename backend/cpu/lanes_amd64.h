@@ -102,17 +102,7 @@ group: \
 	MOVQ  AX, R9; \
 	MOVQ  DX, R11; \
 	MOVQ  R15, R12; \
-	SHRQ  $1, BX; \
-	JZ    odd; \
-pair: \
-	TWO; \
-	DECQ  BX; \
-	JNZ   pair; \
-odd: \
-	TESTQ $1, nb+72(FP); \
-	JZ    end; \
-	LAST; \
-end: \
+	WIDE_PAIRS(TWO, LAST, nb+72(FP)); \
 	END; \
 	ADDQ  $64, DI; \
 	DECQ  CX; \

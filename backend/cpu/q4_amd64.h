@@ -193,6 +193,22 @@ done: \
 	CMPQ  nb+72(FP), $0; \
 	JE    done
 
+// WIDE_PAIRS(TWO, ODD, nb): a group's blocks, BX the blocks left: TWO on
+// each pair, then ODD on an odd last one (nb's low bit: a register or an
+// argument). Labels pair, odd and end are local to each TEXT.
+#define WIDE_PAIRS(TWO, ODD, nb) \
+	SHRQ  $1, BX; \
+	JZ    odd; \
+pair: \
+	TWO; \
+	DECQ  BX; \
+	JNZ   pair; \
+odd: \
+	TESTQ $1, nb; \
+	JZ    end; \
+	ODD; \
+end:
+
 // WIDE_FOUR(CONSTS, PAIR, ODD, f0, f1, f2, f3): the whole body of a four-run
 // one-token kernel of a format repacked in 16-row groups with blocks in
 // pairs, func(outA, outB, outC, outD *float32, wA, wB, wC, wD *byte,
@@ -226,17 +242,7 @@ group: \
 	MOVQ   bias+80(FP), R10; \
 	MOVQ   d+88(FP), R11; \
 	MOVQ   nb+96(FP), BX; \
-	SHRQ   $1, BX; \
-	JZ     odd; \
-pair: \
-	PAIR; \
-	DECQ   BX; \
-	JNZ    pair; \
-odd: \
-	TESTQ  $1, nb+96(FP); \
-	JZ     end; \
-	ODD; \
-end: \
+	WIDE_PAIRS(PAIR, ODD, nb+96(FP)); \
 	FOUR_STORE(f0, f1, f2, f3); \
 	DECQ   CX; \
 	JNZ    group; \
@@ -260,17 +266,7 @@ group: \
 	MOVQ  x+32(FP), R9; \
 	MOVQ  bias+48(FP), R11; \
 	MOVQ  d+56(FP), R12; \
-	SHRQ  $1, BX; \
-	JZ    odd; \
-pair: \
-	PAIR; \
-	DECQ  BX; \
-	JNZ   pair; \
-odd: \
-	TESTQ $1, nb+72(FP); \
-	JZ    end; \
-	ODD; \
-end: \
+	WIDE_PAIRS(PAIR, ODD, nb+72(FP)); \
 	X4_STORE(Z16, Z17, Z18, Z19, 64); \
 	DECQ  CX; \
 	JNZ   group; \
@@ -312,17 +308,7 @@ group: \
 	MOVQ   bias+32(FP), R10; \
 	MOVQ   d+40(FP), R11; \
 	MOVQ   DX, BX; \
-	SHRQ   $1, BX; \
-	JZ     odd; \
-pair: \
-	TWO; \
-	DECQ   BX; \
-	JNZ    pair; \
-odd: \
-	TESTQ  $1, DX; \
-	JZ     end; \
-	LAST; \
-end: \
+	WIDE_PAIRS(TWO, LAST, DX); \
 	END; \
 	ADDQ    $64, DI; \
 	DECQ    CX; \
