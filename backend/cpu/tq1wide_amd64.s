@@ -11,12 +11,14 @@
 // bsums[2l+1]) for each of a block's 8 lanes. A block's lane sums are in
 // Z16-Z23 (and Z0-Z7 for the second token of the four-token kernel).
 
-// T1_CONSTS: Z13 = 0x01 bytes, Z12 = 0, Z15 = 0x03 bytes. Clobbers AX.
+// T1_CONSTS: Z13 = 0x01 bytes, Z12 = 86 bytes, Z15 = 171 bytes. Clobbers
+// AX.
 #define T1_CONSTS \
 	MOVL         $0x01010101, AX; \
 	VPBROADCASTD AX, Z13; \
-	VPXORD       Z12, Z12, Z12; \
-	MOVL         $0x03030303, AX; \
+	MOVL         $0x56565656, AX; \
+	VPBROADCASTD AX, Z12; \
+	MOVL         $0xabababab, AX; \
 	VPBROADCASTD AX, Z15
 
 // T1_MUL3(src, dst): dst = src·3 (mod 256), bytewise.
@@ -24,14 +26,14 @@
 	VPADDB src, src, dst; \
 	VPADDB src, dst, dst
 
-// T1_TRIT(r): q = byte·3^n turned into trit n, (3q) >> 8, in place, as
-// ggml: a saturating −1, two vpavgb and the top two bits. Clobbers Z30.
+// T1_TRIT(r): q = byte·3^n turned into trit n, (3q) >> 8, in place: it is
+// [q ≥ 86] + [q ≥ 171], ggml's two vpavgb and top two bits for every
+// byte (TestTritCompares).
 #define T1_TRIT(r) \
-	VPSUBUSB Z13, r, r; \
-	VPAVGB   Z12, r, Z30; \
-	VPAVGB   Z30, r, r; \
-	VPSRLW   $6, r, r; \
-	VPANDD   Z15, r, r
+	VPCMPUB      $5, Z12, r, K1; \
+	VPCMPUB      $5, Z15, r, K2; \
+	VMOVDQU8.Z   Z13, K1, r; \
+	VPADDB       Z13, r, K2, r
 
 // DOT(t, xo, S, U): the trits t times the activation bytes at xo (from a
 // Q8_K block's start) into the lane sums S (one token: T1_DOT1) or S and U

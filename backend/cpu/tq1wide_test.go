@@ -37,3 +37,20 @@ var tq1WideFormat = wideFormat{
 
 // BenchmarkDotWideTQ1_0 measures the one-run kernel on 256 rows of 2048.
 func BenchmarkDotWideTQ1_0(b *testing.B) { benchWide(b, tq1WideFormat, 8) }
+
+// TestTritCompares checks the identity the repacked kernels take a trit
+// by: ggml's (3q) >> 8 is [q ≥ 86] + [q ≥ 171] for every byte q.
+func TestTritCompares(t *testing.T) {
+	for q := range 256 {
+		var c int32
+		if q >= 86 {
+			c++
+		}
+		if q >= 171 {
+			c++
+		}
+		if got := tq1Trit(uint8(q), 0); got != c {
+			t.Fatalf("q=%d: (3q)>>8 = %d, the compares %d", q, got, c)
+		}
+	}
+}
