@@ -20,8 +20,10 @@ import "github.com/tern-llm/tern/quant"
 //	bytes  800-863  chunk C: packed byte 48+i of row r (trit n: lane 4+n
 //	                of vector 7)
 //
-// The kernels take the trits out of a chunk as ggml does (byte·3^n by byte
-// adds, then (3q) >> 8 by two vpavgb), 64 at once.
+// The kernels take the trits out of a chunk 64 at once: byte·3^n by byte
+// adds, as ggml does, then (3q) >> 8 as [q ≥ 86] + [q ≥ 171] by two
+// compares (TestTritCompares), where ggml's two vpavgb took a fifth
+// instruction.
 const tq1WideBlock = q4WideRows * tq1Block
 
 // repackTQ1Groups repacks groups lo…hi-1 of 16 rows of nb TQ1_0 blocks.

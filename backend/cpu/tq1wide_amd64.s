@@ -26,9 +26,9 @@
 	VPADDB src, src, dst; \
 	VPADDB src, dst, dst
 
-// T1_TRIT(r): q = byte·3^n turned into trit n, (3q) >> 8, in place: it is
-// [q ≥ 86] + [q ≥ 171], ggml's two vpavgb and top two bits for every
-// byte (TestTritCompares).
+// T1_TRIT(r): q = byte·3^n turned into trit n, (3q) >> 8, in place, as
+// [q ≥ 86] + [q ≥ 171] (TestTritCompares): two compares into K1 and K2,
+// ones where K1, and one more where K2.
 #define T1_TRIT(r) \
 	VPCMPUB      $5, Z12, r, K1; \
 	VPCMPUB      $5, Z15, r, K2; \
