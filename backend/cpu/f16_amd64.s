@@ -112,3 +112,74 @@ TEXT ·dotRowsF16x4AVX512(SB), NOSPLIT, $0-64
 // F16X4 on float32 rows.
 TEXT ·dotRowsF32x4AVX512(SB), NOSPLIT, $0-64
 	F16X4(F16X4_FLOATS)
+
+// The four-token kernels on AVX2: a row at a time, each of its 16-element
+// steps read once for the four tokens, an output's 16 lanes as two 8-lane
+// halves (tinyBLAS's order, as tileDotF32AVX2 keeps it), the eight halves'
+// chains side by side: token t's lanes in Y(2t) and Y(2t+1).
+
+// F16X4Y_OUT(lo, xlo, hi, xhi, out): out = reduce16 of the 16 lanes
+// lo|hi (HALVES16OF). Clobbers lo and hi.
+#define F16X4Y_OUT(lo, xlo, hi, xhi, out) \
+	HALVES16OF(lo, xlo, hi, xhi, xlo); \
+	VMOVSS xlo, out
+
+// F16X4Y_HALVES and F16X4Y_FLOATS(w, lo, hi): the row's 16 elements at w
+// (offset AX elements) as floats in lo and hi.
+#define F16X4Y_HALVES(w, lo, hi) \
+	VCVTPH2PS (w)(AX*2), lo; \
+	VCVTPH2PS 16(w)(AX*2), hi
+#define F16X4Y_FLOATS(w, lo, hi) \
+	VMOVUPS (w)(AX*4), lo; \
+	VMOVUPS 32(w)(AX*4), hi
+
+// F16X4Y(LOAD): the whole body of dotRowsF16x4AVX2 and dotRowsF32x4AVX2
+// (F16X4's arguments, rows any number).
+#define F16X4Y(LOAD) \
+	X4F_ARGS(4, 0); \
+	MOVQ ostride+8(FP), BX; \
+row: \
+	VXORPS Y0, Y0, Y0; \
+	VXORPS Y1, Y1, Y1; \
+	VXORPS Y2, Y2, Y2; \
+	VXORPS Y3, Y3, Y3; \
+	VXORPS Y4, Y4, Y4; \
+	VXORPS Y5, Y5, Y5; \
+	VXORPS Y6, Y6, Y6; \
+	VXORPS Y7, Y7, Y7; \
+	XORQ   AX, AX; \
+step: \
+	LOAD(SI, Y8, Y9); \
+	VFMADD231PS (R9)(AX*4), Y8, Y0; \
+	VFMADD231PS 32(R9)(AX*4), Y9, Y1; \
+	VFMADD231PS (R14)(AX*4), Y8, Y2; \
+	VFMADD231PS 32(R14)(AX*4), Y9, Y3; \
+	VFMADD231PS (R15)(AX*4), Y8, Y4; \
+	VFMADD231PS 32(R15)(AX*4), Y9, Y5; \
+	VFMADD231PS (R12)(AX*4), Y8, Y6; \
+	VFMADD231PS 32(R12)(AX*4), Y9, Y7; \
+	ADDQ   $16, AX; \
+	CMPQ   AX, DX; \
+	JB     step; \
+	LEAQ   (DI)(BX*1), R10; \
+	LEAQ   (R10)(BX*1), R11; \
+	F16X4Y_OUT(Y0, X0, Y1, X1, (DI)); \
+	F16X4Y_OUT(Y2, X2, Y3, X3, (R10)); \
+	F16X4Y_OUT(Y4, X4, Y5, X5, (R11)); \
+	ADDQ   BX, R11; \
+	F16X4Y_OUT(Y6, X6, Y7, X7, (R11)); \
+	ADDQ   R8, SI; \
+	ADDQ   $4, DI; \
+	DECQ   CX; \
+	JNZ    row; \
+done: \
+	VZEROUPPER; \
+	RET
+
+// func dotRowsF16x4AVX2(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+TEXT ·dotRowsF16x4AVX2(SB), NOSPLIT, $0-64
+	F16X4Y(F16X4Y_HALVES)
+
+// func dotRowsF32x4AVX2(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+TEXT ·dotRowsF32x4AVX2(SB), NOSPLIT, $0-64
+	F16X4Y(F16X4Y_FLOATS)

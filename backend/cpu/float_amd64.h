@@ -4,14 +4,18 @@
 // HALVES16(d): lane 0 of d = reduce16 of a 16-lane sum held as its halves
 // (Y1 lanes 0-7, Y2 lanes 8-15): their sum, then _mm512_reduce_add_ps's
 // steps. Clobbers Y1, Y2.
-#define HALVES16(d) \
-	VADDPS       Y2, Y1, Y1; \
-	VEXTRACTF128 $1, Y1, X2; \
-	VADDPS       X2, X1, X1; \
-	VPERMILPS    $0x4e, X1, X2; \
-	VADDPS       X2, X1, X1; \
-	VMOVSHDUP    X1, X2; \
-	VADDSS       X2, X1, d
+#define HALVES16(d) HALVES16OF(Y1, X1, Y2, X2, d)
+
+// HALVES16OF(lo, xlo, hi, xhi, d): HALVES16 of the halves lo and hi (xlo
+// and xhi their low 128 bits). Clobbers lo and hi.
+#define HALVES16OF(lo, xlo, hi, xhi, d) \
+	VADDPS       hi, lo, lo; \
+	VEXTRACTF128 $1, lo, xhi; \
+	VADDPS       xhi, xlo, xlo; \
+	VPERMILPS    $0x4e, xlo, xhi; \
+	VADDPS       xhi, xlo, xlo; \
+	VMOVSHDUP    xlo, xhi; \
+	VADDSS       xhi, xlo, d
 
 // REDUCE16_TO(d): lane 0 of d = Z1's lanes added as _mm512_reduce_add_ps.
 // Clobbers Z1, Z2.

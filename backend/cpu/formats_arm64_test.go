@@ -5,3 +5,6 @@ package cpu
 // x4Expected says whether the four-token kernels must run at the current
 // level: every arm64 one has an SDOT form only.
 func x4Expected() bool { return useDotProd }
+
+// floatX4Expected: arm64 has no float32 or F16 four-token kernels.
+func floatX4Expected() bool { return false }

@@ -4,3 +4,6 @@ package cpu
 
 // x4Expected: no four-token kernels here.
 func x4Expected() bool { return false }
+
+// floatX4Expected: no float32 or F16 four-token kernels here.
+func floatX4Expected() bool { return false }
