@@ -32,6 +32,26 @@ row:
 	VZEROUPPER
 	RET
 
+// func dotRowsF16AVX2(out *float32, w *byte, stride int, x *float32, n int, rows int)
+// dotRowsF16AVX512 on AVX2 (DOT64Y of halves).
+TEXT ·dotRowsF16AVX2(SB), NOSPLIT, $0-48
+	MOVQ out+0(FP), R10
+	MOVQ w+8(FP), SI
+	MOVQ stride+16(FP), R8
+	MOVQ x+24(FP), DI
+	MOVQ n+32(FP), DX
+	MOVQ rows+40(FP), CX
+
+row:
+	DOT64Y(DOT64Y_F16)
+	VMOVSS X0, (R10)
+	ADDQ   $4, R10
+	ADDQ   R8, SI
+	DECQ   CX
+	JNZ    row
+	VZEROUPPER
+	RET
+
 // F16X4_SUM(z, out): out = reduce16 of z's lanes (REDUCE16_TO). Clobbers
 // Z1, Z2, X24.
 #define F16X4_SUM(z, out) \

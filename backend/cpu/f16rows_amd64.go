@@ -8,6 +8,9 @@ import "unsafe"
 func dotRowsF16AVX512(out *float32, w *byte, stride int, x *float32, n int, rows int)
 
 //go:noescape
+func dotRowsF16AVX2(out *float32, w *byte, stride int, x *float32, n int, rows int)
+
+//go:noescape
 func dotRowsF16x4AVX512(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 
 //go:noescape
@@ -21,17 +24,21 @@ func dotRowsF32x4AVX2(out *float32, ostride int, w *byte, stride int, rows int, 
 
 // dotRowsF16 sets out[j] to F16 row j (stride bytes apart, len(x) halves)
 // dotted with x, as dotRowsF16Generic: a one-token product's rows by the
-// AVX-512 kernel (the leftovers past a multiple of 64 as vecDotF16 adds
-// them, in float64).
+// AVX-512 or AVX2 kernel (the leftovers past a multiple of 64 as
+// vecDotF16 adds them, in float64).
 func dotRowsF16(out []float32, w []byte, stride int, x []float32, tiled bool) {
 	k := len(x)
 	np := k &^ (vecStep - 1)
-	if tiled || !useAVX512 || np == 0 || len(out) == 0 {
+	if tiled || !useAVX2 || np == 0 || len(out) == 0 {
 		dotRowsF16Generic(out, w, stride, x, tiled)
 		return
 	}
 	_ = w[(len(out)-1)*stride+2*k-1]
-	dotRowsF16AVX512(&out[0], &w[0], stride, &x[0], np, len(out))
+	if useAVX512 {
+		dotRowsF16AVX512(&out[0], &w[0], stride, &x[0], np, len(out))
+	} else {
+		dotRowsF16AVX2(&out[0], &w[0], stride, &x[0], np, len(out))
+	}
 	if np == k {
 		return
 	}

@@ -87,3 +87,43 @@ step: \
 	LEAQ (DI)(AX*1), R10; \
 	LEAQ (R10)(AX*1), R11; \
 	LEAQ (R11)(AX*1), BX
+
+// DOT64Y(LOAD): ggml_vec_dot_f32's loop on AVX2 from AX = 0 to DX (a
+// multiple of 64, not 0), x at SI (LOAD(i, y): its elements 8i…8i+7 of
+// the step into y, DOT64Y_F32 floats, DOT64Y_F16 halves widened), y's
+// floats at DI: the four 16-lane accumulators as halves (Y3,Y4), (Y5,Y6),
+// (Y7,Y8), (Y9,Y10), folded as DOT64 folds them, X0 their reduce16. Label
+// step. Clobbers Y1-Y11.
+#define DOT64Y(LOAD) \
+	VZERO4(Y3, Y4, Y5, Y6); \
+	VZERO4(Y7, Y8, Y9, Y10); \
+	XORQ   AX, AX; \
+step: \
+	LOAD(0, Y11); \
+	VFMADD231PS (DI)(AX*4), Y11, Y3; \
+	LOAD(1, Y11); \
+	VFMADD231PS 32(DI)(AX*4), Y11, Y4; \
+	LOAD(2, Y11); \
+	VFMADD231PS 64(DI)(AX*4), Y11, Y5; \
+	LOAD(3, Y11); \
+	VFMADD231PS 96(DI)(AX*4), Y11, Y6; \
+	LOAD(4, Y11); \
+	VFMADD231PS 128(DI)(AX*4), Y11, Y7; \
+	LOAD(5, Y11); \
+	VFMADD231PS 160(DI)(AX*4), Y11, Y8; \
+	LOAD(6, Y11); \
+	VFMADD231PS 192(DI)(AX*4), Y11, Y9; \
+	LOAD(7, Y11); \
+	VFMADD231PS 224(DI)(AX*4), Y11, Y10; \
+	ADDQ        $64, AX; \
+	CMPQ        AX, DX; \
+	JB          step; \
+	VADDPS Y7, Y3, Y3; \
+	VADDPS Y8, Y4, Y4; \
+	VADDPS Y9, Y5, Y5; \
+	VADDPS Y10, Y6, Y6; \
+	VADDPS Y5, Y3, Y1; \
+	VADDPS Y6, Y4, Y2; \
+	HALVES16(X0)
+#define DOT64Y_F32(i, y) VMOVUPS 32*i(SI)(AX*4), y
+#define DOT64Y_F16(i, y) VCVTPH2PS 16*i(SI)(AX*2), y

@@ -459,40 +459,8 @@ axdone:
 // (lo: lanes 0-7, hi: lanes 8-15), and reduce16's first step, lane i plus
 // lane i+8, is lo + hi (HALVES16).
 
-// VECDOT64Y: VECDOT's loop on AVX2: the four 16-lane accumulators as
-// halves (Y3,Y4), (Y5,Y6), (Y7,Y8), (Y9,Y10), folded as DOT64 folds them.
-// Label step. Clobbers Y1-Y11.
-#define VECDOT64Y \
-	VZERO4(Y3, Y4, Y5, Y6); \
-	VZERO4(Y7, Y8, Y9, Y10); \
-	XORQ   AX, AX; \
-step: \
-	VMOVUPS     (SI)(AX*4), Y11; \
-	VFMADD231PS (DI)(AX*4), Y11, Y3; \
-	VMOVUPS     32(SI)(AX*4), Y11; \
-	VFMADD231PS 32(DI)(AX*4), Y11, Y4; \
-	VMOVUPS     64(SI)(AX*4), Y11; \
-	VFMADD231PS 64(DI)(AX*4), Y11, Y5; \
-	VMOVUPS     96(SI)(AX*4), Y11; \
-	VFMADD231PS 96(DI)(AX*4), Y11, Y6; \
-	VMOVUPS     128(SI)(AX*4), Y11; \
-	VFMADD231PS 128(DI)(AX*4), Y11, Y7; \
-	VMOVUPS     160(SI)(AX*4), Y11; \
-	VFMADD231PS 160(DI)(AX*4), Y11, Y8; \
-	VMOVUPS     192(SI)(AX*4), Y11; \
-	VFMADD231PS 192(DI)(AX*4), Y11, Y9; \
-	VMOVUPS     224(SI)(AX*4), Y11; \
-	VFMADD231PS 224(DI)(AX*4), Y11, Y10; \
-	ADDQ        $64, AX; \
-	CMPQ        AX, DX; \
-	JB          step; \
-	VADDPS Y7, Y3, Y3; \
-	VADDPS Y8, Y4, Y4; \
-	VADDPS Y9, Y5, Y5; \
-	VADDPS Y10, Y6, Y6; \
-	VADDPS Y5, Y3, Y1; \
-	VADDPS Y6, Y4, Y2; \
-	HALVES16(X0)
+// VECDOT64Y: VECDOT's loop on AVX2 (DOT64Y of floats).
+#define VECDOT64Y DOT64Y(DOT64Y_F32)
 
 // func vecDotF32AVX2(x, y *float32, n int) float32
 TEXT ·vecDotF32AVX2(SB), NOSPLIT, $0-28
