@@ -334,10 +334,11 @@ func (d *Device) pickKernel(t quant.Type, n, k, m int, wb, packed []byte, transi
 	if err != nil {
 		return kernel{}, err
 	}
+	if f := wideFormatOf(t); f.kernel != nil && repacks(t, m, k) {
+		return f.kernel(d, n, m, k/t.BlockSize(), wb, packed, transient, xq, xb), nil
+	}
 	nb := k / 32
 	switch {
-	case t == quant.Q8_0 && repacks(t, m, k):
-		return d.wideQ8Kernel(n, m, nb, wb, packed, transient, xq, xb), nil
 	case t == quant.Q8_0:
 		kern := kernel{
 			align: 1,
@@ -438,9 +439,6 @@ func (d *Device) pickKernel(t quant.Type, n, k, m int, wb, packed []byte, transi
 			},
 		}, nil
 	}
-	if t == quant.TQ2_0 && repacks(t, m, k) {
-		return d.wideTQ2Kernel(n, m, k/256, wb, packed, transient, xq, xb), nil
-	}
 	if t == quant.TQ2_0 {
 		if kern, ok := d.tq2Kernel(n, k/256, wb, rb, xq, xb); ok {
 			return kern, nil
@@ -448,9 +446,6 @@ func (d *Device) pickKernel(t quant.Type, n, k, m int, wb, packed []byte, transi
 		return kernel{align: 1, rows: func(out []float32, r0, _ int, x []byte) {
 			dotRowsTQ2_0(out, wb[r0*rb:], rb, x, k/256)
 		}}, nil
-	}
-	if t == quant.Q4_K && repacks(t, m, k) {
-		return d.wideQ4KKernel(n, m, k/256, wb, packed, transient, xq, xb), nil
 	}
 	if t == quant.Q4_K {
 		kern := kernel{
@@ -466,24 +461,6 @@ func (d *Device) pickKernel(t quant.Type, n, k, m int, wb, packed []byte, transi
 			kern.prep, kern.rows, kern.rowsTwo = prep, rows, rowsTwo
 		}
 		return kern, nil
-	}
-	if t == quant.Q5_0 && repacks(t, m, k) {
-		return d.wideQ50Kernel(n, m, k/32, wb, packed, transient, xq, xb), nil
-	}
-	if (t == quant.Q4_1 || t == quant.Q5_1) && repacks(t, m, k) {
-		return d.wideQ41Kernel(t, n, m, k/32, wb, packed, transient, xq, xb), nil
-	}
-	if t == quant.IQ4_NL && repacks(t, m, k) {
-		return d.wideIQ4NLKernel(n, m, k/32, wb, packed, transient, xq, xb), nil
-	}
-	if t == quant.TQ1_0 && repacks(t, m, k) {
-		return d.wideTQ1Kernel(n, m, k/256, wb, packed, transient, xq, xb), nil
-	}
-	if t == quant.Q5_K && repacks(t, m, k) {
-		return d.wideQ5KKernel(n, m, k/256, wb, packed, transient, xq, xb), nil
-	}
-	if t == quant.Q6_K && repacks(t, m, k) {
-		return d.wideQ6KKernel(n, m, k/256, wb, packed, transient, xq, xb), nil
 	}
 	if t == quant.Q6_K {
 		return kernel{

@@ -101,14 +101,18 @@ func dotWideQ4_1Generic(out []float32, w []byte, nb int, a *q4Act) { q41Lanes.do
 
 func dotWideQ5_1Generic(out []float32, w []byte, nb int, a *q4Act) { q51Lanes.dot(out, w, nb, a) }
 
-// wideQ41Kernel is pickKernel's kernel for an n-token product with Q4_1 or
-// Q5_1 weights that it takes repacked (wideKernel): the Q8_1 activations'
-// scales and sums gathered (prep).
-func (d *Device) wideQ41Kernel(t quant.Type, n, m, nb int, wb, packed []byte, transient bool, xq []byte, xb int) kernel {
-	k := wideKernels{1, dotWideQ4_1, dotWideQ4_1Two, dotWideQ4_1x4}
-	if t == quant.Q5_1 {
-		k = wideKernels{1, dotWideQ5_1, dotWideQ5_1Two, dotWideQ5_1x4}
-	}
+// wideQ41Kernel and wideQ51Kernel are pickKernel's kernels for an n-token
+// product with Q4_1 or Q5_1 weights that it takes repacked (wideKernel):
+// the Q8_1 activations' scales and sums gathered (prep).
+func (d *Device) wideQ41Kernel(n, m, nb int, wb, packed []byte, transient bool, xq []byte, xb int) kernel {
+	return d.wideMinKernel(quant.Q4_1, n, m, nb, wb, packed, transient, xq, xb, wideKernels{1, dotWideQ4_1, dotWideQ4_1Two, dotWideQ4_1x4})
+}
+
+func (d *Device) wideQ51Kernel(n, m, nb int, wb, packed []byte, transient bool, xq []byte, xb int) kernel {
+	return d.wideMinKernel(quant.Q5_1, n, m, nb, wb, packed, transient, xq, xb, wideKernels{1, dotWideQ5_1, dotWideQ5_1Two, dotWideQ5_1x4})
+}
+
+func (d *Device) wideMinKernel(t quant.Type, n, m, nb int, wb, packed []byte, transient bool, xq []byte, xb int, k wideKernels) kernel {
 	kern, acts, bias, ds := d.wideKernel(t, n, m, nb, wb, packed, transient, k)
 	kern.prep = func(i int) { // sets acts[i] from xq's row i, which the kernels read
 		fillQ41Wide(wideRecord(acts, bias, ds, i, nb, nb), xq[i*xb:(i+1)*xb], nb)

@@ -8,7 +8,7 @@ import (
 
 // repacks reports whether MatMul takes m×k weights of type t repacked
 // (repackInto): Q4_0 with rows in multiples of 8; the formats of
-// wideRepack (Q6_K with an even number of blocks a row) with rows in
+// wideFormatOf (Q6_K with an even number of blocks a row) with rows in
 // multiples of 16 where the machine has AVX-512 VNNI.
 func repacks(t quant.Type, m, k int) bool {
 	if m <= 0 || k <= 0 || k%t.BlockSize() != 0 {
@@ -22,37 +22,45 @@ func repacks(t quant.Type, m, k int) bool {
 			return false
 		}
 	}
-	repack, on := wideRepack(t)
-	return repack != nil && on && m%q4WideRows == 0
+	f := wideFormatOf(t)
+	return f.repack != nil && f.on && m%q4WideRows == 0
 }
 
-// wideRepack returns how a format MatMul repacks in 16-row groups (and no
-// other way) is repacked, and whether this machine's kernels read it (the
-// format's flag: AVX-512 VNNI); nil for the others.
-func wideRepack(t quant.Type) (repack func(dst, src []byte, lo, hi, nb int), on bool) {
+// repackedFormat is a format MatMul repacks in 16-row groups (and no
+// other way): its repacking, pickKernel's kernel for its repacked weights
+// (m rows of nb blocks), and whether this machine's kernels read it (the
+// format's flag: AVX-512 VNNI).
+type repackedFormat struct {
+	repack func(dst, src []byte, lo, hi, nb int)
+	kernel func(d *Device, n, m, nb int, wb, packed []byte, transient bool, xq []byte, xb int) kernel
+	on     bool
+}
+
+// wideFormatOf returns t's repackedFormat; a zero one for the others.
+func wideFormatOf(t quant.Type) repackedFormat {
 	switch t {
 	case quant.Q8_0:
-		return repackQ8Groups, wideQ8
+		return repackedFormat{repackQ8Groups, (*Device).wideQ8Kernel, wideQ8}
 	case quant.Q5_0:
-		return repackQ50Groups, wideQ50
+		return repackedFormat{repackQ50Groups, (*Device).wideQ50Kernel, wideQ50}
 	case quant.Q4_1:
-		return repackQ41Groups, wideQ41
+		return repackedFormat{repackQ41Groups, (*Device).wideQ41Kernel, wideQ41}
 	case quant.Q5_1:
-		return repackQ51Groups, wideQ41
+		return repackedFormat{repackQ51Groups, (*Device).wideQ51Kernel, wideQ41}
 	case quant.IQ4_NL:
-		return repackIQ4NLGroups, wideIQ4NL
+		return repackedFormat{repackIQ4NLGroups, (*Device).wideIQ4NLKernel, wideIQ4NL}
 	case quant.TQ1_0:
-		return repackTQ1Groups, wideTQ1
+		return repackedFormat{repackTQ1Groups, (*Device).wideTQ1Kernel, wideTQ1}
 	case quant.TQ2_0:
-		return repackTQ2Groups, wideTQ2
+		return repackedFormat{repackTQ2Groups, (*Device).wideTQ2Kernel, wideTQ2}
 	case quant.Q4_K:
-		return repackQ4KGroups, wideQ4K
+		return repackedFormat{repackQ4KGroups, (*Device).wideQ4KKernel, wideQ4K}
 	case quant.Q5_K:
-		return repackQ5KGroups, wideQ5K
+		return repackedFormat{repackQ5KGroups, (*Device).wideQ5KKernel, wideQ5K}
 	case quant.Q6_K:
-		return repackQ6KGroups, wideQ6K
+		return repackedFormat{repackQ6KGroups, (*Device).wideQ6KKernel, wideQ6K}
 	}
-	return nil, false
+	return repackedFormat{}
 }
 
 // repacked returns the repacked form of weights that MatMul repacks (m
@@ -107,7 +115,7 @@ func repackedBytes(t quant.Type, m, nb int) int { return m * nb * t.BlockBytes()
 // repackInto repacks m rows of nb blocks of t (a type that repacks) from
 // wb into p (as many bytes), on the device's workers.
 func (d *Device) repackInto(p []byte, t quant.Type, wb []byte, m, nb int) {
-	if wide, _ := wideRepack(t); wide != nil {
+	if wide := wideFormatOf(t).repack; wide != nil {
 		d.parallel(m/q4WideRows, repackChunk/2, func(lo, hi int) { wide(p, wb, lo, hi, nb) })
 		return
 	}
