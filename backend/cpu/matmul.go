@@ -317,8 +317,8 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, packed []byte, transie
 //     groups, block by block (see q4kwide.go);
 //   - Q5_K with AVX-512 VNNI and m a multiple of 16: repacked in 16-row
 //     groups, in ggml_vec_dot_q5_K_q8_K's 8 lanes (see q5kwide.go);
-//   - Q6_K with AVX-512 VNNI, m a multiple of 16 and an even number of
-//     blocks a row: repacked in 16-row groups, block by block (q6kwide.go);
+//   - Q6_K with AVX-512 VNNI and m a multiple of 16: repacked in 16-row
+//     groups, block by block (q6kwide.go);
 //   - Q4_K, Q6_K: ggml_vec_dot_q4_K_q8_K's and ggml_vec_dot_q6_K_q8_K's 8
 //     lanes (AVX2), per token (four tokens at once where the machine can);
 //   - other formats: quant.VecDot, ggml's generic order.

@@ -2,10 +2,10 @@ package cpu
 
 import "github.com/tern-llm/tern/quant"
 
-// Q6_K weights with a multiple of 16 rows and an even number of blocks a
-// row are repacked, where the machine has AVX-512 VNNI (wideQ6K), in
-// groups of 16 rows: one lane a row. A block of the group is 3360 bytes,
-// so blocks go in pairs of 105 cache lines:
+// Q6_K weights with a multiple of 16 rows are repacked, where the machine
+// has AVX-512 VNNI (wideQ6K), in groups of 16 rows: one lane a row. A
+// block of the group is 3360 bytes, so blocks go in pairs of 105 cache
+// lines:
 //
 //	bytes    0-63    the 16 rows' d (halves, row order), block 0's then 1's
 //	bytes   64-319   block 0's scales: line k dword r is scales 4k…4k+3 of
@@ -17,6 +17,11 @@ import "github.com/tern-llm/tern/quant"
 //	                 64h+16is+4c…+3, ql bytes 32 further and qh bytes
 //	                 32h+16is+4c…+3 of row r
 //	bytes 3648-6719  block 1's
+//
+// An odd last block lies alone in its 3360 bytes: d at 0, scales at 32,
+// quants at 288 (lines shared with neither neighbour's, but not on a line
+// of their own: Qwen2.5-1.5B's ffn_down rows have 35 blocks, Gemma 2 2B's
+// 2304-wide rows 9).
 //
 // Read in another order (the low bits, then the high bits, as stored), a
 // block's lines came from memory at 19 GB/s on two cores where the
@@ -37,9 +42,13 @@ const (
 	q6KPair      = 2 * q6KWideBlock
 )
 
-// q6KWideOffsets returns where block b (of a pair) keeps its d, its
-// scale lines and its chunks, in bytes from its pair's start.
-func q6KWideOffsets(b int) (d, scales, quants int) {
+// q6KWideOffsets returns where block b of nb keeps its d, its scale lines
+// and its chunks, in bytes from its pair's start (an odd last block's
+// pair is itself).
+func q6KWideOffsets(b, nb int) (d, scales, quants int) {
+	if b == nb-1 && nb%2 == 1 {
+		return 0, 32, 288
+	}
 	b &= 1
 	return 32 * b, 64 + 256*b, 576 + 3072*b
 }
@@ -49,16 +58,15 @@ func q6KWideOffsets(b int) (d, scales, quants int) {
 // lies.
 func q6KChunk(h, is, c, k int) int { return 1536*h + 768*is + 192*c + 64*k }
 
-// repackQ6KGroups repacks groups lo…hi-1 of 16 rows of nb Q6_K blocks (nb
-// even).
+// repackQ6KGroups repacks groups lo…hi-1 of 16 rows of nb Q6_K blocks.
 func repackQ6KGroups(dst, src []byte, lo, hi, nb int) {
 	rb := nb * q6KBlock
 	for g := lo; g < hi; g++ {
 		rows := src[g*q4WideRows*rb:][:q4WideRows*rb]
 		group := dst[g*nb*q6KWideBlock:][:nb*q6KWideBlock]
 		for b := range nb {
-			pair := group[b/2*q6KPair:][:q6KPair]
-			od, os, oq := q6KWideOffsets(b)
+			pair := group[b/2*q6KPair:]
+			od, os, oq := q6KWideOffsets(b, nb)
 			for r := range q4WideRows {
 				blk := rows[r*rb+b*q6KBlock:][:q6KBlock]
 				copy(pair[od+2*r:][:2], blk[208:210])
@@ -103,8 +111,8 @@ func dotWideQ6_KGeneric(out []float32, w []byte, nb int, a *q4Act) {
 		clear(acc[:])
 		group := w[g*nb*q6KWideBlock:][:nb*q6KWideBlock]
 		for b := range nb {
-			pair := group[b/2*q6KPair:][:q6KPair]
-			od, os, oq := q6KWideOffsets(b)
+			pair := group[b/2*q6KPair:]
+			od, os, oq := q6KWideOffsets(b, nb)
 			x := a.q[b*q8KBlock+4:][:256]
 			for r := range q4WideRows {
 				var s int32

@@ -7,7 +7,10 @@
 // one lane a row, blocks in pairs of 6720 bytes (block b: d at 32b, scale
 // lines at 64+256b, chunks from 576+3072b, three a chunk step c of step
 // (h, is) at 1536h+768is+192c: the low bits of elements 128h+16is+4c…
-// and +64, of +32 and +96, and the high bits). A Q8_K block is 292
+// and +64, of +32 and +96, and the high bits), an odd last block alone in
+// 3360 (d at 0, scale lines at 32, chunks from 288). The macros take a
+// block's offsets D, S, Q: 0, 64, 576 for block 0 of a pair, 32, 320,
+// 3648 for block 1, 0, 32, 288 for an odd last block. A Q8_K block is 292
 // bytes, its quants from byte 4; the records hold −32 times each
 // 16-element sum, 16 int32 a block. The kernels ask for no lines ahead:
 // prefetcht0 2 KiB ahead, a line a load, made the 1.1B decode x0.80-0.91
@@ -46,14 +49,14 @@
 	Q6_JOIN2(a, b); \
 	VPSRAD $4, a, a
 
-// Q6_CHUNK1(w, b, h, is, c): the one-run kernel's chunks c of step (h,
-// is) of block b (weights at w, offset SI): the low bits of elements 128h+16is+4c… (& 0x0f) and
+// Q6_CHUNK1(w, Q, h, is, c): the one-run kernel's chunks c of step (h,
+// is) of the block with chunks at Q (weights at w, offset SI): the low bits of elements 128h+16is+4c… (& 0x0f) and
 // 128h+64+… (& 0xf0), of 128h+32+… and 128h+96+…, the high bits of all
 // four; each times its activations (R9) into Z6-Z13.
-#define Q6_CHUNK1(w, b, h, is, c) \
-	VMOVDQU32     576+3072*b+1536*h+768*is+192*c(w)(SI*1), Z2; \
-	VMOVDQU32     640+3072*b+1536*h+768*is+192*c(w)(SI*1), Z4; \
-	VMOVDQU32     704+3072*b+1536*h+768*is+192*c(w)(SI*1), Z14; \
+#define Q6_CHUNK1(w, Q, h, is, c) \
+	VMOVDQU32     Q+1536*h+768*is+192*c(w)(SI*1), Z2; \
+	VMOVDQU32     Q+64+1536*h+768*is+192*c(w)(SI*1), Z4; \
+	VMOVDQU32     Q+128+1536*h+768*is+192*c(w)(SI*1), Z14; \
 	VPANDD        Z15, Z2, Z1; \
 	VPXORD        Z1, Z2, Z2; \
 	VPANDD        Z15, Z4, Z3; \
@@ -71,11 +74,11 @@
 	VPDPBUSD.BCST 100+128*h+16*is+4*c(R9), Z4, Z12; \
 	VPDPBUSD.BCST 100+128*h+16*is+4*c(R9), Z19, Z13
 
-// Q6_STEP1(w, b, h, is, la, lb, s, sh1, sh2): sub-blocks 8h+is, +2, +4,
-// +6 of block b of the pair at w (offset SI) added to s: their scales are
+// Q6_STEP1(w, Q, h, is, la, lb, s, sh1, sh2): sub-blocks 8h+is, +2, +4,
+// +6 of the block with chunks at Q (weights at w, offset SI) added to s: their scales are
 // bytes is and 2+is of the block's scale lines 2h and 2h+1, in la and lb
 // (shifts sh1, sh2).
-#define Q6_STEP1(w, b, h, is, la, lb, s, sh1, sh2) \
+#define Q6_STEP1(w, Q, h, is, la, lb, s, sh1, sh2) \
 	VPBROADCASTD 32*h+4*is(R10), Z6; \
 	VPBROADCASTD 32*h+8+4*is(R10), Z8; \
 	VPBROADCASTD 32*h+16+4*is(R10), Z10; \
@@ -86,10 +89,10 @@
 	VPXORD       Z9, Z9, Z9; \
 	VPXORD       Z11, Z11, Z11; \
 	VPXORD       Z13, Z13, Z13; \
-	Q6_CHUNK1(w, b, h, is, 0); \
-	Q6_CHUNK1(w, b, h, is, 1); \
-	Q6_CHUNK1(w, b, h, is, 2); \
-	Q6_CHUNK1(w, b, h, is, 3); \
+	Q6_CHUNK1(w, Q, h, is, 0); \
+	Q6_CHUNK1(w, Q, h, is, 1); \
+	Q6_CHUNK1(w, Q, h, is, 2); \
+	Q6_CHUNK1(w, Q, h, is, 3); \
 	Q6_JOIN1(Z6, Z7); \
 	Q6_JOIN2(Z8, Z9); \
 	Q6_JOIN3(Z10, Z11); \
@@ -107,27 +110,27 @@
 	VPADDD       Z10, s, s; \
 	VPADDD       Z12, s, s
 
-// Q6_FIN1(w, b, s, acc): acc = fma(S, d·d_x, acc), d block b's at w.
+// Q6_FIN1(w, D, s, acc): acc = fma(S, d·d_x, acc), d at D of w.
 // Clobbers s, Z1.
-#define Q6_FIN1(w, b, s, acc) \
+#define Q6_FIN1(w, D, s, acc) \
 	VCVTDQ2PS   s, s; \
-	VCVTPH2PS   32*b(w)(SI*1), Z1; \
+	VCVTPH2PS   D(w)(SI*1), Z1; \
 	VMULPS.BCST (R11), Z1, Z1; \
 	VFMADD231PS Z1, s, acc
 
-// Q6_BLOCK1(w, b, acc): block b of the pair at w (offset SI) into acc,
-// its scale lines loaded into Z24-Z27.
-#define Q6_BLOCK1(w, b, acc) \
-	VMOVDQU32 64+256*b(w)(SI*1), Z24; \
-	VMOVDQU32 128+256*b(w)(SI*1), Z25; \
-	VMOVDQU32 192+256*b(w)(SI*1), Z26; \
-	VMOVDQU32 256+256*b(w)(SI*1), Z27; \
+// Q6_BLOCK1(w, D, S, Q, acc): the block at D, S, Q of w (offset SI) into
+// acc, its scale lines loaded into Z24-Z27.
+#define Q6_BLOCK1(w, D, S, Q, acc) \
+	VMOVDQU32 S(w)(SI*1), Z24; \
+	VMOVDQU32 S+64(w)(SI*1), Z25; \
+	VMOVDQU32 S+128(w)(SI*1), Z26; \
+	VMOVDQU32 S+192(w)(SI*1), Z27; \
 	VPXORD    Z5, Z5, Z5; \
-	Q6_STEP1(w, b, 0, 0, Z24, Z25, Z5, 24, 8); \
-	Q6_STEP1(w, b, 0, 1, Z24, Z25, Z5, 16, 0); \
-	Q6_STEP1(w, b, 1, 0, Z26, Z27, Z5, 24, 8); \
-	Q6_STEP1(w, b, 1, 1, Z26, Z27, Z5, 16, 0); \
-	Q6_FIN1(w, b, Z5, acc)
+	Q6_STEP1(w, Q, 0, 0, Z24, Z25, Z5, 24, 8); \
+	Q6_STEP1(w, Q, 0, 1, Z24, Z25, Z5, 16, 0); \
+	Q6_STEP1(w, Q, 1, 0, Z26, Z27, Z5, 24, 8); \
+	Q6_STEP1(w, Q, 1, 1, Z26, Z27, Z5, 16, 0); \
+	Q6_FIN1(w, D, Z5, acc)
 
 // Q6_NEXT moves R9, R10 and R11 to the next block's activations.
 #define Q6_NEXT \
@@ -136,16 +139,18 @@
 	ADDQ $4, R11
 
 // func dotWideQ6_KVNNI(out *float32, w *byte, groups int, x *byte, bias *int32, d *float32, nb int)
-// nb even; bias: the activations' records (fillQ6KWide).
+// bias: the activations' records (fillQ6KWide).
 TEXT ·dotWideQ6_KVNNI(SB), NOSPLIT, $0-56
 	MOVQ  out+0(FP), DI
 	MOVQ  groups+16(FP), CX
 	MOVQ  nb+48(FP), DX
+	MOVQ  DX, R12
+	ANDQ  $1, R12
 	SHRQ  $1, DX
 	TESTQ CX, CX
 	JZ    q6done
-	TESTQ DX, DX
-	JZ    q6done
+	CMPQ  nb+48(FP), $0
+	JEQ   q6done
 	Q6_CONSTS
 	MOVQ  w+8(FP), AX
 	XORQ  SI, SI
@@ -155,14 +160,22 @@ q6group:
 	MOVQ   bias+32(FP), R10
 	MOVQ   d+40(FP), R11
 	MOVQ   DX, BX
+	TESTQ  BX, BX
+	JZ     q6odd
 q6pair:
-	Q6_BLOCK1(AX, 0, Z0)
+	Q6_BLOCK1(AX, 0, 64, 576, Z0)
 	Q6_NEXT
-	Q6_BLOCK1(AX, 1, Z0)
+	Q6_BLOCK1(AX, 32, 320, 3648, Z0)
 	Q6_NEXT
 	ADDQ $6720, SI
 	DECQ BX
 	JNZ  q6pair
+q6odd:
+	TESTQ R12, R12
+	JZ    q6store
+	Q6_BLOCK1(AX, 0, 32, 288, Z0)
+	ADDQ  $3360, SI
+q6store:
 	VMOVUPS Z0, (DI)
 	ADDQ    $64, DI
 	DECQ    CX
@@ -181,11 +194,13 @@ TEXT ·dotWideQ6_KTwoVNNI(SB), NOSPLIT, $0-72
 	MOVQ  outB+8(FP), R15
 	MOVQ  groups+32(FP), CX
 	MOVQ  nb+64(FP), DX
+	MOVQ  DX, R12
+	ANDQ  $1, R12
 	SHRQ  $1, DX
 	TESTQ CX, CX
 	JZ    q62done
-	TESTQ DX, DX
-	JZ    q62done
+	CMPQ  nb+64(FP), $0
+	JEQ   q62done
 	Q6_CONSTS
 	MOVQ  wA+16(FP), AX
 	MOVQ  wB+24(FP), R8
@@ -197,16 +212,25 @@ q62group:
 	MOVQ   bias+48(FP), R10
 	MOVQ   d+56(FP), R11
 	MOVQ   DX, BX
+	TESTQ  BX, BX
+	JZ     q62odd
 q62pair:
-	Q6_BLOCK1(AX, 0, Z0)
-	Q6_BLOCK1(R8, 0, Z22)
+	Q6_BLOCK1(AX, 0, 64, 576, Z0)
+	Q6_BLOCK1(R8, 0, 64, 576, Z22)
 	Q6_NEXT
-	Q6_BLOCK1(AX, 1, Z0)
-	Q6_BLOCK1(R8, 1, Z22)
+	Q6_BLOCK1(AX, 32, 320, 3648, Z0)
+	Q6_BLOCK1(R8, 32, 320, 3648, Z22)
 	Q6_NEXT
 	ADDQ $6720, SI
 	DECQ BX
 	JNZ  q62pair
+q62odd:
+	TESTQ R12, R12
+	JZ    q62store
+	Q6_BLOCK1(AX, 0, 32, 288, Z0)
+	Q6_BLOCK1(R8, 0, 32, 288, Z22)
+	ADDQ  $3360, SI
+q62store:
 	VMOVUPS Z0, (DI)
 	VMOVUPS Z22, (R15)
 	ADDQ    $64, DI
@@ -289,13 +313,13 @@ q62done:
 	VPADDD    Z6, Z22, Z22; \
 	VPADDD    Z7, Z23, Z23
 
-// QX_STEP(b, h, is, la, lb, sh1, sh2): sub-blocks 8h+is, +2, +4, +6 of
-// block b (as Q6_STEP1) for the four tokens.
-#define QX_STEP(b, h, is, la, lb, sh1, sh2) \
-	QX_SUB(QX_LO0, QX_SH0, Q6_JOIN1, 576+3072*b+1536*h+768*is, 704+3072*b+1536*h+768*is, Z28, 4+128*h+16*is, 32*h+4*is, la, sh1); \
-	QX_SUB(QX_LO0, QX_SH0, Q6_JOIN2, 640+3072*b+1536*h+768*is, 704+3072*b+1536*h+768*is, Z29, 36+128*h+16*is, 32*h+8+4*is, la, sh2); \
-	QX_SUB(QX_LO1, QX_SH4, Q6_JOIN3, 576+3072*b+1536*h+768*is, 704+3072*b+1536*h+768*is, Z30, 68+128*h+16*is, 32*h+16+4*is, lb, sh1); \
-	QX_SUB(QX_LO1, QX_SH4, Q6_JOIN4, 640+3072*b+1536*h+768*is, 704+3072*b+1536*h+768*is, Z31, 100+128*h+16*is, 32*h+24+4*is, lb, sh2)
+// QX_STEP(Q, h, is, la, lb, sh1, sh2): sub-blocks 8h+is, +2, +4, +6 of
+// the block with chunks at Q (as Q6_STEP1) for the four tokens.
+#define QX_STEP(Q, h, is, la, lb, sh1, sh2) \
+	QX_SUB(QX_LO0, QX_SH0, Q6_JOIN1, Q+1536*h+768*is, Q+128+1536*h+768*is, Z28, 4+128*h+16*is, 32*h+4*is, la, sh1); \
+	QX_SUB(QX_LO0, QX_SH0, Q6_JOIN2, Q+64+1536*h+768*is, Q+128+1536*h+768*is, Z29, 36+128*h+16*is, 32*h+8+4*is, la, sh2); \
+	QX_SUB(QX_LO1, QX_SH4, Q6_JOIN3, Q+1536*h+768*is, Q+128+1536*h+768*is, Z30, 68+128*h+16*is, 32*h+16+4*is, lb, sh1); \
+	QX_SUB(QX_LO1, QX_SH4, Q6_JOIN4, Q+64+1536*h+768*is, Q+128+1536*h+768*is, Z31, 100+128*h+16*is, 32*h+24+4*is, lb, sh2)
 
 // QX_FIN(s, dx, acc): acc = fma(S, d·d_x, acc) (d in Z14). Clobbers Z13.
 #define QX_FIN(s, dx, acc) \
@@ -303,25 +327,25 @@ q62done:
 	VMULPS.BCST dx, Z14, Z13; \
 	VFMADD231PS Z13, s, acc
 
-// QX_BLOCK(b): block b of the pair for the four tokens; then R9, R11 and
-// R12 move to the tokens' next block.
-#define QX_BLOCK(b) \
+// QX_BLOCK(D, S, Q): the block at D, S, Q (SI) for the four tokens; then
+// R9, R11 and R12 move to the tokens' next block.
+#define QX_BLOCK(D, S, Q) \
 	LEAQ      (R9)(R10*2), DX; \
 	LEAQ      (R11)(R13*2), AX; \
 	LEAQ      (R12)(R13*2), R8; \
-	VMOVDQU32 64+256*b(SI), Z24; \
-	VMOVDQU32 128+256*b(SI), Z25; \
-	VMOVDQU32 192+256*b(SI), Z26; \
-	VMOVDQU32 256+256*b(SI), Z27; \
+	VMOVDQU32 S(SI), Z24; \
+	VMOVDQU32 S+64(SI), Z25; \
+	VMOVDQU32 S+128(SI), Z26; \
+	VMOVDQU32 S+192(SI), Z27; \
 	VPXORD    Z20, Z20, Z20; \
 	VPXORD    Z21, Z21, Z21; \
 	VPXORD    Z22, Z22, Z22; \
 	VPXORD    Z23, Z23, Z23; \
-	QX_STEP(b, 0, 0, Z24, Z25, 24, 8); \
-	QX_STEP(b, 0, 1, Z24, Z25, 16, 0); \
-	QX_STEP(b, 1, 0, Z26, Z27, 24, 8); \
-	QX_STEP(b, 1, 1, Z26, Z27, 16, 0); \
-	VCVTPH2PS 32*b(SI), Z14; \
+	QX_STEP(Q, 0, 0, Z24, Z25, 24, 8); \
+	QX_STEP(Q, 0, 1, Z24, Z25, 16, 0); \
+	QX_STEP(Q, 1, 0, Z26, Z27, 24, 8); \
+	QX_STEP(Q, 1, 1, Z26, Z27, 16, 0); \
+	VCVTPH2PS D(SI), Z14; \
 	QX_FIN(Z20, (R12), Z16); \
 	QX_FIN(Z21, (R12)(R13*1), Z17); \
 	QX_FIN(Z22, (R8), Z18); \
@@ -332,7 +356,7 @@ q62done:
 
 // func dotWideQ6_Kx4VNNI(out *float32, ostride int, w *byte, groups int, x *byte, xstride int, bias *int32, d *float32, bstride int, nb int)
 // Four tokens at once (prefill), as dotWideQ4_0x4VNNI takes them (bias:
-// the tokens' records, 16 a block; nb even): each token's outputs as the
+// the tokens' records, 16 a block): each token's outputs as the
 // one-token kernel computes them.
 TEXT ·dotWideQ6_Kx4VNNI(SB), NOSPLIT, $0-80
 	MOVQ  out+0(FP), DI
@@ -342,23 +366,29 @@ TEXT ·dotWideQ6_Kx4VNNI(SB), NOSPLIT, $0-80
 	MOVQ  bstride+64(FP), R13
 	TESTQ CX, CX
 	JZ    qxdone
-	MOVQ  nb+72(FP), BX
-	SHRQ  $1, BX
-	JZ    qxdone
+	CMPQ  nb+72(FP), $0
+	JEQ   qxdone
 	Q6_CONSTS
 qxgroup:
 	VZERO4(Z16, Z17, Z18, Z19)
-	MOVQ nb+72(FP), BX
-	SHRQ $1, BX
-	MOVQ x+32(FP), R9
-	MOVQ bias+48(FP), R11
-	MOVQ d+56(FP), R12
+	MOVQ  nb+72(FP), BX
+	MOVQ  x+32(FP), R9
+	MOVQ  bias+48(FP), R11
+	MOVQ  d+56(FP), R12
+	SHRQ  $1, BX
+	JZ    qxodd
 qxpair:
-	QX_BLOCK(0)
-	QX_BLOCK(1)
+	QX_BLOCK(0, 64, 576)
+	QX_BLOCK(32, 320, 3648)
 	ADDQ $6720, SI
 	DECQ BX
 	JNZ  qxpair
+qxodd:
+	TESTQ $1, nb+72(FP)
+	JZ    qxstore
+	QX_BLOCK(0, 32, 288)
+	ADDQ  $3360, SI
+qxstore:
 	X4_STORE(Z16, Z17, Z18, Z19, 64)
 	DECQ    CX
 	JNZ     qxgroup

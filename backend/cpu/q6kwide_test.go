@@ -7,7 +7,7 @@ import (
 	"github.com/tern-llm/tern/quant"
 )
 
-// q6KWide makes rows (a multiple of 16) of nb (even) random Q6_K blocks,
+// q6KWide makes rows (a multiple of 16) of nb random Q6_K blocks,
 // their 16-row groups, a Q8_K activation row and its q4Act (fillQ6KWide).
 // Every tenth row is all 63s (+31) with the scales -128 and 127 in turn.
 func q6KWide(r *rand.Rand, rows, nb int) (w, packed []byte, x []byte, a *q4Act) {
@@ -26,13 +26,13 @@ func q6KWide(r *rand.Rand, rows, nb int) (w, packed []byte, x []byte, a *q4Act) 
 // TestDotQ6KBlocks checks dotQ6KBlocks against ggml's lanes
 // (dotQ6_KLanes).
 func TestDotQ6KBlocks(t *testing.T) {
-	testBlockOrder(t, rand.New(rand.NewPCG(95, 96)), q6KWideFormat, dotQ6_KLanes, []int{2, 4, 8})
+	testBlockOrder(t, rand.New(rand.NewPCG(95, 96)), q6KWideFormat, dotQ6_KLanes, []int{1, 2, 3, 4, 8, 9})
 }
 
 // TestDotWideQ6_K checks the repacked Q6_K kernels against dotQ6KBlocks
 // on the rows as stored.
 func TestDotWideQ6_K(t *testing.T) {
-	testWide(t, rand.New(rand.NewPCG(97, 98)), q6KWideFormat, [][2]int{{16, 2}, {32, 4}, {48, 2}, {16, 8}, {80, 6}, {64, 2}, {96, 4}})
+	testWide(t, rand.New(rand.NewPCG(97, 98)), q6KWideFormat, [][2]int{{16, 2}, {32, 4}, {48, 2}, {16, 8}, {80, 6}, {64, 2}, {96, 4}, {16, 1}, {32, 3}, {48, 5}, {64, 1}, {32, 35}})
 }
 
 var q6KWideFormat = wideFormat{

@@ -8,8 +8,8 @@ import (
 
 // repacks reports whether MatMul takes m×k weights of type t repacked
 // (repackInto): Q4_0 with rows in multiples of 8; the formats of
-// wideFormatOf (Q6_K with an even number of blocks a row) with rows in
-// multiples of 16 where the machine has AVX-512 VNNI.
+// wideFormatOf with rows in multiples of 16 where the machine has AVX-512
+// VNNI.
 func repacks(t quant.Type, m, k int) bool {
 	if m <= 0 || k <= 0 || k%t.BlockSize() != 0 {
 		return false
@@ -17,10 +17,6 @@ func repacks(t quant.Type, m, k int) bool {
 	switch t {
 	case quant.Q4_0:
 		return m%q4GroupRows == 0
-	case quant.Q6_K:
-		if k/256%2 != 0 {
-			return false
-		}
 	}
 	f := wideFormatOf(t)
 	return f.repack != nil && f.on && m%q4WideRows == 0
