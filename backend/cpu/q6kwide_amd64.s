@@ -242,12 +242,12 @@ q62done:
 	RET
 
 // The four-token kernel takes a step's four sub-blocks one at a time,
-// each chunk loaded and its field taken once for the four tokens. Token
-// t's activations are at R9 + t·R10, its records and d_x at R11, R12 +
-// t·R13 (DX, AX and R8: token 2's); its lanes: float sums Z16+t, S
-// Z20+t, a sub-block's low-bit and high-bit sums Z4+t and Z8+t.
+// each chunk loaded and its elements' six bits joined once for the four
+// tokens. Token t's activations are at R9 + t·R10, its records and d_x at
+// R11, R12 + t·R13 (DX, AX and R8: token 2's); its lanes: float sums
+// Z16+t, S Z20+t, a sub-block's sums Z4+t.
 
-// QX_DOT(x, f, a0, a1, a2, a3): the tokens' sums += the field f times
+// QX_DOT(x, f, a0, a1, a2, a3): the tokens' sums += the levels f times
 // their activation bytes at x.
 #define QX_DOT(x, f, a0, a1, a2, a3) \
 	VPDPBUSD.BCST x(R9), f, a0; \
@@ -255,71 +255,67 @@ q62done:
 	VPDPBUSD.BCST x(DX), f, a2; \
 	VPDPBUSD.BCST x(DX)(R10*1), f, a3
 
-// QX_LO0 and QX_LO1 take a chunk's low bits (& 0x0f) or high nibble in
-// place (& 0xf0).
-#define QX_LO0(w, f) VPANDD Z15, w, f
-#define QX_LO1(w, f) VPANDND w, Z15, f
+// QX_F0..QX_F3(l, h, v): the levels (0-63, stored +32) of field n of a
+// chunk into v: the low bits from the low (n = 0, 1) or high (2, 3)
+// nibbles of l, the high bits from bits 2n, 2n+1 of h, brought to 0x30
+// and joined as (l & 0x0f) | v (vpternlogd 0xf8). Clobbers l.
+#define QX_F0(l, h, v) \
+	VPSLLD     $4, h, v; \
+	VPANDD     Z30, v, v; \
+	VPTERNLOGD $0xf8, Z15, l, v
+#define QX_F1(l, h, v) \
+	VPSLLD     $2, h, v; \
+	VPANDD     Z30, v, v; \
+	VPTERNLOGD $0xf8, Z15, l, v
+#define QX_F2(l, h, v) \
+	VPANDD     Z30, h, v; \
+	VPSRLD     $4, l, l; \
+	VPTERNLOGD $0xf8, Z15, l, v
+#define QX_F3(l, h, v) \
+	VPSRLD     $2, h, v; \
+	VPANDD     Z30, v, v; \
+	VPSRLD     $4, l, l; \
+	VPTERNLOGD $0xf8, Z15, l, v
 
-// QX_CHUNK(LO, ql, qh, mask, x): one chunk of a sub-block: the low bits
-// at ql(SI) (field by LO), the high bits at qh(SI) (& mask), times the
+// QX_CHUNK(F, ql, qh, x): one chunk of a sub-block: its levels by F from
+// the low bits at ql(SI) and the high bits at qh(SI), times the
 // activations at x.
-#define QX_CHUNK(LO, ql, qh, mask, x) \
+#define QX_CHUNK(F, ql, qh, x) \
 	VMOVDQU32 ql(SI), Z1; \
 	VMOVDQU32 qh(SI), Z3; \
-	LO(Z1, Z2); \
-	VPANDD    mask, Z3, Z12; \
-	QX_DOT(x, Z2, Z4, Z5, Z6, Z7); \
-	QX_DOT(x, Z12, Z8, Z9, Z10, Z11)
+	F(Z1, Z3, Z12); \
+	QX_DOT(x, Z12, Z4, Z5, Z6, Z7)
 
-// QX_INIT(rec, SH): the tokens' low-bit sums from their records at rec
-// (times 16 where SH shifts), high-bit sums from 0.
-#define QX_INIT(rec, SH) \
+// QX_SUB(F, ql, qh, x, rec, line, sh): one sub-block for the four tokens:
+// the sums from the records at rec (−32·Σx), four chunks (levels by F
+// from ql and qh, activations from x, 64 bytes and 4 bytes apart), times
+// the scale in line (shift sh) and added to S.
+#define QX_SUB(F, ql, qh, x, rec, line, sh) \
 	VPBROADCASTD rec(R11), Z4; \
 	VPBROADCASTD rec(R11)(R13*1), Z5; \
 	VPBROADCASTD rec(AX), Z6; \
 	VPBROADCASTD rec(AX)(R13*1), Z7; \
-	SH(Z4); \
-	SH(Z5); \
-	SH(Z6); \
-	SH(Z7); \
-	VPXORD       Z8, Z8, Z8; \
-	VPXORD       Z9, Z9, Z9; \
-	VPXORD       Z10, Z10, Z10; \
-	VPXORD       Z11, Z11, Z11
-#define QX_SH0(z)
-#define QX_SH4(z) VPSLLD $4, z, z
-
-// QX_SUB(LO, SH, JOIN, ql, qh, mask, x, rec, line, sh): one sub-block for
-// the four tokens: four chunks (low bits from ql, high bits from qh,
-// activations from x, 64 bytes and 4 bytes apart), joined, times the
-// scale in line (shift sh) and added to S.
-#define QX_SUB(LO, SH, JOIN, ql, qh, mask, x, rec, line, sh) \
-	QX_INIT(rec, SH); \
-	QX_CHUNK(LO, ql, qh, mask, x); \
-	QX_CHUNK(LO, ql+192, qh+192, mask, x+4); \
-	QX_CHUNK(LO, ql+384, qh+384, mask, x+8); \
-	QX_CHUNK(LO, ql+576, qh+576, mask, x+12); \
-	JOIN(Z4, Z8); \
-	JOIN(Z5, Z9); \
-	JOIN(Z6, Z10); \
-	JOIN(Z7, Z11); \
+	QX_CHUNK(F, ql, qh, x); \
+	QX_CHUNK(F, ql+192, qh+192, x+4); \
+	QX_CHUNK(F, ql+384, qh+384, x+8); \
+	QX_CHUNK(F, ql+576, qh+576, x+12); \
 	Q6_SC(line, sh, Z13); \
-	VPMULLD   Z13, Z4, Z4; \
-	VPMULLD   Z13, Z5, Z5; \
-	VPMULLD   Z13, Z6, Z6; \
-	VPMULLD   Z13, Z7, Z7; \
-	VPADDD    Z4, Z20, Z20; \
-	VPADDD    Z5, Z21, Z21; \
-	VPADDD    Z6, Z22, Z22; \
-	VPADDD    Z7, Z23, Z23
+	VPMULLD      Z13, Z4, Z4; \
+	VPMULLD      Z13, Z5, Z5; \
+	VPMULLD      Z13, Z6, Z6; \
+	VPMULLD      Z13, Z7, Z7; \
+	VPADDD       Z4, Z20, Z20; \
+	VPADDD       Z5, Z21, Z21; \
+	VPADDD       Z6, Z22, Z22; \
+	VPADDD       Z7, Z23, Z23
 
 // QX_STEP(Q, h, is, la, lb, sh1, sh2): sub-blocks 8h+is, +2, +4, +6 of
 // the block with chunks at Q (as Q6_STEP1) for the four tokens.
 #define QX_STEP(Q, h, is, la, lb, sh1, sh2) \
-	QX_SUB(QX_LO0, QX_SH0, Q6_JOIN1, Q+1536*h+768*is, Q+128+1536*h+768*is, Z28, 4+128*h+16*is, 32*h+4*is, la, sh1); \
-	QX_SUB(QX_LO0, QX_SH0, Q6_JOIN2, Q+64+1536*h+768*is, Q+128+1536*h+768*is, Z29, 36+128*h+16*is, 32*h+8+4*is, la, sh2); \
-	QX_SUB(QX_LO1, QX_SH4, Q6_JOIN3, Q+1536*h+768*is, Q+128+1536*h+768*is, Z30, 68+128*h+16*is, 32*h+16+4*is, lb, sh1); \
-	QX_SUB(QX_LO1, QX_SH4, Q6_JOIN4, Q+64+1536*h+768*is, Q+128+1536*h+768*is, Z31, 100+128*h+16*is, 32*h+24+4*is, lb, sh2)
+	QX_SUB(QX_F0, Q+1536*h+768*is, Q+128+1536*h+768*is, 4+128*h+16*is, 32*h+4*is, la, sh1); \
+	QX_SUB(QX_F1, Q+64+1536*h+768*is, Q+128+1536*h+768*is, 36+128*h+16*is, 32*h+8+4*is, la, sh2); \
+	QX_SUB(QX_F2, Q+1536*h+768*is, Q+128+1536*h+768*is, 68+128*h+16*is, 32*h+16+4*is, lb, sh1); \
+	QX_SUB(QX_F3, Q+64+1536*h+768*is, Q+128+1536*h+768*is, 100+128*h+16*is, 32*h+24+4*is, lb, sh2)
 
 // QX_FIN(s, dx, acc): acc = fma(S, d·d_x, acc) (d in Z14). Clobbers Z13.
 #define QX_FIN(s, dx, acc) \

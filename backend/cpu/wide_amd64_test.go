@@ -79,7 +79,7 @@ func TestDotWideQ5_Kx4(t *testing.T) {
 
 func TestDotWideQ6_Kx4(t *testing.T) {
 	testQ4x4(t, rand.New(rand.NewPCG(99, 100)), q4x4Kernel{q6KWide, dotWideQ6_Kx4, dotWideQ6_KGeneric, vnniOn, "AVX-512 VNNI", wideActs(quant.Q8_K, 16, fillQ6KWide)},
-		[][2]int{{16, 2}, {32, 4}, {48, 2}, {80, 6}})
+		[][2]int{{16, 2}, {32, 4}, {48, 2}, {80, 6}, {16, 1}, {48, 3}, {32, 9}})
 }
 
 // TestWideRows4 checks that a product of four tokens with weights of each
