@@ -97,6 +97,11 @@ func Layout(s Shape, o Options) ([]TensorInfo, error) {
 
 func (o *Options) layout(s Shape) ([]TensorInfo, error) {
 	specs := s.Tensors()
+	names := make([]string, len(specs))
+	for i, t := range specs {
+		names[i] = t.Name
+	}
+	o.learn(names)
 	out := make([]TensorInfo, len(specs))
 	for i, t := range specs {
 		c := o.Choose(t.Name, t.Shape, quant.F32)
@@ -146,7 +151,7 @@ func (o *Options) resolve(s Shape) (Shape, Vocab, error) {
 }
 
 func metadata(s Shape, o Options, v Vocab) []gguf.KV {
-	ft, _ := FileType(o.Target)
+	ft := o.Plan.FileType()
 	a := s.Arch + "."
 	kv := []gguf.KV{
 		{Key: "general.architecture", Value: s.Arch},

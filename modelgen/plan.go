@@ -2,6 +2,7 @@ package modelgen
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/tern-llm/tern/quant"
@@ -40,6 +41,26 @@ func ParseType(name string) (quant.Type, error) {
 	return 0, fmt.Errorf("modelgen: unknown or unsupported type %q (supported: %s)", name, strings.Join(names, ", "))
 }
 
+// Mixes are the names of the mixtures ParsePlan knows besides the pure
+// types: llama-quantize's Q4_K_M and Q5_K_M.
+var Mixes = []string{"Q4_K_M", "Q5_K_M"}
+
+// ParsePlan returns the plan named name: a pure type (ParseType) or one of
+// Mixes.
+func ParsePlan(name string) (Plan, error) {
+	switch strings.ToUpper(name) {
+	case "Q4_K_M":
+		return Plan{Target: quant.Q4_K, Mix: Medium}, nil
+	case "Q5_K_M":
+		return Plan{Target: quant.Q5_K, Mix: Medium}, nil
+	}
+	t, err := ParseType(name)
+	if err != nil {
+		return Plan{}, fmt.Errorf("%w; or a mixture: %s", err, strings.Join(Mixes, ", "))
+	}
+	return Plan{Target: t}, nil
+}
+
 func isTarget(t quant.Type) bool {
 	for _, u := range Targets {
 		if u == t {
@@ -65,6 +86,20 @@ var fileTypes = map[quant.Type]uint32{
 	quant.IQ4_NL: 25, quant.BF16: 32, quant.TQ1_0: 36, quant.TQ2_0: 37,
 }
 
+// FileType is the plan's general.file_type: FileType(p.Target) for a
+// pure plan, llama.cpp's LLAMA_FTYPE_MOSTLY_Q4_K_M (15) or _Q5_K_M (17)
+// for a Medium one.
+func (p Plan) FileType() uint32 {
+	if p.Mix == Medium {
+		if p.Target == quant.Q5_K {
+			return 17
+		}
+		return 15
+	}
+	ft, _ := FileType(p.Target)
+	return ft
+}
+
 // QuantizationVersion is general.quantization_version, GGML_QNT_VERSION:
 // the revision of the block layouts that quant implements.
 const QuantizationVersion = 2
@@ -78,6 +113,78 @@ type Plan struct {
 	// Target (llama-quantize's --output-tensor-type and
 	// --token-embedding-type). The row-length fallback still applies.
 	Override map[string]quant.Type
+	// Mix is the mixture: Pure (every matrix Target) or Medium.
+	Mix Mix
+	// Layers and Tied are what a Medium mixture needs of the model: its
+	// block count and whether the token embedding serves as the output
+	// (no output.weight). Quantize and Generate set them (learn).
+	Layers int
+	Tied   bool
+}
+
+// Mix is how a plan mixes types across a model's matrices.
+type Mix uint8
+
+const (
+	// Pure gives every matrix the plan's Target, as llama-quantize --pure.
+	Pure Mix = iota
+	// Medium is llama-quantize's _M mixtures of Q4_K and Q5_K
+	// (llama_tensor_get_type in llama.cpp's src/llama-quant.cpp): Q6_K
+	// for output.weight (the token embedding where it serves as the
+	// output; Q8_0 where its rows are not whole Q6_K blocks), and for
+	// attn_v and ffn_down in the layers where use_more_bits holds; Target
+	// elsewhere.
+	Medium
+)
+
+// learn sets the plan's Layers and Tied from the names of the model's
+// tensors.
+func (p *Plan) learn(names []string) {
+	p.Layers, p.Tied = 0, true
+	for _, n := range names {
+		if n == "output.weight" {
+			p.Tied = false
+		}
+		if i, ok := layerOf(n); ok {
+			p.Layers = max(p.Layers, i+1)
+		}
+	}
+}
+
+// layerOf returns N of a tensor named "blk.N.…".
+func layerOf(name string) (int, bool) {
+	rest, ok := strings.CutPrefix(name, "blk.")
+	if !ok {
+		return 0, false
+	}
+	num, _, ok := strings.Cut(rest, ".")
+	if !ok {
+		return 0, false
+	}
+	i, err := strconv.Atoi(num)
+	return i, err == nil && i >= 0
+}
+
+// useMoreBits is llama.cpp's use_more_bits: the layers of n that the _M
+// mixtures give more bits, the first and last eighth and every third
+// between.
+func useMoreBits(i, n int) bool {
+	return i < n/8 || i >= 7*n/8 || (i-n/8)%3 == 2
+}
+
+// mixed returns the type a Medium plan gives matrix name of rows of row
+// elements.
+func (p Plan) mixed(name string, row int) quant.Type {
+	if name == "output.weight" || p.Tied && name == "token_embd.weight" {
+		if !fits(quant.Q6_K, row) {
+			return quant.Q8_0
+		}
+		return quant.Q6_K
+	}
+	if i, ok := layerOf(name); ok && (strings.HasSuffix(name, ".attn_v.weight") || strings.HasSuffix(name, ".ffn_down.weight")) && useMoreBits(i, p.Layers) {
+		return quant.Q6_K
+	}
+	return p.Target
 }
 
 // Choice is a Plan's decision for one tensor.
@@ -97,16 +204,19 @@ type Choice struct {
 // K-quants and ternary types to a 32-element type of about their size
 // (Q2_K, Q3_K, TQ1_0, TQ2_0 → Q4_0; Q4_K → Q5_0; Q5_K → Q5_1; Q6_K → Q8_0),
 // and when that does not fit either, or the type asked for was already a
-// 32-element type, to F16.
+// 32-element type, to F16. A Medium plan needs its Layers and Tied set.
 func (p Plan) Choose(name string, shape []int, have quant.Type) Choice {
 	if !convertible(name, shape) {
 		return Choice{Type: have, Kept: true}
 	}
+	row := shape[0]
 	want := p.Target
+	if p.Mix == Medium {
+		want = p.mixed(name, row)
+	}
 	if t, ok := p.Override[name]; ok {
 		want = t
 	}
-	row := shape[0]
 	if fits(want, row) {
 		return Choice{Type: want}
 	}

@@ -49,8 +49,12 @@ func (o *QuantizeOptions) writer(ctx context.Context, in *gguf.File) (*gguf.Writ
 	if err := gw.CopyMetadata(in); err != nil {
 		return nil, fmt.Errorf("modelgen: %w", err)
 	}
-	ft, _ := FileType(o.Target)
-	if err := gw.Set("general.file_type", ft); err != nil {
+	names := make([]string, len(in.Tensors))
+	for i := range in.Tensors {
+		names[i] = in.Tensors[i].Name
+	}
+	o.learn(names)
+	if err := gw.Set("general.file_type", o.Plan.FileType()); err != nil {
 		return nil, fmt.Errorf("modelgen: %w", err)
 	}
 	if err := gw.Set("general.quantization_version", uint32(QuantizationVersion)); err != nil {

@@ -11,7 +11,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/tern-llm/tern/modelgen"
-	"github.com/tern-llm/tern/quant"
 )
 
 // genOptions is what `tern gen` was asked.
@@ -114,7 +113,7 @@ func runGen(ctx context.Context, o genOptions, progress io.Writer) error {
 		return err
 	}
 	if !o.quiet {
-		fmt.Fprintf(progress, "wrote %s: %s %s, %s\n", o.out, s.Name, mo.Target, bytesHuman(n))
+		fmt.Fprintf(progress, "wrote %s: %s %s, %s\n", o.out, s.Name, strings.ToUpper(o.typ), bytesHuman(n))
 	}
 	return nil
 }
@@ -122,15 +121,18 @@ func runGen(ctx context.Context, o genOptions, progress io.Writer) error {
 // runGenDry prints the shape's parameter count and the size of its file in
 // the type asked, or in every type.
 func runGenDry(o genOptions, out io.Writer) error {
-	types := modelgen.Targets
+	var plans []modelgen.Plan
+	for _, t := range modelgen.Targets {
+		plans = append(plans, modelgen.Plan{Target: t})
+	}
 	if o.typ != "" {
-		t, err := modelgen.ParseType(o.typ)
+		p, err := modelgen.ParsePlan(o.typ)
 		if err != nil {
 			return &usageError{err}
 		}
-		types = []quant.Type{t}
+		plans = []modelgen.Plan{p}
 	}
-	s, mo, err := genSetup(o, types[0].String())
+	s, mo, err := genSetup(o, plans[0].Target.String())
 	if err != nil {
 		return err
 	}
@@ -150,8 +152,8 @@ func runGenDry(o genOptions, out io.Writer) error {
 		countHuman(params), params, s.Dim, s.Layers, s.Heads, s.KVHeads, s.FFN, s.Vocab, s.ContextLen)
 	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, "type\tfile size\tbytes\tfallbacks\t")
-	for _, t := range types {
-		mo.Target = t
+	for _, p := range plans {
+		mo.Target, mo.Mix = p.Target, p.Mix
 		size, err := modelgen.Size(s, mo)
 		if err != nil {
 			return err
@@ -175,7 +177,11 @@ func runGenDry(o genOptions, out io.Writer) error {
 		if note == "" {
 			note = "-"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%d\t%s\t\n", t, bytesHuman(size), size, note)
+		name := o.typ
+		if name == "" {
+			name = p.Target.String()
+		}
+		fmt.Fprintf(w, "%s\t%s\t%d\t%s\t\n", strings.ToUpper(name), bytesHuman(size), size, note)
 	}
 	return w.Flush()
 }

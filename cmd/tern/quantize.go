@@ -30,7 +30,9 @@ var quantizeCommand = command{
 	summary: "Write IN's weights in TYPE to OUT, tensor by tensor, as llama-quantize --pure does:\n" +
 		"every weight matrix becomes TYPE; norms, biases and other vectors keep their type; a\n" +
 		"matrix whose rows are not a whole number of TYPE's blocks falls back to a type that\n" +
-		"fits (and says so). TYPE is one of " + typeList() + ".",
+		"fits (and says so). Q4_K_M and Q5_K_M are llama-quantize's mixtures instead: Q6_K for\n" +
+		"output.weight and for attn_v and ffn_down in its use_more_bits layers, Q4_K (Q5_K)\n" +
+		"elsewhere. TYPE is one of " + typeList() + ".",
 	flags: func(fs *flag.FlagSet) func(context.Context, stdio, []string) error {
 		o := quantizeOptions{}
 		fs.StringVar(&o.outputType, "output-type", "", "type of output.weight (llama-quantize's --output-tensor-type)")
@@ -88,11 +90,11 @@ func runQuantize(ctx context.Context, o quantizeOptions, progress io.Writer) err
 // parsePlan reads a target type and the optional types of the output and
 // embedding tensors.
 func parsePlan(typ, output, embed string) (modelgen.Plan, error) {
-	t, err := modelgen.ParseType(typ)
+	p, err := modelgen.ParsePlan(typ)
 	if err != nil {
 		return modelgen.Plan{}, &usageError{err}
 	}
-	p := modelgen.Plan{Target: t, Override: map[string]quant.Type{}}
+	p.Override = map[string]quant.Type{}
 	for _, o := range []struct{ name, tensor string }{{output, "output.weight"}, {embed, "token_embd.weight"}} {
 		if o.name == "" {
 			continue
@@ -111,7 +113,7 @@ func typeList() string {
 	for i, t := range modelgen.Targets {
 		names[i] = t.String()
 	}
-	return strings.Join(names, ", ")
+	return strings.Join(append(names, modelgen.Mixes...), ", ")
 }
 
 // progressPrinter prints one line per tensor, llama-quantize style.
