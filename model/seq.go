@@ -31,7 +31,7 @@ func (m *Model) NewSequence(ctxLen int) (*Sequence, error) {
 		return nil, fmt.Errorf("model: context length %d", ctxLen)
 	}
 	blocks := (ctxLen + blockSize - 1) / blockSize
-	kv, err := m.NewCache(blocks, blockSize, cacheType)
+	kv, err := m.NewCache(blocks, blockSize, CacheType)
 	if err != nil {
 		return nil, err
 	}
@@ -42,9 +42,9 @@ func (m *Model) NewSequence(ctxLen int) (*Sequence, error) {
 	return s, nil
 }
 
-// cacheType is the element type of Sequence's KV cache: F32 keeps the CPU
+// CacheType is the element type of Sequence's KV cache: F32 keeps the CPU
 // path exact against llama.cpp's F32-cache reference outputs.
-const cacheType = quant.F32
+const CacheType = quant.F32
 
 // Len is the number of tokens the sequence holds.
 func (s *Sequence) Len() int { return s.pos }

@@ -24,6 +24,7 @@ type benchOptions struct {
 	model   string
 	prompt  int   // -p: prompt tokens (0: no prompt test)
 	gen     int   // -n: generated tokens (0: no generation test)
+	depth   int   // -d: tokens in the cache before each test
 	threads []int // -t
 	reps    int   // -r
 	json    bool
@@ -31,6 +32,10 @@ type benchOptions struct {
 	device  string // -device: "auto" (where tern run places the model) or "cpu"
 	probe   bool   // -probe: the bandwidth measured again around each generation repetition
 }
+
+// maxBenchDepth bounds -d: a cache of that many tokens for a model of
+// Llama-3.1-8B's shape holds 4 GiB of float32 keys and values.
+const maxBenchDepth = 1 << 15
 
 // probeStep is how long -probe reads memory before each repetition, and
 // probeBytes what it reads (above the caches, as the calibration's).
@@ -51,12 +56,15 @@ bytes a token reads; for prompts, the calibrated matrix-matrix rate of the model
 main weight format over the flops a token takes. On a machine with an NVIDIA GPU the
 model runs where tern run would place it (-device cpu: on the CPU alone): the
 generation roofline then sums each part's bytes over its device's bandwidth, and the
-plan's predicted speed is printed beside each result.`,
+plan's predicted speed is printed beside each result. With -d, each test runs after
+that many tokens are in the cache (llama-bench's -d: "tg32 @ d4096"), and the
+generation roofline counts the cache's keys and values a token reads.`,
 	flags: func(fs *flag.FlagSet) func(context.Context, stdio, []string) error {
 		o := benchOptions{}
 		var threads string
 		fs.IntVar(&o.prompt, "p", 64, "prompt tokens (0: skip the prompt test)")
 		fs.IntVar(&o.gen, "n", 32, "generated tokens (0: skip the generation test)")
+		fs.IntVar(&o.depth, "d", 0, "tokens in the cache before each test (its prompt, untimed)")
 		fs.StringVar(&threads, "t", "0", "thread counts, comma-separated (0: one per core)")
 		fs.IntVar(&o.reps, "r", 3, "repetitions")
 		fs.BoolVar(&o.json, "json", false, "print JSON instead of a table")
@@ -81,6 +89,9 @@ plan's predicted speed is printed beside each result.`,
 			if o.reps < 1 || o.prompt < 0 || o.gen < 0 || o.prompt+o.gen == 0 {
 				return usageErrorf("-r %d, -p %d, -n %d: need at least one repetition and one test", o.reps, o.prompt, o.gen)
 			}
+			if o.depth < 0 || o.depth > maxBenchDepth {
+				return usageErrorf("-d %d: want 0 to %d tokens", o.depth, maxBenchDepth)
+			}
 			return runBench(ctx, o, io)
 		}
 	},
@@ -98,6 +109,7 @@ type benchResult struct {
 	Devices  string    `json:"devices"`
 	Test     string    `json:"test"`
 	Tokens   int       `json:"tokens"`
+	Depth    int       `json:"n_depth,omitempty"`
 	Samples  []float64 `json:"samples_ts"`
 	Mean     float64   `json:"avg_ts"`
 	Stddev   float64   `json:"stddev_ts"`
@@ -135,6 +147,13 @@ func runBench(ctx context.Context, o benchOptions, io stdio) error {
 		return inFile(o.model, err)
 	}
 	w := weightStats(f)
+	if o.depth > 0 && o.gen > 0 {
+		// a generated token at position p reads the keys and values of
+		// p+1 positions: depth+2 … depth+gen+1 after the depth and the
+		// one token benchGen starts from
+		w.perToken += int64(o.depth+1) * int64(c.CacheBytes(model.CacheType))
+		w.perToken += int64(o.gen+1) * int64(c.CacheBytes(model.CacheType)) / 2
+	}
 	log := slog.New(slog.NewTextHandler(io.err, nil))
 	var results []benchResult
 	var bwProbe *calibrate.BandwidthProbe // -probe's memory, kept across repetitions
@@ -155,13 +174,16 @@ func runBench(ctx context.Context, o benchOptions, io stdio) error {
 		for _, test := range []struct {
 			name   string
 			tokens int
-			run    func(*model.Model, int) (float64, error)
+			run    func(*model.Model, int, int) (float64, error)
 		}{{"pp", o.prompt, benchPrompt}, {"tg", o.gen, benchGen}} {
 			if test.tokens == 0 {
 				continue
 			}
 			r := base
-			r.Test, r.Tokens = fmt.Sprintf("%s%d", test.name, test.tokens), test.tokens
+			r.Test, r.Tokens, r.Depth = fmt.Sprintf("%s%d", test.name, test.tokens), test.tokens, o.depth
+			if o.depth > 0 {
+				r.Test += fmt.Sprintf(" @ d%d", o.depth)
+			}
 			probing := o.probe && bm.host && test.name == "tg" // the probe reads host memory
 			for i := -1; i < o.reps; i++ {                     // i = -1 warms up
 				if err := ctx.Err(); err != nil {
@@ -174,7 +196,7 @@ func runBench(ctx context.Context, o benchOptions, io stdio) error {
 						return err
 					}
 				}
-				ts, err := test.run(m, test.tokens)
+				ts, err := test.run(m, test.tokens, o.depth)
 				if err != nil {
 					bm.close()
 					return inFile(o.model, err)
@@ -253,12 +275,15 @@ func probeRooflines(samples, probes []float64, perToken int64) (float64, []float
 }
 
 // benchPrompt runs n random tokens through a fresh sequence in one batch.
-func benchPrompt(m *model.Model, n int) (float64, error) {
-	seq, err := m.NewSequence(n)
+func benchPrompt(m *model.Model, n, depth int) (float64, error) {
+	seq, err := m.NewSequence(depth + n)
 	if err != nil {
 		return 0, err
 	}
 	defer seq.Free()
+	if err := fillDepth(seq, m, depth); err != nil {
+		return 0, err
+	}
 	toks := randomTokens(m.Config.Vocab, n)
 	start := time.Now()
 	if _, err := seq.Append(context.Background(), toks, n); err != nil {
@@ -267,13 +292,17 @@ func benchPrompt(m *model.Model, n int) (float64, error) {
 	return float64(n) / time.Since(start).Seconds(), nil
 }
 
-// benchGen generates n tokens one at a time (greedy) after one random token.
-func benchGen(m *model.Model, n int) (float64, error) {
-	seq, err := m.NewSequence(n + 1)
+// benchGen generates n tokens one at a time (greedy) after depth random
+// tokens and one more.
+func benchGen(m *model.Model, n, depth int) (float64, error) {
+	seq, err := m.NewSequence(depth + n + 1)
 	if err != nil {
 		return 0, err
 	}
 	defer seq.Free()
+	if err := fillDepth(seq, m, depth); err != nil {
+		return 0, err
+	}
 	logits, err := seq.Append(context.Background(), randomTokens(m.Config.Vocab, 1), 0)
 	if err != nil {
 		return 0, err
@@ -286,6 +315,19 @@ func benchGen(m *model.Model, n int) (float64, error) {
 	}
 	return float64(n) / time.Since(start).Seconds(), nil
 }
+
+// fillDepth runs depth random tokens through seq, in prompts of at most
+// depthChunk, untimed.
+func fillDepth(seq *model.Sequence, m *model.Model, depth int) error {
+	if depth == 0 {
+		return nil
+	}
+	_, err := seq.Append(context.Background(), randomTokens(m.Config.Vocab, depth), depthChunk)
+	return err
+}
+
+// depthChunk is the most tokens fillDepth runs at once.
+const depthChunk = 512
 
 func randomTokens(vocab, n int) []int32 {
 	r := rand.New(rand.NewPCG(1, 2))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tern-llm/tern/calibrate"
 	"github.com/tern-llm/tern/internal/testdata"
+	"github.com/tern-llm/tern/model"
 	"github.com/tern-llm/tern/quant"
 )
 
@@ -114,6 +115,46 @@ func TestBenchProbe(t *testing.T) {
 	}
 }
 
+// TestBenchDepth checks -d: the tests named as llama-bench names them and
+// run after that many tokens, and the generation roofline counting the
+// keys and values each generated token reads (positions d+1 … d+n, after
+// the depth and the token generation starts from).
+func TestBenchDepth(t *testing.T) {
+	path := testdata.Path(t, "stories260K", "stories260K-Q8_0.gguf")
+	f, err := openGGUF(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perToken := weightStats(f).perToken
+	c, err := model.ReadConfig(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const d, n = 40, 4
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), []string{"bench", "--json", "--no-roofline", "-probe", "-d", "40", "-p", "8", "-n", "4", "-r", "1", "-t", "1", path}, stdio{out: &out, err: &errb})
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var rs []benchResult
+	if err := json.Unmarshal(out.Bytes(), &rs); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	if len(rs) != 2 || rs[0].Test != "pp8 @ d40" || rs[1].Test != "tg4 @ d40" || rs[0].Depth != d || !(rs[1].Mean > 0) {
+		t.Fatalf("results %s", out.String())
+	}
+	rows := 0
+	for p := d + 1; p <= d+n; p++ {
+		rows += p + 1
+	}
+	kv := float64(rows) / n * float64(c.CacheBytes(model.CacheType))
+	tg := rs[1]
+	if want := (tg.Probes[0] + tg.Probes[1]) / 2 / (float64(perToken) + kv); math.Abs(tg.ProbeRoofline-want) > 1e-9*want {
+		t.Errorf("probe roofline %g, want %g (weights %d bytes, cache %g a token)", tg.ProbeRoofline, want, perToken, kv)
+	}
+}
+
 // TestProbeRooflines checks the arithmetic of -probe's rooflines: the
 // probes' mean over the bytes a token reads, and each sample over the
 // roofline of the probes before and after it.
@@ -144,7 +185,7 @@ func TestProbeRooflines(t *testing.T) {
 }
 
 func TestBenchUsage(t *testing.T) {
-	for _, args := range [][]string{{"bench"}, {"bench", "-t", "x", "m.gguf"}, {"bench", "-p", "0", "-n", "0", "m.gguf"}, {"bench", "-r", "0", "m.gguf"}, {"bench", "-device", "gpu", "m.gguf"}} {
+	for _, args := range [][]string{{"bench"}, {"bench", "-t", "x", "m.gguf"}, {"bench", "-p", "0", "-n", "0", "m.gguf"}, {"bench", "-r", "0", "m.gguf"}, {"bench", "-device", "gpu", "m.gguf"}, {"bench", "-d", "-1", "m.gguf"}, {"bench", "-d", "1000000", "m.gguf"}} {
 		var errb bytes.Buffer
 		if code := Main(context.Background(), args, stdio{out: &bytes.Buffer{}, err: &errb}); code != exitUsage {
 			t.Errorf("%q: exit %d, want %d (%s)", args, code, exitUsage, errb.String())
