@@ -70,6 +70,8 @@ func TestAttentionReference(t *testing.T) {
 					{4, 2, 64, []int32{3, 4, 5}, false},
 					{4, 2, 64, []int32{15, 16, 17}, true},
 					{4, 1, 64, []int32{30, 31, 32, 33}, false},
+					{8, 2, 64, []int32{129, 130}, false},
+					{6, 2, 32, []int32{70}, false},
 				} {
 					name := fmt.Sprintf("%s %+v", typ, tc)
 					checkAttention(t, r, name, typ, tc.heads, tc.kvHeads, tc.hd, tc.pos, tc.tiny, block)

@@ -197,10 +197,23 @@ func axpyRowsAVX512(acc *float32, hd, mask, t0 int, v *float32, vstride int, w *
 //go:noescape
 func axpyRowsAVX2(acc *float32, hd, mask, t0 int, v *float32, vstride int, w *float32, count int)
 
+//go:noescape
+func kqScores16AVX512(out, k *float32, kstride int, q *float32, hd, groups int, scale float32)
+
+//go:noescape
+func axpyRows64AVX512(acc *float32, mask, t0 int, v *float32, vstride int, w *float32, count int)
+
 // kqScores sets out[c] = vecDotF32(k[c·stride:][:len(q)], q)·scale.
 func kqScores(out, k []float32, stride int, q []float32, scale float32) {
 	if useAVX512 && len(out) > 0 && len(q) > 0 {
 		_ = k[(len(out)-1)*stride+len(q)-1]
+		if g := len(out) / 16; g > 0 && (len(q) == 64 || len(q) == 128) {
+			kqScores16AVX512(&out[0], &k[0], 4*stride, &q[0], len(q), g, scale)
+			if out = out[16*g:]; len(out) == 0 {
+				return
+			}
+			k = k[16*g*stride:]
+		}
 		kqScoresAVX512(&out[0], &k[0], 4*stride, &q[0], len(q), len(out), scale)
 		return
 	}
@@ -213,6 +226,10 @@ func axpyRows(acc []float32, hd, mask, t0 int, v []float32, stride int, w []floa
 	if useAVX2 && len(w) > 0 && hd > 0 {
 		_ = v[(len(w)-1)*stride+hd-1]
 		_ = acc[(mask+1)*hd-1]
+		if useAVX512 && hd == 64 {
+			axpyRows64AVX512(&acc[0], mask, t0, &v[0], 4*stride, &w[0], len(w))
+			return
+		}
 		if useAVX512 && hd%16 == 0 {
 			axpyRowsAVX512(&acc[0], hd, mask, t0, &v[0], 4*stride, &w[0], len(w))
 			return

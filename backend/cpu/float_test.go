@@ -181,8 +181,9 @@ func TestFloatKernels(t *testing.T) {
 					}
 				}
 				// attention over cache rows: scores and the lane-row sums
-				for _, hd := range []int{8, 16, 64, 72, 80} {
-					const stride, cnt = 150, 5
+				for _, tc := range [][2]int{{8, 5}, {16, 5}, {64, 5}, {72, 5}, {80, 5}, {64, 16}, {64, 37}, {128, 33}, {128, 16}, {192, 20}} {
+					hd, cnt := tc[0], tc[1]
+					const stride = 150
 					kv := randRow(r, (cnt-1)*stride+hd)
 					q := randRow(r, hd)
 					s1, s2 := make([]float32, cnt), make([]float32, cnt)

@@ -35,12 +35,12 @@ func BenchmarkRMSNorm(b *testing.B) {
 }
 
 // BenchmarkAttention is one decode step's attention (Llama-3.2-1B heads:
-// 32 query heads, 8 KV heads of 64) over 16 and 512 cached positions, for F32 and
+// 32 query heads, 8 KV heads of 64) over 16, 512 and 4096 cached positions, for F32 and
 // F16 caches (bytes/s of keys and values read).
 func BenchmarkAttention(b *testing.B) {
 	r := rand.New(rand.NewPCG(29, 30))
 	const heads, kvHeads, hd, block = 32, 8, 64, 16
-	for _, positions := range []int{16, 512} {
+	for _, positions := range []int{16, 512, 4096} {
 		a := &backend.Attn{Heads: heads, KVHeads: kvHeads, HeadDim: hd, Scale: 0.125}
 		table := make([]int32, positions/block)
 		for i := range table {

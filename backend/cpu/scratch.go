@@ -83,9 +83,10 @@ func (s *scratch) q4acts(n, nb int) []q4Act {
 
 // attnBuf is one share's attention scratch.
 type attnBuf struct {
-	scores []float32 // (positions)
+	scores []float32 // (group, span): a head's positions, span apart
+	span   int
 	k, v   []float32 // (kvHeads·headDim) a dequantized cache row
-	acc    []float32 // softmax·V lane accumulators, kept zeroed between uses
+	acc    []float32 // (group, lanes): softmax·V lane accumulators, kept zeroed between uses
 	// kw and vw are one key-value head's cache rows widened from F16
 	// (positions, headDim): those of head (token·kvHeads + head) head.
 	kw, vw []float32
@@ -94,24 +95,26 @@ type attnBuf struct {
 
 // attention returns per-share attention buffers for up to positions
 // positions, their scores made room for up to room (the block tables'
-// positions), so that the steps of a growing sequence do not grow them.
-func (s *scratch) attention(shares, positions, room, cols, acc, block int) []attnBuf {
+// positions), so that the steps of a growing sequence do not grow them;
+// scores and acc for group query heads at once.
+func (s *scratch) attention(shares, positions, room, cols, acc, block, group int) []attnBuf {
 	if len(s.attn) < shares {
 		s.attn = make([]attnBuf, shares)
 	}
 	for i := range s.attn[:shares] {
 		b := &s.attn[i]
-		if cap(b.scores) < positions {
-			b.scores = make([]float32, max(positions, room))
+		if b.span < positions || len(b.scores) < group*b.span {
+			b.span = max(positions, room, b.span)
+			b.scores = make([]float32, group*b.span)
 		}
 		if cap(b.k) < cols {
 			b.k, b.v = make([]float32, cols), make([]float32, cols)
 		}
 		b.k, b.v = b.k[:cols], b.v[:cols] // exactly one cache row: Dequantize takes its length from them
-		if cap(b.acc) < acc {
-			b.acc = make([]float32, acc)
+		if cap(b.acc) < group*acc {
+			b.acc = make([]float32, group*acc)
 		}
-		b.acc = b.acc[:acc]
+		b.acc = b.acc[:group*acc]
 		if cap(b.kw) < block {
 			b.kw, b.vw = make([]float32, block), make([]float32, block)
 		}

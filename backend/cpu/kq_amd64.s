@@ -1,0 +1,226 @@
+//go:build amd64 && gc && !purego
+
+#include "textflag.h"
+
+// Attention's scores sixteen cache rows at a time (kqScores16AVX512), each
+// row's dot product in ggml_vec_dot_f32's order (kqScoresAVX512's): four
+// 16-lane sums, folded 0+2, 1+3, 0+1, then _mm512_reduce_add_ps's halves
+// (lanes i and i+8, i and i+4, i and i+2, 0 and 1). The sixteen rows'
+// halves are added side by side, two rows' in one vector, then four, eight
+// and sixteen: the same additions, a sixteenth of the shuffles a row.
+
+// kqOrder: the row each lane of the reduction's last vector holds is
+// 4·(lane%4) + lane/4; its inverse, for vpermps.
+DATA kqOrder<>+0(SB)/4, $0
+DATA kqOrder<>+4(SB)/4, $4
+DATA kqOrder<>+8(SB)/4, $8
+DATA kqOrder<>+12(SB)/4, $12
+DATA kqOrder<>+16(SB)/4, $1
+DATA kqOrder<>+20(SB)/4, $5
+DATA kqOrder<>+24(SB)/4, $9
+DATA kqOrder<>+28(SB)/4, $13
+DATA kqOrder<>+32(SB)/4, $2
+DATA kqOrder<>+36(SB)/4, $6
+DATA kqOrder<>+40(SB)/4, $10
+DATA kqOrder<>+44(SB)/4, $14
+DATA kqOrder<>+48(SB)/4, $3
+DATA kqOrder<>+52(SB)/4, $7
+DATA kqOrder<>+56(SB)/4, $11
+DATA kqOrder<>+60(SB)/4, $15
+GLOBL kqOrder<>(SB), RODATA|NOPTR, $64
+
+// KQ_STEP(off, a, b, c, d): the row's sums Z16-Z19 += its 64 floats at
+// off(SI) times q's in a-d.
+#define KQ_STEP(off, a, b, c, d) \
+	VFMADD231PS off(SI), a, Z16; \
+	VFMADD231PS off+64(SI), b, Z17; \
+	VFMADD231PS off+128(SI), c, Z18; \
+	VFMADD231PS off+192(SI), d, Z19
+
+#define KQ_ZERO \
+	VXORPS Z16, Z16, Z16; \
+	VXORPS Z17, Z17, Z17; \
+	VXORPS Z18, Z18, Z18; \
+	VXORPS Z19, Z19, Z19
+
+// KQ_FOLD(dst): dst = (Z16+Z18) + (Z17+Z19); SI to the next row.
+#define KQ_FOLD(dst) \
+	VADDPS Z18, Z16, Z16; \
+	VADDPS Z19, Z17, Z17; \
+	VADDPS Z17, Z16, dst; \
+	ADDQ   R8, SI
+
+// KQ_ROW64 and KQ_ROW128: one row of 64 or 128 floats into dst (q in
+// Z20-Z23, and Z24-Z27 for the second 64).
+#define KQ_ROW64(dst) \
+	KQ_ZERO; \
+	KQ_STEP(0, Z20, Z21, Z22, Z23); \
+	KQ_FOLD(dst)
+#define KQ_ROW128(dst) \
+	KQ_ZERO; \
+	KQ_STEP(0, Z20, Z21, Z22, Z23); \
+	KQ_STEP(256, Z24, Z25, Z26, Z27); \
+	KQ_FOLD(dst)
+
+// KQ_PAIR(a, b): a = [a's lanes 0-7 + 8-15 | b's], two rows' halves added.
+// Clobbers Z16, Z17.
+#define KQ_PAIR(a, b) \
+	VSHUFF32X4 $0x44, b, a, Z16; \
+	VSHUFF32X4 $0xee, b, a, Z17; \
+	VADDPS     Z17, Z16, a
+
+// KQ_QUAD(a, b): a = the four rows' (a's two, b's two) lanes 0-3 + 4-7, a
+// 128-bit block a row. Clobbers Z16, Z17.
+#define KQ_QUAD(a, b) \
+	VSHUFF32X4 $0x88, b, a, Z16; \
+	VSHUFF32X4 $0xdd, b, a, Z17; \
+	VADDPS     Z17, Z16, a
+
+// KQ_OCT(a, b): in each block k, a = [lanes 0+2, 1+3 of a's row k | of
+// b's row k]. Clobbers Z16, Z17.
+#define KQ_OCT(a, b) \
+	VSHUFPS $0x44, b, a, Z16; \
+	VSHUFPS $0xee, b, a, Z17; \
+	VADDPS  Z17, Z16, a
+
+// KQ_LAST(a, b): a = each row's two halves added: block k holds rows k,
+// k+4, k+8, k+12. Clobbers Z16, Z17.
+#define KQ_LAST(a, b) \
+	VSHUFPS $0x88, b, a, Z16; \
+	VSHUFPS $0xdd, b, a, Z17; \
+	VADDPS  Z17, Z16, a
+
+// KQ_GROUP(ROW, done): sixteen rows (ROW each) reduced, scaled and stored
+// at DI; then to the next group or done.
+#define KQ_REDUCE \
+	KQ_PAIR(Z0, Z1); \
+	KQ_PAIR(Z2, Z3); \
+	KQ_PAIR(Z4, Z5); \
+	KQ_PAIR(Z6, Z7); \
+	KQ_PAIR(Z8, Z9); \
+	KQ_PAIR(Z10, Z11); \
+	KQ_PAIR(Z12, Z13); \
+	KQ_PAIR(Z14, Z15); \
+	KQ_QUAD(Z0, Z2); \
+	KQ_QUAD(Z4, Z6); \
+	KQ_QUAD(Z8, Z10); \
+	KQ_QUAD(Z12, Z14); \
+	KQ_OCT(Z0, Z4); \
+	KQ_OCT(Z8, Z12); \
+	KQ_LAST(Z0, Z8); \
+	VMULPS  Z30, Z0, Z0; \
+	VPERMPS Z0, Z29, Z0; \
+	VMOVUPS Z0, (DI); \
+	ADDQ    $64, DI
+
+// func kqScores16AVX512(out, k *float32, kstride int, q *float32, hd, groups int, scale float32)
+// out[c] = vecDotF32(k row c, q)·scale for 16·groups rows (kstride bytes
+// apart), hd 64 or 128: kqScoresAVX512's sums.
+TEXT ·kqScores16AVX512(SB), NOSPLIT, $0-52
+	MOVQ         out+0(FP), DI
+	MOVQ         k+8(FP), SI
+	MOVQ         kstride+16(FP), R8
+	MOVQ         q+24(FP), DX
+	MOVQ         hd+32(FP), R9
+	MOVQ         groups+40(FP), CX
+	VBROADCASTSS scale+48(FP), Z30
+	VMOVUPS      kqOrder<>(SB), Z29
+	TESTQ        CX, CX
+	JZ           done
+	VMOVUPS      (DX), Z20
+	VMOVUPS      64(DX), Z21
+	VMOVUPS      128(DX), Z22
+	VMOVUPS      192(DX), Z23
+	CMPQ         R9, $64
+	JEQ          g64
+	VMOVUPS      256(DX), Z24
+	VMOVUPS      320(DX), Z25
+	VMOVUPS      384(DX), Z26
+	VMOVUPS      448(DX), Z27
+
+g128:
+	KQ_ROW128(Z0)
+	KQ_ROW128(Z1)
+	KQ_ROW128(Z2)
+	KQ_ROW128(Z3)
+	KQ_ROW128(Z4)
+	KQ_ROW128(Z5)
+	KQ_ROW128(Z6)
+	KQ_ROW128(Z7)
+	KQ_ROW128(Z8)
+	KQ_ROW128(Z9)
+	KQ_ROW128(Z10)
+	KQ_ROW128(Z11)
+	KQ_ROW128(Z12)
+	KQ_ROW128(Z13)
+	KQ_ROW128(Z14)
+	KQ_ROW128(Z15)
+	KQ_REDUCE
+	DECQ CX
+	JNZ  g128
+	JMP  done
+
+g64:
+	KQ_ROW64(Z0)
+	KQ_ROW64(Z1)
+	KQ_ROW64(Z2)
+	KQ_ROW64(Z3)
+	KQ_ROW64(Z4)
+	KQ_ROW64(Z5)
+	KQ_ROW64(Z6)
+	KQ_ROW64(Z7)
+	KQ_ROW64(Z8)
+	KQ_ROW64(Z9)
+	KQ_ROW64(Z10)
+	KQ_ROW64(Z11)
+	KQ_ROW64(Z12)
+	KQ_ROW64(Z13)
+	KQ_ROW64(Z14)
+	KQ_ROW64(Z15)
+	KQ_REDUCE
+	DECQ CX
+	JNZ  g64
+
+done:
+	VZEROUPPER
+	RET
+
+// func axpyRows64AVX512(acc *float32, mask, t0 int, v *float32, vstride int, w *float32, count int)
+// axpyRowsAVX512 for rows of 64 floats: row r = (t0+c)&mask of acc gets
+// fma(v row c, w[c], acc row r), its four vectors in one step.
+TEXT ·axpyRows64AVX512(SB), NOSPLIT, $0-56
+	MOVQ  acc+0(FP), R11
+	MOVQ  mask+8(FP), R12
+	MOVQ  t0+16(FP), R13
+	MOVQ  v+24(FP), SI
+	MOVQ  vstride+32(FP), R8
+	MOVQ  w+40(FP), DX
+	MOVQ  count+48(FP), CX
+	TESTQ CX, CX
+	JZ    axdone
+axrow:
+	MOVQ         R13, DI
+	ANDQ         R12, DI
+	SHLQ         $8, DI
+	ADDQ         R11, DI
+	VBROADCASTSS (DX), Z0
+	VMOVUPS      (DI), Z1
+	VMOVUPS      64(DI), Z2
+	VMOVUPS      128(DI), Z3
+	VMOVUPS      192(DI), Z4
+	VFMADD231PS  (SI), Z0, Z1
+	VFMADD231PS  64(SI), Z0, Z2
+	VFMADD231PS  128(SI), Z0, Z3
+	VFMADD231PS  192(SI), Z0, Z4
+	VMOVUPS      Z1, (DI)
+	VMOVUPS      Z2, 64(DI)
+	VMOVUPS      Z3, 128(DI)
+	VMOVUPS      Z4, 192(DI)
+	ADDQ         R8, SI
+	ADDQ         $4, DX
+	INCQ         R13
+	DECQ         CX
+	JNZ          axrow
+axdone:
+	VZEROUPPER
+	RET
