@@ -167,7 +167,7 @@ func runBench(ctx context.Context, o benchOptions, io stdio) error {
 			return err
 		}
 		m := bm.m
-		base := benchResult{Model: c.Name, Type: w.mainType.String(), Size: w.total, Params: w.params, Threads: bm.threads, Devices: bm.devices}
+		base := benchResult{Model: c.Name, Type: typeName(f, w), Size: w.total, Params: w.params, Threads: bm.threads, Devices: bm.devices}
 		if base.Model == "" {
 			base.Model = c.Arch
 		}
@@ -393,6 +393,29 @@ func weightStats(f *gguf.File) weights {
 		}
 	}
 	return w
+}
+
+// typeName is the bench table's type of the model in f: its main weight
+// type, or for a mixture of matrix types (llama-quantize's Q4_K_M), the
+// file type's name.
+func typeName(f *gguf.File, w weights) string {
+	ft, ok := f.Uint("general.file_type")
+	if !ok || fileTypeNames[ft] == "" {
+		return w.mainType.String()
+	}
+	var first quant.Type
+	for i := range f.Tensors {
+		t := &f.Tensors[i]
+		if len(t.Shape) < 2 || t.Type == quant.F32 {
+			continue
+		}
+		if first == 0 {
+			first = t.Type
+		} else if t.Type != first {
+			return fileTypeName(ft)
+		}
+	}
+	return w.mainType.String()
 }
 
 // roofline is the speed the calibration says the test cannot beat.

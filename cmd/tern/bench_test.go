@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -180,6 +181,31 @@ func TestProbeRooflines(t *testing.T) {
 			if math.Abs(shares[i]-tc.shares[i]) > 1e-12 {
 				t.Errorf("probeRooflines(%v, %v, %d): share %d = %g, want %g", tc.samples, tc.probes, tc.perToken, i, shares[i], tc.shares[i])
 			}
+		}
+	}
+}
+
+// TestBenchMixType checks the type column of a mixture: tern gen's Q4_K_M
+// (Q4_K and Q6_K matrices) is named by its file type, a pure file by its
+// weights' type.
+func TestBenchMixType(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ typ, want string }{{"Q4_K_M", "Q4_K_M"}, {"Q4_K_S", "Q4_K"}} {
+		path := filepath.Join(dir, c.typ+".gguf")
+		var out, errb bytes.Buffer
+		if code := Main(context.Background(), []string{"gen", "-q", "tiny", path, c.typ}, stdio{out: &out, err: &errb}); code != exitOK {
+			t.Fatalf("gen %s: exit %d: %s", c.typ, code, errb.String())
+		}
+		code := Main(context.Background(), []string{"bench", "--json", "--no-roofline", "-p", "0", "-n", "2", "-r", "1", "-t", "1", "-device", "cpu", path}, stdio{out: &out, err: &errb})
+		if code != exitOK {
+			t.Fatalf("bench %s: exit %d: %s", c.typ, code, errb.String())
+		}
+		var rs []benchResult
+		if err := json.Unmarshal(out.Bytes(), &rs); err != nil || len(rs) != 1 {
+			t.Fatalf("%v: %s", err, out.String())
+		}
+		if rs[0].Type != c.want {
+			t.Errorf("%s: type %q, want %q", c.typ, rs[0].Type, c.want)
 		}
 	}
 }
