@@ -287,8 +287,8 @@ func (run *attnRun) groups(share, lo, hi int) int {
 		ahead := (p+1)*hd >= aheadFloats
 		for t0 := 0; t0 <= p; t0 += b.BlockSize {
 			cnt := min(b.BlockSize, p+1-t0)
-			if n := t0 + b.BlockSize; ahead && n <= p {
-				prefetchRows(r.kf[b.Row(s, n)*r.kCols+kvh*hd:], min(b.BlockSize, p+1-n), r.kCols, hd)
+			if ahead {
+				r.nextBlock(r.kf, r.kCols, s, p, t0, kvh)
 			}
 			k := r.kf[b.Row(s, t0)*r.kCols+kvh*hd:]
 			for j := range g {
@@ -301,8 +301,8 @@ func (run *attnRun) groups(share, lo, hi int) int {
 		}
 		for t0 := 0; t0 <= p; t0 += b.BlockSize {
 			cnt := min(b.BlockSize, p+1-t0)
-			if n := t0 + b.BlockSize; ahead && n <= p {
-				prefetchRows(r.vf[b.Row(s, n)*r.vCols+kvh*hd:], min(b.BlockSize, p+1-n), r.vCols, hd)
+			if ahead {
+				r.nextBlock(r.vf, r.vCols, s, p, t0, kvh)
 			}
 			v := r.vf[b.Row(s, t0)*r.vCols+kvh*hd:]
 			for j := range g {
@@ -316,6 +316,16 @@ func (run *attnRun) groups(share, lo, hi int) int {
 		}
 	}
 	return lo
+}
+
+// nextBlock asks for the head kvh slices of the rows of the cache block
+// after the one at position t0 of sequence s (positions up to p) in the
+// cache f (rows of cols floats).
+func (r *attnArgs) nextBlock(f []float32, cols, s, p, t0, kvh int) {
+	b := r.b
+	if n := t0 + b.BlockSize; n <= p {
+		prefetchRows(f[b.Row(s, n)*cols+kvh*r.hd:], min(b.BlockSize, p+1-n), cols, r.hd)
+	}
 }
 
 // aheadFloats is the fewest floats of a head's keys (and of its values)

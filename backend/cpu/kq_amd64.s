@@ -90,8 +90,8 @@ GLOBL kqOrder<>(SB), RODATA|NOPTR, $64
 	VSHUFPS $0xdd, b, a, Z17; \
 	VADDPS  Z17, Z16, a
 
-// KQ_GROUP(ROW, done): sixteen rows (ROW each) reduced, scaled and stored
-// at DI; then to the next group or done.
+// KQ_REDUCE: the sixteen rows' vectors Z0-Z15 (KQ_ROW64 or KQ_ROW128)
+// reduced, scaled (Z30), put in row order (Z29) and stored at DI.
 #define KQ_REDUCE \
 	KQ_PAIR(Z0, Z1); \
 	KQ_PAIR(Z2, Z3); \
