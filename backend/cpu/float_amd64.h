@@ -1,4 +1,4 @@
-// The steps the float kernels share (float_amd64.s, f16_amd64.s,
+// The steps the float kernels share (float_amd64.s, attention_amd64.s, f16_amd64.s,
 // dot_bf16_amd64.s).
 
 // HALVES16(d): lane 0 of d = reduce16 of a 16-lane sum held as its halves
@@ -127,3 +127,80 @@ step: \
 	HALVES16(X0)
 #define DOT64Y_F32(i, y) VMOVUPS 32*i(SI)(AX*4), y
 #define DOT64Y_F16(i, y) VCVTPH2PS 16*i(SI)(AX*2), y
+
+// Loops and reductions the float kernels share. The element loops run an
+// index AX (or, for the dot products' leftovers, the register named) over
+// float32 elements; labels are local to each TEXT, so a kernel expands each
+// loop macro once.
+
+// WHOLE8(n, m): AX = 0 and m = n rounded down to a multiple of 8; on to the
+// label tail when that is 0.
+#define WHOLE8(n, m) \
+	XORQ AX, AX; \
+	MOVQ n, m; \
+	ANDQ $-8, m; \
+	JZ   tail
+
+// EACH8(n, m, VEC, ONE, exit): VEC on the eight elements from AX while AX
+// < m, then ONE on each element left while AX < n, then on to exit.
+// Labels vec and tail.
+#define EACH8(n, m, VEC, ONE, exit) \
+vec: \
+	VEC; \
+	ADDQ $8, AX; \
+	CMPQ AX, m; \
+	JB   vec; \
+	EACH1(AX, n, ONE, exit)
+
+// EACH1(i, n, ONE, exit): ONE on each element i while i < n, then on to
+// exit. Label tail.
+#define EACH1(i, n, ONE, exit) \
+tail: \
+	CMPQ i, n; \
+	JAE  exit; \
+	ONE; \
+	INCQ i; \
+	JMP  tail
+
+// ELEMENTS8(n, m, VEC, ONE): the rest of an element-wise kernel:
+// WHOLE8(n, m), then EACH8 and return. Label done.
+#define ELEMENTS8(n, m, VEC, ONE) \
+	WHOLE8(n, m); \
+	EACH8(n, m, VEC, ONE, done); \
+done: \
+	VZEROUPPER; \
+	RET
+
+// AXPY8 and AXPY1: acc[AX…] = fma(v[AX…], w, acc[AX…]) for eight elements
+// and one (DI acc, SI v, Y0 w in every lane). Clobber Y1.
+#define AXPY8 \
+	VMOVUPS     (DI)(AX*4), Y1; \
+	VFMADD231PS (SI)(AX*4), Y0, Y1; \
+	VMOVUPS     Y1, (DI)(AX*4)
+#define AXPY1 \
+	VMOVSS      (DI)(AX*4), X1; \
+	VFMADD231SS (SI)(AX*4), X0, X1; \
+	VMOVSS      X1, (DI)(AX*4)
+
+// DOT1(x, y, i): X0 += x[i]·y[i], the product rounded. Clobbers X1.
+#define DOT1(x, y, i) \
+	VMOVSS (x)(i*4), X1; \
+	VMULSS (y)(i*4), X1, X1; \
+	VADDSS X1, X0, X0
+
+// VECDOT(LOOP64): vecDotF32 with x in SI, y in DI, n in CX: X0 = LOOP64's
+// dot of the first n&-64 elements (DX, when not 0; index AX), then the
+// leftovers added one by one, products rounded. Labels tail and done.
+#define VECDOT(LOOP64) \
+	VXORPS X0, X0, X0; \
+	MOVQ   CX, DX; \
+	ANDQ   $-64, DX; \
+	JZ     tail; \
+	LOOP64; \
+	EACH1(DX, CX, DOT1(SI, DI, DX), done)
+
+// VECDOT64Z: VECDOT's loop on AVX-512 (DOT64 from AX = 0).
+#define VECDOT64Z \
+	ZERO_Z1_Z4; \
+	XORQ AX, AX; \
+	DOT64(DOT64_F32, SI, DI, DX)

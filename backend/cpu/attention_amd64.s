@@ -1,6 +1,12 @@
 //go:build amd64 && gc && !purego
 
 #include "textflag.h"
+#include "simd_amd64.h"
+#include "float_amd64.h"
+
+// Attention's kernels: a key-value head's scores (kqScoresAVX512, and
+// sixteen rows at a time, kqScores16AVX512) and softmax·V's lane rows
+// (axpyRowsAVX2, axpyRowsAVX512, axpyRows64AVX512), in ggml's orders.
 
 // Attention's scores sixteen cache rows at a time (kqScores16AVX512), each
 // row's dot product in ggml_vec_dot_f32's order (kqScoresAVX512's): four
@@ -222,5 +228,157 @@ axrow:
 	DECQ         CX
 	JNZ          axrow
 axdone:
+	VZEROUPPER
+	RET
+
+// func kqScoresAVX512(out, k *float32, kstride int, q *float32, hd, count int, scale float32)
+// out[c] = vecDotF32(k row c, q)·scale for count rows of the cache
+// (kstride bytes apart): ggml_vec_dot_f32's order, as vecDotF32AVX512.
+TEXT ·kqScoresAVX512(SB), NOSPLIT, $0-52
+	MOVQ         out+0(FP), DI
+	MOVQ         k+8(FP), SI
+	MOVQ         kstride+16(FP), R8
+	MOVQ         q+24(FP), DX
+	MOVQ         hd+32(FP), R9
+	MOVQ         count+40(FP), CX
+	VBROADCASTSS scale+48(FP), X15
+	MOVQ         R9, R10
+	ANDQ         $-64, R10
+	TESTQ        CX, CX
+	JZ           kqdone
+	TESTQ        R10, R10
+	JNZ          kqrow
+	// rows shorter than 64 are all leftovers, added one by one: four rows
+	// at a time keeps four independent chains of adds in flight
+kq4:
+	CMPQ   CX, $4
+	JB     kqrow
+	LEAQ   (SI)(R8*2), R11
+	VXORPS X0, X0, X0
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	XORQ   AX, AX
+kq4el:
+	VMOVSS (DX)(AX*4), X8
+	VMULSS (SI)(AX*4), X8, X4
+	VADDSS X4, X0, X0
+	ADDQ   R8, SI
+	VMULSS (SI)(AX*4), X8, X5
+	VADDSS X5, X1, X1
+	VMULSS (R11)(AX*4), X8, X6
+	VADDSS X6, X2, X2
+	ADDQ   R8, R11
+	VMULSS (R11)(AX*4), X8, X7
+	VADDSS X7, X3, X3
+	SUBQ   R8, SI
+	SUBQ   R8, R11
+	INCQ   AX
+	CMPQ   AX, R9
+	JB     kq4el
+	VMULSS X15, X0, X0
+	VMULSS X15, X1, X1
+	VMULSS X15, X2, X2
+	VMULSS X15, X3, X3
+	VMOVSS X0, (DI)
+	VMOVSS X1, 4(DI)
+	VMOVSS X2, 8(DI)
+	VMOVSS X3, 12(DI)
+	ADDQ   $16, DI
+	LEAQ   (SI)(R8*4), SI
+	SUBQ   $4, CX
+	JNZ    kq4
+	JMP    kqdone
+kqrow:
+	VXORPS X0, X0, X0
+	XORQ   AX, AX
+	TESTQ  R10, R10
+	JZ     tail
+	ZERO_Z1_Z4
+	DOT64(DOT64_F32, SI, DX, R10)
+	EACH1(AX, R9, DOT1(SI, DX, AX), kqstore)
+kqstore:
+	VMULSS X15, X0, X0
+	VMOVSS X0, (DI)
+	ADDQ   $4, DI
+	ADDQ   R8, SI
+	DECQ   CX
+	JNZ    kqrow
+kqdone:
+	VZEROUPPER
+	RET
+
+// func axpyRowsAVX2(acc *float32, hd, mask, t0 int, v *float32, vstride int, w *float32, count int)
+// For c < count: row r = (t0+c)&mask of acc (rows of hd) gets
+// fma(v row c, w[c], acc row r) element by element; v rows vstride bytes
+// apart.
+TEXT ·axpyRowsAVX2(SB), NOSPLIT, $0-64
+	MOVQ acc+0(FP), R11
+	MOVQ hd+8(FP), R9
+	MOVQ mask+16(FP), R12
+	MOVQ t0+24(FP), R13
+	MOVQ v+32(FP), SI
+	MOVQ w+48(FP), DX
+	MOVQ count+56(FP), CX
+	MOVQ R9, R10
+	ANDQ $-8, R10
+	TESTQ CX, CX
+	JZ   axdone
+axrow:
+	MOVQ         R13, DI
+	ANDQ         R12, DI
+	IMULQ        R9, DI
+	LEAQ         (R11)(DI*4), DI
+	VBROADCASTSS (DX), Y0
+	XORQ         AX, AX
+	TESTQ        R10, R10
+	JZ           tail
+	EACH8(R9, R10, AXPY8, AXPY1, axnext)
+axnext:
+	ADDQ vstride+40(FP), SI
+	ADDQ $4, DX
+	INCQ R13
+	DECQ CX
+	JNZ  axrow
+axdone:
+	VZEROUPPER
+	RET
+
+// func axpyRowsAVX512(acc *float32, hd, mask, t0 int, v *float32, vstride int, w *float32, count int)
+// axpyRowsAVX2 for hd a multiple of 16, sixteen elements a step (each
+// element's fma as before: the same sums).
+TEXT ·axpyRowsAVX512(SB), NOSPLIT, $0-64
+	MOVQ acc+0(FP), R11
+	MOVQ hd+8(FP), R9
+	MOVQ mask+16(FP), R12
+	MOVQ t0+24(FP), R13
+	MOVQ v+32(FP), SI
+	MOVQ vstride+40(FP), R8
+	MOVQ w+48(FP), DX
+	MOVQ count+56(FP), CX
+	TESTQ CX, CX
+	JZ   azdone
+	TESTQ R9, R9
+	JZ   azdone
+azrow:
+	MOVQ         R13, DI
+	ANDQ         R12, DI
+	IMULQ        R9, DI
+	LEAQ         (R11)(DI*4), DI
+	VBROADCASTSS (DX), Z0
+	XORQ         AX, AX
+azvec:
+	VMOVUPS     (DI)(AX*4), Z1
+	VFMADD231PS (SI)(AX*4), Z0, Z1
+	VMOVUPS     Z1, (DI)(AX*4)
+	ADDQ        $16, AX
+	CMPQ        AX, R9
+	JB          azvec
+	ADDQ R8, SI
+	ADDQ $4, DX
+	INCQ R13
+	DECQ CX
+	JNZ  azrow
+azdone:
 	VZEROUPPER
 	RET
