@@ -104,22 +104,16 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 	for _, t := range b.Tables {
 		room = max(room, len(t)*b.BlockSize)
 	}
-	// An F16 cache's rows of a key-value head are widened once a token
-	// into blocks of (positions, hd) that the group's query heads then read
-	// as an F32 cache's (kqScores, axpyRows: the same sums as a row at a
-	// time), where they fit attnBlockMax.
-	block := kc.Type == quant.F16 && (maxPos+1)*hd <= attnBlockMax
-	blockFloats := 0
-	if block {
-		blockFloats = (maxPos + 1) * hd
+	// An F16 cache's head rows are widened a cache block at a time
+	// (groups), into a block of (positions, hd) for each of key and value.
+	widened := 0
+	if kc.Type == quant.F16 {
+		widened = b.BlockSize * hd
 	}
-	bufs := d.scratch.attention(d.threads, maxPos+1, room, kc.Cols, rows*hd, blockFloats, nh/nkv)
-	for i := range bufs {
-		bufs[i].head = -1 // the blocks hold nothing of this call yet
-	}
+	bufs := d.scratch.attention(d.threads, maxPos+1, room, kc.Cols, rows*hd, widened, nh/nkv)
 	r := &d.attn
 	r.a = attnArgs{os: os, qs: qs, kb: kb, vb: vb, rb: kc.RowBytes(), hd: hd, nh: nh, nkv: nkv, group: nh / nkv,
-		rows: rows, qCols: q.Cols, oCols: out.Cols, kCols: kc.Cols, vCols: vc.Cols, typ: kc.Type, block: block,
+		rows: rows, qCols: q.Cols, oCols: out.Cols, kCols: kc.Cols, vCols: vc.Cols, typ: kc.Type,
 		scale: a.Scale, b: b, bufs: bufs}
 	if kc.Type == quant.F32 {
 		r.a.kf, r.a.vf = unsafeF32(kb), unsafeF32(vb)
@@ -130,7 +124,7 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 	perHead := 2 * (maxPos + 1) * hd // multiply-adds of one (token, head)
 	if w, minChunk := n*nh, max(1, minAttentionWork/perHead); d.parallelWorth(w, minChunk) {
 		r.total, r.chunk = w, max(minChunk, w/(d.threads*chunksPerShare))
-		if g := nh / nkv; r.chunk%g != 0 && kc.Type == quant.F32 { // whole groups a chunk (heads)
+		if g := nh / nkv; r.chunk%g != 0 && r.a.grouped() { // whole groups a chunk (heads)
 			r.chunk = (r.chunk + g - 1) / g * g
 		}
 		r.next.Store(0)
@@ -169,7 +163,6 @@ type attnArgs struct {
 	qCols, oCols   int
 	kCols, vCols   int
 	typ            quant.Type // the cache's
-	block          bool       // an F16 cache's heads widened once a token (widenHeads)
 	scale          float32
 	b              *backend.Batch
 	bufs           []attnBuf
@@ -187,18 +180,22 @@ func (r *attnRun) claimChunks(share, _ int) {
 	}
 }
 
+// grouped reports whether the cache's type is one groups takes: F32 or
+// F16.
+func (r *attnArgs) grouped() bool { return r.typ == quant.F32 || r.typ == quant.F16 }
+
 // heads runs attention for (token, head) pairs [lo, hi) (pair w is token
-// w/nh, head w%nh) with share's buffers: an F32 cache's whole groups of
-// query heads together (groups), the other pairs one by one.
+// w/nh, head w%nh) with share's buffers: an F32 or F16 cache's whole
+// groups of query heads together (groups), other caches' pairs one by one
+// from their dequantized rows.
 func (run *attnRun) heads(share, lo, hi int) {
 	r := &run.a
-	if r.typ == quant.F32 && r.group > 1 && !r.block {
+	if r.grouped() {
 		lo = run.groups(share, lo, hi)
 	}
 	buf := &r.bufs[share]
 	kr, vr, acc := buf.k, buf.v, buf.acc[:r.rows*r.hd]
-	b, hd, nh, nkv, rows := r.b, r.hd, r.nh, r.nkv, r.rows
-	f32 := r.typ == quant.F32
+	b, hd, nh, rows := r.b, r.hd, r.nh, r.rows
 	for w := lo; w < hi; w++ {
 		i, h := w/nh, w%nh
 		s, p := int(b.Seq[i]), int(b.Pos[i])
@@ -206,70 +203,42 @@ func (run *attnRun) heads(share, lo, hi int) {
 		qh := r.qs[i*r.qCols+h*hd : i*r.qCols+(h+1)*hd]
 		scores := buf.scores[:0]
 		mx := float32(math.Inf(-1))
-		if f32 {
-			// whole cache blocks at a time: their rows are consecutive
-			scores = scores[:p+1]
-			for t0 := 0; t0 <= p; t0 += b.BlockSize {
-				cnt := min(b.BlockSize, p+1-t0)
-				row := b.Row(s, t0)
-				kqScores(scores[t0:t0+cnt], r.kf[row*r.kCols+kvh*hd:], r.kCols, qh, r.scale)
+		for t := 0; t <= p; t++ {
+			row := b.Row(s, t)
+			kh, err := cacheHead(kr, r.kb[row*r.rb:(row+1)*r.rb], r.typ, kvh, hd)
+			if err != nil {
+				run.err.Store(&err)
+				return
 			}
-			mx = maxF32(scores)
-		} else if r.block {
-			if buf.head != i*nkv+kvh {
-				widenHeads(buf.kw, buf.vw, r.kb, r.vb, r.rb, b, s, p, kvh, hd)
-				buf.head = i*nkv + kvh
-			}
-			scores = scores[:p+1]
-			kqScores(scores, buf.kw, hd, qh, r.scale)
-			mx = maxF32(scores)
-		} else {
-			for t := 0; t <= p; t++ {
-				row := b.Row(s, t)
-				kh, err := cacheHead(kr, r.kb[row*r.rb:(row+1)*r.rb], r.typ, kvh, hd)
-				if err != nil {
-					run.err.Store(&err)
-					return
-				}
-				sc := vecDotF32(kh, qh) * r.scale
-				scores = append(scores, sc)
-				mx = max(mx, sc)
-			}
+			sc := vecDotF32(kh, qh) * r.scale
+			scores = append(scores, sc)
+			mx = max(mx, sc)
 		}
 		softmax(scores, mx)
 		used := min(p+1, rows) // rows from used on are zero (cleared after each use)
-		if f32 {
-			for t0 := 0; t0 <= p; t0 += b.BlockSize {
-				cnt := min(b.BlockSize, p+1-t0)
-				row := b.Row(s, t0)
-				axpyRows(acc, hd, rows-1, t0, r.vf[row*r.vCols+kvh*hd:], r.vCols, scores[t0:t0+cnt])
+		for t := 0; t <= p; t++ {
+			row := b.Row(s, t)
+			vh, err := cacheHead(vr, r.vb[row*r.rb:(row+1)*r.rb], r.typ, kvh, hd)
+			if err != nil {
+				run.err.Store(&err)
+				clear(acc)
+				return
 			}
-		} else if r.block {
-			axpyRows(acc, hd, rows-1, 0, buf.vw, hd, scores)
-		} else {
-			for t := 0; t <= p; t++ {
-				row := b.Row(s, t)
-				vh, err := cacheHead(vr, r.vb[row*r.rb:(row+1)*r.rb], r.typ, kvh, hd)
-				if err != nil {
-					run.err.Store(&err)
-					clear(acc)
-					return
-				}
-				l := t % rows
-				axpy(acc[l*hd:(l+1)*hd], vh, scores[t])
-			}
+			l := t % rows
+			axpy(acc[l*hd:(l+1)*hd], vh, scores[t])
 		}
 		foldClear(r.os[i*r.oCols+h*hd:i*r.oCols+(h+1)*hd], acc, hd, rows, used)
 	}
 }
 
-// groups runs attention over an F32 cache for the whole groups of query
-// heads (those sharing a key-value head) among pairs [lo, hi), and returns
-// where the pairs it left begin. A group's heads take each cache block in
-// turn, its rows read from memory once for all of them and then from the
-// L1 cache: with 4096 positions a head's keys and values are 2 MiB, more
-// than a core's L2. Each head's sums are the ones heads would make, in the
-// same order.
+// groups runs attention over an F32 or F16 cache for the whole groups of
+// query heads (those sharing a key-value head) among pairs [lo, hi), and
+// returns where the pairs it left begin. A group's heads take each cache
+// block in turn, its rows read from memory once for all of them (an F16
+// cache's widened then, exactly) and then from the L1 cache: with 4096
+// positions a head's F32 keys and values are 2 MiB, more than a core's L2.
+// Each head's sums are those of ggml's one-head order (vec_dot_f32 a
+// score, its lanes for softmax·V), row by row.
 func (run *attnRun) groups(share, lo, hi int) int {
 	r := &run.a
 	g, b, hd, nh, rows := r.group, r.b, r.hd, r.nh, r.rows
@@ -284,15 +253,15 @@ func (run *attnRun) groups(share, lo, hi int) int {
 		s, p := int(b.Seq[i]), int(b.Pos[i])
 		kvh := h0 / g
 		q := r.qs[i*r.qCols+h0*hd:]
-		ahead := (p+1)*hd >= aheadFloats
+		ahead := (p+1)*hd*r.rb/r.kCols >= kvAheadBytes
 		for t0 := 0; t0 <= p; t0 += b.BlockSize {
 			cnt := min(b.BlockSize, p+1-t0)
 			if ahead {
-				r.nextBlock(r.kf, r.kCols, s, p, t0, kvh)
+				r.nextBlock(r.kb, s, p, t0, kvh)
 			}
-			k := r.kf[b.Row(s, t0)*r.kCols+kvh*hd:]
+			k, stride := r.block(r.kf, r.kb, r.kCols, buf.kw, s, t0, cnt, kvh)
 			for j := range g {
-				kqScores(buf.scores[j*buf.span+t0:][:cnt], k, r.kCols, q[j*hd:(j+1)*hd], r.scale)
+				kqScores(buf.scores[j*buf.span+t0:][:cnt], k, stride, q[j*hd:(j+1)*hd], r.scale)
 			}
 		}
 		for j := range g {
@@ -302,11 +271,11 @@ func (run *attnRun) groups(share, lo, hi int) int {
 		for t0 := 0; t0 <= p; t0 += b.BlockSize {
 			cnt := min(b.BlockSize, p+1-t0)
 			if ahead {
-				r.nextBlock(r.vf, r.vCols, s, p, t0, kvh)
+				r.nextBlock(r.vb, s, p, t0, kvh)
 			}
-			v := r.vf[b.Row(s, t0)*r.vCols+kvh*hd:]
+			v, stride := r.block(r.vf, r.vb, r.vCols, buf.vw, s, t0, cnt, kvh)
 			for j := range g {
-				axpyRows(acc(j), hd, rows-1, t0, v, r.vCols, buf.scores[j*buf.span+t0:][:cnt])
+				axpyRows(acc(j), hd, rows-1, t0, v, stride, buf.scores[j*buf.span+t0:][:cnt])
 			}
 		}
 		used := min(p+1, rows) // rows from used on are zero (cleared after each use)
@@ -318,53 +287,50 @@ func (run *attnRun) groups(share, lo, hi int) int {
 	return lo
 }
 
+// block returns the head kvh slices of the cnt rows of the cache block at
+// position t0 of sequence s, and the floats between two of them: in place
+// in an F32 cache (f, rows of cols floats), widened into w from an F16
+// one (c, rows of rb bytes).
+func (r *attnArgs) block(f []float32, c []byte, cols int, w []float32, s, t0, cnt, kvh int) ([]float32, int) {
+	row, hd := r.b.Row(s, t0), r.hd
+	if r.typ == quant.F32 {
+		return f[row*cols+kvh*hd:], cols
+	}
+	off := row*r.rb + 2*kvh*hd
+	f16Rows(w[:cnt*hd], c[off:off+(cnt-1)*r.rb+2*hd], cnt, hd, r.rb)
+	return w, hd
+}
+
 // nextBlock asks for the head kvh slices of the rows of the cache block
 // after the one at position t0 of sequence s (positions up to p) in the
-// cache f (rows of cols floats).
-func (r *attnArgs) nextBlock(f []float32, cols, s, p, t0, kvh int) {
+// cache c.
+func (r *attnArgs) nextBlock(c []byte, s, p, t0, kvh int) {
 	b := r.b
+	es := r.rb / r.kCols // bytes an element
 	if n := t0 + b.BlockSize; n <= p {
-		prefetchRows(f[b.Row(s, n)*cols+kvh*r.hd:], min(b.BlockSize, p+1-n), cols, r.hd)
+		prefetchRows(c[b.Row(s, n)*r.rb+es*kvh*r.hd:], min(b.BlockSize, p+1-n), r.rb, es*r.hd)
 	}
 }
 
-// aheadFloats is the fewest floats of a head's keys (and of its values)
+// kvAheadBytes is the fewest bytes of a head's keys (and of its values)
 // for which groups asks for the next block's rows ahead: 128 KiB, from
-// 512 positions of 64 on. Below, they are in the L2 cache after the first
-// token, and the requests would only cost their calls (a twentieth of
-// stories260K's 53 µs decode step).
-const aheadFloats = 1 << 15
+// 512 positions of 64 floats on. Below, they are in the L2 cache after
+// the first token, and the requests would only cost their calls (a
+// twentieth of stories260K's 53 µs decode step).
+const kvAheadBytes = 128 << 10
 
-// prefetchRows asks for the first n floats of rows rows of f, stride
-// floats apart, to be brought into the L2 cache: a cache block's head
-// slices, rows 2 KiB apart in a Llama-3.2-1B cache, two a 4 KiB page,
-// which the hardware prefetchers, confined to a page, would not ask for
-// ahead.
-func prefetchRows(f []float32, rows, stride, n int) {
-	_ = f[(rows-1)*stride+n-1]
-	p := uintptr(unsafe.Pointer(&f[0]))
+// prefetchRows asks for the first n bytes of rows rows of c, stride bytes
+// apart, to be brought into the L2 cache: a cache block's head slices,
+// rows 2 KiB apart in a Llama-3.2-1B F32 cache, two a 4 KiB page, which
+// the hardware prefetchers, confined to a page, would not ask for ahead.
+func prefetchRows(c []byte, rows, stride, n int) {
+	_ = c[(rows-1)*stride+n-1]
+	p := uintptr(unsafe.Pointer(&c[0]))
 	for range rows {
-		prefetchL2(p, 4*n)
-		p += uintptr(4 * stride)
+		prefetchL2(p, n)
+		p += uintptr(stride)
 	}
 }
-
-// widenHeads sets row t of kf and vf (hd wide) to head kvh of the F16
-// key and value cache rows (rb bytes) of position t of sequence s, for t
-// up to p.
-func widenHeads(kf, vf []float32, kb, vb []byte, rb int, b *backend.Batch, s, p, kvh, hd int) {
-	for t0 := 0; t0 <= p; t0 += b.BlockSize { // a cache block's rows are consecutive
-		cnt := min(b.BlockSize, p+1-t0)
-		off := b.Row(s, t0)*rb + 2*kvh*hd
-		end := off + (cnt-1)*rb + 2*hd
-		f16Rows(kf[t0*hd:(t0+cnt)*hd], kb[off:end], cnt, hd, rb)
-		f16Rows(vf[t0*hd:(t0+cnt)*hd], vb[off:end], cnt, hd, rb)
-	}
-}
-
-// attnBlockMax is the most floats of the widened key (and value) rows a
-// share keeps for one head (Attention): 1 MiB, 4096 positions of 64.
-const attnBlockMax = 1 << 18
 
 // minAttentionWork is the fewest multiply-adds of attention worth handing
 // to another worker: a head also costs its softmax and lane folds, and a

@@ -72,6 +72,7 @@ func TestAttentionReference(t *testing.T) {
 					{4, 1, 64, []int32{30, 31, 32, 33}, false},
 					{8, 2, 64, []int32{129, 130}, false},
 					{6, 2, 32, []int32{70}, false},
+					{4, 2, 64, []int32{1030}, false},
 				} {
 					name := fmt.Sprintf("%s %+v", typ, tc)
 					checkAttention(t, r, name, typ, tc.heads, tc.kvHeads, tc.hd, tc.pos, tc.tiny, block)

@@ -87,10 +87,9 @@ type attnBuf struct {
 	span   int
 	k, v   []float32 // (kvHeads·headDim) a dequantized cache row
 	acc    []float32 // (group, lanes): softmax·V lane accumulators, kept zeroed between uses
-	// kw and vw are one key-value head's cache rows widened from F16
-	// (positions, headDim): those of head (token·kvHeads + head) head.
+	// kw and vw are a cache block's rows of one key-value head widened
+	// from F16: (block size, headDim).
 	kw, vw []float32
-	head   int
 }
 
 // attention returns per-share attention buffers for up to positions
