@@ -90,11 +90,43 @@ func TestStories260K(t *testing.T) {
 	}
 }
 
+// TestSequenceOf checks NewSequenceOf's cache types: with F16 keys and
+// values the logits are near llama.cpp's (made with an F32 cache; its F16
+// flash attention moves them by ~0.008) and not the F32 cache's, which
+// equal them; other types are refused.
+func TestSequenceOf(t *testing.T) {
+	ref := testdata.Reference(t, "stories260K")["stories260K-f32.gguf"]
+	m := loadModel(t, "stories260K", "stories260K-f32.gguf")
+	for _, rc := range ref[:2] {
+		var logits [2][]float32
+		for i, typ := range []quant.Type{quant.F32, quant.F16} {
+			seq, err := m.NewSequenceOf(len(rc.PromptIDs), typ)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l, err := seq.Append(context.Background(), rc.PromptIDs, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			logits[i] = append([]float32(nil), l...)
+			seq.Free()
+		}
+		if d := maxDiff(logits[1], rc.Logits); d > 0.03 || maxDiff(logits[0], rc.Logits) > 2e-5 {
+			t.Errorf("%q: F16 cache's logits %g from llama.cpp's (F32's %g)", rc.Prompt, d, maxDiff(logits[0], rc.Logits))
+		}
+		if maxDiff(logits[0], logits[1]) == 0 {
+			t.Errorf("%q: the F16 cache's logits equal the F32 cache's", rc.Prompt)
+		}
+	}
+	if _, err := m.NewSequenceOf(16, quant.Q8_0); err == nil {
+		t.Error("a Q8_0 cache was made")
+	}
+}
+
 // TestSynthTiny checks the logits after each prompt for every weight format.
 // The CPU kernels sum in the order of ggml's x86 kernels, or, for the
 // formats repacked in 16-row groups on AVX-512 VNNI (Q4_0, Q8_0, TQ2_0,
-// Q4_K; Q6_K's rows here have an odd number of blocks and are not),
-// block by block as ggml's repacked kernels do, so the logits equal
+// Q4_K, Q6_K), block by block as ggml's repacked kernels do, so the logits equal
 // llama.cpp's to the reference's print precision (6 decimals); only F16
 // rounds its activations differently on one path (measured 3.5e-5). Q5_K
 // repacked that way missed it by 0.012 on "The little dog" (a product

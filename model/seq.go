@@ -26,12 +26,17 @@ type Sequence struct {
 
 // NewSequence allocates a cache for up to ctxLen tokens (F32 keys and values).
 func (m *Model) NewSequence(ctxLen int) (*Sequence, error) {
+	return m.NewSequenceOf(ctxLen, CacheType)
+}
+
+// NewSequenceOf is NewSequence with keys and values of type t (F32 or F16).
+func (m *Model) NewSequenceOf(ctxLen int, t quant.Type) (*Sequence, error) {
 	const blockSize = 16
 	if ctxLen <= 0 {
 		return nil, fmt.Errorf("model: context length %d", ctxLen)
 	}
 	blocks := (ctxLen + blockSize - 1) / blockSize
-	kv, err := m.NewCache(blocks, blockSize, CacheType)
+	kv, err := m.NewCache(blocks, blockSize, t)
 	if err != nil {
 		return nil, err
 	}

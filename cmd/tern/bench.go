@@ -21,16 +21,17 @@ import (
 )
 
 type benchOptions struct {
-	model   string
-	prompt  int   // -p: prompt tokens (0: no prompt test)
-	gen     int   // -n: generated tokens (0: no generation test)
-	depth   int   // -d: tokens in the cache before each test
-	threads []int // -t
-	reps    int   // -r
-	json    bool
-	noRoof  bool   // skip calibration: no roofline column
-	device  string // -device: "auto" (where tern run places the model) or "cpu"
-	probe   bool   // -probe: the bandwidth measured again around each generation repetition
+	model     string
+	prompt    int        // -p: prompt tokens (0: no prompt test)
+	gen       int        // -n: generated tokens (0: no generation test)
+	depth     int        // -d: tokens in the cache before each test
+	cacheType quant.Type // --cache-type: the KV cache's elements
+	threads   []int      // -t
+	reps      int        // -r
+	json      bool
+	noRoof    bool   // skip calibration: no roofline column
+	device    string // -device: "auto" (where tern run places the model) or "cpu"
+	probe     bool   // -probe: the bandwidth measured again around each generation repetition
 }
 
 // maxBenchDepth bounds -d: a cache of that many tokens for a model of
@@ -58,13 +59,14 @@ model runs where tern run would place it (-device cpu: on the CPU alone): the
 generation roofline then sums each part's bytes over its device's bandwidth, and the
 plan's predicted speed is printed beside each result. With -d, each test runs after
 that many tokens are in the cache (llama-bench's -d: "tg32 @ d4096"), and the
-generation roofline counts the cache's keys and values a token reads.`,
+generation roofline counts the cache's keys and values a token reads (--cache-type).`,
 	flags: func(fs *flag.FlagSet) func(context.Context, stdio, []string) error {
 		o := benchOptions{}
 		var threads string
 		fs.IntVar(&o.prompt, "p", 64, "prompt tokens (0: skip the prompt test)")
 		fs.IntVar(&o.gen, "n", 32, "generated tokens (0: skip the generation test)")
 		fs.IntVar(&o.depth, "d", 0, "tokens in the cache before each test (its prompt, untimed)")
+		cacheTypeFlag(fs, &o.cacheType)
 		fs.StringVar(&threads, "t", "0", "thread counts, comma-separated (0: one per core)")
 		fs.IntVar(&o.reps, "r", 3, "repetitions")
 		fs.BoolVar(&o.json, "json", false, "print JSON instead of a table")
@@ -106,10 +108,13 @@ type benchResult struct {
 	Threads int    `json:"threads"`
 	// Devices are where the model's parts ran: "cpu", or as tern run
 	// places them on a machine with a GPU ("cuda0", "cuda0+cpu").
-	Devices  string    `json:"devices"`
-	Test     string    `json:"test"`
-	Tokens   int       `json:"tokens"`
-	Depth    int       `json:"n_depth,omitempty"`
+	Devices string `json:"devices"`
+	Test    string `json:"test"`
+	Tokens  int    `json:"tokens"`
+	Depth   int    `json:"n_depth,omitempty"`
+	// TypeK and TypeV are the KV cache's element type (llama-bench's).
+	TypeK    string    `json:"type_k"`
+	TypeV    string    `json:"type_v"`
 	Samples  []float64 `json:"samples_ts"`
 	Mean     float64   `json:"avg_ts"`
 	Stddev   float64   `json:"stddev_ts"`
@@ -151,8 +156,8 @@ func runBench(ctx context.Context, o benchOptions, io stdio) error {
 		// a generated token at position p reads the keys and values of
 		// p+1 positions: depth+2 … depth+gen+1 after the depth and the
 		// one token benchGen starts from
-		w.perToken += int64(o.depth+1) * int64(c.CacheBytes(model.CacheType))
-		w.perToken += int64(o.gen+1) * int64(c.CacheBytes(model.CacheType)) / 2
+		w.perToken += int64(o.depth+1) * int64(c.CacheBytes(o.cacheType))
+		w.perToken += int64(o.gen+1) * int64(c.CacheBytes(o.cacheType)) / 2
 	}
 	log := slog.New(slog.NewTextHandler(io.err, nil))
 	var results []benchResult
@@ -174,13 +179,14 @@ func runBench(ctx context.Context, o benchOptions, io stdio) error {
 		for _, test := range []struct {
 			name   string
 			tokens int
-			run    func(*model.Model, int, int) (float64, error)
+			run    func(*model.Model, int, int, quant.Type) (float64, error)
 		}{{"pp", o.prompt, benchPrompt}, {"tg", o.gen, benchGen}} {
 			if test.tokens == 0 {
 				continue
 			}
 			r := base
 			r.Test, r.Tokens, r.Depth = fmt.Sprintf("%s%d", test.name, test.tokens), test.tokens, o.depth
+			r.TypeK, r.TypeV = strings.ToLower(o.cacheType.String()), strings.ToLower(o.cacheType.String())
 			if o.depth > 0 {
 				r.Test += fmt.Sprintf(" @ d%d", o.depth)
 			}
@@ -196,7 +202,7 @@ func runBench(ctx context.Context, o benchOptions, io stdio) error {
 						return err
 					}
 				}
-				ts, err := test.run(m, test.tokens, o.depth)
+				ts, err := test.run(m, test.tokens, o.depth, o.cacheType)
 				if err != nil {
 					bm.close()
 					return inFile(o.model, err)
@@ -275,8 +281,8 @@ func probeRooflines(samples, probes []float64, perToken int64) (float64, []float
 }
 
 // benchPrompt runs n random tokens through a fresh sequence in one batch.
-func benchPrompt(m *model.Model, n, depth int) (float64, error) {
-	seq, err := m.NewSequence(depth + n)
+func benchPrompt(m *model.Model, n, depth int, kv quant.Type) (float64, error) {
+	seq, err := m.NewSequenceOf(depth+n, kv)
 	if err != nil {
 		return 0, err
 	}
@@ -293,9 +299,9 @@ func benchPrompt(m *model.Model, n, depth int) (float64, error) {
 }
 
 // benchGen generates n tokens one at a time (greedy) after depth random
-// tokens and one more.
-func benchGen(m *model.Model, n, depth int) (float64, error) {
-	seq, err := m.NewSequence(depth + n + 1)
+// tokens and one more, with a cache of kv elements.
+func benchGen(m *model.Model, n, depth int, kv quant.Type) (float64, error) {
+	seq, err := m.NewSequenceOf(depth+n+1, kv)
 	if err != nil {
 		return 0, err
 	}
@@ -469,6 +475,9 @@ func writeBenchTable(out io.Writer, rs []benchResult) {
 	for _, r := range rs {
 		if r.RooflineNote != "" {
 			fmt.Fprintf(out, "roofline of %s, %d threads: %s\n", r.Test, r.Threads, r.RooflineNote)
+		}
+		if r.TypeK != "" && r.TypeK != "f32" {
+			fmt.Fprintf(out, "keys and values of %s in %s\n", r.Test, strings.ToUpper(r.TypeK))
 		}
 		if r.Predicted > 0 {
 			fmt.Fprintf(out, "the plan predicted %s on %s at %.1f t/s: %.2f t/s is %.0f%% of it\n", r.Test, r.Devices, r.Predicted, r.Mean, 100*r.Mean/r.Predicted)

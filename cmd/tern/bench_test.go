@@ -133,26 +133,33 @@ func TestBenchDepth(t *testing.T) {
 		t.Fatal(err)
 	}
 	const d, n = 40, 4
-	var out, errb bytes.Buffer
-	code := Main(context.Background(), []string{"bench", "--json", "--no-roofline", "-probe", "-d", "40", "-p", "8", "-n", "4", "-r", "1", "-t", "1", path}, stdio{out: &out, err: &errb})
-	if code != exitOK {
-		t.Fatalf("exit %d: %s", code, errb.String())
-	}
-	var rs []benchResult
-	if err := json.Unmarshal(out.Bytes(), &rs); err != nil {
-		t.Fatalf("%v: %s", err, out.String())
-	}
-	if len(rs) != 2 || rs[0].Test != "pp8 @ d40" || rs[1].Test != "tg4 @ d40" || rs[0].Depth != d || !(rs[1].Mean > 0) {
-		t.Fatalf("results %s", out.String())
-	}
-	rows := 0
-	for p := d + 1; p <= d+n; p++ {
-		rows += p + 1
-	}
-	kv := float64(rows) / n * float64(c.CacheBytes(model.CacheType))
-	tg := rs[1]
-	if want := (tg.Probes[0] + tg.Probes[1]) / 2 / (float64(perToken) + kv); math.Abs(tg.ProbeRoofline-want) > 1e-9*want {
-		t.Errorf("probe roofline %g, want %g (weights %d bytes, cache %g a token)", tg.ProbeRoofline, want, perToken, kv)
+	for _, typ := range []quant.Type{quant.F32, quant.F16} {
+		var out, errb bytes.Buffer
+		args := []string{"bench", "--json", "--no-roofline", "-probe", "-d", "40", "-p", "8", "-n", "4", "-r", "1", "-t", "1"}
+		if typ == quant.F16 {
+			args = append(args, "--cache-type", "f16")
+		}
+		code := Main(context.Background(), append(args, path), stdio{out: &out, err: &errb})
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+		var rs []benchResult
+		if err := json.Unmarshal(out.Bytes(), &rs); err != nil {
+			t.Fatalf("%v: %s", err, out.String())
+		}
+		want := strings.ToLower(typ.String())
+		if len(rs) != 2 || rs[0].Test != "pp8 @ d40" || rs[1].Test != "tg4 @ d40" || rs[0].Depth != d || !(rs[1].Mean > 0) || rs[1].TypeK != want || rs[1].TypeV != want {
+			t.Fatalf("results %s", out.String())
+		}
+		rows := 0
+		for p := d + 1; p <= d+n; p++ {
+			rows += p + 1
+		}
+		kv := float64(rows) / n * float64(c.CacheBytes(typ))
+		tg := rs[1]
+		if want := (tg.Probes[0] + tg.Probes[1]) / 2 / (float64(perToken) + kv); math.Abs(tg.ProbeRoofline-want) > 1e-9*want {
+			t.Errorf("%s cache: probe roofline %g, want %g (weights %d bytes, cache %g a token)", typ, tg.ProbeRoofline, want, perToken, kv)
+		}
 	}
 }
 
@@ -211,7 +218,7 @@ func TestBenchMixType(t *testing.T) {
 }
 
 func TestBenchUsage(t *testing.T) {
-	for _, args := range [][]string{{"bench"}, {"bench", "-t", "x", "m.gguf"}, {"bench", "-p", "0", "-n", "0", "m.gguf"}, {"bench", "-r", "0", "m.gguf"}, {"bench", "-device", "gpu", "m.gguf"}, {"bench", "-d", "-1", "m.gguf"}, {"bench", "-d", "1000000", "m.gguf"}} {
+	for _, args := range [][]string{{"bench"}, {"bench", "-t", "x", "m.gguf"}, {"bench", "-p", "0", "-n", "0", "m.gguf"}, {"bench", "-r", "0", "m.gguf"}, {"bench", "-device", "gpu", "m.gguf"}, {"bench", "-d", "-1", "m.gguf"}, {"bench", "-d", "1000000", "m.gguf"}, {"bench", "--cache-type", "q8_0", "m.gguf"}} {
 		var errb bytes.Buffer
 		if code := Main(context.Background(), args, stdio{out: &bytes.Buffer{}, err: &errb}); code != exitUsage {
 			t.Errorf("%q: exit %d, want %d (%s)", args, code, exitUsage, errb.String())

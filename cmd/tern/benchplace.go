@@ -70,7 +70,7 @@ func loadBench(ctx context.Context, io stdio, log *slog.Logger, o benchOptions, 
 	if err != nil {
 		return nil, err
 	}
-	lm, err := mach.load(o.model, f, loadOptions{threads: t}, log)
+	lm, err := mach.load(o.model, f, loadOptions{threads: t, plan: planOptions{kvType: o.cacheType}}, log)
 	if err != nil {
 		mach.Close()
 		return nil, err

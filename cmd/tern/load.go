@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -210,10 +211,27 @@ func streamsOffHost(p *plan.Plan) bool {
 
 // planOptions is what a command asks of the plan.
 type planOptions struct {
-	context      int // 0: the model's, at most plan.DefaultContext
-	minContext   int // the plan may shrink the KV down to this; 0: not
-	batch        int // sequences at once; 0: 1
-	prefillChunk int // 0: plan.DefaultPrefillChunk
+	context      int        // 0: the model's, at most plan.DefaultContext
+	minContext   int        // the plan may shrink the KV down to this; 0: not
+	batch        int        // sequences at once; 0: 1
+	prefillChunk int        // 0: plan.DefaultPrefillChunk
+	kvType       quant.Type // the KV cache's elements: F32 (the zero value) or F16
+}
+
+// cacheTypeFlag defines --cache-type, the KV cache's element type, in t.
+func cacheTypeFlag(fs *flag.FlagSet, t *quant.Type) {
+	*t = quant.F32
+	fs.Func("cache-type", "element type of the KV cache: f32 (the default: logits as llama.cpp's with an F32 cache) or f16\n(half the memory and the bytes read a token, llama.cpp's default)", func(s string) error {
+		switch strings.ToUpper(s) {
+		case "F32":
+			*t = quant.F32
+		case "F16":
+			*t = quant.F16
+		default:
+			return fmt.Errorf("%q: want f32 or f16", s)
+		}
+		return nil
+	})
 }
 
 // makePlan plans the model f (at path) on m. On a plan that does not fit
@@ -229,7 +247,7 @@ func (m *machine) makePlan(path string, f *gguf.File, po planOptions, log *slog.
 		return nil, err
 	}
 	o := plan.Options{Context: po.context, MinContext: po.minContext, Batch: po.batch,
-		PrefillChunk: po.prefillChunk, Limits: m.limits}
+		PrefillChunk: po.prefillChunk, Limits: m.limits, KVType: po.kvType}
 	if disk, err := m.cache.GetDisk(path, false, diskStep); err != nil {
 		log.Warn("the disk's read speed could not be measured; assuming a modest SSD", "err", err)
 	} else {

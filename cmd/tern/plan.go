@@ -25,6 +25,7 @@ most %d tokens.`, plan.DefaultContext),
 		fs.StringVar(&o.limits, "memory-limit", "", memoryLimitUsage)
 		fs.IntVar(&o.plan.context, "ctx", 0, fmt.Sprintf("context length in tokens (0: the model's, at most %d)", plan.DefaultContext))
 		fs.IntVar(&o.plan.batch, "batch", 1, "sequences decoded at once")
+		cacheTypeFlag(fs, &o.plan.kvType)
 		fs.IntVar(&o.threads, "threads", 0, "CPU threads (0: one per CPU)")
 		return func(ctx context.Context, io stdio, args []string) error {
 			if err := wantArgs(args, 1, 1); err != nil {

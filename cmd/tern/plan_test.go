@@ -29,6 +29,10 @@ func TestPlan(t *testing.T) {
 			`(?m)^choice: cpu all — `,
 			`(?m)^predicted: decode [0-9.]+ tok/s, prefill [0-9.]+ tok/s; cpu peak .*stream window 0B\)$`,
 		}, ""},
+		{"f16 cache", []string{"plan", "--cache-type", "f16", path}, exitOK, []string{
+			`(?m)^model llama: context 128 × 1 sequence\(s\), KV F16, `,
+		}, ""},
+		{"bad cache type", []string{"plan", "--cache-type", "bf16", path}, exitUsage, nil, `"bf16": want f32 or f16`},
 		{"context", []string{"plan", "--ctx", "64", path}, exitOK, []string{
 			`(?m)^model llama: context 64 × 1 sequence`,
 			`(?m)^choice: cpu all — `,

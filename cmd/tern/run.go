@@ -13,6 +13,7 @@ import (
 
 	"github.com/tern-llm/tern/device"
 	"github.com/tern-llm/tern/plan"
+	"github.com/tern-llm/tern/quant"
 	"github.com/tern-llm/tern/sample"
 	"github.com/tern-llm/tern/tokenizer"
 )
@@ -49,6 +50,7 @@ type runOptions struct {
 	echo         bool
 	verbose      bool
 	sampling     sample.Params
+	cacheType    quant.Type
 }
 
 var runCommand = command{
@@ -64,6 +66,7 @@ var runCommand = command{
 		fs.IntVar(&o.context, "ctx", 0, fmt.Sprintf("context length in tokens, prompt included (0: the model's, at most %d)", defaultMaxContext))
 		fs.IntVar(&o.threads, "threads", 0, "CPU threads (0: one per CPU)")
 		fs.StringVar(&o.memoryLimit, "memory-limit", "", memoryLimitUsage)
+		cacheTypeFlag(fs, &o.cacheType)
 		fs.BoolVar(&o.noBOS, "no-bos", false, "do not add the BOS (and EOS) tokens the vocabulary asks for")
 		fs.BoolVar(&o.parseSpecial, "parse-special", true, "read special-token text in the prompt (\"<s>\") as those tokens")
 		fs.BoolVar(&o.echo, "echo", false, "print the prompt before the generated text")
@@ -119,7 +122,7 @@ func runGenerate(ctx context.Context, o runOptions, io stdio) error {
 		return usageErrorf("--ctx %d and --threads %d must not be negative", o.context, o.threads)
 	}
 	log := slog.New(slog.NewTextHandler(io.err, nil))
-	lo := loadOptions{threads: o.threads, limits: o.memoryLimit, plan: planOptions{context: o.context}}
+	lo := loadOptions{threads: o.threads, limits: o.memoryLimit, plan: planOptions{context: o.context, kvType: o.cacheType}}
 	if o.context == 0 {
 		lo.plan.minContext = defaultMinContext
 	}
@@ -148,7 +151,7 @@ func runGenerate(ctx context.Context, o runOptions, io stdio) error {
 	if len(prompt) >= ctxLen {
 		return fmt.Errorf("the prompt is %d tokens, which leaves no room in a context of %d (see --ctx)", len(prompt), ctxLen)
 	}
-	seq, err := lm.model.NewSequence(ctxLen)
+	seq, err := lm.model.NewSequenceOf(ctxLen, o.cacheType)
 	if err != nil {
 		return err
 	}

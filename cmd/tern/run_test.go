@@ -66,6 +66,8 @@ func TestRunCommandLine(t *testing.T) {
 		{"stdin", []string{"run", "-n", "16", "--temp", "0", path}, ref.Prompt + "\n", want16, ""},
 		{"echo", []string{"run", "-n", "16", "--temp", "0", "--echo", path, ref.Prompt}, "", ref.Prompt + want16, ""},
 		{"verbose", []string{"run", "-n", "16", "--temp", "0", "-v", "--seed", "5", path, ref.Prompt}, "", want16, "generation: 16 tokens"},
+		// keys and values in F16 move the logits by ~1e-3: the same greedy text
+		{"f16 cache", []string{"run", "-n", "16", "--temp", "0", "--cache-type", "f16", path, ref.Prompt}, "", want16, ""},
 		{"zero tokens", []string{"run", "-n", "0", path, ref.Prompt}, "", "", ""},
 		// 5 prompt tokens and 3 generated ones fill 8; the 4th is sampled from them.
 		{"context end", []string{"run", "--temp", "0", "--ctx", "8", "-v", path, ref.Prompt}, "", greedyPrefix(t, ref, 4), "end of the context (8 tokens"},

@@ -37,6 +37,7 @@ type serveOptions struct {
 	threads, slots      int
 	batchTokens         int
 	maxRunning, queue   int
+	cacheType           quant.Type
 }
 
 var serveCommand = command{
@@ -59,6 +60,7 @@ otherwise; an interrupt stops accepting requests and lets running ones finish.`,
 		fs.IntVar(&o.queue, "queue", engine.DefaultMaxQueue, "requests waiting before the server answers 503")
 		fs.IntVar(&o.threads, "threads", 0, "CPU threads (0: one per core)")
 		fs.StringVar(&o.memoryLimit, "memory-limit", "", memoryLimitUsage)
+		cacheTypeFlag(fs, &o.cacheType)
 		return func(ctx context.Context, io stdio, args []string) error {
 			if err := wantArgs(args, 1, 1); err != nil {
 				return err
@@ -81,7 +83,7 @@ func serve(ctx context.Context, o serveOptions, io stdio) error {
 	// The plan sizes the KV cache (slots full contexts, the context shrunk
 	// when memory is short and --ctx was not given) and the step's tokens.
 	lo := loadOptions{threads: o.threads, limits: o.memoryLimit,
-		plan: planOptions{context: o.context, batch: o.slots, prefillChunk: o.batchTokens}}
+		plan: planOptions{context: o.context, batch: o.slots, prefillChunk: o.batchTokens, kvType: o.cacheType}}
 	if o.context == 0 {
 		lo.plan.minContext = defaultMinContext
 	}
@@ -111,10 +113,10 @@ func serve(ctx context.Context, o serveOptions, io stdio) error {
 
 	// The KV cache the plan budgeted: Batch contexts of Context tokens, in
 	// whole blocks (at least one context's worth).
-	perToken := cfg.CacheBytes(quant.F32)
+	perToken := cfg.CacheBytes(o.cacheType)
 	blocks := p.Context * p.Batch / engine.DefaultBlockSize
 	blocks = max(blocks, (ctxLen+engine.DefaultBlockSize-1)/engine.DefaultBlockSize)
-	kv, err := lm.model.NewCache(blocks, engine.DefaultBlockSize, quant.F32)
+	kv, err := lm.model.NewCache(blocks, engine.DefaultBlockSize, o.cacheType)
 	if err != nil {
 		return err
 	}
@@ -148,7 +150,7 @@ func serve(ctx context.Context, o serveOptions, io stdio) error {
 	srvDone := make(chan error, 1)
 	go func() { srvDone <- srv.Serve(ln) }()
 	log.Info("serving", "model", name, "addr", "http://"+ln.Addr().String(), "context", ctxLen,
-		"kv_blocks", blocks, "kv_blocks_in_use", eng.Stats().BlocksActive, "block_size", engine.DefaultBlockSize, "kv_bytes", blocks*engine.DefaultBlockSize*perToken)
+		"kv_blocks", blocks, "kv_blocks_in_use", eng.Stats().BlocksActive, "block_size", engine.DefaultBlockSize, "kv_bytes", blocks*engine.DefaultBlockSize*perToken, "kv_type", o.cacheType)
 
 	select {
 	case err := <-srvDone:

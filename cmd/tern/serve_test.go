@@ -23,9 +23,12 @@ func TestServe(t *testing.T) {
 	for _, limit := range []string{"", "2MiB"} {
 		serveOnce(t, path, limit, "kv_blocks=32 ")
 	}
+	serveOnce(t, path, "", "kv_type=F16", "--cache-type", "f16")
 }
 
-func serveOnce(t *testing.T, path, limit, wantLog string) {
+// serveOnce serves path with the memory limit and the flags more, and
+// checks a completion, the log (wantLog in it) and the stop.
+func serveOnce(t *testing.T, path, limit, wantLog string, more ...string) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -36,7 +39,8 @@ func serveOnce(t *testing.T, path, limit, wantLog string) {
 	var stderr bytes.Buffer
 	done := make(chan int, 1)
 	go func() {
-		done <- Main(ctx, []string{"serve", "--port", strconv.Itoa(port), "--memory-limit", limit, path}, stdio{out: &bytes.Buffer{}, err: &stderr})
+		args := append([]string{"serve", "--port", strconv.Itoa(port), "--memory-limit", limit}, more...)
+		done <- Main(ctx, append(args, path), stdio{out: &bytes.Buffer{}, err: &stderr})
 	}()
 	url := "http://127.0.0.1:" + strconv.Itoa(port)
 	var resp *http.Response
