@@ -41,18 +41,32 @@ func ParseType(name string) (quant.Type, error) {
 	return 0, fmt.Errorf("modelgen: unknown or unsupported type %q (supported: %s)", name, strings.Join(names, ", "))
 }
 
+// mixtures are the plans ParsePlan knows besides the pure types:
+// llama-quantize's Q4_K_M and Q5_K_M, with their general.file_type
+// (LLAMA_FTYPE_MOSTLY_Q4_K_M, _Q5_K_M).
+var mixtures = []struct {
+	name     string
+	target   quant.Type
+	fileType uint32
+}{{"Q4_K_M", quant.Q4_K, 15}, {"Q5_K_M", quant.Q5_K, 17}}
+
 // Mixes are the names of the mixtures ParsePlan knows besides the pure
-// types: llama-quantize's Q4_K_M and Q5_K_M.
-var Mixes = []string{"Q4_K_M", "Q5_K_M"}
+// types.
+var Mixes = func() []string {
+	var names []string
+	for _, m := range mixtures {
+		names = append(names, m.name)
+	}
+	return names
+}()
 
 // ParsePlan returns the plan named name: a pure type (ParseType) or one of
 // Mixes.
 func ParsePlan(name string) (Plan, error) {
-	switch strings.ToUpper(name) {
-	case "Q4_K_M":
-		return Plan{Target: quant.Q4_K, Mix: Medium}, nil
-	case "Q5_K_M":
-		return Plan{Target: quant.Q5_K, Mix: Medium}, nil
+	for _, m := range mixtures {
+		if strings.EqualFold(name, m.name) {
+			return Plan{Target: m.target, Mix: Medium}, nil
+		}
 	}
 	t, err := ParseType(name)
 	if err != nil {
@@ -87,14 +101,14 @@ var fileTypes = map[quant.Type]uint32{
 }
 
 // FileType is the plan's general.file_type: FileType(p.Target) for a
-// pure plan, llama.cpp's LLAMA_FTYPE_MOSTLY_Q4_K_M (15) or _Q5_K_M (17)
-// for a Medium one.
+// pure plan, its mixture's (mixtures) for a Medium one.
 func (p Plan) FileType() uint32 {
 	if p.Mix == Medium {
-		if p.Target == quant.Q5_K {
-			return 17
+		for _, m := range mixtures {
+			if m.target == p.Target {
+				return m.fileType
+			}
 		}
-		return 15
 	}
 	ft, _ := FileType(p.Target)
 	return ft
