@@ -375,6 +375,14 @@ template <> struct at_vec<__half> {
     }
 };
 
+// at_store4 stores elements j…j+3 of a (zeros where !in) at p, 16-byte
+// aligned: one shared-memory store where four scalar ones would each take
+// their turn at the same banks.
+template <typename T>
+__device__ __forceinline__ void at_store4(float* p, const at_vec<T>& a, int j, bool in) {
+    *(float4*)p = in ? make_float4(a.get(j), a.get(j + 1), a.get(j + 2), a.get(j + 3)) : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+}
+
 // at_load_tiles copies the keys and values of positions k0…k0+AT_KT-1 of
 // KV head kvh into sk and sv (zeros past pmax): 16-byte loads, all of a
 // thread's issued before any is stored (rows are 16-byte aligned: the host
@@ -398,9 +406,9 @@ __device__ __forceinline__ void at_load_tiles(float (&sk)[AT_KT][LK], float (&sv
         int e = (tid + AT_THREADS * u) * W, kk = e / HD, d = e % HD;
         bool in = k0 + kk <= pmax;
 #pragma unroll
-        for (int j = 0; j < W; j++) {
-            sk[kk][d + j] = in ? kv[u].get(j) : 0.0f;
-            sv[kk][d + j] = in ? vv[u].get(j) : 0.0f;
+        for (int j = 0; j < W; j += 4) {
+            at_store4(&sk[kk][d + j], kv[u], j, in);
+            at_store4(&sv[kk][d + j], vv[u], j, in);
         }
     }
 }
