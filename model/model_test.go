@@ -90,6 +90,34 @@ func TestStories260K(t *testing.T) {
 	}
 }
 
+// TestSequenceReset checks that a sequence reset and fed a prompt again
+// gives llama.cpp's logits for it, as a fresh one does, after another
+// prompt filled its cache.
+func TestSequenceReset(t *testing.T) {
+	ref := testdata.Reference(t, "stories260K")["stories260K-f32.gguf"]
+	m := loadModel(t, "stories260K", "stories260K-f32.gguf")
+	a, b := ref[0], ref[1]
+	seq, err := m.NewSequence(len(a.PromptIDs) + len(b.PromptIDs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer seq.Free()
+	if _, err := seq.Append(context.Background(), a.PromptIDs, 0); err != nil {
+		t.Fatal(err)
+	}
+	seq.Reset()
+	if seq.Len() != 0 {
+		t.Fatalf("Len after Reset = %d", seq.Len())
+	}
+	l, err := seq.Append(context.Background(), b.PromptIDs, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := maxDiff(l, b.Logits); d > 2e-5 {
+		t.Errorf("%q after a reset: logits %g from llama.cpp's", b.Prompt, d)
+	}
+}
+
 // TestSequenceOf checks NewSequenceOf's cache types: with F16 keys and
 // values the logits are near llama.cpp's (made with an F32 cache; its F16
 // flash attention moves them by ~0.008) and not the F32 cache's, which

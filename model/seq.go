@@ -60,6 +60,12 @@ func (s *Sequence) Cap() int { return s.kv.Blocks * s.kv.BlockSize }
 // Free releases the sequence's cache.
 func (s *Sequence) Free() { s.kv.Free() }
 
+// Reset empties the sequence and keeps its cache: the next Append starts
+// at position 0, over the same memory (what llama-bench does between
+// repetitions, llama_memory_clear). A device that records steps by their
+// shape and cache (backend.Stepper) then replays them.
+func (s *Sequence) Reset() { s.pos = 0 }
+
 // Append runs tokens through the model at the next positions, in chunks of
 // at most chunk tokens (0: all at once), and returns the logits after the
 // last one. The returned slice is reused by the next call.

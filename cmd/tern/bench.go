@@ -179,7 +179,7 @@ func runBench(ctx context.Context, o benchOptions, io stdio) error {
 		for _, test := range []struct {
 			name   string
 			tokens int
-			run    func(*model.Model, int, int, quant.Type) (float64, error)
+			run    func(*model.Sequence, *model.Model, int, int) (float64, error)
 		}{{"pp", o.prompt, benchPrompt}, {"tg", o.gen, benchGen}} {
 			if test.tokens == 0 {
 				continue
@@ -191,19 +191,41 @@ func runBench(ctx context.Context, o benchOptions, io stdio) error {
 				r.Test += fmt.Sprintf(" @ d%d", o.depth)
 			}
 			probing := o.probe && bm.host && test.name == "tg" // the probe reads host memory
-			for i := -1; i < o.reps; i++ {                     // i = -1 warms up
+			// One sequence for the test's repetitions, reset before each,
+			// as llama-bench clears its context's memory: a new cache each
+			// time gave CUDA's step recordings (keyed by the cache) a new
+			// key each repetition, so whether a timed step replayed one
+			// came down to where Go placed the cache (bench/cuda.md,
+			// session 26).
+			seq, err := m.NewSequenceOf(o.depth+test.tokens+1, o.cacheType)
+			if err != nil {
+				bm.close()
+				return inFile(o.model, err)
+			}
+			// i < 0 warms up: twice off the host, where a step's shape
+			// is recorded the second time it runs (a CUDA graph) and
+			// replayed from the third.
+			warm := 1
+			if !bm.host {
+				warm = 2
+			}
+			for i := -warm; i < o.reps; i++ {
 				if err := ctx.Err(); err != nil {
+					seq.Free()
 					bm.close()
 					return err
 				}
 				if probing && i >= 0 {
 					if err := measureProbe(ctx, bwProbe, bm.threads, &r); err != nil {
+						seq.Free()
 						bm.close()
 						return err
 					}
 				}
-				ts, err := test.run(m, test.tokens, o.depth, o.cacheType)
+				seq.Reset()
+				ts, err := test.run(seq, m, test.tokens, o.depth)
 				if err != nil {
+					seq.Free()
 					bm.close()
 					return inFile(o.model, err)
 				}
@@ -211,6 +233,7 @@ func runBench(ctx context.Context, o benchOptions, io stdio) error {
 					r.Samples = append(r.Samples, ts)
 				}
 			}
+			seq.Free()
 			if len(r.Probes) > 0 { // and after the last repetition
 				if err := measureProbe(ctx, bwProbe, bm.threads, &r); err != nil {
 					bm.close()
@@ -280,13 +303,9 @@ func probeRooflines(samples, probes []float64, perToken int64) (float64, []float
 	return bw / float64(perToken), shares
 }
 
-// benchPrompt runs n random tokens through a fresh sequence in one batch.
-func benchPrompt(m *model.Model, n, depth int, kv quant.Type) (float64, error) {
-	seq, err := m.NewSequenceOf(depth+n, kv)
-	if err != nil {
-		return 0, err
-	}
-	defer seq.Free()
+// benchPrompt runs n random tokens through seq (empty) in one batch,
+// after depth random tokens.
+func benchPrompt(seq *model.Sequence, m *model.Model, n, depth int) (float64, error) {
 	if err := fillDepth(seq, m, depth); err != nil {
 		return 0, err
 	}
@@ -298,14 +317,9 @@ func benchPrompt(m *model.Model, n, depth int, kv quant.Type) (float64, error) {
 	return float64(n) / time.Since(start).Seconds(), nil
 }
 
-// benchGen generates n tokens one at a time (greedy) after depth random
-// tokens and one more, with a cache of kv elements.
-func benchGen(m *model.Model, n, depth int, kv quant.Type) (float64, error) {
-	seq, err := m.NewSequenceOf(depth+n+1, kv)
-	if err != nil {
-		return 0, err
-	}
-	defer seq.Free()
+// benchGen generates n tokens one at a time (greedy) in seq (empty) after
+// depth random tokens and one more.
+func benchGen(seq *model.Sequence, m *model.Model, n, depth int) (float64, error) {
 	if err := fillDepth(seq, m, depth); err != nil {
 		return 0, err
 	}
