@@ -15,7 +15,7 @@ import (
 // On a virtual machine the answer moves with where the host puts the two
 // vCPUs: on the 2-core development host, 56–105 ns at the minutes they
 // share a core's path to memory and 321–377 ns at those they do not
-// (bench/cpu.md, session 22), and what a parallel op pays between its
+// (bench/cpu-21-22.md, session 22), and what a parallel op pays between its
 // participants moves with it. It gives up after limit (a thread
 // descheduled for long, or one CPU to run both).
 func RoundTrip(ctx context.Context, bounces int, limit time.Duration) (time.Duration, error) {

@@ -96,7 +96,7 @@ func (kern *kernel) twoHalf(n, m int) int {
 // Q4_0 decode's conversions took 500-570 µs a token, 5-18 µs each, where
 // converting the same row again at once took 1 µs; with a zero written to
 // each line first they took 180-215 µs, claiming included, and the token
-// ran ×1.027 as fast (median of 48 in-process repetitions; bench/cpu.md,
+// ran ×1.027 as fast (median of 48 in-process repetitions; bench/cpu-21-22.md,
 // session 22). Asking for the lines with PREFETCHW instead saved less than
 // a tenth of the time. Where the cores are near, the token runs as before
 // (×1.002, median of 237).
