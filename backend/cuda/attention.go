@@ -128,7 +128,7 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 		if err := d.launch(c.kernel+"_split", dims{c.grid.x, c.grid.y, uint32(splits)}, block, 0, append(params, part)...); err != nil {
 			return err
 		}
-		return d.launch("attention_merge", c.grid, dims{32, 1, 1}, 0, c.op, part, i32(c.nh), i32(c.hd), i32(splits))
+		return d.launch("attention_merge", dims{uint32(c.n), uint32(c.nh), 1}, dims{32, 1, 1}, 0, c.op, part, i32(c.nh), i32(c.hd), i32(splits))
 	}
 	conv, ca, cb, ok := "", uint64(0), uint64(0), false
 	if !c.grouped && attFuse && attConverts(d.hintFor(c.n), c.hd) {
@@ -153,6 +153,7 @@ type attCall struct {
 	kernel         string
 	grid, block    dims
 	grouped        bool // one block per KV head (no conversion of the output)
+	tiled          bool // attention_tile_*: a block per tile of tokens and KV head
 	op, qp, kp, vp uint64
 	n, nh, nkv, hd int
 }
@@ -215,7 +216,7 @@ func (d *Device) attPrep(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *bac
 	case ok && attTiles && n >= attGroupMinTokens*len(b.Tables) && oneSeqTiles(b.Seq, qt) && kp%16 == 0 && vp%16 == 0: // 16-byte loads
 		c.kernel = fmt.Sprintf("attention_tile_%s_h%d_g%d", kernelFormat[kc.Type], hd, g)
 		c.grid, c.block = dims{blocks(n, qt), uint32(nkv), 1}, dims{attTileThreads, 1, 1}
-		c.grouped = true
+		c.grouped, c.tiled = true, true
 	case n >= attGroupMinTokens*len(b.Tables) && (g == 2 || g == 4 || g == 8) && g*epl <= attGroupMax:
 		c.kernel += fmt.Sprintf("_g%d", g) // one block per KV head for its g query heads
 		c.grid.y = uint32(nkv)
@@ -269,11 +270,31 @@ var attSplit = true
 // attSplits is the number of runs Attention cuts call c's positions into
 // (1: none).
 func (d *Device) attSplits(c attCall, b *backend.Batch) int {
-	if !attSplit || c.grouped || len(b.Tables) != 1 || c.n*c.nh >= 2*d.sms {
+	if !attSplit || len(b.Tables) != 1 {
 		return 1
 	}
-	return min(attMaxSplits, backend.TableCap(len(b.Tables[0]))*b.BlockSize/attSplitRun)
+	capacity := backend.TableCap(len(b.Tables[0])) * b.BlockSize
+	if c.tiled {
+		blocks := int(c.grid.x * c.grid.y)
+		if blocks >= d.sms {
+			return 1
+		}
+		return max(1, min(attMaxSplits, (2*d.sms+blocks-1)/blocks, capacity/attTileSplitRun))
+	}
+	if c.grouped || c.n*c.nh >= 2*d.sms {
+		return 1
+	}
+	return min(attMaxSplits, capacity/attSplitRun)
 }
+
+// attTileSplitRun is the fewest positions of a run of a split tiled
+// attention (attention_tile_*_split): a prompt of one sequence whose
+// tiles and KV heads make fewer blocks than the GPU has multiprocessors
+// cuts the positions into up to two blocks a multiprocessor, each run at
+// least this long. A 64-token prompt of synth-1.1b at depth 2048 was 64
+// blocks on the H200's 132, about 300 µs a layer (bench/cuda.md, session
+// 26).
+const attTileSplitRun = 256
 
 // The tiled attention kernels (attention_tile_*: a block of query rows of
 // one sequence sharing the keys and values it copies into shared memory)

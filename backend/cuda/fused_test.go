@@ -421,7 +421,8 @@ func TestAttentionConverts(t *testing.T) {
 // TestAttentionLongTable runs attention over a sequence of 700 and of 3000
 // one-position blocks in shuffled order (a block table of many cache
 // lines), for a decode step (split along the positions: 4 and 16 runs, and
-// not split) and for five tokens (the grouped kernels), against the CPU.
+// not split) and for five tokens (the grouped kernels; the tiled ones,
+// split too), against the CPU.
 func TestAttentionLongTable(t *testing.T) {
 	dev, host := gpu(t), cpu.New(2)
 	defer func() { attSplit = true }()
@@ -461,7 +462,7 @@ func longTable(t *testing.T, dev *Device, host *cpu.Device, rng *rand.Rand, ctx 
 				if err != nil {
 					t.Fatal(err)
 				}
-				if split := dev.attSplits(c, b) > 1; split != (attSplit && n == 1) {
+				if split := dev.attSplits(c, b) > 1; split != (attSplit && (n == 1 || c.tiled)) {
 					t.Errorf("%s/n%d: split %v", name, n, split)
 				}
 				poison(t, dev, out.g)

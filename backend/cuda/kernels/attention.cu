@@ -413,9 +413,13 @@ __device__ __forceinline__ void at_load_tiles(float (&sk)[AT_KT][LK], float (&sv
     }
 }
 
-template <typename T, int HD, int G>
+// With SPLIT, block (tile, kvh, s) takes the s-th of gridDim.z runs of its
+// tokens' positions (whole tiles of AT_KT) and writes each row's part as
+// attention's SPLIT does, for attention_merge: a prompt of few tokens at a
+// long context is otherwise too few blocks for the GPU.
+template <typename T, int HD, int G, bool SPLIT = false>
 __device__ __forceinline__ void attention_tile(float* out, const float* q, const T* kc, const T* vc, const int* meta, int n, int nseq,
-                                               int heads, int kvheads, int bs, float scale) {
+                                               int heads, int kvheads, int bs, float scale, float* part = nullptr) {
     constexpr int R = HD == 64 ? 32 : 16; // query rows a block
     constexpr int QT = R / G;            // tokens a block
     constexpr int RS = R / 16, CS = AT_KT / 8, DS = HD / 8;
@@ -449,9 +453,14 @@ __device__ __forceinline__ void attention_tile(float* out, const float* q, const
 #pragma unroll
         for (int b = 0; b < DS; b++) o[a][b] = 0.0f;
     }
-    for (int k0 = 0; k0 <= pmax; k0 += AT_KT) {
+    int lo = 0, plim = pmax; // the positions this block takes: lo…plim
+    if constexpr (SPLIT) {
+        int run = ((pmax + gridDim.z) / gridDim.z + AT_KT - 1) / AT_KT * AT_KT;
+        lo = blockIdx.z * run, plim = min(pmax, lo + run - 1);
+    }
+    for (int k0 = lo; k0 <= plim; k0 += AT_KT) {
         __syncthreads(); // the last tile's keys, values and weights are used
-        at_load_tiles<T, HD>(sk, sv, kc, vc, table, k0, pmax, bs, kvcols, kvh, tid);
+        at_load_tiles<T, HD>(sk, sv, kc, vc, table, k0, plim, bs, kvcols, kvh, tid);
         __syncthreads();
         float s[RS][CS];
 #pragma unroll
@@ -473,7 +482,7 @@ __device__ __forceinline__ void attention_tile(float* out, const float* q, const
         }
 #pragma unroll
         for (int a = 0; a < RS; a++) {
-            int p = spos[tr + 16 * a];
+            int p = min(spos[tr + 16 * a], plim);
             float mx = m[a];
 #pragma unroll
             for (int b = 0; b < CS; b++) {
@@ -497,7 +506,7 @@ __device__ __forceinline__ void attention_tile(float* out, const float* q, const
             for (int b = 0; b < DS; b++) o[a][b] *= corr;
         }
         __syncthreads(); // the weights are in sp
-        int kn = min(AT_KT, pmax - k0 + 1);
+        int kn = min(AT_KT, plim - k0 + 1);
         // a thread's elements of the output: 4·tc + 32·c … +3, c < DS/4
         for (int kk = 0; kk < kn; kk++) {
             float4 va[DS / 4];
@@ -519,6 +528,15 @@ __device__ __forceinline__ void attention_tile(float* out, const float* q, const
 #pragma unroll
     for (int a = 0; a < RS; a++) {
         int r = tr + 16 * a, i = i0 + r / G;
+        if constexpr (SPLIT) {
+            if (i >= n) continue;
+            // m is NEG_INF where none of the run's positions is the row's
+            float* pr = part + (((long long)i * heads + kvh * G + r % G) * gridDim.z + blockIdx.z) * (HD + 2);
+            if (tc == 0) pr[0] = m[a], pr[1] = l[a];
+#pragma unroll
+            for (int b = 0; b < DS; b++) pr[2 + 4 * tc + 32 * (b / 4) + b % 4] = o[a][b];
+            continue;
+        }
         if (i >= n || l[a] == 0.0f) continue;
         float* orow = out + (long long)i * heads * HD + (long long)(kvh * G + r % G) * HD;
 #pragma unroll
@@ -532,15 +550,22 @@ __device__ __forceinline__ void attention_tile(float* out, const float* q, const
              int kvheads, int hd, int bs, float scale) { pdl_begin();                                                 \
         attention_tile<T, HD, G>(out, q, kc, vc, meta, n, nseq, heads, kvheads, bs, scale);                          \
     }
+#define ATTENTION_TILE_PAIR(NAME, T, HD, G)                                                                           \
+    ATTENTION_TILE(NAME, T, HD, G)                                                                                    \
+    extern "C" __global__ void __launch_bounds__(AT_THREADS)                                                          \
+        NAME##_split(float* out, const float* q, const T* kc, const T* vc, const int* meta, int n, int nseq,          \
+                     int heads, int kvheads, int hd, int bs, float scale, float* part) { pdl_begin();                 \
+        attention_tile<T, HD, G, true>(out, q, kc, vc, meta, n, nseq, heads, kvheads, bs, scale, part);              \
+    }
 #define ATTENTION_TILES(T, NAME)                                                                                      \
-    ATTENTION_TILE(attention_tile_##NAME##_h64_g1, T, 64, 1)                                                          \
-    ATTENTION_TILE(attention_tile_##NAME##_h64_g2, T, 64, 2)                                                          \
-    ATTENTION_TILE(attention_tile_##NAME##_h64_g4, T, 64, 4)                                                          \
-    ATTENTION_TILE(attention_tile_##NAME##_h64_g8, T, 64, 8)                                                          \
-    ATTENTION_TILE(attention_tile_##NAME##_h128_g1, T, 128, 1)                                                        \
-    ATTENTION_TILE(attention_tile_##NAME##_h128_g2, T, 128, 2)                                                        \
-    ATTENTION_TILE(attention_tile_##NAME##_h128_g4, T, 128, 4)                                                        \
-    ATTENTION_TILE(attention_tile_##NAME##_h128_g8, T, 128, 8)
+    ATTENTION_TILE_PAIR(attention_tile_##NAME##_h64_g1, T, 64, 1)                                                     \
+    ATTENTION_TILE_PAIR(attention_tile_##NAME##_h64_g2, T, 64, 2)                                                     \
+    ATTENTION_TILE_PAIR(attention_tile_##NAME##_h64_g4, T, 64, 4)                                                     \
+    ATTENTION_TILE_PAIR(attention_tile_##NAME##_h64_g8, T, 64, 8)                                                     \
+    ATTENTION_TILE_PAIR(attention_tile_##NAME##_h128_g1, T, 128, 1)                                                   \
+    ATTENTION_TILE_PAIR(attention_tile_##NAME##_h128_g2, T, 128, 2)                                                   \
+    ATTENTION_TILE_PAIR(attention_tile_##NAME##_h128_g4, T, 128, 4)                                                   \
+    ATTENTION_TILE_PAIR(attention_tile_##NAME##_h128_g8, T, 128, 8)
 
 ATTENTION_TILES(float, f32)
 ATTENTION_TILES(__half, f16)
