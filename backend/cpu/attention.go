@@ -271,7 +271,7 @@ func (run *attnRun) groups(share, lo, hi int) int {
 		// Position t adds into accumulator row t mod rows, so the blocks
 		// whose positions share rows go together (laneBlocks): their
 		// rows stay in L1, each sum's order unchanged.
-		step, starts := laneBlocks(rows, b.BlockSize)
+		step, starts := laneBlocks(rows, b.BlockSize, 4*g*lanes)
 		for first := range starts {
 			for t0 := first * b.BlockSize; t0 <= p; t0 += step {
 				cnt := min(b.BlockSize, p+1-t0)
@@ -332,13 +332,19 @@ func (r *attnArgs) prefetchBlock(c []byte, s, p, n, kvh int) {
 // apart use a quarter of the rows until the last of them.
 // BenchmarkAttention, 4096 positions on 2 threads (the cache in L3), old
 // and new interleaved: F32 648-737 → 618-663 µs, F16 611-633 → 569-624
-// (bench/cpu.md, session 26).
-func laneBlocks(rows, block int) (step, starts int) {
-	if block <= 0 || rows <= block || rows%block != 0 {
+// (bench/cpu.md, session 26). Accumulators of accBytes in all that fit
+// in half of L1 (stories260K's heads of 8: 4 KiB) keep the plain order,
+// whose loop is shorter.
+func laneBlocks(rows, block, accBytes int) (step, starts int) {
+	if block <= 0 || rows <= block || rows%block != 0 || accBytes <= laneBlocksMin {
 		return block, 1
 	}
 	return rows, rows / block
 }
+
+// laneBlocksMin is the most bytes of a group's softmax·V accumulators
+// that groups takes block after block: half a Zen 4 core's 32 KiB L1.
+const laneBlocksMin = 16 << 10
 
 // kvAheadBytes is the fewest bytes of a head's keys (and of its values)
 // for which groups asks for the next block's rows ahead: 128 KiB, from
