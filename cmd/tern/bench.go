@@ -171,7 +171,6 @@ func runBench(ctx context.Context, o benchOptions, io stdio) error {
 		if err != nil {
 			return err
 		}
-		m := bm.m
 		base := benchResult{Model: c.Name, Type: typeName(f, w), Size: w.total, Params: w.params, Threads: bm.threads, Devices: bm.devices}
 		if base.Model == "" {
 			base.Model = c.Arch
@@ -191,54 +190,9 @@ func runBench(ctx context.Context, o benchOptions, io stdio) error {
 				r.Test += fmt.Sprintf(" @ d%d", o.depth)
 			}
 			probing := o.probe && bm.host && test.name == "tg" // the probe reads host memory
-			// One sequence for the test's repetitions, reset before each,
-			// as llama-bench clears its context's memory: a new cache each
-			// time gave CUDA's step recordings (keyed by the cache) a new
-			// key each repetition, so whether a timed step replayed one
-			// came down to where Go placed the cache (bench/cuda.md,
-			// session 26).
-			seq, err := m.NewSequenceOf(o.depth+test.tokens+1, o.cacheType)
-			if err != nil {
+			if err := repeatTest(ctx, o, bm, bwProbe, probing, test.run, &r); err != nil {
 				bm.close()
-				return inFile(o.model, err)
-			}
-			// i < 0 warms up: twice off the host, where a step's shape
-			// is recorded the second time it runs (a CUDA graph) and
-			// replayed from the third.
-			warm := 1
-			if !bm.host {
-				warm = 2
-			}
-			for i := -warm; i < o.reps; i++ {
-				if err := ctx.Err(); err != nil {
-					seq.Free()
-					bm.close()
-					return err
-				}
-				if probing && i >= 0 {
-					if err := measureProbe(ctx, bwProbe, bm.threads, &r); err != nil {
-						seq.Free()
-						bm.close()
-						return err
-					}
-				}
-				seq.Reset()
-				ts, err := test.run(seq, m, test.tokens, o.depth)
-				if err != nil {
-					seq.Free()
-					bm.close()
-					return inFile(o.model, err)
-				}
-				if i >= 0 {
-					r.Samples = append(r.Samples, ts)
-				}
-			}
-			seq.Free()
-			if len(r.Probes) > 0 { // and after the last repetition
-				if err := measureProbe(ctx, bwProbe, bm.threads, &r); err != nil {
-					bm.close()
-					return err
-				}
+				return err
 			}
 			r.Mean, r.Stddev = meanStd(r.Samples)
 			if test.name == "tg" {
@@ -257,6 +211,52 @@ func runBench(ctx context.Context, o benchOptions, io stdio) error {
 		return enc.Encode(results)
 	}
 	writeBenchTable(io.out, results)
+	return nil
+}
+
+// repeatTest runs a test (run, r.Tokens tokens) o.reps times after its
+// warm-up, appending each repetition's tokens/s to r.Samples and, when
+// probing, the probes read around them to r.Probes.
+//
+// The repetitions share one sequence, reset before each, as llama-bench
+// clears its context's memory: a new cache each time gave CUDA's step
+// recordings (keyed by the cache) a new key each repetition, so whether a
+// timed step replayed one came down to where Go placed the cache
+// (bench/cuda.md, session 26). Off the host the warm-up runs twice: a
+// step's shape is recorded the second time it runs (a CUDA graph) and
+// replayed from the third.
+func repeatTest(ctx context.Context, o benchOptions, bm *benchModel, bwProbe *calibrate.BandwidthProbe, probing bool,
+	run func(*model.Sequence, *model.Model, int, int) (float64, error), r *benchResult) error {
+	seq, err := bm.m.NewSequenceOf(o.depth+r.Tokens+1, o.cacheType)
+	if err != nil {
+		return inFile(o.model, err)
+	}
+	defer seq.Free()
+	warm := 1
+	if !bm.host {
+		warm = 2
+	}
+	for i := -warm; i < o.reps; i++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if probing && i >= 0 {
+			if err := measureProbe(ctx, bwProbe, bm.threads, r); err != nil {
+				return err
+			}
+		}
+		seq.Reset()
+		ts, err := run(seq, bm.m, r.Tokens, o.depth)
+		if err != nil {
+			return inFile(o.model, err)
+		}
+		if i >= 0 {
+			r.Samples = append(r.Samples, ts)
+		}
+	}
+	if len(r.Probes) > 0 { // and after the last repetition
+		return measureProbe(ctx, bwProbe, bm.threads, r)
+	}
 	return nil
 }
 
