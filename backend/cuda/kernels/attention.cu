@@ -544,17 +544,31 @@ __device__ __forceinline__ void attention_tile(float* out, const float* q, const
     }
 }
 
+// at_begin starts a tiled kernel: it lets the next kernel launch, as
+// pdl_begin does, but holds no griddepcontrol.wait, so the Go side launches
+// it in stream order. Launched early, its blocks (30 KiB of shared memory
+// each) sat waiting on the multiprocessors while the q·k·v product before
+// the KV store still ran: a 64-token prompt at d2048 of synth-1.1b took
+// 3.63-3.73 ms a step with an F16 cache and 3.17-3.28 with F32 (graphs
+// off, H200), 3.03-3.11 and 3.05-3.14 launched in order (bench/cuda.md,
+// session 26).
+__device__ __forceinline__ void at_begin() {
+#if __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
+#endif
+}
+
 #define ATTENTION_TILE(NAME, T, HD, G)                                                                                \
     extern "C" __global__ void __launch_bounds__(AT_THREADS)                                                          \
         NAME(float* out, const float* q, const T* kc, const T* vc, const int* meta, int n, int nseq, int heads,       \
-             int kvheads, int hd, int bs, float scale) { pdl_begin();                                                 \
+             int kvheads, int hd, int bs, float scale) { at_begin();                                                  \
         attention_tile<T, HD, G>(out, q, kc, vc, meta, n, nseq, heads, kvheads, bs, scale);                          \
     }
 #define ATTENTION_TILE_PAIR(NAME, T, HD, G)                                                                           \
     ATTENTION_TILE(NAME, T, HD, G)                                                                                    \
     extern "C" __global__ void __launch_bounds__(AT_THREADS)                                                          \
         NAME##_split(float* out, const float* q, const T* kc, const T* vc, const int* meta, int n, int nseq,          \
-                     int heads, int kvheads, int hd, int bs, float scale, float* part) { pdl_begin();                 \
+                     int heads, int kvheads, int hd, int bs, float scale, float* part) { at_begin();                  \
         attention_tile<T, HD, G, true>(out, q, kc, vc, meta, n, nseq, heads, kvheads, bs, scale, part);              \
     }
 #define ATTENTION_TILES(T, NAME)                                                                                      \
