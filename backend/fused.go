@@ -28,6 +28,16 @@ type ProductAddNormer interface {
 	MatMulAddRMSNorm(x, y, a, w, dst, nw *Tensor, eps float32) error
 }
 
+// ProductSwiGLUer is implemented by devices that make the feed-forward's
+// gate and up products and their SwiGLU in one op.
+type ProductSwiGLUer interface {
+	// MatMulSwiGLU sets gate = x·wgᵀ and up = x·wuᵀ, then gate =
+	// silu(gate)·up: what MatMulShared([gate up], x, [wg wu]) then
+	// SwiGLU(gate, gate, up) do. x is n×k; wg and wu are m×k; gate and up
+	// n×m F32.
+	MatMulSwiGLU(gate, up, x, wg, wu *Tensor) error
+}
+
 // ProductRoPEStorer is implemented by devices that make the q, k and v
 // projections of a step, rotate q and k and store k and v in the caches
 // in one op (a decode step's projections with RoPE and the KV store).

@@ -349,6 +349,9 @@ func (m *Model) block(i int, x *backend.Tensor, pend residual, a *acts, kv *Cach
 	}
 	// feed-forward: SwiGLU (the down projection and its residual left to
 	// the next norm)
+	if ps, ok := d.(backend.ProductSwiGLUer); ok {
+		return ps.MatMulSwiGLU(a.gate, a.up, a.xn, ly.Gate, ly.Up)
+	}
 	m.ws2 = [2]*backend.Tensor{ly.Gate, ly.Up}
 	if err := backend.MatMulShared(d, a.gu[:], a.xn, m.ws2[:]); err != nil {
 		return err

@@ -89,17 +89,26 @@ var q4kFour = true
 // instruction (dotRowsQ4_KZTwoGF: the same integers, fewer instructions).
 var useGFNI = cpu.X86.HasAVX512GFNI
 
-// dotRowsQ4_KRecTwo is dotRowsQ4_KRec on two runs of rows at once: the
-// rows at w into outA beside those dist bytes further into outB
-// (len(outA) = len(outB)), read as two streams side by side.
-func dotRowsQ4_KRecTwo(outA, outB []float32, w []byte, dist, stride int, x, rec []byte, nb int) {
+// dotRowsQ4_KRecTwo is dotRowsQ4_KRec on two runs of rows at once, outA
+// from wA and outB from wB (len(outA) = len(outB), rows stride bytes apart
+// in each), read as two streams side by side. The asm takes the second
+// run as a distance from the first, which may lie before it (the up
+// projection's rows beside the gate's, MatMulSwiGLU): the runs are then
+// swapped.
+func dotRowsQ4_KRecTwo(outA, outB []float32, wA, wB []byte, stride int, x, rec []byte, nb int) {
 	rows := len(outA)
-	if rows == 0 || nb == 0 || !useVNNI || !useAVX512 || !useK4x4BW || len(outB) != rows || dist < 0 {
-		dotRowsQ4_KRec(outA, w, stride, x, rec, nb)
-		dotRowsQ4_KRec(outB, w[dist:], stride, x, rec, nb)
+	if rows == 0 || nb == 0 || !useVNNI || !useAVX512 || !useK4x4BW || len(outB) != rows {
+		dotRowsQ4_KRec(outA, wA, stride, x, rec, nb)
+		dotRowsQ4_KRec(outB, wB, stride, x, rec, nb)
 		return
 	}
-	_ = w[dist+(rows-1)*stride+nb*q4KBlock-1]
+	_ = wA[(rows-1)*stride+nb*q4KBlock-1]
+	_ = wB[(rows-1)*stride+nb*q4KBlock-1]
+	dist := ptrDiff(&wB[0], &wA[0])
+	if dist < 0 {
+		outA, outB, wA, dist = outB, outA, wB, -dist
+	}
+	w := wA
 	_ = x[nb*q8KBlock-1]
 	_ = rec[nb*q4kRecord-1]
 	if q4kFour {
@@ -128,7 +137,7 @@ func dotRowsQ4_KRecTwo(outA, outB []float32, w []byte, dist, stride int, x, rec 
 // each token's activations are laid out as records once, then every row
 // reads them (ok false elsewhere); rowsTwo reads two runs of rows at once
 // (kernel.rowsTwo).
-func (d *Device) q4kRows(n, nb int, wb []byte, rb int, xq []byte, xb int) (prep func(int), rows func([]float32, int, int, []byte), rowsTwo func(outA, outB []float32, r0, h int), ok bool) {
+func (d *Device) q4kRows(n, nb int, wb []byte, rb int, xq []byte, xb int) (prep func(int), rows func([]float32, int, int, []byte), rowsTwo func(outA, outB []float32, wA, wB []byte), ok bool) {
 	if !useVNNI || !useAVX512 || !useK4x4BW {
 		return nil, nil, nil, false
 	}
@@ -140,8 +149,8 @@ func (d *Device) q4kRows(n, nb int, wb []byte, rb int, xq []byte, xb int) (prep 
 	rows = func(out []float32, r0, tok int, x []byte) {
 		dotRowsQ4_KRec(out, wb[r0*rb:], rb, x, recs[tok*rl:][:rl], nb)
 	}
-	rowsTwo = func(outA, outB []float32, r0, h int) {
-		dotRowsQ4_KRecTwo(outA, outB, wb[r0*rb:], h*rb, rb, xq[:xb], recs[:rl], nb)
+	rowsTwo = func(outA, outB []float32, wA, wB []byte) {
+		dotRowsQ4_KRecTwo(outA, outB, wA, wB, rb, xq[:xb], recs[:rl], nb)
 	}
 	return prep, rows, rowsTwo, true
 }

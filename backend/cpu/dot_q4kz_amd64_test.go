@@ -56,7 +56,13 @@ func TestDotQ4_KRecTwo(t *testing.T) {
 			testTwoRuns(t, quant.Q4_K, q4KBlock, dotQ4_KLanes, func(outA, outB []float32, w []byte, dist, stride int, x []byte, nb int) {
 				rec := make([]byte, nb*q4kRecord)
 				fillQ4K(rec, x, nb)
-				dotRowsQ4_KRecTwo(outA, outB, w, dist, stride, x, rec, nb)
+				dotRowsQ4_KRecTwo(outA, outB, w, w[dist:], stride, x, rec, nb)
+			})
+			// the second run before the first (the asm takes them swapped)
+			testTwoRuns(t, quant.Q4_K, q4KBlock, dotQ4_KLanes, func(outA, outB []float32, w []byte, dist, stride int, x []byte, nb int) {
+				rec := make([]byte, nb*q4kRecord)
+				fillQ4K(rec, x, nb)
+				dotRowsQ4_KRecTwo(outB, outA, w[dist:], w, stride, x, rec, nb)
 			})
 		})
 	}

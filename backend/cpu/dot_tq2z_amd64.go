@@ -123,8 +123,8 @@ func (d *Device) tq2Kernel(n, nb int, wb []byte, rb int, xq []byte, xb int) (ker
 		rows: func(out []float32, r0, tok int, x []byte) {
 			dotRowsTQ2_0Rec(out, wb[r0*rb:], rb, recs[tok*rl:][:rl], x, nb)
 		},
-		rowsTwo: func(outA, outB []float32, r0, h int) {
-			dotRowsTQ2_0RecTwo(outA, outB, wb[r0*rb:], wb[(r0+h)*rb:], rb, recs[:rl], xq[:xb], nb)
+		rowsTwo: func(outA, outB []float32, wA, wB []byte) {
+			dotRowsTQ2_0RecTwo(outA, outB, wA, wB, rb, recs[:rl], xq[:xb], nb)
 		},
 	}, true
 }

@@ -92,10 +92,80 @@ type addNorm struct {
 // addPiece adds piece p's rows of y to x.
 func (a *addNorm) addPiece(p sharedPiece) {
 	addF32(a.xs[p.lo:p.hi], a.xs[p.lo:p.hi], a.ys[p.lo:p.hi])
-	if p.h > 0 {
+	if p.two { // the matrix's rows h further on (b = mat: one product)
 		addF32(a.xs[p.lo+p.h:p.hi+p.h], a.xs[p.lo+p.h:p.hi+p.h], a.ys[p.lo+p.h:p.hi+p.h])
 	}
 }
 
 // normAll normalizes x into out.
 func (a *addNorm) normAll() { rmsNormRow(a.out, a.xs, a.ws, a.eps) }
+
+// MatMulSwiGLU sets gate = x·wgᵀ and up = x·wuᵀ, then gate =
+// silu(gate)·up (backend.ProductSwiGLUer): what MatMulShared then SwiGLU
+// compute, bit for bit. For one token whose two products share an op on
+// kernels that read two runs of rows (kernel.rowsTwo), each piece makes the
+// same rows of both products side by side, and their SwiGLU while they are
+// in cache: the caller no longer reads both outputs back, half of them
+// written by the other cores, to make the SwiGLU alone between two
+// products. Other products run MatMulShared then SwiGLU.
+func (d *Device) MatMulSwiGLU(gate, up, x, wg, wu *backend.Tensor) error {
+	s := &d.shared
+	s.gu, s.wgu = [2]*backend.Tensor{gate, up}, [2]*backend.Tensor{wg, wu}
+	defer func() { s.gu, s.wgu = [2]*backend.Tensor{}, [2]*backend.Tensor{} }()
+	if x.Rows != 1 || wg.Type != wu.Type || wg.Rows != wu.Rows || !d.shareable(x, s.wgu[:]) {
+		if err := d.MatMulShared(s.gu[:], x, s.wgu[:]); err != nil {
+			return err
+		}
+		return d.SwiGLU(gate, gate, up)
+	}
+	n, k, xq, xb, ok, err := d.setupShared(s.gu[:], x, s.wgu[:])
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if err := d.matMulEach(s.gu[:], x, s.wgu[:]); err != nil {
+			return err
+		}
+		return d.SwiGLU(gate, gate, up)
+	}
+	if g, u := &s.kerns[0], &s.kerns[1]; g.rowsTwo == nil || u.rowsTwo == nil || g.mem == nil || u.mem == nil || g.align != u.align {
+		d.sharedRows(s.wgu[:], n, k, xq, xb)
+		s.clearOps()
+		return d.SwiGLU(gate, gate, up)
+	}
+	if s.swiglu == nil { // bound once: a product allocates nothing
+		s.swiglu = s.swigluPiece
+	}
+	s.pair, s.after = true, s.swiglu
+	d.sharedRows(s.wgu[:], n, k, xq, xb)
+	s.pair, s.after = false, nil
+	s.clearOps()
+	return nil
+}
+
+// swigluPiece sets piece p's rows of a paired product's first output (the
+// gate) to silu(gate)·up (MatMulSwiGLU).
+func (s *sharedScratch) swigluPiece(p sharedPiece) {
+	g, u := s.outs[0], s.outs[1]
+	swigluSpan(g[p.lo:p.hi], g[p.lo:p.hi], u[p.lo:p.hi], p.lo, len(g))
+}
+
+// swigluSpan sets out = silu(g)·u for elements [lo, lo+len(out)) of a row
+// of nc, each as swigluRows makes it in that row: by swigluVec below nc
+// rounded down to vecLanes (a partial vector of them through a vector of
+// its own), by siluScalar above.
+func swigluSpan(out, g, u []float32, lo, nc int) {
+	vec := min(max(nc&^(vecLanes-1)-lo, 0), len(out)) // elements the vector form makes
+	body := vec &^ (vecLanes - 1)
+	swigluVec(out[:body], g[:body], u[:body])
+	if body < vec {
+		var o, gv, uv [vecLanes]float32
+		copy(gv[:], g[body:vec])
+		copy(uv[:], u[body:vec])
+		swigluVec(o[:], gv[:], uv[:])
+		copy(out[body:vec], o[:])
+	}
+	for i := vec; i < len(out); i++ {
+		out[i] = siluScalar(g[i]) * u[i]
+	}
+}

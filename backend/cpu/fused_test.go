@@ -241,3 +241,105 @@ func TestMatMulAddRMSNormErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestMatMulSwiGLU checks MatMulSwiGLU against MatMulShared then SwiGLU,
+// bit for bit, at every level, on 1 to 3 threads: weight formats with
+// two-run kernels (each piece pairs rows of the gate with the same rows
+// of up, pieces starting where no vector of the SwiGLU does) and without,
+// row counts that fit the kernels' alignments and the SwiGLU's vectors and
+// that do not, products cut into many pieces, and several tokens.
+func TestMatMulSwiGLU(t *testing.T) {
+	r := rand.New(rand.NewPCG(49, 50))
+	type product struct {
+		typ      quant.Type
+		n, k, m  int
+		wg, wu   []byte // gate and up weights, quantized once for every level
+		rowBytes int
+	}
+	var ps []product
+	for _, typ := range []quant.Type{quant.Q4_0, quant.Q8_0, quant.Q4_K, quant.TQ2_0, quant.Q6_K, quant.IQ4_NL, quant.F32} {
+		for _, sh := range [][3]int{{1, 256, 208}, {1, 256, 37}, {1, 512, 8192}, {1, 256, 4099}, {3, 256, 48}} {
+			p := product{typ: typ, n: sh[0], k: sh[1], m: sh[2]}
+			rb, err := typ.RowBytes(p.k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.wg, p.wu = make([]byte, p.m*rb), make([]byte, p.m*rb)
+			row := make([]byte, rb)
+			for _, wb := range [][]byte{p.wg, p.wu} {
+				for j := range p.m {
+					if j < 61 { // 61 distinct rows, repeated: quantizing is the slow part
+						if err := quant.Quantize(typ, row, randRow(r, p.k)); err != nil {
+							t.Fatal(err)
+						}
+					}
+					copy(wb[j*rb:], row)
+				}
+			}
+			ps = append(ps, p)
+		}
+	}
+	for _, l := range levels() {
+		t.Run(l.name, func(t *testing.T) {
+			defer l.set()()
+			for _, p := range ps {
+				for threads := 1; threads <= 3; threads++ {
+					checkMatMulSwiGLU(t, r, threads, p.typ, p.n, p.k, p.m, p.wg, p.wu)
+				}
+			}
+		})
+	}
+}
+
+func checkMatMulSwiGLU(t *testing.T, r *rand.Rand, threads int, typ quant.Type, n, k, m int, wgb, wub []byte) {
+	t.Helper()
+	name := fmt.Sprintf("%s threads=%d n=%d k=%d m=%d", typ, threads, n, k, m)
+	d := New(threads)
+	wg, err := d.Map(typ, m, k, wgb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wu, err := d.Map(typ, m, k, wub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	load := func(v []float32, rows, cols int) *backend.Tensor { return testF32(t, d, v, rows, cols) }
+	x := load(randRow(r, n*k), n, k)
+	// reference: the two ops
+	g0, u0 := load(randRow(r, n*m), n, m), load(randRow(r, n*m), n, m)
+	if err := d.MatMulShared([]*backend.Tensor{g0, u0}, x, []*backend.Tensor{wg, wu}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.SwiGLU(g0, g0, u0); err != nil {
+		t.Fatal(err)
+	}
+	g1, u1 := load(randRow(r, n*m), n, m), load(randRow(r, n*m), n, m)
+	if err := d.MatMulSwiGLU(g1, u1, x, wg, wu); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	want, _ := F32(g0)
+	got, _ := F32(g1)
+	sameBits(t, name+": gate", got, want)
+	wantUp, _ := F32(u0)
+	gotUp, _ := F32(u1)
+	sameBits(t, name+": up", gotUp, wantUp)
+}
+
+// TestSwiGLUSpan checks swigluSpan on every span of a row against
+// swigluRows on the whole row, bit for bit: spans that start and end
+// inside a vector, and rows whose last elements take the scalar form.
+func TestSwiGLUSpan(t *testing.T) {
+	r := rand.New(rand.NewPCG(51, 52))
+	for _, nc := range []int{1, 15, 16, 37, 64, 100} {
+		g, u := randRow(r, nc), randRow(r, nc)
+		want := make([]float32, nc)
+		swigluRows(want, g, u, nc, 0, 1)
+		for lo := 0; lo < nc; lo++ {
+			for hi := lo + 1; hi <= nc; hi++ {
+				got := make([]float32, hi-lo)
+				swigluSpan(got, g[lo:hi], u[lo:hi], lo, nc)
+				sameBits(t, fmt.Sprintf("nc=%d [%d, %d)", nc, lo, hi), got, want[lo:hi])
+			}
+		}
+	}
+}

@@ -223,13 +223,16 @@ type kernel struct {
 	// rows4, when set, does rows' work for tokens tok…tok+3 at once and
 	// reports whether it could (false: use rows).
 	rows4 func(out [multiToken][]float32, r0, tok int) bool
-	// rowsTwo, when set, does rows' work for one token (the first) on
-	// rows r0… and r0+h… at once, len(outA) = len(outB) of each, reading
-	// the two runs as two streams: one core reads two streams a megabyte or
-	// more apart ~10% faster than one (bench/cpu-earlier.md), so a one-token
-	// product pairs each row of its first half with the row half a matrix
-	// further on (twoHalf).
-	rowsTwo func(outA, outB []float32, r0, h int)
+	// rowsTwo, when set, does rows' work for one token (the first) on two
+	// runs of rows at once, len(outA) = len(outB) of each: the rows at wA
+	// into outA and those at wB into outB, laid out as mem lays out its
+	// rows. It reads the two runs as two streams: one core reads two
+	// streams a megabyte or more apart ~10% faster than one
+	// (bench/cpu-earlier.md), so a one-token product pairs each row of its
+	// first half with the row half a matrix further on (twoHalf), and
+	// MatMulSwiGLU each row of the gate with the same row of the up
+	// projection, whose kernel is of the same kind.
+	rowsTwo func(outA, outB []float32, wA, wB []byte)
 	// src, when set, is the weights rows and rows4 read, rb bytes a row:
 	// a tile of them is read in order before rows4, for four-token kernels
 	// that read several rows at once (see readAhead). Kernels that read one
@@ -345,8 +348,8 @@ func (d *Device) pickKernel(t quant.Type, n, k, m int, wb, packed []byte, transi
 			rows: func(out []float32, r0, _ int, x []byte) {
 				dotRowsQ8_0(out, wb[r0*rb:], rb, x, nb)
 			},
-			rowsTwo: func(outA, outB []float32, r0, h int) {
-				dotRowsQ8_0Two(outA, outB, wb[r0*rb:], wb[(r0+h)*rb:], rb, xq[:xb], nb)
+			rowsTwo: func(outA, outB []float32, wA, wB []byte) {
+				dotRowsQ8_0Two(outA, outB, wA, wB, rb, xq[:xb], nb)
 			},
 			src: wb,
 		}
@@ -407,8 +410,8 @@ func (d *Device) pickKernel(t quant.Type, n, k, m int, wb, packed []byte, transi
 			dotWideQ4_0(out, packed[r0*rb:], nb, &acts[tok])
 		}
 		if n == 1 {
-			kern.rowsTwo = func(outA, outB []float32, r0, h int) {
-				dotWideQ4_0Two(outA, outB, packed[r0*rb:], packed[(r0+h)*rb:], nb, &acts[0])
+			kern.rowsTwo = func(outA, outB []float32, wA, wB []byte) {
+				dotWideQ4_0Two(outA, outB, wA, wB, nb, &acts[0])
 			}
 		}
 		if n >= multiToken {

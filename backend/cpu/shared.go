@@ -30,17 +30,35 @@ func (d *Device) MatMulShared(dsts []*backend.Tensor, x *backend.Tensor, ws []*b
 	if !d.shareable(x, ws) {
 		return d.matMulEach(dsts, x, ws)
 	}
-	xs, err := d.f32(x)
-	if err != nil {
+	n, k, xq, xb, ok, err := d.setupShared(dsts, x, ws)
+	if err != nil || !ok {
+		if err == nil {
+			err = d.matMulEach(dsts, x, ws)
+		}
 		return err
 	}
-	n, k := x.Rows, x.Cols
+	d.sharedRows(ws, n, k, xq, xb)
+	d.shared.clearOps()
+	return nil
+}
+
+// setupShared sets up in d.shared the products dsts[i] = x·ws[i]ᵀ of
+// shareable weights, for sharedRows, and converts x for them: it returns
+// x's shape and the converted activations (xb bytes a row of xq), or ok
+// false, with nothing set up, where the weights' kernels lay out their
+// activations in two ways (one MatMul each then).
+func (d *Device) setupShared(dsts []*backend.Tensor, x *backend.Tensor, ws []*backend.Tensor) (n, k int, xq []byte, xb int, ok bool, err error) {
+	xs, err := d.f32(x)
+	if err != nil {
+		return 0, 0, nil, 0, false, err
+	}
+	n, k = x.Rows, x.Cols
 	s := &d.shared
 	s.outs, s.kerns = s.outs[:0], s.kerns[:0]
 	t := ws[0].Type
 	vt, xb, xq, err := d.activations(t, n, k)
 	if err != nil {
-		return err
+		return 0, 0, nil, 0, false, err
 	}
 	var prep func(int)
 	var quantize func(int, []float32)
@@ -49,18 +67,22 @@ func (d *Device) MatMulShared(dsts []*backend.Tensor, x *backend.Tensor, ws []*b
 	for i, w := range ws {
 		out, err := d.f32(dsts[i])
 		if err != nil {
-			return err
+			s.clearOps()
+			return 0, 0, nil, 0, false, err
 		}
 		wb, err := d.bytes(w)
 		if err != nil {
-			return err
+			s.clearOps()
+			return 0, 0, nil, 0, false, err
 		}
 		if dsts[i].Rows != n || dsts[i].Cols != w.Rows {
-			return fmt.Errorf("cpu: matmul %v = %v · %vᵀ", dsts[i], x, w)
+			s.clearOps()
+			return 0, 0, nil, 0, false, fmt.Errorf("cpu: matmul %v = %v · %vᵀ", dsts[i], x, w)
 		}
 		kern, err := d.kernelOf(w, n, k, wb, xq, xb)
 		if err != nil {
-			return fmt.Errorf("cpu: matmul: %w weight type %s: %w", backend.ErrUnsupported, t, err)
+			s.clearOps()
+			return 0, 0, nil, 0, false, fmt.Errorf("cpu: matmul: %w weight type %s: %w", backend.ErrUnsupported, t, err)
 		}
 		// A kernel's prep (or quantize) lays out the converted
 		// activations in the device's scratch, in a way that depends on
@@ -73,21 +95,26 @@ func (d *Device) MatMulShared(dsts []*backend.Tensor, x *backend.Tensor, ws []*b
 			case prep == nil && quantize == nil:
 				prep, quantize, extras, prepOf = kern.prep, kern.quantize, kern.extras, key
 			case key != prepOf:
-				clear(s.kerns)
-				clear(s.outs)
-				return d.matMulEach(dsts, x, ws)
+				s.clearOps()
+				return 0, 0, nil, 0, false, nil
 			}
 		}
 		s.outs = append(s.outs, out)
 		s.kerns = append(s.kerns, kern)
 	}
 	if err := d.convert(vt, xs, n, k, xq, xb, prep, quantize, extras); err != nil {
-		return err
+		s.clearOps()
+		return 0, 0, nil, 0, false, err
 	}
-	d.sharedRows(ws, n, k, xq, xb)
-	clear(s.kerns) // they hold the weights; drop them until the next call
+	return n, k, xq, xb, true, nil
+}
+
+// clearOps drops the kernels and outputs setupShared set up: they hold the
+// weights and activations until the next call otherwise.
+func (s *sharedScratch) clearOps() {
+	clear(s.kerns)
 	clear(s.outs)
-	return nil
+	s.kerns, s.outs = s.kerns[:0], s.outs[:0]
 }
 
 // layoutKey names the layout a kernel's prep or quantize gives the
@@ -151,12 +178,18 @@ func (d *Device) sharedRows(ws []*backend.Tensor, n, k int, xq []byte, xb int) {
 	if d.threads == 1 || total < 2*minRows {
 		for i, w := range ws {
 			lo := 0
+			if s.pair {
+				if i == 0 {
+					s.run(sharedPiece{mat: 0, b: 1, lo: 0, hi: w.Rows, two: true})
+				}
+				continue
+			}
 			if h := s.kerns[i].twoHalf(n, w.Rows); h > 0 {
-				s.run(sharedPiece{mat: i, lo: 0, hi: h, h: h})
+				s.run(sharedPiece{mat: i, b: i, lo: 0, hi: h, h: h, two: true})
 				lo = 2 * h
 			}
 			if lo < w.Rows {
-				s.run(sharedPiece{mat: i, lo: lo, hi: w.Rows})
+				s.run(sharedPiece{mat: i, b: i, lo: lo, hi: w.Rows})
 			}
 		}
 		if s.last != nil {
@@ -199,8 +232,8 @@ func (d *Device) planAhead(ws []*backend.Tensor) {
 			pc := s.pieces[i-1]
 			mem, rb := s.kerns[pc.mat].mem, ws[pc.mat].RowBytes()
 			runs[0] = mem[pc.lo*rb : pc.hi*rb]
-			if pc.h > 0 {
-				runs[1] = mem[(pc.lo+pc.h)*rb : (pc.hi+pc.h)*rb]
+			if pc.two {
+				runs[1] = s.kerns[pc.b].mem[(pc.lo+pc.h)*rb : (pc.hi+pc.h)*rb]
 			}
 		}
 		p.set(i, 0, runs[0])
@@ -248,11 +281,11 @@ func (s *sharedScratch) make(c int) {
 func (s *sharedScratch) run(p sharedPiece) {
 	kern := &s.kerns[p.mat]
 	w := s.ws[p.mat]
-	if p.h > 0 {
-		out := s.outs[p.mat]
-		kern.rowsTwo(out[p.lo:p.hi], out[p.lo+p.h:p.hi+p.h], p.lo, p.h)
+	rb := w.RowBytes()
+	if p.two {
+		lo, hi := p.lo+p.h, p.hi+p.h // of matrix b
+		kern.rowsTwo(s.outs[p.mat][p.lo:p.hi], s.outs[p.b][lo:hi], kern.mem[p.lo*rb:], s.kerns[p.b].mem[lo*rb:])
 	} else {
-		rb := w.RowBytes()
 		kern.tiles(s.outs[p.mat], s.n, w.Rows, p.lo, p.hi, kern.tile(rb), rb, s.xq, s.xb)
 	}
 	if s.after != nil {
@@ -282,6 +315,10 @@ func (s *sharedScratch) drop() { s.ws, s.xq = nil, nil }
 // neighbouring ones (their streams would share pages: bench/cpu-earlier.md,
 // session 10), in pieces of whole pairs of alignments (twoAlign).
 //
+// Paired products (MatMulSwiGLU) are cut as a two-run kernel's first run
+// would be, over all their rows, each piece taking the same rows of the
+// second matrix beside those of the first.
+//
 // The first reserve pieces, reserved for the workers (claimPieces), hold
 // at most aheadBytes of weights each: what a worker reads ahead.
 func (s *sharedScratch) cut(ws []*backend.Tensor, n, threads, minRows, reserve int) {
@@ -297,6 +334,9 @@ func (s *sharedScratch) cut(ws []*backend.Tensor, n, threads, minRows, reserve i
 	left := total // rows not in a piece yet
 	s.pieces = s.pieces[:0]
 	for i, w := range ws {
+		if s.pair && i > 0 {
+			break // its rows go beside matrix 0's
+		}
 		kern := &s.kerns[i]
 		a := kern.align
 		least := base // multi-token products: tiles, every piece alike
@@ -313,25 +353,31 @@ func (s *sharedScratch) cut(ws []*backend.Tensor, n, threads, minRows, reserve i
 			}
 			return (r/per + al - 1) / al * al
 		}
+		// span rows go beside the rows h further on of matrix b
+		h, b := kern.twoHalf(n, w.Rows), i
+		span := h
+		if s.pair {
+			h, b, span = 0, 1, w.Rows
+		}
 		lo := 0
-		if h := kern.twoHalf(n, w.Rows); h > 0 {
+		if span > 0 {
 			a2 := kern.twoAlign()
-			mid := kern.twoMid(h)
-			cur, end := [2]int{0, mid}, [2]int{mid, h}
+			mid := kern.twoMid(span)
+			cur, end := [2]int{0, mid}, [2]int{mid, span}
 			for side := 0; cur[0] < end[0] || cur[1] < end[1]; side ^= 1 {
 				if cur[side] >= end[side] {
 					side ^= 1
 				}
 				c := min(size(2, a2), end[side]-cur[side])
-				s.pieces = append(s.pieces, sharedPiece{mat: i, lo: cur[side], hi: cur[side] + c, h: h})
+				s.pieces = append(s.pieces, sharedPiece{mat: i, b: b, lo: cur[side], hi: cur[side] + c, h: h, two: true})
 				cur[side] += c
 				left -= 2 * c
 			}
-			lo = 2 * h
+			lo = span + h
 		}
 		for lo < w.Rows {
 			c := min(size(1, a), w.Rows-lo)
-			s.pieces = append(s.pieces, sharedPiece{mat: i, lo: lo, hi: lo + c})
+			s.pieces = append(s.pieces, sharedPiece{mat: i, b: i, lo: lo, hi: lo + c})
 			lo += c
 			left -= c
 		}
@@ -382,6 +428,14 @@ type sharedScratch struct {
 	// on the participant that made the last (MatMulAddRMSNorm).
 	after func(sharedPiece)
 	last  func()
+	// pair, when set, pairs the rows of the two matrices: each piece
+	// makes the same rows of both (MatMulSwiGLU); gu and wgu are that
+	// op's outputs and weights, as MatMulShared takes them, and swiglu
+	// its swigluPiece, bound once.
+	pair   bool
+	gu     [2]*backend.Tensor
+	wgu    [2]*backend.Tensor
+	swiglu func(sharedPiece)
 	// The operands of the running sharedRows, for its participants.
 	ws    []*backend.Tensor
 	n, xb int
@@ -403,8 +457,11 @@ type sharedScratch struct {
 	_          [cacheLine - 16]byte
 }
 
-// sharedPiece is rows [lo, hi) of matrix mat of a shared product, and
-// with h > 0 rows [lo+h, hi+h) beside them (kernel.rowsTwo).
+// sharedPiece is rows [lo, hi) of matrix mat of a shared product; where
+// two is set, with rows [lo+h, hi+h) of matrix b beside them, read at once
+// (kernel.rowsTwo): the rows h further on of the same matrix (b = mat), or
+// the same rows of the matrix paired with mat (h = 0, MatMulSwiGLU).
 type sharedPiece struct {
-	mat, lo, hi, h int
+	mat, b, lo, hi, h int
+	two               bool
 }

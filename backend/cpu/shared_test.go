@@ -160,7 +160,8 @@ func TestMatMulSharedErrors(t *testing.T) {
 // weights (or a guidedShare·threads-th of the rows, where less); for
 // several tokens, pieces of one length but for the last of each run; and
 // for one token with a piece reserved for each worker (reading ahead),
-// reserved pieces of at most aheadBytes.
+// reserved pieces of at most aheadBytes. Paired products (MatMulSwiGLU)
+// are cut as one two-run product over the first matrix's rows.
 func TestSharedCut(t *testing.T) {
 	d := New(2)
 	var mem []byte // the weights' bytes, never read: one buffer for all
@@ -171,18 +172,23 @@ func TestSharedCut(t *testing.T) {
 		align  int
 		n      int
 		thread int
+		pair   bool
 	}{
-		{[]int{2048, 512, 512}, 2048, true, 16, 1, 2},
-		{[]int{8192, 8192}, 2048, true, 16, 1, 2},
-		{[]int{2048}, 8192, true, 16, 1, 2},
-		{[]int{32000}, 2048, true, 16, 1, 2},
-		{[]int{2051, 37}, 2048, true, 1, 1, 3},
-		{[]int{4099}, 2048, false, 1, 1, 2},
-		{[]int{4096, 1024}, 2048, false, 16, 7, 2},
-		{[]int{100, 37}, 4096, true, 1, 1, 2},
+		{[]int{2048, 512, 512}, 2048, true, 16, 1, 2, false},
+		{[]int{8192, 8192}, 2048, true, 16, 1, 2, false},
+		{[]int{2048}, 8192, true, 16, 1, 2, false},
+		{[]int{32000}, 2048, true, 16, 1, 2, false},
+		{[]int{2051, 37}, 2048, true, 1, 1, 3, false},
+		{[]int{4099}, 2048, false, 1, 1, 2, false},
+		{[]int{4096, 1024}, 2048, false, 16, 7, 2, false},
+		{[]int{100, 37}, 4096, true, 1, 1, 2, false},
+		{[]int{8192, 8192}, 2048, true, 16, 1, 2, true},
+		{[]int{5632, 5632}, 2048, true, 16, 1, 2, true},
+		{[]int{48, 48}, 2048, true, 16, 1, 2, true},
+		{[]int{1000, 1000}, 4096, true, 1, 1, 3, true},
 	} {
 		name := fmt.Sprintf("%+v", tc)
-		s := &sharedScratch{}
+		s := &sharedScratch{pair: tc.pair}
 		ws := make([]*backend.Tensor, len(tc.rows))
 		total := 0
 		for i, m := range tc.rows {
@@ -196,7 +202,7 @@ func TestSharedCut(t *testing.T) {
 			}
 			kern := kernel{align: tc.align}
 			if tc.two {
-				kern.rowsTwo = func(_, _ []float32, _, _ int) {}
+				kern.rowsTwo = func(_, _ []float32, _, _ []byte) {}
 			}
 			s.kerns = append(s.kerns, kern)
 			total += m
@@ -220,21 +226,31 @@ func checkCut(t *testing.T, name string, s *sharedScratch, ws []*backend.Tensor,
 	for i, m := range rows {
 		seen[i] = make([]int, m)
 	}
+	// span is the rows of matrix i whose pieces have a second run beside
+	// them, h how far on that run is, b in which matrix
+	span := func(i int) (span, h, b int) {
+		if s.pair {
+			return rows[0], 0, 1
+		}
+		h = s.kerns[i].twoHalf(n, rows[i])
+		return h, h, i
+	}
 	for j, p := range s.pieces {
 		m := rows[p.mat]
-		h := s.kerns[p.mat].twoHalf(n, m)
-		if p.lo%align != 0 || p.lo >= p.hi || p.hi > m || p.h != 0 && (p.h != h || p.hi > h) || p.h == 0 && p.lo < 2*h {
-			t.Fatalf("%s: piece %d %+v (h=%d) out of place", name, j, p, h)
+		sp, h, b := span(p.mat)
+		if p.lo%align != 0 || p.lo >= p.hi || p.hi > m || p.two && (p.h != h || p.b != b || p.hi > sp) ||
+			!p.two && (p.lo < sp+h || p.b != p.mat) || s.pair && p.mat != 0 {
+			t.Fatalf("%s: piece %d %+v (span %d, h=%d) out of place", name, j, p, sp, h)
 		}
 		// two-run pieces at pairs of alignments (kernel.twoAlign), but
 		// where the run ends
-		if a2 := s.kerns[p.mat].twoAlign(); p.h > 0 && (p.lo%a2 != 0 || p.hi%a2 != 0 && p.hi != h) {
+		if a2 := s.kerns[p.mat].twoAlign(); p.two && (p.lo%a2 != 0 || p.hi%a2 != 0 && p.hi != sp) {
 			t.Errorf("%s: piece %d %+v not at multiples of %d rows", name, j, p, a2)
 		}
 		for r := p.lo; r < p.hi; r++ {
 			seen[p.mat][r]++
-			if p.h > 0 {
-				seen[p.mat][r+p.h]++
+			if p.two {
+				seen[p.b][r+p.h]++
 			}
 		}
 	}
@@ -246,7 +262,7 @@ func checkCut(t *testing.T, name string, s *sharedScratch, ws []*backend.Tensor,
 		}
 	}
 	work := func(p sharedPiece) int {
-		if p.h > 0 {
+		if p.two {
 			return 2 * (p.hi - p.lo)
 		}
 		return p.hi - p.lo
@@ -258,7 +274,7 @@ func checkCut(t *testing.T, name string, s *sharedScratch, ws []*backend.Tensor,
 	// alignment (a pair for two runs) where that is more
 	for j, p := range s.pieces[:reserve] {
 		rb, unit := ws[p.mat].RowBytes(), s.kerns[p.mat].align
-		if p.h > 0 {
+		if p.two {
 			unit = 2 * s.kerns[p.mat].twoAlign()
 		}
 		if b := work(p) * rb; b > max(aheadBytes, unit*rb) {
@@ -271,7 +287,7 @@ func checkCut(t *testing.T, name string, s *sharedScratch, ws []*backend.Tensor,
 		if j < reserve {
 			continue
 		}
-		if kern := &s.kerns[p.mat]; p.hi == m || p.h > 0 && (p.hi == p.h || p.hi == kern.twoMid(p.h)) {
+		if sp, _, _ := span(p.mat); p.hi == m || p.two && (p.hi == sp || p.hi == s.kerns[p.mat].twoMid(sp)) {
 			continue // the last of its run (a run of two is cut at its middle): what is left
 		}
 		if n > 1 {

@@ -35,8 +35,8 @@ func (d *Device) wideKernel(t quant.Type, n, m, nb int, wb, packed []byte, trans
 		},
 	}
 	if n == 1 {
-		kern.rowsTwo = func(outA, outB []float32, r0, h int) {
-			k.two(outA, outB, packed[r0*rb:], packed[(r0+h)*rb:], nb, &acts[0])
+		kern.rowsTwo = func(outA, outB []float32, wA, wB []byte) {
+			k.two(outA, outB, wA, wB, nb, &acts[0])
 		}
 	}
 	if n >= multiToken {
