@@ -47,6 +47,15 @@ type ProductRoPEStorer interface {
 	MatMulRoPEStore(q, k, v, x, wq, wk, wv, kc, vc *Tensor, a *Attn, r *RoPE, b *Batch) error
 }
 
+// ProductAttender is implemented by devices that make the q, k and v
+// projections of a step, rotate q and k, store k and v in the caches and
+// run attention in one op.
+type ProductAttender interface {
+	// MatMulAttention does what MatMulRoPEStore(q, k, v, x, wq, wk, wv,
+	// kc, vc, a, r, b) then Attention(out, q, kc, vc, a, b) do.
+	MatMulAttention(out, q, k, v, x, wq, wk, wv, kc, vc *Tensor, a *Attn, r *RoPE, b *Batch) error
+}
+
 // RoPEStorer is implemented by devices that rotate the queries and keys of
 // a step and store its keys and values in the caches in one op.
 type RoPEStorer interface {

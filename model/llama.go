@@ -332,15 +332,13 @@ func (m *Model) block(i int, x *backend.Tensor, pend residual, a *acts, kv *Cach
 		return err
 	}
 	at, r := m.attn(), m.ropeFor(ly)
-	if prs, ok := d.(backend.ProductRoPEStorer); ok && ly.QBias == nil && ly.KBias == nil && ly.VBias == nil && !c.QKNorm {
-		// the projections, RoPE and the KV store in one op
-		if err := prs.MatMulRoPEStore(a.q, a.k, a.v, a.xn, ly.Q, ly.K, ly.V, kv.K[i], kv.V[i], at, r, b); err != nil {
+	plain := ly.QBias == nil && ly.KBias == nil && ly.VBias == nil && !c.QKNorm // q, k, v straight from the products
+	if pa, ok := d.(backend.ProductAttender); ok && plain {
+		// the projections, RoPE, the KV store and attention in one op
+		if err := pa.MatMulAttention(a.att, a.q, a.k, a.v, a.xn, ly.Q, ly.K, ly.V, kv.K[i], kv.V[i], at, r, b); err != nil {
 			return err
 		}
-	} else if err := m.projectQKV(i, a, kv, at, r, b); err != nil {
-		return err
-	}
-	if err := d.Attention(a.att, a.q, kv.K[i], kv.V[i], at, b); err != nil {
+	} else if err := m.attend(i, d, a, kv, at, r, b, plain); err != nil {
 		return err
 	}
 	// output projection, residual, feed-forward norm
@@ -357,6 +355,23 @@ func (m *Model) block(i int, x *backend.Tensor, pend residual, a *acts, kv *Cach
 		return err
 	}
 	return d.SwiGLU(a.gate, a.gate, a.up)
+}
+
+// attend makes layer i's q, k and v projections of a.xn, rotates q and k,
+// stores k and v in the caches and runs attention into a.att on d: the
+// projections, RoPE and the KV store in one op where d is a
+// ProductRoPEStorer and q, k and v come straight from the products
+// (plain).
+func (m *Model) attend(i int, d backend.Device, a *acts, kv *Cache, at *backend.Attn, r *backend.RoPE, b *backend.Batch, plain bool) error {
+	ly := &m.W.Layers[i]
+	if prs, ok := d.(backend.ProductRoPEStorer); ok && plain {
+		if err := prs.MatMulRoPEStore(a.q, a.k, a.v, a.xn, ly.Q, ly.K, ly.V, kv.K[i], kv.V[i], at, r, b); err != nil {
+			return err
+		}
+	} else if err := m.projectQKV(i, a, kv, at, r, b); err != nil {
+		return err
+	}
+	return d.Attention(a.att, a.q, kv.K[i], kv.V[i], at, b)
 }
 
 // projectQKV makes layer i's q, k and v projections of a.xn (with their

@@ -52,39 +52,65 @@ func (d *Device) storeRows(cache, src *backend.Tensor, slots []int32) error {
 // Attention runs causal attention for each (token, head) pair: scores over
 // the token's sequence so far, softmax, weighted sum of values.
 func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *backend.Batch) error {
-	os, err := d.f32(out)
+	r, perHead, err := d.attnSetup(out, q, kc, vc, a, b)
 	if err != nil {
 		return err
+	}
+	n, nh := q.Rows, a.Heads
+	if w, minChunk := n*nh, max(1, minAttentionWork/perHead); d.parallelWorth(w, minChunk) {
+		r.total, r.chunk = w, max(minChunk, w/(d.threads*chunksPerShare))
+		if g := r.a.group; r.chunk%g != 0 && r.a.grouped() { // whole groups a chunk (heads)
+			r.chunk = (r.chunk + g - 1) / g * g
+		}
+		r.next.Store(0)
+		d.pool.run(r.claim)
+	} else {
+		r.heads(0, 0, w)
+	}
+	err = nil
+	if e := r.err.Swap(nil); e != nil {
+		err = fmt.Errorf("cpu: attention: %w", *e)
+	}
+	r.a = attnArgs{} // drop the operands
+	return err
+}
+
+// attnSetup checks Attention's operands and sets up d.attn to run it: it
+// returns the run and the multiply-adds of one (token, head).
+func (d *Device) attnSetup(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *backend.Batch) (*attnRun, int, error) {
+	os, err := d.f32(out)
+	if err != nil {
+		return nil, 0, err
 	}
 	qs, err := d.f32(q)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
 	kb, err := d.bytes(kc)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
 	vb, err := d.bytes(vc)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
 	hd, nh, nkv := a.HeadDim, a.Heads, a.KVHeads
 	n := q.Rows
 	if nkv <= 0 || nh%nkv != 0 || q.Cols != nh*hd || out.Rows != n || out.Cols != nh*hd ||
 		kc.Cols != nkv*hd || vc.Cols != nkv*hd || kc.Rows != vc.Rows || kc.Type != vc.Type {
-		return fmt.Errorf("cpu: attention %v over q %v, k %v, v %v with %+v", out, q, kc, vc, *a)
+		return nil, 0, fmt.Errorf("cpu: attention %v over q %v, k %v, v %v with %+v", out, q, kc, vc, *a)
 	}
 	if len(b.Pos) != n || len(b.Seq) != n || b.BlockSize <= 0 {
-		return fmt.Errorf("cpu: attention: batch of %d positions for %d rows", len(b.Pos), n)
+		return nil, 0, fmt.Errorf("cpu: attention: batch of %d positions for %d rows", len(b.Pos), n)
 	}
 	for i := range n {
 		s, p := int(b.Seq[i]), int(b.Pos[i])
 		if s < 0 || s >= len(b.Tables) || p < 0 || (p+b.BlockSize)/b.BlockSize > len(b.Tables[s]) {
-			return fmt.Errorf("cpu: attention: token %d (sequence %d, position %d) outside its block table", i, s, p)
+			return nil, 0, fmt.Errorf("cpu: attention: token %d (sequence %d, position %d) outside its block table", i, s, p)
 		}
 		for _, blk := range b.Tables[s][:p/b.BlockSize+1] {
 			if blk < 0 || (int(blk)+1)*b.BlockSize > kc.Rows {
-				return fmt.Errorf("cpu: attention: block %d outside the %d-row cache", blk, kc.Rows)
+				return nil, 0, fmt.Errorf("cpu: attention: block %d outside the %d-row cache", blk, kc.Rows)
 			}
 		}
 	}
@@ -121,23 +147,7 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 	if r.claim == nil {
 		r.claim = r.claimChunks // bound once: a decode step allocates nothing
 	}
-	perHead := 2 * (maxPos + 1) * hd // multiply-adds of one (token, head)
-	if w, minChunk := n*nh, max(1, minAttentionWork/perHead); d.parallelWorth(w, minChunk) {
-		r.total, r.chunk = w, max(minChunk, w/(d.threads*chunksPerShare))
-		if g := nh / nkv; r.chunk%g != 0 && r.a.grouped() { // whole groups a chunk (heads)
-			r.chunk = (r.chunk + g - 1) / g * g
-		}
-		r.next.Store(0)
-		d.pool.run(r.claim)
-	} else {
-		r.heads(0, 0, w)
-	}
-	err = nil
-	if e := r.err.Swap(nil); e != nil {
-		err = fmt.Errorf("cpu: attention: %w", *e)
-	}
-	r.a = attnArgs{} // drop the operands
-	return err
+	return r, 2 * (maxPos + 1) * hd, nil
 }
 
 // attnRun is the running Attention's operands and its (token, head)

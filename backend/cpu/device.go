@@ -45,6 +45,7 @@ type Device struct {
 	shared    sharedScratch // MatMulShared's working memory
 	rope      ropeMemo      // the last one-token rotation table
 	attn      attnRun       // the running Attention's operands
+	qkvAttn   qkvAttn       // MatMulAttention's working memory
 	ahead     *aheadPlans   // the workers' reading ahead; nil: none
 }
 

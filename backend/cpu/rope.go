@@ -11,28 +11,9 @@ import (
 // RoPE rotates the first r.Dims elements of every head of every row, with
 // the angles computed as llama.cpp's rope_yarn computes them.
 func (d *Device) RoPE(x *backend.Tensor, heads int, r *backend.RoPE, b *backend.Batch) error {
-	xs, err := d.f32(x)
+	xs, hd, factors, err := d.ropeOperands(x, heads, r, b)
 	if err != nil {
 		return err
-	}
-	if heads <= 0 || x.Cols%heads != 0 {
-		return fmt.Errorf("cpu: rope: %v is not %d heads", x, heads)
-	}
-	hd := x.Cols / heads
-	if r.Dims <= 0 || r.Dims%2 != 0 || r.Dims > hd {
-		return fmt.Errorf("cpu: rope: %d rotated dims for head size %d", r.Dims, hd)
-	}
-	if len(b.Pos) != x.Rows {
-		return fmt.Errorf("cpu: rope: %d positions for %d rows", len(b.Pos), x.Rows)
-	}
-	var factors []float32
-	if r.Factors != nil {
-		if factors, err = d.f32(r.Factors); err != nil {
-			return err
-		}
-		if len(factors) < r.Dims/2 {
-			return fmt.Errorf("cpu: rope: %d frequency factors for %d dims", len(factors), r.Dims)
-		}
 	}
 	if x.Rows == 1 { // a decode step: its layers share one table
 		cs, ss := d.rope.table(b.Pos[0], r, factors)
@@ -52,6 +33,33 @@ func (d *Device) RoPE(x *backend.Tensor, heads int, r *backend.RoPE, b *backend.
 		}
 	})
 	return nil
+}
+
+// ropeOperands checks RoPE's operands and returns x's values, its head
+// size and r's frequency factors' values (nil where it has none).
+func (d *Device) ropeOperands(x *backend.Tensor, heads int, r *backend.RoPE, b *backend.Batch) (xs []float32, hd int, factors []float32, err error) {
+	if xs, err = d.f32(x); err != nil {
+		return nil, 0, nil, err
+	}
+	if heads <= 0 || x.Cols%heads != 0 {
+		return nil, 0, nil, fmt.Errorf("cpu: rope: %v is not %d heads", x, heads)
+	}
+	hd = x.Cols / heads
+	if r.Dims <= 0 || r.Dims%2 != 0 || r.Dims > hd {
+		return nil, 0, nil, fmt.Errorf("cpu: rope: %d rotated dims for head size %d", r.Dims, hd)
+	}
+	if len(b.Pos) != x.Rows {
+		return nil, 0, nil, fmt.Errorf("cpu: rope: %d positions for %d rows", len(b.Pos), x.Rows)
+	}
+	if r.Factors != nil {
+		if factors, err = d.f32(r.Factors); err != nil {
+			return nil, 0, nil, err
+		}
+		if len(factors) < r.Dims/2 {
+			return nil, 0, nil, fmt.Errorf("cpu: rope: %d frequency factors for %d dims", len(factors), r.Dims)
+		}
+	}
+	return xs, hd, factors, nil
 }
 
 // rotateHeads rotates the first r.Dims elements of each of the heads
