@@ -33,6 +33,22 @@ func (d *Device) MatMulAttention(out, q, k, v, x, wq, wk, wv, kc, vc *backend.Te
 	if !d.headPieces(x, kc, vc, a) {
 		return d.qkvAttnApart(out, q, k, v, x, kc, vc, a, r, b)
 	}
+	n, kk, xq, xb, ok, err := d.setupShared(qa.dsts[:], x, qa.ws[:])
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if err := d.matMulEach(qa.dsts[:], x, qa.ws[:]); err != nil {
+			return err
+		}
+		return d.ropeStoreAttend(out, q, k, v, kc, vc, a, r, b)
+	}
+	if !qa.pairable(&d.shared, a) {
+		d.sharedRows(qa.ws[:], n, kk, xq, xb)
+		d.shared.clearOps()
+		return d.ropeStoreAttend(out, q, k, v, kc, vc, a, r, b)
+	}
+	defer d.shared.clearOps()
 	qs, hd, factors, err := d.ropeOperands(q, a.Heads, r, b)
 	if err != nil {
 		return err
@@ -48,20 +64,6 @@ func (d *Device) MatMulAttention(out, q, k, v, x, wq, wk, wv, kc, vc *backend.Te
 		return err
 	}
 	defer func() { run.a = attnArgs{} }()
-	n, kk, xq, xb, ok, err := d.setupShared(qa.dsts[:], x, qa.ws[:])
-	if err != nil {
-		return err
-	}
-	if !ok || !qa.pairable(&d.shared, hd, a) {
-		if ok {
-			d.sharedRows(qa.ws[:], n, kk, xq, xb)
-			d.shared.clearOps()
-		} else if err := d.matMulEach(qa.dsts[:], x, qa.ws[:]); err != nil {
-			return err
-		}
-		return d.ropeStoreAttend(out, q, k, v, kc, vc, a, r, b)
-	}
-	defer d.shared.clearOps()
 	s := &d.shared
 	cs, ss := d.rope.table(b.Pos[0], r, factors)
 	qa.qkv = qkvArgs{
@@ -102,10 +104,17 @@ func (d *Device) MatMulAttention(out, q, k, v, x, wq, wk, wv, kc, vc *backend.Te
 // key-value head: one token, weights that share an op, a cache that
 // attention takes in groups, whole groups of query heads per key-value
 // head. The kernels are checked once made (qkvAttn.pairable).
+//
+// Q4_K weights keep the ops apart: cut by head, the 1.1B Q4_K decode ran
+// ×0.986-0.990 as fast at the development host's far minutes (in-process
+// A/B, four runs; ×0.997-0.999 at the near ones), where the other formats
+// measured gained (bench/cpu.md, session 27). Its two-run kernel reads the
+// second run at a distance from the first, which head pieces put 147 KB
+// apart rather than a megabyte; why that costs it alone was not found.
 func (d *Device) headPieces(x, kc, vc *backend.Tensor, a *backend.Attn) bool {
 	qa := &d.qkvAttn
 	return x.Rows == 1 && a.KVHeads > 0 && a.Heads%a.KVHeads == 0 && kc.Type == vc.Type &&
-		(kc.Type == quant.F32 || kc.Type == quant.F16) &&
+		(kc.Type == quant.F32 || kc.Type == quant.F16) && qa.ws[0].Type != quant.Q4_K &&
 		qa.ws[0].Type == qa.ws[1].Type && qa.ws[1].Type == qa.ws[2].Type && qa.ws[1].Rows == qa.ws[2].Rows &&
 		d.shareable(x, qa.ws[:])
 }
@@ -162,8 +171,9 @@ func (qa *qkvAttn) drop() {
 // pieces MatMulAttention cuts: two-run kernels of one alignment whose q
 // runs (half a group's rows) and k, v runs (a head's rows) are whole
 // alignments, and no more workers than it reserves for.
-func (qa *qkvAttn) pairable(s *sharedScratch, hd int, a *backend.Attn) bool {
-	if len(s.kerns) != 3 {
+func (qa *qkvAttn) pairable(s *sharedScratch, a *backend.Attn) bool {
+	hd := a.HeadDim
+	if len(s.kerns) != 3 || hd <= 0 {
 		return false
 	}
 	al := s.kerns[0].align
