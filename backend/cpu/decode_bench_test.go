@@ -64,7 +64,7 @@ func benchMatVecFromMemory(b *testing.B, d *Device, typ quant.Type) {
 // development host, at the minutes its cores sit far apart, a loop like
 // this one over the 1.1B's shapes read 81-94% of the bandwidth read
 // beside it (median 89%), where 37 MB matrices read 92-104% (median 98%;
-// bench/cpu.md, session 23).
+// bench/cpu-23-24.md, session 23).
 func BenchmarkMatVecLayers(b *testing.B) {
 	for _, typ := range []quant.Type{quant.Q4_0, quant.Q8_0} {
 		benchMatVecLayers(b, New(2), typ)

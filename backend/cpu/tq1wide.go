@@ -104,7 +104,7 @@ func dotWideTQ1_0Generic(out []float32, w []byte, nb int, a *q4Act) {
 // dotWideTQ1_0Two is dotWideTQ1_0 on two runs of groups, one after the
 // other: a block's lane sums and the lanes' floats fill the registers a
 // second run would need (as IQ4_NL's two sets do, where a kernel that
-// took a group of each run in turn ran no faster: bench/cpu.md, session
+// took a group of each run in turn ran no faster: bench/cpu-23-24.md, session
 // 24).
 func dotWideTQ1_0Two(outA, outB []float32, wA, wB []byte, nb int, a *q4Act) {
 	dotWideTQ1_0(outA, wA, nb, a)
