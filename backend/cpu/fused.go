@@ -122,10 +122,7 @@ func (d *Device) MatMulSwiGLU(gate, up, x, wg, wu *backend.Tensor) error {
 	if err != nil {
 		return err
 	}
-	if !ok {
-		if err := d.matMulEach(s.gu[:], x, s.wgu[:]); err != nil {
-			return err
-		}
+	if !ok { // made one by one
 		return d.SwiGLU(gate, gate, up)
 	}
 	if g, u := &s.kerns[0], &s.kerns[1]; g.rowsTwo == nil || u.rowsTwo == nil || g.mem == nil || u.mem == nil || g.align != u.align {

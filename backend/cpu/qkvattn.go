@@ -37,10 +37,7 @@ func (d *Device) MatMulAttention(out, q, k, v, x, wq, wk, wv, kc, vc *backend.Te
 	if err != nil {
 		return err
 	}
-	if !ok {
-		if err := d.matMulEach(qa.dsts[:], x, qa.ws[:]); err != nil {
-			return err
-		}
+	if !ok { // made one by one
 		return d.ropeStoreAttend(out, q, k, v, kc, vc, a, r, b)
 	}
 	if !qa.pairable(&d.shared, a) {

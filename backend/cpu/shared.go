@@ -32,9 +32,6 @@ func (d *Device) MatMulShared(dsts []*backend.Tensor, x *backend.Tensor, ws []*b
 	}
 	n, k, xq, xb, ok, err := d.setupShared(dsts, x, ws)
 	if err != nil || !ok {
-		if err == nil {
-			err = d.matMulEach(dsts, x, ws)
-		}
 		return err
 	}
 	d.sharedRows(ws, n, k, xq, xb)
@@ -44,9 +41,9 @@ func (d *Device) MatMulShared(dsts []*backend.Tensor, x *backend.Tensor, ws []*b
 
 // setupShared sets up in d.shared the products dsts[i] = x·ws[i]ᵀ of
 // shareable weights, for sharedRows, and converts x for them: it returns
-// x's shape and the converted activations (xb bytes a row of xq), or ok
-// false, with nothing set up, where the weights' kernels lay out their
-// activations in two ways (one MatMul each then).
+// x's shape and the converted activations (xb bytes a row of xq). Where
+// the weights' kernels lay out their activations in two ways it sets up
+// nothing, makes the products one MatMul each and returns ok false.
 func (d *Device) setupShared(dsts []*backend.Tensor, x *backend.Tensor, ws []*backend.Tensor) (n, k int, xq []byte, xb int, ok bool, err error) {
 	xs, err := d.f32(x)
 	if err != nil {
@@ -96,7 +93,7 @@ func (d *Device) setupShared(dsts []*backend.Tensor, x *backend.Tensor, ws []*ba
 				prep, quantize, extras, prepOf = kern.prep, kern.quantize, kern.extras, key
 			case key != prepOf:
 				s.clearOps()
-				return 0, 0, nil, 0, false, nil
+				return 0, 0, nil, 0, false, d.matMulEach(dsts, x, ws)
 			}
 		}
 		s.outs = append(s.outs, out)
