@@ -167,7 +167,7 @@ func (qa *qkvAttn) drop() {
 // pairable reports whether the kernels setupShared made in s take the
 // pieces MatMulAttention cuts: two-run kernels of one alignment whose q
 // runs (half a group's rows) and k, v runs (a head's rows) are whole
-// alignments, and no more workers than it reserves for.
+// alignments, and no more key-value heads than qa has reserve flags.
 func (qa *qkvAttn) pairable(s *sharedScratch, a *backend.Attn) bool {
 	hd := a.HeadDim
 	if len(s.kerns) != 3 || hd <= 0 {
