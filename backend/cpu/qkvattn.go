@@ -105,9 +105,9 @@ func (d *Device) MatMulAttention(out, q, k, v, x, wq, wk, wv, kc, vc *backend.Te
 // Q4_K weights keep the ops apart: cut by head, the 1.1B Q4_K decode ran
 // ×0.986-0.990 as fast at the development host's far minutes (in-process
 // A/B, four runs; ×0.997-0.999 at the near ones), where the other formats
-// measured gained (bench/cpu.md, session 27). Its two-run kernel reads the
-// second run at a distance from the first, which head pieces put 147 KB
-// apart rather than a megabyte; why that costs it alone was not found.
+// measured gained (bench/cpu.md, session 27). Not because of how a piece
+// pairs its runs: reading q's halves, or k and v, one run at a time lost
+// as much (×0.993-0.997 at the near minutes); why it loses was not found.
 func (d *Device) headPieces(x, kc, vc *backend.Tensor, a *backend.Attn) bool {
 	qa := &d.qkvAttn
 	return x.Rows == 1 && a.KVHeads > 0 && a.Heads%a.KVHeads == 0 && kc.Type == vc.Type &&
