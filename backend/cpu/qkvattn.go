@@ -40,7 +40,7 @@ func (d *Device) MatMulAttention(out, q, k, v, x, wq, wk, wv, kc, vc *backend.Te
 	if !ok { // made one by one
 		return d.ropeStoreAttend(out, q, k, v, kc, vc, a, r, b)
 	}
-	if !qa.pairable(&d.shared, a) {
+	if !pairable(&d.shared, a) {
 		d.sharedRows(qa.ws[:], n, kk, xq, xb)
 		d.shared.clearOps()
 		return d.ropeStoreAttend(out, q, k, v, kc, vc, a, r, b)
@@ -78,7 +78,7 @@ func (d *Device) MatMulAttention(out, q, k, v, x, wq, wk, wv, kc, vc *backend.Te
 	} else {
 		qa.reserve = 0
 		if d.ahead != nil && !d.streamed(wq) {
-			qa.reserve = min(d.threads-1, a.KVHeads)
+			qa.reserve = min(d.threads-1, a.KVHeads, len(qa.taken))
 			d.planHeads(qa)
 		}
 		for i := range qa.reserve {
@@ -100,7 +100,7 @@ func (d *Device) MatMulAttention(out, q, k, v, x, wq, wk, wv, kc, vc *backend.Te
 // headPieces reports whether MatMulAttention can cut x's products by
 // key-value head: one token, weights that share an op, a cache that
 // attention takes in groups, whole groups of query heads per key-value
-// head. The kernels are checked once made (qkvAttn.pairable).
+// head. The kernels are checked once made (pairable).
 //
 // Q4_K weights keep the ops apart: cut by head, the 1.1B Q4_K decode ran
 // ×0.986-0.990 as fast at the development host's far minutes (in-process
@@ -155,7 +155,8 @@ type qkvAttn struct {
 	_       [cacheLine - 8]byte
 }
 
-// maxAheadWorkers is the most workers MatMulAttention reserves a head for.
+// maxAheadWorkers is the most workers MatMulAttention reserves a head for;
+// more workers claim their first head with the others.
 const maxAheadWorkers = 64
 
 // drop forgets the operands of the last call.
@@ -167,8 +168,8 @@ func (qa *qkvAttn) drop() {
 // pairable reports whether the kernels setupShared made in s take the
 // pieces MatMulAttention cuts: two-run kernels of one alignment whose q
 // runs (half a group's rows) and k, v runs (a head's rows) are whole
-// alignments, and no more key-value heads than qa has reserve flags.
-func (qa *qkvAttn) pairable(s *sharedScratch, a *backend.Attn) bool {
+// alignments.
+func pairable(s *sharedScratch, a *backend.Attn) bool {
 	hd := a.HeadDim
 	if len(s.kerns) != 3 || hd <= 0 {
 		return false
@@ -181,7 +182,7 @@ func (qa *qkvAttn) pairable(s *sharedScratch, a *backend.Attn) bool {
 		}
 	}
 	g := a.Heads / a.KVHeads
-	return g*hd%2 == 0 && (g*hd/2)%al == 0 && hd%al == 0 && len(qa.taken) >= a.KVHeads
+	return g*hd%2 == 0 && (g*hd/2)%al == 0 && hd%al == 0
 }
 
 // planHeads records the weights the workers' reserved heads read first
