@@ -105,3 +105,60 @@ func TestCacheHead(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkAttentionFromMemory is a decode step's attention layer after
+// layer, as the 1.1B at 4096 positions runs it: 16 layers' caches (256 MiB
+// of F32 keys and values, 128 MiB of F16), far past the caches, each layer
+// Llama-3.2-1B's heads (32 query heads, 8 KV heads of 64) on 2 threads:
+// bytes/s of keys and values read, to set beside BenchmarkStreamRead's
+// bandwidth. BenchmarkAttention's caches lie in L3.
+func BenchmarkAttentionFromMemory(b *testing.B) {
+	r := rand.New(rand.NewPCG(33, 34))
+	const heads, kvHeads, hd, block, positions, layers = 32, 8, 64, 16, 4096, 16
+	a := &backend.Attn{Heads: heads, KVHeads: kvHeads, HeadDim: hd, Scale: 0.125}
+	table := make([]int32, positions/block)
+	for i := range table {
+		table[i] = int32(i)
+	}
+	batch := &backend.Batch{Pos: []int32{positions - 1}, Seq: []int32{0}, Slots: []int32{positions - 1},
+		Tables: [][]int32{table}, BlockSize: block}
+	row := randRow(r, kvHeads*hd)
+	for _, typ := range []quant.Type{quant.F32, quant.F16} {
+		d := New(2)
+		rb, _ := typ.RowBytes(kvHeads * hd)
+		packed := make([]byte, rb)
+		if err := quant.Quantize(typ, packed, row); err != nil {
+			b.Fatal(err)
+		}
+		var caches [][2]*backend.Tensor
+		for range layers {
+			var kv [2]*backend.Tensor
+			for i := range kv {
+				kv[i], _ = d.Alloc(typ, positions, kvHeads*hd)
+				cb, _ := d.bytes(kv[i])
+				for p := range positions {
+					copy(cb[p*rb:], packed)
+				}
+			}
+			caches = append(caches, kv)
+		}
+		q, _ := d.Alloc(quant.F32, 1, heads*hd)
+		qs, _ := F32(q)
+		copy(qs, randRow(r, heads*hd))
+		out, _ := d.Alloc(quant.F32, 1, heads*hd)
+		b.Run(fmt.Sprintf("%s/%d×positions=%d/threads=2", typ, layers, positions), func(b *testing.B) {
+			b.SetBytes(int64(layers * 2 * caches[0][0].Bytes()))
+			for b.Loop() {
+				for _, kv := range caches {
+					if err := d.Attention(out, q, kv[0], kv[1], a, batch); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+		for _, kv := range caches {
+			d.Free(kv[0])
+			d.Free(kv[1])
+		}
+	}
+}
