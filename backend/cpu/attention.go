@@ -280,23 +280,38 @@ func (run *attnRun) groups(share, lo, hi int) int {
 		}
 		// Position t adds into accumulator row t mod rows, so the blocks
 		// whose positions share rows go together (laneBlocks): their
-		// rows stay in L1, each sum's order unchanged.
+		// rows stay in L1, each sum's order unchanged. Past the first
+		// laneChunk positions, a long cache's values are added lane by
+		// lane (addLanes), their first chunk asked for meanwhile.
+		end := p // the last position added block by block
+		byLane := ahead && p+1 >= 2*laneChunk && r.byLanes()
+		if byLane {
+			end = laneChunk - 1
+		}
+		asked := 0 // 64ths of the second chunk asked for
 		step, starts := laneBlocks(rows, b.BlockSize, 4*g*lanes)
 		for first := range starts {
-			for t0 := first * b.BlockSize; t0 <= p; t0 += step {
-				cnt := min(b.BlockSize, p+1-t0)
+			for t0 := first * b.BlockSize; t0 <= end; t0 += step {
+				cnt := min(b.BlockSize, end+1-t0)
 				if ahead {
 					next := t0 + step
-					if next > p {
+					if next > end {
 						next = (first + 1) * b.BlockSize
 					}
-					r.prefetchBlock(r.vb, s, p, next, kvh)
+					r.prefetchBlock(r.vb, s, end, next, kvh)
+				}
+				if byLane && asked < 64 {
+					r.prefetchLanes(s, p, laneChunk, asked, kvh)
+					asked++
 				}
 				v, stride := r.block(r.vf, r.vb, r.vCols, buf.vw, s, t0, cnt, kvh)
 				for j := range g {
 					axpyRows(acc(j), hd, rows-1, t0, v, stride, buf.scores[j*buf.span+t0:][:cnt])
 				}
 			}
+		}
+		if byLane {
+			r.addLanes(buf, s, p, laneChunk, kvh)
 		}
 		used := min(p+1, rows) // rows from used on are zero (cleared after each use)
 		for j := range g {

@@ -73,6 +73,12 @@ func TestAttentionReference(t *testing.T) {
 					{8, 2, 64, []int32{129, 130}, false},
 					{6, 2, 32, []int32{70}, false},
 					{4, 2, 64, []int32{1030}, false},
+					// groups of four heads from 2048 positions: values by lane (addLanes)
+					{8, 2, 64, []int32{2046}, false},
+					{8, 2, 64, []int32{2047}, false},
+					{8, 2, 64, []int32{2100}, true},
+					{8, 1, 128, []int32{3100}, false},
+					{16, 2, 64, []int32{2111}, false},
 				} {
 					name := fmt.Sprintf("%s %+v", typ, tc)
 					checkAttention(t, r, name, typ, tc.heads, tc.kvHeads, tc.hd, tc.pos, tc.tiny, block)

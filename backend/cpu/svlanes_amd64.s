@@ -1,0 +1,105 @@
+//go:build amd64 && gc && !purego
+
+#include "textflag.h"
+
+// LANE_FMA(w, a0, a1, a2, a3): a_i = fma(Z(16+i), w, a_i), softmax·V's
+// step for one head: a value row (Z16-Z19) times its weight (w, broadcast)
+// into the head's accumulator row.
+#define LANE_FMA(w, a0, a1, a2, a3) \
+	VFMADD231PS Z16, w, a0 \
+	VFMADD231PS Z17, w, a1 \
+	VFMADD231PS Z18, w, a2 \
+	VFMADD231PS Z19, w, a3
+
+// func axpyLanes4AVX512(acc *float32, accStride int, v *byte, rb int, table *int32, shift, t, n int, w *float32, wStride int)
+// One lane row of softmax·V for four query heads of one key-value head:
+// for the n positions t, t+64, t+128, … the value row of position p
+// (the cache row table[p>>shift]<<shift | p&(1<<shift-1), rb bytes a
+// row, from v) times head j's weight (w + j·wStride, 256 bytes a
+// position further) is added, fused, to head j's 64 accumulators at
+// acc + j·accStride, in order of position: what axpyRows64AVX512 does
+// row by row, with the sixteen accumulator vectors kept in registers.
+TEXT ·axpyLanes4AVX512(SB), NOSPLIT, $0-80
+	MOVQ acc+0(FP), DI
+	MOVQ accStride+8(FP), AX
+	MOVQ v+16(FP), R8
+	MOVQ rb+24(FP), R9
+	MOVQ table+32(FP), R10
+	MOVQ shift+40(FP), CX
+	MOVQ t+48(FP), R11
+	MOVQ n+56(FP), R12
+	MOVQ w+64(FP), DX
+	MOVQ wStride+72(FP), R13
+	TESTQ R12, R12
+	JLE   lndone
+	MOVQ  $1, BX
+	SHLQ  CX, BX
+	DECQ  BX // the position's offset in its block: p & BX
+	LEAQ  (DI)(AX*2), SI
+	VMOVUPS (DI), Z0
+	VMOVUPS 64(DI), Z1
+	VMOVUPS 128(DI), Z2
+	VMOVUPS 192(DI), Z3
+	VMOVUPS (DI)(AX*1), Z4
+	VMOVUPS 64(DI)(AX*1), Z5
+	VMOVUPS 128(DI)(AX*1), Z6
+	VMOVUPS 192(DI)(AX*1), Z7
+	VMOVUPS (SI), Z8
+	VMOVUPS 64(SI), Z9
+	VMOVUPS 128(SI), Z10
+	VMOVUPS 192(SI), Z11
+	VMOVUPS (SI)(AX*1), Z12
+	VMOVUPS 64(SI)(AX*1), Z13
+	VMOVUPS 128(SI)(AX*1), Z14
+	VMOVUPS 192(SI)(AX*1), Z15
+	LEAQ  (DX)(R13*2), R14 // head 2's weights; head 3's at R14+R13
+
+lnpos:
+	MOVQ    R11, SI
+	SHRQ    CX, SI
+	MOVLQSX (R10)(SI*4), SI
+	SHLQ    CX, SI
+	MOVQ    R11, R15
+	ANDQ    BX, R15
+	ORQ     R15, SI
+	IMULQ   R9, SI
+	ADDQ    R8, SI
+	VMOVUPS (SI), Z16
+	VMOVUPS 64(SI), Z17
+	VMOVUPS 128(SI), Z18
+	VMOVUPS 192(SI), Z19
+	VBROADCASTSS (DX), Z20
+	VBROADCASTSS (DX)(R13*1), Z21
+	VBROADCASTSS (R14), Z22
+	VBROADCASTSS (R14)(R13*1), Z23
+	LANE_FMA(Z20, Z0, Z1, Z2, Z3)
+	LANE_FMA(Z21, Z4, Z5, Z6, Z7)
+	LANE_FMA(Z22, Z8, Z9, Z10, Z11)
+	LANE_FMA(Z23, Z12, Z13, Z14, Z15)
+	ADDQ    $64, R11
+	ADDQ    $256, DX
+	ADDQ    $256, R14
+	DECQ    R12
+	JNZ     lnpos
+
+	LEAQ  (DI)(AX*2), SI
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	VMOVUPS Z4, (DI)(AX*1)
+	VMOVUPS Z5, 64(DI)(AX*1)
+	VMOVUPS Z6, 128(DI)(AX*1)
+	VMOVUPS Z7, 192(DI)(AX*1)
+	VMOVUPS Z8, (SI)
+	VMOVUPS Z9, 64(SI)
+	VMOVUPS Z10, 128(SI)
+	VMOVUPS Z11, 192(SI)
+	VMOVUPS Z12, (SI)(AX*1)
+	VMOVUPS Z13, 64(SI)(AX*1)
+	VMOVUPS Z14, 128(SI)(AX*1)
+	VMOVUPS Z15, 192(SI)(AX*1)
+
+lndone:
+	VZEROUPPER
+	RET
