@@ -11,6 +11,19 @@
 	VFMADD231PS Z18, w, a2 \
 	VFMADD231PS Z19, w, a3
 
+// LANE_LOAD(m, a0, a1, a2, a3) and LANE_STORE: a head's accumulator row
+// (four vectors at m) into registers, and back.
+#define LANE_LOAD(m, a0, a1, a2, a3) \
+	VMOVUPS 0 m, a0 \
+	VMOVUPS 64 m, a1 \
+	VMOVUPS 128 m, a2 \
+	VMOVUPS 192 m, a3
+#define LANE_STORE(m, a0, a1, a2, a3) \
+	VMOVUPS a0, 0 m \
+	VMOVUPS a1, 64 m \
+	VMOVUPS a2, 128 m \
+	VMOVUPS a3, 192 m
+
 // func axpyLanes4AVX512(acc *float32, accStride int, v *byte, rb int, table *int32, shift, t, n int, w *float32, wStride int)
 // One lane row of softmax·V for four query heads of one key-value head:
 // for the n positions t, t+64, t+128, … the value row of position p
@@ -36,22 +49,10 @@ TEXT ·axpyLanes4AVX512(SB), NOSPLIT, $0-80
 	SHLQ  CX, BX
 	DECQ  BX // the position's offset in its block: p & BX
 	LEAQ  (DI)(AX*2), SI
-	VMOVUPS (DI), Z0
-	VMOVUPS 64(DI), Z1
-	VMOVUPS 128(DI), Z2
-	VMOVUPS 192(DI), Z3
-	VMOVUPS (DI)(AX*1), Z4
-	VMOVUPS 64(DI)(AX*1), Z5
-	VMOVUPS 128(DI)(AX*1), Z6
-	VMOVUPS 192(DI)(AX*1), Z7
-	VMOVUPS (SI), Z8
-	VMOVUPS 64(SI), Z9
-	VMOVUPS 128(SI), Z10
-	VMOVUPS 192(SI), Z11
-	VMOVUPS (SI)(AX*1), Z12
-	VMOVUPS 64(SI)(AX*1), Z13
-	VMOVUPS 128(SI)(AX*1), Z14
-	VMOVUPS 192(SI)(AX*1), Z15
+	LANE_LOAD((DI), Z0, Z1, Z2, Z3)
+	LANE_LOAD((DI)(AX*1), Z4, Z5, Z6, Z7)
+	LANE_LOAD((SI), Z8, Z9, Z10, Z11)
+	LANE_LOAD((SI)(AX*1), Z12, Z13, Z14, Z15)
 	LEAQ  (DX)(R13*2), R14 // head 2's weights; head 3's at R14+R13
 
 lnpos:
@@ -83,22 +84,10 @@ lnpos:
 	JNZ     lnpos
 
 	LEAQ  (DI)(AX*2), SI
-	VMOVUPS Z0, (DI)
-	VMOVUPS Z1, 64(DI)
-	VMOVUPS Z2, 128(DI)
-	VMOVUPS Z3, 192(DI)
-	VMOVUPS Z4, (DI)(AX*1)
-	VMOVUPS Z5, 64(DI)(AX*1)
-	VMOVUPS Z6, 128(DI)(AX*1)
-	VMOVUPS Z7, 192(DI)(AX*1)
-	VMOVUPS Z8, (SI)
-	VMOVUPS Z9, 64(SI)
-	VMOVUPS Z10, 128(SI)
-	VMOVUPS Z11, 192(SI)
-	VMOVUPS Z12, (SI)(AX*1)
-	VMOVUPS Z13, 64(SI)(AX*1)
-	VMOVUPS Z14, 128(SI)(AX*1)
-	VMOVUPS Z15, 192(SI)(AX*1)
+	LANE_STORE((DI), Z0, Z1, Z2, Z3)
+	LANE_STORE((DI)(AX*1), Z4, Z5, Z6, Z7)
+	LANE_STORE((SI), Z8, Z9, Z10, Z11)
+	LANE_STORE((SI)(AX*1), Z12, Z13, Z14, Z15)
 
 lndone:
 	VZEROUPPER
