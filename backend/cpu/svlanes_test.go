@@ -8,9 +8,10 @@ import (
 )
 
 // TestAxpyLanes4 checks axpyLanes4 against axpyLanes4Generic bit for bit
-// at every level, on random accumulators, weights and values, block tables
-// out of order, lane rows of each of a chunk's 64 lanes and runs of 1 to
-// 37 positions.
+// at every level, on random accumulators, weights and values: block tables
+// out of order, blocks of 16 and 32 rows, the last key-value head (and in
+// heads of 128 their second half), first positions from 0 to 63 and runs of
+// 1 to 37 positions.
 func TestAxpyLanes4(t *testing.T) {
 	r := rand.New(rand.NewPCG(71, 72))
 	for _, lv := range levels() {
