@@ -32,17 +32,12 @@ func (d *Device) storeRows(cache, src *backend.Tensor, slots []int32) error {
 	if cache.Cols != src.Cols || len(slots) != src.Rows {
 		return fmt.Errorf("%v into cache %v with %d slots", src, cache, len(slots))
 	}
-	rb := cache.RowBytes()
+	rb, l := cache.RowBytes(), d.layoutOf(cache)
 	for i, s := range slots {
 		if s < 0 || int(s) >= cache.Rows {
 			return fmt.Errorf("slot %d outside the %d-row cache", s, cache.Rows)
 		}
-		dst, row := cb[int(s)*rb:(int(s)+1)*rb], xs[i*src.Cols:(i+1)*src.Cols]
-		if cache.Type == quant.F32 {
-			copy(unsafeF32(dst), row)
-			continue
-		}
-		if err := quant.Quantize(cache.Type, dst, row); err != nil {
+		if err := l.storeRow(cb, cache.Type, int(s), rb, xs[i*src.Cols:(i+1)*src.Cols]); err != nil {
 			return err
 		}
 	}
@@ -136,11 +131,18 @@ func (d *Device) attnSetup(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 	if kc.Type == quant.F16 {
 		widened = b.BlockSize * hd
 	}
+	kv := d.layoutOf(kc)
+	if d.layoutOf(vc) != kv {
+		return nil, 0, fmt.Errorf("cpu: attention: key and value caches laid out apart")
+	}
+	if err := kv.check(hd, b.BlockSize); err != nil {
+		return nil, 0, fmt.Errorf("cpu: attention: %w", err)
+	}
 	bufs := d.scratch.attention(d.threads, maxPos+1, room, kc.Cols, rows*hd, widened, nh/nkv)
 	r := &d.attn
 	r.a = attnArgs{os: os, qs: qs, kb: kb, vb: vb, rb: kc.RowBytes(), hd: hd, nh: nh, nkv: nkv, group: nh / nkv,
 		rows: rows, qCols: q.Cols, oCols: out.Cols, kCols: kc.Cols, vCols: vc.Cols, typ: kc.Type,
-		scale: a.Scale, b: b, bufs: bufs}
+		scale: a.Scale, b: b, bufs: bufs, kv: kv}
 	if kc.Type == quant.F32 {
 		r.a.kf, r.a.vf = unsafeF32(kb), unsafeF32(vb)
 	}
@@ -173,6 +175,7 @@ type attnArgs struct {
 	qCols, oCols   int
 	kCols, vCols   int
 	typ            quant.Type // the cache's
+	kv             kvLayout   // the caches' layout
 	scale          float32
 	b              *backend.Batch
 	bufs           []attnBuf
@@ -214,8 +217,7 @@ func (run *attnRun) heads(share, lo, hi int) {
 		scores := buf.scores[:0]
 		mx := float32(math.Inf(-1))
 		for t := 0; t <= p; t++ {
-			row := b.Row(s, t)
-			kh, err := cacheHead(kr, r.kb[row*r.rb:(row+1)*r.rb], r.typ, kvh, hd)
+			kh, err := r.cacheHead(kr, r.kb, b.Row(s, t), kvh)
 			if err != nil {
 				run.err.Store(&err)
 				return
@@ -227,8 +229,7 @@ func (run *attnRun) heads(share, lo, hi int) {
 		softmax(scores, mx)
 		used := min(p+1, rows) // rows from used on are zero (cleared after each use)
 		for t := 0; t <= p; t++ {
-			row := b.Row(s, t)
-			vh, err := cacheHead(vr, r.vb[row*r.rb:(row+1)*r.rb], r.typ, kvh, hd)
+			vh, err := r.cacheHead(vr, r.vb, b.Row(s, t), kvh)
 			if err != nil {
 				run.err.Store(&err)
 				clear(acc)
@@ -269,7 +270,7 @@ func (run *attnRun) groups(share, lo, hi int) int {
 			if ahead {
 				r.prefetchBlock(r.kb, s, p, t0+b.BlockSize, kvh)
 			}
-			k, stride := r.block(r.kf, r.kb, r.kCols, buf.kw, s, t0, cnt, kvh)
+			k, stride := r.block(r.kf, r.kb, buf.kw, s, t0, cnt, kvh)
 			for j := range g {
 				kqScores(buf.scores[j*buf.span+t0:][:cnt], k, stride, q[j*hd:(j+1)*hd], r.scale)
 			}
@@ -304,7 +305,7 @@ func (run *attnRun) groups(share, lo, hi int) int {
 					r.prefetchLanes(s, p, laneChunk, asked, kvh)
 					asked++
 				}
-				v, stride := r.block(r.vf, r.vb, r.vCols, buf.vw, s, t0, cnt, kvh)
+				v, stride := r.block(r.vf, r.vb, buf.vw, s, t0, cnt, kvh)
 				for j := range g {
 					axpyRows(acc(j), hd, rows-1, t0, v, stride, buf.scores[j*buf.span+t0:][:cnt])
 				}
@@ -324,15 +325,15 @@ func (run *attnRun) groups(share, lo, hi int) int {
 
 // block returns the head kvh slices of the cnt rows of the cache block at
 // position t0 of sequence s, and the floats between two of them: in place
-// in an F32 cache (f, rows of cols floats), widened into w from an F16
-// one (c, rows of rb bytes).
-func (r *attnArgs) block(f []float32, c []byte, cols int, w []float32, s, t0, cnt, kvh int) ([]float32, int) {
-	row, hd := r.b.Row(s, t0), r.hd
+// in an F32 cache (f), widened into w from an F16 one (c).
+func (r *attnArgs) block(f []float32, c []byte, w []float32, s, t0, cnt, kvh int) ([]float32, int) {
+	hd := r.hd
 	if r.typ == quant.F32 {
-		return f[row*cols+kvh*hd:], cols
+		off, stride := r.kv.head(r.b.Row(s, t0), kvh, hd, r.rb, 4)
+		return f[off/4:], stride / 4
 	}
-	off := row*r.rb + 2*kvh*hd
-	f16Rows(w[:cnt*hd], c[off:off+(cnt-1)*r.rb+2*hd], cnt, hd, r.rb)
+	off, stride := r.kv.head(r.b.Row(s, t0), kvh, hd, r.rb, 2)
+	f16Rows(w[:cnt*hd], c[off:off+(cnt-1)*stride+2*hd], cnt, hd, stride)
 	return w, hd
 }
 
@@ -340,11 +341,33 @@ func (r *attnArgs) block(f []float32, c []byte, cols int, w []float32, s, t0, cn
 // block at position n of sequence s (positions up to p; none past p) in
 // the cache c.
 func (r *attnArgs) prefetchBlock(c []byte, s, p, n, kvh int) {
-	b := r.b
-	es := r.rb / r.kCols // bytes an element
 	if n <= p {
-		prefetchRows(c[b.Row(s, n)*r.rb+es*kvh*r.hd:], min(b.BlockSize, p+1-n), r.rb, es*r.hd)
+		r.prefetchHeads(c, s, n, min(r.b.BlockSize, p+1-n), kvh)
 	}
+}
+
+// prefetchHeads asks for head kvh's slices of the cnt slots (of one cache
+// block) of positions from t of sequence s in the cache c.
+func (r *attnArgs) prefetchHeads(c []byte, s, t, cnt, kvh int) {
+	es := r.rb / r.kCols // bytes an element
+	off, stride := r.kv.head(r.b.Row(s, t), kvh, r.hd, r.rb, es)
+	prefetchRows(c[off:], cnt, stride, es*r.hd)
+}
+
+// cacheHead returns head kvh of slot row of the cache c as float32,
+// widened or dequantized into scratch where the cache is not F32.
+func (r *attnArgs) cacheHead(scratch []float32, c []byte, row, kvh int) ([]float32, error) {
+	if r.kv.bs == 0 {
+		return cacheHead(scratch, c[row*r.rb:(row+1)*r.rb], r.typ, kvh, r.hd)
+	}
+	es := r.rb / r.kCols
+	off, _ := r.kv.head(row, kvh, r.hd, r.rb, es)
+	h := c[off : off+es*r.hd]
+	if r.typ == quant.F32 {
+		return unsafeF32(h), nil
+	}
+	f16s(scratch[:r.hd], h) // AllocCache lays out F32 and F16 only
+	return scratch[:r.hd], nil
 }
 
 // laneBlocks is the order in which groups adds the cache blocks (of block

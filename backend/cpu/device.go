@@ -94,6 +94,8 @@ type buffer struct {
 	// release, when set, unmaps data: Map's copy of the weights
 	// (hugeCopy), released by Free or once the buffer is unreachable.
 	release func()
+	// kv is the layout of a KV cache from AllocCache.
+	kv kvLayout
 }
 
 func (b *buffer) Device() backend.Device { return b.dev }

@@ -109,9 +109,10 @@ func TestCacheHead(t *testing.T) {
 // BenchmarkAttentionFromMemory is a decode step's attention layer after
 // layer, as the 1.1B at 4096 positions runs it: 16 layers' caches (256 MiB
 // of F32 keys and values, 128 MiB of F16), far past the caches, each layer
-// Llama-3.2-1B's heads (32 query heads, 8 KV heads of 64) on 2 threads:
-// bytes/s of keys and values read, to set beside BenchmarkStreamRead's
-// bandwidth. BenchmarkAttention's caches lie in L3.
+// Llama-3.2-1B's heads (32 query heads, 8 KV heads of 64) on 2 threads,
+// the caches laid out row after row (Alloc) and by head (AllocCache, as
+// the model's): bytes/s of keys and values read, to set beside
+// BenchmarkStreamRead's bandwidth. BenchmarkAttention's caches lie in L3.
 func BenchmarkAttentionFromMemory(b *testing.B) {
 	r := rand.New(rand.NewPCG(33, 34))
 	const heads, kvHeads, hd, block, positions, layers = 32, 8, 64, 16, 4096, 16
@@ -123,7 +124,11 @@ func BenchmarkAttentionFromMemory(b *testing.B) {
 	batch := &backend.Batch{Pos: []int32{positions - 1}, Seq: []int32{0}, Slots: []int32{positions - 1},
 		Tables: [][]int32{table}, BlockSize: block}
 	row := randRow(r, kvHeads*hd)
-	for _, typ := range []quant.Type{quant.F32, quant.F16} {
+	for _, c := range []struct {
+		typ    quant.Type
+		layout string
+	}{{quant.F32, "rows"}, {quant.F32, "heads"}, {quant.F16, "rows"}, {quant.F16, "heads"}} {
+		typ := c.typ
 		d := New(2)
 		rb, _ := typ.RowBytes(kvHeads * hd)
 		packed := make([]byte, rb)
@@ -134,8 +139,12 @@ func BenchmarkAttentionFromMemory(b *testing.B) {
 		for range layers {
 			var kv [2]*backend.Tensor
 			for i := range kv {
-				kv[i], _ = d.Alloc(typ, positions, kvHeads*hd)
-				cb, _ := d.bytes(kv[i])
+				if c.layout == "rows" {
+					kv[i], _ = d.Alloc(typ, positions, kvHeads*hd)
+				} else {
+					kv[i], _ = d.AllocCache(typ, positions/block, block, kvHeads, hd)
+				}
+				cb, _ := d.bytes(kv[i]) // every row alike: either layout holds the same values
 				for p := range positions {
 					copy(cb[p*rb:], packed)
 				}
@@ -146,7 +155,7 @@ func BenchmarkAttentionFromMemory(b *testing.B) {
 		qs, _ := F32(q)
 		copy(qs, randRow(r, heads*hd))
 		out, _ := d.Alloc(quant.F32, 1, heads*hd)
-		b.Run(fmt.Sprintf("%s/%d×positions=%d/threads=2", typ, layers, positions), func(b *testing.B) {
+		b.Run(fmt.Sprintf("%s/%s/%d×positions=%d/threads=2", typ, c.layout, layers, positions), func(b *testing.B) {
 			b.SetBytes(int64(layers * 2 * caches[0][0].Bytes()))
 			for b.Loop() {
 				for _, kv := range caches {

@@ -271,15 +271,12 @@ func (a *qkvArgs) piece(share, h int) {
 	rotateHeads(a.q[lo:lo+g*hd], g, hd, a.rope, a.cs, a.ss)
 	rotateHeads(kr, 1, hd, a.rope, a.cs, a.ss)
 	es := a.crb / len(a.k) // bytes of a cached element
-	off := a.slot*a.crb + h*hd*es
+	off, _ := r.kv.head(a.slot, h, hd, a.crb, es)
 	for _, c := range [2]struct {
 		cache []byte
 		src   []float32
 	}{{a.kc, kr}, {a.vc, vr}} {
-		dst := c.cache[off : off+hd*es]
-		if a.ctype == quant.F32 {
-			copy(unsafeF32(dst), c.src)
-		} else if err := quant.Quantize(a.ctype, dst, c.src); err != nil {
+		if err := storeRun(c.cache[off:off+hd*es], a.ctype, c.src); err != nil {
 			a.fail(err)
 			return
 		}

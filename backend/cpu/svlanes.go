@@ -35,8 +35,9 @@ type laneOps struct {
 	acc       []float32 // head 0's accumulator row; head j's accStride floats further
 	accStride int
 	v         []byte // the cache of values
-	vOff      int    // bytes into a cache row of the head's first value
-	rb        int    // bytes a cache row
+	vOff      int    // bytes into a cache block of the head's first value (and the part's)
+	blockSize int    // bytes a cache block
+	rowStride int    // bytes from a slot's head to the next slot's in its block
 	width     int    // floats of a row added: 64
 	table     []int32
 	shift     int       // log2 of the block size: position p lies in block p>>shift
@@ -45,9 +46,9 @@ type laneOps struct {
 	wStride   int
 }
 
-// row returns the cache row of position p.
-func (l *laneOps) row(p int) int {
-	return int(l.table[p>>l.shift])<<l.shift | p&(1<<l.shift-1)
+// at returns the byte offset in l.v of position p's values.
+func (l *laneOps) at(p int) int {
+	return int(l.table[p>>l.shift])*l.blockSize + p&(1<<l.shift-1)*l.rowStride + l.vOff
 }
 
 // check panics unless the n positions t, t+64, … lie at or before maxPos
@@ -56,7 +57,7 @@ func (l *laneOps) row(p int) int {
 // row read, attnSetup has checked against the cache's rows.
 func (l *laneOps) check(t, n int) {
 	last := t + 64*(n-1)
-	if t < 0 || last > l.maxPos || last>>l.shift >= len(l.table) || l.vOff+4*l.width > l.rb ||
+	if t < 0 || last > l.maxPos || last>>l.shift >= len(l.table) || l.vOff+(1<<l.shift-1)*l.rowStride+4*l.width > l.blockSize ||
 		len(l.acc) < 3*l.accStride+l.width || len(l.w) < 3*l.wStride+last+1 {
 		panic(fmt.Sprintf("cpu: lanes %d+64·%d past position %d, table %d, acc %d, weights %d", t, n, l.maxPos, len(l.table), len(l.acc), len(l.w)))
 	}
@@ -69,8 +70,7 @@ func (l *laneOps) check(t, n int) {
 func axpyLanes4Generic(l *laneOps, t, n int) {
 	for i := range n {
 		p := t + 64*i
-		r := l.row(p)
-		v := unsafeF32(l.v[r*l.rb+l.vOff:])[:l.width]
+		v := unsafeF32(l.v[l.at(p):])[:l.width]
 		for j := range 4 {
 			axpyGeneric(l.acc[j*l.accStride:][:l.width], v, l.w[j*l.wStride+p])
 		}
@@ -94,8 +94,10 @@ func (r *attnArgs) byLanes() bool {
 // of laneChunk, and its chunk's values have been asked for.
 func (r *attnArgs) addLanes(buf *attnBuf, s, p, from, kvh int) {
 	lanes := r.rows * r.hd
-	l := laneOps{accStride: lanes, v: r.vb, rb: r.rb, width: 64, table: r.b.Tables[s],
-		shift: bits.TrailingZeros(uint(r.b.BlockSize)), maxPos: p, wStride: buf.span}
+	bs := r.b.BlockSize
+	head, stride := r.kv.head(0, kvh, r.hd, r.rb, 4) // in block 0
+	l := laneOps{accStride: lanes, v: r.vb, blockSize: bs * r.rb, rowStride: stride, width: 64, table: r.b.Tables[s],
+		shift: bits.TrailingZeros(uint(bs)), maxPos: p, wStride: buf.span}
 	for c0 := from; c0 <= p; c0 += laneChunk {
 		cn := min(laneChunk, p+1-c0)
 		for lane := range min(r.rows, cn) {
@@ -105,7 +107,7 @@ func (r *attnArgs) addLanes(buf *attnBuf, s, p, from, kvh int) {
 				for part := 0; part < r.hd; part += 64 {
 					l.acc = buf.acc[j*lanes+lane*r.hd+part:]
 					l.w = buf.scores[j*buf.span:]
-					l.vOff = 4 * (kvh*r.hd + part)
+					l.vOff = head + 4*part
 					axpyLanes4(&l, c0+lane, n)
 				}
 			}
@@ -118,10 +120,7 @@ func (r *attnArgs) addLanes(buf *attnBuf, s, p, from, kvh int) {
 // cache block.
 func (r *attnArgs) prefetchLanes(s, p, c0, lane, kvh int) {
 	const rows = laneChunk / 64
-	t := c0 + rows*lane
-	if t > p {
-		return
+	if t := c0 + rows*lane; t <= p {
+		r.prefetchHeads(r.vb, s, t, min(rows, p+1-t), kvh)
 	}
-	es := r.rb / r.vCols
-	prefetchRows(r.vb[r.b.Row(s, t)*r.rb+es*kvh*r.hd:], min(rows, p+1-t), r.rb, es*r.hd)
 }

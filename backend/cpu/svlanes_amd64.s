@@ -24,25 +24,25 @@
 	VMOVUPS a2, 128 m \
 	VMOVUPS a3, 192 m
 
-// func axpyLanes4AVX512(acc *float32, accStride int, v *byte, rb int, table *int32, shift, t, n int, w *float32, wStride int)
+// func axpyLanes4AVX512(acc *float32, accStride int, v *byte, blockSize, rowStride int, table *int32, shift, t, n int, w *float32, wStride int)
 // One lane row of softmax·V for four query heads of one key-value head:
-// for the n positions t, t+64, t+128, … the value row of position p
-// (the cache row table[p>>shift]<<shift | p&(1<<shift-1), rb bytes a
-// row, from v) times head j's weight (w + j·wStride, 256 bytes a
-// position further) is added, fused, to head j's 64 accumulators at
-// acc + j·accStride, in order of position: what axpyRows64AVX512 does
-// row by row, with the sixteen accumulator vectors kept in registers.
-TEXT ·axpyLanes4AVX512(SB), NOSPLIT, $0-80
+// for the n positions t, t+64, t+128, … the values of position p (at v +
+// table[p>>shift]·blockSize + (p&(1<<shift-1))·rowStride) times head j's
+// weight (w + j·wStride, 256 bytes a position further) are added, fused,
+// to head j's 64 accumulators at acc + j·accStride, in order of position:
+// what axpyRows64AVX512 does row by row, with the sixteen accumulator
+// vectors kept in registers.
+TEXT ·axpyLanes4AVX512(SB), NOSPLIT, $0-88
 	MOVQ acc+0(FP), DI
 	MOVQ accStride+8(FP), AX
 	MOVQ v+16(FP), R8
-	MOVQ rb+24(FP), R9
-	MOVQ table+32(FP), R10
-	MOVQ shift+40(FP), CX
-	MOVQ t+48(FP), R11
-	MOVQ n+56(FP), R12
-	MOVQ w+64(FP), DX
-	MOVQ wStride+72(FP), R13
+	MOVQ blockSize+24(FP), R9
+	MOVQ table+40(FP), R10
+	MOVQ shift+48(FP), CX
+	MOVQ t+56(FP), R11
+	MOVQ n+64(FP), R12
+	MOVQ w+72(FP), DX
+	MOVQ wStride+80(FP), R13
 	TESTQ R12, R12
 	JLE   lndone
 	MOVQ  $1, BX
@@ -59,11 +59,11 @@ lnpos:
 	MOVQ    R11, SI
 	SHRQ    CX, SI
 	MOVLQSX (R10)(SI*4), SI
-	SHLQ    CX, SI
+	IMULQ   R9, SI
 	MOVQ    R11, R15
 	ANDQ    BX, R15
-	ORQ     R15, SI
-	IMULQ   R9, SI
+	IMULQ   rowStride+32(FP), R15
+	ADDQ    R15, SI
 	ADDQ    R8, SI
 	VMOVUPS (SI), Z16
 	VMOVUPS 64(SI), Z17

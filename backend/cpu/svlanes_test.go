@@ -9,20 +9,24 @@ import (
 
 // TestAxpyLanes4 checks axpyLanes4 against axpyLanes4Generic bit for bit
 // at every level, on random accumulators, weights and values: block tables
-// out of order, blocks of 16 and 32 rows, the last key-value head (and in
-// heads of 128 their second half), first positions from 0 to 63 and runs of
-// 1 to 37 positions.
+// out of order, blocks of 16 and 32 rows, caches row after row and by head
+// (AllocCache), the last key-value head (and in heads of 128 their second
+// half), first positions from 0 to 63 and runs of 1 to 37 positions.
 func TestAxpyLanes4(t *testing.T) {
 	r := rand.New(rand.NewPCG(71, 72))
 	for _, lv := range levels() {
 		t.Run(lv.name, func(t *testing.T) {
 			defer lv.set()()
-			for _, tc := range []struct{ block, kvHeads, hd, t, n int }{
-				{16, 2, 64, 0, 1},
-				{16, 2, 64, 5, 3},
-				{16, 8, 64, 63, 17},
-				{32, 1, 128, 40, 37},
-				{16, 4, 128, 1, 16},
+			for _, tc := range []struct {
+				block, kvHeads, hd, t, n int
+				byHead                   bool // AllocCache's layout
+			}{
+				{16, 2, 64, 0, 1, false},
+				{16, 2, 64, 5, 3, true},
+				{16, 8, 64, 63, 17, false},
+				{16, 8, 64, 63, 17, true},
+				{32, 1, 128, 40, 37, false},
+				{16, 4, 128, 1, 16, true},
 			} {
 				name := fmt.Sprintf("%+v", tc)
 				positions := tc.t + 64*tc.n
@@ -39,9 +43,14 @@ func TestAxpyLanes4(t *testing.T) {
 				acc := randRow(r, 4*lanes)
 				want := append([]float32(nil), acc...)
 				w := randRow(r, 4*span)
+				var kv kvLayout
+				if tc.byHead {
+					kv = kvLayout{bs: tc.block, hd: tc.hd}
+				}
+				head, stride := kv.head(0, kvh, tc.hd, 4*cols, 4)
 				mk := func(a []float32) laneOps {
-					return laneOps{acc: a[3*128:], accStride: lanes, v: cache, vOff: 4 * (kvh*tc.hd + part), rb: 4 * cols,
-						width: 64, table: tab, shift: int(math.Log2(float64(tc.block))), maxPos: positions - 1, w: w, wStride: span}
+					return laneOps{acc: a[3*128:], accStride: lanes, v: cache, vOff: head + 4*part, blockSize: tc.block * 4 * cols,
+						rowStride: stride, width: 64, table: tab, shift: int(math.Log2(float64(tc.block))), maxPos: positions - 1, w: w, wStride: span}
 				}
 				lg, lw := mk(acc), mk(want)
 				axpyLanes4(&lg, tc.t, tc.n)
