@@ -285,7 +285,7 @@ func (run *attnRun) groups(share, lo, hi int) int {
 		// laneChunk positions, a long cache's values are added lane by
 		// lane (addLanes), their first chunk asked for meanwhile.
 		end := p // the last position added block by block
-		byLane := ahead && p+1 >= 2*laneChunk && r.byLanes()
+		byLane := ahead && p+1 >= r.lanesFrom() && r.byLanes()
 		if byLane {
 			end = laneChunk - 1
 		}

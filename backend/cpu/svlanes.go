@@ -17,12 +17,13 @@ import (
 // laneChunk positions. A lane's rows lie 64 positions apart, so a chunk's
 // values are asked for into L2 while the chunk before it is added; the
 // first chunk is added block by block (its values asked for a block
-// ahead), the second asked for meanwhile. From 2048 positions on, groups
-// takes this path: over 16 layers' F32 caches far past L3 (Llama-3.2-1B's
-// heads, 2 threads, in-process A/B), 2048 positions ran ×1.00-1.07 as
-// fast, 4096 ×1.08-1.10, 8192 ×1.15-1.21, 16384 ×1.16-1.31; 1536
-// positions (a chunk and a half) ×0.96-0.98, so shorter caches stay block
-// by block (bench/cpu.md, session 28).
+// ahead), the second asked for meanwhile. In-process A/B over 16 layers'
+// F32 caches far past L3 (Llama-3.2-1B's heads, 2 threads, blocks ÷
+// lanes; bench/cpu.md, session 28): caches by head (AllocCache) 1152
+// positions ×0.981-1.000, 1280 ×0.998-1.010, 1408 ×1.016-1.020, 1536
+// ×1.020-1.054, 2048 ×1.03-1.08, 4096 ×1.12-1.20, 16384 ×1.27-1.32; caches
+// row after row 1536 ×0.96-0.98, 2048 ×1.00-1.07, 4096 ×1.08-1.10, 16384
+// ×1.16-1.31 (lanesFrom).
 
 // laneChunk is the positions groups adds lane by lane at a time: 256 KiB
 // of one key-value head's F32 values (rows of 64), a quarter of a Zen 4
@@ -75,6 +76,16 @@ func axpyLanes4Generic(l *laneOps, t, n int) {
 			axpyGeneric(l.acc[j*l.accStride:][:l.width], v, l.w[j*l.wStride+p])
 		}
 	}
+}
+
+// lanesFrom is the fewest positions for which groups adds the values lane
+// by lane: a chunk and a half in a cache by head, two chunks in one row
+// after row, where the lanes' rows read from memory come slower.
+func (r *attnArgs) lanesFrom() int {
+	if r.kv.bs != 0 {
+		return 3 * laneChunk / 2
+	}
+	return 2 * laneChunk
 }
 
 // byLanes reports whether groups adds the values lane by lane (addLanes):
