@@ -143,6 +143,38 @@ func (d *Device) Alloc(t quant.Type, rows, cols int) (*backend.Tensor, error) {
 	return d.adopt(in, n), nil
 }
 
+// AllocCache charges a KV cache's bytes to the budget, then allocates it
+// through the inner device's backend.CacheAllocator (laid out its way), or
+// as Alloc where the inner device has none.
+func (d *Device) AllocCache(t quant.Type, blocks, blockSize, kvHeads, headDim int) (*backend.Tensor, error) {
+	if blocks <= 0 || blockSize <= 0 || kvHeads <= 0 || headDim <= 0 ||
+		blocks > int(^uint(0)>>1)/blockSize || kvHeads > int(^uint(0)>>1)/headDim {
+		return nil, fmt.Errorf("budget: cache of %d blocks of %d slots, %d heads of %d: bad shape", blocks, blockSize, kvHeads, headDim)
+	}
+	ca, ok := d.Device.(backend.CacheAllocator)
+	if !ok {
+		return d.Alloc(t, blocks*blockSize, kvHeads*headDim)
+	}
+	rows := blocks * blockSize
+	rb, err := t.RowBytes(kvHeads * headDim)
+	if err != nil {
+		return nil, fmt.Errorf("budget: %w", err)
+	}
+	if rb > int(^uint(0)>>1)/rows {
+		return nil, fmt.Errorf("budget: %d×%d %s: bad shape", rows, kvHeads*headDim, t)
+	}
+	n := uint64(rb) * uint64(rows)
+	if err := d.acct.Reserve(d.class, n); err != nil {
+		return nil, err
+	}
+	in, err := ca.AllocCache(t, blocks, blockSize, kvHeads, headDim)
+	if err != nil {
+		d.acct.Release(d.class, n)
+		return nil, err
+	}
+	return d.adopt(in, n), nil
+}
+
 // adopt wraps an inner tensor in a charged buffer.
 func (d *Device) adopt(in *backend.Tensor, n uint64) *backend.Tensor {
 	b := &buffer{dev: d, inner: in, class: d.class, bytes: n}

@@ -34,12 +34,49 @@ func (d *Device) RoPEStore(q, k, v, kc, vc *backend.Tensor, a *backend.Attn, r *
 	if !ok {
 		return backend.RoPEStore(d.ops(), q, k, v, kc, vc, a, r, b)
 	}
-	if r != nil && r.Factors != nil {
-		rr := *r
-		rr.Factors = un(r.Factors)
-		r = &rr
+	return rs.RoPEStore(un(q), un(k), un(v), un(kc), un(vc), a, unRoPE(r), b)
+}
+
+// MatMulSwiGLU gives the inner device the gate and up products with their
+// SwiGLU as one op when it has backend.ProductSwiGLUer, and runs
+// MatMulShared then SwiGLU through this wrapper otherwise.
+func (d *Device) MatMulSwiGLU(gate, up, x, wg, wu *backend.Tensor) error {
+	if ps, ok := d.Device.(backend.ProductSwiGLUer); ok {
+		return ps.MatMulSwiGLU(un(gate), un(up), un(x), un(wg), un(wu))
 	}
-	return rs.RoPEStore(un(q), un(k), un(v), un(kc), un(vc), a, r, b)
+	dsts, ws := [2]*backend.Tensor{gate, up}, [2]*backend.Tensor{wg, wu}
+	if err := d.MatMulShared(dsts[:], x, ws[:]); err != nil {
+		return err
+	}
+	return d.SwiGLU(gate, gate, up)
+}
+
+// MatMulAttention gives the inner device the q, k and v products, RoPE,
+// the KV store and attention as one op when it has backend.ProductAttender,
+// and runs MatMulShared, RoPEStore and Attention through this wrapper
+// otherwise.
+func (d *Device) MatMulAttention(out, q, k, v, x, wq, wk, wv, kc, vc *backend.Tensor, a *backend.Attn, r *backend.RoPE, b *backend.Batch) error {
+	if pa, ok := d.Device.(backend.ProductAttender); ok {
+		return pa.MatMulAttention(un(out), un(q), un(k), un(v), un(x), un(wq), un(wk), un(wv), un(kc), un(vc), a, unRoPE(r), b)
+	}
+	dsts, ws := [3]*backend.Tensor{q, k, v}, [3]*backend.Tensor{wq, wk, wv}
+	if err := d.MatMulShared(dsts[:], x, ws[:]); err != nil {
+		return err
+	}
+	if err := d.RoPEStore(q, k, v, kc, vc, a, r, b); err != nil {
+		return err
+	}
+	return d.Attention(out, q, kc, vc, a, b)
+}
+
+// unRoPE returns r with its factors (a tensor) as the inner device's.
+func unRoPE(r *backend.RoPE) *backend.RoPE {
+	if r == nil || r.Factors == nil {
+		return r
+	}
+	rr := *r
+	rr.Factors = un(r.Factors)
+	return &rr
 }
 
 // ops is d with the op set alone, not the fused ops above: what their

@@ -27,23 +27,40 @@ func (f *fusedDev) RoPEStore(q, k, v, kc, vc *backend.Tensor, a *backend.Attn, r
 	return f.mine("ropestore", q, k, v, kc, vc, r.Factors)
 }
 
+func (f *fusedDev) MatMulSwiGLU(gate, up, x, wg, wu *backend.Tensor) error {
+	return f.mine("matmulswiglu", gate, up, x, wg, wu)
+}
+
+func (f *fusedDev) MatMulAttention(out, q, k, v, x, wq, wk, wv, kc, vc *backend.Tensor, a *backend.Attn, r *backend.RoPE, b *backend.Batch) error {
+	return f.mine("matmulattention", out, q, k, v, x, wq, wk, wv, kc, vc, r.Factors)
+}
+
+func (f *fusedDev) AllocCache(t quant.Type, blocks, blockSize, kvHeads, headDim int) (*backend.Tensor, error) {
+	f.calls = append(f.calls, "alloccache")
+	return f.Alloc(t, blocks*blockSize, kvHeads*headDim)
+}
+
 // TestFusedReachInner checks that a budgeted device passes the fused ops
-// (AddRMSNorm, RoPEStore, MatMulAddRMSNorm) to an inner device that has
-// them, with unwrapped tensors (the RoPE factors included), and otherwise
-// runs the ops they stand for on the inner device, in order: the product
-// and the inner device's AddRMSNorm where it has that one alone.
+// (AddRMSNorm, RoPEStore, MatMulAddRMSNorm, MatMulSwiGLU, MatMulAttention)
+// and AllocCache to an inner device that has them, with unwrapped tensors
+// (the RoPE factors included), and otherwise runs the ops they stand for on
+// the inner device, in order: the product and the inner device's
+// AddRMSNorm where it has that one alone. AllocCache is charged either way.
 func TestFusedReachInner(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		inner backend.Device
 		want  []string
 	}{
-		{"with", &fusedDev{}, []string{"addrmsnorm", "ropestore", "matmuladdrmsnorm"}},
-		{"addnorm", &addNormDev{}, []string{"addrmsnorm", "rope", "rope", "storekv", "matmul", "addrmsnorm"}},
-		{"without", &fakeDev{}, []string{"add", "rmsnorm", "rope", "rope", "storekv", "matmul", "add", "rmsnorm"}},
+		{"with", &fusedDev{}, []string{"addrmsnorm", "ropestore", "matmuladdrmsnorm", "matmulswiglu", "matmulattention", "alloccache"}},
+		{"addnorm", &addNormDev{}, []string{"addrmsnorm", "rope", "rope", "storekv", "matmul", "addrmsnorm",
+			"matmul", "matmul", "swiglu", "matmul", "matmul", "matmul", "rope", "rope", "storekv", "attention"}},
+		{"without", &fakeDev{}, []string{"add", "rmsnorm", "rope", "rope", "storekv", "matmul", "add", "rmsnorm",
+			"matmul", "matmul", "swiglu", "matmul", "matmul", "matmul", "rope", "rope", "storekv", "attention"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d := Wrap(tc.inner, New("fake", 1<<20))
+			acct := New("fake", 1<<20)
+			d := Wrap(tc.inner, acct)
 			an, ok := d.(backend.AddNormer)
 			if !ok {
 				t.Fatal("budgeted device is not an AddNormer")
@@ -78,6 +95,37 @@ func TestFusedReachInner(t *testing.T) {
 			act, wm := alloc(2, 4), alloc(8, 4)
 			if err := pn.MatMulAddRMSNorm(x, y, act, wm, dst, w, 1e-5); err != nil {
 				t.Fatal(err)
+			}
+			ps, ok := d.(backend.ProductSwiGLUer)
+			if !ok {
+				t.Fatal("budgeted device is not a ProductSwiGLUer")
+			}
+			gate, up := alloc(2, 8), alloc(2, 8)
+			if err := ps.MatMulSwiGLU(gate, up, act, wm, alloc(8, 4)); err != nil {
+				t.Fatal(err)
+			}
+			pa, ok := d.(backend.ProductAttender)
+			if !ok {
+				t.Fatal("budgeted device is not a ProductAttender")
+			}
+			if err := pa.MatMulAttention(alloc(2, 8), q, k, v, act, wm, alloc(4, 4), alloc(4, 4), kc, vc, a, r, b); err != nil {
+				t.Fatal(err)
+			}
+			ca, ok := d.(backend.CacheAllocator)
+			if !ok {
+				t.Fatal("budgeted device is not a CacheAllocator")
+			}
+			before := acct.Usage().Used
+			c, err := ca.AllocCache(quant.F32, 2, 4, 1, 4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := acct.Usage().Used - before; got != 2*4*4*4 {
+				t.Errorf("a cache of 32 floats charged %d bytes, want 128", got)
+			}
+			d.Free(c)
+			if got := acct.Usage().Used; got != before {
+				t.Errorf("freed cache left %d bytes charged, want %d", got, before)
 			}
 			var calls []string
 			switch in := tc.inner.(type) {
