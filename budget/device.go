@@ -124,6 +124,29 @@ func (b *buffer) Device() backend.Device { return b.dev.base }
 
 // Alloc charges rows×cols of t to the budget, then allocates.
 func (d *Device) Alloc(t quant.Type, rows, cols int) (*backend.Tensor, error) {
+	return d.charged(t, rows, cols, func() (*backend.Tensor, error) { return d.Device.Alloc(t, rows, cols) })
+}
+
+// AllocCache charges a KV cache's bytes to the budget, then allocates it
+// through the inner device's backend.CacheAllocator (laid out its way), or
+// as Alloc where the inner device has none.
+func (d *Device) AllocCache(t quant.Type, blocks, blockSize, kvHeads, headDim int) (*backend.Tensor, error) {
+	rows, cols, err := backend.CacheShape(blocks, blockSize, kvHeads, headDim)
+	if err != nil {
+		return nil, fmt.Errorf("budget: %w", err)
+	}
+	ca, ok := d.Device.(backend.CacheAllocator)
+	if !ok {
+		return d.Alloc(t, rows, cols)
+	}
+	return d.charged(t, rows, cols, func() (*backend.Tensor, error) {
+		return ca.AllocCache(t, blocks, blockSize, kvHeads, headDim)
+	})
+}
+
+// charged charges rows×cols of t to the budget, then allocates them with
+// alloc, the charge released if that fails.
+func (d *Device) charged(t quant.Type, rows, cols int, alloc func() (*backend.Tensor, error)) (*backend.Tensor, error) {
 	rb, err := t.RowBytes(cols)
 	if err != nil {
 		return nil, fmt.Errorf("budget: %w", err)
@@ -135,39 +158,7 @@ func (d *Device) Alloc(t quant.Type, rows, cols int) (*backend.Tensor, error) {
 	if err := d.acct.Reserve(d.class, n); err != nil {
 		return nil, err
 	}
-	in, err := d.Device.Alloc(t, rows, cols)
-	if err != nil {
-		d.acct.Release(d.class, n)
-		return nil, err
-	}
-	return d.adopt(in, n), nil
-}
-
-// AllocCache charges a KV cache's bytes to the budget, then allocates it
-// through the inner device's backend.CacheAllocator (laid out its way), or
-// as Alloc where the inner device has none.
-func (d *Device) AllocCache(t quant.Type, blocks, blockSize, kvHeads, headDim int) (*backend.Tensor, error) {
-	if blocks <= 0 || blockSize <= 0 || kvHeads <= 0 || headDim <= 0 ||
-		blocks > int(^uint(0)>>1)/blockSize || kvHeads > int(^uint(0)>>1)/headDim {
-		return nil, fmt.Errorf("budget: cache of %d blocks of %d slots, %d heads of %d: bad shape", blocks, blockSize, kvHeads, headDim)
-	}
-	ca, ok := d.Device.(backend.CacheAllocator)
-	if !ok {
-		return d.Alloc(t, blocks*blockSize, kvHeads*headDim)
-	}
-	rows := blocks * blockSize
-	rb, err := t.RowBytes(kvHeads * headDim)
-	if err != nil {
-		return nil, fmt.Errorf("budget: %w", err)
-	}
-	if rb > int(^uint(0)>>1)/rows {
-		return nil, fmt.Errorf("budget: %d×%d %s: bad shape", rows, kvHeads*headDim, t)
-	}
-	n := uint64(rb) * uint64(rows)
-	if err := d.acct.Reserve(d.class, n); err != nil {
-		return nil, err
-	}
-	in, err := ca.AllocCache(t, blocks, blockSize, kvHeads, headDim)
+	in, err := alloc()
 	if err != nil {
 		d.acct.Release(d.class, n)
 		return nil, err

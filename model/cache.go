@@ -30,13 +30,7 @@ func (m *Model) NewCache(blocks, blockSize int, t quant.Type) (*Cache, error) {
 	for i := 0; i < c.Layers; i++ {
 		d := m.Place.Layers[i]
 		for _, dst := range []*[]*backend.Tensor{&kv.K, &kv.V} {
-			var x *backend.Tensor
-			var err error
-			if ca, ok := d.(backend.CacheAllocator); ok {
-				x, err = ca.AllocCache(t, blocks, blockSize, c.KVHeads, c.HeadDim)
-			} else {
-				x, err = d.Alloc(t, blocks*blockSize, c.KVHeads*c.HeadDim)
-			}
+			x, err := backend.AllocCache(d, t, blocks, blockSize, c.KVHeads, c.HeadDim)
 			if err != nil {
 				kv.Free()
 				return nil, fmt.Errorf("model: kv cache for layer %d on %s: %w", i, d.Name(), err)

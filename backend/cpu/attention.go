@@ -360,14 +360,9 @@ func (r *attnArgs) cacheHead(scratch []float32, c []byte, row, kvh int) ([]float
 	if r.kv.bs == 0 {
 		return cacheHead(scratch, c[row*r.rb:(row+1)*r.rb], r.typ, kvh, r.hd)
 	}
-	es := r.rb / r.kCols
+	es := r.rb / r.kCols // F32 or F16: AllocCache lays out no other type by head
 	off, _ := r.kv.head(row, kvh, r.hd, r.rb, es)
-	h := c[off : off+es*r.hd]
-	if r.typ == quant.F32 {
-		return unsafeF32(h), nil
-	}
-	f16s(scratch[:r.hd], h) // AllocCache lays out F32 and F16 only
-	return scratch[:r.hd], nil
+	return cacheHead(scratch, c[off:off+es*r.hd], r.typ, 0, r.hd)
 }
 
 // laneBlocks is the order in which groups adds the cache blocks (of block

@@ -25,13 +25,11 @@ type kvLayout struct{ bs, hd int }
 // by head within each block where its elements are F32 or F16 and a head's
 // slice of a slot is at least minHeadRun bytes; others lie row after row.
 func (d *Device) AllocCache(t quant.Type, blocks, blockSize, kvHeads, headDim int) (*backend.Tensor, error) {
-	if blocks <= 0 || blockSize <= 0 || kvHeads <= 0 || headDim <= 0 {
-		return nil, fmt.Errorf("cpu: cache of %d blocks of %d slots, %d heads of %d", blocks, blockSize, kvHeads, headDim)
+	rows, cols, err := backend.CacheShape(blocks, blockSize, kvHeads, headDim)
+	if err != nil {
+		return nil, fmt.Errorf("cpu: %w", err)
 	}
-	if blocks > int(^uint(0)>>1)/blockSize || kvHeads > int(^uint(0)>>1)/headDim {
-		return nil, fmt.Errorf("cpu: cache of %d blocks of %d slots, %d heads of %d: bad shape", blocks, blockSize, kvHeads, headDim)
-	}
-	x, err := d.Alloc(t, blocks*blockSize, kvHeads*headDim)
+	x, err := d.Alloc(t, rows, cols)
 	if err != nil {
 		return nil, err
 	}
