@@ -279,6 +279,10 @@ func (run *attnRun) groups(share, lo, hi int) int {
 			sc := buf.scores[j*buf.span:][:p+1]
 			softmax(sc, maxF32(sc))
 		}
+		if r.svShortOK(p) {
+			r.svShortGroup(buf, i, h0, s, p, kvh)
+			continue
+		}
 		// Position t adds into accumulator row t mod rows, so the blocks
 		// whose positions share rows go together (laneBlocks): their
 		// rows stay in L1, each sum's order unchanged. Past the first

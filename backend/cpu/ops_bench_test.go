@@ -35,12 +35,13 @@ func BenchmarkRMSNorm(b *testing.B) {
 }
 
 // BenchmarkAttention is one decode step's attention (Llama-3.2-1B heads:
-// 32 query heads, 8 KV heads of 64) over 16, 512 and 4096 cached positions, for F32 and
-// F16 caches (bytes/s of keys and values read).
+// 32 query heads, 8 KV heads of 64) over 16, 96, 512 and 4096 cached
+// positions, for F32 and F16 caches laid out row after row (Alloc) and by
+// head (AllocCache), in the caches (bytes/s of keys and values read).
 func BenchmarkAttention(b *testing.B) {
 	r := rand.New(rand.NewPCG(29, 30))
 	const heads, kvHeads, hd, block = 32, 8, 64, 16
-	for _, positions := range []int{16, 512, 4096} {
+	for _, positions := range []int{16, 96, 512, 4096} {
 		a := &backend.Attn{Heads: heads, KVHeads: kvHeads, HeadDim: hd, Scale: 0.125}
 		table := make([]int32, positions/block)
 		for i := range table {
@@ -48,11 +49,20 @@ func BenchmarkAttention(b *testing.B) {
 		}
 		batch := &backend.Batch{Pos: []int32{int32(positions - 1)}, Seq: []int32{0}, Slots: []int32{int32(positions - 1)},
 			Tables: [][]int32{table}, BlockSize: block}
-		for _, typ := range []quant.Type{quant.F32, quant.F16} {
-			d := New(0)
-			kc, _ := d.Alloc(typ, positions, kvHeads*hd)
-			vc, _ := d.Alloc(typ, positions, kvHeads*hd)
-			for _, c := range []*backend.Tensor{kc, vc} {
+		for _, c := range []struct {
+			typ    quant.Type
+			layout string
+		}{{quant.F32, "rows"}, {quant.F32, "heads"}, {quant.F16, "rows"}, {quant.F16, "heads"}} {
+			typ, d := c.typ, New(0)
+			var kc, vc *backend.Tensor
+			if c.layout == "heads" {
+				kc, _ = d.AllocCache(typ, positions/block, block, kvHeads, hd)
+				vc, _ = d.AllocCache(typ, positions/block, block, kvHeads, hd)
+			} else {
+				kc, _ = d.Alloc(typ, positions, kvHeads*hd)
+				vc, _ = d.Alloc(typ, positions, kvHeads*hd)
+			}
+			for _, c := range []*backend.Tensor{kc, vc} { // random rows, in either layout
 				cb, _ := d.bytes(c)
 				rb, _ := typ.RowBytes(kvHeads * hd)
 				for p := range positions {
@@ -65,7 +75,7 @@ func BenchmarkAttention(b *testing.B) {
 			qs, _ := F32(q)
 			copy(qs, randRow(r, heads*hd))
 			out, _ := d.Alloc(quant.F32, 1, heads*hd)
-			b.Run(fmt.Sprintf("%s/positions=%d", typ, positions), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%s/%s/positions=%d", typ, c.layout, positions), func(b *testing.B) {
 				b.SetBytes(int64(kc.Bytes() + vc.Bytes()))
 				for b.Loop() {
 					if err := d.Attention(out, q, kc, vc, a, batch); err != nil {

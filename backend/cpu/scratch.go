@@ -100,6 +100,7 @@ func (s *scratch) attention(shares, positions, room, cols, acc, block, group int
 	if len(s.attn) < shares {
 		s.attn = make([]attnBuf, shares)
 	}
+	positions = max(positions, svShortMax) // svShort reads a short head's weights that far
 	for i := range s.attn[:shares] {
 		b := &s.attn[i]
 		if b.span < positions || len(b.scores) < group*b.span {
