@@ -51,19 +51,30 @@ func (d *Device) MatMulSwiGLU(gate, up, x, wg, wu *backend.Tensor) error {
 	return d.SwiGLU(gate, gate, up)
 }
 
-// MatMulAttention gives the inner device the q, k and v products, RoPE,
-// the KV store and attention as one op when it has backend.ProductAttender,
-// and runs MatMulShared, RoPEStore and Attention through this wrapper
-// otherwise.
-func (d *Device) MatMulAttention(out, q, k, v, x, wq, wk, wv, kc, vc *backend.Tensor, a *backend.Attn, r *backend.RoPE, b *backend.Batch) error {
-	if pa, ok := d.Device.(backend.ProductAttender); ok {
-		return pa.MatMulAttention(un(out), un(q), un(k), un(v), un(x), un(wq), un(wk), un(wv), un(kc), un(vc), a, unRoPE(r), b)
+// MatMulRoPEStore gives the inner device the q, k and v products, RoPE
+// and the KV store as one op when it has backend.ProductRoPEStorer, and
+// runs MatMulShared then RoPEStore through this wrapper otherwise.
+func (d *Device) MatMulRoPEStore(q, k, v, x, wq, wk, wv, kc, vc *backend.Tensor, a *backend.Attn, r *backend.RoPE, b *backend.Batch) error {
+	if prs, ok := d.Device.(backend.ProductRoPEStorer); ok {
+		return prs.MatMulRoPEStore(un(q), un(k), un(v), un(x), un(wq), un(wk), un(wv), un(kc), un(vc), a, unRoPE(r), b)
 	}
 	dsts, ws := [3]*backend.Tensor{q, k, v}, [3]*backend.Tensor{wq, wk, wv}
 	if err := d.MatMulShared(dsts[:], x, ws[:]); err != nil {
 		return err
 	}
-	if err := d.RoPEStore(q, k, v, kc, vc, a, r, b); err != nil {
+	return d.RoPEStore(q, k, v, kc, vc, a, r, b)
+}
+
+// MatMulAttention gives the inner device the q, k and v products, RoPE,
+// the KV store and attention as one op when it has backend.ProductAttender,
+// and runs MatMulRoPEStore (the inner device's where it has one) then
+// Attention through this wrapper otherwise: a CUDA device's decode step
+// keeps its fused projections.
+func (d *Device) MatMulAttention(out, q, k, v, x, wq, wk, wv, kc, vc *backend.Tensor, a *backend.Attn, r *backend.RoPE, b *backend.Batch) error {
+	if pa, ok := d.Device.(backend.ProductAttender); ok {
+		return pa.MatMulAttention(un(out), un(q), un(k), un(v), un(x), un(wq), un(wk), un(wv), un(kc), un(vc), a, unRoPE(r), b)
+	}
+	if err := d.MatMulRoPEStore(q, k, v, x, wq, wk, wv, kc, vc, a, r, b); err != nil {
 		return err
 	}
 	return d.Attention(out, q, kc, vc, a, b)

@@ -35,14 +35,31 @@ func (f *fusedDev) MatMulAttention(out, q, k, v, x, wq, wk, wv, kc, vc *backend.
 	return f.mine("matmulattention", out, q, k, v, x, wq, wk, wv, kc, vc, r.Factors)
 }
 
+func (f *fusedDev) MatMulRoPEStore(q, k, v, x, wq, wk, wv, kc, vc *backend.Tensor, a *backend.Attn, r *backend.RoPE, b *backend.Batch) error {
+	return f.mine("matmulropestore", q, k, v, x, wq, wk, wv, kc, vc, r.Factors)
+}
+
+// ropeStoreDev has backend.AddNormer, backend.RoPEStorer and
+// backend.ProductRoPEStorer, as the CUDA device has, and neither
+// backend.ProductAttender nor backend.ProductSwiGLUer.
+type ropeStoreDev struct{ addNormDev }
+
+func (f *ropeStoreDev) RoPEStore(q, k, v, kc, vc *backend.Tensor, a *backend.Attn, r *backend.RoPE, b *backend.Batch) error {
+	return f.mine("ropestore", q, k, v, kc, vc, r.Factors)
+}
+
+func (f *ropeStoreDev) MatMulRoPEStore(q, k, v, x, wq, wk, wv, kc, vc *backend.Tensor, a *backend.Attn, r *backend.RoPE, b *backend.Batch) error {
+	return f.mine("matmulropestore", q, k, v, x, wq, wk, wv, kc, vc, r.Factors)
+}
+
 func (f *fusedDev) AllocCache(t quant.Type, blocks, blockSize, kvHeads, headDim int) (*backend.Tensor, error) {
 	f.calls = append(f.calls, "alloccache")
 	return f.Alloc(t, blocks*blockSize, kvHeads*headDim)
 }
 
 // TestFusedReachInner checks that a budgeted device passes the fused ops
-// (AddRMSNorm, RoPEStore, MatMulAddRMSNorm, MatMulSwiGLU, MatMulAttention)
-// and AllocCache to an inner device that has them, with unwrapped tensors
+// (AddRMSNorm, RoPEStore, MatMulAddRMSNorm, MatMulSwiGLU, MatMulRoPEStore,
+// MatMulAttention) and AllocCache to an inner device that has them, with unwrapped tensors
 // (the RoPE factors included), and otherwise runs the ops they stand for on
 // the inner device, in order: the product and the inner device's
 // AddRMSNorm where it has that one alone. AllocCache is charged either way.
@@ -52,11 +69,15 @@ func TestFusedReachInner(t *testing.T) {
 		inner backend.Device
 		want  []string
 	}{
-		{"with", &fusedDev{}, []string{"addrmsnorm", "ropestore", "matmuladdrmsnorm", "matmulswiglu", "matmulattention", "alloccache"}},
+		{"with", &fusedDev{}, []string{"addrmsnorm", "ropestore", "matmuladdrmsnorm", "matmulswiglu", "matmulropestore", "matmulattention", "alloccache"}},
+		{"ropestore", &ropeStoreDev{}, []string{"addrmsnorm", "ropestore", "matmul", "addrmsnorm",
+			"matmul", "matmul", "swiglu", "matmulropestore", "matmulropestore", "attention"}},
 		{"addnorm", &addNormDev{}, []string{"addrmsnorm", "rope", "rope", "storekv", "matmul", "addrmsnorm",
-			"matmul", "matmul", "swiglu", "matmul", "matmul", "matmul", "rope", "rope", "storekv", "attention"}},
+			"matmul", "matmul", "swiglu", "matmul", "matmul", "matmul", "rope", "rope", "storekv",
+			"matmul", "matmul", "matmul", "rope", "rope", "storekv", "attention"}},
 		{"without", &fakeDev{}, []string{"add", "rmsnorm", "rope", "rope", "storekv", "matmul", "add", "rmsnorm",
-			"matmul", "matmul", "swiglu", "matmul", "matmul", "matmul", "rope", "rope", "storekv", "attention"}},
+			"matmul", "matmul", "swiglu", "matmul", "matmul", "matmul", "rope", "rope", "storekv",
+			"matmul", "matmul", "matmul", "rope", "rope", "storekv", "attention"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			acct := New("fake", 1<<20)
@@ -104,6 +125,13 @@ func TestFusedReachInner(t *testing.T) {
 			if err := ps.MatMulSwiGLU(gate, up, act, wm, alloc(8, 4)); err != nil {
 				t.Fatal(err)
 			}
+			prs, ok := d.(backend.ProductRoPEStorer)
+			if !ok {
+				t.Fatal("budgeted device is not a ProductRoPEStorer")
+			}
+			if err := prs.MatMulRoPEStore(q, k, v, act, wm, alloc(4, 4), alloc(4, 4), kc, vc, a, r, b); err != nil {
+				t.Fatal(err)
+			}
 			pa, ok := d.(backend.ProductAttender)
 			if !ok {
 				t.Fatal("budgeted device is not a ProductAttender")
@@ -130,6 +158,8 @@ func TestFusedReachInner(t *testing.T) {
 			var calls []string
 			switch in := tc.inner.(type) {
 			case *fusedDev:
+				calls = in.calls
+			case *ropeStoreDev:
 				calls = in.calls
 			case *addNormDev:
 				calls = in.calls
