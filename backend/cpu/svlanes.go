@@ -31,7 +31,7 @@ import (
 const laneChunk = 1024
 
 // laneOps is the operands of one lane row's softmax·V for four query
-// heads of one key-value head over an F32 cache (axpyLanes4).
+// heads of one key-value head over an F32 or F16 cache (axpyLanes4).
 type laneOps struct {
 	acc       []float32 // head 0's accumulator row; head j's accStride floats further
 	accStride int
@@ -45,6 +45,15 @@ type laneOps struct {
 	maxPos    int       // the last position whose cache rows may be read
 	w         []float32 // head 0's weights by position; head j's wStride floats further
 	wStride   int
+	f16       bool // the values are F16, widened as they are read
+}
+
+// es is the bytes of a cached value.
+func (l *laneOps) es() int {
+	if l.f16 {
+		return 2
+	}
+	return 4
 }
 
 // at returns the byte offset in l.v of position p's values.
@@ -58,7 +67,7 @@ func (l *laneOps) at(p int) int {
 // row read, attnSetup has checked against the cache's rows.
 func (l *laneOps) check(t, n int) {
 	last := t + 64*(n-1)
-	if t < 0 || last > l.maxPos || last>>l.shift >= len(l.table) || l.vOff+(1<<l.shift-1)*l.rowStride+4*l.width > l.blockSize ||
+	if t < 0 || last > l.maxPos || last>>l.shift >= len(l.table) || l.vOff+(1<<l.shift-1)*l.rowStride+l.es()*l.width > l.blockSize ||
 		len(l.acc) < 3*l.accStride+l.width || len(l.w) < 3*l.wStride+last+1 {
 		panic(fmt.Sprintf("cpu: lanes %d+64·%d past position %d, table %d, acc %d, weights %d", t, n, l.maxPos, len(l.table), len(l.acc), len(l.w)))
 	}
@@ -69,9 +78,18 @@ func (l *laneOps) check(t, n int) {
 // head j's weight into head j's accumulator row, fused, in order of
 // position: what axpyRows adds into that lane row, for four heads.
 func axpyLanes4Generic(l *laneOps, t, n int) {
+	var wide []float32
+	if l.f16 {
+		wide = make([]float32, l.width)
+	}
 	for i := range n {
 		p := t + 64*i
-		v := unsafeF32(l.v[l.at(p):])[:l.width]
+		var v []float32
+		if l.f16 {
+			v = f16s(wide, l.v[l.at(p):][:2*l.width])
+		} else {
+			v = unsafeF32(l.v[l.at(p):])[:l.width]
+		}
 		for j := range 4 {
 			axpyGeneric(l.acc[j*l.accStride:][:l.width], v, l.w[j*l.wStride+p])
 		}
@@ -89,12 +107,12 @@ func (r *attnArgs) lanesFrom() int {
 }
 
 // byLanes reports whether groups adds the values lane by lane (addLanes):
-// one token (64 lanes) over an F32 cache whose blocks are whole 16-row
-// runs of a power of two, groups of a multiple of four heads, heads of a
-// multiple of 64 floats, and a vector path.
+// one token (64 lanes) over an F32 or F16 cache whose blocks are whole
+// 16-row runs of a power of two, groups of a multiple of four heads, heads
+// of a multiple of 64 floats, and a vector path.
 func (r *attnArgs) byLanes() bool {
 	bs := r.b.BlockSize
-	return lanesFast() && r.typ == quant.F32 && r.rows == 64 && r.group%4 == 0 && r.hd%64 == 0 &&
+	return lanesFast() && (r.typ == quant.F32 || r.typ == quant.F16) && r.rows == 64 && r.group%4 == 0 && r.hd%64 == 0 &&
 		bs%16 == 0 && bs&(bs-1) == 0
 }
 
@@ -106,9 +124,11 @@ func (r *attnArgs) byLanes() bool {
 func (r *attnArgs) addLanes(buf *attnBuf, s, p, from, kvh int) {
 	lanes := r.rows * r.hd
 	bs := r.b.BlockSize
-	head, stride := r.kv.head(0, kvh, r.hd, r.rb, 4) // in block 0
-	l := laneOps{accStride: lanes, v: r.vb, blockSize: bs * r.rb, rowStride: stride, width: 64, table: r.b.Tables[s],
-		shift: bits.TrailingZeros(uint(bs)), maxPos: p, wStride: buf.span}
+	l := laneOps{accStride: lanes, v: r.vb, blockSize: bs * r.rb, width: 64, table: r.b.Tables[s],
+		shift: bits.TrailingZeros(uint(bs)), maxPos: p, wStride: buf.span, f16: r.typ == quant.F16}
+	es := l.es()
+	head, stride := r.kv.head(0, kvh, r.hd, r.rb, es) // in block 0
+	l.rowStride = stride
 	for c0 := from; c0 <= p; c0 += laneChunk {
 		cn := min(laneChunk, p+1-c0)
 		for lane := range min(r.rows, cn) {
@@ -118,7 +138,7 @@ func (r *attnArgs) addLanes(buf *attnBuf, s, p, from, kvh int) {
 				for part := 0; part < r.hd; part += 64 {
 					l.acc = buf.acc[j*lanes+lane*r.hd+part:]
 					l.w = buf.scores[j*buf.span:]
-					l.vOff = head + 4*part
+					l.vOff = head + es*part
 					axpyLanes4(&l, c0+lane, n)
 				}
 			}

@@ -5,6 +5,9 @@ package cpu
 import "unsafe"
 
 //go:noescape
+func axpyLanes4F16AVX512(acc *float32, accStride int, v *byte, blockSize, rowStride int, table *int32, shift, t, n int, w *float32, wStride int)
+
+//go:noescape
 func axpyLanes4AVX512(acc *float32, accStride int, v *byte, blockSize, rowStride int, table *int32, shift, t, n int, w *float32, wStride int)
 
 // lanesFast reports whether axpyLanes4 has a vector path: groups then
@@ -21,6 +24,10 @@ func axpyLanes4(l *laneOps, t, n int) {
 		return
 	}
 	l.check(t, n)
-	axpyLanes4AVX512(&l.acc[0], 4*l.accStride, (*byte)(unsafe.Pointer(&l.v[l.vOff])), l.blockSize, l.rowStride,
+	f := axpyLanes4AVX512
+	if l.f16 {
+		f = axpyLanes4F16AVX512
+	}
+	f(&l.acc[0], 4*l.accStride, (*byte)(unsafe.Pointer(&l.v[l.vOff])), l.blockSize, l.rowStride,
 		&l.table[0], l.shift, t, n, &l.w[t], 4*l.wStride)
 }
