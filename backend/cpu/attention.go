@@ -52,7 +52,17 @@ func (d *Device) Attention(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 		return err
 	}
 	n, nh := q.Rows, a.Heads
-	if w, minChunk := n*nh, max(1, minAttentionWork/perHead); d.parallelWorth(w, minChunk) {
+	if n >= 2 && r.a.grouped() { // key-value head by key-value head
+		r.cutUnits()
+		if d.parallelWorth(n*nh, max(1, minAttentionWork/perHead)) && len(r.units) >= 2 {
+			r.next.Store(0)
+			d.pool.run(r.claimU)
+		} else {
+			for _, u := range r.units {
+				r.unit(0, u)
+			}
+		}
+	} else if w, minChunk := n*nh, max(1, minAttentionWork/perHead); d.parallelWorth(w, minChunk) {
 		r.total, r.chunk = w, max(minChunk, w/(d.threads*chunksPerShare))
 		if g := r.a.group; r.chunk%g != 0 && r.a.grouped() { // whole groups a chunk (heads)
 			r.chunk = (r.chunk + g - 1) / g * g
@@ -131,6 +141,9 @@ func (d *Device) attnSetup(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 	if kc.Type == quant.F16 {
 		widened = b.BlockSize * hd
 	}
+	if n >= 2 { // a multi-token unit's gathered rows (attnmulti.go)
+		widened = chunkOf(b.BlockSize) * hd
+	}
 	kv := d.layoutOf(kc)
 	if d.layoutOf(vc) != kv {
 		return nil, 0, fmt.Errorf("cpu: attention: key and value caches laid out apart")
@@ -138,16 +151,20 @@ func (d *Device) attnSetup(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 	if err := kv.check(hd, b.BlockSize); err != nil {
 		return nil, 0, fmt.Errorf("cpu: attention: %w", err)
 	}
-	bufs := d.scratch.attention(d.threads, maxPos+1, room, kc.Cols, rows*hd, widened, nh/nkv)
+	tokens := 1 // a multi-token unit's (attnmulti.go)
+	if n >= 2 && (kc.Type == quant.F32 || kc.Type == quant.F16) {
+		tokens = unitTokens(n, nh/nkv, max(maxPos+1, room))
+	}
+	bufs := d.scratch.attention(d.threads, maxPos+1, room, kc.Cols, rows*hd, widened, tokens*nh/nkv)
 	r := &d.attn
 	r.a = attnArgs{os: os, qs: qs, kb: kb, vb: vb, rb: kc.RowBytes(), hd: hd, nh: nh, nkv: nkv, group: nh / nkv,
 		rows: rows, qCols: q.Cols, oCols: out.Cols, kCols: kc.Cols, vCols: vc.Cols, typ: kc.Type,
-		scale: a.Scale, b: b, bufs: bufs, kv: kv}
+		scale: a.Scale, b: b, bufs: bufs, kv: kv, tokens: tokens}
 	if kc.Type == quant.F32 {
 		r.a.kf, r.a.vf = unsafeF32(kb), unsafeF32(vb)
 	}
-	if r.claim == nil {
-		r.claim = r.claimChunks // bound once: a decode step allocates nothing
+	if r.claim == nil { // bound once: a decode step allocates nothing
+		r.claim, r.claimU = r.claimChunks, r.claimUnits
 	}
 	return r, 2 * (maxPos + 1) * hd, nil
 }
@@ -160,6 +177,8 @@ type attnRun struct {
 	err          atomic.Pointer[error] // a share's error
 	total, chunk int                   // (token, head) pairs, and the pairs of a chunk
 	claim        func(share, n int)    // claimChunks, bound once
+	units        []attnUnit            // a multi-token Attention's (cutUnits)
+	claimU       func(share, n int)    // claimUnits, bound once
 	_            [cacheLine]byte
 	next         atomic.Int64 // chunks claimed
 	_            [cacheLine - 8]byte
@@ -179,6 +198,7 @@ type attnArgs struct {
 	scale          float32
 	b              *backend.Batch
 	bufs           []attnBuf
+	tokens         int // the most tokens of a multi-token unit (attnUnit)
 }
 
 // claimChunks is a participant's share of a parallel Attention: chunks of

@@ -181,3 +181,45 @@ func BenchmarkAttentionFromMemory(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkAttentionPrompt is a 64-token prompt's attention (Llama-3.2-1B
+// heads) after 4032 cached positions, F32 and F16 caches laid out by
+// head (bytes/s of one pass over the keys and values).
+func BenchmarkAttentionPrompt(b *testing.B) {
+	r := rand.New(rand.NewPCG(33, 34))
+	const heads, kvHeads, hd, block, tokens, positions = 32, 8, 64, 16, 64, 4096
+	a := &backend.Attn{Heads: heads, KVHeads: kvHeads, HeadDim: hd, Scale: 0.125}
+	table := make([]int32, positions/block)
+	for i := range table {
+		table[i] = int32(i)
+	}
+	batch := &backend.Batch{Pos: make([]int32, tokens), Seq: make([]int32, tokens), Slots: make([]int32, tokens),
+		Tables: [][]int32{table}, BlockSize: block}
+	for i := range tokens {
+		batch.Pos[i] = int32(positions - tokens + i)
+		batch.Slots[i] = batch.Pos[i]
+	}
+	for _, typ := range []quant.Type{quant.F32, quant.F16} {
+		d := New(0)
+		kc, _ := d.AllocCache(typ, positions/block, block, kvHeads, hd)
+		vc, _ := d.AllocCache(typ, positions/block, block, kvHeads, hd)
+		for _, c := range []*backend.Tensor{kc, vc} {
+			cb, _ := d.bytes(c)
+			if err := quant.Quantize(typ, cb, randRow(r, positions*kvHeads*hd)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		q, _ := d.Alloc(quant.F32, tokens, heads*hd)
+		qs, _ := F32(q)
+		copy(qs, randRow(r, tokens*heads*hd))
+		out, _ := d.Alloc(quant.F32, tokens, heads*hd)
+		b.Run(typ.String(), func(b *testing.B) {
+			b.SetBytes(int64(kc.Bytes() + vc.Bytes()))
+			for b.Loop() {
+				if err := d.Attention(out, q, kc, vc, a, batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,173 @@
+package cpu
+
+import "github.com/tern-llm/tern/quant"
+
+// Several tokens' attention, key-value head by key-value head. Token by
+// token (groups), every token of a prompt reads its sequence's keys and
+// values anew: at 4096 positions a key-value head's F32 keys and values
+// are 2 MiB, past a core's L2, so a 64-token prompt read them 64 times
+// from L3 (and widened an F16 cache's 64 times). A unit here is one
+// key-value head and a few tokens of one sequence (attnArgs.tokens): the
+// head's rows of a chunk of attnChunk positions (cache blocks) are
+// gathered (widened) once into one run, which every token and query head
+// of the group then takes from L1, a kernel call a chunk rather than a
+// block. Each (token, head) sums exactly as groups sums it: the same
+// kernels on the same rows in the same order.
+
+// attnUnit is a unit of a multi-token Attention: key-value head kvh for
+// tokens [i0, i1) of one sequence.
+type attnUnit struct{ kvh, i0, i1 int }
+
+// attnTokens is the most tokens a unit takes, and attnScoreBytes the
+// bytes of scores its tokens' query heads may hold: half a Zen 4 core's
+// L2, which the scores are written into, softmaxed and read back from.
+const (
+	attnTokens     = 8
+	attnScoreBytes = 512 << 10
+)
+
+// attnChunk is the fewest positions a unit gathers at once: 16 KiB of a
+// head's F32 keys (or values) of 64 floats.
+const attnChunk = 64
+
+// chunkOf is the positions a multi-token unit gathers at once with cache
+// blocks of bs positions: attnChunk, or a block where that is longer.
+func chunkOf(bs int) int { return max(bs, (attnChunk+bs-1)/bs*bs) }
+
+// prefetchChunk asks for head kvh's rows of the chunk positions from n
+// of sequence s (none past p) in the cache c, block by block.
+func (r *attnArgs) prefetchChunk(c []byte, s, p, n, chunk, kvh int) {
+	for t := n; t < n+chunk && t <= p; t += r.b.BlockSize {
+		r.prefetchBlock(c, s, p, t, kvh)
+	}
+}
+
+// gather returns head kvh's rows of the cnt positions from t0 (a block's
+// first) of sequence s, one after another (hd floats apart): in place
+// where they lie so in an F32 cache (f), else copied or widened from the
+// cache c into w.
+func (r *attnArgs) gather(f []float32, c []byte, w []float32, s, t0, cnt, kvh int) []float32 {
+	hd, bs := r.hd, r.b.BlockSize
+	if r.typ == quant.F32 && cnt <= bs {
+		if k, stride := r.block(f, c, w, s, t0, cnt, kvh); stride == hd {
+			return k[:cnt*hd]
+		}
+	}
+	for b0 := 0; b0 < cnt; b0 += bs {
+		n := min(bs, cnt-b0)
+		if r.typ == quant.F16 {
+			r.block(f, c, w[b0*hd:], s, t0+b0, n, kvh)
+			continue
+		}
+		k, stride := r.block(f, c, w, s, t0+b0, n, kvh)
+		for i := range n {
+			copy(w[(b0+i)*hd:(b0+i+1)*hd], k[i*stride:i*stride+hd])
+		}
+	}
+	return w[:cnt*hd]
+}
+
+// unitTokens returns how many tokens a unit of a multi-token Attention
+// over up to positions positions takes, its group of query heads' scores
+// within attnScoreBytes.
+func unitTokens(n, group, positions int) int {
+	t := attnScoreBytes / max(1, 4*group*max(positions, svShortMax))
+	return max(1, min(t, attnTokens, n))
+}
+
+// cutUnits sets r.units to the units of a multi-token Attention: for
+// each key-value head, the tokens in runs of one sequence, at most
+// r.a.tokens a unit.
+func (r *attnRun) cutUnits() {
+	a := &r.a
+	n := len(a.b.Pos)
+	r.units = r.units[:0]
+	for kvh := range a.nkv {
+		for i := 0; i < n; {
+			j := i + 1
+			for j < n && j-i < a.tokens && a.b.Seq[j] == a.b.Seq[i] {
+				j++
+			}
+			r.units = append(r.units, attnUnit{kvh, i, j})
+			i = j
+		}
+	}
+}
+
+// claimUnits is a participant's share of a multi-token Attention: units
+// claimed from r.next until none is left.
+func (r *attnRun) claimUnits(share, _ int) {
+	for {
+		u := int(r.next.Add(1) - 1)
+		if u >= len(r.units) {
+			return
+		}
+		r.unit(share, r.units[u])
+	}
+}
+
+// unit runs attention for key-value head u.kvh's query heads of tokens
+// u.i0 to u.i1 (one sequence) over an F32 or F16 cache with share's
+// buffers: every token's scores block by block, their softmax, then
+// softmax·V block by block, each cache block read once for all of them.
+func (run *attnRun) unit(share int, u attnUnit) {
+	r := &run.a
+	g, b, hd, rows := r.group, r.b, r.hd, r.rows
+	buf := &r.bufs[share]
+	lanes := rows * hd
+	s, last := int(b.Seq[u.i0]), 0
+	for i := u.i0; i < u.i1; i++ {
+		last = max(last, int(b.Pos[i]))
+	}
+	// scores and accumulators of token i's query head j
+	scores := func(i, j int) []float32 { return buf.scores[((i-u.i0)*g+j)*buf.span:] }
+	acc := func(i, j int) []float32 { return buf.acc[((i-u.i0)*g+j)*lanes:][:lanes] }
+	ahead := (last+1)*hd*r.rb/r.kCols >= kvAheadBytes
+	chunk := chunkOf(b.BlockSize)
+	for t0 := 0; t0 <= last; t0 += chunk {
+		cnt := min(chunk, last+1-t0)
+		if ahead {
+			r.prefetchChunk(r.kb, s, last, t0+chunk, chunk, u.kvh)
+		}
+		k := r.gather(r.kf, r.kb, buf.kw, s, t0, cnt, u.kvh)
+		for i := u.i0; i < u.i1; i++ {
+			c := min(cnt, int(b.Pos[i])+1-t0)
+			if c <= 0 {
+				continue
+			}
+			q := r.qs[i*r.qCols+u.kvh*g*hd:]
+			for j := range g {
+				kqScores(scores(i, j)[t0:t0+c], k, hd, q[j*hd:(j+1)*hd], r.scale)
+			}
+		}
+	}
+	for i := u.i0; i < u.i1; i++ {
+		for j := range g {
+			sc := scores(i, j)[:b.Pos[i]+1]
+			softmax(sc, maxF32(sc))
+		}
+	}
+	for t0 := 0; t0 <= last; t0 += chunk {
+		cnt := min(chunk, last+1-t0)
+		if ahead {
+			r.prefetchChunk(r.vb, s, last, t0+chunk, chunk, u.kvh)
+		}
+		v := r.gather(r.vf, r.vb, buf.vw, s, t0, cnt, u.kvh)
+		for i := u.i0; i < u.i1; i++ {
+			c := min(cnt, int(b.Pos[i])+1-t0)
+			if c <= 0 {
+				continue
+			}
+			for j := range g {
+				axpyLanes16(acc(i, j), hd, t0, v, scores(i, j)[t0:t0+c])
+			}
+		}
+	}
+	for i := u.i0; i < u.i1; i++ {
+		used := min(int(b.Pos[i])+1, rows) // rows from used on are zero (cleared after each use)
+		for j := range g {
+			o := r.os[i*r.oCols+(u.kvh*g+j)*hd:][:hd]
+			foldClear(o, acc(i, j), hd, rows, used)
+		}
+	}
+}
