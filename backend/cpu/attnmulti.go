@@ -43,15 +43,13 @@ func (r *attnArgs) prefetchChunk(c []byte, s, p, n, chunk, kvh int) {
 }
 
 // gather returns head kvh's rows of the cnt positions from t0 (a block's
-// first) of sequence s, one after another (hd floats apart): in place
-// where they lie so in an F32 cache (f), else copied or widened from the
-// cache c into w.
-func (r *attnArgs) gather(f []float32, c []byte, w []float32, s, t0, cnt, kvh int) []float32 {
+// first) of sequence s and the floats from one to the next: in place in
+// an F32 cache (f) where they lie in one block, else copied or widened
+// from the cache c into w, one after another.
+func (r *attnArgs) gather(f []float32, c []byte, w []float32, s, t0, cnt, kvh int) ([]float32, int) {
 	hd, bs := r.hd, r.b.BlockSize
 	if r.typ == quant.F32 && cnt <= bs {
-		if k, stride := r.block(f, c, w, s, t0, cnt, kvh); stride == hd {
-			return k[:cnt*hd]
-		}
+		return r.block(f, c, w, s, t0, cnt, kvh)
 	}
 	for b0 := 0; b0 < cnt; b0 += bs {
 		n := min(bs, cnt-b0)
@@ -64,7 +62,7 @@ func (r *attnArgs) gather(f []float32, c []byte, w []float32, s, t0, cnt, kvh in
 			copy(w[(b0+i)*hd:(b0+i+1)*hd], k[i*stride:i*stride+hd])
 		}
 	}
-	return w[:cnt*hd]
+	return w[:cnt*hd], hd
 }
 
 // unitTokens returns how many tokens a unit of a multi-token Attention
@@ -77,7 +75,9 @@ func unitTokens(n, group, positions int) int {
 
 // cutUnits sets r.units to the units of a multi-token Attention: for
 // each key-value head, the tokens in runs of one sequence, at most
-// r.a.tokens a unit.
+// r.a.tokens a unit. The cores then take the same head's keys and
+// values, from L3 (BenchmarkAttentionPrompt, F32: 21.0-21.4 ms against
+// 22.6-22.9 with each run's heads one after another).
 func (r *attnRun) cutUnits() {
 	a := &r.a
 	n := len(a.b.Pos)
@@ -113,6 +113,16 @@ func (r *attnRun) claimUnits(share, _ int) {
 func (run *attnRun) unit(share int, u attnUnit) {
 	r := &run.a
 	g, b, hd, rows := r.group, r.b, r.hd, r.rows
+	if u.i1-u.i0 == 1 && r.typ == quant.F32 {
+		// Nothing to share, and an F32 block is read in place: the
+		// token's group as groups takes it. BenchmarkAttentionBatch (eight
+		// sequences a token each), F32: 1.28-1.29 ms here as a unit,
+		// 1.22 ms so (1.17-1.21 before units); F16 gains as a unit
+		// (1.06-1.07 ms against 1.22-1.25), its chunks widened at once.
+		lo := u.i0*r.nh + u.kvh*g
+		run.groups(share, lo, lo+g)
+		return
+	}
 	buf := &r.bufs[share]
 	lanes := rows * hd
 	s, last := int(b.Seq[u.i0]), 0
@@ -129,7 +139,7 @@ func (run *attnRun) unit(share int, u attnUnit) {
 		if ahead {
 			r.prefetchChunk(r.kb, s, last, t0+chunk, chunk, u.kvh)
 		}
-		k := r.gather(r.kf, r.kb, buf.kw, s, t0, cnt, u.kvh)
+		k, ks := r.gather(r.kf, r.kb, buf.kw, s, t0, cnt, u.kvh)
 		for i := u.i0; i < u.i1; i++ {
 			c := min(cnt, int(b.Pos[i])+1-t0)
 			if c <= 0 {
@@ -137,7 +147,7 @@ func (run *attnRun) unit(share int, u attnUnit) {
 			}
 			q := r.qs[i*r.qCols+u.kvh*g*hd:]
 			for j := range g {
-				kqScores(scores(i, j)[t0:t0+c], k, hd, q[j*hd:(j+1)*hd], r.scale)
+				kqScores(scores(i, j)[t0:t0+c], k, ks, q[j*hd:(j+1)*hd], r.scale)
 			}
 		}
 	}
@@ -152,14 +162,14 @@ func (run *attnRun) unit(share int, u attnUnit) {
 		if ahead {
 			r.prefetchChunk(r.vb, s, last, t0+chunk, chunk, u.kvh)
 		}
-		v := r.gather(r.vf, r.vb, buf.vw, s, t0, cnt, u.kvh)
+		v, vs := r.gather(r.vf, r.vb, buf.vw, s, t0, cnt, u.kvh)
 		for i := u.i0; i < u.i1; i++ {
 			c := min(cnt, int(b.Pos[i])+1-t0)
 			if c <= 0 {
 				continue
 			}
 			for j := range g {
-				axpyLanes16(acc(i, j), hd, t0, v, scores(i, j)[t0:t0+c])
+				axpyLanes16(acc(i, j), hd, t0, v, vs, scores(i, j)[t0:t0+c])
 			}
 		}
 	}

@@ -149,8 +149,8 @@ func testAttentionSequences(t *testing.T, block int) {
 
 // TestAxpyLanes16 checks axpyLanes16 against axpyRowsGeneric bit for bit
 // at every level on random accumulators, weights and values: heads of 64,
-// 128 and 80 floats, 1 to 70 positions, first positions that are and are
-// not multiples of 16.
+// 128 and 80 floats, rows one after another and further apart, 1 to 70
+// positions, first positions that are and are not multiples of 16.
 func TestAxpyLanes16(t *testing.T) {
 	r := rand.New(rand.NewPCG(93, 94))
 	for _, l := range levels() {
@@ -159,11 +159,12 @@ func TestAxpyLanes16(t *testing.T) {
 			for _, hd := range []int{64, 128, 80} {
 				for _, t0 := range []int{0, 32, 5} {
 					for n := 1; n <= 70; n++ {
+						stride := hd + 16*(n%3)
 						acc := randRow(r, tileStep*hd)
 						want := append([]float32(nil), acc...)
-						v, w := randRow(r, n*hd), randRow(r, n)
-						axpyLanes16(acc, hd, t0, v, w)
-						axpyRowsGeneric(want, hd, tileStep-1, t0, v, hd, w)
+						v, w := randRow(r, (n-1)*stride+hd), randRow(r, n)
+						axpyLanes16(acc, hd, t0, v, stride, w)
+						axpyRowsGeneric(want, hd, tileStep-1, t0, v, stride, w)
 						for i := range want {
 							if math.Float32bits(acc[i]) != math.Float32bits(want[i]) {
 								t.Fatalf("hd %d, t0 %d, %d positions: acc[%d] = %g, want %g", hd, t0, n, i, acc[i], want[i])

@@ -223,3 +223,46 @@ func BenchmarkAttentionPrompt(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAttentionBatch is a decode step of eight sequences in one
+// batch (Llama-3.2-1B heads), each a token after 1023 cached positions,
+// F32 and F16 caches laid out by head (bytes/s of the keys and values
+// read).
+func BenchmarkAttentionBatch(b *testing.B) {
+	r := rand.New(rand.NewPCG(35, 36))
+	const heads, kvHeads, hd, block, seqs, positions = 32, 8, 64, 16, 8, 1024
+	a := &backend.Attn{Heads: heads, KVHeads: kvHeads, HeadDim: hd, Scale: 0.125}
+	batch := &backend.Batch{Pos: make([]int32, seqs), Seq: make([]int32, seqs), Slots: make([]int32, seqs), BlockSize: block}
+	for s := range seqs {
+		table := make([]int32, positions/block)
+		for i := range table {
+			table[i] = int32(s*len(table) + i)
+		}
+		batch.Tables = append(batch.Tables, table)
+		batch.Pos[s], batch.Seq[s] = positions-1, int32(s)
+		batch.Slots[s] = table[len(table)-1]*block + block - 1
+	}
+	for _, typ := range []quant.Type{quant.F32, quant.F16} {
+		d := New(0)
+		kc, _ := d.AllocCache(typ, seqs*positions/block, block, kvHeads, hd)
+		vc, _ := d.AllocCache(typ, seqs*positions/block, block, kvHeads, hd)
+		for _, c := range []*backend.Tensor{kc, vc} {
+			cb, _ := d.bytes(c)
+			if err := quant.Quantize(typ, cb, randRow(r, seqs*positions*kvHeads*hd)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		q, _ := d.Alloc(quant.F32, seqs, heads*hd)
+		qs, _ := F32(q)
+		copy(qs, randRow(r, seqs*heads*hd))
+		out, _ := d.Alloc(quant.F32, seqs, heads*hd)
+		b.Run(typ.String(), func(b *testing.B) {
+			b.SetBytes(int64(kc.Bytes() + vc.Bytes()))
+			for b.Loop() {
+				if err := d.Attention(out, q, kc, vc, a, batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
