@@ -108,8 +108,9 @@ func (r *attnRun) claimUnits(share, _ int) {
 
 // unit runs attention for key-value head u.kvh's query heads of tokens
 // u.i0 to u.i1 (one sequence) over an F32 or F16 cache with share's
-// buffers: every token's scores block by block, their softmax, then
-// softmax·V block by block, each cache block read once for all of them.
+// buffers: every token's scores chunk by chunk, their softmax, then
+// softmax·V chunk by chunk, each chunk of the cache read once for all of
+// them.
 func (run *attnRun) unit(share int, u attnUnit) {
 	r := &run.a
 	g, b, hd, rows := r.group, r.b, r.hd, r.rows
@@ -124,60 +125,61 @@ func (run *attnRun) unit(share int, u attnUnit) {
 		return
 	}
 	buf := &r.bufs[share]
-	lanes := rows * hd
 	s, last := int(b.Seq[u.i0]), 0
 	for i := u.i0; i < u.i1; i++ {
 		last = max(last, int(b.Pos[i]))
 	}
-	// scores and accumulators of token i's query head j
-	scores := func(i, j int) []float32 { return buf.scores[((i-u.i0)*g+j)*buf.span:] }
-	acc := func(i, j int) []float32 { return buf.acc[((i-u.i0)*g+j)*lanes:][:lanes] }
+	r.unitPass(buf, u, s, last, false)
+	for i := u.i0; i < u.i1; i++ {
+		for j := range g {
+			sc := buf.scores[((i-u.i0)*g+j)*buf.span:][:b.Pos[i]+1]
+			softmax(sc, maxF32(sc))
+		}
+	}
+	r.unitPass(buf, u, s, last, true)
+	lanes := rows * hd
+	for i := u.i0; i < u.i1; i++ {
+		used := min(int(b.Pos[i])+1, rows) // rows from used on are zero (cleared after each use)
+		for j := range g {
+			o := r.os[i*r.oCols+(u.kvh*g+j)*hd:][:hd]
+			foldClear(o, buf.acc[((i-u.i0)*g+j)*lanes:][:lanes], hd, rows, used)
+		}
+	}
+}
+
+// unitPass runs one of unit's passes over the cache, positions up to
+// last of sequence s chunk by chunk: each token's scores (token i's query
+// head j's at row (i-u.i0)·group+j of buf.scores) from the keys, or, with
+// values, softmax·V into buf.acc's rows alike.
+func (r *attnArgs) unitPass(buf *attnBuf, u attnUnit, s, last int, values bool) {
+	g, b, hd := r.group, r.b, r.hd
+	lanes := r.rows * hd
+	f, c, w := r.kf, r.kb, buf.kw
+	if values {
+		f, c, w = r.vf, r.vb, buf.vw
+	}
 	ahead := (last+1)*hd*r.rb/r.kCols >= kvAheadBytes
 	chunk := chunkOf(b.BlockSize)
 	for t0 := 0; t0 <= last; t0 += chunk {
 		cnt := min(chunk, last+1-t0)
 		if ahead {
-			r.prefetchChunk(r.kb, s, last, t0+chunk, chunk, u.kvh)
+			r.prefetchChunk(c, s, last, t0+chunk, chunk, u.kvh)
 		}
-		k, ks := r.gather(r.kf, r.kb, buf.kw, s, t0, cnt, u.kvh)
+		rows, stride := r.gather(f, c, w, s, t0, cnt, u.kvh)
 		for i := u.i0; i < u.i1; i++ {
-			c := min(cnt, int(b.Pos[i])+1-t0)
-			if c <= 0 {
-				continue
-			}
-			q := r.qs[i*r.qCols+u.kvh*g*hd:]
-			for j := range g {
-				kqScores(scores(i, j)[t0:t0+c], k, ks, q[j*hd:(j+1)*hd], r.scale)
-			}
-		}
-	}
-	for i := u.i0; i < u.i1; i++ {
-		for j := range g {
-			sc := scores(i, j)[:b.Pos[i]+1]
-			softmax(sc, maxF32(sc))
-		}
-	}
-	for t0 := 0; t0 <= last; t0 += chunk {
-		cnt := min(chunk, last+1-t0)
-		if ahead {
-			r.prefetchChunk(r.vb, s, last, t0+chunk, chunk, u.kvh)
-		}
-		v, vs := r.gather(r.vf, r.vb, buf.vw, s, t0, cnt, u.kvh)
-		for i := u.i0; i < u.i1; i++ {
-			c := min(cnt, int(b.Pos[i])+1-t0)
-			if c <= 0 {
+			n := min(cnt, int(b.Pos[i])+1-t0)
+			if n <= 0 {
 				continue
 			}
 			for j := range g {
-				axpyLanes16(acc(i, j), hd, t0, v, vs, scores(i, j)[t0:t0+c])
+				h := (i-u.i0)*g + j
+				sc := buf.scores[h*buf.span+t0:][:n]
+				if values {
+					axpyLanes16(buf.acc[h*lanes:][:lanes], hd, t0, rows, stride, sc)
+				} else {
+					kqScores(sc, rows, stride, r.qs[i*r.qCols+(u.kvh*g+j)*hd:][:hd], r.scale)
+				}
 			}
-		}
-	}
-	for i := u.i0; i < u.i1; i++ {
-		used := min(int(b.Pos[i])+1, rows) // rows from used on are zero (cleared after each use)
-		for j := range g {
-			o := r.os[i*r.oCols+(u.kvh*g+j)*hd:][:hd]
-			foldClear(o, acc(i, j), hd, rows, used)
 		}
 	}
 }

@@ -54,35 +54,9 @@ func BenchmarkAttention(b *testing.B) {
 			layout string
 		}{{quant.F32, "rows"}, {quant.F32, "heads"}, {quant.F16, "rows"}, {quant.F16, "heads"}} {
 			typ, d := c.typ, New(0)
-			var kc, vc *backend.Tensor
-			if c.layout == "heads" {
-				kc, _ = d.AllocCache(typ, positions/block, block, kvHeads, hd)
-				vc, _ = d.AllocCache(typ, positions/block, block, kvHeads, hd)
-			} else {
-				kc, _ = d.Alloc(typ, positions, kvHeads*hd)
-				vc, _ = d.Alloc(typ, positions, kvHeads*hd)
-			}
-			for _, c := range []*backend.Tensor{kc, vc} { // random rows, in either layout
-				cb, _ := d.bytes(c)
-				rb, _ := typ.RowBytes(kvHeads * hd)
-				for p := range positions {
-					if err := quant.Quantize(typ, cb[p*rb:(p+1)*rb], randRow(r, kvHeads*hd)); err != nil {
-						b.Fatal(err)
-					}
-				}
-			}
-			q, _ := d.Alloc(quant.F32, 1, heads*hd)
-			qs, _ := F32(q)
-			copy(qs, randRow(r, heads*hd))
-			out, _ := d.Alloc(quant.F32, 1, heads*hd)
-			b.Run(fmt.Sprintf("%s/%s/positions=%d", typ, c.layout, positions), func(b *testing.B) {
-				b.SetBytes(int64(kc.Bytes() + vc.Bytes()))
-				for b.Loop() {
-					if err := d.Attention(out, q, kc, vc, a, batch); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
+			kc, vc := benchCaches(b, r, d, typ, positions/block, block, kvHeads, hd, c.layout == "heads")
+			q, out := benchQueries(r, d, 1, heads*hd)
+			benchAttention(b, fmt.Sprintf("%s/%s/positions=%d", typ, c.layout, positions), d, out, q, kc, vc, a, batch)
 		}
 	}
 }
@@ -201,26 +175,9 @@ func BenchmarkAttentionPrompt(b *testing.B) {
 	}
 	for _, typ := range []quant.Type{quant.F32, quant.F16} {
 		d := New(0)
-		kc, _ := d.AllocCache(typ, positions/block, block, kvHeads, hd)
-		vc, _ := d.AllocCache(typ, positions/block, block, kvHeads, hd)
-		for _, c := range []*backend.Tensor{kc, vc} {
-			cb, _ := d.bytes(c)
-			if err := quant.Quantize(typ, cb, randRow(r, positions*kvHeads*hd)); err != nil {
-				b.Fatal(err)
-			}
-		}
-		q, _ := d.Alloc(quant.F32, tokens, heads*hd)
-		qs, _ := F32(q)
-		copy(qs, randRow(r, tokens*heads*hd))
-		out, _ := d.Alloc(quant.F32, tokens, heads*hd)
-		b.Run(typ.String(), func(b *testing.B) {
-			b.SetBytes(int64(kc.Bytes() + vc.Bytes()))
-			for b.Loop() {
-				if err := d.Attention(out, q, kc, vc, a, batch); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+		kc, vc := benchCaches(b, r, d, typ, positions/block, block, kvHeads, hd, true)
+		q, out := benchQueries(r, d, tokens, heads*hd)
+		benchAttention(b, typ.String(), d, out, q, kc, vc, a, batch)
 	}
 }
 
@@ -244,25 +201,53 @@ func BenchmarkAttentionBatch(b *testing.B) {
 	}
 	for _, typ := range []quant.Type{quant.F32, quant.F16} {
 		d := New(0)
-		kc, _ := d.AllocCache(typ, seqs*positions/block, block, kvHeads, hd)
-		vc, _ := d.AllocCache(typ, seqs*positions/block, block, kvHeads, hd)
-		for _, c := range []*backend.Tensor{kc, vc} {
-			cb, _ := d.bytes(c)
-			if err := quant.Quantize(typ, cb, randRow(r, seqs*positions*kvHeads*hd)); err != nil {
+		kc, vc := benchCaches(b, r, d, typ, seqs*positions/block, block, kvHeads, hd, true)
+		q, out := benchQueries(r, d, seqs, heads*hd)
+		benchAttention(b, typ.String(), d, out, q, kc, vc, a, batch)
+	}
+}
+
+// benchCaches returns a key and a value cache of blocks blocks of block
+// slots, laid out by head (AllocCache) or row after row, holding random
+// values.
+func benchCaches(b *testing.B, r *rand.Rand, d *Device, typ quant.Type, blocks, block, kvHeads, hd int, byHead bool) (kc, vc *backend.Tensor) {
+	b.Helper()
+	var err error
+	for _, c := range []**backend.Tensor{&kc, &vc} {
+		if byHead {
+			*c, err = d.AllocCache(typ, blocks, block, kvHeads, hd)
+		} else {
+			*c, err = d.Alloc(typ, blocks*block, kvHeads*hd)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		cb, _ := d.bytes(*c)
+		if err := quant.Quantize(typ, cb, randRow(r, blocks*block*kvHeads*hd)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return kc, vc
+}
+
+// benchQueries returns n random query rows of cols and an output for them.
+func benchQueries(r *rand.Rand, d *Device, n, cols int) (q, out *backend.Tensor) {
+	q, _ = d.Alloc(quant.F32, n, cols)
+	qs, _ := F32(q)
+	copy(qs, randRow(r, n*cols))
+	out, _ = d.Alloc(quant.F32, n, cols)
+	return q, out
+}
+
+// benchAttention runs Attention as benchmark name, reporting the bytes of
+// the caches a call.
+func benchAttention(b *testing.B, name string, d *Device, out, q, kc, vc *backend.Tensor, a *backend.Attn, batch *backend.Batch) {
+	b.Run(name, func(b *testing.B) {
+		b.SetBytes(int64(kc.Bytes() + vc.Bytes()))
+		for b.Loop() {
+			if err := d.Attention(out, q, kc, vc, a, batch); err != nil {
 				b.Fatal(err)
 			}
 		}
-		q, _ := d.Alloc(quant.F32, seqs, heads*hd)
-		qs, _ := F32(q)
-		copy(qs, randRow(r, seqs*heads*hd))
-		out, _ := d.Alloc(quant.F32, seqs, heads*hd)
-		b.Run(typ.String(), func(b *testing.B) {
-			b.SetBytes(int64(kc.Bytes() + vc.Bytes()))
-			for b.Loop() {
-				if err := d.Attention(out, q, kc, vc, a, batch); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
+	})
 }
