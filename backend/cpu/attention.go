@@ -153,7 +153,7 @@ func (d *Device) attnSetup(out, q, kc, vc *backend.Tensor, a *backend.Attn, b *b
 	}
 	tokens := 1 // a multi-token unit's (attnmulti.go)
 	if n >= 2 && (kc.Type == quant.F32 || kc.Type == quant.F16) {
-		tokens = unitTokens(n, nh/nkv, max(maxPos+1, room))
+		tokens = unitTokens(n, nh/nkv, max(maxPos+1, room), nkv, d.threads)
 	}
 	bufs := d.scratch.attention(d.threads, maxPos+1, room, kc.Cols, rows*hd, widened, tokens*nh/nkv)
 	r := &d.attn

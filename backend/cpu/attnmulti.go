@@ -19,11 +19,14 @@ import "github.com/tern-llm/tern/quant"
 type attnUnit struct{ kvh, i0, i1 int }
 
 // attnTokens is the most tokens a unit takes, and attnScoreBytes the
-// bytes of scores its tokens' query heads may hold: half a Zen 4 core's
-// L2, which the scores are written into, softmaxed and read back from.
+// bytes of scores its tokens' query heads may hold (written, softmaxed and
+// read back). BenchmarkAttentionPrompt (64 tokens after 4032 positions),
+// F32, in turn: 8 tokens and 512 KiB 22.3 and 26.3 ms, 16 and 1 MiB 20.7
+// and 23.5, then 16 and 1 MiB 24.7 and 22.5 against 32 and 2 MiB 23.3 and
+// 20.5 (4 and 256 KiB: 25.4 and 28.6).
 const (
-	attnTokens     = 8
-	attnScoreBytes = 512 << 10
+	attnTokens     = 32
+	attnScoreBytes = 2 << 20
 )
 
 // attnChunk is the fewest positions a unit gathers at once: 16 KiB of a
@@ -66,10 +69,14 @@ func (r *attnArgs) gather(f []float32, c []byte, w []float32, s, t0, cnt, kvh in
 }
 
 // unitTokens returns how many tokens a unit of a multi-token Attention
-// over up to positions positions takes, its group of query heads' scores
-// within attnScoreBytes.
-func unitTokens(n, group, positions int) int {
+// of n tokens over up to positions positions takes: its group of query
+// heads' scores within attnScoreBytes, and units enough for each of
+// threads cores to claim four.
+func unitTokens(n, group, positions, kvHeads, threads int) int {
 	t := attnScoreBytes / max(1, 4*group*max(positions, svShortMax))
+	if threads > 1 {
+		t = min(t, n*kvHeads/(4*threads))
+	}
 	return max(1, min(t, attnTokens, n))
 }
 
