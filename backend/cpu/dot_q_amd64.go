@@ -112,12 +112,15 @@ func dotGroupsQ4_0(out []float32, w []byte, nb int, a *q4Act) {
 func dotGroupsQ4_0x4VNNI(out *float32, ostride int, w *byte, groups int, x *byte, xstride int, bias *int32, d *float32, bstride int, nb int)
 
 //go:noescape
+func dotGroupsQ4_0x4AVX2(out *float32, ostride int, w *byte, groups int, x *byte, xstride int, bias *int32, d *float32, bstride int, nb int)
+
+//go:noescape
 func dotRowsQ8_0x4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, d *float32, dstride int, nb int)
 
 // dotGroupsQ4_0x4 is dotGroupsQ4_0 for four tokens: out[t] for acts[t].
 // The activation rows must be spaced evenly (as scratch lays them out).
 func dotGroupsQ4_0x4(out [multiToken][]float32, w []byte, nb int, acts []q4Act) bool {
-	if !useVNNI {
+	if !useAVX2 {
 		return false
 	}
 	groups, os, xs, bs, ok := groupStrides(out, w, nb, acts)
@@ -125,7 +128,11 @@ func dotGroupsQ4_0x4(out [multiToken][]float32, w []byte, nb int, acts []q4Act) 
 		return false
 	}
 	a0 := &acts[0]
-	dotGroupsQ4_0x4VNNI(&out[0][0], os, &w[0], groups, &a0.q[0], xs, &a0.bias[0], &a0.d[0], bs, nb)
+	if useVNNI {
+		dotGroupsQ4_0x4VNNI(&out[0][0], os, &w[0], groups, &a0.q[0], xs, &a0.bias[0], &a0.d[0], bs, nb)
+	} else {
+		dotGroupsQ4_0x4AVX2(&out[0][0], os, &w[0], groups, &a0.q[0], xs, &a0.bias[0], &a0.d[0], bs, nb)
+	}
 	return true
 }
 

@@ -148,6 +148,73 @@ TEXT ·dotGroupsQ4_0AVX2(SB), NOSPLIT, $0-56
 TEXT ·dotGroupsQ4_0x4VNNI(SB), NOSPLIT, $0-80
 	Q4X4GROUPS(Q4_CONSTS, Q4X4_BLOCK, 144, Y16, Y17, Y18, Y19, 32)
 
+// The AVX2 four-token kernel has sixteen vector registers: half a block's
+// nibbles (Y8-Y11) at a time, each token's integer lanes in Y4+t (from its
+// bias) and its sums in Y0+t; Y12 and Y13 are scratch.
+
+// Q4X4A_MAD(tok, xoff, u, acc): acc += the nibbles u times the token's four
+// activation bytes at xoff tok, broadcast (Q4MAD's instructions).
+#define Q4X4A_MAD(tok, xoff, u, acc) \
+	VPBROADCASTD xoff tok, Y12; \
+	VPMADDUBSW   Y12, u, Y12; \
+	VPMADDWD     Y14, Y12, Y12; \
+	VPADDD       Y12, acc, acc
+
+// Q4X4A_HALF(w0, w1, x0, x1, x2, x3): half a block for the four tokens:
+// the nibbles of the 64 bytes at w0 and w1 (Y8-Y11) times each token's
+// activations at x0-x3 (DX: token 2's block).
+#define Q4X4A_HALF(w0, w1, x0, x1, x2, x3) \
+	Q4NIB(w0, Y8, Y9); \
+	Q4NIB(w1, Y10, Y11); \
+	Q4X4A_MAD((R9), x0, Y8, Y4); \
+	Q4X4A_MAD((R9), x1, Y9, Y4); \
+	Q4X4A_MAD((R9), x2, Y10, Y4); \
+	Q4X4A_MAD((R9), x3, Y11, Y4); \
+	Q4X4A_MAD((R9)(R10*1), x0, Y8, Y5); \
+	Q4X4A_MAD((R9)(R10*1), x1, Y9, Y5); \
+	Q4X4A_MAD((R9)(R10*1), x2, Y10, Y5); \
+	Q4X4A_MAD((R9)(R10*1), x3, Y11, Y5); \
+	Q4X4A_MAD((DX), x0, Y8, Y6); \
+	Q4X4A_MAD((DX), x1, Y9, Y6); \
+	Q4X4A_MAD((DX), x2, Y10, Y6); \
+	Q4X4A_MAD((DX), x3, Y11, Y6); \
+	Q4X4A_MAD((DX)(R10*1), x0, Y8, Y7); \
+	Q4X4A_MAD((DX)(R10*1), x1, Y9, Y7); \
+	Q4X4A_MAD((DX)(R10*1), x2, Y10, Y7); \
+	Q4X4A_MAD((DX)(R10*1), x3, Y11, Y7)
+
+// Q4X4A_FUSE(lanes, dx, acc): a token's block lanes converted, times d_w
+// (Y8) · d_x (at dx) and fused into acc (Q4FUSE's instructions).
+#define Q4X4A_FUSE(lanes, dx, acc) \
+	VCVTDQ2PS    lanes, lanes; \
+	VBROADCASTSS dx, Y12; \
+	VMULPS       Y12, Y8, Y12; \
+	VFMADD231PS  Y12, lanes, acc
+
+// Q4X4_BLOCK_AVX2: a block for the four tokens (Q4X4GROUPS), each token's
+// lanes from its bias as Q4BLOCK_AVX2 makes them.
+#define Q4X4_BLOCK_AVX2 \
+	LEAQ         (R9)(R10*2), DX; \
+	LEAQ         (R11)(R13*2), AX; \
+	LEAQ         (R12)(R13*2), R8; \
+	VPBROADCASTD (R11), Y4; \
+	VPBROADCASTD (R11)(R13*1), Y5; \
+	VPBROADCASTD (AX), Y6; \
+	VPBROADCASTD (AX)(R13*1), Y7; \
+	Q4X4A_HALF(16, 48, 2, 18, 6, 22); \
+	Q4X4A_HALF(80, 112, 10, 26, 14, 30); \
+	VCVTPH2PS    (SI), Y8; \
+	Q4X4A_FUSE(Y4, (R12), Y0); \
+	Q4X4A_FUSE(Y5, (R12)(R13*1), Y1); \
+	Q4X4A_FUSE(Y6, (R8), Y2); \
+	Q4X4A_FUSE(Y7, (R8)(R13*1), Y3)
+
+// func dotGroupsQ4_0x4AVX2(out *float32, ostride int, w *byte, groups int, x *byte, xstride int, bias *int32, d *float32, bstride int, nb int)
+// dotGroupsQ4_0x4VNNI in sixteen 256-bit registers with vpmaddubsw and
+// vpmaddwd: each token's lanes as dotGroupsQ4_0AVX2 makes them.
+TEXT ·dotGroupsQ4_0x4AVX2(SB), NOSPLIT, $0-80
+	Q4X4GROUPS(Q4AVX2_CONSTS, Q4X4_BLOCK_AVX2, 144, Y0, Y1, Y2, Y3, 32)
+
 // Q80X4_TOKEN(x, d, acc): one token of dotRowsQ8_0x4VNNI: its Q8_0 quants
 // at 2 x as sign(x, w) (Y1: the block's quants), times |w| (Y2) summed four
 // to a lane, converted, times d_w (Y3) · d_x (at d) and fused into acc.
