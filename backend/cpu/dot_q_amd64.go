@@ -137,6 +137,9 @@ func dotGroupsQ4_0x4(out [multiToken][]float32, w []byte, nb int, acts []q4Act) 
 }
 
 //go:noescape
+func dotRowsQ8_0x4AVX2(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, d *float32, dstride int, nb int)
+
+//go:noescape
 func dotRows2Q8_0x4VNNI(out *float32, ostride int, w *byte, stride int, pairs int, u *byte, ustride int, d *float32, dstride int, nb int)
 
 // dotRowsQ8_0x4 is dotRowsQ8_0 for four tokens, whose activations (xb
@@ -144,10 +147,10 @@ func dotRows2Q8_0x4VNNI(out *float32, ostride int, w *byte, stride int, pairs in
 // their quants plus 128 in u (32·nb bytes apart).
 func dotRowsQ8_0x4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, u []byte, d []float32, nb int) bool {
 	rows := len(out[0])
-	if !useVNNI || rows == 0 || nb == 0 {
+	if !useAVX2 || rows == 0 || nb == 0 {
 		return false
 	}
-	if pairs := rows / 2; pairs > 0 {
+	if pairs := rows / 2; pairs > 0 && useVNNI {
 		_ = w[(2*pairs-1)*stride+nb*q8Block-1]
 		_ = u[(multiToken-1)*32*nb+32*nb-1]
 		_ = d[(multiToken-1)*nb+nb-1]
@@ -177,6 +180,10 @@ func dotRowsQ8_0x4(out [multiToken][]float32, w []byte, stride int, x []byte, xb
 			return false
 		}
 	}
-	dotRowsQ8_0x4VNNI(&out[0][0], os, &w[0], stride, rows, &x[0], xb, &d[0], 4*nb, nb)
+	if useVNNI {
+		dotRowsQ8_0x4VNNI(&out[0][0], os, &w[0], stride, rows, &x[0], xb, &d[0], 4*nb, nb)
+	} else {
+		dotRowsQ8_0x4AVX2(&out[0][0], os, &w[0], stride, rows, &x[0], xb, &d[0], 4*nb, nb)
+	}
 	return true
 }

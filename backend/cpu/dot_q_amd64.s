@@ -285,6 +285,68 @@ r4done:
 	VZEROUPPER
 	RET
 
+// Q80X4A_TOKEN(x, d, acc): Q80X4_TOKEN with vpmaddubsw and vpmaddwd by
+// Y15's words of 1 (Q80AVX2's integer lanes). Clobbers Y4-Y6.
+#define Q80X4A_TOKEN(x, d, acc) \
+	VMOVDQU      2 x, Y4; \
+	VPSIGNB      Y1, Y4, Y4; \
+	VPMADDUBSW   Y4, Y2, Y5; \
+	VPMADDWD     Y15, Y5, Y5; \
+	VCVTDQ2PS    Y5, Y5; \
+	VBROADCASTSS d, Y6; \
+	VMULPS       Y6, Y3, Y6; \
+	VFMADD231PS  Y6, Y5, acc
+
+// func dotRowsQ8_0x4AVX2(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, d *float32, dstride int, nb int)
+// dotRowsQ8_0x4VNNI in sixteen 256-bit registers: each token's lanes as
+// dotRowsQ8_0AVX2 makes them, its sums in Y8+t.
+TEXT ·dotRowsQ8_0x4AVX2(SB), NOSPLIT, $0-80
+	MOVQ out+0(FP), DI
+	MOVQ w+16(FP), SI
+	MOVQ rows+32(FP), CX
+	MOVQ xstride+48(FP), R10
+	MOVQ dstride+64(FP), R13
+	TESTQ CX, CX
+	JZ   a4done
+	CMPQ nb+72(FP), $0
+	JE   a4done
+	Q80AVX2_CONSTS
+a4row:
+	VZERO4(Y8, Y9, Y10, Y11)
+	MOVQ   SI, R11
+	MOVQ   x+40(FP), R9
+	MOVQ   d+56(FP), R12
+	MOVQ   nb+72(FP), BX
+a4block:
+	VMOVDQU      2(R11), Y1
+	VPSIGNB      Y1, Y1, Y2
+	VPBROADCASTW (R11), X3
+	VCVTPH2PS    X3, Y3
+	LEAQ         (R9)(R10*2), DX
+	LEAQ         (R12)(R13*2), R8
+	Q80X4A_TOKEN((R9), (R12), Y8)
+	Q80X4A_TOKEN((R9)(R10*1), (R12)(R13*1), Y9)
+	Q80X4A_TOKEN((DX), (R8), Y10)
+	Q80X4A_TOKEN((DX)(R10*1), (R8)(R13*1), Y11)
+	ADDQ $34, R11
+	ADDQ $34, R9
+	ADDQ $4, R12
+	DECQ BX
+	JNZ  a4block
+	MOVQ ostride+8(FP), AX
+	HSUM8_STORE(Y8, (DI))
+	HSUM8_STORE(Y9, (DI)(AX*1))
+	LEAQ    (DI)(AX*2), DX
+	HSUM8_STORE(Y10, (DX))
+	HSUM8_STORE(Y11, (DX)(AX*1))
+	ADDQ    $4, DI
+	ADDQ    stride+24(FP), SI
+	DECQ    CX
+	JNZ     a4row
+a4done:
+	VZEROUPPER
+	RET
+
 // P4_TOKEN(u, d, a, b, fa, fb): one token of dotRows2Q8_0x4VNNI: its
 // unsigned activations at u (Y7) times the pair's rows (Y1, Y2) on top of
 // their −128·Σw lanes (Y3, Y4) into a and b, converted, times d_w (Y5, Y6)
