@@ -75,12 +75,18 @@ func dotRowsQ4_Kx4VNNI(out *float32, ostride int, w *byte, stride int, rows int,
 var useK4x4BW = cpu.X86.HasAVX512BW
 
 //go:noescape
+func dotRowsQ4_Kx4AVX2(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+
+//go:noescape
 func dotRowsQ6_Kx4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 
 // dotRowsQ4_Kx4 is dotRowsQ4_K for four tokens: out[t] for the Q8_K row
 // at x[t*xb:]. The outputs must be spaced evenly (as MatMul lays them
 // out); it reports false where it cannot run.
 func dotRowsQ4_Kx4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
+	if useAVX2 && !(useVNNI && useK4x4BW) {
+		return runX4(dotRowsQ4_Kx4AVX2, q4KBlock, q8KBlock, out, w, stride, x, xb, nb)
+	}
 	return dotRowsKx4(dotRowsQ4_Kx4VNNI, q4KBlock, out, w, stride, x, xb, nb)
 }
 

@@ -71,6 +71,119 @@ GLOBL shufK4<>(SB), RODATA|NOPTR, $256
 	Q4K_PAIRS(PAIR); \
 	K_FUSE
 
+// The AVX2 four-token kernel has sixteen vector registers: each token's
+// integer lanes of a block in Y0+t, its float lanes in Y4+t, its
+// minimums' lanes on the stack (16 bytes a token at t·16(SP)); the levels
+// of a sub-block pair in Y12 and Y13, the scale words in Y14 and the pair's
+// picks of them in Y10 and Y11; Y8 and Y9 are scratch.
+
+// Q4KX4A_ZERO clears the tokens' float and minimums' lanes.
+#define Q4KX4A_ZERO \
+	VZERO4(Y4, Y5, Y6, Y7); \
+	VMOVUPS X4, 0(SP); \
+	VMOVUPS X4, 16(SP); \
+	VMOVUPS X4, 32(SP); \
+	VMOVUPS X4, 48(SP)
+
+// Q4KX4A_MINS(tok, acc, m): Q4KX4_MINS for the token at tok with the
+// minimums' words in X12, dmin_w in X13 and its minimums' lanes at m(SP);
+// clears its integer lanes acc. Clobbers X8-X10.
+#define Q4KX4A_MINS(tok, acc, m) \
+	VMOVDQU      260 tok, X8; \
+	VPHADDW      276 tok, X8, X8; \
+	VPMADDWD     X8, X12, X8; \
+	VCVTDQ2PS    X8, X8; \
+	VBROADCASTSS tok, X9; \
+	VMULPS       X9, X13, X9; \
+	VMOVUPS      m(SP), X10; \
+	VFNMADD231PS X8, X9, X10; \
+	VMOVUPS      X10, m(SP); \
+	VPXOR        acc, acc, acc
+
+// Q4KX4A_NIBBLES(w): K_NIBBLES into Y12 (low) and Y13 (high).
+#define Q4KX4A_NIBBLES(w) \
+	VMOVDQU w(SI), Y13; \
+	VPAND   Y15, Y13, Y12; \
+	VPSRLW  $4, Y13, Y13; \
+	VPAND   Y15, Y13, Y13
+
+// Q4KX4A_TOKEN(x, tok, acc): acc += a sub-block pair's lanes for one
+// token, K_PAIR_AVX2's integers: the levels Y12, Y13 · its activations at
+// x tok and x+32 tok, weighed by the scale words Y10, Y11. Clobbers Y8,
+// Y9.
+#define Q4KX4A_TOKEN(x, tok, acc) \
+	VPMADDUBSW x tok, Y12, Y8; \
+	VPMADDWD   Y10, Y8, Y8; \
+	VPMADDUBSW x+32 tok, Y13, Y9; \
+	VPMADDWD   Y11, Y9, Y9; \
+	VPADDD     Y9, Y8, Y8; \
+	VPADDD     Y8, acc, acc
+
+// Q4KX4A_PAIR(w, x, s): a sub-block pair (its levels at w(SI), its
+// activations' offset x, its scales' vpshufb row s) for the four tokens.
+#define Q4KX4A_PAIR(w, x, s) \
+	Q4KX4A_NIBBLES(w); \
+	VPSHUFB shufK4<>+s(SB), Y14, Y10; \
+	VPSHUFB shufK4<>+s+32(SB), Y14, Y11; \
+	Q4KX4A_TOKEN(x, (R9), Y0); \
+	Q4KX4A_TOKEN(x, (R9)(R14*1), Y1); \
+	Q4KX4A_TOKEN(x, (R9)(R14*2), Y2); \
+	Q4KX4A_TOKEN(x, (R9)(R15*1), Y3)
+
+// Q4KX4A_FUSE(tok, acc, facc): KX4_FUSE_Y with d_w in Y12.
+#define Q4KX4A_FUSE(tok, acc, facc) \
+	VBROADCASTSS tok, Y8; \
+	VMULPS       Y12, Y8, Y8; \
+	VCVTDQ2PS    acc, acc; \
+	VFMADD231PS  acc, Y8, facc
+
+// Q4KX4A_BLOCK: one block (SI) for the four tokens, as Q4KX4_BLOCK.
+#define Q4KX4A_BLOCK \
+	K_SCALES_MINS; \
+	VMOVQ        R11, X12; \
+	VPMOVZXBW    X12, X12; \
+	VPBROADCASTW 2(SI), X13; \
+	VCVTPH2PS    X13, X13; \
+	Q4KX4A_MINS((R9), Y0, 0); \
+	Q4KX4A_MINS((R9)(R14*1), Y1, 16); \
+	Q4KX4A_MINS((R9)(R14*2), Y2, 32); \
+	Q4KX4A_MINS((R9)(R15*1), Y3, 48); \
+	VMOVQ        R10, X14; \
+	VPMOVZXBW    X14, X14; \
+	VINSERTI128  $1, X14, Y14, Y14; \
+	Q4KX4A_PAIR(16, 4, 0); \
+	Q4KX4A_PAIR(48, 68, 64); \
+	Q4KX4A_PAIR(80, 132, 128); \
+	Q4KX4A_PAIR(112, 196, 192); \
+	VPBROADCASTW (SI), X12; \
+	VCVTPH2PS    X12, Y12; \
+	Q4KX4A_FUSE((R9), Y0, Y4); \
+	Q4KX4A_FUSE((R9)(R14*1), Y1, Y5); \
+	Q4KX4A_FUSE((R9)(R14*2), Y2, Y6); \
+	Q4KX4A_FUSE((R9)(R15*1), Y3, Y7)
+
+// Q4KX4A_RESULT(facc, m): X0 lane 0 = a token's result, hsum8(facc) +
+// hsum4 of its minimums' lanes at m(SP). Clobbers Y0, X1, X2.
+#define Q4KX4A_RESULT(facc, m) \
+	VMOVAPS facc, Y0; \
+	VMOVUPS m(SP), X1; \
+	SUM_Y0_X1
+
+// Q4KX4A_STORE: the four results at DI + t·ostride. Clobbers R8.
+#define Q4KX4A_STORE \
+	MOVQ   DI, R8; \
+	Q4KX4A_RESULT(Y4, 0); \
+	VMOVSS X0, (R8); \
+	ADDQ   ostride+8(FP), R8; \
+	Q4KX4A_RESULT(Y5, 16); \
+	VMOVSS X0, (R8); \
+	ADDQ   ostride+8(FP), R8; \
+	Q4KX4A_RESULT(Y6, 32); \
+	VMOVSS X0, (R8); \
+	ADDQ   ostride+8(FP), R8; \
+	Q4KX4A_RESULT(Y7, 48); \
+	VMOVSS X0, (R8)
+
 // func dotRowsQ4_KAVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ4_KAVX2(SB), NOSPLIT, $0-48
 	KROWS(Q4K_CONSTS, ZERO_Y0_AND(X1), Q4K_BLOCK(K_PAIR_AVX2), 144, SUM_Y0_X1)
@@ -135,3 +248,11 @@ TEXT ·dotRowsQ4_KVNNI(SB), NOSPLIT, $0-48
 // dotRowsQ4_KAVX2. Needs AVX-512 VL and BW for Y16-Y31.
 TEXT ·dotRowsQ4_Kx4VNNI(SB), NOSPLIT, $0-64
 	KX4ROWS(Q4K_CONSTS, KX4_ZERO_FM, Q4KX4_BLOCK, SI, R9, 144, 292, KX4_STORE_R8(Q4KX4_RESULT))
+
+// func dotRowsQ4_Kx4AVX2(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+//
+// dotRowsQ4_Kx4VNNI in sixteen 256-bit registers with vpmaddwd's sums
+// added apart: each token's integer lanes, float order and minimums those
+// of dotRowsQ4_KAVX2.
+TEXT ·dotRowsQ4_Kx4AVX2(SB), NOSPLIT, $64-64
+	KX4ROWS(Q4K_CONSTS, Q4KX4A_ZERO, Q4KX4A_BLOCK, SI, R9, 144, 292, Q4KX4A_STORE)
