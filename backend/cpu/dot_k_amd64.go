@@ -78,6 +78,9 @@ var useK4x4BW = cpu.X86.HasAVX512BW
 func dotRowsQ4_Kx4AVX2(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 
 //go:noescape
+func dotRowsQ6_Kx4AVX2(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+
+//go:noescape
 func dotRowsQ6_Kx4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 
 // dotRowsQ4_Kx4 is dotRowsQ4_K for four tokens: out[t] for the Q8_K row
@@ -92,6 +95,9 @@ func dotRowsQ4_Kx4(out [multiToken][]float32, w []byte, stride int, x []byte, xb
 
 // dotRowsQ6_Kx4 is dotRowsQ4_Kx4 for Q6_K weights.
 func dotRowsQ6_Kx4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
+	if useAVX2 && !(useVNNI && useK4x4BW) {
+		return runX4(dotRowsQ6_Kx4AVX2, q6KBlock, q8KBlock, out, w, stride, x, xb, nb)
+	}
 	return dotRowsKx4(dotRowsQ6_Kx4VNNI, q6KBlock, out, w, stride, x, xb, nb)
 }
 

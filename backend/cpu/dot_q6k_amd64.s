@@ -142,6 +142,107 @@ GLOBL shufK6w<>(SB), RODATA|NOPTR, $256
 	VCVTDQ2PS    Y1, Y1; \
 	VFMADD231PS  Y1, Y9, Y0
 
+// The AVX2 four-token kernel has sixteen vector registers: each token's
+// integer lanes of a block in Y0+t and its float lanes in Y4+t; a group's
+// levels in Y8, the block's sixteen scale bytes in X11 and a group's
+// scale words in Y12 (Q6K_CONSTS's Y13-Y15); Y9 and Y10 are scratch. The
+// levels are rebuilt from memory group by group rather than kept.
+
+// Q6KX4A_LEVELS(q, h, hs, qs): a group's levels in Y8 (Q6KX4_HALF's):
+// the high bits at h(SI) shifted right by hs, masked to two (Y14: 0x03)
+// and moved up four, or'ed with the nibbles at q(SI) shifted right by qs
+// (0 or 4: the first groups shift by 0) and masked (Y15: 0x0f).
+// Clobbers Y9.
+#define Q6KX4A_LEVELS(q, h, hs, qs) \
+	VMOVDQU h(SI), Y9; \
+	VPSRLW  $hs, Y9, Y9; \
+	VPAND   Y14, Y9, Y9; \
+	VPSLLW  $4, Y9, Y9; \
+	VMOVDQU q(SI), Y8; \
+	VPSRLW  $qs, Y8, Y8; \
+	VPAND   Y15, Y8, Y8; \
+	VPOR    Y9, Y8, Y8
+
+// Q6KX4A_TOKEN(x, tok, acc): acc += a group's lanes for the token whose
+// activations are at x tok, Q6K_DOT_AVX2's integers: (levels Y8 − 32) ·
+// activations, weighed by the scale words Y12. Clobbers Y9, Y10.
+#define Q6KX4A_TOKEN(x, tok, acc) \
+	VPMADDUBSW x tok, Y8, Y9; \
+	VPMADDUBSW x tok, Y13, Y10; \
+	VPSUBW     Y10, Y9, Y9; \
+	VPMADDWD   Y12, Y9, Y9; \
+	VPADDD     Y9, acc, acc
+
+// Q6KX4A_GROUP(q, h, hs, qs, x, s): a 32-level group for the four tokens:
+// its levels (Q6KX4A_LEVELS), its two scale bytes (shufK6 row s of X11)
+// widened to words in Y12 once, and each token's lanes.
+#define Q6KX4A_GROUP(q, h, hs, qs, x, s) \
+	Q6KX4A_LEVELS(q, h, hs, qs); \
+	VPSHUFB   shufK6<>+s(SB), X11, X12; \
+	VPMOVSXBW X12, Y12; \
+	Q6KX4A_TOKEN(x, (R9), Y0); \
+	Q6KX4A_TOKEN(x, (R9)(R14*1), Y1); \
+	Q6KX4A_TOKEN(x, (R9)(R14*2), Y2); \
+	Q6KX4A_TOKEN(x, (R9)(R15*1), Y3)
+
+// Q6KX4A_HALF(q, h, x, s): half a block, Q6KX4_HALF's four groups.
+#define Q6KX4A_HALF(q, h, x, s) \
+	Q6KX4A_GROUP(q, h, 0, 0, x, s); \
+	Q6KX4A_GROUP(q+32, h, 2, 0, x+32, s+16); \
+	Q6KX4A_GROUP(q, h, 4, 4, x+64, s+32); \
+	Q6KX4A_GROUP(q+32, h, 6, 4, x+96, s+48)
+
+// Q6KX4A_FUSE(tok, acc, facc): KX4_FUSE_Y with d_w in Y12. Clobbers Y9.
+#define Q6KX4A_FUSE(tok, acc, facc) \
+	VBROADCASTSS tok, Y9; \
+	VMULPS       Y12, Y9, Y9; \
+	VCVTDQ2PS    acc, acc; \
+	VFMADD231PS  acc, Y9, facc
+
+// Q6KX4A_BLOCK: one block (SI) for the four tokens, as Q6KX4_BLOCK.
+#define Q6KX4A_BLOCK \
+	VMOVDQU      192(SI), X11; \
+	VPXOR        Y0, Y0, Y0; \
+	VPXOR        Y1, Y1, Y1; \
+	VPXOR        Y2, Y2, Y2; \
+	VPXOR        Y3, Y3, Y3; \
+	Q6KX4A_HALF(0, 128, 4, 0); \
+	Q6KX4A_HALF(64, 160, 132, 64); \
+	VPBROADCASTW 208(SI), X12; \
+	VCVTPH2PS    X12, Y12; \
+	Q6KX4A_FUSE((R9), Y0, Y4); \
+	Q6KX4A_FUSE((R9)(R14*1), Y1, Y5); \
+	Q6KX4A_FUSE((R9)(R14*2), Y2, Y6); \
+	Q6KX4A_FUSE((R9)(R15*1), Y3, Y7)
+
+// Q6KX4A_STORE: the four tokens' results, hsum8 of Y4+t, at DI +
+// t·ostride. Clobbers Y0, X2, R8.
+#define Q6KX4A_STORE \
+	MOVQ    DI, R8; \
+	VMOVAPS Y4, Y0; \
+	HSUM8_Y0(X2); \
+	VMOVSS  X0, (R8); \
+	ADDQ    ostride+8(FP), R8; \
+	VMOVAPS Y5, Y0; \
+	HSUM8_Y0(X2); \
+	VMOVSS  X0, (R8); \
+	ADDQ    ostride+8(FP), R8; \
+	VMOVAPS Y6, Y0; \
+	HSUM8_Y0(X2); \
+	VMOVSS  X0, (R8); \
+	ADDQ    ostride+8(FP), R8; \
+	VMOVAPS Y7, Y0; \
+	HSUM8_Y0(X2); \
+	VMOVSS  X0, (R8)
+
+// Q6KX4A_CONSTS is Q6KX4_CONSTS (Y14: 0x03 bytes); Q6KX4A_ZERO clears
+// the float lanes.
+#define Q6KX4A_CONSTS \
+	VBCAST32(0x0f0f0f0f, X15, Y15); \
+	VBCAST32(0x03030303, X14, Y14); \
+	VBCAST32(0x20202020, X13, Y13)
+#define Q6KX4A_ZERO VZERO4(Y4, Y5, Y6, Y7)
+
 // func dotRowsQ6_KAVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ6_KAVX2(SB), NOSPLIT, $0-48
 	KROWS(Q6K_CONSTS, ZERO_Y0, Q6K_BLOCK(Q6K_DOT_AVX2), 210, HSUM8_Y0(X2))
@@ -397,3 +498,11 @@ prowdone:
 pdone:
 	VZEROUPPER
 	RET
+
+// func dotRowsQ6_Kx4AVX2(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+//
+// dotRowsQ6_Kx4VNNI in sixteen 256-bit registers with vpmaddwd's sums
+// added apart: each token's integer lanes and float order those of
+// dotRowsQ6_KAVX2.
+TEXT ·dotRowsQ6_Kx4AVX2(SB), NOSPLIT, $0-64
+	KX4ROWS(Q6KX4A_CONSTS, Q6KX4A_ZERO, Q6KX4A_BLOCK, SI, R9, 210, 292, Q6KX4A_STORE)
