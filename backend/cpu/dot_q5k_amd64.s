@@ -126,6 +126,148 @@ GLOBL q5kScale<>(SB), RODATA|NOPTR, $256
 	Q5K_PAIRS(PAIR); \
 	K_FUSE
 
+// The AVX2 four-token kernel has sixteen vector registers: each token's
+// integer lanes of a block in Y0+t, its float lanes in Y4+t and its
+// minimums' scalar on the stack (at t·16(SP)); a sub-block pair's levels
+// in Y8 and Y9, the scale words in Y12 and a sub-block's pick of them in
+// Y10, d_w and dmin_w in X13; Y11 is scratch. The fifth bits are read from
+// memory for each use.
+
+// Q5KX4A_ZERO clears the tokens' float lanes and minimums' scalars.
+#define Q5KX4A_ZERO \
+	VZERO4(Y4, Y5, Y6, Y7); \
+	VMOVUPS X4, 0(SP); \
+	VMOVUPS X4, 16(SP); \
+	VMOVUPS X4, 32(SP); \
+	VMOVUPS X4, 48(SP)
+
+// Q5KX4A_MINS(tok, acc, m): Q5KX4_MINS for the token at tok with the
+// minimums' words in X8, d_w and dmin_w in X13 and its minimums' scalar
+// at m(SP); clears its integer lanes acc. Clobbers X9-X11.
+#define Q5KX4A_MINS(tok, acc, m) \
+	VMOVDQU      260 tok, X9; \
+	VPHADDW      276 tok, X9, X9; \
+	VPMADDWD     X9, X8, X9; \
+	VPSHUFD      $0x4e, X9, X10; \
+	VPADDD       X10, X9, X9; \
+	VPSHUFD      $0xb1, X9, X10; \
+	VPADDD       X10, X9, X9; \
+	VCVTDQ2PS    X9, X9; \
+	VBROADCASTSS tok, X10; \
+	VMULPS       X10, X13, X10; \
+	VSHUFPS      $0x55, X10, X10, X10; \
+	VMOVSS       m(SP), X11; \
+	VFNMADD231SS X9, X10, X11; \
+	VMOVSS       X11, m(SP); \
+	VPXOR        acc, acc, acc
+
+// Q5KX4A_NIBBLES(w): K_NIBBLES into Y8 (low) and Y9 (high).
+#define Q5KX4A_NIBBLES(w) \
+	VMOVDQU w(SI), Y9; \
+	VPAND   Y15, Y9, Y8; \
+	VPSRLW  $4, Y9, Y9; \
+	VPAND   Y15, Y9, Y9
+
+// Q5KX4A_BIT(op, n, dst) and Q5KX4A_BIT4(dst): Q5K_BIT and Q5K_BIT4 from
+// the qh bytes at 16(SI). Clobber Y11.
+#define Q5KX4A_BIT(op, n, dst) \
+	VMOVDQU 16(SI), Y11; \
+	op      $n, Y11, Y11; \
+	VPAND   Y14, Y11, Y11; \
+	VPOR    Y11, dst, dst
+#define Q5KX4A_BIT4(dst) \
+	VPAND 16(SI), Y14, Y11; \
+	VPOR  Y11, dst, dst
+
+// Q5KX4A_TOKEN(x, tok, lv, acc): acc += a sub-block's lanes for one
+// token, K_PAIR_AVX2's integers: the levels lv · its activations at x tok
+// weighed by the scale words Y10. Clobbers Y11.
+#define Q5KX4A_TOKEN(x, tok, lv, acc) \
+	VPMADDUBSW x tok, lv, Y11; \
+	VPMADDWD   Y10, Y11, Y11; \
+	VPADDD     Y11, acc, acc
+
+// Q5KX4A_SUB(lv, x, s): a sub-block (levels lv, activations' offset x,
+// its scale's vpshufb row s) for the four tokens.
+#define Q5KX4A_SUB(lv, x, s) \
+	VPSHUFB q5kScale<>+s(SB), Y12, Y10; \
+	Q5KX4A_TOKEN(x, (R9), lv, Y0); \
+	Q5KX4A_TOKEN(x, (R9)(R14*1), lv, Y1); \
+	Q5KX4A_TOKEN(x, (R9)(R14*2), lv, Y2); \
+	Q5KX4A_TOKEN(x, (R9)(R15*1), lv, Y3)
+
+// Q5KX4A_PAIR(x, s): a sub-block pair (levels in Y8, Y9) for the four
+// tokens, as K_PAIR_AVX2(q5kScale, x, s).
+#define Q5KX4A_PAIR(x, s) \
+	Q5KX4A_SUB(Y8, x, s); \
+	Q5KX4A_SUB(Y9, x+32, s+32)
+
+// Q5KX4A_FUSE(tok, acc, facc): KX4_FUSE with d_w in X13. Clobbers Y10.
+#define Q5KX4A_FUSE(tok, acc, facc) \
+	VBROADCASTSS tok, X10; \
+	VMULPS       X10, X13, X10; \
+	VBROADCASTSS X10, Y10; \
+	VCVTDQ2PS    acc, acc; \
+	VFMADD231PS  acc, Y10, facc
+
+// Q5KX4A_BLOCK: one block (SI) for the four tokens, as Q5KX4_BLOCK.
+#define Q5KX4A_BLOCK \
+	K_SCALES_MINS; \
+	VMOVQ       R11, X8; \
+	VPMOVZXBW   X8, X8; \
+	VMOVD       (SI), X13; \
+	VCVTPH2PS   X13, X13; \
+	Q5KX4A_MINS((R9), Y0, 0); \
+	Q5KX4A_MINS((R9)(R14*1), Y1, 16); \
+	Q5KX4A_MINS((R9)(R14*2), Y2, 32); \
+	Q5KX4A_MINS((R9)(R15*1), Y3, 48); \
+	VMOVQ       R10, X12; \
+	VPMOVZXBW   X12, X12; \
+	VINSERTI128 $1, X12, Y12, Y12; \
+	Q5KX4A_NIBBLES(48); \
+	Q5KX4A_BIT(VPSLLW, 4, Y8); \
+	Q5KX4A_BIT(VPSLLW, 3, Y9); \
+	Q5KX4A_PAIR(4, 0); \
+	Q5KX4A_NIBBLES(80); \
+	Q5KX4A_BIT(VPSLLW, 2, Y8); \
+	Q5KX4A_BIT(VPSLLW, 1, Y9); \
+	Q5KX4A_PAIR(68, 64); \
+	Q5KX4A_NIBBLES(112); \
+	Q5KX4A_BIT4(Y8); \
+	Q5KX4A_BIT(VPSRLW, 1, Y9); \
+	Q5KX4A_PAIR(132, 128); \
+	Q5KX4A_NIBBLES(144); \
+	Q5KX4A_BIT(VPSRLW, 2, Y8); \
+	Q5KX4A_BIT(VPSRLW, 3, Y9); \
+	Q5KX4A_PAIR(196, 192); \
+	Q5KX4A_FUSE((R9), Y0, Y4); \
+	Q5KX4A_FUSE((R9)(R14*1), Y1, Y5); \
+	Q5KX4A_FUSE((R9)(R14*2), Y2, Y6); \
+	Q5KX4A_FUSE((R9)(R15*1), Y3, Y7)
+
+// Q5KX4A_RESULT(facc, m): X0 lane 0 = hsum8(facc) + the minimums'
+// scalar at m(SP), HSUM8_Y0_PLUS's order. Clobbers Y0, X1, X2.
+#define Q5KX4A_RESULT(facc, m) \
+	VMOVAPS facc, Y0; \
+	HSUM8_Y0(X2); \
+	VMOVSS  m(SP), X1; \
+	VADDSS  X1, X0, X0
+
+// Q5KX4A_STORE: the four results at DI + t·ostride. Clobbers R8.
+#define Q5KX4A_STORE \
+	MOVQ   DI, R8; \
+	Q5KX4A_RESULT(Y4, 0); \
+	VMOVSS X0, (R8); \
+	ADDQ   ostride+8(FP), R8; \
+	Q5KX4A_RESULT(Y5, 16); \
+	VMOVSS X0, (R8); \
+	ADDQ   ostride+8(FP), R8; \
+	Q5KX4A_RESULT(Y6, 32); \
+	VMOVSS X0, (R8); \
+	ADDQ   ostride+8(FP), R8; \
+	Q5KX4A_RESULT(Y7, 48); \
+	VMOVSS X0, (R8)
+
 // func dotRowsQ5_KAVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ5_KAVX2(SB), NOSPLIT, $0-48
 	KROWS(Q5K_CONSTS, ZERO_Y0_AND(X1), Q5K_BLOCK(K_PAIR_AVX2), 176, HSUM8_Y0_PLUS(X2, X1))
@@ -177,3 +319,11 @@ TEXT ·dotRowsQ5_KVNNI(SB), NOSPLIT, $0-48
 // lanes in Y24+t (AVX-512 VL and BW).
 TEXT ·dotRowsQ5_Kx4VNNI(SB), NOSPLIT, $0-64
 	KX4ROWS(Q5K_CONSTS, KX4_ZERO_FM, Q5KX4_BLOCK, SI, R9, 176, 292, KX4_STORE(KX4_HSUM_MIN))
+
+// func dotRowsQ5_Kx4AVX2(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+//
+// dotRowsQ5_Kx4VNNI in sixteen 256-bit registers with vpmaddwd's sums
+// added apart: each token's integers, float order and minimums those of
+// dotRowsQ5_KAVX2.
+TEXT ·dotRowsQ5_Kx4AVX2(SB), NOSPLIT, $64-64
+	KX4ROWS(Q5K_CONSTS, Q5KX4A_ZERO, Q5KX4A_BLOCK, SI, R9, 176, 292, Q5KX4A_STORE)

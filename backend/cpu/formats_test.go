@@ -128,7 +128,7 @@ func testRows4(t *testing.T, r *rand.Rand, f rowFormat, w []byte, stride, rows, 
 	}
 	ok := f.rows4(out, w, stride, x, xb, nb)
 	if !ok {
-		if x4Expected() {
+		if x4Expected(f.typ) {
 			t.Fatalf("rows=%d nb=%d: the four-token kernel did not run", rows, nb)
 		}
 		return
