@@ -215,26 +215,6 @@ GLOBL shufK6w<>(SB), RODATA|NOPTR, $256
 	Q6KX4A_FUSE((R9)(R14*2), Y2, Y6); \
 	Q6KX4A_FUSE((R9)(R15*1), Y3, Y7)
 
-// Q6KX4A_STORE: the four tokens' results, hsum8 of Y4+t, at DI +
-// t·ostride. Clobbers Y0, X2, R8.
-#define Q6KX4A_STORE \
-	MOVQ    DI, R8; \
-	VMOVAPS Y4, Y0; \
-	HSUM8_Y0(X2); \
-	VMOVSS  X0, (R8); \
-	ADDQ    ostride+8(FP), R8; \
-	VMOVAPS Y5, Y0; \
-	HSUM8_Y0(X2); \
-	VMOVSS  X0, (R8); \
-	ADDQ    ostride+8(FP), R8; \
-	VMOVAPS Y6, Y0; \
-	HSUM8_Y0(X2); \
-	VMOVSS  X0, (R8); \
-	ADDQ    ostride+8(FP), R8; \
-	VMOVAPS Y7, Y0; \
-	HSUM8_Y0(X2); \
-	VMOVSS  X0, (R8)
-
 // Q6KX4A_CONSTS is Q6KX4_CONSTS (Y14: 0x03 bytes); Q6KX4A_ZERO clears
 // the float lanes.
 #define Q6KX4A_CONSTS \
@@ -505,4 +485,4 @@ pdone:
 // added apart: each token's integer lanes and float order those of
 // dotRowsQ6_KAVX2.
 TEXT ·dotRowsQ6_Kx4AVX2(SB), NOSPLIT, $0-64
-	KX4ROWS(Q6KX4A_CONSTS, Q6KX4A_ZERO, Q6KX4A_BLOCK, SI, R9, 210, 292, Q6KX4A_STORE)
+	KX4ROWS(Q6KX4A_CONSTS, Q6KX4A_ZERO, Q6KX4A_BLOCK, SI, R9, 210, 292, X4A_STORE_Y4)

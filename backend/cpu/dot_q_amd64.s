@@ -228,13 +228,6 @@ TEXT ·dotGroupsQ4_0x4AVX2(SB), NOSPLIT, $0-80
 	VMULPS.BCST d, Y3, Y6; \
 	VFMADD231PS Y6, Y5, acc
 
-// HSUM8_STORE(y, dst): hsum8 of y's lanes to the float32 at dst.
-// Clobbers Y0, X1.
-#define HSUM8_STORE(y, dst) \
-	VMOVAPS y, Y0; \
-	HSUM8_Y0(X1); \
-	VMOVSS  X0, dst
-
 // func dotRowsQ8_0x4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, d *float32, dstride int, nb int)
 // Q8_0 rows (stride bytes apart) times four tokens' activations (token t's
 // at x+t·xstride, its scales as float32 at d+t·dstride), 8 lanes per row

@@ -61,6 +61,25 @@
 	HSUM8_Y0(t); \
 	VADDSS m, X0, X0
 
+// HSUM8_STORE(y, dst): hsum8 of y's lanes to the float32 at dst.
+// Clobbers Y0, X1.
+#define HSUM8_STORE(y, dst) \
+	VMOVAPS y, Y0; \
+	HSUM8_Y0(X1); \
+	VMOVSS  X0, dst
+
+// X4A_STORE_Y4: a four-token AVX2 kernel's results, hsum8 of Y4+t, at DI
+// + t·ostride. Clobbers Y0, X1, R8.
+#define X4A_STORE_Y4 \
+	MOVQ DI, R8; \
+	HSUM8_STORE(Y4, (R8)); \
+	ADDQ ostride+8(FP), R8; \
+	HSUM8_STORE(Y5, (R8)); \
+	ADDQ ostride+8(FP), R8; \
+	HSUM8_STORE(Y6, (R8)); \
+	ADDQ ostride+8(FP), R8; \
+	HSUM8_STORE(Y7, (R8))
+
 // Four-token kernels, func(out *float32, ostride int, w *byte, stride int,
 // rows int, x *byte, xstride int, nb int): one weight row against four
 // activation rows xstride bytes apart (R14 = xstride, R15 = 3·xstride),
