@@ -26,11 +26,17 @@ func dotRowsQ5_1(out []float32, w []byte, stride int, x []byte, nb int) {
 }
 
 //go:noescape
+func dotRowsQ5_1x4AVX2(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+
+//go:noescape
 func dotRowsQ5_1x4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 
 // dotRowsQ5_1x4 is dotRowsQ5_1 for four tokens: out[t] for the Q8_1 row at
 // x[t*xb:]. The outputs must be spaced evenly (as MatMul lays them out); it
 // reports false where it cannot run.
 func dotRowsQ5_1x4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
+	if useAVX2 && !(useVNNI && useX4) {
+		return runX4(dotRowsQ5_1x4AVX2, q51Block, q81Block, out, w, stride, x, xb, nb)
+	}
 	return rowsx4(dotRowsQ5_1x4VNNI, q51Block, q81Block, out, w, stride, x, xb, nb)
 }

@@ -49,6 +49,70 @@ GLOBL q51spread<>(SB), RODATA|NOPTR, $32
 	VBCAST32(0x00010001, X14, Y14); \
 	Q51LEVELS_CONSTS
 
+// The AVX2 four-token kernel has sixteen vector registers: Q51_CONSTS's
+// six (Y10-Y15), the block's levels in Y1 (Y2 its scratch), d_w in Y8
+// and m_w in X9, each token's float lanes in Y4+t and its minimums'
+// scalar on the stack (at t·16(SP)); Y0, Y2 and Y3 are a token's
+// scratch.
+
+// Q51X4A_TOKEN(tok, facc, m): one token of the AVX2 four-token kernel:
+// Q81AVX2's integer lanes and Q81_SCALE's order, facc += float(lanes) ·
+// d_w·d_x and the scalar at m(SP) += m_w·s_x. Clobbers Y0, Y2, X3.
+#define Q51X4A_TOKEN(tok, facc, m) \
+	VPMADDUBSW   4 tok, Y1, Y0; \
+	VPMADDWD     Y14, Y0, Y0; \
+	VCVTDQ2PS    Y0, Y0; \
+	VPBROADCASTW tok, X2; \
+	VCVTPH2PS    X2, Y2; \
+	VMULPS       Y2, Y8, Y2; \
+	VFMADD231PS  Y0, Y2, facc; \
+	VPBROADCASTW 2 tok, X3; \
+	VCVTPH2PS    X3, X3; \
+	VMOVSS       m(SP), X2; \
+	VFMADD231SS  X3, X9, X2; \
+	VMOVSS       X2, m(SP)
+
+// Q51X4A_BLOCK: one block (R9) for the four tokens: its levels, d_w and
+// m_w once, then each token's step.
+#define Q51X4A_BLOCK \
+	Q51LEVELS; \
+	VPBROADCASTW (R9), X8; \
+	VCVTPH2PS    X8, Y8; \
+	VPBROADCASTW 2(R9), X9; \
+	VCVTPH2PS    X9, X9; \
+	Q51X4A_TOKEN((R10), Y4, 0); \
+	Q51X4A_TOKEN((R10)(R14*1), Y5, 16); \
+	Q51X4A_TOKEN((R10)(R14*2), Y6, 32); \
+	Q51X4A_TOKEN((R10)(R15*1), Y7, 48)
+
+// Q51X4A_ZERO clears the tokens' float lanes and minimums' scalars.
+#define Q51X4A_ZERO \
+	VZERO4(Y4, Y5, Y6, Y7); \
+	VMOVUPS X4, 0(SP); \
+	VMOVUPS X4, 16(SP); \
+	VMOVUPS X4, 32(SP); \
+	VMOVUPS X4, 48(SP)
+
+// Q51X4A_RESULT(facc, m, dst): hsum8(facc) + the scalar at m(SP)
+// (HSUM8_Y0_PLUS's order) to the float32 at dst. Clobbers Y0, X1.
+#define Q51X4A_RESULT(facc, m, dst) \
+	VMOVAPS facc, Y0; \
+	HSUM8_Y0(X1); \
+	VMOVSS  m(SP), X1; \
+	VADDSS  X1, X0, X0; \
+	VMOVSS  X0, dst
+
+// Q51X4A_STORE: the four results at DI + t·ostride. Clobbers R8.
+#define Q51X4A_STORE \
+	MOVQ DI, R8; \
+	Q51X4A_RESULT(Y4, 0, (R8)); \
+	ADDQ ostride+8(FP), R8; \
+	Q51X4A_RESULT(Y5, 16, (R8)); \
+	ADDQ ostride+8(FP), R8; \
+	Q51X4A_RESULT(Y6, 32, (R8)); \
+	ADDQ ostride+8(FP), R8; \
+	Q51X4A_RESULT(Y7, 48, (R8))
+
 // func dotRowsQ5_1VNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ5_1VNNI(SB), NOSPLIT, $0-48
 	Q8ROWS(Q51_CONSTS, ZERO_Y0_AND(X9), Q81VNNI(Q51LEVELS, X7, X9), 24, 36, HSUM8_Y0_PLUS(X1, X9))
@@ -69,3 +133,10 @@ TEXT ·dotRowsQ5_1AVX2(SB), NOSPLIT, $0-48
 // registers), each token's lanes and float order dotRowsQ5_1VNNI's.
 TEXT ·dotRowsQ5_1x4VNNI(SB), NOSPLIT, $0-64
 	KX4ROWS(Q51X4_CONSTS, KX4_ZERO_FM, Q81X4_BLOCK(Q51LEVELS), R9, R10, 24, 36, KX4_STORE(KX4_HSUM_MIN))
+
+// func dotRowsQ5_1x4AVX2(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+//
+// dotRowsQ5_1x4VNNI in sixteen 256-bit registers: each token's lanes,
+// float order and minimums are dotRowsQ5_1AVX2's.
+TEXT ·dotRowsQ5_1x4AVX2(SB), NOSPLIT, $64-64
+	KX4ROWS(Q51_CONSTS, Q51X4A_ZERO, Q51X4A_BLOCK, R9, R10, 24, 36, Q51X4A_STORE)
