@@ -170,6 +170,152 @@ GLOBL kShufQ3<>(SB), RODATA|NOPTR, $128
 	VCVTDQ2PS    Y3, Y3; \
 	VFMADD231PS  Y3, Y7, Y0
 
+// The AVX2 four-token kernel has sixteen vector registers: each token's
+// integer lanes of a block in Y0+t and its float lanes in Y4+t; a group's
+// low parts in Y8, its 4s in Y9 and its scale words in Y10; the block's
+// sixteen signed scale bytes in X14; Y13 and Y15 as K23_CONSTS sets them;
+// Y11 and Y12 are scratch. The high bits and low parts are read from
+// memory for each group.
+
+// kShufQ3b row g sends scale byte 2g to the low eight bytes and 2g+1 to
+// the high eight (vpshufb on the sixteen scale bytes, then vpmovsxbw: the
+// words kShufQ3 picks for group g).
+DATA kShufQ3b<>+0(SB)/8, $0x0000000000000000
+DATA kShufQ3b<>+8(SB)/8, $0x0101010101010101
+DATA kShufQ3b<>+16(SB)/8, $0x0202020202020202
+DATA kShufQ3b<>+24(SB)/8, $0x0303030303030303
+DATA kShufQ3b<>+32(SB)/8, $0x0404040404040404
+DATA kShufQ3b<>+40(SB)/8, $0x0505050505050505
+DATA kShufQ3b<>+48(SB)/8, $0x0606060606060606
+DATA kShufQ3b<>+56(SB)/8, $0x0707070707070707
+DATA kShufQ3b<>+64(SB)/8, $0x0808080808080808
+DATA kShufQ3b<>+72(SB)/8, $0x0909090909090909
+DATA kShufQ3b<>+80(SB)/8, $0x0a0a0a0a0a0a0a0a
+DATA kShufQ3b<>+88(SB)/8, $0x0b0b0b0b0b0b0b0b
+DATA kShufQ3b<>+96(SB)/8, $0x0c0c0c0c0c0c0c0c
+DATA kShufQ3b<>+104(SB)/8, $0x0d0d0d0d0d0d0d0d
+DATA kShufQ3b<>+112(SB)/8, $0x0e0e0e0e0e0e0e0e
+DATA kShufQ3b<>+120(SB)/8, $0x0f0f0f0f0f0f0f0f
+GLOBL kShufQ3b<>(SB), RODATA|NOPTR, $128
+
+// Q3KX4A_CONSTS: Y15 = 0x03 bytes, Y13 = 0x01 bytes. Clobbers AX.
+#define Q3KX4A_CONSTS \
+	VBCAST32(0x03030303, X15, Y15); \
+	VBCAST32(0x01010101, X13, Y13)
+
+// Q3KX4A_SCALES: Q3K_SCALES's sixteen scale bytes, less 32, in X14.
+// Clobbers AX, DX, R8, R10, R11, X12.
+#define Q3KX4A_SCALES \
+	MOVL         96(SI), AX; \
+	MOVL         100(SI), DX; \
+	MOVL         104(SI), R8; \
+	MOVL         AX, R10; \
+	ANDL         $0x0f0f0f0f, R10; \
+	MOVL         R8, R11; \
+	ANDL         $0x03030303, R11; \
+	SHLL         $4, R11; \
+	ORL          R11, R10; \
+	VMOVD        R10, X14; \
+	MOVL         DX, R10; \
+	ANDL         $0x0f0f0f0f, R10; \
+	MOVL         R8, R11; \
+	SHRL         $2, R11; \
+	ANDL         $0x03030303, R11; \
+	SHLL         $4, R11; \
+	ORL          R11, R10; \
+	VPINSRD      $1, R10, X14, X14; \
+	MOVL         AX, R10; \
+	SHRL         $4, R10; \
+	ANDL         $0x0f0f0f0f, R10; \
+	MOVL         R8, R11; \
+	SHRL         $4, R11; \
+	ANDL         $0x03030303, R11; \
+	SHLL         $4, R11; \
+	ORL          R11, R10; \
+	VPINSRD      $2, R10, X14, X14; \
+	MOVL         DX, R10; \
+	SHRL         $4, R10; \
+	ANDL         $0x0f0f0f0f, R10; \
+	MOVL         R8, R11; \
+	SHRL         $6, R11; \
+	ANDL         $0x03030303, R11; \
+	SHLL         $4, R11; \
+	ORL          R11, R10; \
+	VPINSRD      $3, R10, X14, X14; \
+	MOVL         $0x20202020, R10; \
+	VMOVD        R10, X12; \
+	VPBROADCASTD X12, X12; \
+	VPSUBB       X12, X14, X14
+
+// Q3KX4A_LOW(src, n): a group's low parts, bits n and n+1 of the 32 bytes
+// at src(SI), into Y8 (Q3K_LOW's; a shift by 0 for the first groups).
+#define Q3KX4A_LOW(src, n) \
+	VMOVDQU src(SI), Y8; \
+	VPSRLW  $n, Y8, Y8; \
+	VPAND   Y15, Y8, Y8
+
+// Q3KX4A_HIGH(g, op, n): Q3K_HIGH into Y9 with the high bits read from
+// (SI) into Y12: 4 where bit g is clear (op $n moves bit g to bit 2; a
+// shift by 0 for group 2).
+#define Q3KX4A_HIGH(g, op, n) \
+	VMOVDQU (SI), Y12; \
+	VPSLLW  $g, Y13, Y9; \
+	VPANDN  Y9, Y12, Y9; \
+	op      $n, Y9, Y9
+
+// Q3KX4A_TOKEN(x, tok, acc): acc += a group's lanes for the token whose
+// activations are at x tok, Q3K_DOT_AVX2's integers: (low parts − 4s) ·
+// activations, weighed by the scale words Y10. Clobbers Y11, Y12.
+#define Q3KX4A_TOKEN(x, tok, acc) \
+	VMOVDQU    x tok, Y11; \
+	VPMADDUBSW Y11, Y9, Y12; \
+	VPMADDUBSW Y11, Y8, Y11; \
+	VPSUBW     Y12, Y11, Y11; \
+	VPMADDWD   Y10, Y11, Y11; \
+	VPADDD     Y11, acc, acc
+
+// Q3KX4A_GROUP(src, n, g, op, hn, x, row): group g (low parts bits n, n+1
+// of src(SI); its 4s by Q3KX4A_HIGH(g, op, hn)) for the four tokens, its
+// scale words picked once (kShufQ3b row).
+#define Q3KX4A_GROUP(src, n, g, op, hn, x, row) \
+	Q3KX4A_LOW(src, n); \
+	Q3KX4A_HIGH(g, op, hn); \
+	VPSHUFB   kShufQ3b<>+row(SB), X14, X10; \
+	VPMOVSXBW X10, Y10; \
+	Q3KX4A_TOKEN(x, (R9), Y0); \
+	Q3KX4A_TOKEN(x, (R9)(R14*1), Y1); \
+	Q3KX4A_TOKEN(x, (R9)(R14*2), Y2); \
+	Q3KX4A_TOKEN(x, (R9)(R15*1), Y3)
+
+// Q3KX4A_FUSE(tok, acc, facc): Q3KX4_FUSE with d_w in X9. Clobbers Y11.
+#define Q3KX4A_FUSE(tok, acc, facc) \
+	VMULSS       tok, X9, X11; \
+	VBROADCASTSS X11, Y11; \
+	VCVTDQ2PS    acc, acc; \
+	VFMADD231PS  acc, Y11, facc
+
+// Q3KX4A_BLOCK: one block (SI) for the four tokens, as Q3KX4_BLOCK.
+#define Q3KX4A_BLOCK \
+	Q3KX4A_SCALES; \
+	VPXOR        Y0, Y0, Y0; \
+	VPXOR        Y1, Y1, Y1; \
+	VPXOR        Y2, Y2, Y2; \
+	VPXOR        Y3, Y3, Y3; \
+	Q3KX4A_GROUP(32, 0, 0, VPSLLW, 2, 4, 0); \
+	Q3KX4A_GROUP(32, 2, 1, VPSLLW, 1, 36, 16); \
+	Q3KX4A_GROUP(32, 4, 2, VPSRLW, 0, 68, 32); \
+	Q3KX4A_GROUP(32, 6, 3, VPSRLW, 1, 100, 48); \
+	Q3KX4A_GROUP(64, 0, 4, VPSRLW, 2, 132, 64); \
+	Q3KX4A_GROUP(64, 2, 5, VPSRLW, 3, 164, 80); \
+	Q3KX4A_GROUP(64, 4, 6, VPSRLW, 4, 196, 96); \
+	Q3KX4A_GROUP(64, 6, 7, VPSRLW, 5, 228, 112); \
+	VPBROADCASTW 108(SI), X9; \
+	VCVTPH2PS    X9, X9; \
+	Q3KX4A_FUSE((R9), Y0, Y4); \
+	Q3KX4A_FUSE((R9)(R14*1), Y1, Y5); \
+	Q3KX4A_FUSE((R9)(R14*2), Y2, Y6); \
+	Q3KX4A_FUSE((R9)(R15*1), Y3, Y7)
+
 // func dotRowsQ3_KVNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ3_KVNNI(SB), NOSPLIT, $0-48
 	KROWS(K23_CONSTS, ZERO_Y0, Q3K_BLOCK(Q3K_DOT_VNNI), 110, HSUM8_Y0(X2))
@@ -224,3 +370,10 @@ TEXT ·dotRowsQ3_KAVX2(SB), NOSPLIT, $0-48
 // meet every token with the one-token VNNI kernel's instructions.
 TEXT ·dotRowsQ3_Kx4VNNI(SB), NOSPLIT, $0-64
 	KX4ROWS(K23_CONSTS, KX4_ZERO_F, Q3KX4_BLOCK, SI, R9, 110, 292, KX4_STORE(KX4_HSUM))
+
+// func dotRowsQ3_Kx4AVX2(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+//
+// dotRowsQ3_Kx4VNNI in sixteen 256-bit registers with vpmaddwd's sums
+// added apart: each token's integers and float order are dotRowsQ3_KAVX2's.
+TEXT ·dotRowsQ3_Kx4AVX2(SB), NOSPLIT, $0-64
+	KX4ROWS(Q3KX4A_CONSTS, VZERO4(Y4, Y5, Y6, Y7), Q3KX4A_BLOCK, SI, R9, 110, 292, X4A_STORE_Y4)
