@@ -26,11 +26,17 @@ func dotRowsQ2_K(out []float32, w []byte, stride int, x []byte, nb int) {
 }
 
 //go:noescape
+func dotRowsQ2_Kx4AVX2(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+
+//go:noescape
 func dotRowsQ2_Kx4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 
 // dotRowsQ2_Kx4 is dotRowsQ2_K for four tokens: out[t] for the Q8_K row at
 // x[t*xb:]. The outputs must be spaced evenly (as MatMul lays them out); it
 // reports false where it cannot run.
 func dotRowsQ2_Kx4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
+	if useAVX2 && !(useVNNI && useX4) {
+		return runX4(dotRowsQ2_Kx4AVX2, q2KBlock, q8KBlock, out, w, stride, x, xb, nb)
+	}
 	return rowsx4(dotRowsQ2_Kx4VNNI, q2KBlock, q8KBlock, out, w, stride, x, xb, nb)
 }

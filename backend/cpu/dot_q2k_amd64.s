@@ -102,6 +102,85 @@ GLOBL kShufQ2<>(SB), RODATA|NOPTR, $128
 	Q2K_HALF(48, 132, Y12, DOT); \
 	K_FUSE
 
+// The AVX2 four-token kernel has sixteen vector registers: each token's
+// integer lanes of a block in Y0+t and its float lanes in Y4+t; a group's
+// levels in Y8 and its scale words in Y9; the block's sixteen scale bytes
+// in X11 (their low nibbles in X12), d_w and dmin_w in X13, and
+// K23_CONSTS's Y14 and Y15; Y10 is scratch. The levels are read from
+// memory for each group.
+
+// Q2KX4A_MINS(tok, facc): Q2KX4_MINS with the minimums' words in Y8 and
+// d_w, dmin_w in X13. Clobbers Y9, Y10.
+#define Q2KX4A_MINS(tok, facc) \
+	VPMADDWD     260 tok, Y8, Y9; \
+	VCVTDQ2PS    Y9, Y9; \
+	VBROADCASTSS tok, X10; \
+	VMULPS       X10, X13, X10; \
+	VPERMILPS    $0x55, X10, X10; \
+	VINSERTF128  $1, X10, Y10, Y10; \
+	VFNMADD231PS Y9, Y10, facc
+
+// Q2KX4A_TOKEN(x, tok, acc): acc += a group's lanes for one token,
+// Q2K_DOT_AVX2's integers: the levels Y8 · its activations at x tok,
+// weighed by the scale words Y9. Clobbers Y10.
+#define Q2KX4A_TOKEN(x, tok, acc) \
+	VPMADDUBSW x tok, Y8, Y10; \
+	VPMADDWD   Y9, Y10, Y10; \
+	VPADDD     Y10, acc, acc
+
+// Q2KX4A_GROUP(w, n, x, row): a group (bits n, n+1 of the 32 bytes at
+// w(SI); its scale words kShufBytePairs row of X12) for the four tokens.
+#define Q2KX4A_GROUP(w, n, x, row) \
+	VMOVDQU   w(SI), Y8; \
+	VPSRLW    $n, Y8, Y8; \
+	VPAND     Y15, Y8, Y8; \
+	VPSHUFB   ·kShufBytePairs+row(SB), X12, X9; \
+	VPMOVZXBW X9, Y9; \
+	Q2KX4A_TOKEN(x, (R9), Y0); \
+	Q2KX4A_TOKEN(x, (R9)(R14*1), Y1); \
+	Q2KX4A_TOKEN(x, (R9)(R14*2), Y2); \
+	Q2KX4A_TOKEN(x, (R9)(R15*1), Y3)
+
+// Q2KX4A_HALF(w, x, row): Q2K_HALF's four groups (a shift by 0 for the
+// first).
+#define Q2KX4A_HALF(w, x, row) \
+	Q2KX4A_GROUP(w, 0, x, row); \
+	Q2KX4A_GROUP(w, 2, x+32, row+16); \
+	Q2KX4A_GROUP(w, 4, x+64, row+32); \
+	Q2KX4A_GROUP(w, 6, x+96, row+48)
+
+// Q2KX4A_FUSE(tok, acc, facc): KX4_FUSE with d_w in X13. Clobbers Y10.
+#define Q2KX4A_FUSE(tok, acc, facc) \
+	VBROADCASTSS tok, X10; \
+	VMULPS       X10, X13, X10; \
+	VBROADCASTSS X10, Y10; \
+	VCVTDQ2PS    acc, acc; \
+	VFMADD231PS  acc, Y10, facc
+
+// Q2KX4A_BLOCK: one block (SI) for the four tokens, as Q2KX4_BLOCK.
+#define Q2KX4A_BLOCK \
+	VMOVDQU   (SI), X11; \
+	VPSRLW    $4, X11, X8; \
+	VPAND     X14, X8, X8; \
+	VPMOVZXBW X8, Y8; \
+	VMOVD     80(SI), X13; \
+	VCVTPH2PS X13, X13; \
+	Q2KX4A_MINS((R9), Y4); \
+	Q2KX4A_MINS((R9)(R14*1), Y5); \
+	Q2KX4A_MINS((R9)(R14*2), Y6); \
+	Q2KX4A_MINS((R9)(R15*1), Y7); \
+	VPAND     X14, X11, X12; \
+	VPXOR     Y0, Y0, Y0; \
+	VPXOR     Y1, Y1, Y1; \
+	VPXOR     Y2, Y2, Y2; \
+	VPXOR     Y3, Y3, Y3; \
+	Q2KX4A_HALF(16, 4, 0); \
+	Q2KX4A_HALF(48, 132, 64); \
+	Q2KX4A_FUSE((R9), Y0, Y4); \
+	Q2KX4A_FUSE((R9)(R14*1), Y1, Y5); \
+	Q2KX4A_FUSE((R9)(R14*2), Y2, Y6); \
+	Q2KX4A_FUSE((R9)(R15*1), Y3, Y7)
+
 // func dotRowsQ2_KVNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ2_KVNNI(SB), NOSPLIT, $0-48
 	KROWS(K23_CONSTS, ZERO_Y0, Q2K_BLOCK(Q2K_DOT_VNNI), 84, HSUM8_Y0(X2))
@@ -159,3 +238,10 @@ TEXT ·dotRowsQ2_KAVX2(SB), NOSPLIT, $0-48
 // VL and BW).
 TEXT ·dotRowsQ2_Kx4VNNI(SB), NOSPLIT, $0-64
 	KX4ROWS(K23_CONSTS, KX4_ZERO_F, Q2KX4_BLOCK, SI, R9, 84, 292, KX4_STORE(KX4_HSUM))
+
+// func dotRowsQ2_Kx4AVX2(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+//
+// dotRowsQ2_Kx4VNNI in sixteen 256-bit registers with vpmaddwd's sums
+// added apart: each token's integers and float order are dotRowsQ2_KAVX2's.
+TEXT ·dotRowsQ2_Kx4AVX2(SB), NOSPLIT, $0-64
+	KX4ROWS(K23_CONSTS, VZERO4(Y4, Y5, Y6, Y7), Q2KX4A_BLOCK, SI, R9, 84, 292, X4A_STORE_Y4)

@@ -177,26 +177,27 @@ GLOBL kShufQ3<>(SB), RODATA|NOPTR, $128
 // Y11 and Y12 are scratch. The high bits and low parts are read from
 // memory for each group.
 
-// kShufQ3b row g sends scale byte 2g to the low eight bytes and 2g+1 to
-// the high eight (vpshufb on the sixteen scale bytes, then vpmovsxbw: the
-// words kShufQ3 picks for group g).
-DATA kShufQ3b<>+0(SB)/8, $0x0000000000000000
-DATA kShufQ3b<>+8(SB)/8, $0x0101010101010101
-DATA kShufQ3b<>+16(SB)/8, $0x0202020202020202
-DATA kShufQ3b<>+24(SB)/8, $0x0303030303030303
-DATA kShufQ3b<>+32(SB)/8, $0x0404040404040404
-DATA kShufQ3b<>+40(SB)/8, $0x0505050505050505
-DATA kShufQ3b<>+48(SB)/8, $0x0606060606060606
-DATA kShufQ3b<>+56(SB)/8, $0x0707070707070707
-DATA kShufQ3b<>+64(SB)/8, $0x0808080808080808
-DATA kShufQ3b<>+72(SB)/8, $0x0909090909090909
-DATA kShufQ3b<>+80(SB)/8, $0x0a0a0a0a0a0a0a0a
-DATA kShufQ3b<>+88(SB)/8, $0x0b0b0b0b0b0b0b0b
-DATA kShufQ3b<>+96(SB)/8, $0x0c0c0c0c0c0c0c0c
-DATA kShufQ3b<>+104(SB)/8, $0x0d0d0d0d0d0d0d0d
-DATA kShufQ3b<>+112(SB)/8, $0x0e0e0e0e0e0e0e0e
-DATA kShufQ3b<>+120(SB)/8, $0x0f0f0f0f0f0f0f0f
-GLOBL kShufQ3b<>(SB), RODATA|NOPTR, $128
+// kShufBytePairs row g sends byte 2g to the low eight bytes and 2g+1 to
+// the high eight: vpshufb on sixteen scale bytes, then vpmovsxbw (Q3_K)
+// or vpmovzxbw (Q2_K), gives the words kShufQ3 (kShufQ2) picks for group
+// g. The AVX2 four-token Q2_K kernel reads it too.
+DATA ·kShufBytePairs+0(SB)/8, $0x0000000000000000
+DATA ·kShufBytePairs+8(SB)/8, $0x0101010101010101
+DATA ·kShufBytePairs+16(SB)/8, $0x0202020202020202
+DATA ·kShufBytePairs+24(SB)/8, $0x0303030303030303
+DATA ·kShufBytePairs+32(SB)/8, $0x0404040404040404
+DATA ·kShufBytePairs+40(SB)/8, $0x0505050505050505
+DATA ·kShufBytePairs+48(SB)/8, $0x0606060606060606
+DATA ·kShufBytePairs+56(SB)/8, $0x0707070707070707
+DATA ·kShufBytePairs+64(SB)/8, $0x0808080808080808
+DATA ·kShufBytePairs+72(SB)/8, $0x0909090909090909
+DATA ·kShufBytePairs+80(SB)/8, $0x0a0a0a0a0a0a0a0a
+DATA ·kShufBytePairs+88(SB)/8, $0x0b0b0b0b0b0b0b0b
+DATA ·kShufBytePairs+96(SB)/8, $0x0c0c0c0c0c0c0c0c
+DATA ·kShufBytePairs+104(SB)/8, $0x0d0d0d0d0d0d0d0d
+DATA ·kShufBytePairs+112(SB)/8, $0x0e0e0e0e0e0e0e0e
+DATA ·kShufBytePairs+120(SB)/8, $0x0f0f0f0f0f0f0f0f
+GLOBL ·kShufBytePairs(SB), RODATA|NOPTR, $128
 
 // Q3KX4A_CONSTS: Y15 = 0x03 bytes, Y13 = 0x01 bytes. Clobbers AX.
 #define Q3KX4A_CONSTS \
@@ -280,7 +281,7 @@ GLOBL kShufQ3b<>(SB), RODATA|NOPTR, $128
 #define Q3KX4A_GROUP(src, n, g, op, hn, x, row) \
 	Q3KX4A_LOW(src, n); \
 	Q3KX4A_HIGH(g, op, hn); \
-	VPSHUFB   kShufQ3b<>+row(SB), X14, X10; \
+	VPSHUFB   ·kShufBytePairs+row(SB), X14, X10; \
 	VPMOVSXBW X10, Y10; \
 	Q3KX4A_TOKEN(x, (R9), Y0); \
 	Q3KX4A_TOKEN(x, (R9)(R14*1), Y1); \
