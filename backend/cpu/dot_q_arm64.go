@@ -55,6 +55,12 @@ func dotRowsTQ2_0SDOT(out *float32, w *byte, stride int, x *byte, nb int, rows i
 //go:noescape
 func dotRowsTQ2_0NEON(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 
+// dotRowsTQ2_0x4 is dotRowsTQ2_0 for four tokens; arm64 has no such
+// kernel.
+func dotRowsTQ2_0x4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
+	return false
+}
+
 // dotRowsTQ2_0 sets out[r] to TQ2_0 weight row r (rows stride bytes apart,
 // nb blocks each) dotted with the Q8_K activations x.
 func dotRowsTQ2_0(out []float32, w []byte, stride int, x []byte, nb int) {

@@ -20,6 +20,10 @@ func dotRowsTQ2_0(out []float32, w []byte, stride int, x []byte, nb int) {
 	dotRowsTQ2_0Generic(out, w, stride, x, nb)
 }
 
+func dotRowsTQ2_0x4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
+	return false
+}
+
 func dotRowsQ4_K(out []float32, w []byte, stride int, x []byte, nb int) {
 	dotRowsQ4_KGeneric(out, w, stride, x, nb)
 }

@@ -24,3 +24,19 @@ func dotRowsTQ2_0(out []float32, w []byte, stride int, x []byte, nb int) {
 		dotRowsTQ2_0AVX2(&out[0], &w[0], stride, &x[0], nb, rows)
 	}
 }
+
+//go:noescape
+func dotRowsTQ2_0x4AVX2(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+
+// dotRowsTQ2_0x4 is dotRowsTQ2_0 for four tokens: out[t] for the Q8_K row
+// at x[t*xb:]. The outputs must be spaced evenly (as MatMul lays them
+// out); it reports false where it cannot run. Its integers are those of
+// both one-token kernels (vpdpbusd and vpmaddubsw with vpmaddwd make the
+// same sums of levels 0-3 times activations), so it serves VNNI machines
+// too, for matrices not repacked.
+func dotRowsTQ2_0x4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
+	if !useAVX2 {
+		return false
+	}
+	return runX4(dotRowsTQ2_0x4AVX2, tq2Block, q8KBlock, out, w, stride, x, xb, nb)
+}

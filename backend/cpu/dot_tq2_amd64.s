@@ -61,6 +61,78 @@
 	VBCAST32(0x00010001, X14, Y14); \
 	VPXOR Y13, Y13, Y13
 
+// The AVX2 four-token kernel has sixteen vector registers: each token's
+// integer lanes of a block in Y0+t (the two sets of TQ2_BLOCK in one: the
+// same integers) and its float lanes in Y4+t, a half block's levels in
+// Y8-Y11, Y14 0x0001 words and Y15 0x03 bytes; Y12 and Y13 are scratch.
+
+// TQ2X4A_START(tok, acc): acc = −(the token's bsums in pairs), TQ2_BLOCK's
+// start. Clobbers Y12.
+#define TQ2X4A_START(tok, acc) \
+	VPMADDWD 260 tok, Y14, Y12; \
+	VPXOR    acc, acc, acc; \
+	VPSUBD   Y12, acc, acc
+
+// TQ2X4A_MAD(yoff, tok, t, acc): TQ2MAD for the token at tok. Clobbers
+// Y12.
+#define TQ2X4A_MAD(yoff, tok, t, acc) \
+	VPMADDUBSW yoff tok, t, Y12; \
+	VPMADDWD   Y14, Y12, Y12; \
+	VPADDD     Y12, acc, acc
+
+// TQ2X4A_TOKEN(tok, acc, x0, x1, x2, x3): a half block's levels (Y8-Y11)
+// times the token's activations at x0-x3.
+#define TQ2X4A_TOKEN(tok, acc, x0, x1, x2, x3) \
+	TQ2X4A_MAD(x0, tok, Y8, acc); \
+	TQ2X4A_MAD(x1, tok, Y9, acc); \
+	TQ2X4A_MAD(x2, tok, Y10, acc); \
+	TQ2X4A_MAD(x3, tok, Y11, acc)
+
+// TQ2X4A_HALF(off, x0, x1, x2, x3): the levels of the 32 bytes at off(SI)
+// (TQ2LEV's, into Y8-Y11) for the four tokens.
+#define TQ2X4A_HALF(off, x0, x1, x2, x3) \
+	VMOVDQU off(SI), Y11; \
+	VPAND   Y15, Y11, Y8; \
+	VPSRLW  $2, Y11, Y9; \
+	VPAND   Y15, Y9, Y9; \
+	VPSRLW  $4, Y11, Y10; \
+	VPAND   Y15, Y10, Y10; \
+	VPSRLW  $6, Y11, Y11; \
+	VPAND   Y15, Y11, Y11; \
+	TQ2X4A_TOKEN((R9), Y0, x0, x1, x2, x3); \
+	TQ2X4A_TOKEN((R9)(R14*1), Y1, x0, x1, x2, x3); \
+	TQ2X4A_TOKEN((R9)(R14*2), Y2, x0, x1, x2, x3); \
+	TQ2X4A_TOKEN((R9)(R15*1), Y3, x0, x1, x2, x3)
+
+// TQ2X4A_ADD(tok, acc, facc): facc += float(acc) · d_x·d_w (d_w in Y8),
+// TQ2_BLOCK's order (a product, then an add). Clobbers Y13.
+#define TQ2X4A_ADD(tok, acc, facc) \
+	VBROADCASTSS tok, Y13; \
+	VMULPS       Y8, Y13, Y13; \
+	VCVTDQ2PS    acc, acc; \
+	VMULPS       Y13, acc, acc; \
+	VADDPS       acc, facc, facc
+
+// TQ2X4A_BLOCK: one block (SI) for the four tokens.
+#define TQ2X4A_BLOCK \
+	TQ2X4A_START((R9), Y0); \
+	TQ2X4A_START((R9)(R14*1), Y1); \
+	TQ2X4A_START((R9)(R14*2), Y2); \
+	TQ2X4A_START((R9)(R15*1), Y3); \
+	TQ2X4A_HALF(0, 4, 36, 68, 100); \
+	TQ2X4A_HALF(32, 132, 164, 196, 228); \
+	VPBROADCASTW 64(SI), X8; \
+	VCVTPH2PS    X8, Y8; \
+	TQ2X4A_ADD((R9), Y0, Y4); \
+	TQ2X4A_ADD((R9)(R14*1), Y1, Y5); \
+	TQ2X4A_ADD((R9)(R14*2), Y2, Y6); \
+	TQ2X4A_ADD((R9)(R15*1), Y3, Y7)
+
+// TQ2X4A_CONSTS: Y15 = 0x03 bytes, Y14 = 0x0001 words. Clobbers AX.
+#define TQ2X4A_CONSTS \
+	VBCAST32(0x03030303, X15, Y15); \
+	VBCAST32(0x00010001, X14, Y14)
+
 // func dotRowsTQ2_0VNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsTQ2_0VNNI(SB), NOSPLIT, $0-48
 	KROWS(TQ2_CONSTS, ZERO_Y0, TQ2_BLOCK(TQ2_DOT_VNNI), 66, HSUM8_Y0(X1))
@@ -68,3 +140,12 @@ TEXT ·dotRowsTQ2_0VNNI(SB), NOSPLIT, $0-48
 // func dotRowsTQ2_0AVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsTQ2_0AVX2(SB), NOSPLIT, $0-48
 	KROWS(TQ2_CONSTS, ZERO_Y0, TQ2_BLOCK(TQ2MAD), 66, HSUM8_Y0(X1))
+
+// func dotRowsTQ2_0x4AVX2(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+//
+// Four tokens (Q8_K rows xstride bytes apart; outputs ostride bytes apart)
+// against each TQ2_0 row: a block's levels are split once for the four
+// tokens; each token's integers and float order are dotRowsTQ2_0AVX2's
+// (and dotRowsTQ2_0VNNI's, whose vpdpbusd makes the same integers).
+TEXT ·dotRowsTQ2_0x4AVX2(SB), NOSPLIT, $0-64
+	KX4ROWS(TQ2X4A_CONSTS, VZERO4(Y4, Y5, Y6, Y7), TQ2X4A_BLOCK, SI, R9, 66, 292, X4A_STORE_Y4)

@@ -446,9 +446,15 @@ func (d *Device) pickKernel(t quant.Type, n, k, m int, wb, packed []byte, transi
 		if kern, ok := d.tq2Kernel(n, k/256, wb, rb, xq, xb); ok {
 			return kern, nil
 		}
-		return kernel{align: 1, rows: func(out []float32, r0, _ int, x []byte) {
+		kern := kernel{align: 1, rows: func(out []float32, r0, _ int, x []byte) {
 			dotRowsTQ2_0(out, wb[r0*rb:], rb, x, k/256)
-		}}, nil
+		}}
+		if n >= multiToken {
+			kern.rows4 = func(out [multiToken][]float32, r0, tok int) bool {
+				return dotRowsTQ2_0x4(out, wb[r0*rb:], rb, xq[tok*xb:], xb, k/256)
+			}
+		}
+		return kern, nil
 	}
 	if t == quant.Q4_K {
 		kern := kernel{
