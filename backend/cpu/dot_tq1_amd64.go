@@ -26,11 +26,17 @@ func dotRowsTQ1_0(out []float32, w []byte, stride int, x []byte, nb int) {
 }
 
 //go:noescape
+func dotRowsTQ1_0x4AVX2(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+
+//go:noescape
 func dotRowsTQ1_0x4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 
 // dotRowsTQ1_0x4 is dotRowsTQ1_0 for four tokens: out[t] for the Q8_K row at
 // x[t*xb:]. The outputs must be spaced evenly (as MatMul lays them out); it
 // reports false where it cannot run.
 func dotRowsTQ1_0x4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
+	if useAVX2 && !(useVNNI && useX4) {
+		return runX4(dotRowsTQ1_0x4AVX2, tq1Block, q8KBlock, out, w, stride, x, xb, nb)
+	}
 	return rowsx4(dotRowsTQ1_0x4VNNI, tq1Block, q8KBlock, out, w, stride, x, xb, nb)
 }

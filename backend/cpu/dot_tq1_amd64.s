@@ -137,6 +137,117 @@
 	VPMADDWD Y11, Y6, Y6; \
 	TQ1_SCALE
 
+// The AVX2 four-token kernel has sixteen vector registers: TQ1_CONSTS's
+// five (Y11-Y15) and TRIT's scratch Y10, each token's 16-bit sums in Y6+t
+// (TQ1_DOT_AVX2's), its float lanes on the stack (32 bytes a token at
+// t·32(SP)); the powers of the packed bytes are made one at a time (×3,
+// mod 256, as the one-token kernels' ×3 and ×9 make them) in Y0-Y5.
+
+// TQ1X4A_TOKEN(x, tok, r, acc): acc += the trits r · the token's
+// activations at x tok as 16-bit pair sums (vpmaddubsw, vpaddw). Clobbers
+// Y3.
+#define TQ1X4A_TOKEN(x, tok, r, acc) \
+	VPMADDUBSW x tok, r, Y3; \
+	VPADDW     Y3, acc, acc
+
+// TQ1X4A_GROUP(p, x): the group whose bytes times 3^n are p: its trits
+// (in Y2) met with the four tokens' activations at x.
+#define TQ1X4A_GROUP(p, x) \
+	VMOVDQA p, Y2; \
+	TRIT(Y2); \
+	TQ1X4A_TOKEN(x, (R9), Y2, Y6); \
+	TQ1X4A_TOKEN(x, (R9)(R14*1), Y2, Y7); \
+	TQ1X4A_TOKEN(x, (R9)(R14*2), Y2, Y8); \
+	TQ1X4A_TOKEN(x, (R9)(R15*1), Y2, Y9)
+
+// TQ1X4A_POW3: TQ1_POW3 with its scratch in X0, X4, X5 and X10, bytes
+// 48..51 first: Y1, Y2 and Y3 as TQ1_POW3 leaves them.
+#define TQ1X4A_POW3 \
+	VPBROADCASTD 48(SI), X4; \
+	MUL3(X4, X5); \
+	VPBLENDD     $0x02, X5, X4, X0; \
+	MUL9X(X4, X1); \
+	MUL9X(X5, X10); \
+	VPBLENDD     $0x08, X10, X1, X1; \
+	VPBLENDD     $0x0c, X1, X0, X0; \
+	VMOVDQU      32(SI), X1; \
+	MUL3(X1, X2); \
+	VINSERTI128  $1, X2, Y1, Y1; \
+	MUL9(Y1, Y2); \
+	MUL9(Y2, Y3); \
+	VINSERTI128  $1, X0, Y3, Y3
+
+// TQ1X4A_END(tok, acc, f): the one-token AVX2 kernel's end for a token:
+// acc less its bsums (words), paired to lanes, converted, times d_x·d_w
+// (Y1: d_w) and added to its float lanes at f(SP). Clobbers Y2, Y3.
+#define TQ1X4A_END(tok, acc, f) \
+	VPSUBW       260 tok, acc, acc; \
+	VPMADDWD     Y11, acc, acc; \
+	VCVTDQ2PS    acc, acc; \
+	VBROADCASTSS tok, Y2; \
+	VMULPS       Y1, Y2, Y2; \
+	VMULPS       Y2, acc, acc; \
+	VMOVUPS      f(SP), Y3; \
+	VADDPS       acc, Y3, Y3; \
+	VMOVUPS      Y3, f(SP)
+
+// TQ1X4A_BLOCK: one block (SI) for the four tokens.
+#define TQ1X4A_BLOCK \
+	VPXOR        Y6, Y6, Y6; \
+	VPXOR        Y7, Y7, Y7; \
+	VPXOR        Y8, Y8, Y8; \
+	VPXOR        Y9, Y9, Y9; \
+	VMOVDQU      (SI), Y1; \
+	TQ1X4A_GROUP(Y1, 4); \
+	MUL3(Y1, Y4); \
+	TQ1X4A_GROUP(Y4, 36); \
+	MUL3(Y4, Y1); \
+	TQ1X4A_GROUP(Y1, 68); \
+	MUL3(Y1, Y4); \
+	TQ1X4A_GROUP(Y4, 100); \
+	MUL3(Y4, Y1); \
+	TQ1X4A_GROUP(Y1, 132); \
+	TQ1X4A_POW3; \
+	VMOVDQA      Y3, Y5; \
+	VMOVDQA      Y2, Y4; \
+	TQ1X4A_GROUP(Y1, 164); \
+	TQ1X4A_GROUP(Y4, 196); \
+	TQ1X4A_GROUP(Y5, 228); \
+	VPBROADCASTW 52(SI), X1; \
+	VCVTPH2PS    X1, Y1; \
+	TQ1X4A_END((R9), Y6, 0); \
+	TQ1X4A_END((R9)(R14*1), Y7, 32); \
+	TQ1X4A_END((R9)(R14*2), Y8, 64); \
+	TQ1X4A_END((R9)(R15*1), Y9, 96)
+
+// TQ1X4A_ZERO clears the tokens' float lanes.
+#define TQ1X4A_ZERO \
+	VPXOR   Y0, Y0, Y0; \
+	VMOVUPS Y0, 0(SP); \
+	VMOVUPS Y0, 32(SP); \
+	VMOVUPS Y0, 64(SP); \
+	VMOVUPS Y0, 96(SP)
+
+// TQ1X4A_STORE: the four results, hsum8 of each token's float lanes, at
+// DI + t·ostride. Clobbers Y0, X1, R8.
+#define TQ1X4A_STORE \
+	MOVQ    DI, R8; \
+	VMOVUPS 0(SP), Y0; \
+	HSUM8_Y0(X1); \
+	VMOVSS  X0, (R8); \
+	ADDQ    ostride+8(FP), R8; \
+	VMOVUPS 32(SP), Y0; \
+	HSUM8_Y0(X1); \
+	VMOVSS  X0, (R8); \
+	ADDQ    ostride+8(FP), R8; \
+	VMOVUPS 64(SP), Y0; \
+	HSUM8_Y0(X1); \
+	VMOVSS  X0, (R8); \
+	ADDQ    ostride+8(FP), R8; \
+	VMOVUPS 96(SP), Y0; \
+	HSUM8_Y0(X1); \
+	VMOVSS  X0, (R8)
+
 // func dotRowsTQ1_0VNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsTQ1_0VNNI(SB), NOSPLIT, $0-48
 	KROWS(TQ1_CONSTS, ZERO_Y0, TQ1_BLOCK_VNNI, 54, HSUM8_Y0(X1))
@@ -185,3 +296,11 @@ TEXT ·dotRowsTQ1_0AVX2(SB), NOSPLIT, $0-48
 // operations (AVX-512 VL).
 TEXT ·dotRowsTQ1_0x4VNNI(SB), NOSPLIT, $0-64
 	KX4ROWS(TQ1_CONSTS, KX4_ZERO_F, TQ1X4_BLOCK, SI, R9, 54, 292, KX4_STORE(KX4_HSUM))
+
+// func dotRowsTQ1_0x4AVX2(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+//
+// dotRowsTQ1_0x4VNNI in sixteen 256-bit registers: a block's trits are
+// extracted once for four tokens; each token's 16-bit sums, lanes and
+// float operations are dotRowsTQ1_0AVX2's.
+TEXT ·dotRowsTQ1_0x4AVX2(SB), NOSPLIT, $128-64
+	KX4ROWS(TQ1_CONSTS, TQ1X4A_ZERO, TQ1X4A_BLOCK, SI, R9, 54, 292, TQ1X4A_STORE)
