@@ -26,11 +26,17 @@ func dotRowsIQ4_NL(out []float32, w []byte, stride int, x []byte, nb int) {
 }
 
 //go:noescape
+func dotRowsIQ4_NLx4AVX2(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+
+//go:noescape
 func dotRowsIQ4_NLx4VNNI(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
 
 // dotRowsIQ4_NLx4 is dotRowsIQ4_NL for four tokens: out[t] for the Q8_0 row at
 // x[t*xb:]. The outputs must be spaced evenly (as MatMul lays them out); it
 // reports false where it cannot run.
 func dotRowsIQ4_NLx4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
+	if useAVX2 && !(useVNNI && useX4) {
+		return runX4(dotRowsIQ4_NLx4AVX2, iq4nlBlock, q8Block, out, w, stride, x, xb, nb)
+	}
 	return rowsx4(dotRowsIQ4_NLx4VNNI, iq4nlBlock, q8Block, out, w, stride, x, xb, nb)
 }

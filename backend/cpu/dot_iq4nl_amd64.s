@@ -102,6 +102,63 @@ pairsdone: \
 rowdone: \
 	Q8ROWS_NEXT
 
+// The AVX2 four-token kernel has sixteen vector registers: Y13-Y15 as
+// ROWS sets them, a block's levels in Y1, |levels| in Y3 and d_w in Y6;
+// token t's float lanes of the pairs' first blocks in Y4, Y5, Y7, Y8 and
+// of their second blocks in Y9-Y12; Y0 and Y2 are scratch.
+
+// IQ4X4A_LEVELS is IQ4X4_LEVELS.
+#define IQ4X4A_LEVELS \
+	IQ4LEVELS; \
+	VPSIGNB      Y1, Y1, Y3; \
+	VPBROADCASTW (R9), X6; \
+	VCVTPH2PS    X6, Y6
+
+// IQ4X4A_TOKEN(tok, facc): one token's block, LANESAVX2's integer lanes,
+// facc += float(lanes) · d_x·d_w (IQ4BLOCK's order). Clobbers Y0, Y2.
+#define IQ4X4A_TOKEN(tok, facc) \
+	VMOVDQU      2 tok, Y2; \
+	VPSIGNB      Y1, Y2, Y2; \
+	VPMADDUBSW   Y2, Y3, Y0; \
+	VPMADDWD     Y14, Y0, Y0; \
+	VCVTDQ2PS    Y0, Y0; \
+	VPBROADCASTW tok, X2; \
+	VCVTPH2PS    X2, Y2; \
+	VMULPS       Y6, Y2, Y2; \
+	VFMADD231PS  Y0, Y2, facc
+
+// IQ4X4A_BLOCK(f0, f1, f2, f3): a block for the four tokens into f0-f3,
+// R9 and R10 stepped to the next.
+#define IQ4X4A_BLOCK(f0, f1, f2, f3) \
+	IQ4X4A_LEVELS; \
+	IQ4X4A_TOKEN((R10), f0); \
+	IQ4X4A_TOKEN((R10)(R14*1), f1); \
+	IQ4X4A_TOKEN((R10)(R14*2), f2); \
+	IQ4X4A_TOKEN((R10)(R15*1), f3); \
+	ADDQ $18, R9; \
+	ADDQ $34, R10
+
+// IQ4X4A_ODD(tok, a, ax, bx): IQ4X4_ODD within sixteen registers: an odd
+// last block's integer lanes for the token at tok (into a, its low half
+// ax), summed to one integer, times d_x·d_w (X6: d_w) added to X0 lane 0
+// (fused). Clobbers a, X2, bx.
+#define IQ4X4A_ODD(tok, a, ax, bx) \
+	VMOVDQU      2 tok, Y2; \
+	VPSIGNB      Y1, Y2, Y2; \
+	VPMADDUBSW   Y2, Y3, a; \
+	VPMADDWD     Y14, a, a; \
+	VEXTRACTI128 $1, a, X2; \
+	VPADDD       X2, ax, X2; \
+	VPSHUFD      $0x4e, X2, bx; \
+	VPADDD       bx, X2, X2; \
+	VPSHUFD      $0xb1, X2, bx; \
+	VPADDD       bx, X2, X2; \
+	VCVTDQ2PS    X2, X2; \
+	VPBROADCASTW tok, bx; \
+	VCVTPH2PS    bx, bx; \
+	VMULPS       X6, bx, bx; \
+	VFMADD231SS  X2, bx, X0
+
 // func dotRowsIQ4_NLVNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsIQ4_NLVNNI(SB), NOSPLIT, $0-48
 	ROWS(LANESVNNI)
@@ -236,5 +293,84 @@ iqxstore3:
 	DECQ         CX
 	JNZ          iqxrow
 iqxdone:
+	VZEROUPPER
+	RET
+
+// func dotRowsIQ4_NLx4AVX2(out *float32, ostride int, w *byte, stride int, rows int, x *byte, xstride int, nb int)
+//
+// dotRowsIQ4_NLx4VNNI in sixteen 256-bit registers: each token's lanes and
+// float order are dotRowsIQ4_NLAVX2's (blocks in pairs, an odd last block
+// summed to one integer after hsum8).
+TEXT ·dotRowsIQ4_NLx4AVX2(SB), NOSPLIT, $0-64
+	MOVQ out+0(FP), DI
+	MOVQ w+16(FP), R12
+	MOVQ rows+32(FP), CX
+	MOVQ xstride+48(FP), R14
+	LEAQ (R14)(R14*2), R15
+	TESTQ CX, CX
+	JZ   iqadone
+	VBCAST32(0x0f0f0f0f, X15, Y15)
+	VBCAST32(0x00010001, X14, Y14)
+	VBROADCASTI128 iq4nlTable<>(SB), Y13
+iqarow:
+	VZERO4(Y4, Y5, Y7, Y8)
+	VZERO4(Y9, Y10, Y11, Y12)
+	MOVQ R12, R9
+	MOVQ x+40(FP), R10
+	MOVQ nb+56(FP), BX
+	SHRQ $1, BX
+	JZ   iqapairsdone
+iqapair:
+	IQ4X4A_BLOCK(Y4, Y5, Y7, Y8)
+	IQ4X4A_BLOCK(Y9, Y10, Y11, Y12)
+	DECQ BX
+	JNZ  iqapair
+iqapairsdone:
+	MOVQ nb+56(FP), BX
+	ANDQ $1, BX
+	JZ   iqasums
+	IQ4X4A_LEVELS // the odd last block's, for the tails below
+iqasums:
+	MOVQ    DI, R8
+	VADDPS  Y9, Y4, Y4
+	VMOVAPS Y4, Y0
+	HSUM8_Y0(X2)
+	TESTQ   BX, BX
+	JZ      iqastore0
+	IQ4X4A_ODD((R10), Y4, X4, X9)
+iqastore0:
+	VMOVSS  X0, (R8)
+	ADDQ    ostride+8(FP), R8
+	VADDPS  Y10, Y5, Y5
+	VMOVAPS Y5, Y0
+	HSUM8_Y0(X2)
+	TESTQ   BX, BX
+	JZ      iqastore1
+	IQ4X4A_ODD((R10)(R14*1), Y5, X5, X10)
+iqastore1:
+	VMOVSS  X0, (R8)
+	ADDQ    ostride+8(FP), R8
+	VADDPS  Y11, Y7, Y7
+	VMOVAPS Y7, Y0
+	HSUM8_Y0(X2)
+	TESTQ   BX, BX
+	JZ      iqastore2
+	IQ4X4A_ODD((R10)(R14*2), Y7, X7, X11)
+iqastore2:
+	VMOVSS  X0, (R8)
+	ADDQ    ostride+8(FP), R8
+	VADDPS  Y12, Y8, Y8
+	VMOVAPS Y8, Y0
+	HSUM8_Y0(X2)
+	TESTQ   BX, BX
+	JZ      iqastore3
+	IQ4X4A_ODD((R10)(R15*1), Y8, X8, X12)
+iqastore3:
+	VMOVSS  X0, (R8)
+	ADDQ    $4, DI
+	ADDQ    stride+24(FP), R12
+	DECQ    CX
+	JNZ     iqarow
+iqadone:
 	VZEROUPPER
 	RET
