@@ -326,6 +326,13 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, packed []byte, transie
 //     lanes (AVX2), per token (four tokens at once where the machine can);
 //   - other formats: quant.VecDot, ggml's generic order.
 //
+// Where the 8-lane kernels run, a product of four tokens or more meets
+// four tokens with each block a kernel unpacks (the rows4 kernels): with
+// AVX-512 in Y16-Y31; on AVX2 machines within sixteen registers, the
+// *x4AVX2 kernels of Q4_0, Q8_0, Q5_0, Q4_1, Q5_1, IQ4_NL, Q2_K, Q3_K,
+// Q4_K, Q5_K, Q6_K, TQ1_0 and TQ2_0 (F32 and F16 have their own; BF16's
+// needs AVX-512). Each token's sums are exactly the one-token kernel's.
+//
 // With AVX-512, the one-token TQ2_0 and Q4_K kernels keep those lanes in
 // 512-bit vectors, two halves a vector, from activations laid out once per
 // product (prep).
