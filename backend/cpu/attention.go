@@ -399,7 +399,7 @@ func (r *attnArgs) cacheHead(scratch []float32, c []byte, row, kvh int) ([]float
 // apart use a quarter of the rows until the last of them.
 // BenchmarkAttention, 4096 positions on 2 threads (the cache in L3), old
 // and new interleaved: F32 648-737 → 618-663 µs, F16 611-633 → 569-624
-// (bench/cpu.md, session 26). Accumulators of accBytes in all that fit
+// (bench/cpu-25-26.md, session 26). Accumulators of accBytes in all that fit
 // in half of L1 (stories260K's heads of 8: 4 KiB) keep the plain order,
 // whose loop is shorter.
 func laneBlocks(rows, block, accBytes int) (step, starts int) {
