@@ -5,7 +5,7 @@
 #include "float_amd64.h"
 
 // Attention's kernels: a key-value head's scores (kqScoresAVX512, and
-// sixteen rows at a time, kqScores16AVX512) and softmax·V's lane rows
+// sixteen rows at a time, kqScores16AVX512; kqScoresAVX2) and softmax·V's lane rows
 // (axpyRowsAVX2, axpyRowsAVX512, axpyRows64AVX512), in ggml's orders.
 
 // Attention's scores sixteen cache rows at a time (kqScores16AVX512), each
@@ -305,6 +305,40 @@ kqstore:
 	DECQ   CX
 	JNZ    kqrow
 kqdone:
+	VZEROUPPER
+	RET
+
+// func kqScoresAVX2(out, k *float32, kstride int, q *float32, hd, count int, scale float32)
+// kqScoresAVX512's rows on AVX2: for each of the count rows (kstride bytes
+// apart), vecDotF32AVX2's dot with q (DOT64Y, then the leftovers one by
+// one) times scale, in one call rather than one a row.
+TEXT ·kqScoresAVX2(SB), NOSPLIT, $0-52
+	MOVQ         out+0(FP), R12
+	MOVQ         k+8(FP), SI
+	MOVQ         kstride+16(FP), R8
+	MOVQ         q+24(FP), DI
+	MOVQ         hd+32(FP), R9
+	MOVQ         count+40(FP), CX
+	VBROADCASTSS scale+48(FP), X15
+	MOVQ         R9, DX
+	ANDQ         $-64, DX
+	TESTQ        CX, CX
+	JZ           kadone
+karow:
+	VXORPS X0, X0, X0
+	XORQ   AX, AX
+	TESTQ  DX, DX
+	JZ     tail
+	DOT64Y(DOT64Y_F32)
+	EACH1(AX, R9, DOT1(SI, DI, AX), kastore)
+kastore:
+	VMULSS X15, X0, X0
+	VMOVSS X0, (R12)
+	ADDQ   $4, R12
+	ADDQ   R8, SI
+	DECQ   CX
+	JNZ    karow
+kadone:
 	VZEROUPPER
 	RET
 

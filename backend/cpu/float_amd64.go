@@ -198,6 +198,9 @@ func axpyRowsAVX512(acc *float32, hd, mask, t0 int, v *float32, vstride int, w *
 func axpyRowsAVX2(acc *float32, hd, mask, t0 int, v *float32, vstride int, w *float32, count int)
 
 //go:noescape
+func kqScoresAVX2(out, k *float32, kstride int, q *float32, hd, count int, scale float32)
+
+//go:noescape
 func kqScores16AVX512(out, k *float32, kstride int, q *float32, hd, groups int, scale float32)
 
 //go:noescape
@@ -215,6 +218,11 @@ func kqScores(out, k []float32, stride int, q []float32, scale float32) {
 			k = k[16*g*stride:]
 		}
 		kqScoresAVX512(&out[0], &k[0], 4*stride, &q[0], len(q), len(out), scale)
+		return
+	}
+	if useAVX2 && len(out) > 0 && len(q) > 0 {
+		_ = k[(len(out)-1)*stride+len(q)-1]
+		kqScoresAVX2(&out[0], &k[0], 4*stride, &q[0], len(q), len(out), scale)
 		return
 	}
 	kqScoresGeneric(out, k, stride, q, scale)
