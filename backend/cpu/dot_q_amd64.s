@@ -56,17 +56,20 @@ TEXT ·dotRowsQ8_0AVX2(SB), NOSPLIT, $0-48
 	VPSRLW  $4, hi, hi; \
 	VPAND   Y15, hi, hi
 
-// Q4DOT_VNNI(xoff, u, acc) and Q4MAD(xoff, u, acc): acc += the nibbles u
-// times the four activation bytes at xoff(R9), broadcast: vpdpbusd, or
-// vpmaddubsw and vpmaddwd by Y14's words of 1 into Y5 whatever acc is
-// (clobbers Y7, Y8).
+// Q4DOT_VNNI(xoff, u, acc): acc += the nibbles u times the four
+// activation bytes at xoff(R9), broadcast (vpdpbusd).
 #define Q4DOT_VNNI(xoff, u, acc) \
 	VPDPBUSD.BCST xoff(R9), u, acc
-#define Q4MAD(xoff, u, acc) \
+
+// Q4MADW(xoff, u): Y5's words += the nibbles u times the four activation
+// bytes at xoff(R9), broadcast, in word pairs (vpmaddubsw; clobbers Y7,
+// Y8). A block's eight such sums of a lane's word are at most 8·2·15·128 =
+// 30720 in size, so words hold them exactly; vpmaddwd by Y14's words of 1
+// then pairs them to the lane's integer, the one vpdpbusd makes.
+#define Q4MADW(xoff, u) \
 	VPBROADCASTD xoff(R9), Y7; \
 	VPMADDUBSW   Y7, u, Y8; \
-	VPMADDWD     Y14, Y8, Y8; \
-	VPADDD       Y8, Y5, Y5
+	VPADDW       Y8, Y5, Y5
 
 // Q4HALF(DOT, w0, w1, x0, x1, x2, x3): half a block: the nibbles of the 64
 // bytes at w0 and w1 (Y1-Y4) times the activations at x0-x3 by DOT into
@@ -89,7 +92,8 @@ TEXT ·dotRowsQ8_0AVX2(SB), NOSPLIT, $0-48
 	VFMADD231PS  Y6, Y5, Y0
 
 // Q4BLOCK_VNNI and Q4BLOCK_AVX2: one block into Y0, its lanes from the bias
-// at R10; VNNI sums in four registers and adds them at the end.
+// at R10; VNNI sums in four registers and adds them at the end, AVX2 sums
+// words (Q4MADW) and pairs them to lanes once.
 #define Q4BLOCK_VNNI \
 	VPBROADCASTD (R10), Y5; \
 	VPXOR        Y9, Y9, Y9; \
@@ -102,9 +106,22 @@ TEXT ·dotRowsQ8_0AVX2(SB), NOSPLIT, $0-48
 	VPADDD       Y10, Y5, Y5; \
 	Q4FUSE
 #define Q4BLOCK_AVX2 \
-	VPBROADCASTD (R10), Y5; \
-	Q4HALF(Q4MAD, 16, 48, 2, 18, 6, 22); \
-	Q4HALF(Q4MAD, 80, 112, 10, 26, 14, 30); \
+	Q4NIB(16, Y1, Y2); \
+	Q4NIB(48, Y3, Y4); \
+	VPBROADCASTD 2(R9), Y7; \
+	VPMADDUBSW   Y7, Y1, Y5; \
+	Q4MADW(18, Y2); \
+	Q4MADW(6, Y3); \
+	Q4MADW(22, Y4); \
+	Q4NIB(80, Y1, Y2); \
+	Q4NIB(112, Y3, Y4); \
+	Q4MADW(10, Y1); \
+	Q4MADW(26, Y2); \
+	Q4MADW(14, Y3); \
+	Q4MADW(30, Y4); \
+	VPMADDWD     Y14, Y5, Y5; \
+	VPBROADCASTD (R10), Y7; \
+	VPADDD       Y7, Y5, Y5; \
 	Q4FUSE
 
 // Q4_CONSTS: Y15 = 0x0f bytes; Q4AVX2_CONSTS also Y14 = 0x0001 words.
@@ -149,36 +166,40 @@ TEXT ·dotGroupsQ4_0x4VNNI(SB), NOSPLIT, $0-80
 	Q4X4GROUPS(Q4_CONSTS, Q4X4_BLOCK, 144, Y16, Y17, Y18, Y19, 32)
 
 // The AVX2 four-token kernel has sixteen vector registers: half a block's
-// nibbles (Y8-Y11) at a time, each token's integer lanes in Y4+t (from its
-// bias) and its sums in Y0+t; Y12 and Y13 are scratch.
+// nibbles (Y8-Y11) at a time, each token's words and then integer lanes in
+// Y4+t and its sums in Y0+t; Y12 and Y13 are scratch.
 
-// Q4X4A_MAD(tok, xoff, u, acc): acc += the nibbles u times the token's four
-// activation bytes at xoff tok, broadcast (Q4MAD's instructions).
+// Q4X4A_MAD1(tok, xoff, u, acc) and Q4X4A_MAD(tok, xoff, u, acc): acc's
+// words =, or +=, the nibbles u times the token's four activation bytes at
+// xoff tok, broadcast (Q4MADW's instructions).
+#define Q4X4A_MAD1(tok, xoff, u, acc) \
+	VPBROADCASTD xoff tok, Y12; \
+	VPMADDUBSW   Y12, u, acc
 #define Q4X4A_MAD(tok, xoff, u, acc) \
 	VPBROADCASTD xoff tok, Y12; \
 	VPMADDUBSW   Y12, u, Y12; \
-	VPMADDWD     Y14, Y12, Y12; \
-	VPADDD       Y12, acc, acc
+	VPADDW       Y12, acc, acc
 
-// Q4X4A_HALF(w0, w1, x0, x1, x2, x3): half a block for the four tokens:
-// the nibbles of the 64 bytes at w0 and w1 (Y8-Y11) times each token's
-// activations at x0-x3 (DX: token 2's block).
-#define Q4X4A_HALF(w0, w1, x0, x1, x2, x3) \
+// Q4X4A_HALF(FIRST, w0, w1, x0, x1, x2, x3): half a block for the four
+// tokens: the nibbles of the 64 bytes at w0 and w1 (Y8-Y11) times each
+// token's activations at x0-x3 (DX: token 2's block), the first product by
+// FIRST (Q4X4A_MAD1 to start a block's words, else Q4X4A_MAD).
+#define Q4X4A_HALF(FIRST, w0, w1, x0, x1, x2, x3) \
 	Q4NIB(w0, Y8, Y9); \
 	Q4NIB(w1, Y10, Y11); \
-	Q4X4A_MAD((R9), x0, Y8, Y4); \
+	FIRST((R9), x0, Y8, Y4); \
 	Q4X4A_MAD((R9), x1, Y9, Y4); \
 	Q4X4A_MAD((R9), x2, Y10, Y4); \
 	Q4X4A_MAD((R9), x3, Y11, Y4); \
-	Q4X4A_MAD((R9)(R10*1), x0, Y8, Y5); \
+	FIRST((R9)(R10*1), x0, Y8, Y5); \
 	Q4X4A_MAD((R9)(R10*1), x1, Y9, Y5); \
 	Q4X4A_MAD((R9)(R10*1), x2, Y10, Y5); \
 	Q4X4A_MAD((R9)(R10*1), x3, Y11, Y5); \
-	Q4X4A_MAD((DX), x0, Y8, Y6); \
+	FIRST((DX), x0, Y8, Y6); \
 	Q4X4A_MAD((DX), x1, Y9, Y6); \
 	Q4X4A_MAD((DX), x2, Y10, Y6); \
 	Q4X4A_MAD((DX), x3, Y11, Y6); \
-	Q4X4A_MAD((DX)(R10*1), x0, Y8, Y7); \
+	FIRST((DX)(R10*1), x0, Y8, Y7); \
 	Q4X4A_MAD((DX)(R10*1), x1, Y9, Y7); \
 	Q4X4A_MAD((DX)(R10*1), x2, Y10, Y7); \
 	Q4X4A_MAD((DX)(R10*1), x3, Y11, Y7)
@@ -191,18 +212,26 @@ TEXT ·dotGroupsQ4_0x4VNNI(SB), NOSPLIT, $0-80
 	VMULPS       Y12, Y8, Y12; \
 	VFMADD231PS  Y12, lanes, acc
 
+// Q4X4A_LANES(acc, bias): a token's block words in acc paired to lanes and
+// added to its bias (broadcast from bias), as Q4BLOCK_AVX2 ends. Clobbers
+// Y12.
+#define Q4X4A_LANES(acc, bias) \
+	VPMADDWD     Y14, acc, acc; \
+	VPBROADCASTD bias, Y12; \
+	VPADDD       Y12, acc, acc
+
 // Q4X4_BLOCK_AVX2: a block for the four tokens (Q4X4GROUPS), each token's
-// lanes from its bias as Q4BLOCK_AVX2 makes them.
+// lanes as Q4BLOCK_AVX2 makes them.
 #define Q4X4_BLOCK_AVX2 \
 	LEAQ         (R9)(R10*2), DX; \
 	LEAQ         (R11)(R13*2), AX; \
 	LEAQ         (R12)(R13*2), R8; \
-	VPBROADCASTD (R11), Y4; \
-	VPBROADCASTD (R11)(R13*1), Y5; \
-	VPBROADCASTD (AX), Y6; \
-	VPBROADCASTD (AX)(R13*1), Y7; \
-	Q4X4A_HALF(16, 48, 2, 18, 6, 22); \
-	Q4X4A_HALF(80, 112, 10, 26, 14, 30); \
+	Q4X4A_HALF(Q4X4A_MAD1, 16, 48, 2, 18, 6, 22); \
+	Q4X4A_HALF(Q4X4A_MAD, 80, 112, 10, 26, 14, 30); \
+	Q4X4A_LANES(Y4, (R11)); \
+	Q4X4A_LANES(Y5, (R11)(R13*1)); \
+	Q4X4A_LANES(Y6, (AX)); \
+	Q4X4A_LANES(Y7, (AX)(R13*1)); \
 	VCVTPH2PS    (SI), Y8; \
 	Q4X4A_FUSE(Y4, (R12), Y0); \
 	Q4X4A_FUSE(Y5, (R12)(R13*1), Y1); \
