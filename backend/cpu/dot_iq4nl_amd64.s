@@ -114,27 +114,14 @@ rowdone: \
 	VPBROADCASTW (R9), X6; \
 	VCVTPH2PS    X6, Y6
 
-// IQ4X4A_TOKEN(tok, facc): one token's block, LANESAVX2's integer lanes,
-// facc += float(lanes) · d_x·d_w (IQ4BLOCK's order). Clobbers Y0, Y2.
-#define IQ4X4A_TOKEN(tok, facc) \
-	VMOVDQU      2 tok, Y2; \
-	VPSIGNB      Y1, Y2, Y2; \
-	VPMADDUBSW   Y2, Y3, Y0; \
-	VPMADDWD     Y14, Y0, Y0; \
-	VCVTDQ2PS    Y0, Y0; \
-	VPBROADCASTW tok, X2; \
-	VCVTPH2PS    X2, Y2; \
-	VMULPS       Y6, Y2, Y2; \
-	VFMADD231PS  Y0, Y2, facc
-
 // IQ4X4A_BLOCK(f0, f1, f2, f3): a block for the four tokens into f0-f3,
 // R9 and R10 stepped to the next.
 #define IQ4X4A_BLOCK(f0, f1, f2, f3) \
 	IQ4X4A_LEVELS; \
-	IQ4X4A_TOKEN((R10), f0); \
-	IQ4X4A_TOKEN((R10)(R14*1), f1); \
-	IQ4X4A_TOKEN((R10)(R14*2), f2); \
-	IQ4X4A_TOKEN((R10)(R15*1), f3); \
+	Q80X4A_SIGNED((R10), f0, Y6, Y2, X2); \
+	Q80X4A_SIGNED((R10)(R14*1), f1, Y6, Y2, X2); \
+	Q80X4A_SIGNED((R10)(R14*2), f2, Y6, Y2, X2); \
+	Q80X4A_SIGNED((R10)(R15*1), f3, Y6, Y2, X2); \
 	ADDQ $18, R9; \
 	ADDQ $34, R10
 

@@ -30,10 +30,9 @@ DATA kShufQ3<>+112(SB)/8, $0x0f0e0f0e0f0e0f0e
 DATA kShufQ3<>+120(SB)/8, $0x0f0e0f0e0f0e0f0e
 GLOBL kShufQ3<>(SB), RODATA|NOPTR, $128
 
-// Q3K_SCALES: the 16 signed 6-bit scales of the block (12 bytes at
-// 96(SI)), less 32, as words: Y11 sub-blocks 0-7 in both halves, Y12
-// 8-15. Clobbers AX, DX, R8, R10, R11, Y1, X2.
-#define Q3K_SCALES \
+// Q3K_SCALE_BYTES(x, t): the 16 signed 6-bit scales of the block (12 bytes
+// at 96(SI)), less 32, as bytes in x. Clobbers AX, DX, R8, R10, R11, t.
+#define Q3K_SCALE_BYTES(x, t) \
 	MOVL         96(SI), AX; \
 	MOVL         100(SI), DX; \
 	MOVL         104(SI), R8; \
@@ -43,7 +42,7 @@ GLOBL kShufQ3<>(SB), RODATA|NOPTR, $128
 	ANDL         $0x03030303, R11; \
 	SHLL         $4, R11; \
 	ORL          R11, R10; \
-	VMOVD        R10, X1; \
+	VMOVD        R10, x; \
 	MOVL         DX, R10; \
 	ANDL         $0x0f0f0f0f, R10; \
 	MOVL         R8, R11; \
@@ -51,7 +50,7 @@ GLOBL kShufQ3<>(SB), RODATA|NOPTR, $128
 	ANDL         $0x03030303, R11; \
 	SHLL         $4, R11; \
 	ORL          R11, R10; \
-	VPINSRD      $1, R10, X1, X1; \
+	VPINSRD      $1, R10, x, x; \
 	MOVL         AX, R10; \
 	SHRL         $4, R10; \
 	ANDL         $0x0f0f0f0f, R10; \
@@ -60,7 +59,7 @@ GLOBL kShufQ3<>(SB), RODATA|NOPTR, $128
 	ANDL         $0x03030303, R11; \
 	SHLL         $4, R11; \
 	ORL          R11, R10; \
-	VPINSRD      $2, R10, X1, X1; \
+	VPINSRD      $2, R10, x, x; \
 	MOVL         DX, R10; \
 	SHRL         $4, R10; \
 	ANDL         $0x0f0f0f0f, R10; \
@@ -69,11 +68,16 @@ GLOBL kShufQ3<>(SB), RODATA|NOPTR, $128
 	ANDL         $0x03030303, R11; \
 	SHLL         $4, R11; \
 	ORL          R11, R10; \
-	VPINSRD      $3, R10, X1, X1; \
+	VPINSRD      $3, R10, x, x; \
 	MOVL         $0x20202020, R10; \
-	VMOVD        R10, X2; \
-	VPBROADCASTD X2, X2; \
-	VPSUBB       X2, X1, X1; \
+	VMOVD        R10, t; \
+	VPBROADCASTD t, t; \
+	VPSUBB       t, x, x
+
+// Q3K_SCALES: Q3K_SCALE_BYTES as words: Y11 sub-blocks 0-7 in both halves,
+// Y12 8-15. Clobbers AX, DX, R8, R10, R11, Y1, X2.
+#define Q3K_SCALES \
+	Q3K_SCALE_BYTES(X1, X2); \
 	VPMOVSXBW    X1, Y1; \
 	VPERMQ       $0x44, Y1, Y11; \
 	VPERMQ       $0xee, Y1, Y12
@@ -204,50 +208,6 @@ GLOBL ·kShufBytePairs(SB), RODATA|NOPTR, $128
 	VBCAST32(0x03030303, X15, Y15); \
 	VBCAST32(0x01010101, X13, Y13)
 
-// Q3KX4A_SCALES: Q3K_SCALES's sixteen scale bytes, less 32, in X14.
-// Clobbers AX, DX, R8, R10, R11, X12.
-#define Q3KX4A_SCALES \
-	MOVL         96(SI), AX; \
-	MOVL         100(SI), DX; \
-	MOVL         104(SI), R8; \
-	MOVL         AX, R10; \
-	ANDL         $0x0f0f0f0f, R10; \
-	MOVL         R8, R11; \
-	ANDL         $0x03030303, R11; \
-	SHLL         $4, R11; \
-	ORL          R11, R10; \
-	VMOVD        R10, X14; \
-	MOVL         DX, R10; \
-	ANDL         $0x0f0f0f0f, R10; \
-	MOVL         R8, R11; \
-	SHRL         $2, R11; \
-	ANDL         $0x03030303, R11; \
-	SHLL         $4, R11; \
-	ORL          R11, R10; \
-	VPINSRD      $1, R10, X14, X14; \
-	MOVL         AX, R10; \
-	SHRL         $4, R10; \
-	ANDL         $0x0f0f0f0f, R10; \
-	MOVL         R8, R11; \
-	SHRL         $4, R11; \
-	ANDL         $0x03030303, R11; \
-	SHLL         $4, R11; \
-	ORL          R11, R10; \
-	VPINSRD      $2, R10, X14, X14; \
-	MOVL         DX, R10; \
-	SHRL         $4, R10; \
-	ANDL         $0x0f0f0f0f, R10; \
-	MOVL         R8, R11; \
-	SHRL         $6, R11; \
-	ANDL         $0x03030303, R11; \
-	SHLL         $4, R11; \
-	ORL          R11, R10; \
-	VPINSRD      $3, R10, X14, X14; \
-	MOVL         $0x20202020, R10; \
-	VMOVD        R10, X12; \
-	VPBROADCASTD X12, X12; \
-	VPSUBB       X12, X14, X14
-
 // Q3KX4A_LOW(src, n): a group's low parts, bits n and n+1 of the 32 bytes
 // at src(SI), into Y8 (Q3K_LOW's; a shift by 0 for the first groups).
 #define Q3KX4A_LOW(src, n) \
@@ -297,7 +257,7 @@ GLOBL ·kShufBytePairs(SB), RODATA|NOPTR, $128
 
 // Q3KX4A_BLOCK: one block (SI) for the four tokens, as Q3KX4_BLOCK.
 #define Q3KX4A_BLOCK \
-	Q3KX4A_SCALES; \
+	Q3K_SCALE_BYTES(X14, X12); \
 	VPXOR        Y0, Y0, Y0; \
 	VPXOR        Y1, Y1, Y1; \
 	VPXOR        Y2, Y2, Y2; \

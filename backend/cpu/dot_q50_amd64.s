@@ -76,32 +76,17 @@ GLOBL q50spread<>(SB), RODATA|NOPTR, $32
 // |levels| in Y3 and d_w in Y8, each token's float lanes in Y4+t; Y0, Y2
 // and Y9 are a token's scratch.
 
-// Q50X4A_TOKEN(tok, facc): one token of the AVX2 four-token kernel: its
-// integer lanes as Q50AVX2 makes them (|w| × sign(x, w), vpmaddubsw and
-// vpmaddwd by Y14's words of 1), converted, times d_w (Y8) · d_x (at tok)
-// and fused into facc (Q8_SCALE's order). Clobbers Y0, Y2, Y9.
-#define Q50X4A_TOKEN(tok, facc) \
-	VMOVDQU      2 tok, Y2; \
-	VPSIGNB      Y1, Y2, Y2; \
-	VPMADDUBSW   Y2, Y3, Y0; \
-	VPMADDWD     Y14, Y0, Y0; \
-	VCVTDQ2PS    Y0, Y0; \
-	VPBROADCASTW tok, X9; \
-	VCVTPH2PS    X9, Y9; \
-	VMULPS       Y9, Y8, Y9; \
-	VFMADD231PS  Y0, Y9, facc
-
 // Q50X4A_BLOCK: one block (R9) for the four tokens: its levels, |levels|
-// and d_w once, then each token's step.
+// and d_w once, then each token's step (Q80X4A_SIGNED).
 #define Q50X4A_BLOCK \
 	Q50LEVELS; \
 	VPSIGNB      Y1, Y1, Y3; \
 	VPBROADCASTW (R9), X8; \
 	VCVTPH2PS    X8, Y8; \
-	Q50X4A_TOKEN((R10), Y4); \
-	Q50X4A_TOKEN((R10)(R14*1), Y5); \
-	Q50X4A_TOKEN((R10)(R14*2), Y6); \
-	Q50X4A_TOKEN((R10)(R15*1), Y7)
+	Q80X4A_SIGNED((R10), Y4, Y8, Y9, X9); \
+	Q80X4A_SIGNED((R10)(R14*1), Y5, Y8, Y9, X9); \
+	Q80X4A_SIGNED((R10)(R14*2), Y6, Y8, Y9, X9); \
+	Q80X4A_SIGNED((R10)(R15*1), Y7, Y8, Y9, X9)
 
 // func dotRowsQ5_0VNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ5_0VNNI(SB), NOSPLIT, $0-48

@@ -59,15 +59,7 @@ GLOBL q51spread<>(SB), RODATA|NOPTR, $32
 // Q81AVX2's integer lanes and Q81_SCALE's order, facc += float(lanes) ·
 // d_w·d_x and the scalar at m(SP) += m_w·s_x. Clobbers Y0, Y2, X3.
 #define Q51X4A_TOKEN(tok, facc, m) \
-	VPMADDUBSW   4 tok, Y1, Y0; \
-	VPMADDWD     Y14, Y0, Y0; \
-	VCVTDQ2PS    Y0, Y0; \
-	VPBROADCASTW tok, X2; \
-	VCVTPH2PS    X2, Y2; \
-	VMULPS       Y2, Y8, Y2; \
-	VFMADD231PS  Y0, Y2, facc; \
-	VPBROADCASTW 2 tok, X3; \
-	VCVTPH2PS    X3, X3; \
+	Q81X4A_TOKEN(tok, facc); \
 	VMOVSS       m(SP), X2; \
 	VFMADD231SS  X3, X9, X2; \
 	VMOVSS       X2, m(SP)

@@ -34,6 +34,62 @@
 #define Q80AVX2_CONSTS \
 	VBCAST32(0x00010001, X15, Y15)
 
+// Q80X4ROWS(CONSTS, TOKEN, f0, f1, f2, f3): the whole body of a four-token
+// Q8_0 kernel, func(out *float32, ostride int, w *byte, stride int, rows
+// int, x *byte, xstride int, d *float32, dstride int, nb int): CONSTS
+// once; for each row its tokens' sums f0-f3 cleared, each block's quants
+// (Y1), |quants| (Y2) and d_w (Y3) made once and TOKEN(x, d, acc) run for
+// each token (DX, R8: token 2's block and scale), and the sums' hsum8
+// stored. Labels are local to each TEXT. Uses AX, BX, CX, DX, DI, SI and
+// R8-R13 besides what its arguments clobber; vet's asmdecl does not look
+// into it.
+#define Q80X4ROWS(CONSTS, TOKEN, f0, f1, f2, f3) \
+	MOVQ out+0(FP), DI; \
+	MOVQ w+16(FP), SI; \
+	MOVQ rows+32(FP), CX; \
+	MOVQ xstride+48(FP), R10; \
+	MOVQ dstride+64(FP), R13; \
+	TESTQ CX, CX; \
+	JZ   done; \
+	CMPQ nb+72(FP), $0; \
+	JE   done; \
+	CONSTS; \
+row: \
+	VZERO4(f0, f1, f2, f3); \
+	MOVQ   SI, R11; \
+	MOVQ   x+40(FP), R9; \
+	MOVQ   d+56(FP), R12; \
+	MOVQ   nb+72(FP), BX; \
+block: \
+	VMOVDQU      2(R11), Y1; \
+	VPSIGNB      Y1, Y1, Y2; \
+	VPBROADCASTW (R11), X3; \
+	VCVTPH2PS    X3, Y3; \
+	LEAQ         (R9)(R10*2), DX; \
+	LEAQ         (R12)(R13*2), R8; \
+	TOKEN((R9), (R12), f0); \
+	TOKEN((R9)(R10*1), (R12)(R13*1), f1); \
+	TOKEN((DX), (R8), f2); \
+	TOKEN((DX)(R10*1), (R8)(R13*1), f3); \
+	ADDQ $34, R11; \
+	ADDQ $34, R9; \
+	ADDQ $4, R12; \
+	DECQ BX; \
+	JNZ  block; \
+	MOVQ ostride+8(FP), AX; \
+	HSUM8_STORE(f0, (DI)); \
+	HSUM8_STORE(f1, (DI)(AX*1)); \
+	LEAQ    (DI)(AX*2), DX; \
+	HSUM8_STORE(f2, (DX)); \
+	HSUM8_STORE(f3, (DX)(AX*1)); \
+	ADDQ    $4, DI; \
+	ADDQ    stride+24(FP), SI; \
+	DECQ    CX; \
+	JNZ     row; \
+done: \
+	VZEROUPPER; \
+	RET
+
 // func dotRowsQ8_0VNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ8_0VNNI(SB), NOSPLIT, $0-48
 	Q8ROWS(Q80_CONSTS, ZERO_Y0, Q80VNNI, 34, 34, HSUM8_Y0(X1))
@@ -262,50 +318,7 @@ TEXT ·dotGroupsQ4_0x4AVX2(SB), NOSPLIT, $0-80
 // at x+t·xstride, its scales as float32 at d+t·dstride), 8 lanes per row
 // and token as dotRowsQ8_0; out[t·ostride + 4r] for row r.
 TEXT ·dotRowsQ8_0x4VNNI(SB), NOSPLIT, $0-80
-	MOVQ out+0(FP), DI
-	MOVQ w+16(FP), SI
-	MOVQ rows+32(FP), CX
-	MOVQ xstride+48(FP), R10
-	MOVQ dstride+64(FP), R13
-	TESTQ CX, CX
-	JZ   r4done
-	CMPQ nb+72(FP), $0
-	JE   r4done
-r4row:
-	VZERO4(Y16, Y17, Y18, Y19)
-	MOVQ   SI, R11
-	MOVQ   x+40(FP), R9
-	MOVQ   d+56(FP), R12
-	MOVQ   nb+72(FP), BX
-r4block:
-	VMOVDQU      2(R11), Y1
-	VPSIGNB      Y1, Y1, Y2
-	VPBROADCASTW (R11), X3
-	VCVTPH2PS    X3, Y3
-	LEAQ         (R9)(R10*2), DX
-	LEAQ         (R12)(R13*2), R8
-	Q80X4_TOKEN((R9), (R12), Y16)
-	Q80X4_TOKEN((R9)(R10*1), (R12)(R13*1), Y17)
-	Q80X4_TOKEN((DX), (R8), Y18)
-	Q80X4_TOKEN((DX)(R10*1), (R8)(R13*1), Y19)
-	ADDQ $34, R11
-	ADDQ $34, R9
-	ADDQ $4, R12
-	DECQ BX
-	JNZ  r4block
-	MOVQ ostride+8(FP), AX
-	HSUM8_STORE(Y16, (DI))
-	HSUM8_STORE(Y17, (DI)(AX*1))
-	LEAQ    (DI)(AX*2), DX
-	HSUM8_STORE(Y18, (DX))
-	HSUM8_STORE(Y19, (DX)(AX*1))
-	ADDQ    $4, DI
-	ADDQ    stride+24(FP), SI
-	DECQ    CX
-	JNZ     r4row
-r4done:
-	VZEROUPPER
-	RET
+	Q80X4ROWS(Q80_CONSTS, Q80X4_TOKEN, Y16, Y17, Y18, Y19)
 
 // Q80X4A_TOKEN(x, d, acc): Q80X4_TOKEN with vpmaddubsw and vpmaddwd by
 // Y15's words of 1 (Q80AVX2's integer lanes). Clobbers Y4-Y6.
@@ -323,51 +336,7 @@ r4done:
 // dotRowsQ8_0x4VNNI in sixteen 256-bit registers: each token's lanes as
 // dotRowsQ8_0AVX2 makes them, its sums in Y8+t.
 TEXT ·dotRowsQ8_0x4AVX2(SB), NOSPLIT, $0-80
-	MOVQ out+0(FP), DI
-	MOVQ w+16(FP), SI
-	MOVQ rows+32(FP), CX
-	MOVQ xstride+48(FP), R10
-	MOVQ dstride+64(FP), R13
-	TESTQ CX, CX
-	JZ   a4done
-	CMPQ nb+72(FP), $0
-	JE   a4done
-	Q80AVX2_CONSTS
-a4row:
-	VZERO4(Y8, Y9, Y10, Y11)
-	MOVQ   SI, R11
-	MOVQ   x+40(FP), R9
-	MOVQ   d+56(FP), R12
-	MOVQ   nb+72(FP), BX
-a4block:
-	VMOVDQU      2(R11), Y1
-	VPSIGNB      Y1, Y1, Y2
-	VPBROADCASTW (R11), X3
-	VCVTPH2PS    X3, Y3
-	LEAQ         (R9)(R10*2), DX
-	LEAQ         (R12)(R13*2), R8
-	Q80X4A_TOKEN((R9), (R12), Y8)
-	Q80X4A_TOKEN((R9)(R10*1), (R12)(R13*1), Y9)
-	Q80X4A_TOKEN((DX), (R8), Y10)
-	Q80X4A_TOKEN((DX)(R10*1), (R8)(R13*1), Y11)
-	ADDQ $34, R11
-	ADDQ $34, R9
-	ADDQ $4, R12
-	DECQ BX
-	JNZ  a4block
-	MOVQ ostride+8(FP), AX
-	HSUM8_STORE(Y8, (DI))
-	HSUM8_STORE(Y9, (DI)(AX*1))
-	LEAQ    (DI)(AX*2), DX
-	HSUM8_STORE(Y10, (DX))
-	HSUM8_STORE(Y11, (DX)(AX*1))
-	ADDQ    $4, DI
-	ADDQ    stride+24(FP), SI
-	DECQ    CX
-	JNZ     a4row
-a4done:
-	VZEROUPPER
-	RET
+	Q80X4ROWS(Q80AVX2_CONSTS, Q80X4A_TOKEN, Y8, Y9, Y10, Y11)
 
 // P4_TOKEN(u, d, a, b, fa, fb): one token of dotRows2Q8_0x4VNNI: its
 // unsigned activations at u (Y7) times the pair's rows (Y1, Y2) on top of

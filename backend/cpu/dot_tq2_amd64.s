@@ -33,6 +33,17 @@
 	DOT(x2, Y4, Y5); \
 	DOT(x3, Y1, Y6)
 
+// TQ2_FLOAT: a block's integer lanes Y5 converted, times d_x·d_w
+// (multiplied, then added to Y0: not fused). Clobbers Y5, Y7, Y8.
+#define TQ2_FLOAT \
+	VCVTDQ2PS    Y5, Y5; \
+	VPBROADCASTW 64(SI), X7; \
+	VCVTPH2PS    X7, Y7; \
+	VBROADCASTSS (R9), Y8; \
+	VMULPS       Y7, Y8, Y7; \
+	VMULPS       Y7, Y5, Y5; \
+	VADDPS       Y5, Y0, Y0
+
 // TQ2_BLOCK(DOT): one block (SI, 66 bytes; R9 the Q8_K block) added to the
 // float lanes Y0. Clobbers Y1-Y9.
 #define TQ2_BLOCK(DOT) \
@@ -42,13 +53,7 @@
 	TQ2HALF(DOT, 0, 4, 36, 68, 100); \
 	TQ2HALF(DOT, 32, 132, 164, 196, 228); \
 	VPADDD       Y6, Y5, Y5; \
-	VCVTDQ2PS    Y5, Y5; \
-	VPBROADCASTW 64(SI), X7; \
-	VCVTPH2PS    X7, Y7; \
-	VBROADCASTSS (R9), Y8; \
-	VMULPS       Y7, Y8, Y7; \
-	VMULPS       Y7, Y5, Y5; \
-	VADDPS       Y5, Y0, Y0
+	TQ2_FLOAT
 
 // TQ2MADW(yoff, t): Y6's words += the levels t times the activations at
 // yoff(R9) in word pairs (vpmaddubsw; clobbers Y9). A block's eight such
@@ -75,13 +80,7 @@
 	VPMADDWD     Y14, Y6, Y6; \
 	VPMADDWD     260(R9), Y14, Y5; \
 	VPSUBD       Y5, Y6, Y5; \
-	VCVTDQ2PS    Y5, Y5; \
-	VPBROADCASTW 64(SI), X7; \
-	VCVTPH2PS    X7, Y7; \
-	VBROADCASTSS (R9), Y8; \
-	VMULPS       Y7, Y8, Y7; \
-	VMULPS       Y7, Y5, Y5; \
-	VADDPS       Y5, Y0, Y0
+	TQ2_FLOAT
 
 // TQ2_CONSTS: Y15 = 0x03 bytes, Y14 = 0x0001 words, Y13 = 0. Clobbers AX.
 #define TQ2_CONSTS \

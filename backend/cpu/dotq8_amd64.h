@@ -132,3 +132,36 @@ rowdone: \
 	VPSIGNB  Y1, Y4, Y4; \
 	VPXORD   acc, acc, acc; \
 	VPDPBUSD Y4, Y3, acc
+
+// Q80X4A_SIGNED(tok, facc, dw, s, xs): one token of an AVX2 four-token
+// kernel over signed levels (Y1, |levels| in Y3; Y14: 0x0001 words): the
+// token's Q8_0 quants at 2 tok signed by the levels, |w| × sign(x, w) by
+// vpmaddubsw and vpmaddwd (Y0: its integer lanes), converted, times d_w
+// (dw) · d_x (at tok, widened in s; xs its low half) and fused into facc:
+// the one-token AVX2 kernels' order. Clobbers Y0, Y2, s.
+#define Q80X4A_SIGNED(tok, facc, dw, s, xs) \
+	VMOVDQU      2 tok, Y2; \
+	VPSIGNB      Y1, Y2, Y2; \
+	VPMADDUBSW   Y2, Y3, Y0; \
+	VPMADDWD     Y14, Y0, Y0; \
+	VCVTDQ2PS    Y0, Y0; \
+	VPBROADCASTW tok, xs; \
+	VCVTPH2PS    xs, s; \
+	VMULPS       dw, s, s; \
+	VFMADD231PS  Y0, s, facc
+
+// Q81X4A_TOKEN(tok, facc): one token of an AVX2 four-token Q4_1 or Q5_1
+// kernel (levels in Y1, d_w in Y8; Y14: 0x0001 words): Q81AVX2's integer
+// lanes and Q81_SCALE's order, facc += float(lanes) · d_w·d_x; leaves the
+// token's s_x in X3 for its minimums' m_w·s_x. Clobbers Y0, Y2.
+#define Q81X4A_TOKEN(tok, facc) \
+	VPMADDUBSW   4 tok, Y1, Y0; \
+	VPMADDWD     Y14, Y0, Y0; \
+	VCVTDQ2PS    Y0, Y0; \
+	VPBROADCASTW tok, X2; \
+	VCVTPH2PS    X2, Y2; \
+	VMULPS       Y2, Y8, Y2; \
+	VFMADD231PS  Y0, Y2, facc; \
+	VPBROADCASTW 2 tok, X3; \
+	VCVTPH2PS    X3, X3
+
