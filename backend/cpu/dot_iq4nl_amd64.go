@@ -35,8 +35,5 @@ func dotRowsIQ4_NLx4VNNI(out *float32, ostride int, w *byte, stride int, rows in
 // x[t*xb:]. The outputs must be spaced evenly (as MatMul lays them out); it
 // reports false where it cannot run.
 func dotRowsIQ4_NLx4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
-	if useAVX2 && !(useVNNI && useX4) {
-		return runX4(dotRowsIQ4_NLx4AVX2, iq4nlBlock, q8Block, out, w, stride, x, xb, nb)
-	}
-	return rowsx4(dotRowsIQ4_NLx4VNNI, iq4nlBlock, q8Block, out, w, stride, x, xb, nb)
+	return rowsx4(dotRowsIQ4_NLx4VNNI, dotRowsIQ4_NLx4AVX2, iq4nlBlock, q8Block, out, w, stride, x, xb, nb)
 }

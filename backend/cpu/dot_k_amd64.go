@@ -87,23 +87,10 @@ func dotRowsQ6_Kx4VNNI(out *float32, ostride int, w *byte, stride int, rows int,
 // at x[t*xb:]. The outputs must be spaced evenly (as MatMul lays them
 // out); it reports false where it cannot run.
 func dotRowsQ4_Kx4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
-	if useAVX2 && !(useVNNI && useK4x4BW) {
-		return runX4(dotRowsQ4_Kx4AVX2, q4KBlock, q8KBlock, out, w, stride, x, xb, nb)
-	}
-	return dotRowsKx4(dotRowsQ4_Kx4VNNI, q4KBlock, out, w, stride, x, xb, nb)
+	return rowsx4(dotRowsQ4_Kx4VNNI, dotRowsQ4_Kx4AVX2, q4KBlock, q8KBlock, out, w, stride, x, xb, nb)
 }
 
 // dotRowsQ6_Kx4 is dotRowsQ4_Kx4 for Q6_K weights.
 func dotRowsQ6_Kx4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
-	if useAVX2 && !(useVNNI && useK4x4BW) {
-		return runX4(dotRowsQ6_Kx4AVX2, q6KBlock, q8KBlock, out, w, stride, x, xb, nb)
-	}
-	return dotRowsKx4(dotRowsQ6_Kx4VNNI, q6KBlock, out, w, stride, x, xb, nb)
-}
-
-func dotRowsKx4(kern kernelX4, block int, out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
-	if !useVNNI || !useK4x4BW {
-		return false
-	}
-	return runX4(kern, block, q8KBlock, out, w, stride, x, xb, nb)
+	return rowsx4(dotRowsQ6_Kx4VNNI, dotRowsQ6_Kx4AVX2, q6KBlock, q8KBlock, out, w, stride, x, xb, nb)
 }

@@ -35,8 +35,5 @@ func dotRowsQ5_Kx4VNNI(out *float32, ostride int, w *byte, stride int, rows int,
 // x[t*xb:]. The outputs must be spaced evenly (as MatMul lays them out); it
 // reports false where it cannot run.
 func dotRowsQ5_Kx4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
-	if useAVX2 && !(useVNNI && useX4) {
-		return runX4(dotRowsQ5_Kx4AVX2, q5KBlock, q8KBlock, out, w, stride, x, xb, nb)
-	}
-	return rowsx4(dotRowsQ5_Kx4VNNI, q5KBlock, q8KBlock, out, w, stride, x, xb, nb)
+	return rowsx4(dotRowsQ5_Kx4VNNI, dotRowsQ5_Kx4AVX2, q5KBlock, q8KBlock, out, w, stride, x, xb, nb)
 }

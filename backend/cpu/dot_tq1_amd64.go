@@ -35,8 +35,5 @@ func dotRowsTQ1_0x4VNNI(out *float32, ostride int, w *byte, stride int, rows int
 // x[t*xb:]. The outputs must be spaced evenly (as MatMul lays them out); it
 // reports false where it cannot run.
 func dotRowsTQ1_0x4(out [multiToken][]float32, w []byte, stride int, x []byte, xb int, nb int) bool {
-	if useAVX2 && !(useVNNI && useX4) {
-		return runX4(dotRowsTQ1_0x4AVX2, tq1Block, q8KBlock, out, w, stride, x, xb, nb)
-	}
-	return rowsx4(dotRowsTQ1_0x4VNNI, tq1Block, q8KBlock, out, w, stride, x, xb, nb)
+	return rowsx4(dotRowsTQ1_0x4VNNI, dotRowsTQ1_0x4AVX2, tq1Block, q8KBlock, out, w, stride, x, xb, nb)
 }
