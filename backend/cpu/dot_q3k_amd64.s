@@ -30,52 +30,41 @@ DATA kShufQ3<>+112(SB)/8, $0x0f0e0f0e0f0e0f0e
 DATA kShufQ3<>+120(SB)/8, $0x0f0e0f0e0f0e0f0e
 GLOBL kShufQ3<>(SB), RODATA|NOPTR, $128
 
+// q3kScales: the dword shifts and byte masks of Q3K_SCALE_BYTES: [0 0 4 4]
+// for the nibbles, [0 2 4 6] for the high bits, then 0x0f, 0x03 and 0x20
+// bytes.
+DATA q3kScales<>+0(SB)/8, $0x0000000000000000
+DATA q3kScales<>+8(SB)/8, $0x0000000400000004
+DATA q3kScales<>+16(SB)/8, $0x0000000200000000
+DATA q3kScales<>+24(SB)/8, $0x0000000600000004
+DATA q3kScales<>+32(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA q3kScales<>+40(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA q3kScales<>+48(SB)/8, $0x0303030303030303
+DATA q3kScales<>+56(SB)/8, $0x0303030303030303
+DATA q3kScales<>+64(SB)/8, $0x2020202020202020
+DATA q3kScales<>+72(SB)/8, $0x2020202020202020
+GLOBL q3kScales<>(SB), RODATA|NOPTR, $80
+
 // Q3K_SCALE_BYTES(x, t): the 16 signed 6-bit scales of the block (12 bytes
-// at 96(SI)), less 32, as bytes in x. Clobbers AX, DX, R8, R10, R11, t.
+// at 96(SI)), less 32, as bytes in x: with aux0-aux2 its three words,
+// scales 0-3, 4-7, 8-11 and 12-15 are aux0, aux1, aux0>>4 and aux1>>4
+// (their nibbles) or'ed with bits 0-1, 2-3, 4-5 and 6-7 of aux2's bytes
+// moved up four, as ggml unpacks them word by word. Clobbers t.
 #define Q3K_SCALE_BYTES(x, t) \
-	MOVL         96(SI), AX; \
-	MOVL         100(SI), DX; \
-	MOVL         104(SI), R8; \
-	MOVL         AX, R10; \
-	ANDL         $0x0f0f0f0f, R10; \
-	MOVL         R8, R11; \
-	ANDL         $0x03030303, R11; \
-	SHLL         $4, R11; \
-	ORL          R11, R10; \
-	VMOVD        R10, x; \
-	MOVL         DX, R10; \
-	ANDL         $0x0f0f0f0f, R10; \
-	MOVL         R8, R11; \
-	SHRL         $2, R11; \
-	ANDL         $0x03030303, R11; \
-	SHLL         $4, R11; \
-	ORL          R11, R10; \
-	VPINSRD      $1, R10, x, x; \
-	MOVL         AX, R10; \
-	SHRL         $4, R10; \
-	ANDL         $0x0f0f0f0f, R10; \
-	MOVL         R8, R11; \
-	SHRL         $4, R11; \
-	ANDL         $0x03030303, R11; \
-	SHLL         $4, R11; \
-	ORL          R11, R10; \
-	VPINSRD      $2, R10, x, x; \
-	MOVL         DX, R10; \
-	SHRL         $4, R10; \
-	ANDL         $0x0f0f0f0f, R10; \
-	MOVL         R8, R11; \
-	SHRL         $6, R11; \
-	ANDL         $0x03030303, R11; \
-	SHLL         $4, R11; \
-	ORL          R11, R10; \
-	VPINSRD      $3, R10, x, x; \
-	MOVL         $0x20202020, R10; \
-	VMOVD        R10, t; \
-	VPBROADCASTD t, t; \
-	VPSUBB       t, x, x
+	VMOVQ    96(SI), x; \
+	VPINSRD  $2, 104(SI), x, x; \
+	VPSHUFD  $0xaa, x, t; \
+	VPSHUFD  $0x44, x, x; \
+	VPSRLVD  q3kScales<>+0(SB), x, x; \
+	VPAND    q3kScales<>+32(SB), x, x; \
+	VPSRLVD  q3kScales<>+16(SB), t, t; \
+	VPAND    q3kScales<>+48(SB), t, t; \
+	VPSLLD   $4, t, t; \
+	VPOR     t, x, x; \
+	VPSUBB   q3kScales<>+64(SB), x, x
 
 // Q3K_SCALES: Q3K_SCALE_BYTES as words: Y11 sub-blocks 0-7 in both halves,
-// Y12 8-15. Clobbers AX, DX, R8, R10, R11, Y1, X2.
+// Y12 8-15. Clobbers Y1, X2.
 #define Q3K_SCALES \
 	Q3K_SCALE_BYTES(X1, X2); \
 	VPMOVSXBW    X1, Y1; \
@@ -161,7 +150,7 @@ GLOBL kShufQ3<>(SB), RODATA|NOPTR, $128
 
 // Q3K_BLOCK(DOT): one block's part of a row (SI the block, R9 its Q8_K
 // block): Y0 += d_x·d_w · the eight groups' lanes (Q3K_GROUPS(DOT)).
-// Clobbers AX, DX, R8, R10, R11, Y1-Y7, Y10-Y12.
+// Clobbers Y1-Y7, Y10-Y12.
 #define Q3K_BLOCK(DOT) \
 	Q3K_SCALES; \
 	VMOVDQU      (SI), Y10 /* high bits */; \
