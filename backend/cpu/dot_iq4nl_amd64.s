@@ -146,6 +146,20 @@ rowdone: \
 	VMULPS       X6, bx, bx; \
 	VFMADD231SS  X2, bx, X0
 
+// IQ4X4A_SUM(f, fx, g, gx, tok, stored): a token's result to (R8): its
+// pairs' two sets of float lanes f + g (fx, gx their low halves) summed by
+// hsum8, then, where BX says there is an odd last block, that block's
+// integer (IQ4X4A_ODD, from tok) fused in. stored is a label of its own.
+#define IQ4X4A_SUM(f, fx, g, gx, tok, stored) \
+	VADDPS  g, f, f; \
+	VMOVAPS f, Y0; \
+	HSUM8_Y0(X2); \
+	TESTQ   BX, BX; \
+	JZ      stored; \
+	IQ4X4A_ODD(tok, f, fx, gx); \
+stored: \
+	VMOVSS  X0, (R8)
+
 // func dotRowsIQ4_NLVNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsIQ4_NLVNNI(SB), NOSPLIT, $0-48
 	ROWS(LANESVNNI)
@@ -318,42 +332,14 @@ iqapairsdone:
 	JZ   iqasums
 	IQ4X4A_LEVELS // the odd last block's, for the tails below
 iqasums:
-	MOVQ    DI, R8
-	VADDPS  Y9, Y4, Y4
-	VMOVAPS Y4, Y0
-	HSUM8_Y0(X2)
-	TESTQ   BX, BX
-	JZ      iqastore0
-	IQ4X4A_ODD((R10), Y4, X4, X9)
-iqastore0:
-	VMOVSS  X0, (R8)
-	ADDQ    ostride+8(FP), R8
-	VADDPS  Y10, Y5, Y5
-	VMOVAPS Y5, Y0
-	HSUM8_Y0(X2)
-	TESTQ   BX, BX
-	JZ      iqastore1
-	IQ4X4A_ODD((R10)(R14*1), Y5, X5, X10)
-iqastore1:
-	VMOVSS  X0, (R8)
-	ADDQ    ostride+8(FP), R8
-	VADDPS  Y11, Y7, Y7
-	VMOVAPS Y7, Y0
-	HSUM8_Y0(X2)
-	TESTQ   BX, BX
-	JZ      iqastore2
-	IQ4X4A_ODD((R10)(R14*2), Y7, X7, X11)
-iqastore2:
-	VMOVSS  X0, (R8)
-	ADDQ    ostride+8(FP), R8
-	VADDPS  Y12, Y8, Y8
-	VMOVAPS Y8, Y0
-	HSUM8_Y0(X2)
-	TESTQ   BX, BX
-	JZ      iqastore3
-	IQ4X4A_ODD((R10)(R15*1), Y8, X8, X12)
-iqastore3:
-	VMOVSS  X0, (R8)
+	MOVQ DI, R8
+	IQ4X4A_SUM(Y4, X4, Y9, X9, (R10), iqastore0)
+	ADDQ ostride+8(FP), R8
+	IQ4X4A_SUM(Y5, X5, Y10, X10, (R10)(R14*1), iqastore1)
+	ADDQ ostride+8(FP), R8
+	IQ4X4A_SUM(Y7, X7, Y11, X11, (R10)(R14*2), iqastore2)
+	ADDQ ostride+8(FP), R8
+	IQ4X4A_SUM(Y8, X8, Y12, X12, (R10)(R15*1), iqastore3)
 	ADDQ    $4, DI
 	ADDQ    stride+24(FP), R12
 	DECQ    CX

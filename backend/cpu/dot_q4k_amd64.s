@@ -169,21 +169,6 @@ GLOBL shufK4<>(SB), RODATA|NOPTR, $256
 	VMOVUPS m(SP), X1; \
 	SUM_Y0_X1
 
-// Q4KX4A_STORE: the four results at DI + t·ostride. Clobbers R8.
-#define Q4KX4A_STORE \
-	MOVQ   DI, R8; \
-	Q4KX4A_RESULT(Y4, 0); \
-	VMOVSS X0, (R8); \
-	ADDQ   ostride+8(FP), R8; \
-	Q4KX4A_RESULT(Y5, 16); \
-	VMOVSS X0, (R8); \
-	ADDQ   ostride+8(FP), R8; \
-	Q4KX4A_RESULT(Y6, 32); \
-	VMOVSS X0, (R8); \
-	ADDQ   ostride+8(FP), R8; \
-	Q4KX4A_RESULT(Y7, 48); \
-	VMOVSS X0, (R8)
-
 // func dotRowsQ4_KAVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ4_KAVX2(SB), NOSPLIT, $0-48
 	KROWS(Q4K_CONSTS, ZERO_Y0_AND(X1), Q4K_BLOCK(K_PAIR_AVX2), 144, SUM_Y0_X1)
@@ -255,4 +240,4 @@ TEXT ·dotRowsQ4_Kx4VNNI(SB), NOSPLIT, $0-64
 // added apart: each token's integer lanes, float order and minimums those
 // of dotRowsQ4_KAVX2.
 TEXT ·dotRowsQ4_Kx4AVX2(SB), NOSPLIT, $64-64
-	KX4ROWS(Q4K_CONSTS, Q4KX4A_ZERO, Q4KX4A_BLOCK, SI, R9, 144, 292, Q4KX4A_STORE)
+	KX4ROWS(Q4K_CONSTS, Q4KX4A_ZERO, Q4KX4A_BLOCK, SI, R9, 144, 292, X4A_STORE_R8(Q4KX4A_RESULT))

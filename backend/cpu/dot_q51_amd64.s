@@ -85,25 +85,13 @@ GLOBL q51spread<>(SB), RODATA|NOPTR, $32
 	VMOVUPS X4, 32(SP); \
 	VMOVUPS X4, 48(SP)
 
-// Q51X4A_RESULT(facc, m, dst): hsum8(facc) + the scalar at m(SP)
-// (HSUM8_Y0_PLUS's order) to the float32 at dst. Clobbers Y0, X1.
-#define Q51X4A_RESULT(facc, m, dst) \
+// Q51X4A_RESULT(facc, m): X0 lane 0 = hsum8(facc) + the scalar at m(SP)
+// (HSUM8_Y0_PLUS's order). Clobbers Y0, X1.
+#define Q51X4A_RESULT(facc, m) \
 	VMOVAPS facc, Y0; \
 	HSUM8_Y0(X1); \
 	VMOVSS  m(SP), X1; \
-	VADDSS  X1, X0, X0; \
-	VMOVSS  X0, dst
-
-// Q51X4A_STORE: the four results at DI + t·ostride. Clobbers R8.
-#define Q51X4A_STORE \
-	MOVQ DI, R8; \
-	Q51X4A_RESULT(Y4, 0, (R8)); \
-	ADDQ ostride+8(FP), R8; \
-	Q51X4A_RESULT(Y5, 16, (R8)); \
-	ADDQ ostride+8(FP), R8; \
-	Q51X4A_RESULT(Y6, 32, (R8)); \
-	ADDQ ostride+8(FP), R8; \
-	Q51X4A_RESULT(Y7, 48, (R8))
+	VADDSS  X1, X0, X0
 
 // func dotRowsQ5_1VNNI(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ5_1VNNI(SB), NOSPLIT, $0-48
@@ -131,4 +119,4 @@ TEXT ·dotRowsQ5_1x4VNNI(SB), NOSPLIT, $0-64
 // dotRowsQ5_1x4VNNI in sixteen 256-bit registers: each token's lanes,
 // float order and minimums are dotRowsQ5_1AVX2's.
 TEXT ·dotRowsQ5_1x4AVX2(SB), NOSPLIT, $64-64
-	KX4ROWS(Q51_CONSTS, Q51X4A_ZERO, Q51X4A_BLOCK, R9, R10, 24, 36, Q51X4A_STORE)
+	KX4ROWS(Q51_CONSTS, Q51X4A_ZERO, Q51X4A_BLOCK, R9, R10, 24, 36, X4A_STORE_R8(Q51X4A_RESULT))

@@ -253,21 +253,6 @@ GLOBL q5kScale<>(SB), RODATA|NOPTR, $256
 	VMOVSS  m(SP), X1; \
 	VADDSS  X1, X0, X0
 
-// Q5KX4A_STORE: the four results at DI + t·ostride. Clobbers R8.
-#define Q5KX4A_STORE \
-	MOVQ   DI, R8; \
-	Q5KX4A_RESULT(Y4, 0); \
-	VMOVSS X0, (R8); \
-	ADDQ   ostride+8(FP), R8; \
-	Q5KX4A_RESULT(Y5, 16); \
-	VMOVSS X0, (R8); \
-	ADDQ   ostride+8(FP), R8; \
-	Q5KX4A_RESULT(Y6, 32); \
-	VMOVSS X0, (R8); \
-	ADDQ   ostride+8(FP), R8; \
-	Q5KX4A_RESULT(Y7, 48); \
-	VMOVSS X0, (R8)
-
 // func dotRowsQ5_KAVX2(out *float32, w *byte, stride int, x *byte, nb int, rows int)
 TEXT ·dotRowsQ5_KAVX2(SB), NOSPLIT, $0-48
 	KROWS(Q5K_CONSTS, ZERO_Y0_AND(X1), Q5K_BLOCK(K_PAIR_AVX2), 176, HSUM8_Y0_PLUS(X2, X1))
@@ -326,4 +311,4 @@ TEXT ·dotRowsQ5_Kx4VNNI(SB), NOSPLIT, $0-64
 // added apart: each token's integers, float order and minimums those of
 // dotRowsQ5_KAVX2.
 TEXT ·dotRowsQ5_Kx4AVX2(SB), NOSPLIT, $64-64
-	KX4ROWS(Q5K_CONSTS, Q5KX4A_ZERO, Q5KX4A_BLOCK, SI, R9, 176, 292, Q5KX4A_STORE)
+	KX4ROWS(Q5K_CONSTS, Q5KX4A_ZERO, Q5KX4A_BLOCK, SI, R9, 176, 292, X4A_STORE_R8(Q5KX4A_RESULT))

@@ -68,17 +68,31 @@
 	HSUM8_Y0(X1); \
 	VMOVSS  X0, dst
 
-// X4A_STORE_Y4: a four-token AVX2 kernel's results, hsum8 of Y4+t, at DI
-// + t·ostride. Clobbers Y0, X1, R8.
-#define X4A_STORE_Y4 \
-	MOVQ DI, R8; \
-	HSUM8_STORE(Y4, (R8)); \
-	ADDQ ostride+8(FP), R8; \
-	HSUM8_STORE(Y5, (R8)); \
-	ADDQ ostride+8(FP), R8; \
-	HSUM8_STORE(Y6, (R8)); \
-	ADDQ ostride+8(FP), R8; \
-	HSUM8_STORE(Y7, (R8))
+// X4A_STORE_R8(RESULT): an AVX2 four-token kernel's results: RESULT(Y4+t,
+// 16t) leaves token t's in X0 lane 0 (its float lanes in Y4+t; 16t: where
+// a kernel keeps its minimums on the stack), stored at DI + t·ostride.
+// Clobbers R8.
+#define X4A_STORE_R8(RESULT) \
+	MOVQ   DI, R8; \
+	RESULT(Y4, 0); \
+	VMOVSS X0, (R8); \
+	ADDQ   ostride+8(FP), R8; \
+	RESULT(Y5, 16); \
+	VMOVSS X0, (R8); \
+	ADDQ   ostride+8(FP), R8; \
+	RESULT(Y6, 32); \
+	VMOVSS X0, (R8); \
+	ADDQ   ostride+8(FP), R8; \
+	RESULT(Y7, 48); \
+	VMOVSS X0, (R8)
+
+// X4A_HSUM(facc, m): X0 lane 0 = hsum8(facc) (m unused). Clobbers Y0, X1.
+#define X4A_HSUM(facc, m) \
+	VMOVAPS facc, Y0; \
+	HSUM8_Y0(X1)
+
+// X4A_STORE_Y4: the results that are hsum8 of Y4+t.
+#define X4A_STORE_Y4 X4A_STORE_R8(X4A_HSUM)
 
 // Four-token kernels, func(out *float32, ostride int, w *byte, stride int,
 // rows int, x *byte, xstride int, nb int): one weight row against four
