@@ -92,10 +92,7 @@ pairsdone: \
 	LANES; \
 	VEXTRACTI128 $1, Y5, X6; \
 	VPADDD       X6, X5, X5; \
-	VPSHUFD      $0x4e, X5, X6; \
-	VPADDD       X6, X5, X5; \
-	VPSHUFD      $0xb1, X5, X6; \
-	VPADDD       X6, X5, X5; \
+	HSUM4I(X5, X6); \
 	VCVTDQ2PS    X5, X5; \
 	DSCALE; \
 	VFMADD231SS  X5, X6, X0; \
@@ -136,10 +133,7 @@ rowdone: \
 	VPMADDWD     Y14, a, a; \
 	VEXTRACTI128 $1, a, X2; \
 	VPADDD       X2, ax, X2; \
-	VPSHUFD      $0x4e, X2, bx; \
-	VPADDD       bx, X2, X2; \
-	VPSHUFD      $0xb1, X2, bx; \
-	VPADDD       bx, X2, X2; \
+	HSUM4I(X2, bx); \
 	VCVTDQ2PS    X2, X2; \
 	VPBROADCASTW tok, bx; \
 	VCVTPH2PS    bx, bx; \
@@ -193,10 +187,7 @@ TEXT ·dotRowsIQ4_NLAVX2(SB), NOSPLIT, $0-48
 #define IQ4X4_ODD(tok, acc, accx) \
 	VEXTRACTI32X4 $1, acc, X5; \
 	VPADDD       X5, accx, X5; \
-	VPSHUFD      $0x4e, X5, X2; \
-	VPADDD       X2, X5, X5; \
-	VPSHUFD      $0xb1, X5, X2; \
-	VPADDD       X2, X5, X5; \
+	HSUM4I(X5, X2); \
 	VCVTDQ2PS    X5, X5; \
 	VPBROADCASTW tok, X2; \
 	VCVTPH2PS    X2, X2; \

@@ -51,18 +51,19 @@ GLOBL q5kScale<>(SB), RODATA|NOPTR, $256
 	VBCAST32(0x0f0f0f0f, X15, Y15); \
 	VBCAST32(0x10101010, X14, Y14)
 
-// Q5K_MINSUM(tok): X4 lane 0 = float(Σ minimums (words in X3) · the
-// 32-element sums of the Q8_K block at tok), one integer summed across
-// lanes before the conversion. Clobbers X5.
-#define Q5K_MINSUM(tok) \
-	VMOVDQU   260 tok, X4; \
-	VPHADDW   276 tok, X4, X4; \
-	VPMADDWD  X4, X3, X4; \
-	VPSHUFD   $0x4e, X4, X5; \
-	VPADDD    X5, X4, X4; \
-	VPSHUFD   $0xb1, X4, X5; \
-	VPADDD    X5, X4, X4; \
-	VCVTDQ2PS X4, X4
+// Q5K_MINSUM_OF(tok, m, s, t): s lane 0 = float(Σ minimums (words in m) ·
+// the 32-element sums of the Q8_K block at tok), one integer summed across
+// lanes before the conversion. Clobbers t.
+#define Q5K_MINSUM_OF(tok, m, s, t) \
+	VMOVDQU   260 tok, s; \
+	VPHADDW   276 tok, s, s; \
+	VPMADDWD  s, m, s; \
+	HSUM4I(s, t); \
+	VCVTDQ2PS s, s
+
+// Q5K_MINSUM(tok): Q5K_MINSUM_OF with the minimums in X3, the sum in X4.
+// Clobbers X5.
+#define Q5K_MINSUM(tok) Q5K_MINSUM_OF(tok, X3, X4, X5)
 
 // Q5K_MINS: X1 lane 0 −= d_x·dmin_w · Σ minimums (R11) · the activations'
 // 32-element sums; leaves X9 = d_x·d_w, d_x·dmin_w (lanes 0, 1).
@@ -145,14 +146,7 @@ GLOBL q5kScale<>(SB), RODATA|NOPTR, $256
 // minimums' words in X8, d_w and dmin_w in X13 and its minimums' scalar
 // at m(SP); clears its integer lanes acc. Clobbers X9-X11.
 #define Q5KX4A_MINS(tok, acc, m) \
-	VMOVDQU      260 tok, X9; \
-	VPHADDW      276 tok, X9, X9; \
-	VPMADDWD     X9, X8, X9; \
-	VPSHUFD      $0x4e, X9, X10; \
-	VPADDD       X10, X9, X9; \
-	VPSHUFD      $0xb1, X9, X10; \
-	VPADDD       X10, X9, X9; \
-	VCVTDQ2PS    X9, X9; \
+	Q5K_MINSUM_OF(tok, X8, X9, X10); \
 	VBROADCASTSS tok, X10; \
 	VMULPS       X10, X13, X10; \
 	VSHUFPS      $0x55, X10, X10, X10; \

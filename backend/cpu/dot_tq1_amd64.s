@@ -55,23 +55,28 @@
 	MUL9(Y2, Y4); \
 	MUL9(Y3, Y5)
 
-// TQ1_POW3: bytes 32..47 times 3^n in Y1 (n = 0 | 1), Y2 (2 | 3) and the
-// low half of Y3 (4), and in Y3's high half bytes 48..51 times 3^(j/4)
-// for byte j (trit j/4 of byte j%4). Clobbers X4, X5, X8-X10.
-#define TQ1_POW3 \
+// TQ1_POW3_WITH(a, b, c, e, f): bytes 32..47 times 3^n in Y1 (n = 0 | 1),
+// Y2 (2 | 3) and the low half of Y3 (4), and in Y3's high half bytes 48..51
+// times 3^(j/4) for byte j (trit j/4 of byte j%4). a, b, c, e and f are X
+// registers of scratch (X1 may be one of them: bytes 48..51 are done
+// first). Clobbers them.
+#define TQ1_POW3_WITH(a, b, c, e, f) \
+	VPBROADCASTD 48(SI), a; \
+	MUL3(a, b); \
+	VPBLENDD     $0x02, b, a, c; \
+	MUL9X(a, e); \
+	MUL9X(b, f); \
+	VPBLENDD     $0x08, f, e, e; \
+	VPBLENDD     $0x0c, e, c, c; \
 	VMOVDQU      32(SI), X1; \
 	MUL3(X1, X2); \
 	VINSERTI128  $1, X2, Y1, Y1; \
 	MUL9(Y1, Y2); \
 	MUL9(Y2, Y3); \
-	VPBROADCASTD 48(SI), X4; \
-	MUL3(X4, X5); \
-	VPBLENDD     $0x02, X5, X4, X8; \
-	MUL9X(X4, X9); \
-	MUL9X(X5, X10); \
-	VPBLENDD     $0x08, X10, X9, X9; \
-	VPBLENDD     $0x0c, X9, X8, X8; \
-	VINSERTI128  $1, X8, Y3, Y3
+	VINSERTI128  $1, c, Y3, Y3
+
+// TQ1_POW3: TQ1_POW3_WITH its scratch in X4, X5, X8-X10.
+#define TQ1_POW3 TQ1_POW3_WITH(X4, X5, X8, X9, X10)
 
 // TQ1_TRITS(FIRST, DOT): the block's eight 32-trit groups, each r turned
 // into trits and met with its activations at x(R9) by DOT(r, x, acc)
@@ -160,23 +165,6 @@
 	TQ1X4A_TOKEN(x, (R9)(R14*2), Y2, Y8); \
 	TQ1X4A_TOKEN(x, (R9)(R15*1), Y2, Y9)
 
-// TQ1X4A_POW3: TQ1_POW3 with its scratch in X0, X4, X5 and X10, bytes
-// 48..51 first: Y1, Y2 and Y3 as TQ1_POW3 leaves them.
-#define TQ1X4A_POW3 \
-	VPBROADCASTD 48(SI), X4; \
-	MUL3(X4, X5); \
-	VPBLENDD     $0x02, X5, X4, X0; \
-	MUL9X(X4, X1); \
-	MUL9X(X5, X10); \
-	VPBLENDD     $0x08, X10, X1, X1; \
-	VPBLENDD     $0x0c, X1, X0, X0; \
-	VMOVDQU      32(SI), X1; \
-	MUL3(X1, X2); \
-	VINSERTI128  $1, X2, Y1, Y1; \
-	MUL9(Y1, Y2); \
-	MUL9(Y2, Y3); \
-	VINSERTI128  $1, X0, Y3, Y3
-
 // TQ1X4A_END(tok, acc, f): the one-token AVX2 kernel's end for a token:
 // acc less its bsums (words), paired to lanes, converted, times d_x·d_w
 // (Y1: d_w) and added to its float lanes at f(SP). Clobbers Y2, Y3.
@@ -207,7 +195,7 @@
 	TQ1X4A_GROUP(Y4, 100); \
 	MUL3(Y4, Y1); \
 	TQ1X4A_GROUP(Y1, 132); \
-	TQ1X4A_POW3; \
+	TQ1_POW3_WITH(X4, X5, X0, X1, X10); \
 	VMOVDQA      Y3, Y5; \
 	VMOVDQA      Y2, Y4; \
 	TQ1X4A_GROUP(Y1, 164); \

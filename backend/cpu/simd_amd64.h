@@ -48,6 +48,14 @@
 	VXORPS Y0, Y0, Y0; \
 	VXORPS x, x, x
 
+// HSUM4I(x, t): every dword of x = the sum of x's four dwords (the
+// integer sums an odd IQ4_NL block and Q5_K's minimums take). Clobbers t.
+#define HSUM4I(x, t) \
+	VPSHUFD $0x4e, x, t; \
+	VPADDD  t, x, x; \
+	VPSHUFD $0xb1, x, t; \
+	VPADDD  t, x, x
+
 // VZERO4(a, b, c, d) clears four float registers (vxorps).
 #define VZERO4(a, b, c, d) \
 	VXORPS a, a, a; \
