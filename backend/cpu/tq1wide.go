@@ -20,10 +20,13 @@ import "github.com/tern-llm/tern/quant"
 //	bytes  800-863  chunk C: packed byte 48+i of row r (trit n: lane 4+n
 //	                of vector 7)
 //
-// The kernels take the trits out of a chunk 64 at once: byte·3^n by byte
-// adds, as ggml does, then (3q) >> 8 as [q ≥ 86] + [q ≥ 171] by two
-// compares (TestTritCompares), where ggml's two vpavgb took a fifth
-// instruction.
+// The kernels make a chunk's planes 64 bytes at once, q_n = byte·3^n
+// (mod 256) by byte adds, as ggml does. The four-token kernel takes trit n
+// out, (3q_n) >> 8, as [q_n ≥ 86] + [q_n ≥ 171] by two compares
+// (TestTritCompares), where ggml's two vpavgb took a fifth instruction. The
+// one-token kernel takes no trit out: 3q_n = 256·trit + q_{n+1}, so a lane's
+// sum of trit × x is (3·Σ q_n·x − Σ q_{n+1}·x) / 256, two VPDPBUSD of bytes
+// it makes anyway (BenchmarkDotWideTQ1_0: 12.3 → 17.7 GB/s, session 31).
 const tq1WideBlock = q4WideRows * tq1Block
 
 // repackTQ1Groups repacks groups lo…hi-1 of 16 rows of nb TQ1_0 blocks.

@@ -114,25 +114,86 @@
 	VMULPS    D, S, S; \
 	VADDPS    S, A, A
 
-// The one-token kernel's steps (WIDE_GROUPS): the lanes' floats Z0-Z7,
-// d·d_x in Z24.
+// The one-token kernel's steps (WIDE_GROUPS) take no trits out. Where
+// q_n = byte·3^n (mod 256), ggml's trit n is (3q_n) >> 8 and q_{n+1} the
+// low byte of 3q_n, so 256·trit = 3q_n − q_{n+1} exactly, and a lane's
+// sum of trit × x is (3·Σ q_n·x − Σ q_{n+1}·x) / 256: two VPDPBUSD of
+// bytes the multiplications by 3 make anyway, in place of two compares
+// and two masked moves. The lanes' Σ q_n·x are in Z16-Z23, their
+// Σ q_{n+1}·x in Z8-Z15; the lanes' floats in Z0-Z7, d·d_x in Z24.
+
+// T1L_PLANE(q, qn, xo, P, M): plane q (a chunk's bytes times 3^n) times
+// the activations at xo into P, 3q into qn, and qn times them into M.
+#define T1L_PLANE(q, qn, xo, P, M) \
+	VPDPBUSD.BCST xo(R9), q, P; \
+	T1_MUL3(q, qn); \
+	VPDPBUSD.BCST xo(R9), qn, M
+
+// T1L_FOUR(chunk, x0, P0, M0, …, x3, P3, M3): planes 0-3 of the chunk at
+// chunk, plane n times the activations at xn into Pn and Mn; the chunk
+// times 3^4 left in Z25.
+#define T1L_FOUR(chunk, x0, P0, M0, x1, P1, M1, x2, P2, M2, x3, P3, M3) \
+	VMOVDQU32 chunk, Z25; \
+	T1L_PLANE(Z25, Z26, x0, P0, M0); \
+	T1L_PLANE(Z26, Z25, x1, P1, M1); \
+	T1L_PLANE(Z25, Z26, x2, P2, M2); \
+	T1L_PLANE(Z26, Z25, x3, P3, M3)
+
+// T1L_A(m, p, P, M): chunk A_p of the block at m, planes 0-4: lane p.
+#define T1L_A(m, p, P, M) \
+	T1L_FOUR(32+64*p m, 4+4*p, P, M, 36+4*p, P, M, 68+4*p, P, M, 100+4*p, P, M); \
+	T1L_PLANE(Z25, Z26, 132+4*p, P, M)
+
+// T1L_B(m, c, P, M, PH, MH): chunk B_c, planes 0, 2, 4: lane c (P, M);
+// planes 1, 3: lane c+4 (PH, MH).
+#define T1L_B(m, c, P, M, PH, MH) \
+	T1L_FOUR(544+64*c m, 164+4*c, P, M, 180+4*c, PH, MH, 196+4*c, P, M, 212+4*c, PH, MH); \
+	T1L_PLANE(Z25, Z26, 228+4*c, P, M)
+
+// T1L_LANE(P, M, l, A): lane l's integer sum, (3P − M) / 256 plus its
+// record, converted, times d·d_x (Z24) and added (not fused) to A.
+#define T1L_LANE(P, M, l, A) \
+	VPADDD      P, P, Z25; \
+	VPADDD      P, Z25, Z25; \
+	VPSUBD      M, Z25, Z25; \
+	VPSRAD      $8, Z25, Z25; \
+	VPADDD.BCST 4*l(R10), Z25, Z25; \
+	VCVTDQ2PS   Z25, Z25; \
+	VMULPS      Z24, Z25, Z25; \
+	VADDPS      Z25, A, A
+
 #define T1_BLOCK1 \
-	T1_INIT((R10), Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23); \
-	T1_TRITS(T1_DOT1, (AX)(SI*1)); \
+	L8_ZERO(Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23); \
+	L8_ZERO(Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15); \
+	T1L_A((AX)(SI*1), 0, Z16, Z8); \
+	T1L_A((AX)(SI*1), 1, Z17, Z9); \
+	T1L_A((AX)(SI*1), 2, Z18, Z10); \
+	T1L_A((AX)(SI*1), 3, Z19, Z11); \
+	T1L_A((AX)(SI*1), 4, Z20, Z12); \
+	T1L_A((AX)(SI*1), 5, Z21, Z13); \
+	T1L_A((AX)(SI*1), 6, Z22, Z14); \
+	T1L_A((AX)(SI*1), 7, Z23, Z15); \
+	T1L_B((AX)(SI*1), 0, Z16, Z8, Z20, Z12); \
+	T1L_B((AX)(SI*1), 1, Z17, Z9, Z21, Z13); \
+	T1L_B((AX)(SI*1), 2, Z18, Z10, Z22, Z14); \
+	T1L_B((AX)(SI*1), 3, Z19, Z11, Z23, Z15); \
+	T1L_FOUR(800(AX)(SI*1), 244, Z20, Z12, 248, Z21, Z13, 252, Z22, Z14, 256, Z23, Z15); \
 	VCVTPH2PS   (AX)(SI*1), Z24; \
 	VMULPS.BCST (R11), Z24, Z24; \
-	T1_LANE(Z16, Z24, Z0); \
-	T1_LANE(Z17, Z24, Z1); \
-	T1_LANE(Z18, Z24, Z2); \
-	T1_LANE(Z19, Z24, Z3); \
-	T1_LANE(Z20, Z24, Z4); \
-	T1_LANE(Z21, Z24, Z5); \
-	T1_LANE(Z22, Z24, Z6); \
-	T1_LANE(Z23, Z24, Z7); \
+	T1L_LANE(Z16, Z8, 0, Z0); \
+	T1L_LANE(Z17, Z9, 1, Z1); \
+	T1L_LANE(Z18, Z10, 2, Z2); \
+	T1L_LANE(Z19, Z11, 3, Z3); \
+	T1L_LANE(Z20, Z12, 4, Z4); \
+	T1L_LANE(Z21, Z13, 5, Z5); \
+	T1L_LANE(Z22, Z14, 6, Z6); \
+	T1L_LANE(Z23, Z15, 7, Z7); \
 	ADDQ        $864, SI; \
 	ADDQ        $292, R9; \
 	ADDQ        $32, R10; \
 	ADDQ        $4, R11
+// T1L_CONSTS: the one-token kernel keeps no constants.
+#define T1L_CONSTS NOP
 #define T1_PAIR1 \
 	T1_BLOCK1; \
 	T1_BLOCK1
@@ -214,7 +275,7 @@
 
 // func dotWideTQ1_0VNNI(out *float32, w *byte, groups int, x *byte, bias *int32, d *float32, nb int)
 TEXT ·dotWideTQ1_0VNNI(SB), NOSPLIT, $0-56
-	WIDE_GROUPS(T1_CONSTS, T1_GROUP1, T1_PAIR1, T1_BLOCK1, T1_END1)
+	WIDE_GROUPS(T1L_CONSTS, T1_GROUP1, T1_PAIR1, T1_BLOCK1, T1_END1)
 
 // func dotWideTQ1_0x4VNNI(out *float32, ostride int, w *byte, groups int, x *byte, xstride int, bias *int32, d *float32, bstride int, nb int)
 // Four tokens (prefill), two a pass, as dotWideQ4_Kx4VNNI takes them
