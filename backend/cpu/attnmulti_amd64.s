@@ -59,3 +59,58 @@ l16pos:
 l16done:
 	VZEROUPPER
 	RET
+
+// func axpyLanes16AVX2(acc *float32, accStride int, v *float32, vStride int, w *float32, count int)
+// axpyLanes16AVX512 on 32 floats a row, in four 256-bit vectors: what
+// axpyRowsAVX2 adds position by position.
+TEXT ·axpyLanes16AVX2(SB), NOSPLIT, $0-48
+	MOVQ acc+0(FP), DI
+	MOVQ accStride+8(FP), AX
+	MOVQ v+16(FP), SI
+	MOVQ vStride+24(FP), R8
+	MOVQ w+32(FP), DX
+	MOVQ count+40(FP), CX
+	MOVQ R8, R14
+	SHLQ $4, R14 // 16 rows of v
+	XORQ R9, R9  // the lane row
+
+a16lane:
+	CMPQ R9, CX
+	JGE  a16done
+	CMPQ R9, $16
+	JGE  a16done
+	MOVQ    R9, R11
+	IMULQ   AX, R11
+	ADDQ    DI, R11
+	VMOVUPS (R11), Y0
+	VMOVUPS 32(R11), Y1
+	VMOVUPS 64(R11), Y2
+	VMOVUPS 96(R11), Y3
+	MOVQ    R9, R10 // the position
+	MOVQ    R9, R12
+	IMULQ   R8, R12
+	ADDQ    SI, R12
+	LEAQ    (DX)(R9*4), R13
+
+a16pos:
+	VBROADCASTSS (R13), Y4
+	VFMADD231PS  (R12), Y4, Y0
+	VFMADD231PS  32(R12), Y4, Y1
+	VFMADD231PS  64(R12), Y4, Y2
+	VFMADD231PS  96(R12), Y4, Y3
+	ADDQ         $16, R10
+	ADDQ         R14, R12
+	ADDQ         $64, R13
+	CMPQ         R10, CX
+	JLT          a16pos
+
+	VMOVUPS Y0, (R11)
+	VMOVUPS Y1, 32(R11)
+	VMOVUPS Y2, 64(R11)
+	VMOVUPS Y3, 96(R11)
+	INCQ    R9
+	JMP     a16lane
+
+a16done:
+	VZEROUPPER
+	RET
