@@ -149,14 +149,15 @@ func testAttentionSequences(t *testing.T, block int) {
 
 // TestAxpyLanes16 checks axpyLanes16 against axpyRowsGeneric bit for bit
 // at every level on random accumulators, weights and values: heads of 64,
-// 128 and 80 floats, rows one after another and further apart, 1 to 70
-// positions, first positions that are and are not multiples of 16.
+// 128, 96 (the AVX2 kernel's, also on AVX-512) and 80 floats (neither's),
+// rows one after another and further apart, 1 to 70 positions, first
+// positions that are and are not multiples of 16.
 func TestAxpyLanes16(t *testing.T) {
 	r := rand.New(rand.NewPCG(93, 94))
 	for _, l := range levels() {
 		t.Run(l.name, func(t *testing.T) {
 			defer l.set()()
-			for _, hd := range []int{64, 128, 80} {
+			for _, hd := range []int{64, 128, 96, 80} {
 				for _, t0 := range []int{0, 32, 5} {
 					for n := 1; n <= 70; n++ {
 						stride := hd + 16*(n%3)
