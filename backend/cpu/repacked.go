@@ -55,6 +55,8 @@ func wideFormatOf(t quant.Type) repackedFormat {
 		return repackedFormat{repackQ5KGroups, (*Device).wideQ5KKernel, wideQ5K}
 	case quant.Q6_K:
 		return repackedFormat{repackQ6KGroups, (*Device).wideQ6KKernel, wideQ6K}
+	case quant.Q3_K:
+		return repackedFormat{repackQ3KGroups, (*Device).wideQ3KKernel, wideQ3K}
 	}
 	return repackedFormat{}
 }

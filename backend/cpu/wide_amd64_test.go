@@ -34,9 +34,9 @@ func vnniOn() bool { return useVNNI && useAVX512 }
 
 // TestDotWideTQ2_0x4, TestDotWideQ4_Kx4, TestDotWideQ5_0x4,
 // TestDotWideQ4_1x4, TestDotWideQ5_1x4, TestDotWideIQ4_NLx4,
-// TestDotWideTQ1_0x4, TestDotWideQ5_Kx4 and TestDotWideQ6_Kx4 check the
-// four-token repacked kernels that take records of their activations
-// (testQ4x4).
+// TestDotWideTQ1_0x4, TestDotWideQ3_Kx4, TestDotWideQ5_Kx4 and
+// TestDotWideQ6_Kx4 check the four-token repacked kernels that take
+// records of their activations (testQ4x4).
 func TestDotWideTQ2_0x4(t *testing.T) {
 	testQ4x4(t, rand.New(rand.NewPCG(87, 88)), q4x4Kernel{tq2Wide, dotWideTQ2_0x4, dotWideTQ2_0Generic, vnniOn, "AVX-512 VNNI", wideActs(quant.Q8_K, 1, fillTQ2Wide)},
 		[][2]int{{16, 1}, {32, 2}, {48, 7}, {80, 9}})
@@ -77,6 +77,11 @@ func TestDotWideQ5_Kx4(t *testing.T) {
 		[][2]int{{16, 1}, {32, 2}, {48, 7}, {80, 9}})
 }
 
+func TestDotWideQ3_Kx4(t *testing.T) {
+	testQ4x4(t, rand.New(rand.NewPCG(135, 136)), q4x4Kernel{q3KWide, dotWideQ3_Kx4, dotWideQ3_KGeneric, vnniOn, "AVX-512 VNNI", wideActs(quant.Q8_K, 64, fillQ3KWide)},
+		[][2]int{{16, 2}, {32, 4}, {48, 2}, {80, 6}, {16, 1}, {48, 3}, {32, 9}, {16, 35}})
+}
+
 func TestDotWideQ6_Kx4(t *testing.T) {
 	testQ4x4(t, rand.New(rand.NewPCG(99, 100)), q4x4Kernel{q6KWide, dotWideQ6_Kx4, dotWideQ6_KGeneric, vnniOn, "AVX-512 VNNI", wideActs(quant.Q8_K, 16, fillQ6KWide)},
 		[][2]int{{16, 2}, {32, 4}, {48, 2}, {80, 6}, {16, 1}, {48, 3}, {32, 9}})
@@ -92,7 +97,7 @@ func TestWideRows4(t *testing.T) {
 		t.Skip("no AVX-512 VNNI")
 	}
 	r := rand.New(rand.NewPCG(107, 108))
-	for _, typ := range []quant.Type{quant.Q4_0, quant.Q8_0, quant.Q5_0, quant.Q4_1, quant.Q5_1, quant.IQ4_NL, quant.TQ1_0, quant.TQ2_0, quant.Q4_K, quant.Q5_K, quant.Q6_K} {
+	for _, typ := range []quant.Type{quant.Q4_0, quant.Q8_0, quant.Q5_0, quant.Q4_1, quant.Q5_1, quant.IQ4_NL, quant.TQ1_0, quant.TQ2_0, quant.Q3_K, quant.Q4_K, quant.Q5_K, quant.Q6_K} {
 		const n, m = multiToken, 32
 		k := 2 * typ.BlockSize()
 		if typ.BlockSize() == 32 {
