@@ -14,7 +14,7 @@ import (
 
 // BenchmarkKernelRate runs the one-token two-run kernels (Q4_0 repacked in
 // 16-row groups, also as four runs, Q8_0 and TQ2_0 repacked as four runs,
-// Q4_K and Q6_K repacked, Q8_0 in 512-bit and in 256-bit vectors, Q4_K,
+// Q3_K, Q4_K and Q6_K repacked, Q8_0 in 512-bit and in 256-bit vectors, Q4_K,
 // TQ2_0) and
 // the two-stream read over weights that fit in a
 // core's L2 (512 KiB a thread), in L3 (8 MiB) and far past the caches (128
@@ -79,6 +79,16 @@ func BenchmarkKernelRate(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	q3k := make([]byte, 64*8*q3KBlock)
+	for i := range 64 {
+		if err := quant.Quantize(quant.Q3_K, q3k[i*8*q3KBlock:][:8*q3KBlock], randRow(r, k)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	q3kp := make([]byte, len(q3k))
+	repackQ3KGroups(q3kp, q3k, 0, 64/q4WideRows, 8)
+	act3 := q4Act{bias: make([]int32, 64*8), d: make([]float32, 8)}
+	fillQ3KWide(&act3, xk, 8)
 	q4kp, q6kp := make([]byte, len(q4k)), make([]byte, len(q6k))
 	repackQ4KGroups(q4kp, q4k, 0, 64/q4WideRows, 8)
 	repackQ6KGroups(q6kp, q6k, 0, 64/q4WideRows, 8)
@@ -126,6 +136,12 @@ func BenchmarkKernelRate(b *testing.B) {
 		}},
 		{"Q6_K-wide-one", q6kp, 8 * q6KWideBlock, func(buf []byte, n int, out []float32) {
 			dotWideQ6_KVNNI(&out[0], &buf[0], 2*n, &act6.q[0], &act6.bias[0], &act6.d[0], 8)
+		}},
+		{"Q3_K-wide", q3kp, 8 * q3KWideBlock, func(buf []byte, n int, out []float32) {
+			dotWideQ3_KTwoVNNI(&out[0], &out[len(out)/2], &buf[0], &buf[n*8*q3KWideBlock], n, &act3.q[0], &act3.bias[0], &act3.d[0], 8)
+		}},
+		{"Q3_K-wide-one", q3kp, 8 * q3KWideBlock, func(buf []byte, n int, out []float32) {
+			dotWideQ3_KVNNI(&out[0], &buf[0], 2*n, &act3.q[0], &act3.bias[0], &act3.d[0], 8)
 		}},
 		{"Q8_0", q8, nb * q8Block, func(buf []byte, n int, out []float32) {
 			rb := nb * q8Block
