@@ -45,6 +45,14 @@ import (
 // signed), started from the activations' record −4·Σ_i x (fillQ3KWide:
 // 64 a block), and times the scale by vpdpwssd (the sum fits a word, the
 // scale's dword is a word and a zero).
+//
+// On Zen 4 (session 31, two cores shared), 256 rows of 2048 hot in L2: the
+// row kernel (dotRowsQ3_KVNNI) read 9.7-13.0 GB/s a core, the repacked
+// one-token kernel 30-35; four tokens 18-25 GB/s of weights a token
+// against 34-41. From memory (BenchmarkKernelRate, 128 MiB a thread) the
+// repacked kernels read about what the two-stream read does (26-34 GB/s
+// on two threads). synth-1.1b Q3_K, interleaved (tern bench -p 64 -n 32
+// -t 2): pp64 81-95 → 160-173 t/s, tg32 43-46 → 62-79 t/s.
 const (
 	q3KWideBlock = q4WideRows * q3KBlock
 	q3KPair      = 2 * q3KWideBlock
