@@ -555,6 +555,8 @@ func rowDotFor(t quant.Type, n, k, m int) (rowDot, error) {
 			return func(k int, w, x []byte) float32 { return dotTQ2Blocks(k/256, w, x) }, nil
 		}
 		return func(k int, w, x []byte) float32 { return dotTQ2_0Lanes(k/256, w, x) }, nil
+	case quant.Q3_K: // the row kernels' order and the repacked ones'
+		return func(k int, w, x []byte) float32 { return dotQ3_KLanes(k/256, w, x) }, nil
 	case quant.Q4_K:
 		if repacks(t, m, k) {
 			return func(k int, w, x []byte) float32 { return dotQ4KBlocks(k/256, w, x) }, nil

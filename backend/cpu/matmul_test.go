@@ -18,7 +18,7 @@ func TestMatMulReference(t *testing.T) {
 	for _, l := range levels() {
 		t.Run(l.name, func(t *testing.T) {
 			defer l.set()()
-			for _, typ := range []quant.Type{quant.Q4_0, quant.Q8_0, quant.Q5_0, quant.F16, quant.F32, quant.TQ2_0, quant.Q4_K, quant.Q6_K} {
+			for _, typ := range []quant.Type{quant.Q4_0, quant.Q8_0, quant.Q5_0, quant.F16, quant.F32, quant.TQ2_0, quant.Q3_K, quant.Q4_K, quant.Q6_K} {
 				for _, sh := range [][3]int{{1, 64, 16}, {5, 64, 16}, {9, 96, 40}, {4, 32, 12}, {7, 2048, 24}, {2, 172, 8}, {5, 64, 13}, {6, 96, 7}, {3, 512, 9}, {6, 160, 48}, {4, 2048, 32}, {1, 64, 48}, {1, 256, 160}, {1, 2048, 208}, {5, 768, 32}, {4, 1280, 48}} {
 					n, k, m := sh[0], sh[1], sh[2]
 					if k%typ.BlockSize() != 0 {

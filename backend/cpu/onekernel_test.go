@@ -15,7 +15,7 @@ import (
 // kernel anew: across products of other widths and token counts that grow
 // the device's scratch between them, through MatMul and MatMulShared.
 func TestOneKernelKept(t *testing.T) {
-	for _, typ := range []quant.Type{quant.Q4_0, quant.Q8_0, quant.Q4_K, quant.TQ2_0, quant.F32, quant.F16, quant.Q5_0, quant.Q6_K} {
+	for _, typ := range []quant.Type{quant.Q4_0, quant.Q8_0, quant.Q4_K, quant.TQ2_0, quant.F32, quant.F16, quant.Q5_0, quant.Q6_K, quant.Q3_K} {
 		t.Run(typ.String(), func(t *testing.T) {
 			r := rand.New(rand.NewPCG(41, 42))
 			d := New(2)
