@@ -42,8 +42,8 @@ import (
 // scale of sub-block 2g + l/4 times Σ_i (level − 4)·x over elements
 // 32g+4l+i, then acc[l] = fma(d·d_x, sum, acc[l]); hsum8 at the end. A
 // lane's four products are one vpdpbusd (levels unsigned, activations
-// signed), started from the activations' record −4·Σ_i x (fillQ3KWide:
-// 64 a block), and times the scale by vpdpwssd (the sum fits a word, the
+// signed), started from the activations' record −4·Σ_i x (fillQ3KWide),
+// and times the scale by vpdpwssd (the sum fits a word, the
 // scale's dword is a word and a zero).
 //
 // On Zen 4 (session 31, two cores shared), 256 rows of 2048 hot in L2: the
@@ -162,17 +162,32 @@ func repackQ3KGroups(dst, src []byte, lo, hi, nb int) {
 	}
 }
 
+// The activations' records, q3KRecs int32 a block: at 8g+l, −4 times the
+// sum over elements 32g+4l…32g+4l+3 (ggml's lane l of group g); at
+// 64+8k+l, the same for group 2k plus q3KPairBias, which the four-token
+// kernel takes (groups 2k and 2k+1 in one vpdpwssd, the first's sum
+// made positive for the dword's low word).
+const (
+	q3KRecs     = 96
+	q3KPairBias = 2048 // a 4-element sum is −2032…2048: with it 16…4096
+)
+
 // fillQ3KWide sets a from the Q8_K row q of nb blocks: a.q to q, a.d[b] to
-// block b's d_x and a.bias[64b+8g+l] to −4 times its sum over elements
-// 32g+4l…32g+4l+3 (ggml's lane l of group g).
+// block b's d_x and a.bias[q3KRecs·b…] to its records.
 func fillQ3KWide(a *q4Act, q []byte, nb int) {
 	a.q = q
 	for b := range nb {
 		blk := q[b*q8KBlock:][:q8KBlock]
 		x := blk[4:][:256]
+		rec := a.bias[q3KRecs*b:][:q3KRecs]
 		for j := range 64 {
 			s := int32(int8(x[4*j])) + int32(int8(x[4*j+1])) + int32(int8(x[4*j+2])) + int32(int8(x[4*j+3]))
-			a.bias[64*b+j] = -4 * s
+			rec[j] = -4 * s
+		}
+		for k := range 4 {
+			for l := range 8 {
+				rec[64+8*k+l] = rec[16*k+l] + q3KPairBias
+			}
 		}
 		a.d[b] = q8KScale(blk)
 	}
@@ -198,7 +213,7 @@ func dotWideQ3_KGeneric(out []float32, w []byte, nb int, a *q4Act) {
 				for l := range 8 {
 					var lane int32
 					for gr := range 8 {
-						p := a.bias[64*b+8*gr+l]
+						p := a.bias[q3KRecs*b+8*gr+l]
 						for i := range 4 {
 							at := pair[os+192+192*l+4*r+i:]
 							lv := q3KUnpack([3]byte{at[0], at[64], at[128]}, gr)
@@ -218,9 +233,9 @@ func dotWideQ3_KGeneric(out []float32, w []byte, nb int, a *q4Act) {
 // weights that it takes repacked (wideKernel): the Q8_K activations'
 // records and scales made (prep).
 func (d *Device) wideQ3KKernel(n, m, nb int, wb, packed []byte, transient bool, xq []byte, xb int) kernel {
-	kern, acts, bias, ds := d.wideKernel(quant.Q3_K, n, m, nb, wb, packed, transient, wideKernels{64, dotWideQ3_K, dotWideQ3_KTwo, dotWideQ3_Kx4})
+	kern, acts, bias, ds := d.wideKernel(quant.Q3_K, n, m, nb, wb, packed, transient, wideKernels{q3KRecs, dotWideQ3_K, dotWideQ3_KTwo, dotWideQ3_Kx4})
 	kern.prep = func(i int) { // sets acts[i] from xq's row i, which the kernels read
-		fillQ3KWide(wideRecord(acts, bias, ds, i, 64*nb, nb), xq[i*xb:(i+1)*xb], nb)
+		fillQ3KWide(wideRecord(acts, bias, ds, i, q3KRecs*nb, nb), xq[i*xb:(i+1)*xb], nb)
 	}
 	return kern
 }

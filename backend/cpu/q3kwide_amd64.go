@@ -11,7 +11,7 @@ var wideQ3K = useVNNI && useAVX512
 func dotWideQ3_KVNNI(out *float32, w *byte, groups int, x *byte, bias *int32, d *float32, nb int)
 
 // q3KWideShape is repacked Q3_K's wideShape.
-var q3KWideShape = wideShape{q3KBlock, q8KBlock, 64}
+var q3KWideShape = wideShape{q3KBlock, q8KBlock, q3KRecs}
 
 // dotWideQ3_K sets out[16g+r] to row r of repacked group g (len(out)/16
 // groups of nb blocks) dotted with the activations a (fillQ3KWide).

@@ -10,8 +10,9 @@
 // l's chunks P0, P1, P2 at 192l, 64k), an odd last block alone in 1760
 // (d at 0, scale lines at 32). A block is found by its offsets RD (d) and
 // RS (scales), Q3_OFFS. A Q8_K block is 292 bytes, its quants from byte 4;
-// the records hold −4 times each 4-element sum of ggml's lanes, 64 int32
-// a block (group g's lane l at 8g+l).
+// the records (fillQ3KWide) hold −4 times each 4-element sum of ggml's
+// lanes, group g's lane l at 8g+l, then the four-token kernel's (group
+// 2k's plus 2048 at 64+8k+l), 96 int32 (384 bytes) a block.
 //
 // Every kernel keeps ggml's eight lanes a row (dotQ3_KLanes): a lane's
 // integer sum of a block is exact, so the order of its terms is free; its
@@ -186,7 +187,7 @@ GLOBL q3c<>(SB), RODATA|NOPTR, $8
 // the next block.
 #define Q3_NEXT \
 	ADDQ $292, R9; \
-	ADDQ $256, R10; \
+	ADDQ $384, R10; \
 	ADDQ $4, R11; \
 	INCQ BX
 
@@ -300,27 +301,88 @@ done:
 	RET
 
 // The four-token kernel: a chunk's levels are made once for the four
-// tokens. Token t's activations are at R9 + t·R10, its records at R11 +
-// t·R13, its d_x at R12 + t·R13 (DX, AX and R8: token 2's) and its
-// outputs at DI + t·ostride. Its lane l's floats are on the stack at 512t
-// + 64l, its lane sums in Z0+t, d·d_x in Z4+t. The group is at SI, the
-// block's offsets in R14, R15.
+// tokens, and its lanes take the groups in pairs (2k, 2k+1): a token's
+// dword p = (sum of group 2k+1) << 16 + sum of group 2k + 2048 (its
+// records at 64+8k+l), so that one vpdpwssd with the pair's scales as
+// words (Z8-Z11) adds both groups' terms, and the lane's sum starts from
+// −2048 times the groups 2k's scales (Z12). Token t's activations are at
+// R9 + t·R10, its records at R11 + t·R13, its d_x at R12 + t·R13 (DX, AX
+// and R8: token 2's) and its outputs at DI + t·ostride. Its lane l's
+// floats are on the stack at 512t + 64l, its lane sums in Z0+t, d·d_x in
+// Z4+t. The group is at SI, the block's offsets in R14, R15.
 
-// QX3_TOKEN(g, l, SC, x, rec, p, s): a token's part of group g of lane l
-// (levels in Z20): p = its record at rec plus the levels times its
-// activations at x, s += p·SC.
-#define QX3_TOKEN(g, l, SC, x, rec, p, s) \
-	VPBROADCASTD  rec, p; \
-	VPDPBUSD.BCST x, Z20, p; \
+// QX3_PAIR(La, sha, Lb, shb, dst, t): the scales at bits 26−sha of La and
+// 26−shb of Lb as the words of dst (low, high); the first, signed, added
+// to Z12. Clobbers t.
+#define QX3_PAIR(La, sha, Lb, shb, dst, t) \
+	VPSLLD     $shb, Lb, dst; \
+	QX3_PAIRT(La, sha, dst, t)
+
+// QX3_PAIRT(La, sha, top, t): QX3_PAIR with the high word's scale at the
+// top of top (bits 26-31), which it becomes.
+#define QX3_PAIRT(La, sha, top, t) \
+	VPSLLD     $sha, La, t; \
+	VPSRAD     $26, t, t; \
+	VPADDD     t, Z12, Z12; \
+	VPSRAD     $10, top, top; \
+	VPTERNLOGD $0xd8, Z31, t, top
+
+// QX3_NEG: Z12 = −2048·Z12, the lanes' start. Clobbers Z20.
+#define QX3_NEG \
+	VPSLLD $11, Z12, Z12; \
+	VPXORD Z20, Z20, Z20; \
+	VPSUBD Z12, Z20, Z12
+
+// QX3_EVEN, QX3_ODD: the block's pairs of scales (lines at R15 of SI) for
+// lanes 0-3 (sub-blocks 0 and 2, 4 and 6, 8 and 10, 12 and 14) and 4-7 (1
+// and 3, …, 13 and 15: s15 gathered as Q3_ODD does) into Z8-Z11, their
+// lanes' start into Z12. Clobber Z17-Z21, Z24, Z25.
+#define QX3_EVEN \
+	VMOVDQU32 (SI)(R15*1), Z17; \
+	VMOVDQU32 64(SI)(R15*1), Z18; \
+	VPXORD    Z12, Z12, Z12; \
+	QX3_PAIR(Z17, 24, Z17, 18, Z8, Z20); \
+	QX3_PAIR(Z17, 12, Z17, 6, Z9, Z20); \
+	QX3_PAIR(Z17, 0, Z18, 24, Z10, Z20); \
+	QX3_PAIR(Z18, 18, Z18, 12, Z11, Z20); \
+	QX3_NEG
+#define QX3_ODD \
+	VMOVDQU32       (SI)(R15*1), Z17; \
+	VMOVDQU32       64(SI)(R15*1), Z18; \
+	VMOVDQU32       128(SI)(R15*1), Z19; \
+	VPXORD          Z12, Z12, Z12; \
+	QX3_PAIR(Z18, 6, Z18, 0, Z8, Z20); \
+	QX3_PAIR(Z19, 24, Z19, 18, Z9, Z20); \
+	QX3_PAIR(Z19, 12, Z19, 6, Z10, Z20); \
+	VPSLLD          $30, Z19, Z21; \
+	VPSLLD          $28, Z18, Z24; \
+	VPTERNLOGD.BCST $0xd8, q3c<>+0(SB), Z21, Z24; \
+	VPSLLD          $26, Z17, Z11; \
+	VPTERNLOGD.BCST $0xd8, q3c<>+4(SB), Z24, Z11; \
+	QX3_PAIRT(Z19, 0, Z11, Z20); \
+	QX3_NEG
+
+// QX3_TOKEN(xh, xl, rh, rl, SC, p, s): a token's pair: p = its record rh
+// plus group 2k+1's levels (Z20) times its activations at xh, shifted to
+// the high word, plus its record rl and group 2k's levels (Z24) times
+// those at xl; s += p's words times SC's.
+#define QX3_TOKEN(xh, xl, rh, rl, SC, p, s) \
+	VPBROADCASTD  rh, p; \
+	VPDPBUSD.BCST xh, Z20, p; \
+	VPSLLD        $16, p, p; \
+	VPADDD.BCST   rl, p, p; \
+	VPDPBUSD.BCST xl, Z24, p; \
 	VPDPWSSD      SC, p, s
 
-// QX3_DOT(G, g, l, SC): group g of lane l for the four tokens.
-#define QX3_DOT(G, g, l, SC) \
-	G(Z20, Z21); \
-	QX3_TOKEN(g, l, SC, 4+32*g+4*l(R9), 32*g+4*l(R11), Z22, Z0); \
-	QX3_TOKEN(g, l, SC, 4+32*g+4*l(R9)(R10*1), 32*g+4*l(R11)(R13*1), Z23, Z1); \
-	QX3_TOKEN(g, l, SC, 4+32*g+4*l(DX), 32*g+4*l(AX), Z24, Z2); \
-	QX3_TOKEN(g, l, SC, 4+32*g+4*l(DX)(R10*1), 32*g+4*l(AX)(R13*1), Z25, Z3)
+// QX3_DOT(GH, GL, k, l, SC): groups 2k+1 (levels by GH) and 2k (GL) of
+// lane l for the four tokens.
+#define QX3_DOT(GH, GL, k, l, SC) \
+	GH(Z20, Z21); \
+	GL(Z24, Z25); \
+	QX3_TOKEN(36+64*k+4*l(R9), 4+64*k+4*l(R9), 32+64*k+4*l(R11), 256+32*k+4*l(R11), SC, Z22, Z0); \
+	QX3_TOKEN(36+64*k+4*l(R9)(R10*1), 4+64*k+4*l(R9)(R10*1), 32+64*k+4*l(R11)(R13*1), 256+32*k+4*l(R11)(R13*1), SC, Z23, Z1); \
+	QX3_TOKEN(36+64*k+4*l(DX), 4+64*k+4*l(DX), 32+64*k+4*l(AX), 256+32*k+4*l(AX), SC, Z26, Z2); \
+	QX3_TOKEN(36+64*k+4*l(DX)(R10*1), 4+64*k+4*l(DX)(R10*1), 32+64*k+4*l(AX)(R13*1), 256+32*k+4*l(AX)(R13*1), SC, Z27, Z3)
 
 // QX3_FIN(s, d, acc): a token's lane float at acc = fma(d·d_x, s, acc).
 // Clobbers Z23.
@@ -333,18 +395,14 @@ done:
 // QX3_LANE(l): lane l of the block for the four tokens.
 #define QX3_LANE(l) \
 	Q3_CHUNKS(SI, R15, l); \
-	VPXORD  Z0, Z0, Z0; \
-	VPXORD  Z1, Z1, Z1; \
-	VPXORD  Z2, Z2, Z2; \
-	VPXORD  Z3, Z3, Z3; \
-	QX3_DOT(Q3_G0, 0, l, Z8); \
-	QX3_DOT(Q3_G1, 1, l, Z9); \
-	QX3_DOT(Q3_G2, 2, l, Z10); \
-	QX3_DOT(Q3_G3, 3, l, Z11); \
-	QX3_DOT(Q3_G4, 4, l, Z12); \
-	QX3_DOT(Q3_G5, 5, l, Z13); \
-	QX3_DOT(Q3_G6, 6, l, Z14); \
-	QX3_DOT(Q3_G7, 7, l, Z15); \
+	VMOVDQA32 Z12, Z0; \
+	VMOVDQA32 Z12, Z1; \
+	VMOVDQA32 Z12, Z2; \
+	VMOVDQA32 Z12, Z3; \
+	QX3_DOT(Q3_G1, Q3_G0, 0, l, Z8); \
+	QX3_DOT(Q3_G3, Q3_G2, 1, l, Z9); \
+	QX3_DOT(Q3_G5, Q3_G4, 2, l, Z10); \
+	QX3_DOT(Q3_G7, Q3_G6, 3, l, Z11); \
 	QX3_FIN(Z0, Z4, 64*l(SP)); \
 	QX3_FIN(Z1, Z5, 512+64*l(SP)); \
 	QX3_FIN(Z2, Z6, 1024+64*l(SP)); \
@@ -361,12 +419,12 @@ done:
 	VMULPS.BCST (R12)(R13*1), Z16, Z5; \
 	VMULPS.BCST (R8), Z16, Z6; \
 	VMULPS.BCST (R8)(R13*1), Z16, Z7; \
-	Q3_EVEN(SI, R15); \
+	QX3_EVEN; \
 	QX3_LANE(0); \
 	QX3_LANE(1); \
 	QX3_LANE(2); \
 	QX3_LANE(3); \
-	Q3_ODD(SI, R15); \
+	QX3_ODD; \
 	QX3_LANE(4); \
 	QX3_LANE(5); \
 	QX3_LANE(6); \
@@ -428,7 +486,7 @@ group:
 block:
 	QX3_BLOCK(nb+72(FP))
 	ADDQ $292, R9
-	ADDQ $256, R11
+	ADDQ $384, R11
 	ADDQ $4, R12
 	INCQ BX
 	CMPQ BX, nb+72(FP)

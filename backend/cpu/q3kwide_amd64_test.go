@@ -19,7 +19,7 @@ func BenchmarkDotWideQ3_Kx4(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 1))
 	const rows, nb = 256, 8
 	_, packed, _, a := q3KWide(r, rows, nb)
-	acts := wideActs(quant.Q8_K, 64, fillQ3KWide)(b, r, nb)
+	acts := wideActs(quant.Q8_K, q3KRecs, fillQ3KWide)(b, r, nb)
 	out := tokenRows(rows)
 	b.Run("x4", func(b *testing.B) {
 		b.SetBytes(int64(multiToken * len(packed)))

@@ -13,7 +13,7 @@ import (
 // turn.
 func q3KWide(r *rand.Rand, rows, nb int) (w, packed []byte, x []byte, a *q4Act) {
 	w, packed = wideRows(r, quant.Q3_K, rows, nb, q3KExtreme, repackQ3KGroups)
-	x, a = wideAct(r, quant.Q8_K, nb, 64, fillQ3KWide)
+	x, a = wideAct(r, quant.Q8_K, nb, q3KRecs, fillQ3KWide)
 	return w, packed, x, a
 }
 

@@ -87,7 +87,7 @@ func BenchmarkKernelRate(b *testing.B) {
 	}
 	q3kp := make([]byte, len(q3k))
 	repackQ3KGroups(q3kp, q3k, 0, 64/q4WideRows, 8)
-	act3 := q4Act{bias: make([]int32, 64*8), d: make([]float32, 8)}
+	act3 := q4Act{bias: make([]int32, q3KRecs*8), d: make([]float32, 8)}
 	fillQ3KWide(&act3, xk, 8)
 	q4kp, q6kp := make([]byte, len(q4k)), make([]byte, len(q6k))
 	repackQ4KGroups(q4kp, q4k, 0, 64/q4WideRows, 8)

@@ -78,7 +78,7 @@ func TestDotWideQ5_Kx4(t *testing.T) {
 }
 
 func TestDotWideQ3_Kx4(t *testing.T) {
-	testQ4x4(t, rand.New(rand.NewPCG(135, 136)), q4x4Kernel{q3KWide, dotWideQ3_Kx4, dotWideQ3_KGeneric, vnniOn, "AVX-512 VNNI", wideActs(quant.Q8_K, 64, fillQ3KWide)},
+	testQ4x4(t, rand.New(rand.NewPCG(135, 136)), q4x4Kernel{q3KWide, dotWideQ3_Kx4, dotWideQ3_KGeneric, vnniOn, "AVX-512 VNNI", wideActs(quant.Q8_K, q3KRecs, fillQ3KWide)},
 		[][2]int{{16, 2}, {32, 4}, {48, 2}, {80, 6}, {16, 1}, {48, 3}, {32, 9}, {16, 35}})
 }
 
