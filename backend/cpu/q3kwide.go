@@ -43,16 +43,21 @@ import (
 // 32g+4l+i, then acc[l] = fma(d·d_x, sum, acc[l]); hsum8 at the end. A
 // lane's four products are one vpdpbusd (levels unsigned, activations
 // signed), started from the activations' record −4·Σ_i x (fillQ3KWide),
-// and times the scale by vpdpwssd (the sum fits a word, the
-// scale's dword is a word and a zero).
+// and times the scale by vpdpwssd (the sum fits a word, the scale's dword
+// is a word and a zero).
 //
-// On Zen 4 (session 31, two cores shared), 256 rows of 2048 hot in L2: the
-// row kernel (dotRowsQ3_KVNNI) read 9.7-13.0 GB/s a core, the repacked
-// one-token kernel 30-35; four tokens 18-25 GB/s of weights a token
-// against 34-41. From memory (BenchmarkKernelRate, 128 MiB a thread) the
-// repacked kernels read about what the two-stream read does (26-34 GB/s
-// on two threads). synth-1.1b Q3_K, interleaved (tern bench -p 64 -n 32
-// -t 2): pp64 81-95 → 160-173 t/s, tg32 43-46 → 62-79 t/s.
+// On Zen 4 (two cores shared with other work), 256 rows of 2048 hot in
+// L2: the row kernel (dotRowsQ3_KVNNI) read 9.7-13.0 GB/s a core, the
+// repacked one-token kernel 30-35; four tokens 18-25 GB/s of weights a
+// token against 50 (42 before the four-token kernel paired its groups).
+// The one-token kernel is bound by its instructions, not its multiplies:
+// groups 6 and 7 made a mask each (wrong levels) ran it 14% faster, its
+// vpdpwssd made adds no faster, and gf2p8affineqb for the shifts and masks
+// 19% slower. From memory (BenchmarkKernelRate, 128 MiB a thread) it read
+// 26-28 GB/s on one thread. synth-1.1b Q3_K, tern bench -p 64 -n 32 -t 2,
+// interleaved: pp64 106-109 → 190-192 t/s, tg32 49.5-50.0 → 94.6-96.1
+// (52-63% of the bandwidth read around each repetition → 67%, of 63-64
+// GB/s; where 35 GB/s was at hand, 94%).
 const (
 	q3KWideBlock = q4WideRows * q3KBlock
 	q3KPair      = 2 * q3KWideBlock
