@@ -64,7 +64,7 @@ func TestRepackQ4_0(t *testing.T) {
 
 // TestMapRepacks checks that Map repacks the weights MatMul would repack
 // (Q4_0 with rows in multiples of 8; Q8_0, Q5_0, Q4_1, Q5_1, IQ4_NL,
-// TQ1_0, TQ2_0, Q3_K, Q4_K, Q5_K and Q6_K in multiples of 16 with AVX-512 VNNI),
+// TQ1_0, TQ2_0, Q2_K, Q3_K, Q4_K, Q5_K and Q6_K in multiples of 16 with AVX-512 VNNI),
 // and only those.
 func TestMapRepacks(t *testing.T) {
 	for _, tc := range []struct {
@@ -73,7 +73,7 @@ func TestMapRepacks(t *testing.T) {
 		want int
 	}{
 		{quant.Q4_0, 16, 1}, {quant.Q4_0, 12, 0}, {quant.Q8_0, 16, b2i(wideQ8)}, {quant.Q8_0, 24, 0},
-		{quant.TQ2_0, 32, b2i(wideTQ2)}, {quant.TQ2_0, 8, 0}, {quant.Q5_0, 32, b2i(wideQ50)}, {quant.Q5_0, 8, 0}, {quant.Q4_1, 16, b2i(wideQ41)}, {quant.Q5_1, 48, b2i(wideQ41)}, {quant.Q5_1, 24, 0}, {quant.IQ4_NL, 16, b2i(wideIQ4NL)}, {quant.IQ4_NL, 40, 0}, {quant.TQ1_0, 16, b2i(wideTQ1)}, {quant.TQ1_0, 8, 0}, {quant.Q4_K, 16, b2i(wideQ4K)}, {quant.Q4_K, 24, 0}, {quant.Q5_K, 32, b2i(wideQ5K)}, {quant.Q5_K, 8, 0}, {quant.Q6_K, 16, b2i(wideQ6K)}, {quant.Q6_K, 8, 0}, {quant.Q3_K, 32, b2i(wideQ3K)}, {quant.Q3_K, 24, 0},
+		{quant.TQ2_0, 32, b2i(wideTQ2)}, {quant.TQ2_0, 8, 0}, {quant.Q5_0, 32, b2i(wideQ50)}, {quant.Q5_0, 8, 0}, {quant.Q4_1, 16, b2i(wideQ41)}, {quant.Q5_1, 48, b2i(wideQ41)}, {quant.Q5_1, 24, 0}, {quant.IQ4_NL, 16, b2i(wideIQ4NL)}, {quant.IQ4_NL, 40, 0}, {quant.TQ1_0, 16, b2i(wideTQ1)}, {quant.TQ1_0, 8, 0}, {quant.Q2_K, 16, b2i(wideQ2K)}, {quant.Q2_K, 24, 0}, {quant.Q4_K, 16, b2i(wideQ4K)}, {quant.Q4_K, 24, 0}, {quant.Q5_K, 32, b2i(wideQ5K)}, {quant.Q5_K, 8, 0}, {quant.Q6_K, 16, b2i(wideQ6K)}, {quant.Q6_K, 8, 0}, {quant.Q3_K, 32, b2i(wideQ3K)}, {quant.Q3_K, 24, 0},
 	} {
 		d := New(1)
 		k := 2 * tc.typ.BlockSize()

@@ -49,6 +49,8 @@ func wideFormatOf(t quant.Type) repackedFormat {
 		return repackedFormat{repackTQ1Groups, (*Device).wideTQ1Kernel, wideTQ1}
 	case quant.TQ2_0:
 		return repackedFormat{repackTQ2Groups, (*Device).wideTQ2Kernel, wideTQ2}
+	case quant.Q2_K:
+		return repackedFormat{repackQ2KGroups, (*Device).wideQ2KKernel, wideQ2K}
 	case quant.Q4_K:
 		return repackedFormat{repackQ4KGroups, (*Device).wideQ4KKernel, wideQ4K}
 	case quant.Q5_K:

@@ -34,9 +34,9 @@ func vnniOn() bool { return useVNNI && useAVX512 }
 
 // TestDotWideTQ2_0x4, TestDotWideQ4_Kx4, TestDotWideQ5_0x4,
 // TestDotWideQ4_1x4, TestDotWideQ5_1x4, TestDotWideIQ4_NLx4,
-// TestDotWideTQ1_0x4, TestDotWideQ3_Kx4, TestDotWideQ5_Kx4 and
-// TestDotWideQ6_Kx4 check the four-token repacked kernels that take
-// records of their activations (testQ4x4).
+// TestDotWideTQ1_0x4, TestDotWideQ2_Kx4, TestDotWideQ3_Kx4,
+// TestDotWideQ5_Kx4 and TestDotWideQ6_Kx4 check the four-token repacked
+// kernels that take records of their activations (testQ4x4).
 func TestDotWideTQ2_0x4(t *testing.T) {
 	testQ4x4(t, rand.New(rand.NewPCG(87, 88)), q4x4Kernel{tq2Wide, dotWideTQ2_0x4, dotWideTQ2_0Generic, vnniOn, "AVX-512 VNNI", wideActs(quant.Q8_K, 1, fillTQ2Wide)},
 		[][2]int{{16, 1}, {32, 2}, {48, 7}, {80, 9}})
@@ -72,6 +72,11 @@ func TestDotWideTQ1_0x4(t *testing.T) {
 		[][2]int{{16, 1}, {32, 2}, {48, 7}, {80, 9}})
 }
 
+func TestDotWideQ2_Kx4(t *testing.T) {
+	testQ4x4(t, rand.New(rand.NewPCG(133, 134)), q4x4Kernel{q2KWide, dotWideQ2_Kx4, dotWideQ2_KGeneric, vnniOn, "AVX-512 VNNI", wideActs(quant.Q8_K, 8, fillQ2KWide)},
+		[][2]int{{16, 1}, {32, 2}, {48, 7}, {80, 9}, {32, 35}})
+}
+
 func TestDotWideQ5_Kx4(t *testing.T) {
 	testQ4x4(t, rand.New(rand.NewPCG(105, 106)), q4x4Kernel{q5KWide, dotWideQ5_Kx4, dotWideQ5_KGeneric, vnniOn, "AVX-512 VNNI", wideActs(quant.Q8_K, 8, fillQ4KWide)},
 		[][2]int{{16, 1}, {32, 2}, {48, 7}, {80, 9}})
@@ -97,7 +102,7 @@ func TestWideRows4(t *testing.T) {
 		t.Skip("no AVX-512 VNNI")
 	}
 	r := rand.New(rand.NewPCG(107, 108))
-	for _, typ := range []quant.Type{quant.Q4_0, quant.Q8_0, quant.Q5_0, quant.Q4_1, quant.Q5_1, quant.IQ4_NL, quant.TQ1_0, quant.TQ2_0, quant.Q3_K, quant.Q4_K, quant.Q5_K, quant.Q6_K} {
+	for _, typ := range []quant.Type{quant.Q4_0, quant.Q8_0, quant.Q5_0, quant.Q4_1, quant.Q5_1, quant.IQ4_NL, quant.TQ1_0, quant.TQ2_0, quant.Q2_K, quant.Q3_K, quant.Q4_K, quant.Q5_K, quant.Q6_K} {
 		const n, m = multiToken, 32
 		k := 2 * typ.BlockSize()
 		if typ.BlockSize() == 32 {
