@@ -14,7 +14,7 @@ import (
 
 // BenchmarkKernelRate runs the one-token two-run kernels (Q4_0 repacked in
 // 16-row groups, also as four runs, Q8_0 and TQ2_0 repacked as four runs,
-// Q3_K, Q4_K and Q6_K repacked, Q8_0 in 512-bit and in 256-bit vectors, Q4_K,
+// Q2_K, Q3_K, Q4_K and Q6_K repacked, Q8_0 in 512-bit and in 256-bit vectors, Q4_K,
 // TQ2_0) and
 // the two-stream read over weights that fit in a
 // core's L2 (512 KiB a thread), in L3 (8 MiB) and far past the caches (128
@@ -89,11 +89,20 @@ func BenchmarkKernelRate(b *testing.B) {
 	repackQ3KGroups(q3kp, q3k, 0, 64/q4WideRows, 8)
 	act3 := q4Act{bias: make([]int32, q3KRecs*8), d: make([]float32, 8)}
 	fillQ3KWide(&act3, xk, 8)
-	q4kp, q6kp := make([]byte, len(q4k)), make([]byte, len(q6k))
+	q2k := make([]byte, 64*8*q2KBlock)
+	for i := range 64 {
+		if err := quant.Quantize(quant.Q2_K, q2k[i*8*q2KBlock:][:8*q2KBlock], randRow(r, k)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	q2kp, q4kp, q6kp := make([]byte, len(q2k)), make([]byte, len(q4k)), make([]byte, len(q6k))
+	repackQ2KGroups(q2kp, q2k, 0, 64/q4WideRows, 8)
 	repackQ4KGroups(q4kp, q4k, 0, 64/q4WideRows, 8)
 	repackQ6KGroups(q6kp, q6k, 0, 64/q4WideRows, 8)
 	actK := q4Act{bias: make([]int32, 8*8), d: make([]float32, 8)}
 	fillQ4KWide(&actK, xk, 8)
+	act2 := q4Act{bias: make([]int32, 8*8), d: make([]float32, 8)}
+	fillQ2KWide(&act2, xk, 8)
 	act6 := q4Act{bias: make([]int32, 16*8), d: make([]float32, 8)}
 	fillQ6KWide(&act6, xk, 8)
 	var act8 q4Act
@@ -127,6 +136,9 @@ func BenchmarkKernelRate(b *testing.B) {
 			if h > 0 {
 				dotWideTQ2_0FourVNNI(&out[0], &out[h*q4WideRows], &out[o], &out[o+h*q4WideRows], &buf[0], &buf[h*rb], &buf[n*rb], &buf[(n+h)*rb], h, &actT.q[0], &actT.bias[0], &actT.d[0], 8)
 			}
+		}},
+		{"Q2_K-wide", q2kp, 8 * q2KWideBlock, func(buf []byte, n int, out []float32) {
+			dotWideQ2_KTwoVNNI(&out[0], &out[len(out)/2], &buf[0], &buf[n*8*q2KWideBlock], n, &act2.q[0], &act2.bias[0], &act2.d[0], 8)
 		}},
 		{"Q4_K-wide", q4kp, 8 * q4KWideBlock, func(buf []byte, n int, out []float32) {
 			dotWideQ4_KTwoVNNI(&out[0], &out[len(out)/2], &buf[0], &buf[n*8*q4KWideBlock], n, &actK.q[0], &actK.bias[0], &actK.d[0], 8)
