@@ -128,7 +128,7 @@ func (d *Device) Alloc(t quant.Type, rows, cols int) (*backend.Tensor, error) {
 
 // Map wraps host bytes as a tensor, but for the weights one-token products
 // stream it keeps copies: weights that MatMul repacks (repacks: Q4_0, and
-// Q8_0, Q5_0, Q4_1, Q5_1, IQ4_NL, TQ1_0, TQ2_0, Q4_K, Q5_K and Q6_K with
+// Q8_0, Q5_0, Q4_1, Q5_1, IQ4_NL, TQ1_0, TQ2_0, Q2_K, Q3_K, Q4_K, Q5_K and Q6_K with
 // AVX-512 VNNI) are repacked here, on the device's workers, so that
 // loading a model pays for it rather than
 // its first prompt, and other tensors of a 2 MiB page or more are copied

@@ -316,6 +316,8 @@ func (d *Device) kernelFor(t quant.Type, n, k, m int, wb, packed []byte, transie
 //   - TQ2_0 with AVX-512 VNNI and m a multiple of 16: repacked in 16-row
 //     groups, block by block (see tq2wide.go);
 //   - TQ2_0 otherwise: ggml_vec_dot_tq2_0_q8_K's 8 lanes (AVX2);
+//   - Q2_K with AVX-512 VNNI and m a multiple of 16: repacked in 16-row
+//     groups, in ggml_vec_dot_q2_K_q8_K's 8 lanes (see q2kwide.go);
 //   - Q3_K with AVX-512 VNNI and m a multiple of 16: repacked in 16-row
 //     groups, in ggml_vec_dot_q3_K_q8_K's 8 lanes (see q3kwide.go);
 //   - Q4_K with AVX-512 VNNI and m a multiple of 16: repacked in 16-row

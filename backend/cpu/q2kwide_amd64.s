@@ -94,12 +94,12 @@ GLOBL q2c<>(SB), RODATA|NOPTR, $512
 // SI) into Z16-Z19 and its minimums' terms fused into the lanes A0-A7
 // first, as ggml does (d_x at (R11)). Clobbers Z8, Z15, Z20.
 #define Q2_MINS(w, A0, A1, A2, A3, A4, A5, A6, A7) \
+	VCVTPH2PS   32(w)(SI*1), Z20; \
+	VMULPS.BCST (R11), Z20, Z20; \
 	VMOVDQU32   64(w)(SI*1), Z16; \
 	VMOVDQU32   128(w)(SI*1), Z17; \
 	VMOVDQU32   192(w)(SI*1), Z18; \
 	VMOVDQU32   256(w)(SI*1), Z19; \
-	VCVTPH2PS   32(w)(SI*1), Z20; \
-	VMULPS.BCST (R11), Z20, Z20; \
 	Q2_MIN(Z16, 0, 0, A0, Z20); \
 	Q2_MIN(Z16, 1, 1, A1, Z20); \
 	Q2_MIN(Z17, 0, 2, A2, Z20); \
@@ -310,11 +310,11 @@ GLOBL q2c<>(SB), RODATA|NOPTR, $512
 	LEAQ      (R9)(R10*2), DX; \
 	LEAQ      (R11)(R13*2), AX; \
 	LEAQ      (R12)(R13*2), R8; \
+	KX2_SCALE(32); \
 	VMOVDQU32 64(SI), Z16; \
 	VMOVDQU32 128(SI), Z17; \
 	VMOVDQU32 192(SI), Z18; \
 	VMOVDQU32 256(SI), Z19; \
-	KX2_SCALE(32); \
 	KX2_MIN(Z16, 0, 0); \
 	KX2_MIN(Z16, 1, 1); \
 	KX2_MIN(Z17, 0, 2); \
