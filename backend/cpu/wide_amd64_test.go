@@ -133,3 +133,29 @@ func TestWideRows4(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDotWideQ2_Kx4 and BenchmarkDotWideQ4_Kx4 measure the
+// four-token kernels on 256 rows of 4096 (bytes/s of weights, four tokens
+// a pass).
+func BenchmarkDotWideQ2_Kx4(b *testing.B) {
+	benchWideX4(b, q2KWide, dotWideQ2_Kx4, wideActs(quant.Q8_K, 8, fillQ2KWide))
+}
+
+func BenchmarkDotWideQ4_Kx4(b *testing.B) {
+	benchWideX4(b, q4KWide, dotWideQ4_Kx4, wideActs(quant.Q8_K, 8, fillQ4KWide))
+}
+
+func benchWideX4(b *testing.B, pack q4Pack, x4 func([multiToken][]float32, []byte, int, []q4Act) bool, acts func(testing.TB, *rand.Rand, int) []q4Act) {
+	if !vnniOn() {
+		b.Skip("no AVX-512 VNNI")
+	}
+	r := rand.New(rand.NewPCG(1, 1))
+	const rows, nb = 256, 16
+	_, packed, _, _ := pack(r, rows, nb)
+	a := acts(b, r, nb)
+	out := tokenRows(rows)
+	b.SetBytes(int64(len(packed)))
+	for b.Loop() {
+		x4(out, packed, nb, a)
+	}
+}
