@@ -41,9 +41,10 @@ import (
 // the repacked one-run kernel 27-29 (BenchmarkDotWideQ2_K; 31-35 without
 // its vpmullw, whose sums are wrong: the scaling costs about a sixth), and
 // the two-run one 28 in L2 and 20 from memory on one thread
-// (BenchmarkKernelRate). The 1.1B Q2_K decode (tg32, two threads) went
-// from 64-65 to 92-94 t/s, 41-69% to 91-92% of the bandwidth read around
-// it, and its pp64 from 136-138 to 211-216 t/s, with the same text.
+// (BenchmarkKernelRate). On the 1.1B Q2_K model (two threads, interleaved
+// runs on a quiet host) the decode (tg32) went from 71-73 to 96 t/s, 69-71%
+// to 91-92% of the bandwidth read around it, and pp64 from 141-143 to
+// 230-240 t/s, with the same text.
 //
 // The kernels sum in the order of ggml's AVX2 ggml_vec_dot_q2_K_q8_K
 // (dotQ2_KLanes), the row kernels' order, so that repacking changes no
