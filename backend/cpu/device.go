@@ -128,12 +128,11 @@ func (d *Device) Alloc(t quant.Type, rows, cols int) (*backend.Tensor, error) {
 
 // Map wraps host bytes as a tensor, but for the weights one-token products
 // stream it keeps copies: weights that MatMul repacks (repacks: Q4_0, and
-// Q8_0, Q5_0, Q4_1, Q5_1, IQ4_NL, TQ1_0, TQ2_0, Q2_K, Q3_K, Q4_K, Q5_K and Q6_K with
-// AVX-512 VNNI) are repacked here, on the device's workers, so that
-// loading a model pays for it rather than
-// its first prompt, and other tensors of a 2 MiB page or more are copied
-// into memory of 2 MiB pages (hugeCopy); the source pages of both are then
-// let go (pageOut). Smaller tensors are used in place. The source bytes
+// Q8_0, Q5_0, Q4_1, Q5_1, IQ4_NL, TQ1_0, TQ2_0, Q2_K, Q3_K, Q4_K, Q5_K and
+// Q6_K with AVX-512 VNNI) are repacked here, on the device's workers, so
+// that loading a model pays for it rather than its first prompt, and other
+// tensors of a 2 MiB page or more are copied into memory of 2 MiB pages
+// (hugeCopy); the source pages of both are then let go (pageOut). Smaller tensors are used in place. The source bytes
 // must not change while the tensor is used.
 func (d *Device) Map(t quant.Type, rows, cols int, data []byte) (*backend.Tensor, error) {
 	n, err := t.RowBytes(cols)

@@ -64,8 +64,8 @@ func TestRepackQ4_0(t *testing.T) {
 
 // TestMapRepacks checks that Map repacks the weights MatMul would repack
 // (Q4_0 with rows in multiples of 8; Q8_0, Q5_0, Q4_1, Q5_1, IQ4_NL,
-// TQ1_0, TQ2_0, Q2_K, Q3_K, Q4_K, Q5_K and Q6_K in multiples of 16 with AVX-512 VNNI),
-// and only those.
+// TQ1_0, TQ2_0, Q2_K, Q3_K, Q4_K, Q5_K and Q6_K in multiples of 16 with
+// AVX-512 VNNI), and only those.
 func TestMapRepacks(t *testing.T) {
 	for _, tc := range []struct {
 		typ  quant.Type
