@@ -57,6 +57,33 @@
 #define L32_BIAS(b, p) VPBROADCASTD b, p
 #define L32_NOBIAS(b, p) VPXORD p, p, p
 
+// The four-token kernels that keep each token's eight lane float vectors
+// in their frame (512 bytes a token, at 512t): SP8_CLEAR(o) clears the
+// eight at o(SP) (Z0 = 0), SP8_LOAD(o) loads them into Z0-Z7, and
+// SP8_HSUM(o, out) stores their hsum8 at out.
+#define SP8_CLEAR(o) \
+	VMOVUPS Z0, o(SP); \
+	VMOVUPS Z0, o+64(SP); \
+	VMOVUPS Z0, o+128(SP); \
+	VMOVUPS Z0, o+192(SP); \
+	VMOVUPS Z0, o+256(SP); \
+	VMOVUPS Z0, o+320(SP); \
+	VMOVUPS Z0, o+384(SP); \
+	VMOVUPS Z0, o+448(SP)
+#define SP8_LOAD(o) \
+	VMOVUPS o(SP), Z0; \
+	VMOVUPS o+64(SP), Z1; \
+	VMOVUPS o+128(SP), Z2; \
+	VMOVUPS o+192(SP), Z3; \
+	VMOVUPS o+256(SP), Z4; \
+	VMOVUPS o+320(SP), Z5; \
+	VMOVUPS o+384(SP), Z6; \
+	VMOVUPS o+448(SP), Z7
+#define SP8_HSUM(o, out) \
+	SP8_LOAD(o); \
+	L8_HSUM(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7); \
+	VMOVUPS Z0, out
+
 // L8_ZERO(A0, …, A7): lanes cleared.
 #define L8_ZERO(A0, A1, A2, A3, A4, A5, A6, A7) \
 	VPXORD A0, A0, A0; \

@@ -323,30 +323,6 @@ GLOBL q2c<>(SB), RODATA|NOPTR, $512
 	KX2_LANE(6, 3, 0); \
 	KX2_LANE(7, 3, 1)
 
-// KX2_CLEAR(t): token t's lane floats in the frame cleared (Z0 = 0).
-#define KX2_CLEAR(t) \
-	VMOVUPS Z0, 512*t(SP); \
-	VMOVUPS Z0, 512*t+64(SP); \
-	VMOVUPS Z0, 512*t+128(SP); \
-	VMOVUPS Z0, 512*t+192(SP); \
-	VMOVUPS Z0, 512*t+256(SP); \
-	VMOVUPS Z0, 512*t+320(SP); \
-	VMOVUPS Z0, 512*t+384(SP); \
-	VMOVUPS Z0, 512*t+448(SP)
-
-// KX2_END(t, out): token t's outputs of the group, hsum8 of its lanes.
-#define KX2_END(t, out) \
-	VMOVUPS 512*t(SP), Z0; \
-	VMOVUPS 512*t+64(SP), Z1; \
-	VMOVUPS 512*t+128(SP), Z2; \
-	VMOVUPS 512*t+192(SP), Z3; \
-	VMOVUPS 512*t+256(SP), Z4; \
-	VMOVUPS 512*t+320(SP), Z5; \
-	VMOVUPS 512*t+384(SP), Z6; \
-	VMOVUPS 512*t+448(SP), Z7; \
-	L8_HSUM(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7); \
-	VMOVUPS Z0, out
-
 // func dotWideQ2_KVNNI(out *float32, w *byte, groups int, x *byte, bias *int32, d *float32, nb int)
 // bias: the activations' 8 pairs of bsums a block (fillQ2KWide).
 TEXT ·dotWideQ2_KVNNI(SB), NOSPLIT, $0-56
@@ -378,10 +354,10 @@ TEXT ·dotWideQ2_Kx4VNNI(SB), 0, $2048-80
 
 group:
 	VPXORD Z0, Z0, Z0
-	KX2_CLEAR(0)
-	KX2_CLEAR(1)
-	KX2_CLEAR(2)
-	KX2_CLEAR(3)
+	SP8_CLEAR(0)
+	SP8_CLEAR(512)
+	SP8_CLEAR(1024)
+	SP8_CLEAR(1536)
 	LEAQ   (DI)(R14*2), R15
 	MOVQ   nb+72(FP), BX
 	MOVQ   x+32(FP), R9
@@ -396,10 +372,10 @@ block:
 	ADDQ $4, R12
 	DECQ BX
 	JNZ  block
-	KX2_END(0, (DI))
-	KX2_END(1, (DI)(R14*1))
-	KX2_END(2, (R15))
-	KX2_END(3, (R15)(R14*1))
+	SP8_HSUM(0, (DI))
+	SP8_HSUM(512, (DI)(R14*1))
+	SP8_HSUM(1024, (R15))
+	SP8_HSUM(1536, (R15)(R14*1))
 	ADDQ $64, DI
 	DECQ CX
 	JNZ  group

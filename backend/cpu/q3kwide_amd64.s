@@ -430,31 +430,6 @@ done:
 	QX3_LANE(6); \
 	QX3_LANE(7)
 
-// QX3_CLEAR(t): token t's lane floats on the stack cleared (Z0 = 0).
-#define QX3_CLEAR(t) \
-	VMOVUPS Z0, 512*t(SP); \
-	VMOVUPS Z0, 512*t+64(SP); \
-	VMOVUPS Z0, 512*t+128(SP); \
-	VMOVUPS Z0, 512*t+192(SP); \
-	VMOVUPS Z0, 512*t+256(SP); \
-	VMOVUPS Z0, 512*t+320(SP); \
-	VMOVUPS Z0, 512*t+384(SP); \
-	VMOVUPS Z0, 512*t+448(SP)
-
-// QX3_END(t, out): token t's outputs of the group: hsum8 of its lanes'
-// floats.
-#define QX3_END(t, out) \
-	VMOVUPS 512*t(SP), Z0; \
-	VMOVUPS 512*t+64(SP), Z1; \
-	VMOVUPS 512*t+128(SP), Z2; \
-	VMOVUPS 512*t+192(SP), Z3; \
-	VMOVUPS 512*t+256(SP), Z4; \
-	VMOVUPS 512*t+320(SP), Z5; \
-	VMOVUPS 512*t+384(SP), Z6; \
-	VMOVUPS 512*t+448(SP), Z7; \
-	L8_HSUM(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7); \
-	VMOVUPS Z0, out
-
 // func dotWideQ3_Kx4VNNI(out *float32, ostride int, w *byte, groups int, x *byte, xstride int, bias *int32, d *float32, bstride int, nb int)
 // Four tokens at once (prefill), as dotWideQ4_Kx4VNNI takes them (bias:
 // the tokens' records, 64 a block): each token's outputs as the
@@ -474,10 +449,10 @@ TEXT ·dotWideQ3_Kx4VNNI(SB), 0, $2048-80
 
 group:
 	VPXORD Z0, Z0, Z0
-	QX3_CLEAR(0)
-	QX3_CLEAR(1)
-	QX3_CLEAR(2)
-	QX3_CLEAR(3)
+	SP8_CLEAR(0)
+	SP8_CLEAR(512)
+	SP8_CLEAR(1024)
+	SP8_CLEAR(1536)
 	MOVQ   x+32(FP), R9
 	MOVQ   bias+48(FP), R11
 	MOVQ   d+56(FP), R12
@@ -493,10 +468,10 @@ block:
 	JLT  block
 	MOVQ ostride+8(FP), R14
 	LEAQ (DI)(R14*2), R15
-	QX3_END(0, (DI))
-	QX3_END(1, (DI)(R14*1))
-	QX3_END(2, (R15))
-	QX3_END(3, (R15)(R14*1))
+	SP8_HSUM(0, (DI))
+	SP8_HSUM(512, (DI)(R14*1))
+	SP8_HSUM(1024, (R15))
+	SP8_HSUM(1536, (R15)(R14*1))
 	ADDQ   $64, DI
 	MOVQ   nb+72(FP), AX
 	IMUL3Q $1760, AX, AX

@@ -210,28 +210,10 @@ TEXT ·dotWideQ5_KTwoVNNI(SB), NOSPLIT, $0-72
 	KX5_LANE(6); \
 	KX5_LANE(7)
 
-// KX5_CLEAR(t): token t's lane floats on the stack cleared (Z0 = 0).
-#define KX5_CLEAR(t) \
-	VMOVUPS Z0, 512*t(SP); \
-	VMOVUPS Z0, 512*t+64(SP); \
-	VMOVUPS Z0, 512*t+128(SP); \
-	VMOVUPS Z0, 512*t+192(SP); \
-	VMOVUPS Z0, 512*t+256(SP); \
-	VMOVUPS Z0, 512*t+320(SP); \
-	VMOVUPS Z0, 512*t+384(SP); \
-	VMOVUPS Z0, 512*t+448(SP)
-
 // KX5_END(t, out): token t's outputs of the group (K5_SUM of its lane
 // floats).
 #define KX5_END(t, out) \
-	VMOVUPS 512*t(SP), Z0; \
-	VMOVUPS 512*t+64(SP), Z1; \
-	VMOVUPS 512*t+128(SP), Z2; \
-	VMOVUPS 512*t+192(SP), Z3; \
-	VMOVUPS 512*t+256(SP), Z4; \
-	VMOVUPS 512*t+320(SP), Z5; \
-	VMOVUPS 512*t+384(SP), Z6; \
-	VMOVUPS 512*t+448(SP), Z7; \
+	SP8_LOAD(512*t); \
 	K5_SUM(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, out)
 
 // func dotWideQ5_Kx4VNNI(out *float32, ostride int, w *byte, groups int, x *byte, xstride int, bias *int32, d *float32, bstride int, nb int)
@@ -253,10 +235,10 @@ TEXT ·dotWideQ5_Kx4VNNI(SB), 0, $2048-80
 
 group:
 	VPXORD  Z0, Z0, Z0
-	KX5_CLEAR(0)
-	KX5_CLEAR(1)
-	KX5_CLEAR(2)
-	KX5_CLEAR(3)
+	SP8_CLEAR(0)
+	SP8_CLEAR(512)
+	SP8_CLEAR(1024)
+	SP8_CLEAR(1536)
 	LEAQ    (DI)(R14*2), R15
 	VMOVUPS Z0, (DI)
 	VMOVUPS Z0, (DI)(R14*1)

@@ -238,40 +238,13 @@
 	T1X_BLOCK; \
 	T1X_BLOCK
 #define T1X_GROUP \
-	VPXORD  Z0, Z0, Z0; \
-	VMOVUPS Z0, 0(SP); \
-	VMOVUPS Z0, 64(SP); \
-	VMOVUPS Z0, 128(SP); \
-	VMOVUPS Z0, 192(SP); \
-	VMOVUPS Z0, 256(SP); \
-	VMOVUPS Z0, 320(SP); \
-	VMOVUPS Z0, 384(SP); \
-	VMOVUPS Z0, 448(SP); \
-	VMOVUPS Z0, 512(SP); \
-	VMOVUPS Z0, 576(SP); \
-	VMOVUPS Z0, 640(SP); \
-	VMOVUPS Z0, 704(SP); \
-	VMOVUPS Z0, 768(SP); \
-	VMOVUPS Z0, 832(SP); \
-	VMOVUPS Z0, 896(SP); \
-	VMOVUPS Z0, 960(SP)
+	VPXORD    Z0, Z0, Z0; \
+	SP8_CLEAR(0); \
+	SP8_CLEAR(512)
 
-// T1X_OUT(o, out): a token's lane floats (at o on the stack) summed into
-// its outputs at out.
-#define T1X_OUT(o, out) \
-	VMOVUPS o+0(SP), Z0; \
-	VMOVUPS o+64(SP), Z1; \
-	VMOVUPS o+128(SP), Z2; \
-	VMOVUPS o+192(SP), Z3; \
-	VMOVUPS o+256(SP), Z4; \
-	VMOVUPS o+320(SP), Z5; \
-	VMOVUPS o+384(SP), Z6; \
-	VMOVUPS o+448(SP), Z7; \
-	L8_HSUM(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7); \
-	VMOVUPS Z0, out
 #define T1X_END \
-	T1X_OUT(0, (DI)); \
-	T1X_OUT(512, (DI)(R14*1))
+	SP8_HSUM(0, (DI)); \
+	SP8_HSUM(512, (DI)(R14*1))
 
 // func dotWideTQ1_0VNNI(out *float32, w *byte, groups int, x *byte, bias *int32, d *float32, nb int)
 TEXT ·dotWideTQ1_0VNNI(SB), NOSPLIT, $0-56
