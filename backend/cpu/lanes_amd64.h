@@ -84,6 +84,21 @@
 	L8_HSUM(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7); \
 	VMOVUPS Z0, out
 
+// SP8_CLEAR4: Z0 cleared, and the four tokens' lane floats with it.
+// SP8_HSUM4: the four tokens' outputs of a group, at DI, DI+R14, R15 and
+// R15+R14.
+#define SP8_CLEAR4 \
+	VPXORD Z0, Z0, Z0; \
+	SP8_CLEAR(0); \
+	SP8_CLEAR(512); \
+	SP8_CLEAR(1024); \
+	SP8_CLEAR(1536)
+#define SP8_HSUM4 \
+	SP8_HSUM(0, (DI)); \
+	SP8_HSUM(512, (DI)(R14*1)); \
+	SP8_HSUM(1024, (R15)); \
+	SP8_HSUM(1536, (R15)(R14*1))
+
 // L8_ZERO(A0, …, A7): lanes cleared.
 #define L8_ZERO(A0, A1, A2, A3, A4, A5, A6, A7) \
 	VPXORD A0, A0, A0; \
