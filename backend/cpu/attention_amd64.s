@@ -342,6 +342,146 @@ kadone:
 	VZEROUPPER
 	RET
 
+// Attention's scores eight cache rows at a time on AVX2 (kqScores8AVX2),
+// each row's dot product kqScoresAVX2's: DOT64Y's eight 8-lane sums p0-p7
+// (lanes 8i…8i+7 of each 64, one FMA each a 64 into a cleared register),
+// folded ((p0+p4)+(p2+p6)) + ((p1+p5)+(p3+p7)), then HALVES16's lanes i
+// and i+4, i and i+2, 0 and 1. The query's first 64 floats stay in Y8-Y15
+// (a head of 128 loads its second 64 a row), and the eight rows' halves
+// are added side by side: rows p and p+4 in one vector (vinsertf128,
+// vperm2f128), then four rows, then eight, the scores in row order for
+// one vmulps and one store: 14 shuffles for eight rows against 24 and
+// eight scalar stores.
+
+// KQ8_LEAF64(p, o, qr, a, x): a = row p's floats at o(p) times qr's (an
+// FMA into a cleared a, DOT64Y's). KQ8_LEAF128: then += those 256 bytes
+// on times q's at 256+o(DX) (through x), DOT64Y's second step.
+#define KQ8_LEAF64(p, o, qr, a, x) \
+	VXORPS      a, a, a; \
+	VFMADD231PS o(p), qr, a
+#define KQ8_LEAF128(p, o, qr, a, x) \
+	KQ8_LEAF64(p, o, qr, a, x); \
+	VMOVUPS     256+o(DX), x; \
+	VFMADD231PS 256+o(p), x, a
+
+// KQ8_ROW(LEAF, p, r, t1, t2, t3, x): r = row p's eight sums (LEAF)
+// folded as DOT64Y folds them and its halves added (HALVES16's first
+// add). Clobbers t1-t3 and x.
+#define KQ8_ROW(LEAF, p, r, t1, t2, t3, x) \
+	LEAF(p, 0, Y8, r, x); \
+	LEAF(p, 128, Y12, t1, x); \
+	VADDPS t1, r, r; \
+	LEAF(p, 64, Y10, t1, x); \
+	LEAF(p, 192, Y14, t2, x); \
+	VADDPS t2, t1, t1; \
+	VADDPS t1, r, r; \
+	LEAF(p, 32, Y9, t1, x); \
+	LEAF(p, 160, Y13, t2, x); \
+	VADDPS t2, t1, t1; \
+	LEAF(p, 96, Y11, t2, x); \
+	LEAF(p, 224, Y15, t3, x); \
+	VADDPS t3, t2, t2; \
+	VADDPS t2, t1, t1; \
+	VADDPS t1, r, r
+
+// KQ8_PAIR(a, xb, b, t): a = [a's lanes 0-3 + 4-7 | b's] (xb: b's low
+// half), rows p and p+4. Clobbers t.
+#define KQ8_PAIR(a, xb, b, t) \
+	VPERM2F128  $0x31, b, a, t; \
+	VINSERTF128 $1, xb, a, a; \
+	VADDPS      t, a, a
+
+// KQ8_QUAD(a, b, t1, t2): in each half, a = [lanes 0+2, 1+3 of a's row |
+// of b's]. KQ8_LAST(a, b, t1, t2): a = those added: lane i row i.
+// Clobber t1, t2.
+#define KQ8_QUAD(a, b, t1, t2) \
+	VSHUFPS $0x44, b, a, t1; \
+	VSHUFPS $0xee, b, a, t2; \
+	VADDPS  t2, t1, a
+#define KQ8_LAST(a, b, t1, t2) \
+	VSHUFPS $0x88, b, a, t1; \
+	VSHUFPS $0xdd, b, a, t2; \
+	VADDPS  t2, t1, a
+
+// KQ8_BLOCK(LEAF): Y0 = the eight rows' sums from SI (BX: row 4), lane i
+// row i: rows p and p+4 in turn, each pair into a quad as it comes. SI
+// and BX on by eight rows (R10: four).
+#define KQ8_BLOCK(LEAF) \
+	KQ8_ROW(LEAF, SI, Y0, Y4, Y5, Y6, Y7); \
+	KQ8_ROW(LEAF, BX, Y1, Y4, Y5, Y6, Y7); \
+	KQ8_PAIR(Y0, X1, Y1, Y2); \
+	ADDQ R8, SI; \
+	ADDQ R8, BX; \
+	KQ8_ROW(LEAF, SI, Y1, Y4, Y5, Y6, Y7); \
+	KQ8_ROW(LEAF, BX, Y2, Y4, Y5, Y6, Y7); \
+	KQ8_PAIR(Y1, X2, Y2, Y3); \
+	KQ8_QUAD(Y0, Y1, Y2, Y3); \
+	ADDQ R8, SI; \
+	ADDQ R8, BX; \
+	KQ8_ROW(LEAF, SI, Y1, Y4, Y5, Y6, Y7); \
+	KQ8_ROW(LEAF, BX, Y2, Y4, Y5, Y6, Y7); \
+	KQ8_PAIR(Y1, X2, Y2, Y3); \
+	ADDQ R8, SI; \
+	ADDQ R8, BX; \
+	KQ8_ROW(LEAF, SI, Y2, Y4, Y5, Y6, Y7); \
+	KQ8_ROW(LEAF, BX, Y3, Y4, Y5, Y6, Y7); \
+	KQ8_PAIR(Y2, X3, Y3, Y4); \
+	KQ8_QUAD(Y1, Y2, Y3, Y4); \
+	KQ8_LAST(Y0, Y1, Y2, Y3); \
+	ADDQ R8, SI; \
+	ADDQ R8, BX; \
+	ADDQ R10, SI; \
+	ADDQ R10, BX
+
+// func kqScores8AVX2(out, k *float32, kstride int, q *float32, hd, groups int, scale float32)
+// kqScoresAVX2's out[c] for 8·groups rows (kstride bytes apart), hd 64
+// or 128, eight at a time: the same sums, their horizontal additions side
+// by side, one vmulps and one store a block.
+TEXT ·kqScores8AVX2(SB), NOSPLIT, $0-52
+	MOVQ    out+0(FP), DI
+	MOVQ    k+8(FP), SI
+	MOVQ    kstride+16(FP), R8
+	MOVQ    q+24(FP), DX
+	MOVQ    hd+32(FP), R9
+	MOVQ    groups+40(FP), CX
+	LEAQ    (R8*4), R10
+	LEAQ    (SI)(R10*1), BX
+	TESTQ   CX, CX
+	JZ      k8done
+	VMOVUPS (DX), Y8
+	VMOVUPS 32(DX), Y9
+	VMOVUPS 64(DX), Y10
+	VMOVUPS 96(DX), Y11
+	VMOVUPS 128(DX), Y12
+	VMOVUPS 160(DX), Y13
+	VMOVUPS 192(DX), Y14
+	VMOVUPS 224(DX), Y15
+	CMPQ    R9, $64
+	JEQ     k8g64
+
+k8g128:
+	KQ8_BLOCK(KQ8_LEAF128)
+	VBROADCASTSS scale+48(FP), Y1
+	VMULPS       Y1, Y0, Y0
+	VMOVUPS      Y0, (DI)
+	ADDQ         $32, DI
+	DECQ         CX
+	JNZ          k8g128
+	JMP          k8done
+
+k8g64:
+	KQ8_BLOCK(KQ8_LEAF64)
+	VBROADCASTSS scale+48(FP), Y1
+	VMULPS       Y1, Y0, Y0
+	VMOVUPS      Y0, (DI)
+	ADDQ         $32, DI
+	DECQ         CX
+	JNZ          k8g64
+
+k8done:
+	VZEROUPPER
+	RET
+
 // func axpyRowsAVX2(acc *float32, hd, mask, t0 int, v *float32, vstride int, w *float32, count int)
 // For c < count: row r = (t0+c)&mask of acc (rows of hd) gets
 // fma(v row c, w[c], acc row r) element by element; v rows vstride bytes

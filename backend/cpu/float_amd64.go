@@ -204,6 +204,9 @@ func kqScoresAVX2(out, k *float32, kstride int, q *float32, hd, count int, scale
 func kqScores16AVX512(out, k *float32, kstride int, q *float32, hd, groups int, scale float32)
 
 //go:noescape
+func kqScores8AVX2(out, k *float32, kstride int, q *float32, hd, groups int, scale float32)
+
+//go:noescape
 func axpyRows64AVX512(acc *float32, mask, t0 int, v *float32, vstride int, w *float32, count int)
 
 // kqScores sets out[c] = vecDotF32(k[c·stride:][:len(q)], q)·scale.
@@ -222,6 +225,13 @@ func kqScores(out, k []float32, stride int, q []float32, scale float32) {
 	}
 	if useAVX2 && len(out) > 0 && len(q) > 0 {
 		_ = k[(len(out)-1)*stride+len(q)-1]
+		if g := len(out) / 8; g > 0 && (len(q) == 64 || len(q) == 128) {
+			kqScores8AVX2(&out[0], &k[0], 4*stride, &q[0], len(q), g, scale)
+			if out = out[8*g:]; len(out) == 0 {
+				return
+			}
+			k = k[8*g*stride:]
+		}
 		kqScoresAVX2(&out[0], &k[0], 4*stride, &q[0], len(q), len(out), scale)
 		return
 	}
