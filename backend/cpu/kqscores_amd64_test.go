@@ -3,6 +3,7 @@
 package cpu
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -65,5 +66,30 @@ func TestKQScores8AVX2(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// BenchmarkKQScores8AVX2 compares kqScoresAVX2 (row by row) and
+// kqScores8AVX2 on 64 rows of a head of 64 and of 128 (bytes/s of keys).
+func BenchmarkKQScores8AVX2(b *testing.B) {
+	if !useAVX2 {
+		b.Skip("no AVX2")
+	}
+	r := rand.New(rand.NewPCG(43, 44))
+	const rows = 64
+	for _, hd := range []int{64, 128} {
+		kv, q, out := randRow(r, rows*hd), randRow(r, hd), make([]float32, rows)
+		b.Run(fmt.Sprintf("hd=%d/rows", hd), func(b *testing.B) {
+			b.SetBytes(4 * rows * int64(hd))
+			for b.Loop() {
+				kqScoresAVX2(&out[0], &kv[0], 4*hd, &q[0], hd, rows, 0.125)
+			}
+		})
+		b.Run(fmt.Sprintf("hd=%d/eight", hd), func(b *testing.B) {
+			b.SetBytes(4 * rows * int64(hd))
+			for b.Loop() {
+				kqScores8AVX2(&out[0], &kv[0], 4*hd, &q[0], hd, rows/8, 0.125)
+			}
+		})
 	}
 }
