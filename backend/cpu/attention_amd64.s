@@ -5,8 +5,9 @@
 #include "float_amd64.h"
 
 // Attention's kernels: a key-value head's scores (kqScoresAVX512, and
-// sixteen rows at a time, kqScores16AVX512; kqScoresAVX2) and softmax·V's lane rows
-// (axpyRowsAVX2, axpyRowsAVX512, axpyRows64AVX512), in ggml's orders.
+// sixteen rows at a time, kqScores16AVX512; kqScoresAVX2, and eight rows
+// at a time, kqScores8AVX2) and softmax·V's lane rows (axpyRowsAVX2,
+// axpyRowsAVX512, axpyRows64AVX512), in ggml's orders.
 
 // Attention's scores sixteen cache rows at a time (kqScores16AVX512), each
 // row's dot product in ggml_vec_dot_f32's order (kqScoresAVX512's): four
@@ -350,12 +351,17 @@ kadone:
 // (a head of 128 loads its second 64 a row), and the eight rows' halves
 // are added side by side: rows p and p+4 in one vector (vinsertf128,
 // vperm2f128), then four rows, then eight, the scores in row order for
-// one vmulps and one store: 14 shuffles for eight rows against 24 and
-// eight scalar stores.
+// one vmulps and one store: 14 shuffles for eight rows against 24, and
+// the query loaded once a call rather than once a row. With AVX-512 off
+// on a 2-core Zen 4, BenchmarkKQScores8AVX2 (64 rows): 198 -> 105 ns a
+// head of 64, 317 -> 237 ns of 128 (its rows bound by loads, the query's
+// second half read a row); BenchmarkAttentionPrompt F32 27.5-29.3 ->
+// 22.1-24.7 ms, F16 26.7-27.6 -> 20.4-21.3 ms.
 
-// KQ8_LEAF64(p, o, qr, a, x): a = row p's floats at o(p) times qr's (an
-// FMA into a cleared a, DOT64Y's). KQ8_LEAF128: then += those 256 bytes
-// on times q's at 256+o(DX) (through x), DOT64Y's second step.
+// KQ8_LEAF64(p, o, qr, a, x): a = row p's eight floats at o(p) times
+// qr's, one FMA into a cleared a as DOT64Y's. KQ8_LEAF128: then a += the
+// row's eight at 256+o(p) times q's there (256+o(DX), loaded into x):
+// DOT64Y's second step for a head of 128.
 #define KQ8_LEAF64(p, o, qr, a, x) \
 	VXORPS      a, a, a; \
 	VFMADD231PS o(p), qr, a
