@@ -139,20 +139,64 @@ TEXT ·dotWideQ5_KTwoVNNI(SB), NOSPLIT, $0-72
 	WIDE_TWO(K5_CONSTS, K5_GROUP2, K5_BLOCK2, K_NEXT(2816), K5_END2)
 
 // The four-token kernel: a chunk's levels are made once for the four
-// tokens. Token t's activations are at R9 + t·R10, its sums (8 int32 a
-// block) at R11 + t·R13, its d_x at R12 + t·R13 (DX, AX and R8: token
-// 2's) and its outputs at DI + t·R14 (R15: token 2's), which hold its
-// minimums' floats until the group ends. Its lane p's floats are on the
-// stack at 512t + 64p, its lane sums in Z0+t.
+// tokens, and its two halves' sums share one vpdpwssd (as
+// dotWideQ3_Kx4VNNI's pairs of groups): a token's dword p = (high half's
+// sum) << 16 + low half's sum + 2¹⁴ (each sum at most 4·31·128 = 15872 in
+// size, so the low word stays in 0…32767 and nothing borrows), times the
+// group's scales as words [sc_2j, sc_2j+1] (Z16-Z19); the lane's sum starts
+// from −2¹⁴ times the four low scales (Z20), so it is the same integer.
+// Token t's activations are at R9 + t·R10, its sums (8 int32 a block) at
+// R11 + t·R13, its d_x at R12 + t·R13 (DX, AX and R8: token 2's) and its
+// outputs at DI + t·R14 (R15: token 2's), which hold its minimums' floats
+// until the group ends. Its lane p's floats are on the stack at 512t +
+// 64p, its lane sums in Z0+t; Z21 holds the dwords 2¹⁴ (KX5_PACK).
 
-// KX5_CHUNK(j, p, SCA, SCB): chunk 8j+p (at SI) into the tokens' lane
-// sums Z0-Z3. Clobbers Z5-Z12, Z24, Z25.
-#define KX5_CHUNK(j, p, SCA, SCB) \
+// KX5_PACK(p): p = p << 16 + 2¹⁴. (vpshldd, one instruction, and vprold
+// from 2³⁰ + 2¹⁴ took 10% longer on Zen 4 than the shift and the add.)
+#define KX5_PACK(p) \
+	VPSLLD $16, p, p; \
+	VPADDD Z21, p, p
+
+// KX5_TOKEN(lo, hi, SC, p, s): s += SC's words times a token's pair p: its
+// activation bytes at hi times Z25, packed (KX5_PACK), plus those at lo
+// times Z24.
+#define KX5_TOKEN(lo, hi, SC, p, s) \
+	VPXORD        p, p, p; \
+	VPDPBUSD.BCST hi, Z25, p; \
+	KX5_PACK(p); \
+	VPDPBUSD.BCST lo, Z24, p; \
+	VPDPWSSD      SC, p, s
+
+// KX5_CHUNK(j, p, SC): chunk 8j+p (at SI) into the tokens' lane sums
+// Z0-Z3 (group j's scales SC). Clobbers Z5-Z8, Z24, Z25.
+#define KX5_CHUNK(j, p, SC) \
 	K5_LEVELS(320+320*p+64*j(SI), 256+320*p+16*j(SI), 264+320*p+16*j(SI)); \
-	K5_DOT(4+64*j+4*p(R9), 36+64*j+4*p(R9), SCA, SCB, Z0, Z5, Z6); \
-	K5_DOT(4+64*j+4*p(R9)(R10*1), 36+64*j+4*p(R9)(R10*1), SCA, SCB, Z1, Z7, Z8); \
-	K5_DOT(4+64*j+4*p(DX), 36+64*j+4*p(DX), SCA, SCB, Z2, Z9, Z10); \
-	K5_DOT(4+64*j+4*p(DX)(R10*1), 36+64*j+4*p(DX)(R10*1), SCA, SCB, Z3, Z11, Z12)
+	KX5_TOKEN(4+64*j+4*p(R9), 36+64*j+4*p(R9), SC, Z5, Z0); \
+	KX5_TOKEN(4+64*j+4*p(R9)(R10*1), 36+64*j+4*p(R9)(R10*1), SC, Z6, Z1); \
+	KX5_TOKEN(4+64*j+4*p(DX), 36+64*j+4*p(DX), SC, Z7, Z2); \
+	KX5_TOKEN(4+64*j+4*p(DX)(R10*1), 36+64*j+4*p(DX)(R10*1), SC, Z8, Z3)
+
+// KX5_PAIR(SCLO, SCHI, dst): a group's two scales as the words of dst
+// (low, high), the low one added to Z20. Clobbers Z12, Z27.
+#define KX5_PAIR(SCLO, SCHI, dst) \
+	SCHI(Z24, Z25, Z26, Z12, Z27); \
+	SCLO(Z24, Z25, Z26, dst, Z27); \
+	VPADDD dst, Z20, Z20; \
+	VPSLLD $16, Z12, Z12; \
+	VPORD  Z12, dst, dst
+
+// KX5_SCALES: the four groups' pairs of scales of the lines Z24-Z26 into
+// Z16-Z19, the lanes' start (−2¹⁴ times the low scales) into Z20.
+// Clobbers Z12, Z27.
+#define KX5_SCALES \
+	VPXORD Z20, Z20, Z20; \
+	KX5_PAIR(K_SC0, K_SC1, Z16); \
+	KX5_PAIR(K_SC2, K_SC3, Z17); \
+	KX5_PAIR(K_SC4, K_SC5, Z18); \
+	KX5_PAIR(K_SC6, K_SC7, Z19); \
+	VPSLLD $14, Z20, Z20; \
+	VPXORD Z12, Z12, Z12; \
+	VPSUBD Z20, Z12, Z20
 
 // KX5_FIN(s, dx, acc): a token's lane floats at acc = fma(d·d_x, s, acc)
 // (d in Z4). Clobbers Z13, Z14.
@@ -165,14 +209,14 @@ TEXT ·dotWideQ5_KTwoVNNI(SB), NOSPLIT, $0-72
 
 // KX5_LANE(p): lane p of the block for the four tokens.
 #define KX5_LANE(p) \
-	VPXORD Z0, Z0, Z0; \
-	VPXORD Z1, Z1, Z1; \
-	VPXORD Z2, Z2, Z2; \
-	VPXORD Z3, Z3, Z3; \
-	KX5_CHUNK(0, p, Z16, Z17); \
-	KX5_CHUNK(1, p, Z18, Z19); \
-	KX5_CHUNK(2, p, Z20, Z21); \
-	KX5_CHUNK(3, p, Z22, Z23); \
+	VMOVDQA32 Z20, Z0; \
+	VMOVDQA32 Z20, Z1; \
+	VMOVDQA32 Z20, Z2; \
+	VMOVDQA32 Z20, Z3; \
+	KX5_CHUNK(0, p, Z16); \
+	KX5_CHUNK(1, p, Z17); \
+	KX5_CHUNK(2, p, Z18); \
+	KX5_CHUNK(3, p, Z19); \
 	KX5_FIN(Z0, (R12), 64*p(SP)); \
 	KX5_FIN(Z1, (R12)(R13*1), 512+64*p(SP)); \
 	KX5_FIN(Z2, (R8), 1024+64*p(SP)); \
@@ -199,7 +243,7 @@ TEXT ·dotWideQ5_KTwoVNNI(SB), NOSPLIT, $0-72
 	KX5_SUMS(Z9, (R12)(R13*1), (DI)(R14*1)); \
 	KX5_SUMS(Z10, (R8), (R15)); \
 	KX5_SUMS(Z11, (R8)(R13*1), (R15)(R14*1)); \
-	K5_SCALES; \
+	KX5_SCALES; \
 	VCVTPH2PS 0(SI), Z4; \
 	KX5_LANE(0); \
 	KX5_LANE(1); \
@@ -232,6 +276,8 @@ TEXT ·dotWideQ5_Kx4VNNI(SB), 0, $2048-80
 	CMPQ  nb+72(FP), $0
 	JE    done
 	K5_CONSTS
+	MOVL         $0x4000, AX
+	VPBROADCASTD AX, Z21
 
 group:
 	SP8_CLEAR4
