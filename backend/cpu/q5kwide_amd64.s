@@ -168,7 +168,7 @@ TEXT ·dotWideQ5_KTwoVNNI(SB), NOSPLIT, $0-72
 	VPDPWSSD      SC, p, s
 
 // KX5_CHUNK(j, p, SC): chunk 8j+p (at SI) into the tokens' lane sums
-// Z0-Z3 (group j's scales SC). Clobbers Z5-Z8, Z24, Z25.
+// Z0-Z3 (group j's scales SC). Clobbers Z5-Z8, Z24, Z25, K1, K2.
 #define KX5_CHUNK(j, p, SC) \
 	K5_LEVELS(320+320*p+64*j(SI), 256+320*p+16*j(SI), 264+320*p+16*j(SI)); \
 	KX5_TOKEN(4+64*j+4*p(R9), 36+64*j+4*p(R9), SC, Z5, Z0); \
@@ -198,14 +198,12 @@ TEXT ·dotWideQ5_KTwoVNNI(SB), NOSPLIT, $0-72
 	VPXORD Z12, Z12, Z12; \
 	VPSUBD Z20, Z12, Z20
 
-// KX5_FIN(s, dx, acc): a token's lane floats at acc = fma(d·d_x, s, acc)
-// (d in Z4). Clobbers Z13, Z14.
-#define KX5_FIN(s, dx, acc) \
+// KX5_FIN(s, dd, acc): a token's lane floats at acc = fma(d·d_x (dd), s,
+// acc), the addend from memory (vfmadd213ps).
+#define KX5_FIN(s, dd, acc) \
 	VCVTDQ2PS   s, s; \
-	VMULPS.BCST dx, Z4, Z13; \
-	VMOVUPS     acc, Z14; \
-	VFMADD231PS Z13, s, Z14; \
-	VMOVUPS     Z14, acc
+	VFMADD213PS acc, dd, s; \
+	VMOVUPS     s, acc
 
 // KX5_LANE(p): lane p of the block for the four tokens.
 #define KX5_LANE(p) \
@@ -217,10 +215,10 @@ TEXT ·dotWideQ5_KTwoVNNI(SB), NOSPLIT, $0-72
 	KX5_CHUNK(1, p, Z17); \
 	KX5_CHUNK(2, p, Z18); \
 	KX5_CHUNK(3, p, Z19); \
-	KX5_FIN(Z0, (R12), 64*p(SP)); \
-	KX5_FIN(Z1, (R12)(R13*1), 512+64*p(SP)); \
-	KX5_FIN(Z2, (R8), 1024+64*p(SP)); \
-	KX5_FIN(Z3, (R8)(R13*1), 1536+64*p(SP))
+	KX5_FIN(Z0, Z9, 64*p(SP)); \
+	KX5_FIN(Z1, Z10, 512+64*p(SP)); \
+	KX5_FIN(Z2, Z11, 1024+64*p(SP)); \
+	KX5_FIN(Z3, Z12, 1536+64*p(SP))
 
 // KX5_SUMS(m, dx, out): a token's minimums' floats at out = fma(−d_x·dmin,
 // M, summs) (dmin in Z13). Clobbers Z4, Z12.
@@ -244,7 +242,11 @@ TEXT ·dotWideQ5_KTwoVNNI(SB), NOSPLIT, $0-72
 	KX5_SUMS(Z10, (R8), (R15)); \
 	KX5_SUMS(Z11, (R8)(R13*1), (R15)(R14*1)); \
 	KX5_SCALES; \
-	VCVTPH2PS 0(SI), Z4; \
+	VCVTPH2PS   0(SI), Z4; \
+	VMULPS.BCST (R12), Z4, Z9; \
+	VMULPS.BCST (R12)(R13*1), Z4, Z10; \
+	VMULPS.BCST (R8), Z4, Z11; \
+	VMULPS.BCST (R8)(R13*1), Z4, Z12; \
 	KX5_LANE(0); \
 	KX5_LANE(1); \
 	KX5_LANE(2); \
