@@ -220,6 +220,32 @@ TEXT ·dotWideQ5_KTwoVNNI(SB), NOSPLIT, $0-72
 	KX5_FIN(Z2, Z11, 1024+64*p(SP)); \
 	KX5_FIN(Z3, Z12, 1536+64*p(SP))
 
+// KX5_MIN(j, MN): each token's M (Z8+t) += sub-block j's minimums times
+// its sum over it: the minimum a word and a zero, the sum (at most
+// 32·128 in size) a word and its sign, one vpdpwssd a token (KX_MIN's
+// vpmulld and vpaddd).
+#define KX5_MIN(j, MN) \
+	MN(Z24, Z25, Z26, Z12, Z14); \
+	VPDPWSSD.BCST 4*j(R11), Z12, Z8; \
+	VPDPWSSD.BCST 4*j(R11)(R13*1), Z12, Z9; \
+	VPDPWSSD.BCST 4*j(AX), Z12, Z10; \
+	VPDPWSSD.BCST 4*j(AX)(R13*1), Z12, Z11
+
+// KX5_MINS: each token's M (Z8+t) of the block, from the lines Z24-Z26.
+#define KX5_MINS \
+	VPXORD Z8, Z8, Z8; \
+	VPXORD Z9, Z9, Z9; \
+	VPXORD Z10, Z10, Z10; \
+	VPXORD Z11, Z11, Z11; \
+	KX5_MIN(0, K_MN0); \
+	KX5_MIN(1, K_MN1); \
+	KX5_MIN(2, K_MN2); \
+	KX5_MIN(3, K_MN3); \
+	KX5_MIN(4, K_MN4); \
+	KX5_MIN(5, K_MN5); \
+	KX5_MIN(6, K_MN6); \
+	KX5_MIN(7, K_MN7)
+
 // KX5_SUMS(m, dx, out): a token's minimums' floats at out = fma(−d_x·dmin,
 // M, summs) (dmin in Z13). Clobbers Z4, Z12.
 #define KX5_SUMS(m, dx, out) \
@@ -235,7 +261,7 @@ TEXT ·dotWideQ5_KTwoVNNI(SB), NOSPLIT, $0-72
 	LEAQ      (R11)(R13*2), AX; \
 	LEAQ      (R12)(R13*2), R8; \
 	K_LINES0; \
-	KX_MINS; \
+	KX5_MINS; \
 	VCVTPH2PS 32(SI), Z13; \
 	KX5_SUMS(Z8, (R12), (DI)); \
 	KX5_SUMS(Z9, (R12)(R13*1), (DI)(R14*1)); \
