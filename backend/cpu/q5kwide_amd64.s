@@ -68,31 +68,13 @@ GLOBL k5c<>(SB), RODATA|NOPTR, $12
 	K_SC6(Z24, Z25, Z26, Z22, Z27); \
 	K_SC7(Z24, Z25, Z26, Z23, Z27)
 
-// K5_MIN(j, MN), K5_MINS: the minimums' sum M of a block (Z27), from the
-// lines Z24-Z26, by vpdpwssd as KX5_MINS (K_MINS' vpmulld and vpaddd):
-// BenchmarkDotWideQ5_K/avx512 8.6 µs to 8.5, /x4/two 8.65 to 8.5. Clobbers
-// Z8, Z9.
-#define K5_MIN(j, MN) \
-	MN(Z24, Z25, Z26, Z8, Z9); \
-	VPDPWSSD.BCST 4*j(R10), Z8, Z27
-#define K5_MINS \
-	VPXORD Z27, Z27, Z27; \
-	K5_MIN(0, K_MN0); \
-	K5_MIN(1, K_MN1); \
-	K5_MIN(2, K_MN2); \
-	K5_MIN(3, K_MN3); \
-	K5_MIN(4, K_MN4); \
-	K5_MIN(5, K_MN5); \
-	K5_MIN(6, K_MN6); \
-	K5_MIN(7, K_MN7)
-
 // K5_RUN(w, A0, …, A7, sums): one block of one run (weights at w, offset
 // SI; activations R9, their sums R10, d_x at (R11)) into the lanes A0-A7
 // and the minimums' floats at sums: summs = fma(−d_x·dmin, M, summs).
 // Clobbers Z8, Z9, Z16-Z27, K1, K2.
 #define K5_RUN(w, A0, A1, A2, A3, A4, A5, A6, A7, sums) \
 	K_LINES(w, Z24, Z25, Z26); \
-	K5_MINS; \
+	K_MINS(Z24, Z25, Z26, Z27, Z8, Z9); \
 	VCVTDQ2PS    Z27, Z27; \
 	VCVTPH2PS    32(w)(SI*1), Z8; \
 	VMULPS.BCST  (R11), Z8, Z8; \
@@ -173,7 +155,9 @@ TEXT ·dotWideQ5_KTwoVNNI(SB), NOSPLIT, $0-72
 // Zen 4 BenchmarkDotWideQ5_Kx4/x4 went from 26.3 µs to 23.1, and with the
 // minimums by vpdpwssd (KX5_MINS) to 22.5. The one-token kernels keep two
 // vpdpwssd a chunk (K5_DOT): they make a chunk's levels for one token, and
-// with the pairs BenchmarkDotWideQ5_K/avx512 went from 8.6 µs to 9.5.
+// with the pairs BenchmarkDotWideQ5_K/avx512 went from 8.6 µs to 9.5;
+// their minimums by vpdpwssd (as KX5_MINS) stayed within the noise of
+// this shared host (8.5-10.1 µs against 8.6-9.4), so they keep K_MINS.
 
 // KX5_PACK(p): p = p << 16 + 2¹⁴. (vpshldd, one instruction, and vprold
 // from 2³⁰ + 2¹⁴ took 10% longer on Zen 4 than the shift and the add.)
