@@ -42,9 +42,9 @@ import (
 // plus 2¹⁴ in the low one, so that one vpdpwssd multiplies both by their
 // scales [sc_2j, sc_2j+1] (as Q3_K's kernel pairs groups); the lane
 // starts from −2¹⁴ times the low scales, so its integer is the same and
-// ggml's order holds. 1.1B Q5_K pp64 went from 147-152 t/s to 168-174 on
-// this 2-core Zen 4, decode the same (BenchmarkDotWideQ5_Kx4/x4: 26.3 µs
-// to 22.5).
+// ggml's order holds. 1.1B Q5_K pp64 went from 147-152 t/s to 167-174
+// (one run of seven 158) on this 2-core Zen 4, decode the same
+// (BenchmarkDotWideQ5_Kx4/x4: 26.3 µs to 22.5).
 const q5KWideBlock = q4WideRows * q5KBlock
 
 // repackQ5KGroups repacks groups lo…hi-1 of 16 rows of nb Q5_K blocks.
