@@ -436,15 +436,7 @@ done:
 // one-token kernel computes them. Its frame holds the tokens' lane
 // floats.
 TEXT ·dotWideQ3_Kx4VNNI(SB), 0, $2048-80
-	MOVQ  out+0(FP), DI
-	MOVQ  w+16(FP), SI
-	MOVQ  groups+24(FP), CX
-	MOVQ  xstride+40(FP), R10
-	MOVQ  bstride+64(FP), R13
-	TESTQ CX, CX
-	JZ    done
-	CMPQ  nb+72(FP), $0
-	JE    done
+	X4_ARGS(done)
 	Q3_CONSTS
 
 group:

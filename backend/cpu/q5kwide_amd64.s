@@ -301,16 +301,8 @@ TEXT ·dotWideQ5_KTwoVNNI(SB), NOSPLIT, $0-72
 // the tokens' 8 sums a block): each token's outputs as the one-token
 // kernel computes them. Its frame holds the tokens' lane floats.
 TEXT ·dotWideQ5_Kx4VNNI(SB), 0, $2048-80
-	MOVQ  out+0(FP), DI
-	MOVQ  ostride+8(FP), R14
-	MOVQ  w+16(FP), SI
-	MOVQ  groups+24(FP), CX
-	MOVQ  xstride+40(FP), R10
-	MOVQ  bstride+64(FP), R13
-	TESTQ CX, CX
-	JZ    done
-	CMPQ  nb+72(FP), $0
-	JE    done
+	X4_ARGS(done)
+	MOVQ ostride+8(FP), R14
 	K5_CONSTS
 	MOVL         $0x4000, AX
 	VPBROADCASTD AX, Z21

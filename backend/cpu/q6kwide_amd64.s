@@ -355,15 +355,7 @@ q62done:
 // the tokens' records, 16 a block): each token's outputs as the
 // one-token kernel computes them.
 TEXT ·dotWideQ6_Kx4VNNI(SB), NOSPLIT, $0-80
-	MOVQ  out+0(FP), DI
-	MOVQ  w+16(FP), SI
-	MOVQ  groups+24(FP), CX
-	MOVQ  xstride+40(FP), R10
-	MOVQ  bstride+64(FP), R13
-	TESTQ CX, CX
-	JZ    qxdone
-	CMPQ  nb+72(FP), $0
-	JEQ   qxdone
+	X4_ARGS(qxdone)
 	Q6_CONSTS
 qxgroup:
 	VZERO4(Z16, Z17, Z18, Z19)
