@@ -134,28 +134,53 @@ func TestWideRows4(t *testing.T) {
 	}
 }
 
-// BenchmarkDotWideQ2_Kx4 and BenchmarkDotWideQ4_Kx4 measure the
-// four-token kernels on 256 rows of 4096 (bytes/s of weights, four tokens
-// a pass).
+// BenchmarkDotWideQ2_Kx4, BenchmarkDotWideQ3_Kx4, BenchmarkDotWideQ4_Kx4
+// and BenchmarkDotWideQ5_Kx4 measure the four-token kernels (benchWideX4):
+// Q2_K's and Q4_K's on 256 rows of 4096, Q3_K's and Q5_K's on 256 rows of
+// 2048 with their two-run kernels beside them.
 func BenchmarkDotWideQ2_Kx4(b *testing.B) {
-	benchWideX4(b, q2KWide, dotWideQ2_Kx4, wideActs(quant.Q8_K, 8, fillQ2KWide))
+	benchWideX4(b, q2KWide, dotWideQ2_Kx4, wideActs(quant.Q8_K, 8, fillQ2KWide), 16, nil)
+}
+
+func BenchmarkDotWideQ3_Kx4(b *testing.B) {
+	benchWideX4(b, q3KWide, dotWideQ3_Kx4, wideActs(quant.Q8_K, q3KRecs, fillQ3KWide), 8, dotWideQ3_KTwo)
 }
 
 func BenchmarkDotWideQ4_Kx4(b *testing.B) {
-	benchWideX4(b, q4KWide, dotWideQ4_Kx4, wideActs(quant.Q8_K, 8, fillQ4KWide))
+	benchWideX4(b, q4KWide, dotWideQ4_Kx4, wideActs(quant.Q8_K, 8, fillQ4KWide), 16, nil)
 }
 
-func benchWideX4(b *testing.B, pack q4Pack, x4 func([multiToken][]float32, []byte, int, []q4Act) bool, acts func(testing.TB, *rand.Rand, int) []q4Act) {
+func BenchmarkDotWideQ5_Kx4(b *testing.B) {
+	benchWideX4(b, q5KWide, dotWideQ5_Kx4, wideActs(quant.Q8_K, 8, fillQ4KWide), 8, dotWideQ5_KTwo)
+}
+
+// benchWideX4 runs the four-token kernel x4 on 256 rows of nb blocks
+// packed by pack, activations by acts (x4: bytes/s of weights per token, as
+// BenchmarkDotRows*'s x4), and, where two is set, the two-run kernel two
+// on them as two runs of 128 (two: bytes/s of weights).
+func benchWideX4(b *testing.B, pack q4Pack, x4 func([multiToken][]float32, []byte, int, []q4Act) bool, acts func(testing.TB, *rand.Rand, int) []q4Act, nb int, two func(outA, outB []float32, wA, wB []byte, nb int, a *q4Act)) {
 	if !vnniOn() {
 		b.Skip("no AVX-512 VNNI")
 	}
 	r := rand.New(rand.NewPCG(1, 1))
-	const rows, nb = 256, 16
-	_, packed, _, _ := pack(r, rows, nb)
-	a := acts(b, r, nb)
+	const rows = 256
+	_, packed, _, a := pack(r, rows, nb)
+	xs := acts(b, r, nb)
 	out := tokenRows(rows)
-	b.SetBytes(int64(len(packed)))
-	for b.Loop() {
-		x4(out, packed, nb, a)
+	b.Run("x4", func(b *testing.B) {
+		b.SetBytes(int64(multiToken * len(packed)))
+		for b.Loop() {
+			x4(out, packed, nb, xs)
+		}
+	})
+	if two == nil {
+		return
 	}
+	b.Run("two", func(b *testing.B) {
+		b.SetBytes(int64(len(packed)))
+		h := len(packed) / 2
+		for b.Loop() {
+			two(out[0][:rows/2], out[0][rows/2:], packed[:h], packed[h:], nb, a)
+		}
+	})
 }
